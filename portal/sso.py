@@ -1,0 +1,121 @@
+"""Sign-in through an SSO proxy that names the user in a trusted request header.
+
+The header is honoured only when the request comes straight from one of the configured proxy
+addresses (`SSO_TRUSTED_PROXIES`, CIDRs); anyone else could simply send the header themselves.
+Users are created on first sight, keyed by the lower-cased email.
+"""
+
+import ipaddress
+import logging
+from functools import cache
+
+from django.conf import settings
+from django.contrib import auth
+from django.contrib.auth.backends import ModelBackend
+from django.contrib.auth.models import AbstractBaseUser, Group
+from django.core.exceptions import ImproperlyConfigured, ValidationError
+from django.core.validators import validate_email
+from django.http import HttpRequest, HttpResponse
+
+logger = logging.getLogger("portal.sso")
+
+SSO_SESSION_FLAG = "_portal_sso_user"
+
+
+def _meta_key(header: str) -> str:
+    return "HTTP_" + header.upper().replace("-", "_")
+
+
+@cache
+def _trusted_networks(
+    proxies: tuple[str, ...],
+) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    try:
+        return tuple(ipaddress.ip_network(p.strip(), strict=False) for p in proxies if p.strip())
+    except ValueError as err:
+        raise ImproperlyConfigured(f"SSO_TRUSTED_PROXIES holds an invalid network: {err}") from err
+
+
+def is_trusted_proxy(address: str) -> bool:
+    """True when `address` (the TCP peer) is inside one of the configured proxy networks."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in net for net in _trusted_networks(tuple(settings.SSO_TRUSTED_PROXIES)))
+
+
+def _header_groups(request: HttpRequest) -> list[str] | None:
+    if not settings.SSO_GROUPS_HEADER:
+        return None
+    raw = request.META.get(_meta_key(settings.SSO_GROUPS_HEADER), "")
+    return sorted({g.strip() for g in raw.split(",") if g.strip()})[:100]
+
+
+class SSOHeaderMiddleware:
+    """Signs the user in from the SSO header when `PORTAL_AUTH=sso`; does nothing otherwise."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if settings.PORTAL_AUTH == "sso":
+            self._sign_in(request)
+        return self.get_response(request)
+
+    def _sign_in(self, request: HttpRequest) -> None:
+        raw = request.META.get(_meta_key(settings.SSO_USER_HEADER), "")
+        email = raw.strip().lower()
+        peer = request.META.get("REMOTE_ADDR", "")
+        if email and not is_trusted_proxy(peer):
+            logger.warning(
+                "SSO header %s ignored: request from untrusted address %s",
+                settings.SSO_USER_HEADER,
+                peer,
+            )
+            email = ""
+        if not email:
+            # Behind the proxy every request carries the header; without it the SSO session ends.
+            if request.user.is_authenticated and request.session.get(SSO_SESSION_FLAG):
+                auth.logout(request)
+            return
+        if request.user.is_authenticated and request.user.get_username() == email:
+            return
+        user = auth.authenticate(request, sso_email=email, sso_groups=_header_groups(request))
+        if user is None:
+            logger.warning("SSO header %s carried an invalid email", settings.SSO_USER_HEADER)
+            if request.user.is_authenticated:
+                auth.logout(request)
+            return
+        auth.login(request, user)
+        request.session[SSO_SESSION_FLAG] = True
+
+
+class SSOHeaderBackend(ModelBackend):
+    """Authenticates the email the middleware read from a trusted proxy's header."""
+
+    def authenticate(
+        self,
+        request: HttpRequest | None,
+        sso_email: str | None = None,
+        sso_groups: list[str] | None = None,
+        **kwargs,
+    ) -> AbstractBaseUser | None:
+        if not sso_email or len(sso_email) > 150:
+            return None
+        try:
+            validate_email(sso_email)
+        except ValidationError:
+            return None
+        user_model = auth.get_user_model()
+        user, created = user_model._default_manager.get_or_create(
+            username=sso_email, defaults={"email": sso_email}
+        )
+        if created:
+            user.set_unusable_password()
+            user.save(update_fields=["password"])
+            logger.info("SSO user created on first sign-in")
+        if sso_groups is not None:
+            groups = [Group.objects.get_or_create(name=name[:150])[0] for name in sso_groups]
+            user.groups.set(groups)
+        return user if self.user_can_authenticate(user) else None

@@ -1,0 +1,77 @@
+"""Shared fixtures: a running harness_fake over real HTTP, users, and signed-in clients."""
+
+import os
+
+import pytest
+
+from harness_fake.testing import start_fake
+
+FULL_KEY = "pat.AcmeDemoAcct01.65a1f0c0d1e2f3a4b5c6d7e8.dEmOfUlLaCcEsS00000001"
+READ_KEY = "pat.AcmeDemoAcct01.65a1f0c0d1e2f3a4b5c6d7e9.dEmOrEaDoNlY00000002"
+ORG_KEY = "pat.AcmeDemoAcct01.65a1f0c0d1e2f3a4b5c6d7ea.dEmOoRgPlAtFoRm0000003"
+OTHER_KEY = "pat.OtherAcct02.75b2a1d0e1f2a3b4c5d6e7f8.oThErAcCoUnT000000004"
+ACCOUNT = "AcmeDemoAcct01"
+TEST_TOKEN_KEYS = ["dGVzdC1vbmx5LWhhcm5lc3MtdG9rZW4ta2V5LTAwMDA="]
+
+
+@pytest.fixture(scope="session")
+def harness_fake_server():
+    server = start_fake(port=0, seed="demo")
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def fake(harness_fake_server):
+    """The fake Harness, reset to its seed before the test."""
+    harness_fake_server.reset()
+    return harness_fake_server
+
+
+@pytest.fixture(autouse=True)
+def _portal_settings(settings, request):
+    """Every Django test talks to the session's fake Harness and uses test encryption keys."""
+    settings.HARNESS_TOKEN_KEYS = TEST_TOKEN_KEYS
+    settings.HARNESS_READ_TIMEOUT = 2.0
+    settings.PORTAL_AUTH = "local"
+    settings.AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    if "harness_fake_server" in request.fixturenames or "fake" in request.fixturenames:
+        settings.HARNESS_BASE_URL = request.getfixturevalue("harness_fake_server").base_url
+
+
+@pytest.fixture
+def user(db, django_user_model):
+    return django_user_model.objects.create_user(username="alice", password="s3cret-pass")
+
+
+@pytest.fixture
+def other_user(db, django_user_model):
+    return django_user_model.objects.create_user(username="bob", password="s3cret-pass")
+
+
+@pytest.fixture
+def user_with_key(user, fake):
+    from workspaces.services import credential_save
+
+    credential_save(user=user, account_id=ACCOUNT, api_key=FULL_KEY, account_name="Acme Demo")
+    return user
+
+
+@pytest.fixture
+def signed_in(client, user):
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def signed_in_with_key(client, user_with_key):
+    client.force_login(user_with_key)
+    return client
+
+
+def running_in_ci() -> bool:
+    return os.environ.get("CI", "").lower() == "true"

@@ -1,0 +1,145 @@
+"""SSO header sign-in: trusted only from the configured proxies."""
+
+import logging
+
+import pytest
+from django.contrib.auth.models import User
+from django.urls import reverse
+
+pytestmark = pytest.mark.django_db
+
+EMAIL_META = "HTTP_X_FORWARDED_EMAIL"
+
+
+@pytest.fixture
+def sso(settings):
+    settings.PORTAL_AUTH = "sso"
+    settings.AUTHENTICATION_BACKENDS = ["portal.sso.SSOHeaderBackend"]
+    settings.SSO_USER_HEADER = "X-Forwarded-Email"
+    settings.SSO_GROUPS_HEADER = "X-Forwarded-Groups"
+    settings.SSO_TRUSTED_PROXIES = ["10.0.0.0/8", "127.0.0.1/32"]
+    settings.SSO_LOGOUT_URL = "https://sso.example.com/oauth2/sign_out"
+    return settings
+
+
+def test_trusted_proxy_header_signs_the_user_in_and_creates_them(client, sso):
+    response = client.get(
+        reverse("harness_key"),
+        REMOTE_ADDR="10.1.2.3",
+        **{EMAIL_META: " Alice@Example.COM ", "HTTP_X_FORWARDED_GROUPS": "devs, platform"},
+    )
+
+    assert response.status_code == 200
+    user = User.objects.get()
+    assert user.username == "alice@example.com"
+    assert sorted(user.groups.values_list("name", flat=True)) == ["devs", "platform"]
+    assert response.wsgi_request.user == user
+
+
+def test_same_user_is_found_again_not_duplicated(client, sso):
+    for _ in range(2):
+        client.get(reverse("harness_key"), REMOTE_ADDR="10.0.0.9", **{EMAIL_META: "a@example.com"})
+
+    assert User.objects.count() == 1
+
+
+def test_header_from_untrusted_address_is_ignored_and_logged(client, sso, caplog):
+    with caplog.at_level(logging.WARNING, logger="portal.sso"):
+        response = client.get(
+            reverse("harness_key"), REMOTE_ADDR="192.0.2.50", **{EMAIL_META: "mallory@example.com"}
+        )
+
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+    assert not User.objects.exists()
+    assert "untrusted address 192.0.2.50" in caplog.text
+    assert "mallory" not in caplog.text
+
+
+def test_missing_header_is_not_signed_in(client, sso):
+    response = client.get(reverse("harness_key"), REMOTE_ADDR="10.0.0.1")
+
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+
+
+def test_login_page_in_sso_mode_explains_the_proxy(client, sso):
+    response = client.get(reverse("login"), REMOTE_ADDR="10.0.0.1")
+
+    assert response.status_code == 401
+    assert b"single sign-on" in response.content
+
+
+def test_invalid_email_is_refused(client, sso):
+    client.get(reverse("harness_key"), REMOTE_ADDR="10.0.0.1", **{EMAIL_META: "not-an-email"})
+
+    assert not User.objects.exists()
+
+
+def test_session_ends_when_the_header_disappears(client, sso):
+    client.get(reverse("harness_key"), REMOTE_ADDR="10.0.0.1", **{EMAIL_META: "a@example.com"})
+
+    response = client.get(reverse("harness_key"), REMOTE_ADDR="10.0.0.1")
+
+    assert response.status_code == 302
+
+
+def test_switching_header_switches_user(client, sso):
+    client.get(reverse("harness_key"), REMOTE_ADDR="10.0.0.1", **{EMAIL_META: "a@example.com"})
+
+    response = client.get(
+        reverse("harness_key"), REMOTE_ADDR="10.0.0.1", **{EMAIL_META: "b@example.com"}
+    )
+
+    assert response.wsgi_request.user.username == "b@example.com"
+
+
+def test_sign_out_ends_session_and_goes_to_sso_logout(client, sso):
+    client.get(reverse("harness_key"), REMOTE_ADDR="10.0.0.1", **{EMAIL_META: "a@example.com"})
+
+    response = client.post(
+        reverse("logout"), REMOTE_ADDR="10.0.0.1", **{EMAIL_META: "a@example.com"}
+    )
+
+    assert response.status_code == 302
+    assert response["Location"] == "https://sso.example.com/oauth2/sign_out"
+    assert "_auth_user_id" not in client.session
+
+
+def test_header_with_underscore_variant_is_dropped_by_the_server(live_server, sso):
+    """`X_Forwarded_Email` must not pass for `X-Forwarded-Email` (it maps to the same WSGI key)."""
+    import requests
+
+    response = requests.get(
+        live_server.url + reverse("harness_key"),
+        headers={"X_Forwarded_Email": "mallory@example.com"},
+        allow_redirects=False,
+        timeout=5,
+    )
+
+    assert response.status_code == 302
+    assert "/accounts/login/" in response.headers["Location"]
+    assert not User.objects.exists()
+
+
+def test_header_over_real_http_from_trusted_loopback_signs_in(live_server, sso):
+    import requests
+
+    response = requests.get(
+        live_server.url + reverse("harness_key"),
+        headers={"X-Forwarded-Email": "carol@example.com"},
+        allow_redirects=False,
+        timeout=5,
+    )
+
+    assert response.status_code == 200
+    assert User.objects.filter(username="carol@example.com").exists()
+
+
+def test_local_mode_ignores_the_header(client, settings):
+    settings.PORTAL_AUTH = "local"
+
+    response = client.get(reverse("harness_key"), REMOTE_ADDR="127.0.0.1", **{EMAIL_META: "a@b.co"})
+
+    assert response.status_code == 302
+    assert not User.objects.exists()

@@ -1,0 +1,58 @@
+"""Encryption at rest and key rotation."""
+
+import pytest
+from cryptography.fernet import Fernet
+from django.core.management import CommandError, call_command
+
+from tests.conftest import ACCOUNT, FULL_KEY, READ_KEY, TEST_TOKEN_KEYS
+from workspaces.crypto import TokenDecryptionError, decrypt_token, encrypt_token
+from workspaces.models import HarnessCredential
+from workspaces.services import credential_save
+
+
+def test_encrypt_then_decrypt_round_trips(settings):
+    token = encrypt_token(FULL_KEY)
+
+    assert FULL_KEY not in token
+    assert decrypt_token(token) == FULL_KEY
+
+
+def test_decrypting_with_unknown_keys_raises(settings):
+    token = encrypt_token(FULL_KEY)
+    settings.HARNESS_TOKEN_KEYS = [Fernet.generate_key().decode()]
+
+    with pytest.raises(TokenDecryptionError):
+        decrypt_token(token)
+
+
+def test_secret_key_is_not_the_encryption_key(settings):
+    assert settings.SECRET_KEY not in settings.HARNESS_TOKEN_KEYS
+
+
+@pytest.mark.django_db
+def test_rotation_re_encrypts_every_stored_key_under_the_newest_key(
+    settings, django_user_model, capsys
+):
+    alice = django_user_model.objects.create_user("alice")
+    bob = django_user_model.objects.create_user("bob")
+    credential_save(user=alice, account_id=ACCOUNT, api_key=FULL_KEY)
+    credential_save(user=bob, account_id=ACCOUNT, api_key=READ_KEY)
+    new_key = Fernet.generate_key().decode()
+    settings.HARNESS_TOKEN_KEYS = [new_key, *TEST_TOKEN_KEYS]
+
+    call_command("rotate_harness_token_keys")
+
+    settings.HARNESS_TOKEN_KEYS = [new_key]  # the old key can now be dropped
+    assert decrypt_token(HarnessCredential.objects.get(user=alice).encrypted_key) == FULL_KEY
+    assert decrypt_token(HarnessCredential.objects.get(user=bob).encrypted_key) == READ_KEY
+    assert "Re-encrypted 2 stored Harness key(s)." in capsys.readouterr().out
+
+
+@pytest.mark.django_db
+def test_rotation_reports_keys_it_cannot_decrypt(settings, django_user_model):
+    alice = django_user_model.objects.create_user("alice")
+    credential_save(user=alice, account_id=ACCOUNT, api_key=FULL_KEY)
+    settings.HARNESS_TOKEN_KEYS = [Fernet.generate_key().decode()]
+
+    with pytest.raises(CommandError, match="1 stored key"):
+        call_command("rotate_harness_token_keys")

@@ -1,0 +1,195 @@
+"""The Harness key page: checking, saving encrypted, replacing, deleting, and each failure."""
+
+import pytest
+from django.db import connection
+from django.urls import reverse
+from pytest_django.asserts import assertContains, assertNotContains, assertRedirects
+
+from tests.conftest import ACCOUNT, FULL_KEY, OTHER_KEY, READ_KEY
+from workspaces.crypto import decrypt_token
+from workspaces.models import HarnessCredential
+
+pytestmark = pytest.mark.django_db
+
+
+def test_first_visit_without_key_is_sent_to_the_key_page(signed_in, fake):
+    response = signed_in.get(reverse("home"))
+
+    assertRedirects(response, reverse("harness_key"))
+
+
+def test_key_page_shows_the_form(signed_in, fake):
+    response = signed_in.get(reverse("harness_key"))
+
+    assertContains(response, "Your Harness API key")
+    assertContains(response, 'name="api_key"')
+    assertNotContains(response, "Delete key")
+
+
+def test_valid_key_is_checked_with_harness_and_stored_encrypted(signed_in, user, fake):
+    response = signed_in.post(reverse("harness_key"), {"api_key": FULL_KEY})
+
+    assertRedirects(response, reverse("org_list"), fetch_redirect_response=False)
+    credential = HarnessCredential.objects.get(user=user)
+    assert credential.account_id == ACCOUNT
+    assert credential.account_name == "Acme Demo"
+    assert credential.key_last4 == FULL_KEY[-4:]
+    assert FULL_KEY not in credential.encrypted_key
+    assert decrypt_token(credential.encrypted_key) == FULL_KEY
+    checks = fake.log(route="ng.accounts.get")
+    assert len(checks) == 1
+    assert checks[0]["path"] == f"/ng/api/accounts/{ACCOUNT}"
+
+
+def test_database_holds_no_plaintext_key(signed_in, user, fake):
+    signed_in.post(reverse("harness_key"), {"api_key": FULL_KEY})
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT * FROM workspaces_harnesscredential")
+        rows = cursor.fetchall()
+    assert rows
+    dump = repr(rows)
+    assert FULL_KEY not in dump
+    assert FULL_KEY.split(".")[-1] not in dump
+
+
+def test_saved_key_is_shown_masked_only(signed_in_with_key):
+    response = signed_in_with_key.get(reverse("harness_key"))
+
+    assertContains(response, "•••• " + FULL_KEY[-4:])
+    assertContains(response, "Acme Demo")
+    assertNotContains(response, FULL_KEY)
+    assertNotContains(response, FULL_KEY.split(".")[-1])
+
+
+def test_rejected_key_gets_a_clear_message_and_is_not_saved(signed_in, user, fake):
+    bad_key = f"pat.{ACCOUNT}.65a1f0c0d1e2f3a4b5c6d7e8.wrongsecret000000000"
+
+    response = signed_in.post(reverse("harness_key"), {"api_key": bad_key})
+
+    assert response.status_code == 200
+    assertContains(response, "Harness did not accept this key (401)")
+    assertNotContains(response, bad_key)
+    assert not HarnessCredential.objects.filter(user=user).exists()
+
+
+@pytest.mark.parametrize(
+    ("status", "message"),
+    [
+        (401, "Harness did not accept this key (401)"),
+        (403, "may not read account AcmeDemoAcct01 (403)"),
+        (404, "Harness has no account AcmeDemoAcct01"),
+        (429, "Harness is limiting requests right now"),
+        (500, "Harness is not responding right now"),
+        (503, "Harness is not responding right now"),
+    ],
+)
+def test_each_harness_failure_on_the_key_form(signed_in, user, fake, status, message):
+    fake.inject("ng.accounts.get", status=status, times=5)
+
+    response = signed_in.post(reverse("harness_key"), {"api_key": FULL_KEY})
+
+    assert response.status_code == 200
+    assertContains(response, message)
+    assert not HarnessCredential.objects.filter(user=user).exists()
+
+
+def test_unreachable_harness_on_the_key_form(signed_in, user, fake, settings):
+    settings.HARNESS_BASE_URL = "http://127.0.0.1:9"  # discard port: nothing listens
+
+    response = signed_in.post(reverse("harness_key"), {"api_key": FULL_KEY})
+
+    assertContains(response, "Harness is not responding right now")
+    assert not HarnessCredential.objects.filter(user=user).exists()
+
+
+def test_key_without_account_asks_for_the_account_id(signed_in, fake):
+    response = signed_in.post(reverse("harness_key"), {"api_key": "opaque-token-1234567890"})
+
+    assertContains(response, "The account cannot be read from this key")
+    assert not fake.log(route="ng.accounts.get")
+
+
+def test_typed_account_must_match_the_key(signed_in, fake):
+    response = signed_in.post(
+        reverse("harness_key"), {"api_key": FULL_KEY, "account_id": "SomeoneElse"}
+    )
+
+    assertContains(response, "This key belongs to account AcmeDemoAcct01")
+    assert not fake.log(route="ng.accounts.get")
+
+
+def test_empty_key_is_a_field_error(signed_in, fake):
+    response = signed_in.post(reverse("harness_key"), {"api_key": "  "})
+
+    assertContains(response, "This field is required")
+
+
+def test_replacing_the_key_keeps_project_choice_for_same_account(signed_in_with_key, user, fake):
+    HarnessCredential.objects.filter(user=user).update(
+        current_org="default", current_project="infra"
+    )
+
+    signed_in_with_key.post(reverse("harness_key"), {"api_key": READ_KEY})
+
+    credential = HarnessCredential.objects.get(user=user)
+    assert decrypt_token(credential.encrypted_key) == READ_KEY
+    assert (credential.current_org, credential.current_project) == ("default", "infra")
+
+
+def test_key_for_another_account_resets_project_choice(signed_in_with_key, user, fake):
+    HarnessCredential.objects.filter(user=user).update(
+        current_org="default", current_project="infra"
+    )
+
+    signed_in_with_key.post(reverse("harness_key"), {"api_key": OTHER_KEY})
+
+    credential = HarnessCredential.objects.get(user=user)
+    assert credential.account_id == "OtherAcct02"
+    assert (credential.current_org, credential.current_project) == ("", "")
+
+
+def test_delete_key(signed_in_with_key, user):
+    response = signed_in_with_key.post(reverse("harness_key_delete"))
+
+    assertRedirects(response, reverse("harness_key"), fetch_redirect_response=False)
+    assert not HarnessCredential.objects.filter(user=user).exists()
+
+
+def test_delete_needs_post(signed_in_with_key, user):
+    response = signed_in_with_key.get(reverse("harness_key_delete"))
+
+    assert response.status_code == 405
+    assert HarnessCredential.objects.filter(user=user).exists()
+
+
+def test_401_anywhere_sends_the_user_to_the_key_page(signed_in_with_key, fake):
+    fake.inject("v1.orgs.list", status=401)
+
+    response = signed_in_with_key.get(reverse("org_list"), follow=True)
+
+    assertRedirects(response, reverse("harness_key"))
+    assertContains(response, "Harness did not accept your API key")
+
+
+def test_401_on_an_htmx_request_redirects_the_whole_page(signed_in_with_key, fake):
+    fake.inject("v1.orgs.list", status=401)
+
+    response = signed_in_with_key.get(
+        reverse("org_list"), {"q": "x"}, headers={"HX-Request": "true"}
+    )
+
+    assert response.status_code == 200
+    assert response["HX-Redirect"] == reverse("harness_key")
+
+
+def test_undecryptable_key_asks_to_reenter_and_never_reaches_harness(
+    signed_in_with_key, settings, fake
+):
+    settings.HARNESS_TOKEN_KEYS = ["bmV3LWtleS10aGF0LWRvZXMtbm90LWZpdC0wMDAwMDA="]
+
+    response = signed_in_with_key.get(reverse("org_list"), follow=True)
+
+    assertRedirects(response, reverse("harness_key"))
+    assertContains(response, "can no longer be read by the portal")
+    assert fake.counters() == {} or sum(fake.counters().values()) == 0

@@ -1,0 +1,175 @@
+"""Org and project pickers and the first workspace list (full pages and htmx partials)."""
+
+import pytest
+from django.urls import reverse
+from pytest_django.asserts import assertContains, assertNotContains, assertTemplateUsed
+
+from workspaces.models import HarnessCredential
+
+pytestmark = pytest.mark.django_db
+HTMX = {"HX-Request": "true"}
+
+
+def test_anonymous_user_is_sent_to_sign_in(client, fake):
+    for url in (reverse("home"), reverse("org_list"), reverse("harness_key")):
+        response = client.get(url)
+
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("login"))
+
+
+def test_health_needs_no_sign_in(client):
+    response = client.get(reverse("healthz"))
+
+    assert response.json() == {"status": "ok"}
+
+
+def test_org_list_full_page(signed_in_with_key, fake):
+    response = signed_in_with_key.get(reverse("org_list"))
+
+    assertContains(response, "Choose an organisation")
+    assertContains(response, 'id="org-results"')
+    for name in ("Default", "Platform", "Payments"):
+        assertContains(response, name)
+    assertContains(response, reverse("project_list", args=["platform"]))
+
+
+def test_org_list_search_partial(signed_in_with_key, fake):
+    response = signed_in_with_key.get(reverse("org_list"), {"q": "plat"}, headers=HTMX)
+
+    assert response.content.decode().lstrip().startswith('<div id="org-results"')
+    assertNotContains(response, "<html")
+    assertContains(response, "Platform")
+    assertNotContains(response, "Payments")
+    assert fake.log(route="v1.orgs.list")[-1]["query"]["search_term"] == ["plat"]
+
+
+def test_org_list_with_no_match_says_so(signed_in_with_key, fake):
+    response = signed_in_with_key.get(reverse("org_list"), {"q": "zzz-nothing"}, headers=HTMX)
+
+    assertContains(response, "No organisation matches")
+
+
+def test_org_limited_key_sees_only_its_org(client, user, fake):
+    from tests.conftest import ACCOUNT, ORG_KEY
+    from workspaces.services import credential_save
+
+    credential_save(user=user, account_id=ACCOUNT, api_key=ORG_KEY)
+    client.force_login(user)
+
+    response = client.get(reverse("org_list"))
+
+    assertContains(response, "Platform")
+    assertNotContains(response, "Payments")
+
+
+def test_org_list_failure_shows_message_with_retry(signed_in_with_key, fake):
+    fake.inject("v1.orgs.list", status=503, times=10)
+
+    response = signed_in_with_key.get(reverse("org_list"))
+
+    assert response.status_code == 200
+    assertContains(response, "Harness is not responding right now")
+    assertContains(response, "Try again")
+
+
+def test_project_list_full_page_and_partial(signed_in_with_key, fake):
+    full = signed_in_with_key.get(reverse("project_list", args=["default"]))
+    partial = signed_in_with_key.get(
+        reverse("project_list", args=["default"]), {"q": "sand"}, headers=HTMX
+    )
+
+    assertContains(full, "Choose a project in default")
+    assertContains(full, "Infrastructure")
+    assertContains(full, reverse("workspace_list", args=["default", "infra"]))
+    assertNotContains(partial, "<html")
+    assertContains(partial, "Sandbox")
+    assertNotContains(partial, "Infrastructure")
+
+
+def test_project_list_forbidden_org(client, user, fake):
+    from tests.conftest import ACCOUNT, ORG_KEY
+    from workspaces.services import credential_save
+
+    credential_save(user=user, account_id=ACCOUNT, api_key=ORG_KEY)
+    client.force_login(user)
+
+    response = client.get(reverse("project_list", args=["payments"]))
+
+    assert response.status_code == 200
+    assertContains(response, "not allowed")
+
+
+def test_workspace_list_first_page(signed_in_with_key, user, fake):
+    response = signed_in_with_key.get(reverse("workspace_list", args=["default", "infra"]))
+
+    assertTemplateUsed(response, "workspaces/workspace_list.html")
+    page = response.context["result"].page
+    assert len(page.items) == 30
+    assert page.total_items == 1800
+    assertContains(response, "Showing 1–30 of 1,800")
+    assertContains(response, page.items[0].identifier)
+    assertContains(response, 'rel="next"')
+    assertNotContains(response, 'rel="prev"')
+    call = fake.log(route="iacm.workspaces.list")[-1]
+    assert call["query"]["page"] == ["1"]
+    assert call["query"]["limit"] == ["30"]
+    credential = HarnessCredential.objects.get(user=user)
+    assert (credential.current_org, credential.current_project) == ("default", "infra")
+
+
+def test_workspace_list_second_page_partial(signed_in_with_key, fake):
+    response = signed_in_with_key.get(
+        reverse("workspace_list", args=["default", "infra"]),
+        {"page": "2"},
+        headers={**HTMX, "HX-Target": "workspace-table"},
+    )
+
+    assertNotContains(response, "<html")
+    assertContains(response, "Showing 31–60 of 1,800")
+    assertContains(response, 'rel="prev"')
+    assert fake.log(route="iacm.workspaces.list")[-1]["query"]["page"] == ["2"]
+
+
+def test_workspace_list_invalid_page_is_not_sent_to_harness(signed_in_with_key, fake):
+    response = signed_in_with_key.get(
+        reverse("workspace_list", args=["default", "infra"]), {"page": "-3", "limit": "5000"}
+    )
+
+    assert response.status_code == 200
+    call = fake.log(route="iacm.workspaces.list")[-1]
+    assert call["query"]["page"] == ["1"]
+    assert call["query"]["limit"] == ["30"]
+
+
+def test_workspace_list_empty_project(signed_in_with_key, fake):
+    response = signed_in_with_key.get(reverse("workspace_list", args=["default", "empty"]))
+
+    assertContains(response, "This project has no workspaces yet")
+
+
+def test_workspace_list_failure_keeps_page_with_retry(signed_in_with_key, fake):
+    fake.inject("iacm.workspaces.list", status=502, times=10)
+
+    response = signed_in_with_key.get(reverse("workspace_list", args=["default", "infra"]))
+
+    assert response.status_code == 200
+    assertContains(response, "Harness is not responding right now")
+    assertContains(response, "Try again")
+
+
+def test_home_goes_to_the_remembered_project(signed_in_with_key, user, fake):
+    HarnessCredential.objects.filter(user=user).update(
+        current_org="platform", current_project="data"
+    )
+
+    response = signed_in_with_key.get(reverse("home"))
+
+    assert response["Location"] == reverse("workspace_list", args=["platform", "data"])
+
+
+def test_malformed_identifiers_in_the_url_are_404(signed_in_with_key, fake):
+    response = signed_in_with_key.get("/orgs/..%2F..%2Fetc/projects/")
+
+    assert response.status_code == 404
+    assert fake.counters() == {} or sum(fake.counters().values()) == 0

@@ -1,0 +1,38 @@
+"""Building Harness clients for users: the only place a stored key is decrypted."""
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+
+from workspaces.crypto import decrypt_token
+from workspaces.harness import HarnessClient
+from workspaces.models import HarnessCredential
+
+
+class NoHarnessCredential(Exception):
+    """The signed-in user has not connected a Harness key yet."""
+
+
+def harness_client(*, account_id: str, api_key: str) -> HarnessClient:
+    """A client for a key that is not stored yet (the key check on the settings form)."""
+    return HarnessClient(
+        settings.HARNESS_BASE_URL,
+        account_id,
+        api_key,
+        timeout=(settings.HARNESS_CONNECT_TIMEOUT, settings.HARNESS_READ_TIMEOUT),
+        iacm_prefix=settings.HARNESS_IACM_PREFIX,
+    )
+
+
+def harness_client_for(user: AbstractBaseUser) -> HarnessClient:
+    """The client for `user`'s stored key.
+
+    Raises NoHarnessCredential when there is none, TokenDecryptionError when the stored key
+    cannot be decrypted with the configured keys (ciphertext is never sent to Harness).
+    """
+    try:
+        credential = user.harness_credential
+    except HarnessCredential.DoesNotExist as err:
+        raise NoHarnessCredential from err
+    return harness_client(
+        account_id=credential.account_id, api_key=decrypt_token(credential.encrypted_key)
+    )

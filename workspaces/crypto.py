@@ -1,0 +1,51 @@
+"""Encryption at rest for users' Harness API keys.
+
+`MultiFernet` over `HARNESS_TOKEN_KEYS` (newest first): encrypting uses the first key, decrypting
+tries each, so keys can be rotated without downtime (add a new key in front, run
+`manage.py rotate_harness_token_keys`, then drop the old key). These keys are never `SECRET_KEY`.
+"""
+
+from functools import cache
+
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+
+
+class TokenDecryptionError(Exception):
+    """A stored key cannot be decrypted with any configured key; the user must enter it again."""
+
+
+@cache
+def _multifernet(keys: tuple[str, ...]) -> MultiFernet:
+    try:
+        return MultiFernet([Fernet(k.strip().encode()) for k in keys])
+    except ValueError as err:
+        raise ImproperlyConfigured(
+            "HARNESS_TOKEN_KEYS must hold url-safe base64 Fernet keys (32 bytes)."
+        ) from err
+
+
+def _fernet() -> MultiFernet:
+    if not settings.HARNESS_TOKEN_KEYS:
+        raise ImproperlyConfigured("HARNESS_TOKEN_KEYS is empty.")
+    return _multifernet(tuple(settings.HARNESS_TOKEN_KEYS))
+
+
+def encrypt_token(plaintext: str) -> str:
+    return _fernet().encrypt(plaintext.encode()).decode()
+
+
+def decrypt_token(ciphertext: str) -> str:
+    try:
+        return _fernet().decrypt(ciphertext.encode()).decode()
+    except InvalidToken as err:
+        raise TokenDecryptionError("The stored Harness key cannot be decrypted.") from err
+
+
+def rotate_token(ciphertext: str) -> str:
+    """Re-encrypt under the newest key (raises TokenDecryptionError when no key fits)."""
+    try:
+        return _fernet().rotate(ciphertext.encode()).decode()
+    except InvalidToken as err:
+        raise TokenDecryptionError("The stored Harness key cannot be decrypted.") from err

@@ -1,0 +1,24 @@
+"""Human messages for Harness failures, one per error class, shared by views and middleware."""
+
+from workspaces.harness import errors
+
+
+def harness_error_message(err: errors.HarnessError) -> str:
+    """A sentence a person can act on; never the key, never a stack trace."""
+    match err:
+        case errors.HarnessUnauthorized():
+            return "Harness did not accept your API key. It may have expired or been revoked."
+        case errors.HarnessForbidden():
+            return "Your Harness key is not allowed to do this. Ask a Harness admin for access."
+        case errors.HarnessNotFound():
+            return "Harness could not find this. It may have been deleted or renamed."
+        case errors.HarnessRateLimited():
+            return "Harness is limiting requests right now. Wait a few seconds and try again."
+        case errors.HarnessConflict():
+            return "Harness reported a conflict: this already exists or changed meanwhile."
+        case errors.HarnessValidationError():
+            return f"Harness refused the request: {err.message}"
+        case errors.HarnessUnavailable():
+            return "Harness is not responding right now. Try again in a moment."
+        case _:
+            return "Harness returned an unexpected error. Try again in a moment."

@@ -1,0 +1,58 @@
+"""Turns Harness failures that escape a view into a designed page, never a 500."""
+
+import logging
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django_htmx.http import HttpResponseClientRedirect, reswap, retarget
+
+from workspaces.clients import NoHarnessCredential
+from workspaces.crypto import TokenDecryptionError
+from workspaces.feedback import harness_error_message
+from workspaces.harness import errors
+
+logger = logging.getLogger("workspaces")
+
+
+def _to_key_page(request: HttpRequest, message: str) -> HttpResponse:
+    messages.warning(request, message)
+    url = reverse("harness_key")
+    if getattr(request, "htmx", False):
+        return HttpResponseClientRedirect(url)
+    return redirect(url)
+
+
+class HarnessErrorMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if isinstance(exception, NoHarnessCredential):
+            return _to_key_page(request, "Connect your Harness API key to continue.")
+        if isinstance(exception, TokenDecryptionError):
+            logger.warning("stored Harness key could not be decrypted")
+            return _to_key_page(
+                request,
+                "Your stored Harness key can no longer be read by the portal. Enter it again.",
+            )
+        if isinstance(exception, errors.HarnessUnauthorized):
+            return _to_key_page(
+                request, harness_error_message(exception) + " Enter a new key to continue."
+            )
+        if not isinstance(exception, errors.HarnessError):
+            return None
+        logger.info("Harness error reached the middleware: %s", type(exception).__name__)
+        status = {errors.HarnessForbidden: 403, errors.HarnessNotFound: 404}.get(
+            type(exception), 503
+        )
+        context = {"message": harness_error_message(exception), "status": status}
+        if getattr(request, "htmx", False):
+            response = TemplateResponse(request, "includes/harness_alert.html", context)
+            return reswap(retarget(response, "#global-alert"), "innerHTML")
+        return TemplateResponse(request, "harness_error.html", context, status=status)

@@ -1,0 +1,193 @@
+"""Thin function views: parse the request, call a selector or service, build the response."""
+
+from urllib.parse import quote
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.vary import vary_on_headers
+from django_htmx.middleware import HtmxDetails
+
+from workspaces import selectors, services
+from workspaces.clients import harness_client, harness_client_for
+from workspaces.feedback import harness_error_message
+from workspaces.forms import PAGE_SIZES, HarnessKeyForm, PickerSearchForm, WorkspaceListForm
+from workspaces.harness import errors
+from workspaces.models import HarnessCredential
+
+
+class HtmxHttpRequest(HttpRequest):
+    """The request as HtmxMiddleware leaves it (for type checkers)."""
+
+    htmx: HtmxDetails
+
+
+def _partial(request: HtmxHttpRequest, template: str, partial: str) -> str:
+    """The partial for htmx swaps, the whole page otherwise (and for history restores)."""
+    if request.htmx and not request.htmx.history_restore_request:
+        return f"{template}#{partial}"
+    return template
+
+
+@require_GET
+def home(request: HtmxHttpRequest) -> HttpResponse:
+    credential = HarnessCredential.objects.filter(user=request.user).first()
+    if credential is None:
+        return redirect("harness_key")
+    if credential.current_org and credential.current_project:
+        return redirect("workspace_list", credential.current_org, credential.current_project)
+    return redirect("org_list")
+
+
+@require_http_methods(["GET", "POST"])
+def harness_key(request: HtmxHttpRequest) -> HttpResponse:
+    credential = HarnessCredential.objects.filter(user=request.user).first()
+    form = HarnessKeyForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        account_id = form.cleaned_data["account_id"]
+        api_key = form.cleaned_data["api_key"]
+        try:
+            account = harness_client(account_id=account_id, api_key=api_key).check_account()
+        except errors.HarnessUnauthorized:
+            form.add_error(
+                "api_key",
+                "Harness did not accept this key (401). Check that you copied all of it and "
+                "that it has not expired or been revoked.",
+            )
+        except errors.HarnessForbidden:
+            form.add_error(
+                "api_key",
+                f"This key is valid but may not read account {account_id} (403). "
+                "Use a key with at least account viewer rights.",
+            )
+        except errors.HarnessNotFound:
+            form.add_error("account_id", f"Harness has no account {account_id} for this key.")
+        except errors.HarnessError as err:
+            form.add_error(
+                None,
+                f"The key could not be checked: {harness_error_message(err)} "
+                "Nothing was saved; submit the form again to retry.",
+            )
+        else:
+            services.credential_save(
+                user=request.user, account_id=account_id, api_key=api_key, account_name=account.name
+            )
+            messages.success(
+                request, f"Harness key saved for account {account.name or account_id}."
+            )
+            return redirect("org_list")
+    return TemplateResponse(
+        request, "workspaces/harness_key.html", {"form": form, "credential": credential}
+    )
+
+
+@require_POST
+def harness_key_delete(request: HtmxHttpRequest) -> HttpResponse:
+    if services.credential_delete(user=request.user):
+        messages.success(request, "Your Harness key was deleted from the portal.")
+    return redirect("harness_key")
+
+
+@require_GET
+@vary_on_headers("HX-Request")
+def org_list(request: HtmxHttpRequest) -> HttpResponse:
+    search = PickerSearchForm(request.GET)
+    result = selectors.org_page(
+        client=harness_client_for(request.user),
+        search=search.value("q", ""),
+        page=search.value("page", 1),
+    )
+    return TemplateResponse(
+        request,
+        _partial(request, "workspaces/org_list.html", "org-results"),
+        {"search": search, "result": result},
+    )
+
+
+@require_GET
+@vary_on_headers("HX-Request")
+def project_list(request: HtmxHttpRequest, org: str) -> HttpResponse:
+    search = PickerSearchForm(request.GET)
+    result = selectors.project_page(
+        client=harness_client_for(request.user),
+        org=org,
+        search=search.value("q", ""),
+        page=search.value("page", 1),
+    )
+    return TemplateResponse(
+        request,
+        _partial(request, "workspaces/project_list.html", "project-results"),
+        {"search": search, "result": result, "org": org},
+    )
+
+
+# The list page's swappable regions; an htmx request names the one it wants in HX-Target.
+LIST_REGIONS = ("workspace-table", "workspace-browser", "status-overview")
+METRICS_WINDOW_LABELS = [("24h", "24 h"), ("7d", "7 days"), ("30d", "30 days"), ("all", "All")]
+
+
+@require_GET
+@vary_on_headers("HX-Request", "HX-Target")
+def workspace_list(request: HtmxHttpRequest, org: str, project: str) -> HttpResponse:
+    client = harness_client_for(request.user)
+    fingerprint = request.user.harness_credential.key_fingerprint
+    template = "workspaces/workspace_list.html"
+    region = request.htmx.target if request.htmx else None
+    if request.htmx.history_restore_request or region not in LIST_REGIONS:
+        region = None
+    if region == "status-overview":
+        filters = WorkspaceListForm(request.GET)
+        metrics = selectors.status_metrics(
+            client=client,
+            fingerprint=fingerprint,
+            org=org,
+            project=project,
+            window=filters.state["window"],
+            force=request.GET.get("refresh") == "1",
+        )
+        context = {
+            "filters": filters,
+            "metrics": metrics,
+            "org": org,
+            "project": project,
+            "metrics_windows": METRICS_WINDOW_LABELS,
+        }
+        return TemplateResponse(request, f"{template}#status-overview", context)
+    tags = selectors.project_tags(client=client, fingerprint=fingerprint, org=org, project=project)
+    filters = WorkspaceListForm(request.GET, tag_choices=tags)
+    result = selectors.workspace_page(client=client, org=org, project=project, filters=filters)
+    services.credential_remember_project(user=request.user, org=org, project=project)
+    context = {
+        "filters": filters,
+        "result": result,
+        "org": org,
+        "project": project,
+        "page_sizes": PAGE_SIZES,
+        "metrics_windows": METRICS_WINDOW_LABELS,
+    }
+    return TemplateResponse(request, f"{template}#{region}" if region else template, context)
+
+
+@require_GET
+def workspace_detail(
+    request: HtmxHttpRequest, org: str, project: str, identifier: str
+) -> HttpResponse:
+    client = harness_client_for(request.user)
+    workspace = selectors.workspace_detail(
+        client=client, org=org, project=project, identifier=identifier
+    )
+    context = {"workspace": workspace, "org": org, "project": project, "identifier": identifier}
+    if workspace is None:
+        return TemplateResponse(request, "workspaces/workspace_not_found.html", context, status=404)
+    context["variable_groups"] = [
+        ("Terraform variables", list(workspace.terraform_variables.values())),
+        ("Environment variables", list(workspace.environment_variables.values())),
+    ]
+    context["harness_url"] = (
+        f"{settings.HARNESS_UI_URL.rstrip('/')}/ng/account/{quote(client.account_id)}/module/iacm"
+        f"/orgs/{quote(org)}/projects/{quote(project)}/workspaces/{quote(identifier)}/resources"
+    )
+    return TemplateResponse(request, "workspaces/workspace_detail.html", context)
