@@ -4,32 +4,19 @@ from urllib.parse import quote
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
-from django_htmx.middleware import HtmxDetails
 
 from workspaces import selectors, services
 from workspaces.clients import harness_client, harness_client_for
 from workspaces.feedback import harness_error_message
 from workspaces.forms import PAGE_SIZES, HarnessKeyForm, PickerSearchForm, WorkspaceListForm
 from workspaces.harness import errors
+from workspaces.htmx import HtmxHttpRequest, partial_for
 from workspaces.models import HarnessCredential
-
-
-class HtmxHttpRequest(HttpRequest):
-    """The request as HtmxMiddleware leaves it (for type checkers)."""
-
-    htmx: HtmxDetails
-
-
-def _partial(request: HtmxHttpRequest, template: str, partial: str) -> str:
-    """The partial for htmx swaps, the whole page otherwise (and for history restores)."""
-    if request.htmx and not request.htmx.history_restore_request:
-        return f"{template}#{partial}"
-    return template
 
 
 @require_GET
@@ -102,7 +89,7 @@ def org_list(request: HtmxHttpRequest) -> HttpResponse:
     )
     return TemplateResponse(
         request,
-        _partial(request, "workspaces/org_list.html", "org-results"),
+        partial_for(request, "workspaces/org_list.html", "org-results"),
         {"search": search, "result": result},
     )
 
@@ -119,7 +106,7 @@ def project_list(request: HtmxHttpRequest, org: str) -> HttpResponse:
     )
     return TemplateResponse(
         request,
-        _partial(request, "workspaces/project_list.html", "project-results"),
+        partial_for(request, "workspaces/project_list.html", "project-results"),
         {"search": search, "result": result, "org": org},
     )
 
