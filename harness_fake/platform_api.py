@@ -1,0 +1,469 @@
+"""Platform routes: NextGen (``/ng/api``: account, connectors, secrets) and v1 (orgs, projects,
+templates). NG pages are 0-based inside a JSON envelope; v1 pages are 0-based bare arrays with
+``X-Total-Elements``/``X-Page-Number``/``X-Page-Size`` headers.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from harness_fake.errors import ApiError, new_error_id
+from harness_fake.state import Connector, Scoped, Secret, State, TemplateVersion
+from harness_fake.wire import Request, Response, json_response
+
+# -- shared paging ---------------------------------------------------------------------------
+
+
+def _int_arg(req: Request, name: str, default: int, low: int, high: int) -> int:
+    raw = req.arg(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ApiError(400, f"{name} must be an integer, got {raw!r}", field=name) from None
+    if not low <= value <= high:
+        raise ApiError(400, f"{name} must be between {low} and {high}, got {value}", field=name)
+    return value
+
+
+def _ng_page(req: Request, items: Sequence[Any], render: Callable[[Any], dict]) -> Response:
+    """The NG ``PageResponse`` envelope (contract §5/§6.1)."""
+    index = _int_arg(req, "pageIndex", 0, 0, 1_000_000)
+    size = _int_arg(req, "pageSize", 100, 1, 1000)
+    chunk = items[index * size : (index + 1) * size]
+    return json_response(
+        {
+            "status": "SUCCESS",
+            "data": {
+                "totalPages": math.ceil(len(items) / size),
+                "totalItems": len(items),
+                "pageItemCount": len(chunk),
+                "pageSize": size,
+                "content": [render(item) for item in chunk],
+                "pageIndex": index,
+                "empty": not chunk,
+            },
+            "metaData": None,
+            "correlationId": new_error_id(),
+        }
+    )
+
+
+def _v1_page[T](
+    req: Request, items: Sequence[T], render: Callable[[T], dict], default_limit: int = 20
+) -> Response:
+    """A v1 list: bare array + ``X-Total-Elements``/``X-Page-Number``/``X-Page-Size``."""
+    page = _int_arg(req, "page", 0, 0, 1_000_000)
+    limit = _int_arg(req, "limit", default_limit, 1, 1000)
+    chunk = items[page * limit : (page + 1) * limit]
+    headers = {
+        "X-Total-Elements": str(len(items)),
+        "X-Page-Number": str(page),
+        "X-Page-Size": str(limit),
+    }
+    return json_response([render(item) for item in chunk], headers=headers)
+
+
+def _v1_sort[T](
+    req: Request, items: list[T], keys: dict[str, Callable[[T], Any]], default: str
+) -> list[T]:
+    sort = req.arg("sort") or default
+    order = (req.arg("order") or "ASC").upper()
+    if sort not in keys:
+        raise ApiError(400, f"sort must be one of {', '.join(keys)}, got {sort!r}", field="sort")
+    if order not in ("ASC", "DESC"):
+        raise ApiError(400, f"order must be ASC or DESC, got {order!r}", field="order")
+    return sorted(items, key=keys[sort], reverse=order == "DESC")
+
+
+def _matches(search: str, *values: str) -> bool:
+    return not search or any(search in value.lower() for value in values)
+
+
+def _ng_scope(req: Request) -> tuple[str | None, str | None]:
+    """``orgIdentifier``/``projectIdentifier`` of an NG call, checked against the key."""
+    org = req.arg("orgIdentifier") or None
+    project = req.arg("projectIdentifier") or None
+    if project and not org:
+        raise ApiError(400, "orgIdentifier is required when projectIdentifier is given")
+    if org:
+        req.principal.require_org(org)
+    return org, project
+
+
+def _in_scope(
+    item: Scoped, account: str, org: str | None, project: str | None, inherit: bool
+) -> bool:
+    if inherit:
+        return item.visible_from(account, org, project)
+    return (item.account, item.org, item.project) == (account, org, project)
+
+
+# -- NG ----------------------------------------------------------------------------------------
+
+
+def get_account(state: State, req: Request) -> Response:
+    """``GET /ng/api/accounts/{accountId}``: the CLI's cheap key check."""
+    account = state.accounts[req.principal.account]
+    return json_response(
+        {
+            "status": "SUCCESS",
+            "data": {
+                "identifier": account.identifier,
+                "name": account.name,
+                "companyName": account.name,
+                "cluster": "prod-fake",
+                "defaultExperience": "NG",
+                "authenticationMechanism": "USER_PASSWORD",
+                "serviceAccountConfig": None,
+                "nextGenEnabled": True,
+                "productLed": False,
+                "createdAt": account.created,
+            },
+            "metaData": None,
+            "correlationId": new_error_id(),
+        }
+    )
+
+
+def connector_json(c: Connector) -> dict[str, Any]:
+    """An NG ``ConnectorResponse``."""
+    failed = c.connectivity == "FAILURE"
+    return {
+        "connector": {
+            "name": c.name,
+            "identifier": c.identifier,
+            "description": c.description,
+            "accountIdentifier": c.account,
+            "orgIdentifier": c.org,
+            "projectIdentifier": c.project,
+            "tags": dict(c.tags),
+            "type": c.type,
+            "spec": c.spec,
+        },
+        "createdAt": c.created,
+        "lastModifiedAt": c.updated,
+        "status": {
+            "status": c.connectivity,
+            "errorSummary": "Unable to connect: invalid credentials" if failed else None,
+            "errors": [
+                {
+                    "reason": "Invalid credentials",
+                    "message": "AWS was unable to validate the provided access credentials",
+                    "code": 450,
+                }
+            ]
+            if failed
+            else [],
+            "testedAt": c.updated,
+            "lastTestedAt": c.updated,
+            "lastConnectedAt": 0 if failed else c.updated,
+            "lastAlertSent": None,
+        },
+        "activityDetails": {"lastActivityTime": c.updated},
+        "harnessManaged": False,
+        "gitDetails": {},
+        "entityValidityDetails": {"valid": True, "invalidYaml": None},
+        "governanceMetadata": None,
+        "isFavorite": False,
+    }
+
+
+def list_connectors(state: State, req: Request) -> Response:
+    """``POST /ng/api/connectors/listV2``; body ``{"filterType":"Connector","types":[...]}``."""
+    org, project = _ng_scope(req)
+    body = req.json() or {}
+    if not isinstance(body, dict):
+        raise ApiError(400, "request body must be a ConnectorFilterProperties object")
+    types = set(body.get("types") or [])
+    identifiers = set(body.get("connectorIdentifiers") or [])
+    statuses = set(body.get("connectivityStatuses") or [])
+    inherit = req.flag("includeAllConnectorsAvailableAtScope")
+    search = (req.arg("searchTerm") or body.get("searchTerm") or "").lower()
+    account = req.principal.account
+    found = [
+        c
+        for c in state.connectors
+        if _in_scope(c, account, org, project, inherit)
+        and (not types or c.type in types)
+        and (not identifiers or c.identifier in identifiers)
+        and (not statuses or c.connectivity in statuses)
+        and _matches(search, c.name, c.identifier)
+        and (c.org is None or req.principal.may_see_org(c.org))
+    ]
+    found.sort(key=lambda c: (-c.updated, c.identifier))
+    return _ng_page(req, found, connector_json)
+
+
+def secret_json(s: Secret) -> dict[str, Any]:
+    """An NG ``SecretResponse``; the value is never part of it."""
+    spec: dict[str, Any] = {
+        "secretManagerIdentifier": s.secret_manager,
+        "errorMessageForInvalidYaml": None,
+    }
+    if s.type == "SecretText":
+        spec["valueType"] = "Inline"
+    return {
+        "secret": {
+            "type": s.type,
+            "name": s.name,
+            "identifier": s.identifier,
+            "orgIdentifier": s.org,
+            "projectIdentifier": s.project,
+            "tags": dict(s.tags),
+            "description": s.description,
+            "spec": spec,
+        },
+        "createdAt": s.created,
+        "updatedAt": s.updated,
+        "draft": False,
+        "governanceMetadata": None,
+    }
+
+
+def list_secrets(state: State, req: Request) -> Response:
+    """``POST /ng/api/v2/secrets/list/secrets`` (contract §7)."""
+    org, project = _ng_scope(req)
+    body = req.json() or {}
+    if not isinstance(body, dict):
+        raise ApiError(400, "request body must be a SecretFilterProperties object")
+    types = set(body.get("secretTypes") or [])
+    inherit = bool(body.get("includeAllSecretsAccessibleAtScope")) or req.flag(
+        "includeAllSecretsAccessibleAtScope"
+    )
+    search = (req.arg("searchTerm") or body.get("searchTerm") or "").lower()
+    identifier = body.get("secretIdentifier")
+    account = req.principal.account
+    found = [
+        s
+        for s in state.secrets
+        if _in_scope(s, account, org, project, inherit)
+        and (not types or s.type in types)
+        and (not identifier or s.identifier == identifier)
+        and _matches(search, s.name, s.identifier)
+        and (s.org is None or req.principal.may_see_org(s.org))
+    ]
+    found.sort(key=lambda s: (-s.updated, s.identifier))
+    return _ng_page(req, found, secret_json)
+
+
+# -- v1 orgs and projects -----------------------------------------------------------------------
+
+
+def _org_json(org: Any) -> dict[str, Any]:
+    return {
+        "org": {
+            "identifier": org.identifier,
+            "name": org.name,
+            "description": org.description,
+            "tags": dict(org.tags),
+        },
+        "created": org.created,
+        "updated": org.updated,
+        "harness_managed": org.identifier == "default",
+    }
+
+
+def _project_json(project: Any) -> dict[str, Any]:
+    return {
+        "project": {
+            "identifier": project.identifier,
+            "org": project.org,
+            "name": project.name,
+            "color": project.color,
+            "modules": list(project.modules),
+            "description": project.description,
+            "tags": dict(project.tags),
+        },
+        "created": project.created,
+        "updated": project.updated,
+        "isFavorite": False,
+    }
+
+
+_SORT_KEYS: dict[str, Callable[[Any], Any]] = {
+    "name": lambda x: (x.name.lower(), x.identifier),
+    "identifier": lambda x: x.identifier,
+    "created": lambda x: (x.created, x.identifier),
+    "updated": lambda x: (x.updated, x.identifier),
+}
+
+
+def list_orgs(state: State, req: Request) -> Response:
+    account = req.principal.account
+    wanted = set(req.args("org"))
+    search = (req.arg("search_term") or "").lower()
+    orgs = [
+        o
+        for (acct, _), o in state.orgs.items()
+        if acct == account
+        and req.principal.may_see_org(o.identifier)
+        and (not wanted or o.identifier in wanted)
+        and _matches(search, o.name, o.identifier)
+    ]
+    return _v1_page(req, _v1_sort(req, orgs, _SORT_KEYS, "name"), _org_json)
+
+
+def _org_or_404(state: State, req: Request) -> Any:
+    org = req.params["org"]
+    req.principal.require_org(org)
+    found = state.orgs.get((req.principal.account, org))
+    if found is None:
+        raise ApiError(404, f"Organization with identifier [{org}] not found")
+    return found
+
+
+def get_org(state: State, req: Request) -> Response:
+    return json_response(_org_json(_org_or_404(state, req)))
+
+
+def list_projects(state: State, req: Request) -> Response:
+    org = _org_or_404(state, req)
+    wanted = set(req.args("project"))
+    search = (req.arg("search_term") or "").lower()
+    module = req.arg("module_type")
+    has_module = (req.arg("has_module") or "true").lower() == "true"
+    projects = [
+        p
+        for (acct, o, _), p in state.projects.items()
+        if (acct, o) == (org.account, org.identifier)
+        and (not wanted or p.identifier in wanted)
+        and _matches(search, p.name, p.identifier)
+        and (not module or (module in p.modules) == has_module)
+    ]
+    return _v1_page(req, _v1_sort(req, projects, _SORT_KEYS, "name"), _project_json)
+
+
+def get_project(state: State, req: Request) -> Response:
+    org = _org_or_404(state, req)
+    project = state.projects.get((org.account, org.identifier, req.params["project"]))
+    if project is None:
+        raise ApiError(
+            404,
+            f"Project with identifier [{req.params['project']}] not found in org "
+            f"[{org.identifier}]",
+        )
+    return json_response(_project_json(project))
+
+
+# -- v1 templates -------------------------------------------------------------------------------
+
+
+def _template_scope(state: State, req: Request) -> tuple[str | None, str | None]:
+    """Scope of a templates path: account (``/v1/templates``), org or project."""
+    org = req.params.get("org")
+    project = req.params.get("project")
+    if org:
+        _org_or_404(state, req)
+        if project and (req.principal.account, org, project) not in state.projects:
+            raise ApiError(404, f"Project with identifier [{project}] not found in org [{org}]")
+    return org, project
+
+
+def template_summary(t: TemplateVersion) -> dict[str, Any]:
+    """A v1 ``TemplateMetadataSummary``."""
+    return {
+        "account": t.account,
+        "org": t.org,
+        "project": t.project,
+        "identifier": t.identifier,
+        "name": t.name,
+        "description": t.description,
+        "tags": dict(t.tags),
+        "version_label": t.version_label,
+        "entity_type": t.entity_type,
+        "child_type": None,
+        "scope": t.scope,
+        "version": t.version,
+        "updated": t.updated,
+        "git_details": None,
+        "store_type": "INLINE",
+        "connector_ref": None,
+        "stable_template": t.stable,
+    }
+
+
+def list_templates(state: State, req: Request) -> Response:
+    """Template list; ``type`` STABLE_TEMPLATE (default) | LAST_UPDATES_TEMPLATE | ALL."""
+    org, project = _template_scope(state, req)
+    kind = req.arg("type") or "STABLE_TEMPLATE"
+    if kind not in ("STABLE_TEMPLATE", "LAST_UPDATES_TEMPLATE", "ALL"):
+        raise ApiError(
+            400,
+            f"type must be STABLE_TEMPLATE, LAST_UPDATES_TEMPLATE or ALL, got {kind!r}",
+            field="type",
+        )
+    recursive = req.flag("recursive")
+    search = (req.arg("search_term") or "").lower()
+    entity_types = set(req.args("entity_types"))
+    identifiers = set(req.args("identifiers"))
+    account = req.principal.account
+    candidates = [
+        t
+        for t in state.templates
+        if _in_scope(t, account, org, project, recursive)
+        and (t.org is None or req.principal.may_see_org(t.org))
+        and (not entity_types or t.entity_type in entity_types)
+        and (not identifiers or t.identifier in identifiers)
+        and _matches(search, t.name, t.identifier)
+    ]
+    if kind == "STABLE_TEMPLATE":
+        chosen = [t for t in candidates if t.stable]
+    elif kind == "LAST_UPDATES_TEMPLATE":
+        latest: dict[tuple, TemplateVersion] = {}
+        for t in candidates:
+            key = (t.org, t.project, t.identifier)
+            if key not in latest or t.updated > latest[key].updated:
+                latest[key] = t
+        chosen = list(latest.values())
+    else:
+        chosen = candidates
+    keys = {
+        "name": lambda t: (t.name.lower(), t.identifier, t.version),
+        "identifier": lambda t: (t.identifier, t.version),
+        "updated": lambda t: (t.updated, t.identifier),
+    }
+    return _v1_page(req, _v1_sort(req, chosen, keys, "name"), template_summary, default_limit=30)
+
+
+def _versions_or_404(state: State, req: Request) -> list[TemplateVersion]:
+    org, project = _template_scope(state, req)
+    versions = state.template_versions(req.principal.account, org, project, req.params["template"])
+    if not versions:
+        raise ApiError(404, f"Template with identifier [{req.params['template']}] not found")
+    return versions
+
+
+def _template_response(t: TemplateVersion) -> dict[str, Any]:
+    return {
+        "template": {**template_summary(t), "yaml": t.yaml, "yaml_version": "1"},
+        "inputs": None,
+    }
+
+
+def get_template(state: State, req: Request) -> Response:
+    """The stable version with its YAML."""
+    versions = _versions_or_404(state, req)
+    stable = next((v for v in versions if v.stable), versions[-1])
+    return json_response(_template_response(stable))
+
+
+def list_template_versions(state: State, req: Request) -> Response:
+    versions = sorted(_versions_or_404(state, req), key=lambda t: t.version)
+    return _v1_page(req, versions, template_summary, default_limit=30)
+
+
+def get_template_version(state: State, req: Request) -> Response:
+    versions = _versions_or_404(state, req)
+    label = req.params["version"]
+    found = next((v for v in versions if v.version_label == label), None)
+    if found is None:
+        raise ApiError(
+            404,
+            f"Template with identifier [{req.params['template']}] and versionLabel [{label}] "
+            "not found",
+        )
+    return json_response(_template_response(found))

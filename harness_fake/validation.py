@@ -1,0 +1,480 @@
+"""Create/update validation for workspaces, mirroring Harness IaCM (Goa) behaviour.
+
+Two phases, like the real service: Goa's generated decoder checks the shape (required fields,
+types, lengths, patterns, enums) and reports every problem at once, merged into one error; then
+the service checks references (connectors, secrets, templates, versions) and stops at the first
+problem with a ``bad_request`` whose message starts with the offending ``body.<field>``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from typing import Any
+
+from harness_fake.errors import ApiError
+from harness_fake.state import (
+    CLOUD_CONNECTOR_TYPES,
+    PROVIDER_TYPE_TO_CONNECTOR,
+    REPO_CONNECTOR_TYPES,
+    State,
+)
+
+IDENTIFIER_PATTERN = r"^[A-Za-z_][A-Za-z0-9_-]*$"
+VARIABLE_KEY_PATTERN = r"^[A-Za-z_][A-Za-z0-9_-]*$"
+_IDENTIFIER_RE = re.compile(IDENTIFIER_PATTERN)
+_VARIABLE_KEY_RE = re.compile(VARIABLE_KEY_PATTERN)
+
+PROVISIONERS = ("terraform", "opentofu", "terragrunt", "awscdk")
+SUBMODULES = ("false", "true", "recursive")
+VALUE_TYPES = ("string", "secret")
+PROVIDER_TYPES = ("aws", "azure", "gcp", "vault")
+
+CREATE_REQUIRED = (
+    "identifier",
+    "name",
+    "provider_connector",
+    "provisioner",
+    "terraform_variables",
+    "environment_variables",
+)
+UPDATE_REQUIRED = CREATE_REQUIRED[1:]
+
+_STRINGS = (
+    "identifier",
+    "name",
+    "description",
+    "provisioner",
+    "provisioner_version",
+    "provider_connector",
+    "repository",
+    "repository_connector",
+    "repository_branch",
+    "repository_commit",
+    "repository_sha",
+    "repository_path",
+    "repository_submodules",
+    "terragrunt_version",
+)
+_BOOLS = (
+    "cost_estimation_enabled",
+    "ccm_cost_enabled",
+    "prune_sensitive_data",
+    "terragrunt_provider",
+    "run_all",
+)
+_OBJECTS = ("terraform_variables", "environment_variables", "tags", "default_pipelines")
+_ARRAYS = ("provider_connectors", "terraform_variable_files", "variable_sets")
+_TEMPLATE_PROVISIONER_RE = re.compile(r"provisioner:\n\s+type: (\S+)\n\s+version: (\S+)")
+
+
+def goq(value: Any) -> str:
+    """Render a value like Go's ``%#v`` / ``%q`` does in Goa messages."""
+    return json.dumps(value)
+
+
+class GoaProblems:
+    """Collects Goa validation errors and raises them merged, as ``goa.MergeErrors`` does."""
+
+    def __init__(self) -> None:
+        self.items: list[tuple[str, str]] = []
+
+    def add(self, name: str, message: str) -> None:
+        self.items.append((name, message))
+
+    def missing(self, field: str, where: str = "body") -> None:
+        self.add("missing_field", f"{goq(field)} is missing from {where}")
+
+    def wrong_type(self, field: str, value: Any, expected: str) -> None:
+        self.add(
+            "invalid_field_type",
+            f"invalid value {goq(value)} for {goq(field)}, must be a {expected}",
+        )
+
+    def length(self, field: str, value: str, low: int = 1, high: int = 128) -> None:
+        if len(value) < low:
+            self.add(
+                "invalid_length",
+                f"{field} length must be greater or equal than {low} but got value "
+                f"{goq(value)} (len={len(value)})",
+            )
+        elif len(value) > high:
+            self.add(
+                "invalid_length",
+                f"{field} length must be lesser or equal than {high} but got value "
+                f"{goq(value)} (len={len(value)})",
+            )
+
+    def pattern(self, field: str, value: str, regex: re.Pattern[str], source: str) -> None:
+        if not regex.match(value):
+            self.add(
+                "invalid_pattern",
+                f"{field} must match the regexp {goq(source)} but got value {goq(value)}",
+            )
+
+    def enum(self, field: str, value: Any, allowed: tuple[str, ...]) -> None:
+        if value not in allowed:
+            choices = ", ".join(goq(a) for a in allowed)
+            self.add(
+                "invalid_enum_value", f"{field} must be one of {choices} but got value {goq(value)}"
+            )
+
+    def raise_if_any(self) -> None:
+        if self.items:
+            name = self.items[0][0]
+            raise ApiError(400, "; ".join(message for _, message in self.items), name=name)
+
+
+def bad_request(message: str) -> ApiError:
+    return ApiError(400, message, name="bad_request")
+
+
+def validate_workspace(
+    state: State,
+    *,
+    account: str,
+    org: str,
+    project: str,
+    body: Any,
+    existing: dict[str, Any] | None,
+) -> dict[str, Any]:
+    """Validate a create (``existing is None``) or full-replacement update body.
+
+    Returns the workspace as it will be stored (the show shape). Raises :class:`ApiError`.
+    """
+    creating = existing is None
+    if not isinstance(body, dict):
+        raise ApiError(400, "request body must be a JSON object", name="decode_payload_failed")
+    # Goa decodes into a struct: unknown keys and create-only keys on update are dropped.
+    body = {k: v for k, v in body.items() if v is not None}
+    if not creating:
+        body.pop("identifier", None)
+        body.pop("associated_template", None)
+
+    problems = GoaProblems()
+    _check_shape(body, problems, creating)
+    problems.raise_if_any()
+    _check_references(state, account, org, project, body, creating)
+    return _build(state, account, org, project, body, existing)
+
+
+def _check_shape(body: dict[str, Any], problems: GoaProblems, creating: bool) -> None:
+    for field in CREATE_REQUIRED if creating else UPDATE_REQUIRED:
+        if field not in body:
+            problems.missing(field)
+    for field in _STRINGS:
+        if field in body and not isinstance(body[field], str):
+            problems.wrong_type(f"body.{field}", body[field], "string")
+    for field in _BOOLS:
+        if field in body and not isinstance(body[field], bool):
+            problems.wrong_type(f"body.{field}", body[field], "boolean")
+    for field in _OBJECTS:
+        if field in body and not isinstance(body[field], dict):
+            problems.wrong_type(f"body.{field}", body[field], "object")
+    for field in _ARRAYS:
+        if field in body and not isinstance(body[field], list):
+            problems.wrong_type(f"body.{field}", body[field], "array")
+    if "budget" in body and (
+        isinstance(body["budget"], bool) or not isinstance(body["budget"], int | float)
+    ):
+        problems.wrong_type("body.budget", body["budget"], "float")
+    if problems.items:
+        return  # later checks assume the types are right
+
+    for field in ("identifier", "name"):
+        if field in body:
+            problems.length(f"body.{field}", body[field])
+    if "identifier" in body:
+        problems.pattern("body.identifier", body["identifier"], _IDENTIFIER_RE, IDENTIFIER_PATTERN)
+    if "provisioner" in body:
+        problems.enum("body.provisioner", body["provisioner"], PROVISIONERS)
+    if "repository_submodules" in body:
+        problems.enum("body.repository_submodules", body["repository_submodules"], SUBMODULES)
+    for field in ("terraform_variables", "environment_variables"):
+        for map_key, variable in body.get(field, {}).items():
+            _check_variable(f"body.{field}[{goq(map_key)}]", variable, problems)
+    for index, item in enumerate(body.get("provider_connectors", [])):
+        _check_provider_connector(f"body.provider_connectors[{index}]", item, problems)
+    for index, item in enumerate(body.get("terraform_variable_files", [])):
+        where = f"body.terraform_variable_files[{index}]"
+        if not isinstance(item, dict):
+            problems.wrong_type(where, item, "object")
+        elif not isinstance(item.get("repository"), str):
+            problems.missing("repository", where)
+    for index, item in enumerate(body.get("variable_sets", [])):
+        if not isinstance(item, str):
+            problems.wrong_type(f"body.variable_sets[{index}]", item, "string")
+    for key, value in body.get("tags", {}).items():
+        if not isinstance(value, str):
+            problems.wrong_type(f"body.tags[{goq(key)}]", value, "string")
+    for operation, pipelines in body.get("default_pipelines", {}).items():
+        if not isinstance(pipelines, dict):
+            problems.wrong_type(f"body.default_pipelines[{goq(operation)}]", pipelines, "object")
+    sparse = body.get("sparse_checkout")
+    if sparse is not None and not (
+        isinstance(sparse, str)
+        or (isinstance(sparse, list) and all(isinstance(s, str) for s in sparse))
+    ):
+        problems.wrong_type("body.sparse_checkout", sparse, "string")
+    if creating and "associated_template" in body:
+        template = body["associated_template"]
+        if not isinstance(template, dict):
+            problems.wrong_type("body.associated_template", template, "object")
+        else:
+            for field in ("template_id", "version"):
+                if not isinstance(template.get(field), str):
+                    problems.missing(field, "body.associated_template")
+
+
+def _check_variable(where: str, variable: Any, problems: GoaProblems) -> None:
+    if not isinstance(variable, dict):
+        problems.wrong_type(where, variable, "object")
+        return
+    for field in ("key", "value", "value_type"):
+        if field not in variable or variable[field] is None:
+            problems.missing(field, where)
+        elif not isinstance(variable[field], str):
+            problems.wrong_type(f"{where}.{field}", variable[field], "string")
+    key = variable.get("key")
+    if isinstance(key, str):
+        problems.length(f"{where}.key", key)
+        if key:
+            problems.pattern(f"{where}.key", key, _VARIABLE_KEY_RE, VARIABLE_KEY_PATTERN)
+    if isinstance(variable.get("value_type"), str):
+        problems.enum(f"{where}.value_type", variable["value_type"], VALUE_TYPES)
+
+
+def _check_provider_connector(where: str, item: Any, problems: GoaProblems) -> None:
+    if not isinstance(item, dict):
+        problems.wrong_type(where, item, "object")
+        return
+    ref = item.get("connector_ref")
+    if ref is None:
+        problems.missing("connector_ref", where)
+    elif not isinstance(ref, str):
+        problems.wrong_type(f"{where}.connector_ref", ref, "string")
+    else:
+        problems.length(f"{where}.connector_ref", ref)
+    kind = item.get("type")
+    if kind is None:
+        problems.missing("type", where)
+    else:
+        problems.enum(f"{where}.type", kind, PROVIDER_TYPES)
+    if "terragrunt_provider" in item and not isinstance(item["terragrunt_provider"], bool):
+        problems.wrong_type(f"{where}.terragrunt_provider", item["terragrunt_provider"], "boolean")
+
+
+def _check_references(
+    state: State, account: str, org: str, project: str, body: dict[str, Any], creating: bool
+) -> None:
+    for field in ("terraform_variables", "environment_variables"):
+        for map_key, variable in body[field].items():
+            where = f"body.{field}[{goq(map_key)}]"
+            if map_key != variable["key"]:
+                raise bad_request(
+                    f"{where}.key must equal its map key {goq(map_key)} but got value "
+                    f"{goq(variable['key'])}"
+                )
+            if variable["value_type"] == "secret" and (
+                not variable["value"]
+                or state.find_secret(account, org, project, variable["value"]) is None
+            ):
+                raise bad_request(
+                    f"{where}.value references secret {goq(variable['value'])} which does not "
+                    f"exist in scope (use account.<id>, org.<id> or <id>)"
+                )
+
+    provider = body["provider_connector"]
+    if provider:
+        connector = state.find_connector(account, org, project, provider)
+        if connector is None:
+            raise bad_request(
+                f"body.provider_connector references connector {goq(provider)} which does not "
+                "exist in scope"
+            )
+        if connector.type not in CLOUD_CONNECTOR_TYPES:
+            raise bad_request(
+                f"body.provider_connector must reference a cloud provider connector "
+                f"(Aws, Azure, Gcp) but {goq(provider)} is of type {connector.type}"
+            )
+    seen_types: set[str] = set()
+    for index, item in enumerate(body.get("provider_connectors", [])):
+        where = f"body.provider_connectors[{index}]"
+        if item["type"] in seen_types:
+            raise bad_request(
+                f"{where}.type {goq(item['type'])} is used more than once; only one connector "
+                "per type is allowed"
+            )
+        seen_types.add(item["type"])
+        connector = state.find_connector(account, org, project, item["connector_ref"])
+        if connector is None:
+            raise bad_request(
+                f"{where}.connector_ref references connector {goq(item['connector_ref'])} which "
+                "does not exist in scope"
+            )
+        expected = PROVIDER_TYPE_TO_CONNECTOR[item["type"]]
+        if connector.type != expected:
+            raise bad_request(
+                f"{where}.connector_ref {goq(item['connector_ref'])} is a {connector.type} "
+                f"connector but type {goq(item['type'])} needs a {expected} connector"
+            )
+    repo_connector = body.get("repository_connector", "")
+    if repo_connector:
+        connector = state.find_connector(account, org, project, repo_connector)
+        if connector is None:
+            raise bad_request(
+                f"body.repository_connector references connector {goq(repo_connector)} which "
+                "does not exist in scope"
+            )
+        if connector.type not in REPO_CONNECTOR_TYPES:
+            raise bad_request(
+                f"body.repository_connector must reference a code repository connector but "
+                f"{goq(repo_connector)} is of type {connector.type}"
+            )
+    refs = [f for f in ("repository_branch", "repository_commit", "repository_sha") if body.get(f)]
+    if len(refs) > 1:
+        raise bad_request(
+            f"body.{refs[1]}: only one of repository_branch, repository_commit and "
+            f"repository_sha may be set (got {', '.join(refs)})"
+        )
+
+    if creating and "associated_template" in body:
+        template = body["associated_template"]
+        versions = state.resolve_template(account, org, project, template["template_id"])
+        versions = [v for v in versions if v.entity_type == "Workspace"]
+        if not versions:
+            raise bad_request(
+                f"body.associated_template.template_id references template "
+                f"{goq(template['template_id'])} which does not exist in scope"
+            )
+        if not any(v.version_label == template["version"] for v in versions):
+            raise bad_request(
+                f"body.associated_template.version {goq(template['version'])} does not exist for "
+                f"template {goq(template['template_id'])}"
+            )
+
+    provisioner = body["provisioner"]
+    version = body.get("provisioner_version")
+    supported = state.provisioner_versions.get(provisioner, [])
+    if version and version != "latest" and version not in supported:
+        raise bad_request(
+            f"body.provisioner_version {goq(version)} is not a supported {provisioner} version "
+            f"(latest is {supported[-1] if supported else 'n/a'})"
+        )
+    terragrunt_version = body.get("terragrunt_version")
+    if terragrunt_version and terragrunt_version not in state.provisioner_versions["terragrunt"]:
+        raise bad_request(
+            f"body.terragrunt_version {goq(terragrunt_version)} is not a supported terragrunt "
+            "version"
+        )
+
+
+def _template_provisioner_version(
+    state: State, account: str, org: str, project: str, template: dict[str, str]
+) -> str | None:
+    for version in state.resolve_template(account, org, project, template["template_id"]):
+        if version.version_label == template["version"]:
+            match = _TEMPLATE_PROVISIONER_RE.search(version.yaml)
+            return match.group(2) if match else None
+    return None
+
+
+def _build(
+    state: State,
+    account: str,
+    org: str,
+    project: str,
+    body: dict[str, Any],
+    existing: dict[str, Any] | None,
+) -> dict[str, Any]:
+    """The stored workspace: full replacement of every writable field, defaults for absent ones."""
+    now = state.now_ms()
+    identifier = existing["identifier"] if existing else body["identifier"]
+    workspace_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"{account}/{org}/{project}/{identifier}"))
+    template = existing.get("associated_template") if existing else body.get("associated_template")
+
+    version = body.get("provisioner_version")
+    if not version and template:
+        version = _template_provisioner_version(state, account, org, project, template)
+    data: dict[str, Any] = {
+        "account": account,
+        "org": org,
+        "project": project,
+        "identifier": identifier,
+        "name": body["name"],
+        "description": body.get("description", ""),
+        "status": existing["status"] if existing else "inactive",
+        "provisioner": body["provisioner"],
+        "provisioner_version": version or "latest",
+        "provisioner_data": "",
+        "provider_connector": body["provider_connector"],
+        "provider_connectors": [
+            {
+                "id": str(uuid.uuid5(uuid.NAMESPACE_URL, f"{workspace_id}/{item['type']}")),
+                "workspace_id": workspace_id,
+                "connector_ref": item["connector_ref"],
+                "type": item["type"],
+                **(
+                    {"terragrunt_provider": item["terragrunt_provider"]}
+                    if "terragrunt_provider" in item
+                    else {}
+                ),
+                "created": now,
+                "updated": now,
+            }
+            for item in body.get("provider_connectors", [])
+        ],
+        "repository": body.get("repository", ""),
+        "repository_connector": body.get("repository_connector", ""),
+        "repository_branch": body.get("repository_branch", ""),
+        "repository_commit": body.get("repository_commit", ""),
+        "repository_sha": body.get("repository_sha", ""),
+        "repository_path": body.get("repository_path", ""),
+        "repository_submodules": body.get("repository_submodules", "false"),
+        "cost_estimation_enabled": body.get("cost_estimation_enabled", False),
+        "ccm_cost_enabled": body.get("ccm_cost_enabled", False),
+        "prune_sensitive_data": body.get("prune_sensitive_data", False),
+        "backend_locked": existing.get("backend_locked", False) if existing else False,
+        "terragrunt_provider": body.get("terragrunt_provider", False),
+        "terragrunt_version": body.get("terragrunt_version", ""),
+        "run_all": body.get("run_all", False),
+        "terraform_variables": _variables(
+            body["terraform_variables"], existing, "terraform_variables", now
+        ),
+        "environment_variables": _variables(
+            body["environment_variables"], existing, "environment_variables", now
+        ),
+        "terraform_variable_files": [
+            dict(item) for item in body.get("terraform_variable_files", [])
+        ],
+        "variable_sets": list(body.get("variable_sets", [])),
+        "default_pipelines": {k: dict(v) for k, v in body.get("default_pipelines", {}).items()},
+        "tags": dict(body.get("tags", {})),
+        "created": existing["created"] if existing else now,
+        "updated": now,
+    }
+    for optional in ("budget", "sparse_checkout", "provisioner_configuration"):
+        if optional in body:
+            data[optional] = body[optional]
+    if template:
+        data["associated_template"] = dict(template)
+    return data
+
+
+def _variables(
+    variables: dict[str, dict[str, Any]], existing: dict[str, Any] | None, field: str, now: int
+) -> dict[str, dict[str, Any]]:
+    """Response variables (``VariableResource``); keys surviving an update keep ``created``."""
+    before = existing.get(field, {}) if existing else {}
+    out = {}
+    for key, variable in variables.items():
+        previous = before.get(key)
+        out[key] = {
+            "key": variable["key"],
+            "value": variable["value"],
+            "value_type": variable["value_type"],
+            "created": previous["created"] if previous else now,
+            "updated": now,
+        }
+    return out

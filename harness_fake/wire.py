@@ -1,0 +1,107 @@
+"""Request and response values passed between the HTTP layer and the route handlers."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from harness_fake.errors import GOA_ERROR_TYPE, IACM, ApiError
+
+JSON_TYPE = "application/json"
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """Who is calling: the account of the API key and what the key may do."""
+
+    account: str
+    access: str  # "full" | "read" | "org:<org>"
+
+    @property
+    def read_only(self) -> bool:
+        return self.access == "read"
+
+    @property
+    def org_limit(self) -> str | None:
+        return self.access.removeprefix("org:") if self.access.startswith("org:") else None
+
+    def may_see_org(self, org: str) -> bool:
+        limit = self.org_limit
+        return limit is None or limit == org
+
+    def require_org(self, org: str) -> None:
+        """403 when an org-limited key reaches outside its org."""
+        if not self.may_see_org(org):
+            raise ApiError(403, f"Principal is not authorized to access organization {org!r}")
+
+
+@dataclass(slots=True)
+class Request:
+    """A parsed Harness request as seen by a handler."""
+
+    method: str
+    path: str
+    query: dict[str, list[str]]
+    headers: dict[str, str]  # lower-case names
+    body: bytes
+    params: dict[str, str] = field(default_factory=dict)
+    family: str = IACM
+    principal: Principal = field(default_factory=lambda: Principal("", "read"))
+
+    def arg(self, name: str, default: str | None = None) -> str | None:
+        """First value of a query parameter."""
+        values = self.query.get(name)
+        return values[0] if values else default
+
+    def args(self, name: str) -> list[str]:
+        """All values of a repeatable query parameter, also split on commas."""
+        out: list[str] = []
+        for value in self.query.get(name, []) + self.query.get(f"{name}[]", []):
+            out.extend(part.strip() for part in value.split(",") if part.strip())
+        return out
+
+    def flag(self, name: str) -> bool:
+        return (self.arg(name) or "").lower() == "true"
+
+    def json(self) -> Any:
+        """The JSON body; 400 in the family's shape when it does not decode."""
+        if not self.body.strip():
+            if self.family == IACM:
+                raise ApiError(400, "missing required payload", name="missing_payload")
+            return None
+        try:
+            return json.loads(self.body)
+        except (UnicodeDecodeError, json.JSONDecodeError) as err:
+            raise ApiError(
+                400, f"failed to decode request body: {err}", name="decode_payload_failed"
+            ) from err
+
+
+@dataclass(slots=True)
+class Response:
+    """An HTTP response; ``body`` is already encoded."""
+
+    status: int
+    body: bytes = b""
+    content_type: str | None = JSON_TYPE
+    headers: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def is_error_type(self) -> bool:
+        return self.content_type == GOA_ERROR_TYPE
+
+
+def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    return Response(status, json.dumps(data).encode(), JSON_TYPE, headers or {})
+
+
+def raw_json_response(
+    text: str, status: int = 200, headers: dict[str, str] | None = None
+) -> Response:
+    """A response from pre-serialised JSON text (the cached workspace summaries)."""
+    return Response(status, text.encode(), JSON_TYPE, headers or {})
+
+
+def no_content() -> Response:
+    return Response(204, b"", None)

@@ -1,0 +1,307 @@
+"""NG (account, connectors, secrets) and v1 (orgs, projects, templates) routes."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.harness_fake.support import ACCOUNT, Api
+
+CONNECTORS = "/ng/api/connectors/listV2"
+SECRETS = "/ng/api/v2/secrets/list/secrets"
+INFRA = {"orgIdentifier": "default", "projectIdentifier": "infra"}
+
+
+def _refs(items: list[dict]) -> set[str]:
+    out = set()
+    for item in items:
+        entity = item.get("connector") or item.get("secret")
+        if entity["projectIdentifier"]:
+            out.add(entity["identifier"])
+        elif entity["orgIdentifier"]:
+            out.add(f"org.{entity['identifier']}")
+        else:
+            out.add(f"account.{entity['identifier']}")
+    return out
+
+
+def test_account_check(api: Api) -> None:
+    response = api.ng("GET", f"/ng/api/accounts/{ACCOUNT}")
+
+    body = response.json()
+    assert response.status_code == 200
+    assert body["status"] == "SUCCESS"
+    assert body["data"]["identifier"] == ACCOUNT
+    assert body["data"]["name"] == "Acme Demo"
+    assert body["data"]["createdAt"] > 10**12
+
+
+def test_connector_list_envelope(api: Api) -> None:
+    response = api.ng("POST", CONNECTORS, json={"filterType": "Connector"})
+
+    body = response.json()
+    assert body["status"] == "SUCCESS"
+    assert set(body) == {"status", "data", "metaData", "correlationId"}
+    data = body["data"]
+    assert set(data) == {
+        "totalPages",
+        "totalItems",
+        "pageItemCount",
+        "pageSize",
+        "content",
+        "pageIndex",
+        "empty",
+    }
+    assert data["pageSize"] == 100 and data["pageIndex"] == 0
+    assert data["pageItemCount"] == len(data["content"]) == data["totalItems"] == 31
+    item = data["content"][0]
+    assert {"connector", "createdAt", "lastModifiedAt", "status", "harnessManaged"} <= item.keys()
+    assert {
+        "name",
+        "identifier",
+        "orgIdentifier",
+        "projectIdentifier",
+        "type",
+        "spec",
+        "tags",
+        "description",
+    } <= item["connector"].keys()
+    assert item["status"]["status"] in {"SUCCESS", "FAILURE"}
+
+
+def test_connector_scope_inclusion(api: Api) -> None:
+    project_only = api.ng("POST", CONNECTORS, params=INFRA, json={}).json()["data"]["content"]
+    inherited = api.ng(
+        "POST",
+        CONNECTORS,
+        params={**INFRA, "includeAllConnectorsAvailableAtScope": "true"},
+        json={},
+    ).json()["data"]
+    org_only = api.ng("POST", CONNECTORS, params={"orgIdentifier": "default"}, json={})
+
+    assert _refs(project_only) == {
+        "aws_infra",
+        "gcp_infra",
+        "azure_infra",
+        "vault_infra",
+        "github_infra",
+        "gitlab_infra",
+        "bitbucket_infra",
+        "git_infra",
+        "k8s_infra",
+    }
+    refs = _refs(inherited["content"])
+    assert {"aws_infra", "org.aws_sandbox", "account.aws_prod"} <= refs
+    assert not any(r in refs for r in ("org.aws_network", "aws_sbx"))
+    assert inherited["totalItems"] == 9 + 3 + 31
+    assert _refs(org_only.json()["data"]["content"]) == {
+        "org.aws_sandbox",
+        "org.gcp_default",
+        "org.github_default",
+    }
+
+
+def test_connector_type_filter(api: Api) -> None:
+    params = {**INFRA, "includeAllConnectorsAvailableAtScope": "true", "pageSize": 200}
+
+    cloud = api.ng(
+        "POST",
+        CONNECTORS,
+        params=params,
+        json={"filterType": "Connector", "types": ["Aws", "Gcp", "Azure"]},
+    ).json()
+    repos = api.ng(
+        "POST",
+        CONNECTORS,
+        params=params,
+        json={"filterType": "Connector", "types": ["Github", "Gitlab", "Bitbucket", "Git"]},
+    ).json()
+
+    cloud_types = {c["connector"]["type"] for c in cloud["data"]["content"]}
+    repo_types = {c["connector"]["type"] for c in repos["data"]["content"]}
+    assert cloud_types == {"Aws", "Gcp", "Azure"}
+    assert repo_types == {"Github", "Gitlab", "Bitbucket", "Git"}
+    assert "account.github_acme" in _refs(repos["data"]["content"])
+    github = next(
+        c for c in repos["data"]["content"] if c["connector"]["identifier"] == "github_acme"
+    )
+    assert github["connector"]["spec"]["url"] == "https://github.com/acme"
+
+
+def test_connector_paging_and_search(api: Api) -> None:
+    first = api.ng("POST", CONNECTORS, params={"pageSize": 10}, json={}).json()["data"]
+    last = api.ng("POST", CONNECTORS, params={"pageSize": 10, "pageIndex": 3}, json={}).json()[
+        "data"
+    ]
+    search = api.ng("POST", CONNECTORS, params={"searchTerm": "TEAM_1"}, json={}).json()["data"]
+
+    assert (first["totalItems"], first["totalPages"], first["pageItemCount"]) == (31, 4, 10)
+    assert last["pageItemCount"] == 1 and last["pageIndex"] == 3 and not last["empty"]
+    ids = {c["connector"]["identifier"] for c in search["content"]}
+    assert ids == {f"aws_team_{n}" for n in range(10, 20)}
+
+
+def test_connector_page_size_bounds(api: Api) -> None:
+    response = api.ng("POST", CONNECTORS, params={"pageSize": 0}, json={})
+
+    assert response.status_code == 400
+    assert response.json()["code"] == "INVALID_REQUEST"
+
+
+def test_secrets_list_never_returns_values(api: Api) -> None:
+    body = {
+        "filterType": "Secret",
+        "secretTypes": ["SecretText"],
+        "includeAllSecretsAccessibleAtScope": True,
+    }
+
+    response = api.ng("POST", SECRETS, params=INFRA, json=body)
+
+    data = response.json()["data"]
+    assert _refs(data["content"]) == {
+        "api_key",
+        "infra_db_pass",
+        "org.db_password",
+        "account.tf_token",
+        "account.github_pat",
+        "account.aws_secret_key",
+        "account.gcp_sa_key",
+    }
+    for item in data["content"]:
+        assert item["secret"]["type"] == "SecretText"
+        assert "value" not in item["secret"]["spec"]
+        assert item["secret"]["spec"]["secretManagerIdentifier"] == "harnessSecretManager"
+
+
+def test_secrets_scope_and_search(api: Api) -> None:
+    project_only = api.ng("POST", SECRETS, params=INFRA, json={"filterType": "Secret"}).json()
+    account_files = api.ng("POST", SECRETS, json={"secretTypes": ["SecretFile"]}).json()
+    search = api.ng("POST", SECRETS, params={"searchTerm": "token"}, json={}).json()
+
+    assert _refs(project_only["data"]["content"]) == {"api_key", "infra_db_pass"}
+    assert _refs(account_files["data"]["content"]) == {"account.ssh_deploy_key"}
+    assert _refs(search["data"]["content"]) == {"account.tf_token"}
+
+
+def test_orgs_list_paging_headers(api: Api) -> None:
+    first = api.v1("/v1/orgs", params={"limit": 2})
+    second = api.v1("/v1/orgs", params={"limit": 2, "page": 1})
+
+    assert [o["org"]["identifier"] for o in first.json()] == ["default", "payments"]
+    assert [o["org"]["identifier"] for o in second.json()] == ["platform"]
+    assert first.headers["X-Total-Elements"] == "3"
+    assert first.headers["X-Page-Number"] == "0"
+    assert first.headers["X-Page-Size"] == "2"
+    assert second.headers["X-Page-Number"] == "1"
+    org = first.json()[0]
+    assert set(org) == {"org", "created", "updated", "harness_managed"}
+    assert org["org"]["name"] == "Default"
+
+
+@pytest.mark.parametrize("params", [{"limit": 0}, {"limit": 1001}, {"page": -1}, {"sort": "size"}])
+def test_v1_paging_errors(api: Api, params: dict) -> None:
+    response = api.v1("/v1/orgs", params=params)
+
+    assert response.status_code == 400
+    assert response.json()["code"] == "INVALID_ARGUMENT"
+    assert response.json()["errors"][0]["field_name"] in {"limit", "page", "sort"}
+
+
+def test_orgs_search_and_default_limit(api: Api) -> None:
+    search = api.v1("/v1/orgs", params={"search_term": "PAY"})
+    default = api.v1("/v1/orgs")
+
+    assert [o["org"]["identifier"] for o in search.json()] == ["payments"]
+    assert default.headers["X-Page-Size"] == "20"
+
+
+def test_org_and_project_get(api: Api) -> None:
+    org = api.v1("/v1/orgs/platform")
+    project = api.v1("/v1/orgs/default/projects/infra")
+    missing = api.v1("/v1/orgs/default/projects/nope")
+
+    assert org.json()["org"]["name"] == "Platform"
+    assert project.json()["project"]["name"] == "Infrastructure"
+    assert project.json()["project"]["org"] == "default"
+    assert missing.status_code == 404
+    assert missing.json()["code"] == "RESOURCE_NOT_FOUND"
+
+
+def test_projects_list(api: Api) -> None:
+    response = api.v1("/v1/orgs/default/projects", params={"limit": 2})
+    search = api.v1("/v1/orgs/default/projects", params={"search_term": "sand"})
+
+    assert [p["project"]["identifier"] for p in response.json()] == ["empty", "infra"]
+    assert response.headers["X-Total-Elements"] == "3"
+    assert [p["project"]["identifier"] for p in search.json()] == ["sandbox"]
+    assert api.v1("/v1/orgs/nope/projects").status_code == 404
+
+
+def test_templates_list_scope_and_recursion(api: Api) -> None:
+    base = "/v1/orgs/default/projects/infra/templates"
+
+    local = api.v1(base)
+    recursive = api.v1(base, params={"recursive": "true"})
+    everything = api.v1(base, params={"recursive": "true", "type": "ALL"})
+
+    assert [t["identifier"] for t in local.json()] == ["k8s_namespace"]
+    summaries = recursive.json()
+    assert {(t["identifier"], t["scope"], t["version_label"]) for t in summaries} == {
+        ("aws_service", "account", "v2"),
+        ("gcp_bucket", "org", "v1"),
+        ("k8s_namespace", "project", "v1"),
+        ("deploy_pipeline", "account", "v1"),
+    }
+    assert {t["entity_type"] for t in summaries} == {"Workspace", "Pipeline"}
+    assert recursive.headers["X-Total-Elements"] == "4"
+    assert recursive.headers["X-Page-Size"] == "30"
+    assert len(everything.json()) == 5
+    assert all(t["stable_template"] for t in summaries)
+
+
+def test_templates_list_search_and_paging(api: Api) -> None:
+    base = "/v1/orgs/default/projects/infra/templates"
+
+    search = api.v1(base, params={"recursive": "true", "search_term": "AWS"})
+    page = api.v1(base, params={"recursive": "true", "limit": 3, "page": 1})
+
+    assert [t["identifier"] for t in search.json()] == ["aws_service"]
+    assert len(page.json()) == 1
+    assert page.headers["X-Page-Number"] == "1"
+
+
+def test_template_get_returns_the_stable_yaml(api: Api) -> None:
+    response = api.v1("/v1/templates/aws_service")
+
+    body = response.json()
+    assert set(body) == {"template", "inputs"}
+    template = body["template"]
+    assert template["version_label"] == "v2"
+    assert template["entity_type"] == "Workspace"
+    assert "type: Workspace" in template["yaml"]
+    assert "versionLabel: v2" in template["yaml"]
+    assert "locked: true" in template["yaml"]
+
+
+def test_template_get_at_each_scope(api: Api) -> None:
+    org_level = api.v1("/v1/orgs/default/templates/gcp_bucket")
+    project_level = api.v1("/v1/orgs/default/projects/infra/templates/k8s_namespace")
+    wrong_scope = api.v1("/v1/orgs/default/projects/infra/templates/aws_service")
+
+    assert "orgIdentifier: default" in org_level.json()["template"]["yaml"]
+    assert "projectIdentifier: infra" in project_level.json()["template"]["yaml"]
+    assert wrong_scope.status_code == 404
+
+
+def test_template_versions(api: Api) -> None:
+    versions = api.v1("/v1/templates/aws_service/versions")
+    v1 = api.v1("/v1/templates/aws_service/versions/v1")
+    missing = api.v1("/v1/templates/aws_service/versions/v7")
+
+    assert [(v["version_label"], v["stable_template"]) for v in versions.json()] == [
+        ("v1", False),
+        ("v2", True),
+    ]
+    assert versions.headers["X-Total-Elements"] == "2"
+    assert "versionLabel: v1" in v1.json()["template"]["yaml"]
+    assert "version: 1.8.1" in v1.json()["template"]["yaml"]
+    assert missing.status_code == 404

@@ -1,0 +1,478 @@
+"""IaCM writes: create/update/delete, Goa-style validation, conflicts and the policy rule."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pytest
+
+from tests.harness_fake.support import WS, Api, workspace_body
+
+PROJECT = "/orgs/default/projects/infra"
+
+
+def _create(api: Api, body: dict[str, Any]):
+    return api.iacm("POST", WS, json=body)
+
+
+def _goa(response) -> dict[str, Any]:
+    assert response.headers["content-type"] == "application/vnd.goa.error"
+    return response.json()
+
+
+def test_create_returns_200_with_an_empty_object(api: Api) -> None:
+    response = _create(api, workspace_body("fresh_ws"))
+
+    assert response.status_code == 200
+    assert response.json() == {}
+
+
+def test_created_workspace_is_inactive_and_visible(api: Api) -> None:
+    _create(api, workspace_body("fresh_ws", tags={"env": "dev", "team": "web"}))
+
+    ws = api.iacm("GET", f"{WS}/fresh_ws").json()
+    listed = api.iacm("GET", WS, params={"searchTerm": "fresh-ws"})
+
+    assert ws["status"] == "inactive"
+    assert ws["name"] == "fresh-ws"
+    assert ws["provisioner_version"] == "1.8.1"
+    assert ws["provider_connectors"][0]["connector_ref"] == "vault_infra"
+    assert ws["provider_connectors"][0]["id"]
+    assert ws["tags"] == {"env": "dev", "team": "web"}
+    assert ws["created"] == ws["updated"] > 10**12
+    secret = ws["environment_variables"]["TF_TOKEN"]
+    assert secret == {
+        "key": "TF_TOKEN",
+        "value": "account.tf_token",
+        "value_type": "secret",
+        "created": ws["created"],
+        "updated": ws["created"],
+    }
+    assert listed.headers["x-total-items"] == "1"
+    assert listed.json()[0]["identifier"] == "fresh_ws"
+    assert api.iacm("GET", WS).headers["x-total-items"] == "1801"
+    assert "team:web" in api.iacm("GET", f"{PROJECT}/tags").json()
+
+
+def test_new_workspace_moves_to_the_end_of_updated_asc(api: Api) -> None:
+    _create(api, workspace_body("fresh_ws"))
+
+    newest = api.iacm("GET", WS, params={"sort": "updated,DESC", "limit": 1}).json()
+
+    assert newest[0]["identifier"] == "fresh_ws"
+
+
+def test_duplicate_identifier_is_409(api: Api) -> None:
+    existing = api.iacm("GET", WS).json()[0]["identifier"]
+
+    response = _create(api, workspace_body(existing))
+
+    body = _goa(response)
+    assert response.status_code == 409
+    assert body["name"] == "conflict"
+    assert existing in body["message"]
+
+
+def test_missing_required_fields_are_reported_together(api: Api) -> None:
+    body = workspace_body()
+    del body["name"]
+    del body["terraform_variables"]
+
+    response = _create(api, body)
+
+    error = _goa(response)
+    assert response.status_code == 400
+    assert error["name"] == "missing_field"
+    assert '"name" is missing from body' in error["message"]
+    assert '"terraform_variables" is missing from body' in error["message"]
+
+
+@pytest.mark.parametrize(
+    ("change", "name", "fragment"),
+    [
+        (
+            {"identifier": "1starts_with_digit"},
+            "invalid_pattern",
+            'body.identifier must match the regexp "^[A-Za-z_][A-Za-z0-9_-]*$" but got value '
+            '"1starts_with_digit"',
+        ),
+        ({"identifier": "has space"}, "invalid_pattern", "body.identifier must match"),
+        (
+            {"identifier": ""},
+            "invalid_length",
+            "body.identifier length must be greater or equal than 1",
+        ),
+        (
+            {"name": "n" * 129},
+            "invalid_length",
+            "body.name length must be lesser or equal than 128",
+        ),
+        ({"name": 5}, "invalid_field_type", 'invalid value 5 for "body.name", must be a string'),
+        (
+            {"provisioner": "pulumi"},
+            "invalid_enum_value",
+            'body.provisioner must be one of "terraform", "opentofu", "terragrunt", "awscdk"',
+        ),
+        (
+            {"repository_submodules": "yes"},
+            "invalid_enum_value",
+            'body.repository_submodules must be one of "false", "true", "recursive"',
+        ),
+        ({"cost_estimation_enabled": "yes"}, "invalid_field_type", "body.cost_estimation_enabled"),
+        (
+            {
+                "terraform_variables": {
+                    "bad key": {"key": "bad key", "value": "x", "value_type": "string"}
+                }
+            },
+            "invalid_pattern",
+            'body.terraform_variables["bad key"].key must match the regexp',
+        ),
+        (
+            {
+                "terraform_variables": {
+                    "region": {"key": "region", "value": "x", "value_type": "number"}
+                }
+            },
+            "invalid_enum_value",
+            '.value_type must be one of "string", "secret"',
+        ),
+        (
+            {"terraform_variables": {"region": {"key": "region", "value_type": "string"}}},
+            "missing_field",
+            '"value" is missing from body.terraform_variables["region"]',
+        ),
+        (
+            {"provider_connectors": [{"connector_ref": "account.aws_prod", "type": "oci"}]},
+            "invalid_enum_value",
+            'body.provider_connectors[0].type must be one of "aws", "azure", "gcp", "vault"',
+        ),
+        (
+            {"provider_connectors": [{"type": "aws"}]},
+            "missing_field",
+            '"connector_ref" is missing from body.provider_connectors[0]',
+        ),
+    ],
+)
+def test_shape_errors(api: Api, change: dict, name: str, fragment: str) -> None:
+    response = _create(
+        api,
+        workspace_body(**change) if "identifier" not in change else {**workspace_body(), **change},
+    )
+
+    error = _goa(response)
+    assert response.status_code == 400
+    assert error["name"] == name
+    assert fragment in error["message"]
+    assert api.iacm("GET", WS).headers["x-total-items"] == "1800"
+
+
+@pytest.mark.parametrize(
+    ("change", "fragment"),
+    [
+        (
+            {
+                "terraform_variables": {
+                    "region": {"key": "zone", "value": "a", "value_type": "string"}
+                }
+            },
+            'body.terraform_variables["region"].key must equal its map key "region"',
+        ),
+        (
+            {
+                "environment_variables": {
+                    "T": {"key": "T", "value": "account.nope", "value_type": "secret"}
+                }
+            },
+            'body.environment_variables["T"].value references secret "account.nope"',
+        ),
+        (
+            {
+                "environment_variables": {
+                    "T": {"key": "T", "value": "org.tf_token", "value_type": "secret"}
+                }
+            },
+            'references secret "org.tf_token"',
+        ),
+        (
+            {
+                "environment_variables": {
+                    "T": {"key": "T", "value": "net_token", "value_type": "secret"}
+                }
+            },
+            'references secret "net_token"',
+        ),
+        (
+            {"provider_connector": "account.nope"},
+            'body.provider_connector references connector "account.nope" which does not exist',
+        ),
+        (
+            {"provider_connector": "org.aws_network"},
+            'body.provider_connector references connector "org.aws_network"',
+        ),
+        (
+            {"provider_connector": "account.github_acme"},
+            "body.provider_connector must reference a cloud provider connector",
+        ),
+        (
+            {"repository_connector": "account.aws_prod"},
+            "body.repository_connector must reference a code repository connector",
+        ),
+        (
+            {"repository_connector": "github_nowhere"},
+            'body.repository_connector references connector "github_nowhere"',
+        ),
+        (
+            {
+                "provider_connectors": [
+                    {"connector_ref": "account.vault_main", "type": "vault"},
+                    {"connector_ref": "vault_infra", "type": "vault"},
+                ]
+            },
+            'body.provider_connectors[1].type "vault" is used more than once',
+        ),
+        (
+            {"provider_connectors": [{"connector_ref": "account.aws_prod", "type": "gcp"}]},
+            'is a Aws connector but type "gcp" needs a Gcp connector',
+        ),
+        ({"repository_commit": "v1.0.0"}, "body.repository_commit: only one of repository_branch"),
+        (
+            {"provisioner_version": "1.6.0", "provisioner": "terraform"},
+            'body.provisioner_version "1.6.0" is not a supported terraform version '
+            "(latest is 1.5.7)",
+        ),
+        ({"terragrunt_version": "9.9.9"}, 'body.terragrunt_version "9.9.9" is not a supported'),
+        (
+            {"associated_template": {"template_id": "nope", "version": "v1"}},
+            'body.associated_template.template_id references template "nope"',
+        ),
+        (
+            {"associated_template": {"template_id": "aws_service", "version": "v9"}},
+            'body.associated_template.version "v9" does not exist',
+        ),
+        (
+            {"associated_template": {"template_id": "deploy_pipeline", "version": "v1"}},
+            'references template "deploy_pipeline"',
+        ),
+    ],
+)
+def test_reference_errors(api: Api, change: dict, fragment: str) -> None:
+    response = _create(api, workspace_body(**change))
+
+    error = _goa(response)
+    assert response.status_code == 400
+    assert error["name"] == "bad_request"
+    assert fragment in error["message"]
+    assert api.iacm("GET", f"{WS}/new_ws").status_code == 404
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"provisioner_version": "latest"},
+        {"provisioner": "terraform", "provisioner_version": "1.5.7"},
+        {
+            "provisioner": "awscdk",
+            "provisioner_version": "2.200.1",
+            "provisioner_configuration": {"language": "python", "language_version": "3.12"},
+        },
+        {
+            "provisioner": "terragrunt",
+            "provisioner_version": "0.80.4",
+            "terragrunt_provider": True,
+            "terragrunt_version": "0.80.4",
+        },
+        {"provider_connector": "", "repository_connector": ""},
+        {"provider_connector": "org.gcp_default", "repository_connector": "account.gitlab_acme"},
+        {
+            "provider_connectors": [
+                {"connector_ref": "account.aws_dev", "type": "aws"},
+                {"connector_ref": "azure_infra", "type": "azure"},
+                {"connector_ref": "org.gcp_default", "type": "gcp"},
+                {"connector_ref": "vault_infra", "type": "vault"},
+            ]
+        },
+        {"repository_branch": "", "repository_sha": "0" * 40},
+        {"repository_submodules": "recursive"},
+        {
+            "terraform_variables": {
+                "my-var_2": {"key": "my-var_2", "value": "x", "value_type": "string"}
+            }
+        },
+        {"associated_template": {"template_id": "aws_service", "version": "v1"}},
+        {"associated_template": {"template_id": "org.gcp_bucket", "version": "v1"}},
+        {"sparse_checkout": ["modules/"]},
+    ],
+)
+def test_valid_variants_are_accepted(api: Api, change: dict) -> None:
+    response = _create(api, workspace_body(**change))
+
+    assert response.status_code == 200, response.text
+    ws = api.iacm("GET", f"{WS}/new_ws").json()
+    for key, value in change.items():
+        if key not in ("terraform_variables", "provider_connectors"):
+            assert ws[key] == value
+
+
+def test_template_supplies_the_provisioner_version(api: Api) -> None:
+    body = workspace_body(associated_template={"template_id": "aws_service", "version": "v2"})
+    del body["provisioner_version"]
+
+    _create(api, body)
+
+    ws = api.iacm("GET", f"{WS}/new_ws").json()
+    assert ws["provisioner_version"] == "1.10.6"
+    assert ws["associated_template"] == {"template_id": "aws_service", "version": "v2"}
+
+
+def test_policy_denies_prod_without_cost_estimation(api: Api) -> None:
+    response = _create(api, workspace_body(tags={"env": "prod"}, cost_estimation_enabled=False))
+
+    error = _goa(response)
+    assert response.status_code == 400
+    assert {"name", "id", "message", "temporary", "timeout", "fault"} <= error.keys()
+    evaluation = error["policy_evaluation"]
+    assert evaluation["status"] == "error"
+    assert evaluation["account_id"] == "AcmeDemoAcct01"
+    assert evaluation["project_id"] == "infra"
+    deny = [
+        m
+        for policy_set in evaluation["details"]
+        for d in policy_set["details"]
+        for m in d["deny_messages"]
+    ]
+    assert deny == ["Workspaces tagged env=prod must enable cost estimation"]
+    assert api.iacm("GET", f"{WS}/new_ws").status_code == 404
+
+
+def test_policy_passes_prod_with_cost_estimation(api: Api) -> None:
+    response = _create(api, workspace_body(tags={"env": "prod"}, cost_estimation_enabled=True))
+
+    assert response.status_code == 200
+    assert response.json()["policy_evaluation"]["status"] == "pass"
+
+
+def test_update_is_a_full_replacement(api: Api) -> None:
+    _create(api, workspace_body("upd_ws", budget=100.0))
+    before = api.iacm("GET", f"{WS}/upd_ws").json()
+    body = workspace_body(
+        "ignored",
+        name="renamed",
+        description="",
+        tags={"team": "data"},
+        provisioner="terraform",
+        provisioner_version="1.5.7",
+    )
+    body.pop("identifier")
+    del body["provider_connectors"]
+    body["environment_variables"] = {}
+
+    response = api.iacm("PUT", f"{WS}/upd_ws", json=body)
+    after = api.iacm("GET", f"{WS}/upd_ws").json()
+
+    assert response.status_code == 200
+    assert response.json() == {}
+    assert after["identifier"] == "upd_ws"
+    assert after["name"] == "renamed"
+    assert after["provisioner"] == "terraform"
+    assert after["provider_connectors"] == []
+    assert after["environment_variables"] == {}
+    assert "budget" not in after
+    assert after["tags"] == {"team": "data"}
+    assert after["created"] == before["created"]
+    assert after["updated"] >= before["updated"]
+    assert after["status"] == "inactive"
+    assert (
+        after["terraform_variables"]["region"]["created"]
+        == before["terraform_variables"]["region"]["created"]
+    )
+
+
+def test_update_ignores_an_identifier_in_the_body(api: Api) -> None:
+    _create(api, workspace_body("upd_ws"))
+    body = workspace_body("other_id")
+
+    api.iacm("PUT", f"{WS}/upd_ws", json=body)
+
+    assert api.iacm("GET", f"{WS}/other_id").status_code == 404
+    assert api.iacm("GET", f"{WS}/upd_ws").status_code == 200
+
+
+def test_update_requires_the_update_fields(api: Api) -> None:
+    _create(api, workspace_body("upd_ws"))
+    body = workspace_body()
+    del body["provisioner"]
+
+    response = api.iacm("PUT", f"{WS}/upd_ws", json=body)
+
+    assert response.status_code == 400
+    assert _goa(response)["message"] == '"provisioner" is missing from body'
+
+
+def test_update_is_validated_and_policed(api: Api) -> None:
+    _create(api, workspace_body("upd_ws"))
+
+    bad = api.iacm("PUT", f"{WS}/upd_ws", json=workspace_body(provider_connector="account.nope"))
+    denied = api.iacm("PUT", f"{WS}/upd_ws", json=workspace_body(tags={"env": "prod"}))
+
+    assert bad.status_code == 400
+    assert denied.status_code == 400
+    assert "policy_evaluation" in denied.json()
+    assert api.iacm("GET", f"{WS}/upd_ws").json()["tags"] == {"team": "platform", "env": "dev"}
+
+
+def test_update_of_a_missing_workspace_is_404(api: Api) -> None:
+    response = api.iacm("PUT", f"{WS}/ghost", json=workspace_body())
+
+    assert response.status_code == 404
+    assert _goa(response)["name"] == "not_found"
+
+
+def test_delete_inactive_is_204_and_gone(api: Api) -> None:
+    _create(api, workspace_body("doomed"))
+
+    response = api.iacm("DELETE", f"{WS}/doomed")
+
+    assert response.status_code == 204
+    assert response.content == b""
+    assert api.iacm("GET", f"{WS}/doomed").status_code == 404
+    assert api.iacm("GET", WS).headers["x-total-items"] == "1800"
+
+
+def test_delete_of_an_active_workspace_is_refused(api: Api) -> None:
+    active = api.iacm("GET", WS, params={"status": "active"}).json()[0]["identifier"]
+
+    response = api.iacm("DELETE", f"{WS}/{active}")
+
+    error = _goa(response)
+    assert response.status_code == 409
+    assert error["name"] == "conflict"
+    assert "only inactive workspaces can be deleted" in error["message"]
+    assert api.iacm("GET", f"{WS}/{active}").status_code == 200
+
+
+def test_delete_of_a_missing_workspace_is_404(api: Api) -> None:
+    assert api.iacm("DELETE", f"{WS}/ghost").status_code == 404
+
+
+@pytest.mark.parametrize("payload", [b"{not json", b"[]", b""])
+def test_undecodable_bodies_are_400(api: Api, payload: bytes) -> None:
+    response = api.iacm("POST", WS, data=payload, headers={"Content-Type": "application/json"})
+
+    assert response.status_code == 400
+    assert _goa(response)["name"] in {"decode_payload_failed", "missing_payload"}
+
+
+def test_writes_work_under_the_gateway_prefix(api: Api) -> None:
+    response = api.iacm("POST", WS, json=workspace_body("gw_ws"), prefix="/gateway/iacm/api")
+
+    assert response.status_code == 200
+    assert api.iacm("GET", f"{WS}/gw_ws").json()["identifier"] == "gw_ws"
+
+
+def test_null_optional_fields_are_treated_as_absent(api: Api) -> None:
+    body = copy.deepcopy(workspace_body(description=None, repository_commit=None))
+
+    assert _create(api, body).status_code == 200
+    assert api.iacm("GET", f"{WS}/new_ws").json()["description"] == ""
