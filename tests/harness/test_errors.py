@@ -1,0 +1,336 @@
+"""Error mapping and retry behaviour, driven by the fake's fault injection over real HTTP."""
+
+import json
+import socket
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from workspaces.harness import (
+    HarnessConflict,
+    HarnessError,
+    HarnessForbidden,
+    HarnessNotFound,
+    HarnessRateLimited,
+    HarnessUnauthorized,
+    HarnessUnavailable,
+    HarnessValidationError,
+)
+
+LIST = "iacm.workspaces.list"
+CREATE = "iacm.workspaces.create"
+
+
+def list_infra(client):
+    return client.list_workspaces(org="default", project="infra")
+
+
+@pytest.mark.parametrize(
+    ("status", "error_class"),
+    [
+        (400, HarnessValidationError),
+        (401, HarnessUnauthorized),
+        (403, HarnessForbidden),
+        (404, HarnessNotFound),
+        (409, HarnessConflict),
+        (423, HarnessConflict),
+        (429, HarnessRateLimited),
+        (500, HarnessUnavailable),
+        (502, HarnessUnavailable),
+        (503, HarnessUnavailable),
+        (504, HarnessUnavailable),
+    ],
+)
+def test_iacm_status_maps_to_its_error_class(client, fake, status, error_class):
+    fake.inject(LIST, status=status, times=3)
+
+    with pytest.raises(error_class) as excinfo:
+        list_infra(client)
+
+    error = excinfo.value
+    assert isinstance(error, HarnessError)
+    assert error.status == status
+    assert error.message
+    assert error.request_id  # the Goa body's `id`
+    assert error.name  # the Goa error name
+
+
+def test_ng_error_body_gives_code_and_correlation_id(client, fake):
+    fake.inject("ng.connectors.list", status=403)
+
+    with pytest.raises(HarnessForbidden) as excinfo:
+        client.list_connectors(org="default", project="infra", types=["Aws"])
+
+    assert excinfo.value.name == "ACCESS_DENIED"
+    assert excinfo.value.request_id
+
+
+def test_ng_unauthorized(client, fake):
+    fake.inject("ng.accounts.get", status=401)
+
+    with pytest.raises(HarnessUnauthorized) as excinfo:
+        client.check_account()
+
+    assert excinfo.value.name == "INVALID_TOKEN"
+
+
+def test_v1_error_body_gives_code_and_message(client, fake):
+    fake.inject("v1.orgs.list", status=404)
+
+    with pytest.raises(HarnessNotFound) as excinfo:
+        client.list_orgs()
+
+    assert excinfo.value.name == "RESOURCE_NOT_FOUND"
+    assert excinfo.value.message
+
+
+def test_v1_field_errors_are_parsed(client, fake):
+    body = {
+        "message": "Invalid request",
+        "code": "INVALID_ARGUMENT",
+        "errors": [{"field_name": "limit", "message": "must be at most 1000"}],
+        "error_metadata": None,
+    }
+    fake.inject("v1.orgs.list", status=400, body=json.dumps(body))
+
+    with pytest.raises(HarnessValidationError) as excinfo:
+        client.list_orgs()
+
+    assert excinfo.value.field == "limit"
+    assert excinfo.value.field_errors[0].message == "must be at most 1000"
+
+
+@pytest.mark.parametrize(
+    ("message", "field"),
+    [
+        ('"identifier" is missing from body', "identifier"),
+        ('body.identifier must match the regexp "^[A-Za-z_]" but got value "9x"', "identifier"),
+        ("body.name length must be lower or equal than 128 but got value", "name"),
+        (
+            '"value_type" is missing from body.terraform_variables.region',
+            "terraform_variables.region.value_type",
+        ),
+        ("repository name can't be empty", None),
+    ],
+)
+def test_goa_validation_message_gives_the_field(client, fake, message, field):
+    body = {"name": "bad_request", "id": "abc123", "message": message, "temporary": False,
+            "timeout": False, "fault": False}  # fmt: skip
+    fake.inject(CREATE, status=400, body=json.dumps(body))
+
+    with pytest.raises(HarnessValidationError) as excinfo:
+        client.create_workspace(org="default", project="sandbox", body={})
+
+    assert excinfo.value.field == field
+    assert excinfo.value.request_id == "abc123"
+
+
+def test_policy_violation_body_gives_deny_messages(client, fake):
+    evaluation = {
+        "id": "7", "status": "error", "type": "workspace", "action": "onsave",
+        "details": [{"identifier": "set1", "name": "Prod rules", "status": "error", "details": [
+            {"status": "error", "deny_messages": ["first reason", "second reason"],
+             "policy": {"identifier": "p1", "name": "P1"}},
+            {"status": "pass", "deny_messages": [], "policy": {"identifier": "p2", "name": "P2"}},
+        ]}],
+    }  # fmt: skip
+    body = {"name": "policy_violation", "id": "pv1", "message": "denied by policy",
+            "temporary": False, "timeout": False, "fault": False,
+            "policy_evaluation": evaluation}  # fmt: skip
+    fake.inject(CREATE, status=400, body=json.dumps(body))
+
+    with pytest.raises(HarnessValidationError) as excinfo:
+        client.create_workspace(org="default", project="sandbox", body={})
+
+    error = excinfo.value
+    assert error.deny_messages == ("first reason", "second reason")
+    assert error.policy_evaluation.policy_sets[0].name == "Prod rules"
+    assert error.policy_evaluation.policy_sets[0].policies[0].name == "P1"
+
+
+def test_rate_limit_is_not_retried(client, fake):
+    fake.inject(LIST, status=429, times=1)
+
+    with pytest.raises(HarnessRateLimited):
+        list_infra(client)
+
+    assert len(fake.log(route=LIST)) == 1
+
+
+def test_get_is_retried_after_a_503(client, fake):
+    fake.inject(LIST, status=503, times=1)
+
+    page = list_infra(client)
+
+    assert page.total_items == 1800
+    assert [call["status"] for call in fake.log(route=LIST)] == [503, 200]
+
+
+def test_get_gives_up_after_two_retries(client, fake):
+    fake.inject(LIST, status=502, times=5)
+
+    with pytest.raises(HarnessUnavailable) as excinfo:
+        list_infra(client)
+
+    assert excinfo.value.status == 502
+    assert len(fake.log(route=LIST)) == 3
+
+
+def test_post_create_is_not_retried_after_a_503(client, fake, workspace_body):
+    fake.inject(CREATE, status=503, times=1)
+
+    with pytest.raises(HarnessUnavailable) as excinfo:
+        client.create_workspace(org="default", project="sandbox", body=workspace_body("once"))
+
+    assert excinfo.value.status == 503
+    assert len(fake.log(route=CREATE)) == 1
+
+
+def test_ng_list_post_is_not_retried(client, fake):
+    fake.inject("ng.secrets.list", status=502, times=1)
+
+    with pytest.raises(HarnessUnavailable):
+        client.list_secrets(org="default", project="infra")
+
+    assert len(fake.log(route="ng.secrets.list")) == 1
+
+
+def test_read_timeout_is_unavailable_and_not_retried(make_client, fake):
+    client = make_client(timeout=(2.0, 0.3))
+    fake.inject(LIST, delay_ms=1500, times=3)
+    started = time.monotonic()
+
+    with pytest.raises(HarnessUnavailable) as excinfo:
+        list_infra(client)
+
+    assert time.monotonic() - started < 1.0  # one 0.3 s wait, not three
+    assert excinfo.value.status is None
+    assert "in time" in excinfo.value.message
+    assert excinfo.value.__cause__ is not None
+
+
+def test_malformed_json_is_unavailable(client, fake):
+    fake.inject(LIST, body="malformed")
+
+    with pytest.raises(HarnessUnavailable) as excinfo:
+        list_infra(client)
+
+    assert "not JSON" in excinfo.value.message
+
+
+def test_unexpected_shape_is_unavailable(client, fake):
+    fake.inject("iacm.workspaces.get", status=200, body='{"items": "not a workspace"}')
+
+    with pytest.raises(HarnessUnavailable) as excinfo:
+        client.get_workspace(org="default", project="infra", identifier="x")
+
+    assert "Unexpected response" in excinfo.value.message
+    assert excinfo.value.status == 200
+
+
+def test_html_error_page_maps_by_status(client, fake, workspace_body):
+    fake.inject(CREATE, status=502, body="html")
+    fake.inject("ng.accounts.get", status=401, body="html")
+
+    with pytest.raises(HarnessUnavailable) as unavailable:
+        client.create_workspace(org="default", project="sandbox", body=workspace_body("html"))
+    with pytest.raises(HarnessUnauthorized) as unauthorized:
+        client.check_account()
+
+    assert unavailable.value.status == 502
+    assert "<" not in unavailable.value.message
+    assert unauthorized.value.message == "Harness did not accept the API key"
+
+
+def test_dropped_connection_on_post_is_unavailable(client, fake, workspace_body):
+    fake.inject(CREATE, drop=True)
+
+    with pytest.raises(HarnessUnavailable) as excinfo:
+        client.create_workspace(org="default", project="sandbox", body=workspace_body("drop"))
+
+    assert excinfo.value.status is None
+    assert fake.counters().get(CREATE) == 1
+
+
+def test_dropped_connection_on_get_is_retried(client, fake):
+    fake.inject(LIST, drop=True, times=1)
+
+    page = list_infra(client)
+
+    assert page.total_items == 1800
+    assert fake.counters().get(LIST) == 2
+
+
+def test_dropped_connection_every_time_is_unavailable(client, fake):
+    fake.inject(LIST, drop=True, times=5)
+
+    with pytest.raises(HarnessUnavailable):
+        list_infra(client)
+
+
+def test_connection_refused_is_unavailable(make_client, fake):
+    with socket.socket() as probe:  # a port that was free a moment ago: nothing listens
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    client = make_client(base_url=f"http://127.0.0.1:{port}")
+
+    with pytest.raises(HarnessUnavailable) as excinfo:
+        client.check_account()
+
+    assert excinfo.value.status is None
+
+
+class _Recorder(BaseHTTPRequestHandler):
+    hits: list[dict] = []
+
+    def do_GET(self):
+        type(self).hits.append(dict(self.headers))
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Set-Cookie", "session=abc; Path=/")
+        self.end_headers()
+        self.wfile.write(b"[]")
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def other_host():
+    """A second local server standing in for "another host"; records every request."""
+    _Recorder.hits = []
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Recorder)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}", _Recorder.hits
+    server.shutdown()
+    server.server_close()
+
+
+def test_redirect_is_refused_and_not_followed(client, fake, other_host):
+    url, hits = other_host
+    fake.inject(LIST, redirect=f"{url}/steal")
+
+    with pytest.raises(HarnessUnavailable) as excinfo:
+        list_infra(client)
+
+    assert excinfo.value.status == 302
+    assert "redirect" in excinfo.value.message
+    assert len(fake.log(route=LIST)) == 1
+    assert hits == []
+
+
+def test_cookies_are_never_stored_or_sent(make_client, other_host):
+    url, hits = other_host
+    client = make_client(base_url=url)  # the recorder answers every GET with Set-Cookie
+
+    client.list_tags(org="default", project="infra")
+    client.list_tags(org="default", project="infra")
+
+    assert len(hits) == 2
+    assert "Cookie" not in hits[1]
+    assert len(client._session.cookies) == 0
+    assert hits[0]["x-api-key"]  # the key went as a per-request header
+    assert "x-api-key" not in client._session.headers

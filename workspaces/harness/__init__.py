@@ -1,0 +1,68 @@
+"""The Harness API client: the only package of the portal that speaks HTTP to Harness.
+
+    from workspaces.harness import HarnessClient, errors, types
+
+Pure Python + requests (no Django): the portal passes its settings in.
+"""
+
+from workspaces.harness import errors, types
+from workspaces.harness.client import WORKSPACE_SORTS, HarnessClient, call_observers
+from workspaces.harness.errors import (
+    FieldError,
+    HarnessConflict,
+    HarnessError,
+    HarnessForbidden,
+    HarnessNotFound,
+    HarnessRateLimited,
+    HarnessUnauthorized,
+    HarnessUnavailable,
+    HarnessValidationError,
+)
+from workspaces.harness.transport import configure_pool, validate_base_url
+from workspaces.harness.types import (
+    Account,
+    Connector,
+    Org,
+    Page,
+    PolicyEvaluation,
+    Project,
+    Secret,
+    Template,
+    TemplateSummary,
+    Variable,
+    Workspace,
+    WorkspaceSummary,
+    WriteResult,
+)
+
+__all__ = [
+    "WORKSPACE_SORTS",
+    "Account",
+    "Connector",
+    "FieldError",
+    "HarnessClient",
+    "HarnessConflict",
+    "HarnessError",
+    "HarnessForbidden",
+    "HarnessNotFound",
+    "HarnessRateLimited",
+    "HarnessUnauthorized",
+    "HarnessUnavailable",
+    "HarnessValidationError",
+    "Org",
+    "Page",
+    "PolicyEvaluation",
+    "Project",
+    "Secret",
+    "Template",
+    "TemplateSummary",
+    "Variable",
+    "Workspace",
+    "WorkspaceSummary",
+    "WriteResult",
+    "call_observers",
+    "configure_pool",
+    "errors",
+    "types",
+    "validate_base_url",
+]

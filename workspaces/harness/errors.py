@@ -1,0 +1,146 @@
+"""The errors the Harness client raises: one hierarchy, rooted at `HarnessError`.
+
+Every error carries the HTTP status (None when Harness never answered), Harness's own message,
+the request id Harness gave (Goa `id`, NextGen `correlationId` or an `x-request-id` header) and
+Harness's error name or code. None of them ever carries the API key: the client scrubs it from
+messages.
+`requests` exceptions never leave the package; they are chained as `__cause__` of a
+`HarnessUnavailable`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from workspaces.harness.types import PolicyEvaluation
+
+__all__ = [
+    "FieldError",
+    "HarnessConflict",
+    "HarnessError",
+    "HarnessForbidden",
+    "HarnessNotFound",
+    "HarnessRateLimited",
+    "HarnessUnauthorized",
+    "HarnessUnavailable",
+    "HarnessValidationError",
+]
+
+
+class HarnessError(Exception):
+    """Base class of everything the client raises about a Harness call."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        request_id: str | None = None,
+        name: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+        self.request_id = request_id
+        self.name = name
+
+    def __str__(self) -> str:
+        details = []
+        if self.status is not None:
+            details.append(f"HTTP {self.status}")
+        if self.request_id:
+            details.append(f"request id {self.request_id}")
+        if details:
+            return f"{self.message} ({', '.join(details)})"
+        return self.message
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}({self.message!r}, status={self.status!r}, "
+            f"request_id={self.request_id!r}, name={self.name!r})"
+        )
+
+
+class HarnessUnauthorized(HarnessError):
+    """401: the key is unknown, expired or revoked."""
+
+
+class HarnessForbidden(HarnessError):
+    """403: the key is valid but Harness RBAC does not allow this call."""
+
+
+class HarnessNotFound(HarnessError):
+    """404: the org, project, workspace, template, ... does not exist (or is not visible)."""
+
+
+class HarnessConflict(HarnessError):
+    """409 (duplicate identifier, wrong state) or 423 (workspace locked)."""
+
+
+@dataclass(frozen=True, slots=True)
+class FieldError:
+    """A field-level complaint from a v1 (`errors[].field_name`) or NG (`errors[].fieldId`) body."""
+
+    field: str
+    message: str
+
+
+class HarnessValidationError(HarnessError):
+    """400 (or 422): Harness rejected the request body or a parameter.
+
+    `field` is the request-body field Harness named (`identifier`, or a nested path such as
+    `terraform_variables.region.value_type`), parsed from Goa validation messages
+    (`body.<field> ...`, `"<field>" is missing from body`) or from a v1/NG field list; None when
+    Harness named none. A policy denial (Goa `PolicyViolationError`) sets `policy_evaluation`, and
+    `deny_messages` lists the messages of the policies that denied it.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = 400,
+        request_id: str | None = None,
+        name: str | None = None,
+        field: str | None = None,
+        field_errors: tuple[FieldError, ...] = (),
+        policy_evaluation: PolicyEvaluation | None = None,
+    ) -> None:
+        super().__init__(message, status=status, request_id=request_id, name=name)
+        self.field = field
+        self.field_errors = field_errors
+        self.policy_evaluation = policy_evaluation
+
+    @property
+    def deny_messages(self) -> tuple[str, ...]:
+        if self.policy_evaluation is None:
+            return ()
+        return self.policy_evaluation.deny_messages
+
+
+class HarnessRateLimited(HarnessError):
+    """429: too many requests. `retry_after` is Harness's Retry-After in seconds, if it sent one.
+
+    The client never retries a 429 itself; the caller decides whether to wait.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = 429,
+        request_id: str | None = None,
+        name: str | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(message, status=status, request_id=request_id, name=name)
+        self.retry_after = retry_after
+
+
+class HarnessUnavailable(HarnessError):
+    """Harness could not be used: 5xx, timeout, connection error, redirect or undecodable body.
+
+    `status` is None when no HTTP response arrived (timeout, refused or dropped connection).
+    """

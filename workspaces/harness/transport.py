@@ -1,0 +1,151 @@
+"""HTTP plumbing for the Harness client: the shared pooled session, retries, base-URL rules.
+
+The shared `requests.Session` carries no credentials: the API key and account travel as
+per-request headers, so one pool serves every user. It refuses cookies (a Harness cookie must
+never bind one user's requests to another's), ignores proxy/netrc environment variables
+(`trust_env=False`: a `.netrc` must not add credentials, nor a proxy variable reroute the key),
+and retries only GETs, briefly, on 502/503/504 and dropped connections.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import threading
+from http.cookiejar import DefaultCookiePolicy
+from urllib.parse import urlsplit, urlunsplit
+
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.exceptions import ReadTimeoutError
+from urllib3.util.retry import Retry
+
+__all__ = [
+    "DEFAULT_POOL_MAXSIZE",
+    "build_session",
+    "configure_pool",
+    "retry_policy",
+    "shared_session",
+    "validate_base_url",
+]
+
+DEFAULT_POOL_MAXSIZE = 32
+RETRY_STATUSES = (502, 503, 504)
+
+
+class RejectAllCookies(DefaultCookiePolicy):
+    """A cookie policy that neither stores nor sends any cookie."""
+
+    def set_ok(self, cookie, request) -> bool:
+        return False
+
+    def return_ok(self, cookie, request) -> bool:
+        return False
+
+
+class _GetRetry(Retry):
+    """urllib3 `Retry` that never retries a read timeout.
+
+    A read timeout means Harness has the request and is slow: asking again doubles the user's wait
+    and Harness's load. Dropped connections (often a stale pooled socket) and 502/503/504 are still
+    retried for GETs; connection failures (nothing was sent) for any method.
+    """
+
+    def increment(
+        self, method=None, url=None, response=None, error=None, _pool=None, _stacktrace=None
+    ):
+        if isinstance(error, ReadTimeoutError):
+            raise error.with_traceback(_stacktrace)
+        return super().increment(method, url, response, error, _pool, _stacktrace)
+
+
+def retry_policy() -> Retry:
+    return _GetRetry(
+        total=2,
+        backoff_factor=0.05,
+        status_forcelist=RETRY_STATUSES,
+        allowed_methods=frozenset({"GET"}),
+        respect_retry_after_header=False,
+        raise_on_status=False,
+        raise_on_redirect=False,
+    )
+
+
+def build_session(*, pool_maxsize: int = DEFAULT_POOL_MAXSIZE) -> requests.Session:
+    """A new session with the client's rules (pool size, retries, no cookies, no env)."""
+    if pool_maxsize < 1:
+        raise ValueError("pool_maxsize must be at least 1")
+    session = requests.Session()
+    session.trust_env = False
+    session.cookies.set_policy(RejectAllCookies())
+    session.headers["User-Agent"] = "workspace-portal-harness-client/1"
+    session.headers["Accept"] = "application/json, application/vnd.goa.error"
+    adapter = HTTPAdapter(pool_connections=4, pool_maxsize=pool_maxsize, max_retries=retry_policy())
+    session.mount("https://", adapter)
+    session.mount("http://", adapter)
+    return session
+
+
+_lock = threading.Lock()
+_shared: requests.Session | None = None
+
+
+def shared_session() -> requests.Session:
+    """The process-wide pooled session (created on first use)."""
+    global _shared
+    with _lock:
+        if _shared is None:
+            _shared = build_session()
+        return _shared
+
+
+def configure_pool(maxsize: int) -> requests.Session:
+    """Replace the shared session with one whose per-host pool holds `maxsize` connections.
+
+    Call it at start-up (e.g. with the number of gunicorn threads); requests in flight on the old
+    session finish on it.
+    """
+    global _shared
+    session = build_session(pool_maxsize=maxsize)
+    with _lock:
+        _shared = session
+    return session
+
+
+def _is_loopback(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def validate_base_url(url: str) -> str:
+    """Check a Harness base URL and return it without a trailing slash.
+
+    https is required; plain http is accepted only for a loopback host (127.0.0.0/8, ::1,
+    localhost), i.e. the fake Harness in development. User info, query and fragment are refused.
+    Raises ValueError.
+    """
+    if not isinstance(url, str) or not url.strip():
+        raise ValueError("the Harness base URL is empty")
+    try:
+        parts = urlsplit(url.strip())
+        host = parts.hostname
+        parts.port  # noqa: B018 -- raises ValueError for a malformed port
+    except ValueError as err:
+        raise ValueError(f"the Harness base URL is malformed: {err}") from None
+    scheme = parts.scheme.lower()
+    if scheme not in {"http", "https"}:
+        raise ValueError("the Harness base URL must start with https://")
+    if not host:
+        raise ValueError("the Harness base URL has no host")
+    if parts.username is not None or parts.password is not None:
+        raise ValueError("the Harness base URL must not contain credentials")
+    if parts.query or parts.fragment:
+        raise ValueError("the Harness base URL must not have a query or fragment")
+    if scheme == "http" and not _is_loopback(host):
+        raise ValueError(
+            "the Harness base URL must use https (plain http only for 127.0.0.1, ::1 or localhost)"
+        )
+    return urlunsplit((scheme, parts.netloc, parts.path.rstrip("/"), "", ""))
