@@ -1,0 +1,440 @@
+"""Browse: list parameters, URL validation, failure states, the workspace page and metrics."""
+
+import threading
+
+import pytest
+from django.core.cache import cache
+from django.urls import reverse
+from pytest_django.asserts import assertContains, assertNotContains
+
+from tests.conftest import ACCOUNT, READ_KEY
+from workspaces.services import credential_save
+
+pytestmark = pytest.mark.django_db
+LIST = reverse("workspace_list", args=["default", "infra"])
+
+
+def htmx(target: str) -> dict:
+    return {"HX-Request": "true", "HX-Target": target}
+
+
+def last_list_query(fake) -> dict:
+    return fake.log(route="iacm.workspaces.list")[-1]["query"]
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    cache.clear()
+
+
+# --- list parameters reach Harness ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ({"q": "vpc-dev"}, {"searchTerm": ["vpc-dev"]}),
+        ({"sort": "updated,DESC"}, {"sort": ["updated,DESC"]}),
+        ({"sort": "name,DESC"}, {"sort": ["name,DESC"]}),
+        ({"status": ["failed", "drifted"]}, {"status": ["failed", "drifted"]}),
+        ({"tags": ["env:prod", "team:data"]}, {"tags": ["env:prod", "team:data"]}),
+        ({"page": "3", "limit": "100"}, {"page": ["3"], "limit": ["100"]}),
+        ({"limit": "10"}, {"limit": ["10"]}),
+    ],
+)
+def test_each_list_parameter_is_sent_to_harness(signed_in_with_key, fake, params, expected):
+    response = signed_in_with_key.get(LIST, params, headers=htmx("workspace-table"))
+
+    assert response.status_code == 200
+    query = last_list_query(fake)
+    for key, value in expected.items():
+        assert query[key] == value
+
+
+def test_search_filters_rows(signed_in_with_key, fake):
+    response = signed_in_with_key.get(LIST, {"q": "vpc-dev"}, headers=htmx("workspace-table"))
+
+    items = response.context["result"].page.items
+    assert items
+    assert all("vpc-dev" in ws.name for ws in items)
+
+
+def test_status_filter_shows_only_that_status(signed_in_with_key, fake):
+    response = signed_in_with_key.get(LIST, {"status": "failed"}, headers=htmx("workspace-table"))
+
+    items = response.context["result"].page.items
+    assert items
+    assert {ws.status for ws in items} == {"failed"}
+    assertContains(response, "badge--failed")
+
+
+def test_sort_by_updated_descending(signed_in_with_key, fake):
+    response = signed_in_with_key.get(
+        LIST, {"sort": "updated,DESC"}, headers=htmx("workspace-table")
+    )
+
+    updated = [ws.updated for ws in response.context["result"].page.items]
+    assert updated == sorted(updated, reverse=True)
+    assertContains(response, 'aria-sort="descending"')
+
+
+def test_full_request_returns_the_page_and_htmx_the_partial(signed_in_with_key, fake):
+    full = signed_in_with_key.get(LIST)
+    partial = signed_in_with_key.get(LIST, headers=htmx("workspace-table"))
+    browser = signed_in_with_key.get(LIST, {"status": "active"}, headers=htmx("workspace-browser"))
+
+    assertContains(full, "<html")
+    assertContains(full, 'id="status-overview"')
+    assertContains(full, 'id="workspace-filters"')
+    assert partial.content.decode().lstrip().startswith('<div id="workspace-table"')
+    assert browser.content.decode().lstrip().startswith('<div id="workspace-browser"')
+    assertContains(browser, 'value="active" checked')
+    assertNotContains(partial, "<html")
+
+
+def test_history_restore_gets_the_full_page(signed_in_with_key, fake):
+    response = signed_in_with_key.get(
+        LIST, headers={**htmx("workspace-table"), "HX-History-Restore-Request": "true"}
+    )
+
+    assertContains(response, "<html")
+
+
+def test_links_keep_the_state_and_reset_the_page_on_filter(signed_in_with_key, fake):
+    response = signed_in_with_key.get(
+        LIST, {"q": "vpc", "status": "active", "page": "2"}, headers=htmx("workspace-table")
+    )
+
+    body = response.content.decode()
+    assert "?q=vpc&amp;status=active&amp;sort=name%2CDESC" in body  # sort link drops the page
+    assert "?q=vpc&amp;status=active&amp;page=3" in body  # next keeps filters
+
+
+def test_summary_counts_with_thousands_separator(signed_in_with_key, fake):
+    response = signed_in_with_key.get(LIST, {"page": "2"}, headers=htmx("workspace-table"))
+
+    assertContains(response, "Showing 31–60 of 1,800")
+    assertContains(response, 'max="60"')
+
+
+# --- invalid URLs are corrected, never sent as they are ------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("params", "sent", "notice"),
+    [
+        ({"page": "-3"}, {"page": ["1"]}, "page number"),
+        ({"page": "abc"}, {"page": ["1"]}, "page number"),
+        ({"limit": "5000"}, {"limit": ["30"]}, "page size"),
+        ({"sort": "foo"}, {"sort": ["name,ASC"]}, "sort order"),
+        ({"sort": "name,ASC;drop"}, {"sort": ["name,ASC"]}, "sort order"),
+        ({"status": ["active", "bogus"]}, {"status": ["active"]}, "unknown status"),
+        ({"window": "1y"}, {}, "time window"),
+        ({"q": "x" * 500}, {}, "search"),
+    ],
+)
+def test_invalid_values_are_corrected_with_a_message(
+    signed_in_with_key, fake, params, sent, notice
+):
+    response = signed_in_with_key.get(LIST, params)
+
+    assert response.status_code == 200
+    assertContains(response, notice)
+    query = last_list_query(fake)
+    for key, value in sent.items():
+        assert query[key] == value
+    assert "bogus" not in str(query)
+    assert "x" * 500 not in str(query)
+
+
+def test_page_past_the_end_says_so(signed_in_with_key, fake):
+    response = signed_in_with_key.get(LIST, {"page": "999"})
+
+    assertContains(response, "There is no page 999")
+
+
+def test_no_match_offers_to_clear_filters(signed_in_with_key, fake):
+    response = signed_in_with_key.get(LIST, {"q": "no-such-workspace-zz"})
+
+    assertContains(response, "No workspace matches these filters")
+    assertContains(response, "Clear filters")
+
+
+# --- failures -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("status", "message"),
+    [
+        (503, "Harness is not responding right now"),
+        (500, "Harness is not responding right now"),
+        (429, "Harness is limiting requests right now"),
+        (403, "not allowed to do this"),
+    ],
+)
+def test_list_failure_replaces_the_table_with_a_message(signed_in_with_key, fake, status, message):
+    fake.inject("iacm.workspaces.list", status=status, times=5)
+
+    response = signed_in_with_key.get(
+        LIST, {"q": "vpc", "status": "failed"}, headers=htmx("workspace-table")
+    )
+
+    assert response.status_code == 200
+    assertContains(response, message)
+    if status != 403:
+        assertContains(response, "Try again")
+        assertContains(response, "?q=vpc&amp;status=failed")  # the retry keeps the filters
+
+
+def test_list_timeout_is_a_retryable_message(signed_in_with_key, fake):
+    fake.inject("iacm.workspaces.list", delay_ms=3000, times=3)
+
+    response = signed_in_with_key.get(LIST, headers=htmx("workspace-table"))
+
+    assertContains(response, "Harness is not responding right now")
+
+
+def test_list_malformed_body_is_a_message_not_a_500(signed_in_with_key, fake):
+    fake.inject("iacm.workspaces.list", body="malformed", times=3)
+
+    response = signed_in_with_key.get(LIST)
+
+    assert response.status_code == 200
+    assertContains(response, "Try again")
+
+
+def test_tags_failure_leaves_the_list_working(signed_in_with_key, fake):
+    fake.inject("iacm.tags", status=500, times=5)
+
+    response = signed_in_with_key.get(LIST)
+
+    assertContains(response, "Showing 1–30 of 1,800")
+    assertContains(response, "have no tags")
+
+
+# --- workspace page -------------------------------------------------------------------------
+
+
+def _a_workspace_with_secrets(fake) -> str:
+    seed = fake.seed()
+    return seed["examples"]["workspace_with_secret"]
+
+
+def test_workspace_page_shows_every_group(signed_in_with_key, fake):
+    identifier = signed_in_with_key.get(LIST).context["result"].page.items[0].identifier
+
+    response = signed_in_with_key.get(
+        reverse("workspace_detail", args=["default", "infra", identifier])
+    )
+
+    assert response.status_code == 200
+    for heading in (
+        "Overview",
+        "Repository",
+        "Provisioner and connectors",
+        "Variables",
+        "Template",
+        "Tags",
+        "Timestamps",
+    ):
+        assertContains(response, f">{heading}</h2>")
+    assertContains(response, f"/ng/account/{ACCOUNT}/module/iacm/orgs/default/projects/infra")
+    assert fake.counters()["iacm.workspaces.get"] == 1
+
+
+def test_workspace_page_shows_secret_variables_as_references(signed_in_with_key, fake):
+    workspace = None
+    for page in (1, 2, 3):
+        items = signed_in_with_key.get(LIST, {"page": page, "limit": 100}).context["result"]
+        for ws in items.page.items:
+            detail = signed_in_with_key.get(
+                reverse("workspace_detail", args=["default", "infra", ws.identifier])
+            )
+            w = detail.context["workspace"]
+            if any(
+                v.is_secret
+                for v in [*w.terraform_variables.values(), *w.environment_variables.values()]
+            ):
+                workspace = detail
+                break
+        if workspace:
+            break
+    assert workspace is not None, "the seed has a workspace with a secret variable"
+
+    assertContains(workspace, "Secret reference")
+    assertContains(workspace, "secret-ref")
+
+
+def test_unknown_workspace_is_a_friendly_404(signed_in_with_key, fake):
+    response = signed_in_with_key.get(
+        reverse("workspace_detail", args=["default", "infra", "no_such_ws"])
+    )
+
+    assert response.status_code == 404
+    assertContains(response, "Workspace not found", status_code=404)
+    assertContains(response, "Back to the workspaces", status_code=404)
+
+
+def test_workspace_page_harness_down_is_a_designed_503(signed_in_with_key, fake):
+    fake.inject("iacm.workspaces.get", status=503, times=5)
+
+    response = signed_in_with_key.get(
+        reverse("workspace_detail", args=["default", "infra", "anything"])
+    )
+
+    assert response.status_code == 503
+    assertContains(response, "Harness is not responding", status_code=503)
+    assertContains(response, "Try again", status_code=503)
+
+
+# --- status metrics -------------------------------------------------------------------------
+
+
+def metrics(client, **params):
+    return client.get(LIST, params, headers=htmx("status-overview"))
+
+
+def test_metrics_partial_draws_the_chart(signed_in_with_key, fake):
+    response = metrics(signed_in_with_key)
+
+    assert response.content.decode().lstrip().startswith('<section id="status-overview"')
+    assertContains(response, "<svg")
+    assertContains(response, "Active")
+    assertContains(response, "?status=active")
+    assertContains(response, "numbers from just now")
+    assert fake.counters()["iacm.metrics"] == 1
+    assert "iacm.workspaces.list" not in fake.counters()
+
+
+def test_full_page_does_not_wait_for_metrics(signed_in_with_key, fake):
+    response = signed_in_with_key.get(LIST)
+
+    assertContains(response, 'hx-trigger="load"')
+    assertContains(response, "Loading status counts")
+    assert "iacm.metrics" not in fake.counters()
+
+
+def test_second_metrics_load_makes_no_harness_call(signed_in_with_key, fake):
+    metrics(signed_in_with_key)
+    metrics(signed_in_with_key)
+
+    assert fake.counters()["iacm.metrics"] == 1
+
+
+def test_window_is_sent_as_start_time(signed_in_with_key, fake):
+    metrics(signed_in_with_key, window="24h")
+
+    query = fake.log(route="iacm.metrics")[-1]["query"]
+    assert "start_time" in query
+    assert "end_time" not in query
+
+
+def test_windows_are_cached_separately(signed_in_with_key, fake):
+    metrics(signed_in_with_key, window="24h")
+    metrics(signed_in_with_key, window="7d")
+    metrics(signed_in_with_key, window="24h")
+
+    assert fake.counters()["iacm.metrics"] == 2
+
+
+def test_refresh_forces_a_new_fetch(signed_in_with_key, fake):
+    metrics(signed_in_with_key)
+    metrics(signed_in_with_key, refresh="1")
+
+    assert fake.counters()["iacm.metrics"] == 2
+
+
+def test_stale_numbers_are_refreshed_once(signed_in_with_key, fake, settings):
+    metrics(signed_in_with_key)
+    settings.METRICS_CACHE_SECONDS = 0
+
+    metrics(signed_in_with_key)
+
+    assert fake.counters()["iacm.metrics"] == 2
+
+
+def test_another_users_key_gets_its_own_entry(
+    signed_in_with_key, client, other_user, fake, django_user_model
+):
+    from django.test import Client
+
+    credential_save(user=other_user, account_id=ACCOUNT, api_key=READ_KEY)
+    other = Client()
+    other.force_login(other_user)
+
+    metrics(signed_in_with_key)
+    metrics(other)
+    metrics(other)
+
+    assert fake.counters()["iacm.metrics"] == 2
+
+
+def test_harness_outage_serves_stale_numbers_with_a_notice(signed_in_with_key, fake, settings):
+    first = metrics(signed_in_with_key)
+    settings.METRICS_CACHE_SECONDS = 0
+    fake.inject("iacm.metrics", status=503, times=10)
+
+    response = metrics(signed_in_with_key)
+
+    assertContains(response, "Showing saved numbers")
+    assertContains(response, "(stale)")
+    assertContains(response, "<svg")
+    assert first.context["metrics"].counts == response.context["metrics"].counts
+
+
+def test_outage_without_cached_numbers_shows_an_error_and_refresh(signed_in_with_key, fake):
+    fake.inject("iacm.metrics", status=503, times=10)
+
+    response = metrics(signed_in_with_key)
+
+    assert response.status_code == 200
+    assertContains(response, "Harness is not responding right now")
+    assertContains(response, "Refresh")
+    assertNotContains(response, "<svg")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_twenty_concurrent_cold_requests_make_one_harness_call(fake, user_with_key):
+    from django.test import Client
+
+    fake.inject("iacm.metrics", delay_ms=300, times=1)  # a slow first call widens the race
+    results: list[int] = []
+    barrier = threading.Barrier(20)
+
+    def load():
+        client = Client()
+        client.force_login(user_with_key)
+        barrier.wait()
+        response = metrics(client)
+        results.append(response.status_code if b"<svg" in response.content else -1)
+
+    threads = [threading.Thread(target=load) for _ in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert results == [200] * 20
+    assert fake.counters()["iacm.metrics"] == 1
+
+
+# --- Harness call counts per screen (reported in the issue note) --------------------------
+
+
+def test_harness_calls_per_screen(signed_in_with_key, fake):
+    signed_in_with_key.get(LIST)
+    metrics(signed_in_with_key)
+    first_load = dict(fake.counters())
+    fake.reset()
+
+    signed_in_with_key.get(LIST, {"status": "failed"}, headers=htmx("workspace-table"))
+    filter_change = dict(fake.counters())
+    fake.reset()
+
+    signed_in_with_key.get(LIST)
+    metrics(signed_in_with_key)
+    reload = dict(fake.counters())
+
+    assert first_load == {"iacm.workspaces.list": 1, "iacm.tags": 1, "iacm.metrics": 1}
+    assert filter_change == {"iacm.workspaces.list": 1}
+    assert reload == {"iacm.workspaces.list": 1}
