@@ -42,3 +42,16 @@ def age(seconds: int) -> str:
         return f"{minutes} minute{'s' if minutes != 1 else ''} ago"
     hours = minutes // 60
     return f"{hours} hour{'s' if hours != 1 else ''} ago"
+
+
+PROVISIONER_LABELS = {
+    "opentofu": "OpenTofu",
+    "terraform": "Terraform",
+    "terragrunt": "Terragrunt",
+    "awscdk": "AWS CDK",
+}
+
+
+@register.filter
+def provisioner_label(provisioner: str) -> str:
+    return PROVISIONER_LABELS.get(provisioner, provisioner)

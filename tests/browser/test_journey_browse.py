@@ -1,0 +1,100 @@
+"""Journey 2: find workspaces — search, sort, filter from the chart, page, open one, go back."""
+
+import re
+
+from playwright.sync_api import expect
+
+from tests.browser.conftest import sign_in
+from tests.conftest import ACCOUNT, FULL_KEY
+
+LIST = "/orgs/default/projects/infra/workspaces/"
+
+
+def _user_with_key(browser_user):
+    from workspaces.services import credential_save
+
+    credential_save(user=browser_user, account_id=ACCOUNT, api_key=FULL_KEY, account_name="Acme")
+
+
+def test_search_sort_filter_page_open_and_come_back(
+    page, live_server, fake, browser_user, artifacts
+):
+    _user_with_key(browser_user)
+    sign_in(page, live_server)
+    page.goto(live_server.url + LIST)
+    rows = page.locator("#workspace-table tbody tr")
+    summary = page.locator("#workspace-table .summary")
+
+    # The status chart loads on its own and filters the list when a bar is clicked.
+    chart = page.locator("#status-overview svg")
+    expect(chart).to_be_visible()
+    page.screenshot(path=artifacts / "browse-list.png", full_page=True)
+    page.locator("#status-overview a[href*='status=failed']").click()
+    expect(page).to_have_url(re.compile(r"status=failed"))
+    expect(page.get_by_role("checkbox", name="Failed", exact=True)).to_be_checked()
+    expect(rows.first.locator(".badge")).to_have_text("Failed")
+    failed_total = summary.inner_text()
+
+    # Live search narrows the list without a page load, keeping the status filter.
+    page.get_by_label("Search by name").fill("dev")
+    expect(page).to_have_url(re.compile(r"q=dev"))
+    expect(summary).not_to_have_text(failed_total)
+    for name in rows.locator("td:first-child").all_inner_texts()[:5]:
+        assert "dev" in name
+    expect(page).to_have_url(re.compile(r"status=failed"))
+
+    # Sort by name, descending, from the column header; the next search keeps that sort.
+    page.get_by_role("link", name=re.compile("^Name")).click()
+    expect(page).to_have_url(re.compile(r"sort=name%2CDESC"))
+    names = rows.locator("td:first-child").all_inner_texts()
+    assert names == sorted(names, reverse=True)
+    page.get_by_label("Per page").select_option("10")
+    expect(rows).to_have_count(10)
+    expect(page).to_have_url(re.compile(r"sort=name%2CDESC"))
+
+    # Page through, then open a workspace.
+    page.get_by_role("link", name="Next").click()
+    expect(page).to_have_url(re.compile(r"page=2"))
+    expect(summary).to_contain_text("Showing 11–20")
+    list_url = page.url
+    first = rows.first.locator("td:first-child a")
+    name = first.inner_text()
+    first.click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text(name)
+    expect(page.get_by_role("heading", name="Variables", exact=True)).to_be_visible()
+    expect(page.get_by_role("link", name=re.compile("Open in Harness"))).to_have_attribute(
+        "href", re.compile(r"/module/iacm/orgs/default/projects/infra/workspaces/")
+    )
+    page.screenshot(path=artifacts / "browse-workspace.png", full_page=True)
+
+    # Back: the same list state, reproduced from the URL.
+    page.go_back()
+    expect(page).to_have_url(list_url)
+    expect(summary).to_contain_text("Showing 11–20")
+    expect(page.get_by_label("Search by name")).to_have_value("dev")
+    expect(page.get_by_role("checkbox", name="Failed", exact=True)).to_be_checked()
+    expect(rows.first.locator("td:first-child a")).to_have_text(name)
+
+    # A pasted link reproduces it too.
+    page.goto(list_url)
+    expect(summary).to_contain_text("Showing 11–20")
+    expect(rows.first.locator("td:first-child a")).to_have_text(name)
+
+
+def test_slow_harness_shows_the_indicator_and_failure_offers_retry(
+    page, live_server, fake, browser_user
+):
+    _user_with_key(browser_user)
+    sign_in(page, live_server)
+    page.goto(live_server.url + LIST)
+    expect(page.locator("#workspace-table tbody tr")).to_have_count(30)
+
+    fake.inject("iacm.workspaces.list", status=503, times=3)
+    page.get_by_role("checkbox", name="Active", exact=True).check()
+
+    alert = page.locator("#workspace-table [role=alert]")
+    expect(alert).to_contain_text("Harness is not responding")
+    fake.inject("iacm.workspaces.list", delay_ms=800, times=1)
+    alert.get_by_role("link", name="Try again").click()
+    expect(page.locator("#workspace-table.htmx-request .results__busy")).to_be_visible()
+    expect(page.locator("#workspace-table tbody tr").first.locator(".badge")).to_have_text("Active")
