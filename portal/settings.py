@@ -4,6 +4,7 @@ Every variable is documented in `.env.example`. The defaults give a working loca
 (SQLite, local-memory cache, local sign-in, DEBUG off unless set).
 """
 
+import warnings
 from pathlib import Path
 
 import environ
@@ -180,6 +181,8 @@ STORAGES = {
 # Outside production, whitenoise serves straight from the source folders (no collectstatic needed).
 WHITENOISE_USE_FINDERS = not PRODUCTION
 WHITENOISE_AUTOREFRESH = DEBUG
+if not PRODUCTION:
+    warnings.filterwarnings("ignore", message="No directory at", module="whitenoise.base")
 
 # --- Logging -----------------------------------------------------------------------------------
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
@@ -191,3 +194,20 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {"django.server": {"level": "WARNING"}},
 }
+
+# --- Wizard (issue 5) --------------------------------------------------------------------------
+# How long a submit that timed out keeps checking (GET by identifier) whether Harness created the
+# workspace anyway, and when a draft stuck in "submitting" (a crashed worker) is checked again.
+WIZARD_RECONCILE_SECONDS = env.float("WIZARD_RECONCILE_SECONDS", default=3.0)
+WIZARD_STALE_SUBMIT_SECONDS = env.int("WIZARD_STALE_SUBMIT_SECONDS", default=120)
+
+# The test database is a file, not SQLite's shared in-memory database: threads (the live server,
+# the concurrent-submit test) then wait on SQLite's busy timeout instead of failing at once with
+# "database table is locked". One file per test process, removed when the run ends.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    import os as _os
+    import tempfile as _tempfile
+
+    DATABASES["default"].setdefault("TEST", {}).setdefault(
+        "NAME", str(Path(_tempfile.gettempdir()) / f"portal-test-{_os.getpid()}.sqlite3")
+    )

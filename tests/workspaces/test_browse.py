@@ -399,7 +399,7 @@ def test_twenty_concurrent_cold_requests_make_one_harness_call(fake, user_with_k
 
     fake.inject("iacm.metrics", delay_ms=300, times=1)  # a slow first call widens the race
     results: list[int] = []
-    barrier = threading.Barrier(20)
+    barrier = threading.Barrier(20, timeout=30)
 
     def load():
         client = Client()
@@ -412,8 +412,9 @@ def test_twenty_concurrent_cold_requests_make_one_harness_call(fake, user_with_k
     for thread in threads:
         thread.start()
     for thread in threads:
-        thread.join()
+        thread.join(timeout=60)
 
+    assert not any(thread.is_alive() for thread in threads)
     assert results == [200] * 20
     assert fake.counters()["iacm.metrics"] == 1
 

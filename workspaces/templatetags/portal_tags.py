@@ -3,7 +3,7 @@ from django import template
 register = template.Library()
 
 CHART_ROW_HEIGHT = 28
-CHART_BAR_MAX = 400
+CHART_BAR_MAX = 190
 
 
 @register.filter
