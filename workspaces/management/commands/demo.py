@@ -24,6 +24,10 @@ def _wait_for(url: str, *, seconds: float) -> None:
     raise CommandError(f"{url} did not answer within {seconds:.0f} s.")
 
 
+def _raise_keyboard_interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt
+
+
 class Command(BaseCommand):
     help = "Start harness_fake and the portal with a demo user; Ctrl-C stops both."
 
@@ -37,6 +41,10 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, port: int, fake_port: int, latency_ms: int, **options) -> None:
+        # Ctrl-C or a SIGTERM (from a process manager, or a shell that started us in the
+        # background with SIGINT ignored) both end the demo cleanly.
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
         fake_url = f"http://127.0.0.1:{fake_port}"
         env = {
             **os.environ,
@@ -90,7 +98,7 @@ class Command(BaseCommand):
         finally:
             for process in reversed(processes):
                 if process.poll() is None:
-                    process.send_signal(signal.SIGINT)
+                    process.terminate()
             for process in processes:
                 try:
                     process.wait(timeout=10)
