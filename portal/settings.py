@@ -50,7 +50,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "portal.sso.SSOHeaderMiddleware",
-    "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "portal.access.PortalLoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -109,6 +109,7 @@ if PORTAL_AUTH == "sso":
     AUTHENTICATION_BACKENDS = ["portal.sso.SSOHeaderBackend"]
 
 LOGIN_URL = "login"
+CSRF_FAILURE_VIEW = "portal.access.csrf_failure"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
@@ -123,6 +124,9 @@ HARNESS_UI_URL = env.str("HARNESS_UI_URL", default="https://app.harness.io")
 HARNESS_IACM_PREFIX = env.str("HARNESS_IACM_PREFIX", default="/iacm/api")
 HARNESS_CONNECT_TIMEOUT = env.float("HARNESS_CONNECT_TIMEOUT", default=3.05)
 HARNESS_READ_TIMEOUT = env.float("HARNESS_READ_TIMEOUT", default=10.0)
+# After this many consecutive Harness failures, calls pause for the cooldown (seconds).
+HARNESS_BREAKER_THRESHOLD = env.int("HARNESS_BREAKER_THRESHOLD", default=5)
+HARNESS_BREAKER_COOLDOWN = env.float("HARNESS_BREAKER_COOLDOWN", default=10.0)
 # Fernet keys for the stored Harness API keys, comma-separated, newest first. Never SECRET_KEY.
 HARNESS_TOKEN_KEYS = env.list("HARNESS_TOKEN_KEYS", default=[])
 if not HARNESS_TOKEN_KEYS:

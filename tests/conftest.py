@@ -43,6 +43,16 @@ def _portal_settings(settings, request):
         settings.HARNESS_BASE_URL = request.getfixturevalue("harness_fake_server").base_url
 
 
+@pytest.fixture(autouse=True)
+def _fresh_circuit_breakers():
+    """Failures injected by one test must not leave Harness "paused" for the next."""
+    from workspaces.harness import reset_breakers
+
+    reset_breakers()
+    yield
+    reset_breakers()
+
+
 @pytest.fixture
 def user(db, django_user_model):
     return django_user_model.objects.create_user(username="alice", password="s3cret-pass")

@@ -6,4 +6,11 @@ class WorkspacesConfig(AppConfig):
     verbose_name = "Harness workspaces"
 
     def ready(self) -> None:
+        from django.conf import settings
+
         from workspaces import checks  # noqa: F401  (registers system checks)
+        from workspaces.harness import configure_breakers
+
+        configure_breakers(
+            threshold=settings.HARNESS_BREAKER_THRESHOLD, cooldown=settings.HARNESS_BREAKER_COOLDOWN
+        )

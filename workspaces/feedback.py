@@ -1,6 +1,6 @@
 """Human messages for Harness failures, one per error class, shared by views and middleware."""
 
-from workspaces.harness import errors
+from workspaces.harness import CircuitOpen, errors
 
 
 def harness_error_message(err: errors.HarnessError) -> str:
@@ -18,6 +18,11 @@ def harness_error_message(err: errors.HarnessError) -> str:
             return "Harness reported a conflict: this already exists or changed meanwhile."
         case errors.HarnessValidationError():
             return f"Harness refused the request: {err.message}"
+        case CircuitOpen():
+            return (
+                "Harness has failed several times in a row, so the portal is pausing calls to it "
+                "for a few seconds. Try again shortly."
+            )
         case errors.HarnessUnavailable():
             return "Harness is not responding right now. Try again in a moment."
         case _:

@@ -6,6 +6,7 @@ Pure Python + requests (no Django): the portal passes its settings in.
 """
 
 from workspaces.harness import errors, types
+from workspaces.harness.breaker import CircuitOpen, configure_breakers, reset_breakers
 from workspaces.harness.client import WORKSPACE_SORTS, HarnessClient, call_observers
 from workspaces.harness.errors import (
     FieldError,
@@ -38,6 +39,7 @@ from workspaces.harness.types import (
 __all__ = [
     "WORKSPACE_SORTS",
     "Account",
+    "CircuitOpen",
     "Connector",
     "FieldError",
     "HarnessClient",
@@ -61,8 +63,10 @@ __all__ = [
     "WorkspaceSummary",
     "WriteResult",
     "call_observers",
+    "configure_breakers",
     "configure_pool",
     "errors",
+    "reset_breakers",
     "types",
     "validate_base_url",
 ]

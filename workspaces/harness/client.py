@@ -28,6 +28,7 @@ from urllib.parse import quote
 import requests
 
 from workspaces.harness import transport
+from workspaces.harness.breaker import CircuitOpen, breaker_for
 from workspaces.harness.errors import (
     FieldError,
     HarnessConflict,
@@ -711,10 +712,12 @@ class HarnessClient:
         else:
             headers["Harness-Account"] = self.account_id
         session = self._session or transport.shared_session()
+        breaker = breaker_for(self.base_url)
         status: int | None = None
         error_name: str | None = None
         started = time.perf_counter()
         try:
+            breaker.before_call()
             try:
                 response = session.request(
                     method,
@@ -736,15 +739,25 @@ class HarnessClient:
             status = response.status_code
             reply = self._reply(response, route)
             try:
-                return parse(reply)
+                result = parse(reply)
             except ShapeError as err:
                 raise HarnessUnavailable(
                     f"Unexpected response from Harness ({route}): {err}",
                     status=status,
                     request_id=reply.request_id,
                 ) from err
+            breaker.record_success()
+            return result
+        except CircuitOpen as err:
+            error_name = type(err).__name__
+            raise
+        except HarnessUnavailable as err:
+            error_name = type(err).__name__
+            breaker.record_failure()
+            raise
         except HarnessError as err:
             error_name = type(err).__name__
+            breaker.record_success()  # Harness answered; the request itself was refused
             raise
         finally:
             self._record(route, status, time.perf_counter() - started, error_name)
