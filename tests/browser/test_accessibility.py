@@ -1,0 +1,106 @@
+"""axe-core (WCAG 2.1 A/AA) on every page, and again after htmx swaps."""
+
+import re
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import expect
+
+from tests.browser.conftest import sign_in
+from tests.conftest import ACCOUNT, FULL_KEY
+
+WCAG = {
+    "runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]},
+    "resultTypes": ["violations"],
+}
+LIST = "/orgs/default/projects/infra/workspaces/"
+axe = Axe()
+
+
+def assert_accessible(page, where: str) -> None:
+    # Let htmx finish: a region is dimmed while its request is in flight.
+    expect(page.locator(".htmx-request, .htmx-swapping, .htmx-settling")).to_have_count(0)
+    page.wait_for_timeout(250)  # the dimming fades out over 150 ms
+    results = axe.run(page, options=WCAG)
+    violations = [
+        f"{v['id']}: {v['help']} ({len(v['nodes'])}x, e.g. {v['nodes'][0]['html'][:120]})"
+        for v in results.response["violations"]
+    ]
+    assert not violations, f"{where}: {violations}"
+
+
+@pytest.fixture
+def signed_in_page(page, live_server, fake, browser_user):
+    from workspaces.services import credential_save
+
+    credential_save(user=browser_user, account_id=ACCOUNT, api_key=FULL_KEY, account_name="Acme")
+    sign_in(page, live_server)
+    return page
+
+
+def test_sign_in_page(page, live_server, fake):
+    page.goto(live_server.url + "/accounts/login/")
+
+    assert_accessible(page, "sign-in")
+    page.get_by_role("button", name="Sign in").click()
+    assert_accessible(page, "sign-in with errors")
+
+
+def test_key_page_empty_and_with_an_error(page, live_server, fake, browser_user):
+    sign_in(page, live_server)
+
+    assert_accessible(page, "key page")
+    page.get_by_role("button", name="Check and save key").click()
+    expect(page.locator(".field--error")).to_have_count(1)
+    assert_accessible(page, "key page with errors")
+
+
+def test_key_page_with_a_key(signed_in_page, live_server):
+    signed_in_page.goto(live_server.url + "/settings/harness-key/")
+
+    assert_accessible(signed_in_page, "key page with a key")
+
+
+def test_pickers(signed_in_page, live_server):
+    page = signed_in_page
+    page.goto(live_server.url + "/orgs/")
+    assert_accessible(page, "org picker")
+    page.get_by_label("Search organisations").fill("zzz")
+    expect(page.get_by_text("No organisation matches")).to_be_visible()
+    assert_accessible(page, "org picker, no match")
+    page.goto(live_server.url + "/orgs/default/projects/")
+    assert_accessible(page, "project picker")
+
+
+def test_workspace_list_and_its_swaps(signed_in_page, live_server, fake):
+    page = signed_in_page
+    page.goto(live_server.url + LIST)
+    expect(page.locator("#status-overview svg")).to_be_visible()
+    assert_accessible(page, "workspace list")
+
+    page.get_by_label("Search by name").fill("dev")
+    expect(page).to_have_url(re.compile("q=dev"))
+    assert_accessible(page, "list after search swap")
+    page.locator("#status-overview a[href*='status=failed']").click()
+    expect(page).to_have_url(re.compile("status=failed"))
+    assert_accessible(page, "list after chart filter swap")
+    page.get_by_label("Search by name").fill("no-such-workspace")
+    expect(page.get_by_text("No workspace matches these filters")).to_be_visible()
+    assert_accessible(page, "list, empty state")
+    fake.inject("iacm.workspaces.list", status=503, times=5)
+    page.get_by_label("Search by name").fill("dev")
+    expect(page.locator("#workspace-table [role=alert]")).to_be_visible()
+    assert_accessible(page, "list, error state")
+
+
+def test_workspace_page_and_not_found(signed_in_page, live_server):
+    page = signed_in_page
+    page.goto(live_server.url + LIST)
+    page.locator("#workspace-table tbody tr a").first.click()
+    expect(page.get_by_role("heading", name="Variables", exact=True)).to_be_visible()
+    assert_accessible(page, "workspace page")
+
+    page.goto(live_server.url + LIST + "no_such_ws/")
+    assert_accessible(page, "workspace not found")
+    page.goto(live_server.url + "/no/such/page/")
+    assert_accessible(page, "404 page")
