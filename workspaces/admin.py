@@ -29,3 +29,37 @@ class HarnessCredentialAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request) -> bool:
         return False  # keys are added by their owners, checked against Harness
+
+
+from workspaces.models import WorkspaceDraft  # noqa: E402
+
+
+@admin.register(WorkspaceDraft)
+class WorkspaceDraftAdmin(admin.ModelAdmin):
+    """Operators see drafts and submissions (what was sent, what Harness answered); drafts are
+    their owners' to edit, so everything is read-only here. Nothing in a draft is a secret."""
+
+    list_display = ("identifier", "name", "owner", "org", "project", "status", "updated_at")
+    list_filter = ("status", "org")
+    search_fields = ("identifier", "name", "owner__username", "project")
+    date_hierarchy = "updated_at"
+    readonly_fields = (
+        "id",
+        "owner",
+        "org",
+        "project",
+        "status",
+        "current_step",
+        "name",
+        "identifier",
+        "data",
+        "step_status",
+        "submitted_body",
+        "harness_response",
+        "created_at",
+        "updated_at",
+        "submitted_at",
+    )
+
+    def has_add_permission(self, request) -> bool:
+        return False

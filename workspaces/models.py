@@ -1,5 +1,7 @@
 """The portal's own records. Harness owns workspaces; we keep only what the portal needs."""
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 
@@ -33,3 +35,51 @@ class HarnessCredential(models.Model):
     @property
     def masked_key(self) -> str:
         return f"•••• {self.key_last4}"
+
+
+class WorkspaceDraft(models.Model):
+    """A workspace request being filled in, then submitted to Harness exactly once.
+
+    `data` holds one dict per wizard step (see `workspaces.wizard`), saved as typed so nothing is
+    lost. It never holds an API key or a secret value: a secret variable holds only a reference
+    such as `account.tf_token`.
+    """
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        SUBMITTING = "submitting", "Submitting"
+        CREATED = "created", "Created"
+        FAILED = "failed", "Failed"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="workspace_drafts"
+    )
+    org = models.CharField(max_length=128)
+    project = models.CharField(max_length=128)
+    current_step = models.CharField(max_length=32, default="basics")
+    data = models.JSONField(default=dict, blank=True)
+    # step -> "valid" | "invalid" | "flagged" (was valid, a change elsewhere made it invalid)
+    step_status = models.JSONField(default=dict, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
+    # What Harness answered at submit: outcome, message, the step/field it concerns, policy deny
+    # messages or warnings. Never a key.
+    harness_response = models.JSONField(default=dict, blank=True)
+    # The exact body sent to Harness (secrets as references), for the owner and operators.
+    submitted_body = models.JSONField(null=True, blank=True)
+    name = models.CharField(max_length=128, blank=True)
+    identifier = models.CharField(max_length=128, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ("-updated_at",)
+        indexes = [models.Index(fields=("owner", "-updated_at"))]
+
+    def __str__(self) -> str:
+        return f"{self.identifier or self.name or 'untitled'} ({self.get_status_display()})"
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status in {self.Status.DRAFT, self.Status.FAILED}

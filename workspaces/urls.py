@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from workspaces import views
+from workspaces import views, wizard_views
 
 
 class HarnessIdentifierConverter:
@@ -33,4 +33,17 @@ urlpatterns = [
         views.workspace_detail,
         name="workspace_detail",
     ),
+    # The create-a-workspace wizard: drafts belong to their user and are addressed by UUID.
+    # (Not under workspaces/, where "new" would shadow a workspace identified `new`.)
+    path(
+        "orgs/<hid:org>/projects/<hid:project>/new-workspace/",
+        wizard_views.draft_start,
+        name="draft_start",
+    ),
+    path("drafts/", wizard_views.draft_list, name="draft_list"),
+    path("drafts/<uuid:draft_id>/submit/", wizard_views.draft_submit, name="draft_submit"),
+    path("drafts/<uuid:draft_id>/result/", wizard_views.draft_result, name="draft_result"),
+    path("drafts/<uuid:draft_id>/delete/", wizard_views.draft_delete, name="draft_delete"),
+    path("drafts/<uuid:draft_id>/<slug:step>/", wizard_views.draft_step, name="draft_step"),
 ]
+

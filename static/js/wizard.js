@@ -1,0 +1,70 @@
+// The wizard's small, CSP-safe behaviour. Everything works without it; this only makes it nicer.
+(function () {
+  "use strict";
+
+  // The identifier follows the name until the person edits the identifier themselves.
+  function slug(text) {
+    var s = text.trim().replace(/[^A-Za-z0-9_]+/g, "_").replace(/_+/g, "_").replace(/^_+|_+$/g, "").toLowerCase();
+    if (s && !/^[A-Za-z_]/.test(s)) { s = "_" + s; }
+    return s.slice(0, 128);
+  }
+
+  document.addEventListener("input", function (event) {
+    var target = event.target;
+    if (target.matches("[data-wizard-name]")) {
+      var form = target.form;
+      var identifier = form && form.querySelector("[data-wizard-identifier]");
+      var edited = form && form.querySelector("[data-wizard-identifier-edited]");
+      if (identifier && edited && edited.value !== "1" && !identifier.disabled) {
+        identifier.value = slug(target.value);
+        identifier.dispatchEvent(new Event("input", { bubbles: true }));
+      }
+    } else if (target.matches("[data-wizard-identifier]") && event.isTrusted) {
+      var mark = target.form && target.form.querySelector("[data-wizard-identifier-edited]");
+      if (mark) { mark.value = "1"; }
+    }
+  });
+
+  // Enter in a picker's search box searches; it does not submit the step.
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Enter" && event.target.matches("[data-picker-search]")) {
+      event.preventDefault();
+      if (window.htmx) { window.htmx.trigger(event.target, "search"); }
+    }
+  });
+
+  // After an htmx swap: focus what the server asked for (a new row), else the first error.
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var root = event.detail.elt || document;
+    var wanted = root.querySelector ? root.querySelector("[data-autofocus]") : null;
+    if (wanted) {
+      wanted.focus();
+      wanted.removeAttribute("data-autofocus");
+      return;
+    }
+    var failed = root.querySelector ? root.querySelector(".field--error input, .field--error select, .field--error textarea, [aria-invalid=true]") : null;
+    if (failed && root.id !== "variable-checks" && !root.contains(document.activeElement)) { failed.focus(); }
+  });
+
+  // On page load a requested focus wins over portal.js's first-error focus.
+  document.addEventListener("DOMContentLoaded", function () {
+    var wanted = document.querySelector("[data-autofocus]");
+    if (wanted) { wanted.focus(); }
+    document.querySelectorAll("[data-copy-target]").forEach(function (button) {
+      if (navigator.clipboard) { button.hidden = false; }
+    });
+  });
+
+  // Copy the request body.
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-copy-target]");
+    if (!button) { return; }
+    var source = document.getElementById(button.dataset.copyTarget);
+    var status = document.querySelector("[data-copy-status]");
+    navigator.clipboard.writeText(source.textContent).then(function () {
+      if (status) { status.textContent = "Copied the JSON to the clipboard."; }
+    }, function () {
+      if (status) { status.textContent = "Copying is not allowed here: select the text and copy it."; }
+    });
+  });
+})();

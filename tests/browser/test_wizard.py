@@ -1,0 +1,238 @@
+"""Journey 3 in the browser: create a workspace from scratch, from a template, as a clone; a
+reload that loses nothing; a double click that creates one workspace; a policy denial fixed."""
+
+import json
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import sign_in
+from tests.conftest import ACCOUNT, FULL_KEY
+from workspaces.services import credential_save
+
+CREATE = "iacm.workspaces.create"
+
+
+@pytest.fixture
+def wizard_user(browser_user, fake):
+    credential_save(user=browser_user, account_id=ACCOUNT, api_key=FULL_KEY)
+    return browser_user
+
+
+def start(page, live_server):
+    sign_in(page, live_server)
+    page.goto(live_server.url + "/orgs/default/projects/infra/new-workspace/")
+    page.get_by_role("button", name="Start a new request").click()
+    expect(page.get_by_role("heading", name="Basics")).to_be_visible()
+    page.wait_for_load_state()
+
+
+def next_step(page, heading):
+    page.get_by_role("button", name="Save and continue").click()
+    expect(page.get_by_role("heading", name=heading, exact=True)).to_be_visible()
+    page.wait_for_load_state()
+
+
+def fill_basics(page, name, *, tags=()):
+    page.get_by_label("Name", exact=True).fill(name)
+    expected = name.replace("-", "_")
+    expect(page.get_by_label("Identifier")).to_have_value(expected)
+    expect(page.locator("#identifier-status")).to_contain_text(f"{expected} is free")
+    for index, (key, value) in enumerate(tags):
+        page.get_by_role("button", name="Add a tag").click()
+        key_input = page.get_by_label(f"Tag {index + 1} key")
+        expect(key_input).to_be_focused()
+        key_input.fill(key)
+        page.get_by_label(f"Tag {index + 1} value").fill(value)
+
+
+def pick(page, option_text):
+    page.locator("label.picker__option", has_text=option_text).first.click()
+
+
+def settled(page):
+    """htmx has swapped and wired the new content (what a person never outpaces)."""
+    busy = ".htmx-request, .htmx-swapping, .htmx-settling, .htmx-added"
+    expect(page.locator(busy)).to_have_count(0)
+
+
+def wait_saved(page):
+    expect(page.locator("#save-status")).to_contain_text("Saved")
+
+
+def find_in_list(page, live_server, name):
+    page.goto(live_server.url + "/orgs/default/projects/infra/workspaces/")
+    page.get_by_label("Search by name").fill(name)
+    expect(page.locator("#workspace-table tbody tr")).to_have_count(1)
+    expect(page.locator("#workspace-table")).to_contain_text(name)
+
+
+def test_from_scratch_with_reload_and_double_click(page, live_server, fake, wizard_user, artifacts):
+    start(page, live_server)
+
+    # 1. Basics: the identifier follows the name and is checked live.
+    fill_basics(page, "cache-web-dev", tags=[("team", "web")])
+    page.screenshot(path=artifacts / "wizard-1-basics.png", full_page=True)
+    next_step(page, "Start from")
+
+    # 2. Start from scratch.
+    page.screenshot(path=artifacts / "wizard-2-start-from.png", full_page=True)
+    next_step(page, "Repository")
+
+    # 3. Repository: search the git connectors on the server.
+    page.get_by_label("Search git connectors").fill("gitlab")
+    expect(page.locator("#git-connector-options")).not_to_contain_text("github_acme")
+    pick(page, "account.gitlab_acme")
+    page.get_by_label("Repository name").fill("infra-live")
+    page.locator("label.check", has_text="Tag").click()
+    page.locator("#id_tag").fill("v1.4.0")
+    page.get_by_label("Folder path").fill("cache/dev")
+    page.screenshot(path=artifacts / "wizard-3-repository.png", full_page=True)
+    next_step(page, "Provisioner and connectors")
+
+    # 4. Provisioner: Terraform offers only versions Harness allows.
+    page.locator("label.choice-card", has_text="Terraform").click()
+    expect(page.locator("#version")).to_contain_text("1.5.7 (latest)")
+    expect(page.locator("#version option", has_text="1.6")).to_have_count(0)
+    page.get_by_label("Search AWS connectors").fill("aws_prod")
+    expect(page.locator("#aws-connector-options")).not_to_contain_text("aws_team")
+    pick(page, "account.aws_prod")
+    wait_saved(page)
+    page.screenshot(path=artifacts / "wizard-4-provisioner.png", full_page=True)
+    next_step(page, "Variables")
+
+    # 5. Variables: rows added in place; a duplicate is flagged as you type; a secret reference.
+    page.get_by_role("button", name="Add a Terraform variable").click()
+    expect(page.get_by_label("Key 1").first).to_be_focused()
+    page.locator("#terraform-0-key").fill("region")
+    page.locator("#terraform-0-value").fill("eu-west-1")
+    page.get_by_role("button", name="Add a Terraform variable").click()
+    expect(page.locator("#terraform-1-key")).to_be_focused()  # swapped in and wired by htmx
+    page.locator("#terraform-1-key").fill("region")
+    expect(page.locator("#terraform-1-error")).to_contain_text("Duplicate key")
+    page.locator("#terraform-1-key").fill("instance_count")
+    expect(page.locator("#terraform-1-error")).to_be_empty()
+    page.locator("#terraform-1-value").fill("2")
+    page.get_by_role("button", name="Add an environment variable").click()
+    expect(page.locator("#environment-0-key")).to_be_focused()
+    page.locator("#environment-0-key").fill("TF_TOKEN")
+    with page.expect_response(lambda r: r.request.method == "POST"):
+        page.locator("#environment-0-type").select_option("secret")
+    settled(page)
+    expect(page.locator("#environment-0-value")).to_have_attribute("list", "secret-datalist")
+    page.locator("#environment-0-value").fill("account.tf_token")
+    expect(page.locator("#environment-0-error")).to_be_empty()
+    with page.expect_response(lambda r: "autosave=1" in r.url):
+        page.locator("#environment-0-value").blur()
+    page.screenshot(path=artifacts / "wizard-5-variables.png", full_page=True)
+
+    # A reload in the middle loses nothing.
+    page.reload()
+    expect(page.locator("#terraform-1-key")).to_have_value("instance_count")
+    expect(page.locator("#environment-0-value")).to_have_value("account.tf_token")
+    next_step(page, "Review and submit")
+
+    # 6. Review: the exact body, secrets as references.
+    body = page.locator("#request-body-json")
+    expect(body).to_contain_text('"repository_commit": "v1.4.0"')
+    expect(body).to_contain_text('"value": "account.tf_token"')
+    expect(body).not_to_contain_text("repository_branch")
+    page.screenshot(path=artifacts / "wizard-6-review.png", full_page=True)
+
+    # A double click creates one workspace.
+    page.get_by_role("button", name="Create workspace").dblclick()
+    expect(page.get_by_text("Created.")).to_be_visible()
+    page.screenshot(path=artifacts / "wizard-7-result.png", full_page=True)
+    posts = fake.log(route=CREATE)
+    print(f"\nPOSTs after a double click on submit: {len(posts)}")
+    print("body the fake received:\n" + json.dumps(posts[0]["body"], indent=2))
+    assert len(posts) == 1
+    assert posts[0]["body"]["provisioner"] == "terraform"
+
+    find_in_list(page, live_server, "cache-web-dev")
+
+
+def test_from_a_linked_template(page, live_server, fake, wizard_user, artifacts):
+    start(page, live_server)
+    fill_basics(page, "svc-orders-dev")
+    next_step(page, "Start from")
+
+    page.get_by_label("From a workspace template").check()
+    pick(page, "account.aws_service")
+    expect(page.locator("#template-version")).to_have_value("v2")
+    page.get_by_label("Use the template (linked)").check()
+    wait_saved(page)
+    page.screenshot(path=artifacts / "wizard-template-start.png", full_page=True)
+    next_step(page, "Repository")
+
+    expect(page.get_by_label("Repository name")).to_have_value("infra-modules")
+    expect(page.get_by_label("Repository name")).to_be_disabled()
+    expect(page.locator("#git-connector-options")).to_contain_text("Locked")
+    page.screenshot(path=artifacts / "wizard-template-repository.png", full_page=True)
+    next_step(page, "Provisioner and connectors")
+    expect(page.locator("#version-options")).to_contain_text("1.10.6")
+    expect(page.locator("#aws-connector-options")).to_contain_text("Locked")
+    next_step(page, "Variables")
+    expect(page.locator("#terraform-0-key")).to_have_value("region")
+    next_step(page, "Review and submit")
+    expect(page.locator("#request-body-json")).to_contain_text(
+        '"template_id": "account.aws_service"'
+    )
+
+    page.get_by_role("button", name="Create workspace").click()
+
+    expect(page.get_by_text("Created.")).to_be_visible()
+    find_in_list(page, live_server, "svc-orders-dev")
+
+
+def test_as_a_clone(page, live_server, fake, wizard_user, artifacts):
+    start(page, live_server)
+    fill_basics(page, "clone-of-first")
+    next_step(page, "Start from")
+
+    page.get_by_label("As a copy of an existing workspace").check()
+    first = page.locator("#clone-workspace-options label.picker__option").first
+    source = first.locator("code").inner_text()
+    first.click()
+    wait_saved(page)
+    next_step(page, "Repository")
+    expect(page.get_by_label("Repository name")).not_to_have_value("")
+    page.get_by_role("link", name=re.compile("Review and submit")).click()
+    expect(page.locator("#request-body-json")).to_contain_text('"identifier": "clone_of_first"')
+    page.screenshot(path=artifacts / "wizard-clone-review.png", full_page=True)
+
+    page.get_by_role("button", name="Create workspace").click()
+
+    expect(page.get_by_text("Created.")).to_be_visible()
+    assert source != "clone_of_first"
+    find_in_list(page, live_server, "clone-of-first")
+
+
+def test_policy_denial_fixed_and_resubmitted(page, live_server, fake, wizard_user, artifacts):
+    start(page, live_server)
+    fill_basics(page, "billing-prod", tags=[("env", "prod")])
+    next_step(page, "Start from")
+    next_step(page, "Repository")
+    pick(page, "account.github_acme")
+    page.get_by_label("Repository name").fill("infra-live")
+    next_step(page, "Provisioner and connectors")
+    next_step(page, "Variables")
+    next_step(page, "Review and submit")
+    expect(page.get_by_text("Workspaces tagged env=prod usually must enable cost")).to_be_visible()
+
+    page.get_by_role("button", name="Create workspace").click()
+
+    expect(page.locator("#harness-outcome")).to_contain_text(
+        "Workspaces tagged env=prod must enable cost estimation"
+    )
+    page.screenshot(path=artifacts / "wizard-policy-denied.png", full_page=True)
+    page.get_by_role("link", name="Edit Provisioner and connectors").click()
+    page.get_by_label("Estimate costs").check()
+    page.get_by_label("Monthly budget (USD)").fill("750")
+    next_step(page, "Variables")
+    page.get_by_role("link", name=re.compile("Review and submit")).click()
+    page.get_by_role("button", name="Create workspace").click()
+    expect(page.get_by_text("Created.")).to_be_visible()
+    assert len(fake.log(route=CREATE)) == 2
+    assert fake.log(route=CREATE)[-1]["body"]["budget"] == 750.0

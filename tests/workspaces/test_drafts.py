@@ -1,0 +1,614 @@
+"""Draft services: life cycle, payload building, and a submit that never creates twice.
+
+Real HTTP against the fake Harness; faults come from the fake's injection, never from patching.
+"""
+
+import copy
+import threading
+
+import pytest
+
+from tests.conftest import ACCOUNT, READ_KEY
+from workspaces import drafts, wizard
+from workspaces.clients import harness_client_for
+from workspaces.models import WorkspaceDraft
+from workspaces.services import credential_save
+
+CREATE = "iacm.workspaces.create"
+
+
+def valid_data(identifier: str = "pay_vpc_dev", **overrides) -> dict:
+    """A complete, valid draft for default/infra (every reference exists in the seed)."""
+    data = {
+        "basics": {
+            "name": identifier.replace("_", "-"),
+            "identifier": identifier,
+            "identifier_edited": False,
+            "description": "VPC for payments",
+            "tags": [{"key": "team", "value": "payments"}, {"key": "env", "value": "dev"}],
+        },
+        "template": {"source": "scratch"},
+        "repository": {
+            "connector": "account.github_acme",
+            "repository": "infra-live",
+            "fetch_type": "branch",
+            "branch": "main",
+            "tag": "",
+            "commit": "",
+            "path": "vpc/dev",
+            "submodules": "false",
+        },
+        "provisioner": {
+            "provisioner": "opentofu",
+            "version": "1.10.6",
+            "aws": "account.aws_prod",
+            "vault": "account.vault_main",
+            "cost_estimation_enabled": False,
+            "budget": "",
+        },
+        "variables": {
+            "terraform": [{"key": "region", "value": "eu-west-1", "value_type": "string"}],
+            "environment": [
+                {"key": "TF_TOKEN", "value": "account.tf_token", "value_type": "secret"}
+            ],
+        },
+    }
+    for path, value in overrides.items():
+        step, _, field = path.partition("__")
+        data[step][field] = value
+    return data
+
+
+def existing_identifier(client) -> str:
+    """The identifier of a seeded workspace in default/infra."""
+    return client.list_workspaces(org="default", project="infra", limit=1).items[0].identifier
+
+
+def make_draft(owner, **overrides) -> WorkspaceDraft:
+    data = valid_data(**overrides)
+    return WorkspaceDraft.objects.create(
+        owner=owner,
+        org="default",
+        project="infra",
+        data=data,
+        name=data["basics"]["name"],
+        identifier=data["basics"]["identifier"],
+    )
+
+
+# --- payload building (pure) -----------------------------------------------------------------
+
+
+def test_body_from_scratch_with_branch_and_secret_variable():
+    body = wizard.build_body(valid_data())
+
+    assert body == {
+        "identifier": "pay_vpc_dev",
+        "name": "pay-vpc-dev",
+        "description": "VPC for payments",
+        "tags": {"team": "payments", "env": "dev"},
+        "provisioner": "opentofu",
+        "provisioner_version": "1.10.6",
+        "provider_connector": "account.aws_prod",
+        "provider_connectors": [
+            {"connector_ref": "account.aws_prod", "type": "aws"},
+            {"connector_ref": "account.vault_main", "type": "vault"},
+        ],
+        "repository": "infra-live",
+        "repository_connector": "account.github_acme",
+        "repository_branch": "main",
+        "repository_path": "vpc/dev",
+        "repository_submodules": "false",
+        "cost_estimation_enabled": False,
+        "terraform_variables": {
+            "region": {"key": "region", "value": "eu-west-1", "value_type": "string"}
+        },
+        "environment_variables": {
+            "TF_TOKEN": {"key": "TF_TOKEN", "value": "account.tf_token", "value_type": "secret"}
+        },
+    }
+
+
+@pytest.mark.parametrize(
+    ("fetch", "ref", "field"),
+    [
+        ("branch", "develop", "repository_branch"),
+        ("tag", "v1.2.0", "repository_commit"),
+        ("commit", "0123abcd0123abcd", "repository_sha"),
+    ],
+)
+def test_body_sends_only_the_chosen_git_reference(fetch, ref, field):
+    data = valid_data(repository__fetch_type=fetch)
+    data["repository"].update(branch="main", tag="v0.9", commit="deadbeef")
+    data["repository"][fetch] = ref
+
+    body = wizard.build_body(data)
+
+    assert body[field] == ref
+    others = {"repository_branch", "repository_commit", "repository_sha"} - {field}
+    assert not others & body.keys()
+
+
+@pytest.mark.parametrize(
+    ("provisioner", "version", "extra"),
+    [
+        ("opentofu", "1.10.6", {}),
+        ("terraform", "1.5.7", {}),
+        (
+            "terragrunt",
+            "0.80.4",
+            {"terragrunt_provider": True, "terragrunt_version": "0.80.4", "run_all": True},
+        ),
+    ],
+)
+def test_body_for_each_provisioner(provisioner, version, extra):
+    data = valid_data(provisioner__provisioner=provisioner, provisioner__version=version)
+    data["provisioner"]["run_all"] = True
+
+    body = wizard.build_body(data)
+
+    assert body["provisioner"] == provisioner
+    assert body["provisioner_version"] == version
+    for key in ("terragrunt_provider", "terragrunt_version", "run_all"):
+        assert body.get(key) == extra.get(key)
+
+
+def test_terraform_newer_than_harness_allows_is_refused():
+    data = valid_data(provisioner__provisioner="terraform", provisioner__version="1.6.0")
+
+    errors = wizard.validate_step("provisioner", data)
+
+    assert errors["version"] == ["Harness supports Terraform up to 1.5.7; choose 1.5.7 or older."]
+    assert wizard.allowed_versions("terraform", ["1.5.6", "1.5.7", "1.6.0"]) == ["1.5.6", "1.5.7"]
+
+
+def test_budget_only_with_cost_estimation():
+    off = valid_data(provisioner__budget="500")
+    on = valid_data(provisioner__budget="500", provisioner__cost_estimation_enabled=True)
+
+    assert "budget" not in wizard.build_body(off)
+    assert wizard.build_body(on)["budget"] == 500.0
+
+
+def test_variable_rules_flag_duplicates_patterns_and_secret_references():
+    data = valid_data()
+    data["variables"]["terraform"] = [
+        {"key": "region", "value": "a", "value_type": "string"},
+        {"key": "region", "value": "b", "value_type": "string"},
+        {"key": "9lives", "value": "c", "value_type": "string"},
+        {"key": "token", "value": "not a ref!", "value_type": "secret"},
+        {"key": "", "value": "", "value_type": "string"},  # an empty row is ignored
+    ]
+
+    errors = wizard.validate_step("variables", data)
+
+    assert errors == {
+        "terraform.1.key": ["Duplicate key: region is already row 1."],
+        "terraform.2.key": ["Start with a letter or _, then letters, digits, _ and -."],
+        "terraform.3.value": [
+            "A secret reference looks like account.<id>, org.<id> or <id>; "
+            "choose one from the secret list."
+        ],
+    }
+
+
+def test_pasted_tfvars_and_env_lines_are_parsed_with_errors_per_line():
+    text = (
+        '# comment\nregion = "eu-west-1"\nexport TF_LOG=debug\ncount = 3  # inline\n'
+        "tags = {a = 1}\n9bad = x\nno equals sign\n"
+    )
+
+    lines = wizard.parse_pasted_variables(text)
+
+    assert [(line.number, line.key, line.value, bool(line.error)) for line in lines] == [
+        (2, "region", "eu-west-1", False),
+        (3, "TF_LOG", "debug", False),
+        (4, "count", "3", False),
+        (5, "tags", "{a = 1}", True),
+        (6, "9bad", "", True),
+        (7, "", "", True),
+    ]
+
+
+def test_identifier_is_derived_from_the_name():
+    assert wizard.identifier_from_name("Payments VPC (dev)") == "payments_vpc_dev"
+    assert wizard.identifier_from_name("42 things") == "_42_things"
+
+
+# --- life cycle ------------------------------------------------------------------------------
+
+
+def test_draft_life_cycle_saves_each_step_and_flags_later_steps(user_with_key, fake):
+    draft = drafts.draft_create(owner=user_with_key, org="default", project="infra")
+    for step in ("basics", "template", "repository", "provisioner", "variables"):
+        saved = drafts.draft_save_step(
+            draft=draft, step=step, values=valid_data()[step], client=None
+        )
+        assert saved.errors == {}
+    draft.refresh_from_db()
+    assert set(draft.step_status.values()) == {"valid"}
+    assert draft.identifier == "pay_vpc_dev"
+
+    # Back to the provisioner: Terraform cannot run the chosen OpenTofu version.
+    drafts.draft_save_step(
+        draft=draft,
+        step="provisioner",
+        values={**valid_data()["provisioner"], "provisioner": "terraform"},
+    )
+    # Back to basics: the name changes, the rest stays as it was.
+    saved = drafts.draft_save_step(
+        draft=draft, step="basics", values={**valid_data()["basics"], "name": "renamed"}
+    )
+
+    draft = saved.draft
+    assert draft.step_status["provisioner"] in {"invalid", "flagged"}
+    assert draft.step_status["repository"] == "valid"
+    assert draft.data["repository"] == {
+        **wizard.DEFAULTS["repository"],
+        **valid_data()["repository"],
+    }
+    assert draft.name == "renamed"
+    assert drafts.draft_delete(draft_id=draft.pk, owner=user_with_key)
+    assert not WorkspaceDraft.objects.filter(pk=draft.pk).exists()
+
+
+def test_invalid_values_are_kept_as_typed(user_with_key, fake):
+    draft = drafts.draft_create(owner=user_with_key, org="default", project="infra")
+
+    saved = drafts.draft_save_step(
+        draft=draft,
+        step="basics",
+        values={"name": "x", "identifier": "9 bad id", "identifier_edited": True, "tags": []},
+    )
+
+    assert saved.draft.data["basics"]["identifier"] == "9 bad id"
+    assert saved.errors["identifier"] == ["Start with a letter or _ (not a digit or symbol)."]
+    assert saved.draft.step_status["basics"] == "invalid"
+
+
+def test_identifier_derived_on_save_when_not_edited(user_with_key, fake):
+    draft = drafts.draft_create(owner=user_with_key, org="default", project="infra")
+
+    saved = drafts.draft_save_step(
+        draft=draft, step="basics", values={"name": "Team Cache", "identifier": "", "tags": []}
+    )
+
+    assert saved.draft.data["basics"]["identifier"] == "team_cache"
+
+
+def test_a_submitted_draft_cannot_be_edited_or_deleted_while_submitting(user_with_key, fake):
+    draft = make_draft(user_with_key)
+    WorkspaceDraft.objects.filter(pk=draft.pk).update(status="submitting")
+
+    with pytest.raises(drafts.DraftNotEditable):
+        drafts.draft_save_step(draft=draft, step="basics", values=valid_data()["basics"])
+    assert not drafts.draft_delete(draft_id=draft.pk, owner=user_with_key)
+
+
+def test_another_users_draft_cannot_be_deleted(user_with_key, other_user, fake):
+    draft = make_draft(user_with_key)
+
+    assert not drafts.draft_delete(draft_id=draft.pk, owner=other_user)
+    assert WorkspaceDraft.objects.filter(pk=draft.pk).exists()
+
+
+# --- templates and clones --------------------------------------------------------------------
+
+
+def _choose_template(draft, mode: str):
+    return drafts.draft_save_step(
+        draft=draft,
+        step="template",
+        values={
+            "source": "template",
+            "template_ref": "account.aws_service",
+            "template_version": "v2",
+            "template_mode": mode,
+            "clone_identifier": "",
+        },
+        client=harness_client_for(draft.owner),
+    )
+
+
+def test_linked_template_prefills_locks_and_links(user_with_key, fake):
+    draft = drafts.draft_create(owner=user_with_key, org="default", project="infra")
+    drafts.draft_save_step(draft=draft, step="basics", values=valid_data()["basics"])
+
+    saved = _choose_template(draft, "linked")
+    # Try to change a locked value: it is forced back.
+    again = drafts.draft_save_step(
+        draft=saved.draft,
+        step="provisioner",
+        values={**saved.draft.data["provisioner"], "provisioner": "terraform", "version": "1.5.7"},
+    )
+
+    data = again.draft.data
+    assert saved.notice == ""
+    assert data["provisioner"]["provisioner"] == "opentofu"
+    assert data["provisioner"]["version"] == "1.10.6"
+    assert data["provisioner"]["aws"] == "account.aws_prod"
+    assert data["provisioner"]["cost_estimation_enabled"] is True
+    assert data["repository"]["connector"] == "account.github_acme"
+    assert data["repository"]["repository"] == "infra-modules"
+    assert data["variables"]["terraform"] == [
+        {"key": "region", "value": "eu-west-1", "value_type": "string"}
+    ]
+    assert "provisioner.provisioner" in data["template"]["locked"]
+    assert "provisioner.cost_estimation_enabled" not in data["template"]["locked"]
+    body = wizard.build_body(data)
+    assert body["associated_template"] == {"template_id": "account.aws_service", "version": "v2"}
+    assert body["provider_connector"] == "account.aws_prod"
+
+
+def test_copied_template_prefills_without_link_or_locks(user_with_key, fake):
+    draft = drafts.draft_create(owner=user_with_key, org="default", project="infra")
+
+    saved = _choose_template(draft, "copied")
+    changed = drafts.draft_save_step(
+        draft=saved.draft,
+        step="provisioner",
+        values={**saved.draft.data["provisioner"], "provisioner": "terraform", "version": "1.5.7"},
+    )
+
+    assert saved.draft.data["template"]["locked"] == {}
+    assert changed.draft.data["provisioner"]["provisioner"] == "terraform"
+    assert "associated_template" not in wizard.build_body(changed.draft.data)
+    assert changed.draft.data["repository"]["path"] == "aws/service"
+
+
+def test_dropping_the_template_drops_the_link_and_the_locks(user_with_key, fake):
+    draft = drafts.draft_create(owner=user_with_key, org="default", project="infra")
+    saved = _choose_template(draft, "linked")
+
+    back = drafts.draft_save_step(
+        draft=saved.draft,
+        step="template",
+        values={**saved.draft.data["template"], "source": "scratch"},
+        client=harness_client_for(user_with_key),
+    )
+
+    assert wizard.locked_map(back.draft.data) == {}
+    assert "associated_template" not in wizard.build_body(back.draft.data)
+
+
+def test_clone_prefills_an_existing_workspace(user_with_key, fake):
+    client = harness_client_for(user_with_key)
+    source = client.get_workspace(
+        org="default", project="infra", identifier=existing_identifier(client)
+    )
+    draft = drafts.draft_create(owner=user_with_key, org="default", project="infra")
+    drafts.draft_save_step(
+        draft=draft, step="basics", values={**valid_data()["basics"], "tags": []}
+    )
+
+    saved = drafts.draft_save_step(
+        draft=draft,
+        step="template",
+        values={"source": "clone", "clone_identifier": source.identifier},
+        client=client,
+    )
+
+    body = wizard.build_body(saved.draft.data)
+    assert body["identifier"] == "pay_vpc_dev"
+    assert body["repository"] == source.repository
+    assert body["repository_connector"] == source.repository_connector
+    assert body["provisioner"] == source.provisioner
+    assert body["tags"] == source.tags
+    assert set(body["terraform_variables"]) == set(source.terraform_variables)
+    assert "associated_template" not in body
+
+
+def test_a_template_that_cannot_be_read_is_saved_with_a_notice(user_with_key, fake):
+    fake.inject("v1.templates.version", status=503, times=5)
+    draft = drafts.draft_create(owner=user_with_key, org="default", project="infra")
+
+    saved = _choose_template(draft, "linked")
+
+    assert saved.notice.startswith("Nothing was prefilled")
+    assert saved.draft.data["template"]["template_ref"] == "account.aws_service"
+    assert saved.draft.data["template"]["applied"] == ""
+
+
+# --- submit ----------------------------------------------------------------------------------
+
+
+def test_submit_creates_the_workspace_once(user_with_key, fake):
+    draft = make_draft(user_with_key)
+
+    draft = drafts.draft_submit(draft=draft, client=harness_client_for(user_with_key))
+
+    assert draft.status == "created"
+    posts = fake.log(route=CREATE)
+    assert len(posts) == 1
+    assert posts[0]["body"] == wizard.build_body(valid_data())
+    assert draft.submitted_body == posts[0]["body"]
+    workspace = harness_client_for(user_with_key).get_workspace(
+        org="default", project="infra", identifier="pay_vpc_dev"
+    )
+    assert workspace.environment_variables["TF_TOKEN"].value == "account.tf_token"
+
+
+def test_submit_of_an_invalid_draft_sends_nothing(user_with_key, fake):
+    draft = make_draft(user_with_key, basics__identifier="9nope")
+
+    draft = drafts.draft_submit(draft=draft, client=harness_client_for(user_with_key))
+
+    assert draft.status == "draft"
+    assert draft.step_status["basics"] == "invalid"
+    assert fake.log(route=CREATE) == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_twenty_concurrent_submits_make_exactly_one_post(user, fake):
+    credential_save(
+        user=user,
+        account_id=ACCOUNT,
+        api_key="pat.AcmeDemoAcct01.65a1f0c0d1e2f3a4b5c6d7e8.dEmOfUlLaCcEsS00000001",
+    )
+    draft = make_draft(user)
+    fake.set_latency(50)  # keep the winner inside Harness while the others arrive
+    barrier = threading.Barrier(20)
+    outcomes: list[str] = []
+    failures: list[BaseException] = []
+
+    def submit():
+        try:
+            mine = WorkspaceDraft.objects.get(pk=draft.pk)
+            client = harness_client_for(user)
+            barrier.wait()
+            outcomes.append(drafts.draft_submit(draft=mine, client=client).status)
+        except BaseException as err:  # reported below, with the thread's error
+            failures.append(err)
+        finally:
+            from django.db import connection
+
+            connection.close()
+
+    threads = [threading.Thread(target=submit) for _ in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    fake.set_latency(0)
+
+    assert failures == []
+    assert len(outcomes) == 20
+    assert len(fake.log(route=CREATE)) == 1
+    print(f"\nconcurrent submit: {len(fake.log(route=CREATE))} POST for 20 threads")
+    draft.refresh_from_db()
+    assert draft.status == "created"
+    assert set(outcomes) <= {"submitting", "created"}
+
+
+def test_validation_error_is_attached_to_the_step_and_field(user_with_key, fake):
+    data = valid_data()
+    data["repository"]["connector"] = "account.no_such_connector"
+    draft = WorkspaceDraft.objects.create(
+        owner=user_with_key, org="default", project="infra", data=data
+    )
+
+    draft = drafts.draft_submit(draft=draft, client=harness_client_for(user_with_key))
+
+    assert draft.status == "failed"
+    assert draft.harness_response["step"] == "repository"
+    assert draft.harness_response["field"] == "connector"
+    assert "no_such_connector" in draft.harness_response["message"]
+
+
+def test_secret_reference_error_lands_on_the_variables_step(user_with_key, fake):
+    data = valid_data()
+    data["variables"]["environment"][0]["value"] = "account.missing_secret"
+    draft = WorkspaceDraft.objects.create(
+        owner=user_with_key, org="default", project="infra", data=data
+    )
+
+    draft = drafts.draft_submit(draft=draft, client=harness_client_for(user_with_key))
+
+    assert draft.harness_response["step"] == "variables"
+
+
+def test_policy_denial_keeps_the_draft_with_the_deny_message(user_with_key, fake):
+    draft = make_draft(user_with_key)
+    draft.data["basics"]["tags"] = [{"key": "env", "value": "prod"}]
+    draft.save()
+
+    draft = drafts.draft_submit(draft=draft, client=harness_client_for(user_with_key))
+
+    assert draft.status == "failed"
+    assert draft.harness_response["outcome"] == "policy_denied"
+    assert draft.harness_response["deny_messages"] == [
+        "Workspaces tagged env=prod must enable cost estimation"
+    ]
+    # Fixed and resubmitted.
+    draft.data["provisioner"]["cost_estimation_enabled"] = True
+    draft.save()
+    draft = drafts.draft_submit(draft=draft, client=harness_client_for(user_with_key))
+    assert draft.status == "created"
+    assert len(fake.log(route=CREATE)) == 2
+
+
+def test_conflict_leads_back_to_basics(user_with_key, fake):
+    taken = existing_identifier(harness_client_for(user_with_key))
+    draft = make_draft(user_with_key, basics__identifier=taken)
+
+    draft = drafts.draft_submit(draft=draft, client=harness_client_for(user_with_key))
+
+    assert draft.status == "failed"
+    assert draft.harness_response["outcome"] == "conflict"
+    assert (draft.harness_response["step"], draft.harness_response["field"]) == (
+        "basics",
+        "identifier",
+    )
+
+
+@pytest.mark.parametrize("status", [500, 503])
+def test_5xx_is_reconciled_with_a_get_then_retried_without_duplicates(user_with_key, fake, status):
+    fake.inject(CREATE, status=status)
+    draft = make_draft(user_with_key)
+    client = harness_client_for(user_with_key)
+
+    draft = drafts.draft_submit(draft=draft, client=client)
+
+    assert draft.status == "failed"
+    assert draft.harness_response["outcome"] == "unavailable"
+    gets = [r for r in fake.log(route="iacm.workspaces.get") if r["path"].endswith("/pay_vpc_dev")]
+    assert len(gets) == 1
+    assert gets[0]["seq"] > fake.log(route=CREATE)[0]["seq"]
+
+    draft = drafts.draft_submit(draft=draft, client=client)
+
+    assert draft.status == "created"
+    assert len(fake.log(route=CREATE)) == 2  # the first one created nothing
+    found = client.list_workspaces(org="default", project="infra", search="pay-vpc-dev")
+    assert len(found.items) == 1
+
+
+def test_timeout_is_reconciled_by_get_and_counts_as_created(user_with_key, fake, settings):
+    settings.WIZARD_RECONCILE_SECONDS = 3.0
+    fake.inject(CREATE, delay_ms=2600)  # beyond the 2 s read timeout; Harness still creates it
+    draft = make_draft(user_with_key)
+
+    draft = drafts.draft_submit(draft=draft, client=harness_client_for(user_with_key))
+
+    assert draft.status == "created"
+    assert len(fake.log(route=CREATE)) == 1
+    assert fake.log(route="iacm.workspaces.get")
+
+
+def test_timeout_with_unknown_outcome_checks_first_on_retry(user_with_key, fake, settings):
+    settings.WIZARD_RECONCILE_SECONDS = 0
+    fake.inject(CREATE, delay_ms=2600)
+    draft = make_draft(user_with_key)
+    client = harness_client_for(user_with_key)
+
+    draft = drafts.draft_submit(draft=draft, client=client)
+    assert draft.status == "failed"
+    assert draft.harness_response["outcome"] == "unknown"
+    import time
+
+    time.sleep(1.0)  # Harness finishes the slow create meanwhile
+    draft = drafts.draft_submit(draft=draft, client=client)
+
+    assert draft.status == "created"
+    assert len(fake.log(route=CREATE)) == 1
+
+
+def test_forbidden_key_fails_with_a_message(user, fake):
+    credential_save(user=user, account_id=ACCOUNT, api_key=READ_KEY)
+    draft = make_draft(user)
+
+    draft = drafts.draft_submit(draft=draft, client=harness_client_for(user))
+
+    assert draft.status == "failed"
+    assert "not allowed" in draft.harness_response["message"]
+
+
+def test_drafts_never_store_secret_values(user_with_key, fake):
+    draft = make_draft(user_with_key)
+    drafts.draft_submit(draft=draft, client=harness_client_for(user_with_key))
+    draft.refresh_from_db()
+
+    stored = repr(copy.deepcopy([draft.data, draft.submitted_body, draft.harness_response])).lower()
+
+    assert "pat." not in stored
+    assert "account.tf_token" in stored  # only the reference

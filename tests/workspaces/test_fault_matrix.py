@@ -1,0 +1,155 @@
+"""Every page that calls Harness, times every fault the fake can inject: never a 500.
+
+Each case checks the human message for the fault's class; 401 leads to the key page.
+(The wizard's pickers, identifier check and submit have their own matrix in the wizard tests.)
+"""
+
+import pytest
+from django.core.cache import cache
+from django.urls import reverse
+
+from tests.conftest import FULL_KEY
+
+pytestmark = pytest.mark.django_db
+
+FAULTS = {
+    "400": {"status": 400},
+    "401": {"status": 401},
+    "403": {"status": 403},
+    "404": {"status": 404},
+    "409": {"status": 409},
+    "429": {"status": 429},
+    "500": {"status": 500},
+    "502": {"status": 502},
+    "503": {"status": 503},
+    "timeout": {"delay_ms": 900},
+    "malformed": {"body": "malformed"},
+    "html": {"body": "html"},
+    "dropped": {"drop": True},
+    "redirect": {"redirect": "http://evil.example.com/steal"},
+}
+UNAVAILABLE = "Harness is not responding right now"
+MESSAGES = {
+    "400": "Harness refused the request",
+    "403": "not allowed",
+    "404": "could not find",
+    "409": "conflict",
+    "429": "limiting requests",
+    **{
+        name: UNAVAILABLE
+        for name in ("500", "502", "503", "timeout", "malformed", "html", "dropped", "redirect")
+    },
+}
+
+
+def _list(client):
+    return client.get(reverse("workspace_list", args=["default", "infra"]))
+
+
+def _list_partial(client):
+    return client.get(
+        reverse("workspace_list", args=["default", "infra"]),
+        {"q": "dev"},
+        headers={"HX-Request": "true", "HX-Target": "workspace-table"},
+    )
+
+
+def _metrics(client):
+    return client.get(
+        reverse("workspace_list", args=["default", "infra"]),
+        headers={"HX-Request": "true", "HX-Target": "status-overview"},
+    )
+
+
+PAGES = {
+    "org picker": ("v1.orgs.list", lambda c: c.get(reverse("org_list"))),
+    "org search": (
+        "v1.orgs.list",
+        lambda c: c.get(reverse("org_list"), {"q": "d"}, headers={"HX-Request": "true"}),
+    ),
+    "project picker": (
+        "v1.projects.list",
+        lambda c: c.get(reverse("project_list", args=["default"])),
+    ),
+    "workspace list": ("iacm.workspaces.list", _list),
+    "workspace list partial": ("iacm.workspaces.list", _list_partial),
+    "status metrics": ("iacm.metrics", _metrics),
+    "workspace page": (
+        "iacm.workspaces.get",
+        lambda c: c.get(reverse("workspace_detail", args=["default", "infra", "backup_dev_0083"])),
+    ),
+}
+
+
+@pytest.fixture(autouse=True)
+def _short_timeouts(settings):
+    settings.HARNESS_READ_TIMEOUT = 0.5
+    cache.clear()
+
+
+@pytest.mark.parametrize("fault", FAULTS)
+@pytest.mark.parametrize("page", PAGES)
+def test_page_times_fault(signed_in_with_key, fake, page, fault):
+    route, load = PAGES[page]
+    fake.inject(route, times=5, **FAULTS[fault])
+
+    response = load(signed_in_with_key)
+
+    assert response.status_code != 500
+    body = response.content.decode()
+    if fault == "401":
+        target = response.get("HX-Redirect") or response.get("Location")
+        assert target == reverse("harness_key")
+        return
+    if page == "workspace page" and fault == "404":
+        assert response.status_code == 404
+        assert "Workspace not found" in body
+        return
+    assert MESSAGES[fault] in body, f"{page} / {fault}: {response.status_code}"
+    assert FULL_KEY.split(".")[-1] not in body
+    assert "evil.example.com" not in str(fake.log())
+
+
+@pytest.mark.parametrize("fault", FAULTS)
+def test_key_check_times_fault(signed_in, user, fake, fault):
+    fake.inject("ng.accounts.get", times=5, **FAULTS[fault])
+
+    response = signed_in.post(reverse("harness_key"), {"api_key": FULL_KEY})
+
+    assert response.status_code == 200
+    body = response.content.decode()
+    expected = {
+        "401": "Harness did not accept this key (401)",
+        "403": "may not read account",
+        "404": "Harness has no account",
+    }.get(fault) or MESSAGES[fault]
+    assert expected in body
+    assert "Nothing was saved" in body or fault in {"401", "403", "404"}
+    assert not hasattr(user, "harness_credential") or user.harness_credential is None
+
+
+def test_stale_metrics_are_served_through_every_fault(signed_in_with_key, fake, settings):
+    first = _metrics(signed_in_with_key).context["metrics"]
+    settings.METRICS_CACHE_SECONDS = 0
+
+    for fault, spec in FAULTS.items():
+        if fault == "401":
+            continue
+        fake.inject("iacm.metrics", times=5, **spec)
+        response = _metrics(signed_in_with_key)
+        fake.clear_faults()
+
+        assert response.context["metrics"].counts == first.counts, fault
+        assert "Showing saved numbers" in response.content.decode(), fault
+
+
+def test_the_breaker_stops_calls_to_a_failing_harness(signed_in_with_key, fake, settings):
+    fake.inject("iacm.workspaces.list", status=503, times=1000)
+
+    for _ in range(8):
+        response = _list_partial(signed_in_with_key)
+        assert response.status_code == 200
+
+    # 5 failing calls (3 attempts each, GET retries) open the circuit; the rest never leave.
+    assert len(fake.log(route="iacm.workspaces.list")) == 5 * 3
+    assert "pausing calls" in response.content.decode()

@@ -1,0 +1,627 @@
+"""Wizard views: each step as a full page and as htmx partials, validation, isolation, submit."""
+
+import pytest
+from django.urls import reverse
+from pytest_django.asserts import assertContains, assertNotContains, assertRedirects
+
+from tests.workspaces.test_drafts import CREATE, existing_identifier, make_draft, valid_data
+from workspaces.clients import harness_client_for
+from workspaces.models import WorkspaceDraft
+
+pytestmark = pytest.mark.django_db
+HTMX = {"HX-Request": "true"}
+
+
+def step_url(draft, step):
+    return reverse("draft_step", args=[draft.pk, step])
+
+
+@pytest.fixture
+def draft(user_with_key):
+    return WorkspaceDraft.objects.create(owner=user_with_key, org="default", project="infra")
+
+
+def post_step(client, draft, step, data, **extra):
+    return client.post(step_url(draft, step), data, **extra)
+
+
+# --- start, list, delete ---------------------------------------------------------------------
+
+
+def test_start_page_and_post_creates_a_draft(signed_in_with_key, user_with_key, fake):
+    url = reverse("draft_start", args=["default", "infra"])
+
+    page = signed_in_with_key.get(url)
+    response = signed_in_with_key.post(url)
+
+    assertContains(page, "Start a new request")
+    draft = WorkspaceDraft.objects.get(owner=user_with_key)
+    assertRedirects(response, step_url(draft, "basics"), fetch_redirect_response=False)
+    assert (draft.org, draft.project, draft.status) == ("default", "infra", "draft")
+
+
+def test_my_requests_lists_only_my_drafts_with_status(
+    signed_in_with_key, user_with_key, other_user, fake
+):
+    mine = make_draft(user_with_key)
+    WorkspaceDraft.objects.create(owner=other_user, org="default", project="infra", name="theirs")
+
+    response = signed_in_with_key.get(reverse("draft_list"))
+
+    assertContains(response, mine.data["basics"]["name"])
+    assertContains(response, "Draft")
+    assertNotContains(response, "theirs")
+
+
+def test_my_requests_empty_state(signed_in_with_key, fake):
+    response = signed_in_with_key.get(reverse("draft_list"))
+
+    assertContains(response, "You have no workspace requests yet.")
+
+
+def test_delete_a_draft(signed_in_with_key, draft, fake):
+    response = signed_in_with_key.post(reverse("draft_delete", args=[draft.pk]))
+
+    assertRedirects(response, reverse("draft_list"), fetch_redirect_response=False)
+    assert not WorkspaceDraft.objects.filter(pk=draft.pk).exists()
+
+
+def test_another_users_draft_is_a_404_everywhere(client, other_user, user_with_key, fake):
+    theirs = make_draft(user_with_key)
+    client.force_login(other_user)
+
+    urls = [step_url(theirs, s) for s in ("basics", "variables", "review")] + [
+        reverse("draft_result", args=[theirs.pk])
+    ]
+    for url in urls:
+        assert client.get(url).status_code == 404
+    for name in ("draft_submit", "draft_delete"):
+        assert client.post(reverse(name, args=[theirs.pk])).status_code == 404
+    assert post_step(client, theirs, "basics", {"name": "hijack"}).status_code == 404
+    theirs.refresh_from_db()
+    assert theirs.data["basics"]["name"] == "pay-vpc-dev"
+    assert fake.log(route=CREATE) == []
+
+
+def test_unknown_step_is_a_404(signed_in_with_key, draft, fake):
+    assert signed_in_with_key.get(step_url(draft, "nope")).status_code == 404
+
+
+# --- basics ----------------------------------------------------------------------------------
+
+
+def test_basics_full_page(signed_in_with_key, draft, fake):
+    response = signed_in_with_key.get(step_url(draft, "basics"))
+
+    assertContains(response, "<h2>Basics</h2>", html=True)
+    assertContains(response, 'id="identifier-status"')
+    assertContains(response, 'id="tag-rows"')
+    assertContains(response, 'aria-current="step"')
+    assertContains(response, "wizard.css")
+
+
+def test_basics_next_saves_and_goes_on(signed_in_with_key, draft, fake):
+    response = post_step(
+        signed_in_with_key,
+        draft,
+        "basics",
+        {
+            "name": "Team cache",
+            "identifier": "",
+            "description": "Redis",
+            "tag_key": ["team", ""],
+            "tag_value": ["web", ""],
+            "action": "next",
+        },
+    )
+
+    assertRedirects(response, step_url(draft, "template"), fetch_redirect_response=False)
+    draft.refresh_from_db()
+    assert draft.data["basics"]["identifier"] == "team_cache"
+    assert draft.step_status["basics"] == "valid"
+
+
+def test_basics_errors_rerender_with_status_200_and_keep_values(signed_in_with_key, draft, fake):
+    response = post_step(
+        signed_in_with_key,
+        draft,
+        "basics",
+        {"name": "", "identifier": "1bad", "identifier_edited": "1", "action": "next"},
+    )
+
+    assert response.status_code == 200
+    assertContains(response, "Enter a name.")
+    assertContains(response, "Start with a letter or _ (not a digit or symbol).")
+    assertContains(response, 'value="1bad"')
+    assertContains(response, "field--error")
+    draft.refresh_from_db()
+    assert draft.data["basics"]["identifier"] == "1bad"
+
+
+def test_autosave_returns_the_save_status_partial(signed_in_with_key, draft, fake):
+    response = signed_in_with_key.post(
+        step_url(draft, "basics") + "?autosave=1",
+        {"name": "half typed", "identifier": ""},
+        headers=HTMX,
+    )
+
+    assert response.content.decode().lstrip().startswith('<p id="save-status"')
+    assertContains(response, "Saved")
+    draft.refresh_from_db()
+    assert draft.data["basics"]["name"] == "half typed"
+
+
+def test_tag_rows_are_added_and_removed_in_place(signed_in_with_key, draft, fake):
+    added = post_step(
+        signed_in_with_key,
+        draft,
+        "basics",
+        {"name": "n", "tag_key": ["team"], "tag_value": ["web"], "action": "add-tag"}
+        | {"partial": "tag-rows"},
+        headers=HTMX,
+    )
+    removed = post_step(
+        signed_in_with_key,
+        draft,
+        "basics",
+        {"name": "n", "tag_key": ["team", "env"], "tag_value": ["web", "dev"]}
+        | {"action": "remove-tag:0", "partial": "tag-rows"},
+        headers=HTMX,
+    )
+
+    assert added.content.decode().lstrip().startswith('<fieldset id="tag-rows"')
+    assertContains(added, 'id="tag-1-key"')
+    assertContains(added, "data-autofocus")
+    assertNotContains(removed, 'value="team"')
+    assertContains(removed, 'value="env"')
+    draft.refresh_from_db()
+    assert draft.data["basics"]["tags"] == [{"key": "env", "value": "dev"}]
+
+
+def test_tag_rows_without_javascript_redirect_back(signed_in_with_key, draft, fake):
+    response = post_step(signed_in_with_key, draft, "basics", {"name": "n", "action": "add-tag"})
+
+    assertRedirects(
+        response, step_url(draft, "basics") + "#tag-0-key", fetch_redirect_response=False
+    )
+
+
+@pytest.mark.parametrize(
+    ("identifier", "expected"),
+    [
+        ("brand_new_ws", "is free in default / infra"),
+        ("9bad", "Start with a letter or _"),
+        (None, "already exists here"),
+    ],
+)
+def test_identifier_check_partial(
+    signed_in_with_key, draft, user_with_key, fake, identifier, expected
+):
+    if identifier is None:
+        identifier = existing_identifier(harness_client_for(user_with_key))
+
+    response = signed_in_with_key.get(
+        step_url(draft, "basics"), {"check": "identifier", "identifier": identifier}, headers=HTMX
+    )
+
+    assert response.content.decode().lstrip().startswith('<p id="identifier-status"')
+    assertContains(response, expected)
+
+
+def test_identifier_check_when_harness_fails(signed_in_with_key, draft, fake):
+    fake.inject("iacm.workspaces.get", status=503, times=5)
+
+    response = signed_in_with_key.get(
+        step_url(draft, "basics"), {"check": "identifier", "identifier": "abc"}, headers=HTMX
+    )
+
+    assertContains(response, "check with Harness right now; it will be checked when you submit")
+
+
+# --- template --------------------------------------------------------------------------------
+
+
+def test_template_full_page_lists_templates_and_workspaces(signed_in_with_key, draft, fake):
+    response = signed_in_with_key.get(step_url(draft, "template"))
+
+    assertContains(response, 'id="template-options"')
+    assertContains(response, "account.aws_service")
+    assertContains(response, 'id="clone-workspace-options"')
+    assertContains(response, 'name="clone_identifier"')
+
+
+def test_template_versions_partial(signed_in_with_key, draft, fake):
+    response = signed_in_with_key.get(
+        step_url(draft, "template"),
+        {"picker": "template-version", "template_ref": "account.aws_service"},
+        headers=HTMX,
+    )
+
+    assert response.content.decode().lstrip().startswith('<div id="template-version-options"')
+    assertContains(response, '<option value="v2" selected>v2 (stable)</option>', html=True)
+    assertContains(response, "v1")
+
+
+def test_linked_template_locks_fields_on_later_steps(signed_in_with_key, draft, fake):
+    post_step(
+        signed_in_with_key,
+        draft,
+        "template",
+        {
+            "source": "template",
+            "template_ref": "account.aws_service",
+            "template_version": "v2",
+            "template_mode": "linked",
+            "action": "next",
+        },
+    )
+
+    repository = signed_in_with_key.get(step_url(draft, "repository"))
+    provisioner = signed_in_with_key.get(step_url(draft, "provisioner"))
+    # A POST that tries to change a locked value cannot.
+    post_step(
+        signed_in_with_key,
+        draft,
+        "provisioner",
+        {"provisioner": "terraform", "version": "1.5.7", "aws": "", "action": "next"},
+    )
+
+    assertContains(repository, "Locked")
+    assertContains(repository, 'name="repository" value="infra-modules"')
+    assertContains(repository, "disabled")
+    assertContains(provisioner, '<input type="hidden" name="aws" value="account.aws_prod">')
+    draft.refresh_from_db()
+    assert draft.data["provisioner"]["provisioner"] == "opentofu"
+    assert draft.data["provisioner"]["aws"] == "account.aws_prod"
+
+
+# --- repository ------------------------------------------------------------------------------
+
+
+def test_repository_full_page_and_search_partial(signed_in_with_key, draft, fake):
+    page = signed_in_with_key.get(step_url(draft, "repository"))
+    search = signed_in_with_key.get(
+        step_url(draft, "repository"), {"picker": "git-connector", "q": "gitlab"}, headers=HTMX
+    )
+
+    assertContains(page, 'id="git-connector-options"')
+    assertContains(page, "account.github_acme")
+    assertContains(page, "org.github_default")
+    assertContains(page, 'class="scope scope--project"')
+    assert search.content.decode().lstrip().startswith('<div id="git-connector-options"')
+    assertContains(search, "account.gitlab_acme")
+    assertNotContains(search, "account.github_acme")
+    listed = fake.log(route="ng.connectors.list")[-1]
+    assert listed["query"]["searchTerm"] == ["gitlab"]
+    assert set(listed["body"]["types"]) >= {"Github", "Gitlab", "Bitbucket", "Git"}
+
+
+def test_repository_validation(signed_in_with_key, draft, fake):
+    response = post_step(
+        signed_in_with_key,
+        draft,
+        "repository",
+        {"connector": "", "repository": "", "fetch_type": "commit", "commit": "xyz"}
+        | {"action": "next"},
+    )
+
+    assertContains(response, "Choose the git connector")
+    assertContains(response, "Enter the repository name.")
+    assertContains(response, "A commit SHA has 7 to 64 hexadecimal characters.")
+
+
+def test_a_failing_picker_shows_a_retry_without_breaking_the_step(signed_in_with_key, draft, fake):
+    fake.inject("ng.connectors.list", status=500)
+
+    response = signed_in_with_key.get(step_url(draft, "repository"))
+    retry = signed_in_with_key.get(
+        step_url(draft, "repository"), {"picker": "git-connector"}, headers=HTMX
+    )
+
+    assert response.status_code == 200
+    assertContains(response, "Try again")
+    assertContains(response, 'id="id_repository"')  # the rest of the step still works
+    assertContains(retry, "account.github_acme")
+
+
+# --- provisioner -----------------------------------------------------------------------------
+
+
+def test_provisioner_pickers_are_loaded_in_parallel_and_one_can_fail(
+    signed_in_with_key, draft, fake
+):
+    fake.inject("iacm.provisioners.versions", status=503, times=3)
+
+    response = signed_in_with_key.get(step_url(draft, "provisioner"))
+
+    assertContains(response, 'id="version-options"')
+    assertContains(response, "Harness is not responding right now.")
+    for slot in ("aws", "gcp", "azure", "vault"):
+        assertContains(response, f'id="{slot}-connector-options"')
+    assertContains(response, "account.vault_main")
+
+
+def test_slow_picker_times_out_alone(signed_in_with_key, draft, fake, settings):
+    settings.WIZARD_PICKER_TIMEOUT = 0.5
+    fake.inject("iacm.provisioners.versions", delay_ms=1500)
+
+    response = signed_in_with_key.get(step_url(draft, "provisioner"))
+
+    assertContains(response, "Harness took too long to answer for this list.")
+    assertContains(response, "account.vault_main")
+
+
+def test_terraform_versions_are_capped(signed_in_with_key, draft, fake):
+    response = signed_in_with_key.get(
+        step_url(draft, "provisioner"),
+        {"picker": "version", "provisioner": "terraform"},
+        headers=HTMX,
+    )
+
+    assert response.content.decode().lstrip().startswith('<div id="version-options"')
+    assertContains(response, "1.5.7 (latest)")
+    assertNotContains(response, "1.6.0")
+
+
+def test_terragrunt_versions_and_run_all(signed_in_with_key, draft, fake):
+    response = signed_in_with_key.get(
+        step_url(draft, "provisioner"),
+        {"picker": "version", "provisioner": "terragrunt"},
+        headers=HTMX,
+    )
+
+    assertContains(response, "Terragrunt version")
+    assertContains(response, "0.80.4 (latest)")
+    assertContains(response, 'name="run_all"')
+
+
+def test_provisioner_validation_rejects_newer_terraform(signed_in_with_key, draft, fake):
+    response = post_step(
+        signed_in_with_key,
+        draft,
+        "provisioner",
+        {"provisioner": "terraform", "version": "1.9.0", "action": "next"},
+    )
+
+    assertContains(response, "Harness supports Terraform up to 1.5.7")
+
+
+# --- variables -------------------------------------------------------------------------------
+
+
+def test_variables_full_page(signed_in_with_key, draft, fake):
+    response = signed_in_with_key.get(step_url(draft, "variables"))
+
+    assertContains(response, 'id="variable-editor"')
+    assertContains(response, '<datalist id="secret-datalist">')
+    assertContains(response, "account.tf_token")
+
+
+def test_variable_rows_add_remove_and_retype(signed_in_with_key, draft, fake):
+    added = post_step(
+        signed_in_with_key,
+        draft,
+        "variables",
+        {"action": "add-var:environment", "partial": "variable-editor"},
+        headers=HTMX,
+    )
+    retyped = post_step(
+        signed_in_with_key,
+        draft,
+        "variables",
+        {
+            "environment_key": ["TOKEN"],
+            "environment_value_type": ["secret"],
+            "environment_value": [""],
+            "action": "retype",
+            "partial": "variable-editor",
+        },
+        headers=HTMX,
+    )
+
+    assert added.content.decode().lstrip().startswith('<div id="variable-editor"')
+    assertContains(added, 'id="environment-0-key"')
+    assertContains(retyped, 'list="secret-datalist"')
+    draft.refresh_from_db()
+    assert draft.data["variables"]["environment"] == [
+        {"key": "TOKEN", "value_type": "secret", "value": ""}
+    ]
+
+
+def test_duplicate_keys_are_flagged_as_you_type(signed_in_with_key, draft, fake):
+    response = post_step(
+        signed_in_with_key,
+        draft,
+        "variables",
+        {
+            "terraform_key": ["region", "region"],
+            "terraform_value_type": ["string", "string"],
+            "terraform_value": ["a", "b"],
+            "action": "check",
+            "partial": "variable-checks",
+        },
+        headers=HTMX,
+    )
+
+    assert response.content.decode().lstrip().startswith('<div id="variable-checks"')
+    assertContains(response, "Duplicate key: region is already row 1.")
+    assertContains(response, 'id="terraform-1-error" hx-swap-oob="true"')
+
+
+def test_paste_preview_and_add(signed_in_with_key, draft, fake):
+    text = 'region = "eu-west-1"\n9bad = 1\ncount = 3\n'
+    preview = post_step(
+        signed_in_with_key,
+        draft,
+        "variables",
+        {"paste_text": text, "paste_group": "terraform", "action": "paste-preview"}
+        | {"partial": "variable-paste"},
+        headers=HTMX,
+    )
+    added = post_step(
+        signed_in_with_key,
+        draft,
+        "variables",
+        {"paste_text": text, "paste_group": "terraform", "action": "paste-add"}
+        | {"partial": "variable-editor"},
+        headers=HTMX,
+    )
+
+    assert preview.content.decode().lstrip().startswith('<details id="variable-paste"')
+    assertContains(preview, "2 of 3 lines can be added")
+    assertContains(preview, "The key must start with a letter")
+    assertContains(preview, "Add 2 variables")
+    assertContains(added, 'value="region"')
+    draft.refresh_from_db()
+    assert [row["key"] for row in draft.data["variables"]["terraform"]] == ["region", "count"]
+
+
+def test_secret_picker_search_partial(signed_in_with_key, draft, fake):
+    response = signed_in_with_key.get(
+        step_url(draft, "variables"), {"picker": "secret", "q": "db"}, headers=HTMX
+    )
+
+    assert response.content.decode().lstrip().startswith('<div id="secret-options"')
+    assertContains(response, "org.db_password")
+    assertNotContains(response, "account.tf_token")
+
+
+# --- review and submit -----------------------------------------------------------------------
+
+
+def test_review_shows_every_value_the_json_body_and_warnings(
+    signed_in_with_key, user_with_key, fake
+):
+    draft = make_draft(user_with_key)
+    draft.data["provisioner"].update(aws="", vault="")
+    draft.save()
+
+    response = signed_in_with_key.get(step_url(draft, "review"))
+
+    assertContains(response, "pay_vpc_dev")
+    assertContains(response, "secret <code>account.tf_token</code>", html=False)
+    assertContains(response, "&quot;provisioner&quot;: &quot;opentofu&quot;")
+    assertContains(response, "No provider connector is chosen")
+    assertContains(response, "Edit")
+    assertContains(response, 'data-copy-target="request-body-json"')
+
+
+def test_review_of_an_incomplete_draft_links_to_the_steps(signed_in_with_key, draft, fake):
+    response = signed_in_with_key.get(step_url(draft, "review"))
+
+    assertContains(response, "Some steps need attention")
+    assertContains(response, step_url(draft, "basics"))
+
+
+def test_submit_creates_and_shows_the_result(signed_in_with_key, user_with_key, fake):
+    draft = make_draft(user_with_key)
+
+    response = signed_in_with_key.post(reverse("draft_submit", args=[draft.pk]), headers=HTMX)
+    result = signed_in_with_key.get(reverse("draft_result", args=[draft.pk]))
+    again = signed_in_with_key.post(reverse("draft_submit", args=[draft.pk]))
+    step = signed_in_with_key.get(step_url(draft, "basics"))
+
+    assert response["HX-Redirect"] == reverse("draft_result", args=[draft.pk])
+    assertContains(result, "Created.")
+    assertContains(result, reverse("workspace_detail", args=["default", "infra", "pay_vpc_dev"]))
+    assertRedirects(again, reverse("draft_result", args=[draft.pk]), fetch_redirect_response=False)
+    assertRedirects(step, reverse("draft_result", args=[draft.pk]), fetch_redirect_response=False)
+    assert len(fake.log(route=CREATE)) == 1
+
+
+def test_submit_of_incomplete_draft_goes_to_the_first_bad_step(signed_in_with_key, draft, fake):
+    response = signed_in_with_key.post(reverse("draft_submit", args=[draft.pk]))
+
+    assertRedirects(response, step_url(draft, "basics"), fetch_redirect_response=False)
+    assert fake.log(route=CREATE) == []
+
+
+def test_submit_validation_error_lands_on_the_field(signed_in_with_key, user_with_key, fake):
+    draft = make_draft(user_with_key)
+    draft.data["repository"]["connector"] = "account.no_such_connector"
+    draft.save()
+
+    response = signed_in_with_key.post(reverse("draft_submit", args=[draft.pk]))
+    page = signed_in_with_key.get(step_url(draft, "repository"))
+
+    assertRedirects(response, step_url(draft, "repository"), fetch_redirect_response=False)
+    assertContains(page, "Harness did not create the workspace.")
+    assertContains(page, "no_such_connector")
+    assertContains(page, "picker field--error")
+
+
+def test_submit_policy_denial_shows_the_deny_message(signed_in_with_key, user_with_key, fake):
+    draft = make_draft(user_with_key)
+    draft.data["basics"]["tags"] = [{"key": "env", "value": "prod"}]
+    draft.save()
+
+    response = signed_in_with_key.post(reverse("draft_submit", args=[draft.pk]))
+    review = signed_in_with_key.get(step_url(draft, "review"))
+
+    assertRedirects(response, step_url(draft, "review"), fetch_redirect_response=False)
+    assertContains(review, "Workspaces tagged env=prod must enable cost estimation")
+
+
+def test_submit_conflict_leads_to_basics(signed_in_with_key, user_with_key, fake):
+    taken = existing_identifier(harness_client_for(user_with_key))
+    draft = make_draft(user_with_key, basics__identifier=taken)
+
+    response = signed_in_with_key.post(reverse("draft_submit", args=[draft.pk]))
+    basics = signed_in_with_key.get(step_url(draft, "basics"))
+
+    assertRedirects(response, step_url(draft, "basics"), fetch_redirect_response=False)
+    assertContains(basics, f"A workspace with the identifier {taken} already exists")
+
+
+@pytest.mark.parametrize("status", [500, 503])
+def test_submit_5xx_shows_a_retry(signed_in_with_key, user_with_key, fake, status):
+    fake.inject(CREATE, status=status)
+    draft = make_draft(user_with_key)
+
+    response = signed_in_with_key.post(reverse("draft_submit", args=[draft.pk]))
+    result = signed_in_with_key.get(reverse("draft_result", args=[draft.pk]))
+
+    assertRedirects(
+        response, reverse("draft_result", args=[draft.pk]), fetch_redirect_response=False
+    )
+    assertContains(result, "Not created.")
+    assertContains(result, "Fix and submit again")
+    assert fake.log(route="iacm.workspaces.get")  # reconciled before anything else
+
+
+def test_submit_timeout_is_reconciled(signed_in_with_key, user_with_key, fake, settings):
+    settings.WIZARD_RECONCILE_SECONDS = 3.0
+    fake.inject(CREATE, delay_ms=2600)
+    draft = make_draft(user_with_key)
+
+    signed_in_with_key.post(reverse("draft_submit", args=[draft.pk]))
+    result = signed_in_with_key.get(reverse("draft_result", args=[draft.pk]))
+
+    assertContains(result, "Created.")
+    assertContains(result, "slow to answer")
+    assert len(fake.log(route=CREATE)) == 1
+
+
+def test_result_page_polls_while_submitting(signed_in_with_key, user_with_key, fake):
+    draft = make_draft(user_with_key)
+    WorkspaceDraft.objects.filter(pk=draft.pk).update(status="submitting")
+
+    full = signed_in_with_key.get(reverse("draft_result", args=[draft.pk]))
+    partial = signed_in_with_key.get(reverse("draft_result", args=[draft.pk]), headers=HTMX)
+
+    assertContains(full, 'hx-trigger="every 1s"')
+    assert partial.content.decode().lstrip().startswith('<div id="draft-outcome"')
+    assertContains(partial, "Harness is creating")
+
+
+def test_the_submitted_body_is_printed(signed_in_with_key, user_with_key, fake):
+    """Not an assertion of shape (test_drafts does that): prints what the fake received."""
+    import json
+
+    draft = make_draft(user_with_key)
+    signed_in_with_key.post(reverse("draft_submit", args=[draft.pk]))
+
+    (request,) = fake.log(route=CREATE)
+    print("\nbody the fake received:\n" + json.dumps(request["body"], indent=2))
+    assert request["body"]["environment_variables"]["TF_TOKEN"]["value"] == "account.tf_token"
+    assert valid_data()["basics"]["identifier"] == request["body"]["identifier"]
