@@ -46,4 +46,3 @@ urlpatterns = [
     path("drafts/<uuid:draft_id>/delete/", wizard_views.draft_delete, name="draft_delete"),
     path("drafts/<uuid:draft_id>/<slug:step>/", wizard_views.draft_step, name="draft_step"),
 ]
-
