@@ -127,6 +127,11 @@ HARNESS_READ_TIMEOUT = env.float("HARNESS_READ_TIMEOUT", default=10.0)
 # After this many consecutive Harness failures, calls pause for the cooldown (seconds).
 HARNESS_BREAKER_THRESHOLD = env.int("HARNESS_BREAKER_THRESHOLD", default=5)
 HARNESS_BREAKER_COOLDOWN = env.float("HARNESS_BREAKER_COOLDOWN", default=10.0)
+# Per-user limits, (requests, window seconds), on what reaches Harness per keystroke or click.
+RATE_LIMITS = {
+    "identifier_check": (env.int("RATE_LIMIT_IDENTIFIER_CHECKS_PER_MINUTE", default=60), 60),
+    "submit": (env.int("RATE_LIMIT_SUBMITS_PER_MINUTE", default=10), 60),
+}
 # Fernet keys for the stored Harness API keys, comma-separated, newest first. Never SECRET_KEY.
 HARNESS_TOKEN_KEYS = env.list("HARNESS_TOKEN_KEYS", default=[])
 if not HARNESS_TOKEN_KEYS:

@@ -44,6 +44,14 @@ def _portal_settings(settings, request):
 
 
 @pytest.fixture(autouse=True)
+def _empty_cache():
+    """Cached metrics, tags and rate-limit counters never leak from one test to the next."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _fresh_circuit_breakers():
     """Failures injected by one test must not leave Harness "paused" for the next."""
     from workspaces.harness import reset_breakers

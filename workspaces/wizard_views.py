@@ -25,6 +25,7 @@ from workspaces import drafts, wizard, wizard_selectors
 from workspaces.clients import harness_client_for
 from workspaces.htmx import HtmxHttpRequest
 from workspaces.models import HarnessCredential, WorkspaceDraft
+from workspaces.ratelimit import rate_limit_exceeded
 from workspaces.wizard_forms import STEP_FORMS, WizardStepForm
 from workspaces.wizard_selectors import PickerRequest
 
@@ -129,12 +130,20 @@ def draft_step(request: HtmxHttpRequest, draft_id, step: str) -> HttpResponse:
     if request.method == "POST":
         return _step_post(request, draft, step)
     if request.GET.get("check") == "identifier" and step == "basics":
-        check = wizard_selectors.identifier_check(
-            client=harness_client_for(request.user),
-            org=draft.org,
-            project=draft.project,
-            identifier=request.GET.get("identifier", "").strip()[:256],
-        )
+        identifier = request.GET.get("identifier", "").strip()[:256]
+        if rate_limit_exceeded(user_id=request.user.pk, action="identifier_check"):
+            check = wizard_selectors.IdentifierCheck(
+                identifier,
+                "unknown",
+                "Checking too often; pause a moment. It will be checked again when you submit.",
+            )
+        else:
+            check = wizard_selectors.identifier_check(
+                client=harness_client_for(request.user),
+                org=draft.org,
+                project=draft.project,
+                identifier=identifier,
+            )
         return TemplateResponse(request, _template(step) + "#identifier-status", {"check": check})
     picker = request.GET.get("picker")
     if picker:
@@ -511,6 +520,11 @@ def draft_submit(request: HtmxHttpRequest, draft_id) -> HttpResponse:
     result_url = reverse("draft_result", args=[draft.pk])
     if not draft.is_editable:
         return _go(request, result_url)
+    if rate_limit_exceeded(user_id=request.user.pk, action="submit"):
+        messages.error(
+            request, "You have submitted many requests in a short time; wait a minute and retry."
+        )
+        return _go(request, _step_url(draft, "review"))
     draft = drafts.draft_submit(draft=draft, client=harness_client_for(request.user))
     if draft.is_editable:
         problems = wizard.validate_draft(draft.data)

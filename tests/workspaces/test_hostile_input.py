@@ -1,0 +1,280 @@
+"""A hostile-input corpus against every form and query parameter.
+
+Expected everywhere: a field error or safe escaping, never a 500, never an invalid request sent to
+Harness (the fake's log is checked against Harness's own rules), nothing stored half-written.
+"""
+
+import json
+import re
+
+import pytest
+from django.urls import reverse
+
+from tests.workspaces.test_drafts import make_draft
+from workspaces.models import HarnessCredential, WorkspaceDraft
+
+pytestmark = pytest.mark.django_db
+
+BASE = [
+    "",
+    " ",
+    "\t\n",
+    "a" * 129,
+    "a" * 5000,
+    "0",
+    "-1",
+    "1e309",
+    "NaN",
+    "null",
+    "true",
+    "[]",
+    "{}",
+    "\x00",
+    "a\x00b",
+    "\u202eevil\u202c",  # RTL override
+    "שלום",
+    "مرحبا",
+    "😀🔥💥",
+    "e\u0301\u0301\u0301",  # combining marks
+    "\ufeffbom",
+    "\u2028line",
+    "<script>alert(1)</script>",
+    '"><img src=x onerror=alert(1)>',
+    "javascript:alert(1)",
+    "{{ 7*7 }}",
+    "{% debug %}",
+    "${7*7}",
+    "' OR 1=1 --",
+    "'; DROP TABLE workspaces_workspacedraft; --",
+    "../../etc/passwd",
+    "..%2F..%2Fetc%2Fpasswd",
+    "/etc/passwd",
+    "C:\\Windows\\system32",
+    "%00",
+    "%s%s%s%n",
+    "\r\nX-Injected: yes",
+    "a,b,c",
+    "key:value:extra",
+    "=cmd|' /C calc'!A0",
+    "1; sleep 10",
+    "name,ASC",
+    "updated,DESC;drop",
+    "pat.AcmeDemoAcct01.x.y",
+    "a" * 128,
+    "_",
+    "-",
+    ".",
+    "..",
+    "con",
+    "a b",
+    "a\tb",
+    "\\",
+    "`id`",
+    "$(id)",
+    "|| true",
+    "<svg/onload=alert(1)>",
+    "</textarea><script>alert(1)</script>",
+    "%3Cscript%3E",
+    "𝕒𝕓𝕔",
+    "ＡＢＣ",
+    "ǅ",
+    "İ",
+    "\u0000",
+]
+# Variations multiply the corpus: each base value alone, padded, and as a prefix.
+CORPUS = list(
+    dict.fromkeys(
+        BASE + [f"  {v}  " for v in BASE] + [f"{v}x" for v in BASE] + ["ok_" + v for v in BASE]
+    )
+)
+IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]{0,127}$")
+LIST = reverse("workspace_list", args=["default", "infra"])
+
+
+def test_the_corpus_is_big_enough():
+    assert len(CORPUS) >= 200
+
+
+def _assert_harness_saw_only_valid_requests(fake) -> None:
+    for entry in fake.log():
+        query = entry["query"]
+        if entry["route"] == "iacm.workspaces.list":
+            assert 1 <= int(query["page"][0]) <= 1_000_000
+            assert query["limit"][0] in {"10", "30", "100"}
+            assert query["sort"][0] in {"name,ASC", "name,DESC", "updated,ASC", "updated,DESC"}
+            assert len(query.get("searchTerm", [""])[0]) <= 128
+            for status in query.get("status", []):
+                assert re.fullmatch(r"[a-z_]+", status)
+            for tag in query.get("tags", []):
+                assert "," not in tag and "\x00" not in tag
+        if entry["route"] == "iacm.workspaces.get":
+            assert IDENT.match(entry["path"].rsplit("/", 1)[-1]), entry["path"]
+        assert entry["status"] != 500
+
+
+@pytest.mark.parametrize("param", ["q", "sort", "status", "tags", "page", "limit", "window"])
+def test_list_query_parameters(signed_in_with_key, fake, param):
+    targets = ("workspace-table", "status-overview", None)
+    for i, value in enumerate(CORPUS):
+        target = targets[i % 3]  # every value once, spread over the page and both partials
+        headers = {"HX-Request": "true", "HX-Target": target} if target else {}
+        response = signed_in_with_key.get(LIST, {param: value}, headers=headers)
+
+        assert response.status_code == 200, (param, value, target)
+        assert b"<script>alert(1)" not in response.content
+
+    _assert_harness_saw_only_valid_requests(fake)
+
+
+@pytest.mark.parametrize("url_name", ["org_list", "project_list"])
+def test_picker_searches(signed_in_with_key, fake, url_name):
+    url = reverse(url_name, args=["default"] if url_name == "project_list" else [])
+    for value in CORPUS:
+        for params in ({"q": value}, {"page": value}):
+            response = signed_in_with_key.get(url, params, headers={"HX-Request": "true"})
+
+            assert response.status_code == 200, (params,)
+            assert b"<script>alert(1)" not in response.content
+
+
+def test_identifiers_in_paths(signed_in_with_key, fake):
+    for value in CORPUS:
+        path = f"/orgs/default/projects/infra/workspaces/{value}/"
+        response = signed_in_with_key.get(path)
+
+        assert response.status_code in {200, 404}, value
+    _assert_harness_saw_only_valid_requests(fake)
+
+
+def test_harness_key_form(signed_in, user, fake):
+    for value in CORPUS:
+        for data in ({"api_key": value}, {"api_key": "pat.a.b.c", "account_id": value}):
+            response = signed_in.post(reverse("harness_key"), data)
+
+            assert response.status_code == 200, data
+            assert b"<script>alert(1)" not in response.content
+    assert not HarnessCredential.objects.filter(user=user).exists()
+    for entry in fake.log(route="ng.accounts.get"):
+        assert IDENT.match(entry["path"].rsplit("/", 1)[-1].replace(".", "_"))
+
+
+def test_ten_megabyte_body_is_refused_cleanly(signed_in_with_key, user_with_key, fake):
+    draft = make_draft(user_with_key)
+    before = WorkspaceDraft.objects.get(pk=draft.pk).data
+
+    response = signed_in_with_key.post(
+        reverse("draft_step", args=[draft.pk, "basics"]),
+        {"name": "x" * (10 * 1024 * 1024), "identifier": "big"},
+    )
+
+    assert response.status_code in {200, 400, 413}
+    assert WorkspaceDraft.objects.get(pk=draft.pk).data["basics"]["identifier"] in {
+        before["basics"]["identifier"],
+        "big",
+    }
+    assert not fake.log(route="iacm.workspaces.create")
+
+
+STEP_FIELDS = {
+    "basics": ["name", "identifier", "description", "tag_key", "tag_value"],
+    "template": ["source", "template_ref", "template_version", "template_mode", "clone_identifier"],
+    "repository": [
+        "connector",
+        "repository",
+        "fetch_type",
+        "branch",
+        "tag",
+        "commit",
+        "path",
+        "submodules",
+    ],
+    "provisioner": [
+        "provisioner",
+        "version",
+        "provider_aws",
+        "provider_gcp",
+        "cost_estimation",
+        "budget",
+    ],
+    "variables": [
+        "tf_key",
+        "tf_value",
+        "tf_type",
+        "env_key",
+        "env_value",
+        "env_type",
+        "paste_text",
+        "paste_group",
+    ],
+}
+
+
+@pytest.mark.parametrize("step", list(STEP_FIELDS))
+def test_wizard_steps_take_the_corpus(signed_in_with_key, user_with_key, fake, step):
+    draft = make_draft(user_with_key)
+    url = reverse("draft_step", args=[draft.pk, step])
+    for i, value in enumerate(CORPUS):
+        for field in STEP_FIELDS[step]:
+            autosave = "?autosave=1" if i % 2 else ""  # half as autosaves, half as "next"
+            response = signed_in_with_key.post(url + autosave, {field: value})
+
+            assert response.status_code in {200, 302}, (step, field, value)
+            assert b"<script>alert(1)" not in response.content
+    stored = WorkspaceDraft.objects.get(pk=draft.pk)
+    json.dumps(stored.data)  # what is stored is always valid JSON
+    assert not fake.log(route="iacm.workspaces.create")
+
+
+def test_many_variables_and_tags(signed_in_with_key, user_with_key, fake):
+    draft = make_draft(user_with_key)
+    for count in (300, 2000):  # within Django's field limit, then far over it
+        keys = [f"k{i}" for i in range(count)]
+        variables = signed_in_with_key.post(
+            reverse("draft_step", args=[draft.pk, "variables"]),
+            {"tf_key": keys, "tf_value": keys, "tf_type": ["string"] * count},
+        )
+        tags = signed_in_with_key.post(
+            reverse("draft_step", args=[draft.pk, "basics"]),
+            {"name": "n", "identifier": "n", "tag_key": keys, "tag_value": keys},
+        )
+
+        for response in (variables, tags):
+            assert response.status_code in {200, 302, 400}
+            if response.status_code == 400:
+                assert b"too large or malformed" in response.content
+    assert not fake.log(route="iacm.workspaces.create")
+
+
+def test_invalid_pasted_blocks(signed_in_with_key, user_with_key, fake):
+    draft = make_draft(user_with_key)
+    blocks = [
+        '{"not": "tfvars"',
+        "=novalue\n==\n",
+        'a = "unterminated\nb = [1, 2\n',
+        "1abc = 2\nbad key = 3\nok = 4\nok = 5",
+        "\x00\x01\x02",
+        "export A=1\nexport B\n",
+        "x" * 100_000,
+        "\n".join(f"v{i} = {i}" for i in range(5000)),
+    ]
+    for block in blocks:
+        response = signed_in_with_key.post(
+            reverse("draft_step", args=[draft.pk, "variables"]),
+            {"action": "paste", "paste_text": block, "paste_group": "terraform"},
+        )
+
+        assert response.status_code in {200, 302}
+    assert not fake.log(route="iacm.workspaces.create")
+
+
+def test_garbage_submit_sends_nothing_invalid(signed_in_with_key, user_with_key, fake):
+    draft = make_draft(user_with_key)
+    draft.data["basics"]["identifier"] = "../../etc/passwd"
+    draft.data["variables"] = {"terraform": [{"key": "1bad", "value": "x", "type": "string"}]}
+    draft.save()
+
+    response = signed_in_with_key.post(reverse("draft_submit", args=[draft.pk]))
+
+    assert response.status_code == 302
+    assert not fake.log(route="iacm.workspaces.create")
+    assert WorkspaceDraft.objects.get(pk=draft.pk).status == "draft"

@@ -1,0 +1,54 @@
+"""Per-user rate limits on the identifier check and on submit."""
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from tests.workspaces.test_drafts import make_draft
+
+pytestmark = pytest.mark.django_db
+
+
+def test_identifier_checks_are_limited_per_user(
+    signed_in_with_key, user_with_key, other_user, fake, settings
+):
+    from tests.conftest import ACCOUNT, READ_KEY
+    from workspaces.services import credential_save
+
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "identifier_check": (5, 60)}
+    draft = make_draft(user_with_key)
+    url = reverse("draft_step", args=[draft.pk, "basics"])
+
+    answers = [
+        signed_in_with_key.get(url, {"check": "identifier", "identifier": f"free_{i}"})
+        for i in range(7)
+    ]
+
+    assert all(r.status_code == 200 for r in answers)
+    assert b"is free" in answers[4].content
+    assert b"Checking too often" in answers[5].content
+    assert len(fake.log(route="iacm.workspaces.get")) == 5
+    # Someone else is not slowed down by alice.
+    credential_save(user=other_user, account_id=ACCOUNT, api_key=READ_KEY)
+    bob = Client()
+    bob.force_login(other_user)
+    theirs = make_draft(other_user)
+    response = bob.get(
+        reverse("draft_step", args=[theirs.pk, "basics"]),
+        {"check": "identifier", "identifier": "free_x"},
+    )
+    assert b"is free" in response.content
+
+
+def test_submits_are_limited_per_user(signed_in_with_key, user_with_key, fake, settings):
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "submit": (2, 60)}
+    drafts = [make_draft(user_with_key, identifier=f"rl_ws_{i}") for i in range(3)]
+
+    responses = [
+        signed_in_with_key.post(reverse("draft_submit", args=[d.pk]), follow=True) for d in drafts
+    ]
+
+    assert len(fake.log(route="iacm.workspaces.create")) == 2
+    assert b"wait a minute" in responses[2].content
+    drafts[2].refresh_from_db()
+    assert drafts[2].status == "draft"
