@@ -1,0 +1,98 @@
+"""The wizard with the keyboard only, axe-core (WCAG 2.1 A/AA) on every step and after swaps,
+and focus on the first error after a failed step."""
+
+import re
+
+from playwright.sync_api import expect
+
+from tests.browser.conftest import sign_in
+from tests.browser.test_accessibility import assert_accessible
+from tests.browser.test_wizard import settled, wizard_user  # noqa: F401  (fixture)
+
+TAB_LIMIT = 120
+
+
+def is_focused(locator) -> bool:
+    return locator.evaluate("el => el === document.activeElement")
+
+
+def tab_to(page, locator) -> None:
+    """Press Tab until `locator` has focus, as a keyboard user would."""
+    for _ in range(TAB_LIMIT):
+        if is_focused(locator):
+            return
+        page.keyboard.press("Tab")
+    raise AssertionError(f"Tab never reached {locator}")
+
+
+def type_into(page, locator, text: str) -> None:
+    tab_to(page, locator)
+    page.keyboard.press("Control+A")
+    page.keyboard.type(text)
+
+
+def continue_to(page, heading: str) -> None:
+    tab_to(page, page.get_by_role("button", name="Save and continue"))
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name=heading, exact=True)).to_be_visible()
+    settled(page)
+
+
+def test_keyboard_only_wizard_with_axe_on_every_step(page, live_server, fake, wizard_user):  # noqa: F811
+    sign_in(page, live_server)
+    page.goto(live_server.url + "/orgs/default/projects/infra/new-workspace/")
+    assert_accessible(page, "wizard start")
+    tab_to(page, page.get_by_role("button", name="Start a new request"))
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name="Basics")).to_be_visible()
+    assert_accessible(page, "basics")
+
+    # A failed step puts the focus on the first field in error.
+    continue_to(page, "Basics")
+    expect(page.get_by_label("Name", exact=True)).to_be_focused()
+    assert_accessible(page, "basics with errors")
+
+    type_into(page, page.get_by_label("Name", exact=True), "kbd-only-ws")
+    expect(page.get_by_label("Identifier")).to_have_value("kbd_only_ws")
+    expect(page.locator("#identifier-status")).to_contain_text("is free")
+    assert_accessible(page, "basics after the identifier check")
+    continue_to(page, "Start from")
+    assert_accessible(page, "start from")
+    continue_to(page, "Repository")
+    assert_accessible(page, "repository")
+
+    # Pickers work with the keyboard: search, then choose with Space.
+    type_into(page, page.get_by_label("Search git connectors"), "gitlab")
+    option = page.locator("#git-connector-options input[type=radio]").first
+    expect(page.locator("#git-connector-options")).to_contain_text("gitlab")
+    settled(page)
+    assert_accessible(page, "repository after a picker search")
+    tab_to(page, option)
+    page.keyboard.press("Space")
+    expect(option).to_be_checked()
+    type_into(page, page.get_by_label("Repository name"), "infra-live")
+    type_into(page, page.locator("#id_branch"), "main")
+    continue_to(page, "Provisioner and connectors")
+    assert_accessible(page, "provisioner")
+    continue_to(page, "Variables")
+    assert_accessible(page, "variables")
+
+    tab_to(page, page.get_by_role("button", name="Add a Terraform variable"))
+    page.keyboard.press("Enter")
+    expect(page.locator("#terraform-0-key")).to_be_focused()
+    page.keyboard.type("region")
+    settled(page)
+    type_into(page, page.locator("#terraform-0-value"), "eu-west-1")
+    assert_accessible(page, "variables after adding a row")
+    continue_to(page, "Review and submit")
+    assert_accessible(page, "review")
+
+    tab_to(page, page.get_by_role("button", name="Create workspace"))
+    page.keyboard.press("Enter")
+    expect(page.get_by_text("Created.")).to_be_visible()
+    assert_accessible(page, "result")
+    assert len(fake.log(route="iacm.workspaces.create")) == 1
+
+    page.goto(live_server.url + "/drafts/")
+    expect(page).to_have_url(re.compile("/drafts/$"))
+    assert_accessible(page, "my requests")
