@@ -24,13 +24,29 @@ format: install
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-test: install lint
+test: install lint check-deploy
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/python manage.py check
 	$(BIN)/pytest
+	$(BIN)/python -m tests.services.run_suite -q
+
+# The production profile must pass Django's deployment checks without a single warning. The values
+# are fake but shaped like real ones (a long random-looking SECRET_KEY, a valid Fernet key).
+check-deploy: install
+	DJANGO_ENV=production \
+	SECRET_KEY=check-deploy-only-7Qm2vX9pL4rT8wK1zN6bH3jF5cY0dS2aE7uG9iO4 \
+	HARNESS_TOKEN_KEYS=Y2hlY2stZGVwbG95LW9ubHktbm90LWEtcmVhbC1rZXk= \
+	ALLOWED_HOSTS=portal.example.com \
+	$(BIN)/python manage.py check --deploy --fail-level WARNING
 
 demo: install
 	$(BIN)/python manage.py demo
+
+# Load benchmark (issue 8, bench/README.md): the fake Harness (BENCH_LATENCY_MS, default 50), the
+# portal under gunicorn with production settings on a scratch PostgreSQL database and Redis, load
+# from a separate process; prints a table and writes bench/results.json. About three minutes.
+bench: install
+	$(BIN)/python -m bench.run
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

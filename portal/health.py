@@ -1,9 +1,27 @@
-"""Health endpoints for load balancers and orchestrators: no sign-in, no secrets."""
+"""Health endpoints for load balancers and orchestrators: no sign-in, no secrets.
 
+- `/healthz` (liveness): the process answers; checks nothing else, so a database outage never
+  makes an orchestrator restart healthy processes.
+- `/readyz` (readiness): the database (`SELECT 1`), the cache (a set and a get) and the Harness
+  base URL (a HEAD without any key; any HTTP answer counts as reachable) are checked with short
+  timeouts, each reported with its status and duration; 503 when any fails. The body names the
+  error class only: no URLs, hosts, messages or credentials.
+"""
+
+import time
+import uuid
+from collections.abc import Callable
+
+import requests
+from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
+from django.core.cache import cache
+from django.db import connection
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+
+from workspaces.harness.transport import RejectAllCookies
 
 
 @login_not_required
@@ -12,3 +30,64 @@ from django.views.decorators.http import require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
     """The process is alive and serving; checks no dependency."""
     return JsonResponse({"status": "ok"})
+
+
+class CheckFailed(Exception):
+    pass
+
+
+def _check_database() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+        if cursor.fetchone() != (1,):
+            raise CheckFailed
+
+
+def _check_cache() -> None:
+    key = f"readyz:{uuid.uuid4().hex}"
+    cache.set(key, "ok", timeout=10)
+    try:
+        if cache.get(key) != "ok":
+            raise CheckFailed
+    finally:
+        cache.delete(key)
+
+
+def _check_harness() -> None:
+    # A private session like the client's: no proxies from the environment, no cookies, no
+    # retries, no redirects followed, and never a key.
+    with requests.Session() as session:
+        session.trust_env = False
+        session.cookies.set_policy(RejectAllCookies())
+        session.head(
+            settings.HARNESS_BASE_URL,
+            timeout=(settings.READYZ_HARNESS_TIMEOUT, settings.READYZ_HARNESS_TIMEOUT),
+            allow_redirects=False,
+        )
+
+
+def _run(check: Callable[[], None]) -> dict:
+    started = time.perf_counter()
+    result: dict = {"status": "ok"}
+    try:
+        check()
+    except Exception as err:  # any failure means "not ready"; only its class is reported
+        result = {"status": "fail", "error": type(err).__name__}
+    result["duration_ms"] = round((time.perf_counter() - started) * 1000, 1)
+    return result
+
+
+@login_not_required
+@never_cache
+@require_GET
+def readyz(request: HttpRequest) -> JsonResponse:
+    """Ready to serve: database, cache and Harness reachable; 503 otherwise."""
+    checks = {
+        "database": _run(_check_database),
+        "cache": _run(_check_cache),
+        "harness": _run(_check_harness),
+    }
+    ready = all(check["status"] == "ok" for check in checks.values())
+    return JsonResponse(
+        {"status": "ok" if ready else "fail", "checks": checks}, status=200 if ready else 503
+    )

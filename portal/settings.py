@@ -26,7 +26,11 @@ if not SECRET_KEY:
     if PRODUCTION:
         raise ImproperlyConfigured("SECRET_KEY must be set when DJANGO_ENV=production.")
     SECRET_KEY = "dev-only-insecure-secret-key-change-me-0123456789abcdefghijklmnop"  # noqa: S105
+# Old keys still accepted for existing sessions and signatures while a new SECRET_KEY rolls out.
+SECRET_KEY_FALLBACKS = env.list("SECRET_KEY_FALLBACKS", default=[])
 
+if PRODUCTION and not env.list("ALLOWED_HOSTS", default=[]):
+    raise ImproperlyConfigured("ALLOWED_HOSTS must be set when DJANGO_ENV=production.")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -39,17 +43,25 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_htmx",
+    "portal.apps.PortalConfig",
     "workspaces",
 ]
 
 MIDDLEWARE = [
+    "portal.middleware.RequestIdMiddleware",
+    "portal.middleware.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Compresses HTML (whitenoise serves static files pre-compressed and answers before this).
+    # BREACH: Django's CSRF token is masked afresh in every response, and this middleware adds
+    # random bytes to the gzip header ("Heal the Breach"); no page shows a key or other secret.
+    "django.middleware.gzip.GZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "portal.sso.SSOHeaderMiddleware",
+    "portal.middleware.NoStoreForSignedInMiddleware",
     "portal.access.PortalLoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -81,17 +93,45 @@ TEMPLATES = [
 
 DATABASE_URL = env.str("DATABASE_URL", default="") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}"
 DATABASES = {"default": env.db_url_config(DATABASE_URL)}
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # psycopg 3. Persistent connections: with gunicorn's gthread workers every thread keeps its
+    # own connection, so one replica holds up to GUNICORN_WORKERS x GUNICORN_THREADS of them;
+    # keep replicas x workers x threads (+ the migrate job, admin shells) under max_connections.
+    DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+        "connect_timeout", env.int("DB_CONNECT_TIMEOUT", default=3)
+    )
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL plus a busy timeout lets gunicorn threads and the test live server share the file.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {"init_command": "PRAGMA journal_mode=WAL;", "timeout": 20, "transaction_mode": "IMMEDIATE"}
     )
 
 _cache_url = env.str("CACHE_URL", default="") or env.str("REDIS_URL", default="")
-if _cache_url:
-    CACHES = {"default": env.cache_url_config(_cache_url)}
+CACHE_KEY_PREFIX = env.str("CACHE_KEY_PREFIX", default="portal")
+if _cache_url.startswith(("redis://", "rediss://")):
+    # Django's built-in Redis backend, whatever django-environ would pick for the scheme (older
+    # releases map redis:// to django-redis, which is not installed). Short socket timeouts: a
+    # dead Redis fails a request (and /readyz) quickly instead of hanging a thread.
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": _cache_url,
+            "KEY_PREFIX": CACHE_KEY_PREFIX,
+            "OPTIONS": {
+                "socket_connect_timeout": env.float("REDIS_CONNECT_TIMEOUT", default=1.0),
+                "socket_timeout": env.float("REDIS_TIMEOUT", default=2.0),
+            },
+        }
+    }
+elif _cache_url:
+    CACHES = {"default": {**env.cache_url_config(_cache_url), "KEY_PREFIX": CACHE_KEY_PREFIX}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Sessions in the database, read through the cache: any replica can serve any user, and a Redis
+# restart signs no one out.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -168,6 +208,45 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=60 * 60 * 12)
+# htmx sends the token from <body hx-headers>; no script needs to read the cookie.
+CSRF_COOKIE_HTTPONLY = True
+
+# The production profile (DJANGO_ENV=production) turns these on; each can be set explicitly.
+# TLS ends at the proxy/load balancer: SECURE_PROXY_SSL_HEADER names the header it sets, e.g.
+# `HTTP_X_FORWARDED_PROTO,https` (only when clients cannot reach the portal except through it).
+_proxy_ssl_header = env.list("SECURE_PROXY_SSL_HEADER", default=[])
+if _proxy_ssl_header:
+    if len(_proxy_ssl_header) != 2 or not _proxy_ssl_header[0].startswith("HTTP_"):
+        raise ImproperlyConfigured(
+            "SECURE_PROXY_SSL_HEADER must be `HTTP_<HEADER>,<value>`, e.g. "
+            "HTTP_X_FORWARDED_PROTO,https."
+        )
+    SECURE_PROXY_SSL_HEADER = (_proxy_ssl_header[0], _proxy_ssl_header[1])
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=PRODUCTION)
+# Probes and scrapers talk plain HTTP to the pod/container, not through the TLS proxy.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=365 * 24 * 3600 if PRODUCTION else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=PRODUCTION)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=PRODUCTION)
+SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=PRODUCTION)
+CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=PRODUCTION)
+# `__Host-` cookies: browsers accept them only with Secure, Path=/ and no Domain, so no other
+# host (a sibling subdomain) can set or shadow them.
+if SESSION_COOKIE_SECURE:
+    SESSION_COOKIE_NAME = "__Host-sessionid"
+if CSRF_COOKIE_SECURE:
+    CSRF_COOKIE_NAME = "__Host-csrftoken"
+# Turning one of these off in production is a decision, not an oversight: it is written in the
+# environment, so `check --deploy` does not warn about it again.
+SILENCED_SYSTEM_CHECKS = []
+if PRODUCTION:
+    for _name, _check in (
+        ("SECURE_SSL_REDIRECT", "security.W008"),
+        ("SECURE_HSTS_INCLUDE_SUBDOMAINS", "security.W005"),
+        ("SECURE_HSTS_PRELOAD", "security.W021"),
+    ):
+        if not globals()[_name] and _name in env:
+            SILENCED_SYSTEM_CHECKS.append(_check)
 
 # --- i18n / static -----------------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"
@@ -176,7 +255,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(env.str("STATIC_ROOT", default="") or BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -194,15 +273,44 @@ if not PRODUCTION:
     warnings.filterwarnings("ignore", message="No directory at", module="whitenoise.base")
 
 # --- Logging -----------------------------------------------------------------------------------
+# One line per request (`portal.request`) and per Harness call (`portal.harness`), each with the
+# request id; JSON lines in production. Every record passes the redaction filter first.
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
+LOG_FORMAT = env.str("LOG_FORMAT", default="json" if PRODUCTION else "plain")
+if LOG_FORMAT not in {"json", "plain"}:
+    raise ImproperlyConfigured("LOG_FORMAT must be 'json' or 'plain'.")
+REQUEST_LOG = env.bool("REQUEST_LOG", default=True)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {
+        "request_id": {"()": "portal.logs.RequestIdFilter"},
+        "redact": {"()": "portal.logs.RedactSecretsFilter"},
+    },
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {"()": "portal.logs.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["request_id", "redact"],
+        }
+    },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {"django.server": {"level": "WARNING"}},
 }
+
+# --- Operations --------------------------------------------------------------------------------
+# /metrics: allowed for TCP peers in these networks (CIDRs) or with `Authorization: Bearer
+# <METRICS_BEARER_TOKEN>`; a 404 for anyone else. Loopback only by default outside production.
+METRICS_ALLOWED_NETWORKS = env.list(
+    "METRICS_ALLOWED_NETWORKS", default=[] if PRODUCTION else ["127.0.0.0/8", "::1/128"]
+)
+METRICS_BEARER_TOKEN = env.str("METRICS_BEARER_TOKEN", default="")
+# /readyz: seconds to wait for the Harness base URL (connect and read).
+READYZ_HARNESS_TIMEOUT = env.float("READYZ_HARNESS_TIMEOUT", default=2.0)
 
 # --- Wizard (issue 5) --------------------------------------------------------------------------
 # How long a submit that timed out keeps checking (GET by identifier) whether Harness created the

@@ -7,6 +7,7 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 
+from portal.metrics import record_status_metrics_lookup
 from workspaces.feedback import harness_error_message
 from workspaces.forms import METRICS_WINDOWS, WorkspaceListForm
 from workspaces.harness import HarnessClient, errors
@@ -104,6 +105,7 @@ def status_metrics(
         account=client.account_id, org=org, project=project, window=window, fingerprint=fingerprint
     )
     cached: StatusMetrics | None = cache.get(key)
+    record_status_metrics_lookup(cached, force=force)  # Prometheus: cache hit/stale/miss
     if cached and not force and time.time() - cached.fetched_at < settings.METRICS_CACHE_SECONDS:
         return cached
     lock = f"{key}:lock"
@@ -113,6 +115,12 @@ def status_metrics(
         waited = _wait_for_refresh(key)
         if waited:
             return waited
+    else:
+        # Another request may have refreshed (and let go of the lock) since the read above.
+        latest: StatusMetrics | None = cache.get(key)
+        if latest is not None and (cached is None or latest.fetched_at > cached.fetched_at):
+            cache.delete(lock)
+            return latest
     try:
         seconds = METRICS_WINDOWS[window]
         now = int(time.time())
@@ -126,11 +134,14 @@ def status_metrics(
         if cached:
             return StatusMetrics(cached.counts, cached.fetched_at, stale=True, error=message)
         return StatusMetrics({}, time.time(), stale=True, error=message)
+    else:
+        # Stored before the lock is released: a request waiting for these numbers must find
+        # them, not an empty cache and a free lock (it would then call Harness as well).
+        fresh = StatusMetrics(counts=dict(counts), fetched_at=time.time())
+        cache.set(key, fresh, timeout=settings.METRICS_STALE_SECONDS)
+        return fresh
     finally:
         cache.delete(lock)
-    fresh = StatusMetrics(counts=dict(counts), fetched_at=time.time())
-    cache.set(key, fresh, timeout=settings.METRICS_STALE_SECONDS)
-    return fresh
 
 
 def _wait_for_refresh(key: str) -> StatusMetrics | None:
@@ -142,7 +153,9 @@ def _wait_for_refresh(key: str) -> StatusMetrics | None:
         if found is not None:
             return found
         if cache.get(f"{key}:lock") is None:
-            return None  # the refresher gave up (Harness failed): try ourselves
+            # Released since the look above: the numbers are there now, or the refresher gave
+            # up (Harness failed) and None means "try ourselves".
+            return cache.get(key)
     return None
 
 

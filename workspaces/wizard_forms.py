@@ -16,15 +16,20 @@ from django.forms.utils import ErrorDict
 from workspaces import wizard
 
 
+def _plain(value, limit: int) -> str:
+    # NUL is never meaningful in a Harness field, and PostgreSQL cannot store it in text/jsonb.
+    return str(value).replace("\x00", "")[:limit]
+
+
 def _text(post, name: str, limit: int = 1024) -> str:
-    return str(post.get(name, ""))[:limit]
+    return _plain(post.get(name, ""), limit)
 
 
 def _rows(post, prefix: str, fields: tuple[str, ...], limit: int) -> list[dict[str, str]]:
     columns = [post.getlist(f"{prefix}_{field}") for field in fields]
     rows = []
     for cells in zip(*columns, strict=False):
-        rows.append({field: str(cell)[:4096] for field, cell in zip(fields, cells, strict=True)})
+        rows.append({field: _plain(cell, 4096) for field, cell in zip(fields, cells, strict=True)})
     return rows[:limit]
 
 

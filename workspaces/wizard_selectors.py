@@ -7,6 +7,7 @@ the step or the other pickers. Only HarnessUnauthorized propagates (to the key p
 from __future__ import annotations
 
 import concurrent.futures
+import contextvars
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -175,8 +176,15 @@ def wizard_pickers(
     )
     try:
         futures = {
+            # Each picker runs in a copy of this request's context, so its Harness call is
+            # logged with the request id like any other.
             request.name: pool.submit(
-                PICKERS[request.name], client=client, org=org, project=project, request=request
+                contextvars.copy_context().run,
+                PICKERS[request.name],
+                client=client,
+                org=org,
+                project=project,
+                request=request,
             )
             for request in requests
         }

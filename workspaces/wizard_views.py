@@ -221,7 +221,9 @@ def _step_post(request: HtmxHttpRequest, draft: WorkspaceDraft, step: str) -> Ht
         saved = drafts.draft_save_step(draft=draft, step=step, values=values, client=client)
         paste_lines = None
         if step == "variables" and action in {"paste-preview", "paste-add"}:
-            paste_lines = wizard.parse_pasted_variables(request.POST.get("paste_text", "")[:20000])
+            paste_lines = wizard.parse_pasted_variables(
+                request.POST.get("paste_text", "")[:20000].replace("\x00", "")
+            )
             group = request.POST.get("paste_group", "terraform")
             if action == "paste-add" and group in wizard.VARIABLE_GROUPS:
                 saved = drafts.draft_paste_variables(

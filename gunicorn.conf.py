@@ -1,0 +1,75 @@
+"""gunicorn settings for the portal: `gunicorn -c gunicorn.conf.py portal.wsgi`.
+
+Every value comes from the environment (documented in `.env.example` and the README).
+"""
+
+import math
+import os
+import pathlib
+import shutil
+
+_env = os.environ.get
+
+# gthread: requests spend most of their time waiting on Harness, so each worker process serves
+# GUNICORN_THREADS requests at once. Memory grows with workers (one Django each, ~60-80 MB),
+# not with threads. Each thread keeps its own PostgreSQL connection (CONN_MAX_AGE): one replica
+# holds up to workers x threads connections.
+worker_class = "gthread"
+workers = int(_env("GUNICORN_WORKERS", "2"))
+threads = int(_env("GUNICORN_THREADS", "8"))
+bind = f"{_env('GUNICORN_BIND_HOST', '0.0.0.0')}:{_env('PORT', '8000')}"  # noqa: S104
+
+# The Harness call budget: a GET may be tried three times (urllib3 Retry(total=2) on connection
+# errors and 502/503/504; read timeouts are not retried), each attempt bounded by the connect and
+# read timeouts: 3 x (3.05 + 10) = 39.15 s with the defaults. A wizard submit (one POST, never
+# retried, then up to WIZARD_RECONCILE_SECONDS of GETs) stays below that. The worker timeout and
+# the graceful shutdown allow the budget plus 20 s for the rest of the request: 60 s by default.
+HARNESS_ATTEMPTS = 3
+harness_call_budget = HARNESS_ATTEMPTS * (
+    float(_env("HARNESS_CONNECT_TIMEOUT", "3.05")) + float(_env("HARNESS_READ_TIMEOUT", "10"))
+)
+timeout = int(_env("GUNICORN_TIMEOUT", "0")) or math.ceil(harness_call_budget) + 20
+graceful_timeout = timeout
+keepalive = int(_env("GUNICORN_KEEPALIVE", "5"))
+
+# Headers with underscores (X_Forwarded_Email) are dropped, never mapped onto the real ones.
+header_map = "drop"
+# Proxies whose X-Forwarded-Proto gunicorn believes (wsgi.url_scheme); the SSO proxy's address.
+forwarded_allow_ips = _env("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
+
+# Recycle workers now and then (bounded memory growth); jitter keeps them from restarting at once.
+max_requests = int(_env("GUNICORN_MAX_REQUESTS", "1000"))
+max_requests_jitter = int(_env("GUNICORN_MAX_REQUESTS_JITTER", "100"))
+# The heartbeat file on tmpfs when there is one (a disk-backed /tmp can stall workers).
+worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None  # noqa: S108
+# Several instances per machine must not fight over one control socket.
+control_socket_disable = _env("GUNICORN_CONTROL_SOCKET", "") == ""
+if not control_socket_disable:
+    control_socket = _env("GUNICORN_CONTROL_SOCKET")
+
+logger_class = "portal.gunicorn_logging.PortalGunicornLogger"
+errorlog = "-"
+accesslog = _env("GUNICORN_ACCESS_LOG", "-") or None
+access_log_format = (
+    '{"ts": "%(t)s", "logger": "gunicorn.access", "request_id": "%({x-request-id}o)s", '
+    '"remote_addr": "%(h)s", "method": "%(m)s", "path": "%(U)s", "status": %(s)s, '
+    '"bytes": "%(b)s", "duration_ms": %(M)s, "user_agent": "%(a)s"}'
+)
+
+
+def on_starting(server):
+    """Start with an empty Prometheus multiprocess directory (files of a previous run lie)."""
+    directory = _env("PROMETHEUS_MULTIPROC_DIR")
+    if directory:
+        path = pathlib.Path(directory)
+        if path.exists():
+            shutil.rmtree(path)
+        path.mkdir(parents=True, exist_ok=True)
+
+
+def child_exit(server, worker):
+    """A dead worker's live metrics files are merged away (prometheus-client multiprocess)."""
+    if _env("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)

@@ -1,0 +1,155 @@
+"""Logging for operations: the request id in every line, JSON lines in production, and a filter
+that redacts anything that looks like a key before a record reaches any output.
+
+- `request_id_var` holds the current request's id (set by `RequestIdMiddleware`);
+  `RequestIdFilter` copies it onto each record as `request_id`.
+- `JsonFormatter` writes one JSON object per line: time, level, logger, message, request id and
+  the record's `extra` fields (`LOG_FORMAT=json`, the default in production).
+- `RedactSecretsFilter` rewrites the message, its arguments, `extra` strings and the exception
+  text: Harness keys (`pat.…`/`sat.…`), `x-api-key` values, bearer tokens, Fernet tokens and
+  keys, and the literal values of the configured secrets are replaced by `[redacted]`.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import logging
+import re
+from contextvars import ContextVar
+from functools import cache
+
+request_id_var: ContextVar[str] = ContextVar("request_id", default="-")
+
+REDACTED = "[redacted]"
+
+_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
+    # Harness personal access and service account tokens: pat.<account>.<id>.<secret>
+    (re.compile(r"\b(?:pat|sat)\.[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*"), REDACTED),
+    # The header Harness keys travel in, as a header, a dict repr or key=value.
+    (
+        re.compile(r"(?i)(x-api-key[\"']?\s*[:=]\s*[\"']?)[^\s\"',;}]+"),
+        r"\1" + REDACTED,
+    ),
+    (re.compile(r"(?i)\b(bearer\s+)[A-Za-z0-9._~+/=-]+"), r"\1" + REDACTED),
+    # Fernet tokens (the stored, encrypted Harness keys) start with the version byte 0x80.
+    (re.compile(r"gAAAAA[A-Za-z0-9_-]{20,}={0,2}"), REDACTED),
+    # Fernet keys: 32 bytes of urlsafe base64 (HARNESS_TOKEN_KEYS).
+    (re.compile(r"(?<![A-Za-z0-9_-])[A-Za-z0-9_-]{43}=(?![A-Za-z0-9_=-])"), REDACTED),
+)
+
+# Attributes every LogRecord has; anything else on a record came from `extra=`.
+_STANDARD_ATTRS = frozenset(
+    logging.LogRecord("", 0, "", 0, "", (), None).__dict__.keys()
+    | {"message", "asctime", "request_id", "taskName"}
+)
+# Never written out: Django's `request` extra is a repr with the query string.
+_NOT_LOGGED = frozenset({"request"})
+
+
+@cache
+def _configured_secrets() -> tuple[str, ...]:
+    """Literal secret values from the settings (when Django is configured), longest first."""
+    from django.conf import settings
+
+    if not settings.configured:
+        return ()
+    values: list[str] = [
+        settings.SECRET_KEY,
+        *getattr(settings, "SECRET_KEY_FALLBACKS", []),
+        getattr(settings, "METRICS_BEARER_TOKEN", ""),
+        *getattr(settings, "HARNESS_TOKEN_KEYS", []),
+    ]
+    for database in settings.DATABASES.values():
+        values.append(database.get("PASSWORD") or "")
+    return tuple(sorted({v for v in values if isinstance(v, str) and len(v) >= 8}, key=len)[::-1])
+
+
+def redact(text: str) -> str:
+    """`text` with anything that looks like a key or a configured secret replaced."""
+    for secret in _configured_secrets():
+        if secret in text:
+            text = text.replace(secret, REDACTED)
+    for pattern, replacement in _PATTERNS:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+class RedactSecretsFilter(logging.Filter):
+    """Redacts keys and secrets in the message, its arguments, `extra` strings and tracebacks."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except (TypeError, ValueError):
+            message = str(record.msg)
+        record.msg = redact(message)
+        record.args = None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = redact(record.exc_text)
+        if record.stack_info:
+            record.stack_info = redact(record.stack_info)
+        for name, value in list(record.__dict__.items()):
+            if name not in _STANDARD_ATTRS and isinstance(value, str):
+                setattr(record, name, redact(value))
+        return True
+
+
+class RequestIdFilter(logging.Filter):
+    """Puts the current request id (or `-` outside a request) on every record."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        # Django logs 4xx/5xx (`django.request`) after the middleware has finished; those
+        # records carry the request itself.
+        request = getattr(record, "request", None)
+        record.request_id = getattr(request, "request_id", None) or request_id_var.get()
+        return True
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line, with the record's `extra` fields at the top level."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {
+            "ts": datetime.datetime.fromtimestamp(record.created, tz=datetime.UTC).isoformat(
+                timespec="milliseconds"
+            ),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+            "request_id": getattr(record, "request_id", request_id_var.get()),
+        }
+        for name, value in record.__dict__.items():
+            if name not in _STANDARD_ATTRS and name not in _NOT_LOGGED and name not in entry:
+                entry[name] = value
+        if record.exc_info and not record.exc_text:
+            record.exc_text = self.formatException(record.exc_info)
+        if record.exc_text:
+            entry["exc"] = record.exc_text
+        if record.stack_info:
+            entry["stack"] = record.stack_info
+        return json.dumps(entry, default=str, ensure_ascii=False)
+
+
+harness_logger = logging.getLogger("portal.harness")
+
+
+def log_harness_call(
+    route: str, status: int | None, seconds: float, error_name: str | None
+) -> None:
+    """A `workspaces.harness.call_observers` hook: one INFO line per Harness call."""
+    duration_ms = round(seconds * 1000, 1)
+    harness_logger.info(
+        "Harness %s -> %s in %.1f ms",
+        route,
+        status if status is not None else error_name,
+        duration_ms,
+        extra={
+            "harness_route": route,
+            "harness_status": status,
+            "harness_error": error_name,
+            "duration_ms": duration_ms,
+        },
+    )

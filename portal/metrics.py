@@ -1,0 +1,151 @@
+"""Prometheus metrics and the `/metrics` view.
+
+Under gunicorn every worker is a process with its own counters. When `PROMETHEUS_MULTIPROC_DIR`
+is set (it must be set before the workers start; the Dockerfile sets it), prometheus-client keeps
+the values in files there and `/metrics` adds them up across workers; gunicorn's `child_exit`
+hook calls `mark_process_dead` and `on_starting` empties the directory. Without it (development,
+tests) the values live in this process.
+
+`/metrics` needs no sign-in but is protected by configuration: the TCP peer must be inside one
+of `METRICS_ALLOWED_NETWORKS`, or the request must carry `Authorization: Bearer
+<METRICS_BEARER_TOKEN>`. Anything else gets a 404, as if there were no such page.
+"""
+
+from __future__ import annotations
+
+import hmac
+import ipaddress
+import os
+import time
+from functools import cache
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import ImproperlyConfigured
+from django.http import Http404, HttpRequest, HttpResponse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+    multiprocess,
+)
+
+_LATENCY_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
+_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+
+REQUEST_LATENCY = Histogram(
+    "portal_request_duration_seconds",
+    "Time to answer a request, by URL pattern name (resolver view_name) and method.",
+    ["view", "method"],
+    buckets=_LATENCY_BUCKETS,
+)
+REQUESTS = Counter(
+    "portal_requests",
+    "Requests answered, by URL pattern name, method and status code.",
+    ["view", "method", "status"],
+)
+HARNESS_LATENCY = Histogram(
+    "portal_harness_call_duration_seconds",
+    "Harness API call time, by route template and status (or error class without a status).",
+    ["route", "status"],
+    buckets=_LATENCY_BUCKETS,
+)
+HARNESS_ERRORS = Counter(
+    "portal_harness_call_errors",
+    "Harness API calls that failed (HTTP 4xx/5xx or no answer), by route template and status.",
+    ["route", "status"],
+)
+STATUS_METRICS_CACHE = Counter(
+    "portal_status_metrics_cache",
+    "Status-metrics cache lookups: hit (fresh), stale (refresh due) or miss (nothing cached).",
+    ["result"],
+)
+
+
+def view_label(request: HttpRequest) -> str:
+    """The resolver's view name (never the raw path, which would explode the label set)."""
+    match = getattr(request, "resolver_match", None)
+    if match is not None and match.view_name:
+        return match.view_name
+    if request.path.startswith("/" + settings.STATIC_URL.lstrip("/")):
+        return "static"
+    return "unresolved"
+
+
+def observe_request(request: HttpRequest, status: int, seconds: float) -> None:
+    view = view_label(request)
+    method = request.method if request.method in _METHODS else "other"
+    REQUEST_LATENCY.labels(view, method).observe(seconds)
+    REQUESTS.labels(view, method, str(status)).inc()
+
+
+def observe_harness_call(
+    route: str, status: int | None, seconds: float, error_name: str | None
+) -> None:
+    """A `workspaces.harness.call_observers` hook (route is the template, never the path)."""
+    label = str(status) if status is not None else (error_name or "error")
+    HARNESS_LATENCY.labels(route, label).observe(seconds)
+    if status is None or status >= 400:
+        HARNESS_ERRORS.labels(route, label).inc()
+
+
+def record_status_metrics_lookup(cached, *, force: bool = False) -> None:
+    """Count one lookup of cached status metrics (called by `selectors.status_metrics`)."""
+    if cached is None:
+        result = "miss"
+    elif force or time.time() - cached.fetched_at >= settings.METRICS_CACHE_SECONDS:
+        result = "stale"
+    else:
+        result = "hit"
+    STATUS_METRICS_CACHE.labels(result).inc()
+
+
+@cache
+def _allowed_networks(
+    networks: tuple[str, ...],
+) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    try:
+        return tuple(ipaddress.ip_network(n.strip(), strict=False) for n in networks if n.strip())
+    except ValueError as err:
+        raise ImproperlyConfigured(
+            f"METRICS_ALLOWED_NETWORKS holds an invalid network: {err}"
+        ) from err
+
+
+def metrics_access_allowed(request: HttpRequest) -> bool:
+    """True for a configured bearer token, or a TCP peer inside METRICS_ALLOWED_NETWORKS."""
+    token = settings.METRICS_BEARER_TOKEN
+    if token:
+        scheme, _, offered = request.headers.get("Authorization", "").partition(" ")
+        if scheme.lower() == "bearer" and hmac.compare_digest(
+            offered.strip().encode(), token.encode()
+        ):
+            return True
+    try:
+        peer = ipaddress.ip_address(request.META.get("REMOTE_ADDR", ""))
+    except ValueError:
+        return False
+    return any(peer in net for net in _allowed_networks(tuple(settings.METRICS_ALLOWED_NETWORKS)))
+
+
+def _registry() -> CollectorRegistry:
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)
+        return registry
+    return REGISTRY
+
+
+@login_not_required
+@never_cache
+@require_GET
+def metrics(request: HttpRequest) -> HttpResponse:
+    """Prometheus exposition; a 404 unless the network or bearer token is allowed."""
+    if not metrics_access_allowed(request):
+        raise Http404("No such page.")
+    return HttpResponse(generate_latest(_registry()), content_type=CONTENT_TYPE_LATEST)

@@ -1,0 +1,108 @@
+"""Operational middleware: request ids, one log line and metrics per request, no-store caching.
+
+Order in `MIDDLEWARE`: `RequestIdMiddleware` first (every later log line carries the id), then
+`RequestLogMiddleware` (it sees the final response, redirects and 500 pages included), and
+`NoStoreForSignedInMiddleware` after authentication.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+import uuid
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+
+from portal import metrics
+from portal.logs import request_id_var
+
+REQUEST_ID_HEADER = "X-Request-ID"
+# What we accept from a proxy: short, printable, no spaces or quotes (safe in logs and headers).
+SAFE_REQUEST_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:=+/-]{0,127}")
+# Probes and scrapers: logged at DEBUG when they succeed, so they do not drown the real traffic.
+QUIET_VIEWS = frozenset({"healthz", "readyz", "metrics"})
+
+request_logger = logging.getLogger("portal.request")
+
+
+class RequestIdMiddleware:
+    """Takes a safe incoming `X-Request-ID` or makes one; sets it on the request, the response
+    and the logging context."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        incoming = request.headers.get(REQUEST_ID_HEADER, "")
+        request_id = incoming if SAFE_REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
+        request.request_id = request_id
+        token = request_id_var.set(request_id)
+        try:
+            response = self.get_response(request)
+        finally:
+            request_id_var.reset(token)
+        response[REQUEST_ID_HEADER] = request_id
+        return response
+
+
+class RequestLogMiddleware:
+    """One log line (and the latency metrics) per request.
+
+    Logged: request id (from the logging context), method, path without the query string,
+    view name, status, duration in ms and the user's database id (`user_id`, never the email).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        started = time.perf_counter()
+        response = self.get_response(request)
+        seconds = time.perf_counter() - started
+        metrics.observe_request(request, response.status_code, seconds)
+        if settings.REQUEST_LOG:
+            self._log(request, response, seconds)
+        return response
+
+    @staticmethod
+    def _log(request: HttpRequest, response: HttpResponse, seconds: float) -> None:
+        view = metrics.view_label(request)
+        level = logging.INFO
+        if view in QUIET_VIEWS and response.status_code < 400:
+            level = logging.DEBUG
+        user = getattr(request, "user", None)
+        user_id = user.pk if user is not None and user.is_authenticated else None
+        duration_ms = round(seconds * 1000, 1)
+        request_logger.log(
+            level,
+            "%s %s %s %.1f ms",
+            request.method,
+            request.path,
+            response.status_code,
+            duration_ms,
+            extra={
+                "http_method": request.method,
+                "path": request.path,
+                "view": view,
+                "status": response.status_code,
+                "duration_ms": duration_ms,
+                "user_id": user_id,
+            },
+        )
+
+
+class NoStoreForSignedInMiddleware:
+    """Responses to signed-in users get `Cache-Control: no-store, private` unless a view set its
+    own: pages hold per-user data (and CSP nonces) that no shared or browser cache may keep."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and not response.has_header("Cache-Control"):
+            response["Cache-Control"] = "no-store, private"
+        return response

@@ -1,0 +1,557 @@
+"""Operations: request ids, request and Harness log lines, redaction, no-store, /readyz, /metrics,
+the production settings profile and the gunicorn configuration."""
+
+import json
+import logging
+import os
+import runpy
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.urls import reverse
+
+from portal import logs
+from portal.gunicorn_logging import JsonSafeAtoms
+from portal.healthcheck import probe_host
+from tests.conftest import FULL_KEY
+
+ROOT = Path(__file__).resolve().parents[2]
+LIST = "/orgs/default/projects/infra/workspaces/"
+METRICS_PARTIAL = {"HX-Request": "true", "HX-Target": "status-overview"}
+FERNET_TOKEN = "gAAAAABmZ3x1" + "A" * 60 + "=="
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    cache.clear()
+
+
+# --- request id --------------------------------------------------------------------------------
+
+
+def test_a_safe_incoming_request_id_is_kept(client, db):
+    response = client.get("/healthz", headers={"X-Request-ID": "lb-7f3a.42:1"})
+
+    assert response["X-Request-ID"] == "lb-7f3a.42:1"
+
+
+@pytest.mark.parametrize("incoming", ["", "has space", "x" * 200, 'quote"d', "new\nline"])
+def test_an_unsafe_or_missing_request_id_is_replaced(client, db, incoming):
+    response = client.get("/healthz", headers={"X-Request-ID": incoming} if incoming else {})
+
+    assert len(response["X-Request-ID"]) == 32
+    assert response["X-Request-ID"] != incoming
+
+
+def test_each_request_gets_its_own_id(client, db):
+    first = client.get("/healthz")["X-Request-ID"]
+    second = client.get("/healthz")["X-Request-ID"]
+
+    assert first != second
+
+
+# --- request and Harness log lines --------------------------------------------------------------
+
+
+def test_one_log_line_per_request_with_user_id_and_path_without_query(
+    signed_in_with_key, user_with_key, caplog
+):
+    caplog.set_level(logging.INFO, logger="portal")
+
+    response = signed_in_with_key.get(
+        LIST + "?q=secret-search&page=2", headers={"X-Request-ID": "req-0001"}
+    )
+
+    lines = [r for r in caplog.records if r.name == "portal.request"]
+    assert response.status_code == 200
+    assert len(lines) == 1
+    line = lines[0]
+    assert (line.http_method, line.path, line.status, line.view) == (
+        "GET",
+        LIST,
+        200,
+        "workspace_list",
+    )
+    assert line.user_id == user_with_key.pk
+    assert line.duration_ms > 0
+    assert "secret-search" not in line.getMessage()
+    assert logs.request_id_var.get() == "-"  # reset after the request
+
+
+def test_one_log_line_per_harness_call_with_route_template_status_and_request_id(
+    signed_in_with_key, caplog
+):
+    caplog.set_level(logging.INFO, logger="portal")
+    caplog.handler.addFilter(logs.RequestIdFilter())
+
+    signed_in_with_key.get(LIST, headers={**METRICS_PARTIAL, "X-Request-ID": "req-0002"})
+
+    calls = [r for r in caplog.records if r.name == "portal.harness"]
+    assert [c.harness_route for c in calls] == [
+        "GET /iacm/api/orgs/{org}/projects/{project}/workspace-metrics"
+    ]
+    assert calls[0].harness_status == 200
+    assert calls[0].duration_ms >= 0
+    assert calls[0].request_id == "req-0002"
+
+
+def test_a_failed_harness_call_is_logged_with_its_status(signed_in_with_key, fake, caplog):
+    caplog.set_level(logging.INFO, logger="portal")
+    fake.inject("iacm.metrics", status=503, times=5)
+
+    signed_in_with_key.get(LIST, headers=METRICS_PARTIAL)
+
+    statuses = {r.harness_status for r in caplog.records if r.name == "portal.harness"}
+    assert statuses == {503}
+
+
+def test_quiet_probes_are_logged_at_debug(client, db, caplog):
+    caplog.set_level(logging.DEBUG, logger="portal.request")
+
+    client.get("/healthz")
+
+    assert [r.levelno for r in caplog.records if r.name == "portal.request"] == [logging.DEBUG]
+
+
+# --- JSON lines and redaction -------------------------------------------------------------------
+
+
+def _record(message, *args, **extra):
+    record = logging.LogRecord("portal.test", logging.INFO, __file__, 1, message, args, None)
+    for name, value in extra.items():
+        setattr(record, name, value)
+    return record
+
+
+def _through_filters(record):
+    logs.RequestIdFilter().filter(record)
+    logs.RedactSecretsFilter().filter(record)
+    return json.loads(logs.JsonFormatter().format(record))
+
+
+def test_json_lines_carry_the_request_id_and_extra_fields():
+    token = logs.request_id_var.set("req-json")
+    try:
+        line = _through_filters(_record("GET %s", "/x", status=200, duration_ms=1.5))
+    finally:
+        logs.request_id_var.reset(token)
+
+    assert line["message"] == "GET /x"
+    assert line["request_id"] == "req-json"
+    assert (line["status"], line["duration_ms"], line["level"]) == (200, 1.5, "INFO")
+    assert line["logger"] == "portal.test"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        f"key {FULL_KEY} rejected",
+        "sat.AcmeDemoAcct01.5f0c0d1e2f3a.SeRvIcEaCcOuNt0001",
+        "headers {'x-api-key': 'pat.abc.def.ghi', 'Accept': 'json'}",
+        "x-api-key: s3cr3tvalue",
+        "Authorization: Bearer abc.def-ghi",
+        f"token {FERNET_TOKEN}",
+        "HARNESS_TOKEN_KEYS=dGVzdC1vbmx5LWhhcm5lc3MtdG9rZW4ta2V5LTAwMDA=",
+    ],
+)
+def test_the_filter_redacts_anything_that_looks_like_a_key(text):
+    line = _through_filters(_record("%s", text))
+
+    assert "[redacted]" in line["message"]
+    for secret in ("dEmOfUlL", "SeRvIcE", "pat.abc", "s3cr3t", "abc.def", "AAAAAAAA", "dGVzdC1"):
+        assert secret not in line["message"]
+
+
+def test_the_filter_redacts_args_extra_fields_and_tracebacks(settings):
+    try:
+        raise ValueError(f"bad key {FULL_KEY}")
+    except ValueError:
+        record = _record("failed for %s", FULL_KEY, detail=f"x-api-key={FULL_KEY}")
+        record.exc_info = sys.exc_info()
+
+    line = _through_filters(record)
+
+    assert FULL_KEY not in json.dumps(line)
+    assert "ValueError: bad key [redacted]" in line["exc"]
+
+
+def test_the_filter_redacts_configured_secrets(settings):
+    logs._configured_secrets.cache_clear()
+    settings.SECRET_KEY = "a-very-secret-session-signing-key-0123456789"
+    try:
+        line = _through_filters(_record("leaked %s", settings.SECRET_KEY))
+    finally:
+        logs._configured_secrets.cache_clear()
+
+    assert line["message"] == "leaked [redacted]"
+
+
+def test_ordinary_text_is_left_alone():
+    message = "GET /orgs/default/projects/compat.infra/workspaces/ 200 in 12.5 ms"
+
+    assert logs.redact(message) == message
+
+
+def test_gunicorn_access_atoms_are_json_safe():
+    atoms = JsonSafeAtoms({"a": 'evil "agent" \\ with\nnewline', "s": "200"})
+    template = '{"user_agent": "%(a)s", "status": %(s)s, "request_id": "%({x-request-id}o)s"}'
+    line = template % atoms  # as gunicorn formats access lines
+
+    assert json.loads(line) == {
+        "user_agent": 'evil "agent" \\ with\nnewline',
+        "status": 200,
+        "request_id": "-",
+    }
+
+
+# --- Cache-Control ------------------------------------------------------------------------------
+
+
+def test_pages_for_signed_in_users_are_no_store(signed_in_with_key):
+    response = signed_in_with_key.get(reverse("harness_key"))
+
+    assert response.status_code == 200
+    assert response["Cache-Control"] == "no-store, private"
+
+
+def test_a_views_own_cache_control_is_kept(signed_in):
+    response = signed_in.get("/healthz")
+
+    assert response["Cache-Control"].startswith("max-age=0")
+
+
+def test_anonymous_pages_are_not_marked_no_store_by_the_middleware(client, db):
+    response = client.get(reverse("login"))
+
+    assert response.status_code == 200
+    assert response.get("Cache-Control") != "no-store, private"
+
+
+# --- /healthz and /readyz -----------------------------------------------------------------------
+
+
+def test_probes_and_metrics_need_no_sign_in(client, db, fake):
+    assert client.get("/healthz").status_code == 200
+    assert client.get("/readyz").status_code == 200
+    assert client.get("/metrics", REMOTE_ADDR="127.0.0.1").status_code == 200
+
+
+def test_readyz_reports_each_dependency(client, db, fake):
+    response = client.get("/readyz")
+
+    body = response.json()
+    assert response.status_code == 200
+    assert body["status"] == "ok"
+    assert set(body["checks"]) == {"database", "cache", "harness"}
+    for check in body["checks"].values():
+        assert check["status"] == "ok"
+        assert check["duration_ms"] >= 0
+
+
+def test_readyz_is_503_when_harness_is_unreachable(client, db, settings):
+    settings.HARNESS_BASE_URL = "http://127.0.0.1:9"
+
+    response = client.get("/readyz")
+
+    checks = response.json()["checks"]
+    assert response.status_code == 503
+    assert checks["harness"] == {
+        "status": "fail",
+        "error": "ConnectionError",
+        "duration_ms": checks["harness"]["duration_ms"],
+    }
+    assert checks["database"]["status"] == "ok"
+    assert "127.0.0.1" not in response.content.decode()
+
+
+def test_readyz_is_503_when_the_cache_is_down(client, db, fake, settings):
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://:hunter2secret@127.0.0.1:9/0",
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
+    }
+    settings.SESSION_ENGINE = "django.contrib.sessions.backends.db"
+
+    response = client.get("/readyz")
+
+    body = response.content.decode()
+    assert response.status_code == 503
+    assert response.json()["checks"]["cache"]["status"] == "fail"
+    assert "hunter2" not in body
+    assert "redis://" not in body
+
+
+# --- /metrics -----------------------------------------------------------------------------------
+
+
+def test_metrics_are_denied_outside_the_allowed_networks(client, db, settings):
+    settings.METRICS_ALLOWED_NETWORKS = ["10.0.0.0/8"]
+    settings.METRICS_BEARER_TOKEN = "scrape-token-123"
+
+    outside = client.get("/metrics", REMOTE_ADDR="192.0.2.7")
+    wrong_token = client.get(
+        "/metrics", REMOTE_ADDR="192.0.2.7", headers={"Authorization": "Bearer nope"}
+    )
+    inside = client.get("/metrics", REMOTE_ADDR="10.1.2.3")
+    with_token = client.get(
+        "/metrics", REMOTE_ADDR="192.0.2.7", headers={"Authorization": "Bearer scrape-token-123"}
+    )
+
+    assert outside.status_code == 404
+    assert wrong_token.status_code == 404
+    assert inside.status_code == 200
+    assert with_token.status_code == 200
+
+
+def test_metrics_are_denied_when_nothing_is_configured(client, db, settings):
+    settings.METRICS_ALLOWED_NETWORKS = []
+    settings.METRICS_BEARER_TOKEN = ""
+
+    assert client.get("/metrics", REMOTE_ADDR="127.0.0.1").status_code == 404
+
+
+def _sample(body: str, name: str, **labels) -> float:
+    from prometheus_client.parser import text_string_to_metric_families
+
+    for family in text_string_to_metric_families(body):
+        for sample in family.samples:
+            if sample.name == name and all(sample.labels.get(k) == v for k, v in labels.items()):
+                return sample.value
+    return 0.0
+
+
+def test_metrics_count_requests_by_view_harness_calls_and_cache_lookups(
+    signed_in_with_key, client, fake
+):
+    route = "GET /iacm/api/orgs/{org}/projects/{project}/workspace-metrics"
+    before = client.get("/metrics", REMOTE_ADDR="127.0.0.1").content.decode()
+    fake.inject("iacm.metrics", status=500, times=1)  # 500 is not retried
+
+    signed_in_with_key.get(LIST, headers=METRICS_PARTIAL)  # miss, Harness 500
+    signed_in_with_key.get(LIST, headers=METRICS_PARTIAL)  # miss (nothing stored), Harness 200
+    signed_in_with_key.get(LIST, headers=METRICS_PARTIAL)  # fresh hit
+    after = client.get("/metrics", REMOTE_ADDR="127.0.0.1").content.decode()
+
+    def delta(name, **labels):
+        return _sample(after, name, **labels) - _sample(before, name, **labels)
+
+    assert delta("portal_request_duration_seconds_count", view="workspace_list", method="GET") == 3
+    assert delta("portal_requests_total", view="workspace_list", method="GET", status="200") == 3
+    assert delta("portal_harness_call_duration_seconds_count", route=route, status="200") == 1
+    assert delta("portal_harness_call_duration_seconds_count", route=route, status="500") == 1
+    assert delta("portal_harness_call_errors_total", route=route, status="500") == 1
+    assert delta("portal_harness_call_errors_total", route=route, status="200") == 0
+    assert delta("portal_status_metrics_cache_total", result="miss") == 2
+    assert delta("portal_status_metrics_cache_total", result="hit") == 1
+    assert "/orgs/default" not in after  # views by name, never raw paths
+
+
+# --- settings: database, cache, production profile ----------------------------------------------
+
+
+def test_database_and_cache_follow_the_environment(db):
+    """Under `tests.services.run_suite` this same suite runs on PostgreSQL and Redis."""
+    from django.conf import settings
+
+    backend = settings.CACHES["default"]["BACKEND"]
+    if os.environ.get("DATABASE_URL", "").startswith("postgres"):
+        assert connection.vendor == "postgresql"
+        assert settings.DATABASES["default"]["CONN_HEALTH_CHECKS"] is True
+    else:
+        assert connection.vendor == "sqlite"
+    if os.environ.get("REDIS_URL", "").startswith("redis"):
+        assert backend == "django.core.cache.backends.redis.RedisCache"
+    cache.set("roundtrip", {"n": 1})
+    assert cache.get("roundtrip") == {"n": 1}
+    assert settings.SESSION_ENGINE == "django.contrib.sessions.backends.cached_db"
+
+
+PRODUCTION_ENV = {
+    "DJANGO_ENV": "production",
+    "SECRET_KEY": "unit-test-production-key-0123456789-abcdefghijklmnopqrstuvwxyz",
+    "HARNESS_TOKEN_KEYS": "dGVzdC1vbmx5LWhhcm5lc3MtdG9rZW4ta2V5LTAwMDA=",
+    "ALLOWED_HOSTS": "portal.example.com",
+}
+_DUMP = """
+import json, django
+django.setup()
+from django.conf import settings as s
+names = ["SESSION_COOKIE_NAME", "CSRF_COOKIE_NAME", "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE",
+         "SECURE_HSTS_SECONDS", "SECURE_HSTS_INCLUDE_SUBDOMAINS", "SECURE_HSTS_PRELOAD",
+         "SECURE_SSL_REDIRECT", "SECURE_REDIRECT_EXEMPT", "X_FRAME_OPTIONS",
+         "SECURE_REFERRER_POLICY", "SESSION_ENGINE", "LOG_FORMAT", "SILENCED_SYSTEM_CHECKS",
+         "METRICS_ALLOWED_NETWORKS"]
+out = {n: getattr(s, n) for n in names}
+out["SECURE_PROXY_SSL_HEADER"] = s.SECURE_PROXY_SSL_HEADER
+out["CACHES"] = s.CACHES
+out["DATABASES"] = {k: {kk: str(vv) for kk, vv in v.items()} for k, v in s.DATABASES.items()}
+out["STATIC"] = s.STORAGES["staticfiles"]["BACKEND"]
+print(json.dumps(out))
+"""
+
+
+def _clean_env(**extra) -> dict[str, str]:
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("DJANGO_", "DATABASE_", "DB_", "REDIS_", "CACHE_", "SECURE_", "LOG_"))
+    }
+    return {**env, "DJANGO_SETTINGS_MODULE": "portal.settings", **extra}
+
+
+def _settings_in(env: dict[str, str]) -> dict:
+    result = subprocess.run(
+        [sys.executable, "-c", _DUMP],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_the_production_profile():
+    values = _settings_in(
+        _clean_env(**PRODUCTION_ENV, SECURE_PROXY_SSL_HEADER="HTTP_X_FORWARDED_PROTO,https")
+    )
+
+    assert values["SESSION_COOKIE_NAME"] == "__Host-sessionid"
+    assert values["CSRF_COOKIE_NAME"] == "__Host-csrftoken"
+    assert values["SESSION_COOKIE_SECURE"] is values["CSRF_COOKIE_SECURE"] is True
+    assert values["SECURE_HSTS_SECONDS"] == 31536000
+    assert values["SECURE_HSTS_INCLUDE_SUBDOMAINS"] is values["SECURE_HSTS_PRELOAD"] is True
+    assert values["SECURE_SSL_REDIRECT"] is True
+    assert values["SECURE_REDIRECT_EXEMPT"] == [r"^healthz$", r"^readyz$", r"^metrics$"]
+    assert values["SECURE_PROXY_SSL_HEADER"] == ["HTTP_X_FORWARDED_PROTO", "https"]
+    assert values["X_FRAME_OPTIONS"] == "DENY"
+    assert values["SECURE_REFERRER_POLICY"] == "same-origin"
+    assert values["SESSION_ENGINE"] == "django.contrib.sessions.backends.cached_db"
+    assert values["LOG_FORMAT"] == "json"
+    assert values["STATIC"] == "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    assert values["SILENCED_SYSTEM_CHECKS"] == []
+    assert values["METRICS_ALLOWED_NETWORKS"] == []
+
+
+def test_database_and_redis_urls_select_postgres_and_the_builtin_redis_cache():
+    values = _settings_in(
+        _clean_env(
+            DATABASE_URL="postgres://portal:pw@db.internal:5432/portal",
+            REDIS_URL="redis://cache.internal:6379/3",
+        )
+    )
+
+    database = values["DATABASES"]["default"]
+    assert database["ENGINE"] == "django.db.backends.postgresql"
+    assert database["CONN_MAX_AGE"] == "60"
+    assert database["CONN_HEALTH_CHECKS"] == "True"
+    cache_config = values["CACHES"]["default"]
+    assert cache_config["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+    assert cache_config["LOCATION"] == "redis://cache.internal:6379/3"
+    assert cache_config["OPTIONS"]["socket_timeout"] > 0
+
+
+def test_development_keeps_plain_http_and_plain_logs():
+    values = _settings_in(_clean_env())
+
+    assert values["SESSION_COOKIE_NAME"] == "sessionid"
+    assert values["SECURE_SSL_REDIRECT"] is False
+    assert values["SECURE_HSTS_SECONDS"] == 0
+    assert values["LOG_FORMAT"] == "plain"
+
+
+@pytest.mark.parametrize("missing", ["SECRET_KEY", "HARNESS_TOKEN_KEYS", "ALLOWED_HOSTS"])
+def test_production_refuses_to_start_without_its_secrets(missing):
+    env = _clean_env(**{k: v for k, v in PRODUCTION_ENV.items() if k != missing})
+    env.pop(missing, None)
+
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+    assert result.returncode != 0
+    assert f"{missing} must be set" in result.stderr
+
+
+def test_check_deploy_passes_with_production_settings():
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=_clean_env(**PRODUCTION_ENV),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues (0 silenced)" in result.stdout
+
+
+def test_check_deploy_flags_the_development_profile():
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=_clean_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+    assert result.returncode != 0
+    for check_id in ("security.W004", "security.W008", "security.W012", "workspaces.W001"):
+        assert check_id in result.stderr
+
+
+# --- gunicorn and the container healthcheck -----------------------------------------------------
+
+
+def test_gunicorn_configuration(monkeypatch):
+    monkeypatch.setenv("GUNICORN_WORKERS", "3")
+    monkeypatch.setenv("GUNICORN_THREADS", "4")
+    monkeypatch.setenv("PORT", "9123")
+    monkeypatch.delenv("GUNICORN_TIMEOUT", raising=False)
+    monkeypatch.delenv("HARNESS_CONNECT_TIMEOUT", raising=False)
+    monkeypatch.delenv("HARNESS_READ_TIMEOUT", raising=False)
+
+    config = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+
+    assert config["worker_class"] == "gthread"
+    assert (config["workers"], config["threads"]) == (3, 4)
+    assert config["bind"].endswith(":9123")
+    assert config["harness_call_budget"] == pytest.approx(39.15)
+    assert config["timeout"] > config["harness_call_budget"]
+    assert config["graceful_timeout"] >= config["timeout"]
+    assert config["header_map"] == "drop"
+    assert config["max_requests"] > 0
+    assert config["max_requests_jitter"] > 0
+    assert "%({x-request-id}o)s" in config["access_log_format"]
+    assert callable(config["child_exit"])
+
+
+@pytest.mark.parametrize(
+    ("allowed", "host"),
+    [
+        ("portal.example.com,localhost", "portal.example.com"),
+        (".example.com", "healthcheck.example.com"),
+        ("*", "localhost"),
+        ("", "localhost"),
+    ],
+)
+def test_healthcheck_host_comes_from_allowed_hosts(allowed, host):
+    assert probe_host(allowed) == host
