@@ -149,6 +149,7 @@ class WorkspaceListForm(forms.Form):
         self.fields["tags"].choices = [(t, t) for t in self.tag_choices]
         self.corrections: list[str] = []
         self._state: dict | None = None
+        self._query: QueryDict | None = None
 
     @property
     def state(self) -> dict:
@@ -199,16 +200,23 @@ class WorkspaceListForm(forms.Form):
 
     @property
     def query(self) -> QueryDict:
-        """The clean state as a query string mapping, defaults left out (for links)."""
-        query = QueryDict(mutable=True)
-        for name, value in self.state.items():
-            if value == self.DEFAULTS[name]:
-                continue
-            if isinstance(value, list):
-                query.setlist(name, value)
-            else:
-                query[name] = str(value)
-        return query
+        """The clean state as a query string mapping, defaults left out (for links).
+
+        Built once and immutable: the list template reads it for every link (`{% querystring %}`
+        copies it before changing anything).
+        """
+        if self._query is None:
+            query = QueryDict(mutable=True)
+            for name, value in self.state.items():
+                if value == self.DEFAULTS[name]:
+                    continue
+                if isinstance(value, list):
+                    query.setlist(name, value)
+                else:
+                    query[name] = str(value)
+            query._mutable = False
+            self._query = query
+        return self._query
 
     def next_sort(self, column: str) -> str:
         """The sort a click on `column`'s header asks for: flip it, or start in natural order."""

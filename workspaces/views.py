@@ -120,7 +120,8 @@ METRICS_WINDOW_LABELS = [("24h", "24 h"), ("7d", "7 days"), ("30d", "30 days"), 
 @vary_on_headers("HX-Request", "HX-Target")
 def workspace_list(request: HtmxHttpRequest, org: str, project: str) -> HttpResponse:
     client = harness_client_for(request.user)
-    fingerprint = request.user.harness_credential.key_fingerprint
+    credential = request.user.harness_credential
+    fingerprint = credential.key_fingerprint
     template = "workspaces/workspace_list.html"
     region = request.htmx.target if request.htmx else None
     if request.htmx.history_restore_request or region not in LIST_REGIONS:
@@ -143,10 +144,19 @@ def workspace_list(request: HtmxHttpRequest, org: str, project: str) -> HttpResp
             "metrics_windows": METRICS_WINDOW_LABELS,
         }
         return TemplateResponse(request, f"{template}#status-overview", context)
-    tags = selectors.project_tags(client=client, fingerprint=fingerprint, org=org, project=project)
+    tags: list[str] = []
+    if region != "workspace-table":
+        # Only the filter form shows the project's tags (they validate nothing): a filter change
+        # re-renders the table alone and needs neither the cache read nor, once it expired, a
+        # Harness call in series with the list call.
+        tags = selectors.project_tags(
+            client=client, fingerprint=fingerprint, org=org, project=project
+        )
     filters = WorkspaceListForm(request.GET, tag_choices=tags)
     result = selectors.workspace_page(client=client, org=org, project=project, filters=filters)
-    services.credential_remember_project(user=request.user, org=org, project=project)
+    if (credential.current_org, credential.current_project) != (org, project):
+        # Usually unchanged (every filter change lands here): no UPDATE round trip then.
+        services.credential_remember_project(user=request.user, org=org, project=project)
     context = {
         "filters": filters,
         "result": result,

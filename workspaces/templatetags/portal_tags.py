@@ -1,4 +1,9 @@
+import datetime
+
 from django import template
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.timesince import timesince
 
 register = template.Library()
 
@@ -42,6 +47,28 @@ def age(seconds: int) -> str:
         return f"{minutes} minute{'s' if minutes != 1 else ''} ago"
     hours = minutes // 60
     return f"{hours} hour{'s' if hours != 1 else ''} ago"
+
+
+@register.filter(expects_localtime=True)
+def time_since_tag(value: datetime.datetime | None) -> SafeString | str:
+    """`<time datetime="…" title="Y-m-d H:i:s TZ">3 days ago</time>` in one filter call.
+
+    The same markup as `datetime="{{ d|date:'c' }}" title="{{ d|date:'Y-m-d H:i:s e' }}"` and
+    `{{ d|timesince }} ago`, without three passes through the date and template machinery: the
+    workspace list renders it for every row, where it was the largest part of the partial's
+    rendering (about 1 ms of 4 for 30 rows).
+    """
+    if not value:
+        return ""
+    title = (
+        f"{value.year:04d}-{value.month:02d}-{value.day:02d} "
+        f"{value.hour:02d}:{value.minute:02d}:{value.second:02d} {value.tzname() or ''}"
+    )
+    # An ISO date holds nothing HTML escapes; the rest is escaped as the filters would.
+    return mark_safe(  # noqa: S308
+        f'<time datetime="{value.isoformat()}" title="{escape(title)}">'
+        f"{escape(timesince(value))} ago</time>"
+    )
 
 
 PROVISIONER_LABELS = {
