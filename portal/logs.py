@@ -19,6 +19,8 @@ import re
 from contextvars import ContextVar
 from functools import cache
 
+from django.views.debug import SafeExceptionReporterFilter
+
 request_id_var: ContextVar[str] = ContextVar("request_id", default="-")
 
 REDACTED = "[redacted]"
@@ -153,3 +155,32 @@ def log_harness_call(
             "duration_ms": duration_ms,
         },
     )
+
+
+class KeyRedactingExceptionReporterFilter(SafeExceptionReporterFilter):
+    """Error reports (admin e-mails, the debug page) never carry a Harness key.
+
+    Django cleanses POST data only for views marked `sensitive_post_parameters`; this filter also
+    treats every field named like a key as sensitive, and redacts key-shaped strings in any other
+    request value, wherever the error happened.
+    """
+
+    hidden_settings = re.compile(
+        "API|TOKEN|KEY|SECRET|PASS|SIGNATURE|HTTP_COOKIE|AUTHORIZATION", flags=re.I
+    )
+
+    def get_post_parameters(self, request):
+        params = super().get_post_parameters(request)
+        if request is None or not params:
+            return params
+        cleansed = params.copy()
+        for name, values in params.lists():
+            if self.hidden_settings.search(name):
+                cleansed.setlist(name, [self.cleansed_substitute] * len(values))
+            else:
+                cleansed.setlist(name, [redact(str(v)) for v in values])
+        return cleansed
+
+    def get_safe_request_meta(self, request):
+        meta = super().get_safe_request_meta(request)
+        return {k: redact(v) if isinstance(v, str) else v for k, v in meta.items()}

@@ -150,6 +150,8 @@ if PORTAL_AUTH == "sso":
 
 LOGIN_URL = "login"
 CSRF_FAILURE_VIEW = "portal.access.csrf_failure"
+# Error reports (admin e-mails, the debug page) redact Harness keys wherever they appear.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "portal.logs.KeyRedactingExceptionReporterFilter"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 

@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
@@ -29,6 +30,7 @@ def home(request: HtmxHttpRequest) -> HttpResponse:
     return redirect("org_list")
 
 
+@sensitive_post_parameters("api_key")
 @require_http_methods(["GET", "POST"])
 def harness_key(request: HtmxHttpRequest) -> HttpResponse:
     credential = HarnessCredential.objects.filter(user=request.user).first()

@@ -11,6 +11,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from pytest_django.asserts import assertNotContains
 
 from tests.conftest import ACCOUNT, FULL_KEY
+from workspaces.models import HarnessCredential
 
 pytestmark = pytest.mark.django_db
 PUBLIC = {"healthz", "readyz", "metrics", "login"}
@@ -68,6 +69,74 @@ def test_every_page_answers_htmx_anonymous_with_401_and_a_redirect(client, fake,
     assert response.status_code == 401
     assert response["HX-Redirect"] == reverse("login")
     assert b"workspace" not in response.content.lower()
+
+
+def _post_urls(user) -> list[str]:
+    """Every portal URL that accepts POST, with a real draft of the user's where one is needed."""
+    from tests.workspaces.test_drafts import make_draft
+
+    draft = make_draft(user)
+    urls = []
+    for name, url in PORTAL_URLS:
+        if name.startswith("draft_") and name not in {"draft_list", "draft_start"}:
+            kwargs = {"draft_id": draft.pk}
+            if name == "draft_step":
+                kwargs["step"] = "basics"
+            url = reverse(name, kwargs=kwargs)
+        urls.append(url)
+    return urls
+
+
+def test_every_post_without_a_csrf_token_is_refused(user_with_key, fake):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(user_with_key)
+
+    for url in _post_urls(user_with_key):
+        response = client.post(url, {"name": "x"})
+        if response.status_code == 405:
+            continue  # a GET-only page
+        assert response.status_code == 403, url
+        htmx = client.post(url, {"name": "x"}, headers={"HX-Request": "true"})
+        assert htmx.status_code == 403, url
+        assert htmx["HX-Refresh"] == "true"
+    assert not fake.log(route="iacm.workspaces.create")
+
+
+def test_a_stale_csrf_token_is_refused(user_with_key, fake):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(user_with_key)
+    client.get(reverse("harness_key"))
+    stale = "x" * 64
+
+    response = client.post(reverse("harness_key_delete"), {"csrfmiddlewaretoken": stale})
+
+    assert response.status_code == 403
+    assert HarnessCredential.objects.filter(user=user_with_key).exists()
+
+
+@pytest.mark.parametrize(("name", "url"), PORTAL_URLS)
+def test_csp_header_on_every_url(signed_in_with_key, fake, name, url):
+    response = signed_in_with_key.get(url)
+
+    csp = response["Content-Security-Policy"]
+    assert "script-src 'self'" in csp
+    assert "style-src 'self'" in csp
+    assert "unsafe" not in csp
+
+
+def test_error_reports_never_carry_the_key(rf, user):
+    from django.views.debug import ExceptionReporter
+
+    request = rf.post("/settings/harness-key/", {"api_key": FULL_KEY})
+    request.user = user
+    try:
+        raise RuntimeError("boom")
+    except RuntimeError as err:
+        reporter = ExceptionReporter(request, type(err), err, err.__traceback__)
+        text = reporter.get_traceback_text() + reporter.get_traceback_html()
+
+    assert FULL_KEY not in text
+    assert FULL_KEY.split(".")[-1] not in text
 
 
 def test_missing_csrf_token_is_refused(user):

@@ -146,6 +146,41 @@ def test_identifiers_in_paths(signed_in_with_key, fake):
     _assert_harness_saw_only_valid_requests(fake)
 
 
+def test_sign_in_form(client, user, fake):
+    for value in CORPUS:
+        for data in (
+            {"username": value, "password": "x"},
+            {"username": "alice", "password": value},
+        ):
+            response = client.post(reverse("login"), data)
+
+            assert response.status_code == 200, data
+            assert b"<script>alert(1)" not in response.content
+    assert "_auth_user_id" not in client.session
+
+
+def test_wizard_picker_searches_and_identifier_check(signed_in_with_key, user_with_key, fake):
+    draft = make_draft(user_with_key)
+    pickers = {"template": "template", "repository": "git-connector", "variables": "secret"}
+    for value in CORPUS:
+        for step, picker in pickers.items():
+            response = signed_in_with_key.get(
+                reverse("draft_step", args=[draft.pk, step]),
+                {"picker": picker, "q": value},
+                headers={"HX-Request": "true"},
+            )
+            assert response.status_code == 200, (picker, value)
+            assert b"<script>alert(1)" not in response.content
+        check = signed_in_with_key.get(
+            reverse("draft_step", args=[draft.pk, "basics"]),
+            {"check": "identifier", "identifier": value},
+            headers={"HX-Request": "true"},
+        )
+        assert check.status_code == 200, value
+        assert b"<script>alert(1)" not in check.content
+    _assert_harness_saw_only_valid_requests(fake)
+
+
 def test_harness_key_form(signed_in, user, fake):
     for value in CORPUS:
         for data in ({"api_key": value}, {"api_key": "pat.a.b.c", "account_id": value}):

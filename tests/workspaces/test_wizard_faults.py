@@ -19,7 +19,11 @@ PICKERS = {
     "clone-workspace": ("template", "iacm.workspaces.list"),
     "git-connector": ("repository", "ng.connectors.list"),
     "version": ("provisioner", "iacm.provisioners.versions"),
+    "template-version": ("template", "v1.templates.versions"),
     "aws-connector": ("provisioner", "ng.connectors.list"),
+    "gcp-connector": ("provisioner", "ng.connectors.list"),
+    "azure-connector": ("provisioner", "ng.connectors.list"),
+    "vault-connector": ("provisioner", "ng.connectors.list"),
     "secret": ("variables", "ng.secrets.list"),
 }
 
@@ -44,7 +48,7 @@ def test_picker_times_fault(signed_in_with_key, user_with_key, fake, picker, fau
 
     response = signed_in_with_key.get(
         reverse("draft_step", args=[draft.pk, step]),
-        {"picker": picker, "q": "a"},
+        {"picker": picker, "q": "a", "template_ref": "account.aws_service"},
         headers={"HX-Request": "true"},
     )
 
