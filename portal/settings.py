@@ -98,7 +98,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # own connection, so one replica holds up to GUNICORN_WORKERS x GUNICORN_THREADS of them;
     # keep replicas x workers x threads (+ the migrate job, admin shells) under max_connections.
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
+    # Health checks (SELECT 1) only for connections idle DB_HEALTH_CHECK_DELAY seconds or more:
+    # portal/db/postgresql/base.py says why.
+    DATABASES["default"]["ENGINE"] = "portal.db.postgresql"
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    DATABASES["default"]["HEALTH_CHECK_DELAY"] = env.float("DB_HEALTH_CHECK_DELAY", default=10)
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
         "connect_timeout", env.int("DB_CONNECT_TIMEOUT", default=3)
     )
@@ -111,12 +115,13 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 _cache_url = env.str("CACHE_URL", default="") or env.str("REDIS_URL", default="")
 CACHE_KEY_PREFIX = env.str("CACHE_KEY_PREFIX", default="portal")
 if _cache_url.startswith(("redis://", "rediss://")):
-    # Django's built-in Redis backend, whatever django-environ would pick for the scheme (older
-    # releases map redis:// to django-redis, which is not installed). Short socket timeouts: a
-    # dead Redis fails a request (and /readyz) quickly instead of hanging a thread.
+    # Django's built-in Redis backend (portal.cache: the same, reusing its redis-py clients),
+    # whatever django-environ would pick for the scheme (older releases map redis:// to
+    # django-redis, which is not installed). Short socket timeouts: a dead Redis fails a request
+    # (and /readyz) quickly instead of hanging a thread.
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "portal.cache.RedisCache",
             "LOCATION": _cache_url,
             "KEY_PREFIX": CACHE_KEY_PREFIX,
             "OPTIONS": {
@@ -144,7 +149,7 @@ SSO_GROUPS_HEADER = env.str("SSO_GROUPS_HEADER", default="")
 SSO_TRUSTED_PROXIES = env.list("SSO_TRUSTED_PROXIES", default=[])
 SSO_LOGOUT_URL = env.str("SSO_LOGOUT_URL", default="")
 
-AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+AUTHENTICATION_BACKENDS = ["portal.backends.PortalModelBackend"]
 if PORTAL_AUTH == "sso":
     AUTHENTICATION_BACKENDS = ["portal.sso.SSOHeaderBackend"]
 

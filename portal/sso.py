@@ -11,11 +11,12 @@ from functools import cache
 
 from django.conf import settings
 from django.contrib import auth
-from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import AbstractBaseUser, Group
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.core.validators import validate_email
 from django.http import HttpRequest, HttpResponse
+
+from portal.backends import PortalModelBackend
 
 logger = logging.getLogger("portal.sso")
 
@@ -91,7 +92,7 @@ class SSOHeaderMiddleware:
         request.session[SSO_SESSION_FLAG] = True
 
 
-class SSOHeaderBackend(ModelBackend):
+class SSOHeaderBackend(PortalModelBackend):
     """Authenticates the email the middleware read from a trusted proxy's header."""
 
     def authenticate(

@@ -34,7 +34,7 @@ def _portal_settings(settings, request):
     settings.HARNESS_TOKEN_KEYS = TEST_TOKEN_KEYS
     settings.HARNESS_READ_TIMEOUT = 2.0
     settings.PORTAL_AUTH = "local"
-    settings.AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+    settings.AUTHENTICATION_BACKENDS = ["portal.backends.PortalModelBackend"]
     settings.STORAGES = {
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

@@ -1,9 +1,12 @@
 """Forms: the Harness key form, picker searches and the workspace list filters."""
 
 import re
+from urllib.parse import urlencode
 
 from django import forms
 from django.http import QueryDict
+
+from workspaces.harness import Page
 
 KEY_PATTERN = re.compile(r"^(?P<kind>pat|sat)\.(?P<account>[^.\s]+)\.[^.\s]+\.[^.\s]+$")
 ACCOUNT_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
@@ -95,8 +98,41 @@ SORT_LABELS = {
     "updated,ASC": "Least recently updated first",
 }
 METRICS_WINDOWS = {"24h": 24 * 3600, "7d": 7 * 24 * 3600, "30d": 30 * 24 * 3600, "all": None}
+METRICS_WINDOW_LABELS = [("24h", "24 h"), ("7d", "7 days"), ("30d", "30 days"), ("all", "All")]
 TAG_PATTERN = re.compile(r"^[^,\x00-\x1f]{1,256}$")
 MAX_TAG_FILTERS = 20
+
+
+class _Shared:
+    """A form field that every instance of its form uses as is (never changed per instance).
+
+    Django deep-copies each field (its widget, choices, validators) for every form instance; the
+    list form is built on every filter change, and those copies were a tenth of the portal's own
+    time for one. Only fields no instance changes may use this.
+    """
+
+    def __deepcopy__(self, memo):
+        return self
+
+
+class _SharedCharField(_Shared, forms.CharField):
+    pass
+
+
+class _SharedChoiceField(_Shared, forms.ChoiceField):
+    pass
+
+
+class _SharedMultipleChoiceField(_Shared, forms.MultipleChoiceField):
+    pass
+
+
+class _SharedIntegerField(_Shared, forms.IntegerField):
+    pass
+
+
+class _SharedTypedChoiceField(_Shared, forms.TypedChoiceField):
+    pass
 
 
 class WorkspaceListForm(forms.Form):
@@ -106,21 +142,22 @@ class WorkspaceListForm(forms.Form):
     `corrections` says what was changed, for a notice above the list.
     """
 
-    q = forms.CharField(required=False, max_length=128, strip=True, label="Search by name")
-    sort = forms.ChoiceField(required=False, choices=list(SORT_LABELS.items()), label="Sort")
-    status = forms.MultipleChoiceField(
+    q = _SharedCharField(required=False, max_length=128, strip=True, label="Search by name")
+    sort = _SharedChoiceField(required=False, choices=list(SORT_LABELS.items()), label="Sort")
+    status = _SharedMultipleChoiceField(
         required=False, choices=[(s, s) for s in WORKSPACE_STATUSES], label="Status"
     )
+    # Changed per instance (the project's tags): copied like any field.
     tags = forms.MultipleChoiceField(required=False, label="Tags")
-    page = forms.IntegerField(required=False, min_value=1, max_value=1_000_000)
-    limit = forms.TypedChoiceField(
+    page = _SharedIntegerField(required=False, min_value=1, max_value=1_000_000)
+    limit = _SharedTypedChoiceField(
         required=False,
         choices=[(n, n) for n in PAGE_SIZES],
         coerce=int,
         empty_value=30,
         label="Per page",
     )
-    window = forms.ChoiceField(
+    window = _SharedChoiceField(
         required=False, choices=[(w, w) for w in METRICS_WINDOWS], label="Time window"
     )
 
@@ -217,6 +254,46 @@ class WorkspaceListForm(forms.Form):
             query._mutable = False
             self._query = query
         return self._query
+
+    def link(self, **changes: object) -> str:
+        """`?…` for this state with `changes` applied (None removes a name), like
+        `{% querystring filters.query name=value %}`, without the template machinery: the list
+        and its status overview need a dozen of these per render."""
+        params = dict(self.query.lists())
+        for name, value in changes.items():
+            if value is None:
+                params.pop(name, None)
+            else:
+                params[name] = [str(value)]
+        return "?" + urlencode([(name, v) for name, values in params.items() for v in values])
+
+    def table_links(self, page: Page | None) -> dict[str, str]:
+        """The table's links: retry, sort headers, and the pager for `page`."""
+        links = {
+            "retry": self.link(),
+            "first": self.link(page=None),
+            "sort_name": self.link(sort=self.next_sort("name"), page=None),
+            "sort_updated": self.link(sort=self.next_sort("updated"), page=None),
+        }
+        if page is not None and page.total_pages:
+            links["previous"] = self.link(page=page.page - 1) if page.page > 1 else ""
+            links["next"] = self.link(page=page.page + 1)
+            links["last"] = self.link(page=page.total_pages)
+        return links
+
+    def overview_links(self, rows: list[tuple[str, int, int]]) -> dict:
+        """The status overview's links: each time window, refresh, and a filter per chart row."""
+        return {
+            "self": self.link(),
+            "refresh": self.link(refresh=1),
+            "windows": [
+                (value, label, self.link(window=value)) for value, label in METRICS_WINDOW_LABELS
+            ],
+            "chart": [
+                (status, count, percent, self.link(status=status, page=None))
+                for status, count, percent in rows
+            ],
+        }
 
     def next_sort(self, column: str) -> str:
         """The sort a click on `column`'s header asks for: flip it, or start in natural order."""

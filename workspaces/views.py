@@ -14,7 +14,12 @@ from django.views.decorators.vary import vary_on_headers
 from workspaces import selectors, services
 from workspaces.clients import harness_client, harness_client_for
 from workspaces.feedback import harness_error_message
-from workspaces.forms import PAGE_SIZES, HarnessKeyForm, PickerSearchForm, WorkspaceListForm
+from workspaces.forms import (
+    PAGE_SIZES,
+    HarnessKeyForm,
+    PickerSearchForm,
+    WorkspaceListForm,
+)
 from workspaces.harness import errors
 from workspaces.htmx import HtmxHttpRequest, partial_for
 from workspaces.models import HarnessCredential
@@ -115,7 +120,6 @@ def project_list(request: HtmxHttpRequest, org: str) -> HttpResponse:
 
 # The list page's swappable regions; an htmx request names the one it wants in HX-Target.
 LIST_REGIONS = ("workspace-table", "workspace-browser", "status-overview")
-METRICS_WINDOW_LABELS = [("24h", "24 h"), ("7d", "7 days"), ("30d", "30 days"), ("all", "All")]
 
 
 @require_GET
@@ -141,9 +145,9 @@ def workspace_list(request: HtmxHttpRequest, org: str, project: str) -> HttpResp
         context = {
             "filters": filters,
             "metrics": metrics,
+            "overview": filters.overview_links(metrics.rows),
             "org": org,
             "project": project,
-            "metrics_windows": METRICS_WINDOW_LABELS,
         }
         return TemplateResponse(request, f"{template}#status-overview", context)
     tags: list[str] = []
@@ -162,11 +166,13 @@ def workspace_list(request: HtmxHttpRequest, org: str, project: str) -> HttpResp
     context = {
         "filters": filters,
         "result": result,
+        "links": filters.table_links(result.page),
         "org": org,
         "project": project,
         "page_sizes": PAGE_SIZES,
-        "metrics_windows": METRICS_WINDOW_LABELS,
     }
+    if region is None:
+        context["overview"] = filters.overview_links([])
     return TemplateResponse(request, f"{template}#{region}" if region else template, context)
 
 

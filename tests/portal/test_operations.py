@@ -271,7 +271,7 @@ def test_readyz_is_503_when_harness_is_unreachable(client, db, settings):
 def test_readyz_is_503_when_the_cache_is_down(client, db, fake, settings):
     settings.CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "portal.cache.RedisCache",
             "LOCATION": "redis://:hunter2secret@127.0.0.1:9/0",
             "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
         }
@@ -366,7 +366,7 @@ def test_database_and_cache_follow_the_environment(db):
     else:
         assert connection.vendor == "sqlite"
     if os.environ.get("REDIS_URL", "").startswith("redis"):
-        assert backend == "django.core.cache.backends.redis.RedisCache"
+        assert backend == "portal.cache.RedisCache"
     cache.set("roundtrip", {"n": 1})
     assert cache.get("roundtrip") == {"n": 1}
     assert settings.SESSION_ENGINE == "django.contrib.sessions.backends.cached_db"
@@ -450,11 +450,12 @@ def test_database_and_redis_urls_select_postgres_and_the_builtin_redis_cache():
     )
 
     database = values["DATABASES"]["default"]
-    assert database["ENGINE"] == "django.db.backends.postgresql"
+    assert database["ENGINE"] == "portal.db.postgresql"
     assert database["CONN_MAX_AGE"] == "60"
     assert database["CONN_HEALTH_CHECKS"] == "True"
+    assert database["HEALTH_CHECK_DELAY"] == "10"
     cache_config = values["CACHES"]["default"]
-    assert cache_config["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+    assert cache_config["BACKEND"] == "portal.cache.RedisCache"
     assert cache_config["LOCATION"] == "redis://cache.internal:6379/3"
     assert cache_config["OPTIONS"]["socket_timeout"] > 0
 

@@ -176,6 +176,8 @@ def start_replica(env: dict[str, str], name: str, *, workers: int = 2, threads: 
         "GUNICORN_BIND_HOST": "127.0.0.1",
         "GUNICORN_WORKERS": str(workers),
         "GUNICORN_THREADS": str(threads),
+        # Off by default (the portal logs every request itself); on here to test its format.
+        "GUNICORN_ACCESS_LOG": "-",
         "PROMETHEUS_MULTIPROC_DIR": str(tmp / f"prometheus-{name}"),
     }
     log_path = tmp / f"{name}.log"

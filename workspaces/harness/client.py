@@ -719,14 +719,14 @@ class HarnessClient:
         try:
             breaker.before_call()
             try:
-                response = session.request(
+                response = transport.send(
+                    session,
                     method,
                     self.base_url + path,
                     params=params,
-                    json=body,
+                    body=body,
                     headers=headers,
                     timeout=self.timeout,
-                    allow_redirects=False,
                 )
             except requests.Timeout as err:
                 raise HarnessUnavailable(f"Harness did not answer in time ({route})") from err

@@ -1,0 +1,53 @@
+"""portal.cache.RedisCache on a real Redis: Django's backend, reusing one redis-py client."""
+
+from __future__ import annotations
+
+import threading
+
+import redis
+
+from portal.cache import RedisCache
+from tests.services.conftest import REDIS_DB
+from tests.services.servers import REDIS_HOST, REDIS_PORT
+
+
+def _cache(prefix: str) -> RedisCache:
+    return RedisCache(
+        f"redis://{REDIS_HOST}:{REDIS_PORT}/{REDIS_DB}",
+        {"KEY_PREFIX": prefix, "OPTIONS": {"socket_timeout": 2}},
+    )
+
+
+def test_one_client_serves_every_operation_and_every_thread(services, cache_prefix):
+    cache = _cache(cache_prefix)
+    client = cache._cache.get_client(write=True)
+    assert isinstance(client, redis.Redis)
+    assert cache._cache.get_client() is client
+    assert cache._cache.get_client(write=False) is client
+
+    errors: list[BaseException] = []
+
+    def worker(n: int) -> None:
+        try:
+            for i in range(50):
+                cache.set(f"k{n}:{i}", {"n": n, "i": i})
+                assert cache.get(f"k{n}:{i}") == {"n": n, "i": i}
+            assert cache.add(f"lock{n}", 1, 5) is True
+            assert cache.add(f"lock{n}", 1, 5) is False
+            assert cache.incr(f"lock{n}") == 2
+        except BaseException as err:  # reported by the main thread
+            errors.append(err)
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert cache._cache.get_client() is client
+    assert cache.get_many([f"k{n}:49" for n in range(8)]) == {
+        f"k{n}:49": {"n": n, "i": 49} for n in range(8)
+    }
+    cache.delete_many([f"k{n}:{i}" for n in range(8) for i in range(50)])
+    cache.delete_many([f"lock{n}" for n in range(8)])
+    assert cache.get("k0:0") is None
