@@ -11,11 +11,14 @@ import shutil
 _env = os.environ.get
 
 # gthread: requests spend most of their time waiting on Harness, so each worker process serves
-# GUNICORN_THREADS requests at once. Memory grows with workers (one Django each, ~60-80 MB),
-# not with threads. Each thread keeps its own PostgreSQL connection (CONN_MAX_AGE): one replica
-# holds up to workers x threads connections.
+# GUNICORN_THREADS requests at once. Four processes for a 2-CPU replica: the CPU-bound part of
+# each request (templates, parsing) holds its process's GIL, and with two processes of 16
+# threads the cores sat idle while threads queued for it (`make bench`, 32 concurrent filter
+# changes: 2 x 16 served 159-188 requests/s, 4 x 8 served 222). Memory grows with workers (one
+# Django each, ~90 MB), not with threads. Each thread keeps its own PostgreSQL connection
+# (CONN_MAX_AGE): one replica holds up to workers x threads connections (32 by default).
 worker_class = "gthread"
-workers = int(_env("GUNICORN_WORKERS", "2"))
+workers = int(_env("GUNICORN_WORKERS", "4"))
 threads = int(_env("GUNICORN_THREADS", "8"))
 bind = f"{_env('GUNICORN_BIND_HOST', '0.0.0.0')}:{_env('PORT', '8000')}"  # noqa: S104
 

@@ -267,9 +267,10 @@ class WorkspaceListForm(forms.Form):
                 params[name] = [str(value)]
         return "?" + urlencode([(name, v) for name, values in params.items() for v in values])
 
-    def table_links(self, page: Page | None) -> dict[str, str]:
-        """The table's links: retry, sort headers, and the pager for `page`."""
-        links = {
+    def table_links(self, page: Page | None) -> dict:
+        """The table's links: retry, sort headers, and the pager for `page` (with the hidden
+        fields its page-number form repeats)."""
+        links: dict = {
             "retry": self.link(),
             "first": self.link(page=None),
             "sort_name": self.link(sort=self.next_sort("name"), page=None),
@@ -279,6 +280,12 @@ class WorkspaceListForm(forms.Form):
             links["previous"] = self.link(page=page.page - 1) if page.page > 1 else ""
             links["next"] = self.link(page=page.page + 1)
             links["last"] = self.link(page=page.total_pages)
+            links["pager_fields"] = [
+                (name, value)
+                for name, values in self.query.lists()
+                if name != "page"
+                for value in values
+            ]
         return links
 
     def overview_links(self, rows: list[tuple[str, int, int]]) -> dict:

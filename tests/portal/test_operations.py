@@ -4,6 +4,7 @@ the production settings profile and the gunicorn configuration."""
 import json
 import logging
 import os
+import random
 import runpy
 import subprocess
 import sys
@@ -188,6 +189,44 @@ def test_the_filter_redacts_configured_secrets(settings):
         logs._configured_secrets.cache_clear()
 
     assert line["message"] == "leaked [redacted]"
+
+
+def test_the_literal_checks_skip_only_lines_no_pattern_could_match():
+    """redact() runs a pattern only when its literal is present; the result is the same as
+    running every pattern on every line."""
+    rnd = random.Random(6)
+    pieces = [
+        FULL_KEY,
+        "pat.",
+        "sat.x",
+        "PAT.a.b",
+        "X-Api-Key",
+        "x-api-key=",
+        "X-API-KEY: v",
+        "Bearer ",
+        "bearer abc",
+        "gAAAAA",
+        FERNET_TOKEN,
+        "=",
+        "A" * 43 + "=",
+        "dGVzdC1vbmx5" * 4,
+        " ",
+        "'",
+        '"',
+        ":",
+        ";",
+        "/orgs/a/projects/b",
+        "ok",
+        "at.",
+        "é",
+        "\n",
+    ]
+    for _ in range(3000):
+        text = "".join(rnd.choice(pieces) for _ in range(rnd.randint(0, 8)))
+        expected = text
+        for pattern, replacement, _literal, _any_case in logs._PATTERNS:
+            expected = pattern.sub(replacement, expected)
+        assert logs.redact(text) == expected, text
 
 
 def test_ordinary_text_is_left_alone():
