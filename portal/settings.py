@@ -324,6 +324,9 @@ READYZ_HARNESS_TIMEOUT = env.float("READYZ_HARNESS_TIMEOUT", default=2.0)
 # workspace anyway, and when a draft stuck in "submitting" (a crashed worker) is checked again.
 WIZARD_RECONCILE_SECONDS = env.float("WIZARD_RECONCILE_SECONDS", default=3.0)
 WIZARD_STALE_SUBMIT_SECONDS = env.int("WIZARD_STALE_SUBMIT_SECONDS", default=120)
+# Threads per process for the wizard's pickers (Harness list calls made in parallel), kept and
+# reused; more concurrent picker calls than this wait their turn within their own timeout.
+WIZARD_PICKER_THREADS = env.int("WIZARD_PICKER_THREADS", default=32)
 
 # The test database is a file, not SQLite's shared in-memory database: threads (the live server,
 # the concurrent-submit test) then wait on SQLite's busy timeout instead of failing at once with

@@ -10,10 +10,20 @@ from Harness goes through `html.escape` (quotes included), and the callers mark 
 from __future__ import annotations
 
 import datetime
+import re
 from collections.abc import Iterable
-from html import escape
+from html import escape as _html_escape
 
 from workspaces.harness import WorkspaceSummary
+
+_SPECIAL = re.compile(r"[&<>\"']")
+
+
+def escape(text: str) -> str:
+    """`html.escape(text)` (quotes included); most values have nothing to escape, and one search
+    costs less than html.escape's five replacements."""
+    return _html_escape(text) if _SPECIAL.search(text) else text
+
 
 CHART_ROW_HEIGHT = 28
 CHART_BAR_MAX = 190

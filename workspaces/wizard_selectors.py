@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import concurrent.futures
 import contextvars
+import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,6 +26,28 @@ PICKER_LIMIT = 20
 def picker_timeout() -> float:
     """Wall-clock seconds one picker may take (a little more than one Harness read)."""
     return getattr(settings, "WIZARD_PICKER_TIMEOUT", settings.HARNESS_READ_TIMEOUT + 1.0)
+
+
+_pool_lock = threading.Lock()
+_pool: concurrent.futures.ThreadPoolExecutor | None = None
+
+
+def _picker_pool() -> concurrent.futures.ThreadPoolExecutor:
+    """The process's threads for picker calls, started on demand and kept.
+
+    A pool per step would start (and stop) a thread per picker on every page: on a small machine
+    that was a tenth of the step's CPU time. Idle threads are reused; `WIZARD_PICKER_THREADS`
+    (32) bounds them. When Harness is slow and they are all busy, further picker calls wait in
+    the queue, and that wait counts against each picker's own timeout.
+    """
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            _pool = concurrent.futures.ThreadPoolExecutor(
+                max_workers=getattr(settings, "WIZARD_PICKER_THREADS", 32),
+                thread_name_prefix="picker",
+            )
+        return _pool
 
 
 @dataclass(frozen=True)
@@ -159,57 +183,109 @@ def _failure(name: str, query: str, err: errors.HarnessError) -> Picker:
     return Picker(name, error=harness_error_message(err), query=query)
 
 
-def wizard_pickers(
-    *, client: HarnessClient, org: str, project: str, requests: list[PickerRequest]
-) -> dict[str, Picker]:
-    """Load several pickers at once, in parallel threads, each bounded by `picker_timeout()`.
+class PendingPicker:
+    """A picker whose Harness call may still be running.
 
-    Each picker calls one Harness list endpoint (NG connectors listV2, NG secrets, v1 templates,
-    IaCM workspaces or provisioner versions). A failure or a timeout becomes that picker's
-    `error`; HarnessUnauthorized propagates.
+    Reading any attribute (`options`, `error`, ...) waits for the call, within the picker's own
+    deadline, then reads the loaded `Picker`: a step's page renders its header, steps and first
+    fields while Harness answers instead of after. A timeout or a failure becomes the picker's
+    `error`; HarnessUnauthorized is raised where the picker is read (while a page renders, the
+    key-page middleware takes it as it would from a view).
     """
-    if not requests:
-        return {}
-    timeout = picker_timeout()
-    pool = concurrent.futures.ThreadPoolExecutor(
-        max_workers=min(8, len(requests)), thread_name_prefix="picker"
-    )
-    try:
-        futures = {
+
+    def __init__(self, request: PickerRequest, future: concurrent.futures.Future, deadline: float):
+        self.request = request
+        self.future = future
+        self.deadline = deadline
+        self._picker: Picker | None = None
+
+    def resolve(self) -> Picker:
+        if self._picker is None:
+            request = self.request
+            try:
+                picker = self.future.result(timeout=max(0.0, self.deadline - time.monotonic()))
+            except concurrent.futures.TimeoutError:
+                self.future.cancel()  # still queued: dropped; running: finishes unawaited
+                picker = Picker(
+                    request.name,
+                    error="Harness took too long to answer for this list.",
+                    query=request.query,
+                )
+            except errors.HarnessUnauthorized:
+                raise
+            except errors.HarnessError as err:
+                picker = _failure(request.name, request.query, err)
+            self._picker = picker
+        return self._picker
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return getattr(self.resolve(), name)
+
+
+# How long start_pickers waits for the picker threads to take up their calls.
+_START_WAIT = 0.05
+
+
+def start_pickers(
+    *, client: HarnessClient, org: str, project: str, requests: list[PickerRequest]
+) -> dict[str, PendingPicker]:
+    """Start several pickers at once on the picker threads; each is bounded by `picker_timeout()`
+    from now. Reading one (or `resolve()`) waits for its answer.
+
+    Returns once every call has started (or after a moment when the threads are all busy), so
+    the requests leave before this thread goes on rendering: a thread that has the interpreter
+    keeps it for milliseconds before a waiting one gets a turn.
+    """
+    deadline = time.monotonic() + picker_timeout()
+    pool = _picker_pool()
+    started = threading.Semaphore(0)
+
+    def run(loader: Callable[..., Picker], **kwargs: Any) -> Picker:
+        started.release()
+        return loader(**kwargs)
+
+    pending = {
+        request.name: PendingPicker(
+            request,
             # Each picker runs in a copy of this request's context, so its Harness call is
             # logged with the request id like any other.
-            request.name: pool.submit(
+            pool.submit(
                 contextvars.copy_context().run,
+                run,
                 PICKERS[request.name],
                 client=client,
                 org=org,
                 project=project,
                 request=request,
-            )
-            for request in requests
-        }
-        deadline = concurrent.futures.wait(futures.values(), timeout=timeout)
-        del deadline
-        results: dict[str, Picker] = {}
-        for request in requests:
-            future = futures[request.name]
-            if not future.done():
-                results[request.name] = Picker(
-                    request.name,
-                    error="Harness took too long to answer for this list.",
-                    query=request.query,
-                )
-                continue
-            try:
-                results[request.name] = future.result()
-            except errors.HarnessUnauthorized:
-                raise
-            except errors.HarnessError as err:
-                results[request.name] = _failure(request.name, request.query, err)
-        return results
+            ),
+            deadline,
+        )
+        for request in requests
+    }
+    wait_until = time.monotonic() + _START_WAIT
+    for _ in pending:
+        if not started.acquire(timeout=max(0.0, wait_until - time.monotonic())):
+            break
+    return pending
+
+
+def wizard_pickers(
+    *, client: HarnessClient, org: str, project: str, requests: list[PickerRequest]
+) -> dict[str, Picker]:
+    """Load several pickers at once, in parallel, and wait for them (see `start_pickers`).
+
+    Each picker calls one Harness list endpoint (NG connectors listV2, NG secrets, v1 templates,
+    IaCM workspaces or provisioner versions). A failure or a timeout becomes that picker's
+    `error`; HarnessUnauthorized propagates.
+    """
+    pending = start_pickers(client=client, org=org, project=project, requests=requests)
+    try:
+        return {name: picker.resolve() for name, picker in pending.items()}
     finally:
-        # A slow call finishes in the background; nobody waits for it.
-        pool.shutdown(wait=False, cancel_futures=True)
+        for picker in pending.values():
+            picker.future.cancel()  # after a 401, the others' queued calls are dropped
 
 
 def wizard_picker(

@@ -409,7 +409,8 @@ def _render_step(
         if name == "template-version" and not params["template_ref"]:
             continue
         requests.append(PickerRequest(name, "", params))
-    loaded = wizard_selectors.wizard_pickers(
+    # Started, not awaited: the page renders up to its first picker while Harness answers.
+    loaded = wizard_selectors.start_pickers(
         client=harness_client_for(request.user),
         org=draft.org,
         project=draft.project,

@@ -1,5 +1,8 @@
 """Wizard views: each step as a full page and as htmx partials, validation, isolation, submit."""
 
+import threading
+import time
+
 import pytest
 from django.urls import reverse
 from pytest_django.asserts import assertContains, assertNotContains, assertRedirects
@@ -349,6 +352,60 @@ def test_slow_picker_times_out_alone(signed_in_with_key, draft, fake, settings):
 
     assertContains(response, "Harness took too long to answer for this list.")
     assertContains(response, "account.vault_main")
+
+
+def test_picker_threads_are_kept_and_reused(signed_in_with_key, draft, fake):
+    def picker_threads() -> set[int]:
+        return {t.ident for t in threading.enumerate() if t.name.startswith("picker")}
+
+    signed_in_with_key.get(step_url(draft, "provisioner"))  # five pickers in parallel
+    first = picker_threads()
+    for _ in range(3):
+        assert signed_in_with_key.get(step_url(draft, "provisioner")).status_code == 200
+    assert first and picker_threads() == first
+
+
+def test_started_pickers_are_read_when_the_page_reaches_them(user_with_key, fake):
+    """start_pickers returns once the calls are on their way; reading a picker waits for it."""
+    from workspaces.wizard_selectors import PickerRequest, start_pickers
+
+    fake.inject("iacm.workspaces.list", delay_ms=400)
+    started = time.monotonic()
+    pending = start_pickers(
+        client=harness_client_for(user_with_key),
+        org="default",
+        project="infra",
+        requests=[PickerRequest("clone-workspace"), PickerRequest("template")],
+    )
+    assert time.monotonic() - started < 0.3  # not waiting for the slow one
+    assert pending["template"].options  # answered at once
+    assert not pending["clone-workspace"].future.done()
+    assert len(pending["clone-workspace"].options) == 20  # waits for it
+    assert time.monotonic() - started >= 0.4
+
+
+def test_queued_pickers_wait_within_their_own_timeout(
+    signed_in_with_key, draft, fake, settings, monkeypatch
+):
+    """With every picker thread busy, a step's pickers wait in the queue; the wait counts
+    against their timeout, so the step still answers in time, with a retry in each list."""
+    import concurrent.futures
+
+    from workspaces import wizard_selectors
+
+    settings.WIZARD_PICKER_TIMEOUT = 0.5
+    one_thread = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="picker")
+    monkeypatch.setattr(wizard_selectors, "_pool", one_thread)
+    blocker = threading.Event()
+    one_thread.submit(blocker.wait, 5)
+    try:
+        started = time.monotonic()
+        response = signed_in_with_key.get(step_url(draft, "provisioner"))
+        assert time.monotonic() - started < 2
+        assertContains(response, "Harness took too long to answer for this list.", count=5)
+    finally:
+        blocker.set()
+        one_thread.shutdown(wait=True)
 
 
 def test_terraform_versions_are_capped(signed_in_with_key, draft, fake):
