@@ -267,19 +267,23 @@ class WorkspaceListForm(forms.Form):
                 params[name] = [str(value)]
         return "?" + urlencode([(name, v) for name, values in params.items() for v in values])
 
-    def table_links(self, page: Page | None) -> dict:
-        """The table's links: retry, sort headers, and the pager for `page` (with the hidden
-        fields its page-number form repeats)."""
+    def table_links(self, page: Page | None, *, path: str) -> dict:
+        """The table's links (`path` + query): retry, sort headers with their aria-sort and
+        arrow, and the pager for `page` (with the hidden fields its page-number form repeats)."""
+        arrows = {"ascending": "▲", "descending": "▼", "none": ""}
         links: dict = {
-            "retry": self.link(),
-            "first": self.link(page=None),
-            "sort_name": self.link(sort=self.next_sort("name"), page=None),
-            "sort_updated": self.link(sort=self.next_sort("updated"), page=None),
+            "retry": path + self.link(),
+            "first": path + self.link(page=None),
         }
+        for column in ("name", "updated"):
+            aria = self.aria_sort(column)
+            links[f"sort_{column}"] = path + self.link(sort=self.next_sort(column), page=None)
+            links[f"sort_{column}_aria"] = aria
+            links[f"sort_{column}_arrow"] = arrows[aria]
         if page is not None and page.total_pages:
-            links["previous"] = self.link(page=page.page - 1) if page.page > 1 else ""
-            links["next"] = self.link(page=page.page + 1)
-            links["last"] = self.link(page=page.total_pages)
+            links["previous"] = path + self.link(page=page.page - 1) if page.page > 1 else ""
+            links["next"] = path + self.link(page=page.page + 1)
+            links["last"] = path + self.link(page=page.total_pages)
             links["pager_fields"] = [
                 (name, value)
                 for name, values in self.query.lists()
@@ -288,16 +292,17 @@ class WorkspaceListForm(forms.Form):
             ]
         return links
 
-    def overview_links(self, rows: list[tuple[str, int, int]]) -> dict:
+    def overview_links(self, rows: list[tuple[str, int, int]], *, path: str) -> dict:
         """The status overview's links: each time window, refresh, and a filter per chart row."""
         return {
-            "self": self.link(),
-            "refresh": self.link(refresh=1),
+            "self": path + self.link(),
+            "refresh": path + self.link(refresh=1),
             "windows": [
-                (value, label, self.link(window=value)) for value, label in METRICS_WINDOW_LABELS
+                (value, label, path + self.link(window=value))
+                for value, label in METRICS_WINDOW_LABELS
             ],
             "chart": [
-                (status, count, percent, self.link(status=status, page=None))
+                (status, count, percent, path + self.link(status=status, page=None))
                 for status, count, percent in rows
             ],
         }
@@ -314,14 +319,6 @@ class WorkspaceListForm(forms.Form):
         if not current.startswith(column + ","):
             return "none"
         return "ascending" if current.endswith("ASC") else "descending"
-
-    @property
-    def sort_columns(self) -> dict[str, dict[str, str]]:
-        """For each sortable column: the sort its header link sets, and its aria-sort."""
-        return {
-            column: {"next": self.next_sort(column), "aria": self.aria_sort(column)}
-            for column in ("name", "updated")
-        }
 
     @property
     def is_filtered(self) -> bool:

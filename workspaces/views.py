@@ -145,7 +145,7 @@ def workspace_list(request: HtmxHttpRequest, org: str, project: str) -> HttpResp
         context = {
             "filters": filters,
             "metrics": metrics,
-            "overview": filters.overview_links(metrics.rows),
+            "overview": filters.overview_links(metrics.rows, path=request.path),
             "org": org,
             "project": project,
         }
@@ -166,13 +166,13 @@ def workspace_list(request: HtmxHttpRequest, org: str, project: str) -> HttpResp
     context = {
         "filters": filters,
         "result": result,
-        "links": filters.table_links(result.page),
+        "links": filters.table_links(result.page, path=request.path),
         "org": org,
         "project": project,
         "page_sizes": PAGE_SIZES,
     }
     if region is None:
-        context["overview"] = filters.overview_links([])
+        context["overview"] = filters.overview_links([], path=request.path)
     return TemplateResponse(request, f"{template}#{region}" if region else template, context)
 
 
