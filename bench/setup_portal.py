@@ -91,41 +91,14 @@ def main() -> None:
 
 
 def _valid_data(identifier: str) -> dict:
-    """A complete, valid draft for default/infra (every reference exists in the fake's seed)."""
-    return {
-        "basics": {
-            "name": identifier.replace("_", "-"),
-            "identifier": identifier,
-            "identifier_edited": False,
-            "description": "Benchmark workspace",
-            "tags": [{"key": "team", "value": "bench"}, {"key": "env", "value": "dev"}],
-        },
-        "template": {"source": "scratch"},
-        "repository": {
-            "connector": "account.github_acme",
-            "repository": "infra-live",
-            "fetch_type": "branch",
-            "branch": "main",
-            "tag": "",
-            "commit": "",
-            "path": "vpc/dev",
-            "submodules": "false",
-        },
-        "provisioner": {
-            "provisioner": "opentofu",
-            "version": "1.10.6",
-            "aws": "account.aws_prod",
-            "vault": "account.vault_main",
-            "cost_estimation_enabled": False,
-            "budget": "",
-        },
-        "variables": {
-            "terraform": [{"key": "region", "value": "eu-west-1", "value_type": "string"}],
-            "environment": [
-                {"key": "TF_TOKEN", "value": "account.tf_token", "value_type": "secret"}
-            ],
-        },
-    }
+    """A complete, valid draft for default/infra (the tests' sample)."""
+    from tests.samples import complete_draft
+
+    return complete_draft(
+        identifier,
+        description="Benchmark workspace",
+        tags=(("team", "bench"), ("env", "dev")),
+    )
 
 
 if __name__ == "__main__":

@@ -1,5 +1,6 @@
 """Forms: the Harness key form, picker searches and the workspace list filters."""
 
+import functools
 import re
 from urllib.parse import urlencode
 
@@ -115,24 +116,10 @@ class _Shared:
         return self
 
 
-class _SharedCharField(_Shared, forms.CharField):
-    pass
-
-
-class _SharedChoiceField(_Shared, forms.ChoiceField):
-    pass
-
-
-class _SharedMultipleChoiceField(_Shared, forms.MultipleChoiceField):
-    pass
-
-
-class _SharedIntegerField(_Shared, forms.IntegerField):
-    pass
-
-
-class _SharedTypedChoiceField(_Shared, forms.TypedChoiceField):
-    pass
+@functools.cache
+def _shared(field_class: type[forms.Field]) -> type[forms.Field]:
+    """`field_class` made `_Shared`: `_shared(forms.CharField)(required=False)`."""
+    return type(f"Shared{field_class.__name__}", (_Shared, field_class), {})
 
 
 class WorkspaceListForm(forms.Form):
@@ -142,22 +129,24 @@ class WorkspaceListForm(forms.Form):
     `corrections` says what was changed, for a notice above the list.
     """
 
-    q = _SharedCharField(required=False, max_length=128, strip=True, label="Search by name")
-    sort = _SharedChoiceField(required=False, choices=list(SORT_LABELS.items()), label="Sort")
-    status = _SharedMultipleChoiceField(
+    q = _shared(forms.CharField)(required=False, max_length=128, strip=True, label="Search by name")
+    sort = _shared(forms.ChoiceField)(
+        required=False, choices=list(SORT_LABELS.items()), label="Sort"
+    )
+    status = _shared(forms.MultipleChoiceField)(
         required=False, choices=[(s, s) for s in WORKSPACE_STATUSES], label="Status"
     )
     # Changed per instance (the project's tags): copied like any field.
     tags = forms.MultipleChoiceField(required=False, label="Tags")
-    page = _SharedIntegerField(required=False, min_value=1, max_value=1_000_000)
-    limit = _SharedTypedChoiceField(
+    page = _shared(forms.IntegerField)(required=False, min_value=1, max_value=1_000_000)
+    limit = _shared(forms.TypedChoiceField)(
         required=False,
         choices=[(n, n) for n in PAGE_SIZES],
         coerce=int,
         empty_value=30,
         label="Per page",
     )
-    window = _SharedChoiceField(
+    window = _shared(forms.ChoiceField)(
         required=False, choices=[(w, w) for w in METRICS_WINDOWS], label="Time window"
     )
 
@@ -187,6 +176,7 @@ class WorkspaceListForm(forms.Form):
         self.corrections: list[str] = []
         self._state: dict | None = None
         self._query: QueryDict | None = None
+        self._link_base: dict[str, list[str]] | None = None
 
     @property
     def state(self) -> dict:
@@ -259,7 +249,9 @@ class WorkspaceListForm(forms.Form):
         """`?…` for this state with `changes` applied (None removes a name), like
         `{% querystring filters.query name=value %}`, without the template machinery: the list
         and its status overview need a dozen of these per render."""
-        params = dict(self.query.lists())
+        if self._link_base is None:
+            self._link_base = dict(self.query.lists())
+        params = dict(self._link_base)
         for name, value in changes.items():
             if value is None:
                 params.pop(name, None)

@@ -9,6 +9,7 @@ import threading
 import pytest
 
 from tests.conftest import ACCOUNT, READ_KEY
+from tests.samples import complete_draft
 from workspaces import drafts, wizard
 from workspaces.clients import harness_client_for
 from workspaces.models import WorkspaceDraft
@@ -18,41 +19,8 @@ CREATE = "iacm.workspaces.create"
 
 
 def valid_data(identifier: str = "pay_vpc_dev", **overrides) -> dict:
-    """A complete, valid draft for default/infra (every reference exists in the seed)."""
-    data = {
-        "basics": {
-            "name": identifier.replace("_", "-"),
-            "identifier": identifier,
-            "identifier_edited": False,
-            "description": "VPC for payments",
-            "tags": [{"key": "team", "value": "payments"}, {"key": "env", "value": "dev"}],
-        },
-        "template": {"source": "scratch"},
-        "repository": {
-            "connector": "account.github_acme",
-            "repository": "infra-live",
-            "fetch_type": "branch",
-            "branch": "main",
-            "tag": "",
-            "commit": "",
-            "path": "vpc/dev",
-            "submodules": "false",
-        },
-        "provisioner": {
-            "provisioner": "opentofu",
-            "version": "1.10.6",
-            "aws": "account.aws_prod",
-            "vault": "account.vault_main",
-            "cost_estimation_enabled": False,
-            "budget": "",
-        },
-        "variables": {
-            "terraform": [{"key": "region", "value": "eu-west-1", "value_type": "string"}],
-            "environment": [
-                {"key": "TF_TOKEN", "value": "account.tf_token", "value_type": "secret"}
-            ],
-        },
-    }
+    """A complete, valid draft for default/infra, `step__field=value` overrides applied."""
+    data = complete_draft(identifier)
     for path, value in overrides.items():
         step, _, field = path.partition("__")
         data[step][field] = value
