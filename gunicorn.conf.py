@@ -73,6 +73,13 @@ def on_starting(server):
         path.mkdir(parents=True, exist_ok=True)
 
 
+def post_worker_init(worker):
+    """Each worker imports, compiles and loads before its first request (`portal/warmup.py`)."""
+    from portal.warmup import warm_up
+
+    warm_up()
+
+
 def child_exit(server, worker):
     """A dead worker's live metrics files are merged away (prometheus-client multiprocess)."""
     if _env("PROMETHEUS_MULTIPROC_DIR"):

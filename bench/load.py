@@ -131,6 +131,32 @@ def parse_html(text: str) -> _FormParser:
     return parser
 
 
+def sign_in(client: Client, username: str, password: str) -> dict[str, str]:
+    """Sign `username` in through the login form, as a browser does; returns the cookies."""
+    client.base_headers.pop("Accept-Encoding", None)
+    page = client.request("GET", "/accounts/login/")
+    if page.status != 200:
+        raise RuntimeError(f"login page: {page.status}")
+    token = parse_html(page.text()).inputs["csrfmiddlewaretoken"]
+    form = urlencode(
+        {"csrfmiddlewaretoken": token, "username": username, "password": password, "next": ""}
+    ).encode()
+    origin = f"https://{client.host}:{client.port}"
+    reply = client.request(
+        "POST",
+        "/accounts/login/",
+        {
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Origin": origin,
+            "Referer": f"{origin}/accounts/login/",
+        },
+        form,
+    )
+    if reply.status != 302 or not any(k.endswith("sessionid") for k in client.cookies):
+        raise RuntimeError(f"sign-in of {username} failed: {reply.status}")
+    return dict(client.cookies)
+
+
 # --- measuring -------------------------------------------------------------------------------
 
 
@@ -325,33 +351,8 @@ class Bench:
     def sign_in(self) -> None:
         for user in self.cfg["users"]:
             client = self.portal_client()
-            client.base_headers.pop("Accept-Encoding")
-            page = client.request("GET", "/accounts/login/")
-            if page.status != 200:
-                raise RuntimeError(f"login page: {page.status}")
-            token = parse_html(page.text()).inputs["csrfmiddlewaretoken"]
-            form = urlencode(
-                {
-                    "csrfmiddlewaretoken": token,
-                    "username": user["username"],
-                    "password": self.cfg["password"],
-                    "next": "",
-                }
-            ).encode()
-            reply = client.request(
-                "POST",
-                "/accounts/login/",
-                {
-                    "Content-Type": "application/x-www-form-urlencoded",
-                    "Origin": self.origin,
-                    "Referer": f"{self.origin}/accounts/login/",
-                },
-                form,
-            )
-            if reply.status != 302 or not any(k.endswith("sessionid") for k in client.cookies):
-                raise RuntimeError(f"sign-in of {user['username']} failed: {reply.status}")
+            self.sessions.append(sign_in(client, user["username"], self.cfg["password"]))
             client.close()
-            self.sessions.append(dict(client.cookies))
 
     # -- a level of load --
 

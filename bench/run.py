@@ -371,6 +371,9 @@ def run(stack: Stack, started: float) -> dict[str, Any]:
     raw = json.loads(raw_path.read_text())
     workers_after = worker_pids(portal.pid)
     rss_end = {pid: rss_mb(pid) for pid in workers_after}
+    new_worker = None
+    if not config["only"] or "new_worker" in config["only"]:
+        new_worker = measure_new_worker(stack, env, portal_port, setup["users"][0]["username"])
     return {
         "settings": {
             "latency_ms": LATENCY_MS,
@@ -396,8 +399,84 @@ def run(stack: Stack, started: float) -> dict[str, Any]:
             "workers_replaced": sorted(set(rss_start) ^ set(rss_end)),
             "master_rss_mb": rss_mb(portal.pid),
         },
+        "new_worker": new_worker,
         **raw,
     }
+
+
+def cpu_ticks(pid: int) -> int:
+    """User + system CPU time of `pid` so far, in clock ticks."""
+    with open(f"/proc/{pid}/stat") as handle:
+        fields = handle.read().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])
+
+
+def wait_until_booted(master: int, timeout: float) -> int:
+    """The pid of `master`'s one worker once its boot is over: its CPU time stopped growing for
+    half a second (an idle worker waiting for requests), without sending it any request."""
+    deadline = time.monotonic() + timeout
+    last: tuple[int, int] | None = None
+    since = time.monotonic()
+    while time.monotonic() < deadline:
+        pids = worker_pids(master)
+        if pids:
+            with contextlib.suppress(OSError):
+                now = (pids[0], cpu_ticks(pids[0]))
+                if now != last:
+                    last, since = now, time.monotonic()
+                elif time.monotonic() - since >= 0.5:
+                    return pids[0]
+        time.sleep(0.05)
+    raise RuntimeError(f"no idle gunicorn worker under {master} within {timeout} s")
+
+
+def measure_new_worker(
+    stack: Stack, env: dict[str, str], portal_port: int, username: str, rounds: int = 3
+) -> dict[str, Any]:
+    """The first requests a newly started worker serves (after a deploy, or when gunicorn
+    recycles a worker after GUNICORN_MAX_REQUESTS): each round starts a gunicorn of one worker
+    with the benchmark's settings, waits until its boot is over, then sends six filter changes
+    one after the other and times each."""
+    from bench.load import LIST, Client, htmx, sign_in
+
+    headers = {"X-Forwarded-Proto": "https", "User-Agent": "portal-bench/1"}
+    signing_in = Client("127.0.0.1", portal_port, dict(headers))
+    cookies = sign_in(signing_in, username, PASSWORD)
+    signing_in.close()
+    times: list[list[float]] = []
+    for number in range(rounds):
+        port = free_port()
+        name = f"portal-new-worker-{number}"
+        prometheus = stack.tmp / f"prometheus-{name}"
+        prometheus.mkdir()
+        proc = stack.start(
+            name,
+            [PY, "-m", "gunicorn", "-c", "gunicorn.conf.py", "portal.wsgi"],
+            {
+                **env,
+                "PORT": str(port),
+                "GUNICORN_WORKERS": "1",
+                "PROMETHEUS_MULTIPROC_DIR": str(prometheus),
+            },
+        )
+        wait_until_booted(proc.pid, 60)
+        client = Client("127.0.0.1", port, {**headers, "Accept-Encoding": "gzip"})
+        client.cookies = dict(cookies)
+        origin = f"https://127.0.0.1:{port}"
+        round_times = []
+        for _ in range(6):
+            begin = time.perf_counter()
+            reply = client.request(
+                "GET", f"{LIST}?status=active", htmx("workspace-table", origin + LIST)
+            )
+            round_times.append(round((time.perf_counter() - begin) * 1000, 1))
+            if reply.status != 200:
+                raise RuntimeError(f"new worker: filter change answered {reply.status}")
+        client.close()
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=30)
+        times.append(round_times)
+    return {"request": "list, htmx partial (filter change)", "rounds_ms": times}
 
 
 # --- the table -------------------------------------------------------------------------------
@@ -474,6 +553,11 @@ def print_table(results: dict[str, Any]) -> None:
         + ", ".join(f"{pid}: {mb} MB" for pid, mb in mem["worker_rss_mb_after"].items())
         + f" (at start: {', '.join(str(v) for v in mem['worker_rss_mb_at_start'].values())} MB)"
     )
+    fresh = results.get("new_worker")
+    if fresh:
+        print("\nfirst requests to a newly started worker (filter change, one at a time, ms):")
+        for number, round_times in enumerate(fresh["rounds_ms"], 1):
+            print(f"  worker {number}: " + ", ".join(f"{ms:.1f}" for ms in round_times))
     print_figures(results)
 
 

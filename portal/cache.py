@@ -26,3 +26,9 @@ class RedisCache(django_redis.RedisCache):
     def __init__(self, server, params):
         super().__init__(server, params)
         self._class = RedisCacheClient
+
+    def prepare(self) -> None:
+        """Import redis-py and build the pools and clients; connects to nothing (the first
+        command does). A new worker calls this before its first request (`portal.warmup`)."""
+        for write in (False, True):
+            self._cache.get_client(write=write)

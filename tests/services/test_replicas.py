@@ -253,3 +253,20 @@ def test_log_lines_are_json_with_request_ids_and_never_a_key(replicas, productio
     ]
     assert not [s for s in secrets_ if s in everything]
     assert not re.search(r"\bpat\.[A-Za-z0-9]", everything)
+
+
+def test_every_worker_warmed_up_before_its_first_request(replicas):
+    def warm_lines(replica):
+        lines = [json.loads(line) for line in replica.log_lines() if line.startswith("{")]
+        return [line for line in lines if line["logger"] == "portal.warmup"]
+
+    for replica in replicas:
+        # /healthz answered from the first worker up; the second may still be booting.
+        deadline = time.monotonic() + 30
+        while len(warm_lines(replica)) < 2 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        warm = warm_lines(replica)
+
+        assert len(warm) >= 2, f"{replica.name}: one line per worker (2 workers): {warm}"
+        assert all(line["level"] == "INFO" for line in warm), warm
+        assert all(line["message"].startswith("Worker warmed up in") for line in warm)
