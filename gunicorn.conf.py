@@ -14,12 +14,16 @@ _env = os.environ.get
 # GUNICORN_THREADS requests at once. Four processes for a 2-CPU replica: the CPU-bound part of
 # each request (templates, parsing) holds its process's GIL, and with two processes of 16
 # threads the cores sat idle while threads queued for it (`make bench`, 32 concurrent filter
-# changes: 2 x 16 served 159-188 requests/s, 4 x 8 served 222). Memory grows with workers (one
-# Django each, ~90 MB), not with threads. Each thread keeps its own PostgreSQL connection
-# (CONN_MAX_AGE): one replica holds up to workers x threads connections (32 by default).
+# changes: 2 x 16 served 159-188 requests/s, 4 x 8 served 222). Sixteen threads each: a
+# keep-alive connection stays with the worker that accepted it, and clients' connections are
+# rarely spread evenly (seen: 22, 6, 4 and 0 of 32); with 8 threads the busy worker queued
+# requests while the others idled (`make bench` at 32 concurrent filter changes: 4 x 8 gave
+# 201-315 requests/s, p95 160-251 ms; 4 x 16 gave 314-381, p95 113-155 ms). Memory grows with
+# workers (one Django each, ~90 MB), hardly with threads. Each thread keeps its own PostgreSQL
+# connection (CONN_MAX_AGE): one replica holds up to workers x threads connections (64).
 worker_class = "gthread"
 workers = int(_env("GUNICORN_WORKERS", "4"))
-threads = int(_env("GUNICORN_THREADS", "8"))
+threads = int(_env("GUNICORN_THREADS", "16"))
 bind = f"{_env('GUNICORN_BIND_HOST', '0.0.0.0')}:{_env('PORT', '8000')}"  # noqa: S104
 
 # The Harness call budget: a GET may be tried three times (urllib3 Retry(total=2) on connection

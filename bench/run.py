@@ -6,7 +6,7 @@ separate process, a table and `bench/results.json`. See bench/README.md.
 
 Environment (all optional): BENCH_LATENCY_MS (50), BENCH_DURATION (4 s per level),
 BENCH_DIRECT_DURATION (2.5 s), BENCH_LEVELS (1,8,32), BENCH_USERS (6), GUNICORN_WORKERS (4),
-GUNICORN_THREADS (8), BENCH_DATABASE (postgres|sqlite, default postgres when it answers),
+GUNICORN_THREADS (16), BENCH_DATABASE (postgres|sqlite, default postgres when it answers),
 BENCH_PG_URL (postgres://postgres@127.0.0.1:5432), BENCH_REDIS_URL (redis://127.0.0.1:6379/12),
 BENCH_ONLY (comma-separated scenario names), BENCH_KEEP_LOGS=1.
 """
@@ -35,7 +35,7 @@ LEVELS = [int(x) for x in os.environ.get("BENCH_LEVELS", "1,8,32").split(",")]
 LATENCY_MS = float(os.environ.get("BENCH_LATENCY_MS", "50"))
 # The production defaults of gunicorn.conf.py.
 WORKERS = os.environ.get("GUNICORN_WORKERS", "4")
-THREADS = os.environ.get("GUNICORN_THREADS", "8")
+THREADS = os.environ.get("GUNICORN_THREADS", "16")
 USERS = int(os.environ.get("BENCH_USERS", "6"))
 PASSWORD = "bench-" + secrets.token_urlsafe(12)
 SUBMIT_PER_LEVEL = {1: 20, 8: 64, 32: 192}
