@@ -18,7 +18,7 @@ _env = os.environ.get
 # keep-alive connection stays with the worker that accepted it, and clients' connections are
 # rarely spread evenly (seen: 22, 6, 4 and 0 of 32); with 8 threads the busy worker queued
 # requests while the others idled (`make bench` at 32 concurrent filter changes: 4 x 8 gave
-# 201-315 requests/s, p95 160-251 ms; 4 x 16 gave 314-381, p95 113-155 ms). Memory grows with
+# 201-313 requests/s, p95 160-251 ms; 4 x 16 gave 251-363, p95 125-215 ms). Memory grows with
 # workers (one Django each, ~90 MB), hardly with threads. Each thread keeps its own PostgreSQL
 # connection (CONN_MAX_AGE): one replica holds up to workers x threads connections (64).
 worker_class = "gthread"
