@@ -444,9 +444,10 @@ def _clean_env(**extra) -> dict[str, str]:
     return {**env, "DJANGO_SETTINGS_MODULE": "portal.settings", **extra}
 
 
-def _settings_in(env: dict[str, str]) -> dict:
-    result = subprocess.run(
-        [sys.executable, "-c", _DUMP],
+def python_in(env: dict[str, str], code: str) -> subprocess.CompletedProcess:
+    """`python -c code` in a fresh interpreter with `env`, from the project's root."""
+    return subprocess.run(
+        [sys.executable, "-c", code],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -454,6 +455,10 @@ def _settings_in(env: dict[str, str]) -> dict:
         timeout=60,
         check=False,
     )
+
+
+def _settings_in(env: dict[str, str]) -> dict:
+    result = python_in(env, _DUMP)
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout)
 

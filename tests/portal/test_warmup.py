@@ -2,14 +2,12 @@
 
 import json
 import logging
-import subprocess
-import sys
 
 import pytest
 
 from portal import warmup
 from portal.cache import RedisCache
-from tests.portal.test_operations import PRODUCTION_ENV, ROOT, _clean_env
+from tests.portal.test_operations import PRODUCTION_ENV, ROOT, _clean_env, python_in
 
 # Redis and PostgreSQL addresses nothing listens on: the warm-up must not connect to either.
 NOWHERE = {
@@ -41,15 +39,7 @@ print(json.dumps({"before": before, "after": state()}))
 def test_a_worker_compiles_every_template_and_imports_the_views_without_connecting(tmp_path):
     env = _clean_env(**PRODUCTION_ENV, **NOWHERE, STATIC_ROOT=str(tmp_path))
 
-    result = subprocess.run(
-        [sys.executable, "-c", _PROBE],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = python_in(env, _PROBE)
 
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout.splitlines()[-1])
