@@ -31,6 +31,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
+GUNICORN = [PY, "-m", "gunicorn", "-c", "gunicorn.conf.py", "portal.wsgi"]
 LEVELS = [int(x) for x in os.environ.get("BENCH_LEVELS", "1,8,32").split(",")]
 LATENCY_MS = float(os.environ.get("BENCH_LATENCY_MS", "50"))
 # The production defaults of gunicorn.conf.py.
@@ -286,9 +287,7 @@ def run(stack: Stack, started: float) -> dict[str, Any]:
     )
     setup_seconds = time.monotonic() - started
 
-    portal = stack.start(
-        "portal", [PY, "-m", "gunicorn", "-c", "gunicorn.conf.py", "portal.wsgi"], env
-    )
+    portal = stack.start("portal", GUNICORN, env)
     portal_url = f"http://127.0.0.1:{portal_port}"
     wait_http(f"{portal_url}/healthz", 30)
     time.sleep(0.5)  # every worker booted
@@ -451,7 +450,7 @@ def measure_new_worker(
         prometheus.mkdir()
         proc = stack.start(
             name,
-            [PY, "-m", "gunicorn", "-c", "gunicorn.conf.py", "portal.wsgi"],
+            GUNICORN,
             {
                 **env,
                 "PORT": str(port),

@@ -176,7 +176,6 @@ class WorkspaceListForm(forms.Form):
         self.corrections: list[str] = []
         self._state: dict | None = None
         self._query: QueryDict | None = None
-        self._link_base: dict[str, list[str]] | None = None
 
     @property
     def state(self) -> dict:
@@ -245,40 +244,41 @@ class WorkspaceListForm(forms.Form):
             self._query = query
         return self._query
 
-    def link(self, **changes: object) -> str:
-        """`?…` for this state with `changes` applied (None removes a name), like
+    @functools.cached_property
+    def _params(self) -> dict[str, list[str]]:
+        """`query` as a plain dict of lists, the base every link copies."""
+        return dict(self.query.lists())
+
+    def link(self, path: str = "", /, **changes: object) -> str:
+        """`path?…` for this state with `changes` applied (None removes a name), like
         `{% querystring filters.query name=value %}`, without the template machinery: the list
         and its status overview need a dozen of these per render."""
-        if self._link_base is None:
-            self._link_base = dict(self.query.lists())
-        params = dict(self._link_base)
+        params = dict(self._params)
         for name, value in changes.items():
             if value is None:
                 params.pop(name, None)
             else:
                 params[name] = [str(value)]
-        return "?" + urlencode([(name, v) for name, values in params.items() for v in values])
+        query = urlencode([(name, v) for name, values in params.items() for v in values])
+        return f"{path}?{query}"
 
     def table_links(self, page: Page | None, *, path: str) -> dict:
         """The table's links (`path` + query): retry, sort headers with their aria-sort and
         arrow, and the pager for `page` (with the hidden fields its page-number form repeats)."""
         arrows = {"ascending": "▲", "descending": "▼", "none": ""}
-        links: dict = {
-            "retry": path + self.link(),
-            "first": path + self.link(page=None),
-        }
+        links: dict = {"retry": self.link(path), "first": self.link(path, page=None)}
         for column in ("name", "updated"):
             aria = self.aria_sort(column)
-            links[f"sort_{column}"] = path + self.link(sort=self.next_sort(column), page=None)
+            links[f"sort_{column}"] = self.link(path, sort=self.next_sort(column), page=None)
             links[f"sort_{column}_aria"] = aria
             links[f"sort_{column}_arrow"] = arrows[aria]
         if page is not None and page.total_pages:
-            links["previous"] = path + self.link(page=page.page - 1) if page.page > 1 else ""
-            links["next"] = path + self.link(page=page.page + 1)
-            links["last"] = path + self.link(page=page.total_pages)
+            links["previous"] = self.link(path, page=page.page - 1) if page.page > 1 else ""
+            links["next"] = self.link(path, page=page.page + 1)
+            links["last"] = self.link(path, page=page.total_pages)
             links["pager_fields"] = [
                 (name, value)
-                for name, values in self.query.lists()
+                for name, values in self._params.items()
                 if name != "page"
                 for value in values
             ]
@@ -287,14 +287,14 @@ class WorkspaceListForm(forms.Form):
     def overview_links(self, rows: list[tuple[str, int, int]], *, path: str) -> dict:
         """The status overview's links: each time window, refresh, and a filter per chart row."""
         return {
-            "self": path + self.link(),
-            "refresh": path + self.link(refresh=1),
+            "self": self.link(path),
+            "refresh": self.link(path, refresh=1),
             "windows": [
-                (value, label, path + self.link(window=value))
+                (value, label, self.link(path, window=value))
                 for value, label in METRICS_WINDOW_LABELS
             ],
             "chart": [
-                (status, count, percent, path + self.link(status=status, page=None))
+                (status, count, percent, self.link(path, status=status, page=None))
                 for status, count, percent in rows
             ],
         }

@@ -44,7 +44,7 @@ def _picker_pool() -> concurrent.futures.ThreadPoolExecutor:
     with _pool_lock:
         if _pool is None:
             _pool = concurrent.futures.ThreadPoolExecutor(
-                max_workers=getattr(settings, "WIZARD_PICKER_THREADS", 32),
+                max_workers=settings.WIZARD_PICKER_THREADS,
                 thread_name_prefix="picker",
             )
         return _pool
