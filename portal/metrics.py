@@ -16,7 +16,6 @@ from __future__ import annotations
 import hmac
 import ipaddress
 import os
-import time
 from functools import cache
 
 from django.conf import settings
@@ -94,14 +93,8 @@ def observe_harness_call(
         HARNESS_ERRORS.labels(route, label).inc()
 
 
-def record_status_metrics_lookup(cached, *, force: bool = False) -> None:
-    """Count one lookup of cached status metrics (called by `selectors.status_metrics`)."""
-    if cached is None:
-        result = "miss"
-    elif force or time.time() - cached.fetched_at >= settings.METRICS_CACHE_SECONDS:
-        result = "stale"
-    else:
-        result = "hit"
+def count_status_metrics_lookup(sender, *, result: str, **kwargs) -> None:
+    """Receiver of `workspaces.selectors.status_metrics_looked_up`: hit, stale or miss."""
     STATUS_METRICS_CACHE.labels(result).inc()
 
 

@@ -258,7 +258,9 @@ if PRODUCTION:
 # --- i18n / static -----------------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")
-USE_I18N = True
+# The portal speaks English only: without the translation machinery every message, form error
+# and `timesince` skips a catalogue lookup (Django's performance advice for untranslated sites).
+USE_I18N = False
 USE_TZ = True
 
 STATIC_URL = "static/"

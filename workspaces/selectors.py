@@ -1,17 +1,29 @@
 """Reads the views need. Each returns what a template can show, including a designed failure."""
 
+from __future__ import annotations
+
+import dataclasses
+import datetime
 import time
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 from django.conf import settings
 from django.core.cache import cache
+from django.dispatch import Signal
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.timesince import timesince
 
-from portal.metrics import record_status_metrics_lookup
 from workspaces.feedback import harness_error_message
-from workspaces.forms import METRICS_WINDOWS, WorkspaceListForm
+from workspaces.forms import METRICS_WINDOWS, ListQuery
 from workspaces.harness import HarnessClient, errors
 from workspaces.harness.types import Org, Page, Project, Workspace, WorkspaceSummary
+
+#: Sent on every lookup of cached status metrics with `result` "hit", "stale" or "miss" (the
+#: portal's Prometheus counter listens; this app does not import the portal).
+status_metrics_looked_up = Signal()
 
 
 @dataclass(frozen=True)
@@ -45,11 +57,73 @@ def project_page(*, client: HarnessClient, org: str, search: str, page: int) -> 
     return _load(client.list_projects, org=org, search=search, page=page, limit=20)
 
 
+def status_label(status: str) -> str:
+    """`apply_needed` → `Apply needed`: Harness status values as people read them."""
+    return str(status).replace("_", " ").capitalize()
+
+
+@dataclass(frozen=True)
+class WorkspaceRow:
+    """One row of the workspace table, every value ready to print."""
+
+    url: str
+    name: str
+    identifier: str
+    status: str
+    status_label: str
+    description: str = ""
+    short_description: str = ""
+    updated_iso: str = ""
+    updated_title: str = ""
+    updated_ago: str = ""
+
+
+def workspace_row(
+    workspace: WorkspaceSummary, *, list_url: str, now: datetime.datetime
+) -> WorkspaceRow:
+    """The table row for `workspace`; its page is the list's URL + identifier + "/"."""
+    description = workspace.description
+    updated = {}
+    if workspace.updated:
+        local = timezone.localtime(workspace.updated)
+        updated = {
+            "updated_iso": local.isoformat(),
+            "updated_title": f"{local:%Y-%m-%d %H:%M:%S} {local.tzname() or ''}".strip(),
+            "updated_ago": f"{timesince(local, now)} ago",
+        }
+    return WorkspaceRow(
+        url=f"{list_url}{quote(workspace.identifier, safe='')}/",
+        name=workspace.name,
+        identifier=workspace.identifier,
+        status=workspace.status,
+        status_label=status_label(workspace.status),
+        description=description,
+        short_description=description if len(description) <= 80 else description[:79] + "…",
+        **updated,
+    )
+
+
 def workspace_page(
-    *, client: HarnessClient, org: str, project: str, filters: WorkspaceListForm
-) -> Loaded[WorkspaceSummary]:
-    """One page of the project's workspaces (IaCM `GET .../workspaces`)."""
-    return _load(client.list_workspaces, org=org, project=project, **filters.harness_params())
+    *, client: HarnessClient, org: str, project: str, query: ListQuery
+) -> Loaded[WorkspaceRow]:
+    """One page of the project's workspaces (IaCM `GET .../workspaces`), as table rows."""
+    loaded = _load(
+        client.list_workspaces,
+        org=org,
+        project=project,
+        page=query.page,
+        limit=query.limit,
+        search=query.q,
+        sort=query.sort,
+        statuses=query.status,
+        tags=query.tags,
+    )
+    if loaded.page is None:
+        return loaded
+    list_url = reverse("workspace_list", args=[org, project])
+    now = timezone.now()
+    rows = tuple(workspace_row(ws, list_url=list_url, now=now) for ws in loaded.page.items)
+    return Loaded(page=dataclasses.replace(loaded.page, items=rows))
 
 
 # --- status metrics, cached ------------------------------------------------------------------
@@ -73,11 +147,48 @@ class StatusMetrics:
         return max(0, int(time.time() - self.fetched_at))
 
     @property
-    def rows(self) -> list[tuple[str, int, int]]:
-        """(status, count, percent of the largest count) in a stable order, largest first."""
+    def bars(self) -> list[ChartBar]:
+        """One bar per status, largest count first (ties by name), as the chart draws them."""
         top = max(self.counts.values(), default=0) or 1
         ordered = sorted(self.counts.items(), key=lambda item: (-item[1], item[0]))
-        return [(status, count, round(100 * count / top)) for status, count in ordered]
+        return [
+            ChartBar.for_count(status, count, top=top, index=index)
+            for index, (status, count) in enumerate(ordered)
+        ]
+
+    @property
+    def chart_height(self) -> int:
+        return max(1, len(self.counts)) * CHART_ROW_HEIGHT
+
+    @property
+    def description(self) -> str:
+        """The chart's text alternative: "Active: 1200, Failed: 3"."""
+        return ", ".join(f"{bar.label}: {bar.count}" for bar in self.bars)
+
+
+CHART_ROW_HEIGHT = 28
+CHART_BAR_MAX = 190
+
+
+@dataclass(frozen=True)
+class ChartBar:
+    """One status in the overview chart: its label, count and the bar's geometry (SVG units)."""
+
+    status: str
+    label: str
+    count: int
+    y: int
+    width: int
+
+    @classmethod
+    def for_count(cls, status: str, count: int, *, top: int, index: int) -> ChartBar:
+        # Bars are drawn to scale with the largest count; a non-zero count is always visible.
+        width = max(2 if count else 0, round(CHART_BAR_MAX * count / top))
+        return cls(status, status_label(status), count, index * CHART_ROW_HEIGHT, width)
+
+    @property
+    def count_x(self) -> int:
+        return self.width + 124
 
 
 def _metrics_cache_key(*, account: str, org: str, project: str, window: str, fingerprint: str):
@@ -105,8 +216,10 @@ def status_metrics(
         account=client.account_id, org=org, project=project, window=window, fingerprint=fingerprint
     )
     cached: StatusMetrics | None = cache.get(key)
-    record_status_metrics_lookup(cached, force=force)  # Prometheus: cache hit/stale/miss
-    if cached and not force and time.time() - cached.fetched_at < settings.METRICS_CACHE_SECONDS:
+    fresh_enough = cached and time.time() - cached.fetched_at < settings.METRICS_CACHE_SECONDS
+    result = "miss" if cached is None else "hit" if fresh_enough and not force else "stale"
+    status_metrics_looked_up.send(sender=StatusMetrics, result=result)
+    if result == "hit":
         return cached
     lock = f"{key}:lock"
     if not cache.add(lock, "1", timeout=settings.METRICS_LOCK_SECONDS):

@@ -15,6 +15,7 @@ from workspaces import selectors, services
 from workspaces.clients import harness_client, harness_client_for
 from workspaces.feedback import harness_error_message
 from workspaces.forms import (
+    METRICS_WINDOW_LABELS,
     PAGE_SIZES,
     HarnessKeyForm,
     PickerSearchForm,
@@ -132,47 +133,34 @@ def workspace_list(request: HtmxHttpRequest, org: str, project: str) -> HttpResp
     region = request.htmx.target if request.htmx else None
     if request.htmx.history_restore_request or region not in LIST_REGIONS:
         region = None
+    context = {"org": org, "project": project, "page_sizes": PAGE_SIZES}
     if region == "status-overview":
         filters = WorkspaceListForm(request.GET)
-        metrics = selectors.status_metrics(
+        context["metrics"] = selectors.status_metrics(
             client=client,
             fingerprint=fingerprint,
             org=org,
             project=project,
-            window=filters.state["window"],
+            window=filters.query.window,
             force=request.GET.get("refresh") == "1",
         )
-        context = {
-            "filters": filters,
-            "metrics": metrics,
-            "overview": filters.overview_links(metrics.rows, path=request.path),
-            "org": org,
-            "project": project,
-        }
-        return TemplateResponse(request, f"{template}#status-overview", context)
-    tags: list[str] = []
-    if region != "workspace-table":
-        # Only the filter form shows the project's tags (they validate nothing): a filter change
-        # re-renders the table alone and needs neither the cache read nor, once it expired, a
-        # Harness call in series with the list call.
-        tags = selectors.project_tags(
-            client=client, fingerprint=fingerprint, org=org, project=project
+    else:
+        tags: list[str] = []
+        if region != "workspace-table":
+            # Only the filter form shows the project's tags (they validate nothing): a filter
+            # change re-renders the table alone and needs neither the cache read nor, once it
+            # expired, a Harness call in series with the list call.
+            tags = selectors.project_tags(
+                client=client, fingerprint=fingerprint, org=org, project=project
+            )
+        filters = WorkspaceListForm(request.GET, tag_choices=tags)
+        context["result"] = selectors.workspace_page(
+            client=client, org=org, project=project, query=filters.query
         )
-    filters = WorkspaceListForm(request.GET, tag_choices=tags)
-    result = selectors.workspace_page(client=client, org=org, project=project, filters=filters)
-    if (credential.current_org, credential.current_project) != (org, project):
-        # Usually unchanged (every filter change lands here): no UPDATE round trip then.
-        services.credential_remember_project(user=request.user, org=org, project=project)
-    context = {
-        "filters": filters,
-        "result": result,
-        "links": filters.table_links(result.page, path=request.path),
-        "org": org,
-        "project": project,
-        "page_sizes": PAGE_SIZES,
-    }
-    if region is None:
-        context["overview"] = filters.overview_links([], path=request.path)
+        if (credential.current_org, credential.current_project) != (org, project):
+            # Usually unchanged (every filter change lands here): no UPDATE round trip then.
+            services.credential_remember_project(user=request.user, org=org, project=project)
+    context.update(filters=filters, query=filters.query, windows=METRICS_WINDOW_LABELS)
     return TemplateResponse(request, f"{template}#{region}" if region else template, context)
 
 

@@ -1,5 +1,6 @@
 """Browse: list parameters, URL validation, failure states, the workspace page and metrics."""
 
+import datetime
 import threading
 
 import pytest
@@ -73,7 +74,11 @@ def test_sort_by_updated_descending(signed_in_with_key, fake):
         LIST, {"sort": "updated,DESC"}, headers=htmx("workspace-table")
     )
 
-    updated = [ws.updated for ws in response.context["result"].page.items]
+    updated = [
+        datetime.datetime.fromisoformat(row.updated_iso)
+        for row in response.context["result"].page.items
+    ]
+    assert len(updated) == 30
     assert updated == sorted(updated, reverse=True)
     assertContains(response, 'aria-sort="descending"')
 

@@ -1,71 +1,74 @@
-"""The workspace list form: shared fields, and links built from one cleaned state."""
-
-from urllib.parse import parse_qs
+"""The workspace list form cleans the query string into a `ListQuery`; links come from it."""
 
 from django.http import QueryDict
 
-from workspaces.forms import WorkspaceListForm
-from workspaces.harness import Page
+from workspaces.forms import ListQuery, SortHeader, WorkspaceListForm
 
 
-def form(query: str = "", tags: list[str] | None = None) -> WorkspaceListForm:
+def clean(query: str = "", tags: list[str] | None = None) -> WorkspaceListForm:
     return WorkspaceListForm(QueryDict(query), tag_choices=tags)
 
 
-def test_unchanged_fields_are_shared_and_tags_are_per_instance():
-    first, second = form(tags=["team:web"]), form(tags=["env:prod"])
+def test_a_valid_query_becomes_a_list_query():
+    filters = clean("q=vpc&sort=updated,DESC&status=active&status=failed&tags=env:prod&page=3")
 
-    for name in ("q", "sort", "status", "page", "limit", "window"):
-        assert first.fields[name] is second.fields[name] is WorkspaceListForm.base_fields[name]
-    assert first.fields["tags"] is not second.fields["tags"]
+    assert filters.query == ListQuery(
+        q="vpc", sort="updated,DESC", status=("active", "failed"), tags=("env:prod",), page=3
+    )
+    assert filters.corrections == []
+
+
+def test_invalid_values_give_way_to_defaults_and_say_so():
+    filters = clean("q=" + "x" * 129 + "&sort=bogus&status=active&status=nope&page=0&limit=7")
+
+    assert filters.query == ListQuery(status=("active",))
+    assert filters.corrections == [
+        "The search in the address was not valid, so the default is used.",
+        "The sort order in the address was not valid, so the default is used.",
+        "Ignored 1 unknown status filter.",
+        "The page number in the address was not valid, so the default is used.",
+        "The page size in the address was not valid, so the default is used.",
+    ]
+
+
+def test_tags_are_checked_by_shape_and_capped():
+    tags = "&".join(f"tags=t{i}" for i in range(25))
+    filters = clean(tags + "&tags=bad%2Ctag")
+
+    assert filters.query.tags == tuple(f"t{i}" for i in range(20))
+    assert "Only the first 20 tag filters are used." in filters.corrections
+    assert "Ignored 1 unknown tag filter." in filters.corrections
+
+
+def test_each_form_has_its_own_fields():
+    first, second = clean(tags=["team:web"]), clean(tags=["env:prod"])
+
     assert first.fields["tags"].choices == [("team:web", "team:web")]
     assert second.fields["tags"].choices == [("env:prod", "env:prod")]
     assert WorkspaceListForm.base_fields["tags"].choices == []
 
 
-def test_shared_fields_still_validate_like_django_fields():
-    filters = form("q=" + "x" * 129 + "&sort=bogus&status=active&status=nope&page=0&limit=7")
+def test_params_leave_defaults_out_and_keep_every_value():
+    query = clean("q=vpc&status=active&status=failed&page=3&limit=100&junk=1").query
 
-    assert filters.state == {**WorkspaceListForm.DEFAULTS, "status": ["active"]}
-    assert len(filters.corrections) == 5
+    assert query.params.urlencode() == "q=vpc&status=active&status=failed&page=3&limit=100"
+    assert not query.params._mutable
+    assert ListQuery().params.urlencode() == ""
 
 
-def test_links_apply_their_changes_to_the_state_and_never_to_each_other():
-    filters = form("q=vpc&status=active&status=failed&page=3&limit=100&junk=1")
-
-    assert parse_qs(filters.link()[1:]) == {
-        "q": ["vpc"],
-        "status": ["active", "failed"],
-        "page": ["3"],
-        "limit": ["100"],
+def test_sort_headers_flip_the_current_column_and_start_others_in_natural_order():
+    assert ListQuery(sort="updated,DESC").sort_headers == {
+        "name": SortHeader("none", "", "name,ASC"),
+        "updated": SortHeader("descending", "▼", "updated,ASC"),
     }
-    assert parse_qs(filters.link(page=None, status="drifted")[1:]) == {
-        "q": ["vpc"],
-        "status": ["drifted"],
-        "limit": ["100"],
-    }
-    # The base the links share was not changed by the one before.
-    assert parse_qs(filters.link(window="7d")[1:]) == {
-        "q": ["vpc"],
-        "status": ["active", "failed"],
-        "page": ["3"],
-        "limit": ["100"],
-        "window": ["7d"],
+    assert ListQuery(sort="name,ASC").sort_headers == {
+        "name": SortHeader("ascending", "▲", "name,DESC"),
+        "updated": SortHeader("none", "", "updated,DESC"),
     }
 
 
-def test_table_links_for_a_middle_page():
-    filters = form("sort=updated,DESC&page=2")
-    page = Page(items=(), page=2, limit=30, total_items=100, total_pages=4)
-
-    links = filters.table_links(page, path="/w/")
-
-    assert links["previous"] == "/w/?sort=updated%2CDESC&page=1"
-    assert links["next"] == "/w/?sort=updated%2CDESC&page=3"
-    assert links["last"] == "/w/?sort=updated%2CDESC&page=4"
-    assert links["first"] == "/w/?sort=updated%2CDESC"
-    assert links["sort_updated"] == "/w/?sort=updated%2CASC"
-    assert (links["sort_updated_aria"], links["sort_updated_arrow"]) == ("descending", "▼")
-    assert links["sort_name"] == "/w/?sort=name%2CASC"
-    assert (links["sort_name_aria"], links["sort_name_arrow"]) == ("none", "")
-    assert links["pager_fields"] == [("sort", "updated,DESC")]
+def test_is_filtered():
+    assert not ListQuery(page=4, sort="name,DESC").is_filtered
+    assert ListQuery(q="x").is_filtered
+    assert ListQuery(status=("failed",)).is_filtered
+    assert ListQuery(tags=("a",)).is_filtered
