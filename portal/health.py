@@ -2,10 +2,11 @@
 
 - `/healthz` (liveness): the process answers; checks nothing else, so a database outage never
   makes an orchestrator restart healthy processes.
-- `/readyz` (readiness): the database (`SELECT 1`), the cache (a set and a get) and the Harness
-  base URL (a HEAD without any key; any HTTP answer counts as reachable) are checked with short
-  timeouts, each reported with its status and duration; 503 when any fails. The body names the
-  error class only: no URLs, hosts, messages or credentials.
+- `/readyz` (readiness): the settings (the `configuration` system checks), the database
+  (`SELECT 1`), the cache (a set and a get) and the Harness base URL (a HEAD without any key; any
+  HTTP answer counts as reachable) are checked with short timeouts, each reported with its status
+  and duration; 503 when any fails. The body names the error class only: no URLs, hosts,
+  messages or credentials.
 """
 
 import time
@@ -16,11 +17,13 @@ import requests
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.core.cache import cache
+from django.core.checks import ERROR, run_checks
 from django.db import connection
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from portal.checks import CONFIGURATION
 from workspaces.harness.transport import RejectAllCookies
 
 
@@ -66,6 +69,13 @@ def _check_harness() -> None:
         )
 
 
+def _check_configuration() -> None:
+    # The settings checks `manage.py check` runs (portal.checks.CONFIGURATION): a Fernet key
+    # that is not one, an invalid proxy network... would make every request fail.
+    if any(message.level >= ERROR for message in run_checks(tags=[CONFIGURATION])):
+        raise CheckFailed
+
+
 def _run(check: Callable[[], None]) -> dict:
     started = time.perf_counter()
     result: dict = {"status": "ok"}
@@ -83,6 +93,7 @@ def _run(check: Callable[[], None]) -> dict:
 def readyz(request: HttpRequest) -> JsonResponse:
     """Ready to serve: database, cache and Harness reachable; 503 otherwise."""
     checks = {
+        "configuration": _run(_check_configuration),
         "database": _run(_check_database),
         "cache": _run(_check_cache),
         "harness": _run(_check_harness),

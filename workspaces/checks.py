@@ -2,7 +2,10 @@
 
 from django.conf import settings
 from django.core.checks import Error, Warning, register
+from django.core.exceptions import ImproperlyConfigured
 
+from portal.checks import CONFIGURATION
+from workspaces.crypto import token_cipher
 from workspaces.harness import validate_base_url
 
 
@@ -20,7 +23,22 @@ def insecure_token_keys(app_configs, **kwargs):
     return []
 
 
-@register()
+@register(CONFIGURATION)
+def token_keys(app_configs, **kwargs):
+    try:
+        token_cipher()
+    except ImproperlyConfigured as err:
+        return [
+            Error(
+                str(err),
+                hint="Each comma-separated entry must be a key from Fernet.generate_key().",
+                id="workspaces.E002",
+            )
+        ]
+    return []
+
+
+@register(CONFIGURATION)
 def harness_base_url(app_configs, **kwargs):
     try:
         validate_base_url(settings.HARNESS_BASE_URL)

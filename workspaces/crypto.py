@@ -26,19 +26,20 @@ def _multifernet(keys: tuple[str, ...]) -> MultiFernet:
         ) from err
 
 
-def _fernet() -> MultiFernet:
+def token_cipher() -> MultiFernet:
+    """The cipher over HARNESS_TOKEN_KEYS; raises ImproperlyConfigured when a key is unusable."""
     if not settings.HARNESS_TOKEN_KEYS:
         raise ImproperlyConfigured("HARNESS_TOKEN_KEYS is empty.")
     return _multifernet(tuple(settings.HARNESS_TOKEN_KEYS))
 
 
 def encrypt_token(plaintext: str) -> str:
-    return _fernet().encrypt(plaintext.encode()).decode()
+    return token_cipher().encrypt(plaintext.encode()).decode()
 
 
 def decrypt_token(ciphertext: str) -> str:
     try:
-        return _fernet().decrypt(ciphertext.encode()).decode()
+        return token_cipher().decrypt(ciphertext.encode()).decode()
     except InvalidToken as err:
         raise TokenDecryptionError("The stored Harness key cannot be decrypted.") from err
 
@@ -46,6 +47,6 @@ def decrypt_token(ciphertext: str) -> str:
 def rotate_token(ciphertext: str) -> str:
     """Re-encrypt under the newest key (raises TokenDecryptionError when no key fits)."""
     try:
-        return _fernet().rotate(ciphertext.encode()).decode()
+        return token_cipher().rotate(ciphertext.encode()).decode()
     except InvalidToken as err:
         raise TokenDecryptionError("The stored Harness key cannot be decrypted.") from err

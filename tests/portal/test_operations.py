@@ -285,7 +285,7 @@ def test_readyz_reports_each_dependency(client, db, fake):
     body = response.json()
     assert response.status_code == 200
     assert body["status"] == "ok"
-    assert set(body["checks"]) == {"database", "cache", "harness"}
+    assert set(body["checks"]) == {"configuration", "database", "cache", "harness"}
     for check in body["checks"].values():
         assert check["status"] == "ok"
         assert check["duration_ms"] >= 0
