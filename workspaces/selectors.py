@@ -12,7 +12,7 @@ from urllib.parse import quote
 from django.conf import settings
 from django.core.cache import cache
 from django.dispatch import Signal
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.timesince import timesince
 
@@ -47,14 +47,41 @@ def _load(call, **kwargs: Any) -> Loaded:
         return Loaded(page=None, error=harness_error_message(err), retryable=True)
 
 
-def org_page(*, client: HarnessClient, search: str, page: int) -> Loaded[Org]:
-    """Orgs the key can see (v1 `GET /v1/orgs`), 20 a page."""
-    return _load(client.list_orgs, search=search, page=page, limit=20)
+@dataclass(frozen=True)
+class Choice:
+    """An org or project in a chooser; `url` is "" when the portal's routes cannot address its
+    identifier (Harness allows a few that our URLs do not), so it is listed without a link."""
+
+    identifier: str
+    name: str
+    description: str
+    url: str
 
 
-def project_page(*, client: HarnessClient, org: str, search: str, page: int) -> Loaded[Project]:
-    """Projects of `org` (v1 `GET /v1/orgs/{org}/projects`), 20 a page."""
-    return _load(client.list_projects, org=org, search=search, page=page, limit=20)
+def _choices(loaded: Loaded[Org] | Loaded[Project], route: str, *args: str) -> Loaded[Choice]:
+    if loaded.page is None:
+        return loaded
+    choices = []
+    for item in loaded.page.items:
+        try:
+            url = reverse(route, args=[*args, item.identifier])
+        except NoReverseMatch:
+            url = ""
+        choices.append(Choice(item.identifier, item.name, item.description, url))
+    return Loaded(page=dataclasses.replace(loaded.page, items=tuple(choices)))
+
+
+def org_page(*, client: HarnessClient, search: str, page: int) -> Loaded[Choice]:
+    """Orgs the key can see (v1 `GET /v1/orgs`), 20 a page, each linked to its projects."""
+    loaded = _load(client.list_orgs, search=search, page=page, limit=20)
+    return _choices(loaded, "project_list")
+
+
+def project_page(*, client: HarnessClient, org: str, search: str, page: int) -> Loaded[Choice]:
+    """Projects of `org` (v1 `GET /v1/orgs/{org}/projects`), 20 a page, each linked to its
+    workspaces."""
+    loaded = _load(client.list_projects, org=org, search=search, page=page, limit=20)
+    return _choices(loaded, "workspace_list", org)
 
 
 def status_label(status: str) -> str:

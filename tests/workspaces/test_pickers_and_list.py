@@ -1,6 +1,9 @@
 """Org and project pickers and the first workspace list (full pages and htmx partials)."""
 
+import json
+
 import pytest
+import requests
 from django.urls import reverse
 from pytest_django.asserts import assertContains, assertNotContains, assertTemplateUsed
 
@@ -173,3 +176,38 @@ def test_malformed_identifiers_in_the_url_are_404(signed_in_with_key, fake):
 
     assert response.status_code == 404
     assert fake.counters() == {} or sum(fake.counters().values()) == 0
+
+
+@pytest.mark.parametrize(
+    ("route", "harness_path", "url", "linked"),
+    [
+        ("v1.orgs.list", "/v1/orgs", reverse("org_list"), "/orgs/default/projects/"),
+        (
+            "v1.projects.list",
+            "/v1/orgs/default/projects",
+            reverse("project_list", args=["default"]),
+            "/orgs/default/projects/infra/workspaces/",
+        ),
+    ],
+)
+def test_identifiers_our_urls_cannot_hold_are_listed_without_a_link(
+    signed_in_with_key, fake, route, harness_path, url, linked
+):
+    from tests.conftest import ACCOUNT, FULL_KEY
+
+    real = requests.get(
+        fake.base_url + harness_path,
+        headers={"x-api-key": FULL_KEY, "Harness-Account": ACCOUNT},
+        timeout=5,
+    )
+    body = real.json()
+    wrapper = next(iter(body[0]))  # v1 lists wrap each item: [{"org": {...}}, ...]
+    body.append({wrapper: {**body[0][wrapper], "identifier": "odd.id", "name": "Odd one"}})
+    fake.inject(route, status=200, body=json.dumps(body))
+
+    response = signed_in_with_key.get(url)
+
+    assert response.status_code == 200
+    assertContains(response, "Odd one")
+    assertContains(response, "This identifier cannot be opened in the portal")
+    assertContains(response, f'href="{linked}"')
