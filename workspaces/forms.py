@@ -7,7 +7,11 @@ from dataclasses import asdict, dataclass
 from django import forms
 from django.http import QueryDict
 
-KEY_PATTERN = re.compile(r"^(?P<kind>pat|sat)\.(?P<account>[^.\s]+)\.[^.\s]+\.[^.\s]+$")
+# `pat.<account>.<token id>.<secret>` (personal) or `sat.…` (service account) tokens.
+KEY_PATTERN = re.compile(
+    r"^(?P<kind>pat|sat)\.(?P<account>[A-Za-z0-9_-]{1,128})"
+    r"\.[A-Za-z0-9_-]{1,128}\.[A-Za-z0-9_-]{1,256}$"
+)
 ACCOUNT_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
 
 
@@ -41,8 +45,18 @@ class HarnessKeyForm(forms.Form):
         api_key = self.cleaned_data["api_key"]
         if any(ch.isspace() for ch in api_key) or not api_key.isprintable():
             raise forms.ValidationError("A Harness key has no spaces or line breaks.")
+        if not api_key.isascii():
+            raise forms.ValidationError(
+                "A Harness key has only unaccented letters, digits and punctuation: "
+                "check that nothing else was pasted with it."
+            )
         if len(api_key) < 8:
             raise forms.ValidationError("This is too short to be a Harness API key.")
+        if api_key.startswith(("pat.", "sat.")) and not KEY_PATTERN.match(api_key):
+            raise forms.ValidationError(
+                "A Harness key looks like pat.<account>.<id>.<secret>, with letters, digits, "
+                "_ and - in each part: check that you copied all of it."
+            )
         return api_key
 
     def clean(self) -> dict:

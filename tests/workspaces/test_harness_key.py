@@ -193,3 +193,25 @@ def test_undecryptable_key_asks_to_reenter_and_never_reaches_harness(
     assertRedirects(response, reverse("harness_key"))
     assertContains(response, "can no longer be read by the portal")
     assert fake.counters() == {} or sum(fake.counters().values()) == 0
+
+
+@pytest.mark.parametrize(
+    ("api_key", "message"),
+    [
+        (f"pat.{ACCOUNT}.65a1f0c0d1e2f3a4b5c6d7e8.été0000000000", "only unaccented letters"),
+        ("pat.Acme\u2013demo.65a1.secret000000", "only unaccented letters"),
+        (f"pat.{ACCOUNT}.65a1f0c0d1e2f3a4b5c6d7e8", "looks like pat.&lt;account&gt;"),
+        ("pat.<script>.65a1f0c0d1e2.secret00000000", "looks like pat.&lt;account&gt;"),
+        (f"sat.{ACCOUNT}..secret00000000", "looks like pat.&lt;account&gt;"),
+        ("pat." + "a" * 200 + ".id.secret", "looks like pat.&lt;account&gt;"),
+    ],
+)
+def test_a_key_of_the_wrong_shape_is_refused_before_any_harness_call(
+    signed_in, user, fake, api_key, message
+):
+    response = signed_in.post(reverse("harness_key"), {"api_key": api_key})
+
+    assert response.status_code == 200
+    assertContains(response, message)
+    assert not fake.log(route="ng.accounts.get")
+    assert not HarnessCredential.objects.filter(user=user).exists()
