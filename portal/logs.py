@@ -122,6 +122,23 @@ class RequestIdFilter(logging.Filter):
         return True
 
 
+# Control characters in a message (a newline in a requested path...) as JSON writes them, so one
+# record stays one line and nobody can forge a log line through a URL.
+_CONTROL_ESCAPES = {
+    **{code: f"\\u{code:04x}" for code in (*range(0x20), 0x7F)},
+    ord("\n"): "\\n",
+    ord("\r"): "\\r",
+    ord("\t"): "\\t",
+}
+
+
+class PlainFormatter(logging.Formatter):
+    """The development format: one line per record (a traceback, if any, follows it)."""
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        return super().formatMessage(record).translate(_CONTROL_ESCAPES)
+
+
 class JsonFormatter(logging.Formatter):
     """One JSON object per line, with the record's `extra` fields at the top level."""
 

@@ -297,7 +297,10 @@ LOGGING = {
         "redact": {"()": "portal.logs.RedactSecretsFilter"},
     },
     "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "plain": {
+            "()": "portal.logs.PlainFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s",
+        },
         "json": {"()": "portal.logs.JsonFormatter"},
     },
     "handlers": {

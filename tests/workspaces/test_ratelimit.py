@@ -52,3 +52,21 @@ def test_submits_are_limited_per_user(signed_in_with_key, user_with_key, fake, s
     assert b"wait a minute" in responses[2].content
     drafts[2].refresh_from_db()
     assert drafts[2].status == "draft"
+
+
+def test_a_burst_across_a_window_boundary_counts_once(monkeypatch, settings):
+    from workspaces import ratelimit
+
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "submit": (10, 60)}
+    clock = {"now": 600 * 60 + 59.5}  # half a second before a window boundary
+    monkeypatch.setattr(ratelimit.time, "time", lambda: clock["now"])
+
+    before = [ratelimit.rate_limit_exceeded(user_id=1, action="submit") for _ in range(10)]
+    clock["now"] += 1.0  # half a second after it
+    after = [ratelimit.rate_limit_exceeded(user_id=1, action="submit") for _ in range(10)]
+    clock["now"] += 120.0  # two windows later the allowance is back
+    later = ratelimit.rate_limit_exceeded(user_id=1, action="submit")
+
+    assert before == [False] * 10
+    assert after == [True] * 10
+    assert later is False
