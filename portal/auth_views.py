@@ -9,6 +9,8 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.views.decorators.http import require_POST
 
+from portal.signin import ThrottledAuthenticationForm
+
 
 @login_not_required
 def login(request: HttpRequest) -> HttpResponse:
@@ -17,7 +19,9 @@ def login(request: HttpRequest) -> HttpResponse:
         if request.user.is_authenticated:
             return redirect(settings.LOGIN_REDIRECT_URL)
         return TemplateResponse(request, "registration/sso_required.html", status=401)
-    return auth_views.LoginView.as_view(redirect_authenticated_user=True)(request)
+    return auth_views.LoginView.as_view(
+        authentication_form=ThrottledAuthenticationForm, redirect_authenticated_user=True
+    )(request)
 
 
 @require_POST

@@ -154,6 +154,11 @@ if PORTAL_AUTH == "sso":
     AUTHENTICATION_BACKENDS = ["portal.sso.SSOHeaderBackend"]
 
 LOGIN_URL = "login"
+# Local sign-in (portal.signin): failed attempts allowed per username and per client address
+# within the window (seconds) before the form refuses to try more.
+SIGNIN_FAILURES_PER_USERNAME = env.int("SIGNIN_FAILURES_PER_USERNAME", default=10)
+SIGNIN_FAILURES_PER_ADDRESS = env.int("SIGNIN_FAILURES_PER_ADDRESS", default=50)
+SIGNIN_FAILURE_WINDOW = env.int("SIGNIN_FAILURE_WINDOW", default=900)
 CSRF_FAILURE_VIEW = "portal.access.csrf_failure"
 # Error reports (admin e-mails, the debug page) redact Harness keys wherever they appear.
 DEFAULT_EXCEPTION_REPORTER_FILTER = "portal.logs.KeyRedactingExceptionReporterFilter"

@@ -1,4 +1,5 @@
-"""Per-user rate limits on the actions that reach Harness on every keystroke or click.
+"""Rate limits: per user on the actions that reach Harness on every keystroke or click, and on
+failed sign-ins (per username and per client address).
 
 A sliding window in the Django cache (shared by replicas when the cache is Redis): the count of
 the current fixed window plus the previous window's count weighted by how much of it still lies
@@ -12,13 +13,39 @@ from django.conf import settings
 from django.core.cache import cache
 
 
-def _count_one(key: str, timeout: int) -> int:
-    cache.add(key, 0, timeout=timeout)
-    try:
-        return cache.incr(key)
-    except ValueError:  # the entry expired between add and incr
-        cache.set(key, 1, timeout=timeout)
-        return 1
+class SlidingWindow:
+    """Events named `name` counted over the last `window` seconds."""
+
+    def __init__(self, name: str, window: int) -> None:
+        self.name, self.window = name, window
+
+    def _keys(self) -> tuple[str, str, float]:
+        now = time.time()
+        slot = int(now // self.window)
+        overlap = 1 - (now - slot * self.window) / self.window
+        return f"ratelimit:{self.name}:{slot}", f"ratelimit:{self.name}:{slot - 1}", overlap
+
+    def count(self) -> float:
+        """Events in the last window (the previous window's share estimated)."""
+        current, previous, overlap = self._keys()
+        counts = cache.get_many([current, previous])
+        return counts.get(previous, 0) * overlap + counts.get(current, 0)
+
+    def add(self) -> float:
+        """Count one event; returns the count including it."""
+        current, previous, overlap = self._keys()
+        timeout = 2 * self.window + 1
+        cache.add(current, 0, timeout=timeout)
+        try:
+            now = cache.incr(current)
+        except ValueError:  # the entry expired between add and incr
+            cache.set(current, 1, timeout=timeout)
+            now = 1
+        return cache.get(previous, 0) * overlap + now
+
+    def clear(self) -> None:
+        current, previous, _ = self._keys()
+        cache.delete_many([current, previous])
 
 
 def rate_limit_exceeded(*, user_id: int, action: str) -> bool:
@@ -27,10 +54,4 @@ def rate_limit_exceeded(*, user_id: int, action: str) -> bool:
     Limits come from `settings.RATE_LIMITS[action]` as (requests, window seconds).
     """
     limit, window = settings.RATE_LIMITS[action]
-    now = time.time()
-    slot = int(now // window)
-    prefix = f"ratelimit:{action}:{user_id}"
-    current = _count_one(f"{prefix}:{slot}", timeout=2 * window + 1)
-    previous = cache.get(f"{prefix}:{slot - 1}", 0)
-    overlap = 1 - (now - slot * window) / window
-    return previous * overlap + current > limit
+    return SlidingWindow(f"{action}:{user_id}", window).add() > limit

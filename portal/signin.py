@@ -1,0 +1,51 @@
+"""Local sign-in with failed attempts limited per username and per client address.
+
+After `SIGNIN_FAILURES_PER_USERNAME` failed sign-ins for one username, or
+`SIGNIN_FAILURES_PER_ADDRESS` from one address, within `SIGNIN_FAILURE_WINDOW` seconds, the form
+refuses further attempts (the right password included) until the window has moved on; a
+successful sign-in clears the username's count. Counts live in the cache, shared by replicas.
+"""
+
+from django.conf import settings
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
+
+from workspaces.ratelimit import SlidingWindow
+
+
+class ThrottledAuthenticationForm(AuthenticationForm):
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "throttled": "Too many failed sign-ins for this account or from this address. "
+        "Wait %(minutes)s minutes, then try again (or ask an administrator to reset "
+        "your password).",
+    }
+
+    def _windows(self) -> list[tuple[SlidingWindow, int]]:
+        window = settings.SIGNIN_FAILURE_WINDOW
+        username = str(self.cleaned_data.get("username") or "").lower()[:150]
+        address = self.request.META.get("REMOTE_ADDR", "") if self.request else ""
+        return [
+            (
+                SlidingWindow(f"signin:user:{username}", window),
+                settings.SIGNIN_FAILURES_PER_USERNAME,
+            ),
+            (SlidingWindow(f"signin:addr:{address}", window), settings.SIGNIN_FAILURES_PER_ADDRESS),
+        ]
+
+    def clean(self):
+        windows = self._windows()
+        if any(counter.count() >= limit for counter, limit in windows):
+            raise ValidationError(
+                self.error_messages["throttled"],
+                code="throttled",
+                params={"minutes": max(1, round(settings.SIGNIN_FAILURE_WINDOW / 60))},
+            )
+        try:
+            cleaned = super().clean()
+        except ValidationError:
+            for counter, _limit in windows:
+                counter.add()
+            raise
+        windows[0][0].clear()
+        return cleaned

@@ -1,0 +1,79 @@
+"""Local sign-in: failed attempts are limited per username and per client address."""
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from pytest_django.asserts import assertContains
+
+pytestmark = pytest.mark.django_db
+REFUSED = "Too many failed sign-ins"
+
+
+@pytest.fixture(autouse=True)
+def _limits(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.SIGNIN_FAILURES_PER_USERNAME = 5
+    settings.SIGNIN_FAILURES_PER_ADDRESS = 8
+    settings.SIGNIN_FAILURE_WINDOW = 600
+
+
+@pytest.fixture
+def carol(django_user_model):
+    return django_user_model.objects.create_user(username="carol", password="right-pass-1")
+
+
+def sign_in(username, password, address="10.1.1.1"):
+    client = Client(REMOTE_ADDR=address)
+    response = client.post(reverse("login"), {"username": username, "password": password})
+    return client, response
+
+
+def test_after_the_limit_even_the_right_password_is_refused(carol):
+    for _ in range(5):
+        _, response = sign_in("carol", "wrong")
+        assertContains(response, "Please enter a correct username and password")
+
+    client, response = sign_in("carol", "right-pass-1", address="10.9.9.9")
+
+    assertContains(response, REFUSED)
+    assertContains(response, "Wait 10 minutes")
+    assert "_auth_user_id" not in client.session
+
+
+def test_a_success_before_the_limit_clears_the_username_count(carol):
+    for _ in range(4):
+        sign_in("carol", "wrong")
+    _, response = sign_in("carol", "right-pass-1")
+    assert response.status_code == 302
+    for _ in range(4):
+        sign_in("carol", "wrong", address="10.2.2.2")
+
+    client, response = sign_in("carol", "right-pass-1", address="10.3.3.3")
+
+    assert response.status_code == 302
+    assert client.session["_auth_user_id"] == str(carol.pk)
+
+
+def test_one_address_trying_many_usernames_is_limited(carol):
+    for index in range(8):
+        sign_in(f"user{index}", "guess")
+
+    _, from_there = sign_in("carol", "right-pass-1")
+    _, from_elsewhere = sign_in("carol", "right-pass-1", address="10.4.4.4")
+
+    assertContains(from_there, REFUSED)
+    assert from_elsewhere.status_code == 302
+
+
+def test_the_allowance_comes_back_when_the_window_has_moved_on(carol, monkeypatch):
+    from workspaces import ratelimit
+
+    clock = {"now": 1_000_000.0}
+    monkeypatch.setattr(ratelimit.time, "time", lambda: clock["now"])
+    for _ in range(5):
+        sign_in("carol", "wrong")
+    assertContains(sign_in("carol", "right-pass-1")[1], REFUSED)
+
+    clock["now"] += 2 * 600
+
+    assert sign_in("carol", "right-pass-1")[1].status_code == 302
