@@ -33,6 +33,7 @@ class Loaded[T]:
     page: Page[T] | None
     error: str = ""
     retryable: bool = False
+    not_found: bool = False
 
 
 def _load(call, **kwargs: Any) -> Loaded:
@@ -41,7 +42,9 @@ def _load(call, **kwargs: Any) -> Loaded:
         return Loaded(page=call(**kwargs))
     except errors.HarnessUnauthorized:
         raise
-    except (errors.HarnessForbidden, errors.HarnessNotFound) as err:
+    except errors.HarnessNotFound as err:
+        return Loaded(page=None, error=harness_error_message(err), not_found=True)
+    except errors.HarnessForbidden as err:
         return Loaded(page=None, error=harness_error_message(err))
     except errors.HarnessError as err:
         return Loaded(page=None, error=harness_error_message(err), retryable=True)

@@ -154,10 +154,15 @@ def workspace_list(request: HtmxHttpRequest, org: str, project: str) -> HttpResp
                 client=client, fingerprint=fingerprint, org=org, project=project
             )
         filters = WorkspaceListForm(request.GET, tag_choices=tags)
-        context["result"] = selectors.workspace_page(
+        result = context["result"] = selectors.workspace_page(
             client=client, org=org, project=project, query=filters.query
         )
-        if (credential.current_org, credential.current_project) != (org, project):
+        if result.not_found and region is None:
+            # No such org or project (or not for this key): a way out, and never remembered.
+            return TemplateResponse(
+                request, "workspaces/project_not_found.html", context, status=404
+            )
+        if result.page and (credential.current_org, credential.current_project) != (org, project):
             # Usually unchanged (every filter change lands here): no UPDATE round trip then.
             services.credential_remember_project(user=request.user, org=org, project=project)
     context.update(filters=filters, query=filters.query, windows=METRICS_WINDOW_LABELS)

@@ -444,3 +444,23 @@ def test_harness_calls_per_screen(signed_in_with_key, fake):
     assert first_load == {"iacm.workspaces.list": 1, "iacm.tags": 1, "iacm.metrics": 1}
     assert filter_change == {"iacm.workspaces.list": 1}
     assert reload == {"iacm.workspaces.list": 1}
+
+
+@pytest.mark.parametrize(("org", "project"), [("default", "nope"), ("nope", "infra")])
+def test_an_unknown_project_is_a_404_with_a_way_out_and_never_remembered(
+    signed_in_with_key, user_with_key, fake, org, project
+):
+    from workspaces.models import HarnessCredential
+
+    signed_in_with_key.get(LIST)  # remembers default / infra
+
+    response = signed_in_with_key.get(reverse("workspace_list", args=[org, project]))
+
+    assert response.status_code == 404
+    assertContains(response, "Project not found", status_code=404)
+    assertContains(response, f'href="/orgs/{org}/projects/"', status_code=404)
+    assertContains(response, 'href="/orgs/"', status_code=404)
+    assertNotContains(response, "stale", status_code=404)
+    credential = HarnessCredential.objects.get(user=user_with_key)
+    assert (credential.current_org, credential.current_project) == ("default", "infra")
+    assert signed_in_with_key.get("/")["Location"] == LIST
