@@ -112,6 +112,7 @@ SORT_LABELS = {
 }
 METRICS_WINDOWS = {"24h": 24 * 3600, "7d": 7 * 24 * 3600, "30d": 30 * 24 * 3600, "all": None}
 METRICS_WINDOW_LABELS = [("24h", "24 h"), ("7d", "7 days"), ("30d", "30 days"), ("all", "All")]
+WINDOW_PHRASES = {"24h": "24 hours", "7d": "7 days", "30d": "30 days", "all": ""}
 TAG_PATTERN = re.compile(r"^[^,\x00-\x1f]{1,256}$")
 MAX_TAG_FILTERS = 20
 
@@ -144,6 +145,11 @@ class ListQuery:
     @property
     def is_filtered(self) -> bool:
         return bool(self.q or self.status or self.tags)
+
+    @property
+    def window_phrase(self) -> str:
+        """The status counts' time window in words, e.g. "30 days" ("" for all time)."""
+        return WINDOW_PHRASES[self.window]
 
     @functools.cached_property
     def params(self) -> QueryDict:

@@ -165,7 +165,13 @@ def workspace_list(request: HtmxHttpRequest, org: str, project: str) -> HttpResp
         if result.page and (credential.current_org, credential.current_project) != (org, project):
             # Usually unchanged (every filter change lands here): no UPDATE round trip then.
             services.credential_remember_project(user=request.user, org=org, project=project)
-    context.update(filters=filters, query=filters.query, windows=METRICS_WINDOW_LABELS)
+    context.update(
+        filters=filters,
+        query=filters.query,
+        windows=METRICS_WINDOW_LABELS,
+        # A table swapped alone also updates the filter form's copy of the state (out of band).
+        oob=region == "workspace-table",
+    )
     return TemplateResponse(request, f"{template}#{region}" if region else template, context)
 
 

@@ -75,13 +75,16 @@ def test_pickers(signed_in_page, live_server):
 def test_workspace_list_and_its_swaps(signed_in_page, live_server, fake):
     page = signed_in_page
     page.goto(live_server.url + LIST)
-    expect(page.locator("#status-overview svg")).to_be_visible()
+    expect(page.locator("#status-overview .status-strip")).to_be_visible()
     assert_accessible(page, "workspace list")
+    page.get_by_text("Show as a chart").click()
+    expect(page.locator("#status-overview svg")).to_be_visible()
+    assert_accessible(page, "workspace list with the status chart open")
 
     page.get_by_label("Search by name").fill("dev")
     expect(page).to_have_url(re.compile("q=dev"))
     assert_accessible(page, "list after search swap")
-    page.locator("#status-overview a[href*='status=failed']").click()
+    page.locator("#status-overview .status-strip a[href*='status=failed']").click()
     expect(page).to_have_url(re.compile("status=failed"))
     assert_accessible(page, "list after chart filter swap")
     page.get_by_label("Search by name").fill("no-such-workspace")

@@ -25,11 +25,15 @@ def test_search_sort_filter_page_open_and_come_back(
     rows = page.locator("#workspace-table tbody tr")
     summary = page.locator("#workspace-table .summary")
 
-    # The status chart loads on its own and filters the list when a bar is clicked.
-    chart = page.locator("#status-overview svg")
-    expect(chart).to_be_visible()
+    # The status strip loads on its own, the rows are on the first screen, the full chart is
+    # one click away, and a status filters the list when clicked.
+    strip = page.locator("#status-overview .status-strip")
+    expect(strip).to_be_visible()
+    assert rows.nth(2).bounding_box()["y"] + 20 < 900  # visible without scrolling
+    page.get_by_text("Show as a chart").click()
+    expect(page.locator("#status-overview svg")).to_be_visible()
     page.screenshot(path=artifacts / "browse-list.png", full_page=True)
-    page.locator("#status-overview a[href*='status=failed']").click()
+    strip.get_by_role("link", name=re.compile(r"^Show [\d,]+ failed workspaces?$")).click()
     expect(page).to_have_url(re.compile(r"status=failed"))
     expect(page.get_by_role("checkbox", name="Failed", exact=True)).to_be_checked()
     expect(rows.first.locator(".badge")).to_have_text("Failed")
@@ -98,3 +102,39 @@ def test_slow_harness_shows_the_indicator_and_failure_offers_retry(
     alert.get_by_role("link", name="Try again").click()
     expect(page.locator("#workspace-table.htmx-request .results__busy")).to_be_visible()
     expect(page.locator("#workspace-table tbody tr").first.locator(".badge")).to_have_text("Active")
+
+
+def test_the_list_state_stays_true_after_every_swap(
+    page, live_server, fake, browser_user, artifacts
+):
+    _user_with_key(browser_user)
+    sign_in(page, live_server)
+    page.goto(live_server.url + LIST + "?window=30d")
+    pager = page.locator("#workspace-table .pager")
+
+    # On the first page the four pager buttons are there, the first two disabled.
+    expect(pager.get_by_role("link", name="First")).to_have_attribute("aria-disabled", "true")
+    expect(pager.get_by_role("link", name="Last")).not_to_have_attribute("aria-disabled", "true")
+    expect(page.get_by_role("link", name="New workspace").first).to_be_visible()
+
+    # A status clicked in a 30-day window: the list says in words which numbers are which.
+    strip = page.locator("#status-overview .status-strip")
+    strip.get_by_role("link", name=re.compile(r"^Show [\d,]+ failed workspaces?$")).click()
+    expect(page.locator("#workspace-table")).to_contain_text(
+        "the status counts above are for the last 30 days only"
+    )
+
+    # A filter change swaps the table alone; the form's own state follows it.
+    page.get_by_role("checkbox", name="Failed", exact=True).uncheck()
+    expect(page).not_to_have_url(re.compile(r"status=failed"))
+    expect(page.get_by_role("link", name="Clear filters")).to_have_count(0)
+    page.get_by_text("Tags", exact=True).click()
+    page.locator(".filters__tag-list input").first.check()
+    expect(page.locator("#tags-selected")).to_have_text("(1 selected)")
+    expect(page.get_by_role("link", name="Clear filters")).to_be_visible()
+    page.screenshot(path=artifacts / "browse-state.png", full_page=True)
+
+    # The last page keeps the buttons in place too, Next and Last disabled.
+    pager.get_by_role("link", name="Last").click()
+    expect(pager.get_by_role("link", name="Next")).to_have_attribute("aria-disabled", "true")
+    expect(pager.get_by_role("link", name="First")).not_to_have_attribute("aria-disabled", "true")

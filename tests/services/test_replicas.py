@@ -116,7 +116,7 @@ def test_twenty_cold_metrics_requests_over_both_replicas_make_one_harness_call(
     assert [r.status_code for r in responses] == [200] * 20
     for response in responses:
         assert 'id="status-overview"' in response.text
-        assert "Status overview" in response.text
+        assert 'class="status-strip"' in response.text
         assert "Loading status counts" not in response.text
     assert harness_fake_server.counters().get(METRICS_ROUTE) == 1
 
