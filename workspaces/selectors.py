@@ -119,7 +119,9 @@ def workspace_row(
         updated = {
             "updated_iso": local.isoformat(),
             "updated_title": f"{local:%Y-%m-%d %H:%M:%S} {local.tzname() or ''}".strip(),
-            "updated_ago": f"{timesince(local, now)} ago",
+            "updated_ago": "just now"
+            if (now - local).total_seconds() < 60
+            else f"{timesince(local, now)} ago",
         }
     return WorkspaceRow(
         url=f"{list_url}{quote(workspace.identifier, safe='')}/",

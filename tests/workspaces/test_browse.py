@@ -245,6 +245,12 @@ def test_workspace_page_shows_every_group(signed_in_with_key, fake):
         assertContains(response, f">{heading}</h2>")
     assertContains(response, f"/ng/account/{ACCOUNT}/module/iacm/orgs/default/projects/infra")
     assert fake.counters()["iacm.workspaces.get"] == 1
+    workspace = response.context["workspace"]
+    submodules = {"false": "No", "true": "Yes", "recursive": "Yes, recursively"}
+    shown = submodules[workspace.repository_submodules]
+    assertContains(response, f"<dt>Submodules</dt><dd>{shown}</dd>")
+    if workspace.cost_estimation_enabled and workspace.budget is not None:
+        assertContains(response, f"budget ${workspace.budget:,.2f} a month")
 
 
 def test_workspace_page_shows_secret_variables_as_references(signed_in_with_key, fake):

@@ -70,6 +70,19 @@ def test_row_times_read_like_django_timesince():
     assert row.url == "/w/a/"
 
 
+def test_a_change_in_the_last_minute_reads_just_now():
+    workspace = WorkspaceSummary(
+        identifier="a",
+        name="a",
+        status="active",
+        org="o",
+        project="p",
+        updated=NOW - datetime.timedelta(seconds=20),
+    )
+
+    assert workspace_row(workspace, list_url="/w/", now=NOW).updated_ago == "just now"
+
+
 def test_chart_is_a_labelled_group_of_escaped_links(rf):
     metrics = StatusMetrics(counts={"active": 1200, 'x"><b': 1}, fetched_at=0)
     context = {"metrics": metrics, "query": ListQuery(q='a"b')}
@@ -80,7 +93,7 @@ def test_chart_is_a_labelled_group_of_escaped_links(rf):
 
     assert html.strip().startswith('<svg class="chart" role="group"')
     assert '<desc id="chart-desc">Active: 1200, X&quot;&gt;&lt;b: 1</desc>' in html
-    assert 'aria-label="Show 1200 active workspaces"' in html
+    assert 'aria-label="Show 1,200 active workspaces"' in html
     assert 'aria-label="Show 1 x&quot;&gt;&lt;b workspace"' in html
     assert 'href="?q=a%22b&amp;status=active"' in html
     assert ">1,200</text>" in html
