@@ -284,7 +284,8 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = not PRODUCTION
 WHITENOISE_AUTOREFRESH = DEBUG
 if not PRODUCTION:
-    warnings.filterwarnings("ignore", message="No directory at", module="whitenoise.base")
+    # Django reports it from its request handler, so it is matched by message alone.
+    warnings.filterwarnings("ignore", message="No directory at", category=UserWarning)
 
 # --- Logging -----------------------------------------------------------------------------------
 # One line per request (`portal.request`) and per Harness call (`portal.harness`), each with the

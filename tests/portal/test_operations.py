@@ -513,6 +513,20 @@ def test_development_keeps_plain_http_and_plain_logs():
     assert values["LOG_FORMAT"] == "plain"
 
 
+def test_development_serves_without_a_collectstatic_warning(tmp_path):
+    code = (
+        "import django; django.setup()\n"
+        "from django.test import Client\n"
+        "print(Client().get('/healthz', headers={'host': 'localhost'}).status_code)\n"
+    )
+    env = _clean_env(STATIC_ROOT=str(tmp_path / "not-collected"))
+
+    result = python_in(env, code)
+
+    assert result.stdout.strip() == "200", result.stderr
+    assert "No directory at" not in result.stderr
+
+
 @pytest.mark.parametrize("missing", ["SECRET_KEY", "HARNESS_TOKEN_KEYS", "ALLOWED_HOSTS"])
 def test_production_refuses_to_start_without_its_secrets(missing):
     env = _clean_env(**{k: v for k, v in PRODUCTION_ENV.items() if k != missing})

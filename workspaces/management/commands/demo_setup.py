@@ -8,7 +8,9 @@ from django.core.management.base import BaseCommand, CommandError
 from workspaces.clients import harness_client
 from workspaces.forms import account_from_key
 from workspaces.harness import errors
-from workspaces.services import credential_save
+from workspaces.services import credential_remember_project, credential_save
+
+DEMO_ORG, DEMO_PROJECT = "default", "infra"
 
 
 def _fake_full_key(base_url: str) -> str:
@@ -47,4 +49,6 @@ class Command(BaseCommand):
         credential_save(
             user=user, account_id=account_id, api_key=api_key, account_name=account.name
         )
+        # The demo opens on the seeded project's workspaces, not on the org and project pickers.
+        credential_remember_project(user=user, org=DEMO_ORG, project=DEMO_PROJECT)
         self.stdout.write(f"Demo user '{username}' ready with a key for account {account_id}.")
