@@ -107,3 +107,27 @@ def test_workspace_page_and_not_found(signed_in_page, live_server):
     assert_accessible(page, "workspace not found")
     page.goto(live_server.url + "/no/such/page/")
     assert_accessible(page, "404 page")
+
+
+def test_on_a_phone_the_header_list_and_workspace_page_fit(signed_in_page, live_server, artifacts):
+    page = signed_in_page
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(live_server.url + LIST)
+    header = page.locator(".site-header")
+
+    # The header keeps the account links on one row and the user's name whole.
+    expect(page.locator(".user-menu__name")).to_have_text("alice")
+    name = page.locator(".user-menu__name")
+    assert name.evaluate("e => e.scrollWidth <= e.clientWidth")
+    assert header.bounding_box()["height"] < 100
+    expect(page.get_by_role("link", name="New workspace")).to_be_visible()  # the page's own
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    assert_accessible(page, "workspace list at 390 px")
+
+    # The workspace page keeps each variable's value, its cells stacked.
+    page.locator("#workspace-table tbody tr td a").first.click()
+    values = page.locator("table.table--stack td[data-label=Value]")
+    expect(values.first).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.screenshot(path=artifacts / "phone-workspace.png", full_page=True)
+    assert_accessible(page, "workspace page at 390 px")
