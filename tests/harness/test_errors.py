@@ -19,6 +19,8 @@ from workspaces.harness import (
     HarnessValidationError,
 )
 
+from .conftest import wait_until_logged
+
 LIST = "iacm.workspaces.list"
 CREATE = "iacm.workspaces.create"
 
@@ -209,6 +211,8 @@ def test_read_timeout_is_unavailable_and_not_retried(make_client, fake):
     assert excinfo.value.status is None
     assert "in time" in excinfo.value.message
     assert excinfo.value.__cause__ is not None
+    wait_until_logged(fake, LIST)  # the delayed call, once: not retried
+    assert len(fake.log(route=LIST)) == 1
 
 
 def test_malformed_json_is_unavailable(client, fake):
