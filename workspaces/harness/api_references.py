@@ -45,10 +45,7 @@ class ReferenceCalls:
         """
         wire.check_paging(page, limit)
         query = [
-            ("orgIdentifier", org),
-            ("projectIdentifier", project),
-            ("pageIndex", str(page - 1)),
-            ("pageSize", str(limit)),
+            *wire.ng_paging(org, project, page, limit),
             ("includeAllConnectorsAvailableAtScope", "true"),
         ]
         if search:
@@ -82,12 +79,7 @@ class ReferenceCalls:
         Raises HarnessForbidden, HarnessNotFound, HarnessUnauthorized, HarnessUnavailable.
         """
         wire.check_paging(page, limit)
-        query = [
-            ("orgIdentifier", org),
-            ("projectIdentifier", project),
-            ("pageIndex", str(page - 1)),
-            ("pageSize", str(limit)),
-        ]
+        query = wire.ng_paging(org, project, page, limit)
         if search:
             query.append(("searchTerm", search))
         body: dict[str, Any] = {

@@ -104,6 +104,16 @@ def v1_paging(page: int, limit: int, search: str) -> list[tuple[str, str]]:
     return query
 
 
+def ng_paging(org: str, project: str, page: int, limit: int) -> list[tuple[str, str]]:
+    """The query of an NG list at a project's scope: 0-based `pageIndex`, `pageSize`."""
+    return [
+        ("orgIdentifier", org),
+        ("projectIdentifier", project),
+        ("pageIndex", str(page - 1)),
+        ("pageSize", str(limit)),
+    ]
+
+
 def v1_page[T](reply: Reply, page: int, limit: int, parse: Callable[[Any], T]) -> Page[T]:
     """A v1 list: an array body, the total in `X-Total-Elements`."""
     items = parse_items(reply.data, "list", parse)
