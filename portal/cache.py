@@ -1,9 +1,13 @@
 """Django's Redis cache backend, with one redis-py client per connection pool.
 
 Django's `RedisCacheClient.get_client` builds a new `redis.Redis` for every cache operation, and
-each one copies redis-py's table of ~170 response callbacks: on a small machine that was a few
-percent of every request (the session read alone is one operation). A `redis.Redis` is safe to
-share between threads (connections come from its pool), so this client keeps one per pool.
+each one copies redis-py's table of ~170 response callbacks. Measured on this 2-core machine: a
+`cache.get` costs 157 µs of CPU with Django's client and 70 µs with this one (median of 5 x 3,000
+gets against a local Redis; Django settings with both backends, `time.process_time`). Every
+request makes at least one operation (the session read), so this saves about 0.09 ms of the 6 ms
+of CPU a list partial may cost, more on pages that also read cached metrics or rate limits.
+A `redis.Redis` is safe to share between threads (connections come from its pool), so this client
+keeps one per pool.
 """
 
 from django.core.cache.backends import redis as django_redis

@@ -98,11 +98,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # own connection, so one replica holds up to GUNICORN_WORKERS x GUNICORN_THREADS of them;
     # keep replicas x workers x threads (+ the migrate job, admin shells) under max_connections.
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
-    # Health checks (SELECT 1) only for connections idle DB_HEALTH_CHECK_DELAY seconds or more:
-    # portal/db/postgresql/base.py says why.
-    DATABASES["default"]["ENGINE"] = "portal.db.postgresql"
+    # A kept connection is checked (SELECT 1) before a request uses it, so a restarted PostgreSQL
+    # costs no failed request.
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-    DATABASES["default"]["HEALTH_CHECK_DELAY"] = env.float("DB_HEALTH_CHECK_DELAY", default=10)
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
         "connect_timeout", env.int("DB_CONNECT_TIMEOUT", default=3)
     )

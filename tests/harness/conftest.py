@@ -3,6 +3,8 @@
 These tests need neither Django nor a database (`pytest tests/harness -p no:django`).
 """
 
+import time
+
 import pytest
 
 from harness_fake.testing import start_fake
@@ -52,6 +54,18 @@ def make_client(fake):
     yield make
     for session in sessions:
         session.close()
+
+
+def wait_until_logged(fake, route, count=1, seconds=5.0):
+    """Wait for the fake to log `count` calls of `route`.
+
+    After a client's read timeout the fake's handler is still sleeping on an injected delay; it
+    logs the call when it wakes. Waiting for that keeps the entry out of the next test's log.
+    """
+    deadline = time.monotonic() + seconds
+    while len(fake.log(route=route)) < count:
+        assert time.monotonic() < deadline, f"the fake never logged {count} x {route}"
+        time.sleep(0.05)
 
 
 @pytest.fixture

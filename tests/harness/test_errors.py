@@ -19,6 +19,8 @@ from workspaces.harness import (
     HarnessValidationError,
 )
 
+from .conftest import wait_until_logged
+
 LIST = "iacm.workspaces.list"
 CREATE = "iacm.workspaces.create"
 
@@ -209,6 +211,8 @@ def test_read_timeout_is_unavailable_and_not_retried(make_client, fake):
     assert excinfo.value.status is None
     assert "in time" in excinfo.value.message
     assert excinfo.value.__cause__ is not None
+    wait_until_logged(fake, LIST)  # the delayed call, once: not retried
+    assert len(fake.log(route=LIST)) == 1
 
 
 def test_malformed_json_is_unavailable(client, fake):
@@ -334,3 +338,35 @@ def test_cookies_are_never_stored_or_sent(make_client, other_host):
     assert len(client._session.cookies) == 0
     assert hits[0]["x-api-key"]  # the key went as a per-request header
     assert "x-api-key" not in client._session.headers
+
+
+def test_proxy_variables_and_netrc_in_the_environment_are_ignored(
+    make_client, fake, other_host, monkeypatch, tmp_path
+):
+    url, hits = other_host
+    for name in ("HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"):
+        monkeypatch.setenv(name, url)  # would reroute the key through "another host"
+    for name in ("NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    netrc = tmp_path / "netrc"
+    netrc.write_text("machine 127.0.0.1 login someone password hunter2\n")
+    netrc.chmod(0o600)
+    monkeypatch.setenv("NETRC", str(netrc))
+
+    make_client().list_tags(org="default", project="infra")
+
+    assert hits == []
+    (call,) = fake.log(route="iacm.tags")
+    assert "authorization" not in call["headers"]
+
+
+def test_a_proxy_set_on_the_session_is_used(make_client, fake, other_host):
+    """Session settings mean what they say: the transport goes through `Session.request`."""
+    url, hits = other_host
+    client = make_client()
+    client._session.proxies = {"http": url}
+
+    client.list_tags(org="default", project="infra")
+
+    assert len(hits) == 1
+    assert fake.log(route="iacm.tags") == []

@@ -1,4 +1,4 @@
-"""portal.db.postgresql on a real PostgreSQL: health checks only for connections left idle."""
+"""Django's PostgreSQL backend as the portal configures it: kept connections, health-checked."""
 
 from __future__ import annotations
 
@@ -7,36 +7,28 @@ import time
 import psycopg
 import pytest
 from django.db import connections
+from django.db.backends.postgresql.base import DatabaseWrapper
 
-from portal.db.postgresql.base import DatabaseWrapper
 from tests.services.servers import PG, PG_URL
 
 
 @pytest.fixture
-def wrapper(services, django_db_blocker):
+def connection(services, django_db_blocker):
     """A connection of its own to the server's `postgres` database (not the test database)."""
-
-    def make(delay: float) -> DatabaseWrapper:
-        database = {
-            "ENGINE": "portal.db.postgresql",
-            "NAME": "postgres",
-            "HOST": PG["host"],
-            "PORT": PG["port"],
-            "USER": PG["user"],
-            "CONN_MAX_AGE": 60,
-            "CONN_HEALTH_CHECKS": True,
-            "HEALTH_CHECK_DELAY": delay,
-        }
-        settings = connections.configure_settings({"default": database, "hc": dict(database)})
-        settings = settings["hc"]
-        made.append(DatabaseWrapper(settings, alias="hc"))
-        return made[-1]
-
-    made: list[DatabaseWrapper] = []
+    database = {
+        "ENGINE": "django.db.backends.postgresql",
+        "NAME": "postgres",
+        "HOST": PG["host"],
+        "PORT": PG["port"],
+        "USER": PG["user"],
+        "CONN_MAX_AGE": 60,
+        "CONN_HEALTH_CHECKS": True,
+    }
+    settings = connections.configure_settings({"default": database, "hc": dict(database)})
+    wrapper = DatabaseWrapper(settings["hc"], alias="hc")
     with django_db_blocker.unblock():
-        yield make
-        for connection in made:
-            connection.close()
+        yield wrapper
+        wrapper.close()
 
 
 def _count_checks(connection: DatabaseWrapper) -> list[int]:
@@ -61,35 +53,25 @@ def _request(connection: DatabaseWrapper) -> int:
     return pid
 
 
-def test_a_connection_used_a_moment_ago_is_not_checked_again(wrapper):
-    connection = wrapper(10)
+def test_a_kept_connection_is_checked_once_before_each_request_uses_it(connection):
     checks = _count_checks(connection)
+
     first = _request(connection)  # a new connection: nothing to check
-    assert [_request(connection) for _ in range(5)] == [first] * 5
-    assert checks == []
+    later = [_request(connection) for _ in range(5)]
+
+    assert later == [first] * 5
+    assert checks == [1] * 5
 
 
-def test_an_idle_connection_is_checked_and_replaced_when_dead(wrapper):
-    connection = wrapper(10)
+def test_a_connection_postgresql_dropped_is_replaced_without_a_failed_request(connection):
     checks = _count_checks(connection)
     first = _request(connection)
-    connection._released_at = time.monotonic() - 11  # idle past the delay
-    assert _request(connection) == first
-    assert checks == [1]
 
-    connection._released_at = time.monotonic() - 11
     with psycopg.connect(PG_URL + "/postgres", autocommit=True) as admin:
         admin.execute("SELECT pg_terminate_backend(%s)", [first])
     time.sleep(0.2)
     second = _request(connection)  # the check finds it dead: a new connection, no error
+
     assert second != first
-    assert checks == [1, 1]
-
-
-def test_delay_zero_checks_before_every_request(wrapper):
-    connection = wrapper(0)
-    checks = _count_checks(connection)
-    _request(connection)
-    for _ in range(3):
-        _request(connection)
-    assert checks == [1, 1, 1]
+    assert checks == [1]
+    assert _request(connection) == second

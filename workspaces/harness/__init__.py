@@ -2,7 +2,15 @@
 
     from workspaces.harness import HarnessClient, errors, types
 
-Pure Python + requests (no Django): the portal passes its settings in.
+Pure Python + requests (no Django): the portal passes its settings in. The modules:
+
+- `client.py`: `HarnessClient` (key, account, timeouts; `_call`, the one place a call is made,
+  with the breaker, the error wrapping and `call_observers`), composed of the calls of
+  `api_accounts.py` (account check, orgs, projects), `api_workspaces.py` (workspaces, status
+  counts, tags, provisioner versions) and `api_references.py` (connectors, secrets, templates);
+- `wire.py`: path and paging rules, 2xx answers decoded, error bodies mapped onto `errors.py`;
+- `transport.py`: the pooled `requests` session and its rules; `breaker.py`: the circuit breaker;
+- `types.py`: the dataclasses returned, each with its parser, built from `readers.py`.
 """
 
 from workspaces.harness import errors, types

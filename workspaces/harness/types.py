@@ -1,9 +1,7 @@
-"""Frozen dataclasses for what Harness returns, and the tolerant parsers that build them.
+"""Frozen dataclasses for what Harness returns, each with the `from_*` classmethod that parses it.
 
-Parsers ignore fields they do not know and default the optional ones that are absent or null; a
-body without the expected shape (a list where an object belongs, a missing identifier, a string
-where a number belongs) raises `ShapeError`, which the client turns into `HarnessUnavailable`.
-Timestamps arrive as unix milliseconds and become aware UTC `datetime`s.
+The parsers are built from the tolerant readers of `readers.py`: unknown fields are ignored,
+absent optional ones defaulted, a body of the wrong shape raises `ShapeError` (re-exported here).
 
 Mappings (`tags`, variables, ...) are plain dicts so that instances pickle (the portal caches some
 of them); treat them as read-only.
@@ -12,10 +10,27 @@ of them); treat them as read-only.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
+
+from workspaces.harness.readers import (
+    REQUIRED,
+    ShapeError,
+    array,
+    boolean,
+    number,
+    obj,
+    provisioner_configuration,
+    scope_of,
+    scoped_ref,
+    str_map,
+    str_tuple,
+    string,
+    template_fields,
+    timestamp,
+)
 
 __all__ = [
     "Account",
@@ -42,132 +57,6 @@ __all__ = [
     "scoped_ref",
 ]
 
-
-class ShapeError(ValueError):
-    """A Harness response body does not have the shape the client expects."""
-
-
-# --- small tolerant readers ------------------------------------------------------------------
-
-_MISSING: Any = object()
-
-
-def _obj(value: Any, what: str) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise ShapeError(f"{what}: expected an object, got {type(value).__name__}")
-    return value
-
-
-def _list(value: Any, what: str) -> list[Any]:
-    if value is None:
-        return []
-    if not isinstance(value, list):
-        raise ShapeError(f"{what}: expected an array, got {type(value).__name__}")
-    return value
-
-
-def _str(data: Mapping[str, Any], key: str, default: Any = "") -> Any:
-    """`data[key]` as a string; `default` when absent or null (`_MISSING` makes it required)."""
-    value = data.get(key)
-    if value is None:
-        if default is _MISSING:
-            raise ShapeError(f"{key!r} is missing")
-        return default
-    if isinstance(value, str):
-        return value
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return str(value)
-    raise ShapeError(f"{key!r}: expected a string, got {type(value).__name__}")
-
-
-def _int(data: Mapping[str, Any], key: str, default: Any = None) -> Any:
-    value = data.get(key)
-    if value is None:
-        return default
-    if isinstance(value, bool):
-        raise ShapeError(f"{key!r}: expected a number, got a boolean")
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, str):
-        try:
-            return int(value)
-        except ValueError:
-            pass
-    raise ShapeError(f"{key!r}: expected an integer, got {value!r}")
-
-
-def _float(data: Mapping[str, Any], key: str) -> float | None:
-    value = data.get(key)
-    if value is None:
-        return None
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return float(value)
-    if isinstance(value, str):
-        try:
-            return float(value)
-        except ValueError:
-            pass
-    raise ShapeError(f"{key!r}: expected a number, got {value!r}")
-
-
-def _bool(data: Mapping[str, Any], key: str, default: bool = False) -> bool:
-    value = data.get(key)
-    if value is None:
-        return default
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.lower() in {"true", "false"}:
-        return value.lower() == "true"
-    raise ShapeError(f"{key!r}: expected a boolean, got {value!r}")
-
-
-def _str_map(data: Mapping[str, Any], key: str) -> dict[str, str]:
-    value = data.get(key)
-    if value is None:
-        return {}
-    if isinstance(value, list) and not value:
-        return {}
-    return {str(k): _str({"v": v}, "v") for k, v in _obj(value, key).items()}
-
-
-def _str_tuple(data: Mapping[str, Any], key: str) -> tuple[str, ...]:
-    value = data.get(key)
-    if isinstance(value, str):  # e.g. `sparse_checkout`, declared a string, seen as an array
-        return tuple(line for line in value.splitlines() if line)
-    return tuple(_str({"v": item}, "v") for item in _list(value, key))
-
-
-def _time(data: Mapping[str, Any], key: str) -> datetime | None:
-    ms = _int(data, key)
-    if ms is None or ms <= 0:
-        return None
-    try:
-        return datetime.fromtimestamp(ms / 1000, tz=UTC)
-    except (OverflowError, OSError, ValueError) as err:
-        raise ShapeError(f"{key!r}: not a timestamp in milliseconds: {ms!r}") from err
-
-
-def scoped_ref(identifier: str, scope: str) -> str:
-    """The scoped reference Harness uses in connector/secret/template refs (contract §6.3)."""
-    if scope == "account":
-        return f"account.{identifier}"
-    if scope == "org":
-        return f"org.{identifier}"
-    return identifier
-
-
-def _scope(org: str, project: str) -> str:
-    if project:
-        return "project"
-    if org:
-        return "org"
-    return "account"
-
-
 # --- accounts, orgs, projects ----------------------------------------------------------------
 
 
@@ -181,12 +70,12 @@ class Account:
     @classmethod
     def from_ng(cls, body: Any, *, account_id: str) -> Account:
         """From `GET /ng/api/accounts/{id}`: `{"status", "data": {identifier, name, ...}}`."""
-        data = _obj(_obj(body, "account response").get("data"), "data")
+        data = obj(obj(body, "account response").get("data"), "data")
         return cls(
-            identifier=_str(data, "identifier", "") or _str(data, "uuid", "") or account_id,
-            name=_str(data, "name", _MISSING),
-            company_name=_str(data, "companyName"),
-            created=_time(data, "createdAt"),
+            identifier=string(data, "identifier", "") or string(data, "uuid", "") or account_id,
+            name=string(data, "name", REQUIRED),
+            company_name=string(data, "companyName"),
+            created=timestamp(data, "createdAt"),
         )
 
 
@@ -202,15 +91,15 @@ class Org:
     @classmethod
     def from_v1(cls, item: Any) -> Org:
         """From a v1 item `{"org": {identifier, name, description, tags}, created, updated}`."""
-        outer = _obj(item, "org item")
-        org = _obj(outer.get("org", outer), "org")
+        outer = obj(item, "org item")
+        org = obj(outer.get("org", outer), "org")
         return cls(
-            identifier=_str(org, "identifier", _MISSING),
-            name=_str(org, "name") or _str(org, "identifier"),
-            description=_str(org, "description"),
-            tags=_str_map(org, "tags"),
-            created=_time(outer, "created"),
-            updated=_time(outer, "updated"),
+            identifier=string(org, "identifier", REQUIRED),
+            name=string(org, "name") or string(org, "identifier"),
+            description=string(org, "description"),
+            tags=str_map(org, "tags"),
+            created=timestamp(outer, "created"),
+            updated=timestamp(outer, "updated"),
         )
 
 
@@ -229,18 +118,18 @@ class Project:
     @classmethod
     def from_v1(cls, item: Any, *, org: str) -> Project:
         """From a v1 item `{"project": {identifier, org, name, ...}, created, updated}`."""
-        outer = _obj(item, "project item")
-        project = _obj(outer.get("project", outer), "project")
+        outer = obj(item, "project item")
+        project = obj(outer.get("project", outer), "project")
         return cls(
-            identifier=_str(project, "identifier", _MISSING),
-            org=_str(project, "org") or org,
-            name=_str(project, "name") or _str(project, "identifier"),
-            description=_str(project, "description"),
-            color=_str(project, "color"),
-            modules=_str_tuple(project, "modules"),
-            tags=_str_map(project, "tags"),
-            created=_time(outer, "created"),
-            updated=_time(outer, "updated"),
+            identifier=string(project, "identifier", REQUIRED),
+            org=string(project, "org") or org,
+            name=string(project, "name") or string(project, "identifier"),
+            description=string(project, "description"),
+            color=string(project, "color"),
+            modules=str_tuple(project, "modules"),
+            tags=str_map(project, "tags"),
+            created=timestamp(outer, "created"),
+            updated=timestamp(outer, "updated"),
         )
 
 
@@ -263,17 +152,17 @@ class WorkspaceSummary:
 
     @classmethod
     def from_iacm(cls, item: Any, *, org: str, project: str) -> WorkspaceSummary:
-        data = _obj(item, "workspace summary")
+        data = obj(item, "workspace summary")
         return cls(
-            identifier=_str(data, "identifier", _MISSING),
-            name=_str(data, "name", _MISSING),
-            status=_str(data, "status") or "unknown",
-            org=_str(data, "org") or org,
-            project=_str(data, "project") or project,
-            account=_str(data, "account"),
-            description=_str(data, "description"),
-            created=_time(data, "created"),
-            updated=_time(data, "updated"),
+            identifier=string(data, "identifier", REQUIRED),
+            name=string(data, "name", REQUIRED),
+            status=string(data, "status") or "unknown",
+            org=string(data, "org") or org,
+            project=string(data, "project") or project,
+            account=string(data, "account"),
+            description=string(data, "description"),
+            created=timestamp(data, "created"),
+            updated=timestamp(data, "updated"),
         )
 
 
@@ -294,24 +183,25 @@ class Variable:
 
     @classmethod
     def from_iacm(cls, map_key: str, item: Any) -> Variable:
-        data = _obj(item, f"variable {map_key!r}")
+        data = obj(item, f"variable {map_key!r}")
         return cls(
-            key=_str(data, "key") or map_key,
-            value=_str(data, "value"),
-            value_type=_str(data, "value_type") or "string",
-            created=_time(data, "created"),
-            updated=_time(data, "updated"),
+            key=string(data, "key") or map_key,
+            value=string(data, "value"),
+            value_type=string(data, "value_type") or "string",
+            created=timestamp(data, "created"),
+            updated=timestamp(data, "updated"),
         )
 
-
-def _variables(data: Mapping[str, Any], key: str) -> dict[str, Variable]:
-    value = data.get(key)
-    if value is None or (isinstance(value, list) and not value):
-        return {}
-    if isinstance(value, list):  # tolerate an array of {key, value, value_type}
-        variables = [Variable.from_iacm("", item) for item in value]
-        return {variable.key: variable for variable in variables}
-    return {str(k): Variable.from_iacm(str(k), v) for k, v in _obj(value, key).items()}
+    @classmethod
+    def mapping_from_iacm(cls, data: Mapping[str, Any], key: str) -> dict[str, Variable]:
+        """`data[key]`: Harness's map of variables by key (an array of them is tolerated)."""
+        value = data.get(key)
+        if value is None or (isinstance(value, list) and not value):
+            return {}
+        if isinstance(value, list):
+            variables = [cls.from_iacm("", item) for item in value]
+            return {variable.key: variable for variable in variables}
+        return {str(k): cls.from_iacm(str(k), v) for k, v in obj(value, key).items()}
 
 
 @dataclass(frozen=True, slots=True)
@@ -323,12 +213,12 @@ class ProviderConnector:
 
     @classmethod
     def from_iacm(cls, item: Any) -> ProviderConnector:
-        data = _obj(item, "provider connector")
+        data = obj(item, "provider connector")
         return cls(
-            connector_ref=_str(data, "connector_ref", _MISSING),
-            type=_str(data, "type"),
-            terragrunt_provider=_bool(data, "terragrunt_provider"),
-            id=_str(data, "id"),
+            connector_ref=string(data, "connector_ref", REQUIRED),
+            type=string(data, "type"),
+            terragrunt_provider=boolean(data, "terragrunt_provider"),
+            id=string(data, "id"),
         )
 
 
@@ -343,14 +233,14 @@ class VariableFile:
 
     @classmethod
     def from_iacm(cls, item: Any) -> VariableFile:
-        data = _obj(item, "variable file")
+        data = obj(item, "variable file")
         return cls(
-            repository=_str(data, "repository"),
-            repository_connector=_str(data, "repository_connector"),
-            repository_branch=_str(data, "repository_branch"),
-            repository_commit=_str(data, "repository_commit"),
-            repository_sha=_str(data, "repository_sha"),
-            repository_path=_str(data, "repository_path"),
+            repository=string(data, "repository"),
+            repository_connector=string(data, "repository_connector"),
+            repository_branch=string(data, "repository_branch"),
+            repository_commit=string(data, "repository_commit"),
+            repository_sha=string(data, "repository_sha"),
+            repository_path=string(data, "repository_path"),
         )
 
 
@@ -359,11 +249,32 @@ class DefaultPipeline:
     project_pipeline: str = ""
     workspace_pipeline: str = ""
 
+    @classmethod
+    def mapping_from_iacm(cls, value: Any) -> dict[str, DefaultPipeline]:
+        """`default_pipelines`: a pipeline per operation (`plan`, `apply`, ...)."""
+        pipelines = {}
+        for operation, pipeline in obj(value or {}, "pipelines").items():
+            pipeline = obj(pipeline or {}, f"default_pipelines.{operation}")
+            pipelines[str(operation)] = cls(
+                project_pipeline=string(pipeline, "project_pipeline"),
+                workspace_pipeline=string(pipeline, "workspace_pipeline"),
+            )
+        return pipelines
+
 
 @dataclass(frozen=True, slots=True)
 class AssociatedTemplate:
     template_id: str
     version: str = ""
+
+    @classmethod
+    def from_iacm(cls, value: Any) -> AssociatedTemplate | None:
+        """`associated_template`, or None when absent or without a `template_id`."""
+        if not value:
+            return None
+        raw = obj(value, "associated_template")
+        template_id = string(raw, "template_id")
+        return cls(template_id, string(raw, "version")) if template_id else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -376,13 +287,21 @@ class WorkspaceLock:
     locked_by_principal_type: str = ""
     locked_by_display_name: str = ""
 
-
-def _provisioner_configuration(value: Any) -> dict[str, str]:
-    if value is None or value == "":
-        return {}
-    if isinstance(value, str):  # declared a string in the spec; the wire sends an object
-        return {"value": value}
-    return _str_map({"v": value}, "v")
+    @classmethod
+    def from_iacm(cls, value: Any) -> WorkspaceLock | None:
+        """`lock`, or None when the workspace is not locked."""
+        if not value:
+            return None
+        raw = obj(value, "lock")
+        return cls(
+            id=string(raw, "id"),
+            created_at=timestamp(raw, "created_at"),
+            manual=boolean(raw, "manual"),
+            reason=string(raw, "reason"),
+            locked_by_principal_id=string(raw, "locked_by_principal_id"),
+            locked_by_principal_type=string(raw, "locked_by_principal_type"),
+            locked_by_display_name=string(raw, "locked_by_display_name"),
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -442,80 +361,55 @@ class Workspace:
 
     @classmethod
     def from_iacm(cls, body: Any, *, org: str, project: str) -> Workspace:
-        data = _obj(body, "workspace")
-        pipelines = {}
-        for operation, pipeline in _obj(data.get("default_pipelines") or {}, "pipelines").items():
-            pipeline = _obj(pipeline or {}, f"default_pipelines.{operation}")
-            pipelines[str(operation)] = DefaultPipeline(
-                project_pipeline=_str(pipeline, "project_pipeline"),
-                workspace_pipeline=_str(pipeline, "workspace_pipeline"),
-            )
-        template = None
-        if data.get("associated_template"):
-            raw = _obj(data["associated_template"], "associated_template")
-            template_id = _str(raw, "template_id")
-            if template_id:
-                template = AssociatedTemplate(template_id, _str(raw, "version"))
-        lock = None
-        if data.get("lock"):
-            raw = _obj(data["lock"], "lock")
-            lock = WorkspaceLock(
-                id=_str(raw, "id"),
-                created_at=_time(raw, "created_at"),
-                manual=_bool(raw, "manual"),
-                reason=_str(raw, "reason"),
-                locked_by_principal_id=_str(raw, "locked_by_principal_id"),
-                locked_by_principal_type=_str(raw, "locked_by_principal_type"),
-                locked_by_display_name=_str(raw, "locked_by_display_name"),
-            )
+        data = obj(body, "workspace")
         return cls(
-            identifier=_str(data, "identifier", _MISSING),
-            name=_str(data, "name", _MISSING),
-            org=_str(data, "org") or org,
-            project=_str(data, "project") or project,
-            account=_str(data, "account"),
-            description=_str(data, "description"),
-            status=_str(data, "status") or "unknown",
-            provisioner=_str(data, "provisioner"),
-            provisioner_version=_str(data, "provisioner_version"),
-            provisioner_data=_str(data, "provisioner_data"),
-            provisioner_configuration=_provisioner_configuration(
+            identifier=string(data, "identifier", REQUIRED),
+            name=string(data, "name", REQUIRED),
+            org=string(data, "org") or org,
+            project=string(data, "project") or project,
+            account=string(data, "account"),
+            description=string(data, "description"),
+            status=string(data, "status") or "unknown",
+            provisioner=string(data, "provisioner"),
+            provisioner_version=string(data, "provisioner_version"),
+            provisioner_data=string(data, "provisioner_data"),
+            provisioner_configuration=provisioner_configuration(
                 data.get("provisioner_configuration")
             ),
-            provider_connector=_str(data, "provider_connector"),
+            provider_connector=string(data, "provider_connector"),
             provider_connectors=tuple(
                 ProviderConnector.from_iacm(item)
-                for item in _list(data.get("provider_connectors"), "provider_connectors")
+                for item in array(data.get("provider_connectors"), "provider_connectors")
             ),
-            repository=_str(data, "repository"),
-            repository_connector=_str(data, "repository_connector"),
-            repository_branch=_str(data, "repository_branch"),
-            repository_commit=_str(data, "repository_commit"),
-            repository_sha=_str(data, "repository_sha"),
-            repository_path=_str(data, "repository_path"),
-            repository_submodules=_str(data, "repository_submodules") or "false",
-            sparse_checkout=_str_tuple(data, "sparse_checkout"),
-            terraform_variables=_variables(data, "terraform_variables"),
-            environment_variables=_variables(data, "environment_variables"),
+            repository=string(data, "repository"),
+            repository_connector=string(data, "repository_connector"),
+            repository_branch=string(data, "repository_branch"),
+            repository_commit=string(data, "repository_commit"),
+            repository_sha=string(data, "repository_sha"),
+            repository_path=string(data, "repository_path"),
+            repository_submodules=string(data, "repository_submodules") or "false",
+            sparse_checkout=str_tuple(data, "sparse_checkout"),
+            terraform_variables=Variable.mapping_from_iacm(data, "terraform_variables"),
+            environment_variables=Variable.mapping_from_iacm(data, "environment_variables"),
             terraform_variable_files=tuple(
                 VariableFile.from_iacm(item)
-                for item in _list(data.get("terraform_variable_files"), "terraform_variable_files")
+                for item in array(data.get("terraform_variable_files"), "terraform_variable_files")
             ),
-            variable_sets=_str_tuple(data, "variable_sets"),
-            default_pipelines=pipelines,
-            tags=_str_map(data, "tags"),
-            cost_estimation_enabled=_bool(data, "cost_estimation_enabled"),
-            budget=_float(data, "budget"),
-            ccm_cost_enabled=_bool(data, "ccm_cost_enabled"),
-            prune_sensitive_data=_bool(data, "prune_sensitive_data"),
-            terragrunt_provider=_bool(data, "terragrunt_provider"),
-            terragrunt_version=_str(data, "terragrunt_version"),
-            run_all=_bool(data, "run_all"),
-            backend_locked=_bool(data, "backend_locked"),
-            lock=lock,
-            associated_template=template,
-            created=_time(data, "created"),
-            updated=_time(data, "updated"),
+            variable_sets=str_tuple(data, "variable_sets"),
+            default_pipelines=DefaultPipeline.mapping_from_iacm(data.get("default_pipelines")),
+            tags=str_map(data, "tags"),
+            cost_estimation_enabled=boolean(data, "cost_estimation_enabled"),
+            budget=number(data, "budget"),
+            ccm_cost_enabled=boolean(data, "ccm_cost_enabled"),
+            prune_sensitive_data=boolean(data, "prune_sensitive_data"),
+            terragrunt_provider=boolean(data, "terragrunt_provider"),
+            terragrunt_version=string(data, "terragrunt_version"),
+            run_all=boolean(data, "run_all"),
+            backend_locked=boolean(data, "backend_locked"),
+            lock=WorkspaceLock.from_iacm(data.get("lock")),
+            associated_template=AssociatedTemplate.from_iacm(data.get("associated_template")),
+            created=timestamp(data, "created"),
+            updated=timestamp(data, "updated"),
         )
 
 
@@ -560,43 +454,43 @@ class PolicyEvaluation:
 
     @classmethod
     def from_json(cls, body: Any) -> PolicyEvaluation:
-        data = _obj(body, "policy_evaluation")
+        data = obj(body, "policy_evaluation")
         sets = []
         all_messages: list[str] = []
         # Harness nests evaluation.details[] (policy sets) -> details[] (policies) -> deny_messages.
-        for raw_set in _list(data.get("details"), "policy_evaluation.details"):
-            raw_set = _obj(raw_set, "policy set")
-            set_messages = list(_str_tuple(raw_set, "deny_messages"))
+        for raw_set in array(data.get("details"), "policy_evaluation.details"):
+            raw_set = obj(raw_set, "policy set")
+            set_messages = list(str_tuple(raw_set, "deny_messages"))
             policies = []
-            for raw_policy in _list(raw_set.get("details"), "policy set details"):
-                raw_policy = _obj(raw_policy, "policy result")
-                policy = _obj(raw_policy.get("policy") or {}, "policy")
-                messages = _str_tuple(raw_policy, "deny_messages")
+            for raw_policy in array(raw_set.get("details"), "policy set details"):
+                raw_policy = obj(raw_policy, "policy result")
+                policy = obj(raw_policy.get("policy") or {}, "policy")
+                messages = str_tuple(raw_policy, "deny_messages")
                 policies.append(
                     PolicyResult(
-                        identifier=_str(policy, "identifier"),
-                        name=_str(policy, "name"),
-                        status=_str(raw_policy, "status"),
+                        identifier=string(policy, "identifier"),
+                        name=string(policy, "name"),
+                        status=string(raw_policy, "status"),
                         deny_messages=messages,
                     )
                 )
                 set_messages.extend(messages)
             sets.append(
                 PolicySetResult(
-                    identifier=_str(raw_set, "identifier"),
-                    name=_str(raw_set, "name"),
-                    status=_str(raw_set, "status"),
+                    identifier=string(raw_set, "identifier"),
+                    name=string(raw_set, "name"),
+                    status=string(raw_set, "status"),
                     policies=tuple(policies),
                     deny_messages=tuple(dict.fromkeys(set_messages)),
                 )
             )
             all_messages.extend(set_messages)
-        all_messages.extend(_str_tuple(data, "deny_messages"))
+        all_messages.extend(str_tuple(data, "deny_messages"))
         return cls(
-            status=_str(data, "status"),
-            id=_str(data, "id"),
-            type=_str(data, "type"),
-            action=_str(data, "action"),
+            status=string(data, "status"),
+            id=string(data, "id"),
+            type=string(data, "type"),
+            action=string(data, "action"),
             policy_sets=tuple(sets),
             deny_messages=tuple(dict.fromkeys(all_messages)),
         )
@@ -621,7 +515,7 @@ class WriteResult:
     def from_iacm(cls, body: Any) -> WriteResult:
         if body is None or body == "":
             return cls()
-        data = _obj(body, "write response")
+        data = obj(body, "write response")
         evaluation = data.get("policy_evaluation")
         return cls(PolicyEvaluation.from_json(evaluation) if evaluation else None)
 
@@ -647,29 +541,29 @@ class Connector:
 
     @classmethod
     def from_ng(cls, item: Any) -> Connector:
-        outer = _obj(item, "connector item")
-        data = _obj(outer.get("connector", outer), "connector")
-        org = _str(data, "orgIdentifier")
-        project = _str(data, "projectIdentifier")
-        identifier = _str(data, "identifier", _MISSING)
-        scope = _scope(org, project)
+        outer = obj(item, "connector item")
+        data = obj(outer.get("connector", outer), "connector")
+        org = string(data, "orgIdentifier")
+        project = string(data, "projectIdentifier")
+        identifier = string(data, "identifier", REQUIRED)
+        scope = scope_of(org, project)
         spec = data.get("spec")
         url = ""
         if isinstance(spec, dict):
-            url = _str(spec, "url") or _str(spec, "gitUrl")
+            url = string(spec, "url") or string(spec, "gitUrl")
         status = outer.get("status")
         return cls(
             identifier=identifier,
-            name=_str(data, "name") or identifier,
-            type=_str(data, "type"),
+            name=string(data, "name") or identifier,
+            type=string(data, "type"),
             scope=scope,
             ref=scoped_ref(identifier, scope),
             org=org,
             project=project,
-            description=_str(data, "description"),
+            description=string(data, "description"),
             url=url,
-            tags=_str_map(data, "tags"),
-            status=_str(status, "status") if isinstance(status, dict) else "",
+            tags=str_map(data, "tags"),
+            status=string(status, "status") if isinstance(status, dict) else "",
         )
 
 
@@ -689,51 +583,23 @@ class Secret:
 
     @classmethod
     def from_ng(cls, item: Any) -> Secret:
-        outer = _obj(item, "secret item")
-        data = _obj(outer.get("secret", outer), "secret")
-        org = _str(data, "orgIdentifier")
-        project = _str(data, "projectIdentifier")
-        identifier = _str(data, "identifier", _MISSING)
-        scope = _scope(org, project)
+        outer = obj(item, "secret item")
+        data = obj(outer.get("secret", outer), "secret")
+        org = string(data, "orgIdentifier")
+        project = string(data, "projectIdentifier")
+        identifier = string(data, "identifier", REQUIRED)
+        scope = scope_of(org, project)
         return cls(
             identifier=identifier,
-            name=_str(data, "name") or identifier,
-            type=_str(data, "type"),
+            name=string(data, "name") or identifier,
+            type=string(data, "type"),
             scope=scope,
             ref=scoped_ref(identifier, scope),
             org=org,
             project=project,
-            description=_str(data, "description"),
-            tags=_str_map(data, "tags"),
+            description=string(data, "description"),
+            tags=str_map(data, "tags"),
         )
-
-
-def _template_fields(body: Any) -> dict[str, Any]:
-    data = _obj(body, "template")
-    if isinstance(data.get("template"), dict):  # `{"template": TemplateResponse, "inputs": ...}`
-        data = data["template"]
-    org = _str(data, "org")
-    project = _str(data, "project")
-    identifier = _str(data, "identifier", _MISSING)
-    scope = _str(data, "scope").lower()
-    if scope not in {"account", "org", "project"}:
-        scope = _scope(org, project)
-    return {
-        "identifier": identifier,
-        "name": _str(data, "name") or identifier,
-        "version_label": _str(data, "version_label"),
-        "entity_type": _str(data, "entity_type"),
-        "child_type": _str(data, "child_type"),
-        "scope": scope,
-        "ref": scoped_ref(identifier, scope),
-        "org": org,
-        "project": project,
-        "description": _str(data, "description"),
-        "tags": _str_map(data, "tags"),
-        "stable": _bool(data, "stable_template"),
-        "updated": _time(data, "updated"),
-        "_yaml": data.get("yaml"),
-    }
 
 
 @dataclass(frozen=True, slots=True)
@@ -756,7 +622,7 @@ class TemplateSummary:
 
     @classmethod
     def from_v1(cls, item: Any) -> TemplateSummary:
-        fields = _template_fields(item)
+        fields = template_fields(item)
         del fields["_yaml"]
         return cls(**fields)
 
@@ -782,7 +648,7 @@ class Template:
 
     @classmethod
     def from_v1(cls, body: Any) -> Template:
-        fields = _template_fields(body)
+        fields = template_fields(body)
         yaml = fields.pop("_yaml")
         if not isinstance(yaml, str):
             raise ShapeError("template has no yaml")
@@ -842,10 +708,3 @@ class Page[T]:
             total_items=max(total_items, 0),
             total_pages=max(total_pages, 0),
         )
-
-
-def parse_items[T](body: Any, what: str, parse: Callable[[Any], T]) -> list[T]:
-    """Parse a JSON array of items with `parse`."""
-    if not isinstance(body, list):
-        raise ShapeError(f"{what}: expected an array, got {type(body).__name__}")
-    return [parse(item) for item in body]

@@ -1,0 +1,226 @@
+"""Connectors, secrets and templates: what a workspace refers to by scoped ref (NG and v1)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from workspaces.harness import wire
+from workspaces.harness.errors import HarnessNotFound
+from workspaces.harness.readers import parse_items
+from workspaces.harness.types import Connector, Page, Secret, Template, TemplateSummary
+from workspaces.harness.wire import Reply
+
+__all__ = ["ReferenceCalls"]
+
+TEMPLATE_SCAN_LIMIT = 100
+TEMPLATE_SCAN_PAGES = 20
+
+
+class ReferenceCalls:
+    """The connector, secret and template calls of `HarnessClient`.
+
+    Mixed into `HarnessClient`, whose `_call` makes each request (see `client.py`).
+    """
+
+    _call: Callable[..., Any]
+
+    def list_connectors(
+        self,
+        *,
+        org: str,
+        project: str,
+        types: Sequence[str],
+        search: str = "",
+        page: int = 1,
+        limit: int = 50,
+    ) -> Page[Connector]:
+        """Connectors of `types` usable in the project, including org and account ones:
+        NG `POST /ng/api/connectors/listV2` with `includeAllConnectorsAvailableAtScope=true`
+        (a read, but a POST, so never retried). `ref` is the scoped reference (contract §6.3).
+
+        Raises HarnessForbidden, HarnessNotFound, HarnessUnauthorized, HarnessValidationError,
+        HarnessUnavailable.
+        """
+        wire.check_paging(page, limit)
+        query = [
+            *wire.ng_paging(org, project, page, limit),
+            ("includeAllConnectorsAvailableAtScope", "true"),
+        ]
+        if search:
+            query.append(("searchTerm", search))
+        body: dict[str, Any] = {"filterType": "Connector"}
+        if types:
+            body["types"] = list(types)
+        return self._call(
+            "POST",
+            "/ng/api/connectors/listV2",
+            {},
+            ng=True,
+            query=query,
+            body=body,
+            parse=lambda reply: wire.ng_page(reply, page, limit, Connector.from_ng),
+        )
+
+    def list_secrets(
+        self,
+        *,
+        org: str,
+        project: str,
+        search: str = "",
+        page: int = 1,
+        limit: int = 50,
+        secret_types: Sequence[str] = ("SecretText",),
+    ) -> Page[Secret]:
+        """Secrets (metadata only) usable in the project, including org and account ones:
+        NG `POST /ng/api/v2/secrets/list/secrets` with `includeAllSecretsAccessibleAtScope`.
+
+        Raises HarnessForbidden, HarnessNotFound, HarnessUnauthorized, HarnessUnavailable.
+        """
+        wire.check_paging(page, limit)
+        query = wire.ng_paging(org, project, page, limit)
+        if search:
+            query.append(("searchTerm", search))
+        body: dict[str, Any] = {
+            "filterType": "Secret",
+            "secretTypes": list(secret_types),
+            "includeAllSecretsAccessibleAtScope": True,
+        }
+        if search:
+            body["searchTerm"] = search
+        return self._call(
+            "POST",
+            "/ng/api/v2/secrets/list/secrets",
+            {},
+            ng=True,
+            query=query,
+            body=body,
+            parse=lambda reply: wire.ng_page(reply, page, limit, Secret.from_ng),
+        )
+
+    def list_templates(
+        self, *, org: str, project: str, search: str = "", page: int = 1, limit: int = 50
+    ) -> Page[TemplateSummary]:
+        """Workspace templates usable in the project (account, org and project scope):
+        v1 `GET /v1/orgs/{org}/projects/{project}/templates?recursive=true`, as many pages as
+        needed (up to 2,000 templates), stable versions only, keeping `entity_type == "Workspace"`
+        client-side (Harness does not document a Workspace filter). Paged locally.
+
+        Raises HarnessNotFound, HarnessForbidden, HarnessUnauthorized, HarnessUnavailable.
+        """
+        wire.check_paging(page, limit)
+        found: dict[str, TemplateSummary] = {}
+        for server_page in range(TEMPLATE_SCAN_PAGES):
+            query = [
+                ("page", str(server_page)),
+                ("limit", str(TEMPLATE_SCAN_LIMIT)),
+                ("recursive", "true"),
+                ("type", "STABLE_TEMPLATE"),
+                ("sort", "name"),
+                ("order", "ASC"),
+            ]
+            if search:
+                query.append(("search_term", search))
+            batch, total = self._call(
+                "GET",
+                "/v1/orgs/{org}/projects/{project}/templates",
+                {"org": org, "project": project},
+                query=query,
+                parse=lambda reply: (
+                    parse_items(reply.data, "templates", TemplateSummary.from_v1),
+                    wire.header_int(reply.headers, "x-total-elements"),
+                ),
+            )
+            for template in batch:
+                if template.entity_type.lower() != "workspace":
+                    continue
+                known = found.get(template.ref)
+                if known is None or (template.stable and not known.stable):
+                    found[template.ref] = template
+            seen = server_page * TEMPLATE_SCAN_LIMIT + len(batch)
+            if len(batch) < TEMPLATE_SCAN_LIMIT or (total is not None and seen >= total):
+                break
+        templates = list(found.values())
+        start = (page - 1) * limit
+        return Page(
+            items=tuple(templates[start : start + limit]),
+            page=page,
+            limit=limit,
+            total_items=len(templates),
+            total_pages=math.ceil(len(templates) / limit),
+        )
+
+    def get_template(
+        self, *, org: str, project: str, identifier: str, version: str | None = None
+    ) -> Template:
+        """One template version with its YAML: v1 `GET .../templates/{template}` (the stable
+        version) or `.../templates/{template}/versions/{version}`.
+
+        `identifier` may be a scoped ref (`account.x`, `org.x`) or a bare id. A bare id (as in a
+        workspace's `associated_template.template_id`) is looked up at project, then org, then
+        account scope, one call per miss. Raises HarnessNotFound, HarnessForbidden,
+        HarnessUnauthorized, HarnessUnavailable.
+        """
+        suffix = "" if version is None else "/versions/{version}"
+        extra = {} if version is None else {"version": version}
+        return self._template_call(
+            org, project, identifier, suffix, extra, (), lambda reply: Template.from_v1(reply.data)
+        )
+
+    def list_template_versions(
+        self, *, org: str, project: str, identifier: str
+    ) -> list[TemplateSummary]:
+        """Every version of a template: v1 `GET .../templates/{template}/versions` (`identifier`
+        as for get_template).
+
+        Raises HarnessNotFound, HarnessForbidden, HarnessUnauthorized, HarnessUnavailable.
+        """
+        return self._template_call(
+            org,
+            project,
+            identifier,
+            "/versions",
+            {},
+            [("page", "0"), ("limit", str(TEMPLATE_SCAN_LIMIT))],
+            lambda reply: parse_items(reply.data, "template versions", TemplateSummary.from_v1),
+        )
+
+    def _template_call[T](
+        self,
+        org: str,
+        project: str,
+        identifier: str,
+        suffix: str,
+        extra_params: Mapping[str, str],
+        query: Sequence[tuple[str, str]],
+        parse: Callable[[Reply], T],
+    ) -> T:
+        """GET a template path at the scope a ref names, or for a bare id the first scope, from
+        project outwards, where it exists."""
+        account_path = ("/v1/templates/{template}", {})
+        org_path = ("/v1/orgs/{org}/templates/{template}", {"org": org})
+        project_path = (
+            "/v1/orgs/{org}/projects/{project}/templates/{template}",
+            {"org": org, "project": project},
+        )
+        scope, _, bare = identifier.partition(".")
+        if scope == "account" and bare:
+            candidates = [account_path]
+        elif scope == "org" and bare:
+            candidates = [org_path]
+        else:
+            bare = identifier
+            candidates = [project_path, org_path, account_path]
+
+        def fetch(path: str, params: Mapping[str, str]) -> T:
+            params = {**params, "template": bare, **extra_params}
+            return self._call("GET", path + suffix, params, query=query, parse=parse)
+
+        *earlier, last = candidates
+        for path, params in earlier:
+            try:
+                return fetch(path, params)
+            except HarnessNotFound:
+                continue  # not at this scope: try the next one out
+        return fetch(*last)

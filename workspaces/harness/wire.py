@@ -1,0 +1,264 @@
+"""The client's wire plumbing: path and paging rules, answers decoded, error bodies mapped.
+
+Harness's three API families page and fail differently (see `client.py`): v1 and NG pages become
+`Page`, IaCM's totals come from headers; a 4xx/5xx body of any family becomes the matching
+`HarnessError` subclass, with Harness's message, the field a validation error names and the request
+id, never the API key (every text passes through the caller's `scrub`).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+import requests
+
+from workspaces.harness.errors import (
+    FieldError,
+    HarnessConflict,
+    HarnessError,
+    HarnessForbidden,
+    HarnessNotFound,
+    HarnessRateLimited,
+    HarnessUnauthorized,
+    HarnessUnavailable,
+    HarnessValidationError,
+)
+from workspaces.harness.readers import ShapeError, parse_items
+from workspaces.harness.types import Page, PolicyEvaluation
+
+MAX_LIMIT = 1000
+
+MISSING_FIELD = re.compile(r'"([^"]+)" is missing from body((?:\.[A-Za-z0-9_]+|\[[^\]\s]*\])*)')
+BODY_FIELD = re.compile(r"\bbody((?:\.[A-Za-z0-9_]+|\[[^\]\s]*\])+)")
+
+GENERIC_MESSAGES = {
+    400: "Harness rejected the request",
+    401: "Harness did not accept the API key",
+    403: "The API key is not allowed to do this in Harness",
+    404: "Not found in Harness",
+    409: "Harness reported a conflict",
+    423: "The workspace is locked in Harness",
+    429: "Harness is rate limiting requests; try again shortly",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """A 2xx answer: its status, headers, decoded JSON body (None when empty) and request id."""
+
+    status: int
+    headers: Mapping[str, str]
+    data: Any
+    request_id: str | None
+
+
+def segment(value: str, what: str) -> str:
+    """A path parameter, percent-encoded; dot segments are refused (urllib3 would resolve them)."""
+    if not isinstance(value, str) or not value or value in {".", ".."}:
+        raise ValueError(f"invalid {what}: {value!r}")
+    return quote(value, safe="")
+
+
+def check_paging(page: int, limit: int) -> None:
+    if page < 1:
+        raise ValueError("page is 1-based")
+    if not 1 <= limit <= MAX_LIMIT:
+        raise ValueError(f"limit must be between 1 and {MAX_LIMIT}")
+
+
+def header_int(headers: Mapping[str, str], name: str) -> int | None:
+    value = headers.get(name)
+    if value is None:
+        return None
+    try:
+        return int(value.strip())
+    except ValueError:
+        return None
+
+
+def validation_field(message: str) -> str | None:
+    """The body field a Goa validation message names, e.g. `identifier`."""
+    match = MISSING_FIELD.search(message)
+    if match:
+        container = match.group(2).lstrip(".")
+        return f"{container}.{match.group(1)}" if container else match.group(1)
+    match = BODY_FIELD.search(message)
+    if match:
+        return match.group(1).lstrip(".")
+    return None
+
+
+# --- pages ---------------------------------------------------------------------------------
+
+
+def v1_paging(page: int, limit: int, search: str) -> list[tuple[str, str]]:
+    """The query of a v1 list, sorted by name: 0-based `page`, `search_term`."""
+    query = [("page", str(page - 1)), ("limit", str(limit)), ("sort", "name"), ("order", "ASC")]
+    if search:
+        query.append(("search_term", search))
+    return query
+
+
+def ng_paging(org: str, project: str, page: int, limit: int) -> list[tuple[str, str]]:
+    """The query of an NG list at a project's scope: 0-based `pageIndex`, `pageSize`."""
+    return [
+        ("orgIdentifier", org),
+        ("projectIdentifier", project),
+        ("pageIndex", str(page - 1)),
+        ("pageSize", str(limit)),
+    ]
+
+
+def v1_page[T](reply: Reply, page: int, limit: int, parse: Callable[[Any], T]) -> Page[T]:
+    """A v1 list: an array body, the total in `X-Total-Elements`."""
+    items = parse_items(reply.data, "list", parse)
+    return Page.build(
+        items,
+        page=page,
+        limit=limit,
+        total_items=header_int(reply.headers, "x-total-elements"),
+    )
+
+
+def ng_page[T](reply: Reply, page: int, limit: int, parse: Callable[[Any], T]) -> Page[T]:
+    """An NG list: `{"data": {"content": [...], "totalItems", "totalPages"}}`."""
+    if not isinstance(reply.data, dict) or not isinstance(reply.data.get("data"), dict):
+        raise ShapeError("expected an NG page envelope")
+    data = reply.data["data"]
+    items = parse_items(data.get("content") or [], "content", parse)
+    total_items = data.get("totalItems")
+    total_pages = data.get("totalPages")
+    if not isinstance(total_items, int) or isinstance(total_items, bool):
+        total_items = None
+    if not isinstance(total_pages, int) or isinstance(total_pages, bool):
+        total_pages = None
+    return Page.build(
+        items, page=page, limit=limit, total_items=total_items, total_pages=total_pages
+    )
+
+
+def strings(data: Any, what: str) -> list[str]:
+    if data is None:
+        return []
+    if not isinstance(data, list) or not all(isinstance(item, str) for item in data):
+        raise ShapeError(f"{what}: expected an array of strings")
+    return list(data)
+
+
+# --- answers and errors --------------------------------------------------------------------
+
+
+def read_reply(response: requests.Response, route: str, scrub: Callable[[str], str]) -> Reply:
+    """The decoded 2xx answer; raises the HarnessError a 3xx (never followed), 4xx or 5xx stands
+    for, or HarnessUnavailable for a body that is not JSON."""
+    status = response.status_code
+    request_id = response.headers.get("x-request-id")
+    if 300 <= status < 400:
+        raise HarnessUnavailable(
+            f"Harness answered with a redirect, which is not followed ({route})",
+            status=status,
+            request_id=request_id,
+        )
+    if not 200 <= status < 300:
+        raise error_from(response, request_id, scrub)
+    data = None
+    if status != 204 and response.content.strip():
+        try:
+            data = json.loads(response.content)
+        except ValueError as err:  # JSONDecodeError and UnicodeDecodeError
+            raise HarnessUnavailable(
+                f"Unexpected response from Harness: the body is not JSON ({route})",
+                status=status,
+                request_id=request_id,
+            ) from err
+    return Reply(status=status, headers=response.headers, data=data, request_id=request_id)
+
+
+def error_from(
+    response: requests.Response, request_id: str | None, scrub: Callable[[str], str]
+) -> HarnessError:
+    """The HarnessError for a 4xx/5xx answer, from whichever error family's body it has;
+    `scrub` shortens Harness's texts and takes the API key out of them."""
+    status = response.status_code
+    try:
+        body = json.loads(response.content) if response.content.strip() else None
+    except ValueError:
+        body = None  # HTML error pages from a proxy, truncated bodies, ...
+    if not isinstance(body, dict):
+        body = {}
+
+    def text(key: str) -> str:
+        value = body.get(key)
+        return value if isinstance(value, str) else ""
+
+    is_goa = "vnd.goa.error" in response.headers.get("content-type", "") or (
+        "fault" in body or "temporary" in body
+    )
+    if text("correlationId"):
+        request_id = text("correlationId")
+    elif is_goa and text("id"):
+        request_id = text("id")
+    name = text("name") if is_goa else text("code")
+    message = text("message") or text("detailedMessage")
+    field_errors: list[FieldError] = []
+    for item in body.get("errors") or []:
+        if isinstance(item, dict):
+            field = item.get("field_name") or item.get("fieldId")
+            problem = item.get("message") or item.get("error")
+            if isinstance(field, str) and field:
+                field_errors.append(
+                    FieldError(field, scrub(problem if isinstance(problem, str) else ""))
+                )
+    if not message:
+        for item in body.get("responseMessages") or []:
+            if isinstance(item, dict) and isinstance(item.get("message"), str):
+                message = item["message"]
+                break
+    if not message:
+        if status in GENERIC_MESSAGES:
+            message = GENERIC_MESSAGES[status]
+        elif status >= 500:
+            message = f"Harness is unavailable (HTTP {status})"
+        else:
+            message = f"Harness answered HTTP {status}"
+    message = scrub(message)
+    request_id = scrub(request_id) if request_id else None
+    common = {"status": status, "request_id": request_id, "name": name or None}
+
+    if status in (400, 422):
+        evaluation = None
+        if isinstance(body.get("policy_evaluation"), dict):
+            try:
+                evaluation = PolicyEvaluation.from_json(body["policy_evaluation"])
+            except ShapeError:
+                evaluation = None
+        field = validation_field(message) if is_goa else None
+        if field is None and field_errors:
+            field = field_errors[0].field
+        return HarnessValidationError(
+            message,
+            field=field,
+            field_errors=tuple(field_errors),
+            policy_evaluation=evaluation,
+            **common,
+        )
+    if status == 401:
+        return HarnessUnauthorized(message, **common)
+    if status == 403:
+        return HarnessForbidden(message, **common)
+    if status == 404:
+        return HarnessNotFound(message, **common)
+    if status in (409, 423):
+        return HarnessConflict(message, **common)
+    if status == 429:
+        retry_after = response.headers.get("retry-after", "")
+        seconds = float(retry_after) if retry_after.strip().isdigit() else None
+        return HarnessRateLimited(message, retry_after=seconds, **common)
+    if status >= 500 or status in (408, 499):
+        return HarnessUnavailable(message, **common)
+    return HarnessError(message, **common)
