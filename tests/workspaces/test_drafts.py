@@ -13,7 +13,7 @@ from tests.samples import complete_draft
 from workspaces.clients import harness_client_for
 from workspaces.models import WorkspaceDraft
 from workspaces.services import credential_save
-from workspaces.wizard import drafts, paste, steps, submit, validation
+from workspaces.wizard import drafts, forms, paste, steps, submit, validation
 from workspaces.wizard.body import build_body
 
 CREATE = "iacm.workspaces.create"
@@ -187,6 +187,59 @@ def test_pasted_tfvars_and_env_lines_are_parsed_with_errors_per_line():
 def test_identifier_is_derived_from_the_name():
     assert steps.identifier_from_name("Payments VPC (dev)") == "payments_vpc_dev"
     assert steps.identifier_from_name("42 things") == "_42_things"
+
+
+def test_clone_needs_an_identifier_other_than_basics_given_as_the_draft():
+    data = valid_data(template__source="clone", template__clone_identifier="pay_vpc_dev")
+
+    same = forms.TemplateForm(
+        data={"source": "clone", "clone_identifier": "pay_vpc_dev"}, draft_data=data
+    )
+    other = forms.TemplateForm(
+        data={"source": "clone", "clone_identifier": "other_ws"}, draft_data=data
+    )
+
+    assert not same.is_valid()
+    assert same.errors["clone_identifier"] == [
+        "The copy needs a new identifier (change it in Basics)."
+    ]
+    assert other.is_valid()
+
+
+def test_a_locked_field_keeps_the_templates_value_whatever_is_posted():
+    form = forms.ProvisionerForm(
+        data={"provisioner": "terraform", "version": "1.5.7"},
+        locked={"provisioner": "opentofu", "version": "1.10.6"},
+    )
+
+    assert form.values()["provisioner"] == "opentofu"
+    assert form.is_valid()
+    assert (form.cleaned_data["provisioner"], form.cleaned_data["version"]) == (
+        "opentofu",
+        "1.10.6",
+    )
+    assert form.fields["provisioner"].disabled
+
+
+def test_row_limits_are_the_formsets_max_num():
+    data = valid_data()
+    data["basics"]["tags"] = [{"key": f"k{i}", "value": ""} for i in range(51)]
+    data["variables"]["terraform"] = [
+        {"key": f"k{i}", "value": "", "value_type": "string"} for i in range(201)
+    ]
+
+    assert step_problems("basics", data) == {"tags": ["Use at most 50 tags."]}
+    assert step_problems("variables", data) == {"terraform": ["Use at most 200 variables."]}
+
+
+def test_stored_values_round_trip_through_the_form():
+    for step in steps.EDITABLE_STEPS:
+        values = steps.step_values(valid_data(), step)
+        values.pop("applied", None), values.pop("locked", None)
+
+        form = forms.STEP_FORMS[step](data=validation.step_data(step, values))
+
+        assert form.values() == values, step
 
 
 # --- life cycle ------------------------------------------------------------------------------

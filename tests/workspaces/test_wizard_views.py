@@ -686,3 +686,48 @@ def test_the_submitted_body_is_printed(signed_in_with_key, user_with_key, fake):
     print("\nbody the fake received:\n" + json.dumps(request["body"], indent=2))
     assert request["body"]["environment_variables"]["TF_TOKEN"]["value"] == "account.tf_token"
     assert valid_data()["basics"]["identifier"] == request["body"]["identifier"]
+
+
+@pytest.mark.parametrize(
+    ("step", "action"),
+    [
+        ("variables", "paste"),
+        ("variables", "add-tag"),  # a Basics button posted to Variables
+        ("basics", "add-var:terraform"),
+        ("variables", "add-var:nope"),
+        ("variables", "remove-var:terraform:x"),
+        ("basics", "remove-tag:"),
+        ("repository", "explode"),
+    ],
+)
+def test_unknown_row_actions_answer_400_and_save_nothing(
+    signed_in_with_key, user_with_key, fake, step, action
+):
+    draft = make_draft(user_with_key)
+    before = WorkspaceDraft.objects.get(pk=draft.pk).data
+
+    response = post_step(signed_in_with_key, draft, step, {"name": "changed", "action": action})
+
+    assert response.status_code == 400
+    assert WorkspaceDraft.objects.get(pk=draft.pk).data == before
+
+
+def test_picker_and_check_urls_of_another_step_or_picker_are_404(
+    signed_in_with_key, draft, fake
+):
+    wrong_step = signed_in_with_key.get(picker_url(draft, "basics", "git-connector"))
+    unknown = signed_in_with_key.get(picker_url(draft, "repository", "nope"))
+
+    assert wrong_step.status_code == 404
+    assert unknown.status_code == 404
+
+
+def test_review_is_a_view_of_its_own_and_a_post_to_it_goes_back_to_it(
+    signed_in_with_key, user_with_key, fake
+):
+    draft = make_draft(user_with_key)
+
+    response = signed_in_with_key.post(step_url(draft, "review"))
+
+    assert reverse("draft_review", args=[draft.pk]) == step_url(draft, "review")
+    assertRedirects(response, step_url(draft, "review"), fetch_redirect_response=False)
