@@ -33,11 +33,23 @@ def _text(label: str = "", **kwargs: Any) -> forms.CharField:
     return forms.CharField(label=label, required=False, **kwargs)
 
 
-def _choice(label: str, mapping: dict[str, str], **kwargs: Any) -> forms.ChoiceField:
-    """A choice field whose "not a choice" rule is the form's own `clean_<field>`."""
-    return forms.CharField(
-        label=label, required=False, widget=forms.RadioSelect(choices=_choices(mapping)), **kwargs
+def _choice(label: str, mapping: dict[str, str], message: str, **kwargs: Any) -> forms.ChoiceField:
+    """A required choice whose "missing" and "not a choice" message is the step's own."""
+    return forms.ChoiceField(
+        label=label,
+        choices=_choices(mapping),
+        error_messages={"required": message, "invalid_choice": message},
+        **kwargs,
     )
+
+
+def _chosen(value: str, pattern: re.Pattern, *, missing: str, mismatch: str) -> str:
+    """A value picked from a Harness list: present, and shaped like the list's values."""
+    if not value:
+        raise forms.ValidationError(missing)
+    if not pattern.match(value):
+        raise forms.ValidationError(mismatch)
+    return value
 
 
 class StepForm(forms.Form):
@@ -171,7 +183,10 @@ class TemplateForm(StepForm):
     )
     template_ref = _text()
     template_version = _text()
-    template_mode = _choice("Template use", steps.TEMPLATE_MODES)
+    # Checked in `clean`: only a template start needs one.
+    template_mode = _text(
+        "Template use", widget=forms.RadioSelect(choices=_choices(steps.TEMPLATE_MODES))
+    )
     clone_identifier = _text()
 
     def clean(self) -> dict[str, Any]:
@@ -203,7 +218,9 @@ class RepositoryForm(StepForm):
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
         help_text="The repository the connector reaches, e.g. infra-live.",
     )
-    fetch_type = _choice("Use a", steps.FETCH_TYPES)
+    fetch_type = _choice(
+        "Use a", steps.FETCH_TYPES, "Choose branch, tag or commit.", widget=forms.RadioSelect
+    )
     branch = _text("Branch")
     tag = _text("Tag")
     commit = _text("Commit SHA", widget=forms.TextInput(attrs={"spellcheck": "false"}))
@@ -211,15 +228,15 @@ class RepositoryForm(StepForm):
         "Folder path",
         help_text="The folder with the Terraform/OpenTofu code, e.g. envs/dev. Empty for the root.",
     )
-    submodules = _text("Submodules", widget=forms.Select(choices=_choices(steps.SUBMODULES)))
+    submodules = _choice("Submodules", steps.SUBMODULES, "Choose how to fetch submodules.")
 
     def clean_connector(self) -> str:
-        connector = self.cleaned_data["connector"]
-        if not connector:
-            raise forms.ValidationError("Choose the git connector that reaches the repository.")
-        if not _CONNECTOR_REF_RE.match(connector):
-            raise forms.ValidationError("Choose a connector from the list.")
-        return connector
+        return _chosen(
+            self.cleaned_data["connector"],
+            _CONNECTOR_REF_RE,
+            missing="Choose the git connector that reaches the repository.",
+            mismatch="Choose a connector from the list.",
+        )
 
     def clean_repository(self) -> str:
         repository = self.cleaned_data["repository"]
@@ -229,11 +246,6 @@ class RepositoryForm(StepForm):
             raise forms.ValidationError("A repository name has no spaces (up to 256 characters).")
         return repository
 
-    def clean_fetch_type(self) -> str:
-        if self.cleaned_data["fetch_type"] not in steps.FETCH_TYPES:
-            raise forms.ValidationError("Choose branch, tag or commit.")
-        return self.cleaned_data["fetch_type"]
-
     def clean_path(self) -> str:
         path = self.cleaned_data["path"]
         if path.startswith("/") or ".." in path.split("/"):
@@ -241,11 +253,6 @@ class RepositoryForm(StepForm):
                 "Use a path inside the repository, without a leading / or .."
             )
         return path
-
-    def clean_submodules(self) -> str:
-        if self.cleaned_data["submodules"] not in steps.SUBMODULES:
-            raise forms.ValidationError("Choose how to fetch submodules.")
-        return self.cleaned_data["submodules"]
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
@@ -263,7 +270,12 @@ class RepositoryForm(StepForm):
 
 class ProvisionerForm(StepForm):
     step = "provisioner"
-    provisioner = _choice("Provisioner", steps.PROVISIONERS)
+    provisioner = _choice(
+        "Provisioner",
+        steps.PROVISIONERS,
+        "Choose OpenTofu, Terraform or Terragrunt.",
+        widget=forms.RadioSelect,
+    )
     version = _text()
     run_all = forms.BooleanField(required=False)
     aws = _text()
@@ -277,18 +289,13 @@ class ProvisionerForm(StepForm):
         help_text="Used with cost estimation; leave empty for no budget.",
     )
 
-    def clean_provisioner(self) -> str:
-        if self.cleaned_data["provisioner"] not in steps.PROVISIONERS:
-            raise forms.ValidationError("Choose OpenTofu, Terraform or Terragrunt.")
-        return self.cleaned_data["provisioner"]
-
     def clean_version(self) -> str:
-        version = self.cleaned_data["version"]
-        if not version:
-            raise forms.ValidationError("Choose a version.")
-        if not _VERSION_RE.match(version):
-            raise forms.ValidationError("Choose a version from the list.")
-        return version
+        return _chosen(
+            self.cleaned_data["version"],
+            _VERSION_RE,
+            missing="Choose a version.",
+            mismatch="Choose a version from the list.",
+        )
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()

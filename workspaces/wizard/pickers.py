@@ -105,22 +105,20 @@ def _connectors(types: tuple[str, ...]) -> Callable[..., Picker]:
     return load
 
 
-def _secrets(*, client: HarnessClient, org: str, project: str, request: PickerRequest) -> Picker:
-    page = client.list_secrets(org=org, project=project, search=request.query, limit=PICKER_LIMIT)
-    options = tuple(
-        PickerOption(value=s.ref, label=s.name, detail=s.description, scope=s.scope)
-        for s in page.items
-    )
-    return Picker(request.name, options, query=request.query, total=page.total_items)
+def _named(list_method: str) -> Callable[..., Picker]:
+    """A picker over a searchable Harness list of named things (secrets, templates)."""
 
+    def load(*, client: HarnessClient, org: str, project: str, request: PickerRequest) -> Picker:
+        page = getattr(client, list_method)(
+            org=org, project=project, search=request.query, limit=PICKER_LIMIT
+        )
+        options = tuple(
+            PickerOption(value=i.ref, label=i.name, detail=i.description, scope=i.scope)
+            for i in page.items
+        )
+        return Picker(request.name, options, query=request.query, total=page.total_items)
 
-def _templates(*, client: HarnessClient, org: str, project: str, request: PickerRequest) -> Picker:
-    page = client.list_templates(org=org, project=project, search=request.query, limit=PICKER_LIMIT)
-    options = tuple(
-        PickerOption(value=t.ref, label=t.name, detail=t.description, scope=t.scope)
-        for t in page.items
-    )
-    return Picker(request.name, options, query=request.query, total=page.total_items)
+    return load
 
 
 def _template_versions(
@@ -174,8 +172,8 @@ PICKERS: dict[str, Callable[..., Picker]] = {
         f"{slot}-connector": _connectors((kind,))
         for slot, (kind, _label) in steps.PROVIDER_TYPES.items()
     },
-    "secret": _secrets,
-    "template": _templates,
+    "secret": _named("list_secrets"),
+    "template": _named("list_templates"),
     "template-version": _template_versions,
     "clone-workspace": _workspaces,
     "version": _versions,

@@ -160,22 +160,16 @@ class VariableRows(RowFormSet):
         return f"Duplicate key: {key} is already row {first + 1}."
 
 
-TagFormSet = formset_factory(
-    TagForm,
-    formset=TagRows,
-    extra=0,
-    max_num=steps.MAX_TAGS,
-    validate_max=True,
-    absolute_max=steps.MAX_TAGS + 10,
-)
-VariableFormSet = formset_factory(
-    VariableForm,
-    formset=VariableRows,
-    extra=0,
-    max_num=steps.MAX_VARIABLES,
-    validate_max=True,
-    absolute_max=steps.MAX_VARIABLES + 10,
-)
+def _rows(form: type[RowForm], formset: type[RowFormSet], limit: int) -> type[RowFormSet]:
+    # No extra blank rows (the "Add" buttons add them); at most `limit`, and a request can
+    # never make the server build more than `limit + 10`.
+    return formset_factory(
+        form, formset=formset, extra=0, max_num=limit, validate_max=True, absolute_max=limit + 10
+    )
+
+
+TagFormSet = _rows(TagForm, TagRows, steps.MAX_TAGS)
+VariableFormSet = _rows(VariableForm, VariableRows, steps.MAX_VARIABLES)
 
 
 def rows_data(prefix: str, rows: list[dict[str, Any]], fields: tuple[str, ...]) -> dict[str, str]:
