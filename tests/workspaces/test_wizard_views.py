@@ -632,6 +632,13 @@ def test_submit_conflict_leads_to_basics(signed_in_with_key, user_with_key, fake
 
     assertRedirects(response, step_url(draft, "basics"), fetch_redirect_response=False)
     assertContains(basics, f"A workspace with the identifier {taken} already exists")
+    # ... on the identifier field itself, added to its form with `add_error`.
+    assertContains(
+        basics,
+        f'<ul class="field__errors" id="id_identifier_error"><li>A workspace with the identifier '
+        f"{taken} already exists in this project. Choose another identifier.</li></ul>",
+        html=True,
+    )
 
 
 @pytest.mark.parametrize("status", [500, 503])
@@ -712,9 +719,7 @@ def test_unknown_row_actions_answer_400_and_save_nothing(
     assert WorkspaceDraft.objects.get(pk=draft.pk).data == before
 
 
-def test_picker_and_check_urls_of_another_step_or_picker_are_404(
-    signed_in_with_key, draft, fake
-):
+def test_picker_and_check_urls_of_another_step_or_picker_are_404(signed_in_with_key, draft, fake):
     wrong_step = signed_in_with_key.get(picker_url(draft, "basics", "git-connector"))
     unknown = signed_in_with_key.get(picker_url(draft, "repository", "nope"))
 
@@ -731,3 +736,33 @@ def test_review_is_a_view_of_its_own_and_a_post_to_it_goes_back_to_it(
 
     assert reverse("draft_review", args=[draft.pk]) == step_url(draft, "review")
     assertRedirects(response, step_url(draft, "review"), fetch_redirect_response=False)
+
+
+def test_each_picker_call_keeps_the_request_id():
+    """Picker threads run in a copy of the request's context: their Harness calls are logged
+    with the request id. (A stub client: the fake cannot see the portal's context.)"""
+    from portal.logs import request_id_var
+    from workspaces.harness.types import Page
+    from workspaces.wizard.pickers import PickerRequest, wizard_pickers
+
+    seen = []
+
+    class Client:
+        def list_secrets(self, **kwargs):
+            seen.append(request_id_var.get())
+            return Page(items=(), page=1, limit=20, total_items=0, total_pages=0)
+
+        list_templates = list_secrets
+
+    token = request_id_var.set("req-123")
+    try:
+        wizard_pickers(
+            client=Client(),
+            org="default",
+            project="infra",
+            requests=[PickerRequest("secret"), PickerRequest("template")],
+        )
+    finally:
+        request_id_var.reset(token)
+
+    assert seen == ["req-123", "req-123"]
