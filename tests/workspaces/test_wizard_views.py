@@ -766,3 +766,18 @@ def test_each_picker_call_keeps_the_request_id():
         request_id_var.reset(token)
 
     assert seen == ["req-123", "req-123"]
+
+
+def test_an_autosave_never_applies_a_row_action(signed_in_with_key, user_with_key, fake):
+    draft = make_draft(user_with_key)
+
+    response = signed_in_with_key.post(
+        step_url(draft, "basics") + "?autosave=1",
+        {"name": "typed", "identifier": "typed", "action": "paste-add", "paste_text": "a = 1"},
+        headers=HTMX,
+    )
+
+    assert response.content.decode().lstrip().startswith('<p id="save-status"')
+    stored = WorkspaceDraft.objects.get(pk=draft.pk).data
+    assert stored["basics"]["name"] == "typed"
+    assert stored["variables"] == make_draft(user_with_key).data["variables"]

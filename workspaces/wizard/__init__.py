@@ -2,7 +2,8 @@
 
 - `steps`: the steps in order, their defaults and the constants the rules use.
 - `forms`: one Django form per step (its `clean_*` methods are the step's rules); `rows`: the
-  tag and variable formsets (duplicates, limits as `max_num`) and the row buttons.
+  tag and variable formsets (duplicates, limits as `max_num`) and the row buttons;
+  `validation`: a step's form bound with what is stored (problems, step statuses).
 - `body`: the Harness create body, where Harness's errors land, review warnings.
 - `prefill`: template YAML and workspace values, linked-template locks; `paste`: .tfvars/.env.
 - `drafts`: the services that save drafts; `submit`: submit exactly once, reconcile.
@@ -21,11 +22,11 @@ The stored draft (`WorkspaceDraft.data`) keeps one dict of values per step, as t
     variables:   {terraform: [{key, value, value_type}], environment: [...]}
 
 This shape was kept (no data migration) because a form binds from it with one plain function,
-`forms.step_data(step, values)` (booleans as "on", rows as the formset's `prefix-N-field` keys
+`validation.step_data(step, values)` (booleans as "on", rows as the formset's `prefix-N-field` keys
 plus its management form), and because it is what the other producers of step values already
 speak: template and clone prefill, and `prefill.workspace_values(workspace)`, the seed of the
 edit flow. A POST is read back into this shape by the step form's `values()` (never
-validated there); validation is `forms.bind_step(step, data).is_valid()` on what is stored,
+validated there); validation is `validation.bind_step(step, data).is_valid()` on what is stored,
 once per request, while typing and at submit alike. `template.applied`/`locked` are not form
 fields: they record which template or workspace prefilled the draft and what a link locks.
 

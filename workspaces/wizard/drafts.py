@@ -17,7 +17,7 @@ from django.db import transaction
 from workspaces.feedback import harness_error_message
 from workspaces.harness import HarnessClient, errors
 from workspaces.models import WorkspaceDraft
-from workspaces.wizard import forms, paste, prefill, steps, validation
+from workspaces.wizard import forms, prefill, steps, validation
 
 Status = WorkspaceDraft.Status
 
@@ -134,16 +134,6 @@ def draft_save_step(
         locked_draft.harness_response = response
         locked_draft.save()
     return StepSaved(draft=locked_draft, form=bound[step], problems=problems[step], notice=notice)
-
-
-def draft_paste_variables(
-    *, draft: WorkspaceDraft, group: str, lines: list[paste.PastedLine]
-) -> StepSaved:
-    """Add the error-free pasted lines to a variable group (as text values), replacing an
-    existing row with the same key only when that row is empty."""
-    values = steps.step_values(draft.data, "variables")
-    values[group] = paste.add_pasted(values[group], lines)
-    return draft_save_step(draft=draft, step="variables", values=values)
 
 
 # --- template and clone prefill --------------------------------------------------------------

@@ -139,24 +139,23 @@ def _step_post(request: HtmxHttpRequest, draft: WorkspaceDraft, step: str) -> Ht
     focus = "" if autosave else apply_row_action(step, values, action)
     if focus is None:
         return HttpResponseBadRequest("Unknown action.")
+    paste_lines, added = None, None
+    if step == "variables" and action in {"paste-preview", "paste-add"}:
+        paste_lines = paste.parse_pasted_variables(
+            request.POST.get("paste_text", "")[:20000].replace("\x00", "")
+        )
+        group = request.POST.get("paste_group", "terraform")
+        if action == "paste-add" and group in steps.VARIABLE_GROUPS:
+            values[group] = paste.add_pasted(values[group], paste_lines)
+            added = sum(1 for line in paste_lines if not line.error)
+            focus, paste_lines = f"add-{group}", None
     client = harness_client_for(request.user) if step == "template" else None
-    paste_lines = None
     try:
         saved = drafts.draft_save_step(draft=draft, step=step, values=values, client=client)
-        if action in {"paste-preview", "paste-add"} and not autosave:
-            paste_lines = paste.parse_pasted_variables(
-                request.POST.get("paste_text", "")[:20000].replace("\x00", "")
-            )
-            group = request.POST.get("paste_group", "terraform")
-            if action == "paste-add" and group in steps.VARIABLE_GROUPS:
-                saved = drafts.draft_paste_variables(
-                    draft=saved.draft, group=group, lines=paste_lines
-                )
-                added = sum(1 for line in paste_lines if not line.error)
-                focus, paste_lines = f"add-{group}", None
-                messages.success(request, f"Added {added} variable{'s' if added != 1 else ''}.")
     except drafts.DraftNotEditable:
         return _go(request, _result_url(draft))
+    if added is not None:
+        messages.success(request, f"Added {added} variable{'s' if added != 1 else ''}.")
     draft = saved.draft
     if autosave:
         return TemplateResponse(
