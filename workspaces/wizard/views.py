@@ -9,6 +9,8 @@ draft is a 404.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect
@@ -23,7 +25,7 @@ from workspaces.htmx import HtmxHttpRequest
 from workspaces.models import HarnessCredential, WorkspaceDraft
 from workspaces.ratelimit import rate_limit_exceeded
 from workspaces.wizard import drafts, pages, paste, pickers, steps, submit
-from workspaces.wizard.forms import STEP_FORMS
+from workspaces.wizard.forms import STEP_FORMS, StepForm
 from workspaces.wizard.rows import apply_row_action
 
 Status = WorkspaceDraft.Status
@@ -114,7 +116,10 @@ def draft_step(request: HtmxHttpRequest, draft_id, step: str) -> HttpResponse:
     return _render_step(request, draft, step, pages.step_form(draft, step))
 
 
-def _render_step(request: HtmxHttpRequest, draft: WorkspaceDraft, step: str, form, **extra):
+def _render_step(
+    request: HtmxHttpRequest, draft: WorkspaceDraft, step: str, form: StepForm, **extra: Any
+) -> HttpResponse:
+    """The step's page: its pickers loaded together (joined before rendering), then the form."""
     loaded = pickers.wizard_pickers(
         client=harness_client_for(request.user),
         org=draft.org,
