@@ -43,3 +43,13 @@ def complete_draft(
             ],
         },
     }
+
+
+def formset_rows(prefix: str, *rows: dict) -> dict:
+    """Rows as a step form's formset posts them (`<prefix>-<i>-<field>` plus the management
+    form), e.g. `formset_rows("tag", {"key": "team", "value": "web"})`."""
+    data = {f"{prefix}-TOTAL_FORMS": str(len(rows)), f"{prefix}-INITIAL_FORMS": "0"}
+    for index, row in enumerate(rows):
+        for field, value in row.items():
+            data[f"{prefix}-{index}-{field}"] = value
+    return data

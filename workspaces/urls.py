@@ -1,6 +1,7 @@
 from django.urls import path, register_converter
 
-from workspaces import views, wizard_views
+from workspaces import views
+from workspaces.wizard import views as wizard_views
 
 
 class HarnessIdentifierConverter:
@@ -44,5 +45,16 @@ urlpatterns = [
     path("drafts/<uuid:draft_id>/submit/", wizard_views.draft_submit, name="draft_submit"),
     path("drafts/<uuid:draft_id>/result/", wizard_views.draft_result, name="draft_result"),
     path("drafts/<uuid:draft_id>/delete/", wizard_views.draft_delete, name="draft_delete"),
+    path("drafts/<uuid:draft_id>/review/", wizard_views.draft_review, name="draft_review"),
+    path(
+        "drafts/<uuid:draft_id>/basics/identifier-check/",
+        wizard_views.draft_identifier_check,
+        name="draft_identifier_check",
+    ),
+    path(
+        "drafts/<uuid:draft_id>/<slug:step>/pickers/<slug:name>/",
+        wizard_views.draft_picker,
+        name="draft_picker",
+    ),
     path("drafts/<uuid:draft_id>/<slug:step>/", wizard_views.draft_step, name="draft_step"),
 ]

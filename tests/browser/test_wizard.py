@@ -118,7 +118,7 @@ def test_from_scratch_with_reload_and_double_click(page, live_server, fake, wiza
     expect(page.locator("#environment-0-key")).to_be_focused()
     page.locator("#environment-0-key").fill("TF_TOKEN")
     with page.expect_response(lambda r: r.request.method == "POST"):
-        page.locator("#environment-0-type").select_option("secret")
+        page.locator("#environment-0-value_type").select_option("secret")
     settled(page)
     expect(page.locator("#environment-0-value")).to_have_attribute("list", "secret-datalist")
     page.locator("#environment-0-value").fill("account.tf_token")

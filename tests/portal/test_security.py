@@ -80,8 +80,10 @@ def _post_urls(user) -> list[str]:
     for name, url in PORTAL_URLS:
         if name.startswith("draft_") and name not in {"draft_list", "draft_start"}:
             kwargs = {"draft_id": draft.pk}
-            if name == "draft_step":
-                kwargs["step"] = "basics"
+            if name in {"draft_step", "draft_picker"}:
+                kwargs["step"] = "basics" if name == "draft_step" else "repository"
+            if name == "draft_picker":
+                kwargs["name"] = "git-connector"
             url = reverse(name, kwargs=kwargs)
         urls.append(url)
     return urls

@@ -11,6 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from tests.samples import formset_rows
 from tests.services.conftest import HOST, Visitor
 
 pytestmark = pytest.mark.services
@@ -80,8 +81,7 @@ def test_a_wizard_draft_started_on_one_replica_continues_on_the_other(replicas, 
             "name": "Replica cache",
             "identifier": "",
             "description": "Saved on B",
-            "tag_key": ["team"],
-            "tag_value": ["platform"],
+            **formset_rows("tag", {"key": "team", "value": "platform"}),
             "action": "next",
         },
     )
@@ -132,8 +132,7 @@ def _complete_draft_on_both_replicas(alice: Visitor, a, b) -> str:
                 "name": "svc-vpc",
                 "identifier": "svc_vpc",
                 "description": "Created by the services test",
-                "tag_key": ["team"],
-                "tag_value": ["platform"],
+                **formset_rows("tag", {"key": "team", "value": "platform"}),
             },
         ),
         ("template", {"source": "scratch"}),
@@ -154,11 +153,9 @@ def _complete_draft_on_both_replicas(alice: Visitor, a, b) -> str:
         ),
         (
             "variables",
-            {
-                "terraform_key": ["region"],
-                "terraform_value_type": ["string"],
-                "terraform_value": ["eu-west-1"],
-            },
+            formset_rows(
+                "terraform", {"key": "region", "value_type": "string", "value": "eu-west-1"}
+            ),
         ),
     ]
     for index, (step, data) in enumerate(steps):

@@ -10,10 +10,11 @@ import pytest
 
 from tests.conftest import ACCOUNT, READ_KEY
 from tests.samples import complete_draft
-from workspaces import drafts, wizard
 from workspaces.clients import harness_client_for
 from workspaces.models import WorkspaceDraft
 from workspaces.services import credential_save
+from workspaces.wizard import drafts, forms, paste, steps, submit, validation
+from workspaces.wizard.body import build_body
 
 CREATE = "iacm.workspaces.create"
 
@@ -25,6 +26,11 @@ def valid_data(identifier: str = "pay_vpc_dev", **overrides) -> dict:
         step, _, field = path.partition("__")
         data[step][field] = value
     return data
+
+
+def step_problems(step: str, data: dict) -> dict[str, list[str]]:
+    """The step's form bound with the draft's stored values: its problems."""
+    return validation.bind_step(step, data).problems()
 
 
 def existing_identifier(client) -> str:
@@ -48,7 +54,7 @@ def make_draft(owner, **overrides) -> WorkspaceDraft:
 
 
 def test_body_from_scratch_with_branch_and_secret_variable():
-    body = wizard.build_body(valid_data())
+    body = build_body(valid_data())
 
     assert body == {
         "identifier": "pay_vpc_dev",
@@ -90,7 +96,7 @@ def test_body_sends_only_the_chosen_git_reference(fetch, ref, field):
     data["repository"].update(branch="main", tag="v0.9", commit="deadbeef")
     data["repository"][fetch] = ref
 
-    body = wizard.build_body(data)
+    body = build_body(data)
 
     assert body[field] == ref
     others = {"repository_branch", "repository_commit", "repository_sha"} - {field}
@@ -113,7 +119,7 @@ def test_body_for_each_provisioner(provisioner, version, extra):
     data = valid_data(provisioner__provisioner=provisioner, provisioner__version=version)
     data["provisioner"]["run_all"] = True
 
-    body = wizard.build_body(data)
+    body = build_body(data)
 
     assert body["provisioner"] == provisioner
     assert body["provisioner_version"] == version
@@ -124,18 +130,18 @@ def test_body_for_each_provisioner(provisioner, version, extra):
 def test_terraform_newer_than_harness_allows_is_refused():
     data = valid_data(provisioner__provisioner="terraform", provisioner__version="1.6.0")
 
-    errors = wizard.validate_step("provisioner", data)
+    errors = step_problems("provisioner", data)
 
     assert errors["version"] == ["Harness supports Terraform up to 1.5.7; choose 1.5.7 or older."]
-    assert wizard.allowed_versions("terraform", ["1.5.6", "1.5.7", "1.6.0"]) == ["1.5.6", "1.5.7"]
+    assert steps.allowed_versions("terraform", ["1.5.6", "1.5.7", "1.6.0"]) == ["1.5.6", "1.5.7"]
 
 
 def test_budget_only_with_cost_estimation():
     off = valid_data(provisioner__budget="500")
     on = valid_data(provisioner__budget="500", provisioner__cost_estimation_enabled=True)
 
-    assert "budget" not in wizard.build_body(off)
-    assert wizard.build_body(on)["budget"] == 500.0
+    assert "budget" not in build_body(off)
+    assert build_body(on)["budget"] == 500.0
 
 
 def test_variable_rules_flag_duplicates_patterns_and_secret_references():
@@ -148,7 +154,7 @@ def test_variable_rules_flag_duplicates_patterns_and_secret_references():
         {"key": "", "value": "", "value_type": "string"},  # an empty row is ignored
     ]
 
-    errors = wizard.validate_step("variables", data)
+    errors = step_problems("variables", data)
 
     assert errors == {
         "terraform.1.key": ["Duplicate key: region is already row 1."],
@@ -166,7 +172,7 @@ def test_pasted_tfvars_and_env_lines_are_parsed_with_errors_per_line():
         "tags = {a = 1}\n9bad = x\nno equals sign\n"
     )
 
-    lines = wizard.parse_pasted_variables(text)
+    lines = paste.parse_pasted_variables(text)
 
     assert [(line.number, line.key, line.value, bool(line.error)) for line in lines] == [
         (2, "region", "eu-west-1", False),
@@ -179,8 +185,61 @@ def test_pasted_tfvars_and_env_lines_are_parsed_with_errors_per_line():
 
 
 def test_identifier_is_derived_from_the_name():
-    assert wizard.identifier_from_name("Payments VPC (dev)") == "payments_vpc_dev"
-    assert wizard.identifier_from_name("42 things") == "_42_things"
+    assert steps.identifier_from_name("Payments VPC (dev)") == "payments_vpc_dev"
+    assert steps.identifier_from_name("42 things") == "_42_things"
+
+
+def test_clone_needs_an_identifier_other_than_basics_given_as_the_draft():
+    data = valid_data(template__source="clone", template__clone_identifier="pay_vpc_dev")
+
+    same = forms.TemplateForm(
+        data={"source": "clone", "clone_identifier": "pay_vpc_dev"}, draft_data=data
+    )
+    other = forms.TemplateForm(
+        data={"source": "clone", "clone_identifier": "other_ws"}, draft_data=data
+    )
+
+    assert not same.is_valid()
+    assert same.errors["clone_identifier"] == [
+        "The copy needs a new identifier (change it in Basics)."
+    ]
+    assert other.is_valid()
+
+
+def test_a_locked_field_keeps_the_templates_value_whatever_is_posted():
+    form = forms.ProvisionerForm(
+        data={"provisioner": "terraform", "version": "1.5.7"},
+        locked={"provisioner": "opentofu", "version": "1.10.6"},
+    )
+
+    assert form.values()["provisioner"] == "opentofu"
+    assert form.is_valid()
+    assert (form.cleaned_data["provisioner"], form.cleaned_data["version"]) == (
+        "opentofu",
+        "1.10.6",
+    )
+    assert form.fields["provisioner"].disabled
+
+
+def test_row_limits_are_the_formsets_max_num():
+    data = valid_data()
+    data["basics"]["tags"] = [{"key": f"k{i}", "value": ""} for i in range(51)]
+    data["variables"]["terraform"] = [
+        {"key": f"k{i}", "value": "", "value_type": "string"} for i in range(201)
+    ]
+
+    assert step_problems("basics", data) == {"tags": ["Use at most 50 tags."]}
+    assert step_problems("variables", data) == {"terraform": ["Use at most 200 variables."]}
+
+
+def test_stored_values_round_trip_through_the_form():
+    for step in steps.EDITABLE_STEPS:
+        values = steps.step_values(valid_data(), step)
+        values.pop("applied", None), values.pop("locked", None)
+
+        form = forms.STEP_FORMS[step](data=validation.step_data(step, values))
+
+        assert form.values() == values, step
 
 
 # --- life cycle ------------------------------------------------------------------------------
@@ -212,7 +271,7 @@ def test_draft_life_cycle_saves_each_step_and_flags_later_steps(user_with_key, f
     assert draft.step_status["provisioner"] in {"invalid", "flagged"}
     assert draft.step_status["repository"] == "valid"
     assert draft.data["repository"] == {
-        **wizard.DEFAULTS["repository"],
+        **steps.DEFAULTS["repository"],
         **valid_data()["repository"],
     }
     assert draft.name == "renamed"
@@ -303,7 +362,7 @@ def test_linked_template_prefills_locks_and_links(user_with_key, fake):
     ]
     assert "provisioner.provisioner" in data["template"]["locked"]
     assert "provisioner.cost_estimation_enabled" not in data["template"]["locked"]
-    body = wizard.build_body(data)
+    body = build_body(data)
     assert body["associated_template"] == {"template_id": "account.aws_service", "version": "v2"}
     assert body["provider_connector"] == "account.aws_prod"
 
@@ -320,7 +379,7 @@ def test_copied_template_prefills_without_link_or_locks(user_with_key, fake):
 
     assert saved.draft.data["template"]["locked"] == {}
     assert changed.draft.data["provisioner"]["provisioner"] == "terraform"
-    assert "associated_template" not in wizard.build_body(changed.draft.data)
+    assert "associated_template" not in build_body(changed.draft.data)
     assert changed.draft.data["repository"]["path"] == "aws/service"
 
 
@@ -335,8 +394,8 @@ def test_dropping_the_template_drops_the_link_and_the_locks(user_with_key, fake)
         client=harness_client_for(user_with_key),
     )
 
-    assert wizard.locked_map(back.draft.data) == {}
-    assert "associated_template" not in wizard.build_body(back.draft.data)
+    assert steps.locked_map(back.draft.data) == {}
+    assert "associated_template" not in build_body(back.draft.data)
 
 
 def test_clone_prefills_an_existing_workspace(user_with_key, fake):
@@ -356,7 +415,7 @@ def test_clone_prefills_an_existing_workspace(user_with_key, fake):
         client=client,
     )
 
-    body = wizard.build_body(saved.draft.data)
+    body = build_body(saved.draft.data)
     assert body["identifier"] == "pay_vpc_dev"
     assert body["repository"] == source.repository
     assert body["repository_connector"] == source.repository_connector
@@ -383,12 +442,12 @@ def test_a_template_that_cannot_be_read_is_saved_with_a_notice(user_with_key, fa
 def test_submit_creates_the_workspace_once(user_with_key, fake):
     draft = make_draft(user_with_key)
 
-    draft = drafts.draft_submit(draft=draft, client=harness_client_for(user_with_key))
+    draft = submit.draft_submit(draft=draft, client=harness_client_for(user_with_key)).draft
 
     assert draft.status == "created"
     posts = fake.log(route=CREATE)
     assert len(posts) == 1
-    assert posts[0]["body"] == wizard.build_body(valid_data())
+    assert posts[0]["body"] == build_body(valid_data())
     assert draft.submitted_body == posts[0]["body"]
     workspace = harness_client_for(user_with_key).get_workspace(
         org="default", project="infra", identifier="pay_vpc_dev"
@@ -399,7 +458,7 @@ def test_submit_creates_the_workspace_once(user_with_key, fake):
 def test_submit_of_an_invalid_draft_sends_nothing(user_with_key, fake):
     draft = make_draft(user_with_key, basics__identifier="9nope")
 
-    draft = drafts.draft_submit(draft=draft, client=harness_client_for(user_with_key))
+    draft = submit.draft_submit(draft=draft, client=harness_client_for(user_with_key)).draft
 
     assert draft.status == "draft"
     assert draft.step_status["basics"] == "invalid"
@@ -419,12 +478,12 @@ def test_twenty_concurrent_submits_make_exactly_one_post(user, fake):
     outcomes: list[str] = []
     failures: list[BaseException] = []
 
-    def submit():
+    def submit_once():
         try:
             mine = WorkspaceDraft.objects.get(pk=draft.pk)
             client = harness_client_for(user)
             barrier.wait()
-            outcomes.append(drafts.draft_submit(draft=mine, client=client).status)
+            outcomes.append(submit.draft_submit(draft=mine, client=client).draft.status)
         except BaseException as err:  # reported below, with the thread's error
             failures.append(err)
         finally:
@@ -432,7 +491,7 @@ def test_twenty_concurrent_submits_make_exactly_one_post(user, fake):
 
             connection.close()
 
-    threads = [threading.Thread(target=submit) for _ in range(20)]
+    threads = [threading.Thread(target=submit_once) for _ in range(20)]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -455,7 +514,7 @@ def test_validation_error_is_attached_to_the_step_and_field(user_with_key, fake)
         owner=user_with_key, org="default", project="infra", data=data
     )
 
-    draft = drafts.draft_submit(draft=draft, client=harness_client_for(user_with_key))
+    draft = submit.draft_submit(draft=draft, client=harness_client_for(user_with_key)).draft
 
     assert draft.status == "failed"
     assert draft.harness_response["step"] == "repository"
@@ -470,7 +529,7 @@ def test_secret_reference_error_lands_on_the_variables_step(user_with_key, fake)
         owner=user_with_key, org="default", project="infra", data=data
     )
 
-    draft = drafts.draft_submit(draft=draft, client=harness_client_for(user_with_key))
+    draft = submit.draft_submit(draft=draft, client=harness_client_for(user_with_key)).draft
 
     assert draft.harness_response["step"] == "variables"
 
@@ -480,7 +539,7 @@ def test_policy_denial_keeps_the_draft_with_the_deny_message(user_with_key, fake
     draft.data["basics"]["tags"] = [{"key": "env", "value": "prod"}]
     draft.save()
 
-    draft = drafts.draft_submit(draft=draft, client=harness_client_for(user_with_key))
+    draft = submit.draft_submit(draft=draft, client=harness_client_for(user_with_key)).draft
 
     assert draft.status == "failed"
     assert draft.harness_response["outcome"] == "policy_denied"
@@ -490,7 +549,7 @@ def test_policy_denial_keeps_the_draft_with_the_deny_message(user_with_key, fake
     # Fixed and resubmitted.
     draft.data["provisioner"]["cost_estimation_enabled"] = True
     draft.save()
-    draft = drafts.draft_submit(draft=draft, client=harness_client_for(user_with_key))
+    draft = submit.draft_submit(draft=draft, client=harness_client_for(user_with_key)).draft
     assert draft.status == "created"
     assert len(fake.log(route=CREATE)) == 2
 
@@ -499,7 +558,7 @@ def test_conflict_leads_back_to_basics(user_with_key, fake):
     taken = existing_identifier(harness_client_for(user_with_key))
     draft = make_draft(user_with_key, basics__identifier=taken)
 
-    draft = drafts.draft_submit(draft=draft, client=harness_client_for(user_with_key))
+    draft = submit.draft_submit(draft=draft, client=harness_client_for(user_with_key)).draft
 
     assert draft.status == "failed"
     assert draft.harness_response["outcome"] == "conflict"
@@ -515,7 +574,7 @@ def test_5xx_is_reconciled_with_a_get_then_retried_without_duplicates(user_with_
     draft = make_draft(user_with_key)
     client = harness_client_for(user_with_key)
 
-    draft = drafts.draft_submit(draft=draft, client=client)
+    draft = submit.draft_submit(draft=draft, client=client).draft
 
     assert draft.status == "failed"
     assert draft.harness_response["outcome"] == "unavailable"
@@ -523,7 +582,7 @@ def test_5xx_is_reconciled_with_a_get_then_retried_without_duplicates(user_with_
     assert len(gets) == 1
     assert gets[0]["seq"] > fake.log(route=CREATE)[0]["seq"]
 
-    draft = drafts.draft_submit(draft=draft, client=client)
+    draft = submit.draft_submit(draft=draft, client=client).draft
 
     assert draft.status == "created"
     assert len(fake.log(route=CREATE)) == 2  # the first one created nothing
@@ -536,7 +595,7 @@ def test_timeout_is_reconciled_by_get_and_counts_as_created(user_with_key, fake,
     fake.inject(CREATE, delay_ms=2600)  # beyond the 2 s read timeout; Harness still creates it
     draft = make_draft(user_with_key)
 
-    draft = drafts.draft_submit(draft=draft, client=harness_client_for(user_with_key))
+    draft = submit.draft_submit(draft=draft, client=harness_client_for(user_with_key)).draft
 
     assert draft.status == "created"
     assert len(fake.log(route=CREATE)) == 1
@@ -549,13 +608,13 @@ def test_timeout_with_unknown_outcome_checks_first_on_retry(user_with_key, fake,
     draft = make_draft(user_with_key)
     client = harness_client_for(user_with_key)
 
-    draft = drafts.draft_submit(draft=draft, client=client)
+    draft = submit.draft_submit(draft=draft, client=client).draft
     assert draft.status == "failed"
     assert draft.harness_response["outcome"] == "unknown"
     import time
 
     time.sleep(1.0)  # Harness finishes the slow create meanwhile
-    draft = drafts.draft_submit(draft=draft, client=client)
+    draft = submit.draft_submit(draft=draft, client=client).draft
 
     assert draft.status == "created"
     assert len(fake.log(route=CREATE)) == 1
@@ -565,7 +624,7 @@ def test_forbidden_key_fails_with_a_message(user, fake):
     credential_save(user=user, account_id=ACCOUNT, api_key=READ_KEY)
     draft = make_draft(user)
 
-    draft = drafts.draft_submit(draft=draft, client=harness_client_for(user))
+    draft = submit.draft_submit(draft=draft, client=harness_client_for(user)).draft
 
     assert draft.status == "failed"
     assert "not allowed" in draft.harness_response["message"]
@@ -573,7 +632,7 @@ def test_forbidden_key_fails_with_a_message(user, fake):
 
 def test_drafts_never_store_secret_values(user_with_key, fake):
     draft = make_draft(user_with_key)
-    drafts.draft_submit(draft=draft, client=harness_client_for(user_with_key))
+    submit.draft_submit(draft=draft, client=harness_client_for(user_with_key))
     draft.refresh_from_db()
 
     stored = repr(copy.deepcopy([draft.data, draft.submitted_body, draft.harness_response])).lower()

@@ -10,6 +10,7 @@ import re
 import pytest
 from django.urls import reverse
 
+from tests.samples import formset_rows
 from tests.workspaces.test_drafts import make_draft
 from workspaces.models import HarnessCredential, WorkspaceDraft
 
@@ -165,15 +166,15 @@ def test_wizard_picker_searches_and_identifier_check(signed_in_with_key, user_wi
     for value in CORPUS:
         for step, picker in pickers.items():
             response = signed_in_with_key.get(
-                reverse("draft_step", args=[draft.pk, step]),
-                {"picker": picker, "q": value},
+                reverse("draft_picker", args=[draft.pk, step, picker]),
+                {"q": value},
                 headers={"HX-Request": "true"},
             )
             assert response.status_code == 200, (picker, value)
             assert b"<script>alert(1)" not in response.content
         check = signed_in_with_key.get(
-            reverse("draft_step", args=[draft.pk, "basics"]),
-            {"check": "identifier", "identifier": value},
+            reverse("draft_identifier_check", args=[draft.pk]),
+            {"identifier": value},
             headers={"HX-Request": "true"},
         )
         assert check.status_code == 200, value
@@ -211,7 +212,7 @@ def test_ten_megabyte_body_is_refused_cleanly(signed_in_with_key, user_with_key,
 
 
 STEP_FIELDS = {
-    "basics": ["name", "identifier", "description", "tag_key", "tag_value"],
+    "basics": ["name", "identifier", "description", "tag-0-key", "tag-0-value", "tag-TOTAL_FORMS"],
     "template": ["source", "template_ref", "template_version", "template_mode", "clone_identifier"],
     "repository": [
         "connector",
@@ -226,18 +227,19 @@ STEP_FIELDS = {
     "provisioner": [
         "provisioner",
         "version",
-        "provider_aws",
-        "provider_gcp",
-        "cost_estimation",
+        "aws",
+        "gcp",
+        "cost_estimation_enabled",
         "budget",
     ],
     "variables": [
-        "tf_key",
-        "tf_value",
-        "tf_type",
-        "env_key",
-        "env_value",
-        "env_type",
+        "terraform-0-key",
+        "terraform-0-value",
+        "terraform-0-value_type",
+        "terraform-TOTAL_FORMS",
+        "environment-0-key",
+        "environment-0-value",
+        "environment-0-value_type",
         "paste_text",
         "paste_group",
     ],
@@ -263,18 +265,24 @@ def test_wizard_steps_take_the_corpus(signed_in_with_key, user_with_key, fake, s
 def test_many_variables_and_tags(signed_in_with_key, user_with_key, fake):
     draft = make_draft(user_with_key)
     for count in (300, 2000):  # within Django's field limit, then far over it
-        keys = [f"k{i}" for i in range(count)]
+        rows = [{"key": f"k{i}", "value": f"k{i}", "value_type": "string"} for i in range(count)]
         variables = signed_in_with_key.post(
             reverse("draft_step", args=[draft.pk, "variables"]),
-            {"tf_key": keys, "tf_value": keys, "tf_type": ["string"] * count},
+            formset_rows("terraform", *rows),
         )
         tags = signed_in_with_key.post(
             reverse("draft_step", args=[draft.pk, "basics"]),
-            {"name": "n", "identifier": "n", "tag_key": keys, "tag_value": keys},
+            {"name": "n", "identifier": "n"} | formset_rows("tag", *rows),
         )
 
+        if count == 300:  # re-rendered with the limit; at most the limit + 10 rows are kept
+            assert b"Use at most 200 variables." in variables.content
+            assert b"Use at most 50 tags." in tags.content
+            stored = WorkspaceDraft.objects.get(pk=draft.pk).data
+            assert len(stored["variables"]["terraform"]) == 210
+            assert len(stored["basics"]["tags"]) == 60
         for response in (variables, tags):
-            assert response.status_code in {200, 302, 400}
+            assert response.status_code == (200 if count == 300 else 400)
             if response.status_code == 400:
                 assert b"too large or malformed" in response.content
     assert not fake.log(route="iacm.workspaces.create")
@@ -292,13 +300,14 @@ def test_invalid_pasted_blocks(signed_in_with_key, user_with_key, fake):
         "x" * 100_000,
         "\n".join(f"v{i} = {i}" for i in range(5000)),
     ]
-    for block in blocks:
+    for index, block in enumerate(blocks):
+        action = ("paste-preview", "paste-add")[index % 2]
         response = signed_in_with_key.post(
             reverse("draft_step", args=[draft.pk, "variables"]),
-            {"action": "paste", "paste_text": block, "paste_group": "terraform"},
+            {"action": action, "paste_text": block, "paste_group": "terraform"},
         )
 
-        assert response.status_code in {200, 302}
+        assert response.status_code == (200 if action == "paste-preview" else 302), block[:40]
     assert not fake.log(route="iacm.workspaces.create")
 
 

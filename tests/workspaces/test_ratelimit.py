@@ -17,12 +17,9 @@ def test_identifier_checks_are_limited_per_user(
 
     settings.RATE_LIMITS = {**settings.RATE_LIMITS, "identifier_check": (5, 60)}
     draft = make_draft(user_with_key)
-    url = reverse("draft_step", args=[draft.pk, "basics"])
+    url = reverse("draft_identifier_check", args=[draft.pk])
 
-    answers = [
-        signed_in_with_key.get(url, {"check": "identifier", "identifier": f"free_{i}"})
-        for i in range(7)
-    ]
+    answers = [signed_in_with_key.get(url, {"identifier": f"free_{i}"}) for i in range(7)]
 
     assert all(r.status_code == 200 for r in answers)
     assert b"is free" in answers[4].content
@@ -34,8 +31,7 @@ def test_identifier_checks_are_limited_per_user(
     bob.force_login(other_user)
     theirs = make_draft(other_user)
     response = bob.get(
-        reverse("draft_step", args=[theirs.pk, "basics"]),
-        {"check": "identifier", "identifier": "free_x"},
+        reverse("draft_identifier_check", args=[theirs.pk]), {"identifier": "free_x"}
     )
     assert b"is free" in response.content
 

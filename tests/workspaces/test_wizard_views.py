@@ -7,6 +7,7 @@ import pytest
 from django.urls import reverse
 from pytest_django.asserts import assertContains, assertNotContains, assertRedirects
 
+from tests.samples import formset_rows
 from tests.workspaces.test_drafts import CREATE, existing_identifier, make_draft, valid_data
 from workspaces.clients import harness_client_for
 from workspaces.models import WorkspaceDraft
@@ -22,6 +23,14 @@ def step_url(draft, step):
 @pytest.fixture
 def draft(user_with_key):
     return WorkspaceDraft.objects.create(owner=user_with_key, org="default", project="infra")
+
+
+def picker_url(draft, step, name):
+    return reverse("draft_picker", args=[draft.pk, step, name])
+
+
+def check_url(draft):
+    return reverse("draft_identifier_check", args=[draft.pk])
 
 
 def post_step(client, draft, step, data, **extra):
@@ -112,8 +121,7 @@ def test_basics_next_saves_and_goes_on(signed_in_with_key, draft, fake):
             "name": "Team cache",
             "identifier": "",
             "description": "Redis",
-            "tag_key": ["team", ""],
-            "tag_value": ["web", ""],
+            **formset_rows("tag", {"key": "team", "value": "web"}, {"key": "", "value": ""}),
             "action": "next",
         },
     )
@@ -159,16 +167,16 @@ def test_tag_rows_are_added_and_removed_in_place(signed_in_with_key, draft, fake
         signed_in_with_key,
         draft,
         "basics",
-        {"name": "n", "tag_key": ["team"], "tag_value": ["web"], "action": "add-tag"}
-        | {"partial": "tag-rows"},
+        {"name": "n", "action": "add-tag", "partial": "tag-rows"}
+        | formset_rows("tag", {"key": "team", "value": "web"}),
         headers=HTMX,
     )
     removed = post_step(
         signed_in_with_key,
         draft,
         "basics",
-        {"name": "n", "tag_key": ["team", "env"], "tag_value": ["web", "dev"]}
-        | {"action": "remove-tag:0", "partial": "tag-rows"},
+        {"name": "n", "action": "remove-tag:0", "partial": "tag-rows"}
+        | formset_rows("tag", {"key": "team", "value": "web"}, {"key": "env", "value": "dev"}),
         headers=HTMX,
     )
 
@@ -203,9 +211,7 @@ def test_identifier_check_partial(
     if identifier is None:
         identifier = existing_identifier(harness_client_for(user_with_key))
 
-    response = signed_in_with_key.get(
-        step_url(draft, "basics"), {"check": "identifier", "identifier": identifier}, headers=HTMX
-    )
+    response = signed_in_with_key.get(check_url(draft), {"identifier": identifier}, headers=HTMX)
 
     assert response.content.decode().lstrip().startswith('<p id="identifier-status"')
     assertContains(response, expected)
@@ -214,9 +220,7 @@ def test_identifier_check_partial(
 def test_identifier_check_when_harness_fails(signed_in_with_key, draft, fake):
     fake.inject("iacm.workspaces.get", status=503, times=5)
 
-    response = signed_in_with_key.get(
-        step_url(draft, "basics"), {"check": "identifier", "identifier": "abc"}, headers=HTMX
-    )
+    response = signed_in_with_key.get(check_url(draft), {"identifier": "abc"}, headers=HTMX)
 
     assertContains(response, "check with Harness right now; it will be checked when you submit")
 
@@ -235,8 +239,8 @@ def test_template_full_page_lists_templates_and_workspaces(signed_in_with_key, d
 
 def test_template_versions_partial(signed_in_with_key, draft, fake):
     response = signed_in_with_key.get(
-        step_url(draft, "template"),
-        {"picker": "template-version", "template_ref": "account.aws_service"},
+        picker_url(draft, "template", "template-version"),
+        {"template_ref": "account.aws_service"},
         headers=HTMX,
     )
 
@@ -284,7 +288,7 @@ def test_linked_template_locks_fields_on_later_steps(signed_in_with_key, draft, 
 def test_repository_full_page_and_search_partial(signed_in_with_key, draft, fake):
     page = signed_in_with_key.get(step_url(draft, "repository"))
     search = signed_in_with_key.get(
-        step_url(draft, "repository"), {"picker": "git-connector", "q": "gitlab"}, headers=HTMX
+        picker_url(draft, "repository", "git-connector"), {"q": "gitlab"}, headers=HTMX
     )
 
     assertContains(page, 'id="git-connector-options"')
@@ -317,9 +321,7 @@ def test_a_failing_picker_shows_a_retry_without_breaking_the_step(signed_in_with
     fake.inject("ng.connectors.list", status=500)
 
     response = signed_in_with_key.get(step_url(draft, "repository"))
-    retry = signed_in_with_key.get(
-        step_url(draft, "repository"), {"picker": "git-connector"}, headers=HTMX
-    )
+    retry = signed_in_with_key.get(picker_url(draft, "repository", "git-connector"), headers=HTMX)
 
     assert response.status_code == 200
     assertContains(response, "Try again")
@@ -365,23 +367,25 @@ def test_picker_threads_are_kept_and_reused(signed_in_with_key, draft, fake):
     assert first and picker_threads() == first
 
 
-def test_started_pickers_are_read_when_the_page_reaches_them(user_with_key, fake):
-    """start_pickers returns once the calls are on their way; reading a picker waits for it."""
-    from workspaces.wizard_selectors import PickerRequest, start_pickers
+def test_a_steps_pickers_are_loaded_together_and_joined(user_with_key, fake):
+    """Two slow pickers take about as long as one: they run in parallel, both are complete."""
+    from workspaces.wizard.pickers import PickerRequest, wizard_pickers
 
-    fake.inject("iacm.workspaces.list", delay_ms=400)
+    fake.inject("iacm.workspaces.list", delay_ms=600)
+    fake.inject("v1.templates.list", delay_ms=600)
     started = time.monotonic()
-    pending = start_pickers(
+    loaded = wizard_pickers(
         client=harness_client_for(user_with_key),
         org="default",
         project="infra",
         requests=[PickerRequest("clone-workspace"), PickerRequest("template")],
     )
-    assert time.monotonic() - started < 0.3  # not waiting for the slow one
-    assert pending["template"].options  # answered at once
-    assert not pending["clone-workspace"].future.done()
-    assert len(pending["clone-workspace"].options) == 20  # waits for it
-    assert time.monotonic() - started >= 0.4
+    elapsed = time.monotonic() - started
+
+    assert 0.6 <= elapsed < 1.1  # in series it would be 1.2 s or more
+    assert len(loaded["clone-workspace"].options) == 20
+    assert "account.aws_service" in loaded["template"].values
+    assert not loaded["template"].error and not loaded["clone-workspace"].error
 
 
 def test_queued_pickers_wait_within_their_own_timeout(
@@ -391,11 +395,11 @@ def test_queued_pickers_wait_within_their_own_timeout(
     against their timeout, so the step still answers in time, with a retry in each list."""
     import concurrent.futures
 
-    from workspaces import wizard_selectors
+    from workspaces.wizard import pickers
 
     settings.WIZARD_PICKER_TIMEOUT = 0.5
     one_thread = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="picker")
-    monkeypatch.setattr(wizard_selectors, "_pool", one_thread)
+    monkeypatch.setattr(pickers, "_pool", one_thread)
     blocker = threading.Event()
     one_thread.submit(blocker.wait, 5)
     try:
@@ -410,8 +414,8 @@ def test_queued_pickers_wait_within_their_own_timeout(
 
 def test_terraform_versions_are_capped(signed_in_with_key, draft, fake):
     response = signed_in_with_key.get(
-        step_url(draft, "provisioner"),
-        {"picker": "version", "provisioner": "terraform"},
+        picker_url(draft, "provisioner", "version"),
+        {"provisioner": "terraform"},
         headers=HTMX,
     )
 
@@ -422,8 +426,8 @@ def test_terraform_versions_are_capped(signed_in_with_key, draft, fake):
 
 def test_terragrunt_versions_and_run_all(signed_in_with_key, draft, fake):
     response = signed_in_with_key.get(
-        step_url(draft, "provisioner"),
-        {"picker": "version", "provisioner": "terragrunt"},
+        picker_url(draft, "provisioner", "version"),
+        {"provisioner": "terragrunt"},
         headers=HTMX,
     )
 
@@ -467,9 +471,7 @@ def test_variable_rows_add_remove_and_retype(signed_in_with_key, draft, fake):
         draft,
         "variables",
         {
-            "environment_key": ["TOKEN"],
-            "environment_value_type": ["secret"],
-            "environment_value": [""],
+            **formset_rows("environment", {"key": "TOKEN", "value_type": "secret", "value": ""}),
             "action": "retype",
             "partial": "variable-editor",
         },
@@ -491,9 +493,11 @@ def test_duplicate_keys_are_flagged_as_you_type(signed_in_with_key, draft, fake)
         draft,
         "variables",
         {
-            "terraform_key": ["region", "region"],
-            "terraform_value_type": ["string", "string"],
-            "terraform_value": ["a", "b"],
+            **formset_rows(
+                "terraform",
+                {"key": "region", "value_type": "string", "value": "a"},
+                {"key": "region", "value_type": "string", "value": "b"},
+            ),
             "action": "check",
             "partial": "variable-checks",
         },
@@ -535,7 +539,7 @@ def test_paste_preview_and_add(signed_in_with_key, draft, fake):
 
 def test_secret_picker_search_partial(signed_in_with_key, draft, fake):
     response = signed_in_with_key.get(
-        step_url(draft, "variables"), {"picker": "secret", "q": "db"}, headers=HTMX
+        picker_url(draft, "variables", "secret"), {"q": "db"}, headers=HTMX
     )
 
     assert response.content.decode().lstrip().startswith('<div id="secret-options"')
@@ -628,6 +632,13 @@ def test_submit_conflict_leads_to_basics(signed_in_with_key, user_with_key, fake
 
     assertRedirects(response, step_url(draft, "basics"), fetch_redirect_response=False)
     assertContains(basics, f"A workspace with the identifier {taken} already exists")
+    # ... on the identifier field itself, added to its form with `add_error`.
+    assertContains(
+        basics,
+        f'<ul class="field__errors" id="id_identifier_error"><li>A workspace with the identifier '
+        f"{taken} already exists in this project. Choose another identifier.</li></ul>",
+        html=True,
+    )
 
 
 @pytest.mark.parametrize("status", [500, 503])
@@ -682,3 +693,91 @@ def test_the_submitted_body_is_printed(signed_in_with_key, user_with_key, fake):
     print("\nbody the fake received:\n" + json.dumps(request["body"], indent=2))
     assert request["body"]["environment_variables"]["TF_TOKEN"]["value"] == "account.tf_token"
     assert valid_data()["basics"]["identifier"] == request["body"]["identifier"]
+
+
+@pytest.mark.parametrize(
+    ("step", "action"),
+    [
+        ("variables", "paste"),
+        ("variables", "add-tag"),  # a Basics button posted to Variables
+        ("basics", "add-var:terraform"),
+        ("variables", "add-var:nope"),
+        ("variables", "remove-var:terraform:x"),
+        ("basics", "remove-tag:"),
+        ("repository", "explode"),
+    ],
+)
+def test_unknown_row_actions_answer_400_and_save_nothing(
+    signed_in_with_key, user_with_key, fake, step, action
+):
+    draft = make_draft(user_with_key)
+    before = WorkspaceDraft.objects.get(pk=draft.pk).data
+
+    response = post_step(signed_in_with_key, draft, step, {"name": "changed", "action": action})
+
+    assert response.status_code == 400
+    assert WorkspaceDraft.objects.get(pk=draft.pk).data == before
+
+
+def test_picker_and_check_urls_of_another_step_or_picker_are_404(signed_in_with_key, draft, fake):
+    wrong_step = signed_in_with_key.get(picker_url(draft, "basics", "git-connector"))
+    unknown = signed_in_with_key.get(picker_url(draft, "repository", "nope"))
+
+    assert wrong_step.status_code == 404
+    assert unknown.status_code == 404
+
+
+def test_review_is_a_view_of_its_own_and_a_post_to_it_goes_back_to_it(
+    signed_in_with_key, user_with_key, fake
+):
+    draft = make_draft(user_with_key)
+
+    response = signed_in_with_key.post(step_url(draft, "review"))
+
+    assert reverse("draft_review", args=[draft.pk]) == step_url(draft, "review")
+    assertRedirects(response, step_url(draft, "review"), fetch_redirect_response=False)
+
+
+def test_each_picker_call_keeps_the_request_id():
+    """Picker threads run in a copy of the request's context: their Harness calls are logged
+    with the request id. (A stub client: the fake cannot see the portal's context.)"""
+    from portal.logs import request_id_var
+    from workspaces.harness.types import Page
+    from workspaces.wizard.pickers import PickerRequest, wizard_pickers
+
+    seen = []
+
+    class Client:
+        def list_secrets(self, **kwargs):
+            seen.append(request_id_var.get())
+            return Page(items=(), page=1, limit=20, total_items=0, total_pages=0)
+
+        list_templates = list_secrets
+
+    token = request_id_var.set("req-123")
+    try:
+        wizard_pickers(
+            client=Client(),
+            org="default",
+            project="infra",
+            requests=[PickerRequest("secret"), PickerRequest("template")],
+        )
+    finally:
+        request_id_var.reset(token)
+
+    assert seen == ["req-123", "req-123"]
+
+
+def test_an_autosave_never_applies_a_row_action(signed_in_with_key, user_with_key, fake):
+    draft = make_draft(user_with_key)
+
+    response = signed_in_with_key.post(
+        step_url(draft, "basics") + "?autosave=1",
+        {"name": "typed", "identifier": "typed", "action": "paste-add", "paste_text": "a = 1"},
+        headers=HTMX,
+    )
+
+    assert response.content.decode().lstrip().startswith('<p id="save-status"')
+    stored = WorkspaceDraft.objects.get(pk=draft.pk).data
+    assert stored["basics"]["name"] == "typed"
+    assert stored["variables"] == make_draft(user_with_key).data["variables"]

@@ -1,7 +1,11 @@
-"""Reads the wizard steps need: pickers fetched in parallel, each with its own timeout.
+"""Reads the wizard steps need: pickers fetched in parallel, each bounded by the picker
+timeout, and the live identifier check.
 
-A picker that fails (or is too slow) comes back with a message and a retry, without breaking
-the step or the other pickers. Only HarnessUnauthorized propagates (to the key page).
+A step's pickers are started together on the shared picker threads and joined (one
+`concurrent.futures.wait` with `picker_timeout()`) before the page renders, so a step with
+several pickers takes about as long as its slowest one. A picker that fails or is too slow
+comes back with a message and a retry, without breaking the step or the other pickers. Only
+HarnessUnauthorized propagates (to the key page).
 """
 
 from __future__ import annotations
@@ -9,16 +13,15 @@ from __future__ import annotations
 import concurrent.futures
 import contextvars
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
 
-from workspaces import wizard
 from workspaces.feedback import harness_error_message
 from workspaces.harness import HarnessClient, errors
+from workspaces.wizard import steps
 
 PICKER_LIMIT = 20
 
@@ -102,22 +105,20 @@ def _connectors(types: tuple[str, ...]) -> Callable[..., Picker]:
     return load
 
 
-def _secrets(*, client: HarnessClient, org: str, project: str, request: PickerRequest) -> Picker:
-    page = client.list_secrets(org=org, project=project, search=request.query, limit=PICKER_LIMIT)
-    options = tuple(
-        PickerOption(value=s.ref, label=s.name, detail=s.description, scope=s.scope)
-        for s in page.items
-    )
-    return Picker(request.name, options, query=request.query, total=page.total_items)
+def _named(list_method: str) -> Callable[..., Picker]:
+    """A picker over a searchable Harness list of named things (secrets, templates)."""
 
+    def load(*, client: HarnessClient, org: str, project: str, request: PickerRequest) -> Picker:
+        page = getattr(client, list_method)(
+            org=org, project=project, search=request.query, limit=PICKER_LIMIT
+        )
+        options = tuple(
+            PickerOption(value=i.ref, label=i.name, detail=i.description, scope=i.scope)
+            for i in page.items
+        )
+        return Picker(request.name, options, query=request.query, total=page.total_items)
 
-def _templates(*, client: HarnessClient, org: str, project: str, request: PickerRequest) -> Picker:
-    page = client.list_templates(org=org, project=project, search=request.query, limit=PICKER_LIMIT)
-    options = tuple(
-        PickerOption(value=t.ref, label=t.name, detail=t.description, scope=t.scope)
-        for t in page.items
-    )
-    return Picker(request.name, options, query=request.query, total=page.total_items)
+    return load
 
 
 def _template_versions(
@@ -152,9 +153,9 @@ def _workspaces(*, client: HarnessClient, org: str, project: str, request: Picke
 
 def _versions(*, client: HarnessClient, org: str, project: str, request: PickerRequest) -> Picker:
     provisioner = request.params.get("provisioner", "opentofu")
-    if provisioner not in wizard.PROVISIONERS:
+    if provisioner not in steps.PROVISIONERS:
         provisioner = "opentofu"
-    versions = wizard.allowed_versions(
+    versions = steps.allowed_versions(
         provisioner, client.supported_provisioner_versions(provisioner=provisioner)
     )
     # Newest first; Harness lists oldest first and the last one is the latest.
@@ -166,13 +167,13 @@ def _versions(*, client: HarnessClient, org: str, project: str, request: PickerR
 
 
 PICKERS: dict[str, Callable[..., Picker]] = {
-    "git-connector": _connectors(wizard.GIT_CONNECTOR_TYPES),
+    "git-connector": _connectors(steps.GIT_CONNECTOR_TYPES),
     **{
         f"{slot}-connector": _connectors((kind,))
-        for slot, (kind, _label) in wizard.PROVIDER_TYPES.items()
+        for slot, (kind, _label) in steps.PROVIDER_TYPES.items()
     },
-    "secret": _secrets,
-    "template": _templates,
+    "secret": _named("list_secrets"),
+    "template": _named("list_templates"),
     "template-version": _template_versions,
     "clone-workspace": _workspaces,
     "version": _versions,
@@ -183,109 +184,51 @@ def _failure(name: str, query: str, err: errors.HarnessError) -> Picker:
     return Picker(name, error=harness_error_message(err), query=query)
 
 
-class PendingPicker:
-    """A picker whose Harness call may still be running.
+def wizard_pickers(
+    *, client: HarnessClient, org: str, project: str, requests: list[PickerRequest]
+) -> dict[str, Picker]:
+    """Load several pickers at once, in parallel, and wait for them all (`picker_timeout()`).
 
-    Reading any attribute (`options`, `error`, ...) waits for the call, within the picker's own
-    deadline, then reads the loaded `Picker`: a step's page renders its header, steps and first
-    fields while Harness answers instead of after. A timeout or a failure becomes the picker's
-    `error`; HarnessUnauthorized is raised where the picker is read (while a page renders, the
-    key-page middleware takes it as it would from a view).
+    Each picker calls one Harness list endpoint (NG connectors listV2, NG secrets, v1 templates,
+    IaCM workspaces or provisioner versions), in a copy of this request's context so its call
+    is logged with the request id. A failure or a timeout becomes that picker's `error`;
+    HarnessUnauthorized propagates.
     """
-
-    def __init__(self, request: PickerRequest, future: concurrent.futures.Future, deadline: float):
-        self.request = request
-        self.future = future
-        self.deadline = deadline
-        self._picker: Picker | None = None
-
-    def resolve(self) -> Picker:
-        if self._picker is None:
-            request = self.request
-            try:
-                picker = self.future.result(timeout=max(0.0, self.deadline - time.monotonic()))
-            except concurrent.futures.TimeoutError:
-                self.future.cancel()  # still queued: dropped; running: finishes unawaited
-                picker = Picker(
+    pool = _picker_pool()
+    futures = {
+        request.name: pool.submit(
+            contextvars.copy_context().run,
+            PICKERS[request.name],
+            client=client,
+            org=org,
+            project=project,
+            request=request,
+        )
+        for request in requests
+    }
+    concurrent.futures.wait(futures.values(), timeout=picker_timeout())
+    loaded = {}
+    try:
+        for request in requests:
+            future = futures[request.name]
+            if not future.done():
+                future.cancel()  # still queued: dropped; running: finishes unawaited
+                loaded[request.name] = Picker(
                     request.name,
                     error="Harness took too long to answer for this list.",
                     query=request.query,
                 )
+                continue
+            try:
+                loaded[request.name] = future.result()
             except errors.HarnessUnauthorized:
                 raise
             except errors.HarnessError as err:
-                picker = _failure(request.name, request.query, err)
-            self._picker = picker
-        return self._picker
-
-    def __getattr__(self, name: str) -> Any:
-        if name.startswith("_"):
-            raise AttributeError(name)
-        return getattr(self.resolve(), name)
-
-
-# How long start_pickers waits for the picker threads to take up their calls.
-_START_WAIT = 0.05
-
-
-def start_pickers(
-    *, client: HarnessClient, org: str, project: str, requests: list[PickerRequest]
-) -> dict[str, PendingPicker]:
-    """Start several pickers at once on the picker threads; each is bounded by `picker_timeout()`
-    from now. Reading one (or `resolve()`) waits for its answer.
-
-    Returns once every call has started (or after a moment when the threads are all busy), so
-    the requests leave before this thread goes on rendering: a thread that has the interpreter
-    keeps it for milliseconds before a waiting one gets a turn.
-    """
-    deadline = time.monotonic() + picker_timeout()
-    pool = _picker_pool()
-    started = threading.Semaphore(0)
-
-    def run(loader: Callable[..., Picker], **kwargs: Any) -> Picker:
-        started.release()
-        return loader(**kwargs)
-
-    pending = {
-        request.name: PendingPicker(
-            request,
-            # Each picker runs in a copy of this request's context, so its Harness call is
-            # logged with the request id like any other.
-            pool.submit(
-                contextvars.copy_context().run,
-                run,
-                PICKERS[request.name],
-                client=client,
-                org=org,
-                project=project,
-                request=request,
-            ),
-            deadline,
-        )
-        for request in requests
-    }
-    wait_until = time.monotonic() + _START_WAIT
-    for _ in pending:
-        if not started.acquire(timeout=max(0.0, wait_until - time.monotonic())):
-            break
-    return pending
-
-
-def wizard_pickers(
-    *, client: HarnessClient, org: str, project: str, requests: list[PickerRequest]
-) -> dict[str, Picker]:
-    """Load several pickers at once, in parallel, and wait for them (see `start_pickers`).
-
-    Each picker calls one Harness list endpoint (NG connectors listV2, NG secrets, v1 templates,
-    IaCM workspaces or provisioner versions). A failure or a timeout becomes that picker's
-    `error`; HarnessUnauthorized propagates.
-    """
-    pending = start_pickers(client=client, org=org, project=project, requests=requests)
-    try:
-        return {name: picker.resolve() for name, picker in pending.items()}
+                loaded[request.name] = _failure(request.name, request.query, err)
     finally:
-        for picker in pending.values():
-            picker.future.cancel()  # after a 401, the others' queued calls are dropped
+        for future in futures.values():
+            future.cancel()  # after a 401, the others' queued calls are dropped
+    return loaded
 
 
 def wizard_picker(
@@ -309,7 +252,7 @@ def identifier_check(
 ) -> IdentifierCheck:
     """Is `identifier` well formed and free in the project? A 404 from IaCM
     `GET .../workspaces/{identifier}` means free; a failure means "checked again at submit"."""
-    problem = wizard.identifier_problem(identifier)
+    problem = steps.identifier_problem(identifier)
     if problem:
         return IdentifierCheck(identifier, "invalid", problem)
     try:

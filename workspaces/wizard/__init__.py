@@ -1,0 +1,38 @@
+"""The create-a-workspace wizard, one module per concern.
+
+- `steps`: the steps in order, their defaults and the constants the rules use.
+- `forms`: one Django form per step (its `clean_*` methods are the step's rules); `rows`: the
+  tag and variable formsets (duplicates, limits as `max_num`) and the row buttons;
+  `validation`: a step's form bound with what is stored (problems, step statuses).
+- `body`: the Harness create body, where Harness's errors land, review warnings.
+- `prefill`: template YAML and workspace values, linked-template locks; `paste`: .tfvars/.env.
+- `drafts`: the services that save drafts; `submit`: submit exactly once, reconcile.
+- `pickers`: the pickers (loaded in parallel) and the identifier check.
+- `pages`: what the templates get; `views`: the thin views.
+
+The stored draft (`WorkspaceDraft.data`) keeps one dict of values per step, as typed:
+
+    basics:      {name, identifier, identifier_edited: bool, description, tags: [{key, value}]}
+    template:    {source: scratch|template|clone, template_ref, template_version,
+                  template_mode: linked|copied, clone_identifier, applied, locked: {...}}
+    repository:  {connector, repository, fetch_type: branch|tag|commit, branch, tag, commit,
+                  path, submodules: false|true|recursive}
+    provisioner: {provisioner: opentofu|terraform|terragrunt, version, run_all: bool,
+                  aws, gcp, azure, vault (connector refs), cost_estimation_enabled: bool, budget}
+    variables:   {terraform: [{key, value, value_type}], environment: [...]}
+
+This shape was kept (no data migration) because a form binds from it with one plain function,
+`validation.step_data(step, values)` (booleans as "on", rows as the formset's `prefix-N-field` keys
+plus its management form), and because it is what the other producers of step values already
+speak: template and clone prefill, and `prefill.workspace_values(workspace)`, the seed of the
+edit flow. A POST is read back into this shape by the step form's `values()` (never
+validated there); validation is `validation.bind_step(step, data).is_valid()` on what is stored,
+once per request, while typing and at submit alike. `template.applied`/`locked` are not form
+fields: they record which template or workspace prefilled the draft and what a link locks.
+
+Terragrunt (contract §2.5 leaves the API mapping open): the fake and its seed model a Terragrunt
+workspace as `provisioner: "terragrunt"` with `terragrunt_provider: true` and
+`terragrunt_version`; `provisioner_version` is validated against the terragrunt versions. The
+wizard therefore sends `provisioner="terragrunt"`, `provisioner_version=terragrunt_version=<the
+chosen Terragrunt version>`, `terragrunt_provider=true` and `run_all`.
+"""

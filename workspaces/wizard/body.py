@@ -1,0 +1,149 @@
+"""The Harness create body (contract §2.1), where Harness's errors land, and review warnings.
+
+`build_body` takes one mapping per step: the forms' `cleaned_data` at submit (every step
+valid), or the stored values on the review page (where a step may still be invalid). Both
+have the same keys, so one function builds the body the review shows and the one sent.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from workspaces.wizard import steps
+
+# Which step a Harness body field belongs to, so errors land where the user can fix them.
+FIELD_STEPS: dict[str, tuple[str, str]] = {
+    "identifier": ("basics", "identifier"),
+    "name": ("basics", "name"),
+    "description": ("basics", "description"),
+    "tags": ("basics", "tags"),
+    "associated_template": ("template", "template_ref"),
+    "repository": ("repository", "repository"),
+    "repository_connector": ("repository", "connector"),
+    "repository_branch": ("repository", "branch"),
+    "repository_commit": ("repository", "tag"),
+    "repository_sha": ("repository", "commit"),
+    "repository_path": ("repository", "path"),
+    "repository_submodules": ("repository", "submodules"),
+    "provisioner": ("provisioner", "provisioner"),
+    "provisioner_version": ("provisioner", "version"),
+    "terragrunt_version": ("provisioner", "version"),
+    "provider_connector": ("provisioner", "aws"),
+    "provider_connectors": ("provisioner", "aws"),
+    "cost_estimation_enabled": ("provisioner", "cost_estimation_enabled"),
+    "budget": ("provisioner", "budget"),
+    "terraform_variables": ("variables", "terraform"),
+    "environment_variables": ("variables", "environment"),
+}
+
+
+def stored_steps(data: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Every editable step's stored values over its defaults."""
+    return {step: steps.step_values(data, step) for step in steps.EDITABLE_STEPS}
+
+
+def _variables(rows: list[Mapping[str, Any]]) -> dict[str, dict[str, str]]:
+    out = {}
+    for row in rows:
+        key = str(row.get("key", "")).strip()
+        if not key:
+            continue
+        out[key] = {
+            "key": key,
+            "value": str(row.get("value", "")),
+            "value_type": row.get("value_type", "string"),
+        }
+    return out
+
+
+def build_body(values: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+    """The Harness create body for a draft's steps; secrets only as references.
+
+    Values of sections that no longer apply are left out: the branch when a tag is chosen,
+    Terragrunt settings for OpenTofu, the budget without cost estimation, the template link when
+    the template was copied or dropped.
+    """
+    values = {step: {**steps.DEFAULTS[step], **values.get(step, {})} for step in steps.DEFAULTS}
+    basics, template = values["basics"], values["template"]
+    repository, provisioner = values["repository"], values["provisioner"]
+    variables = values["variables"]
+
+    tags = {
+        str(t.get("key", "")).strip(): str(t.get("value", ""))
+        for t in basics["tags"]
+        if str(t.get("key", "")).strip()
+    }
+    provider_connectors = [
+        {"connector_ref": str(provisioner[slot]).strip(), "type": slot}
+        for slot in steps.PROVIDER_TYPES
+        if str(provisioner[slot]).strip()
+    ]
+    provider_connector = next(
+        (str(provisioner[s]).strip() for s in steps.CLOUD_SLOTS if str(provisioner[s]).strip()),
+        "",
+    )
+    kind = provisioner["provisioner"]
+    version = str(provisioner["version"]).strip()
+    body: dict[str, Any] = {
+        "identifier": str(basics["identifier"]).strip(),
+        "name": str(basics["name"]).strip(),
+        "description": str(basics["description"]).strip(),
+        "tags": tags,
+        "provisioner": kind,
+        "provisioner_version": version,
+        "provider_connector": provider_connector,
+        "provider_connectors": provider_connectors,
+        "repository": str(repository["repository"]).strip(),
+        "repository_connector": str(repository["connector"]).strip(),
+        "repository_path": str(repository["path"]).strip(),
+        "repository_submodules": repository["submodules"],
+        "cost_estimation_enabled": steps.as_bool(provisioner["cost_estimation_enabled"]),
+        "terraform_variables": _variables(variables["terraform"]),
+        "environment_variables": _variables(variables["environment"]),
+    }
+    fetch = repository["fetch_type"]
+    if fetch in steps.FETCH_FIELDS:
+        body[steps.FETCH_FIELDS[fetch]] = str(repository[fetch]).strip()
+    if body["cost_estimation_enabled"]:
+        budget = steps.budget_number(provisioner["budget"])
+        if budget is not None:
+            body["budget"] = budget
+    if kind == "terragrunt":
+        body["terragrunt_provider"] = True
+        body["terragrunt_version"] = version
+        body["run_all"] = steps.as_bool(provisioner["run_all"])
+    if template["source"] == "template" and template["template_mode"] == "linked":
+        body["associated_template"] = {
+            "template_id": template["template_ref"],
+            "version": template["template_version"],
+        }
+    return body
+
+
+def field_location(harness_field: str | None) -> tuple[str, str]:
+    """(step, field) a Harness error about `harness_field` belongs to; review when unknown."""
+    if not harness_field:
+        return ("review", "")
+    head = re.split(r"[.\[]", harness_field, maxsplit=1)[0]
+    return FIELD_STEPS.get(head, ("review", ""))
+
+
+def warnings(body: dict[str, Any]) -> list[str]:
+    """Things worth a second look on the review page (not errors)."""
+    found = []
+    if not body["provider_connectors"]:
+        found.append(
+            "No provider connector is chosen: the workspace cannot reach a cloud account "
+            "until one is added."
+        )
+    if not body["terraform_variables"] and not body["environment_variables"]:
+        found.append("No variables are set.")
+    if body["tags"].get("env") == "prod" and not body["cost_estimation_enabled"]:
+        found.append(
+            "Workspaces tagged env=prod usually must enable cost estimation (Harness policy)."
+        )
+    if not body["description"]:
+        found.append("There is no description; a sentence helps the platform team.")
+    return found

@@ -1,0 +1,207 @@
+"""Writes for workspace drafts: create, save a step (with template/clone prefill), delete.
+
+Every function is keyword-only and named `draft_<verb>`. Harness is called only through the
+`HarnessClient` passed in; the draft never holds a key or a secret value. Submitting lives in
+`submit.py`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+
+from workspaces.feedback import harness_error_message
+from workspaces.harness import HarnessClient, errors
+from workspaces.models import WorkspaceDraft
+from workspaces.wizard import forms, prefill, steps, validation
+
+Status = WorkspaceDraft.Status
+
+
+class DraftNotEditable(Exception):
+    """The draft is being submitted or was created; it cannot change any more."""
+
+
+class PrefillFailed(Exception):
+    """The template or workspace to start from could not be read from Harness."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def draft_create(*, owner: AbstractBaseUser, org: str, project: str) -> WorkspaceDraft:
+    """A new, empty draft for a workspace in `org`/`project`."""
+    return WorkspaceDraft.objects.create(
+        owner=owner, org=org, project=project, current_step=steps.STEPS[0]
+    )
+
+
+def draft_delete(*, draft_id, owner: AbstractBaseUser) -> bool:
+    """Delete one of `owner`'s drafts unless it is being submitted. Returns whether it was."""
+    deleted, _ = (
+        WorkspaceDraft.objects.filter(pk=draft_id, owner=owner)
+        .exclude(status=Status.SUBMITTING)
+        .delete()
+    )
+    return bool(deleted)
+
+
+@dataclass(frozen=True)
+class StepSaved:
+    """The saved draft and the step's form bound with what was stored (validated once)."""
+
+    draft: WorkspaceDraft
+    form: forms.StepForm
+    problems: dict[str, list[str]]
+    notice: str = ""
+
+    @property
+    def errors(self) -> dict[str, list[str]]:
+        return self.problems
+
+
+def draft_save_step(
+    *,
+    draft: WorkspaceDraft,
+    step: str,
+    values: dict[str, Any],
+    client: HarnessClient | None = None,
+) -> StepSaved:
+    """Save a step's values as typed (valid or not), and re-check every step.
+
+    Locked values of a linked template are forced back. Saving the template step with a new
+    choice reads the template (v1 `GET .../templates/{id}/versions/{v}`) or the workspace to
+    clone (IaCM `GET .../workspaces/{id}`) and prefills the later steps; if that read fails the
+    choice is saved, nothing is prefilled and `notice` says why. Later steps that are no longer
+    valid are flagged. Raises DraftNotEditable once the draft is submitting or created;
+    HarnessUnauthorized propagates.
+    """
+    if step not in steps.EDITABLE_STEPS:
+        raise ValueError(f"unknown step {step!r}")
+    notice = ""
+    found: prefill.Prefill | None = None
+    if step == "template" and client is not None:
+        marker = _prefill_marker(values)
+        current = steps.step_values(draft.data, "template")
+        if marker and marker != current.get("applied"):
+            try:
+                found = _prefill_for(client=client, draft=draft, values=values)
+            except PrefillFailed as err:
+                notice = err.message
+            else:
+                values = {**values, "applied": marker, "locked": found.locked}
+        elif marker:
+            values = {**values, "applied": marker, "locked": current.get("locked", {})}
+        else:
+            values = {**values, "applied": "", "locked": {}}
+    with transaction.atomic():
+        locked_draft = WorkspaceDraft.objects.select_for_update().get(pk=draft.pk)
+        if not locked_draft.is_editable:
+            raise DraftNotEditable
+        data = dict(locked_draft.data)
+        before = data.get(step)
+        values = prefill.apply_locks(data, step, {**steps.step_values(data, step), **values})
+        if step == "basics" and not values.get("identifier_edited") and not values["identifier"]:
+            values["identifier"] = steps.identifier_from_name(str(values["name"]))
+        data[step] = values
+        if found is not None:
+            data = prefill.apply_prefill(data, found)
+            for later in ("repository", "provisioner", "variables"):
+                data[later] = prefill.apply_locks(data, later, steps.step_values(data, later))
+        # Every step is validated once, on what is stored: the statuses and this step's form.
+        bound = {name: validation.bind_step(name, data) for name in steps.EDITABLE_STEPS}
+        problems = {name: form.problems() for name, form in bound.items()}
+        locked_draft.data = data
+        locked_draft.step_status = validation.step_statuses(
+            {name: found_ for name, found_ in problems.items() if found_},
+            data,
+            locked_draft.step_status,
+        )
+        locked_draft.current_step = step
+        basics = steps.step_values(data, "basics")
+        locked_draft.name = str(basics["name"])[:128]
+        locked_draft.identifier = str(basics["identifier"])[:128]
+        response = dict(locked_draft.harness_response)
+        if response.get("step") == step and before != values:
+            # The user changed the step Harness complained about: the complaint is stale.
+            response.pop("step", None)
+            response.pop("field", None)
+        locked_draft.harness_response = response
+        locked_draft.save()
+    return StepSaved(draft=locked_draft, form=bound[step], problems=problems[step], notice=notice)
+
+
+# --- template and clone prefill --------------------------------------------------------------
+
+
+def _prefill_marker(values: dict[str, Any]) -> str:
+    source = values.get("source")
+    if source == "template" and values.get("template_ref") and values.get("template_version"):
+        mode = values.get("template_mode", "linked")
+        return f"template:{values['template_ref']}:{values['template_version']}:{mode}"
+    if source == "clone" and values.get("clone_identifier"):
+        return f"clone:{values['clone_identifier']}"
+    return ""
+
+
+def _prefill_for(
+    *, client: HarnessClient, draft: WorkspaceDraft, values: dict[str, Any]
+) -> prefill.Prefill:
+    try:
+        if values["source"] == "template":
+            template = client.get_template(
+                org=draft.org,
+                project=draft.project,
+                identifier=values["template_ref"],
+                version=values["template_version"],
+            )
+            try:
+                parsed = yaml.safe_load(template.yaml)
+            except yaml.YAMLError as err:
+                raise PrefillFailed("The template's YAML could not be read.") from err
+            found = prefill.prefill_from_template_yaml(
+                parsed if isinstance(parsed, dict) else {},
+                linked=values.get("template_mode") == "linked",
+            )
+        else:
+            workspace = client.get_workspace(
+                org=draft.org, project=draft.project, identifier=values["clone_identifier"]
+            )
+            found = prefill.prefill_from_workspace(workspace)
+        return _place_provider_refs(client=client, draft=draft, found=found)
+    except errors.HarnessUnauthorized:
+        raise
+    except errors.HarnessNotFound as err:
+        raise PrefillFailed(
+            "Harness could not find it any more; choose another one. Your choice is saved."
+        ) from err
+    except errors.HarnessError as err:
+        raise PrefillFailed(
+            f"Nothing was prefilled: {harness_error_message(err)} Save the step again to retry."
+        ) from err
+
+
+def _place_provider_refs(
+    *, client: HarnessClient, draft: WorkspaceDraft, found: prefill.Prefill
+) -> prefill.Prefill:
+    """Put provider connector refs whose type is unknown into their slot (aws, gcp, ...)."""
+    for ref in found.provider_refs:
+        identifier = ref.rsplit(".", 1)[-1]
+        page = client.list_connectors(
+            org=draft.org,
+            project=draft.project,
+            types=[kind for kind, _label in steps.PROVIDER_TYPES.values()],
+            search=identifier,
+            limit=50,
+        )
+        for connector in page.items:
+            if connector.ref == ref:
+                slot = next(s for s, (k, _l) in steps.PROVIDER_TYPES.items() if k == connector.type)
+                found = found.with_provider(slot, ref)
+                break
+    return found

@@ -1,0 +1,349 @@
+"""One Django form per step; its `clean_<field>`/`clean` methods are that step's rules.
+
+A form is bound with the step's data as a form sees it (`step_data`, from the stored values),
+so the same `StepForm(data=...).is_valid()` runs while typing (after each autosave) and at
+submit. What only other steps know comes in as keyword arguments: `locked` (values a linked
+template fixes: the fields are disabled, Django keeps their initial value) and `draft_data`
+(the whole draft, e.g. Basics' identifier for the clone check). `values()` reads a bound form
+back as stored values, kept as typed even when invalid.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, ClassVar
+
+from django import forms
+
+from workspaces.wizard import steps
+from workspaces.wizard.rows import TagFormSet, VariableFormSet, plain
+
+_NAME_RE = re.compile(steps.NAME_PATTERN)
+_CONNECTOR_REF_RE = re.compile(steps.CONNECTOR_REF_PATTERN)
+_VERSION_RE = re.compile(steps.VERSION_PATTERN)
+_COMMIT_RE = re.compile(r"[0-9a-fA-F]{7,64}")
+
+
+def _choices(mapping: dict[str, str]) -> list[tuple[str, str]]:
+    return list(mapping.items())
+
+
+def _text(label: str = "", **kwargs: Any) -> forms.CharField:
+    """A text field whose rules are the form's own (no built-in max_length message)."""
+    return forms.CharField(label=label, required=False, **kwargs)
+
+
+def _choice(label: str, mapping: dict[str, str], message: str, **kwargs: Any) -> forms.ChoiceField:
+    """A required choice whose "missing" and "not a choice" message is the step's own."""
+    return forms.ChoiceField(
+        label=label,
+        choices=_choices(mapping),
+        error_messages={"required": message, "invalid_choice": message},
+        **kwargs,
+    )
+
+
+def _chosen(value: str, pattern: re.Pattern, *, missing: str, mismatch: str) -> str:
+    """A value picked from a Harness list: present, and shaped like the list's values."""
+    if not value:
+        raise forms.ValidationError(missing)
+    if not pattern.match(value):
+        raise forms.ValidationError(mismatch)
+    return value
+
+
+class StepForm(forms.Form):
+    """A step's form: rules in `clean_*`, rows in `formsets`, locks and the draft as kwargs."""
+
+    step: ClassVar[str] = ""
+    # Fields that only drive the page (the paste box), never stored.
+    transient: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(
+        self,
+        *args: Any,
+        locked: dict[str, Any] | None = None,
+        draft_data: dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.draft_data = draft_data or {}
+        self.locked = {name: value for name, value in (locked or {}).items() if name in self.fields}
+        for name, value in self.locked.items():
+            self.fields[name].disabled = True
+            self.fields[name].initial = value
+        self.formsets = self.make_formsets(self.data if self.is_bound else None)
+
+    def make_formsets(self, data: Any) -> dict[str, forms.BaseFormSet]:
+        """The step's rows, bound like the form (or from `initial`)."""
+        return {}
+
+    def is_valid(self) -> bool:
+        # The form and every formset are validated (no short circuit), so all errors show.
+        valid = [super().is_valid(), *(rows.is_valid() for rows in self.formsets.values())]
+        return all(valid)
+
+    def values(self) -> dict[str, Any]:
+        """The bound data as stored values (strings, booleans, rows); never validated here."""
+        out: dict[str, Any] = {}
+        for name, field in self.fields.items():
+            if name in self.transient:
+                continue
+            raw = self[name].value()
+            if isinstance(field, forms.BooleanField):
+                out[name] = steps.as_bool(raw)
+            else:
+                text = plain(raw).strip() if getattr(field, "strip", True) else plain(raw)
+                # A choice left out of the POST is the step's default, as on a new draft.
+                choices = getattr(field.widget, "choices", None)
+                out[name] = text or (steps.DEFAULTS[self.step][name] if choices else "")
+        for name, rows in self.formsets.items():
+            out[name] = rows.values()
+        return out
+
+    def cleaned_values(self) -> dict[str, Any]:
+        """A valid form's cleaned data with its rows' (empty rows left out)."""
+        rows = {
+            name: [row.cleaned_data for row in formset.forms if row.cleaned_data]
+            for name, formset in self.formsets.items()
+        }
+        return {**self.cleaned_data, **rows}
+
+    def problems(self) -> dict[str, list[str]]:
+        """`{field: [messages]}`; rows as `tags.<i>.key`, `terraform.<i>.value`, ..."""
+        self.is_valid()
+        found = {field: list(messages) for field, messages in self.errors.items()}
+        for name, rows in self.formsets.items():
+            if rows.non_form_errors():
+                found[name] = list(rows.non_form_errors())
+            for index, row_errors in enumerate(rows.errors):
+                for field, messages in row_errors.items():
+                    found[f"{name}.{index}.{field}"] = list(messages)
+        return found
+
+
+class BasicsForm(StepForm):
+    step = "basics"
+    name = forms.CharField(
+        label="Name",
+        error_messages={"required": "Enter a name."},
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "data-wizard-name": "", "maxlength": 128}
+        ),
+        help_text="What people call it, e.g. payments-vpc-dev.",
+    )
+    identifier = forms.CharField(
+        label="Identifier",
+        required=False,
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "off",
+                "spellcheck": "false",
+                "data-wizard-identifier": "",
+                "maxlength": 128,
+            }
+        ),
+        help_text="Letters, digits, _ and -, starting with a letter or _. Derived from the name "
+        "until you edit it; it cannot change later.",
+    )
+    identifier_edited = forms.BooleanField(required=False, widget=forms.HiddenInput)
+    description = _text("Description", strip=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+    def make_formsets(self, data: Any) -> dict[str, forms.BaseFormSet]:
+        return {"tags": TagFormSet(data, prefix="tag", initial=self.initial.get("tags"))}
+
+    def clean_name(self) -> str:
+        name = self.cleaned_data["name"]
+        if len(name) > steps.MAX_LENGTH:
+            raise forms.ValidationError(f"Use at most {steps.MAX_LENGTH} characters.")
+        if not _NAME_RE.match(name):
+            raise forms.ValidationError(
+                "Use letters, digits, spaces, _, - and . (start with a letter or digit)."
+            )
+        return name
+
+    def clean_identifier(self) -> str:
+        identifier = self.cleaned_data["identifier"]
+        problem = steps.identifier_problem(identifier)
+        if problem:
+            raise forms.ValidationError(problem)
+        return identifier
+
+
+class TemplateForm(StepForm):
+    step = "template"
+    source = forms.ChoiceField(
+        label="How do you want to start?",
+        choices=_choices(steps.SOURCES),
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": "Choose how to start.",
+            "invalid_choice": "Choose how to start.",
+        },
+    )
+    template_ref = _text()
+    template_version = _text()
+    # Checked in `clean`: only a template start needs one.
+    template_mode = _text(
+        "Template use", widget=forms.RadioSelect(choices=_choices(steps.TEMPLATE_MODES))
+    )
+    clone_identifier = _text()
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        source = cleaned.get("source")
+        if source == "template":
+            if not cleaned.get("template_ref"):
+                self.add_error("template_ref", "Choose a template.")
+            if not cleaned.get("template_version"):
+                self.add_error("template_version", "Choose a version of the template.")
+            if cleaned.get("template_mode") not in steps.TEMPLATE_MODES:
+                self.add_error("template_mode", "Choose whether to link or copy the template.")
+        elif source == "clone":
+            basics = steps.step_values(self.draft_data, "basics")
+            if not cleaned.get("clone_identifier"):
+                self.add_error("clone_identifier", "Choose the workspace to copy.")
+            elif cleaned["clone_identifier"] == basics["identifier"]:
+                self.add_error(
+                    "clone_identifier", "The copy needs a new identifier (change it in Basics)."
+                )
+        return cleaned
+
+
+class RepositoryForm(StepForm):
+    step = "repository"
+    connector = _text()
+    repository = _text(
+        "Repository name",
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+        help_text="The repository the connector reaches, e.g. infra-live.",
+    )
+    fetch_type = _choice(
+        "Use a", steps.FETCH_TYPES, "Choose branch, tag or commit.", widget=forms.RadioSelect
+    )
+    branch = _text("Branch")
+    tag = _text("Tag")
+    commit = _text("Commit SHA", widget=forms.TextInput(attrs={"spellcheck": "false"}))
+    path = _text(
+        "Folder path",
+        help_text="The folder with the Terraform/OpenTofu code, e.g. envs/dev. Empty for the root.",
+    )
+    submodules = _choice("Submodules", steps.SUBMODULES, "Choose how to fetch submodules.")
+
+    def clean_connector(self) -> str:
+        return _chosen(
+            self.cleaned_data["connector"],
+            _CONNECTOR_REF_RE,
+            missing="Choose the git connector that reaches the repository.",
+            mismatch="Choose a connector from the list.",
+        )
+
+    def clean_repository(self) -> str:
+        repository = self.cleaned_data["repository"]
+        if not repository:
+            raise forms.ValidationError("Enter the repository name.")
+        if len(repository) > 256 or any(ch.isspace() for ch in repository):
+            raise forms.ValidationError("A repository name has no spaces (up to 256 characters).")
+        return repository
+
+    def clean_path(self) -> str:
+        path = self.cleaned_data["path"]
+        if path.startswith("/") or ".." in path.split("/"):
+            raise forms.ValidationError(
+                "Use a path inside the repository, without a leading / or .."
+            )
+        return path
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        fetch = cleaned.get("fetch_type")
+        if fetch in steps.FETCH_TYPES:
+            ref = cleaned.get(fetch, "")
+            if not ref:
+                self.add_error(fetch, f"Enter the {steps.FETCH_TYPES[fetch].lower()}.")
+            elif any(ch.isspace() for ch in ref) or len(ref) > 256:
+                self.add_error(fetch, "No spaces, at most 256 characters.")
+            elif fetch == "commit" and not _COMMIT_RE.fullmatch(ref):
+                self.add_error(fetch, "A commit SHA has 7 to 64 hexadecimal characters.")
+        return cleaned
+
+
+class ProvisionerForm(StepForm):
+    step = "provisioner"
+    provisioner = _choice(
+        "Provisioner",
+        steps.PROVISIONERS,
+        "Choose OpenTofu, Terraform or Terragrunt.",
+        widget=forms.RadioSelect,
+    )
+    version = _text()
+    run_all = forms.BooleanField(required=False)
+    aws = _text()
+    gcp = _text()
+    azure = _text()
+    vault = _text()
+    cost_estimation_enabled = forms.BooleanField(label="Estimate costs", required=False)
+    budget = _text(
+        "Monthly budget (USD)",
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+        help_text="Used with cost estimation; leave empty for no budget.",
+    )
+
+    def clean_version(self) -> str:
+        return _chosen(
+            self.cleaned_data["version"],
+            _VERSION_RE,
+            missing="Choose a version.",
+            mismatch="Choose a version from the list.",
+        )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        version = cleaned.get("version", "")
+        if (
+            cleaned.get("provisioner") == "terraform"
+            and version
+            and steps.version_tuple(version) > steps.TERRAFORM_MAX_VERSION
+        ):
+            self.add_error(
+                "version", "Harness supports Terraform up to 1.5.7; choose 1.5.7 or older."
+            )
+        for slot, (_kind, label) in steps.PROVIDER_TYPES.items():
+            ref = cleaned.get(slot, "")
+            if ref and not _CONNECTOR_REF_RE.match(ref):
+                self.add_error(slot, f"Choose an {label} connector from the list.")
+        budget_text = cleaned.get("budget", "")
+        if cleaned.get("cost_estimation_enabled") and budget_text:
+            budget = steps.budget_number(budget_text)
+            if budget is None:
+                self.add_error("budget", "Enter the budget as a number, e.g. 500 or 1250.50.")
+            elif budget < 0:
+                self.add_error("budget", "A budget cannot be negative.")
+        return cleaned
+
+
+class VariablesForm(StepForm):
+    step = "variables"
+    transient = ("paste_group", "paste_text")
+    paste_group = forms.ChoiceField(
+        label="Add them to", choices=_choices(steps.VARIABLE_GROUPS), required=False
+    )
+    paste_text = _text(
+        "Paste a .tfvars or .env block",
+        widget=forms.Textarea(
+            attrs={"rows": 5, "spellcheck": "false", "placeholder": 'region = "eu-west-1"'}
+        ),
+        help_text="One key = value per line; # comments are skipped. Values are added as text.",
+    )
+
+    def make_formsets(self, data: Any) -> dict[str, forms.BaseFormSet]:
+        return {
+            group: VariableFormSet(data, prefix=group, initial=self.initial.get(group))
+            for group in steps.VARIABLE_GROUPS
+        }
+
+
+STEP_FORMS: dict[str, type[StepForm]] = {
+    form.step: form
+    for form in (BasicsForm, TemplateForm, RepositoryForm, ProvisionerForm, VariablesForm)
+}

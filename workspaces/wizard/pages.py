@@ -1,0 +1,252 @@
+"""What the wizard's templates get: the step navigation, a step's form with its pickers and
+rows, and the review's sections. Data only; the templates render it.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.urls import reverse
+
+from workspaces.models import WorkspaceDraft
+from workspaces.wizard import forms, steps, validation
+from workspaces.wizard.body import build_body, stored_steps, warnings
+from workspaces.wizard.pickers import Picker, PickerRequest
+
+Status = WorkspaceDraft.Status
+
+# Pickers each step shows (their names are also the DOM ids `<name>-options`).
+STEP_PICKERS: dict[str, tuple[str, ...]] = {
+    "template": ("template", "template-version", "clone-workspace"),
+    "repository": ("git-connector",),
+    "provisioner": ("version", *(f"{slot}-connector" for slot in steps.PROVIDER_TYPES)),
+    "variables": ("secret",),
+}
+ADD_LABELS = {"terraform": "Add a Terraform variable", "environment": "Add an environment variable"}
+
+
+def step_url(draft: WorkspaceDraft, step: str) -> str:
+    return reverse("draft_step", args=[draft.pk, step])
+
+
+def picker_url(draft: WorkspaceDraft, step: str, name: str) -> str:
+    return reverse("draft_picker", args=[draft.pk, step, name])
+
+
+def picker_requests(step: str, values: dict[str, Any]) -> list[PickerRequest]:
+    """The pickers a step's page loads, with what they depend on (provisioner, template)."""
+    params = {
+        "provisioner": str(values.get("provisioner", "")),
+        "template_ref": str(values.get("template_ref", "")),
+    }
+    return [
+        PickerRequest(name, "", params)
+        for name in STEP_PICKERS.get(step, ())
+        if name != "template-version" or params["template_ref"]
+    ]
+
+
+def step_form(draft: WorkspaceDraft, step: str) -> forms.StepForm:
+    """The form a step's page shows: bound (with its errors) once the step was visited."""
+    response = draft.harness_response or {}
+    if step in draft.step_status or response.get("step") == step:
+        return validation.bind_step(step, draft.data)
+    return validation.unbound_step(step, draft.data)
+
+
+def common_context(draft: WorkspaceDraft, step: str) -> dict[str, Any]:
+    nav = [
+        {
+            "slug": slug,
+            "title": steps.STEP_TITLES[slug],
+            "number": number,
+            "status": draft.step_status.get(slug, ""),
+            "url": step_url(draft, slug),
+            "current": slug == step,
+        }
+        for number, slug in enumerate(steps.STEPS, start=1)
+    ]
+    response = draft.harness_response or {}
+    return {
+        "draft": draft,
+        "step": step,
+        "step_title": steps.STEP_TITLES[step],
+        "steps": nav,
+        "step_url": step_url(draft, step),
+        "previous_url": step_url(draft, steps.previous_step(step)) if step != "basics" else "",
+        "org": draft.org,
+        "project": draft.project,
+        # The header's org/project links (the context processor reads them from the URL).
+        "current_org": draft.org,
+        "current_project": draft.project,
+        "harness_error": response if draft.status == Status.FAILED else {},
+        "locked": steps.locked_map(draft.data),
+    }
+
+
+def step_context(
+    draft: WorkspaceDraft,
+    step: str,
+    form: forms.StepForm,
+    *,
+    focus: str = "",
+    paste_lines: list | None = None,
+    pickers: dict[str, Picker] | None = None,
+) -> dict[str, Any]:
+    """A step page's (or one of its partials') context around `form`."""
+    context = common_context(draft, step)
+    response = context["harness_error"]
+    if form.is_bound and response.get("step") == step and response.get("field") in form.fields:
+        # Where Harness's complaint lands: on the field it concerns.
+        form.add_error(response["field"], response.get("message", ""))
+    problems = form.problems() if form.is_bound else {}
+    values = steps.step_values(draft.data, step)
+    context.update(
+        {
+            "form": form,
+            "values": values,
+            "errors": form.errors if form.is_bound else {},
+            "focus": focus,
+            "pickers": {name.replace("-", "_"): p for name, p in (pickers or {}).items()},
+            "picker_urls": {
+                name.replace("-", "_"): picker_url(draft, step, name)
+                for name in STEP_PICKERS.get(step, ())
+            },
+            "is_locked": dict.fromkeys(form.locked, True),
+            "row_problems": [
+                (key, messages[0])
+                for key, messages in problems.items()
+                if "." in key and key.split(".")[0] in validation.ROW_FIELDS
+            ],
+        }
+    )
+    if step == "basics":
+        form.fields["identifier"].widget.attrs.update(
+            {
+                "hx-get": reverse("draft_identifier_check", args=[draft.pk]),
+                "hx-trigger": "input changed delay:400ms, load",
+                "hx-target": "#identifier-status",
+                "hx-swap": "outerHTML",
+                "hx-sync": "this:replace",
+                "hx-indicator": "#identifier-status",
+                "aria-describedby": "identifier-status id_identifier_helptext",
+            }
+        )
+    if step == "provisioner":
+        form.fields["provisioner"].widget.attrs.update(
+            {
+                "hx-get": context["picker_urls"]["version"],
+                "hx-target": "#version-options",
+                "hx-swap": "outerHTML",
+                "hx-indicator": "#version-options",
+            }
+        )
+        context["provider_slots"] = [
+            {"slot": slot, "label": label, "picker": f"{slot}_connector"}
+            for slot, (_kind, label) in steps.PROVIDER_TYPES.items()
+        ]
+    if step == "variables":
+        locked_keys = {
+            tuple(path.split(".")[1:]) for path in context["locked"] if path.count(".") == 2
+        }
+        context["variable_groups"] = [
+            {
+                "name": group,
+                "label": label,
+                "add_label": ADD_LABELS[group],
+                "rows": form.formsets[group],
+                "locked_keys": [key for g, key in locked_keys if g == group],
+            }
+            for group, label in steps.VARIABLE_GROUPS.items()
+        ]
+        context["paste_lines"] = paste_lines
+        context["paste_ok"] = sum(1 for line in paste_lines or [] if not line.error)
+    return context
+
+
+def review_context(draft: WorkspaceDraft) -> dict[str, Any]:
+    """The review page: the exact body, the steps still to fix, warnings, one section a step."""
+    context = common_context(draft, "review")
+    body = build_body(stored_steps(draft.data))
+    problems = validation.draft_problems(draft.data)
+    context.update(
+        {
+            "body": body,
+            "body_json": json.dumps(body, indent=2, sort_keys=False),
+            "problems": [
+                {
+                    "step": step,
+                    "title": steps.STEP_TITLES[step],
+                    "url": step_url(draft, step),
+                    "count": len(found),
+                }
+                for step, found in problems.items()
+            ],
+            "warnings": warnings(body),
+            "sections": review_sections(draft, body),
+        }
+    )
+    return context
+
+
+def _start_label(template: dict[str, Any]) -> str:
+    if template["source"] == "template":
+        return (
+            f"{steps.TEMPLATE_MODES.get(template['template_mode'], '')}: "
+            f"{template['template_ref']} {template['template_version']}"
+        )
+    if template["source"] == "clone":
+        return f"Copy of {template['clone_identifier']}"
+    return "From scratch"
+
+
+def review_sections(draft: WorkspaceDraft, body: dict[str, Any]) -> list[dict]:
+    fetch = steps.step_values(draft.data, "repository")["fetch_type"]
+    providers = ", ".join(f"{c['type']}: {c['connector_ref']}" for c in body["provider_connectors"])
+    cost = "On" if body["cost_estimation_enabled"] else "Off"
+    if "budget" in body:
+        cost += f", budget {body['budget']:g}"
+    kind = steps.PROVISIONERS.get(body["provisioner"], body["provisioner"])
+    run_all = " (run all modules)" if body.get("run_all") else ""
+    rows = {
+        "basics": [
+            ("Name", body["name"]),
+            ("Identifier", body["identifier"]),
+            ("Description", body["description"] or "—"),
+            ("Tags", ", ".join(f"{k}={v}" for k, v in body["tags"].items()) or "—"),
+        ],
+        "template": [("Start", _start_label(steps.step_values(draft.data, "template")))],
+        "repository": [
+            ("Connector", body["repository_connector"]),
+            ("Repository", body["repository"]),
+            (
+                steps.FETCH_TYPES.get(fetch, "Ref"),
+                body.get(steps.FETCH_FIELDS.get(fetch, ""), ""),
+            ),
+            ("Folder", body["repository_path"] or "(root)"),
+            ("Submodules", steps.SUBMODULES.get(body["repository_submodules"], "")),
+        ],
+        "provisioner": [
+            ("Provisioner", f"{kind} {body['provisioner_version']}{run_all}"),
+            ("Provider connectors", providers or "None"),
+            ("Cost estimation", cost),
+        ],
+    }
+    sections = [
+        {"step": step, "title": steps.STEP_TITLES[step], "rows": rows[step]}
+        for step in ("basics", "template", "repository", "provisioner")
+    ]
+    sections.append(
+        {
+            "step": "variables",
+            "title": steps.STEP_TITLES["variables"],
+            "variables": [
+                (steps.VARIABLE_GROUPS[group], list(body[f"{group}_variables"].values()))
+                for group in steps.VARIABLE_GROUPS
+            ],
+        }
+    )
+    for section in sections:
+        section["url"] = step_url(draft, section["step"])
+    return sections

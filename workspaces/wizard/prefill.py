@@ -1,0 +1,232 @@
+"""What a template or an existing workspace gives the later steps, and what a link locks.
+
+`prefill_from_template_yaml` reads a Workspace template (linked templates lock blocks);
+`workspace_values` turns a Harness `Workspace` into step values, the seed of the edit flow
+(its step forms are bound from these values); `apply_prefill` and `apply_locks` write them
+into a draft's data. No Django, no HTTP.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from workspaces.wizard import steps
+
+
+@dataclass(frozen=True)
+class Prefill:
+    """Values a template or an existing workspace gives the later steps, and what is locked.
+
+    `values` is `{step: {field: value}}`; `locked` is `{"step.field": value}` (linked templates);
+    `provider_refs` are provider connector refs whose type still has to be looked up.
+    """
+
+    values: dict[str, dict[str, Any]]
+    locked: dict[str, Any]
+    provider_refs: tuple[str, ...] = ()
+    provider_locked: bool = False
+
+    def with_provider(self, slot: str, ref: str) -> Prefill:
+        """This prefill with a looked-up provider connector placed in its slot."""
+        values = {step: dict(fields) for step, fields in self.values.items()}
+        values.setdefault("provisioner", {})[slot] = ref
+        locked = dict(self.locked)
+        if self.provider_locked:
+            locked[f"provisioner.{slot}"] = ref
+        refs = tuple(r for r in self.provider_refs if r != ref)
+        return Prefill(values, locked, refs, self.provider_locked)
+
+
+def _fetch_from(spec: dict[str, Any]) -> tuple[str, str]:
+    """(fetch_type, ref) from a template's `repository` block."""
+    kind = str(spec.get("gitFetchType", "")).lower()
+    candidates = (("branch", "branch"), ("tag", "tag"), ("commit", "commit"), ("sha", "commit"))
+    for key, fetch in candidates:
+        if spec.get(key) and (not kind or kind.startswith(fetch) or fetch in kind):
+            return fetch, str(spec[key])
+    if kind in {"tag", "commit"}:
+        return kind, ""
+    return "branch", str(spec.get("branch") or "")
+
+
+def prefill_from_template_yaml(spec_root: dict[str, Any], *, linked: bool) -> Prefill:
+    """Prefill from a parsed Workspace template (contract §3.1; `template.spec`).
+
+    Blocks carry `locked: true|false`; a locked block's values are locked as a whole.
+    """
+    template = spec_root.get("template", spec_root) if isinstance(spec_root, dict) else {}
+    spec = template.get("spec") if isinstance(template, dict) else None
+    if not isinstance(spec, dict):
+        return Prefill({}, {})
+    values: dict[str, dict[str, Any]] = {}
+    locked: dict[str, Any] = {}
+    provider_refs: list[str] = []
+    provider_locked = False
+
+    def put(step: str, field: str, value: Any, lock: bool) -> None:
+        values.setdefault(step, {})[field] = value
+        if lock and linked:
+            locked[f"{step}.{field}"] = value
+
+    block = spec.get("provisioner")
+    if isinstance(block, dict):
+        lock = steps.as_bool(block.get("locked", False))
+        kind = str(block.get("type", "")).lower()
+        if kind in steps.PROVISIONERS:
+            put("provisioner", "provisioner", kind, lock)
+        if block.get("version"):
+            put("provisioner", "version", str(block["version"]), lock)
+    block = spec.get("provider")
+    if isinstance(block, dict) and block.get("connector"):
+        ref = str(block["connector"])
+        kind = str(block.get("type", "")).lower()
+        if kind in steps.PROVIDER_TYPES:
+            put("provisioner", kind, ref, steps.as_bool(block.get("locked", False)))
+        else:
+            provider_refs.append(ref)
+            provider_locked = steps.as_bool(block.get("locked", False)) and linked
+    block = spec.get("repository")
+    if isinstance(block, dict):
+        lock = steps.as_bool(block.get("locked", False))
+        if block.get("connector"):
+            put("repository", "connector", str(block["connector"]), lock)
+        if block.get("name"):
+            put("repository", "repository", str(block["name"]), lock)
+        fetch, ref = _fetch_from(block)
+        put("repository", "fetch_type", fetch, lock)
+        if ref:
+            put("repository", fetch, ref, lock)
+        if "path" in block:
+            put("repository", "path", str(block.get("path") or ""), lock)
+    block = spec.get("cost_estimation")
+    if isinstance(block, dict):
+        lock = steps.as_bool(block.get("locked", False))
+        if "enabled" in block:
+            put("provisioner", "cost_estimation_enabled", steps.as_bool(block["enabled"]), lock)
+        if block.get("budget") not in (None, ""):
+            put("provisioner", "budget", str(block["budget"]), lock)
+    if isinstance(spec.get("description"), str) and spec["description"]:
+        values.setdefault("basics", {})["description"] = spec["description"]
+    for yaml_key, group in (("terraform_variables", "terraform"), ("variables", "environment")):
+        rows = []
+        for item in spec.get(yaml_key) or []:
+            if not isinstance(item, dict) or not item.get("key"):
+                continue
+            row = {
+                "key": str(item["key"]),
+                "value": "" if item.get("value") is None else str(item["value"]),
+                "value_type": str(item.get("value_type") or "string"),
+            }
+            rows.append(row)
+            if steps.as_bool(item.get("locked", False)) and linked:
+                locked[f"variables.{group}.{row['key']}"] = {
+                    "value": row["value"],
+                    "value_type": row["value_type"],
+                }
+        if rows:
+            values.setdefault("variables", {})[group] = rows
+    return Prefill(values, locked, tuple(provider_refs), provider_locked)
+
+
+def workspace_values(workspace: Any) -> dict[str, dict[str, Any]]:
+    """Step values from a Harness workspace (`types.Workspace`): everything but name and
+    identifier. A provider connector whose slot is unknown is left for `prefill_from_workspace`.
+    """
+    fetch, ref = "branch", workspace.repository_branch
+    if workspace.repository_commit:
+        fetch, ref = "tag", workspace.repository_commit
+    elif workspace.repository_sha:
+        fetch, ref = "commit", workspace.repository_sha
+    provisioner: dict[str, Any] = {
+        "provisioner": workspace.provisioner
+        if workspace.provisioner in steps.PROVISIONERS
+        else "opentofu",
+        "version": workspace.provisioner_version
+        if workspace.provisioner_version != "latest"
+        else "",
+        "run_all": workspace.run_all,
+        "cost_estimation_enabled": workspace.cost_estimation_enabled,
+        "budget": "" if workspace.budget is None else f"{workspace.budget:g}",
+    }
+    if workspace.provisioner == "terragrunt" and workspace.terragrunt_version:
+        provisioner["version"] = workspace.terragrunt_version
+    for item in workspace.provider_connectors:
+        if item.type in steps.PROVIDER_TYPES:
+            provisioner[item.type] = item.connector_ref
+    return {
+        "basics": {
+            "description": workspace.description,
+            "tags": [{"key": k, "value": v} for k, v in workspace.tags.items()],
+        },
+        "repository": {
+            "connector": workspace.repository_connector,
+            "repository": workspace.repository,
+            "fetch_type": fetch,
+            "branch": "",
+            "tag": "",
+            "commit": "",
+            fetch: ref,
+            "path": workspace.repository_path,
+            "submodules": workspace.repository_submodules
+            if workspace.repository_submodules in steps.SUBMODULES
+            else "false",
+        },
+        "provisioner": provisioner,
+        "variables": {
+            group: [
+                {"key": v.key, "value": v.value, "value_type": v.value_type}
+                for v in getattr(workspace, f"{group}_variables").values()
+            ]
+            for group in steps.VARIABLE_GROUPS
+        },
+    }
+
+
+def prefill_from_workspace(workspace: Any) -> Prefill:
+    """Prefill from an existing workspace to copy (nothing locked)."""
+    values = workspace_values(workspace)
+    slots = {values["provisioner"].get(slot) for slot in steps.PROVIDER_TYPES}
+    main = workspace.provider_connector
+    return Prefill(values, {}, (main,) if main and main not in slots else ())
+
+
+def apply_prefill(data: dict[str, Any], prefill: Prefill) -> dict[str, Any]:
+    """A copy of `data` with the prefilled values written over the later steps."""
+    data = {step: dict(values) for step, values in data.items()}
+    for step, values in prefill.values.items():
+        merged = steps.step_values(data, step)
+        if step == "basics":
+            # Basics keep what the user typed; only empty fields are filled.
+            for field, value in values.items():
+                if not merged.get(field):
+                    merged[field] = value
+        else:
+            merged.update(values)
+        data[step] = merged
+    return data
+
+
+def apply_locks(data: dict[str, Any], step: str, values: dict[str, Any]) -> dict[str, Any]:
+    """Force a linked template's locked values into `values` (a linked draft cannot change them).
+
+    Locked variables (`variables.terraform.<key>`) are kept, with their locked value, whatever
+    the rows say.
+    """
+    locked = steps.locked_map(data)
+    for path, value in locked.items():
+        parts = path.split(".")
+        if parts[0] != step:
+            continue
+        if step == "variables" and len(parts) == 3:
+            _, group, key = parts
+            rows = values.setdefault(group, [])
+            for row in rows:
+                if row.get("key") == key:
+                    row.update(value)
+                    break
+            else:
+                rows.insert(0, {"key": key, **value})
+        elif len(parts) == 2:
+            values[parts[1]] = value
+    return values

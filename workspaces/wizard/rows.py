@@ -1,0 +1,218 @@
+"""Repeated rows as formsets: tags (Basics) and Terraform/environment variables (Variables).
+
+Each row is a small form with its own rules; the formset's `clean` finds duplicate keys. The
+limits are declared once, as the formsets' `max_num` (+ `validate_max`); `absolute_max` caps
+what a request can make the server build. A row left empty (no key, no value) is ignored,
+like an extra form Django did not see change.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django import forms
+from django.forms import formset_factory
+
+from workspaces.wizard import steps
+
+_TAG_KEY_RE = re.compile(steps.TAG_KEY_PATTERN)
+_VARIABLE_KEY_RE = re.compile(steps.VARIABLE_KEY_PATTERN)
+_SECRET_REF_RE = re.compile(steps.SECRET_REF_PATTERN)
+# Stored text is capped (and NUL dropped: PostgreSQL cannot store it in text/jsonb).
+TEXT_LIMIT = 4096
+
+
+def plain(value: Any, limit: int = TEXT_LIMIT) -> str:
+    return str(value or "").replace("\x00", "")[:limit]
+
+
+class RowForm(forms.Form):
+    """A row; `values()` is the row as stored (as typed, valid or not)."""
+
+    def has_changed(self) -> bool:
+        return bool(plain(self["key"].value()).strip() or plain(self["value"].value()))
+
+    def values(self) -> dict[str, str]:
+        return {name: plain(self[name].value()) for name in self.fields}
+
+    @property
+    def message(self) -> str:
+        """The row's first problem (key, then value, then type), shown under the row."""
+        for name in ("key", "value", "value_type"):
+            if self.errors.get(name):
+                return self.errors[name][0]
+        return ""
+
+
+class TagForm(RowForm):
+    key = forms.CharField(
+        error_messages={"required": "Enter a key for this tag."},
+        widget=forms.TextInput(attrs={"maxlength": 128, "autocomplete": "off"}),
+    )
+    value = forms.CharField(
+        required=False,
+        strip=False,
+        widget=forms.TextInput(attrs={"maxlength": 256, "autocomplete": "off"}),
+    )
+
+    def clean_key(self) -> str:
+        key = self.cleaned_data["key"]
+        if len(key) > steps.MAX_LENGTH or not _TAG_KEY_RE.match(key):
+            raise forms.ValidationError("Use letters, digits, _ . : / and - (up to 128).")
+        return key
+
+    def clean_value(self) -> str:
+        value = self.cleaned_data["value"]
+        if len(value) > 256:
+            raise forms.ValidationError("Use at most 256 characters.")
+        return value
+
+
+class VariableForm(RowForm):
+    key = forms.CharField(
+        error_messages={"required": "Enter a key."},
+        widget=forms.TextInput(
+            attrs={"maxlength": 128, "autocomplete": "off", "spellcheck": "false"}
+        ),
+    )
+    value_type = forms.ChoiceField(
+        choices=list(steps.VALUE_TYPES.items()),
+        initial="string",
+        error_messages={
+            "required": "Choose text or secret.",
+            "invalid_choice": "Choose text or secret.",
+        },
+    )
+    value = forms.CharField(
+        required=False,
+        strip=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+
+    def values(self) -> dict[str, str]:
+        return {**super().values(), "value_type": plain(self["value_type"].value()) or "string"}
+
+    def clean_key(self) -> str:
+        key = self.cleaned_data["key"]
+        if len(key) > steps.MAX_LENGTH:
+            raise forms.ValidationError(f"Use at most {steps.MAX_LENGTH} characters.")
+        if not _VARIABLE_KEY_RE.match(key):
+            raise forms.ValidationError("Start with a letter or _, then letters, digits, _ and -.")
+        return key
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        value = cleaned.get("value", "")
+        if cleaned.get("value_type") == "secret":
+            if not value:
+                self.add_error("value", "Choose a secret.")
+            elif not _SECRET_REF_RE.match(value):
+                self.add_error(
+                    "value",
+                    "A secret reference looks like account.<id>, org.<id> or <id>; "
+                    "choose one from the secret list.",
+                )
+        return cleaned
+
+
+class RowFormSet(forms.BaseFormSet):
+    """Rows with unique keys; `duplicate_message` says where the first one is."""
+
+    noun = "rows"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, auto_id="%s", **kwargs)
+        self.error_messages = {
+            **self.error_messages,
+            "too_many_forms": f"Use at most {self.max_num} {self.noun}.",
+        }
+
+    def duplicate_message(self, key: str, first: int) -> str:
+        raise NotImplementedError
+
+    def clean(self) -> None:
+        first_row: dict[str, int] = {}
+        for index, form in enumerate(self.forms):
+            key = form.cleaned_data.get("key") if form.has_changed() else None
+            if not key:
+                continue
+            if key in first_row:
+                form.add_error("key", self.duplicate_message(key, first_row[key]))
+            else:
+                first_row[key] = index
+
+    def values(self) -> list[dict[str, str]]:
+        return [form.values() for form in self.forms]
+
+
+class TagRows(RowFormSet):
+    noun = "tags"
+
+    def duplicate_message(self, key: str, first: int) -> str:
+        return f"The tag {key} is already set above."
+
+
+class VariableRows(RowFormSet):
+    noun = "variables"
+
+    def duplicate_message(self, key: str, first: int) -> str:
+        return f"Duplicate key: {key} is already row {first + 1}."
+
+
+def _rows(form: type[RowForm], formset: type[RowFormSet], limit: int) -> type[RowFormSet]:
+    # No extra blank rows (the "Add" buttons add them); at most `limit`, and a request can
+    # never make the server build more than `limit + 10`.
+    return formset_factory(
+        form, formset=formset, extra=0, max_num=limit, validate_max=True, absolute_max=limit + 10
+    )
+
+
+TagFormSet = _rows(TagForm, TagRows, steps.MAX_TAGS)
+VariableFormSet = _rows(VariableForm, VariableRows, steps.MAX_VARIABLES)
+
+
+def rows_data(prefix: str, rows: list[dict[str, Any]], fields: tuple[str, ...]) -> dict[str, str]:
+    """Stored rows as the formset's data (management form included)."""
+    data = {f"{prefix}-TOTAL_FORMS": str(len(rows)), f"{prefix}-INITIAL_FORMS": "0"}
+    for index, row in enumerate(rows):
+        for field in fields:
+            data[f"{prefix}-{index}-{field}"] = str(row.get(field, ""))
+    return data
+
+
+def _index(text: str) -> int | None:
+    return int(text) if text.isdigit() and len(text) < 5 else None
+
+
+def apply_row_action(step: str, values: dict[str, Any], action: str) -> str | None:
+    """Apply a row button (`add-tag`, `remove-var:terraform:2`, ...) to a step's values.
+
+    Returns the id to focus afterwards ("" for the actions that move no focus), or None when
+    the action is not one this step knows (the view answers 400).
+    """
+    if action in {"next", "back"} or (
+        step == "variables" and action in {"check", "retype", "paste-preview", "paste-add"}
+    ):
+        return ""
+    kind, _, arg = action.partition(":")
+    if step == "basics" and kind == "add-tag" and not arg:
+        values["tags"].append({"key": "", "value": ""})
+        return f"tag-{len(values['tags']) - 1}-key"
+    if step == "basics" and kind == "remove-tag" and _index(arg) is not None:
+        index = _index(arg)
+        if index < len(values["tags"]):
+            values["tags"].pop(index)
+        return "add-tag"
+    group, _, index_text = arg.partition(":")
+    if step != "variables" or group not in steps.VARIABLE_GROUPS:
+        return None
+    if kind == "add-var" and not index_text:
+        values[group].append({"key": "", "value_type": "string", "value": ""})
+        return f"{group}-{len(values[group]) - 1}-key"
+    if kind == "remove-var" and _index(index_text) is not None:
+        index = _index(index_text)
+        if index < len(values[group]):
+            values[group].pop(index)
+        return f"add-{group}"
+    return None

@@ -1,0 +1,202 @@
+"""The wizard's steps in order, their fields' defaults, and the constants the rules use.
+
+No Django, no HTTP: the forms (`forms.py`, `rows.py`), the body builder (`body.py`) and the
+prefill (`prefill.py`) all read from here.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+STEPS: tuple[str, ...] = ("basics", "template", "repository", "provisioner", "variables", "review")
+STEP_TITLES = {
+    "basics": "Basics",
+    "template": "Start from",
+    "repository": "Repository",
+    "provisioner": "Provisioner and connectors",
+    "variables": "Variables",
+    "review": "Review and submit",
+}
+EDITABLE_STEPS = STEPS[:-1]
+
+IDENTIFIER_PATTERN = r"^[A-Za-z_][A-Za-z0-9_-]*$"
+VARIABLE_KEY_PATTERN = r"^[A-Za-z_][A-Za-z0-9_-]*$"
+NAME_PATTERN = r"^[A-Za-z0-9_][A-Za-z0-9_ .-]*$"
+TAG_KEY_PATTERN = r"^[A-Za-z0-9_.:/-]+$"
+# A secret reference: `account.<id>`, `org.<id>` or a bare project `<id>` (contract §6.3, §7).
+SECRET_REF_PATTERN = r"^(account\.|org\.)?[A-Za-z_][A-Za-z0-9_$-]{0,127}$"  # noqa: S105
+CONNECTOR_REF_PATTERN = r"^(account\.|org\.)?[A-Za-z_][A-Za-z0-9_$]{0,127}$"
+VERSION_PATTERN = r"^\d+(\.\d+)*$"
+_IDENTIFIER_RE = re.compile(IDENTIFIER_PATTERN)
+MAX_LENGTH = 128
+MAX_TAGS = 50
+MAX_VARIABLES = 200
+
+PROVISIONERS = {"opentofu": "OpenTofu", "terraform": "Terraform", "terragrunt": "Terragrunt"}
+# Harness supports Terraform only up to the last MPL-licensed release (contract §2.5).
+TERRAFORM_MAX_VERSION = (1, 5, 7)
+SUBMODULES = {"false": "No", "true": "Yes", "recursive": "Yes, recursively"}
+FETCH_TYPES = {"branch": "Branch", "tag": "Tag", "commit": "Commit SHA"}
+# The body field each fetch type fills (contract §2.1: `repository_commit` carries a tag).
+FETCH_FIELDS = {
+    "branch": "repository_branch",
+    "tag": "repository_commit",
+    "commit": "repository_sha",
+}
+GIT_CONNECTOR_TYPES = ("Github", "Gitlab", "Bitbucket", "Git", "AzureRepo", "Codecommit")
+# provider connector slot -> (Harness connector type, label)
+PROVIDER_TYPES = {
+    "aws": ("Aws", "AWS"),
+    "gcp": ("Gcp", "GCP"),
+    "azure": ("Azure", "Azure"),
+    "vault": ("Vault", "Vault"),
+}
+# `provider_connector` (the singular, required field) must be a cloud connector; first one wins.
+CLOUD_SLOTS = ("aws", "gcp", "azure")
+VARIABLE_GROUPS = {"terraform": "Terraform variables", "environment": "Environment variables"}
+VALUE_TYPES = {"string": "Text", "secret": "Secret reference"}
+SOURCES = {
+    "scratch": "From scratch",
+    "template": "From a workspace template",
+    "clone": "As a copy of an existing workspace",
+}
+TEMPLATE_MODES = {"linked": "Use the template (linked)", "copied": "Copy the template"}
+
+DEFAULTS: dict[str, dict[str, Any]] = {
+    "basics": {
+        "name": "",
+        "identifier": "",
+        "identifier_edited": False,
+        "description": "",
+        "tags": [],
+    },
+    "template": {
+        "source": "scratch",
+        "template_ref": "",
+        "template_version": "",
+        "template_mode": "linked",
+        "clone_identifier": "",
+        "applied": "",
+        "locked": {},
+    },
+    "repository": {
+        "connector": "",
+        "repository": "",
+        "fetch_type": "branch",
+        "branch": "main",
+        "tag": "",
+        "commit": "",
+        "path": "",
+        "submodules": "false",
+    },
+    "provisioner": {
+        "provisioner": "opentofu",
+        "version": "",
+        "run_all": False,
+        "aws": "",
+        "gcp": "",
+        "azure": "",
+        "vault": "",
+        "cost_estimation_enabled": False,
+        "budget": "",
+    },
+    "variables": {"terraform": [], "environment": []},
+}
+
+
+def step_values(data: dict[str, Any], step: str) -> dict[str, Any]:
+    """A step's stored values over its defaults (a fresh copy)."""
+    stored = data.get(step) or {}
+    values = {**DEFAULTS.get(step, {}), **stored}
+    for key, value in list(values.items()):
+        if isinstance(value, list):
+            values[key] = [dict(item) if isinstance(item, dict) else item for item in value]
+        elif isinstance(value, dict):
+            values[key] = dict(value)
+    return values
+
+
+def next_step(step: str) -> str:
+    index = STEPS.index(step)
+    return STEPS[min(index + 1, len(STEPS) - 1)]
+
+
+def previous_step(step: str) -> str:
+    index = STEPS.index(step)
+    return STEPS[max(index - 1, 0)]
+
+
+def identifier_from_name(name: str) -> str:
+    """`My VPC (dev)` → `my_vpc_dev`: what the identifier becomes until the user edits it."""
+    slug = re.sub(r"[^A-Za-z0-9_]+", "_", name.strip()).strip("_").lower()
+    slug = re.sub(r"_+", "_", slug)
+    if slug and not re.match(r"[A-Za-z_]", slug[0]):
+        slug = "_" + slug
+    return slug[:MAX_LENGTH]
+
+
+def identifier_problem(identifier: str) -> str:
+    """Why `identifier` cannot be a workspace identifier, or "" when its shape is fine."""
+    if not identifier:
+        return "Enter an identifier."
+    if len(identifier) > MAX_LENGTH:
+        return f"Use at most {MAX_LENGTH} characters."
+    if not _IDENTIFIER_RE.match(identifier):
+        return (
+            "Start with a letter or _, then use only letters, digits, _ and -."
+            if identifier[0].isalpha() or identifier[0] == "_"
+            else "Start with a letter or _ (not a digit or symbol)."
+        )
+    return ""
+
+
+def version_tuple(version: str) -> tuple[int, ...]:
+    try:
+        return tuple(int(part) for part in version.split("."))
+    except ValueError:
+        return ()
+
+
+def allowed_versions(provisioner: str, versions: list[str]) -> list[str]:
+    """The versions offered for `provisioner`: Terraform is capped at 1.5.7 like Harness does."""
+    if provisioner == "terraform":
+        return [
+            v for v in versions if version_tuple(v) and version_tuple(v) <= TERRAFORM_MAX_VERSION
+        ]
+    return list(versions)
+
+
+def as_bool(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    return str(value).strip().lower() in {"1", "true", "on", "yes"}
+
+
+def budget_number(value: Any) -> float | None:
+    """The budget typed as a number, or None when empty or not a number."""
+    text = str(value or "").strip()
+    if not text:
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
+def locked_map(data: dict[str, Any]) -> dict[str, Any]:
+    """`"step.field"` → locked value, when the draft is linked to a template."""
+    template = step_values(data, "template")
+    if template["source"] != "template" or template["template_mode"] != "linked":
+        return {}
+    return dict(template.get("locked") or {})
+
+
+def step_locks(data: dict[str, Any], step: str) -> dict[str, Any]:
+    """`{field: locked value}` for one step's own fields (not variable rows)."""
+    locks = {}
+    for path, value in locked_map(data).items():
+        parts = path.split(".")
+        if parts[0] == step and len(parts) == 2:
+            locks[parts[1]] = value
+    return locks

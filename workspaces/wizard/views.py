@@ -1,0 +1,298 @@
+"""The create-a-workspace wizard's views: thin, over `drafts`/`submit` (writes) and `pickers`.
+
+One URL per step (`/drafts/<id>/<step>/`): GET shows it, POST saves it (autosave, row actions,
+next/back). The review, each picker's options (`.../<step>/pickers/<name>/`, searched with `q`)
+and the identifier check (`.../basics/identifier-check/`) are views of their own. Every
+lookup is `get_object_or_404(WorkspaceDraft, pk=..., owner=request.user)`: another user's
+draft is a 404.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.vary import vary_on_headers
+from django_htmx.http import HttpResponseClientRedirect
+
+from workspaces.clients import harness_client_for
+from workspaces.htmx import HtmxHttpRequest
+from workspaces.models import HarnessCredential, WorkspaceDraft
+from workspaces.ratelimit import rate_limit_exceeded
+from workspaces.wizard import drafts, pages, paste, pickers, steps, submit
+from workspaces.wizard.forms import STEP_FORMS, StepForm
+from workspaces.wizard.rows import apply_row_action
+
+Status = WorkspaceDraft.Status
+# htmx regions a POST may ask for, per step.
+STEP_PARTIALS: dict[str, set[str]] = {
+    "basics": {"tag-rows"},
+    "variables": {"variable-editor", "variable-checks", "variable-paste"},
+}
+
+
+def _template(step: str) -> str:
+    return f"workspaces/wizard_{step}.html"
+
+
+def _go(request: HtmxHttpRequest, url: str) -> HttpResponse:
+    if request.htmx:
+        return HttpResponseClientRedirect(url)
+    return redirect(url)
+
+
+def _own_draft(request: HtmxHttpRequest, draft_id) -> WorkspaceDraft:
+    return get_object_or_404(WorkspaceDraft, pk=draft_id, owner=request.user)
+
+
+def _result_url(draft: WorkspaceDraft) -> str:
+    return reverse("draft_result", args=[draft.pk])
+
+
+# --- start, list, delete ---------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def draft_start(request: HtmxHttpRequest, org: str, project: str) -> HttpResponse:
+    if request.method == "POST":
+        draft = drafts.draft_create(owner=request.user, org=org, project=project)
+        return redirect(pages.step_url(draft, steps.STEPS[0]))
+    open_drafts = WorkspaceDraft.objects.filter(
+        owner=request.user, org=org, project=project, status__in=[Status.DRAFT, Status.FAILED]
+    )[:10]
+    return TemplateResponse(
+        request,
+        "workspaces/wizard_start.html",
+        {"org": org, "project": project, "open_drafts": open_drafts},
+    )
+
+
+@require_GET
+def draft_list(request: HtmxHttpRequest) -> HttpResponse:
+    rows = WorkspaceDraft.objects.filter(owner=request.user).order_by("-updated_at")[:200]
+    credential = HarnessCredential.objects.filter(user=request.user).first()
+    context = {"drafts": rows}
+    if credential and credential.current_org and credential.current_project:
+        # The header's "New workspace" link: the project the user last opened.
+        context.update(
+            current_org=credential.current_org, current_project=credential.current_project
+        )
+    return TemplateResponse(request, "workspaces/my_requests.html", context)
+
+
+@require_POST
+def draft_delete(request: HtmxHttpRequest, draft_id) -> HttpResponse:
+    draft = _own_draft(request, draft_id)
+    if drafts.draft_delete(draft_id=draft.pk, owner=request.user):
+        messages.success(request, f"Deleted the request {draft.name or 'without a name'}.")
+    else:
+        messages.warning(request, "This request is being submitted and cannot be deleted now.")
+    return _go(request, reverse("draft_list"))
+
+
+# --- steps -----------------------------------------------------------------------------------
+
+
+def _editable_draft(request: HtmxHttpRequest, draft_id, step: str) -> WorkspaceDraft:
+    draft = _own_draft(request, draft_id)
+    if step not in steps.EDITABLE_STEPS:
+        raise Http404("No such step.")
+    return draft
+
+
+@require_http_methods(["GET", "POST"])
+@vary_on_headers("HX-Request")
+def draft_step(request: HtmxHttpRequest, draft_id, step: str) -> HttpResponse:
+    draft = _editable_draft(request, draft_id, step)
+    if not draft.is_editable:
+        return _go(request, _result_url(draft))
+    if request.method == "POST":
+        return _step_post(request, draft, step)
+    return _render_step(request, draft, step, pages.step_form(draft, step))
+
+
+def _render_step(
+    request: HtmxHttpRequest, draft: WorkspaceDraft, step: str, form: StepForm, **extra: Any
+) -> HttpResponse:
+    """The step's page: its pickers loaded together (joined before rendering), then the form."""
+    loaded = pickers.wizard_pickers(
+        client=harness_client_for(request.user),
+        org=draft.org,
+        project=draft.project,
+        requests=pages.picker_requests(step, steps.step_values(draft.data, step)),
+    )
+    context = pages.step_context(draft, step, form, pickers=loaded, **extra)
+    return TemplateResponse(request, _template(step), context)
+
+
+def _step_post(request: HtmxHttpRequest, draft: WorkspaceDraft, step: str) -> HttpResponse:
+    posted = STEP_FORMS[step](
+        data=request.POST,
+        locked=steps.step_locks(draft.data, step) if step != "template" else {},
+        draft_data=draft.data,
+    )
+    values = posted.values()
+    action = request.POST.get("action", "next")[:64]
+    # The form's own htmx POST (on any change) names itself in the URL, never in inherited
+    # values, so row buttons and key checks inside the form are never mistaken for it.
+    autosave = request.GET.get("autosave") == "1"
+    focus = "" if autosave else apply_row_action(step, values, action)
+    if focus is None:
+        return HttpResponseBadRequest("Unknown action.")
+    paste_lines, added = None, None
+    if step == "variables" and action in {"paste-preview", "paste-add"}:
+        paste_lines = paste.parse_pasted_variables(
+            request.POST.get("paste_text", "")[:20000].replace("\x00", "")
+        )
+        group = request.POST.get("paste_group", "terraform")
+        if action == "paste-add" and group in steps.VARIABLE_GROUPS:
+            values[group] = paste.add_pasted(values[group], paste_lines)
+            added = sum(1 for line in paste_lines if not line.error)
+            focus, paste_lines = f"add-{group}", None
+    client = harness_client_for(request.user) if step == "template" else None
+    try:
+        saved = drafts.draft_save_step(draft=draft, step=step, values=values, client=client)
+    except drafts.DraftNotEditable:
+        return _go(request, _result_url(draft))
+    if added is not None:
+        messages.success(request, f"Added {added} variable{'s' if added != 1 else ''}.")
+    draft = saved.draft
+    if autosave:
+        return TemplateResponse(
+            request,
+            "workspaces/wizard_base.html#save-status",
+            {"draft": draft, "saved": True, "step_errors": saved.problems, "notice": saved.notice},
+        )
+    partial = request.POST.get("partial", "")
+    if request.htmx and partial in STEP_PARTIALS.get(step, set()):
+        context = pages.step_context(draft, step, saved.form, focus=focus, paste_lines=paste_lines)
+        context["oob"] = partial == "variable-checks"
+        return TemplateResponse(request, f"{_template(step)}#{partial}", context)
+    if saved.notice:
+        messages.warning(request, saved.notice)
+    if action == "back":
+        return redirect(pages.step_url(draft, steps.previous_step(step)))
+    if action == "next" and not saved.problems:
+        return redirect(pages.step_url(draft, steps.next_step(step)))
+    if action == "next" or paste_lines is not None:
+        return _render_step(request, draft, step, saved.form, paste_lines=paste_lines)
+    return redirect(pages.step_url(draft, step) + (f"#{focus}" if focus else ""))
+
+
+@require_GET
+def draft_picker(request: HtmxHttpRequest, draft_id, step: str, name: str) -> HttpResponse:
+    """One picker's options (a search, a retry, or a choice another picker depends on)."""
+    draft = _editable_draft(request, draft_id, step)
+    if name not in pages.STEP_PICKERS.get(step, ()):
+        raise Http404("No such picker on this step.")
+    if not draft.is_editable:
+        return _go(request, _result_url(draft))
+    values = steps.step_values(draft.data, step)
+    params = {key: request.GET.get(key, "")[:300] for key in ("provisioner", "template_ref")}
+    params = {key: value or str(values.get(key, "")) for key, value in params.items()}
+    loaded = pickers.wizard_picker(
+        client=harness_client_for(request.user),
+        org=draft.org,
+        project=draft.project,
+        request=pickers.PickerRequest(name, request.GET.get("q", "").strip()[:128], params),
+    )
+    context = pages.step_context(draft, step, pages.step_form(draft, step), pickers={name: loaded})
+    if name == "version":
+        # Another provisioner was chosen: a version it does not have gives way to its latest.
+        version = values.get("version") if values.get("version") in loaded.values else ""
+        context["values"] = {**values, "provisioner": params["provisioner"], "version": version}
+    if name == "template-version":
+        context["values"] = {**values, "template_ref": params["template_ref"]}
+    return TemplateResponse(request, f"{_template(step)}#{name}-options", context)
+
+
+@require_GET
+def draft_identifier_check(request: HtmxHttpRequest, draft_id) -> HttpResponse:
+    """The live check under Basics' identifier: well formed, and free in the project?"""
+    draft = _own_draft(request, draft_id)
+    if not draft.is_editable:
+        return _go(request, _result_url(draft))
+    identifier = request.GET.get("identifier", "").strip()[:256]
+    if rate_limit_exceeded(user_id=request.user.pk, action="identifier_check"):
+        check = pickers.IdentifierCheck(
+            identifier,
+            "unknown",
+            "Checking too often; pause a moment. It will be checked again when you submit.",
+        )
+    else:
+        check = pickers.identifier_check(
+            client=harness_client_for(request.user),
+            org=draft.org,
+            project=draft.project,
+            identifier=identifier,
+        )
+    return TemplateResponse(request, _template("basics") + "#identifier-status", {"check": check})
+
+
+# --- review, submit, result ------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def draft_review(request: HtmxHttpRequest, draft_id) -> HttpResponse:
+    draft = _own_draft(request, draft_id)
+    if not draft.is_editable:
+        return _go(request, _result_url(draft))
+    if request.method != "GET":
+        return _go(request, pages.step_url(draft, "review"))
+    return TemplateResponse(request, "workspaces/wizard_review.html", pages.review_context(draft))
+
+
+@require_POST
+def draft_submit(request: HtmxHttpRequest, draft_id) -> HttpResponse:
+    draft = _own_draft(request, draft_id)
+    if not draft.is_editable:
+        return _go(request, _result_url(draft))
+    if rate_limit_exceeded(user_id=request.user.pk, action="submit"):
+        messages.error(
+            request, "You have submitted many requests in a short time; wait a minute and retry."
+        )
+        return _go(request, pages.step_url(draft, "review"))
+    submitted = submit.draft_submit(draft=draft, client=harness_client_for(request.user))
+    draft = submitted.draft
+    if submitted.problems:
+        first = next(iter(submitted.problems))
+        messages.error(
+            request,
+            f"Fix {steps.STEP_TITLES[first]} before submitting; nothing was sent to Harness.",
+        )
+        return _go(request, pages.step_url(draft, first))
+    if draft.status == Status.FAILED:
+        step = draft.harness_response.get("step", "")
+        if step in steps.STEPS:
+            messages.error(request, draft.harness_response.get("message", ""))
+            return _go(request, pages.step_url(draft, step))
+    return _go(request, _result_url(draft))
+
+
+@require_GET
+@vary_on_headers("HX-Request")
+def draft_result(request: HtmxHttpRequest, draft_id) -> HttpResponse:
+    draft = _own_draft(request, draft_id)
+    if draft.status == Status.DRAFT:
+        return redirect(pages.step_url(draft, "review"))
+    if draft.status == Status.SUBMITTING:
+        draft = submit.draft_reconcile_stale(draft=draft, client=harness_client_for(request.user))
+    template = "workspaces/draft_result.html"
+    if request.htmx and not request.htmx.history_restore_request:
+        template += "#draft-outcome"
+    step = draft.harness_response.get("step")
+    context = {
+        "draft": draft,
+        "org": draft.org,
+        "project": draft.project,
+        "current_org": draft.org,
+        "current_project": draft.project,
+        "response": draft.harness_response or {},
+        "fix_url": pages.step_url(draft, step if step in steps.STEPS else "review"),
+    }
+    return TemplateResponse(request, template, context)
