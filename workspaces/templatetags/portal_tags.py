@@ -1,7 +1,6 @@
 from django import template
-from django.utils.safestring import SafeString, mark_safe
 
-from workspaces import fastrender, selectors
+from workspaces import selectors
 
 register = template.Library()
 
@@ -25,28 +24,6 @@ def age(seconds: int) -> str:
         return f"{minutes} minute{'s' if minutes != 1 else ''} ago"
     hours = minutes // 60
     return f"{hours} hour{'s' if hours != 1 else ''} ago"
-
-
-@register.simple_tag
-def picker_options(options, field, selected, trigger_url="", trigger_target="") -> SafeString:
-    """A wizard picker's radio options (built in Python like the workspace rows)."""
-    # Every value in the markup is escaped by fastrender.picker_options.
-    return mark_safe(  # noqa: S308
-        fastrender.picker_options(
-            options,
-            field=str(field),
-            selected=str(selected or ""),
-            trigger_url=str(trigger_url or ""),
-            trigger_target=str(trigger_target or ""),
-        )
-    )
-
-
-@register.simple_tag
-def choice_input(radio) -> SafeString:
-    """`{{ radio.tag }}` for a radio/checkbox option, rendered in Python (same markup)."""
-    # Every value in the markup is escaped by fastrender.choice_input.
-    return mark_safe(fastrender.choice_input(radio.data))  # noqa: S308
 
 
 PROVISIONER_LABELS = {
