@@ -1,5 +1,7 @@
 """The circuit breaker: opens after repeated failures, fails fast, recovers by itself."""
 
+import time
+
 import pytest
 
 from workspaces.harness import HarnessClient, HarnessNotFound, HarnessUnavailable
@@ -75,8 +77,6 @@ def test_client_stops_calling_a_failing_harness_and_recovers(fake, fake_server):
 
         assert len(fake.log(route="iacm.tags")) == calls_when_opened
         fake.clear_faults()
-        import time
-
         time.sleep(0.35)
         assert client.list_tags(org="default", project="infra")
     finally:
@@ -94,3 +94,102 @@ def test_client_errors_do_not_open_the_circuit(fake, fake_server):
         assert client.list_tags(org="default", project="infra")
     finally:
         configure_breakers(threshold=5, cooldown=10.0)
+
+
+def test_the_trial_is_reported_and_can_be_released():
+    clock = FakeClock()
+    breaker = CircuitBreaker(threshold=1, cooldown=5, clock=clock)
+    assert breaker.before_call() is False  # closed: not a trial
+    breaker.record_failure()
+    clock.now += 5
+
+    assert breaker.before_call() is True
+    breaker.release_trial()
+
+    assert breaker.before_call() is True  # the next call is a new trial, not "pausing"
+    assert breaker.is_open
+
+
+DEEP = "[" * 100_000 + "]" * 100_000
+TAGS_ROUTE = "/iacm/api/orgs/{org}/projects/{project}/tags"
+
+
+@pytest.fixture
+def breakers():
+    """`configure_breakers` for one test; the defaults again afterwards."""
+    yield configure_breakers
+    configure_breakers(threshold=5, cooldown=10.0)
+
+
+def _open_the_tags_circuit(fake, client, failures):
+    fake.inject("iacm.tags", status=500, times=failures)
+    for _ in range(failures):
+        with pytest.raises(HarnessUnavailable):
+            client.list_tags(org="default", project="infra")
+    with pytest.raises(CircuitOpen):
+        client.list_tags(org="default", project="infra")
+
+
+def _list_tags_with_a_bug(client, error):
+    """The tags call, with a parser that raises `error` (a programming error, not Harness's)."""
+
+    def broken_parse(reply):
+        raise error
+
+    with pytest.raises(type(error)):
+        client._call("GET", TAGS_ROUTE, {"org": "default", "project": "infra"}, parse=broken_parse)
+
+
+def test_a_programming_error_in_the_trial_releases_it(fake, make_client, breakers):
+    breakers(threshold=2, cooldown=0.2)
+    client = make_client()
+    _open_the_tags_circuit(fake, client, 2)
+    time.sleep(0.25)
+
+    _list_tags_with_a_bug(client, TypeError("a bug in a parser"))
+
+    # Before the fix the trial stayed "in flight" for good: CircuitOpen until a restart.
+    assert client.list_tags(org="default", project="infra")
+
+
+def test_programming_errors_are_not_counted_as_harness_failures(fake, make_client, breakers):
+    breakers(threshold=2, cooldown=30)
+    client = make_client()
+
+    for _ in range(3):
+        _list_tags_with_a_bug(client, KeyError("a bug in a parser"))
+
+    assert client.list_tags(org="default", project="infra")
+
+
+def test_a_trial_answered_with_a_deeply_nested_body_settles_the_breaker(
+    fake, make_client, breakers
+):
+    breakers(threshold=1, cooldown=0.2)
+    client = make_client()
+    _open_the_tags_circuit(fake, client, 1)
+    time.sleep(0.25)
+    fake.inject("iacm.tags", status=200, body=DEEP)
+
+    with pytest.raises(HarnessUnavailable) as excinfo:  # the trial: it fails, not crashes
+        client.list_tags(org="default", project="infra")
+
+    assert excinfo.value.message == "Harness sent an answer we could not read"
+    with pytest.raises(CircuitOpen):
+        client.list_tags(org="default", project="infra")  # opened again, for a cooldown
+    time.sleep(0.25)
+    assert client.list_tags(org="default", project="infra")
+
+
+def test_one_failing_route_does_not_pause_the_others(fake, make_client, breakers):
+    breakers(threshold=2, cooldown=30)
+    client = make_client()
+    _open_the_tags_circuit(fake, client, 2)
+
+    page = client.list_workspaces(org="default", project="infra")
+    metrics = client.workspace_metrics(org="default", project="infra")
+
+    assert page.items
+    assert metrics
+    with pytest.raises(CircuitOpen):
+        client.list_tags(org="default", project="infra")

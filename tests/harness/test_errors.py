@@ -221,7 +221,8 @@ def test_malformed_json_is_unavailable(client, fake):
     with pytest.raises(HarnessUnavailable) as excinfo:
         list_infra(client)
 
-    assert "not JSON" in excinfo.value.message
+    assert excinfo.value.message == "Harness sent an answer we could not read"
+    assert isinstance(excinfo.value.__cause__, ValueError)
 
 
 def test_unexpected_shape_is_unavailable(client, fake):

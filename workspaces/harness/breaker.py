@@ -1,9 +1,13 @@
-"""A circuit breaker per Harness base URL: stop hammering a Harness that keeps failing.
+"""A circuit breaker per Harness route: stop hammering a Harness endpoint that keeps failing.
 
-After `threshold` consecutive failures (HarnessUnavailable: 5xx, timeouts, connection errors,
-undecodable bodies) calls fail fast for `cooldown` seconds without touching the network. Then one
-trial call is let through: success closes the circuit, failure opens it again. Any answer that is
-not a failure (2xx, or a 4xx such as 404) counts as success. State is per process.
+One breaker per base URL and route template (`GET /iacm/api/orgs/{org}/projects/{project}/tags`),
+so one broken endpoint does not pause the others. After `threshold` consecutive failures of a
+route (HarnessUnavailable: 5xx, timeouts, connection errors, unreadable bodies) its calls fail fast
+for `cooldown` seconds without touching the network. Then one trial call is let through: success
+closes the circuit, failure opens it again. Any answer that is not a failure (2xx, or a 4xx such as
+404) counts as success. A call that ends in anything else (a programming error) says nothing about
+Harness: it is neither a success nor a failure, but if it was the trial, the trial is released so
+the next call tries again. State is per process.
 """
 
 from __future__ import annotations
@@ -42,15 +46,19 @@ class CircuitBreaker:
         with self._lock:
             return self._opened_at is not None
 
-    def before_call(self) -> None:
-        """Raise CircuitOpen while the circuit is open, except for the one trial call."""
+    def before_call(self) -> bool:
+        """Raise CircuitOpen while the circuit is open, except for the one trial call.
+
+        Returns True when this call is the trial: the caller must then settle it, whatever
+        happens, with `record_success`, `record_failure` or `release_trial`.
+        """
         with self._lock:
             if self._opened_at is None:
-                return
+                return False
             remaining = self._opened_at + self.cooldown - self._clock()
             if remaining <= 0 and not self._trial_in_flight:
                 self._trial_in_flight = True
-                return
+                return True
         raise CircuitOpen(
             "Harness has failed several times in a row; the portal is pausing calls to it "
             f"for {max(1, round(remaining))} s"
@@ -69,6 +77,11 @@ class CircuitBreaker:
                 self._opened_at = self._clock()
             self._trial_in_flight = False
 
+    def release_trial(self) -> None:
+        """The trial ended without saying anything about Harness: let the next call try."""
+        with self._lock:
+            self._trial_in_flight = False
+
 
 _settings = {"threshold": 5, "cooldown": 10.0}
 _breakers: dict[str, CircuitBreaker] = {}
@@ -82,11 +95,13 @@ def configure_breakers(*, threshold: int, cooldown: float) -> None:
         _breakers.clear()
 
 
-def breaker_for(base_url: str) -> CircuitBreaker:
+def breaker_for(base_url: str, route: str) -> CircuitBreaker:
+    """The breaker of one route template (`GET /v1/orgs`) of the Harness at `base_url`."""
+    key = f"{base_url} {route}"
     with _registry_lock:
-        breaker = _breakers.get(base_url)
+        breaker = _breakers.get(key)
         if breaker is None:
-            breaker = _breakers[base_url] = CircuitBreaker(**_settings)
+            breaker = _breakers[key] = CircuitBreaker(**_settings)
         return breaker
 
 

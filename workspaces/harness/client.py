@@ -27,7 +27,7 @@ from workspaces.harness import transport, wire
 from workspaces.harness.api_accounts import AccountCalls
 from workspaces.harness.api_references import ReferenceCalls
 from workspaces.harness.api_workspaces import WORKSPACE_SORTS, WorkspaceCalls
-from workspaces.harness.breaker import CircuitOpen, breaker_for
+from workspaces.harness.breaker import breaker_for
 from workspaces.harness.errors import HarnessError, HarnessUnavailable
 from workspaces.harness.readers import ShapeError
 from workspaces.harness.wire import Reply
@@ -108,7 +108,12 @@ class HarnessClient(AccountCalls, WorkspaceCalls, ReferenceCalls):
         body: Any = None,
         ng: bool = False,
     ) -> T:
-        """Make one HTTP call and parse its answer; every failure becomes a HarnessError."""
+        """Make one HTTP call and parse its answer; every failure becomes a HarnessError.
+
+        The route's circuit breaker is settled whatever the outcome: HarnessUnavailable counts as
+        a failure, any other HarnessError (Harness answered) and a result as a success, and
+        anything else (a programming error) as neither, but it still releases the trial call.
+        """
         route = f"{method} {path_template}"
         path = path_template.format(
             **{name: wire.segment(value, name) for name, value in path_params.items()}
@@ -120,55 +125,72 @@ class HarnessClient(AccountCalls, WorkspaceCalls, ReferenceCalls):
         else:
             headers["Harness-Account"] = self.account_id
         session = self._session or transport.shared_session()
-        breaker = breaker_for(self.base_url)
+        breaker = breaker_for(self.base_url, route)
         status: int | None = None
         error_name: str | None = None
         started = time.perf_counter()
         try:
-            breaker.before_call()
+            trial = breaker.before_call()
             try:
-                response = transport.send(
-                    session,
-                    method,
-                    self.base_url + path,
-                    params=params,
-                    body=body,
-                    headers=headers,
-                    timeout=self.timeout,
-                )
-            except requests.Timeout as err:
-                raise HarnessUnavailable(f"Harness did not answer in time ({route})") from err
-            except requests.ConnectionError as err:
-                raise HarnessUnavailable(f"Could not connect to Harness ({route})") from err
-            except requests.RequestException as err:
-                raise HarnessUnavailable(
-                    f"The request to Harness failed: {type(err).__name__} ({route})"
-                ) from err
-            status = response.status_code
-            reply = wire.read_reply(response, route, self._scrub)
-            try:
-                result = parse(reply)
-            except ShapeError as err:
-                raise HarnessUnavailable(
-                    f"Unexpected response from Harness ({route}): {err}",
-                    status=status,
-                    request_id=reply.request_id,
-                ) from err
+                response = self._send(session, method, path, route, params, headers, body)
+                status = response.status_code
+                reply = wire.read_reply(response, route, self._scrub)
+                try:
+                    result = parse(reply)
+                except ShapeError as err:
+                    raise HarnessUnavailable(
+                        f"Unexpected response from Harness ({route}): {err}",
+                        status=status,
+                        request_id=reply.request_id,
+                    ) from err
+            except HarnessUnavailable:
+                breaker.record_failure()
+                raise
+            except HarnessError:
+                breaker.record_success()  # Harness answered; the request itself was refused
+                raise
+            except BaseException:
+                # Not an outage (a bug, or the worker being stopped), but the trial must end.
+                if trial:
+                    breaker.release_trial()
+                raise
             breaker.record_success()
             return result
-        except CircuitOpen as err:
+        except BaseException as err:
             error_name = type(err).__name__
-            raise
-        except HarnessUnavailable as err:
-            error_name = type(err).__name__
-            breaker.record_failure()
-            raise
-        except HarnessError as err:
-            error_name = type(err).__name__
-            breaker.record_success()  # Harness answered; the request itself was refused
             raise
         finally:
             self._record(route, status, time.perf_counter() - started, error_name)
+
+    def _send(
+        self,
+        session: requests.Session,
+        method: str,
+        path: str,
+        route: str,
+        params: list[tuple[str, str]],
+        headers: dict[str, str],
+        body: Any,
+    ) -> requests.Response:
+        """Send one request; `requests` exceptions become HarnessUnavailable."""
+        try:
+            return transport.send(
+                session,
+                method,
+                self.base_url + path,
+                params=params,
+                body=body,
+                headers=headers,
+                timeout=self.timeout,
+            )
+        except requests.Timeout as err:
+            raise HarnessUnavailable(f"Harness did not answer in time ({route})") from err
+        except requests.ConnectionError as err:
+            raise HarnessUnavailable(f"Could not connect to Harness ({route})") from err
+        except requests.RequestException as err:
+            raise HarnessUnavailable(
+                f"The request to Harness failed: {type(err).__name__} ({route})"
+            ) from err
 
     @staticmethod
     def _record(route: str, status: int | None, seconds: float, error_name: str | None) -> None:

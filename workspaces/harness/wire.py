@@ -4,11 +4,16 @@ Harness's three API families page and fail differently (see `client.py`): v1 and
 `Page`, IaCM's totals come from headers; a 4xx/5xx body of any family becomes the matching
 `HarnessError` subclass, with Harness's message, the field a validation error names and the request
 id, never the API key (every text passes through the caller's `scrub`).
+
+Harness's JSON is not trusted: `decode_json` refuses what the portal could not hold or show (see
+there), and an answer it refuses becomes HarnessUnavailable("Harness sent an answer we could not
+read").
 """
 
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -32,6 +37,18 @@ from workspaces.harness.readers import ShapeError, parse_items
 from workspaces.harness.types import Page, PolicyEvaluation
 
 MAX_LIMIT = 1000
+
+UNREADABLE = "Harness sent an answer we could not read"
+#: Deeper than any Harness answer (about 8 levels); far below Python's recursion limit.
+MAX_DEPTH = 64
+#: int64 and uint64 need at most 20 digits; Harness (Go and Java) sends nothing longer.
+MAX_INT_DIGITS = 20
+#: Lone UTF-16 surrogates (valid as JSON escapes, not as text: UTF-8 encoding and PostgreSQL
+#: refuse them) and NUL (PostgreSQL text and jsonb refuse it).
+UNREPRESENTABLE = re.compile("[\x00\ud800-\udfff]")
+#: How such a string can appear in a body: a `\u0000` or `\ud800`-`\udfff` escape, or the raw
+#: bytes of a surrogate (json.loads decodes bytes with "surrogatepass"). Raw NUL is not JSON.
+SUSPECT_TEXT = re.compile(rb"\\u(?:0000|[dD][89a-fA-F][0-9a-fA-F]{2})|\xed[\xa0-\xbf]")
 
 MISSING_FIELD = re.compile(r'"([^"]+)" is missing from body((?:\.[A-Za-z0-9_]+|\[[^\]\s]*\])*)')
 BODY_FIELD = re.compile(r"\bbody((?:\.[A-Za-z0-9_]+|\[[^\]\s]*\])+)")
@@ -153,9 +170,80 @@ def strings(data: Any, what: str) -> list[str]:
 # --- answers and errors --------------------------------------------------------------------
 
 
+class UnreadableBody(ValueError):
+    """A body `decode_json` refuses; the client turns it into HarnessUnavailable."""
+
+
+def _bounded_int(text: str) -> int:
+    if len(text.lstrip("-")) > MAX_INT_DIGITS:
+        raise UnreadableBody(f"a number of {len(text)} digits")
+    return int(text)
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise UnreadableBody(f"a number out of range: {text[:40]}")
+    return value
+
+
+def _no_constant(text: str) -> float:
+    raise UnreadableBody(f"{text} is not JSON")
+
+
+def _refuse_text(text: str) -> None:
+    if UNREPRESENTABLE.search(text):
+        raise UnreadableBody("a string with a lone surrogate or NUL")
+
+
+def _check_tree(data: Any, *, strings: bool) -> None:
+    """Refuse containers nested deeper than `MAX_DEPTH` and (with `strings`) unrepresentable
+    strings and keys. Iterative, so neither depth nor size can exhaust the stack here."""
+    if strings and isinstance(data, str):
+        _refuse_text(data)
+    pending: list[tuple[Any, int]] = [(data, 1)] if isinstance(data, dict | list) else []
+    while pending:
+        container, depth = pending.pop()
+        if depth > MAX_DEPTH:
+            raise UnreadableBody(f"nested deeper than {MAX_DEPTH}")
+        if isinstance(container, dict):
+            if strings:
+                for key in container:
+                    _refuse_text(key)
+            container = container.values()
+        for item in container:
+            if isinstance(item, dict | list):
+                pending.append((item, depth + 1))
+            elif strings and isinstance(item, str):
+                _refuse_text(item)
+
+
+def decode_json(content: bytes) -> Any:
+    """`content` decoded as JSON, or UnreadableBody when the portal could not use it safely:
+    not UTF-8 JSON (truncated, HTML, empty), nested deeper than `MAX_DEPTH` (the decoder or any
+    later walk would hit Python's recursion limit), integers longer than `MAX_INT_DIGITS`,
+    non-finite numbers (`1e999`, `NaN`), or a string or key holding a lone surrogate or NUL.
+    """
+    try:
+        data = json.loads(
+            content,
+            parse_int=_bounded_int,
+            parse_float=_finite_float,
+            parse_constant=_no_constant,
+        )
+    except RecursionError as err:
+        raise UnreadableBody("nested too deeply") from err
+    except ValueError as err:  # JSONDecodeError, UnicodeDecodeError, the hooks' refusals
+        raise UnreadableBody(str(err)[:200]) from err
+    # Only a body with a suspect escape or byte can hold a lone surrogate or NUL in a string.
+    _check_tree(data, strings=SUSPECT_TEXT.search(content) is not None)
+    return data
+
+
 def read_reply(response: requests.Response, route: str, scrub: Callable[[str], str]) -> Reply:
     """The decoded 2xx answer; raises the HarnessError a 3xx (never followed), 4xx or 5xx stands
-    for, or HarnessUnavailable for a body that is not JSON."""
+    for, or HarnessUnavailable ("Harness sent an answer we could not read") for a body
+    `decode_json` refuses."""
     status = response.status_code
     request_id = response.headers.get("x-request-id")
     if 300 <= status < 400:
@@ -169,13 +257,9 @@ def read_reply(response: requests.Response, route: str, scrub: Callable[[str], s
     data = None
     if status != 204 and response.content.strip():
         try:
-            data = json.loads(response.content)
-        except ValueError as err:  # JSONDecodeError and UnicodeDecodeError
-            raise HarnessUnavailable(
-                f"Unexpected response from Harness: the body is not JSON ({route})",
-                status=status,
-                request_id=request_id,
-            ) from err
+            data = decode_json(response.content)
+        except UnreadableBody as err:
+            raise HarnessUnavailable(UNREADABLE, status=status, request_id=request_id) from err
     return Reply(status=status, headers=response.headers, data=data, request_id=request_id)
 
 
@@ -186,9 +270,9 @@ def error_from(
     `scrub` shortens Harness's texts and takes the API key out of them."""
     status = response.status_code
     try:
-        body = json.loads(response.content) if response.content.strip() else None
-    except ValueError:
-        body = None  # HTML error pages from a proxy, truncated bodies, ...
+        body = decode_json(response.content) if response.content.strip() else None
+    except UnreadableBody:
+        body = None  # HTML error pages from a proxy, truncated bodies, ...: the status decides
     if not isinstance(body, dict):
         body = {}
 

@@ -1,0 +1,97 @@
+"""Answers Harness should never send, and that the client must never let through (issue 14, 6).
+
+Each body is valid JSON or close to it, but the portal could not hold or show it: a 2xx answer
+becomes HarnessUnavailable("Harness sent an answer we could not read") chained to the cause; an
+error answer keeps the class its status stands for, with a generic message.
+"""
+
+import pytest
+
+from workspaces.harness import (
+    HarnessNotFound,
+    HarnessUnavailable,
+    HarnessValidationError,
+)
+from workspaces.harness.wire import UnreadableBody, decode_json
+
+LIST = "iacm.workspaces.list"
+UNREADABLE = "Harness sent an answer we could not read"
+
+
+def one_workspace(name='"web"', updated="1700000000000"):
+    """A list answer with one workspace; the kinds below replace one value of it."""
+    return f'[{{"identifier": "ws_one", "name": {name}, "status": "active", "updated": {updated}}}]'
+
+
+KINDS = {
+    "nested 100,000 deep": "[" * 100_000 + "]" * 100_000,
+    "nested 5,000 deep": one_workspace(name="[" * 5_000 + "]" * 5_000),
+    "lone surrogate": one_workspace(name='"web \\ud800"'),
+    "lone low surrogate in a key": '[{"identifier": "ws_one", "\\udc00": 1}]',
+    "NUL in a string": one_workspace(name='"web \\u0000 x"'),
+    "400-digit number": one_workspace(updated="9" * 400),
+    "number out of range": one_workspace(updated="1e999"),
+    "NaN": one_workspace(updated="NaN"),
+    "truncated": one_workspace()[:40],
+    "HTML": "<html><body>Bad gateway</body></html>",
+}
+
+
+def test_the_bodies_differ_from_a_readable_answer_only_by_their_kind(client, fake):
+    fake.inject(LIST, status=200, body=one_workspace(name='"web \\ud83d\\ude00"'))
+
+    page = client.list_workspaces(org="default", project="infra")
+
+    assert [(ws.identifier, ws.name) for ws in page.items] == [("ws_one", "web \U0001f600")]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_an_unreadable_answer_is_one_unavailable_error(client, fake, kind):
+    fake.inject(LIST, status=200, body=KINDS[kind])
+
+    with pytest.raises(HarnessUnavailable) as excinfo:
+        client.list_workspaces(org="default", project="infra")
+
+    assert excinfo.value.message == UNREADABLE
+    assert excinfo.value.status == 200
+    assert isinstance(excinfo.value.__cause__, ValueError)
+
+
+@pytest.mark.parametrize("kind", ["nested 100,000 deep", "400-digit number", "lone surrogate"])
+def test_an_unreadable_error_body_keeps_the_class_of_its_status(client, fake, kind):
+    fake.inject("iacm.workspaces.get", status=404, body=KINDS[kind])
+
+    with pytest.raises(HarnessNotFound) as excinfo:
+        client.get_workspace(org="default", project="infra", identifier="ws_one")
+
+    assert excinfo.value.message == "Not found in Harness"
+
+
+def test_a_lone_surrogate_in_an_error_message_is_not_passed_on(client, fake):
+    fake.inject(LIST, status=400, body='{"message": "bad \\ud800 value", "code": "INVALID"}')
+
+    with pytest.raises(HarnessValidationError) as excinfo:
+        client.list_workspaces(org="default", project="infra")
+
+    assert excinfo.value.message == "Harness rejected the request"
+    excinfo.value.message.encode("utf-8")
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b'["\xed\xa0\x80"]',  # a surrogate as raw (invalid) UTF-8 bytes: decoded by surrogatepass
+        b"[-" + b"1" * 21 + b"]",
+        b'{"a": Infinity}',
+        b'{"a": "\xff"}',
+    ],
+)
+def test_decode_json_refuses_what_the_fake_cannot_send(content):
+    with pytest.raises(UnreadableBody):
+        decode_json(content)
+
+
+def test_decode_json_accepts_what_harness_does_send():
+    content = b'{"n": -9223372036854775808, "f": 1.5e300, "s": "\\u00e9 \\ud83d\\ude00 \xc3\xa9"}'
+
+    assert decode_json(content) == {"n": -(2**63), "f": 1.5e300, "s": "é 😀 é"}
