@@ -34,6 +34,9 @@ def _portal_settings(settings, request):
     settings.HARNESS_TOKEN_KEYS = TEST_TOKEN_KEYS
     settings.HARNESS_READ_TIMEOUT = 2.0
     settings.PORTAL_AUTH = "local"
+    # Django's docs advise a fast hasher for tests: PBKDF2 at 1.5 M iterations takes about a
+    # second per password here, and the suite hashes hundreds (every user, every sign-in).
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.AUTHENTICATION_BACKENDS = ["portal.backends.PortalModelBackend"]
     settings.STORAGES = {
         **settings.STORAGES,

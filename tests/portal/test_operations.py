@@ -425,7 +425,7 @@ names = ["SESSION_COOKIE_NAME", "CSRF_COOKIE_NAME", "SESSION_COOKIE_SECURE", "CS
          "SECURE_HSTS_SECONDS", "SECURE_HSTS_INCLUDE_SUBDOMAINS", "SECURE_HSTS_PRELOAD",
          "SECURE_SSL_REDIRECT", "SECURE_REDIRECT_EXEMPT", "X_FRAME_OPTIONS",
          "SECURE_REFERRER_POLICY", "SESSION_ENGINE", "LOG_FORMAT", "SILENCED_SYSTEM_CHECKS",
-         "METRICS_ALLOWED_NETWORKS"]
+         "METRICS_ALLOWED_NETWORKS", "PASSWORD_HASHERS"]
 out = {n: getattr(s, n) for n in names}
 out["SECURE_PROXY_SSL_HEADER"] = s.SECURE_PROXY_SSL_HEADER
 out["CACHES"] = s.CACHES
@@ -483,6 +483,8 @@ def test_the_production_profile():
     assert values["STATIC"] == "whitenoise.storage.CompressedManifestStaticFilesStorage"
     assert values["SILENCED_SYSTEM_CHECKS"] == []
     assert values["METRICS_ALLOWED_NETWORKS"] == []
+    # The tests sign in with MD5 (tests/conftest.py); the deployment keeps Django's PBKDF2.
+    assert values["PASSWORD_HASHERS"][0] == "django.contrib.auth.hashers.PBKDF2PasswordHasher"
 
 
 def test_database_and_redis_urls_select_postgres_and_the_builtin_redis_cache():
