@@ -14,6 +14,16 @@ ACCOUNT = "AcmeDemoAcct01"
 TEST_TOKEN_KEYS = ["dGVzdC1vbmx5LWhhcm5lc3MtdG9rZW4ta2V5LTAwMDA="]
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items):
+    """Tests that commit transactions (threads racing for a lock or a cache entry) behave
+    differently on each database: `tests/services/run_suite.py` runs them on PostgreSQL too."""
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        if marker and marker.kwargs.get("transaction"):
+            item.add_marker(pytest.mark.postgres)
+
+
 @pytest.fixture(scope="session")
 def harness_fake_server():
     server = start_fake(port=0, seed="demo")

@@ -8,7 +8,8 @@ from django.test.utils import CaptureQueriesContext
 from portal.backends import PortalModelBackend, load_user_with_credential
 from workspaces.models import HarnessCredential
 
-pytestmark = pytest.mark.django_db
+# Hand-written SQL and per-backend value converters; sessions from the cache.
+pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
 
 
 def _fields(instance) -> dict:

@@ -279,6 +279,7 @@ def test_probes_and_metrics_need_no_sign_in(client, db, fake):
     assert client.get("/metrics", REMOTE_ADDR="127.0.0.1").status_code == 200
 
 
+@pytest.mark.postgres
 def test_readyz_reports_each_dependency(client, db, fake):
     response = client.get("/readyz")
 
@@ -365,6 +366,7 @@ def _sample(body: str, name: str, **labels) -> float:
     return 0.0
 
 
+@pytest.mark.postgres
 def test_metrics_count_requests_by_view_harness_calls_and_cache_lookups(
     signed_in_with_key, client, fake
 ):
@@ -394,6 +396,7 @@ def test_metrics_count_requests_by_view_harness_calls_and_cache_lookups(
 # --- settings: database, cache, production profile ----------------------------------------------
 
 
+@pytest.mark.postgres
 def test_database_and_cache_follow_the_environment(db):
     """Under `tests.services.run_suite` this same suite runs on PostgreSQL and Redis."""
     from django.conf import settings

@@ -314,6 +314,7 @@ def test_full_page_does_not_wait_for_metrics(signed_in_with_key, fake):
     assert "iacm.metrics" not in fake.counters()
 
 
+@pytest.mark.postgres  # the metrics cache and its cache.add lock
 def test_second_metrics_load_makes_no_harness_call(signed_in_with_key, fake):
     metrics(signed_in_with_key)
     metrics(signed_in_with_key)
@@ -329,6 +330,7 @@ def test_window_is_sent_as_start_time(signed_in_with_key, fake):
     assert "end_time" not in query
 
 
+@pytest.mark.postgres  # the metrics cache and its cache.add lock
 def test_windows_are_cached_separately(signed_in_with_key, fake):
     metrics(signed_in_with_key, window="24h")
     metrics(signed_in_with_key, window="7d")
@@ -337,6 +339,7 @@ def test_windows_are_cached_separately(signed_in_with_key, fake):
     assert fake.counters()["iacm.metrics"] == 2
 
 
+@pytest.mark.postgres  # the metrics cache and its cache.add lock
 def test_refresh_forces_a_new_fetch(signed_in_with_key, fake):
     metrics(signed_in_with_key)
     metrics(signed_in_with_key, refresh="1")
@@ -344,6 +347,7 @@ def test_refresh_forces_a_new_fetch(signed_in_with_key, fake):
     assert fake.counters()["iacm.metrics"] == 2
 
 
+@pytest.mark.postgres  # the metrics cache and its cache.add lock
 def test_stale_numbers_are_refreshed_once(signed_in_with_key, fake, settings):
     metrics(signed_in_with_key)
     settings.METRICS_CACHE_SECONDS = 0
@@ -353,6 +357,7 @@ def test_stale_numbers_are_refreshed_once(signed_in_with_key, fake, settings):
     assert fake.counters()["iacm.metrics"] == 2
 
 
+@pytest.mark.postgres  # the metrics cache and its cache.add lock
 def test_another_users_key_gets_its_own_entry(
     signed_in_with_key, client, other_user, fake, django_user_model
 ):
@@ -369,6 +374,7 @@ def test_another_users_key_gets_its_own_entry(
     assert fake.counters()["iacm.metrics"] == 2
 
 
+@pytest.mark.postgres  # the metrics cache and its cache.add lock
 def test_harness_outage_serves_stale_numbers_with_a_notice(signed_in_with_key, fake, settings):
     first = metrics(signed_in_with_key)
     settings.METRICS_CACHE_SECONDS = 0
