@@ -8,7 +8,7 @@ to a project drops that project's cached views.
 Nothing stored is changed in place: a write replaces a workspace's record (``put``/``remove``),
 and connectors, secrets, templates, orgs and projects are only read. ``State.copy()`` relies on
 that: a copy shares every record with the original, so resetting the fake to its seed costs a few
-dict copies instead of rebuilding 1,900 workspaces.
+dict copies instead of rebuilding some 1,900 workspaces.
 """
 
 from __future__ import annotations

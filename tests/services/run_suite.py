@@ -7,10 +7,10 @@ and runs the tests marked `postgres` (those whose outcome depends on the databas
 locks, transactions, threads racing, the cache lock, rate limits, sessions, hand-written SQL) on
 the servers the portal uses in production; creating the test database runs every migration on
 PostgreSQL. Collecting no test (pytest's exit status 5) is a failure: a mistyped marker must not
-pass quietly. pytest-django creates (and
-drops) its own database `test_portal_suite_<pid>`; the cache uses Redis database
-`SUITE_REDIS_DB` (default 15, flushed by the tests) with a per-run key prefix. Without the
-servers it prints why and exits 0, except in CI (`CI=true`), where that is a failure.
+pass quietly. pytest-django creates (and drops) its own database `test_portal_suite_<pid>`; the
+cache uses Redis database `SUITE_REDIS_DB` (default 15, flushed by the tests) with a per-run key
+prefix. Without the servers it prints why and exits 0, except in CI (`CI=true`), where that is a
+failure.
 """
 
 import os
