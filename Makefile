@@ -27,7 +27,7 @@ format: install
 test: install lint check-deploy
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/python manage.py check
-	$(BIN)/pytest
+	$(BIN)/pytest --durations=15
 	$(BIN)/python -m tests.services.run_suite -q
 
 # The production profile must pass Django's deployment checks without a single warning. The values

@@ -14,6 +14,16 @@ ACCOUNT = "AcmeDemoAcct01"
 TEST_TOKEN_KEYS = ["dGVzdC1vbmx5LWhhcm5lc3MtdG9rZW4ta2V5LTAwMDA="]
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items):
+    """Tests that commit transactions (threads racing for a lock or a cache entry) behave
+    differently on each database: `tests/services/run_suite.py` runs them on PostgreSQL too."""
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        if marker and marker.kwargs.get("transaction"):
+            item.add_marker(pytest.mark.postgres)
+
+
 @pytest.fixture(scope="session")
 def harness_fake_server():
     server = start_fake(port=0, seed="demo")
@@ -34,6 +44,9 @@ def _portal_settings(settings, request):
     settings.HARNESS_TOKEN_KEYS = TEST_TOKEN_KEYS
     settings.HARNESS_READ_TIMEOUT = 2.0
     settings.PORTAL_AUTH = "local"
+    # Django's docs advise a fast hasher for tests: PBKDF2 at 1.5 M iterations takes about a
+    # second per password here, and the suite hashes hundreds (every user, every sign-in).
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.AUTHENTICATION_BACKENDS = ["portal.backends.PortalModelBackend"]
     settings.STORAGES = {
         **settings.STORAGES,

@@ -18,6 +18,16 @@ def _portal_settings() -> None:
     """Shadows the portal's autouse settings fixture, if any: these tests never touch Django."""
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache() -> None:
+    """Shadows the portal's cache clearing (Django's cache): nothing here uses it."""
+
+
+@pytest.fixture(autouse=True)
+def _fresh_circuit_breakers() -> None:
+    """Shadows the portal's breaker reset: no portal client runs here."""
+
+
 @pytest.fixture(scope="session")
 def fake_server() -> Iterator[FakeHandle]:
     handle = start_fake(port=0)

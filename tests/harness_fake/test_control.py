@@ -6,10 +6,14 @@ import json
 import time
 import urllib.error
 import urllib.request
+from dataclasses import asdict
+from typing import Any
 
 import pytest
 import requests
 
+from harness_fake.seed import build_state
+from harness_fake.state import SORTS, State
 from harness_fake.testing import FakeControl
 from tests.harness_fake.support import ACCOUNT, FULL, WS, Api, workspace_body
 
@@ -235,6 +239,54 @@ def test_reset_restores_the_seed(api: Api, fake) -> None:
     assert api.iacm("GET", f"{WS}/temp_ws").status_code == 404
     assert api.iacm("GET", WS).headers["x-total-items"] == "1800"
     assert fake.counters() == {"iacm.workspaces.get": 1, LIST: 1}
+
+
+SANDBOX = "/orgs/default/projects/sandbox/workspaces"
+# Without infra's project-scoped connector and secret, which sandbox cannot see.
+SANDBOX_BODY = workspace_body("w2", provider_connectors=[], environment_variables={})
+
+
+def _contents(state: State) -> dict[str, Any]:
+    """Everything a state holds, by value: two states with equal contents serve the same data."""
+    return {
+        "scopes": [
+            {k: asdict(v) for k, v in entities.items()}
+            for entities in (state.accounts, state.keys, state.orgs, state.projects)
+        ],
+        "scoped": [[asdict(e) for e in entities] for entities in (state.connectors, state.secrets)],
+        "templates": [asdict(t) for t in state.templates],
+        "provisioners": state.provisioner_versions,
+        "workspaces": {
+            scope: {
+                "records": {i: (r.data, r.summary_json) for i, r in store.by_id.items()},
+                "views": {sort: [r.identifier for r in store.sorted_view(sort)] for sort in SORTS},
+            }
+            for scope, store in state.workspaces.items()
+        },
+    }
+
+
+def test_reset_restores_every_record_after_creates_updates_and_deletes(api: Api, fake) -> None:
+    app = fake.server.app
+    seeded = _contents(build_state(app.seed, app.start_ms))
+    listed = api.iacm("GET", WS, params={"status": "inactive", "limit": 2}).json()
+    doomed, updated = (w["identifier"] for w in listed)
+    assert _contents(app.state) == seeded
+
+    for _ in range(2):  # twice: what the first reset serves must not be the seed itself
+        writes = [
+            api.iacm("POST", WS, json=workspace_body("temp_ws")),
+            api.iacm("PUT", f"{WS}/{updated}", json=workspace_body(updated, tags={"env": "x"})),
+            api.iacm("DELETE", f"{WS}/{doomed}"),
+            api.iacm("POST", SANDBOX, json=SANDBOX_BODY),
+        ]
+        changed = _contents(app.state)
+
+        fake.reset()
+
+        assert [w.status_code for w in writes] == [200, 200, 204, 200]
+        assert changed != seeded
+        assert _contents(app.state) == seeded
 
 
 def test_latency_applies_to_harness_routes_only(api: Api, fake) -> None:

@@ -6,7 +6,8 @@ from portal.backends import PortalModelBackend
 from portal.sso import SSOHeaderBackend
 from workspaces.models import HarnessCredential
 
-pytestmark = pytest.mark.django_db
+# Hand-written SQL and per-backend value converters; sessions from the cache.
+pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
 
 
 @pytest.mark.parametrize("backend_class", [PortalModelBackend, SSOHeaderBackend])

@@ -279,6 +279,7 @@ def test_probes_and_metrics_need_no_sign_in(client, db, fake):
     assert client.get("/metrics", REMOTE_ADDR="127.0.0.1").status_code == 200
 
 
+@pytest.mark.postgres
 def test_readyz_reports_each_dependency(client, db, fake):
     response = client.get("/readyz")
 
@@ -365,6 +366,7 @@ def _sample(body: str, name: str, **labels) -> float:
     return 0.0
 
 
+@pytest.mark.postgres
 def test_metrics_count_requests_by_view_harness_calls_and_cache_lookups(
     signed_in_with_key, client, fake
 ):
@@ -394,6 +396,7 @@ def test_metrics_count_requests_by_view_harness_calls_and_cache_lookups(
 # --- settings: database, cache, production profile ----------------------------------------------
 
 
+@pytest.mark.postgres
 def test_database_and_cache_follow_the_environment(db):
     """Under `tests.services.run_suite` this same suite runs on PostgreSQL and Redis."""
     from django.conf import settings
@@ -425,7 +428,7 @@ names = ["SESSION_COOKIE_NAME", "CSRF_COOKIE_NAME", "SESSION_COOKIE_SECURE", "CS
          "SECURE_HSTS_SECONDS", "SECURE_HSTS_INCLUDE_SUBDOMAINS", "SECURE_HSTS_PRELOAD",
          "SECURE_SSL_REDIRECT", "SECURE_REDIRECT_EXEMPT", "X_FRAME_OPTIONS",
          "SECURE_REFERRER_POLICY", "SESSION_ENGINE", "LOG_FORMAT", "SILENCED_SYSTEM_CHECKS",
-         "METRICS_ALLOWED_NETWORKS"]
+         "METRICS_ALLOWED_NETWORKS", "PASSWORD_HASHERS"]
 out = {n: getattr(s, n) for n in names}
 out["SECURE_PROXY_SSL_HEADER"] = s.SECURE_PROXY_SSL_HEADER
 out["CACHES"] = s.CACHES
@@ -483,6 +486,8 @@ def test_the_production_profile():
     assert values["STATIC"] == "whitenoise.storage.CompressedManifestStaticFilesStorage"
     assert values["SILENCED_SYSTEM_CHECKS"] == []
     assert values["METRICS_ALLOWED_NETWORKS"] == []
+    # The tests sign in with MD5 (tests/conftest.py); the deployment keeps Django's PBKDF2.
+    assert values["PASSWORD_HASHERS"][0] == "django.contrib.auth.hashers.PBKDF2PasswordHasher"
 
 
 def test_database_and_redis_urls_select_postgres_and_the_builtin_redis_cache():

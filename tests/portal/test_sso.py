@@ -22,6 +22,7 @@ def sso(settings):
     return settings
 
 
+@pytest.mark.postgres  # get_or_create, then a session
 def test_trusted_proxy_header_signs_the_user_in_and_creates_them(client, sso):
     response = client.get(
         reverse("harness_key"),
@@ -36,6 +37,7 @@ def test_trusted_proxy_header_signs_the_user_in_and_creates_them(client, sso):
     assert response.wsgi_request.user == user
 
 
+@pytest.mark.postgres  # get_or_create, then a session
 def test_same_user_is_found_again_not_duplicated(client, sso):
     for _ in range(2):
         client.get(reverse("harness_key"), REMOTE_ADDR="10.0.0.9", **{EMAIL_META: "a@example.com"})

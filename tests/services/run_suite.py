@@ -3,15 +3,21 @@
     python -m tests.services.run_suite [pytest args]
 
 The default run uses SQLite and the local-memory cache; this one sets DATABASE_URL and REDIS_URL
-so the same tests run on the servers the portal uses in production. pytest-django creates (and
-drops) its own database `test_portal_suite_<pid>`; the cache uses Redis database
-`SUITE_REDIS_DB` (default 15, flushed by the tests) with a per-run key prefix. Without the
-servers it prints why and exits 0, except in CI (`CI=true`), where that is a failure.
+and runs the tests marked `postgres` (those whose outcome depends on the database or the cache:
+locks, transactions, threads racing, the cache lock, rate limits, sessions, hand-written SQL) on
+the servers the portal uses in production; creating the test database runs every migration on
+PostgreSQL. Collecting no test (pytest's exit status 5) is a failure: a mistyped marker must not
+pass quietly. pytest-django creates (and drops) its own database `test_portal_suite_<pid>`; the
+cache uses Redis database `SUITE_REDIS_DB` (default 15, flushed by the tests) with a per-run key
+prefix. Without the servers it prints why and exits 0, except in CI (`CI=true`), where that is a
+failure.
 """
 
 import os
 import subprocess
 import sys
+
+import pytest
 
 from tests.services.servers import (
     PG,
@@ -21,6 +27,8 @@ from tests.services.servers import (
     missing_servers,
     running_in_ci,
 )
+
+NO_TESTS_COLLECTED = int(pytest.ExitCode.NO_TESTS_COLLECTED)
 
 
 def main(argv: list[str]) -> int:
@@ -50,19 +58,22 @@ def main(argv: list[str]) -> int:
         "-p",
         "no:cacheprovider",
         "-m",
-        "not browser and not services",
+        "postgres and not browser and not services",
         # Tests that use the Django test client from threads of their own leave those threads'
         # connections open; the database is dropped WITH (FORCE) below instead.
         "-W",
         "ignore:Error when trying to teardown test databases:pytest.PytestWarning",
-        "tests/workspaces",
-        "tests/portal",
+        "tests",
         *argv,
     ]
     try:
-        return subprocess.call(command, env=env)
+        status = subprocess.call(command, env=env)
     finally:
         _drop_database(f"test_portal_suite_{pid}")  # left behind when a run is interrupted
+    if status == NO_TESTS_COLLECTED:
+        print("FAILED: no test marked postgres was collected", file=sys.stderr)
+        return 1
+    return status
 
 
 def _drop_database(name: str) -> None:

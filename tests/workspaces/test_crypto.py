@@ -30,6 +30,7 @@ def test_secret_key_is_not_the_encryption_key(settings):
 
 
 @pytest.mark.django_db
+@pytest.mark.postgres  # each row re-encrypted under select_for_update
 def test_rotation_re_encrypts_every_stored_key_under_the_newest_key(
     settings, django_user_model, capsys
 ):
@@ -49,6 +50,7 @@ def test_rotation_re_encrypts_every_stored_key_under_the_newest_key(
 
 
 @pytest.mark.django_db
+@pytest.mark.postgres  # each row re-encrypted under select_for_update
 def test_rotation_reports_keys_it_cannot_decrypt(settings, django_user_model):
     alice = django_user_model.objects.create_user("alice")
     credential_save(user=alice, account_id=ACCOUNT, api_key=FULL_KEY)

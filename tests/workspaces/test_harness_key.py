@@ -26,6 +26,7 @@ def test_key_page_shows_the_form(signed_in, fake):
     assertNotContains(response, "Delete key")
 
 
+@pytest.mark.postgres  # credential_save: select_for_update, then insert or update
 def test_valid_key_is_checked_with_harness_and_stored_encrypted(signed_in, user, fake):
     response = signed_in.post(reverse("harness_key"), {"api_key": FULL_KEY})
 
@@ -125,6 +126,7 @@ def test_empty_key_is_a_field_error(signed_in, fake):
     assertContains(response, "This field is required")
 
 
+@pytest.mark.postgres  # credential_save: select_for_update, then insert or update
 def test_replacing_the_key_keeps_project_choice_for_same_account(signed_in_with_key, user, fake):
     HarnessCredential.objects.filter(user=user).update(
         current_org="default", current_project="infra"
@@ -137,6 +139,7 @@ def test_replacing_the_key_keeps_project_choice_for_same_account(signed_in_with_
     assert (credential.current_org, credential.current_project) == ("default", "infra")
 
 
+@pytest.mark.postgres  # credential_save: select_for_update, then insert or update
 def test_key_for_another_account_resets_project_choice(signed_in_with_key, user, fake):
     HarnessCredential.objects.filter(user=user).update(
         current_org="default", current_project="infra"
@@ -149,6 +152,7 @@ def test_key_for_another_account_resets_project_choice(signed_in_with_key, user,
     assert (credential.current_org, credential.current_project) == ("", "")
 
 
+@pytest.mark.postgres
 def test_delete_key(signed_in_with_key, user):
     response = signed_in_with_key.post(reverse("harness_key_delete"))
 

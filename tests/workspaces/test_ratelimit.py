@@ -6,7 +6,8 @@ from django.urls import reverse
 
 from tests.workspaces.test_drafts import make_draft
 
-pytestmark = pytest.mark.django_db
+# The counters live in the cache (`cache.add` then `cache.incr`): Redis in production.
+pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
 
 
 def test_identifier_checks_are_limited_per_user(
