@@ -23,6 +23,10 @@ def harness_error_message(err: errors.HarnessError) -> str:
                 "Harness has failed several times in a row, so the portal is pausing calls to it "
                 "for a few seconds. Try again shortly."
             )
+        case errors.HarnessUnreadableAnswer():
+            return "Harness sent an answer we could not read. Try again in a moment."
+        case errors.HarnessUnavailable(status=int(status)) if status >= 500:
+            return f"Harness answered with an error (HTTP {status}). Try again in a moment."
         case errors.HarnessUnavailable():
             return "Harness is not responding right now. Try again in a moment."
         case _:

@@ -30,7 +30,7 @@ class HarnessKeyForm(forms.Form):
             render_value=False,
             attrs={"autocomplete": "off", "spellcheck": "false", "placeholder": "pat.…"},
         ),
-        help_text="A personal access token from Harness (My Profile → API keys). "
+        help_text="A personal access token from Harness (My Profile → My API Keys). "
         "It is checked with Harness, then stored encrypted.",
     )
     account_id = forms.CharField(

@@ -97,7 +97,7 @@ def test_slow_harness_shows_the_indicator_and_failure_offers_retry(
     page.get_by_role("checkbox", name="Active", exact=True).check()
 
     alert = page.locator("#workspace-table [role=alert]")
-    expect(alert).to_contain_text("Harness is not responding")
+    expect(alert).to_contain_text("Harness answered with an error (HTTP 503)")
     fake.inject("iacm.workspaces.list", delay_ms=800, times=1)
     alert.get_by_role("link", name="Try again").click()
     expect(page.locator("#workspace-table.htmx-request .results__busy")).to_be_visible()

@@ -18,7 +18,7 @@ TABLE = {"HX-Request": "true", "HX-Target": "workspace-table"}
 ROUTE = "iacm.workspaces.list"
 DEEP = "[" * 100_000 + "]" * 100_000
 COOLDOWN = 1.0
-UNAVAILABLE = "Harness is not responding right now"
+UNAVAILABLE = "Harness sent an answer we could not read"
 PAUSING = "pausing calls"
 
 

@@ -171,8 +171,8 @@ def test_no_match_offers_to_clear_filters(signed_in_with_key, fake):
 @pytest.mark.parametrize(
     ("status", "message"),
     [
-        (503, "Harness is not responding right now"),
-        (500, "Harness is not responding right now"),
+        (503, "Harness answered with an error (HTTP 503)"),
+        (500, "Harness answered with an error (HTTP 500)"),
         (429, "Harness is limiting requests right now"),
         (403, "not allowed to do this"),
     ],
@@ -408,7 +408,7 @@ def test_outage_without_cached_numbers_shows_an_error_and_refresh(signed_in_with
     response = metrics(signed_in_with_key)
 
     assert response.status_code == 200
-    assertContains(response, "Harness is not responding right now")
+    assertContains(response, "Harness answered with an error (HTTP 503)")
     assertContains(response, "Refresh")
     assertNotContains(response, "<svg")
 

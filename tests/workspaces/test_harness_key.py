@@ -81,8 +81,8 @@ def test_rejected_key_gets_a_clear_message_and_is_not_saved(signed_in, user, fak
         (403, "may not read account AcmeDemoAcct01 (403)"),
         (404, "Harness has no account AcmeDemoAcct01"),
         (429, "Harness is limiting requests right now"),
-        (500, "Harness is not responding right now"),
-        (503, "Harness is not responding right now"),
+        (500, "Harness answered with an error (HTTP 500)"),
+        (503, "Harness answered with an error (HTTP 503)"),
     ],
 )
 def test_each_harness_failure_on_the_key_form(signed_in, user, fake, status, message):
@@ -219,3 +219,10 @@ def test_a_key_of_the_wrong_shape_is_refused_before_any_harness_call(
     assertContains(response, message)
     assert not fake.log(route="ng.accounts.get")
     assert not HarnessCredential.objects.filter(user=user).exists()
+
+
+def test_the_harness_page_where_keys_are_made_has_one_name(signed_in, fake):
+    response = signed_in.get(reverse("harness_key"))
+
+    assert response.content.decode().count("My Profile → My API Keys") == 2  # intro, field help
+    assertNotContains(response, "→ API keys")

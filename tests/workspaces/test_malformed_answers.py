@@ -22,7 +22,7 @@ from workspaces.models import WorkspaceDraft
 
 pytestmark = pytest.mark.django_db
 
-UNAVAILABLE = "Harness is not responding right now"
+UNAVAILABLE = "Harness sent an answer we could not read"
 PICKER_RETRY = ("Try again", "Retry")
 LIST_ARGS = ["default", "infra"]
 HTMX_TABLE = {"HX-Request": "true", "HX-Target": "workspace-table"}

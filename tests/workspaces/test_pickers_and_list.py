@@ -72,7 +72,7 @@ def test_org_list_failure_shows_message_with_retry(signed_in_with_key, fake):
     response = signed_in_with_key.get(reverse("org_list"))
 
     assert response.status_code == 200
-    assertContains(response, "Harness is not responding right now")
+    assertContains(response, "Harness answered with an error (HTTP 503)")
     assertContains(response, "Try again")
 
 
@@ -157,7 +157,7 @@ def test_workspace_list_failure_keeps_page_with_retry(signed_in_with_key, fake):
     response = signed_in_with_key.get(reverse("workspace_list", args=["default", "infra"]))
 
     assert response.status_code == 200
-    assertContains(response, "Harness is not responding right now")
+    assertContains(response, "Harness answered with an error (HTTP 502)")
     assertContains(response, "Try again")
 
 

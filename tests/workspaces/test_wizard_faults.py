@@ -71,7 +71,7 @@ def test_a_failing_picker_answers_with_its_own_retry(
     assert response.status_code == 200
     body = response.content.decode()
     assert body.lstrip().startswith(f'<div id="{picker}-options"')
-    assert "Harness is not responding right now." in body
+    assert "Harness answered with an error (HTTP 503)." in body
     assert "Try again" in body
     assert reverse("draft_picker", args=[draft.pk, PICKERS[picker][0], picker]) in body
 

@@ -340,7 +340,7 @@ def test_provisioner_pickers_are_loaded_in_parallel_and_one_can_fail(
     response = signed_in_with_key.get(step_url(draft, "provisioner"))
 
     assertContains(response, 'id="version-options"')
-    assertContains(response, "Harness is not responding right now.")
+    assertContains(response, "Harness answered with an error (HTTP 503).")
     for slot in ("aws", "gcp", "azure", "vault"):
         assertContains(response, f'id="{slot}-connector-options"')
     assertContains(response, "account.vault_main")

@@ -25,6 +25,7 @@ from workspaces.harness.errors import (
     HarnessRateLimited,
     HarnessUnauthorized,
     HarnessUnavailable,
+    HarnessUnreadableAnswer,
     HarnessValidationError,
 )
 from workspaces.harness.transport import configure_pool, validate_base_url
@@ -58,6 +59,7 @@ __all__ = [
     "HarnessRateLimited",
     "HarnessUnauthorized",
     "HarnessUnavailable",
+    "HarnessUnreadableAnswer",
     "HarnessValidationError",
     "Org",
     "Page",

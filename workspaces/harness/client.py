@@ -28,7 +28,7 @@ from workspaces.harness.api_accounts import AccountCalls
 from workspaces.harness.api_references import ReferenceCalls
 from workspaces.harness.api_workspaces import WORKSPACE_SORTS, WorkspaceCalls
 from workspaces.harness.breaker import breaker_for
-from workspaces.harness.errors import HarnessError, HarnessUnavailable
+from workspaces.harness.errors import HarnessError, HarnessUnavailable, HarnessUnreadableAnswer
 from workspaces.harness.readers import ShapeError
 from workspaces.harness.wire import Reply
 
@@ -138,7 +138,7 @@ class HarnessClient(AccountCalls, WorkspaceCalls, ReferenceCalls):
                 try:
                     result = parse(reply)
                 except ShapeError as err:
-                    raise HarnessUnavailable(
+                    raise HarnessUnreadableAnswer(
                         f"Unexpected response from Harness ({route}): {err}",
                         status=status,
                         request_id=reply.request_id,

@@ -144,3 +144,8 @@ class HarnessUnavailable(HarnessError):
 
     `status` is None when no HTTP response arrived (timeout, refused or dropped connection).
     """
+
+
+class HarnessUnreadableAnswer(HarnessUnavailable):
+    """Harness answered, but with a body the portal cannot use safely (not JSON, nested too
+    deep, a lone surrogate or NUL in a string, a number out of range): see `wire.decode_json`."""

@@ -6,8 +6,8 @@ Harness's three API families page and fail differently (see `client.py`): v1 and
 id, never the API key (every text passes through the caller's `scrub`).
 
 Harness's JSON is not trusted: `decode_json` refuses what the portal could not hold or show (see
-there), and an answer it refuses becomes HarnessUnavailable("Harness sent an answer we could not
-read").
+there), and an answer it refuses becomes HarnessUnreadableAnswer ("Harness sent an answer we
+could not read").
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from workspaces.harness.errors import (
     HarnessRateLimited,
     HarnessUnauthorized,
     HarnessUnavailable,
+    HarnessUnreadableAnswer,
     HarnessValidationError,
 )
 from workspaces.harness.readers import ShapeError, parse_items
@@ -259,7 +260,7 @@ def read_reply(response: requests.Response, route: str, scrub: Callable[[str], s
         try:
             data = decode_json(response.content)
         except UnreadableBody as err:
-            raise HarnessUnavailable(UNREADABLE, status=status, request_id=request_id) from err
+            raise HarnessUnreadableAnswer(UNREADABLE, status=status, request_id=request_id) from err
     return Reply(status=status, headers=response.headers, data=data, request_id=request_id)
 
 
