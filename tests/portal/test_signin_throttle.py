@@ -5,7 +5,7 @@ from django.test import Client
 from django.urls import reverse
 from pytest_django.asserts import assertContains
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.postgres]  # failure counts live in the cache
 REFUSED = "Too many failed sign-ins"
 
 
