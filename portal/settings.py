@@ -172,6 +172,11 @@ AUTH_PASSWORD_VALIDATORS = [
 HARNESS_BASE_URL = env.str("HARNESS_BASE_URL", default="https://app.harness.io")
 HARNESS_UI_URL = env.str("HARNESS_UI_URL", default="https://app.harness.io")
 HARNESS_IACM_PREFIX = env.str("HARNESS_IACM_PREFIX", default="/iacm/api")
+# The unit of workspace-metrics' start_time/end_time: Harness documents only "Unix timestamp"
+# (UNCONFIRMED); its one hand-written IaCM time window (the costs endpoint) is in milliseconds.
+HARNESS_METRICS_TIME_UNIT = env.str("HARNESS_METRICS_TIME_UNIT", default="ms")
+if HARNESS_METRICS_TIME_UNIT not in {"ms", "s"}:
+    raise ImproperlyConfigured("HARNESS_METRICS_TIME_UNIT must be 'ms' or 's'.")
 HARNESS_CONNECT_TIMEOUT = env.float("HARNESS_CONNECT_TIMEOUT", default=3.05)
 HARNESS_READ_TIMEOUT = env.float("HARNESS_READ_TIMEOUT", default=10.0)
 # After this many consecutive Harness failures, calls pause for the cooldown (seconds).

@@ -20,6 +20,7 @@ def harness_client(*, account_id: str, api_key: str) -> HarnessClient:
         api_key,
         timeout=(settings.HARNESS_CONNECT_TIMEOUT, settings.HARNESS_READ_TIMEOUT),
         iacm_prefix=settings.HARNESS_IACM_PREFIX,
+        metrics_time_unit=settings.HARNESS_METRICS_TIME_UNIT,
     )
 
 

@@ -241,12 +241,31 @@ def test_workspace_metrics_count_every_workspace(client, fake):
     assert all(isinstance(n, int) for n in counts.values())
 
 
-def test_workspace_metrics_sends_the_time_window(client, fake):
+@pytest.mark.parametrize(("unit", "sent"), [("ms", ["1000", "2000"]), ("s", ["1", "2"])])
+def test_workspace_metrics_sends_the_time_window_in_the_configured_unit(
+    make_client, fake, unit, sent
+):
+    client = make_client(metrics_time_unit=unit)
+
     client.workspace_metrics(org="default", project="sandbox", start_time=1, end_time=2)
 
     [call] = fake.log(route="iacm.metrics")
-    assert call["query"]["start_time"] == ["1"]
-    assert call["query"]["end_time"] == ["2"]
+    assert [call["query"]["start_time"][0], call["query"]["end_time"][0]] == sent
+
+
+@pytest.mark.parametrize("unit", ["ms", "s"])
+def test_a_window_counts_fewer_workspaces_than_all_time_in_either_unit(make_client, fake, unit):
+    start_s = fake.seed()["start_time_ms"] // 1000 - 7 * 86_400
+    client = make_client(metrics_time_unit=unit)
+
+    windowed = client.workspace_metrics(org="default", project="infra", start_time=start_s)
+
+    assert 0 < sum(windowed.values()) < 1800
+
+
+def test_an_unknown_metrics_time_unit_is_refused(make_client):
+    with pytest.raises(ValueError, match="metrics_time_unit"):
+        make_client(metrics_time_unit="us")
 
 
 def test_list_tags(client):

@@ -247,6 +247,20 @@ def test_metrics_count_statuses_within_the_window(api: Api, fake) -> None:
     assert sum(expected_window.values()) < 1800
 
 
+def test_metrics_read_the_window_in_seconds_or_milliseconds_alike(api: Api, fake) -> None:
+    start_ms = fake.seed()["start_time_ms"] - 30 * 86_400_000
+    end_ms = fake.seed()["start_time_ms"] - 10 * 86_400_000
+    path = "/orgs/default/projects/infra/workspace-metrics"
+
+    in_ms = api.iacm("GET", path, params={"start_time": start_ms, "end_time": end_ms}).json()
+    in_s = api.iacm(
+        "GET", path, params={"start_time": start_ms // 1000, "end_time": end_ms // 1000}
+    ).json()
+
+    assert in_ms == in_s
+    assert 0 < sum(in_ms["status_counts"].values()) < 1800
+
+
 def test_metrics_reject_non_integer_times(api: Api) -> None:
     response = api.iacm(
         "GET", "/orgs/default/projects/infra/workspace-metrics", params={"start_time": "yesterday"}

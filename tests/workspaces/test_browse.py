@@ -2,6 +2,7 @@
 
 import datetime
 import threading
+import time
 
 import pytest
 from django.core.cache import cache
@@ -336,12 +337,21 @@ def test_second_metrics_load_makes_no_harness_call(signed_in_with_key, fake):
     assert fake.counters()["iacm.metrics"] == 1
 
 
-def test_window_is_sent_as_start_time(signed_in_with_key, fake):
-    metrics(signed_in_with_key, window="24h")
+@pytest.mark.parametrize(("unit", "per_second"), [("ms", 1000), ("s", 1)])
+def test_window_is_sent_as_start_time_in_the_configured_unit(
+    signed_in_with_key, fake, settings, unit, per_second
+):
+    settings.HARNESS_METRICS_TIME_UNIT = unit
+    before = int(time.time())
+
+    response = metrics(signed_in_with_key, window="24h")
 
     query = fake.log(route="iacm.metrics")[-1]["query"]
-    assert "start_time" in query
     assert "end_time" not in query
+    sent = int(query["start_time"][0])
+    assert (before - 86_400) * per_second <= sent <= (int(time.time()) - 86_400) * per_second
+    window_total = response.context["metrics"].total
+    assert 0 < window_total < 1800  # the fake read the unit it was sent: not all-time numbers
 
 
 @pytest.mark.postgres  # the metrics cache and its cache.add lock

@@ -12,6 +12,8 @@ from workspaces.harness.wire import Reply
 
 __all__ = ["WORKSPACE_SORTS", "WorkspaceCalls"]
 
+#: The units `workspace-metrics` may read its time window in: how many make a second.
+METRICS_TIME_UNITS = {"ms": 1000, "s": 1}
 WORKSPACE_SORTS = ("name,ASC", "name,DESC", "updated,ASC", "updated,DESC")
 
 
@@ -22,6 +24,7 @@ class WorkspaceCalls:
     """
 
     iacm_prefix: str
+    metrics_time_unit: str
     _call: Callable[..., Any]
 
     def list_workspaces(
@@ -148,16 +151,19 @@ class WorkspaceCalls:
     ) -> dict[str, int]:
         """Workspace counts per status: IaCM `GET .../workspace-metrics` (`status_counts`).
 
-        `start_time`/`end_time` are unix timestamps (seconds, as the fake reads them; the contract
-        only says int64 unix) bounding the workspaces' `updated` time; both optional.
+        `start_time`/`end_time` are unix timestamps in seconds bounding the workspaces' `updated`
+        time; both optional. They are sent in `metrics_time_unit`: Harness documents only "Unix
+        timestamp" (int64); its one hand-written IaCM time window (the costs endpoint) is in
+        milliseconds, hence the default "ms" (`HARNESS_METRICS_TIME_UNIT`).
 
         Raises HarnessNotFound, HarnessForbidden, HarnessUnauthorized, HarnessUnavailable.
         """
+        scale = METRICS_TIME_UNITS[self.metrics_time_unit]
         query = []
         if start_time is not None:
-            query.append(("start_time", str(int(start_time))))
+            query.append(("start_time", str(int(start_time) * scale)))
         if end_time is not None:
-            query.append(("end_time", str(int(end_time))))
+            query.append(("end_time", str(int(end_time) * scale)))
 
         def parse(reply: Reply) -> dict[str, int]:
             if not isinstance(reply.data, dict):

@@ -26,7 +26,7 @@ import requests
 from workspaces.harness import transport, wire
 from workspaces.harness.api_accounts import AccountCalls
 from workspaces.harness.api_references import ReferenceCalls
-from workspaces.harness.api_workspaces import WORKSPACE_SORTS, WorkspaceCalls
+from workspaces.harness.api_workspaces import METRICS_TIME_UNITS, WORKSPACE_SORTS, WorkspaceCalls
 from workspaces.harness.breaker import breaker_for
 from workspaces.harness.errors import HarnessError, HarnessUnavailable, HarnessUnreadableAnswer
 from workspaces.harness.readers import ShapeError
@@ -68,8 +68,11 @@ class HarnessClient(AccountCalls, WorkspaceCalls, ReferenceCalls):
         timeout: float | tuple[float, float] = (3.05, 10.0),
         session: requests.Session | None = None,
         iacm_prefix: str = "/iacm/api",
+        metrics_time_unit: str = "ms",
     ) -> None:
         self.base_url = transport.validate_base_url(base_url)
+        if metrics_time_unit not in METRICS_TIME_UNITS:
+            raise ValueError("metrics_time_unit must be 'ms' or 's'")
         if not isinstance(account_id, str) or not account_id.strip():
             raise ValueError("account_id is required")
         if not isinstance(api_key, str) or not _API_KEY.fullmatch(api_key):
@@ -86,6 +89,7 @@ class HarnessClient(AccountCalls, WorkspaceCalls, ReferenceCalls):
         self.timeout = tuple(timeout)
         self._api_key = api_key
         self._session = session
+        self.metrics_time_unit = metrics_time_unit
 
     def __repr__(self) -> str:
         return f"HarnessClient(base_url={self.base_url!r}, account_id={self.account_id!r})"
