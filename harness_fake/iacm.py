@@ -43,13 +43,14 @@ def _int_query(req: Request, name: str, default: int, low: int, high: int | None
 
 
 def _project(state: State, req: Request) -> ProjectWorkspaces:
-    """The project's workspaces; 403 outside an org-limited key's org, 404 for unknown scopes."""
+    """The project's workspaces; 403 outside a limited key's org or project, 404 for unknown
+    scopes."""
     org, project = req.params["org"], req.params["project"]
     problems = GoaProblems()
     problems.length("org", org)
     problems.length("project", project)
     problems.raise_if_any()
-    req.principal.require_org(org)
+    req.principal.require_project(org, project)
     store = state.workspaces.get((req.principal.account, org, project))
     if store is None:
         raise ApiError(404, f"project {org}/{project} not found")

@@ -91,6 +91,8 @@ def _ng_scope(req: Request) -> tuple[str | None, str | None]:
         raise ApiError(400, "orgIdentifier is required when projectIdentifier is given")
     if org:
         req.principal.require_org(org)
+    if project:
+        req.principal.require_project(org, project)
     return org, project
 
 
@@ -106,7 +108,12 @@ def _in_scope(
 
 
 def get_account(state: State, req: Request) -> Response:
-    """``GET /ng/api/accounts/{accountId}``: the CLI's cheap key check."""
+    """``GET /ng/api/accounts/{accountId}``: the CLI's cheap key check; 403 for a key without
+    account view rights (one bound to a single project)."""
+    if not req.principal.may_view_account:
+        raise ApiError(
+            403, "Principal is not authorized to view account: missing permission core_account_view"
+        )
     account = state.accounts[req.principal.account]
     return json_response(
         {
@@ -330,6 +337,7 @@ def list_projects(state: State, req: Request) -> Response:
         p
         for (acct, o, _), p in state.projects.items()
         if (acct, o) == (org.account, org.identifier)
+        and req.principal.may_see_project(o, p.identifier)
         and (not wanted or p.identifier in wanted)
         and _matches(search, p.name, p.identifier)
         and (not module or (module in p.modules) == has_module)
@@ -339,6 +347,7 @@ def list_projects(state: State, req: Request) -> Response:
 
 def get_project(state: State, req: Request) -> Response:
     org = _org_or_404(state, req)
+    req.principal.require_project(org.identifier, req.params["project"])
     project = state.projects.get((org.account, org.identifier, req.params["project"]))
     if project is None:
         raise ApiError(
@@ -358,6 +367,8 @@ def _template_scope(state: State, req: Request) -> tuple[str | None, str | None]
     project = req.params.get("project")
     if org:
         _org_or_404(state, req)
+        if project:
+            req.principal.require_project(org, project)
         if project and (req.principal.account, org, project) not in state.projects:
             raise ApiError(404, f"Project with identifier [{project}] not found in org [{org}]")
     return org, project

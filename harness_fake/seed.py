@@ -34,6 +34,12 @@ KEYS = (
     ("pat.AcmeDemoAcct01.65a1f0c0d1e2f3a4b5c6d7e8.dEmOfUlLaCcEsS00000001", ACME, "full"),
     ("pat.AcmeDemoAcct01.65a1f0c0d1e2f3a4b5c6d7e9.dEmOrEaDoNlY00000002", ACME, "read"),
     ("pat.AcmeDemoAcct01.65a1f0c0d1e2f3a4b5c6d7ea.dEmOoRgPlAtFoRm0000003", ACME, "org:platform"),
+    # A key whose role is bound to one project: no account view rights (403 on the account).
+    (
+        "pat.AcmeDemoAcct01.65a1f0c0d1e2f3a4b5c6d7eb.dEmOpRoJeCtOnLy00000005",
+        ACME,
+        "project:default/sandbox",
+    ),
     ("pat.OtherAcct02.75b2a1d0e1f2a3b4c5d6e7f8.oThErAcCoUnT000000004", OTHER, "full"),
 )
 

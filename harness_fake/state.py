@@ -33,7 +33,7 @@ PROVIDER_TYPE_TO_CONNECTOR = {"aws": "Aws", "azure": "Azure", "gcp": "Gcp", "vau
 class ApiKey:
     key: str
     account: str
-    access: str  # "full" | "read" | "org:<org>"
+    access: str  # "full" | "read" | "org:<org>" | "project:<org>/<project>"
 
 
 @dataclass(slots=True)

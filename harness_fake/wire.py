@@ -16,24 +16,51 @@ class Principal:
     """Who is calling: the account of the API key and what the key may do."""
 
     account: str
-    access: str  # "full" | "read" | "org:<org>"
+    access: str  # "full" | "read" | "org:<org>" | "project:<org>/<project>"
 
     @property
     def read_only(self) -> bool:
         return self.access == "read"
 
     @property
+    def project_limit(self) -> tuple[str, str] | None:
+        """(org, project) for a key whose role is bound to one project only."""
+        if not self.access.startswith("project:"):
+            return None
+        org, _, project = self.access.removeprefix("project:").partition("/")
+        return org, project
+
+    @property
     def org_limit(self) -> str | None:
+        if self.project_limit:
+            return self.project_limit[0]
         return self.access.removeprefix("org:") if self.access.startswith("org:") else None
+
+    @property
+    def may_view_account(self) -> bool:
+        """Account view rights: a key bound to one project has none (403 on the account)."""
+        return self.project_limit is None
 
     def may_see_org(self, org: str) -> bool:
         limit = self.org_limit
         return limit is None or limit == org
 
+    def may_see_project(self, org: str, project: str) -> bool:
+        limit = self.project_limit
+        return self.may_see_org(org) and (limit is None or limit == (org, project))
+
     def require_org(self, org: str) -> None:
         """403 when an org-limited key reaches outside its org."""
         if not self.may_see_org(org):
             raise ApiError(403, f"Principal is not authorized to access organization {org!r}")
+
+    def require_project(self, org: str, project: str) -> None:
+        """403 when a key reaches outside its org, or a project-limited key outside its project."""
+        self.require_org(org)
+        if not self.may_see_project(org, project):
+            raise ApiError(
+                403, f"Principal is not authorized to access project {org!r}/{project!r}"
+            )
 
 
 @dataclass(slots=True)

@@ -87,6 +87,26 @@ def project_page(*, client: HarnessClient, org: str, search: str, page: int) -> 
     return _choices(loaded, "workspace_list", org)
 
 
+def key_reach(*, client: HarnessClient) -> str:
+    """What a key without account view rights can reach, in words ("the project default /
+    sandbox", "2 organisations: a, b"), from v1 `GET /v1/orgs` and, for one org, its projects;
+    "" when it can list no organisation (403, or none)."""
+    try:
+        orgs = client.list_orgs(search="", page=1, limit=20).items
+        if len(orgs) != 1:
+            names = ", ".join(org.identifier for org in orgs)
+            return f"{len(orgs)} organisations: {names}" if orgs else ""
+        org = orgs[0].identifier
+        projects = client.list_projects(org=org, search="", page=1, limit=20).items
+    except errors.HarnessUnauthorized:
+        raise
+    except errors.HarnessError:
+        return ""
+    if len(projects) == 1:
+        return f"the project {org} / {projects[0].identifier}"
+    return f"the organisation {org} ({len(projects)} projects)"
+
+
 def status_label(status: str) -> str:
     """`apply_needed` → `Apply needed`: Harness status values as people read them."""
     return str(status).replace("_", " ").capitalize()

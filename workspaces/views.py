@@ -44,19 +44,25 @@ def harness_key(request: HtmxHttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         account_id = form.cleaned_data["account_id"]
         api_key = form.cleaned_data["api_key"]
+        client = harness_client(account_id=account_id, api_key=api_key)
         try:
-            account = harness_client(account_id=account_id, api_key=api_key).check_account()
+            account_name, saved = client.check_account().name, ""
+        except errors.HarnessForbidden:
+            # Valid, but without account view rights (a key bound to one project or org): it
+            # is accepted once it can list what it may work in.
+            account_name, saved = "", selectors.key_reach(client=client)
+            if not saved:
+                form.add_error(
+                    "api_key",
+                    f"This key is valid but can see neither account {account_id} nor any of "
+                    "its organisations (403). Ask a Harness admin for a role in the project "
+                    "you work in.",
+                )
         except errors.HarnessUnauthorized:
             form.add_error(
                 "api_key",
                 "Harness did not accept this key (401). Check that you copied all of it and "
                 "that it has not expired or been revoked.",
-            )
-        except errors.HarnessForbidden:
-            form.add_error(
-                "api_key",
-                f"This key is valid but may not read account {account_id} (403). "
-                "Use a key with at least account viewer rights.",
             )
         except errors.HarnessNotFound:
             form.add_error("account_id", f"Harness has no account {account_id} for this key.")
@@ -66,13 +72,20 @@ def harness_key(request: HtmxHttpRequest) -> HttpResponse:
                 f"The key could not be checked: {harness_error_message(err)} "
                 "Nothing was saved; submit the form again to retry.",
             )
-        else:
+        if form.is_valid():  # no Harness error was added
             services.credential_save(
-                user=request.user, account_id=account_id, api_key=api_key, account_name=account.name
+                user=request.user, account_id=account_id, api_key=api_key, account_name=account_name
             )
-            messages.success(
-                request, f"Harness key saved for account {account.name or account_id}."
-            )
+            if saved:
+                messages.success(
+                    request,
+                    f"Harness key saved. It may not read account {account_id}'s settings, "
+                    f"so the portal shows only what it can reach: {saved}.",
+                )
+            else:
+                messages.success(
+                    request, f"Harness key saved for account {account_name or account_id}."
+                )
             return redirect("org_list")
     return TemplateResponse(
         request, "workspaces/harness_key.html", {"form": form, "credential": credential}

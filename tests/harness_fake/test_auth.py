@@ -10,6 +10,7 @@ from tests.harness_fake.support import (
     ORG_ONLY,
     OTHER,
     OTHER_ACCOUNT,
+    PROJECT_ONLY,
     READ,
     WS,
     Api,
@@ -96,6 +97,24 @@ def test_org_limited_key_sees_only_its_org(api: Api) -> None:
     assert outside_v1.json()["code"] == "ACCESS_DENIED"
     assert outside_ng.status_code == 403
     assert outside_ng.json()["code"] == "ACCESS_DENIED"
+
+
+def test_project_limited_key_sees_only_its_project_and_not_the_account(api: Api) -> None:
+    account = api.ng("GET", f"/ng/api/accounts/{ACCOUNT}", key=PROJECT_ONLY)
+    orgs = api.v1("/v1/orgs", key=PROJECT_ONLY)
+    projects = api.v1("/v1/orgs/default/projects", key=PROJECT_ONLY)
+    inside = api.iacm("GET", "/orgs/default/projects/sandbox/workspaces", key=PROJECT_ONLY)
+    outside = api.iacm("GET", WS, key=PROJECT_ONLY)
+    other_org = api.v1("/v1/orgs/platform/projects", key=PROJECT_ONLY)
+
+    assert account.status_code == 403
+    assert account.json()["code"] == "ACCESS_DENIED"
+    assert [o["org"]["identifier"] for o in orgs.json()] == ["default"]
+    assert [p["project"]["identifier"] for p in projects.json()] == ["sandbox"]
+    assert inside.status_code == 200
+    assert outside.status_code == 403
+    assert outside.json()["name"] == "forbidden"
+    assert other_org.status_code == 403
 
 
 def test_org_limited_key_can_write_in_its_org(api: Api) -> None:

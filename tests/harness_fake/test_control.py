@@ -311,7 +311,7 @@ def test_seed_describes_the_fixed_data(fake) -> None:
     accounts = {a["id"]: a for a in seed["accounts"]}
     assert accounts["AcmeDemoAcct01"]["name"] == "Acme Demo"
     accesses = {k["access"] for k in accounts["AcmeDemoAcct01"]["keys"]}
-    assert accesses == {"full", "read", "org:platform"}
+    assert accesses == {"full", "read", "org:platform", "project:default/sandbox"}
     projects = {
         (o["identifier"], p["identifier"]): p["workspaces"]
         for o in seed["orgs"]

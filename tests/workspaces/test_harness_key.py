@@ -78,7 +78,6 @@ def test_rejected_key_gets_a_clear_message_and_is_not_saved(signed_in, user, fak
     ("status", "message"),
     [
         (401, "Harness did not accept this key (401)"),
-        (403, "may not read account AcmeDemoAcct01 (403)"),
         (404, "Harness has no account AcmeDemoAcct01"),
         (429, "Harness is limiting requests right now"),
         (500, "Harness answered with an error (HTTP 500)"),
@@ -226,3 +225,27 @@ def test_the_harness_page_where_keys_are_made_has_one_name(signed_in, fake):
 
     assert response.content.decode().count("My Profile → My API Keys") == 2  # intro, field help
     assertNotContains(response, "→ API keys")
+
+
+PROJECT_KEY = "pat.AcmeDemoAcct01.65a1f0c0d1e2f3a4b5c6d7eb.dEmOpRoJeCtOnLy00000005"
+
+
+def test_a_key_limited_to_one_project_is_accepted_and_says_what_it_reaches(signed_in, user, fake):
+    response = signed_in.post(reverse("harness_key"), {"api_key": PROJECT_KEY}, follow=True)
+
+    assertContains(response, "It may not read account AcmeDemoAcct01")
+    assertContains(response, "the project default / sandbox")
+    credential = HarnessCredential.objects.get(user=user)
+    assert credential.account_id == ACCOUNT
+    assert [c["status"] for c in fake.log(route="ng.accounts.get")] == [403]
+    assert fake.log(route="v1.orgs.list")
+
+
+def test_a_key_that_can_reach_nothing_is_refused(signed_in, user, fake):
+    fake.inject("ng.accounts.get", status=403, times=1)
+    fake.inject("v1.orgs.list", status=403, times=1)
+
+    response = signed_in.post(reverse("harness_key"), {"api_key": FULL_KEY})
+
+    assertContains(response, "can see neither account AcmeDemoAcct01 nor any of its organisations")
+    assert not HarnessCredential.objects.filter(user=user).exists()
