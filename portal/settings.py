@@ -341,6 +341,14 @@ WIZARD_STALE_SUBMIT_SECONDS = env.int("WIZARD_STALE_SUBMIT_SECONDS", default=120
 # Threads per process for the wizard's pickers (Harness list calls made in parallel), kept and
 # reused; more concurrent picker calls than this wait their turn within their own timeout.
 WIZARD_PICKER_THREADS = env.int("WIZARD_PICKER_THREADS", default=32)
+# Open (draft or failed) drafts a user may keep, and the age in days after which an untouched
+# open draft is deleted by `manage.py expire_drafts` (run it daily, see deploy/k8s/).
+WIZARD_MAX_OPEN_DRAFTS = env.int("WIZARD_MAX_OPEN_DRAFTS", default=100)
+WIZARD_DRAFT_MAX_AGE_DAYS = env.int("WIZARD_DRAFT_MAX_AGE_DAYS", default=90)
+# Raised from Django's 1,000 so every stored draft can be saved again: the largest POST is the
+# Variables step, 2 groups x (200 rows + the 10 a formset builds past its limit) x 3 fields plus
+# about 10 others = 1,270 fields. tests/workspaces/test_hostile_input.py checks they agree.
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
 
 # The test database is a file, not SQLite's shared in-memory database: threads (the live server,
 # the concurrent-submit test) then wait on SQLite's busy timeout instead of failing at once with

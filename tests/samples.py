@@ -1,5 +1,7 @@
 """Sample data shared by the tests and the benchmark (`bench/` imports it too)."""
 
+import json
+
 
 def complete_draft(
     identifier: str,
@@ -53,3 +55,44 @@ def formset_rows(prefix: str, *rows: dict) -> dict:
         for field, value in row.items():
             data[f"{prefix}-{index}-{field}"] = value
     return data
+
+
+def template_answer(yaml_text: str, *, account: str = "AcmeDemoAcct01") -> str:
+    """A v1 template-version answer (as the fake sends it) for `account.aws_service` v1 whose
+    YAML is `yaml_text`: the body of a fault that serves a hostile template."""
+    summary = {
+        "account": account,
+        "org": None,
+        "project": None,
+        "identifier": "aws_service",
+        "name": "AWS service",
+        "description": "",
+        "tags": {},
+        "version_label": "v1",
+        "entity_type": "Workspace",
+        "child_type": None,
+        "scope": "account",
+        "version": 1,
+        "updated": 0,
+        "git_details": None,
+        "store_type": "INLINE",
+        "connector_ref": None,
+        "stable_template": True,
+    }
+    return json.dumps({"template": {**summary, "yaml": yaml_text, "yaml_version": "1"}})
+
+
+def yaml_alias_bomb(refs: int = 9, levels: int = 7) -> str:
+    """A Workspace template whose one variable is a "billion laughs": `levels` anchors, each a
+    list of `refs` aliases to the one before (refs ** levels strings once expanded)."""
+    lines = ['a0: &a0 ["lol"]']
+    for level in range(1, levels + 1):
+        lines.append(f"a{level}: &a{level} [{', '.join([f'*a{level - 1}'] * refs)}]")
+    anchors = "\n".join(f"    {line}" for line in lines)
+    return (
+        "template:\n  name: Bomb\n  identifier: aws_service\n  versionLabel: v1\n"
+        "  type: Workspace\n  spec:\n"
+        f"{anchors}\n"
+        "    terraform_variables:\n"
+        f"      - {{key: bomb, value: *a{levels}, value_type: string}}\n"
+    )

@@ -5,16 +5,36 @@ Harness (the fake's log is checked against Harness's own rules), nothing stored 
 """
 
 import json
+import math
 import re
+from collections import Counter
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 
-from tests.samples import formset_rows
+from tests.samples import formset_rows, template_answer, yaml_alias_bomb
 from tests.workspaces.test_drafts import make_draft
 from workspaces.models import HarnessCredential, WorkspaceDraft
+from workspaces.wizard import steps, validation
+from workspaces.wizard.body import build_body
 
 pytestmark = pytest.mark.django_db
+# Every answer the portal gave in this module, by status (printed and checked at the end).
+STATUSES: Counter[int] = Counter()
+
+
+@pytest.fixture(autouse=True)
+def _count_statuses(monkeypatch):
+    request = Client.request
+
+    def counted(self, **kwargs):
+        response = request(self, **kwargs)
+        STATUSES[response.status_code] += 1
+        return response
+
+    monkeypatch.setattr(Client, "request", counted)
+
 
 BASE = [
     "",
@@ -82,6 +102,22 @@ BASE = [
     "İ",
     "\u0000",
 ]
+# Classes of values (issue 14), each spread over several spellings rather than one value.
+NON_FINITE_NUMBERS = [
+    "nan",
+    "-nan",
+    "inf",
+    "-inf",
+    "+Infinity",
+    "1e999",
+    "-1e999",
+    "9" * 400,
+    "1.0e+309",
+    "0x1p1024",
+    "1e-999",
+]
+DOT_SEGMENTS = ["...", "./", "../", "./.", ".%2e", "%2e", "%2E%2E", "\u2024\u2024", "\uff0e\uff0e"]
+BASE += NON_FINITE_NUMBERS + DOT_SEGMENTS
 # Variations multiply the corpus: each base value alone, padded, and as a prefix.
 CORPUS = list(
     dict.fromkeys(
@@ -322,3 +358,137 @@ def test_garbage_submit_sends_nothing_invalid(signed_in_with_key, user_with_key,
     assert response.status_code == 302
     assert not fake.log(route="iacm.workspaces.create")
     assert WorkspaceDraft.objects.get(pk=draft.pk).status == "draft"
+
+
+@pytest.mark.parametrize("field", ["template_ref", "template_version", "clone_identifier"])
+def test_template_choices_take_the_corpus(signed_in_with_key, user_with_key, fake, field):
+    draft = make_draft(user_with_key)
+    url = reverse("draft_step", args=[draft.pk, "template"])
+    chosen = {
+        "template_ref": "account.aws_service",
+        "template_version": "v1",
+        "template_mode": "copied",
+    }
+    source = "clone" if field == "clone_identifier" else "template"
+    for value in CORPUS:
+        posted = {"source": source, **chosen, field: value, "action": "next"}
+        saved = signed_in_with_key.post(url, posted)
+        shown = signed_in_with_key.get(url)  # a draft holding the value renders its step
+
+        assert saved.status_code in {200, 302}, value
+        assert shown.status_code == 200, value
+        assert b"<script>alert(1)" not in shown.content
+    for entry in fake.log():
+        if entry["route"] and entry["route"].startswith(("v1.templates.", "iacm.workspaces.get")):
+            segments = entry["path"].split("/")
+            assert not {".", "..", ""} & set(segments[1:]), entry["path"]
+            assert all(re.fullmatch(r"[A-Za-z0-9_.$-]+", part) for part in segments[1:])
+        assert entry["status"] != 500
+
+
+def test_budgets_from_the_corpus(user_with_key):
+    data = make_draft(user_with_key, provisioner__cost_estimation_enabled=True).data
+    for budget in CORPUS + [f"{sign}{value}" for sign in "+-" for value in NON_FINITE_NUMBERS]:
+        data["provisioner"]["budget"] = budget
+
+        refused = "budget" in validation.bind_step("provisioner", data).errors
+        number = steps.budget_number(budget)
+
+        # Refused on its field, or a finite number in range: never NaN or infinity in the body.
+        assert refused == (number is None and bool(budget.strip())), budget
+        assert number is None or (math.isfinite(number) and 0 <= number <= 10_000_000)
+        json.dumps(build_body(data), allow_nan=False)
+
+
+OVERSIZED_PASTES = {
+    "many short lines": "\n".join(f"v{i} = {i}" for i in range(50_000)),
+    "one huge line": "big = " + "x" * 100_000,
+    "huge line after good ones": "a = 1\nb = 2\n" + "c = " + "y" * 30_000 + "\nd = 4",
+    "many keys past the row limit": "\n".join(f"key_{i} = {i}" for i in range(1500)),
+    "long keys": "\n".join("k" * 200 + f"{i} = 1" for i in range(500)),
+    "CRLF and NUL": "\r\n".join(f"v{i} = \x00{i}" for i in range(4000)),
+    "just over the limit": "a = " + "z" * 19_995 + "\nb = 2",
+}
+
+
+@pytest.mark.parametrize("kind", list(OVERSIZED_PASTES))
+def test_oversized_pastes(signed_in_with_key, user_with_key, fake, kind):
+    draft = make_draft(user_with_key)
+    url = reverse("draft_step", args=[draft.pk, "variables"])
+    text = OVERSIZED_PASTES[kind]
+
+    preview = signed_in_with_key.post(
+        url, {"action": "paste-preview", "paste_text": text, "paste_group": "terraform"}
+    )
+    added = signed_in_with_key.post(
+        url, {"action": "paste-add", "paste_text": text, "paste_group": "environment"}
+    )
+    stored = WorkspaceDraft.objects.get(pk=draft.pk).data["variables"]
+    saved_again = signed_in_with_key.post(
+        url,
+        {"action": "next"}
+        | formset_rows("terraform", *stored["terraform"])
+        | formset_rows("environment", *stored["environment"]),
+    )
+
+    assert preview.status_code == 200
+    if len(text) > 20_000:
+        assert b"Only the first 20,000 characters of a paste are read" in preview.content
+    assert added.status_code == 302
+    assert len(stored["environment"]) <= steps.MAX_VARIABLES
+    assert saved_again.status_code in {200, 302}  # never 400: the draft stays saveable
+    assert not fake.log(route="iacm.workspaces.create")
+
+
+YAML_BOMBS = {
+    "billion laughs, 9 x 7": yaml_alias_bomb(9, 7),
+    "billion laughs, 2 x 40": yaml_alias_bomb(2, 40),
+    "merge keys": "template:\n  spec:\n    a: &a {x: 1}\n    b: {<<: *a}\n",
+    "deep nesting": "template: {spec: " + "[" * 20_000 + "]" * 20_000 + "}",
+    "deep maps": "template: " + "{a: " * 3000 + "1" + "}" * 3000,
+    "too many values": "template:\n  spec:\n    tags:\n" + "      - 1\n" * 30_000,
+    "too long": "template: {spec: {description: '" + "x" * 400_000 + "'}}",
+    "many variables": "template:\n  spec:\n    terraform_variables:\n"
+    + "".join(f"      - {{key: k{i}, value: v}}\n" for i in range(5000)),
+    "long value": "template: {spec: {description: '" + "x" * 100_000 + "'}}",
+    "huge integer": "template: {spec: {cost_estimation: {enabled: true, budget: "
+    + "9" * 5000
+    + "}}}",
+    "infinite budget": "template: {spec: {cost_estimation: {enabled: true, budget: .inf}}}",
+    "python tag": "template: !!python/object/apply:os.system ['true']",
+    "not a map": "- 1\n- 2\n",
+    "unreadable": "template: {spec: [unclosed",
+}
+
+
+@pytest.mark.parametrize("kind", list(YAML_BOMBS))
+def test_yaml_bomb_templates(signed_in_with_key, user_with_key, fake, kind):
+    draft = make_draft(user_with_key)
+    url = reverse("draft_step", args=[draft.pk, "template"])
+    fake.inject("v1.templates.version", body=template_answer(YAML_BOMBS[kind]))
+    chosen = {
+        "source": "template",
+        "template_ref": "account.aws_service",
+        "template_version": "v1",
+        "template_mode": "linked",
+        "action": "next",
+    }
+
+    saved = signed_in_with_key.post(url, chosen)
+    pages = [
+        signed_in_with_key.get(reverse("draft_step", args=[draft.pk, step]))
+        for step in steps.EDITABLE_STEPS
+    ] + [signed_in_with_key.get(reverse("draft_review", args=[draft.pk]))]
+
+    assert saved.status_code == 302
+    assert all(page.status_code in {200, 302} for page in pages)
+    assert max(len(page.content) for page in pages) < 500_000
+    assert len(json.dumps(WorkspaceDraft.objects.get(pk=draft.pk).data)) < 50_000
+
+
+def test_no_500_over_the_corpus():
+    """Runs last: every answer of this module by status (`-s` shows them)."""
+    print("hostile-input answers by status:", dict(sorted(STATUSES.items())))
+
+    assert 500 not in STATUSES
+    assert sum(STATUSES.values()) > 0

@@ -7,12 +7,15 @@ Every function is keyword-only and named `draft_<verb>`. Harness is called only 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
-import yaml
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
+from django.utils import timezone
 
 from workspaces.feedback import harness_error_message
 from workspaces.harness import HarnessClient, errors
@@ -20,6 +23,8 @@ from workspaces.models import WorkspaceDraft
 from workspaces.wizard import forms, prefill, steps, validation
 
 Status = WorkspaceDraft.Status
+OPEN = (Status.DRAFT, Status.FAILED)
+_CONNECTOR_REF_RE = re.compile(steps.CONNECTOR_REF_PATTERN)
 
 
 class DraftNotEditable(Exception):
@@ -34,11 +39,40 @@ class PrefillFailed(Exception):
         self.message = message
 
 
+class TooManyDrafts(Exception):
+    """The user already keeps `WIZARD_MAX_OPEN_DRAFTS` open drafts."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
 def draft_create(*, owner: AbstractBaseUser, org: str, project: str) -> WorkspaceDraft:
-    """A new, empty draft for a workspace in `org`/`project`."""
+    """A new, empty draft for a workspace in `org`/`project`.
+
+    Raises TooManyDrafts when `owner` already has `WIZARD_MAX_OPEN_DRAFTS` open (draft or
+    failed) drafts: each is stored and re-validated, so their number is bounded per user.
+    """
+    limit = settings.WIZARD_MAX_OPEN_DRAFTS
+    open_drafts = WorkspaceDraft.objects.filter(owner=owner, status__in=OPEN).count()
+    if open_drafts >= limit:
+        raise TooManyDrafts(
+            f"You already have {open_drafts} open requests, the most one person can keep. "
+            "Finish or delete some in My requests before starting another."
+        )
     return WorkspaceDraft.objects.create(
         owner=owner, org=org, project=project, current_step=steps.STEPS[0]
     )
+
+
+def drafts_expire(*, max_age_days: int) -> int:
+    """Delete open (draft or failed) drafts untouched for `max_age_days` days; how many.
+
+    Drafts being submitted and created ones (the record of what was sent) are kept.
+    """
+    cutoff = timezone.now() - timedelta(days=max_age_days)
+    deleted, _ = WorkspaceDraft.objects.filter(status__in=OPEN, updated_at__lt=cutoff).delete()
+    return deleted
 
 
 def draft_delete(*, draft_id, owner: AbstractBaseUser) -> bool:
@@ -86,8 +120,12 @@ def draft_save_step(
     notice = ""
     found: prefill.Prefill | None = None
     if step == "template" and client is not None:
-        marker = _prefill_marker(values)
+        # Only a choice whose values pass the step's rules is read from Harness.
         current = steps.step_values(draft.data, "template")
+        chosen = forms.TemplateForm(
+            data=validation.step_data(step, {**current, **values}), draft_data=draft.data
+        ).is_valid()
+        marker = _prefill_marker(values) if chosen else ""
         if marker and marker != current.get("applied"):
             try:
                 found = _prefill_for(client=client, draft=draft, values=values)
@@ -152,6 +190,7 @@ def _prefill_marker(values: dict[str, Any]) -> str:
 def _prefill_for(
     *, client: HarnessClient, draft: WorkspaceDraft, values: dict[str, Any]
 ) -> prefill.Prefill:
+    what = "This template version" if values["source"] == "template" else "This workspace"
     try:
         if values["source"] == "template":
             template = client.get_template(
@@ -160,12 +199,8 @@ def _prefill_for(
                 identifier=values["template_ref"],
                 version=values["template_version"],
             )
-            try:
-                parsed = yaml.safe_load(template.yaml)
-            except yaml.YAMLError as err:
-                raise PrefillFailed("The template's YAML could not be read.") from err
             found = prefill.prefill_from_template_yaml(
-                parsed if isinstance(parsed, dict) else {},
+                prefill.load_template_yaml(template.yaml),
                 linked=values.get("template_mode") == "linked",
             )
         else:
@@ -173,7 +208,13 @@ def _prefill_for(
                 org=draft.org, project=draft.project, identifier=values["clone_identifier"]
             )
             found = prefill.prefill_from_workspace(workspace)
+        found = prefill.check_prefill_size(found)
         return _place_provider_refs(client=client, draft=draft, found=found)
+    except prefill.PrefillRefused as err:
+        raise PrefillFailed(
+            f"{what} cannot be used to fill in the wizard: {err.message}. Nothing was "
+            "prefilled; choose another one (the rest of your draft is unchanged)."
+        ) from err
     except errors.HarnessUnauthorized:
         raise
     except errors.HarnessNotFound as err:
@@ -191,6 +232,8 @@ def _place_provider_refs(
 ) -> prefill.Prefill:
     """Put provider connector refs whose type is unknown into their slot (aws, gcp, ...)."""
     for ref in found.provider_refs:
+        if not _CONNECTOR_REF_RE.match(ref):
+            continue  # never searched for; the provisioner step asks for a connector instead
         identifier = ref.rsplit(".", 1)[-1]
         page = client.list_connectors(
             org=draft.org,

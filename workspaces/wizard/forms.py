@@ -21,6 +21,7 @@ from workspaces.wizard.rows import TagFormSet, VariableFormSet, plain
 _NAME_RE = re.compile(steps.NAME_PATTERN)
 _CONNECTOR_REF_RE = re.compile(steps.CONNECTOR_REF_PATTERN)
 _VERSION_RE = re.compile(steps.VERSION_PATTERN)
+_TEMPLATE_VERSION_RE = re.compile(steps.TEMPLATE_VERSION_PATTERN)
 _COMMIT_RE = re.compile(r"[0-9a-fA-F]{7,64}")
 
 
@@ -41,6 +42,12 @@ def _choice(label: str, mapping: dict[str, str], message: str, **kwargs: Any) ->
         error_messages={"required": message, "invalid_choice": message},
         **kwargs,
     )
+
+
+def _refuse(problem: str) -> None:
+    """A `*_problem` rule's answer as the field's error ("" when the value is fine)."""
+    if problem:
+        raise forms.ValidationError(problem)
 
 
 def _chosen(value: str, pattern: re.Pattern, *, missing: str, mismatch: str) -> str:
@@ -164,9 +171,7 @@ class BasicsForm(StepForm):
 
     def clean_identifier(self) -> str:
         identifier = self.cleaned_data["identifier"]
-        problem = steps.identifier_problem(identifier)
-        if problem:
-            raise forms.ValidationError(problem)
+        _refuse(steps.identifier_problem(identifier))
         return identifier
 
 
@@ -189,17 +194,37 @@ class TemplateForm(StepForm):
     )
     clone_identifier = _text()
 
+    # Each value is checked for shape whatever the source, so nothing ill-formed is stored as
+    # valid or sent to Harness (they become path segments of the template and workspace reads).
+    def clean_template_ref(self) -> str:
+        ref = self.cleaned_data["template_ref"]
+        if ref and not steps.template_ref_ok(ref):
+            raise forms.ValidationError("Choose a template from the list.")
+        return ref
+
+    def clean_template_version(self) -> str:
+        version = self.cleaned_data["template_version"]
+        if version and not _TEMPLATE_VERSION_RE.match(version):
+            raise forms.ValidationError("Choose a version of the template from the list.")
+        return version
+
+    def clean_clone_identifier(self) -> str:
+        identifier = self.cleaned_data["clone_identifier"]
+        if identifier and steps.identifier_problem(identifier):
+            raise forms.ValidationError("Choose the workspace to copy from the list.")
+        return identifier
+
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
         source = cleaned.get("source")
         if source == "template":
-            if not cleaned.get("template_ref"):
+            if not cleaned.get("template_ref") and "template_ref" not in self.errors:
                 self.add_error("template_ref", "Choose a template.")
-            if not cleaned.get("template_version"):
+            if not cleaned.get("template_version") and "template_version" not in self.errors:
                 self.add_error("template_version", "Choose a version of the template.")
             if cleaned.get("template_mode") not in steps.TEMPLATE_MODES:
                 self.add_error("template_mode", "Choose whether to link or copy the template.")
-        elif source == "clone":
+        elif source == "clone" and "clone_identifier" not in self.errors:
             basics = steps.step_values(self.draft_data, "basics")
             if not cleaned.get("clone_identifier"):
                 self.add_error("clone_identifier", "Choose the workspace to copy.")
@@ -289,6 +314,13 @@ class ProvisionerForm(StepForm):
         help_text="Used with cost estimation; leave empty for no budget.",
     )
 
+    def clean_budget(self) -> str:
+        # Checked even without cost estimation: `nan`, `inf` or `1e999` is never stored as a
+        # number, shown on the review or sent (JSON and Harness cannot carry them).
+        budget = self.cleaned_data["budget"]
+        _refuse(steps.budget_problem(budget))
+        return budget
+
     def clean_version(self) -> str:
         return _chosen(
             self.cleaned_data["version"],
@@ -312,13 +344,6 @@ class ProvisionerForm(StepForm):
             ref = cleaned.get(slot, "")
             if ref and not _CONNECTOR_REF_RE.match(ref):
                 self.add_error(slot, f"Choose an {label} connector from the list.")
-        budget_text = cleaned.get("budget", "")
-        if cleaned.get("cost_estimation_enabled") and budget_text:
-            budget = steps.budget_number(budget_text)
-            if budget is None:
-                self.add_error("budget", "Enter the budget as a number, e.g. 500 or 1250.50.")
-            elif budget < 0:
-                self.add_error("budget", "A budget cannot be negative.")
         return cleaned
 
 

@@ -92,6 +92,7 @@ def step_context(
     *,
     focus: str = "",
     paste_lines: list | None = None,
+    paste_note: str = "",
     pickers: dict[str, Picker] | None = None,
 ) -> dict[str, Any]:
     """A step page's (or one of its partials') context around `form`."""
@@ -161,6 +162,7 @@ def step_context(
             for group, label in steps.VARIABLE_GROUPS.items()
         ]
         context["paste_lines"] = paste_lines
+        context["paste_note"] = paste_note
         context["paste_ok"] = sum(1 for line in paste_lines or [] if not line.error)
     return context
 

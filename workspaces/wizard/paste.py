@@ -1,13 +1,19 @@
-"""Pasted `.tfvars` / `.env` blocks: each line parsed into a key and a value, or an error."""
+"""Pasted `.tfvars` / `.env` blocks: each line parsed into a key and a value, or an error.
+
+A paste is read up to `MAX_PASTE_CHARS` (whole lines; what was left out is said), and adding
+it never takes a group past `MAX_VARIABLES` rows (what was not added is said), so a draft never
+holds more rows than one save of the step can carry.
+"""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 
-from workspaces.wizard.steps import MAX_LENGTH, VARIABLE_KEY_PATTERN
+from workspaces.wizard.steps import MAX_LENGTH, MAX_VARIABLES, VARIABLE_KEY_PATTERN
 
 _VARIABLE_KEY_RE = re.compile(VARIABLE_KEY_PATTERN)
+MAX_PASTE_CHARS = 20_000
 
 
 @dataclass(frozen=True)
@@ -68,14 +74,92 @@ def parse_pasted_variables(text: str) -> list[PastedLine]:
     return lines
 
 
-def add_pasted(rows: list[dict[str, str]], lines: list[PastedLine]) -> list[dict[str, str]]:
-    """`rows` with the error-free pasted lines added as text values; empty rows are dropped and
-    a key already there is kept as it is."""
+def _plural(count: int, noun: str) -> str:
+    return f"{count:,} {noun}{'' if count == 1 else 's'}"
+
+
+def _was(count: int) -> str:
+    return "was" if count == 1 else "were"
+
+
+@dataclass(frozen=True)
+class PastedBlock:
+    """The lines read from a paste, and how many lines past `MAX_PASTE_CHARS` were not read."""
+
+    lines: list[PastedLine]
+    total_lines: int
+    cut_lines: int = 0
+
+    @property
+    def cut_note(self) -> str:
+        if not self.cut_lines:
+            return ""
+        read = self.total_lines - self.cut_lines
+        return (
+            f"Only the first {MAX_PASTE_CHARS:,} characters of a paste are read: lines 1 to "
+            f"{read:,} of {self.total_lines:,}. The last {_plural(self.cut_lines, 'line')} "
+            f"{_was(self.cut_lines)} not read; paste them separately."
+        )
+
+
+def read_pasted_block(text: str) -> PastedBlock:
+    """The whole lines of `text` that fit in `MAX_PASTE_CHARS`, parsed; NUL characters dropped."""
+    raw_lines = text.replace("\x00", "").splitlines()
+    used, kept = 0, 0
+    for raw in raw_lines:
+        used += len(raw) + 1
+        if used > MAX_PASTE_CHARS + 1:
+            break
+        kept += 1
+    return PastedBlock(
+        parse_pasted_variables("\n".join(raw_lines[:kept])),
+        total_lines=len(raw_lines),
+        cut_lines=len(raw_lines) - kept,
+    )
+
+
+@dataclass(frozen=True)
+class PasteAdded:
+    """The group's rows after adding a paste, and what was added, kept or left out."""
+
+    rows: list[dict[str, str]]
+    added: int
+    already_there: int = 0
+    over_limit: int = 0
+
+    @property
+    def note(self) -> str:
+        parts = [f"Added {_plural(self.added, 'variable')}."]
+        if self.already_there:
+            parts.append(
+                f"{_plural(self.already_there, 'key')} already there {_was(self.already_there)} "
+                "kept as before."
+            )
+        if self.over_limit:
+            parts.append(
+                f"{_plural(self.over_limit, 'variable')} {_was(self.over_limit)} not added: a "
+                f"group holds at most {MAX_VARIABLES} variables."
+            )
+        return " ".join(parts)
+
+
+def add_pasted(
+    rows: list[dict[str, str]], lines: list[PastedLine], *, limit: int = MAX_VARIABLES
+) -> PasteAdded:
+    """`rows` with the error-free pasted lines added as text values, up to `limit` rows; empty
+    rows are dropped and a key already there is kept as it is."""
     rows = [row for row in rows if row.get("key") or row.get("value")]
     keys = {row.get("key") for row in rows}
+    added = already_there = over_limit = 0
     for line in lines:
-        if line.error or line.key in keys:
+        if line.error:
             continue
-        rows.append({"key": line.key, "value": line.value, "value_type": "string"})
-        keys.add(line.key)
-    return rows
+        if line.key in keys:
+            already_there += 1
+        elif len(rows) >= limit:
+            over_limit += 1
+        else:
+            rows.append({"key": line.key, "value": line.value, "value_type": "string"})
+            keys.add(line.key)
+            added += 1
+    return PasteAdded(rows, added, already_there, over_limit)

@@ -127,6 +127,8 @@ def _template_versions(
     ref = request.params.get("template_ref", "")
     if not ref:
         return Picker(request.name)
+    if not steps.template_ref_ok(ref):  # never sent: the template step shows the field error
+        return Picker(request.name, error="Choose a template from the list first.")
     versions = client.list_template_versions(org=org, project=project, identifier=ref)
     options = tuple(
         PickerOption(

@@ -8,10 +8,74 @@ into a draft's data. No Django, no HTTP.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
+import yaml
+
 from workspaces.wizard import steps
+
+# Bounds on what a template (anyone who can publish one) may make the portal read and store.
+MAX_TEMPLATE_YAML = 256 * 1024  # characters of YAML
+MAX_TEMPLATE_NODES = 20_000  # YAML nodes (scalars, lists, maps)
+MAX_TEMPLATE_DEPTH = 64  # nesting of lists and maps
+MAX_PREFILL_CHARS = 256 * 1024  # the prefilled values and locks, as stored JSON
+
+
+class PrefillRefused(ValueError):
+    """A template or workspace the wizard will not prefill from; `message` says why."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class _TemplateLoader(yaml.SafeLoader):
+    """`yaml.SafeLoader` without aliases, and with a bound on nodes and nesting.
+
+    An alias (`*name`) makes the parsed data share the anchored node: a few kilobytes of
+    nested aliases ("billion laughs") expand into gigabytes once the values are copied into a
+    draft, rendered or serialized. A Workspace template has no use for them, so none is read.
+    """
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self.nodes = 0
+        self.depth = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            raise PrefillRefused("its YAML uses aliases (*name), which the portal does not read")
+        self.nodes += 1
+        if self.nodes > MAX_TEMPLATE_NODES:
+            raise PrefillRefused(f"its YAML has more than {MAX_TEMPLATE_NODES:,} values")
+        self.depth += 1
+        try:
+            if self.depth > MAX_TEMPLATE_DEPTH:
+                raise PrefillRefused(f"its YAML nests deeper than {MAX_TEMPLATE_DEPTH} levels")
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
+
+
+def load_template_yaml(text: str) -> dict[str, Any]:
+    """A Workspace template's YAML, parsed without aliases and within the bounds above.
+
+    Raises PrefillRefused with the reason (aliases, size, nesting, unreadable YAML).
+    """
+    if len(text) > MAX_TEMPLATE_YAML:
+        raise PrefillRefused(f"its YAML is longer than {MAX_TEMPLATE_YAML:,} characters")
+    loader = _TemplateLoader(text)
+    try:
+        parsed = loader.get_single_data()
+    except (yaml.YAMLError, ValueError) as err:  # ValueError: e.g. an int of 5,000 digits
+        if isinstance(err, PrefillRefused):
+            raise
+        raise PrefillRefused("its YAML could not be read") from err
+    finally:
+        loader.dispose()
+    return parsed if isinstance(parsed, dict) else {}
 
 
 @dataclass(frozen=True)
@@ -127,6 +191,32 @@ def prefill_from_template_yaml(spec_root: dict[str, Any], *, linked: bool) -> Pr
         if rows:
             values.setdefault("variables", {})[group] = rows
     return Prefill(values, locked, tuple(provider_refs), provider_locked)
+
+
+def check_prefill_size(found: Prefill) -> Prefill:
+    """`found` when a draft can hold it: at most `MAX_VARIABLES` rows a group and
+    `TEXT_LIMIT` characters a value, `MAX_PREFILL_CHARS` in all. Raises PrefillRefused."""
+    for group, label in steps.VARIABLE_GROUPS.items():
+        rows = found.values.get("variables", {}).get(group, [])
+        if len(rows) > steps.MAX_VARIABLES:
+            raise PrefillRefused(
+                f"it has {len(rows):,} {label.lower()}; a workspace here holds at most "
+                f"{steps.MAX_VARIABLES}"
+            )
+    texts = [found.values, found.locked, list(found.provider_refs)]
+    stack: list[Any] = texts
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list | tuple):
+            stack.extend(item)
+        elif isinstance(item, str) and len(item) > steps.TEXT_LIMIT:
+            raise PrefillRefused(f"a value in it is longer than {steps.TEXT_LIMIT:,} characters")
+    size = len(json.dumps([found.values, found.locked, found.provider_refs]))
+    if size > MAX_PREFILL_CHARS:
+        raise PrefillRefused(f"what it would fill in is larger than {MAX_PREFILL_CHARS:,} bytes")
+    return found
 
 
 def workspace_values(workspace: Any) -> dict[str, dict[str, Any]]:

@@ -19,11 +19,10 @@ from workspaces.wizard import steps
 _TAG_KEY_RE = re.compile(steps.TAG_KEY_PATTERN)
 _VARIABLE_KEY_RE = re.compile(steps.VARIABLE_KEY_PATTERN)
 _SECRET_REF_RE = re.compile(steps.SECRET_REF_PATTERN)
-# Stored text is capped (and NUL dropped: PostgreSQL cannot store it in text/jsonb).
-TEXT_LIMIT = 4096
 
 
-def plain(value: Any, limit: int = TEXT_LIMIT) -> str:
+def plain(value: Any, limit: int = steps.TEXT_LIMIT) -> str:
+    """Stored text: capped, and NUL dropped (PostgreSQL cannot store it in text/jsonb)."""
     return str(value or "").replace("\x00", "")[:limit]
 
 
@@ -196,8 +195,10 @@ def apply_row_action(step: str, values: dict[str, Any], action: str) -> str | No
     ):
         return ""
     kind, _, arg = action.partition(":")
+    # "Add" stops at the limit: a step never holds more rows than its formset accepts.
     if step == "basics" and kind == "add-tag" and not arg:
-        values["tags"].append({"key": "", "value": ""})
+        if len(values["tags"]) < steps.MAX_TAGS:
+            values["tags"].append({"key": "", "value": ""})
         return f"tag-{len(values['tags']) - 1}-key"
     if step == "basics" and kind == "remove-tag" and _index(arg) is not None:
         index = _index(arg)
@@ -208,7 +209,8 @@ def apply_row_action(step: str, values: dict[str, Any], action: str) -> str | No
     if step != "variables" or group not in steps.VARIABLE_GROUPS:
         return None
     if kind == "add-var" and not index_text:
-        values[group].append({"key": "", "value_type": "string", "value": ""})
+        if len(values[group]) < steps.MAX_VARIABLES:
+            values[group].append({"key": "", "value_type": "string", "value": ""})
         return f"{group}-{len(values[group]) - 1}-key"
     if kind == "remove-var" and _index(index_text) is not None:
         index = _index(index_text)

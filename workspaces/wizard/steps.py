@@ -7,6 +7,7 @@ prefill (`prefill.py`) all read from here.
 from __future__ import annotations
 
 import re
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 STEPS: tuple[str, ...] = ("basics", "template", "repository", "provisioner", "variables", "review")
@@ -28,10 +29,21 @@ TAG_KEY_PATTERN = r"^[A-Za-z0-9_.:/-]+$"
 SECRET_REF_PATTERN = r"^(account\.|org\.)?[A-Za-z_][A-Za-z0-9_$-]{0,127}$"  # noqa: S105
 CONNECTOR_REF_PATTERN = r"^(account\.|org\.)?[A-Za-z_][A-Za-z0-9_$]{0,127}$"
 VERSION_PATTERN = r"^\d+(\.\d+)*$"
+# What the wizard sends to Harness as path segments (template ref and version label, the
+# workspace to copy) is checked with these before any call. They are narrower than the
+# client's own segment rule (`workspaces.harness.wire.segment`: not empty, not `.` or `..`):
+# every value they accept starts with a letter, digit or _, so a dot segment never matches.
+TEMPLATE_REF_PATTERN = r"^(account\.|org\.)?[A-Za-z_][A-Za-z0-9_$-]{0,127}$"
+TEMPLATE_VERSION_PATTERN = r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$"
 _IDENTIFIER_RE = re.compile(IDENTIFIER_PATTERN)
+_TEMPLATE_REF_RE = re.compile(TEMPLATE_REF_PATTERN)
 MAX_LENGTH = 128
 MAX_TAGS = 50
 MAX_VARIABLES = 200
+# Stored text is capped at this many characters (a row value, a prefilled field).
+TEXT_LIMIT = 4096
+# A monthly budget in USD: finite, not negative, at most this, with at most two decimals.
+MAX_BUDGET = Decimal("10000000")
 
 PROVISIONERS = {"opentofu": "OpenTofu", "terraform": "Terraform", "terragrunt": "Terragrunt"}
 # Harness supports Terraform only up to the last MPL-licensed release (contract §2.5).
@@ -173,15 +185,37 @@ def as_bool(value: Any) -> bool:
     return str(value).strip().lower() in {"1", "true", "on", "yes"}
 
 
-def budget_number(value: Any) -> float | None:
-    """The budget typed as a number, or None when empty or not a number."""
-    text = str(value or "").strip()
+def budget_problem(text: str) -> str:
+    """Why `text` cannot be a monthly budget, or "" when it can (or is empty)."""
     if not text:
-        return None
+        return ""
     try:
-        return float(text)
-    except ValueError:
+        budget = Decimal(text) if len(text) <= 64 else None
+    except InvalidOperation:
+        budget = None
+    if budget is None or not budget.is_finite():
+        return "Enter the budget as a number, e.g. 500 or 1250.50."
+    if budget < 0:
+        return "A budget cannot be negative."
+    if budget > MAX_BUDGET:
+        return f"Use a budget of at most {MAX_BUDGET:,} USD."
+    if budget.as_tuple().exponent < -2:
+        return "Use at most two decimals (cents)."
+    return ""
+
+
+def budget_number(value: Any) -> float | None:
+    """The budget typed as a number, or None when empty or not a valid budget (see
+    `budget_problem`: never NaN or infinite, which JSON and Harness cannot carry)."""
+    text = str(value or "").strip()
+    if not text or budget_problem(text):
         return None
+    return float(text)
+
+
+def template_ref_ok(ref: str) -> bool:
+    """Whether `ref` may be sent to Harness as a template reference (`TEMPLATE_REF_PATTERN`)."""
+    return bool(_TEMPLATE_REF_RE.match(ref))
 
 
 def locked_map(data: dict[str, Any]) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 
 from workspaces.feedback import harness_error_message
@@ -92,16 +93,32 @@ def draft_submit(*, draft: WorkspaceDraft, client: HarnessClient) -> Submitted:
         raise
     finally:
         if outcome is None:  # an unexpected error: never leave the draft stuck in submitting
-            outcome = {
-                "outcome": "error",
-                "message": "Something went wrong while submitting. Try again.",
-            }
-        WorkspaceDraft.objects.filter(pk=draft.pk, status=Status.SUBMITTING).update(
-            status=status, harness_response=outcome, updated_at=timezone.now()
-        )
+            outcome = dict(UNEXPECTED)
+        outcome = _store_outcome(draft=draft, status=status, outcome=outcome)
     draft.refresh_from_db()
     logger.info("draft %s submitted: %s", draft.pk, outcome.get("outcome"))
     return Submitted(draft)
+
+
+UNEXPECTED = {"outcome": "error", "message": "Something went wrong while submitting. Try again."}
+
+
+def _store_outcome(*, draft: WorkspaceDraft, status: str, outcome: dict[str, Any]) -> dict:
+    """Move the draft out of `submitting` with `outcome`; the outcome actually stored.
+
+    When the outcome cannot be written (a database error, e.g. the JSON check constraint on a
+    value Harness sent back), the status is still written, with a fixed message: a draft never
+    stays stuck in `submitting` because of what it would have recorded.
+    """
+    claimed = WorkspaceDraft.objects.filter(pk=draft.pk, status=Status.SUBMITTING)
+    try:
+        with transaction.atomic():
+            claimed.update(status=status, harness_response=outcome, updated_at=timezone.now())
+    except DatabaseError:
+        logger.exception("draft %s: the submit outcome could not be stored", draft.pk)
+        outcome = _created() if status == Status.CREATED else dict(UNEXPECTED)
+        claimed.update(status=status, harness_response=outcome, updated_at=timezone.now())
+    return outcome
 
 
 def _created(message: str = "", warnings: tuple[str, ...] = ()) -> dict[str, Any]:

@@ -21,6 +21,7 @@ from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect
 
 from workspaces.clients import harness_client_for
+from workspaces.forms import PickerSearchForm
 from workspaces.htmx import HtmxHttpRequest
 from workspaces.models import HarnessCredential, WorkspaceDraft
 from workspaces.ratelimit import rate_limit_exceeded
@@ -60,7 +61,11 @@ def _result_url(draft: WorkspaceDraft) -> str:
 @require_http_methods(["GET", "POST"])
 def draft_start(request: HtmxHttpRequest, org: str, project: str) -> HttpResponse:
     if request.method == "POST":
-        draft = drafts.draft_create(owner=request.user, org=org, project=project)
+        try:
+            draft = drafts.draft_create(owner=request.user, org=org, project=project)
+        except drafts.TooManyDrafts as err:
+            messages.error(request, err.message)
+            return redirect(reverse("draft_start", args=[org, project]))
         return redirect(pages.step_url(draft, steps.STEPS[0]))
     open_drafts = WorkspaceDraft.objects.filter(
         owner=request.user, org=org, project=project, status__in=[Status.DRAFT, Status.FAILED]
@@ -144,23 +149,21 @@ def _step_post(request: HtmxHttpRequest, draft: WorkspaceDraft, step: str) -> Ht
     focus = "" if autosave else apply_row_action(step, values, action)
     if focus is None:
         return HttpResponseBadRequest("Unknown action.")
-    paste_lines, added = None, None
+    paste_lines, paste_note = None, ""
     if step == "variables" and action in {"paste-preview", "paste-add"}:
-        paste_lines = paste.parse_pasted_variables(
-            request.POST.get("paste_text", "")[:20000].replace("\x00", "")
-        )
+        block = paste.read_pasted_block(request.POST.get("paste_text", ""))
+        paste_lines, paste_note = block.lines, block.cut_note
         group = request.POST.get("paste_group", "terraform")
         if action == "paste-add" and group in steps.VARIABLE_GROUPS:
-            values[group] = paste.add_pasted(values[group], paste_lines)
-            added = sum(1 for line in paste_lines if not line.error)
+            pasted = paste.add_pasted(values[group], block.lines)
+            values[group] = pasted.rows
+            paste_note = " ".join(filter(None, [pasted.note, block.cut_note]))
             focus, paste_lines = f"add-{group}", None
     client = harness_client_for(request.user) if step == "template" else None
     try:
         saved = drafts.draft_save_step(draft=draft, step=step, values=values, client=client)
     except drafts.DraftNotEditable:
         return _go(request, _result_url(draft))
-    if added is not None:
-        messages.success(request, f"Added {added} variable{'s' if added != 1 else ''}.")
     draft = saved.draft
     if autosave:
         return TemplateResponse(
@@ -170,17 +173,26 @@ def _step_post(request: HtmxHttpRequest, draft: WorkspaceDraft, step: str) -> Ht
         )
     partial = request.POST.get("partial", "")
     if request.htmx and partial in STEP_PARTIALS.get(step, set()):
-        context = pages.step_context(draft, step, saved.form, focus=focus, paste_lines=paste_lines)
+        context = pages.step_context(
+            draft, step, saved.form, focus=focus, paste_lines=paste_lines, paste_note=paste_note
+        )
         context["oob"] = partial == "variable-checks"
         return TemplateResponse(request, f"{_template(step)}#{partial}", context)
     if saved.notice:
         messages.warning(request, saved.notice)
     if action == "back":
         return redirect(pages.step_url(draft, steps.previous_step(step)))
+    if action == "next" and saved.notice:
+        # The template (or workspace) could not be used: stay where the notice says why.
+        return redirect(pages.step_url(draft, step))
     if action == "next" and not saved.problems:
         return redirect(pages.step_url(draft, steps.next_step(step)))
     if action == "next" or paste_lines is not None:
-        return _render_step(request, draft, step, saved.form, paste_lines=paste_lines)
+        return _render_step(
+            request, draft, step, saved.form, paste_lines=paste_lines, paste_note=paste_note
+        )
+    if paste_note:
+        messages.info(request, paste_note)
     return redirect(pages.step_url(draft, step) + (f"#{focus}" if focus else ""))
 
 
@@ -195,11 +207,13 @@ def draft_picker(request: HtmxHttpRequest, draft_id, step: str, name: str) -> Ht
     values = steps.step_values(draft.data, step)
     params = {key: request.GET.get(key, "")[:300] for key in ("provisioner", "template_ref")}
     params = {key: value or str(values.get(key, "")) for key, value in params.items()}
+    # The same search rule as every other picker and the list (a NUL or too long: no search).
+    query = PickerSearchForm(request.GET).value("q", "")
     loaded = pickers.wizard_picker(
         client=harness_client_for(request.user),
         org=draft.org,
         project=draft.project,
-        request=pickers.PickerRequest(name, request.GET.get("q", "").strip()[:128], params),
+        request=pickers.PickerRequest(name, query, params),
     )
     context = pages.step_context(draft, step, pages.step_form(draft, step), pickers={name: loaded})
     if name == "version":
