@@ -72,6 +72,7 @@ def test_readyz_reports_a_stopped_redis(production_env, throwaway_redis):
 
     assert ready.status_code == 200, ready.text
     assert {name: check["status"] for name, check in ready.json()["checks"].items()} == {
+        "configuration": "ok",
         "database": "ok",
         "cache": "ok",
         "harness": "ok",
@@ -83,6 +84,7 @@ def test_readyz_reports_a_stopped_redis(production_env, throwaway_redis):
     assert checks["cache"]["duration_ms"] < 3000
     assert checks["database"]["status"] == "ok"
     assert checks["harness"]["status"] == "ok"
+    assert checks["configuration"]["status"] == "ok"
     assert "127.0.0.1" not in stopped.text
     assert "redis://" not in stopped.text
     assert health.status_code == 200  # liveness does not depend on Redis
