@@ -129,16 +129,21 @@ class WorkspaceRow:
 
 
 def workspace_row(
-    workspace: WorkspaceSummary, *, list_url: str, now: datetime.datetime
+    workspace: WorkspaceSummary,
+    *,
+    list_url: str,
+    now: datetime.datetime,
+    tz: datetime.tzinfo,
 ) -> WorkspaceRow:
     """The table row for `workspace`; its page is the list's URL + identifier + "/"."""
     description = workspace.description
     updated = {}
     if workspace.updated:
-        local = timezone.localtime(workspace.updated)
+        local = workspace.updated.astimezone(tz)
+        iso = local.isoformat()
         updated = {
-            "updated_iso": local.isoformat(),
-            "updated_title": f"{local:%Y-%m-%d %H:%M:%S} {local.tzname() or ''}".strip(),
+            "updated_iso": iso,
+            "updated_title": f"{iso[:10]} {iso[11:19]} {local.tzname() or ''}".rstrip(),
             "updated_ago": "just now"
             if (now - local).total_seconds() < 60
             else f"{timesince(local, now)} ago",
@@ -173,8 +178,8 @@ def workspace_page(
     if loaded.page is None:
         return loaded
     list_url = reverse("workspace_list", args=[org, project])
-    now = timezone.now()
-    rows = tuple(workspace_row(ws, list_url=list_url, now=now) for ws in loaded.page.items)
+    now, tz = timezone.now(), timezone.get_current_timezone()
+    rows = tuple(workspace_row(ws, list_url=list_url, now=now, tz=tz) for ws in loaded.page.items)
     return Loaded(page=dataclasses.replace(loaded.page, items=rows))
 
 

@@ -32,7 +32,7 @@ def test_rows_escape_every_value_from_harness(rf):
         updated=NOW - datetime.timedelta(hours=2, seconds=30),
     )
 
-    html = render_table(rf, [workspace_row(workspace, list_url='/o/"p/', now=NOW)])
+    html = render_table(rf, [workspace_row(workspace, list_url='/o/"p/', now=NOW, tz=UTC)])
 
     assert "<script>" not in html and "<img" not in html
     assert 'onclick="' not in html
@@ -48,7 +48,7 @@ def test_rows_escape_every_value_from_harness(rf):
 def test_rows_without_description_or_update_show_a_dash(rf):
     workspace = WorkspaceSummary(identifier="a", name="a", status="active", org="o", project="p")
 
-    html = render_table(rf, [workspace_row(workspace, list_url="/w/", now=NOW)])
+    html = render_table(rf, [workspace_row(workspace, list_url="/w/", now=NOW, tz=UTC)])
 
     assert html.count('<span class="muted">—</span>') == 2
 
@@ -63,7 +63,7 @@ def test_row_times_read_like_django_timesince():
         updated=NOW - datetime.timedelta(days=400),
     )
 
-    row = workspace_row(workspace, list_url="/w/", now=NOW)
+    row = workspace_row(workspace, list_url="/w/", now=NOW, tz=UTC)
 
     assert row.updated_ago == "1\xa0year, 1\xa0month ago"
     assert row.status_label == "Apply needed"
@@ -80,7 +80,7 @@ def test_a_change_in_the_last_minute_reads_just_now():
         updated=NOW - datetime.timedelta(seconds=20),
     )
 
-    assert workspace_row(workspace, list_url="/w/", now=NOW).updated_ago == "just now"
+    assert workspace_row(workspace, list_url="/w/", now=NOW, tz=UTC).updated_ago == "just now"
 
 
 def test_chart_is_a_labelled_group_of_escaped_links(rf):
