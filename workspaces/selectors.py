@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import contextvars
 import dataclasses
 import datetime
+import re
 import time
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
@@ -34,6 +38,8 @@ class Loaded[T]:
     error: str = ""
     retryable: bool = False
     not_found: bool = False
+    #: The workspace whose identifier is the search term (shown first; the search matches names).
+    exact: WorkspaceRow | None = None
 
 
 def _load(call, **kwargs: Any) -> Loaded:
@@ -160,27 +166,67 @@ def workspace_row(
     )
 
 
+# What a search term must look like to be tried as a workspace identifier too.
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_-]{0,127}")
+
+
 def workspace_page(
     *, client: HarnessClient, org: str, project: str, query: ListQuery
 ) -> Loaded[WorkspaceRow]:
-    """One page of the project's workspaces (IaCM `GET .../workspaces`), as table rows."""
-    loaded = _load(
-        client.list_workspaces,
-        org=org,
-        project=project,
-        page=query.page,
-        limit=query.limit,
-        search=query.q,
-        sort=query.sort,
-        statuses=query.status,
-        tags=query.tags,
-    )
+    """One page of the project's workspaces (IaCM `GET .../workspaces`), as table rows.
+
+    Harness's `searchTerm` matches names only; people paste identifiers (`payments_api`) from
+    URLs. On the first page of a search that looks like one, the workspace with that identifier
+    (IaCM `GET .../workspaces/{identifier}`) is read at the same time and shown first when it
+    passes the status and tag filters.
+    """
+    lookup = query.q if query.page == 1 and _IDENTIFIER.fullmatch(query.q) else ""
+    with ThreadPoolExecutor(max_workers=1) if lookup else nullcontext() as pool:
+        exact = None
+        if pool is not None:
+            # In a copy of this request's context, so the call is logged with its request id.
+            exact = pool.submit(
+                contextvars.copy_context().run, _by_identifier, client, org, project, query
+            )
+        loaded = _load(
+            client.list_workspaces,
+            org=org,
+            project=project,
+            page=query.page,
+            limit=query.limit,
+            search=query.q,
+            sort=query.sort,
+            statuses=query.status,
+            tags=query.tags,
+        )
+        found = exact.result() if exact is not None else None
     if loaded.page is None:
         return loaded
     list_url = reverse("workspace_list", args=[org, project])
     now, tz = timezone.now(), timezone.get_current_timezone()
-    rows = tuple(workspace_row(ws, list_url=list_url, now=now, tz=tz) for ws in loaded.page.items)
-    return Loaded(page=dataclasses.replace(loaded.page, items=rows))
+    shown = [found] if found else []
+    shown += [ws for ws in loaded.page.items if found is None or ws.identifier != found.identifier]
+    rows = tuple(workspace_row(ws, list_url=list_url, now=now, tz=tz) for ws in shown)
+    return Loaded(
+        page=dataclasses.replace(loaded.page, items=rows), exact=rows[0] if found else None
+    )
+
+
+def _by_identifier(
+    client: HarnessClient, org: str, project: str, query: ListQuery
+) -> Workspace | None:
+    """The workspace identified by the search term if it passes the filters; None otherwise
+    (also when Harness fails: the list itself reports failures)."""
+    try:
+        workspace = client.get_workspace(org=org, project=project, identifier=query.q)
+    except errors.HarnessError:
+        return None
+    if query.status and workspace.status not in query.status:
+        return None
+    tags = {f"{key}:{value}" for key, value in workspace.tags.items()} | set(workspace.tags)
+    if any(tag not in tags for tag in query.tags):
+        return None
+    return workspace
 
 
 # --- status metrics, cached ------------------------------------------------------------------

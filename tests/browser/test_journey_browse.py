@@ -138,3 +138,9 @@ def test_the_list_state_stays_true_after_every_swap(
     pager.get_by_role("link", name="Last").click()
     expect(pager.get_by_role("link", name="Next")).to_have_attribute("aria-disabled", "true")
     expect(pager.get_by_role("link", name="First")).not_to_have_attribute("aria-disabled", "true")
+
+    # An identifier pasted from a URL finds its workspace, first, though names use hyphens.
+    page.goto(live_server.url + LIST)
+    page.get_by_label("Search by name").fill("backup_dev_0083")
+    expect(page.locator("#workspace-table tbody tr").first).to_contain_text("backup_dev_0083")
+    expect(page.locator("#workspace-table")).to_contain_text("has the identifier")

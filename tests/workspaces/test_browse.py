@@ -489,3 +489,35 @@ def test_an_unknown_project_is_a_404_with_a_way_out_and_never_remembered(
     credential = HarnessCredential.objects.get(user=user_with_key)
     assert (credential.current_org, credential.current_project) == ("default", "infra")
     assert signed_in_with_key.get("/")["Location"] == LIST
+
+
+def test_a_search_for_an_identifier_shows_that_workspace_first(signed_in_with_key, fake):
+    response = signed_in_with_key.get(
+        LIST, {"q": "backup_dev_0083"}, headers=htmx("workspace-table")
+    )
+
+    rows = response.context["result"].page.items
+    assert rows[0].identifier == "backup_dev_0083"
+    assert [row.identifier for row in rows].count("backup_dev_0083") == 1
+    assertContains(response, "has the identifier <code>backup_dev_0083</code>")
+    assertContains(response, "No name matches; one identifier does")
+    assert fake.log(route="iacm.workspaces.get")[-1]["path"].endswith("/backup_dev_0083")
+    assert fake.log(route="iacm.workspaces.list")[-1]["query"]["searchTerm"] == ["backup_dev_0083"]
+
+
+def test_an_identifier_outside_the_status_filter_is_not_added(signed_in_with_key, fake):
+    status = signed_in_with_key.get(LIST, {"q": "backup_dev_0083"}).context["result"].exact.status
+    other = "failed" if status != "failed" else "active"
+
+    response = signed_in_with_key.get(
+        LIST, {"q": "backup_dev_0083", "status": other}, headers=htmx("workspace-table")
+    )
+
+    assert response.context["result"].exact is None
+    assertContains(response, "No workspace matches these filters")
+
+
+def test_a_search_that_cannot_be_an_identifier_makes_one_call(signed_in_with_key, fake):
+    signed_in_with_key.get(LIST, {"q": "payments api"}, headers=htmx("workspace-table"))
+
+    assert "iacm.workspaces.get" not in fake.counters()
