@@ -83,6 +83,11 @@ def _matches(search: str, *values: str) -> bool:
     return not search or any(search in value.lower() for value in values)
 
 
+def _tag_texts(tags: dict[str, str]) -> list[str]:
+    """Tags as NG stores them for ``searchTerm``: ``key`` and ``key:value``."""
+    return [text for key, value in tags.items() for text in (key, f"{key}:{value}")]
+
+
 def _ng_scope(req: Request) -> tuple[str | None, str | None]:
     """``orgIdentifier``/``projectIdentifier`` of an NG call, checked against the key."""
     org = req.arg("orgIdentifier") or None
@@ -189,6 +194,9 @@ def list_connectors(state: State, req: Request) -> Response:
     identifiers = set(body.get("connectorIdentifiers") or [])
     statuses = set(body.get("connectivityStatuses") or [])
     inherit = req.flag("includeAllConnectorsAvailableAtScope")
+    # `searchTerm` matches name, identifier, description and tags (harness-core
+    # ConnectorFilterServiceImpl.getSearchTermFilter; the Go SDK's GetConnectorListV2 doc says
+    # "Name, ID and Tag").
     search = (req.arg("searchTerm") or body.get("searchTerm") or "").lower()
     account = req.principal.account
     found = [
@@ -198,7 +206,7 @@ def list_connectors(state: State, req: Request) -> Response:
         and (not types or c.type in types)
         and (not identifiers or c.identifier in identifiers)
         and (not statuses or c.connectivity in statuses)
-        and _matches(search, c.name, c.identifier)
+        and _matches(search, c.name, c.identifier, c.description, *_tag_texts(c.tags))
         and (c.org is None or req.principal.may_see_org(c.org))
     ]
     found.sort(key=lambda c: (-c.updated, c.identifier))
@@ -398,7 +406,15 @@ def template_summary(t: TemplateVersion) -> dict[str, Any]:
 
 
 def list_templates(state: State, req: Request) -> Response:
-    """Template list; ``type`` STABLE_TEMPLATE (default) | LAST_UPDATES_TEMPLATE | ALL."""
+    """Template list; ``type`` STABLE_TEMPLATE (default) | LAST_UPDATES_TEMPLATE | ALL.
+
+    With ``identifiers=<t>&type=ALL`` at the template's own scope it is the list of that
+    template's versions, one row each with ``version_label`` and ``stable_template``: the
+    parameters ``identifiers`` (TemplateIds) and ``type`` (TemplateListType) are those of
+    ``get-templates-list-{account,org,project}`` in the published v1 spec
+    (api-evangelist/harness openapi/harness-project-template-api-openapi.yml); the ``type``
+    values are also in harness/mcp-server src/registry/toolsets/templates.ts.
+    """
     org, project = _template_scope(state, req)
     kind = req.arg("type") or "STABLE_TEMPLATE"
     if kind not in ("STABLE_TEMPLATE", "LAST_UPDATES_TEMPLATE", "ALL"):
@@ -460,11 +476,6 @@ def get_template(state: State, req: Request) -> Response:
     versions = _versions_or_404(state, req)
     stable = next((v for v in versions if v.stable), versions[-1])
     return json_response(_template_response(stable))
-
-
-def list_template_versions(state: State, req: Request) -> Response:
-    versions = sorted(_versions_or_404(state, req), key=lambda t: t.version)
-    return _v1_page(req, versions, template_summary, default_limit=30)
 
 
 def get_template_version(state: State, req: Request) -> Response:

@@ -8,12 +8,13 @@ problem with a ``bad_request`` whose message starts with the offending ``body.<f
 
 from __future__ import annotations
 
-import json
 import re
 import uuid
 from typing import Any
 
+from harness_fake import template_locks
 from harness_fake.errors import ApiError
+from harness_fake.goa import GoaProblems, bad_request, goq
 from harness_fake.state import (
     CLOUD_CONNECTOR_TYPES,
     PROVIDER_TYPE_TO_CONNECTOR,
@@ -26,7 +27,15 @@ VARIABLE_KEY_PATTERN = r"^[A-Za-z_][A-Za-z0-9_-]*$"
 _IDENTIFIER_RE = re.compile(IDENTIFIER_PATTERN)
 _VARIABLE_KEY_RE = re.compile(VARIABLE_KEY_PATTERN)
 
-PROVISIONERS = ("terraform", "opentofu", "terragrunt", "awscdk")
+# No "terragrunt": Terragrunt is a mode of terraform or opentofu (`terragrunt_provider: true`
+# plus `terragrunt_version`), as the Terraform provider's `TestAccResourceWorkspaceTerragrunt`
+# creates it (harness/terraform-provider-harness
+# internal/service/platform/workspace/resource_workspace_test.go; the resource documents
+# `provisioner_type` as "terraform, opentofu, or awscdk").
+PROVISIONERS = ("terraform", "opentofu", "awscdk")
+# The system route's path enum still lists terragrunt (its versions are Terragrunt's own).
+SUPPORTED_PROVISIONERS = ("terraform", "opentofu", "terragrunt", "awscdk")
+TERRAGRUNT_TOOLS = ("terraform", "opentofu")
 SUBMODULES = ("false", "true", "recursive")
 VALUE_TYPES = ("string", "secret")
 PROVIDER_TYPES = ("aws", "azure", "gcp", "vault")
@@ -66,68 +75,6 @@ _BOOLS = (
 )
 _OBJECTS = ("terraform_variables", "environment_variables", "tags", "default_pipelines")
 _ARRAYS = ("provider_connectors", "terraform_variable_files", "variable_sets")
-_TEMPLATE_PROVISIONER_RE = re.compile(r"provisioner:\n\s+type: (\S+)\n\s+version: (\S+)")
-
-
-def goq(value: Any) -> str:
-    """Render a value like Go's ``%#v`` / ``%q`` does in Goa messages."""
-    return json.dumps(value)
-
-
-class GoaProblems:
-    """Collects Goa validation errors and raises them merged, as ``goa.MergeErrors`` does."""
-
-    def __init__(self) -> None:
-        self.items: list[tuple[str, str]] = []
-
-    def add(self, name: str, message: str) -> None:
-        self.items.append((name, message))
-
-    def missing(self, field: str, where: str = "body") -> None:
-        self.add("missing_field", f"{goq(field)} is missing from {where}")
-
-    def wrong_type(self, field: str, value: Any, expected: str) -> None:
-        self.add(
-            "invalid_field_type",
-            f"invalid value {goq(value)} for {goq(field)}, must be a {expected}",
-        )
-
-    def length(self, field: str, value: str, low: int = 1, high: int = 128) -> None:
-        if len(value) < low:
-            self.add(
-                "invalid_length",
-                f"{field} length must be greater or equal than {low} but got value "
-                f"{goq(value)} (len={len(value)})",
-            )
-        elif len(value) > high:
-            self.add(
-                "invalid_length",
-                f"{field} length must be lesser or equal than {high} but got value "
-                f"{goq(value)} (len={len(value)})",
-            )
-
-    def pattern(self, field: str, value: str, regex: re.Pattern[str], source: str) -> None:
-        if not regex.match(value):
-            self.add(
-                "invalid_pattern",
-                f"{field} must match the regexp {goq(source)} but got value {goq(value)}",
-            )
-
-    def enum(self, field: str, value: Any, allowed: tuple[str, ...]) -> None:
-        if value not in allowed:
-            choices = ", ".join(goq(a) for a in allowed)
-            self.add(
-                "invalid_enum_value", f"{field} must be one of {choices} but got value {goq(value)}"
-            )
-
-    def raise_if_any(self) -> None:
-        if self.items:
-            name = self.items[0][0]
-            raise ApiError(400, "; ".join(message for _, message in self.items), name=name)
-
-
-def bad_request(message: str) -> ApiError:
-    return ApiError(400, message, name="bad_request")
 
 
 def validate_workspace(
@@ -156,6 +103,12 @@ def validate_workspace(
     _check_shape(body, problems, creating)
     problems.raise_if_any()
     _check_references(state, account, org, project, body, creating)
+    link = existing.get("associated_template") if existing else body.get("associated_template")
+    template = template_locks.template_version(state, account, org, project, link) if link else None
+    template_locks.refuse_locked_fields(body, template)
+    if template is not None:
+        inherited = template_locks.inherited(state, account, org, project, template)
+        body |= {k: v for k, v in inherited.items() if not template_locks.is_set(body.get(k))}
     return _build(state, account, org, project, body, existing)
 
 
@@ -362,22 +315,29 @@ def _check_references(
             f"body.provisioner_version {goq(version)} is not a supported {provisioner} version "
             f"(latest is {supported[-1] if supported else 'n/a'})"
         )
+    _check_terragrunt(state, body)
+
+
+def _check_terragrunt(state: State, body: dict[str, Any]) -> None:
+    """Terragrunt runs a terraform or opentofu workspace (`terragrunt_provider: true`) with its own
+    `terragrunt_version` (the provider's Terragrunt acceptance test sends both). Refused as
+    doubtful: the flag on awscdk or without a version, `run_all` without the flag."""
+    if body.get("terragrunt_provider"):
+        if body["provisioner"] not in TERRAGRUNT_TOOLS:
+            raise bad_request(
+                f"body.terragrunt_provider needs provisioner terraform or opentofu, got "
+                f"{goq(body['provisioner'])}"
+            )
+        if not body.get("terragrunt_version"):
+            raise bad_request("body.terragrunt_version is required with terragrunt_provider")
+    elif body.get("run_all"):
+        raise bad_request("body.run_all runs all Terragrunt modules: it needs terragrunt_provider")
     terragrunt_version = body.get("terragrunt_version")
     if terragrunt_version and terragrunt_version not in state.provisioner_versions["terragrunt"]:
         raise bad_request(
             f"body.terragrunt_version {goq(terragrunt_version)} is not a supported terragrunt "
             "version"
         )
-
-
-def _template_provisioner_version(
-    state: State, account: str, org: str, project: str, template: dict[str, str]
-) -> str | None:
-    for version in state.resolve_template(account, org, project, template["template_id"]):
-        if version.version_label == template["version"]:
-            match = _TEMPLATE_PROVISIONER_RE.search(version.yaml)
-            return match.group(2) if match else None
-    return None
 
 
 def _build(
@@ -395,8 +355,6 @@ def _build(
     template = existing.get("associated_template") if existing else body.get("associated_template")
 
     version = body.get("provisioner_version")
-    if not version and template:
-        version = _template_provisioner_version(state, account, org, project, template)
     data: dict[str, Any] = {
         "account": account,
         "org": org,
