@@ -27,18 +27,19 @@ LOCKED_FIELDS_MESSAGE = "Attempted to update locked fields"
 
 # Template block -> the body fields it locks. `provisioner` itself is a required body field, so it
 # is never "left out": a body must send the template's own type (as the provider's test does).
+REPOSITORY_FIELDS = (
+    "repository",
+    "repository_connector",
+    "repository_branch",
+    "repository_commit",
+    "repository_sha",
+    "repository_path",
+    "repository_submodules",
+)
 BLOCK_FIELDS: dict[str, tuple[str, ...]] = {
     "provisioner": ("provisioner_version",),
-    "repository": (
-        "repository",
-        "repository_connector",
-        "repository_branch",
-        "repository_commit",
-        "repository_sha",
-        "repository_path",
-        "repository_submodules",  # unconfirmed: refused (the doubtful side)
-        "sparse_checkout",  # unconfirmed: refused
-    ),
+    # `repository_submodules` and `sparse_checkout` are unconfirmed: refused (the doubtful side).
+    "repository": (*REPOSITORY_FIELDS, "sparse_checkout"),
     "cost_estimation": ("cost_estimation_enabled", "budget"),
     "provider": ("provider_connector", "provider_connectors"),
     "default_pipelines": ("default_pipelines",),

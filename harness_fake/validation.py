@@ -57,13 +57,7 @@ _STRINGS = (
     "provisioner",
     "provisioner_version",
     "provider_connector",
-    "repository",
-    "repository_connector",
-    "repository_branch",
-    "repository_commit",
-    "repository_sha",
-    "repository_path",
-    "repository_submodules",
+    *template_locks.REPOSITORY_FIELDS,
     "terragrunt_version",
 )
 _BOOLS = (

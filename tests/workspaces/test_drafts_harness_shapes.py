@@ -1,5 +1,6 @@
-"""Terragrunt as Harness takes it (a mode of OpenTofu or Terraform): clone prefill of such a
-workspace, and the data migration of drafts saved with Terragrunt as a provisioner."""
+"""Drafts in the shapes real Harness takes: Terragrunt as a mode of OpenTofu or Terraform (clone
+prefill, the data migration of drafts saved with Terragrunt as a provisioner), and a clone's
+provider connector found by its identifier."""
 
 import importlib
 from types import SimpleNamespace
@@ -7,8 +8,9 @@ from types import SimpleNamespace
 import pytest
 from django.apps import apps
 
-from tests.workspaces.test_drafts import make_draft
-from workspaces.wizard import prefill
+from tests.workspaces.test_drafts import make_draft, valid_data
+from workspaces.clients import harness_client_for
+from workspaces.wizard import drafts, prefill
 
 migration = importlib.import_module("workspaces.migrations.0003_drafts_terragrunt_mode")
 
@@ -88,3 +90,35 @@ def test_drafts_saved_with_terragrunt_as_provisioner_are_migrated(user_with_key)
     assert old.step_status == {"provisioner": "flagged", "basics": "valid"}
     assert old.data["template"]["locked"] == {"repository.x": "y"}
     assert untouched.data == before
+
+
+def test_a_clone_keeps_a_provider_connector_found_by_its_identifier(user_with_key, fake):
+    # The connector's name ("AWS Team 11") does not contain its identifier: Harness's
+    # `searchTerm` matches the identifier too, so the copy keeps it in its AWS slot.
+    client = harness_client_for(user_with_key)
+    client.create_workspace(
+        org="default",
+        project="infra",
+        body={
+            "identifier": "src_ws",
+            "name": "src-ws",
+            "provisioner": "opentofu",
+            "provider_connector": "account.aws_team_11",
+            "terraform_variables": {},
+            "environment_variables": {},
+        },
+    )
+    draft = drafts.draft_create(owner=user_with_key, org="default", project="infra")
+    drafts.draft_save_step(draft=draft, step="basics", values=valid_data()["basics"])
+
+    saved = drafts.draft_save_step(
+        draft=draft,
+        step="template",
+        values={"source": "clone", "clone_identifier": "src_ws", "template_mode": "linked"},
+        client=client,
+    )
+
+    assert saved.notice == ""
+    assert saved.draft.data["provisioner"]["aws"] == "account.aws_team_11"
+    (search,) = fake.log(route="ng.connectors.list")
+    assert search["query"]["searchTerm"] == ["aws_team_11"]
