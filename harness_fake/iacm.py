@@ -7,8 +7,9 @@ import secrets
 from typing import Any
 
 from harness_fake.errors import ApiError
+from harness_fake.goa import GoaProblems, goq
 from harness_fake.state import SORTS, ProjectWorkspaces, State
-from harness_fake.validation import PROVISIONERS, GoaProblems, goq, validate_workspace
+from harness_fake.validation import SUPPORTED_PROVISIONERS, validate_workspace
 from harness_fake.wire import Request, Response, json_response, no_content, raw_json_response
 
 POLICY_DENY_MESSAGE = "Workspaces tagged env=prod must enable cost estimation"
@@ -192,9 +193,9 @@ def list_tags(state: State, req: Request) -> Response:
 def provisioner_versions(state: State, req: Request) -> Response:
     """Supported versions, oldest first; the last element is the latest."""
     provisioner = req.params["provisioner"]
-    if provisioner not in PROVISIONERS:
+    if provisioner not in SUPPORTED_PROVISIONERS:
         problems = GoaProblems()
-        problems.enum("provisioner", provisioner, PROVISIONERS)
+        problems.enum("provisioner", provisioner, SUPPORTED_PROVISIONERS)
         problems.raise_if_any()
     return json_response(state.provisioner_versions[provisioner])
 

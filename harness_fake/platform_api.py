@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from harness_fake.errors import ApiError, new_error_id
-from harness_fake.state import Connector, Scoped, Secret, State, TemplateVersion
+from harness_fake.state import Connector, Scoped, Secret, State
 from harness_fake.wire import Request, Response, json_response
 
 # -- shared paging ---------------------------------------------------------------------------
@@ -52,7 +52,7 @@ def _ng_page(req: Request, items: Sequence[Any], render: Callable[[Any], dict]) 
     )
 
 
-def _v1_page[T](
+def v1_page[T](
     req: Request, items: Sequence[T], render: Callable[[T], dict], default_limit: int = 20
 ) -> Response:
     """A v1 list: bare array + ``X-Total-Elements``/``X-Page-Number``/``X-Page-Size``."""
@@ -67,7 +67,7 @@ def _v1_page[T](
     return json_response([render(item) for item in chunk], headers=headers)
 
 
-def _v1_sort[T](
+def v1_sort[T](
     req: Request, items: list[T], keys: dict[str, Callable[[T], Any]], default: str
 ) -> list[T]:
     sort = req.arg("sort") or default
@@ -79,8 +79,13 @@ def _v1_sort[T](
     return sorted(items, key=keys[sort], reverse=order == "DESC")
 
 
-def _matches(search: str, *values: str) -> bool:
+def matches(search: str, *values: str) -> bool:
     return not search or any(search in value.lower() for value in values)
+
+
+def _tag_texts(tags: dict[str, str]) -> list[str]:
+    """Tags as NG stores them for ``searchTerm``: ``key`` and ``key:value``."""
+    return [text for key, value in tags.items() for text in (key, f"{key}:{value}")]
 
 
 def _ng_scope(req: Request) -> tuple[str | None, str | None]:
@@ -96,7 +101,7 @@ def _ng_scope(req: Request) -> tuple[str | None, str | None]:
     return org, project
 
 
-def _in_scope(
+def in_scope(
     item: Scoped, account: str, org: str | None, project: str | None, inherit: bool
 ) -> bool:
     if inherit:
@@ -189,16 +194,19 @@ def list_connectors(state: State, req: Request) -> Response:
     identifiers = set(body.get("connectorIdentifiers") or [])
     statuses = set(body.get("connectivityStatuses") or [])
     inherit = req.flag("includeAllConnectorsAvailableAtScope")
+    # `searchTerm` matches name, identifier, description and tags (harness-core
+    # ConnectorFilterServiceImpl.getSearchTermFilter; the Go SDK's GetConnectorListV2 doc says
+    # "Name, ID and Tag").
     search = (req.arg("searchTerm") or body.get("searchTerm") or "").lower()
     account = req.principal.account
     found = [
         c
         for c in state.connectors
-        if _in_scope(c, account, org, project, inherit)
+        if in_scope(c, account, org, project, inherit)
         and (not types or c.type in types)
         and (not identifiers or c.identifier in identifiers)
         and (not statuses or c.connectivity in statuses)
-        and _matches(search, c.name, c.identifier)
+        and matches(search, c.name, c.identifier, c.description, *_tag_texts(c.tags))
         and (c.org is None or req.principal.may_see_org(c.org))
     ]
     found.sort(key=lambda c: (-c.updated, c.identifier))
@@ -247,10 +255,10 @@ def list_secrets(state: State, req: Request) -> Response:
     found = [
         s
         for s in state.secrets
-        if _in_scope(s, account, org, project, inherit)
+        if in_scope(s, account, org, project, inherit)
         and (not types or s.type in types)
         and (not identifier or s.identifier == identifier)
-        and _matches(search, s.name, s.identifier)
+        and matches(search, s.name, s.identifier)
         and (s.org is None or req.principal.may_see_org(s.org))
     ]
     found.sort(key=lambda s: (-s.updated, s.identifier))
@@ -309,12 +317,12 @@ def list_orgs(state: State, req: Request) -> Response:
         if acct == account
         and req.principal.may_see_org(o.identifier)
         and (not wanted or o.identifier in wanted)
-        and _matches(search, o.name, o.identifier)
+        and matches(search, o.name, o.identifier)
     ]
-    return _v1_page(req, _v1_sort(req, orgs, _SORT_KEYS, "name"), _org_json)
+    return v1_page(req, v1_sort(req, orgs, _SORT_KEYS, "name"), _org_json)
 
 
-def _org_or_404(state: State, req: Request) -> Any:
+def org_or_404(state: State, req: Request) -> Any:
     org = req.params["org"]
     req.principal.require_org(org)
     found = state.orgs.get((req.principal.account, org))
@@ -324,11 +332,11 @@ def _org_or_404(state: State, req: Request) -> Any:
 
 
 def get_org(state: State, req: Request) -> Response:
-    return json_response(_org_json(_org_or_404(state, req)))
+    return json_response(_org_json(org_or_404(state, req)))
 
 
 def list_projects(state: State, req: Request) -> Response:
-    org = _org_or_404(state, req)
+    org = org_or_404(state, req)
     wanted = set(req.args("project"))
     search = (req.arg("search_term") or "").lower()
     module = req.arg("module_type")
@@ -339,14 +347,14 @@ def list_projects(state: State, req: Request) -> Response:
         if (acct, o) == (org.account, org.identifier)
         and req.principal.may_see_project(o, p.identifier)
         and (not wanted or p.identifier in wanted)
-        and _matches(search, p.name, p.identifier)
+        and matches(search, p.name, p.identifier)
         and (not module or (module in p.modules) == has_module)
     ]
-    return _v1_page(req, _v1_sort(req, projects, _SORT_KEYS, "name"), _project_json)
+    return v1_page(req, v1_sort(req, projects, _SORT_KEYS, "name"), _project_json)
 
 
 def get_project(state: State, req: Request) -> Response:
-    org = _org_or_404(state, req)
+    org = org_or_404(state, req)
     req.principal.require_project(org.identifier, req.params["project"])
     project = state.projects.get((org.account, org.identifier, req.params["project"]))
     if project is None:
@@ -356,125 +364,3 @@ def get_project(state: State, req: Request) -> Response:
             f"[{org.identifier}]",
         )
     return json_response(_project_json(project))
-
-
-# -- v1 templates -------------------------------------------------------------------------------
-
-
-def _template_scope(state: State, req: Request) -> tuple[str | None, str | None]:
-    """Scope of a templates path: account (``/v1/templates``), org or project."""
-    org = req.params.get("org")
-    project = req.params.get("project")
-    if org:
-        _org_or_404(state, req)
-        if project:
-            req.principal.require_project(org, project)
-        if project and (req.principal.account, org, project) not in state.projects:
-            raise ApiError(404, f"Project with identifier [{project}] not found in org [{org}]")
-    return org, project
-
-
-def template_summary(t: TemplateVersion) -> dict[str, Any]:
-    """A v1 ``TemplateMetadataSummary``."""
-    return {
-        "account": t.account,
-        "org": t.org,
-        "project": t.project,
-        "identifier": t.identifier,
-        "name": t.name,
-        "description": t.description,
-        "tags": dict(t.tags),
-        "version_label": t.version_label,
-        "entity_type": t.entity_type,
-        "child_type": None,
-        "scope": t.scope,
-        "version": t.version,
-        "updated": t.updated,
-        "git_details": None,
-        "store_type": "INLINE",
-        "connector_ref": None,
-        "stable_template": t.stable,
-    }
-
-
-def list_templates(state: State, req: Request) -> Response:
-    """Template list; ``type`` STABLE_TEMPLATE (default) | LAST_UPDATES_TEMPLATE | ALL."""
-    org, project = _template_scope(state, req)
-    kind = req.arg("type") or "STABLE_TEMPLATE"
-    if kind not in ("STABLE_TEMPLATE", "LAST_UPDATES_TEMPLATE", "ALL"):
-        raise ApiError(
-            400,
-            f"type must be STABLE_TEMPLATE, LAST_UPDATES_TEMPLATE or ALL, got {kind!r}",
-            field="type",
-        )
-    recursive = req.flag("recursive")
-    search = (req.arg("search_term") or "").lower()
-    entity_types = set(req.args("entity_types"))
-    identifiers = set(req.args("identifiers"))
-    account = req.principal.account
-    candidates = [
-        t
-        for t in state.templates
-        if _in_scope(t, account, org, project, recursive)
-        and (t.org is None or req.principal.may_see_org(t.org))
-        and (not entity_types or t.entity_type in entity_types)
-        and (not identifiers or t.identifier in identifiers)
-        and _matches(search, t.name, t.identifier)
-    ]
-    if kind == "STABLE_TEMPLATE":
-        chosen = [t for t in candidates if t.stable]
-    elif kind == "LAST_UPDATES_TEMPLATE":
-        latest: dict[tuple, TemplateVersion] = {}
-        for t in candidates:
-            key = (t.org, t.project, t.identifier)
-            if key not in latest or t.updated > latest[key].updated:
-                latest[key] = t
-        chosen = list(latest.values())
-    else:
-        chosen = candidates
-    keys = {
-        "name": lambda t: (t.name.lower(), t.identifier, t.version),
-        "identifier": lambda t: (t.identifier, t.version),
-        "updated": lambda t: (t.updated, t.identifier),
-    }
-    return _v1_page(req, _v1_sort(req, chosen, keys, "name"), template_summary, default_limit=30)
-
-
-def _versions_or_404(state: State, req: Request) -> list[TemplateVersion]:
-    org, project = _template_scope(state, req)
-    versions = state.template_versions(req.principal.account, org, project, req.params["template"])
-    if not versions:
-        raise ApiError(404, f"Template with identifier [{req.params['template']}] not found")
-    return versions
-
-
-def _template_response(t: TemplateVersion) -> dict[str, Any]:
-    return {
-        "template": {**template_summary(t), "yaml": t.yaml, "yaml_version": "1"},
-        "inputs": None,
-    }
-
-
-def get_template(state: State, req: Request) -> Response:
-    """The stable version with its YAML."""
-    versions = _versions_or_404(state, req)
-    stable = next((v for v in versions if v.stable), versions[-1])
-    return json_response(_template_response(stable))
-
-
-def list_template_versions(state: State, req: Request) -> Response:
-    versions = sorted(_versions_or_404(state, req), key=lambda t: t.version)
-    return _v1_page(req, versions, template_summary, default_limit=30)
-
-
-def get_template_version(state: State, req: Request) -> Response:
-    versions = _versions_or_404(state, req)
-    label = req.params["version"]
-    found = next((v for v in versions if v.version_label == label), None)
-    if found is None:
-        raise ApiError(
-            404,
-            f"Template with identifier [{req.params['template']}] and versionLabel [{label}] "
-            "not found",
-        )
-    return json_response(_template_response(found))

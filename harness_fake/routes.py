@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import unquote
 
-from harness_fake import iacm, platform_api
+from harness_fake import iacm, platform_api, templates_api
 from harness_fake.errors import IACM, NG, V1
 from harness_fake.state import State
 from harness_fake.wire import Request, Response
@@ -98,24 +98,22 @@ def _platform_routes() -> list[Route]:
         _route("v1.projects.list", "GET", "/v1/orgs/{org}/projects", V1, p.list_projects),
         _route("v1.projects.get", "GET", "/v1/orgs/{org}/projects/{project}", V1, p.get_project),
     ]
+    # No `.../templates/{template}/versions` list: Harness's v1 template API has none at any
+    # scope (api-evangelist/harness openapi/harness-project-template-api-openapi.yml and its
+    # account/org twins), so the fake answers 404 there like any unknown path. A template's
+    # versions are the list at its own scope with `identifiers=<t>&type=ALL`
+    # (`templates_api.list_templates`).
     for scope in ("", "/orgs/{org}", "/orgs/{org}/projects/{project}"):
         base = f"/v1{scope}/templates"
         routes += [
-            _route("v1.templates.list", "GET", base, V1, p.list_templates),
-            _route("v1.templates.get", "GET", base + "/{template}", V1, p.get_template),
-            _route(
-                "v1.templates.versions",
-                "GET",
-                base + "/{template}/versions",
-                V1,
-                p.list_template_versions,
-            ),
+            _route("v1.templates.list", "GET", base, V1, templates_api.list_templates),
+            _route("v1.templates.get", "GET", base + "/{template}", V1, templates_api.get_template),
             _route(
                 "v1.templates.version",
                 "GET",
                 base + "/{template}/versions/{version}",
                 V1,
-                p.get_template_version,
+                templates_api.get_template_version,
             ),
         ]
     return routes

@@ -622,6 +622,11 @@ def _seed_workspaces(
             ["opentofu", "terraform", "terragrunt", "awscdk"], weights=[50, 35, 10, 5]
         )[0]
         version = rng.choice(PROVISIONER_VERSIONS[provisioner])
+        # A Terragrunt workspace runs OpenTofu through Terragrunt (`terragrunt_provider`); the
+        # draws above stay as they were so the rest of the seed is unchanged.
+        terragrunt = provisioner == "terragrunt"
+        if terragrunt:
+            provisioner, version = "opentofu", PROVISIONER_VERSIONS["opentofu"][-1]
 
         stamps = (created, updated)
         terraform_variables = {
@@ -678,11 +683,9 @@ def _seed_workspaces(
             "ccm_cost_enabled": False,
             "prune_sensitive_data": rng.random() < 0.2,
             "backend_locked": False,
-            "terragrunt_provider": provisioner == "terragrunt",
+            "terragrunt_provider": terragrunt,
             "terragrunt_version": (
-                rng.choice(PROVISIONER_VERSIONS["terragrunt"])
-                if provisioner == "terragrunt"
-                else ""
+                rng.choice(PROVISIONER_VERSIONS["terragrunt"]) if terragrunt else ""
             ),
             "run_all": False,
             "terraform_variables": terraform_variables,

@@ -8,25 +8,34 @@ problem with a ``bad_request`` whose message starts with the offending ``body.<f
 
 from __future__ import annotations
 
-import json
 import re
-import uuid
 from typing import Any
 
+from harness_fake import template_locks
 from harness_fake.errors import ApiError
+from harness_fake.goa import GoaProblems, bad_request, goq
 from harness_fake.state import (
     CLOUD_CONNECTOR_TYPES,
     PROVIDER_TYPE_TO_CONNECTOR,
     REPO_CONNECTOR_TYPES,
     State,
 )
+from harness_fake.stored import stored_workspace
 
 IDENTIFIER_PATTERN = r"^[A-Za-z_][A-Za-z0-9_-]*$"
 VARIABLE_KEY_PATTERN = r"^[A-Za-z_][A-Za-z0-9_-]*$"
 _IDENTIFIER_RE = re.compile(IDENTIFIER_PATTERN)
 _VARIABLE_KEY_RE = re.compile(VARIABLE_KEY_PATTERN)
 
-PROVISIONERS = ("terraform", "opentofu", "terragrunt", "awscdk")
+# No "terragrunt": Terragrunt is a mode of terraform or opentofu (`terragrunt_provider: true`
+# plus `terragrunt_version`), as the Terraform provider's `TestAccResourceWorkspaceTerragrunt`
+# creates it (harness/terraform-provider-harness
+# internal/service/platform/workspace/resource_workspace_test.go; the resource documents
+# `provisioner_type` as "terraform, opentofu, or awscdk").
+PROVISIONERS = ("terraform", "opentofu", "awscdk")
+# The system route's path enum still lists terragrunt (its versions are Terragrunt's own).
+SUPPORTED_PROVISIONERS = ("terraform", "opentofu", "terragrunt", "awscdk")
+TERRAGRUNT_TOOLS = ("terraform", "opentofu")
 SUBMODULES = ("false", "true", "recursive")
 VALUE_TYPES = ("string", "secret")
 PROVIDER_TYPES = ("aws", "azure", "gcp", "vault")
@@ -48,13 +57,7 @@ _STRINGS = (
     "provisioner",
     "provisioner_version",
     "provider_connector",
-    "repository",
-    "repository_connector",
-    "repository_branch",
-    "repository_commit",
-    "repository_sha",
-    "repository_path",
-    "repository_submodules",
+    *template_locks.REPOSITORY_FIELDS,
     "terragrunt_version",
 )
 _BOOLS = (
@@ -66,68 +69,6 @@ _BOOLS = (
 )
 _OBJECTS = ("terraform_variables", "environment_variables", "tags", "default_pipelines")
 _ARRAYS = ("provider_connectors", "terraform_variable_files", "variable_sets")
-_TEMPLATE_PROVISIONER_RE = re.compile(r"provisioner:\n\s+type: (\S+)\n\s+version: (\S+)")
-
-
-def goq(value: Any) -> str:
-    """Render a value like Go's ``%#v`` / ``%q`` does in Goa messages."""
-    return json.dumps(value)
-
-
-class GoaProblems:
-    """Collects Goa validation errors and raises them merged, as ``goa.MergeErrors`` does."""
-
-    def __init__(self) -> None:
-        self.items: list[tuple[str, str]] = []
-
-    def add(self, name: str, message: str) -> None:
-        self.items.append((name, message))
-
-    def missing(self, field: str, where: str = "body") -> None:
-        self.add("missing_field", f"{goq(field)} is missing from {where}")
-
-    def wrong_type(self, field: str, value: Any, expected: str) -> None:
-        self.add(
-            "invalid_field_type",
-            f"invalid value {goq(value)} for {goq(field)}, must be a {expected}",
-        )
-
-    def length(self, field: str, value: str, low: int = 1, high: int = 128) -> None:
-        if len(value) < low:
-            self.add(
-                "invalid_length",
-                f"{field} length must be greater or equal than {low} but got value "
-                f"{goq(value)} (len={len(value)})",
-            )
-        elif len(value) > high:
-            self.add(
-                "invalid_length",
-                f"{field} length must be lesser or equal than {high} but got value "
-                f"{goq(value)} (len={len(value)})",
-            )
-
-    def pattern(self, field: str, value: str, regex: re.Pattern[str], source: str) -> None:
-        if not regex.match(value):
-            self.add(
-                "invalid_pattern",
-                f"{field} must match the regexp {goq(source)} but got value {goq(value)}",
-            )
-
-    def enum(self, field: str, value: Any, allowed: tuple[str, ...]) -> None:
-        if value not in allowed:
-            choices = ", ".join(goq(a) for a in allowed)
-            self.add(
-                "invalid_enum_value", f"{field} must be one of {choices} but got value {goq(value)}"
-            )
-
-    def raise_if_any(self) -> None:
-        if self.items:
-            name = self.items[0][0]
-            raise ApiError(400, "; ".join(message for _, message in self.items), name=name)
-
-
-def bad_request(message: str) -> ApiError:
-    return ApiError(400, message, name="bad_request")
 
 
 def validate_workspace(
@@ -156,7 +97,13 @@ def validate_workspace(
     _check_shape(body, problems, creating)
     problems.raise_if_any()
     _check_references(state, account, org, project, body, creating)
-    return _build(state, account, org, project, body, existing)
+    link = existing.get("associated_template") if existing else body.get("associated_template")
+    template = template_locks.template_version(state, account, org, project, link) if link else None
+    template_locks.refuse_locked_fields(body, template)
+    if template is not None:
+        inherited = template_locks.inherited(state, account, org, project, template)
+        body |= {k: v for k, v in inherited.items() if not template_locks.is_set(body.get(k))}
+    return stored_workspace(state, account, org, project, body, existing)
 
 
 def _check_shape(body: dict[str, Any], problems: GoaProblems, creating: bool) -> None:
@@ -362,119 +309,26 @@ def _check_references(
             f"body.provisioner_version {goq(version)} is not a supported {provisioner} version "
             f"(latest is {supported[-1] if supported else 'n/a'})"
         )
+    _check_terragrunt(state, body)
+
+
+def _check_terragrunt(state: State, body: dict[str, Any]) -> None:
+    """Terragrunt runs a terraform or opentofu workspace (`terragrunt_provider: true`) with its own
+    `terragrunt_version` (the provider's Terragrunt acceptance test sends both). Refused as
+    doubtful: the flag on awscdk or without a version, `run_all` without the flag."""
+    if body.get("terragrunt_provider"):
+        if body["provisioner"] not in TERRAGRUNT_TOOLS:
+            raise bad_request(
+                f"body.terragrunt_provider needs provisioner terraform or opentofu, got "
+                f"{goq(body['provisioner'])}"
+            )
+        if not body.get("terragrunt_version"):
+            raise bad_request("body.terragrunt_version is required with terragrunt_provider")
+    elif body.get("run_all"):
+        raise bad_request("body.run_all runs all Terragrunt modules: it needs terragrunt_provider")
     terragrunt_version = body.get("terragrunt_version")
     if terragrunt_version and terragrunt_version not in state.provisioner_versions["terragrunt"]:
         raise bad_request(
             f"body.terragrunt_version {goq(terragrunt_version)} is not a supported terragrunt "
             "version"
         )
-
-
-def _template_provisioner_version(
-    state: State, account: str, org: str, project: str, template: dict[str, str]
-) -> str | None:
-    for version in state.resolve_template(account, org, project, template["template_id"]):
-        if version.version_label == template["version"]:
-            match = _TEMPLATE_PROVISIONER_RE.search(version.yaml)
-            return match.group(2) if match else None
-    return None
-
-
-def _build(
-    state: State,
-    account: str,
-    org: str,
-    project: str,
-    body: dict[str, Any],
-    existing: dict[str, Any] | None,
-) -> dict[str, Any]:
-    """The stored workspace: full replacement of every writable field, defaults for absent ones."""
-    now = state.now_ms()
-    identifier = existing["identifier"] if existing else body["identifier"]
-    workspace_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"{account}/{org}/{project}/{identifier}"))
-    template = existing.get("associated_template") if existing else body.get("associated_template")
-
-    version = body.get("provisioner_version")
-    if not version and template:
-        version = _template_provisioner_version(state, account, org, project, template)
-    data: dict[str, Any] = {
-        "account": account,
-        "org": org,
-        "project": project,
-        "identifier": identifier,
-        "name": body["name"],
-        "description": body.get("description", ""),
-        "status": existing["status"] if existing else "inactive",
-        "provisioner": body["provisioner"],
-        "provisioner_version": version or "latest",
-        "provisioner_data": "",
-        "provider_connector": body["provider_connector"],
-        "provider_connectors": [
-            {
-                "id": str(uuid.uuid5(uuid.NAMESPACE_URL, f"{workspace_id}/{item['type']}")),
-                "workspace_id": workspace_id,
-                "connector_ref": item["connector_ref"],
-                "type": item["type"],
-                **(
-                    {"terragrunt_provider": item["terragrunt_provider"]}
-                    if "terragrunt_provider" in item
-                    else {}
-                ),
-                "created": now,
-                "updated": now,
-            }
-            for item in body.get("provider_connectors", [])
-        ],
-        "repository": body.get("repository", ""),
-        "repository_connector": body.get("repository_connector", ""),
-        "repository_branch": body.get("repository_branch", ""),
-        "repository_commit": body.get("repository_commit", ""),
-        "repository_sha": body.get("repository_sha", ""),
-        "repository_path": body.get("repository_path", ""),
-        "repository_submodules": body.get("repository_submodules", "false"),
-        "cost_estimation_enabled": body.get("cost_estimation_enabled", False),
-        "ccm_cost_enabled": body.get("ccm_cost_enabled", False),
-        "prune_sensitive_data": body.get("prune_sensitive_data", False),
-        "backend_locked": existing.get("backend_locked", False) if existing else False,
-        "terragrunt_provider": body.get("terragrunt_provider", False),
-        "terragrunt_version": body.get("terragrunt_version", ""),
-        "run_all": body.get("run_all", False),
-        "terraform_variables": _variables(
-            body["terraform_variables"], existing, "terraform_variables", now
-        ),
-        "environment_variables": _variables(
-            body["environment_variables"], existing, "environment_variables", now
-        ),
-        "terraform_variable_files": [
-            dict(item) for item in body.get("terraform_variable_files", [])
-        ],
-        "variable_sets": list(body.get("variable_sets", [])),
-        "default_pipelines": {k: dict(v) for k, v in body.get("default_pipelines", {}).items()},
-        "tags": dict(body.get("tags", {})),
-        "created": existing["created"] if existing else now,
-        "updated": now,
-    }
-    for optional in ("budget", "sparse_checkout", "provisioner_configuration"):
-        if optional in body:
-            data[optional] = body[optional]
-    if template:
-        data["associated_template"] = dict(template)
-    return data
-
-
-def _variables(
-    variables: dict[str, dict[str, Any]], existing: dict[str, Any] | None, field: str, now: int
-) -> dict[str, dict[str, Any]]:
-    """Response variables (``VariableResource``); keys surviving an update keep ``created``."""
-    before = existing.get(field, {}) if existing else {}
-    out = {}
-    for key, variable in variables.items():
-        previous = before.get(key)
-        out[key] = {
-            "key": variable["key"],
-            "value": variable["value"],
-            "value_type": variable["value_type"],
-            "created": previous["created"] if previous else now,
-            "updated": now,
-        }
-    return out

@@ -153,37 +153,112 @@ def test_from_scratch_with_reload_and_double_click(page, live_server, fake, wiza
     find_in_list(page, live_server, "cache-web-dev")
 
 
-def test_from_a_linked_template(page, live_server, fake, wizard_user, artifacts):
+def test_from_a_linked_template_at_a_version_that_is_not_the_latest(
+    page, live_server, fake, wizard_user, artifacts
+):
     start(page, live_server)
     fill_basics(page, "svc-orders-dev")
     next_step(page, "Start from")
 
     page.get_by_label("From a workspace template").check()
     pick(page, "account.aws_service")
-    expect(page.locator("#template-version")).to_have_value("v2")
+    expect(page.locator("#template-version")).to_have_value("v2")  # the stable one first
+    page.locator("#template-version").select_option("v1")
     page.get_by_label("Use the template (linked)").check()
     wait_saved(page)
     page.screenshot(path=artifacts / "wizard-template-start.png", full_page=True)
     next_step(page, "Repository")
 
+    # Locked values are shown, read-only.
     expect(page.get_by_label("Repository name")).to_have_value("infra-modules")
     expect(page.get_by_label("Repository name")).to_be_disabled()
     expect(page.locator("#git-connector-options")).to_contain_text("Locked")
     page.screenshot(path=artifacts / "wizard-template-repository.png", full_page=True)
     next_step(page, "Provisioner and connectors")
-    expect(page.locator("#version-options")).to_contain_text("1.10.6")
+    expect(page.locator("#version-options")).to_contain_text("1.8.1")
+    expect(page.locator("#version-options")).to_contain_text("Locked")
     expect(page.locator("#aws-connector-options")).to_contain_text("Locked")
     next_step(page, "Variables")
     expect(page.locator("#terraform-0-key")).to_have_value("region")
     next_step(page, "Review and submit")
-    expect(page.locator("#request-body-json")).to_contain_text(
-        '"template_id": "account.aws_service"'
+    expect(page.locator("#request-body-json")).to_contain_text('"template_id": "aws_service"')
+    expect(page.locator("#request-body-json")).not_to_contain_text("provisioner_version")
+
+    page.get_by_role("button", name="Create workspace").click()
+
+    expect(page.get_by_text("Created.")).to_be_visible()
+    (post,) = fake.log(route=CREATE)
+    print("\nlinked template body:\n" + json.dumps(post["body"], indent=2))
+    assert post["body"] == {
+        "identifier": "svc_orders_dev",
+        "name": "svc-orders-dev",
+        "description": "",
+        "tags": {},
+        "provisioner": "opentofu",
+        "provider_connector": "",
+        "cost_estimation_enabled": False,
+        "terraform_variables": {
+            "region": {"key": "region", "value": "eu-west-1", "value_type": "string"}
+        },
+        "environment_variables": {},
+        "associated_template": {"template_id": "aws_service", "version": "v1"},
+    }
+    find_in_list(page, live_server, "svc-orders-dev")
+
+
+def test_a_terragrunt_workspace(page, live_server, fake, wizard_user, artifacts):
+    start(page, live_server)
+    fill_basics(page, "edge-tg-dev")
+    next_step(page, "Start from")
+    next_step(page, "Repository")
+    pick(page, "account.github_acme")
+    page.get_by_label("Repository name").fill("infra-live")
+    next_step(page, "Provisioner and connectors")
+
+    # Terragrunt runs on top of the Terraform/OpenTofu choice, with its own version list.
+    expect(page.locator("label.choice-card", has_text="Terragrunt")).to_have_count(0)
+    page.locator("label.choice-card", has_text="Terraform").click()
+    expect(page.locator("#version")).to_contain_text("1.5.7 (latest)")
+    page.locator("#version").select_option("1.5.6")
+    page.get_by_label("Run through Terragrunt").check()
+    expect(page.locator("#terragrunt_version")).to_contain_text("0.80.4 (latest)")
+    settled(page)
+    page.locator("#terragrunt_version").select_option("0.80.4")
+    page.get_by_label("Run all modules").check()
+    wait_saved(page)
+    page.screenshot(path=artifacts / "wizard-terragrunt.png", full_page=True)
+    next_step(page, "Variables")
+    next_step(page, "Review and submit")
+    expect(page.locator("main")).to_contain_text(
+        "Terraform 1.5.6 through Terragrunt 0.80.4, run all"
     )
 
     page.get_by_role("button", name="Create workspace").click()
 
     expect(page.get_by_text("Created.")).to_be_visible()
-    find_in_list(page, live_server, "svc-orders-dev")
+    (post,) = fake.log(route=CREATE)
+    print("\nTerragrunt body:\n" + json.dumps(post["body"], indent=2))
+    assert post["body"] == {
+        "identifier": "edge_tg_dev",
+        "name": "edge-tg-dev",
+        "description": "",
+        "tags": {},
+        "provisioner": "terraform",
+        "provisioner_version": "1.5.6",
+        "terragrunt_provider": True,
+        "terragrunt_version": "0.80.4",
+        "run_all": True,
+        "provider_connector": "",
+        "provider_connectors": [],
+        "repository": "infra-live",
+        "repository_connector": "account.github_acme",
+        "repository_path": "",
+        "repository_submodules": "false",
+        "cost_estimation_enabled": False,
+        "terraform_variables": {},
+        "environment_variables": {},
+        "repository_branch": "main",
+    }
 
 
 def test_as_a_clone(page, live_server, fake, wizard_user, artifacts):
@@ -205,6 +280,8 @@ def test_as_a_clone(page, live_server, fake, wizard_user, artifacts):
     page.get_by_role("button", name="Create workspace").click()
 
     expect(page.get_by_text("Created.")).to_be_visible()
+    (post,) = fake.log(route=CREATE)
+    print("\nclone body:\n" + json.dumps(post["body"], indent=2))
     assert source != "clone_of_first"
     find_in_list(page, live_server, "clone-of-first")
 

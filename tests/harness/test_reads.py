@@ -411,8 +411,8 @@ def test_get_template_by_bare_id_searches_project_then_org_then_account(client, 
         "/v1/orgs/default/projects/infra/templates/aws_service",
         "/v1/orgs/default/templates/aws_service",
         "/v1/templates/aws_service",
-        "/v1/orgs/default/projects/infra/templates/gcp_bucket/versions",
-        "/v1/orgs/default/templates/gcp_bucket/versions",
+        "/v1/orgs/default/projects/infra/templates",
+        "/v1/orgs/default/templates",
     ]
 
 
@@ -423,13 +423,27 @@ def test_get_unknown_template_is_not_found(client):
         client.get_template(org="default", project="infra", identifier="nope")
 
 
-def test_list_template_versions(client):
+def test_list_template_versions_is_the_list_at_its_scope_with_identifiers_and_type_all(
+    client, fake
+):
     versions = client.list_template_versions(
         org="default", project="infra", identifier="account.aws_service"
     )
 
     assert sorted(v.version_label for v in versions) == ["v1", "v2"]
     assert [v.stable for v in sorted(versions, key=lambda v: v.version_label)] == [False, True]
+    (call,) = fake.log(route="v1.templates.list")
+    assert call["path"] == "/v1/templates"
+    assert call["query"]["identifiers"] == ["aws_service"]
+    assert call["query"]["type"] == ["ALL"]
+    assert "recursive" not in call["query"]
+
+
+def test_list_versions_of_an_unknown_template_is_not_found(client, fake):
+    with pytest.raises(HarnessNotFound):
+        client.list_template_versions(org="default", project="infra", identifier="nope")
+
+    assert len(fake.log(route="v1.templates.list")) == 3
 
 
 def test_org_limited_key_sees_only_its_org(make_client):

@@ -1,5 +1,7 @@
 """Workspace create / update / delete against the fake, including validation and policy errors."""
 
+import json
+
 import pytest
 
 from workspaces.harness import (
@@ -169,3 +171,22 @@ def test_delete_an_active_workspace_is_a_conflict(client):
 
     assert "inactive" in excinfo.value.message
     assert client.get_workspace(org=ORG, project=PROJECT, identifier=active.identifier)
+
+
+def test_delete_refused_with_400_is_the_same_conflict_with_harness_message(client, fake):
+    # Whether Harness refuses deleting an active workspace with 400 or 409 is unconfirmed.
+    goa = {
+        "name": "bad_request",
+        "id": "r-400",
+        "message": "workspace must be inactive to be deleted",
+        "temporary": False,
+        "timeout": False,
+        "fault": False,
+    }
+    fake.inject("iacm.workspaces.delete", status=400, body=json.dumps(goa))
+
+    with pytest.raises(HarnessConflict) as excinfo:
+        client.delete_workspace(org=ORG, project=PROJECT, identifier="vpc_dev_0001")
+
+    assert excinfo.value.message == "workspace must be inactive to be deleted"
+    assert (excinfo.value.status, excinfo.value.request_id) == (400, "r-400")

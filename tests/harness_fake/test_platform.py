@@ -292,16 +292,50 @@ def test_template_get_at_each_scope(api: Api) -> None:
     assert wrong_scope.status_code == 404
 
 
-def test_template_versions(api: Api) -> None:
-    versions = api.v1("/v1/templates/aws_service/versions")
+def test_template_versions_are_the_list_at_its_scope_with_identifiers_and_type_all(
+    api: Api,
+) -> None:
+    versions = api.v1("/v1/templates", params={"identifiers": "aws_service", "type": "ALL"})
+    stable_only = api.v1("/v1/templates", params={"identifiers": "aws_service"})
     v1 = api.v1("/v1/templates/aws_service/versions/v1")
     missing = api.v1("/v1/templates/aws_service/versions/v7")
 
-    assert [(v["version_label"], v["stable_template"]) for v in versions.json()] == [
-        ("v1", False),
-        ("v2", True),
+    rows = sorted(versions.json(), key=lambda v: v["version_label"])
+    assert [(v["identifier"], v["version_label"], v["stable_template"]) for v in rows] == [
+        ("aws_service", "v1", False),
+        ("aws_service", "v2", True),
     ]
     assert versions.headers["X-Total-Elements"] == "2"
+    assert [v["version_label"] for v in stable_only.json()] == ["v2"]
     assert "versionLabel: v1" in v1.json()["template"]["yaml"]
     assert "version: 1.8.1" in v1.json()["template"]["yaml"]
     assert missing.status_code == 404
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/v1/templates/aws_service/versions",
+        "/v1/orgs/default/templates/gcp_bucket/versions",
+        "/v1/orgs/default/projects/infra/templates/k8s_namespace/versions",
+    ],
+)
+def test_there_is_no_template_versions_list_route(api: Api, path: str) -> None:
+    response = api.v1(path)
+
+    assert response.status_code == 404
+    assert response.json()["code"] == "RESOURCE_NOT_FOUND"
+
+
+def test_connector_search_matches_description_and_tags(api: Api) -> None:
+    def found(term: str) -> set[str]:
+        data = api.ng("POST", CONNECTORS, params={"searchTerm": term}, json={}).json()["data"]
+        return {item["connector"]["identifier"] for item in data["content"]}
+
+    by_description = found("vault connector")
+    by_tag = found("owner:platform")
+    by_identifier = found("aws_prod")
+
+    assert by_description and all("vault" in i for i in by_description)
+    assert by_tag and len(by_tag) < 31
+    assert by_identifier == {"aws_prod"}

@@ -112,7 +112,7 @@ def test_missing_required_fields_are_reported_together(api: Api) -> None:
         (
             {"provisioner": "pulumi"},
             "invalid_enum_value",
-            'body.provisioner must be one of "terraform", "opentofu", "terragrunt", "awscdk"',
+            'body.provisioner must be one of "terraform", "opentofu", "awscdk"',
         ),
         (
             {"repository_submodules": "yes"},
@@ -278,10 +278,11 @@ def test_reference_errors(api: Api, change: dict, fragment: str) -> None:
             "provisioner_configuration": {"language": "python", "language_version": "3.12"},
         },
         {
-            "provisioner": "terragrunt",
-            "provisioner_version": "0.80.4",
+            "provisioner": "terraform",
+            "provisioner_version": "1.5.6",
             "terragrunt_provider": True,
             "terragrunt_version": "0.80.4",
+            "run_all": True,
         },
         {"provider_connector": "", "repository_connector": ""},
         {"provider_connector": "org.gcp_default", "repository_connector": "account.gitlab_acme"},
@@ -300,8 +301,6 @@ def test_reference_errors(api: Api, change: dict, fragment: str) -> None:
                 "my-var_2": {"key": "my-var_2", "value": "x", "value_type": "string"}
             }
         },
-        {"associated_template": {"template_id": "aws_service", "version": "v1"}},
-        {"associated_template": {"template_id": "org.gcp_bucket", "version": "v1"}},
         {"sparse_checkout": ["modules/"]},
     ],
 )
@@ -317,9 +316,11 @@ def test_valid_variants_are_accepted(api: Api, change: dict) -> None:
 
 def test_template_supplies_the_provisioner_version(api: Api) -> None:
     body = workspace_body(associated_template={"template_id": "aws_service", "version": "v2"})
-    del body["provisioner_version"]
+    for locked in ("provisioner_version", "provider_connectors", "repository"):
+        del body[locked]
+    body = {k: v for k, v in body.items() if not k.startswith("repository")}
 
-    _create(api, body)
+    _create(api, {**body, "provider_connector": ""})
 
     ws = api.iacm("GET", f"{WS}/new_ws").json()
     assert ws["provisioner_version"] == "1.10.6"

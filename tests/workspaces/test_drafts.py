@@ -108,11 +108,6 @@ def test_body_sends_only_the_chosen_git_reference(fetch, ref, field):
     [
         ("opentofu", "1.10.6", {}),
         ("terraform", "1.5.7", {}),
-        (
-            "terragrunt",
-            "0.80.4",
-            {"terragrunt_provider": True, "terragrunt_version": "0.80.4", "run_all": True},
-        ),
     ],
 )
 def test_body_for_each_provisioner(provisioner, version, extra):
@@ -125,6 +120,32 @@ def test_body_for_each_provisioner(provisioner, version, extra):
     assert body["provisioner_version"] == version
     for key in ("terragrunt_provider", "terragrunt_version", "run_all"):
         assert body.get(key) == extra.get(key)
+
+
+@pytest.mark.parametrize("tool", ["terraform", "opentofu"])
+def test_terragrunt_runs_the_tool_with_its_own_version(tool):
+    version = {"terraform": "1.5.6", "opentofu": "1.10.6"}[tool]
+    data = valid_data(
+        provisioner__provisioner=tool,
+        provisioner__version=version,
+        provisioner__terragrunt=True,
+        provisioner__terragrunt_version="0.80.4",
+        provisioner__run_all=True,
+    )
+
+    body = build_body(data)
+
+    assert (body["provisioner"], body["provisioner_version"]) == (tool, version)
+    assert body["terragrunt_provider"] is True
+    assert body["terragrunt_version"] == "0.80.4"
+    assert body["run_all"] is True
+    assert step_problems("provisioner", data) == {}
+
+
+def test_terragrunt_is_not_a_provisioner_of_its_own():
+    data = valid_data(provisioner__provisioner="terragrunt", provisioner__version="0.80.4")
+
+    assert step_problems("provisioner", data)["provisioner"] == ["Choose OpenTofu or Terraform."]
 
 
 def test_terraform_newer_than_harness_allows_is_refused():
@@ -363,8 +384,41 @@ def test_linked_template_prefills_locks_and_links(user_with_key, fake):
     assert "provisioner.provisioner" in data["template"]["locked"]
     assert "provisioner.cost_estimation_enabled" not in data["template"]["locked"]
     body = build_body(data)
-    assert body["associated_template"] == {"template_id": "account.aws_service", "version": "v2"}
-    assert body["provider_connector"] == "account.aws_prod"
+    assert body["associated_template"] == {"template_id": "aws_service", "version": "v2"}
+    assert body["provider_connector"] == ""  # locked: inherited from the template
+    assert build_body(data, keep_locked=True)["provider_connector"] == "account.aws_prod"
+
+
+def test_linked_body_leaves_out_every_field_the_version_locks(user_with_key, fake):
+    draft = drafts.draft_create(owner=user_with_key, org="default", project="infra")
+    drafts.draft_save_step(draft=draft, step="basics", values=valid_data()["basics"])
+    saved = drafts.draft_save_step(
+        draft=draft,
+        step="template",
+        values={
+            "source": "template",
+            "template_ref": "account.aws_service",
+            "template_version": "v1",  # not the latest: opentofu 1.8.1, cost estimation off
+            "template_mode": "linked",
+            "clone_identifier": "",
+        },
+        client=harness_client_for(draft.owner),
+    )
+
+    body = build_body(saved.draft.data)
+
+    assert body["associated_template"] == {"template_id": "aws_service", "version": "v1"}
+    assert body["provisioner"] == "opentofu"  # required: the template's own type
+    locked = {"provisioner_version", "provider_connectors", "repository", "repository_connector"}
+    locked |= {"repository_branch", "repository_path", "repository_submodules"}
+    assert not locked & body.keys()
+    assert body["provider_connector"] == ""
+    assert body["cost_estimation_enabled"] is False  # not locked: the user's to set
+    assert saved.draft.data["provisioner"]["version"] == "1.8.1"  # shown read-only
+    response = harness_client_for(draft.owner).create_workspace(
+        org="default", project="infra", body=body
+    )
+    assert response.policy_evaluation is None
 
 
 def test_copied_template_prefills_without_link_or_locks(user_with_key, fake):

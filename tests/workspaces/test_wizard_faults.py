@@ -25,7 +25,8 @@ PICKERS = {
     "clone-workspace": ("template", "iacm.workspaces.list"),
     "git-connector": ("repository", "ng.connectors.list"),
     "version": ("provisioner", "iacm.provisioners.versions"),
-    "template-version": ("template", "v1.templates.versions"),
+    "template-version": ("template", "v1.templates.list"),
+    "terragrunt-version": ("provisioner", "iacm.provisioners.versions"),
     "aws-connector": ("provisioner", "ng.connectors.list"),
     "gcp-connector": ("provisioner", "ng.connectors.list"),
     "azure-connector": ("provisioner", "ng.connectors.list"),
@@ -51,7 +52,7 @@ def _picker(client, draft, picker):
     step, _route = PICKERS[picker]
     return client.get(
         reverse("draft_picker", args=[draft.pk, step, picker]),
-        {"q": "a", "template_ref": "account.aws_service"},
+        {"q": "a", "template_ref": "account.aws_service", "terragrunt": "on"},
         headers=HTMX,
     )
 

@@ -424,16 +424,58 @@ def test_terraform_versions_are_capped(signed_in_with_key, draft, fake):
     assertNotContains(response, "1.6.0")
 
 
-def test_terragrunt_versions_and_run_all(signed_in_with_key, draft, fake):
-    response = signed_in_with_key.get(
-        picker_url(draft, "provisioner", "version"),
-        {"provisioner": "terragrunt"},
-        headers=HTMX,
+def test_run_through_terragrunt_loads_its_own_versions(signed_in_with_key, draft, fake):
+    checked = signed_in_with_key.get(
+        picker_url(draft, "provisioner", "terragrunt-version"), {"terragrunt": "on"}, headers=HTMX
+    )
+    unchecked = signed_in_with_key.get(
+        picker_url(draft, "provisioner", "terragrunt-version"), headers=HTMX
     )
 
-    assertContains(response, "Terragrunt version")
-    assertContains(response, "0.80.4 (latest)")
-    assertContains(response, 'name="run_all"')
+    assertContains(checked, '<label for="terragrunt_version">Terragrunt version</label>')
+    assertContains(checked, '<option value="0.80.4">0.80.4 (latest)</option>')
+    assertContains(checked, 'name="run_all"')
+    assert checked.content.decode().lstrip().startswith('<div id="terragrunt-version-options"')
+    assertNotContains(unchecked, "terragrunt_version")
+    assert [c["path"] for c in fake.log(route="iacm.provisioners.versions")] == [
+        "/iacm/api/provisioners/supported/terragrunt"
+    ]
+
+
+def test_provisioner_page_offers_terragrunt_on_top_of_the_tool(
+    signed_in_with_key, user_with_key, fake
+):
+    draft = make_draft(
+        user_with_key,
+        provisioner__terragrunt=True,
+        provisioner__terragrunt_version="0.80.4",
+        provisioner__run_all=True,
+    )
+
+    response = signed_in_with_key.get(step_url(draft, "provisioner"))
+
+    assertNotContains(response, 'value="terragrunt"')  # not a provisioner of its own
+    assertContains(response, 'name="terragrunt"')
+    assertContains(response, "Run through Terragrunt")
+    assertContains(response, '<select id="version" name="version"')
+    assertContains(response, '<option value="0.80.4" selected>0.80.4 (latest)</option>')
+    assertContains(response, 'name="run_all" checked')
+    paths = {c["path"] for c in fake.log(route="iacm.provisioners.versions")}
+    assert paths == {
+        "/iacm/api/provisioners/supported/opentofu",
+        "/iacm/api/provisioners/supported/terragrunt",
+    }
+
+
+def test_terragrunt_without_its_version_is_refused(signed_in_with_key, draft, fake):
+    response = post_step(
+        signed_in_with_key,
+        draft,
+        "provisioner",
+        {"provisioner": "opentofu", "version": "1.10.6", "terragrunt": "on", "action": "next"},
+    )
+
+    assertContains(response, "Choose a Terragrunt version.")
 
 
 def test_provisioner_validation_rejects_newer_terraform(signed_in_with_key, draft, fake):

@@ -165,26 +165,59 @@ class ReferenceCalls:
         suffix = "" if version is None else "/versions/{version}"
         extra = {} if version is None else {"version": version}
         return self._template_call(
-            org, project, identifier, suffix, extra, (), lambda reply: Template.from_v1(reply.data)
+            org, project, identifier, suffix, extra, lambda reply: Template.from_v1(reply.data)
         )
 
     def list_template_versions(
         self, *, org: str, project: str, identifier: str
     ) -> list[TemplateSummary]:
-        """Every version of a template: v1 `GET .../templates/{template}/versions` (`identifier`
-        as for get_template).
+        """Every version of a template: the v1 template list at the template's own scope with
+        `identifiers=<template>&type=ALL` (one row per version, `version_label` and
+        `stable_template`); Harness has no `.../templates/{template}/versions` list.
 
-        Raises HarnessNotFound, HarnessForbidden, HarnessUnauthorized, HarnessUnavailable.
+        `identifier` as for get_template: a scoped ref names the scope; a bare id is looked up
+        at project, then org, then account scope (a scope where it does not live answers an
+        empty list). Raises HarnessNotFound (no such template, or an unknown org/project),
+        HarnessForbidden, HarnessUnauthorized, HarnessUnavailable.
         """
-        return self._template_call(
-            org,
-            project,
-            identifier,
-            "/versions",
-            {},
-            [("page", "0"), ("limit", str(TEMPLATE_SCAN_LIMIT))],
-            lambda reply: parse_items(reply.data, "template versions", TemplateSummary.from_v1),
+        for path, params, bare in self._template_scopes(org, project, identifier):
+            query = [
+                ("identifiers", bare),
+                ("type", "ALL"),
+                ("page", "0"),
+                ("limit", str(TEMPLATE_SCAN_LIMIT)),
+            ]
+            versions = self._call(
+                "GET",
+                path,
+                params,
+                query=query,
+                parse=lambda reply: parse_items(
+                    reply.data, "template versions", TemplateSummary.from_v1
+                ),
+            )
+            versions = [v for v in versions if v.identifier == bare]
+            if versions:
+                return versions
+        raise HarnessNotFound(f"Template {identifier} not found", status=None)
+
+    @staticmethod
+    def _template_scopes(
+        org: str, project: str, identifier: str
+    ) -> list[tuple[str, dict[str, str], str]]:
+        """(templates path, its parameters, bare id) for each scope `identifier` may live at."""
+        at_project = (
+            "/v1/orgs/{org}/projects/{project}/templates",
+            {"org": org, "project": project},
         )
+        at_org = ("/v1/orgs/{org}/templates", {"org": org})
+        at_account = ("/v1/templates", {})
+        scope, _, bare = identifier.partition(".")
+        if scope == "account" and bare:
+            return [(*at_account, bare)]
+        if scope == "org" and bare:
+            return [(*at_org, bare)]
+        return [(*where, identifier) for where in (at_project, at_org, at_account)]
 
     def _template_call[T](
         self,
@@ -193,34 +226,19 @@ class ReferenceCalls:
         identifier: str,
         suffix: str,
         extra_params: Mapping[str, str],
-        query: Sequence[tuple[str, str]],
         parse: Callable[[Reply], T],
     ) -> T:
         """GET a template path at the scope a ref names, or for a bare id the first scope, from
         project outwards, where it exists."""
-        account_path = ("/v1/templates/{template}", {})
-        org_path = ("/v1/orgs/{org}/templates/{template}", {"org": org})
-        project_path = (
-            "/v1/orgs/{org}/projects/{project}/templates/{template}",
-            {"org": org, "project": project},
-        )
-        scope, _, bare = identifier.partition(".")
-        if scope == "account" and bare:
-            candidates = [account_path]
-        elif scope == "org" and bare:
-            candidates = [org_path]
-        else:
-            bare = identifier
-            candidates = [project_path, org_path, account_path]
+        *earlier, last = self._template_scopes(org, project, identifier)
 
-        def fetch(path: str, params: Mapping[str, str]) -> T:
+        def fetch(path: str, params: Mapping[str, str], bare: str) -> T:
             params = {**params, "template": bare, **extra_params}
-            return self._call("GET", path + suffix, params, query=query, parse=parse)
+            return self._call("GET", path + "/{template}" + suffix, params, parse=parse)
 
-        *earlier, last = candidates
-        for path, params in earlier:
+        for path, params, bare in earlier:
             try:
-                return fetch(path, params)
+                return fetch(path, params, bare)
             except HarnessNotFound:
                 continue  # not at this scope: try the next one out
         return fetch(*last)

@@ -6,6 +6,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from workspaces.harness import wire
+from workspaces.harness.errors import HarnessConflict, HarnessValidationError
 from workspaces.harness.readers import ShapeError, parse_items
 from workspaces.harness.types import Page, Workspace, WorkspaceSummary, WriteResult
 from workspaces.harness.wire import Reply
@@ -131,15 +132,22 @@ class WorkspaceCalls:
     def delete_workspace(self, *, org: str, project: str, identifier: str) -> None:
         """Delete a workspace: IaCM `DELETE .../workspaces/{identifier}` (204).
 
-        Raises HarnessNotFound, HarnessConflict or HarnessValidationError (e.g. the workspace is
-        not inactive), HarnessForbidden, HarnessUnauthorized, HarnessUnavailable.
+        Harness deletes only `inactive` workspaces; whether it refuses the others with 400 or
+        409 is unconfirmed (contract §4.1), so both become HarnessConflict with Harness's
+        message. Raises HarnessNotFound, HarnessConflict, HarnessForbidden,
+        HarnessUnauthorized, HarnessUnavailable.
         """
-        self._call(
-            "DELETE",
-            self.iacm_prefix + "/orgs/{org}/projects/{project}/workspaces/{identifier}",
-            {"org": org, "project": project, "identifier": identifier},
-            parse=lambda reply: None,
-        )
+        try:
+            self._call(
+                "DELETE",
+                self.iacm_prefix + "/orgs/{org}/projects/{project}/workspaces/{identifier}",
+                {"org": org, "project": project, "identifier": identifier},
+                parse=lambda reply: None,
+            )
+        except HarnessValidationError as err:
+            raise HarnessConflict(
+                err.message, status=err.status, request_id=err.request_id, name=err.name
+            ) from err
 
     def workspace_metrics(
         self,

@@ -17,8 +17,9 @@ The stored draft (`WorkspaceDraft.data`) keeps one dict of values per step, as t
                   template_mode: linked|copied, clone_identifier, applied, locked: {...}}
     repository:  {connector, repository, fetch_type: branch|tag|commit, branch, tag, commit,
                   path, submodules: false|true|recursive}
-    provisioner: {provisioner: opentofu|terraform|terragrunt, version, run_all: bool,
-                  aws, gcp, azure, vault (connector refs), cost_estimation_enabled: bool, budget}
+    provisioner: {provisioner: opentofu|terraform, version, terragrunt: bool, terragrunt_version,
+                  run_all: bool, aws, gcp, azure, vault (connector refs),
+                  cost_estimation_enabled: bool, budget}
     variables:   {terraform: [{key, value, value_type}], environment: [...]}
 
 This shape was kept (no data migration) because a form binds from it with one plain function,
@@ -30,9 +31,14 @@ validated there); validation is `validation.bind_step(step, data).is_valid()` on
 once per request, while typing and at submit alike. `template.applied`/`locked` are not form
 fields: they record which template or workspace prefilled the draft and what a link locks.
 
-Terragrunt (contract §2.5 leaves the API mapping open): the fake and its seed model a Terragrunt
-workspace as `provisioner: "terragrunt"` with `terragrunt_provider: true` and
-`terragrunt_version`; `provisioner_version` is validated against the terragrunt versions. The
-wizard therefore sends `provisioner="terragrunt"`, `provisioner_version=terragrunt_version=<the
-chosen Terragrunt version>`, `terragrunt_provider=true` and `run_all`.
+Terragrunt is not a provisioner of its own: "Run through Terragrunt" runs the chosen OpenTofu or
+Terraform version with its own Terragrunt version, and the body says `provisioner` (the tool),
+`provisioner_version` (its version), `terragrunt_provider: true`, `terragrunt_version` and
+`run_all`, as the Terraform provider's Terragrunt acceptance test creates it. Drafts saved with
+`provisioner: "terragrunt"` were moved to this shape by migration 0003.
+
+A draft linked to a template (`template_mode: linked`) keeps the locked values in its steps (the
+wizard shows them read-only), but `body.build_body` leaves out every field the version locks:
+Harness refuses a create that sets one ("Attempted to update locked fields") and the workspace
+inherits them. `associated_template.template_id` is the bare template identifier.
 """

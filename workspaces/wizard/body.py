@@ -29,7 +29,9 @@ FIELD_STEPS: dict[str, tuple[str, str]] = {
     "repository_submodules": ("repository", "submodules"),
     "provisioner": ("provisioner", "provisioner"),
     "provisioner_version": ("provisioner", "version"),
-    "terragrunt_version": ("provisioner", "version"),
+    "terragrunt_provider": ("provisioner", "terragrunt"),
+    "terragrunt_version": ("provisioner", "terragrunt_version"),
+    "run_all": ("provisioner", "terragrunt"),
     "provider_connector": ("provisioner", "aws"),
     "provider_connectors": ("provisioner", "aws"),
     "cost_estimation_enabled": ("provisioner", "cost_estimation_enabled"),
@@ -37,6 +39,49 @@ FIELD_STEPS: dict[str, tuple[str, str]] = {
     "terraform_variables": ("variables", "terraform"),
     "environment_variables": ("variables", "environment"),
 }
+
+
+# What a linked template's locks (`"step.field"` prefixes, see `prefill`) keep out of the body:
+# Harness refuses a create that sets a locked field ("Attempted to update locked fields"), and the
+# workspace inherits it from the template. A locked block locks every body field it covers.
+# `provisioner` is required, so it is sent (the template's own type, forced by the lock).
+_REPOSITORY_FIELDS = (
+    "repository",
+    "repository_connector",
+    "repository_branch",
+    "repository_commit",
+    "repository_sha",
+    "repository_path",
+    "repository_submodules",
+)
+LOCKED_BODY_FIELDS: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
+    (("provisioner.provisioner", "provisioner.version"), ("provisioner_version",)),
+    (("repository.",), _REPOSITORY_FIELDS),
+    (
+        ("provisioner.cost_estimation_enabled", "provisioner.budget"),
+        ("cost_estimation_enabled", "budget"),
+    ),
+    (tuple(f"provisioner.{slot}" for slot in steps.PROVIDER_TYPES), ("provider_connectors",)),
+)
+
+
+def leave_out_locked(body: dict[str, Any], locked: Mapping[str, Any]) -> dict[str, Any]:
+    """`body` without the fields a linked template locks (`locked` as in `steps.locked_map`)."""
+    body = dict(body)
+    for prefixes, fields in LOCKED_BODY_FIELDS:
+        if any(path.startswith(prefixes) for path in locked):
+            for field in fields:
+                body.pop(field, None)
+    if "provider_connectors" not in body:
+        body["provider_connector"] = ""  # required: sent empty, inherited from the template
+    for path in locked:
+        step, _, rest = path.partition(".")
+        group, _, key = rest.partition(".")
+        if step == "variables" and key:
+            body[f"{group}_variables"] = {
+                k: v for k, v in body[f"{group}_variables"].items() if k != key
+            }
+    return body
 
 
 def stored_steps(data: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -58,12 +103,19 @@ def _variables(rows: list[Mapping[str, Any]]) -> dict[str, dict[str, str]]:
     return out
 
 
-def build_body(values: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+def build_body(
+    values: Mapping[str, Mapping[str, Any]],
+    *,
+    locked: Mapping[str, Any] | None = None,
+    keep_locked: bool = False,
+) -> dict[str, Any]:
     """The Harness create body for a draft's steps; secrets only as references.
 
     Values of sections that no longer apply are left out: the branch when a tag is chosen,
-    Terragrunt settings for OpenTofu, the budget without cost estimation, the template link when
-    the template was copied or dropped.
+    Terragrunt settings when the tool does not run through Terragrunt, the budget without cost
+    estimation, the template link when the template was copied or dropped. Linked to a
+    template, the fields its version locks (`locked`, else the template step's stored `locked`)
+    are left out too (`leave_out_locked`), unless `keep_locked` (what the review shows).
     """
     values = {step: {**steps.DEFAULTS[step], **values.get(step, {})} for step in steps.DEFAULTS}
     basics, template = values["basics"], values["template"]
@@ -93,6 +145,13 @@ def build_body(values: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
         "tags": tags,
         "provisioner": kind,
         "provisioner_version": version,
+    }
+    if steps.as_bool(provisioner["terragrunt"]):
+        # Terragrunt runs the chosen tool (the Terraform provider's Terragrunt acceptance test).
+        body["terragrunt_provider"] = True
+        body["terragrunt_version"] = str(provisioner["terragrunt_version"]).strip()
+        body["run_all"] = steps.as_bool(provisioner["run_all"])
+    body |= {
         "provider_connector": provider_connector,
         "provider_connectors": provider_connectors,
         "repository": str(repository["repository"]).strip(),
@@ -110,15 +169,13 @@ def build_body(values: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
         budget = steps.budget_number(provisioner["budget"])
         if budget is not None:
             body["budget"] = budget
-    if kind == "terragrunt":
-        body["terragrunt_provider"] = True
-        body["terragrunt_version"] = version
-        body["run_all"] = steps.as_bool(provisioner["run_all"])
     if template["source"] == "template" and template["template_mode"] == "linked":
         body["associated_template"] = {
-            "template_id": template["template_ref"],
+            "template_id": steps.template_id(str(template["template_ref"])),
             "version": template["template_version"],
         }
+        if not keep_locked:
+            body = leave_out_locked(body, template.get("locked") if locked is None else locked)
     return body
 
 

@@ -296,12 +296,11 @@ class RepositoryForm(StepForm):
 class ProvisionerForm(StepForm):
     step = "provisioner"
     provisioner = _choice(
-        "Provisioner",
-        steps.PROVISIONERS,
-        "Choose OpenTofu, Terraform or Terragrunt.",
-        widget=forms.RadioSelect,
+        "Provisioner", steps.PROVISIONERS, "Choose OpenTofu or Terraform.", widget=forms.RadioSelect
     )
     version = _text()
+    terragrunt = forms.BooleanField(label="Run through Terragrunt", required=False)
+    terragrunt_version = _text()
     run_all = forms.BooleanField(required=False)
     aws = _text()
     gcp = _text()
@@ -340,6 +339,16 @@ class ProvisionerForm(StepForm):
             self.add_error(
                 "version", "Harness supports Terraform up to 1.5.7; choose 1.5.7 or older."
             )
+        if cleaned.get("terragrunt"):
+            try:
+                _chosen(
+                    cleaned.get("terragrunt_version", ""),
+                    _VERSION_RE,
+                    missing="Choose a Terragrunt version.",
+                    mismatch="Choose a Terragrunt version from the list.",
+                )
+            except forms.ValidationError as err:
+                self.add_error("terragrunt_version", err)
         for slot, (_kind, label) in steps.PROVIDER_TYPES.items():
             ref = cleaned.get(slot, "")
             if ref and not _CONNECTOR_REF_RE.match(ref):

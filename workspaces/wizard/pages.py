@@ -20,7 +20,11 @@ Status = WorkspaceDraft.Status
 STEP_PICKERS: dict[str, tuple[str, ...]] = {
     "template": ("template", "template-version", "clone-workspace"),
     "repository": ("git-connector",),
-    "provisioner": ("version", *(f"{slot}-connector" for slot in steps.PROVIDER_TYPES)),
+    "provisioner": (
+        "version",
+        "terragrunt-version",
+        *(f"{slot}-connector" for slot in steps.PROVIDER_TYPES),
+    ),
     "variables": ("secret",),
 }
 ADD_LABELS = {"terraform": "Add a Terraform variable", "environment": "Add an environment variable"}
@@ -39,11 +43,14 @@ def picker_requests(step: str, values: dict[str, Any]) -> list[PickerRequest]:
     params = {
         "provisioner": str(values.get("provisioner", "")),
         "template_ref": str(values.get("template_ref", "")),
+        "terragrunt": "on" if steps.as_bool(values.get("terragrunt", False)) else "",
     }
+    # A picker that depends on another choice loads only once that choice is made.
+    needs = {"template-version": "template_ref", "terragrunt-version": "terragrunt"}
     return [
         PickerRequest(name, "", params)
         for name in STEP_PICKERS.get(step, ())
-        if name != "template-version" or params["template_ref"]
+        if name not in needs or params[needs[name]]
     ]
 
 
@@ -135,14 +142,15 @@ def step_context(
             }
         )
     if step == "provisioner":
-        form.fields["provisioner"].widget.attrs.update(
-            {
-                "hx-get": context["picker_urls"]["version"],
-                "hx-target": "#version-options",
-                "hx-swap": "outerHTML",
-                "hx-indicator": "#version-options",
-            }
-        )
+        for field, picker in (("provisioner", "version"), ("terragrunt", "terragrunt-version")):
+            form.fields[field].widget.attrs.update(
+                {
+                    "hx-get": context["picker_urls"][picker.replace("-", "_")],
+                    "hx-target": f"#{picker}-options",
+                    "hx-swap": "outerHTML",
+                    "hx-indicator": f"#{picker}-options",
+                }
+            )
         context["provider_slots"] = [
             {"slot": slot, "label": label, "picker": f"{slot}_connector"}
             for slot, (_kind, label) in steps.PROVIDER_TYPES.items()
@@ -171,6 +179,8 @@ def review_context(draft: WorkspaceDraft) -> dict[str, Any]:
     """The review page: the exact body, the steps still to fix, warnings, one section a step."""
     context = common_context(draft, "review")
     body = build_body(stored_steps(draft.data))
+    # The review's sections show every value, the locked ones too (the JSON is what is sent).
+    shown = build_body(stored_steps(draft.data), keep_locked=True)
     problems = validation.draft_problems(draft.data)
     context.update(
         {
@@ -185,8 +195,8 @@ def review_context(draft: WorkspaceDraft) -> dict[str, Any]:
                 }
                 for step, found in problems.items()
             ],
-            "warnings": warnings(body),
-            "sections": review_sections(draft, body),
+            "warnings": warnings(shown),
+            "sections": review_sections(draft, shown),
         }
     )
     return context
@@ -210,7 +220,10 @@ def review_sections(draft: WorkspaceDraft, body: dict[str, Any]) -> list[dict]:
     if "budget" in body:
         cost += f", budget {body['budget']:g}"
     kind = steps.PROVISIONERS.get(body["provisioner"], body["provisioner"])
-    run_all = " (run all modules)" if body.get("run_all") else ""
+    terragrunt = ""
+    if body.get("terragrunt_provider"):
+        run_all = ", run all modules" if body.get("run_all") else ""
+        terragrunt = f" through Terragrunt {body['terragrunt_version']}{run_all}"
     rows = {
         "basics": [
             ("Name", body["name"]),
@@ -230,7 +243,7 @@ def review_sections(draft: WorkspaceDraft, body: dict[str, Any]) -> list[dict]:
             ("Submodules", steps.SUBMODULES.get(body["repository_submodules"], "")),
         ],
         "provisioner": [
-            ("Provisioner", f"{kind} {body['provisioner_version']}{run_all}"),
+            ("Provisioner", f"{kind} {body['provisioner_version']}{terragrunt}"),
             ("Provider connectors", providers or "None"),
             ("Cost estimation", cost),
         ],

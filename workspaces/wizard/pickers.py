@@ -153,19 +153,34 @@ def _workspaces(*, client: HarnessClient, org: str, project: str, request: Picke
     return Picker(request.name, options, query=request.query, total=page.total_items)
 
 
+def _newest_first(versions: list[str]) -> tuple[PickerOption, ...]:
+    """Harness lists versions oldest first and the last one is the latest."""
+    return tuple(
+        PickerOption(value=v, label=v + (" (latest)" if i == 0 else ""))
+        for i, v in enumerate(reversed(versions))
+    )
+
+
 def _versions(*, client: HarnessClient, org: str, project: str, request: PickerRequest) -> Picker:
     provisioner = request.params.get("provisioner", "opentofu")
     if provisioner not in steps.PROVISIONERS:
         provisioner = "opentofu"
-    versions = steps.allowed_versions(
-        provisioner, client.supported_provisioner_versions(provisioner=provisioner)
-    )
-    # Newest first; Harness lists oldest first and the last one is the latest.
-    options = tuple(
-        PickerOption(value=v, label=v + (" (latest)" if i == 0 else ""))
-        for i, v in enumerate(reversed(versions))
+    options = _newest_first(
+        steps.allowed_versions(
+            provisioner, client.supported_provisioner_versions(provisioner=provisioner)
+        )
     )
     return Picker(request.name, options, total=len(options), extra={"provisioner": provisioner})
+
+
+def _terragrunt_versions(
+    *, client: HarnessClient, org: str, project: str, request: PickerRequest
+) -> Picker:
+    """Terragrunt's own versions, once "Run through Terragrunt" is checked."""
+    if not steps.as_bool(request.params.get("terragrunt", "")):
+        return Picker(request.name)
+    options = _newest_first(client.supported_provisioner_versions(provisioner="terragrunt"))
+    return Picker(request.name, options, total=len(options))
 
 
 PICKERS: dict[str, Callable[..., Picker]] = {
@@ -179,6 +194,7 @@ PICKERS: dict[str, Callable[..., Picker]] = {
     "template-version": _template_versions,
     "clone-workspace": _workspaces,
     "version": _versions,
+    "terragrunt-version": _terragrunt_versions,
 }
 
 

@@ -228,19 +228,21 @@ def workspace_values(workspace: Any) -> dict[str, dict[str, Any]]:
         fetch, ref = "tag", workspace.repository_commit
     elif workspace.repository_sha:
         fetch, ref = "commit", workspace.repository_sha
+    # An older Terragrunt workspace may say `provisioner: "terragrunt"` with the Terragrunt version
+    # as `provisioner_version`: it becomes OpenTofu (version to choose) run through Terragrunt.
+    legacy = workspace.provisioner == "terragrunt"
+    pinned = "" if workspace.provisioner_version == "latest" else workspace.provisioner_version
     provisioner: dict[str, Any] = {
         "provisioner": workspace.provisioner
         if workspace.provisioner in steps.PROVISIONERS
         else "opentofu",
-        "version": workspace.provisioner_version
-        if workspace.provisioner_version != "latest"
-        else "",
+        "version": "" if legacy else pinned,
+        "terragrunt": workspace.terragrunt_provider or legacy,
+        "terragrunt_version": workspace.terragrunt_version or (pinned if legacy else ""),
         "run_all": workspace.run_all,
         "cost_estimation_enabled": workspace.cost_estimation_enabled,
         "budget": "" if workspace.budget is None else f"{workspace.budget:g}",
     }
-    if workspace.provisioner == "terragrunt" and workspace.terragrunt_version:
-        provisioner["version"] = workspace.terragrunt_version
     for item in workspace.provider_connectors:
         if item.type in steps.PROVIDER_TYPES:
             provisioner[item.type] = item.connector_ref

@@ -45,7 +45,9 @@ TEXT_LIMIT = 4096
 # A monthly budget in USD: finite, not negative, at most this, with at most two decimals.
 MAX_BUDGET = Decimal("10000000")
 
-PROVISIONERS = {"opentofu": "OpenTofu", "terraform": "Terraform", "terragrunt": "Terragrunt"}
+# Terragrunt is not a provisioner of its own: it runs one of these (`terragrunt_provider`, with
+# its own `terragrunt_version`), as the Terraform provider's Terragrunt acceptance test creates it.
+PROVISIONERS = {"opentofu": "OpenTofu", "terraform": "Terraform"}
 # Harness supports Terraform only up to the last MPL-licensed release (contract §2.5).
 TERRAFORM_MAX_VERSION = (1, 5, 7)
 SUBMODULES = {"false": "No", "true": "Yes", "recursive": "Yes, recursively"}
@@ -105,6 +107,8 @@ DEFAULTS: dict[str, dict[str, Any]] = {
     "provisioner": {
         "provisioner": "opentofu",
         "version": "",
+        "terragrunt": False,
+        "terragrunt_version": "",
         "run_all": False,
         "aws": "",
         "gcp": "",
@@ -211,6 +215,13 @@ def budget_number(value: Any) -> float | None:
     if not text or budget_problem(text):
         return None
     return float(text)
+
+
+def template_id(ref: str) -> str:
+    """The bare template identifier of a picked ref (`account.x` -> `x`), as the Terraform
+    provider sends `associated_template.template_id`."""
+    scope, _, bare = ref.partition(".")
+    return bare if scope in ("account", "org") and bare else ref
 
 
 def template_ref_ok(ref: str) -> bool:

@@ -62,7 +62,10 @@ def draft_submit(*, draft: WorkspaceDraft, client: HarnessClient) -> Submitted:
         draft.step_status = validation.step_statuses(problems, draft.data, draft.step_status)
         draft.save(update_fields=["step_status", "updated_at"])
         return Submitted(draft, problems)
-    body = build_body({step: form.cleaned_values() for step, form in bound.items()})
+    body = build_body(
+        {step: form.cleaned_values() for step, form in bound.items()},
+        locked=steps.locked_map(draft.data),
+    )
     now = timezone.now()
     won = WorkspaceDraft.objects.filter(
         pk=draft.pk, owner=draft.owner, status__in=[Status.DRAFT, Status.FAILED]

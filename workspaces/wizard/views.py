@@ -207,6 +207,8 @@ def draft_picker(request: HtmxHttpRequest, draft_id, step: str, name: str) -> Ht
     values = steps.step_values(draft.data, step)
     params = {key: request.GET.get(key, "")[:300] for key in ("provisioner", "template_ref")}
     params = {key: value or str(values.get(key, "")) for key, value in params.items()}
+    # The Terragrunt checkbox sends itself only when checked: no stored fallback.
+    params["terragrunt"] = request.GET.get("terragrunt", "")[:8]
     # The same search rule as every other picker and the list (a NUL or too long: no search).
     query = PickerSearchForm(request.GET).value("q", "")
     loaded = pickers.wizard_picker(
@@ -222,6 +224,8 @@ def draft_picker(request: HtmxHttpRequest, draft_id, step: str, name: str) -> Ht
         context["values"] = {**values, "provisioner": params["provisioner"], "version": version}
     if name == "template-version":
         context["values"] = {**values, "template_ref": params["template_ref"]}
+    if name == "terragrunt-version":
+        context["values"] = {**values, "terragrunt": steps.as_bool(params["terragrunt"])}
     return TemplateResponse(request, f"{_template(step)}#{name}-options", context)
 
 

@@ -1,0 +1,70 @@
+"""Goa validation errors as the IaCM service reports them (contract §4.1): collected, merged."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from harness_fake.errors import ApiError
+
+
+def goq(value: Any) -> str:
+    """Render a value like Go's ``%#v`` / ``%q`` does in Goa messages."""
+    return json.dumps(value)
+
+
+class GoaProblems:
+    """Collects Goa validation errors and raises them merged, as ``goa.MergeErrors`` does."""
+
+    def __init__(self) -> None:
+        self.items: list[tuple[str, str]] = []
+
+    def add(self, name: str, message: str) -> None:
+        self.items.append((name, message))
+
+    def missing(self, field: str, where: str = "body") -> None:
+        self.add("missing_field", f"{goq(field)} is missing from {where}")
+
+    def wrong_type(self, field: str, value: Any, expected: str) -> None:
+        self.add(
+            "invalid_field_type",
+            f"invalid value {goq(value)} for {goq(field)}, must be a {expected}",
+        )
+
+    def length(self, field: str, value: str, low: int = 1, high: int = 128) -> None:
+        if len(value) < low:
+            self.add(
+                "invalid_length",
+                f"{field} length must be greater or equal than {low} but got value "
+                f"{goq(value)} (len={len(value)})",
+            )
+        elif len(value) > high:
+            self.add(
+                "invalid_length",
+                f"{field} length must be lesser or equal than {high} but got value "
+                f"{goq(value)} (len={len(value)})",
+            )
+
+    def pattern(self, field: str, value: str, regex: re.Pattern[str], source: str) -> None:
+        if not regex.match(value):
+            self.add(
+                "invalid_pattern",
+                f"{field} must match the regexp {goq(source)} but got value {goq(value)}",
+            )
+
+    def enum(self, field: str, value: Any, allowed: tuple[str, ...]) -> None:
+        if value not in allowed:
+            choices = ", ".join(goq(a) for a in allowed)
+            self.add(
+                "invalid_enum_value", f"{field} must be one of {choices} but got value {goq(value)}"
+            )
+
+    def raise_if_any(self) -> None:
+        if self.items:
+            name = self.items[0][0]
+            raise ApiError(400, "; ".join(message for _, message in self.items), name=name)
+
+
+def bad_request(message: str) -> ApiError:
+    return ApiError(400, message, name="bad_request")

@@ -1,0 +1,124 @@
+"""Drafts in the shapes real Harness takes: Terragrunt as a mode of OpenTofu or Terraform (clone
+prefill, the data migration of drafts saved with Terragrunt as a provisioner), and a clone's
+provider connector found by its identifier."""
+
+import importlib
+from types import SimpleNamespace
+
+import pytest
+from django.apps import apps
+
+from tests.workspaces.test_drafts import make_draft, valid_data
+from workspaces.clients import harness_client_for
+from workspaces.wizard import drafts, prefill
+
+migration = importlib.import_module("workspaces.migrations.0003_drafts_terragrunt_mode")
+
+
+def workspace(**fields):
+    values = {
+        "provisioner": "opentofu",
+        "provisioner_version": "1.10.6",
+        "terragrunt_provider": False,
+        "terragrunt_version": "",
+        "run_all": False,
+        "cost_estimation_enabled": False,
+        "budget": None,
+        "provider_connectors": (),
+        "repository_branch": "main",
+        "repository_commit": "",
+        "repository_sha": "",
+        "repository_connector": "account.github_acme",
+        "repository": "infra-live",
+        "repository_path": "envs/dev",
+        "repository_submodules": "false",
+        "description": "",
+        "tags": {},
+        "terraform_variables": {},
+        "environment_variables": {},
+    }
+    return SimpleNamespace(**{**values, **fields})
+
+
+@pytest.mark.parametrize(
+    ("fields", "expected"),
+    [
+        (
+            {
+                "provisioner": "terraform",
+                "provisioner_version": "1.5.6",
+                "terragrunt_provider": True,
+                "terragrunt_version": "0.80.4",
+                "run_all": True,
+            },
+            ("terraform", "1.5.6", True, "0.80.4", True),
+        ),
+        # An older workspace that says provisioner "terragrunt" (the version is Terragrunt's).
+        (
+            {"provisioner": "terragrunt", "provisioner_version": "0.79.0"},
+            ("opentofu", "", True, "0.79.0", False),
+        ),
+        ({}, ("opentofu", "1.10.6", False, "", False)),
+    ],
+)
+def test_clone_of_a_terragrunt_workspace_maps_to_the_new_shape(fields, expected):
+    values = prefill.workspace_values(workspace(**fields))["provisioner"]
+
+    keys = ("provisioner", "version", "terragrunt", "terragrunt_version", "run_all")
+    assert tuple(values[key] for key in keys) == expected
+
+
+def test_drafts_saved_with_terragrunt_as_provisioner_are_migrated(user_with_key):
+    old = make_draft(
+        user_with_key, provisioner__provisioner="terragrunt", provisioner__version="0.80.4"
+    )
+    old.step_status = {"provisioner": "valid", "basics": "valid"}
+    old.data["template"]["locked"] = {"provisioner.provisioner": "terragrunt", "repository.x": "y"}
+    old.save()
+    untouched = make_draft(user_with_key)
+    before = dict(untouched.data)
+
+    migration.forwards(apps, None)
+
+    old.refresh_from_db()
+    untouched.refresh_from_db()
+    provisioner = old.data["provisioner"]
+    assert provisioner["provisioner"] == "opentofu"
+    assert provisioner["version"] == ""
+    assert (provisioner["terragrunt"], provisioner["terragrunt_version"]) == (True, "0.80.4")
+    assert provisioner["aws"] == before["provisioner"]["aws"]  # the rest is kept
+    assert old.step_status == {"provisioner": "flagged", "basics": "valid"}
+    assert old.data["template"]["locked"] == {"repository.x": "y"}
+    assert untouched.data == before
+
+
+def test_a_clone_keeps_a_provider_connector_found_by_its_identifier(user_with_key, fake):
+    # The connector's name ("AWS Team 11") does not contain its identifier: Harness's
+    # `searchTerm` matches the identifier too, so the copy keeps it in its AWS slot.
+    client = harness_client_for(user_with_key)
+    client.create_workspace(
+        org="default",
+        project="infra",
+        body={
+            "identifier": "src_ws",
+            "name": "src-ws",
+            "provisioner": "opentofu",
+            "provider_connector": "account.aws_team_11",
+            "terraform_variables": {},
+            "environment_variables": {},
+        },
+    )
+    draft = drafts.draft_create(owner=user_with_key, org="default", project="infra")
+    drafts.draft_save_step(draft=draft, step="basics", values=valid_data()["basics"])
+
+    saved = drafts.draft_save_step(
+        draft=draft,
+        step="template",
+        values={"source": "clone", "clone_identifier": "src_ws", "template_mode": "linked"},
+        client=client,
+    )
+
+    assert saved.notice == ""
+    assert saved.draft.data["provisioner"]["aws"] == "account.aws_team_11"
+    (search,) = fake.log(route="ng.connectors.list")
+    assert search["query"]["searchTerm"] == ["aws_team_11"]
