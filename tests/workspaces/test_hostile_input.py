@@ -117,7 +117,16 @@ NON_FINITE_NUMBERS = [
     "1e-999",
 ]
 DOT_SEGMENTS = ["...", "./", "../", "./.", ".%2e", "%2e", "%2E%2E", "\u2024\u2024", "\uff0e\uff0e"]
-BASE += NON_FINITE_NUMBERS + DOT_SEGMENTS
+# Keys that are almost right: a non-ASCII letter, an invisible character or a missing part.
+ALMOST_KEYS = [
+    "pat.AcmeDemoAcct01.65a1f0c0d1e2f3a4b5c6d7e8.été00000000",
+    "pat.AcmeDemoAcct01.65a1f0c0d1e2f3a4b5c6d7e8.secret\u200b",
+    "pat.AcmeＤemoAcct01.65a1f0c0d1e2f3a4b5c6d7e8.secret0000",
+    "sat.AcmeDemoAcct01..secret0000",
+    "pat.AcmeDemoAcct01.65a1f0c0d1e2f3a4b5c6d7e8",
+    "pat.<script>.x.y",
+]
+BASE += NON_FINITE_NUMBERS + DOT_SEGMENTS + ALMOST_KEYS
 # Variations multiply the corpus: each base value alone, padded, and as a prefix.
 CORPUS = list(
     dict.fromkeys(
