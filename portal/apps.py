@@ -10,7 +10,7 @@ class PortalConfig(AppConfig):
         from portal.logs import log_harness_call
         from portal.metrics import count_status_metrics_lookup, observe_harness_call
         from workspaces.harness import call_observers
-        from workspaces.selectors import status_metrics_looked_up
+        from workspaces.status_metrics import status_metrics_looked_up
 
         # One log line and the metrics for every Harness call, on the thread that made it.
         for observer in (observe_harness_call, log_harness_call):

@@ -94,7 +94,7 @@ def observe_harness_call(
 
 
 def count_status_metrics_lookup(sender, *, result: str, **kwargs) -> None:
-    """Receiver of `workspaces.selectors.status_metrics_looked_up`: hit, stale or miss."""
+    """Receiver of `workspaces.status_metrics.status_metrics_looked_up`: hit, stale or miss."""
     STATUS_METRICS_CACHE.labels(result).inc()
 
 

@@ -11,7 +11,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from workspaces import selectors, services
+from workspaces import selectors, services, status_metrics
 from workspaces.clients import harness_client, harness_client_for
 from workspaces.feedback import harness_error_message
 from workspaces.forms import (
@@ -149,7 +149,7 @@ def workspace_list(request: HtmxHttpRequest, org: str, project: str) -> HttpResp
     context = {"org": org, "project": project, "page_sizes": PAGE_SIZES}
     if region == "status-overview":
         filters = WorkspaceListForm(request.GET)
-        context["metrics"] = selectors.status_metrics(
+        context["metrics"] = status_metrics.status_metrics(
             client=client,
             fingerprint=fingerprint,
             org=org,

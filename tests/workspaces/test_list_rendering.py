@@ -7,7 +7,8 @@ from django.template.loader import render_to_string
 
 from workspaces.forms import ListQuery
 from workspaces.harness import Page, WorkspaceSummary
-from workspaces.selectors import Loaded, StatusMetrics, workspace_row
+from workspaces.selectors import Loaded, workspace_row
+from workspaces.status_metrics import StatusMetrics
 
 HOSTILE = '<script>alert("x")</script>&\'"'
 NOW = datetime.datetime(2026, 3, 10, 12, 0, tzinfo=UTC)

@@ -1,0 +1,167 @@
+"""The status overview's numbers: workspace counts per status from Harness, cached.
+
+Keyed by account, org, project, time window and the key's fingerprint (nobody sees numbers
+fetched with someone else's rights); one refresher at a time (`cache.add` lock, shared by every
+replica on the same cache); stale numbers served while it refreshes or while Harness is down.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.cache import cache
+from django.dispatch import Signal
+
+from workspaces.feedback import harness_error_message
+from workspaces.forms import METRICS_WINDOWS
+from workspaces.harness import HarnessClient, errors
+from workspaces.selectors import status_label
+
+#: Sent on every lookup of cached status metrics with `result` "hit", "stale" or "miss" (the
+#: portal's Prometheus counter listens; this app does not import the portal).
+status_metrics_looked_up = Signal()
+
+
+@dataclass(frozen=True)
+class StatusMetrics:
+    """Counts per status for a time window, with how old they are and whether they are stale."""
+
+    counts: dict[str, int]
+    fetched_at: float
+    stale: bool = False
+    error: str = ""
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    @property
+    def age_seconds(self) -> int:
+        return max(0, int(time.time() - self.fetched_at))
+
+    @property
+    def bars(self) -> list[ChartBar]:
+        """One bar per status, largest count first (ties by name), as the chart draws them."""
+        top = max(self.counts.values(), default=0) or 1
+        ordered = sorted(self.counts.items(), key=lambda item: (-item[1], item[0]))
+        return [
+            ChartBar.for_count(status, count, top=top, index=index)
+            for index, (status, count) in enumerate(ordered)
+        ]
+
+    @property
+    def chart_height(self) -> int:
+        return max(1, len(self.counts)) * CHART_ROW_HEIGHT
+
+    @property
+    def description(self) -> str:
+        """The chart's text alternative: "Active: 1200, Failed: 3"."""
+        return ", ".join(f"{bar.label}: {bar.count}" for bar in self.bars)
+
+
+CHART_ROW_HEIGHT = 28
+CHART_BAR_MAX = 190
+
+
+@dataclass(frozen=True)
+class ChartBar:
+    """One status in the overview chart: its label, count and the bar's geometry (SVG units)."""
+
+    status: str
+    label: str
+    count: int
+    y: int
+    width: int
+
+    @classmethod
+    def for_count(cls, status: str, count: int, *, top: int, index: int) -> ChartBar:
+        # Bars are drawn to scale with the largest count; a non-zero count is always visible.
+        width = max(2 if count else 0, round(CHART_BAR_MAX * count / top))
+        return cls(status, status_label(status), count, index * CHART_ROW_HEIGHT, width)
+
+    @property
+    def count_x(self) -> int:
+        return self.width + 124
+
+
+def _metrics_cache_key(*, account: str, org: str, project: str, window: str, fingerprint: str):
+    return f"metrics:v1:{account}:{org}:{project}:{window}:{fingerprint}"
+
+
+def status_metrics(
+    *,
+    client: HarnessClient,
+    fingerprint: str,
+    org: str,
+    project: str,
+    window: str,
+    force: bool = False,
+) -> StatusMetrics:
+    """Workspace counts per status (IaCM `GET .../workspace-metrics`), through the Django cache.
+
+    Fresh for `METRICS_CACHE_SECONDS`; after that the stale numbers are served while exactly one
+    request refreshes them (a `cache.add` lock, shared by every replica using the same cache).
+    A request that finds nothing cached and the lock taken waits for the refresher instead of
+    calling Harness itself. When Harness fails, stale numbers are served with a notice.
+    Raises HarnessUnauthorized (to the key page); other Harness errors become `error`.
+    """
+    key = _metrics_cache_key(
+        account=client.account_id, org=org, project=project, window=window, fingerprint=fingerprint
+    )
+    cached: StatusMetrics | None = cache.get(key)
+    fresh_enough = cached and time.time() - cached.fetched_at < settings.METRICS_CACHE_SECONDS
+    result = "miss" if cached is None else "hit" if fresh_enough and not force else "stale"
+    status_metrics_looked_up.send(sender=StatusMetrics, result=result)
+    if result == "hit":
+        return cached
+    lock = f"{key}:lock"
+    if not cache.add(lock, "1", timeout=settings.METRICS_LOCK_SECONDS):
+        if cached:
+            return cached  # someone is refreshing; the last numbers are good enough meanwhile
+        waited = _wait_for_refresh(key)
+        if waited:
+            return waited
+    else:
+        # Another request may have refreshed (and let go of the lock) since the read above.
+        latest: StatusMetrics | None = cache.get(key)
+        if latest is not None and (cached is None or latest.fetched_at > cached.fetched_at):
+            cache.delete(lock)
+            return latest
+    try:
+        seconds = METRICS_WINDOWS[window]
+        now = int(time.time())
+        counts = client.workspace_metrics(
+            org=org, project=project, start_time=now - seconds if seconds else None, end_time=None
+        )
+    except errors.HarnessUnauthorized:
+        raise
+    except errors.HarnessError as err:
+        message = harness_error_message(err)
+        if cached:
+            return StatusMetrics(cached.counts, cached.fetched_at, stale=True, error=message)
+        return StatusMetrics({}, time.time(), stale=True, error=message)
+    else:
+        # Stored before the lock is released: a request waiting for these numbers must find
+        # them, not an empty cache and a free lock (it would then call Harness as well).
+        fresh = StatusMetrics(counts=dict(counts), fetched_at=time.time())
+        cache.set(key, fresh, timeout=settings.METRICS_STALE_SECONDS)
+        return fresh
+    finally:
+        cache.delete(lock)
+
+
+def _wait_for_refresh(key: str) -> StatusMetrics | None:
+    """Poll briefly for the numbers another request is fetching (cold cache under load)."""
+    deadline = time.monotonic() + settings.METRICS_LOCK_SECONDS
+    while time.monotonic() < deadline:
+        time.sleep(0.02)
+        found = cache.get(key)
+        if found is not None:
+            return found
+        if cache.get(f"{key}:lock") is None:
+            # Released since the look above: the numbers are there now, or the refresher gave
+            # up (Harness failed) and None means "try ourselves".
+            return cache.get(key)
+    return None
