@@ -249,6 +249,27 @@ def test_template_versions_partial(signed_in_with_key, draft, fake):
     assertContains(response, "v1")
 
 
+@pytest.mark.parametrize(
+    ("status", "reason"),
+    [(404, "Harness answered “not found” (HTTP 404)"), (503, "HTTP 503")],
+)
+def test_template_versions_failure_says_what_happened(
+    signed_in_with_key, draft, fake, status, reason
+):
+    fake.inject("v1.templates.list", status=status, times=5)
+
+    response = signed_in_with_key.get(
+        picker_url(draft, "template", "template-version"),
+        {"template_ref": "account.aws_service"},
+        headers=HTMX,
+    )
+
+    assertContains(response, "Could not list the versions of account.aws_service")
+    assertContains(response, reason)
+    assertContains(response, "Try again")
+    assertNotContains(response, "may have been deleted")
+
+
 def test_linked_template_locks_fields_on_later_steps(signed_in_with_key, draft, fake):
     post_step(
         signed_in_with_key,
