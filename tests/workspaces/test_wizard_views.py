@@ -162,6 +162,19 @@ def test_autosave_returns_the_save_status_partial(signed_in_with_key, draft, fak
     assert draft.data["basics"]["name"] == "half typed"
 
 
+def test_autosave_names_the_errors_it_clears(signed_in_with_key, draft, fake):
+    response = signed_in_with_key.post(
+        step_url(draft, "basics") + "?autosave=1",
+        {"name": "", "identifier": "", **formset_rows("tag", {"key": "team", "value": "x"})},
+        headers=HTMX,
+    )
+
+    cleared = response.context["cleared"]
+    assert "id_description_error" in cleared
+    assert "tag-0-error" in cleared
+    assert "id_name_error" not in cleared  # still invalid: its message stays
+
+
 def test_tag_rows_are_added_and_removed_in_place(signed_in_with_key, draft, fake):
     added = post_step(
         signed_in_with_key,
@@ -695,13 +708,11 @@ def test_submit_conflict_leads_to_basics(signed_in_with_key, user_with_key, fake
 
     assertRedirects(response, step_url(draft, "basics"), fetch_redirect_response=False)
     assertContains(basics, f"A workspace with the identifier {taken} already exists")
-    # ... on the identifier field itself, added to its form with `add_error`.
-    assertContains(
-        basics,
-        f'<ul class="field__errors" id="id_identifier_error"><li>A workspace with the identifier '
-        f"{taken} already exists in this project. Choose another identifier.</li></ul>",
-        html=True,
-    )
+    # ... on the identifier field itself (added to its form with `add_error`), shown once, where
+    # its live check speaks.
+    status = basics.content.decode().split('id="identifier-status"')[1].split("</p>")[0]
+    assert f"{taken} already exists in this project. Choose another identifier." in status
+    assertNotContains(basics, 'id="id_identifier_error"')
 
 
 @pytest.mark.parametrize("status", [500, 503])

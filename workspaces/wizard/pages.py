@@ -62,6 +62,16 @@ def step_form(draft: WorkspaceDraft, step: str) -> forms.StepForm:
     return validation.unbound_step(step, draft.data)
 
 
+def cleared_error_ids(form: forms.StepForm) -> list[str]:
+    """The ids of the error messages an autosave clears: every field and row now valid."""
+    form.is_valid()
+    ids = [f"id_{name}_error" for name in form.fields if name not in form.errors]
+    ids += [
+        f"{row.prefix}-error" for rows in form.formsets.values() for row in rows if not row.errors
+    ]
+    return ids
+
+
 def common_context(draft: WorkspaceDraft, step: str) -> dict[str, Any]:
     nav = [
         {

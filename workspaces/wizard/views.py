@@ -169,7 +169,13 @@ def _step_post(request: HtmxHttpRequest, draft: WorkspaceDraft, step: str) -> Ht
         return TemplateResponse(
             request,
             "workspaces/wizard_base.html#save-status",
-            {"draft": draft, "saved": True, "step_errors": saved.problems, "notice": saved.notice},
+            {
+                "draft": draft,
+                "saved": True,
+                "step_errors": saved.problems,
+                "notice": saved.notice,
+                "cleared": pages.cleared_error_ids(saved.form),
+            },
         )
     partial = request.POST.get("partial", "")
     if request.htmx and partial in STEP_PARTIALS.get(step, set()):
