@@ -687,6 +687,29 @@ def test_submit_validation_error_lands_on_the_field(signed_in_with_key, user_wit
     assertContains(page, "picker field--error")
 
 
+def test_a_refused_row_is_said_once_in_words_on_its_row_and_step(
+    signed_in_with_key, user_with_key, fake
+):
+    draft = make_draft(user_with_key)
+    draft.data["variables"]["environment"][0]["value"] = "account.no_such_secret"
+    draft.save()
+
+    response = signed_in_with_key.post(reverse("draft_submit", args=[draft.pk]), follow=True)
+
+    assertRedirects(response, step_url(draft, "variables"))
+    page = response.content.decode()
+    assert page.count("The secret account.no_such_secret of environment variable TF_TOKEN") == 1
+    assert "body.environment_variables" not in page
+    assertContains(response, "does not exist in Harness, or your key cannot see it")
+    row = page.split('id="environment-0-value"')[0].rsplit('<div class="row row--', 1)[1]
+    assert row.startswith("variable row--error")
+    assert 'aria-invalid="true"' in page.split('id="environment-0-value"')[1].split(">")[0]
+    nav = page.split('aria-label="Steps"')[1].split("</nav>")[0]
+    variables = nav.split("Variables")[1].split("</a>")[0]
+    assert "(done)" not in variables
+    assert "Harness refused a value here" in variables
+
+
 def test_submit_policy_denial_shows_the_deny_message(signed_in_with_key, user_with_key, fake):
     draft = make_draft(user_with_key)
     draft.data["basics"]["tags"] = [{"key": "env", "value": "prod"}]

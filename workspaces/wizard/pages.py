@@ -85,6 +85,11 @@ def common_context(draft: WorkspaceDraft, step: str) -> dict[str, Any]:
         for number, slug in enumerate(steps.STEPS, start=1)
     ]
     response = draft.harness_response or {}
+    if draft.status == Status.FAILED and response.get("step") in steps.EDITABLE_STEPS:
+        # The step Harness refused needs attention until the next submit, whatever its form says.
+        for item in nav:
+            if item["slug"] == response["step"]:
+                item["status"] = "refused"
     return {
         "draft": draft,
         "step": step,
@@ -115,10 +120,11 @@ def step_context(
     """A step page's (or one of its partials') context around `form`."""
     context = common_context(draft, step)
     response = context["harness_error"]
-    if form.is_bound and response.get("step") == step and response.get("field") in form.fields:
-        # Where Harness's complaint lands: on the field it concerns.
-        form.add_error(response["field"], response.get("message", ""))
     problems = form.problems() if form.is_bound else {}
+    if form.is_bound and response.get("step") == step:
+        # Where Harness's complaint lands: on the field (or row) it concerns, said once there
+        # (after `problems`, so the variables' summary of the form's own rules does not repeat it).
+        context["harness_error_placed"] = _place_refusal(form, response)
     values = steps.step_values(draft.data, step)
     context.update(
         {
@@ -183,6 +189,23 @@ def step_context(
         context["paste_note"] = paste_note
         context["paste_ok"] = sum(1 for line in paste_lines or [] if not line.error)
     return context
+
+
+def _place_refusal(form: forms.StepForm, response: dict[str, Any]) -> bool:
+    """Add Harness's refusal to the field or the row it names; False when it names neither."""
+    field, message = response.get("field", ""), response.get("message", "")
+    if field in form.fields:
+        form.add_error(field, message)
+        return True
+    rows = form.formsets.get(field)
+    if rows is None or not response.get("row"):
+        return False
+    for row in rows:
+        if row["key"].value() == response["row"]:
+            name = response.get("row_field") if response.get("row_field") in row.fields else "value"
+            row.add_error(name, message)
+            return True
+    return False
 
 
 def review_context(draft: WorkspaceDraft) -> dict[str, Any]:

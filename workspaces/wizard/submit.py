@@ -20,7 +20,7 @@ from workspaces.feedback import harness_error_message
 from workspaces.harness import HarnessClient, errors
 from workspaces.models import WorkspaceDraft
 from workspaces.wizard import steps, validation
-from workspaces.wizard.body import build_body, field_location
+from workspaces.wizard.body import build_body, refusal
 
 logger = logging.getLogger("workspaces.drafts")
 Status = WorkspaceDraft.Status
@@ -142,13 +142,11 @@ def _post(
                 "deny_messages": deny,
                 "step": "review",
             }
-        step, field = field_location(err.field)
         return Status.FAILED, {
             "outcome": "invalid",
-            "message": harness_error_message(err),
+            **refusal(err.field, err.message),
             "harness_field": err.field or "",
-            "step": step,
-            "field": field,
+            "harness_message": err.message,
         }
     except errors.HarnessConflict as err:
         if previous.get("outcome") in {"unavailable", "unknown"}:

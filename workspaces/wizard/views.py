@@ -293,7 +293,7 @@ def draft_submit(request: HtmxHttpRequest, draft_id) -> HttpResponse:
     if draft.status == Status.FAILED:
         step = draft.harness_response.get("step", "")
         if step in steps.STEPS:
-            messages.error(request, draft.harness_response.get("message", ""))
+            # Said once, on the step (its banner, or the field or row it concerns): no flash.
             return _go(request, pages.step_url(draft, step))
     return _go(request, _result_url(draft))
 
