@@ -71,8 +71,43 @@ def test_my_requests_empty_state(signed_in_with_key, fake):
     assertContains(response, "You have no workspace requests yet.")
 
 
+def test_start_reuses_an_untouched_empty_draft_of_the_project(
+    signed_in_with_key, user_with_key, fake
+):
+    url = reverse("draft_start", args=["default", "infra"])
+    touched = make_draft(user_with_key)
+    elsewhere = WorkspaceDraft.objects.create(owner=user_with_key, org="default", project="other")
+
+    first = signed_in_with_key.post(url)
+    second = signed_in_with_key.post(url)
+
+    assert first["Location"] == second["Location"]
+    fresh = WorkspaceDraft.objects.filter(owner=user_with_key).exclude(
+        pk__in=[touched.pk, elsewhere.pk]
+    )
+    assert fresh.count() == 1
+
+
+def test_delete_asks_first_and_says_the_workspace_is_not_touched(
+    signed_in_with_key, user_with_key, fake
+):
+    draft = make_draft(user_with_key)
+    url = reverse("draft_delete", args=[draft.pk])
+
+    listed = signed_in_with_key.get(reverse("draft_list"))
+    asked = signed_in_with_key.post(url)
+
+    assertContains(listed, "Delete this request")
+    assertNotContains(listed, "button--danger")
+    assert asked.status_code == 200
+    assertContains(asked, "Delete this request")
+    assertContains(asked, 'name="confirm" value="1"')
+    assertContains(asked, "No workspace in Harness is changed")
+    assert WorkspaceDraft.objects.filter(pk=draft.pk).exists()
+
+
 def test_delete_a_draft(signed_in_with_key, draft, fake):
-    response = signed_in_with_key.post(reverse("draft_delete", args=[draft.pk]))
+    response = signed_in_with_key.post(reverse("draft_delete", args=[draft.pk]), {"confirm": "1"})
 
     assertRedirects(response, reverse("draft_list"), fetch_redirect_response=False)
     assert not WorkspaceDraft.objects.filter(pk=draft.pk).exists()

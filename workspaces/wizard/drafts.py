@@ -48,11 +48,22 @@ class TooManyDrafts(Exception):
 
 
 def draft_create(*, owner: AbstractBaseUser, org: str, project: str) -> WorkspaceDraft:
-    """A new, empty draft for a workspace in `org`/`project`.
+    """A new, empty draft for a workspace in `org`/`project`, or the one already waiting.
 
-    Raises TooManyDrafts when `owner` already has `WIZARD_MAX_OPEN_DRAFTS` open (draft or
+    An untouched empty draft of the same project (nothing typed, no step visited) is reused, so
+    pressing "Start a new request" again does not pile up untitled drafts. Raises TooManyDrafts
+    when `owner` already has `WIZARD_MAX_OPEN_DRAFTS` open (draft or
     failed) drafts: each is stored and re-validated, so their number is bounded per user.
     """
+    untouched = (
+        WorkspaceDraft.objects.filter(
+            owner=owner, org=org, project=project, status=Status.DRAFT, data={}, step_status={}
+        )
+        .order_by("-updated_at")
+        .first()
+    )
+    if untouched is not None:
+        return untouched
     limit = settings.WIZARD_MAX_OPEN_DRAFTS
     open_drafts = WorkspaceDraft.objects.filter(owner=owner, status__in=OPEN).count()
     if open_drafts >= limit:

@@ -90,9 +90,12 @@ def draft_list(request: HtmxHttpRequest) -> HttpResponse:
     return TemplateResponse(request, "workspaces/my_requests.html", context)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def draft_delete(request: HtmxHttpRequest, draft_id) -> HttpResponse:
+    """Asks first (a page saying what is and is not deleted); deletes on a POST with confirm=1."""
     draft = _own_draft(request, draft_id)
+    if request.method == "GET" or request.POST.get("confirm") != "1":
+        return TemplateResponse(request, "workspaces/draft_delete.html", {"draft": draft})
     if drafts.draft_delete(draft_id=draft.pk, owner=request.user):
         messages.success(request, f"Deleted the request {draft.name or 'without a name'}.")
     else:
