@@ -184,6 +184,23 @@ def test_basics_errors_rerender_with_status_200_and_keep_values(signed_in_with_k
     assert draft.data["basics"]["identifier"] == "1bad"
 
 
+def test_a_taken_identifier_blocks_basics_and_shows_on_the_review(
+    signed_in_with_key, user_with_key, fake
+):
+    taken = existing_identifier(harness_client_for(user_with_key))
+    draft = make_draft(user_with_key)
+    data = {"name": "Taken one", "identifier": taken, "identifier_edited": "1", "action": "next"}
+
+    response = post_step(signed_in_with_key, draft, "basics", data)
+    review = signed_in_with_key.get(step_url(draft, "review"))
+
+    assert response.status_code == 200
+    assertContains(response, f"A workspace with the identifier {taken} already exists")
+    draft.refresh_from_db()
+    assert draft.step_status["basics"] == "invalid"
+    assertContains(review, f"A workspace with the identifier {taken} already exists")
+
+
 def test_autosave_returns_the_save_status_partial(signed_in_with_key, draft, fake):
     response = signed_in_with_key.post(
         step_url(draft, "basics") + "?autosave=1",

@@ -20,7 +20,7 @@ from django.utils import timezone
 from workspaces.feedback import harness_error_message
 from workspaces.harness import HarnessClient, errors
 from workspaces.models import WorkspaceDraft
-from workspaces.wizard import forms, prefill, steps, validation
+from workspaces.wizard import forms, pickers, prefill, steps, validation
 
 Status = WorkspaceDraft.Status
 OPEN = (Status.DRAFT, Status.FAILED)
@@ -96,6 +96,31 @@ def draft_delete(*, draft_id, owner: AbstractBaseUser) -> bool:
     return bool(deleted)
 
 
+def _identifier_taken(
+    *, client: HarnessClient, draft: WorkspaceDraft, values: dict[str, Any]
+) -> dict[str, str]:
+    """Basics' `identifier_checked`/`identifier_taken` for the identifier being saved.
+
+    The live check's IaCM `GET .../workspaces/{identifier}`, made only when the identifier
+    changed since the last check; a check that could not be made records nothing (it is made
+    again on the next save, and at submit). HarnessUnauthorized propagates.
+    """
+    identifier = str(values.get("identifier") or "")
+    if not identifier and not values.get("identifier_edited"):
+        identifier = steps.identifier_from_name(str(values.get("name", "")))
+    if not identifier or identifier == steps.step_values(draft.data, "basics").get(
+        "identifier_checked"
+    ):
+        return {}
+    check = pickers.identifier_check(
+        client=client, org=draft.org, project=draft.project, identifier=identifier
+    )
+    if check.state not in {"ok", "taken"}:
+        return {}
+    taken = identifier if check.state == "taken" else ""
+    return {"identifier_checked": identifier, "identifier_taken": taken}
+
+
 @dataclass(frozen=True)
 class StepSaved:
     """The saved draft and the step's form bound with what was stored (validated once)."""
@@ -123,8 +148,9 @@ def draft_save_step(
     choice reads the template (v1 `GET .../templates/{id}/versions/{v}`) or the workspace to
     clone (IaCM `GET .../workspaces/{id}`) and prefills the later steps; if that read fails the
     choice is saved, nothing is prefilled and `notice` says why. Later steps that are no longer
-    valid are flagged. Raises DraftNotEditable once the draft is submitting or created;
-    HarnessUnauthorized propagates.
+    valid are flagged. Saving Basics with a client asks Harness whether its identifier is taken
+    (see `_identifier_taken`), so a taken one fails the step's rules. Raises DraftNotEditable
+    once the draft is submitting or created; HarnessUnauthorized propagates.
     """
     if step not in steps.EDITABLE_STEPS:
         raise ValueError(f"unknown step {step!r}")
@@ -148,6 +174,8 @@ def draft_save_step(
             values = {**values, "applied": marker, "locked": current.get("locked", {})}
         else:
             values = {**values, "applied": "", "locked": {}}
+    if step == "basics" and client is not None:
+        values = {**values, **_identifier_taken(client=client, draft=draft, values=values)}
     with transaction.atomic():
         locked_draft = WorkspaceDraft.objects.select_for_update().get(pk=draft.pk)
         if not locked_draft.is_editable:

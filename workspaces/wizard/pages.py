@@ -225,6 +225,7 @@ def review_context(draft: WorkspaceDraft) -> dict[str, Any]:
                     "title": steps.STEP_TITLES[step],
                     "url": step_url(draft, step),
                     "count": len(found),
+                    "first": next(iter(found.values()))[0],
                 }
                 for step, found in problems.items()
             ],

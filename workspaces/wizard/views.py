@@ -162,7 +162,7 @@ def _step_post(request: HtmxHttpRequest, draft: WorkspaceDraft, step: str) -> Ht
             values[group] = pasted.rows
             paste_note = " ".join(filter(None, [pasted.note, block.cut_note]))
             focus, paste_lines = f"add-{group}", None
-    client = harness_client_for(request.user) if step == "template" else None
+    client = harness_client_for(request.user) if step in {"template", "basics"} else None
     try:
         saved = drafts.draft_save_step(draft=draft, step=step, values=values, client=client)
     except drafts.DraftNotEditable:
