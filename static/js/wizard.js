@@ -79,6 +79,29 @@
     }
   });
 
+  // A secret reference that is not in the list Harness gave the page (when the whole list is
+  // there) is flagged on its row as it is typed; Harness would refuse it at submit.
+  function checkSecret(input) {
+    var warning = document.getElementById(input.dataset.secretWarning);
+    var list = document.getElementById("secret-datalist");
+    if (!warning) { return; }
+    var value = input.value.trim();
+    var known = list && list.dataset.complete === "true" ?
+      Array.prototype.map.call(list.options, function (option) { return option.value; }) : null;
+    warning.textContent = known && value && known.indexOf(value) === -1 ?
+      value + " " + warning.dataset.message : "";
+  }
+
+  function checkSecrets() {
+    document.querySelectorAll("[data-secret-warning]").forEach(checkSecret);
+  }
+
+  document.addEventListener("input", function (event) {
+    if (event.target.matches("[data-secret-warning]")) { checkSecret(event.target); }
+  });
+  document.addEventListener("htmx:afterSettle", checkSecrets);
+  document.addEventListener("DOMContentLoaded", checkSecrets);
+
   // On page load a requested focus wins over portal.js's first-error focus.
   document.addEventListener("DOMContentLoaded", function () {
     var wanted = document.querySelector("[data-autofocus]");

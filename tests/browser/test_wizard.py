@@ -347,3 +347,20 @@ def test_errors_clear_as_soon_as_the_value_is_valid(page, live_server, fake, wiz
 
     expect(secret).not_to_have_attribute("aria-invalid", "true")
     expect(secret).to_be_focused()
+
+
+def test_a_secret_not_in_harnesss_list_is_flagged_as_you_type(page, live_server, fake, wizard_user):
+    start(page, live_server)
+    page.goto(page.url.replace("/basics/", "/variables/"))
+    page.get_by_role("button", name="Add an environment variable").click()
+    page.get_by_label("Key 1").fill("TF_TOKEN")
+    page.get_by_label("Type 1").select_option("secret")
+    settled(page)
+    secret = page.get_by_label("Secret 1")
+
+    secret.fill("account.no_such_secret")
+
+    warning = page.locator("#environment-0-warning")
+    expect(warning).to_contain_text("account.no_such_secret is not among the secrets")
+    secret.fill("account.tf_token")
+    expect(warning).to_be_empty()

@@ -389,6 +389,21 @@ def test_repository_full_page_and_search_partial(signed_in_with_key, draft, fake
     assert set(listed["body"]["types"]) >= {"Github", "Gitlab", "Bitbucket", "Git"}
 
 
+def test_a_connector_not_in_harnesss_list_is_flagged_on_its_picker(
+    signed_in_with_key, user_with_key, fake
+):
+    draft = make_draft(user_with_key, repository__connector="account.gone_connector")
+
+    page = signed_in_with_key.get(step_url(draft, "repository"))
+    search = signed_in_with_key.get(
+        picker_url(draft, "repository", "git-connector"), {"q": "gitlab"}, headers=HTMX
+    )
+
+    assertContains(page, "account.gone_connector is not among the connectors Harness lists here")
+    # A search shows part of the list: it cannot tell.
+    assertNotContains(search, "is not among the connectors")
+
+
 def test_repository_validation(signed_in_with_key, draft, fake):
     response = post_step(
         signed_in_with_key,
@@ -582,7 +597,7 @@ def test_variables_full_page(signed_in_with_key, draft, fake):
     response = signed_in_with_key.get(step_url(draft, "variables"))
 
     assertContains(response, 'id="variable-editor"')
-    assertContains(response, '<datalist id="secret-datalist">')
+    assertContains(response, '<datalist id="secret-datalist" data-complete="true">')
     assertContains(response, "account.tf_token")
 
 
