@@ -349,7 +349,9 @@ def test_errors_clear_as_soon_as_the_value_is_valid(page, live_server, fake, wiz
     expect(secret).to_be_focused()
 
 
-def test_a_secret_not_in_harnesss_list_is_flagged_as_you_type(page, live_server, fake, wizard_user):
+def test_a_secret_not_in_harnesss_list_is_flagged_as_you_type(
+    page, live_server, fake, wizard_user, artifacts
+):
     start(page, live_server)
     page.goto(page.url.replace("/basics/", "/variables/"))
     page.get_by_role("button", name="Add an environment variable").click()
@@ -362,5 +364,7 @@ def test_a_secret_not_in_harnesss_list_is_flagged_as_you_type(page, live_server,
 
     warning = page.locator("#environment-0-warning")
     expect(warning).to_contain_text("account.no_such_secret is not among the secrets")
+    expect(page.locator("#environment-0-error")).to_be_empty()  # a warning, not an error
+    page.screenshot(path=artifacts / "wizard-secret-not-listed.png", full_page=True)
     secret.fill("account.tf_token")
     expect(warning).to_be_empty()
