@@ -7,10 +7,12 @@ import pytest
 from django.urls import reverse
 from pytest_django.asserts import assertContains, assertNotContains, assertRedirects
 
+from tests.conftest import ACCOUNT, READ_KEY
 from tests.samples import formset_rows
 from tests.workspaces.test_drafts import CREATE, existing_identifier, make_draft, valid_data
 from workspaces.clients import harness_client_for
 from workspaces.models import WorkspaceDraft
+from workspaces.services import credential_save
 
 pytestmark = pytest.mark.django_db
 HTMX = {"HX-Request": "true"}
@@ -787,6 +789,23 @@ def test_submit_policy_denial_shows_the_deny_message(signed_in_with_key, user_wi
 
     assertRedirects(response, step_url(draft, "review"), fetch_redirect_response=False)
     assertContains(review, "Workspaces tagged env=prod must enable cost estimation")
+
+
+def test_a_read_only_key_is_told_before_the_next_wizard_starts(client, user, fake):
+    credential_save(user=user, account_id=ACCOUNT, api_key=READ_KEY)
+    client.force_login(user)
+    draft = make_draft(user)
+    start = reverse("draft_start", args=["default", "infra"])
+    before = client.get(start)
+
+    client.post(reverse("draft_submit", args=[draft.pk]))
+    after = client.get(start)
+    other_project = client.get(reverse("draft_start", args=["default", "other"]))
+
+    assertNotContains(before, "cannot create workspaces")
+    assertContains(after, "Your Harness key cannot create workspaces in default / infra")
+    assertContains(after, "Create/Edit")
+    assertNotContains(other_project, "cannot create workspaces")
 
 
 def test_submit_conflict_leads_to_basics(signed_in_with_key, user_with_key, fake):

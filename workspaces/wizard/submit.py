@@ -166,7 +166,11 @@ def _post(
     except errors.HarnessUnavailable as err:
         return _reconcile(client=client, draft=draft, body=body, err=err)
     except (errors.HarnessForbidden, errors.HarnessNotFound, errors.HarnessRateLimited) as err:
-        return Status.FAILED, {"outcome": "refused", "message": harness_error_message(err)}
+        return Status.FAILED, {
+            "outcome": "refused",
+            "message": harness_error_message(err),
+            "forbidden": isinstance(err, errors.HarnessForbidden),
+        }
     return Status.CREATED, _created(warnings=result.warnings)
 
 

@@ -57,6 +57,26 @@ def _result_url(draft: WorkspaceDraft) -> str:
 
 # --- start, list, delete ---------------------------------------------------------------------
 
+# The session remembers the projects where Harness refused this key a create (403), keyed by
+# the key's fingerprint, so another key starts afresh. There is no access check to ask first.
+CREATE_FORBIDDEN = "wizard_create_forbidden"
+
+
+def _key_fingerprint(request: HtmxHttpRequest) -> str:
+    credential = HarnessCredential.objects.filter(user=request.user).first()
+    return credential.key_fingerprint if credential else ""
+
+
+def _create_forbidden(request: HtmxHttpRequest, org: str, project: str) -> bool:
+    remembered = request.session.get(CREATE_FORBIDDEN, {})
+    return remembered.get(f"{org}/{project}") == _key_fingerprint(request) != ""
+
+
+def _remember_forbidden(request: HtmxHttpRequest, draft: WorkspaceDraft) -> None:
+    remembered = request.session.get(CREATE_FORBIDDEN, {})
+    remembered[f"{draft.org}/{draft.project}"] = _key_fingerprint(request)
+    request.session[CREATE_FORBIDDEN] = remembered
+
 
 @require_http_methods(["GET", "POST"])
 def draft_start(request: HtmxHttpRequest, org: str, project: str) -> HttpResponse:
@@ -70,11 +90,13 @@ def draft_start(request: HtmxHttpRequest, org: str, project: str) -> HttpRespons
     open_drafts = WorkspaceDraft.objects.filter(
         owner=request.user, org=org, project=project, status__in=[Status.DRAFT, Status.FAILED]
     )[:10]
-    return TemplateResponse(
-        request,
-        "workspaces/wizard_start.html",
-        {"org": org, "project": project, "open_drafts": open_drafts},
-    )
+    context = {
+        "org": org,
+        "project": project,
+        "open_drafts": open_drafts,
+        "create_forbidden": _create_forbidden(request, org, project),
+    }
+    return TemplateResponse(request, "workspaces/wizard_start.html", context)
 
 
 @require_GET
@@ -286,6 +308,8 @@ def draft_submit(request: HtmxHttpRequest, draft_id) -> HttpResponse:
         return _go(request, pages.step_url(draft, "review"))
     submitted = submit.draft_submit(draft=draft, client=harness_client_for(request.user))
     draft = submitted.draft
+    if draft.status == Status.FAILED and draft.harness_response.get("forbidden"):
+        _remember_forbidden(request, draft)
     if submitted.problems:
         first = next(iter(submitted.problems))
         messages.error(
