@@ -779,6 +779,27 @@ def test_a_refused_row_is_said_once_in_words_on_its_row_and_step(
     assert "Harness refused a value here" in variables
 
 
+def test_a_refused_row_once_changed_is_no_longer_marked(signed_in_with_key, user_with_key, fake):
+    draft = make_draft(user_with_key)
+    draft.data["variables"]["environment"][0]["value"] = "account.no_such_secret"
+    draft.save()
+    signed_in_with_key.post(reverse("draft_submit", args=[draft.pk]))
+    fixed = {
+        **formset_rows("terraform"),
+        **formset_rows(
+            "environment", {"key": "TF_TOKEN", "value": "account.tf_token", "value_type": "secret"}
+        ),
+        "action": "check",
+    }
+
+    post_step(signed_in_with_key, draft, "variables", fixed)
+    page = signed_in_with_key.get(step_url(draft, "variables"))
+
+    assertNotContains(page, "The secret account.no_such_secret")
+    assertNotContains(page, "row--error")
+    assertNotContains(page, "Harness refused a value here")
+
+
 def test_submit_policy_denial_shows_the_deny_message(signed_in_with_key, user_with_key, fake):
     draft = make_draft(user_with_key)
     draft.data["basics"]["tags"] = [{"key": "env", "value": "prod"}]

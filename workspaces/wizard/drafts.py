@@ -206,8 +206,8 @@ def draft_save_step(
         response = dict(locked_draft.harness_response)
         if response.get("step") == step and before != values:
             # The user changed the step Harness complained about: the complaint is stale.
-            response.pop("step", None)
-            response.pop("field", None)
+            for key in ("step", "field", "row", "row_field"):
+                response.pop(key, None)
         locked_draft.harness_response = response
         locked_draft.save()
     return StepSaved(draft=locked_draft, form=bound[step], problems=problems[step], notice=notice)
