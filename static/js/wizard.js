@@ -85,7 +85,9 @@
     var warning = document.getElementById(input.dataset.secretWarning);
     var list = document.getElementById("secret-datalist");
     if (!warning) { return; }
-    var value = input.value.trim();
+    // The row's error (Harness's refusal, or a rule) already says it: one message at a time.
+    var error = document.getElementById(input.dataset.secretWarning.replace(/-warning$/, "-error"));
+    var value = error && error.textContent.trim() ? "" : input.value.trim();
     var known = list && list.dataset.complete === "true" ?
       Array.prototype.map.call(list.options, function (option) { return option.value; }) : null;
     warning.textContent = known && value && known.indexOf(value) === -1 ?

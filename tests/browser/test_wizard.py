@@ -347,6 +347,10 @@ def test_errors_clear_as_soon_as_the_value_is_valid(page, live_server, fake, wiz
 
     expect(secret).not_to_have_attribute("aria-invalid", "true")
     expect(secret).to_be_focused()
+    # While the row's error speaks, the "not in Harness's list" warning stays silent.
+    secret.fill("not a reference!")
+    expect(page.locator("#environment-0-error")).not_to_be_empty()
+    expect(page.locator("#environment-0-warning")).to_be_empty()
 
 
 def test_a_secret_not_in_harnesss_list_is_flagged_as_you_type(
