@@ -46,6 +46,64 @@
     if (failed && root.id !== "variable-checks" && !root.contains(document.activeElement)) { failed.focus(); }
   });
 
+  // An autosave names the error messages of fields (and rows) that are valid now: clear them,
+  // with their inputs' aria-invalid. A message about a field still invalid stays as it is.
+  function clearError(message) {
+    message.textContent = "";
+    if (message.tagName === "UL") { message.hidden = true; }
+    var box = message.closest(".field--error, .row--error");
+    if (box) { box.classList.remove("field--error", "row--error"); }
+    document.querySelectorAll("[aria-invalid]").forEach(function (input) {
+      var described = (input.getAttribute("aria-describedby") || "").split(/\s+/);
+      if (described.indexOf(message.id) !== -1) { input.removeAttribute("aria-invalid"); }
+    });
+  }
+
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var elt = event.detail.elt;
+    if (!elt || !elt.id) { return; }
+    if (elt.id === "save-status" && elt.dataset.clearedErrors) {
+      elt.dataset.clearedErrors.split(" ").forEach(function (id) {
+        var message = document.getElementById(id);
+        if (message) { clearError(message); }
+      });
+    } else if (elt.id === "identifier-status") {
+      var input = document.querySelector("[aria-describedby~=identifier-status]");
+      if (input && elt.dataset.invalid === "true") { input.setAttribute("aria-invalid", "true"); }
+      else if (input) { input.removeAttribute("aria-invalid"); }
+    } else if (elt.id === "variable-checks") {
+      // Rows checked as you type: their messages came out of band; an empty one is a valid row.
+      document.querySelectorAll(".row__error").forEach(function (message) {
+        if (!message.textContent.trim()) { clearError(message); }
+      });
+    }
+  });
+
+  // A secret reference that is not in the list Harness gave the page (when the whole list is
+  // there) is flagged on its row as it is typed; Harness would refuse it at submit.
+  function checkSecret(input) {
+    var warning = document.getElementById(input.dataset.secretWarning);
+    var list = document.getElementById("secret-datalist");
+    if (!warning) { return; }
+    // The row's error (Harness's refusal, or a rule) already says it: one message at a time.
+    var error = document.getElementById(input.dataset.secretWarning.replace(/-warning$/, "-error"));
+    var value = error && error.textContent.trim() ? "" : input.value.trim();
+    var known = list && list.dataset.complete === "true" ?
+      Array.prototype.map.call(list.options, function (option) { return option.value; }) : null;
+    warning.textContent = known && value && known.indexOf(value) === -1 ?
+      value + " " + warning.dataset.message : "";
+  }
+
+  function checkSecrets() {
+    document.querySelectorAll("[data-secret-warning]").forEach(checkSecret);
+  }
+
+  document.addEventListener("input", function (event) {
+    if (event.target.matches("[data-secret-warning]")) { checkSecret(event.target); }
+  });
+  document.addEventListener("htmx:afterSettle", checkSecrets);
+  document.addEventListener("DOMContentLoaded", checkSecrets);
+
   // On page load a requested focus wins over portal.js's first-error focus.
   document.addEventListener("DOMContentLoaded", function () {
     var wanted = document.querySelector("[data-autofocus]");

@@ -313,3 +313,62 @@ def test_policy_denial_fixed_and_resubmitted(page, live_server, fake, wizard_use
     expect(page.get_by_text("Created.")).to_be_visible()
     assert len(fake.log(route=CREATE)) == 2
     assert fake.log(route=CREATE)[-1]["body"]["budget"] == 750.0
+
+
+def test_errors_clear_as_soon_as_the_value_is_valid(page, live_server, fake, wizard_user):
+    start(page, live_server)
+    page.get_by_role("button", name="Save and continue").click()
+    expect(page.get_by_text("Enter a name.")).to_be_visible()
+    identifier = page.get_by_label("Identifier")
+    # One message for the identifier at a time: its live check, not also a field error.
+    expect(page.locator("#id_identifier_error")).to_have_count(0)
+    expect(page.locator("#identifier-status")).not_to_be_empty()
+
+    page.get_by_label("Name", exact=True).fill("errors-clear")
+    page.get_by_label("Name", exact=True).press("Tab")
+
+    wait_saved(page)
+    expect(page.get_by_text("Enter a name.")).to_have_count(0)
+    expect(page.get_by_label("Name", exact=True)).not_to_have_attribute("aria-invalid", "true")
+    expect(page.locator("#identifier-status")).to_contain_text("errors_clear is free")
+    expect(identifier).not_to_have_attribute("aria-invalid", "true")
+
+    # A secret reference fixed as you type loses aria-invalid without leaving the field.
+    page.goto(page.url.replace("/basics/", "/variables/"))
+    page.get_by_role("button", name="Add an environment variable").click()
+    page.get_by_label("Key 1").fill("TF_TOKEN")
+    page.get_by_label("Type 1").select_option("secret")
+    settled(page)
+    page.get_by_role("button", name="Save and continue").click()
+    secret = page.get_by_label("Secret 1")
+    expect(secret).to_have_attribute("aria-invalid", "true")
+
+    secret.fill("account.tf_token")
+
+    expect(secret).not_to_have_attribute("aria-invalid", "true")
+    expect(secret).to_be_focused()
+    # While the row's error speaks, the "not in Harness's list" warning stays silent.
+    secret.fill("not a reference!")
+    expect(page.locator("#environment-0-error")).not_to_be_empty()
+    expect(page.locator("#environment-0-warning")).to_be_empty()
+
+
+def test_a_secret_not_in_harnesss_list_is_flagged_as_you_type(
+    page, live_server, fake, wizard_user, artifacts
+):
+    start(page, live_server)
+    page.goto(page.url.replace("/basics/", "/variables/"))
+    page.get_by_role("button", name="Add an environment variable").click()
+    page.get_by_label("Key 1").fill("TF_TOKEN")
+    page.get_by_label("Type 1").select_option("secret")
+    settled(page)
+    secret = page.get_by_label("Secret 1")
+
+    secret.fill("account.no_such_secret")
+
+    warning = page.locator("#environment-0-warning")
+    expect(warning).to_contain_text("account.no_such_secret is not among the secrets")
+    expect(page.locator("#environment-0-error")).to_be_empty()  # a warning, not an error
+    page.screenshot(path=artifacts / "wizard-secret-not-listed.png", full_page=True)
+    secret.fill("account.tf_token")
+    expect(warning).to_be_empty()

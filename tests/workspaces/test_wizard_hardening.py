@@ -383,8 +383,9 @@ def test_a_wizard_picker_search_follows_the_list_search_rule(
 def test_starting_one_draft_too_many_says_why(signed_in_with_key, user_with_key, fake, settings):
     settings.WIZARD_MAX_OPEN_DRAFTS = 2
     start = reverse("draft_start", args=["default", "infra"])
-    signed_in_with_key.post(start)
-    signed_in_with_key.post(start)
+    # Two drafts with something typed (an untouched empty one would be reused, not added).
+    make_draft(user_with_key)
+    make_draft(user_with_key)
 
     refused = signed_in_with_key.post(start, follow=True)
 

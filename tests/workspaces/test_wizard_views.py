@@ -7,10 +7,12 @@ import pytest
 from django.urls import reverse
 from pytest_django.asserts import assertContains, assertNotContains, assertRedirects
 
+from tests.conftest import ACCOUNT, READ_KEY
 from tests.samples import formset_rows
 from tests.workspaces.test_drafts import CREATE, existing_identifier, make_draft, valid_data
 from workspaces.clients import harness_client_for
 from workspaces.models import WorkspaceDraft
+from workspaces.services import credential_save
 
 pytestmark = pytest.mark.django_db
 HTMX = {"HX-Request": "true"}
@@ -71,8 +73,43 @@ def test_my_requests_empty_state(signed_in_with_key, fake):
     assertContains(response, "You have no workspace requests yet.")
 
 
+def test_start_reuses_an_untouched_empty_draft_of_the_project(
+    signed_in_with_key, user_with_key, fake
+):
+    url = reverse("draft_start", args=["default", "infra"])
+    touched = make_draft(user_with_key)
+    elsewhere = WorkspaceDraft.objects.create(owner=user_with_key, org="default", project="other")
+
+    first = signed_in_with_key.post(url)
+    second = signed_in_with_key.post(url)
+
+    assert first["Location"] == second["Location"]
+    fresh = WorkspaceDraft.objects.filter(owner=user_with_key).exclude(
+        pk__in=[touched.pk, elsewhere.pk]
+    )
+    assert fresh.count() == 1
+
+
+def test_delete_asks_first_and_says_the_workspace_is_not_touched(
+    signed_in_with_key, user_with_key, fake
+):
+    draft = make_draft(user_with_key)
+    url = reverse("draft_delete", args=[draft.pk])
+
+    listed = signed_in_with_key.get(reverse("draft_list"))
+    asked = signed_in_with_key.post(url)
+
+    assertContains(listed, "Delete this request")
+    assertNotContains(listed, "button--danger")
+    assert asked.status_code == 200
+    assertContains(asked, "Delete this request")
+    assertContains(asked, 'name="confirm" value="1"')
+    assertContains(asked, "No workspace in Harness is changed")
+    assert WorkspaceDraft.objects.filter(pk=draft.pk).exists()
+
+
 def test_delete_a_draft(signed_in_with_key, draft, fake):
-    response = signed_in_with_key.post(reverse("draft_delete", args=[draft.pk]))
+    response = signed_in_with_key.post(reverse("draft_delete", args=[draft.pk]), {"confirm": "1"})
 
     assertRedirects(response, reverse("draft_list"), fetch_redirect_response=False)
     assert not WorkspaceDraft.objects.filter(pk=draft.pk).exists()
@@ -149,6 +186,23 @@ def test_basics_errors_rerender_with_status_200_and_keep_values(signed_in_with_k
     assert draft.data["basics"]["identifier"] == "1bad"
 
 
+def test_a_taken_identifier_blocks_basics_and_shows_on_the_review(
+    signed_in_with_key, user_with_key, fake
+):
+    taken = existing_identifier(harness_client_for(user_with_key))
+    draft = make_draft(user_with_key)
+    data = {"name": "Taken one", "identifier": taken, "identifier_edited": "1", "action": "next"}
+
+    response = post_step(signed_in_with_key, draft, "basics", data)
+    review = signed_in_with_key.get(step_url(draft, "review"))
+
+    assert response.status_code == 200
+    assertContains(response, f"A workspace with the identifier {taken} already exists")
+    draft.refresh_from_db()
+    assert draft.step_status["basics"] == "invalid"
+    assertContains(review, f"A workspace with the identifier {taken} already exists")
+
+
 def test_autosave_returns_the_save_status_partial(signed_in_with_key, draft, fake):
     response = signed_in_with_key.post(
         step_url(draft, "basics") + "?autosave=1",
@@ -160,6 +214,19 @@ def test_autosave_returns_the_save_status_partial(signed_in_with_key, draft, fak
     assertContains(response, "Saved")
     draft.refresh_from_db()
     assert draft.data["basics"]["name"] == "half typed"
+
+
+def test_autosave_names_the_errors_it_clears(signed_in_with_key, draft, fake):
+    response = signed_in_with_key.post(
+        step_url(draft, "basics") + "?autosave=1",
+        {"name": "", "identifier": "", **formset_rows("tag", {"key": "team", "value": "x"})},
+        headers=HTMX,
+    )
+
+    cleared = response.context["cleared"]
+    assert "id_description_error" in cleared
+    assert "tag-0-error" in cleared
+    assert "id_name_error" not in cleared  # still invalid: its message stays
 
 
 def test_tag_rows_are_added_and_removed_in_place(signed_in_with_key, draft, fake):
@@ -249,6 +316,27 @@ def test_template_versions_partial(signed_in_with_key, draft, fake):
     assertContains(response, "v1")
 
 
+@pytest.mark.parametrize(
+    ("status", "reason"),
+    [(404, "Harness answered “not found” (HTTP 404)"), (503, "HTTP 503")],
+)
+def test_template_versions_failure_says_what_happened(
+    signed_in_with_key, draft, fake, status, reason
+):
+    fake.inject("v1.templates.list", status=status, times=5)
+
+    response = signed_in_with_key.get(
+        picker_url(draft, "template", "template-version"),
+        {"template_ref": "account.aws_service"},
+        headers=HTMX,
+    )
+
+    assertContains(response, "Could not list the versions of account.aws_service")
+    assertContains(response, reason)
+    assertContains(response, "Try again")
+    assertNotContains(response, "may have been deleted")
+
+
 def test_linked_template_locks_fields_on_later_steps(signed_in_with_key, draft, fake):
     post_step(
         signed_in_with_key,
@@ -301,6 +389,21 @@ def test_repository_full_page_and_search_partial(signed_in_with_key, draft, fake
     listed = fake.log(route="ng.connectors.list")[-1]
     assert listed["query"]["searchTerm"] == ["gitlab"]
     assert set(listed["body"]["types"]) >= {"Github", "Gitlab", "Bitbucket", "Git"}
+
+
+def test_a_connector_not_in_harnesss_list_is_flagged_on_its_picker(
+    signed_in_with_key, user_with_key, fake
+):
+    draft = make_draft(user_with_key, repository__connector="account.gone_connector")
+
+    page = signed_in_with_key.get(step_url(draft, "repository"))
+    search = signed_in_with_key.get(
+        picker_url(draft, "repository", "git-connector"), {"q": "gitlab"}, headers=HTMX
+    )
+
+    assertContains(page, "account.gone_connector is not among the connectors Harness lists here")
+    # A search shows part of the list: it cannot tell.
+    assertNotContains(search, "is not among the connectors")
 
 
 def test_repository_validation(signed_in_with_key, draft, fake):
@@ -496,7 +599,7 @@ def test_variables_full_page(signed_in_with_key, draft, fake):
     response = signed_in_with_key.get(step_url(draft, "variables"))
 
     assertContains(response, 'id="variable-editor"')
-    assertContains(response, '<datalist id="secret-datalist">')
+    assertContains(response, '<datalist id="secret-datalist" data-complete="true">')
     assertContains(response, "account.tf_token")
 
 
@@ -653,6 +756,50 @@ def test_submit_validation_error_lands_on_the_field(signed_in_with_key, user_wit
     assertContains(page, "picker field--error")
 
 
+def test_a_refused_row_is_said_once_in_words_on_its_row_and_step(
+    signed_in_with_key, user_with_key, fake
+):
+    draft = make_draft(user_with_key)
+    draft.data["variables"]["environment"][0]["value"] = "account.no_such_secret"
+    draft.save()
+
+    response = signed_in_with_key.post(reverse("draft_submit", args=[draft.pk]), follow=True)
+
+    assertRedirects(response, step_url(draft, "variables"))
+    page = response.content.decode()
+    assert page.count("The secret account.no_such_secret of environment variable TF_TOKEN") == 1
+    assert "body.environment_variables" not in page
+    assertContains(response, "does not exist in Harness, or your key cannot see it")
+    row = page.split('id="environment-0-value"')[0].rsplit('<div class="row row--', 1)[1]
+    assert row.startswith("variable row--error")
+    assert 'aria-invalid="true"' in page.split('id="environment-0-value"')[1].split(">")[0]
+    nav = page.split('aria-label="Steps"')[1].split("</nav>")[0]
+    variables = nav.split("Variables")[1].split("</a>")[0]
+    assert "(done)" not in variables
+    assert "Harness refused a value here" in variables
+
+
+def test_a_refused_row_once_changed_is_no_longer_marked(signed_in_with_key, user_with_key, fake):
+    draft = make_draft(user_with_key)
+    draft.data["variables"]["environment"][0]["value"] = "account.no_such_secret"
+    draft.save()
+    signed_in_with_key.post(reverse("draft_submit", args=[draft.pk]))
+    fixed = {
+        **formset_rows("terraform"),
+        **formset_rows(
+            "environment", {"key": "TF_TOKEN", "value": "account.tf_token", "value_type": "secret"}
+        ),
+        "action": "check",
+    }
+
+    post_step(signed_in_with_key, draft, "variables", fixed)
+    page = signed_in_with_key.get(step_url(draft, "variables"))
+
+    assertNotContains(page, "The secret account.no_such_secret")
+    assertNotContains(page, "row--error")
+    assertNotContains(page, "Harness refused a value here")
+
+
 def test_submit_policy_denial_shows_the_deny_message(signed_in_with_key, user_with_key, fake):
     draft = make_draft(user_with_key)
     draft.data["basics"]["tags"] = [{"key": "env", "value": "prod"}]
@@ -665,6 +812,23 @@ def test_submit_policy_denial_shows_the_deny_message(signed_in_with_key, user_wi
     assertContains(review, "Workspaces tagged env=prod must enable cost estimation")
 
 
+def test_a_read_only_key_is_told_before_the_next_wizard_starts(client, user, fake):
+    credential_save(user=user, account_id=ACCOUNT, api_key=READ_KEY)
+    client.force_login(user)
+    draft = make_draft(user)
+    start = reverse("draft_start", args=["default", "infra"])
+    before = client.get(start)
+
+    client.post(reverse("draft_submit", args=[draft.pk]))
+    after = client.get(start)
+    other_project = client.get(reverse("draft_start", args=["default", "other"]))
+
+    assertNotContains(before, "cannot create workspaces")
+    assertContains(after, "Your Harness key cannot create workspaces in default / infra")
+    assertContains(after, "Create/Edit")
+    assertNotContains(other_project, "cannot create workspaces")
+
+
 def test_submit_conflict_leads_to_basics(signed_in_with_key, user_with_key, fake):
     taken = existing_identifier(harness_client_for(user_with_key))
     draft = make_draft(user_with_key, basics__identifier=taken)
@@ -674,13 +838,11 @@ def test_submit_conflict_leads_to_basics(signed_in_with_key, user_with_key, fake
 
     assertRedirects(response, step_url(draft, "basics"), fetch_redirect_response=False)
     assertContains(basics, f"A workspace with the identifier {taken} already exists")
-    # ... on the identifier field itself, added to its form with `add_error`.
-    assertContains(
-        basics,
-        f'<ul class="field__errors" id="id_identifier_error"><li>A workspace with the identifier '
-        f"{taken} already exists in this project. Choose another identifier.</li></ul>",
-        html=True,
-    )
+    # ... on the identifier field itself (added to its form with `add_error`), shown once, where
+    # its live check speaks.
+    status = basics.content.decode().split('id="identifier-status"')[1].split("</p>")[0]
+    assert f"{taken} already exists in this project. Choose another identifier." in status
+    assertNotContains(basics, 'id="id_identifier_error"')
 
 
 @pytest.mark.parametrize("status", [500, 503])

@@ -12,7 +12,8 @@
 
 The stored draft (`WorkspaceDraft.data`) keeps one dict of values per step, as typed:
 
-    basics:      {name, identifier, identifier_edited: bool, description, tags: [{key, value}]}
+    basics:      {name, identifier, identifier_edited: bool, description, tags: [{key, value}],
+                  identifier_checked, identifier_taken (what Harness last said of the identifier)}
     template:    {source: scratch|template|clone, template_ref, template_version,
                   template_mode: linked|copied, clone_identifier, applied, locked: {...}}
     repository:  {connector, repository, fetch_type: branch|tag|commit, branch, tag, commit,

@@ -187,6 +187,45 @@ def field_location(harness_field: str | None) -> tuple[str, str]:
     return FIELD_STEPS.get(head, ("review", ""))
 
 
+# `environment_variables["TF_TOKEN"].value`: the body field, a map key or index, a subfield.
+_FIELD_PATH = re.compile(
+    r'^(?P<head>\w+)(?:\[(?P<key>"(?:[^"\\]|\\.)*"|\d+)\])?(?:\.(?P<sub>\w+))?'
+)
+_MISSING_REF = re.compile(
+    r'references (?P<kind>secret|connector) "(?P<ref>[^"]*)" which does not exist'
+)
+ROW_NOUNS = {
+    "terraform": "Terraform variable",
+    "environment": "environment variable",
+    "tags": "tag",
+}
+
+
+def refusal(harness_field: str | None, message: str) -> dict[str, str]:
+    """Where a Harness refusal of the create body lands, and what it says in words.
+
+    `{step, field, row, row_field, message}`: `row` is the key of the variable or tag Harness
+    named (its row is marked), `message` one sentence without Harness's `body.<path>` prefix.
+    """
+    step, field = field_location(harness_field)
+    found = _FIELD_PATH.match(harness_field or "")
+    row = row_field = ""
+    if found and found["key"] and field in ROW_NOUNS:
+        row, row_field = found["key"].strip('"'), found["sub"] or "value"
+    what = f"{ROW_NOUNS[field]} {row}" if row else (harness_field or "").split(".")[0]
+    missing = _MISSING_REF.search(message)
+    if missing:
+        of = f" of {what}" if row else f" ({what})" if what else ""
+        words = (
+            f"The {missing['kind']} {missing['ref']}{of} does not exist in Harness, or your key "
+            f"cannot see it. Choose one from the {missing['kind']} list."
+        )
+    else:
+        detail = re.sub(r"^body\.\S*\s*", "", message).strip() or message
+        words = f"Harness refused {what or 'the request'}: {detail}"
+    return {"step": step, "field": field, "row": row, "row_field": row_field, "message": words}
+
+
 def warnings(body: dict[str, Any]) -> list[str]:
     """Things worth a second look on the review page (not errors)."""
     found = []

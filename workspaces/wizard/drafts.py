@@ -20,7 +20,7 @@ from django.utils import timezone
 from workspaces.feedback import harness_error_message
 from workspaces.harness import HarnessClient, errors
 from workspaces.models import WorkspaceDraft
-from workspaces.wizard import forms, prefill, steps, validation
+from workspaces.wizard import forms, pickers, prefill, steps, validation
 
 Status = WorkspaceDraft.Status
 OPEN = (Status.DRAFT, Status.FAILED)
@@ -48,11 +48,22 @@ class TooManyDrafts(Exception):
 
 
 def draft_create(*, owner: AbstractBaseUser, org: str, project: str) -> WorkspaceDraft:
-    """A new, empty draft for a workspace in `org`/`project`.
+    """A new, empty draft for a workspace in `org`/`project`, or the one already waiting.
 
-    Raises TooManyDrafts when `owner` already has `WIZARD_MAX_OPEN_DRAFTS` open (draft or
+    An untouched empty draft of the same project (nothing typed, no step visited) is reused, so
+    pressing "Start a new request" again does not pile up untitled drafts. Raises TooManyDrafts
+    when `owner` already has `WIZARD_MAX_OPEN_DRAFTS` open (draft or
     failed) drafts: each is stored and re-validated, so their number is bounded per user.
     """
+    untouched = (
+        WorkspaceDraft.objects.filter(
+            owner=owner, org=org, project=project, status=Status.DRAFT, data={}, step_status={}
+        )
+        .order_by("-updated_at")
+        .first()
+    )
+    if untouched is not None:
+        return untouched
     limit = settings.WIZARD_MAX_OPEN_DRAFTS
     open_drafts = WorkspaceDraft.objects.filter(owner=owner, status__in=OPEN).count()
     if open_drafts >= limit:
@@ -85,6 +96,31 @@ def draft_delete(*, draft_id, owner: AbstractBaseUser) -> bool:
     return bool(deleted)
 
 
+def _identifier_taken(
+    *, client: HarnessClient, draft: WorkspaceDraft, values: dict[str, Any]
+) -> dict[str, str]:
+    """Basics' `identifier_checked`/`identifier_taken` for the identifier being saved.
+
+    The live check's IaCM `GET .../workspaces/{identifier}`, made only when the identifier
+    changed since the last check; a check that could not be made records nothing (it is made
+    again on the next save, and at submit). HarnessUnauthorized propagates.
+    """
+    identifier = str(values.get("identifier") or "")
+    if not identifier and not values.get("identifier_edited"):
+        identifier = steps.identifier_from_name(str(values.get("name", "")))
+    if not identifier or identifier == steps.step_values(draft.data, "basics").get(
+        "identifier_checked"
+    ):
+        return {}
+    check = pickers.identifier_check(
+        client=client, org=draft.org, project=draft.project, identifier=identifier
+    )
+    if check.state not in {"ok", "taken"}:
+        return {}
+    taken = identifier if check.state == "taken" else ""
+    return {"identifier_checked": identifier, "identifier_taken": taken}
+
+
 @dataclass(frozen=True)
 class StepSaved:
     """The saved draft and the step's form bound with what was stored (validated once)."""
@@ -112,8 +148,9 @@ def draft_save_step(
     choice reads the template (v1 `GET .../templates/{id}/versions/{v}`) or the workspace to
     clone (IaCM `GET .../workspaces/{id}`) and prefills the later steps; if that read fails the
     choice is saved, nothing is prefilled and `notice` says why. Later steps that are no longer
-    valid are flagged. Raises DraftNotEditable once the draft is submitting or created;
-    HarnessUnauthorized propagates.
+    valid are flagged. Saving Basics with a client asks Harness whether its identifier is taken
+    (see `_identifier_taken`), so a taken one fails the step's rules. Raises DraftNotEditable
+    once the draft is submitting or created; HarnessUnauthorized propagates.
     """
     if step not in steps.EDITABLE_STEPS:
         raise ValueError(f"unknown step {step!r}")
@@ -137,6 +174,8 @@ def draft_save_step(
             values = {**values, "applied": marker, "locked": current.get("locked", {})}
         else:
             values = {**values, "applied": "", "locked": {}}
+    if step == "basics" and client is not None:
+        values = {**values, **_identifier_taken(client=client, draft=draft, values=values)}
     with transaction.atomic():
         locked_draft = WorkspaceDraft.objects.select_for_update().get(pk=draft.pk)
         if not locked_draft.is_editable:
@@ -167,8 +206,8 @@ def draft_save_step(
         response = dict(locked_draft.harness_response)
         if response.get("step") == step and before != values:
             # The user changed the step Harness complained about: the complaint is stale.
-            response.pop("step", None)
-            response.pop("field", None)
+            for key in ("step", "field", "row", "row_field"):
+                response.pop(key, None)
         locked_draft.harness_response = response
         locked_draft.save()
     return StepSaved(draft=locked_draft, form=bound[step], problems=problems[step], notice=notice)

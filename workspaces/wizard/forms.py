@@ -172,6 +172,14 @@ class BasicsForm(StepForm):
     def clean_identifier(self) -> str:
         identifier = self.cleaned_data["identifier"]
         _refuse(steps.identifier_problem(identifier))
+        # What the live check learned from Harness when Basics was saved (drafts.draft_save_step).
+        if identifier and identifier == steps.step_values(self.draft_data, "basics").get(
+            "identifier_taken"
+        ):
+            raise forms.ValidationError(
+                f"A workspace with the identifier {identifier} already exists in this project. "
+                "Choose another identifier."
+            )
         return identifier
 
 

@@ -62,6 +62,16 @@ def step_form(draft: WorkspaceDraft, step: str) -> forms.StepForm:
     return validation.unbound_step(step, draft.data)
 
 
+def cleared_error_ids(form: forms.StepForm) -> list[str]:
+    """The ids of the error messages an autosave clears: every field and row now valid."""
+    form.is_valid()
+    ids = [f"id_{name}_error" for name in form.fields if name not in form.errors]
+    ids += [
+        f"{row.prefix}-error" for rows in form.formsets.values() for row in rows if not row.errors
+    ]
+    return ids
+
+
 def common_context(draft: WorkspaceDraft, step: str) -> dict[str, Any]:
     nav = [
         {
@@ -75,6 +85,11 @@ def common_context(draft: WorkspaceDraft, step: str) -> dict[str, Any]:
         for number, slug in enumerate(steps.STEPS, start=1)
     ]
     response = draft.harness_response or {}
+    if draft.status == Status.FAILED and response.get("step") in steps.EDITABLE_STEPS:
+        # The step Harness refused needs attention until the next submit, whatever its form says.
+        for item in nav:
+            if item["slug"] == response["step"]:
+                item["status"] = "refused"
     return {
         "draft": draft,
         "step": step,
@@ -105,10 +120,11 @@ def step_context(
     """A step page's (or one of its partials') context around `form`."""
     context = common_context(draft, step)
     response = context["harness_error"]
-    if form.is_bound and response.get("step") == step and response.get("field") in form.fields:
-        # Where Harness's complaint lands: on the field it concerns.
-        form.add_error(response["field"], response.get("message", ""))
     problems = form.problems() if form.is_bound else {}
+    if form.is_bound and response.get("step") == step:
+        # Where Harness's complaint lands: on the field (or row) it concerns, said once there
+        # (after `problems`, so the variables' summary of the form's own rules does not repeat it).
+        context["harness_error_placed"] = _place_refusal(form, response)
     values = steps.step_values(draft.data, step)
     context.update(
         {
@@ -175,6 +191,23 @@ def step_context(
     return context
 
 
+def _place_refusal(form: forms.StepForm, response: dict[str, Any]) -> bool:
+    """Add Harness's refusal to the field or the row it names; False when it names neither."""
+    field, message = response.get("field", ""), response.get("message", "")
+    if field in form.fields:
+        form.add_error(field, message)
+        return True
+    rows = form.formsets.get(field)
+    if rows is None or not response.get("row"):
+        return False
+    for row in rows:
+        if row["key"].value() == response["row"]:
+            name = response.get("row_field") if response.get("row_field") in row.fields else "value"
+            row.add_error(name, message)
+            return True
+    return False
+
+
 def review_context(draft: WorkspaceDraft) -> dict[str, Any]:
     """The review page: the exact body, the steps still to fix, warnings, one section a step."""
     context = common_context(draft, "review")
@@ -192,6 +225,7 @@ def review_context(draft: WorkspaceDraft) -> dict[str, Any]:
                     "title": steps.STEP_TITLES[step],
                     "url": step_url(draft, step),
                     "count": len(found),
+                    "first": next(iter(found.values()))[0],
                 }
                 for step, found in problems.items()
             ],

@@ -129,7 +129,17 @@ def _template_versions(
         return Picker(request.name)
     if not steps.template_ref_ok(ref):  # never sent: the template step shows the field error
         return Picker(request.name, error="Choose a template from the list first.")
-    versions = client.list_template_versions(org=org, project=project, identifier=ref)
+    # Say what failed (this template's versions), never a guess at why ("may have been deleted").
+    try:
+        versions = client.list_template_versions(org=org, project=project, identifier=ref)
+    except errors.HarnessUnauthorized:
+        raise
+    except errors.HarnessNotFound:
+        reason = "Harness answered “not found” (HTTP 404)."
+        return Picker(request.name, error=f"Could not list the versions of {ref}. {reason}")
+    except errors.HarnessError as err:
+        reason = harness_error_message(err)
+        return Picker(request.name, error=f"Could not list the versions of {ref}. {reason}")
     options = tuple(
         PickerOption(
             value=v.version_label,

@@ -20,7 +20,7 @@ from workspaces.feedback import harness_error_message
 from workspaces.harness import HarnessClient, errors
 from workspaces.models import WorkspaceDraft
 from workspaces.wizard import steps, validation
-from workspaces.wizard.body import build_body, field_location
+from workspaces.wizard.body import build_body, refusal
 
 logger = logging.getLogger("workspaces.drafts")
 Status = WorkspaceDraft.Status
@@ -142,13 +142,11 @@ def _post(
                 "deny_messages": deny,
                 "step": "review",
             }
-        step, field = field_location(err.field)
         return Status.FAILED, {
             "outcome": "invalid",
-            "message": harness_error_message(err),
+            **refusal(err.field, err.message),
             "harness_field": err.field or "",
-            "step": step,
-            "field": field,
+            "harness_message": err.message,
         }
     except errors.HarnessConflict as err:
         if previous.get("outcome") in {"unavailable", "unknown"}:
@@ -168,7 +166,11 @@ def _post(
     except errors.HarnessUnavailable as err:
         return _reconcile(client=client, draft=draft, body=body, err=err)
     except (errors.HarnessForbidden, errors.HarnessNotFound, errors.HarnessRateLimited) as err:
-        return Status.FAILED, {"outcome": "refused", "message": harness_error_message(err)}
+        return Status.FAILED, {
+            "outcome": "refused",
+            "message": harness_error_message(err),
+            "forbidden": isinstance(err, errors.HarnessForbidden),
+        }
     return Status.CREATED, _created(warnings=result.warnings)
 
 

@@ -57,6 +57,26 @@ def _result_url(draft: WorkspaceDraft) -> str:
 
 # --- start, list, delete ---------------------------------------------------------------------
 
+# The session remembers the projects where Harness refused this key a create (403), keyed by
+# the key's fingerprint, so another key starts afresh. There is no access check to ask first.
+CREATE_FORBIDDEN = "wizard_create_forbidden"
+
+
+def _key_fingerprint(request: HtmxHttpRequest) -> str:
+    credential = HarnessCredential.objects.filter(user=request.user).first()
+    return credential.key_fingerprint if credential else ""
+
+
+def _create_forbidden(request: HtmxHttpRequest, org: str, project: str) -> bool:
+    remembered = request.session.get(CREATE_FORBIDDEN, {})
+    return remembered.get(f"{org}/{project}") == _key_fingerprint(request) != ""
+
+
+def _remember_forbidden(request: HtmxHttpRequest, draft: WorkspaceDraft) -> None:
+    remembered = request.session.get(CREATE_FORBIDDEN, {})
+    remembered[f"{draft.org}/{draft.project}"] = _key_fingerprint(request)
+    request.session[CREATE_FORBIDDEN] = remembered
+
 
 @require_http_methods(["GET", "POST"])
 def draft_start(request: HtmxHttpRequest, org: str, project: str) -> HttpResponse:
@@ -70,11 +90,13 @@ def draft_start(request: HtmxHttpRequest, org: str, project: str) -> HttpRespons
     open_drafts = WorkspaceDraft.objects.filter(
         owner=request.user, org=org, project=project, status__in=[Status.DRAFT, Status.FAILED]
     )[:10]
-    return TemplateResponse(
-        request,
-        "workspaces/wizard_start.html",
-        {"org": org, "project": project, "open_drafts": open_drafts},
-    )
+    context = {
+        "org": org,
+        "project": project,
+        "open_drafts": open_drafts,
+        "create_forbidden": _create_forbidden(request, org, project),
+    }
+    return TemplateResponse(request, "workspaces/wizard_start.html", context)
 
 
 @require_GET
@@ -90,9 +112,12 @@ def draft_list(request: HtmxHttpRequest) -> HttpResponse:
     return TemplateResponse(request, "workspaces/my_requests.html", context)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def draft_delete(request: HtmxHttpRequest, draft_id) -> HttpResponse:
+    """Asks first (a page saying what is and is not deleted); deletes on a POST with confirm=1."""
     draft = _own_draft(request, draft_id)
+    if request.method == "GET" or request.POST.get("confirm") != "1":
+        return TemplateResponse(request, "workspaces/draft_delete.html", {"draft": draft})
     if drafts.draft_delete(draft_id=draft.pk, owner=request.user):
         messages.success(request, f"Deleted the request {draft.name or 'without a name'}.")
     else:
@@ -159,7 +184,7 @@ def _step_post(request: HtmxHttpRequest, draft: WorkspaceDraft, step: str) -> Ht
             values[group] = pasted.rows
             paste_note = " ".join(filter(None, [pasted.note, block.cut_note]))
             focus, paste_lines = f"add-{group}", None
-    client = harness_client_for(request.user) if step == "template" else None
+    client = harness_client_for(request.user) if step in {"template", "basics"} else None
     try:
         saved = drafts.draft_save_step(draft=draft, step=step, values=values, client=client)
     except drafts.DraftNotEditable:
@@ -169,7 +194,13 @@ def _step_post(request: HtmxHttpRequest, draft: WorkspaceDraft, step: str) -> Ht
         return TemplateResponse(
             request,
             "workspaces/wizard_base.html#save-status",
-            {"draft": draft, "saved": True, "step_errors": saved.problems, "notice": saved.notice},
+            {
+                "draft": draft,
+                "saved": True,
+                "step_errors": saved.problems,
+                "notice": saved.notice,
+                "cleared": pages.cleared_error_ids(saved.form),
+            },
         )
     partial = request.POST.get("partial", "")
     if request.htmx and partial in STEP_PARTIALS.get(step, set()):
@@ -277,6 +308,8 @@ def draft_submit(request: HtmxHttpRequest, draft_id) -> HttpResponse:
         return _go(request, pages.step_url(draft, "review"))
     submitted = submit.draft_submit(draft=draft, client=harness_client_for(request.user))
     draft = submitted.draft
+    if draft.status == Status.FAILED and draft.harness_response.get("forbidden"):
+        _remember_forbidden(request, draft)
     if submitted.problems:
         first = next(iter(submitted.problems))
         messages.error(
@@ -287,7 +320,7 @@ def draft_submit(request: HtmxHttpRequest, draft_id) -> HttpResponse:
     if draft.status == Status.FAILED:
         step = draft.harness_response.get("step", "")
         if step in steps.STEPS:
-            messages.error(request, draft.harness_response.get("message", ""))
+            # Said once, on the step (its banner, or the field or row it concerns): no flash.
             return _go(request, pages.step_url(draft, step))
     return _go(request, _result_url(draft))
 
