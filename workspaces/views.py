@@ -8,7 +8,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 from django.views.decorators.vary import vary_on_headers
 
 from workspaces import selectors, services, status_metrics
@@ -92,11 +92,19 @@ def harness_key(request: HtmxHttpRequest) -> HttpResponse:
     )
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def harness_key_delete(request: HtmxHttpRequest) -> HttpResponse:
-    if services.credential_delete(user=request.user):
-        messages.success(request, "Your Harness key was deleted from the portal.")
-    return redirect("harness_key")
+    """Asks first (GET, or a POST without `confirm`); a POST with `confirm=1` deletes."""
+    if request.method == "POST" and request.POST.get("confirm") == "1":
+        if services.credential_delete(user=request.user):
+            messages.success(request, "Your Harness key was deleted from the portal.")
+        return redirect("harness_key")
+    credential = HarnessCredential.objects.filter(user=request.user).first()
+    if credential is None:
+        return redirect("harness_key")
+    return TemplateResponse(
+        request, "workspaces/harness_key_delete.html", {"credential": credential}
+    )
 
 
 @require_GET

@@ -71,3 +71,21 @@ def test_sign_out(page, live_server, fake, browser_user):
     expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
     page.goto(live_server.url + "/settings/harness-key/")
     expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+
+
+def test_deleting_the_key_asks_first_and_can_be_kept(page, live_server, fake, browser_user):
+    from tests.conftest import ACCOUNT
+    from workspaces.services import credential_save
+
+    credential_save(user=browser_user, account_id=ACCOUNT, api_key=FULL_KEY, account_name="Acme")
+    sign_in(page, live_server)
+    page.goto(live_server.url + "/settings/harness-key/")
+
+    page.get_by_role("link", name="Delete key…").click()
+    expect(page.get_by_role("heading", name=re.compile("Delete your Harness key"))).to_be_visible()
+    page.get_by_role("link", name="Keep it").click()
+    expect(page.locator(".key-mask")).to_contain_text("0001")
+
+    page.get_by_role("link", name="Delete key…").click()
+    page.get_by_role("button", name="Delete the key from the portal").click()
+    expect(page.get_by_text("Your Harness key was deleted from the portal.")).to_be_visible()

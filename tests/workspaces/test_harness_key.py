@@ -153,16 +153,19 @@ def test_key_for_another_account_resets_project_choice(signed_in_with_key, user,
 
 @pytest.mark.postgres
 def test_delete_key(signed_in_with_key, user):
-    response = signed_in_with_key.post(reverse("harness_key_delete"))
+    response = signed_in_with_key.post(reverse("harness_key_delete"), {"confirm": "1"})
 
     assertRedirects(response, reverse("harness_key"), fetch_redirect_response=False)
     assert not HarnessCredential.objects.filter(user=user).exists()
 
 
-def test_delete_needs_post(signed_in_with_key, user):
-    response = signed_in_with_key.get(reverse("harness_key_delete"))
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_deleting_the_key_asks_first(signed_in_with_key, user, method):
+    response = getattr(signed_in_with_key, method)(reverse("harness_key_delete"))
 
-    assert response.status_code == 405
+    assertContains(response, "Delete your Harness key")
+    assertContains(response, 'name="confirm" value="1"')
+    assertContains(response, "revoke it there")
     assert HarnessCredential.objects.filter(user=user).exists()
 
 
