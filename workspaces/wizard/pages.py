@@ -252,7 +252,7 @@ def review_sections(draft: WorkspaceDraft, body: dict[str, Any]) -> list[dict]:
     providers = ", ".join(f"{c['type']}: {c['connector_ref']}" for c in body["provider_connectors"])
     cost = "On" if body["cost_estimation_enabled"] else "Off"
     if "budget" in body:
-        cost += f", budget {body['budget']:g}"
+        cost += f", budget ${body['budget']:,.2f} a month"
     kind = steps.PROVISIONERS.get(body["provisioner"], body["provisioner"])
     terragrunt = ""
     if body.get("terragrunt_provider"):

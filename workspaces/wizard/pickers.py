@@ -21,6 +21,7 @@ from django.conf import settings
 
 from workspaces.feedback import harness_error_message
 from workspaces.harness import HarnessClient, errors
+from workspaces.selectors import status_label
 from workspaces.wizard import steps
 
 PICKER_LIMIT = 20
@@ -157,7 +158,9 @@ def _workspaces(*, client: HarnessClient, org: str, project: str, request: Picke
         org=org, project=project, search=request.query, limit=PICKER_LIMIT
     )
     options = tuple(
-        PickerOption(value=w.identifier, label=w.name, detail=w.description or w.status)
+        PickerOption(
+            value=w.identifier, label=w.name, detail=w.description or status_label(w.status)
+        )
         for w in page.items
     )
     return Picker(request.name, options, query=request.query, total=page.total_items)
