@@ -750,3 +750,17 @@ def test_drafts_never_store_secret_values(user_with_key, fake):
 
     assert "pat." not in stored
     assert "account.tf_token" in stored  # only the reference
+
+
+def test_a_templates_description_is_prefilled_and_noted_too():
+    found = prefill.prefill_from_template_yaml(
+        {"template": {"spec": {"description": "Orders service"}}}, linked=True
+    )
+
+    data = prefill.apply_prefill({}, found, source="the template account.svc (version v1)")
+
+    assert data["basics"]["description"] == "Orders service"
+    assert "basics.description" not in found.locked  # never locked: always editable
+    assert prefill.prefilled_note(data["basics"], "description") == (
+        "Copied from the template account.svc (version v1). Edit or clear it if it does not fit."
+    )
