@@ -9,6 +9,8 @@ from playwright.sync_api import expect
 
 from tests.browser.conftest import sign_in
 from tests.conftest import ACCOUNT, FULL_KEY
+from tests.workspaces.test_drafts import described_workspace
+from workspaces.clients import harness_client_for
 from workspaces.services import credential_save
 
 CREATE = "iacm.workspaces.create"
@@ -24,7 +26,7 @@ def start(page, live_server):
     sign_in(page, live_server)
     page.goto(live_server.url + "/orgs/default/projects/infra/new-workspace/")
     page.get_by_role("button", name="Start a new request").click()
-    expect(page.get_by_role("heading", name="Basics")).to_be_visible()
+    expect(page.get_by_role("heading", name="Start from")).to_be_visible()
     page.wait_for_load_state()
 
 
@@ -71,13 +73,13 @@ def find_in_list(page, live_server, name):
 def test_from_scratch_with_reload_and_double_click(page, live_server, fake, wizard_user, artifacts):
     start(page, live_server)
 
-    # 1. Basics: the identifier follows the name and is checked live.
-    fill_basics(page, "cache-web-dev", tags=[("team", "web")])
-    page.screenshot(path=artifacts / "wizard-1-basics.png", full_page=True)
-    next_step(page, "Start from")
+    # 1. Start from scratch (the first step, before anything is typed).
+    page.screenshot(path=artifacts / "wizard-1-start-from.png", full_page=True)
+    next_step(page, "Basics")
 
-    # 2. Start from scratch.
-    page.screenshot(path=artifacts / "wizard-2-start-from.png", full_page=True)
+    # 2. Basics: the identifier follows the name and is checked live.
+    fill_basics(page, "cache-web-dev", tags=[("team", "web")])
+    page.screenshot(path=artifacts / "wizard-2-basics.png", full_page=True)
     next_step(page, "Repository")
 
     # 3. Repository: search the git connectors on the server.
@@ -157,8 +159,6 @@ def test_from_a_linked_template_at_a_version_that_is_not_the_latest(
     page, live_server, fake, wizard_user, artifacts
 ):
     start(page, live_server)
-    fill_basics(page, "svc-orders-dev")
-    next_step(page, "Start from")
 
     page.get_by_label("From a workspace template").check()
     pick(page, "account.aws_service")
@@ -167,6 +167,8 @@ def test_from_a_linked_template_at_a_version_that_is_not_the_latest(
     page.get_by_label("Use the template (linked)").check()
     wait_saved(page)
     page.screenshot(path=artifacts / "wizard-template-start.png", full_page=True)
+    next_step(page, "Basics")
+    fill_basics(page, "svc-orders-dev")
     next_step(page, "Repository")
 
     # Locked values are shown, read-only.
@@ -208,8 +210,8 @@ def test_from_a_linked_template_at_a_version_that_is_not_the_latest(
 
 def test_a_terragrunt_workspace(page, live_server, fake, wizard_user, artifacts):
     start(page, live_server)
+    next_step(page, "Basics")
     fill_basics(page, "edge-tg-dev")
-    next_step(page, "Start from")
     next_step(page, "Repository")
     pick(page, "account.github_acme")
     page.get_by_label("Repository name").fill("infra-live")
@@ -262,15 +264,30 @@ def test_a_terragrunt_workspace(page, live_server, fake, wizard_user, artifacts)
 
 
 def test_as_a_clone(page, live_server, fake, wizard_user, artifacts):
+    source = described_workspace(harness_client_for(wizard_user))
     start(page, live_server)
-    fill_basics(page, "clone-of-first")
-    next_step(page, "Start from")
 
     page.get_by_label("As a copy of an existing workspace").check()
-    first = page.locator("#clone-workspace-options label.picker__option").first
-    source = first.locator("code").inner_text()
-    first.click()
+    page.get_by_label("Search workspaces by name").fill(source.name)
+    option = page.locator(
+        "#clone-workspace-options label.picker__option", has_text=source.identifier
+    )
+    expect(option).to_have_count(1)
+    option.click()
+    expect(page.get_by_text("Copied: its description and tags")).to_be_visible()
     wait_saved(page)
+    next_step(page, "Basics")
+
+    # The source's description is shown, editable, saying where it came from; not an error yet.
+    description = page.get_by_label("Description")
+    expect(description).to_have_value(source.description)
+    expect(page.locator("#id_description_helptext")).to_have_text(
+        f"Copied from the workspace {source.identifier}. Edit or clear it if it does not fit."
+    )
+    expect(page.get_by_text("Enter a name.")).to_have_count(0)
+    page.screenshot(path=artifacts / "wizard-clone-basics.png", full_page=True)
+    fill_basics(page, "clone-of-first")
+    description.fill("Staging copy")
     next_step(page, "Repository")
     expect(page.get_by_label("Repository name")).not_to_have_value("")
     page.get_by_role("link", name=re.compile("Review and submit")).click()
@@ -282,14 +299,15 @@ def test_as_a_clone(page, live_server, fake, wizard_user, artifacts):
     expect(page.get_by_text("Created.")).to_be_visible()
     (post,) = fake.log(route=CREATE)
     print("\nclone body:\n" + json.dumps(post["body"], indent=2))
-    assert source != "clone_of_first"
+    assert post["body"]["description"] == "Staging copy"
+    assert post["body"]["tags"] == source.tags
     find_in_list(page, live_server, "clone-of-first")
 
 
 def test_policy_denial_fixed_and_resubmitted(page, live_server, fake, wizard_user, artifacts):
     start(page, live_server)
+    next_step(page, "Basics")
     fill_basics(page, "billing-prod", tags=[("env", "prod")])
-    next_step(page, "Start from")
     next_step(page, "Repository")
     pick(page, "account.github_acme")
     page.get_by_label("Repository name").fill("infra-live")
@@ -317,6 +335,7 @@ def test_policy_denial_fixed_and_resubmitted(page, live_server, fake, wizard_use
 
 def test_errors_clear_as_soon_as_the_value_is_valid(page, live_server, fake, wizard_user):
     start(page, live_server)
+    next_step(page, "Basics")
     page.get_by_role("button", name="Save and continue").click()
     expect(page.get_by_text("Enter a name.")).to_be_visible()
     identifier = page.get_by_label("Identifier")
@@ -357,7 +376,7 @@ def test_a_secret_not_in_harnesss_list_is_flagged_as_you_type(
     page, live_server, fake, wizard_user, artifacts
 ):
     start(page, live_server)
-    page.goto(page.url.replace("/basics/", "/variables/"))
+    page.goto(page.url.replace("/template/", "/variables/"))
     page.get_by_role("button", name="Add an environment variable").click()
     page.get_by_label("Key 1").fill("TF_TOKEN")
     page.get_by_label("Type 1").select_option("secret")

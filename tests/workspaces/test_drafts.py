@@ -13,7 +13,7 @@ from tests.samples import complete_draft
 from workspaces.clients import harness_client_for
 from workspaces.models import WorkspaceDraft
 from workspaces.services import credential_save
-from workspaces.wizard import drafts, forms, paste, steps, submit, validation
+from workspaces.wizard import drafts, forms, paste, prefill, steps, submit, validation
 from workspaces.wizard.body import build_body
 
 CREATE = "iacm.workspaces.create"
@@ -36,6 +36,15 @@ def step_problems(step: str, data: dict) -> dict[str, list[str]]:
 def existing_identifier(client) -> str:
     """The identifier of a seeded workspace in default/infra."""
     return client.list_workspaces(org="default", project="infra", limit=1).items[0].identifier
+
+
+def described_workspace(client):
+    """A seeded workspace of default/infra that has a description."""
+    for item in client.list_workspaces(org="default", project="infra", limit=50).items:
+        workspace = client.get_workspace(org="default", project="infra", identifier=item.identifier)
+        if workspace.description:
+            return workspace
+    raise AssertionError("the fake seeds no workspace with a description")
 
 
 def make_draft(owner, **overrides) -> WorkspaceDraft:
@@ -210,21 +219,28 @@ def test_identifier_is_derived_from_the_name():
     assert steps.identifier_from_name("42 things") == "_42_things"
 
 
-def test_clone_needs_an_identifier_other_than_basics_given_as_the_draft():
-    data = valid_data(template__source="clone", template__clone_identifier="pay_vpc_dev")
+@pytest.mark.django_db
+@pytest.mark.parametrize("first", ["template", "basics"])
+def test_the_copy_needs_its_own_identifier_whichever_step_is_saved_first(user_with_key, first):
+    draft = drafts.draft_create(owner=user_with_key, org="default", project="infra")
+    values = {
+        "template": {"source": "clone", "clone_identifier": "pay_vpc_dev"},
+        "basics": {**valid_data()["basics"], "identifier": "pay_vpc_dev"},
+    }
+    second = "basics" if first == "template" else "template"
+    drafts.draft_save_step(draft=draft, step=first, values=values[first])
 
-    same = forms.TemplateForm(
-        data={"source": "clone", "clone_identifier": "pay_vpc_dev"}, draft_data=data
-    )
-    other = forms.TemplateForm(
-        data={"source": "clone", "clone_identifier": "other_ws"}, draft_data=data
-    )
+    saved = drafts.draft_save_step(draft=draft, step=second, values=values[second])
 
-    assert not same.is_valid()
-    assert same.errors["clone_identifier"] == [
-        "The copy needs a new identifier (change it in Basics)."
-    ]
-    assert other.is_valid()
+    basics = validation.bind_step("basics", saved.draft.data)
+    assert basics.problems() == {
+        "identifier": [
+            "pay_vpc_dev is the workspace you are copying: the copy needs an identifier of its own."
+        ]
+    }
+    assert saved.draft.step_status["basics"] in {"invalid", "flagged"}
+    assert saved.draft.step_status["template"] == "valid"
+    assert not validation.bind_step("basics", valid_data(template__source="clone")).problems()
 
 
 def test_a_locked_field_keeps_the_templates_value_whatever_is_posted():
@@ -479,6 +495,47 @@ def test_clone_prefills_an_existing_workspace(user_with_key, fake):
     assert "associated_template" not in body
 
 
+def test_a_clones_description_is_prefilled_once_and_noted(user_with_key, fake):
+    client = harness_client_for(user_with_key)
+    source = described_workspace(client)
+    draft = drafts.draft_create(owner=user_with_key, org="default", project="infra")
+
+    saved = drafts.draft_save_step(
+        draft=draft,
+        step="template",
+        values={"source": "clone", "clone_identifier": source.identifier},
+        client=client,
+    )
+
+    basics = saved.draft.data["basics"]
+    assert basics["description"] == source.description
+    assert prefill.prefilled_note(basics, "description") == (
+        f"Copied from the workspace {source.identifier}. Edit or clear it if it does not fit."
+    )
+    typed = drafts.draft_save_step(
+        draft=draft, step="basics", values={**basics, "description": "Staging copy"}
+    )
+    assert prefill.prefilled_note(typed.draft.data["basics"], "description") == ""
+
+
+def test_a_later_prefill_replaces_only_what_an_earlier_one_filled():
+    first = prefill.Prefill(
+        {"basics": {"description": "prod", "tags": [{"key": "a", "value": "1"}]}}, {}
+    )
+    second = prefill.Prefill({"basics": {"description": "other", "tags": []}}, {})
+    data = prefill.apply_prefill({}, first, source="the workspace prod_ws")
+
+    untouched = prefill.apply_prefill(data, second, source="the workspace other_ws")
+    typed = prefill.apply_prefill(
+        {"basics": {**data["basics"], "description": "mine"}}, second, source="the workspace o"
+    )
+
+    assert untouched["basics"]["description"] == "other"
+    assert untouched["basics"]["prefilled_from"] == "the workspace other_ws"
+    assert typed["basics"]["description"] == "mine"
+    assert prefill.prefilled_note(typed["basics"], "description") == ""
+
+
 def test_a_template_that_cannot_be_read_is_saved_with_a_notice(user_with_key, fake):
     fake.inject("v1.templates.version", status=503, times=5)
     draft = drafts.draft_create(owner=user_with_key, org="default", project="infra")
@@ -693,3 +750,17 @@ def test_drafts_never_store_secret_values(user_with_key, fake):
 
     assert "pat." not in stored
     assert "account.tf_token" in stored  # only the reference
+
+
+def test_a_templates_description_is_prefilled_and_noted_too():
+    found = prefill.prefill_from_template_yaml(
+        {"template": {"spec": {"description": "Orders service"}}}, linked=True
+    )
+
+    data = prefill.apply_prefill({}, found, source="the template account.svc (version v1)")
+
+    assert data["basics"]["description"] == "Orders service"
+    assert "basics.description" not in found.locked  # never locked: always editable
+    assert prefill.prefilled_note(data["basics"], "description") == (
+        "Copied from the template account.svc (version v1). Edit or clear it if it does not fit."
+    )

@@ -9,7 +9,13 @@ from pytest_django.asserts import assertContains, assertNotContains, assertRedir
 
 from tests.conftest import ACCOUNT, READ_KEY
 from tests.samples import formset_rows
-from tests.workspaces.test_drafts import CREATE, existing_identifier, make_draft, valid_data
+from tests.workspaces.test_drafts import (
+    CREATE,
+    described_workspace,
+    existing_identifier,
+    make_draft,
+    valid_data,
+)
 from workspaces.clients import harness_client_for
 from workspaces.models import WorkspaceDraft
 from workspaces.services import credential_save
@@ -49,9 +55,63 @@ def test_start_page_and_post_creates_a_draft(signed_in_with_key, user_with_key, 
     response = signed_in_with_key.post(url)
 
     assertContains(page, "Start a new request")
+    assertContains(page, "Six short steps: where to start from")
     draft = WorkspaceDraft.objects.get(owner=user_with_key)
-    assertRedirects(response, step_url(draft, "basics"), fetch_redirect_response=False)
+    assertRedirects(response, step_url(draft, "template"), fetch_redirect_response=False)
     assert (draft.org, draft.project, draft.status) == ("default", "infra", "draft")
+    assert draft.current_step == "template"
+
+
+def test_a_new_draft_opens_on_start_from_and_next_goes_to_basics(
+    signed_in_with_key, user_with_key, fake
+):
+    signed_in_with_key.post(reverse("draft_start", args=["default", "infra"]))
+    draft = WorkspaceDraft.objects.get(owner=user_with_key)
+    first = signed_in_with_key.get(step_url(draft, "template"))
+
+    response = post_step(signed_in_with_key, draft, "template", {"source": "scratch"})
+
+    nav = first.content.decode().split('aria-label="Steps"')[1]
+    assert nav.index("Start from") < nav.index("Basics") < nav.index("Repository")
+    assertNotContains(first, 'value="back"')  # the first step has no Back
+    assertRedirects(response, step_url(draft, "basics"), fetch_redirect_response=False)
+    basics = signed_in_with_key.get(step_url(draft, "basics"))
+    assertContains(basics, 'value="back"')
+    assertNotContains(basics, "Enter a name.")  # not visited yet: no errors
+
+
+def test_a_clone_then_basics_shows_the_copied_description_editable_with_a_note(
+    signed_in_with_key, draft, user_with_key, fake
+):
+    client = harness_client_for(user_with_key)
+    source = described_workspace(client)
+
+    chosen = {"source": "clone", "clone_identifier": source.identifier}
+    signed_in_with_key.post(step_url(draft, "template") + "?autosave=1", chosen, **HTMX)
+    post_step(signed_in_with_key, draft, "template", {**chosen, "action": "next"})
+    basics = signed_in_with_key.get(step_url(draft, "basics"))
+
+    field = basics.content.decode().split('name="description"')[1].split("</textarea>")[0]
+    assert source.description in field
+    assertContains(
+        basics,
+        f"Copied from the workspace {source.identifier}. Edit or clear it if it does not fit.",
+    )
+    assertContains(basics, 'aria-describedby="id_description_helptext"')
+    assertNotContains(basics, "Enter a name.")  # filled in by the clone, not visited: no errors
+    # Once changed, it is the user's own description: the note goes.
+    post_step(signed_in_with_key, draft, "basics", {"name": "copy", "description": "Staging"})
+    assertNotContains(signed_in_with_key.get(step_url(draft, "basics")), "Copied from")
+
+
+def test_the_review_follows_the_step_order(signed_in_with_key, user_with_key, fake):
+    draft = make_draft(user_with_key)
+
+    response = signed_in_with_key.get(step_url(draft, "review"))
+
+    page = response.content.decode()
+    order = [page.index(f'id="review-{step}"') for step in ("template", "basics", "repository")]
+    assert order == sorted(order)
 
 
 def test_my_requests_lists_only_my_drafts_with_status(
@@ -163,7 +223,7 @@ def test_basics_next_saves_and_goes_on(signed_in_with_key, draft, fake):
         },
     )
 
-    assertRedirects(response, step_url(draft, "template"), fetch_redirect_response=False)
+    assertRedirects(response, step_url(draft, "repository"), fetch_redirect_response=False)
     draft.refresh_from_db()
     assert draft.data["basics"]["identifier"] == "team_cache"
     assert draft.step_status["basics"] == "valid"

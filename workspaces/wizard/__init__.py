@@ -10,12 +10,18 @@
 - `pickers`: the pickers (loaded in parallel) and the identifier check.
 - `pages`: what the templates get; `views`: the thin views.
 
+The steps, in order: Start from (`template`), Basics, Repository, Provisioner, Variables, Review.
+Start from comes first so a template's or a clone's values are in place before anything is typed.
+The order is not stored: a draft keeps its `current_step` and `step_status` by slug.
+
 The stored draft (`WorkspaceDraft.data`) keeps one dict of values per step, as typed:
 
-    basics:      {name, identifier, identifier_edited: bool, description, tags: [{key, value}],
-                  identifier_checked, identifier_taken (what Harness last said of the identifier)}
     template:    {source: scratch|template|clone, template_ref, template_version,
                   template_mode: linked|copied, clone_identifier, applied, locked: {...}}
+    basics:      {name, identifier, identifier_edited: bool, description, tags: [{key, value}],
+                  identifier_checked, identifier_taken (what Harness last said of the identifier),
+                  prefilled: {field: value}, prefilled_from (what a template or clone filled in,
+                  and from where: the description field says so)}
     repository:  {connector, repository, fetch_type: branch|tag|commit, branch, tag, commit,
                   path, submodules: false|true|recursive}
     provisioner: {provisioner: opentofu|terraform, version, terragrunt: bool, terragrunt_version,

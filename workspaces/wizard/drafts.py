@@ -187,7 +187,7 @@ def draft_save_step(
             values["identifier"] = steps.identifier_from_name(str(values["name"]))
         data[step] = values
         if found is not None:
-            data = prefill.apply_prefill(data, found)
+            data = prefill.apply_prefill(data, found, source=_prefill_source(values))
             for later in ("repository", "provisioner", "variables"):
                 data[later] = prefill.apply_locks(data, later, steps.step_values(data, later))
         # Every step is validated once, on what is stored: the statuses and this step's form.
@@ -198,6 +198,8 @@ def draft_save_step(
             {name: found_ for name, found_ in problems.items() if found_},
             data,
             locked_draft.step_status,
+            # Steps a template or clone filled in are not marked invalid before they are opened.
+            unvisited=frozenset(steps.EDITABLE_STEPS) - {step},
         )
         locked_draft.current_step = step
         basics = steps.step_values(data, "basics")
@@ -224,6 +226,13 @@ def _prefill_marker(values: dict[str, Any]) -> str:
     if source == "clone" and values.get("clone_identifier"):
         return f"clone:{values['clone_identifier']}"
     return ""
+
+
+def _prefill_source(values: dict[str, Any]) -> str:
+    """What prefilled the draft, as Basics' note names it."""
+    if values.get("source") == "template":
+        return f"the template {values['template_ref']} (version {values['template_version']})"
+    return f"the workspace {values.get('clone_identifier', '')}"
 
 
 def _prefill_for(

@@ -4,8 +4,8 @@ A form is bound with the step's data as a form sees it (`step_data`, from the st
 so the same `StepForm(data=...).is_valid()` runs while typing (after each autosave) and at
 submit. What only other steps know comes in as keyword arguments: `locked` (values a linked
 template fixes: the fields are disabled, Django keeps their initial value) and `draft_data`
-(the whole draft, e.g. Basics' identifier for the clone check). `values()` reads a bound form
-back as stored values, kept as typed even when invalid.
+(the whole draft, e.g. the workspace to copy for Basics' identifier check). `values()` reads a
+bound form back as stored values, kept as typed even when invalid.
 """
 
 from __future__ import annotations
@@ -180,6 +180,12 @@ class BasicsForm(StepForm):
                 f"A workspace with the identifier {identifier} already exists in this project. "
                 "Choose another identifier."
             )
+        template = steps.step_values(self.draft_data, "template")
+        if template["source"] == "clone" and identifier == template["clone_identifier"] != "":
+            raise forms.ValidationError(
+                f"{identifier} is the workspace you are copying: the copy needs an identifier "
+                "of its own."
+            )
         return identifier
 
 
@@ -232,14 +238,14 @@ class TemplateForm(StepForm):
                 self.add_error("template_version", "Choose a version of the template.")
             if cleaned.get("template_mode") not in steps.TEMPLATE_MODES:
                 self.add_error("template_mode", "Choose whether to link or copy the template.")
-        elif source == "clone" and "clone_identifier" not in self.errors:
-            basics = steps.step_values(self.draft_data, "basics")
-            if not cleaned.get("clone_identifier"):
-                self.add_error("clone_identifier", "Choose the workspace to copy.")
-            elif cleaned["clone_identifier"] == basics["identifier"]:
-                self.add_error(
-                    "clone_identifier", "The copy needs a new identifier (change it in Basics)."
-                )
+        elif (
+            source == "clone"
+            and not cleaned.get("clone_identifier")
+            and "clone_identifier" not in self.errors
+        ):
+            self.add_error("clone_identifier", "Choose the workspace to copy.")
+        # A clone's identifier equal to Basics' is Basics' problem (`BasicsForm.clean_identifier`):
+        # every step is validated again on each save, so it holds whichever step is saved first.
         return cleaned
 
 

@@ -10,7 +10,7 @@ from typing import Any
 from django.urls import reverse
 
 from workspaces.models import WorkspaceDraft
-from workspaces.wizard import forms, steps, validation
+from workspaces.wizard import forms, prefill, steps, validation
 from workspaces.wizard.body import build_body, stored_steps, warnings
 from workspaces.wizard.pickers import Picker, PickerRequest
 
@@ -96,7 +96,9 @@ def common_context(draft: WorkspaceDraft, step: str) -> dict[str, Any]:
         "step_title": steps.STEP_TITLES[step],
         "steps": nav,
         "step_url": step_url(draft, step),
-        "previous_url": step_url(draft, steps.previous_step(step)) if step != "basics" else "",
+        "previous_url": step_url(draft, steps.previous_step(step))
+        if step != steps.STEPS[0]
+        else "",
         "org": draft.org,
         "project": draft.project,
         # The header's org/project links (the context processor reads them from the URL).
@@ -146,6 +148,10 @@ def step_context(
         }
     )
     if step == "basics":
+        # A template's or a clone's description is shown, editable, saying where it came from.
+        note = prefill.prefilled_note(values, "description")
+        if note:
+            form.fields["description"].help_text = form["description"].help_text = note
         form.fields["identifier"].widget.attrs.update(
             {
                 "hx-get": reverse("draft_identifier_check", args=[draft.pk]),
@@ -259,13 +265,13 @@ def review_sections(draft: WorkspaceDraft, body: dict[str, Any]) -> list[dict]:
         run_all = ", run all modules" if body.get("run_all") else ""
         terragrunt = f" through Terragrunt {body['terragrunt_version']}{run_all}"
     rows = {
+        "template": [("Start", _start_label(steps.step_values(draft.data, "template")))],
         "basics": [
             ("Name", body["name"]),
             ("Identifier", body["identifier"]),
             ("Description", body["description"] or "—"),
             ("Tags", ", ".join(f"{k}={v}" for k, v in body["tags"].items()) or "—"),
         ],
-        "template": [("Start", _start_label(steps.step_values(draft.data, "template")))],
         "repository": [
             ("Connector", body["repository_connector"]),
             ("Repository", body["repository"]),
@@ -284,7 +290,8 @@ def review_sections(draft: WorkspaceDraft, body: dict[str, Any]) -> list[dict]:
     }
     sections = [
         {"step": step, "title": steps.STEP_TITLES[step], "rows": rows[step]}
-        for step in ("basics", "template", "repository", "provisioner")
+        for step in steps.EDITABLE_STEPS
+        if step in rows
     ]
     sections.append(
         {

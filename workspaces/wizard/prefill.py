@@ -283,20 +283,38 @@ def prefill_from_workspace(workspace: Any) -> Prefill:
     return Prefill(values, {}, (main,) if main and main not in slots else ())
 
 
-def apply_prefill(data: dict[str, Any], prefill: Prefill) -> dict[str, Any]:
-    """A copy of `data` with the prefilled values written over the later steps."""
+def apply_prefill(data: dict[str, Any], prefill: Prefill, *, source: str = "") -> dict[str, Any]:
+    """A copy of `data` with the prefilled values written over the other steps.
+
+    Basics keep what the user typed: a field is filled only when it is empty or still holds
+    what an earlier template or clone put there. Basics remember what was filled (`prefilled`)
+    and from where (`prefilled_from`, e.g. "the workspace billing_prod"), so the description
+    field can say where its text came from instead of copying it silently.
+    """
     data = {step: dict(values) for step, values in data.items()}
     for step, values in prefill.values.items():
         merged = steps.step_values(data, step)
         if step == "basics":
-            # Basics keep what the user typed; only empty fields are filled.
+            earlier = merged.get("prefilled") or {}
+            filled = {}
             for field, value in values.items():
-                if not merged.get(field):
-                    merged[field] = value
+                if not merged.get(field) or merged.get(field) == earlier.get(field):
+                    merged[field] = filled[field] = value
+            merged["prefilled"] = filled
+            merged["prefilled_from"] = source if filled else ""
         else:
             merged.update(values)
         data[step] = merged
     return data
+
+
+def prefilled_note(basics: dict[str, Any], field: str) -> str:
+    """Where Basics' `field` came from while it still holds a template's or clone's value."""
+    value = basics.get(field)
+    prefilled = basics.get("prefilled") or {}
+    if not value or value != prefilled.get(field) or not basics.get("prefilled_from"):
+        return ""
+    return f"Copied from {basics['prefilled_from']}. Edit or clear it if it does not fit."
 
 
 def apply_locks(data: dict[str, Any], step: str, values: dict[str, Any]) -> dict[str, Any]:

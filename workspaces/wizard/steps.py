@@ -10,10 +10,12 @@ import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-STEPS: tuple[str, ...] = ("basics", "template", "repository", "provisioner", "variables", "review")
+# "Start from" (slug `template`, kept for its URL) comes first: a template's or a clone's values
+# are in place before anything is typed, so they never overwrite what the user chose.
+STEPS: tuple[str, ...] = ("template", "basics", "repository", "provisioner", "variables", "review")
 STEP_TITLES = {
-    "basics": "Basics",
     "template": "Start from",
+    "basics": "Basics",
     "repository": "Repository",
     "provisioner": "Provisioner and connectors",
     "variables": "Variables",

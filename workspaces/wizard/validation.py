@@ -58,12 +58,23 @@ def draft_problems(draft_data: dict[str, Any]) -> dict[str, dict[str, list[str]]
 
 
 def step_statuses(
-    problems: dict[str, dict[str, list[str]]], data: dict[str, Any], previous: dict[str, str]
+    problems: dict[str, dict[str, list[str]]],
+    data: dict[str, Any],
+    previous: dict[str, str],
+    *,
+    unvisited: frozenset[str] = frozenset(),
 ) -> dict[str, str]:
-    """valid / invalid per visited step; a step that was valid and no longer is is "flagged"."""
+    """valid / invalid per visited step; a step that was valid and no longer is is "flagged".
+
+    `unvisited` steps that have no status yet (filled in by a template or a clone, never
+    opened) are marked only when valid: their problems show once they are opened (Basics after
+    a clone has no name yet). At submit every step is marked.
+    """
     statuses = {}
     for step in steps.EDITABLE_STEPS:
         if step not in data and step not in previous:
+            continue
+        if step in problems and step in unvisited and step not in previous:
             continue
         if step in problems:
             was = previous.get(step)
