@@ -73,7 +73,8 @@ def test_a_wizard_draft_started_on_one_replica_continues_on_the_other(replicas, 
     a, b = replicas
 
     started = alice.post(a, "/orgs/default/projects/infra/new-workspace/")
-    basics_url = started.headers["Location"]
+    first_url = started.headers["Location"]  # a new draft opens on "Start from"
+    basics_url = first_url.replace("/template/", "/basics/")
     saved_on_b = alice.post(
         b,
         basics_url,
@@ -88,9 +89,9 @@ def test_a_wizard_draft_started_on_one_replica_continues_on_the_other(replicas, 
     shown_on_a = alice.get(a, basics_url)
 
     assert started.status_code == 302
-    assert re.fullmatch(r"/drafts/[0-9a-f-]{36}/basics/", basics_url)
+    assert re.fullmatch(r"/drafts/[0-9a-f-]{36}/template/", first_url)
     assert saved_on_b.status_code == 302
-    assert saved_on_b.headers["Location"] == basics_url.replace("/basics/", "/template/")
+    assert saved_on_b.headers["Location"] == basics_url.replace("/basics/", "/repository/")
     assert shown_on_a.status_code == 200
     assert 'value="Replica cache"' in shown_on_a.text
     assert 'value="replica_cache"' in shown_on_a.text
@@ -124,8 +125,9 @@ def test_twenty_cold_metrics_requests_over_both_replicas_make_one_harness_call(
 def _complete_draft_on_both_replicas(alice: Visitor, a, b) -> str:
     """Fill every step of a new draft through the wizard, alternating replicas."""
     started = alice.post(a, "/orgs/default/projects/infra/new-workspace/")
-    base = started.headers["Location"].removesuffix("basics/")
+    base = started.headers["Location"].removesuffix("template/")
     steps = [
+        ("template", {"source": "scratch"}),
         (
             "basics",
             {
@@ -135,7 +137,6 @@ def _complete_draft_on_both_replicas(alice: Visitor, a, b) -> str:
                 **formset_rows("tag", {"key": "team", "value": "platform"}),
             },
         ),
-        ("template", {"source": "scratch"}),
         (
             "repository",
             {
