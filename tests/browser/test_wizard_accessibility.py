@@ -97,3 +97,24 @@ def test_keyboard_only_wizard_with_axe_on_every_step(page, live_server, fake, wi
     page.goto(live_server.url + "/drafts/")
     expect(page).to_have_url(re.compile("/drafts/$"))
     assert_accessible(page, "my requests")
+
+
+def test_provider_pickers_are_not_nested_scroll_boxes_at_two_widths(
+    page,
+    live_server,
+    fake,
+    wizard_user,  # noqa: F811
+):
+    from tests.workspaces.test_drafts import make_draft
+
+    draft = make_draft(wizard_user)
+    sign_in(page, live_server)
+    for width in (1280, 390):
+        page.set_viewport_size({"width": width, "height": 900})
+        page.goto(f"{live_server.url}/drafts/{draft.pk}/provisioner/")
+        lists = page.locator(".picker--compact .picker__list")
+        expect(lists.first).to_be_visible()
+
+        for index in range(lists.count()):
+            assert lists.nth(index).evaluate("e => e.scrollHeight <= e.clientHeight + 1")
+        assert_accessible(page, f"provisioner step at {width} px")
