@@ -278,6 +278,8 @@ def test_workspace_page_shows_secret_variables_as_references(signed_in_with_key,
 
     assertContains(workspace, "Secret reference")
     assertContains(workspace, "secret-ref")
+    assertContains(workspace, '<svg class="icon" aria-hidden="true"')  # the lock, not an emoji
+    assertNotContains(workspace, "🔒")
 
 
 def test_unknown_workspace_is_a_friendly_404(signed_in_with_key, fake):
