@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import contextvars
 import dataclasses
 import datetime
 import re
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
@@ -22,6 +19,7 @@ from workspaces.feedback import harness_error_message
 from workspaces.forms import ListQuery
 from workspaces.harness import HarnessClient, errors
 from workspaces.harness.types import Org, Page, Project, Workspace, WorkspaceSummary
+from workspaces.harness_threads import submit_harness_call
 
 
 @dataclass(frozen=True)
@@ -175,25 +173,19 @@ def workspace_page(
     passes the status and tag filters.
     """
     lookup = query.q if query.page == 1 and _IDENTIFIER.fullmatch(query.q) else ""
-    with ThreadPoolExecutor(max_workers=1) if lookup else nullcontext() as pool:
-        exact = None
-        if pool is not None:
-            # In a copy of this request's context, so the call is logged with its request id.
-            exact = pool.submit(
-                contextvars.copy_context().run, _by_identifier, client, org, project, query
-            )
-        loaded = _load(
-            client.list_workspaces,
-            org=org,
-            project=project,
-            page=query.page,
-            limit=query.limit,
-            search=query.q,
-            sort=query.sort,
-            statuses=query.status,
-            tags=query.tags,
-        )
-        found = exact.result() if exact is not None else None
+    exact = submit_harness_call(_by_identifier, client, org, project, query) if lookup else None
+    loaded = _load(
+        client.list_workspaces,
+        org=org,
+        project=project,
+        page=query.page,
+        limit=query.limit,
+        search=query.q,
+        sort=query.sort,
+        statuses=query.status,
+        tags=query.tags,
+    )
+    found = exact.result() if exact is not None else None
     if loaded.page is None:
         return loaded
     list_url = reverse("workspace_list", args=[org, project])

@@ -521,7 +521,7 @@ def test_slow_picker_times_out_alone(signed_in_with_key, draft, fake, settings):
 
 def test_picker_threads_are_kept_and_reused(signed_in_with_key, draft, fake):
     def picker_threads() -> set[int]:
-        return {t.ident for t in threading.enumerate() if t.name.startswith("picker")}
+        return {t.ident for t in threading.enumerate() if t.name.startswith("harness")}
 
     signed_in_with_key.get(step_url(draft, "provisioner"))  # five pickers in parallel
     first = picker_threads()
@@ -558,11 +558,11 @@ def test_queued_pickers_wait_within_their_own_timeout(
     against their timeout, so the step still answers in time, with a retry in each list."""
     import concurrent.futures
 
-    from workspaces.wizard import pickers
+    from workspaces import harness_threads
 
     settings.WIZARD_PICKER_TIMEOUT = 0.5
-    one_thread = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="picker")
-    monkeypatch.setattr(pickers, "_pool", one_thread)
+    one_thread = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="harness")
+    monkeypatch.setattr(harness_threads, "_pool", one_thread)
     blocker = threading.Event()
     one_thread.submit(blocker.wait, 5)
     try:

@@ -11,8 +11,6 @@ HarnessUnauthorized propagates (to the key page).
 from __future__ import annotations
 
 import concurrent.futures
-import contextvars
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,6 +19,7 @@ from django.conf import settings
 
 from workspaces.feedback import harness_error_message
 from workspaces.harness import HarnessClient, errors
+from workspaces.harness_threads import submit_harness_call
 from workspaces.selectors import status_label
 from workspaces.wizard import steps
 
@@ -30,28 +29,6 @@ PICKER_LIMIT = 20
 def picker_timeout() -> float:
     """Wall-clock seconds one picker may take (a little more than one Harness read)."""
     return getattr(settings, "WIZARD_PICKER_TIMEOUT", settings.HARNESS_READ_TIMEOUT + 1.0)
-
-
-_pool_lock = threading.Lock()
-_pool: concurrent.futures.ThreadPoolExecutor | None = None
-
-
-def _picker_pool() -> concurrent.futures.ThreadPoolExecutor:
-    """The process's threads for picker calls, started on demand and kept.
-
-    A pool per step would start (and stop) a thread per picker on every page: on a small machine
-    that was a tenth of the step's CPU time. Idle threads are reused; `WIZARD_PICKER_THREADS`
-    (32) bounds them. When Harness is slow and they are all busy, further picker calls wait in
-    the queue, and that wait counts against each picker's own timeout.
-    """
-    global _pool
-    with _pool_lock:
-        if _pool is None:
-            _pool = concurrent.futures.ThreadPoolExecutor(
-                max_workers=settings.WIZARD_PICKER_THREADS,
-                thread_name_prefix="picker",
-            )
-        return _pool
 
 
 @dataclass(frozen=True)
@@ -225,10 +202,8 @@ def wizard_pickers(
     is logged with the request id. A failure or a timeout becomes that picker's `error`;
     HarnessUnauthorized propagates.
     """
-    pool = _picker_pool()
     futures = {
-        request.name: pool.submit(
-            contextvars.copy_context().run,
+        request.name: submit_harness_call(
             PICKERS[request.name],
             client=client,
             org=org,
