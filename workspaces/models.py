@@ -45,23 +45,38 @@ class WorkspaceDraft(models.Model):
     such as `account.tf_token`.
     """
 
+    class Kind(models.TextChoices):
+        CREATE = "create", "New workspace"
+        EDIT = "edit", "Change to a workspace"
+        DELETE = "delete", "Deletion of a workspace"
+
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
+        AWAITING_APPROVAL = "awaiting_approval", "Awaiting approval"
+        REJECTED = "rejected", "Rejected"
         SUBMITTING = "submitting", "Submitting"
         CREATED = "created", "Created"
+        UPDATED = "updated", "Updated"
+        DELETED = "deleted", "Deleted"
         FAILED = "failed", "Failed"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="workspace_drafts"
     )
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.CREATE)
     org = models.CharField(max_length=128)
     project = models.CharField(max_length=128)
+    # For a change or a deletion: the workspace as Harness returned it when the request started
+    # (`GET .../workspaces/{id}`, secret values are references only), the base of the diff, and
+    # its `updated` (unix ms), compared with a fresh read before the write is sent.
+    workspace_snapshot = models.JSONField(null=True, blank=True)
+    workspace_updated = models.BigIntegerField(null=True, blank=True)
     current_step = models.CharField(max_length=32, default="basics")
     data = models.JSONField(default=dict, blank=True)
     # step -> "valid" | "invalid" | "flagged" (was valid, a change elsewhere made it invalid)
     step_status = models.JSONField(default=dict, blank=True)
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
+    status = models.CharField(max_length=24, choices=Status.choices, default=Status.DRAFT)
     # What Harness answered at submit: outcome, message, the step/field it concerns, policy deny
     # messages or warnings. Never a key.
     harness_response = models.JSONField(default=dict, blank=True)
