@@ -359,7 +359,7 @@ def test_another_users_draft_cannot_be_deleted(user_with_key, other_user, fake):
 # --- templates and clones --------------------------------------------------------------------
 
 
-def _choose_template(draft, mode: str):
+def choose_template(draft, mode: str):
     return drafts.draft_save_step(
         draft=draft,
         step="template",
@@ -378,7 +378,7 @@ def test_linked_template_prefills_locks_and_links(user_with_key, fake):
     draft = drafts.draft_create(owner=user_with_key, org="default", project="infra")
     drafts.draft_save_step(draft=draft, step="basics", values=valid_data()["basics"])
 
-    saved = _choose_template(draft, "linked")
+    saved = choose_template(draft, "linked")
     # Try to change a locked value: it is forced back.
     again = drafts.draft_save_step(
         draft=saved.draft,
@@ -440,7 +440,7 @@ def test_linked_body_leaves_out_every_field_the_version_locks(user_with_key, fak
 def test_copied_template_prefills_without_link_or_locks(user_with_key, fake):
     draft = drafts.draft_create(owner=user_with_key, org="default", project="infra")
 
-    saved = _choose_template(draft, "copied")
+    saved = choose_template(draft, "copied")
     changed = drafts.draft_save_step(
         draft=saved.draft,
         step="provisioner",
@@ -455,7 +455,7 @@ def test_copied_template_prefills_without_link_or_locks(user_with_key, fake):
 
 def test_dropping_the_template_drops_the_link_and_the_locks(user_with_key, fake):
     draft = drafts.draft_create(owner=user_with_key, org="default", project="infra")
-    saved = _choose_template(draft, "linked")
+    saved = choose_template(draft, "linked")
 
     back = drafts.draft_save_step(
         draft=saved.draft,
@@ -540,7 +540,7 @@ def test_a_template_that_cannot_be_read_is_saved_with_a_notice(user_with_key, fa
     fake.inject("v1.templates.version", status=503, times=5)
     draft = drafts.draft_create(owner=user_with_key, org="default", project="infra")
 
-    saved = _choose_template(draft, "linked")
+    saved = choose_template(draft, "linked")
 
     assert saved.notice.startswith("Nothing was prefilled")
     assert saved.draft.data["template"]["template_ref"] == "account.aws_service"
