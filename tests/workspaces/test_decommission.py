@@ -6,9 +6,11 @@ one DELETE per confirmed request, however many clicks or tabs; every outcome in 
 
 import threading
 import time
+from datetime import timedelta
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from pytest_django.asserts import assertContains, assertNotContains, assertRedirects
 
 from tests.conftest import ACCOUNT, FULL_KEY, READ_KEY
@@ -435,3 +437,26 @@ def test_the_workspace_page_has_copy_buttons_and_selectable_text(signed_in_with_
     assertContains(page, 'data-copy-target="ws-identifier"')
     assertContains(page, 'data-copy-target="ws-link"')
     assertContains(page, 'aria-live="polite"', count=2)
+
+
+@pytest.mark.parametrize(("still_there", "settled"), [(True, "failed"), (False, "deleted")])
+def test_a_deletion_whose_worker_died_is_settled_when_its_page_is_opened(
+    signed_in_with_key, user_with_key, fake, settings, still_there, settled
+):
+    settings.WIZARD_STALE_SUBMIT_SECONDS = 0
+    draft = services.deletion_start(
+        owner=user_with_key, workspace=workspace(user_with_key, INACTIVE)
+    )
+    WorkspaceDraft.objects.filter(pk=draft.pk).update(
+        status=Status.SUBMITTING, submitted_at=timezone.now() - timedelta(seconds=1)
+    )
+    if not still_there:
+        harness_client_for(user_with_key).delete_workspace(
+            org=ORG, project=PROJECT, identifier=INACTIVE
+        )
+
+    signed_in_with_key.get(delete_url(INACTIVE))
+
+    draft.refresh_from_db()
+    assert draft.status == settled
+    assert AuditEntry.objects.get().outcome == ("unknown" if still_there else "deleted")
