@@ -66,7 +66,7 @@ def deletion_start(*, owner: AbstractBaseUser, workspace: Workspace) -> Workspac
         "name": workspace.name[:128],
     }
     with transaction.atomic():
-        get_user_model().objects.select_for_update().filter(pk=owner.pk).exists()
+        get_user_model().objects.select_for_update().get(pk=owner.pk)
         draft = (
             WorkspaceDraft.objects.filter(**where, status__in=OPEN + UNDER_WAY)
             .order_by("-created_at")
