@@ -19,6 +19,8 @@ from workspaces.models import AuditEntry, HarnessCredential, WorkspaceDraft
 
 logger = logging.getLogger("workspaces.audit")
 Action = AuditEntry.Action
+# How many entries a workspace page shows; the admin has them all.
+WORKSPACE_TRAIL_LIMIT = 20
 
 
 def audit_record(
@@ -87,7 +89,7 @@ def audit_record(
 
 
 def workspace_trail(
-    *, account: str, org: str, project: str, identifier: str, limit: int = 20
+    *, account: str, org: str, project: str, identifier: str, limit: int = WORKSPACE_TRAIL_LIMIT
 ) -> list[AuditEntry]:
     """The latest entries about one workspace, newest first (the workspace page's trail)."""
     return list(

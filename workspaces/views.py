@@ -9,7 +9,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from django.views.decorators.vary import vary_on_headers
 
 from workspaces import selectors, services, status_metrics
-from workspaces.audit import workspace_trail
+from workspaces.audit import WORKSPACE_TRAIL_LIMIT, workspace_trail
 from workspaces.clients import harness_client, harness_client_for
 from workspaces.decommission.views import delete_blocker
 from workspaces.feedback import harness_error_message
@@ -218,4 +218,5 @@ def workspace_detail(
     context["trail"] = workspace_trail(
         account=client.account_id, org=org, project=project, identifier=identifier
     )
+    context["trail_limit"] = WORKSPACE_TRAIL_LIMIT
     return TemplateResponse(request, "workspaces/workspace_detail.html", context)

@@ -10,7 +10,7 @@ from pytest_django.asserts import assertContains, assertNotContains
 
 from tests.conftest import FULL_KEY
 from tests.workspaces.test_drafts import existing_identifier, make_draft
-from workspaces.audit import audit_record, user_trail, workspace_trail
+from workspaces.audit import WORKSPACE_TRAIL_LIMIT, audit_record, user_trail, workspace_trail
 from workspaces.clients import harness_client_for
 from workspaces.models import AuditEntry, AuditTrailIsAppendOnly
 from workspaces.wizard import submit
@@ -157,6 +157,17 @@ def test_a_workspace_without_a_trail_says_so(signed_in_with_key, fake):
     )
 
     assertContains(page, "No change to this workspace has been made through the portal.")
+
+
+def test_a_long_trail_shows_the_latest_and_says_so(signed_in_with_key, user_with_key, fake):
+    for _ in range(WORKSPACE_TRAIL_LIMIT + 1):
+        entry_for(user_with_key, identifier="ecs_qa_0010")
+    url = reverse("workspace_detail", args=["default", "sandbox", "ecs_qa_0010"])
+
+    page = signed_in_with_key.get(url)
+
+    assert len(page.context["trail"]) == WORKSPACE_TRAIL_LIMIT
+    assertContains(page, f"The latest {WORKSPACE_TRAIL_LIMIT} changes")
 
 
 def test_the_trail_of_a_workspace_is_per_account(user):
