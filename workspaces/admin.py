@@ -63,3 +63,61 @@ class WorkspaceDraftAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request) -> bool:
         return False
+
+
+from workspaces.audit_export import audit_csv_response  # noqa: E402
+from workspaces.models import AuditEntry  # noqa: E402
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):
+    """The audit trail, read-only: nobody adds, changes or deletes an entry here (the model
+    refuses it too). Filter by action, outcome, status, org or date; search by workspace,
+    person or Harness request id; export the selection as CSV ("select all" exports every
+    entry the filters match)."""
+
+    list_display = (
+        "created_at",
+        "actor_username",
+        "action",
+        "org",
+        "project",
+        "identifier",
+        "outcome",
+        "harness_status",
+    )
+    list_filter = ("action", "outcome", "harness_status", "org", "created_at")
+    search_fields = ("identifier", "actor_username", "project", "org", "request_id", "message")
+    date_hierarchy = "created_at"
+    list_select_related = ("draft",)
+    readonly_fields = (
+        "created_at",
+        "actor",
+        "actor_username",
+        "action",
+        "account",
+        "org",
+        "project",
+        "identifier",
+        "draft",
+        "harness_status",
+        "outcome",
+        "message",
+        "request_id",
+        "body",
+        "approval",
+    )
+    actions = ("export_csv",)
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.action(description="Export selected entries as CSV", permissions=["view"])
+    def export_csv(self, request, queryset):
+        return audit_csv_response(queryset)

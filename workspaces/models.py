@@ -4,6 +4,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 
 class HarnessCredential(models.Model):
@@ -98,3 +99,94 @@ class WorkspaceDraft(models.Model):
     @property
     def is_editable(self) -> bool:
         return self.status in {self.Status.DRAFT, self.Status.FAILED}
+
+
+class AuditTrailIsAppendOnly(Exception):
+    """An attempt to change or delete an audit entry: the trail only grows."""
+
+
+class AuditEntryQuerySet(models.QuerySet):
+    """No bulk path rewrites or removes entries (`update`, `delete`, `bulk_update`)."""
+
+    def update(self, **kwargs):
+        raise AuditTrailIsAppendOnly("audit entries cannot be updated")
+
+    def delete(self):
+        raise AuditTrailIsAppendOnly("audit entries cannot be deleted")
+
+    def bulk_update(self, objs, fields, batch_size=None):
+        raise AuditTrailIsAppendOnly("audit entries cannot be updated")
+
+
+class AuditEntry(models.Model):
+    """One write the portal sent to Harness (or an approval decision), and what Harness answered.
+
+    Append-only for the application: `save()` refuses to change an existing row and `delete()`
+    refuses, as do the queryset's `update`/`delete`. Only the database's own `SET NULL` of a
+    deleted user or request clears `actor`/`draft` (the username and the workspace stay).
+    `body` is the request body sent, with secret variables as references: never a key or a
+    secret value. `approval` is the approval chain: a list of `{"by", "at", "decision",
+    "reason"}` (empty when the request needed none).
+    """
+
+    class Action(models.TextChoices):
+        CREATE = "create", "Create"
+        EDIT = "edit", "Edit"
+        DELETE = "delete", "Delete"
+        APPROVE = "approve", "Approve"
+        REJECT = "reject", "Reject"
+
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="audit_entries",
+    )
+    # Kept when the user is deleted, so the trail still says who.
+    actor_username = models.CharField(max_length=150)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    action = models.CharField(max_length=16, choices=Action.choices)
+    account = models.CharField(max_length=128, blank=True)
+    org = models.CharField(max_length=128)
+    project = models.CharField(max_length=128)
+    identifier = models.CharField(max_length=128)
+    # The request (draft) this write came from; None once that request is deleted.
+    draft = models.ForeignKey(
+        WorkspaceDraft,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="audit_entries",
+    )
+    body = models.JSONField(null=True, blank=True)
+    # Harness's HTTP status for the write (None: no answer, e.g. a timeout).
+    harness_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    # What came of it in one word (created, deleted, conflict, refused, ...), and in words.
+    outcome = models.CharField(max_length=32, blank=True)
+    message = models.TextField(blank=True)
+    # Harness's request id for the call (Goa `id`, `correlationId` or `x-request-id`).
+    request_id = models.CharField(max_length=128, blank=True)
+    approval = models.JSONField(default=list, blank=True)
+
+    objects = AuditEntryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ("-created_at", "-id")
+        verbose_name = "audit entry"
+        verbose_name_plural = "audit trail"
+        indexes = [
+            models.Index(fields=("account", "org", "project", "identifier", "-created_at")),
+            models.Index(fields=("actor", "-created_at")),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.actor_username} {self.action} {self.org}/{self.project}/{self.identifier}"
+
+    def save(self, *args, **kwargs) -> None:
+        if not self._state.adding:
+            raise AuditTrailIsAppendOnly("audit entries cannot be changed once written")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AuditTrailIsAppendOnly("audit entries cannot be deleted")

@@ -244,3 +244,11 @@ def workspace_detail(
         return client.get_workspace(org=org, project=project, identifier=identifier)
     except errors.HarnessNotFound:
         return None
+
+
+def workspace_harness_url(*, account_id: str, org: str, project: str, identifier: str) -> str:
+    """The workspace's page in Harness's own UI (`HARNESS_UI_URL`), on its resources tab."""
+    return (
+        f"{settings.HARNESS_UI_URL.rstrip('/')}/ng/account/{quote(account_id)}/module/iacm"
+        f"/orgs/{quote(org)}/projects/{quote(project)}/workspaces/{quote(identifier)}/resources"
+    )

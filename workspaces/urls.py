@@ -1,6 +1,7 @@
 from django.urls import path, register_converter
 
 from workspaces import views
+from workspaces.decommission import views as decommission_views
 from workspaces.wizard import views as wizard_views
 
 
@@ -33,6 +34,16 @@ urlpatterns = [
         "orgs/<hid:org>/projects/<hid:project>/workspaces/<hid:identifier>/",
         views.workspace_detail,
         name="workspace_detail",
+    ),
+    path(
+        "orgs/<hid:org>/projects/<hid:project>/workspaces/<hid:identifier>/delete/",
+        decommission_views.workspace_delete,
+        name="workspace_delete",
+    ),
+    path(
+        "drafts/<uuid:draft_id>/deletion/",
+        decommission_views.deletion_confirm,
+        name="deletion_confirm",
     ),
     # The create-a-workspace wizard: drafts belong to their user and are addressed by UUID.
     # (Not under workspaces/, where "new" would shadow a workspace identified `new`.)

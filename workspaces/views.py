@@ -1,8 +1,5 @@
 """Thin function views: parse the request, call a selector or service, build the response."""
 
-from urllib.parse import quote
-
-from django.conf import settings
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect
@@ -12,7 +9,9 @@ from django.views.decorators.http import require_GET, require_http_methods
 from django.views.decorators.vary import vary_on_headers
 
 from workspaces import selectors, services, status_metrics
+from workspaces.audit import WORKSPACE_TRAIL_LIMIT, workspace_trail
 from workspaces.clients import harness_client, harness_client_for
+from workspaces.decommission.views import delete_blocker
 from workspaces.feedback import harness_error_message
 from workspaces.forms import (
     METRICS_WINDOW_LABELS,
@@ -211,8 +210,13 @@ def workspace_detail(
         ("Terraform variables", list(workspace.terraform_variables.values())),
         ("Environment variables", list(workspace.environment_variables.values())),
     ]
-    context["harness_url"] = (
-        f"{settings.HARNESS_UI_URL.rstrip('/')}/ng/account/{quote(client.account_id)}/module/iacm"
-        f"/orgs/{quote(org)}/projects/{quote(project)}/workspaces/{quote(identifier)}/resources"
+    context["harness_url"] = selectors.workspace_harness_url(
+        account_id=client.account_id, org=org, project=project, identifier=identifier
     )
+    context["delete_blocker"] = delete_blocker(request, workspace)
+    context["page_url"] = request.build_absolute_uri(request.path)
+    context["trail"] = workspace_trail(
+        account=client.account_id, org=org, project=project, identifier=identifier
+    )
+    context["trail_limit"] = WORKSPACE_TRAIL_LIMIT
     return TemplateResponse(request, "workspaces/workspace_detail.html", context)

@@ -29,8 +29,42 @@
   });
 
   // A field with an error is focused first, so keyboard and screen-reader users land on it.
+  // Copy buttons stay hidden without a clipboard: the text beside them can still be selected.
   document.addEventListener("DOMContentLoaded", function () {
     var first = document.querySelector(".field--error input, .field--error select, .field--error textarea");
     if (first) { first.focus(); }
+    document.querySelectorAll("[data-copy-target]").forEach(function (button) {
+      if (navigator.clipboard) { button.hidden = false; }
+    });
+  });
+
+  // A copy button copies its target's text, says "Copied" on itself for a moment and in its
+  // status region (`data-copy-status`: an aria-live element's id; else the page's
+  // [data-copy-status]).
+  function copyStatus(button) {
+    var id = button.dataset.copyStatus;
+    return id ? document.getElementById(id) : document.querySelector("[data-copy-status]");
+  }
+
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-copy-target]");
+    if (!button) { return; }
+    var source = document.getElementById(button.dataset.copyTarget);
+    var status = copyStatus(button);
+    if (!source) { return; }
+    navigator.clipboard.writeText(source.textContent.trim()).then(function () {
+      if (!button.dataset.label) { button.dataset.label = button.textContent; }
+      button.textContent = "Copied";
+      button.dataset.copied = "true";
+      if (status) { status.textContent = "Copied to the clipboard."; }
+      window.clearTimeout(button.copyTimer);
+      button.copyTimer = window.setTimeout(function () {
+        button.textContent = button.dataset.label;
+        delete button.dataset.copied;
+        if (status) { status.textContent = ""; }
+      }, 4000);
+    }, function () {
+      if (status) { status.textContent = "Copying is not allowed here: select the text and copy it."; }
+    });
   });
 })();

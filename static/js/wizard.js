@@ -108,21 +108,6 @@
   document.addEventListener("DOMContentLoaded", function () {
     var wanted = document.querySelector("[data-autofocus]");
     if (wanted) { wanted.focus(); }
-    document.querySelectorAll("[data-copy-target]").forEach(function (button) {
-      if (navigator.clipboard) { button.hidden = false; }
-    });
   });
-
-  // Copy the request body.
-  document.addEventListener("click", function (event) {
-    var button = event.target.closest("[data-copy-target]");
-    if (!button) { return; }
-    var source = document.getElementById(button.dataset.copyTarget);
-    var status = document.querySelector("[data-copy-status]");
-    navigator.clipboard.writeText(source.textContent).then(function () {
-      if (status) { status.textContent = "Copied the JSON to the clipboard."; }
-    }, function () {
-      if (status) { status.textContent = "Copying is not allowed here: select the text and copy it."; }
-    });
-  });
+  // Copy buttons (the review's JSON) are wired in portal.js.
 })();

@@ -57,7 +57,13 @@ def draft_create(*, owner: AbstractBaseUser, org: str, project: str) -> Workspac
     """
     untouched = (
         WorkspaceDraft.objects.filter(
-            owner=owner, org=org, project=project, status=Status.DRAFT, data={}, step_status={}
+            owner=owner,
+            org=org,
+            project=project,
+            kind=WorkspaceDraft.Kind.CREATE,
+            status=Status.DRAFT,
+            data={},
+            step_status={},
         )
         .order_by("-updated_at")
         .first()

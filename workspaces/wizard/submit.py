@@ -16,9 +16,10 @@ from django.conf import settings
 from django.db import DatabaseError, transaction
 from django.utils import timezone
 
+from workspaces.audit import audit_record
 from workspaces.feedback import harness_error_message
 from workspaces.harness import HarnessClient, errors
-from workspaces.models import WorkspaceDraft
+from workspaces.models import AuditEntry, WorkspaceDraft
 from workspaces.wizard import steps, validation
 from workspaces.wizard.body import build_body, refusal
 
@@ -91,13 +92,15 @@ def draft_submit(*, draft: WorkspaceDraft, client: HarnessClient) -> Submitted:
                 status, outcome = Status.CREATED, _created("Created on an earlier attempt.")
         if outcome is None:
             status, outcome = _post(client=client, draft=draft, body=body, previous=previous)
-    except errors.HarnessUnauthorized:
+    except errors.HarnessUnauthorized as err:
         WorkspaceDraft.objects.filter(pk=draft.pk).update(status=Status.DRAFT)
+        outcome = {"outcome": "unauthorized", "message": harness_error_message(err), **answer(err)}
         raise
     finally:
         if outcome is None:  # an unexpected error: never leave the draft stuck in submitting
             outcome = dict(UNEXPECTED)
-        outcome = _store_outcome(draft=draft, status=status, outcome=outcome)
+        outcome = store_outcome(draft=draft, status=status, outcome=outcome)
+        _audit(draft=draft, body=body, outcome=outcome)
     draft.refresh_from_db()
     logger.info("draft %s submitted: %s", draft.pk, outcome.get("outcome"))
     return Submitted(draft)
@@ -106,8 +109,28 @@ def draft_submit(*, draft: WorkspaceDraft, client: HarnessClient) -> Submitted:
 UNEXPECTED = {"outcome": "error", "message": "Something went wrong while submitting. Try again."}
 
 
-def _store_outcome(*, draft: WorkspaceDraft, status: str, outcome: dict[str, Any]) -> dict:
-    """Move the draft out of `submitting` with `outcome`; the outcome actually stored.
+def answer(err: errors.HarnessError) -> dict[str, Any]:
+    """Harness's HTTP status and request id for a refused or unanswered write (the audit's)."""
+    return {"http_status": err.status, "request_id": err.request_id or ""}
+
+
+def _audit(*, draft: WorkspaceDraft, body: dict[str, Any], outcome: dict[str, Any]) -> None:
+    """The create's entry in the audit trail, once its outcome is settled."""
+    audit_record(
+        actor=draft.owner,
+        action=AuditEntry.Action.CREATE,
+        draft=draft,
+        org=draft.org,
+        project=draft.project,
+        identifier=body["identifier"],
+        body=body,
+        status=outcome.get("http_status"),
+        answer=outcome,
+    )
+
+
+def store_outcome(*, draft: WorkspaceDraft, status: str, outcome: dict[str, Any]) -> dict:
+    """Move the draft (any kind) out of `submitting` with `outcome`; the outcome actually stored.
 
     When the outcome cannot be written (a database error, e.g. the JSON check constraint on a
     value Harness sent back), the status is still written, with a fixed message: a draft never
@@ -119,7 +142,9 @@ def _store_outcome(*, draft: WorkspaceDraft, status: str, outcome: dict[str, Any
             claimed.update(status=status, harness_response=outcome, updated_at=timezone.now())
     except DatabaseError:
         logger.exception("draft %s: the submit outcome could not be stored", draft.pk)
-        outcome = _created() if status == Status.CREATED else dict(UNEXPECTED)
+        outcome = dict(UNEXPECTED)
+        if status != Status.FAILED:
+            outcome = {"outcome": str(status), "message": "", "warnings": []}
         claimed.update(status=status, harness_response=outcome, updated_at=timezone.now())
     return outcome
 
@@ -141,18 +166,20 @@ def _post(
                 "message": "Harness policies denied this workspace.",
                 "deny_messages": deny,
                 "step": "review",
+                **answer(err),
             }
         return Status.FAILED, {
             "outcome": "invalid",
             **refusal(err.field, err.message),
             "harness_field": err.field or "",
             "harness_message": err.message,
+            **answer(err),
         }
     except errors.HarnessConflict as err:
         if previous.get("outcome") in {"unavailable", "unknown"}:
             found = _find(client=client, draft=draft, identifier=body["identifier"])
             if found and _looks_like(found, body):
-                return Status.CREATED, _created("Created on an earlier attempt.")
+                return Status.CREATED, {**_created("Created on an earlier attempt."), **answer(err)}
         return Status.FAILED, {
             "outcome": "conflict",
             "message": (
@@ -162,6 +189,7 @@ def _post(
             "harness_message": err.message,
             "step": "basics",
             "field": "identifier",
+            **answer(err),
         }
     except errors.HarnessUnavailable as err:
         return _reconcile(client=client, draft=draft, body=body, err=err)
@@ -170,8 +198,9 @@ def _post(
             "outcome": "refused",
             "message": harness_error_message(err),
             "forbidden": isinstance(err, errors.HarnessForbidden),
+            **answer(err),
         }
-    return Status.CREATED, _created(warnings=result.warnings)
+    return Status.CREATED, {**_created(warnings=result.warnings), "http_status": 200}  # W2
 
 
 def _reconcile(
@@ -200,9 +229,11 @@ def _reconcile(
                     "workspace was created. Submit again: the portal checks first, so it is "
                     "never created twice."
                 ),
+                **answer(err),
             }
         if found:
-            return Status.CREATED, _created("Harness was slow to answer, but it was created.")
+            created = _created("Harness was slow to answer, but it was created.")
+            return Status.CREATED, {**created, **answer(err)}
         if time.monotonic() >= deadline:
             break
         time.sleep(0.5)
@@ -215,6 +246,7 @@ def _reconcile(
             if err.status is None
             else "Harness had a problem and the workspace was not created. Submit again."
         ),
+        **answer(err),
     }
 
 
@@ -255,8 +287,10 @@ def draft_reconcile_stale(*, draft: WorkspaceDraft, client: HarnessClient) -> Wo
             {"outcome": "unknown", "message": "The submit did not finish. Submit again."},
         )
     )
-    WorkspaceDraft.objects.filter(pk=draft.pk, status=Status.SUBMITTING).update(
+    settled = WorkspaceDraft.objects.filter(pk=draft.pk, status=Status.SUBMITTING).update(
         status=status, harness_response=outcome
     )
+    if settled and draft.submitted_body:  # its worker died before it could record this
+        _audit(draft=draft, body=draft.submitted_body, outcome=outcome)
     draft.refresh_from_db()
     return draft

@@ -20,7 +20,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect
 
+from workspaces.audit import user_trail
 from workspaces.clients import harness_client_for
+from workspaces.forbidden import forbidden_remember, forbidden_remembered
 from workspaces.forms import PickerSearchForm
 from workspaces.htmx import HtmxHttpRequest
 from workspaces.models import HarnessCredential, WorkspaceDraft
@@ -57,53 +59,56 @@ def _result_url(draft: WorkspaceDraft) -> str:
 
 # --- start, list, delete ---------------------------------------------------------------------
 
-# The session remembers the projects where Harness refused this key a create (403), keyed by
-# the key's fingerprint, so another key starts afresh. There is no access check to ask first.
-CREATE_FORBIDDEN = "wizard_create_forbidden"
-
-
-def _key_fingerprint(request: HtmxHttpRequest) -> str:
-    credential = HarnessCredential.objects.filter(user=request.user).first()
-    return credential.key_fingerprint if credential else ""
-
-
-def _create_forbidden(request: HtmxHttpRequest, org: str, project: str) -> bool:
-    remembered = request.session.get(CREATE_FORBIDDEN, {})
-    return remembered.get(f"{org}/{project}") == _key_fingerprint(request) != ""
-
-
-def _remember_forbidden(request: HtmxHttpRequest, draft: WorkspaceDraft) -> None:
-    remembered = request.session.get(CREATE_FORBIDDEN, {})
-    remembered[f"{draft.org}/{draft.project}"] = _key_fingerprint(request)
-    request.session[CREATE_FORBIDDEN] = remembered
-
 
 @require_http_methods(["GET", "POST"])
 def draft_start(request: HtmxHttpRequest, org: str, project: str) -> HttpResponse:
+    """GET: the start page; POST: a new draft. A POST with `clone` (the workspace page's Clone)
+    saves Start from as a copy of that workspace, as choosing it on the step would."""
     if request.method == "POST":
         try:
             draft = drafts.draft_create(owner=request.user, org=org, project=project)
         except drafts.TooManyDrafts as err:
             messages.error(request, err.message)
             return redirect(reverse("draft_start", args=[org, project]))
+        clone = request.POST.get("clone", "")[:128]
+        if clone:
+            saved = drafts.draft_save_step(
+                draft=draft,
+                step="template",
+                values={"source": "clone", "clone_identifier": clone},
+                client=harness_client_for(request.user),
+            )
+            if saved.notice:
+                messages.warning(request, saved.notice)
         return redirect(pages.step_url(draft, steps.STEPS[0]))
     open_drafts = WorkspaceDraft.objects.filter(
-        owner=request.user, org=org, project=project, status__in=[Status.DRAFT, Status.FAILED]
+        owner=request.user,
+        org=org,
+        project=project,
+        kind=WorkspaceDraft.Kind.CREATE,
+        status__in=[Status.DRAFT, Status.FAILED],
     )[:10]
     context = {
         "org": org,
         "project": project,
         "open_drafts": open_drafts,
-        "create_forbidden": _create_forbidden(request, org, project),
+        "create_forbidden": forbidden_remembered(
+            request, action="create", org=org, project=project
+        ),
     }
     return TemplateResponse(request, "workspaces/wizard_start.html", context)
 
 
 @require_GET
 def draft_list(request: HtmxHttpRequest) -> HttpResponse:
-    rows = WorkspaceDraft.objects.filter(owner=request.user).order_by("-updated_at")[:200]
+    rows = (
+        WorkspaceDraft.objects.filter(owner=request.user)
+        # A deletion is a request once confirmed; an unconfirmed one is only an open page.
+        .exclude(kind=WorkspaceDraft.Kind.DELETE, status=Status.DRAFT)
+        .order_by("-updated_at")[:200]
+    )
     credential = HarnessCredential.objects.filter(user=request.user).first()
-    context = {"drafts": rows}
+    context = {"drafts": rows, "trail": user_trail(user=request.user)}
     if credential and credential.current_org and credential.current_project:
         # The header's "New workspace" link: the project the user last opened.
         context.update(
@@ -309,7 +314,7 @@ def draft_submit(request: HtmxHttpRequest, draft_id) -> HttpResponse:
     submitted = submit.draft_submit(draft=draft, client=harness_client_for(request.user))
     draft = submitted.draft
     if draft.status == Status.FAILED and draft.harness_response.get("forbidden"):
-        _remember_forbidden(request, draft)
+        forbidden_remember(request, action="create", org=draft.org, project=draft.project)
     if submitted.problems:
         first = next(iter(submitted.problems))
         messages.error(

@@ -1,0 +1,269 @@
+"""The audit trail: what is recorded, that it only grows, and how people and operators see it."""
+
+import csv
+import io
+
+import pytest
+from django.contrib.auth.models import Permission
+from django.urls import reverse
+from pytest_django.asserts import assertContains, assertNotContains
+
+from tests.conftest import FULL_KEY
+from tests.workspaces.test_drafts import existing_identifier, make_draft
+from workspaces.audit import WORKSPACE_TRAIL_LIMIT, audit_record, user_trail, workspace_trail
+from workspaces.clients import harness_client_for
+from workspaces.models import AuditEntry, AuditTrailIsAppendOnly
+from workspaces.wizard import submit
+
+pytestmark = pytest.mark.django_db
+CREATE = "iacm.workspaces.create"
+
+
+def entry_for(user, **overrides) -> AuditEntry:
+    values = {
+        "actor": user,
+        "action": AuditEntry.Action.DELETE,
+        "org": "default",
+        "project": "sandbox",
+        "identifier": "redis_prod_0004",
+        "status": 204,
+        "answer": {"outcome": "deleted", "message": ""},
+        **overrides,
+    }
+    return audit_record(**values)
+
+
+# --- what a create submit records ------------------------------------------------------------
+
+
+def test_a_created_workspace_is_recorded_with_the_body_sent(user_with_key, fake):
+    draft = make_draft(user_with_key)
+
+    submit.draft_submit(draft=draft, client=harness_client_for(user_with_key))
+
+    (post,) = fake.log(route=CREATE)
+    entry = AuditEntry.objects.get()
+    assert (entry.actor, entry.actor_username, entry.action) == (user_with_key, "alice", "create")
+    assert (entry.account, entry.org, entry.project) == ("AcmeDemoAcct01", "default", "infra")
+    assert (entry.identifier, entry.draft) == ("pay_vpc_dev", draft)
+    assert entry.body == post["body"]
+    assert (entry.harness_status, entry.outcome) == (200, "created")
+
+
+def test_a_refused_create_is_recorded_with_harnesss_status_and_words(user_with_key, fake):
+    taken = existing_identifier(harness_client_for(user_with_key))
+    draft = make_draft(user_with_key, basics__identifier=taken)
+    fake.inject(CREATE, status=409)
+
+    submit.draft_submit(draft=draft, client=harness_client_for(user_with_key))
+
+    entry = AuditEntry.objects.get()
+    assert (entry.harness_status, entry.outcome) == (409, "conflict")
+    assert entry.message.startswith(f"A workspace with the identifier {taken} already exists")
+    assert "Harness said:" in entry.message
+
+
+def test_a_create_that_harness_never_answered_is_recorded_without_a_status(
+    user_with_key, fake, settings
+):
+    settings.WIZARD_RECONCILE_SECONDS = 0
+    draft = make_draft(user_with_key)
+    fake.inject(CREATE, status=503)
+
+    submit.draft_submit(draft=draft, client=harness_client_for(user_with_key))
+
+    entry = AuditEntry.objects.get()
+    assert (entry.harness_status, entry.outcome) == (503, "unavailable")
+
+
+def test_a_draft_that_was_not_sent_records_nothing(user_with_key, fake):
+    draft = make_draft(user_with_key, basics__identifier="9nope")
+
+    submit.draft_submit(draft=draft, client=harness_client_for(user_with_key))
+
+    assert not AuditEntry.objects.exists()
+
+
+def test_the_trail_never_holds_a_key(user_with_key, fake):
+    submit.draft_submit(draft=make_draft(user_with_key), client=harness_client_for(user_with_key))
+
+    stored = repr(list(AuditEntry.objects.values()))
+
+    assert FULL_KEY not in stored
+    assert "pat." not in stored
+    assert "account.tf_token" in stored  # the secret variable, as its reference
+
+
+# --- append-only -----------------------------------------------------------------------------
+
+
+def test_an_entry_cannot_be_changed_or_deleted(user):
+    entry = entry_for(user)
+
+    entry.outcome = "created"
+    with pytest.raises(AuditTrailIsAppendOnly):
+        entry.save()
+    with pytest.raises(AuditTrailIsAppendOnly):
+        entry.delete()
+    with pytest.raises(AuditTrailIsAppendOnly):
+        AuditEntry.objects.filter(pk=entry.pk).update(outcome="created")
+    with pytest.raises(AuditTrailIsAppendOnly):
+        AuditEntry.objects.all().delete()
+    with pytest.raises(AuditTrailIsAppendOnly):
+        AuditEntry.objects.bulk_update([entry], ["outcome"])
+
+    assert AuditEntry.objects.get().outcome == "deleted"
+
+
+def test_the_entry_outlives_its_user_and_its_request(user_with_key, fake):
+    draft = make_draft(user_with_key)
+    submit.draft_submit(draft=draft, client=harness_client_for(user_with_key))
+
+    draft.delete()
+    user_with_key.delete()
+
+    entry = AuditEntry.objects.get()
+    assert (entry.actor, entry.draft, entry.actor_username) == (None, None, "alice")
+    assert entry.identifier == "pay_vpc_dev"
+
+
+def test_an_approval_chain_of_one_is_kept_as_a_list(user):
+    step = {"by": "bob", "at": "2026-12-06T19:00:00+00:00", "decision": "approve", "reason": "ok"}
+
+    entry = entry_for(user, action=AuditEntry.Action.APPROVE, approval=step)
+
+    assert AuditEntry.objects.get(pk=entry.pk).approval == [step]
+
+
+# --- who sees what ---------------------------------------------------------------------------
+
+
+def test_the_workspace_page_shows_its_trail(signed_in_with_key, user_with_key, other_user, fake):
+    entry_for(user_with_key, identifier="ecs_qa_0010", answer={"outcome": "conflict"}, status=409)
+    entry_for(user_with_key, identifier="redis_prod_0004")  # another workspace
+    url = reverse("workspace_detail", args=["default", "sandbox", "ecs_qa_0010"])
+
+    page = signed_in_with_key.get(url)
+
+    assert [e.identifier for e in page.context["trail"]] == ["ecs_qa_0010"]
+    assertContains(page, "Changes made through the portal")
+    assertContains(page, '<td data-label="Who">alice</td>', html=True)
+    assertContains(page, "HTTP 409")
+
+
+def test_a_workspace_without_a_trail_says_so(signed_in_with_key, fake):
+    page = signed_in_with_key.get(
+        reverse("workspace_detail", args=["default", "sandbox", "ecs_qa_0010"])
+    )
+
+    assertContains(page, "No change to this workspace has been made through the portal.")
+
+
+def test_a_long_trail_shows_the_latest_and_says_so(signed_in_with_key, user_with_key, fake):
+    for _ in range(WORKSPACE_TRAIL_LIMIT + 1):
+        entry_for(user_with_key, identifier="ecs_qa_0010")
+    url = reverse("workspace_detail", args=["default", "sandbox", "ecs_qa_0010"])
+
+    page = signed_in_with_key.get(url)
+
+    assert len(page.context["trail"]) == WORKSPACE_TRAIL_LIMIT
+    assertContains(page, f"The latest {WORKSPACE_TRAIL_LIMIT} changes")
+
+
+def test_the_trail_of_a_workspace_is_per_account(user):
+    entry_for(user, account="OtherAcct02")
+
+    found = workspace_trail(
+        account="AcmeDemoAcct01", org="default", project="sandbox", identifier="redis_prod_0004"
+    )
+
+    assert found == []
+
+
+def test_my_requests_shows_my_entries_and_those_about_my_requests(
+    signed_in_with_key, user_with_key, other_user, fake
+):
+    mine = entry_for(user_with_key, identifier="mine_0001")
+    draft = make_draft(user_with_key)
+    about_mine = entry_for(
+        other_user, action=AuditEntry.Action.APPROVE, draft=draft, identifier="approved_0002"
+    )
+    entry_for(other_user, identifier="not_mine_0003")
+
+    page = signed_in_with_key.get(reverse("draft_list"))
+
+    assert set(user_trail(user=user_with_key)) == {mine, about_mine}
+    assertContains(page, "What you sent to Harness")
+    assertContains(page, "<code>mine_0001</code>", html=True)
+    assertContains(page, "<code>approved_0002</code>", html=True)
+    assertNotContains(page, "not_mine_0003")
+
+
+# --- the admin -------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def operator(client, django_user_model):
+    user = django_user_model.objects.create_user(username="ops", password="x", is_staff=True)
+    user.user_permissions.add(Permission.objects.get(codename="view_auditentry"))
+    client.force_login(user)
+    return client
+
+
+def test_operators_browse_filter_and_search_read_only(operator, user):
+    entry_for(user, identifier="redis_prod_0004")
+    entry_for(user, identifier="ecs_qa_0010", action=AuditEntry.Action.CREATE)
+    changelist = reverse("admin:workspaces_auditentry_changelist")
+
+    filtered = operator.get(changelist, {"action__exact": "create"})
+    searched = operator.get(changelist, {"q": "redis"})
+    added = operator.get(reverse("admin:workspaces_auditentry_add"))
+    one = operator.get(
+        reverse("admin:workspaces_auditentry_change", args=[AuditEntry.objects.first().pk])
+    )
+
+    assert list(filtered.context["cl"].result_list.values_list("identifier", flat=True)) == [
+        "ecs_qa_0010"
+    ]
+    assert [e.identifier for e in searched.context["cl"].result_list] == ["redis_prod_0004"]
+    assert added.status_code == 403
+    assert one.status_code == 200
+    assertNotContains(one, 'name="_save"')
+    assertNotContains(filtered, "Delete selected")
+
+
+def test_the_csv_export_has_every_selected_entry(operator, user):
+    body = {"identifier": "pay_vpc_dev", "environment_variables": {"T": {"value": "account.x"}}}
+    first = entry_for(user, action=AuditEntry.Action.CREATE, body=body, status=200)
+    second = entry_for(user, answer={"outcome": "conflict", "message": "=HYPERLINK(evil)"})
+    entry_for(user, identifier="not_selected")
+
+    response = operator.post(
+        reverse("admin:workspaces_auditentry_changelist"),
+        {"action": "export_csv", "_selected_action": [first.pk, second.pk]},
+    )
+
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert response["Content-Disposition"].startswith('attachment; filename="audit-trail-')
+    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert [row["id"] for row in rows] == [str(first.pk), str(second.pk)]
+    assert rows[0]["actor_username"] == "alice"
+    assert rows[0]["action"] == "create"
+    assert rows[0]["harness_status"] == "200"
+    assert rows[0]["body"] == (
+        '{"environment_variables": {"T": {"value": "account.x"}}, "identifier": "pay_vpc_dev"}'
+    )
+    assert rows[1]["message"] == "'=HYPERLINK(evil)"  # a formula stays text in a spreadsheet
+
+
+def test_people_without_the_view_permission_cannot_export(client, django_user_model, user):
+    entry = entry_for(user)
+    staff = django_user_model.objects.create_user(username="staff", password="x", is_staff=True)
+    client.force_login(staff)
+
+    response = client.post(
+        reverse("admin:workspaces_auditentry_changelist"),
+        {"action": "export_csv", "_selected_action": [entry.pk]},
+    )
+
+    assert response.status_code == 403

@@ -1,0 +1,272 @@
+"""Deleting a workspace: the services, against the fake Harness over real HTTP (views: in
+test_decommission_views.py).
+
+Only inactive workspaces can be deleted (the fake answers 409 otherwise, as Harness's docs say);
+one DELETE per confirmed request, however many clicks or tabs; every outcome in the audit trail.
+"""
+
+import threading
+import time
+
+import pytest
+from django.urls import reverse
+
+from tests.conftest import ACCOUNT, FULL_KEY, READ_KEY
+from workspaces.clients import harness_client_for
+from workspaces.decommission import services
+from workspaces.harness import errors
+from workspaces.models import AuditEntry, WorkspaceDraft
+from workspaces.services import credential_save
+
+DELETE = "iacm.workspaces.delete"
+ORG, PROJECT = "default", "sandbox"
+# Seed `demo`, default/sandbox: inactive and linked to the template aws_service v2; inactive;
+# active.
+LINKED_INACTIVE = "ecs_qa_0010"
+INACTIVE = "redis_prod_0004"
+ACTIVE = "ecs_staging_0005"
+Status = WorkspaceDraft.Status
+pytestmark = pytest.mark.django_db
+
+
+def workspace(user, identifier, status=None):
+    found = harness_client_for(user).get_workspace(org=ORG, project=PROJECT, identifier=identifier)
+    assert status is None or found.status == status, "the seed changed"
+    return found
+
+
+def delete_url(identifier):
+    return reverse("workspace_delete", args=[ORG, PROJECT, identifier])
+
+
+def opened(client, identifier) -> WorkspaceDraft:
+    """Open the deletion page of `identifier`; the request it opened."""
+    page = client.get(delete_url(identifier))
+    assert page.status_code == 200
+    return page.context["draft"]
+
+
+def gone(user, identifier) -> bool:
+    try:
+        workspace(user, identifier)
+    except errors.HarnessNotFound:
+        return True
+    return False
+
+
+# --- services --------------------------------------------------------------------------------
+
+
+def test_deleting_an_inactive_workspace_sends_one_delete_and_records_it(user_with_key, fake):
+    draft = services.deletion_start(
+        owner=user_with_key, workspace=workspace(user_with_key, INACTIVE, "inactive")
+    )
+
+    draft = services.deletion_send(draft=draft, client=harness_client_for(user_with_key))
+
+    assert draft.status == Status.DELETED
+    assert [call["path"] for call in fake.log(route=DELETE)] == [
+        f"/iacm/api/orgs/{ORG}/projects/{PROJECT}/workspaces/{INACTIVE}"
+    ]
+    assert gone(user_with_key, INACTIVE)
+    entry = AuditEntry.objects.get()
+    assert (entry.actor, entry.actor_username, entry.action) == (user_with_key, "alice", "delete")
+    assert (entry.account, entry.org, entry.project, entry.identifier) == (
+        ACCOUNT,
+        ORG,
+        PROJECT,
+        INACTIVE,
+    )
+    assert (entry.draft, entry.harness_status, entry.outcome) == (draft, 204, "deleted")
+    assert entry.body is None
+
+
+def test_the_request_keeps_a_snapshot_of_what_is_lost(user_with_key, fake):
+    draft = services.deletion_start(
+        owner=user_with_key, workspace=workspace(user_with_key, LINKED_INACTIVE, "inactive")
+    )
+
+    assert draft.kind == "delete"
+    assert draft.workspace_snapshot["associated_template"] == {
+        "template_id": "aws_service",
+        "version": "v2",
+    }
+    assert draft.workspace_snapshot["tags"]["env"] == "qa"
+    assert draft.workspace_updated > 0
+
+
+def test_an_active_workspace_is_refused_in_words(user_with_key, fake):
+    draft = services.deletion_start(
+        owner=user_with_key, workspace=workspace(user_with_key, ACTIVE, "active")
+    )
+
+    draft = services.deletion_send(draft=draft, client=harness_client_for(user_with_key))
+
+    assert draft.status == Status.FAILED
+    assert draft.harness_response["outcome"] == "conflict"
+    assert draft.harness_response["message"].startswith(f"Harness refused to delete {ACTIVE}: ")
+    assert "destroy its resources first" in draft.harness_response["message"]
+    entry = AuditEntry.objects.get()
+    assert (entry.harness_status, entry.outcome) == (409, "conflict")
+    assert "destroy its resources first" in entry.message
+    assert not gone(user_with_key, ACTIVE)
+
+
+def test_a_sent_deletion_is_not_sent_again(user_with_key, fake):
+    draft = services.deletion_start(
+        owner=user_with_key, workspace=workspace(user_with_key, INACTIVE)
+    )
+    client = harness_client_for(user_with_key)
+    services.deletion_send(draft=draft, client=client)
+
+    again = services.deletion_send(draft=draft, client=client)
+
+    assert again.status == Status.DELETED
+    assert len(fake.log(route=DELETE)) == 1
+    assert AuditEntry.objects.count() == 1
+
+
+def test_two_tabs_share_one_request(user_with_key, fake):
+    found = workspace(user_with_key, INACTIVE)
+
+    first = services.deletion_start(owner=user_with_key, workspace=found)
+    second = services.deletion_start(owner=user_with_key, workspace=found)
+
+    assert first.pk == second.pk
+
+
+@pytest.mark.django_db(transaction=True)
+def test_twenty_concurrent_confirmations_send_one_delete(user, fake):
+    credential_save(user=user, account_id=ACCOUNT, api_key=FULL_KEY)
+    draft = services.deletion_start(owner=user, workspace=workspace(user, INACTIVE))
+    fake.set_latency(50)  # keep the winner inside Harness while the others arrive
+    barrier = threading.Barrier(20)
+    outcomes: list[str] = []
+    failures: list[BaseException] = []
+
+    def confirm():
+        try:
+            mine = WorkspaceDraft.objects.get(pk=draft.pk)
+            client = harness_client_for(user)
+            barrier.wait()
+            outcomes.append(services.deletion_send(draft=mine, client=client).status)
+        except BaseException as err:  # reported below
+            failures.append(err)
+        finally:
+            from django.db import connection
+
+            connection.close()
+
+    threads = [threading.Thread(target=confirm) for _ in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    fake.set_latency(0)
+
+    assert failures == []
+    assert len(outcomes) == 20
+    assert len(fake.log(route=DELETE)) == 1
+    assert set(outcomes) <= {"submitting", "deleted"}
+    assert AuditEntry.objects.filter(action="delete").count() == 1
+
+
+def test_a_5xx_is_decided_by_a_get_and_a_retry_deletes(user_with_key, fake):
+    draft = services.deletion_start(
+        owner=user_with_key, workspace=workspace(user_with_key, INACTIVE)
+    )
+    fake.inject(DELETE, status=503)
+
+    draft = services.deletion_send(draft=draft, client=harness_client_for(user_with_key))
+
+    assert draft.status == Status.FAILED
+    assert draft.harness_response["outcome"] == "unavailable"
+    assert "was not deleted" in draft.harness_response["message"]
+    assert AuditEntry.objects.get().harness_status == 503
+
+    draft = services.deletion_send(draft=draft, client=harness_client_for(user_with_key))
+
+    assert draft.status == Status.DELETED
+    assert [e.outcome for e in AuditEntry.objects.order_by("id")] == ["unavailable", "deleted"]
+
+
+def test_a_timeout_that_lands_late_is_reported_on_the_retry(user_with_key, fake, settings):
+    settings.HARNESS_READ_TIMEOUT = 0.3
+    draft = services.deletion_start(
+        owner=user_with_key, workspace=workspace(user_with_key, INACTIVE)
+    )
+    fake.inject(DELETE, delay_ms=600)  # Harness deletes it, but only after the portal gave up
+
+    draft = services.deletion_send(draft=draft, client=harness_client_for(user_with_key))
+
+    assert draft.status == Status.FAILED
+    assert draft.harness_response["outcome"] == "unknown"
+    assert "did not answer in time" in draft.harness_response["message"]
+    assert AuditEntry.objects.get().harness_status is None
+    wait_until_gone(user_with_key, INACTIVE)
+
+    draft = services.deletion_send(draft=draft, client=harness_client_for(user_with_key))
+
+    assert draft.status == Status.DELETED
+    assert draft.harness_response["message"] == "Deleted on an earlier attempt."
+    assert len(fake.log(route=DELETE)) == 2
+
+
+def wait_until_gone(user, identifier) -> None:
+    deadline = time.monotonic() + 3
+    while not gone(user, identifier):
+        assert time.monotonic() < deadline, "the delayed DELETE never landed"
+        time.sleep(0.05)
+
+
+def test_a_retry_after_an_unclear_outcome_reports_an_earlier_success(user_with_key, fake):
+    draft = services.deletion_start(
+        owner=user_with_key, workspace=workspace(user_with_key, INACTIVE)
+    )
+    harness_client_for(user_with_key).delete_workspace(
+        org=ORG, project=PROJECT, identifier=INACTIVE
+    )  # what a timed-out first attempt did after all
+    WorkspaceDraft.objects.filter(pk=draft.pk).update(
+        status=Status.FAILED, harness_response={"outcome": "unknown"}
+    )
+    draft.refresh_from_db()
+
+    draft = services.deletion_send(draft=draft, client=harness_client_for(user_with_key))
+
+    assert draft.status == Status.DELETED
+    assert draft.harness_response["message"] == "Deleted on an earlier attempt."
+
+
+def test_a_read_only_key_is_refused_and_the_draft_says_so(user, fake):
+    credential_save(user=user, account_id=ACCOUNT, api_key=READ_KEY)
+    draft = services.deletion_start(owner=user, workspace=workspace(user, INACTIVE))
+
+    draft = services.deletion_send(draft=draft, client=harness_client_for(user))
+
+    assert draft.status == Status.FAILED
+    assert draft.harness_response["forbidden"] is True
+    assert AuditEntry.objects.get().harness_status == 403
+
+
+def test_an_approver_sends_it_with_their_own_key_and_is_recorded(user, other_user, fake):
+    # The author's key may only read: the DELETE lands only because the approver's key is used.
+    credential_save(user=user, account_id=ACCOUNT, api_key=READ_KEY)
+    credential_save(user=other_user, account_id=ACCOUNT, api_key=FULL_KEY)
+    draft = services.deletion_start(owner=user, workspace=workspace(user, INACTIVE))
+    WorkspaceDraft.objects.filter(pk=draft.pk).update(status=Status.AWAITING_APPROVAL)
+    chain = [{"by": "bob", "at": "2026-12-06T19:00:00Z", "decision": "approve", "reason": "ok"}]
+
+    not_yet = services.deletion_send(draft=draft, client=harness_client_for(user)).status
+    sent = services.deletion_send(
+        draft=draft,
+        client=harness_client_for(other_user),
+        actor=other_user,
+        claim_from=(Status.AWAITING_APPROVAL,),
+        approval=chain,
+    )
+
+    assert not_yet == Status.AWAITING_APPROVAL  # the owner's own path cannot send it
+    assert sent.status == Status.DELETED
+    assert len(fake.log(route=DELETE)) == 1
+    entry = AuditEntry.objects.get()
+    assert (entry.actor, entry.draft.owner, entry.approval) == (other_user, user, chain)

@@ -1,0 +1,215 @@
+"""Deleting a workspace: the views (workspace page, deletion page, confirmation), Clone and the
+copy buttons, against the fake Harness over real HTTP."""
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+from pytest_django.asserts import assertContains, assertNotContains, assertRedirects
+
+from tests.conftest import ACCOUNT, FULL_KEY, READ_KEY
+from tests.workspaces.test_decommission import (
+    ACTIVE,
+    DELETE,
+    INACTIVE,
+    LINKED_INACTIVE,
+    ORG,
+    PROJECT,
+    Status,
+    delete_url,
+    gone,
+    opened,
+    workspace,
+)
+from workspaces.clients import harness_client_for
+from workspaces.decommission import services
+from workspaces.models import AuditEntry, WorkspaceDraft
+from workspaces.services import credential_save
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_workspace_page_offers_delete_for_an_inactive_workspace(signed_in_with_key, fake):
+    page = signed_in_with_key.get(reverse("workspace_detail", args=[ORG, PROJECT, INACTIVE]))
+
+    assertContains(page, f'href="{delete_url(INACTIVE)}"')
+    assertNotContains(page, 'id="delete-blocked"')
+
+
+def test_the_workspace_page_says_why_an_active_one_cannot_be_deleted(signed_in_with_key, fake):
+    page = signed_in_with_key.get(reverse("workspace_detail", args=[ORG, PROJECT, ACTIVE]))
+
+    assertNotContains(page, f'href="{delete_url(ACTIVE)}"')
+    assertContains(page, "Harness deletes only inactive workspaces, and this one is active.")
+    assertContains(page, "Destroy its resources first in Harness")
+    assertContains(page, f"/module/iacm/orgs/{ORG}/projects/{PROJECT}/workspaces/{ACTIVE}/")
+
+
+def test_the_delete_page_of_an_active_workspace_says_why_and_opens_no_request(
+    signed_in_with_key, user_with_key, fake
+):
+    page = signed_in_with_key.get(delete_url(ACTIVE))
+
+    assertContains(page, "cannot be deleted now")
+    assertContains(page, "Destroy its resources first in Harness")
+    assertNotContains(page, "confirm_identifier")
+    assert not WorkspaceDraft.objects.filter(owner=user_with_key).exists()
+
+
+def test_the_delete_page_shows_what_is_lost(signed_in_with_key, fake):
+    page = signed_in_with_key.get(delete_url(LINKED_INACTIVE))
+
+    assertContains(page, "What goes with it")
+    assertContains(page, "<code>aws_service</code> (version v2)")
+    assertContains(page, '<li class="tag"><span>env</span>: qa</li>', html=True)
+    for variable in page.context["loss"].variables:
+        assertContains(page, f"<code>{variable.key}</code>")
+    assertContains(page, "Type the workspace identifier to confirm")
+
+
+def test_a_wrong_identifier_is_a_field_error_and_nothing_is_sent(signed_in_with_key, fake):
+    draft = opened(signed_in_with_key, INACTIVE)
+
+    response = signed_in_with_key.post(
+        reverse("deletion_confirm", args=[draft.pk]), {"confirm_identifier": INACTIVE.upper()}
+    )
+
+    assert response.status_code == 200
+    assert response.context["form"].errors["confirm_identifier"] == [
+        f"This does not match. Type {INACTIVE} exactly (it is case-sensitive) to delete this "
+        "workspace; nothing was deleted."
+    ]
+    assertContains(response, "field--error")
+    assert fake.log(route=DELETE) == []
+
+
+def test_typing_the_identifier_deletes_and_lands_on_the_list(
+    signed_in_with_key, user_with_key, fake
+):
+    draft = opened(signed_in_with_key, INACTIVE)
+
+    response = signed_in_with_key.post(
+        reverse("deletion_confirm", args=[draft.pk]), {"confirm_identifier": INACTIVE}
+    )
+    requests = signed_in_with_key.get(reverse("draft_list"))
+
+    assertRedirects(
+        response, reverse("workspace_list", args=[ORG, PROJECT]), fetch_redirect_response=False
+    )
+    assert gone(user_with_key, INACTIVE)
+    assertContains(requests, f"Deletion of {draft.name}")
+    assertContains(requests, '<span class="badge badge--request-deleted">Deleted</span>', html=True)
+
+
+def test_a_double_submit_sends_one_delete(signed_in_with_key, fake):
+    draft = opened(signed_in_with_key, INACTIVE)
+    url = reverse("deletion_confirm", args=[draft.pk])
+
+    first = signed_in_with_key.post(url, {"confirm_identifier": INACTIVE})
+    second = signed_in_with_key.post(url, {"confirm_identifier": INACTIVE})
+
+    assert first.status_code == second.status_code == 302
+    assert len(fake.log(route=DELETE)) == 1
+    assert AuditEntry.objects.count() == 1
+
+
+def test_a_refusal_comes_back_in_words(signed_in_with_key, user_with_key, fake):
+    draft = opened(signed_in_with_key, INACTIVE)
+    fake.inject(DELETE, status=409)
+
+    response = signed_in_with_key.post(
+        reverse("deletion_confirm", args=[draft.pk]), {"confirm_identifier": INACTIVE}, follow=True
+    )
+
+    assert response.redirect_chain[0][0] == delete_url(INACTIVE)
+    assertContains(response, f"Harness refused to delete {INACTIVE}:")
+    assertContains(response, "Delete this workspace")  # the form again: a retry
+    assert not gone(user_with_key, INACTIVE)
+
+
+def test_a_read_only_key_is_told_and_delete_is_no_longer_offered(client, user, fake):
+    credential_save(user=user, account_id=ACCOUNT, api_key=READ_KEY)
+    client.force_login(user)
+    draft = opened(client, INACTIVE)
+
+    client.post(reverse("deletion_confirm", args=[draft.pk]), {"confirm_identifier": INACTIVE})
+    page = client.get(reverse("workspace_detail", args=[ORG, PROJECT, INACTIVE]))
+
+    assertContains(page, "Your Harness key cannot delete workspaces in default / sandbox")
+    assertNotContains(page, f'href="{delete_url(INACTIVE)}"')
+
+
+def test_another_users_request_is_a_404(signed_in_with_key, other_user, fake):
+    credential_save(user=other_user, account_id=ACCOUNT, api_key=FULL_KEY)
+    theirs = services.deletion_start(owner=other_user, workspace=workspace(other_user, INACTIVE))
+
+    response = signed_in_with_key.post(
+        reverse("deletion_confirm", args=[theirs.pk]), {"confirm_identifier": INACTIVE}
+    )
+
+    assert response.status_code == 404
+    assert fake.log(route=DELETE) == []
+
+
+def test_an_unconfirmed_deletion_is_not_listed_in_my_requests(signed_in_with_key, fake):
+    opened(signed_in_with_key, INACTIVE)
+
+    requests = signed_in_with_key.get(reverse("draft_list"))
+
+    assertNotContains(requests, "Deletion of")
+
+
+def test_clone_starts_a_draft_copying_the_workspace(signed_in_with_key, user_with_key, fake):
+    page = signed_in_with_key.get(reverse("workspace_detail", args=[ORG, PROJECT, INACTIVE]))
+    response = signed_in_with_key.post(
+        reverse("draft_start", args=[ORG, PROJECT]), {"clone": INACTIVE}
+    )
+
+    assertContains(page, f'<input type="hidden" name="clone" value="{INACTIVE}">', html=True)
+    draft = WorkspaceDraft.objects.get(owner=user_with_key, kind="create")
+    assertRedirects(
+        response, reverse("draft_step", args=[draft.pk, "template"]), fetch_redirect_response=False
+    )
+    assert draft.data["template"]["source"] == "clone"
+    assert draft.data["template"]["clone_identifier"] == INACTIVE
+    assert draft.data["template"]["applied"] == f"clone:{INACTIVE}"
+    assert draft.data["basics"]["tags"]  # prefilled from the workspace
+
+
+def test_the_workspace_page_has_copy_buttons_and_selectable_text(signed_in_with_key, fake):
+    page = signed_in_with_key.get(reverse("workspace_detail", args=[ORG, PROJECT, INACTIVE]))
+
+    assertContains(page, f'<code id="ws-identifier">{INACTIVE}</code>', html=True)
+    assertContains(
+        page,
+        f'<code id="ws-link" class="wrap">http://testserver'
+        f"{reverse('workspace_detail', args=[ORG, PROJECT, INACTIVE])}</code>",
+        html=True,
+    )
+    assertContains(page, 'data-copy-target="ws-identifier"')
+    assertContains(page, 'data-copy-target="ws-link"')
+    assertContains(page, 'aria-live="polite"', count=2)
+
+
+@pytest.mark.parametrize(("still_there", "settled"), [(True, "failed"), (False, "deleted")])
+def test_a_deletion_whose_worker_died_is_settled_when_its_page_is_opened(
+    signed_in_with_key, user_with_key, fake, settings, still_there, settled
+):
+    settings.WIZARD_STALE_SUBMIT_SECONDS = 0
+    draft = services.deletion_start(
+        owner=user_with_key, workspace=workspace(user_with_key, INACTIVE)
+    )
+    WorkspaceDraft.objects.filter(pk=draft.pk).update(
+        status=Status.SUBMITTING, submitted_at=timezone.now() - timedelta(seconds=1)
+    )
+    if not still_there:
+        harness_client_for(user_with_key).delete_workspace(
+            org=ORG, project=PROJECT, identifier=INACTIVE
+        )
+
+    signed_in_with_key.get(delete_url(INACTIVE))
+
+    draft.refresh_from_db()
+    assert draft.status == settled
+    assert AuditEntry.objects.get().outcome == ("unknown" if still_there else "deleted")

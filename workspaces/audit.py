@@ -1,0 +1,105 @@
+"""The audit trail: every write the portal sends to Harness, and every approval decision.
+
+`audit_record` is the one way in; the selectors below are what the workspace page and My
+requests show. Entries are append-only (`AuditEntry.save`/`delete` and the queryset refuse
+changes); operators browse, filter and export them in the Django admin.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import DatabaseError, transaction
+from django.db.models import Q, QuerySet
+
+from workspaces.models import AuditEntry, HarnessCredential, WorkspaceDraft
+
+logger = logging.getLogger("workspaces.audit")
+Action = AuditEntry.Action
+# How many entries a workspace page shows; the admin has them all.
+WORKSPACE_TRAIL_LIMIT = 20
+
+
+def audit_record(
+    *,
+    actor: AbstractBaseUser,
+    action: str,
+    draft: WorkspaceDraft | None = None,
+    org: str,
+    project: str,
+    identifier: str,
+    body: Mapping[str, Any] | None = None,
+    status: int | None = None,
+    answer: Mapping[str, Any] | None = None,
+    approval: list[dict[str, Any]] | dict[str, Any] | None = None,
+    account: str | None = None,
+) -> AuditEntry | None:
+    """Append one entry to the trail: `actor` did `action` (an `AuditEntry.Action`) on the
+    workspace `org`/`project`/`identifier`, through `draft` if it came from a request.
+
+    `body` is the request body as sent (secret variables are references; the caller never
+    passes a key or a secret value). `status` is Harness's HTTP status for the write (None when
+    it did not answer); `answer` what came of it: `outcome`, `message` and/or
+    `harness_message`, `request_id` (a draft's `harness_response` fits as it is). `approval` is
+    the approval chain, a list of `{"by", "at", "decision", "reason"}` (one dict is taken as a
+    chain of one). `account` defaults to the actor's Harness account.
+
+    Makes no Harness call. The write has already happened when this runs, so a database error
+    here is logged and swallowed (None is returned) rather than turned into a failed request.
+    """
+    answer = answer or {}
+    if account is None:
+        account = (
+            HarnessCredential.objects.filter(user=actor)
+            .values_list("account_id", flat=True)
+            .first()
+            or ""
+        )
+    message = str(answer.get("message") or "")
+    if answer.get("harness_message") and answer["harness_message"] != message:
+        message = f"{message} Harness said: {answer['harness_message']}".strip()
+    if answer.get("deny_messages"):
+        message = f"{message} Denied: {'; '.join(map(str, answer['deny_messages']))}".strip()
+    entry = AuditEntry(
+        actor=actor,
+        actor_username=actor.get_username(),
+        action=action,
+        account=account,
+        org=org,
+        project=project,
+        identifier=identifier,
+        draft=draft,
+        body=dict(body) if body is not None else None,
+        harness_status=status,
+        outcome=str(answer.get("outcome", ""))[:32],
+        message=message,
+        request_id=str(answer.get("request_id") or "")[:128],
+        approval=[approval] if isinstance(approval, dict) else list(approval or []),
+    )
+    try:
+        with transaction.atomic():
+            entry.save()
+    except DatabaseError:
+        logger.exception("audit entry for %s %s/%s/%s not stored", action, org, project, identifier)
+        return None
+    return entry
+
+
+def workspace_trail(
+    *, account: str, org: str, project: str, identifier: str, limit: int = WORKSPACE_TRAIL_LIMIT
+) -> list[AuditEntry]:
+    """The latest entries about one workspace, newest first (the workspace page's trail)."""
+    return list(
+        AuditEntry.objects.filter(
+            account=account, org=org, project=project, identifier=identifier
+        ).select_related("draft")[:limit]
+    )
+
+
+def user_trail(*, user: AbstractBaseUser, limit: int = 50) -> QuerySet[AuditEntry]:
+    """The latest entries a user made, or made about their requests (an approval of one)."""
+    entries = AuditEntry.objects.filter(Q(actor=user) | Q(draft__owner=user))
+    return entries.select_related("draft")[:limit]

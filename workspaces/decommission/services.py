@@ -1,0 +1,247 @@
+"""Deleting a workspace in Harness exactly once, and recording it.
+
+A deletion is a `WorkspaceDraft` of kind `delete`: opened on the confirmation page with a
+snapshot of the workspace (what will be lost), then claimed by one atomic `draft -> submitting`
+UPDATE so that a double click, a second tab or a retry sends one `DELETE` at most. After a
+timeout or a 5xx a GET of the identifier decides whether it landed (404: it did).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+from datetime import timedelta
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import transaction
+from django.utils import timezone
+
+from workspaces.audit import audit_record
+from workspaces.feedback import harness_error_message
+from workspaces.harness import HarnessClient, errors
+from workspaces.harness.types import Workspace
+from workspaces.models import AuditEntry, WorkspaceDraft
+from workspaces.wizard.submit import UNEXPECTED, answer, stale_submit_seconds, store_outcome
+
+logger = logging.getLogger("workspaces.decommission")
+Status = WorkspaceDraft.Status
+DELETE = WorkspaceDraft.Kind.DELETE
+# A deletion the person may still send (again), and one on its way.
+OPEN = (Status.DRAFT, Status.FAILED)
+UNDER_WAY = (Status.SUBMITTING, Status.AWAITING_APPROVAL)
+
+
+def workspace_snapshot(workspace: Workspace) -> dict[str, Any]:
+    """`workspace` as JSON (the client's field names, which are Harness's; secret variables
+    hold their reference, never a value), as a draft stores it."""
+    return json.loads(json.dumps(dataclasses.asdict(workspace), cls=DjangoJSONEncoder))
+
+
+def _updated_ms(workspace: Workspace) -> int | None:
+    return int(workspace.updated.timestamp() * 1000) if workspace.updated else None
+
+
+def deletion_start(*, owner: AbstractBaseUser, workspace: Workspace) -> WorkspaceDraft:
+    """The person's deletion request for `workspace`: the open or under-way one, else a new one.
+
+    An open one gets a fresh snapshot (the page shows what Harness has now). Opening the page in
+    two tabs gives both the same request, so confirming in both sends one DELETE. The person's
+    user row is locked for the check-then-create (PostgreSQL; SQLite serialises writes).
+    Makes no Harness call.
+    """
+    where = {
+        "owner": owner,
+        "kind": DELETE,
+        "org": workspace.org,
+        "project": workspace.project,
+        "identifier": workspace.identifier,
+    }
+    snapshot = {
+        "workspace_snapshot": workspace_snapshot(workspace),
+        "workspace_updated": _updated_ms(workspace),
+        "name": workspace.name[:128],
+    }
+    with transaction.atomic():
+        get_user_model().objects.select_for_update().get(pk=owner.pk)
+        draft = (
+            WorkspaceDraft.objects.filter(**where, status__in=OPEN + UNDER_WAY)
+            .order_by("-created_at")
+            .first()
+        )
+        if draft is None:
+            return WorkspaceDraft.objects.create(**where, **snapshot, current_step="confirm")
+        if draft.status in OPEN:
+            for field, value in snapshot.items():
+                setattr(draft, field, value)
+            draft.save(update_fields=[*snapshot, "updated_at"])
+    return draft
+
+
+def deletion_send(
+    *,
+    draft: WorkspaceDraft,
+    client: HarnessClient,
+    actor: AbstractBaseUser | None = None,
+    claim_from: tuple[str, ...] = OPEN,
+    approval: list[dict[str, Any]] | None = None,
+) -> WorkspaceDraft:
+    """Delete the request's workspace in Harness once: IaCM `DELETE .../workspaces/{id}` (W5).
+
+    One atomic UPDATE moves the draft from a `claim_from` status (draft or failed; the approvals
+    flow passes awaiting-approval) to submitting: only the caller that wins it calls Harness,
+    any other gets the draft as it is. `client` is whoever sends it (the owner, or an approver:
+    their key, their rights); `actor` defaults to the owner and is who the audit entry names,
+    with `approval` as its approval chain. Outcomes: deleted; or failed with Harness's words
+    (409/400 "destroy first" as HarnessConflict, 403, 404, 429). After a timeout or 5xx,
+    `GET .../workspaces/{id}` decides (404: deleted). HarnessUnauthorized puts the draft back
+    to `claim_from[0]` and propagates. Every settled outcome is recorded in the audit trail.
+    """
+    now = timezone.now()
+    won = WorkspaceDraft.objects.filter(pk=draft.pk, kind=DELETE, status__in=claim_from).update(
+        status=Status.SUBMITTING, submitted_at=now, updated_at=now
+    )
+    if not won:
+        draft.refresh_from_db()
+        return draft
+    previous = draft.harness_response or {}
+    outcome: dict[str, Any] | None = None
+    status = Status.FAILED
+    try:
+        status, outcome = _delete(client=client, draft=draft, previous=previous)
+    except errors.HarnessUnauthorized as err:
+        WorkspaceDraft.objects.filter(pk=draft.pk).update(status=claim_from[0])
+        outcome = {"outcome": "unauthorized", "message": harness_error_message(err), **answer(err)}
+        raise
+    finally:
+        if outcome is None:  # an unexpected error: never leave the draft stuck in submitting
+            outcome = dict(UNEXPECTED)
+        outcome = store_outcome(draft=draft, status=status, outcome=outcome)
+        _audit(draft=draft, actor=actor or draft.owner, outcome=outcome, approval=approval)
+    draft.refresh_from_db()
+    logger.info("deletion %s sent: %s", draft.pk, outcome.get("outcome"))
+    return draft
+
+
+def _audit(
+    *,
+    draft: WorkspaceDraft,
+    actor: AbstractBaseUser,
+    outcome: dict[str, Any],
+    approval: list[dict[str, Any]] | None = None,
+) -> None:
+    audit_record(
+        actor=actor,
+        action=AuditEntry.Action.DELETE,
+        draft=draft,
+        org=draft.org,
+        project=draft.project,
+        identifier=draft.identifier,
+        status=outcome.get("http_status"),
+        answer=outcome,
+        approval=approval,
+    )
+
+
+def _deleted(message: str = "", **more: Any) -> dict[str, Any]:
+    return {"outcome": "deleted", "message": message, **more}
+
+
+def _delete(
+    *, client: HarnessClient, draft: WorkspaceDraft, previous: dict[str, Any]
+) -> tuple[str, dict[str, Any]]:
+    where = {"org": draft.org, "project": draft.project, "identifier": draft.identifier}
+    try:
+        client.delete_workspace(**where)
+    except errors.HarnessConflict as err:
+        return Status.FAILED, {
+            "outcome": "conflict",
+            "message": f"Harness refused to delete {draft.identifier}: {err.message}",
+            **answer(err),
+        }
+    except errors.HarnessNotFound as err:
+        if previous.get("outcome") in {"unavailable", "unknown"}:
+            return Status.DELETED, _deleted("Deleted on an earlier attempt.", **answer(err))
+        return Status.FAILED, {
+            "outcome": "not_found",
+            "message": (
+                f"Harness has no workspace {draft.identifier} any more: someone deleted or "
+                "renamed it meanwhile. Nothing was deleted by this request."
+            ),
+            **answer(err),
+        }
+    except (errors.HarnessForbidden, errors.HarnessRateLimited) as err:
+        return Status.FAILED, {
+            "outcome": "refused",
+            "message": harness_error_message(err),
+            "forbidden": isinstance(err, errors.HarnessForbidden),
+            **answer(err),
+        }
+    except errors.HarnessUnavailable as err:
+        return _reconcile(client=client, where=where, err=err)
+    return Status.DELETED, _deleted(http_status=204)  # W5: 204 No Content
+
+
+def _reconcile(
+    *, client: HarnessClient, where: dict[str, str], err: errors.HarnessUnavailable
+) -> tuple[str, dict[str, Any]]:
+    """After a timeout or 5xx: is the workspace gone? One GET decides (404: it is)."""
+    try:
+        client.get_workspace(**where)
+    except errors.HarnessNotFound:
+        return Status.DELETED, _deleted(
+            "Harness was slow to answer, but it was deleted.", **answer(err)
+        )
+    except errors.HarnessUnauthorized:
+        raise
+    except errors.HarnessError:
+        return Status.FAILED, {
+            "outcome": "unknown",
+            "message": (
+                "Harness did not answer, and the portal could not check whether the workspace "
+                "was deleted. Try again: if it was, the portal says so."
+            ),
+            **answer(err),
+        }
+    return Status.FAILED, {
+        "outcome": "unknown" if err.status is None else "unavailable",
+        "message": (
+            "Harness did not answer in time and the workspace is still there. Try again: if "
+            "the first attempt lands meanwhile, the portal says so."
+            if err.status is None
+            else f"{harness_error_message(err)} The workspace was not deleted."
+        ),
+        **answer(err),
+    }
+
+
+def deletion_settle_stale(
+    *, owner: AbstractBaseUser, org: str, project: str, identifier: str, exists: bool
+) -> None:
+    """Settle the person's deletions of this workspace left `submitting` by a worker that died
+    (for `WIZARD_STALE_SUBMIT_SECONDS`), from whether Harness still has the workspace (the
+    caller has just read it): gone means deleted. Makes no Harness call."""
+    cutoff = timezone.now() - timedelta(seconds=stale_submit_seconds())
+    stale = WorkspaceDraft.objects.filter(
+        owner=owner,
+        kind=DELETE,
+        org=org,
+        project=project,
+        identifier=identifier,
+        status=Status.SUBMITTING,
+        submitted_at__lt=cutoff,
+    )
+    status, outcome = (
+        (Status.FAILED, {"outcome": "unknown", "message": "The deletion did not finish."})
+        if exists
+        else (Status.DELETED, _deleted("Harness no longer has it."))
+    )
+    for draft in stale:
+        settled = WorkspaceDraft.objects.filter(pk=draft.pk, status=Status.SUBMITTING).update(
+            status=status, harness_response=outcome, updated_at=timezone.now()
+        )
+        if settled:  # its worker died before it could record this
+            _audit(draft=draft, actor=draft.owner, outcome=outcome)

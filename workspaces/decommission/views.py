@@ -1,0 +1,115 @@
+"""The deletion's thin views: the page (GET) and the typed confirmation (POST).
+
+GET `.../workspaces/<identifier>/delete/` reads the workspace: when it cannot be deleted the page
+says why; otherwise it opens (or reopens) the person's deletion request and shows what will be
+lost. The confirmation posts to `/drafts/<id>/deletion/`; one DELETE is sent, whoever clicks.
+"""
+
+from django.contrib import messages
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from workspaces import selectors
+from workspaces.clients import harness_client_for
+from workspaces.decommission import services
+from workspaces.decommission.forms import DeletionConfirmForm
+from workspaces.decommission.selectors import deletion_blocker, deletion_loss
+from workspaces.forbidden import forbidden_remember, forbidden_remembered
+from workspaces.htmx import HtmxHttpRequest
+from workspaces.models import WorkspaceDraft
+
+Status = WorkspaceDraft.Status
+TEMPLATE = "workspaces/workspace_delete.html"
+
+
+def delete_blocker(request: HtmxHttpRequest, workspace) -> str:
+    """Why the signed-in person cannot delete `workspace` now ("" when they can try)."""
+    forbidden = forbidden_remembered(
+        request, action="delete", org=workspace.org, project=workspace.project
+    )
+    return deletion_blocker(workspace=workspace, forbidden=forbidden)
+
+
+def _harness_url(request: HtmxHttpRequest, org: str, project: str, identifier: str) -> str:
+    account_id = request.user.harness_credential.account_id
+    return selectors.workspace_harness_url(
+        account_id=account_id, org=org, project=project, identifier=identifier
+    )
+
+
+def _confirm_page(
+    request: HtmxHttpRequest, draft: WorkspaceDraft, form: DeletionConfirmForm
+) -> HttpResponse:
+    context = {
+        "org": draft.org,
+        "project": draft.project,
+        "identifier": draft.identifier,
+        "draft": draft,
+        "loss": deletion_loss(draft=draft),
+        "form": form,
+        "harness_url": _harness_url(request, draft.org, draft.project, draft.identifier),
+    }
+    return TemplateResponse(request, TEMPLATE, context)
+
+
+@require_GET
+def workspace_delete(
+    request: HtmxHttpRequest, org: str, project: str, identifier: str
+) -> HttpResponse:
+    workspace = selectors.workspace_detail(
+        client=harness_client_for(request.user), org=org, project=project, identifier=identifier
+    )
+    services.deletion_settle_stale(
+        owner=request.user,
+        org=org,
+        project=project,
+        identifier=identifier,
+        exists=workspace is not None,
+    )
+    context = {"org": org, "project": project, "identifier": identifier}
+    if workspace is None:
+        return TemplateResponse(request, "workspaces/workspace_not_found.html", context, status=404)
+    blocker = delete_blocker(request, workspace)
+    if blocker:
+        context.update(
+            workspace=workspace,
+            blocker=blocker,
+            harness_url=_harness_url(request, org, project, identifier),
+        )
+        return TemplateResponse(request, TEMPLATE, context)
+    draft = services.deletion_start(owner=request.user, workspace=workspace)
+    return _confirm_page(request, draft, DeletionConfirmForm(identifier=identifier))
+
+
+@require_POST
+def deletion_confirm(request: HtmxHttpRequest, draft_id) -> HttpResponse:
+    draft = get_object_or_404(
+        WorkspaceDraft, pk=draft_id, owner=request.user, kind=WorkspaceDraft.Kind.DELETE
+    )
+    page = reverse("workspace_delete", args=[draft.org, draft.project, draft.identifier])
+    list_url = reverse("workspace_list", args=[draft.org, draft.project])
+    if draft.status == Status.DELETED:
+        messages.info(request, f"{draft.identifier} was already deleted.")
+        return redirect(list_url)
+    if draft.status not in services.OPEN:
+        return redirect(page)  # being sent, or awaiting approval: the page says so
+    form = DeletionConfirmForm(request.POST, identifier=draft.identifier)
+    if not form.is_valid():
+        return _confirm_page(request, draft, form)
+    draft = services.deletion_send(draft=draft, client=harness_client_for(request.user))
+    if draft.status == Status.DELETED:
+        messages.success(
+            request,
+            f"Deleted the workspace {draft.name} ({draft.identifier}) from Harness. "
+            "My requests keeps the record.",
+        )
+        return redirect(list_url)
+    response = draft.harness_response or {}
+    if draft.status == Status.FAILED and response.get("forbidden"):
+        forbidden_remember(request, action="delete", org=draft.org, project=draft.project)
+    if draft.status == Status.FAILED:
+        messages.error(request, response.get("message") or "The workspace was not deleted.")
+    return redirect(page)

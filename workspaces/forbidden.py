@@ -1,0 +1,31 @@
+"""Writes Harness refused a key (403), remembered in the session per action and project.
+
+Harness has no "may I?" call to ask before a write: the portal learns it from a refusal and says
+so before the next attempt (New workspace, Delete). Keyed by the key's fingerprint, so another
+key starts afresh.
+"""
+
+from workspaces.htmx import HtmxHttpRequest
+from workspaces.models import HarnessCredential
+
+
+def _session_key(action: str) -> str:
+    return f"wizard_{action}_forbidden" if action == "create" else f"{action}_forbidden"
+
+
+def _fingerprint(request: HtmxHttpRequest) -> str:
+    credential = HarnessCredential.objects.filter(user=request.user).first()
+    return credential.key_fingerprint if credential else ""
+
+
+def forbidden_remembered(request: HtmxHttpRequest, *, action: str, org: str, project: str) -> bool:
+    """Whether Harness refused this key `action` in `org`/`project` during this session."""
+    remembered = request.session.get(_session_key(action), {})
+    return remembered.get(f"{org}/{project}") == _fingerprint(request) != ""
+
+
+def forbidden_remember(request: HtmxHttpRequest, *, action: str, org: str, project: str) -> None:
+    """Remember that Harness refused this key `action` in `org`/`project` (a 403)."""
+    remembered = request.session.get(_session_key(action), {})
+    remembered[f"{org}/{project}"] = _fingerprint(request)
+    request.session[_session_key(action)] = remembered
