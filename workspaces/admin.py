@@ -63,3 +63,7 @@ class WorkspaceDraftAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request) -> bool:
         return False
+
+
+# Approval rules and records (their own package), registered with the admin here.
+from workspaces.approvals import admin as approvals_admin  # noqa: E402, F401

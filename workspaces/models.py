@@ -98,3 +98,7 @@ class WorkspaceDraft(models.Model):
     @property
     def is_editable(self) -> bool:
         return self.status in {self.Status.DRAFT, self.Status.FAILED}
+
+
+# Approval rules and records live in their own package; imported here so the app registers them.
+from workspaces.approvals.models import Approval, ApprovalRule  # noqa: E402, F401

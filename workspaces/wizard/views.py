@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect
 
+from workspaces.approvals import selectors as approval_selectors
 from workspaces.clients import harness_client_for
 from workspaces.forms import PickerSearchForm
 from workspaces.htmx import HtmxHttpRequest
@@ -101,7 +102,11 @@ def draft_start(request: HtmxHttpRequest, org: str, project: str) -> HttpRespons
 
 @require_GET
 def draft_list(request: HtmxHttpRequest) -> HttpResponse:
-    rows = WorkspaceDraft.objects.filter(owner=request.user).order_by("-updated_at")[:200]
+    rows = (
+        WorkspaceDraft.objects.filter(owner=request.user)
+        .prefetch_related("approvals__decided_by")
+        .order_by("-updated_at")[:200]
+    )
     credential = HarnessCredential.objects.filter(user=request.user).first()
     context = {"drafts": rows}
     if credential and credential.current_org and credential.current_project:
@@ -345,5 +350,6 @@ def draft_result(request: HtmxHttpRequest, draft_id) -> HttpResponse:
         "current_project": draft.project,
         "response": draft.harness_response or {},
         "fix_url": pages.step_url(draft, step if step in steps.STEPS else "review"),
+        "review": approval_selectors.approval_state(draft=draft),
     }
     return TemplateResponse(request, template, context)
