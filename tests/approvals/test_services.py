@@ -15,7 +15,7 @@ from tests.approvals.support import (
     prod_draft,
 )
 from tests.conftest import ACCOUNT
-from workspaces.approvals import services
+from workspaces.approvals import selectors, services
 from workspaces.approvals.models import Approval
 from workspaces.clients import harness_client_for
 from workspaces.harness import errors
@@ -204,7 +204,9 @@ def test_approving_a_kind_the_portal_cannot_send_yet_says_so(author, approver, r
 
 
 @pytest.mark.django_db(transaction=True)
-def test_twenty_concurrent_approvals_make_exactly_one_post(user, fake, django_user_model):
+def test_twenty_concurrent_approvals_make_exactly_one_post(
+    user, fake, django_user_model, monkeypatch
+):
     from tests.approvals.support import GROUP, prod_rule
     from workspaces.services import credential_save
 
@@ -219,6 +221,16 @@ def test_twenty_concurrent_approvals_make_exactly_one_post(user, fake, django_us
     draft = held(user)
     fake.set_latency(50)  # keep the winner inside Harness while the others arrive
     barrier = threading.Barrier(20)
+    may_decide = selectors.user_may_decide
+
+    def checked_together(**kwargs):
+        # Every thread has seen the request waiting and passed the approver check before any
+        # claims it: only the atomic claim can stop the other nineteen.
+        allowed = may_decide(**kwargs)
+        barrier.wait()
+        return allowed
+
+    monkeypatch.setattr(selectors, "user_may_decide", checked_together)
     outcomes: list[str] = []
     failures: list[BaseException] = []
 
@@ -226,7 +238,6 @@ def test_twenty_concurrent_approvals_make_exactly_one_post(user, fake, django_us
         try:
             mine = WorkspaceDraft.objects.get(pk=draft.pk)
             client = harness_client_for(carol)
-            barrier.wait()
             decided = services.approval_approve(draft=mine, approver=carol, client=client)
             outcomes.append(decided.status)
         except BaseException as err:  # reported below, with the thread's error

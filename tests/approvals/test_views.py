@@ -129,3 +129,24 @@ def test_the_author_withdraws_and_edits_again(waiting, author):
 
     assertRedirects(response, f"/drafts/{waiting.pk}/review/")
     assertContains(response, "Withdrawn: the request is a draft again.")
+
+
+@pytest.mark.postgres  # SSO users and their groups: get_or_create, then a session
+def test_an_sso_group_from_the_groups_header_makes_an_approver(waiting, settings, fake):
+    settings.PORTAL_AUTH = "sso"
+    settings.AUTHENTICATION_BACKENDS = ["portal.sso.SSOHeaderBackend"]
+    settings.SSO_GROUPS_HEADER = "X-Forwarded-Groups"
+    settings.SSO_TRUSTED_PROXIES = ["10.0.0.0/8"]
+    headers = {"REMOTE_ADDR": "10.1.2.3", "HTTP_X_FORWARDED_EMAIL": "dana@example.com"}
+    client = Client()
+
+    as_member = client.get(
+        "/approvals/", **headers, HTTP_X_FORWARDED_GROUPS="devs, infra-approvers"
+    )
+    client.logout()
+    without = client.get("/approvals/", **headers, HTTP_X_FORWARDED_GROUPS="devs")
+
+    assertContains(as_member, f'href="/approvals/{waiting.pk}/"')
+    assertContains(as_member, '<span class="count-badge">1')
+    assertContains(without, "Nothing waits for your approval.")
+    assertNotContains(without, 'id="approvals-link"')
