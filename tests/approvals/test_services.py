@@ -2,6 +2,7 @@
 approver's key), reject (with its reason, by e-mail), and who may decide."""
 
 import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django.db import connection
@@ -11,15 +12,18 @@ from tests.approvals.support import (
     APPROVER_KEY,
     AUTHOR_IN_LOG,
     CREATE,
+    GROUP,
     prod_data,
     prod_draft,
+    prod_rule,
 )
-from tests.conftest import ACCOUNT
+from tests.conftest import ACCOUNT, FULL_KEY
 from workspaces.approvals import selectors, services
 from workspaces.approvals.models import Approval
 from workspaces.clients import harness_client_for
 from workspaces.harness import errors
 from workspaces.models import WorkspaceDraft
+from workspaces.services import credential_save
 from workspaces.wizard import submit
 from workspaces.wizard.body import build_body
 
@@ -207,14 +211,7 @@ def test_approving_a_kind_the_portal_cannot_send_yet_says_so(author, approver, r
 def test_twenty_concurrent_approvals_make_exactly_one_post(
     user, fake, django_user_model, monkeypatch
 ):
-    from tests.approvals.support import GROUP, prod_rule
-    from workspaces.services import credential_save
-
-    credential_save(
-        user=user,
-        account_id=ACCOUNT,
-        api_key="pat.AcmeDemoAcct01.65a1f0c0d1e2f3a4b5c6d7e8.dEmOfUlLaCcEsS00000001",
-    )
+    credential_save(user=user, account_id=ACCOUNT, api_key=FULL_KEY)
     carol = django_user_model.objects.create_user(username="carol", password="x")
     credential_save(user=carol, account_id=ACCOUNT, api_key=APPROVER_KEY)
     prod_rule(users=[carol], groups=[GROUP])
@@ -231,28 +228,21 @@ def test_twenty_concurrent_approvals_make_exactly_one_post(
         return allowed
 
     monkeypatch.setattr(selectors, "user_may_decide", checked_together)
-    outcomes: list[str] = []
-    failures: list[BaseException] = []
 
-    def approve_once():
+    def approve_once(_):
         try:
             mine = WorkspaceDraft.objects.get(pk=draft.pk)
             client = harness_client_for(carol)
-            decided = services.approval_approve(draft=mine, approver=carol, client=client)
-            outcomes.append(decided.status)
-        except BaseException as err:  # reported below, with the thread's error
-            failures.append(err)
+            return services.approval_approve(draft=mine, approver=carol, client=client).status
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=approve_once) for _ in range(20)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    fake.set_latency(0)
+    try:
+        with ThreadPoolExecutor(max_workers=20) as pool:
+            outcomes = list(pool.map(approve_once, range(20)))  # a thread's error is raised here
+    finally:
+        fake.set_latency(0)
 
-    assert failures == []
     assert len(outcomes) == 20
     [post] = fake.log(route=CREATE)
     assert post["headers"]["x-api-key"] == APPROVER_IN_LOG
