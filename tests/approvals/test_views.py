@@ -150,3 +150,16 @@ def test_an_sso_group_from_the_groups_header_makes_an_approver(waiting, settings
     assertContains(as_member, '<span class="count-badge">1')
     assertContains(without, "Nothing waits for your approval.")
     assertNotContains(without, 'id="approvals-link"')
+
+
+def test_an_approver_without_a_harness_key_is_sent_to_connect_one_first(waiting, approver, fake):
+    approver.harness_credential.delete()
+
+    response = client_for(approver).post(f"/approvals/{waiting.pk}/", {"decision": "approve"})
+
+    assert response.status_code == 302
+    assert response["Location"] == "/settings/harness-key/"
+    waiting.refresh_from_db()
+    assert waiting.status == "awaiting_approval"
+    assert waiting.approvals.get().decision == "pending"
+    assert fake.log(route=CREATE) == []
