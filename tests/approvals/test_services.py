@@ -250,3 +250,26 @@ def test_twenty_concurrent_approvals_make_exactly_one_post(
     assert draft.status == "created"
     assert set(outcomes) <= {"submitting", "created"}
     assert draft.approvals.get().decision == "approved"
+
+
+def test_a_refused_approval_resubmitted_without_a_rule_is_the_authors_send(
+    author, approver, rule, fake
+):
+    draft = held(author, cost_estimation=False)
+    refused = services.approval_approve(
+        draft=draft, approver=approver, client=harness_client_for(approver)
+    )
+    assert selectors.approval_state(draft=refused).sent_by_approver
+    rule.active = False
+    rule.save()
+    refused.data["provisioner"]["cost_estimation_enabled"] = True
+    refused.save()
+
+    created = submit.draft_submit(draft=refused, client=harness_client_for(author)).draft
+
+    assert created.status == "created"
+    assert not selectors.approval_state(draft=created).sent_by_approver
+    assert [p["headers"]["x-api-key"] for p in fake.log(route=CREATE)] == [
+        APPROVER_IN_LOG,
+        AUTHOR_IN_LOG,
+    ]

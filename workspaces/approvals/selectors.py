@@ -132,6 +132,17 @@ class Review:
     # For a change: what changes, old -> new. None for a new workspace (the body is all of it).
     change: Any = None
 
+    @property
+    def sent_by_approver(self) -> bool:
+        """Whether the last send was an approval's (not a later submit of the author's own)."""
+        approval, submitted = self.approval, self.draft.submitted_at
+        return bool(
+            approval
+            and approval.decision == Decision.APPROVED
+            and submitted
+            and approval.decided_at >= submitted
+        )
+
 
 def approval_review(*, draft: WorkspaceDraft) -> Review:
     """The review of a held request: its body, a summary, its approvers and history."""
