@@ -71,8 +71,14 @@ class FaultBook:
 
 
 def redact_key(key: str) -> str:
-    """``pat.<account>.…redacted``: enough to tell keys apart by account, never the secret."""
+    """``pat.<account>.<token id>.…redacted``: whose key made a call, never its secret.
+
+    A Harness token is ``pat.<accountId>.<tokenId>.<secret>`` (contract §1); the token id names
+    the token in Harness (it is not a credential), so tests can tell two people's keys apart.
+    """
     parts = key.split(".")
+    if len(parts) >= 4:
+        return f"{parts[0]}.{parts[1]}.{parts[2]}.…redacted"
     return f"{parts[0]}.{parts[1]}.…redacted" if len(parts) >= 2 else "…redacted"
 
 

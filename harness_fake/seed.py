@@ -32,6 +32,8 @@ OTHER = "OtherAcct02"
 
 KEYS = (
     ("pat.AcmeDemoAcct01.65a1f0c0d1e2f3a4b5c6d7e8.dEmOfUlLaCcEsS00000001", ACME, "full"),
+    # A second person's full-access key (the demo's approver): the log tells the two apart.
+    ("pat.AcmeDemoAcct01.65a1f0c0d1e2f3a4b5c6d7ec.dEmOaPpRoVeR0000000006", ACME, "full"),
     ("pat.AcmeDemoAcct01.65a1f0c0d1e2f3a4b5c6d7e9.dEmOrEaDoNlY00000002", ACME, "read"),
     ("pat.AcmeDemoAcct01.65a1f0c0d1e2f3a4b5c6d7ea.dEmOoRgPlAtFoRm0000003", ACME, "org:platform"),
     # A key whose role is bound to one project: no account view rights (403 on the account).

@@ -71,6 +71,10 @@ def _configured_secrets() -> tuple[str, ...]:
         settings.SECRET_KEY,
         *getattr(settings, "SECRET_KEY_FALLBACKS", []),
         getattr(settings, "METRICS_BEARER_TOKEN", ""),
+        *(
+            mailer.get("OPTIONS", {}).get("password") or ""
+            for mailer in getattr(settings, "MAILERS", {}).values()
+        ),
         *getattr(settings, "HARNESS_TOKEN_KEYS", []),
     ]
     for database in settings.DATABASES.values():

@@ -85,6 +85,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.csp",
                 "workspaces.context_processors.portal",
+                "workspaces.approvals.context_processors.approvals",
             ],
             "builtins": ["django_htmx.templatetags.django_htmx"],
         },
@@ -349,6 +350,37 @@ WIZARD_DRAFT_MAX_AGE_DAYS = env.int("WIZARD_DRAFT_MAX_AGE_DAYS", default=90)
 # Variables step, 2 groups x (200 rows + the 10 a formset builds past its limit) x 3 fields plus
 # about 10 others = 1,270 fields. tests/workspaces/test_hostile_input.py checks they agree.
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
+
+# --- Approvals and e-mail ----------------------------------------------------------------------
+# E-mails tell approvers a request waits and requesters what was decided (workspaces.approvals).
+# Outside production they are printed to the console; in production they go out by SMTP. Django
+# 6.1 configures mail with MAILERS (the EMAIL_HOST-style settings are deprecated); the
+# environment variables keep the familiar EMAIL_* names.
+EMAIL_BACKEND_PATH = env.str(
+    "EMAIL_BACKEND",
+    default="django.core.mail.backends.smtp.EmailBackend"
+    if PRODUCTION
+    else "django.core.mail.backends.console.EmailBackend",
+)
+_smtp_options = {
+    "host": env.str("EMAIL_HOST", default="localhost"),
+    "port": env.int("EMAIL_PORT", default=25),
+    "username": env.str("EMAIL_HOST_USER", default=""),
+    "password": env.str("EMAIL_HOST_PASSWORD", default=""),
+    "use_tls": env.bool("EMAIL_USE_TLS", default=False),
+    "use_ssl": env.bool("EMAIL_USE_SSL", default=False),
+    # Seconds; a slow mail server must not hold a request (a failed send is logged, not raised).
+    "timeout": env.int("EMAIL_TIMEOUT", default=10),
+}
+MAILERS = {
+    "default": {
+        "BACKEND": EMAIL_BACKEND_PATH,
+        "OPTIONS": _smtp_options if EMAIL_BACKEND_PATH.endswith(".smtp.EmailBackend") else {},
+    }
+}
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Workspace Portal <portal@localhost>")
+# The portal's address as people reach it, for the links in e-mails.
+PORTAL_URL = env.str("PORTAL_URL", default="http://127.0.0.1:8000")
 
 # The test database is a file, not SQLite's shared in-memory database: threads (the live server,
 # the concurrent-submit test) then wait on SQLite's busy timeout instead of failing at once with

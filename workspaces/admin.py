@@ -121,3 +121,7 @@ class AuditEntryAdmin(admin.ModelAdmin):
     @admin.action(description="Export selected entries as CSV", permissions=["view"])
     def export_csv(self, request, queryset):
         return audit_csv_response(queryset)
+
+
+# Approval rules and records (their own package), registered with the admin here.
+from workspaces.approvals import admin as approvals_admin  # noqa: E402, F401

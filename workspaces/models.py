@@ -190,3 +190,7 @@ class AuditEntry(models.Model):
 
     def delete(self, *args, **kwargs):
         raise AuditTrailIsAppendOnly("audit entries cannot be deleted")
+
+
+# Approval rules and records live in their own package; imported here so the app registers them.
+from workspaces.approvals.models import Approval, ApprovalRule  # noqa: E402, F401

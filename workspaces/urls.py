@@ -1,4 +1,4 @@
-from django.urls import path, register_converter
+from django.urls import include, path, register_converter
 
 from workspaces import views
 from workspaces.decommission import views as decommission_views
@@ -53,6 +53,7 @@ urlpatterns = [
         name="draft_start",
     ),
     path("drafts/", wizard_views.draft_list, name="draft_list"),
+    path("approvals/", include("workspaces.approvals.urls")),
     path("drafts/<uuid:draft_id>/submit/", wizard_views.draft_submit, name="draft_submit"),
     path("drafts/<uuid:draft_id>/result/", wizard_views.draft_result, name="draft_result"),
     path("drafts/<uuid:draft_id>/delete/", wizard_views.draft_delete, name="draft_delete"),

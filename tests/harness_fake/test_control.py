@@ -194,7 +194,9 @@ def test_log_records_requests_with_the_key_redacted(api: Api, fake) -> None:
     assert listed["query"] == {"status": ["active", "failed"], "limit": ["5"]}
     assert listed["status"] == 200
     assert listed["body"] is None
-    assert listed["headers"]["x-api-key"] == "pat.AcmeDemoAcct01.…redacted"
+    # Whose key (the token id), never its secret part.
+    assert listed["headers"]["x-api-key"] == "pat.AcmeDemoAcct01.65a1f0c0d1e2f3a4b5c6d7e8.…redacted"
+    assert "dEmOfUlL" not in json.dumps(fake.log())
     assert listed["headers"]["harness-account"] == ACCOUNT
     assert created["body"]["identifier"] == "logged_ws"
     assert created["seq"] > listed["seq"]

@@ -122,7 +122,15 @@ def test_twenty_cold_metrics_requests_over_both_replicas_make_one_harness_call(
     assert harness_fake_server.counters().get(METRICS_ROUTE) == 1
 
 
-def _complete_draft_on_both_replicas(alice: Visitor, a, b) -> str:
+def _complete_draft_on_both_replicas(
+    alice: Visitor,
+    a,
+    b,
+    *,
+    identifier: str = "svc_vpc",
+    tags: tuple[tuple[str, str], ...] = (("team", "platform"),),
+    cost_estimation: bool = False,
+) -> str:
     """Fill every step of a new draft through the wizard, alternating replicas."""
     started = alice.post(a, "/orgs/default/projects/infra/new-workspace/")
     base = started.headers["Location"].removesuffix("template/")
@@ -131,10 +139,10 @@ def _complete_draft_on_both_replicas(alice: Visitor, a, b) -> str:
         (
             "basics",
             {
-                "name": "svc-vpc",
-                "identifier": "svc_vpc",
+                "name": identifier.replace("_", "-"),
+                "identifier": identifier,
                 "description": "Created by the services test",
-                **formset_rows("tag", {"key": "team", "value": "platform"}),
+                **formset_rows("tag", *({"key": k, "value": v} for k, v in tags)),
             },
         ),
         (
@@ -150,7 +158,12 @@ def _complete_draft_on_both_replicas(alice: Visitor, a, b) -> str:
         ),
         (
             "provisioner",
-            {"provisioner": "opentofu", "version": "1.10.6", "aws": "account.aws_prod"},
+            {
+                "provisioner": "opentofu",
+                "version": "1.10.6",
+                "aws": "account.aws_prod",
+                **({"cost_estimation_enabled": "on"} if cost_estimation else {}),
+            },
         ),
         (
             "variables",

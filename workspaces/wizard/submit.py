@@ -1,8 +1,9 @@
 """Submitting a draft exactly once, and deciding what happened when Harness did not answer.
 
 `draft_submit` validates every step's form on the stored data, builds the body from their
-cleaned data, claims the draft with one atomic `draft -> submitting` UPDATE and only then calls
-Harness; a timeout or a 5xx is decided by a GET of the identifier.
+cleaned data, lets the approval gate hold it when a rule says so, claims the draft with one
+atomic `draft -> submitting` UPDATE and only then calls Harness (`draft_send`, also called by an
+approval with the approver's client); a timeout or a 5xx is decided by a GET of the identifier.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from django.conf import settings
 from django.db import DatabaseError, transaction
 from django.utils import timezone
 
+from workspaces.approvals.gate import approval_gate
 from workspaces.audit import audit_record
 from workspaces.feedback import harness_error_message
 from workspaces.harness import HarnessClient, errors
@@ -49,8 +51,10 @@ def draft_submit(*, draft: WorkspaceDraft, client: HarnessClient) -> Submitted:
     """Create the workspace in Harness exactly once: IaCM `POST .../workspaces`.
 
     Every step is validated again first (an invalid draft is not sent and its steps are
-    flagged). Then one atomic UPDATE moves the draft from draft/failed to submitting: only the
-    request that wins it calls Harness, every other one just returns the draft as it is.
+    flagged). When an approval rule matches (`approval_gate`), nothing is sent: the draft waits
+    as awaiting_approval with its body frozen. Otherwise one atomic UPDATE moves the draft from
+    draft/failed to submitting: only the request that wins it calls Harness, every other one
+    just returns the draft as it is.
     After a timeout or a 5xx, `GET .../workspaces/{identifier}` decides what happened before
     anything else; a retry after an unclear outcome checks first too. Harness 400s (field
     errors, policy denials) and 409s put the draft back to `failed` with the message attached
@@ -67,6 +71,9 @@ def draft_submit(*, draft: WorkspaceDraft, client: HarnessClient) -> Submitted:
         {step: form.cleaned_values() for step, form in bound.items()},
         locked=steps.locked_map(draft.data),
     )
+    held = approval_gate(draft=draft, body=body, tags=body.get("tags") or {})
+    if held is not None:  # a rule holds it: nothing is sent until an approver approves
+        return Submitted(held)
     now = timezone.now()
     won = WorkspaceDraft.objects.filter(
         pk=draft.pk, owner=draft.owner, status__in=[Status.DRAFT, Status.FAILED]
@@ -81,6 +88,22 @@ def draft_submit(*, draft: WorkspaceDraft, client: HarnessClient) -> Submitted:
     if not won:
         draft.refresh_from_db()
         return Submitted(draft)
+    return draft_send(draft=draft, client=client, body=body)
+
+
+def draft_send(
+    *,
+    draft: WorkspaceDraft,
+    client: HarnessClient,
+    body: dict[str, Any],
+    release_to: str = Status.DRAFT,
+) -> Submitted:
+    """Send a claimed (`submitting`) draft's `body` with `client`, once, and store the outcome.
+
+    The caller has claimed the draft. A retry after an unclear outcome GETs the identifier
+    before posting. HarnessUnauthorized puts the draft back to `release_to` (the author's own
+    submit: `draft`; an approval: `awaiting_approval`) and propagates.
+    """
     previous = draft.harness_response or {}
     outcome: dict[str, Any] | None = None
     status = Status.FAILED
@@ -93,7 +116,7 @@ def draft_submit(*, draft: WorkspaceDraft, client: HarnessClient) -> Submitted:
         if outcome is None:
             status, outcome = _post(client=client, draft=draft, body=body, previous=previous)
     except errors.HarnessUnauthorized as err:
-        WorkspaceDraft.objects.filter(pk=draft.pk).update(status=Status.DRAFT)
+        WorkspaceDraft.objects.filter(pk=draft.pk).update(status=release_to)
         outcome = {"outcome": "unauthorized", "message": harness_error_message(err), **answer(err)}
         raise
     finally:

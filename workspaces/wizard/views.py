@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect
 
+from workspaces.approvals import selectors as approval_selectors
 from workspaces.audit import user_trail
 from workspaces.clients import harness_client_for
 from workspaces.forbidden import forbidden_remember, forbidden_remembered
@@ -105,6 +106,7 @@ def draft_list(request: HtmxHttpRequest) -> HttpResponse:
         WorkspaceDraft.objects.filter(owner=request.user)
         # A deletion is a request once confirmed; an unconfirmed one is only an open page.
         .exclude(kind=WorkspaceDraft.Kind.DELETE, status=Status.DRAFT)
+        .prefetch_related("approvals__decided_by")
         .order_by("-updated_at")[:200]
     )
     credential = HarnessCredential.objects.filter(user=request.user).first()
@@ -350,5 +352,6 @@ def draft_result(request: HtmxHttpRequest, draft_id) -> HttpResponse:
         "current_project": draft.project,
         "response": draft.harness_response or {},
         "fix_url": pages.step_url(draft, step if step in steps.STEPS else "review"),
+        "review": approval_selectors.approval_state(draft=draft),
     }
     return TemplateResponse(request, template, context)

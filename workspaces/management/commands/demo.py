@@ -84,6 +84,8 @@ class Command(BaseCommand):
                 self.style.SUCCESS(
                     f"\n  Portal:       http://127.0.0.1:{port}/\n"
                     "  Sign in as:   demo / demo\n"
+                    "  Approver:     approver / approver  (in another browser: approves new\n"
+                    "                workspaces tagged env=prod in default/infra, with their key)\n"
                     f"  Fake Harness: {fake_url}  (seeded keys: {fake_url}/_fake/seed)\n"
                     "  Press Ctrl-C to stop both.\n"
                 )

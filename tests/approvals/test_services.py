@@ -1,0 +1,275 @@
+"""Approval services against the fake Harness over real HTTP: the gate, approve (once, with the
+approver's key), reject (with its reason, by e-mail), and who may decide."""
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from django.db import connection
+
+from tests.approvals.support import (
+    APPROVER_IN_LOG,
+    APPROVER_KEY,
+    AUTHOR_IN_LOG,
+    CREATE,
+    GROUP,
+    prod_data,
+    prod_draft,
+    prod_rule,
+)
+from tests.conftest import ACCOUNT, FULL_KEY
+from workspaces.approvals import selectors, services
+from workspaces.approvals.models import Approval
+from workspaces.clients import harness_client_for
+from workspaces.harness import errors
+from workspaces.models import WorkspaceDraft
+from workspaces.services import credential_save
+from workspaces.wizard import submit
+from workspaces.wizard.body import build_body
+
+
+def held(author, identifier="prod_vpc", **options) -> WorkspaceDraft:
+    draft = prod_draft(author, identifier, **options)
+    return submit.draft_submit(draft=draft, client=harness_client_for(author)).draft
+
+
+def test_a_request_a_rule_holds_waits_frozen_and_nothing_is_sent(
+    author, approver, rule, fake, mailoutbox
+):
+    draft = held(author)
+
+    assert draft.status == "awaiting_approval"
+    assert draft.submitted_body == build_body(prod_data("prod_vpc"))
+    assert draft.submitted_at is not None
+    assert fake.log(route=CREATE) == []
+    approval = draft.approvals.get()
+    assert approval.decision == "pending"
+    assert list(approval.rules.all()) == [rule]
+    assert approval.rule_names == [rule.name]
+    [mail] = mailoutbox
+    assert mail.to == ["carol@example.com"]
+    assert "Approval needed" in mail.subject
+    assert f"/approvals/{draft.pk}/" in mail.body
+
+
+def test_without_a_matching_rule_a_submit_is_sent_as_before(author, approver, rule, fake):
+    draft = held(author, "dev_vpc", env="dev")
+
+    assert draft.status == "created"
+    assert not draft.approvals.exists()
+    [post] = fake.log(route=CREATE)
+    assert post["headers"]["x-api-key"] == AUTHOR_IN_LOG
+
+
+def test_approval_sends_once_with_the_approvers_key(author, approver, rule, fake, mailoutbox):
+    draft = held(author)
+    mailoutbox.clear()
+
+    approved = services.approval_approve(
+        draft=draft, approver=approver, client=harness_client_for(approver), reason="LGTM"
+    )
+    again = services.approval_approve(
+        draft=approved, approver=approver, client=harness_client_for(approver)
+    )
+
+    assert approved.status == "created"
+    assert again.status == "created"
+    [post] = fake.log(route=CREATE)
+    assert post["headers"]["x-api-key"] == APPROVER_IN_LOG
+    assert post["body"] == draft.submitted_body
+    approval = approved.approvals.get()
+    assert (approval.decision, approval.decided_by, approval.reason) == (
+        "approved",
+        approver,
+        "LGTM",
+    )
+    assert approval.decided_at is not None
+    [mail] = mailoutbox
+    assert mail.to == ["alice@example.com"]
+    assert mail.subject.startswith("Approved and created")
+    assert "Approved by carol" in mail.body
+    assert APPROVER_KEY not in mail.body
+
+
+def test_a_rejection_reaches_the_requester_with_its_reason(
+    author, approver, rule, fake, mailoutbox
+):
+    draft = held(author)
+    mailoutbox.clear()
+
+    rejected = services.approval_reject(
+        draft=draft, approver=approver, reason="Use the shared VPC instead."
+    )
+    late = services.approval_approve(
+        draft=rejected, approver=approver, client=harness_client_for(approver)
+    )
+
+    assert rejected.status == "rejected"
+    assert late.status == "rejected"
+    assert fake.log(route=CREATE) == []
+    approval = rejected.approvals.get()
+    assert (approval.decision, approval.decided_by) == ("rejected", approver)
+    [mail] = mailoutbox
+    assert mail.to == ["alice@example.com"]
+    assert mail.subject.startswith("Rejected")
+    assert "Reason: Use the shared VPC instead." in mail.body
+
+
+def test_the_author_cannot_approve_even_when_in_an_approving_group(author, approver, rule, fake):
+    author.groups.add(*approver.groups.all())
+    draft = held(author)
+
+    with pytest.raises(services.ApprovalRefused, match="nobody approves their own request"):
+        services.approval_approve(draft=draft, approver=author, client=harness_client_for(author))
+    with pytest.raises(services.ApprovalRefused):
+        services.approval_reject(draft=draft, approver=author, reason="no")
+
+    draft.refresh_from_db()
+    assert draft.status == "awaiting_approval"
+    assert fake.log(route=CREATE) == []
+
+
+def test_someone_the_rule_does_not_name_cannot_decide(author, other_user, rule, fake):
+    draft = held(author)
+
+    with pytest.raises(services.ApprovalRefused, match="not one of the approvers"):
+        services.approval_reject(draft=draft, approver=other_user, reason="no")
+
+    assert draft.approvals.get().decision == "pending"
+
+
+def test_a_harness_refusal_goes_back_to_the_author(author, approver, rule, fake, mailoutbox):
+    draft = held(author, cost_estimation=False)  # the fake's policy denies env=prod without it
+    mailoutbox.clear()
+
+    refused = services.approval_approve(
+        draft=draft, approver=approver, client=harness_client_for(approver)
+    )
+
+    assert refused.status == "failed"
+    assert refused.is_editable
+    assert refused.harness_response["outcome"] == "policy_denied"
+    assert refused.harness_response["deny_messages"] == [
+        "Workspaces tagged env=prod must enable cost estimation"
+    ]
+    assert refused.approvals.get().decision == "approved"
+    [mail] = mailoutbox
+    assert mail.subject.startswith("Approved, but Harness refused")
+    assert "must enable cost estimation" in mail.body
+    assert "It is back with you" in mail.body
+
+
+def test_the_approvers_key_refused_by_harness_keeps_the_request_waiting(
+    author, approver, rule, fake
+):
+    draft = held(author)
+    fake.inject(CREATE, status=401)
+
+    with pytest.raises(errors.HarnessUnauthorized):
+        services.approval_approve(
+            draft=draft, approver=approver, client=harness_client_for(approver)
+        )
+
+    draft.refresh_from_db()
+    assert draft.status == "awaiting_approval"
+    approval = draft.approvals.get()
+    assert (approval.decision, approval.decided_by) == ("pending", None)
+
+
+def test_the_author_withdraws_a_waiting_request_to_change_it(author, approver, rule, fake):
+    draft = held(author)
+
+    withdrawn = services.approval_withdraw(draft=draft, owner=author)
+
+    draft.refresh_from_db()
+    assert withdrawn is True
+    assert draft.status == "draft"
+    assert draft.approvals.get().decision == "withdrawn"
+    assert services.approval_withdraw(draft=draft, owner=author) is False
+
+
+def test_approving_a_kind_the_portal_cannot_send_yet_says_so(author, approver, rule, fake):
+    rule.for_edit = True
+    rule.save()
+    draft = prod_draft(author, kind="edit")
+    draft.status = "awaiting_approval"
+    draft.save()
+    approval = Approval.objects.create(draft=draft, kind="edit", rule_names=[rule.name])
+    approval.rules.set([rule])
+
+    with pytest.raises(services.KindNotSupported):
+        services.approval_approve(
+            draft=draft, approver=approver, client=harness_client_for(approver)
+        )
+
+    draft.refresh_from_db()
+    assert draft.status == "awaiting_approval"
+    assert fake.log() == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_twenty_concurrent_approvals_make_exactly_one_post(
+    user, fake, django_user_model, monkeypatch
+):
+    credential_save(user=user, account_id=ACCOUNT, api_key=FULL_KEY)
+    carol = django_user_model.objects.create_user(username="carol", password="x")
+    credential_save(user=carol, account_id=ACCOUNT, api_key=APPROVER_KEY)
+    prod_rule(users=[carol], groups=[GROUP])
+    draft = held(user)
+    fake.set_latency(50)  # keep the winner inside Harness while the others arrive
+    barrier = threading.Barrier(20)
+    may_decide = selectors.user_may_decide
+
+    def checked_together(**kwargs):
+        # Every thread has seen the request waiting and passed the approver check before any
+        # claims it: only the atomic claim can stop the other nineteen.
+        allowed = may_decide(**kwargs)
+        barrier.wait()
+        return allowed
+
+    monkeypatch.setattr(selectors, "user_may_decide", checked_together)
+
+    def approve_once(_):
+        try:
+            mine = WorkspaceDraft.objects.get(pk=draft.pk)
+            client = harness_client_for(carol)
+            return services.approval_approve(draft=mine, approver=carol, client=client).status
+        finally:
+            connection.close()
+
+    try:
+        with ThreadPoolExecutor(max_workers=20) as pool:
+            outcomes = list(pool.map(approve_once, range(20)))  # a thread's error is raised here
+    finally:
+        fake.set_latency(0)
+
+    assert len(outcomes) == 20
+    [post] = fake.log(route=CREATE)
+    assert post["headers"]["x-api-key"] == APPROVER_IN_LOG
+    draft.refresh_from_db()
+    assert draft.status == "created"
+    assert set(outcomes) <= {"submitting", "created"}
+    assert draft.approvals.get().decision == "approved"
+
+
+def test_a_refused_approval_resubmitted_without_a_rule_is_the_authors_send(
+    author, approver, rule, fake
+):
+    draft = held(author, cost_estimation=False)
+    refused = services.approval_approve(
+        draft=draft, approver=approver, client=harness_client_for(approver)
+    )
+    assert selectors.approval_state(draft=refused).sent_by_approver
+    rule.active = False
+    rule.save()
+    refused.data["provisioner"]["cost_estimation_enabled"] = True
+    refused.save()
+
+    created = submit.draft_submit(draft=refused, client=harness_client_for(author)).draft
+
+    assert created.status == "created"
+    assert not selectors.approval_state(draft=created).sent_by_approver
+    assert [p["headers"]["x-api-key"] for p in fake.log(route=CREATE)] == [
+        APPROVER_IN_LOG,
+        AUTHOR_IN_LOG,
+    ]

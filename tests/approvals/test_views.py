@@ -1,0 +1,165 @@
+"""Approval pages: the header count, the queue, the review with its decision form, the
+author's own request (no buttons, a 403 page in words), and the requester's views."""
+
+import pytest
+from django.test import Client
+from pytest_django.asserts import assertContains, assertNotContains, assertRedirects
+
+from tests.approvals.support import APPROVER_IN_LOG, CREATE, prod_draft
+from workspaces.clients import harness_client_for
+from workspaces.wizard import submit
+
+
+@pytest.fixture
+def waiting(author, approver, rule, fake):
+    draft = prod_draft(author)
+    return submit.draft_submit(draft=draft, client=harness_client_for(author)).draft
+
+
+def client_for(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_submitting_a_held_request_shows_who_can_approve(author, approver, rule, fake):
+    draft = prod_draft(author)
+    client = client_for(author)
+
+    response = client.post(f"/drafts/{draft.pk}/submit/", follow=True)
+
+    assertRedirects(response, f"/drafts/{draft.pk}/result/")
+    assertContains(response, "Awaiting approval.")
+    assertContains(response, "members of <strong>infra-approvers</strong>")
+    assertContains(response, "(not you: nobody approves their own request)")
+    assertContains(response, "Withdraw to change it")
+    assert fake.log(route=CREATE) == []
+
+
+def test_the_header_counts_what_awaits_me_and_only_approvers_see_it(
+    waiting, author, approver, other_user
+):
+    approver_page = client_for(approver).get("/drafts/")
+    author_page = client_for(author).get("/drafts/")
+    stranger_page = client_for(other_user).get("/drafts/")
+
+    assertContains(approver_page, 'id="approvals-link"')
+    assertContains(
+        approver_page, '<span class="count-badge">1<span class="visually-hidden"> waiting'
+    )
+    assertNotContains(author_page, 'id="approvals-link"')  # the rule does not name alice
+    assertNotContains(stranger_page, 'id="approvals-link"')
+
+
+def test_the_queue_lists_requests_awaiting_me_with_their_rule(waiting, approver, other_user):
+    response = client_for(approver).get("/approvals/")
+    empty = client_for(other_user).get("/approvals/")
+
+    assertContains(response, f'href="/approvals/{waiting.pk}/"')
+    assertContains(response, "New workspace: prod-vpc")
+    assertContains(response, "Production in infra")
+    assertContains(empty, "Nothing waits for your approval.")
+
+
+def test_an_approver_reviews_the_full_body_and_approves_with_their_key(waiting, approver, fake):
+    client = client_for(approver)
+
+    review = client.get(f"/approvals/{waiting.pk}/")
+    approved = client.post(f"/approvals/{waiting.pk}/", {"decision": "approve"}, follow=True)
+
+    assertContains(review, "Approve and send")
+    assertContains(review, "&quot;cost_estimation_enabled&quot;: true")
+    assertContains(review, "account.tf_token")  # a secret variable: its reference only
+    assertContains(approved, "Approved: Harness created it with your key.")
+    assertContains(approved, "Approved by <strong>carol</strong>")
+    assertNotContains(approved, "Approve and send")
+    [post] = fake.log(route=CREATE)
+    assert post["headers"]["x-api-key"] == APPROVER_IN_LOG
+
+
+def test_a_rejection_needs_a_reason_on_its_field(waiting, approver, fake):
+    response = client_for(approver).post(
+        f"/approvals/{waiting.pk}/", {"decision": "reject", "reason": "  "}
+    )
+
+    assert response.status_code == 200
+    assertContains(response, "Say why you reject this request")
+    assertContains(response, 'class="field field--error"')
+    waiting.refresh_from_db()
+    assert waiting.status == "awaiting_approval"
+
+
+def test_the_requester_sees_the_rejection_and_its_reason(waiting, author, approver):
+    client_for(approver).post(
+        f"/approvals/{waiting.pk}/", {"decision": "reject", "reason": "Not in prod, please."}
+    )
+    mine = client_for(author)
+
+    listed = mine.get("/drafts/")
+    result = mine.get(f"/drafts/{waiting.pk}/result/")
+
+    assertContains(listed, "Rejected")
+    assertContains(listed, "By carol: Not in prod, please.")
+    assertContains(result, "<strong>Rejected</strong> by carol")
+    assertContains(result, "Not in prod, please.")
+
+
+def test_the_author_is_offered_no_decision_and_is_refused_in_words(waiting, author, fake):
+    client = client_for(author)
+
+    review = client.get(f"/approvals/{waiting.pk}/")
+    refused = client.post(f"/approvals/{waiting.pk}/", {"decision": "approve"})
+
+    assertContains(review, "you cannot approve or reject it yourself")
+    assertNotContains(review, "Approve and send")
+    assert refused.status_code == 403
+    assertContains(refused, "nobody decides their own request", status_code=403)
+    assert fake.log(route=CREATE) == []
+
+
+def test_someone_else_cannot_see_the_request(waiting, other_user):
+    client = client_for(other_user)
+
+    assert client.get(f"/approvals/{waiting.pk}/").status_code == 404
+    assert client.post(f"/approvals/{waiting.pk}/", {"decision": "approve"}).status_code == 404
+
+
+def test_the_author_withdraws_and_edits_again(waiting, author):
+    response = client_for(author).post(f"/approvals/{waiting.pk}/withdraw/", follow=True)
+
+    assertRedirects(response, f"/drafts/{waiting.pk}/review/")
+    assertContains(response, "Withdrawn: the request is a draft again.")
+
+
+@pytest.mark.postgres  # SSO users and their groups: get_or_create, then a session
+def test_an_sso_group_from_the_groups_header_makes_an_approver(waiting, settings, fake):
+    settings.PORTAL_AUTH = "sso"
+    settings.AUTHENTICATION_BACKENDS = ["portal.sso.SSOHeaderBackend"]
+    settings.SSO_GROUPS_HEADER = "X-Forwarded-Groups"
+    settings.SSO_TRUSTED_PROXIES = ["10.0.0.0/8"]
+    headers = {"REMOTE_ADDR": "10.1.2.3", "HTTP_X_FORWARDED_EMAIL": "dana@example.com"}
+    client = Client()
+
+    as_member = client.get(
+        "/approvals/", **headers, HTTP_X_FORWARDED_GROUPS="devs, infra-approvers"
+    )
+    client.logout()
+    without = client.get("/approvals/", **headers, HTTP_X_FORWARDED_GROUPS="devs")
+
+    assertContains(as_member, f'href="/approvals/{waiting.pk}/"')
+    assertContains(as_member, '<span class="count-badge">1')
+    assertContains(without, "Nothing waits for your approval.")
+    assertNotContains(without, 'id="approvals-link"')
+
+
+def test_an_approver_without_a_harness_key_is_sent_to_connect_one_first(waiting, approver, fake):
+    approver.harness_credential.delete()
+
+    response = client_for(approver).post(f"/approvals/{waiting.pk}/", {"decision": "approve"})
+
+    assert response.status_code == 302
+    assert response["Location"] == "/settings/harness-key/"
+    waiting.refresh_from_db()
+    assert waiting.status == "awaiting_approval"
+    assert waiting.approvals.get().decision == "pending"
+    assert fake.log(route=CREATE) == []

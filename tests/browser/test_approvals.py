@@ -1,0 +1,118 @@
+"""Approvals in two browsers: a create tagged env=prod under a rule waits, a second person
+approves it with their own key and it lands once; a rejection reaches the requester with its
+reason; the author cannot approve their own request. axe-core on each approval page."""
+
+import pytest
+from django.contrib.auth.models import Group
+from playwright.sync_api import expect
+
+from tests.approvals.support import APPROVER_IN_LOG, APPROVER_KEY, CREATE, GROUP, prod_draft
+from tests.approvals.support import prod_rule as make_rule
+from tests.browser.conftest import _record_console_error, sign_in
+from tests.browser.test_accessibility import assert_accessible
+from tests.conftest import ACCOUNT, FULL_KEY
+from workspaces.services import credential_save
+
+
+@pytest.fixture
+def people(browser_user, django_user_model, fake):
+    """Alice asks; Carol, in the approving group, approves with her own key."""
+    credential_save(user=browser_user, account_id=ACCOUNT, api_key=FULL_KEY)
+    carol = django_user_model.objects.create_user(username="carol", password="s3cret-pass")
+    carol.groups.add(Group.objects.get_or_create(name=GROUP)[0])
+    credential_save(user=carol, account_id=ACCOUNT, api_key=APPROVER_KEY)
+    make_rule(groups=[GROUP])
+    return browser_user, carol
+
+
+@pytest.fixture
+def second_page(chromium):
+    """Another browser context (its own cookies): the approver's browser."""
+    context = chromium.new_context(viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda err: errors.append(str(err)))
+    page.on("console", lambda msg: _record_console_error(msg, page, errors))
+    yield page
+    context.close()
+    assert not errors, f"JavaScript errors or CSP violations in the browser: {errors}"
+
+
+def submit_from_review(page, live_server, draft):
+    page.goto(f"{live_server.url}/drafts/{draft.pk}/review/")
+    page.get_by_role("button", name="Create workspace").click()
+    expect(page.locator("#approval-state")).to_contain_text("Awaiting approval.")
+
+
+def test_a_prod_create_waits_is_approved_in_another_browser_and_lands_once(
+    page, second_page, live_server, fake, people, artifacts
+):
+    alice, _ = people
+    draft = prod_draft(alice, "prod_vpc")
+    sign_in(page, live_server)
+
+    # Alice submits: the rule holds it, nothing is sent, the page says who can approve.
+    submit_from_review(page, live_server, draft)
+    expect(page.locator("#approval-state")).to_contain_text("members of infra-approvers")
+    page.screenshot(path=artifacts / "approvals-1-waiting.png", full_page=True)
+    assert_accessible(page, "request awaiting approval (author)")
+    assert fake.log(route=CREATE) == []
+
+    # Alice cannot approve her own request: no button is offered.
+    page.goto(f"{live_server.url}/approvals/{draft.pk}/")
+    expect(page.get_by_text("you cannot approve or reject it yourself")).to_be_visible()
+    expect(page.get_by_role("button", name="Approve and send")).to_have_count(0)
+
+    # Carol, in her own browser, sees it in her queue and approves it with her key.
+    approver = second_page
+    sign_in(approver, live_server, username="carol")
+    link = approver.get_by_role("link", name="Awaiting my approval")
+    expect(link).to_contain_text("1")
+    link.click()
+    expect(approver.get_by_role("heading", name="Awaiting my approval")).to_be_visible()
+    approver.screenshot(path=artifacts / "approvals-2-queue.png", full_page=True)
+    assert_accessible(approver, "approval queue")
+    approver.get_by_role("link", name="New workspace: prod-vpc").click()
+    expect(approver.locator("#request-body-json")).to_contain_text('"env": "prod"')
+    approver.screenshot(path=artifacts / "approvals-3-review.png", full_page=True)
+    assert_accessible(approver, "approval review")
+    approver.get_by_role("button", name="Approve and send").click()
+    expect(approver.get_by_text("Approved: Harness created it with your key.")).to_be_visible()
+    approver.screenshot(path=artifacts / "approvals-4-approved.png", full_page=True)
+
+    # It landed exactly once, sent with Carol's key; Alice sees it created, and by whom.
+    [post] = fake.log(route=CREATE)
+    assert post["headers"]["x-api-key"] == APPROVER_IN_LOG
+    assert post["body"]["tags"]["env"] == "prod"
+    page.goto(f"{live_server.url}/drafts/{draft.pk}/result/")
+    expect(page.get_by_text("Created.")).to_be_visible()
+    expect(page.locator("#approval-state")).to_contain_text("Approved by carol")
+
+
+def test_a_rejection_reaches_the_requester_with_its_reason(
+    page, second_page, live_server, fake, people, artifacts
+):
+    alice, _ = people
+    draft = prod_draft(alice, "prod_db")
+    sign_in(page, live_server)
+    submit_from_review(page, live_server, draft)
+
+    approver = second_page
+    sign_in(approver, live_server, username="carol")
+    approver.goto(f"{live_server.url}/approvals/{draft.pk}/")
+    approver.get_by_role("button", name="Reject").click()
+    expect(approver.locator(".field__errors")).to_contain_text("Say why you reject")
+    assert_accessible(approver, "decision form with an error")
+    approver.get_by_label("Reason").fill("Use the shared database cluster.")
+    approver.get_by_role("button", name="Reject").click()
+    expect(approver.get_by_text("Rejected: the author has been told why.")).to_be_visible()
+
+    page.goto(f"{live_server.url}/drafts/")
+    expect(page.locator("#my-requests")).to_contain_text("Rejected")
+    expect(page.locator("#my-requests")).to_contain_text("Use the shared database cluster.")
+    page.get_by_role("link", name="See the request").click()
+    expect(page.locator("#approval-state")).to_contain_text("Use the shared database cluster.")
+    page.screenshot(path=artifacts / "approvals-5-rejected.png", full_page=True)
+    assert_accessible(page, "rejected request (author)")
+    assert fake.log(route=CREATE) == []

@@ -1,0 +1,32 @@
+"""The approver's decision: approve (a note is optional) or reject (a reason is required)."""
+
+from __future__ import annotations
+
+from django import forms
+
+REASON_MAX = 2000
+
+
+class DecisionForm(forms.Form):
+    decision = forms.ChoiceField(
+        choices=[("approve", "Approve and send"), ("reject", "Reject")],
+        error_messages={
+            "required": "Choose Approve or Reject.",
+            "invalid_choice": "Choose Approve or Reject.",
+        },
+    )
+    reason = forms.CharField(
+        label="Reason",
+        required=False,
+        max_length=REASON_MAX,
+        strip=True,
+        widget=forms.Textarea(attrs={"rows": 3, "aria-describedby": "id_reason_helptext"}),
+    )
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        if cleaned.get("decision") == "reject" and not cleaned.get("reason"):
+            self.add_error(
+                "reason", "Say why you reject this request: the requester reads the reason."
+            )
+        return cleaned

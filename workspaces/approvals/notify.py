@@ -1,0 +1,68 @@
+"""E-mails about approvals: to the approvers when a request waits, to the requester when it is
+decided. Sent with Django's `send_mail` (console backend in development and the demo, SMTP from
+the `EMAIL_*` settings in production) once the decision is stored; a mail server that fails
+is logged and never fails the request. Links use `PORTAL_URL`. No key, no secret value is ever in
+a message: bodies hold references only, and the mails do not include them anyway.
+"""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.template.loader import render_to_string
+from django.urls import reverse
+
+from workspaces.approvals import selectors
+from workspaces.approvals.models import Approval
+
+logger = logging.getLogger("workspaces.approvals")
+
+
+def _link(path: str) -> str:
+    return settings.PORTAL_URL.rstrip("/") + path
+
+
+def _send(*, template: str, context: dict, recipients: list[str]) -> None:
+    if not recipients:
+        return
+    subject = " ".join(render_to_string(f"approvals/email/{template}_subject.txt", context).split())
+    message = render_to_string(f"approvals/email/{template}.txt", context)
+    try:
+        send_mail(subject, message, None, recipients)
+    except (smtplib.SMTPException, OSError):
+        logger.warning("approval e-mail %s could not be sent", template, exc_info=True)
+
+
+def notify_waiting(*, approval: Approval) -> None:
+    """Tell every approver with an e-mail address that `approval`'s request waits for them."""
+    draft = approval.draft
+    draft.refresh_from_db()
+    _send(
+        template="waiting",
+        context={
+            "draft": draft,
+            "approval": approval,
+            "link": _link(reverse("approval_detail", args=[draft.pk])),
+        },
+        recipients=selectors.approval_recipients(approval=approval),
+    )
+
+
+def notify_decided(*, approval: Approval) -> None:
+    """Tell the requester what became of their request: rejected (why), or approved and then
+    created in Harness or refused by it."""
+    draft = approval.draft
+    draft.refresh_from_db()
+    _send(
+        template="decided",
+        context={
+            "draft": draft,
+            "approval": approval,
+            "response": draft.harness_response or {},
+            "link": _link(reverse("draft_result", args=[draft.pk])),
+        },
+        recipients=[draft.owner.email] if draft.owner.email else [],
+    )

@@ -1,0 +1,198 @@
+"""Reads for approvals: which rules hold a request, who may decide it, what waits for whom.
+
+Every function is keyword-only. None calls Harness: a request waiting for approval carries the
+exact body that will be sent (`WorkspaceDraft.submitted_body`).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import Q, QuerySet
+
+from workspaces.approvals.models import Approval, ApprovalRule
+from workspaces.models import WorkspaceDraft
+
+Status = WorkspaceDraft.Status
+Decision = Approval.Decision
+
+
+def rules_matching(
+    *, kind: str, org: str, project: str, tags: dict[str, str]
+) -> list[ApprovalRule]:
+    """The active rules that hold a request of `kind` in `org`/`project` with these `tags`."""
+    candidates = ApprovalRule.objects.filter(
+        Q(org="") | Q(org=org), Q(project="") | Q(project=project), active=True
+    )
+    return [
+        rule for rule in candidates if rule.matches(kind=kind, org=org, project=project, tags=tags)
+    ]
+
+
+def rules_approved_by(*, user: AbstractBaseUser) -> QuerySet[ApprovalRule]:
+    """The rules naming `user` as an approver, directly or through one of their groups."""
+    return ApprovalRule.objects.filter(
+        Q(approver_users=user) | Q(approver_groups__user=user)
+    ).distinct()
+
+
+def approvals_waiting(*, user: AbstractBaseUser) -> QuerySet[WorkspaceDraft]:
+    """Requests `user` may approve now: waiting, held by a rule naming them, not their own."""
+    return (
+        WorkspaceDraft.objects.filter(
+            status=Status.AWAITING_APPROVAL,
+            approvals__decision=Decision.PENDING,
+            approvals__rules__in=rules_approved_by(user=user).values("pk"),
+        )
+        .exclude(owner=user)
+        .distinct()
+    )
+
+
+def approvals_waiting_count(*, user: AbstractBaseUser) -> int | None:
+    """How many requests wait for `user`; None when no rule names them (no queue to show).
+
+    One query for most people (the rules naming them: none), two for approvers.
+    """
+    if not list(rules_approved_by(user=user).values_list("pk", flat=True)[:1]):
+        return None
+    return approvals_waiting(user=user).count()
+
+
+def approval_current(*, draft: WorkspaceDraft) -> Approval | None:
+    """The draft's latest approval (the pending one while it waits), if it ever waited."""
+    return draft.approvals.select_related("decided_by").first()
+
+
+@dataclass(frozen=True)
+class Approvers:
+    """Who may decide an approval: groups by name, people by their user record."""
+
+    groups: list[str] = field(default_factory=list)
+    people: list[Any] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.groups or self.people)
+
+
+def approval_approvers(*, approval: Approval) -> Approvers:
+    """The approving groups and people of the rules that held `approval`."""
+    rules = approval.rules.all()
+    groups = sorted({g.name for rule in rules for g in rule.approver_groups.all()})
+    people = (
+        get_user_model().objects.filter(approval_rules__in=rules).distinct().order_by("username")
+    )
+    return Approvers(groups=groups, people=list(people))
+
+
+def approval_recipients(*, approval: Approval) -> list[str]:
+    """The e-mail addresses of everyone who may decide `approval` (not its requester)."""
+    rules = approval.rules.all()
+    users = (
+        get_user_model()
+        .objects.filter(Q(approval_rules__in=rules) | Q(groups__approval_rules__in=rules))
+        .exclude(pk=approval.draft.owner_id)
+        .exclude(email="")
+        .filter(is_active=True)
+        .distinct()
+    )
+    return sorted({user.email for user in users})
+
+
+def user_may_decide(*, user: AbstractBaseUser, approval: Approval) -> bool:
+    """Whether `user` is an approver of `approval` (whoever they are, the author never is)."""
+    if approval.draft.owner_id == user.pk:
+        return False
+    return approval.rules.filter(pk__in=rules_approved_by(user=user).values("pk")).exists()
+
+
+def user_may_view(*, user: AbstractBaseUser, draft: WorkspaceDraft) -> bool:
+    """The author, and anyone who may decide (or decided) one of the draft's approvals."""
+    if draft.owner_id == user.pk:
+        return True
+    return draft.approvals.filter(
+        Q(rules__in=rules_approved_by(user=user).values("pk")) | Q(decided_by=user)
+    ).exists()
+
+
+@dataclass(frozen=True)
+class Review:
+    """What an approver (or the author) sees of a request that waits or waited."""
+
+    draft: WorkspaceDraft
+    approval: Approval | None
+    approvers: Approvers
+    history: list[Approval]
+    body_json: str
+    summary: list[tuple[str, str]]
+    # For a change: what changes, old -> new. None for a new workspace (the body is all of it).
+    change: Any = None
+
+    @property
+    def sent_by_approver(self) -> bool:
+        """Whether the last send was an approval's (not a later submit of the author's own)."""
+        approval, submitted = self.approval, self.draft.submitted_at
+        return bool(
+            approval
+            and approval.decision == Decision.APPROVED
+            and submitted
+            and approval.decided_at >= submitted
+        )
+
+
+def approval_review(*, draft: WorkspaceDraft) -> Review:
+    """The review of a held request: its body, a summary, its approvers and history."""
+    history = list(draft.approvals.select_related("decided_by"))
+    approval = history[0] if history else None
+    body = draft.submitted_body or {}
+    return Review(
+        draft=draft,
+        approval=approval,
+        approvers=approval_approvers(approval=approval) if approval else Approvers(),
+        history=history,
+        body_json=json.dumps(body, indent=2),
+        summary=body_summary(body),
+        change=request_change(draft=draft),
+    )
+
+
+def approval_state(*, draft: WorkspaceDraft) -> Review | None:
+    """The review of a request that waited at some point; None (one query) when it never did."""
+    if not draft.approvals.exists():
+        return None
+    return approval_review(draft=draft)
+
+
+def request_change(*, draft: WorkspaceDraft) -> Any:
+    """The change a request makes, for the review; None when the body says it all (create).
+
+    TODO(edit helper, at merge): for `Kind.EDIT`, return the diff of the workspace snapshot and
+    the update body (the same object the edit review shows); `approval_review.html` renders it
+    in its `change` block. For `Kind.DELETE`, what will be lost.
+    """
+    return None
+
+
+def body_summary(body: dict[str, Any]) -> list[tuple[str, str]]:
+    """The facts an approver looks at first; the full body is shown below them."""
+    tags = body.get("tags") or {}
+    variables = len(body.get("terraform_variables") or {}) + len(
+        body.get("environment_variables") or {}
+    )
+    rows = [
+        ("Name", body.get("name", "")),
+        ("Identifier", body.get("identifier", "")),
+        ("Tags", ", ".join(f"{k}={v}" for k, v in tags.items()) or "—"),
+        ("Repository", body.get("repository", "") or "—"),
+        (
+            "Provisioner",
+            f"{body.get('provisioner', '')} {body.get('provisioner_version', '')}".strip() or "—",
+        ),
+        ("Cost estimation", "On" if body.get("cost_estimation_enabled") else "Off"),
+        ("Variables", str(variables)),
+    ]
+    return [(label, value) for label, value in rows if value]

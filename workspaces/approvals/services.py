@@ -1,0 +1,152 @@
+"""Writes for approvals: approve (send with the approver's key), reject, withdraw.
+
+Every decision starts with one atomic UPDATE conditioned on `awaiting_approval`, so however many
+approvers click, in however many tabs or replicas, one decision wins and Harness is called at
+most once. Keyword-only, named `approval_<verb>`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.utils import timezone
+
+from workspaces.approvals import notify, selectors
+from workspaces.approvals.models import Approval
+from workspaces.harness import HarnessClient, errors
+from workspaces.models import WorkspaceDraft
+from workspaces.wizard import submit
+
+Status = WorkspaceDraft.Status
+Decision = Approval.Decision
+Kind = WorkspaceDraft.Kind
+
+# How an approved request of each kind is sent: the same path as the author's own submit, with
+# the approver's client. TODO(lead, at merge): add Kind.EDIT (the edit helper's PUT send) and
+# Kind.DELETE (the delete helper's DELETE), each taking (draft=, client=, body=, release_to=)
+# and returning an object with `.draft`; until then approving those kinds says so in words.
+SENDERS: dict[str, Callable[..., submit.Submitted]] = {Kind.CREATE: submit.draft_send}
+
+
+class ApprovalRefused(Exception):
+    """This person may not take this decision (their own request, or not an approver)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class KindNotSupported(Exception):
+    """Approved requests of this kind cannot be sent by the portal yet."""
+
+
+def _check_decider(*, draft: WorkspaceDraft, user: AbstractBaseUser) -> Approval | None:
+    """The pending approval `user` may decide; None when the request no longer waits."""
+    if draft.owner_id == user.pk:
+        raise ApprovalRefused(
+            "You asked for this change, so someone else must approve it: nobody approves "
+            "their own request."
+        )
+    approval = draft.approvals.filter(decision=Decision.PENDING).first()
+    if approval is None or draft.status != Status.AWAITING_APPROVAL:
+        return None
+    if not selectors.user_may_decide(user=user, approval=approval):
+        raise ApprovalRefused("You are not one of the approvers of this request.")
+    return approval
+
+
+def approval_approve(
+    *, draft: WorkspaceDraft, approver: AbstractBaseUser, client: HarnessClient, reason: str = ""
+) -> WorkspaceDraft:
+    """Approve a waiting request and send it to Harness with `client` (the approver's key).
+
+    One atomic `awaiting_approval -> submitting` UPDATE decides which request sends it; every
+    other one returns the draft as it is (already decided). Then the same send and reconcile
+    path as the author's submit (`submit.draft_send`; for a create IaCM `POST .../workspaces`,
+    a GET by identifier after a timeout). A Harness refusal puts the draft to `failed` with
+    Harness's message: it goes back to its author. Raises ApprovalRefused (the author, or not an
+    approver), KindNotSupported; HarnessUnauthorized (the approver's key) puts the request back
+    to waiting and propagates.
+    """
+    approval = _check_decider(draft=draft, user=approver)
+    if approval is None:
+        draft.refresh_from_db()
+        return draft
+    send = SENDERS.get(draft.kind)
+    if send is None:
+        raise KindNotSupported(draft.kind)
+    now = timezone.now()
+    with transaction.atomic():
+        won = WorkspaceDraft.objects.filter(pk=draft.pk, status=Status.AWAITING_APPROVAL).update(
+            status=Status.SUBMITTING, submitted_at=now, updated_at=now
+        )
+        if won:
+            Approval.objects.filter(pk=approval.pk).update(
+                decision=Decision.APPROVED, decided_by=approver, decided_at=now, reason=reason
+            )
+    draft.refresh_from_db()
+    if not won:
+        return draft
+    try:
+        sent = send(
+            draft=draft,
+            client=client,
+            body=draft.submitted_body,
+            release_to=Status.AWAITING_APPROVAL,
+        )
+    except errors.HarnessUnauthorized:
+        Approval.objects.filter(pk=approval.pk).update(
+            decision=Decision.PENDING, decided_by=None, decided_at=None, reason=""
+        )
+        raise
+    approval.refresh_from_db()
+    notify.notify_decided(approval=approval)
+    return sent.draft
+
+
+def approval_reject(
+    *, draft: WorkspaceDraft, approver: AbstractBaseUser, reason: str
+) -> WorkspaceDraft:
+    """Reject a waiting request with `reason`; the requester is told by e-mail. No Harness call.
+
+    One atomic `awaiting_approval -> rejected` UPDATE: a request already decided is returned as
+    it is. Raises ApprovalRefused (the author, or not an approver).
+    """
+    approval = _check_decider(draft=draft, user=approver)
+    if approval is None:
+        draft.refresh_from_db()
+        return draft
+    now = timezone.now()
+    with transaction.atomic():
+        won = WorkspaceDraft.objects.filter(pk=draft.pk, status=Status.AWAITING_APPROVAL).update(
+            status=Status.REJECTED, updated_at=now
+        )
+        if won:
+            Approval.objects.filter(pk=approval.pk).update(
+                decision=Decision.REJECTED, decided_by=approver, decided_at=now, reason=reason
+            )
+    draft.refresh_from_db()
+    if won:
+        approval.refresh_from_db()
+        notify.notify_decided(approval=approval)
+    return draft
+
+
+def approval_withdraw(*, draft: WorkspaceDraft, owner: AbstractBaseUser) -> bool:
+    """The author takes a waiting request back to edit it (`awaiting_approval -> draft`).
+
+    Returns whether it was withdrawn (False once an approver has decided it).
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        won = WorkspaceDraft.objects.filter(
+            pk=draft.pk, owner=owner, status=Status.AWAITING_APPROVAL
+        ).update(status=Status.DRAFT, updated_at=now)
+        if won:
+            draft.approvals.filter(decision=Decision.PENDING).update(
+                decision=Decision.WITHDRAWN, decided_by=owner, decided_at=now
+            )
+    draft.refresh_from_db()
+    return bool(won)

@@ -1,0 +1,120 @@
+"""Approvals: the queue "Awaiting my approval", a request's review with the decision form, and
+the author's withdraw. Thin: permission decisions here, writes in `services`, reads in
+`selectors`. A request is visible to its author and its approvers only (anyone else: 404).
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from workspaces.approvals import selectors, services
+from workspaces.approvals.forms import DecisionForm
+from workspaces.clients import harness_client_for
+from workspaces.htmx import HtmxHttpRequest
+from workspaces.models import WorkspaceDraft
+
+Status = WorkspaceDraft.Status
+OUTCOMES = {
+    Status.CREATED: "Approved: Harness created it with your key.",
+    Status.FAILED: "Approved, but Harness refused it; it went back to its author with the reason.",
+    Status.REJECTED: "Rejected: the author has been told why.",
+}
+
+
+def _visible_draft(request: HtmxHttpRequest, draft_id) -> WorkspaceDraft:
+    draft = get_object_or_404(WorkspaceDraft.objects.select_related("owner"), pk=draft_id)
+    if not selectors.user_may_view(user=request.user, draft=draft):
+        raise Http404("No such request.")
+    return draft
+
+
+def _refused(request: HtmxHttpRequest, draft: WorkspaceDraft, message: str) -> HttpResponse:
+    context = {"draft": draft, "message": message}
+    return TemplateResponse(request, "approvals/approval_refused.html", context, status=403)
+
+
+@require_GET
+def approval_queue(request: HtmxHttpRequest) -> HttpResponse:
+    waiting = (
+        selectors.approvals_waiting(user=request.user)
+        .select_related("owner")
+        .prefetch_related("approvals")
+        .order_by("submitted_at")[:200]
+    )
+    return TemplateResponse(request, "approvals/approval_queue.html", {"drafts": waiting})
+
+
+@require_http_methods(["GET", "POST"])
+def approval_detail(request: HtmxHttpRequest, draft_id) -> HttpResponse:
+    draft = _visible_draft(request, draft_id)
+    form = DecisionForm(request.POST or None)
+    if request.method == "POST":
+        if draft.owner_id == request.user.pk:
+            return _refused(
+                request,
+                draft,
+                "This is your own request. Someone else must approve or reject it: nobody "
+                "decides their own request.",
+            )
+        if form.is_valid():
+            return _decide(request, draft, form)
+    review = selectors.approval_review(draft=draft)
+    may_decide = (
+        draft.status == Status.AWAITING_APPROVAL
+        and review.approval is not None
+        and selectors.user_may_decide(user=request.user, approval=review.approval)
+    )
+    context = {
+        "review": review,
+        "draft": draft,
+        "form": form,
+        "may_decide": may_decide,
+        "is_owner": draft.owner_id == request.user.pk,
+    }
+    return TemplateResponse(request, "approvals/approval_detail.html", context)
+
+
+def _decide(request: HtmxHttpRequest, draft: WorkspaceDraft, form: DecisionForm) -> HttpResponse:
+    reason = form.cleaned_data["reason"]
+    was = draft.status
+    try:
+        if form.cleaned_data["decision"] == "approve":
+            # The approver's own key: Harness checks their rights, and records them.
+            draft = services.approval_approve(
+                draft=draft,
+                approver=request.user,
+                client=harness_client_for(request.user),
+                reason=reason,
+            )
+        else:
+            draft = services.approval_reject(draft=draft, approver=request.user, reason=reason)
+    except services.ApprovalRefused as err:
+        return _refused(request, draft, err.message)
+    except services.KindNotSupported:
+        messages.error(
+            request,
+            f"The portal cannot send an approved {draft.get_kind_display().lower()} yet; "
+            "the request keeps waiting.",
+        )
+        return redirect(reverse("approval_detail", args=[draft.pk]))
+    if was != Status.AWAITING_APPROVAL or draft.status not in OUTCOMES:
+        messages.info(request, "This request was already decided; here is where it stands.")
+    else:
+        messages.success(request, OUTCOMES[draft.status])
+    return redirect(reverse("approval_detail", args=[draft.pk]))
+
+
+@require_POST
+def approval_withdraw(request: HtmxHttpRequest, draft_id) -> HttpResponse:
+    """The author takes a waiting request back to change it; it can be submitted again."""
+    draft = get_object_or_404(WorkspaceDraft, pk=draft_id, owner=request.user)
+    if services.approval_withdraw(draft=draft, owner=request.user):
+        messages.success(request, "Withdrawn: the request is a draft again. Submit it when ready.")
+        return redirect(reverse("draft_review", args=[draft.pk]))
+    messages.info(request, "An approver has already decided this request.")
+    return redirect(reverse("draft_result", args=[draft.pk]))
