@@ -12,10 +12,11 @@ import pytest
 from django.urls import reverse
 
 from tests.conftest import ACCOUNT, FULL_KEY, READ_KEY
+from workspaces.approvals import services as approval_services
 from workspaces.clients import harness_client_for
 from workspaces.decommission import services
 from workspaces.harness import errors
-from workspaces.models import AuditEntry, WorkspaceDraft
+from workspaces.models import ApprovalRule, AuditEntry, WorkspaceDraft
 from workspaces.services import credential_save
 
 DELETE = "iacm.workspaces.delete"
@@ -248,25 +249,29 @@ def test_a_read_only_key_is_refused_and_the_draft_says_so(user, fake):
     assert AuditEntry.objects.get().harness_status == 403
 
 
-def test_an_approver_sends_it_with_their_own_key_and_is_recorded(user, other_user, fake):
+def test_a_deletion_under_a_rule_waits_and_an_approver_sends_it_with_their_own_key(
+    user, other_user, fake
+):
     # The author's key may only read: the DELETE lands only because the approver's key is used.
     credential_save(user=user, account_id=ACCOUNT, api_key=READ_KEY)
     credential_save(user=other_user, account_id=ACCOUNT, api_key=FULL_KEY)
+    rule = ApprovalRule.objects.create(name="Every deletion", for_delete=True)
+    rule.approver_users.set([other_user])
     draft = services.deletion_start(owner=user, workspace=workspace(user, INACTIVE))
-    WorkspaceDraft.objects.filter(pk=draft.pk).update(status=Status.AWAITING_APPROVAL)
-    chain = [{"by": "bob", "at": "2026-12-06T19:00:00Z", "decision": "approve", "reason": "ok"}]
 
-    not_yet = services.deletion_send(draft=draft, client=harness_client_for(user)).status
-    sent = services.deletion_send(
-        draft=draft,
-        client=harness_client_for(other_user),
-        actor=other_user,
-        claim_from=(Status.AWAITING_APPROVAL,),
-        approval=chain,
+    held = services.deletion_send(draft=draft, client=harness_client_for(user))
+    held_status, waiting = held.status, fake.log(route=DELETE)
+    sent = approval_services.approval_approve(
+        draft=held, approver=other_user, client=harness_client_for(other_user), reason="ok"
     )
 
-    assert not_yet == Status.AWAITING_APPROVAL  # the owner's own path cannot send it
+    assert held_status == Status.AWAITING_APPROVAL
+    assert waiting == []  # nothing is sent while it waits
     assert sent.status == Status.DELETED
     assert len(fake.log(route=DELETE)) == 1
-    entry = AuditEntry.objects.get()
-    assert (entry.actor, entry.draft.owner, entry.approval) == (other_user, user, chain)
+    decision, delete = AuditEntry.objects.order_by("id")
+    assert (decision.action, decision.actor) == ("approve", other_user)
+    assert (delete.action, delete.actor, delete.draft.owner) == ("delete", other_user, user)
+    assert [(step["by"], step["decision"], step["reason"]) for step in delete.approval] == [
+        (other_user.username, "approved", "ok")
+    ]

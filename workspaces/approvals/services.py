@@ -15,19 +15,41 @@ from django.utils import timezone
 
 from workspaces.approvals import notify, selectors
 from workspaces.approvals.models import Approval
+from workspaces.audit import audit_record
+from workspaces.decommission.services import deletion_deliver
 from workspaces.harness import HarnessClient, errors
-from workspaces.models import WorkspaceDraft
+from workspaces.models import AuditEntry, WorkspaceDraft
 from workspaces.wizard import submit
 
 Status = WorkspaceDraft.Status
 Decision = Approval.Decision
 Kind = WorkspaceDraft.Kind
 
+
+def _send_create(**kwargs) -> WorkspaceDraft:
+    return submit.draft_send(body=kwargs["draft"].submitted_body, **kwargs).draft
+
+
 # How an approved request of each kind is sent: the same path as the author's own submit, with
-# the approver's client. TODO(lead, at merge): add Kind.EDIT (the edit helper's PUT send) and
-# Kind.DELETE (the delete helper's DELETE), each taking (draft=, client=, body=, release_to=)
-# and returning an object with `.draft`; until then approving those kinds says so in words.
-SENDERS: dict[str, Callable[..., submit.Submitted]] = {Kind.CREATE: submit.draft_send}
+# the approver's client; each takes (draft=, client=, actor=, release_to=, approval=) and
+# returns the draft once its outcome is stored (and recorded in the audit trail).
+SENDERS: dict[str, Callable[..., WorkspaceDraft]] = {
+    Kind.CREATE: _send_create,
+    Kind.DELETE: deletion_deliver,
+}
+
+
+def approval_chain(approval: Approval) -> list[dict[str, str]]:
+    """The decision as the audit trail records it: who, when, what, why, under which rules."""
+    return [
+        {
+            "by": approval.decided_by.get_username() if approval.decided_by else "",
+            "at": approval.decided_at.isoformat() if approval.decided_at else "",
+            "decision": approval.decision,
+            "reason": approval.reason,
+            "rules": ", ".join(approval.rule_names or []),
+        }
+    ]
 
 
 class ApprovalRefused(Exception):
@@ -89,12 +111,15 @@ def approval_approve(
     draft.refresh_from_db()
     if not won:
         return draft
+    approval.refresh_from_db()
+    _record_decision(draft=draft, approval=approval, action=AuditEntry.Action.APPROVE)
     try:
         sent = send(
             draft=draft,
             client=client,
-            body=draft.submitted_body,
+            actor=approver,
             release_to=Status.AWAITING_APPROVAL,
+            approval=approval_chain(approval),
         )
     except errors.HarnessUnauthorized:
         Approval.objects.filter(pk=approval.pk).update(
@@ -103,7 +128,7 @@ def approval_approve(
         raise
     approval.refresh_from_db()
     notify.notify_decided(approval=approval)
-    return sent.draft
+    return sent
 
 
 def approval_reject(
@@ -130,8 +155,24 @@ def approval_reject(
     draft.refresh_from_db()
     if won:
         approval.refresh_from_db()
+        _record_decision(draft=draft, approval=approval, action=AuditEntry.Action.REJECT)
         notify.notify_decided(approval=approval)
     return draft
+
+
+def _record_decision(*, draft: WorkspaceDraft, approval: Approval, action: str) -> None:
+    """The decision's own entry in the audit trail (the write an approval sends has its own)."""
+    audit_record(
+        actor=approval.decided_by,
+        action=action,
+        draft=draft,
+        org=draft.org,
+        project=draft.project,
+        identifier=draft.identifier,
+        body=draft.submitted_body,
+        answer={"outcome": approval.decision, "message": approval.reason},
+        approval=approval_chain(approval),
+    )
 
 
 def approval_withdraw(*, draft: WorkspaceDraft, owner: AbstractBaseUser) -> bool:

@@ -20,6 +20,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils import timezone
 
+from workspaces.approvals.gate import approval_gate
 from workspaces.audit import audit_record
 from workspaces.feedback import harness_error_message
 from workspaces.harness import HarnessClient, errors
@@ -86,34 +87,52 @@ def deletion_send(
     draft: WorkspaceDraft,
     client: HarnessClient,
     actor: AbstractBaseUser | None = None,
-    claim_from: tuple[str, ...] = OPEN,
-    approval: list[dict[str, Any]] | None = None,
 ) -> WorkspaceDraft:
     """Delete the request's workspace in Harness once: IaCM `DELETE .../workspaces/{id}` (W5).
 
-    One atomic UPDATE moves the draft from a `claim_from` status (draft or failed; the approvals
-    flow passes awaiting-approval) to submitting: only the caller that wins it calls Harness,
-    any other gets the draft as it is. `client` is whoever sends it (the owner, or an approver:
-    their key, their rights); `actor` defaults to the owner and is who the audit entry names,
-    with `approval` as its approval chain. Outcomes: deleted; or failed with Harness's words
-    (409/400 "destroy first" as HarnessConflict, 403, 404, 429). After a timeout or 5xx,
-    `GET .../workspaces/{id}` decides (404: deleted). HarnessUnauthorized puts the draft back
-    to `claim_from[0]` and propagates. Every settled outcome is recorded in the audit trail.
+    When an approval rule holds deletions of this workspace (`approval_gate`: its tags, its
+    org/project), nothing is sent: the request waits for an approver, who sends it with their
+    own key (`deletion_deliver`). Otherwise one atomic UPDATE moves the draft from draft or
+    failed to submitting: only the caller that wins it calls Harness, any other gets the draft
+    as it is. `client` is the owner's; `actor` (default the owner) is who the audit entry names.
     """
+    snapshot = draft.workspace_snapshot or {}
+    held = approval_gate(draft=draft, body=None, tags=snapshot.get("tags") or {})
+    if held is not None:
+        return held
     now = timezone.now()
-    won = WorkspaceDraft.objects.filter(pk=draft.pk, kind=DELETE, status__in=claim_from).update(
+    won = WorkspaceDraft.objects.filter(pk=draft.pk, kind=DELETE, status__in=OPEN).update(
         status=Status.SUBMITTING, submitted_at=now, updated_at=now
     )
     if not won:
         draft.refresh_from_db()
         return draft
+    return deletion_deliver(draft=draft, client=client, actor=actor)
+
+
+def deletion_deliver(
+    *,
+    draft: WorkspaceDraft,
+    client: HarnessClient,
+    actor: AbstractBaseUser | None = None,
+    release_to: str = Status.DRAFT,
+    approval: list[dict[str, Any]] | None = None,
+) -> WorkspaceDraft:
+    """Send a claimed (`submitting`) deletion with `client`, once, and record the outcome.
+
+    `client` is whoever sends it (the owner, or an approver: their key, their rights). Outcomes:
+    deleted; or failed with Harness's words (409/400 "destroy first" as HarnessConflict, 403,
+    404, 429). After a timeout or 5xx, `GET .../workspaces/{id}` decides (404: deleted).
+    HarnessUnauthorized puts the draft back to `release_to` and propagates. Every settled
+    outcome is recorded in the audit trail, naming `actor` (default the owner) and `approval`.
+    """
     previous = draft.harness_response or {}
     outcome: dict[str, Any] | None = None
     status = Status.FAILED
     try:
         status, outcome = _delete(client=client, draft=draft, previous=previous)
     except errors.HarnessUnauthorized as err:
-        WorkspaceDraft.objects.filter(pk=draft.pk).update(status=claim_from[0])
+        WorkspaceDraft.objects.filter(pk=draft.pk).update(status=release_to)
         outcome = {"outcome": "unauthorized", "message": harness_error_message(err), **answer(err)}
         raise
     finally:

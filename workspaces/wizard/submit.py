@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
 from django.db import DatabaseError, transaction
 from django.utils import timezone
 
@@ -97,8 +98,13 @@ def draft_send(
     client: HarnessClient,
     body: dict[str, Any],
     release_to: str = Status.DRAFT,
+    actor: AbstractBaseUser | None = None,
+    approval: list[dict[str, Any]] | None = None,
 ) -> Submitted:
     """Send a claimed (`submitting`) draft's `body` with `client`, once, and store the outcome.
+
+    The audit entry names `actor` (default the owner; an approver sends with their own key)
+    and the `approval` chain that let it through.
 
     The caller has claimed the draft. A retry after an unclear outcome GETs the identifier
     before posting. HarnessUnauthorized puts the draft back to `release_to` (the author's own
@@ -123,7 +129,7 @@ def draft_send(
         if outcome is None:  # an unexpected error: never leave the draft stuck in submitting
             outcome = dict(UNEXPECTED)
         outcome = store_outcome(draft=draft, status=status, outcome=outcome)
-        _audit(draft=draft, body=body, outcome=outcome)
+        _audit(draft=draft, body=body, outcome=outcome, actor=actor, approval=approval)
     draft.refresh_from_db()
     logger.info("draft %s submitted: %s", draft.pk, outcome.get("outcome"))
     return Submitted(draft)
@@ -137,10 +143,18 @@ def answer(err: errors.HarnessError) -> dict[str, Any]:
     return {"http_status": err.status, "request_id": err.request_id or ""}
 
 
-def _audit(*, draft: WorkspaceDraft, body: dict[str, Any], outcome: dict[str, Any]) -> None:
+def _audit(
+    *,
+    draft: WorkspaceDraft,
+    body: dict[str, Any],
+    outcome: dict[str, Any],
+    actor: AbstractBaseUser | None = None,
+    approval: list[dict[str, Any]] | None = None,
+) -> None:
     """The create's entry in the audit trail, once its outcome is settled."""
     audit_record(
-        actor=draft.owner,
+        actor=actor or draft.owner,
+        approval=approval,
         action=AuditEntry.Action.CREATE,
         draft=draft,
         org=draft.org,
