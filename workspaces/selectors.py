@@ -6,7 +6,7 @@ import dataclasses
 import datetime
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypedDict
 from urllib.parse import quote
 
 from django.conf import settings
@@ -110,20 +110,24 @@ def status_label(status: str) -> str:
     return str(status).replace("_", " ").capitalize()
 
 
-@dataclass(frozen=True)
-class WorkspaceRow:
-    """One row of the workspace table, every value ready to print."""
+class WorkspaceRow(TypedDict):
+    """One row of the workspace table, every value ready to print.
+
+    A dict, not a dataclass: the template engine tries a dict lookup first for `row.name`, and
+    on an object that lookup fails with an exception before the attribute is read; on the 30
+    rows x 10 values of a page that is 0.2 ms of the list partial's 6 ms CPU budget (issue 13).
+    """
 
     url: str
     name: str
     identifier: str
     status: str
     status_label: str
-    description: str = ""
-    short_description: str = ""
-    updated_iso: str = ""
-    updated_title: str = ""
-    updated_ago: str = ""
+    description: str
+    short_description: str
+    updated_iso: str
+    updated_title: str
+    updated_ago: str
 
 
 def workspace_row(
@@ -135,17 +139,12 @@ def workspace_row(
 ) -> WorkspaceRow:
     """The table row for `workspace`; its page is the list's URL + identifier + "/"."""
     description = workspace.description
-    updated = {}
+    iso = title = ago = ""
     if workspace.updated:
         local = workspace.updated.astimezone(tz)
         iso = local.isoformat()
-        updated = {
-            "updated_iso": iso,
-            "updated_title": f"{iso[:10]} {iso[11:19]} {local.tzname() or ''}".rstrip(),
-            "updated_ago": "just now"
-            if (now - local).total_seconds() < 60
-            else f"{timesince(local, now)} ago",
-        }
+        title = f"{iso[:10]} {iso[11:19]} {local.tzname() or ''}".rstrip()
+        ago = "just now" if (now - local).total_seconds() < 60 else f"{timesince(local, now)} ago"
     return WorkspaceRow(
         url=f"{list_url}{quote(workspace.identifier, safe='')}/",
         name=workspace.name,
@@ -154,7 +153,9 @@ def workspace_row(
         status_label=status_label(workspace.status),
         description=description,
         short_description=description if len(description) <= 80 else description[:79] + "…",
-        **updated,
+        updated_iso=iso,
+        updated_title=title,
+        updated_ago=ago,
     )
 
 

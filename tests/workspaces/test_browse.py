@@ -58,7 +58,7 @@ def test_search_filters_rows(signed_in_with_key, fake):
 
     items = response.context["result"].page.items
     assert items
-    assert all("vpc-dev" in ws.name for ws in items)
+    assert all("vpc-dev" in ws["name"] for ws in items)
 
 
 def test_status_filter_shows_only_that_status(signed_in_with_key, fake):
@@ -66,7 +66,7 @@ def test_status_filter_shows_only_that_status(signed_in_with_key, fake):
 
     items = response.context["result"].page.items
     assert items
-    assert {ws.status for ws in items} == {"failed"}
+    assert {ws["status"] for ws in items} == {"failed"}
     assertContains(response, "badge--failed")
 
 
@@ -76,7 +76,7 @@ def test_sort_by_updated_descending(signed_in_with_key, fake):
     )
 
     updated = [
-        datetime.datetime.fromisoformat(row.updated_iso)
+        datetime.datetime.fromisoformat(row["updated_iso"])
         for row in response.context["result"].page.items
     ]
     assert len(updated) == 30
@@ -230,7 +230,7 @@ def _a_workspace_with_secrets(fake) -> str:
 
 
 def test_workspace_page_shows_every_group(signed_in_with_key, fake):
-    identifier = signed_in_with_key.get(LIST).context["result"].page.items[0].identifier
+    identifier = signed_in_with_key.get(LIST).context["result"].page.items[0]["identifier"]
 
     response = signed_in_with_key.get(
         reverse("workspace_detail", args=["default", "infra", identifier])
@@ -263,7 +263,7 @@ def test_workspace_page_shows_secret_variables_as_references(signed_in_with_key,
         items = signed_in_with_key.get(LIST, {"page": page, "limit": 100}).context["result"]
         for ws in items.page.items:
             detail = signed_in_with_key.get(
-                reverse("workspace_detail", args=["default", "infra", ws.identifier])
+                reverse("workspace_detail", args=["default", "infra", ws["identifier"]])
             )
             w = detail.context["workspace"]
             if any(
@@ -499,8 +499,8 @@ def test_a_search_for_an_identifier_shows_that_workspace_first(signed_in_with_ke
     )
 
     rows = response.context["result"].page.items
-    assert rows[0].identifier == "backup_dev_0083"
-    assert [row.identifier for row in rows].count("backup_dev_0083") == 1
+    assert rows[0]["identifier"] == "backup_dev_0083"
+    assert [row["identifier"] for row in rows].count("backup_dev_0083") == 1
     assertContains(response, "has the identifier <code>backup_dev_0083</code>")
     assertContains(response, "No name matches; one identifier does")
     assert fake.log(route="iacm.workspaces.get")[-1]["path"].endswith("/backup_dev_0083")
@@ -508,7 +508,9 @@ def test_a_search_for_an_identifier_shows_that_workspace_first(signed_in_with_ke
 
 
 def test_an_identifier_outside_the_status_filter_is_not_added(signed_in_with_key, fake):
-    status = signed_in_with_key.get(LIST, {"q": "backup_dev_0083"}).context["result"].exact.status
+    status = (
+        signed_in_with_key.get(LIST, {"q": "backup_dev_0083"}).context["result"].exact["status"]
+    )
     other = "failed" if status != "failed" else "active"
 
     response = signed_in_with_key.get(

@@ -66,9 +66,9 @@ def test_row_times_read_like_django_timesince():
 
     row = workspace_row(workspace, list_url="/w/", now=NOW, tz=UTC)
 
-    assert row.updated_ago == "1\xa0year, 1\xa0month ago"
-    assert row.status_label == "Apply needed"
-    assert row.url == "/w/a/"
+    assert row["updated_ago"] == "1\xa0year, 1\xa0month ago"
+    assert row["status_label"] == "Apply needed"
+    assert row["url"] == "/w/a/"
 
 
 def test_a_change_in_the_last_minute_reads_just_now():
@@ -81,7 +81,7 @@ def test_a_change_in_the_last_minute_reads_just_now():
         updated=NOW - datetime.timedelta(seconds=20),
     )
 
-    assert workspace_row(workspace, list_url="/w/", now=NOW, tz=UTC).updated_ago == "just now"
+    assert workspace_row(workspace, list_url="/w/", now=NOW, tz=UTC)["updated_ago"] == "just now"
 
 
 def test_chart_is_a_labelled_group_of_escaped_links(rf):

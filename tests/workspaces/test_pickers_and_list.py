@@ -111,7 +111,7 @@ def test_workspace_list_first_page(signed_in_with_key, user, fake):
     assert len(page.items) == 30
     assert page.total_items == 1800
     assertContains(response, "Showing 1–30 of 1,800")
-    assertContains(response, page.items[0].identifier)
+    assertContains(response, page.items[0]["identifier"])
     assertContains(response, 'rel="next"')
     assertNotContains(response, 'rel="prev"')
     call = fake.log(route="iacm.workspaces.list")[-1]
