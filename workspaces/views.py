@@ -23,7 +23,8 @@ from workspaces.forms import (
 )
 from workspaces.harness import errors
 from workspaces.htmx import HtmxHttpRequest, partial_for
-from workspaces.models import HarnessCredential
+from workspaces.models import HarnessCredential, WorkspaceDraft
+from workspaces.wizard import access
 
 
 @require_GET
@@ -211,6 +212,15 @@ def workspace_detail(
         ("Terraform variables", list(workspace.terraform_variables.values())),
         ("Environment variables", list(workspace.environment_variables.values())),
     ]
+    context["write_forbidden"] = access.write_forbidden(request, org, project)
+    context["open_change"] = WorkspaceDraft.objects.filter(
+        owner=request.user,
+        kind=WorkspaceDraft.Kind.EDIT,
+        org=org,
+        project=project,
+        identifier=identifier,
+        status__in=[WorkspaceDraft.Status.DRAFT, WorkspaceDraft.Status.FAILED],
+    ).first()
     context["harness_url"] = (
         f"{settings.HARNESS_UI_URL.rstrip('/')}/ng/account/{quote(client.account_id)}/module/iacm"
         f"/orgs/{quote(org)}/projects/{quote(project)}/workspaces/{quote(identifier)}/resources"

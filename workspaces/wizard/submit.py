@@ -2,13 +2,13 @@
 
 `draft_submit` validates every step's form on the stored data, builds the body from their
 cleaned data, claims the draft with one atomic `draft -> submitting` UPDATE and only then calls
-Harness; a timeout or a 5xx is decided by a GET of the identifier.
+Harness; a timeout or a 5xx is decided by a GET of the identifier. A create posts the body here;
+a change to an existing workspace (`draft.kind == "edit"`) is written by `change.change_write`.
 """
 
 from __future__ import annotations
 
 import logging
-import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,19 +16,22 @@ from django.conf import settings
 from django.db import DatabaseError, transaction
 from django.utils import timezone
 
-from workspaces.feedback import harness_error_message
 from workspaces.harness import HarnessClient, errors
 from workspaces.models import WorkspaceDraft
-from workspaces.wizard import steps, validation
-from workspaces.wizard.body import build_body, refusal
+from workspaces.wizard import change, steps, update, validation
+from workspaces.wizard.body import build_body
+from workspaces.wizard.outcomes import (
+    UNCLEAR,
+    UNEXPECTED,
+    reconcile_seconds,
+    refused_outcome,
+    validation_outcome,
+    wait_for,
+)
 
 logger = logging.getLogger("workspaces.drafts")
 Status = WorkspaceDraft.Status
-
-
-def reconcile_seconds() -> float:
-    """How long a submit that timed out keeps checking whether Harness created it anyway."""
-    return float(getattr(settings, "WIZARD_RECONCILE_SECONDS", 3.0))
+Kind = WorkspaceDraft.Kind
 
 
 def stale_submit_seconds() -> float:
@@ -45,16 +48,23 @@ class Submitted:
 
 
 def draft_submit(*, draft: WorkspaceDraft, client: HarnessClient) -> Submitted:
-    """Create the workspace in Harness exactly once: IaCM `POST .../workspaces`.
+    """The owner's submit: the draft is sent with their key (`draft_send`)."""
+    return draft_send(draft=draft, client=client)
+
+
+def draft_send(*, draft: WorkspaceDraft, client: HarnessClient) -> Submitted:
+    """Write the draft to Harness exactly once with `client`'s key: a create (IaCM
+    `POST .../workspaces`) or, for a change, `PUT .../workspaces/{identifier}`
+    (`change.change_write`, which first checks that nobody changed the workspace since).
 
     Every step is validated again first (an invalid draft is not sent and its steps are
     flagged). Then one atomic UPDATE moves the draft from draft/failed to submitting: only the
     request that wins it calls Harness, every other one just returns the draft as it is.
-    After a timeout or a 5xx, `GET .../workspaces/{identifier}` decides what happened before
-    anything else; a retry after an unclear outcome checks first too. Harness 400s (field
-    errors, policy denials) and 409s put the draft back to `failed` with the message attached
-    to the step and field concerned. HarnessUnauthorized returns the draft to `draft` and
-    propagates (the user must enter a new key).
+    After a timeout or a 5xx, a GET of the identifier decides what happened before anything
+    else; a retry after an unclear outcome checks first too. Harness 400s (field errors, policy
+    denials) and 409s put the draft back to `failed` with the message attached to the step and
+    field concerned. HarnessUnauthorized returns the draft to `draft` and propagates (the user
+    must enter a new key).
     """
     bound = {step: validation.bind_step(step, draft.data) for step in steps.EDITABLE_STEPS}
     problems = {step: found for step, form in bound.items() if (found := form.problems())}
@@ -62,10 +72,11 @@ def draft_submit(*, draft: WorkspaceDraft, client: HarnessClient) -> Submitted:
         draft.step_status = validation.step_statuses(problems, draft.data, draft.step_status)
         draft.save(update_fields=["step_status", "updated_at"])
         return Submitted(draft, problems)
-    body = build_body(
-        {step: form.cleaned_values() for step, form in bound.items()},
-        locked=steps.locked_map(draft.data),
-    )
+    cleaned = {step: form.cleaned_values() for step, form in bound.items()}
+    if draft.kind == Kind.EDIT:
+        body, write = update.update_body(cleaned, draft=draft), change.change_write
+    else:
+        body, write = build_body(cleaned, locked=steps.locked_map(draft.data)), _create_write
     now = timezone.now()
     won = WorkspaceDraft.objects.filter(
         pk=draft.pk, owner=draft.owner, status__in=[Status.DRAFT, Status.FAILED]
@@ -73,7 +84,7 @@ def draft_submit(*, draft: WorkspaceDraft, client: HarnessClient) -> Submitted:
         status=Status.SUBMITTING,
         submitted_at=now,
         submitted_body=body,
-        identifier=body["identifier"],
+        identifier=body.get("identifier", draft.identifier),
         name=body["name"],
         updated_at=now,
     )
@@ -84,13 +95,7 @@ def draft_submit(*, draft: WorkspaceDraft, client: HarnessClient) -> Submitted:
     outcome: dict[str, Any] | None = None
     status = Status.FAILED
     try:
-        if previous.get("outcome") in {"unavailable", "unknown"}:
-            # The last attempt may have created it: look before posting again.
-            found = _find(client=client, draft=draft, identifier=body["identifier"])
-            if found:
-                status, outcome = Status.CREATED, _created("Created on an earlier attempt.")
-        if outcome is None:
-            status, outcome = _post(client=client, draft=draft, body=body, previous=previous)
+        status, outcome = write(client=client, draft=draft, body=body, previous=previous)
     except errors.HarnessUnauthorized:
         WorkspaceDraft.objects.filter(pk=draft.pk).update(status=Status.DRAFT)
         raise
@@ -101,9 +106,6 @@ def draft_submit(*, draft: WorkspaceDraft, client: HarnessClient) -> Submitted:
     draft.refresh_from_db()
     logger.info("draft %s submitted: %s", draft.pk, outcome.get("outcome"))
     return Submitted(draft)
-
-
-UNEXPECTED = {"outcome": "error", "message": "Something went wrong while submitting. Try again."}
 
 
 def _store_outcome(*, draft: WorkspaceDraft, status: str, outcome: dict[str, Any]) -> dict:
@@ -119,7 +121,8 @@ def _store_outcome(*, draft: WorkspaceDraft, status: str, outcome: dict[str, Any
             claimed.update(status=status, harness_response=outcome, updated_at=timezone.now())
     except DatabaseError:
         logger.exception("draft %s: the submit outcome could not be stored", draft.pk)
-        outcome = _created() if status == Status.CREATED else dict(UNEXPECTED)
+        landed = status in {Status.CREATED, Status.UPDATED}
+        outcome = _done(status) if landed else dict(UNEXPECTED)
         claimed.update(status=status, harness_response=outcome, updated_at=timezone.now())
     return outcome
 
@@ -128,28 +131,33 @@ def _created(message: str = "", warnings: tuple[str, ...] = ()) -> dict[str, Any
     return {"outcome": "created", "message": message, "warnings": list(warnings)}
 
 
+def _done(status: str) -> dict[str, Any]:
+    """The outcome of a write that landed, when nothing more can be said about it."""
+    return change.updated() if status == Status.UPDATED else _created()
+
+
+def _create_write(
+    *, client: HarnessClient, draft: WorkspaceDraft, body: dict[str, Any], previous: dict
+) -> tuple[str, dict[str, Any]]:
+    # The last attempt may have created it: look before posting again.
+    if previous.get("outcome") in UNCLEAR and _find(
+        client=client, draft=draft, identifier=body["identifier"]
+    ):
+        return Status.CREATED, _created("Created on an earlier attempt.")
+    return _post(client=client, draft=draft, body=body, previous=previous)
+
+
 def _post(
     *, client: HarnessClient, draft: WorkspaceDraft, body: dict[str, Any], previous: dict
 ) -> tuple[str, dict[str, Any]]:
     try:
         result = client.create_workspace(org=draft.org, project=draft.project, body=body)
     except errors.HarnessValidationError as err:
-        deny = list(err.deny_messages)
-        if deny:
-            return Status.FAILED, {
-                "outcome": "policy_denied",
-                "message": "Harness policies denied this workspace.",
-                "deny_messages": deny,
-                "step": "review",
-            }
-        return Status.FAILED, {
-            "outcome": "invalid",
-            **refusal(err.field, err.message),
-            "harness_field": err.field or "",
-            "harness_message": err.message,
-        }
+        return Status.FAILED, validation_outcome(
+            err, denied="Harness policies denied this workspace."
+        )
     except errors.HarnessConflict as err:
-        if previous.get("outcome") in {"unavailable", "unknown"}:
+        if previous.get("outcome") in UNCLEAR:
             found = _find(client=client, draft=draft, identifier=body["identifier"])
             if found and _looks_like(found, body):
                 return Status.CREATED, _created("Created on an earlier attempt.")
@@ -166,11 +174,7 @@ def _post(
     except errors.HarnessUnavailable as err:
         return _reconcile(client=client, draft=draft, body=body, err=err)
     except (errors.HarnessForbidden, errors.HarnessNotFound, errors.HarnessRateLimited) as err:
-        return Status.FAILED, {
-            "outcome": "refused",
-            "message": harness_error_message(err),
-            "forbidden": isinstance(err, errors.HarnessForbidden),
-        }
+        return Status.FAILED, refused_outcome(err)
     return Status.CREATED, _created(warnings=result.warnings)
 
 
@@ -186,26 +190,24 @@ def _reconcile(
     A timeout (no answer at all) may mean Harness is still working, so it is checked for a few
     seconds; a 5xx is an answer and is checked once.
     """
-    deadline = time.monotonic() + (reconcile_seconds() if err.status is None else 0)
-    while True:
-        try:
-            found = _find(client=client, draft=draft, identifier=body["identifier"])
-        except errors.HarnessUnauthorized:
-            raise
-        except errors.HarnessError:
-            return Status.FAILED, {
-                "outcome": "unknown",
-                "message": (
-                    "Harness did not answer, and the portal could not check whether the "
-                    "workspace was created. Submit again: the portal checks first, so it is "
-                    "never created twice."
-                ),
-            }
-        if found:
-            return Status.CREATED, _created("Harness was slow to answer, but it was created.")
-        if time.monotonic() >= deadline:
-            break
-        time.sleep(0.5)
+    try:
+        found = wait_for(
+            lambda: _find(client=client, draft=draft, identifier=body["identifier"]) is not None,
+            seconds=reconcile_seconds() if err.status is None else 0,
+        )
+    except errors.HarnessUnauthorized:
+        raise
+    except errors.HarnessError:
+        return Status.FAILED, {
+            "outcome": "unknown",
+            "message": (
+                "Harness did not answer, and the portal could not check whether the "
+                "workspace was created. Submit again: the portal checks first, so it is "
+                "never created twice."
+            ),
+        }
+    if found:
+        return Status.CREATED, _created("Harness was slow to answer, but it was created.")
     return Status.FAILED, {
         "outcome": "unknown" if err.status is None else "unavailable",
         "message": (
@@ -235,26 +237,28 @@ def _looks_like(workspace, body: dict[str, Any]) -> bool:
 
 
 def draft_reconcile_stale(*, draft: WorkspaceDraft, client: HarnessClient) -> WorkspaceDraft:
-    """A draft stuck in `submitting` (its worker died): decide by a GET of the identifier."""
+    """A draft stuck in `submitting` (its worker died): decide by a GET of the identifier (for a
+    change: whether the workspace holds the fields sent)."""
     if draft.status != Status.SUBMITTING or draft.submitted_at is None:
         return draft
     age = (timezone.now() - draft.submitted_at).total_seconds()
     if age < stale_submit_seconds():
         return draft
+    edit = draft.kind == Kind.EDIT
     try:
-        found = _find(client=client, draft=draft, identifier=draft.identifier)
+        if edit:
+            found = change.change_landed(client=client, draft=draft, body=draft.submitted_body)
+        else:
+            found = _find(client=client, draft=draft, identifier=draft.identifier) is not None
     except errors.HarnessUnauthorized:
         raise
     except errors.HarnessError:
         return draft
-    status, outcome = (
-        (Status.CREATED, _created())
-        if found
-        else (
-            Status.FAILED,
-            {"outcome": "unknown", "message": "The submit did not finish. Submit again."},
-        )
-    )
+    status = Status.UPDATED if edit else Status.CREATED
+    outcome = _done(status)
+    if not found:
+        status = Status.FAILED
+        outcome = {"outcome": "unknown", "message": "The submit did not finish. Submit again."}
     WorkspaceDraft.objects.filter(pk=draft.pk, status=Status.SUBMITTING).update(
         status=status, harness_response=outcome
     )

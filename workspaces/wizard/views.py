@@ -25,7 +25,7 @@ from workspaces.forms import PickerSearchForm
 from workspaces.htmx import HtmxHttpRequest
 from workspaces.models import HarnessCredential, WorkspaceDraft
 from workspaces.ratelimit import rate_limit_exceeded
-from workspaces.wizard import drafts, pages, paste, pickers, steps, submit
+from workspaces.wizard import access, drafts, pages, paste, pickers, steps, submit
 from workspaces.wizard.forms import STEP_FORMS, StepForm
 from workspaces.wizard.rows import apply_row_action
 
@@ -57,26 +57,6 @@ def _result_url(draft: WorkspaceDraft) -> str:
 
 # --- start, list, delete ---------------------------------------------------------------------
 
-# The session remembers the projects where Harness refused this key a create (403), keyed by
-# the key's fingerprint, so another key starts afresh. There is no access check to ask first.
-CREATE_FORBIDDEN = "wizard_create_forbidden"
-
-
-def _key_fingerprint(request: HtmxHttpRequest) -> str:
-    credential = HarnessCredential.objects.filter(user=request.user).first()
-    return credential.key_fingerprint if credential else ""
-
-
-def _create_forbidden(request: HtmxHttpRequest, org: str, project: str) -> bool:
-    remembered = request.session.get(CREATE_FORBIDDEN, {})
-    return remembered.get(f"{org}/{project}") == _key_fingerprint(request) != ""
-
-
-def _remember_forbidden(request: HtmxHttpRequest, draft: WorkspaceDraft) -> None:
-    remembered = request.session.get(CREATE_FORBIDDEN, {})
-    remembered[f"{draft.org}/{draft.project}"] = _key_fingerprint(request)
-    request.session[CREATE_FORBIDDEN] = remembered
-
 
 @require_http_methods(["GET", "POST"])
 def draft_start(request: HtmxHttpRequest, org: str, project: str) -> HttpResponse:
@@ -88,13 +68,17 @@ def draft_start(request: HtmxHttpRequest, org: str, project: str) -> HttpRespons
             return redirect(reverse("draft_start", args=[org, project]))
         return redirect(pages.step_url(draft, steps.STEPS[0]))
     open_drafts = WorkspaceDraft.objects.filter(
-        owner=request.user, org=org, project=project, status__in=[Status.DRAFT, Status.FAILED]
+        owner=request.user,
+        kind=WorkspaceDraft.Kind.CREATE,
+        org=org,
+        project=project,
+        status__in=[Status.DRAFT, Status.FAILED],
     )[:10]
     context = {
         "org": org,
         "project": project,
         "open_drafts": open_drafts,
-        "create_forbidden": _create_forbidden(request, org, project),
+        "create_forbidden": access.write_forbidden(request, org, project),
     }
     return TemplateResponse(request, "workspaces/wizard_start.html", context)
 
@@ -130,7 +114,7 @@ def draft_delete(request: HtmxHttpRequest, draft_id) -> HttpResponse:
 
 def _editable_draft(request: HtmxHttpRequest, draft_id, step: str) -> WorkspaceDraft:
     draft = _own_draft(request, draft_id)
-    if step not in steps.EDITABLE_STEPS:
+    if step not in steps.EDITABLE_STEPS or step not in steps.step_order(draft.kind):
         raise Http404("No such step.")
     return draft
 
@@ -211,13 +195,14 @@ def _step_post(request: HtmxHttpRequest, draft: WorkspaceDraft, step: str) -> Ht
         return TemplateResponse(request, f"{_template(step)}#{partial}", context)
     if saved.notice:
         messages.warning(request, saved.notice)
+    order = steps.step_order(draft.kind)
     if action == "back":
-        return redirect(pages.step_url(draft, steps.previous_step(step)))
+        return redirect(pages.step_url(draft, steps.previous_step(step, order)))
     if action == "next" and saved.notice:
         # The template (or workspace) could not be used: stay where the notice says why.
         return redirect(pages.step_url(draft, step))
     if action == "next" and not saved.problems:
-        return redirect(pages.step_url(draft, steps.next_step(step)))
+        return redirect(pages.step_url(draft, steps.next_step(step, order)))
     if action == "next" or paste_lines is not None:
         return _render_step(
             request, draft, step, saved.form, paste_lines=paste_lines, paste_note=paste_note
@@ -309,7 +294,7 @@ def draft_submit(request: HtmxHttpRequest, draft_id) -> HttpResponse:
     submitted = submit.draft_submit(draft=draft, client=harness_client_for(request.user))
     draft = submitted.draft
     if draft.status == Status.FAILED and draft.harness_response.get("forbidden"):
-        _remember_forbidden(request, draft)
+        access.remember_write_forbidden(request, draft.org, draft.project)
     if submitted.problems:
         first = next(iter(submitted.problems))
         messages.error(
@@ -317,6 +302,9 @@ def draft_submit(request: HtmxHttpRequest, draft_id) -> HttpResponse:
             f"Fix {steps.STEP_TITLES[first]} before submitting; nothing was sent to Harness.",
         )
         return _go(request, pages.step_url(draft, first))
+    if draft.status == Status.DRAFT:
+        # A change that found the workspace changed in Harness: the review shows both.
+        return _go(request, pages.step_url(draft, "review"))
     if draft.status == Status.FAILED:
         step = draft.harness_response.get("step", "")
         if step in steps.STEPS:

@@ -1,0 +1,375 @@
+"""Changing a workspace: the edit draft from Harness, the update body and its diff, and a send
+that never overwrites a change made in Harness meanwhile and never writes twice.
+
+Real HTTP against the fake Harness; concurrent changes are made with a direct PUT, faults with
+the fake's injection.
+"""
+
+import pytest
+
+from tests.concurrency import run_together
+from tests.conftest import ACCOUNT, FULL_KEY, READ_KEY
+from tests.samples import complete_draft
+from workspaces.clients import harness_client, harness_client_for
+from workspaces.models import WorkspaceDraft
+from workspaces.services import credential_save
+from workspaces.wizard import change, diff, drafts, steps, submit, update, validation
+from workspaces.wizard.body import build_body, stored_steps
+
+ORG, PROJECT = "default", "infra"
+GET, UPDATE = "iacm.workspaces.get", "iacm.workspaces.update"
+
+
+def seeded_workspace(client, *, linked: bool = False):
+    """A seeded workspace of default/infra the steps hold as it is: OpenTofu or Terraform
+    (not through Terragrunt) on a branch, a pinned version, linked to a template or not."""
+    for item in client.list_workspaces(org=ORG, project=PROJECT, limit=200).items:
+        workspace = client.get_workspace(org=ORG, project=PROJECT, identifier=item.identifier)
+        versions = steps.allowed_versions(workspace.provisioner, [workspace.provisioner_version])
+        if (
+            workspace.provisioner in steps.PROVISIONERS
+            and versions
+            and not workspace.terragrunt_provider
+            and workspace.repository_branch
+            and (workspace.associated_template is not None) == linked
+            and (workspace.budget is None or workspace.cost_estimation_enabled)
+        ):
+            return workspace
+    raise AssertionError("the fake seeds no such workspace")
+
+
+def start(user, workspace) -> WorkspaceDraft:
+    return change.draft_start_change(
+        owner=user,
+        org=ORG,
+        project=PROJECT,
+        identifier=workspace.identifier,
+        client=harness_client_for(user),
+    )
+
+
+def edit(draft: WorkspaceDraft, **steps_values) -> WorkspaceDraft:
+    """The draft with `step={field: value}` written into its data, as saved steps would."""
+    for step, values in steps_values.items():
+        draft.data[step] = {**draft.data[step], **values}
+    draft.save()
+    return draft
+
+
+def direct_put(workspace_identifier: str, **changes) -> None:
+    """Someone else changes the workspace in Harness (the demo key, not the portal)."""
+    client = harness_client(account_id=ACCOUNT, api_key=FULL_KEY)
+    now = update.workspace_snapshot(
+        client.get_workspace(org=ORG, project=PROJECT, identifier=workspace_identifier)
+    )
+    body = update.held_body(now) | changes
+    client.update_workspace(org=ORG, project=PROJECT, identifier=workspace_identifier, body=body)
+
+
+# --- starting ----------------------------------------------------------------------------------
+
+
+def test_start_fills_the_steps_from_harness_and_keeps_what_it_read(user_with_key, fake):
+    client = harness_client_for(user_with_key)
+    workspace = seeded_workspace(client)
+
+    draft = start(user_with_key, workspace)
+
+    assert draft.kind == "edit"
+    assert draft.current_step == "basics"
+    assert draft.data["basics"]["name"] == workspace.name
+    assert draft.data["basics"]["identifier"] == workspace.identifier
+    assert draft.data["repository"]["branch"] == workspace.repository_branch
+    assert steps.fixed_map(draft.data) == {"basics.identifier": workspace.identifier}
+    assert draft.workspace_snapshot["name"] == workspace.name
+    assert draft.workspace_updated == round(workspace.updated.timestamp() * 1000)
+    assert validation.draft_problems(draft.data) == {}
+    assert update.update_body(stored_steps(draft.data), draft=draft)["name"] == workspace.name
+
+
+def test_start_reuses_the_open_change_of_the_same_owner(user_with_key, other_user, fake):
+    workspace = seeded_workspace(harness_client_for(user_with_key))
+    credential_save(user=other_user, account_id=ACCOUNT, api_key=FULL_KEY)
+
+    first = start(user_with_key, workspace)
+    again = start(user_with_key, workspace)
+    theirs = start(other_user, workspace)
+
+    assert again.pk == first.pk
+    assert theirs.pk != first.pk
+    assert WorkspaceDraft.objects.filter(kind="edit").count() == 2
+
+
+def test_the_identifier_cannot_be_changed(user_with_key, fake):
+    draft = start(user_with_key, seeded_workspace(harness_client_for(user_with_key)))
+
+    saved = drafts.draft_save_step(
+        draft=draft,
+        step="basics",
+        values={**draft.data["basics"], "identifier": "another_one"},
+        client=harness_client_for(user_with_key),
+    )
+
+    assert saved.draft.data["basics"]["identifier"] == draft.identifier
+    assert saved.problems == {}
+    assert validation.bind_step("basics", saved.draft.data).fields["identifier"].disabled
+
+
+def test_a_workspace_the_steps_cannot_hold_is_refused_with_the_reason(user_with_key, fake):
+    client = harness_client_for(user_with_key)
+    cdk = next(
+        item
+        for item in client.list_workspaces(org=ORG, project=PROJECT, limit=200).items
+        if client.get_workspace(org=ORG, project=PROJECT, identifier=item.identifier).provisioner
+        == "awscdk"
+    )
+
+    with pytest.raises(change.ChangeRefused, match="awscdk"):
+        start(user_with_key, cdk)
+    assert not WorkspaceDraft.objects.exists()
+
+
+def test_a_linked_workspace_keeps_its_template_locks(user_with_key, fake):
+    workspace = seeded_workspace(harness_client_for(user_with_key), linked=True)
+
+    draft = start(user_with_key, workspace)
+    body = update.update_body(stored_steps(draft.data), draft=draft)
+
+    template = draft.data["template"]
+    assert template["source"] == "template"
+    assert template["template_ref"] == workspace.associated_template.template_id
+    assert template["locked"], "the seeded templates lock something"
+    assert "associated_template" not in body
+    assert "identifier" not in body
+
+
+def test_an_unreadable_template_refuses_the_start(user_with_key, fake):
+    workspace = seeded_workspace(harness_client_for(user_with_key), linked=True)
+    fake.inject("v1.templates.version", status=500, times=10)
+
+    with pytest.raises(change.ChangeRefused, match="could not be read"):
+        start(user_with_key, workspace)
+
+
+# --- the update body and the diff --------------------------------------------------------------
+
+
+def test_update_body_is_the_create_body_without_identifier_plus_what_the_steps_do_not_edit(
+    user_with_key, fake
+):
+    draft = start(user_with_key, seeded_workspace(harness_client_for(user_with_key)))
+    draft.workspace_snapshot |= {"prune_sensitive_data": True, "variable_sets": ["shared"]}
+
+    body = update.update_body(stored_steps(draft.data), draft=draft)
+
+    assert "identifier" not in body
+    assert body["prune_sensitive_data"] is True
+    assert body["variable_sets"] == ["shared"]
+    assert body["terraform_variables"] == draft.workspace_snapshot["terraform_variables"]
+
+
+def test_the_diff_shows_each_change_and_added_and_removed_rows(user_with_key, fake):
+    draft = start(user_with_key, seeded_workspace(harness_client_for(user_with_key)))
+    old_branch = draft.data["repository"]["branch"]
+    edit(
+        draft,
+        repository={"branch": "release"},
+        variables={
+            "terraform": [{"key": "size", "value": "m5", "value_type": "string"}],
+            "environment": [{"key": "DB", "value": "account.tf_token", "value_type": "secret"}],
+        },
+    )
+
+    review = diff.change_review(draft)
+
+    changes = {c.label: c for c in review["changes"]}
+    assert (changes["Branch"].before, changes["Branch"].after) == (old_branch, "release")
+    assert changes["Branch"].kind == "changed"
+    assert changes["Terraform variable size"].kind == "added"
+    assert changes["Terraform variable region"].kind == "removed"
+    assert changes["Environment variable DB"].after == "secret reference account.tf_token"
+    assert "Name" not in changes
+    assert review["body"]["repository_branch"] == "release"
+    assert review["harness_changes"] == []
+
+
+def test_nothing_changed_is_an_empty_diff(user_with_key, fake):
+    client = harness_client_for(user_with_key)
+    # A workspace the portal created: Harness holds exactly what the steps send.
+    client.create_workspace(org=ORG, project=PROJECT, body=build_body(complete_draft("as_sent")))
+    workspace = client.get_workspace(org=ORG, project=PROJECT, identifier="as_sent")
+
+    draft = start(user_with_key, workspace)
+
+    assert diff.change_review(draft)["changes"] == []
+
+
+def test_a_connector_harness_holds_only_as_the_main_one_is_shown_as_added(user_with_key, fake):
+    workspace = seeded_workspace(harness_client_for(user_with_key))
+    assert not [c for c in workspace.provider_connectors if c.type == "aws"]
+
+    changes = diff.change_review(start(user_with_key, workspace))["changes"]
+
+    # The update body lists every chosen connector in `provider_connectors`, as a create does.
+    assert [(c.label, c.kind) for c in changes] == [("AWS connector", "added")]
+
+
+# --- sending -----------------------------------------------------------------------------------
+
+
+def test_submit_puts_the_change_once_and_harness_holds_it(user_with_key, fake):
+    client = harness_client_for(user_with_key)
+    workspace = seeded_workspace(client)
+    draft = edit(start(user_with_key, workspace), repository={"branch": "develop"})
+    fake.clear_log()
+
+    result = submit.draft_submit(draft=draft, client=client).draft
+
+    after = client.get_workspace(org=ORG, project=PROJECT, identifier=workspace.identifier)
+    puts = fake.log(route=UPDATE)
+    assert result.status == "updated"
+    assert after.repository_branch == "develop"
+    assert len(puts) == 1
+    assert puts[0]["path"].endswith(f"/workspaces/{workspace.identifier}")
+    assert "identifier" not in puts[0]["body"]
+    assert puts[0]["body"] == result.submitted_body
+    assert [entry["route"] for entry in fake.log()][:2] == [GET, UPDATE]
+
+
+def test_a_change_made_in_harness_meanwhile_is_shown_not_overwritten(user_with_key, fake):
+    client = harness_client_for(user_with_key)
+    workspace = seeded_workspace(client)
+    draft = edit(start(user_with_key, workspace), repository={"branch": "develop"})
+    direct_put(workspace.identifier, description="Changed in Harness")
+    fake.clear_log()
+
+    result = submit.draft_submit(draft=draft, client=client).draft
+
+    assert result.status == "draft"
+    assert result.harness_response["outcome"] == change.CHANGED_IN_HARNESS
+    assert fake.log(route=UPDATE) == []
+    shown = {c.label: c for c in diff.change_review(result)["harness_changes"]}
+    assert shown["Description"].now == "Changed in Harness"
+    assert shown["Description"].replaced
+
+    assert change.draft_rebase(draft=result)
+    sent = submit.draft_submit(draft=WorkspaceDraft.objects.get(pk=draft.pk), client=client)
+
+    after = client.get_workspace(org=ORG, project=PROJECT, identifier=workspace.identifier)
+    assert sent.draft.status == "updated"
+    assert len(fake.log(route=UPDATE)) == 1
+    assert after.repository_branch == "develop"
+    assert not change.draft_rebase(draft=sent.draft)
+
+
+def test_a_policy_denial_comes_back_on_the_review(user_with_key, fake):
+    client = harness_client_for(user_with_key)
+    draft = start(user_with_key, seeded_workspace(client))
+    edit(
+        draft,
+        basics={"tags": [{"key": "env", "value": "prod"}]},
+        provisioner={"cost_estimation_enabled": False},
+    )
+
+    result = submit.draft_submit(draft=draft, client=client).draft
+
+    assert result.status == "failed"
+    assert result.harness_response["outcome"] == "policy_denied"
+    assert result.harness_response["message"] == "Harness policies denied this change."
+
+
+def test_a_refused_field_lands_on_its_step_and_row(user_with_key, fake):
+    client = harness_client_for(user_with_key)
+    draft = start(user_with_key, seeded_workspace(client))
+    edit(
+        draft,
+        variables={
+            "terraform": [],
+            "environment": [{"key": "DB", "value": "account.nope", "value_type": "secret"}],
+        },
+    )
+
+    result = submit.draft_submit(draft=draft, client=client).draft
+
+    assert result.status == "failed"
+    assert result.harness_response["step"] == "variables"
+    assert result.harness_response["row"] == "DB"
+
+
+def test_a_dropped_put_is_decided_by_a_get_that_compares_the_fields(user_with_key, fake, settings):
+    settings.WIZARD_RECONCILE_SECONDS = 0
+    client = harness_client_for(user_with_key)
+    workspace = seeded_workspace(client)
+    draft = edit(start(user_with_key, workspace), repository={"branch": "hotfix"})
+    # The PUT is applied but its answer is cut: Harness did change it.
+    fake.inject(UPDATE, body="malformed")
+
+    landed = submit.draft_submit(draft=draft, client=client).draft
+
+    assert landed.status == "updated"
+    assert "landed" in landed.harness_response["message"]
+
+
+def test_a_lost_put_is_sent_again_only_after_a_get(user_with_key, fake, settings):
+    settings.WIZARD_RECONCILE_SECONDS = 0
+    client = harness_client_for(user_with_key)
+    workspace = seeded_workspace(client)
+    draft = edit(start(user_with_key, workspace), repository={"branch": "hotfix"})
+    fake.inject(UPDATE, drop=True)
+
+    lost = submit.draft_submit(draft=draft, client=client).draft
+    status, outcome = lost.status, lost.harness_response["outcome"]
+    fake.clear_log()
+    again = submit.draft_submit(draft=lost, client=client).draft
+
+    assert (status, outcome) == ("failed", "unknown")
+    assert again.status == "updated"
+    assert [entry["route"] for entry in fake.log()][:2] == [GET, UPDATE]
+
+
+def test_a_read_only_key_is_refused_and_said_so(user, fake):
+    credential_save(user=user, account_id=ACCOUNT, api_key=READ_KEY)
+    client = harness_client_for(user)
+    draft = edit(start(user, seeded_workspace(client)), repository={"branch": "develop"})
+
+    result = submit.draft_submit(draft=draft, client=client).draft
+
+    assert result.status == "failed"
+    assert result.harness_response["forbidden"] is True
+
+
+def test_a_deleted_workspace_is_said_in_words(user_with_key, fake):
+    client = harness_client_for(user_with_key)
+    draft = edit(start(user_with_key, seeded_workspace(client)), repository={"branch": "x"})
+    fake.inject(GET, status=404)
+
+    result = submit.draft_submit(draft=draft, client=client).draft
+
+    assert result.status == "failed"
+    assert "no longer exists" in result.harness_response["message"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_twenty_concurrent_submits_of_a_change_make_exactly_one_put(user, fake):
+    credential_save(user=user, account_id=ACCOUNT, api_key=FULL_KEY)
+    draft = edit(
+        start(user, seeded_workspace(harness_client_for(user))), repository={"branch": "b"}
+    )
+    fake.set_latency(50)  # keep the winner inside Harness while the others arrive
+
+    outcomes, failures = run_together(
+        20,
+        lambda: (
+            submit.draft_submit(
+                draft=WorkspaceDraft.objects.get(pk=draft.pk), client=harness_client_for(user)
+            ).draft.status
+        ),
+    )
+    fake.set_latency(0)
+
+    assert failures == []
+    assert len(outcomes) == 20
+    assert len(fake.log(route=UPDATE)) == 1
+    draft.refresh_from_db()
+    assert draft.status == "updated"
+    assert set(outcomes) <= {"submitting", "updated"}
