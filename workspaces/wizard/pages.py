@@ -156,9 +156,13 @@ def step_context(
             form.fields["description"].help_text = form["description"].help_text = note
         if "identifier" in form.locked:
             # A change to an existing workspace: the identifier is its name in Harness's URLs.
-            form.fields["identifier"].help_text = form["identifier"].help_text = (
+            identifier = form.fields["identifier"]
+            identifier.help_text = form["identifier"].help_text = (
                 "The identifier of an existing workspace cannot change."
             )
+            # Shown as set (not "optional"), and not as a template's lock (wizard.css).
+            identifier.required = True
+            identifier.widget.attrs["data-fixed"] = ""
         else:
             form.fields["identifier"].widget.attrs.update(
                 {
