@@ -143,6 +143,34 @@ def test_a_linked_workspace_keeps_its_template_locks(user_with_key, fake):
     assert "identifier" not in body
 
 
+def test_a_linked_workspace_is_changed_without_touching_what_its_template_locks(
+    user_with_key, fake
+):
+    client = harness_client_for(user_with_key)
+    workspace = seeded_workspace(client, linked=True)
+    draft = edit(start(user_with_key, workspace), basics={"description": "Linked, changed"})
+    # The locked fields show the template's values: what the workspace inherits on a PUT that
+    # leaves them out (the fake's seed links templates without copying their values).
+    predicted = {c.label: c.after for c in diff.change_review(draft)["changes"]}
+
+    result = submit.draft_submit(draft=draft, client=client).draft
+
+    (put,) = fake.log(route=UPDATE)
+    after = client.get_workspace(org=ORG, project=PROJECT, identifier=workspace.identifier)
+    assert result.status == "updated", result.harness_response
+    assert after.description == "Linked, changed"
+    assert predicted["Description"] == "Linked, changed"
+    for label, value in (
+        ("Provisioner version", after.provisioner_version),
+        ("Folder path", after.repository_path),
+    ):
+        assert predicted.get(label, value) == value
+    assert after.associated_template == workspace.associated_template
+    # The seeded templates lock the repository and the default pipelines.
+    assert "repository" not in put["body"]
+    assert "default_pipelines" not in put["body"]
+
+
 def test_an_unreadable_template_refuses_the_start(user_with_key, fake):
     workspace = seeded_workspace(harness_client_for(user_with_key), linked=True)
     fake.inject("v1.templates.version", status=500, times=10)
@@ -325,6 +353,23 @@ def test_a_lost_put_is_sent_again_only_after_a_get(user_with_key, fake, settings
     assert (status, outcome) == ("failed", "unknown")
     assert again.status == "updated"
     assert [entry["route"] for entry in fake.log()][:2] == [GET, UPDATE]
+
+
+def test_a_change_left_submitting_is_decided_by_what_harness_holds(user_with_key, fake, settings):
+    settings.WIZARD_STALE_SUBMIT_SECONDS = 0
+    client = harness_client_for(user_with_key)
+    workspace = seeded_workspace(client)
+    draft = edit(start(user_with_key, workspace), repository={"branch": "landed"})
+    body = update.update_body(stored_steps(draft.data), draft=draft)
+    client.update_workspace(org=ORG, project=PROJECT, identifier=workspace.identifier, body=body)
+    WorkspaceDraft.objects.filter(pk=draft.pk).update(
+        status="submitting", submitted_body=body, submitted_at=draft.created_at
+    )
+    draft.refresh_from_db()
+
+    decided = submit.draft_reconcile_stale(draft=draft, client=client)
+
+    assert decided.status == "updated"
 
 
 def test_a_read_only_key_is_refused_and_said_so(user, fake):

@@ -151,9 +151,8 @@ def _template_values(
             identifier=link.template_id,
             version=link.version or None,
         )
-        found = prefill.prefill_from_template_yaml(
-            prefill.load_template_yaml(template.yaml), linked=True
-        )
+        parsed = prefill.load_template_yaml(template.yaml)
+        found = prefill.prefill_from_template_yaml(parsed, linked=True)
         found = drafts.place_provider_refs(client=client, draft=draft, found=found)
     except errors.HarnessUnauthorized:
         raise
@@ -171,8 +170,20 @@ def _template_values(
         "template_ref": link.template_id,
         "template_version": link.version or template.version_label,
         "template_mode": "linked",
-        "locked": found.locked,
+        "locked": found.locked | _carried_locks(parsed),
     }
+
+
+def _carried_locks(parsed: dict[str, Any]) -> dict[str, Any]:
+    """`{"carried.<field>": True}` for update body fields the steps do not edit but the template
+    locks (its `default_pipelines` block): left out of the PUT, as a create leaves out locked
+    fields (Harness refuses a body that sets them; the workspace keeps the template's)."""
+    template = parsed.get("template", parsed)
+    spec = template.get("spec") if isinstance(template, dict) else None
+    block = spec.get("default_pipelines") if isinstance(spec, dict) else None
+    if isinstance(block, dict) and steps.as_bool(block.get("locked", False)):
+        return {"carried.default_pipelines": True}
+    return {}
 
 
 # --- sending it ------------------------------------------------------------------------------

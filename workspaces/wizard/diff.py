@@ -122,7 +122,7 @@ def settings_of(body: Mapping[str, Any]) -> dict[str, str]:
             secret = variable.get("value_type") == "secret"
             out[f"{noun} {key}"] = f"secret reference {value}" if secret else value
     for field in CARRIED:
-        if field in body:
+        if body.get(field) not in (None, [], {}):
             out[_LABELS[field]] = _text(body[field])
     return out
 

@@ -141,13 +141,16 @@ def update_body(
     Built by `build_body`, as a create's, without `identifier` (it is in the path) and
     `associated_template` (contract §2.1: neither is in UpdateWorkspaceRequest; a template link
     changes through §3.3); fields a linked template locks are left out as for a create. The
-    settings the steps do not edit (`CARRIED`) are sent as Harness held them at the start.
+    settings the steps do not edit (`CARRIED`) are sent as Harness held them at the start,
+    unless the template locks them (`carried.<field>` in its locks).
     """
     body = build_body(values, locked=steps.locked_map(draft.data), keep_locked=keep_locked)
     body.pop("identifier", None)
     body.pop("associated_template", None)
     held = held_body(draft.workspace_snapshot or {})
-    return body | {field: held[field] for field in CARRIED if field in held}
+    locked = steps.locked_map(draft.data)
+    carried = [f for f in CARRIED if f in held and (keep_locked or f"carried.{f}" not in locked)]
+    return body | {field: held[field] for field in carried}
 
 
 def holds(snapshot: Mapping[str, Any], body: Mapping[str, Any]) -> bool:
