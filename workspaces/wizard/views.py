@@ -4,7 +4,8 @@ One URL per step (`/drafts/<id>/<step>/`): GET shows it, POST saves it (autosave
 next/back). The review, each picker's options (`.../<step>/pickers/<name>/`, searched with `q`)
 and the identifier check (`.../basics/identifier-check/`) are views of their own. Every
 lookup is `get_object_or_404(WorkspaceDraft, pk=..., owner=request.user)`: another user's
-draft is a 404.
+draft is a 404. A change to an existing workspace (`draft.kind == "edit"`) uses these views too,
+over its own steps (`steps.step_order`); starting one is in `change_views`.
 """
 
 from __future__ import annotations
