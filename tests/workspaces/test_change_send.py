@@ -155,6 +155,21 @@ def test_a_change_left_submitting_is_decided_by_what_harness_holds(user_with_key
     assert decided.status == "updated"
 
 
+def test_a_lost_put_is_still_checked_after_a_failed_check(user_with_key, fake, settings):
+    settings.WIZARD_RECONCILE_SECONDS = 0
+    client = harness_client_for(user_with_key)
+    draft = edit(start(user_with_key, seeded_workspace(client)), repository={"branch": "hotfix"})
+    fake.inject(UPDATE, drop=True)
+    submit.draft_submit(draft=draft, client=client)
+    fake.inject(GET, status=503, times=5)
+
+    unchecked = submit.draft_submit(draft=draft, client=client).draft
+
+    assert unchecked.status == "failed"
+    assert unchecked.harness_response["outcome"] == "unknown"
+    assert "nothing was sent" in unchecked.harness_response["message"]
+
+
 def test_a_read_only_key_is_refused_and_said_so(user, fake):
     credential_save(user=user, account_id=ACCOUNT, api_key=READ_KEY)
     client = harness_client_for(user)

@@ -237,7 +237,8 @@ def change_write(
         raise
     except errors.HarnessError as err:
         return Status.FAILED, {
-            "outcome": "unchecked",
+            # After an unclear attempt, the next submit must still look before writing.
+            "outcome": previous["outcome"] if previous.get("outcome") in UNCLEAR else "unchecked",
             "message": f"The portal could not check that nobody changed {draft.identifier} in "
             f"Harness since you started, so nothing was sent: {harness_error_message(err)} "
             "Submit again.",
