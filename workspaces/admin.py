@@ -39,13 +39,23 @@ class WorkspaceDraftAdmin(admin.ModelAdmin):
     """Operators see drafts and submissions (what was sent, what Harness answered); drafts are
     their owners' to edit, so everything is read-only here. Nothing in a draft is a secret."""
 
-    list_display = ("identifier", "name", "owner", "org", "project", "status", "updated_at")
-    list_filter = ("status", "org")
+    list_display = (
+        "identifier",
+        "name",
+        "kind",
+        "owner",
+        "org",
+        "project",
+        "status",
+        "updated_at",
+    )
+    list_filter = ("kind", "status", "org")
     search_fields = ("identifier", "name", "owner__username", "project")
     date_hierarchy = "updated_at"
     readonly_fields = (
         "id",
         "owner",
+        "kind",
         "org",
         "project",
         "status",
@@ -53,6 +63,8 @@ class WorkspaceDraftAdmin(admin.ModelAdmin):
         "name",
         "identifier",
         "data",
+        "workspace_snapshot",
+        "workspace_updated",
         "step_status",
         "submitted_body",
         "harness_response",

@@ -1,8 +1,9 @@
 """Writes Harness refused a key (403), remembered in the session per action and project.
 
 Harness has no "may I?" call to ask before a write: the portal learns it from a refusal and says
-so before the next attempt (New workspace, Delete). Keyed by the key's fingerprint, so another
-key starts afresh.
+so before the next attempt. Actions: `create` (a create or a change: Harness's one "Workspaces:
+Create/Edit" permission; New workspace and Edit) and `delete`. Keyed by the key's fingerprint,
+so another key starts afresh.
 """
 
 from workspaces.htmx import HtmxHttpRequest

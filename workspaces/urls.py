@@ -2,6 +2,7 @@ from django.urls import include, path, register_converter
 
 from workspaces import views
 from workspaces.decommission import views as decommission_views
+from workspaces.wizard import change_views
 from workspaces.wizard import views as wizard_views
 
 
@@ -45,6 +46,11 @@ urlpatterns = [
         decommission_views.deletion_confirm,
         name="deletion_confirm",
     ),
+    path(
+        "orgs/<hid:org>/projects/<hid:project>/workspaces/<hid:identifier>/change/",
+        change_views.workspace_change_start,
+        name="workspace_change_start",
+    ),
     # The create-a-workspace wizard: drafts belong to their user and are addressed by UUID.
     # (Not under workspaces/, where "new" would shadow a workspace identified `new`.)
     path(
@@ -58,6 +64,11 @@ urlpatterns = [
     path("drafts/<uuid:draft_id>/result/", wizard_views.draft_result, name="draft_result"),
     path("drafts/<uuid:draft_id>/delete/", wizard_views.draft_delete, name="draft_delete"),
     path("drafts/<uuid:draft_id>/review/", wizard_views.draft_review, name="draft_review"),
+    path(
+        "drafts/<uuid:draft_id>/send-anyway/",
+        change_views.draft_send_anyway,
+        name="draft_send_anyway",
+    ),
     path(
         "drafts/<uuid:draft_id>/basics/identifier-check/",
         wizard_views.draft_identifier_check,

@@ -13,6 +13,7 @@ from workspaces.audit import WORKSPACE_TRAIL_LIMIT, workspace_trail
 from workspaces.clients import harness_client, harness_client_for
 from workspaces.decommission.views import delete_blocker
 from workspaces.feedback import harness_error_message
+from workspaces.forbidden import forbidden_remembered
 from workspaces.forms import (
     METRICS_WINDOW_LABELS,
     PAGE_SIZES,
@@ -22,7 +23,7 @@ from workspaces.forms import (
 )
 from workspaces.harness import errors
 from workspaces.htmx import HtmxHttpRequest, partial_for
-from workspaces.models import HarnessCredential
+from workspaces.models import HarnessCredential, WorkspaceDraft
 
 
 @require_GET
@@ -210,6 +211,17 @@ def workspace_detail(
         ("Terraform variables", list(workspace.terraform_variables.values())),
         ("Environment variables", list(workspace.environment_variables.values())),
     ]
+    context["write_forbidden"] = forbidden_remembered(
+        request, action="create", org=org, project=project
+    )
+    context["open_change"] = WorkspaceDraft.objects.filter(
+        owner=request.user,
+        kind=WorkspaceDraft.Kind.EDIT,
+        org=org,
+        project=project,
+        identifier=identifier,
+        status__in=[WorkspaceDraft.Status.DRAFT, WorkspaceDraft.Status.FAILED],
+    ).first()
     context["harness_url"] = selectors.workspace_harness_url(
         account_id=client.account_id, org=org, project=project, identifier=identifier
     )

@@ -18,11 +18,11 @@ from tests.approvals.support import (
     prod_rule,
 )
 from tests.conftest import ACCOUNT, FULL_KEY
+from tests.workspaces.test_change import ORG, PROJECT, UPDATE, edit, seeded_workspace, start
 from workspaces.approvals import selectors, services
-from workspaces.approvals.models import Approval
 from workspaces.clients import harness_client_for
 from workspaces.harness import errors
-from workspaces.models import WorkspaceDraft
+from workspaces.models import AuditEntry, WorkspaceDraft
 from workspaces.services import credential_save
 from workspaces.wizard import submit
 from workspaces.wizard.body import build_body
@@ -188,23 +188,35 @@ def test_the_author_withdraws_a_waiting_request_to_change_it(author, approver, r
     assert services.approval_withdraw(draft=draft, owner=author) is False
 
 
-def test_approving_a_kind_the_portal_cannot_send_yet_says_so(author, approver, rule, fake):
-    rule.for_edit = True
-    rule.save()
-    draft = prod_draft(author, kind="edit")
-    draft.status = "awaiting_approval"
-    draft.save()
-    approval = Approval.objects.create(draft=draft, kind="edit", rule_names=[rule.name])
-    approval.rules.set([rule])
+def test_a_change_under_a_rule_waits_and_is_put_once_with_the_approvers_key(author, approver, fake):
+    rule = prod_rule(groups=[GROUP], for_create=False, for_edit=True, tag_key="", tag_value="")
+    client = harness_client_for(author)
+    workspace = seeded_workspace(client)
+    draft = edit(start(author, workspace), repository={"branch": "develop"})
 
-    with pytest.raises(services.KindNotSupported):
-        services.approval_approve(
-            draft=draft, approver=approver, client=harness_client_for(approver)
-        )
+    held = submit.draft_submit(draft=draft, client=client).draft
+    held_status, puts_while_waiting = held.status, fake.log(route=UPDATE)
+    review = selectors.approval_review(draft=held)
+    approved = services.approval_approve(
+        draft=held, approver=approver, client=harness_client_for(approver), reason="ok"
+    )
 
-    draft.refresh_from_db()
-    assert draft.status == "awaiting_approval"
-    assert fake.log() == []
+    assert (held_status, puts_while_waiting) == ("awaiting_approval", [])
+    assert held.approvals.get().rules.get() == rule
+    assert [c.label for c in review.change["changes"]] == ["Branch"]
+    assert approved.status == "updated"
+    [put] = fake.log(route=UPDATE)
+    assert put["headers"]["x-api-key"] == APPROVER_IN_LOG
+    assert put["body"]["repository_branch"] == "develop"
+    after = client.get_workspace(org=ORG, project=PROJECT, identifier=workspace.identifier)
+    assert after.repository_branch == "develop"
+    decision, change_entry = AuditEntry.objects.order_by("id")
+    assert (decision.action, decision.actor) == ("approve", approver)
+    assert (change_entry.action, change_entry.actor, change_entry.harness_status) == (
+        "edit",
+        approver,
+        200,
+    )
 
 
 @pytest.mark.django_db(transaction=True)

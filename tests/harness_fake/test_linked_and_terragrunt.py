@@ -151,3 +151,20 @@ def test_doubtful_terragrunt_bodies_are_refused(api: Api, change: dict, fragment
 
     assert error["name"] == "bad_request"
     assert fragment in error["message"]
+
+
+def test_a_linked_update_that_leaves_locked_fields_out_keeps_the_template_values(
+    api: Api,
+) -> None:
+    api.iacm("POST", WS, json=linked_body())
+    update = {k: v for k, v in linked_body().items() if k != "identifier"}
+    update["associated_template"] = {"template_id": "gcp_bucket", "version": "v1"}
+
+    response = api.iacm("PUT", f"{WS}/new_ws", json={**update, "description": "changed"})
+
+    ws = api.iacm("GET", f"{WS}/new_ws").json()
+    assert response.status_code == 200, response.text
+    assert ws["description"] == "changed"
+    assert ws["associated_template"] == LINK  # the link changes only through §3.3
+    assert (ws["provisioner_version"], ws["repository"]) == ("1.8.1", "infra-modules")
+    assert ws["provider_connector"] == "account.aws_prod"

@@ -477,3 +477,48 @@ def test_null_optional_fields_are_treated_as_absent(api: Api) -> None:
 
     assert _create(api, body).status_code == 200
     assert api.iacm("GET", f"{WS}/new_ws").json()["description"] == ""
+
+
+def test_update_clears_the_settings_the_body_leaves_out(api: Api) -> None:
+    extras = {
+        "default_pipelines": {"plan": {"workspace_pipeline": "plan_it"}},
+        "variable_sets": ["shared"],
+        "prune_sensitive_data": True,
+    }
+    _create(api, workspace_body("upd_ws", **extras))
+    body = {k: v for k, v in workspace_body().items() if k != "identifier"}
+
+    response = api.iacm("PUT", f"{WS}/upd_ws", json=body)
+
+    after = api.iacm("GET", f"{WS}/upd_ws").json()
+    assert response.status_code == 200
+    assert after["default_pipelines"] == {}
+    assert after["variable_sets"] == []
+    assert after["prune_sensitive_data"] is False
+
+
+def test_update_keeps_the_status_and_moves_updated(api: Api) -> None:
+    seeded = api.iacm("GET", WS, params={"status": "active", "limit": 1}).json()[0]
+    before = api.iacm("GET", f"{WS}/{seeded['identifier']}").json()
+    body = workspace_body(name=before["name"])
+    body.pop("identifier")
+
+    response = api.iacm("PUT", f"{WS}/{seeded['identifier']}", json=body)
+
+    after = api.iacm("GET", f"{WS}/{seeded['identifier']}").json()
+    assert response.status_code == 200, response.text
+    assert after["status"] == "active"
+    assert after["created"] == before["created"]
+    assert after["updated"] > before["updated"]
+
+
+def test_update_passes_the_policy_with_its_evaluation(api: Api) -> None:
+    _create(api, workspace_body("upd_ws"))
+    body = workspace_body(tags={"env": "prod"}, cost_estimation_enabled=True)
+    body.pop("identifier")
+
+    response = api.iacm("PUT", f"{WS}/upd_ws", json=body)
+
+    assert response.status_code == 200
+    assert response.json()["policy_evaluation"]["status"] == "pass"
+    assert response.json()["policy_evaluation"]["action"] == "onsave"

@@ -4,10 +4,10 @@ Real HTTP against the fake Harness; faults come from the fake's injection, never
 """
 
 import copy
-import threading
 
 import pytest
 
+from tests.concurrency import run_together
 from tests.conftest import ACCOUNT, READ_KEY
 from tests.samples import complete_draft
 from workspaces.clients import harness_client_for
@@ -585,28 +585,15 @@ def test_twenty_concurrent_submits_make_exactly_one_post(user, fake):
     )
     draft = make_draft(user)
     fake.set_latency(50)  # keep the winner inside Harness while the others arrive
-    barrier = threading.Barrier(20)
-    outcomes: list[str] = []
-    failures: list[BaseException] = []
 
-    def submit_once():
-        try:
-            mine = WorkspaceDraft.objects.get(pk=draft.pk)
-            client = harness_client_for(user)
-            barrier.wait()
-            outcomes.append(submit.draft_submit(draft=mine, client=client).draft.status)
-        except BaseException as err:  # reported below, with the thread's error
-            failures.append(err)
-        finally:
-            from django.db import connection
-
-            connection.close()
-
-    threads = [threading.Thread(target=submit_once) for _ in range(20)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    outcomes, failures = run_together(
+        20,
+        lambda: (
+            submit.draft_submit(
+                draft=WorkspaceDraft.objects.get(pk=draft.pk), client=harness_client_for(user)
+            ).draft.status
+        ),
+    )
     fake.set_latency(0)
 
     assert failures == []

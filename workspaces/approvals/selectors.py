@@ -15,7 +15,9 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Q, QuerySet
 
 from workspaces.approvals.models import Approval, ApprovalRule
+from workspaces.decommission.selectors import deletion_loss
 from workspaces.models import WorkspaceDraft
+from workspaces.wizard.diff import baseline, body_diff
 
 Status = WorkspaceDraft.Status
 Decision = Approval.Decision
@@ -155,7 +157,7 @@ def approval_review(*, draft: WorkspaceDraft) -> Review:
         approvers=approval_approvers(approval=approval) if approval else Approvers(),
         history=history,
         body_json=json.dumps(body, indent=2),
-        summary=body_summary(body),
+        summary=body_summary(body or draft.workspace_snapshot or {}),
         change=request_change(draft=draft),
     )
 
@@ -167,13 +169,17 @@ def approval_state(*, draft: WorkspaceDraft) -> Review | None:
     return approval_review(draft=draft)
 
 
-def request_change(*, draft: WorkspaceDraft) -> Any:
+def request_change(*, draft: WorkspaceDraft) -> dict[str, Any] | None:
     """The change a request makes, for the review; None when the body says it all (create).
 
-    TODO(edit helper, at merge): for `Kind.EDIT`, return the diff of the workspace snapshot and
-    the update body (the same object the edit review shows); `approval_review.html` renders it
-    in its `change` block. For `Kind.DELETE`, what will be lost.
+    A change: each setting, tag and variable that differs between the workspace as it was when
+    the change started and the frozen PUT body (the edit review's diff). A deletion: what goes
+    with the workspace (its variables, tags, template link).
     """
+    if draft.kind == WorkspaceDraft.Kind.EDIT:
+        return {"kind": "edit", "changes": body_diff(baseline(draft), draft.submitted_body or {})}
+    if draft.kind == WorkspaceDraft.Kind.DELETE:
+        return {"kind": "delete", "loss": deletion_loss(draft=draft)}
     return None
 
 

@@ -26,7 +26,8 @@ Decision = Approval.Decision
 Kind = WorkspaceDraft.Kind
 
 
-def _send_create(**kwargs) -> WorkspaceDraft:
+def _send_write(**kwargs) -> WorkspaceDraft:
+    """A create (POST) or a change (PUT, after the check that nobody changed it meanwhile)."""
     return submit.draft_send(body=kwargs["draft"].submitted_body, **kwargs).draft
 
 
@@ -34,7 +35,8 @@ def _send_create(**kwargs) -> WorkspaceDraft:
 # the approver's client; each takes (draft=, client=, actor=, release_to=, approval=) and
 # returns the draft once its outcome is stored (and recorded in the audit trail).
 SENDERS: dict[str, Callable[..., WorkspaceDraft]] = {
-    Kind.CREATE: _send_create,
+    Kind.CREATE: _send_write,
+    Kind.EDIT: _send_write,
     Kind.DELETE: deletion_deliver,
 }
 
@@ -58,10 +60,6 @@ class ApprovalRefused(Exception):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
-
-
-class KindNotSupported(Exception):
-    """Approved requests of this kind cannot be sent by the portal yet."""
 
 
 def _check_decider(*, draft: WorkspaceDraft, user: AbstractBaseUser) -> Approval | None:
@@ -89,16 +87,14 @@ def approval_approve(
     path as the author's submit (`submit.draft_send`; for a create IaCM `POST .../workspaces`,
     a GET by identifier after a timeout). A Harness refusal puts the draft to `failed` with
     Harness's message: it goes back to its author. Raises ApprovalRefused (the author, or not an
-    approver), KindNotSupported; HarnessUnauthorized (the approver's key) puts the request back
+    approver); HarnessUnauthorized (the approver's key) puts the request back
     to waiting and propagates.
     """
     approval = _check_decider(draft=draft, user=approver)
     if approval is None:
         draft.refresh_from_db()
         return draft
-    send = SENDERS.get(draft.kind)
-    if send is None:
-        raise KindNotSupported(draft.kind)
+    send = SENDERS[draft.kind]
     now = timezone.now()
     with transaction.atomic():
         won = WorkspaceDraft.objects.filter(pk=draft.pk, status=Status.AWAITING_APPROVAL).update(

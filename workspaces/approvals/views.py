@@ -95,13 +95,6 @@ def _decide(request: HtmxHttpRequest, draft: WorkspaceDraft, form: DecisionForm)
             draft = services.approval_reject(draft=draft, approver=request.user, reason=reason)
     except services.ApprovalRefused as err:
         return _refused(request, draft, err.message)
-    except services.KindNotSupported:
-        messages.error(
-            request,
-            f"The portal cannot send an approved {draft.get_kind_display().lower()} yet; "
-            "the request keeps waiting.",
-        )
-        return redirect(reverse("approval_detail", args=[draft.pk]))
     if was != Status.AWAITING_APPROVAL or draft.status not in OUTCOMES:
         messages.info(request, "This request was already decided; here is where it stands.")
     else:

@@ -26,7 +26,8 @@ from workspaces.feedback import harness_error_message
 from workspaces.harness import HarnessClient, errors
 from workspaces.harness.types import Workspace
 from workspaces.models import AuditEntry, WorkspaceDraft
-from workspaces.wizard.submit import UNEXPECTED, answer, stale_submit_seconds, store_outcome
+from workspaces.wizard.outcomes import UNEXPECTED, answer
+from workspaces.wizard.submit import stale_submit_seconds, store_outcome
 
 logger = logging.getLogger("workspaces.decommission")
 Status = WorkspaceDraft.Status

@@ -1,4 +1,4 @@
-"""The create-a-workspace wizard, one module per concern.
+"""The workspace wizard (create a workspace, or change one), one module per concern.
 
 - `steps`: the steps in order, their defaults and the constants the rules use.
 - `forms`: one Django form per step (its `clean_*` methods are the step's rules); `rows`: the
@@ -7,8 +7,12 @@
 - `body`: the Harness create body, where Harness's errors land, review warnings.
 - `prefill`: template YAML and workspace values, linked-template locks; `paste`: .tfvars/.env.
 - `drafts`: the services that save drafts; `submit`: submit exactly once, reconcile.
+- `change`: a change to an existing workspace (edit drafts: start, send after checking that
+  Harness did not change it meanwhile, rebase); `update`: the workspace as read and the update
+  body; `diff`: the review of a change; `outcomes`: Harness's answers as stored outcomes.
 - `pickers`: the pickers (loaded in parallel) and the identifier check.
-- `pages`: what the templates get; `views`: the thin views.
+- `pages`: what the templates get; `views`: the thin views (`change_views`: Edit, send anyway);
+  `access`: the projects where Harness refused this key a write.
 
 The steps, in order: Start from (`template`), Basics, Repository, Provisioner, Variables, Review.
 Start from comes first so a template's or a clone's values are in place before anything is typed.
@@ -17,7 +21,8 @@ The order is not stored: a draft keeps its `current_step` and `step_status` by s
 The stored draft (`WorkspaceDraft.data`) keeps one dict of values per step, as typed:
 
     template:    {source: scratch|template|clone, template_ref, template_version,
-                  template_mode: linked|copied, clone_identifier, applied, locked: {...}}
+                  template_mode: linked|copied, clone_identifier, applied, locked: {...},
+                  fixed: {"basics.identifier": ...} (an edit draft only)}
     basics:      {name, identifier, identifier_edited: bool, description, tags: [{key, value}],
                   identifier_checked, identifier_taken (what Harness last said of the identifier),
                   prefilled: {field: value}, prefilled_from (what a template or clone filled in,

@@ -52,8 +52,7 @@ def draft_create(*, owner: AbstractBaseUser, org: str, project: str) -> Workspac
 
     An untouched empty draft of the same project (nothing typed, no step visited) is reused, so
     pressing "Start a new request" again does not pile up untitled drafts. Raises TooManyDrafts
-    when `owner` already has `WIZARD_MAX_OPEN_DRAFTS` open (draft or
-    failed) drafts: each is stored and re-validated, so their number is bounded per user.
+    (see `drafts_check_limit`).
     """
     untouched = (
         WorkspaceDraft.objects.filter(
@@ -70,16 +69,21 @@ def draft_create(*, owner: AbstractBaseUser, org: str, project: str) -> Workspac
     )
     if untouched is not None:
         return untouched
-    limit = settings.WIZARD_MAX_OPEN_DRAFTS
+    drafts_check_limit(owner=owner)
+    return WorkspaceDraft.objects.create(
+        owner=owner, org=org, project=project, current_step=steps.STEPS[0]
+    )
+
+
+def drafts_check_limit(*, owner: AbstractBaseUser) -> None:
+    """Raise TooManyDrafts when `owner` keeps `WIZARD_MAX_OPEN_DRAFTS` open (draft or failed)
+    drafts of any kind: each is stored and re-validated, so their number is bounded per user."""
     open_drafts = WorkspaceDraft.objects.filter(owner=owner, status__in=OPEN).count()
-    if open_drafts >= limit:
+    if open_drafts >= settings.WIZARD_MAX_OPEN_DRAFTS:
         raise TooManyDrafts(
             f"You already have {open_drafts} open requests, the most one person can keep. "
             "Finish or delete some in My requests before starting another."
         )
-    return WorkspaceDraft.objects.create(
-        owner=owner, org=org, project=project, current_step=steps.STEPS[0]
-    )
 
 
 def drafts_expire(*, max_age_days: int) -> int:
@@ -263,7 +267,7 @@ def _prefill_for(
             )
             found = prefill.prefill_from_workspace(workspace)
         found = prefill.check_prefill_size(found)
-        return _place_provider_refs(client=client, draft=draft, found=found)
+        return place_provider_refs(client=client, draft=draft, found=found)
     except prefill.PrefillRefused as err:
         raise PrefillFailed(
             f"{what} cannot be used to fill in the wizard: {err.message}. Nothing was "
@@ -281,7 +285,7 @@ def _prefill_for(
         ) from err
 
 
-def _place_provider_refs(
+def place_provider_refs(
     *, client: HarnessClient, draft: WorkspaceDraft, found: prefill.Prefill
 ) -> prefill.Prefill:
     """Put provider connector refs whose type is unknown into their slot (aws, gcp, ...)."""

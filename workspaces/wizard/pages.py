@@ -10,7 +10,7 @@ from typing import Any
 from django.urls import reverse
 
 from workspaces.models import WorkspaceDraft
-from workspaces.wizard import forms, prefill, steps, validation
+from workspaces.wizard import diff, forms, prefill, steps, validation
 from workspaces.wizard.body import build_body, stored_steps, warnings
 from workspaces.wizard.pickers import Picker, PickerRequest
 
@@ -73,6 +73,7 @@ def cleared_error_ids(form: forms.StepForm) -> list[str]:
 
 
 def common_context(draft: WorkspaceDraft, step: str) -> dict[str, Any]:
+    order = steps.step_order(draft.kind)
     nav = [
         {
             "slug": slug,
@@ -82,7 +83,7 @@ def common_context(draft: WorkspaceDraft, step: str) -> dict[str, Any]:
             "url": step_url(draft, slug),
             "current": slug == step,
         }
-        for number, slug in enumerate(steps.STEPS, start=1)
+        for number, slug in enumerate(order, start=1)
     ]
     response = draft.harness_response or {}
     if draft.status == Status.FAILED and response.get("step") in steps.EDITABLE_STEPS:
@@ -96,9 +97,10 @@ def common_context(draft: WorkspaceDraft, step: str) -> dict[str, Any]:
         "step_title": steps.STEP_TITLES[step],
         "steps": nav,
         "step_url": step_url(draft, step),
-        "previous_url": step_url(draft, steps.previous_step(step))
-        if step != steps.STEPS[0]
+        "previous_url": step_url(draft, steps.previous_step(step, order))
+        if step != order[0]
         else "",
+        "is_change": draft.kind == WorkspaceDraft.Kind.EDIT,
         "org": draft.org,
         "project": draft.project,
         # The header's org/project links (the context processor reads them from the URL).
@@ -152,17 +154,27 @@ def step_context(
         note = prefill.prefilled_note(values, "description")
         if note:
             form.fields["description"].help_text = form["description"].help_text = note
-        form.fields["identifier"].widget.attrs.update(
-            {
-                "hx-get": reverse("draft_identifier_check", args=[draft.pk]),
-                "hx-trigger": "input changed delay:400ms, load",
-                "hx-target": "#identifier-status",
-                "hx-swap": "outerHTML",
-                "hx-sync": "this:replace",
-                "hx-indicator": "#identifier-status",
-                "aria-describedby": "identifier-status id_identifier_helptext",
-            }
-        )
+        if "identifier" in form.locked:
+            # A change to an existing workspace: the identifier is its name in Harness's URLs.
+            identifier = form.fields["identifier"]
+            identifier.help_text = form["identifier"].help_text = (
+                "The identifier of an existing workspace cannot change."
+            )
+            # Shown as set (not "optional"), and not as a template's lock (wizard.css).
+            identifier.required = True
+            identifier.widget.attrs["data-fixed"] = ""
+        else:
+            form.fields["identifier"].widget.attrs.update(
+                {
+                    "hx-get": reverse("draft_identifier_check", args=[draft.pk]),
+                    "hx-trigger": "input changed delay:400ms, load",
+                    "hx-target": "#identifier-status",
+                    "hx-swap": "outerHTML",
+                    "hx-sync": "this:replace",
+                    "hx-indicator": "#identifier-status",
+                    "aria-describedby": "identifier-status id_identifier_helptext",
+                }
+            )
     if step == "provisioner":
         for field, picker in (("provisioner", "version"), ("terragrunt", "terragrunt-version")):
             form.fields[field].widget.attrs.update(
@@ -239,6 +251,9 @@ def review_context(draft: WorkspaceDraft) -> dict[str, Any]:
             "sections": review_sections(draft, shown),
         }
     )
+    if draft.kind == WorkspaceDraft.Kind.EDIT:
+        # The PUT body replaces the create body; the sections above show the same values.
+        context.update(diff.change_review(draft))
     return context
 
 
@@ -290,7 +305,7 @@ def review_sections(draft: WorkspaceDraft, body: dict[str, Any]) -> list[dict]:
     }
     sections = [
         {"step": step, "title": steps.STEP_TITLES[step], "rows": rows[step]}
-        for step in steps.EDITABLE_STEPS
+        for step in steps.step_order(draft.kind)
         if step in rows
     ]
     sections.append(

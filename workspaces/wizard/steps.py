@@ -22,6 +22,14 @@ STEP_TITLES = {
     "review": "Review and submit",
 }
 EDITABLE_STEPS = STEPS[:-1]
+# A change to an existing workspace skips "Start from": it starts from the workspace itself.
+CHANGE_STEPS: tuple[str, ...] = STEPS[1:]
+
+
+def step_order(kind: str) -> tuple[str, ...]:
+    """The steps a draft of `kind` (`WorkspaceDraft.kind`: create, edit) goes through."""
+    return CHANGE_STEPS if kind == "edit" else STEPS
+
 
 IDENTIFIER_PATTERN = r"^[A-Za-z_][A-Za-z0-9_-]*$"
 VARIABLE_KEY_PATTERN = r"^[A-Za-z_][A-Za-z0-9_-]*$"
@@ -135,14 +143,14 @@ def step_values(data: dict[str, Any], step: str) -> dict[str, Any]:
     return values
 
 
-def next_step(step: str) -> str:
-    index = STEPS.index(step)
-    return STEPS[min(index + 1, len(STEPS) - 1)]
+def next_step(step: str, order: tuple[str, ...] = STEPS) -> str:
+    index = order.index(step)
+    return order[min(index + 1, len(order) - 1)]
 
 
-def previous_step(step: str) -> str:
-    index = STEPS.index(step)
-    return STEPS[max(index - 1, 0)]
+def previous_step(step: str, order: tuple[str, ...] = STEPS) -> str:
+    index = order.index(step)
+    return order[max(index - 1, 0)]
 
 
 def identifier_from_name(name: str) -> str:
@@ -239,10 +247,17 @@ def locked_map(data: dict[str, Any]) -> dict[str, Any]:
     return dict(template.get("locked") or {})
 
 
+def fixed_map(data: dict[str, Any]) -> dict[str, Any]:
+    """`"step.field"` → value a change to an existing workspace keeps (`basics.identifier`), from
+    the template step's `fixed` (set only on an edit draft, so not among its defaults)."""
+    return dict(step_values(data, "template").get("fixed") or {})
+
+
 def step_locks(data: dict[str, Any], step: str) -> dict[str, Any]:
-    """`{field: locked value}` for one step's own fields (not variable rows)."""
+    """`{field: locked value}` for one step's own fields (not variable rows): what a linked
+    template locks, and what a change to an existing workspace keeps fixed."""
     locks = {}
-    for path, value in locked_map(data).items():
+    for path, value in {**locked_map(data), **fixed_map(data)}.items():
         parts = path.split(".")
         if parts[0] == step and len(parts) == 2:
             locks[parts[1]] = value

@@ -4,12 +4,13 @@
 cleaned data, lets the approval gate hold it when a rule says so, claims the draft with one
 atomic `draft -> submitting` UPDATE and only then calls Harness (`draft_send`, also called by an
 approval with the approver's client); a timeout or a 5xx is decided by a GET of the identifier.
+A create posts the body here; a change to an existing workspace (`draft.kind == "edit"`) is
+written by `change.change_write`. Every settled outcome is recorded in the audit trail.
 """
 
 from __future__ import annotations
 
 import logging
-import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,16 +24,21 @@ from workspaces.audit import audit_record
 from workspaces.feedback import harness_error_message
 from workspaces.harness import HarnessClient, errors
 from workspaces.models import AuditEntry, WorkspaceDraft
-from workspaces.wizard import steps, validation
-from workspaces.wizard.body import build_body, refusal
+from workspaces.wizard import change, steps, update, validation
+from workspaces.wizard.body import build_body
+from workspaces.wizard.outcomes import (
+    UNCLEAR,
+    UNEXPECTED,
+    answer,
+    reconcile_seconds,
+    refused_outcome,
+    validation_outcome,
+    wait_for,
+)
 
 logger = logging.getLogger("workspaces.drafts")
 Status = WorkspaceDraft.Status
-
-
-def reconcile_seconds() -> float:
-    """How long a submit that timed out keeps checking whether Harness created it anyway."""
-    return float(getattr(settings, "WIZARD_RECONCILE_SECONDS", 3.0))
+Kind = WorkspaceDraft.Kind
 
 
 def stale_submit_seconds() -> float:
@@ -49,18 +55,15 @@ class Submitted:
 
 
 def draft_submit(*, draft: WorkspaceDraft, client: HarnessClient) -> Submitted:
-    """Create the workspace in Harness exactly once: IaCM `POST .../workspaces`.
+    """The owner's submit: write the draft to Harness exactly once with their key, a create
+    (IaCM `POST .../workspaces`) or, for a change, `PUT .../workspaces/{identifier}`
+    (`change.change_write`, which first checks that nobody changed the workspace since).
 
     Every step is validated again first (an invalid draft is not sent and its steps are
     flagged). When an approval rule matches (`approval_gate`), nothing is sent: the draft waits
     as awaiting_approval with its body frozen. Otherwise one atomic UPDATE moves the draft from
-    draft/failed to submitting: only the request that wins it calls Harness, every other one
-    just returns the draft as it is.
-    After a timeout or a 5xx, `GET .../workspaces/{identifier}` decides what happened before
-    anything else; a retry after an unclear outcome checks first too. Harness 400s (field
-    errors, policy denials) and 409s put the draft back to `failed` with the message attached
-    to the step and field concerned. HarnessUnauthorized returns the draft to `draft` and
-    propagates (the user must enter a new key).
+    draft/failed to submitting: only the request that wins it calls Harness (`draft_send`),
+    every other one just returns the draft as it is.
     """
     bound = {step: validation.bind_step(step, draft.data) for step in steps.EDITABLE_STEPS}
     problems = {step: found for step, form in bound.items() if (found := form.problems())}
@@ -68,10 +71,11 @@ def draft_submit(*, draft: WorkspaceDraft, client: HarnessClient) -> Submitted:
         draft.step_status = validation.step_statuses(problems, draft.data, draft.step_status)
         draft.save(update_fields=["step_status", "updated_at"])
         return Submitted(draft, problems)
-    body = build_body(
-        {step: form.cleaned_values() for step, form in bound.items()},
-        locked=steps.locked_map(draft.data),
-    )
+    cleaned = {step: form.cleaned_values() for step, form in bound.items()}
+    if draft.kind == Kind.EDIT:
+        body = update.update_body(cleaned, draft=draft)
+    else:
+        body = build_body(cleaned, locked=steps.locked_map(draft.data))
     held = approval_gate(draft=draft, body=body, tags=body.get("tags") or {})
     if held is not None:  # a rule holds it: nothing is sent until an approver approves
         return Submitted(held)
@@ -82,7 +86,7 @@ def draft_submit(*, draft: WorkspaceDraft, client: HarnessClient) -> Submitted:
         status=Status.SUBMITTING,
         submitted_at=now,
         submitted_body=body,
-        identifier=body["identifier"],
+        identifier=body.get("identifier", draft.identifier),
         name=body["name"],
         updated_at=now,
     )
@@ -103,24 +107,19 @@ def draft_send(
 ) -> Submitted:
     """Send a claimed (`submitting`) draft's `body` with `client`, once, and store the outcome.
 
-    The audit entry names `actor` (default the owner; an approver sends with their own key)
-    and the `approval` chain that let it through.
-
-    The caller has claimed the draft. A retry after an unclear outcome GETs the identifier
-    before posting. HarnessUnauthorized puts the draft back to `release_to` (the author's own
-    submit: `draft`; an approval: `awaiting_approval`) and propagates.
+    After a timeout or a 5xx, a GET of the identifier decides what happened before anything
+    else; a retry after an unclear outcome checks first too. Harness 400s (field errors, policy
+    denials) and 409s put the draft back to `failed` with the message attached to the step and
+    field concerned. HarnessUnauthorized puts the draft back to `release_to` (the author's own
+    submit: `draft`; an approval: `awaiting_approval`) and propagates. The audit entry names
+    `actor` (default the owner; an approver sends with their own key) and the `approval` chain.
     """
+    write = change.change_write if draft.kind == Kind.EDIT else _create_write
     previous = draft.harness_response or {}
     outcome: dict[str, Any] | None = None
     status = Status.FAILED
     try:
-        if previous.get("outcome") in {"unavailable", "unknown"}:
-            # The last attempt may have created it: look before posting again.
-            found = _find(client=client, draft=draft, identifier=body["identifier"])
-            if found:
-                status, outcome = Status.CREATED, _created("Created on an earlier attempt.")
-        if outcome is None:
-            status, outcome = _post(client=client, draft=draft, body=body, previous=previous)
+        status, outcome = write(client=client, draft=draft, body=body, previous=previous)
     except errors.HarnessUnauthorized as err:
         WorkspaceDraft.objects.filter(pk=draft.pk).update(status=release_to)
         outcome = {"outcome": "unauthorized", "message": harness_error_message(err), **answer(err)}
@@ -135,14 +134,6 @@ def draft_send(
     return Submitted(draft)
 
 
-UNEXPECTED = {"outcome": "error", "message": "Something went wrong while submitting. Try again."}
-
-
-def answer(err: errors.HarnessError) -> dict[str, Any]:
-    """Harness's HTTP status and request id for a refused or unanswered write (the audit's)."""
-    return {"http_status": err.status, "request_id": err.request_id or ""}
-
-
 def _audit(
     *,
     draft: WorkspaceDraft,
@@ -151,18 +142,21 @@ def _audit(
     actor: AbstractBaseUser | None = None,
     approval: list[dict[str, Any]] | None = None,
 ) -> None:
-    """The create's entry in the audit trail, once its outcome is settled."""
+    """The write's entry in the audit trail (create or edit), once its outcome is settled; none
+    for a change stopped before its PUT (nothing was written)."""
+    if outcome.get("outcome") in change.NOT_SENT:
+        return
     audit_record(
         actor=actor or draft.owner,
-        approval=approval,
-        action=AuditEntry.Action.CREATE,
+        action=AuditEntry.Action.EDIT if draft.kind == Kind.EDIT else AuditEntry.Action.CREATE,
         draft=draft,
         org=draft.org,
         project=draft.project,
-        identifier=body["identifier"],
+        identifier=body.get("identifier", draft.identifier),
         body=body,
         status=outcome.get("http_status"),
         answer=outcome,
+        approval=approval,
     )
 
 
@@ -179,9 +173,10 @@ def store_outcome(*, draft: WorkspaceDraft, status: str, outcome: dict[str, Any]
             claimed.update(status=status, harness_response=outcome, updated_at=timezone.now())
     except DatabaseError:
         logger.exception("draft %s: the submit outcome could not be stored", draft.pk)
-        outcome = dict(UNEXPECTED)
-        if status != Status.FAILED:
-            outcome = {"outcome": str(status), "message": "", "warnings": []}
+        landed = status in {Status.CREATED, Status.UPDATED, Status.DELETED}
+        outcome = (
+            {"outcome": str(status), "message": "", "warnings": []} if landed else dict(UNEXPECTED)
+        )
         claimed.update(status=status, harness_response=outcome, updated_at=timezone.now())
     return outcome
 
@@ -190,30 +185,33 @@ def _created(message: str = "", warnings: tuple[str, ...] = ()) -> dict[str, Any
     return {"outcome": "created", "message": message, "warnings": list(warnings)}
 
 
+def _done(status: str) -> dict[str, Any]:
+    """The outcome of a write that landed, when nothing more can be said about it."""
+    return change.updated() if status == Status.UPDATED else _created()
+
+
+def _create_write(
+    *, client: HarnessClient, draft: WorkspaceDraft, body: dict[str, Any], previous: dict
+) -> tuple[str, dict[str, Any]]:
+    # The last attempt may have created it: look before posting again.
+    if previous.get("outcome") in UNCLEAR and _find(
+        client=client, draft=draft, identifier=body["identifier"]
+    ):
+        return Status.CREATED, _created("Created on an earlier attempt.")
+    return _post(client=client, draft=draft, body=body, previous=previous)
+
+
 def _post(
     *, client: HarnessClient, draft: WorkspaceDraft, body: dict[str, Any], previous: dict
 ) -> tuple[str, dict[str, Any]]:
     try:
         result = client.create_workspace(org=draft.org, project=draft.project, body=body)
     except errors.HarnessValidationError as err:
-        deny = list(err.deny_messages)
-        if deny:
-            return Status.FAILED, {
-                "outcome": "policy_denied",
-                "message": "Harness policies denied this workspace.",
-                "deny_messages": deny,
-                "step": "review",
-                **answer(err),
-            }
-        return Status.FAILED, {
-            "outcome": "invalid",
-            **refusal(err.field, err.message),
-            "harness_field": err.field or "",
-            "harness_message": err.message,
-            **answer(err),
-        }
+        return Status.FAILED, validation_outcome(
+            err, denied="Harness policies denied this workspace."
+        )
     except errors.HarnessConflict as err:
-        if previous.get("outcome") in {"unavailable", "unknown"}:
+        if previous.get("outcome") in UNCLEAR:
             found = _find(client=client, draft=draft, identifier=body["identifier"])
             if found and _looks_like(found, body):
                 return Status.CREATED, {**_created("Created on an earlier attempt."), **answer(err)}
@@ -231,12 +229,7 @@ def _post(
     except errors.HarnessUnavailable as err:
         return _reconcile(client=client, draft=draft, body=body, err=err)
     except (errors.HarnessForbidden, errors.HarnessNotFound, errors.HarnessRateLimited) as err:
-        return Status.FAILED, {
-            "outcome": "refused",
-            "message": harness_error_message(err),
-            "forbidden": isinstance(err, errors.HarnessForbidden),
-            **answer(err),
-        }
+        return Status.FAILED, refused_outcome(err)
     return Status.CREATED, {**_created(warnings=result.warnings), "http_status": 200}  # W2
 
 
@@ -252,28 +245,26 @@ def _reconcile(
     A timeout (no answer at all) may mean Harness is still working, so it is checked for a few
     seconds; a 5xx is an answer and is checked once.
     """
-    deadline = time.monotonic() + (reconcile_seconds() if err.status is None else 0)
-    while True:
-        try:
-            found = _find(client=client, draft=draft, identifier=body["identifier"])
-        except errors.HarnessUnauthorized:
-            raise
-        except errors.HarnessError:
-            return Status.FAILED, {
-                "outcome": "unknown",
-                "message": (
-                    "Harness did not answer, and the portal could not check whether the "
-                    "workspace was created. Submit again: the portal checks first, so it is "
-                    "never created twice."
-                ),
-                **answer(err),
-            }
-        if found:
-            created = _created("Harness was slow to answer, but it was created.")
-            return Status.CREATED, {**created, **answer(err)}
-        if time.monotonic() >= deadline:
-            break
-        time.sleep(0.5)
+    try:
+        found = wait_for(
+            lambda: _find(client=client, draft=draft, identifier=body["identifier"]) is not None,
+            seconds=reconcile_seconds() if err.status is None else 0,
+        )
+    except errors.HarnessUnauthorized:
+        raise
+    except errors.HarnessError:
+        return Status.FAILED, {
+            "outcome": "unknown",
+            "message": (
+                "Harness did not answer, and the portal could not check whether the "
+                "workspace was created. Submit again: the portal checks first, so it is "
+                "never created twice."
+            ),
+            **answer(err),
+        }
+    if found:
+        created = _created("Harness was slow to answer, but it was created.")
+        return Status.CREATED, {**created, **answer(err)}
     return Status.FAILED, {
         "outcome": "unknown" if err.status is None else "unavailable",
         "message": (
@@ -304,26 +295,28 @@ def _looks_like(workspace, body: dict[str, Any]) -> bool:
 
 
 def draft_reconcile_stale(*, draft: WorkspaceDraft, client: HarnessClient) -> WorkspaceDraft:
-    """A draft stuck in `submitting` (its worker died): decide by a GET of the identifier."""
+    """A draft stuck in `submitting` (its worker died): decide by a GET of the identifier (for a
+    change: whether the workspace holds the fields sent)."""
     if draft.status != Status.SUBMITTING or draft.submitted_at is None:
         return draft
     age = (timezone.now() - draft.submitted_at).total_seconds()
     if age < stale_submit_seconds():
         return draft
+    edit = draft.kind == Kind.EDIT
     try:
-        found = _find(client=client, draft=draft, identifier=draft.identifier)
+        if edit:
+            found = change.change_landed(client=client, draft=draft, body=draft.submitted_body)
+        else:
+            found = _find(client=client, draft=draft, identifier=draft.identifier) is not None
     except errors.HarnessUnauthorized:
         raise
     except errors.HarnessError:
         return draft
-    status, outcome = (
-        (Status.CREATED, _created())
-        if found
-        else (
-            Status.FAILED,
-            {"outcome": "unknown", "message": "The submit did not finish. Submit again."},
-        )
-    )
+    status = Status.UPDATED if edit else Status.CREATED
+    outcome = _done(status)
+    if not found:
+        status = Status.FAILED
+        outcome = {"outcome": "unknown", "message": "The submit did not finish. Submit again."}
     settled = WorkspaceDraft.objects.filter(pk=draft.pk, status=Status.SUBMITTING).update(
         status=status, harness_response=outcome
     )

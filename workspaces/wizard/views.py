@@ -4,7 +4,8 @@ One URL per step (`/drafts/<id>/<step>/`): GET shows it, POST saves it (autosave
 next/back). The review, each picker's options (`.../<step>/pickers/<name>/`, searched with `q`)
 and the identifier check (`.../basics/identifier-check/`) are views of their own. Every
 lookup is `get_object_or_404(WorkspaceDraft, pk=..., owner=request.user)`: another user's
-draft is a 404.
+draft is a 404. A change to an existing workspace (`draft.kind == "edit"`) uses these views too,
+over its own steps (`steps.step_order`); starting one is in `change_views`.
 """
 
 from __future__ import annotations
@@ -137,7 +138,7 @@ def draft_delete(request: HtmxHttpRequest, draft_id) -> HttpResponse:
 
 def _editable_draft(request: HtmxHttpRequest, draft_id, step: str) -> WorkspaceDraft:
     draft = _own_draft(request, draft_id)
-    if step not in steps.EDITABLE_STEPS:
+    if step not in steps.EDITABLE_STEPS or step not in steps.step_order(draft.kind):
         raise Http404("No such step.")
     return draft
 
@@ -218,13 +219,14 @@ def _step_post(request: HtmxHttpRequest, draft: WorkspaceDraft, step: str) -> Ht
         return TemplateResponse(request, f"{_template(step)}#{partial}", context)
     if saved.notice:
         messages.warning(request, saved.notice)
+    order = steps.step_order(draft.kind)
     if action == "back":
-        return redirect(pages.step_url(draft, steps.previous_step(step)))
+        return redirect(pages.step_url(draft, steps.previous_step(step, order)))
     if action == "next" and saved.notice:
         # The template (or workspace) could not be used: stay where the notice says why.
         return redirect(pages.step_url(draft, step))
     if action == "next" and not saved.problems:
-        return redirect(pages.step_url(draft, steps.next_step(step)))
+        return redirect(pages.step_url(draft, steps.next_step(step, order)))
     if action == "next" or paste_lines is not None:
         return _render_step(
             request, draft, step, saved.form, paste_lines=paste_lines, paste_note=paste_note
@@ -324,6 +326,9 @@ def draft_submit(request: HtmxHttpRequest, draft_id) -> HttpResponse:
             f"Fix {steps.STEP_TITLES[first]} before submitting; nothing was sent to Harness.",
         )
         return _go(request, pages.step_url(draft, first))
+    if draft.status == Status.DRAFT:
+        # A change that found the workspace changed in Harness: the review shows both.
+        return _go(request, pages.step_url(draft, "review"))
     if draft.status == Status.FAILED:
         step = draft.harness_response.get("step", "")
         if step in steps.STEPS:

@@ -1,0 +1,30 @@
+"""Running one call in many threads at once (the submit races), with each thread's database
+connection closed."""
+
+import threading
+from collections.abc import Callable
+
+
+def run_together(count: int, call: Callable[[], str]) -> tuple[list[str], list[BaseException]]:
+    """`call()` in `count` threads released together; their results and their errors."""
+    barrier = threading.Barrier(count)
+    results: list[str] = []
+    failures: list[BaseException] = []
+
+    def run_once():
+        try:
+            barrier.wait()
+            results.append(call())
+        except BaseException as err:  # reported by the test, with the thread's error
+            failures.append(err)
+        finally:
+            from django.db import connection
+
+            connection.close()
+
+    threads = [threading.Thread(target=run_once) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    return results, failures

@@ -1,0 +1,248 @@
+"""Changing a workspace: the edit draft from Harness, the update body and its diff (sending it:
+`test_change_send.py`).
+
+Real HTTP against the fake Harness; concurrent changes are made with a direct PUT, faults with
+the fake's injection.
+"""
+
+import pytest
+
+from tests.conftest import ACCOUNT, FULL_KEY
+from tests.samples import complete_draft
+from workspaces.clients import harness_client, harness_client_for
+from workspaces.models import WorkspaceDraft
+from workspaces.services import credential_save
+from workspaces.wizard import change, diff, drafts, steps, submit, update, validation
+from workspaces.wizard.body import build_body, stored_steps
+
+ORG, PROJECT = "default", "infra"
+GET, UPDATE = "iacm.workspaces.get", "iacm.workspaces.update"
+
+
+def seeded_workspace(client, *, linked: bool = False):
+    """A seeded workspace of default/infra the steps hold as it is: OpenTofu or Terraform
+    (not through Terragrunt) on a branch, a pinned version, linked to a template or not."""
+    for item in client.list_workspaces(org=ORG, project=PROJECT, limit=200).items:
+        workspace = client.get_workspace(org=ORG, project=PROJECT, identifier=item.identifier)
+        versions = steps.allowed_versions(workspace.provisioner, [workspace.provisioner_version])
+        if (
+            workspace.provisioner in steps.PROVISIONERS
+            and versions
+            and not workspace.terragrunt_provider
+            and workspace.repository_branch
+            and (workspace.associated_template is not None) == linked
+            and (workspace.budget is None or workspace.cost_estimation_enabled)
+        ):
+            return workspace
+    raise AssertionError("the fake seeds no such workspace")
+
+
+def start(user, workspace) -> WorkspaceDraft:
+    return change.draft_start_change(
+        owner=user,
+        org=ORG,
+        project=PROJECT,
+        identifier=workspace.identifier,
+        client=harness_client_for(user),
+    )
+
+
+def edit(draft: WorkspaceDraft, **steps_values) -> WorkspaceDraft:
+    """The draft with `step={field: value}` written into its data, as saved steps would."""
+    for step, values in steps_values.items():
+        draft.data[step] = {**draft.data[step], **values}
+    draft.save()
+    return draft
+
+
+def direct_put(workspace_identifier: str, **changes) -> None:
+    """Someone else changes the workspace in Harness (the demo key, not the portal)."""
+    client = harness_client(account_id=ACCOUNT, api_key=FULL_KEY)
+    now = update.workspace_snapshot(
+        client.get_workspace(org=ORG, project=PROJECT, identifier=workspace_identifier)
+    )
+    body = update.held_body(now) | changes
+    client.update_workspace(org=ORG, project=PROJECT, identifier=workspace_identifier, body=body)
+
+
+# --- starting ----------------------------------------------------------------------------------
+
+
+def test_start_fills_the_steps_from_harness_and_keeps_what_it_read(user_with_key, fake):
+    client = harness_client_for(user_with_key)
+    workspace = seeded_workspace(client)
+
+    draft = start(user_with_key, workspace)
+
+    assert draft.kind == "edit"
+    assert draft.current_step == "basics"
+    assert draft.data["basics"]["name"] == workspace.name
+    assert draft.data["basics"]["identifier"] == workspace.identifier
+    assert draft.data["repository"]["branch"] == workspace.repository_branch
+    assert steps.fixed_map(draft.data) == {"basics.identifier": workspace.identifier}
+    assert draft.workspace_snapshot["name"] == workspace.name
+    assert draft.workspace_updated == round(workspace.updated.timestamp() * 1000)
+    assert validation.draft_problems(draft.data) == {}
+    assert update.update_body(stored_steps(draft.data), draft=draft)["name"] == workspace.name
+
+
+def test_start_reuses_the_open_change_of_the_same_owner(user_with_key, other_user, fake):
+    workspace = seeded_workspace(harness_client_for(user_with_key))
+    credential_save(user=other_user, account_id=ACCOUNT, api_key=FULL_KEY)
+
+    first = start(user_with_key, workspace)
+    again = start(user_with_key, workspace)
+    theirs = start(other_user, workspace)
+
+    assert again.pk == first.pk
+    assert theirs.pk != first.pk
+    assert WorkspaceDraft.objects.filter(kind="edit").count() == 2
+
+
+def test_the_identifier_cannot_be_changed(user_with_key, fake):
+    draft = start(user_with_key, seeded_workspace(harness_client_for(user_with_key)))
+
+    saved = drafts.draft_save_step(
+        draft=draft,
+        step="basics",
+        values={**draft.data["basics"], "identifier": "another_one"},
+        client=harness_client_for(user_with_key),
+    )
+
+    assert saved.draft.data["basics"]["identifier"] == draft.identifier
+    assert saved.problems == {}
+    assert validation.bind_step("basics", saved.draft.data).fields["identifier"].disabled
+
+
+def test_a_workspace_the_steps_cannot_hold_is_refused_with_the_reason(user_with_key, fake):
+    client = harness_client_for(user_with_key)
+    cdk = next(
+        item
+        for item in client.list_workspaces(org=ORG, project=PROJECT, limit=200).items
+        if client.get_workspace(org=ORG, project=PROJECT, identifier=item.identifier).provisioner
+        == "awscdk"
+    )
+
+    with pytest.raises(change.ChangeRefused, match="awscdk"):
+        start(user_with_key, cdk)
+    assert not WorkspaceDraft.objects.exists()
+
+
+def test_a_linked_workspace_keeps_its_template_locks(user_with_key, fake):
+    workspace = seeded_workspace(harness_client_for(user_with_key), linked=True)
+
+    draft = start(user_with_key, workspace)
+    body = update.update_body(stored_steps(draft.data), draft=draft)
+
+    template = draft.data["template"]
+    assert template["source"] == "template"
+    assert template["template_ref"] == workspace.associated_template.template_id
+    assert template["locked"], "the seeded templates lock something"
+    assert "associated_template" not in body
+    assert "identifier" not in body
+
+
+def test_a_linked_workspace_is_changed_without_touching_what_its_template_locks(
+    user_with_key, fake
+):
+    client = harness_client_for(user_with_key)
+    workspace = seeded_workspace(client, linked=True)
+    draft = edit(start(user_with_key, workspace), basics={"description": "Linked, changed"})
+    # The locked fields show the template's values: what the workspace inherits on a PUT that
+    # leaves them out (the fake's seed links templates without copying their values).
+    predicted = {c.label: c.after for c in diff.change_review(draft)["changes"]}
+
+    result = submit.draft_submit(draft=draft, client=client).draft
+
+    (put,) = fake.log(route=UPDATE)
+    after = client.get_workspace(org=ORG, project=PROJECT, identifier=workspace.identifier)
+    assert result.status == "updated", result.harness_response
+    assert after.description == "Linked, changed"
+    assert predicted["Description"] == "Linked, changed"
+    for label, value in (
+        ("Provisioner version", after.provisioner_version),
+        ("Folder path", after.repository_path),
+    ):
+        assert predicted.get(label, value) == value
+    assert after.associated_template == workspace.associated_template
+    # The seeded templates lock the repository and the default pipelines.
+    assert "repository" not in put["body"]
+    assert "default_pipelines" not in put["body"]
+
+
+def test_an_unreadable_template_refuses_the_start(user_with_key, fake):
+    workspace = seeded_workspace(harness_client_for(user_with_key), linked=True)
+    fake.inject("v1.templates.version", status=500, times=10)
+
+    with pytest.raises(change.ChangeRefused, match="could not be read"):
+        start(user_with_key, workspace)
+
+
+# --- the update body and the diff --------------------------------------------------------------
+
+
+def test_update_body_is_the_create_body_without_identifier_plus_what_the_steps_do_not_edit(
+    user_with_key, fake
+):
+    draft = start(user_with_key, seeded_workspace(harness_client_for(user_with_key)))
+    draft.workspace_snapshot |= {"prune_sensitive_data": True, "variable_sets": ["shared"]}
+
+    body = update.update_body(stored_steps(draft.data), draft=draft)
+
+    assert "identifier" not in body
+    assert body["prune_sensitive_data"] is True
+    assert body["variable_sets"] == ["shared"]
+    assert body["terraform_variables"] == draft.workspace_snapshot["terraform_variables"]
+
+
+def test_the_diff_shows_each_change_and_added_and_removed_rows(user_with_key, fake):
+    draft = start(user_with_key, seeded_workspace(harness_client_for(user_with_key)))
+    old_branch = draft.data["repository"]["branch"]
+    edit(
+        draft,
+        repository={"branch": "release"},
+        variables={
+            "terraform": [{"key": "size", "value": "m5", "value_type": "string"}],
+            "environment": [{"key": "DB", "value": "account.tf_token", "value_type": "secret"}],
+        },
+    )
+
+    review = diff.change_review(draft)
+
+    changes = {c.label: c for c in review["changes"]}
+    assert (changes["Branch"].before, changes["Branch"].after) == (old_branch, "release")
+    assert changes["Branch"].kind == "changed"
+    assert changes["Terraform variable size"].kind == "added"
+    assert changes["Terraform variable region"].kind == "removed"
+    assert changes["Environment variable DB"].after == "secret reference account.tf_token"
+    assert "Name" not in changes
+    assert review["body"]["repository_branch"] == "release"
+    assert review["harness_changes"] == []
+
+
+def test_nothing_changed_is_an_empty_diff(user_with_key, fake):
+    client = harness_client_for(user_with_key)
+    # A workspace the portal created: Harness holds exactly what the steps send.
+    client.create_workspace(org=ORG, project=PROJECT, body=build_body(complete_draft("as_sent")))
+    workspace = client.get_workspace(org=ORG, project=PROJECT, identifier="as_sent")
+
+    draft = start(user_with_key, workspace)
+
+    assert diff.change_review(draft)["changes"] == []
+
+
+def test_a_connector_harness_holds_only_as_the_main_one_is_no_change_in_the_diff(
+    user_with_key, fake
+):
+    workspace = seeded_workspace(harness_client_for(user_with_key))
+    assert not [c for c in workspace.provider_connectors if c.type == "aws"]
+
+    review = diff.change_review(start(user_with_key, workspace))
+
+    # Nothing was changed, so the diff is empty; the PUT body lists every chosen connector in
+    # `provider_connectors`, as a create does, beside the main one.
+    assert review["changes"] == []
+    assert {"connector_ref": workspace.provider_connector, "type": "aws"} in review["body"][
+        "provider_connectors"
+    ]
+    assert review["body"]["provider_connector"] == workspace.provider_connector

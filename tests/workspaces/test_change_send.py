@@ -1,0 +1,218 @@
+"""Sending a change: once per submit, never over a change made in Harness meanwhile, Harness's
+refusals in words, and a lost PUT decided by a GET that compares the fields sent.
+
+Real HTTP against the fake Harness; concurrent changes are made with a direct PUT, faults with
+the fake's injection.
+"""
+
+import pytest
+
+from tests.concurrency import run_together
+from tests.conftest import ACCOUNT, FULL_KEY, READ_KEY
+from tests.workspaces.test_change import (
+    GET,
+    ORG,
+    PROJECT,
+    UPDATE,
+    direct_put,
+    edit,
+    seeded_workspace,
+    start,
+)
+from workspaces.clients import harness_client_for
+from workspaces.models import WorkspaceDraft
+from workspaces.services import credential_save
+from workspaces.wizard import change, diff, submit, update
+from workspaces.wizard.body import stored_steps
+
+# --- sending -----------------------------------------------------------------------------------
+
+
+def test_submit_puts_the_change_once_and_harness_holds_it(user_with_key, fake):
+    client = harness_client_for(user_with_key)
+    workspace = seeded_workspace(client)
+    draft = edit(start(user_with_key, workspace), repository={"branch": "develop"})
+    fake.clear_log()
+
+    result = submit.draft_submit(draft=draft, client=client).draft
+
+    after = client.get_workspace(org=ORG, project=PROJECT, identifier=workspace.identifier)
+    puts = fake.log(route=UPDATE)
+    assert result.status == "updated"
+    assert after.repository_branch == "develop"
+    assert len(puts) == 1
+    assert puts[0]["path"].endswith(f"/workspaces/{workspace.identifier}")
+    assert "identifier" not in puts[0]["body"]
+    assert puts[0]["body"] == result.submitted_body
+    assert [entry["route"] for entry in fake.log()][:2] == [GET, UPDATE]
+
+
+def test_a_change_made_in_harness_meanwhile_is_shown_not_overwritten(user_with_key, fake):
+    client = harness_client_for(user_with_key)
+    workspace = seeded_workspace(client)
+    draft = edit(start(user_with_key, workspace), repository={"branch": "develop"})
+    direct_put(workspace.identifier, description="Changed in Harness")
+    fake.clear_log()
+
+    result = submit.draft_submit(draft=draft, client=client).draft
+
+    assert result.status == "draft"
+    assert result.harness_response["outcome"] == change.CHANGED_IN_HARNESS
+    assert fake.log(route=UPDATE) == []
+    shown = {c.label: c for c in diff.change_review(result)["harness_changes"]}
+    assert shown["Description"].now == "Changed in Harness"
+    assert shown["Description"].replaced
+
+    assert change.draft_rebase(draft=result)
+    sent = submit.draft_submit(draft=WorkspaceDraft.objects.get(pk=draft.pk), client=client)
+
+    after = client.get_workspace(org=ORG, project=PROJECT, identifier=workspace.identifier)
+    assert sent.draft.status == "updated"
+    assert len(fake.log(route=UPDATE)) == 1
+    assert after.repository_branch == "develop"
+    assert not change.draft_rebase(draft=sent.draft)
+
+
+def test_a_policy_denial_comes_back_on_the_review(user_with_key, fake):
+    client = harness_client_for(user_with_key)
+    draft = start(user_with_key, seeded_workspace(client))
+    edit(
+        draft,
+        basics={"tags": [{"key": "env", "value": "prod"}]},
+        provisioner={"cost_estimation_enabled": False},
+    )
+
+    result = submit.draft_submit(draft=draft, client=client).draft
+
+    assert result.status == "failed"
+    assert result.harness_response["outcome"] == "policy_denied"
+    assert result.harness_response["message"] == "Harness policies denied this change."
+
+
+def test_a_refused_field_lands_on_its_step_and_row(user_with_key, fake):
+    client = harness_client_for(user_with_key)
+    draft = start(user_with_key, seeded_workspace(client))
+    edit(
+        draft,
+        variables={
+            "terraform": [],
+            "environment": [{"key": "DB", "value": "account.nope", "value_type": "secret"}],
+        },
+    )
+
+    result = submit.draft_submit(draft=draft, client=client).draft
+
+    assert result.status == "failed"
+    assert result.harness_response["step"] == "variables"
+    assert result.harness_response["row"] == "DB"
+
+
+def test_a_dropped_put_is_decided_by_a_get_that_compares_the_fields(user_with_key, fake, settings):
+    settings.WIZARD_RECONCILE_SECONDS = 0
+    client = harness_client_for(user_with_key)
+    workspace = seeded_workspace(client)
+    draft = edit(start(user_with_key, workspace), repository={"branch": "hotfix"})
+    # The PUT is applied but its answer is cut: Harness did change it.
+    fake.inject(UPDATE, body="malformed")
+
+    landed = submit.draft_submit(draft=draft, client=client).draft
+
+    assert landed.status == "updated"
+    assert "landed" in landed.harness_response["message"]
+
+
+def test_a_lost_put_is_sent_again_only_after_a_get(user_with_key, fake, settings):
+    settings.WIZARD_RECONCILE_SECONDS = 0
+    client = harness_client_for(user_with_key)
+    workspace = seeded_workspace(client)
+    draft = edit(start(user_with_key, workspace), repository={"branch": "hotfix"})
+    fake.inject(UPDATE, drop=True)
+
+    lost = submit.draft_submit(draft=draft, client=client).draft
+    status, outcome = lost.status, lost.harness_response["outcome"]
+    fake.clear_log()
+    again = submit.draft_submit(draft=lost, client=client).draft
+
+    assert (status, outcome) == ("failed", "unknown")
+    assert again.status == "updated"
+    assert [entry["route"] for entry in fake.log()][:2] == [GET, UPDATE]
+
+
+def test_a_change_left_submitting_is_decided_by_what_harness_holds(user_with_key, fake, settings):
+    settings.WIZARD_STALE_SUBMIT_SECONDS = 0
+    client = harness_client_for(user_with_key)
+    workspace = seeded_workspace(client)
+    draft = edit(start(user_with_key, workspace), repository={"branch": "landed"})
+    body = update.update_body(stored_steps(draft.data), draft=draft)
+    client.update_workspace(org=ORG, project=PROJECT, identifier=workspace.identifier, body=body)
+    WorkspaceDraft.objects.filter(pk=draft.pk).update(
+        status="submitting", submitted_body=body, submitted_at=draft.created_at
+    )
+    draft.refresh_from_db()
+
+    decided = submit.draft_reconcile_stale(draft=draft, client=client)
+
+    assert decided.status == "updated"
+
+
+def test_a_lost_put_is_still_checked_after_a_failed_check(user_with_key, fake, settings):
+    settings.WIZARD_RECONCILE_SECONDS = 0
+    client = harness_client_for(user_with_key)
+    draft = edit(start(user_with_key, seeded_workspace(client)), repository={"branch": "hotfix"})
+    fake.inject(UPDATE, drop=True)
+    submit.draft_submit(draft=draft, client=client)
+    fake.inject(GET, status=503, times=5)
+
+    unchecked = submit.draft_submit(draft=draft, client=client).draft
+
+    assert unchecked.status == "failed"
+    assert unchecked.harness_response["outcome"] == "unknown"
+    assert "nothing was sent" in unchecked.harness_response["message"]
+
+
+def test_a_read_only_key_is_refused_and_said_so(user, fake):
+    credential_save(user=user, account_id=ACCOUNT, api_key=READ_KEY)
+    client = harness_client_for(user)
+    draft = edit(start(user, seeded_workspace(client)), repository={"branch": "develop"})
+
+    result = submit.draft_submit(draft=draft, client=client).draft
+
+    assert result.status == "failed"
+    assert result.harness_response["forbidden"] is True
+
+
+def test_a_deleted_workspace_is_said_in_words(user_with_key, fake):
+    client = harness_client_for(user_with_key)
+    draft = edit(start(user_with_key, seeded_workspace(client)), repository={"branch": "x"})
+    fake.inject(GET, status=404)
+
+    result = submit.draft_submit(draft=draft, client=client).draft
+
+    assert result.status == "failed"
+    assert "no longer exists" in result.harness_response["message"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_twenty_concurrent_submits_of_a_change_make_exactly_one_put(user, fake):
+    credential_save(user=user, account_id=ACCOUNT, api_key=FULL_KEY)
+    draft = edit(
+        start(user, seeded_workspace(harness_client_for(user))), repository={"branch": "b"}
+    )
+    fake.set_latency(50)  # keep the winner inside Harness while the others arrive
+
+    outcomes, failures = run_together(
+        20,
+        lambda: (
+            submit.draft_submit(
+                draft=WorkspaceDraft.objects.get(pk=draft.pk), client=harness_client_for(user)
+            ).draft.status
+        ),
+    )
+    fake.set_latency(0)
+
+    assert failures == []
+    assert len(outcomes) == 20
+    assert len(fake.log(route=UPDATE)) == 1
+    draft.refresh_from_db()
+    assert draft.status == "updated"
+    assert set(outcomes) <= {"submitting", "updated"}

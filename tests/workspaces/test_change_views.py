@@ -1,0 +1,203 @@
+"""Change views: Edit on the workspace page, the edit draft's steps and review (full pages and
+htmx partials), the submit that finds a change made in Harness, send anyway, My requests, and
+a read-only key."""
+
+import re
+
+import pytest
+from django.urls import reverse
+from pytest_django.asserts import assertContains, assertNotContains, assertRedirects
+
+from tests.conftest import ACCOUNT, READ_KEY
+from tests.workspaces.test_change import (
+    GET,
+    ORG,
+    PROJECT,
+    UPDATE,
+    direct_put,
+    edit,
+    seeded_workspace,
+    start,
+)
+from workspaces.clients import harness_client_for
+from workspaces.models import WorkspaceDraft
+from workspaces.services import credential_save
+
+pytestmark = pytest.mark.django_db
+HTMX = {"HX-Request": "true"}
+
+
+def detail_url(identifier):
+    return reverse("workspace_detail", args=[ORG, PROJECT, identifier])
+
+
+def start_url(identifier):
+    return reverse("workspace_change_start", args=[ORG, PROJECT, identifier])
+
+
+def step_url(draft, step):
+    return reverse("draft_step", args=[draft.pk, step])
+
+
+@pytest.fixture
+def workspace(user_with_key):
+    return seeded_workspace(harness_client_for(user_with_key))
+
+
+def test_edit_on_the_workspace_page_opens_its_basics(signed_in_with_key, workspace, fake):
+    page = signed_in_with_key.get(detail_url(workspace.identifier))
+
+    response = signed_in_with_key.post(start_url(workspace.identifier))
+
+    assertContains(page, f'action="{start_url(workspace.identifier)}"')
+    assertContains(page, ">Edit<")
+    draft = WorkspaceDraft.objects.get(kind="edit")
+    assertRedirects(response, step_url(draft, "basics"), fetch_redirect_response=False)
+    basics = signed_in_with_key.get(step_url(draft, "basics"))
+    assertContains(basics, f'Change to <a href="{detail_url(workspace.identifier)}">')
+    assertContains(basics, "The identifier of an existing workspace cannot change.")
+    identifier = re.search(r'<input[^>]*name="identifier"[^>]*>', basics.content.decode())[0]
+    assert f'value="{workspace.identifier}"' in identifier
+    assert " disabled" in identifier
+    assertNotContains(basics, reverse("draft_identifier_check", args=[draft.pk]))
+    nav = basics.content.decode().split('aria-label="Steps"')[1].split("</nav>")[0]
+    assert "Start from" not in nav
+    assertNotContains(basics, 'value="back"')  # Basics is the first step of a change
+
+
+def test_the_workspace_page_says_when_a_change_is_in_progress(
+    signed_in_with_key, user_with_key, workspace, fake
+):
+    start(user_with_key, workspace)
+
+    page = signed_in_with_key.get(detail_url(workspace.identifier))
+
+    assertContains(page, "Continue your change")
+    assertContains(page, "You have a change to this workspace in progress")
+
+
+def test_a_change_step_autosaves_as_a_partial(signed_in_with_key, user_with_key, workspace, fake):
+    draft = start(user_with_key, workspace)
+    data = {"connector": draft.data["repository"]["connector"], "repository": "other-repo"}
+    data |= {"fetch_type": "branch", "branch": "release", "path": "", "submodules": "false"}
+
+    response = signed_in_with_key.post(
+        step_url(draft, "repository") + "?autosave=1", data, headers=HTMX
+    )
+
+    assertContains(response, 'id="save-status"')
+    assertNotContains(response, "<html")
+    draft.refresh_from_db()
+    assert draft.data["repository"]["branch"] == "release"
+
+
+def test_the_start_from_step_of_a_change_is_not_there(
+    signed_in_with_key, user_with_key, workspace, fake
+):
+    draft = start(user_with_key, workspace)
+
+    assert signed_in_with_key.get(step_url(draft, "template")).status_code == 404
+    assert signed_in_with_key.post(step_url(draft, "template"), {}).status_code == 404
+
+
+def test_another_users_change_is_a_404(client, other_user, user_with_key, workspace, fake):
+    draft = start(user_with_key, workspace)
+    client.force_login(other_user)
+
+    assert client.get(step_url(draft, "basics")).status_code == 404
+    assert client.get(reverse("draft_review", args=[draft.pk])).status_code == 404
+    assert client.post(reverse("draft_send_anyway", args=[draft.pk])).status_code == 404
+
+
+def test_the_review_shows_the_diff_and_the_exact_put(
+    signed_in_with_key, user_with_key, workspace, fake
+):
+    draft = edit(start(user_with_key, workspace), repository={"branch": "release"})
+
+    review = signed_in_with_key.get(reverse("draft_review", args=[draft.pk]))
+
+    assertContains(review, "Your change")
+    assertContains(review, f"<td>{workspace.repository_branch}</td><td>release</td>", html=False)
+    assertContains(
+        review, f"PUT /iacm/api/orgs/{ORG}/projects/{PROJECT}/workspaces/{workspace.identifier}"
+    )
+    assertContains(review, "&quot;repository_branch&quot;: &quot;release&quot;")
+    assertNotContains(review, "&quot;identifier&quot;")
+    assertContains(review, "Send the change")
+    assertContains(review, "cannot be detected")
+
+
+def test_a_change_made_in_harness_is_shown_then_sent_anyway(
+    signed_in_with_key, user_with_key, workspace, fake
+):
+    draft = edit(start(user_with_key, workspace), repository={"branch": "release"})
+    direct_put(workspace.identifier, description="Edited in Harness")
+    fake.clear_log()
+
+    submitted = signed_in_with_key.post(reverse("draft_submit", args=[draft.pk]), headers=HTMX)
+    review = signed_in_with_key.get(reverse("draft_review", args=[draft.pk]))
+    sent = signed_in_with_key.post(reverse("draft_send_anyway", args=[draft.pk]))
+
+    assert submitted.headers["HX-Redirect"] == reverse("draft_review", args=[draft.pk])
+    assertContains(review, "Changed in Harness since you started")
+    assertContains(review, "Edited in Harness")
+    assertContains(review, "Send my change anyway")
+    assertRedirects(sent, reverse("draft_result", args=[draft.pk]), fetch_redirect_response=False)
+    assert [entry["route"] for entry in fake.log()] == [GET, GET, UPDATE]
+    result = signed_in_with_key.get(reverse("draft_result", args=[draft.pk]))
+    assertContains(result, "now holds your change")
+
+
+def test_send_anyway_without_a_change_in_harness_sends_nothing(
+    signed_in_with_key, user_with_key, workspace, fake
+):
+    draft = edit(start(user_with_key, workspace), repository={"branch": "release"})
+    fake.clear_log()
+
+    response = signed_in_with_key.post(reverse("draft_send_anyway", args=[draft.pk]))
+
+    assertRedirects(response, reverse("draft_review", args=[draft.pk]), target_status_code=200)
+    assert fake.log(route=UPDATE) == []
+
+
+def test_my_requests_lists_a_change_to_the_workspace(
+    signed_in_with_key, user_with_key, workspace, fake
+):
+    start(user_with_key, workspace)
+
+    page = signed_in_with_key.get(reverse("draft_list"))
+
+    assertContains(page, f"Change to {workspace.name}")
+
+
+def test_a_missing_workspace_is_said_and_nothing_started(signed_in_with_key, fake):
+    response = signed_in_with_key.post(start_url("no_such_ws"), follow=True)
+
+    assertContains(response, "Harness has no workspace no_such_ws")
+    assert not WorkspaceDraft.objects.exists()
+
+
+def test_harness_down_at_the_start_is_said_with_a_retry(signed_in_with_key, workspace, fake):
+    fake.inject(GET, status=503, times=5)
+
+    response = signed_in_with_key.post(start_url(workspace.identifier), follow=True)
+
+    assertContains(response, "could not be read from Harness")
+    assertContains(response, "try again")
+    assert not WorkspaceDraft.objects.exists()
+
+
+def test_after_a_403_a_read_only_key_is_not_offered_edit(client, user, fake):
+    credential_save(user=user, account_id=ACCOUNT, api_key=READ_KEY)
+    client.force_login(user)
+    workspace = seeded_workspace(harness_client_for(user))
+    draft = edit(start(user, workspace), repository={"branch": "release"})
+    before = client.get(detail_url(workspace.identifier))
+
+    client.post(reverse("draft_submit", args=[draft.pk]))
+    after = client.get(detail_url(workspace.identifier))
+
+    assertContains(before, f'action="{start_url(workspace.identifier)}"')
+    assertNotContains(after, f'action="{start_url(workspace.identifier)}"')
+    assertContains(after, "cannot change workspaces in default / infra")
+    assertContains(after, "Workspaces: Create/Edit")

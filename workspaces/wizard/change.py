@@ -1,0 +1,346 @@
+"""Changing an existing workspace: an edit draft started from Harness, its update body, and a
+write that never overwrites a change its author did not see.
+
+An edit draft (`WorkspaceDraft.kind == "edit"`) goes through the create wizard's step forms
+(`steps.CHANGE_STEPS`: every step but "Start from"), prefilled by `prefill.workspace_values`
+from IaCM `GET .../workspaces/{identifier}`. It keeps the workspace as read
+(`workspace_snapshot`, Harness's own field names, secret values as references only) and its
+`updated` (unix ms, `workspace_updated`). The identifier is fixed (`template.fixed`); a linked
+template's locks are read from its version and kept in `template.locked` as for a create.
+
+Harness has no version token for a workspace (contract §2: no ETag, no `If-Match`, `PUT` is a
+full replacement), so before the PUT `change_write` reads the workspace again: if its `updated`
+moved, nothing is sent and the draft shows what changed in Harness beside the user's change,
+until the user sends it anyway (`draft_rebase`). A change made between that read and the PUT
+cannot be detected.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+
+from workspaces.feedback import harness_error_message
+from workspaces.harness import HarnessClient, errors
+from workspaces.harness.types import Workspace
+from workspaces.models import WorkspaceDraft
+from workspaces.wizard import drafts, prefill, steps, validation
+from workspaces.wizard.outcomes import (
+    UNCLEAR,
+    answer,
+    reconcile_seconds,
+    refused_outcome,
+    validation_outcome,
+    wait_for,
+)
+from workspaces.wizard.update import holds, updated_ms, workspace_snapshot
+
+Status = WorkspaceDraft.Status
+Kind = WorkspaceDraft.Kind
+# The outcome of a submit that found the workspace changed in Harness since the edit started.
+CHANGED_IN_HARNESS = "changed_in_harness"
+# Outcomes of a change that stopped before the PUT (nothing was written: no audit entry).
+NOT_SENT = frozenset({CHANGED_IN_HARNESS, "unchecked"})
+
+
+class ChangeRefused(Exception):
+    """The workspace cannot be changed through the steps; `message` says why."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+# --- starting an edit ------------------------------------------------------------------------
+
+
+def draft_start_change(
+    *, owner: AbstractBaseUser, org: str, project: str, identifier: str, client: HarnessClient
+) -> WorkspaceDraft:
+    """An edit draft of the workspace `identifier`, or the one `owner` already has open for it.
+
+    Reads the workspace (IaCM `GET .../workspaces/{identifier}`), looks up a provider
+    connector whose type is unknown (NG connectors listV2) and, when the workspace is linked to
+    a template, reads that version (v1 `GET .../templates/{id}/versions/{v}`) for what it locks.
+    Raises ChangeRefused (a workspace the steps cannot hold, a lookup that failed: retry),
+    TooManyDrafts, and the workspace read's HarnessNotFound, HarnessForbidden,
+    HarnessUnauthorized, HarnessUnavailable.
+    """
+    open_change = (
+        WorkspaceDraft.objects.filter(
+            owner=owner,
+            kind=Kind.EDIT,
+            org=org,
+            project=project,
+            identifier=identifier,
+            status__in=drafts.OPEN,
+        )
+        .order_by("-updated_at")
+        .first()
+    )
+    if open_change is not None:
+        return open_change
+    drafts.drafts_check_limit(owner=owner)
+    workspace = client.get_workspace(org=org, project=project, identifier=identifier)
+    if workspace.provisioner not in (*steps.PROVISIONERS, "terragrunt"):
+        raise ChangeRefused(
+            f"{workspace.name} is provisioned with {workspace.provisioner or 'an unknown tool'}, "
+            "which the portal's steps do not cover (OpenTofu or Terraform, optionally through "
+            "Terragrunt). Change it in Harness."
+        )
+    draft = WorkspaceDraft(
+        owner=owner,
+        kind=Kind.EDIT,
+        org=org,
+        project=project,
+        name=workspace.name[:128],
+        identifier=workspace.identifier,
+        current_step=steps.CHANGE_STEPS[0],
+        workspace_snapshot=workspace_snapshot(workspace),
+        workspace_updated=updated_ms(workspace),
+    )
+    try:
+        found = prefill.check_prefill_size(prefill.prefill_from_workspace(workspace))
+        found = drafts.place_provider_refs(client=client, draft=draft, found=found)
+    except prefill.PrefillRefused as err:
+        raise ChangeRefused(f"{workspace.name} cannot be changed here: {err.message}.") from err
+    except errors.HarnessUnauthorized:
+        raise
+    except errors.HarnessError as err:
+        raise ChangeRefused(
+            f"The portal could not look up the connectors of {workspace.name}: "
+            f"{harness_error_message(err)} Try again."
+        ) from err
+    data: dict[str, Any] = {step: dict(values) for step, values in found.values.items()}
+    data["basics"] |= {
+        "name": workspace.name,
+        "identifier": workspace.identifier,
+        "identifier_edited": True,
+        "identifier_checked": workspace.identifier,
+        "identifier_taken": "",
+    }
+    data["template"] = _template_values(client=client, draft=draft, workspace=workspace)
+    for step in ("repository", "provisioner", "variables"):
+        data[step] = prefill.apply_locks(data, step, steps.step_values(data, step))
+    draft.data = data
+    # Steps whose Harness values break a rule (a `latest` version to choose) are marked once
+    # opened, as after a clone.
+    draft.step_status = validation.step_statuses(
+        validation.draft_problems(data), data, {}, unvisited=frozenset(steps.EDITABLE_STEPS)
+    )
+    draft.save()
+    return draft
+
+
+def _template_values(
+    *, client: HarnessClient, draft: WorkspaceDraft, workspace: Workspace
+) -> dict[str, Any]:
+    """The hidden "Start from" step of an edit: the fixed identifier and a template's locks."""
+    values: dict[str, Any] = {
+        "source": "scratch",
+        "applied": f"workspace:{workspace.identifier}",
+        "fixed": {"basics.identifier": workspace.identifier},
+    }
+    link = workspace.associated_template
+    if link is None:
+        return values
+    try:
+        template = client.get_template(
+            org=draft.org,
+            project=draft.project,
+            identifier=link.template_id,
+            version=link.version or None,
+        )
+        parsed = prefill.load_template_yaml(template.yaml)
+        found = prefill.prefill_from_template_yaml(parsed, linked=True)
+        found = drafts.place_provider_refs(client=client, draft=draft, found=found)
+    except errors.HarnessUnauthorized:
+        raise
+    except (errors.HarnessError, prefill.PrefillRefused) as err:
+        reason = (
+            err.message if isinstance(err, prefill.PrefillRefused) else harness_error_message(err)
+        )
+        raise ChangeRefused(
+            f"{workspace.name} is linked to the template {link.template_id} "
+            f"{link.version}, which could not be read, so the portal cannot tell which fields "
+            f"it locks: {reason} Try again, or change the workspace in Harness."
+        ) from err
+    return values | {
+        "source": "template",
+        "template_ref": link.template_id,
+        "template_version": link.version or template.version_label,
+        "template_mode": "linked",
+        "locked": found.locked | _carried_locks(parsed),
+    }
+
+
+def _carried_locks(parsed: dict[str, Any]) -> dict[str, Any]:
+    """`{"carried.<field>": True}` for update body fields the steps do not edit but the template
+    locks (its `default_pipelines` block): left out of the PUT, as a create leaves out locked
+    fields (Harness refuses a body that sets them; the workspace keeps the template's)."""
+    template = parsed.get("template", parsed)
+    spec = template.get("spec") if isinstance(template, dict) else None
+    block = spec.get("default_pipelines") if isinstance(spec, dict) else None
+    if isinstance(block, dict) and steps.as_bool(block.get("locked", False)):
+        return {"carried.default_pipelines": True}
+    return {}
+
+
+# --- sending it ------------------------------------------------------------------------------
+
+
+def updated(message: str = "", warnings: tuple[str, ...] = ()) -> dict[str, Any]:
+    return {"outcome": "updated", "message": message, "warnings": list(warnings)}
+
+
+def _gone(draft: WorkspaceDraft) -> dict[str, Any]:
+    return {
+        "outcome": "gone",
+        "message": f"The workspace {draft.identifier} no longer exists in Harness: nothing "
+        "was changed. Delete this request.",
+    }
+
+
+def change_landed(*, client: HarnessClient, draft: WorkspaceDraft, body: Mapping) -> bool:
+    """Whether the workspace holds every field of `body`: IaCM `GET .../workspaces/{id}`.
+
+    Raises HarnessForbidden, HarnessUnauthorized, HarnessUnavailable (HarnessNotFound: False).
+    """
+    try:
+        workspace = client.get_workspace(
+            org=draft.org, project=draft.project, identifier=draft.identifier
+        )
+    except errors.HarnessNotFound:
+        return False
+    return holds(workspace_snapshot(workspace), body)
+
+
+def change_write(
+    *, client: HarnessClient, draft: WorkspaceDraft, body: dict[str, Any], previous: dict
+) -> tuple[str, dict[str, Any]]:
+    """Send an edit draft claimed by `submit.draft_send`: IaCM `PUT .../workspaces/{id}`, after
+    a GET of the workspace that shows nobody changed it since the edit started (its `updated`).
+
+    Returns (status, outcome): `updated`; back to `draft` with `CHANGED_IN_HARNESS` and the
+    workspace as Harness holds it now (nothing sent); `failed` with Harness's refusal on its
+    step and field, or an unclear outcome after a timeout or 5xx (decided by a GET that compares
+    the fields sent). After an unclear attempt the first GET also tells whether it landed.
+    HarnessUnauthorized propagates.
+    """
+    try:
+        fresh = workspace_snapshot(
+            client.get_workspace(org=draft.org, project=draft.project, identifier=draft.identifier)
+        )
+    except errors.HarnessNotFound:
+        return Status.FAILED, _gone(draft)
+    except errors.HarnessUnauthorized:
+        raise
+    except errors.HarnessError as err:
+        return Status.FAILED, {
+            # After an unclear attempt, the next submit must still look before writing.
+            "outcome": previous["outcome"] if previous.get("outcome") in UNCLEAR else "unchecked",
+            "message": f"The portal could not check that nobody changed {draft.identifier} in "
+            f"Harness since you started, so nothing was sent: {harness_error_message(err)} "
+            "Submit again.",
+        }
+    if previous.get("outcome") in UNCLEAR and holds(fresh, body):
+        return Status.UPDATED, updated("Changed on an earlier attempt.")
+    if fresh["updated"] != draft.workspace_updated:
+        return Status.DRAFT, {
+            "outcome": CHANGED_IN_HARNESS,
+            "message": f"{draft.name or draft.identifier} was changed in Harness since you "
+            "started this change. Nothing was sent: compare, then send your change anyway or "
+            "edit it first.",
+            "harness_workspace": fresh,
+        }
+    try:
+        result = client.update_workspace(
+            org=draft.org, project=draft.project, identifier=draft.identifier, body=body
+        )
+    except errors.HarnessValidationError as err:
+        return Status.FAILED, validation_outcome(err, denied="Harness policies denied this change.")
+    except errors.HarnessNotFound:
+        return Status.FAILED, _gone(draft)
+    except errors.HarnessConflict as err:
+        return Status.FAILED, {
+            "outcome": "conflict",
+            "message": f"Harness refused the change: {err.message}",
+            "step": "review",
+            **answer(err),
+        }
+    except errors.HarnessUnavailable as err:
+        return _reconcile(client=client, draft=draft, body=body, err=err)
+    except (errors.HarnessForbidden, errors.HarnessRateLimited) as err:
+        return Status.FAILED, refused_outcome(err)
+    return Status.UPDATED, {**updated(warnings=result.warnings), "http_status": 200}  # W4
+
+
+def _reconcile(
+    *,
+    client: HarnessClient,
+    draft: WorkspaceDraft,
+    body: dict[str, Any],
+    err: errors.HarnessUnavailable,
+) -> tuple[str, dict[str, Any]]:
+    """After a timeout or 5xx: does the workspace hold the fields sent? A timeout is checked
+    for a few seconds (Harness may still be working), a 5xx once."""
+    try:
+        landed = wait_for(
+            lambda: change_landed(client=client, draft=draft, body=body),
+            seconds=reconcile_seconds() if err.status is None else 0,
+        )
+    except errors.HarnessUnauthorized:
+        raise
+    except errors.HarnessError:
+        landed = None
+    if landed:
+        landed_late = updated("Harness was slow to answer, but the change landed.")
+        return Status.UPDATED, {**landed_late, **answer(err)}
+    if landed is None:
+        message = (
+            "Harness did not answer, and the portal could not check whether the change "
+            "landed. Submit again: the portal checks first, so it is never sent twice."
+        )
+    elif err.status is None:
+        message = (
+            "Harness did not answer in time and the workspace does not hold your change. "
+            "Submit again when you are ready: the portal checks first."
+        )
+    else:
+        message = "Harness had a problem and the workspace was not changed. Submit again."
+    return Status.FAILED, {
+        "outcome": "unavailable" if err.status is not None and landed is False else "unknown",
+        "message": message,
+        **answer(err),
+    }
+
+
+def draft_rebase(*, draft: WorkspaceDraft) -> bool:
+    """ "Send my change anyway": the workspace Harness showed at the last submit becomes the
+    base of the change (`workspace_snapshot`, `workspace_updated`). Returns False when the draft
+    shows no such difference (already sent, rebased in another tab, or not an edit)."""
+    with transaction.atomic():
+        locked = WorkspaceDraft.objects.select_for_update().get(pk=draft.pk)
+        response = locked.harness_response or {}
+        fresh = response.get("harness_workspace")
+        if (
+            not locked.is_editable
+            or response.get("outcome") != CHANGED_IN_HARNESS
+            or not isinstance(fresh, dict)
+        ):
+            return False
+        locked.workspace_snapshot = fresh
+        locked.workspace_updated = fresh.get("updated") or 0
+        locked.harness_response = {}
+        locked.save(
+            update_fields=[
+                "workspace_snapshot",
+                "workspace_updated",
+                "harness_response",
+                "updated_at",
+            ]
+        )
+    return True

@@ -1,0 +1,64 @@
+"""The views of a change to an existing workspace: "Edit" on the workspace page starts (or
+resumes) an edit draft, and "Send my change anyway" after Harness showed a change made since.
+
+The edit draft's steps, review, submit and result are the create wizard's own views
+(`views.py`), which follow `draft.kind`.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from workspaces.clients import harness_client_for
+from workspaces.feedback import harness_error_message
+from workspaces.harness import errors
+from workspaces.htmx import HtmxHttpRequest
+from workspaces.models import WorkspaceDraft
+from workspaces.wizard import change, drafts, pages, views
+
+
+@require_POST
+def workspace_change_start(
+    request: HtmxHttpRequest, org: str, project: str, identifier: str
+) -> HttpResponse:
+    """Start a change of the workspace (or reopen the one this user has open), at Basics."""
+    back = reverse("workspace_detail", args=[org, project, identifier])
+    try:
+        draft = change.draft_start_change(
+            owner=request.user,
+            org=org,
+            project=project,
+            identifier=identifier,
+            client=harness_client_for(request.user),
+        )
+    except (change.ChangeRefused, drafts.TooManyDrafts) as err:
+        messages.error(request, err.message)
+        return redirect(back)
+    except errors.HarnessNotFound:
+        messages.error(request, f"Harness has no workspace {identifier} in {org} / {project}.")
+        return redirect(reverse("workspace_list", args=[org, project]))
+    except errors.HarnessUnauthorized:
+        raise  # the middleware sends the user to the key page
+    except errors.HarnessError as err:
+        messages.error(
+            request,
+            f"The workspace could not be read from Harness: {harness_error_message(err)} "
+            "Nothing was started; try again.",
+        )
+        return redirect(back)
+    return redirect(pages.step_url(draft, draft.current_step))
+
+
+@require_POST
+def draft_send_anyway(request: HtmxHttpRequest, draft_id) -> HttpResponse:
+    """The workspace as Harness showed it becomes the base of the change, then it is submitted
+    (checked again: a further change in Harness is shown again)."""
+    draft = get_object_or_404(WorkspaceDraft, pk=draft_id, owner=request.user)
+    if not change.draft_rebase(draft=draft):
+        messages.info(request, "There is nothing to confirm any more; review the change again.")
+        return redirect(pages.step_url(draft, "review"))
+    return views.draft_submit(request, draft_id)

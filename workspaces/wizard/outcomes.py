@@ -1,0 +1,77 @@
+"""What Harness's answer to a workspace write becomes in the draft (`harness_response`), for a
+create (`submit`) and a change (`change`) alike, and the wait that decides an unclear write.
+
+Plain dicts and the client's errors; only the reconcile wait reads a setting.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+
+from workspaces.feedback import harness_error_message
+from workspaces.harness import errors
+from workspaces.wizard.body import refusal
+
+# Outcomes after which the write may have landed: the next attempt looks before writing again.
+UNCLEAR = frozenset({"unavailable", "unknown"})
+UNEXPECTED = {"outcome": "error", "message": "Something went wrong while submitting. Try again."}
+
+
+def reconcile_seconds() -> float:
+    """How long a write that timed out keeps checking whether Harness made it anyway."""
+    return float(getattr(settings, "WIZARD_RECONCILE_SECONDS", 3.0))
+
+
+def answer(err: errors.HarnessError) -> dict[str, Any]:
+    """Harness's HTTP status and request id for a refused or unanswered write (the audit's)."""
+    return {"http_status": err.status, "request_id": err.request_id or ""}
+
+
+def validation_outcome(err: errors.HarnessValidationError, *, denied: str) -> dict[str, Any]:
+    """A Harness 400: a policy denial (`denied` says what was denied, on the review) or a field
+    refusal placed on its step, field and row (`body.refusal`)."""
+    deny = list(err.deny_messages)
+    if deny:
+        return {
+            "outcome": "policy_denied",
+            "message": denied,
+            "deny_messages": deny,
+            "step": "review",
+            **answer(err),
+        }
+    return {
+        "outcome": "invalid",
+        **refusal(err.field, err.message),
+        "harness_field": err.field or "",
+        "harness_message": err.message,
+        **answer(err),
+    }
+
+
+def refused_outcome(err: errors.HarnessError) -> dict[str, Any]:
+    """A 403, 404 or 429: said in words; a 403 is remembered for the project by the view."""
+    return {
+        "outcome": "refused",
+        "message": harness_error_message(err),
+        "forbidden": isinstance(err, errors.HarnessForbidden),
+        **answer(err),
+    }
+
+
+def wait_for(check: Callable[[], bool], *, seconds: float) -> bool:
+    """Whether `check` (a GET that looks for the write) finds it within `seconds`.
+
+    After a timeout Harness may still be working, so the caller gives a few seconds; after a
+    5xx (an answer) it gives 0: one look. Errors raised by `check` propagate.
+    """
+    deadline = time.monotonic() + seconds
+    while True:
+        if check():
+            return True
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.5)

@@ -1,0 +1,175 @@
+"""The workspace as an edit draft reads it, and the update body sent back (no HTTP).
+
+`workspace_snapshot` keeps a Harness `Workspace` in Harness's own field names (contract §2.2);
+`held_body` puts it in the shape of an update body, so the diff and the check that a PUT landed
+(`holds`) compare like with like; `update_body` is the IaCM `PUT .../workspaces/{identifier}`
+body, built by the same `build_body` as a create.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict
+from typing import Any
+
+from workspaces.harness.types import Workspace
+from workspaces.models import WorkspaceDraft
+from workspaces.wizard import steps
+from workspaces.wizard.body import build_body
+
+# Update body fields (contract §2.1) the steps do not edit. A PUT is a full replacement, so they
+# are sent as Harness holds them; left out, Harness would clear them.
+CARRIED = (
+    "terraform_variable_files",
+    "variable_sets",
+    "default_pipelines",
+    "ccm_cost_enabled",
+    "prune_sensitive_data",
+    "sparse_checkout",
+    "provisioner_configuration",
+)
+
+
+def updated_ms(workspace: Workspace) -> int:
+    """The workspace's `updated` in unix milliseconds, as Harness sent it (0 when absent)."""
+    return round(workspace.updated.timestamp() * 1000) if workspace.updated else 0
+
+
+def workspace_snapshot(workspace: Workspace) -> dict[str, Any]:
+    """The workspace as read (contract §2.2 field names), for the draft: the base of the diff.
+
+    Secret variables hold references only, as Harness returns them; the lock, status and
+    timestamps other than `updated` are left out (the update body never carries them).
+    """
+    snapshot: dict[str, Any] = {
+        "identifier": workspace.identifier,
+        "name": workspace.name,
+        "description": workspace.description,
+        "tags": dict(workspace.tags),
+        "provisioner": workspace.provisioner,
+        "provisioner_version": workspace.provisioner_version,
+        "terragrunt_provider": workspace.terragrunt_provider,
+        "terragrunt_version": workspace.terragrunt_version,
+        "run_all": workspace.run_all,
+        "provider_connector": workspace.provider_connector,
+        "provider_connectors": [
+            {"connector_ref": item.connector_ref, "type": item.type}
+            for item in workspace.provider_connectors
+        ],
+        "repository": workspace.repository,
+        "repository_connector": workspace.repository_connector,
+        "repository_branch": workspace.repository_branch,
+        "repository_commit": workspace.repository_commit,
+        "repository_sha": workspace.repository_sha,
+        "repository_path": workspace.repository_path,
+        "repository_submodules": workspace.repository_submodules,
+        "cost_estimation_enabled": workspace.cost_estimation_enabled,
+        "terraform_variables": _variables(workspace.terraform_variables),
+        "environment_variables": _variables(workspace.environment_variables),
+        "terraform_variable_files": [asdict(item) for item in workspace.terraform_variable_files],
+        "variable_sets": list(workspace.variable_sets),
+        "default_pipelines": {
+            operation: asdict(pipeline)
+            for operation, pipeline in workspace.default_pipelines.items()
+        },
+        "ccm_cost_enabled": workspace.ccm_cost_enabled,
+        "prune_sensitive_data": workspace.prune_sensitive_data,
+        "updated": updated_ms(workspace),
+    }
+    if workspace.budget is not None:
+        snapshot["budget"] = workspace.budget
+    if workspace.sparse_checkout:
+        snapshot["sparse_checkout"] = list(workspace.sparse_checkout)
+    if workspace.provisioner_configuration:
+        snapshot["provisioner_configuration"] = dict(workspace.provisioner_configuration)
+    if workspace.associated_template:
+        snapshot["associated_template"] = asdict(workspace.associated_template)
+    return snapshot
+
+
+def _variables(variables: Mapping[str, Any]) -> dict[str, dict[str, str]]:
+    return {
+        key: {"key": item.key, "value": item.value, "value_type": item.value_type}
+        for key, item in variables.items()
+    }
+
+
+def held_body(snapshot: Mapping[str, Any]) -> dict[str, Any]:
+    """What Harness holds (a `workspace_snapshot`), in the shape of an update body: the fields
+    `build_body` would send for it, plus `CARRIED`. Empty for no snapshot."""
+    if not snapshot:
+        return {}
+    body: dict[str, Any] = {
+        field: snapshot.get(field, "")
+        for field in ("name", "description", "provisioner", "provisioner_version")
+    }
+    body["tags"] = dict(snapshot.get("tags") or {})
+    if snapshot.get("terragrunt_provider"):
+        body |= {
+            "terragrunt_provider": True,
+            "terragrunt_version": snapshot.get("terragrunt_version", ""),
+            "run_all": bool(snapshot.get("run_all")),
+        }
+    body |= {
+        field: snapshot.get(field, "")
+        for field in (
+            "provider_connector",
+            "repository",
+            "repository_connector",
+            "repository_path",
+            "repository_submodules",
+        )
+    }
+    body["provider_connectors"] = list(snapshot.get("provider_connectors") or [])
+    body["cost_estimation_enabled"] = bool(snapshot.get("cost_estimation_enabled"))
+    for group in ("terraform_variables", "environment_variables"):
+        body[group] = dict(snapshot.get(group) or {})
+    for field in steps.FETCH_FIELDS.values():
+        if snapshot.get(field):
+            body[field] = snapshot[field]
+    if snapshot.get("budget") is not None:
+        body["budget"] = snapshot["budget"]
+    body |= {field: snapshot[field] for field in CARRIED if field in snapshot}
+    return body
+
+
+def update_body(
+    values: Mapping[str, Mapping[str, Any]], *, draft: WorkspaceDraft, keep_locked: bool = False
+) -> dict[str, Any]:
+    """The IaCM `PUT .../workspaces/{identifier}` body for an edit draft's steps.
+
+    Built by `build_body`, as a create's, without `identifier` (it is in the path) and
+    `associated_template` (contract §2.1: neither is in UpdateWorkspaceRequest; a template link
+    changes through §3.3); fields a linked template locks are left out as for a create. The
+    settings the steps do not edit (`CARRIED`) are sent as Harness held them at the start,
+    unless the template locks them (`carried.<field>` in its locks).
+    """
+    body = build_body(values, locked=steps.locked_map(draft.data), keep_locked=keep_locked)
+    body.pop("identifier", None)
+    body.pop("associated_template", None)
+    held = held_body(draft.workspace_snapshot or {})
+    locked = steps.locked_map(draft.data)
+    carried = [f for f in CARRIED if f in held and (keep_locked or f"carried.{f}" not in locked)]
+    return body | {field: held[field] for field in carried}
+
+
+def holds(snapshot: Mapping[str, Any], body: Mapping[str, Any]) -> bool:
+    """Whether the workspace `snapshot` holds every field `body` sets (did a PUT land?).
+
+    An empty `provider_connector` is one a linked template lends (nothing to compare), and
+    provider connectors compare in any order.
+    """
+    held = held_body(snapshot)
+    for field, value in body.items():
+        if field == "provider_connector" and not value:
+            continue
+        if field == "provider_connectors":
+            if _connectors(held.get(field)) != _connectors(value):
+                return False
+        elif held.get(field) != value:
+            return False
+    return True
+
+
+def _connectors(items: Any) -> list[tuple[str, str]]:
+    return sorted((str(item.get("type")), str(item.get("connector_ref"))) for item in items or [])
