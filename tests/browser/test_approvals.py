@@ -11,6 +11,7 @@ from tests.approvals.support import prod_rule as make_rule
 from tests.browser.conftest import _record_console_error, sign_in
 from tests.browser.test_accessibility import assert_accessible
 from tests.conftest import ACCOUNT, FULL_KEY
+from workspaces.models import AuditEntry
 from workspaces.services import credential_save
 
 
@@ -88,6 +89,12 @@ def test_a_prod_create_waits_is_approved_in_another_browser_and_lands_once(
     page.goto(f"{live_server.url}/drafts/{draft.pk}/result/")
     expect(page.get_by_text("Created.")).to_be_visible()
     expect(page.locator("#approval-state")).to_contain_text("Approved by carol")
+    trail = AuditEntry.objects.filter(draft=draft).order_by("id")
+    assert [(e.action, e.actor_username, e.outcome) for e in trail] == [
+        ("approve", "carol", "approved"),
+        ("create", "carol", "created"),
+    ]
+    assert trail.last().approval[0]["by"] == "carol"
 
 
 def test_a_rejection_reaches_the_requester_with_its_reason(
@@ -116,3 +123,9 @@ def test_a_rejection_reaches_the_requester_with_its_reason(
     page.screenshot(path=artifacts / "approvals-5-rejected.png", full_page=True)
     assert_accessible(page, "rejected request (author)")
     assert fake.log(route=CREATE) == []
+    [entry] = AuditEntry.objects.filter(draft=draft)
+    assert (entry.action, entry.actor_username, entry.message) == (
+        "reject",
+        "carol",
+        "Use the shared database cluster.",
+    )

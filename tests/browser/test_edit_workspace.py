@@ -11,6 +11,7 @@ from tests.browser.test_accessibility import assert_accessible
 from tests.browser.test_wizard import next_step, settled, wizard_user  # noqa: F401
 from tests.workspaces.test_change import ORG, PROJECT, UPDATE, direct_put, seeded_workspace
 from workspaces.clients import harness_client_for
+from workspaces.models import AuditEntry
 
 
 def open_edit(page, live_server, identifier, screenshot=None):
@@ -128,6 +129,14 @@ def test_edit_variables_and_branch_then_a_change_made_in_harness(
     assert put["body"]["repository_branch"] == "release-8"
     held = client.get_workspace(org=ORG, project=PROJECT, identifier=workspace.identifier)
     assert held.repository_branch == "release-8"
+
+    # The audit trail holds the two PUTs (the check that stopped the second one sent nothing).
+    trail = AuditEntry.objects.filter(identifier=workspace.identifier).order_by("id")
+    assert [(e.action, e.outcome, e.harness_status) for e in trail] == [
+        ("edit", "updated", 200),
+        ("edit", "updated", 200),
+    ]
+    assert trail.last().body["repository_branch"] == "release-8"
 
     # 8. My requests lists both changes.
     page.goto(live_server.url + "/drafts/")

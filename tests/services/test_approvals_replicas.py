@@ -9,6 +9,7 @@ import re
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
+import psycopg
 import pytest
 
 from tests.approvals.support import APPROVER_IN_LOG, CREATE
@@ -19,7 +20,7 @@ pytestmark = [pytest.mark.services, pytest.mark.postgres]
 
 
 def test_twenty_concurrent_approvals_over_both_replicas_make_one_harness_call(
-    replicas, alice, harness_fake_server
+    replicas, alice, harness_fake_server, service_database
 ):
     a, b = replicas
     harness_fake_server.reset()
@@ -56,3 +57,10 @@ def test_twenty_concurrent_approvals_over_both_replicas_make_one_harness_call(
     assert post["body"]["identifier"] == "svc_prod_vpc"
     assert "Created." in result.text
     assert "Approved by <strong>approver</strong>" in result.text
+    with psycopg.connect(service_database) as connection:
+        trail = connection.execute(
+            "SELECT action, actor_username, harness_status FROM workspaces_auditentry"
+            " WHERE draft_id = %s ORDER BY id",
+            [draft_id],
+        ).fetchall()
+    assert trail == [("approve", "approver", None), ("create", "approver", 200)]
