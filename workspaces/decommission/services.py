@@ -26,8 +26,8 @@ from workspaces.feedback import harness_error_message
 from workspaces.harness import HarnessClient, errors
 from workspaces.harness.types import Workspace
 from workspaces.models import AuditEntry, WorkspaceDraft
-from workspaces.wizard.outcomes import UNEXPECTED, answer
-from workspaces.wizard.submit import stale_submit_seconds, store_outcome
+from workspaces.wizard.outcomes import answer
+from workspaces.wizard.submit import settle_write, stale_submit_seconds
 
 logger = logging.getLogger("workspaces.decommission")
 Status = WorkspaceDraft.Status
@@ -128,19 +128,14 @@ def deletion_deliver(
     outcome is recorded in the audit trail, naming `actor` (default the owner) and `approval`.
     """
     previous = draft.harness_response or {}
-    outcome: dict[str, Any] | None = None
-    status = Status.FAILED
-    try:
-        status, outcome = _delete(client=client, draft=draft, previous=previous)
-    except errors.HarnessUnauthorized as err:
-        WorkspaceDraft.objects.filter(pk=draft.pk).update(status=release_to)
-        outcome = {"outcome": "unauthorized", "message": harness_error_message(err), **answer(err)}
-        raise
-    finally:
-        if outcome is None:  # an unexpected error: never leave the draft stuck in submitting
-            outcome = dict(UNEXPECTED)
-        outcome = store_outcome(draft=draft, status=status, outcome=outcome)
-        _audit(draft=draft, actor=actor or draft.owner, outcome=outcome, approval=approval)
+    outcome = settle_write(
+        draft=draft,
+        write=lambda: _delete(client=client, draft=draft, previous=previous),
+        release_to=release_to,
+        record=lambda outcome: _audit(
+            draft=draft, actor=actor or draft.owner, outcome=outcome, approval=approval
+        ),
+    )
     draft.refresh_from_db()
     logger.info("deletion %s sent: %s", draft.pk, outcome.get("outcome"))
     return draft

@@ -11,6 +11,7 @@ written by `change.change_write`. Every settled outcome is recorded in the audit
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -116,10 +117,36 @@ def draft_send(
     """
     write = change.change_write if draft.kind == Kind.EDIT else _create_write
     previous = draft.harness_response or {}
+    outcome = settle_write(
+        draft=draft,
+        write=lambda: write(client=client, draft=draft, body=body, previous=previous),
+        release_to=release_to,
+        record=lambda outcome: _audit(
+            draft=draft, body=body, outcome=outcome, actor=actor, approval=approval
+        ),
+    )
+    draft.refresh_from_db()
+    logger.info("draft %s submitted: %s", draft.pk, outcome.get("outcome"))
+    return Submitted(draft)
+
+
+def settle_write(
+    *,
+    draft: WorkspaceDraft,
+    write: Callable[[], tuple[str, dict[str, Any]]],
+    release_to: str,
+    record: Callable[[dict[str, Any]], None],
+) -> dict[str, Any]:
+    """Run `write` (the Harness call of a claimed draft, any kind) and settle the draft with its
+    (status, outcome); `record` puts the settled outcome in the audit trail.
+
+    HarnessUnauthorized puts the draft back to `release_to` and propagates; any other error
+    still moves it out of `submitting` (never stuck there) with a fixed message.
+    """
     outcome: dict[str, Any] | None = None
     status = Status.FAILED
     try:
-        status, outcome = write(client=client, draft=draft, body=body, previous=previous)
+        status, outcome = write()
     except errors.HarnessUnauthorized as err:
         WorkspaceDraft.objects.filter(pk=draft.pk).update(status=release_to)
         outcome = {"outcome": "unauthorized", "message": harness_error_message(err), **answer(err)}
@@ -128,10 +155,8 @@ def draft_send(
         if outcome is None:  # an unexpected error: never leave the draft stuck in submitting
             outcome = dict(UNEXPECTED)
         outcome = store_outcome(draft=draft, status=status, outcome=outcome)
-        _audit(draft=draft, body=body, outcome=outcome, actor=actor, approval=approval)
-    draft.refresh_from_db()
-    logger.info("draft %s submitted: %s", draft.pk, outcome.get("outcome"))
-    return Submitted(draft)
+        record(outcome)
+    return outcome
 
 
 def _audit(
