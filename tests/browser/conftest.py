@@ -47,8 +47,9 @@ def chromium():
         browser.close()
 
 
-@pytest.fixture
-def page(chromium):
+def _checked_page(chromium):
+    """A page in a browser context of its own (its own cookies), failing the test on any
+    JavaScript error or CSP violation it saw."""
     context = chromium.new_context(viewport={"width": 1280, "height": 900})
     context.set_default_timeout(10_000)
     page = context.new_page()
@@ -58,6 +59,17 @@ def page(chromium):
     yield page
     context.close()
     assert not errors, f"JavaScript errors or CSP violations in the browser: {errors}"
+
+
+@pytest.fixture
+def page(chromium):
+    yield from _checked_page(chromium)
+
+
+@pytest.fixture
+def second_page(chromium):
+    """Another person's browser (e.g. the approver's), beside `page`."""
+    yield from _checked_page(chromium)
 
 
 def _record_console_error(msg, page, errors: list[str]) -> None:

@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 
 from tests.approvals.support import APPROVER_IN_LOG, APPROVER_KEY, CREATE, GROUP, prod_draft
 from tests.approvals.support import prod_rule as make_rule
-from tests.browser.conftest import _record_console_error, sign_in
+from tests.browser.conftest import sign_in
 from tests.browser.test_accessibility import assert_accessible
 from tests.conftest import ACCOUNT, FULL_KEY
 from workspaces.models import AuditEntry
@@ -24,20 +24,6 @@ def people(browser_user, django_user_model, fake):
     credential_save(user=carol, account_id=ACCOUNT, api_key=APPROVER_KEY)
     make_rule(groups=[GROUP])
     return browser_user, carol
-
-
-@pytest.fixture
-def second_page(chromium):
-    """Another browser context (its own cookies): the approver's browser."""
-    context = chromium.new_context(viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(10_000)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda err: errors.append(str(err)))
-    page.on("console", lambda msg: _record_console_error(msg, page, errors))
-    yield page
-    context.close()
-    assert not errors, f"JavaScript errors or CSP violations in the browser: {errors}"
 
 
 def submit_from_review(page, live_server, draft):
