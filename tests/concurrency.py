@@ -28,3 +28,24 @@ def run_together(count: int, call: Callable[[], str]) -> tuple[list[str], list[B
     for thread in threads:
         thread.join(timeout=30)
     return results, failures
+
+
+def submit_together(count: int, draft, user, fake) -> tuple[list[str], list[BaseException]]:
+    """`count` concurrent submits of `draft` by `user` (each its own read of the draft), with the
+    fake Harness slowed so that the winner is still inside Harness while the others arrive."""
+    from workspaces.clients import harness_client_for
+    from workspaces.models import WorkspaceDraft
+    from workspaces.wizard import submit
+
+    fake.set_latency(50)
+    try:
+        return run_together(
+            count,
+            lambda: (
+                submit.draft_submit(
+                    draft=WorkspaceDraft.objects.get(pk=draft.pk), client=harness_client_for(user)
+                ).draft.status
+            ),
+        )
+    finally:
+        fake.set_latency(0)

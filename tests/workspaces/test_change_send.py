@@ -7,7 +7,7 @@ the fake's injection.
 
 import pytest
 
-from tests.concurrency import run_together
+from tests.concurrency import submit_together
 from tests.conftest import ACCOUNT, FULL_KEY, READ_KEY
 from tests.workspaces.test_change import (
     GET,
@@ -198,17 +198,8 @@ def test_twenty_concurrent_submits_of_a_change_make_exactly_one_put(user, fake):
     draft = edit(
         start(user, seeded_workspace(harness_client_for(user))), repository={"branch": "b"}
     )
-    fake.set_latency(50)  # keep the winner inside Harness while the others arrive
 
-    outcomes, failures = run_together(
-        20,
-        lambda: (
-            submit.draft_submit(
-                draft=WorkspaceDraft.objects.get(pk=draft.pk), client=harness_client_for(user)
-            ).draft.status
-        ),
-    )
-    fake.set_latency(0)
+    outcomes, failures = submit_together(20, draft, user, fake)
 
     assert failures == []
     assert len(outcomes) == 20

@@ -7,7 +7,7 @@ import copy
 
 import pytest
 
-from tests.concurrency import run_together
+from tests.concurrency import submit_together
 from tests.conftest import ACCOUNT, READ_KEY
 from tests.samples import complete_draft
 from workspaces.clients import harness_client_for
@@ -584,17 +584,8 @@ def test_twenty_concurrent_submits_make_exactly_one_post(user, fake):
         api_key="pat.AcmeDemoAcct01.65a1f0c0d1e2f3a4b5c6d7e8.dEmOfUlLaCcEsS00000001",
     )
     draft = make_draft(user)
-    fake.set_latency(50)  # keep the winner inside Harness while the others arrive
 
-    outcomes, failures = run_together(
-        20,
-        lambda: (
-            submit.draft_submit(
-                draft=WorkspaceDraft.objects.get(pk=draft.pk), client=harness_client_for(user)
-            ).draft.status
-        ),
-    )
-    fake.set_latency(0)
+    outcomes, failures = submit_together(20, draft, user, fake)
 
     assert failures == []
     assert len(outcomes) == 20
