@@ -62,7 +62,7 @@ def main() -> None:
                     "source": "template",
                     "template_ref": "account.aws_service",
                     "template_version": "v2",
-                    "template_mode": "copy",
+                    "template_mode": "copied",
                 },
             },
         )
