@@ -188,7 +188,9 @@ def test_the_author_withdraws_a_waiting_request_to_change_it(author, approver, r
     assert services.approval_withdraw(draft=draft, owner=author) is False
 
 
-def test_a_change_under_a_rule_waits_and_is_put_once_with_the_approvers_key(author, approver, fake):
+def test_a_change_under_a_rule_waits_and_is_put_once_with_the_approvers_key(
+    author, approver, fake, mailoutbox
+):
     rule = prod_rule(groups=[GROUP], for_create=False, for_edit=True, tag_key="", tag_value="")
     client = harness_client_for(author)
     workspace = seeded_workspace(client)
@@ -217,6 +219,9 @@ def test_a_change_under_a_rule_waits_and_is_put_once_with_the_approvers_key(auth
         approver,
         200,
     )
+    decided = mailoutbox[-1]
+    assert decided.subject.startswith("Approved and changed")
+    assert "Harness made the change." in decided.body
 
 
 @pytest.mark.django_db(transaction=True)
