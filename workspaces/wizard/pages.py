@@ -9,6 +9,7 @@ from typing import Any
 
 from django.urls import reverse
 
+from workspaces.export import draft_export
 from workspaces.models import WorkspaceDraft
 from workspaces.wizard import diff, forms, prefill, steps, validation
 from workspaces.wizard.body import build_body, stored_steps, warnings
@@ -249,6 +250,7 @@ def review_context(draft: WorkspaceDraft) -> dict[str, Any]:
             ],
             "warnings": warnings(shown),
             "sections": review_sections(draft, shown),
+            "export": draft_export(draft=draft),
         }
     )
     if draft.kind == WorkspaceDraft.Kind.EDIT:
