@@ -38,8 +38,10 @@ def workspace_export(
 
 @require_GET
 def draft_export(request: HtmxHttpRequest, draft_id, form: str) -> HttpResponse:
-    """A request (its owner's only) as code: the body its review would send."""
+    """A new workspace's request (its owner's only) as code: the body its review would send."""
     if form not in export.FORMS:
         raise Http404("No such export form.")
-    draft = get_object_or_404(WorkspaceDraft, pk=draft_id, owner=request.user)
+    draft = get_object_or_404(
+        WorkspaceDraft, pk=draft_id, owner=request.user, kind=WorkspaceDraft.Kind.CREATE
+    )
     return _attachment(export.draft_export(draft=draft), form)

@@ -327,3 +327,13 @@ def test_the_exported_text_is_escaped_on_the_page(signed_in_with_key, user_with_
 
     assert b"<script>alert(1)</script>" not in review.content
     assertContains(review, "= &quot;&lt;script&gt;alert(1)&lt;/script&gt;&quot;")
+
+
+def test_a_change_request_has_no_export_of_its_own(signed_in_with_key, user_with_key):
+    draft = make_draft(user_with_key)
+    draft.kind = WorkspaceDraft.Kind.EDIT
+    draft.save(update_fields=["kind"])
+
+    response = signed_in_with_key.get(reverse("draft_export", args=[draft.pk, "tf"]))
+
+    assert response.status_code == 404  # the workspace's page exports it

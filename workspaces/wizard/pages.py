@@ -250,12 +250,14 @@ def review_context(draft: WorkspaceDraft) -> dict[str, Any]:
             ],
             "warnings": warnings(shown),
             "sections": review_sections(draft, shown),
-            "export": draft_export(draft=draft),
         }
     )
     if draft.kind == WorkspaceDraft.Kind.EDIT:
         # The PUT body replaces the create body; the sections above show the same values.
         context.update(diff.change_review(draft))
+    else:
+        # A new workspace as code (a change's workspace is exported from its own page).
+        context["export"] = draft_export(draft=draft)
     return context
 
 
