@@ -1,6 +1,6 @@
 from django.urls import include, path, register_converter
 
-from workspaces import views
+from workspaces import export_views, views
 from workspaces.decommission import views as decommission_views
 from workspaces.wizard import change_views
 from workspaces.wizard import views as wizard_views
@@ -37,6 +37,11 @@ urlpatterns = [
         name="workspace_detail",
     ),
     path(
+        "orgs/<hid:org>/projects/<hid:project>/workspaces/<hid:identifier>/export/<slug:form>/",
+        export_views.workspace_export,
+        name="workspace_export",
+    ),
+    path(
         "orgs/<hid:org>/projects/<hid:project>/workspaces/<hid:identifier>/delete/",
         decommission_views.workspace_delete,
         name="workspace_delete",
@@ -64,6 +69,9 @@ urlpatterns = [
     path("drafts/<uuid:draft_id>/result/", wizard_views.draft_result, name="draft_result"),
     path("drafts/<uuid:draft_id>/delete/", wizard_views.draft_delete, name="draft_delete"),
     path("drafts/<uuid:draft_id>/review/", wizard_views.draft_review, name="draft_review"),
+    path(
+        "drafts/<uuid:draft_id>/export/<slug:form>/", export_views.draft_export, name="draft_export"
+    ),
     path(
         "drafts/<uuid:draft_id>/send-anyway/",
         change_views.draft_send_anyway,

@@ -8,7 +8,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods
 from django.views.decorators.vary import vary_on_headers
 
-from workspaces import selectors, services, status_metrics
+from workspaces import export, selectors, services, status_metrics
 from workspaces.audit import WORKSPACE_TRAIL_LIMIT, workspace_trail
 from workspaces.clients import harness_client, harness_client_for
 from workspaces.decommission.views import delete_blocker
@@ -231,4 +231,7 @@ def workspace_detail(
         account=client.account_id, org=org, project=project, identifier=identifier
     )
     context["trail_limit"] = WORKSPACE_TRAIL_LIMIT
+    context["export"] = export.harness_workspace_export(
+        workspace=workspace, account_id=client.account_id
+    )
     return TemplateResponse(request, "workspaces/workspace_detail.html", context)

@@ -85,6 +85,8 @@ def _post_urls(user) -> list[str]:
                 kwargs["step"] = "basics" if name == "draft_step" else "repository"
             if name == "draft_picker":
                 kwargs["name"] = "git-connector"
+            if name == "draft_export":
+                kwargs["form"] = "tf"
             url = reverse(name, kwargs=kwargs)
         urls.append(url)
     return urls

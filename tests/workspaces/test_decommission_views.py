@@ -189,7 +189,7 @@ def test_the_workspace_page_has_copy_buttons_and_selectable_text(signed_in_with_
     )
     assertContains(page, 'data-copy-target="ws-identifier"')
     assertContains(page, 'data-copy-target="ws-link"')
-    assertContains(page, 'aria-live="polite"', count=2)
+    assertContains(page, 'aria-live="polite"', count=5)  # identifier, link, the 3 exports
 
 
 @pytest.mark.parametrize(("still_there", "settled"), [(True, "failed"), (False, "deleted")])

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.urls import reverse
 
+from workspaces.export import draft_export
 from workspaces.models import WorkspaceDraft
 from workspaces.wizard import diff, forms, prefill, steps, validation
 from workspaces.wizard.body import build_body, stored_steps, warnings
@@ -254,6 +255,9 @@ def review_context(draft: WorkspaceDraft) -> dict[str, Any]:
     if draft.kind == WorkspaceDraft.Kind.EDIT:
         # The PUT body replaces the create body; the sections above show the same values.
         context.update(diff.change_review(draft))
+    else:
+        # A new workspace as code (a change's workspace is exported from its own page).
+        context["export"] = draft_export(draft=draft)
     return context
 
 

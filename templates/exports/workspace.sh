@@ -1,0 +1,10 @@
+{% load export_tags %}{% autoescape off %}#!/bin/sh
+# Create the Harness workspace {{ identifier }} in {{ org }} / {{ project }}: IaCM POST .../workspaces
+# (Harness answers 200). Set HARNESS_API_KEY to your Harness API key first; no key is written here.
+curl -sS -X POST {{ url|shquote }} \
+  -H 'Content-Type: application/json' \
+  -H {{ "Harness-Account: "|add:account_id|shquote }} \
+  -H "x-api-key: $HARNESS_API_KEY" \
+  --data-binary @- <<'JSON'
+{{ body_json }}
+JSON{% endautoescape %}

@@ -1,0 +1,19 @@
+{% load export_tags %}{% autoescape off %}# The Harness workspace {{ identifier|hcl }} as a harness_platform_workspace resource.
+# Schema: {{ source }}.
+# Import the existing workspace instead of creating it:
+#   terraform import harness_platform_workspace.{{ label }} {{ org|comment }}/{{ project|comment }}/{{ identifier|comment }}
+{% if linked and from_harness %}# Values are as Harness holds them; a field the template locks is refused on a create: remove
+# it to inherit the template's value.
+{% endif %}{% if unmanaged %}# Not managed by this resource (no attribute in its schema); set them in Harness:
+{% for item in unmanaged %}#   - {{ item|comment }}
+{% endfor %}{% endif %}resource "harness_platform_workspace" {{ label|hcl }} {
+{% for name, value in attributes %}  {{ name|ljust:width }} = {{ value|hcl }}
+{% endfor %}{% if default_pipelines %}
+  default_pipelines = {
+{% for operation, pipeline in default_pipelines.items %}    {{ operation|hcl|ljust:pipeline_width }} = {{ pipeline|hcl }}
+{% endfor %}  }
+{% endif %}{% for block in blocks %}
+  {{ block.name }} {
+{% for name, value in block.fields %}    {{ name|ljust:block.width }} = {{ value|hcl }}
+{% endfor %}  }
+{% endfor %}}{% endautoescape %}

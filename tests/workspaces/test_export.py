@@ -1,0 +1,339 @@
+"""Export as code: the Terraform resource parsed back with python-hcl2, the curl, the JSON body,
+and the downloads, for requests (review) and workspaces (their page), against the fake."""
+
+import json
+import os
+import subprocess
+
+import hcl2
+import pytest
+from django.urls import reverse
+from pytest_django.asserts import assertContains
+
+from tests.conftest import ACCOUNT, FULL_KEY, ORG_KEY, OTHER_KEY, READ_KEY
+from tests.workspaces.test_drafts import choose_template, make_draft, valid_data
+from workspaces.clients import harness_client_for
+from workspaces.export import draft_export, workspace_body, workspace_export
+from workspaces.models import WorkspaceDraft
+from workspaces.wizard import drafts
+
+pytestmark = pytest.mark.django_db
+
+# The resource's attributes and nested blocks, as harness/terraform-provider-harness @cb1a059
+# declares them (internal/service/platform/workspace/resource_workspace.go, ResourceWorkspace).
+PROVIDER_ATTRIBUTES = {
+    "identifier", "name", "org_id", "project_id", "description", "provisioner_type",
+    "provisioner_version", "terragrunt_provider", "terragrunt_version", "run_all",
+    "provider_connector", "repository", "repository_branch", "repository_commit", "repository_sha",
+    "repository_connector", "repository_path", "cost_estimation_enabled", "terraform_variable",
+    "environment_variable", "terraform_variable_file", "default_pipelines", "variable_sets",
+    "connector", "associated_template", "provisioner_config", "tags",
+}  # fmt: skip
+KEYS = (FULL_KEY, READ_KEY, ORG_KEY, OTHER_KEY)
+
+
+def _literal(value):
+    """An HCL value as python-hcl2 gives it (quotes and escapes kept) back to the plain value."""
+    if isinstance(value, str) and len(value) >= 2 and value[0] == value[-1] == '"':
+        return json.loads(value).replace("$${", "${").replace("%%{", "%{")
+    if isinstance(value, list):
+        return [_literal(item) for item in value]
+    if isinstance(value, dict):
+        return {_literal(k): _literal(v) for k, v in value.items() if k != "__is_block__"}
+    return value
+
+
+def parse(text: str) -> tuple[str, dict, list[str]]:
+    """(resource name, its attributes and blocks, the comment lines) of an exported .tf."""
+    tree = hcl2.loads(text)
+    (resource,) = tree["resource"]
+    ((kind, named),) = resource.items()
+    ((name, body),) = named.items()
+    assert _literal(kind) == "harness_platform_workspace"
+    return _literal(name), _literal(body), [c["value"] for c in tree.get("__comments__", [])]
+
+
+def seeded(client, predicate):
+    """A seeded workspace of default/infra for which `predicate(workspace)` holds."""
+    for item in client.list_workspaces(org="default", project="infra", limit=100).items:
+        workspace = client.get_workspace(org="default", project="infra", identifier=item.identifier)
+        if predicate(workspace):
+            return workspace
+    raise AssertionError("the fake seeds no such workspace in default/infra")
+
+
+def test_a_scratch_request_exports_every_field_under_the_providers_names(user_with_key, fake):
+    draft = make_draft(user_with_key)
+
+    name, resource, comments = parse(draft_export(draft=draft).hcl)
+
+    assert name == "pay_vpc_dev"
+    assert set(resource) <= PROVIDER_ATTRIBUTES
+    assert {k: v for k, v in resource.items() if not isinstance(v, list)} == {
+        "org_id": "default",
+        "project_id": "infra",
+        "identifier": "pay_vpc_dev",
+        "name": "pay-vpc-dev",
+        "description": "VPC for payments",
+        "provisioner_type": "opentofu",
+        "provisioner_version": "1.10.6",
+        "provider_connector": "account.aws_prod",
+        "repository": "infra-live",
+        "repository_connector": "account.github_acme",
+        "repository_branch": "main",
+        "repository_path": "vpc/dev",
+        "cost_estimation_enabled": False,
+    }
+    assert resource["tags"] == ["team:payments", "env:dev"]
+    assert resource["terraform_variable"] == [
+        {"key": "region", "value": "eu-west-1", "value_type": "string"}
+    ]
+    # A secret variable holds its reference, as the provider documents it.
+    assert resource["environment_variable"] == [
+        {"key": "TF_TOKEN", "value": "account.tf_token", "value_type": "secret"}
+    ]
+    assert resource["connector"] == [
+        {"connector_ref": "account.aws_prod", "type": "aws"},
+        {"connector_ref": "account.vault_main", "type": "vault"},
+    ]
+    assert "associated_template" not in resource
+    assert not [c for c in comments if "Not managed" in c]
+    assert any("terraform import harness_platform_workspace.pay_vpc_dev" in c for c in comments)
+
+
+def test_a_linked_template_request_links_it_and_leaves_the_locked_fields_to_it(user_with_key, fake):
+    draft = drafts.draft_create(owner=user_with_key, org="default", project="infra")
+    drafts.draft_save_step(draft=draft, step="basics", values=valid_data()["basics"])
+    draft = choose_template(draft, "linked").draft
+
+    _name, resource, _comments = parse(draft_export(draft=draft).hcl)
+
+    assert resource["associated_template"] == [{"template_id": "aws_service", "version": "v2"}]
+    assert resource["provisioner_type"] == "opentofu"  # required: the template's own type
+    inherited = {"provisioner_version", "connector", "provider_connector", "repository"}
+    inherited |= {"repository_connector", "repository_branch", "repository_path"}
+    assert not inherited & resource.keys()
+
+
+def test_a_clone_exports_the_copied_settings_under_its_own_identifier(user_with_key, fake):
+    client = harness_client_for(user_with_key)
+    source = seeded(client, lambda w: w.repository_branch and w.terraform_variables)
+    draft = drafts.draft_create(owner=user_with_key, org="default", project="infra")
+    drafts.draft_save_step(draft=draft, step="basics", values={**valid_data()["basics"]})
+    draft = drafts.draft_save_step(
+        draft=draft,
+        step="template",
+        values={"source": "clone", "clone_identifier": source.identifier},
+        client=client,
+    ).draft
+
+    _name, resource, _comments = parse(draft_export(draft=draft).hcl)
+
+    assert resource["identifier"] == "pay_vpc_dev"
+    assert resource["repository"] == source.repository
+    assert resource["repository_branch"] == source.repository_branch
+    assert resource["provisioner_type"] == source.provisioner
+    assert {v["key"] for v in resource["terraform_variable"]} == set(source.terraform_variables)
+    assert "associated_template" not in resource
+
+
+def test_a_terragrunt_request_sets_the_providers_terragrunt_attributes(user_with_key, fake):
+    draft = make_draft(
+        user_with_key,
+        provisioner__terragrunt=True,
+        provisioner__terragrunt_version="0.80.4",
+        provisioner__run_all=True,
+    )
+
+    _name, resource, _comments = parse(draft_export(draft=draft).hcl)
+
+    assert resource["terragrunt_provider"] is True
+    assert resource["terragrunt_version"] == "0.80.4"
+    assert resource["run_all"] is True
+    assert resource["provisioner_type"] == "opentofu"  # the tool Terragrunt runs
+
+
+def test_a_terragrunt_workspace_page_downloads_its_resource(signed_in_with_key, user_with_key):
+    workspace = seeded(harness_client_for(user_with_key), lambda w: w.terragrunt_provider)
+    url = reverse("workspace_export", args=["default", "infra", workspace.identifier, "tf"])
+
+    response = signed_in_with_key.get(url)
+
+    assert response["Content-Disposition"] == f'attachment; filename="{workspace.identifier}.tf"'
+    _name, resource, _comments = parse(response.content.decode())
+    assert resource["terragrunt_provider"] is True
+    assert resource["terragrunt_version"] == workspace.terragrunt_version
+    assert resource["identifier"] == workspace.identifier
+
+
+def test_a_linked_workspace_page_exports_its_template_link(signed_in_with_key, user_with_key):
+    workspace = seeded(harness_client_for(user_with_key), lambda w: w.associated_template)
+
+    page = signed_in_with_key.get(
+        reverse("workspace_detail", args=["default", "infra", workspace.identifier])
+    )
+
+    _name, resource, comments = parse(page.context["export"].hcl)
+    assert resource["associated_template"] == [
+        {
+            "template_id": workspace.associated_template.template_id,
+            "version": workspace.associated_template.version,
+        }
+    ]
+    assert any("a field the template locks is refused on a create" in c for c in comments)
+
+
+def test_strings_keep_quotes_backslashes_newlines_and_template_sequences_literal():
+    tricky = 'say "hi" \\ ${var.x} %{ if true }\nnext\tline'
+    body = {
+        "identifier": "odd",
+        "name": tricky,
+        "description": "$${already} %%{doubled}",
+        "provisioner": "opentofu",
+        "tags": {"owner": "${team}"},
+        "terraform_variables": {"q": {"key": "q", "value": tricky, "value_type": "string"}},
+    }
+
+    text = workspace_export(
+        body=body, org="o", project="p", account_id="a", from_harness=False,
+        download=("draft_export", ["00000000-0000-0000-0000-000000000000"]),
+    ).hcl  # fmt: skip
+
+    _name, resource, _comments = parse(text)
+    assert resource["name"] == tricky
+    assert resource["description"] == "$${already} %%{doubled}"
+    assert resource["tags"] == ["owner:${team}"]
+    assert resource["terraform_variable"][0]["value"] == tricky
+    assert "${var.x}" not in text.replace("$${var.x}", "")  # never a live interpolation
+
+
+def test_fields_without_an_attribute_are_listed_as_not_managed():
+    body = {
+        "identifier": "budgeted",
+        "name": "budgeted",
+        "provisioner": "opentofu",
+        "repository_submodules": "recursive",
+        "budget": 250.0,
+        "prune_sensitive_data": True,
+        "tags": {"url": "https://example.com", "team": "core"},
+        "default_pipelines": {"plan": {"project_pipeline": "p", "workspace_pipeline": "w"}},
+    }
+
+    text = workspace_export(
+        body=body, org="o", project="p", account_id="a", from_harness=False,
+        download=("draft_export", ["00000000-0000-0000-0000-000000000000"]),
+    ).hcl  # fmt: skip
+
+    _name, resource, comments = parse(text)
+    listed = "\n".join(comments)
+    assert 'repository_submodules = "recursive"' in listed
+    assert "budget = 250.0" in listed
+    assert "prune_sensitive_data = true" in listed
+    assert "url:https://example.com" in listed
+    assert "default_pipelines.plan.project_pipeline" in listed
+    assert resource["tags"] == ["team:core"]
+    assert resource["default_pipelines"] == {"plan": "w"}
+    assert set(resource) <= PROVIDER_ATTRIBUTES
+
+
+def test_the_api_call_uses_harness_api_key_and_never_a_key(signed_in_with_key, user_with_key):
+    workspace = seeded(harness_client_for(user_with_key), lambda w: w.environment_variables)
+    args = ["default", "infra", workspace.identifier]
+
+    page = signed_in_with_key.get(reverse("workspace_detail", args=args))
+    script = signed_in_with_key.get(reverse("workspace_export", args=[*args, "sh"]))
+    body = signed_in_with_key.get(reverse("workspace_export", args=[*args, "json"]))
+
+    text = script.content.decode()
+    assert '-H "x-api-key: $HARNESS_API_KEY"' in text
+    assert f"-H 'Harness-Account: {ACCOUNT}'" in text
+    assert "/iacm/api/orgs/default/projects/infra/workspaces " in text
+    for response in (page, script, body):
+        content = response.content.decode()
+        for key in KEYS:
+            assert key not in content
+            assert key.rsplit(".", 1)[-1] not in content  # nor its secret part
+    assert json.loads(body.content) == workspace_body(workspace)
+    assert script["Content-Disposition"] == f'attachment; filename="{workspace.identifier}.sh"'
+
+
+def test_the_exported_api_call_creates_the_workspace_in_harness(user_with_key, fake):
+    draft = make_draft(user_with_key, basics__identifier="from_curl", basics__name="from-curl")
+    script = draft_export(draft=draft).curl
+
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HARNESS_API_KEY": FULL_KEY}
+    run = subprocess.run(["sh"], input=script, env=env, capture_output=True, text=True, timeout=20)
+
+    assert run.returncode == 0, run.stderr
+    created = harness_client_for(user_with_key).get_workspace(
+        org="default", project="infra", identifier="from_curl"
+    )
+    assert created.name == "from-curl"
+    assert created.environment_variables["TF_TOKEN"].value == "account.tf_token"
+
+
+def test_the_review_and_the_workspace_page_show_the_export(signed_in_with_key, user_with_key):
+    draft = make_draft(user_with_key)
+    workspace = seeded(harness_client_for(user_with_key), lambda w: True)
+
+    review = signed_in_with_key.get(reverse("draft_review", args=[draft.pk]))
+    detail = signed_in_with_key.get(
+        reverse("workspace_detail", args=["default", "infra", workspace.identifier])
+    )
+
+    assertContains(review, 'id="export-tf"')
+    assertContains(review, f'href="{reverse("draft_export", args=[draft.pk, "json"])}"')
+    assertContains(review, 'data-copy-target="export-sh"')
+    assertContains(detail, "resource &quot;harness_platform_workspace&quot;")
+    assertContains(detail, "-H &quot;x-api-key: $HARNESS_API_KEY&quot;")
+    tf_url = reverse("workspace_export", args=["default", "infra", workspace.identifier, "tf"])
+    assertContains(detail, f'href="{tf_url}" download="{workspace.identifier}.tf"')
+
+
+def test_a_request_downloads_for_its_owner_only(
+    client, signed_in_with_key, user_with_key, other_user
+):
+    draft = make_draft(user_with_key)
+    url = reverse("draft_export", args=[draft.pk, "json"])
+
+    mine = signed_in_with_key.get(url)
+    client.force_login(other_user)
+    theirs = client.get(url)
+
+    assert json.loads(mine.content)["identifier"] == "pay_vpc_dev"
+    assert mine["Content-Disposition"] == 'attachment; filename="pay_vpc_dev.json"'
+    assert theirs.status_code == 404
+
+
+def test_unknown_forms_and_workspaces_are_not_found(signed_in_with_key, user_with_key):
+    draft = make_draft(user_with_key)
+
+    odd_form = signed_in_with_key.get(reverse("draft_export", args=[draft.pk, "yaml"]))
+    missing = signed_in_with_key.get(
+        reverse("workspace_export", args=["default", "infra", "no_such_ws", "tf"])
+    )
+    post = signed_in_with_key.post(reverse("draft_export", args=[draft.pk, "tf"]))
+
+    assert odd_form.status_code == 404
+    assert missing.status_code == 404
+    assert post.status_code == 405
+    assert WorkspaceDraft.objects.filter(pk=draft.pk).exists()
+
+
+def test_the_exported_text_is_escaped_on_the_page(signed_in_with_key, user_with_key):
+    draft = make_draft(user_with_key, basics__description="<script>alert(1)</script>")
+
+    review = signed_in_with_key.get(reverse("draft_review", args=[draft.pk]))
+
+    assert b"<script>alert(1)</script>" not in review.content
+    assertContains(review, "= &quot;&lt;script&gt;alert(1)&lt;/script&gt;&quot;")
+
+
+def test_a_change_request_has_no_export_of_its_own(signed_in_with_key, user_with_key):
+    draft = make_draft(user_with_key)
+    draft.kind = WorkspaceDraft.Kind.EDIT
+    draft.save(update_fields=["kind"])
+
+    response = signed_in_with_key.get(reverse("draft_export", args=[draft.pk, "tf"]))
+
+    assert response.status_code == 404  # the workspace's page exports it

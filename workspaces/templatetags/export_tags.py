@@ -1,0 +1,48 @@
+"""Filters for the text templates of `templates/exports/` (HCL and shell, autoescape off)."""
+
+import shlex
+from typing import Any
+
+from django import template
+
+register = template.Library()
+
+# HCL's quoted-template escapes (hashicorp/hcl hclsyntax spec: "Template Literals"): `\` and `"`
+# are escaped with a backslash, and `${` / `%{` (interpolation and directives) are doubled to
+# `$${` / `%%{` so they stay literal text.
+_HCL_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def hcl_string(value: str) -> str:
+    """`value` as an HCL quoted string, every character kept literally."""
+    out = []
+    for char in value:
+        if char in _HCL_ESCAPES:
+            out.append(_HCL_ESCAPES[char])
+        elif ord(char) < 0x20 or ord(char) == 0x7F:
+            out.append(f"\\u{ord(char):04x}")
+        else:
+            out.append(char)
+    return '"' + "".join(out).replace("${", "$${").replace("%{", "%%{") + '"'
+
+
+@register.filter
+def hcl(value: Any) -> str:
+    """A Python value as an HCL expression: a string, a bool, or a list of strings."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(hcl_string(str(item)) for item in value) + "]"
+    return hcl_string(str(value))
+
+
+@register.filter
+def comment(value: Any) -> str:
+    """`value` on one line, fit for a `#` comment: control characters become spaces."""
+    return "".join(" " if ord(c) < 0x20 or ord(c) == 0x7F else c for c in str(value))
+
+
+@register.filter
+def shquote(value: Any) -> str:
+    """`value` quoted for a POSIX shell (`shlex.quote`): no expansion happens inside."""
+    return shlex.quote(str(value))
