@@ -9,7 +9,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.urls import reverse
 from pytest_django.asserts import assertContains, assertRedirects
 
-from tests.workspaces.test_hostile_input import CORPUS
+from tests.hostile_values import CORPUS
 
 pytestmark = pytest.mark.django_db
 

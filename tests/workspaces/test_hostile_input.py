@@ -2,10 +2,12 @@
 
 Expected everywhere: a field error or safe escaping, never a 500, never an invalid request sent to
 Harness (the fake's log is checked against Harness's own rules), nothing stored half-written.
+
+The wizard's steps take the whole corpus through their forms (`test_hostile_wizard_forms.py`);
+here a sample of each class of value goes through their pages, over HTTP to the fake.
 """
 
 import json
-import math
 import re
 from collections import Counter
 
@@ -13,11 +15,12 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from tests.hostile_values import CORPUS, SAMPLE_VALUES, STEP_FIELDS
 from tests.samples import formset_rows, template_answer, yaml_alias_bomb
 from tests.workspaces.test_drafts import make_draft
 from workspaces.models import HarnessCredential, WorkspaceDraft
 from workspaces.wizard import steps, validation
-from workspaces.wizard.body import build_body
+from workspaces.wizard.forms import STEP_FORMS
 
 pytestmark = pytest.mark.django_db
 # Every answer the portal gave in this module, by status (printed and checked at the end).
@@ -36,109 +39,14 @@ def _count_statuses(monkeypatch):
     monkeypatch.setattr(Client, "request", counted)
 
 
-BASE = [
-    "",
-    " ",
-    "\t\n",
-    "a" * 129,
-    "a" * 5000,
-    "0",
-    "-1",
-    "1e309",
-    "NaN",
-    "null",
-    "true",
-    "[]",
-    "{}",
-    "\x00",
-    "a\x00b",
-    "\u202eevil\u202c",  # RTL override
-    "שלום",
-    "مرحبا",
-    "😀🔥💥",
-    "e\u0301\u0301\u0301",  # combining marks
-    "\ufeffbom",
-    "\u2028line",
-    "<script>alert(1)</script>",
-    '"><img src=x onerror=alert(1)>',
-    "javascript:alert(1)",
-    "{{ 7*7 }}",
-    "{% debug %}",
-    "${7*7}",
-    "' OR 1=1 --",
-    "'; DROP TABLE workspaces_workspacedraft; --",
-    "../../etc/passwd",
-    "..%2F..%2Fetc%2Fpasswd",
-    "/etc/passwd",
-    "C:\\Windows\\system32",
-    "%00",
-    "%s%s%s%n",
-    "\r\nX-Injected: yes",
-    "a,b,c",
-    "key:value:extra",
-    "=cmd|' /C calc'!A0",
-    "1; sleep 10",
-    "name,ASC",
-    "updated,DESC;drop",
-    "pat.AcmeDemoAcct01.x.y",
-    "a" * 128,
-    "_",
-    "-",
-    ".",
-    "..",
-    "con",
-    "a b",
-    "a\tb",
-    "\\",
-    "`id`",
-    "$(id)",
-    "|| true",
-    "<svg/onload=alert(1)>",
-    "</textarea><script>alert(1)</script>",
-    "%3Cscript%3E",
-    "𝕒𝕓𝕔",
-    "ＡＢＣ",
-    "ǅ",
-    "İ",
-    "\u0000",
-]
-# Classes of values (issue 14), each spread over several spellings rather than one value.
-NON_FINITE_NUMBERS = [
-    "nan",
-    "-nan",
-    "inf",
-    "-inf",
-    "+Infinity",
-    "1e999",
-    "-1e999",
-    "9" * 400,
-    "1.0e+309",
-    "0x1p1024",
-    "1e-999",
-]
-DOT_SEGMENTS = ["...", "./", "../", "./.", ".%2e", "%2e", "%2E%2E", "\u2024\u2024", "\uff0e\uff0e"]
-# Keys that are almost right: a non-ASCII letter, an invisible character or a missing part.
-ALMOST_KEYS = [
-    "pat.AcmeDemoAcct01.65a1f0c0d1e2f3a4b5c6d7e8.été00000000",
-    "pat.AcmeDemoAcct01.65a1f0c0d1e2f3a4b5c6d7e8.secret\u200b",
-    "pat.AcmeＤemoAcct01.65a1f0c0d1e2f3a4b5c6d7e8.secret0000",
-    "sat.AcmeDemoAcct01..secret0000",
-    "pat.AcmeDemoAcct01.65a1f0c0d1e2f3a4b5c6d7e8",
-    "pat.<script>.x.y",
-]
-BASE += NON_FINITE_NUMBERS + DOT_SEGMENTS + ALMOST_KEYS
-# Variations multiply the corpus: each base value alone, padded, and as a prefix.
-CORPUS = list(
-    dict.fromkeys(
-        BASE + [f"  {v}  " for v in BASE] + [f"{v}x" for v in BASE] + ["ok_" + v for v in BASE]
-    )
-)
 IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]{0,127}$")
+MARKUP = (b"<script>alert(1)", b"<img src=x")
 LIST = reverse("workspace_list", args=["default", "infra"])
 
 
 def test_the_corpus_is_big_enough():
     assert len(CORPUS) >= 200
+    assert set(SAMPLE_VALUES) <= set(CORPUS)  # the samples sent through the pages are its own
 
 
 def _assert_harness_saw_only_valid_requests(fake) -> None:
@@ -158,6 +66,22 @@ def _assert_harness_saw_only_valid_requests(fake) -> None:
         assert entry["status"] != 500
 
 
+def _assert_wizard_reads_were_well_formed(fake) -> int:
+    """The wizard's reads in the fake's log: searches Harness accepts, and template refs, version
+    labels and workspace identifiers as plain path segments. How many templates or workspaces
+    were read by identifier (a choice that passed the rules)."""
+    reads = 0
+    for entry in fake.log():
+        assert entry["status"] != 500
+        assert len(entry["query"].get("searchTerm", [""])[0]) <= 128
+        if entry["route"] and entry["route"].startswith(("v1.templates.", "iacm.workspaces.get")):
+            segments = entry["path"].split("/")[1:]
+            assert not {".", "..", ""} & set(segments), entry["path"]
+            assert all(re.fullmatch(r"[A-Za-z0-9_.$-]+", part) for part in segments), entry["path"]
+            reads += entry["route"] in {"v1.templates.version", "iacm.workspaces.get"}
+    return reads
+
+
 @pytest.mark.parametrize("param", ["q", "sort", "status", "tags", "page", "limit", "window"])
 def test_list_query_parameters(signed_in_with_key, fake, param):
     targets = ("workspace-table", "status-overview", None)
@@ -174,13 +98,16 @@ def test_list_query_parameters(signed_in_with_key, fake, param):
 
 @pytest.mark.parametrize("url_name", ["org_list", "project_list"])
 def test_picker_searches(signed_in_with_key, fake, url_name):
+    """Samples through the pages; every value of the corpus through their `PickerSearchForm` in
+    `test_hostile_wizard_forms.py`."""
     url = reverse(url_name, args=["default"] if url_name == "project_list" else [])
-    for value in CORPUS:
+    for value in SAMPLE_VALUES:
         for params in ({"q": value}, {"page": value}):
             response = signed_in_with_key.get(url, params, headers={"HX-Request": "true"})
 
             assert response.status_code == 200, (params,)
-            assert b"<script>alert(1)" not in response.content
+            assert not any(markup in response.content for markup in MARKUP)
+    _assert_harness_saw_only_valid_requests(fake)
 
 
 def test_identifiers_in_paths(signed_in_with_key, fake):
@@ -193,7 +120,9 @@ def test_identifiers_in_paths(signed_in_with_key, fake):
 
 
 def test_sign_in_form(client, user, fake):
-    for value in CORPUS:
+    """Samples through the page; every value of the corpus through its form in
+    `tests/portal/test_sign_in.py`."""
+    for value in SAMPLE_VALUES:
         for data in (
             {"username": value, "password": "x"},
             {"username": "alice", "password": value},
@@ -208,7 +137,7 @@ def test_sign_in_form(client, user, fake):
 def test_wizard_picker_searches_and_identifier_check(signed_in_with_key, user_with_key, fake):
     draft = make_draft(user_with_key)
     pickers = {"template": "template", "repository": "git-connector", "variables": "secret"}
-    for value in CORPUS:
+    for value in SAMPLE_VALUES:
         for step, picker in pickers.items():
             response = signed_in_with_key.get(
                 reverse("draft_picker", args=[draft.pk, step, picker]),
@@ -216,14 +145,14 @@ def test_wizard_picker_searches_and_identifier_check(signed_in_with_key, user_wi
                 headers={"HX-Request": "true"},
             )
             assert response.status_code == 200, (picker, value)
-            assert b"<script>alert(1)" not in response.content
+            assert not any(markup in response.content for markup in MARKUP)
         check = signed_in_with_key.get(
             reverse("draft_identifier_check", args=[draft.pk]),
             {"identifier": value},
             headers={"HX-Request": "true"},
         )
         assert check.status_code == 200, value
-        assert b"<script>alert(1)" not in check.content
+        assert not any(markup in check.content for markup in MARKUP)
     _assert_harness_saw_only_valid_requests(fake)
 
 
@@ -256,55 +185,39 @@ def test_ten_megabyte_body_is_refused_cleanly(signed_in_with_key, user_with_key,
     assert not fake.log(route="iacm.workspaces.create")
 
 
-STEP_FIELDS = {
-    "basics": ["name", "identifier", "description", "tag-0-key", "tag-0-value", "tag-TOTAL_FORMS"],
-    "template": ["source", "template_ref", "template_version", "template_mode", "clone_identifier"],
-    "repository": [
-        "connector",
-        "repository",
-        "fetch_type",
-        "branch",
-        "tag",
-        "commit",
-        "path",
-        "submodules",
-    ],
-    "provisioner": [
-        "provisioner",
-        "version",
-        "aws",
-        "gcp",
-        "cost_estimation_enabled",
-        "budget",
-    ],
-    "variables": [
-        "terraform-0-key",
-        "terraform-0-value",
-        "terraform-0-value_type",
-        "terraform-TOTAL_FORMS",
-        "environment-0-key",
-        "environment-0-value",
-        "environment-0-value_type",
-        "paste_text",
-        "paste_group",
-    ],
-}
+def _sample_posts(step: str, valid: dict) -> list[dict[str, str]]:
+    """One POST per sample over the step's valid data, every field of the step hostile: field j
+    of POST k holds sample k + j, so each POST mixes classes and each field gets every sample."""
+    count = len(SAMPLE_VALUES)
+    return [
+        valid | {field: SAMPLE_VALUES[(k + j) % count] for j, field in enumerate(STEP_FIELDS[step])}
+        for k in range(count)
+    ]
 
 
 @pytest.mark.parametrize("step", list(STEP_FIELDS))
-def test_wizard_steps_take_the_corpus(signed_in_with_key, user_with_key, fake, step):
+def test_wizard_steps_take_samples_of_each_class(signed_in_with_key, user_with_key, fake, step):
     draft = make_draft(user_with_key)
     url = reverse("draft_step", args=[draft.pk, step])
-    for i, value in enumerate(CORPUS):
-        for field in STEP_FIELDS[step]:
-            autosave = "?autosave=1" if i % 2 else ""  # half as autosaves, half as "next"
-            response = signed_in_with_key.post(url + autosave, {field: value})
+    valid = validation.step_data(step, steps.step_values(draft.data, step))
+    for k, posted in enumerate(_sample_posts(step, valid)):
+        before = WorkspaceDraft.objects.get(pk=draft.pk).data
+        read = STEP_FORMS[step](data=posted, draft_data=before).values()
+        autosave = "?autosave=1" if k % 2 else ""  # half as autosaves, half as "next"
+        response = signed_in_with_key.post(url + autosave, posted)
+        shown = response if response.status_code == 200 else signed_in_with_key.get(url)
+        stored = WorkspaceDraft.objects.get(pk=draft.pk).data[step]
 
-            assert response.status_code in {200, 302}, (step, field, value)
-            assert b"<script>alert(1)" not in response.content
-    stored = WorkspaceDraft.objects.get(pk=draft.pk)
-    json.dumps(stored.data)  # what is stored is always valid JSON
+        assert response.status_code in {200, 302}, (step, posted)
+        assert shown.status_code == 200, (step, posted)
+        assert not any(markup in shown.content for markup in MARKUP), (step, posted)
+        if step == "basics" and not read["identifier"] and not read["identifier_edited"]:
+            read["identifier"] = steps.identifier_from_name(read["name"])  # derived when saved
+        # The step is stored whole, as its form read the POST: never half-written.
+        assert {name: stored[name] for name in read} == read, (step, posted)
+    json.dumps(WorkspaceDraft.objects.get(pk=draft.pk).data)  # what is stored is valid JSON
     assert not fake.log(route="iacm.workspaces.create")
+    _assert_wizard_reads_were_well_formed(fake)
 
 
 def test_many_variables_and_tags(signed_in_with_key, user_with_key, fake):
@@ -370,43 +283,25 @@ def test_garbage_submit_sends_nothing_invalid(signed_in_with_key, user_with_key,
 
 
 @pytest.mark.parametrize("field", ["template_ref", "template_version", "clone_identifier"])
-def test_template_choices_take_the_corpus(signed_in_with_key, user_with_key, fake, field):
+def test_template_choices_take_samples_of_each_class(
+    signed_in_with_key, user_with_key, fake, field
+):
     draft = make_draft(user_with_key)
     url = reverse("draft_step", args=[draft.pk, "template"])
-    chosen = {
-        "template_ref": "account.aws_service",
-        "template_version": "v1",
-        "template_mode": "copied",
-    }
+    chosen = dict(template_ref="account.aws_service", template_version="v1", template_mode="copied")
     source = "clone" if field == "clone_identifier" else "template"
-    for value in CORPUS:
+    # A few samples pass the rules (`NaN` is a well-formed ref): they are read from Harness.
+    for value in SAMPLE_VALUES + ["ok_" + value for value in SAMPLE_VALUES[:8]]:
         posted = {"source": source, **chosen, field: value, "action": "next"}
         saved = signed_in_with_key.post(url, posted)
-        shown = signed_in_with_key.get(url)  # a draft holding the value renders its step
+        # A draft holding the value renders its step ("next" with an error re-renders it).
+        shown = saved if saved.status_code == 200 else signed_in_with_key.get(url)
 
         assert saved.status_code in {200, 302}, value
         assert shown.status_code == 200, value
-        assert b"<script>alert(1)" not in shown.content
-    for entry in fake.log():
-        if entry["route"] and entry["route"].startswith(("v1.templates.", "iacm.workspaces.get")):
-            segments = entry["path"].split("/")
-            assert not {".", "..", ""} & set(segments[1:]), entry["path"]
-            assert all(re.fullmatch(r"[A-Za-z0-9_.$-]+", part) for part in segments[1:])
-        assert entry["status"] != 500
-
-
-def test_budgets_from_the_corpus(user_with_key):
-    data = make_draft(user_with_key, provisioner__cost_estimation_enabled=True).data
-    for budget in CORPUS + [f"{sign}{value}" for sign in "+-" for value in NON_FINITE_NUMBERS]:
-        data["provisioner"]["budget"] = budget
-
-        refused = "budget" in validation.bind_step("provisioner", data).errors
-        number = steps.budget_number(budget)
-
-        # Refused on its field, or a finite number in range: never NaN or infinity in the body.
-        assert refused == (number is None and bool(budget.strip())), budget
-        assert number is None or (math.isfinite(number) and 0 <= number <= 10_000_000)
-        json.dumps(build_body(data), allow_nan=False)
+        assert not any(markup in shown.content for markup in MARKUP), value
+    # Some samples pass the rules (`NaN`, `ok_`, `ok_a\x00b` once its NUL is dropped): read.
+    assert _assert_wizard_reads_were_well_formed(fake) > 0
 
 
 OVERSIZED_PASTES = {
