@@ -6,6 +6,8 @@ refuses further attempts (the right password included) until the window has move
 successful sign-in clears the username's count. Counts live in the cache, shared by replicas.
 """
 
+import hashlib
+
 from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
@@ -25,9 +27,12 @@ class ThrottledAuthenticationForm(AuthenticationForm):
         window = settings.SIGNIN_FAILURE_WINDOW
         username = str(self.cleaned_data.get("username") or "").lower()[:150]
         address = self.request.META.get("REMOTE_ADDR", "") if self.request else ""
+        # The typed username may hold spaces or control characters no cache key should carry:
+        # its digest names the counter instead.
+        user_key = hashlib.sha256(username.encode("utf-8", "surrogatepass")).hexdigest()
         return [
             (
-                SlidingWindow(f"signin:user:{username}", window),
+                SlidingWindow(f"signin:user:{user_key}", window),
                 settings.SIGNIN_FAILURES_PER_USERNAME,
             ),
             (SlidingWindow(f"signin:addr:{address}", window), settings.SIGNIN_FAILURES_PER_ADDRESS),
