@@ -15,8 +15,11 @@ def _session_key(action: str) -> str:
 
 
 def _fingerprint(request: HtmxHttpRequest) -> str:
-    credential = HarnessCredential.objects.filter(user=request.user).first()
-    return credential.key_fingerprint if credential else ""
+    # The key comes with the user (`PortalModelBackend.get_user` selects it): no query here.
+    try:
+        return request.user.harness_credential.key_fingerprint
+    except HarnessCredential.DoesNotExist:
+        return ""
 
 
 def forbidden_remembered(request: HtmxHttpRequest, *, action: str, org: str, project: str) -> bool:
