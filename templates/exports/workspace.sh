@@ -1,5 +1,5 @@
 {% load export_tags %}{% autoescape off %}#!/bin/sh
-# Create the Harness workspace {{ identifier }} in {{ org }} / {{ project }}: IaCM POST .../workspaces
+# Create the Harness workspace {{ identifier|comment }} in {{ org|comment }} / {{ project|comment }}: IaCM POST .../workspaces
 # (Harness answers 200). Set HARNESS_API_KEY to your Harness API key first; no key is written here.
 curl -sS -X POST {{ url|shquote }} \
   -H 'Content-Type: application/json' \

@@ -224,6 +224,21 @@ def test_a_change_under_a_rule_waits_and_is_put_once_with_the_approvers_key(
     assert "Harness made the change." in decided.body
 
 
+def test_a_change_that_removes_the_tag_a_rule_holds_still_waits(author, approver, fake):
+    client = harness_client_for(author)
+    draft = start(author, seeded_workspace(client))
+    rows = draft.data["basics"]["tags"]
+    [env] = [row["value"] for row in rows if row["key"] == "env"]
+    prod_rule(groups=[GROUP], for_create=False, for_edit=True, tag_key="env", tag_value=env)
+    draft = edit(draft, basics={"tags": [row for row in rows if row["key"] != "env"]})
+
+    held = submit.draft_submit(draft=draft, client=client).draft
+
+    assert "env" not in held.submitted_body["tags"]
+    assert held.status == "awaiting_approval"
+    assert fake.log(route=UPDATE) == []
+
+
 @pytest.mark.django_db(transaction=True)
 def test_twenty_concurrent_approvals_make_exactly_one_post(
     user, fake, django_user_model, monkeypatch

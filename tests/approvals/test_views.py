@@ -131,6 +131,49 @@ def test_the_author_withdraws_and_edits_again(waiting, author):
     assertContains(response, "Withdrawn: the request is a draft again.")
 
 
+@pytest.fixture
+def waiting_deletion(author, approver, fake):
+    from workspaces.approvals.models import ApprovalRule
+    from workspaces.decommission import services as decommission
+
+    rule = ApprovalRule.objects.create(name="Every deletion", for_delete=True)
+    rule.approver_users.set([approver])
+    client = harness_client_for(author)
+    [inactive] = client.list_workspaces(
+        org="default", project="infra", statuses=["inactive"], limit=1
+    ).items
+    workspace = client.get_workspace(org="default", project="infra", identifier=inactive.identifier)
+    draft = decommission.deletion_start(owner=author, workspace=workspace)
+    return decommission.deletion_send(draft=draft, client=client)
+
+
+def test_an_approved_deletion_says_it_was_deleted(waiting_deletion, approver, fake):
+    client = client_for(approver)
+
+    review = client.get(f"/approvals/{waiting_deletion.pk}/")
+    approved = client.post(
+        f"/approvals/{waiting_deletion.pk}/", {"decision": "approve"}, follow=True
+    )
+
+    assertContains(
+        review,
+        f"DELETE /iacm/api/orgs/default/projects/infra/workspaces/{waiting_deletion.identifier}",
+    )
+    assertContains(review, "What goes with it")
+    assertContains(approved, "Approved: Harness deleted it with your key.")
+    assert len(fake.log(route="iacm.workspaces.delete")) == 1
+
+
+def test_a_withdrawn_deletion_goes_back_to_its_confirmation_page(waiting_deletion, author):
+    response = client_for(author).post(f"/approvals/{waiting_deletion.pk}/withdraw/")
+
+    assertRedirects(
+        response,
+        f"/orgs/default/projects/infra/workspaces/{waiting_deletion.identifier}/delete/",
+        fetch_redirect_response=False,
+    )
+
+
 @pytest.mark.postgres  # SSO users and their groups: get_or_create, then a session
 def test_an_sso_group_from_the_groups_header_makes_an_approver(waiting, settings, fake):
     settings.PORTAL_AUTH = "sso"

@@ -26,6 +26,7 @@ from workspaces.clients import harness_client_for
 from workspaces.decommission import services
 from workspaces.models import AuditEntry, WorkspaceDraft
 from workspaces.services import credential_save
+from workspaces.wizard import drafts
 
 pytestmark = pytest.mark.django_db
 
@@ -158,6 +159,32 @@ def test_an_unconfirmed_deletion_is_not_listed_in_my_requests(signed_in_with_key
     requests = signed_in_with_key.get(reverse("draft_list"))
 
     assertNotContains(requests, "Deletion of")
+
+
+@pytest.mark.parametrize("page", ["draft_step", "draft_review", "draft_submit"])
+def test_a_deletion_is_never_opened_as_a_wizard_draft(signed_in_with_key, fake, page):
+    opened(signed_in_with_key, INACTIVE)
+    deletion = WorkspaceDraft.objects.get(kind=WorkspaceDraft.Kind.DELETE)
+    args = [deletion.pk, "basics"] if page == "draft_step" else [deletion.pk]
+
+    response = (
+        signed_in_with_key.post(reverse(page, args=args))
+        if page == "draft_submit"
+        else signed_in_with_key.get(reverse(page, args=args))
+    )
+
+    assert response.status_code == 404
+    assert fake.log(route="iacm.workspaces.create") == []
+
+
+@pytest.mark.django_db
+def test_unconfirmed_deletions_do_not_count_against_the_open_requests_limit(
+    signed_in_with_key, user_with_key, fake, settings
+):
+    settings.WIZARD_MAX_OPEN_DRAFTS = 1
+    opened(signed_in_with_key, INACTIVE)
+
+    drafts.drafts_check_limit(owner=user_with_key)  # does not raise: nothing is listed yet
 
 
 def test_clone_starts_a_draft_copying_the_workspace(signed_in_with_key, user_with_key, fake):

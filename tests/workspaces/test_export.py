@@ -272,6 +272,16 @@ def test_the_exported_api_call_creates_the_workspace_in_harness(user_with_key, f
     assert created.environment_variables["TF_TOKEN"].value == "account.tf_token"
 
 
+def test_a_newline_in_a_draft_value_cannot_end_the_scripts_comment(user_with_key, fake):
+    # A draft stores what was typed, valid or not; its export must still be a harmless script.
+    draft = make_draft(user_with_key, basics__identifier="x\ntouch pwned")
+
+    script = draft_export(draft=draft).curl
+
+    assert not [line for line in script.splitlines() if line.startswith("touch")]
+    assert "x touch pwned" in script.splitlines()[1]
+
+
 def test_the_review_and_the_workspace_page_show_the_export(signed_in_with_key, user_with_key):
     draft = make_draft(user_with_key)
     workspace = seeded(harness_client_for(user_with_key), lambda w: True)

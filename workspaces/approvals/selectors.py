@@ -24,14 +24,22 @@ Decision = Approval.Decision
 
 
 def rules_matching(
-    *, kind: str, org: str, project: str, tags: dict[str, str]
+    *, kind: str, org: str, project: str, tags: dict[str, str], also_tags: dict | None = None
 ) -> list[ApprovalRule]:
-    """The active rules that hold a request of `kind` in `org`/`project` with these `tags`."""
+    """The active rules that hold a request of `kind` in `org`/`project` with these `tags`, or
+    with `also_tags` (a change is held by the tags the workspace had as well as by the ones it
+    gets: removing `env=prod` does not take a prod workspace past its rule)."""
     candidates = ApprovalRule.objects.filter(
         Q(org="") | Q(org=org), Q(project="") | Q(project=project), active=True
     )
     return [
-        rule for rule in candidates if rule.matches(kind=kind, org=org, project=project, tags=tags)
+        rule
+        for rule in candidates
+        if any(
+            rule.matches(kind=kind, org=org, project=project, tags=tag_set)
+            for tag_set in (tags, also_tags)
+            if tag_set is not None
+        )
     ]
 
 
@@ -63,11 +71,6 @@ def approvals_waiting_count(*, user: AbstractBaseUser) -> int | None:
     if not list(rules_approved_by(user=user).values_list("pk", flat=True)[:1]):
         return None
     return approvals_waiting(user=user).count()
-
-
-def approval_current(*, draft: WorkspaceDraft) -> Approval | None:
-    """The draft's latest approval (the pending one while it waits), if it ever waited."""
-    return draft.approvals.select_related("decided_by").first()
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,10 @@ from workspaces.models import WorkspaceDraft
 Status = WorkspaceDraft.Status
 OUTCOMES = {
     Status.CREATED: "Approved: Harness created it with your key.",
+    Status.UPDATED: "Approved: Harness made the change with your key.",
+    Status.DELETED: "Approved: Harness deleted it with your key.",
+    Status.DRAFT: "Approved, but the workspace was changed in Harness meanwhile: nothing was "
+    "sent, and the change went back to its author to compare.",
     Status.FAILED: "Approved, but Harness refused it; it went back to its author with the reason.",
     Status.REJECTED: "Rejected: the author has been told why.",
 }
@@ -108,6 +112,10 @@ def approval_withdraw(request: HtmxHttpRequest, draft_id) -> HttpResponse:
     draft = get_object_or_404(WorkspaceDraft, pk=draft_id, owner=request.user)
     if services.approval_withdraw(draft=draft, owner=request.user):
         messages.success(request, "Withdrawn: the request is a draft again. Submit it when ready.")
+        if draft.kind == WorkspaceDraft.Kind.DELETE:
+            return redirect(
+                reverse("workspace_delete", args=[draft.org, draft.project, draft.identifier])
+            )
         return redirect(reverse("draft_review", args=[draft.pk]))
     messages.info(request, "An approver has already decided this request.")
     return redirect(reverse("draft_result", args=[draft.pk]))

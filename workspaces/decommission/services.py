@@ -26,7 +26,7 @@ from workspaces.feedback import harness_error_message
 from workspaces.harness import HarnessClient, errors
 from workspaces.harness.types import Workspace
 from workspaces.models import AuditEntry, WorkspaceDraft
-from workspaces.wizard.outcomes import answer
+from workspaces.wizard.outcomes import answer, refused_outcome
 from workspaces.wizard.submit import settle_write, stale_submit_seconds
 
 logger = logging.getLogger("workspaces.decommission")
@@ -189,12 +189,7 @@ def _delete(
             **answer(err),
         }
     except (errors.HarnessForbidden, errors.HarnessRateLimited) as err:
-        return Status.FAILED, {
-            "outcome": "refused",
-            "message": harness_error_message(err),
-            "forbidden": isinstance(err, errors.HarnessForbidden),
-            **answer(err),
-        }
+        return Status.FAILED, refused_outcome(err)
     except errors.HarnessUnavailable as err:
         return _reconcile(client=client, where=where, err=err)
     return Status.DELETED, _deleted(http_status=204)  # W5: 204 No Content

@@ -77,8 +77,14 @@ def draft_create(*, owner: AbstractBaseUser, org: str, project: str) -> Workspac
 
 def drafts_check_limit(*, owner: AbstractBaseUser) -> None:
     """Raise TooManyDrafts when `owner` keeps `WIZARD_MAX_OPEN_DRAFTS` open (draft or failed)
-    drafts of any kind: each is stored and re-validated, so their number is bounded per user."""
-    open_drafts = WorkspaceDraft.objects.filter(owner=owner, status__in=OPEN).count()
+    drafts of any kind: each is stored and re-validated, so their number is bounded per user.
+    An unconfirmed deletion (an open confirmation page, not listed in My requests) does not
+    count: the person could not see or delete it."""
+    open_drafts = (
+        WorkspaceDraft.objects.filter(owner=owner, status__in=OPEN)
+        .exclude(kind=WorkspaceDraft.Kind.DELETE, status=WorkspaceDraft.Status.DRAFT)
+        .count()
+    )
     if open_drafts >= settings.WIZARD_MAX_OPEN_DRAFTS:
         raise TooManyDrafts(
             f"You already have {open_drafts} open requests, the most one person can keep. "

@@ -77,7 +77,14 @@ def draft_submit(*, draft: WorkspaceDraft, client: HarnessClient) -> Submitted:
         body = update.update_body(cleaned, draft=draft)
     else:
         body = build_body(cleaned, locked=steps.locked_map(draft.data))
-    held = approval_gate(draft=draft, body=body, tags=body.get("tags") or {})
+    held = approval_gate(
+        draft=draft,
+        body=body,
+        tags=body.get("tags") or {},
+        previous_tags=(draft.workspace_snapshot or {}).get("tags")
+        if draft.kind == Kind.EDIT
+        else None,
+    )
     if held is not None:  # a rule holds it: nothing is sent until an approver approves
         return Submitted(held)
     now = timezone.now()

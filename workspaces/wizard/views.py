@@ -51,8 +51,15 @@ def _go(request: HtmxHttpRequest, url: str) -> HttpResponse:
     return redirect(url)
 
 
-def _own_draft(request: HtmxHttpRequest, draft_id) -> WorkspaceDraft:
-    return get_object_or_404(WorkspaceDraft, pk=draft_id, owner=request.user)
+# The wizard's views serve new workspaces and changes; a deletion has views of its own
+# (`workspaces.decommission`) and is never opened, reviewed or submitted as a wizard draft.
+WIZARD_KINDS = (WorkspaceDraft.Kind.CREATE, WorkspaceDraft.Kind.EDIT)
+
+
+def _own_draft(
+    request: HtmxHttpRequest, draft_id, kinds: tuple[str, ...] = WIZARD_KINDS
+) -> WorkspaceDraft:
+    return get_object_or_404(WorkspaceDraft, pk=draft_id, owner=request.user, kind__in=kinds)
 
 
 def _result_url(draft: WorkspaceDraft) -> str:
@@ -340,7 +347,7 @@ def draft_submit(request: HtmxHttpRequest, draft_id) -> HttpResponse:
 @require_GET
 @vary_on_headers("HX-Request")
 def draft_result(request: HtmxHttpRequest, draft_id) -> HttpResponse:
-    draft = _own_draft(request, draft_id)
+    draft = _own_draft(request, draft_id, kinds=tuple(WorkspaceDraft.Kind))
     if draft.status == Status.DRAFT:
         return redirect(pages.step_url(draft, "review"))
     if draft.status == Status.SUBMITTING:
