@@ -23,7 +23,8 @@ from workspaces.forms import (
 )
 from workspaces.harness import errors
 from workspaces.htmx import HtmxHttpRequest, partial_for
-from workspaces.models import HarnessCredential, WorkspaceDraft
+from workspaces.models import HarnessCredential
+from workspaces.wizard.change import change_in_progress
 
 
 @require_GET
@@ -214,14 +215,9 @@ def workspace_detail(
     context["write_forbidden"] = forbidden_remembered(
         request, action="create", org=org, project=project
     )
-    context["open_change"] = WorkspaceDraft.objects.filter(
-        owner=request.user,
-        kind=WorkspaceDraft.Kind.EDIT,
-        org=org,
-        project=project,
-        identifier=identifier,
-        status__in=[WorkspaceDraft.Status.DRAFT, WorkspaceDraft.Status.FAILED],
-    ).first()
+    context["open_change"] = change_in_progress(
+        owner=request.user, org=org, project=project, identifier=identifier
+    )
     context["harness_url"] = selectors.workspace_harness_url(
         account_id=client.account_id, org=org, project=project, identifier=identifier
     )

@@ -149,9 +149,11 @@ class Review:
         )
 
 
-def approval_review(*, draft: WorkspaceDraft) -> Review:
-    """The review of a held request: its body, a summary, its approvers and history."""
-    history = list(draft.approvals.select_related("decided_by"))
+def approval_review(*, draft: WorkspaceDraft, history: list[Approval] | None = None) -> Review:
+    """The review of a held request: its body, a summary, its approvers and history (its
+    approvals, newest first; read here unless the caller has them)."""
+    if history is None:
+        history = list(draft.approvals.select_related("decided_by"))
     approval = history[0] if history else None
     body = draft.submitted_body or {}
     return Review(
@@ -167,9 +169,8 @@ def approval_review(*, draft: WorkspaceDraft) -> Review:
 
 def approval_state(*, draft: WorkspaceDraft) -> Review | None:
     """The review of a request that waited at some point; None (one query) when it never did."""
-    if not draft.approvals.exists():
-        return None
-    return approval_review(draft=draft)
+    history = list(draft.approvals.select_related("decided_by"))
+    return approval_review(draft=draft, history=history) if history else None
 
 
 def request_change(*, draft: WorkspaceDraft) -> dict[str, Any] | None:

@@ -57,6 +57,24 @@ class ChangeRefused(Exception):
 # --- starting an edit ------------------------------------------------------------------------
 
 
+def change_in_progress(
+    *, owner: AbstractBaseUser, org: str, project: str, identifier: str
+) -> WorkspaceDraft | None:
+    """The owner's open (draft or failed) change to this workspace, the latest if several."""
+    return (
+        WorkspaceDraft.objects.filter(
+            owner=owner,
+            kind=Kind.EDIT,
+            org=org,
+            project=project,
+            identifier=identifier,
+            status__in=drafts.OPEN,
+        )
+        .order_by("-updated_at")
+        .first()
+    )
+
+
 def draft_start_change(
     *, owner: AbstractBaseUser, org: str, project: str, identifier: str, client: HarnessClient
 ) -> WorkspaceDraft:
@@ -69,18 +87,7 @@ def draft_start_change(
     TooManyDrafts, and the workspace read's HarnessNotFound, HarnessForbidden,
     HarnessUnauthorized, HarnessUnavailable.
     """
-    open_change = (
-        WorkspaceDraft.objects.filter(
-            owner=owner,
-            kind=Kind.EDIT,
-            org=org,
-            project=project,
-            identifier=identifier,
-            status__in=drafts.OPEN,
-        )
-        .order_by("-updated_at")
-        .first()
-    )
+    open_change = change_in_progress(owner=owner, org=org, project=project, identifier=identifier)
     if open_change is not None:
         return open_change
     drafts.drafts_check_limit(owner=owner)
