@@ -17,7 +17,7 @@ from workspaces.approvals import notify, selectors
 from workspaces.approvals.models import Approval
 from workspaces.audit import audit_record
 from workspaces.decommission.services import deletion_deliver
-from workspaces.harness import HarnessClient, errors
+from workspaces.harness import HarnessClient
 from workspaces.models import AuditEntry, WorkspaceDraft
 from workspaces.wizard import submit
 
@@ -32,8 +32,8 @@ def _send_write(**kwargs) -> WorkspaceDraft:
 
 
 # How an approved request of each kind is sent: the same path as the author's own submit, with
-# the approver's client; each takes (draft=, client=, actor=, release_to=, approval=) and
-# returns the draft once its outcome is stored (and recorded in the audit trail).
+# the approver's client; each takes (draft=, client=, actor=, release_to=, approval=,
+# on_release=) and returns the draft once its outcome is stored (and recorded in the audit trail).
 SENDERS: dict[str, Callable[..., WorkspaceDraft]] = {
     Kind.CREATE: _send_write,
     Kind.EDIT: _send_write,
@@ -109,19 +109,18 @@ def approval_approve(
         return draft
     approval.refresh_from_db()
     _record_decision(draft=draft, approval=approval, action=AuditEntry.Action.APPROVE)
-    try:
-        sent = send(
-            draft=draft,
-            client=client,
-            actor=approver,
-            release_to=Status.AWAITING_APPROVAL,
-            approval=approval_chain(approval),
-        )
-    except errors.HarnessUnauthorized:
-        Approval.objects.filter(pk=approval.pk).update(
+    sent = send(
+        draft=draft,
+        client=client,
+        actor=approver,
+        release_to=Status.AWAITING_APPROVAL,
+        approval=approval_chain(approval),
+        # The approver's key refused (401): the request waits again and its approval is pending
+        # again, both in one transaction, so nobody reads it as decided meanwhile.
+        on_release=lambda: Approval.objects.filter(pk=approval.pk).update(
             decision=Decision.PENDING, decided_by=None, decided_at=None, reason=""
-        )
-        raise
+        ),
+    )
     approval.refresh_from_db()
     notify.notify_decided(approval=approval)
     return sent

@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -118,6 +119,7 @@ def deletion_deliver(
     actor: AbstractBaseUser | None = None,
     release_to: str = Status.DRAFT,
     approval: list[dict[str, Any]] | None = None,
+    on_release: Callable[[], None] | None = None,
 ) -> WorkspaceDraft:
     """Send a claimed (`submitting`) deletion with `client`, once, and record the outcome.
 
@@ -132,6 +134,7 @@ def deletion_deliver(
         draft=draft,
         write=lambda: _delete(client=client, draft=draft, previous=previous),
         release_to=release_to,
+        on_release=on_release,
         record=lambda outcome: _audit(
             draft=draft, actor=actor or draft.owner, outcome=outcome, approval=approval
         ),

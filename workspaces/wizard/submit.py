@@ -112,6 +112,7 @@ def draft_send(
     release_to: str = Status.DRAFT,
     actor: AbstractBaseUser | None = None,
     approval: list[dict[str, Any]] | None = None,
+    on_release: Callable[[], None] | None = None,
 ) -> Submitted:
     """Send a claimed (`submitting`) draft's `body` with `client`, once, and store the outcome.
 
@@ -128,6 +129,7 @@ def draft_send(
         draft=draft,
         write=lambda: write(client=client, draft=draft, body=body, previous=previous),
         release_to=release_to,
+        on_release=on_release,
         record=lambda outcome: _audit(
             draft=draft, body=body, outcome=outcome, actor=actor, approval=approval
         ),
@@ -143,11 +145,13 @@ def settle_write(
     write: Callable[[], tuple[str, dict[str, Any]]],
     release_to: str,
     record: Callable[[dict[str, Any]], None],
+    on_release: Callable[[], None] | None = None,
 ) -> dict[str, Any]:
     """Run `write` (the Harness call of a claimed draft, any kind) and settle the draft with its
     (status, outcome); `record` puts the settled outcome in the audit trail.
 
-    HarnessUnauthorized puts the draft back to `release_to` and propagates; any other error
+    HarnessUnauthorized puts the draft back to `release_to` (in the same transaction as
+    `on_release`, e.g. an approval reopened) and propagates; any other error
     still moves it out of `submitting` (never stuck there) with a fixed message.
     """
     outcome: dict[str, Any] | None = None
@@ -155,7 +159,10 @@ def settle_write(
     try:
         status, outcome = write()
     except errors.HarnessUnauthorized as err:
-        WorkspaceDraft.objects.filter(pk=draft.pk).update(status=release_to)
+        with transaction.atomic():
+            WorkspaceDraft.objects.filter(pk=draft.pk).update(status=release_to)
+            if on_release is not None:
+                on_release()
         outcome = {"outcome": "unauthorized", "message": harness_error_message(err), **answer(err)}
         raise
     finally:
