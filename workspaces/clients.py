@@ -24,6 +24,15 @@ def harness_client(*, account_id: str, api_key: str) -> HarnessClient:
     )
 
 
+def harness_account_of(user: AbstractBaseUser) -> str:
+    """The Harness account of `user`'s stored key ("" without one); the key comes with the user
+    (`PortalModelBackend.get_user` selects it), so this reads no database row."""
+    try:
+        return user.harness_credential.account_id
+    except HarnessCredential.DoesNotExist:
+        return ""
+
+
 def harness_client_for(user: AbstractBaseUser) -> HarnessClient:
     """The client for `user`'s stored key.
 

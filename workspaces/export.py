@@ -26,7 +26,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 
 from workspaces.harness.types import Workspace
-from workspaces.models import HarnessCredential, WorkspaceDraft
+from workspaces.models import WorkspaceDraft
 from workspaces.wizard.body import build_body, stored_steps
 from workspaces.wizard.update import held_body, workspace_snapshot
 
@@ -118,18 +118,16 @@ class WorkspaceExport:
         ]
 
 
-def draft_export(*, draft: WorkspaceDraft) -> WorkspaceExport:
-    """A request's export on its review: the create body `build_body` gives (what is sent)."""
-    account_id = (
-        HarnessCredential.objects.filter(user_id=draft.owner_id)
-        .values_list("account_id", flat=True)
-        .first()
-    )
+def draft_export(
+    *, draft: WorkspaceDraft, account_id: str, body: dict[str, Any] | None = None
+) -> WorkspaceExport:
+    """A request's export on its review: the create body `build_body` gives (what is sent);
+    `body` when the caller has built it already, `account_id` the owner's Harness account."""
     return workspace_export(
-        body=build_body(stored_steps(draft.data)),
+        body=body if body is not None else build_body(stored_steps(draft.data)),
         org=draft.org,
         project=draft.project,
-        account_id=account_id or "",
+        account_id=account_id,
         from_harness=False,
         download=("draft_export", [draft.pk]),
     )

@@ -65,7 +65,7 @@ def seeded(client, predicate):
 def test_a_scratch_request_exports_every_field_under_the_providers_names(user_with_key, fake):
     draft = make_draft(user_with_key)
 
-    name, resource, comments = parse(draft_export(draft=draft).hcl)
+    name, resource, comments = parse(draft_export(draft=draft, account_id=ACCOUNT).hcl)
 
     assert name == "pay_vpc_dev"
     assert set(resource) <= PROVIDER_ATTRIBUTES
@@ -106,7 +106,7 @@ def test_a_linked_template_request_links_it_and_leaves_the_locked_fields_to_it(u
     drafts.draft_save_step(draft=draft, step="basics", values=valid_data()["basics"])
     draft = choose_template(draft, "linked").draft
 
-    _name, resource, _comments = parse(draft_export(draft=draft).hcl)
+    _name, resource, _comments = parse(draft_export(draft=draft, account_id=ACCOUNT).hcl)
 
     assert resource["associated_template"] == [{"template_id": "aws_service", "version": "v2"}]
     assert resource["provisioner_type"] == "opentofu"  # required: the template's own type
@@ -127,7 +127,7 @@ def test_a_clone_exports_the_copied_settings_under_its_own_identifier(user_with_
         client=client,
     ).draft
 
-    _name, resource, _comments = parse(draft_export(draft=draft).hcl)
+    _name, resource, _comments = parse(draft_export(draft=draft, account_id=ACCOUNT).hcl)
 
     assert resource["identifier"] == "pay_vpc_dev"
     assert resource["repository"] == source.repository
@@ -145,7 +145,7 @@ def test_a_terragrunt_request_sets_the_providers_terragrunt_attributes(user_with
         provisioner__run_all=True,
     )
 
-    _name, resource, _comments = parse(draft_export(draft=draft).hcl)
+    _name, resource, _comments = parse(draft_export(draft=draft, account_id=ACCOUNT).hcl)
 
     assert resource["terragrunt_provider"] is True
     assert resource["terragrunt_version"] == "0.80.4"
@@ -259,7 +259,7 @@ def test_the_api_call_uses_harness_api_key_and_never_a_key(signed_in_with_key, u
 
 def test_the_exported_api_call_creates_the_workspace_in_harness(user_with_key, fake):
     draft = make_draft(user_with_key, basics__identifier="from_curl", basics__name="from-curl")
-    script = draft_export(draft=draft).curl
+    script = draft_export(draft=draft, account_id=ACCOUNT).curl
 
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HARNESS_API_KEY": FULL_KEY}
     run = subprocess.run(["sh"], input=script, env=env, capture_output=True, text=True, timeout=20)
@@ -276,7 +276,7 @@ def test_a_newline_in_a_draft_value_cannot_end_the_scripts_comment(user_with_key
     # A draft stores what was typed, valid or not; its export must still be a harmless script.
     draft = make_draft(user_with_key, basics__identifier="x\ntouch pwned")
 
-    script = draft_export(draft=draft).curl
+    script = draft_export(draft=draft, account_id=ACCOUNT).curl
 
     assert not [line for line in script.splitlines() if line.startswith("touch")]
     assert "x touch pwned" in script.splitlines()[1]

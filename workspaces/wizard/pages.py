@@ -227,8 +227,9 @@ def _place_refusal(form: forms.StepForm, response: dict[str, Any]) -> bool:
     return False
 
 
-def review_context(draft: WorkspaceDraft) -> dict[str, Any]:
-    """The review page: the exact body, the steps still to fix, warnings, one section a step."""
+def review_context(draft: WorkspaceDraft, *, account_id: str = "") -> dict[str, Any]:
+    """The review page: the exact body, the steps still to fix, warnings, one section a step;
+    `account_id` (the owner's Harness account) goes into the exported API call."""
     context = common_context(draft, "review")
     body = build_body(stored_steps(draft.data))
     # The review's sections show every value, the locked ones too (the JSON is what is sent).
@@ -257,7 +258,7 @@ def review_context(draft: WorkspaceDraft) -> dict[str, Any]:
         context.update(diff.change_review(draft))
     else:
         # A new workspace as code (a change's workspace is exported from its own page).
-        context["export"] = draft_export(draft=draft)
+        context["export"] = draft_export(draft=draft, account_id=account_id, body=body)
     return context
 
 
