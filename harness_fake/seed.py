@@ -211,8 +211,18 @@ COST_CENTERS = ("cc-100", "cc-200", "cc-300")
 REPOS = ("infra-live", "terraform-modules", "platform-infra", "network-stack")
 
 
-def build_state(seed: str, start_ms: int) -> State:
+def extra_orgs(count: int) -> tuple:
+    """``count`` more small projects (8 workspaces each) in an org ``teams`` of account Acme,
+    for measuring reads fanned out over many projects (``--extra-projects``)."""
+    if count <= 0:
+        return ()
+    projects = [(f"team_{n:02d}", f"Team {n:02d}", 8) for n in range(1, count + 1)]
+    return ((ACME, "teams", "Teams", projects),)
+
+
+def build_state(seed: str, start_ms: int, *, extra_projects: int = 0) -> State:
     """Build the full seeded state; ``start_ms`` anchors every timestamp."""
+    orgs = ORGS + extra_orgs(extra_projects)
     state = State(seed=seed, start_ms=start_ms)
     state.provisioner_versions = {k: list(v) for k, v in PROVISIONER_VERSIONS.items()}
     state.accounts = {
@@ -220,20 +230,20 @@ def build_state(seed: str, start_ms: int) -> State:
         OTHER: Account(OTHER, "Other Co", start_ms - 400 * DAY_MS),
     }
     state.keys = {key: ApiKey(key, account, access) for key, account, access in KEYS}
-    _seed_scopes(state)
+    _seed_scopes(state, orgs)
     _seed_connectors(state)
     _seed_secrets(state)
     _seed_templates(state)
     rng = random.Random(seed)
-    counts = {(a, o, p): n for a, o, _, projects in ORGS for p, _, n in projects}
+    counts = {(a, o, p): n for a, o, _, projects in orgs for p, _, n in projects}
     for (account, org, project), store in state.workspaces.items():
         _seed_workspaces(state, rng, store, account, org, project, counts[account, org, project])
     return state
 
 
-def _seed_scopes(state: State) -> None:
+def _seed_scopes(state: State, orgs: tuple) -> None:
     start = state.start_ms
-    for index, (account, org, org_name, projects) in enumerate(ORGS):
+    for index, (account, org, org_name, projects) in enumerate(orgs):
         state.orgs[(account, org)] = Org(
             account=account,
             identifier=org,

@@ -43,14 +43,14 @@ GATEWAY_HTML = (
 class FakeApp:
     """All behaviour of the fake, independent of sockets."""
 
-    def __init__(self, seed: str = "demo", latency_ms: float = 0) -> None:
+    def __init__(self, seed: str = "demo", latency_ms: float = 0, extra_projects: int = 0) -> None:
         self.seed = seed
         self.start_ms = int(time.time() * 1000)
         self.latency_ms = float(latency_ms)
         self.faults = FaultBook()
         self.journal = Journal()
         # Built once and never served: every reset serves a copy of it (see ``State.copy``).
-        self.seeded = build_state(seed, self.start_ms)
+        self.seeded = build_state(seed, self.start_ms, extra_projects=extra_projects)
         for store in self.seeded.workspaces.values():
             for sort in SORTS:
                 store.sorted_view(sort)  # sorted once here, shared by every copy until a write
@@ -369,8 +369,10 @@ def make_server(
     seed: str = "demo",
     latency_ms: float = 0,
     verbose: bool = False,
+    extra_projects: int = 0,
 ) -> FakeHTTPServer:
-    return FakeHTTPServer((host, port), FakeApp(seed=seed, latency_ms=latency_ms), verbose=verbose)
+    app = FakeApp(seed=seed, latency_ms=latency_ms, extra_projects=extra_projects)
+    return FakeHTTPServer((host, port), app, verbose=verbose)
 
 
 def serve_in_thread(server: FakeHTTPServer) -> threading.Thread:

@@ -1,0 +1,115 @@
+"""Every project a key can list (v1 `GET /v1/orgs`, then `GET /v1/orgs/{org}/projects` per org),
+cached per key."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.cache import cache
+
+from workspaces.feedback import harness_error_message
+from workspaces.harness import HarnessClient, errors
+from workspaces.harness.types import Org, Page, Project
+from workspaces.harness_threads import submit_harness_call
+
+#: Items per v1 page when walking every org and project (v1 allows up to 1000, contract §8).
+DIRECTORY_PAGE_SIZE = 100
+
+
+@dataclass(frozen=True)
+class ProjectRef:
+    """One project the key can list, with its org's and its own display names."""
+
+    org: str
+    org_name: str
+    project: str
+    name: str
+
+    @property
+    def key(self) -> str:
+        """`org/project`: how filters, cache entries and retries name a project."""
+        return f"{self.org}/{self.project}"
+
+
+@dataclass(frozen=True)
+class Directory:
+    """The projects found, the orgs whose projects could not be listed, and whether there
+    were more projects than `ACROSS_MAX_PROJECTS` (the rest are left out, and said so)."""
+
+    projects: tuple[ProjectRef, ...]
+    #: (org, message) for each org whose project list failed; its projects are missing.
+    failed_orgs: tuple[tuple[str, str], ...] = ()
+    #: The org list itself failed: nothing could be listed.
+    error: str = ""
+    truncated: bool = False
+
+    @property
+    def orgs(self) -> list[tuple[str, str]]:
+        """(identifier, name) of each org with at least one listed project, in list order."""
+        seen: dict[str, str] = {}
+        for ref in self.projects:
+            seen.setdefault(ref.org, ref.org_name)
+        return list(seen.items())
+
+
+def _all_pages[T](call, **kwargs) -> list[T]:
+    """Every item of a v1 list, page after page (the pages are read in series: each says how
+    many there are)."""
+    items: list[T] = []
+    page = 1
+    while True:
+        result: Page[T] = call(page=page, limit=DIRECTORY_PAGE_SIZE, **kwargs)
+        items.extend(result.items)
+        if page >= result.total_pages or not result.items:
+            return items
+        page += 1
+
+
+def _directory_cache_key(client: HarnessClient, fingerprint: str) -> str:
+    return f"directory:v1:{client.account_id}:{fingerprint}"
+
+
+def visible_projects(*, client: HarnessClient, fingerprint: str) -> Directory:
+    """Every project the key can list, by org, cached for `ACROSS_DIRECTORY_SECONDS`.
+
+    The orgs are listed first; then each org's projects, the orgs in parallel. An org whose
+    projects cannot be listed (403 for this key, Harness failing) is reported in `failed_orgs`
+    and the others are still used; a directory with a failure is not cached, so the next
+    request tries again. Raises HarnessUnauthorized (to the key page).
+    """
+    key = _directory_cache_key(client, fingerprint)
+    cached: Directory | None = cache.get(key)
+    if cached is not None:
+        return cached
+    try:
+        orgs: list[Org] = _all_pages(client.list_orgs)
+    except errors.HarnessUnauthorized:
+        raise
+    except errors.HarnessError as err:
+        return Directory(projects=(), error=harness_error_message(err))
+    futures = [
+        (org, submit_harness_call(_all_pages, client.list_projects, org=org.identifier))
+        for org in orgs
+    ]
+    projects: list[ProjectRef] = []
+    failed: list[tuple[str, str]] = []
+    unauthorized = None
+    for org, future in futures:
+        try:
+            found: list[Project] = future.result()
+        except errors.HarnessUnauthorized as err:
+            unauthorized = err
+        except errors.HarnessError as err:
+            failed.append((org.identifier, harness_error_message(err)))
+        else:
+            projects += [ProjectRef(org.identifier, org.name, p.identifier, p.name) for p in found]
+    if unauthorized is not None:
+        raise unauthorized
+    limit = settings.ACROSS_MAX_PROJECTS
+    directory = Directory(
+        projects=tuple(projects[:limit]), failed_orgs=tuple(failed), truncated=len(projects) > limit
+    )
+    if not failed:
+        cache.set(key, directory, timeout=settings.ACROSS_DIRECTORY_SECONDS)
+    return directory
