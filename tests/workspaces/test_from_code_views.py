@@ -6,7 +6,7 @@ import json
 
 import pytest
 from django.urls import reverse
-from django_htmx.http import HttpResponseClientRedirect
+from django_htmx.http import HttpResponseClientRefresh
 from pytest_django.asserts import assertContains, assertNotContains
 
 from tests.conftest import ACCOUNT
@@ -83,7 +83,7 @@ def test_a_pasted_resource_fills_in_every_step_and_lists_what_it_did_not_use(
     page = signed_in_with_key.get(step_url(draft))
 
     assert response.status_code == 302
-    assert response["Location"] == step_url(draft) + "#code-report"
+    assert response["Location"] == step_url(draft)
     draft.refresh_from_db()
     assert draft.name == "pay-vpc-dev" and draft.identifier == "pay_vpc_dev"
     assert draft.data["repository"]["repository"] == "infra-live"
@@ -123,8 +123,10 @@ def test_the_htmx_paste_swaps_its_own_section_on_a_refusal(signed_in_with_key, d
 def test_an_accepted_htmx_paste_reloads_the_step_with_its_report(signed_in_with_key, draft, fake):
     response = paste(signed_in_with_key, draft, CODE, headers=HTMX)
 
-    assert isinstance(response, HttpResponseClientRedirect)
-    assert response["HX-Redirect"] == step_url(draft) + "#code-report"
+    # A reload of the step (an HX-Redirect to it plus #code-report would only scroll).
+    assert isinstance(response, HttpResponseClientRefresh)
+    draft.refresh_from_db()
+    assert steps.code_applied(draft.data)
 
 
 @pytest.mark.parametrize(
@@ -157,7 +159,7 @@ def test_save_and_continue_with_code_pasted_reads_it(signed_in_with_key, draft, 
         step_url(draft), {"source": "code", "code": CODE, "action": "next"}
     )
 
-    assert response["Location"] == step_url(draft) + "#code-report"
+    assert response["Location"] == step_url(draft)
     draft.refresh_from_db()
     assert draft.data["template"]["source"] == "code"
 

@@ -19,7 +19,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
-from django_htmx.http import HttpResponseClientRedirect
+from django_htmx.http import HttpResponseClientRedirect, HttpResponseClientRefresh
 
 from workspaces.approvals import selectors as approval_selectors
 from workspaces.audit import user_trail
@@ -191,8 +191,8 @@ def _code_post(request: HtmxHttpRequest, draft: WorkspaceDraft) -> HttpResponse:
             code_form.add_error("code", err.message)
         except drafts.DraftNotEditable:
             return _go(request, _result_url(draft))
-        else:
-            return _go(request, pages.step_url(draft, "template") + "#code-report")
+        else:  # a reload: a redirect to this URL plus a #fragment would not load the page
+            return HttpResponseClientRefresh() if request.htmx else redirect(request.path)
     posted = STEP_FORMS["template"](data=request.POST, draft_data=draft.data)
     if request.htmx:
         context = pages.step_context(draft, "template", posted, code_form=code_form)
