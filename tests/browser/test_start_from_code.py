@@ -4,24 +4,27 @@ and the review shows the body it gives."""
 
 import json
 
+import pytest
 from playwright.sync_api import expect
 
 from tests.browser.test_accessibility import assert_accessible
-from tests.browser.test_wizard import start, wizard_user  # noqa: F401 (a fixture)
-from tests.conftest import ACCOUNT
+from tests.browser.test_wizard import start
+from tests.conftest import ACCOUNT, FULL_KEY
 from workspaces.clients import harness_client_for
 from workspaces.export import harness_workspace_export
+from workspaces.services import credential_save
 
 TERRAGRUNT = "backup_dev_0083"  # seed `demo`: OpenTofu through Terragrunt, a secret reference
 
 
-def test_start_from_an_exported_resource_and_review_its_body(
-    page,
-    live_server,
-    wizard_user,
-    artifacts,  # noqa: F811
-):
-    client = harness_client_for(wizard_user)
+@pytest.fixture
+def coder(browser_user, fake):
+    credential_save(user=browser_user, account_id=ACCOUNT, api_key=FULL_KEY)
+    return browser_user
+
+
+def test_start_from_an_exported_resource_and_review_its_body(page, live_server, coder, artifacts):
+    client = harness_client_for(coder)
     workspace = client.get_workspace(org="default", project="infra", identifier=TERRAGRUNT)
     hcl = harness_workspace_export(workspace=workspace, account_id=ACCOUNT).hcl
     start(page, live_server)

@@ -228,6 +228,18 @@ def test_an_oversize_paste_is_refused_before_it_is_parsed():
     assert f"paste at most {MAX_CODE_CHARS:,}" in refused.value.message
 
 
+@pytest.mark.parametrize("open_close", ["[]", "{}"])
+def test_deep_nesting_is_refused_before_it_is_parsed(open_close):
+    opening, closing = open_close
+    text = 'resource "harness_platform_workspace" "w" {\n  name = "x"\n  tags = '
+    text += opening * 30_000 + closing * 30_000 + "\n}\n"
+
+    with pytest.raises(CodeRefused) as refused:
+        read(text)
+
+    assert "nests brackets more than 32 deep" in refused.value.message
+
+
 def test_a_heredoc_is_a_value_unless_it_interpolates():
     lines = unmapped(
         'resource "harness_platform_workspace" "w" {\n'

@@ -53,6 +53,7 @@ from workspaces.wizard.prefill import Prefill, prefill_from_workspace
 RESOURCE = "harness_platform_workspace"
 # An exported resource with every variable a workspace may hold is longer than a .tfvars paste.
 MAX_CODE_CHARS = 4 * MAX_PASTE_CHARS
+MAX_NESTING = 32
 # The resource's plain attributes -> body field (export.ATTRIBUTES, read back).
 HCL_FIELDS = {attribute: body_field for body_field, attribute in ATTRIBUTES}
 JSON_TEXT_FIELDS = (*(f for f, _ in ATTRIBUTES if f not in BOOLEAN_FIELDS), "repository_submodules")
@@ -109,12 +110,31 @@ def read_code(text: str, *, org: str, project: str) -> CodeImport:
         )
     if not text.strip():
         raise CodeRefused(f"Paste a {RESOURCE} resource or the JSON body of a create call.")
+    if _nests_deeper(text, MAX_NESTING):
+        raise CodeRefused(
+            f"The code nests brackets more than {MAX_NESTING} deep; a workspace does not."
+        )
     reader = BodyReader(text, org, project)
     if text.lstrip().startswith(("{", "[")):  # JSON; HCL starts with a name
         _read_json(reader)
         return reader.result("json")
     _read_hcl(reader)
     return reader.result("hcl")
+
+
+def _nests_deeper(text: str, limit: int) -> bool:
+    """Whether `[`, `{` and `(` nest deeper than `limit`, counted without reading strings (at
+    worst an over-count, for values full of unbalanced brackets). A bound, not a parse: parsing
+    slows down more than linearly with nesting (30,000 levels: seconds), a resource nests 3 deep."""
+    depth = 0
+    for char in text:
+        if char in "[{(":
+            depth += 1
+            if depth > limit:
+                return True
+        elif char in "]})":
+            depth = max(depth - 1, 0)
+    return False
 
 
 # --- HCL -------------------------------------------------------------------------------------
