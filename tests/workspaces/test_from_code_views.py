@@ -14,7 +14,7 @@ from tests.workspaces.test_export import seeded
 from workspaces.clients import harness_client_for
 from workspaces.export import harness_workspace_export, workspace_body
 from workspaces.models import WorkspaceDraft
-from workspaces.wizard import drafts, from_code, steps
+from workspaces.wizard import drafts, from_code, steps, validation
 from workspaces.wizard.body import build_body, leave_out_locked, stored_steps
 
 pytestmark = pytest.mark.django_db
@@ -99,6 +99,9 @@ def test_a_pasted_resource_fills_in_every_step_and_lists_what_it_did_not_use(
     assertContains(page, "colour is not an attribute of harness_platform_workspace")
     assertContains(page, "<td>19</td>", html=True)
     assertContains(page, "An expression or reference")
+    review = signed_in_with_key.get(reverse("draft_review", args=[draft.pk]))
+    assertContains(review, "From code (Terraform resource)")
+    assertContains(review, "&quot;repository_path&quot;: &quot;vpc/dev&quot;")
 
 
 def test_the_htmx_paste_swaps_its_own_section_on_a_refusal(signed_in_with_key, draft, fake):
@@ -209,7 +212,16 @@ def _import(user, code: str):
     draft = drafts.draft_create(owner=user, org="default", project="infra")
     imported = from_code.read_code(code, org="default", project="infra")
     saved = drafts.draft_start_from_code(draft=draft, imported=imported, client=client)
-    assert saved.draft.step_status == dict.fromkeys(steps.EDITABLE_STEPS, "valid")
+    # The identifier is the exported workspace's own: taken, as Basics and the review say.
+    identifier = imported.body["identifier"]
+    assert validation.draft_problems(saved.draft.data) == {
+        "basics": {
+            "identifier": [
+                f"A workspace with the identifier {identifier} already exists in this project. "
+                "Choose another identifier."
+            ]
+        }
+    }
     return saved.draft, build_body(stored_steps(saved.draft.data))
 
 

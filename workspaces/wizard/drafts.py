@@ -335,7 +335,8 @@ def draft_start_from_code(
     one save of Start from. Code that links a template starts from that template, linked, as
     choosing it would (v1 `GET .../templates/{id}/versions/{v}`; its locks hold), with the
     code's values over the template's. A provider connector whose type the code does not say is
-    looked up as a clone's is (`place_provider_refs`). Raises PrefillFailed, with nothing saved,
+    looked up as a clone's is (`place_provider_refs`), and its identifier checked as Basics' is
+    (IaCM `GET .../workspaces/{identifier}`). Raises PrefillFailed, with nothing saved,
     when the template cannot be read, a lookup fails or the values do not fit a draft;
     DraftNotEditable and HarnessUnauthorized propagate.
     """
@@ -364,6 +365,9 @@ def draft_start_from_code(
         found = prefill.Prefill(merged, template.locked, found.provider_refs)
         values |= {"applied": _prefill_marker(values), "locked": found.locked}
     values["code_report"] = imported.report()
+    # Pasted back, an export names its own workspace: Basics says so at once (the live check).
+    basics = found.values.get("basics", {})
+    basics |= _identifier_taken(client=client, draft=draft, values=basics)
     try:
         found = prefill.check_prefill_size(
             place_provider_refs(client=client, draft=draft, found=found)
