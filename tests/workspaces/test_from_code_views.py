@@ -190,6 +190,19 @@ def test_saving_start_from_again_keeps_what_the_code_filled_in(signed_in_with_ke
     assert draft.data["template"]["code_report"]["mapped"] == 11
 
 
+def test_choosing_another_way_to_start_later_drops_the_code_report(signed_in_with_key, draft, fake):
+    paste(signed_in_with_key, draft, CODE)
+    clone = signed_in_with_key.post(step_url(draft), {"source": "clone", "action": "next",
+                                                      "clone_identifier": TERRAGRUNT})  # fmt: skip
+
+    page = signed_in_with_key.get(step_url(draft))
+
+    assert clone.status_code == 302
+    assertNotContains(page, "Filled in from the pasted")
+    basics = signed_in_with_key.get(step_url(draft, "basics"))
+    assertNotContains(basics, "Copied from the pasted")
+
+
 def test_a_template_link_that_cannot_be_read_refuses_the_paste(signed_in_with_key, draft, fake):
     fake.inject("v1.templates.version", status=503, times=5)
     link = 'associated_template {\n    template_id = "aws_service"\n    version = "v2"\n  }'

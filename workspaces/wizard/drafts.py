@@ -255,7 +255,7 @@ def _prefill_marker(values: dict[str, Any]) -> str:
 
 def _prefill_source(values: dict[str, Any]) -> str:
     """What prefilled the draft, as Basics' note names it."""
-    if values.get("code_report"):
+    if steps.code_report(values):
         return f"the pasted {values['code_report']['kind']}"
     if values.get("source") == "template":
         return f"the template {values['template_ref']} (version {values['template_version']})"
@@ -364,7 +364,7 @@ def draft_start_from_code(
         }
         found = prefill.Prefill(merged, template.locked, found.provider_refs)
         values |= {"applied": _prefill_marker(values), "locked": found.locked}
-    values["code_report"] = imported.report()
+    values["code_report"] = {**imported.report(), "applied": values["applied"]}
     # Pasted back, an export names its own workspace: Basics says so at once (the live check).
     basics = found.values.get("basics", {})
     basics |= _identifier_taken(client=client, draft=draft, values=basics)

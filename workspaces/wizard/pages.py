@@ -181,7 +181,7 @@ def step_context(
             )
     if step == "template":
         context["code_form"] = code_form or CodeForm(org=draft.org, project=draft.project)
-        context["code_report"] = values.get("code_report") if values.get("applied") else {}
+        context["code_report"] = steps.code_report(values)
     if step == "provisioner":
         for field, picker in (("provisioner", "version"), ("terragrunt", "terragrunt-version")):
             form.fields[field].widget.attrs.update(

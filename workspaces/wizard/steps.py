@@ -253,6 +253,13 @@ def code_applied(data: dict[str, Any]) -> bool:
     return str(step_values(data, "template")["applied"]).startswith("code:")
 
 
+def code_report(template: dict[str, Any]) -> dict[str, Any]:
+    """What pasted code filled in, from the template step's values, while the draft still holds
+    what it applied (a template or a clone chosen since replaces it)."""
+    report = template.get("code_report") or {}
+    return report if report.get("applied") and report["applied"] == template.get("applied") else {}
+
+
 def fixed_map(data: dict[str, Any]) -> dict[str, Any]:
     """`"step.field"` → value a change to an existing workspace keeps (`basics.identifier`), from
     the template step's `fixed` (set only on an edit draft, so not among its defaults)."""
