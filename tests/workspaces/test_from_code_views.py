@@ -203,10 +203,28 @@ def test_choosing_another_way_to_start_later_drops_the_code_report(signed_in_wit
     assertNotContains(basics, "Copied from the pasted")
 
 
+LINKED = CODE.replace(
+    'colour                  = "blue"',
+    'associated_template {\n    template_id = "aws_service"\n    version = "v2"\n  }',
+)
+
+
+def test_a_template_link_starts_from_that_template_linked(signed_in_with_key, draft, fake):
+    paste(signed_in_with_key, draft, LINKED)
+
+    page = signed_in_with_key.get(step_url(draft))
+
+    draft.refresh_from_db()
+    template = draft.data["template"]
+    assert (template["source"], template["template_mode"]) == ("template", "linked")
+    assert template["locked"]  # read from Harness, as choosing the template would
+    assertContains(page, "the template <code>aws_service</code> v2 it links is chosen below")
+    assertContains(page, 'value="template" id="id_source_1" required checked')
+
+
 def test_a_template_link_that_cannot_be_read_refuses_the_paste(signed_in_with_key, draft, fake):
     fake.inject("v1.templates.version", status=503, times=5)
-    link = 'associated_template {\n    template_id = "aws_service"\n    version = "v2"\n  }'
-    code = CODE.replace('colour                  = "blue"', link)
+    code = LINKED
 
     response = paste(signed_in_with_key, draft, code)
 
