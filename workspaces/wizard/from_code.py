@@ -5,10 +5,13 @@ The resource is read the way `workspaces.export` writes it (its `ATTRIBUTES`, ta
 strings, `terraform_variable` / `environment_variable` blocks with `key`, `value` and
 `value_type`, `connector` blocks with `connector_ref` and `type`, `associated_template`): the
 provider's schema as read in harness/terraform-provider-harness @cb1a059
-(`internal/service/platform/workspace/resource_workspace.go`). Checked again here against the
-stored copies of that file (commits 2d94cdf, b1b5f6e) and of `docs/resources/platform_workspace.md`:
-the variable blocks, `terraform_variable_file` blocks, `tags` as a set of strings, and the
-repository attributes are the same; `connector` and the Terragrunt attributes are newer.
+(`internal/service/platform/workspace/resource_workspace.go`). Checked again for this importer
+against the older copies the code search holds (that file at 2d94cdf and b1b5f6e,
+`docs/resources/platform_workspace.md` at 03f0e00, `examples/resources/harness_platform_workspace/
+resource.tf`): the same attribute names, `terraform_variable` / `environment_variable` /
+`terraform_variable_file` as block sets with `key` / `value` / `value_type`, `tags` a set of
+strings, `default_pipelines` a map; `connector`, `associated_template` and the Terragrunt
+attributes are newer than those copies, so cb1a059 (export's reading) is followed for them.
 The JSON body has the field names of contract §2.1 (IaCM `POST .../workspaces`).
 
 HCL is parsed with python-hcl2 (`hcl2.parses`): its tree keeps each attribute's and block's line,
