@@ -203,22 +203,6 @@ def test_a_resource_that_maps_nothing_is_refused_and_says_which_lines():
     assert [line.number for line in refused.value.lines] == [2]
 
 
-@pytest.mark.parametrize(
-    ("text", "says"),
-    [
-        ('resource "harness_platform_workspace" "w" {\n  name = \n}\n', "line 2"),
-        ('resource "harness_platform_workspace" "w" {\n  name = "x"\n', "line 3"),
-        ('resource "harness_platform_workspace" "w" {\n\n  name = "x\n}\n', "line 3"),
-    ],
-)
-def test_invalid_hcl_says_where(text, says):
-    with pytest.raises(CodeRefused) as refused:
-        read(text)
-
-    assert refused.value.message.startswith("The code is not valid HCL")
-    assert says in refused.value.message
-
-
 def test_an_oversize_paste_is_refused_before_it_is_parsed():
     text = RESOURCE + "#" * MAX_CODE_CHARS
 
@@ -307,12 +291,15 @@ def test_a_json_body_maps_and_lists_what_it_cannot_by_line():
 @pytest.mark.parametrize(
     ("text", "says"),
     [
-        ('{\n  "name": "x",\n  "identifier" "y"\n}', "line 3"),
+        ('resource "harness_platform_workspace" "w" {\n  name = \n}\n', "not valid HCL: line 2"),
+        ('resource "harness_platform_workspace" "w" {\n  name = "x"\n', "not valid HCL: line 3"),
+        ('resource "harness_platform_workspace" "w" {\n\n  name = "x\n}\n', "HCL: line 3"),
+        ('{\n  "name": "x",\n  "identifier" "y"\n}', "could not be read: Expecting ':' delimiter (line 3"),
         ('{"name": 1}', "Nothing in the code could be used"),
         ("[1, 2]", "Expected a JSON object"),
     ],
 )
-def test_a_json_body_that_cannot_be_used_says_why(text, says):
+def test_a_paste_that_cannot_be_read_says_why_and_where(text, says):
     with pytest.raises(CodeRefused) as refused:
         read(text)
 
