@@ -294,7 +294,10 @@ def test_a_json_body_maps_and_lists_what_it_cannot_by_line():
         ('resource "harness_platform_workspace" "w" {\n  name = \n}\n', "not valid HCL: line 2"),
         ('resource "harness_platform_workspace" "w" {\n  name = "x"\n', "not valid HCL: line 3"),
         ('resource "harness_platform_workspace" "w" {\n\n  name = "x\n}\n', "HCL: line 3"),
-        ('{\n  "name": "x",\n  "identifier" "y"\n}', "could not be read: Expecting ':' delimiter (line 3"),
+        (
+            '{\n  "name": "x",\n  "identifier" "y"\n}',
+            "could not be read: Expecting ':' delimiter (line 3",
+        ),
         ('{"name": 1}', "Nothing in the code could be used"),
         ("[1, 2]", "Expected a JSON object"),
     ],
