@@ -21,7 +21,10 @@ WORKDIR /app
 COPY pyproject.toml ./
 RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" > /tmp/requirements.txt \
     && pip install --no-compile -r /tmp/requirements.txt \
-    && rm /tmp/requirements.txt
+    && rm /tmp/requirements.txt \
+    && python -c "import hcl2; hcl2.parses('built = true')"
+# (The last line builds python-hcl2's parser cache, which Lark writes beside the package: the
+# portal user cannot write there, and would otherwise rebuild it in every worker.)
 
 # The code, owned by root and read-only for the portal user.
 COPY . .

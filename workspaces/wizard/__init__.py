@@ -5,7 +5,8 @@
   tag and variable formsets (duplicates, limits as `max_num`) and the row buttons;
   `validation`: a step's form bound with what is stored (problems, step statuses).
 - `body`: the Harness create body, where Harness's errors land, review warnings.
-- `prefill`: template YAML and workspace values, linked-template locks; `paste`: .tfvars/.env.
+- `prefill`: template YAML and workspace values, linked-template locks; `paste`: .tfvars/.env;
+  `from_code` (with `code_body`): Start from code, a pasted resource or create body read.
 - `drafts`: the services that save drafts; `submit`: submit exactly once, reconcile.
 - `change`: a change to an existing workspace (edit drafts: start, send after checking that
   Harness did not change it meanwhile, rebase); `update`: the workspace as read and the update
@@ -20,8 +21,9 @@ The order is not stored: a draft keeps its `current_step` and `step_status` by s
 
 The stored draft (`WorkspaceDraft.data`) keeps one dict of values per step, as typed:
 
-    template:    {source: scratch|template|clone, template_ref, template_version,
+    template:    {source: scratch|template|clone|code, template_ref, template_version,
                   template_mode: linked|copied, clone_identifier, applied, locked: {...},
+                  code_report: {kind, mapped, unmapped: [{number, text, reason}], applied},
                   fixed: {"basics.identifier": ...} (an edit draft only)}
     basics:      {name, identifier, identifier_edited: bool, description, tags: [{key, value}],
                   identifier_checked, identifier_taken (what Harness last said of the identifier),

@@ -20,7 +20,7 @@ from django.utils import timezone
 from workspaces.feedback import harness_error_message
 from workspaces.harness import HarnessClient, errors
 from workspaces.models import WorkspaceDraft
-from workspaces.wizard import forms, pickers, prefill, steps, validation
+from workspaces.wizard import forms, from_code, pickers, prefill, steps, validation
 
 Status = WorkspaceDraft.Status
 OPEN = (Status.DRAFT, Status.FAILED)
@@ -32,11 +32,13 @@ class DraftNotEditable(Exception):
 
 
 class PrefillFailed(Exception):
-    """The template or workspace to start from could not be read from Harness."""
+    """The template or workspace to start from could not be read from Harness; `reason` is the
+    cause alone (for a sentence of the caller's own)."""
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, reason: str = "") -> None:
         super().__init__(message)
         self.message = message
+        self.reason = reason or message
 
 
 class TooManyDrafts(Exception):
@@ -157,6 +159,7 @@ def draft_save_step(
     step: str,
     values: dict[str, Any],
     client: HarnessClient | None = None,
+    prefilled: prefill.Prefill | None = None,
 ) -> StepSaved:
     """Save a step's values as typed (valid or not), and re-check every step.
 
@@ -166,13 +169,14 @@ def draft_save_step(
     choice is saved, nothing is prefilled and `notice` says why. Later steps that are no longer
     valid are flagged. Saving Basics with a client asks Harness whether its identifier is taken
     (see `_identifier_taken`), so a taken one fails the step's rules. Raises DraftNotEditable
-    once the draft is submitting or created; HarnessUnauthorized propagates.
+    once the draft is submitting or created; HarnessUnauthorized propagates. `prefilled`: what
+    the caller read for the template step's `values` (pasted code, `draft_start_from_code`).
     """
     if step not in steps.EDITABLE_STEPS:
         raise ValueError(f"unknown step {step!r}")
     notice = ""
-    found: prefill.Prefill | None = None
-    if step == "template" and client is not None:
+    found: prefill.Prefill | None = prefilled if step == "template" else None
+    if step == "template" and found is None and client is not None:
         # Only a choice whose values pass the step's rules is read from Harness.
         current = steps.step_values(draft.data, "template")
         chosen = forms.TemplateForm(
@@ -188,6 +192,11 @@ def draft_save_step(
                 values = {**values, "applied": marker, "locked": found.locked}
         elif marker:
             values = {**values, "applied": marker, "locked": current.get("locked", {})}
+        elif values.get("source") == "code":
+            # Code fills the draft in only when pasted (`draft_start_from_code`); saving the step
+            # again keeps what it filled in.
+            keep = {key: current[key] for key in ("applied", "code_report") if key in current}
+            values = {**values, "applied": "", "code_report": {}, **keep, "locked": {}}
         else:
             values = {**values, "applied": "", "locked": {}}
     if step == "basics" and client is not None:
@@ -246,6 +255,8 @@ def _prefill_marker(values: dict[str, Any]) -> str:
 
 def _prefill_source(values: dict[str, Any]) -> str:
     """What prefilled the draft, as Basics' note names it."""
+    if steps.code_report(values):
+        return f"the pasted {values['code_report']['kind']}"
     if values.get("source") == "template":
         return f"the template {values['template_ref']} (version {values['template_version']})"
     return f"the workspace {values.get('clone_identifier', '')}"
@@ -277,17 +288,20 @@ def _prefill_for(
     except prefill.PrefillRefused as err:
         raise PrefillFailed(
             f"{what} cannot be used to fill in the wizard: {err.message}. Nothing was "
-            "prefilled; choose another one (the rest of your draft is unchanged)."
+            "prefilled; choose another one (the rest of your draft is unchanged).",
+            reason=f"{err.message}.",
         ) from err
     except errors.HarnessUnauthorized:
         raise
     except errors.HarnessNotFound as err:
         raise PrefillFailed(
-            "Harness could not find it any more; choose another one. Your choice is saved."
+            "Harness could not find it any more; choose another one. Your choice is saved.",
+            reason="Harness could not find it.",
         ) from err
     except errors.HarnessError as err:
         raise PrefillFailed(
-            f"Nothing was prefilled: {harness_error_message(err)} Save the step again to retry."
+            f"Nothing was prefilled: {harness_error_message(err)} Save the step again to retry.",
+            reason=harness_error_message(err),
         ) from err
 
 
@@ -312,3 +326,59 @@ def place_provider_refs(
                 found = found.with_provider(slot, ref)
                 break
     return found
+
+
+def draft_start_from_code(
+    *, draft: WorkspaceDraft, imported: from_code.CodeImport, client: HarnessClient
+) -> StepSaved:
+    """Start `draft` from pasted code (`from_code.read_code`): its values fill in every step, in
+    one save of Start from. Code that links a template starts from that template, linked, as
+    choosing it would (v1 `GET .../templates/{id}/versions/{v}`; its locks hold), with the
+    code's values over the template's. A provider connector whose type the code does not say is
+    looked up as a clone's is (`place_provider_refs`), and its identifier checked as Basics' is
+    (IaCM `GET .../workspaces/{identifier}`). Raises PrefillFailed, with nothing saved,
+    when the template cannot be read, a lookup fails or the values do not fit a draft;
+    DraftNotEditable and HarnessUnauthorized propagate.
+    """
+    found = from_code.code_prefill(imported)
+    values: dict[str, Any] = {"source": "code", "applied": f"code:{imported.digest}", "locked": {}}
+    link = imported.template_link
+    if link:
+        values = {
+            "source": "template",
+            "template_ref": link["template_id"],
+            "template_version": link["version"],
+            "template_mode": "linked",
+        }
+        try:
+            template = _prefill_for(client=client, draft=draft, values=values)
+        except PrefillFailed as err:
+            raise PrefillFailed(
+                f"Nothing was filled in: the code links the template {link['template_id']} "
+                f"(version {link['version']}), which could not be used. {err.reason} Try again, "
+                "or leave the link out to start without the template."
+            ) from err
+        merged = {
+            step: {**template.values.get(step, {}), **found.values.get(step, {})}
+            for step in {*template.values, *found.values}
+        }
+        found = prefill.Prefill(merged, template.locked, found.provider_refs)
+        values |= {"applied": _prefill_marker(values), "locked": found.locked}
+    values["code_report"] = {**imported.report(), "applied": values["applied"]}
+    # Pasted back, an export names its own workspace: Basics says so at once (the live check).
+    basics = found.values.get("basics", {})
+    basics |= _identifier_taken(client=client, draft=draft, values=basics)
+    try:
+        found = prefill.check_prefill_size(
+            place_provider_refs(client=client, draft=draft, found=found)
+        )
+    except prefill.PrefillRefused as err:
+        raise PrefillFailed(f"Nothing was filled in: {err.message}.") from err
+    except errors.HarnessUnauthorized:
+        raise
+    except errors.HarnessError as err:
+        raise PrefillFailed(
+            "Nothing was filled in: the type of the code's provider connector could not be "
+            f"looked up. {harness_error_message(err)} Try again."
+        ) from err
+    return draft_save_step(draft=draft, step="template", values=values, prefilled=found)

@@ -244,6 +244,8 @@ class TemplateForm(StepForm):
             and "clone_identifier" not in self.errors
         ):
             self.add_error("clone_identifier", "Choose the workspace to copy.")
+        elif source == "code" and not steps.code_applied(self.draft_data):
+            self.add_error("source", "Paste the code, then choose Fill in from the code.")
         # A clone's identifier equal to Basics' is Basics' problem (`BasicsForm.clean_identifier`):
         # every step is validated again on each save, so it holds whichever step is saved first.
         return cleaned

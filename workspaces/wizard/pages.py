@@ -13,6 +13,7 @@ from workspaces.export import draft_export
 from workspaces.models import WorkspaceDraft
 from workspaces.wizard import diff, forms, prefill, steps, validation
 from workspaces.wizard.body import build_body, stored_steps, warnings
+from workspaces.wizard.from_code import CodeForm
 from workspaces.wizard.pickers import Picker, PickerRequest
 
 Status = WorkspaceDraft.Status
@@ -121,8 +122,10 @@ def step_context(
     paste_lines: list | None = None,
     paste_note: str = "",
     pickers: dict[str, Picker] | None = None,
+    code_form: CodeForm | None = None,
 ) -> dict[str, Any]:
-    """A step page's (or one of its partials') context around `form`."""
+    """A step page's (or one of its partials') context around `form`; on Start from,
+    `code_form` is a refused paste (else an empty one)."""
     context = common_context(draft, step)
     response = context["harness_error"]
     problems = form.problems() if form.is_bound else {}
@@ -176,6 +179,9 @@ def step_context(
                     "aria-describedby": "identifier-status id_identifier_helptext",
                 }
             )
+    if step == "template":
+        context["code_form"] = code_form or CodeForm(org=draft.org, project=draft.project)
+        context["code_report"] = steps.code_report(values)
     if step == "provisioner":
         for field, picker in (("provisioner", "version"), ("terragrunt", "terragrunt-version")):
             form.fields[field].widget.attrs.update(
@@ -270,6 +276,8 @@ def _start_label(template: dict[str, Any]) -> str:
         )
     if template["source"] == "clone":
         return f"Copy of {template['clone_identifier']}"
+    if template["source"] == "code":
+        return f"From code ({(template.get('code_report') or {}).get('kind', 'pasted')})"
     return "From scratch"
 
 

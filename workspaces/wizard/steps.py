@@ -84,6 +84,7 @@ SOURCES = {
     "scratch": "From scratch",
     "template": "From a workspace template",
     "clone": "As a copy of an existing workspace",
+    "code": "From code: a Terraform resource or a JSON body",
 }
 TEMPLATE_MODES = {"linked": "Use the template (linked)", "copied": "Copy the template"}
 
@@ -245,6 +246,18 @@ def locked_map(data: dict[str, Any]) -> dict[str, Any]:
     if template["source"] != "template" or template["template_mode"] != "linked":
         return {}
     return dict(template.get("locked") or {})
+
+
+def code_applied(data: dict[str, Any]) -> bool:
+    """Whether pasted code filled the draft in (Start from code: `drafts.draft_start_from_code`)."""
+    return str(step_values(data, "template")["applied"]).startswith("code:")
+
+
+def code_report(template: dict[str, Any]) -> dict[str, Any]:
+    """What pasted code filled in, from the template step's values, while the draft still holds
+    what it applied (a template or a clone chosen since replaces it)."""
+    report = template.get("code_report") or {}
+    return report if report.get("applied") and report["applied"] == template.get("applied") else {}
 
 
 def fixed_map(data: dict[str, Any]) -> dict[str, Any]:

@@ -19,7 +19,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
-from django_htmx.http import HttpResponseClientRedirect
+from django_htmx.http import HttpResponseClientRedirect, HttpResponseClientRefresh
 
 from workspaces.approvals import selectors as approval_selectors
 from workspaces.audit import user_trail
@@ -31,6 +31,7 @@ from workspaces.models import HarnessCredential, WorkspaceDraft
 from workspaces.ratelimit import rate_limit_exceeded
 from workspaces.wizard import drafts, pages, paste, pickers, steps, submit
 from workspaces.wizard.forms import STEP_FORMS, StepForm
+from workspaces.wizard.from_code import CodeForm, code_requested
 from workspaces.wizard.rows import apply_row_action
 
 Status = WorkspaceDraft.Status
@@ -175,7 +176,34 @@ def _render_step(
     return TemplateResponse(request, _template(step), context)
 
 
+def _code_post(request: HtmxHttpRequest, draft: WorkspaceDraft) -> HttpResponse:
+    """Start from code: the paste read (`CodeForm`), then every step filled in at once; or the
+    paste refused on its field, the lines it could not use listed, and nothing saved."""
+    code_form = CodeForm(request.POST, org=draft.org, project=draft.project)
+    if code_form.is_valid():
+        try:
+            drafts.draft_start_from_code(
+                draft=draft,
+                imported=code_form.cleaned_data["code"],
+                client=harness_client_for(request.user),
+            )
+        except drafts.PrefillFailed as err:
+            code_form.add_error("code", err.message)
+        except drafts.DraftNotEditable:
+            return _go(request, _result_url(draft))
+        else:  # a reload: a redirect to this URL plus a #fragment would not load the page
+            return HttpResponseClientRefresh() if request.htmx else redirect(request.path)
+    posted = STEP_FORMS["template"](data=request.POST, draft_data=draft.data)
+    if request.htmx:
+        context = pages.step_context(draft, "template", posted, code_form=code_form)
+        return TemplateResponse(request, f"{_template('template')}#code-paste", context)
+    return _render_step(request, draft, "template", posted, code_form=code_form)
+
+
 def _step_post(request: HtmxHttpRequest, draft: WorkspaceDraft, step: str) -> HttpResponse:
+    autosave = request.GET.get("autosave") == "1"
+    if step == "template" and code_requested(request.POST, autosave=autosave):
+        return _code_post(request, draft)
     posted = STEP_FORMS[step](
         data=request.POST,
         locked=steps.step_locks(draft.data, step) if step != "template" else {},
@@ -185,7 +213,6 @@ def _step_post(request: HtmxHttpRequest, draft: WorkspaceDraft, step: str) -> Ht
     action = request.POST.get("action", "next")[:64]
     # The form's own htmx POST (on any change) names itself in the URL, never in inherited
     # values, so row buttons and key checks inside the form are never mistaken for it.
-    autosave = request.GET.get("autosave") == "1"
     focus = "" if autosave else apply_row_action(step, values, action)
     if focus is None:
         return HttpResponseBadRequest("Unknown action.")

@@ -1,0 +1,335 @@
+"""Start from code, the importer alone: a pasted `harness_platform_workspace` resource or create
+body read into the create body it describes, and every line it cannot use, with its number."""
+
+import json
+
+import pytest
+
+from workspaces.wizard.from_code import (
+    MAX_CODE_CHARS,
+    CodeForm,
+    CodeRefused,
+    code_prefill,
+    code_requested,
+    read_code,
+)
+
+RESOURCE = """\
+resource "harness_platform_workspace" "pay_vpc_dev" {
+  org_id                  = "default"
+  project_id              = "infra"
+  identifier              = "pay_vpc_dev"
+  name                    = "pay-vpc-dev"
+  description             = "VPC \\"payments\\" $${not_a_ref}"
+  provisioner_type        = "opentofu"
+  provisioner_version     = "1.10.6"
+  provider_connector      = "account.aws_prod"
+  repository              = "infra-live"
+  repository_connector    = "account.github_acme"
+  repository_commit       = "v1.2.0"
+  repository_path         = "vpc/dev"
+  cost_estimation_enabled = true
+  tags                    = ["team:payments", "env:dev", "pci"]
+
+  terraform_variable {
+    key        = "region"
+    value      = "eu-west-1"
+    value_type = "string"
+  }
+
+  environment_variable {
+    key        = "TF_TOKEN"
+    value      = "account.tf_token"
+    value_type = "secret"
+  }
+
+  connector {
+    connector_ref = "account.vault_main"
+    type          = "vault"
+  }
+}
+"""
+
+
+def read(text: str):
+    return read_code(text, org="default", project="infra")
+
+
+def unmapped(text: str) -> dict[int, str]:
+    return {line.number: line.reason for line in read(text).unmapped}
+
+
+def test_a_resource_maps_to_the_create_body_under_harness_field_names():
+    imported = read(RESOURCE)
+
+    assert imported.kind == "hcl"
+    assert imported.unmapped == ()
+    assert imported.body == {
+        "identifier": "pay_vpc_dev",
+        "name": "pay-vpc-dev",
+        "description": 'VPC "payments" ${not_a_ref}',
+        "provisioner": "opentofu",
+        "provisioner_version": "1.10.6",
+        "provider_connector": "account.aws_prod",
+        "repository": "infra-live",
+        "repository_connector": "account.github_acme",
+        "repository_commit": "v1.2.0",
+        "repository_path": "vpc/dev",
+        "cost_estimation_enabled": True,
+        "tags": {"team": "payments", "env": "dev", "pci": ""},
+        "terraform_variables": {
+            "region": {"key": "region", "value": "eu-west-1", "value_type": "string"}
+        },
+        # A secret variable stays a reference.
+        "environment_variables": {
+            "TF_TOKEN": {"key": "TF_TOKEN", "value": "account.tf_token", "value_type": "secret"}
+        },
+        "provider_connectors": [{"connector_ref": "account.vault_main", "type": "vault"}],
+    }
+
+
+def test_the_body_becomes_the_step_values_a_clone_would_give_plus_name_and_identifier():
+    found = code_prefill(read(RESOURCE))
+
+    assert found.values["basics"]["name"] == "pay-vpc-dev"
+    assert found.values["basics"]["identifier"] == "pay_vpc_dev"
+    assert found.values["basics"]["identifier_edited"] is True
+    assert found.values["basics"]["tags"][-1] == {"key": "pci", "value": ""}
+    assert found.values["repository"]["fetch_type"] == "tag"
+    assert found.values["repository"]["tag"] == "v1.2.0"
+    assert found.values["provisioner"]["vault"] == "account.vault_main"
+    assert found.values["provisioner"]["cost_estimation_enabled"] is True
+    # The main connector's type is not in the code: looked up in Harness, as a clone's is.
+    assert found.provider_refs == ("account.aws_prod",)
+
+
+UNMAPPABLE = """\
+variable "region" {}
+resource "harness_platform_workspace" "w" {
+  org_id      = "other_org"
+  identifier  = "1bad"
+  name        = var.name
+  description = "made by ${var.team}"
+  repository  = harness_platform_connector_github.foo.id
+  cost_estimation_enabled = "yes"
+  colour      = "blue"
+  default_pipelines = { plan = "p" }
+  provisioner_type = "awscdk"
+  repository_path = "ok/path"
+  lifecycle {
+    ignore_changes = [name]
+  }
+  terraform_variable_file {
+    repository = "vars"
+  }
+  terraform_variable {
+    key        = "region"
+    value      = "eu-west-1"
+    value_type = "number"
+  }
+  environment_variable {
+    key        = "A"
+    value      = "1"
+    value_type = "string"
+  }
+  environment_variable {
+    key        = "A"
+    value      = "2"
+    value_type = "string"
+  }
+  provider_connector_block {
+    type = "aws"
+  }
+}
+resource "harness_platform_workspace" "second" {
+  name = "x"
+}
+resource "harness_platform_connector_github" "foo" {
+  name = "github"
+}
+"""
+
+
+def test_every_line_that_cannot_be_mapped_is_listed_with_its_number_and_why():
+    lines = unmapped(UNMAPPABLE)
+
+    assert "only a harness_platform_workspace resource" in lines[1].lower() or "not a" in lines[1]
+    assert "this request is for default / infra" in lines[3]
+    assert "Harness would refuse this identifier" in lines[4]
+    assert "expression or reference" in lines[5]
+    assert "expression or reference" in lines[6]  # an interpolation
+    assert "expression or reference" in lines[7]  # another resource's attribute
+    assert "expects true or false" in lines[8]
+    assert "colour is not an attribute of harness_platform_workspace" in lines[9]
+    assert "The wizard does not set this" in lines[10]
+    assert "OpenTofu or Terraform" in lines[11]
+    assert "meta-argument" in lines[13]
+    assert "The wizard does not set this" in lines[16]
+    assert "value_type must be string or secret" in lines[19]
+    assert "A second variable with the key A" in lines[29]
+    assert "Provider connectors are connector blocks" in lines[34]
+    assert "A second workspace resource" in lines[38]
+    assert "harness_platform_connector_github resource" in lines[41]
+    assert set(lines) == {1, 3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 16, 19, 29, 34, 38, 41}
+    # What could be read was read: the path, the first variable A.
+    assert read(UNMAPPABLE).body == {
+        "repository_path": "ok/path",
+        "environment_variables": {"A": {"key": "A", "value": "1", "value_type": "string"}},
+    }
+
+
+def test_the_unmapped_line_shows_the_code_it_is_about():
+    (line,) = [line for line in read(UNMAPPABLE).unmapped if line.number == 9]
+
+    assert line.text == 'colour      = "blue"'
+
+
+def test_a_resource_of_another_type_is_refused_with_its_line():
+    with pytest.raises(CodeRefused) as refused:
+        read('\n\nresource "harness_platform_project" "p" {\n  name = "x"\n}\n')
+
+    assert refused.value.message == "No harness_platform_workspace resource was found in the code."
+    assert [(line.number, line.reason) for line in refused.value.lines] == [
+        (3, "A harness_platform_project resource, not a harness_platform_workspace resource: "
+            "not read.")
+    ]  # fmt: skip
+
+
+def test_a_resource_that_maps_nothing_is_refused_and_says_which_lines():
+    with pytest.raises(CodeRefused) as refused:
+        read('resource "harness_platform_workspace" "w" {\n  name = var.name\n}\n')
+
+    assert refused.value.message.startswith("Nothing in the code could be used")
+    assert [line.number for line in refused.value.lines] == [2]
+
+
+def test_an_oversize_paste_is_refused_before_it_is_parsed():
+    text = RESOURCE + "#" * MAX_CODE_CHARS
+
+    with pytest.raises(CodeRefused) as refused:
+        read(text)
+
+    assert f"paste at most {MAX_CODE_CHARS:,}" in refused.value.message
+
+
+@pytest.mark.parametrize("open_close", ["[]", "{}"])
+def test_deep_nesting_is_refused_before_it_is_parsed(open_close):
+    opening, closing = open_close
+    text = 'resource "harness_platform_workspace" "w" {\n  name = "x"\n  tags = '
+    text += opening * 30_000 + closing * 30_000 + "\n}\n"
+
+    with pytest.raises(CodeRefused) as refused:
+        read(text)
+
+    assert "nests brackets more than 32 deep" in refused.value.message
+
+
+def test_a_heredoc_is_a_value_unless_it_interpolates():
+    lines = unmapped(
+        'resource "harness_platform_workspace" "w" {\n'
+        '  name = "w"\n'
+        "  description = <<-EOT\n    two\n    lines\n    EOT\n"
+        "  repository_path = <<EOT\n${var.path}\nEOT\n"
+        "}\n"
+    )
+
+    assert read(
+        'resource "harness_platform_workspace" "w" {\n'
+        "  description = <<-EOT\n    two\n    lines\n    EOT\n}\n"
+    ).body == {"description": "two\nlines"}
+    assert list(lines) == [7]
+
+
+JSON_BODY = {
+    "identifier": "pay_vpc_dev",
+    "name": "pay-vpc-dev",
+    "provisioner": "terraform",
+    "provisioner_version": "1.5.7",
+    "repository_submodules": "recursive",
+    "budget": 250.5,
+    "cost_estimation_enabled": True,
+    "terraform_variables": {
+        "region": {"key": "region", "value": "eu-west-1", "value_type": "string"},
+        "bad key": {"key": "bad key", "value": "x", "value_type": "string"},
+    },
+    "provider_connectors": [
+        {"connector_ref": "account.aws_prod", "type": "aws"},
+        {"connector_ref": "x", "type": "ibm"},
+    ],
+    "variable_sets": ["shared"],
+    "ccm_cost_enabled": False,
+    "associated_template": {"template_id": "aws_service", "version": "v2"},
+    "lock": {"locked": True},
+}
+
+
+def test_a_json_body_maps_and_lists_what_it_cannot_by_line():
+    text = json.dumps(JSON_BODY, indent=2)
+    numbers = {}
+    for number, raw in enumerate(text.splitlines(), start=1):
+        if raw.strip().startswith('"'):
+            numbers.setdefault(raw.split('"')[1], number)
+
+    imported = read(text)
+
+    assert imported.kind == "json"
+    assert imported.body["budget"] == 250.5
+    assert imported.body["repository_submodules"] == "recursive"
+    assert list(imported.body["terraform_variables"]) == ["region"]
+    assert imported.body["provider_connectors"] == [
+        {"connector_ref": "account.aws_prod", "type": "aws"}
+    ]
+    assert imported.template_link == {"template_id": "aws_service", "version": "v2"}
+    reasons = {line.number: line.reason for line in imported.unmapped}
+    assert "the key must start with a letter" in reasons[numbers["bad key"]]
+    assert "type must be one of aws, gcp, azure, vault" in reasons[numbers["connector_ref"] + 4]
+    assert "The wizard does not set this" in reasons[numbers["variable_sets"]]
+    assert "lock is not a field of the create body" in reasons[numbers["lock"]]
+    assert len(reasons) == 4  # ccm_cost_enabled false is "not set": nothing to say
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        ('resource "harness_platform_workspace" "w" {\n  name = \n}\n', "not valid HCL: line 2"),
+        ('resource "harness_platform_workspace" "w" {\n  name = "x"\n', "not valid HCL: line 3"),
+        ('resource "harness_platform_workspace" "w" {\n\n  name = "x\n}\n', "HCL: line 3"),
+        (
+            '{\n  "name": "x",\n  "identifier" "y"\n}',
+            "could not be read: Expecting ':' delimiter (line 3",
+        ),
+        ('{"name": 1}', "Nothing in the code could be used"),
+        ("[1, 2]", "Expected a JSON object"),
+    ],
+)
+def test_a_paste_that_cannot_be_read_says_why_and_where(text, says):
+    with pytest.raises(CodeRefused) as refused:
+        read(text)
+
+    assert says in refused.value.message
+
+
+def test_the_form_puts_a_refusal_on_the_code_field_and_keeps_the_lines():
+    form = CodeForm({"code": 'resource "harness_platform_workspace" "w" {\n  name = var.n\n}'},
+                    org="default", project="infra")  # fmt: skip
+
+    assert not form.is_valid()
+    assert form.errors["code"][0].startswith("Nothing in the code could be used")
+    assert [line.number for line in form.lines] == [2]
+    assert not CodeForm({"code": ""}, org="default", project="infra").is_valid()
+
+
+@pytest.mark.parametrize(
+    ("data", "autosave", "expected"),
+    [
+        ({"action": "code"}, False, True),
+        ({"action": "next", "source": "code", "code": "x"}, False, True),
+        ({"source": "code", "code": "x"}, False, True),
+        ({"action": "next", "source": "code", "code": "  "}, False, False),
+        ({"action": "next", "source": "clone", "code": "x"}, False, False),
+        ({"action": "back", "source": "code", "code": "x"}, False, False),
+        ({"action": "code"}, True, False),
+    ],
+)
+def test_which_posts_read_the_paste(data, autosave, expected):
+    assert code_requested(data, autosave=autosave) is expected

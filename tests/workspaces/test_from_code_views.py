@@ -1,0 +1,328 @@
+"""Start from code in the wizard: the Start from step's paste (full page and htmx), refusals on
+the field with nothing saved, and the round trip: a workspace exported as code, pasted, reviewed,
+gives the body its export and its clone give."""
+
+import json
+
+import pytest
+from django.urls import reverse
+from django_htmx.http import HttpResponseClientRefresh
+from pytest_django.asserts import assertContains, assertNotContains
+
+from tests.conftest import ACCOUNT
+from tests.workspaces.test_export import seeded
+from workspaces.clients import harness_client_for
+from workspaces.export import harness_workspace_export, workspace_body
+from workspaces.models import WorkspaceDraft
+from workspaces.wizard import drafts, from_code, steps, validation
+from workspaces.wizard.body import build_body, leave_out_locked, stored_steps
+
+pytestmark = pytest.mark.django_db
+HTMX = {"HX-Request": "true"}
+TERRAGRUNT = "backup_dev_0083"  # seed `demo`: OpenTofu through Terragrunt, a secret reference
+CODE = """\
+resource "harness_platform_workspace" "pay_vpc_dev" {
+  org_id                  = "default"
+  project_id              = "infra"
+  identifier              = "pay_vpc_dev"
+  name                    = "pay-vpc-dev"
+  provisioner_type        = "opentofu"
+  provisioner_version     = "1.10.6"
+  provider_connector      = "account.aws_prod"
+  repository              = "infra-live"
+  repository_connector    = "account.github_acme"
+  repository_branch       = "main"
+  repository_path         = "vpc/dev"
+  cost_estimation_enabled = false
+  tags                    = ["team:payments"]
+  colour                  = "blue"
+
+  terraform_variable {
+    key        = "region"
+    value      = var.region
+    value_type = "string"
+  }
+}
+"""
+
+
+@pytest.fixture
+def draft(user_with_key):
+    return WorkspaceDraft.objects.create(owner=user_with_key, org="default", project="infra")
+
+
+def step_url(draft, step="template"):
+    return reverse("draft_step", args=[draft.pk, step])
+
+
+def paste(client, draft, code, **extra):
+    return client.post(step_url(draft), {"source": "code", "code": code, "action": "code"}, **extra)
+
+
+# --- the step --------------------------------------------------------------------------------
+
+
+def test_start_from_offers_code_with_a_labelled_paste_and_an_example(signed_in_with_key, draft):
+    response = signed_in_with_key.get(step_url(draft))
+
+    assertContains(response, 'value="code"')
+    assertContains(response, "From code: a Terraform resource or a JSON body")
+    assertContains(
+        response,
+        '<label for="id_code">Paste a harness_platform_workspace resource or a create body (JSON)',
+    )
+    assertContains(response, 'aria-describedby="id_code_helptext"')
+    assertContains(response, "terraform_variable {")  # the example
+    assertContains(response, "Fill in from the code")
+
+
+def test_a_pasted_resource_fills_in_every_step_and_lists_what_it_did_not_use(
+    signed_in_with_key, draft, fake
+):
+    response = paste(signed_in_with_key, draft, CODE)
+    page = signed_in_with_key.get(step_url(draft))
+
+    assert response.status_code == 302
+    assert response["Location"] == step_url(draft)
+    draft.refresh_from_db()
+    assert draft.name == "pay-vpc-dev" and draft.identifier == "pay_vpc_dev"
+    assert draft.data["repository"]["repository"] == "infra-live"
+    # The main connector's type is looked up in Harness, as a clone's is.
+    assert draft.data["provisioner"]["aws"] == "account.aws_prod"
+    assert draft.data["variables"]["terraform"] == []
+    assert draft.step_status == dict.fromkeys(steps.EDITABLE_STEPS[:4], "valid") | {
+        "variables": "valid"
+    }
+    assertContains(page, "Filled in from the pasted Terraform resource")
+    assertContains(page, "Lines of the code not used: 2")
+    assertContains(page, "<td>15</td>", html=True)
+    assertContains(page, "colour is not an attribute of harness_platform_workspace")
+    assertContains(page, "<td>19</td>", html=True)
+    assertContains(page, "An expression or reference")
+    review = signed_in_with_key.get(reverse("draft_review", args=[draft.pk]))
+    assertContains(review, "From code (Terraform resource)")
+    assertContains(review, "&quot;repository_path&quot;: &quot;vpc/dev&quot;")
+
+
+def test_the_htmx_paste_swaps_its_own_section_on_a_refusal(signed_in_with_key, draft, fake):
+    response = paste(
+        signed_in_with_key,
+        draft,
+        'resource "harness_platform_workspace" "w" {\n  name = var.name\n}\n',
+        headers=HTMX,
+    )
+
+    assert response.status_code == 200
+    assert response.content.decode().lstrip().startswith('<div id="code-paste"')
+    assertContains(response, "Nothing was filled in from the code.")
+    assertContains(response, '<a href="#id_code">Nothing in the code could be used')
+    assertContains(response, 'aria-invalid="true"')
+    assertContains(response, "Lines of the code that could not be used: 1")
+    assertNotContains(response, "<nav")
+    draft.refresh_from_db()
+    assert draft.data == {} and draft.step_status == {}
+
+
+def test_an_accepted_htmx_paste_reloads_the_step_with_its_report(signed_in_with_key, draft, fake):
+    response = paste(signed_in_with_key, draft, CODE, headers=HTMX)
+
+    # A reload of the step (an HX-Redirect to it plus #code-report would only scroll).
+    assert isinstance(response, HttpResponseClientRefresh)
+    draft.refresh_from_db()
+    assert steps.code_applied(draft.data)
+
+
+@pytest.mark.parametrize(
+    ("code", "says"),
+    [
+        ("", "Paste a harness_platform_workspace resource or the JSON body."),
+        ('resource "harness_platform_workspace" "w" {\n  name = \n}', "line 2, column"),
+        ('resource "harness_platform_project" "p" {\n  name = "x"\n}', "No harness_platform"),
+        ("x" * (from_code.MAX_CODE_CHARS + 1), "paste at most"),
+    ],
+)
+def test_a_refused_paste_is_an_error_on_the_field_and_saves_nothing(
+    signed_in_with_key, draft, fake, code, says
+):
+    fake.clear_log()
+
+    response = paste(signed_in_with_key, draft, code)
+
+    assert response.status_code == 200
+    assertContains(response, "Nothing was filled in from the code.")
+    assertContains(response, says)
+    assertContains(response, '<nav class="steps"')  # the full page
+    draft.refresh_from_db()
+    assert draft.data == {} and draft.step_status == {} and draft.name == ""
+    assert not {"iacm.workspaces.get", "iacm.workspaces.create"} & set(fake.counters())
+
+
+def test_save_and_continue_with_code_pasted_reads_it(signed_in_with_key, draft, fake):
+    response = signed_in_with_key.post(
+        step_url(draft), {"source": "code", "code": CODE, "action": "next"}
+    )
+
+    assert response["Location"] == step_url(draft)
+    draft.refresh_from_db()
+    assert draft.data["template"]["source"] == "code"
+
+
+def test_code_without_a_paste_is_not_a_way_to_start_yet(signed_in_with_key, draft, fake):
+    response = signed_in_with_key.post(step_url(draft), {"source": "code", "action": "next"})
+
+    assertContains(response, "Paste the code, then choose Fill in from the code.")
+    draft.refresh_from_db()
+    assert draft.step_status["template"] == "invalid"
+
+
+def test_saving_start_from_again_keeps_what_the_code_filled_in(signed_in_with_key, draft, fake):
+    paste(signed_in_with_key, draft, CODE)
+
+    autosave = signed_in_with_key.post(
+        step_url(draft) + "?autosave=1", {"source": "code", "code": ""}, headers=HTMX
+    )
+    response = signed_in_with_key.post(step_url(draft), {"source": "code", "action": "next"})
+
+    assert autosave.status_code == 200
+    assert response["Location"] == step_url(draft, "basics")
+    draft.refresh_from_db()
+    assert steps.code_applied(draft.data)
+    assert draft.data["template"]["code_report"]["mapped"] == 11
+
+
+def test_choosing_another_way_to_start_later_drops_the_code_report(signed_in_with_key, draft, fake):
+    paste(signed_in_with_key, draft, CODE)
+    clone = signed_in_with_key.post(step_url(draft), {"source": "clone", "action": "next",
+                                                      "clone_identifier": TERRAGRUNT})  # fmt: skip
+
+    page = signed_in_with_key.get(step_url(draft))
+
+    assert clone.status_code == 302
+    assertNotContains(page, "Filled in from the pasted")
+    basics = signed_in_with_key.get(step_url(draft, "basics"))
+    assertNotContains(basics, "Copied from the pasted")
+
+
+LINKED = CODE.replace(
+    'colour                  = "blue"',
+    'associated_template {\n    template_id = "aws_service"\n    version = "v2"\n  }',
+)
+
+
+def test_a_template_link_starts_from_that_template_linked(signed_in_with_key, draft, fake):
+    paste(signed_in_with_key, draft, LINKED)
+
+    page = signed_in_with_key.get(step_url(draft))
+
+    draft.refresh_from_db()
+    template = draft.data["template"]
+    assert (template["source"], template["template_mode"]) == ("template", "linked")
+    assert template["locked"]  # read from Harness, as choosing the template would
+    assertContains(page, "the template <code>aws_service</code> v2 it links is chosen below")
+    assertContains(page, 'value="template" id="id_source_1" required checked')
+
+
+def test_a_template_link_that_cannot_be_read_refuses_the_paste(signed_in_with_key, draft, fake):
+    fake.inject("v1.templates.version", status=503, times=5)
+    code = LINKED
+
+    response = paste(signed_in_with_key, draft, code)
+
+    assertContains(response, "the code links the template aws_service (version v2)")
+    assertContains(response, "Try again, or leave the link out")
+    draft.refresh_from_db()
+    assert draft.data == {}
+
+
+# --- the round trip --------------------------------------------------------------------------
+
+
+def _import(user, code: str):
+    """A new draft started from `code`, and the body its review would send."""
+    client = harness_client_for(user)
+    draft = drafts.draft_create(owner=user, org="default", project="infra")
+    imported = from_code.read_code(code, org="default", project="infra")
+    saved = drafts.draft_start_from_code(draft=draft, imported=imported, client=client)
+    # The identifier is the exported workspace's own: taken, as Basics and the review say.
+    identifier = imported.body["identifier"]
+    assert validation.draft_problems(saved.draft.data) == {
+        "basics": {
+            "identifier": [
+                f"A workspace with the identifier {identifier} already exists in this project. "
+                "Choose another identifier."
+            ]
+        }
+    }
+    return saved.draft, build_body(stored_steps(saved.draft.data))
+
+
+def _clone_body(user, workspace) -> dict:
+    """The review body of a clone of `workspace` given the workspace's own name and identifier."""
+    client = harness_client_for(user)
+    draft = WorkspaceDraft.objects.create(owner=user, org="default", project="infra")
+    draft = drafts.draft_save_step(
+        draft=draft,
+        step="template",
+        values={"source": "clone", "clone_identifier": workspace.identifier},
+        client=client,
+    ).draft
+    draft.data["basics"] |= {"name": workspace.name, "identifier": workspace.identifier}
+    return build_body(stored_steps(draft.data))
+
+
+def _as_the_wizard_sends(exported: dict, locked: dict) -> dict:
+    """The exported body less what a new workspace's create necessarily leaves out: the fields
+    the wizard never sets while they are unset (`from_code.JSON_UNSET`), and the fields a linked
+    template locks (Harness refuses them; the workspace inherits them)."""
+    body = {
+        key: value
+        for key, value in exported.items()
+        if not (key in from_code.JSON_UNSET and value in from_code.JSON_UNSET[key])
+    }
+    return leave_out_locked(body, locked) if locked else body
+
+
+@pytest.mark.parametrize("kind", ["scratch", "linked", "terragrunt"])
+def test_an_exported_workspace_pasted_back_reviews_as_the_same_body(user_with_key, fake, kind):
+    client = harness_client_for(user_with_key)
+    workspace = seeded(
+        client,
+        {
+            "scratch": lambda w: not w.associated_template and not w.terragrunt_provider,
+            "linked": lambda w: w.associated_template is not None,
+            "terragrunt": lambda w: w.identifier == TERRAGRUNT,
+        }[kind],
+    )
+    export = harness_workspace_export(workspace=workspace, account_id=ACCOUNT)
+    exported = json.loads(export.body_json)
+    exported.pop("budget", None)  # not in the resource's schema: a comment of the HCL
+
+    draft, body = _import(user_with_key, export.hcl)
+
+    locked = steps.locked_map(draft.data)
+    assert bool(locked) is (kind == "linked")
+    expected = _as_the_wizard_sends(exported, locked)
+    # The wizard sends the provider connectors by slot: the main one's type was looked up.
+    main = {"connector_ref": exported["provider_connector"], "type": "aws"}
+    if not locked:
+        expected["provider_connectors"] = [main, *exported["provider_connectors"]]
+    assert body == expected
+    if kind != "linked":  # a clone copies values but never a template link
+        clone = _clone_body(user_with_key, workspace)
+        clone.pop("budget", None)
+        assert body == clone
+
+
+def test_an_exported_json_body_pasted_back_reviews_as_the_same_body(user_with_key, fake):
+    client = harness_client_for(user_with_key)
+    workspace = seeded(client, lambda w: w.budget and not w.associated_template)
+    exported = workspace_body(workspace)
+
+    _draft, body = _import(user_with_key, json.dumps(exported, indent=2))
+
+    expected = _as_the_wizard_sends(exported, {})
+    main = {"connector_ref": exported["provider_connector"], "type": "aws"}
+    expected["provider_connectors"] = [main, *exported["provider_connectors"]]
+    assert body["budget"] == workspace.budget
+    assert body == expected
+    assert body == _clone_body(user_with_key, workspace)

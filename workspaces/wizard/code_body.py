@@ -1,0 +1,197 @@
+"""The create body a pasted workspace describes, read field by field (`from_code` reads the paste).
+
+`BodyReader` collects the body (contract §2.1 field names) and the lines that could not be used,
+each with its number and why; the rules here are the ones a value must meet to be stored in a
+draft (`steps`): an identifier Harness would refuse, a value of the wrong type, a second variable
+with the same key are lines not used, never values half-kept.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from workspaces.wizard import steps
+
+BOOLEAN_FIELDS = ("terragrunt_provider", "run_all", "cost_estimation_enabled")
+VARIABLE_BLOCKS = {"terraform_variable": "terraform", "environment_variable": "environment"}
+NOT_IN_WIZARD_REASON = "The wizard does not set this; add it in Harness once the workspace exists."
+_VARIABLE_KEY_RE = re.compile(steps.VARIABLE_KEY_PATTERN)
+
+
+class CodeRefused(ValueError):
+    """A paste that maps nothing; `message` says why, `lines` what was not used."""
+
+    def __init__(self, message: str, lines: tuple[CodeLine, ...] = ()) -> None:
+        super().__init__(message)
+        self.message = message
+        self.lines = lines
+
+
+@dataclass(frozen=True)
+class CodeLine:
+    """A line of the paste that was not used, and why."""
+
+    number: int
+    text: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class CodeImport:
+    """The create body (contract §2.1 names) read from a paste, and the lines not used."""
+
+    kind: str  # "hcl" or "json"
+    body: dict[str, Any]
+    unmapped: tuple[CodeLine, ...]
+    mapped: int
+    digest: str
+
+    @property
+    def label(self) -> str:
+        return "Terraform resource" if self.kind == "hcl" else "JSON body"
+
+    @property
+    def template_link(self) -> dict[str, str]:
+        return dict(self.body.get("associated_template") or {})
+
+    def report(self) -> dict[str, Any]:
+        """What the template step keeps of this import (shown on Start from)."""
+        return {
+            "kind": self.label,
+            "mapped": self.mapped,
+            "unmapped": [vars(line) for line in self.unmapped],
+        }
+
+
+@dataclass
+class BodyReader:
+    """What one paste gave so far: the body, the lines not used, how many values were mapped."""
+
+    text: str
+    org: str
+    project: str
+    body: dict[str, Any] = field(default_factory=dict)
+    unmapped: list[CodeLine] = field(default_factory=list)
+    mapped: int = 0
+
+    def skip(self, number: int, reason: str) -> None:
+        lines = self.text.splitlines()
+        text = lines[number - 1].strip() if 0 < number <= len(lines) else ""
+        self.unmapped.append(CodeLine(number, text[:160], reason))
+
+    def put(self, number: int, name: str, body_field: str, value: Any) -> None:
+        """`value` as the body's `body_field` when it has the right type and Harness takes it."""
+        problem = _value_problem(body_field, value)
+        if problem:
+            self.skip(number, f"{name}: {problem}")
+            return
+        if body_field in ("org_id", "project_id"):
+            where = self.org if body_field == "org_id" else self.project
+            if value != where:
+                self.skip(
+                    number,
+                    f"{name} is {value}; this request is for {self.org} / "
+                    f"{self.project}, where the workspace will be created.",
+                )
+            return
+        if body_field in self.body:
+            self.skip(number, f"{name} is set twice; the first value is used.")
+            return
+        self.body[body_field] = value
+        self.mapped += 1
+
+    def add_to(self, number: int, body_field: str, key: str, item: Any, what: str) -> None:
+        """One variable (by key) or provider connector (by type) of a group."""
+        group = self.body.setdefault(body_field, {})
+        if key in group:
+            self.skip(number, f"A second {what} {key}; the first one is used.")
+            return
+        group[key] = item
+        self.mapped += 1
+
+    def result(self, kind: str) -> CodeImport:
+        if "provider_connectors" in self.body:
+            self.body["provider_connectors"] = list(self.body["provider_connectors"].values())
+        unmapped = tuple(sorted(self.unmapped, key=lambda line: line.number))
+        if not self.mapped:
+            raise CodeRefused(
+                "Nothing in the code could be used: "
+                + ("see the lines below." if unmapped else "it sets no workspace field."),
+                unmapped,
+            )
+        digest = hashlib.sha256(self.text.encode()).hexdigest()[:16]
+        return CodeImport(kind, self.body, unmapped, self.mapped, digest)
+
+
+def _value_problem(body_field: str, value: Any) -> str:
+    """Why `value` cannot be the body's `body_field`, or "" when it can."""
+    if body_field in BOOLEAN_FIELDS:
+        return "" if isinstance(value, bool) else "expects true or false."
+    if body_field in ("tags", "associated_template"):
+        return ""  # checked where they are read (an object, or "k:v" texts)
+    if not isinstance(value, str):
+        return "expects a text value in quotes."
+    if len(value) > steps.TEXT_LIMIT:
+        return f"longer than {steps.TEXT_LIMIT:,} characters."
+    if body_field == "identifier":
+        problem = steps.identifier_problem(value)
+        return f"Harness would refuse this identifier. {problem}" if problem else ""
+    if body_field == "provisioner" and value not in (*steps.PROVISIONERS, "terragrunt"):
+        return "the wizard creates OpenTofu or Terraform workspaces (Terragrunt runs one of them)."
+    if body_field == "repository_submodules" and value not in steps.SUBMODULES:
+        return f"expects one of {', '.join(steps.SUBMODULES)}."
+    return ""
+
+
+def _variable_problem(item: dict[str, Any]) -> str:
+    if not all(isinstance(item.get(f), str) for f in ("key", "value", "value_type")):
+        return "needs key, value and value_type, each a text value in quotes."
+    if not _VARIABLE_KEY_RE.match(item["key"]) or len(item["key"]) > steps.MAX_LENGTH:
+        return "the key must start with a letter or _, then letters, digits, _ and -."
+    if item["value_type"] not in steps.VALUE_TYPES:
+        return f"value_type must be {' or '.join(steps.VALUE_TYPES)}."
+    return "" if len(item["value"]) <= steps.TEXT_LIMIT else "the value is too long."
+
+
+def _connector_problem(item: dict[str, Any]) -> str:
+    if not all(isinstance(item.get(f), str) and item[f] for f in ("connector_ref", "type")):
+        return "needs connector_ref and type, each a text value in quotes."
+    if item["type"] not in steps.PROVIDER_TYPES:
+        return f"type must be one of {', '.join(steps.PROVIDER_TYPES)}."
+    return ""
+
+
+def _template_problem(item: dict[str, Any]) -> str:
+    if not all(isinstance(item.get(f), str) and item[f] for f in ("template_id", "version")):
+        return "needs template_id and version, each a text value in quotes."
+    if not steps.template_ref_ok(item["template_id"]):
+        return "template_id is not a template identifier."
+    return ""
+
+
+def add_group(reader: BodyReader, number: int, name: str, item: Any, kind: str) -> None:
+    """A variable, provider connector or template link (a block, or a JSON object)."""
+    if not isinstance(item, dict):
+        reader.skip(number, f"{name}: expects an object.")
+        return
+    item = {k: v for k, v in item.items() if v is not None}
+    if kind in VARIABLE_BLOCKS.values():
+        problem = _variable_problem(item)
+        if not problem:
+            value = {f: item[f] for f in ("key", "value", "value_type")}
+            reader.add_to(number, f"{kind}_variables", item["key"], value, "variable with the key")
+    elif kind == "connector":
+        problem = _connector_problem(item)
+        if not problem:
+            value = {"connector_ref": item["connector_ref"], "type": item["type"]}
+            reader.add_to(number, "provider_connectors", item["type"], value, "connector of type")
+    else:
+        problem = _template_problem(item)
+        if not problem:
+            link = {"template_id": item["template_id"], "version": item["version"]}
+            reader.put(number, name, "associated_template", link)
+    if problem:
+        reader.skip(number, f"{name}: {problem}")

@@ -1,0 +1,388 @@
+"""Start from code: a pasted `harness_platform_workspace` resource (HCL) or create body (JSON)
+read into the create body it describes, with what cannot be mapped listed line by line.
+
+The resource is read the way `workspaces.export` writes it (its `ATTRIBUTES`, tags as `"k:v"`
+strings, `terraform_variable` / `environment_variable` blocks with `key`, `value` and
+`value_type`, `connector` blocks with `connector_ref` and `type`, `associated_template`): the
+provider's schema as read in harness/terraform-provider-harness @cb1a059
+(`internal/service/platform/workspace/resource_workspace.go`). Checked again for this importer
+against the older copies the code search holds (that file at 2d94cdf and b1b5f6e,
+`docs/resources/platform_workspace.md` at 03f0e00, `examples/resources/harness_platform_workspace/
+resource.tf`): the same attribute names, `terraform_variable` / `environment_variable` /
+`terraform_variable_file` as block sets with `key` / `value` / `value_type`, `tags` a set of
+strings, `default_pipelines` a map; `connector`, `associated_template` and the Terragrunt
+attributes are newer than those copies, so cb1a059 (export's reading) is followed for them.
+The JSON body has the field names of contract §2.1 (IaCM `POST .../workspaces`).
+
+HCL is parsed with python-hcl2 (`hcl2.parses`): its tree keeps each attribute's and block's line,
+its serializer gives the values, and an expression Terraform would evaluate (`var.x`, a resource
+reference, a function call, an interpolation) is recognised by its rule in that tree. No HTTP:
+`CodeForm` reads a paste, `drafts.draft_start_from_code` writes it into a draft.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import hcl2
+from django import forms
+from hcl2.rules.base import AttributeRule, BlockRule
+from hcl2.rules.containers import TupleRule
+from hcl2.rules.expressions import ExprTermRule, UnaryOpRule
+from hcl2.rules.literal_rules import FloatLitRule, IntLitRule, LiteralValueRule
+from hcl2.rules.strings import HeredocTemplateRule, StringPartRule, StringRule
+from hcl2.utils import SerializationOptions
+from hcl2.walk import walk_semantic
+from lark.exceptions import LarkError, UnexpectedInput
+
+from workspaces.export import ATTRIBUTES, UNMANAGED_DEFAULTS
+from workspaces.harness.types import Workspace
+from workspaces.wizard import steps
+from workspaces.wizard.code_body import (
+    BOOLEAN_FIELDS,
+    NOT_IN_WIZARD_REASON,
+    VARIABLE_BLOCKS,
+    BodyReader,
+    CodeImport,
+    CodeLine,
+    CodeRefused,
+    add_group,
+)
+from workspaces.wizard.paste import MAX_PASTE_CHARS
+from workspaces.wizard.prefill import Prefill, prefill_from_workspace
+
+RESOURCE = "harness_platform_workspace"
+# An exported resource with every variable a workspace may hold is longer than a .tfvars paste.
+MAX_CODE_CHARS = 4 * MAX_PASTE_CHARS
+MAX_NESTING = 32
+# The resource's plain attributes -> body field (export.ATTRIBUTES, read back).
+HCL_FIELDS = {attribute: body_field for body_field, attribute in ATTRIBUTES}
+JSON_TEXT_FIELDS = (*(f for f, _ in ATTRIBUTES if f not in BOOLEAN_FIELDS), "repository_submodules")
+# In the schema, but not something the wizard sets: said so, never dropped silently.
+NOT_IN_WIZARD = {
+    "terraform_variable_file": "terraform_variable_files",
+    "provisioner_config": "provisioner_configuration",
+    "default_pipelines": "default_pipelines",
+    "variable_sets": "variable_sets",
+}
+META_ARGUMENTS = ("count", "for_each", "depends_on", "provider", "lifecycle", "provisioner")
+# Body fields the wizard does not set, and the values that mean "not set" (as export says).
+WIZARD_SETS = ("budget", "repository_submodules")  # not in the resource, but in the wizard
+JSON_UNSET: dict[str, tuple[Any, ...]] = {
+    **{f: (*v, [], {}) for f, v in UNMANAGED_DEFAULTS.items() if f not in WIZARD_SETS},
+    "terraform_variable_files": ([], None),
+    "variable_sets": ([], None),
+    "default_pipelines": ({}, None),
+    "provisioner_configuration": ({}, None),
+}
+_LITERALS = (
+    ExprTermRule,
+    StringRule,
+    StringPartRule,
+    LiteralValueRule,
+    IntLitRule,
+    FloatLitRule,
+    TupleRule,
+    HeredocTemplateRule,
+    UnaryOpRule,
+)
+_VALUES = SerializationOptions(
+    with_comments=False,
+    explicit_blocks=False,
+    strip_string_quotes=True,
+    preserve_heredocs=False,
+    preserve_scientific_notation=False,
+)
+EXPRESSION_REASON = (
+    "An expression or reference (Terraform would work it out); the portal reads only literal "
+    "values: write the value itself."
+)
+
+
+def read_code(text: str, *, org: str, project: str) -> CodeImport:
+    """The create body a pasted resource or JSON body describes, in `org`/`project`.
+
+    Raises CodeRefused when the paste is too long, cannot be parsed, or maps nothing.
+    """
+    text = text.replace("\x00", "")
+    if len(text) > MAX_CODE_CHARS:
+        raise CodeRefused(
+            f"The code is {len(text):,} characters long; paste at most {MAX_CODE_CHARS:,}."
+        )
+    if not text.strip():
+        raise CodeRefused(f"Paste a {RESOURCE} resource or the JSON body of a create call.")
+    if _nests_deeper(text, MAX_NESTING):
+        raise CodeRefused(
+            f"The code nests brackets more than {MAX_NESTING} deep; a workspace does not."
+        )
+    reader = BodyReader(text, org, project)
+    if text.lstrip().startswith(("{", "[")):  # JSON; HCL starts with a name
+        _read_json(reader)
+        return reader.result("json")
+    _read_hcl(reader)
+    return reader.result("hcl")
+
+
+def _nests_deeper(text: str, limit: int) -> bool:
+    """Whether `[`, `{` and `(` nest deeper than `limit`, counted without reading strings (at
+    worst an over-count, for values full of unbalanced brackets). A bound, not a parse: parsing
+    slows down more than linearly with nesting (30,000 levels: seconds), a resource nests 3 deep."""
+    depth = 0
+    for char in text:
+        if char in "[{(":
+            depth += 1
+            if depth > limit:
+                return True
+        elif char in "]})":
+            depth = max(depth - 1, 0)
+    return False
+
+
+# --- HCL -------------------------------------------------------------------------------------
+
+
+def _line(node: Any) -> int:
+    return node.to_lark().meta.line
+
+
+def _literal(node: AttributeRule) -> tuple[bool, Any]:
+    """(True, value) for a literal value; (False, None) for anything Terraform would evaluate."""
+    for part in walk_semantic(node.expression):
+        if not isinstance(part, _LITERALS):
+            return False, None
+    value = node.expression.serialize(_VALUES)
+    texts = value if isinstance(value, list) else [value]
+    if any(isinstance(v, str) and re.search(r"(?<![$%])[$%]\{", v) for v in texts):
+        return False, None  # a heredoc is one token: its ${...} is only seen in its text
+    return True, [_unescape(v) for v in value] if isinstance(value, list) else _unescape(value)
+
+
+def _unescape(value: Any) -> Any:
+    """`$${` and `%%{` are HCL's escapes of a literal `${` and `%{` (export's `hcl` filter writes
+    them); python-hcl2 keeps them as written."""
+    return value.replace("$${", "${").replace("%%{", "%{") if isinstance(value, str) else value
+
+
+def _labels(block: BlockRule) -> list[str]:
+    return [str(label.serialize(_VALUES)) for label in block.labels]
+
+
+def _read_hcl(reader: BodyReader) -> None:
+    try:
+        tree = hcl2.parses(reader.text)
+    except UnexpectedInput as err:
+        raise CodeRefused(
+            f"The code is not valid HCL: line {err.line}, column {err.column}. Check for a "
+            "missing quote, brace or = near there."
+        ) from err
+    except (LarkError, RuntimeError, ValueError, RecursionError) as err:
+        raise CodeRefused("The code is not valid HCL (python-hcl2 could not read it).") from err
+    resource = None
+    for node in tree.body.children:
+        if isinstance(node, AttributeRule):
+            reader.skip(_line(node), f"Outside the {RESOURCE} resource: only the resource is read.")
+        elif isinstance(node, BlockRule):
+            labels = _labels(node)
+            if labels[:2] != ["resource", RESOURCE] or len(labels) != 3:
+                what = f"A {labels[1]} resource" if labels[0] == "resource" else "A block"
+                reader.skip(_line(node), f"{what}, not a {RESOURCE} resource: not read.")
+            elif resource is not None:
+                reader.skip(_line(node), "A second workspace resource: paste one at a time.")
+            else:
+                resource = node
+    if resource is None:
+        raise CodeRefused(f"No {RESOURCE} resource was found in the code.", tuple(reader.unmapped))
+    for node in resource.body.children:
+        if isinstance(node, AttributeRule):
+            _hcl_attribute(reader, node)
+        elif isinstance(node, BlockRule):
+            _hcl_block(reader, node)
+
+
+def _hcl_attribute(reader: BodyReader, node: AttributeRule) -> None:
+    name, number = str(node.identifier.serialize()), _line(node)
+    known = {**HCL_FIELDS, "org_id": "org_id", "project_id": "project_id", "tags": "tags"}
+    if name in NOT_IN_WIZARD:
+        reader.skip(number, f"{name}: {NOT_IN_WIZARD_REASON}")
+        return
+    if name in META_ARGUMENTS:
+        reader.skip(number, f"{name} is a Terraform meta-argument, not a workspace setting.")
+        return
+    if name not in known:
+        reader.skip(number, f"{name} is not an attribute of {RESOURCE}.")
+        return
+    literal, value = _literal(node)
+    if not literal:
+        reader.skip(number, f"{name}: {EXPRESSION_REASON}")
+    elif value is None:
+        return  # `null`: not set, as in Terraform
+    elif name == "tags":
+        _tags(reader, number, value)
+    else:
+        reader.put(number, name, known[name], value)
+
+
+def _tags(reader: BodyReader, number: int, value: Any) -> None:
+    """`tags` as the provider's set of "key:value" strings (helpers.ExpandTags: split at `:`)."""
+    if not isinstance(value, list) or not all(isinstance(t, str) and t for t in value):
+        reader.skip(number, 'tags: expects a list of "key:value" texts.')
+        return
+    if len(value) > steps.MAX_TAGS:
+        reader.skip(number, f"tags: at most {steps.MAX_TAGS} tags.")
+        return
+    pairs = [tag.partition(":") for tag in value]
+    reader.put(number, "tags", "tags", {key: val for key, _sep, val in pairs})
+
+
+def _hcl_block(reader: BodyReader, node: BlockRule) -> None:
+    name, number = _labels(node)[0], _line(node)
+    kinds = {**VARIABLE_BLOCKS, "connector": "connector", "associated_template": "template"}
+    if name in NOT_IN_WIZARD:
+        reader.skip(number, f"{name}: {NOT_IN_WIZARD_REASON}")
+    elif name in META_ARGUMENTS:
+        reader.skip(number, f"{name} is a Terraform meta-argument, not a workspace setting.")
+    elif name not in kinds:
+        hint = " Provider connectors are connector blocks." if "connector" in name else ""
+        reader.skip(number, f"{name} is not a block of {RESOURCE}.{hint}")
+    else:
+        item: dict[str, Any] = {}
+        for child in node.body.children:
+            if isinstance(child, BlockRule):
+                reader.skip(_line(child), f"{name} has no nested blocks.")
+                return
+            if isinstance(child, AttributeRule):
+                literal, value = _literal(child)
+                if not literal:
+                    reader.skip(_line(child), f"{name}: {EXPRESSION_REASON}")
+                    return
+                item[str(child.identifier.serialize())] = value
+        add_group(reader, number, name, item, kinds[name])
+
+
+# --- JSON ------------------------------------------------------------------------------------
+
+
+def _json_line(text: str, key: str, start: int = 1) -> int:
+    """The first line from `start` where `"key":` appears (json gives values, not positions)."""
+    pattern = re.compile(re.escape(json.dumps(key)) + r"\s*:")
+    for number, line in enumerate(text.splitlines()[start - 1 :], start=start):
+        if pattern.search(line):
+            return number
+    return start
+
+
+def _read_json(reader: BodyReader) -> None:
+    try:
+        data = json.loads(reader.text)
+    except json.JSONDecodeError as err:
+        raise CodeRefused(
+            f"The JSON could not be read: {err.msg} (line {err.lineno}, column {err.colno})."
+        ) from err
+    except RecursionError as err:
+        raise CodeRefused("The JSON nests too deeply to be a create body.") from err
+    if not isinstance(data, dict):
+        raise CodeRefused("Expected a JSON object: the body of the create call.")
+    for key, value in data.items():
+        number = _json_line(reader.text, key)
+        if key in JSON_UNSET:
+            if value not in JSON_UNSET[key]:
+                reader.skip(number, f"{key}: {NOT_IN_WIZARD_REASON}")
+        elif key in (*JSON_TEXT_FIELDS, *BOOLEAN_FIELDS):
+            if value is not None:
+                reader.put(number, key, key, value)
+        elif key == "budget":
+            _budget(reader, number, value)
+        elif key == "tags":
+            if isinstance(value, dict) and all(isinstance(v, str) for v in value.values()):
+                reader.put(number, key, "tags", value)
+            else:
+                reader.skip(number, "tags: expects an object of texts.")
+        elif key in ("terraform_variables", "environment_variables", "provider_connectors"):
+            _json_group(reader, number, key, value)
+        elif key == "associated_template":
+            add_group(reader, number, key, value, "template")
+        else:
+            reader.skip(number, f"{key} is not a field of the create body.")
+
+
+def _budget(reader: BodyReader, number: int, value: Any) -> None:
+    if value is None:
+        return
+    text = str(value) if isinstance(value, int | float) and not isinstance(value, bool) else "x"
+    problem = steps.budget_problem(text)
+    if problem:
+        reader.skip(number, f"budget: {problem}")
+    else:
+        reader.body["budget"] = float(value)
+        reader.mapped += 1
+
+
+def _json_group(reader: BodyReader, number: int, key: str, value: Any) -> None:
+    items = list(value.values()) if isinstance(value, dict) else value
+    if not isinstance(items, list):
+        reader.skip(number, f"{key}: expects a list or an object.")
+        return
+    kind = "connector" if key == "provider_connectors" else key.removesuffix("_variables")
+    line = number
+    for item in items:
+        # A variable's line is its key's (`"region": {...}`); a connector's, its connector_ref's.
+        anchor = item.get("key") if isinstance(item, dict) and kind != "connector" else None
+        anchor = anchor if isinstance(anchor, str) else "connector_ref"
+        line = _json_line(reader.text, anchor, line + (anchor == "connector_ref"))
+        if isinstance(item, dict) and item.get("terragrunt_provider"):
+            reader.skip(line, f"terragrunt_provider of a connector: {NOT_IN_WIZARD_REASON}")
+        add_group(reader, line, key, item, kind)
+
+
+# --- to step values ---------------------------------------------------------------------------
+
+
+def code_prefill(imported: CodeImport) -> Prefill:
+    """The step values a read paste fills in: its body read as the Workspace it would create
+    (`Workspace.from_iacm`), turned into step values as a clone's are (`prefill_from_workspace`),
+    plus the name and identifier a clone leaves out. The template link is the caller's."""
+    body = {key: value for key, value in imported.body.items() if key != "associated_template"}
+    workspace = Workspace.from_iacm({"identifier": "", "name": "", **body}, org="", project="")
+    found = prefill_from_workspace(workspace)
+    values = {step: dict(fields) for step, fields in found.values.items()}
+    basics = values["basics"]
+    basics |= {f: body[f] for f in ("name", "identifier") if body.get(f)}
+    if body.get("identifier"):
+        basics["identifier_edited"] = True
+    return Prefill(values, {}, found.provider_refs)
+
+
+class CodeForm(forms.Form):
+    """The paste on Start from; a valid form's `cleaned_data["code"]` is the `CodeImport`."""
+
+    code = forms.CharField(
+        label=f"Paste a {RESOURCE} resource or a create body (JSON)",
+        strip=False,
+        error_messages={"required": f"Paste a {RESOURCE} resource or the JSON body."},
+        widget=forms.Textarea(attrs={"rows": 14, "spellcheck": "false", "autocomplete": "off"}),
+        help_text="What the workspace page's Export gives (Terraform resource or JSON body). "
+        "Values must be written out: references such as var.region are listed, not read.",
+    )
+
+    def __init__(self, *args: Any, org: str, project: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.org, self.project = org, project
+        self.lines: tuple[CodeLine, ...] = ()
+
+    def clean_code(self) -> CodeImport:
+        try:
+            return read_code(self.cleaned_data["code"], org=self.org, project=self.project)
+        except CodeRefused as err:
+            self.lines = err.lines
+            raise forms.ValidationError(err.message) from err
+
+
+def code_requested(data: Any, *, autosave: bool) -> bool:
+    """Whether a POST of Start from (`data`) asks to read its paste: "Fill in from the code",
+    or "Save and continue" with code pasted and the code source chosen (never an autosave)."""
+    if autosave:
+        return False
+    pasted = data.get("source") == "code" and data.get("code", "").strip()
+    return data.get("action") == "code" or bool(pasted and data.get("action", "next") == "next")
