@@ -278,6 +278,8 @@ def _prefill_for(
                 prefill.load_template_yaml(template.yaml),
                 linked=values.get("template_mode") == "linked",
             )
+            # A bare id (pasted code's `template_id`) becomes the scoped ref the pickers list.
+            values["template_ref"] = template.ref
         else:
             workspace = client.get_workspace(
                 org=draft.org, project=draft.project, identifier=values["clone_identifier"]
