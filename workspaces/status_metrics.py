@@ -8,12 +8,14 @@ replica on the same cache); stale numbers served while it refreshes or while Har
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import TypedDict
 
 from django.conf import settings
 from django.core.cache import cache
 from django.dispatch import Signal
+from django.http import QueryDict
 
 from workspaces.feedback import harness_error_message
 from workspaces.forms import METRICS_WINDOWS
@@ -85,6 +87,43 @@ class ChartBar:
     @property
     def count_x(self) -> int:
         return self.width + 124
+
+
+class StatusChip(TypedDict):
+    """One status of a strip, ready to print: its count and the list it links to.
+
+    A dict, and the link built here rather than with `{% querystring %}`: the cross-project
+    strip prints a few hundred chips, and both cost a template a lookup exception or a
+    QueryDict each (see `WorkspaceRow`).
+    """
+
+    status: str
+    label: str
+    count: int
+    href: str
+
+
+def status_chips(*, metrics: StatusMetrics, base: str, params: Mapping) -> list[StatusChip]:
+    """The chips of `metrics`, largest count first: each links to `base` with `params` and
+    `status=<that status>` (no `page`: a filter change starts on page 1)."""
+    if isinstance(params, QueryDict):
+        query = params.copy()
+    else:
+        query = QueryDict(mutable=True)
+        query.update(params)
+    query.pop("page", None)
+    chips: list[StatusChip] = []
+    for bar in metrics.bars:
+        query.setlist("status", [bar.status])
+        chips.append(
+            StatusChip(
+                status=bar.status,
+                label=bar.label,
+                count=bar.count,
+                href=f"{base}?{query.urlencode()}",
+            )
+        )
+    return chips
 
 
 def _metrics_cache_key(*, account: str, org: str, project: str, window: str, fingerprint: str):

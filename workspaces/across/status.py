@@ -5,18 +5,29 @@ from __future__ import annotations
 
 import concurrent.futures
 import contextvars
+import functools
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from operator import attrgetter
+from urllib.parse import urlencode
 
 from django.conf import settings
+from django.urls import reverse
 
 from workspaces.across.directory import Directory, ProjectRef, visible_projects
 from workspaces.harness import HarnessClient
-from workspaces.status_metrics import StatusMetrics, status_metrics, status_metrics_cached
+from workspaces.status_metrics import (
+    StatusChip,
+    StatusMetrics,
+    status_chips,
+    status_metrics,
+    status_metrics_cached,
+)
 
 #: The statuses that put a project at the top of the list.
 ATTENTION_STATUSES = ("failed", "drifted")
+#: Where the totals' chips lead: the cross-project list (URL name), filtered by status.
+ALL_WORKSPACES_URL = "all_workspaces"
 
 
 @dataclass(frozen=True)
@@ -26,6 +37,10 @@ class ProjectStatus:
 
     ref: ProjectRef
     metrics: StatusMetrics
+    #: The project's workspace list (in the strip's time window).
+    url: str = ""
+    #: Its counts, each linking to the project's list filtered by that status (and window).
+    chips: list[StatusChip] = field(default_factory=list)
 
     @property
     def title(self) -> str:
@@ -56,7 +71,7 @@ class StatusAcross:
     #: Projects with nothing to count in the window, collapsed into one line on the page.
     empty: tuple[ProjectStatus, ...] = ()
 
-    @property
+    @functools.cached_property
     def totals(self) -> StatusMetrics:
         """Counts per status summed over every row (saved numbers included), as old as the
         oldest."""
@@ -66,6 +81,11 @@ class StatusAcross:
                 counts[status] = counts.get(status, 0) + count
         oldest = min((row.metrics.fetched_at for row in self.rows), default=0.0)
         return StatusMetrics(counts=counts, fetched_at=oldest)
+
+    @functools.cached_property
+    def totals_chips(self) -> list[StatusChip]:
+        """The totals, each linking to every workspace with that status in every project."""
+        return status_chips(metrics=self.totals, base=reverse(ALL_WORKSPACES_URL), params={})
 
     @property
     def failed_rows(self) -> int:
@@ -138,7 +158,7 @@ def status_across(
         refs=[ref for ref in refs if ref.key not in found],
         force=force,
     )
-    rows = [ProjectStatus(ref, found[ref.key]) for ref in refs]
+    rows = [_project_status(ref, found[ref.key], window) for ref in refs]
     shown = [row for row in rows if row.metrics.total or row.metrics.error]
     return StatusAcross(
         directory=directory,
@@ -146,3 +166,12 @@ def status_across(
         rows=tuple(sorted(shown, key=attrgetter("order"))),
         empty=tuple(row for row in rows if row not in shown),
     )
+
+
+def _project_status(ref: ProjectRef, metrics: StatusMetrics, window: str) -> ProjectStatus:
+    """The row with its links: the project's list, and its counts filtered by status, both
+    in the strip's window."""
+    base = reverse("workspace_list", args=[ref.org, ref.project])
+    params = {"window": window} if window != "all" else {}
+    url = f"{base}?{urlencode(params)}" if params else base
+    return ProjectStatus(ref, metrics, url, status_chips(metrics=metrics, base=base, params=params))

@@ -1,10 +1,11 @@
 """The status strip of every project at once (`/workspaces/status/`), whole or one row."""
 
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from django import forms
 from django.http import HttpResponse
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import reswap, retarget
@@ -38,6 +39,7 @@ class StatusAcrossForm(forms.Form):
 def status_across(request: HtmxHttpRequest) -> HttpResponse:
     form = StatusAcrossForm(request.GET)
     window = form.value("window", "all")
+    window_params = {"window": window} if window != "all" else {}
     # A row's own "Try again" (htmx); without JavaScript it reloads the whole strip.
     only = form.value("project", "") if request.htmx else ""
     strip = status_across_read(
@@ -52,13 +54,13 @@ def status_across(request: HtmxHttpRequest) -> HttpResponse:
         "window": window,
         "window_phrase": WINDOW_PHRASES[window],
         "windows": METRICS_WINDOW_LABELS,
-        # Links to a project's list keep the window; the time window is all the lists share.
-        "window_params": {"window": window} if window != "all" else {},
+        # The strip's own links name its path: it is loaded into other pages.
+        "strip_url": reverse("status_across"),
+        "window_params": window_params,
+        "window_query": f"?{urlencode(window_params)}" if window_params else "",
         # Loaded into another page, the strip's window links must not change that page's URL.
         "push_url": not request.htmx
         or urlsplit(request.htmx.current_url_abs_path or "").path == request.path,
-        # The cross-project list's filters kept by the totals' links: only the status.
-        "totals_params": {},
     }
     if only and request.htmx:
         if strip.rows or strip.empty:
