@@ -41,6 +41,9 @@ USERS = int(os.environ.get("BENCH_USERS", "6"))
 PASSWORD = "bench-" + secrets.token_urlsafe(12)
 SUBMIT_PER_LEVEL = {1: 20, 8: 64, 32: 192}
 TOTAL_BUDGET_S = 290  # the whole run stays under five minutes
+# 34 small projects in an org `teams` beside the demo's 6: the 40 projects of issue 18's
+# cross-project figures. The other scenarios read default/infra only.
+ACROSS_FAKE_ARGS = ["--extra-projects", "34"]
 
 
 def free_port() -> int:
@@ -173,7 +176,16 @@ def run(stack: Stack, started: float) -> dict[str, Any]:
     fake_url = f"http://127.0.0.1:{fake_port}"
     fake = stack.start(
         "harness_fake",
-        [PY, "-m", "harness_fake", "--port", str(fake_port), "--latency-ms", str(LATENCY_MS)],
+        [
+            PY,
+            "-m",
+            "harness_fake",
+            "--port",
+            str(fake_port),
+            "--latency-ms",
+            str(LATENCY_MS),
+            *ACROSS_FAKE_ARGS,
+        ],
         base_env,
     )
     wait_http(f"{fake_url}/_fake/seed", 15)
@@ -649,10 +661,41 @@ def print_figures(results: dict[str, Any]) -> None:
                 f"max {max(mem.values())} MB",
             )
         )
+    checks += status_across_figures(sc)
     results["figures"] = [{"figure": f, "reached": ok, "measured": m} for f, ok, m in checks]
     print("\nfigures (issues 8 and 13):")
     for figure, reached, measured in checks:
         print(f"  [{'ok' if reached else 'MISSED'}] {figure}: {measured}")
+
+
+def status_across_figures(sc: dict[str, Any]) -> list[tuple[str, bool | None, str]]:
+    """Issue 18: the cross-project status strip, 40 projects, fake at 50 ms."""
+    checks: list[tuple[str, bool | None, str]] = []
+    cold = sc.get("across_strip_cold", {}).get("portal", {}).get("32")
+    if cold:
+        metrics = cold["harness_routes"].get("iacm.metrics", 0)
+        rounds = cold["harness_calls_per_round"]
+        checks.append(
+            (
+                "cross-project status strip, 32 cold viewers: <= 1 metrics call per project (40)",
+                bool(rounds) and max(rounds) <= 40,
+                f"Harness calls per round {rounds} ({metrics} metrics calls in "
+                f"{cold['rounds']} rounds); p50 {cold['p50_ms']} ms, p95 {cold['p95_ms']} ms",
+            )
+        )
+    warm = sc.get("across_strip_warm", {}).get("portal", {})
+    if warm:
+        calls = sum(v["harness_calls"] for v in warm.values())
+        p1 = warm.get("1") or next(iter(warm.values()))
+        checks.append(
+            (
+                "cross-project status strip, warm: 0 Harness calls",
+                calls == 0,
+                f"{calls} calls; p50 {p1['p50_ms']} ms at c=1"
+                + "".join(f", {v['p50_ms']} ms at c={k}" for k, v in warm.items() if k != "1"),
+            )
+        )
+    return checks
 
 
 if __name__ == "__main__":
