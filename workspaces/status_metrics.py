@@ -161,14 +161,16 @@ def status_metrics(
     project: str,
     window: str,
     force: bool = False,
-) -> StatusMetrics:
+    wait: bool = True,
+) -> StatusMetrics | None:
     """Workspace counts per status (IaCM `GET .../workspace-metrics`), through the Django cache.
 
     Fresh for `METRICS_CACHE_SECONDS`; after that the stale numbers are served while exactly one
     request refreshes them (a `cache.add` lock, shared by every replica using the same cache).
     A request that finds nothing cached and the lock taken waits for the refresher instead of
-    calling Harness itself. When Harness fails, stale numbers are served with a notice.
-    Raises HarnessUnauthorized (to the key page); other Harness errors become `error`.
+    calling Harness itself (or, with `wait=False`, returns None at once: the caller collects
+    those with `status_metrics_awaited`). When Harness fails, stale numbers are served with a
+    notice. Raises HarnessUnauthorized (to the key page); other Harness errors become `error`.
     """
     key = _metrics_cache_key(
         account=client.account_id, org=org, project=project, window=window, fingerprint=fingerprint
@@ -182,6 +184,8 @@ def status_metrics(
     if not cache.add(lock, "1", timeout=settings.METRICS_LOCK_SECONDS):
         if cached:
             return cached  # someone is refreshing; the last numbers are good enough meanwhile
+        if not wait:
+            return None
         waited = _wait_for_refresh(key)
         if waited:
             return waited
@@ -227,3 +231,31 @@ def _wait_for_refresh(key: str) -> StatusMetrics | None:
             # up (Harness failed) and None means "try ourselves".
             return cache.get(key)
     return None
+
+
+def status_metrics_awaited(
+    *, account: str, fingerprint: str, window: str, projects: Iterable[tuple[str, str]]
+) -> dict[tuple[str, str], StatusMetrics]:
+    """The numbers other requests are fetching for several (org, project), waited for together:
+    one cache read per poll for all of them, instead of a waiting thread each. A project whose
+    refresher let go of its lock without numbers (Harness failed), or still missing after
+    `METRICS_LOCK_SECONDS`, is left out: ask `status_metrics` for it."""
+    pending = {
+        _metrics_cache_key(
+            account=account, org=org, project=project, window=window, fingerprint=fingerprint
+        ): (org, project)
+        for org, project in projects
+    }
+    found: dict[tuple[str, str], StatusMetrics] = {}
+    deadline = time.monotonic() + settings.METRICS_LOCK_SECONDS
+    while pending and time.monotonic() < deadline:
+        time.sleep(0.02)
+        # Numbers are stored before their lock is released: read in this order, a missing
+        # lock with missing numbers means the refresher gave up.
+        read = cache.get_many([*pending, *(f"{key}:lock" for key in pending)])
+        for key in list(pending):
+            if key in read:
+                found[pending.pop(key)] = read[key]
+            elif f"{key}:lock" not in read:
+                del pending[key]
+    return found

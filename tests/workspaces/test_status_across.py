@@ -252,3 +252,51 @@ def _projects(user) -> list[tuple[str, str]]:
 
     directory = visible_projects(client=harness_client_for(user), fingerprint=fingerprint(user))
     return [(ref.org, ref.project) for ref in directory.projects]
+
+
+def test_numbers_another_request_is_fetching_are_awaited_together(user_with_key, fake):
+    import threading
+
+    from workspaces.status_metrics import status_metrics_awaited
+
+    fetching, given_up = cache_entry(user_with_key, "a", "b"), cache_entry(user_with_key, "c", "d")
+    cache.set(f"{fetching}:lock", "1")
+    cache.set(f"{given_up}:lock", "1")
+    numbers = StatusMetrics({"active": 3}, time.time())
+
+    def refreshers_finish():
+        time.sleep(0.05)
+        cache.delete(f"{given_up}:lock")  # Harness failed: the lock goes, no numbers
+        cache.set(fetching, numbers)
+        cache.delete(f"{fetching}:lock")
+
+    threading.Thread(target=refreshers_finish).start()
+    started = time.monotonic()
+    found = status_metrics_awaited(
+        account=ACCOUNT,
+        fingerprint=fingerprint(user_with_key),
+        window="all",
+        projects=[("a", "b"), ("c", "d")],
+    )
+
+    assert found == {("a", "b"): numbers}
+    assert time.monotonic() - started < 1
+
+
+def test_without_wait_a_locked_cold_entry_is_none_and_no_call(user_with_key, fake):
+    from workspaces.clients import harness_client_for
+    from workspaces.status_metrics import status_metrics
+
+    cache.set(f"{cache_entry(user_with_key, 'default', 'infra')}:lock", "1")
+
+    result = status_metrics(
+        client=harness_client_for(user_with_key),
+        fingerprint=fingerprint(user_with_key),
+        org="default",
+        project="infra",
+        window="all",
+        wait=False,
+    )
+
+    assert result is None
+    assert "iacm.metrics" not in fake.counters()

@@ -21,6 +21,7 @@ from workspaces.status_metrics import (
     StatusMetrics,
     status_chips,
     status_metrics,
+    status_metrics_awaited,
     status_metrics_cached,
 )
 
@@ -97,31 +98,50 @@ def _metrics_in_parallel(
 ) -> dict[str, StatusMetrics]:
     """`status_metrics` for each project, at most `ACROSS_CONCURRENCY` at once.
 
-    The request's own pool, not the shared Harness threads: `status_metrics` may wait for
-    another request's refresh, and a wait on the shared pool from inside it can deadlock.
-    The projects are taken in a random order so that concurrent viewers on a cold cache
-    fetch different projects instead of all waiting on the same few.
+    First every project whose lock is free is fetched (or its stale numbers taken) without
+    waiting; the ones another request is fetching are then waited for together, in this
+    thread, and only those whose refresher gave up are asked again (waiting, as the project
+    page does). The request's own pool, not the shared Harness threads: a wait on the shared
+    pool from inside it can deadlock. The projects are taken in a random order so that
+    concurrent viewers on a cold cache fetch different projects.
     """
     if not refs:
         return {}
-    refs = random.sample(refs, len(refs))
+    by_key = {ref.key: ref for ref in random.sample(refs, len(refs))}
     workers = min(settings.ACROSS_CONCURRENCY, len(refs))
     with concurrent.futures.ThreadPoolExecutor(workers, thread_name_prefix="across") as pool:
-        futures = {
-            ref.key: pool.submit(
-                contextvars.copy_context().run,
-                status_metrics,
-                client=client,
+
+        def fetch(keys, *, wait: bool) -> dict[str, StatusMetrics | None]:
+            futures = {
+                key: pool.submit(
+                    contextvars.copy_context().run,
+                    status_metrics,
+                    client=client,
+                    fingerprint=fingerprint,
+                    org=by_key[key].org,
+                    project=by_key[key].project,
+                    window=window,
+                    force=force,
+                    wait=wait,
+                )
+                for key in keys
+            }
+            # HarnessUnauthorized (the key was revoked) propagates to the key page.
+            return {key: future.result() for key, future in futures.items()}
+
+        first = fetch(by_key, wait=False)
+        found = {key: metrics for key, metrics in first.items() if metrics is not None}
+        elsewhere = [by_key[key] for key in by_key if key not in found]
+        if elsewhere:
+            awaited = status_metrics_awaited(
+                account=client.account_id,
                 fingerprint=fingerprint,
-                org=ref.org,
-                project=ref.project,
                 window=window,
-                force=force,
+                projects=[(ref.org, ref.project) for ref in elsewhere],
             )
-            for ref in refs
-        }
-        # HarnessUnauthorized (the key was revoked) propagates to the key page.
-        return {key: future.result() for key, future in futures.items()}
+            found |= {f"{org}/{project}": metrics for (org, project), metrics in awaited.items()}
+            found |= fetch([ref.key for ref in elsewhere if ref.key not in found], wait=True)
+    return found
 
 
 def status_across(
