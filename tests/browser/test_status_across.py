@@ -6,6 +6,7 @@ import re
 from playwright.sync_api import expect
 
 from tests.browser.conftest import sign_in
+from tests.browser.test_accessibility import assert_accessible
 from tests.conftest import ACCOUNT, FULL_KEY
 
 
@@ -24,6 +25,7 @@ def test_status_across_projects_links_to_a_projects_filtered_list(
     expect(rows).to_have_count(5)
     expect(strip.get_by_text("1 project has no status change in the last 7 days")).to_be_visible()
     page.screenshot(path=artifacts / "status-across.png", full_page=True)
+    assert_accessible(page, "status across projects")
     page.set_viewport_size({"width": 390, "height": 844})
     page.screenshot(path=artifacts / "status-across-phone.png", full_page=True)
     page.set_viewport_size({"width": 1280, "height": 900})

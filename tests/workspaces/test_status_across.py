@@ -102,6 +102,18 @@ def test_the_htmx_partial_is_the_strip_alone(signed_in_with_key, fake):
     assert re.search(r'hx-get="/workspaces/status/\?window=24h"', text)
 
 
+def test_window_links_change_the_address_only_on_the_strips_own_page(signed_in_with_key, fake):
+    own = signed_in_with_key.get(
+        STRIP, headers={**HTMX, "HX-Current-URL": "http://testserver/workspaces/status/"}
+    )
+    embedded = signed_in_with_key.get(
+        STRIP, headers={**HTMX, "HX-Current-URL": "http://testserver/workspaces/?q=vpc"}
+    )
+
+    assertContains(own, 'hx-push-url="true"', count=4)
+    assertNotContains(embedded, "hx-push-url")
+
+
 def test_the_loader_include_loads_the_strip(rf):
     html = render_to_string("includes/status_across_loader.html", {"window": "7d"})
 
