@@ -26,6 +26,8 @@ from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
+from bench.status_across import status_across_plans
+
 # --- HTTP ------------------------------------------------------------------------------------
 
 
@@ -533,36 +535,6 @@ def scenario_plan(bench: Bench) -> list[dict[str, Any]]:
     plans.append({"name": "submit", "title": "submit (one POST to Harness)", "submit": True})
     plans += status_across_plans(bench)
     return plans
-
-
-STATUS_ACROSS = "/workspaces/status/"
-
-
-def status_across_plans(bench: Bench) -> list[dict[str, Any]]:
-    """The status strip of every project (40 with the fake's --extra-projects 34), as the
-    cross-project list loads it: warm, then on an emptied metrics cache (the project directory
-    stays cached: it is not what this measures)."""
-    req: Req = (
-        "GET",
-        f"{STATUS_ACROSS}?window=7d",
-        htmx("status-across", f"{bench.origin}/workspaces/"),
-        None,
-        (200,),
-    )
-    return [
-        {
-            "name": "across_strip_warm",
-            "title": "cross-project status strip, warm cache",
-            "make": lambda _thread, _n: req,
-            "prime": req,
-        },
-        {
-            "name": "across_strip_cold",
-            "title": "cross-project status strip, cold metrics cache",
-            "make": lambda _thread, _n: req,
-            "cold": True,
-        },
-    ]
 
 
 def submit_maker(bench: Bench, concurrency: int, offset: dict[int, int]) -> Callable:

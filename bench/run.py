@@ -29,6 +29,8 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+from bench.status_across import status_across_figures
+
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
 GUNICORN = [PY, "-m", "gunicorn", "-c", "gunicorn.conf.py", "portal.wsgi"]
@@ -666,36 +668,6 @@ def print_figures(results: dict[str, Any]) -> None:
     print("\nfigures (issues 8 and 13):")
     for figure, reached, measured in checks:
         print(f"  [{'ok' if reached else 'MISSED'}] {figure}: {measured}")
-
-
-def status_across_figures(sc: dict[str, Any]) -> list[tuple[str, bool | None, str]]:
-    """Issue 18: the cross-project status strip, 40 projects, fake at 50 ms."""
-    checks: list[tuple[str, bool | None, str]] = []
-    cold = sc.get("across_strip_cold", {}).get("portal", {}).get("32")
-    if cold:
-        metrics = cold["harness_routes"].get("iacm.metrics", 0)
-        rounds = cold["harness_calls_per_round"]
-        checks.append(
-            (
-                "cross-project status strip, 32 cold viewers: <= 1 metrics call per project (40)",
-                bool(rounds) and max(rounds) <= 40,
-                f"Harness calls per round {rounds} ({metrics} metrics calls in "
-                f"{cold['rounds']} rounds); p50 {cold['p50_ms']} ms, p95 {cold['p95_ms']} ms",
-            )
-        )
-    warm = sc.get("across_strip_warm", {}).get("portal", {})
-    if warm:
-        calls = sum(v["harness_calls"] for v in warm.values())
-        p1 = warm.get("1") or next(iter(warm.values()))
-        checks.append(
-            (
-                "cross-project status strip, warm: 0 Harness calls",
-                calls == 0,
-                f"{calls} calls; p50 {p1['p50_ms']} ms at c=1"
-                + "".join(f", {v['p50_ms']} ms at c={k}" for k, v in warm.items() if k != "1"),
-            )
-        )
-    return checks
 
 
 if __name__ == "__main__":
