@@ -251,8 +251,12 @@ def status_metrics_awaited(
     }
     found: dict[tuple[str, str], StatusMetrics] = {}
     deadline = time.monotonic() + settings.METRICS_LOCK_SECONDS
+    pause = 0.02
     while pending and time.monotonic() < deadline:
-        time.sleep(0.02)
+        time.sleep(pause)
+        # Longer and longer pauses (to 0.1 s): under load a wait can last, and a poll of many
+        # keys costs CPU the refreshers need.
+        pause = min(pause * 1.5, 0.1)
         # Numbers are stored before their lock is released: read in this order, a missing
         # lock with missing numbers means the refresher gave up.
         read = cache.get_many([*pending, *(f"{key}:lock" for key in pending)])
