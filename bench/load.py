@@ -26,6 +26,8 @@ from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
+from bench.status_across import status_across_plans
+
 # --- HTTP ------------------------------------------------------------------------------------
 
 
@@ -531,6 +533,7 @@ def scenario_plan(bench: Bench) -> list[dict[str, Any]]:
         }
     )
     plans.append({"name": "submit", "title": "submit (one POST to Harness)", "submit": True})
+    plans += status_across_plans(bench)
     return plans
 
 

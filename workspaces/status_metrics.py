@@ -8,11 +8,15 @@ replica on the same cache); stale numbers served while it refreshes or while Har
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import TypedDict
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.cache import cache
 from django.dispatch import Signal
+from django.http import QueryDict
 
 from workspaces.feedback import harness_error_message
 from workspaces.forms import METRICS_WINDOWS
@@ -86,8 +90,70 @@ class ChartBar:
         return self.width + 124
 
 
+class StatusChip(TypedDict):
+    """One status of a strip, ready to print: its count and the list it links to.
+
+    A dict, its link and count text made here rather than with `{% querystring %}` and
+    `intcomma`: the cross-project strip prints a few hundred chips, and in a template each costs
+    a QueryDict, a number format or a failed dict lookup (see `WorkspaceRow`).
+    """
+
+    status: str
+    label: str
+    count: int
+    #: The count as printed: "1,800".
+    count_text: str
+    href: str
+
+
+def status_chips(*, metrics: StatusMetrics, base: str, params: Mapping) -> list[StatusChip]:
+    """The chips of `metrics`, largest count first: each links to `base` with `params` and
+    `status=<that status>` in place of any status there (no `page`: a filter change starts on
+    page 1)."""
+    query = params.copy() if isinstance(params, QueryDict) else QueryDict(mutable=True)
+    if not isinstance(params, QueryDict):
+        query.update(params)
+    query.pop("page", None)
+    query.pop("status", None)
+    kept = query.urlencode()
+    prefix = f"{base}?{kept}&" if kept else f"{base}?"
+    return [
+        StatusChip(
+            status=bar.status,
+            label=bar.label,
+            count=bar.count,
+            count_text=f"{bar.count:,}",
+            href=f"{prefix}{urlencode({'status': bar.status})}",
+        )
+        for bar in metrics.bars
+    ]
+
+
 def _metrics_cache_key(*, account: str, org: str, project: str, window: str, fingerprint: str):
     return f"metrics:v1:{account}:{org}:{project}:{window}:{fingerprint}"
+
+
+def _fresh(metrics: StatusMetrics | None) -> bool:
+    return bool(metrics) and time.time() - metrics.fetched_at < settings.METRICS_CACHE_SECONDS
+
+
+def status_metrics_cached(
+    *, account: str, fingerprint: str, window: str, projects: Iterable[tuple[str, str]]
+) -> dict[tuple[str, str], StatusMetrics]:
+    """The fresh cached numbers of several (org, project), in one cache read: what
+    `status_metrics` would return for them without a lock or a Harness call. Projects whose
+    numbers are missing or old are left out (ask `status_metrics` for those)."""
+    keys = {
+        _metrics_cache_key(
+            account=account, org=org, project=project, window=window, fingerprint=fingerprint
+        ): (org, project)
+        for org, project in projects
+    }
+    found: dict[str, StatusMetrics] = cache.get_many(list(keys))
+    fresh = {keys[key]: metrics for key, metrics in found.items() if _fresh(metrics)}
+    for _ in fresh:
+        status_metrics_looked_up.send(sender=StatusMetrics, result="hit")
+    return fresh
 
 
 def status_metrics(
@@ -98,21 +164,22 @@ def status_metrics(
     project: str,
     window: str,
     force: bool = False,
-) -> StatusMetrics:
+    wait: bool = True,
+) -> StatusMetrics | None:
     """Workspace counts per status (IaCM `GET .../workspace-metrics`), through the Django cache.
 
     Fresh for `METRICS_CACHE_SECONDS`; after that the stale numbers are served while exactly one
     request refreshes them (a `cache.add` lock, shared by every replica using the same cache).
     A request that finds nothing cached and the lock taken waits for the refresher instead of
-    calling Harness itself. When Harness fails, stale numbers are served with a notice.
-    Raises HarnessUnauthorized (to the key page); other Harness errors become `error`.
+    calling Harness itself (or, with `wait=False`, returns None at once: the caller collects
+    those with `status_metrics_awaited`). When Harness fails, stale numbers are served with a
+    notice. Raises HarnessUnauthorized (to the key page); other Harness errors become `error`.
     """
     key = _metrics_cache_key(
         account=client.account_id, org=org, project=project, window=window, fingerprint=fingerprint
     )
     cached: StatusMetrics | None = cache.get(key)
-    fresh_enough = cached and time.time() - cached.fetched_at < settings.METRICS_CACHE_SECONDS
-    result = "miss" if cached is None else "hit" if fresh_enough and not force else "stale"
+    result = "miss" if cached is None else "hit" if _fresh(cached) and not force else "stale"
     status_metrics_looked_up.send(sender=StatusMetrics, result=result)
     if result == "hit":
         return cached
@@ -120,6 +187,8 @@ def status_metrics(
     if not cache.add(lock, "1", timeout=settings.METRICS_LOCK_SECONDS):
         if cached:
             return cached  # someone is refreshing; the last numbers are good enough meanwhile
+        if not wait:
+            return None
         waited = _wait_for_refresh(key)
         if waited:
             return waited
@@ -165,3 +234,35 @@ def _wait_for_refresh(key: str) -> StatusMetrics | None:
             # up (Harness failed) and None means "try ourselves".
             return cache.get(key)
     return None
+
+
+def status_metrics_awaited(
+    *, account: str, fingerprint: str, window: str, projects: Iterable[tuple[str, str]]
+) -> dict[tuple[str, str], StatusMetrics]:
+    """The numbers other requests are fetching for several (org, project), waited for together:
+    one cache read per poll for all of them, instead of a waiting thread each. A project whose
+    refresher let go of its lock without numbers (Harness failed), or still missing after
+    `METRICS_LOCK_SECONDS`, is left out: ask `status_metrics` for it."""
+    pending = {
+        _metrics_cache_key(
+            account=account, org=org, project=project, window=window, fingerprint=fingerprint
+        ): (org, project)
+        for org, project in projects
+    }
+    found: dict[tuple[str, str], StatusMetrics] = {}
+    deadline = time.monotonic() + settings.METRICS_LOCK_SECONDS
+    pause = 0.02
+    while pending and time.monotonic() < deadline:
+        time.sleep(pause)
+        # Longer and longer pauses (to 0.1 s): under load a wait can last, and a poll of many
+        # keys costs CPU the refreshers need.
+        pause = min(pause * 1.5, 0.1)
+        # Numbers are stored before their lock is released: read in this order, a missing
+        # lock with missing numbers means the refresher gave up.
+        read = cache.get_many([*pending, *(f"{key}:lock" for key in pending)])
+        for key in list(pending):
+            if key in read:
+                found[pending.pop(key)] = read[key]
+            elif f"{key}:lock" not in read:
+                del pending[key]
+    return found

@@ -166,6 +166,9 @@ def workspace_list(request: HtmxHttpRequest, org: str, project: str) -> HttpResp
             window=filters.query.window,
             force=request.GET.get("refresh") == "1",
         )
+        context["chips"] = status_metrics.status_chips(
+            metrics=context["metrics"], base="", params=filters.query.params
+        )
     else:
         tags: list[str] = []
         if region != "workspace-table":

@@ -1,0 +1,46 @@
+"""Status across projects: the totals and one row per project; a count opens that project's
+list, filtered by the status."""
+
+import re
+
+from playwright.sync_api import expect
+
+from tests.browser.conftest import sign_in
+from tests.browser.test_accessibility import assert_accessible
+from tests.conftest import ACCOUNT, FULL_KEY
+
+
+def test_status_across_projects_links_to_a_projects_filtered_list(
+    page, live_server, fake, browser_user, artifacts
+):
+    from workspaces.services import credential_save
+
+    credential_save(user=browser_user, account_id=ACCOUNT, api_key=FULL_KEY, account_name="Acme")
+    sign_in(page, live_server)
+
+    page.goto(live_server.url + "/workspaces/status/?window=7d")
+    strip = page.locator("#status-across")
+    expect(strip.locator(".status-across__totals .chip").first).to_be_visible()
+    rows = strip.locator(".status-across__row")
+    expect(rows).to_have_count(5)
+    expect(strip.get_by_text("1 project has no status change in the last 7 days")).to_be_visible()
+    page.screenshot(path=artifacts / "status-across.png", full_page=True)
+    assert_accessible(page, "status across projects")
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.screenshot(path=artifacts / "status-across-phone.png", full_page=True)
+    page.set_viewport_size({"width": 1280, "height": 900})
+
+    # The window switches in place; then a project's count opens its list with that filter.
+    strip.get_by_role("link", name="All", exact=True).click()
+    expect(page).to_have_url(re.compile(r"window=all"))
+    expect(strip.get_by_role("heading", level=2)).to_have_text("Status in 6 projects")
+    chip = strip.get_by_role(
+        "link", name=re.compile(r"^Show [\d,]+ failed workspaces? in Platform \/ Networking$")
+    )
+    count = chip.locator(".chip__count").inner_text()
+    chip.click()
+    expect(page).to_have_url(re.compile(r"/orgs/platform/projects/networking/workspaces/\?"))
+    expect(page).to_have_url(re.compile(r"status=failed"))
+    expect(page.get_by_role("checkbox", name="Failed", exact=True)).to_be_checked()
+    summary = page.locator("#workspace-table .summary")
+    expect(summary).to_contain_text(f"of {count}")

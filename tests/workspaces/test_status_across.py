@@ -1,0 +1,314 @@
+"""Status across projects: every project's status strip on one page, from the cached metrics."""
+
+import re
+import time
+
+import pytest
+from django.core.cache import cache
+from django.template.loader import render_to_string
+from django.urls import reverse
+from pytest_django.asserts import assertContains, assertNotContains
+
+from tests.concurrency import run_together
+from tests.conftest import ACCOUNT
+from workspaces.status_metrics import StatusMetrics, _metrics_cache_key
+
+pytestmark = pytest.mark.django_db
+STRIP = reverse("status_across")
+HTMX = {"HX-Request": "true", "HX-Target": "status-across"}
+# The demo account's projects: five with workspaces, and default/empty with none.
+PROJECTS_WITH_WORKSPACES = 5
+PROJECTS = 6
+
+
+def rows(response) -> list:
+    return list(response.context["strip"].rows)
+
+
+def row_of(response, key: str):
+    return next(row for row in rows(response) if row.ref.key == key)
+
+
+def fingerprint(user) -> str:
+    return user.harness_credential.key_fingerprint
+
+
+def cache_entry(user, org: str, project: str, window: str = "all") -> str:
+    return _metrics_cache_key(
+        account=ACCOUNT, org=org, project=project, window=window, fingerprint=fingerprint(user)
+    )
+
+
+def test_the_page_shows_totals_and_a_row_per_project_with_links(signed_in_with_key, fake):
+    response = signed_in_with_key.get(STRIP)
+
+    assert response.status_code == 200
+    assertContains(response, "<h1>Status across projects</h1>", html=True)
+    strip = response.context["strip"]
+    assert len(strip.rows) == PROJECTS_WITH_WORKSPACES
+    assert [row.ref.key for row in strip.empty] == ["default/empty"]
+    assertContains(response, "1 project has no workspaces")
+    infra = row_of(response, "default/infra")
+    assert sum(infra.metrics.counts.values()) == 1800
+    # Totals are the rows summed; each links to the cross-project list by status.
+    failed = sum(row.metrics.counts.get("failed", 0) for row in strip.rows)
+    assert strip.totals.counts["failed"] == failed > 0
+    all_failed = f"{reverse('all_workspaces')}?status=failed"
+    assertContains(response, f'href="{all_failed}"')
+    assertContains(response, f"Show {failed:,} failed workspaces in every project")
+    # Each count links to its project's list filtered by that status.
+    infra_failed = reverse("workspace_list", args=["default", "infra"]) + "?status=failed"
+    assertContains(response, f'href="{infra_failed}"')
+    assertContains(
+        response,
+        f"Show {infra.metrics.counts['failed']:,} failed workspaces in Default / Infrastructure",
+    )
+    assert fake.counters()["iacm.metrics"] == PROJECTS
+
+
+def test_failed_and_drifted_come_first_most_first(signed_in_with_key, fake):
+    response = signed_in_with_key.get(STRIP)
+
+    order = [(row.attention, row.ref.name) for row in rows(response)]
+    attention = [a for a, _ in order]
+    assert attention == sorted(attention, reverse=True)
+    assertContains(response, "Projects with failed or drifted workspaces first")
+
+
+def test_a_window_is_kept_in_the_project_links(signed_in_with_key, fake):
+    response = signed_in_with_key.get(STRIP, {"window": "7d"})
+
+    assertContains(response, "Status changes in the last 7 days")
+    link = reverse("workspace_list", args=["default", "infra"]) + "?window=7d&amp;status="
+    assertContains(response, f'href="{link}')
+    assert {e["query"].get("start_time") is not None for e in fake.log("iacm.metrics")} == {True}
+
+
+def test_an_invalid_window_falls_back_to_all_time(signed_in_with_key, fake):
+    response = signed_in_with_key.get(STRIP, {"window": "1y"})
+
+    assert response.status_code == 200
+    assert response.context["window"] == "all"
+
+
+def test_the_htmx_partial_is_the_strip_alone(signed_in_with_key, fake):
+    response = signed_in_with_key.get(STRIP, headers=HTMX)
+
+    text = response.content.decode().strip()
+    assert text.startswith('<section id="status-across"')
+    assert "<html" not in text
+    assertContains(response, "Refresh")
+    # Its links name the strip's own path: it is loaded into other pages.
+    assert re.search(r'hx-get="/workspaces/status/\?window=24h"', text)
+
+
+def test_window_links_change_the_address_only_on_the_strips_own_page(signed_in_with_key, fake):
+    own = signed_in_with_key.get(
+        STRIP, headers={**HTMX, "HX-Current-URL": "http://testserver/workspaces/status/"}
+    )
+    embedded = signed_in_with_key.get(
+        STRIP, headers={**HTMX, "HX-Current-URL": "http://testserver/workspaces/?q=vpc"}
+    )
+
+    assertContains(own, 'hx-push-url="true"', count=4)
+    assertNotContains(embedded, "hx-push-url")
+
+
+def test_the_loader_include_loads_the_strip(rf):
+    html = render_to_string("includes/status_across_loader.html", {"window": "7d"})
+
+    assert 'id="status-across"' in html
+    assert f'hx-get="{STRIP}?window=7d"' in html
+    assert 'hx-trigger="load"' in html
+
+
+def test_warm_cache_makes_no_harness_call(signed_in_with_key, fake):
+    signed_in_with_key.get(STRIP)
+    fake.reset()
+
+    response = signed_in_with_key.get(STRIP, headers=HTMX)
+
+    assert len(rows(response)) == PROJECTS_WITH_WORKSPACES
+    assert fake.counters() == {}
+
+
+def test_refresh_fetches_every_project_again(signed_in_with_key, fake):
+    signed_in_with_key.get(STRIP)
+    fake.reset()
+
+    signed_in_with_key.get(STRIP, {"refresh": "1"}, headers=HTMX)
+
+    assert fake.counters() == {"iacm.metrics": PROJECTS}
+
+
+def test_a_failing_project_shows_its_error_while_the_others_show(
+    signed_in_with_key, user_with_key, fake
+):
+    signed_in_with_key.get(STRIP)
+    cache.delete(cache_entry(user_with_key, "platform", "data"))
+    fake.inject("iacm.metrics", status=500, times=5)
+
+    response = signed_in_with_key.get(STRIP, headers=HTMX)
+
+    data = row_of(response, "platform/data")
+    assert data.metrics.error and not data.metrics.counts
+    # A row of its own (not among the empty projects), after failed and drifted ones only.
+    assert data.order[0] == 1
+    assert [row.order for row in rows(response)] == sorted(row.order for row in rows(response))
+    assertContains(response, "Harness answered with an error (HTTP 500)")
+    assertContains(response, "Try again</a>", count=1)
+    assertContains(response, "project=platform%2Fdata&amp;refresh=1")
+    others = [row for row in rows(response) if row is not data]
+    assert len(others) == PROJECTS_WITH_WORKSPACES - 1
+    assert all(row.metrics.counts and not row.metrics.error for row in others)
+
+
+def test_a_failing_project_keeps_its_saved_numbers(signed_in_with_key, user_with_key, fake):
+    first = signed_in_with_key.get(STRIP)
+    saved = row_of(first, "payments/core").metrics
+    key = cache_entry(user_with_key, "payments", "core")
+    cache.set(key, StatusMetrics(saved.counts, time.time() - 3600))
+    fake.inject("iacm.metrics", status=500, times=5)
+
+    response = signed_in_with_key.get(STRIP, headers=HTMX)
+
+    core = row_of(response, "payments/core")
+    assert core.metrics.stale and core.metrics.counts == saved.counts
+    assertContains(response, "Showing saved numbers")
+    assert response.context["strip"].totals.counts == first.context["strip"].totals.counts
+
+
+def test_try_again_refreshes_that_row_alone(signed_in_with_key, user_with_key, fake):
+    signed_in_with_key.get(STRIP)
+    fake.reset()
+
+    response = signed_in_with_key.get(
+        STRIP, {"project": "platform/data", "refresh": "1"}, headers=HTMX
+    )
+
+    text = response.content.decode().strip()
+    assert text.startswith('<li class="status-across__row">')
+    assert "Data" in text and "Networking" not in text
+    assert fake.counters() == {"iacm.metrics": 1}
+    assert fake.log("iacm.metrics")[0]["path"].startswith("/iacm/api/orgs/platform/projects/data/")
+
+
+def test_try_again_for_a_project_out_of_reach_shows_the_whole_strip(signed_in_with_key, fake):
+    response = signed_in_with_key.get(
+        STRIP, {"project": "default/gone", "refresh": "1"}, headers=HTMX
+    )
+
+    assert response["HX-Retarget"] == "#status-across"
+    assert response.content.decode().strip().startswith('<section id="status-across"')
+
+
+def test_the_org_list_failing_is_an_error_with_try_again(signed_in_with_key, fake):
+    fake.inject("v1.orgs.list", status=500, times=5)
+
+    response = signed_in_with_key.get(STRIP)
+
+    assert response.status_code == 200
+    assertContains(response, "The projects could not be listed")
+    assertContains(response, "Try again")
+    assertNotContains(response, "status-across__row")
+    assert "iacm.metrics" not in fake.counters()
+
+
+def test_an_org_whose_projects_fail_is_named_and_the_others_show(signed_in_with_key, fake):
+    fake.inject("v1.projects.list", status=500, times=1)
+
+    response = signed_in_with_key.get(STRIP)
+
+    failed = response.context["strip"].directory.failed_orgs
+    assert len(failed) == 1
+    org = failed[0][0]
+    assertContains(response, f"The projects of org <strong>{org}</strong> could not be listed")
+    listed = {row.ref.org for row in rows(response)}
+    assert org not in listed and len(listed) == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_viewers_on_a_cold_cache_make_one_call_per_project(fake, user_with_key):
+    from django.test import Client
+
+    fake.set_latency(30)  # the first calls are still in flight when the others arrive
+    signed_in = Client()
+    signed_in.force_login(user_with_key)
+    signed_in.get(STRIP)  # the directory, cached; the metrics are what is cold here
+    cache.delete_many(
+        [cache_entry(user_with_key, org, project) for org, project in _projects(user_with_key)]
+    )
+    fake.reset()
+
+    def view() -> str:
+        client = Client()
+        client.force_login(user_with_key)
+        response = client.get(STRIP, headers=HTMX)
+        return str(len(response.context["strip"].rows))
+
+    try:
+        results, failures = run_together(8, view)
+    finally:
+        fake.set_latency(0)
+
+    assert not failures
+    assert results == [str(PROJECTS_WITH_WORKSPACES)] * 8
+    assert fake.counters() == {"iacm.metrics": PROJECTS}
+    paths = [entry["path"] for entry in fake.log("iacm.metrics")]
+    assert len(set(paths)) == PROJECTS
+
+
+def _projects(user) -> list[tuple[str, str]]:
+    from workspaces.across.directory import visible_projects
+    from workspaces.clients import harness_client_for
+
+    directory = visible_projects(client=harness_client_for(user), fingerprint=fingerprint(user))
+    return [(ref.org, ref.project) for ref in directory.projects]
+
+
+def test_numbers_another_request_is_fetching_are_awaited_together(user_with_key, fake):
+    import threading
+
+    from workspaces.status_metrics import status_metrics_awaited
+
+    fetching, given_up = cache_entry(user_with_key, "a", "b"), cache_entry(user_with_key, "c", "d")
+    cache.set(f"{fetching}:lock", "1")
+    cache.set(f"{given_up}:lock", "1")
+    numbers = StatusMetrics({"active": 3}, time.time())
+
+    def refreshers_finish():
+        time.sleep(0.05)
+        cache.delete(f"{given_up}:lock")  # Harness failed: the lock goes, no numbers
+        cache.set(fetching, numbers)
+        cache.delete(f"{fetching}:lock")
+
+    threading.Thread(target=refreshers_finish).start()
+    started = time.monotonic()
+    found = status_metrics_awaited(
+        account=ACCOUNT,
+        fingerprint=fingerprint(user_with_key),
+        window="all",
+        projects=[("a", "b"), ("c", "d")],
+    )
+
+    assert found == {("a", "b"): numbers}
+    assert time.monotonic() - started < 1
+
+
+def test_without_wait_a_locked_cold_entry_is_none_and_no_call(user_with_key, fake):
+    from workspaces.clients import harness_client_for
+    from workspaces.status_metrics import status_metrics
+
+    cache.set(f"{cache_entry(user_with_key, 'default', 'infra')}:lock", "1")
+
+    result = status_metrics(
+        client=harness_client_for(user_with_key),
+        fingerprint=fingerprint(user_with_key),
+        org="default",
+        project="infra",
+        window="all",
+        wait=False,
+    )
+
+    assert result is None
+    assert "iacm.metrics" not in fake.counters()

@@ -1,0 +1,72 @@
+"""The status strip of every project at once (`/workspaces/status/`), whole or one row."""
+
+from urllib.parse import urlencode, urlsplit
+
+from django import forms
+from django.http import HttpResponse
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.views.decorators.http import require_GET
+from django.views.decorators.vary import vary_on_headers
+from django_htmx.http import reswap, retarget
+
+from workspaces.across.status import status_across as status_across_read
+from workspaces.clients import harness_client_for
+from workspaces.forms import METRICS_WINDOW_LABELS, METRICS_WINDOWS, WINDOW_PHRASES
+from workspaces.htmx import HtmxHttpRequest, partial_for
+
+TEMPLATE = "workspaces/status_across.html"
+
+
+class StatusAcrossForm(forms.Form):
+    """The strip's query string; an invalid value falls back to its default (never sent)."""
+
+    window = forms.ChoiceField(required=False, choices=[(w, w) for w in METRICS_WINDOWS])
+    # One project's row ("org/project"), for its own "Try again".
+    project = forms.RegexField(
+        required=False,
+        regex=r"^[A-Za-z_][A-Za-z0-9_$-]{0,127}/[A-Za-z_][A-Za-z0-9_$-]{0,127}$",
+    )
+    refresh = forms.BooleanField(required=False)
+
+    def value(self, name: str, default):
+        self.is_valid()
+        return self.cleaned_data.get(name) or default
+
+
+@require_GET
+@vary_on_headers("HX-Request")
+def status_across(request: HtmxHttpRequest) -> HttpResponse:
+    form = StatusAcrossForm(request.GET)
+    window = form.value("window", "all")
+    window_params = {"window": window} if window != "all" else {}
+    # A row's own "Try again" (htmx); without JavaScript it reloads the whole strip.
+    only = form.value("project", "") if request.htmx else ""
+    strip = status_across_read(
+        client=harness_client_for(request.user),
+        fingerprint=request.user.harness_credential.key_fingerprint,
+        window=window,
+        force=form.value("refresh", False),
+        only=only,
+    )
+    context = {
+        "strip": strip,
+        "window": window,
+        "window_phrase": WINDOW_PHRASES[window],
+        "windows": METRICS_WINDOW_LABELS,
+        # The strip's own links name its path: it is loaded into other pages.
+        "strip_url": reverse("status_across"),
+        "window_params": window_params,
+        "window_query": f"?{urlencode(window_params)}" if window_params else "",
+        # Loaded into another page, the strip's window links must not change that page's URL.
+        "push_url": not request.htmx
+        or urlsplit(request.htmx.current_url_abs_path or "").path == request.path,
+    }
+    if only and request.htmx:
+        if strip.rows or strip.empty:
+            context["row"] = (strip.rows + strip.empty)[0]
+            return TemplateResponse(request, f"{TEMPLATE}#status-across-row", context)
+        # The project is gone from the key's reach: the whole strip says what there is.
+        response = TemplateResponse(request, f"{TEMPLATE}#status-across", context)
+        return reswap(retarget(response, "#status-across"), "outerHTML")
+    return TemplateResponse(request, partial_for(request, TEMPLATE, "status-across"), context)
