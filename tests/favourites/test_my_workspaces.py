@@ -13,7 +13,9 @@ pytestmark = pytest.mark.django_db
 MINE = "/my-workspaces/"
 
 
-def test_each_favourite_shows_where_it_is_and_its_status_read_now(signed_in_with_key, starred, fake):
+def test_each_favourite_shows_where_it_is_and_its_status_read_now(
+    signed_in_with_key, starred, fake
+):
     fake.clear_log()
 
     response = signed_in_with_key.get(MINE)
@@ -46,7 +48,7 @@ def test_a_workspace_gone_from_harness_fails_on_its_row_only(signed_in_with_key,
     assertContains(response, "deleted-meanwhile")  # the name as last seen
     assertContains(response, 'class="badge badge--', count=2)  # the other two are read
     assertNotContains(response, "Try again")  # retrying a 404 does not help; Remove does
-    assertContains(response, "Remove<span class=\"visually-hidden\"> deleted-meanwhile", count=1)
+    assertContains(response, 'Remove<span class="visually-hidden"> deleted-meanwhile', count=1)
 
 
 def test_a_failed_read_offers_try_again_which_reads_that_row_alone(
@@ -101,7 +103,9 @@ def test_without_favourites_the_page_explains_how_to_add_one(signed_in_with_key,
     assert fake.log("iacm.workspaces.get") == []
 
 
-def test_many_favourites_are_read_in_parallel_a_few_at_a_time(signed_in_with_key, user_with_key, fake):
+def test_many_favourites_are_read_in_parallel_a_few_at_a_time(
+    signed_in_with_key, user_with_key, fake
+):
     from workspaces.favourites.selectors import STATUS_READS_IN_PARALLEL
 
     Favourite.objects.bulk_create(

@@ -33,7 +33,14 @@ def bob(other_user, fake):
     [
         (SANDBOX, (SANDBOX, "")),
         (FILTERED, (SANDBOX, "q=dev&sort=updated%2CDESC&status=failed&status=active&limit=10")),
-        (SANDBOX + "?window=7d&tags=env%3Aprod&evil=1&page=3", (SANDBOX, "tags=env%3Aprod&window=7d")),
+        (
+            SANDBOX + "?window=7d&tags=env%3Aprod&evil=1&page=3",
+            (SANDBOX, "tags=env%3Aprod&window=7d"),
+        ),
+        (
+            SANDBOX + "?q=&sort=name%2CASC&status=failed&limit=30&window=all",
+            (SANDBOX, "status=failed"),
+        ),
         ("/my-workspaces/", None),
         ("/admin/", None),
         ("/views/", None),
@@ -120,7 +127,7 @@ def test_anything_but_a_list_is_refused(signed_in_with_key, user_with_key, path)
 
     assertContains(as_htmx, "Only a workspace list and its filters can be saved.")
     assertContains(as_form, "Only a workspace list and its filters can be saved.")
-    assertContains(as_form, "<h1 id=\"saved-views-title\">Saved views</h1>")
+    assertContains(as_form, '<h1 id="saved-views-title">Saved views</h1>')
     assert not SavedView.objects.exists()
 
 
@@ -196,9 +203,11 @@ def test_the_saved_views_page_and_the_header_menu_list_the_users_views(
 
     page = signed_in_with_key.get(VIEWS)
 
-    assertContains(page, f'<a class="header-menu__item" href="/views/{mine.pk}/">Sandbox failures</a>')
+    assertContains(
+        page, f'<a class="header-menu__item" href="/views/{mine.pk}/">Sandbox failures</a>'
+    )
     assertContains(page, f'href="/views/{mine.pk}/delete/"')
-    assertContains(page, f"<code class=\"wrap\">{SANDBOX}</code>")
+    assertContains(page, f'<code class="wrap">{SANDBOX}</code>')
     assertNotContains(page, "Bob&#x27;s view")
 
 

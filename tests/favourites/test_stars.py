@@ -24,7 +24,11 @@ def test_a_star_from_the_list_is_saved_and_htmx_gets_just_the_pressed_button(
     assertContains(response, 'aria-label="Remove lambda-dev-0006 from My workspaces"')
     assertNotContains(response, "<html")
     favourite = Favourite.objects.get(user=user_with_key)
-    assert (favourite.account_id, favourite.org, favourite.project) == (ACCOUNT, "default", "sandbox")
+    assert (favourite.account_id, favourite.org, favourite.project) == (
+        ACCOUNT,
+        "default",
+        "sandbox",
+    )
     assert (favourite.identifier, favourite.name) == FAILED_WS
 
 
@@ -39,7 +43,7 @@ def test_unstarring_removes_it_and_the_button_offers_to_add_it_again(signed_in_w
 def test_the_page_layout_says_it_in_words(signed_in_with_key, user_with_key):
     response = star(signed_in_with_key, *FAILED_WS, layout="page", headers=htmx())
 
-    assertContains(response, "Remove <span class=\"visually-hidden\">lambda-dev-0006 </span>from")
+    assertContains(response, 'Remove <span class="visually-hidden">lambda-dev-0006 </span>from')
     assertContains(response, 'class="button star star--on" aria-pressed="true"')
 
 

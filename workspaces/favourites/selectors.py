@@ -33,7 +33,8 @@ MENU_VIEWS = 15
 
 def list_target(url: str) -> tuple[str, str] | None:
     """(path, query) of `url` when it is one of the workspace lists, its query reduced to that
-    list's own parameters (page left out); None for anything else (another page, another site)."""
+    list's own parameters (page and default values left out); None for anything else (another
+    page, another site)."""
     parts = urlsplit(url)
     if parts.scheme or parts.netloc or not parts.path.startswith("/"):
         return None
@@ -45,7 +46,12 @@ def list_target(url: str) -> tuple[str, str] | None:
     if params is None:
         return None
     given = QueryDict(parts.query)
-    kept = [(name, value) for name in params for value in given.getlist(name) if value]
+    kept = [
+        (name, value)
+        for name in params
+        for value in given.getlist(name)
+        if value and value != str(DEFAULTS.get(name, ""))  # the list's own defaults: noise
+    ]
     return parts.path, urlencode(kept)
 
 
