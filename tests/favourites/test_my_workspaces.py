@@ -11,6 +11,11 @@ from workspaces.favourites.models import Favourite
 
 pytestmark = pytest.mark.django_db
 MINE = "/my-workspaces/"
+SANDBOX_WORKSPACES = (
+    *("ecs_qa_0010", "ecs_staging_0005", "eks_staging_0011", "iam_prod_0001"),
+    *("iam_staging_0008", "lambda_dev_0006", "lambda_dev_0012", "redis_prod_0004"),
+    *("s3_qa_0009", "s3_staging_0003", "waf_dev_0007", "waf_prod_0002"),
+)
 
 
 def test_each_favourite_shows_where_it_is_and_its_status_read_now(
@@ -112,9 +117,7 @@ def test_many_favourites_are_read_in_parallel_a_few_at_a_time(
         Favourite(
             user=user_with_key, account_id=ACCOUNT, org="default", project="sandbox", identifier=i
         )
-        for i in ("ecs_qa_0010", "ecs_staging_0005", "eks_staging_0011", "iam_prod_0001")
-        + ("iam_staging_0008", "lambda_dev_0006", "lambda_dev_0012", "redis_prod_0004")
-        + ("s3_qa_0009", "s3_staging_0003", "waf_dev_0007", "waf_prod_0002")
+        for i in SANDBOX_WORKSPACES
     )
     fake.inject("iacm.workspaces.get", delay_ms=150, times=12)
 

@@ -64,7 +64,7 @@ def test_htmx_saves_the_address_the_browser_shows_and_answers_with_the_link(
     view = SavedView.objects.get(owner=user_with_key)
     assert (view.name, view.path) == ("Dev failures", SANDBOX)
     assert view.query == "q=dev&sort=updated%2CDESC&status=failed&status=active&limit=10"
-    assert [t.name for t in response.templates][0] == "includes/save_view.html"
+    assert response.templates[0].name == "includes/save_view.html"
     assertContains(response, f'href="/views/{view.pk}/"', count=2)  # the notice and the menu
     assertContains(response, 'id="my-views-panel" class="header-menu__panel" hx-swap-oob="true"')
     assertContains(response, 'role="status"')

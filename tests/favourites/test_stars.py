@@ -19,7 +19,7 @@ def test_a_star_from_the_list_is_saved_and_htmx_gets_just_the_pressed_button(
     response = star(signed_in_with_key, *FAILED_WS, headers=htmx())
 
     assert response.status_code == 200
-    assert [t.name for t in response.templates][0] == "includes/favourite_button.html"
+    assert response.templates[0].name == "includes/favourite_button.html"
     assertContains(response, 'aria-pressed="true"')
     assertContains(response, 'aria-label="Remove lambda-dev-0006 from My workspaces"')
     assertNotContains(response, "<html")
