@@ -24,18 +24,23 @@ def star(client, identifier: str, name: str, *, starred=True, layout="row", next
     )
 
 
+def favourite(user, identifier: str, name: str = "", *, project: str = "sandbox"):
+    """A star of `user`'s, made directly (the views are tested in test_stars.py)."""
+    from workspaces.favourites.models import Favourite
+
+    return Favourite.objects.create(
+        user=user,
+        account_id=ACCOUNT,
+        org="default",
+        project=project,
+        identifier=identifier,
+        name=name,
+    )
+
+
 @pytest.fixture
 def starred(user_with_key):
     """Alice starred two sandbox workspaces."""
-    from workspaces.favourites.models import Favourite
-
     for identifier, name in (FAILED_WS, ACTIVE_WS):
-        Favourite.objects.create(
-            user=user_with_key,
-            account_id=ACCOUNT,
-            org="default",
-            project="sandbox",
-            identifier=identifier,
-            name=name,
-        )
+        favourite(user_with_key, identifier, name)
     return user_with_key

@@ -6,7 +6,7 @@ import pytest
 from pytest_django.asserts import assertContains, assertNotContains
 
 from tests.conftest import ACCOUNT
-from tests.favourites.conftest import ACTIVE_WS, FAILED_WS, htmx, star
+from tests.favourites.conftest import ACTIVE_WS, FAILED_WS, favourite, htmx, star
 from workspaces.favourites.models import Favourite
 
 pytestmark = pytest.mark.django_db
@@ -38,14 +38,7 @@ def test_each_favourite_shows_where_it_is_and_its_status_read_now(
 
 
 def test_a_workspace_gone_from_harness_fails_on_its_row_only(signed_in_with_key, starred):
-    Favourite.objects.create(
-        user=starred,
-        account_id=ACCOUNT,
-        org="default",
-        project="sandbox",
-        identifier="deleted_meanwhile",
-        name="deleted-meanwhile",
-    )
+    favourite(starred, "deleted_meanwhile", "deleted-meanwhile")
 
     response = signed_in_with_key.get(MINE)
 

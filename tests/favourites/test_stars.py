@@ -6,7 +6,7 @@ from django.test import Client
 from pytest_django.asserts import assertContains, assertNotContains, assertRedirects
 
 from tests.conftest import ACCOUNT
-from tests.favourites.conftest import ACTIVE_WS, FAILED_WS, SANDBOX, htmx, star
+from tests.favourites.conftest import ACTIVE_WS, FAILED_WS, SANDBOX, favourite, htmx, star
 from workspaces.favourites import services
 from workspaces.favourites.models import FAVOURITE_LIMIT, Favourite
 
@@ -189,14 +189,7 @@ def test_the_status_overview_does_not_read_the_stars(
 def test_the_workspace_page_shows_its_star_and_keeps_the_name_as_last_seen(
     signed_in_with_key, user_with_key
 ):
-    Favourite.objects.create(
-        user=user_with_key,
-        account_id=ACCOUNT,
-        org="default",
-        project="sandbox",
-        identifier=FAILED_WS[0],
-        name="old name",
-    )
+    favourite(user_with_key, FAILED_WS[0], "old name")
 
     starred_page = signed_in_with_key.get(f"{SANDBOX}{FAILED_WS[0]}/")
     other_page = signed_in_with_key.get(f"{SANDBOX}{ACTIVE_WS[0]}/")
