@@ -16,12 +16,14 @@ def htmx(target: str = "", current_url: str = "") -> dict:
     return headers
 
 
-def star(client, identifier: str, name: str, *, starred=True, layout="row", next="", **kw):
-    return client.post(
-        f"{SANDBOX}{identifier}/favourite/",
-        {"starred": "true" if starred else "false", "name": name, "layout": layout, "next": next},
-        **kw,
-    )
+def star(client, identifier: str, name: str = "", *, starred=True, layout="", **kw):
+    """Press a star of default / sandbox as its page does: a list's (and My workspaces') button
+    says `add` or `remove` with "<identifier> <name>"; the workspace page sends the name apart."""
+    value = identifier if layout == "page" or not name else f"{identifier} {name}"
+    data = {"add" if starred else "remove": value}
+    if layout:
+        data.update(layout=layout, name=name if layout == "page" else "")
+    return client.post("/orgs/default/projects/sandbox/favourites/", data, **kw)
 
 
 def favourite(user, identifier: str, name: str = "", *, project: str = "sandbox"):

@@ -122,3 +122,11 @@ def test_many_favourites_are_read_in_parallel_a_few_at_a_time(
     # 12 reads of 150 ms, `STATUS_READS_IN_PARALLEL` (8) at a time: two rounds, not twelve.
     assert STATUS_READS_IN_PARALLEL == 8
     assert 0.3 <= elapsed < 1.2, elapsed
+
+
+def test_reading_a_favourite_keeps_its_name_as_last_seen(signed_in_with_key, user_with_key):
+    favourite(user_with_key, FAILED_WS[0], "an old name")
+
+    signed_in_with_key.get(MINE)
+
+    assert Favourite.objects.get().name == FAILED_WS[1]

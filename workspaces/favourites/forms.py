@@ -2,22 +2,43 @@
 
 from __future__ import annotations
 
+import re
+
 from django import forms
 from django.contrib.auth.models import AbstractBaseUser
 
 from workspaces.favourites.models import SAVED_VIEW_LIMIT, SAVED_VIEW_NAME_MAX, SavedView
 from workspaces.favourites.selectors import list_target
 
+# A workspace identifier as the portal's URLs accept it (`HarnessIdentifierConverter`).
+IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_$-]{0,127}")
+
 
 class FavouriteForm(forms.Form):
-    """What a star button posts: add or remove, the name shown, and where the button sits."""
+    """What a star posts: the pressed button's name, `add` or `remove`, and its value, the
+    workspace's identifier and, after a space, its name (a list's star says both in one button of
+    the list's one form); `name` where the page sends it on its own; and where the star sits (a
+    list's row when absent, "page", or a row of My workspaces, "mine")."""
 
-    LAYOUTS = ("row", "page", "mine")
-
-    starred = forms.BooleanField(required=False)
+    add = forms.CharField(required=False, max_length=260, strip=False)
+    remove = forms.CharField(required=False, max_length=260, strip=False)
     name = forms.CharField(required=False, max_length=128)
-    layout = forms.ChoiceField(choices=[(layout, layout) for layout in LAYOUTS])
-    next = forms.CharField(required=False, max_length=2048)
+    layout = forms.ChoiceField(
+        required=False, choices=[("row", "row"), ("page", "page"), ("mine", "mine")]
+    )
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        add, remove = cleaned.get("add"), cleaned.get("remove")
+        if bool(add) == bool(remove):
+            raise forms.ValidationError("A star adds or removes one workspace.")
+        identifier, _, name = (add or remove).partition(" ")
+        if not IDENTIFIER.fullmatch(identifier) or len(name) > 128:
+            raise forms.ValidationError("This is not a workspace.")
+        cleaned["identifier"], cleaned["starred"] = identifier, bool(add)
+        cleaned["name"] = cleaned.get("name") or name
+        cleaned["layout"] = cleaned.get("layout") or "row"
+        return cleaned
 
 
 class SavedViewForm(forms.Form):

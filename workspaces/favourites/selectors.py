@@ -62,7 +62,7 @@ def starred_identifiers(
     the number of rows on the page."""
     return frozenset(
         Favourite.objects.filter(
-            user=user, account_id=account_id, org=org, project=project
+            user_id=user.pk, account_id=account_id, org=org, project=project
         ).values_list("identifier", flat=True)
     )
 

@@ -5,7 +5,7 @@ from workspaces.favourites import views
 # Included at the root by `workspaces.urls` (the `hid` converter is registered there).
 urlpatterns = [
     path(
-        "orgs/<hid:org>/projects/<hid:project>/workspaces/<hid:identifier>/favourite/",
+        "orgs/<hid:org>/projects/<hid:project>/favourites/",
         views.workspace_favourite,
         name="workspace_favourite",
     ),

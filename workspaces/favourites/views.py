@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
+from django_htmx.http import reswap, retarget
 
 from workspaces.clients import NoHarnessCredential, harness_account_of, harness_client_for
 from workspaces.favourites import selectors, services
@@ -22,27 +23,32 @@ from workspaces.favourites.models import FAVOURITE_LIMIT, Favourite, SavedView
 from workspaces.htmx import HtmxHttpRequest
 
 
-def _back(request: HtmxHttpRequest, url: str, fallback: str) -> HttpResponse:
-    if url and url_has_allowed_host_and_scheme(
-        url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+def _back(request: HtmxHttpRequest, fallback: str) -> HttpResponse:
+    """Where a form post returns without JavaScript: the page it came from (its Referer, sent
+    for this site's own pages: SECURE_REFERRER_POLICY is same-origin), else `fallback`."""
+    referer = request.headers.get("Referer", "")
+    if referer and url_has_allowed_host_and_scheme(
+        referer, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
-        return redirect(url)
+        return redirect(referer)
     return redirect(fallback)
 
 
 @require_POST
-def workspace_favourite(
-    request: HtmxHttpRequest, org: str, project: str, identifier: str
-) -> HttpResponse:
-    """Star (`starred=true`) or unstar a workspace; htmx gets the button back, a form post a
-    redirect to `next`."""
+def workspace_favourite(request: HtmxHttpRequest, org: str, project: str) -> HttpResponse:
+    """Star (`add=<identifier> <name>`) or unstar (`remove=…`) a workspace of the project.
+
+    htmx gets the star back as its page shows it (a list's star replaces the pressed button,
+    which belongs to the list's one form); a form post returns to the page it came from.
+    """
     form = FavouriteForm(request.POST)
     if not form.is_valid():
         raise BadRequest("malformed star")
     account_id = harness_account_of(request.user)
     if not account_id:
         raise NoHarnessCredential
-    name, layout = form.cleaned_data["name"] or identifier, form.cleaned_data["layout"]
+    identifier, layout = form.cleaned_data["identifier"], form.cleaned_data["layout"]
+    name = form.cleaned_data["name"]
     where = {"user": request.user, "account_id": account_id, "org": org, "project": project}
     starred, error = form.cleaned_data["starred"], ""
     if starred:
@@ -58,7 +64,7 @@ def workspace_favourite(
             )
     else:
         services.favourite_remove(**where, identifier=identifier)
-    url = reverse("workspace_detail", args=[org, project, identifier])
+    name = name or identifier
     if not request.htmx:
         if error:
             messages.error(request, error)
@@ -66,26 +72,34 @@ def workspace_favourite(
             messages.success(request, f"{name} is in My workspaces.")
         else:
             messages.success(request, f"{name} was removed from My workspaces.")
-        return _back(request, form.cleaned_data["next"], url)
+        return _back(request, reverse("workspace_detail", args=[org, project, identifier]))
+    if layout == "mine":
+        return TemplateResponse(
+            request, "workspaces/my_workspaces.html#favourite-removed", {"fav_name": name}
+        )
     context = {
-        "fav_url": url,
+        # A list's row (its partial) and the page's include read these.
+        "row": {"identifier": identifier, "name": name},
+        "org": org,
+        "project": project,
         "fav_name": name,
         "fav_identifier": identifier,
         "fav_layout": layout,
-        "fav_next": form.cleaned_data["next"],
         "fav_error": error,
         "starred": {identifier} if starred else set(),
     }
-    if layout == "mine":
-        return TemplateResponse(request, "workspaces/my_workspaces.html#favourite-removed", context)
-    return TemplateResponse(request, "includes/favourite_button.html", context)
+    response = TemplateResponse(request, "includes/favourite_answer.html", context)
+    if layout == "row":
+        # The list's form swaps nothing itself: the answer replaces the pressed star.
+        response = reswap(retarget(response, f'[id="star-{identifier}"]'), "outerHTML")
+    return response
 
 
 @require_GET
 @vary_on_headers("HX-Request")
 def my_workspaces(request: HtmxHttpRequest) -> HttpResponse:
     """The user's favourites with their live status; `?favourite=<id>` with htmx reads one row
-    again (its "Try again")."""
+    again (its "Try again"). A name read keeps the favourite's name as last seen."""
     client = harness_client_for(request.user)
     one = request.GET.get("favourite", "")
     if request.htmx and one.isdigit():
@@ -93,11 +107,15 @@ def my_workspaces(request: HtmxHttpRequest) -> HttpResponse:
             Favourite, pk=int(one), user=request.user, account_id=client.account_id
         )
         row = selectors.favourite_row(client=client, favourite=favourite)
-        return TemplateResponse(
-            request, "workspaces/my_workspaces.html#favourite-row", {"row": row}
-        )
-    rows = selectors.favourite_rows(client=client, user=request.user)
-    return TemplateResponse(request, "workspaces/my_workspaces.html", {"rows": rows})
+        context, template = {"row": row}, "workspaces/my_workspaces.html#favourite-row"
+        rows = [row]
+    else:
+        rows = selectors.favourite_rows(client=client, user=request.user)
+        context, template = {"rows": rows}, "workspaces/my_workspaces.html"
+    for row in rows:
+        if row.workspace is not None:
+            services.favourite_seen(favourite=row.favourite, name=row.workspace.name)
+    return TemplateResponse(request, template, context)
 
 
 @require_http_methods(["GET", "POST"])
