@@ -46,6 +46,7 @@ def test_stars_on_the_list_and_the_page_are_in_my_workspaces_after_signing_out(
     expect(
         page.get_by_role("button", name="Remove iam-prod-0001 from My workspaces")
     ).to_have_attribute("aria-pressed", "true")
+    page.screenshot(path=artifacts / "favourites-workspace-page.png")
 
     # The header menu leads to My workspaces: both, each with its status read now.
     page.locator("#my-views > summary").click()
@@ -65,6 +66,13 @@ def test_stars_on_the_list_and_the_page_are_in_my_workspaces_after_signing_out(
     expect(rows).to_have_count(2)
     page.set_viewport_size(PHONE)
     page.screenshot(path=artifacts / "favourites-my-workspaces-phone.png", full_page=True)
+    menu = page.locator("#my-views")
+    menu.locator("summary").click()
+    expect(menu.get_by_role("link", name="My workspaces")).to_be_visible()
+    page.screenshot(path=artifacts / "favourites-header-menu-phone.png")
+    page.keyboard.press("Escape")  # closes the menu, back on its summary
+    expect(menu.get_by_role("link", name="My workspaces")).to_be_hidden()
+    expect(menu.locator("summary")).to_be_focused()
 
 
 def test_a_saved_view_opened_by_someone_else_shows_what_their_key_allows(
@@ -91,6 +99,7 @@ def test_a_saved_view_opened_by_someone_else_shows_what_their_key_allows(
     page.screenshot(path=artifacts / "favourites-saved-view.png")
     page.locator("#my-views > summary").click()
     expect(page.get_by_role("link", name="Sandbox failures")).to_be_visible()
+    page.screenshot(path=artifacts / "favourites-header-menu-views.png")
     view = SavedView.objects.get(owner=alice, name="Sandbox failures")
     assert view.query == "status=failed"
 
