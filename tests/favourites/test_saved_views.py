@@ -225,3 +225,21 @@ def test_the_list_page_offers_save_view_with_its_current_filters(signed_in_with_
     assertContains(response, '<input type="hidden" name="path" value="' + SANDBOX + '">')
     assertContains(response, '<input type="hidden" name="query" value="status=failed">')
     assertNotContains(table, 'id="save-view"')
+
+
+def test_a_full_page_reads_the_menu_in_one_query_and_a_partial_not_at_all(
+    signed_in_with_key, user_with_key, django_assert_max_num_queries
+):
+    for name in ("a", "b", "c"):
+        SavedView.objects.create(owner=user_with_key, name=name, path=SANDBOX)
+    signed_in_with_key.get(SANDBOX)  # remembers the project (an UPDATE) once
+
+    with django_assert_max_num_queries(10) as page_queries:
+        page = signed_in_with_key.get(SANDBOX)
+    with django_assert_max_num_queries(10) as table_queries:
+        signed_in_with_key.get(SANDBOX, headers=htmx("workspace-table"))
+
+    assertContains(page, 'class="header-menu__item" href="/views/', count=3)
+    menu_reads = [q for q in page_queries.captured_queries if "savedview" in q["sql"]]
+    assert len(menu_reads) == 1
+    assert not [q for q in table_queries.captured_queries if "savedview" in q["sql"]]

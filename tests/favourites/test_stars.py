@@ -210,6 +210,7 @@ def test_a_filter_change_reads_the_stars_in_one_query(
         )
 
     assert "workspaces_favourite" in queries.captured_queries[1]["sql"]
+    assert not any("savedview" in query["sql"] for query in queries.captured_queries)
     assertContains(response, 'aria-pressed="true"', count=int(with_favourites))
 
 
