@@ -86,6 +86,7 @@ TEMPLATES = [
                 "django.template.context_processors.csp",
                 "workspaces.context_processors.portal",
                 "workspaces.approvals.context_processors.approvals",
+                "workspaces.favourites.context_processors.favourites",
             ],
             "builtins": ["django_htmx.templatetags.django_htmx"],
         },

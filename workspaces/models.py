@@ -192,5 +192,7 @@ class AuditEntry(models.Model):
         raise AuditTrailIsAppendOnly("audit entries cannot be deleted")
 
 
-# Approval rules and records live in their own package; imported here so the app registers them.
+# Approval rules and records, favourites and saved views live in their own packages; imported
+# here so the app registers them.
 from workspaces.approvals.models import Approval, ApprovalRule  # noqa: E402, F401
+from workspaces.favourites.models import Favourite, SavedView  # noqa: E402, F401

@@ -98,4 +98,6 @@ urlpatterns = [
         name="draft_picker",
     ),
     path("drafts/<uuid:draft_id>/<slug:step>/", wizard_views.draft_step, name="draft_step"),
+    # Stars, My workspaces and saved views.
+    path("", include("workspaces.favourites.urls")),
 ]

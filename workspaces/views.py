@@ -12,6 +12,8 @@ from workspaces import export, selectors, services, status_metrics
 from workspaces.audit import WORKSPACE_TRAIL_LIMIT, workspace_trail
 from workspaces.clients import harness_client, harness_client_for
 from workspaces.decommission.views import delete_blocker
+from workspaces.favourites.selectors import favourite_of, starred_identifiers
+from workspaces.favourites.services import favourite_seen
 from workspaces.feedback import harness_error_message
 from workspaces.forbidden import forbidden_remembered
 from workspaces.forms import (
@@ -182,6 +184,11 @@ def workspace_list(request: HtmxHttpRequest, org: str, project: str) -> HttpResp
         result = context["result"] = selectors.workspace_page(
             client=client, org=org, project=project, query=filters.query
         )
+        if result.page and result.page.items:
+            # One query for the whole page's stars (the list partial's CPU is watched).
+            context["starred"] = starred_identifiers(
+                user=request.user, account_id=credential.account_id, org=org, project=project
+            )
         if result.not_found and region is None:
             # No such org or project (or not for this key): a way out, and never remembered.
             return TemplateResponse(
@@ -225,6 +232,16 @@ def workspace_detail(
         account_id=client.account_id, org=org, project=project, identifier=identifier
     )
     context["delete_blocker"] = delete_blocker(request, workspace)
+    favourite = favourite_of(
+        user=request.user,
+        account_id=client.account_id,
+        org=org,
+        project=project,
+        identifier=identifier,
+    )
+    if favourite is not None:
+        favourite_seen(favourite=favourite, name=workspace.name)
+    context["starred"] = {identifier} if favourite else set()
     context["page_url"] = request.build_absolute_uri(request.path)
     context["trail"] = workspace_trail(
         account=client.account_id, org=org, project=project, identifier=identifier

@@ -67,4 +67,22 @@
       if (status) { status.textContent = "Copying is not allowed here: select the text and copy it."; }
     });
   });
+
+  // Menus that are <details> (the header's "My views", "Save view") close on a click elsewhere,
+  // and on Escape, which returns focus to their summary. Without JavaScript they still open and
+  // close from their summary.
+  var MENUS = "details.header-menu[open], .save-view details[open]";
+  document.addEventListener("click", function (event) {
+    document.querySelectorAll(MENUS).forEach(function (menu) {
+      if (!menu.contains(event.target)) { menu.open = false; }
+    });
+  });
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") { return; }
+    var menu = event.target.closest && event.target.closest(MENUS);
+    if (menu) {
+      menu.open = false;
+      menu.querySelector("summary").focus();
+    }
+  });
 })();

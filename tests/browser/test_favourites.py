@@ -1,0 +1,122 @@
+"""Favourites and saved views in the browser: star a workspace on the list and on its page, see
+both in My workspaces with their status, still there after signing out and in; save a filtered
+list as a view and open it as someone whose key reaches one project only."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import sign_in
+from tests.browser.test_accessibility import assert_accessible
+from tests.conftest import ACCOUNT, FULL_KEY
+from tests.workspaces.test_harness_key import PROJECT_KEY
+from workspaces.favourites.models import SavedView
+from workspaces.services import credential_save
+
+SANDBOX = "/orgs/default/projects/sandbox/workspaces/"
+PHONE = {"width": 390, "height": 844}
+
+
+@pytest.fixture
+def alice(browser_user, fake):
+    credential_save(user=browser_user, account_id=ACCOUNT, api_key=FULL_KEY)
+    return browser_user
+
+
+def test_stars_on_the_list_and_the_page_are_in_my_workspaces_after_signing_out(
+    page, live_server, alice, artifacts
+):
+    sign_in(page, live_server)
+    page.goto(live_server.url + SANDBOX)
+
+    # On the list: the star swaps in place and says what it now does.
+    page.get_by_role("button", name="Add lambda-dev-0006 to My workspaces").click()
+    pressed = page.get_by_role("button", name="Remove lambda-dev-0006 from My workspaces")
+    expect(pressed).to_have_attribute("aria-pressed", "true")
+    expect(pressed).to_be_focused()
+    page.screenshot(path=artifacts / "favourites-list.png")
+    page.set_viewport_size(PHONE)
+    page.screenshot(path=artifacts / "favourites-list-phone.png", full_page=True)
+    page.set_viewport_size({"width": 1280, "height": 900})
+
+    # On a workspace's page.
+    page.get_by_role("link", name="iam-prod-0001").click()
+    page.get_by_role("button", name="Add iam-prod-0001 to My workspaces").click()
+    expect(
+        page.get_by_role("button", name="Remove iam-prod-0001 from My workspaces")
+    ).to_have_attribute("aria-pressed", "true")
+    page.screenshot(path=artifacts / "favourites-workspace-page.png")
+
+    # The header menu leads to My workspaces: both, each with its status read now.
+    page.locator("#my-views > summary").click()
+    page.screenshot(path=artifacts / "favourites-header-menu.png")
+    page.get_by_role("link", name="My workspaces").click()
+    rows = page.locator("#my-workspaces tbody tr")
+    expect(rows).to_have_count(2)
+    expect(rows.filter(has_text="lambda-dev-0006").locator(".badge")).to_have_text("Failed")
+    expect(rows.filter(has_text="iam-prod-0001").locator(".badge")).to_have_text("Active")
+    page.screenshot(path=artifacts / "favourites-my-workspaces.png", full_page=True)
+    assert_accessible(page, "My workspaces")
+
+    # They are kept for the person, not the session.
+    page.get_by_role("button", name="Sign out").click()
+    sign_in(page, live_server)
+    page.goto(live_server.url + "/my-workspaces/")
+    expect(rows).to_have_count(2)
+    page.set_viewport_size(PHONE)
+    page.screenshot(path=artifacts / "favourites-my-workspaces-phone.png", full_page=True)
+    menu = page.locator("#my-views")
+    menu.locator("summary").click()
+    expect(menu.get_by_role("link", name="My workspaces")).to_be_visible()
+    page.screenshot(path=artifacts / "favourites-header-menu-phone.png")
+    page.keyboard.press("Escape")  # closes the menu, back on its summary
+    expect(menu.get_by_role("link", name="My workspaces")).to_be_hidden()
+    expect(menu.locator("summary")).to_be_focused()
+
+
+def test_a_saved_view_opened_by_someone_else_shows_what_their_key_allows(
+    page, second_page, live_server, alice, django_user_model, artifacts
+):
+    carol = django_user_model.objects.create_user(username="carol", password="s3cret-pass")
+    credential_save(user=carol, account_id=ACCOUNT, api_key=PROJECT_KEY)  # default / sandbox only
+    infra = SavedView.objects.create(
+        owner=alice,
+        name="Infra failures",
+        path="/orgs/default/projects/infra/workspaces/",
+        query="status=failed",
+    )
+
+    # Alice filters the sandbox list, then saves it under a name.
+    sign_in(page, live_server)
+    page.goto(live_server.url + SANDBOX)
+    page.get_by_role("checkbox", name="Failed", exact=True).check()
+    expect(page).to_have_url(re.compile(r"status=failed"))
+    page.get_by_text("Save view", exact=True).click()
+    page.get_by_label("Name this view").fill("Sandbox failures")
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(page.get_by_role("status").filter(has_text="Saved “Sandbox failures”")).to_be_visible()
+    page.screenshot(path=artifacts / "favourites-saved-view.png")
+    page.locator("#my-views > summary").click()
+    expect(page.get_by_role("link", name="Sandbox failures")).to_be_visible()
+    page.screenshot(path=artifacts / "favourites-header-menu-views.png")
+    view = SavedView.objects.get(owner=alice, name="Sandbox failures")
+    assert view.query == "status=failed"
+
+    # Carol opens its link with her own key: the sandbox list, filtered.
+    sign_in(second_page, live_server, username="carol")
+    second_page.goto(f"{live_server.url}/views/{view.pk}/")
+    expect(second_page).to_have_url(re.compile(re.escape(SANDBOX) + r"\?status=failed$"))
+    expect(second_page.get_by_role("checkbox", name="Failed", exact=True)).to_be_checked()
+    badges = second_page.locator("#workspace-table tbody .badge")
+    expect(badges.first).to_have_text("Failed")
+    assert set(badges.all_inner_texts()) == {"Failed"}
+
+    # Alice's view of a project Carol's key cannot reach shows Carol nothing of it.
+    second_page.goto(f"{live_server.url}/views/{infra.pk}/")
+    expect(second_page).to_have_url(re.compile(r"/projects/infra/workspaces/\?status=failed$"))
+    expect(second_page.locator("#workspace-table")).to_contain_text(
+        "Your Harness key is not allowed to do this."
+    )
+    expect(second_page.locator("#workspace-table tbody tr")).to_have_count(0)
+    second_page.screenshot(path=artifacts / "favourites-saved-view-other-key.png")

@@ -1,0 +1,132 @@
+"""My workspaces: favourites with their live status, a failing row on its own, the empty state."""
+
+import time
+
+import pytest
+from pytest_django.asserts import assertContains, assertNotContains
+
+from tests.conftest import ACCOUNT
+from tests.favourites.conftest import ACTIVE_WS, FAILED_WS, favourite, htmx, star
+from workspaces.favourites.models import Favourite
+
+pytestmark = pytest.mark.django_db
+MINE = "/my-workspaces/"
+SANDBOX_WORKSPACES = (
+    *("ecs_qa_0010", "ecs_staging_0005", "eks_staging_0011", "iam_prod_0001"),
+    *("iam_staging_0008", "lambda_dev_0006", "lambda_dev_0012", "redis_prod_0004"),
+    *("s3_qa_0009", "s3_staging_0003", "waf_dev_0007", "waf_prod_0002"),
+)
+
+
+def test_each_favourite_shows_where_it_is_and_its_status_read_now(
+    signed_in_with_key, starred, fake
+):
+    fake.clear_log()
+
+    response = signed_in_with_key.get(MINE)
+
+    assert response.status_code == 200
+    assertContains(response, '<h1 id="my-workspaces-title">My workspaces</h1>', html=False)
+    assertContains(
+        response, '<a href="/orgs/default/projects/sandbox/workspaces/lambda_dev_0006/">'
+    )
+    assertContains(response, "default / sandbox", count=2)
+    assertContains(response, '<span class="badge badge--failed">Failed</span>')
+    assertContains(response, '<span class="badge badge--active">Active</span>')
+    paths = sorted(entry["path"].rsplit("/", 1)[1] for entry in fake.log("iacm.workspaces.get"))
+    assert paths == sorted([FAILED_WS[0], ACTIVE_WS[0]])
+
+
+def test_a_workspace_gone_from_harness_fails_on_its_row_only(signed_in_with_key, starred):
+    favourite(starred, "deleted_meanwhile", "deleted-meanwhile")
+
+    response = signed_in_with_key.get(MINE)
+
+    assertContains(response, "Harness has no workspace deleted_meanwhile in default / sandbox")
+    assertContains(response, "deleted-meanwhile")  # the name as last seen
+    assertContains(response, 'class="badge badge--', count=2)  # the other two are read
+    assertNotContains(response, "Try again")  # retrying a 404 does not help; Remove does
+    assertContains(response, 'Remove<span class="visually-hidden"> deleted-meanwhile', count=1)
+
+
+def test_a_failed_read_offers_try_again_which_reads_that_row_alone(
+    signed_in_with_key, starred, fake
+):
+    fake.inject("iacm.workspaces.get", status=500, times=10)
+    failing = signed_in_with_key.get(MINE)
+    fake.clear_faults()
+    favourite = Favourite.objects.get(identifier=FAILED_WS[0])
+    fake.clear_log()
+
+    row = signed_in_with_key.get(MINE, {"favourite": favourite.pk}, headers=htmx())
+
+    assertContains(failing, "Harness answered with an error (HTTP 500)", count=2)
+    assertContains(failing, f'hx-get="{MINE}?favourite={favourite.pk}"')
+    assertContains(failing, ">Try again<", count=2)
+    assertContains(row, f'<tr id="fav-row-{favourite.pk}">')
+    assertContains(row, '<span class="badge badge--failed">Failed</span>')
+    assertNotContains(row, "<html")
+    assert len(fake.log("iacm.workspaces.get")) == 1
+
+
+def test_the_row_retry_is_only_for_the_users_own_favourites(client, starred, other_user, fake):
+    from tests.conftest import READ_KEY
+    from workspaces.services import credential_save
+
+    credential_save(user=other_user, account_id=ACCOUNT, api_key=READ_KEY)
+    client.force_login(other_user)
+    alices = Favourite.objects.first()
+
+    response = client.get(MINE, {"favourite": alices.pk}, headers=htmx())
+    page = client.get(MINE)
+
+    assert response.status_code == 404
+    assertNotContains(page, alices.name)
+    assertContains(page, "No starred workspaces yet.")
+
+
+def test_remove_on_my_workspaces_replaces_the_row_with_a_note(signed_in_with_key, starred):
+    response = star(signed_in_with_key, *FAILED_WS, starred=False, layout="mine", headers=htmx())
+
+    assertContains(response, "lambda-dev-0006 was removed from My workspaces.")
+    assertContains(response, '<tr class="favourite-removed">')
+    assert not Favourite.objects.filter(identifier=FAILED_WS[0]).exists()
+
+
+def test_without_favourites_the_page_explains_how_to_add_one(signed_in_with_key, fake):
+    response = signed_in_with_key.get(MINE)
+
+    assertContains(response, "No starred workspaces yet.")
+    assertContains(response, '<a class="button button--primary" href="/">Go to your workspaces</a>')
+    assert fake.log("iacm.workspaces.get") == []
+
+
+def test_many_favourites_are_read_in_parallel_a_few_at_a_time(
+    signed_in_with_key, user_with_key, fake
+):
+    from workspaces.favourites.selectors import STATUS_READS_IN_PARALLEL
+
+    Favourite.objects.bulk_create(
+        Favourite(
+            user=user_with_key, account_id=ACCOUNT, org="default", project="sandbox", identifier=i
+        )
+        for i in SANDBOX_WORKSPACES
+    )
+    fake.inject("iacm.workspaces.get", delay_ms=150, times=12)
+
+    started = time.monotonic()
+    response = signed_in_with_key.get(MINE)
+    elapsed = time.monotonic() - started
+
+    assertContains(response, 'class="badge badge--', count=12)
+    # 12 reads of 150 ms, `STATUS_READS_IN_PARALLEL` (8) at a time: two rounds, not twelve.
+    assert STATUS_READS_IN_PARALLEL == 8
+    assert 0.3 <= elapsed < 1.2, elapsed
+
+
+def test_reading_a_favourite_keeps_its_name_as_last_seen(signed_in_with_key, user_with_key):
+    favourite(user_with_key, FAILED_WS[0], "an old name")
+
+    signed_in_with_key.get(MINE)
+
+    assert Favourite.objects.get().name == FAILED_WS[1]

@@ -1,0 +1,245 @@
+"""Saved views: saving a list's filters (htmx and form post), the name's rules, the stored
+address checked on the way in and out, opening someone else's view, deleting one's own."""
+
+import pytest
+from django.contrib.messages import get_messages
+from django.test import Client
+from pytest_django.asserts import assertContains, assertNotContains, assertRedirects
+
+from tests.conftest import ACCOUNT, FULL_KEY
+from tests.favourites.conftest import SANDBOX, htmx
+from workspaces.favourites.models import SAVED_VIEW_LIMIT, SavedView
+from workspaces.favourites.selectors import list_target
+from workspaces.services import credential_save
+
+pytestmark = pytest.mark.django_db
+VIEWS = "/views/"
+FILTERED = SANDBOX + "?status=failed&status=active&q=dev&sort=updated%2CDESC&page=2&limit=10"
+
+
+def save(client, name: str, *, path=SANDBOX, query="", current_url="", **kw):
+    headers = htmx(current_url="http://testserver" + current_url) if current_url else {}
+    return client.post(VIEWS, {"name": name, "path": path, "query": query}, headers=headers, **kw)
+
+
+@pytest.fixture
+def bob(other_user, fake):
+    credential_save(user=other_user, account_id=ACCOUNT, api_key=FULL_KEY)
+    return other_user
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        (SANDBOX, (SANDBOX, "")),
+        (FILTERED, (SANDBOX, "q=dev&sort=updated%2CDESC&status=failed&status=active&limit=10")),
+        (
+            SANDBOX + "?window=7d&tags=env%3Aprod&evil=1&page=3",
+            (SANDBOX, "tags=env%3Aprod&window=7d"),
+        ),
+        (
+            SANDBOX + "?q=&sort=name%2CASC&status=failed&limit=30&window=all",
+            (SANDBOX, "status=failed"),
+        ),
+        ("/my-workspaces/", None),
+        ("/admin/", None),
+        ("/views/", None),
+        ("https://evil.example" + SANDBOX, None),
+        ("//evil.example" + SANDBOX, None),
+        ("javascript:alert(1)", None),
+        ("orgs/default/projects/sandbox/workspaces/", None),
+        ("/orgs/default/projects/sandbox/workspaces/iam_prod_0001/", None),
+    ],
+)
+def test_only_a_workspace_list_and_its_own_parameters_are_kept(url, expected):
+    assert list_target(url) == expected
+
+
+def test_htmx_saves_the_address_the_browser_shows_and_answers_with_the_link(
+    signed_in_with_key, user_with_key
+):
+    # The hidden fields were rendered with the page; filters changed since (htmx pushed them).
+    response = save(signed_in_with_key, "Dev failures", query="", current_url=FILTERED)
+
+    view = SavedView.objects.get(owner=user_with_key)
+    assert (view.name, view.path) == ("Dev failures", SANDBOX)
+    assert view.query == "q=dev&sort=updated%2CDESC&status=failed&status=active&limit=10"
+    assert response.templates[0].name == "includes/save_view.html"
+    assertContains(response, f'href="/views/{view.pk}/"', count=2)  # the notice and the menu
+    assertContains(response, 'id="my-views-panel" class="header-menu__panel" hx-swap-oob="true"')
+    assertContains(response, 'role="status"')
+    assertNotContains(response, "<html")
+
+
+def test_without_javascript_the_posted_list_is_saved_and_opened(signed_in_with_key, user_with_key):
+    response = save(signed_in_with_key, "Failed", query="status=failed&page=4")
+
+    assertRedirects(response, SANDBOX + "?status=failed", fetch_redirect_response=False)
+    assert [str(m) for m in get_messages(response.wsgi_request)] == ["Saved the view “Failed”."]
+    assert SavedView.objects.get().query == "status=failed"
+
+
+@pytest.mark.parametrize(
+    ("name", "error"),
+    [
+        ("", "This field is required."),
+        ("   ", "This field is required."),
+        ("x" * 81, "Ensure this value has at most 80 characters (it has 81)."),
+        ("mine", "You already have a view named “mine”"),
+        ("MINE", "You already have a view named “MINE”"),
+    ],
+)
+def test_a_bad_name_is_an_error_on_the_field(signed_in_with_key, user_with_key, name, error):
+    SavedView.objects.create(owner=user_with_key, name="mine", path=SANDBOX)
+
+    response = save(signed_in_with_key, name, current_url=SANDBOX)
+
+    assert response.status_code == 200
+    assertContains(response, '<ul class="field__errors" id="save-view-name-error">')
+    assertContains(response, error)
+    assertContains(response, 'aria-invalid="true"')
+    assert SavedView.objects.count() == 1
+
+
+def test_the_same_name_is_free_for_someone_else(signed_in_with_key, user_with_key, bob):
+    SavedView.objects.create(owner=bob, name="Failed", path=SANDBOX)
+
+    save(signed_in_with_key, "Failed", current_url=SANDBOX)
+
+    assert SavedView.objects.filter(name="Failed").count() == 2
+
+
+def test_the_cap_is_an_error_on_the_name(signed_in_with_key, user_with_key):
+    SavedView.objects.bulk_create(
+        SavedView(owner=user_with_key, name=f"v{i}", path=SANDBOX) for i in range(SAVED_VIEW_LIMIT)
+    )
+
+    response = save(signed_in_with_key, "one more", current_url=SANDBOX)
+
+    assertContains(response, f"You have {SAVED_VIEW_LIMIT} saved views")
+    assert SavedView.objects.count() == SAVED_VIEW_LIMIT
+
+
+@pytest.mark.parametrize("path", ["/admin/", "https://evil.example/", "/my-workspaces/"])
+def test_anything_but_a_list_is_refused(signed_in_with_key, user_with_key, path):
+    as_htmx = save(signed_in_with_key, "x", path=path, current_url="/views/")
+    as_form = save(signed_in_with_key, "x", path=path)
+
+    assertContains(as_htmx, "Only a workspace list and its filters can be saved.")
+    assertContains(as_form, "Only a workspace list and its filters can be saved.")
+    assertContains(as_form, '<h1 id="saved-views-title">Saved views</h1>')
+    assert not SavedView.objects.exists()
+
+
+def test_saving_and_deleting_need_a_csrf_token(user_with_key):
+    view = SavedView.objects.create(owner=user_with_key, name="mine", path=SANDBOX)
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(user_with_key)
+
+    saved = save(client, "new", current_url=SANDBOX)
+    deleted = client.post(f"{VIEWS}{view.pk}/delete/")
+
+    assert (saved.status_code, deleted.status_code) == (403, 403)
+    assert list(SavedView.objects.values_list("name", flat=True)) == ["mine"]
+
+
+def test_anyone_signed_in_opens_a_view_with_their_own_key(client, user_with_key, bob, fake):
+    view = SavedView.objects.create(
+        owner=user_with_key, name="Failed", path=SANDBOX, query="status=failed"
+    )
+    client.force_login(bob)
+
+    response = client.get(f"{VIEWS}{view.pk}/", follow=True)
+
+    assert response.redirect_chain == [(SANDBOX + "?status=failed", 302)]
+    assertContains(response, '<span class="badge badge--failed">Failed</span>')
+    assert response.context["query"].status == ("failed",)
+
+
+def test_only_the_owner_deletes_a_view(client, user_with_key, bob):
+    view = SavedView.objects.create(owner=user_with_key, name="Failed", path=SANDBOX)
+    client.force_login(bob)
+
+    asked = client.get(f"{VIEWS}{view.pk}/delete/")
+    posted = client.post(f"{VIEWS}{view.pk}/delete/")
+
+    assert (asked.status_code, posted.status_code) == (404, 404)
+    assert SavedView.objects.filter(pk=view.pk).exists()
+
+
+def test_the_owner_is_asked_then_the_view_is_deleted(signed_in_with_key, user_with_key):
+    view = SavedView.objects.create(owner=user_with_key, name="Failed", path=SANDBOX)
+
+    asked = signed_in_with_key.get(f"{VIEWS}{view.pk}/delete/")
+    deleted = signed_in_with_key.post(f"{VIEWS}{view.pk}/delete/")
+
+    assertContains(asked, "Delete the view “Failed”?")
+    assertRedirects(deleted, VIEWS, fetch_redirect_response=False)
+    assert not SavedView.objects.exists()
+
+
+def test_a_stored_address_that_is_not_a_list_is_never_followed(signed_in_with_key, user_with_key):
+    outside = SavedView.objects.create(owner=user_with_key, name="a", path="//evil.example/")
+    admin = SavedView.objects.create(owner=user_with_key, name="b", path="/admin/")
+
+    for view in (outside, admin):
+        assert signed_in_with_key.get(f"{VIEWS}{view.pk}/").status_code == 404
+
+
+def test_signed_out_a_view_asks_to_sign_in_first(client, user_with_key):
+    view = SavedView.objects.create(owner=user_with_key, name="a", path=SANDBOX)
+
+    response = client.get(f"{VIEWS}{view.pk}/")
+
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/")
+
+
+def test_the_saved_views_page_and_the_header_menu_list_the_users_views(
+    signed_in_with_key, user_with_key, bob
+):
+    mine = SavedView.objects.create(owner=user_with_key, name="Sandbox failures", path=SANDBOX)
+    SavedView.objects.create(owner=bob, name="Bob's view", path=SANDBOX)
+
+    page = signed_in_with_key.get(VIEWS)
+
+    assertContains(
+        page, f'<a class="header-menu__item" href="/views/{mine.pk}/">Sandbox failures</a>'
+    )
+    assertContains(page, f'href="/views/{mine.pk}/delete/"')
+    assertContains(page, f'<code class="wrap">{SANDBOX}</code>')
+    assertNotContains(page, "Bob&#x27;s view")
+
+
+def test_without_views_the_page_says_how_to_save_one(signed_in_with_key, user_with_key):
+    response = signed_in_with_key.get(VIEWS)
+
+    assertContains(response, "No saved views yet.")
+    assertContains(response, "None yet: “Save view” on a workspace list adds one.")
+
+
+def test_the_list_page_offers_save_view_with_its_current_filters(signed_in_with_key, user_with_key):
+    response = signed_in_with_key.get(SANDBOX + "?status=failed")
+    table = signed_in_with_key.get(SANDBOX + "?status=failed", headers=htmx("workspace-table"))
+
+    assertContains(response, '<input type="hidden" name="path" value="' + SANDBOX + '">')
+    assertContains(response, '<input type="hidden" name="query" value="status=failed">')
+    assertNotContains(table, 'id="save-view"')
+
+
+def test_a_full_page_reads_the_menu_in_one_query_and_a_partial_not_at_all(
+    signed_in_with_key, user_with_key, django_assert_max_num_queries
+):
+    for name in ("a", "b", "c"):
+        SavedView.objects.create(owner=user_with_key, name=name, path=SANDBOX)
+    signed_in_with_key.get(SANDBOX)  # remembers the project (an UPDATE) once
+
+    with django_assert_max_num_queries(10) as page_queries:
+        page = signed_in_with_key.get(SANDBOX)
+    with django_assert_max_num_queries(10) as table_queries:
+        signed_in_with_key.get(SANDBOX, headers=htmx("workspace-table"))
+
+    assertContains(page, 'class="header-menu__item" href="/views/', count=3)
+    menu_reads = [q for q in page_queries.captured_queries if "savedview" in q["sql"]]
+    assert len(menu_reads) == 1
+    assert not [q for q in table_queries.captured_queries if "savedview" in q["sql"]]

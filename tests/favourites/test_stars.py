@@ -1,0 +1,250 @@
+"""Stars: the toggle (htmx and form post), the cap, CSRF, and the list's one query for stars."""
+
+import pytest
+from django.contrib.messages import get_messages
+from django.test import Client
+from pytest_django.asserts import assertContains, assertNotContains, assertRedirects
+
+from tests.conftest import ACCOUNT
+from tests.favourites.conftest import ACTIVE_WS, FAILED_WS, SANDBOX, favourite, htmx, star
+from workspaces.favourites import services
+from workspaces.favourites.models import FAVOURITE_LIMIT, Favourite
+
+pytestmark = pytest.mark.django_db
+
+
+STARS = "/orgs/default/projects/sandbox/favourites/"
+
+
+def test_a_star_from_the_list_is_saved_and_htmx_gets_just_the_pressed_button(
+    signed_in_with_key, user_with_key
+):
+    response = star(signed_in_with_key, *FAILED_WS, headers=htmx())
+
+    assert response.status_code == 200
+    assert response.templates[0].name == "includes/favourite_answer.html"
+    assert response["HX-Retarget"] == '[id="star-lambda_dev_0006"]'
+    assert response["HX-Reswap"] == "outerHTML"
+    assertContains(
+        response, 'name="remove" value="lambda_dev_0006 lambda-dev-0006" id="star-lambda_dev_0006"'
+    )
+    assertContains(response, 'aria-pressed="true"')
+    assertContains(response, 'aria-label="Remove lambda-dev-0006 from My workspaces"')
+    assertNotContains(response, "<html")
+    assertNotContains(response, "global-alert")
+    favourite = Favourite.objects.get(user=user_with_key)
+    assert (favourite.account_id, favourite.org, favourite.project) == (
+        ACCOUNT,
+        "default",
+        "sandbox",
+    )
+    assert (favourite.identifier, favourite.name) == FAILED_WS
+
+
+def test_unstarring_removes_it_and_the_button_offers_to_add_it_again(signed_in_with_key, starred):
+    response = star(signed_in_with_key, *FAILED_WS, starred=False, headers=htmx())
+
+    assertContains(response, 'name="add" value="lambda_dev_0006 lambda-dev-0006"')
+    assertContains(response, 'aria-pressed="false"')
+    assertContains(response, 'aria-label="Add lambda-dev-0006 to My workspaces"')
+    assert list(Favourite.objects.values_list("identifier", flat=True)) == [ACTIVE_WS[0]]
+
+
+def test_the_page_layout_says_it_in_words_and_swaps_its_own_form(signed_in_with_key, user_with_key):
+    response = star(signed_in_with_key, *FAILED_WS, layout="page", headers=htmx())
+
+    assert "HX-Retarget" not in response
+    assertContains(response, 'Remove <span class="visually-hidden">lambda-dev-0006 </span>from')
+    assertContains(response, 'class="button star star--on" aria-pressed="true"')
+    assertContains(response, 'hx-target="this" hx-swap="outerHTML"')
+    assert Favourite.objects.get().name == FAILED_WS[1]
+
+
+def test_starring_twice_keeps_one_favourite_and_the_latest_name(signed_in_with_key, starred):
+    star(signed_in_with_key, FAILED_WS[0], "renamed", headers=htmx())
+    star(signed_in_with_key, FAILED_WS[0], headers=htmx())  # without a name: the last one stays
+
+    favourites = Favourite.objects.filter(identifier=FAILED_WS[0])
+    assert [f.name for f in favourites] == ["renamed"]
+
+
+def test_without_javascript_the_form_post_goes_back_to_the_list_with_a_message(
+    signed_in_with_key, user_with_key
+):
+    list_url = "http://testserver" + SANDBOX + "?status=failed"
+
+    response = star(signed_in_with_key, *FAILED_WS, headers={"Referer": list_url})
+
+    assertRedirects(response, list_url, fetch_redirect_response=False)
+    assert [str(m) for m in get_messages(response.wsgi_request)] == [
+        "lambda-dev-0006 is in My workspaces."
+    ]
+    assert Favourite.objects.filter(user=user_with_key).count() == 1
+
+
+def test_a_referer_on_another_site_is_replaced_by_the_workspace_page(signed_in_with_key, starred):
+    response = star(
+        signed_in_with_key, *FAILED_WS, starred=False, headers={"Referer": "https://evil.example/"}
+    )
+
+    assertRedirects(response, SANDBOX + "lambda_dev_0006/", fetch_redirect_response=False)
+
+
+def test_the_star_needs_a_post_with_a_csrf_token(user_with_key):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(user_with_key)
+
+    refused = star(client, *FAILED_WS, headers=htmx())
+    as_get = client.get(STARS, {"add": FAILED_WS[0]})
+
+    assert refused.status_code == 403
+    assert as_get.status_code == 405
+    assert not Favourite.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {},
+        {"add": "a", "remove": "b"},
+        {"add": "not/an/identifier"},
+        {"add": "9starts_with_a_digit"},
+        {"add": " leading_space"},
+        {"add": "ok " + "n" * 129},
+        {"add": "ok", "layout": "sideways"},
+    ],
+)
+def test_a_malformed_star_is_a_bad_request(signed_in_with_key, user_with_key, data):
+    response = signed_in_with_key.post(STARS, data)
+
+    assert response.status_code == 400
+    assert not Favourite.objects.exists()
+
+
+def _fill_to_the_cap(user, count: int = FAVOURITE_LIMIT) -> None:
+    Favourite.objects.bulk_create(
+        Favourite(user=user, account_id=ACCOUNT, org="default", project="infra", identifier=f"w{i}")
+        for i in range(count)
+    )
+
+
+def test_the_cap_refuses_one_more_star_and_says_why(signed_in_with_key, user_with_key):
+    _fill_to_the_cap(user_with_key)
+
+    response = star(signed_in_with_key, *FAILED_WS, headers=htmx())
+
+    assertContains(response, 'name="add" value="lambda_dev_0006 lambda-dev-0006"')
+    assertContains(response, 'aria-pressed="false"')
+    assertContains(
+        response, '<div id="global-alert" role="alert" aria-live="assertive" hx-swap-oob'
+    )
+    assertContains(response, f"You have {FAVOURITE_LIMIT} workspaces in My workspaces")
+    assert Favourite.objects.filter(user=user_with_key).count() == FAVOURITE_LIMIT
+    with pytest.raises(services.FavouriteLimitReached):
+        services.favourite_add(
+            user=user_with_key,
+            account_id=ACCOUNT,
+            org="default",
+            project="sandbox",
+            identifier="another",
+            name="",
+        )
+
+
+def test_at_the_cap_a_form_post_returns_with_the_message(signed_in_with_key, user_with_key):
+    _fill_to_the_cap(user_with_key)
+
+    response = star(signed_in_with_key, *FAILED_WS, headers={"Referer": "http://testserver/x/"})
+
+    assertRedirects(response, "http://testserver/x/", fetch_redirect_response=False)
+    (message,) = get_messages(response.wsgi_request)
+    assert message.level_tag == "error" and "remove one first" in str(message)
+
+
+def test_unstarring_at_the_cap_still_works(signed_in_with_key, user_with_key):
+    _fill_to_the_cap(user_with_key)
+
+    signed_in_with_key.post(
+        "/orgs/default/projects/infra/favourites/", {"remove": "w0"}, headers=htmx()
+    )
+
+    assert Favourite.objects.filter(user=user_with_key).count() == FAVOURITE_LIMIT - 1
+
+
+# --- the list and the workspace page show the stars ----------------------------------------
+
+
+def test_the_list_page_and_its_table_show_which_rows_are_starred(signed_in_with_key, starred):
+    page = signed_in_with_key.get(SANDBOX)
+    table = signed_in_with_key.get(SANDBOX, headers=htmx("workspace-table"))
+
+    for response in (page, table):
+        assertContains(response, 'aria-label="Remove lambda-dev-0006 from My workspaces"')
+        assertContains(response, 'aria-label="Remove iam-prod-0001 from My workspaces"')
+        assertContains(response, 'aria-label="Add waf-dev-0007 to My workspaces"')
+        assertContains(response, 'aria-pressed="true"', count=2)
+        assertContains(response, 'aria-pressed="false"', count=10)
+        assertContains(response, '<button type="submit" form="stars"', count=12)
+    # The buttons' one form is on the page, outside the table, which htmx swaps without it.
+    form = f'<form id="stars" method="post" action="{STARS}" hx-post="{STARS}" hx-swap="none">'
+    assertContains(page, form, count=1)
+    assertContains(page, 'name="csrfmiddlewaretoken"')
+    assertNotContains(table, 'id="stars"')
+    assertNotContains(table, "<html")
+
+
+@pytest.mark.parametrize("with_favourites", [False, True])
+def test_a_filter_change_reads_the_stars_in_one_query(
+    signed_in_with_key, user_with_key, with_favourites, django_assert_num_queries
+):
+    if with_favourites:
+        _fill_to_the_cap(user_with_key, 50)
+        star(signed_in_with_key, *FAILED_WS, headers=htmx())
+    signed_in_with_key.get(SANDBOX)  # remembers the project (an UPDATE) once
+
+    # The session's user and key (one query), then the page's stars (one more); never the
+    # header's saved views, and never a query per row.
+    with django_assert_num_queries(2) as queries:
+        response = signed_in_with_key.get(
+            SANDBOX + "?status=failed", headers=htmx("workspace-table")
+        )
+
+    assert "workspaces_favourite" in queries.captured_queries[1]["sql"]
+    assert not any("savedview" in query["sql"] for query in queries.captured_queries)
+    assertContains(response, 'aria-pressed="true"', count=int(with_favourites))
+
+
+def test_the_status_overview_does_not_read_the_stars(
+    signed_in_with_key, starred, django_assert_num_queries
+):
+    signed_in_with_key.get(SANDBOX)
+
+    with django_assert_num_queries(1):
+        signed_in_with_key.get(SANDBOX, headers=htmx("status-overview"))
+
+
+def test_the_workspace_page_shows_its_star_and_keeps_the_name_as_last_seen(
+    signed_in_with_key, user_with_key
+):
+    favourite(user_with_key, FAILED_WS[0], "old name")
+
+    starred_page = signed_in_with_key.get(f"{SANDBOX}{FAILED_WS[0]}/")
+    other_page = signed_in_with_key.get(f"{SANDBOX}{ACTIVE_WS[0]}/")
+
+    assertContains(starred_page, 'class="button star star--on" aria-pressed="true"')
+    assertContains(other_page, 'class="button star" aria-pressed="false"')
+    assertContains(other_page, 'action="/orgs/default/projects/sandbox/favourites/"')
+    assertContains(other_page, f'name="add" value="{ACTIVE_WS[0]}" id="star-{ACTIVE_WS[0]}"')
+    assert Favourite.objects.get().name == FAILED_WS[1]
+
+
+def test_stars_are_per_user(client, starred, other_user, fake):
+    from tests.conftest import READ_KEY
+    from workspaces.services import credential_save
+
+    credential_save(user=other_user, account_id=ACCOUNT, api_key=READ_KEY)
+    client.force_login(other_user)
+
+    response = client.get(SANDBOX, headers=htmx("workspace-table"))
+
+    assertNotContains(response, 'aria-pressed="true"')

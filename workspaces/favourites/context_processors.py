@@ -1,0 +1,16 @@
+from functools import cache
+
+from django.http import HttpRequest
+
+from workspaces.favourites.selectors import saved_views_menu
+
+
+def favourites(request: HttpRequest) -> dict:
+    """The header menu's saved views, read only when a template shows the menu.
+
+    Partials never render the header, so htmx swaps do not pay for the query.
+    """
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    return {"saved_views_menu": cache(lambda: saved_views_menu(user=user))}

@@ -1,0 +1,93 @@
+"""Forms: a star's toggle and "Save view"."""
+
+from __future__ import annotations
+
+import re
+
+from django import forms
+from django.contrib.auth.models import AbstractBaseUser
+
+from workspaces.favourites.models import SAVED_VIEW_LIMIT, SAVED_VIEW_NAME_MAX, SavedView
+from workspaces.favourites.selectors import list_target
+
+# A workspace identifier as the portal's URLs accept it (`HarnessIdentifierConverter`).
+IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_$-]{0,127}")
+
+
+class FavouriteForm(forms.Form):
+    """What a star posts: the pressed button's name, `add` or `remove`, and its value, the
+    workspace's identifier and, after a space, its name (a list's star says both in one button of
+    the list's one form); `name` where the page sends it on its own; and where the star sits (a
+    list's row when absent, "page", or a row of My workspaces, "mine")."""
+
+    add = forms.CharField(required=False, max_length=260, strip=False)
+    remove = forms.CharField(required=False, max_length=260, strip=False)
+    name = forms.CharField(required=False, max_length=128)
+    layout = forms.ChoiceField(
+        required=False, choices=[("row", "row"), ("page", "page"), ("mine", "mine")]
+    )
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        add, remove = cleaned.get("add"), cleaned.get("remove")
+        if bool(add) == bool(remove):
+            raise forms.ValidationError("A star adds or removes one workspace.")
+        identifier, _, name = (add or remove).partition(" ")
+        if not IDENTIFIER.fullmatch(identifier) or len(name) > 128:
+            raise forms.ValidationError("This is not a workspace.")
+        cleaned["identifier"], cleaned["starred"] = identifier, bool(add)
+        cleaned["name"] = cleaned.get("name") or name
+        cleaned["layout"] = cleaned.get("layout") or "row"
+        return cleaned
+
+
+class SavedViewForm(forms.Form):
+    """A name for the list's current filters.
+
+    The list is the posted `path` and `query` or, for an htmx request, the address the browser
+    shows (`current_url`), which follows every filter change; only a workspace list's own
+    parameters are kept (`selectors.list_target`).
+    """
+
+    name = forms.CharField(
+        label="Name this view",
+        max_length=SAVED_VIEW_NAME_MAX,
+        strip=True,
+        help_text="For example “Failed in infra”. Anyone signed in can open its link with their "
+        "own Harness key.",
+    )
+    path = forms.CharField(max_length=512, widget=forms.HiddenInput)
+    query = forms.CharField(required=False, max_length=4096, widget=forms.HiddenInput)
+
+    def __init__(self, data=None, *, owner: AbstractBaseUser, current_url: str | None = None):
+        super().__init__(data)
+        self.owner = owner
+        self.current_url = current_url
+
+    def clean_name(self) -> str:
+        name = self.cleaned_data["name"]
+        views = SavedView.objects.filter(owner=self.owner)
+        if views.filter(name__iexact=name).exists():
+            raise forms.ValidationError(
+                f"You already have a view named “{name}”: choose another name, or delete that "
+                "view first."
+            )
+        if views.count() >= SAVED_VIEW_LIMIT:
+            raise forms.ValidationError(
+                f"You have {SAVED_VIEW_LIMIT} saved views, the most one person can keep: delete "
+                "one you no longer use first."
+            )
+        return name
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        posted = cleaned.get("path", "")
+        if cleaned.get("query"):
+            posted += "?" + cleaned["query"]
+        target = (self.current_url and list_target(self.current_url)) or list_target(posted)
+        if target is None:
+            raise forms.ValidationError("Only a workspace list and its filters can be saved.")
+        if len(target[1]) > SavedView._meta.get_field("query").max_length:
+            raise forms.ValidationError("These filters are too long to save: remove a few tags.")
+        cleaned["path"], cleaned["query"] = target
+        return cleaned

@@ -1,0 +1,144 @@
+"""Reads: which workspaces a user starred, their live status, and saved views."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import urlencode, urlsplit
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.http import QueryDict
+from django.urls import Resolver404, resolve, reverse
+
+from workspaces.favourites.models import Favourite, SavedView
+from workspaces.feedback import harness_error_message
+from workspaces.forms import DEFAULTS
+from workspaces.harness import HarnessClient, errors
+from workspaces.harness.types import Workspace
+from workspaces.harness_threads import submit_harness_call
+
+#: The list's own query parameters a saved view keeps: every filter, the sort, the page size and
+#: the status window; never the page number (a saved view opens on the first page).
+LIST_PARAMS = tuple(name for name in DEFAULTS if name != "page")
+#: The list pages a view may be saved from (URL name -> the parameters that list reads). The
+#: cross-project list also filters by org and project.
+SAVEABLE_LISTS = {
+    "workspace_list": LIST_PARAMS,
+    "all_workspaces": (*LIST_PARAMS, "org", "project"),
+}
+#: How many favourites' statuses one My workspaces page reads at the same time.
+STATUS_READS_IN_PARALLEL = 8
+#: How many saved views the header menu lists (the rest are on the saved views page).
+MENU_VIEWS = 15
+
+
+def list_target(url: str) -> tuple[str, str] | None:
+    """(path, query) of `url` when it is one of the workspace lists, its query reduced to that
+    list's own parameters (page and default values left out); None for anything else (another
+    page, another site)."""
+    parts = urlsplit(url)
+    if parts.scheme or parts.netloc or not parts.path.startswith("/"):
+        return None
+    try:
+        match = resolve(parts.path)
+    except Resolver404:
+        return None
+    params = SAVEABLE_LISTS.get(match.url_name or "")
+    if params is None:
+        return None
+    given = QueryDict(parts.query)
+    kept = [
+        (name, value)
+        for name in params
+        for value in given.getlist(name)
+        if value and value != str(DEFAULTS.get(name, ""))  # the list's own defaults: noise
+    ]
+    return parts.path, urlencode(kept)
+
+
+def starred_identifiers(
+    *, user: AbstractBaseUser, account_id: str, org: str, project: str
+) -> frozenset[str]:
+    """The identifiers of the workspaces `user` starred in one project: one query, whatever
+    the number of rows on the page."""
+    return frozenset(
+        Favourite.objects.filter(
+            user_id=user.pk, account_id=account_id, org=org, project=project
+        ).values_list("identifier", flat=True)
+    )
+
+
+def favourite_of(
+    *, user: AbstractBaseUser, account_id: str, org: str, project: str, identifier: str
+) -> Favourite | None:
+    return Favourite.objects.filter(
+        user=user, account_id=account_id, org=org, project=project, identifier=identifier
+    ).first()
+
+
+@dataclass(frozen=True)
+class FavouriteRow:
+    """A favourite on My workspaces, with the workspace as Harness returned it just now, or the
+    message to show on its row instead."""
+
+    favourite: Favourite
+    url: str
+    workspace: Workspace | None = None
+    error: str = ""
+    #: Harness has no such workspace (any more), or the key cannot see it: retrying will not help.
+    missing: bool = False
+
+    @property
+    def name(self) -> str:
+        if self.workspace is not None:
+            return self.workspace.name
+        return self.favourite.name or self.favourite.identifier
+
+
+def favourite_row(*, client: HarnessClient, favourite: Favourite) -> FavouriteRow:
+    """One favourite with its live status (IaCM `GET .../workspaces/{identifier}`).
+
+    A failure is the row's own message; HarnessUnauthorized propagates (to the key page).
+    """
+    url = reverse("workspace_detail", args=[favourite.org, favourite.project, favourite.identifier])
+    try:
+        workspace = client.get_workspace(
+            org=favourite.org, project=favourite.project, identifier=favourite.identifier
+        )
+    except errors.HarnessUnauthorized:
+        raise
+    except errors.HarnessNotFound:
+        return FavouriteRow(
+            favourite,
+            url,
+            error=f"Harness has no workspace {favourite.identifier} in {favourite.org} / "
+            f"{favourite.project} any more, or your key cannot see it.",
+            missing=True,
+        )
+    except errors.HarnessError as err:
+        return FavouriteRow(favourite, url, error=harness_error_message(err))
+    return FavouriteRow(favourite, url, workspace=workspace)
+
+
+def _rows(client: HarnessClient, favourites: list[Favourite]) -> list[FavouriteRow]:
+    return [favourite_row(client=client, favourite=favourite) for favourite in favourites]
+
+
+def favourite_rows(*, client: HarnessClient, user: AbstractBaseUser) -> list[FavouriteRow]:
+    """`user`'s favourites in the key's account, each with its live status, read with
+    `STATUS_READS_IN_PARALLEL` reads at a time (one page never takes the whole thread pool)."""
+    favourites = list(Favourite.objects.filter(user=user, account_id=client.account_id))
+    lanes = min(STATUS_READS_IN_PARALLEL, len(favourites))
+    futures = [submit_harness_call(_rows, client, favourites[i::lanes]) for i in range(lanes)]
+    by_id = {row.favourite.pk: row for future in futures for row in future.result()}
+    return [by_id[favourite.pk] for favourite in favourites]
+
+
+def saved_views_menu(*, user: AbstractBaseUser) -> dict:
+    """The header menu's saved views: the first `MENU_VIEWS` by name, and whether there are
+    more. One query."""
+    views = list(SavedView.objects.filter(owner=user).only("id", "name")[: MENU_VIEWS + 1])
+    return {"views": views[:MENU_VIEWS], "more": len(views) > MENU_VIEWS}
+
+
+def saved_views_of(*, user: AbstractBaseUser) -> list[SavedView]:
+    return list(SavedView.objects.filter(owner=user))
