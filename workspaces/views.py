@@ -12,7 +12,7 @@ from workspaces import export, selectors, services, status_metrics
 from workspaces.audit import WORKSPACE_TRAIL_LIMIT, workspace_trail
 from workspaces.clients import harness_client, harness_client_for
 from workspaces.decommission.views import delete_blocker
-from workspaces.favourites.selectors import favourite_of, starred_identifiers
+from workspaces.favourites.selectors import favourite_of
 from workspaces.favourites.services import favourite_seen
 from workspaces.feedback import harness_error_message
 from workspaces.forbidden import forbidden_remembered
@@ -184,11 +184,6 @@ def workspace_list(request: HtmxHttpRequest, org: str, project: str) -> HttpResp
         result = context["result"] = selectors.workspace_page(
             client=client, org=org, project=project, query=filters.query
         )
-        if result.page and result.page.items:
-            # One query for the whole page's stars (the list partial's CPU is watched).
-            context["starred"] = starred_identifiers(
-                user=request.user, account_id=credential.account_id, org=org, project=project
-            )
         if result.not_found and region is None:
             # No such org or project (or not for this key): a way out, and never remembered.
             return TemplateResponse(

@@ -17,8 +17,8 @@ def htmx(target: str = "", current_url: str = "") -> dict:
 
 
 def star(client, identifier: str, name: str = "", *, starred=True, layout="", **kw):
-    """Press a star of default / sandbox as its page does: a list's (and My workspaces') button
-    says `add` or `remove` with "<identifier> <name>"; the workspace page sends the name apart."""
+    """Press a star of default / sandbox: the button says `add` or `remove` with the identifier
+    (My workspaces' with "<identifier> <name>"); the workspace page sends the name apart."""
     value = identifier if layout == "page" or not name else f"{identifier} {name}"
     data = {"add" if starred else "remove": value}
     if layout:

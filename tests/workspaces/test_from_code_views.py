@@ -219,7 +219,9 @@ def test_a_template_link_starts_from_that_template_linked(signed_in_with_key, dr
     assert (template["source"], template["template_mode"]) == ("template", "linked")
     assert template["template_ref"] == "account.aws_service"  # as the picker lists it
     assert template["locked"]  # read from Harness, as choosing the template would
-    assertContains(page, "the template <code>account.aws_service</code> v2 it links is chosen below")
+    assertContains(
+        page, "the template <code>account.aws_service</code> v2 it links is chosen below"
+    )
     assertContains(page, 'value="template" id="id_source_1" required checked')
 
 

@@ -55,18 +55,6 @@ def list_target(url: str) -> tuple[str, str] | None:
     return parts.path, urlencode(kept)
 
 
-def starred_identifiers(
-    *, user: AbstractBaseUser, account_id: str, org: str, project: str
-) -> frozenset[str]:
-    """The identifiers of the workspaces `user` starred in one project: one query, whatever
-    the number of rows on the page."""
-    return frozenset(
-        Favourite.objects.filter(
-            user_id=user.pk, account_id=account_id, org=org, project=project
-        ).values_list("identifier", flat=True)
-    )
-
-
 def favourite_of(
     *, user: AbstractBaseUser, account_id: str, org: str, project: str, identifier: str
 ) -> Favourite | None:

@@ -14,7 +14,6 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
-from django_htmx.http import reswap, retarget
 
 from workspaces.clients import NoHarnessCredential, harness_account_of, harness_client_for
 from workspaces.favourites import selectors, services
@@ -38,8 +37,7 @@ def _back(request: HtmxHttpRequest, fallback: str) -> HttpResponse:
 def workspace_favourite(request: HtmxHttpRequest, org: str, project: str) -> HttpResponse:
     """Star (`add=<identifier> <name>`) or unstar (`remove=…`) a workspace of the project.
 
-    htmx gets the star back as its page shows it (a list's star replaces the pressed button,
-    which belongs to the list's one form); a form post returns to the page it came from.
+    htmx gets the star back as its page shows it; a form post returns to the page it came from.
     """
     form = FavouriteForm(request.POST)
     if not form.is_valid():
@@ -78,21 +76,14 @@ def workspace_favourite(request: HtmxHttpRequest, org: str, project: str) -> Htt
             request, "workspaces/my_workspaces.html#favourite-removed", {"fav_name": name}
         )
     context = {
-        # A list's row (its partial) and the page's include read these.
-        "row": {"identifier": identifier, "name": name},
         "org": org,
         "project": project,
         "fav_name": name,
         "fav_identifier": identifier,
-        "fav_layout": layout,
         "fav_error": error,
         "starred": {identifier} if starred else set(),
     }
-    response = TemplateResponse(request, "includes/favourite_answer.html", context)
-    if layout == "row":
-        # The list's form swaps nothing itself: the answer replaces the pressed star.
-        response = reswap(retarget(response, f'[id="star-{identifier}"]'), "outerHTML")
-    return response
+    return TemplateResponse(request, "includes/favourite_answer.html", context)
 
 
 @require_GET
