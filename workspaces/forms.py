@@ -186,7 +186,6 @@ def query_defaults(query_class: type[ListQuery]) -> dict:
     return asdict(query_class())
 
 
-
 class WorkspaceListForm(forms.Form):
     """Reads the list's query string into a `ListQuery`.
 

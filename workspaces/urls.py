@@ -1,6 +1,7 @@
 from django.urls import include, path, register_converter
 
 from workspaces import export_views, views
+from workspaces.across import views as across_views
 from workspaces.decommission import views as decommission_views
 from workspaces.wizard import change_views
 from workspaces.wizard import views as wizard_views
@@ -25,6 +26,7 @@ urlpatterns = [
     path("settings/harness-key/", views.harness_key, name="harness_key"),
     path("settings/harness-key/delete/", views.harness_key_delete, name="harness_key_delete"),
     path("orgs/", views.org_list, name="org_list"),
+    path("workspaces/", across_views.all_workspaces, name="all_workspaces"),
     path("orgs/<hid:org>/projects/", views.project_list, name="project_list"),
     path(
         "orgs/<hid:org>/projects/<hid:project>/workspaces/",

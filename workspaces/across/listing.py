@@ -1,0 +1,223 @@
+"""The cross-project list's page: the job's answers merged, sorted and paged, and what is
+missing from them said (projects still loading, failed, or with more matches than were read)."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.cache import cache
+from django.urls import reverse
+from django.utils import timezone
+
+from workspaces.across import fanout
+from workspaces.across.directory import Directory, ProjectRef
+from workspaces.across.forms import AcrossQuery
+from workspaces.harness import HarnessClient, errors
+from workspaces.harness.types import Page, WorkspaceSummary
+from workspaces.selectors import WorkspaceRow, project_tags_key, workspace_row
+
+#: How long a long poll (`after=`) waits for another project to answer before it re-renders.
+LONG_POLL_SECONDS = 2.0
+
+
+class AcrossRow(WorkspaceRow):
+    """A workspace table row with its org and project, each linked to its own list."""
+
+    org: str
+    org_url: str
+    project: str
+    project_url: str
+
+
+@dataclass(frozen=True)
+class ProjectNote:
+    """A project whose workspaces are not all shown: failed (`error`), or more matches than
+    were read (`total` > `shown`)."""
+
+    ref: ProjectRef
+    url: str
+    error: str = ""
+    retryable: bool = False
+    denied: bool = False
+    total: int = 0
+    shown: int = 0
+
+
+@dataclass(frozen=True)
+class AcrossResult:
+    """One page of the merged rows, and how far the fan-out is."""
+
+    page: Page[AcrossRow]
+    projects: int
+    done: int
+    #: Every project answered (none is being read again): the page stops asking for more.
+    complete: bool
+    #: The job's progress counter: the next long poll waits for it to pass this.
+    version: int
+    failed: tuple[ProjectNote, ...] = ()
+    truncated: tuple[ProjectNote, ...] = ()
+
+    @property
+    def all_failed(self) -> bool:
+        return self.complete and len(self.failed) == self.projects
+
+
+def _job(
+    *, client: HarnessClient, fingerprint: str, refs: tuple[ProjectRef, ...], query: AcrossQuery
+) -> tuple[str, fanout.JobMeta]:
+    """The job for `query` over `refs`, started if needed: sorting reuses the fetched rows,
+    unless a project had more matches than were read (its first rows depend on the order)."""
+    shape = {"account": client.account_id, "fingerprint": fingerprint, "query": query}
+    base = fanout.job_base(**shape, projects=[ref.key for ref in refs])
+    known: fanout.JobMeta | None = cache.get(base)
+    if known and known["complete"] and known["truncated"] and known["sort"] != query.sort:
+        base = fanout.job_base(**shape, projects=[ref.key for ref in refs], sort=query.sort)
+    return base, fanout.job_start(client=client, base=base, refs=refs, query=query)
+
+
+def across_page(
+    *,
+    client: HarnessClient,
+    fingerprint: str,
+    directory: Directory,
+    query: AcrossQuery,
+    after: int | None = None,
+    retry: str = "",
+) -> AcrossResult:
+    """A page of every chosen project's workspaces (one IaCM `GET .../workspaces` per project,
+    made once per key and query by a background job shared through the cache).
+
+    Waits for the job to progress: past `after` for a long poll (at most `LONG_POLL_SECONDS`),
+    else until a first project answers (at most the client's read timeout). `retry` (an
+    `org/project` of the job that failed) is read again first. Raises HarnessUnauthorized when
+    Harness refused the key (to the key page).
+    """
+    refs = query.chosen(directory)
+    if not refs:
+        return AcrossResult(page=_page([], query), projects=0, done=0, complete=True, version=0)
+    base, meta = _job(client=client, fingerprint=fingerprint, refs=refs, query=query)
+    by_key = {ref.key: ref for ref in refs}
+    if retry in by_key:
+        fetched = dataclasses.replace(query, sort=meta["sort"])
+        fanout.project_retry(client=client, base=base, meta=meta, ref=by_key[retry], query=fetched)
+    elif after is not None:
+        meta = fanout.job_wait(base=base, meta=meta, after=after, seconds=LONG_POLL_SECONDS)
+    else:
+        meta = fanout.job_wait(base=base, meta=meta, after=0, seconds=settings.HARNESS_READ_TIMEOUT)
+    version, results = fanout.job_read(base=base, meta=meta)
+    if meta["complete"] and len(results) < len(meta["projects"]):
+        # Part of a finished job expired before the rest: read everything again.
+        cache.delete(base)
+        return across_page(client=client, fingerprint=fingerprint, directory=directory, query=query)
+    return _result(meta=meta, version=version, results=results, by_key=by_key, query=query)
+
+
+def _result(
+    *,
+    meta: fanout.JobMeta,
+    version: int,
+    results: dict[str, fanout.ProjectResult],
+    by_key: dict[str, ProjectRef],
+    query: AcrossQuery,
+) -> AcrossResult:
+    failed, truncated, entries = [], [], []
+    pending = len(meta["projects"]) - len(results)
+    urls = {
+        key: reverse("workspace_list", args=[ref.org, ref.project]) for key, ref in by_key.items()
+    }
+    for key in meta["projects"]:
+        result = results.get(key)
+        if result is None:
+            continue
+        if result["unauthorized"]:
+            raise errors.HarnessUnauthorized(result["error"], status=401)
+        if result["state"] == "pending":
+            pending += 1
+        if result["error"]:
+            failed.append(
+                ProjectNote(
+                    by_key[key], urls[key], result["error"], result["retryable"], result["denied"]
+                )
+            )
+        elif result["total"] > len(result["rows"]):
+            truncated.append(
+                ProjectNote(
+                    by_key[key], urls[key], total=result["total"], shown=len(result["rows"])
+                )
+            )
+        entries += [(key, row) for row in result["rows"]]
+    column, _, direction = query.sort.partition(",")
+    if column == "name":
+        entries.sort(key=lambda e: (e[1]["name"].lower(), e[1]["identifier"], e[0]))
+    else:
+        entries.sort(key=lambda e: (e[1]["updated"] or 0.0, e[1]["identifier"], e[0]))
+    if direction == "DESC":
+        entries.reverse()
+    start = (query.page - 1) * query.limit
+    shown = entries[start : start + query.limit]
+    rows = _rows(shown, by_key=by_key, urls=urls)
+    return AcrossResult(
+        page=dataclasses.replace(_page(entries, query), items=tuple(rows)),
+        projects=len(meta["projects"]),
+        done=len(meta["projects"]) - pending,
+        complete=meta["complete"] and pending == 0,
+        version=version,
+        failed=tuple(failed),
+        truncated=tuple(truncated),
+    )
+
+
+def _page(entries: list, query: AcrossQuery) -> Page:
+    return Page.build([], page=query.page, limit=query.limit, total_items=len(entries))
+
+
+def _rows(
+    shown: list[tuple[str, fanout.RowData]],
+    *,
+    by_key: dict[str, ProjectRef],
+    urls: dict[str, str],
+) -> list[AcrossRow]:
+    """Table rows for one page only (the others are never formatted)."""
+    now, tz = timezone.now(), timezone.get_current_timezone()
+    rows = []
+    for key, data in shown:
+        ref = by_key[key]
+        updated = data["updated"]
+        summary = WorkspaceSummary(
+            identifier=data["identifier"],
+            name=data["name"],
+            status=data["status"],
+            org=ref.org,
+            project=ref.project,
+            description=data["description"],
+            updated=datetime.datetime.fromtimestamp(updated, datetime.UTC) if updated else None,
+        )
+        row = workspace_row(summary, list_url=urls[key], now=now, tz=tz)
+        rows.append(
+            AcrossRow(
+                **row,
+                org=ref.org,
+                org_url=reverse("project_list", args=[ref.org]),
+                project=ref.project,
+                project_url=urls[key],
+            )
+        )
+    return rows
+
+
+def across_tag_choices(
+    *, client: HarnessClient, fingerprint: str, directory: Directory
+) -> list[str]:
+    """The tags of the projects whose tag list is cached (from their own list pages): the tag
+    filter's suggestions, with no Harness call (reading every project's tags would be one
+    more fan-out)."""
+    keys = [
+        project_tags_key(
+            account=client.account_id, fingerprint=fingerprint, org=ref.org, project=ref.project
+        )
+        for ref in directory.projects
+    ]
+    return sorted({tag for tags in cache.get_many(keys).values() for tag in tags})
