@@ -57,6 +57,8 @@ class RowData(TypedDict):
 
     identifier: str
     name: str
+    #: The name as the merged list sorts it (Harness sorts names without case).
+    name_key: str
     status: str
     description: str
     updated: float | None
@@ -261,6 +263,7 @@ def _row_data(workspace: WorkspaceSummary) -> RowData:
     return RowData(
         identifier=workspace.identifier,
         name=workspace.name,
+        name_key=workspace.name.lower(),
         status=workspace.status,
         description=workspace.description,
         updated=workspace.updated.timestamp() if workspace.updated else None,

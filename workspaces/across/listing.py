@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import time
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -73,7 +74,9 @@ def _job(
     shape = {"account": client.account_id, "fingerprint": fingerprint, "query": query}
     base = fanout.job_base(**shape, projects=[ref.key for ref in refs])
     known: fanout.JobMeta | None = cache.get(base)
-    if known and known["complete"] and known["truncated"] and known["sort"] != query.sort:
+    if known and known["complete"]:
+        if not known["truncated"] or known["sort"] == query.sort:
+            return base, known  # warm: nothing to start
         base = fanout.job_base(**shape, projects=[ref.key for ref in refs], sort=query.sort)
     return base, fanout.job_start(client=client, base=base, refs=refs, query=query)
 
@@ -103,16 +106,47 @@ def across_page(
     if retry in by_key:
         fetched = dataclasses.replace(query, sort=meta["sort"])
         fanout.project_retry(client=client, base=base, meta=meta, ref=by_key[retry], query=fetched)
-    elif after is not None:
-        meta = fanout.job_wait(base=base, meta=meta, after=after, seconds=LONG_POLL_SECONDS)
+    if after is None and not retry:
+        meta, version, results = _first_rows(base=base, meta=meta)
     else:
-        meta = fanout.job_wait(base=base, meta=meta, after=0, seconds=settings.HARNESS_READ_TIMEOUT)
-    version, results = fanout.job_read(base=base, meta=meta)
+        if after is not None:
+            meta = fanout.job_wait(base=base, meta=meta, after=after, seconds=LONG_POLL_SECONDS)
+        version, results = fanout.job_read(base=base, meta=meta)
     if meta["complete"] and len(results) < len(meta["projects"]):
         # Part of a finished job expired before the rest: read everything again.
         cache.delete(base)
         return across_page(client=client, fingerprint=fingerprint, directory=directory, query=query)
     return _result(meta=meta, version=version, results=results, by_key=by_key, query=query)
+
+
+def _first_rows(
+    *, base: str, meta: fanout.JobMeta
+) -> tuple[fanout.JobMeta, int, dict[str, fanout.ProjectResult]]:
+    """Wait (at most the client's read timeout) until a project answered with rows, or every
+    project answered: a first page with nothing to show but "0 of 40" helps nobody. Returns
+    the meta, version and answers as `job_read` does."""
+    deadline = time.monotonic() + settings.HARNESS_READ_TIMEOUT
+    version = 0
+    while True:
+        remaining = deadline - time.monotonic()
+        if not meta["complete"]:
+            meta = fanout.job_wait(base=base, meta=meta, after=version, seconds=max(remaining, 0))
+        version, results = fanout.job_read(base=base, meta=meta)
+        if meta["complete"] or remaining <= 0 or any(r["rows"] for r in results.values()):
+            return meta, version, results
+
+
+class _Links:
+    """List URLs, each reversed once per request and only when shown."""
+
+    def __init__(self) -> None:
+        self._found: dict[tuple[str, ...], str] = {}
+
+    def __call__(self, route: str, *args: str) -> str:
+        url = self._found.get((route, *args))
+        if url is None:
+            url = self._found[(route, *args)] = reverse(route, args=args)
+        return url
 
 
 def _result(
@@ -125,9 +159,7 @@ def _result(
 ) -> AcrossResult:
     failed, truncated, entries = [], [], []
     pending = len(meta["projects"]) - len(results)
-    urls = {
-        key: reverse("workspace_list", args=[ref.org, ref.project]) for key, ref in by_key.items()
-    }
+    links = _Links()
     for key in meta["projects"]:
         result = results.get(key)
         if result is None:
@@ -139,26 +171,33 @@ def _result(
         if result["error"]:
             failed.append(
                 ProjectNote(
-                    by_key[key], urls[key], result["error"], result["retryable"], result["denied"]
+                    ref := by_key[key],
+                    links("workspace_list", ref.org, ref.project),
+                    result["error"],
+                    result["retryable"],
+                    result["denied"],
                 )
             )
         elif result["total"] > len(result["rows"]):
             truncated.append(
                 ProjectNote(
-                    by_key[key], urls[key], total=result["total"], shown=len(result["rows"])
+                    ref := by_key[key],
+                    links("workspace_list", ref.org, ref.project),
+                    total=result["total"],
+                    shown=len(result["rows"]),
                 )
             )
         entries += [(key, row) for row in result["rows"]]
     column, _, direction = query.sort.partition(",")
     if column == "name":
-        entries.sort(key=lambda e: (e[1]["name"].lower(), e[1]["identifier"], e[0]))
+        entries.sort(key=lambda e: (e[1]["name_key"], e[1]["identifier"], e[0]))
     else:
         entries.sort(key=lambda e: (e[1]["updated"] or 0.0, e[1]["identifier"], e[0]))
     if direction == "DESC":
         entries.reverse()
     start = (query.page - 1) * query.limit
     shown = entries[start : start + query.limit]
-    rows = _rows(shown, by_key=by_key, urls=urls)
+    rows = _rows(shown, by_key=by_key, links=links)
     return AcrossResult(
         page=dataclasses.replace(_page(entries, query), items=tuple(rows)),
         projects=len(meta["projects"]),
@@ -178,7 +217,7 @@ def _rows(
     shown: list[tuple[str, fanout.RowData]],
     *,
     by_key: dict[str, ProjectRef],
-    urls: dict[str, str],
+    links: _Links,
 ) -> list[AcrossRow]:
     """Table rows for one page only (the others are never formatted)."""
     now, tz = timezone.now(), timezone.get_current_timezone()
@@ -195,14 +234,15 @@ def _rows(
             description=data["description"],
             updated=datetime.datetime.fromtimestamp(updated, datetime.UTC) if updated else None,
         )
-        row = workspace_row(summary, list_url=urls[key], now=now, tz=tz)
+        project_url = links("workspace_list", ref.org, ref.project)
+        row = workspace_row(summary, list_url=project_url, now=now, tz=tz)
         rows.append(
             AcrossRow(
                 **row,
                 org=ref.org,
-                org_url=reverse("project_list", args=[ref.org]),
+                org_url=links("project_list", ref.org),
                 project=ref.project,
-                project_url=urls[key],
+                project_url=project_url,
             )
         )
     return rows
