@@ -8,7 +8,6 @@ from django.views.decorators.http import require_http_methods
 from django.views.decorators.vary import vary_on_headers
 
 from workspaces.across.directory import visible_projects
-from workspaces.across.fanout import PROJECT_LIMIT
 from workspaces.across.forms import AcrossListForm
 from workspaces.across.listing import across_page, across_tag_choices
 from workspaces.clients import harness_client_for
@@ -64,7 +63,6 @@ def all_workspaces(request: HtmxHttpRequest) -> HttpResponse:
         "query": filters.query,
         "result": result,
         "page_sizes": PAGE_SIZES,
-        "project_limit": PROJECT_LIMIT,
         "oob": region == REGION and filters.poll_after is None,
     }
     template = "workspaces/all_workspaces.html"
