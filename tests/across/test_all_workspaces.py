@@ -21,6 +21,7 @@ from tests.across.support import (
 )
 from tests.conftest import ACCOUNT, FULL_KEY
 from workspaces.across.directory import visible_projects
+from workspaces.across.fanout import job_base
 from workspaces.across.forms import AcrossQuery
 from workspaces.across.listing import across_page
 from workspaces.clients import harness_client
@@ -230,3 +231,21 @@ def test_empty_states(signed_in_with_key, fake):
     assertContains(no_match, "No workspace matches these filters in 6 projects.")
     assertContains(all_failed, "None of the 6 projects could be listed.")
     assert all_failed.content.decode().count('name="retry"') == 6
+
+
+def test_a_job_whose_coordinator_died_is_started_again(signed_in_with_key, user_with_key, fake):
+    follow(signed_in_with_key, signed_in_with_key.get(URL))
+    base = job_base(
+        account=ACCOUNT,
+        fingerprint=user_with_key.harness_credential.key_fingerprint,
+        query=AcrossQuery(),
+        projects=PROJECTS_SEEN,
+    )
+    meta = cache.get(base)
+    fake.clear_log()
+
+    cache.set(base, {**meta, "complete": False})  # still running, but nobody holds the lock
+    done = follow(signed_in_with_key, signed_in_with_key.get(URL))
+
+    assert sorted(listed_projects(fake)) == sorted(PROJECTS_SEEN)
+    assertContains(done, "from 6 projects")
