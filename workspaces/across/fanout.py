@@ -167,7 +167,7 @@ def _coordinate(
 ) -> None:
     """Run the project calls, at most `ACROSS_CONCURRENCY` at once on this job's own pool, and
     write each answer as it comes; the meta says complete at the end."""
-    run = meta["run"]
+    run, lock = meta["run"], f"{base}:lock"
     truncated = False
     with concurrent.futures.ThreadPoolExecutor(
         max_workers=settings.ACROSS_CONCURRENCY, thread_name_prefix="across-call"
@@ -185,7 +185,8 @@ def _coordinate(
                 result = _failed("The portal failed to read this project.", retryable=True)
             truncated = truncated or result["total"] > len(result["rows"])
             _publish(base, run, ref.key, result)
-            cache.set(f"{base}:lock", run, timeout=stale_after())
+            if cache.get(lock) in (run, None):  # still ours: not restarted as presumed dead
+                cache.set(lock, run, timeout=stale_after())
     current: JobMeta | None = cache.get(base)
     if current is not None and current["run"] == run:  # not replaced by a restart meanwhile
         cache.set(
@@ -194,7 +195,8 @@ def _coordinate(
             timeout=settings.ACROSS_CACHE_SECONDS,
         )
     _publish_progress(base, run)  # a long poll that saw every project answer returns now
-    cache.delete(f"{base}:lock")
+    if cache.get(lock) == run:
+        cache.delete(lock)
 
 
 def _publish(base: str, run: str, project: str, result: ProjectResult) -> None:
