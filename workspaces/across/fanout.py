@@ -272,6 +272,11 @@ def _row_data(workspace: WorkspaceSummary) -> RowData:
     )
 
 
+def job_version(*, base: str, meta: JobMeta) -> int:
+    """The job's progress counter: the same version means the same answers."""
+    return cache.get(_version_key(base, meta["run"]), 0)
+
+
 def job_read(*, base: str, meta: JobMeta) -> tuple[int, dict[str, ProjectResult]]:
     """The job's version and the answers so far, by `org/project` (one cache round trip)."""
     run = meta["run"]
@@ -281,18 +286,18 @@ def job_read(*, base: str, meta: JobMeta) -> tuple[int, dict[str, ProjectResult]
     return version, {keys[key]: result for key, result in found.items()}
 
 
-def job_wait(*, base: str, meta: JobMeta, after: int, seconds: float) -> JobMeta:
+def job_wait(*, base: str, meta: JobMeta, after: int, seconds: float) -> tuple[JobMeta, int]:
     """Wait until the job's version passes `after` (a project answered, or the job completed)
-    or `seconds` pass; returns the meta as it then is. Woken at once by this process's
-    coordinators; polls the cache for progress made on other replicas."""
+    or `seconds` pass; returns the meta and version as they then are. Woken at once by this
+    process's coordinators; polls the cache for progress made on other replicas."""
     deadline = time.monotonic() + seconds
     version_key = _version_key(base, meta["run"])
     while True:
         found = cache.get_many([base, version_key])
-        meta = found.get(base) or meta
+        meta, version = found.get(base) or meta, found.get(version_key, 0)
         remaining = deadline - time.monotonic()
-        if found.get(version_key, 0) > after or remaining <= 0:
-            return meta
+        if version > after or remaining <= 0:
+            return meta, version
         with _progress:
             _progress.wait(min(POLL_SECONDS, remaining))
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -107,33 +109,105 @@ def across_page(
         fetched = dataclasses.replace(query, sort=meta["sort"])
         fanout.project_retry(client=client, base=base, meta=meta, ref=by_key[retry], query=fetched)
     if after is None and not retry:
-        meta, version, results = _first_rows(base=base, meta=meta)
+        meta, version, merged = _first_rows(base=base, meta=meta, sort=query.sort)
     else:
+        version = None
         if after is not None:
-            meta = fanout.job_wait(base=base, meta=meta, after=after, seconds=LONG_POLL_SECONDS)
-        version, results = fanout.job_read(base=base, meta=meta)
-    if meta["complete"] and len(results) < len(meta["projects"]):
+            meta, version = fanout.job_wait(
+                base=base, meta=meta, after=after, seconds=LONG_POLL_SECONDS
+            )
+        version, merged = _merged(base=base, meta=meta, sort=query.sort, version=version)
+    if meta["complete"] and merged.answered < len(meta["projects"]):
         # Part of a finished job expired before the rest: read everything again.
         cache.delete(base)
         return across_page(client=client, fingerprint=fingerprint, directory=directory, query=query)
-    return _result(meta=meta, version=version, results=results, by_key=by_key, query=query)
+    return _result(meta=meta, version=version, merged=merged, by_key=by_key, query=query)
 
 
 def _first_rows(
-    *, base: str, meta: fanout.JobMeta
-) -> tuple[fanout.JobMeta, int, dict[str, fanout.ProjectResult]]:
+    *, base: str, meta: fanout.JobMeta, sort: str
+) -> tuple[fanout.JobMeta, int, _Merged]:
     """Wait (at most the client's read timeout) until a project answered with rows, or every
-    project answered: a first page with nothing to show but "0 of 40" helps nobody. Returns
-    the meta, version and answers as `job_read` does."""
+    project answered: a first page with nothing to show but "0 of 40" helps nobody."""
     deadline = time.monotonic() + settings.HARNESS_READ_TIMEOUT
-    version = 0
+    version = None
     while True:
         remaining = deadline - time.monotonic()
         if not meta["complete"]:
-            meta = fanout.job_wait(base=base, meta=meta, after=version, seconds=max(remaining, 0))
-        version, results = fanout.job_read(base=base, meta=meta)
-        if meta["complete"] or remaining <= 0 or any(r["rows"] for r in results.values()):
-            return meta, version, results
+            meta, version = fanout.job_wait(
+                base=base, meta=meta, after=version or 0, seconds=max(remaining, 0)
+            )
+        version, merged = _merged(base=base, meta=meta, sort=sort, version=version)
+        if meta["complete"] or remaining <= 0 or merged.entries:
+            return meta, version, merged
+
+
+@dataclass(frozen=True)
+class _Merged:
+    """A job's answers at one version, merged and sorted (the same for every page)."""
+
+    entries: list[tuple[str, fanout.RowData]]
+    #: (org/project, message, retryable, denied) of each project that failed.
+    failed: list[tuple[str, str, bool, bool]]
+    #: (org/project, total, shown) of each project with more matches than were read.
+    truncated: list[tuple[str, int, int]]
+    answered: int
+    pending: int
+    unauthorized: str
+
+
+# Merged answers by (job, run, version, sort), most recent last. A version's answers never change,
+# so a warm request or a long poll with nothing new reads one counter instead of every project's
+# rows; bounded by the rows held, per process.
+_MERGED: OrderedDict[tuple[str, str, int, str], _Merged] = OrderedDict()
+_MERGED_LOCK = threading.Lock()
+MERGED_ROWS = 50_000
+
+
+def _merged(
+    *, base: str, meta: fanout.JobMeta, sort: str, version: int | None
+) -> tuple[int, _Merged]:
+    if version is None:
+        version = fanout.job_version(base=base, meta=meta)
+    with _MERGED_LOCK:
+        found = _MERGED.get((base, meta["run"], version, sort))
+        if found is not None:
+            _MERGED.move_to_end((base, meta["run"], version, sort))
+            return version, found
+    version, results = fanout.job_read(base=base, meta=meta)
+    merged = _merge(meta=meta, results=results, sort=sort)
+    with _MERGED_LOCK:
+        _MERGED[(base, meta["run"], version, sort)] = merged
+        held = sum(len(m.entries) for m in _MERGED.values())
+        while held > MERGED_ROWS and len(_MERGED) > 1:
+            held -= len(_MERGED.popitem(last=False)[1].entries)
+    return version, merged
+
+
+def _merge(*, meta: fanout.JobMeta, results: dict[str, fanout.ProjectResult], sort: str) -> _Merged:
+    failed, truncated, entries = [], [], []
+    pending, unauthorized = len(meta["projects"]) - len(results), ""
+    for key in meta["projects"]:
+        result = results.get(key)
+        if result is None:
+            continue
+        if result["unauthorized"]:
+            unauthorized = result["error"]
+        if result["state"] == "pending":
+            pending += 1
+        if result["error"]:
+            failed.append((key, result["error"], result["retryable"], result["denied"]))
+        elif result["total"] > len(result["rows"]):
+            truncated.append((key, result["total"], len(result["rows"])))
+        entries += [(key, row) for row in result["rows"]]
+    column, _, direction = sort.partition(",")
+    if column == "name":
+        entries.sort(key=lambda e: (e[1]["name_key"], e[1]["identifier"], e[0]))
+    else:
+        entries.sort(key=lambda e: (e[1]["updated"] or 0.0, e[1]["identifier"], e[0]))
+    if direction == "DESC":
+        entries.reverse()
+    return _Merged(entries, failed, truncated, len(results), pending, unauthorized)
 
 
 class _Links:
@@ -153,59 +227,34 @@ def _result(
     *,
     meta: fanout.JobMeta,
     version: int,
-    results: dict[str, fanout.ProjectResult],
+    merged: _Merged,
     by_key: dict[str, ProjectRef],
     query: AcrossQuery,
 ) -> AcrossResult:
-    failed, truncated, entries = [], [], []
-    pending = len(meta["projects"]) - len(results)
+    if merged.unauthorized:
+        raise errors.HarnessUnauthorized(merged.unauthorized, status=401)
     links = _Links()
-    for key in meta["projects"]:
-        result = results.get(key)
-        if result is None:
-            continue
-        if result["unauthorized"]:
-            raise errors.HarnessUnauthorized(result["error"], status=401)
-        if result["state"] == "pending":
-            pending += 1
-        if result["error"]:
-            failed.append(
-                ProjectNote(
-                    ref := by_key[key],
-                    links("workspace_list", ref.org, ref.project),
-                    result["error"],
-                    result["retryable"],
-                    result["denied"],
-                )
-            )
-        elif result["total"] > len(result["rows"]):
-            truncated.append(
-                ProjectNote(
-                    ref := by_key[key],
-                    links("workspace_list", ref.org, ref.project),
-                    total=result["total"],
-                    shown=len(result["rows"]),
-                )
-            )
-        entries += [(key, row) for row in result["rows"]]
-    column, _, direction = query.sort.partition(",")
-    if column == "name":
-        entries.sort(key=lambda e: (e[1]["name_key"], e[1]["identifier"], e[0]))
-    else:
-        entries.sort(key=lambda e: (e[1]["updated"] or 0.0, e[1]["identifier"], e[0]))
-    if direction == "DESC":
-        entries.reverse()
+
+    def url(key: str) -> str:
+        return links("workspace_list", by_key[key].org, by_key[key].project)
+
     start = (query.page - 1) * query.limit
-    shown = entries[start : start + query.limit]
-    rows = _rows(shown, by_key=by_key, links=links)
+    rows = _rows(merged.entries[start : start + query.limit], by_key=by_key, links=links)
+    projects = len(meta["projects"])
     return AcrossResult(
-        page=dataclasses.replace(_page(entries, query), items=tuple(rows)),
-        projects=len(meta["projects"]),
-        done=len(meta["projects"]) - pending,
-        complete=meta["complete"] and pending == 0,
+        page=dataclasses.replace(_page(merged.entries, query), items=tuple(rows)),
+        projects=projects,
+        done=projects - merged.pending,
+        complete=meta["complete"] and merged.pending == 0,
         version=version,
-        failed=tuple(failed),
-        truncated=tuple(truncated),
+        failed=tuple(
+            ProjectNote(by_key[key], url(key), error, retryable, denied)
+            for key, error, retryable, denied in merged.failed
+        ),
+        truncated=tuple(
+            ProjectNote(by_key[key], url(key), total=total, shown=shown)
+            for key, total, shown in merged.truncated
+        ),
     )
 
 
