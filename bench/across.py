@@ -26,14 +26,14 @@ if TYPE_CHECKING:
 
 ACROSS = "/workspaces/"
 LIST_ROUTE = "iacm.workspaces.list"
-_POLL = re.compile(rb'id="across-results"[^>]*hx-get="([^"]+)"')
+_POLL = re.compile(rb'id="across-live"[^>]*hx-get="([^"]+)"')
 _ROW = re.compile(rb"<tr>\s*<td><a href=")
 COLD_ROUNDS = 8
 CONCURRENT_VIEWERS = 8
 
 
 def _region(bench: Bench) -> dict[str, str]:
-    return {"HX-Request": "true", "HX-Target": "across-results", "HX-Current-URL": bench.origin}
+    return {"HX-Request": "true", "HX-Target": "across-live", "HX-Current-URL": bench.origin}
 
 
 def _clear(bench: Bench, *names: str) -> None:

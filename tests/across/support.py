@@ -11,7 +11,8 @@ from django.test import Client
 URL = "/workspaces/"
 LIST = "iacm.workspaces.list"
 REGION = {"HX-Request": "true", "HX-Target": "across-results"}
-_POLL = re.compile(r'id="across-results"[^>]*hx-get="([^"]+)"')
+LIVE = {"HX-Request": "true", "HX-Target": "across-live"}
+_POLL = re.compile(r'id="across-live"[^>]*hx-get="([^"]+)"')
 # The seeded full key's projects (org/project), in the order Harness lists them.
 PROJECTS_SEEN = [
     "default/empty",
@@ -35,7 +36,7 @@ def follow(client: Client, response, *, limit: int = 30):
         poll = next_poll(response.content.decode())
         if poll is None:
             return response
-        response = client.get(URL + poll, headers=REGION)
+        response = client.get(URL + poll, headers=LIVE)
     raise AssertionError("the list never completed")
 
 

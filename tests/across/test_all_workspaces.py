@@ -11,6 +11,7 @@ from pytest_django.asserts import assertContains, assertNotContains, assertRedir
 
 from tests.across.support import (
     LIST,
+    LIVE,
     PROJECTS_SEEN,
     REGION,
     URL,
@@ -82,13 +83,14 @@ def test_a_long_poll_waits_until_another_project_answers(signed_in_with_key, fak
     fake.inject(LIST, delay_ms=1200, path="/projects/core/")
     first = signed_in_with_key.get(URL)
     while "4 of 6 projects listed" not in first.content.decode():
-        first = signed_in_with_key.get(URL + next_poll(first.content.decode()), headers=REGION)
+        first = signed_in_with_key.get(URL + next_poll(first.content.decode()), headers=LIVE)
 
     started = time.monotonic()
-    second = signed_in_with_key.get(URL + next_poll(first.content.decode()), headers=REGION)
+    second = signed_in_with_key.get(URL + next_poll(first.content.decode()), headers=LIVE)
 
     assert 0.1 < time.monotonic() - started < 0.9  # sandbox answered, long before 2 s
     assertContains(second, "5 of 6 projects listed")
+    assert second.content.decode().lstrip().startswith('<div id="across-live"')  # the poll's part
     follow(signed_in_with_key, second)
 
 
@@ -100,7 +102,7 @@ def test_a_failing_project_shows_its_error_and_try_again_reads_only_it(signed_in
     assertContains(done, "/orgs/platform/projects/networking/workspaces/")
     fake.clear_log()
 
-    retried = signed_in_with_key.post(URL, {"retry": "payments/core"}, headers=REGION)
+    retried = signed_in_with_key.post(URL, {"retry": "payments/core"}, headers=LIVE)
     done = follow(signed_in_with_key, retried)
 
     assert listed_projects(fake) == ["payments/core"]

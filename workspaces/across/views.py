@@ -14,7 +14,9 @@ from workspaces.clients import harness_client_for
 from workspaces.forms import PAGE_SIZES
 from workspaces.htmx import HtmxHttpRequest
 
-REGION = "across-results"
+# The swappable regions: the results (filters, sort, pages) and, inside, what the long polls
+# and "Try again" replace.
+REGIONS = ("across-results", "across-live")
 
 
 class RetryForm(forms.Form):
@@ -35,7 +37,7 @@ def all_workspaces(request: HtmxHttpRequest) -> HttpResponse:
     fingerprint = request.user.harness_credential.key_fingerprint
     directory = visible_projects(client=client, fingerprint=fingerprint)
     region = request.htmx.target if request.htmx else None
-    if request.htmx.history_restore_request or region != REGION:
+    if request.htmx.history_restore_request or region not in REGIONS:
         region = None
     tags = (
         []
@@ -63,7 +65,7 @@ def all_workspaces(request: HtmxHttpRequest) -> HttpResponse:
         "query": filters.query,
         "result": result,
         "page_sizes": PAGE_SIZES,
-        "oob": region == REGION and filters.poll_after is None,
+        "oob": region == "across-results",
     }
     template = "workspaces/all_workspaces.html"
     return TemplateResponse(request, f"{template}#{region}" if region else template, context)
