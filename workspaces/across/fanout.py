@@ -128,6 +128,12 @@ def job_start(
     run = secrets.token_hex(8)
     if not cache.add(lock, run, timeout=stale_after()):
         return meta or _meta_once_written(base)
+    current: JobMeta | None = cache.get(base)
+    if current is not None and current["complete"]:
+        # It completed between the two reads above (the meta says so before the lock goes):
+        # not dead, done. Nothing to start.
+        cache.delete(lock)
+        return current
     meta = JobMeta(
         run=run,
         projects=[ref.key for ref in refs],
