@@ -24,6 +24,8 @@ from workspaces.selectors import WorkspaceRow, project_tags_key, workspace_row
 
 #: How long a long poll (`after=`) waits for another project to answer before it re-renders.
 LONG_POLL_SECONDS = 2.0
+#: Once a project answered, how long a long poll waits for the others answering with it.
+GATHER_SECONDS = 0.02
 
 
 class AcrossRow(WorkspaceRow):
@@ -116,6 +118,11 @@ def across_page(
             meta, version = fanout.job_wait(
                 base=base, meta=meta, after=after, seconds=LONG_POLL_SECONDS
             )
+            if version > after and not meta["complete"]:
+                # Projects answer in waves of ACROSS_CONCURRENCY: let the rest of this wave
+                # land, so one poll (one render of the table) carries it, not one per project.
+                time.sleep(GATHER_SECONDS)
+                meta, version = fanout.job_wait(base=base, meta=meta, after=after, seconds=0)
         version, merged = _merged(base=base, meta=meta, sort=query.sort, version=version)
     if meta["complete"] and merged.answered < len(meta["projects"]):
         # Part of a finished job expired before the rest: read everything again.
