@@ -26,6 +26,7 @@ from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
+from bench import across
 from bench.status_across import status_across_plans
 
 # --- HTTP ------------------------------------------------------------------------------------
@@ -798,6 +799,10 @@ def main() -> None:
                 f"{d['p50_ms']:6.1f}  | cpu {p['cpu']}"
             )
         out["scenarios"][name] = entry
+    if not only or "across" in only:
+        out["across"] = across.run_across(bench)
+        out["scenarios"]["across_warm"] = across.warm_entry(bench, levels, duration)
+        say(f"across: {json.dumps(out['across'])}")
     if not only or "page_weight" in only:
         out["page_weight"] = page_weight(bench)
     with open(args.out, "w") as handle:

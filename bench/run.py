@@ -29,6 +29,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+from bench import across
 from bench.status_across import status_across_figures
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -44,7 +45,7 @@ PASSWORD = "bench-" + secrets.token_urlsafe(12)
 SUBMIT_PER_LEVEL = {1: 20, 8: 64, 32: 192}
 TOTAL_BUDGET_S = 290  # the whole run stays under five minutes
 # 34 small projects in an org `teams` beside the demo's 6: the 40 projects of issue 18's
-# cross-project figures. The other scenarios read default/infra only.
+# cross-project figures (list and status strip). The other scenarios read default/infra only.
 ACROSS_FAKE_ARGS = ["--extra-projects", "34"]
 
 
@@ -179,14 +180,8 @@ def run(stack: Stack, started: float) -> dict[str, Any]:
     fake = stack.start(
         "harness_fake",
         [
-            PY,
-            "-m",
-            "harness_fake",
-            "--port",
-            str(fake_port),
-            "--latency-ms",
-            str(LATENCY_MS),
-            *ACROSS_FAKE_ARGS,
+            *(PY, "-m", "harness_fake", "--port", str(fake_port)),
+            *("--latency-ms", str(LATENCY_MS), *ACROSS_FAKE_ARGS),
         ],
         base_env,
     )
@@ -571,6 +566,7 @@ def print_table(results: dict[str, Any]) -> None:
         print("\nfirst requests to a newly started worker (filter change, one at a time, ms):")
         for number, round_times in enumerate(fresh["rounds_ms"], 1):
             print(f"  worker {number}: " + ", ".join(f"{ms:.1f}" for ms in round_times))
+    across.print_across(results)
     print_figures(results)
 
 
@@ -664,8 +660,9 @@ def print_figures(results: dict[str, Any]) -> None:
             )
         )
     checks += status_across_figures(sc)
+    checks += across.across_figures(results)
     results["figures"] = [{"figure": f, "reached": ok, "measured": m} for f, ok, m in checks]
-    print("\nfigures (issues 8 and 13):")
+    print("\nfigures (issues 8, 13 and 18):")
     for figure, reached, measured in checks:
         print(f"  [{'ok' if reached else 'MISSED'}] {figure}: {measured}")
 

@@ -32,9 +32,15 @@ class Fault:
     body: str | None
     drop: bool
     redirect: str | None
+    #: Only calls whose path contains this text (e.g. one project's `/projects/core/`).
+    path: str | None = None
 
-    def matches(self, route: str, method: str) -> bool:
-        return self.route in ("*", route) and self.method in (None, method)
+    def matches(self, route: str, method: str, path: str) -> bool:
+        return (
+            self.route in ("*", route)
+            and self.method in (None, method)
+            and (self.path is None or self.path in path)
+        )
 
 
 class FaultBook:
@@ -51,10 +57,10 @@ class FaultBook:
             self._faults.append(fault)
         return fault
 
-    def take(self, route: str, method: str) -> Fault | None:
+    def take(self, route: str, method: str, path: str = "") -> Fault | None:
         with self._lock:
             for fault in self._faults:
-                if fault.matches(route, method):
+                if fault.matches(route, method, path):
                     fault.times -= 1
                     if fault.times <= 0:
                         self._faults.remove(fault)
@@ -166,6 +172,7 @@ def _fault_spec(payload: Any) -> dict[str, Any]:
         "body",
         "drop",
         "redirect",
+        "path",
     }
     if unknown:
         raise ControlError(f"unknown fault fields: {sorted(unknown)}")
@@ -178,6 +185,9 @@ def _fault_spec(payload: Any) -> dict[str, Any]:
     delay_ms = payload.get("delay_ms", 0) or 0
     body = payload.get("body")
     redirect = payload.get("redirect")
+    path = payload.get("path")
+    if path is not None and (not isinstance(path, str) or not path):
+        raise ControlError("path must be null or a non-empty string (a part of the path)")
     if method is not None and not isinstance(method, str):
         raise ControlError("method must be null or a string")
     if not isinstance(times, int) or isinstance(times, bool) or times < 1:
@@ -199,6 +209,7 @@ def _fault_spec(payload: Any) -> dict[str, Any]:
         "body": body,
         "drop": bool(payload.get("drop", False)),
         "redirect": redirect,
+        "path": path,
     }
 
 

@@ -87,7 +87,7 @@ class FakeApp:
         self.journal.count(route.name)
         if self.latency_ms:
             time.sleep(self.latency_ms / 1000)
-        fault = self.faults.take(route.name, method)
+        fault = self.faults.take(route.name, method, path)
         if fault and fault.delay_ms:
             time.sleep(fault.delay_ms / 1000)
         if fault and fault.drop:

@@ -49,8 +49,10 @@ class FakeControl:
         drop: bool = False,
         redirect: str | None = None,
         method: str | None = None,
+        path: str | None = None,
     ) -> dict[str, Any]:
-        """Make the next ``times`` calls of ``route`` (or ``"*"``) misbehave."""
+        """Make the next ``times`` calls of ``route`` (or ``"*"``) misbehave; with ``path``,
+        only the calls whose path contains it (one project's ``/projects/core/``)."""
         return self._call(
             "POST",
             "faults",
@@ -63,6 +65,7 @@ class FakeControl:
                 "body": body,
                 "drop": drop,
                 "redirect": redirect,
+                "path": path,
             },
         )
 

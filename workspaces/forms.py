@@ -154,8 +154,9 @@ class ListQuery:
     @functools.cached_property
     def params(self) -> QueryDict:
         query = QueryDict(mutable=True)
+        defaults = query_defaults(type(self))
         for name, value in asdict(self).items():
-            if value == DEFAULTS[name]:
+            if value == defaults[name]:
                 continue
             if isinstance(value, tuple):
                 query.setlist(name, list(value))
@@ -179,7 +180,10 @@ class ListQuery:
         return headers
 
 
-DEFAULTS = asdict(ListQuery())
+@functools.cache
+def query_defaults(query_class: type[ListQuery]) -> dict:
+    """Each field's default, by query-string name (for `ListQuery` and its subclasses)."""
+    return asdict(query_class())
 
 
 class WorkspaceListForm(forms.Form):
@@ -203,6 +207,10 @@ class WorkspaceListForm(forms.Form):
         required=False, choices=[(w, w) for w in METRICS_WINDOWS], label="Time window"
     )
 
+    #: The state this form reads into (a subclass adds its own filters).
+    query_class: type[ListQuery] = ListQuery
+    #: Multi-value filters: the noun a correction notice uses for an ignored value.
+    FILTER_NOUNS = {"status": "status", "tags": "tag"}
     LABELS = {
         "q": "search",
         "sort": "sort order",
@@ -224,7 +232,7 @@ class WorkspaceListForm(forms.Form):
         """The clean state, defaults in place of invalid values (said in `corrections`)."""
         self.is_valid()
         values = {}
-        for name, default in DEFAULTS.items():
+        for name, default in query_defaults(self.query_class).items():
             if name in self.errors:
                 values[name] = self._salvage(name, default)
             else:
@@ -233,18 +241,18 @@ class WorkspaceListForm(forms.Form):
         if len(values["tags"]) > MAX_TAG_FILTERS:
             values["tags"] = values["tags"][:MAX_TAG_FILTERS]
             self.corrections.append(f"Only the first {MAX_TAG_FILTERS} tag filters are used.")
-        return ListQuery(
+        return self.query_class(
             **{name: tuple(v) if isinstance(v, list) else v for name, v in values.items()}
         )
 
     def _salvage(self, name: str, default):
         """Keep the valid part of a multi-value field; otherwise note the correction."""
-        if name in {"status", "tags"}:
+        if name in self.FILTER_NOUNS:
             field = self.fields[name]
             raw = self.data.getlist(name) if hasattr(self.data, "getlist") else []
             kept = [v for v in raw if field.valid_value(v)]
             dropped = len(raw) - len(kept)
-            noun = "status" if name == "status" else "tag"
+            noun = self.FILTER_NOUNS[name]
             self.corrections.append(
                 f"Ignored {dropped} unknown {noun} filter{'s' if dropped != 1 else ''}."
             )

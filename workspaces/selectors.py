@@ -216,12 +216,19 @@ def _by_identifier(
     return workspace
 
 
+def project_tags_key(*, account: str, fingerprint: str, org: str, project: str) -> str:
+    """Where `project_tags` caches a project's tags (the cross-project list reads them too)."""
+    return f"tags:v1:{account}:{org}:{project}:{fingerprint}"
+
+
 def project_tags(*, client: HarnessClient, fingerprint: str, org: str, project: str) -> list[str]:
     """The project's workspace tags (IaCM `GET .../tags`) for the tag filter, cached briefly.
 
     A failure leaves the filter without suggestions rather than failing the page.
     """
-    key = f"tags:v1:{client.account_id}:{org}:{project}:{fingerprint}"
+    key = project_tags_key(
+        account=client.account_id, fingerprint=fingerprint, org=org, project=project
+    )
     tags = cache.get(key)
     if tags is None:
         try:

@@ -1,8 +1,8 @@
 from django.urls import include, path, register_converter
-from django.views.generic import RedirectView
 
 from workspaces import export_views, views
 from workspaces.across import status_views
+from workspaces.across import views as across_views
 from workspaces.decommission import views as decommission_views
 from workspaces.wizard import change_views
 from workspaces.wizard import views as wizard_views
@@ -24,13 +24,8 @@ register_converter(HarnessIdentifierConverter, "hid")
 
 urlpatterns = [
     path("", views.home, name="home"),
-    # TEMP: stands in for the cross-project list (another branch) so its name reverses.
-    path(
-        "workspaces/",
-        RedirectView.as_view(pattern_name="status_across"),
-        name="all_workspaces",
-    ),
     # Across projects: before any `workspaces/<...>` route, so "status" is never an identifier.
+    path("workspaces/", across_views.all_workspaces, name="all_workspaces"),
     path("workspaces/status/", status_views.status_across, name="status_across"),
     path("settings/harness-key/", views.harness_key, name="harness_key"),
     path("settings/harness-key/delete/", views.harness_key_delete, name="harness_key_delete"),

@@ -115,7 +115,7 @@ def test_on_a_phone_the_header_list_and_workspace_page_fit(signed_in_page, live_
     page.goto(live_server.url + LIST)
     header = page.locator(".site-header")
 
-    # The header keeps the account links on one row and the user's name whole.
+    # The header stays short (the account links in at most two rows), the user's name whole.
     expect(page.locator(".user-menu__name")).to_have_text("alice")
     name = page.locator(".user-menu__name")
     assert name.evaluate("e => e.scrollWidth <= e.clientWidth")

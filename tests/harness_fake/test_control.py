@@ -57,6 +57,28 @@ def test_fault_matches_route_and_method(api: Api, fake) -> None:
     assert api.iacm("GET", f"{WS}/new_ws").status_code == 404  # the handler never ran
 
 
+def test_fault_with_a_path_hits_only_calls_whose_path_contains_it(api: Api, fake) -> None:
+    fake.inject(LIST, status=503, times=5, path="/projects/core/")
+
+    other = api.iacm("GET", WS)
+    core = api.iacm("GET", "/orgs/payments/projects/core/workspaces")
+
+    assert other.status_code == 200
+    assert core.status_code == 503
+    assert (
+        requests.get(f"{fake.base_url}/_fake/faults", timeout=5).json()["faults"][0]["times"] == 4
+    )
+
+
+def test_fault_path_must_be_text(fake) -> None:
+    response = requests.post(
+        f"{fake.base_url}/_fake/faults", json={"route": LIST, "path": ""}, timeout=5
+    )
+
+    assert response.status_code == 400
+    assert "path" in response.json()["error"]
+
+
 def test_wildcard_fault_hits_any_route(api: Api, fake) -> None:
     fake.inject("*", status=502)
 

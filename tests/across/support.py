@@ -1,0 +1,56 @@
+"""Helpers for the cross-project list's tests: follow the page's long poll to the end."""
+
+from __future__ import annotations
+
+import html
+import re
+import threading
+
+from django.test import Client
+
+URL = "/workspaces/"
+LIST = "iacm.workspaces.list"
+REGION = {"HX-Request": "true", "HX-Target": "across-results"}
+LIVE = {"HX-Request": "true", "HX-Target": "across-live"}
+_POLL = re.compile(r'id="across-live"[^>]*hx-get="([^"]+)"')
+# The seeded full key's projects (org/project), in the order Harness lists them.
+PROJECTS_SEEN = [
+    "default/empty",
+    "default/infra",
+    "default/sandbox",
+    "payments/core",
+    "platform/data",
+    "platform/networking",
+]
+
+
+def next_poll(content: str) -> str | None:
+    """The long poll the results region asks for next, or None once it is complete."""
+    match = _POLL.search(content)
+    return html.unescape(match[1]) if match else None
+
+
+def follow(client: Client, response, *, limit: int = 30):
+    """Follow the region's long polls (as htmx would) until the list is complete."""
+    for _ in range(limit):
+        poll = next_poll(response.content.decode())
+        if poll is None:
+            return response
+        response = client.get(URL + poll, headers=LIVE)
+    raise AssertionError("the list never completed")
+
+
+def listed_projects(fake) -> list[str]:
+    """`org/project` of every workspace list call the fake received, in order."""
+    found = []
+    for entry in fake.log(route=LIST):
+        parts = entry["path"].split("/")
+        found.append(f"{parts[parts.index('orgs') + 1]}/{parts[parts.index('projects') + 1]}")
+    return found
+
+
+def join_jobs(timeout: float = 5.0) -> None:
+    """Wait for the fan-out threads a test started (they must not outlive it)."""
+    for thread in threading.enumerate():
+        if thread.name.startswith("across-"):
+            thread.join(timeout)

@@ -1,0 +1,253 @@
+"""`/workspaces/`: one list call per project, merged, streamed by long polls, cached per key
+and query; a failing project shows its own error and "Try again" reads only it again."""
+
+import re
+import threading
+import time
+
+from django.core.cache import cache
+from django.urls import reverse
+from pytest_django.asserts import assertContains, assertNotContains, assertRedirects
+
+from tests.across.support import (
+    LIST,
+    LIVE,
+    PROJECTS_SEEN,
+    REGION,
+    URL,
+    follow,
+    join_jobs,
+    listed_projects,
+    next_poll,
+)
+from tests.conftest import ACCOUNT, FULL_KEY
+from workspaces.across.directory import visible_projects
+from workspaces.across.fanout import job_base
+from workspaces.across.forms import AcrossQuery
+from workspaces.across.listing import across_page
+from workspaces.clients import harness_client
+
+ROW = re.compile(r'<tr>\s*<td><a href="/orgs/(\w+)/projects/(\w+)/workspaces/\w+/">([^<]+)</a>')
+
+
+def _rows(response) -> list[tuple[str, str, str]]:
+    """(org, project, name) of each table row."""
+    return ROW.findall(response.content.decode())
+
+
+def test_full_page_lists_every_project_with_org_and_project_columns(signed_in_with_key, fake):
+    first = signed_in_with_key.get(URL, {"q": "vpc", "limit": 100})
+
+    assert first.status_code == 200
+    assertContains(first, "<h1>All workspaces")
+    done = follow(signed_in_with_key, first)
+    assert next_poll(done.content.decode()) is None
+    assertContains(done, '<th scope="col">Org</th>')
+    assertContains(done, '<a href="/orgs/payments/projects/core/workspaces/">core</a>')
+    assert {(org, project) for org, project, _ in _rows(done)} >= {
+        ("default", "infra"),
+        ("platform", "networking"),
+        ("payments", "core"),
+    }
+    assert sorted(listed_projects(fake)) == sorted(PROJECTS_SEEN)
+
+
+def test_the_first_response_shows_progress_and_asks_for_more(signed_in_with_key, fake):
+    fake.inject(LIST, delay_ms=400, path="/projects/core/")
+
+    first = signed_in_with_key.get(URL)
+
+    assert re.search(r"[1-5] of 6 projects listed", first.content.decode())
+    assertNotContains(first, "/orgs/payments/projects/core/workspaces/")
+    assertContains(first, 'hx-trigger="load"')
+    assertContains(first, "Refresh</a>")  # without JavaScript, a reload shows the rest
+    assert next_poll(first.content.decode()).startswith("?after=")
+    started = time.monotonic()
+    done = follow(signed_in_with_key, first)
+    assert time.monotonic() - started < 1.5  # when core answered, not after 2 s waits
+    assertNotContains(done, "<html")
+    assertContains(done, "/orgs/payments/projects/core/workspaces/")
+
+
+def test_the_partial_renders_the_results_region_only(signed_in_with_key, fake):
+    response = signed_in_with_key.get(URL, {"q": "vpc"}, headers=REGION)
+
+    assert response.content.decode().lstrip().startswith('<div id="across-results"')
+    assertNotContains(response, "<html")
+    assertContains(response, 'id="clear-filters" hx-swap-oob="true"')  # the form's copy
+    assertContains(follow(signed_in_with_key, response), "/orgs/default/projects/infra/")
+
+
+def test_a_long_poll_waits_until_another_project_answers(signed_in_with_key, fake):
+    fake.inject(LIST, delay_ms=400, path="/projects/sandbox/")
+    fake.inject(LIST, delay_ms=1200, path="/projects/core/")
+    first = signed_in_with_key.get(URL)
+    while "4 of 6 projects listed" not in first.content.decode():
+        first = signed_in_with_key.get(URL + next_poll(first.content.decode()), headers=LIVE)
+
+    started = time.monotonic()
+    second = signed_in_with_key.get(URL + next_poll(first.content.decode()), headers=LIVE)
+
+    assert 0.1 < time.monotonic() - started < 0.9  # sandbox answered, long before 2 s
+    assertContains(second, "5 of 6 projects listed")
+    assert second.content.decode().lstrip().startswith('<div id="across-live"')  # the poll's part
+    follow(signed_in_with_key, second)
+
+
+def test_a_failing_project_shows_its_error_and_try_again_reads_only_it(signed_in_with_key, fake):
+    fake.inject(LIST, status=503, times=3, path="/projects/core/")  # the client retries twice
+    done = follow(signed_in_with_key, signed_in_with_key.get(URL))
+    assertContains(done, "payments / core</a>\n          could not be listed: Harness answered")
+    assertContains(done, 'name="retry" value="payments/core"')
+    assertContains(done, "/orgs/platform/projects/networking/workspaces/")
+    fake.clear_log()
+
+    retried = signed_in_with_key.post(URL, {"retry": "payments/core"}, headers=LIVE)
+    done = follow(signed_in_with_key, retried)
+
+    assert listed_projects(fake) == ["payments/core"]
+    assertNotContains(done, "could not be listed")
+    assertContains(done, "/orgs/payments/projects/core/workspaces/")
+
+
+def test_try_again_without_javascript_redirects_back_to_the_list(signed_in_with_key, fake):
+    fake.inject(LIST, status=503, times=3, path="/projects/core/")
+    follow(signed_in_with_key, signed_in_with_key.get(URL, {"q": "vpc"}))
+
+    response = signed_in_with_key.post(URL + "?q=vpc", {"retry": "payments/core"})
+
+    assertRedirects(response, URL + "?q=vpc", fetch_redirect_response=False)
+    join_jobs()
+    assert listed_projects(fake).count("payments/core") == 4  # 3 refused, 1 read again
+
+
+def test_a_project_without_access_is_said_and_not_retried(signed_in_with_key, fake):
+    fake.inject(LIST, status=403, path="/projects/data/")
+
+    done = follow(signed_in_with_key, signed_in_with_key.get(URL))
+
+    assertContains(done, "is not listed: your key has no access to it.")
+    assertNotContains(done, 'value="platform/data"')
+
+
+def test_a_refused_key_goes_to_the_key_page(signed_in_with_key, fake):
+    visible_projects(client=harness_client(account_id=ACCOUNT, api_key=FULL_KEY), fingerprint="x")
+    fake.inject(LIST, status=401, times=6)
+
+    response = follow(signed_in_with_key, signed_in_with_key.get(URL))
+
+    assertRedirects(response, reverse("harness_key"), fetch_redirect_response=False)
+
+
+def test_rows_are_merged_in_the_chosen_order_across_projects(signed_in_with_key, fake):
+    by_name = follow(signed_in_with_key, signed_in_with_key.get(URL, {"q": "vpc", "limit": 100}))
+    names = [name for _, _, name in _rows(by_name)]
+    by_update = follow(
+        signed_in_with_key, signed_in_with_key.get(URL, {"q": "vpc", "sort": "updated,DESC"})
+    )
+
+    assert names == sorted(names, key=str.lower)
+    assert len({project for _, project, _ in _rows(by_name)}) >= 3
+    stamps = re.findall(r'<time datetime="([^"]+)"', by_update.content.decode())
+    assert stamps == sorted(stamps, reverse=True) and len(stamps) == 30
+
+
+def test_org_and_project_filters_narrow_the_projects_called(signed_in_with_key, fake):
+    first = signed_in_with_key.get(URL, {"org": "platform", "project": ["payments/core", "nope/x"]})
+    done = follow(signed_in_with_key, first)
+
+    assert sorted(listed_projects(fake)) == [
+        "payments/core",
+        "platform/data",
+        "platform/networking",
+    ]
+    assertContains(first, "Ignored 1 unknown project filter.")
+    assert {org for org, _, _ in _rows(done)} == {"platform", "payments"}
+
+
+def test_a_cached_result_makes_no_harness_call_and_a_page_change_neither(signed_in_with_key, fake):
+    follow(signed_in_with_key, signed_in_with_key.get(URL))
+    fake.clear_log()
+
+    again = signed_in_with_key.get(URL)
+    page_two = signed_in_with_key.get(URL, {"page": 2}, headers=REGION)
+
+    assert fake.log() == []
+    assert next_poll(again.content.decode()) is None
+    assertContains(page_two, "Showing 31–60 of")
+
+
+def test_another_order_reads_again_only_when_a_project_had_more_matches(signed_in_with_key, fake):
+    follow(signed_in_with_key, signed_in_with_key.get(URL, {"project": "platform/data"}))
+    follow(signed_in_with_key, signed_in_with_key.get(URL, {"project": "default/infra"}))
+    fake.clear_log()
+
+    follow(
+        signed_in_with_key,
+        signed_in_with_key.get(URL, {"project": "platform/data", "sort": "name,DESC"}),
+    )
+    infra = follow(
+        signed_in_with_key,
+        signed_in_with_key.get(URL, {"project": "default/infra", "sort": "name,DESC"}),
+    )
+
+    assert listed_projects(fake) == ["default/infra"]  # 1,800 matches: its first 100 differ
+    assertContains(infra, "1,800 match, the first 100 are shown")
+
+
+def test_two_concurrent_requests_make_one_call_per_project(fake, db):
+    client = harness_client(account_id=ACCOUNT, api_key=FULL_KEY)
+    directory = visible_projects(client=client, fingerprint="fp")
+    fake.set_latency(50)
+    fake.clear_log()
+    results = []
+
+    def read():
+        results.append(
+            across_page(client=client, fingerprint="fp", directory=directory, query=AcrossQuery())
+        )
+
+    try:
+        threads = [threading.Thread(target=read) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        join_jobs()
+    finally:
+        fake.set_latency(0)
+
+    assert sorted(listed_projects(fake)) == sorted(PROJECTS_SEEN)
+    assert len(results) == 2
+
+
+def test_empty_states(signed_in_with_key, fake):
+    fake.inject("v1.orgs.list", status=200, body="[]")
+    nothing_to_read = signed_in_with_key.get(URL)
+    cache.clear()  # the (empty) directory is cached per key
+    no_match = follow(signed_in_with_key, signed_in_with_key.get(URL, {"q": "no-such-workspace"}))
+    fake.inject(LIST, status=503, times=3 * len(PROJECTS_SEEN))
+    all_failed = follow(signed_in_with_key, signed_in_with_key.get(URL, {"q": "vpc"}))
+
+    assertContains(nothing_to_read, "Your key cannot see any project.")
+    assertContains(no_match, "No workspace matches these filters in 6 projects.")
+    assertContains(all_failed, "None of the 6 projects could be listed.")
+    assert all_failed.content.decode().count('name="retry"') == 6
+
+
+def test_a_job_whose_coordinator_died_is_started_again(signed_in_with_key, user_with_key, fake):
+    follow(signed_in_with_key, signed_in_with_key.get(URL))
+    base = job_base(
+        account=ACCOUNT,
+        fingerprint=user_with_key.harness_credential.key_fingerprint,
+        query=AcrossQuery(),
+        projects=PROJECTS_SEEN,
+    )
+    meta = cache.get(base)
+    fake.clear_log()
+
+    cache.set(base, {**meta, "complete": False})  # still running, but nobody holds the lock
+    done = follow(signed_in_with_key, signed_in_with_key.get(URL))
+
+    assert sorted(listed_projects(fake)) == sorted(PROJECTS_SEEN)
+    assertContains(done, "from 6 projects")

@@ -1,0 +1,74 @@
+"""Every project a key can list: one failing org does not hide the others; cached per key."""
+
+import pytest
+
+from tests.across.support import PROJECTS_SEEN
+from tests.conftest import ACCOUNT, FULL_KEY, READ_KEY
+from workspaces.across.directory import visible_projects
+from workspaces.clients import harness_client
+from workspaces.harness import errors
+
+PROJECTS = "v1.projects.list"
+
+
+def _client(key=FULL_KEY):
+    return harness_client(account_id=ACCOUNT, api_key=key)
+
+
+def test_lists_every_project_of_every_org(fake):
+    directory = visible_projects(client=_client(), fingerprint="fp-full")
+
+    assert [ref.key for ref in directory.projects] == PROJECTS_SEEN
+    assert directory.orgs == [
+        ("default", "Default"),
+        ("payments", "Payments"),
+        ("platform", "Platform"),
+    ]
+    assert directory.failed_orgs == ()
+
+
+def test_an_org_that_fails_is_listed_in_failed_orgs_while_the_others_list(fake):
+    fake.inject(PROJECTS, status=503, times=3, path="/orgs/platform/")
+
+    directory = visible_projects(client=_client(), fingerprint="fp-full")
+
+    assert [org for org, _ in directory.failed_orgs] == ["platform"]
+    assert "503" in directory.failed_orgs[0][1]
+    assert {ref.org for ref in directory.projects} == {"default", "payments"}
+
+
+def test_a_directory_with_a_failed_org_is_not_cached(fake):
+    fake.inject(PROJECTS, status=503, times=3, path="/orgs/platform/")
+    visible_projects(client=_client(), fingerprint="fp-full")
+
+    again = visible_projects(client=_client(), fingerprint="fp-full")
+
+    assert again.failed_orgs == ()
+    assert "platform/data" in [ref.key for ref in again.projects]
+
+
+def test_cached_per_key(fake):
+    visible_projects(client=_client(), fingerprint="fp-full")
+    fake.clear_log()
+
+    visible_projects(client=_client(), fingerprint="fp-full")
+    assert fake.log() == []
+    visible_projects(client=_client(READ_KEY), fingerprint="fp-read")
+
+    assert {entry["route"] for entry in fake.log()} == {"v1.orgs.list", PROJECTS}
+
+
+def test_a_refused_key_propagates(fake):
+    fake.inject(PROJECTS, status=401, path="/orgs/payments/")
+
+    with pytest.raises(errors.HarnessUnauthorized):
+        visible_projects(client=_client(), fingerprint="fp-full")
+
+
+def test_an_org_list_that_fails_is_an_error_not_an_exception(fake):
+    fake.inject("v1.orgs.list", status=503, times=3)
+
+    directory = visible_projects(client=_client(), fingerprint="fp-full")
+
+    assert directory.projects == ()
+    assert "503" in directory.error

@@ -1,0 +1,53 @@
+"""All workspaces: a search across projects, and a failing project that recovers on Try again."""
+
+import re
+
+from playwright.sync_api import expect
+
+from tests.browser.conftest import sign_in
+from tests.conftest import ACCOUNT, FULL_KEY
+
+
+def test_search_across_projects_and_retry_the_one_that_failed(
+    page, live_server, fake, browser_user, artifacts
+):
+    from workspaces.services import credential_save
+
+    credential_save(user=browser_user, account_id=ACCOUNT, api_key=FULL_KEY, account_name="Acme")
+    sign_in(page, live_server)
+    page.get_by_role("link", name="All workspaces", exact=True).click()
+    results = page.locator("#across-results")
+    live = page.locator("#across-live")
+    expect(live).to_have_attribute("aria-busy", "false")
+
+    # Two orgs, then a search: the rows come from three projects of those two orgs.
+    page.get_by_text("Organisations and projects").click()
+    page.get_by_role("checkbox", name=re.compile(r"^Default \(all\)")).check()
+    page.get_by_role("checkbox", name=re.compile(r"^Platform \(all\)")).check()
+    page.get_by_label("Search by name").fill("vpc-prod")
+    expect(page).to_have_url(re.compile(r"q=vpc-prod"))
+    expect(live).to_have_attribute("aria-busy", "false")
+    project_cells = results.locator("tbody td:nth-child(3)")
+    expect(results.locator(".summary")).to_have_text(re.compile(r"of 29 from 5 projects"))
+    assert set(project_cells.all_inner_texts()) == {"infra", "networking", "data"}
+    org_cells = results.locator("tbody td:nth-child(2)")
+    assert set(org_cells.all_inner_texts()) == {"default", "platform"}
+
+    # One project fails (the client's two retries too): it says so; the others still list.
+    fake.inject("iacm.workspaces.list", status=503, times=3, path="/projects/networking/")
+    page.get_by_label("Search by name").fill("vpc-pro")  # a new search: a new fan-out
+    expect(page).to_have_url(re.compile(r"q=vpc-pro&|q=vpc-pro$"))
+    failure = results.locator(".notice--project")
+    expect(failure).to_contain_text("platform / networking could not be listed: Harness answered")
+    expect(live).to_have_attribute("aria-busy", "false")
+    expect(project_cells.filter(has_text="data").first).to_be_visible()
+    assert "networking" not in project_cells.all_inner_texts()
+    page.screenshot(path=artifacts / "across-failed.png", full_page=True)
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.screenshot(path=artifacts / "across-failed-phone.png")
+    page.set_viewport_size({"width": 1280, "height": 900})
+
+    failure.get_by_role("button", name="Try again").click()
+    expect(failure).to_have_count(0)
+    expect(project_cells.filter(has_text="networking")).to_have_count(1)
+    expect(results.locator(".summary")).to_have_text(re.compile(r"of 29 from 5 projects"))

@@ -1,0 +1,342 @@
+"""The cross-project list's fan-out: one IaCM `GET .../workspaces` call per project, run once per
+key and query, its state in the cache so that every replica can show (and wait for) it.
+
+A *job* is keyed by account, key fingerprint and the query the calls depend on (never the page:
+paging the merged rows makes no call). Its entries, all under the job's `base` key:
+
+- `base`: `JobMeta` (the run id, the projects, the sort fetched with, complete or not);
+- `base:lock`: the run id while its coordinator lives (`cache.add`: one fan-out per job, however
+  many tabs and polls ask); it expires when the replica running it died, and a later request
+  then starts the job again;
+- `base:<run>:version`: a counter, incremented after every project's answer (long polls wait
+  for it to pass the `after` they last saw);
+- `base:<run>:<org/project>`: that project's `ProjectResult` (rows as data, never HTML).
+
+Each key has one writer: the coordinator writes each project once and the meta when it ends; a
+"Try again" rewrites its one project. No read-modify-write of a shared blob, so a retry and the
+coordinator never overwrite each other.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import contextlib
+import contextvars
+import hashlib
+import json
+import logging
+import secrets
+import threading
+import time
+from collections.abc import Iterable
+from typing import TypedDict
+
+from django.conf import settings
+from django.core.cache import cache
+
+from workspaces.across.directory import ProjectRef
+from workspaces.feedback import harness_error_message
+from workspaces.forms import ListQuery
+from workspaces.harness import HarnessClient, errors
+from workspaces.harness.types import WorkspaceSummary
+
+logger = logging.getLogger("workspaces.across")
+
+#: Rows read per project: one list page (IaCM allows up to 100); beyond it the page says so.
+PROJECT_LIMIT = 100
+#: How often a waiting request looks at the cache for progress made by another replica.
+POLL_SECONDS = 0.02
+
+# Wakes the waiting requests of this process as soon as one of its coordinators made progress
+# (other replicas' progress is seen by polling the cache).
+_progress = threading.Condition()
+
+
+class RowData(TypedDict):
+    """One workspace as the list call returned it, ready to sort; `updated` in epoch seconds."""
+
+    identifier: str
+    name: str
+    #: The name as the merged list sorts it (Harness sorts names without case).
+    name_key: str
+    status: str
+    description: str
+    updated: float | None
+
+
+class ProjectResult(TypedDict):
+    """One project's answer: rows and the total that matched, or why there are none."""
+
+    state: str  # "pending" (being read again), "listed" or "failed"
+    rows: list[RowData]
+    total: int
+    error: str
+    retryable: bool
+    denied: bool
+    unauthorized: bool
+
+
+class JobMeta(TypedDict):
+    run: str
+    projects: list[str]
+    sort: str
+    started: float
+    complete: bool
+    #: Some project matched more than `PROJECT_LIMIT` (known once complete).
+    truncated: bool
+
+
+def stale_after() -> float:
+    """A coordinator that made no progress for this long is presumed dead (its replica
+    stopped): three client timeouts, since every call ends within one."""
+    return 3 * (settings.HARNESS_CONNECT_TIMEOUT + settings.HARNESS_READ_TIMEOUT)
+
+
+def _run_ttl() -> float:
+    return settings.ACROSS_CACHE_SECONDS + stale_after()
+
+
+def job_base(
+    *, account: str, fingerprint: str, query: ListQuery, projects: Iterable[str], sort: str = ""
+) -> str:
+    """The job's cache key: what the calls depend on (search, statuses, tags, the projects),
+    not the page; `sort` only when the rows must be fetched again for another order."""
+    shape = [query.q, sorted(query.status), sorted(query.tags), sorted(projects), sort]
+    digest = hashlib.sha256(json.dumps(shape).encode()).hexdigest()[:32]
+    return f"across:v1:{account}:{fingerprint}:{digest}"
+
+
+def _version_key(base: str, run: str) -> str:
+    return f"{base}:{run}:version"
+
+
+def _project_key(base: str, run: str, project: str) -> str:
+    return f"{base}:{run}:{project}"
+
+
+def job_start(
+    *, client: HarnessClient, base: str, refs: tuple[ProjectRef, ...], query: ListQuery
+) -> JobMeta:
+    """The job's meta, starting the fan-out when no live or recent one exists.
+
+    Single-flight: only the request that adds the lock starts it; the others read its meta.
+    """
+    lock = f"{base}:lock"
+    meta: JobMeta | None = cache.get(base)
+    if meta is not None and (meta["complete"] or cache.get(lock) is not None):
+        return meta
+    run = secrets.token_hex(8)
+    if not cache.add(lock, run, timeout=stale_after()):
+        return meta or _meta_once_written(base)
+    current: JobMeta | None = cache.get(base)
+    if current is not None and current["complete"]:
+        # It completed between the two reads above (the meta says so before the lock goes):
+        # not dead, done. Nothing to start.
+        cache.delete(lock)
+        return current
+    meta = JobMeta(
+        run=run,
+        projects=[ref.key for ref in refs],
+        sort=query.sort,
+        started=time.time(),
+        complete=False,
+        truncated=False,
+    )
+    cache.set(_version_key(base, run), 0, timeout=_run_ttl())
+    cache.set(base, meta, timeout=_run_ttl())
+    context = contextvars.copy_context()  # the request id, for the calls' log lines
+    threading.Thread(
+        target=context.run,
+        args=(_coordinate, client, base, meta, refs, query),
+        name=f"across-{run}",
+        daemon=True,
+    ).start()
+    return meta
+
+
+def _meta_once_written(base: str) -> JobMeta:
+    """The meta of a job another request is starting this instant (it holds the lock)."""
+    deadline = time.monotonic() + 1.0
+    while (meta := cache.get(base)) is None and time.monotonic() < deadline:
+        time.sleep(POLL_SECONDS / 4)
+    if meta is None:
+        raise errors.HarnessUnavailable("The cross-project list could not be started.")
+    return meta
+
+
+def _coordinate(
+    client: HarnessClient,
+    base: str,
+    meta: JobMeta,
+    refs: tuple[ProjectRef, ...],
+    query: ListQuery,
+) -> None:
+    """Run the project calls, at most `ACROSS_CONCURRENCY` at once on this job's own pool, and
+    write each answer as it comes; the meta says complete at the end."""
+    run, lock = meta["run"], f"{base}:lock"
+    truncated = False
+    with concurrent.futures.ThreadPoolExecutor(
+        max_workers=settings.ACROSS_CONCURRENCY, thread_name_prefix="across-call"
+    ) as pool:
+        futures = {
+            pool.submit(contextvars.copy_context().run, list_project, client, ref, query): ref
+            for ref in refs
+        }
+        for future in concurrent.futures.as_completed(futures):
+            ref = futures[future]
+            try:
+                result = future.result()
+            except Exception:  # a bug, not Harness: nobody else would hear of it in a thread
+                logger.exception("listing %s across projects failed", ref.key)
+                result = _failed("The portal failed to read this project.", retryable=True)
+            truncated = truncated or result["total"] > len(result["rows"])
+            _publish(base, run, ref.key, result)
+            if cache.get(lock) in (run, None):  # still ours: not restarted as presumed dead
+                cache.set(lock, run, timeout=stale_after())
+    current: JobMeta | None = cache.get(base)
+    if current is not None and current["run"] == run:  # not replaced by a restart meanwhile
+        cache.set(
+            base,
+            {**meta, "complete": True, "truncated": truncated},
+            timeout=settings.ACROSS_CACHE_SECONDS,
+        )
+    _publish_progress(base, run)  # a long poll that saw every project answer returns now
+    if cache.get(lock) == run:
+        cache.delete(lock)
+
+
+def _publish(base: str, run: str, project: str, result: ProjectResult) -> None:
+    cache.set(_project_key(base, run, project), result, timeout=_run_ttl())
+    _publish_progress(base, run)
+
+
+def _publish_progress(base: str, run: str) -> None:
+    with contextlib.suppress(ValueError):  # the counter expired: the job will start again
+        cache.incr(_version_key(base, run))
+    _notify()
+
+
+def _notify() -> None:
+    with _progress:
+        _progress.notify_all()
+
+
+def _failed(message: str, *, retryable: bool, denied: bool = False) -> ProjectResult:
+    return ProjectResult(
+        state="failed",
+        rows=[],
+        total=0,
+        error=message,
+        retryable=retryable,
+        denied=denied,
+        unauthorized=False,
+    )
+
+
+def list_project(client: HarnessClient, ref: ProjectRef, query: ListQuery) -> ProjectResult:
+    """One project's first `PROJECT_LIMIT` matches (IaCM `GET .../workspaces`, page 1).
+
+    Never raises a HarnessError: a 403 is "no access" (not retryable), a 401 is recorded for
+    the page to send the user to the key page, anything else is a retryable failure.
+    """
+    try:
+        page = client.list_workspaces(
+            org=ref.org,
+            project=ref.project,
+            page=1,
+            limit=PROJECT_LIMIT,
+            search=query.q,
+            sort=query.sort,
+            statuses=query.status,
+            tags=query.tags,
+        )
+    except errors.HarnessUnauthorized as err:
+        return {**_failed(harness_error_message(err), retryable=False), "unauthorized": True}
+    except errors.HarnessForbidden:
+        return _failed("Your key has no access to this project.", retryable=False, denied=True)
+    except errors.HarnessError as err:
+        return _failed(harness_error_message(err), retryable=True)
+    return ProjectResult(
+        state="listed",
+        rows=[_row_data(ws) for ws in page.items],
+        total=max(page.total_items, len(page.items)),
+        error="",
+        retryable=False,
+        denied=False,
+        unauthorized=False,
+    )
+
+
+def _row_data(workspace: WorkspaceSummary) -> RowData:
+    return RowData(
+        identifier=workspace.identifier,
+        name=workspace.name,
+        name_key=workspace.name.lower(),
+        status=workspace.status,
+        description=workspace.description,
+        updated=workspace.updated.timestamp() if workspace.updated else None,
+    )
+
+
+def job_version(*, base: str, meta: JobMeta) -> int:
+    """The job's progress counter: the same version means the same answers."""
+    return cache.get(_version_key(base, meta["run"]), 0)
+
+
+def job_read(*, base: str, meta: JobMeta) -> tuple[int, dict[str, ProjectResult]]:
+    """The job's version and the answers so far, by `org/project` (one cache round trip)."""
+    run = meta["run"]
+    keys = {_project_key(base, run, project): project for project in meta["projects"]}
+    found = cache.get_many([_version_key(base, run), *keys])
+    version = found.pop(_version_key(base, run), 0)
+    return version, {keys[key]: result for key, result in found.items()}
+
+
+def job_wait(*, base: str, meta: JobMeta, after: int, seconds: float) -> tuple[JobMeta, int]:
+    """Wait until the job's version passes `after` (a project answered, or the job completed)
+    or `seconds` pass; returns the meta and version as they then are. Woken at once by this
+    process's coordinators; polls the cache for progress made on other replicas."""
+    deadline = time.monotonic() + seconds
+    version_key = _version_key(base, meta["run"])
+    while True:
+        found = cache.get_many([base, version_key])
+        meta, version = found.get(base) or meta, found.get(version_key, 0)
+        remaining = deadline - time.monotonic()
+        if version > after or remaining <= 0:
+            return meta, version
+        with _progress:
+            _progress.wait(min(POLL_SECONDS, remaining))
+
+
+def project_retry(
+    *, client: HarnessClient, base: str, meta: JobMeta, ref: ProjectRef, query: ListQuery
+) -> bool:
+    """Read one failed project of the job again, in the background; False when it is not a
+    retryable failure of this job, or a retry of it is already running."""
+    key = _project_key(base, meta["run"], ref.key)
+    result: ProjectResult | None = cache.get(key)
+    if result is None or result["state"] != "failed" or not result["retryable"]:
+        return False
+    if not cache.add(f"{key}:retry", 1, timeout=stale_after()):
+        return False
+    _publish(base, meta["run"], ref.key, {**result, "state": "pending"})
+    cache.touch(base, settings.ACROSS_CACHE_SECONDS)
+    threading.Thread(
+        target=contextvars.copy_context().run,
+        args=(_retry, client, base, meta, ref, query),
+        name=f"across-retry-{meta['run']}",
+        daemon=True,
+    ).start()
+    return True
+
+
+def _retry(
+    client: HarnessClient, base: str, meta: JobMeta, ref: ProjectRef, query: ListQuery
+) -> None:
+    try:
+        result = list_project(client, ref, query)
+    except Exception:  # a bug, not Harness: without this the project would stay "pending"
+        logger.exception("listing %s across projects again failed", ref.key)
+        result = _failed("The portal failed to read this project.", retryable=True)
+    _publish(base, meta["run"], ref.key, result)
+    cache.delete(f"{_project_key(base, meta['run'], ref.key)}:retry")

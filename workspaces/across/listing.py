@@ -1,0 +1,319 @@
+"""The cross-project list's page: the job's answers merged, sorted and paged, and what is
+missing from them said (projects still loading, failed, or with more matches than were read)."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.cache import cache
+from django.urls import reverse
+from django.utils import timezone
+
+from workspaces.across import fanout
+from workspaces.across.directory import Directory, ProjectRef
+from workspaces.across.forms import AcrossQuery
+from workspaces.harness import HarnessClient, errors
+from workspaces.harness.types import Page, WorkspaceSummary
+from workspaces.selectors import WorkspaceRow, project_tags_key, workspace_row
+
+#: How long a long poll (`after=`) waits for another project to answer before it re-renders.
+LONG_POLL_SECONDS = 2.0
+#: Once a project answered, how long a long poll waits for the others answering with it.
+GATHER_SECONDS = 0.02
+
+
+class AcrossRow(WorkspaceRow):
+    """A workspace table row with its org and project, each linked to its own list."""
+
+    org: str
+    org_url: str
+    project: str
+    project_url: str
+
+
+@dataclass(frozen=True)
+class ProjectNote:
+    """A project whose workspaces are not all shown: failed (`error`), or more matches than
+    were read (`total` > `shown`)."""
+
+    ref: ProjectRef
+    url: str
+    error: str = ""
+    retryable: bool = False
+    denied: bool = False
+    total: int = 0
+    shown: int = 0
+
+
+@dataclass(frozen=True)
+class AcrossResult:
+    """One page of the merged rows, and how far the fan-out is."""
+
+    page: Page[AcrossRow]
+    projects: int
+    done: int
+    #: Every project answered (none is being read again): the page stops asking for more.
+    complete: bool
+    #: The job's progress counter: the next long poll waits for it to pass this.
+    version: int
+    failed: tuple[ProjectNote, ...] = ()
+    truncated: tuple[ProjectNote, ...] = ()
+
+    @property
+    def all_failed(self) -> bool:
+        return self.complete and len(self.failed) == self.projects
+
+
+def _job(
+    *, client: HarnessClient, fingerprint: str, refs: tuple[ProjectRef, ...], query: AcrossQuery
+) -> tuple[str, fanout.JobMeta]:
+    """The job for `query` over `refs`, started if needed: sorting reuses the fetched rows,
+    unless a project had more matches than were read (its first rows depend on the order)."""
+    shape = {"account": client.account_id, "fingerprint": fingerprint, "query": query}
+    base = fanout.job_base(**shape, projects=[ref.key for ref in refs])
+    known: fanout.JobMeta | None = cache.get(base)
+    if known and known["complete"]:
+        if not known["truncated"] or known["sort"] == query.sort:
+            return base, known  # warm: nothing to start
+        base = fanout.job_base(**shape, projects=[ref.key for ref in refs], sort=query.sort)
+    return base, fanout.job_start(client=client, base=base, refs=refs, query=query)
+
+
+def across_page(
+    *,
+    client: HarnessClient,
+    fingerprint: str,
+    directory: Directory,
+    query: AcrossQuery,
+    after: int | None = None,
+    retry: str = "",
+) -> AcrossResult:
+    """A page of every chosen project's workspaces (one IaCM `GET .../workspaces` per project,
+    made once per key and query by a background job shared through the cache).
+
+    Waits for the job to progress: past `after` for a long poll (at most `LONG_POLL_SECONDS`),
+    else until a first project answers (at most the client's read timeout). `retry` (an
+    `org/project` of the job that failed) is read again first. Raises HarnessUnauthorized when
+    Harness refused the key (to the key page).
+    """
+    refs = query.chosen(directory)
+    if not refs:
+        return AcrossResult(page=_page([], query), projects=0, done=0, complete=True, version=0)
+    base, meta = _job(client=client, fingerprint=fingerprint, refs=refs, query=query)
+    by_key = {ref.key: ref for ref in refs}
+    if retry in by_key:
+        fetched = dataclasses.replace(query, sort=meta["sort"])
+        fanout.project_retry(client=client, base=base, meta=meta, ref=by_key[retry], query=fetched)
+    if after is None and not retry:
+        meta, version, merged = _first_rows(base=base, meta=meta, sort=query.sort)
+    else:
+        version = None
+        if after is not None:
+            meta, version = fanout.job_wait(
+                base=base, meta=meta, after=after, seconds=LONG_POLL_SECONDS
+            )
+            if version > after and not meta["complete"]:
+                # Projects answer in waves of ACROSS_CONCURRENCY: let the rest of this wave
+                # land, so one poll (one render of the table) carries it, not one per project.
+                time.sleep(GATHER_SECONDS)
+                meta, version = fanout.job_wait(base=base, meta=meta, after=after, seconds=0)
+        version, merged = _merged(base=base, meta=meta, sort=query.sort, version=version)
+    if meta["complete"] and merged.answered < len(meta["projects"]):
+        # Part of a finished job expired before the rest: read everything again.
+        cache.delete(base)
+        return across_page(client=client, fingerprint=fingerprint, directory=directory, query=query)
+    return _result(meta=meta, version=version, merged=merged, by_key=by_key, query=query)
+
+
+def _first_rows(
+    *, base: str, meta: fanout.JobMeta, sort: str
+) -> tuple[fanout.JobMeta, int, _Merged]:
+    """Wait (at most the client's read timeout) until a project answered with rows, or every
+    project answered: a first page with nothing to show but "0 of 40" helps nobody."""
+    deadline = time.monotonic() + settings.HARNESS_READ_TIMEOUT
+    version = None
+    while True:
+        remaining = deadline - time.monotonic()
+        if not meta["complete"]:
+            meta, version = fanout.job_wait(
+                base=base, meta=meta, after=version or 0, seconds=max(remaining, 0)
+            )
+        version, merged = _merged(base=base, meta=meta, sort=sort, version=version)
+        if meta["complete"] or remaining <= 0 or merged.entries:
+            return meta, version, merged
+
+
+@dataclass(frozen=True)
+class _Merged:
+    """A job's answers at one version, merged and sorted (the same for every page)."""
+
+    entries: list[tuple[str, fanout.RowData]]
+    #: (org/project, message, retryable, denied) of each project that failed.
+    failed: list[tuple[str, str, bool, bool]]
+    #: (org/project, total, shown) of each project with more matches than were read.
+    truncated: list[tuple[str, int, int]]
+    answered: int
+    pending: int
+    unauthorized: str
+
+
+# Merged answers by (job, run, version, sort), most recent last. A version's answers never change,
+# so a warm request or a long poll with nothing new reads one counter instead of every project's
+# rows; bounded by the rows held, per process.
+_MERGED: OrderedDict[tuple[str, str, int, str], _Merged] = OrderedDict()
+_MERGED_LOCK = threading.Lock()
+MERGED_ROWS = 50_000
+
+
+def _merged(
+    *, base: str, meta: fanout.JobMeta, sort: str, version: int | None
+) -> tuple[int, _Merged]:
+    if version is None:
+        version = fanout.job_version(base=base, meta=meta)
+    with _MERGED_LOCK:
+        found = _MERGED.get((base, meta["run"], version, sort))
+        if found is not None:
+            _MERGED.move_to_end((base, meta["run"], version, sort))
+            return version, found
+    version, results = fanout.job_read(base=base, meta=meta)
+    merged = _merge(meta=meta, results=results, sort=sort)
+    with _MERGED_LOCK:
+        _MERGED[(base, meta["run"], version, sort)] = merged
+        held = sum(len(m.entries) for m in _MERGED.values())
+        while held > MERGED_ROWS and len(_MERGED) > 1:
+            held -= len(_MERGED.popitem(last=False)[1].entries)
+    return version, merged
+
+
+def _merge(*, meta: fanout.JobMeta, results: dict[str, fanout.ProjectResult], sort: str) -> _Merged:
+    failed, truncated, entries = [], [], []
+    pending, unauthorized = len(meta["projects"]) - len(results), ""
+    for key in meta["projects"]:
+        result = results.get(key)
+        if result is None:
+            continue
+        if result["unauthorized"]:
+            unauthorized = result["error"]
+        if result["state"] == "pending":
+            pending += 1
+        if result["error"]:
+            failed.append((key, result["error"], result["retryable"], result["denied"]))
+        elif result["total"] > len(result["rows"]):
+            truncated.append((key, result["total"], len(result["rows"])))
+        entries += [(key, row) for row in result["rows"]]
+    column, _, direction = sort.partition(",")
+    if column == "name":
+        entries.sort(key=lambda e: (e[1]["name_key"], e[1]["identifier"], e[0]))
+    else:
+        entries.sort(key=lambda e: (e[1]["updated"] or 0.0, e[1]["identifier"], e[0]))
+    if direction == "DESC":
+        entries.reverse()
+    return _Merged(entries, failed, truncated, len(results), pending, unauthorized)
+
+
+class _Links:
+    """List URLs, each reversed once per request and only when shown."""
+
+    def __init__(self) -> None:
+        self._found: dict[tuple[str, ...], str] = {}
+
+    def __call__(self, route: str, *args: str) -> str:
+        url = self._found.get((route, *args))
+        if url is None:
+            url = self._found[(route, *args)] = reverse(route, args=args)
+        return url
+
+
+def _result(
+    *,
+    meta: fanout.JobMeta,
+    version: int,
+    merged: _Merged,
+    by_key: dict[str, ProjectRef],
+    query: AcrossQuery,
+) -> AcrossResult:
+    if merged.unauthorized:
+        raise errors.HarnessUnauthorized(merged.unauthorized, status=401)
+    links = _Links()
+
+    def url(key: str) -> str:
+        return links("workspace_list", by_key[key].org, by_key[key].project)
+
+    start = (query.page - 1) * query.limit
+    rows = _rows(merged.entries[start : start + query.limit], by_key=by_key, links=links)
+    projects = len(meta["projects"])
+    return AcrossResult(
+        page=dataclasses.replace(_page(merged.entries, query), items=tuple(rows)),
+        projects=projects,
+        done=projects - merged.pending,
+        complete=meta["complete"] and merged.pending == 0,
+        version=version,
+        failed=tuple(
+            ProjectNote(by_key[key], url(key), error, retryable, denied)
+            for key, error, retryable, denied in merged.failed
+        ),
+        truncated=tuple(
+            ProjectNote(by_key[key], url(key), total=total, shown=shown)
+            for key, total, shown in merged.truncated
+        ),
+    )
+
+
+def _page(entries: list, query: AcrossQuery) -> Page:
+    return Page.build([], page=query.page, limit=query.limit, total_items=len(entries))
+
+
+def _rows(
+    shown: list[tuple[str, fanout.RowData]],
+    *,
+    by_key: dict[str, ProjectRef],
+    links: _Links,
+) -> list[AcrossRow]:
+    """Table rows for one page only (the others are never formatted)."""
+    now, tz = timezone.now(), timezone.get_current_timezone()
+    rows = []
+    for key, data in shown:
+        ref = by_key[key]
+        updated = data["updated"]
+        summary = WorkspaceSummary(
+            identifier=data["identifier"],
+            name=data["name"],
+            status=data["status"],
+            org=ref.org,
+            project=ref.project,
+            description=data["description"],
+            updated=datetime.datetime.fromtimestamp(updated, datetime.UTC) if updated else None,
+        )
+        project_url = links("workspace_list", ref.org, ref.project)
+        row = workspace_row(summary, list_url=project_url, now=now, tz=tz)
+        rows.append(
+            AcrossRow(
+                **row,
+                org=ref.org,
+                org_url=links("project_list", ref.org),
+                project=ref.project,
+                project_url=project_url,
+            )
+        )
+    return rows
+
+
+def across_tag_choices(
+    *, client: HarnessClient, fingerprint: str, directory: Directory
+) -> list[str]:
+    """The tags of the projects whose tag list is cached (from their own list pages): the tag
+    filter's suggestions, with no Harness call (reading every project's tags would be one
+    more fan-out)."""
+    keys = [
+        project_tags_key(
+            account=client.account_id, fingerprint=fingerprint, org=ref.org, project=ref.project
+        )
+        for ref in directory.projects
+    ]
+    return sorted({tag for tags in cache.get_many(keys).values() for tag in tags})

@@ -1,0 +1,71 @@
+"""`/workspaces/`: every workspace the key can see, across its projects."""
+
+from django import forms
+from django.http import HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.views.decorators.http import require_http_methods
+from django.views.decorators.vary import vary_on_headers
+
+from workspaces.across.directory import visible_projects
+from workspaces.across.forms import AcrossListForm
+from workspaces.across.listing import across_page, across_tag_choices
+from workspaces.clients import harness_client_for
+from workspaces.forms import PAGE_SIZES
+from workspaces.htmx import HtmxHttpRequest
+
+# The swappable regions: the results (filters, sort, pages) and, inside, what the long polls
+# and "Try again" replace.
+REGIONS = ("across-results", "across-live")
+
+
+class RetryForm(forms.Form):
+    """ "Try again" for one failed project of the list: its `org/project`."""
+
+    retry = forms.ChoiceField()
+
+    def __init__(self, data, *, project_keys: list[str]):
+        super().__init__(data)
+        self.fields["retry"].choices = [(key, key) for key in project_keys]
+
+
+@require_http_methods(["GET", "POST"])
+@vary_on_headers("HX-Request", "HX-Target")
+def all_workspaces(request: HtmxHttpRequest) -> HttpResponse:
+    """The merged list (GET); POST `retry=<org/project>` reads that failed project again."""
+    client = harness_client_for(request.user)
+    fingerprint = request.user.harness_credential.key_fingerprint
+    directory = visible_projects(client=client, fingerprint=fingerprint)
+    region = request.htmx.target if request.htmx else None
+    if request.htmx.history_restore_request or region not in REGIONS:
+        region = None
+    tags = (
+        []
+        if region
+        else across_tag_choices(client=client, fingerprint=fingerprint, directory=directory)
+    )
+    filters = AcrossListForm(request.GET, directory=directory, tag_choices=tags)
+    retry = ""
+    if request.method == "POST":
+        form = RetryForm(request.POST, project_keys=[ref.key for ref in directory.projects])
+        retry = form.cleaned_data["retry"] if form.is_valid() else ""
+    result = across_page(
+        client=client,
+        fingerprint=fingerprint,
+        directory=directory,
+        query=filters.query,
+        after=filters.poll_after,
+        retry=retry,
+    )
+    if request.method == "POST" and not request.htmx:
+        return redirect(request.get_full_path())
+    context = {
+        "directory": directory,
+        "filters": filters,
+        "query": filters.query,
+        "result": result,
+        "page_sizes": PAGE_SIZES,
+        "oob": region == "across-results",
+    }
+    template = "workspaces/all_workspaces.html"
+    return TemplateResponse(request, f"{template}#{region}" if region else template, context)
