@@ -41,6 +41,10 @@ def bob(other_user, fake):
             SANDBOX + "?q=&sort=name%2CASC&status=failed&limit=30&window=all",
             (SANDBOX, "status=failed"),
         ),
+        (
+            "/workspaces/?org=platform&project=default%2Fsandbox&status=failed&page=2&after=3",
+            ("/workspaces/", "status=failed&org=platform&project=default%2Fsandbox"),
+        ),
         ("/my-workspaces/", None),
         ("/admin/", None),
         ("/views/", None),

@@ -9,21 +9,20 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.http import QueryDict
 from django.urls import Resolver404, resolve, reverse
 
+from workspaces.across.forms import AcrossQuery
 from workspaces.favourites.models import Favourite, SavedView
 from workspaces.feedback import harness_error_message
-from workspaces.forms import DEFAULTS
+from workspaces.forms import ListQuery, query_defaults
 from workspaces.harness import HarnessClient, errors
 from workspaces.harness.types import Workspace
 from workspaces.harness_threads import submit_harness_call
 
-#: The list's own query parameters a saved view keeps: every filter, the sort, the page size and
-#: the status window; never the page number (a saved view opens on the first page).
-LIST_PARAMS = tuple(name for name in DEFAULTS if name != "page")
-#: The list pages a view may be saved from (URL name -> the parameters that list reads). The
-#: cross-project list also filters by org and project.
-SAVEABLE_LISTS = {
-    "workspace_list": LIST_PARAMS,
-    "all_workspaces": (*LIST_PARAMS, "org", "project"),
+#: The list pages a view may be saved from (URL name -> the query that list reads; the
+#: cross-project list's also filters by org and project). A saved view keeps every parameter of
+#: that query but the page number (it opens on the first page).
+SAVEABLE_LISTS: dict[str, type[ListQuery]] = {
+    "workspace_list": ListQuery,
+    "all_workspaces": AcrossQuery,
 }
 #: How many favourites' statuses one My workspaces page reads at the same time.
 STATUS_READS_IN_PARALLEL = 8
@@ -42,15 +41,17 @@ def list_target(url: str) -> tuple[str, str] | None:
         match = resolve(parts.path)
     except Resolver404:
         return None
-    params = SAVEABLE_LISTS.get(match.url_name or "")
-    if params is None:
+    query_class = SAVEABLE_LISTS.get(match.url_name or "")
+    if query_class is None:
         return None
+    defaults = query_defaults(query_class)
     given = QueryDict(parts.query)
     kept = [
         (name, value)
-        for name in params
+        for name in defaults
+        if name != "page"
         for value in given.getlist(name)
-        if value and value != str(DEFAULTS.get(name, ""))  # the list's own defaults: noise
+        if value and value != str(defaults[name])  # the list's own defaults: noise
     ]
     return parts.path, urlencode(kept)
 
