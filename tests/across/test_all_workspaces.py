@@ -161,8 +161,17 @@ def test_org_and_project_filters_narrow_the_projects_called(signed_in_with_key, 
         "platform/data",
         "platform/networking",
     ]
-    assertContains(first, "Ignored 1 unknown project filter.")
+    assertContains(first, "Your key cannot see 1 of the chosen projects")
     assert {org for org, _, _ in _rows(done)} == {"platform", "payments"}
+
+
+def test_a_view_naming_only_projects_the_key_cannot_see_lists_nothing(signed_in_with_key, fake):
+    """A saved view opened with another key: its projects narrow the list, never widen it."""
+    response = signed_in_with_key.get(URL, {"org": "secret_org", "project": "hidden/one"})
+
+    assertContains(response, "None of the chosen projects can be read.")
+    assertContains(response, "Your key cannot see 1 of the chosen organisation:")
+    assert listed_projects(fake) == []
 
 
 def test_a_cached_result_makes_no_harness_call_and_a_page_change_neither(signed_in_with_key, fake):

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from django import forms
 
 from workspaces.across.directory import Directory, ProjectRef
 from workspaces.forms import ListQuery, WorkspaceListForm
+
+#: An org identifier or an `org/project` key, shaped as the portal's URLs accept identifiers.
+_FILTER_VALUE = re.compile(r"[A-Za-z_][A-Za-z0-9_$-]{0,127}(/[A-Za-z_][A-Za-z0-9_$-]{0,127})?")
+MAX_SCOPE_FILTERS = 200
 
 
 @dataclass(frozen=True)
@@ -34,8 +39,12 @@ class AcrossQuery(ListQuery):
 
 
 class AcrossListForm(WorkspaceListForm):
-    """`WorkspaceListForm` with org and project choices from the key's directory; a value the
-    directory does not hold is dropped (and said), never sent to Harness."""
+    """`WorkspaceListForm` with org and project choices from the key's directory.
+
+    An org or project the directory does not hold (a saved view opened with a key that cannot
+    see it) is said, and kept in the query: it matches no project, so the list narrows to what
+    is left, or to nothing, never widens to every project. No Harness call is made for it.
+    """
 
     query_class = AcrossQuery
     FILTER_NOUNS = {**WorkspaceListForm.FILTER_NOUNS, "org": "organisation", "project": "project"}
@@ -51,6 +60,21 @@ class AcrossListForm(WorkspaceListForm):
         self.fields["project"].choices = [
             (ref.key, f"{ref.org_name} / {ref.name}") for ref in directory.projects
         ]
+
+    def _salvage(self, name: str, default):
+        if name not in ("org", "project"):
+            return super()._salvage(name, default)
+        raw = self.data.getlist(name) if hasattr(self.data, "getlist") else []
+        known = {value for value, _ in self.fields[name].choices}
+        kept = [value for value in raw if _FILTER_VALUE.fullmatch(value)][:MAX_SCOPE_FILTERS]
+        unseen = sum(1 for value in kept if value not in known)
+        if unseen:
+            noun = self.FILTER_NOUNS[name]
+            self.corrections.append(
+                f"Your key cannot see {unseen} of the chosen {noun}{'s' if len(kept) != 1 else ''}"
+                ": only what it can see is listed."
+            )
+        return kept
 
     @property
     def poll_after(self) -> int | None:
