@@ -1,9 +1,11 @@
 """Every project a key can list: one failing org does not hide the others; cached per key."""
 
 import pytest
+from django.core.cache import cache
 
 from tests.across.support import PROJECTS_SEEN
 from tests.conftest import ACCOUNT, FULL_KEY, READ_KEY
+from workspaces.across import directory as directory_module
 from workspaces.across.directory import visible_projects
 from workspaces.clients import harness_client
 from workspaces.harness import errors
@@ -37,14 +39,32 @@ def test_an_org_that_fails_is_listed_in_failed_orgs_while_the_others_list(fake):
     assert {ref.org for ref in directory.projects} == {"default", "payments"}
 
 
-def test_a_directory_with_a_failed_org_is_not_cached(fake):
+def test_a_directory_with_a_failed_org_is_kept_briefly_then_read_again(fake, monkeypatch):
     fake.inject(PROJECTS, status=503, times=3, path="/orgs/platform/")
     visible_projects(client=_client(), fingerprint="fp-full")
+    fake.clear_log()
 
+    kept = visible_projects(client=_client(), fingerprint="fp-full")  # a poll meanwhile
+    assert fake.log() == [] and kept.failed_orgs
+    monkeypatch.setattr(directory_module, "DIRECTORY_RETRY_SECONDS", 0)
+    cache.clear()
+    visible_projects(client=_client(), fingerprint="fp-full")  # stored for 0 s: not kept
     again = visible_projects(client=_client(), fingerprint="fp-full")
 
     assert again.failed_orgs == ()
     assert "platform/data" in [ref.key for ref in again.projects]
+
+
+def test_an_org_refused_with_403_is_kept_like_the_rest(fake, monkeypatch):
+    monkeypatch.setattr(directory_module, "DIRECTORY_RETRY_SECONDS", 0)
+    fake.inject(PROJECTS, status=403, times=3, path="/orgs/platform/")
+    visible_projects(client=_client(), fingerprint="fp-full")
+    fake.clear_log()
+
+    kept = visible_projects(client=_client(), fingerprint="fp-full")
+
+    assert fake.log() == []
+    assert [org for org, _ in kept.failed_orgs] == ["platform"]
 
 
 def test_cached_per_key(fake):

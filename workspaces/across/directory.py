@@ -13,6 +13,8 @@ from workspaces.harness import HarnessClient, errors
 from workspaces.harness.types import Org, Page, Project
 from workspaces.harness_threads import submit_harness_call
 
+#: How long a directory with an org that failed (other than a 403) is kept.
+DIRECTORY_RETRY_SECONDS = 15
 #: Items per v1 page when walking every org and project (v1 allows up to 1000, contract §8).
 DIRECTORY_PAGE_SIZE = 100
 
@@ -75,8 +77,10 @@ def visible_projects(*, client: HarnessClient, fingerprint: str) -> Directory:
 
     The orgs are listed first; then each org's projects, the orgs in parallel. An org whose
     projects cannot be listed (403 for this key, Harness failing) is reported in `failed_orgs`
-    and the others are still used; a directory with a failure is not cached, so the next
-    request tries again. Raises HarnessUnauthorized (to the key page).
+    and the others are still used. A 403 stays for as long as the key's rights do, so it is
+    cached like the rest; a directory with another failure is kept `DIRECTORY_RETRY_SECONDS`
+    only (long enough that the list's polls do not list every org again, short enough that
+    "Try again" soon asks Harness again). Raises HarnessUnauthorized (to the key page).
     """
     key = _directory_cache_key(client, fingerprint)
     cached: Directory | None = cache.get(key)
@@ -94,6 +98,7 @@ def visible_projects(*, client: HarnessClient, fingerprint: str) -> Directory:
     ]
     projects: list[ProjectRef] = []
     failed: list[tuple[str, str]] = []
+    retry_soon = False
     unauthorized = None
     for org, future in futures:
         try:
@@ -102,6 +107,7 @@ def visible_projects(*, client: HarnessClient, fingerprint: str) -> Directory:
             unauthorized = err
         except errors.HarnessError as err:
             failed.append((org.identifier, harness_error_message(err)))
+            retry_soon = retry_soon or not isinstance(err, errors.HarnessForbidden)
         else:
             projects += [ProjectRef(org.identifier, org.name, p.identifier, p.name) for p in found]
     if unauthorized is not None:
@@ -110,6 +116,6 @@ def visible_projects(*, client: HarnessClient, fingerprint: str) -> Directory:
     directory = Directory(
         projects=tuple(projects[:limit]), failed_orgs=tuple(failed), truncated=len(projects) > limit
     )
-    if not failed:
-        cache.set(key, directory, timeout=settings.ACROSS_DIRECTORY_SECONDS)
+    seconds = DIRECTORY_RETRY_SECONDS if retry_soon else settings.ACROSS_DIRECTORY_SECONDS
+    cache.set(key, directory, timeout=min(seconds, settings.ACROSS_DIRECTORY_SECONDS))
     return directory
