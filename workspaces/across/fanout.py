@@ -320,7 +320,9 @@ def project_retry(
     if not cache.add(f"{key}:retry", 1, timeout=stale_after()):
         return False
     _publish(base, meta["run"], ref.key, {**result, "state": "pending"})
-    cache.touch(base, settings.ACROSS_CACHE_SECONDS)
+    # A finished job's answers are kept a while longer for the retry; a running one keeps its
+    # run's lifetime (cut to ACROSS_CACHE_SECONDS, its meta could expire before it completes).
+    cache.touch(base, settings.ACROSS_CACHE_SECONDS if meta["complete"] else _run_ttl())
     threading.Thread(
         target=contextvars.copy_context().run,
         args=(_retry, client, base, meta, ref, query),

@@ -1,0 +1,47 @@
+"""The fan-out's job state in the cache: a retry never shortens a running job's lifetime."""
+
+import time
+
+from django.conf import settings
+from django.core.cache import cache
+
+from tests.conftest import ACCOUNT, FULL_KEY
+from workspaces.across import fanout
+from workspaces.across.directory import ProjectRef
+from workspaces.clients import harness_client
+from workspaces.forms import ListQuery
+
+SANDBOX = ProjectRef("default", "Default", "sandbox", "Sandbox")
+
+
+def _seconds_left(key: str) -> float:
+    # LocMemCache (the test settings' cache) keeps each key's expiry time here.
+    return cache._expire_info[cache.make_and_validate_key(key)] - time.time()
+
+
+def test_try_again_while_the_job_runs_keeps_the_runs_lifetime(fake):
+    base, run = "across:test:running", "r1"
+    meta = fanout.JobMeta(
+        run=run,
+        projects=[SANDBOX.key],
+        sort="name,ASC",
+        started=time.time(),
+        complete=False,
+        truncated=False,
+    )
+    cache.set(base, meta, timeout=fanout._run_ttl())
+    failed = fanout._failed("Harness answered 503.", retryable=True)
+    cache.set(fanout._project_key(base, run, SANDBOX.key), failed, timeout=fanout._run_ttl())
+    client = harness_client(account_id=ACCOUNT, api_key=FULL_KEY)
+
+    started = fanout.project_retry(
+        client=client, base=base, meta=meta, ref=SANDBOX, query=ListQuery()
+    )
+
+    assert started
+    assert _seconds_left(base) > settings.ACROSS_CACHE_SECONDS + 1
+    deadline = time.monotonic() + 5
+    key = fanout._project_key(base, run, SANDBOX.key)
+    while cache.get(key)["state"] == "pending" and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert cache.get(key)["state"] == "listed"  # the one project was read again
