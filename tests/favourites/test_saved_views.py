@@ -124,7 +124,9 @@ def test_the_cap_is_an_error_on_the_name(signed_in_with_key, user_with_key):
     assert SavedView.objects.count() == SAVED_VIEW_LIMIT
 
 
-@pytest.mark.parametrize("path", ["/admin/", "https://evil.example/", "/my-workspaces/"])
+@pytest.mark.parametrize(
+    "path", ["/admin/", "https://evil.example/", "/my-workspaces/", "javascript:alert(1)//"]
+)
 def test_anything_but_a_list_is_refused(signed_in_with_key, user_with_key, path):
     as_htmx = save(signed_in_with_key, "x", path=path, current_url="/views/")
     as_form = save(signed_in_with_key, "x", path=path)
@@ -132,6 +134,11 @@ def test_anything_but_a_list_is_refused(signed_in_with_key, user_with_key, path)
     assertContains(as_htmx, "Only a workspace list and its filters can be saved.")
     assertContains(as_form, "Only a workspace list and its filters can be saved.")
     assertContains(as_form, '<h1 id="saved-views-title">Saved views</h1>')
+    # Nothing posted is linked back to, or carried on, unless it is a workspace list.
+    for response in (as_htmx, as_form):
+        assertNotContains(response, f'value="{path}"')
+        assertNotContains(response, 'href="javascript:')
+    assertNotContains(as_form, "Back to the list")
     assert not SavedView.objects.exists()
 
 

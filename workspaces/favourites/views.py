@@ -131,11 +131,15 @@ def saved_view_list(request: HtmxHttpRequest) -> HttpResponse:
                 )
             except IntegrityError:  # the same name from a second request at the same moment
                 form.add_error("name", "You already have a view with this name.")
+        # The list to go back to, re-read as a save would: only a workspace list is linked.
+        path, query = form.data.get("path", ""), form.data.get("query", "")
+        back = selectors.list_target(f"{path}?{query}" if query else path)
+        view_path, view_query = back or ("", "")
         context = {
             "save_form": form,
             "saved_view": saved,
-            "view_path": form.data.get("path", ""),
-            "view_query": form.data.get("query", ""),
+            "view_path": view_path,
+            "view_query": view_query,
         }
         if request.htmx:
             return TemplateResponse(request, "includes/save_view.html", context)
