@@ -46,8 +46,8 @@ def favourite_remove(
 
 
 def favourite_seen(*, favourite: Favourite, name: str) -> None:
-    """Keep the name as last seen (shown on My workspaces when Harness cannot be read; a star
-    pressed on a list sends no name). An UPDATE only when it changed."""
+    """Keep the name as last seen (shown on My workspaces when Harness cannot be read). An
+    UPDATE only when it changed."""
     if name and favourite.name != name:
         Favourite.objects.filter(pk=favourite.pk).update(name=name)
 
