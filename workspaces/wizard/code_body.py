@@ -9,8 +9,12 @@ with the same key are lines not used, never values half-kept.
 from __future__ import annotations
 
 import hashlib
+import json
 import re
+from bisect import bisect_right
 from dataclasses import dataclass, field
+from functools import cached_property
+from itertools import accumulate
 from typing import Any
 
 from workspaces.wizard import steps
@@ -19,6 +23,8 @@ BOOLEAN_FIELDS = ("terragrunt_provider", "run_all", "cost_estimation_enabled")
 VARIABLE_BLOCKS = {"terraform_variable": "terraform", "environment_variable": "environment"}
 NOT_IN_WIZARD_REASON = "The wizard does not set this; add it in Harness once the workspace exists."
 _VARIABLE_KEY_RE = re.compile(steps.VARIABLE_KEY_PATTERN)
+# A JSON string, and the `:` that makes it a key (outside strings, valid JSON has no `"`).
+_JSON_STRING = re.compile(r'(?P<string>"(?:[^"\\]|\\.)*")(?P<colon>\s*:)?')
 
 
 class CodeRefused(ValueError):
@@ -77,8 +83,25 @@ class BodyReader:
     unmapped: list[CodeLine] = field(default_factory=list)
     mapped: int = 0
 
+    @cached_property
+    def lines(self) -> list[str]:
+        """The paste's lines, split once (a paste may have thousands of lines not used)."""
+        return self.text.splitlines()
+
+    @cached_property
+    def json_keys(self) -> dict[str, list[int]]:
+        """Each key of a JSON paste's objects -> the lines it is on, in order (json gives values,
+        not positions): one pass over the paste's strings, each key's offset mapped to its line."""
+        ends = list(accumulate(len(line) for line in self.text.splitlines(keepends=True)))
+        keys: dict[str, list[int]] = {}
+        for match in _JSON_STRING.finditer(self.text):
+            if match["colon"]:
+                line = bisect_right(ends, match.start()) + 1
+                keys.setdefault(json.loads(match["string"]), []).append(line)
+        return keys
+
     def skip(self, number: int, reason: str) -> None:
-        lines = self.text.splitlines()
+        lines = self.lines
         text = lines[number - 1].strip() if 0 < number <= len(lines) else ""
         self.unmapped.append(CodeLine(number, text[:160], reason))
 
