@@ -305,6 +305,52 @@ def test_a_near_limit_json_paste_of_unknown_keys_is_listed_line_by_line_in_well_
     assert seconds < 2
 
 
+NUL_HCL = r"""resource "harness_platform_workspace" "w" {
+  name        = "w\u0000"
+  description = "ok"
+  tags        = ["team:\u0000"]
+  terraform_variable {
+    key        = "region"
+    value      = "eu\u0000"
+    value_type = "string"
+  }
+}
+"""
+NUL_JSON = r"""{
+  "name": "w\u0000",
+  "description": "ok",
+  "tags": {"team": "\u0000"},
+  "terraform_variables": [{"key": "region", "value": "eu\u0000", "value_type": "string"}],
+  "\u0000x": 1
+}"""
+
+
+NUL = "contains a NUL character."
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (NUL_HCL, {2: f"name: {NUL}", 4: f"tags: {NUL}", 5: f"terraform_variable: {NUL}"}),
+        (
+            NUL_JSON,
+            {
+                2: f"name: {NUL}",
+                4: f"tags: {NUL}",
+                5: f"terraform_variables: {NUL}",
+                6: "\\u0000x is not a field of the create body.",  # the key, quoted escaped
+            },
+        ),
+    ],
+)
+def test_an_escaped_nul_is_a_line_not_used_never_a_value_the_draft_cannot_store(text, expected):
+    imported = read(text)  # PostgreSQL's JSONB (the draft) refuses \u0000 in any text
+
+    assert imported.body == {"description": "ok"}
+    assert {line.number: line.reason for line in imported.unmapped} == expected
+    assert all("\x00" not in line.text + line.reason for line in imported.unmapped)
+
+
 @pytest.mark.parametrize(
     ("text", "says"),
     [
