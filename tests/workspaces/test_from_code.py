@@ -196,6 +196,20 @@ def test_a_resource_of_another_type_is_refused_with_its_line():
     ]  # fmt: skip
 
 
+@pytest.mark.parametrize(
+    "opening", ['resource "harness_platform_workspace" {', "resource {", 'resource "a" "b" "c" {']
+)
+def test_a_resource_without_its_two_labels_is_refused_as_terraform_would(opening):
+    with pytest.raises(CodeRefused) as refused:
+        read(f'{opening}\n  name = "x"\n}}\n')
+
+    assert refused.value.message == "No harness_platform_workspace resource was found in the code."
+    assert [(line.number, line.reason) for line in refused.value.lines] == [
+        (1, 'A resource needs two labels, its type and its name '
+            '(resource "harness_platform_workspace" "name" {): not read.')
+    ]  # fmt: skip
+
+
 def test_a_resource_that_maps_nothing_is_refused_and_says_which_lines():
     with pytest.raises(CodeRefused) as refused:
         read('resource "harness_platform_workspace" "w" {\n  name = var.name\n}\n')

@@ -186,7 +186,13 @@ def _read_hcl(reader: BodyReader) -> None:
             reader.skip(_line(node), f"Outside the {RESOURCE} resource: only the resource is read.")
         elif isinstance(node, BlockRule):
             labels = _labels(node)
-            if labels[:2] != ["resource", RESOURCE] or len(labels) != 3:
+            if labels[0] == "resource" and len(labels) != 3:
+                reader.skip(
+                    _line(node),
+                    "A resource needs two labels, its type and its name "
+                    f'(resource "{RESOURCE}" "name" {{): not read.',
+                )
+            elif labels[:2] != ["resource", RESOURCE]:
                 what = f"A {labels[1]} resource" if labels[0] == "resource" else "A block"
                 reader.skip(_line(node), f"{what}, not a {RESOURCE} resource: not read.")
             elif resource is not None:
