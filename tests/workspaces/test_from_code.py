@@ -2,6 +2,7 @@
 body read into the create body it describes, and every line it cannot use, with its number."""
 
 import json
+import time
 
 import pytest
 
@@ -195,6 +196,20 @@ def test_a_resource_of_another_type_is_refused_with_its_line():
     ]  # fmt: skip
 
 
+@pytest.mark.parametrize(
+    "opening", ['resource "harness_platform_workspace" {', "resource {", 'resource "a" "b" "c" {']
+)
+def test_a_resource_without_its_two_labels_is_refused_as_terraform_would(opening):
+    with pytest.raises(CodeRefused) as refused:
+        read(f'{opening}\n  name = "x"\n}}\n')
+
+    assert refused.value.message == "No harness_platform_workspace resource was found in the code."
+    assert [(line.number, line.reason) for line in refused.value.lines] == [
+        (1, 'A resource needs two labels, its type and its name '
+            '(resource "harness_platform_workspace" "name" {): not read.')
+    ]  # fmt: skip
+
+
 def test_a_resource_that_maps_nothing_is_refused_and_says_which_lines():
     with pytest.raises(CodeRefused) as refused:
         read('resource "harness_platform_workspace" "w" {\n  name = var.name\n}\n')
@@ -286,6 +301,68 @@ def test_a_json_body_maps_and_lists_what_it_cannot_by_line():
     assert "The wizard does not set this" in reasons[numbers["variable_sets"]]
     assert "lock is not a field of the create body" in reasons[numbers["lock"]]
     assert len(reasons) == 4  # ccm_cost_enabled false is "not set": nothing to say
+
+
+def test_a_near_limit_json_paste_of_unknown_keys_is_listed_line_by_line_in_well_under_a_second():
+    keys = [f"k{i:04d}" for i in range(6_500)]  # each key was looked for from line 1: ~10 s
+    text = '{"name": "w",\n' + ",\n".join(f'"{key}": 1' for key in keys) + "\n}"
+    assert MAX_CODE_CHARS - 3_000 < len(text) <= MAX_CODE_CHARS
+
+    started = time.perf_counter()
+    imported = read(text)
+    seconds = time.perf_counter() - started
+
+    assert [(line.number, line.text, line.reason) for line in imported.unmapped] == [
+        (number, f'"{key}": 1,', f"{key} is not a field of the create body.")
+        for number, key in enumerate(keys[:-1], start=2)
+    ] + [(len(keys) + 1, f'"{keys[-1]}": 1', f"{keys[-1]} is not a field of the create body.")]
+    assert seconds < 2
+
+
+NUL_HCL = r"""resource "harness_platform_workspace" "w" {
+  name        = "w\u0000"
+  description = "ok"
+  tags        = ["team:\u0000"]
+  terraform_variable {
+    key        = "region"
+    value      = "eu\u0000"
+    value_type = "string"
+  }
+}
+"""
+NUL_JSON = r"""{
+  "name": "w\u0000",
+  "description": "ok",
+  "tags": {"team": "\u0000"},
+  "terraform_variables": [{"key": "region", "value": "eu\u0000", "value_type": "string"}],
+  "\u0000x": 1
+}"""
+
+
+NUL = "contains a NUL character."
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (NUL_HCL, {2: f"name: {NUL}", 4: f"tags: {NUL}", 5: f"terraform_variable: {NUL}"}),
+        (
+            NUL_JSON,
+            {
+                2: f"name: {NUL}",
+                4: f"tags: {NUL}",
+                5: f"terraform_variables: {NUL}",
+                6: "\\u0000x is not a field of the create body.",  # the key, quoted escaped
+            },
+        ),
+    ],
+)
+def test_an_escaped_nul_is_a_line_not_used_never_a_value_the_draft_cannot_store(text, expected):
+    imported = read(text)  # PostgreSQL's JSONB (the draft) refuses \u0000 in any text
+
+    assert imported.body == {"description": "ok"}
+    assert {line.number: line.reason for line in imported.unmapped} == expected
+    assert all("\x00" not in line.text + line.reason for line in imported.unmapped)
 
 
 @pytest.mark.parametrize(

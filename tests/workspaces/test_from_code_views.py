@@ -138,6 +138,7 @@ def test_an_accepted_htmx_paste_reloads_the_step_with_its_report(signed_in_with_
         ("", "Paste a harness_platform_workspace resource or the JSON body."),
         ('resource "harness_platform_workspace" "w" {\n  name = \n}', "line 2, column"),
         ('resource "harness_platform_project" "p" {\n  name = "x"\n}', "No harness_platform"),
+        ('resource {\n  name = "x"\n}', "A resource needs two labels"),
         ("x" * (from_code.MAX_CODE_CHARS + 1), "paste at most"),
     ],
 )

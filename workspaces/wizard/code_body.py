@@ -9,16 +9,23 @@ with the same key are lines not used, never values half-kept.
 from __future__ import annotations
 
 import hashlib
+import json
 import re
+from bisect import bisect_right
 from dataclasses import dataclass, field
+from functools import cached_property
+from itertools import accumulate
 from typing import Any
 
 from workspaces.wizard import steps
 
 BOOLEAN_FIELDS = ("terragrunt_provider", "run_all", "cost_estimation_enabled")
 VARIABLE_BLOCKS = {"terraform_variable": "terraform", "environment_variable": "environment"}
+NUL_REASON = "contains a NUL character."
 NOT_IN_WIZARD_REASON = "The wizard does not set this; add it in Harness once the workspace exists."
 _VARIABLE_KEY_RE = re.compile(steps.VARIABLE_KEY_PATTERN)
+# A JSON string, and the `:` that makes it a key (outside strings, valid JSON has no `"`).
+_JSON_STRING = re.compile(r'(?P<string>"(?:[^"\\]|\\.)*")(?P<colon>\s*:)?')
 
 
 class CodeRefused(ValueError):
@@ -77,10 +84,28 @@ class BodyReader:
     unmapped: list[CodeLine] = field(default_factory=list)
     mapped: int = 0
 
+    @cached_property
+    def lines(self) -> list[str]:
+        """The paste's lines, split once (a paste may have thousands of lines not used)."""
+        return self.text.splitlines()
+
+    @cached_property
+    def json_keys(self) -> dict[str, list[int]]:
+        """Each key of a JSON paste's objects -> the lines it is on, in order (json gives values,
+        not positions): one pass over the paste's strings, each key's offset mapped to its line."""
+        ends = list(accumulate(len(line) for line in self.text.splitlines(keepends=True)))
+        keys: dict[str, list[int]] = {}
+        for match in _JSON_STRING.finditer(self.text):
+            if match["colon"]:
+                line = bisect_right(ends, match.start()) + 1
+                keys.setdefault(json.loads(match["string"]), []).append(line)
+        return keys
+
     def skip(self, number: int, reason: str) -> None:
-        lines = self.text.splitlines()
+        lines = self.lines
         text = lines[number - 1].strip() if 0 < number <= len(lines) else ""
-        self.unmapped.append(CodeLine(number, text[:160], reason))
+        # A NUL can be in a key quoted back in `reason`; the draft's JSONB cannot hold it.
+        self.unmapped.append(CodeLine(number, text[:160], reason.replace("\x00", "\\u0000")))
 
     def put(self, number: int, name: str, body_field: str, value: Any) -> None:
         """`value` as the body's `body_field` when it has the right type and Harness takes it."""
@@ -128,6 +153,8 @@ class BodyReader:
 
 def _value_problem(body_field: str, value: Any) -> str:
     """Why `value` cannot be the body's `body_field`, or "" when it can."""
+    if _has_nul(value):
+        return NUL_REASON
     if body_field in BOOLEAN_FIELDS:
         return "" if isinstance(value, bool) else "expects true or false."
     if body_field in ("tags", "associated_template"):
@@ -144,6 +171,16 @@ def _value_problem(body_field: str, value: Any) -> str:
     if body_field == "repository_submodules" and value not in steps.SUBMODULES:
         return f"expects one of {', '.join(steps.SUBMODULES)}."
     return ""
+
+
+def _has_nul(value: Any) -> bool:
+    """Whether a text in `value` (or a key) holds a NUL, `\\u0000` in the paste: PostgreSQL's
+    JSONB, where a draft is kept, refuses it (a raw NUL is already stripped from the paste)."""
+    if isinstance(value, dict):
+        return any(_has_nul(key) or _has_nul(item) for key, item in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(item) for item in value)
+    return isinstance(value, str) and "\x00" in value
 
 
 def _variable_problem(item: dict[str, Any]) -> str:
@@ -178,7 +215,9 @@ def add_group(reader: BodyReader, number: int, name: str, item: Any, kind: str) 
         reader.skip(number, f"{name}: expects an object.")
         return
     item = {k: v for k, v in item.items() if v is not None}
-    if kind in VARIABLE_BLOCKS.values():
+    if _has_nul(item):
+        problem = NUL_REASON
+    elif kind in VARIABLE_BLOCKS.values():
         problem = _variable_problem(item)
         if not problem:
             value = {f: item[f] for f in ("key", "value", "value_type")}

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import json
 import re
+from bisect import bisect_left
 from typing import Any
 
 import hcl2
@@ -185,7 +186,13 @@ def _read_hcl(reader: BodyReader) -> None:
             reader.skip(_line(node), f"Outside the {RESOURCE} resource: only the resource is read.")
         elif isinstance(node, BlockRule):
             labels = _labels(node)
-            if labels[:2] != ["resource", RESOURCE] or len(labels) != 3:
+            if labels[0] == "resource" and len(labels) != 3:
+                reader.skip(
+                    _line(node),
+                    "A resource needs two labels, its type and its name "
+                    f'(resource "{RESOURCE}" "name" {{): not read.',
+                )
+            elif labels[:2] != ["resource", RESOURCE]:
                 what = f"A {labels[1]} resource" if labels[0] == "resource" else "A block"
                 reader.skip(_line(node), f"{what}, not a {RESOURCE} resource: not read.")
             elif resource is not None:
@@ -264,13 +271,11 @@ def _hcl_block(reader: BodyReader, node: BlockRule) -> None:
 # --- JSON ------------------------------------------------------------------------------------
 
 
-def _json_line(text: str, key: str, start: int = 1) -> int:
-    """The first line from `start` where `"key":` appears (json gives values, not positions)."""
-    pattern = re.compile(re.escape(json.dumps(key)) + r"\s*:")
-    for number, line in enumerate(text.splitlines()[start - 1 :], start=start):
-        if pattern.search(line):
-            return number
-    return start
+def _json_line(reader: BodyReader, key: str, start: int = 1) -> int:
+    """The first line from `start` where `"key":` appears (`BodyReader.json_keys`)."""
+    lines = reader.json_keys.get(key, [])
+    at = bisect_left(lines, start)
+    return lines[at] if at < len(lines) else start
 
 
 def _read_json(reader: BodyReader) -> None:
@@ -285,7 +290,7 @@ def _read_json(reader: BodyReader) -> None:
     if not isinstance(data, dict):
         raise CodeRefused("Expected a JSON object: the body of the create call.")
     for key, value in data.items():
-        number = _json_line(reader.text, key)
+        number = _json_line(reader, key)
         if key in JSON_UNSET:
             if value not in JSON_UNSET[key]:
                 reader.skip(number, f"{key}: {NOT_IN_WIZARD_REASON}")
@@ -330,7 +335,7 @@ def _json_group(reader: BodyReader, number: int, key: str, value: Any) -> None:
         # A variable's line is its key's (`"region": {...}`); a connector's, its connector_ref's.
         anchor = item.get("key") if isinstance(item, dict) and kind != "connector" else None
         anchor = anchor if isinstance(anchor, str) else "connector_ref"
-        line = _json_line(reader.text, anchor, line + (anchor == "connector_ref"))
+        line = _json_line(reader, anchor, line + (anchor == "connector_ref"))
         if isinstance(item, dict) and item.get("terragrunt_provider"):
             reader.skip(line, f"terragrunt_provider of a connector: {NOT_IN_WIZARD_REASON}")
         add_group(reader, line, key, item, kind)
