@@ -84,8 +84,10 @@ def _assert_wizard_reads_were_well_formed(fake) -> int:
 
 @pytest.mark.parametrize("param", ["q", "sort", "status", "tags", "page", "limit", "window"])
 def test_list_query_parameters(signed_in_with_key, fake, param):
+    """Samples of each class through the page and both partials; every value of the corpus
+    through the list's form in `test_hostile_wizard_forms.py`."""
     targets = ("workspace-table", "status-overview", None)
-    for i, value in enumerate(CORPUS):
+    for i, value in enumerate(SAMPLE_VALUES):
         target = targets[i % 3]  # every value once, spread over the page and both partials
         headers = {"HX-Request": "true", "HX-Target": target} if target else {}
         response = signed_in_with_key.get(LIST, {param: value}, headers=headers)
@@ -157,7 +159,9 @@ def test_wizard_picker_searches_and_identifier_check(signed_in_with_key, user_wi
 
 
 def test_harness_key_form(signed_in, user, fake):
-    for value in CORPUS:
+    """Samples of each class through the page (Harness asked only about well-formed accounts);
+    every value of the corpus through the form in `test_hostile_wizard_forms.py`."""
+    for value in SAMPLE_VALUES:
         for data in ({"api_key": value}, {"api_key": "pat.a.b.c", "account_id": value}):
             response = signed_in.post(reverse("harness_key"), data)
 

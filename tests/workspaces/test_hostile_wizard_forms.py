@@ -15,6 +15,7 @@ import math
 import re
 
 import pytest
+from django.http import QueryDict
 
 from harness_fake.errors import ApiError
 from harness_fake.seed import build_state
@@ -23,7 +24,17 @@ from tests.conftest import ACCOUNT
 from tests.hostile_values import CORPUS, NON_FINITE_NUMBERS, STEP_FIELDS
 from tests.workspaces.test_drafts import valid_data
 from workspaces.clients import harness_client_for
-from workspaces.forms import PickerSearchForm
+from workspaces.forms import (
+    ACCOUNT_PATTERN,
+    MAX_TAG_FILTERS,
+    METRICS_WINDOWS,
+    PAGE_SIZES,
+    SORT_LABELS,
+    WORKSPACE_STATUSES,
+    HarnessKeyForm,
+    PickerSearchForm,
+    WorkspaceListForm,
+)
 from workspaces.harness.wire import segment
 from workspaces.wizard import pickers, steps, validation
 from workspaces.wizard.body import build_body
@@ -170,3 +181,40 @@ def test_picker_searches_and_identifier_checks(db, user_with_key, fake):
     for entry in fake.log(route="iacm.workspaces.get"):
         assert IDENT.match(entry["path"].rsplit("/", 1)[-1]), entry["path"]
         assert entry["status"] == 404
+
+
+LIST_PARAMS = ("q", "sort", "status", "tags", "page", "limit", "window")
+
+
+@pytest.mark.parametrize("param", LIST_PARAMS)
+def test_the_list_query_over_the_corpus_is_one_harness_accepts(param):
+    """Every value of the corpus in each of the list's query parameters, as the list form reads
+    it into the `ListQuery` the list call is built from (the pages take samples of each class in
+    `test_hostile_input.py`, over HTTP to the fake)."""
+    for value in CORPUS:
+        data = QueryDict(mutable=True)
+        data.setlist(param, [value])
+        form = WorkspaceListForm(data, tag_choices=["env:prod"])
+
+        query = form.query
+
+        assert len(query.q) <= 128 and "\x00" not in query.q, value
+        assert query.sort in SORT_LABELS, value
+        assert set(query.status) <= set(WORKSPACE_STATUSES), value
+        assert len(query.tags) <= MAX_TAG_FILTERS, value
+        assert all("," not in tag and "\x00" not in tag for tag in query.tags), value
+        assert 1 <= query.page <= 1_000_000 and query.limit in PAGE_SIZES, value
+        assert query.window in METRICS_WINDOWS, value
+
+
+def test_the_key_form_over_the_corpus_passes_only_a_well_formed_key_and_account():
+    """What the key page would send Harness (`GET /ng/api/accounts/{account}` with the key as
+    `x-api-key`): only a printable ASCII key without spaces and an account id of its shape."""
+    for value in CORPUS:
+        for data in ({"api_key": value}, {"api_key": "pat.a.b.c", "account_id": value}):
+            form = HarnessKeyForm(data)
+
+            if form.is_valid():
+                key, account = form.cleaned_data["api_key"], form.cleaned_data["account_id"]
+                assert key.isascii() and key.isprintable() and " " not in key, data
+                assert ACCOUNT_PATTERN.match(account), data
