@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import functools
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -217,19 +219,6 @@ def _merge(*, meta: fanout.JobMeta, results: dict[str, fanout.ProjectResult], so
     return _Merged(entries, failed, truncated, len(results), pending, unauthorized)
 
 
-class _Links:
-    """List URLs, each reversed once per request and only when shown."""
-
-    def __init__(self) -> None:
-        self._found: dict[tuple[str, ...], str] = {}
-
-    def __call__(self, route: str, *args: str) -> str:
-        url = self._found.get((route, *args))
-        if url is None:
-            url = self._found[(route, *args)] = reverse(route, args=args)
-        return url
-
-
 def _result(
     *,
     meta: fanout.JobMeta,
@@ -240,7 +229,8 @@ def _result(
 ) -> AcrossResult:
     if merged.unauthorized:
         raise errors.HarnessUnauthorized(merged.unauthorized, status=401)
-    links = _Links()
+    # Each list URL reversed once per request (a page repeats few projects many times).
+    links = functools.cache(lambda route, *args: reverse(route, args=args))
 
     def url(key: str) -> str:
         return links("workspace_list", by_key[key].org, by_key[key].project)
@@ -273,7 +263,7 @@ def _rows(
     shown: list[tuple[str, fanout.RowData]],
     *,
     by_key: dict[str, ProjectRef],
-    links: _Links,
+    links: Callable[..., str],
 ) -> list[AcrossRow]:
     """Table rows for one page only (the others are never formatted)."""
     now, tz = timezone.now(), timezone.get_current_timezone()
