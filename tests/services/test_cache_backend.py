@@ -51,3 +51,29 @@ def test_one_client_serves_every_operation_and_every_thread(services, cache_pref
     cache.delete_many([f"k{n}:{i}" for n in range(8) for i in range(50)])
     cache.delete_many([f"lock{n}" for n in range(8)])
     assert cache.get("k0:0") is None
+
+
+def test_every_thread_s_cache_object_shares_the_process_s_pool(services, cache_prefix):
+    # Django builds one cache object per thread (`django.core.cache.caches`): each must reuse
+    # the process's connections, not open its own (every fan-out thread would otherwise connect).
+    first = _cache(cache_prefix)
+    first.set("shared", 1)
+    pool = first._cache.get_client().connection_pool
+    opened = pool._created_connections
+    seen: list[object] = []
+
+    def worker() -> None:
+        other = _cache(cache_prefix)  # what a new thread gets from `caches["default"]`
+        assert other.get("shared") == 1
+        seen.append(other._cache.get_client())
+
+    thread = threading.Thread(target=worker)
+    thread.start()
+    thread.join()
+    assert seen == [first._cache.get_client()]
+    assert pool._created_connections == opened
+    other_options = RedisCache(
+        f"redis://{REDIS_HOST}:{REDIS_PORT}/{REDIS_DB}", {"OPTIONS": {"socket_timeout": 3}}
+    )
+    assert other_options._cache.get_client() is not first._cache.get_client()
+    first.delete("shared")
