@@ -1,4 +1,4 @@
-"""Django's Redis cache backend, with one redis-py client per connection pool, shared by every thread.
+"""Django's Redis cache backend: one redis-py client per connection pool, shared by threads.
 
 Django's `RedisCacheClient.get_client` builds a new `redis.Redis` for every cache operation, and
 each one copies redis-py's table of ~170 response callbacks. Measured on this 2-core machine: a
