@@ -11,6 +11,8 @@ import environ
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
+from portal.logging_config import logging_config
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -300,30 +302,7 @@ LOG_FORMAT = env.str("LOG_FORMAT", default="json" if PRODUCTION else "plain")
 if LOG_FORMAT not in {"json", "plain"}:
     raise ImproperlyConfigured("LOG_FORMAT must be 'json' or 'plain'.")
 REQUEST_LOG = env.bool("REQUEST_LOG", default=True)
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "filters": {
-        "request_id": {"()": "portal.logs.RequestIdFilter"},
-        "redact": {"()": "portal.logs.RedactSecretsFilter"},
-    },
-    "formatters": {
-        "plain": {
-            "()": "portal.logs.PlainFormatter",
-            "format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s",
-        },
-        "json": {"()": "portal.logs.JsonFormatter"},
-    },
-    "handlers": {
-        "console": {
-            "class": "logging.StreamHandler",
-            "formatter": LOG_FORMAT,
-            "filters": ["request_id", "redact"],
-        }
-    },
-    "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    "loggers": {"django.server": {"level": "WARNING"}},
-}
+LOGGING = logging_config(level=LOG_LEVEL, log_format=LOG_FORMAT)
 
 # --- Operations --------------------------------------------------------------------------------
 # /metrics: allowed for TCP peers in these networks (CIDRs) or with `Authorization: Bearer

@@ -1,0 +1,30 @@
+"""The `LOGGING` setting: one console handler, every record through the request-id and redaction
+filters (`portal.logs`), plain text or JSON lines."""
+
+
+def logging_config(*, level: str, log_format: str) -> dict:
+    """Django's `LOGGING` dict for `level` and `log_format` ("plain" or "json")."""
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "filters": {
+            "request_id": {"()": "portal.logs.RequestIdFilter"},
+            "redact": {"()": "portal.logs.RedactSecretsFilter"},
+        },
+        "formatters": {
+            "plain": {
+                "()": "portal.logs.PlainFormatter",
+                "format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s",
+            },
+            "json": {"()": "portal.logs.JsonFormatter"},
+        },
+        "handlers": {
+            "console": {
+                "class": "logging.StreamHandler",
+                "formatter": log_format,
+                "filters": ["request_id", "redact"],
+            }
+        },
+        "root": {"handlers": ["console"], "level": level},
+        "loggers": {"django.server": {"level": "WARNING"}},
+    }
