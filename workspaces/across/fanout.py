@@ -115,14 +115,19 @@ def _project_key(base: str, run: str, project: str) -> str:
 
 
 def job_start(
-    *, client: HarnessClient, base: str, refs: tuple[ProjectRef, ...], query: ListQuery
+    *,
+    client: HarnessClient,
+    base: str,
+    refs: tuple[ProjectRef, ...],
+    query: ListQuery,
+    meta: JobMeta | None,
 ) -> JobMeta:
-    """The job's meta, starting the fan-out when no live or recent one exists.
+    """The job's meta, starting the fan-out when no live or recent one exists (`meta`: the
+    job's meta as the caller just read it, or None).
 
     Single-flight: only the request that adds the lock starts it; the others read its meta.
     """
     lock = f"{base}:lock"
-    meta: JobMeta | None = cache.get(base)
     if meta is not None and (meta["complete"] or cache.get(lock) is not None):
         return meta
     run = secrets.token_hex(8)
@@ -142,8 +147,7 @@ def job_start(
         complete=False,
         truncated=False,
     )
-    cache.set(_version_key(base, run), 0, timeout=_run_ttl())
-    cache.set(base, meta, timeout=_run_ttl())
+    cache.set_many({_version_key(base, run): 0, base: meta}, timeout=_run_ttl())
     context = contextvars.copy_context()  # the request id, for the calls' log lines
     threading.Thread(
         target=context.run,
@@ -182,6 +186,7 @@ def _coordinate(
             pool.submit(contextvars.copy_context().run, list_project, client, ref, query): ref
             for ref in refs
         }
+        renewed = time.monotonic()
         for future in concurrent.futures.as_completed(futures):
             ref = futures[future]
             try:
@@ -191,8 +196,12 @@ def _coordinate(
                 result = _failed("The portal failed to read this project.", retryable=True)
             truncated = truncated or result["total"] > len(result["rows"])
             _publish(base, run, ref.key, result)
-            if cache.get(lock) in (run, None):  # still ours: not restarted as presumed dead
-                cache.set(lock, run, timeout=stale_after())
+            # The lock is renewed now and then, not after every answer: its two round trips
+            # would delay the next answer's publishing.
+            if time.monotonic() - renewed > stale_after() / 4:
+                renewed = time.monotonic()
+                if cache.get(lock) in (run, None):  # still ours: not restarted as presumed dead
+                    cache.set(lock, run, timeout=stale_after())
     current: JobMeta | None = cache.get(base)
     if current is not None and current["run"] == run:  # not replaced by a restart meanwhile
         cache.set(

@@ -84,7 +84,8 @@ def _job(
         if not known["truncated"] or known["sort"] == query.sort:
             return base, known  # warm: nothing to start
         base = fanout.job_base(**shape, projects=[ref.key for ref in refs], sort=query.sort)
-    return base, fanout.job_start(client=client, base=base, refs=refs, query=query)
+        known = cache.get(base)
+    return base, fanout.job_start(client=client, base=base, refs=refs, query=query, meta=known)
 
 
 def across_page(
