@@ -57,7 +57,7 @@ def test_the_first_response_shows_progress_and_asks_for_more(signed_in_with_key,
 
     first = signed_in_with_key.get(URL)
 
-    assert re.search(r"[1-5] of 6 projects listed", first.content.decode())
+    assert re.search(r"[0-5] of 6 projects listed", first.content.decode())
     assertNotContains(first, "/orgs/payments/projects/core/workspaces/")
     assertContains(first, 'hx-trigger="load"')
     assertContains(first, "Refresh</a>")  # without JavaScript, a reload shows the rest
@@ -135,9 +135,26 @@ def test_a_refused_key_goes_to_the_key_page(signed_in_with_key, fake):
     visible_projects(client=harness_client(account_id=ACCOUNT, api_key=FULL_KEY), fingerprint="x")
     fake.inject(LIST, status=401, times=6)
 
-    response = follow(signed_in_with_key, signed_in_with_key.get(URL))
+    poll = follow(signed_in_with_key, signed_in_with_key.get(URL))
 
-    assertRedirects(response, reverse("harness_key"), fetch_redirect_response=False)
+    # The page showed at once; its long poll learns of the 401 and sends the browser on.
+    assert poll.headers["HX-Redirect"] == reverse("harness_key")
+    # Reloaded without JavaScript, the finished list says so with a plain redirect.
+    reloaded = signed_in_with_key.get(URL)
+    assertRedirects(reloaded, reverse("harness_key"), fetch_redirect_response=False)
+
+
+def test_the_page_shows_at_once_and_its_first_poll_waits_for_rows(signed_in_with_key, fake):
+    fake.inject(LIST, delay_ms=250, path="/projects/empty/")  # answers first, with no rows
+    for project in PROJECTS_SEEN[1:]:
+        fake.inject(LIST, delay_ms=600, path=f"/projects/{project.split('/')[1]}/")
+
+    page = signed_in_with_key.get(URL)
+
+    assertContains(page, "0 of 6 projects listed")  # not held until a project answered
+    poll = signed_in_with_key.get(URL + next_poll(page.content.decode()), headers=LIVE)
+    # Not returned when the empty project answered: nothing to show until rows exist.
+    assert _rows(poll)
 
 
 def test_rows_are_merged_in_the_chosen_order_across_projects(signed_in_with_key, fake):

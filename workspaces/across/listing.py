@@ -96,14 +96,17 @@ def across_page(
     query: AcrossQuery,
     after: int | None = None,
     retry: str = "",
+    wait: bool = True,
 ) -> AcrossResult:
     """A page of every chosen project's workspaces (one IaCM `GET .../workspaces` per project,
     made once per key and query by a background job shared through the cache).
 
-    Waits for the job to progress: past `after` for a long poll (at most `LONG_POLL_SECONDS`),
-    else until a first project answers (at most the client's read timeout). `retry` (an
-    `org/project` of the job that failed) is read again first. Raises HarnessUnauthorized when
-    Harness refused the key (to the key page).
+    Waits for the job to progress: past `after` for a long poll (at most `LONG_POLL_SECONDS`);
+    when nothing of the job is shown yet (`after` None or 0), until a project answers with rows
+    (at most the client's read timeout); not at all with `wait` False (the full page: shown at
+    once, its first long poll brings the rows). `retry` (an `org/project` of the job that
+    failed) is read again first. Raises HarnessUnauthorized when Harness refused the key (to
+    the key page).
     """
     refs = query.chosen(directory)
     if not refs:
@@ -113,11 +116,11 @@ def across_page(
     if retry in by_key:
         fetched = dataclasses.replace(query, sort=meta["sort"])
         fanout.project_retry(client=client, base=base, meta=meta, ref=by_key[retry], query=fetched)
-    if after is None and not retry:
+    if wait and not after and not retry:  # nothing of this job is on screen yet
         meta, version, merged = _first_rows(base=base, meta=meta, sort=query.sort)
     else:
         version = None
-        if after is not None:
+        if after:
             meta, version = fanout.job_wait(
                 base=base, meta=meta, after=after, seconds=LONG_POLL_SECONDS
             )
