@@ -78,10 +78,18 @@ def on_starting(server):
 
 
 def post_worker_init(worker):
-    """Each worker imports, compiles and loads before its first request (`portal/warmup.py`)."""
+    """Each worker imports, compiles and loads before its first request (`portal/warmup.py`),
+    and hands the interpreter lock between threads every 1 ms instead of Python's 5 ms: a
+    worker's threads mostly wait on Harness, PostgreSQL and Redis, and one whose answer arrived
+    no longer waits up to 5 ms behind threads busy parsing or rendering. Measured (`make bench`
+    scenario `across`, 24 cold rounds, runs interleaved): All workspaces' first rows p50
+    80.9 -> 77.4 ms and 72.5 -> 69.8 ms."""
+    import sys
+
     from portal.warmup import warm_up
 
     warm_up()
+    sys.setswitchinterval(0.001)
 
 
 def child_exit(server, worker):
