@@ -1,3 +1,7 @@
+import functools
+from collections.abc import Callable
+from typing import Any
+
 from django.conf import settings
 from django.http import HttpRequest
 
@@ -10,3 +14,23 @@ def portal(request: HttpRequest) -> dict:
         "current_project": kwargs.get("project", ""),
         "portal_auth": settings.PORTAL_AUTH,
     }
+
+
+def once_per_request(request: HttpRequest, name: str, read: Callable[[], Any]) -> Callable[[], Any]:
+    """`read`, called at most once per request and only when a template (or `read_header_early`)
+    asks: the header's values that cost a query."""
+    values = request.__dict__.setdefault("_header_values", {})
+    if name not in values:
+        values[name] = functools.cache(read)
+    return values[name]
+
+
+def read_header_early(request: HttpRequest) -> None:
+    """Run the signed-in header's queries now: a view that waits on Harness calls this while it
+    waits, and the page then renders without them."""
+    from workspaces.approvals.context_processors import approvals
+    from workspaces.favourites.context_processors import favourites
+
+    for processor in (approvals, favourites):
+        for value in processor(request).values():
+            value()

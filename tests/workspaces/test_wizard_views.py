@@ -1045,3 +1045,27 @@ def test_an_autosave_never_applies_a_row_action(signed_in_with_key, user_with_ke
     stored = WorkspaceDraft.objects.get(pk=draft.pk).data
     assert stored["basics"]["name"] == "typed"
     assert stored["variables"] == make_draft(user_with_key).data["variables"]
+
+
+def test_a_steps_header_queries_run_while_its_pickers_wait_on_harness(
+    signed_in_with_key, draft, fake, monkeypatch
+):
+    from workspaces.favourites import context_processors as favourites
+
+    fake.inject("v1.templates.list", delay_ms=400, times=2)  # account and project templates
+    read_at: list[float] = []
+    reader = favourites.saved_views_menu
+    monkeypatch.setattr(
+        favourites,
+        "saved_views_menu",
+        lambda **kw: read_at.append(time.monotonic()) or reader(**kw),
+    )
+    started = time.monotonic()
+
+    response = signed_in_with_key.get(step_url(draft, "template"))
+
+    assert response.status_code == 200
+    assertContains(response, "My views")
+    # Read once, and before the templates answered: not after, in series with them.
+    assert len(read_at) == 1
+    assert read_at[0] - started < 0.4 <= time.monotonic() - started

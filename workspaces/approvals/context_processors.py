@@ -1,8 +1,7 @@
-from functools import cache
-
 from django.http import HttpRequest
 
 from workspaces.approvals.selectors import approvals_waiting_count
+from workspaces.context_processors import once_per_request
 
 
 def approvals(request: HttpRequest) -> dict:
@@ -13,4 +12,8 @@ def approvals(request: HttpRequest) -> dict:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    return {"approvals_waiting": cache(lambda: approvals_waiting_count(user=user))}
+    return {
+        "approvals_waiting": once_per_request(
+            request, "approvals_waiting", lambda: approvals_waiting_count(user=user)
+        )
+    }

@@ -1,7 +1,6 @@
-from functools import cache
-
 from django.http import HttpRequest
 
+from workspaces.context_processors import once_per_request
 from workspaces.favourites.selectors import saved_views_menu
 
 
@@ -13,4 +12,8 @@ def favourites(request: HttpRequest) -> dict:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    return {"saved_views_menu": cache(lambda: saved_views_menu(user=user))}
+    return {
+        "saved_views_menu": once_per_request(
+            request, "saved_views_menu", lambda: saved_views_menu(user=user)
+        )
+    }

@@ -193,9 +193,15 @@ def _failure(name: str, query: str, err: errors.HarnessError) -> Picker:
 
 
 def wizard_pickers(
-    *, client: HarnessClient, org: str, project: str, requests: list[PickerRequest]
+    *,
+    client: HarnessClient,
+    org: str,
+    project: str,
+    requests: list[PickerRequest],
+    meanwhile: Callable[[], None] | None = None,
 ) -> dict[str, Picker]:
-    """Load several pickers at once, in parallel, and wait for them all (`picker_timeout()`).
+    """Load several pickers at once, in parallel, and wait for them all (`picker_timeout()`);
+    `meanwhile` runs in this thread while Harness answers (the page's own queries).
 
     Each picker calls one Harness list endpoint (NG connectors listV2, NG secrets, v1 templates,
     IaCM workspaces or provisioner versions), in a copy of this request's context so its call
@@ -212,9 +218,11 @@ def wizard_pickers(
         )
         for request in requests
     }
-    concurrent.futures.wait(futures.values(), timeout=picker_timeout())
     loaded = {}
     try:
+        if meanwhile is not None:
+            meanwhile()
+        concurrent.futures.wait(futures.values(), timeout=picker_timeout())
         for request in requests:
             future = futures[request.name]
             if not future.done():

@@ -24,6 +24,7 @@ from django_htmx.http import HttpResponseClientRedirect, HttpResponseClientRefre
 from workspaces.approvals import selectors as approval_selectors
 from workspaces.audit import user_trail
 from workspaces.clients import harness_account_of, harness_client_for
+from workspaces.context_processors import read_header_early
 from workspaces.forbidden import forbidden_remember, forbidden_remembered
 from workspaces.forms import PickerSearchForm
 from workspaces.htmx import HtmxHttpRequest
@@ -165,12 +166,13 @@ def draft_step(request: HtmxHttpRequest, draft_id, step: str) -> HttpResponse:
 def _render_step(
     request: HtmxHttpRequest, draft: WorkspaceDraft, step: str, form: StepForm, **extra: Any
 ) -> HttpResponse:
-    """The step's page: its pickers loaded together (joined before rendering), then the form."""
+    """The step's page: its pickers loaded together (the header's queries run meanwhile)."""
     loaded = pickers.wizard_pickers(
         client=harness_client_for(request.user),
         org=draft.org,
         project=draft.project,
         requests=pages.picker_requests(step, steps.step_values(draft.data, step)),
+        meanwhile=lambda: read_header_early(request),
     )
     context = pages.step_context(draft, step, form, pickers=loaded, **extra)
     return TemplateResponse(request, _template(step), context)
