@@ -1,6 +1,7 @@
 """`/workspaces/`: one list call per project, merged, streamed by long polls, cached per key
 and query; a failing project shows its own error and "Try again" reads only it again."""
 
+import html
 import re
 import threading
 import time
@@ -157,6 +158,19 @@ def test_the_page_shows_at_once_and_its_first_poll_waits_for_rows(signed_in_with
     assert _rows(poll)
 
 
+def test_without_javascript_refresh_waits_for_rows_as_the_long_poll_does(signed_in_with_key, fake):
+    fake.inject(LIST, delay_ms=250, path="/projects/empty/")
+    for project in PROJECTS_SEEN[1:]:
+        fake.inject(LIST, delay_ms=600, path=f"/projects/{project.split('/')[1]}/")
+    page = signed_in_with_key.get(URL)
+    refresh = re.search(r'href="([^"]*)">Refresh</a>', page.content.decode())[1]
+
+    reloaded = signed_in_with_key.get(URL + html.unescape(refresh))
+
+    assertContains(reloaded, "<h1>All workspaces")  # the whole page, not a region
+    assert _rows(reloaded)
+
+
 def test_rows_are_merged_in_the_chosen_order_across_projects(signed_in_with_key, fake):
     by_name = follow(signed_in_with_key, signed_in_with_key.get(URL, {"q": "vpc", "limit": 100}))
     names = [name for _, _, name in _rows(by_name)]
@@ -278,3 +292,20 @@ def test_a_job_whose_coordinator_died_is_started_again(signed_in_with_key, user_
 
     assert sorted(listed_projects(fake)) == sorted(PROJECTS_SEEN)
     assertContains(done, "from 6 projects")
+
+
+def test_a_slow_project_does_not_get_a_running_job_taken_for_dead(
+    signed_in_with_key, fake, monkeypatch
+):
+    from workspaces.across import fanout
+
+    monkeypatch.setattr(fanout, "stale_after", lambda: 0.4)  # renewed every 0.1 s
+    fake.inject(LIST, delay_ms=1200, path="/projects/core/")
+    signed_in_with_key.get(URL)
+    time.sleep(0.8)  # the other projects answered long ago; core is still out
+
+    another_tab = signed_in_with_key.get(URL)
+
+    follow(signed_in_with_key, another_tab)
+    join_jobs()
+    assert sorted(listed_projects(fake)) == sorted(PROJECTS_SEEN)  # not started again

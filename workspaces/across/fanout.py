@@ -87,8 +87,8 @@ class JobMeta(TypedDict):
 
 
 def stale_after() -> float:
-    """A coordinator that made no progress for this long is presumed dead (its replica
-    stopped): three client timeouts, since every call ends within one."""
+    """A job whose lock was not renewed for this long is presumed dead (its replica stopped):
+    three client timeouts. A live coordinator renews it every quarter of that, answers or not."""
     return 3 * (settings.HARNESS_CONNECT_TIMEOUT + settings.HARNESS_READ_TIMEOUT)
 
 
@@ -186,19 +186,24 @@ def _coordinate(
             pool.submit(contextvars.copy_context().run, list_project, client, ref, query): ref
             for ref in refs
         }
-        renewed = time.monotonic()
-        for future in concurrent.futures.as_completed(futures):
-            ref = futures[future]
-            try:
-                result = future.result()
-            except Exception:  # a bug, not Harness: nobody else would hear of it in a thread
-                logger.exception("listing %s across projects failed", ref.key)
-                result = _failed("The portal failed to read this project.", retryable=True)
-            truncated = truncated or result["total"] > len(result["rows"])
-            _publish(base, run, ref.key, result)
-            # The lock is renewed now and then, not after every answer: its two round trips
-            # would delay the next answer's publishing.
-            if time.monotonic() - renewed > stale_after() / 4:
+        pending, renewed = set(futures), time.monotonic()
+        while pending:
+            # The lock is renewed on a clock (every quarter of its lifetime), not after every
+            # answer: its two round trips would delay the next answer's publishing, and a
+            # stretch with no answer (a slow Harness, retries) must not let it expire.
+            done, pending = concurrent.futures.wait(
+                pending, timeout=stale_after() / 4, return_when=concurrent.futures.FIRST_COMPLETED
+            )
+            for future in done:
+                ref = futures[future]
+                try:
+                    result = future.result()
+                except Exception:  # a bug, not Harness: nobody else would hear of it here
+                    logger.exception("listing %s across projects failed", ref.key)
+                    result = _failed("The portal failed to read this project.", retryable=True)
+                truncated = truncated or result["total"] > len(result["rows"])
+                _publish(base, run, ref.key, result)
+            if time.monotonic() - renewed >= stale_after() / 4:
                 renewed = time.monotonic()
                 if cache.get(lock) in (run, None):  # still ours: not restarted as presumed dead
                     cache.set(lock, run, timeout=stale_after())

@@ -101,12 +101,12 @@ def across_page(
     """A page of every chosen project's workspaces (one IaCM `GET .../workspaces` per project,
     made once per key and query by a background job shared through the cache).
 
-    Waits for the job to progress: past `after` for a long poll (at most `LONG_POLL_SECONDS`);
-    when nothing of the job is shown yet (`after` None or 0), until a project answers with rows
-    (at most the client's read timeout); not at all with `wait` False (the full page: shown at
-    once, its first long poll brings the rows). `retry` (an `org/project` of the job that
-    failed) is read again first. Raises HarnessUnauthorized when Harness refused the key (to
-    the key page).
+    With `wait`, waits for the job to progress: past `after` for a long poll (at most
+    `LONG_POLL_SECONDS`); when nothing of the job is shown yet (`after` None or 0), until a
+    project answers with rows (at most the client's read timeout). Without (a page: shown at
+    once, its first long poll brings the rows), not at all. `retry` (an `org/project` of the
+    job that failed) is read again first. Raises HarnessUnauthorized when Harness refused the
+    key (to the key page).
     """
     refs = query.chosen(directory)
     if not refs:
@@ -120,7 +120,7 @@ def across_page(
         meta, version, merged = _first_rows(base=base, meta=meta, sort=query.sort)
     else:
         version = None
-        if after:
+        if wait and after:
             meta, version = fanout.job_wait(
                 base=base, meta=meta, after=after, seconds=LONG_POLL_SECONDS
             )
@@ -133,7 +133,9 @@ def across_page(
     if meta["complete"] and merged.answered < len(meta["projects"]):
         # Part of a finished job expired before the rest: read everything again.
         cache.delete(base)
-        return across_page(client=client, fingerprint=fingerprint, directory=directory, query=query)
+        return across_page(
+            client=client, fingerprint=fingerprint, directory=directory, query=query, wait=wait
+        )
     return _result(meta=meta, version=version, merged=merged, by_key=by_key, query=query)
 
 

@@ -56,9 +56,9 @@ def all_workspaces(request: HtmxHttpRequest) -> HttpResponse:
         query=filters.query,
         after=filters.poll_after,
         retry=retry,
-        # The full page shows at once (its first long poll brings the rows); a swap keeps the
-        # rows on screen until the new ones exist.
-        wait=region is not None,
+        # The page shows at once (its first long poll brings the rows); a swap keeps the rows
+        # on screen until the new ones exist; a poll or a Refresh (`after`) waits for more.
+        wait=region is not None or filters.poll_after is not None,
     )
     if request.method == "POST" and not request.htmx:
         return redirect(request.get_full_path())
