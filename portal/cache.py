@@ -22,22 +22,29 @@ from django.core.cache.backends import redis as django_redis
 # and takes 0.16 ms (0.14 ms); a cold All workspaces starts nine threads (its fan-out's).
 _shared: dict[tuple[str, str], tuple[object, object]] = {}
 _shared_lock = threading.Lock()
+# OPTIONS values that identify a pool by their text (what settings read from the environment).
+_PLAIN = (str, int, float, bool, type(None), type)
 
 
 class RedisCacheClient(django_redis.RedisCacheClient):
     def __init__(self, servers, **options):
         super().__init__(servers, **options)
         self._options_key = repr(sorted(options.items()))
+        # An object in OPTIONS may print its address: this cache object then keeps its own pool
+        # (Django's way) rather than add a pool to the process's for every thread.
+        plain = all(isinstance(value, _PLAIN) for value in options.values())
+        self._pools_and_clients = _shared if plain else {}
 
     def _get_connection_pool_and_client(self, write):
         key = (self._servers[self._get_connection_pool_index(write)], self._options_key)
-        shared = _shared.get(key)
-        if shared is None:
+        found = self._pools_and_clients.get(key)
+        if found is None:
             with _shared_lock:
-                if (shared := _shared.get(key)) is None:
+                if (found := self._pools_and_clients.get(key)) is None:
                     pool = self._pool_class.from_url(key[0], **self._pool_options)
-                    shared = _shared[key] = (pool, self._client(connection_pool=pool))
-        return shared
+                    client = self._client(connection_pool=pool)
+                    found = self._pools_and_clients[key] = (pool, client)
+        return found
 
     def _get_connection_pool(self, write):
         return self._get_connection_pool_and_client(write)[0]

@@ -77,3 +77,21 @@ def test_every_thread_s_cache_object_shares_the_process_s_pool(services, cache_p
     )
     assert other_options._cache.get_client() is not first._cache.get_client()
     first.delete("shared")
+
+
+def test_options_holding_an_object_keep_a_pool_per_cache_object(services, cache_prefix):
+    from redis.backoff import NoBackoff
+    from redis.retry import Retry
+
+    retry = Retry(NoBackoff(), 1)  # its repr names its address: no key to share pools by
+
+    def made() -> RedisCache:
+        return RedisCache(
+            f"redis://{REDIS_HOST}:{REDIS_PORT}/{REDIS_DB}",
+            {"KEY_PREFIX": cache_prefix, "OPTIONS": {"retry": retry}},
+        )
+
+    first, second = made(), made()
+    assert first._cache.get_client().ping() and second._cache.get_client().ping()
+    assert first._cache.get_client() is not second._cache.get_client()
+    assert first._cache.get_client() is first._cache.get_client()
