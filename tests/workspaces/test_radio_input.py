@@ -36,6 +36,19 @@ def _inputs(source: str, form, name: str) -> list[list[tuple[str, str]]]:
 def test_the_written_out_radio_is_djangos_own(step, data, fields):
     form = STEP_FORMS[step](data=data, draft_data={})
     form.is_valid()
+    _same_inputs(form, fields)
+
+
+def test_a_locked_invalid_radio_and_an_empty_choice_are_djangos_own_too():
+    # disabled and aria-invalid come through the attributes; a None choice renders value="".
+    form = STEP_FORMS["provisioner"](data={"provisioner": "terraform"}, draft_data={})
+    form.fields["provisioner"].disabled = True  # a field the linked template locks
+    form.fields["provisioner"].choices = [(None, "Not set"), *form.fields["provisioner"].choices]
+    form.is_valid()
+    _same_inputs(form, ("provisioner",))
+
+
+def _same_inputs(form, fields) -> None:
     for name in fields:
         django_own = _inputs("{{ radio.tag }}", form, name)
         written = _inputs('{% include "includes/radio_input.html" %}', form, name)
