@@ -16,13 +16,17 @@ def portal(request: HttpRequest) -> dict:
     }
 
 
-def once_per_request(request: HttpRequest, name: str, read: Callable[[], Any]) -> Callable[[], Any]:
-    """`read`, called at most once per request and only when a template (or `read_header_early`)
-    asks: the header's values that cost a query."""
+def header_value(request: HttpRequest, name: str, read: Callable[[Any], Any]) -> dict:
+    """`{name: lazy}` for a signed-in user (`{}` otherwise): `lazy()` is `read(user)`, called at
+    most once per request and only when a template (or `read_header_early`) asks, so htmx
+    partials, which never render the header, do not pay for its query."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
     values = request.__dict__.setdefault("_header_values", {})
     if name not in values:
-        values[name] = functools.cache(read)
-    return values[name]
+        values[name] = functools.cache(lambda: read(user))
+    return {name: values[name]}
 
 
 def read_header_early(request: HttpRequest) -> None:

@@ -1,19 +1,11 @@
 from django.http import HttpRequest
 
 from workspaces.approvals.selectors import approvals_waiting_count
-from workspaces.context_processors import once_per_request
+from workspaces.context_processors import header_value
 
 
 def approvals(request: HttpRequest) -> dict:
-    """The header's "Awaiting my approval" count, computed only when a template shows it.
-
-    Partials never render the header, so htmx swaps do not pay for the query.
-    """
-    user = getattr(request, "user", None)
-    if user is None or not user.is_authenticated:
-        return {}
-    return {
-        "approvals_waiting": once_per_request(
-            request, "approvals_waiting", lambda: approvals_waiting_count(user=user)
-        )
-    }
+    """The header's "Awaiting my approval" count (a query, when the header is shown)."""
+    return header_value(
+        request, "approvals_waiting", lambda user: approvals_waiting_count(user=user)
+    )

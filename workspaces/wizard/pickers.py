@@ -11,6 +11,7 @@ HarnessUnauthorized propagates (to the key page).
 from __future__ import annotations
 
 import concurrent.futures
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -218,11 +219,12 @@ def wizard_pickers(
         )
         for request in requests
     }
+    deadline = time.monotonic() + picker_timeout()
     loaded = {}
     try:
         if meanwhile is not None:
             meanwhile()
-        concurrent.futures.wait(futures.values(), timeout=picker_timeout())
+        concurrent.futures.wait(futures.values(), timeout=max(deadline - time.monotonic(), 0))
         for request in requests:
             future = futures[request.name]
             if not future.done():
