@@ -120,6 +120,8 @@ def test_the_loader_include_loads_the_strip(rf):
     assert 'id="status-across"' in html
     assert f'hx-get="{STRIP}?window=7d"' in html
     assert 'hx-trigger="load"' in html
+    # Without JavaScript nothing loads it: a link to the strip's own page instead.
+    assert f'<noscript><p><a href="{STRIP}">See the status of every project</a>' in html
 
 
 def test_warm_cache_makes_no_harness_call(signed_in_with_key, fake):
