@@ -46,9 +46,6 @@ class RedisCacheClient(django_redis.RedisCacheClient):
                     found = self._pools_and_clients[key] = (pool, client)
         return found
 
-    def _get_connection_pool(self, write):
-        return self._get_connection_pool_and_client(write)[0]
-
     def get_client(self, key=None, *, write=False):
         return self._get_connection_pool_and_client(write)[1]
 
