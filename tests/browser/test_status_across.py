@@ -44,3 +44,43 @@ def test_status_across_projects_links_to_a_projects_filtered_list(
     expect(page.get_by_role("checkbox", name="Failed", exact=True)).to_be_checked()
     summary = page.locator("#workspace-table .summary")
     expect(summary).to_contain_text(f"of {count}")
+
+
+def test_try_again_on_a_failed_project_updates_its_row_and_the_totals(
+    page, live_server, fake, browser_user
+):
+    from django.core.cache import cache
+
+    from workspaces.services import credential_save
+    from workspaces.status_metrics import _metrics_cache_key
+
+    credential = credential_save(
+        user=browser_user, account_id=ACCOUNT, api_key=FULL_KEY, account_name="Acme"
+    )
+    sign_in(page, live_server)
+    page.goto(live_server.url + "/workspaces/status/")
+    strip = page.locator("#status-across")
+    totals = strip.locator(".status-across__totals .muted").first
+    expect(totals).to_contain_text("workspace")
+    healthy = totals.inner_text()
+    cache.delete(
+        _metrics_cache_key(
+            account=ACCOUNT,
+            org="platform",
+            project="data",
+            window="all",
+            fingerprint=credential.key_fingerprint,
+        )
+    )
+    fake.inject("iacm.metrics", status=500, times=5)
+
+    page.reload()
+    failed = strip.locator(".status-across__row", has_text="Harness answered with an error")
+    expect(failed).to_contain_text("Data")
+    expect(totals).not_to_have_text(healthy)
+    fake.reset()
+    failed.get_by_role("link", name="Try again").click()
+
+    expect(strip.get_by_text("Harness answered with an error")).to_have_count(0)
+    expect(totals).to_have_text(healthy)
+    expect(page).to_have_url(live_server.url + "/workspaces/status/")

@@ -94,9 +94,16 @@ class StatusAcross:
 
 
 def _metrics_in_parallel(
-    *, client: HarnessClient, fingerprint: str, window: str, refs: list[ProjectRef], force: bool
+    *,
+    client: HarnessClient,
+    fingerprint: str,
+    window: str,
+    refs: list[ProjectRef],
+    force: bool,
+    refresh: str = "",
 ) -> dict[str, StatusMetrics]:
-    """`status_metrics` for each project, at most `ACROSS_CONCURRENCY` at once.
+    """`status_metrics` for each project, at most `ACROSS_CONCURRENCY` at once (all of them
+    read again with `force`, or only the `refresh` one).
 
     First every project whose lock is free is fetched (or its stale numbers taken) without
     waiting; the ones another request is fetching are then waited for together, in this
@@ -121,7 +128,7 @@ def _metrics_in_parallel(
                     org=by_key[key].org,
                     project=by_key[key].project,
                     window=window,
-                    force=force,
+                    force=force or key == refresh,
                     wait=wait,
                 )
                 for key in keys
@@ -150,10 +157,10 @@ def status_across(
     fingerprint: str,
     window: str,
     force: bool = False,
-    only: str = "",
+    refresh: str = "",
 ) -> StatusAcross:
-    """Status counts of every project the key can list (`visible_projects`), or of the one
-    named `only` ("org/project"; none when the key cannot list it).
+    """Status counts of every project the key can list (`visible_projects`); `force` reads
+    them all again, `refresh` ("org/project", a row's "Try again") that one only.
 
     Each project's numbers come from `status_metrics` (IaCM `GET .../workspace-metrics`,
     cached per key with its single-flight lock): the fresh ones in one cache read, the others
@@ -161,14 +168,14 @@ def status_across(
     Raises HarnessUnauthorized (to the key page).
     """
     directory = visible_projects(client=client, fingerprint=fingerprint)
-    refs = [ref for ref in directory.projects if not only or ref.key == only]
+    refs = directory.projects
     found: dict[str, StatusMetrics] = {}
     if not force:
         cached = status_metrics_cached(
             account=client.account_id,
             fingerprint=fingerprint,
             window=window,
-            projects=[(ref.org, ref.project) for ref in refs],
+            projects=[(ref.org, ref.project) for ref in refs if ref.key != refresh],
         )
         found = {f"{org}/{project}": metrics for (org, project), metrics in cached.items()}
     found |= _metrics_in_parallel(
@@ -177,6 +184,7 @@ def status_across(
         window=window,
         refs=[ref for ref in refs if ref.key not in found],
         force=force,
+        refresh=refresh,
     )
     rows = [_project_status(ref, found[ref.key], window) for ref in refs]
     shown = [row for row in rows if row.metrics.total or row.metrics.error]

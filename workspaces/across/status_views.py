@@ -8,7 +8,6 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
-from django_htmx.http import reswap, retarget
 
 from workspaces.across.status import status_across as status_across_read
 from workspaces.clients import harness_client_for
@@ -22,7 +21,7 @@ class StatusAcrossForm(forms.Form):
     """The strip's query string; an invalid value falls back to its default (never sent)."""
 
     window = forms.ChoiceField(required=False, choices=[(w, w) for w in METRICS_WINDOWS])
-    # One project's row ("org/project"), for its own "Try again".
+    # A project read again ("org/project"): its row's "Try again".
     project = forms.RegexField(
         required=False,
         regex=r"^[A-Za-z_][A-Za-z0-9_$-]{0,127}/[A-Za-z_][A-Za-z0-9_$-]{0,127}$",
@@ -40,14 +39,15 @@ def status_across(request: HtmxHttpRequest) -> HttpResponse:
     form = StatusAcrossForm(request.GET)
     window = form.value("window", "all")
     window_params = {"window": window} if window != "all" else {}
-    # A row's own "Try again" (htmx); without JavaScript it reloads the whole strip.
-    only = form.value("project", "") if request.htmx else ""
+    # `refresh` reads every project again; with `project` (a row's "Try again") that one
+    # only, and the strip is still shown whole: its totals and order take the new numbers in.
+    refresh, project = form.value("refresh", False), form.value("project", "")
     strip = status_across_read(
         client=harness_client_for(request.user),
         fingerprint=request.user.harness_credential.key_fingerprint,
         window=window,
-        force=form.value("refresh", False),
-        only=only,
+        force=refresh and not project,
+        refresh=project if refresh else "",
     )
     context = {
         "strip": strip,
@@ -62,11 +62,4 @@ def status_across(request: HtmxHttpRequest) -> HttpResponse:
         "push_url": not request.htmx
         or urlsplit(request.htmx.current_url_abs_path or "").path == request.path,
     }
-    if only and request.htmx:
-        if strip.rows or strip.empty:
-            context["row"] = (strip.rows + strip.empty)[0]
-            return TemplateResponse(request, f"{TEMPLATE}#status-across-row", context)
-        # The project is gone from the key's reach: the whole strip says what there is.
-        response = TemplateResponse(request, f"{TEMPLATE}#status-across", context)
-        return reswap(retarget(response, "#status-across"), "outerHTML")
     return TemplateResponse(request, partial_for(request, TEMPLATE, "status-across"), context)
