@@ -329,6 +329,11 @@ def test_full_page_does_not_wait_for_metrics(signed_in_with_key, fake):
     assertContains(response, 'hx-trigger="load"')
     assertContains(response, "Loading status counts")
     assert "iacm.metrics" not in fake.counters()
+    # Without JavaScript, the counts are one link away (the strip of every project).
+    strip = reverse("status_across")
+    assertContains(response, f'<noscript><p><a href="{strip}">See the status counts')
+    windowed = signed_in_with_key.get(LIST, {"window": "7d"})
+    assertContains(windowed, f'<a href="{strip}?window=7d">See the status counts')
 
 
 @pytest.mark.postgres  # the metrics cache and its cache.add lock
