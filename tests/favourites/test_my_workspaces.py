@@ -130,3 +130,25 @@ def test_reading_a_favourite_keeps_its_name_as_last_seen(signed_in_with_key, use
     signed_in_with_key.get(MINE)
 
     assert Favourite.objects.get().name == FAILED_WS[1]
+
+
+def test_favourites_in_another_account_are_counted_not_hidden(signed_in_with_key, starred):
+    mine = Favourite.objects.filter(user=starred).count()
+    other = favourite(starred, "elsewhere_0001", "elsewhere")
+    Favourite.objects.filter(pk=other.pk).update(account_id="another-account")
+
+    response = signed_in_with_key.get(MINE)
+
+    assert len(response.context["rows"]) == mine
+    assertContains(response, "1 more starred workspace is in another Harness account.")
+    assertNotContains(response, "elsewhere_0001")
+    Favourite.objects.filter(account_id=ACCOUNT).delete()
+    empty = signed_in_with_key.get(MINE)
+    assertContains(empty, "No starred workspace in this account.")
+    assertContains(empty, "1 more starred workspace is in another Harness account.")
+
+
+def test_no_note_when_every_favourite_is_in_this_account(signed_in_with_key, starred):
+    response = signed_in_with_key.get(MINE)
+
+    assertNotContains(response, "another Harness account")

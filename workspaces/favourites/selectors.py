@@ -122,6 +122,12 @@ def favourite_rows(*, client: HarnessClient, user: AbstractBaseUser) -> list[Fav
     return [by_id[favourite.pk] for favourite in favourites]
 
 
+def favourites_elsewhere(*, user: AbstractBaseUser, account_id: str) -> int:
+    """How many of `user`'s favourites are in other Harness accounts than the key's (kept,
+    not shown: this key cannot read them)."""
+    return Favourite.objects.filter(user=user).exclude(account_id=account_id).count()
+
+
 def saved_views_menu(*, user: AbstractBaseUser) -> dict:
     """The header menu's saved views: the first `MENU_VIEWS` by name, and whether there are
     more. One query."""

@@ -102,7 +102,9 @@ def my_workspaces(request: HtmxHttpRequest) -> HttpResponse:
         rows = [row]
     else:
         rows = selectors.favourite_rows(client=client, user=request.user)
-        context, template = {"rows": rows}, "workspaces/my_workspaces.html"
+        elsewhere = selectors.favourites_elsewhere(user=request.user, account_id=client.account_id)
+        context = {"rows": rows, "elsewhere": elsewhere}
+        template = "workspaces/my_workspaces.html"
     for row in rows:
         if row.workspace is not None:
             services.favourite_seen(favourite=row.favourite, name=row.workspace.name)
