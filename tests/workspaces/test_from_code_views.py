@@ -140,6 +140,8 @@ def test_an_accepted_htmx_paste_reloads_the_step_with_its_report(signed_in_with_
         ('resource "harness_platform_project" "p" {\n  name = "x"\n}', "No harness_platform"),
         ('resource {\n  name = "x"\n}', "A resource needs two labels"),
         ("x" * (from_code.MAX_CODE_CHARS + 1), "paste at most"),
+        # Python reads whole numbers of at most 4,300 digits (ValueError, not JSONDecodeError).
+        ('{"name": "w", "budget": 1' + "0" * 5000 + "}", "a number too long to read"),
     ],
 )
 def test_a_refused_paste_is_an_error_on_the_field_and_saves_nothing(
@@ -330,3 +332,29 @@ def test_an_exported_json_body_pasted_back_reviews_as_the_same_body(user_with_ke
     assert body["budget"] == workspace.budget
     assert body == expected
     assert body == _clone_body(user_with_key, workspace)
+
+
+@pytest.mark.parametrize(
+    ("code", "line", "says"),
+    [
+        (
+            'resource "harness_platform_workspace" "w" {\n  description = "ok"\n  name = 1'
+            + "0" * 5000
+            + "\n}\n",
+            3,
+            "name: a number too long to read",
+        ),
+        ('{\n  "description": "ok",\n  "name": "w\\ud800"\n}', 3, "name: contains an escaped half"),
+        ('{\n  "description": "ok",\n  "\\udc00": 1\n}', 3, "\\udc00 is not a field"),
+    ],
+)
+def test_a_value_the_page_or_the_draft_cannot_hold_is_a_line_not_used(
+    signed_in_with_key, draft, fake, code, line, says
+):
+    response = paste(signed_in_with_key, draft, code)
+
+    assert response.status_code == 302
+    page = signed_in_with_key.get(step_url(draft))
+    assertContains(page, says)
+    draft.refresh_from_db()
+    assert draft.data["basics"]["description"] == "ok" and draft.name == ""

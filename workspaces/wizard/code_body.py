@@ -22,6 +22,8 @@ from workspaces.wizard import steps
 BOOLEAN_FIELDS = ("terragrunt_provider", "run_all", "cost_estimation_enabled")
 VARIABLE_BLOCKS = {"terraform_variable": "terraform", "environment_variable": "environment"}
 NUL_REASON = "contains a NUL character."
+NUMBER_REASON = "a number too long to read (at most 4,300 digits)."
+SURROGATE_REASON = "contains an escaped half of a character (\\ud800 to \\udfff) alone."
 NOT_IN_WIZARD_REASON = "The wizard does not set this; add it in Harness once the workspace exists."
 _VARIABLE_KEY_RE = re.compile(steps.VARIABLE_KEY_PATTERN)
 # A JSON string, and the `:` that makes it a key (outside strings, valid JSON has no `"`).
@@ -104,8 +106,10 @@ class BodyReader:
     def skip(self, number: int, reason: str) -> None:
         lines = self.lines
         text = lines[number - 1].strip() if 0 < number <= len(lines) else ""
-        # A NUL can be in a key quoted back in `reason`; the draft's JSONB cannot hold it.
-        self.unmapped.append(CodeLine(number, text[:160], reason.replace("\x00", "\\u0000")))
+        # A key quoted back in `reason` can hold a NUL or a lone surrogate (escaped in JSON):
+        # the draft's JSONB cannot hold the one, the page cannot be encoded with the other.
+        reason = reason.replace("\x00", "\\u0000").encode("utf-8", "backslashreplace").decode()
+        self.unmapped.append(CodeLine(number, text[:160], reason))
 
     def put(self, number: int, name: str, body_field: str, value: Any) -> None:
         """`value` as the body's `body_field` when it has the right type and Harness takes it."""
@@ -153,8 +157,8 @@ class BodyReader:
 
 def _value_problem(body_field: str, value: Any) -> str:
     """Why `value` cannot be the body's `body_field`, or "" when it can."""
-    if _has_nul(value):
-        return NUL_REASON
+    if problem := _unstorable(value):
+        return problem
     if body_field in BOOLEAN_FIELDS:
         return "" if isinstance(value, bool) else "expects true or false."
     if body_field in ("tags", "associated_template"):
@@ -173,14 +177,23 @@ def _value_problem(body_field: str, value: Any) -> str:
     return ""
 
 
-def _has_nul(value: Any) -> bool:
-    """Whether a text in `value` (or a key) holds a NUL, `\\u0000` in the paste: PostgreSQL's
-    JSONB, where a draft is kept, refuses it (a raw NUL is already stripped from the paste)."""
+def _unstorable(value: Any) -> str:
+    """Why a text in `value` (or a key) cannot be kept, or "": a NUL (`\\u0000` in the paste),
+    which PostgreSQL's JSONB, where a draft is kept, refuses (a raw NUL is already stripped from
+    the paste); or a lone surrogate (`\\ud800`), which no UTF-8 text can hold."""
     if isinstance(value, dict):
-        return any(_has_nul(key) or _has_nul(item) for key, item in value.items())
+        return next((p for k, v in value.items() if (p := _unstorable(k) or _unstorable(v))), "")
     if isinstance(value, list):
-        return any(_has_nul(item) for item in value)
-    return isinstance(value, str) and "\x00" in value
+        return next((p for item in value if (p := _unstorable(item))), "")
+    if not isinstance(value, str):
+        return ""
+    if "\x00" in value:
+        return NUL_REASON
+    try:
+        value.encode()
+    except UnicodeEncodeError:
+        return SURROGATE_REASON
+    return ""
 
 
 def _variable_problem(item: dict[str, Any]) -> str:
@@ -215,8 +228,8 @@ def add_group(reader: BodyReader, number: int, name: str, item: Any, kind: str) 
         reader.skip(number, f"{name}: expects an object.")
         return
     item = {k: v for k, v in item.items() if v is not None}
-    if _has_nul(item):
-        problem = NUL_REASON
+    if unstorable := _unstorable(item):
+        problem = unstorable
     elif kind in VARIABLE_BLOCKS.values():
         problem = _variable_problem(item)
         if not problem:

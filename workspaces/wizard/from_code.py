@@ -44,6 +44,7 @@ from workspaces.wizard import steps
 from workspaces.wizard.code_body import (
     BOOLEAN_FIELDS,
     NOT_IN_WIZARD_REASON,
+    NUMBER_REASON,
     VARIABLE_BLOCKS,
     BodyReader,
     CodeImport,
@@ -148,16 +149,20 @@ def _line(node: Any) -> int:
     return node.to_lark().meta.line
 
 
-def _literal(node: AttributeRule) -> tuple[bool, Any]:
-    """(True, value) for a literal value; (False, None) for anything Terraform would evaluate."""
+def _literal(node: AttributeRule) -> tuple[str, Any]:
+    """("", value) for a literal value; (why not, None) for anything Terraform would evaluate,
+    or a number too long to read."""
     for part in walk_semantic(node.expression):
         if not isinstance(part, _LITERALS):
-            return False, None
-    value = node.expression.serialize(_VALUES)
+            return EXPRESSION_REASON, None
+    try:
+        value = node.expression.serialize(_VALUES)
+    except ValueError:  # Python reads whole numbers of at most 4,300 digits
+        return NUMBER_REASON, None
     texts = value if isinstance(value, list) else [value]
     if any(isinstance(v, str) and re.search(r"(?<![$%])[$%]\{", v) for v in texts):
-        return False, None  # a heredoc is one token: its ${...} is only seen in its text
-    return True, [_unescape(v) for v in value] if isinstance(value, list) else _unescape(value)
+        return EXPRESSION_REASON, None  # a heredoc is one token: its ${...} only in its text
+    return "", [_unescape(v) for v in value] if isinstance(value, list) else _unescape(value)
 
 
 def _unescape(value: Any) -> Any:
@@ -220,9 +225,9 @@ def _hcl_attribute(reader: BodyReader, node: AttributeRule) -> None:
     if name not in known:
         reader.skip(number, f"{name} is not an attribute of {RESOURCE}.")
         return
-    literal, value = _literal(node)
-    if not literal:
-        reader.skip(number, f"{name}: {EXPRESSION_REASON}")
+    refused, value = _literal(node)
+    if refused:
+        reader.skip(number, f"{name}: {refused}")
     elif value is None:
         return  # `null`: not set, as in Terraform
     elif name == "tags":
@@ -260,9 +265,9 @@ def _hcl_block(reader: BodyReader, node: BlockRule) -> None:
                 reader.skip(_line(child), f"{name} has no nested blocks.")
                 return
             if isinstance(child, AttributeRule):
-                literal, value = _literal(child)
-                if not literal:
-                    reader.skip(_line(child), f"{name}: {EXPRESSION_REASON}")
+                refused, value = _literal(child)
+                if refused:
+                    reader.skip(_line(child), f"{name}: {refused}")
                     return
                 item[str(child.identifier.serialize())] = value
         add_group(reader, number, name, item, kinds[name])
@@ -285,6 +290,8 @@ def _read_json(reader: BodyReader) -> None:
         raise CodeRefused(
             f"The JSON could not be read: {err.msg} (line {err.lineno}, column {err.colno})."
         ) from err
+    except ValueError as err:  # a whole number of more than 4,300 digits
+        raise CodeRefused(f"The JSON could not be read: {NUMBER_REASON}") from err
     except RecursionError as err:
         raise CodeRefused("The JSON nests too deeply to be a create body.") from err
     if not isinstance(data, dict):
