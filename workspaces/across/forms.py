@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import re
 from dataclasses import dataclass
 
@@ -60,21 +62,31 @@ class AcrossListForm(WorkspaceListForm):
         self.fields["project"].choices = [
             (ref.key, f"{ref.org_name} / {ref.name}") for ref in directory.projects
         ]
+        # Checked by shape, as tags are: a malformed value is ignored and said (`_salvage`).
+        for name in ("org", "project"):
+            self.fields[name].valid_value = lambda value: bool(_FILTER_VALUE.fullmatch(value))
 
-    def _salvage(self, name: str, default):
-        if name not in ("org", "project"):
-            return super()._salvage(name, default)
-        raw = self.data.getlist(name) if hasattr(self.data, "getlist") else []
-        known = {value for value, _ in self.fields[name].choices}
-        kept = [value for value in raw if _FILTER_VALUE.fullmatch(value)][:MAX_SCOPE_FILTERS]
-        unseen = sum(1 for value in kept if value not in known)
-        if unseen:
+    @functools.cached_property
+    def query(self) -> AcrossQuery:
+        """`WorkspaceListForm.query`, with what the key cannot see of the chosen orgs and
+        projects said (they stay in the query: they match no project)."""
+        query = super().query
+        for name in ("org", "project"):
+            chosen = getattr(query, name)
             noun = self.FILTER_NOUNS[name]
-            self.corrections.append(
-                f"Your key cannot see {unseen} of the chosen {noun}{'s' if len(kept) != 1 else ''}"
-                ": only what it can see is listed."
-            )
-        return kept
+            if len(chosen) > MAX_SCOPE_FILTERS:
+                chosen = chosen[:MAX_SCOPE_FILTERS]
+                query = dataclasses.replace(query, **{name: chosen})
+                self.corrections.append(
+                    f"Only the first {MAX_SCOPE_FILTERS} {noun} filters are used."
+                )
+            known = {value for value, _ in self.fields[name].choices}
+            if unseen := sum(1 for value in chosen if value not in known):
+                self.corrections.append(
+                    f"Your key cannot see {unseen} of the chosen {noun}"
+                    f"{'s' if len(chosen) != 1 else ''}: only what it can see is listed."
+                )
+        return query
 
     @property
     def poll_after(self) -> int | None:
