@@ -205,8 +205,10 @@ def _coordinate(
                 _publish(base, run, ref.key, result)
             if time.monotonic() - renewed >= stale_after() / 4:
                 renewed = time.monotonic()
-                if cache.get(lock) in (run, None):  # still ours: not restarted as presumed dead
-                    cache.set(lock, run, timeout=stale_after())
+                # Extended while ours; taken again only when free: never written over the
+                # lock of a restart (a request that found this job presumed dead).
+                if not (cache.get(lock) == run and cache.touch(lock, stale_after())):
+                    cache.add(lock, run, timeout=stale_after())
     current: JobMeta | None = cache.get(base)
     if current is not None and current["run"] == run:  # not replaced by a restart meanwhile
         cache.set(
