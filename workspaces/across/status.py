@@ -192,7 +192,7 @@ def status_across(
         directory=directory,
         window=window,
         rows=tuple(sorted(shown, key=attrgetter("order"))),
-        empty=tuple(row for row in rows if row not in shown),
+        empty=tuple(row for row in rows if not (row.metrics.total or row.metrics.error)),
     )
 
 
