@@ -36,7 +36,7 @@ class Favourite(models.Model):
     class Meta:
         ordering = ("org", "project", "name", "identifier")
         constraints = [
-            # Its index also serves the list's one query: a user's stars in one project.
+            # Its index also serves a workspace page's query: is this one starred.
             models.UniqueConstraint(
                 fields=("user", "account_id", "org", "project", "identifier"),
                 name="favourite_once_per_workspace",
