@@ -13,6 +13,8 @@ KEY_PATTERN = re.compile(
     r"\.[A-Za-z0-9_-]{1,128}\.[A-Za-z0-9_-]{1,256}$"
 )
 ACCOUNT_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
+#: Org, project and workspace identifiers as Harness allows them (the URLs' `hid`, the filters).
+IDENTIFIER_PATTERN = r"[A-Za-z_][A-Za-z0-9_$-]{0,127}"
 
 
 def account_from_key(api_key: str) -> str:

@@ -4,6 +4,7 @@ from workspaces import export_views, views
 from workspaces.across import status_views
 from workspaces.across import views as across_views
 from workspaces.decommission import views as decommission_views
+from workspaces.forms import IDENTIFIER_PATTERN
 from workspaces.wizard import change_views
 from workspaces.wizard import views as wizard_views
 
@@ -11,7 +12,7 @@ from workspaces.wizard import views as wizard_views
 class HarnessIdentifierConverter:
     """Org, project and workspace identifiers as Harness allows them; anything else is a 404."""
 
-    regex = r"[A-Za-z_][A-Za-z0-9_$-]{0,127}"
+    regex = IDENTIFIER_PATTERN
 
     def to_python(self, value: str) -> str:
         return value

@@ -10,10 +10,10 @@ from dataclasses import dataclass
 from django import forms
 
 from workspaces.across.directory import Directory, ProjectRef
-from workspaces.forms import ListQuery, WorkspaceListForm
+from workspaces.forms import IDENTIFIER_PATTERN, ListQuery, WorkspaceListForm
 
 #: An org identifier or an `org/project` key, shaped as the portal's URLs accept identifiers.
-_FILTER_VALUE = re.compile(r"[A-Za-z_][A-Za-z0-9_$-]{0,127}(/[A-Za-z_][A-Za-z0-9_$-]{0,127})?")
+_FILTER_VALUE = re.compile(rf"{IDENTIFIER_PATTERN}(/{IDENTIFIER_PATTERN})?")
 MAX_SCOPE_FILTERS = 200
 
 

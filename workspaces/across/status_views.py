@@ -1,4 +1,4 @@
-"""The status strip of every project at once (`/workspaces/status/`), whole or one row."""
+"""The status strip of every project at once (`/workspaces/status/`), shown whole."""
 
 from urllib.parse import urlencode, urlsplit
 
@@ -11,7 +11,12 @@ from django.views.decorators.vary import vary_on_headers
 
 from workspaces.across.status import status_across as status_across_read
 from workspaces.clients import harness_client_for
-from workspaces.forms import METRICS_WINDOW_LABELS, METRICS_WINDOWS, WINDOW_PHRASES
+from workspaces.forms import (
+    IDENTIFIER_PATTERN,
+    METRICS_WINDOW_LABELS,
+    METRICS_WINDOWS,
+    WINDOW_PHRASES,
+)
 from workspaces.htmx import HtmxHttpRequest, partial_for
 
 TEMPLATE = "workspaces/status_across.html"
@@ -24,7 +29,7 @@ class StatusAcrossForm(forms.Form):
     # A project read again ("org/project"): its row's "Try again".
     project = forms.RegexField(
         required=False,
-        regex=r"^[A-Za-z_][A-Za-z0-9_$-]{0,127}/[A-Za-z_][A-Za-z0-9_$-]{0,127}$",
+        regex=rf"^{IDENTIFIER_PATTERN}/{IDENTIFIER_PATTERN}$",
     )
     refresh = forms.BooleanField(required=False)
 

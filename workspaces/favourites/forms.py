@@ -9,9 +9,10 @@ from django.contrib.auth.models import AbstractBaseUser
 
 from workspaces.favourites.models import SAVED_VIEW_LIMIT, SAVED_VIEW_NAME_MAX, SavedView
 from workspaces.favourites.selectors import list_target
+from workspaces.forms import IDENTIFIER_PATTERN
 
-# A workspace identifier as the portal's URLs accept it (`HarnessIdentifierConverter`).
-IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_$-]{0,127}")
+# A workspace identifier as the portal's URLs accept it.
+IDENTIFIER = re.compile(IDENTIFIER_PATTERN)
 
 
 class FavouriteForm(forms.Form):
