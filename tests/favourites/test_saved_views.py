@@ -101,6 +101,7 @@ def test_a_bad_name_is_an_error_on_the_field(signed_in_with_key, user_with_key, 
     assert response.status_code == 200
     assertContains(response, '<ul class="field__errors" id="save-view-name-error">')
     assertContains(response, error)
+    assertContains(response, 'aria-describedby="save-view-name-help save-view-name-error"')
     assertContains(response, 'aria-invalid="true"')
     assert SavedView.objects.count() == 1
 

@@ -54,8 +54,6 @@ class SavedViewForm(forms.Form):
         label="Name this view",
         max_length=SAVED_VIEW_NAME_MAX,
         strip=True,
-        help_text="For example “Failed in infra”. Anyone signed in can open its link with their "
-        "own Harness key.",
     )
     path = forms.CharField(max_length=512, widget=forms.HiddenInput)
     query = forms.CharField(required=False, max_length=4096, widget=forms.HiddenInput)
