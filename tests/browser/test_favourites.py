@@ -39,6 +39,15 @@ def test_stars_on_workspace_pages_are_in_my_workspaces_after_signing_out(
         expect(remove).to_be_focused()
     page.screenshot(path=artifacts / "favourites-workspace-page.png")
 
+    # Taking a star back swaps in place too (it once left both buttons on the page: swapping
+    # the form out called its `remove`, which is the button named remove).
+    page.goto(live_server.url + SANDBOX)
+    page.get_by_role("link", name="s3-qa-0009").click()
+    page.get_by_role("button", name="Add s3-qa-0009 to My workspaces").click()
+    page.get_by_role("button", name="Remove s3-qa-0009 from My workspaces").click()
+    expect(page.get_by_role("button", name="Add s3-qa-0009 to My workspaces")).to_be_focused()
+    expect(page.locator("button.star")).to_have_count(1)
+
     # The header menu leads to My workspaces: both, each with its status read now.
     page.locator("#my-views > summary").click()
     page.screenshot(path=artifacts / "favourites-header-menu.png")

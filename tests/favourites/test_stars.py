@@ -48,7 +48,7 @@ def test_the_page_layout_says_it_in_words_and_swaps_its_own_form(signed_in_with_
 
     assertContains(response, 'Remove <span class="visually-hidden">lambda-dev-0006 </span>from')
     assertContains(response, 'class="button star star--on">Remove')
-    assertContains(response, 'hx-target="this" hx-swap="outerHTML"')
+    assertContains(response, 'hx-target="closest .star-form" hx-swap="outerHTML"')
     assert Favourite.objects.get().name == FAILED_WS[1]
 
 
