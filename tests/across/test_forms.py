@@ -27,6 +27,14 @@ def test_a_malformed_filter_is_ignored_and_said_while_a_valid_one_still_narrows(
     assert "Ignored 1 unknown organisation filter." in filters.corrections
 
 
+def test_an_org_is_not_a_project_nor_a_project_an_org():
+    filters = form("org=default/infra&project=default")
+
+    assert (filters.query.org, filters.query.project) == ((), ())
+    assert "Ignored 1 unknown organisation filter." in filters.corrections
+    assert "Ignored 1 unknown project filter." in filters.corrections
+
+
 def test_a_project_the_key_cannot_see_is_kept_so_the_list_narrows_to_nothing():
     filters = form("project=hidden/one")
 

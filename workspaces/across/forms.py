@@ -12,8 +12,11 @@ from django import forms
 from workspaces.across.directory import Directory, ProjectRef
 from workspaces.forms import IDENTIFIER_PATTERN, ListQuery, WorkspaceListForm
 
-#: An org identifier or an `org/project` key, shaped as the portal's URLs accept identifiers.
-_FILTER_VALUE = re.compile(rf"{IDENTIFIER_PATTERN}(/{IDENTIFIER_PATTERN})?")
+#: The shape of each filter's values: an org identifier, an `org/project` key.
+_FILTER_SHAPES = {
+    "org": re.compile(IDENTIFIER_PATTERN),
+    "project": re.compile(rf"{IDENTIFIER_PATTERN}/{IDENTIFIER_PATTERN}"),
+}
 MAX_SCOPE_FILTERS = 200
 
 
@@ -62,9 +65,11 @@ class AcrossListForm(WorkspaceListForm):
         self.fields["project"].choices = [
             (ref.key, f"{ref.org_name} / {ref.name}") for ref in directory.projects
         ]
-        # Checked by shape, as tags are: a malformed value is ignored and said (`_salvage`).
-        for name in ("org", "project"):
-            self.fields[name].valid_value = lambda value: bool(_FILTER_VALUE.fullmatch(value))
+        # Checked by shape, as tags are: a malformed value is ignored and said (`_salvage`);
+        # when every value of a filter was malformed, the list is not narrowed by it (as with
+        # statuses and tags).
+        for name, shape in _FILTER_SHAPES.items():
+            self.fields[name].valid_value = lambda value, shape=shape: bool(shape.fullmatch(value))
 
     @functools.cached_property
     def query(self) -> AcrossQuery:
