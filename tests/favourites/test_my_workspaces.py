@@ -63,6 +63,8 @@ def test_a_failed_read_offers_try_again_which_reads_that_row_alone(
     assertContains(failing, "Harness answered with an error (HTTP 500)", count=2)
     assertContains(failing, f'hx-get="{MINE}?favourite={favourite.pk}"')
     assertContains(failing, ">Try again<", count=2)
+    # On the page each row's error is a polite status (not an alert each on load).
+    assertContains(failing, '<span class="favourite-error" role="status">', count=2)
     assertContains(row, f'<tr id="fav-row-{favourite.pk}">')
     assertContains(row, '<span class="badge badge--failed">Failed</span>')
     assertNotContains(row, "<html")
@@ -152,3 +154,13 @@ def test_no_note_when_every_favourite_is_in_this_account(signed_in_with_key, sta
     response = signed_in_with_key.get(MINE)
 
     assertNotContains(response, "another Harness account")
+
+
+def test_a_row_read_again_that_fails_again_is_announced(signed_in_with_key, starred, fake):
+    favourite = Favourite.objects.get(identifier=FAILED_WS[0])
+    fake.inject("iacm.workspaces.get", status=500, times=10)
+
+    row = signed_in_with_key.get(MINE, {"favourite": favourite.pk}, headers=htmx())
+
+    assertContains(row, '<span class="favourite-error" role="alert">')
+    assertContains(row, "Harness answered with an error (HTTP 500)")

@@ -98,7 +98,9 @@ def my_workspaces(request: HtmxHttpRequest) -> HttpResponse:
             Favourite, pk=int(one), user=request.user, account_id=client.account_id
         )
         row = selectors.favourite_row(client=client, favourite=favourite)
-        context, template = {"row": row}, "workspaces/my_workspaces.html#favourite-row"
+        # Read again on request: its error is announced (on the page, each row's is not).
+        context = {"row": row, "announce": True}
+        template = "workspaces/my_workspaces.html#favourite-row"
         rows = [row]
     else:
         rows = selectors.favourite_rows(client=client, user=request.user)

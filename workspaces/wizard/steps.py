@@ -31,7 +31,8 @@ def step_order(kind: str) -> tuple[str, ...]:
     return CHANGE_STEPS if kind == "edit" else STEPS
 
 
-IDENTIFIER_PATTERN = r"^[A-Za-z_][A-Za-z0-9_-]*$"
+#: A new workspace's identifier as the wizard takes it (narrower than `forms.IDENTIFIER_PATTERN`).
+WORKSPACE_IDENTIFIER_PATTERN = r"^[A-Za-z_][A-Za-z0-9_-]*$"
 VARIABLE_KEY_PATTERN = r"^[A-Za-z_][A-Za-z0-9_-]*$"
 NAME_PATTERN = r"^[A-Za-z0-9_][A-Za-z0-9_ .-]*$"
 TAG_KEY_PATTERN = r"^[A-Za-z0-9_.:/-]+$"
@@ -45,7 +46,7 @@ VERSION_PATTERN = r"^\d+(\.\d+)*$"
 # every value they accept starts with a letter, digit or _, so a dot segment never matches.
 TEMPLATE_REF_PATTERN = r"^(account\.|org\.)?[A-Za-z_][A-Za-z0-9_$-]{0,127}$"
 TEMPLATE_VERSION_PATTERN = r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$"
-_IDENTIFIER_RE = re.compile(IDENTIFIER_PATTERN)
+_IDENTIFIER_RE = re.compile(WORKSPACE_IDENTIFIER_PATTERN)
 _TEMPLATE_REF_RE = re.compile(TEMPLATE_REF_PATTERN)
 MAX_LENGTH = 128
 MAX_TAGS = 50
