@@ -78,18 +78,16 @@ def on_starting(server):
 
 
 def post_worker_init(worker):
-    """Each worker imports, compiles and loads before its first request (`portal/warmup.py`),
-    and hands the interpreter lock between threads every 1 ms instead of Python's 5 ms: a
-    worker's threads mostly wait on Harness, PostgreSQL and Redis, and one whose answer arrived
-    no longer waits up to 5 ms behind threads busy parsing or rendering. Measured (`make bench`
-    scenario `across`, 24 cold rounds, runs interleaved): All workspaces' first rows p50
-    80.9 -> 77.4 ms and 72.5 -> 69.8 ms."""
-    import sys
+    """Each worker imports, compiles and loads before its first request (`portal/warmup.py`).
 
+    Python's own 5 ms switch interval is kept: a 1 ms one, tried for All workspaces' first rows,
+    cost more than it gave once the rows went through templates. Measured on 2026-12-07, runs
+    interleaved, 1 ms against 5 ms: c=32 list partial 7.7-8.1 against 7.2-7.4 ms of CPU per
+    request (`BENCH_ONLY=list_partial BENCH_LEVELS=32`), first rows p50 79.6-81.8 against
+    77.7-78.4 ms (`BENCH_ONLY=across BENCH_LEVELS=1`)."""
     from portal.warmup import warm_up
 
     warm_up()
-    sys.setswitchinterval(0.001)
 
 
 def child_exit(server, worker):
