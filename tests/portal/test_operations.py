@@ -1,6 +1,7 @@
 """Operations: request ids, request and Harness log lines, redaction, no-store, /readyz, /metrics,
 the production settings profile and the gunicorn configuration."""
 
+import gc
 import json
 import logging
 import os
@@ -608,13 +609,18 @@ def test_gunicorn_configuration(monkeypatch):
     assert callable(config["child_exit"])
 
 
-def test_a_gunicorn_worker_warms_up_and_keeps_the_switch_interval(monkeypatch):
+def test_a_gunicorn_worker_warms_up_then_freezes_what_it_loaded(monkeypatch):
     config = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
     warmed = []
-    monkeypatch.setattr("portal.warmup.warm_up", lambda: warmed.append(True))
+    monkeypatch.setattr("portal.warmup.warm_up", lambda: warmed.append(gc.get_freeze_count()))
     before = sys.getswitchinterval()
-    config["post_worker_init"](worker=None)
-    assert warmed == [True]
+    gc.unfreeze()
+    try:
+        config["post_worker_init"](worker=None)
+        assert warmed == [0]  # frozen after the warm-up, not before
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
     assert sys.getswitchinterval() == before
 
 
