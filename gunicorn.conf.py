@@ -84,11 +84,12 @@ def post_worker_init(worker):
     Warmed up, a worker holds about 130,000 objects the collector would otherwise walk through
     in every full collection: about 85 ms of CPU each, holding the interpreter lock, so every
     request of that worker stalls meanwhile (measured with a `gc.callbacks` hook, c=32 list
-    partial). Frozen after one last collection, they are never walked again and nothing they
-    hold is freed, which is what they are for. Interleaved runs, 2026-12-07 (`BENCH_ONLY=
-    list_partial,across BENCH_LEVELS=1,32`), without and with: c=32 list partial p99 402-498
-    against 245-311 ms, p95 234-269 against 210-257 ms; All workspaces' first rows p50
-    79.2-81.5 against 77.9-80.1 ms.
+    partial). Frozen after one last collection, they are never walked again. They live as long
+    as the worker anyway (modules, URLconf, compiled templates, pools); the cost is that a
+    reference cycle among them that became garbage later would not be collected. Interleaved
+    runs, 2026-12-07 (`BENCH_ONLY=list_partial,across BENCH_LEVELS=1,32`), without and with:
+    c=32 list partial p99 402-498 against 245-311 ms, p95 234-269 against 210-257 ms; All
+    workspaces' first rows p50 79.2-81.5 against 77.9-80.1 ms.
 
     Python's own 5 ms switch interval is kept: a 1 ms one, tried for All workspaces' first rows,
     cost more than it gave once the rows went through templates. Measured on 2026-12-07, runs
