@@ -224,18 +224,9 @@ def status_metrics(
 
 
 def _wait_for_refresh(key: str) -> StatusMetrics | None:
-    """Poll briefly for the numbers another request is fetching (cold cache under load)."""
-    deadline = time.monotonic() + settings.METRICS_LOCK_SECONDS
-    while time.monotonic() < deadline:
-        time.sleep(0.02)
-        found = cache.get(key)
-        if found is not None:
-            return found
-        if cache.get(f"{key}:lock") is None:
-            # Released since the look above: the numbers are there now, or the refresher gave
-            # up (Harness failed) and None means "try ourselves".
-            return cache.get(key)
-    return None
+    """Poll briefly for the numbers another request is fetching (cold cache under load); None
+    when its refresher gave up (Harness failed: try ourselves) or took too long."""
+    return _await_refreshes({key: key}, backoff=False).get(key)
 
 
 def status_metrics_awaited(
@@ -251,14 +242,23 @@ def status_metrics_awaited(
         ): (org, project)
         for org, project in projects
     }
-    found: dict[tuple[str, str], StatusMetrics] = {}
+    # Longer and longer pauses (to 0.1 s): under load a wait can last, and a poll of many keys
+    # costs CPU the refreshers need.
+    return _await_refreshes(pending, backoff=True)
+
+
+def _await_refreshes[T](pending: dict[str, T], *, backoff: bool) -> dict[T, StatusMetrics]:
+    """Poll the cache for the numbers under `pending`'s keys (each a cache key and what to
+    return it as) until each is there or its refresher let go of its lock without numbers, for
+    at most `METRICS_LOCK_SECONDS`; a 20 ms pause between polls, growing to 0.1 s with
+    `backoff`."""
+    pending, found = dict(pending), {}
     deadline = time.monotonic() + settings.METRICS_LOCK_SECONDS
     pause = 0.02
     while pending and time.monotonic() < deadline:
         time.sleep(pause)
-        # Longer and longer pauses (to 0.1 s): under load a wait can last, and a poll of many
-        # keys costs CPU the refreshers need.
-        pause = min(pause * 1.5, 0.1)
+        if backoff:
+            pause = min(pause * 1.5, 0.1)
         # Numbers are stored before their lock is released: read in this order, a missing
         # lock with missing numbers means the refresher gave up.
         read = cache.get_many([*pending, *(f"{key}:lock" for key in pending)])

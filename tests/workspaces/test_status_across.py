@@ -325,6 +325,30 @@ def test_numbers_another_request_is_fetching_are_awaited_together(user_with_key,
     assert time.monotonic() - started < 1
 
 
+def test_a_request_waiting_on_a_refresher_that_gave_up_calls_harness_itself(user_with_key, fake):
+    import threading
+
+    from workspaces.clients import harness_client_for
+    from workspaces.status_metrics import status_metrics
+
+    lock = f"{cache_entry(user_with_key, 'default', 'infra')}:lock"
+    cache.set(lock, "1")
+    threading.Timer(0.05, cache.delete, args=[lock]).start()  # Harness failed: no numbers
+    started = time.monotonic()
+
+    result = status_metrics(
+        client=harness_client_for(user_with_key),
+        fingerprint=fingerprint(user_with_key),
+        org="default",
+        project="infra",
+        window="all",
+    )
+
+    assert result is not None and result.counts and not result.error
+    assert fake.counters()["iacm.metrics"] == 1
+    assert time.monotonic() - started < 1  # not after the lock's whole lifetime
+
+
 def test_without_wait_a_locked_cold_entry_is_none_and_no_call(user_with_key, fake):
     from workspaces.clients import harness_client_for
     from workspaces.status_metrics import status_metrics
