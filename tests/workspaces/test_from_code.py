@@ -410,3 +410,50 @@ def test_the_form_puts_a_refusal_on_the_code_field_and_keeps_the_lines():
 )
 def test_which_posts_read_the_paste(data, autosave, expected):
     assert code_requested(data, autosave=autosave) is expected
+
+
+# An escaped `$${` keeps everything up to its `}` as written in python-hcl2: the quotes,
+# backslashes and newlines inside are resolved here as anywhere else in the string.
+@pytest.mark.parametrize(
+    "value", ['${FOO:-"bar"}', "${a\nb}", '%{"}', "x\\y ${z\\w}", "$${already} %%{doubled}"]
+)
+def test_an_exported_value_with_template_sequences_reads_back_the_same(value):
+    from workspaces.export import workspace_export
+
+    body = {
+        "identifier": "odd",
+        "name": "odd",
+        "provisioner": "opentofu",
+        "description": value,
+        "terraform_variables": {"q": {"key": "q", "value": value, "value_type": "string"}},
+    }
+    text = workspace_export(
+        body=body, org="default", project="infra", account_id="a", from_harness=False,
+        download=("draft_export", ["00000000-0000-0000-0000-000000000000"]),
+    ).hcl  # fmt: skip
+
+    imported = read(text)
+
+    assert imported.body["description"] == value
+    assert imported.body["terraform_variables"]["q"]["value"] == value
+    assert imported.unmapped == ()
+
+
+def test_a_literal_dollar_brace_never_closed_is_refused_with_its_line():
+    text = RESOURCE.replace('"VPC \\"payments\\" $${not_a_ref}"', '"costs 100%%{"')
+
+    with pytest.raises(CodeRefused) as refused:
+        read(text)
+
+    assert refused.value.message.startswith("Line 6 has a $${ or %%{ with no } after it")
+
+
+def test_a_line_separator_inside_a_value_does_not_shift_the_lines_listed():
+    text = RESOURCE.replace("$${not_a_ref}", "first\u2028second").replace(
+        '  repository_path         = "vpc/dev"\n',
+        '  repository_path         = "vpc/dev"\n  colour                  = "blue"\n',
+    )
+
+    (line,) = read(text).unmapped
+
+    assert (line.number, line.text) == (14, 'colour                  = "blue"')

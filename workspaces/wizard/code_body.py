@@ -88,14 +88,16 @@ class BodyReader:
 
     @cached_property
     def lines(self) -> list[str]:
-        """The paste's lines, split once (a paste may have thousands of lines not used)."""
-        return self.text.splitlines()
+        """The paste's lines, split once (a paste may have thousands of lines not used). Only
+        at "\n", as the HCL parser counts them (`splitlines` also splits at U+2028 and others,
+        which a value may hold)."""
+        return self.text.split("\n")
 
     @cached_property
     def json_keys(self) -> dict[str, list[int]]:
         """Each key of a JSON paste's objects -> the lines it is on, in order (json gives values,
         not positions): one pass over the paste's strings, each key's offset mapped to its line."""
-        ends = list(accumulate(len(line) for line in self.text.splitlines(keepends=True)))
+        ends = list(accumulate(len(line) + 1 for line in self.lines))
         keys: dict[str, list[int]] = {}
         for match in _JSON_STRING.finditer(self.text):
             if match["colon"]:

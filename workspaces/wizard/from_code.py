@@ -30,12 +30,6 @@ from typing import Any
 import hcl2
 from django import forms
 from hcl2.rules.base import AttributeRule, BlockRule
-from hcl2.rules.containers import TupleRule
-from hcl2.rules.expressions import ExprTermRule, UnaryOpRule
-from hcl2.rules.literal_rules import FloatLitRule, IntLitRule, LiteralValueRule
-from hcl2.rules.strings import HeredocTemplateRule, StringPartRule, StringRule
-from hcl2.utils import SerializationOptions
-from hcl2.walk import walk_semantic
 from lark.exceptions import LarkError, UnexpectedInput
 
 from workspaces.export import ATTRIBUTES, UNMANAGED_DEFAULTS
@@ -52,6 +46,7 @@ from workspaces.wizard.code_body import (
     CodeRefused,
     add_group,
 )
+from workspaces.wizard.hcl_literals import VALUES, literal
 from workspaces.wizard.paste import MAX_PASTE_CHARS
 from workspaces.wizard.prefill import Prefill, prefill_from_workspace
 
@@ -79,28 +74,6 @@ JSON_UNSET: dict[str, tuple[Any, ...]] = {
     "default_pipelines": ({}, None),
     "provisioner_configuration": ({}, None),
 }
-_LITERALS = (
-    ExprTermRule,
-    StringRule,
-    StringPartRule,
-    LiteralValueRule,
-    IntLitRule,
-    FloatLitRule,
-    TupleRule,
-    HeredocTemplateRule,
-    UnaryOpRule,
-)
-_VALUES = SerializationOptions(
-    with_comments=False,
-    explicit_blocks=False,
-    strip_string_quotes=True,
-    preserve_heredocs=False,
-    preserve_scientific_notation=False,
-)
-EXPRESSION_REASON = (
-    "An expression or reference (Terraform would work it out); the portal reads only literal "
-    "values: write the value itself."
-)
 
 
 def read_code(text: str, *, org: str, project: str) -> CodeImport:
@@ -149,36 +122,27 @@ def _line(node: Any) -> int:
     return node.to_lark().meta.line
 
 
-def _literal(node: AttributeRule) -> tuple[str, Any]:
-    """("", value) for a literal value; (why not, None) for anything Terraform would evaluate,
-    or a number too long to read."""
-    for part in walk_semantic(node.expression):
-        if not isinstance(part, _LITERALS):
-            return EXPRESSION_REASON, None
-    try:
-        value = node.expression.serialize(_VALUES)
-    except ValueError:  # Python reads whole numbers of at most 4,300 digits
-        return NUMBER_REASON, None
-    texts = value if isinstance(value, list) else [value]
-    if any(isinstance(v, str) and re.search(r"(?<![$%])[$%]\{", v) for v in texts):
-        return EXPRESSION_REASON, None  # a heredoc is one token: its ${...} only in its text
-    return "", [_unescape(v) for v in value] if isinstance(value, list) else _unescape(value)
-
-
-def _unescape(value: Any) -> Any:
-    """`$${` and `%%{` are HCL's escapes of a literal `${` and `%{` (export's `hcl` filter writes
-    them); python-hcl2 keeps them as written."""
-    return value.replace("$${", "${").replace("%%{", "%{") if isinstance(value, str) else value
+# `$${` or `%%{` followed by the end of its quoted string (escapes skipped) before any `}`.
+_UNCLOSED_ESCAPE = re.compile(r'(?:\$\$|%%)\{(?:[^}"\\]|\\.)*"')
 
 
 def _labels(block: BlockRule) -> list[str]:
-    return [str(label.serialize(_VALUES)) for label in block.labels]
+    return [str(label.serialize(VALUES)) for label in block.labels]
 
 
 def _read_hcl(reader: BodyReader) -> None:
     try:
         tree = hcl2.parses(reader.text)
     except UnexpectedInput as err:
+        for number, line in enumerate(reader.lines, start=1):
+            if _UNCLOSED_ESCAPE.search(line):
+                # Valid HCL (a literal `${` or `%{`), but python-hcl2 reads `$${` only up to a
+                # `}`: it would read on past the string, or fail as here.
+                raise CodeRefused(
+                    f"Line {number} has a $${{ or %%{{ with no }} after it in its string, which "
+                    "the portal's HCL reader cannot read: leave that value out of the paste "
+                    "and fill it in on its step."
+                ) from err
         raise CodeRefused(
             f"The code is not valid HCL: line {err.line}, column {err.column}. Check for a "
             "missing quote, brace or = near there."
@@ -225,7 +189,7 @@ def _hcl_attribute(reader: BodyReader, node: AttributeRule) -> None:
     if name not in known:
         reader.skip(number, f"{name} is not an attribute of {RESOURCE}.")
         return
-    refused, value = _literal(node)
+    refused, value = literal(node)
     if refused:
         reader.skip(number, f"{name}: {refused}")
     elif value is None:
@@ -265,7 +229,7 @@ def _hcl_block(reader: BodyReader, node: BlockRule) -> None:
                 reader.skip(_line(child), f"{name} has no nested blocks.")
                 return
             if isinstance(child, AttributeRule):
-                refused, value = _literal(child)
+                refused, value = literal(child)
                 if refused:
                     reader.skip(_line(child), f"{name}: {refused}")
                     return

@@ -1,0 +1,89 @@
+"""The literal values of a pasted HCL resource (Start from code), read with python-hcl2.
+
+python-hcl2 (8.1) resolves a quoted string's escapes (`\\"`, `\\\\`, `\\n`, `\\uXXXX`) in its
+literal text only, and keeps an escaped template sequence (`$${...}`, `%%{...}`) as written,
+escapes inside it included. In HCL that sequence is literal text like the rest (hashicorp/hcl,
+hclsyntax spec, "Template Literals"): `"$${FOO:-\\"x\\"}"` is `${FOO:-"x"}`. So a string is read
+part by part here, each part's escapes resolved with python-hcl2's own `process_escape_sequences`.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from hcl2.rules.base import AttributeRule
+from hcl2.rules.containers import TupleRule
+from hcl2.rules.expressions import ExprTermRule, UnaryOpRule
+from hcl2.rules.literal_rules import FloatLitRule, IntLitRule, LiteralValueRule
+from hcl2.rules.strings import HeredocTemplateRule, StringPartRule, StringRule
+from hcl2.utils import SerializationOptions, process_escape_sequences
+from hcl2.walk import walk_semantic
+
+from workspaces.wizard.code_body import NUMBER_REASON
+
+EXPRESSION_REASON = (
+    "An expression or reference (Terraform would work it out); the portal reads only literal "
+    "values: write the value itself."
+)
+VALUES = SerializationOptions(
+    with_comments=False,
+    explicit_blocks=False,
+    strip_string_quotes=True,
+    preserve_heredocs=False,
+    preserve_scientific_notation=False,
+)
+_LITERALS = (
+    ExprTermRule,
+    StringRule,
+    StringPartRule,
+    LiteralValueRule,
+    IntLitRule,
+    FloatLitRule,
+    TupleRule,
+    HeredocTemplateRule,
+    UnaryOpRule,
+)
+_ESCAPED_SEQUENCES = ("ESCAPED_INTERPOLATION", "ESCAPED_DIRECTIVE")
+_LIVE_SEQUENCE = re.compile(r"(?<![$%])[$%]\{")
+
+
+class _Evaluated(Exception):
+    """A heredoc that interpolates: Terraform would work its value out."""
+
+
+def literal(node: AttributeRule) -> tuple[str, Any]:
+    """("", value) for a literal value (a string, number, bool, null or a list of them); (why
+    not, None) for anything Terraform would evaluate, or a number too long to read."""
+    rules = list(walk_semantic(node.expression))
+    if not all(isinstance(rule, _LITERALS) for rule in rules):
+        return EXPRESSION_REASON, None
+    try:
+        value = node.expression.serialize(VALUES)
+    except ValueError:  # Python reads whole numbers of at most 4,300 digits
+        return NUMBER_REASON, None
+    # Each text of the value comes from one string or heredoc, in the order of the code.
+    texts = iter([rule for rule in rules if isinstance(rule, StringRule | HeredocTemplateRule)])
+    try:
+        if isinstance(value, list):
+            return "", [_text(item, next(texts, None)) for item in value]
+        return "", _text(value, next(texts, None))
+    except _Evaluated:
+        return EXPRESSION_REASON, None
+
+
+def _text(value: Any, rule: StringRule | HeredocTemplateRule | None) -> Any:
+    if not isinstance(value, str) or rule is None:
+        return value
+    if isinstance(rule, StringRule):
+        parts = []
+        for part in rule.string_parts:
+            text = part.serialize(VALUES)
+            if part.content.lark_name() in _ESCAPED_SEQUENCES:
+                text = text[1:]  # `$${` is a literal `${`, `%%{` a literal `%{`
+            parts.append(process_escape_sequences(text))
+        return "".join(parts)
+    # A heredoc is one token: a live ${...} or %{...} shows only in its text.
+    if _LIVE_SEQUENCE.search(value):
+        raise _Evaluated
+    return value.replace("$${", "${").replace("%%{", "%{")
