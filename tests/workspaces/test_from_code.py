@@ -457,3 +457,15 @@ def test_a_line_separator_inside_a_value_does_not_shift_the_lines_listed():
     (line,) = read(text).unmapped
 
     assert (line.number, line.text) == (14, 'colour                  = "blue"')
+
+
+def test_a_repeated_tag_key_or_a_second_colon_is_listed_not_dropped():
+    text = RESOURCE.replace('["team:payments", "env:dev", "pci"]', '["a:1", "a:2", "k:v:w", "b"]')
+
+    imported = read(text)
+
+    assert imported.body["tags"] == {"a": "1", "b": ""}
+    assert [line.reason for line in imported.unmapped] == [
+        "tags: a is set twice; the first value is used.",
+        "tags: k:v:w has more than one colon; the provider would cut it.",
+    ]

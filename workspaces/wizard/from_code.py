@@ -208,8 +208,17 @@ def _tags(reader: BodyReader, number: int, value: Any) -> None:
     if len(value) > steps.MAX_TAGS:
         reader.skip(number, f"tags: at most {steps.MAX_TAGS} tags.")
         return
-    pairs = [tag.partition(":") for tag in value]
-    reader.put(number, "tags", "tags", {key: val for key, _sep, val in pairs})
+    tags: dict[str, str] = {}
+    for tag in value:
+        key, _sep, val = tag.partition(":")
+        if ":" in val:
+            # The provider splits at every colon and keeps the first two parts: not what it says.
+            reader.skip(number, f"tags: {tag} has more than one colon; the provider would cut it.")
+        elif key in tags:
+            reader.skip(number, f"tags: {key} is set twice; the first value is used.")
+        else:
+            tags[key] = val
+    reader.put(number, "tags", "tags", tags)
 
 
 def _hcl_block(reader: BodyReader, node: BlockRule) -> None:
