@@ -469,3 +469,43 @@ def test_a_repeated_tag_key_or_a_second_colon_is_listed_not_dropped():
         "tags: a is set twice; the first value is used.",
         "tags: k:v:w has more than one colon; the provider would cut it.",
     ]
+
+
+def test_values_the_wizard_would_not_read_are_listed_not_counted_as_used():
+    text = json.dumps(
+        {
+            "name": "x",
+            "repository_branch": "main",
+            "repository_sha": "abc123",
+            "budget": 100,
+            "terragrunt_version": "0.45.0",
+            "run_all": True,
+        },
+        indent=2,
+    )
+
+    imported = read(text)
+
+    assert imported.body == {"name": "x", "repository_sha": "abc123"}
+    assert imported.mapped == 2
+    assert [(line.number, line.reason) for line in imported.unmapped] == [
+        (3, "repository_branch: one of branch, tag or commit is followed: repository_sha."),
+        (5, "budget: used only with cost estimation on (cost_estimation_enabled)."),
+        (6, "terragrunt_version: used only with Terragrunt on (terragrunt_provider)."),
+        (7, "run_all: used only with Terragrunt on (terragrunt_provider)."),
+    ]
+
+
+def test_a_resource_with_a_branch_and_a_tag_follows_the_tag_and_lists_the_branch():
+    text = RESOURCE.replace(
+        '  repository_commit       = "v1.2.0"\n',
+        '  repository_commit       = "v1.2.0"\n  repository_branch       = "main"\n',
+    )
+
+    imported = read(text)
+
+    assert imported.body["repository_commit"] == "v1.2.0"
+    assert "repository_branch" not in imported.body
+    assert [(line.number, line.reason) for line in imported.unmapped] == [
+        (13, "repository_branch: one of branch, tag or commit is followed: repository_commit.")
+    ]

@@ -85,6 +85,8 @@ class BodyReader:
     body: dict[str, Any] = field(default_factory=dict)
     unmapped: list[CodeLine] = field(default_factory=list)
     mapped: int = 0
+    #: body field -> (line, name in the paste) of each value `put`.
+    where: dict[str, tuple[int, str]] = field(default_factory=dict)
 
     @cached_property
     def lines(self) -> list[str]:
@@ -132,6 +134,7 @@ class BodyReader:
             self.skip(number, f"{name} is set twice; the first value is used.")
             return
         self.body[body_field] = value
+        self.where[body_field] = (number, name)
         self.mapped += 1
 
     def add_to(self, number: int, body_field: str, key: str, item: Any, what: str) -> None:
@@ -144,6 +147,7 @@ class BodyReader:
         self.mapped += 1
 
     def result(self, kind: str) -> CodeImport:
+        self._unuse_unread()
         if "provider_connectors" in self.body:
             self.body["provider_connectors"] = list(self.body["provider_connectors"].values())
         unmapped = tuple(sorted(self.unmapped, key=lambda line: line.number))
@@ -155,6 +159,34 @@ class BodyReader:
             )
         digest = hashlib.sha256(self.text.encode()).hexdigest()[:16]
         return CodeImport(kind, self.body, unmapped, self.mapped, digest)
+
+    def _unuse_unread(self) -> None:
+        """List the values the wizard would not read (`prefill.workspace_values`): all but one of
+        a branch, a tag and a commit; a budget without cost estimation; Terragrunt settings
+        without Terragrunt. Kept, they would count as used and be missing from the review."""
+        fetched = ("repository_commit", "repository_sha", "repository_branch")
+        refs = [body_field for body_field in fetched if body_field in self]
+        for unread in refs[1:]:
+            self._unuse(unread, f"one of branch, tag or commit is followed: {self.name(refs[0])}.")
+        if "budget" in self and self.body.get("cost_estimation_enabled") is not True:
+            self._unuse("budget", "used only with cost estimation on (cost_estimation_enabled).")
+        if self.body.get("terragrunt_provider") is not True and self.body.get("provisioner") != (
+            "terragrunt"
+        ):
+            for unread in ("terragrunt_version", "run_all"):
+                if unread in self:
+                    self._unuse(unread, "used only with Terragrunt on (terragrunt_provider).")
+
+    def __contains__(self, body_field: str) -> bool:
+        return body_field in self.where and body_field in self.body
+
+    def name(self, body_field: str) -> str:
+        return self.where[body_field][1]
+
+    def _unuse(self, body_field: str, reason: str) -> None:
+        del self.body[body_field]
+        self.mapped -= 1
+        self.skip(self.where[body_field][0], f"{self.name(body_field)}: {reason}")
 
 
 def _value_problem(body_field: str, value: Any) -> str:

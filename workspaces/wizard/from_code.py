@@ -301,6 +301,7 @@ def _budget(reader: BodyReader, number: int, value: Any) -> None:
         reader.skip(number, f"budget: {problem}")
     else:
         reader.body["budget"] = float(value)
+        reader.where["budget"] = (number, "budget")
         reader.mapped += 1
 
 
