@@ -7,6 +7,7 @@ replica on the same cache); stale numbers served while it refreshes or while Har
 
 from __future__ import annotations
 
+import secrets
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -174,8 +175,9 @@ def status_metrics(
     request refreshes them (a `cache.add` lock, shared by every replica using the same cache).
     A request that finds nothing cached and the lock taken waits for the refresher instead of
     calling Harness itself (or, with `wait=False`, returns None at once: the caller collects
-    those with `status_metrics_awaited`). When Harness fails, stale numbers are served with a
-    notice. Raises HarnessUnauthorized (to the key page); other Harness errors become `error`.
+    those with `status_metrics_awaited`); when the refresher gave up (Harness failed), one of
+    the waiters takes the lock and reads again. When Harness fails, stale numbers are served
+    with a notice. Raises HarnessUnauthorized (to the key page); other Harness errors become `error`.
     """
     key = _metrics_cache_key(
         account=client.account_id, org=org, project=project, window=window, fingerprint=fingerprint
@@ -185,15 +187,21 @@ def status_metrics(
     status_metrics_looked_up.send(sender=StatusMetrics, result=result)
     if result == "hit":
         return cached
-    lock = f"{key}:lock"
-    if not cache.add(lock, "1", timeout=settings.METRICS_LOCK_SECONDS):
+    # The lock holds its holder's token: only the holder lets go of it.
+    lock, token = f"{key}:lock", secrets.token_hex(8)
+    deadline = time.monotonic() + settings.METRICS_LOCK_SECONDS
+    while not cache.add(lock, token, timeout=settings.METRICS_LOCK_SECONDS):
         if cached:
             return cached  # someone is refreshing; the last numbers are good enough meanwhile
         if not wait:
             return None
-        waited = _wait_for_refresh(key)
+        waited = _wait_for_refresh(key, deadline)
         if waited:
             return waited
+        if time.monotonic() >= deadline:
+            break  # the refresher outlived its lock's time: read Harness without the lock
+        # Its refresher gave up (Harness failed): one waiter takes the lock and reads again,
+        # the others wait for it.
     else:
         # Another request may have refreshed (and let go of the lock) since the read above.
         latest: StatusMetrics | None = cache.get(key)
@@ -220,13 +228,14 @@ def status_metrics(
         cache.set(key, fresh, timeout=settings.METRICS_STALE_SECONDS)
         return fresh
     finally:
-        cache.delete(lock)
+        if cache.get(lock) == token:
+            cache.delete(lock)
 
 
-def _wait_for_refresh(key: str) -> StatusMetrics | None:
+def _wait_for_refresh(key: str, deadline: float) -> StatusMetrics | None:
     """Poll briefly for the numbers another request is fetching (cold cache under load); None
-    when its refresher gave up (Harness failed: try ourselves) or took too long."""
-    return _await_refreshes({key: key}, backoff=False).get(key)
+    when its refresher gave up (Harness failed) or `deadline` (monotonic) passed."""
+    return _await_refreshes({key: key}, backoff=False, deadline=deadline).get(key)
 
 
 def status_metrics_awaited(
@@ -247,13 +256,16 @@ def status_metrics_awaited(
     return _await_refreshes(pending, backoff=True)
 
 
-def _await_refreshes[T](pending: dict[str, T], *, backoff: bool) -> dict[T, StatusMetrics]:
+def _await_refreshes[T](
+    pending: dict[str, T], *, backoff: bool, deadline: float | None = None
+) -> dict[T, StatusMetrics]:
     """Poll the cache for the numbers under `pending`'s keys (each a cache key and what to
-    return it as) until each is there or its refresher let go of its lock without numbers, for
-    at most `METRICS_LOCK_SECONDS`; a 20 ms pause between polls, growing to 0.1 s with
-    `backoff`."""
+    return it as) until each is there or its refresher let go of its lock without numbers, until
+    `deadline` (monotonic; by default `METRICS_LOCK_SECONDS` from now); a 20 ms pause between
+    polls, growing to 0.1 s with `backoff`."""
     pending, found = dict(pending), {}
-    deadline = time.monotonic() + settings.METRICS_LOCK_SECONDS
+    if deadline is None:
+        deadline = time.monotonic() + settings.METRICS_LOCK_SECONDS
     pause = 0.02
     while pending and time.monotonic() < deadline:
         time.sleep(pause)

@@ -349,6 +349,61 @@ def test_a_request_waiting_on_a_refresher_that_gave_up_calls_harness_itself(user
     assert time.monotonic() - started < 1  # not after the lock's whole lifetime
 
 
+def test_when_a_refresher_gives_up_one_of_its_waiters_reads_again_for_all(user_with_key, fake):
+    import threading
+
+    from workspaces.clients import harness_client_for
+    from workspaces.status_metrics import status_metrics
+
+    lock = f"{cache_entry(user_with_key, 'default', 'infra')}:lock"
+    cache.set(lock, "1")
+    results = []
+
+    def wait_for_numbers():
+        results.append(
+            status_metrics(
+                client=harness_client_for(user_with_key),
+                fingerprint=fingerprint(user_with_key),
+                org="default",
+                project="infra",
+                window="all",
+            )
+        )
+
+    waiters = [threading.Thread(target=wait_for_numbers) for _ in range(2)]
+    for waiter in waiters:
+        waiter.start()
+    time.sleep(0.05)
+    cache.delete(lock)  # the refresher gave up: no numbers
+    for waiter in waiters:
+        waiter.join(timeout=10)
+
+    assert len(results) == 2 and all(r.counts and not r.error for r in results)
+    assert fake.counters()["iacm.metrics"] == 1
+
+
+def test_a_request_that_waited_out_the_lock_leaves_the_holders_lock_alone(
+    user_with_key, fake, settings
+):
+    from workspaces.clients import harness_client_for
+    from workspaces.status_metrics import status_metrics
+
+    settings.METRICS_LOCK_SECONDS = 0.2
+    lock = f"{cache_entry(user_with_key, 'default', 'infra')}:lock"
+    cache.set(lock, "someone else")
+
+    result = status_metrics(
+        client=harness_client_for(user_with_key),
+        fingerprint=fingerprint(user_with_key),
+        org="default",
+        project="infra",
+        window="all",
+    )
+
+    assert result.counts and fake.counters()["iacm.metrics"] == 1
+    assert cache.get(lock) == "someone else"
+
+
 def test_without_wait_a_locked_cold_entry_is_none_and_no_call(user_with_key, fake):
     from workspaces.clients import harness_client_for
     from workspaces.status_metrics import status_metrics
