@@ -177,7 +177,8 @@ def status_metrics(
     calling Harness itself (or, with `wait=False`, returns None at once: the caller collects
     those with `status_metrics_awaited`); when the refresher gave up (Harness failed), one of
     the waiters takes the lock and reads again. When Harness fails, stale numbers are served
-    with a notice. Raises HarnessUnauthorized (to the key page); other Harness errors become `error`.
+    with a notice. Raises HarnessUnauthorized (to the key page); other Harness errors become
+    `error`.
     """
     key = _metrics_cache_key(
         account=client.account_id, org=org, project=project, window=window, fingerprint=fingerprint
