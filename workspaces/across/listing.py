@@ -171,12 +171,42 @@ class _Merged:
     unauthorized: str
 
 
-# Merged answers by (job, run, version, sort), most recent last. A version's answers never change,
-# so a warm request or a long poll with nothing new reads one counter instead of every project's
-# rows; bounded by the rows held, per process.
-_MERGED: OrderedDict[tuple[str, str, int, str], _Merged] = OrderedDict()
-_MERGED_LOCK = threading.Lock()
-MERGED_ROWS = 50_000
+class _RecentMerges:
+    """Merged answers by (job, run, version, sort), most recent last, per process. A version's
+    answers never change, so a warm request or a long poll with nothing new reads one counter
+    instead of every project's rows. Bounded by what the entries hold: their rows and notes, and
+    one for each entry itself (answers without rows count too)."""
+
+    def __init__(self, limit: int):
+        self.limit = limit
+        self._items: OrderedDict[tuple[str, str, int, str], _Merged] = OrderedDict()
+        self._held = 0
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def get(self, key: tuple[str, str, int, str]) -> _Merged | None:
+        with self._lock:
+            found = self._items.get(key)
+            if found is not None:
+                self._items.move_to_end(key)
+            return found
+
+    def put(self, key: tuple[str, str, int, str], merged: _Merged) -> None:
+        with self._lock:
+            replaced = self._items.pop(key, None)
+            self._items[key] = merged
+            self._held += _weight(merged) - (_weight(replaced) if replaced else 0)
+            while self._held > self.limit and len(self._items) > 1:
+                self._held -= _weight(self._items.popitem(last=False)[1])
+
+
+def _weight(merged: _Merged) -> int:
+    return 1 + len(merged.entries) + len(merged.failed) + len(merged.truncated)
+
+
+_RECENT = _RecentMerges(limit=50_000)
 
 
 def _merged(
@@ -184,18 +214,12 @@ def _merged(
 ) -> tuple[int, _Merged]:
     if version is None:
         version = fanout.job_version(base=base, meta=meta)
-    with _MERGED_LOCK:
-        found = _MERGED.get((base, meta["run"], version, sort))
-        if found is not None:
-            _MERGED.move_to_end((base, meta["run"], version, sort))
-            return version, found
+    found = _RECENT.get((base, meta["run"], version, sort))
+    if found is not None:
+        return version, found
     version, results = fanout.job_read(base=base, meta=meta)
     merged = _merge(meta=meta, results=results, sort=sort)
-    with _MERGED_LOCK:
-        _MERGED[(base, meta["run"], version, sort)] = merged
-        held = sum(len(m.entries) for m in _MERGED.values())
-        while held > MERGED_ROWS and len(_MERGED) > 1:
-            held -= len(_MERGED.popitem(last=False)[1].entries)
+    _RECENT.put((base, meta["run"], version, sort), merged)
     return version, merged
 
 
