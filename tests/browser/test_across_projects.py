@@ -47,7 +47,8 @@ def test_search_across_projects_and_retry_the_one_that_failed(
     page.screenshot(path=artifacts / "across-failed-phone.png")
     page.set_viewport_size({"width": 1280, "height": 900})
 
-    failure.get_by_role("button", name="Try again").click()
+    # Each project's button says which project it reads again (to a screen reader).
+    page.get_by_role("button", name="Try again for platform / networking", exact=True).click()
     expect(failure).to_have_count(0)
     expect(project_cells.filter(has_text="networking")).to_have_count(1)
     expect(results.locator(".summary")).to_have_text(re.compile(r"of 29 from 5 projects"))

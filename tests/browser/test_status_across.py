@@ -79,7 +79,7 @@ def test_try_again_on_a_failed_project_updates_its_row_and_the_totals(
     expect(failed).to_contain_text("Data")
     expect(totals).not_to_have_text(healthy)
     fake.reset()
-    failed.get_by_role("link", name="Try again").click()
+    page.get_by_role("link", name="Try again for Platform / Data", exact=True).click()
 
     expect(strip.get_by_text("Harness answered with an error")).to_have_count(0)
     expect(totals).to_have_text(healthy)
