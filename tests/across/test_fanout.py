@@ -45,3 +45,26 @@ def test_try_again_while_the_job_runs_keeps_the_runs_lifetime(fake):
     while cache.get(key)["state"] == "pending" and time.monotonic() < deadline:
         time.sleep(0.01)
     assert cache.get(key)["state"] == "listed"  # the one project was read again
+
+
+def test_a_job_longer_than_its_entries_lifetime_completes_once(
+    signed_in_with_key, fake, settings, monkeypatch
+):
+    from tests.across.support import LIST, URL, follow, join_jobs, listed_projects
+
+    # Entries written for 0.9 s (cache 0.5 s + lock 0.4 s), renewed every 0.1 s; one project
+    # answers after 1.5 s.
+    settings.ACROSS_CACHE_SECONDS = 0.5
+    monkeypatch.setattr(fanout, "stale_after", lambda: 0.4)
+    fake.inject(LIST, delay_ms=1500, times=1, path="/projects/core/")
+
+    first = signed_in_with_key.get(URL)
+    time.sleep(1.2)  # the meta, counter and first answers would have expired by now
+    last = follow(signed_in_with_key, first)
+
+    content = last.content.decode()
+    assert "could not be started" not in content
+    assert "from 6 projects" in content
+    join_jobs()
+    assert sorted(listed_projects(fake)) == sorted(set(listed_projects(fake)))  # none twice
+    assert len(listed_projects(fake)) == 6

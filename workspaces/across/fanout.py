@@ -209,6 +209,8 @@ def _coordinate(
                 # lock of a restart (a request that found this job presumed dead).
                 if not (cache.get(lock) == run and cache.touch(lock, stale_after())):
                     cache.add(lock, run, timeout=stale_after())
+                answered = [futures[future].key for future in futures if future.done()]
+                _extend(base, meta, answered)
     current: JobMeta | None = cache.get(base)
     if current is not None and current["run"] == run:  # not replaced by a restart meanwhile
         cache.set(
@@ -219,6 +221,17 @@ def _coordinate(
     _publish_progress(base, run)  # a long poll that saw every project answer returns now
     if cache.get(lock) == run:
         cache.delete(lock)
+
+
+def _extend(base: str, meta: JobMeta, answered: list[str]) -> None:
+    """Keep a long job's entries (meta, counter, answers so far) for `_run_ttl()` more: written
+    once with that lifetime, they would expire under a job that runs longer (many projects, a
+    slow Harness), its polls would find no job and its end would have no meta to complete."""
+    run = meta["run"]
+    if (cache.get(base) or {}).get("run") == run:  # not replaced by a restart meanwhile
+        cache.touch(base, _run_ttl())
+    for key in (_version_key(base, run), *(_project_key(base, run, p) for p in answered)):
+        cache.touch(key, _run_ttl())
 
 
 def _publish(base: str, run: str, project: str, result: ProjectResult) -> None:
