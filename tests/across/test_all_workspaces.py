@@ -112,6 +112,19 @@ def test_a_failing_project_shows_its_error_and_try_again_reads_only_it(signed_in
     assertContains(done, "/orgs/payments/projects/core/workspaces/")
 
 
+def test_while_a_project_is_read_again_it_shows_as_to_come_not_as_failed(signed_in_with_key, fake):
+    fake.inject(LIST, status=503, times=3, path="/projects/core/")
+    follow(signed_in_with_key, signed_in_with_key.get(URL))
+    fake.inject(LIST, delay_ms=400, times=1, path="/projects/core/")
+
+    retried = signed_in_with_key.post(URL, {"retry": "payments/core"}, headers=LIVE)
+
+    assertNotContains(retried, "could not be listed")
+    assertNotContains(retried, 'value="payments/core"')  # no second Try again meanwhile
+    assertContains(retried, "5 of 6 projects listed")
+    assertContains(follow(signed_in_with_key, retried), "/orgs/payments/projects/core/workspaces/")
+
+
 def test_try_again_without_javascript_redirects_back_to_the_list(signed_in_with_key, fake):
     fake.inject(LIST, status=503, times=3, path="/projects/core/")
     follow(signed_in_with_key, signed_in_with_key.get(URL, {"q": "vpc"}))

@@ -233,8 +233,8 @@ def _merge(*, meta: fanout.JobMeta, results: dict[str, fanout.ProjectResult], so
         if result["unauthorized"]:
             unauthorized = result["error"]
         if result["state"] == "pending":
-            pending += 1
-        if result["error"]:
+            pending += 1  # being read again: counted as to come, not shown as failed
+        elif result["error"]:
             failed.append((key, result["error"], result["retryable"], result["denied"]))
         elif result["total"] > len(result["rows"]):
             truncated.append((key, result["total"], len(result["rows"])))
