@@ -509,3 +509,18 @@ def test_a_resource_with_a_branch_and_a_tag_follows_the_tag_and_lists_the_branch
     assert [(line.number, line.reason) for line in imported.unmapped] == [
         (13, "repository_branch: one of branch, tag or commit is followed: repository_commit.")
     ]
+
+
+def test_a_key_twice_in_a_block_or_a_labelled_block_is_listed_as_terraform_would_refuse_it():
+    text = RESOURCE.replace(
+        '    value      = "eu-west-1"\n', '    value      = "eu-west-1"\n    value      = "us-east-1"\n'
+    ).replace("  connector {", '  connector "vault" {')
+
+    imported = read(text)
+
+    assert imported.body["terraform_variables"]["region"]["value"] == "eu-west-1"
+    assert "connectors" not in imported.body
+    assert [(line.number, line.reason) for line in imported.unmapped] == [
+        (20, "value is set twice; the first is used."),
+        (30, "A connector block takes no label (connector {): not read."),
+    ]

@@ -231,6 +231,8 @@ def _hcl_block(reader: BodyReader, node: BlockRule) -> None:
     elif name not in kinds:
         hint = " Provider connectors are connector blocks." if "connector" in name else ""
         reader.skip(number, f"{name} is not a block of {RESOURCE}.{hint}")
+    elif len(_labels(node)) > 1:
+        reader.skip(number, f"A {name} block takes no label ({name} {{): not read.")
     else:
         item: dict[str, Any] = {}
         for child in node.body.children:
@@ -239,10 +241,14 @@ def _hcl_block(reader: BodyReader, node: BlockRule) -> None:
                 return
             if isinstance(child, AttributeRule):
                 refused, value = literal(child)
+                attribute = str(child.identifier.serialize())
                 if refused:
                     reader.skip(_line(child), f"{name}: {refused}")
                     return
-                item[str(child.identifier.serialize())] = value
+                if attribute in item:
+                    reader.skip(_line(child), f"{attribute} is set twice; the first is used.")
+                    continue
+                item[attribute] = value
         add_group(reader, number, name, item, kinds[name])
 
 
