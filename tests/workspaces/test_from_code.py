@@ -512,9 +512,10 @@ def test_a_resource_with_a_branch_and_a_tag_follows_the_tag_and_lists_the_branch
 
 
 def test_a_key_twice_in_a_block_or_a_labelled_block_is_listed_as_terraform_would_refuse_it():
-    text = RESOURCE.replace(
-        '    value      = "eu-west-1"\n', '    value      = "eu-west-1"\n    value      = "us-east-1"\n'
-    ).replace("  connector {", '  connector "vault" {')
+    region = '    value      = "eu-west-1"\n'
+    text = RESOURCE.replace(region, region + '    value      = "us-east-1"\n').replace(
+        "  connector {", '  connector "vault" {'
+    )
 
     imported = read(text)
 
