@@ -251,8 +251,13 @@ def terraform_context(body: Mapping[str, Any], *, org: str, project: str) -> dic
         )
         if item.get("terragrunt_provider"):
             unmanaged.append(f"terragrunt_provider of the {item.get('type')} connector")
+    # `repository` and `repository_connector` are required in the block: written even when empty.
     variable_files = [
-        [(field, item[field]) for field in VARIABLE_FILE_FIELDS if item.get(field)]
+        [
+            (field, item.get(field) or "")
+            for field in VARIABLE_FILE_FIELDS
+            if item.get(field) or field in ("repository", "repository_connector")
+        ]
         for item in body.get("terraform_variable_files") or []
     ]
     pipelines = {}

@@ -347,3 +347,30 @@ def test_a_change_request_has_no_export_of_its_own(signed_in_with_key, user_with
     response = signed_in_with_key.get(reverse("draft_export", args=[draft.pk, "tf"]))
 
     assert response.status_code == 404  # the workspace's page exports it
+
+
+def test_a_variable_file_always_has_the_two_attributes_the_block_requires():
+    body = {
+        "identifier": "files",
+        "name": "files",
+        "provisioner": "opentofu",
+        "terraform_variable_files": [
+            {"repository": "vars", "repository_branch": "main", "repository_path": "dev.tfvars"}
+        ],
+    }
+
+    text = workspace_export(
+        body=body, org="o", project="p", account_id="a", from_harness=True,
+        download=("draft_export", ["00000000-0000-0000-0000-000000000000"]),
+    ).hcl  # fmt: skip
+
+    _name, resource, _comments = parse(text)
+    # resource_workspace.go: repository and repository_connector are Required in the block.
+    assert resource["terraform_variable_file"] == [
+        {
+            "repository": "vars",
+            "repository_connector": "",
+            "repository_branch": "main",
+            "repository_path": "dev.tfvars",
+        }
+    ]
