@@ -322,3 +322,25 @@ def test_a_slow_project_does_not_get_a_running_job_taken_for_dead(
     follow(signed_in_with_key, another_tab)
     join_jobs()
     assert sorted(listed_projects(fake)) == sorted(PROJECTS_SEEN)  # not started again
+
+
+def test_an_order_changed_while_the_list_loads_shows_that_orders_first_rows(
+    signed_in_with_key, fake
+):
+    # default/infra has 1,800 workspaces: only its first 100 in the job's order are read.
+    fake.inject(LIST, delay_ms=300, times=1, path="/projects/networking/")
+    signed_in_with_key.get(URL)  # starts the job in the default order, name ascending
+
+    descending = signed_in_with_key.get(URL, {"sort": "name,DESC"}, headers=REGION)
+    done = follow(signed_in_with_key, descending)
+
+    infra_sorts = [
+        entry["query"]["sort"]
+        for entry in fake.log(route=LIST)
+        if "/projects/infra/" in entry["path"]
+    ]
+    assert infra_sorts == [["name,ASC"], ["name,DESC"]]  # read again in the new order
+    join_jobs()
+    cache.clear()
+    cold = follow(signed_in_with_key, signed_in_with_key.get(URL, {"sort": "name,DESC"}))
+    assert _rows(done)[:30] == _rows(cold)[:30]
