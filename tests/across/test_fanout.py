@@ -68,3 +68,27 @@ def test_a_job_longer_than_its_entries_lifetime_completes_once(
     join_jobs()
     assert sorted(listed_projects(fake)) == sorted(set(listed_projects(fake)))  # none twice
     assert len(listed_projects(fake)) == 6
+
+
+def test_a_cache_error_while_writing_an_answer_does_not_stop_the_job(
+    signed_in_with_key, fake, monkeypatch
+):
+    from django.core.cache.backends.locmem import LocMemCache
+
+    from tests.across.support import URL, follow, join_jobs, listed_projects
+
+    incr, failed = LocMemCache.incr, []
+
+    def incr_failing_once(self, key, delta=1, version=None):
+        if not failed:
+            failed.append(key)
+            raise ConnectionError("the cache timed out")
+        return incr(self, key, delta, version)
+
+    monkeypatch.setattr(LocMemCache, "incr", incr_failing_once)
+
+    done = follow(signed_in_with_key, signed_in_with_key.get(URL))
+
+    assert failed and "from 6 projects" in done.content.decode()
+    join_jobs()
+    assert len(listed_projects(fake)) == 6  # finished by its coordinator, not started again

@@ -202,7 +202,10 @@ def _coordinate(
                     logger.exception("listing %s across projects failed", ref.key)
                     result = _failed("The portal failed to read this project.", retryable=True)
                 truncated = truncated or result["total"] > len(result["rows"])
-                _publish(base, run, ref.key, result)
+                try:
+                    _publish(base, run, ref.key, result)
+                except Exception:  # the cache failed (a Redis timeout): the job goes on
+                    logger.exception("writing %s's answer across projects failed", ref.key)
             if time.monotonic() - renewed >= stale_after() / 4:
                 renewed = time.monotonic()
                 # Extended while ours; taken again only when free: never written over the
