@@ -520,8 +520,47 @@ def test_a_key_twice_in_a_block_or_a_labelled_block_is_listed_as_terraform_would
     imported = read(text)
 
     assert imported.body["terraform_variables"]["region"]["value"] == "eu-west-1"
-    assert "connectors" not in imported.body
+    assert "provider_connectors" not in imported.body
     assert [(line.number, line.reason) for line in imported.unmapped] == [
         (20, "value is set twice; the first is used."),
         (30, "A connector block takes no label (connector {): not read."),
     ]
+
+
+def test_an_empty_tag_or_commit_does_not_win_over_a_branch():
+    # The shape of a Harness answer: every ref field present, the ones not followed empty.
+    text = json.dumps({"name": "x", "repository_branch": "main", "repository_commit": "",
+                       "repository_sha": "", "terragrunt_version": "", "run_all": False})  # fmt: skip
+
+    imported = read(text)
+
+    assert imported.body["repository_branch"] == "main"
+    assert imported.unmapped == ()
+
+
+def test_an_unclosed_escape_that_parses_is_refused_not_read_into_the_next_attribute():
+    # python-hcl2 reads `$${` up to the next `}`, here in the next line's string.
+    text = RESOURCE.replace("$${not_a_ref}", "use $${HOME").replace('"vpc/dev"', '"a}"')
+
+    with pytest.raises(CodeRefused) as refused:
+        read(text)
+
+    assert refused.value.message.startswith("Line 6 has a $${ or %%{ with no } after it")
+
+
+def test_tags_that_are_all_refused_are_not_counted_as_used():
+    text = 'resource "harness_platform_workspace" "w" {\n  name = "w"\n  tags = ["a:b:c"]\n}\n'
+
+    imported = read(text)
+
+    assert "tags" not in imported.body and imported.mapped == 1
+
+
+def test_each_text_of_a_list_is_read_from_its_own_string():
+    import hcl2
+
+    from workspaces.wizard.hcl_literals import literal
+
+    attribute = hcl2.parses('a = [1, null, "x $${y\\"}", "z"]\n').body.children[0]
+
+    assert literal(attribute) == ("", [1, None, 'x ${y"}', "z"])

@@ -178,7 +178,9 @@ class BodyReader:
                     self._unuse(unread, "used only with Terragrunt on (terragrunt_provider).")
 
     def __contains__(self, body_field: str) -> bool:
-        return body_field in self.where and body_field in self.body
+        """Whether the paste gave `body_field` a value that says something (an empty text or
+        `false` is how a Harness answer says "not set", and is never listed)."""
+        return body_field in self.where and bool(self.body.get(body_field))
 
     def name(self, body_field: str) -> str:
         return self.where[body_field][1]

@@ -46,7 +46,7 @@ from workspaces.wizard.code_body import (
     CodeRefused,
     add_group,
 )
-from workspaces.wizard.hcl_literals import VALUES, literal
+from workspaces.wizard.hcl_literals import VALUES, literal, unclosed_escape
 from workspaces.wizard.paste import MAX_PASTE_CHARS
 from workspaces.wizard.prefill import Prefill, prefill_from_workspace
 
@@ -138,11 +138,7 @@ def _read_hcl(reader: BodyReader) -> None:
             if _UNCLOSED_ESCAPE.search(line):
                 # Valid HCL (a literal `${` or `%{`), but python-hcl2 reads `$${` only up to a
                 # `}`: it would read on past the string, or fail as here.
-                raise CodeRefused(
-                    f"Line {number} has a $${{ or %%{{ with no }} after it in its string, which "
-                    "the portal's HCL reader cannot read: leave that value out of the paste "
-                    "and fill it in on its step."
-                ) from err
+                raise unclosed_escape(number) from err
         raise CodeRefused(
             f"The code is not valid HCL: line {err.line}, column {err.column}. Check for a "
             "missing quote, brace or = near there."
@@ -218,7 +214,8 @@ def _tags(reader: BodyReader, number: int, value: Any) -> None:
             reader.skip(number, f"tags: {key} is set twice; the first value is used.")
         else:
             tags[key] = val
-    reader.put(number, "tags", "tags", tags)
+    if tags or not value:  # `tags = []` says "no tags"; a list of refused tags says nothing
+        reader.put(number, "tags", "tags", tags)
 
 
 def _hcl_block(reader: BodyReader, node: BlockRule) -> None:

@@ -20,7 +20,7 @@ from hcl2.rules.strings import HeredocTemplateRule, StringPartRule, StringRule
 from hcl2.utils import SerializationOptions, process_escape_sequences
 from hcl2.walk import walk_semantic
 
-from workspaces.wizard.code_body import NUMBER_REASON
+from workspaces.wizard.code_body import NUMBER_REASON, CodeRefused
 
 EXPRESSION_REASON = (
     "An expression or reference (Terraform would work it out); the portal reads only literal "
@@ -46,6 +46,8 @@ _LITERALS = (
 )
 _ESCAPED_SEQUENCES = ("ESCAPED_INTERPOLATION", "ESCAPED_DIRECTIVE")
 _LIVE_SEQUENCE = re.compile(r"(?<![$%])[$%]\{")
+# A newline, or a quote no backslash escapes: what a quoted string never holds.
+_OUT_OF_STRING = re.compile(r'\n|(?<!\\)(?:\\\\)*"')
 
 
 class _Evaluated(Exception):
@@ -64,22 +66,35 @@ def literal(node: AttributeRule) -> tuple[str, Any]:
         return NUMBER_REASON, None
     # Each text of the value comes from one string or heredoc, in the order of the code.
     texts = iter([rule for rule in rules if isinstance(rule, StringRule | HeredocTemplateRule)])
+
+    def read(item: Any) -> Any:
+        rule = next(texts, None) if isinstance(item, str) else None
+        return item if rule is None else _text(item, rule, node)
+
     try:
-        if isinstance(value, list):
-            return "", [_text(item, next(texts, None)) for item in value]
-        return "", _text(value, next(texts, None))
+        return "", [read(item) for item in value] if isinstance(value, list) else read(value)
     except _Evaluated:
         return EXPRESSION_REASON, None
 
 
-def _text(value: Any, rule: StringRule | HeredocTemplateRule | None) -> Any:
-    if not isinstance(value, str) or rule is None:
-        return value
+def unclosed_escape(number: int) -> CodeRefused:
+    return CodeRefused(
+        f"Line {number} has a $${{ or %%{{ with no }} after it in its string, which the "
+        "portal's HCL reader cannot read: leave that value out of the paste and fill it in on "
+        "its step."
+    )
+
+
+def _text(value: str, rule: StringRule | HeredocTemplateRule, node: AttributeRule) -> str:
     if isinstance(rule, StringRule):
         parts = []
         for part in rule.string_parts:
             text = part.serialize(VALUES)
             if part.content.lark_name() in _ESCAPED_SEQUENCES:
+                if _OUT_OF_STRING.search(text):
+                    # python-hcl2 reads `$${` up to the next `}`, past the string's end if need
+                    # be: this one had none, and took in the code after it.
+                    raise unclosed_escape(node.to_lark().meta.line)
                 text = text[1:]  # `$${` is a literal `${`, `%%{` a literal `%{`
             parts.append(process_escape_sequences(text))
         return "".join(parts)
