@@ -529,8 +529,8 @@ def test_a_key_twice_in_a_block_or_a_labelled_block_is_listed_as_terraform_would
 
 def test_an_empty_tag_or_commit_does_not_win_over_a_branch():
     # The shape of a Harness answer: every ref field present, the ones not followed empty.
-    text = json.dumps({"name": "x", "repository_branch": "main", "repository_commit": "",
-                       "repository_sha": "", "terragrunt_version": "", "run_all": False})  # fmt: skip
+    refs = {"repository_branch": "main", "repository_commit": "", "repository_sha": ""}
+    text = json.dumps({"name": "x", **refs, "terragrunt_version": "", "run_all": False})
 
     imported = read(text)
 
