@@ -92,3 +92,29 @@ def test_a_cache_error_while_writing_an_answer_does_not_stop_the_job(
     assert failed and "from 6 projects" in done.content.decode()
     join_jobs()
     assert len(listed_projects(fake)) == 6  # finished by its coordinator, not started again
+
+
+def test_a_cache_error_while_renewing_the_job_does_not_stop_it(
+    signed_in_with_key, fake, monkeypatch
+):
+    from django.core.cache.backends.locmem import LocMemCache
+
+    from tests.across.support import LIST, URL, follow, join_jobs, listed_projects
+
+    monkeypatch.setattr(fanout, "stale_after", lambda: 0.4)  # renewed every 0.1 s
+    fake.inject(LIST, delay_ms=500, times=1, path="/projects/core/")
+    touch, failed = LocMemCache.touch, []
+
+    def touch_failing_once(self, key, timeout=None, version=None):
+        if not failed:
+            failed.append(key)
+            raise ConnectionError("the cache timed out")
+        return touch(self, key, timeout, version)
+
+    monkeypatch.setattr(LocMemCache, "touch", touch_failing_once)
+
+    done = follow(signed_in_with_key, signed_in_with_key.get(URL))
+
+    assert failed and "from 6 projects" in done.content.decode()
+    join_jobs()
+    assert len(listed_projects(fake)) == 6

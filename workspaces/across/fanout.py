@@ -208,12 +208,15 @@ def _coordinate(
                     logger.exception("writing %s's answer across projects failed", ref.key)
             if time.monotonic() - renewed >= stale_after() / 4:
                 renewed = time.monotonic()
-                # Extended while ours; taken again only when free: never written over the
-                # lock of a restart (a request that found this job presumed dead).
-                if not (cache.get(lock) == run and cache.touch(lock, stale_after())):
-                    cache.add(lock, run, timeout=stale_after())
                 answered = [futures[future].key for future in futures if future.done()]
-                _extend(base, meta, answered)
+                try:
+                    # Extended while ours; taken again only when free: never written over the
+                    # lock of a restart (a request that found this job presumed dead).
+                    if not (cache.get(lock) == run and cache.touch(lock, stale_after())):
+                        cache.add(lock, run, timeout=stale_after())
+                    _extend(base, meta, answered)
+                except Exception:  # the cache failed: renewed at the next turn
+                    logger.exception("renewing the job %s across projects failed", run)
     current: JobMeta | None = cache.get(base)
     if current is not None and current["run"] == run:  # not replaced by a restart meanwhile
         cache.set(
