@@ -132,6 +132,10 @@ def status_chips(*, metrics: StatusMetrics, base: str, params: Mapping) -> list[
     ]
 
 
+#: How long a failed refresh's error is kept for the requests that were waiting on it.
+FAILED_SECONDS = 5
+
+
 def _metrics_cache_key(*, account: str, org: str, project: str, window: str, fingerprint: str):
     return f"metrics:v1:{account}:{org}:{project}:{window}:{fingerprint}"
 
@@ -175,10 +179,10 @@ def status_metrics(
     request refreshes them (a `cache.add` lock, shared by every replica using the same cache).
     A request that finds nothing cached and the lock taken waits for the refresher instead of
     calling Harness itself (or, with `wait=False`, returns None at once: the caller collects
-    those with `status_metrics_awaited`); when the refresher gave up (Harness failed), one of
-    the waiters takes the lock and reads again. When Harness fails, stale numbers are served
-    with a notice. Raises HarnessUnauthorized (to the key page); other Harness errors become
-    `error`.
+    those with `status_metrics_awaited`); when the refresher failed, its waiters show its
+    error, and when it gave up without one, one of them takes the lock and reads again. When
+    Harness fails, stale numbers are served with a notice. Raises HarnessUnauthorized (to the
+    key page); other Harness errors become `error`.
     """
     key = _metrics_cache_key(
         account=client.account_id, org=org, project=project, window=window, fingerprint=fingerprint
@@ -199,9 +203,12 @@ def status_metrics(
         waited = _wait_for_refresh(key, deadline)
         if waited:
             return waited
+        if failure := cache.get(f"{key}:failed"):
+            # Its refresher failed a moment ago: its error, not one more call behind it.
+            return StatusMetrics({}, time.time(), stale=True, error=failure)
         if time.monotonic() >= deadline:
             break  # the refresher outlived its lock's time: read Harness without the lock
-        # Its refresher gave up (Harness failed): one waiter takes the lock and reads again,
+        # Its refresher gave up without saying why: one waiter takes the lock and reads again,
         # the others wait for it.
     else:
         # Another request may have refreshed (and let go of the lock) since the read above.
@@ -219,6 +226,8 @@ def status_metrics(
         raise
     except errors.HarnessError as err:
         message = harness_error_message(err)
+        # For the requests waiting on this refresh (set before the lock goes, read after).
+        cache.set(f"{key}:failed", message, timeout=FAILED_SECONDS)
         if cached:
             return StatusMetrics(cached.counts, cached.fetched_at, stale=True, error=message)
         return StatusMetrics({}, time.time(), stale=True, error=message)

@@ -384,6 +384,38 @@ def test_when_a_refresher_gives_up_one_of_its_waiters_reads_again_for_all(user_w
     assert fake.counters()["iacm.metrics"] == 1
 
 
+def test_the_waiters_of_a_refresh_that_failed_show_its_error_without_calling_again(
+    user_with_key, fake
+):
+    import threading
+
+    from workspaces.clients import harness_client_for
+    from workspaces.status_metrics import status_metrics
+
+    fake.inject("iacm.metrics", status=500, delay_ms=300, times=1)
+    results = []
+
+    def read_numbers():
+        results.append(
+            status_metrics(
+                client=harness_client_for(user_with_key),
+                fingerprint=fingerprint(user_with_key),
+                org="default",
+                project="infra",
+                window="all",
+            )
+        )
+
+    readers = [threading.Thread(target=read_numbers) for _ in range(3)]
+    for reader in readers:
+        reader.start()
+    for reader in readers:
+        reader.join(timeout=10)
+
+    assert [bool(r.error) for r in results] == [True, True, True]
+    assert fake.counters()["iacm.metrics"] == 1
+
+
 def test_a_request_that_waited_out_the_lock_leaves_the_holders_lock_alone(
     user_with_key, fake, settings
 ):
