@@ -327,24 +327,49 @@ def test_numbers_another_request_is_fetching_are_awaited_together(user_with_key,
     assert time.monotonic() - started < 1
 
 
-def test_a_request_waiting_on_a_refresher_that_gave_up_calls_harness_itself(user_with_key, fake):
-    import threading
-
+def _infra_numbers(user, **kwargs):
+    """`status_metrics` of default/infra, all time, as a request of `user` asks for them."""
     from workspaces.clients import harness_client_for
     from workspaces.status_metrics import status_metrics
+
+    return status_metrics(
+        client=harness_client_for(user),
+        fingerprint=fingerprint(user),
+        org="default",
+        project="infra",
+        window="all",
+        **kwargs,
+    )
+
+
+def _read_at_once(user, readers: int, meanwhile=None) -> list:
+    """What `readers` requests reading default/infra's numbers at once get (`meanwhile` runs
+    while they wait)."""
+    import threading
+
+    results = []
+    threads = [
+        threading.Thread(target=lambda: results.append(_infra_numbers(user)))
+        for _ in range(readers)
+    ]
+    for thread in threads:
+        thread.start()
+    if meanwhile:
+        meanwhile()
+    for thread in threads:
+        thread.join(timeout=10)
+    return results
+
+
+def test_a_request_waiting_on_a_refresher_that_gave_up_calls_harness_itself(user_with_key, fake):
+    import threading
 
     lock = f"{cache_entry(user_with_key, 'default', 'infra')}:lock"
     cache.set(lock, "1")
     threading.Timer(0.05, cache.delete, args=[lock]).start()  # Harness failed: no numbers
     started = time.monotonic()
 
-    result = status_metrics(
-        client=harness_client_for(user_with_key),
-        fingerprint=fingerprint(user_with_key),
-        org="default",
-        project="infra",
-        window="all",
-    )
+    result = _infra_numbers(user_with_key)
 
     assert result is not None and result.counts and not result.error
     assert fake.counters()["iacm.metrics"] == 1
@@ -352,33 +377,14 @@ def test_a_request_waiting_on_a_refresher_that_gave_up_calls_harness_itself(user
 
 
 def test_when_a_refresher_gives_up_one_of_its_waiters_reads_again_for_all(user_with_key, fake):
-    import threading
-
-    from workspaces.clients import harness_client_for
-    from workspaces.status_metrics import status_metrics
-
     lock = f"{cache_entry(user_with_key, 'default', 'infra')}:lock"
     cache.set(lock, "1")
-    results = []
 
-    def wait_for_numbers():
-        results.append(
-            status_metrics(
-                client=harness_client_for(user_with_key),
-                fingerprint=fingerprint(user_with_key),
-                org="default",
-                project="infra",
-                window="all",
-            )
-        )
+    def refresher_gives_up():
+        time.sleep(0.05)
+        cache.delete(lock)  # no numbers, no error
 
-    waiters = [threading.Thread(target=wait_for_numbers) for _ in range(2)]
-    for waiter in waiters:
-        waiter.start()
-    time.sleep(0.05)
-    cache.delete(lock)  # the refresher gave up: no numbers
-    for waiter in waiters:
-        waiter.join(timeout=10)
+    results = _read_at_once(user_with_key, 2, meanwhile=refresher_gives_up)
 
     assert len(results) == 2 and all(r.counts and not r.error for r in results)
     assert fake.counters()["iacm.metrics"] == 1
@@ -387,30 +393,9 @@ def test_when_a_refresher_gives_up_one_of_its_waiters_reads_again_for_all(user_w
 def test_the_waiters_of_a_refresh_that_failed_show_its_error_without_calling_again(
     user_with_key, fake
 ):
-    import threading
-
-    from workspaces.clients import harness_client_for
-    from workspaces.status_metrics import status_metrics
-
     fake.inject("iacm.metrics", status=500, delay_ms=300, times=1)
-    results = []
 
-    def read_numbers():
-        results.append(
-            status_metrics(
-                client=harness_client_for(user_with_key),
-                fingerprint=fingerprint(user_with_key),
-                org="default",
-                project="infra",
-                window="all",
-            )
-        )
-
-    readers = [threading.Thread(target=read_numbers) for _ in range(3)]
-    for reader in readers:
-        reader.start()
-    for reader in readers:
-        reader.join(timeout=10)
+    results = _read_at_once(user_with_key, 3)
 
     assert [bool(r.error) for r in results] == [True, True, True]
     assert fake.counters()["iacm.metrics"] == 1
@@ -419,39 +404,20 @@ def test_the_waiters_of_a_refresh_that_failed_show_its_error_without_calling_aga
 def test_a_request_that_waited_out_the_lock_leaves_the_holders_lock_alone(
     user_with_key, fake, settings
 ):
-    from workspaces.clients import harness_client_for
-    from workspaces.status_metrics import status_metrics
-
     settings.METRICS_LOCK_SECONDS = 0.2
     lock = f"{cache_entry(user_with_key, 'default', 'infra')}:lock"
     cache.set(lock, "someone else")
 
-    result = status_metrics(
-        client=harness_client_for(user_with_key),
-        fingerprint=fingerprint(user_with_key),
-        org="default",
-        project="infra",
-        window="all",
-    )
+    result = _infra_numbers(user_with_key)
 
     assert result.counts and fake.counters()["iacm.metrics"] == 1
     assert cache.get(lock) == "someone else"
 
 
 def test_without_wait_a_locked_cold_entry_is_none_and_no_call(user_with_key, fake):
-    from workspaces.clients import harness_client_for
-    from workspaces.status_metrics import status_metrics
-
     cache.set(f"{cache_entry(user_with_key, 'default', 'infra')}:lock", "1")
 
-    result = status_metrics(
-        client=harness_client_for(user_with_key),
-        fingerprint=fingerprint(user_with_key),
-        org="default",
-        project="infra",
-        window="all",
-        wait=False,
-    )
+    result = _infra_numbers(user_with_key, wait=False)
 
     assert result is None
     assert "iacm.metrics" not in fake.counters()
