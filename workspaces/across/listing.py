@@ -130,17 +130,15 @@ def across_page(
                 time.sleep(GATHER_SECONDS)
                 meta, version = fanout.job_wait(base=base, meta=meta, after=after, seconds=0)
         version, merged = _merged(base=base, meta=meta, sort=query.sort, version=version)
-    if meta["complete"] and merged.answered < len(meta["projects"]):
-        # Part of a finished job expired before the rest: read everything again (unless
-        # another request already started that again: its job is left alone).
-        if (cache.get(base) or {}).get("run") == meta["run"]:
-            cache.delete(base)
-        return across_page(
-            client=client, fingerprint=fingerprint, directory=directory, query=query, wait=wait
-        )
-    if meta["complete"] and meta["truncated"] and meta["sort"] != query.sort:
-        # The order changed while the job ran, and a project had more matches than were read:
-        # its first rows in this order are others. The job for this order (`_job`) takes over.
+    # Part of a finished job expired before the rest: read everything again (unless another
+    # request already started that again: its job is left alone).
+    expired = meta["complete"] and merged.answered < len(meta["projects"])
+    if expired and (cache.get(base) or {}).get("run") == meta["run"]:
+        cache.delete(base)
+    # The order changed while the job ran, and a project had more matches than were read: its
+    # first rows in this order are others. The job for this order (`_job`) takes over.
+    reordered = meta["complete"] and meta["truncated"] and meta["sort"] != query.sort
+    if expired or reordered:
         return across_page(
             client=client, fingerprint=fingerprint, directory=directory, query=query, wait=wait
         )

@@ -133,6 +133,10 @@ class BodyReader:
         if body_field in self.body:
             self.skip(number, f"{name} is set twice; the first value is used.")
             return
+        self.keep(number, name, body_field, value)
+
+    def keep(self, number: int, name: str, body_field: str, value: Any) -> None:
+        """`value` as the body's `body_field`, already checked, from line `number`."""
         self.body[body_field] = value
         self.where[body_field] = (number, name)
         self.mapped += 1
@@ -170,9 +174,9 @@ class BodyReader:
             self._unuse(unread, f"one of branch, tag or commit is followed: {self.name(refs[0])}.")
         if "budget" in self and self.body.get("cost_estimation_enabled") is not True:
             self._unuse("budget", "used only with cost estimation on (cost_estimation_enabled).")
-        if self.body.get("terragrunt_provider") is not True and self.body.get("provisioner") != (
-            "terragrunt"
-        ):
+        # An older Terragrunt workspace says `provisioner: "terragrunt"` (`workspace_values`).
+        terragrunt = self.body.get("terragrunt_provider") is True
+        if not terragrunt and self.body.get("provisioner") != "terragrunt":
             for unread in ("terragrunt_version", "run_all"):
                 if unread in self:
                     self._unuse(unread, "used only with Terragrunt on (terragrunt_provider).")

@@ -303,9 +303,7 @@ def _budget(reader: BodyReader, number: int, value: Any) -> None:
     if problem:
         reader.skip(number, f"budget: {problem}")
     else:
-        reader.body["budget"] = float(value)
-        reader.where["budget"] = (number, "budget")
-        reader.mapped += 1
+        reader.keep(number, "budget", "budget", float(value))
 
 
 def _json_group(reader: BodyReader, number: int, key: str, value: Any) -> None:
