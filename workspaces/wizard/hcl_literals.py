@@ -56,7 +56,8 @@ class _Evaluated(Exception):
 
 def literal(node: AttributeRule) -> tuple[str, Any]:
     """("", value) for a literal value (a string, number, bool, null or a list of them); (why
-    not, None) for anything Terraform would evaluate, or a number too long to read."""
+    not, None) for anything Terraform would evaluate, or a number too long to read. Raises
+    CodeRefused when python-hcl2 read an unclosed `$${` on into the code after its string."""
     rules = list(walk_semantic(node.expression))
     if not all(isinstance(rule, _LITERALS) for rule in rules):
         return EXPRESSION_REASON, None
