@@ -228,6 +228,28 @@ def test_a_template_link_starts_from_that_template_linked(signed_in_with_key, dr
     assertContains(page, 'value="template" id="id_source_1" required checked')
 
 
+@pytest.mark.parametrize(("stated", "cost_estimation"), [("", True), ("false", False)])
+def test_a_template_link_keeps_the_templates_values_the_code_leaves_out(
+    signed_in_with_key, draft, fake, stated, cost_estimation
+):
+    paste(
+        signed_in_with_key,
+        draft,
+        'resource "harness_platform_workspace" "w" {\n  identifier = "from_tpl"\n'
+        '  name = "from-tpl"\n  associated_template {\n    template_id = "aws_service"\n'
+        '    version = "v2"\n  }\n'
+        + (f"  cost_estimation_enabled = {stated}\n" if stated else "")
+        + "}\n",
+    )
+
+    draft.refresh_from_db()
+    # As choosing the template would: v2 turns cost estimation on (unless the code says false)
+    # and sets a region variable.
+    assert draft.data["provisioner"]["cost_estimation_enabled"] is cost_estimation
+    assert [row["key"] for row in draft.data["variables"]["terraform"]] == ["region"]
+    assert draft.data["basics"]["name"] == "from-tpl"
+
+
 def test_a_template_link_that_cannot_be_read_refuses_the_paste(signed_in_with_key, draft, fake):
     fake.inject("v1.templates.version", status=503, times=5)
     code = LINKED

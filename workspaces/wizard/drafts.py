@@ -360,8 +360,9 @@ def draft_start_from_code(
                 f"(version {link['version']}), which could not be used. {err.reason} Try again, "
                 "or leave the link out to start without the template."
             ) from err
+        pasted = from_code.pasted_values(imported, found)
         merged = {
-            step: {**template.values.get(step, {}), **found.values.get(step, {})}
+            step: {**template.values.get(step, {}), **pasted.get(step, {})}
             for step in {*template.values, *found.values}
         }
         found = prefill.Prefill(merged, template.locked, found.provider_refs)

@@ -22,6 +22,7 @@ reference, a function call, an interpolation) is recognised by its rule in that 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from bisect import bisect_left
@@ -339,6 +340,30 @@ def code_prefill(imported: CodeImport) -> Prefill:
     if body.get("identifier"):
         basics["identifier_edited"] = True
     return Prefill(values, {}, found.provider_refs)
+
+
+# Booleans a paste states even when false: body field -> (step, field) (`workspace_values`).
+_STATED_BOOLEANS = {
+    "cost_estimation_enabled": ("provisioner", "cost_estimation_enabled"),
+    "terragrunt_provider": ("provisioner", "terragrunt"),
+    "run_all": ("provisioner", "run_all"),
+}
+
+
+def pasted_values(imported: CodeImport, found: Prefill) -> dict[str, dict[str, Any]]:
+    """Of `found` (`code_prefill(imported)`), the step values the paste itself sets: those an
+    empty paste would not fill in, and the booleans it states. Over a linked template, the rest
+    stays the template's, as the provider inherits what a resource leaves out."""
+    blank = code_prefill(dataclasses.replace(imported, body={})).values
+    stated = {_STATED_BOOLEANS[key] for key in _STATED_BOOLEANS if key in imported.body}
+    return {
+        step: {
+            name: value
+            for name, value in fields.items()
+            if value != blank.get(step, {}).get(name) or (step, name) in stated
+        }
+        for step, fields in found.values.items()
+    }
 
 
 class CodeForm(forms.Form):
