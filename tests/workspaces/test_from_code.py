@@ -564,3 +564,19 @@ def test_each_text_of_a_list_is_read_from_its_own_string():
     attribute = hcl2.parses('a = [1, null, "x $${y\\"}", "z"]\n').body.children[0]
 
     assert literal(attribute) == ("", [1, None, 'x ${y"}', "z"])
+
+
+def test_the_values_a_paste_states_are_its_own_even_when_an_empty_paste_gives_them_too():
+    from workspaces.wizard.from_code import pasted_values
+
+    imported = read(
+        'resource "harness_platform_workspace" "w" {\n  name = "w"\n'
+        '  provisioner_type = "opentofu"\n  repository_branch = "main"\n'
+        "  cost_estimation_enabled = false\n}\n"
+    )
+
+    pasted = pasted_values(imported, code_prefill(imported))
+
+    assert pasted["provisioner"] == {"provisioner": "opentofu", "cost_estimation_enabled": False}
+    assert pasted["repository"] == {"fetch_type": "branch", "branch": "main"}
+    assert pasted["basics"]["name"] == "w" and "description" not in pasted["basics"]

@@ -342,11 +342,18 @@ def code_prefill(imported: CodeImport) -> Prefill:
     return Prefill(values, {}, found.provider_refs)
 
 
-# Booleans a paste states even when false: body field -> (step, field) (`workspace_values`).
-_STATED_BOOLEANS = {
+# Step values a paste states even when they equal an empty paste's: body field -> (step, field)
+# (`prefill.workspace_values`): booleans (false included), and the values an empty paste
+# fills in anyway (OpenTofu, a branch, no submodules).
+_STATED = {
     "cost_estimation_enabled": ("provisioner", "cost_estimation_enabled"),
     "terragrunt_provider": ("provisioner", "terragrunt"),
     "run_all": ("provisioner", "run_all"),
+    "provisioner": ("provisioner", "provisioner"),
+    "repository_branch": ("repository", "fetch_type"),
+    "repository_commit": ("repository", "fetch_type"),
+    "repository_sha": ("repository", "fetch_type"),
+    "repository_submodules": ("repository", "submodules"),
 }
 
 
@@ -355,7 +362,12 @@ def pasted_values(imported: CodeImport, found: Prefill) -> dict[str, dict[str, A
     empty paste would not fill in, and the booleans it states. Over a linked template, the rest
     stays the template's, as the provider inherits what a resource leaves out."""
     blank = code_prefill(dataclasses.replace(imported, body={})).values
-    stated = {_STATED_BOOLEANS[key] for key in _STATED_BOOLEANS if key in imported.body}
+    body = imported.body
+    stated = {
+        field
+        for key, field in _STATED.items()
+        if key in body and (isinstance(body[key], bool) or body[key])
+    }
     return {
         step: {
             name: value
