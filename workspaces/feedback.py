@@ -3,6 +3,11 @@
 from workspaces.harness import CircuitOpen, errors
 
 
+class PortalBusy(errors.HarnessUnavailable):
+    """The portal's own limit refused the work (no Harness call was made); its message says
+    what and when to try again."""
+
+
 def harness_error_message(err: errors.HarnessError) -> str:
     """A sentence a person can act on; never the key, never a stack trace."""
     match err:
@@ -18,6 +23,8 @@ def harness_error_message(err: errors.HarnessError) -> str:
             return "Harness reported a conflict: this already exists or changed meanwhile."
         case errors.HarnessValidationError():
             return f"Harness refused the request: {err.message}"
+        case PortalBusy():
+            return err.message
         case CircuitOpen():
             return (
                 "Harness has failed several times in a row, so the portal is pausing calls to it "

@@ -11,7 +11,7 @@ from django_htmx.http import HttpResponseClientRedirect, reswap, retarget
 
 from workspaces.clients import NoHarnessCredential
 from workspaces.crypto import TokenDecryptionError
-from workspaces.feedback import harness_error_message
+from workspaces.feedback import PortalBusy, harness_error_message
 from workspaces.harness import errors
 
 logger = logging.getLogger("workspaces")
@@ -51,7 +51,11 @@ class HarnessErrorMiddleware:
         status = {errors.HarnessForbidden: 403, errors.HarnessNotFound: 404}.get(
             type(exception), 503
         )
-        context = {"message": harness_error_message(exception), "status": status}
+        context = {
+            "message": harness_error_message(exception),
+            "status": status,
+            "busy": isinstance(exception, PortalBusy),
+        }
         if getattr(request, "htmx", False):
             response = TemplateResponse(request, "includes/harness_alert.html", context)
             return reswap(retarget(response, "#global-alert"), "innerHTML")

@@ -120,3 +120,29 @@ def test_a_cache_error_while_renewing_the_job_does_not_stop_it(
     _listed_once_each(signed_in_with_key, fake)
 
     assert failed
+
+
+def test_a_list_beyond_the_processs_job_limit_is_refused_with_a_retry(
+    signed_in_with_key, fake, settings
+):
+    from tests.across.support import LIST, URL, follow, join_jobs, listed_projects
+
+    settings.ACROSS_MAX_JOBS = 1
+    fake.inject(LIST, delay_ms=600, times=1, path="/projects/core/")
+    signed_in_with_key.get(URL)  # starts the one job this process may run
+
+    busy = signed_in_with_key.get(URL, {"q": "vpc"})
+
+    assert busy.status_code == 503
+    content = busy.content.decode()
+    assert "The portal is busy" in content
+    assert "too many cross-project lists at once" in content
+    assert 'href="/workspaces/?q=vpc"' in content  # Try again: the same list
+    join_jobs()
+    calls = len(listed_projects(fake))
+    assert calls == 6  # the refused list made no call
+    # The first job freed its slot: the same list, asked again, starts and completes.
+    done = follow(signed_in_with_key, signed_in_with_key.get(URL, {"q": "vpc"}))
+    assert "from 6 projects" in done.content.decode()
+    join_jobs()
+    assert len(listed_projects(fake)) == calls + 6
