@@ -6,11 +6,11 @@ import time
 
 import pytest
 
+from workspaces.wizard.code_prefill import code_prefill
 from workspaces.wizard.from_code import (
     MAX_CODE_CHARS,
     CodeForm,
     CodeRefused,
-    code_prefill,
     code_requested,
     read_code,
 )
@@ -567,7 +567,7 @@ def test_each_text_of_a_list_is_read_from_its_own_string():
 
 
 def test_the_values_a_paste_states_are_its_own_even_when_an_empty_paste_gives_them_too():
-    from workspaces.wizard.from_code import pasted_values
+    from workspaces.wizard.code_prefill import pasted_values
 
     imported = read(
         'resource "harness_platform_workspace" "w" {\n  name = "w"\n'

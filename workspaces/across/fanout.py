@@ -35,7 +35,8 @@ from django.conf import settings
 from django.core.cache import cache
 
 from workspaces.across.directory import ProjectRef
-from workspaces.feedback import PortalBusy, harness_error_message
+from workspaces.across.slots import job_slots
+from workspaces.feedback import harness_error_message
 from workspaces.forms import ListQuery
 from workspaces.harness import HarnessClient, errors
 from workspaces.harness.types import WorkspaceSummary
@@ -50,31 +51,6 @@ POLL_SECONDS = 0.02
 # Wakes the waiting requests of this process as soon as one of its coordinators made progress
 # (other replicas' progress is seen by polling the cache).
 _progress = threading.Condition()
-
-BUSY = "The portal is reading too many cross-project lists at once. Try again in a few seconds."
-
-
-class _JobSlots:
-    """At most `ACROSS_MAX_JOBS` coordinators run at once in this process (each with up to
-    `ACROSS_CONCURRENCY` call threads): a burst of different queries is refused with a message
-    and a way to retry, never answered with threads without bound."""
-
-    def __init__(self) -> None:
-        self._lock, self._running = threading.Lock(), 0
-
-    def take(self) -> bool:
-        with self._lock:
-            if self._running >= settings.ACROSS_MAX_JOBS:
-                return False
-            self._running += 1
-            return True
-
-    def give_back(self) -> None:
-        with self._lock:
-            self._running -= 1
-
-
-_slots = _JobSlots()
 
 
 class RowData(TypedDict):
@@ -151,6 +127,7 @@ def job_start(
     job's meta as the caller just read it, or None).
 
     Single-flight: only the request that adds the lock starts it; the others read its meta.
+    Raises PortalBusy when this process already runs `ACROSS_MAX_JOBS` jobs.
     """
     lock = f"{base}:lock"
     if meta is not None and (meta["complete"] or cache.get(lock) is not None):
@@ -164,9 +141,9 @@ def job_start(
         # not dead, done. Nothing to start.
         cache.delete(lock)
         return current
-    if not _slots.take():
+    if not job_slots.take():
         cache.delete(lock)
-        raise PortalBusy(BUSY)
+        raise job_slots.busy()
     meta = JobMeta(
         run=run,
         projects=[ref.key for ref in refs],
@@ -180,12 +157,12 @@ def job_start(
     try:
         threading.Thread(
             target=context.run,
-            args=(_coordinate, client, base, meta, refs, query),
+            args=(job_slots.run, _coordinate, client, base, meta, refs, query),
             name=f"across-{run}",
             daemon=True,
         ).start()
     except BaseException:
-        _slots.give_back()
+        job_slots.give_back()
         raise
     return meta
 
@@ -201,20 +178,6 @@ def _meta_once_written(base: str) -> JobMeta:
 
 
 def _coordinate(
-    client: HarnessClient,
-    base: str,
-    meta: JobMeta,
-    refs: tuple[ProjectRef, ...],
-    query: ListQuery,
-) -> None:
-    """The job's thread: runs it, then frees its slot."""
-    try:
-        _fan_out(client, base, meta, refs, query)
-    finally:
-        _slots.give_back()
-
-
-def _fan_out(
     client: HarnessClient,
     base: str,
     meta: JobMeta,

@@ -20,7 +20,7 @@ from django.utils import timezone
 from workspaces.feedback import harness_error_message
 from workspaces.harness import HarnessClient, errors
 from workspaces.models import WorkspaceDraft
-from workspaces.wizard import forms, from_code, pickers, prefill, steps, validation
+from workspaces.wizard import code_prefill, forms, from_code, pickers, prefill, steps, validation
 
 Status = WorkspaceDraft.Status
 OPEN = (Status.DRAFT, Status.FAILED)
@@ -342,7 +342,7 @@ def draft_start_from_code(
     when the template cannot be read, a lookup fails or the values do not fit a draft;
     DraftNotEditable and HarnessUnauthorized propagate.
     """
-    found = from_code.code_prefill(imported)
+    found = code_prefill.code_prefill(imported)
     values: dict[str, Any] = {"source": "code", "applied": f"code:{imported.digest}", "locked": {}}
     link = imported.template_link
     if link:
@@ -360,7 +360,7 @@ def draft_start_from_code(
                 f"(version {link['version']}), which could not be used. {err.reason} Try again, "
                 "or leave the link out to start without the template."
             ) from err
-        pasted = from_code.pasted_values(imported, found)
+        pasted = code_prefill.pasted_values(imported, found)
         merged = {
             step: {**template.values.get(step, {}), **pasted.get(step, {})}
             for step in {*template.values, *found.values}
