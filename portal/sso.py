@@ -2,9 +2,11 @@
 
 The header is honoured only when the request comes straight from one of the configured proxy
 addresses (`SSO_TRUSTED_PROXIES`, CIDRs); anyone else could simply send the header themselves.
-Users are created on first sight, keyed by the lower-cased email.
+Users are created on first sight, keyed by the lower-cased email. The proxy sends the user's
+current groups on every request; they replace the user's Django groups whenever they change.
 """
 
+import hashlib
 import ipaddress
 import logging
 from functools import cache
@@ -21,6 +23,8 @@ from portal.backends import PortalModelBackend
 logger = logging.getLogger("portal.sso")
 
 SSO_SESSION_FLAG = "_portal_sso_user"
+# A digest of the groups header last applied to the signed-in user (the header may be kilobytes).
+SSO_GROUPS_DIGEST = "_portal_sso_groups"
 
 
 def _meta_key(header: str) -> str:
@@ -53,6 +57,15 @@ def _header_groups(request: HttpRequest) -> list[str] | None:
     return sorted({g.strip() for g in raw.split(",") if g.strip()})[:100]
 
 
+def _groups_digest(request: HttpRequest) -> str:
+    raw = request.META.get(_meta_key(settings.SSO_GROUPS_HEADER), "")
+    return hashlib.sha256(raw.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _set_groups(user: AbstractBaseUser, names: list[str]) -> None:
+    user.groups.set([Group.objects.get_or_create(name=name[:150])[0] for name in names])
+
+
 class SSOHeaderMiddleware:
     """Signs the user in from the SSO header when `PORTAL_AUTH=sso`; does nothing otherwise."""
 
@@ -81,6 +94,7 @@ class SSOHeaderMiddleware:
                 auth.logout(request)
             return
         if request.user.is_authenticated and request.user.get_username() == email:
+            self._refresh_groups(request)
             return
         user = auth.authenticate(request, sso_email=email, sso_groups=_header_groups(request))
         if user is None:
@@ -90,6 +104,20 @@ class SSOHeaderMiddleware:
             return
         auth.login(request, user)
         request.session[SSO_SESSION_FLAG] = True
+        if settings.SSO_GROUPS_HEADER:
+            request.session[SSO_GROUPS_DIGEST] = _groups_digest(request)
+
+    def _refresh_groups(self, request: HttpRequest) -> None:
+        """Someone removed from a group at the identity provider loses it on their next request,
+        not when the session ends. This runs on every request: the header's digest is compared
+        with the session's, and only a change costs queries (and a session save)."""
+        if not settings.SSO_GROUPS_HEADER:
+            return
+        digest = _groups_digest(request)
+        if request.session.get(SSO_GROUPS_DIGEST) == digest:
+            return
+        _set_groups(request.user, _header_groups(request))
+        request.session[SSO_GROUPS_DIGEST] = digest
 
 
 class SSOHeaderBackend(PortalModelBackend):
@@ -117,6 +145,5 @@ class SSOHeaderBackend(PortalModelBackend):
             user.save(update_fields=["password"])
             logger.info("SSO user created on first sign-in")
         if sso_groups is not None:
-            groups = [Group.objects.get_or_create(name=name[:150])[0] for name in sso_groups]
-            user.groups.set(groups)
+            _set_groups(user, sso_groups)
         return user if self.user_can_authenticate(user) else None

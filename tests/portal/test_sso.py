@@ -9,6 +9,11 @@ from django.urls import reverse
 pytestmark = pytest.mark.django_db
 
 EMAIL_META = "HTTP_X_FORWARDED_EMAIL"
+GROUPS_META = "HTTP_X_FORWARDED_GROUPS"
+
+
+def group_names(user):
+    return sorted(user.groups.values_list("name", flat=True))
 
 
 @pytest.fixture
@@ -33,8 +38,54 @@ def test_trusted_proxy_header_signs_the_user_in_and_creates_them(client, sso):
     assert response.status_code == 200
     user = User.objects.get()
     assert user.username == "alice@example.com"
-    assert sorted(user.groups.values_list("name", flat=True)) == ["devs", "platform"]
+    assert group_names(user) == ["devs", "platform"]
     assert response.wsgi_request.user == user
+
+
+@pytest.mark.postgres  # get_or_create, then a session
+def test_groups_removed_at_the_idp_are_dropped_on_the_next_request(client, sso):
+    from django.contrib.auth.models import Group
+
+    from workspaces.approvals.models import ApprovalRule
+    from workspaces.approvals.selectors import rules_approved_by
+
+    client.get(
+        reverse("harness_key"),
+        REMOTE_ADDR="10.0.0.1",
+        **{EMAIL_META: "a@example.com", GROUPS_META: "devs, approvers"},
+    )
+    user = User.objects.get(username="a@example.com")
+    rule = ApprovalRule.objects.create(name="prod changes")
+    rule.approver_groups.add(Group.objects.get(name="approvers"))
+    assert list(rules_approved_by(user=user)) == [rule]
+
+    client.get(
+        reverse("harness_key"),
+        REMOTE_ADDR="10.0.0.1",
+        **{EMAIL_META: "a@example.com", GROUPS_META: "devs"},
+    )
+
+    assert group_names(user) == ["devs"]
+    assert list(rules_approved_by(user=user)) == []
+
+
+@pytest.mark.postgres  # get_or_create, then a session
+def test_an_unchanged_groups_header_costs_no_group_query_and_no_session_save(client, sso):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    headers = {EMAIL_META: "a@example.com", GROUPS_META: "devs, approvers"}
+    client.get(reverse("harness_key"), REMOTE_ADDR="10.0.0.1", **headers)
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse("harness_key"), REMOTE_ADDR="10.0.0.1", **headers)
+
+    assert response.status_code == 200
+    assert not response.wsgi_request.session.modified
+    sql = [query["sql"] for query in queries.captured_queries]
+    assert not [q for q in sql if '"auth_group"."name"' in q]  # no group looked up by name
+    assert not [q for q in sql if q.startswith(("INSERT", "UPDATE", "DELETE"))]
+    assert group_names(response.wsgi_request.user) == ["approvers", "devs"]
 
 
 @pytest.mark.postgres  # get_or_create, then a session
