@@ -19,6 +19,7 @@ import re
 from contextvars import ContextVar
 from functools import cache
 
+from django.conf import settings
 from django.views.debug import SafeExceptionReporterFilter
 
 request_id_var: ContextVar[str] = ContextVar("request_id", default="-")
@@ -60,13 +61,15 @@ _STANDARD_ATTRS = frozenset(
 _NOT_LOGGED = frozenset({"request"})
 
 
-@cache
 def _configured_secrets() -> tuple[str, ...]:
-    """Literal secret values from the settings (when Django is configured), longest first."""
-    from django.conf import settings
+    """Literal secret values from the settings (once they are loaded), longest first."""
+    # Never remember an answer given before the settings are loaded: gunicorn's master logs
+    # "Starting gunicorn" before that, and its forked workers would inherit the empty answer.
+    return _secrets_in_settings() if settings.configured else ()
 
-    if not settings.configured:
-        return ()
+
+@cache
+def _secrets_in_settings() -> tuple[str, ...]:
     values: list[str] = [
         settings.SECRET_KEY,
         *getattr(settings, "SECRET_KEY_FALLBACKS", []),

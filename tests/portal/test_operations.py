@@ -182,14 +182,32 @@ def test_the_filter_redacts_args_extra_fields_and_tracebacks(settings):
 
 
 def test_the_filter_redacts_configured_secrets(settings):
-    logs._configured_secrets.cache_clear()
+    logs._secrets_in_settings.cache_clear()
     settings.SECRET_KEY = "a-very-secret-session-signing-key-0123456789"
     try:
         line = _through_filters(_record("leaked %s", settings.SECRET_KEY))
     finally:
-        logs._configured_secrets.cache_clear()
+        logs._secrets_in_settings.cache_clear()
 
     assert line["message"] == "leaked [redacted]"
+
+
+def test_configured_secrets_are_redacted_after_a_line_logged_before_the_settings_loaded():
+    """gunicorn's master logs "Starting gunicorn" before Django's settings are loaded, and its
+    workers are forked from it with whatever redaction remembered by then."""
+    code = (
+        "import portal.gunicorn_logging\n"
+        "from django.conf import settings\n"
+        "from portal.logs import redact\n"
+        "redact('Starting gunicorn')\n"
+        "print(redact('leaked: ' + settings.SECRET_KEY))\n"
+    )
+    secret = "TopSecretValue-0123456789-abcdefghijkl"
+
+    result = python_in(_clean_env(SECRET_KEY=secret), code)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "leaked: [redacted]"
 
 
 def test_the_literal_checks_skip_only_lines_no_pattern_could_match():
