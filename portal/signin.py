@@ -4,6 +4,10 @@ After `SIGNIN_FAILURES_PER_USERNAME` failed sign-ins for one username, or
 `SIGNIN_FAILURES_PER_ADDRESS` from one address, within `SIGNIN_FAILURE_WINDOW` seconds, the form
 refuses further attempts (the right password included) until the window has moved on; a
 successful sign-in clears the username's count. Counts live in the cache, shared by replicas.
+
+An attempt is counted before its password is checked (the hash takes a while), so attempts sent
+at the same time cannot all pass the check; a success, or a form without a password, takes its
+attempt back.
 """
 
 import hashlib
@@ -40,17 +44,23 @@ class ThrottledAuthenticationForm(AuthenticationForm):
 
     def clean(self):
         windows = self._windows()
-        if any(counter.count() >= limit for counter, limit in windows):
-            raise ValidationError(
-                self.error_messages["throttled"],
-                code="throttled",
-                params={"minutes": max(1, round(settings.SIGNIN_FAILURE_WINDOW / 60))},
-            )
-        try:
-            cleaned = super().clean()
-        except ValidationError:
-            for counter, _limit in windows:
-                counter.add()
-            raise
-        windows[0][0].clear()
+        receipts = []
+        for counter, limit in windows:
+            receipt = counter.take(limit)
+            if receipt is None:
+                for (taken, _limit), taken_receipt in zip(windows, receipts, strict=False):
+                    taken.give_back(taken_receipt)
+                raise ValidationError(
+                    self.error_messages["throttled"],
+                    code="throttled",
+                    params={"minutes": max(1, round(settings.SIGNIN_FAILURE_WINDOW / 60))},
+                )
+            receipts.append(receipt)
+        cleaned = super().clean()  # a failed sign-in raises: its attempts stay counted
+        # Signed in (the username's count starts again), or no password to check: no failure.
+        if self.user_cache is not None:
+            windows[0][0].clear()
+        else:
+            windows[0][0].give_back(receipts[0])
+        windows[1][0].give_back(receipts[1])
         return cleaned

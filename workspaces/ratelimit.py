@@ -7,6 +7,7 @@ inside the last `window` seconds. A burst on both sides of a window boundary the
 one burst (a plain fixed window would let twice the limit through).
 """
 
+import contextlib
 import time
 
 from django.conf import settings
@@ -31,17 +32,39 @@ class SlidingWindow:
         counts = cache.get_many([current, previous])
         return counts.get(previous, 0) * overlap + counts.get(current, 0)
 
-    def add(self) -> float:
-        """Count one event; returns the count including it."""
-        current, previous, overlap = self._keys()
+    def _incr(self, current: str) -> int:
         timeout = 2 * self.window + 1
         cache.add(current, 0, timeout=timeout)
         try:
-            now = cache.incr(current)
+            return cache.incr(current)
         except ValueError:  # the entry expired between add and incr
             cache.set(current, 1, timeout=timeout)
-            now = 1
+            return 1
+
+    def add(self) -> float:
+        """Count one event; returns the count including it."""
+        current, previous, overlap = self._keys()
+        now = self._incr(current)
         return cache.get(previous, 0) * overlap + now
+
+    def take(self, limit: int) -> str | None:
+        """Count one event unless `limit` events were already counted; None when refused (then
+        nothing stays counted), else a receipt for `give_back`.
+
+        Counting first and checking the count that includes this event is what keeps events
+        racing each other within the limit (a check, then a later add, lets them all through).
+        """
+        current, previous, overlap = self._keys()
+        now = self._incr(current)
+        if cache.get(previous, 0) * overlap + now - 1 >= limit:
+            self.give_back(current)
+            return None
+        return current
+
+    def give_back(self, receipt: str) -> None:
+        """Uncount an event `take` counted (in the window it was counted in)."""
+        with contextlib.suppress(ValueError):  # already expired: nothing left to uncount
+            cache.decr(receipt)
 
     def clear(self) -> None:
         current, previous, _ = self._keys()

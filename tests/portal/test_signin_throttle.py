@@ -1,9 +1,14 @@
 """Local sign-in: failed attempts are limited per username and per client address."""
 
+import contextlib
+import threading
+
 import pytest
-from django.test import Client
+from django.test import Client, RequestFactory
 from django.urls import reverse
 from pytest_django.asserts import assertContains
+
+from portal.signin import ThrottledAuthenticationForm
 
 pytestmark = [pytest.mark.django_db, pytest.mark.postgres]  # failure counts live in the cache
 REFUSED = "Too many failed sign-ins"
@@ -77,3 +82,56 @@ def test_the_allowance_comes_back_when_the_window_has_moved_on(carol, monkeypatc
     clock["now"] += 2 * 600
 
     assert sign_in("carol", "right-pass-1")[1].status_code == 302
+
+
+def test_wrong_passwords_sent_at_once_cannot_pass_the_username_limit(monkeypatch):
+    """Each guess spends a while in the password hash; guesses sent together are all in there at
+    once. At most the limit may get that far."""
+    guesses = 20
+    reached_the_hash = []
+    all_in_the_hash = threading.Barrier(guesses, timeout=1)
+
+    def slow_authenticate(request=None, **credentials):
+        reached_the_hash.append(credentials["username"])
+        with contextlib.suppress(threading.BrokenBarrierError):  # the throttle let fewer in
+            all_in_the_hash.wait()
+        return None
+
+    monkeypatch.setattr("django.contrib.auth.forms.authenticate", slow_authenticate)
+
+    def guess(index):
+        request = RequestFactory().post(reverse("login"), REMOTE_ADDR=f"10.2.0.{index}")
+        ThrottledAuthenticationForm(
+            request, data={"username": "carol", "password": f"guess-{index}"}
+        ).is_valid()
+
+    threads = [threading.Thread(target=guess, args=(index,)) for index in range(guesses)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert len(reached_the_hash) == 5
+
+
+def test_a_form_without_a_password_does_not_reset_the_username_count(carol):
+    for _ in range(4):
+        sign_in("carol", "wrong")
+    sign_in("carol", "")
+    sign_in("carol", "wrong")
+
+    client, response = sign_in("carol", "right-pass-1", address="10.9.9.9")
+
+    assertContains(response, REFUSED)
+    assert "_auth_user_id" not in client.session
+
+
+def test_refused_attempts_do_not_count_against_the_address(carol):
+    for _ in range(5):
+        sign_in("carol", "wrong")
+    for _ in range(3):
+        assertContains(sign_in("carol", "wrong")[1], REFUSED)
+
+    _, response = sign_in("dave", "any", address="10.1.1.1")
+
+    assertContains(response, "Please enter a correct username and password")
