@@ -6,13 +6,15 @@ error answer keeps the class its status stands for, with a generic message.
 """
 
 import pytest
+import requests
 
 from workspaces.harness import (
     HarnessNotFound,
+    HarnessRateLimited,
     HarnessUnavailable,
     HarnessValidationError,
 )
-from workspaces.harness.wire import UnreadableBody, decode_json
+from workspaces.harness.wire import UnreadableBody, decode_json, error_from
 
 LIST = "iacm.workspaces.list"
 UNREADABLE = "Harness sent an answer we could not read"
@@ -67,6 +69,25 @@ def test_an_unreadable_error_body_keeps_the_class_of_its_status(client, fake, ki
     assert excinfo.value.message == "Not found in Harness"
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        '{"code": "BAD", "errors": 5}',
+        '{"code": "BAD", "errors": "field_name"}',
+        '{"code": "BAD", "responseMessages": true}',
+        '{"code": "BAD", "responseMessages": {"message": "x"}}',
+    ],
+)
+def test_an_error_body_whose_lists_are_not_lists_keeps_the_class_of_its_status(client, fake, body):
+    fake.inject(LIST, status=400, body=body)
+
+    with pytest.raises(HarnessValidationError) as excinfo:
+        client.list_workspaces(org="default", project="infra")
+
+    assert excinfo.value.message == "Harness rejected the request"
+    assert excinfo.value.field_errors == ()
+
+
 def test_a_lone_surrogate_in_an_error_message_is_not_passed_on(client, fake):
     fake.inject(LIST, status=400, body='{"message": "bad \\ud800 value", "code": "INVALID"}')
 
@@ -95,3 +116,21 @@ def test_decode_json_accepts_what_harness_does_send():
     content = b'{"n": -9223372036854775808, "f": 1.5e300, "s": "\\u00e9 \\ud83d\\ude00 \xc3\xa9"}'
 
     assert decode_json(content) == {"n": -(2**63), "f": 1.5e300, "s": "é 😀 é"}
+
+
+@pytest.mark.parametrize(
+    ("retry_after", "seconds"),
+    [("30", 30.0), (" 7 ", 7.0), ("\u00b2", None), ("\u0663", None), ("9" * 5000, None),
+     ("Wed, 21 Oct 2015 07:28:00 GMT", None), ("-1", None), ("1.5", None)],
+)  # fmt: skip
+def test_a_rate_limit_keeps_only_a_retry_after_in_plain_seconds(retry_after, seconds):
+    """The fake cannot send a Retry-After header: the answer is built here."""
+    response = requests.Response()
+    response.status_code = 429
+    response._content = b""
+    response.headers["Retry-After"] = retry_after
+
+    error = error_from(response, None, lambda text: text)
+
+    assert isinstance(error, HarnessRateLimited)
+    assert error.retry_after == seconds

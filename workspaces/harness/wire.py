@@ -264,6 +264,13 @@ def read_reply(response: requests.Response, route: str, scrub: Callable[[str], s
     return Reply(status=status, headers=response.headers, data=data, request_id=request_id)
 
 
+def retry_after_seconds(value: str) -> float | None:
+    """A Retry-After header's delay in seconds; None for anything else: an HTTP date, "²" (which
+    `str.isdigit` accepts and `float` refuses), a number too long to mean a delay."""
+    value = value.strip()
+    return float(value) if re.fullmatch(r"[0-9]{1,9}", value) else None
+
+
 def error_from(
     response: requests.Response, request_id: str | None, scrub: Callable[[str], str]
 ) -> HarnessError:
@@ -281,6 +288,10 @@ def error_from(
         value = body.get(key)
         return value if isinstance(value, str) else ""
 
+    def array(key: str) -> list:
+        value = body.get(key)
+        return value if isinstance(value, list) else []
+
     is_goa = "vnd.goa.error" in response.headers.get("content-type", "") or (
         "fault" in body or "temporary" in body
     )
@@ -291,7 +302,7 @@ def error_from(
     name = text("name") if is_goa else text("code")
     message = text("message") or text("detailedMessage")
     field_errors: list[FieldError] = []
-    for item in body.get("errors") or []:
+    for item in array("errors"):
         if isinstance(item, dict):
             field = item.get("field_name") or item.get("fieldId")
             problem = item.get("message") or item.get("error")
@@ -300,7 +311,7 @@ def error_from(
                     FieldError(field, scrub(problem if isinstance(problem, str) else ""))
                 )
     if not message:
-        for item in body.get("responseMessages") or []:
+        for item in array("responseMessages"):
             if isinstance(item, dict) and isinstance(item.get("message"), str):
                 message = item["message"]
                 break
@@ -341,8 +352,7 @@ def error_from(
     if status in (409, 423):
         return HarnessConflict(message, **common)
     if status == 429:
-        retry_after = response.headers.get("retry-after", "")
-        seconds = float(retry_after) if retry_after.strip().isdigit() else None
+        seconds = retry_after_seconds(response.headers.get("retry-after", ""))
         return HarnessRateLimited(message, retry_after=seconds, **common)
     if status >= 500 or status in (408, 499):
         return HarnessUnavailable(message, **common)
