@@ -87,6 +87,18 @@ def test_the_row_retry_is_only_for_the_users_own_favourites(client, starred, oth
     assertContains(page, "No starred workspaces yet.")
 
 
+@pytest.mark.parametrize("value", ["\u00b2", "9" * 5000, "9" * 20, "0", "-1", "1.5", "abc"])
+def test_a_row_retry_for_something_not_a_favourite_id_is_a_bad_request(
+    signed_in_with_key, starred, fake, value
+):
+    fake.clear_log()
+
+    response = signed_in_with_key.get(MINE, {"favourite": value}, headers=htmx())
+
+    assert response.status_code == 400
+    assert fake.log("iacm.workspaces.get") == []
+
+
 def test_remove_on_my_workspaces_replaces_the_row_with_a_note(signed_in_with_key, starred):
     response = star(signed_in_with_key, *FAILED_WS, starred=False, layout="mine", headers=htmx())
 

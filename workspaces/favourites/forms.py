@@ -1,4 +1,4 @@
-"""Forms: a star's toggle and "Save view"."""
+"""Forms: a star's toggle, My workspaces' row to read again, and "Save view"."""
 
 from __future__ import annotations
 
@@ -40,6 +40,13 @@ class FavouriteForm(forms.Form):
         cleaned["name"] = cleaned.get("name") or name
         cleaned["layout"] = cleaned.get("layout") or "page"
         return cleaned
+
+
+class FavouriteRowForm(forms.Form):
+    """`?favourite=<id>` on My workspaces: the favourite whose row is read again (its
+    "Try again"); absent for the whole page. An id the database could not hold is invalid."""
+
+    favourite = forms.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
 
 
 class SavedViewForm(forms.Form):

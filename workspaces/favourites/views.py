@@ -17,7 +17,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from workspaces.clients import NoHarnessCredential, harness_account_of, harness_client_for
 from workspaces.favourites import selectors, services
-from workspaces.favourites.forms import FavouriteForm, SavedViewForm
+from workspaces.favourites.forms import FavouriteForm, FavouriteRowForm, SavedViewForm
 from workspaces.favourites.models import FAVOURITE_LIMIT, Favourite, SavedView
 from workspaces.htmx import HtmxHttpRequest
 
@@ -92,10 +92,13 @@ def my_workspaces(request: HtmxHttpRequest) -> HttpResponse:
     """The user's favourites with their live status; `?favourite=<id>` with htmx reads one row
     again (its "Try again"). A name read keeps the favourite's name as last seen."""
     client = harness_client_for(request.user)
-    one = request.GET.get("favourite", "")
-    if request.htmx and one.isdigit():
+    form = FavouriteRowForm(request.GET)
+    if not form.is_valid():
+        raise BadRequest("malformed favourite")
+    one = form.cleaned_data["favourite"]
+    if request.htmx and one is not None:
         favourite = get_object_or_404(
-            Favourite, pk=int(one), user=request.user, account_id=client.account_id
+            Favourite, pk=one, user=request.user, account_id=client.account_id
         )
         row = selectors.favourite_row(client=client, favourite=favourite)
         # Read again on request: its error is announced (on the page, each row's is not).
