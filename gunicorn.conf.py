@@ -41,6 +41,8 @@ keepalive = int(_env("GUNICORN_KEEPALIVE", "5"))
 
 # Headers with underscores (X_Forwarded_Email) are dropped, never mapped onto the real ones.
 header_map = "drop"
+# gunicorn's default, stated: it bounds the SSO groups header, of which every group is kept.
+limit_request_field_size = 8190
 # Proxies whose X-Forwarded-Proto gunicorn believes (wsgi.url_scheme); the SSO proxy's address.
 forwarded_allow_ips = _env("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 

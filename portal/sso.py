@@ -54,7 +54,12 @@ def _header_groups(request: HttpRequest) -> list[str] | None:
     if not settings.SSO_GROUPS_HEADER:
         return None
     raw = request.META.get(_meta_key(settings.SSO_GROUPS_HEADER), "")
-    return sorted({g.strip() for g in raw.split(",") if g.strip()})[:100]
+    # Every group is kept: a cap on their number would drop some, and a dropped group may be the
+    # one an approval rule names. The header's size bounds them instead: gunicorn refuses a header
+    # over `limit_request_field_size` (8190 bytes, gunicorn.conf.py), about 4,000 names at most,
+    # and `_set_groups` applies any number in a few queries. Names longer than a Django group's
+    # are cut to its 150 characters.
+    return sorted({g.strip()[:150] for g in raw.split(",") if g.strip()})
 
 
 def _groups_digest(request: HttpRequest) -> str:
@@ -63,7 +68,10 @@ def _groups_digest(request: HttpRequest) -> str:
 
 
 def _set_groups(user: AbstractBaseUser, names: list[str]) -> None:
-    user.groups.set([Group.objects.get_or_create(name=name[:150])[0] for name in names])
+    """The user's groups become exactly `names`, missing groups created: a few queries however
+    many names the header holds (one get_or_create each would be thousands)."""
+    Group.objects.bulk_create([Group(name=name) for name in names], ignore_conflicts=True)
+    user.groups.set(Group.objects.filter(name__in=names))
 
 
 class SSOHeaderMiddleware:

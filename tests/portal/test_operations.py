@@ -621,6 +621,7 @@ def test_gunicorn_configuration(monkeypatch):
     assert config["timeout"] > config["harness_call_budget"]
     assert config["graceful_timeout"] >= config["timeout"]
     assert config["header_map"] == "drop"
+    assert 0 < config["limit_request_field_size"] <= 8190
     assert config["max_requests"] > 0
     assert config["max_requests_jitter"] > 0
     assert "%({x-request-id}o)s" in config["access_log_format"]

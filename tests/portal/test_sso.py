@@ -88,6 +88,20 @@ def test_an_unchanged_groups_header_costs_no_group_query_and_no_session_save(cli
     assert group_names(response.wsgi_request.user) == ["approvers", "devs"]
 
 
+@pytest.mark.postgres  # groups created, then a session
+def test_a_user_in_hundreds_of_groups_keeps_every_one(client, sso):
+    directory = [f"dir-group-{index:03}" for index in range(300)]
+
+    client.get(
+        reverse("harness_key"),
+        REMOTE_ADDR="10.0.0.1",
+        **{EMAIL_META: "a@example.com", GROUPS_META: ",".join([*directory, "platform-approvers"])},
+    )
+
+    user = User.objects.get(username="a@example.com")
+    assert group_names(user) == sorted([*directory, "platform-approvers"])
+
+
 @pytest.mark.postgres  # get_or_create, then a session
 def test_same_user_is_found_again_not_duplicated(client, sso):
     for _ in range(2):
