@@ -56,3 +56,8 @@ def prod_draft(
         name=data["basics"]["name"],
         identifier=identifier,
     )
+
+
+def pending_id(draft: WorkspaceDraft) -> int:
+    """The id of the approval `draft` waits for: what its review page's decision form carries."""
+    return draft.approvals.get(decision="pending").pk

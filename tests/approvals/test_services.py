@@ -13,6 +13,7 @@ from tests.approvals.support import (
     AUTHOR_IN_LOG,
     CREATE,
     GROUP,
+    pending_id,
     prod_data,
     prod_draft,
     prod_rule,
@@ -65,15 +66,24 @@ def test_approval_sends_once_with_the_approvers_key(author, approver, rule, fake
     draft = held(author)
     mailoutbox.clear()
 
+    approval_id = pending_id(draft)
+
     approved = services.approval_approve(
-        draft=draft, approver=approver, client=harness_client_for(approver), reason="LGTM"
+        draft=draft,
+        approval_id=approval_id,
+        approver=approver,
+        client=harness_client_for(approver),
+        reason="LGTM",
     )
-    again = services.approval_approve(
-        draft=approved, approver=approver, client=harness_client_for(approver)
-    )
+    with pytest.raises(services.ApprovalNotPending, match="already decided"):
+        services.approval_approve(
+            draft=approved,
+            approval_id=approval_id,
+            approver=approver,
+            client=harness_client_for(approver),
+        )
 
     assert approved.status == "created"
-    assert again.status == "created"
     [post] = fake.log(route=CREATE)
     assert post["headers"]["x-api-key"] == APPROVER_IN_LOG
     assert post["body"] == draft.submitted_body
@@ -97,15 +107,24 @@ def test_a_rejection_reaches_the_requester_with_its_reason(
     draft = held(author)
     mailoutbox.clear()
 
-    rejected = services.approval_reject(
-        draft=draft, approver=approver, reason="Use the shared VPC instead."
-    )
-    late = services.approval_approve(
-        draft=rejected, approver=approver, client=harness_client_for(approver)
-    )
+    approval_id = pending_id(draft)
 
+    rejected = services.approval_reject(
+        draft=draft,
+        approval_id=approval_id,
+        approver=approver,
+        reason="Use the shared VPC instead.",
+    )
+    with pytest.raises(services.ApprovalNotPending, match="already decided"):
+        services.approval_approve(
+            draft=rejected,
+            approval_id=approval_id,
+            approver=approver,
+            client=harness_client_for(approver),
+        )
+
+    rejected.refresh_from_db()
     assert rejected.status == "rejected"
-    assert late.status == "rejected"
     assert fake.log(route=CREATE) == []
     approval = rejected.approvals.get()
     assert (approval.decision, approval.decided_by) == ("rejected", approver)
@@ -120,9 +139,16 @@ def test_the_author_cannot_approve_even_when_in_an_approving_group(author, appro
     draft = held(author)
 
     with pytest.raises(services.ApprovalRefused, match="nobody approves their own request"):
-        services.approval_approve(draft=draft, approver=author, client=harness_client_for(author))
+        services.approval_approve(
+            draft=draft,
+            approval_id=pending_id(draft),
+            approver=author,
+            client=harness_client_for(author),
+        )
     with pytest.raises(services.ApprovalRefused):
-        services.approval_reject(draft=draft, approver=author, reason="no")
+        services.approval_reject(
+            draft=draft, approval_id=pending_id(draft), approver=author, reason="no"
+        )
 
     draft.refresh_from_db()
     assert draft.status == "awaiting_approval"
@@ -133,7 +159,9 @@ def test_someone_the_rule_does_not_name_cannot_decide(author, other_user, rule, 
     draft = held(author)
 
     with pytest.raises(services.ApprovalRefused, match="not one of the approvers"):
-        services.approval_reject(draft=draft, approver=other_user, reason="no")
+        services.approval_reject(
+            draft=draft, approval_id=pending_id(draft), approver=other_user, reason="no"
+        )
 
     assert draft.approvals.get().decision == "pending"
 
@@ -143,7 +171,10 @@ def test_a_harness_refusal_goes_back_to_the_author(author, approver, rule, fake,
     mailoutbox.clear()
 
     refused = services.approval_approve(
-        draft=draft, approver=approver, client=harness_client_for(approver)
+        draft=draft,
+        approval_id=pending_id(draft),
+        approver=approver,
+        client=harness_client_for(approver),
     )
 
     assert refused.status == "failed"
@@ -167,13 +198,54 @@ def test_the_approvers_key_refused_by_harness_keeps_the_request_waiting(
 
     with pytest.raises(errors.HarnessUnauthorized):
         services.approval_approve(
-            draft=draft, approver=approver, client=harness_client_for(approver)
+            draft=draft,
+            approval_id=pending_id(draft),
+            approver=approver,
+            client=harness_client_for(approver),
         )
 
     draft.refresh_from_db()
     assert draft.status == "awaiting_approval"
     approval = draft.approvals.get()
     assert (approval.decision, approval.decided_by) == ("pending", None)
+
+
+def test_an_approval_withdrawn_and_resubmitted_while_the_approver_decides_is_not_decided(
+    author, approver, rule, fake, monkeypatch
+):
+    # The approver's check has read the waiting version; before their decision is stored, the
+    # author withdraws it, changes it and submits it again (another request, meanwhile).
+    draft = held(author)
+    approval_id = pending_id(draft)
+    may_decide = selectors.user_may_decide
+
+    def author_resubmits_meanwhile(**kwargs):
+        allowed = may_decide(**kwargs)
+        services.approval_withdraw(draft=draft, owner=author)
+        draft.refresh_from_db()
+        draft.data["basics"]["description"] = "Changed after the approver reviewed it"
+        draft.save()
+        submit.draft_submit(draft=draft, client=harness_client_for(author))
+        return allowed
+
+    monkeypatch.setattr(selectors, "user_may_decide", author_resubmits_meanwhile)
+
+    with pytest.raises(services.ApprovalNotPending, match="withdrew the version you reviewed"):
+        services.approval_approve(
+            draft=draft,
+            approval_id=approval_id,
+            approver=approver,
+            client=harness_client_for(approver),
+        )
+
+    draft.refresh_from_db()
+    assert draft.status == "awaiting_approval"
+    assert list(draft.approvals.order_by("requested_at").values_list("decision", flat=True)) == [
+        "withdrawn",
+        "pending",
+    ]
+    assert fake.log(route=CREATE) == []
+    assert not AuditEntry.objects.exists()
 
 
 def test_the_author_withdraws_a_waiting_request_to_change_it(author, approver, rule, fake):
@@ -200,7 +272,11 @@ def test_a_change_under_a_rule_waits_and_is_put_once_with_the_approvers_key(
     held_status, puts_while_waiting = held.status, fake.log(route=UPDATE)
     review = selectors.approval_review(draft=held)
     approved = services.approval_approve(
-        draft=held, approver=approver, client=harness_client_for(approver), reason="ok"
+        draft=held,
+        approval_id=pending_id(held),
+        approver=approver,
+        client=harness_client_for(approver),
+        reason="ok",
     )
 
     assert (held_status, puts_while_waiting) == ("awaiting_approval", [])
@@ -248,6 +324,7 @@ def test_twenty_concurrent_approvals_make_exactly_one_post(
     credential_save(user=carol, account_id=ACCOUNT, api_key=APPROVER_KEY)
     prod_rule(users=[carol], groups=[GROUP])
     draft = held(user)
+    approval_id = pending_id(draft)
     fake.set_latency(50)  # keep the winner inside Harness while the others arrive
     barrier = threading.Barrier(20)
     may_decide = selectors.user_may_decide
@@ -265,7 +342,11 @@ def test_twenty_concurrent_approvals_make_exactly_one_post(
         try:
             mine = WorkspaceDraft.objects.get(pk=draft.pk)
             client = harness_client_for(carol)
-            return services.approval_approve(draft=mine, approver=carol, client=client).status
+            return services.approval_approve(
+                draft=mine, approval_id=approval_id, approver=carol, client=client
+            ).status
+        except services.ApprovalNotPending as err:
+            return err.message
         finally:
             connection.close()
 
@@ -280,7 +361,7 @@ def test_twenty_concurrent_approvals_make_exactly_one_post(
     assert post["headers"]["x-api-key"] == APPROVER_IN_LOG
     draft.refresh_from_db()
     assert draft.status == "created"
-    assert set(outcomes) <= {"submitting", "created"}
+    assert sorted(outcomes) == [services.ALREADY_DECIDED] * 19 + ["created"]
     assert draft.approvals.get().decision == "approved"
 
 
@@ -289,7 +370,10 @@ def test_a_refused_approval_resubmitted_without_a_rule_is_the_authors_send(
 ):
     draft = held(author, cost_estimation=False)
     refused = services.approval_approve(
-        draft=draft, approver=approver, client=harness_client_for(approver)
+        draft=draft,
+        approval_id=pending_id(draft),
+        approver=approver,
+        client=harness_client_for(approver),
     )
     assert selectors.approval_state(draft=refused).sent_by_approver
     rule.active = False

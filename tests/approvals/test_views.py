@@ -1,11 +1,14 @@
 """Approval pages: the header count, the queue, the review with its decision form, the
 author's own request (no buttons, a 403 page in words), and the requester's views."""
 
+import re
+
 import pytest
 from django.test import Client
 from pytest_django.asserts import assertContains, assertNotContains, assertRedirects
 
-from tests.approvals.support import APPROVER_IN_LOG, CREATE, prod_draft
+from tests.approvals.support import APPROVER_IN_LOG, CREATE, pending_id, prod_draft
+from workspaces.approvals import services
 from workspaces.clients import harness_client_for
 from workspaces.wizard import submit
 
@@ -65,7 +68,11 @@ def test_an_approver_reviews_the_full_body_and_approves_with_their_key(waiting, 
     client = client_for(approver)
 
     review = client.get(f"/approvals/{waiting.pk}/")
-    approved = client.post(f"/approvals/{waiting.pk}/", {"decision": "approve"}, follow=True)
+    approved = client.post(
+        f"/approvals/{waiting.pk}/",
+        {"approval": pending_id(waiting), "decision": "approve"},
+        follow=True,
+    )
 
     assertContains(review, "Approve and send")
     assertContains(review, "&quot;cost_estimation_enabled&quot;: true")
@@ -77,9 +84,54 @@ def test_an_approver_reviews_the_full_body_and_approves_with_their_key(waiting, 
     assert post["headers"]["x-api-key"] == APPROVER_IN_LOG
 
 
+def resubmitted_changed(draft, author):
+    """The author withdraws `draft`, changes it (still env=prod, same rule) and submits again."""
+    services.approval_withdraw(draft=draft, owner=author)
+    draft.refresh_from_db()
+    draft.data["basics"]["description"] = "Changed after the approver reviewed it"
+    draft.data["repository"]["path"] = "elsewhere"
+    draft.save()
+    return submit.draft_submit(draft=draft, client=harness_client_for(author)).draft
+
+
+def decision_fields(page) -> dict[str, str]:
+    """The hidden fields of the review's decision form, as the approver's browser posts them."""
+    form = re.search(r'<form[^>]*id="decision-form".*?</form>', page.content.decode(), re.S)
+    return dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', form[0]))
+
+
+@pytest.mark.parametrize("decision", ["approve", "reject"])
+def test_a_decision_applies_only_to_the_version_the_approver_reviewed(
+    waiting, author, approver, fake, decision
+):
+    client = client_for(approver)
+    fields = decision_fields(client.get(f"/approvals/{waiting.pk}/"))
+    again = resubmitted_changed(waiting, author)
+
+    response = client.post(
+        f"/approvals/{waiting.pk}/", {**fields, "decision": decision, "reason": "ok"}, follow=True
+    )
+
+    assertContains(response, "The requester withdrew the version you reviewed")
+    assertContains(response, "Approve and send")  # the new version is offered for review
+    assert fake.log(route=CREATE) == []
+    again.refresh_from_db()
+    assert again.status == "awaiting_approval"
+    assert list(again.approvals.values_list("decision", flat=True)) == ["pending", "withdrawn"]
+
+
+def test_a_decision_without_the_version_reviewed_is_refused_on_the_page(waiting, approver, fake):
+    response = client_for(approver).post(f"/approvals/{waiting.pk}/", {"decision": "approve"})
+
+    assertContains(response, "This page is out of date: reload it")
+    assert fake.log(route=CREATE) == []
+    assert waiting.approvals.get().decision == "pending"
+
+
 def test_a_rejection_needs_a_reason_on_its_field(waiting, approver, fake):
     response = client_for(approver).post(
-        f"/approvals/{waiting.pk}/", {"decision": "reject", "reason": "  "}
+        f"/approvals/{waiting.pk}/",
+        {"approval": pending_id(waiting), "decision": "reject", "reason": "  "},
     )
 
     assert response.status_code == 200
@@ -91,7 +143,8 @@ def test_a_rejection_needs_a_reason_on_its_field(waiting, approver, fake):
 
 def test_the_requester_sees_the_rejection_and_its_reason(waiting, author, approver):
     client_for(approver).post(
-        f"/approvals/{waiting.pk}/", {"decision": "reject", "reason": "Not in prod, please."}
+        f"/approvals/{waiting.pk}/",
+        {"approval": pending_id(waiting), "decision": "reject", "reason": "Not in prod, please."},
     )
     mine = client_for(author)
 
@@ -108,7 +161,9 @@ def test_the_author_is_offered_no_decision_and_is_refused_in_words(waiting, auth
     client = client_for(author)
 
     review = client.get(f"/approvals/{waiting.pk}/")
-    refused = client.post(f"/approvals/{waiting.pk}/", {"decision": "approve"})
+    refused = client.post(
+        f"/approvals/{waiting.pk}/", {"approval": pending_id(waiting), "decision": "approve"}
+    )
 
     assertContains(review, "you cannot approve or reject it yourself")
     assertNotContains(review, "Approve and send")
@@ -121,7 +176,12 @@ def test_someone_else_cannot_see_the_request(waiting, other_user):
     client = client_for(other_user)
 
     assert client.get(f"/approvals/{waiting.pk}/").status_code == 404
-    assert client.post(f"/approvals/{waiting.pk}/", {"decision": "approve"}).status_code == 404
+    assert (
+        client.post(
+            f"/approvals/{waiting.pk}/", {"approval": pending_id(waiting), "decision": "approve"}
+        ).status_code
+        == 404
+    )
 
 
 def test_the_author_withdraws_and_edits_again(waiting, author):
@@ -152,7 +212,9 @@ def test_an_approved_deletion_says_it_was_deleted(waiting_deletion, approver, fa
 
     review = client.get(f"/approvals/{waiting_deletion.pk}/")
     approved = client.post(
-        f"/approvals/{waiting_deletion.pk}/", {"decision": "approve"}, follow=True
+        f"/approvals/{waiting_deletion.pk}/",
+        {"approval": pending_id(waiting_deletion), "decision": "approve"},
+        follow=True,
     )
 
     assertContains(
@@ -198,7 +260,9 @@ def test_an_sso_group_from_the_groups_header_makes_an_approver(waiting, settings
 def test_an_approver_without_a_harness_key_is_sent_to_connect_one_first(waiting, approver, fake):
     approver.harness_credential.delete()
 
-    response = client_for(approver).post(f"/approvals/{waiting.pk}/", {"decision": "approve"})
+    response = client_for(approver).post(
+        f"/approvals/{waiting.pk}/", {"approval": pending_id(waiting), "decision": "approve"}
+    )
 
     assert response.status_code == 302
     assert response["Location"] == "/settings/harness-key/"

@@ -33,6 +33,8 @@ def test_twenty_concurrent_approvals_over_both_replicas_make_one_harness_call(
     approver = Visitor()
     approver.sign_in(b, username="approver", password="approver")
     queue = approver.get(a, "/approvals/")
+    review = approver.get(b, f"/approvals/{draft_id}/")
+    approval_id = re.search(r'name="approval" value="(\d+)"', review.text).group(1)
     # A slow create: the other nineteen approvals arrive while the first waits on Harness.
     harness_fake_server.inject(CREATE, delay_ms=800, times=1)
     barrier = threading.Barrier(20)
@@ -40,7 +42,9 @@ def test_twenty_concurrent_approvals_over_both_replicas_make_one_harness_call(
     def approve(index: int):
         barrier.wait()
         return approver.post(
-            replicas[index % 2], f"/approvals/{draft_id}/", data={"decision": "approve"}
+            replicas[index % 2],
+            f"/approvals/{draft_id}/",
+            data={"approval": approval_id, "decision": "approve"},
         )
 
     with ThreadPoolExecutor(max_workers=20) as pool:

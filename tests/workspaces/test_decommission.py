@@ -262,7 +262,11 @@ def test_a_deletion_under_a_rule_waits_and_an_approver_sends_it_with_their_own_k
     held = services.deletion_send(draft=draft, client=harness_client_for(user))
     held_status, waiting = held.status, fake.log(route=DELETE)
     sent = approval_services.approval_approve(
-        draft=held, approver=other_user, client=harness_client_for(other_user), reason="ok"
+        draft=held,
+        approval_id=held.approvals.get().pk,
+        approver=other_user,
+        client=harness_client_for(other_user),
+        reason="ok",
     )
 
     assert held_status == Status.AWAITING_APPROVAL

@@ -1,4 +1,5 @@
-"""The approver's decision: approve (a note is optional) or reject (a reason is required)."""
+"""The approver's decision on the version they reviewed: approve (a note is optional) or reject
+(a reason is required)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,14 @@ REASON_MAX = 2000
 
 
 class DecisionForm(forms.Form):
+    # The approval the approver reviewed: a decision applies to that version of the request only.
+    approval = forms.IntegerField(
+        widget=forms.HiddenInput,
+        error_messages={
+            "required": "This page is out of date: reload it and review the request again.",
+            "invalid": "This page is out of date: reload it and review the request again.",
+        },
+    )
     decision = forms.ChoiceField(
         choices=[("approve", "Approve and send"), ("reject", "Reject")],
         error_messages={

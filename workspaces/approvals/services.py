@@ -1,8 +1,11 @@
 """Writes for approvals: approve (send with the approver's key), reject, withdraw.
 
-Every decision starts with one atomic UPDATE conditioned on `awaiting_approval`, so however many
-approvers click, in however many tabs or replicas, one decision wins and Harness is called at
-most once. Keyword-only, named `approval_<verb>`.
+A decision names the approval the approver reviewed (its id, from the page they saw) and starts
+with one transaction that moves the draft out of `awaiting_approval` and that approval out of
+`pending`, both or neither: however many approvers click, in however many tabs or replicas, one
+decision wins and Harness is called at most once, and a version the approver never saw (the
+author withdrew, changed and resubmitted it) is never decided by their click. Keyword-only,
+named `approval_<verb>`.
 """
 
 from __future__ import annotations
@@ -62,54 +65,108 @@ class ApprovalRefused(Exception):
         self.message = message
 
 
-def _check_decider(*, draft: WorkspaceDraft, user: AbstractBaseUser) -> Approval | None:
-    """The pending approval `user` may decide; None when the request no longer waits."""
+class ApprovalNotPending(Exception):
+    """The approval the decision names no longer waits: someone else decided it, or its author
+    withdrew it (and may have submitted another version). Nothing was decided or sent."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+ALREADY_DECIDED = "This request was already decided; here is where it stands. Nothing was sent."
+WITHDRAWN = (
+    "The requester withdrew the version you reviewed, so nothing was sent. If they submitted "
+    "it again, review what it sends now before you decide."
+)
+
+
+def _check_decider(*, draft: WorkspaceDraft, approval_id: int, user: AbstractBaseUser) -> Approval:
+    """The approval `approval_id` of `draft` (the one the decider reviewed), if `user` may
+    decide it and it still waits. Raises ApprovalRefused, ApprovalNotPending."""
     if draft.owner_id == user.pk:
         raise ApprovalRefused(
             "You asked for this change, so someone else must approve it: nobody approves "
             "their own request."
         )
-    approval = draft.approvals.filter(decision=Decision.PENDING).first()
-    if approval is None or draft.status != Status.AWAITING_APPROVAL:
-        return None
+    approval = draft.approvals.filter(pk=approval_id).first()
+    if approval is None:
+        raise ApprovalNotPending(WITHDRAWN)
     if not selectors.user_may_decide(user=user, approval=approval):
         raise ApprovalRefused("You are not one of the approvers of this request.")
+    if approval.decision != Decision.PENDING:
+        raise ApprovalNotPending(
+            WITHDRAWN if approval.decision == Decision.WITHDRAWN else ALREADY_DECIDED
+        )
     return approval
 
 
-def approval_approve(
-    *, draft: WorkspaceDraft, approver: AbstractBaseUser, client: HarnessClient, reason: str = ""
-) -> WorkspaceDraft:
-    """Approve a waiting request and send it to Harness with `client` (the approver's key).
-
-    One atomic `awaiting_approval -> submitting` UPDATE decides which request sends it; every
-    other one returns the draft as it is (already decided). Then the same send and reconcile
-    path as the author's submit (`submit.draft_send`; for a create IaCM `POST .../workspaces`,
-    a GET by identifier after a timeout). A Harness refusal puts the draft to `failed` with
-    Harness's message: it goes back to its author. Raises ApprovalRefused (the author, or not an
-    approver); HarnessUnauthorized (the approver's key) puts the request back
-    to waiting and propagates.
-    """
-    approval = _check_decider(draft=draft, user=approver)
-    if approval is None:
-        draft.refresh_from_db()
-        return draft
-    send = SENDERS[draft.kind]
+def _claim(
+    *,
+    draft: WorkspaceDraft,
+    approval: Approval,
+    status: str,
+    decision: str,
+    decided_by: AbstractBaseUser,
+    reason: str,
+) -> None:
+    """One transaction: the draft leaves `awaiting_approval` for `status` and `approval` (still
+    pending) takes `decision`, or neither happens. The draft's row is written first, as
+    `approval_withdraw` and the gate do, so concurrent writers lock in one order.
+    Raises ApprovalNotPending when either was decided or withdrawn meanwhile."""
     now = timezone.now()
+    moved = {"status": status, "updated_at": now}
+    if status == Status.SUBMITTING:
+        moved["submitted_at"] = now
     with transaction.atomic():
         won = WorkspaceDraft.objects.filter(pk=draft.pk, status=Status.AWAITING_APPROVAL).update(
-            status=Status.SUBMITTING, submitted_at=now, updated_at=now
+            **moved
         )
-        if won:
-            Approval.objects.filter(pk=approval.pk).update(
-                decision=Decision.APPROVED, decided_by=approver, decided_at=now, reason=reason
-            )
+        if won and not Approval.objects.filter(pk=approval.pk, decision=Decision.PENDING).update(
+            decision=decision, decided_by=decided_by, decided_at=now, reason=reason
+        ):
+            transaction.set_rollback(True)  # this approval was withdrawn: the draft stays as is
+            won = 0
     draft.refresh_from_db()
     if not won:
-        return draft
+        approval.refresh_from_db()
+        raise ApprovalNotPending(
+            WITHDRAWN if approval.decision == Decision.WITHDRAWN else ALREADY_DECIDED
+        )
     approval.refresh_from_db()
+
+
+def approval_approve(
+    *,
+    draft: WorkspaceDraft,
+    approval_id: int,
+    approver: AbstractBaseUser,
+    client: HarnessClient,
+    reason: str = "",
+) -> WorkspaceDraft:
+    """Approve the waiting request's approval `approval_id` (the one the approver reviewed) and
+    send its frozen body to Harness with `client` (the approver's key).
+
+    One transaction moves the draft `awaiting_approval -> submitting` and that approval
+    `pending -> approved`, or neither: only one decision sends it. Then the same send and
+    reconcile path as the author's submit (`submit.draft_send`; for a create IaCM
+    `POST .../workspaces`, a GET by identifier after a timeout). A Harness refusal puts the
+    draft to `failed` with Harness's message: it goes back to its author. Raises ApprovalRefused
+    (the author, or not an approver), ApprovalNotPending (decided, or withdrawn meanwhile:
+    nothing is sent); HarnessUnauthorized (the approver's key) puts the request back to waiting
+    and propagates.
+    """
+    approval = _check_decider(draft=draft, approval_id=approval_id, user=approver)
+    _claim(
+        draft=draft,
+        approval=approval,
+        status=Status.SUBMITTING,
+        decision=Decision.APPROVED,
+        decided_by=approver,
+        reason=reason,
+    )
     _record_decision(draft=draft, approval=approval, action=AuditEntry.Action.APPROVE)
-    sent = send(
+    sent = SENDERS[draft.kind](
         draft=draft,
         client=client,
         actor=approver,
@@ -127,31 +184,26 @@ def approval_approve(
 
 
 def approval_reject(
-    *, draft: WorkspaceDraft, approver: AbstractBaseUser, reason: str
+    *, draft: WorkspaceDraft, approval_id: int, approver: AbstractBaseUser, reason: str
 ) -> WorkspaceDraft:
-    """Reject a waiting request with `reason`; the requester is told by e-mail. No Harness call.
+    """Reject the waiting request's approval `approval_id` with `reason`; the requester is told
+    by e-mail. No Harness call.
 
-    One atomic `awaiting_approval -> rejected` UPDATE: a request already decided is returned as
-    it is. Raises ApprovalRefused (the author, or not an approver).
+    One transaction moves the draft `awaiting_approval -> rejected` and that approval
+    `pending -> rejected`, or neither. Raises ApprovalRefused (the author, or not an approver),
+    ApprovalNotPending (decided, or withdrawn meanwhile).
     """
-    approval = _check_decider(draft=draft, user=approver)
-    if approval is None:
-        draft.refresh_from_db()
-        return draft
-    now = timezone.now()
-    with transaction.atomic():
-        won = WorkspaceDraft.objects.filter(pk=draft.pk, status=Status.AWAITING_APPROVAL).update(
-            status=Status.REJECTED, updated_at=now
-        )
-        if won:
-            Approval.objects.filter(pk=approval.pk).update(
-                decision=Decision.REJECTED, decided_by=approver, decided_at=now, reason=reason
-            )
-    draft.refresh_from_db()
-    if won:
-        approval.refresh_from_db()
-        _record_decision(draft=draft, approval=approval, action=AuditEntry.Action.REJECT)
-        notify.notify_decided(approval=approval)
+    approval = _check_decider(draft=draft, approval_id=approval_id, user=approver)
+    _claim(
+        draft=draft,
+        approval=approval,
+        status=Status.REJECTED,
+        decision=Decision.REJECTED,
+        decided_by=approver,
+        reason=reason,
+    )
+    _record_decision(draft=draft, approval=approval, action=AuditEntry.Action.REJECT)
+    notify.notify_decided(approval=approval)
     return draft
 
 

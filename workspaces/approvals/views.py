@@ -84,25 +84,25 @@ def approval_detail(request: HtmxHttpRequest, draft_id) -> HttpResponse:
 
 
 def _decide(request: HtmxHttpRequest, draft: WorkspaceDraft, form: DecisionForm) -> HttpResponse:
-    reason = form.cleaned_data["reason"]
-    was = draft.status
+    decision = {
+        "draft": draft,
+        "approval_id": form.cleaned_data["approval"],
+        "approver": request.user,
+        "reason": form.cleaned_data["reason"],
+    }
     try:
         if form.cleaned_data["decision"] == "approve":
             # The approver's own key: Harness checks their rights, and records them.
-            draft = services.approval_approve(
-                draft=draft,
-                approver=request.user,
-                client=harness_client_for(request.user),
-                reason=reason,
-            )
+            draft = services.approval_approve(**decision, client=harness_client_for(request.user))
         else:
-            draft = services.approval_reject(draft=draft, approver=request.user, reason=reason)
+            draft = services.approval_reject(**decision)
     except services.ApprovalRefused as err:
         return _refused(request, draft, err.message)
-    if was != Status.AWAITING_APPROVAL or draft.status not in OUTCOMES:
-        messages.info(request, "This request was already decided; here is where it stands.")
+    except services.ApprovalNotPending as err:
+        messages.info(request, err.message)
     else:
-        messages.success(request, OUTCOMES[draft.status])
+        if draft.status in OUTCOMES:
+            messages.success(request, OUTCOMES[draft.status])
     return redirect(reverse("approval_detail", args=[draft.pk]))
 
 
