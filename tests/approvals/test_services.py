@@ -1,10 +1,12 @@
 """Approval services against the fake Harness over real HTTP: the gate, approve (once, with the
 approver's key), reject (with its reason, by e-mail), and who may decide."""
 
+import importlib
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from django.contrib.auth.models import Group
 from django.db import connection
 
 from tests.approvals.support import (
@@ -18,9 +20,10 @@ from tests.approvals.support import (
     prod_draft,
     prod_rule,
 )
-from tests.conftest import ACCOUNT, FULL_KEY
+from tests.conftest import ACCOUNT, FULL_KEY, OTHER_KEY
 from tests.workspaces.test_change import ORG, PROJECT, UPDATE, edit, seeded_workspace, start
 from workspaces.approvals import selectors, services
+from workspaces.approvals.models import Approval
 from workspaces.clients import harness_client_for
 from workspaces.harness import errors
 from workspaces.models import AuditEntry, WorkspaceDraft
@@ -246,6 +249,70 @@ def test_an_approval_withdrawn_and_resubmitted_while_the_approver_decides_is_not
     ]
     assert fake.log(route=CREATE) == []
     assert not AuditEntry.objects.exists()
+
+
+@pytest.fixture
+def other_account_approver(django_user_model, fake):
+    """Dave: in the approving group, with a key for another Harness account."""
+    dave = django_user_model.objects.create_user(username="dave", email="dave@example.com")
+    dave.groups.add(Group.objects.get_or_create(name=GROUP)[0])
+    credential_save(user=dave, account_id="OtherAcct02", api_key=OTHER_KEY, account_name="Other")
+    return dave
+
+
+def test_a_request_waits_only_for_approvers_of_its_harness_account(
+    author, approver, other_account_approver, rule, fake, mailoutbox
+):
+    draft = held(author)
+
+    approval = draft.approvals.get()
+    assert approval.account == ACCOUNT
+    assert list(selectors.approvals_waiting(user=approver)) == [draft]
+    assert list(selectors.approvals_waiting(user=other_account_approver)) == []
+    assert selectors.approvals_waiting_count(user=other_account_approver) == 0
+    [mail] = mailoutbox
+    assert mail.to == ["carol@example.com"]
+
+
+def test_an_approver_of_another_harness_account_cannot_decide(
+    author, other_account_approver, rule, fake
+):
+    draft = held(author)
+    dave = other_account_approver
+
+    with pytest.raises(services.ApprovalRefused, match=f"for the Harness account {ACCOUNT}"):
+        services.approval_approve(
+            draft=draft,
+            approval_id=pending_id(draft),
+            approver=dave,
+            client=harness_client_for(dave),
+        )
+    with pytest.raises(services.ApprovalRefused, match="your Harness key is for OtherAcct02"):
+        services.approval_reject(
+            draft=draft, approval_id=pending_id(draft), approver=dave, reason="no"
+        )
+
+    draft.refresh_from_db()
+    assert draft.status == "awaiting_approval"
+    assert draft.approvals.get().decision == "pending"
+    assert fake.log(route=CREATE) == []
+    assert not AuditEntry.objects.exists()
+
+
+def test_approvals_stored_before_the_account_was_recorded_get_their_authors(
+    author, other_user, approver, rule, fake
+):
+    from django.apps import apps
+
+    migration = importlib.import_module("workspaces.migrations.0008_approval_account")
+    mine, keyless = held(author), prod_draft(other_user, "keyless_vpc")
+    Approval.objects.create(draft=keyless, kind="create")
+    Approval.objects.update(account="")
+
+    migration.account_of_the_author(apps, None)
+
+    assert mine.approvals.get().account == ACCOUNT
+    assert keyless.approvals.get().account == ""  # no queue shows it; its author can resubmit
 
 
 def test_the_author_withdraws_a_waiting_request_to_change_it(author, approver, rule, fake):

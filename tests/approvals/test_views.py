@@ -7,9 +7,11 @@ import pytest
 from django.test import Client
 from pytest_django.asserts import assertContains, assertNotContains, assertRedirects
 
-from tests.approvals.support import APPROVER_IN_LOG, CREATE, pending_id, prod_draft
+from tests.approvals.support import APPROVER_IN_LOG, APPROVER_KEY, CREATE, pending_id, prod_draft
+from tests.conftest import ACCOUNT, OTHER_KEY
 from workspaces.approvals import services
 from workspaces.clients import harness_client_for
+from workspaces.services import credential_save
 from workspaces.wizard import submit
 
 
@@ -128,6 +130,24 @@ def test_a_decision_without_the_version_reviewed_is_refused_on_the_page(waiting,
     assert waiting.approvals.get().decision == "pending"
 
 
+def test_an_approver_of_another_harness_account_is_shown_why_and_refused(waiting, approver, fake):
+    credential_save(user=approver, account_id="OtherAcct02", api_key=OTHER_KEY)
+    client = client_for(approver)
+
+    queue = client.get("/approvals/")
+    review = client.get(f"/approvals/{waiting.pk}/")
+    refused = client.post(
+        f"/approvals/{waiting.pk}/", {"approval": pending_id(waiting), "decision": "approve"}
+    )
+
+    assertContains(queue, "Nothing waits for your approval.")
+    assertContains(review, "This request is for the Harness account AcmeDemoAcct01")
+    assertNotContains(review, "Approve and send")
+    assertContains(refused, "your Harness key is for OtherAcct02", status_code=403)
+    assert fake.log(route=CREATE) == []
+    assert waiting.approvals.get().decision == "pending"
+
+
 def test_a_rejection_needs_a_reason_on_its_field(waiting, approver, fake):
     response = client_for(approver).post(
         f"/approvals/{waiting.pk}/",
@@ -237,12 +257,17 @@ def test_a_withdrawn_deletion_goes_back_to_its_confirmation_page(waiting_deletio
 
 
 @pytest.mark.postgres  # SSO users and their groups: get_or_create, then a session
-def test_an_sso_group_from_the_groups_header_makes_an_approver(waiting, settings, fake):
+def test_an_sso_group_from_the_groups_header_makes_an_approver(
+    waiting, settings, fake, django_user_model
+):
     settings.PORTAL_AUTH = "sso"
     settings.AUTHENTICATION_BACKENDS = ["portal.sso.SSOHeaderBackend"]
     settings.SSO_GROUPS_HEADER = "X-Forwarded-Groups"
     settings.SSO_TRUSTED_PROXIES = ["10.0.0.0/8"]
     headers = {"REMOTE_ADDR": "10.1.2.3", "HTTP_X_FORWARDED_EMAIL": "dana@example.com"}
+    # Dana has signed in before and connected a key for the request's account.
+    dana = django_user_model.objects.create_user(username="dana@example.com")
+    credential_save(user=dana, account_id=ACCOUNT, api_key=APPROVER_KEY)
     client = Client()
 
     as_member = client.get(

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from workspaces.approvals import notify, selectors
 from workspaces.approvals.models import Approval
+from workspaces.clients import harness_account_of
 from workspaces.models import WorkspaceDraft
 
 Status = WorkspaceDraft.Status
@@ -31,9 +32,10 @@ def approval_gate(
     the workspace concerned (for a create or an edit, the body's; for a deletion, the
     workspace's); `previous_tags`, for a change, the tags the workspace has now (a rule on either
     holds it). On a match one atomic UPDATE moves the draft from draft/failed to
-    awaiting_approval with the body frozen in `submitted_body`, an `Approval` records the rules,
-    and the approvers are e-mailed once it is stored. A draft another request already moved is
-    returned as it is now. Makes no Harness call.
+    awaiting_approval with the body frozen in `submitted_body`, an `Approval` records the rules
+    and the Harness account of the author's key (the account the request is for), and the
+    approvers are e-mailed once it is stored. A draft another request already moved is returned
+    as it is now. Makes no Harness call.
     """
     rules = selectors.rules_matching(
         kind=draft.kind, org=draft.org, project=draft.project, tags=tags, also_tags=previous_tags
@@ -55,7 +57,10 @@ def approval_gate(
         )
         if won:
             approval = Approval.objects.create(
-                draft=draft, kind=draft.kind, rule_names=[rule.name for rule in rules]
+                draft=draft,
+                kind=draft.kind,
+                account=harness_account_of(draft.owner),
+                rule_names=[rule.name for rule in rules],
             )
             approval.rules.set(rules)
     draft.refresh_from_db()

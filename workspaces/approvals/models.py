@@ -141,6 +141,9 @@ class Approval(models.Model):
         "workspaces.WorkspaceDraft", on_delete=models.CASCADE, related_name="approvals"
     )
     kind = models.CharField(max_length=16)
+    # The Harness account the request is for (its author's key's when it was submitted): only
+    # an approver whose key is for this account sees it in their queue and may decide it.
+    account = models.CharField(max_length=128, blank=True)
     rules = models.ManyToManyField(ApprovalRule, related_name="approvals")
     # The rules' names when the request was held: still shown if an operator deletes a rule.
     rule_names = models.JSONField(default=list)

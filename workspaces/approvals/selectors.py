@@ -15,6 +15,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Q, QuerySet
 
 from workspaces.approvals.models import Approval, ApprovalRule
+from workspaces.clients import harness_account_of
 from workspaces.decommission.selectors import deletion_loss
 from workspaces.models import WorkspaceDraft
 from workspaces.wizard.diff import baseline, body_diff
@@ -51,12 +52,14 @@ def rules_approved_by(*, user: AbstractBaseUser) -> QuerySet[ApprovalRule]:
 
 
 def approvals_waiting(*, user: AbstractBaseUser) -> QuerySet[WorkspaceDraft]:
-    """Requests `user` may approve now: waiting, held by a rule naming them, not their own."""
+    """Requests `user` may approve now: waiting, held by a rule naming them, not their own, for
+    the Harness account of their key (approving sends it with that key, into that account)."""
     return (
         WorkspaceDraft.objects.filter(
             status=Status.AWAITING_APPROVAL,
             approvals__decision=Decision.PENDING,
             approvals__rules__in=rules_approved_by(user=user).values("pk"),
+            approvals__account=harness_account_of(user) or None,
         )
         .exclude(owner=user)
         .distinct()
@@ -95,12 +98,18 @@ def approval_approvers(*, approval: Approval) -> Approvers:
 
 
 def approval_recipients(*, approval: Approval) -> list[str]:
-    """The e-mail addresses of everyone who may decide `approval` (not its requester)."""
+    """The e-mail addresses of everyone who may decide `approval` (not its requester, nor an
+    approver whose key is for another Harness account)."""
     rules = approval.rules.all()
     users = (
         get_user_model()
         .objects.filter(Q(approval_rules__in=rules) | Q(groups__approval_rules__in=rules))
         .exclude(pk=approval.draft.owner_id)
+        # Their key is for another account: they could not decide it (not in their queue).
+        .exclude(
+            Q(harness_credential__isnull=False)
+            & ~Q(harness_credential__account_id=approval.account)
+        )
         .exclude(email="")
         .filter(is_active=True)
         .distinct()

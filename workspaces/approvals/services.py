@@ -19,6 +19,7 @@ from django.utils import timezone
 from workspaces.approvals import notify, selectors
 from workspaces.approvals.models import Approval
 from workspaces.audit import audit_record
+from workspaces.clients import harness_account_of
 from workspaces.decommission.services import deletion_deliver
 from workspaces.harness import HarnessClient
 from workspaces.models import AuditEntry, WorkspaceDraft
@@ -83,7 +84,8 @@ WITHDRAWN = (
 
 def _check_decider(*, draft: WorkspaceDraft, approval_id: int, user: AbstractBaseUser) -> Approval:
     """The approval `approval_id` of `draft` (the one the decider reviewed), if `user` may
-    decide it and it still waits. Raises ApprovalRefused, ApprovalNotPending."""
+    decide it (an approver, not its author, with a key for the request's Harness account) and
+    it still waits. Raises ApprovalRefused, ApprovalNotPending."""
     if draft.owner_id == user.pk:
         raise ApprovalRefused(
             "You asked for this change, so someone else must approve it: nobody approves "
@@ -98,7 +100,21 @@ def _check_decider(*, draft: WorkspaceDraft, approval_id: int, user: AbstractBas
         raise ApprovalNotPending(
             WITHDRAWN if approval.decision == Decision.WITHDRAWN else ALREADY_DECIDED
         )
+    if approval.account != harness_account_of(user):
+        raise ApprovalRefused(
+            f"{other_account_message(approval=approval, user=user)} Nothing was sent."
+        )
     return approval
+
+
+def other_account_message(*, approval: Approval, user: AbstractBaseUser) -> str:
+    """Why `user` cannot decide `approval`: their key is not for the request's account."""
+    mine = harness_account_of(user)
+    return (
+        f"This request is for the Harness account {approval.account or '(unknown)'}, and "
+        + (f"your Harness key is for {mine}" if mine else "you have no Harness key")
+        + ": only an approver with a key for that account can decide it."
+    )
 
 
 def _claim(

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from workspaces.approvals import selectors, services
 from workspaces.approvals.forms import DecisionForm
-from workspaces.clients import harness_client_for
+from workspaces.clients import harness_account_of, harness_client_for
 from workspaces.htmx import HtmxHttpRequest
 from workspaces.models import WorkspaceDraft
 
@@ -50,7 +50,8 @@ def approval_queue(request: HtmxHttpRequest) -> HttpResponse:
         .prefetch_related("approvals")
         .order_by("submitted_at")[:200]
     )
-    return TemplateResponse(request, "approvals/approval_queue.html", {"drafts": waiting})
+    context = {"drafts": waiting, "has_key": bool(harness_account_of(request.user))}
+    return TemplateResponse(request, "approvals/approval_queue.html", context)
 
 
 @require_http_methods(["GET", "POST"])
@@ -68,16 +69,20 @@ def approval_detail(request: HtmxHttpRequest, draft_id) -> HttpResponse:
         if form.is_valid():
             return _decide(request, draft, form)
     review = selectors.approval_review(draft=draft)
-    may_decide = (
+    approver = (
         draft.status == Status.AWAITING_APPROVAL
         and review.approval is not None
         and selectors.user_may_decide(user=request.user, approval=review.approval)
     )
+    other_account = approver and review.approval.account != harness_account_of(request.user)
     context = {
         "review": review,
         "draft": draft,
         "form": form,
-        "may_decide": may_decide,
+        "may_decide": approver and not other_account,
+        "other_account": services.other_account_message(approval=review.approval, user=request.user)
+        if other_account
+        else "",
         "is_owner": draft.owner_id == request.user.pk,
     }
     return TemplateResponse(request, "approvals/approval_detail.html", context)
