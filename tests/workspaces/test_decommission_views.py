@@ -240,3 +240,28 @@ def test_a_deletion_whose_worker_died_is_settled_when_its_page_is_opened(
     draft.refresh_from_db()
     assert draft.status == settled
     assert AuditEntry.objects.get().outcome == ("unknown" if still_there else "deleted")
+
+
+@pytest.mark.parametrize(("still_there", "settled"), [(True, "failed"), (False, "deleted")])
+def test_a_deletion_whose_worker_died_is_settled_as_a_deletion_from_my_requests(
+    signed_in_with_key, user_with_key, fake, settings, still_there, settled
+):
+    settings.WIZARD_STALE_SUBMIT_SECONDS = 0
+    draft = services.deletion_start(
+        owner=user_with_key, workspace=workspace(user_with_key, INACTIVE)
+    )
+    WorkspaceDraft.objects.filter(pk=draft.pk).update(
+        status=Status.SUBMITTING, submitted_at=timezone.now() - timedelta(seconds=1)
+    )
+    if not still_there:
+        harness_client_for(user_with_key).delete_workspace(
+            org=ORG, project=PROJECT, identifier=INACTIVE
+        )
+
+    result = signed_in_with_key.get(reverse("draft_result", args=[draft.pk]))
+
+    draft.refresh_from_db()
+    assert draft.status == settled
+    entry = AuditEntry.objects.get()
+    assert (entry.action, entry.outcome) == ("delete", "unknown" if still_there else "deleted")
+    assertContains(result, "Harness no longer has it." if not still_there else "did not finish")

@@ -258,3 +258,27 @@ def deletion_settle_stale(
         )
         if settled:  # its worker died before it could record this
             _audit(draft=draft, actor=draft.owner, outcome=outcome)
+
+
+def deletion_reconcile_stale(*, draft: WorkspaceDraft, client: HarnessClient) -> WorkspaceDraft:
+    """A deletion left `submitting` by a worker that died, opened from My requests: IaCM
+    `GET .../workspaces/{id}` decides (404: deleted), then `deletion_settle_stale` settles it
+    as the deletion page does. A draft not stale yet, or a GET that fails, leaves it as it is.
+    Raises HarnessUnauthorized."""
+    if draft.status != Status.SUBMITTING or draft.submitted_at is None:
+        return draft
+    if (timezone.now() - draft.submitted_at).total_seconds() < stale_submit_seconds():
+        return draft
+    where = {"org": draft.org, "project": draft.project, "identifier": draft.identifier}
+    try:
+        client.get_workspace(**where)
+        exists = True
+    except errors.HarnessNotFound:
+        exists = False
+    except errors.HarnessUnauthorized:
+        raise
+    except errors.HarnessError:
+        return draft
+    deletion_settle_stale(owner=draft.owner, exists=exists, **where)
+    draft.refresh_from_db()
+    return draft

@@ -335,9 +335,15 @@ def _looks_like(workspace, body: dict[str, Any]) -> bool:
 
 def draft_reconcile_stale(*, draft: WorkspaceDraft, client: HarnessClient) -> WorkspaceDraft:
     """A draft stuck in `submitting` (its worker died): decide by a GET of the identifier (for a
-    change: whether the workspace holds the fields sent)."""
+    change: whether the workspace holds the fields sent; a deletion is settled by
+    `decommission.services.deletion_reconcile_stale`: gone means deleted)."""
     if draft.status != Status.SUBMITTING or draft.submitted_at is None:
         return draft
+    if draft.kind == Kind.DELETE:
+        # Imported here: the decommission package builds on this module.
+        from workspaces.decommission.services import deletion_reconcile_stale
+
+        return deletion_reconcile_stale(draft=draft, client=client)
     age = (timezone.now() - draft.submitted_at).total_seconds()
     if age < stale_submit_seconds():
         return draft
