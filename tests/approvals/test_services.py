@@ -21,7 +21,15 @@ from tests.approvals.support import (
     prod_rule,
 )
 from tests.conftest import ACCOUNT, FULL_KEY, OTHER_KEY
-from tests.workspaces.test_change import ORG, PROJECT, UPDATE, edit, seeded_workspace, start
+from tests.workspaces.test_change import (
+    GET,
+    ORG,
+    PROJECT,
+    UPDATE,
+    edit,
+    seeded_workspace,
+    start,
+)
 from workspaces.approvals import selectors, services
 from workspaces.approvals.models import Approval
 from workspaces.clients import harness_client_for
@@ -313,6 +321,53 @@ def test_approvals_stored_before_the_account_was_recorded_get_their_authors(
 
     assert mine.approvals.get().account == ACCOUNT
     assert keyless.approvals.get().account == ""  # no queue shows it; its author can resubmit
+
+
+@pytest.mark.parametrize("fault", [{"status": 503}, {"drop": True}])
+def test_harness_down_during_an_approval_keeps_the_request_waiting(
+    author, approver, rule, fake, mailoutbox, settings, fault
+):
+    settings.WIZARD_RECONCILE_SECONDS = 0
+    draft = held(author)
+    approval_id = pending_id(draft)
+    mailoutbox.clear()
+    fake.inject(CREATE, **fault)
+
+    waiting = services.approval_approve(
+        draft=draft, approval_id=approval_id, approver=approver, client=harness_client_for(approver)
+    )
+    waiting_status, mails_while_down = waiting.status, list(mailoutbox)
+    retried = services.approval_approve(
+        draft=waiting,
+        approval_id=approval_id,
+        approver=approver,
+        client=harness_client_for(approver),
+    )
+
+    assert waiting_status == "awaiting_approval"
+    assert mails_while_down == []  # nothing was decided: the author is not told anything
+    assert retried.status == "created"
+    assert retried.approvals.get().decision == "approved"
+    assert len(fake.log(route=CREATE)) == 2
+
+
+def test_harness_down_during_an_approved_change_keeps_it_waiting(author, approver, fake):
+    prod_rule(groups=[GROUP], for_create=False, for_edit=True, tag_key="", tag_value="")
+    client = harness_client_for(author)
+    draft = edit(start(author, seeded_workspace(client)), repository={"branch": "develop"})
+    held_change = submit.draft_submit(draft=draft, client=client).draft
+    fake.inject(GET, status=503, times=5)  # the check before the PUT (reads are retried)
+
+    waiting = services.approval_approve(
+        draft=held_change,
+        approval_id=pending_id(held_change),
+        approver=approver,
+        client=harness_client_for(approver),
+    )
+
+    assert waiting.status == "awaiting_approval"
+    assert waiting.approvals.get().decision == "pending"
+    assert fake.log(route=UPDATE) == []
 
 
 def test_the_author_withdraws_a_waiting_request_to_change_it(author, approver, rule, fake):

@@ -148,6 +148,24 @@ def test_an_approver_of_another_harness_account_is_shown_why_and_refused(waiting
     assert waiting.approvals.get().decision == "pending"
 
 
+def test_harness_down_during_an_approval_is_said_and_the_request_waits(waiting, approver, fake):
+    fake.inject(CREATE, status=503)
+    client = client_for(approver)
+
+    response = client.post(
+        f"/approvals/{waiting.pk}/",
+        {"approval": pending_id(waiting), "decision": "approve"},
+        follow=True,
+    )
+
+    assertContains(response, "Harness answered with an error (HTTP 503)")
+    assertContains(response, "still waits for approval")
+    assertNotContains(response, "Harness refused it")
+    assertContains(response, "Approve and send")  # the approver can try again
+    waiting.refresh_from_db()
+    assert waiting.status == "awaiting_approval"
+
+
 def test_a_rejection_needs_a_reason_on_its_field(waiting, approver, fake):
     response = client_for(approver).post(
         f"/approvals/{waiting.pk}/",

@@ -11,6 +11,7 @@ named `approval_<verb>`.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
@@ -24,6 +25,7 @@ from workspaces.decommission.services import deletion_deliver
 from workspaces.harness import HarnessClient
 from workspaces.models import AuditEntry, WorkspaceDraft
 from workspaces.wizard import submit
+from workspaces.wizard.outcomes import UNCLEAR
 
 Status = WorkspaceDraft.Status
 Decision = Approval.Decision
@@ -167,7 +169,9 @@ def approval_approve(
     `pending -> approved`, or neither: only one decision sends it. Then the same send and
     reconcile path as the author's submit (`submit.draft_send`; for a create IaCM
     `POST .../workspaces`, a GET by identifier after a timeout). A Harness refusal puts the
-    draft to `failed` with Harness's message: it goes back to its author. Raises ApprovalRefused
+    draft to `failed` with Harness's message: it goes back to its author. When Harness did not
+    answer (a 5xx, a timeout, an open circuit) the request waits again, its approval pending,
+    for the approver to try again (the next try looks before it writes). Raises ApprovalRefused
     (the author, or not an approver), ApprovalNotPending (decided, or withdrawn meanwhile:
     nothing is sent); HarnessUnauthorized (the approver's key) puts the request back to waiting
     and propagates.
@@ -194,9 +198,33 @@ def approval_approve(
             decision=Decision.PENDING, decided_by=None, decided_at=None, reason=""
         ),
     )
+    if harness_was_down(sent.harness_response or {}):
+        return _wait_again(draft=sent, approval=approval)
     approval.refresh_from_db()
     notify.notify_decided(approval=approval)
     return sent
+
+
+def harness_was_down(outcome: dict[str, Any]) -> bool:
+    """Whether a write ended `failed` only because Harness did not answer (a 5xx, a timeout, an
+    open circuit), before or during the write: nothing refused it."""
+    status = outcome.get("http_status")
+    return outcome.get("outcome") in UNCLEAR | {"unchecked"} and (status is None or status >= 500)
+
+
+def _wait_again(*, draft: WorkspaceDraft, approval: Approval) -> WorkspaceDraft:
+    """An approved request Harness did not take (it was down) waits again, its approval pending
+    again, in one transaction; its outcome stays, so the next approval looks before it writes.
+    No e-mail: nothing was decided."""
+    with transaction.atomic():
+        if WorkspaceDraft.objects.filter(pk=draft.pk, status=Status.FAILED).update(
+            status=Status.AWAITING_APPROVAL
+        ):
+            Approval.objects.filter(pk=approval.pk, decision=Decision.APPROVED).update(
+                decision=Decision.PENDING, decided_by=None, decided_at=None, reason=""
+            )
+    draft.refresh_from_db()
+    return draft
 
 
 def approval_reject(

@@ -106,9 +106,20 @@ def _decide(request: HtmxHttpRequest, draft: WorkspaceDraft, form: DecisionForm)
     except services.ApprovalNotPending as err:
         messages.info(request, err.message)
     else:
-        if draft.status in OUTCOMES:
+        if draft.status == Status.AWAITING_APPROVAL:  # Harness was down: nothing was decided
+            messages.warning(request, _harness_down(draft.harness_response))
+        elif draft.status in OUTCOMES:
             messages.success(request, OUTCOMES[draft.status])
     return redirect(reverse("approval_detail", args=[draft.pk]))
+
+
+def _harness_down(response: dict) -> str:
+    status = response.get("http_status")
+    said = f"Harness answered with an error (HTTP {status})" if status else "Harness did not answer"
+    return (
+        f"{said}, so the request still waits for approval and its author was not told anything. "
+        "Approve it again in a moment: the portal checks Harness first, so it is never sent twice."
+    )
 
 
 @require_POST

@@ -252,6 +252,7 @@ def change_write(
             "message": f"The portal could not check that nobody changed {draft.identifier} in "
             f"Harness since you started, so nothing was sent: {harness_error_message(err)} "
             "Submit again.",
+            **answer(err),
         }
     if previous.get("outcome") in UNCLEAR and holds(fresh, body):
         return Status.UPDATED, updated("Changed on an earlier attempt.")
