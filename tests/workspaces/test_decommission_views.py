@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 from pytest_django.asserts import assertContains, assertNotContains, assertRedirects
 
+from tests.approvals.support import APPROVER_KEY
 from tests.conftest import ACCOUNT, FULL_KEY, READ_KEY
 from tests.workspaces.test_decommission import (
     ACTIVE,
@@ -22,6 +23,8 @@ from tests.workspaces.test_decommission import (
     opened,
     workspace,
 )
+from workspaces.approvals import services as approval_services
+from workspaces.approvals.models import ApprovalRule
 from workspaces.clients import harness_client_for
 from workspaces.decommission import services
 from workspaces.models import AuditEntry, WorkspaceDraft
@@ -265,3 +268,45 @@ def test_a_deletion_whose_worker_died_is_settled_as_a_deletion_from_my_requests(
     entry = AuditEntry.objects.get()
     assert (entry.action, entry.outcome) == ("delete", "unknown" if still_there else "deleted")
     assertContains(result, "Harness no longer has it." if not still_there else "did not finish")
+
+
+def test_an_approved_deletion_whose_worker_died_is_recorded_as_the_approvers(
+    signed_in_with_key, user_with_key, other_user, fake, settings, monkeypatch
+):
+    settings.WIZARD_STALE_SUBMIT_SECONDS = 0
+    credential_save(user=other_user, account_id=ACCOUNT, api_key=APPROVER_KEY)
+    rule = ApprovalRule.objects.create(name="Every deletion", for_delete=True)
+    rule.approver_users.set([other_user])
+    draft = services.deletion_start(
+        owner=user_with_key, workspace=workspace(user_with_key, INACTIVE)
+    )
+    held = services.deletion_send(draft=draft, client=harness_client_for(user_with_key))
+
+    def dies_after_the_delete(*, draft, client, **_):
+        client.delete_workspace(org=draft.org, project=draft.project, identifier=draft.identifier)
+        raise SystemExit("worker killed")
+
+    monkeypatch.setitem(
+        approval_services.SENDERS, WorkspaceDraft.Kind.DELETE, dies_after_the_delete
+    )
+    with pytest.raises(SystemExit):
+        approval_services.approval_approve(
+            draft=held,
+            approval_id=held.approvals.get().pk,
+            approver=other_user,
+            client=harness_client_for(other_user),
+            reason="ok",
+        )
+    WorkspaceDraft.objects.filter(pk=draft.pk).update(
+        submitted_at=timezone.now() - timedelta(seconds=1)
+    )
+
+    signed_in_with_key.get(delete_url(INACTIVE))
+
+    draft.refresh_from_db()
+    assert draft.status == Status.DELETED
+    entry = AuditEntry.objects.get(action=AuditEntry.Action.DELETE)
+    assert entry.actor == other_user
+    assert [(step["by"], step["decision"], step["reason"]) for step in entry.approval] == [
+        (other_user.username, "approved", "ok")
+    ]

@@ -117,6 +117,33 @@ def approval_recipients(*, approval: Approval) -> list[str]:
     return sorted({user.email for user in users})
 
 
+def approval_chain(approval: Approval) -> list[dict[str, str]]:
+    """The decision as the audit trail records it: who, when, what, why, under which rules."""
+    return [
+        {
+            "by": approval.decided_by.get_username() if approval.decided_by else "",
+            "at": approval.decided_at.isoformat() if approval.decided_at else "",
+            "decision": approval.decision,
+            "reason": approval.reason,
+            "rules": ", ".join(approval.rule_names or []),
+        }
+    ]
+
+
+def approval_that_sent(*, draft: WorkspaceDraft) -> Approval | None:
+    """The approval whose approver sent the draft's last write (approved when it was claimed);
+    None when the author sent it themselves."""
+    approval = draft.approvals.select_related("decided_by").first()  # the newest
+    if (
+        approval is None
+        or approval.decision != Decision.APPROVED
+        or draft.submitted_at is None
+        or approval.decided_at < draft.submitted_at
+    ):
+        return None
+    return approval
+
+
 def user_may_decide(*, user: AbstractBaseUser, approval: Approval) -> bool:
     """Whether `user` is an approver of `approval` (whoever they are, the author never is)."""
     if approval.draft.owner_id == user.pk:

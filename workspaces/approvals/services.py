@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from workspaces.approvals import notify, selectors
 from workspaces.approvals.models import Approval
+from workspaces.approvals.selectors import approval_chain
 from workspaces.audit import audit_record
 from workspaces.clients import harness_account_of
 from workspaces.decommission.services import deletion_deliver
@@ -45,19 +46,6 @@ SENDERS: dict[str, Callable[..., WorkspaceDraft]] = {
     Kind.EDIT: _send_write,
     Kind.DELETE: deletion_deliver,
 }
-
-
-def approval_chain(approval: Approval) -> list[dict[str, str]]:
-    """The decision as the audit trail records it: who, when, what, why, under which rules."""
-    return [
-        {
-            "by": approval.decided_by.get_username() if approval.decided_by else "",
-            "at": approval.decided_at.isoformat() if approval.decided_at else "",
-            "decision": approval.decision,
-            "reason": approval.reason,
-            "rules": ", ".join(approval.rule_names or []),
-        }
-    ]
 
 
 class ApprovalRefused(Exception):

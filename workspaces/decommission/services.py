@@ -22,6 +22,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from workspaces.approvals.gate import approval_gate
+from workspaces.approvals.selectors import approval_chain, approval_that_sent
 from workspaces.audit import audit_record
 from workspaces.feedback import harness_error_message
 from workspaces.harness import HarnessClient, errors
@@ -236,7 +237,9 @@ def deletion_settle_stale(
 ) -> None:
     """Settle the person's deletions of this workspace left `submitting` by a worker that died
     (for `WIZARD_STALE_SUBMIT_SECONDS`), from whether Harness still has the workspace (the
-    caller has just read it): gone means deleted. Makes no Harness call."""
+    caller has just read it): gone means deleted. The audit entry names who sent it: the
+    approver and the approval chain for an approved deletion, else the owner. Makes no Harness
+    call."""
     cutoff = timezone.now() - timedelta(seconds=stale_submit_seconds())
     stale = WorkspaceDraft.objects.filter(
         owner=owner,
@@ -257,7 +260,14 @@ def deletion_settle_stale(
             status=status, harness_response=outcome, updated_at=timezone.now()
         )
         if settled:  # its worker died before it could record this
-            _audit(draft=draft, actor=draft.owner, outcome=outcome)
+            # An approved deletion was sent by its approver: the entry names them and the chain.
+            sender = approval_that_sent(draft=draft)
+            _audit(
+                draft=draft,
+                actor=(sender and sender.decided_by) or draft.owner,
+                outcome=outcome,
+                approval=approval_chain(sender) if sender else None,
+            )
 
 
 def deletion_reconcile_stale(*, draft: WorkspaceDraft, client: HarnessClient) -> WorkspaceDraft:
