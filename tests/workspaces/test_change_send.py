@@ -47,6 +47,40 @@ def test_submit_puts_the_change_once_and_harness_holds_it(user_with_key, fake):
     assert [entry["route"] for entry in fake.log()][:2] == [GET, UPDATE]
 
 
+def test_a_change_keeps_the_terragrunt_provider_flag_of_the_connectors_it_keeps(
+    user_with_key, fake
+):
+    client = harness_client_for(user_with_key)
+    workspace = seeded_workspace(client)
+    direct_put(
+        workspace.identifier,
+        provider_connector="account.aws_dev",
+        provider_connectors=[
+            {"connector_ref": "account.aws_dev", "type": "aws", "terragrunt_provider": True},
+            {"connector_ref": "account.gcp_main", "type": "gcp"},
+        ],
+    )
+    draft = edit(start(user_with_key, workspace), basics={"description": "Only this changes"})
+    changes = [c.label for c in diff.change_review(draft)["changes"]]
+
+    result = submit.draft_submit(draft=draft, client=client).draft
+
+    after = client.get_workspace(org=ORG, project=PROJECT, identifier=workspace.identifier)
+    assert result.status == "updated", result.harness_response
+    assert {(c.type, c.terragrunt_provider) for c in after.provider_connectors} == {
+        ("aws", True),
+        ("gcp", False),
+    }
+    assert changes == ["Description"]
+    unflagged = update.workspace_snapshot(after)
+    unflagged["provider_connectors"] = [
+        {k: v for k, v in c.items() if k != "terragrunt_provider"}
+        for c in unflagged["provider_connectors"]
+    ]
+    assert update.holds(update.workspace_snapshot(after), result.submitted_body)
+    assert not update.holds(unflagged, result.submitted_body)
+
+
 def test_a_change_made_in_harness_meanwhile_is_shown_not_overwritten(user_with_key, fake):
     client = harness_client_for(user_with_key)
     workspace = seeded_workspace(client)

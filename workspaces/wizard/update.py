@@ -52,10 +52,7 @@ def workspace_snapshot(workspace: Workspace) -> dict[str, Any]:
         "terragrunt_version": workspace.terragrunt_version,
         "run_all": workspace.run_all,
         "provider_connector": workspace.provider_connector,
-        "provider_connectors": [
-            {"connector_ref": item.connector_ref, "type": item.type}
-            for item in workspace.provider_connectors
-        ],
+        "provider_connectors": [_connector(item) for item in workspace.provider_connectors],
         "repository": workspace.repository,
         "repository_connector": workspace.repository_connector,
         "repository_branch": workspace.repository_branch,
@@ -85,6 +82,14 @@ def workspace_snapshot(workspace: Workspace) -> dict[str, Any]:
     if workspace.associated_template:
         snapshot["associated_template"] = asdict(workspace.associated_template)
     return snapshot
+
+
+def _connector(item: Any) -> dict[str, Any]:
+    """A provider connector as an update body lists it; `terragrunt_provider` only when set."""
+    connector: dict[str, Any] = {"connector_ref": item.connector_ref, "type": item.type}
+    if item.terragrunt_provider:
+        connector["terragrunt_provider"] = True
+    return connector
 
 
 def _variables(variables: Mapping[str, Any]) -> dict[str, dict[str, str]]:
@@ -142,7 +147,8 @@ def update_body(
     `associated_template` (contract §2.1: neither is in UpdateWorkspaceRequest; a template link
     changes through §3.3); fields a linked template locks are left out as for a create. The
     settings the steps do not edit (`CARRIED`) are sent as Harness held them at the start,
-    unless the template locks them (`carried.<field>` in its locks).
+    unless the template locks them (`carried.<field>` in its locks), and so is the
+    `terragrunt_provider` flag of each provider connector the edit keeps.
     """
     body = build_body(values, locked=steps.locked_map(draft.data), keep_locked=keep_locked)
     body.pop("identifier", None)
@@ -150,14 +156,32 @@ def update_body(
     held = held_body(draft.workspace_snapshot or {})
     locked = steps.locked_map(draft.data)
     carried = [f for f in CARRIED if f in held and (keep_locked or f"carried.{f}" not in locked)]
+    if "provider_connectors" in body:
+        body["provider_connectors"] = _kept_flags(body["provider_connectors"], held)
     return body | {field: held[field] for field in carried}
+
+
+def _kept_flags(connectors: list[dict[str, Any]], held: Mapping[str, Any]) -> list[dict]:
+    """`connectors` with the `terragrunt_provider` flag Harness holds on those the edit keeps
+    (same type and ref): the steps do not edit the flag, and the PUT replaces every connector."""
+    flagged = {
+        (item.get("type"), item.get("connector_ref"))
+        for item in held.get("provider_connectors") or []
+        if item.get("terragrunt_provider")
+    }
+    return [
+        item | {"terragrunt_provider": True}
+        if (item["type"], item["connector_ref"]) in flagged
+        else item
+        for item in connectors
+    ]
 
 
 def holds(snapshot: Mapping[str, Any], body: Mapping[str, Any]) -> bool:
     """Whether the workspace `snapshot` holds every field `body` sets (did a PUT land?).
 
     An empty `provider_connector` is one a linked template lends (nothing to compare), and
-    provider connectors compare in any order.
+    provider connectors compare in any order, with their `terragrunt_provider` flag.
     """
     held = held_body(snapshot)
     for field, value in body.items():
@@ -171,5 +195,12 @@ def holds(snapshot: Mapping[str, Any], body: Mapping[str, Any]) -> bool:
     return True
 
 
-def _connectors(items: Any) -> list[tuple[str, str]]:
-    return sorted((str(item.get("type")), str(item.get("connector_ref"))) for item in items or [])
+def _connectors(items: Any) -> list[tuple[str, str, bool]]:
+    return sorted(
+        (
+            str(item.get("type")),
+            str(item.get("connector_ref")),
+            bool(item.get("terragrunt_provider")),
+        )
+        for item in items or []
+    )
