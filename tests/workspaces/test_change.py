@@ -246,3 +246,16 @@ def test_a_connector_harness_holds_only_as_the_main_one_is_no_change_in_the_diff
         "provider_connectors"
     ]
     assert review["body"]["provider_connector"] == workspace.provider_connector
+
+
+def test_an_untouched_budget_is_sent_as_harness_holds_it(user_with_key, fake):
+    client = harness_client_for(user_with_key)
+    workspace = seeded_workspace(client)
+    direct_put(workspace.identifier, cost_estimation_enabled=True, budget=1234567.89)
+
+    draft = start(user_with_key, workspace)
+    body = update.update_body(stored_steps(draft.data), draft=draft)
+
+    assert draft.data["provisioner"]["budget"] == "1234567.89"
+    assert body["budget"] == 1234567.89
+    assert diff.change_review(draft)["changes"] == []

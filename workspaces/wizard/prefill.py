@@ -241,7 +241,7 @@ def workspace_values(workspace: Any) -> dict[str, dict[str, Any]]:
         "terragrunt_version": workspace.terragrunt_version or (pinned if legacy else ""),
         "run_all": workspace.run_all,
         "cost_estimation_enabled": workspace.cost_estimation_enabled,
-        "budget": "" if workspace.budget is None else f"{workspace.budget:g}",
+        "budget": "" if workspace.budget is None else steps.budget_text(workspace.budget),
     }
     for item in workspace.provider_connectors:
         if item.type in steps.PROVIDER_TYPES:

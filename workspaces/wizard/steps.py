@@ -229,6 +229,13 @@ def budget_number(value: Any) -> float | None:
     return float(text)
 
 
+def budget_text(budget: float) -> str:
+    """A budget Harness holds as the field shows it: every digit, never an exponent
+    (1234567.89 -> "1234567.89", 750.0 -> "750"), so an untouched budget is sent unchanged."""
+    text = format(Decimal(repr(float(budget))), "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
 def template_id(ref: str) -> str:
     """The bare template identifier of a picked ref (`account.x` -> `x`), as the Terraform
     provider sends `associated_template.template_id`."""
