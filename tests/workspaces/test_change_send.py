@@ -81,6 +81,34 @@ def test_a_change_keeps_the_terragrunt_provider_flag_of_the_connectors_it_keeps(
     assert not update.holds(unflagged, result.submitted_body)
 
 
+def test_a_change_without_cost_estimation_keeps_the_budget_harness_holds(user_with_key, fake):
+    client = harness_client_for(user_with_key)
+    workspace = seeded_workspace(client)
+    direct_put(workspace.identifier, cost_estimation_enabled=False, budget=750.0)
+    draft = edit(start(user_with_key, workspace), basics={"description": "Only this changes"})
+    changes = [c.label for c in diff.change_review(draft)["changes"]]
+
+    result = submit.draft_submit(draft=draft, client=client).draft
+
+    after = client.get_workspace(org=ORG, project=PROJECT, identifier=workspace.identifier)
+    assert result.status == "updated", result.harness_response
+    assert after.budget == 750.0
+    assert after.cost_estimation_enabled is False
+    assert changes == ["Description"]
+
+
+def test_a_budget_changed_then_left_without_cost_estimation_is_not_sent(user_with_key, fake):
+    client = harness_client_for(user_with_key)
+    workspace = seeded_workspace(client)
+    direct_put(workspace.identifier, cost_estimation_enabled=False, budget=750.0)
+    draft = edit(start(user_with_key, workspace), provisioner={"budget": ""})
+
+    body = update.update_body(stored_steps(draft.data), draft=draft)
+
+    assert "budget" not in body
+    assert [c.label for c in diff.change_review(draft)["changes"]] == ["Monthly budget"]
+
+
 def test_a_change_made_in_harness_meanwhile_is_shown_not_overwritten(user_with_key, fake):
     client = harness_client_for(user_with_key)
     workspace = seeded_workspace(client)

@@ -148,7 +148,8 @@ def update_body(
     changes through §3.3); fields a linked template locks are left out as for a create. The
     settings the steps do not edit (`CARRIED`) are sent as Harness held them at the start,
     unless the template locks them (`carried.<field>` in its locks), and so is the
-    `terragrunt_provider` flag of each provider connector the edit keeps.
+    `terragrunt_provider` flag of each provider connector the edit keeps. With cost estimation
+    off, an untouched budget is sent as Harness holds it (`_budget_kept`).
     """
     body = build_body(values, locked=steps.locked_map(draft.data), keep_locked=keep_locked)
     body.pop("identifier", None)
@@ -158,6 +159,9 @@ def update_body(
     carried = [f for f in CARRIED if f in held and (keep_locked or f"carried.{f}" not in locked)]
     if "provider_connectors" in body:
         body["provider_connectors"] = _kept_flags(body["provider_connectors"], held)
+    typed = steps.budget_number((values.get("provisioner") or {}).get("budget"))
+    if _budget_kept(body, held, typed):
+        body["budget"] = held["budget"]
     return body | {field: held[field] for field in carried}
 
 
@@ -175,6 +179,21 @@ def _kept_flags(connectors: list[dict[str, Any]], held: Mapping[str, Any]) -> li
         else item
         for item in connectors
     ]
+
+
+def _budget_kept(body: Mapping[str, Any], held: Mapping[str, Any], typed: float | None) -> bool:
+    """Whether the budget Harness holds goes into the PUT although cost estimation is off.
+
+    A create sends no budget without cost estimation; a PUT without one clears it, so a change
+    sends the budget Harness holds while the budget field still shows it (the user did not touch
+    it; it is hidden while cost estimation is off).
+    """
+    return (
+        "cost_estimation_enabled" in body
+        and not body["cost_estimation_enabled"]
+        and held.get("budget") is not None
+        and typed == held["budget"]
+    )
 
 
 def holds(snapshot: Mapping[str, Any], body: Mapping[str, Any]) -> bool:
