@@ -259,3 +259,29 @@ def test_an_untouched_budget_is_sent_as_harness_holds_it(user_with_key, fake):
     assert draft.data["provisioner"]["budget"] == "1234567.89"
     assert body["budget"] == 1234567.89
     assert diff.change_review(draft)["changes"] == []
+
+
+def test_the_main_connector_stays_while_it_is_among_the_connectors(user_with_key, fake):
+    workspace = seeded_workspace(harness_client_for(user_with_key))
+    direct_put(
+        workspace.identifier,
+        provider_connector="account.gcp_main",
+        provider_connectors=[
+            {"connector_ref": "account.aws_prod", "type": "aws"},
+            {"connector_ref": "account.gcp_main", "type": "gcp"},
+        ],
+    )
+    draft = start(user_with_key, workspace)
+
+    kept = update.update_body(stored_steps(draft.data), draft=draft)
+    untouched = diff.change_review(draft)["changes"]
+    edit(draft, provisioner={"gcp": ""})
+    dropped = update.update_body(stored_steps(draft.data), draft=draft)
+
+    assert kept["provider_connector"] == "account.gcp_main"
+    assert untouched == []
+    assert dropped["provider_connector"] == "account.aws_prod"
+    assert [c.label for c in diff.change_review(draft)["changes"]] == [
+        "Main cloud connector",
+        "GCP connector",
+    ]

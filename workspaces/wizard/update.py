@@ -148,7 +148,8 @@ def update_body(
     changes through §3.3); fields a linked template locks are left out as for a create. The
     settings the steps do not edit (`CARRIED`) are sent as Harness held them at the start,
     unless the template locks them (`carried.<field>` in its locks), and so is the
-    `terragrunt_provider` flag of each provider connector the edit keeps. With cost estimation
+    `terragrunt_provider` flag of each provider connector the edit keeps, and the main
+    `provider_connector` while it is still among the connectors. With cost estimation
     off, an untouched budget is sent as Harness holds it (`_budget_kept`).
     """
     body = build_body(values, locked=steps.locked_map(draft.data), keep_locked=keep_locked)
@@ -159,6 +160,9 @@ def update_body(
     carried = [f for f in CARRIED if f in held and (keep_locked or f"carried.{f}" not in locked)]
     if "provider_connectors" in body:
         body["provider_connectors"] = _kept_flags(body["provider_connectors"], held)
+        refs = [item["connector_ref"] for item in body["provider_connectors"]]
+        if held.get("provider_connector") in refs:  # the steps pick the first of AWS, GCP, Azure
+            body["provider_connector"] = held["provider_connector"]
     typed = steps.budget_number((values.get("provisioner") or {}).get("budget"))
     if _budget_kept(body, held, typed):
         body["budget"] = held["budget"]
