@@ -679,6 +679,20 @@ def test_5xx_is_reconciled_with_a_get_then_retried_without_duplicates(user_with_
     assert len(found.items) == 1
 
 
+def test_after_a_5xx_someone_elses_workspace_with_the_identifier_is_a_conflict(user_with_key, fake):
+    client = harness_client_for(user_with_key)
+    fake.inject(CREATE, status=500)
+    draft = submit.draft_submit(draft=make_draft(user_with_key), client=client).draft
+    theirs = build_body(valid_data(basics__name="someone-else")) | {"repository": "another-repo"}
+    client.create_workspace(org="default", project="infra", body=theirs)
+
+    draft = submit.draft_submit(draft=draft, client=client).draft
+
+    assert draft.status == "failed"
+    assert draft.harness_response["outcome"] == "conflict"
+    assert draft.harness_response["field"] == "identifier"
+
+
 def test_timeout_is_reconciled_by_get_and_counts_as_created(user_with_key, fake, settings):
     settings.WIZARD_RECONCILE_SECONDS = 3.0
     fake.inject(CREATE, delay_ms=2600)  # beyond the 2 s read timeout; Harness still creates it

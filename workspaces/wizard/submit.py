@@ -232,11 +232,12 @@ def _done(status: str) -> dict[str, Any]:
 def _create_write(
     *, client: HarnessClient, draft: WorkspaceDraft, body: dict[str, Any], previous: dict
 ) -> tuple[str, dict[str, Any]]:
-    # The last attempt may have created it: look before posting again.
-    if previous.get("outcome") in UNCLEAR and _find(
-        client=client, draft=draft, identifier=body["identifier"]
-    ):
-        return Status.CREATED, _created("Created on an earlier attempt.")
+    # The last attempt may have created it: look before posting again. A workspace with the
+    # identifier that is not this one (someone else's) is left to the POST's 409.
+    if previous.get("outcome") in UNCLEAR:
+        found = _find(client=client, draft=draft, identifier=body["identifier"])
+        if found and _looks_like(found, body):
+            return Status.CREATED, _created("Created on an earlier attempt.")
     return _post(client=client, draft=draft, body=body, previous=previous)
 
 
