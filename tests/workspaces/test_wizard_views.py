@@ -1,5 +1,7 @@
 """Wizard views: each step as a full page and as htmx partials, validation, isolation, submit."""
 
+import html
+import re
 import threading
 import time
 
@@ -740,6 +742,50 @@ def test_paste_preview_and_add(signed_in_with_key, draft, fake):
     assertContains(added, 'value="region"')
     draft.refresh_from_db()
     assert [row["key"] for row in draft.data["variables"]["terraform"]] == ["region", "count"]
+
+
+def shown_paste_box(page: str) -> dict[str, str]:
+    """The paste box's text and group as a page shows them (what its Add button posts)."""
+    textarea = re.search(r'<textarea[^>]*name="paste_text"[^>]*>(.*?)</textarea>', page, re.S)
+    group = re.search(
+        r'<select name="paste_group".*?<option value="(\w+)"[^>]*selected', page, re.S
+    )
+    return {
+        "paste_text": html.unescape(textarea.group(1)).strip() if textarea else "",
+        "paste_group": group.group(1) if group else "",
+    }
+
+
+@pytest.mark.parametrize("headers", [HTMX, {}], ids=["partial", "full page"])
+def test_the_paste_preview_keeps_the_text_and_group_its_add_button_posts(
+    signed_in_with_key, draft, fake, headers
+):
+    text = 'AWS_REGION = "eu-west-1"\nLOG_LEVEL = "debug"'
+    pasted = {"paste_text": text, "paste_group": "environment"}
+    preview = post_step(
+        signed_in_with_key,
+        draft,
+        "variables",
+        pasted | {"action": "paste-preview", "partial": "variable-paste"},
+        headers=headers,
+    )
+    shown = shown_paste_box(preview.content.decode())
+
+    post_step(
+        signed_in_with_key,
+        draft,
+        "variables",
+        shown | {"action": "paste-add", "partial": "variable-editor"},
+        headers=HTMX,
+    )
+
+    assertContains(preview, "Add 2 variables")
+    assert shown == pasted
+    draft.refresh_from_db()
+    assert [row["key"] for row in draft.data["variables"]["environment"]] == [
+        "AWS_REGION",
+        "LOG_LEVEL",
+    ]
 
 
 def test_secret_picker_search_partial(signed_in_with_key, draft, fake):

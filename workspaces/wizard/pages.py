@@ -14,6 +14,7 @@ from workspaces.models import WorkspaceDraft
 from workspaces.wizard import diff, forms, prefill, steps, validation
 from workspaces.wizard.body import build_body, stored_steps, warnings
 from workspaces.wizard.from_code import CodeForm
+from workspaces.wizard.paste import PasteBox
 from workspaces.wizard.pickers import Picker, PickerRequest
 
 Status = WorkspaceDraft.Status
@@ -119,13 +120,18 @@ def step_context(
     form: forms.StepForm,
     *,
     focus: str = "",
-    paste_lines: list | None = None,
-    paste_note: str = "",
+    paste: PasteBox | None = None,
     pickers: dict[str, Picker] | None = None,
     code_form: CodeForm | None = None,
 ) -> dict[str, Any]:
     """A step page's (or one of its partials') context around `form`; on Start from,
-    `code_form` is a refused paste (else an empty one)."""
+    `code_form` is a refused paste (else an empty one); on Variables, `paste` is the paste box
+    after Preview or Add."""
+    paste = paste or PasteBox()
+    if paste.text and form.is_bound:
+        # The preview's Add button posts the form as shown: the pasted text and group stay.
+        kept = {"paste_text": paste.text, "paste_group": paste.group}
+        form = validation.bind_step(step, draft.data, transient=kept)
     context = common_context(draft, step)
     response = context["harness_error"]
     problems = form.problems() if form.is_bound else {}
@@ -210,9 +216,9 @@ def step_context(
             }
             for group, label in steps.VARIABLE_GROUPS.items()
         ]
-        context["paste_lines"] = paste_lines
-        context["paste_note"] = paste_note
-        context["paste_ok"] = sum(1 for line in paste_lines or [] if not line.error)
+        context["paste_lines"] = paste.lines
+        context["paste_note"] = paste.note
+        context["paste_ok"] = sum(1 for line in paste.lines or [] if not line.error)
     return context
 
 

@@ -10,7 +10,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from workspaces.wizard.steps import MAX_LENGTH, MAX_VARIABLES, VARIABLE_KEY_PATTERN
+from workspaces.wizard.steps import (
+    MAX_LENGTH,
+    MAX_VARIABLES,
+    VARIABLE_GROUPS,
+    VARIABLE_KEY_PATTERN,
+)
 
 _VARIABLE_KEY_RE = re.compile(VARIABLE_KEY_PATTERN)
 MAX_PASTE_CHARS = 20_000
@@ -163,3 +168,31 @@ def add_pasted(
             keys.add(line.key)
             added += 1
     return PasteAdded(rows, added, already_there, over_limit)
+
+
+@dataclass(frozen=True)
+class PasteBox:
+    """The paste box after Preview or Add: the lines read (None: no preview), a note, the text
+    and group it still holds, and the group Add put the lines in ("" when none)."""
+
+    lines: list[PastedLine] | None = None
+    note: str = ""
+    text: str = ""
+    group: str = ""
+    added_to: str = ""
+
+
+def paste_box(action: str, text: str, group: str, values: dict) -> PasteBox:
+    """What Preview (`paste-preview`) or Add (`paste-add`) makes of a paste.
+
+    A preview keeps the pasted text and group in the box, so its Add button posts them again;
+    Add puts the error-free lines into `values[group]` (the step's values, changed in place)
+    and empties the box, with a note of what was added.
+    """
+    block = read_pasted_block(text)
+    if action == "paste-add" and group in VARIABLE_GROUPS:
+        pasted = add_pasted(values[group], block.lines)
+        values[group] = pasted.rows
+        note = " ".join(filter(None, [pasted.note, block.cut_note]))
+        return PasteBox(note=note, added_to=group)
+    return PasteBox(block.lines, block.cut_note, text.replace("\x00", ""), group)

@@ -33,11 +33,17 @@ def step_data(step: str, values: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
-def bind_step(step: str, draft_data: dict[str, Any]) -> StepForm:
-    """The step's form bound with its stored values: what validation and the page use."""
+def bind_step(
+    step: str, draft_data: dict[str, Any], *, transient: dict[str, str] | None = None
+) -> StepForm:
+    """The step's form bound with its stored values: what validation and the page use.
+
+    `transient` gives the fields that are never stored (the paste box) a value to show.
+    """
     values = steps.step_values(draft_data, step)
     locked = steps.step_locks(draft_data, step) if step != "template" else {}
-    return STEP_FORMS[step](data=step_data(step, values), locked=locked, draft_data=draft_data)
+    data = step_data(step, values) | (transient or {})
+    return STEP_FORMS[step](data=data, locked=locked, draft_data=draft_data)
 
 
 def unbound_step(step: str, draft_data: dict[str, Any]) -> StepForm:

@@ -218,16 +218,11 @@ def _step_post(request: HtmxHttpRequest, draft: WorkspaceDraft, step: str) -> Ht
     focus = "" if autosave else apply_row_action(step, values, action)
     if focus is None:
         return HttpResponseBadRequest("Unknown action.")
-    paste_lines, paste_note = None, ""
+    box = paste.PasteBox()
     if step == "variables" and action in {"paste-preview", "paste-add"}:
-        block = paste.read_pasted_block(request.POST.get("paste_text", ""))
-        paste_lines, paste_note = block.lines, block.cut_note
-        group = request.POST.get("paste_group", "terraform")
-        if action == "paste-add" and group in steps.VARIABLE_GROUPS:
-            pasted = paste.add_pasted(values[group], block.lines)
-            values[group] = pasted.rows
-            paste_note = " ".join(filter(None, [pasted.note, block.cut_note]))
-            focus, paste_lines = f"add-{group}", None
+        text, group = request.POST.get("paste_text", ""), request.POST.get("paste_group", "")
+        box = paste.paste_box(action, text, group or "terraform", values)
+        focus = f"add-{box.added_to}" if box.added_to else focus
     client = harness_client_for(request.user) if step in {"template", "basics"} else None
     try:
         saved = drafts.draft_save_step(draft=draft, step=step, values=values, client=client)
@@ -248,9 +243,7 @@ def _step_post(request: HtmxHttpRequest, draft: WorkspaceDraft, step: str) -> Ht
         )
     partial = request.POST.get("partial", "")
     if request.htmx and partial in STEP_PARTIALS.get(step, set()):
-        context = pages.step_context(
-            draft, step, saved.form, focus=focus, paste_lines=paste_lines, paste_note=paste_note
-        )
+        context = pages.step_context(draft, step, saved.form, focus=focus, paste=box)
         context["oob"] = partial == "variable-checks"
         return TemplateResponse(request, f"{_template(step)}#{partial}", context)
     if saved.notice:
@@ -263,12 +256,10 @@ def _step_post(request: HtmxHttpRequest, draft: WorkspaceDraft, step: str) -> Ht
         return redirect(pages.step_url(draft, step))
     if action == "next" and not saved.problems:
         return redirect(pages.step_url(draft, steps.next_step(step, order)))
-    if action == "next" or paste_lines is not None:
-        return _render_step(
-            request, draft, step, saved.form, paste_lines=paste_lines, paste_note=paste_note
-        )
-    if paste_note:
-        messages.info(request, paste_note)
+    if action == "next" or box.lines is not None:
+        return _render_step(request, draft, step, saved.form, paste=box)
+    if box.note:
+        messages.info(request, box.note)
     return redirect(pages.step_url(draft, step) + (f"#{focus}" if focus else ""))
 
 
