@@ -7,14 +7,17 @@ identifier check says it will check again at submit; submit never loses the draf
 creates twice. 401 always leads to the key page.
 """
 
+import re
+
 import pytest
 from django.urls import reverse
 
-from tests.workspaces.test_drafts import make_draft
+from tests.workspaces.test_drafts import choose_template, make_draft
 from tests.workspaces.test_fault_matrix import FAULTS
 from workspaces.clients import harness_client_for
 from workspaces.harness import errors
 from workspaces.models import WorkspaceDraft
+from workspaces.wizard import drafts
 
 pytestmark = pytest.mark.django_db
 HTMX = {"HX-Request": "true"}
@@ -75,6 +78,34 @@ def test_a_failing_picker_answers_with_its_own_retry(
     assert "Harness answered with an error (HTTP 503)." in body
     assert "Try again" in body
     assert reverse("draft_picker", args=[draft.pk, PICKERS[picker][0], picker]) in body
+
+
+def test_a_failing_version_list_keeps_the_chosen_template_version(
+    signed_in_with_key, user_with_key, fake
+):
+    draft = drafts.draft_create(owner=user_with_key, org="default", project="infra")
+    locked = choose_template(draft, "linked").draft.data["template"]["locked"]
+    fake.inject("v1.templates.list", status=503, times=10)
+    url = reverse("draft_step", args=[draft.pk, "template"])
+
+    page = signed_in_with_key.get(url)
+    shown = re.search(
+        r'<select id="template-version" name="template_version">(.*?)</select>',
+        page.content.decode(),
+        re.S,
+    )
+    kept = re.findall(r'<option value="([^"]*)" selected>', shown.group(1) if shown else "")
+    posted = {
+        "source": "template",
+        "template_ref": "account.aws_service",
+        "template_mode": "linked",
+    }
+    signed_in_with_key.post(f"{url}?autosave=1", posted | {"template_version": kept}, headers=HTMX)
+
+    draft.refresh_from_db()
+    assert kept == ["v2"]
+    assert draft.data["template"]["template_version"] == "v2"
+    assert draft.data["template"]["locked"] == locked
 
 
 def test_a_picker_answered_with_401_leads_to_the_key_page(signed_in_with_key, user_with_key, fake):
