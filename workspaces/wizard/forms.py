@@ -11,122 +11,26 @@ bound form back as stored values, kept as typed even when invalid.
 from __future__ import annotations
 
 import re
-from typing import Any, ClassVar
+from typing import Any
 
 from django import forms
 
 from workspaces.wizard import steps
-from workspaces.wizard.rows import TagFormSet, VariableFormSet, plain
+from workspaces.wizard.form_base import (
+    StepForm,
+    choice_field,
+    choices_of,
+    chosen,
+    refuse,
+    text_field,
+)
+from workspaces.wizard.rows import TagFormSet, VariableFormSet
 
 _NAME_RE = re.compile(steps.NAME_PATTERN)
 _CONNECTOR_REF_RE = re.compile(steps.CONNECTOR_REF_PATTERN)
 _VERSION_RE = re.compile(steps.VERSION_PATTERN)
 _TEMPLATE_VERSION_RE = re.compile(steps.TEMPLATE_VERSION_PATTERN)
 _COMMIT_RE = re.compile(r"[0-9a-fA-F]{7,64}")
-
-
-def _choices(mapping: dict[str, str]) -> list[tuple[str, str]]:
-    return list(mapping.items())
-
-
-def _text(label: str = "", **kwargs: Any) -> forms.CharField:
-    """A text field whose rules are the form's own (no built-in max_length message)."""
-    return forms.CharField(label=label, required=False, **kwargs)
-
-
-def _choice(label: str, mapping: dict[str, str], message: str, **kwargs: Any) -> forms.ChoiceField:
-    """A required choice whose "missing" and "not a choice" message is the step's own."""
-    return forms.ChoiceField(
-        label=label,
-        choices=_choices(mapping),
-        error_messages={"required": message, "invalid_choice": message},
-        **kwargs,
-    )
-
-
-def _refuse(problem: str) -> None:
-    """A `*_problem` rule's answer as the field's error ("" when the value is fine)."""
-    if problem:
-        raise forms.ValidationError(problem)
-
-
-def _chosen(value: str, pattern: re.Pattern, *, missing: str, mismatch: str) -> str:
-    """A value picked from a Harness list: present, and shaped like the list's values."""
-    if not value:
-        raise forms.ValidationError(missing)
-    if not pattern.match(value):
-        raise forms.ValidationError(mismatch)
-    return value
-
-
-class StepForm(forms.Form):
-    """A step's form: rules in `clean_*`, rows in `formsets`, locks and the draft as kwargs."""
-
-    step: ClassVar[str] = ""
-    # Fields that only drive the page (the paste box), never stored.
-    transient: ClassVar[tuple[str, ...]] = ()
-
-    def __init__(
-        self,
-        *args: Any,
-        locked: dict[str, Any] | None = None,
-        draft_data: dict[str, Any] | None = None,
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(*args, **kwargs)
-        self.draft_data = draft_data or {}
-        self.locked = {name: value for name, value in (locked or {}).items() if name in self.fields}
-        for name, value in self.locked.items():
-            self.fields[name].disabled = True
-            self.fields[name].initial = value
-        self.formsets = self.make_formsets(self.data if self.is_bound else None)
-
-    def make_formsets(self, data: Any) -> dict[str, forms.BaseFormSet]:
-        """The step's rows, bound like the form (or from `initial`)."""
-        return {}
-
-    def is_valid(self) -> bool:
-        # The form and every formset are validated (no short circuit), so all errors show.
-        valid = [super().is_valid(), *(rows.is_valid() for rows in self.formsets.values())]
-        return all(valid)
-
-    def values(self) -> dict[str, Any]:
-        """The bound data as stored values (strings, booleans, rows); never validated here."""
-        out: dict[str, Any] = {}
-        for name, field in self.fields.items():
-            if name in self.transient:
-                continue
-            raw = self[name].value()
-            if isinstance(field, forms.BooleanField):
-                out[name] = steps.as_bool(raw)
-            else:
-                text = plain(raw).strip() if getattr(field, "strip", True) else plain(raw)
-                # A choice left out of the POST is the step's default, as on a new draft.
-                choices = getattr(field.widget, "choices", None)
-                out[name] = text or (steps.DEFAULTS[self.step][name] if choices else "")
-        for name, rows in self.formsets.items():
-            out[name] = rows.values()
-        return out
-
-    def cleaned_values(self) -> dict[str, Any]:
-        """A valid form's cleaned data with its rows' (empty rows left out)."""
-        rows = {
-            name: [row.cleaned_data for row in formset.forms if row.cleaned_data]
-            for name, formset in self.formsets.items()
-        }
-        return {**self.cleaned_data, **rows}
-
-    def problems(self) -> dict[str, list[str]]:
-        """`{field: [messages]}`; rows as `tags.<i>.key`, `terraform.<i>.value`, ..."""
-        self.is_valid()
-        found = {field: list(messages) for field, messages in self.errors.items()}
-        for name, rows in self.formsets.items():
-            if rows.non_form_errors():
-                found[name] = list(rows.non_form_errors())
-            for index, row_errors in enumerate(rows.errors):
-                for field, messages in row_errors.items():
-                    found[f"{name}.{index}.{field}"] = list(messages)
-        return found
 
 
 class BasicsForm(StepForm):
@@ -154,7 +58,7 @@ class BasicsForm(StepForm):
         "until you edit it; it cannot change later.",
     )
     identifier_edited = forms.BooleanField(required=False, widget=forms.HiddenInput)
-    description = _text("Description", strip=False, widget=forms.Textarea(attrs={"rows": 3}))
+    description = text_field("Description", strip=False, widget=forms.Textarea(attrs={"rows": 3}))
 
     def make_formsets(self, data: Any) -> dict[str, forms.BaseFormSet]:
         return {"tags": TagFormSet(data, prefix="tag", initial=self.initial.get("tags"))}
@@ -171,7 +75,7 @@ class BasicsForm(StepForm):
 
     def clean_identifier(self) -> str:
         identifier = self.cleaned_data["identifier"]
-        _refuse(steps.identifier_problem(identifier))
+        refuse(steps.identifier_problem(identifier))
         # What the live check learned from Harness when Basics was saved (drafts.draft_save_step).
         if identifier and identifier == steps.step_values(self.draft_data, "basics").get(
             "identifier_taken"
@@ -193,20 +97,20 @@ class TemplateForm(StepForm):
     step = "template"
     source = forms.ChoiceField(
         label="How do you want to start?",
-        choices=_choices(steps.SOURCES),
+        choices=choices_of(steps.SOURCES),
         widget=forms.RadioSelect,
         error_messages={
             "required": "Choose how to start.",
             "invalid_choice": "Choose how to start.",
         },
     )
-    template_ref = _text()
-    template_version = _text()
+    template_ref = text_field()
+    template_version = text_field()
     # Checked in `clean`: only a template start needs one.
-    template_mode = _text(
-        "Template use", widget=forms.RadioSelect(choices=_choices(steps.TEMPLATE_MODES))
+    template_mode = text_field(
+        "Template use", widget=forms.RadioSelect(choices=choices_of(steps.TEMPLATE_MODES))
     )
-    clone_identifier = _text()
+    clone_identifier = text_field()
 
     # Each value is checked for shape whatever the source, so nothing ill-formed is stored as
     # valid or sent to Harness (they become path segments of the template and workspace reads).
@@ -253,26 +157,26 @@ class TemplateForm(StepForm):
 
 class RepositoryForm(StepForm):
     step = "repository"
-    connector = _text()
-    repository = _text(
+    connector = text_field()
+    repository = text_field(
         "Repository name",
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
         help_text="The repository the connector reaches, e.g. infra-live.",
     )
-    fetch_type = _choice(
+    fetch_type = choice_field(
         "Use a", steps.FETCH_TYPES, "Choose branch, tag or commit.", widget=forms.RadioSelect
     )
-    branch = _text("Branch")
-    tag = _text("Tag")
-    commit = _text("Commit SHA", widget=forms.TextInput(attrs={"spellcheck": "false"}))
-    path = _text(
+    branch = text_field("Branch")
+    tag = text_field("Tag")
+    commit = text_field("Commit SHA", widget=forms.TextInput(attrs={"spellcheck": "false"}))
+    path = text_field(
         "Folder path",
         help_text="The folder with the Terraform/OpenTofu code, e.g. envs/dev. Empty for the root.",
     )
-    submodules = _choice("Submodules", steps.SUBMODULES, "Choose how to fetch submodules.")
+    submodules = choice_field("Submodules", steps.SUBMODULES, "Choose how to fetch submodules.")
 
     def clean_connector(self) -> str:
-        return _chosen(
+        return chosen(
             self.cleaned_data["connector"],
             _CONNECTOR_REF_RE,
             missing="Choose the git connector that reaches the repository.",
@@ -311,19 +215,19 @@ class RepositoryForm(StepForm):
 
 class ProvisionerForm(StepForm):
     step = "provisioner"
-    provisioner = _choice(
+    provisioner = choice_field(
         "Provisioner", steps.PROVISIONERS, "Choose OpenTofu or Terraform.", widget=forms.RadioSelect
     )
-    version = _text()
+    version = text_field()
     terragrunt = forms.BooleanField(label="Run through Terragrunt", required=False)
-    terragrunt_version = _text()
+    terragrunt_version = text_field()
     run_all = forms.BooleanField(required=False)
-    aws = _text()
-    gcp = _text()
-    azure = _text()
-    vault = _text()
+    aws = text_field()
+    gcp = text_field()
+    azure = text_field()
+    vault = text_field()
     cost_estimation_enabled = forms.BooleanField(label="Estimate costs", required=False)
-    budget = _text(
+    budget = text_field(
         "Monthly budget (USD)",
         widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
         help_text="Used with cost estimation; leave empty for no budget.",
@@ -333,11 +237,11 @@ class ProvisionerForm(StepForm):
         # Checked even without cost estimation: `nan`, `inf` or `1e999` is never stored as a
         # number, shown on the review or sent (JSON and Harness cannot carry them).
         budget = self.cleaned_data["budget"]
-        _refuse(steps.budget_problem(budget))
+        refuse(steps.budget_problem(budget))
         return budget
 
     def clean_version(self) -> str:
-        return _chosen(
+        return chosen(
             self.cleaned_data["version"],
             _VERSION_RE,
             missing="Choose a version.",
@@ -357,7 +261,7 @@ class ProvisionerForm(StepForm):
             )
         if cleaned.get("terragrunt"):
             try:
-                _chosen(
+                chosen(
                     cleaned.get("terragrunt_version", ""),
                     _VERSION_RE,
                     missing="Choose a Terragrunt version.",
@@ -376,9 +280,9 @@ class VariablesForm(StepForm):
     step = "variables"
     transient = ("paste_group", "paste_text")
     paste_group = forms.ChoiceField(
-        label="Add them to", choices=_choices(steps.VARIABLE_GROUPS), required=False
+        label="Add them to", choices=choices_of(steps.VARIABLE_GROUPS), required=False
     )
-    paste_text = _text(
+    paste_text = text_field(
         "Paste a .tfvars or .env block",
         widget=forms.Textarea(
             attrs={"rows": 5, "spellcheck": "false", "placeholder": 'region = "eu-west-1"'}

@@ -1,0 +1,121 @@
+"""The base of the wizard's step forms (`forms.py`) and the field helpers they share.
+
+`StepForm` binds a step's data with its locks and the whole draft, reads it back as stored
+values (`values()`, kept as typed even when invalid) and lists its problems (`problems()`).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, ClassVar
+
+from django import forms
+
+from workspaces.wizard import steps
+from workspaces.wizard.rows import plain
+
+
+def choices_of(mapping: dict[str, str]) -> list[tuple[str, str]]:
+    return list(mapping.items())
+
+
+def text_field(label: str = "", **kwargs: Any) -> forms.CharField:
+    """A text field whose rules are the form's own (no built-in max_length message)."""
+    return forms.CharField(label=label, required=False, **kwargs)
+
+
+def choice_field(
+    label: str, mapping: dict[str, str], message: str, **kwargs: Any
+) -> forms.ChoiceField:
+    """A required choice whose "missing" and "not a choice" message is the step's own."""
+    return forms.ChoiceField(
+        label=label,
+        choices=choices_of(mapping),
+        error_messages={"required": message, "invalid_choice": message},
+        **kwargs,
+    )
+
+
+def refuse(problem: str) -> None:
+    """A `*_problem` rule's answer as the field's error ("" when the value is fine)."""
+    if problem:
+        raise forms.ValidationError(problem)
+
+
+def chosen(value: str, pattern: re.Pattern, *, missing: str, mismatch: str) -> str:
+    """A value picked from a Harness list: present, and shaped like the list's values."""
+    if not value:
+        raise forms.ValidationError(missing)
+    if not pattern.match(value):
+        raise forms.ValidationError(mismatch)
+    return value
+
+
+class StepForm(forms.Form):
+    """A step's form: rules in `clean_*`, rows in `formsets`, locks and the draft as kwargs."""
+
+    step: ClassVar[str] = ""
+    # Fields that only drive the page (the paste box), never stored.
+    transient: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(
+        self,
+        *args: Any,
+        locked: dict[str, Any] | None = None,
+        draft_data: dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.draft_data = draft_data or {}
+        self.locked = {name: value for name, value in (locked or {}).items() if name in self.fields}
+        for name, value in self.locked.items():
+            self.fields[name].disabled = True
+            self.fields[name].initial = value
+        self.formsets = self.make_formsets(self.data if self.is_bound else None)
+
+    def make_formsets(self, data: Any) -> dict[str, forms.BaseFormSet]:
+        """The step's rows, bound like the form (or from `initial`)."""
+        return {}
+
+    def is_valid(self) -> bool:
+        # The form and every formset are validated (no short circuit), so all errors show.
+        valid = [super().is_valid(), *(rows.is_valid() for rows in self.formsets.values())]
+        return all(valid)
+
+    def values(self) -> dict[str, Any]:
+        """The bound data as stored values (strings, booleans, rows); never validated here."""
+        out: dict[str, Any] = {}
+        for name, field in self.fields.items():
+            if name in self.transient:
+                continue
+            raw = self[name].value()
+            if isinstance(field, forms.BooleanField):
+                out[name] = steps.as_bool(raw)
+            else:
+                text = plain(raw).strip() if getattr(field, "strip", True) else plain(raw)
+                # A choice left out of the POST is the step's default, as on a new draft.
+                choices = getattr(field.widget, "choices", None)
+                out[name] = text or (steps.DEFAULTS[self.step][name] if choices else "")
+        for name, rows in self.formsets.items():
+            out[name] = rows.values()
+        return out
+
+    def cleaned_values(self) -> dict[str, Any]:
+        """A valid form's cleaned data with its rows' (empty rows left out)."""
+        rows = {
+            name: [row.cleaned_data for row in formset.forms if row.cleaned_data]
+            for name, formset in self.formsets.items()
+        }
+        return {**self.cleaned_data, **rows}
+
+    def problems(self) -> dict[str, list[str]]:
+        """`{field: [messages]}`; rows as `tags.<i>.key`, `terraform.<i>.value`, ..."""
+        self.is_valid()
+        found = {field: list(messages) for field, messages in self.errors.items()}
+        for name, rows in self.formsets.items():
+            if rows.non_form_errors():
+                found[name] = list(rows.non_form_errors())
+            for index, row_errors in enumerate(rows.errors):
+                for field, messages in row_errors.items():
+                    found[f"{name}.{index}.{field}"] = list(messages)
+        return found
