@@ -21,6 +21,7 @@ from tests.workspaces.test_drafts import (
 from workspaces.clients import harness_client_for
 from workspaces.models import WorkspaceDraft
 from workspaces.services import credential_save
+from workspaces.wizard import steps, validation
 
 pytestmark = pytest.mark.django_db
 HTMX = {"HX-Request": "true"}
@@ -692,6 +693,33 @@ def test_variable_rows_add_remove_and_retype(signed_in_with_key, draft, fake):
     assert draft.data["variables"]["environment"] == [
         {"key": "TOKEN", "value_type": "secret", "value": ""}
     ]
+
+
+@pytest.mark.parametrize(
+    ("step", "posted", "field"),
+    [
+        (
+            "variables",
+            formset_rows("terraform", {"key": "policy", "value_type": "string", "value": "x"})
+            | formset_rows("environment"),
+            "terraform.0.value",
+        ),
+        ("basics", {"name": "long-one", "description": "x"}, "description"),
+    ],
+    ids=["variable value", "description"],
+)
+def test_a_value_past_the_text_limit_is_refused_on_its_field_never_kept_cut(
+    signed_in_with_key, draft, fake, step, posted, field
+):
+    too_long = "x" * (steps.TEXT_LIMIT + 904)
+    posted = {name: too_long if value == "x" else value for name, value in posted.items()}
+
+    response = post_step(signed_in_with_key, draft, step, posted | {"action": "next"})
+
+    assertContains(response, "Use at most 4,096 characters.")
+    draft.refresh_from_db()
+    problems = validation.bind_step(step, draft.data).problems()
+    assert problems[field] == ["Use at most 4,096 characters."]
 
 
 def test_duplicate_keys_are_flagged_as_you_type(signed_in_with_key, draft, fake):

@@ -12,7 +12,7 @@ from typing import Any, ClassVar
 from django import forms
 
 from workspaces.wizard import steps
-from workspaces.wizard.rows import plain
+from workspaces.wizard.rows import plain, within_text_limit
 
 
 def choices_of(mapping: dict[str, str]) -> list[tuple[str, str]]:
@@ -20,7 +20,9 @@ def choices_of(mapping: dict[str, str]) -> list[tuple[str, str]]:
 
 
 def text_field(label: str = "", **kwargs: Any) -> forms.CharField:
-    """A text field whose rules are the form's own (no built-in max_length message)."""
+    """A text field whose rules are the form's own (no built-in max_length message), of at
+    most `TEXT_LIMIT` characters unless `validators` says otherwise."""
+    kwargs.setdefault("validators", [within_text_limit])
     return forms.CharField(label=label, required=False, **kwargs)
 
 

@@ -284,6 +284,7 @@ class VariablesForm(StepForm):
     )
     paste_text = text_field(
         "Paste a .tfvars or .env block",
+        validators=[],  # never stored; `paste.read_pasted_block` says what it does not read
         widget=forms.Textarea(
             attrs={"rows": 5, "spellcheck": "false", "placeholder": 'region = "eu-west-1"'}
         ),

@@ -22,8 +22,16 @@ _SECRET_REF_RE = re.compile(steps.SECRET_REF_PATTERN)
 
 
 def plain(value: Any, limit: int = steps.TEXT_LIMIT) -> str:
-    """Stored text: capped, and NUL dropped (PostgreSQL cannot store it in text/jsonb)."""
-    return str(value or "").replace("\x00", "")[:limit]
+    """Stored text: NUL dropped (PostgreSQL cannot store it in text/jsonb), and capped one
+    character past `limit`, so a longer value is still refused on its field
+    (`within_text_limit`) instead of being kept cut as if it fitted."""
+    return str(value or "").replace("\x00", "")[: limit + 1]
+
+
+def within_text_limit(value: str) -> None:
+    """A text field's validator: at most `TEXT_LIMIT` characters, said on the field."""
+    if len(value) > steps.TEXT_LIMIT:
+        raise forms.ValidationError(f"Use at most {steps.TEXT_LIMIT:,} characters.")
 
 
 class RowForm(forms.Form):
@@ -86,6 +94,7 @@ class VariableForm(RowForm):
     value = forms.CharField(
         required=False,
         strip=False,
+        validators=[within_text_limit],
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
     )
 
