@@ -13,7 +13,7 @@ from tests.samples import complete_draft
 from workspaces.clients import harness_client_for
 from workspaces.models import WorkspaceDraft
 from workspaces.services import credential_save
-from workspaces.wizard import drafts, forms, paste, prefill, steps, submit, validation
+from workspaces.wizard import drafts, forms, pages, paste, prefill, steps, submit, validation
 from workspaces.wizard.body import build_body
 
 CREATE = "iacm.workspaces.create"
@@ -609,6 +609,22 @@ def test_validation_error_is_attached_to_the_step_and_field(user_with_key, fake)
     assert draft.harness_response["step"] == "repository"
     assert draft.harness_response["field"] == "connector"
     assert "no_such_connector" in draft.harness_response["message"]
+
+
+def test_a_refused_provider_connector_lands_on_the_field_of_its_type(user_with_key, fake):
+    draft = make_draft(user_with_key, provisioner__vault="account.vault_gone")
+
+    draft = submit.draft_submit(draft=draft, client=harness_client_for(user_with_key)).draft
+
+    assert draft.status == "failed"
+    assert draft.harness_response["harness_field"].startswith("provider_connectors[1]")
+    assert (draft.harness_response["step"], draft.harness_response["field"]) == (
+        "provisioner",
+        "vault",
+    )
+    assert "vault_gone" in draft.harness_response["message"]
+    shown = pages.step_context(draft, "provisioner", pages.step_form(draft, "provisioner"))
+    assert list(shown["errors"]) == ["vault"]
 
 
 def test_secret_reference_error_lands_on_the_variables_step(user_with_key, fake):

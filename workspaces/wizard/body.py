@@ -201,14 +201,22 @@ ROW_NOUNS = {
 }
 
 
-def refusal(harness_field: str | None, message: str) -> dict[str, str]:
-    """Where a Harness refusal of the create body lands, and what it says in words.
+def refusal(
+    harness_field: str | None, message: str, body: Mapping[str, Any] | None = None
+) -> dict[str, str]:
+    """Where a Harness refusal of the `body` sent (create or update) lands, and what it says.
 
     `{step, field, row, row_field, message}`: `row` is the key of the variable or tag Harness
     named (its row is marked), `message` one sentence without Harness's `body.<path>` prefix.
+    A refused `provider_connectors[i]` lands on the field of the connector at index i.
     """
     step, field = field_location(harness_field)
     found = _FIELD_PATH.match(harness_field or "")
+    connectors = (body or {}).get("provider_connectors") or []
+    if found and found["head"] == "provider_connectors" and (found["key"] or "").isdigit():
+        index = int(found["key"])
+        kind = connectors[index].get("type") if index < len(connectors) else None
+        field = kind if kind in steps.PROVIDER_TYPES else field
     row = row_field = ""
     if found and found["key"] and field in ROW_NOUNS:
         row, row_field = found["key"].strip('"'), found["sub"] or "value"

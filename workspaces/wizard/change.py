@@ -269,7 +269,8 @@ def change_write(
             org=draft.org, project=draft.project, identifier=draft.identifier, body=body
         )
     except errors.HarnessValidationError as err:
-        return Status.FAILED, validation_outcome(err, denied="Harness policies denied this change.")
+        denied = "Harness policies denied this change."
+        return Status.FAILED, validation_outcome(err, denied=denied, body=body)
     except errors.HarnessNotFound:
         return Status.FAILED, _gone(draft)
     except errors.HarnessConflict as err:

@@ -31,9 +31,11 @@ def answer(err: errors.HarnessError) -> dict[str, Any]:
     return {"http_status": err.status, "request_id": err.request_id or ""}
 
 
-def validation_outcome(err: errors.HarnessValidationError, *, denied: str) -> dict[str, Any]:
-    """A Harness 400: a policy denial (`denied` says what was denied, on the review) or a field
-    refusal placed on its step, field and row (`body.refusal`)."""
+def validation_outcome(
+    err: errors.HarnessValidationError, *, denied: str, body: dict[str, Any]
+) -> dict[str, Any]:
+    """A Harness 400 to the `body` sent: a policy denial (`denied` says what was denied, on the
+    review) or a field refusal placed on its step, field and row (`body.refusal`)."""
     deny = list(err.deny_messages)
     if deny:
         return {
@@ -45,7 +47,7 @@ def validation_outcome(err: errors.HarnessValidationError, *, denied: str) -> di
         }
     return {
         "outcome": "invalid",
-        **refusal(err.field, err.message),
+        **refusal(err.field, err.message, body),
         "harness_field": err.field or "",
         "harness_message": err.message,
         **answer(err),

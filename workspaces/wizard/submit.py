@@ -248,7 +248,7 @@ def _post(
         result = client.create_workspace(org=draft.org, project=draft.project, body=body)
     except errors.HarnessValidationError as err:
         return Status.FAILED, validation_outcome(
-            err, denied="Harness policies denied this workspace."
+            err, denied="Harness policies denied this workspace.", body=body
         )
     except errors.HarnessConflict as err:
         if previous.get("outcome") in UNCLEAR:
