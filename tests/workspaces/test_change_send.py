@@ -109,6 +109,23 @@ def test_a_budget_changed_then_left_without_cost_estimation_is_not_sent(user_wit
     assert [c.label for c in diff.change_review(draft)["changes"]] == ["Monthly budget"]
 
 
+def test_a_workspace_on_a_harness_code_repository_is_changed_without_a_git_connector(
+    user_with_key, fake
+):
+    client = harness_client_for(user_with_key)
+    workspace = seeded_workspace(client)
+    direct_put(workspace.identifier, repository_connector="")
+    draft = edit(start(user_with_key, workspace), basics={"description": "Only this changes"})
+
+    sent = submit.draft_submit(draft=draft, client=client)
+
+    after = client.get_workspace(org=ORG, project=PROJECT, identifier=workspace.identifier)
+    assert sent.problems == {}
+    assert sent.draft.status == "updated", sent.draft.harness_response
+    assert (after.repository, after.repository_connector) == (workspace.repository, "")
+    assert after.description == "Only this changes"
+
+
 def test_a_change_made_in_harness_meanwhile_is_shown_not_overwritten(user_with_key, fake):
     client = harness_client_for(user_with_key)
     workspace = seeded_workspace(client)

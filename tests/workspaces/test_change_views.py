@@ -100,6 +100,20 @@ def test_the_start_from_step_of_a_change_is_not_there(
     assert signed_in_with_key.post(step_url(draft, "template"), {}).status_code == 404
 
 
+def test_a_harness_code_workspace_offers_no_git_connector_on_its_repository_step(
+    signed_in_with_key, user_with_key, workspace, fake
+):
+    direct_put(workspace.identifier, repository_connector="")
+    draft = start(user_with_key, workspace)
+    copy = WorkspaceDraft.objects.create(owner=user_with_key, org=ORG, project=PROJECT)
+
+    page = signed_in_with_key.get(step_url(draft, "repository"))
+    new = signed_in_with_key.get(step_url(copy, "repository"))
+
+    assertContains(page, "None: the repository is in Harness Code")
+    assertNotContains(new, "None: the repository is in Harness Code")
+
+
 def test_another_users_change_is_a_404(client, other_user, user_with_key, workspace, fake):
     draft = start(user_with_key, workspace)
     client.force_login(other_user)

@@ -130,6 +130,10 @@ def draft_start_change(
         "identifier_taken": "",
     }
     data["template"] = _template_values(client=client, draft=draft, workspace=workspace)
+    if workspace.repository and not workspace.repository_connector:
+        # A Harness Code repository has no git connector (contract §2.1): the change may keep it
+        # so. Only a change: a new workspace still chooses a connector.
+        data["repository"]["harness_code"] = True
     for step in ("repository", "provisioner", "variables"):
         data[step] = prefill.apply_locks(data, step, steps.step_values(data, step))
     draft.data = data

@@ -176,6 +176,9 @@ class RepositoryForm(StepForm):
     submodules = choice_field("Submodules", steps.SUBMODULES, "Choose how to fetch submodules.")
 
     def clean_connector(self) -> str:
+        code = steps.step_values(self.draft_data, "repository").get("harness_code")
+        if code and not self.cleaned_data["connector"]:
+            return ""  # Harness Code needs no git connector (`change.draft_start_change`)
         return chosen(
             self.cleaned_data["connector"],
             _CONNECTOR_REF_RE,
