@@ -214,6 +214,28 @@ def test_pasted_tfvars_and_env_lines_are_parsed_with_errors_per_line():
     ]
 
 
+def test_a_pasted_quoted_value_is_read_once_left_to_right_and_may_end_in_a_comment():
+    text = "\n".join(
+        [
+            'region = "eu-west-1" # the main region',
+            r'path = "C:\\new"',
+            r'motd = "say \"hi\"\nbye"',
+            "name = 'it''s'",
+            'open = "not closed',
+        ]
+    )
+
+    lines = paste.parse_pasted_variables(text)
+
+    assert [(line.key, line.value, line.error) for line in lines] == [
+        ("region", "eu-west-1", ""),
+        ("path", "C:\\new", ""),
+        ("motd", 'say "hi"\nbye', ""),
+        ("name", "'it''s'", "Only a # comment may follow the closing quote."),
+        ("open", '"not closed', "The quote is not closed."),
+    ]
+
+
 def test_identifier_is_derived_from_the_name():
     assert steps.identifier_from_name("Payments VPC (dev)") == "payments_vpc_dev"
     assert steps.identifier_from_name("42 things") == "_42_things"

@@ -34,15 +34,40 @@ _TFVARS_LINE = re.compile(r"^\s*([^=\s]+)\s*=\s*(.*?)\s*$")
 _ENV_LINE = re.compile(r"^\s*(?:export\s+)?([^=\s]+)\s*=\s*(.*?)\s*$")
 
 
+# Escapes of a double-quoted value (HCL's simple ones); any other backslash is kept as typed.
+_ESCAPES = {"n": "\n", "r": "\r", "t": "\t", '"': '"', "\\": "\\"}
+
+
+def _quoted(value: str) -> tuple[str, str] | None:
+    """(text, what follows the closing quote) of a value that opens with a quote, read left to
+    right so each escape is read once (`\\\\n` is a backslash and an n); None when the quote is
+    not closed. Single quotes (.env) have no escapes."""
+    quote, out, index = value[0], [], 1
+    while index < len(value):
+        char = value[index]
+        if char == quote:
+            return "".join(out), value[index + 1 :].strip()
+        if char == "\\" and quote == '"' and index + 1 < len(value):
+            following = value[index + 1]
+            out.append(_ESCAPES.get(following, char + following))
+            index += 2
+            continue
+        out.append(char)
+        index += 1
+    return None
+
+
 def _unquote(value: str) -> tuple[str, str]:
-    """(value, error) for a pasted value: quotes removed, simple escapes resolved."""
-    if len(value) >= 2 and value[0] == value[-1] and value[0] in {'"', "'"}:
-        inner = value[1:-1]
-        if value[0] == '"':
-            inner = inner.replace('\\"', '"').replace("\\n", "\n").replace("\\\\", "\\")
-        return inner, ""
+    """(value, error) for a pasted value: quotes removed, simple escapes resolved, a comment
+    after the closing quote dropped."""
     if value[:1] in {'"', "'"}:
-        return value, "The quote is not closed."
+        read = _quoted(value)
+        if read is None:
+            return value, "The quote is not closed."
+        text, after = read
+        if after and not after.startswith(("#", "//")):
+            return value, "Only a # comment may follow the closing quote."
+        return text, ""
     if value[:1] in {"[", "{"}:
         return value, "Lists and maps are not supported here; add this variable by hand."
     # Unquoted: a number, bool, or (in .env) a bare word; drop a trailing comment.
