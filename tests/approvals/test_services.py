@@ -114,6 +114,37 @@ def test_approval_sends_once_with_the_approvers_key(author, approver, rule, fake
     assert APPROVER_KEY not in mail.body
 
 
+def test_an_approved_create_whose_worker_died_is_recorded_as_the_approvers(
+    author, approver, rule, fake, settings, monkeypatch
+):
+    settings.WIZARD_STALE_SUBMIT_SECONDS = 0
+    draft = held(author)
+
+    def dies_after_the_post(*, draft, client, **_):
+        client.create_workspace(org=draft.org, project=draft.project, body=draft.submitted_body)
+        raise SystemExit("worker killed")
+
+    monkeypatch.setitem(services.SENDERS, WorkspaceDraft.Kind.CREATE, dies_after_the_post)
+    with pytest.raises(SystemExit):
+        services.approval_approve(
+            draft=draft,
+            approval_id=pending_id(draft),
+            approver=approver,
+            client=harness_client_for(approver),
+            reason="LGTM",
+        )
+    draft.refresh_from_db()
+
+    settled = submit.draft_reconcile_stale(draft=draft, client=harness_client_for(author))
+
+    assert settled.status == "created"
+    entry = AuditEntry.objects.get(action=AuditEntry.Action.CREATE)
+    assert entry.actor == approver
+    assert [(step["by"], step["decision"], step["reason"]) for step in entry.approval] == [
+        ("carol", "approved", "LGTM")
+    ]
+
+
 def test_a_rejection_reaches_the_requester_with_its_reason(
     author, approver, rule, fake, mailoutbox
 ):

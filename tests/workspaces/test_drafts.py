@@ -731,6 +731,40 @@ def test_after_a_5xx_someone_elses_workspace_with_the_identifier_is_a_conflict(u
     assert draft.harness_response["field"] == "identifier"
 
 
+def test_a_5xx_with_someone_elses_workspace_at_the_identifier_is_not_counted_created(
+    user_with_key, fake
+):
+    client = harness_client_for(user_with_key)
+    theirs = build_body(valid_data(basics__name="someone-else")) | {"repository": "another-repo"}
+    client.create_workspace(org="default", project="infra", body=theirs)
+    fake.inject(CREATE, status=500)
+
+    draft = submit.draft_submit(draft=make_draft(user_with_key), client=client).draft
+
+    assert draft.status == "failed"
+    assert draft.harness_response["outcome"] == "unavailable"
+
+
+def test_a_create_left_submitting_is_not_taken_for_someone_elses_workspace(
+    user_with_key, fake, settings
+):
+    settings.WIZARD_STALE_SUBMIT_SECONDS = 0
+    client = harness_client_for(user_with_key)
+    draft = make_draft(user_with_key)
+    body = build_body(draft.data)
+    theirs = body | {"name": "someone-else", "repository": "another-repo"}
+    client.create_workspace(org="default", project="infra", body=theirs)
+    WorkspaceDraft.objects.filter(pk=draft.pk).update(
+        status="submitting", submitted_body=body, submitted_at=draft.created_at
+    )
+    draft.refresh_from_db()
+
+    settled = submit.draft_reconcile_stale(draft=draft, client=client)
+
+    assert settled.status == "failed"
+    assert "Submit again" in settled.harness_response["message"]
+
+
 def test_timeout_is_reconciled_by_get_and_counts_as_created(user_with_key, fake, settings):
     settings.WIZARD_RECONCILE_SECONDS = 3.0
     fake.inject(CREATE, delay_ms=2600)  # beyond the 2 s read timeout; Harness still creates it

@@ -234,10 +234,8 @@ def _create_write(
 ) -> tuple[str, dict[str, Any]]:
     # The last attempt may have created it: look before posting again. A workspace with the
     # identifier that is not this one (someone else's) is left to the POST's 409.
-    if previous.get("outcome") in UNCLEAR:
-        found = _find(client=client, draft=draft, identifier=body["identifier"])
-        if found and _looks_like(found, body):
-            return Status.CREATED, _created("Created on an earlier attempt.")
+    if _created_before(client=client, draft=draft, body=body, previous=previous):
+        return Status.CREATED, _created("Created on an earlier attempt.")
     return _post(client=client, draft=draft, body=body, previous=previous)
 
 
@@ -251,10 +249,8 @@ def _post(
             err, denied="Harness policies denied this workspace.", body=body
         )
     except errors.HarnessConflict as err:
-        if previous.get("outcome") in UNCLEAR:
-            found = _find(client=client, draft=draft, identifier=body["identifier"])
-            if found and _looks_like(found, body):
-                return Status.CREATED, {**_created("Created on an earlier attempt."), **answer(err)}
+        if _created_before(client=client, draft=draft, body=body, previous=previous):
+            return Status.CREATED, {**_created("Created on an earlier attempt."), **answer(err)}
         return Status.FAILED, {
             "outcome": "conflict",
             "message": (
@@ -286,8 +282,11 @@ def _reconcile(
     seconds; a 5xx is an answer and is checked once.
     """
     try:
+        # Someone else's workspace with the identifier is not ours: the retry's POST meets
+        # its 409 and leads back to the identifier.
+        identifier = body["identifier"]
         found = wait_for(
-            lambda: _find(client=client, draft=draft, identifier=body["identifier"]) is not None,
+            lambda: _is_ours(_find(client=client, draft=draft, identifier=identifier), body),
             seconds=reconcile_seconds() if err.status is None else 0,
         )
     except errors.HarnessUnauthorized:
@@ -326,9 +325,21 @@ def _find(*, client: HarnessClient, draft: WorkspaceDraft, identifier: str):
         return None
 
 
-def _looks_like(workspace, body: dict[str, Any]) -> bool:
+def _created_before(
+    *, client: HarnessClient, draft: WorkspaceDraft, body: dict[str, Any], previous: dict
+) -> bool:
+    """Whether the last attempt, unclear, created this workspace (a GET of its identifier)."""
+    return previous.get("outcome") in UNCLEAR and _is_ours(
+        _find(client=client, draft=draft, identifier=body["identifier"]), body
+    )
+
+
+def _is_ours(workspace, body: dict[str, Any]) -> bool:
+    """Whether `workspace` (`_find`'s answer) is the one `body` creates, not someone else's
+    with the same identifier."""
     return (
-        workspace.name == body["name"]
+        workspace is not None
+        and workspace.name == body["name"]
         and workspace.repository == body["repository"]
         and workspace.provisioner == body["provisioner"]
     )
@@ -353,7 +364,9 @@ def draft_reconcile_stale(*, draft: WorkspaceDraft, client: HarnessClient) -> Wo
         if edit:
             found = change.change_landed(client=client, draft=draft, body=draft.submitted_body)
         else:
-            found = _find(client=client, draft=draft, identifier=draft.identifier) is not None
+            workspace = _find(client=client, draft=draft, identifier=draft.identifier)
+            body = draft.submitted_body
+            found = _is_ours(workspace, body) if body else workspace is not None
     except errors.HarnessUnauthorized:
         raise
     except errors.HarnessError:
@@ -367,6 +380,17 @@ def draft_reconcile_stale(*, draft: WorkspaceDraft, client: HarnessClient) -> Wo
         status=status, harness_response=outcome
     )
     if settled and draft.submitted_body:  # its worker died before it could record this
-        _audit(draft=draft, body=draft.submitted_body, outcome=outcome)
+        # Imported here: the approvals package builds on this module.
+        from workspaces.approvals.selectors import approval_chain, approval_that_sent
+
+        # An approved write was sent by its approver: the entry names them and the chain.
+        sender = approval_that_sent(draft=draft)
+        _audit(
+            draft=draft,
+            body=draft.submitted_body,
+            outcome=outcome,
+            actor=sender and sender.decided_by,
+            approval=approval_chain(sender) if sender else None,
+        )
     draft.refresh_from_db()
     return draft
