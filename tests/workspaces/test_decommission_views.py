@@ -222,21 +222,23 @@ def test_the_workspace_page_has_copy_buttons_and_selectable_text(signed_in_with_
     assertContains(page, 'aria-live="polite"', count=5)  # identifier, link, the 3 exports
 
 
+def _deletion_whose_worker_died(owner, *, deleted: bool) -> WorkspaceDraft:
+    """A deletion of INACTIVE left `submitting` a second ago; `deleted`: its DELETE landed."""
+    draft = services.deletion_start(owner=owner, workspace=workspace(owner, INACTIVE))
+    WorkspaceDraft.objects.filter(pk=draft.pk).update(
+        status=Status.SUBMITTING, submitted_at=timezone.now() - timedelta(seconds=1)
+    )
+    if deleted:
+        harness_client_for(owner).delete_workspace(org=ORG, project=PROJECT, identifier=INACTIVE)
+    return draft
+
+
 @pytest.mark.parametrize(("still_there", "settled"), [(True, "failed"), (False, "deleted")])
 def test_a_deletion_whose_worker_died_is_settled_when_its_page_is_opened(
     signed_in_with_key, user_with_key, fake, settings, still_there, settled
 ):
     settings.WIZARD_STALE_SUBMIT_SECONDS = 0
-    draft = services.deletion_start(
-        owner=user_with_key, workspace=workspace(user_with_key, INACTIVE)
-    )
-    WorkspaceDraft.objects.filter(pk=draft.pk).update(
-        status=Status.SUBMITTING, submitted_at=timezone.now() - timedelta(seconds=1)
-    )
-    if not still_there:
-        harness_client_for(user_with_key).delete_workspace(
-            org=ORG, project=PROJECT, identifier=INACTIVE
-        )
+    draft = _deletion_whose_worker_died(user_with_key, deleted=not still_there)
 
     signed_in_with_key.get(delete_url(INACTIVE))
 
@@ -250,16 +252,7 @@ def test_a_deletion_whose_worker_died_is_settled_as_a_deletion_from_my_requests(
     signed_in_with_key, user_with_key, fake, settings, still_there, settled
 ):
     settings.WIZARD_STALE_SUBMIT_SECONDS = 0
-    draft = services.deletion_start(
-        owner=user_with_key, workspace=workspace(user_with_key, INACTIVE)
-    )
-    WorkspaceDraft.objects.filter(pk=draft.pk).update(
-        status=Status.SUBMITTING, submitted_at=timezone.now() - timedelta(seconds=1)
-    )
-    if not still_there:
-        harness_client_for(user_with_key).delete_workspace(
-            org=ORG, project=PROJECT, identifier=INACTIVE
-        )
+    draft = _deletion_whose_worker_died(user_with_key, deleted=not still_there)
 
     result = signed_in_with_key.get(reverse("draft_result", args=[draft.pk]))
 
