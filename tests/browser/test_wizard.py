@@ -391,3 +391,26 @@ def test_a_secret_not_in_harnesss_list_is_flagged_as_you_type(
     page.screenshot(path=artifacts / "wizard-secret-not-listed.png", full_page=True)
     secret.fill("account.tf_token")
     expect(warning).to_be_empty()
+
+
+def test_a_tfvars_paste_is_previewed_then_added(page, live_server, fake, wizard_user):
+    start(page, live_server)
+    next_step(page, "Basics")
+    page.goto(page.url.replace("/basics/", "/variables/"))
+    page.locator("#variable-paste summary").click()
+    page.get_by_label("Paste a .tfvars or .env block (optional)").fill(
+        'region = "eu-west-1" # where it runs\npath = "C:\\\\new"\n'
+    )
+
+    page.get_by_role("button", name="Preview").click()
+
+    # The preview keeps the paste, so its Add button adds what it shows.
+    expect(page.locator(".paste__preview")).to_contain_text("2 of 2 lines can be added")
+    expect(page.get_by_label("Paste a .tfvars or .env block (optional)")).to_have_value(
+        'region = "eu-west-1" # where it runs\npath = "C:\\\\new"\n'
+    )
+    page.get_by_role("button", name="Add 2 variables").click()
+    expect(page.locator("#terraform-0-key")).to_have_value("region")
+    expect(page.locator("#terraform-0-value")).to_have_value("eu-west-1")
+    expect(page.locator("#terraform-1-key")).to_have_value("path")
+    expect(page.locator("#terraform-1-value")).to_have_value("C:\\new")
