@@ -111,10 +111,17 @@ class FakeHandle(FakeControl):
 
 
 def start_fake(
-    port: int = 0, host: str = "127.0.0.1", latency_ms: float = 0, seed: str = "demo"
+    port: int = 0,
+    host: str = "127.0.0.1",
+    latency_ms: float = 0,
+    seed: str = "demo",
+    extra_projects: int = 0,
 ) -> FakeHandle:
-    """Start a fake on ``host:port`` (0 = a free port) in a daemon thread; ready on return."""
-    return FakeHandle(make_server(host, port, seed=seed, latency_ms=latency_ms))
+    """Start a fake on ``host:port`` (0 = a free port) in a daemon thread; ready on return.
+    ``extra_projects``: that many more small projects in an org ``teams``."""
+    return FakeHandle(
+        make_server(host, port, seed=seed, latency_ms=latency_ms, extra_projects=extra_projects)
+    )
 
 
 __all__ = ["FakeControl", "FakeHandle", "start_fake"]

@@ -53,6 +53,14 @@ def credential_remember_project(*, user: AbstractBaseUser, org: str, project: st
     )
 
 
+def credential_forget_project(*, user: AbstractBaseUser, org: str, project: str) -> None:
+    """Forget the remembered org/project when it is this one (it no longer opens: deleted in
+    Harness, or out of the key's sight), so the home page stops leading there."""
+    HarnessCredential.objects.filter(user=user, current_org=org, current_project=project).update(
+        current_org="", current_project=""
+    )
+
+
 def credentials_rotate() -> tuple[int, int]:
     """Re-encrypt every stored key under the newest HARNESS_TOKEN_KEYS entry.
 

@@ -185,7 +185,10 @@ def workspace_list(request: HtmxHttpRequest, org: str, project: str) -> HttpResp
             client=client, org=org, project=project, query=filters.query
         )
         if result.not_found and region is None:
-            # No such org or project (or not for this key): a way out, and never remembered.
+            # No such org or project (or not for this key): a way out, and never remembered
+            # (one remembered earlier, since deleted, is forgotten).
+            if (credential.current_org, credential.current_project) == (org, project):
+                services.credential_forget_project(user=request.user, org=org, project=project)
             return TemplateResponse(
                 request, "workspaces/project_not_found.html", context, status=404
             )

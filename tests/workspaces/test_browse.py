@@ -159,6 +159,14 @@ def test_page_past_the_end_says_so(signed_in_with_key, fake):
     assertContains(response, "There is no page 999")
 
 
+def test_a_filtered_page_past_the_end_says_so_not_that_nothing_matches(signed_in_with_key, fake):
+    response = signed_in_with_key.get(LIST, {"status": "active", "page": "999"})
+
+    assertContains(response, "There is no page 999")
+    assertContains(response, 'href="?status=active"')  # the first page, the filter kept
+    assertNotContains(response, "No workspace matches these filters")
+
+
 def test_no_match_offers_to_clear_filters(signed_in_with_key, fake):
     response = signed_in_with_key.get(LIST, {"q": "no-such-workspace-zz"})
 
@@ -496,6 +504,21 @@ def test_an_unknown_project_is_a_404_with_a_way_out_and_never_remembered(
     credential = HarnessCredential.objects.get(user=user_with_key)
     assert (credential.current_org, credential.current_project) == ("default", "infra")
     assert signed_in_with_key.get("/")["Location"] == LIST
+
+
+def test_a_remembered_project_that_is_gone_is_forgotten(signed_in_with_key, user_with_key, fake):
+    from workspaces.models import HarnessCredential
+
+    # The project opened last, deleted in Harness since (or out of the key's sight now).
+    HarnessCredential.objects.filter(user=user_with_key).update(
+        current_org="default", current_project="gone"
+    )
+    gone = signed_in_with_key.get("/", follow=True)
+
+    again = signed_in_with_key.get("/")
+
+    assert gone.status_code == 404
+    assert again["Location"] == reverse("org_list")
 
 
 def test_a_search_for_an_identifier_shows_that_workspace_first(signed_in_with_key, fake):

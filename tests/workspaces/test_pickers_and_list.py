@@ -1,6 +1,8 @@
 """Org and project pickers and the first workspace list (full pages and htmx partials)."""
 
+import html
 import json
+import re
 
 import pytest
 import requests
@@ -51,6 +53,40 @@ def test_org_list_with_no_match_says_so(signed_in_with_key, fake):
     response = signed_in_with_key.get(reverse("org_list"), {"q": "zzz-nothing"}, headers=HTMX)
 
     assertContains(response, "No organisation matches")
+
+
+def test_the_project_picker_pages_with_next_and_previous(signed_in_with_key, settings):
+    from urllib.parse import urljoin
+
+    from harness_fake.testing import start_fake
+
+    url = reverse("project_list", args=["teams"])
+    with start_fake(extra_projects=25) as many:  # 25 projects: two pages of 20
+        settings.HARNESS_BASE_URL = many.base_url
+        first = signed_in_with_key.get(url)
+        after_next = urljoin(url, _pager_link(first, "next"))  # as a browser resolves it
+        second = signed_in_with_key.get(after_next)
+        after_previous = urljoin(after_next, _pager_link(second, "prev"))
+
+    assertContains(first, "Page 1 of 2")
+    assertContains(second, "Page 2 of 2")
+    assertContains(second, "Team 25")
+    assertNotContains(second, "Team 01")
+    assert after_previous == url + "?page=1"
+
+
+def _pager_link(response, rel: str) -> str:
+    found = re.search(rf'rel="{rel}" href="([^"]*)"', response.content.decode())
+    assert found, f"no {rel} link"
+    return html.unescape(found[1])
+
+
+def test_a_picker_page_past_the_end_says_so_with_a_way_back(signed_in_with_key, fake):
+    response = signed_in_with_key.get(reverse("org_list"), {"page": "50"})
+
+    assertContains(response, "There is no page 50")
+    assertContains(response, 'href="?"')  # this page without its page number
+    assertNotContains(response, "Your key cannot see any organisation")
 
 
 def test_org_limited_key_sees_only_its_org(client, user, fake):
