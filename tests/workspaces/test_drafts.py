@@ -765,6 +765,52 @@ def test_a_create_left_submitting_is_not_taken_for_someone_elses_workspace(
     assert "Submit again" in settled.harness_response["message"]
 
 
+def linked_draft(owner) -> WorkspaceDraft:
+    """A complete draft linked to account.aws_service v1, which locks the repository: its body
+    leaves the repository out."""
+    draft = drafts.draft_save_step(
+        draft=make_draft(owner),
+        step="template",
+        values={
+            "source": "template",
+            "template_ref": "account.aws_service",
+            "template_version": "v1",
+            "template_mode": "linked",
+            "clone_identifier": "",
+        },
+        client=harness_client_for(owner),
+    ).draft
+    assert "repository" not in build_body(draft.data)
+    return draft
+
+
+def test_a_linked_create_answered_by_a_5xx_once_it_exists_is_created(user_with_key, fake):
+    client = harness_client_for(user_with_key)
+    draft = linked_draft(user_with_key)
+    client.create_workspace(org="default", project="infra", body=build_body(draft.data))
+    fake.inject(CREATE, status=502)  # as if a gateway failed after Harness made it
+
+    result = submit.draft_submit(draft=draft, client=client).draft
+
+    assert result.status == "created"
+
+
+def test_a_linked_create_left_submitting_is_settled_as_created(user_with_key, fake, settings):
+    settings.WIZARD_STALE_SUBMIT_SECONDS = 0
+    client = harness_client_for(user_with_key)
+    draft = linked_draft(user_with_key)
+    body = build_body(draft.data)
+    client.create_workspace(org="default", project="infra", body=body)
+    WorkspaceDraft.objects.filter(pk=draft.pk).update(
+        status="submitting", submitted_body=body, submitted_at=draft.created_at
+    )
+    draft.refresh_from_db()
+
+    settled = submit.draft_reconcile_stale(draft=draft, client=client)
+
+    assert settled.status == "created"
+
+
 def test_timeout_is_reconciled_by_get_and_counts_as_created(user_with_key, fake, settings):
     settings.WIZARD_RECONCILE_SECONDS = 3.0
     fake.inject(CREATE, delay_ms=2600)  # beyond the 2 s read timeout; Harness still creates it

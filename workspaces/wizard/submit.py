@@ -336,13 +336,10 @@ def _created_before(
 
 def _is_ours(workspace, body: dict[str, Any]) -> bool:
     """Whether `workspace` (`_find`'s answer) is the one `body` creates, not someone else's
-    with the same identifier."""
-    return (
-        workspace is not None
-        and workspace.name == body["name"]
-        and workspace.repository == body["repository"]
-        and workspace.provisioner == body["provisioner"]
-    )
+    with the same identifier: its name, and the repository and provisioner the body states (a
+    body linked to a template leaves out what the template locks)."""
+    fields = [field for field in ("name", "repository", "provisioner") if field in body]
+    return workspace is not None and all(getattr(workspace, f) == body[f] for f in fields)
 
 
 def draft_reconcile_stale(*, draft: WorkspaceDraft, client: HarnessClient) -> WorkspaceDraft:
