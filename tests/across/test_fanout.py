@@ -2,6 +2,7 @@
 
 import time
 
+import pytest
 from django.conf import settings
 from django.core.cache import cache
 
@@ -146,3 +147,20 @@ def test_a_list_beyond_the_processs_job_limit_is_refused_with_a_retry(
     assert "from 6 projects" in done.content.decode()
     join_jobs()
     assert len(listed_projects(fake)) == calls + 6
+
+
+def test_a_job_that_fails_to_start_gives_its_slot_back(fake, settings, monkeypatch):
+    from tests.across.support import join_jobs
+
+    settings.ACROSS_MAX_JOBS = 1
+    client = harness_client(account_id=ACCOUNT, api_key=FULL_KEY)
+    failed = _fail_once(monkeypatch, "set_many")  # the job's first write: a Redis timeout
+    start = {"client": client, "refs": (SANDBOX,), "query": ListQuery(), "meta": None}
+    with pytest.raises(ConnectionError):
+        fanout.job_start(base="across:test:first", **start)
+
+    started = fanout.job_start(base="across:test:second", **start)  # not "The portal is busy"
+
+    assert failed
+    assert started["projects"] == [SANDBOX.key]
+    join_jobs()

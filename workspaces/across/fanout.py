@@ -152,9 +152,9 @@ def job_start(
         complete=False,
         truncated=False,
     )
-    cache.set_many({_version_key(base, run): 0, base: meta}, timeout=_run_ttl())
     context = contextvars.copy_context()  # the request id, for the calls' log lines
-    try:
+    try:  # the slot goes back if the job does not start (a cache error, no thread left)
+        cache.set_many({_version_key(base, run): 0, base: meta}, timeout=_run_ttl())
         threading.Thread(
             target=context.run,
             args=(job_slots.run, _coordinate, client, base, meta, refs, query),
