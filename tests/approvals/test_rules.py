@@ -106,20 +106,3 @@ def test_operators_add_a_rule_in_the_admin(admin_client, db):
     rule = ApprovalRule.objects.get(name="Prod deletes")
     assert rule.covers("delete") and not rule.covers("create")
     assert "deletions in default / any project, tagged env=prod" in listed.content.decode()
-
-
-def test_approval_records_cannot_be_deleted_in_the_admin(admin_client, user, db):
-    from workspaces.models import Approval, WorkspaceDraft
-
-    draft = WorkspaceDraft.objects.create(owner=user, org="default", project="infra")
-    record = Approval.objects.create(draft=draft, kind="create", decision="rejected")
-
-    single = admin_client.post(f"/admin/workspaces/approval/{record.pk}/delete/", {"post": "yes"})
-    bulk = admin_client.post(
-        "/admin/workspaces/approval/",
-        {"action": "delete_selected", "_selected_action": [record.pk], "post": "yes"},
-    )
-
-    assert single.status_code == 403
-    assert bulk.status_code in {200, 302}
-    assert Approval.objects.filter(pk=record.pk).exists()
