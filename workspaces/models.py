@@ -100,11 +100,6 @@ class WorkspaceDraft(models.Model):
     def is_editable(self) -> bool:
         return self.status in {self.Status.DRAFT, self.Status.FAILED}
 
-    @property
-    def has_recorded_decision(self) -> bool:
-        """An approver approved or rejected it: the request is kept as the record of that."""
-        return any(a.decision in Approval.RECORDED for a in self.approvals.all())
-
 
 class AuditTrailIsAppendOnly(Exception):
     """An attempt to change or delete an audit entry: the trail only grows."""

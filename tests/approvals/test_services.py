@@ -4,12 +4,10 @@ approver's key), reject (with its reason, by e-mail), and who may decide."""
 import importlib
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import Group
 from django.db import connection
-from django.utils import timezone
 
 from tests.approvals.support import (
     APPROVER_IN_LOG,
@@ -401,26 +399,6 @@ def test_harness_down_during_an_approved_change_keeps_it_waiting(author, approve
     assert waiting.status == "awaiting_approval"
     assert waiting.approvals.get().decision == "pending"
     assert fake.log(route=UPDATE) == []
-
-
-def test_expiry_keeps_a_request_harness_refused_after_its_approval(author, approver, rule, fake):
-    from workspaces.wizard import drafts
-
-    draft = held(author, cost_estimation=False)  # approved, then refused by Harness: failed
-    services.approval_approve(
-        draft=draft,
-        approval_id=pending_id(draft),
-        approver=approver,
-        client=harness_client_for(approver),
-    )
-    forgotten = prod_draft(author, "forgotten_vpc")
-    WorkspaceDraft.objects.update(updated_at=timezone.now() - timedelta(days=100))
-
-    expired = drafts.drafts_expire(max_age_days=90)
-
-    assert expired == 1
-    assert not WorkspaceDraft.objects.filter(pk=forgotten.pk).exists()
-    assert draft.approvals.get().decision == "approved"
 
 
 def test_the_author_withdraws_a_waiting_request_to_change_it(author, approver, rule, fake):

@@ -166,35 +166,6 @@ def test_harness_down_during_an_approval_is_said_and_the_request_waits(waiting, 
     assert waiting.status == "awaiting_approval"
 
 
-def test_the_requester_cannot_erase_a_rejection_by_deleting_the_request(waiting, author, approver):
-    from workspaces.approvals.models import Approval
-
-    services.approval_reject(
-        draft=waiting, approval_id=pending_id(waiting), approver=approver, reason="no"
-    )
-    record = waiting.approvals.get()
-    mine = client_for(author)
-
-    listed = mine.get("/drafts/")
-    asked = mine.get(f"/drafts/{waiting.pk}/delete/")
-    refused = mine.post(f"/drafts/{waiting.pk}/delete/", {"confirm": "1"}, follow=True)
-
-    assertNotContains(listed, f'href="/drafts/{waiting.pk}/delete/"')
-    assertContains(asked, "kept as the record of that decision")
-    assertNotContains(asked, 'name="confirm"')
-    assertContains(refused, "An approver approved or rejected this request: it is kept")
-    assert Approval.objects.filter(pk=record.pk, decision="rejected").exists()
-
-
-def test_a_withdrawn_request_can_still_be_deleted(waiting, author):
-    services.approval_withdraw(draft=waiting, owner=author)
-
-    response = client_for(author).post(f"/drafts/{waiting.pk}/delete/", {"confirm": "1"})
-
-    assert response.status_code == 302
-    assert not type(waiting).objects.filter(pk=waiting.pk).exists()
-
-
 def test_a_rejection_needs_a_reason_on_its_field(waiting, approver, fake):
     response = client_for(approver).post(
         f"/approvals/{waiting.pk}/",

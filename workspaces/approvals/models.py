@@ -137,9 +137,6 @@ class Approval(models.Model):
         REJECTED = "rejected", "Rejected"
         WITHDRAWN = "withdrawn", "Withdrawn by the requester"
 
-    # Decisions that are records: their request is kept (never deleted by its author or expiry).
-    RECORDED = (Decision.APPROVED, Decision.REJECTED)
-
     draft = models.ForeignKey(
         "workspaces.WorkspaceDraft", on_delete=models.CASCADE, related_name="approvals"
     )

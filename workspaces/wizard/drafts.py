@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from workspaces.feedback import harness_error_message
 from workspaces.harness import HarnessClient, errors
-from workspaces.models import Approval, WorkspaceDraft
+from workspaces.models import WorkspaceDraft
 from workspaces.wizard import code_prefill, forms, from_code, pickers, prefill, steps, validation
 
 Status = WorkspaceDraft.Status
@@ -97,32 +97,21 @@ def drafts_check_limit(*, owner: AbstractBaseUser) -> None:
 def drafts_expire(*, max_age_days: int) -> int:
     """Delete open (draft or failed) drafts untouched for `max_age_days` days; how many.
 
-    Drafts being submitted, created ones (the record of what was sent) and ones an approver
-    approved or rejected (the record of that decision) are kept.
+    Drafts being submitted and created ones (the record of what was sent) are kept.
     """
     cutoff = timezone.now() - timedelta(days=max_age_days)
-    old = WorkspaceDraft.objects.filter(status__in=OPEN, updated_at__lt=cutoff)
-    deleted, _ = old.exclude(approvals__decision__in=Approval.RECORDED).delete()
+    deleted, _ = WorkspaceDraft.objects.filter(status__in=OPEN, updated_at__lt=cutoff).delete()
     return deleted
 
 
 def draft_delete(*, draft_id, owner: AbstractBaseUser) -> bool:
-    """Delete one of `owner`'s drafts unless it is being submitted or an approver approved or
-    rejected it (`draft_kept_reason` says why). Returns whether it was deleted."""
+    """Delete one of `owner`'s drafts unless it is being submitted. Returns whether it was."""
     deleted, _ = (
         WorkspaceDraft.objects.filter(pk=draft_id, owner=owner)
         .exclude(status=Status.SUBMITTING)
-        .exclude(approvals__decision__in=Approval.RECORDED)
         .delete()
     )
     return bool(deleted)
-
-
-def draft_kept_reason(draft: WorkspaceDraft) -> str:
-    """Why `draft_delete` kept `draft`, in words for its author."""
-    if draft.has_recorded_decision:
-        return "An approver approved or rejected this request: it is kept as the record of that."
-    return "This request is being submitted and cannot be deleted now."
 
 
 def _identifier_taken(

@@ -138,7 +138,7 @@ def draft_delete(request: HtmxHttpRequest, draft_id) -> HttpResponse:
     if drafts.draft_delete(draft_id=draft.pk, owner=request.user):
         messages.success(request, f"Deleted the request {draft.name or 'without a name'}.")
     else:
-        messages.warning(request, drafts.draft_kept_reason(draft))
+        messages.warning(request, "This request is being submitted and cannot be deleted now.")
     return _go(request, reverse("draft_list"))
 
 
