@@ -176,6 +176,24 @@ def test_a_rejection_reaches_the_requester_with_its_reason(
     assert "Reason: Use the shared VPC instead." in mail.body
 
 
+def test_a_rejection_stays_in_the_audit_trail_when_its_request_is_deleted(
+    author, approver, rule, fake
+):
+    from workspaces.wizard import drafts
+
+    draft = held(author)
+    services.approval_reject(
+        draft=draft, approval_id=pending_id(draft), approver=approver, reason="Not in prod."
+    )
+
+    deleted = drafts.draft_delete(draft_id=draft.pk, owner=author)
+
+    assert deleted
+    entry = AuditEntry.objects.get(action=AuditEntry.Action.REJECT)
+    assert (entry.actor, entry.identifier, entry.message) == (approver, "prod_vpc", "Not in prod.")
+    assert [(step["by"], step["decision"]) for step in entry.approval] == [("carol", "rejected")]
+
+
 def test_the_author_cannot_approve_even_when_in_an_approving_group(author, approver, rule, fake):
     author.groups.add(*approver.groups.all())
     draft = held(author)
