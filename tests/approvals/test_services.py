@@ -372,15 +372,14 @@ def test_approvals_stored_before_the_account_was_recorded_get_their_authors(
     assert keyless.approvals.get().account == ""  # no queue shows it; its author can resubmit
 
 
-@pytest.mark.parametrize("fault", [{"status": 503}, {"drop": True}])
-def test_harness_down_during_an_approval_keeps_the_request_waiting(
-    author, approver, rule, fake, mailoutbox, settings, fault
+def test_a_5xx_during_an_approval_keeps_the_request_waiting(
+    author, approver, rule, fake, mailoutbox, settings
 ):
     settings.WIZARD_RECONCILE_SECONDS = 0
     draft = held(author)
     approval_id = pending_id(draft)
     mailoutbox.clear()
-    fake.inject(CREATE, **fault)
+    fake.inject(CREATE, status=503)
 
     waiting = services.approval_approve(
         draft=draft, approval_id=approval_id, approver=approver, client=harness_client_for(approver)
@@ -398,6 +397,27 @@ def test_harness_down_during_an_approval_keeps_the_request_waiting(
     assert retried.status == "created"
     assert retried.approvals.get().decision == "approved"
     assert len(fake.log(route=CREATE)) == 2
+
+
+def test_an_approval_harness_never_answered_goes_back_to_its_author(
+    author, approver, rule, fake, settings
+):
+    """No answer: the POST may still land, so the request does not wait again (a rejection
+    would hide a workspace that exists); its author's next submit looks first."""
+    settings.WIZARD_RECONCILE_SECONDS = 0
+    draft = held(author)
+    fake.inject(CREATE, drop=True)
+
+    unanswered = services.approval_approve(
+        draft=draft,
+        approval_id=pending_id(draft),
+        approver=approver,
+        client=harness_client_for(approver),
+    )
+
+    assert unanswered.status == "failed"
+    assert unanswered.harness_response["outcome"] == "unknown"
+    assert unanswered.approvals.get().decision == "approved"
 
 
 def test_harness_down_during_an_approved_change_keeps_it_waiting(author, approver, fake):

@@ -26,7 +26,6 @@ from workspaces.decommission.services import deletion_deliver
 from workspaces.harness import HarnessClient
 from workspaces.models import AuditEntry, WorkspaceDraft
 from workspaces.wizard import submit
-from workspaces.wizard.outcomes import UNCLEAR
 
 Status = WorkspaceDraft.Status
 Decision = Approval.Decision
@@ -194,10 +193,15 @@ def approval_approve(
 
 
 def harness_was_down(outcome: dict[str, Any]) -> bool:
-    """Whether a write ended `failed` only because Harness did not answer (a 5xx, a timeout, an
-    open circuit), before or during the write: nothing refused it."""
+    """Whether a write ended `failed` only because Harness was down, and nothing of it can still
+    land: a change whose check before the write failed (nothing sent), or a 5xx answer after
+    which Harness did not hold the workspace. A write that got no answer at all may still land:
+    it is not put back to wait (a rejection would then hide it); its author's next submit looks
+    in Harness first."""
     status = outcome.get("http_status")
-    return outcome.get("outcome") in UNCLEAR | {"unchecked"} and (status is None or status >= 500)
+    if outcome.get("outcome") == "unchecked":
+        return status is None or status >= 500
+    return outcome.get("outcome") == "unavailable" and status is not None and status >= 500
 
 
 def _wait_again(*, draft: WorkspaceDraft, approval: Approval) -> WorkspaceDraft:
