@@ -153,6 +153,20 @@ def test_invalid_values_are_corrected_with_a_message(
     assert "x" * 500 not in str(query)
 
 
+def test_a_filter_change_updates_the_time_window_links_too(signed_in_with_key, fake):
+    table = {"HX-Request": "true", "HX-Target": "workspace-table"}
+
+    # A search typed after the page (and its status overview) loaded: the table swaps alone.
+    response = signed_in_with_key.get(LIST, {"q": "vpc-dev", "window": "7d"}, headers=table)
+
+    content = response.content.decode()
+    nav = content[content.index('<nav id="status-window"') :]
+    nav = nav[: nav.index("</nav>")]
+    assert 'hx-swap-oob="true"' in nav
+    assert 'href="?q=vpc-dev&amp;window=30d"' in nav  # the search stays when the window changes
+    assert 'aria-current="true">7 days' in nav
+
+
 def test_page_past_the_end_says_so(signed_in_with_key, fake):
     response = signed_in_with_key.get(LIST, {"page": "999"})
 
