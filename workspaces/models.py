@@ -68,6 +68,9 @@ class WorkspaceDraft(models.Model):
     kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.CREATE)
     org = models.CharField(max_length=128)
     project = models.CharField(max_length=128)
+    # The Harness account of the key the request was started with: its org and project are that
+    # account's, so it is sent only with a key for it ("" for requests older than this field).
+    account_id = models.CharField(max_length=128, blank=True)
     # For a change or a deletion: the workspace as Harness returned it when the request started
     # (`GET .../workspaces/{id}`, secret values are references only), the base of the diff, and
     # its `updated` (unix ms), compared with a fresh read before the write is sent.

@@ -279,3 +279,19 @@ def test_a_deletion_under_a_rule_waits_and_an_approver_sends_it_with_their_own_k
     assert [(step["by"], step["decision"], step["reason"]) for step in delete.approval] == [
         (other_user.username, "approved", "ok")
     ]
+
+
+def test_a_deletion_started_in_another_harness_account_is_not_sent(user_with_key, fake):
+    from tests.conftest import OTHER_KEY
+    from workspaces.services import credential_save
+
+    inactive = workspace(user_with_key, INACTIVE)
+    draft = services.deletion_start(owner=user_with_key, workspace=inactive)
+    credential_save(user=user_with_key, account_id="OtherAcct02", api_key=OTHER_KEY)
+    user_with_key.refresh_from_db()  # as the next request loads it: with the new key
+
+    result = services.deletion_send(draft=draft, client=harness_client_for(user_with_key))
+
+    assert result.status == "failed"
+    assert result.harness_response["outcome"] == "other_account"
+    assert fake.log(route=DELETE) == []

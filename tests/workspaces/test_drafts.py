@@ -681,6 +681,25 @@ def test_policy_denial_keeps_the_draft_with_the_deny_message(user_with_key, fake
     assert len(fake.log(route=CREATE)) == 2
 
 
+def test_a_request_started_in_another_harness_account_is_not_sent(user_with_key, fake):
+    from tests.conftest import OTHER_KEY
+
+    draft = drafts.draft_create(owner=user_with_key, org="default", project="infra")
+    credential_save(user=user_with_key, account_id="OtherAcct02", api_key=OTHER_KEY)
+    user_with_key.refresh_from_db()  # as the next request loads it: with the new key
+
+    result = submit.draft_submit(draft=draft, client=harness_client_for(user_with_key)).draft
+
+    assert draft.account_id == ACCOUNT
+    assert result.status == "failed"
+    assert result.harness_response["outcome"] == "other_account"
+    assert (
+        "started with a key for the Harness account AcmeDemoAcct01"
+        in (result.harness_response["message"])
+    )
+    assert fake.log(route=CREATE) == []
+
+
 def test_conflict_leads_back_to_basics(user_with_key, fake):
     taken = existing_identifier(harness_client_for(user_with_key))
     draft = make_draft(user_with_key, basics__identifier=taken)

@@ -59,7 +59,7 @@ def approval_gate(
             approval = Approval.objects.create(
                 draft=draft,
                 kind=draft.kind,
-                account=harness_account_of(draft.owner),
+                account=draft.account_id or harness_account_of(draft.owner),
                 rule_names=[rule.name for rule in rules],
             )
             approval.rules.set(rules)

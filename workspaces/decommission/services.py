@@ -24,12 +24,13 @@ from django.utils import timezone
 from workspaces.approvals.gate import approval_gate
 from workspaces.approvals.selectors import approval_chain, approval_that_sent
 from workspaces.audit import audit_record
+from workspaces.clients import harness_account_of
 from workspaces.feedback import harness_error_message
 from workspaces.harness import HarnessClient, errors
 from workspaces.harness.types import Workspace
 from workspaces.models import AuditEntry, WorkspaceDraft
-from workspaces.wizard.outcomes import answer, refused_outcome
-from workspaces.wizard.submit import settle_write, stale_submit_seconds
+from workspaces.wizard.outcomes import answer, other_account, refused_outcome
+from workspaces.wizard.submit import refuse_send, settle_write, stale_submit_seconds
 
 logger = logging.getLogger("workspaces.decommission")
 Status = WorkspaceDraft.Status
@@ -77,7 +78,9 @@ def deletion_start(*, owner: AbstractBaseUser, workspace: Workspace) -> Workspac
             .first()
         )
         if draft is None:
-            return WorkspaceDraft.objects.create(**where, **snapshot, current_step="confirm")
+            return WorkspaceDraft.objects.create(
+                **where, **snapshot, account_id=harness_account_of(owner), current_step="confirm"
+            )
         if draft.status in OPEN:
             for field, value in snapshot.items():
                 setattr(draft, field, value)
@@ -99,6 +102,9 @@ def deletion_send(
     failed to submitting: only the caller that wins it calls Harness, any other gets the draft
     as it is. `client` is the owner's; `actor` (default the owner) is who the audit entry names.
     """
+    refused = other_account(draft_account=draft.account_id, key_account=client.account_id)
+    if refused is not None:
+        return refuse_send(draft=draft, outcome=refused)
     snapshot = draft.workspace_snapshot or {}
     held = approval_gate(draft=draft, body=None, tags=snapshot.get("tags") or {})
     if held is not None:

@@ -103,6 +103,7 @@ def draft_start_change(
         kind=Kind.EDIT,
         org=org,
         project=project,
+        account_id=client.account_id,
         name=workspace.name[:128],
         identifier=workspace.identifier,
         current_step=steps.CHANGE_STEPS[0],

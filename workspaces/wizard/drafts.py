@@ -17,6 +17,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
+from workspaces.clients import harness_account_of
 from workspaces.feedback import harness_error_message
 from workspaces.harness import HarnessClient, errors
 from workspaces.models import WorkspaceDraft
@@ -56,11 +57,13 @@ def draft_create(*, owner: AbstractBaseUser, org: str, project: str) -> Workspac
     pressing "Start a new request" again does not pile up untitled drafts. Raises TooManyDrafts
     (see `drafts_check_limit`).
     """
+    account_id = harness_account_of(owner)
     untouched = (
         WorkspaceDraft.objects.filter(
             owner=owner,
             org=org,
             project=project,
+            account_id=account_id,
             kind=WorkspaceDraft.Kind.CREATE,
             status=Status.DRAFT,
             data={},
@@ -73,7 +76,7 @@ def draft_create(*, owner: AbstractBaseUser, org: str, project: str) -> Workspac
         return untouched
     drafts_check_limit(owner=owner)
     return WorkspaceDraft.objects.create(
-        owner=owner, org=org, project=project, current_step=steps.STEPS[0]
+        owner=owner, org=org, project=project, account_id=account_id, current_step=steps.STEPS[0]
     )
 
 

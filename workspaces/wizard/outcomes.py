@@ -21,6 +21,22 @@ UNCLEAR = frozenset({"unavailable", "unknown"})
 UNEXPECTED = {"outcome": "error", "message": "Something went wrong while submitting. Try again."}
 
 
+def other_account(*, draft_account: str, key_account: str) -> dict[str, Any] | None:
+    """The outcome of a send refused because the key is for another Harness account than the one
+    the request was started in (its org, project and workspace are that account's); None when
+    they match (or the request predates accounts on requests)."""
+    if not draft_account or draft_account == key_account:
+        return None
+    return {
+        "outcome": "other_account",
+        "message": (
+            f"This request was started with a key for the Harness account {draft_account}, and "
+            f"your key is now for {key_account}, so nothing was sent. Connect a key for "
+            f"{draft_account} to send it, or start the request again in this account."
+        ),
+    }
+
+
 def reconcile_seconds() -> float:
     """How long a write that timed out keeps checking whether Harness made it anyway."""
     return float(getattr(settings, "WIZARD_RECONCILE_SECONDS", 3.0))

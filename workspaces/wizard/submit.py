@@ -31,6 +31,7 @@ from workspaces.wizard.outcomes import (
     UNCLEAR,
     UNEXPECTED,
     answer,
+    other_account,
     reconcile_seconds,
     refused_outcome,
     validation_outcome,
@@ -66,6 +67,9 @@ def draft_submit(*, draft: WorkspaceDraft, client: HarnessClient) -> Submitted:
     draft/failed to submitting: only the request that wins it calls Harness (`draft_send`),
     every other one just returns the draft as it is.
     """
+    refused = other_account(draft_account=draft.account_id, key_account=client.account_id)
+    if refused is not None:
+        return Submitted(refuse_send(draft=draft, outcome=refused))
     bound = {step: validation.bind_step(step, draft.data) for step in steps.EDITABLE_STEPS}
     problems = {step: found for step, form in bound.items() if (found := form.problems())}
     if problems:
@@ -197,6 +201,16 @@ def _audit(
         answer=outcome,
         approval=approval,
     )
+
+
+def refuse_send(*, draft: WorkspaceDraft, outcome: dict[str, Any]) -> WorkspaceDraft:
+    """An open request (draft or failed) that is not sent: `failed` with `outcome`, which says
+    why. A request another submit moved meanwhile is returned as it is."""
+    WorkspaceDraft.objects.filter(pk=draft.pk, status__in=[Status.DRAFT, Status.FAILED]).update(
+        status=Status.FAILED, harness_response=outcome, updated_at=timezone.now()
+    )
+    draft.refresh_from_db()
+    return draft
 
 
 def store_outcome(*, draft: WorkspaceDraft, status: str, outcome: dict[str, Any]) -> dict:
