@@ -18,7 +18,7 @@ from tests.samples import formset_rows, template_answer, yaml_alias_bomb
 from tests.workspaces.test_drafts import make_draft, valid_data
 from workspaces.clients import harness_client_for
 from workspaces.models import WorkspaceDraft
-from workspaces.wizard import forms, paste, prefill, rows, steps, submit, validation
+from workspaces.wizard import create, forms, paste, prefill, rows, steps, submit, validation
 
 pytestmark = pytest.mark.django_db
 HTMX = {"HX-Request": "true"}
@@ -175,7 +175,7 @@ def test_an_outcome_that_cannot_be_stored_still_ends_the_submit(user_with_key, f
     def unstorable(**kwargs):
         return WorkspaceDraft.Status.FAILED, {"outcome": "invalid", "message": float("nan")}
 
-    monkeypatch.setattr(submit, "_post", unstorable)
+    monkeypatch.setattr(create, "_post", unstorable)
     draft = make_draft(user_with_key)
 
     draft = submit.draft_submit(draft=draft, client=harness_client_for(user_with_key)).draft

@@ -4,8 +4,9 @@
 cleaned data, lets the approval gate hold it when a rule says so, claims the draft with one
 atomic `draft -> submitting` UPDATE and only then calls Harness (`draft_send`, also called by an
 approval with the approver's client); a timeout or a 5xx is decided by a GET of the identifier.
-A create posts the body here; a change to an existing workspace (`draft.kind == "edit"`) is
-written by `change.change_write`. Every settled outcome is recorded in the audit trail.
+A create is posted by `create.create_write`; a change to an existing workspace
+(`draft.kind == "edit"`) is written by `change.change_write`. Every settled outcome is recorded
+in the audit trail; a request left submitting by a worker that died is settled here too.
 """
 
 from __future__ import annotations
@@ -25,17 +26,12 @@ from workspaces.audit import audit_record
 from workspaces.feedback import harness_error_message
 from workspaces.harness import HarnessClient, errors
 from workspaces.models import AuditEntry, WorkspaceDraft
-from workspaces.wizard import change, steps, update, validation
+from workspaces.wizard import change, create, steps, update, validation
 from workspaces.wizard.body import build_body
 from workspaces.wizard.outcomes import (
-    UNCLEAR,
     UNEXPECTED,
     answer,
     other_account,
-    reconcile_seconds,
-    refused_outcome,
-    validation_outcome,
-    wait_for,
 )
 
 logger = logging.getLogger("workspaces.drafts")
@@ -127,7 +123,7 @@ def draft_send(
     submit: `draft`; an approval: `awaiting_approval`) and propagates. The audit entry names
     `actor` (default the owner; an approver sends with their own key) and the `approval` chain.
     """
-    write = change.change_write if draft.kind == Kind.EDIT else _create_write
+    write = change.change_write if draft.kind == Kind.EDIT else create.create_write
     previous = draft.harness_response or {}
     outcome = settle_write(
         draft=draft,
@@ -234,126 +230,9 @@ def store_outcome(*, draft: WorkspaceDraft, status: str, outcome: dict[str, Any]
     return outcome
 
 
-def _created(message: str = "", warnings: tuple[str, ...] = ()) -> dict[str, Any]:
-    return {"outcome": "created", "message": message, "warnings": list(warnings)}
-
-
 def _done(status: str) -> dict[str, Any]:
     """The outcome of a write that landed, when nothing more can be said about it."""
-    return change.updated() if status == Status.UPDATED else _created()
-
-
-def _create_write(
-    *, client: HarnessClient, draft: WorkspaceDraft, body: dict[str, Any], previous: dict
-) -> tuple[str, dict[str, Any]]:
-    # The last attempt may have created it: look before posting again. A workspace with the
-    # identifier that is not this one (someone else's) is left to the POST's 409.
-    if _created_before(client=client, draft=draft, body=body, previous=previous):
-        return Status.CREATED, _created("Created on an earlier attempt.")
-    return _post(client=client, draft=draft, body=body, previous=previous)
-
-
-def _post(
-    *, client: HarnessClient, draft: WorkspaceDraft, body: dict[str, Any], previous: dict
-) -> tuple[str, dict[str, Any]]:
-    try:
-        result = client.create_workspace(org=draft.org, project=draft.project, body=body)
-    except errors.HarnessValidationError as err:
-        return Status.FAILED, validation_outcome(
-            err, denied="Harness policies denied this workspace.", body=body
-        )
-    except errors.HarnessConflict as err:
-        if _created_before(client=client, draft=draft, body=body, previous=previous):
-            return Status.CREATED, {**_created("Created on an earlier attempt."), **answer(err)}
-        return Status.FAILED, {
-            "outcome": "conflict",
-            "message": (
-                f"A workspace with the identifier {body['identifier']} already exists in this "
-                "project. Choose another identifier."
-            ),
-            "harness_message": err.message,
-            "step": "basics",
-            "field": "identifier",
-            **answer(err),
-        }
-    except errors.HarnessUnavailable as err:
-        return _reconcile(client=client, draft=draft, body=body, err=err)
-    except (errors.HarnessForbidden, errors.HarnessNotFound, errors.HarnessRateLimited) as err:
-        return Status.FAILED, refused_outcome(err)
-    return Status.CREATED, {**_created(warnings=result.warnings), "http_status": 200}  # W2
-
-
-def _reconcile(
-    *,
-    client: HarnessClient,
-    draft: WorkspaceDraft,
-    body: dict[str, Any],
-    err: errors.HarnessUnavailable,
-) -> tuple[str, dict[str, Any]]:
-    """After a timeout or 5xx: did Harness create it? GET the identifier before anything else.
-
-    A timeout (no answer at all) may mean Harness is still working, so it is checked for a few
-    seconds; a 5xx is an answer and is checked once.
-    """
-    try:
-        # Someone else's workspace with the identifier is not ours: the retry's POST meets
-        # its 409 and leads back to the identifier.
-        identifier = body["identifier"]
-        found = wait_for(
-            lambda: _is_ours(_find(client=client, draft=draft, identifier=identifier), body),
-            seconds=reconcile_seconds() if err.status is None else 0,
-        )
-    except errors.HarnessUnauthorized:
-        raise
-    except errors.HarnessError:
-        return Status.FAILED, {
-            "outcome": "unknown",
-            "message": (
-                "Harness did not answer, and the portal could not check whether the "
-                "workspace was created. Submit again: the portal checks first, so it is "
-                "never created twice."
-            ),
-            **answer(err),
-        }
-    if found:
-        created = _created("Harness was slow to answer, but it was created.")
-        return Status.CREATED, {**created, **answer(err)}
-    return Status.FAILED, {
-        "outcome": "unknown" if err.status is None else "unavailable",
-        "message": (
-            "Harness did not answer in time and the workspace does not exist yet. "
-            "Submit again when you are ready: the portal checks first, so it is never "
-            "created twice."
-            if err.status is None
-            else "Harness had a problem and the workspace was not created. Submit again."
-        ),
-        **answer(err),
-    }
-
-
-def _find(*, client: HarnessClient, draft: WorkspaceDraft, identifier: str):
-    """The workspace if it exists (IaCM `GET .../workspaces/{identifier}`), else None."""
-    try:
-        return client.get_workspace(org=draft.org, project=draft.project, identifier=identifier)
-    except errors.HarnessNotFound:
-        return None
-
-
-def _created_before(
-    *, client: HarnessClient, draft: WorkspaceDraft, body: dict[str, Any], previous: dict
-) -> bool:
-    """Whether the last attempt, unclear, created this workspace (a GET of its identifier)."""
-    return previous.get("outcome") in UNCLEAR and _is_ours(
-        _find(client=client, draft=draft, identifier=body["identifier"]), body
-    )
-
-
-def _is_ours(workspace, body: dict[str, Any]) -> bool:
-    """Whether `workspace` (`_find`'s answer) is the one `body` creates, not someone else's
-    with the same identifier: its name, and the repository and provisioner the body states (a
-    body linked to a template leaves out what the template locks)."""
-    fields = [field for field in ("name", "repository", "provisioner") if field in body]
-    return workspace is not None and all(getattr(workspace, f) == body[f] for f in fields)
+    return change.updated() if status == Status.UPDATED else create.created()
 
 
 def draft_reconcile_stale(*, draft: WorkspaceDraft, client: HarnessClient) -> WorkspaceDraft:
@@ -375,9 +254,9 @@ def draft_reconcile_stale(*, draft: WorkspaceDraft, client: HarnessClient) -> Wo
         if edit:
             found = change.change_landed(client=client, draft=draft, body=draft.submitted_body)
         else:
-            workspace = _find(client=client, draft=draft, identifier=draft.identifier)
+            workspace = create.find(client=client, draft=draft, identifier=draft.identifier)
             body = draft.submitted_body
-            found = _is_ours(workspace, body) if body else workspace is not None
+            found = create.is_ours(workspace, body) if body else workspace is not None
     except errors.HarnessUnauthorized:
         raise
     except errors.HarnessError:

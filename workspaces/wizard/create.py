@@ -1,0 +1,141 @@
+"""A new workspace's write: IaCM `POST .../workspaces` once, and, when Harness did not answer
+clearly (a timeout, a 5xx), a GET of the identifier that decides whether it was created. A
+change's write is `change.change_write`; `submit.draft_send` runs either.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from workspaces.harness import HarnessClient, errors
+from workspaces.models import WorkspaceDraft
+from workspaces.wizard.outcomes import (
+    UNCLEAR,
+    answer,
+    reconcile_seconds,
+    refused_outcome,
+    validation_outcome,
+    wait_for,
+)
+
+Status = WorkspaceDraft.Status
+
+
+def created(message: str = "", warnings: tuple[str, ...] = ()) -> dict[str, Any]:
+    """The outcome of a create that landed."""
+    return {"outcome": "created", "message": message, "warnings": list(warnings)}
+
+
+def create_write(
+    *, client: HarnessClient, draft: WorkspaceDraft, body: dict[str, Any], previous: dict
+) -> tuple[str, dict[str, Any]]:
+    """Create the workspace `body` describes (the status and outcome to store); `previous`, the
+    last attempt's outcome: after an unclear one, a GET of the identifier comes first."""
+    # The last attempt may have created it: look before posting again. A workspace with the
+    # identifier that is not this one (someone else's) is left to the POST's 409.
+    if _created_before(client=client, draft=draft, body=body, previous=previous):
+        return Status.CREATED, created("Created on an earlier attempt.")
+    return _post(client=client, draft=draft, body=body, previous=previous)
+
+
+def _post(
+    *, client: HarnessClient, draft: WorkspaceDraft, body: dict[str, Any], previous: dict
+) -> tuple[str, dict[str, Any]]:
+    try:
+        result = client.create_workspace(org=draft.org, project=draft.project, body=body)
+    except errors.HarnessValidationError as err:
+        return Status.FAILED, validation_outcome(
+            err, denied="Harness policies denied this workspace.", body=body
+        )
+    except errors.HarnessConflict as err:
+        if _created_before(client=client, draft=draft, body=body, previous=previous):
+            return Status.CREATED, {**created("Created on an earlier attempt."), **answer(err)}
+        return Status.FAILED, {
+            "outcome": "conflict",
+            "message": (
+                f"A workspace with the identifier {body['identifier']} already exists in this "
+                "project. Choose another identifier."
+            ),
+            "harness_message": err.message,
+            "step": "basics",
+            "field": "identifier",
+            **answer(err),
+        }
+    except errors.HarnessUnavailable as err:
+        return _reconcile(client=client, draft=draft, body=body, err=err)
+    except (errors.HarnessForbidden, errors.HarnessNotFound, errors.HarnessRateLimited) as err:
+        return Status.FAILED, refused_outcome(err)
+    return Status.CREATED, {**created(warnings=result.warnings), "http_status": 200}  # W2
+
+
+def _reconcile(
+    *,
+    client: HarnessClient,
+    draft: WorkspaceDraft,
+    body: dict[str, Any],
+    err: errors.HarnessUnavailable,
+) -> tuple[str, dict[str, Any]]:
+    """After a timeout or 5xx: did Harness create it? GET the identifier before anything else.
+
+    A timeout (no answer at all) may mean Harness is still working, so it is checked for a few
+    seconds; a 5xx is an answer and is checked once.
+    """
+    try:
+        # Someone else's workspace with the identifier is not ours: the retry's POST meets
+        # its 409 and leads back to the identifier.
+        identifier = body["identifier"]
+        found = wait_for(
+            lambda: is_ours(find(client=client, draft=draft, identifier=identifier), body),
+            seconds=reconcile_seconds() if err.status is None else 0,
+        )
+    except errors.HarnessUnauthorized:
+        raise
+    except errors.HarnessError:
+        return Status.FAILED, {
+            "outcome": "unknown",
+            "message": (
+                "Harness did not answer, and the portal could not check whether the "
+                "workspace was created. Submit again: the portal checks first, so it is "
+                "never created twice."
+            ),
+            **answer(err),
+        }
+    if found:
+        slow = created("Harness was slow to answer, but it was created.")
+        return Status.CREATED, {**slow, **answer(err)}
+    return Status.FAILED, {
+        "outcome": "unknown" if err.status is None else "unavailable",
+        "message": (
+            "Harness did not answer in time and the workspace does not exist yet. "
+            "Submit again when you are ready: the portal checks first, so it is never "
+            "created twice."
+            if err.status is None
+            else "Harness had a problem and the workspace was not created. Submit again."
+        ),
+        **answer(err),
+    }
+
+
+def find(*, client: HarnessClient, draft: WorkspaceDraft, identifier: str):
+    """The workspace if it exists (IaCM `GET .../workspaces/{identifier}`), else None."""
+    try:
+        return client.get_workspace(org=draft.org, project=draft.project, identifier=identifier)
+    except errors.HarnessNotFound:
+        return None
+
+
+def _created_before(
+    *, client: HarnessClient, draft: WorkspaceDraft, body: dict[str, Any], previous: dict
+) -> bool:
+    """Whether the last attempt, unclear, created this workspace (a GET of its identifier)."""
+    return previous.get("outcome") in UNCLEAR and is_ours(
+        find(client=client, draft=draft, identifier=body["identifier"]), body
+    )
+
+
+def is_ours(workspace, body: dict[str, Any]) -> bool:
+    """Whether `workspace` (`find`'s answer) is the one `body` creates, not someone else's
+    with the same identifier: its name, and the repository and provisioner the body states (a
+    body linked to a template leaves out what the template locks)."""
+    fields = [field for field in ("name", "repository", "provisioner") if field in body]
+    return workspace is not None and all(getattr(workspace, f) == body[f] for f in fields)
