@@ -163,6 +163,8 @@ def job_start(
         ).start()
     except BaseException:
         job_slots.give_back()
+        with contextlib.suppress(Exception):  # free the job for the next request, if it can
+            cache.delete(lock)
         raise
     return meta
 
