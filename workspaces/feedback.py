@@ -3,6 +3,11 @@
 from workspaces.harness import CircuitOpen, errors
 
 
+class OtherAccount(errors.HarnessError):
+    """A request of one Harness account met a key for another (its org, project and workspace
+    are the first account's): nothing was read or sent; the message says which accounts."""
+
+
 class PortalBusy(errors.HarnessUnavailable):
     """The portal's own limit refused the work (no Harness call was made); its message says
     what and when to try again."""
@@ -23,7 +28,7 @@ def harness_error_message(err: errors.HarnessError) -> str:
             return "Harness reported a conflict: this already exists or changed meanwhile."
         case errors.HarnessValidationError():
             return f"Harness refused the request: {err.message}"
-        case PortalBusy():
+        case PortalBusy() | OtherAccount():
             return err.message
         case CircuitOpen():
             return (

@@ -11,7 +11,7 @@ from django_htmx.http import HttpResponseClientRedirect, reswap, retarget
 
 from workspaces.clients import NoHarnessCredential
 from workspaces.crypto import TokenDecryptionError
-from workspaces.feedback import PortalBusy, harness_error_message
+from workspaces.feedback import OtherAccount, PortalBusy, harness_error_message
 from workspaces.harness import errors
 
 logger = logging.getLogger("workspaces")
@@ -48,7 +48,7 @@ class HarnessErrorMiddleware:
         if not isinstance(exception, errors.HarnessError):
             return None
         logger.info("Harness error reached the middleware: %s", type(exception).__name__)
-        status = {errors.HarnessForbidden: 403, errors.HarnessNotFound: 404}.get(
+        status = {errors.HarnessForbidden: 403, errors.HarnessNotFound: 404, OtherAccount: 403}.get(
             type(exception), 503
         )
         context = {

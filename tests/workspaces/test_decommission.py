@@ -281,17 +281,78 @@ def test_a_deletion_under_a_rule_waits_and_an_approver_sends_it_with_their_own_k
     ]
 
 
-def test_a_deletion_started_in_another_harness_account_is_not_sent(user_with_key, fake):
+def _switch_to_another_account(user) -> None:
     from tests.conftest import OTHER_KEY
     from workspaces.services import credential_save
 
+    credential_save(user=user, account_id="OtherAcct02", api_key=OTHER_KEY)
+    user.refresh_from_db()  # as the next request loads it: with the new key
+
+
+def test_a_deletion_started_in_another_harness_account_is_not_sent(user_with_key, fake):
+    from workspaces.feedback import OtherAccount
+
     inactive = workspace(user_with_key, INACTIVE)
     draft = services.deletion_start(owner=user_with_key, workspace=inactive)
-    credential_save(user=user_with_key, account_id="OtherAcct02", api_key=OTHER_KEY)
-    user_with_key.refresh_from_db()  # as the next request loads it: with the new key
+    _switch_to_another_account(user_with_key)
 
-    result = services.deletion_send(draft=draft, client=harness_client_for(user_with_key))
+    with pytest.raises(OtherAccount):
+        services.deletion_send(draft=draft, client=harness_client_for(user_with_key))
 
-    assert result.status == "failed"
-    assert result.harness_response["outcome"] == "other_account"
+    draft.refresh_from_db()
+    assert (draft.account_id, draft.status) == (ACCOUNT, "draft")
     assert fake.log(route=DELETE) == []
+
+
+def test_a_stale_deletion_is_not_settled_with_another_accounts_key(user_with_key, fake, settings):
+    from workspaces.wizard import submit
+
+    settings.WIZARD_STALE_SUBMIT_SECONDS = 0
+    inactive = workspace(user_with_key, INACTIVE)
+    draft = services.deletion_start(owner=user_with_key, workspace=inactive)
+    WorkspaceDraft.objects.filter(pk=draft.pk).update(
+        status="submitting", submitted_at=draft.created_at
+    )
+    draft.refresh_from_db()
+    _switch_to_another_account(user_with_key)
+
+    # In the other account the workspace does not exist: it must not be taken for deleted.
+    settled = submit.draft_reconcile_stale(draft=draft, client=harness_client_for(user_with_key))
+    services.deletion_settle_stale(
+        owner=user_with_key,
+        account_id="OtherAcct02",
+        org=draft.org,
+        project=draft.project,
+        identifier=draft.identifier,
+        exists=False,
+    )
+
+    draft.refresh_from_db()
+    assert settled.status == draft.status == "submitting"
+    assert not AuditEntry.objects.filter(action=AuditEntry.Action.DELETE).exists()
+
+
+def test_a_request_of_another_account_is_not_reopened_for_the_same_names(user_with_key, fake):
+    from workspaces.wizard.change import change_in_progress
+
+    inactive = workspace(user_with_key, INACTIVE)
+    first = services.deletion_start(owner=user_with_key, workspace=inactive)
+    WorkspaceDraft.objects.create(
+        owner=user_with_key,
+        kind="edit",
+        account_id=ACCOUNT,
+        org=inactive.org,
+        project=inactive.project,
+        identifier=INACTIVE,
+    )
+    _switch_to_another_account(user_with_key)
+
+    again = services.deletion_start(owner=user_with_key, workspace=inactive)
+
+    assert again.pk != first.pk and again.account_id == "OtherAcct02"
+    assert (
+        change_in_progress(
+            owner=user_with_key, org=inactive.org, project=inactive.project, identifier=INACTIVE
+        )
+        is None
+    )

@@ -683,21 +683,47 @@ def test_policy_denial_keeps_the_draft_with_the_deny_message(user_with_key, fake
 
 def test_a_request_started_in_another_harness_account_is_not_sent(user_with_key, fake):
     from tests.conftest import OTHER_KEY
+    from workspaces.feedback import OtherAccount
 
-    draft = drafts.draft_create(owner=user_with_key, org="default", project="infra")
+    draft = make_draft(user_with_key)
+    unclear = {"outcome": "unknown", "message": "Harness did not answer."}
+    WorkspaceDraft.objects.filter(pk=draft.pk).update(
+        account_id=ACCOUNT, status="failed", harness_response=unclear
+    )
     credential_save(user=user_with_key, account_id="OtherAcct02", api_key=OTHER_KEY)
     user_with_key.refresh_from_db()  # as the next request loads it: with the new key
+    draft.refresh_from_db()
 
-    result = submit.draft_submit(draft=draft, client=harness_client_for(user_with_key)).draft
+    with pytest.raises(OtherAccount, match="started with a key for the Harness account Acme"):
+        submit.draft_submit(draft=draft, client=harness_client_for(user_with_key))
+
+    draft.refresh_from_db()
+    assert (draft.status, draft.harness_response) == ("failed", unclear)  # still checked first
+    assert fake.log(route=CREATE) == []
+
+
+def test_the_submit_page_says_which_account_the_request_belongs_to(
+    signed_in_with_key, user_with_key, fake
+):
+    from django.urls import reverse
+
+    from tests.conftest import OTHER_KEY
+
+    draft = make_draft(user_with_key)
+    WorkspaceDraft.objects.filter(pk=draft.pk).update(account_id=ACCOUNT)
+    credential_save(user=user_with_key, account_id="OtherAcct02", api_key=OTHER_KEY)
+
+    response = signed_in_with_key.post(reverse("draft_submit", args=[draft.pk]))
+
+    assert response.status_code == 403
+    assert "started with a key for the Harness account AcmeDemoAcct01" in response.content.decode()
+    assert fake.log(route=CREATE) == []
+
+
+def test_a_new_request_carries_the_account_of_the_key(user_with_key, fake):
+    draft = drafts.draft_create(owner=user_with_key, org="default", project="infra")
 
     assert draft.account_id == ACCOUNT
-    assert result.status == "failed"
-    assert result.harness_response["outcome"] == "other_account"
-    assert (
-        "started with a key for the Harness account AcmeDemoAcct01"
-        in (result.harness_response["message"])
-    )
-    assert fake.log(route=CREATE) == []
 
 
 def test_conflict_leads_back_to_basics(user_with_key, fake):

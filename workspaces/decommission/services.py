@@ -29,8 +29,8 @@ from workspaces.feedback import harness_error_message
 from workspaces.harness import HarnessClient, errors
 from workspaces.harness.types import Workspace
 from workspaces.models import AuditEntry, WorkspaceDraft
-from workspaces.wizard.outcomes import answer, other_account, refused_outcome
-from workspaces.wizard.submit import refuse_send, settle_write, stale_submit_seconds
+from workspaces.wizard.outcomes import answer, refused_outcome, require_same_account
+from workspaces.wizard.submit import settle_write, stale_submit_seconds
 
 logger = logging.getLogger("workspaces.decommission")
 Status = WorkspaceDraft.Status
@@ -70,16 +70,21 @@ def deletion_start(*, owner: AbstractBaseUser, workspace: Workspace) -> Workspac
         "workspace_updated": _updated_ms(workspace),
         "name": workspace.name[:128],
     }
+    account_id = harness_account_of(owner)
     with transaction.atomic():
         get_user_model().objects.select_for_update().get(pk=owner.pk)
         draft = (
-            WorkspaceDraft.objects.filter(**where, status__in=OPEN + UNDER_WAY)
+            # One of this account (the same names in another account are another workspace),
+            # or started before requests carried their account.
+            WorkspaceDraft.objects.filter(
+                **where, account_id__in=[account_id, ""], status__in=OPEN + UNDER_WAY
+            )
             .order_by("-created_at")
             .first()
         )
         if draft is None:
             return WorkspaceDraft.objects.create(
-                **where, **snapshot, account_id=harness_account_of(owner), current_step="confirm"
+                **where, **snapshot, account_id=account_id, current_step="confirm"
             )
         if draft.status in OPEN:
             for field, value in snapshot.items():
@@ -102,9 +107,7 @@ def deletion_send(
     failed to submitting: only the caller that wins it calls Harness, any other gets the draft
     as it is. `client` is the owner's; `actor` (default the owner) is who the audit entry names.
     """
-    refused = other_account(draft_account=draft.account_id, key_account=client.account_id)
-    if refused is not None:
-        return refuse_send(draft=draft, outcome=refused)
+    require_same_account(draft_account=draft.account_id, key_account=client.account_id)
     snapshot = draft.workspace_snapshot or {}
     held = approval_gate(draft=draft, body=None, tags=snapshot.get("tags") or {})
     if held is not None:
@@ -239,7 +242,13 @@ def _reconcile(
 
 
 def deletion_settle_stale(
-    *, owner: AbstractBaseUser, org: str, project: str, identifier: str, exists: bool
+    *,
+    owner: AbstractBaseUser,
+    account_id: str,
+    org: str,
+    project: str,
+    identifier: str,
+    exists: bool,
 ) -> None:
     """Settle the person's deletions of this workspace left `submitting` by a worker that died
     (for `WIZARD_STALE_SUBMIT_SECONDS`), from whether Harness still has the workspace (the
@@ -249,6 +258,7 @@ def deletion_settle_stale(
     cutoff = timezone.now() - timedelta(seconds=stale_submit_seconds())
     stale = WorkspaceDraft.objects.filter(
         owner=owner,
+        account_id__in=[account_id, ""],  # `exists` was read in this account
         kind=DELETE,
         org=org,
         project=project,
@@ -295,6 +305,6 @@ def deletion_reconcile_stale(*, draft: WorkspaceDraft, client: HarnessClient) ->
         raise
     except errors.HarnessError:
         return draft
-    deletion_settle_stale(owner=draft.owner, exists=exists, **where)
+    deletion_settle_stale(owner=draft.owner, account_id=client.account_id, exists=exists, **where)
     draft.refresh_from_db()
     return draft

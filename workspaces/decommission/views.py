@@ -59,11 +59,13 @@ def _confirm_page(
 def workspace_delete(
     request: HtmxHttpRequest, org: str, project: str, identifier: str
 ) -> HttpResponse:
+    client = harness_client_for(request.user)
     workspace = selectors.workspace_detail(
-        client=harness_client_for(request.user), org=org, project=project, identifier=identifier
+        client=client, org=org, project=project, identifier=identifier
     )
     services.deletion_settle_stale(
         owner=request.user,
+        account_id=client.account_id,
         org=org,
         project=project,
         identifier=identifier,

@@ -23,6 +23,7 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
+from workspaces.clients import harness_account_of
 from workspaces.feedback import harness_error_message
 from workspaces.harness import HarnessClient, errors
 from workspaces.harness.types import Workspace
@@ -60,7 +61,9 @@ class ChangeRefused(Exception):
 def change_in_progress(
     *, owner: AbstractBaseUser, org: str, project: str, identifier: str
 ) -> WorkspaceDraft | None:
-    """The owner's open (draft or failed) change to this workspace, the latest if several."""
+    """The owner's open (draft or failed) change to this workspace, the latest if several: one
+    started in the Harness account of their key (the same names in another account are another
+    workspace), or before requests carried their account."""
     return (
         WorkspaceDraft.objects.filter(
             owner=owner,
@@ -68,6 +71,7 @@ def change_in_progress(
             org=org,
             project=project,
             identifier=identifier,
+            account_id__in=[harness_account_of(owner), ""],
             status__in=drafts.OPEN,
         )
         .order_by("-updated_at")

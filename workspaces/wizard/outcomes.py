@@ -12,7 +12,7 @@ from typing import Any
 
 from django.conf import settings
 
-from workspaces.feedback import harness_error_message
+from workspaces.feedback import OtherAccount, harness_error_message
 from workspaces.harness import errors
 from workspaces.wizard.body import refusal
 
@@ -21,20 +21,16 @@ UNCLEAR = frozenset({"unavailable", "unknown"})
 UNEXPECTED = {"outcome": "error", "message": "Something went wrong while submitting. Try again."}
 
 
-def other_account(*, draft_account: str, key_account: str) -> dict[str, Any] | None:
-    """The outcome of a send refused because the key is for another Harness account than the one
-    the request was started in (its org, project and workspace are that account's); None when
-    they match (or the request predates accounts on requests)."""
-    if not draft_account or draft_account == key_account:
-        return None
-    return {
-        "outcome": "other_account",
-        "message": (
+def require_same_account(*, draft_account: str, key_account: str) -> None:
+    """Raise OtherAccount when the key is for another Harness account than the one the request
+    was started in (nothing is sent, nothing about the request changes); a request older than
+    accounts on requests (`draft_account` blank) passes."""
+    if draft_account and draft_account != key_account:
+        raise OtherAccount(
             f"This request was started with a key for the Harness account {draft_account}, and "
             f"your key is now for {key_account}, so nothing was sent. Connect a key for "
             f"{draft_account} to send it, or start the request again in this account."
-        ),
-    }
+        )
 
 
 def reconcile_seconds() -> float:

@@ -31,7 +31,7 @@ from workspaces.wizard.body import build_body
 from workspaces.wizard.outcomes import (
     UNEXPECTED,
     answer,
-    other_account,
+    require_same_account,
 )
 
 logger = logging.getLogger("workspaces.drafts")
@@ -63,9 +63,7 @@ def draft_submit(*, draft: WorkspaceDraft, client: HarnessClient) -> Submitted:
     draft/failed to submitting: only the request that wins it calls Harness (`draft_send`),
     every other one just returns the draft as it is.
     """
-    refused = other_account(draft_account=draft.account_id, key_account=client.account_id)
-    if refused is not None:
-        return Submitted(refuse_send(draft=draft, outcome=refused))
+    require_same_account(draft_account=draft.account_id, key_account=client.account_id)
     bound = {step: validation.bind_step(step, draft.data) for step in steps.EDITABLE_STEPS}
     problems = {step: found for step, form in bound.items() if (found := form.problems())}
     if problems:
@@ -199,16 +197,6 @@ def _audit(
     )
 
 
-def refuse_send(*, draft: WorkspaceDraft, outcome: dict[str, Any]) -> WorkspaceDraft:
-    """An open request (draft or failed) that is not sent: `failed` with `outcome`, which says
-    why. A request another submit moved meanwhile is returned as it is."""
-    WorkspaceDraft.objects.filter(pk=draft.pk, status__in=[Status.DRAFT, Status.FAILED]).update(
-        status=Status.FAILED, harness_response=outcome, updated_at=timezone.now()
-    )
-    draft.refresh_from_db()
-    return draft
-
-
 def store_outcome(*, draft: WorkspaceDraft, status: str, outcome: dict[str, Any]) -> dict:
     """Move the draft (any kind) out of `submitting` with `outcome`; the outcome actually stored.
 
@@ -241,6 +229,8 @@ def draft_reconcile_stale(*, draft: WorkspaceDraft, client: HarnessClient) -> Wo
     `decommission.services.deletion_reconcile_stale`: gone means deleted)."""
     if draft.status != Status.SUBMITTING or draft.submitted_at is None:
         return draft
+    if draft.account_id and draft.account_id != client.account_id:
+        return draft  # read with a key for another account, its workspace would look gone
     if draft.kind == Kind.DELETE:
         # Imported here: the decommission package builds on this module.
         from workspaces.decommission.services import deletion_reconcile_stale
