@@ -420,6 +420,31 @@ def test_an_approval_harness_never_answered_goes_back_to_its_author(
     assert unanswered.approvals.get().decision == "approved"
 
 
+def test_after_an_unanswered_approval_the_authors_submit_looks_in_harness_first(
+    author, approver, rule, fake, settings
+):
+    settings.WIZARD_RECONCILE_SECONDS = 0
+    draft = held(author)
+    fake.inject(CREATE, drop=True)
+    back = services.approval_approve(
+        draft=draft,
+        approval_id=pending_id(draft),
+        approver=approver,
+        client=harness_client_for(approver),
+    )
+    # ... and the POST landed after all.
+    harness_client_for(author).create_workspace(
+        org="default", project="infra", body=back.submitted_body
+    )
+
+    again = submit.draft_submit(draft=back, client=harness_client_for(author)).draft
+
+    assert again.status == "created"  # not back in the queue, where a rejection would hide it
+    assert again.approvals.get().decision == "approved"
+    entry = AuditEntry.objects.get(action=AuditEntry.Action.CREATE, outcome="created")
+    assert entry.actor == approver
+
+
 def test_harness_down_during_an_approved_change_keeps_it_waiting(author, approver, fake):
     prod_rule(groups=[GROUP], for_create=False, for_edit=True, tag_key="", tag_value="")
     client = harness_client_for(author)

@@ -29,6 +29,7 @@ from workspaces.models import AuditEntry, WorkspaceDraft
 from workspaces.wizard import change, create, steps, update, validation
 from workspaces.wizard.body import build_body
 from workspaces.wizard.outcomes import (
+    UNCLEAR,
     UNEXPECTED,
     answer,
     require_same_account,
@@ -75,6 +76,12 @@ def draft_submit(*, draft: WorkspaceDraft, client: HarnessClient) -> Submitted:
         body = update.update_body(cleaned, draft=draft)
     else:
         body = build_body(cleaned, locked=steps.locked_map(draft.data))
+    if draft.kind == Kind.CREATE and _unclear(draft):
+        # The last POST may have landed: look before a rule holds the request again (a
+        # rejection would then hide a workspace Harness holds) or anything is sent.
+        if _last_write_landed(draft=draft, client=client):
+            return Submitted(_settle_landed(draft=draft, was=(Status.DRAFT, Status.FAILED)))
+        draft.harness_response = {}  # looked just now: this send need not look again
     held = approval_gate(
         draft=draft,
         body=body,
@@ -239,31 +246,52 @@ def draft_reconcile_stale(*, draft: WorkspaceDraft, client: HarnessClient) -> Wo
     age = (timezone.now() - draft.submitted_at).total_seconds()
     if age < stale_submit_seconds():
         return draft
-    edit = draft.kind == Kind.EDIT
     try:
-        if edit:
-            found = change.change_landed(client=client, draft=draft, body=draft.submitted_body)
-        else:
-            workspace = create.find(client=client, draft=draft, identifier=draft.identifier)
-            body = draft.submitted_body
-            found = create.is_ours(workspace, body) if body else workspace is not None
+        found = _last_write_landed(draft=draft, client=client)
     except errors.HarnessUnauthorized:
         raise
     except errors.HarnessError:
         return draft
-    status = Status.UPDATED if edit else Status.CREATED
-    outcome = _done(status)
-    if not found:
-        status = Status.FAILED
-        outcome = {"outcome": "unknown", "message": "The submit did not finish. Submit again."}
-    settled = WorkspaceDraft.objects.filter(pk=draft.pk, status=Status.SUBMITTING).update(
+    if found:
+        return _settle_landed(draft=draft, was=(Status.SUBMITTING,))
+    unknown = {"outcome": "unknown", "message": "The submit did not finish. Submit again."}
+    return _settle(draft=draft, was=(Status.SUBMITTING,), status=Status.FAILED, outcome=unknown)
+
+
+def _unclear(draft: WorkspaceDraft) -> bool:
+    """Whether the draft's last write got no clear answer (it may have landed)."""
+    return bool(draft.submitted_body) and draft.harness_response.get("outcome") in UNCLEAR
+
+
+def _last_write_landed(*, draft: WorkspaceDraft, client: HarnessClient) -> bool:
+    """Whether Harness holds the draft's last write (`submitted_body`): for a change, the
+    fields it sent (`change.change_landed`); for a create, this workspace at its identifier.
+    Raises HarnessError when Harness cannot tell."""
+    if draft.kind == Kind.EDIT:
+        return change.change_landed(client=client, draft=draft, body=draft.submitted_body)
+    workspace = create.find(client=client, draft=draft, identifier=draft.identifier)
+    body = draft.submitted_body
+    return create.is_ours(workspace, body) if body else workspace is not None
+
+
+def _settle_landed(*, draft: WorkspaceDraft, was: tuple[str, ...]) -> WorkspaceDraft:
+    status = Status.UPDATED if draft.kind == Kind.EDIT else Status.CREATED
+    return _settle(draft=draft, was=was, status=status, outcome=_done(status))
+
+
+def _settle(
+    *, draft: WorkspaceDraft, was: tuple[str, ...], status: str, outcome: dict[str, Any]
+) -> WorkspaceDraft:
+    """Move the draft from `was` to `status` with `outcome`, and record its last write in the
+    audit trail (its worker died, or its answer was unclear, before it could). An approved
+    write was sent by its approver: the entry names them and the chain."""
+    settled = WorkspaceDraft.objects.filter(pk=draft.pk, status__in=was).update(
         status=status, harness_response=outcome
     )
-    if settled and draft.submitted_body:  # its worker died before it could record this
+    if settled and draft.submitted_body:
         # Imported here: the approvals package builds on this module.
         from workspaces.approvals.selectors import approval_chain, approval_that_sent
 
-        # An approved write was sent by its approver: the entry names them and the chain.
         sender = approval_that_sent(draft=draft)
         _audit(
             draft=draft,
