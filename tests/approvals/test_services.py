@@ -445,6 +445,37 @@ def test_after_an_unanswered_approval_the_authors_submit_looks_in_harness_first(
     assert entry.actor == approver
 
 
+def test_an_approval_while_the_portal_pauses_creates_keeps_the_request_waiting(
+    author, approver, rule, fake, settings
+):
+    from workspaces.harness import configure_breakers
+
+    draft = held(author)
+    configure_breakers(threshold=1, cooldown=60)
+    try:
+        fake.inject(CREATE, status=503, times=1)
+        with pytest.raises(errors.HarnessUnavailable):  # one failure opens the create route's
+            harness_client_for(author).create_workspace(
+                org="default", project="sandbox", body=draft.submitted_body
+            )
+        posts = len(fake.log(route=CREATE))
+
+        waiting = services.approval_approve(
+            draft=draft,
+            approval_id=pending_id(draft),
+            approver=approver,
+            client=harness_client_for(approver),
+        )
+    finally:
+        configure_breakers(
+            threshold=settings.HARNESS_BREAKER_THRESHOLD, cooldown=settings.HARNESS_BREAKER_COOLDOWN
+        )
+
+    assert len(fake.log(route=CREATE)) == posts  # nothing was sent
+    assert waiting.status == "awaiting_approval"
+    assert waiting.approvals.get().decision == "pending"
+
+
 def test_harness_down_during_an_approved_change_keeps_it_waiting(author, approver, fake):
     prod_rule(groups=[GROUP], for_create=False, for_edit=True, tag_key="", tag_value="")
     client = harness_client_for(author)

@@ -26,6 +26,7 @@ from workspaces.decommission.services import deletion_deliver
 from workspaces.harness import HarnessClient
 from workspaces.models import AuditEntry, WorkspaceDraft
 from workspaces.wizard import submit
+from workspaces.wizard.outcomes import NOT_SENT
 
 Status = WorkspaceDraft.Status
 Decision = Approval.Decision
@@ -194,11 +195,14 @@ def approval_approve(
 
 def harness_was_down(outcome: dict[str, Any]) -> bool:
     """Whether a write ended `failed` only because Harness was down, and nothing of it can still
-    land: a change whose check before the write failed (nothing sent), or a 5xx answer after
+    land: a create the portal did not send (it paused calls to a failing Harness), a change
+    whose check before the write failed (nothing sent), or a 5xx answer after
     which Harness did not hold the workspace. A write that got no answer at all may still land:
     it is not put back to wait (a rejection would then hide it); its author's next submit looks
     in Harness first."""
     status = outcome.get("http_status")
+    if outcome.get("outcome") == NOT_SENT:  # the portal paused calls to Harness
+        return True
     if outcome.get("outcome") == "unchecked":
         return status is None or status >= 500
     return outcome.get("outcome") == "unavailable" and status is not None and status >= 500

@@ -17,6 +17,7 @@ from workspaces.approvals.forms import DecisionForm
 from workspaces.clients import harness_account_of, harness_client_for
 from workspaces.htmx import HtmxHttpRequest
 from workspaces.models import WorkspaceDraft
+from workspaces.wizard.outcomes import NOT_SENT
 
 Status = WorkspaceDraft.Status
 OUTCOMES = {
@@ -116,7 +117,12 @@ def _decide(request: HtmxHttpRequest, draft: WorkspaceDraft, form: DecisionForm)
 
 def _harness_down(response: dict) -> str:
     status = response.get("http_status")
-    said = f"Harness answered with an error (HTTP {status})" if status else "Harness did not answer"
+    if response.get("outcome") == NOT_SENT:
+        said = "The portal is pausing calls to Harness after repeated failures"
+    elif status:
+        said = f"Harness answered with an error (HTTP {status})"
+    else:
+        said = "Harness did not answer"
     return (
         f"{said}, so the request still waits for approval and its author was not told anything. "
         "Approve it again in a moment: the portal checks Harness first, so it is never sent twice."

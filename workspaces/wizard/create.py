@@ -7,9 +7,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from workspaces.harness import HarnessClient, errors
+from workspaces.feedback import harness_error_message
+from workspaces.harness import CircuitOpen, HarnessClient, errors
 from workspaces.models import WorkspaceDraft
 from workspaces.wizard.outcomes import (
+    NOT_SENT,
     UNCLEAR,
     answer,
     reconcile_seconds,
@@ -61,6 +63,8 @@ def _post(
             "field": "identifier",
             **answer(err),
         }
+    except CircuitOpen as err:  # the portal paused calls to Harness: nothing was sent
+        return Status.FAILED, {"outcome": NOT_SENT, "message": harness_error_message(err)}
     except errors.HarnessUnavailable as err:
         return _reconcile(client=client, draft=draft, body=body, err=err)
     except (errors.HarnessForbidden, errors.HarnessNotFound, errors.HarnessRateLimited) as err:
