@@ -476,6 +476,60 @@ def test_an_approval_while_the_portal_pauses_creates_keeps_the_request_waiting(
     assert waiting.approvals.get().decision == "pending"
 
 
+def _held_again_after_an_unanswered_post(author, approver, fake) -> WorkspaceDraft:
+    """A create whose approved POST got no answer, resubmitted by its author and held again:
+    its stored outcome still says the first POST may land."""
+    draft = held(author)
+    fake.inject(CREATE, drop=True, times=1)
+    back = services.approval_approve(
+        draft=draft,
+        approval_id=pending_id(draft),
+        approver=approver,
+        client=harness_client_for(approver),
+    )
+    again = submit.draft_submit(draft=back, client=harness_client_for(author)).draft
+    assert (again.status, again.harness_response["outcome"]) == ("awaiting_approval", "unknown")
+    return again
+
+
+@pytest.mark.parametrize("paused", [GET, CREATE])
+def test_an_approval_not_sent_keeps_an_earlier_unanswered_post_unclear(
+    author, approver, rule, fake, settings, paused
+):
+    """Paused calls (an open circuit) to the look-first GET or to the POST: nothing is sent this
+    time, but the first POST may still land, so the next attempt must look first."""
+    from workspaces.harness import configure_breakers
+
+    settings.WIZARD_RECONCILE_SECONDS = 0
+    draft = _held_again_after_an_unanswered_post(author, approver, fake)
+    posts = len(fake.log(route=CREATE))
+    configure_breakers(threshold=1, cooldown=60)
+    try:
+        fake.inject(paused, status=503, times=5)  # reads are retried
+        with pytest.raises(errors.HarnessUnavailable):  # one failure opens that route's circuit
+            if paused == GET:
+                harness_client_for(author).get_workspace(org=ORG, project=PROJECT, identifier="x")
+            else:
+                harness_client_for(author).create_workspace(
+                    org=ORG, project="sandbox", body=draft.submitted_body
+                )
+
+        sent = services.approval_approve(
+            draft=draft,
+            approval_id=pending_id(draft),
+            approver=approver,
+            client=harness_client_for(approver),
+        )
+    finally:
+        configure_breakers(
+            threshold=settings.HARNESS_BREAKER_THRESHOLD, cooldown=settings.HARNESS_BREAKER_COOLDOWN
+        )
+
+    assert sent.harness_response["outcome"] == "unknown"  # not forgotten: the next look comes
+    assert sent.status == "failed"  # back to its author, whose resubmit looks first
+    assert len(fake.log(route=CREATE)) == posts + (paused == CREATE)  # the probe's 503 only
+
+
 def test_harness_down_during_an_approved_change_keeps_it_waiting(author, approver, fake):
     prod_rule(groups=[GROUP], for_create=False, for_edit=True, tag_key="", tag_value="")
     client = harness_client_for(author)

@@ -886,6 +886,23 @@ def test_timeout_with_unknown_outcome_checks_first_on_retry(user_with_key, fake,
     assert len(fake.log(route=CREATE)) == 1
 
 
+def test_an_unclear_create_is_looked_up_by_the_identifier_it_sent(user_with_key, fake, settings):
+    settings.WIZARD_RECONCILE_SECONDS = 0
+    client = harness_client_for(user_with_key)
+    fake.inject(CREATE, drop=True, times=1)
+    draft = submit.draft_submit(draft=make_draft(user_with_key), client=client).draft
+    client.create_workspace(org="default", project="infra", body=draft.submitted_body)  # landed
+    data = copy.deepcopy(draft.data)
+    data["basics"]["identifier"] = "pay_vpc_dev2"  # Basics changed since
+    WorkspaceDraft.objects.filter(pk=draft.pk).update(data=data, identifier="pay_vpc_dev2")
+    draft.refresh_from_db()
+
+    again = submit.draft_submit(draft=draft, client=client).draft
+
+    assert again.status == "created"
+    assert len(fake.log(route=CREATE)) == 2  # the lost POST and the one that landed, no third
+
+
 def test_forbidden_key_fails_with_a_message(user, fake):
     credential_save(user=user, account_id=ACCOUNT, api_key=READ_KEY)
     draft = make_draft(user)

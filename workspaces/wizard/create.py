@@ -35,9 +35,26 @@ def create_write(
     last attempt's outcome: after an unclear one, a GET of the identifier comes first."""
     # The last attempt may have created it: look before posting again. A workspace with the
     # identifier that is not this one (someone else's) is left to the POST's 409.
-    if _created_before(client=client, draft=draft, body=body, previous=previous):
-        return Status.CREATED, created("Created on an earlier attempt.")
+    try:
+        if _created_before(client=client, draft=draft, body=body, previous=previous):
+            return Status.CREATED, created("Created on an earlier attempt.")
+    except errors.HarnessUnauthorized:
+        raise
+    except errors.HarnessError as err:
+        return Status.FAILED, _not_sent(
+            previous,
+            err,
+            "Harness did not answer when the portal looked whether an earlier attempt created "
+            "it, so nothing was sent. Submit again: the portal looks first.",
+        )
     return _post(client=client, draft=draft, body=body, previous=previous)
+
+
+def _not_sent(previous: dict, err: errors.HarnessError, message: str) -> dict[str, Any]:
+    """The outcome of a create not sent this time. An earlier attempt's unclear outcome stays
+    (it may still land: the next attempt looks first); else NOT_SENT (nothing can land)."""
+    outcome = previous["outcome"] if previous.get("outcome") in UNCLEAR else NOT_SENT
+    return {"outcome": outcome, "message": message, **answer(err)}
 
 
 def _post(
@@ -64,7 +81,7 @@ def _post(
             **answer(err),
         }
     except CircuitOpen as err:  # the portal paused calls to Harness: nothing was sent
-        return Status.FAILED, {"outcome": NOT_SENT, "message": harness_error_message(err)}
+        return Status.FAILED, _not_sent(previous, err, harness_error_message(err))
     except errors.HarnessUnavailable as err:
         return _reconcile(client=client, draft=draft, body=body, err=err)
     except (errors.HarnessForbidden, errors.HarnessNotFound, errors.HarnessRateLimited) as err:

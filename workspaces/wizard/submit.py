@@ -269,8 +269,10 @@ def _last_write_landed(*, draft: WorkspaceDraft, client: HarnessClient) -> bool:
     Raises HarnessError when Harness cannot tell."""
     if draft.kind == Kind.EDIT:
         return change.change_landed(client=client, draft=draft, body=draft.submitted_body)
-    workspace = create.find(client=client, draft=draft, identifier=draft.identifier)
-    body = draft.submitted_body
+    body = draft.submitted_body or {}
+    # The identifier that write sent (Basics may have changed the draft's since).
+    identifier = body.get("identifier", draft.identifier)
+    workspace = create.find(client=client, draft=draft, identifier=identifier)
     return create.is_ours(workspace, body) if body else workspace is not None
 
 
