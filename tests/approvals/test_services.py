@@ -474,6 +474,7 @@ def test_an_approval_while_the_portal_pauses_creates_keeps_the_request_waiting(
     assert len(fake.log(route=CREATE)) == posts  # nothing was sent
     assert waiting.status == "awaiting_approval"
     assert waiting.approvals.get().decision == "pending"
+    assert not AuditEntry.objects.filter(action=AuditEntry.Action.CREATE).exists()  # no write
 
 
 def _held_again_after_an_unanswered_post(author, approver, fake) -> WorkspaceDraft:
