@@ -162,6 +162,25 @@ def test_a_change_made_in_harness_is_shown_then_sent_anyway(
     assertContains(result, "now holds your change")
 
 
+def test_send_anyway_with_a_key_for_another_account_keeps_the_change_to_confirm(
+    signed_in_with_key, user_with_key, workspace, fake
+):
+    from tests.conftest import OTHER_KEY
+
+    draft = edit(start(user_with_key, workspace), repository={"branch": "release"})
+    direct_put(workspace.identifier, description="Edited in Harness")
+    signed_in_with_key.post(reverse("draft_submit", args=[draft.pk]))
+    credential_save(user=user_with_key, account_id="OtherAcct02", api_key=OTHER_KEY)
+    fake.clear_log()
+
+    refused = signed_in_with_key.post(reverse("draft_send_anyway", args=[draft.pk]))
+
+    assertContains(refused, "started with a key for the Harness account", status_code=403)
+    draft.refresh_from_db()
+    assert draft.harness_response["outcome"] == "changed_in_harness"  # still to confirm
+    assert fake.log(route=UPDATE) == []
+
+
 def test_send_anyway_without_a_change_in_harness_sends_nothing(
     signed_in_with_key, user_with_key, workspace, fake
 ):
