@@ -17,7 +17,7 @@ from workspaces.approvals.forms import DecisionForm
 from workspaces.clients import harness_account_of, harness_client_for
 from workspaces.htmx import HtmxHttpRequest
 from workspaces.models import WorkspaceDraft
-from workspaces.wizard.outcomes import NOT_SENT
+from workspaces.wizard.outcomes import CREATE_NOT_SENT
 
 Status = WorkspaceDraft.Status
 OUTCOMES = {
@@ -117,7 +117,7 @@ def _decide(request: HtmxHttpRequest, draft: WorkspaceDraft, form: DecisionForm)
 
 def _harness_down(response: dict) -> str:
     status = response.get("http_status")
-    if response.get("outcome") == NOT_SENT:
+    if response.get("outcome") == CREATE_NOT_SENT:
         said = "The portal is pausing calls to Harness after repeated failures"
     elif status:
         said = f"Harness answered with an error (HTTP {status})"

@@ -30,6 +30,7 @@ from workspaces.harness.types import Workspace
 from workspaces.models import WorkspaceDraft
 from workspaces.wizard import drafts, prefill, steps, validation
 from workspaces.wizard.outcomes import (
+    CREATE_NOT_SENT,
     UNCLEAR,
     answer,
     reconcile_seconds,
@@ -43,8 +44,9 @@ Status = WorkspaceDraft.Status
 Kind = WorkspaceDraft.Kind
 # The outcome of a submit that found the workspace changed in Harness since the edit started.
 CHANGED_IN_HARNESS = "changed_in_harness"
-# Outcomes of a change that stopped before the PUT (nothing was written: no audit entry).
-NOT_SENT = frozenset({CHANGED_IN_HARNESS, "unchecked"})
+# Outcomes of a write that stopped before it was sent (nothing was written: no audit entry): a
+# change before its PUT, a create the portal did not send.
+NOT_SENT = frozenset({CHANGED_IN_HARNESS, "unchecked", CREATE_NOT_SENT})
 
 
 class ChangeRefused(Exception):

@@ -11,7 +11,7 @@ from workspaces.feedback import harness_error_message
 from workspaces.harness import CircuitOpen, HarnessClient, errors
 from workspaces.models import WorkspaceDraft
 from workspaces.wizard.outcomes import (
-    NOT_SENT,
+    CREATE_NOT_SENT,
     UNCLEAR,
     answer,
     reconcile_seconds,
@@ -52,8 +52,8 @@ def create_write(
 
 def _not_sent(previous: dict, err: errors.HarnessError, message: str) -> dict[str, Any]:
     """The outcome of a create not sent this time. An earlier attempt's unclear outcome stays
-    (it may still land: the next attempt looks first); else NOT_SENT (nothing can land)."""
-    outcome = previous["outcome"] if previous.get("outcome") in UNCLEAR else NOT_SENT
+    (it may still land: the next attempt looks first); else CREATE_NOT_SENT (nothing can land)."""
+    outcome = previous["outcome"] if previous.get("outcome") in UNCLEAR else CREATE_NOT_SENT
     return {"outcome": outcome, "message": message, **answer(err)}
 
 

@@ -19,7 +19,7 @@ from workspaces.wizard.body import refusal
 # Outcomes after which the write may have landed: the next attempt looks before writing again.
 UNCLEAR = frozenset({"unavailable", "unknown"})
 # The portal did not send the write (it is pausing calls to a failing Harness): nothing can land.
-NOT_SENT = "not_sent"
+CREATE_NOT_SENT = "not_sent"
 UNEXPECTED = {"outcome": "error", "message": "Something went wrong while submitting. Try again."}
 
 

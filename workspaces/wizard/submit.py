@@ -29,7 +29,6 @@ from workspaces.models import AuditEntry, WorkspaceDraft
 from workspaces.wizard import change, create, steps, update, validation
 from workspaces.wizard.body import build_body
 from workspaces.wizard.outcomes import (
-    NOT_SENT,
     UNCLEAR,
     UNEXPECTED,
     answer,
@@ -188,8 +187,8 @@ def _audit(
     approval: list[dict[str, Any]] | None = None,
 ) -> None:
     """The write's entry in the audit trail (create or edit), once its outcome is settled; none
-    for a change stopped before its PUT or a create not sent (nothing was written)."""
-    if outcome.get("outcome") in change.NOT_SENT or outcome.get("outcome") == NOT_SENT:
+    for a write stopped before it was sent (nothing was written)."""
+    if outcome.get("outcome") in change.NOT_SENT:
         return
     audit_record(
         actor=actor or draft.owner,
