@@ -285,3 +285,30 @@ def test_the_main_connector_stays_while_it_is_among_the_connectors(user_with_key
         "Main cloud connector",
         "GCP connector",
     ]
+
+
+@pytest.mark.parametrize(
+    ("field", "held"),
+    [
+        # Declared a string (contract §2.1); whichever type Harness holds is sent back as it is.
+        ("sparse_checkout", "modules/a\nmodules/b"),
+        ("sparse_checkout", ["modules/a", "modules/b"]),
+        ("provisioner_configuration", "language=python"),
+        ("provisioner_configuration", {"language": "python", "language_version": "3.12"}),
+    ],
+)
+def test_a_change_sends_what_the_steps_do_not_edit_in_the_type_harness_holds(
+    user_with_key, fake, field, held
+):
+    client = harness_client_for(user_with_key)
+    workspace = seeded_workspace(client)
+    direct_put(workspace.identifier, **{field: held})
+    draft = edit(start(user_with_key, workspace), basics={"description": "Only this changes"})
+    fake.clear_log()
+
+    result = submit.draft_submit(draft=draft, client=client).draft
+
+    assert result.status == "updated", result.harness_response
+    [put] = fake.log(route=UPDATE)
+    assert put["body"][field] == held
+    assert [c.label for c in diff.change_review(draft)["changes"]] == ["Description"]

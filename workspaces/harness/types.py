@@ -9,6 +9,7 @@ of them); treat them as read-only.
 
 from __future__ import annotations
 
+import copy
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -347,6 +348,10 @@ class Workspace:
     associated_template: AssociatedTemplate | None = None
     created: datetime | None = None
     updated: datetime | None = None
+    # `sparse_checkout` and `provisioner_configuration` exactly as Harness sent them (the contract
+    # leaves their wire type unconfirmed, §2.1): a change carries them back in the type Harness
+    # holds them in, while the two fields above are their readable forms.
+    as_sent: dict[str, Any] = field(default_factory=dict)
 
     @property
     def git_reference(self) -> tuple[str, str]:
@@ -410,6 +415,11 @@ class Workspace:
             associated_template=AssociatedTemplate.from_iacm(data.get("associated_template")),
             created=timestamp(data, "created"),
             updated=timestamp(data, "updated"),
+            as_sent={
+                key: copy.deepcopy(data[key])
+                for key in ("sparse_checkout", "provisioner_configuration")
+                if data.get(key) not in (None, "", [], {})
+            },
         )
 
 

@@ -8,6 +8,7 @@ body, built by the same `build_body` as a create.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping
 from dataclasses import asdict
 from typing import Any
@@ -75,10 +76,9 @@ def workspace_snapshot(workspace: Workspace) -> dict[str, Any]:
     }
     if workspace.budget is not None:
         snapshot["budget"] = workspace.budget
-    if workspace.sparse_checkout:
-        snapshot["sparse_checkout"] = list(workspace.sparse_checkout)
-    if workspace.provisioner_configuration:
-        snapshot["provisioner_configuration"] = dict(workspace.provisioner_configuration)
+    # As Harness sent them (a string or an array, a string or an object): the PUT carries them
+    # back unchanged, in the same type.
+    snapshot.update(copy.deepcopy(workspace.as_sent))
     if workspace.associated_template:
         snapshot["associated_template"] = asdict(workspace.associated_template)
     return snapshot
