@@ -267,7 +267,11 @@ def terraform_context(body: Mapping[str, Any], *, org: str, project: str) -> dic
         if pipeline.get("project_pipeline"):
             unmanaged.append(f"default_pipelines.{operation}.project_pipeline")
     provisioner_config = body.get("provisioner_configuration") or {}
-    if provisioner_config and not all(provisioner_config.get(f) for f in PROVISIONER_CONFIG_FIELDS):
+    if not isinstance(provisioner_config, Mapping):  # declared a string (contract §2.1)
+        unmanaged.append(f"provisioner_configuration = {json.dumps(provisioner_config)}")
+        provisioner_config = {}
+    complete = all(provisioner_config.get(f) for f in PROVISIONER_CONFIG_FIELDS)
+    if provisioner_config and not complete:
         unmanaged.append("provisioner_configuration (the resource needs all four of its fields)")
         provisioner_config = {}
     for field, defaults in UNMANAGED_DEFAULTS.items():

@@ -374,3 +374,25 @@ def test_a_variable_file_always_has_the_two_attributes_the_block_requires():
             "repository_path": "dev.tfvars",
         }
     ]
+
+
+def test_settings_harness_holds_as_strings_are_listed_as_not_managed():
+    # `sparse_checkout` and `provisioner_configuration` are declared strings (contract §2.1).
+    body = {
+        "identifier": "sparse",
+        "name": "sparse",
+        "provisioner": "opentofu",
+        "sparse_checkout": "modules/a\nmodules/b",
+        "provisioner_configuration": "language=python",
+    }
+
+    text = workspace_export(
+        body=body, org="o", project="p", account_id="a", from_harness=True,
+        download=("workspace_export", ["o", "p", "sparse"]),
+    ).hcl  # fmt: skip
+
+    _name, resource, comments = parse(text)
+    listed = "\n".join(comments)
+    assert 'sparse_checkout = "modules/a\\nmodules/b"' in listed
+    assert 'provisioner_configuration = "language=python"' in listed
+    assert "provisioner_config" not in resource
