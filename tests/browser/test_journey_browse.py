@@ -144,3 +144,18 @@ def test_the_list_state_stays_true_after_every_swap(
     page.get_by_label("Search by name").fill("backup_dev_0083")
     expect(page.locator("#workspace-table tbody tr").first).to_contain_text("backup_dev_0083")
     expect(page.locator("#workspace-table")).to_contain_text("has the identifier")
+
+    # A status clicked after a live search keeps the search: the strip was drawn before it.
+    page.get_by_label("Search by name").fill("dev")
+    expect(page).to_have_url(re.compile(r"q=dev"))
+    strip.get_by_role("link", name=re.compile(r"^Show [\d,]+ failed workspaces?$")).click()
+    expect(page).to_have_url(re.compile(r"status=failed"))
+    expect(page).to_have_url(re.compile(r"q=dev"))
+    expect(page.get_by_label("Search by name")).to_have_value("dev")
+    page.get_by_label("Search by name").fill("prod")
+    expect(page).to_have_url(re.compile(r"q=prod"))
+    page.get_by_text("Show as a chart").click()
+    chart = page.locator("#status-overview svg")
+    chart.get_by_role("link", name=re.compile(r"^Show [\d,]+ active workspaces?$")).click()
+    expect(page).to_have_url(re.compile(r"status=active"))
+    expect(page).to_have_url(re.compile(r"q=prod"))
