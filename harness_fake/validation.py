@@ -23,7 +23,10 @@ from harness_fake.state import (
 from harness_fake.stored import stored_workspace
 
 IDENTIFIER_PATTERN = r"^[A-Za-z_][A-Za-z0-9_-]*$"
-VARIABLE_KEY_PATTERN = r"^[A-Za-z_][A-Za-z0-9_-]*$"
+# Contract §2.4: the request's `IaCMVariable.key` is `^[A-Za-z_][A-Za-z0-9_-]*$` but the show
+# response's `VariableResource.key` is `^[a-zA-Z0-9_]+$`: a key with "-" could go in and not come
+# back out. The fake takes only what both allow (the doubtful "-" is refused).
+VARIABLE_KEY_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*$"
 _IDENTIFIER_RE = re.compile(IDENTIFIER_PATTERN)
 _VARIABLE_KEY_RE = re.compile(VARIABLE_KEY_PATTERN)
 

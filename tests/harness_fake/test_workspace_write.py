@@ -129,6 +129,27 @@ def test_missing_required_fields_are_reported_together(api: Api) -> None:
             "invalid_pattern",
             'body.terraform_variables["bad key"].key must match the regexp',
         ),
+        # Contract §2.4: the request pattern takes "-", the show response's does not, so a key
+        # with "-" could not come back out: refused (the doubtful side).
+        (
+            {
+                "terraform_variables": {
+                    "my-var": {"key": "my-var", "value": "x", "value_type": "string"}
+                }
+            },
+            "invalid_pattern",
+            'body.terraform_variables["my-var"].key must match the regexp '
+            '"^[A-Za-z_][A-Za-z0-9_]*$" but got value "my-var"',
+        ),
+        (
+            {
+                "environment_variables": {
+                    "TF-LOG": {"key": "TF-LOG", "value": "x", "value_type": "string"}
+                }
+            },
+            "invalid_pattern",
+            'body.environment_variables["TF-LOG"].key must match the regexp',
+        ),
         (
             {
                 "terraform_variables": {
@@ -298,7 +319,7 @@ def test_reference_errors(api: Api, change: dict, fragment: str) -> None:
         {"repository_submodules": "recursive"},
         {
             "terraform_variables": {
-                "my-var_2": {"key": "my-var_2", "value": "x", "value_type": "string"}
+                "my_var_2": {"key": "my_var_2", "value": "x", "value_type": "string"}
             }
         },
         {"sparse_checkout": ["modules/"]},

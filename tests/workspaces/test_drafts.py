@@ -17,6 +17,11 @@ from workspaces.wizard import drafts, forms, pages, paste, prefill, steps, submi
 from workspaces.wizard.body import build_body
 
 CREATE = "iacm.workspaces.create"
+# A variable key's rule as a row and a pasted line say it (contract §2.4: no "-").
+KEY_RULE = (
+    "The key must start with a letter or _ and use only letters, digits and _ "
+    "(not -: Harness does not give a key with - back)."
+)
 
 
 def valid_data(identifier: str = "pay_vpc_dev", **overrides) -> dict:
@@ -181,6 +186,7 @@ def test_variable_rules_flag_duplicates_patterns_and_secret_references():
         {"key": "region", "value": "b", "value_type": "string"},
         {"key": "9lives", "value": "c", "value_type": "string"},
         {"key": "token", "value": "not a ref!", "value_type": "secret"},
+        {"key": "my-var", "value": "d", "value_type": "string"},
         {"key": "", "value": "", "value_type": "string"},  # an empty row is ignored
     ]
 
@@ -188,18 +194,20 @@ def test_variable_rules_flag_duplicates_patterns_and_secret_references():
 
     assert errors == {
         "terraform.1.key": ["Duplicate key: region is already row 1."],
-        "terraform.2.key": ["Start with a letter or _, then letters, digits, _ and -."],
+        "terraform.2.key": [KEY_RULE],
         "terraform.3.value": [
             "A secret reference looks like account.<id>, org.<id> or <id>; "
             "choose one from the secret list."
         ],
+        # Harness takes a "-" in a key but does not give it back (contract §2.4).
+        "terraform.4.key": [KEY_RULE],
     }
 
 
 def test_pasted_tfvars_and_env_lines_are_parsed_with_errors_per_line():
     text = (
         '# comment\nregion = "eu-west-1"\nexport TF_LOG=debug\ncount = 3  # inline\n'
-        "tags = {a = 1}\n9bad = x\nno equals sign\n"
+        "tags = {a = 1}\n9bad = x\nno equals sign\nmy-var = 1\n"
     )
 
     lines = paste.parse_pasted_variables(text)
@@ -211,7 +219,9 @@ def test_pasted_tfvars_and_env_lines_are_parsed_with_errors_per_line():
         (5, "tags", "{a = 1}", True),
         (6, "9bad", "", True),
         (7, "", "", True),
+        (8, "my-var", "", True),
     ]
+    assert lines[-1].error == KEY_RULE
 
 
 def test_a_pasted_quoted_value_is_read_once_left_to_right_and_may_end_in_a_comment():

@@ -527,6 +527,22 @@ def test_a_key_twice_in_a_block_or_a_labelled_block_is_listed_as_terraform_would
     ]
 
 
+def test_a_variable_key_with_a_dash_is_listed_with_why_it_is_not_used():
+    # Harness takes "-" in a key but does not give it back (contract §2.4): not mapped.
+    text = RESOURCE.replace('key        = "region"', 'key        = "my-var"')
+
+    imported = read(text)
+
+    assert "terraform_variables" not in imported.body
+    assert [(line.number, line.reason) for line in imported.unmapped] == [
+        (
+            17,
+            "terraform_variable: the key must start with a letter or _ and use only letters, "
+            "digits and _ (not -: Harness does not give a key with - back).",
+        )
+    ]
+
+
 def test_an_empty_tag_or_commit_does_not_win_over_a_branch():
     # The shape of a Harness answer: every ref field present, the ones not followed empty.
     refs = {"repository_branch": "main", "repository_commit": "", "repository_sha": ""}

@@ -745,7 +745,7 @@ def test_duplicate_keys_are_flagged_as_you_type(signed_in_with_key, draft, fake)
 
 
 def test_paste_preview_and_add(signed_in_with_key, draft, fake):
-    text = 'region = "eu-west-1"\n9bad = 1\ncount = 3\n'
+    text = 'region = "eu-west-1"\n9bad = 1\ncount = 3\nmy-var = 4\n'
     preview = post_step(
         signed_in_with_key,
         draft,
@@ -764,8 +764,10 @@ def test_paste_preview_and_add(signed_in_with_key, draft, fake):
     )
 
     assert preview.content.decode().lstrip().startswith('<details id="variable-paste"')
-    assertContains(preview, "2 of 3 lines can be added")
-    assertContains(preview, "The key must start with a letter")
+    assertContains(preview, "2 of 4 lines can be added")
+    assertContains(preview, "The key must start with a letter", count=2)
+    # Harness takes "-" in a key but does not give it back (contract §2.4): the line says so.
+    assertContains(preview, "(not -: Harness does not give a key with - back)", count=2)
     assertContains(preview, "Add 2 variables")
     assertContains(added, 'value="region"')
     draft.refresh_from_db()

@@ -240,7 +240,7 @@ def _variable_problem(item: dict[str, Any]) -> str:
     if not all(isinstance(item.get(f), str) for f in ("key", "value", "value_type")):
         return "needs key, value and value_type, each a text value in quotes."
     if not _VARIABLE_KEY_RE.match(item["key"]) or len(item["key"]) > steps.MAX_LENGTH:
-        return "the key must start with a letter or _, then letters, digits, _ and -."
+        return f"the key {steps.VARIABLE_KEY_RULE}."
     if item["value_type"] not in steps.VALUE_TYPES:
         return f"value_type must be {' or '.join(steps.VALUE_TYPES)}."
     return "" if len(item["value"]) <= steps.TEXT_LIMIT else "the value is too long."

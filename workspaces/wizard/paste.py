@@ -15,6 +15,7 @@ from workspaces.wizard.steps import (
     MAX_VARIABLES,
     VARIABLE_GROUPS,
     VARIABLE_KEY_PATTERN,
+    VARIABLE_KEY_RULE,
 )
 
 _VARIABLE_KEY_RE = re.compile(VARIABLE_KEY_PATTERN)
@@ -95,7 +96,7 @@ def parse_pasted_variables(text: str) -> list[PastedLine]:
                     number,
                     raw,
                     key=key,
-                    error="The key must start with a letter or _, then letters, digits, _ and -.",
+                    error=f"The key {VARIABLE_KEY_RULE}.",
                 )
             )
             continue

@@ -106,7 +106,7 @@ class VariableForm(RowForm):
         if len(key) > steps.MAX_LENGTH:
             raise forms.ValidationError(f"Use at most {steps.MAX_LENGTH} characters.")
         if not _VARIABLE_KEY_RE.match(key):
-            raise forms.ValidationError("Start with a letter or _, then letters, digits, _ and -.")
+            raise forms.ValidationError(f"The key {steps.VARIABLE_KEY_RULE}.")
         return key
 
     def clean(self) -> dict[str, Any]:

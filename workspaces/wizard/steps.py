@@ -33,7 +33,14 @@ def step_order(kind: str) -> tuple[str, ...]:
 
 #: A new workspace's identifier as the wizard takes it (narrower than `forms.IDENTIFIER_PATTERN`).
 WORKSPACE_IDENTIFIER_PATTERN = r"^[A-Za-z_][A-Za-z0-9_-]*$"
-VARIABLE_KEY_PATTERN = r"^[A-Za-z_][A-Za-z0-9_-]*$"
+# A variable key Harness can give back: its request schema (`IaCMVariable.key`) also takes "-",
+# its show response (`VariableResource.key`, `^[a-zA-Z0-9_]+$`) does not (contract §2.4).
+VARIABLE_KEY_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*$"
+#: What a key must be, after "The key " (a row's field, a pasted line, a line of code not used).
+VARIABLE_KEY_RULE = (
+    "must start with a letter or _ and use only letters, digits and _ "
+    "(not -: Harness does not give a key with - back)"
+)
 NAME_PATTERN = r"^[A-Za-z0-9_][A-Za-z0-9_ .-]*$"
 TAG_KEY_PATTERN = r"^[A-Za-z0-9_.:/-]+$"
 # A secret reference: `account.<id>`, `org.<id>` or a bare project `<id>` (contract §6.3, §7).
