@@ -62,6 +62,9 @@ _STRINGS = (
     "provider_connector",
     *template_locks.REPOSITORY_FIELDS,
     "terragrunt_version",
+    # Declared a string by AE-WS and the Go SDK (`IacmCreateWorkspaceRequestBody.SparseCheckout`,
+    # contract §2.1); only the MCP server's note says `string[]`: the array is refused (doubtful).
+    "sparse_checkout",
 )
 _BOOLS = (
     "cost_estimation_enabled",
@@ -129,6 +132,8 @@ def _check_shape(body: dict[str, Any], problems: GoaProblems, creating: bool) ->
         isinstance(body["budget"], bool) or not isinstance(body["budget"], int | float)
     ):
         problems.wrong_type("body.budget", body["budget"], "float")
+    if "provisioner_configuration" in body:
+        _check_provisioner_configuration(body["provisioner_configuration"], problems)
     if problems.items:
         return  # later checks assume the types are right
 
@@ -161,12 +166,6 @@ def _check_shape(body: dict[str, Any], problems: GoaProblems, creating: bool) ->
     for operation, pipelines in body.get("default_pipelines", {}).items():
         if not isinstance(pipelines, dict):
             problems.wrong_type(f"body.default_pipelines[{goq(operation)}]", pipelines, "object")
-    sparse = body.get("sparse_checkout")
-    if sparse is not None and not (
-        isinstance(sparse, str)
-        or (isinstance(sparse, list) and all(isinstance(s, str) for s in sparse))
-    ):
-        problems.wrong_type("body.sparse_checkout", sparse, "string")
     if creating and "associated_template" in body:
         template = body["associated_template"]
         if not isinstance(template, dict):
@@ -175,6 +174,19 @@ def _check_shape(body: dict[str, Any], problems: GoaProblems, creating: bool) ->
             for field in ("template_id", "version"):
                 if not isinstance(template.get(field), str):
                     problems.missing(field, "body.associated_template")
+
+
+def _check_provisioner_configuration(value: Any, problems: GoaProblems) -> None:
+    """Declared a string (AE-WS), sent as an object of strings (the Go SDK's
+    `IacmProvisionerConfiguration`, the MCP server's "wire type map[string]string"; contract
+    §2.1): either is accepted, any other JSON type, or an object value that is not a string, is
+    refused."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if not isinstance(item, str):
+                problems.wrong_type(f"body.provisioner_configuration[{goq(key)}]", item, "string")
+    elif not isinstance(value, str):
+        problems.wrong_type("body.provisioner_configuration", value, "string")
 
 
 def _check_variable(where: str, variable: Any, problems: GoaProblems) -> None:

@@ -174,6 +174,23 @@ def test_missing_required_fields_are_reported_together(api: Api) -> None:
             "missing_field",
             '"connector_ref" is missing from body.provider_connectors[0]',
         ),
+        # Declared a string (AE-WS, Go SDK); only the MCP server's note says string[] (§2.1).
+        (
+            {"sparse_checkout": ["modules/"]},
+            "invalid_field_type",
+            'invalid value ["modules/"] for "body.sparse_checkout", must be a string',
+        ),
+        # A string (AE-WS) or an object of strings (Go SDK, MCP), never another JSON type.
+        (
+            {"provisioner_configuration": 5},
+            "invalid_field_type",
+            'invalid value 5 for "body.provisioner_configuration", must be a string',
+        ),
+        (
+            {"provisioner_configuration": {"language": "python", "language_version": 3.12}},
+            "invalid_field_type",
+            'invalid value 3.12 for "body.provisioner_configuration[\\"language_version\\"]"',
+        ),
     ],
 )
 def test_shape_errors(api: Api, change: dict, name: str, fragment: str) -> None:
@@ -322,7 +339,12 @@ def test_reference_errors(api: Api, change: dict, fragment: str) -> None:
                 "my_var_2": {"key": "my_var_2", "value": "x", "value_type": "string"}
             }
         },
-        {"sparse_checkout": ["modules/"]},
+        {"sparse_checkout": "modules/"},
+        {
+            "provisioner": "awscdk",
+            "provisioner_version": "2.200.1",
+            "provisioner_configuration": "python",
+        },
     ],
 )
 def test_valid_variants_are_accepted(api: Api, change: dict) -> None:
