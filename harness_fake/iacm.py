@@ -48,8 +48,11 @@ def _project(state: State, req: Request) -> ProjectWorkspaces:
     scopes."""
     org, project = req.params["org"], req.params["project"]
     problems = GoaProblems()
-    problems.length("org", org)
-    problems.length("project", project)
+    # Contract §2: the `org`, `project` and `{identifier}` path params are strings 1..128
+    # (AE-WS); Goa checks them all as it decodes the request, before any look-up (403, 404).
+    for name in ("org", "project", "identifier"):
+        if name in req.params:
+            problems.length(name, req.params[name])
     problems.raise_if_any()
     req.principal.require_project(org, project)
     store = state.workspaces.get((req.principal.account, org, project))

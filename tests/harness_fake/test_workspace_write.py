@@ -500,6 +500,20 @@ def test_delete_of_a_missing_workspace_is_404(api: Api) -> None:
     assert api.iacm("DELETE", f"{WS}/ghost").status_code == 404
 
 
+@pytest.mark.parametrize("method", ["GET", "PUT", "DELETE"])
+def test_an_identifier_path_parameter_over_128_is_a_length_error_not_a_404(
+    api: Api, method: str
+) -> None:
+    # Contract §2: `{identifier}` is a string 1..128 (AE-WS), checked as Goa decodes the path.
+    too_long = api.iacm(method, f"{WS}/{'a' * 129}", json=workspace_body())
+    longest = api.iacm(method, f"{WS}/{'a' * 128}", json=workspace_body())
+
+    assert too_long.status_code == 400, too_long.text
+    assert _goa(too_long)["name"] == "invalid_length"
+    assert "identifier length must be lesser or equal than 128" in _goa(too_long)["message"]
+    assert longest.status_code == 404
+
+
 @pytest.mark.parametrize("payload", [b"{not json", b"[]", b""])
 def test_undecodable_bodies_are_400(api: Api, payload: bytes) -> None:
     response = api.iacm("POST", WS, data=payload, headers={"Content-Type": "application/json"})
