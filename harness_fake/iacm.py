@@ -10,24 +10,32 @@ from harness_fake.errors import ApiError
 from harness_fake.goa import GoaProblems, goq
 from harness_fake.state import SORTS, ProjectWorkspaces, State
 from harness_fake.validation import SUPPORTED_PROVISIONERS, validate_workspace
-from harness_fake.wire import Request, Response, json_response, no_content, raw_json_response
+from harness_fake.wire import (
+    Request,
+    Response,
+    decimal,
+    json_response,
+    no_content,
+    raw_json_response,
+)
 
 POLICY_DENY_MESSAGE = "Workspaces tagged env=prod must enable cost estimation"
+INT64 = range(-(2**63), 2**63)
 
 
 def _int_query(req: Request, name: str, default: int, low: int, high: int | None) -> int:
-    """A Goa-decoded int64 query parameter with its range check."""
+    """A Goa-decoded int64 query parameter with its range check: Goa reads it with
+    `strconv.ParseInt(raw, 10, 64)`, so `1_0`, ` 5` or a number past int64 is a type error."""
     raw = req.arg(name)
     if raw is None or raw == "":
         return default
-    try:
-        value = int(raw)
-    except ValueError:
+    value = decimal(raw)
+    if value is None or value not in INT64:
         raise ApiError(
             400,
             f"invalid value {goq(raw)} for {goq(name)}, must be a integer",
             name="invalid_field_type",
-        ) from None
+        )
     if value < low:
         raise ApiError(
             400,

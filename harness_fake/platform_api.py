@@ -11,19 +11,20 @@ from typing import Any
 
 from harness_fake.errors import ApiError, new_error_id
 from harness_fake.state import Connector, Scoped, Secret, State
-from harness_fake.wire import Request, Response, json_response
+from harness_fake.wire import Request, Response, decimal, json_response
 
 # -- shared paging ---------------------------------------------------------------------------
 
 
 def _int_arg(req: Request, name: str, default: int, low: int, high: int) -> int:
+    """An NG or v1 paging number, refused in the family's own envelope when it is not a plain
+    base-10 integer (no `1_0` or ` 5`: only Python's `int()` reads those)."""
     raw = req.arg(name)
     if raw is None or raw == "":
         return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ApiError(400, f"{name} must be an integer, got {raw!r}", field=name) from None
+    value = decimal(raw)
+    if value is None:
+        raise ApiError(400, f"{name} must be an integer, got {raw!r}", field=name)
     if not low <= value <= high:
         raise ApiError(400, f"{name} must be between {low} and {high}, got {value}", field=name)
     return value

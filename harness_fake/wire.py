@@ -3,12 +3,22 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from harness_fake.errors import GOA_ERROR_TYPE, IACM, ApiError
 
 JSON_TYPE = "application/json"
+_DECIMAL = re.compile(r"[+-]?[0-9]+")
+
+
+def decimal(raw: str) -> int | None:
+    """`raw` as a base-10 integer: an optional sign and ASCII digits only, as Go's
+    `strconv.ParseInt(s, 10, 64)` reads it (Goa); None for what Python's `int()` would also take
+    (`1_0`, ` 5`, other scripts' digits). NG and v1 paging use it too: how those services read
+    such a value is not documented, so the fake refuses it (the doubtful side)."""
+    return int(raw) if _DECIMAL.fullmatch(raw) else None
 
 
 @dataclass(frozen=True, slots=True)

@@ -140,8 +140,10 @@ def test_connector_paging_and_search(api: Api) -> None:
     assert ids == {f"aws_team_{n}" for n in range(10, 20)}
 
 
-def test_connector_page_size_bounds(api: Api) -> None:
-    response = api.ng("POST", CONNECTORS, params={"pageSize": 0}, json={})
+@pytest.mark.parametrize("params", [{"pageSize": 0}, {"pageSize": "1_0"}, {"pageIndex": " 1"}])
+def test_connector_page_size_bounds(api: Api, params: dict) -> None:
+    # Not a plain base-10 number (Python's int() reads "1_0" and " 1"): refused in NG's envelope.
+    response = api.ng("POST", CONNECTORS, params=params, json={})
 
     assert response.status_code == 400
     assert response.json()["code"] == "INVALID_REQUEST"
@@ -197,7 +199,17 @@ def test_orgs_list_paging_headers(api: Api) -> None:
     assert org["org"]["name"] == "Default"
 
 
-@pytest.mark.parametrize("params", [{"limit": 0}, {"limit": 1001}, {"page": -1}, {"sort": "size"}])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"limit": 0},
+        {"limit": 1001},
+        {"page": -1},
+        {"sort": "size"},
+        {"limit": "1_0"},
+        {"page": " 1"},
+    ],
+)
 def test_v1_paging_errors(api: Api, params: dict) -> None:
     response = api.v1("/v1/orgs", params=params)
 

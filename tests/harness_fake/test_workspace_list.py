@@ -66,6 +66,11 @@ def test_summary_shape(api: Api) -> None:
         ({"limit": 1001}, "invalid_range", "limit must be lesser or equal than 1000"),
         ({"page": 0}, "invalid_range", "page must be greater or equal than 1"),
         ({"limit": "ten"}, "invalid_field_type", 'for "limit", must be a integer'),
+        # Goa reads int64 query params with strconv.ParseInt(s, 10, 64): no "_", no spaces,
+        # nothing past int64 (Python's int() would take the first two).
+        ({"page": "1_0"}, "invalid_field_type", 'invalid value "1_0" for "page"'),
+        ({"limit": " 5"}, "invalid_field_type", 'invalid value " 5" for "limit"'),
+        ({"page": "9" * 20}, "invalid_field_type", 'for "page", must be a integer'),
         ({"sort": "name"}, "invalid_enum_value", 'sort must be one of "name,ASC"'),
         ({"sort": "created,ASC"}, "invalid_enum_value", 'but got value "created,ASC"'),
     ],
@@ -261,9 +266,10 @@ def test_metrics_read_the_window_in_seconds_or_milliseconds_alike(api: Api, fake
     assert 0 < sum(in_ms["status_counts"].values()) < 1800
 
 
-def test_metrics_reject_non_integer_times(api: Api) -> None:
+@pytest.mark.parametrize("start_time", ["yesterday", "1_700_000_000", "9" * 20])
+def test_metrics_reject_non_integer_times(api: Api, start_time: str) -> None:
     response = api.iacm(
-        "GET", "/orgs/default/projects/infra/workspace-metrics", params={"start_time": "yesterday"}
+        "GET", "/orgs/default/projects/infra/workspace-metrics", params={"start_time": start_time}
     )
 
     assert response.status_code == 400
