@@ -197,8 +197,9 @@ def list_connectors(state: State, req: Request) -> Response:
     inherit = req.flag("includeAllConnectorsAvailableAtScope")
     # `searchTerm` matches name, identifier, description and tags (harness-core
     # ConnectorFilterServiceImpl.getSearchTermFilter; the Go SDK's GetConnectorListV2 doc says
-    # "Name, ID and Tag").
-    search = (req.arg("searchTerm") or body.get("searchTerm") or "").lower()
+    # "Name, ID and Tag"). It is a query parameter only: ConnectorFilterProperties has none
+    # (contract §6.1), so a body `searchTerm` is ignored.
+    search = (req.arg("searchTerm") or "").lower()
     account = req.principal.account
     found = [
         c
@@ -247,9 +248,8 @@ def list_secrets(state: State, req: Request) -> Response:
     if not isinstance(body, dict):
         raise ApiError(400, "request body must be a SecretFilterProperties object")
     types = set(body.get("secretTypes") or [])
-    inherit = bool(body.get("includeAllSecretsAccessibleAtScope")) or req.flag(
-        "includeAllSecretsAccessibleAtScope"
-    )
+    # A body field only (contract §7); the query is scope, paging and `searchTerm`.
+    inherit = bool(body.get("includeAllSecretsAccessibleAtScope"))
     search = (req.arg("searchTerm") or body.get("searchTerm") or "").lower()
     identifier = body.get("secretIdentifier")
     account = req.principal.account
@@ -310,7 +310,7 @@ _SORT_KEYS: dict[str, Callable[[Any], Any]] = {
 
 def list_orgs(state: State, req: Request) -> Response:
     account = req.principal.account
-    wanted = set(req.args("org"))
+    wanted = set(req.args("org", bracketed=True))
     search = (req.arg("search_term") or "").lower()
     orgs = [
         o
@@ -338,7 +338,7 @@ def get_org(state: State, req: Request) -> Response:
 
 def list_projects(state: State, req: Request) -> Response:
     org = org_or_404(state, req)
-    wanted = set(req.args("project"))
+    wanted = set(req.args("project", bracketed=True))
     search = (req.arg("search_term") or "").lower()
     module = req.arg("module_type")
     has_module = (req.arg("has_module") or "true").lower() == "true"

@@ -71,8 +71,8 @@ def list_templates(state: State, req: Request) -> Response:
         )
     recursive = req.flag("recursive")
     search = (req.arg("search_term") or "").lower()
-    entity_types = set(req.args("entity_types"))
-    identifiers = set(req.args("identifiers"))
+    entity_types = set(req.args("entity_types", bracketed=True))
+    identifiers = set(req.args("identifiers", bracketed=True))
     account = req.principal.account
     candidates = [
         t

@@ -91,10 +91,14 @@ class Request:
         values = self.query.get(name)
         return values[0] if values else default
 
-    def args(self, name: str) -> list[str]:
-        """All values of a repeatable query parameter, also split on commas."""
+    def args(self, name: str, *, bracketed: bool = False) -> list[str]:
+        """All values of a repeatable query parameter, also split on commas; with `bracketed`,
+        those of `name[]` too, for the v1 lists the contract writes so (§3.2 `identifiers[]`,
+        `entity_types[]`; §8 `org[]`, `project[]`). The IaCM list has only `status` and `tags`
+        (§2.0): `status[]` there is an unknown parameter, ignored."""
         out: list[str] = []
-        for value in self.query.get(name, []) + self.query.get(f"{name}[]", []):
+        brackets = self.query.get(f"{name}[]", []) if bracketed else []
+        for value in self.query.get(name, []) + brackets:
             out.extend(part.strip() for part in value.split(",") if part.strip())
         return out
 

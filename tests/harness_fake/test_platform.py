@@ -174,6 +174,53 @@ def test_secrets_list_never_returns_values(api: Api) -> None:
         assert item["secret"]["spec"]["secretManagerIdentifier"] == "harnessSecretManager"
 
 
+def test_connector_search_is_a_query_parameter_not_a_body_field(api: Api) -> None:
+    # ConnectorFilterProperties (contract §6.1) has no `searchTerm`: the search is the query's.
+    plain = api.ng("POST", CONNECTORS, params=INFRA, json={"filterType": "Connector"})
+    in_body = api.ng(
+        "POST",
+        CONNECTORS,
+        params=INFRA,
+        json={"filterType": "Connector", "searchTerm": "no_such_connector_zzz"},
+    )
+    in_query = api.ng(
+        "POST",
+        CONNECTORS,
+        params={**INFRA, "searchTerm": "no_such_connector_zzz"},
+        json={"filterType": "Connector"},
+    )
+
+    assert in_body.json()["data"]["totalItems"] == plain.json()["data"]["totalItems"] > 0
+    assert in_query.json()["data"]["totalItems"] == 0
+
+
+def test_secret_scope_flag_is_a_body_field_not_a_query_parameter(api: Api) -> None:
+    # Contract §7: `includeAllSecretsAccessibleAtScope` is in the body; the query has the scope,
+    # paging and `searchTerm` only.
+    body = {"filterType": "Secret", "secretTypes": ["SecretText"]}
+    own = api.ng("POST", SECRETS, params=INFRA, json=body).json()["data"]
+    in_query = api.ng(
+        "POST",
+        SECRETS,
+        params={**INFRA, "includeAllSecretsAccessibleAtScope": "true"},
+        json=body,
+    ).json()["data"]
+    in_body = api.ng(
+        "POST", SECRETS, params=INFRA, json={**body, "includeAllSecretsAccessibleAtScope": True}
+    ).json()["data"]
+
+    assert _refs(in_query["content"]) == _refs(own["content"]) == {"api_key", "infra_db_pass"}
+    assert "account.tf_token" in _refs(in_body["content"])
+
+
+@pytest.mark.parametrize("name", ["org", "org[]"])
+def test_v1_org_filter_takes_the_bracketed_name_the_contract_gives(api: Api, name: str) -> None:
+    # Contract §8: `GET /v1/orgs` has `org[]`; the bracketed form stays where the contract has it.
+    response = api.v1("/v1/orgs", params={name: "payments"})
+
+    assert [o["org"]["identifier"] for o in response.json()] == ["payments"]
+
+
 def test_secrets_scope_and_search(api: Api) -> None:
     project_only = api.ng("POST", SECRETS, params=INFRA, json={"filterType": "Secret"}).json()
     account_files = api.ng("POST", SECRETS, json={"secretTypes": ["SecretFile"]}).json()

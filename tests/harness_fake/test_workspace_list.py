@@ -134,6 +134,16 @@ def test_status_filter(api: Api, params: dict) -> None:
     assert int(response.headers["x-total-items"]) == len(response.json())
 
 
+@pytest.mark.parametrize("params", [{"status[]": "no_such_status"}, {"tags[]": "no:such_tag"}])
+def test_bracketed_status_and_tags_are_not_parameters_of_the_list(api: Api, params: dict) -> None:
+    # W1's query parameters are `status` and `tags` (contract §2.0, AE-WS): `status[]` and
+    # `tags[]` are unknown there and filter nothing.
+    everything = api.iacm("GET", WS)
+    bracketed = api.iacm("GET", WS, params=params)
+
+    assert bracketed.headers["x-total-items"] == everything.headers["x-total-items"] == "1800"
+
+
 def test_tags_filter_requires_every_tag(api: Api, fake) -> None:
     prod = api.iacm("GET", WS, params={"limit": 1000, "tags": "env:prod"})
     both = api.iacm("GET", WS, params={"limit": 1000, "tags": ["env:prod", "team:data"]})
