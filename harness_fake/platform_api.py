@@ -54,11 +54,16 @@ def _ng_page(req: Request, items: Sequence[Any], render: Callable[[Any], dict]) 
 
 
 def v1_page[T](
-    req: Request, items: Sequence[T], render: Callable[[T], dict], default_limit: int = 20
+    req: Request,
+    items: Sequence[T],
+    render: Callable[[T], dict],
+    default_limit: int = 20,
+    max_limit: int = 1000,
 ) -> Response:
-    """A v1 list: bare array + ``X-Total-Elements``/``X-Page-Number``/``X-Page-Size``."""
+    """A v1 list: bare array + ``X-Total-Elements``/``X-Page-Number``/``X-Page-Size``;
+    ``limit`` 1..``max_limit`` (1000 where the operation states it, contract §5)."""
     page = _int_arg(req, "page", 0, 0, 1_000_000)
-    limit = _int_arg(req, "limit", default_limit, 1, 1000)
+    limit = _int_arg(req, "limit", default_limit, 1, max_limit)
     chunk = items[page * limit : (page + 1) * limit]
     headers = {
         "X-Total-Elements": str(len(items)),

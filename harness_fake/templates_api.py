@@ -14,6 +14,8 @@ from harness_fake.platform_api import in_scope, matches, org_or_404, v1_page, v1
 from harness_fake.state import State, TemplateVersion
 from harness_fake.wire import Request, Response, json_response
 
+TEMPLATE_MAX_LIMIT = 100
+
 
 def _template_scope(state: State, req: Request) -> tuple[str | None, str | None]:
     """Scope of a templates path: account (``/v1/templates``), org or project."""
@@ -99,7 +101,16 @@ def list_templates(state: State, req: Request) -> Response:
         "identifier": lambda t: (t.identifier, t.version),
         "updated": lambda t: (t.updated, t.identifier),
     }
-    return v1_page(req, v1_sort(req, chosen, keys, "name"), template_summary, default_limit=30)
+    # `limit` at most 100: the template list states no maximum of its own (contract §3.2, §5:
+    # "connectors max 1000", templates none), and the v1 intro's "maximum value is 100"
+    # (harness-api-reference.txt, Pagination) is the only one stated for it.
+    return v1_page(
+        req,
+        v1_sort(req, chosen, keys, "name"),
+        template_summary,
+        default_limit=30,
+        max_limit=TEMPLATE_MAX_LIMIT,
+    )
 
 
 def _versions_or_404(state: State, req: Request) -> list[TemplateVersion]:

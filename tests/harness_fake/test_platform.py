@@ -328,6 +328,23 @@ def test_templates_list_search_and_paging(api: Api) -> None:
     assert page.headers["X-Page-Number"] == "1"
 
 
+@pytest.mark.parametrize(
+    "path",
+    ["/v1/templates", "/v1/orgs/default/templates", "/v1/orgs/default/projects/infra/templates"],
+)
+def test_templates_list_limit_is_at_most_100(api: Api, path: str) -> None:
+    # No per-operation maximum for templates (contract §3.2, §5); the v1 intro's 100
+    # (harness-api-reference.txt, Pagination) is the only one stated.
+    hundred = api.v1(path, params={"limit": 100})
+    over = api.v1(path, params={"limit": 101})
+
+    assert hundred.status_code == 200
+    assert hundred.headers["X-Page-Size"] == "100"
+    assert over.status_code == 400
+    assert over.json()["code"] == "INVALID_ARGUMENT"
+    assert over.json()["errors"][0]["field_name"] == "limit"
+
+
 def test_template_get_returns_the_stable_yaml(api: Api) -> None:
     response = api.v1("/v1/templates/aws_service")
 
