@@ -596,3 +596,23 @@ def test_the_values_a_paste_states_are_its_own_even_when_an_empty_paste_gives_th
     assert pasted["provisioner"] == {"provisioner": "opentofu", "cost_estimation_enabled": False}
     assert pasted["repository"] == {"fetch_type": "branch", "branch": "main"}
     assert pasted["basics"]["name"] == "w" and "description" not in pasted["basics"]
+
+
+def test_a_variable_a_linked_template_locks_to_another_value_is_listed_not_counted_as_used():
+    from workspaces.wizard.code_prefill import locked_out
+    from workspaces.wizard.prefill import Prefill
+
+    imported = read(RESOURCE)
+    locked = {
+        "variables.terraform.region": {"value": "us-east-1", "value_type": "string"},
+        "variables.environment.TF_TOKEN": {"value": "account.tf_token", "value_type": "secret"},
+    }
+
+    found = locked_out(imported, Prefill(code_prefill(imported).values, locked))
+
+    # The region the template locks is put back (`prefill.apply_locks`); TF_TOKEN is the same.
+    assert {line.number: line.reason for line in found.unmapped} == {
+        17: 'terraform_variable region: locked by the template to "us-east-1" (string); '
+        "the template's value is used."
+    }
+    assert found.mapped == imported.mapped - 1

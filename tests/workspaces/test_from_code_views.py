@@ -250,6 +250,53 @@ def test_a_template_link_keeps_the_templates_values_the_code_leaves_out(
     assert draft.data["basics"]["name"] == "from-tpl"
 
 
+LINKED_ELSEWHERE = """\
+resource "harness_platform_workspace" "w" {
+  identifier          = "from_tpl"
+  name                = "from-tpl"
+  provisioner_type    = "opentofu"
+  provisioner_version = "1.9.0"
+  repository          = "other-repo"
+  repository_path     = "x/y"
+  repository_commit   = "v9"
+  connector {
+    connector_ref = "account.aws_other"
+    type          = "aws"
+  }
+  associated_template {
+    template_id = "aws_service"
+    version     = "v2"
+  }
+}
+"""
+
+
+def test_a_pasted_value_the_linked_template_locks_otherwise_is_listed_not_counted_as_used(
+    signed_in_with_key, draft, fake
+):
+    paste(signed_in_with_key, draft, LINKED_ELSEWHERE)
+
+    page = signed_in_with_key.get(step_url(draft))
+    draft.refresh_from_db()
+    report = draft.data["template"]["code_report"]
+    # aws_service v2 locks the provisioner (opentofu 1.10.6), the provider connector and the
+    # repository (infra-modules, branch main, aws/service): the draft holds and the review
+    # sends the template's values, never these.
+    assert draft.data["repository"]["repository"] == "infra-modules"
+    assert draft.data["provisioner"]["aws"] == "account.aws_prod"
+    used = "; the template's value is used."
+    assert {line["number"]: line["reason"] for line in report["unmapped"]} == {
+        5: f'provisioner_version: locked by the template to "1.10.6"{used}',
+        6: f'repository: locked by the template to "infra-modules"{used}',
+        7: f'repository_path: locked by the template to "aws/service"{used}',
+        8: f'repository_commit: locked by the template to the branch "main"{used}',
+        9: f'connector aws: locked by the template to "account.aws_prod"{used}',
+    }
+    # Used: the identifier, the name, the link and the type it states as the template does.
+    assert report["mapped"] == 4
+    assertContains(page, "repository_path: locked by the template to")
+
+
 def test_a_template_link_that_cannot_be_read_refuses_the_paste(signed_in_with_key, draft, fake):
     fake.inject("v1.templates.version", status=503, times=5)
     code = LINKED

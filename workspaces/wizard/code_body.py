@@ -8,6 +8,7 @@ with the same key are lines not used, never values half-kept.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import re
@@ -47,6 +48,15 @@ class CodeLine:
     text: str
     reason: str
 
+    @classmethod
+    def of(cls, lines: list[str], number: int, reason: str) -> CodeLine:
+        """Line `number` of the paste (`lines`), not used for `reason`."""
+        text = lines[number - 1].strip() if 0 < number <= len(lines) else ""
+        # A key quoted back in `reason` can hold a NUL or a lone surrogate (escaped in JSON):
+        # the draft's JSONB cannot hold the one, the page cannot be encoded with the other.
+        reason = reason.replace("\x00", "\\u0000").encode("utf-8", "backslashreplace").decode()
+        return cls(number, text[:160], reason)
+
 
 @dataclass(frozen=True)
 class CodeImport:
@@ -57,6 +67,10 @@ class CodeImport:
     unmapped: tuple[CodeLine, ...]
     mapped: int
     digest: str
+    #: body field (a variable `terraform_variables.<key>`, a connector `provider_connectors.
+    #: <type>`) -> (line, name in the paste) of each value used (`BodyReader.where`).
+    where: dict[str, tuple[int, str]] = field(default_factory=dict)
+    lines: list[str] = field(default_factory=list, repr=False)
 
     @property
     def label(self) -> str:
@@ -73,6 +87,16 @@ class CodeImport:
             "mapped": self.mapped,
             "unmapped": [vars(line) for line in self.unmapped],
         }
+
+    def not_used(self, reasons: dict[str, str]) -> CodeImport:
+        """This import with the values of `reasons` (`where` keys -> why) listed as lines not
+        used and no longer counted as used (the body keeps them: the caller decides)."""
+        lines = [
+            CodeLine.of(self.lines, self.where[at][0], f"{self.where[at][1]}: {reason}")
+            for at, reason in reasons.items()
+        ]
+        unmapped = sorted((*self.unmapped, *lines), key=lambda line: line.number)
+        return dataclasses.replace(self, unmapped=tuple(unmapped), mapped=self.mapped - len(lines))
 
 
 @dataclass
@@ -108,12 +132,7 @@ class BodyReader:
         return keys
 
     def skip(self, number: int, reason: str) -> None:
-        lines = self.lines
-        text = lines[number - 1].strip() if 0 < number <= len(lines) else ""
-        # A key quoted back in `reason` can hold a NUL or a lone surrogate (escaped in JSON):
-        # the draft's JSONB cannot hold the one, the page cannot be encoded with the other.
-        reason = reason.replace("\x00", "\\u0000").encode("utf-8", "backslashreplace").decode()
-        self.unmapped.append(CodeLine(number, text[:160], reason))
+        self.unmapped.append(CodeLine.of(self.lines, number, reason))
 
     def put(self, number: int, name: str, body_field: str, value: Any) -> None:
         """`value` as the body's `body_field` when it has the right type and Harness takes it."""
@@ -141,13 +160,19 @@ class BodyReader:
         self.where[body_field] = (number, name)
         self.mapped += 1
 
-    def add_to(self, number: int, body_field: str, key: str, item: Any, what: str) -> None:
+    def add_to(self, number: int, name: str, body_field: str, key: str, item: Any) -> None:
         """One variable (by key) or provider connector (by type) of a group."""
         group = self.body.setdefault(body_field, {})
         if key in group:
+            what = (
+                "connector of type"
+                if body_field == "provider_connectors"
+                else "variable with the key"
+            )
             self.skip(number, f"A second {what} {key}; the first one is used.")
             return
         group[key] = item
+        self.where[f"{body_field}.{key}"] = (number, f"{name} {key}")
         self.mapped += 1
 
     def result(self, kind: str) -> CodeImport:
@@ -162,7 +187,7 @@ class BodyReader:
                 unmapped,
             )
         digest = hashlib.sha256(self.text.encode()).hexdigest()[:16]
-        return CodeImport(kind, self.body, unmapped, self.mapped, digest)
+        return CodeImport(kind, self.body, unmapped, self.mapped, digest, self.where, self.lines)
 
     def _unuse_unread(self) -> None:
         """List the values the wizard would not read (`prefill.workspace_values`): all but one of
@@ -274,12 +299,12 @@ def add_group(reader: BodyReader, number: int, name: str, item: Any, kind: str) 
         problem = _variable_problem(item)
         if not problem:
             value = {f: item[f] for f in ("key", "value", "value_type")}
-            reader.add_to(number, f"{kind}_variables", item["key"], value, "variable with the key")
+            reader.add_to(number, name, f"{kind}_variables", item["key"], value)
     elif kind == "connector":
         problem = _connector_problem(item)
         if not problem:
             value = {"connector_ref": item["connector_ref"], "type": item["type"]}
-            reader.add_to(number, "provider_connectors", item["type"], value, "connector of type")
+            reader.add_to(number, name, "provider_connectors", item["type"], value)
     else:
         problem = _template_problem(item)
         if not problem:

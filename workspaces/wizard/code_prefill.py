@@ -4,9 +4,12 @@ of those values the paste itself states (over a linked template, the rest stays 
 from __future__ import annotations
 
 import dataclasses
+import json
 from typing import Any
 
 from workspaces.harness.types import Workspace
+from workspaces.wizard import steps
+from workspaces.wizard.body import FIELD_STEPS
 from workspaces.wizard.code_body import CodeImport
 from workspaces.wizard.prefill import Prefill, prefill_from_workspace
 
@@ -60,3 +63,55 @@ def pasted_values(imported: CodeImport, found: Prefill) -> dict[str, dict[str, A
         }
         for step, fields in found.values.items()
     }
+
+
+# The body fields a step value is read from (`prefill.workspace_values`; `body.FIELD_STEPS`).
+_SOURCES: dict[tuple[str, str], tuple[str, ...]] = {
+    ("repository", "fetch_type"): ("repository_branch", "repository_commit", "repository_sha"),
+}
+for _field, _step_field in FIELD_STEPS.items():
+    if _step_field[0] != "variables" and not _field.startswith("provider_connector"):
+        _SOURCES[_step_field] = (*_SOURCES.get(_step_field, ()), _field)
+
+
+def locked_out(imported: CodeImport, found: Prefill) -> CodeImport:
+    """`imported` with each pasted value a linked template's lock replaces listed as a line not
+    used: `found` is what the draft is filled in with (the paste over the template, its locks),
+    where a locked field holds a value other than the locked one only when the paste set it
+    (`drafts.draft_start_from_code`; `prefill.apply_locks` puts the template's value back)."""
+    body, reasons = imported.body, {}
+    said = "; the template's value is used."
+    for path, locked in found.locked.items():
+        step, _, name = path.partition(".")
+        if step == "variables":  # `variables.<group>.<key>`: {value, value_type}
+            group, _, key = name.partition(".")
+            row = body.get(f"{group}_variables", {}).get(key)
+            if row and {f: row[f] for f in locked} != locked:
+                shown = f"{json.dumps(locked['value'])} ({locked['value_type']})"
+                reasons[f"{group}_variables.{key}"] = f"locked by the template to {shown}{said}"
+            continue
+        value = found.values.get(step, {}).get(name)
+        if value == locked:
+            continue
+        if name in steps.PROVIDER_TYPES:  # a connector block of that type, or the main one
+            typed = f"provider_connectors.{name}"
+            sources = (typed,) if typed in imported.where else ("provider_connector",)
+        else:
+            sources = _SOURCES.get((step, name), ())
+        shown = json.dumps(locked)
+        if name == "fetch_type":
+            shown = f"the {locked} {json.dumps(found.locked.get(f'repository.{locked}', ''))}"
+        for source in filter(lambda source: _stated(imported, source), sources):
+            reasons.setdefault(source, f"locked by the template to {shown}{said}")
+    return imported.not_used(reasons)
+
+
+def _stated(imported: CodeImport, source: str) -> bool:
+    """Whether the paste gave `source` (a `CodeImport.where` key) a value still used that says
+    something (an empty text says "not set", as `pasted_values` reads it)."""
+    if source not in imported.where:
+        return False
+    if "." in source:
+        return True  # a variable or connector of its group, kept
+    value = imported.body.get(source)
+    return bool(value) or isinstance(value, bool)

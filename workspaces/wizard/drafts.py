@@ -370,7 +370,6 @@ def draft_start_from_code(
         }
         found = prefill.Prefill(merged, template.locked, found.provider_refs)
         values |= {"applied": _prefill_marker(values), "locked": found.locked}
-    values["code_report"] = {**imported.report(), "applied": values["applied"]}
     # Pasted back, an export names its own workspace: Basics says so at once (the live check).
     basics = found.values.get("basics", {})
     basics |= _identifier_taken(client=client, draft=draft, values=basics)
@@ -387,4 +386,7 @@ def draft_start_from_code(
             "Nothing was filled in: the type of the code's provider connector could not be "
             f"looked up. {harness_error_message(err)} Try again."
         ) from err
+    # A pasted value a lock replaces is a line not used (the template's value is sent).
+    imported = code_prefill.locked_out(imported, found)
+    values["code_report"] = {**imported.report(), "applied": values["applied"]}
     return draft_save_step(draft=draft, step="template", values=values, prefilled=found)
