@@ -596,6 +596,8 @@ def test_the_values_a_paste_states_are_its_own_even_when_an_empty_paste_gives_th
     assert pasted["provisioner"] == {"provisioner": "opentofu", "cost_estimation_enabled": False}
     assert pasted["repository"] == {"fetch_type": "branch", "branch": "main"}
     assert pasted["basics"]["name"] == "w" and "description" not in pasted["basics"]
+    # No variable block: no variables, as the provider sends `{}` (never the template's).
+    assert pasted["variables"] == {"terraform": [], "environment": []}
 
 
 def test_a_variable_a_linked_template_locks_to_another_value_is_listed_not_counted_as_used():

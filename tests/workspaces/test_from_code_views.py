@@ -10,9 +10,10 @@ from django_htmx.http import HttpResponseClientRefresh
 from pytest_django.asserts import assertContains, assertNotContains
 
 from tests.conftest import ACCOUNT
+from tests.workspaces.test_drafts import choose_template, valid_data
 from tests.workspaces.test_export import seeded
 from workspaces.clients import harness_client_for
-from workspaces.export import harness_workspace_export, workspace_body
+from workspaces.export import draft_export, harness_workspace_export, workspace_body
 from workspaces.models import WorkspaceDraft
 from workspaces.wizard import drafts, from_code, steps, validation
 from workspaces.wizard.body import build_body, leave_out_locked, stored_steps
@@ -243,10 +244,11 @@ def test_a_template_link_keeps_the_templates_values_the_code_leaves_out(
     )
 
     draft.refresh_from_db()
-    # As choosing the template would: v2 turns cost estimation on (unless the code says false)
-    # and sets a region variable.
+    # As choosing the template would: v2 turns cost estimation on (unless the code says false).
     assert draft.data["provisioner"]["cost_estimation_enabled"] is cost_estimation
-    assert [row["key"] for row in draft.data["variables"]["terraform"]] == ["region"]
+    # Its region variable is not locked, and the code has no terraform_variable block: the
+    # provider sends {} for it, so the request has no Terraform variable either.
+    assert draft.data["variables"]["terraform"] == []
     assert draft.data["basics"]["name"] == "from-tpl"
 
 
@@ -401,6 +403,32 @@ def test_an_exported_json_body_pasted_back_reviews_as_the_same_body(user_with_ke
     assert body["budget"] == workspace.budget
     assert body == expected
     assert body == _clone_body(user_with_key, workspace)
+
+
+@pytest.mark.parametrize("form", ["json", "tf"])
+def test_a_linked_request_without_the_templates_variable_pastes_back_as_the_same_body(
+    user_with_key, fake, form
+):
+    draft = drafts.draft_create(owner=user_with_key, org="default", project="infra")
+    drafts.draft_save_step(draft=draft, step="basics", values=valid_data()["basics"])
+    draft = choose_template(draft, "linked").draft
+    draft = drafts.draft_save_step(
+        draft=draft, step="variables", values={**draft.data["variables"], "terraform": []}
+    ).draft
+    original = build_body(stored_steps(draft.data))
+    assert original["terraform_variables"] == {}  # what "Create workspace" sends
+    export = draft_export(draft=draft, account_id=ACCOUNT)
+
+    pasted = drafts.draft_start_from_code(
+        draft=drafts.draft_create(owner=user_with_key, org="default", project="infra"),
+        imported=from_code.read_code(export.text(form), org="default", project="infra"),
+        client=harness_client_for(user_with_key),
+    ).draft
+
+    # The JSON says {} outright; the provider sends {} for a resource with no
+    # terraform_variable block (terraform-provider-harness `buildVariables`): the template's
+    # region variable does not come back.
+    assert build_body(stored_steps(pasted.data)) == original
 
 
 @pytest.mark.parametrize(

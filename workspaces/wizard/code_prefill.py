@@ -46,8 +46,9 @@ _STATED = {
 
 def pasted_values(imported: CodeImport, found: Prefill) -> dict[str, dict[str, Any]]:
     """Of `found` (`code_prefill(imported)`), the step values the paste itself sets: those an
-    empty paste would not fill in, and the booleans it states. Over a linked template, the rest
-    stays the template's, as the provider inherits what a resource leaves out."""
+    empty paste would not fill in, the booleans it states, and the variables. Over a linked
+    template, the rest stays the template's, as the provider inherits what a resource leaves
+    out."""
     blank = code_prefill(dataclasses.replace(imported, body={})).values
     body = imported.body
     stated = {
@@ -55,6 +56,11 @@ def pasted_values(imported: CodeImport, found: Prefill) -> dict[str, dict[str, A
         for key, field in _STATED.items()
         if key in body and (isinstance(body[key], bool) or body[key])
     }
+    # The variables are always stated, none included: the JSON body says `{}` outright, and the
+    # provider sends `{}` for a resource without such blocks (terraform-provider-harness @cb1a059,
+    # `buildVariables` returns an empty map; contract §2.1 "send {} when none"). The rows the
+    # template locks come back (`prefill.apply_locks`); the others are the template's no longer.
+    stated |= {("variables", group) for group in steps.VARIABLE_GROUPS}
     return {
         step: {
             name: value
