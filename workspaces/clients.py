@@ -5,7 +5,7 @@ from django.contrib.auth.models import AbstractBaseUser
 
 from workspaces.crypto import decrypt_token
 from workspaces.harness import HarnessClient
-from workspaces.models import HarnessCredential
+from workspaces.models import HarnessCredential, WorkspaceDraft
 
 
 class NoHarnessCredential(Exception):
@@ -31,6 +31,12 @@ def harness_account_of(user: AbstractBaseUser) -> str:
         return user.harness_credential.account_id
     except HarnessCredential.DoesNotExist:
         return ""
+
+
+def draft_account_of(draft: WorkspaceDraft, user: AbstractBaseUser) -> str:
+    """The Harness account a request is for: the one of the key it was started with, else (a
+    request older than `WorkspaceDraft.account_id`) that of `user`'s key now."""
+    return draft.account_id or harness_account_of(user)
 
 
 def harness_client_for(user: AbstractBaseUser) -> HarnessClient:

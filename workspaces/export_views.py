@@ -6,7 +6,7 @@ from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_GET
 
 from workspaces import export, selectors
-from workspaces.clients import harness_account_of, harness_client_for
+from workspaces.clients import draft_account_of, harness_client_for
 from workspaces.htmx import HtmxHttpRequest
 from workspaces.models import WorkspaceDraft
 
@@ -44,5 +44,6 @@ def draft_export(request: HtmxHttpRequest, draft_id, form: str) -> HttpResponse:
     draft = get_object_or_404(
         WorkspaceDraft, pk=draft_id, owner=request.user, kind=WorkspaceDraft.Kind.CREATE
     )
-    account_id = harness_account_of(request.user)
+    # The request's account (its org and project are that account's), not the key's now.
+    account_id = draft_account_of(draft, request.user)
     return _attachment(export.draft_export(draft=draft, account_id=account_id), form)

@@ -257,6 +257,25 @@ def test_the_api_call_uses_harness_api_key_and_never_a_key(signed_in_with_key, u
     assert script["Content-Disposition"] == f'attachment; filename="{workspace.identifier}.sh"'
 
 
+@pytest.mark.parametrize(("started_in", "named"), [("OtherAcct02", "OtherAcct02"), ("", ACCOUNT)])
+def test_the_exported_api_call_targets_the_account_the_request_was_started_in(
+    signed_in_with_key, user_with_key, started_in, named
+):
+    draft = make_draft(user_with_key)
+    # Started with a key for another account, since replaced; "" for a request older than the
+    # field, which has only the key's account to go by.
+    draft.account_id = started_in
+    draft.save(update_fields=["account_id"])
+
+    script = signed_in_with_key.get(reverse("draft_export", args=[draft.pk, "sh"]))
+    review = signed_in_with_key.get(reverse("draft_review", args=[draft.pk]))
+
+    assert f"-H 'Harness-Account: {named}'" in script.content.decode()
+    assertContains(review, f"Harness-Account: {named}")
+    if named != ACCOUNT:
+        assert ACCOUNT not in script.content.decode()
+
+
 def test_the_exported_api_call_creates_the_workspace_in_harness(user_with_key, fake):
     draft = make_draft(user_with_key, basics__identifier="from_curl", basics__name="from-curl")
     script = draft_export(draft=draft, account_id=ACCOUNT).curl

@@ -23,7 +23,7 @@ from django_htmx.http import HttpResponseClientRedirect, HttpResponseClientRefre
 
 from workspaces.approvals import selectors as approval_selectors
 from workspaces.audit import user_trail
-from workspaces.clients import harness_account_of, harness_client_for
+from workspaces.clients import draft_account_of, harness_client_for
 from workspaces.context_processors import read_header_early
 from workspaces.forbidden import forbidden_remember, forbidden_remembered
 from workspaces.forms import PickerSearchForm
@@ -329,7 +329,7 @@ def draft_review(request: HtmxHttpRequest, draft_id) -> HttpResponse:
         return _go(request, _result_url(draft))
     if request.method != "GET":
         return _go(request, pages.step_url(draft, "review"))
-    context = pages.review_context(draft, account_id=harness_account_of(request.user))
+    context = pages.review_context(draft, account_id=draft_account_of(draft, request.user))
     return TemplateResponse(request, "workspaces/wizard_review.html", context)
 
 
