@@ -248,11 +248,53 @@ def test_a_heredoc_is_a_value_unless_it_interpolates():
         "}\n"
     )
 
+    # Terraform keeps the newline that ends the last line (`terraform console`).
     assert read(
         'resource "harness_platform_workspace" "w" {\n'
         "  description = <<-EOT\n    two\n    lines\n    EOT\n}\n"
-    ).body == {"description": "two\nlines"}
+    ).body == {"description": "two\nlines\n"}
     assert list(lines) == [7]
+
+
+def _heredoc_variable(body: str):
+    return read(
+        'resource "harness_platform_workspace" "w" {\n  name = "w"\n'
+        '  terraform_variable {\n    key        = "k"\n'
+        f"    value      = <<EOT\n{body}EOT\n"
+        '    value_type = "string"\n  }\n}\n'
+    )
+
+
+# Each as `terraform console` reads it: jsonencode(<<EOT ... EOT).
+@pytest.mark.parametrize(
+    ("body", "terraform_reads"),
+    [
+        ("line1\nline2\n", "line1\nline2\n"),
+        ("blank line after\n\n", "blank line after\n\n"),
+        ("\n", "\n"),
+        ("", ""),
+        ("lit $${x} and %%{y} and 100%% and $$$\n", "lit ${x} and %{y} and 100%% and $$$\n"),
+        ("dollar3 $$${var.unit}\n", "dollar3 $${var.unit}\n"),
+        ("$$$${x}\n", "$$${x}\n"),
+        ("pct3 %%%{if true}Z\n", "pct3 %%{if true}Z\n"),
+    ],
+)
+def test_a_heredoc_value_is_read_as_terraform_reads_it(body, terraform_reads):
+    imported = _heredoc_variable(body)
+
+    assert imported.body["terraform_variables"]["k"]["value"] == terraform_reads
+    assert imported.unmapped == ()
+
+
+@pytest.mark.parametrize(
+    "body", ["threshold 90%${var.unit}\n", "$%{if true}Z%{endif}\n", "${var.unit}\n"]
+)
+def test_a_heredoc_interpolation_after_the_other_sign_is_listed_as_an_expression(body):
+    imported = _heredoc_variable(body)
+
+    # Terraform evaluates it: `90%${local.unit}` is "threshold 90%X\n" in `terraform console`.
+    assert "terraform_variables" not in imported.body
+    assert [line.number for line in imported.unmapped] == [5]
 
 
 JSON_BODY = {
@@ -415,7 +457,17 @@ def test_which_posts_read_the_paste(data, autosave, expected):
 # An escaped `$${` keeps everything up to its `}` as written in python-hcl2: the quotes,
 # backslashes and newlines inside are resolved here as anywhere else in the string.
 @pytest.mark.parametrize(
-    "value", ['${FOO:-"bar"}', "${a\nb}", '%{"}', "x\\y ${z\\w}", "$${already} %%{doubled}"]
+    "value",
+    [
+        '${FOO:-"bar"}',
+        "${a\nb}",
+        '%{"}',
+        "x\\y ${z\\w}",
+        "$${already} %%{doubled}",
+        "90%${unit} $%{x}",
+        "ends with a newline\n",
+        "line1\nline2",
+    ],
 )
 def test_an_exported_value_with_template_sequences_reads_back_the_same(value):
     from workspaces.export import workspace_export

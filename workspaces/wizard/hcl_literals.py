@@ -16,8 +16,18 @@ from hcl2.rules.base import AttributeRule
 from hcl2.rules.containers import TupleRule
 from hcl2.rules.expressions import ExprTermRule, UnaryOpRule
 from hcl2.rules.literal_rules import FloatLitRule, IntLitRule, LiteralValueRule
-from hcl2.rules.strings import HeredocTemplateRule, StringPartRule, StringRule
-from hcl2.utils import SerializationOptions, process_escape_sequences
+from hcl2.rules.strings import (
+    HeredocTemplateRule,
+    HeredocTrimTemplateRule,
+    StringPartRule,
+    StringRule,
+)
+from hcl2.utils import (
+    HEREDOC_PATTERN,
+    HEREDOC_TRIM_PATTERN,
+    SerializationOptions,
+    process_escape_sequences,
+)
 from hcl2.walk import walk_semantic
 
 from workspaces.wizard.code_body import NUMBER_REASON, CodeRefused
@@ -45,7 +55,10 @@ _LITERALS = (
     UnaryOpRule,
 )
 _ESCAPED_SEQUENCES = ("ESCAPED_INTERPOLATION", "ESCAPED_DIRECTIVE")
-_LIVE_SEQUENCE = re.compile(r"(?<![$%])[$%]\{")
+# A `${` or `%{` Terraform evaluates: one not escaped by doubling its own sign (`$${`, `%%{`;
+# `$$${x}` is `$` then a literal `${x}`). A `%` before `${` (or `$` before `%{`) escapes nothing:
+# `90%${var.unit}` interpolates (`terraform console`).
+_LIVE_SEQUENCE = re.compile(r"(?<!\$)\$\{|(?<!%)%\{")
 # A newline, or a quote no backslash escapes: what a quoted string never holds.
 _OUT_OF_STRING = re.compile(r'\n|(?<!\\)(?:\\\\)*"')
 
@@ -102,4 +115,9 @@ def _text(value: str, rule: StringRule | HeredocTemplateRule, node: AttributeRul
     # A heredoc is one token: a live ${...} or %{...} shows only in its text.
     if _LIVE_SEQUENCE.search(value):
         raise _Evaluated
-    return value.replace("$${", "${").replace("%%{", "%{")
+    text = value.replace("$${", "${").replace("%%{", "%{")
+    # python-hcl2 drops the newline that ends a heredoc's last line; Terraform keeps it
+    # (`<<EOT\nline1\nline2\nEOT` is "line1\nline2\n"), and an empty heredoc is "".
+    pattern = HEREDOC_TRIM_PATTERN if isinstance(rule, HeredocTrimTemplateRule) else HEREDOC_PATTERN
+    match = pattern.match(rule.heredoc.serialize(VALUES))
+    return text + "\n" if match and match.group(2).rstrip(" \t") else text
