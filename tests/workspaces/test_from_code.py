@@ -595,6 +595,53 @@ def test_a_variable_key_with_a_dash_is_listed_with_why_it_is_not_used():
     ]
 
 
+def test_an_attribute_a_block_does_not_have_is_listed_with_its_line():
+    code = (
+        'resource "harness_platform_workspace" "w" {\n'
+        '  name = "w"\n'
+        "  terraform_variable {\n"
+        '    key        = "k"\n'
+        '    value      = "v"\n'
+        '    value_type = "string"\n'
+        "    sensitive  = true\n"
+        "  }\n"
+        "  connector {\n"
+        '    connector_ref       = "account.aws_prod"\n'
+        '    type                = "aws"\n'
+        "    terragrunt_provider = true\n"
+        "  }\n"
+        "  associated_template {\n"
+        '    template_id = "aws_service"\n'
+        '    version     = "v2"\n'
+        "    mode        = var.mode\n"
+        "  }\n"
+        "}\n"
+    )
+
+    imported = read(code)
+
+    # The provider's blocks have neither `sensitive` nor a connector terragrunt_provider (the
+    # JSON body's is listed as "The wizard does not set this"), nor a template `mode`: Terraform
+    # refuses them. The rest of each block is used.
+    lines = {line.number: line.reason for line in imported.unmapped}
+    assert lines == {
+        7: "sensitive is not an attribute of terraform_variable blocks (they have key, value, "
+        "value_type).",
+        12: "terragrunt_provider of a connector: The wizard does not set this; add it in Harness "
+        "once the workspace exists. (The resource's connector block has no such attribute: "
+        "Terraform would refuse it.)",
+        17: "mode is not an attribute of associated_template blocks (they have template_id, "
+        "version).",
+    }
+    assert imported.body["terraform_variables"] == {
+        "k": {"key": "k", "value": "v", "value_type": "string"}
+    }
+    assert imported.body["provider_connectors"] == [
+        {"connector_ref": "account.aws_prod", "type": "aws"}
+    ]
+    assert imported.template_link == {"template_id": "aws_service", "version": "v2"}
+
+
 def test_an_empty_tag_or_commit_does_not_win_over_a_branch():
     # The shape of a Harness answer: every ref field present, the ones not followed empty.
     refs = {"repository_branch": "main", "repository_commit": "", "repository_sha": ""}

@@ -62,6 +62,13 @@ NOT_IN_WIZARD = {
     "default_pipelines": "default_pipelines",
     "variable_sets": "variable_sets",
 }
+# The attributes of the resource's nested blocks (its schema at cb1a059, as read above): another
+# one is listed, as Terraform refuses it ("Unsupported argument").
+BLOCK_ATTRIBUTES = {
+    **dict.fromkeys(VARIABLE_BLOCKS, ("key", "value", "value_type")),
+    "connector": ("connector_ref", "type"),
+    "associated_template": ("template_id", "version"),
+}
 META_ARGUMENTS = ("count", "for_each", "depends_on", "provider", "lifecycle", "provisioner")
 # Body fields the wizard does not set, and the values that mean "not set" (as export says).
 WIZARD_SETS = ("budget", "repository_submodules")  # not in the resource, but in the wizard
@@ -235,8 +242,11 @@ def _hcl_block(reader: BodyReader, node: BlockRule) -> None:
                 reader.skip(_line(child), f"{name} has no nested blocks.")
                 return
             if isinstance(child, AttributeRule):
-                refused, value = literal(child)
                 attribute = str(child.identifier.serialize())
+                if attribute not in BLOCK_ATTRIBUTES[name]:
+                    reader.skip(_line(child), _not_in_block(name, attribute))
+                    continue
+                refused, value = literal(child)
                 if refused:
                     reader.skip(_line(child), f"{name}: {refused}")
                     return
@@ -245,6 +255,17 @@ def _hcl_block(reader: BodyReader, node: BlockRule) -> None:
                     continue
                 item[attribute] = value
         add_group(reader, number, name, item, kinds[name])
+
+
+def _not_in_block(name: str, attribute: str) -> str:
+    if (name, attribute) == ("connector", "terragrunt_provider"):
+        # As the JSON body's is (`_json_group`); the resource's block has no such attribute.
+        return (
+            f"terragrunt_provider of a connector: {NOT_IN_WIZARD_REASON} (The resource's "
+            "connector block has no such attribute: Terraform would refuse it.)"
+        )
+    allowed = ", ".join(BLOCK_ATTRIBUTES[name])
+    return f"{attribute} is not an attribute of {name} blocks (they have {allowed})."
 
 
 # --- JSON ------------------------------------------------------------------------------------
