@@ -345,6 +345,27 @@ def test_a_json_body_maps_and_lists_what_it_cannot_by_line():
     assert len(reasons) == 4  # ccm_cost_enabled false is "not set": nothing to say
 
 
+def test_a_json_key_given_twice_is_listed_and_the_first_value_used():
+    code = (
+        '{\n  "identifier": "dup",\n  "name": "first",\n  "name": "second",\n'
+        '  "terraform_variables": {\n    "k": {\n      "key": "k",\n      "value": "one",\n'
+        '      "value": "two",\n      "value_type": "string"\n    }\n  },\n'
+        '  "tags": {"name": "x"}\n}\n'
+    )
+
+    imported = read(code)
+
+    # As for HCL ("set twice; the first value is used"), never a value dropped unlisted; the
+    # same key in another object (a tag "name") is no repeat.
+    assert {line.number: line.reason for line in imported.unmapped} == {
+        4: "name is set twice; the first value is used.",
+        9: "value is set twice; the first value is used.",
+    }
+    assert imported.body["name"] == "first"
+    assert imported.body["terraform_variables"]["k"]["value"] == "one"
+    assert imported.body["tags"] == {"name": "x"}
+
+
 def test_a_near_limit_json_paste_of_unknown_keys_is_listed_line_by_line_in_well_under_a_second():
     keys = [f"k{i:04d}" for i in range(6_500)]  # each key was looked for from line 1: ~10 s
     text = '{"name": "w",\n' + ",\n".join(f'"{key}": 1' for key in keys) + "\n}"

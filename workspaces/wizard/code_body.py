@@ -27,8 +27,9 @@ NUMBER_REASON = "a number too long to read (at most 4,300 digits)."
 SURROGATE_REASON = "contains an escaped half of a character (\\ud800 to \\udfff) alone."
 NOT_IN_WIZARD_REASON = "The wizard does not set this; add it in Harness once the workspace exists."
 _VARIABLE_KEY_RE = re.compile(steps.VARIABLE_KEY_PATTERN)
-# A JSON string, and the `:` that makes it a key (outside strings, valid JSON has no `"`).
-_JSON_STRING = re.compile(r'(?P<string>"(?:[^"\\]|\\.)*")(?P<colon>\s*:)?')
+# A JSON string, and the `:` that makes it a key (outside strings, valid JSON has no `"`); or a
+# bracket outside strings.
+_JSON_TOKEN = re.compile(r'(?P<string>"(?:[^"\\]|\\.)*")(?P<colon>\s*:)?|(?P<bracket>[][{}])')
 
 
 class CodeRefused(ValueError):
@@ -122,14 +123,36 @@ class BodyReader:
     @cached_property
     def json_keys(self) -> dict[str, list[int]]:
         """Each key of a JSON paste's objects -> the lines it is on, in order (json gives values,
-        not positions): one pass over the paste's strings, each key's offset mapped to its line."""
+        not positions)."""
+        return self._json_scan[0]
+
+    @property
+    def json_repeats(self) -> list[tuple[int, str]]:
+        """(line, key) of each key given again in the same JSON object, which json reads once."""
+        return self._json_scan[1]
+
+    @cached_property
+    def _json_scan(self) -> tuple[dict[str, list[int]], list[tuple[int, str]]]:
+        """One pass over a JSON paste's strings and brackets, each key's offset mapped to its
+        line: `json_keys` and `json_repeats`."""
         ends = list(accumulate(len(line) + 1 for line in self.lines))
         keys: dict[str, list[int]] = {}
-        for match in _JSON_STRING.finditer(self.text):
-            if match["colon"]:
-                line = bisect_right(ends, match.start()) + 1
-                keys.setdefault(json.loads(match["string"]), []).append(line)
-        return keys
+        repeats: list[tuple[int, str]] = []
+        objects: list[set[str] | None] = []  # the keys of each open object (None: an array)
+        for match in _JSON_TOKEN.finditer(self.text):
+            if match["bracket"] in ("{", "["):
+                objects.append(set() if match["bracket"] == "{" else None)
+            elif match["bracket"]:
+                objects = objects[:-1]
+            elif match["colon"]:
+                key, line = json.loads(match["string"]), bisect_right(ends, match.start()) + 1
+                keys.setdefault(key, []).append(line)
+                seen = objects[-1] if objects else None
+                if seen is not None and key in seen:
+                    repeats.append((line, key))
+                elif seen is not None:
+                    seen.add(key)
+        return keys, repeats
 
     def skip(self, number: int, reason: str) -> None:
         self.unmapped.append(CodeLine.of(self.lines, number, reason))

@@ -280,7 +280,9 @@ def _json_line(reader: BodyReader, key: str, start: int = 1) -> int:
 
 def _read_json(reader: BodyReader) -> None:
     try:
-        data = json.loads(reader.text)
+        # A key given twice: the first value is used, as for HCL (`BodyReader.put`); the later
+        # ones are listed below (json alone would keep the last, silently).
+        data = json.loads(reader.text, object_pairs_hook=_first_values)
     except json.JSONDecodeError as err:
         raise CodeRefused(
             f"The JSON could not be read: {err.msg} (line {err.lineno}, column {err.colno})."
@@ -291,6 +293,8 @@ def _read_json(reader: BodyReader) -> None:
         raise CodeRefused("The JSON nests too deeply to be a create body.") from err
     if not isinstance(data, dict):
         raise CodeRefused("Expected a JSON object: the body of the create call.")
+    for number, key in reader.json_repeats:
+        reader.skip(number, f"{key} is set twice; the first value is used.")
     for key, value in data.items():
         number = _json_line(reader, key)
         if key in JSON_UNSET:
@@ -312,6 +316,13 @@ def _read_json(reader: BodyReader) -> None:
             add_group(reader, number, key, value, "template")
         else:
             reader.skip(number, f"{key} is not a field of the create body.")
+
+
+def _first_values(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    found: dict[str, Any] = {}
+    for key, value in pairs:
+        found.setdefault(key, value)
+    return found
 
 
 def _budget(reader: BodyReader, number: int, value: Any) -> None:
