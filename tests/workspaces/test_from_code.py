@@ -227,6 +227,33 @@ def test_an_oversize_paste_is_refused_before_it_is_parsed():
     assert f"paste at most {MAX_CODE_CHARS:,}" in refused.value.message
 
 
+def test_the_paste_limit_counts_what_was_pasted_not_the_browsers_line_ends():
+    blocks = "".join(
+        f'  terraform_variable {{\n    key        = "k{i}"\n    value      = "{"x" * 300}"\n'
+        '    value_type = "string"\n  }\n'
+        for i in range(200)
+    )
+    code = f'resource "harness_platform_workspace" "w" {{\n  name = "w"\n{blocks}}}\n'
+    assert len(code) < MAX_CODE_CHARS < len(code) + code.count("\n")
+    posted = code.replace("\n", "\r\n")  # what the form receives from a browser
+
+    form = CodeForm({"code": posted}, org="default", project="infra")
+
+    assert form.is_valid(), form.errors
+    assert form.cleaned_data["code"].body == read(code).body
+
+
+@pytest.mark.parametrize("line_end", ["\r\n", "\r"])
+def test_a_paste_with_other_line_ends_reads_as_with_newlines(line_end):
+    code = UNMAPPABLE.replace("\n", line_end)
+
+    imported = read(code)
+
+    # The same values and the same lines listed, each line's text without a CR.
+    assert imported.body == read(UNMAPPABLE).body
+    assert imported.unmapped == read(UNMAPPABLE).unmapped
+
+
 @pytest.mark.parametrize("open_close", ["[]", "{}"])
 def test_deep_nesting_is_refused_before_it_is_parsed(open_close):
     opening, closing = open_close

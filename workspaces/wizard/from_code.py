@@ -86,7 +86,9 @@ def read_code(text: str, *, org: str, project: str) -> CodeImport:
 
     Raises CodeRefused when the paste is too long, cannot be parsed, or maps nothing.
     """
-    text = text.replace("\x00", "")
+    # A browser posts a textarea's line ends as CRLF (HTML's form data: a lone CR too): one line
+    # end each, so the limit counts what was pasted, and the lines are numbered as they show.
+    text = text.replace("\x00", "").replace("\r\n", "\n").replace("\r", "\n")
     if len(text) > MAX_CODE_CHARS:
         raise CodeRefused(
             f"The code is {len(text):,} characters long; paste at most {MAX_CODE_CHARS:,}."
