@@ -8,6 +8,10 @@ import threading
 
 from django.test import Client
 
+from workspaces.across import directory
+from workspaces.harness import HarnessClient
+from workspaces.harness.types import Page, Project
+
 URL = "/workspaces/"
 LIST = "iacm.workspaces.list"
 REGION = {"HX-Request": "true", "HX-Target": "across-results"}
@@ -54,3 +58,20 @@ def join_jobs(timeout: float = 5.0) -> None:
     for thread in threading.enumerate():
         if thread.name.startswith("across-"):
             thread.join(timeout)
+
+
+def list_a_project_twice(monkeypatch) -> None:
+    """v1 lists are offset-paged and read in series (`directory._all_pages`): a project created
+    between two page reads, named before the others, shifts the next page by one, so the last
+    project of one page comes again first on the next (here: default/infra, twice)."""
+    real = HarnessClient.list_projects
+    monkeypatch.setattr(directory, "DIRECTORY_PAGE_SIZE", 2)
+
+    def paged_while_a_project_is_created(self, *, org, search="", page=1, limit=50):
+        items = list(real(self, org=org, search=search, page=1, limit=1000).items)
+        if org == "default" and page > 1:  # "Aardvark" was created after page 1 was read
+            items.insert(0, Project(identifier="aardvark", name="Aardvark", org=org))
+        chunk = items[(page - 1) * limit : page * limit]
+        return Page.build(chunk, page=page, limit=limit, total_items=len(items))
+
+    monkeypatch.setattr(HarnessClient, "list_projects", paged_while_a_project_is_created)

@@ -5,6 +5,7 @@ import html
 import re
 import threading
 import time
+from collections import Counter
 
 from django.core.cache import cache
 from django.urls import reverse
@@ -18,11 +19,12 @@ from tests.across.support import (
     URL,
     follow,
     join_jobs,
+    list_a_project_twice,
     listed_projects,
     next_poll,
 )
 from tests.conftest import ACCOUNT, FULL_KEY
-from workspaces.across.directory import visible_projects
+from workspaces.across.directory import Directory, visible_projects
 from workspaces.across.fanout import job_base
 from workspaces.across.forms import AcrossQuery
 from workspaces.across.listing import LONG_POLL_SECONDS, across_page
@@ -344,3 +346,39 @@ def test_an_order_changed_while_the_list_loads_shows_that_orders_first_rows(
     cache.clear()
     cold = follow(signed_in_with_key, signed_in_with_key.get(URL, {"sort": "name,DESC"}))
     assert _rows(done)[:30] == _rows(cold)[:30]
+
+
+def test_a_project_listed_twice_while_harness_pages_shifted_does_not_restart_the_list_forever(
+    signed_in_with_key, fake, monkeypatch
+):
+    list_a_project_twice(monkeypatch)
+
+    response = signed_in_with_key.get(URL, {"q": "vpc-prod"})
+    for _ in range(15):
+        poll = next_poll(response.content.decode())
+        if poll is None:
+            break
+        response = signed_in_with_key.get(URL + poll, headers=LIVE)
+
+    assert next_poll(response.content.decode()) is None, "the list never completes"
+    calls = Counter(listed_projects(fake))
+    assert max(calls.values()) == 1, calls  # each project read once, not again on every poll
+
+
+def test_a_job_over_a_project_named_twice_completes_and_counts_it_once(fake, db):
+    client = harness_client(account_id=ACCOUNT, api_key=FULL_KEY)
+    infra = next(
+        ref
+        for ref in visible_projects(client=client, fingerprint="fp").projects
+        if ref.key == "default/infra"
+    )
+    twice = Directory(projects=(infra, infra))
+    query = AcrossQuery(q="vpc-prod")
+
+    across_page(client=client, fingerprint="fp", directory=twice, query=query)
+    join_jobs()
+    fake.clear_log()
+    again = across_page(client=client, fingerprint="fp", directory=twice, query=query)
+
+    assert again.complete and (again.projects, again.done) == (1, 1)
+    assert fake.log() == []  # its one answer is the whole job: not taken as partly expired

@@ -8,7 +8,8 @@ from tests.conftest import ACCOUNT, FULL_KEY, READ_KEY
 from workspaces.across import directory as directory_module
 from workspaces.across.directory import visible_projects
 from workspaces.clients import harness_client
-from workspaces.harness import errors
+from workspaces.harness import HarnessClient, errors
+from workspaces.harness.types import Page
 
 PROJECTS = "v1.projects.list"
 
@@ -92,3 +93,23 @@ def test_an_org_list_that_fails_is_an_error_not_an_exception(fake):
 
     assert directory.projects == ()
     assert "503" in directory.error
+
+
+def test_an_org_listed_twice_is_read_once(fake, monkeypatch):
+    real = HarnessClient.list_orgs
+
+    def paged_while_an_org_is_created(self, *, search="", page=1, limit=50):
+        # One org a page (v1 offset paging); an org named before the others is created after
+        # page 1 was read: every later page is shifted by one, and "default" comes twice.
+        items = list(real(self, search=search, page=1, limit=1000).items)
+        if page > 1:
+            items.insert(0, items[0])  # (the new org: never on a page read after it)
+        return Page.build(items[page - 1 : page], page=page, limit=1, total_items=len(items))
+
+    monkeypatch.setattr(HarnessClient, "list_orgs", paged_while_an_org_is_created)
+
+    directory = visible_projects(client=_client(), fingerprint="fp-full")
+
+    read = [entry["path"] for entry in fake.log(route=PROJECTS)]
+    assert sorted(read) == sorted(set(read)) and len(read) == 3, read  # each org once
+    assert [ref.key for ref in directory.projects] == PROJECTS_SEEN

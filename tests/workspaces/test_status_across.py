@@ -9,6 +9,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from pytest_django.asserts import assertContains, assertNotContains
 
+from tests.across.support import list_a_project_twice
 from tests.concurrency import run_together
 from tests.conftest import ACCOUNT
 from workspaces.status_metrics import StatusMetrics, _metrics_cache_key
@@ -421,3 +422,12 @@ def test_without_wait_a_locked_cold_entry_is_none_and_no_call(user_with_key, fak
 
     assert result is None
     assert "iacm.metrics" not in fake.counters()
+
+
+def test_a_project_listed_twice_is_counted_once(signed_in_with_key, fake, monkeypatch):
+    list_a_project_twice(monkeypatch)  # v1 pages shifted by a project created meanwhile
+
+    strip = signed_in_with_key.get(STRIP)
+
+    keys = [row.ref.key for row in rows(strip)]
+    assert keys.count("default/infra") == 1, keys  # once, and its counts once in the totals

@@ -3,6 +3,7 @@ cached per key."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -68,6 +69,18 @@ def _all_pages[T](call, **kwargs) -> list[T]:
         page += 1
 
 
+def _first_of_each[T](items: Iterable[T], key: Callable[[T], str]) -> list[T]:
+    """Each item once (the first of those with the same `key`), in order. v1 lists are
+    offset-paged (contract §8) and read page after page: an org or project created between two
+    page reads shifts the next page by one, and the last item of a page comes again on the next.
+    A project listed twice would be read twice, make its job never look complete (one answer
+    for two entries) and be counted twice in the status across projects."""
+    seen: dict[str, T] = {}
+    for item in items:
+        seen.setdefault(key(item), item)
+    return list(seen.values())
+
+
 def _directory_cache_key(client: HarnessClient, fingerprint: str) -> str:
     return f"directory:v1:{client.account_id}:{fingerprint}"
 
@@ -94,7 +107,7 @@ def visible_projects(*, client: HarnessClient, fingerprint: str) -> Directory:
         return Directory(projects=(), error=harness_error_message(err))
     futures = [
         (org, submit_harness_call(_all_pages, client.list_projects, org=org.identifier))
-        for org in orgs
+        for org in _first_of_each(orgs, key=lambda org: org.identifier)
     ]
     projects: list[ProjectRef] = []
     failed: list[tuple[str, str]] = []
@@ -112,6 +125,7 @@ def visible_projects(*, client: HarnessClient, fingerprint: str) -> Directory:
             projects += [ProjectRef(org.identifier, org.name, p.identifier, p.name) for p in found]
     if unauthorized is not None:
         raise unauthorized
+    projects = _first_of_each(projects, key=lambda ref: ref.key)
     limit = settings.ACROSS_MAX_PROJECTS
     directory = Directory(
         projects=tuple(projects[:limit]), failed_orgs=tuple(failed), truncated=len(projects) > limit

@@ -131,8 +131,9 @@ def across_page(
                 meta, version = fanout.job_wait(base=base, meta=meta, after=after, seconds=0)
         version, merged = _merged(base=base, meta=meta, sort=query.sort, version=version)
     # Part of a finished job expired before the rest: read everything again (unless another
-    # request already started that again: its job is left alone).
-    expired = meta["complete"] and merged.answered < len(meta["projects"])
+    # request already started that again: its job is left alone). Counted by distinct project:
+    # one listed twice has one answer.
+    expired = meta["complete"] and merged.answered < len(set(meta["projects"]))
     if expired and (cache.get(base) or {}).get("run") == meta["run"]:
         cache.delete(base)
     # The order changed while the job ran, and a project had more matches than were read: its
@@ -231,8 +232,9 @@ def _merged(
 
 def _merge(*, meta: fanout.JobMeta, results: dict[str, fanout.ProjectResult], sort: str) -> _Merged:
     failed, truncated, entries = [], [], []
-    pending, unauthorized = len(meta["projects"]) - len(results), ""
-    for key in meta["projects"]:
+    projects = dict.fromkeys(meta["projects"])  # each once (a project listed twice has one answer)
+    pending, unauthorized = len(projects) - len(results), ""
+    for key in projects:
         result = results.get(key)
         if result is None:
             continue
@@ -273,7 +275,7 @@ def _result(
 
     start = (query.page - 1) * query.limit
     rows = _rows(merged.entries[start : start + query.limit], by_key=by_key, links=links)
-    projects = len(meta["projects"])
+    projects = len(set(meta["projects"]))
     return AcrossResult(
         page=dataclasses.replace(_page(merged.entries, query), items=tuple(rows)),
         projects=projects,
