@@ -155,9 +155,53 @@ def test_a_refused_key_goes_to_the_key_page(signed_in_with_key, fake):
 
     # The page showed at once; its long poll learns of the 401 and sends the browser on.
     assert poll.headers["HX-Redirect"] == reverse("harness_key")
-    # Reloaded without JavaScript, the finished list says so with a plain redirect.
+    # The refusal is not kept (the key may be saved again meanwhile): reloaded without
+    # JavaScript, the page asks Harness again, and its Refresh, which waits as the long poll
+    # does, learns of the 401 with a plain redirect.
+    join_jobs()
+    fake.clear_faults()
+    fake.clear_log()
+    fake.inject(LIST, status=401, times=6, delay_ms=300)
     reloaded = signed_in_with_key.get(URL)
-    assertRedirects(reloaded, reverse("harness_key"), fetch_redirect_response=False)
+    refresh = re.search(r'href="([^"]*)">Refresh</a>', reloaded.content.decode())[1]
+    refreshed = signed_in_with_key.get(URL + html.unescape(refresh))
+    assertRedirects(refreshed, reverse("harness_key"), fetch_redirect_response=False)
+    assert listed_projects(fake)
+
+
+def test_a_key_harness_accepts_again_is_not_sent_back_by_a_remembered_refusal(
+    signed_in_with_key, fake
+):
+    fake.inject(LIST, status=401, times=6)  # Harness refused the key for a moment
+    refused = follow(signed_in_with_key, signed_in_with_key.get(URL))
+    assert refused.headers["HX-Redirect"] == reverse("harness_key")
+
+    # On the key page the person saves the same key again; Harness accepts it now.
+    join_jobs()
+    fake.clear_faults()
+    saved = signed_in_with_key.post(
+        reverse("harness_key"), {"api_key": FULL_KEY, "account_id": ACCOUNT}
+    )
+    assert saved.status_code == 302 and saved["Location"] == reverse("org_list")
+
+    # All workspaces is read with the accepted key, not answered by the cached 401.
+    again = follow(signed_in_with_key, signed_in_with_key.get(URL))
+    assert again.status_code == 200, again.get("Location")
+    assert "HX-Redirect" not in again.headers
+    assert _rows(again)
+
+
+def test_after_a_401_the_calls_not_yet_made_are_not_made(signed_in_with_key, fake, settings):
+    settings.ACROSS_CONCURRENCY = 1
+    fake.inject(LIST, status=401, path="/projects/empty/")  # the first project read
+    fake.inject(LIST, delay_ms=300, times=len(PROJECTS_SEEN))
+
+    poll = follow(signed_in_with_key, signed_in_with_key.get(URL))
+    join_jobs()
+
+    assert poll.headers["HX-Redirect"] == reverse("harness_key")
+    # The key is refused: at most the call already on its way when the 401 came is made.
+    assert listed_projects(fake)[0] == "default/empty" and len(listed_projects(fake)) <= 2
 
 
 def test_the_page_shows_at_once_and_its_first_poll_waits_for_rows(signed_in_with_key, fake):

@@ -187,9 +187,11 @@ def _coordinate(
     query: ListQuery,
 ) -> None:
     """Run the project calls, at most `ACROSS_CONCURRENCY` at once on this job's own pool, and
-    write each answer as it comes; the meta says complete at the end."""
+    write each answer as it comes; the meta says complete at the end. After a 401 the calls not
+    yet made are dropped (they would be refused too), and the lock is no longer renewed: the
+    request that shows the 401 forgets the job (`job_forget`)."""
     run, lock = meta["run"], f"{base}:lock"
-    truncated = False
+    truncated = refused = False
     with concurrent.futures.ThreadPoolExecutor(
         max_workers=settings.ACROSS_CONCURRENCY, thread_name_prefix="across-call"
     ) as pool:
@@ -213,11 +215,14 @@ def _coordinate(
                     logger.exception("listing %s across projects failed", ref.key)
                     result = _failed("The portal failed to read this project.", retryable=True)
                 truncated = truncated or result["total"] > len(result["rows"])
+                if result["unauthorized"]:  # the key is refused: the calls to come would be
+                    refused = True  # too, so they are dropped (those on their way still land)
+                    pending = {other for other in pending if not other.cancel()}
                 try:
                     _publish(base, run, ref.key, result)
                 except Exception:  # the cache failed (a Redis timeout): the job goes on
                     logger.exception("writing %s's answer across projects failed", ref.key)
-            if time.monotonic() - renewed >= stale_after() / 4:
+            if not refused and time.monotonic() - renewed >= stale_after() / 4:
                 renewed = time.monotonic()
                 answered = [futures[future].key for future in futures if future.done()]
                 try:
@@ -228,8 +233,7 @@ def _coordinate(
                     _extend(base, meta, answered)
                 except Exception:  # the cache failed: renewed at the next turn
                     logger.exception("renewing the job %s across projects failed", run)
-    current: JobMeta | None = cache.get(base)
-    if current is not None and current["run"] == run:  # not replaced by a restart meanwhile
+    if (cache.get(base) or {}).get("run") == run:  # not replaced by a restart meanwhile
         cache.set(
             base,
             {**meta, "complete": True, "truncated": truncated},
@@ -238,6 +242,15 @@ def _coordinate(
     _publish_progress(base, run)  # a long poll that saw every project answer returns now
     if cache.get(lock) == run:
         cache.delete(lock)
+
+
+def job_forget(*, base: str, run: str) -> None:
+    """Drop the job `run`'s lock and meta (not a later run's): the next request starts it again.
+    For a 401: once the key is saved again, the list asks Harness rather than the cache."""
+    if cache.get(f"{base}:lock") == run:
+        cache.delete(f"{base}:lock")
+    if (cache.get(base) or {}).get("run") == run:
+        cache.delete(base)
 
 
 def _extend(base: str, meta: JobMeta, answered: list[str]) -> None:
@@ -259,10 +272,6 @@ def _publish(base: str, run: str, project: str, result: ProjectResult) -> None:
 def _publish_progress(base: str, run: str) -> None:
     with contextlib.suppress(ValueError):  # the counter expired: the job will start again
         cache.incr(_version_key(base, run))
-    _notify()
-
-
-def _notify() -> None:
     with _progress:
         _progress.notify_all()
 

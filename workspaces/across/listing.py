@@ -106,7 +106,8 @@ def across_page(
     project answers with rows (at most the client's read timeout). Without (a page: shown at
     once, its first long poll brings the rows), not at all. `retry` (an `org/project` of the
     job that failed) is read again first. Raises HarnessUnauthorized when Harness refused the
-    key (to the key page).
+    key (to the key page), and forgets the job: once the key is saved again, the next request
+    asks Harness rather than finding the refusal.
     """
     refs = query.chosen(directory)
     if not refs:
@@ -130,6 +131,9 @@ def across_page(
                 time.sleep(GATHER_SECONDS)
                 meta, version = fanout.job_wait(base=base, meta=meta, after=after, seconds=0)
         version, merged = _merged(base=base, meta=meta, sort=query.sort, version=version)
+    if merged.unauthorized:  # to the key page; the job is not kept with the refusal in it
+        fanout.job_forget(base=base, run=meta["run"])
+        raise errors.HarnessUnauthorized(merged.unauthorized, status=401)
     # Part of a finished job expired before the rest: read everything again (unless another
     # request already started that again: its job is left alone). Counted by distinct project:
     # one listed twice has one answer.
@@ -150,7 +154,8 @@ def _first_rows(
     *, base: str, meta: fanout.JobMeta, sort: str
 ) -> tuple[fanout.JobMeta, int, _Merged]:
     """Wait (at most the client's read timeout) until a project answered with rows, or every
-    project answered: a first page with nothing to show but "0 of 40" helps nobody."""
+    project answered, or Harness refused the key: a first page with nothing to show but
+    "0 of 40" helps nobody."""
     deadline = time.monotonic() + settings.HARNESS_READ_TIMEOUT
     version = None
     while True:
@@ -160,7 +165,7 @@ def _first_rows(
                 base=base, meta=meta, after=version or 0, seconds=max(remaining, 0)
             )
         version, merged = _merged(base=base, meta=meta, sort=sort, version=version)
-        if meta["complete"] or remaining <= 0 or merged.entries:
+        if meta["complete"] or remaining <= 0 or merged.entries or merged.unauthorized:
             return meta, version, merged
 
 
@@ -265,8 +270,6 @@ def _result(
     by_key: dict[str, ProjectRef],
     query: AcrossQuery,
 ) -> AcrossResult:
-    if merged.unauthorized:
-        raise errors.HarnessUnauthorized(merged.unauthorized, status=401)
     # Each list URL reversed once per request (a page repeats few projects many times).
     links = functools.cache(lambda route, *args: reverse(route, args=args))
 
