@@ -426,3 +426,29 @@ def test_a_job_over_a_project_named_twice_completes_and_counts_it_once(fake, db)
 
     assert again.complete and (again.projects, again.done) == (1, 1)
     assert fake.log() == []  # its one answer is the whole job: not taken as partly expired
+
+
+def test_try_again_for_an_org_whose_projects_could_not_be_listed_asks_harness_again(
+    signed_in_with_key, fake
+):
+    fake.inject("v1.projects.list", status=503, times=3, path="/orgs/payments/")
+    follow(signed_in_with_key, signed_in_with_key.get(URL, {"q": "vpc"}))
+    full = signed_in_with_key.get(URL, {"q": "vpc"})  # the notice is outside the region
+    # Harness answers again; the person presses that notice's "Try again" (a plain link).
+    try_again = re.search(
+        r"The projects of payments could not be listed[^<]*<a href=\"([^\"]+)\">Try again</a>",
+        full.content.decode(),
+    )
+    assert try_again, full.content.decode()
+    fake.clear_log()
+
+    again = signed_in_with_key.get(html.unescape(try_again[1]))
+
+    assert fake.log(route="v1.projects.list"), "Try again made no Harness call"
+    assertNotContains(again, "The projects of payments could not be listed")
+    assertContains(again, 'name="q" value="vpc"', html=False)  # the list's own query is kept
+    # The marker is not carried on: the polls and links read the directory from the cache.
+    assertNotContains(again, "directory=refresh")
+    fake.clear_log()
+    follow(signed_in_with_key, again)
+    assert fake.log(route="v1.projects.list") == []

@@ -56,6 +56,19 @@ def test_a_directory_with_a_failed_org_is_kept_briefly_then_read_again(fake, mon
     assert "platform/data" in [ref.key for ref in again.projects]
 
 
+def test_try_again_reads_a_directory_with_a_failed_org_at_once_and_only_such_a_one(fake):
+    fake.inject(PROJECTS, status=503, times=3, path="/orgs/platform/")
+    visible_projects(client=_client(), fingerprint="fp-full")
+    fake.clear_log()
+
+    again = visible_projects(client=_client(), fingerprint="fp-full", retry=True)
+    assert again.failed_orgs == () and fake.log(route=PROJECTS)
+    fake.clear_log()
+    kept = visible_projects(client=_client(), fingerprint="fp-full", retry=True)
+
+    assert fake.log() == [] and kept == again  # nothing failed: a retry keeps the cache
+
+
 def test_an_org_refused_with_403_is_kept_like_the_rest(fake, monkeypatch):
     monkeypatch.setattr(directory_module, "DIRECTORY_RETRY_SECONDS", 0)
     fake.inject(PROJECTS, status=403, times=3, path="/orgs/platform/")

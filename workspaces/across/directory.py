@@ -85,7 +85,7 @@ def _directory_cache_key(client: HarnessClient, fingerprint: str) -> str:
     return f"directory:v1:{client.account_id}:{fingerprint}"
 
 
-def visible_projects(*, client: HarnessClient, fingerprint: str) -> Directory:
+def visible_projects(*, client: HarnessClient, fingerprint: str, retry: bool = False) -> Directory:
     """Every project the key can list, by org, cached for `ACROSS_DIRECTORY_SECONDS`.
 
     The orgs are listed first; then each org's projects, the orgs in parallel. An org whose
@@ -93,11 +93,12 @@ def visible_projects(*, client: HarnessClient, fingerprint: str) -> Directory:
     and the others are still used. A 403 stays for as long as the key's rights do, so it is
     cached like the rest; a directory with another failure is kept `DIRECTORY_RETRY_SECONDS`
     only (long enough that the list's polls do not list every org again, short enough that
-    "Try again" soon asks Harness again). Raises HarnessUnauthorized (to the key page).
+    "Try again" soon asks Harness again). `retry` (that "Try again") reads a directory with a
+    failed org again at once. Raises HarnessUnauthorized (to the key page).
     """
     key = _directory_cache_key(client, fingerprint)
     cached: Directory | None = cache.get(key)
-    if cached is not None:
+    if cached is not None and not (retry and cached.failed_orgs):
         return cached
     try:
         orgs: list[Org] = _all_pages(client.list_orgs)

@@ -98,3 +98,15 @@ class AcrossListForm(WorkspaceListForm):
         """The progress a long poll has seen (`after=`), None for any other request."""
         self.is_valid()
         return self.cleaned_data.get("after")
+
+
+class OrgRetryForm(forms.Form):
+    """`directory=refresh`: the "Try again" of an organisation whose projects could not be
+    listed, which lists them again at once (`visible_projects(retry=True)`). Not part of the
+    query: never in the list's own links nor in a saved view."""
+
+    directory = forms.ChoiceField(required=False, choices=[("refresh", "refresh")])
+
+    @property
+    def wanted(self) -> bool:
+        return self.is_valid() and self.cleaned_data["directory"] == "refresh"

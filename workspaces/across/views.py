@@ -8,7 +8,7 @@ from django.views.decorators.http import require_http_methods
 from django.views.decorators.vary import vary_on_headers
 
 from workspaces.across.directory import visible_projects
-from workspaces.across.forms import AcrossListForm
+from workspaces.across.forms import AcrossListForm, OrgRetryForm
 from workspaces.across.listing import across_page, across_tag_choices
 from workspaces.clients import harness_client_for
 from workspaces.forms import PAGE_SIZES
@@ -35,7 +35,8 @@ def all_workspaces(request: HtmxHttpRequest) -> HttpResponse:
     """The merged list (GET); POST `retry=<org/project>` reads that failed project again."""
     client = harness_client_for(request.user)
     fingerprint = request.user.harness_credential.key_fingerprint
-    directory = visible_projects(client=client, fingerprint=fingerprint)
+    retry_orgs = OrgRetryForm(request.GET).wanted
+    directory = visible_projects(client=client, fingerprint=fingerprint, retry=retry_orgs)
     region = request.htmx.target if request.htmx else None
     if request.htmx.history_restore_request or region not in REGIONS:
         region = None
