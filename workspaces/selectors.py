@@ -163,6 +163,11 @@ def workspace_row(
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_-]{0,127}")
 
 
+def looks_like_identifier(search: str) -> bool:
+    """Whether a project's list tries `search` as a workspace identifier too (see below)."""
+    return bool(_IDENTIFIER.fullmatch(search))
+
+
 def workspace_page(
     *, client: HarnessClient, org: str, project: str, query: ListQuery
 ) -> Loaded[WorkspaceRow]:
@@ -173,7 +178,7 @@ def workspace_page(
     (IaCM `GET .../workspaces/{identifier}`) is read at the same time and shown first when it
     passes the status and tag filters.
     """
-    lookup = query.q if query.page == 1 and _IDENTIFIER.fullmatch(query.q) else ""
+    lookup = query.q if query.page == 1 and looks_like_identifier(query.q) else ""
     exact = submit_harness_call(_by_identifier, client, org, project, query) if lookup else None
     loaded = _load(
         client.list_workspaces,

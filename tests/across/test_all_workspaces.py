@@ -335,6 +335,20 @@ def test_empty_states(signed_in_with_key, fake):
     assert all_failed.content.decode().count('name="retry"') == 6
 
 
+def test_an_identifier_searched_for_says_the_search_matches_names(signed_in_with_key, fake):
+    # default/infra's backup-dev-0083 has the identifier backup_dev_0083 (README "Across
+    # projects": the search matches names; a project's list also finds an identifier).
+    pasted = follow(signed_in_with_key, signed_in_with_key.get(URL, {"q": "backup_dev_0083"}))
+    words = follow(signed_in_with_key, signed_in_with_key.get(URL, {"q": "no such workspace"}))
+
+    assertContains(pasted, "No workspace matches these filters in 6 projects.")
+    assertContains(pasted, "The search here matches workspace names only.")
+    assertContains(pasted, "To find a workspace by its identifier, search its project's list.")
+    assert fake.log(route="iacm.workspaces.get") == []  # one list call per project, no lookup
+    assertContains(words, "No workspace matches these filters")
+    assertNotContains(words, "matches workspace names only")
+
+
 def test_a_job_whose_coordinator_died_is_started_again(signed_in_with_key, user_with_key, fake):
     follow(signed_in_with_key, signed_in_with_key.get(URL))
     base = job_base(

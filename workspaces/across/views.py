@@ -13,6 +13,7 @@ from workspaces.across.listing import across_page, across_tag_choices
 from workspaces.clients import harness_client_for
 from workspaces.forms import PAGE_SIZES
 from workspaces.htmx import HtmxHttpRequest
+from workspaces.selectors import looks_like_identifier
 
 # The swappable regions: the results (filters, sort, pages) and, inside, what the long polls
 # and "Try again" replace.
@@ -70,6 +71,9 @@ def all_workspaces(request: HtmxHttpRequest) -> HttpResponse:
         "result": result,
         "page_sizes": PAGE_SIZES,
         "oob": region == "across-results",
+        # Harness's searchTerm matches names; unlike a project's list, this one does not look
+        # an identifier up (one more call per project): its empty state says where to find it.
+        "identifier_search": looks_like_identifier(filters.query.q),
     }
     template = "workspaces/all_workspaces.html"
     return TemplateResponse(request, f"{template}#{region}" if region else template, context)
