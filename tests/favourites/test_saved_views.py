@@ -91,6 +91,7 @@ def test_without_javascript_the_posted_list_is_saved_and_opened(signed_in_with_k
         ("x" * 81, "Ensure this value has at most 80 characters (it has 81)."),
         ("mine", "You already have a view named “mine”"),
         ("MINE", "You already have a view named “MINE”"),
+        ("\ufdfa" * 5, "at most 80 characters once written out (it has 90)."),
     ],
 )
 def test_a_bad_name_is_an_error_on_the_field(signed_in_with_key, user_with_key, name, error):
@@ -104,6 +105,38 @@ def test_a_bad_name_is_an_error_on_the_field(signed_in_with_key, user_with_key, 
     assertContains(response, 'aria-describedby="save-view-name-help save-view-name-error"')
     assertContains(response, 'aria-invalid="true"')
     assert SavedView.objects.count() == 1
+
+
+@pytest.mark.parametrize("name", ["\u200b", "\u200b\u200d\u2060", "\u202e", "\ufeff\u200b"])
+def test_a_name_with_nothing_visible_is_refused(signed_in_with_key, user_with_key, name):
+    response = save(signed_in_with_key, name, current_url=SANDBOX)
+
+    # The header menu would list a link with no text (no accessible name).
+    assert not SavedView.objects.exists()
+    assertContains(response, '<ul class="field__errors" id="save-view-name-error">')
+    assertContains(response, "This name has nothing visible in it")
+
+
+def test_a_name_that_only_differs_by_an_invisible_character_is_a_duplicate(
+    signed_in_with_key, user_with_key
+):
+    SavedView.objects.create(owner=user_with_key, name="Failed in infra", path=SANDBOX)
+
+    response = save(signed_in_with_key, "\u202eFailed in infra\u200b", current_url=SANDBOX)
+
+    # "Names are unique per person" (README): two menu entries that read the same are not.
+    assert SavedView.objects.count() == 1
+    assertContains(response, "You already have a view named “Failed in infra”")
+
+
+def test_a_name_is_saved_without_its_invisible_characters(signed_in_with_key, user_with_key):
+    save(
+        signed_in_with_key,
+        "\u200bFailed\u00a0in \uff49\uff4e\uff46\uff52\uff41\ufeff",
+        current_url=SANDBOX,
+    )
+
+    assert SavedView.objects.get().name == "Failed in infra"  # NFKC: full-width letters, nbsp
 
 
 def test_the_same_name_is_free_for_someone_else(signed_in_with_key, user_with_key, bob):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from django import forms
 from django.contrib.auth.models import AbstractBaseUser
@@ -71,7 +72,21 @@ class SavedViewForm(forms.Form):
         self.current_url = current_url
 
     def clean_name(self) -> str:
-        name = self.cleaned_data["name"]
+        """The name as the menu shows it: NFKC (look-alike forms folded), without format
+        characters (zero-width spaces and joiners, direction overrides, byte order marks:
+        Unicode category Cf), stripped. One with nothing visible left is refused, and two
+        names that read the same are one (compared without case)."""
+        written = unicodedata.normalize("NFKC", self.cleaned_data["name"])
+        name = "".join(c for c in written if unicodedata.category(c) != "Cf").strip()
+        if not name:
+            raise forms.ValidationError(
+                "This name has nothing visible in it: give the view a name people can read."
+            )
+        if len(name) > SAVED_VIEW_NAME_MAX:  # NFKC can lengthen a name (U+FDFA: 18 letters)
+            raise forms.ValidationError(
+                f"Ensure this value has at most {SAVED_VIEW_NAME_MAX} characters once written "
+                f"out (it has {len(name)})."
+            )
         views = SavedView.objects.filter(owner=self.owner)
         if views.filter(name__iexact=name).exists():
             raise forms.ValidationError(
