@@ -108,8 +108,13 @@ def post_worker_init(worker):
 
 
 def child_exit(server, worker):
-    """A dead worker's live metrics files are merged away (prometheus-client multiprocess)."""
-    if _env("PROMETHEUS_MULTIPROC_DIR"):
-        from prometheus_client import multiprocess
+    """A dead worker's counters and histograms are added to the archive files and its own files
+    deleted (`portal/metrics_archive.py`): totals never go back, and the files do not pile up."""
+    directory = _env("PROMETHEUS_MULTIPROC_DIR")
+    if directory:
+        from portal.metrics_archive import archive_dead_worker
 
-        multiprocess.mark_process_dead(worker.pid)
+        try:
+            archive_dead_worker(worker.pid, directory)
+        except Exception:  # an exception here would stop the master: log it, keep the files
+            server.log.exception("Could not archive the metrics files of worker %s", worker.pid)

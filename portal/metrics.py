@@ -3,7 +3,8 @@
 Under gunicorn every worker is a process with its own counters. When `PROMETHEUS_MULTIPROC_DIR`
 is set (it must be set before the workers start; the Dockerfile sets it), prometheus-client keeps
 the values in files there and `/metrics` adds them up across workers; gunicorn's `child_exit`
-hook calls `mark_process_dead` and `on_starting` empties the directory. Without it (development,
+hook adds a dead worker's values to archive files and deletes its own (`portal.metrics_archive`),
+and `on_starting` empties the directory. Without it (development,
 tests) the values live in this process.
 
 `/metrics` needs no sign-in but is protected by configuration: the TCP peer must be inside one
@@ -141,4 +142,8 @@ def metrics(request: HttpRequest) -> HttpResponse:
     """Prometheus exposition; a 404 unless the network or bearer token is allowed."""
     if not metrics_access_allowed(request):
         raise Http404("No such page.")
-    return HttpResponse(generate_latest(_registry()), content_type=CONTENT_TYPE_LATEST)
+    try:
+        exposition = generate_latest(_registry())
+    except FileNotFoundError:  # a dead worker's file, listed, then archived before it was read
+        exposition = generate_latest(_registry())
+    return HttpResponse(exposition, content_type=CONTENT_TYPE_LATEST)

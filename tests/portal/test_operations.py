@@ -7,9 +7,11 @@ import logging
 import os
 import random
 import runpy
+import struct
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from django.core.cache import cache
@@ -641,6 +643,94 @@ def test_a_gunicorn_worker_warms_up_then_freezes_what_it_loaded(monkeypatch):
     finally:
         gc.unfreeze()
     assert sys.getswitchinterval() == before
+
+
+_A_WORKER = """
+import os, django; django.setup()
+from portal import metrics
+metrics.REQUESTS.labels("workspace_list", "GET", "200").inc()
+metrics.REQUEST_LATENCY.labels("workspace_list", "GET").observe(0.1)
+print(os.getpid())
+"""
+
+
+def _scrape(directory) -> str:
+    from prometheus_client import CollectorRegistry, generate_latest, multiprocess
+
+    registry = CollectorRegistry()
+    multiprocess.MultiProcessCollector(registry, path=str(directory))
+    return generate_latest(registry).decode()
+
+
+def test_recycled_workers_leave_their_counts_but_no_metrics_files_behind(tmp_path, monkeypatch):
+    """gunicorn recycles each worker every GUNICORN_MAX_REQUESTS; `mark_process_dead` removes
+    only live gauges' files, so each dead worker's counter_<pid>.db and histogram_<pid>.db stayed
+    in PROMETHEUS_MULTIPROC_DIR for the replica's life and every scrape read them all."""
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path))
+    config = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+    for _ in range(2):  # two workers, one after the other, each recycled
+        result = python_in(_clean_env(PROMETHEUS_MULTIPROC_DIR=str(tmp_path)), _A_WORKER)
+        assert result.returncode == 0, result.stderr
+        pid = int(result.stdout.strip())
+        assert list(tmp_path.glob(f"*_{pid}.db"))  # the worker wrote its values
+
+        config["child_exit"](server=None, worker=SimpleNamespace(pid=pid))
+
+        assert not list(tmp_path.glob(f"*_{pid}.db"))
+    scrape = _scrape(tmp_path)
+
+    # Both dead workers' counts still add up in /metrics (counters never go back) ...
+    labels = {"view": "workspace_list", "method": "GET"}
+    assert _sample(scrape, "portal_requests_total", status="200", **labels) == 2
+    assert _sample(scrape, "portal_request_duration_seconds_count", **labels) == 2
+    assert _sample(scrape, "portal_request_duration_seconds_bucket", le="0.1", **labels) == 2
+    assert _sample(scrape, "portal_request_duration_seconds_bucket", le="0.05", **labels) == 0
+    assert _sample(scrape, "portal_request_duration_seconds_sum", **labels) == pytest.approx(0.2)
+    # ... in one archive file per type, not one pair per recycled worker.
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "counter_archive.db",
+        "histogram_archive.db",
+    ]
+
+
+def test_a_metrics_file_that_cannot_be_archived_does_not_stop_the_gunicorn_master(
+    tmp_path, monkeypatch
+):
+    """An exception out of `child_exit` ends gunicorn's main loop (and the master with it)."""
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path))
+    # 64 bytes used, of which the first entry claims 10,000: a corrupted file.
+    (tmp_path / "counter_4242.db").write_bytes(struct.pack("ii", 64, 0) + struct.pack("i", 10000))
+    config = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+    logged = []
+    server = SimpleNamespace(log=SimpleNamespace(exception=lambda *args: logged.append(args)))
+
+    config["child_exit"](server=server, worker=SimpleNamespace(pid=4242))
+
+    assert logged and logged[0][1] == 4242
+    assert (tmp_path / "counter_4242.db").exists()  # kept: its values are not lost
+
+
+def test_a_scrape_survives_a_worker_file_archived_between_listing_and_reading(
+    client, db, monkeypatch
+):
+    from prometheus_client import generate_latest
+
+    from portal import metrics
+
+    calls = []
+
+    def archived_meanwhile(registry):
+        calls.append(registry)
+        if len(calls) == 1:
+            raise FileNotFoundError("counter_4242.db")
+        return generate_latest(registry)
+
+    monkeypatch.setattr(metrics, "generate_latest", archived_meanwhile)
+
+    response = client.get("/metrics", REMOTE_ADDR="127.0.0.1")
+
+    assert response.status_code == 200
+    assert len(calls) == 2
 
 
 @pytest.mark.parametrize(
