@@ -1,8 +1,9 @@
 """Encryption at rest for users' Harness API keys.
 
 `MultiFernet` over `HARNESS_TOKEN_KEYS` (newest first): encrypting uses the first key, decrypting
-tries each, so keys can be rotated without downtime (add a new key in front, run
-`manage.py rotate_harness_token_keys`, then drop the old key). These keys are never `SECRET_KEY`.
+tries each, so keys can be rotated without downtime (add a new key last, then move it in front,
+run `manage.py rotate_harness_token_keys`, then drop the old key: README "Harness keys"). These
+keys are never `SECRET_KEY`.
 """
 
 from functools import cache

@@ -603,6 +603,54 @@ def test_check_deploy_flags_the_development_profile():
         assert check_id in result.stderr
 
 
+# --- rotating SECRET_KEY on a rolling update ----------------------------------------------------
+
+OLD_SECRET = "old-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz-ABCDEFGHIJ"
+NEW_SECRET = "new-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz-ABCDEFGHIJ"
+# README "Rotating keys": each rollout as (a replica not yet rolled, a rolled one).
+SECRET_KEY_ROLLOUTS = (
+    (
+        {"SECRET_KEY": OLD_SECRET, "SECRET_KEY_FALLBACKS": []},
+        {"SECRET_KEY": OLD_SECRET, "SECRET_KEY_FALLBACKS": [NEW_SECRET]},
+    ),
+    (
+        {"SECRET_KEY": OLD_SECRET, "SECRET_KEY_FALLBACKS": [NEW_SECRET]},
+        {"SECRET_KEY": NEW_SECRET, "SECRET_KEY_FALLBACKS": [OLD_SECRET]},
+    ),
+)
+
+
+def _serve_as(settings, replica: dict) -> None:
+    for name, value in replica.items():
+        setattr(settings, name, value)
+
+
+def test_rotating_secret_key_in_two_rollouts_keeps_users_signed_in_on_every_replica(
+    client, user, settings
+):
+    """Replicas need no sticky sessions, so during a rolling update a user's requests alternate
+    between replicas not yet rolled and rolled ones. A replica with the new key (the old one as
+    fallback) rewrites the session's hash with the new key, which a replica knowing only the old
+    key cannot verify: it signs the user out. Rolled out first as a fallback, the new key is
+    known everywhere before any replica signs with it."""
+    url = reverse("harness_key")
+    _serve_as(settings, SECRET_KEY_ROLLOUTS[0][0])
+    client.force_login(user)
+
+    for not_rolled, rolled in SECRET_KEY_ROLLOUTS:
+        for replica in (rolled, not_rolled, rolled, not_rolled):
+            _serve_as(settings, replica)
+            response = client.get(url)
+            assert response.status_code == 200, (replica, response.get("Location"))
+
+    # In one rollout (the new key with the old as fallback, next to replicas that know only the
+    # old key) the same user is signed out.
+    _serve_as(settings, SECRET_KEY_ROLLOUTS[1][1])
+    assert client.get(url).status_code == 200
+    _serve_as(settings, SECRET_KEY_ROLLOUTS[0][0])
+    assert client.get(url).status_code == 302
+
+
 # --- gunicorn and the container healthcheck -----------------------------------------------------
 
 

@@ -1,5 +1,7 @@
 """Encryption at rest and key rotation."""
 
+from itertools import pairwise
+
 import pytest
 from cryptography.fernet import Fernet
 from django.core.management import CommandError, call_command
@@ -8,6 +10,11 @@ from tests.conftest import ACCOUNT, FULL_KEY, READ_KEY, TEST_TOKEN_KEYS
 from workspaces.crypto import TokenDecryptionError, decrypt_token, encrypt_token
 from workspaces.models import HarnessCredential
 from workspaces.services import credential_save
+
+OLD_FERNET = "b2xkLWhhcm5lc3MtdG9rZW4ta2V5LTAwMDAwMDAwMDA="
+NEW_FERNET = "bmV3LWhhcm5lc3MtdG9rZW4ta2V5LTAwMDAwMDAwMDA="
+# README "Harness keys": HARNESS_TOKEN_KEYS before and after each of the three rollouts.
+ROLLOUTS = ([OLD_FERNET], [OLD_FERNET, NEW_FERNET], [NEW_FERNET, OLD_FERNET], [NEW_FERNET])
 
 
 def test_encrypt_then_decrypt_round_trips(settings):
@@ -58,3 +65,40 @@ def test_rotation_reports_keys_it_cannot_decrypt(settings, django_user_model):
 
     with pytest.raises(CommandError, match="1 stored key"):
         call_command("rotate_harness_token_keys")
+
+
+@pytest.mark.django_db
+@pytest.mark.postgres  # each row re-encrypted under select_for_update
+def test_rotating_in_three_rollouts_keeps_every_stored_key_readable_on_every_replica(
+    settings, django_user_model
+):
+    """During a rolling update replicas not yet rolled serve next to rolled ones, and a key saved
+    (or replaced) on one is read on another. Each rollout adds what the next one writes with
+    before any replica writes with it; the Job re-encrypts once every replica writes with <new>."""
+    alice = django_user_model.objects.create_user("alice")
+    bob = django_user_model.objects.create_user("bob")
+    settings.HARNESS_TOKEN_KEYS = ROLLOUTS[0]
+    credential_save(user=alice, account_id=ACCOUNT, api_key=FULL_KEY)
+
+    for number, (not_rolled, rolled) in enumerate(pairwise(ROLLOUTS), start=1):
+        if number == 3:  # every replica runs <new>,<old>: the Job, then the old key goes
+            settings.HARNESS_TOKEN_KEYS = not_rolled
+            call_command("rotate_harness_token_keys")
+        for writer in (not_rolled, rolled):
+            settings.HARNESS_TOKEN_KEYS = writer
+            credential_save(user=bob, account_id=ACCOUNT, api_key=READ_KEY)
+            for reader in (not_rolled, rolled):
+                settings.HARNESS_TOKEN_KEYS = reader
+                for credential in HarnessCredential.objects.all():
+                    assert decrypt_token(credential.encrypted_key) in {FULL_KEY, READ_KEY}, (
+                        number,
+                        writer,
+                        reader,
+                    )
+
+    # Without the first rollout, a replica still on <old> cannot read a key saved with <new>.
+    settings.HARNESS_TOKEN_KEYS = [NEW_FERNET, OLD_FERNET]
+    credential_save(user=bob, account_id=ACCOUNT, api_key=READ_KEY)
+    settings.HARNESS_TOKEN_KEYS = [OLD_FERNET]
+    with pytest.raises(TokenDecryptionError):
+        decrypt_token(HarnessCredential.objects.get(user=bob).encrypted_key)
