@@ -26,5 +26,11 @@ def logging_config(*, level: str, log_format: str) -> dict:
             }
         },
         "root": {"handlers": ["console"], "level": level},
-        "loggers": {"django.server": {"level": "WARNING"}},
+        # Django's defaults (DEFAULT_LOGGING) give `django` a console handler of its own (on with
+        # DEBUG) and `django.server` one that does not propagate: either writes records
+        # unredacted. Here they lose those handlers and pass every record to the root's, once.
+        "loggers": {
+            "django": {"handlers": [], "propagate": True},
+            "django.server": {"handlers": [], "level": "WARNING", "propagate": True},
+        },
     }

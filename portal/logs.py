@@ -198,12 +198,21 @@ class KeyRedactingExceptionReporterFilter(SafeExceptionReporterFilter):
 
     Django cleanses POST data only for views marked `sensitive_post_parameters`; this filter also
     treats every field named like a key as sensitive, and redacts key-shaped strings in any other
-    request value, wherever the error happened.
+    request value, wherever the error happened. Settings named like a secret are hidden, and the
+    password of any URL in the others (a cache's `LOCATION`: `rediss://:password@host`) masked.
     """
 
     hidden_settings = re.compile(
         "API|TOKEN|KEY|SECRET|PASS|SIGNATURE|HTTP_COOKIE|AUTHORIZATION", flags=re.I
     )
+    # scheme://user:password@ -> the password part
+    url_password = re.compile(r"(\b[a-z][a-z0-9+.-]*://[^:/?#@\s]*:)[^@\s]*(@)", flags=re.I)
+
+    def cleanse_setting(self, key, value):
+        cleansed = super().cleanse_setting(key, value)
+        if isinstance(cleansed, str):
+            return self.url_password.sub(rf"\g<1>{self.cleansed_substitute}\g<2>", cleansed)
+        return cleansed
 
     def get_post_parameters(self, request):
         params = super().get_post_parameters(request)

@@ -95,8 +95,9 @@ TEMPLATES = [
     }
 ]
 
-DATABASE_URL = env.str("DATABASE_URL", default="") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}"
-DATABASES = {"default": env.db_url_config(DATABASE_URL)}
+# Not kept as a setting: the debug page and error reports list every upper-case setting.
+_database_url = env.str("DATABASE_URL", default="") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}"
+DATABASES = {"default": env.db_url_config(_database_url)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # psycopg 3. Persistent connections: with gunicorn's gthread workers every thread keeps its
     # own connection, so one replica holds up to GUNICORN_WORKERS x GUNICORN_THREADS of them;

@@ -212,6 +212,30 @@ def test_configured_secrets_are_redacted_after_a_line_logged_before_the_settings
     assert result.stdout.strip() == "leaked: [redacted]"
 
 
+@pytest.mark.parametrize("debug", ["true", "false"])
+def test_djangos_own_records_are_redacted_and_written_once(debug):
+    """README "Logs": every record goes through the redaction filter. Django's defaults give the
+    `django` logger its own console handler (on with DEBUG), which wrote every django.* record
+    (500 tracebacks included) unredacted before the portal's handler wrote it again, and
+    `django.server` a handler that does not propagate (its warnings went out unformatted)."""
+    code = (
+        "import logging, django; django.setup()\n"
+        "try:\n"
+        f"    raise ValueError('Harness refused {FULL_KEY}')\n"
+        "except ValueError:\n"
+        "    logging.getLogger('django.request').exception('Internal Server Error: /key/')\n"
+        f"logging.getLogger('django.server').warning('Broken pipe from {FULL_KEY}')\n"
+    )
+
+    result = python_in(_clean_env(DEBUG=debug, LOG_FORMAT="plain"), code)
+
+    assert result.returncode == 0, result.stderr
+    assert FULL_KEY not in result.stderr
+    assert result.stderr.count("Internal Server Error: /key/") == 1, result.stderr
+    assert "ValueError: Harness refused [redacted]" in result.stderr
+    assert "WARNING django.server [-] Broken pipe from [redacted]" in result.stderr
+
+
 def test_the_literal_checks_skip_only_lines_no_pattern_could_match():
     """redact() runs a pattern only when its literal is present; the result is the same as
     running every pattern on every line."""
@@ -528,6 +552,30 @@ def test_database_and_redis_urls_select_postgres_and_the_builtin_redis_cache():
     assert cache_config["BACKEND"] == "portal.cache.RedisCache"
     assert cache_config["LOCATION"] == "redis://cache.internal:6379/3"
     assert cache_config["OPTIONS"]["socket_timeout"] > 0
+
+
+def test_error_reports_show_neither_the_database_nor_the_redis_password():
+    """The debug page and error reports list every upper-case setting: the whole DATABASE_URL
+    was kept as one, and CACHES' LOCATION holds REDIS_URL; neither name looks secret."""
+    code = (
+        "import django; django.setup()\n"
+        "from django.conf import settings\n"
+        "from django.views.debug import get_default_exception_reporter_filter\n"
+        "print(hasattr(settings, 'DATABASE_URL'))\n"
+        "print(get_default_exception_reporter_filter().get_safe_settings())\n"
+    )
+    env = _clean_env(
+        DATABASE_URL="postgres://portal:Db-Passw0rd-xyz@db.internal:5432/portal",
+        REDIS_URL="rediss://:Redis-Passw0rd-xyz@cache.internal:6380/0",
+    )
+
+    result = python_in(env, code)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("False\n")
+    assert "Db-Passw0rd-xyz" not in result.stdout
+    assert "Redis-Passw0rd-xyz" not in result.stdout
+    assert "rediss://:********************@cache.internal:6380/0" in result.stdout
 
 
 def test_development_keeps_plain_http_and_plain_logs():

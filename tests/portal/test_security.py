@@ -144,6 +144,35 @@ def test_error_reports_never_carry_the_key(rf, user):
     assert FULL_KEY.split(".")[-1] not in text
 
 
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("postgres://portal:Db-Passw0rd-xyz@postgres:5432/portal", "postgres://portal:*"),
+        ("rediss://:Redis-Passw0rd-xyz@cache.internal:6380/0", "rediss://:*"),
+        ("redis://user:p%40ss:w0rd@h1:6379/0,redis://:Second-pw@h2/0", "redis://user:*"),
+    ],
+)
+def test_error_reports_mask_the_password_of_any_url_in_the_settings(settings, url, shown):
+    """Settings are hidden by name (PASS, KEY...); a URL's password hides in a setting whose name
+    looks harmless: a cache's LOCATION, a DATABASE_URL."""
+    from portal.logs import KeyRedactingExceptionReporterFilter
+
+    settings.DATABASE_URL = url
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": [url],
+        }
+    }
+
+    safe = KeyRedactingExceptionReporterFilter().get_safe_settings()
+
+    for value in (safe["DATABASE_URL"], safe["CACHES"]["default"]["LOCATION"][0]):
+        assert "Passw0rd" not in value and "w0rd" not in value and "Second-pw" not in value
+        assert value.startswith(shown)
+        assert "@" in value  # the host is still shown
+
+
 def test_missing_csrf_token_is_refused(user):
     client = Client(enforce_csrf_checks=True)
     client.force_login(user)
