@@ -6,6 +6,7 @@ import json
 import logging
 import os
 import random
+import re
 import runpy
 import struct
 import subprocess
@@ -649,6 +650,36 @@ def test_check_deploy_flags_the_development_profile():
     assert result.returncode != 0
     for check_id in ("security.W004", "security.W008", "security.W012", "workspaces.W001"):
         assert check_id in result.stderr
+
+
+# --- deploy/compose.yaml ------------------------------------------------------------------------
+
+# Secrets and who may sign in: `docker compose` refuses to start without them (`${NAME:?...}`).
+COMPOSE_REQUIRED = (
+    "SECRET_KEY",
+    "HARNESS_TOKEN_KEYS",
+    "PORTAL_HOST",
+    "POSTGRES_PASSWORD",
+    "METRICS_BEARER_TOKEN",
+    "OIDC_ISSUER_URL",
+    "OAUTH2_PROXY_EMAIL_DOMAIN",
+    "OAUTH2_PROXY_CLIENT_ID",
+    "OAUTH2_PROXY_CLIENT_SECRET",
+    "OAUTH2_PROXY_COOKIE_SECRET",
+)
+
+
+def test_compose_refuses_to_start_without_its_secrets_or_the_allowed_email_domain():
+    """A blank OAUTH2_PROXY_EMAIL_DOMAIN fell back to `*`: oauth2-proxy let in every account the
+    identity provider knows."""
+    text = (ROOT / "deploy" / "compose.yaml").read_text()
+    uses = re.findall(r"\$\{(\w+)(:[?-])?([^}]*)\}", text)
+
+    for name in COMPOSE_REQUIRED:
+        forms = {(operator, rest) for used, operator, rest in uses if used == name}
+        assert (":?", f"set {name}") in forms, name
+        assert all(operator != ":-" for operator, _ in forms), name
+    assert "--email-domain=${OAUTH2_PROXY_EMAIL_DOMAIN:?set OAUTH2_PROXY_EMAIL_DOMAIN}" in text
 
 
 # --- rotating SECRET_KEY on a rolling update ----------------------------------------------------
