@@ -65,12 +65,15 @@ def credentials_rotate() -> tuple[int, int]:
     """Re-encrypt every stored key under the newest HARNESS_TOKEN_KEYS entry.
 
     Returns (rotated, undecryptable); undecryptable rows are left as they are, and their users
-    are asked to enter the key again the next time it is used.
+    are asked to enter the key again the next time it is used. A key deleted while this runs
+    (its user pressed "Delete key") is skipped.
     """
     rotated = failed = 0
     for pk in HarnessCredential.objects.values_list("pk", flat=True).iterator():
         with transaction.atomic():
-            credential = HarnessCredential.objects.select_for_update().get(pk=pk)
+            credential = HarnessCredential.objects.select_for_update().filter(pk=pk).first()
+            if credential is None:
+                continue
             try:
                 credential.encrypted_key = rotate_token(credential.encrypted_key)
             except TokenDecryptionError:

@@ -7,6 +7,7 @@ from cryptography.fernet import Fernet
 from django.core.management import CommandError, call_command
 
 from tests.conftest import ACCOUNT, FULL_KEY, READ_KEY, TEST_TOKEN_KEYS
+from workspaces import services
 from workspaces.crypto import TokenDecryptionError, decrypt_token, encrypt_token
 from workspaces.models import HarnessCredential
 from workspaces.services import credential_save
@@ -102,3 +103,31 @@ def test_rotating_in_three_rollouts_keeps_every_stored_key_readable_on_every_rep
     settings.HARNESS_TOKEN_KEYS = [OLD_FERNET]
     with pytest.raises(TokenDecryptionError):
         decrypt_token(HarnessCredential.objects.get(user=bob).encrypted_key)
+
+
+@pytest.mark.django_db
+@pytest.mark.postgres  # each row re-encrypted under select_for_update
+def test_rotation_skips_a_key_deleted_while_it_runs(settings, django_user_model, monkeypatch):
+    """The Job runs while the replicas serve: a key deleted after the command listed the ids made
+    `select_for_update().get(pk=...)` raise DoesNotExist, the command stopped with a traceback and
+    the keys after it were never re-encrypted."""
+    settings.HARNESS_TOKEN_KEYS = [OLD_FERNET]
+    users = [django_user_model.objects.create_user(username=f"u{i}") for i in range(3)]
+    for user in users:
+        credential_save(user=user, account_id=ACCOUNT, api_key=FULL_KEY)
+    settings.HARNESS_TOKEN_KEYS = [NEW_FERNET, OLD_FERNET]
+    real_rotate = services.rotate_token
+
+    def rotate_while_a_user_deletes_their_key(ciphertext):
+        if HarnessCredential.objects.filter(user=users[1]).exists():  # "Delete key" meanwhile
+            services.credential_delete(user=users[1])
+        return real_rotate(ciphertext)
+
+    monkeypatch.setattr(services, "rotate_token", rotate_while_a_user_deletes_their_key)
+
+    call_command("rotate_harness_token_keys")
+
+    settings.HARNESS_TOKEN_KEYS = [NEW_FERNET]  # the old key can now be dropped
+    remaining = HarnessCredential.objects.all()
+    assert sorted(c.user_id for c in remaining) == [users[0].pk, users[2].pk]
+    assert all(decrypt_token(c.encrypted_key) == FULL_KEY for c in remaining)
