@@ -1,6 +1,7 @@
 """gunicorn settings for the portal: `gunicorn -c gunicorn.conf.py portal.wsgi`.
 
-Every value comes from the environment (documented in `.env.example` and the README).
+Every value comes from the environment (documented in `.env.example` and the README), and from
+the local `.env` file the settings read too (`portal/envfile.py`; the environment wins).
 """
 
 import math
@@ -8,6 +9,9 @@ import os
 import pathlib
 import shutil
 
+from portal.envfile import read_env_file
+
+read_env_file()
 _env = os.environ.get
 
 # gthread: requests spend most of their time waiting on Harness, so each worker process serves

@@ -11,13 +11,15 @@ import environ
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
+from portal.envfile import read_env_file
 from portal.logging_config import logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
-# A local `.env` is read for development convenience; real deployments use the environment.
-env.read_env(BASE_DIR / ".env", overwrite=False)
+# A local `.env` is read for development convenience (gunicorn.conf.py reads the same one);
+# real deployments use the environment, whose variables win.
+read_env_file()
 
 DJANGO_ENV = env.str("DJANGO_ENV", default="development")
 PRODUCTION = DJANGO_ENV == "production"

@@ -757,6 +757,43 @@ def test_gunicorn_configuration(monkeypatch):
     assert callable(config["child_exit"])
 
 
+_GUNICORN_AND_DJANGO = """
+import json, runpy
+gunicorn = runpy.run_path("gunicorn.conf.py")   # gunicorn reads its config before the app loads
+import django; django.setup()
+from django.conf import settings
+budget = 3 * (settings.HARNESS_CONNECT_TIMEOUT + settings.HARNESS_READ_TIMEOUT)
+print(json.dumps({"workers": gunicorn["workers"], "threads": gunicorn["threads"],
+                  "bind": gunicorn["bind"], "timeout": gunicorn["timeout"],
+                  "django_budget": budget}))
+"""
+
+
+def test_gunicorn_reads_the_same_env_file_as_django(tmp_path):
+    """README "Configuration": "a local .env file is read too", and .env.example lists GUNICORN_*,
+    PORT and the Harness timeouts gunicorn.conf.py derives its worker timeout from. Django read
+    `.env`, gunicorn.conf.py only os.environ: with HARNESS_READ_TIMEOUT=30 in `.env`, a Harness
+    GET could take 3 x (3.05 + 30) = 99 s in Django while gunicorn killed the worker at 60 s."""
+    env_file = tmp_path / "local.env"
+    env_file.write_text(
+        "HARNESS_READ_TIMEOUT=30\nGUNICORN_WORKERS=2\nGUNICORN_THREADS=5\nPORT=9100\n"
+    )
+    env = _clean_env(PORTAL_ENV_FILE=str(env_file), GUNICORN_THREADS="3")
+    for name in ("HARNESS_CONNECT_TIMEOUT", "HARNESS_READ_TIMEOUT", "GUNICORN_WORKERS", "PORT"):
+        env.pop(name, None)
+    env.pop("GUNICORN_TIMEOUT", None)  # derived from the Harness timeouts
+
+    result = python_in(env, _GUNICORN_AND_DJANGO)
+
+    assert result.returncode == 0, result.stderr
+    values = json.loads(result.stdout)
+    assert values["django_budget"] == pytest.approx(99.15)
+    assert values["timeout"] > values["django_budget"], values
+    assert values["workers"] == 2, values
+    assert values["bind"].endswith(":9100"), values
+    assert values["threads"] == 3, values  # the environment wins over the file
+
+
 def test_a_gunicorn_worker_warms_up_then_freezes_what_it_loaded(monkeypatch):
     config = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
     warmed = []
