@@ -264,6 +264,7 @@ SILENCED_SYSTEM_CHECKS = []
 if PRODUCTION:
     for _name, _check in (
         ("SECURE_SSL_REDIRECT", "security.W008"),
+        ("SECURE_HSTS_SECONDS", "security.W004"),
         ("SECURE_HSTS_INCLUDE_SUBDOMAINS", "security.W005"),
         ("SECURE_HSTS_PRELOAD", "security.W021"),
     ):

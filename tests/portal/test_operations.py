@@ -579,6 +579,34 @@ def test_error_reports_show_neither_the_database_nor_the_redis_password():
     assert "rediss://:********************@cache.internal:6380/0" in result.stdout
 
 
+_DUMP_ALL = """
+import json, django
+django.setup()
+from django.conf import settings as s
+values = {n: repr(getattr(s, n)) for n in dir(s) if n.isupper() and n != "DATABASES"}
+values["DATABASES"] = repr({k: v for k, v in s.DATABASES["default"].items() if k != "TEST"})
+print(json.dumps(values))
+"""
+
+
+def test_env_example_as_it_is_gives_the_defaults(tmp_path):
+    """`.env.example` "lists each with its default": copied to `.env` unchanged it must not change
+    a setting. It allowed only localhost and 127.0.0.1 (the default also allows [::1]) and trusted
+    the SSO header from 127.0.0.1/32 (the default trusts no proxy)."""
+    empty = tmp_path / "empty.env"
+    empty.write_text("")
+
+    def settings_with(env_file) -> dict:
+        result = python_in(_clean_env(PORTAL_ENV_FILE=str(env_file)), _DUMP_ALL)
+        assert result.returncode == 0, result.stderr
+        return json.loads(result.stdout)
+
+    defaults, example = settings_with(empty), settings_with(ROOT / ".env.example")
+
+    assert {n: v for n, v in example.items() if defaults.get(n) != v} == {}
+    assert set(example) == set(defaults)
+
+
 def test_development_keeps_plain_http_and_plain_logs():
     values = _settings_in(_clean_env())
 
@@ -634,6 +662,33 @@ def test_check_deploy_passes_with_production_settings():
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues (0 silenced)" in result.stdout
+
+
+@pytest.mark.parametrize(
+    "turned_off",
+    [
+        "SECURE_HSTS_SECONDS=0",
+        "SECURE_SSL_REDIRECT=false",
+        "SECURE_HSTS_INCLUDE_SUBDOMAINS=false",
+        "SECURE_HSTS_PRELOAD=false",
+    ],
+)
+def test_turning_a_production_default_off_explicitly_silences_its_deploy_warning(turned_off):
+    """README "Settings for a deployment": turning one off explicitly also silences its `check
+    --deploy` warning. SECURE_HSTS_SECONDS=0 still failed it with security.W004."""
+    name, _, value = turned_off.partition("=")
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=_clean_env(**PRODUCTION_ENV, **{name: value}),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "(1 silenced)" in result.stdout
 
 
 def test_check_deploy_flags_the_development_profile():
