@@ -1,6 +1,8 @@
 """Shared fixtures: a running harness_fake over real HTTP, users, and signed-in clients."""
 
 import os
+import re
+from collections import Counter
 
 import pytest
 
@@ -106,3 +108,9 @@ def signed_in_with_key(client, user_with_key):
 
 def running_in_ci() -> bool:
     return os.environ.get("CI", "").lower() == "true"
+
+
+def duplicate_ids(content: str) -> list[str]:
+    """The ids a page gives more than one element (htmx finds the focused element by its id)."""
+    counts = Counter(re.findall(r'\sid="([^"]+)"', content))
+    return sorted(name for name, count in counts.items() if count > 1)

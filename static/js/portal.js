@@ -38,6 +38,25 @@
     });
   });
 
+  // htmx puts the focus back on the new copy of the element that had it, found by its id. When
+  // the swap left none to focus (a Try again that worked, a pager button now disabled), the
+  // focus would fall to <body>, the top of the page: it goes to the region swapped in instead.
+  var focusedTarget = null;
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var target = event.detail.target;
+    var active = document.activeElement;
+    var inside = event.detail.shouldSwap && active && active !== document.body && target.contains(active);
+    focusedTarget = inside ? target : null;
+  });
+  document.addEventListener("htmx:afterSettle", function (event) {
+    if (!focusedTarget || event.detail.target !== focusedTarget) { return; }
+    var region = focusedTarget.id && document.getElementById(focusedTarget.id);
+    focusedTarget = null;
+    if (!region || (document.activeElement && document.activeElement !== document.body)) { return; }
+    if (!region.hasAttribute("tabindex")) { region.setAttribute("tabindex", "-1"); }
+    region.focus({ preventScroll: true });
+  });
+
   // A copy button copies its target's text, says "Copied" on itself for a moment and in its
   // status region (`data-copy-status`: an aria-live element's id; else the page's
   // [data-copy-status]).

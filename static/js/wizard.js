@@ -43,7 +43,9 @@
       return;
     }
     var failed = root.querySelector ? root.querySelector(".field--error input, .field--error select, .field--error textarea, [aria-invalid=true]") : null;
-    if (failed && root.id !== "variable-checks" && !root.contains(document.activeElement)) { failed.focus(); }
+    // (portal.js may have focused the swapped region itself, for want of anything better.)
+    var focusOutside = document.activeElement === root || !root.contains(document.activeElement);
+    if (failed && root.id !== "variable-checks" && focusOutside) { failed.focus(); }
   });
 
   // An autosave names the error messages of fields (and rows) that are valid now: clear them,

@@ -23,7 +23,7 @@ from tests.across.support import (
     listed_projects,
     next_poll,
 )
-from tests.conftest import ACCOUNT, FULL_KEY
+from tests.conftest import ACCOUNT, FULL_KEY, duplicate_ids
 from workspaces.across.directory import Directory, visible_projects
 from workspaces.across.fanout import job_base
 from workspaces.across.forms import AcrossQuery
@@ -53,6 +53,15 @@ def test_full_page_lists_every_project_with_org_and_project_columns(signed_in_wi
         ("payments", "core"),
     }
     assert sorted(listed_projects(fake)) == sorted(PROJECTS_SEEN)
+
+
+def test_the_table_shared_with_a_projects_list_gives_its_ids_once(signed_in_with_key, fake):
+    follow(signed_in_with_key, signed_in_with_key.get(URL, {"limit": 10}))
+
+    content = signed_in_with_key.get(URL, {"limit": 10, "page": 2}).content.decode()
+
+    assert 'id="ws-next"' in content and 'id="ws-sort-name"' in content
+    assert duplicate_ids(content) == []
 
 
 def test_the_first_response_shows_progress_and_asks_for_more(signed_in_with_key, fake):

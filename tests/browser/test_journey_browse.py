@@ -47,9 +47,12 @@ def test_search_sort_filter_page_open_and_come_back(
         assert "dev" in name
     expect(page).to_have_url(re.compile(r"status=failed"))
 
-    # Sort by name, descending, from the column header; the next search keeps that sort.
-    page.get_by_role("link", name=re.compile("^Name")).click()
+    # Sort by name, descending, from the column header (with the keyboard: the focus stays on
+    # the header's new copy); the next search keeps that sort.
+    page.get_by_role("link", name=re.compile("^Name")).focus()
+    page.keyboard.press("Enter")
     expect(page).to_have_url(re.compile(r"sort=name%2CDESC"))
+    expect(page.get_by_role("link", name=re.compile("^Name"))).to_be_focused()
     names = rows.locator("td:first-child").all_inner_texts()
     assert names == sorted(names, reverse=True)
     page.get_by_label("Per page").select_option("10")
@@ -99,9 +102,12 @@ def test_slow_harness_shows_the_indicator_and_failure_offers_retry(
     alert = page.locator("#workspace-table [role=alert]")
     expect(alert).to_contain_text("Harness answered with an error (HTTP 503)")
     fake.inject("iacm.workspaces.list", delay_ms=800, times=1)
-    alert.get_by_role("link", name="Try again").click()
+    alert.get_by_role("link", name="Try again").focus()
+    page.keyboard.press("Enter")
     expect(page.locator("#workspace-table.htmx-request .results__busy")).to_be_visible()
     expect(page.locator("#workspace-table tbody tr").first.locator(".badge")).to_have_text("Active")
+    # The link pressed is gone with the error: the focus is on the list, not back at the top.
+    expect(page.locator("#workspace-table")).to_be_focused()
 
 
 def test_the_list_state_stays_true_after_every_swap(
@@ -116,6 +122,16 @@ def test_the_list_state_stays_true_after_every_swap(
     expect(pager.get_by_role("link", name="First")).to_have_attribute("aria-disabled", "true")
     expect(pager.get_by_role("link", name="Last")).not_to_have_attribute("aria-disabled", "true")
     expect(page.get_by_role("link", name="New workspace").first).to_be_visible()
+
+    # A time window chosen with the keyboard: the focus stays on the window's new copy.
+    page.locator("#status-window").get_by_role("link", name="7 days").focus()
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(r"window=7d"))
+    window = page.locator("#status-window").get_by_role("link", name="7 days")
+    expect(window).to_have_attribute("aria-current", "true")
+    expect(window).to_be_focused()
+    page.locator("#status-window").get_by_role("link", name="30 days").click()
+    expect(page).to_have_url(re.compile(r"window=30d"))
 
     # A status clicked in a 30-day window: the list says in words which numbers are which.
     strip = page.locator("#status-overview .status-strip")
@@ -134,9 +150,12 @@ def test_the_list_state_stays_true_after_every_swap(
     expect(page.get_by_role("link", name="Clear filters")).to_be_visible()
     page.screenshot(path=artifacts / "browse-state.png", full_page=True)
 
-    # The last page keeps the buttons in place too, Next and Last disabled.
-    pager.get_by_role("link", name="Last").click()
+    # The last page keeps the buttons in place too, Next and Last disabled; Last pressed with
+    # the keyboard cannot keep the focus, so it goes to the list (not back to the top).
+    pager.get_by_role("link", name="Last").focus()
+    page.keyboard.press("Enter")
     expect(pager.get_by_role("link", name="Next")).to_have_attribute("aria-disabled", "true")
+    expect(page.locator("#workspace-table")).to_be_focused()
     expect(pager.get_by_role("link", name="First")).not_to_have_attribute("aria-disabled", "true")
 
     # An identifier pasted from a URL finds its workspace, first, though names use hyphens.

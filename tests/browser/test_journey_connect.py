@@ -40,8 +40,11 @@ def test_sign_in_connect_key_pick_project_and_page_through(
     expect(page.get_by_text("Showing 1–30 of 1,800")).to_be_visible()
     first_row_page1 = rows.first.inner_text()
     page.screenshot(path=artifacts / "journey-list-page1.png", full_page=True)
-    page.get_by_role("link", name="Next").click()
+    # With the keyboard: the link pressed is swapped out, the focus goes to its new copy.
+    page.get_by_role("link", name="Next").focus()
+    page.keyboard.press("Enter")
     expect(page.get_by_text("Showing 31–60 of 1,800")).to_be_visible()
+    expect(page.get_by_role("link", name="Next")).to_be_focused()
     expect(rows).to_have_count(30)
     assert rows.first.inner_text() != first_row_page1
     page.screenshot(path=artifacts / "journey-list-page2.png", full_page=True)

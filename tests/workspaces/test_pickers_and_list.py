@@ -9,6 +9,7 @@ import requests
 from django.urls import reverse
 from pytest_django.asserts import assertContains, assertNotContains, assertTemplateUsed
 
+from tests.conftest import duplicate_ids
 from workspaces.models import HarnessCredential
 
 pytestmark = pytest.mark.django_db
@@ -170,6 +171,19 @@ def test_workspace_list_second_page_partial(signed_in_with_key, fake):
     assert fake.log(route="iacm.workspaces.list")[-1]["query"]["page"] == ["2"]
 
 
+def test_the_lists_links_swapped_by_htmx_have_ids_once_on_the_page(signed_in_with_key, fake):
+    # htmx puts the focus back on the new copy of the link pressed, found by its id.
+    response = signed_in_with_key.get(
+        reverse("workspace_list", args=["default", "infra"]), {"page": "2"}
+    )
+
+    content = response.content.decode()
+    for link in ("ws-sort-name", "ws-sort-updated", "ws-first", "ws-previous", "ws-next"):
+        assert f'id="{link}"' in content
+    assert 'id="ws-last"' in content and 'id="window-7d"' in content
+    assert duplicate_ids(content) == []
+
+
 def test_workspace_list_invalid_page_is_not_sent_to_harness(signed_in_with_key, fake):
     response = signed_in_with_key.get(
         reverse("workspace_list", args=["default", "infra"]), {"page": "-3", "limit": "5000"}
@@ -194,7 +208,7 @@ def test_workspace_list_failure_keeps_page_with_retry(signed_in_with_key, fake):
 
     assert response.status_code == 200
     assertContains(response, "Harness answered with an error (HTTP 502)")
-    assertContains(response, "Try again")
+    assertContains(response, '<a id="ws-retry" class="button"')
 
 
 def test_home_goes_to_the_remembered_project(signed_in_with_key, user, fake):
