@@ -40,7 +40,8 @@
 
   // htmx puts the focus back on the new copy of the element that had it, found by its id. When
   // the swap left none to focus (a Try again that worked, a pager button now disabled), the
-  // focus would fall to <body>, the top of the page: it goes to the region swapped in instead.
+  // focus would fall to <body>, the top of the page: it goes to the region swapped in instead,
+  // or to the control its `data-refocus` names (a wizard picker's search box).
   var focusedTarget = null;
   document.addEventListener("htmx:beforeSwap", function (event) {
     var target = event.detail.target;
@@ -53,8 +54,9 @@
     var region = focusedTarget.id && document.getElementById(focusedTarget.id);
     focusedTarget = null;
     if (!region || (document.activeElement && document.activeElement !== document.body)) { return; }
-    if (!region.hasAttribute("tabindex")) { region.setAttribute("tabindex", "-1"); }
-    region.focus({ preventScroll: true });
+    var wanted = region.dataset.refocus && document.getElementById(region.dataset.refocus);
+    if (!wanted && !region.hasAttribute("tabindex")) { region.setAttribute("tabindex", "-1"); }
+    (wanted || region).focus({ preventScroll: true });
   });
 
   // A copy button copies its target's text, says "Copied" on itself for a moment and in its

@@ -48,7 +48,9 @@ def test_search_across_projects_and_retry_the_one_that_failed(
     page.set_viewport_size({"width": 1280, "height": 900})
 
     # Each project's button says which project it reads again (to a screen reader).
-    page.get_by_role("button", name="Try again for platform / networking", exact=True).click()
+    page.get_by_role("button", name="Try again for platform / networking", exact=True).focus()
+    page.keyboard.press("Enter")
     expect(failure).to_have_count(0)
+    expect(live).to_be_focused()  # the button went with the failure: not back at the top
     expect(project_cells.filter(has_text="networking")).to_have_count(1)
     expect(results.locator(".summary")).to_have_text(re.compile(r"of 29 from 5 projects"))

@@ -30,9 +30,12 @@ def test_status_across_projects_links_to_a_projects_filtered_list(
     page.screenshot(path=artifacts / "status-across-phone.png", full_page=True)
     page.set_viewport_size({"width": 1280, "height": 900})
 
-    # The window switches in place; then a project's count opens its list with that filter.
-    strip.get_by_role("link", name="All", exact=True).click()
+    # The window switches in place (with the keyboard: the focus stays on the window's new
+    # copy); then a project's count opens its list with that filter.
+    strip.get_by_role("link", name="All", exact=True).focus()
+    page.keyboard.press("Enter")
     expect(page).to_have_url(re.compile(r"window=all"))
+    expect(strip.get_by_role("link", name="All", exact=True)).to_be_focused()
     expect(strip.get_by_role("heading", level=2)).to_have_text("Status in 6 projects")
     chip = strip.get_by_role(
         "link", name=re.compile(r"^Show [\d,]+ failed workspaces? in Platform \/ Networking$")
@@ -79,8 +82,11 @@ def test_try_again_on_a_failed_project_updates_its_row_and_the_totals(
     expect(failed).to_contain_text("Data")
     expect(totals).not_to_have_text(healthy)
     fake.reset()
-    page.get_by_role("link", name="Try again for Platform / Data", exact=True).click()
+    page.get_by_role("link", name="Try again for Platform / Data", exact=True).focus()
+    page.keyboard.press("Enter")
 
     expect(strip.get_by_text("Harness answered with an error")).to_have_count(0)
+    # The link pressed is gone with the error: the focus is on the strip, not back at the top.
+    expect(strip).to_be_focused()
     expect(totals).to_have_text(healthy)
     expect(page).to_have_url(live_server.url + "/workspaces/status/")

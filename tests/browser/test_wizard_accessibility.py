@@ -99,6 +99,27 @@ def test_keyboard_only_wizard_with_axe_on_every_step(page, live_server, fake, wi
     assert_accessible(page, "my requests")
 
 
+def test_a_pickers_try_again_by_keyboard_leaves_the_focus_on_its_search_box(
+    page,
+    live_server,
+    fake,
+    wizard_user,  # noqa: F811
+):
+    from tests.workspaces.test_drafts import make_draft
+
+    draft = make_draft(wizard_user)
+    sign_in(page, live_server)
+    fake.inject("ng.connectors.list", status=503, times=20)
+    page.goto(f"{live_server.url}/drafts/{draft.pk}/repository/")
+    fake.clear_faults()  # Harness is back
+    tab_to(page, page.locator("#git-connector-options").get_by_role("link", name="Try again"))
+    page.keyboard.press("Enter")
+
+    # The link pressed is gone with the error: the focus is on the picker, not back at the top.
+    expect(page.locator("#git-connector-options .picker__error")).to_have_count(0)
+    expect(page.get_by_label("Search git connectors")).to_be_focused()
+
+
 def test_provider_pickers_are_not_nested_scroll_boxes_at_two_widths(
     page,
     live_server,

@@ -11,7 +11,7 @@ from pytest_django.asserts import assertContains, assertNotContains
 
 from tests.across.support import list_a_project_twice
 from tests.concurrency import run_together
-from tests.conftest import ACCOUNT
+from tests.conftest import ACCOUNT, duplicate_ids
 from workspaces.status_metrics import StatusMetrics, _metrics_cache_key
 
 pytestmark = pytest.mark.django_db
@@ -166,6 +166,10 @@ def test_a_failing_project_shows_its_error_while_the_others_show(
     # link without JavaScript.
     retry = f"{STRIP}?project=platform%2Fdata&amp;refresh=1"
     assertContains(response, f'href="{retry}" hx-get="{retry}" hx-target="#status-across"')
+    # Its links have ids, once each: htmx puts the focus back on the new copy of the one pressed.
+    assertContains(response, 'id="status-across-retry-platform/data"')
+    assertContains(response, 'id="status-across-refresh"')
+    assert duplicate_ids(response.content.decode()) == []
     others = [row for row in rows(response) if row is not data]
     assert len(others) == PROJECTS_WITH_WORKSPACES - 1
     assert all(row.metrics.counts and not row.metrics.error for row in others)
