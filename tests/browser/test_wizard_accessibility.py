@@ -62,6 +62,13 @@ def test_keyboard_only_wizard_with_axe_on_every_step(page, live_server, fake, wi
     continue_to(page, "Repository")
     assert_accessible(page, "repository")
 
+    # Saved without a git connector: the focus goes to the picker's search box, which says why.
+    continue_to(page, "Repository")
+    search = page.get_by_label("Search git connectors")
+    expect(search).to_be_focused()
+    expect(search).to_have_attribute("aria-invalid", "true")
+    expect(search).to_have_accessible_description(re.compile("Choose the git connector"))
+
     # Pickers work with the keyboard: search, then choose with Space.
     type_into(page, page.get_by_label("Search git connectors"), "gitlab")
     option = page.locator("#git-connector-options input[type=radio]").first

@@ -48,6 +48,17 @@ def post_step(client, draft, step, data, **extra):
     return client.post(step_url(draft, step), data, **extra)
 
 
+def described_by_its_error(response, control_id: str, error_id: str) -> bool:
+    """The control is marked invalid and described by the error list, which has that id."""
+    content = response.content.decode()
+    tag = re.search(rf'<[^>]*\sid="{control_id}"[^>]*>', content)[0]
+    return (
+        'aria-invalid="true"' in tag
+        and f'aria-describedby="{error_id}"' in tag
+        and f'<ul class="field__errors" id="{error_id}">' in content
+    )
+
+
 # --- start, list, delete ---------------------------------------------------------------------
 
 
@@ -367,6 +378,26 @@ def test_template_full_page_lists_templates_and_workspaces(signed_in_with_key, d
     assertContains(response, 'name="clone_identifier"')
 
 
+@pytest.mark.parametrize(
+    ("data", "control", "error"),
+    [
+        ({"source": "<nope>"}, "id_source_0", "id_source_error"),
+        ({"source": "template", "template_ref": ""}, "template-q", "id_template_ref_error"),
+        (
+            {"source": "clone", "clone_identifier": ""},
+            "clone-workspace-q",
+            "id_clone_identifier_error",
+        ),
+    ],
+)
+def test_template_step_errors_describe_the_controls_focused(
+    signed_in_with_key, draft, fake, data, control, error
+):
+    response = post_step(signed_in_with_key, draft, "template", data | {"action": "next"})
+
+    assert described_by_its_error(response, control, error)
+
+
 def test_template_versions_partial(signed_in_with_key, draft, fake):
     response = signed_in_with_key.get(
         picker_url(draft, "template", "template-version"),
@@ -481,6 +512,8 @@ def test_repository_validation(signed_in_with_key, draft, fake):
     assertContains(response, "Choose the git connector")
     assertContains(response, "Enter the repository name.")
     assertContains(response, "A commit SHA has 7 to 64 hexadecimal characters.")
+    # The picker's search box, focused first (portal.js), says why.
+    assert described_by_its_error(response, "git-connector-q", "id_connector_error")
 
 
 def test_a_failing_picker_shows_a_retry_without_breaking_the_step(signed_in_with_key, draft, fake):
@@ -653,6 +686,20 @@ def test_provisioner_validation_rejects_newer_terraform(signed_in_with_key, draf
     )
 
     assertContains(response, "Harness supports Terraform up to 1.5.7")
+
+
+def test_provisioner_errors_describe_the_controls_focused(signed_in_with_key, draft, fake):
+    response = post_step(
+        signed_in_with_key,
+        draft,
+        "provisioner",
+        {"provisioner": "<nope>", "aws": "bad ref!", "action": "next"},
+    )
+
+    # Every radio of the group (the first is focused), and the picker's search box.
+    for radio in ("id_provisioner_0", "id_provisioner_1"):
+        assert described_by_its_error(response, radio, "id_provisioner_error")
+    assert described_by_its_error(response, "aws-connector-q", "id_aws_error")
 
 
 # --- variables -------------------------------------------------------------------------------
