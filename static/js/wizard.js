@@ -43,9 +43,12 @@
       return;
     }
     var failed = root.querySelector ? root.querySelector(".field--error input, .field--error select, .field--error textarea, [aria-invalid=true]") : null;
-    // (portal.js may have focused the swapped region itself, for want of anything better.)
-    var focusOutside = document.activeElement === root || !root.contains(document.activeElement);
-    if (failed && root.id !== "variable-checks" && focusOutside) { failed.focus(); }
+    // (portal.js may have focused the swapped region itself, for want of anything better.) A
+    // picker's search box keeps the focus: its results were swapped in as the person types.
+    var active = document.activeElement;
+    var focusOutside = active === root || !root.contains(active);
+    var typing = active && active.matches("[data-picker-search]");
+    if (failed && root.id !== "variable-checks" && focusOutside && !typing) { failed.focus(); }
   });
 
   // An autosave names the error messages of fields (and rows) that are valid now: clear them,
