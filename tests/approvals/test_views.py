@@ -175,6 +175,11 @@ def test_a_rejection_needs_a_reason_on_its_field(waiting, approver, fake):
     assert response.status_code == 200
     assertContains(response, "Say why you reject this request")
     assertContains(response, 'class="field field--error"')
+    # The field is described by its help text and its error, both on the page.
+    assertContains(response, 'aria-describedby="id_reason_helptext id_reason_error"')
+    assertContains(response, 'aria-invalid="true"')
+    assertContains(response, '<ul class="field__errors" id="id_reason_error">')
+    assertContains(response, '<p class="field__help" id="id_reason_helptext">The requester reads')
     waiting.refresh_from_db()
     assert waiting.status == "awaiting_approval"
 

@@ -2,6 +2,8 @@
 approves it with their own key and it lands once; a rejection reaches the requester with its
 reason; the author cannot approve their own request. axe-core on each approval page."""
 
+import re
+
 import pytest
 from django.contrib.auth.models import Group
 from playwright.sync_api import expect
@@ -96,6 +98,9 @@ def test_a_rejection_reaches_the_requester_with_its_reason(
     approver.goto(f"{live_server.url}/approvals/{draft.pk}/")
     approver.get_by_role("button", name="Reject").click()
     expect(approver.locator(".field__errors")).to_contain_text("Say why you reject")
+    reason = approver.get_by_role("textbox", name="Reason")
+    expect(reason).to_be_focused()
+    expect(reason).to_have_accessible_description(re.compile("Say why you reject"))
     assert_accessible(approver, "decision form with an error")
     approver.get_by_label("Reason").fill("Use the shared database cluster.")
     approver.get_by_role("button", name="Reject").click()

@@ -29,7 +29,9 @@ class DecisionForm(forms.Form):
         required=False,
         max_length=REASON_MAX,
         strip=True,
-        widget=forms.Textarea(attrs={"rows": 3, "aria-describedby": "id_reason_helptext"}),
+        # Django describes the field by its help text and, once it has one, its error.
+        help_text="The requester reads it, in the portal and by e-mail.",
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
 
     def clean(self) -> dict:
