@@ -73,8 +73,11 @@ def harness_key(request: HtmxHttpRequest) -> HttpResponse:
             form.add_error(
                 None,
                 f"The key could not be checked: {harness_error_message(err)} "
-                "Nothing was saved; submit the form again to retry.",
+                "Nothing was saved; paste the key again and submit to retry.",
             )
+            # The key is not shown again (render_value=False): the focus goes where it is pasted,
+            # as it does on a field's own error.
+            form.fields["api_key"].widget.attrs["autofocus"] = True
         if form.is_valid():  # no Harness error was added
             services.credential_save(
                 user=request.user, account_id=account_id, api_key=api_key, account_name=account_name

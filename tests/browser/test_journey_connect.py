@@ -20,6 +20,14 @@ def test_sign_in_connect_key_pick_project_and_page_through(
     expect(page.get_by_text("Harness did not accept this key (401)")).to_be_visible()
     expect(page.get_by_label("Harness API key")).to_be_focused()
     expect(page.get_by_label("Harness API key")).to_have_value("")
+
+    # Harness could not check it (its 2 retries too): the key is to be pasted again, there.
+    fake.inject("ng.accounts.get", status=503, times=3)
+    page.get_by_label("Harness API key").fill(FULL_KEY)
+    page.get_by_role("button", name="Check and save key").click()
+    expect(page.locator("#harness-key-form [role=alert]")).to_contain_text("paste the key again")
+    expect(page.get_by_label("Harness API key")).to_be_focused()
+    expect(page.get_by_label("Harness API key")).to_have_value("")
     page.get_by_label("Harness API key").fill(FULL_KEY)
     page.get_by_role("button", name="Check and save key").click()
 

@@ -1,5 +1,7 @@
 """The Harness key page: checking, saving encrypted, replacing, deleting, and each failure."""
 
+import re
+
 import pytest
 from django.db import connection
 from django.urls import reverse
@@ -92,6 +94,21 @@ def test_each_harness_failure_on_the_key_form(signed_in, user, fake, status, mes
     assert response.status_code == 200
     assertContains(response, message)
     assert not HarnessCredential.objects.filter(user=user).exists()
+
+
+@pytest.mark.parametrize("status", [429, 503])
+def test_a_key_harness_could_not_check_is_asked_for_again_with_the_focus_on_it(
+    signed_in, fake, status
+):
+    fake.inject("ng.accounts.get", status=status, times=5)
+
+    response = signed_in.post(reverse("harness_key"), {"api_key": FULL_KEY})
+
+    # The key field comes back empty (it is never shown again): the message says to paste it.
+    content = response.content.decode()
+    assert "Nothing was saved; paste the key again and submit to retry." in content
+    key_input = re.search(r'<input[^>]*name="api_key"[^>]*>', content)[0]
+    assert "autofocus" in key_input and FULL_KEY not in content
 
 
 def test_unreachable_harness_on_the_key_form(signed_in, user, fake, settings):
