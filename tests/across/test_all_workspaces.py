@@ -46,6 +46,7 @@ def test_full_page_lists_every_project_with_org_and_project_columns(signed_in_wi
     done = follow(signed_in_with_key, first)
     assert next_poll(done.content.decode()) is None
     assertContains(done, '<th scope="col">Org</th>')
+    assertContains(done, '<p class="summary muted" role="status">Showing 1–')  # announced
     assertContains(done, '<a href="/orgs/payments/projects/core/workspaces/">core</a>')
     assert {(org, project) for org, project, _ in _rows(done)} >= {
         ("default", "infra"),
