@@ -8,6 +8,10 @@ from tests.browser.conftest import sign_in
 from tests.conftest import ACCOUNT, FULL_KEY
 
 LIST = "/orgs/default/projects/infra/workspaces/"
+# The focused element shows its ring (3 px), and its parent does not clip it.
+WHOLE_FOCUS_RING = """(() => { const a = document.activeElement;
+    return a.matches(":focus-visible") && parseFloat(getComputedStyle(a).outlineWidth) === 3
+        && getComputedStyle(a.parentElement).overflow === "visible"; })()"""
 
 
 def _user_with_key(browser_user):
@@ -123,8 +127,14 @@ def test_the_list_state_stays_true_after_every_swap(
     expect(pager.get_by_role("link", name="Last")).not_to_have_attribute("aria-disabled", "true")
     expect(page.get_by_role("link", name="New workspace").first).to_be_visible()
 
-    # A time window chosen with the keyboard: the focus stays on the window's new copy.
-    page.locator("#status-window").get_by_role("link", name="7 days").focus()
+    # A time window chosen with the keyboard: its focus ring is whole (not cut by the box of
+    # the group), and the focus stays on the window's new copy.
+    expect(page.locator("#status-overview .status-strip")).to_be_visible()  # swapped in
+    page.get_by_role("link", name="New workspace").last.focus()
+    page.keyboard.press("Tab")  # 24 h
+    page.keyboard.press("Tab")
+    expect(page.locator("#status-window").get_by_role("link", name="7 days")).to_be_focused()
+    assert page.evaluate(WHOLE_FOCUS_RING)
     page.keyboard.press("Enter")
     expect(page).to_have_url(re.compile(r"window=7d"))
     window = page.locator("#status-window").get_by_role("link", name="7 days")
