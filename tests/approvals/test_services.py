@@ -26,6 +26,7 @@ from tests.workspaces.test_change import (
     ORG,
     PROJECT,
     UPDATE,
+    direct_put,
     edit,
     seeded_workspace,
     start,
@@ -600,6 +601,35 @@ def test_a_change_under_a_rule_waits_and_is_put_once_with_the_approvers_key(
     decided = mailoutbox[-1]
     assert decided.subject.startswith("Approved and changed")
     assert "Harness made the change." in decided.body
+
+
+def test_a_change_frozen_before_the_upgrade_is_approved_in_the_type_harness_holds(
+    author, approver, fake
+):
+    prod_rule(groups=[GROUP], for_create=False, for_edit=True, tag_key="", tag_value="")
+    client = harness_client_for(author)
+    workspace = seeded_workspace(client)
+    direct_put(workspace.identifier, provisioner_configuration="language=python")
+    held = submit.draft_submit(
+        draft=edit(start(author, workspace), repository={"branch": "develop"}), client=client
+    ).draft
+    # Frozen by the previous release: a string provisioner_configuration as {"value": ...}.
+    frozen = held.submitted_body | {"provisioner_configuration": {"value": "language=python"}}
+    WorkspaceDraft.objects.filter(pk=held.pk).update(submitted_body=frozen)
+    held.refresh_from_db()
+    fake.clear_log()
+
+    approved = services.approval_approve(
+        draft=held,
+        approval_id=pending_id(held),
+        approver=approver,
+        client=harness_client_for(approver),
+    )
+
+    assert approved.status == "updated", approved.harness_response
+    [put] = fake.log(route=UPDATE)
+    assert put["body"]["provisioner_configuration"] == "language=python"
+    assert put["body"]["repository_branch"] == "develop"
 
 
 def test_a_change_that_removes_the_tag_a_rule_holds_still_waits(author, approver, fake):

@@ -10,7 +10,7 @@ import pytest
 from tests.conftest import ACCOUNT, FULL_KEY
 from tests.samples import complete_draft
 from workspaces.clients import harness_client, harness_client_for
-from workspaces.models import WorkspaceDraft
+from workspaces.models import AuditEntry, WorkspaceDraft
 from workspaces.services import credential_save
 from workspaces.wizard import change, diff, drafts, steps, submit, update, validation
 from workspaces.wizard.body import build_body, stored_steps
@@ -312,3 +312,31 @@ def test_a_change_sends_what_the_steps_do_not_edit_in_the_type_harness_holds(
     [put] = fake.log(route=UPDATE)
     assert put["body"][field] == held
     assert [c.label for c in diff.change_review(draft)["changes"]] == ["Description"]
+
+
+@pytest.mark.parametrize(
+    ("field", "held", "legacy"),
+    [
+        # What workspace_snapshot stored for these before they were kept as Harness sent them.
+        ("sparse_checkout", "modules/a\nmodules/b", ["modules/a", "modules/b"]),
+        ("provisioner_configuration", "language=python", {"value": "language=python"}),
+    ],
+)
+def test_a_change_started_before_the_upgrade_sends_the_type_harness_holds(
+    user_with_key, fake, field, held, legacy
+):
+    client = harness_client_for(user_with_key)
+    workspace = seeded_workspace(client)
+    direct_put(workspace.identifier, **{field: held})
+    draft = edit(start(user_with_key, workspace), basics={"description": "Only this changes"})
+    draft.workspace_snapshot[field] = legacy  # stored by the previous release
+    draft.save(update_fields=["workspace_snapshot"])
+    fake.clear_log()
+
+    result = submit.draft_submit(draft=draft, client=client).draft
+
+    assert result.status == "updated", result.harness_response
+    [put] = fake.log(route=UPDATE)
+    assert put["body"][field] == held
+    [entry] = AuditEntry.objects.filter(action="edit")
+    assert entry.body[field] == held  # the audit trail records the body sent

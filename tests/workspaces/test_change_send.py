@@ -6,6 +6,7 @@ the fake's injection.
 """
 
 import pytest
+from django.utils import timezone
 
 from tests.concurrency import submit_together
 from tests.conftest import ACCOUNT, FULL_KEY, READ_KEY
@@ -247,6 +248,51 @@ def test_a_lost_put_is_still_checked_after_a_failed_check(user_with_key, fake, s
     assert unchecked.status == "failed"
     assert unchecked.harness_response["outcome"] == "unknown"
     assert "nothing was sent" in unchecked.harness_response["message"]
+
+
+def _landed_unanswered_before_the_upgrade(user, client, **status) -> WorkspaceDraft:
+    """A change whose snapshot the previous release stored (a string sparse_checkout as a list),
+    whose write landed with the string Harness holds, with no answer; `status` on the draft."""
+    workspace = seeded_workspace(client)
+    direct_put(workspace.identifier, sparse_checkout="modules/a\nmodules/b")
+    draft = edit(start(user, workspace), repository={"branch": "hotfix"})
+    draft.workspace_snapshot["sparse_checkout"] = ["modules/a", "modules/b"]
+    draft.save(update_fields=["workspace_snapshot"])
+    body = update.update_body(stored_steps(draft.data), draft=draft)
+    sent = body | {"sparse_checkout": "modules/a\nmodules/b"}
+    client.update_workspace(org=ORG, project=PROJECT, identifier=workspace.identifier, body=sent)
+    WorkspaceDraft.objects.filter(pk=draft.pk).update(submitted_body=body, **status)
+    draft.refresh_from_db()
+    return draft
+
+
+def test_an_unanswered_change_started_before_the_upgrade_is_seen_landed(user_with_key, fake):
+    client = harness_client_for(user_with_key)
+    unknown = {"outcome": "unknown", "message": "Submit again."}
+    draft = _landed_unanswered_before_the_upgrade(
+        user_with_key, client, status="failed", harness_response=unknown
+    )
+    fake.clear_log()
+
+    again = submit.draft_submit(draft=draft, client=client).draft
+
+    assert again.status == "updated", again.harness_response
+    assert again.harness_response["message"] == "Changed on an earlier attempt."
+    assert fake.log(route=UPDATE) == []
+
+
+def test_a_change_started_before_the_upgrade_left_submitting_is_seen_landed(
+    user_with_key, fake, settings
+):
+    settings.WIZARD_STALE_SUBMIT_SECONDS = 0
+    client = harness_client_for(user_with_key)
+    draft = _landed_unanswered_before_the_upgrade(
+        user_with_key, client, status="submitting", submitted_at=timezone.now()
+    )
+
+    decided = submit.draft_reconcile_stale(draft=draft, client=client)
+
+    assert decided.status == "updated"
 
 
 def test_a_read_only_key_is_refused_and_said_so(user, fake):

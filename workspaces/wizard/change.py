@@ -38,7 +38,7 @@ from workspaces.wizard.outcomes import (
     validation_outcome,
     wait_for,
 )
-from workspaces.wizard.update import holds, updated_ms, workspace_snapshot
+from workspaces.wizard.update import carry_as_held, holds, updated_ms, workspace_snapshot
 
 Status = WorkspaceDraft.Status
 Kind = WorkspaceDraft.Kind
@@ -233,7 +233,8 @@ def change_landed(*, client: HarnessClient, draft: WorkspaceDraft, body: Mapping
         )
     except errors.HarnessNotFound:
         return False
-    return holds(workspace_snapshot(workspace), body)
+    snapshot = workspace_snapshot(workspace)
+    return holds(snapshot, carry_as_held(dict(body), snapshot))
 
 
 def change_write(
@@ -265,6 +266,10 @@ def change_write(
             "Submit again.",
             **answer(err),
         }
+    # The carried fields as Harness holds them (the PUT below is sent only when nobody changed
+    # the workspace): a body from a snapshot an earlier release stored sends them in their old
+    # type. In place, so the audit entry records the body sent.
+    carry_as_held(body, fresh)
     if previous.get("outcome") in UNCLEAR and holds(fresh, body):
         return Status.UPDATED, updated("Changed on an earlier attempt.")
     if fresh["updated"] != draft.workspace_updated:

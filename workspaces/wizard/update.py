@@ -29,6 +29,9 @@ CARRIED = (
     "sparse_checkout",
     "provisioner_configuration",
 )
+# Carried fields whose stored type changed: a snapshot stored by an earlier release holds a
+# string sparse_checkout as a list and a string provisioner_configuration as {"value": ...}.
+RETYPED = ("sparse_checkout", "provisioner_configuration")
 
 
 def updated_ms(workspace: Workspace) -> int:
@@ -135,6 +138,20 @@ def held_body(snapshot: Mapping[str, Any]) -> dict[str, Any]:
     if snapshot.get("budget") is not None:
         body["budget"] = snapshot["budget"]
     body |= {field: snapshot[field] for field in CARRIED if field in snapshot}
+    return body
+
+
+def carry_as_held(body: dict[str, Any], snapshot: Mapping[str, Any]) -> dict[str, Any]:
+    """`body` (changed in place) with the `RETYPED` fields it carries as `snapshot`, the
+    workspace as Harness holds it now, holds them: a body built from a snapshot an earlier
+    release stored (a change started before, a request frozen awaiting approval) would send
+    them in the old type, a change the user never made."""
+    held = held_body(snapshot)
+    for field in RETYPED:
+        if field in body and field in held:
+            body[field] = held[field]
+        elif field in body:
+            del body[field]  # Harness holds none (an omitted field stays empty)
     return body
 
 
