@@ -201,6 +201,30 @@ def test_a_key_harness_accepts_again_is_not_sent_back_by_a_remembered_refusal(
     assert _rows(again)
 
 
+def test_a_refusal_the_finished_job_holds_does_not_send_a_saved_key_back(signed_in_with_key, fake):
+    # Harness refuses the key for a moment, on one project's call; the page (no JavaScript,
+    # or a tab closed) is shown at once and nobody polls before the job finishes.
+    fake.inject(LIST, status=401, path="/projects/sandbox/", delay_ms=300)
+    first = signed_in_with_key.get(URL)
+    assert first.status_code == 200
+    join_jobs()
+
+    # The person saves the same key again; Harness accepts it now.
+    fake.clear_faults()
+    saved = signed_in_with_key.post(
+        reverse("harness_key"), {"api_key": FULL_KEY, "account_id": ACCOUNT}
+    )
+    assert saved.status_code == 302
+
+    # The finished job did not keep the 401: the list asks Harness again.
+    fake.clear_log()
+    again = signed_in_with_key.get(URL)
+    assert again.status_code == 200, (again.get("Location"), len(fake.log(route=LIST)))
+    again = follow(signed_in_with_key, again)
+    assert "HX-Redirect" not in again.headers
+    assert listed_projects(fake)
+
+
 def test_after_a_401_the_calls_not_yet_made_are_not_made(signed_in_with_key, fake, settings):
     settings.ACROSS_CONCURRENCY = 1
     fake.inject(LIST, status=401, path="/projects/empty/")  # the first project read

@@ -188,8 +188,9 @@ def _coordinate(
 ) -> None:
     """Run the project calls, at most `ACROSS_CONCURRENCY` at once on this job's own pool, and
     write each answer as it comes; the meta says complete at the end. After a 401 the calls not
-    yet made are dropped (they would be refused too), and the lock is no longer renewed: the
-    request that shows the 401 forgets the job (`job_forget`)."""
+    yet made are dropped (they would be refused too), the lock is no longer renewed, and the
+    job ends forgotten (`job_forget`), not complete: the refusal is not kept for a next request.
+    """
     run, lock = meta["run"], f"{base}:lock"
     truncated = refused = False
     with concurrent.futures.ThreadPoolExecutor(
@@ -233,12 +234,11 @@ def _coordinate(
                     _extend(base, meta, answered)
                 except Exception:  # the cache failed: renewed at the next turn
                     logger.exception("renewing the job %s across projects failed", run)
-    if (cache.get(base) or {}).get("run") == run:  # not replaced by a restart meanwhile
-        cache.set(
-            base,
-            {**meta, "complete": True, "truncated": truncated},
-            timeout=settings.ACROSS_CACHE_SECONDS,
-        )
+    if refused:  # its answers stay for the polls of this run, which show the 401
+        job_forget(base=base, run=run)
+    elif (cache.get(base) or {}).get("run") == run:  # not replaced by a restart meanwhile
+        complete = {**meta, "complete": True, "truncated": truncated}
+        cache.set(base, complete, timeout=settings.ACROSS_CACHE_SECONDS)
     _publish_progress(base, run)  # a long poll that saw every project answer returns now
     if cache.get(lock) == run:
         cache.delete(lock)
