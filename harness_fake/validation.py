@@ -25,10 +25,14 @@ from harness_fake.stored import stored_workspace
 IDENTIFIER_PATTERN = r"^[A-Za-z_][A-Za-z0-9_-]*$"
 # Contract §2.4: the request's `IaCMVariable.key` is `^[A-Za-z_][A-Za-z0-9_-]*$` but the show
 # response's `VariableResource.key` is `^[a-zA-Z0-9_]+$`: a key with "-" could go in and not come
-# back out. The fake takes only what both allow (the doubtful "-" is refused).
+# back out. The fake takes only what both allow (the doubtful "-" is refused), except on an
+# update for a key the workspace already holds in that group: the request schema takes it, and
+# the workspace (created by Terraform, the API, ...) holds it, so it came back out.
 VARIABLE_KEY_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*$"
+REQUEST_VARIABLE_KEY_PATTERN = r"^[A-Za-z_][A-Za-z0-9_-]*$"
 _IDENTIFIER_RE = re.compile(IDENTIFIER_PATTERN)
 _VARIABLE_KEY_RE = re.compile(VARIABLE_KEY_PATTERN)
+_REQUEST_VARIABLE_KEY_RE = re.compile(REQUEST_VARIABLE_KEY_PATTERN)
 
 # No "terragrunt": Terragrunt is a mode of terraform or opentofu (`terragrunt_provider: true`
 # plus `terragrunt_version`), as the Terraform provider's `TestAccResourceWorkspaceTerragrunt`
@@ -100,7 +104,7 @@ def validate_workspace(
         body.pop("associated_template", None)
 
     problems = GoaProblems()
-    _check_shape(body, problems, creating)
+    _check_shape(body, problems, existing)
     problems.raise_if_any()
     _check_references(state, account, org, project, body, creating)
     link = existing.get("associated_template") if existing else body.get("associated_template")
@@ -112,7 +116,10 @@ def validate_workspace(
     return stored_workspace(state, account, org, project, body, existing)
 
 
-def _check_shape(body: dict[str, Any], problems: GoaProblems, creating: bool) -> None:
+def _check_shape(
+    body: dict[str, Any], problems: GoaProblems, existing: dict[str, Any] | None
+) -> None:
+    creating = existing is None
     for field in CREATE_REQUIRED if creating else UPDATE_REQUIRED:
         if field not in body:
             problems.missing(field)
@@ -147,8 +154,9 @@ def _check_shape(body: dict[str, Any], problems: GoaProblems, creating: bool) ->
     if "repository_submodules" in body:
         problems.enum("body.repository_submodules", body["repository_submodules"], SUBMODULES)
     for field in ("terraform_variables", "environment_variables"):
+        held = (existing or {}).get(field) or {}
         for map_key, variable in body.get(field, {}).items():
-            _check_variable(f"body.{field}[{goq(map_key)}]", variable, problems)
+            _check_variable(f"body.{field}[{goq(map_key)}]", variable, problems, held)
     for index, item in enumerate(body.get("provider_connectors", [])):
         _check_provider_connector(f"body.provider_connectors[{index}]", item, problems)
     for index, item in enumerate(body.get("terraform_variable_files", [])):
@@ -189,7 +197,8 @@ def _check_provisioner_configuration(value: Any, problems: GoaProblems) -> None:
         problems.wrong_type("body.provisioner_configuration", value, "string")
 
 
-def _check_variable(where: str, variable: Any, problems: GoaProblems) -> None:
+def _check_variable(where: str, variable: Any, problems: GoaProblems, held: dict[str, Any]) -> None:
+    """One variable; `held` is its group as the workspace updated holds it (empty on create)."""
     if not isinstance(variable, dict):
         problems.wrong_type(where, variable, "object")
         return
@@ -201,8 +210,14 @@ def _check_variable(where: str, variable: Any, problems: GoaProblems) -> None:
     key = variable.get("key")
     if isinstance(key, str):
         problems.length(f"{where}.key", key)
+        # A key the workspace holds already is checked as the request schema checks it, a new
+        # key as both schemas would (see VARIABLE_KEY_PATTERN).
+        if key in held:
+            regexp, pattern = _REQUEST_VARIABLE_KEY_RE, REQUEST_VARIABLE_KEY_PATTERN
+        else:
+            regexp, pattern = _VARIABLE_KEY_RE, VARIABLE_KEY_PATTERN
         if key:
-            problems.pattern(f"{where}.key", key, _VARIABLE_KEY_RE, VARIABLE_KEY_PATTERN)
+            problems.pattern(f"{where}.key", key, regexp, pattern)
     if isinstance(variable.get("value_type"), str):
         problems.enum(f"{where}.value_type", variable["value_type"], VALUE_TYPES)
 

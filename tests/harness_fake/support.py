@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 import requests
@@ -96,3 +97,14 @@ def workspace_body(identifier: str = "new_ws", **overrides: Any) -> dict[str, An
     }
     body.update(overrides)
     return body
+
+
+def store_variable(fake: Any, identifier: str, key: str, value: str = "t3.small") -> None:
+    """Put the Terraform variable `key` straight into the stored workspace `identifier` of
+    default/infra, past the fake's checks: one created by Terraform or the API with a key the
+    request schema takes (`-`, contract §2.4) and the fake refuses on a create."""
+    store = fake.server.app.state.workspaces[(ACCOUNT, "default", "infra")]
+    data = copy.deepcopy(store.by_id[identifier].data)
+    stamp = {"created": data["created"], "updated": data["created"]}
+    data["terraform_variables"][key] = {"key": key, "value": value, "value_type": "string"} | stamp
+    store.put(data)

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.harness_fake.support import WS, Api, workspace_body
+from tests.harness_fake.support import WS, Api, store_variable, workspace_body
 
 PROJECT = "/orgs/default/projects/infra"
 
@@ -464,6 +464,48 @@ def test_update_is_validated_and_policed(api: Api) -> None:
     assert denied.status_code == 400
     assert "policy_evaluation" in denied.json()
     assert api.iacm("GET", f"{WS}/upd_ws").json()["tags"] == {"team": "platform", "env": "dev"}
+
+
+def _with_variable(group: str, key: str) -> dict[str, Any]:
+    body = workspace_body()
+    body[group] = {**body[group], key: {"key": key, "value": "x", "value_type": "string"}}
+    return body
+
+
+def test_an_update_keeps_a_dashed_key_the_workspace_holds(api: Api, fake) -> None:
+    _create(api, workspace_body("upd_ws"))
+    store_variable(fake, "upd_ws", "instance-type")
+
+    kept = api.iacm(
+        "PUT", f"{WS}/upd_ws", json=_with_variable("terraform_variables", "instance-type")
+    )
+
+    assert kept.status_code == 200, kept.text
+    after = api.iacm("GET", f"{WS}/upd_ws").json()
+    assert after["terraform_variables"]["instance-type"]["value"] == "x"
+
+
+@pytest.mark.parametrize(
+    ("group", "key"),
+    [
+        ("terraform_variables", "new-key"),  # a new key with "-"
+        ("environment_variables", "instance-type"),  # held in the other group only
+    ],
+)
+def test_an_update_refuses_a_dashed_key_the_workspace_does_not_hold(
+    api: Api, fake, group: str, key: str
+) -> None:
+    _create(api, workspace_body("upd_ws"))
+    store_variable(fake, "upd_ws", "instance-type")
+
+    refused = api.iacm("PUT", f"{WS}/upd_ws", json=_with_variable(group, key))
+
+    assert refused.status_code == 400
+    assert _goa(refused)["name"] == "invalid_pattern"
+    assert (
+        f'{group}["{key}"].key must match the regexp "^[A-Za-z_][A-Za-z0-9_]*$"'
+        in (_goa(refused)["message"])
+    )
 
 
 def test_update_of_a_missing_workspace_is_404(api: Api) -> None:

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from tests.concurrency import submit_together
 from tests.conftest import ACCOUNT, FULL_KEY, READ_KEY
+from tests.harness_fake.support import store_variable
 from tests.workspaces.test_change import (
     GET,
     ORG,
@@ -293,6 +294,24 @@ def test_a_change_started_before_the_upgrade_left_submitting_is_seen_landed(
     decided = submit.draft_reconcile_stale(draft=draft, client=client)
 
     assert decided.status == "updated"
+
+
+def test_a_workspace_holding_a_key_with_a_dash_can_still_be_changed(user_with_key, fake):
+    """Harness takes "-" in a key (contract §2.4, IaCMVariable.key), and the portal itself sent
+    such keys before; a change of such a workspace, even of its description only, is sent."""
+    client = harness_client_for(user_with_key)
+    workspace = seeded_workspace(client)
+    store_variable(fake, workspace.identifier, "instance-type")  # by Terraform, the API, ...
+    draft = edit(start(user_with_key, workspace), basics={"description": "Only this changes"})
+    assert "instance-type" in [row["key"] for row in draft.data["variables"]["terraform"]]
+    fake.clear_log()
+
+    submitted = submit.draft_submit(draft=draft, client=client)
+
+    assert not submitted.problems, submitted.problems
+    assert submitted.draft.status == "updated", submitted.draft.harness_response
+    [put] = fake.log(route=UPDATE)
+    assert put["body"]["terraform_variables"]["instance-type"]["value"] == "t3.small"
 
 
 def test_a_read_only_key_is_refused_and_said_so(user, fake):

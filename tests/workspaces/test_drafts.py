@@ -204,6 +204,46 @@ def test_variable_rules_flag_duplicates_patterns_and_secret_references():
     }
 
 
+def _dashed_rows(data: dict) -> dict:
+    data["variables"]["terraform"] = [
+        {"key": "instance-type", "value": "t3.small", "value_type": "string"},
+        {"key": "new-key", "value": "x", "value_type": "string"},
+    ]
+    data["variables"]["environment"] = [{"key": "TF-LOG", "value": "x", "value_type": "string"}]
+    return data
+
+
+def test_a_key_with_a_dash_the_workspace_holds_is_kept_only_new_ones_are_refused():
+    data = _dashed_rows(valid_data())
+    # The workspace a change edits, as read: it holds instance-type (created by Terraform, the
+    # API or the portal before), as a Terraform variable; TF-LOG in no group.
+    snapshot = {
+        "terraform_variables": {
+            "instance-type": {"key": "instance-type", "value": "t3", "value_type": "string"}
+        },
+        "environment_variables": {},
+    }
+
+    held = validation.bind_step("variables", data, snapshot=snapshot).problems()
+
+    assert held == {"terraform.1.key": [KEY_RULE], "environment.0.key": [KEY_RULE]}
+    assert step_problems("variables", data)["terraform.0.key"] == [KEY_RULE]  # a create
+
+
+def test_a_key_with_a_dash_a_linked_template_locks_is_kept():
+    data = _dashed_rows(valid_data())
+    data["template"] |= {
+        "source": "template",
+        "template_ref": "vpc",
+        "template_mode": "linked",
+        "locked": {"variables.terraform.instance-type": {"value": "t3", "value_type": "string"}},
+    }
+
+    problems = step_problems("variables", data)
+
+    assert problems == {"terraform.1.key": [KEY_RULE], "environment.0.key": [KEY_RULE]}
+
+
 def test_pasted_tfvars_and_env_lines_are_parsed_with_errors_per_line():
     text = (
         '# comment\nregion = "eu-west-1"\nexport TF_LOG=debug\ncount = 3  # inline\n'

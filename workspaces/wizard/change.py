@@ -147,7 +147,10 @@ def draft_start_change(
     # Steps whose Harness values break a rule (a `latest` version to choose) are marked once
     # opened, as after a clone.
     draft.step_status = validation.step_statuses(
-        validation.draft_problems(data), data, {}, unvisited=frozenset(steps.EDITABLE_STEPS)
+        validation.draft_problems(data, snapshot=draft.workspace_snapshot),
+        data,
+        {},
+        unvisited=frozenset(steps.EDITABLE_STEPS),
     )
     draft.save()
     return draft

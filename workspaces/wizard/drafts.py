@@ -219,7 +219,10 @@ def draft_save_step(
             for later in ("repository", "provisioner", "variables"):
                 data[later] = prefill.apply_locks(data, later, steps.step_values(data, later))
         # Every step is validated once, on what is stored: the statuses and this step's form.
-        bound = {name: validation.bind_step(name, data) for name in steps.EDITABLE_STEPS}
+        bound = {
+            name: validation.bind_step(name, data, snapshot=locked_draft.workspace_snapshot)
+            for name in steps.EDITABLE_STEPS
+        }
         problems = {name: form.problems() for name, form in bound.items()}
         locked_draft.data = data
         locked_draft.step_status = validation.step_statuses(

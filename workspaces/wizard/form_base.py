@@ -1,7 +1,8 @@
 """The base of the wizard's step forms (`forms.py`) and the field helpers they share.
 
-`StepForm` binds a step's data with its locks and the whole draft, reads it back as stored
-values (`values()`, kept as typed even when invalid) and lists its problems (`problems()`).
+`StepForm` binds a step's data with its locks and the whole draft (for a change, also the
+workspace as read), reads it back as stored values (`values()`, kept as typed even when
+invalid) and lists its problems (`problems()`).
 """
 
 from __future__ import annotations
@@ -65,10 +66,14 @@ class StepForm(forms.Form):
         *args: Any,
         locked: dict[str, Any] | None = None,
         draft_data: dict[str, Any] | None = None,
+        snapshot: dict[str, Any] | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         self.draft_data = draft_data or {}
+        # The workspace a change edits, as read (`WorkspaceDraft.workspace_snapshot`; None for
+        # a create): the variable keys it holds are kept as they are.
+        self.snapshot = snapshot
         self.locked = {name: value for name, value in (locked or {}).items() if name in self.fields}
         for name, value in self.locked.items():
             self.fields[name].disabled = True

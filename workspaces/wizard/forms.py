@@ -3,9 +3,10 @@
 A form is bound with the step's data as a form sees it (`step_data`, from the stored values),
 so the same `StepForm(data=...).is_valid()` runs while typing (after each autosave) and at
 submit. What only other steps know comes in as keyword arguments: `locked` (values a linked
-template fixes: the fields are disabled, Django keeps their initial value) and `draft_data`
-(the whole draft, e.g. the workspace to copy for Basics' identifier check). `values()` reads a
-bound form back as stored values, kept as typed even when invalid.
+template fixes: the fields are disabled, Django keeps their initial value), `draft_data`
+(the whole draft, e.g. the workspace to copy for Basics' identifier check) and, for a change,
+`snapshot` (the workspace as read: the variable keys it already holds are kept as they are).
+`values()` reads a bound form back as stored values, kept as typed even when invalid.
 """
 
 from __future__ import annotations
@@ -295,8 +296,14 @@ class VariablesForm(StepForm):
     )
 
     def make_formsets(self, data: Any) -> dict[str, forms.BaseFormSet]:
+        held = steps.held_variable_keys(self.draft_data, self.snapshot)
         return {
-            group: VariableFormSet(data, prefix=group, initial=self.initial.get(group))
+            group: VariableFormSet(
+                data,
+                prefix=group,
+                initial=self.initial.get(group),
+                form_kwargs={"held_keys": held[group]},
+            )
             for group in steps.VARIABLE_GROUPS
         }
 

@@ -61,8 +61,8 @@ def step_form(draft: WorkspaceDraft, step: str) -> forms.StepForm:
     """The form a step's page shows: bound (with its errors) once the step was visited."""
     response = draft.harness_response or {}
     if step in draft.step_status or response.get("step") == step:
-        return validation.bind_step(step, draft.data)
-    return validation.unbound_step(step, draft.data)
+        return validation.bind_step(step, draft.data, snapshot=draft.workspace_snapshot)
+    return validation.unbound_step(step, draft.data, snapshot=draft.workspace_snapshot)
 
 
 def cleared_error_ids(form: forms.StepForm) -> list[str]:
@@ -131,7 +131,9 @@ def step_context(
     if paste.text and form.is_bound:
         # The preview's Add button posts the form as shown: the pasted text and group stay.
         kept = {"paste_text": paste.text, "paste_group": paste.group}
-        form = validation.bind_step(step, draft.data, transient=kept)
+        form = validation.bind_step(
+            step, draft.data, transient=kept, snapshot=draft.workspace_snapshot
+        )
     context = common_context(draft, step)
     response = context["harness_error"]
     problems = form.problems() if form.is_bound else {}
@@ -246,7 +248,7 @@ def review_context(draft: WorkspaceDraft, *, account_id: str = "") -> dict[str, 
     body = build_body(stored_steps(draft.data))
     # The review's sections show every value, the locked ones too (the JSON is what is sent).
     shown = build_body(stored_steps(draft.data), keep_locked=True)
-    problems = validation.draft_problems(draft.data)
+    problems = validation.draft_problems(draft.data, snapshot=draft.workspace_snapshot)
     context.update(
         {
             "body": body,

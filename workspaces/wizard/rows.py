@@ -98,6 +98,11 @@ class VariableForm(RowForm):
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
     )
 
+    def __init__(self, *args: Any, held_keys: frozenset[str] = frozenset(), **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        # Keys kept as they are (`steps.held_variable_keys`): the workspace holds them already.
+        self.held_keys = held_keys
+
     def values(self) -> dict[str, str]:
         return {**super().values(), "value_type": plain(self["value_type"].value()) or "string"}
 
@@ -105,7 +110,7 @@ class VariableForm(RowForm):
         key = self.cleaned_data["key"]
         if len(key) > steps.MAX_LENGTH:
             raise forms.ValidationError(f"Use at most {steps.MAX_LENGTH} characters.")
-        if not _VARIABLE_KEY_RE.match(key):
+        if key not in self.held_keys and not _VARIABLE_KEY_RE.match(key):
             raise forms.ValidationError(f"The key {steps.VARIABLE_KEY_RULE}.")
         return key
 

@@ -65,7 +65,10 @@ def draft_submit(*, draft: WorkspaceDraft, client: HarnessClient) -> Submitted:
     every other one just returns the draft as it is.
     """
     require_same_account(draft_account=draft.account_id, key_account=client.account_id)
-    bound = {step: validation.bind_step(step, draft.data) for step in steps.EDITABLE_STEPS}
+    bound = {
+        step: validation.bind_step(step, draft.data, snapshot=draft.workspace_snapshot)
+        for step in steps.EDITABLE_STEPS
+    }
     problems = {step: found for step, form in bound.items() if (found := form.problems())}
     if problems:
         draft.step_status = validation.step_statuses(problems, draft.data, draft.step_status)

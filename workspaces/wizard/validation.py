@@ -34,30 +34,39 @@ def step_data(step: str, values: dict[str, Any]) -> dict[str, Any]:
 
 
 def bind_step(
-    step: str, draft_data: dict[str, Any], *, transient: dict[str, str] | None = None
+    step: str,
+    draft_data: dict[str, Any],
+    *,
+    transient: dict[str, str] | None = None,
+    snapshot: dict[str, Any] | None = None,
 ) -> StepForm:
     """The step's form bound with its stored values: what validation and the page use.
 
-    `transient` gives the fields that are never stored (the paste box) a value to show.
+    `transient` gives the fields that are never stored (the paste box) a value to show;
+    `snapshot` is the workspace a change edits, as read (`WorkspaceDraft.workspace_snapshot`).
     """
     values = steps.step_values(draft_data, step)
     locked = steps.step_locks(draft_data, step) if step != "template" else {}
     data = step_data(step, values) | (transient or {})
-    return STEP_FORMS[step](data=data, locked=locked, draft_data=draft_data)
+    return STEP_FORMS[step](data=data, locked=locked, draft_data=draft_data, snapshot=snapshot)
 
 
-def unbound_step(step: str, draft_data: dict[str, Any]) -> StepForm:
+def unbound_step(
+    step: str, draft_data: dict[str, Any], *, snapshot: dict[str, Any] | None = None
+) -> StepForm:
     """A step not visited yet: its stored values shown, no errors."""
     values = steps.step_values(draft_data, step)
     locked = steps.step_locks(draft_data, step) if step != "template" else {}
-    return STEP_FORMS[step](initial=values, locked=locked, draft_data=draft_data)
+    return STEP_FORMS[step](initial=values, locked=locked, draft_data=draft_data, snapshot=snapshot)
 
 
-def draft_problems(draft_data: dict[str, Any]) -> dict[str, dict[str, list[str]]]:
+def draft_problems(
+    draft_data: dict[str, Any], *, snapshot: dict[str, Any] | None = None
+) -> dict[str, dict[str, list[str]]]:
     """`{step: {field: [messages]}}` for every editable step that has problems."""
     found = {}
     for step in steps.EDITABLE_STEPS:
-        problems = bind_step(step, draft_data).problems()
+        problems = bind_step(step, draft_data, snapshot=snapshot).problems()
         if problems:
             found[step] = problems
     return found

@@ -210,6 +210,7 @@ def _step_post(request: HtmxHttpRequest, draft: WorkspaceDraft, step: str) -> Ht
         data=request.POST,
         locked=steps.step_locks(draft.data, step) if step != "template" else {},
         draft_data=draft.data,
+        snapshot=draft.workspace_snapshot,
     )
     values = posted.values()
     action = request.POST.get("action", "next")[:64]
