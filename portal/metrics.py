@@ -3,9 +3,9 @@
 Under gunicorn every worker is a process with its own counters. When `PROMETHEUS_MULTIPROC_DIR`
 is set (it must be set before the workers start; the Dockerfile sets it), prometheus-client keeps
 the values in files there and `/metrics` adds them up across workers; gunicorn's `child_exit`
-hook adds a dead worker's values to archive files and deletes its own (`portal.metrics_archive`),
-and `on_starting` empties the directory. Without it (development,
-tests) the values live in this process.
+hook adds a dead worker's values to archive files and deletes its own (`portal.metrics_archive`;
+`/metrics` reads under its shared lock), and `on_starting` empties the directory. Without it
+(development, tests) the values live in this process.
 
 `/metrics` needs no sign-in but is protected by configuration: the TCP peer must be inside one
 of `METRICS_ALLOWED_NETWORKS`, or the request must carry `Authorization: Bearer
@@ -14,6 +14,7 @@ of `METRICS_ALLOWED_NETWORKS`, or the request must carry `Authorization: Bearer
 
 from __future__ import annotations
 
+import fcntl
 import hmac
 import ipaddress
 import os
@@ -34,6 +35,8 @@ from prometheus_client import (
     generate_latest,
     multiprocess,
 )
+
+from portal import metrics_archive
 
 _LATENCY_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
@@ -135,6 +138,16 @@ def _registry() -> CollectorRegistry:
     return REGISTRY
 
 
+def exposition() -> bytes:
+    """The metrics as Prometheus text; across workers, read under the archive's shared lock (a
+    dead worker being archived is counted once: `portal.metrics_archive`)."""
+    directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if not directory:
+        return generate_latest(REGISTRY)
+    with metrics_archive.archive_lock(directory, fcntl.LOCK_SH):
+        return generate_latest(_registry())
+
+
 @login_not_required
 @never_cache
 @require_GET
@@ -142,8 +155,4 @@ def metrics(request: HttpRequest) -> HttpResponse:
     """Prometheus exposition; a 404 unless the network or bearer token is allowed."""
     if not metrics_access_allowed(request):
         raise Http404("No such page.")
-    try:
-        exposition = generate_latest(_registry())
-    except FileNotFoundError:  # a dead worker's file, listed, then archived before it was read
-        exposition = generate_latest(_registry())
-    return HttpResponse(exposition, content_type=CONTENT_TYPE_LATEST)
+    return HttpResponse(exposition(), content_type=CONTENT_TYPE_LATEST)

@@ -1,6 +1,7 @@
 """Operations: request ids, request and Harness log lines, redaction, no-store, /readyz, /metrics,
 the production settings profile and the gunicorn configuration."""
 
+import fcntl
 import gc
 import json
 import logging
@@ -11,6 +12,7 @@ import runpy
 import struct
 import subprocess
 import sys
+import threading
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -907,6 +909,7 @@ def test_recycled_workers_leave_their_counts_but_no_metrics_files_behind(tmp_pat
     assert _sample(scrape, "portal_request_duration_seconds_sum", **labels) == pytest.approx(0.2)
     # ... in one archive file per type, not one pair per recycled worker.
     assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "archive.lock",  # held while a dead worker is archived, shared while /metrics reads
         "counter_archive.db",
         "histogram_archive.db",
     ]
@@ -929,27 +932,62 @@ def test_a_metrics_file_that_cannot_be_archived_does_not_stop_the_gunicorn_maste
     assert (tmp_path / "counter_4242.db").exists()  # kept: its values are not lost
 
 
-def test_a_scrape_survives_a_worker_file_archived_between_listing_and_reading(
-    client, db, monkeypatch
-):
-    from prometheus_client import generate_latest
+def test_a_scrape_while_a_dead_worker_is_archived_counts_it_once(tmp_path, monkeypatch):
+    from portal import metrics, metrics_archive
 
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path))
+    result = python_in(_clean_env(PROMETHEUS_MULTIPROC_DIR=str(tmp_path)), _A_WORKER)
+    assert result.returncode == 0, result.stderr
+    pid = int(result.stdout.strip())
+    labels = {"view": "workspace_list", "method": "GET", "status": "200"}
+    assert _sample(metrics.exposition().decode(), "portal_requests_total", **labels) == 1
+
+    # /metrics runs in gunicorn's worker threads while the master runs child_exit: a scrape can
+    # glob the directory between the archive's os.replace and the dead file's unlink.
+    seen, scrapes = [], []
+    real_replace = os.replace
+
+    def scrape() -> None:
+        seen.append(_sample(metrics.exposition().decode(), "portal_requests_total", **labels))
+
+    def replace_then_scrape(src, dst):
+        real_replace(src, dst)
+        scraping = threading.Thread(target=scrape)
+        scraping.start()
+        scraping.join(timeout=0.5)  # unlocked, the scrape would be done by now
+        scrapes.append(scraping)
+
+    monkeypatch.setattr(metrics_archive.os, "replace", replace_then_scrape)
+    metrics_archive.archive_dead_worker(pid, str(tmp_path))
+    for scraping in scrapes:
+        scraping.join(timeout=10)
+
+    assert _sample(metrics.exposition().decode(), "portal_requests_total", **labels) == 1
+    # A counter read as 2 then 1 is a reset to Prometheus (rate() counts the whole value again).
+    assert seen and all(value == 1 for value in seen), seen
+
+
+def test_the_metrics_view_reads_under_the_archives_shared_lock(client, db, tmp_path, monkeypatch):
+    """A dead worker's file is never archived (nor deleted) while /metrics lists and reads."""
     from portal import metrics
 
-    calls = []
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path))
+    held = []
 
-    def archived_meanwhile(registry):
-        calls.append(registry)
-        if len(calls) == 1:
-            raise FileNotFoundError("counter_4242.db")
-        return generate_latest(registry)
+    def generate_latest(registry):
+        with open(tmp_path / "archive.lock") as lock:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)  # what an archive would take
+            except BlockingIOError:
+                held.append(True)
+        return b""
 
-    monkeypatch.setattr(metrics, "generate_latest", archived_meanwhile)
+    monkeypatch.setattr(metrics, "generate_latest", generate_latest)
 
     response = client.get("/metrics", REMOTE_ADDR="127.0.0.1")
 
     assert response.status_code == 200
-    assert len(calls) == 2
+    assert held == [True]
 
 
 @pytest.mark.parametrize(
