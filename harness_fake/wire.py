@@ -10,14 +10,16 @@ from typing import Any
 from harness_fake.errors import GOA_ERROR_TYPE, IACM, ApiError
 
 JSON_TYPE = "application/json"
-_DECIMAL = re.compile(r"[+-]?[0-9]+")
+# At most 19 digits, int64's width: checked before `int()`, which raises ValueError past 4,300.
+_DECIMAL = re.compile(r"[+-]?[0-9]{1,19}")
 
 
 def decimal(raw: str) -> int | None:
     """`raw` as a base-10 integer: an optional sign and ASCII digits only, as Go's
     `strconv.ParseInt(s, 10, 64)` reads it (Goa); None for what Python's `int()` would also take
-    (`1_0`, ` 5`, other scripts' digits). NG and v1 paging use it too: how those services read
-    such a value is not documented, so the fake refuses it (the doubtful side)."""
+    (`1_0`, ` 5`, other scripts' digits) and for more than 19 digits (past int64, or zero-padded
+    beyond its width). NG and v1 paging use it too: how those services read such a value is not
+    documented, so the fake refuses it (the doubtful side)."""
     return int(raw) if _DECIMAL.fullmatch(raw) else None
 
 
