@@ -194,7 +194,8 @@ RATE_LIMITS = {
     "identifier_check": (env.int("RATE_LIMIT_IDENTIFIER_CHECKS_PER_MINUTE", default=60), 60),
     "submit": (env.int("RATE_LIMIT_SUBMITS_PER_MINUTE", default=10), 60),
 }
-# Fernet keys for the stored Harness API keys, comma-separated, newest first. Never SECRET_KEY.
+# Fernet keys for the stored Harness API keys, comma-separated: the first encrypts, each
+# decrypts (a rotation adds the new key second, then moves it first). Never SECRET_KEY.
 HARNESS_TOKEN_KEYS = env.list("HARNESS_TOKEN_KEYS", default=[])
 if not HARNESS_TOKEN_KEYS:
     if PRODUCTION:

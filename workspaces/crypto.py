@@ -1,9 +1,9 @@
 """Encryption at rest for users' Harness API keys.
 
-`MultiFernet` over `HARNESS_TOKEN_KEYS` (newest first): encrypting uses the first key, decrypting
-tries each, so keys can be rotated without downtime (add a new key last, then move it in front,
-run `manage.py rotate_harness_token_keys`, then drop the old key: README "Harness keys"). These
-keys are never `SECRET_KEY`.
+`MultiFernet` over `HARNESS_TOKEN_KEYS`: the first key encrypts, each decrypts, so keys can be
+rotated without downtime (add a new key last, then move it in front, run
+`manage.py rotate_harness_token_keys`, then drop the old key: README "Harness keys"). These keys
+are never `SECRET_KEY`.
 """
 
 from functools import cache
@@ -46,7 +46,7 @@ def decrypt_token(ciphertext: str) -> str:
 
 
 def rotate_token(ciphertext: str) -> str:
-    """Re-encrypt under the newest key (raises TokenDecryptionError when no key fits)."""
+    """Re-encrypt under the first key (raises TokenDecryptionError when no key fits)."""
     try:
         return token_cipher().rotate(ciphertext.encode()).decode()
     except InvalidToken as err:

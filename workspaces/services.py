@@ -62,7 +62,7 @@ def credential_forget_project(*, user: AbstractBaseUser, org: str, project: str)
 
 
 def credentials_rotate() -> tuple[int, int]:
-    """Re-encrypt every stored key under the newest HARNESS_TOKEN_KEYS entry.
+    """Re-encrypt every stored key under the first HARNESS_TOKEN_KEYS entry.
 
     Returns (rotated, undecryptable); undecryptable rows are left as they are, and their users
     are asked to enter the key again the next time it is used. A key deleted while this runs

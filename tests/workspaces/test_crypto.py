@@ -1,6 +1,8 @@
 """Encryption at rest and key rotation."""
 
+import re
 from itertools import pairwise
+from pathlib import Path
 
 import pytest
 from cryptography.fernet import Fernet
@@ -16,6 +18,7 @@ OLD_FERNET = "b2xkLWhhcm5lc3MtdG9rZW4ta2V5LTAwMDAwMDAwMDA="
 NEW_FERNET = "bmV3LWhhcm5lc3MtdG9rZW4ta2V5LTAwMDAwMDAwMDA="
 # README "Harness keys": HARNESS_TOKEN_KEYS before and after each of the three rollouts.
 ROLLOUTS = ([OLD_FERNET], [OLD_FERNET, NEW_FERNET], [NEW_FERNET, OLD_FERNET], [NEW_FERNET])
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_encrypt_then_decrypt_round_trips(settings):
@@ -131,3 +134,13 @@ def test_rotation_skips_a_key_deleted_while_it_runs(settings, django_user_model,
     remaining = HarnessCredential.objects.all()
     assert sorted(c.user_id for c in remaining) == [users[0].pk, users[2].pk]
     assert all(decrypt_token(c.encrypted_key) == FULL_KEY for c in remaining)
+
+
+@pytest.mark.parametrize("path", [".env.example", "portal/settings.py", "workspaces/crypto.py"])
+def test_the_token_keys_are_described_as_a_rotation_orders_them(path):
+    """The rotation's second rollout is `<old>,<new>` (README, SECURITY.md): the first key is
+    the one that encrypts, not the newest."""
+    text = re.sub(r"\s+", " ", re.sub(r"^\s*#", "", (ROOT / path).read_text(), flags=re.M))
+
+    assert "newest" not in text
+    assert "first encrypts, each decrypts" in text or "first key encrypts, each decrypts" in text

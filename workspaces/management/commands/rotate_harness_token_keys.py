@@ -4,7 +4,7 @@ from workspaces.services import credentials_rotate
 
 
 class Command(BaseCommand):
-    help = "Re-encrypt every stored Harness key under the first (newest) HARNESS_TOKEN_KEYS key."
+    help = "Re-encrypt every stored Harness key under the first HARNESS_TOKEN_KEYS key."
 
     def handle(self, *args, **options) -> None:
         rotated, failed = credentials_rotate()
