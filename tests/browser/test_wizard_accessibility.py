@@ -3,6 +3,7 @@ and focus on the first error after a failed step."""
 
 import re
 
+import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import sign_in
@@ -109,16 +110,20 @@ def test_keyboard_only_wizard_with_axe_on_every_step(page, live_server, fake, wi
     assert_accessible(page, "my requests")
 
 
-def test_a_pickers_try_again_by_keyboard_leaves_the_focus_on_its_search_box(
-    page,
-    live_server,
-    fake,
-    wizard_user,  # noqa: F811
-):
+@pytest.fixture
+def signed_in_draft(page, live_server, fake, wizard_user):  # noqa: F811
+    """A draft of the wizard user, signed in in `page`, to open at any step."""
     from tests.workspaces.test_drafts import make_draft
 
     draft = make_draft(wizard_user)
     sign_in(page, live_server)
+    return draft
+
+
+def test_a_pickers_try_again_by_keyboard_leaves_the_focus_on_its_search_box(
+    page, live_server, fake, signed_in_draft
+):
+    draft = signed_in_draft
     fake.inject("ng.connectors.list", status=503, times=20)
     page.goto(f"{live_server.url}/drafts/{draft.pk}/repository/")
     fake.clear_faults()  # Harness is back
@@ -131,15 +136,9 @@ def test_a_pickers_try_again_by_keyboard_leaves_the_focus_on_its_search_box(
 
 
 def test_provider_pickers_are_not_nested_scroll_boxes_at_two_widths(
-    page,
-    live_server,
-    fake,
-    wizard_user,  # noqa: F811
+    page, live_server, signed_in_draft
 ):
-    from tests.workspaces.test_drafts import make_draft
-
-    draft = make_draft(wizard_user)
-    sign_in(page, live_server)
+    draft = signed_in_draft
     for width in (1280, 390):
         page.set_viewport_size({"width": width, "height": 900})
         page.goto(f"{live_server.url}/drafts/{draft.pk}/provisioner/")
