@@ -486,6 +486,19 @@ print(json.dumps(out))
 """
 
 
+def _check_deploy(**env) -> subprocess.CompletedProcess:
+    """`manage.py check --deploy --fail-level WARNING` with the production profile and `env`."""
+    return subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=_clean_env(**PRODUCTION_ENV, **env),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
 def _clean_env(**extra) -> dict[str, str]:
     env = {
         k: v
@@ -652,15 +665,7 @@ def test_production_refuses_to_start_without_its_secrets(missing):
 
 
 def test_check_deploy_passes_with_production_settings():
-    result = subprocess.run(
-        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=ROOT,
-        env=_clean_env(**PRODUCTION_ENV),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = _check_deploy()
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues (0 silenced)" in result.stdout
@@ -679,15 +684,7 @@ def test_turning_a_production_default_off_explicitly_silences_its_deploy_warning
     """README "Settings for a deployment": turning one off explicitly also silences its `check
     --deploy` warning. SECURE_HSTS_SECONDS=0 still failed it with security.W004."""
     name, _, value = turned_off.partition("=")
-    result = subprocess.run(
-        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=ROOT,
-        env=_clean_env(**PRODUCTION_ENV, **{name: value}),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = _check_deploy(**{name: value})
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert "(1 silenced)" in result.stdout
