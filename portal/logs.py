@@ -229,3 +229,20 @@ class KeyRedactingExceptionReporterFilter(SafeExceptionReporterFilter):
     def get_safe_request_meta(self, request):
         meta = super().get_safe_request_meta(request)
         return {k: redact(v) if isinstance(v, str) else v for k, v in meta.items()}
+
+    def get_traceback_frame_variables(self, request, tb_frame):
+        """Each frame's local variables with those named like a secret (`api_key`) hidden, a
+        key-shaped string redacted, and a container whose text holds a key (the client's
+        `{"x-api-key": ...}` headers) hidden: a crash while a key is in hand shows no key."""
+        shown = []
+        for name, value in super().get_traceback_frame_variables(request, tb_frame):
+            if self.hidden_settings.search(name):
+                value = self.cleansed_substitute
+            elif isinstance(value, str):
+                value = redact(value)
+            elif (
+                isinstance(value, dict | list | tuple | set) and redact(text := repr(value)) != text
+            ):
+                value = self.cleansed_substitute
+            shown.append((name, value))
+        return shown

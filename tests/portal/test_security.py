@@ -144,6 +144,35 @@ def test_error_reports_never_carry_the_key(rf, user):
     assert FULL_KEY.split(".")[-1] not in text
 
 
+def test_error_reports_of_a_crash_while_a_key_is_in_hand_never_carry_it(
+    rf, user, fake, monkeypatch
+):
+    """A crash after the key was read (the database refusing the save, say) is reported with each
+    frame's local variables: the view's `api_key`, the client's `x-api-key` headers."""
+    from django.views.debug import ExceptionReporter
+
+    from workspaces import views
+    from workspaces.clients import harness_client
+
+    def crash_in_hand():
+        client = harness_client(account_id=ACCOUNT, api_key=FULL_KEY)
+        headers = {"x-api-key": FULL_KEY}
+        raise RuntimeError(f"database is locked ({client!r}, {len(headers)} headers)")
+
+    request = rf.post(reverse("harness_key"), {"api_key": FULL_KEY})
+    request.user = user
+    request._messages = None
+    monkeypatch.setattr(views.services, "credential_save", lambda **kwargs: crash_in_hand())
+    with pytest.raises(RuntimeError) as caught:
+        views.harness_key(request)
+    err = caught.value
+    reporter = ExceptionReporter(request, type(err), err, err.__traceback__)
+    text = reporter.get_traceback_text() + reporter.get_traceback_html()
+
+    assert "database is locked" in text
+    assert FULL_KEY.split(".")[-1] not in text
+
+
 @pytest.mark.parametrize(
     ("url", "shown"),
     [
