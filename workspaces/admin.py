@@ -25,7 +25,9 @@ class HarnessCredentialAdmin(admin.ModelAdmin):
         "created_at",
         "updated_at",
     )
-    exclude = ("encrypted_key", "key_last4")
+    # The fingerprint (a keyed hash of the key, in the cache keys of its data) is neither shown
+    # nor editable: copied onto another user, it would share cached data across keys' rights.
+    exclude = ("encrypted_key", "key_last4", "key_fingerprint")
 
     def has_add_permission(self, request) -> bool:
         return False  # keys are added by their owners, checked against Harness

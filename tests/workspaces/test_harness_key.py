@@ -269,3 +269,20 @@ def test_a_key_that_can_reach_nothing_is_refused(signed_in, user, fake):
 
     assertContains(response, "can see neither account AcmeDemoAcct01 nor any of its organisations")
     assert not HarnessCredential.objects.filter(user=user).exists()
+
+
+def test_the_admin_shows_who_has_a_key_but_neither_the_key_nor_its_fingerprint(
+    admin_client, user_with_key
+):
+    # The fingerprint is in the cache keys of the key's data: editable, it could be copied onto
+    # another user, who would then be served data fetched with someone else's rights.
+    credential = HarnessCredential.objects.get(user=user_with_key)
+
+    page = admin_client.get(
+        reverse("admin:workspaces_harnesscredential_change", args=[credential.pk])
+    )
+
+    assertContains(page, credential.account_id)
+    assertNotContains(page, credential.key_fingerprint)
+    assertNotContains(page, 'name="key_fingerprint"')
+    assertNotContains(page, FULL_KEY.split(".")[-1])
