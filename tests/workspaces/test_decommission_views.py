@@ -303,3 +303,49 @@ def test_an_approved_deletion_whose_worker_died_is_recorded_as_the_approvers(
     assert [(step["by"], step["decision"], step["reason"]) for step in entry.approval] == [
         (other_user.username, "approved", "ok")
     ]
+
+
+def test_try_again_after_an_unclear_deletion_that_landed_settles_it(
+    signed_in_with_key, user_with_key, fake
+):
+    """README: a retry after an unclear outcome says "Deleted on an earlier attempt" when the
+    first one landed. My requests' retry ("Try again") opens the deletion page, which finds the
+    workspace gone: it settles the request and shows its outcome, not a 404."""
+    draft = opened(signed_in_with_key, INACTIVE)
+    WorkspaceDraft.objects.filter(pk=draft.pk).update(
+        status=Status.FAILED, harness_response={"outcome": "unknown", "message": "no answer"}
+    )
+    # what the timed-out DELETE did after all
+    harness_client_for(user_with_key).delete_workspace(
+        org=ORG, project=PROJECT, identifier=INACTIVE
+    )
+    assertContains(signed_in_with_key.get(reverse("draft_list")), f'href="{delete_url(INACTIVE)}"')
+
+    retry = signed_in_with_key.get(delete_url(INACTIVE), follow=True)
+
+    draft.refresh_from_db()
+    assert draft.status == Status.DELETED
+    assert draft.harness_response["message"] == "Deleted on an earlier attempt."
+    assertRedirects(retry, reverse("draft_result", args=[draft.pk]))
+    assertContains(retry, "Deleted on an earlier attempt.")
+    assertNotContains(retry, "Not created")
+    assert AuditEntry.objects.filter(draft=draft).count() == 1
+    # Settled once: opening the page again is the plain "no such workspace".
+    assert signed_in_with_key.get(delete_url(INACTIVE)).status_code == 404
+    assert AuditEntry.objects.filter(draft=draft).count() == 1
+
+
+def test_a_refused_deletion_of_a_workspace_now_gone_is_not_claimed_deleted(
+    signed_in_with_key, user_with_key, fake
+):
+    draft = opened(signed_in_with_key, INACTIVE)
+    WorkspaceDraft.objects.filter(pk=draft.pk).update(
+        status=Status.FAILED, harness_response={"outcome": "conflict", "message": "locked"}
+    )
+    harness_client_for(user_with_key).delete_workspace(
+        org=ORG, project=PROJECT, identifier=INACTIVE
+    )
+
+    assert signed_in_with_key.get(delete_url(INACTIVE)).status_code == 404
+    draft.refresh_from_db()
+    assert draft.status == Status.FAILED

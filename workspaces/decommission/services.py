@@ -29,7 +29,7 @@ from workspaces.feedback import harness_error_message
 from workspaces.harness import HarnessClient, errors
 from workspaces.harness.types import Workspace
 from workspaces.models import AuditEntry, WorkspaceDraft
-from workspaces.wizard.outcomes import answer, refused_outcome, require_same_account
+from workspaces.wizard.outcomes import UNCLEAR, answer, refused_outcome, require_same_account
 from workspaces.wizard.submit import settle_write, stale_submit_seconds
 
 logger = logging.getLogger("workspaces.decommission")
@@ -249,41 +249,57 @@ def deletion_settle_stale(
     project: str,
     identifier: str,
     exists: bool,
-) -> None:
+) -> list[WorkspaceDraft]:
     """Settle the person's deletions of this workspace left `submitting` by a worker that died
     (for `WIZARD_STALE_SUBMIT_SECONDS`), from whether Harness still has the workspace (the
-    caller has just read it): gone means deleted. The audit entry names who sent it: the
-    approver and the approval chain for an approved deletion, else the owner. Makes no Harness
-    call."""
+    caller has just read it): gone means deleted. When it is gone, their deletions that failed
+    with an unclear outcome (a timeout or 5xx the GET could not decide) landed after all:
+    "Deleted on an earlier attempt.". The audit entry names who sent it: the approver and the
+    approval chain for an approved deletion, else the owner. Returns the requests settled.
+    Makes no Harness call."""
     cutoff = timezone.now() - timedelta(seconds=stale_submit_seconds())
-    stale = WorkspaceDraft.objects.filter(
+    mine = WorkspaceDraft.objects.filter(
         owner=owner,
         account_id__in=[account_id, ""],  # `exists` was read in this account
         kind=DELETE,
         org=org,
         project=project,
         identifier=identifier,
-        status=Status.SUBMITTING,
-        submitted_at__lt=cutoff,
     )
+    stale = mine.filter(status=Status.SUBMITTING, submitted_at__lt=cutoff)
     status, outcome = (
         (Status.FAILED, {"outcome": "unknown", "message": "The deletion did not finish."})
         if exists
         else (Status.DELETED, _deleted("Harness no longer has it."))
     )
-    for draft in stale:
-        settled = WorkspaceDraft.objects.filter(pk=draft.pk, status=Status.SUBMITTING).update(
+    settled = _settle(stale, was=Status.SUBMITTING, status=status, outcome=outcome)
+    if not exists:
+        unclear = mine.filter(status=Status.FAILED, harness_response__outcome__in=sorted(UNCLEAR))
+        earlier = _deleted("Deleted on an earlier attempt.")
+        settled += _settle(unclear, was=Status.FAILED, status=Status.DELETED, outcome=earlier)
+    return settled
+
+
+def _settle(drafts, *, was: str, status: str, outcome: dict[str, Any]) -> list[WorkspaceDraft]:
+    """Record `outcome` on each of `drafts` still `was` (one atomic UPDATE each: a request a
+    retry claimed meanwhile is left to it), with one audit entry each; returns those settled."""
+    settled = []
+    for draft in drafts:
+        if not WorkspaceDraft.objects.filter(pk=draft.pk, status=was).update(
             status=status, harness_response=outcome, updated_at=timezone.now()
+        ):
+            continue
+        # An approved deletion was sent by its approver: the entry names them and the chain.
+        sender = approval_that_sent(draft=draft)
+        _audit(
+            draft=draft,
+            actor=(sender and sender.decided_by) or draft.owner,
+            outcome=outcome,
+            approval=approval_chain(sender) if sender else None,
         )
-        if settled:  # its worker died before it could record this
-            # An approved deletion was sent by its approver: the entry names them and the chain.
-            sender = approval_that_sent(draft=draft)
-            _audit(
-                draft=draft,
-                actor=(sender and sender.decided_by) or draft.owner,
-                outcome=outcome,
-                approval=approval_chain(sender) if sender else None,
-            )
+        draft.refresh_from_db()
+        settled.append(draft)
+    return settled
 
 
 def deletion_reconcile_stale(*, draft: WorkspaceDraft, client: HarnessClient) -> WorkspaceDraft:

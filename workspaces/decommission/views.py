@@ -63,7 +63,7 @@ def workspace_delete(
     workspace = selectors.workspace_detail(
         client=client, org=org, project=project, identifier=identifier
     )
-    services.deletion_settle_stale(
+    settled = services.deletion_settle_stale(
         owner=request.user,
         account_id=client.account_id,
         org=org,
@@ -72,6 +72,9 @@ def workspace_delete(
         exists=workspace is not None,
     )
     context = {"org": org, "project": project, "identifier": identifier}
+    if workspace is None and settled:
+        # A retry of a deletion that landed after all: its outcome, not "no such workspace".
+        return redirect(reverse("draft_result", args=[settled[-1].pk]))
     if workspace is None:
         return TemplateResponse(request, "workspaces/workspace_not_found.html", context, status=404)
     blocker = delete_blocker(request, workspace)
