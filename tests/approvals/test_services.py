@@ -401,12 +401,14 @@ def test_a_5xx_during_an_approval_keeps_the_request_waiting(
 
 
 def test_an_approval_harness_never_answered_goes_back_to_its_author(
-    author, approver, rule, fake, settings
+    author, approver, rule, fake, settings, mailoutbox
 ):
     """No answer: the POST may still land, so the request does not wait again (a rejection
-    would hide a workspace that exists); its author's next submit looks first."""
+    would hide a workspace that exists); its author's next submit looks first. The author's
+    e-mail says the outcome is unclear, not that Harness refused."""
     settings.WIZARD_RECONCILE_SECONDS = 0
     draft = held(author)
+    mailoutbox.clear()
     fake.inject(CREATE, drop=True)
 
     unanswered = services.approval_approve(
@@ -419,6 +421,10 @@ def test_an_approval_harness_never_answered_goes_back_to_its_author(
     assert unanswered.status == "failed"
     assert unanswered.harness_response["outcome"] == "unknown"
     assert unanswered.approvals.get().decision == "approved"
+    [mail] = mailoutbox
+    assert mail.subject.startswith("Approved, outcome unclear"), mail.subject
+    assert "it may still have created it" in mail.body
+    assert "Harness did not create it" not in mail.body
 
 
 def test_after_an_unanswered_approval_the_authors_submit_looks_in_harness_first(

@@ -281,6 +281,39 @@ def test_a_deletion_under_a_rule_waits_and_an_approver_sends_it_with_their_own_k
     ]
 
 
+def test_an_approved_deletion_harness_never_answered_is_mailed_as_unclear(
+    user, other_user, fake, settings, mailoutbox
+):
+    """The DELETE timed out and the workspace was still there: it may land later. The author's
+    e-mail says the outcome is unclear, not that Harness refused."""
+    settings.HARNESS_READ_TIMEOUT = 0.3
+    user.email = "alice@example.com"
+    user.save(update_fields=["email"])
+    credential_save(user=user, account_id=ACCOUNT, api_key=FULL_KEY)
+    credential_save(user=other_user, account_id=ACCOUNT, api_key=FULL_KEY)
+    rule = ApprovalRule.objects.create(name="Every deletion", for_delete=True)
+    rule.approver_users.set([other_user])
+    draft = services.deletion_start(owner=user, workspace=workspace(user, INACTIVE))
+    held = services.deletion_send(draft=draft, client=harness_client_for(user))
+    fake.inject(DELETE, delay_ms=600)  # Harness deletes it after the portal gave up
+    mailoutbox.clear()
+
+    done = approval_services.approval_approve(
+        draft=held,
+        approval_id=held.approvals.get().pk,
+        approver=other_user,
+        client=harness_client_for(other_user),
+    )
+
+    assert (done.status, done.harness_response["outcome"]) == (Status.FAILED, "unknown")
+    [mail] = mailoutbox
+    assert mail.subject.startswith("Approved, outcome unclear"), mail.subject
+    assert "Harness did not answer; it may still have deleted it." in mail.body
+    assert "refused" not in mail.subject.lower()
+    assert "Harness did not delete it" not in mail.body
+    wait_until_gone(user, INACTIVE)
+
+
 def _switch_to_another_account(user) -> None:
     from tests.conftest import OTHER_KEY
     from workspaces.services import credential_save
