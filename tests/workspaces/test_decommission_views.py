@@ -349,3 +349,25 @@ def test_a_refused_deletion_of_a_workspace_now_gone_is_not_claimed_deleted(
     assert signed_in_with_key.get(delete_url(INACTIVE)).status_code == 404
     draft.refresh_from_db()
     assert draft.status == Status.FAILED
+
+
+def test_my_requests_delete_this_request_works_for_a_deletion_request(
+    signed_in_with_key, user_with_key, fake
+):
+    """My requests offers "Delete this request" on every row not being sent, deletions too:
+    it deletes the request's record (the audit trail stays), not a 404."""
+    draft = opened(signed_in_with_key, INACTIVE)
+    WorkspaceDraft.objects.filter(pk=draft.pk).update(
+        status=Status.FAILED, harness_response={"outcome": "conflict", "message": "locked"}
+    )
+    link = reverse("draft_delete", args=[draft.pk])
+    assertContains(signed_in_with_key.get(reverse("draft_list")), f'href="{link}"')
+
+    page = signed_in_with_key.get(link)
+    done = signed_in_with_key.post(link, {"confirm": "1"}, follow=True)
+
+    assertContains(page, "Delete the record of the deletion of")
+    assertContains(page, f"<code>{INACTIVE}</code> stays as it is", html=False)
+    assert not WorkspaceDraft.objects.filter(pk=draft.pk).exists()
+    assertContains(done, "Deleted the record of the deletion of")
+    assert workspace(user_with_key, INACTIVE) is not None  # nothing changed in Harness

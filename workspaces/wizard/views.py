@@ -132,11 +132,15 @@ def draft_list(request: HtmxHttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def draft_delete(request: HtmxHttpRequest, draft_id) -> HttpResponse:
     """Asks first (a page saying what is and is not deleted); deletes on a POST with confirm=1."""
-    draft = _own_draft(request, draft_id)
+    # Any kind: My requests offers it on deletions too (their record only; the audit stays).
+    draft = _own_draft(request, draft_id, kinds=tuple(WorkspaceDraft.Kind))
     if request.method == "GET" or request.POST.get("confirm") != "1":
         return TemplateResponse(request, "workspaces/draft_delete.html", {"draft": draft})
     if drafts.draft_delete(draft_id=draft.pk, owner=request.user):
-        messages.success(request, f"Deleted the request {draft.name or 'without a name'}.")
+        what = f"the request {draft.name or 'without a name'}"
+        if draft.kind == WorkspaceDraft.Kind.DELETE:
+            what = f"the record of the deletion of {draft.name or draft.identifier}"
+        messages.success(request, f"Deleted {what}.")
     else:
         messages.warning(request, "This request is being submitted and cannot be deleted now.")
     return _go(request, reverse("draft_list"))
