@@ -279,6 +279,45 @@ def test_a_withdrawn_deletion_goes_back_to_its_confirmation_page(waiting_deletio
     )
 
 
+def test_withdrawing_a_deletion_twice_says_so_and_is_not_a_404(waiting_deletion, author):
+    """A double click or a second tab: the second withdraw finds a draft again. It says it is
+    withdrawn already (no approver decided anything) and lands where the first one did."""
+    client = client_for(author)
+    url = f"/approvals/{waiting_deletion.pk}/withdraw/"
+    client.post(url)
+
+    second = client.post(url, follow=True)
+
+    page = f"/orgs/default/projects/infra/workspaces/{waiting_deletion.identifier}/delete/"
+    assertRedirects(second, page)
+    assertContains(second, "Already withdrawn")
+    assertNotContains(second, "An approver has already decided")
+
+
+def test_a_deletion_that_is_a_draft_again_opens_its_confirmation_page(waiting_deletion, author):
+    """The request's page (linked from e-mails) of a withdrawn deletion: its confirmation page,
+    not the wizard's review step (a deletion has none: 404)."""
+    client = client_for(author)
+    client.post(f"/approvals/{waiting_deletion.pk}/withdraw/")
+
+    response = client.get(f"/drafts/{waiting_deletion.pk}/result/", follow=True)
+
+    page = f"/orgs/default/projects/infra/workspaces/{waiting_deletion.identifier}/delete/"
+    assertRedirects(response, page)
+
+
+def test_withdrawing_a_request_an_approver_rejected_says_they_decided(waiting, author, approver):
+    client_for(approver).post(
+        f"/approvals/{waiting.pk}/",
+        {"approval": pending_id(waiting), "decision": "reject", "reason": "no"},
+    )
+
+    response = client_for(author).post(f"/approvals/{waiting.pk}/withdraw/", follow=True)
+
+    assertRedirects(response, f"/drafts/{waiting.pk}/result/")
+    assertContains(response, "An approver has already decided this request.")
+
+
 @pytest.mark.postgres  # SSO users and their groups: get_or_create, then a session
 def test_an_sso_group_from_the_groups_header_makes_an_approver(
     waiting, settings, fake, django_user_model

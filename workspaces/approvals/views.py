@@ -14,10 +14,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from workspaces.approvals import selectors, services
 from workspaces.approvals.forms import DecisionForm
+from workspaces.approvals.models import Approval
 from workspaces.clients import harness_account_of, harness_client_for
 from workspaces.htmx import HtmxHttpRequest
 from workspaces.models import WorkspaceDraft
 from workspaces.wizard.outcomes import CREATE_NOT_SENT
+from workspaces.wizard.pages import reopen_url
 
 Status = WorkspaceDraft.Status
 OUTCOMES = {
@@ -135,10 +137,15 @@ def approval_withdraw(request: HtmxHttpRequest, draft_id) -> HttpResponse:
     draft = get_object_or_404(WorkspaceDraft, pk=draft_id, owner=request.user)
     if services.approval_withdraw(draft=draft, owner=request.user):
         messages.success(request, "Withdrawn: the request is a draft again. Submit it when ready.")
-        if draft.kind == WorkspaceDraft.Kind.DELETE:
-            return redirect(
-                reverse("workspace_delete", args=[draft.org, draft.project, draft.identifier])
-            )
-        return redirect(reverse("draft_review", args=[draft.pk]))
-    messages.info(request, "An approver has already decided this request.")
+        return redirect(reopen_url(draft))
+    # Not waiting any more: withdrawn already (a double click, a second tab), or decided.
+    last = draft.approvals.order_by("-pk").first()
+    decision = last.decision if last else None
+    if draft.status == Status.DRAFT and decision == Approval.Decision.WITHDRAWN:
+        messages.info(request, "Already withdrawn: the request is a draft again.")
+        return redirect(reopen_url(draft))
+    if decision in (Approval.Decision.APPROVED, Approval.Decision.REJECTED):
+        messages.info(request, "An approver has already decided this request.")
+    else:
+        messages.info(request, "This request no longer waits for approval.")
     return redirect(reverse("draft_result", args=[draft.pk]))

@@ -37,6 +37,14 @@ def step_url(draft: WorkspaceDraft, step: str) -> str:
     return reverse("draft_step", args=[draft.pk, step])
 
 
+def reopen_url(draft: WorkspaceDraft) -> str:
+    """Where a request that is a draft again is taken up: a deletion's confirmation page (it has
+    no wizard steps), else the review step."""
+    if draft.kind == WorkspaceDraft.Kind.DELETE:
+        return reverse("workspace_delete", args=[draft.org, draft.project, draft.identifier])
+    return step_url(draft, "review")
+
+
 def picker_url(draft: WorkspaceDraft, step: str, name: str) -> str:
     return reverse("draft_picker", args=[draft.pk, step, name])
 

@@ -375,7 +375,7 @@ def draft_submit(request: HtmxHttpRequest, draft_id) -> HttpResponse:
 def draft_result(request: HtmxHttpRequest, draft_id) -> HttpResponse:
     draft = _own_draft(request, draft_id, kinds=tuple(WorkspaceDraft.Kind))
     if draft.status == Status.DRAFT:
-        return redirect(pages.step_url(draft, "review"))
+        return redirect(pages.reopen_url(draft))
     if draft.status == Status.SUBMITTING:
         draft = submit.draft_reconcile_stale(draft=draft, client=harness_client_for(request.user))
     template = "workspaces/draft_result.html"
