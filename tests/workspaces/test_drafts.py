@@ -14,7 +14,7 @@ from workspaces.clients import harness_client_for
 from workspaces.models import WorkspaceDraft
 from workspaces.services import credential_save
 from workspaces.wizard import drafts, forms, pages, paste, prefill, steps, submit, validation
-from workspaces.wizard.body import build_body
+from workspaces.wizard.body import build_body, refusal
 
 CREATE = "iacm.workspaces.create"
 # A variable key's rule as a row and a pasted line say it (contract §2.4: no "-").
@@ -697,6 +697,31 @@ def test_a_refused_provider_connector_lands_on_the_field_of_its_type(user_with_k
     assert "vault_gone" in draft.harness_response["message"]
     shown = pages.step_context(draft, "provisioner", pages.step_form(draft, "provisioner"))
     assert list(shown["errors"]) == ["vault"]
+
+
+@pytest.mark.parametrize("field", ["provider_connector", "provider_connectors"])
+def test_a_refused_provider_connector_lands_on_the_connector_that_was_sent(field):
+    data = valid_data()
+    data["provisioner"].update(aws="", vault="", gcp="org.gcp_default")
+    body = build_body(data)
+    assert body["provider_connector"] == "org.gcp_default"
+
+    where = refusal(
+        field,
+        f'body.{field} references connector "org.gcp_default" which does not exist',
+        body,
+    )
+
+    # The GCP connector was sent; the AWS field is empty and not what Harness refused.
+    assert (where["step"], where["field"]) == ("provisioner", "gcp")
+
+
+def test_a_refused_provider_connector_not_among_the_slots_lands_on_aws():
+    body = build_body(valid_data()) | {"provider_connector": "account.elsewhere"}
+
+    where = refusal("provider_connector", "body.provider_connector is invalid", body)
+
+    assert (where["step"], where["field"]) == ("provisioner", "aws")
 
 
 def test_secret_reference_error_lands_on_the_variables_step(user_with_key, fake):

@@ -208,14 +208,23 @@ def refusal(
 
     `{step, field, row, row_field, message}`: `row` is the key of the variable or tag Harness
     named (its row is marked), `message` one sentence without Harness's `body.<path>` prefix.
-    A refused `provider_connectors[i]` lands on the field of the connector at index i.
+    A refused `provider_connectors[i]` lands on the field of the connector at index i; a refused
+    `provider_connector` (or `provider_connectors` without an index) on the field of the
+    connector sent as `provider_connector` (AWS when none matches).
     """
     step, field = field_location(harness_field)
     found = _FIELD_PATH.match(harness_field or "")
-    connectors = (body or {}).get("provider_connectors") or []
-    if found and found["head"] == "provider_connectors" and (found["key"] or "").isdigit():
-        index = int(found["key"])
-        kind = connectors[index].get("type") if index < len(connectors) else None
+    body = body or {}
+    connectors = body.get("provider_connectors") or []
+    if found and found["head"] in ("provider_connector", "provider_connectors"):
+        if (found["key"] or "").isdigit():
+            index = int(found["key"])
+            kind = connectors[index].get("type") if index < len(connectors) else None
+        else:
+            sent = body.get("provider_connector")
+            kind = next(
+                (c.get("type") for c in connectors if sent and c.get("connector_ref") == sent), None
+            )
         field = kind if kind in steps.PROVIDER_TYPES else field
     row = row_field = ""
     if found and found["key"] and field in ROW_NOUNS:
