@@ -567,6 +567,32 @@ def test_clone_prefills_an_existing_workspace(user_with_key, fake):
     assert "associated_template" not in body
 
 
+def test_copying_an_aws_cdk_workspace_is_refused_not_turned_into_opentofu(user_with_key, fake):
+    client = harness_client_for(user_with_key)
+    source = next(
+        workspace
+        for item in client.list_workspaces(org="default", project="infra", limit=100).items
+        if (
+            workspace := client.get_workspace(
+                org="default", project="infra", identifier=item.identifier
+            )
+        ).provisioner
+        == "awscdk"
+    )
+    draft = drafts.draft_create(owner=user_with_key, org="default", project="infra")
+
+    saved = drafts.draft_save_step(
+        draft=draft,
+        step="template",
+        values={"source": "clone", "clone_identifier": source.identifier},
+        client=client,
+    )
+
+    # As Edit refuses it: the copy would be OpenTofu with the CDK's version.
+    assert "awscdk" in saved.notice and "do not cover" in saved.notice
+    assert "provisioner" not in saved.draft.data
+
+
 def test_a_clones_description_is_prefilled_once_and_noted(user_with_key, fake):
     client = harness_client_for(user_with_key)
     source = described_workspace(client)

@@ -276,7 +276,17 @@ def workspace_values(workspace: Any) -> dict[str, dict[str, Any]]:
 
 
 def prefill_from_workspace(workspace: Any) -> Prefill:
-    """Prefill from an existing workspace to copy (nothing locked)."""
+    """Prefill from an existing workspace to copy (nothing locked).
+
+    Raises PrefillRefused for a tool the steps do not hold (AWS CDK, say): its copy would become
+    OpenTofu with the other tool's version, as Edit refuses it (`change.change_start`). An empty
+    provisioner (a paste that states none) is OpenTofu, as on the Provisioner step.
+    """
+    if workspace.provisioner and workspace.provisioner not in (*steps.PROVISIONERS, "terragrunt"):
+        raise PrefillRefused(
+            f"it is provisioned with {workspace.provisioner}, which the portal's steps do not "
+            "cover (OpenTofu or Terraform, optionally through Terragrunt)"
+        )
     values = workspace_values(workspace)
     slots = {values["provisioner"].get(slot) for slot in steps.PROVIDER_TYPES}
     main = workspace.provider_connector
