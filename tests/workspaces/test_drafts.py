@@ -841,6 +841,36 @@ def test_conflict_leads_back_to_basics(user_with_key, fake):
     )
 
 
+def test_after_a_409_basics_still_says_the_identifier_is_taken(user_with_key, fake):
+    client = harness_client_for(user_with_key)
+    data = valid_data()
+    draft = drafts.draft_create(owner=user_with_key, org="default", project="infra")
+    for step in ("template", "repository", "provisioner", "variables"):
+        draft = drafts.draft_save_step(draft=draft, step=step, values=data[step]).draft
+    # Basics saved while the identifier is free: the live check records it as checked.
+    draft = drafts.draft_save_step(
+        draft=draft, step="basics", values=data["basics"], client=client
+    ).draft
+    assert not validation.bind_step("basics", draft.data).problems()
+    # Someone else creates a workspace with that identifier meanwhile.
+    theirs = build_body(valid_data(basics__name="someone-else")) | {"repository": "another-repo"}
+    client.create_workspace(org="default", project="infra", body=theirs)
+    draft = submit.draft_submit(draft=draft, client=client).draft
+    assert draft.harness_response["outcome"] == "conflict"
+
+    # Back on Basics the user fixes the description (autosave); the identifier is still taken.
+    saved = drafts.draft_save_step(
+        draft=draft,
+        step="basics",
+        values={**draft.data["basics"], "description": "VPC for payments (eu)"},
+        client=client,
+    )
+
+    assert "identifier" in saved.problems, (
+        "the 409 is forgotten: Basics says the identifier is fine"
+    )
+
+
 @pytest.mark.parametrize("status", [500, 503])
 def test_5xx_is_reconciled_with_a_get_then_retried_without_duplicates(user_with_key, fake, status):
     fake.inject(CREATE, status=status)

@@ -26,7 +26,8 @@ The stored draft (`WorkspaceDraft.data`) keeps one dict of values per step, as t
                   code_report: {kind, mapped, unmapped: [{number, text, reason}], applied},
                   fixed: {"basics.identifier": ...} (an edit draft only)}
     basics:      {name, identifier, identifier_edited: bool, description, tags: [{key, value}],
-                  identifier_checked, identifier_taken (what Harness last said of the identifier),
+                  identifier_checked, identifier_taken (what Harness last said of the identifier:
+                  the live check, or a submit's 409),
                   prefilled: {field: value}, prefilled_from (what a template or clone filled in,
                   and from where: the description field says so)}
     repository:  {connector, repository, fetch_type: branch|tag|commit, branch, tag, commit,

@@ -78,6 +78,7 @@ def _post(
             "harness_message": err.message,
             "step": "basics",
             "field": "identifier",
+            "taken": body["identifier"],  # Basics remembers it (`submit.store_outcome`)
             **answer(err),
         }
     except CircuitOpen as err:  # the portal paused calls to Harness: nothing was sent

@@ -212,12 +212,23 @@ def store_outcome(*, draft: WorkspaceDraft, status: str, outcome: dict[str, Any]
 
     When the outcome cannot be written (a database error, e.g. the JSON check constraint on a
     value Harness sent back), the status is still written, with a fixed message: a draft never
-    stays stuck in `submitting` because of what it would have recorded.
+    stays stuck in `submitting` because of what it would have recorded. A create's 409 (the
+    identifier `taken`) is recorded on Basics with it, as the live check records one, so Basics
+    keeps saying so until the identifier changes.
     """
     claimed = WorkspaceDraft.objects.filter(pk=draft.pk, status=Status.SUBMITTING)
     try:
         with transaction.atomic():
-            claimed.update(status=status, harness_response=outcome, updated_at=timezone.now())
+            fields = {"status": status, "harness_response": outcome}
+            row = claimed.select_for_update().only("data").first() if outcome.get("taken") else None
+            if row is not None:
+                basics = {**(row.data.get("basics") or {})}
+                basics |= {
+                    "identifier_checked": outcome["taken"],
+                    "identifier_taken": outcome["taken"],
+                }
+                fields["data"] = {**row.data, "basics": basics}
+            claimed.update(**fields, updated_at=timezone.now())
     except DatabaseError:
         logger.exception("draft %s: the submit outcome could not be stored", draft.pk)
         landed = status in {Status.CREATED, Status.UPDATED, Status.DELETED}
