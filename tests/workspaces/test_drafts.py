@@ -446,6 +446,67 @@ def choose_template(draft, mode: str):
     )
 
 
+@pytest.mark.parametrize("mode", ["copied", "linked"])
+def test_choosing_another_template_drops_what_the_first_one_filled_in(user_with_key, fake, mode):
+    first = choose_template(
+        drafts.draft_create(owner=user_with_key, org="default", project="infra"), mode
+    )
+    assert first.draft.data["provisioner"]["aws"] == "account.aws_prod"
+
+    second = drafts.draft_save_step(
+        draft=first.draft,
+        step="template",
+        values={
+            "source": "template",
+            "template_ref": "org.gcp_bucket",
+            "template_version": "v1",
+            "template_mode": mode,
+            "clone_identifier": "",
+        },
+        client=harness_client_for(user_with_key),
+    )
+
+    assert not second.notice
+    assert second.draft.data["provisioner"]["gcp"] == "org.gcp_default"
+    # The AWS connector came from the template no longer chosen (and was locked by it).
+    if mode == "copied":  # sent: the GCP template's workspace would get the old AWS account
+        assert build_body(second.draft.data)["provider_connector"] == "org.gcp_default"
+    assert second.draft.data["provisioner"]["aws"] == ""
+    shown = build_body(second.draft.data, keep_locked=True)  # what the review shows
+    assert [c["type"] for c in shown["provider_connectors"]] == ["gcp"]
+
+
+def test_back_to_scratch_drops_what_the_template_filled_in_but_keeps_edits(user_with_key, fake):
+    first = choose_template(
+        drafts.draft_create(owner=user_with_key, org="default", project="infra"), "copied"
+    )
+    rows = first.draft.data["variables"]["terraform"]
+    mine = {"key": "mine", "value": "1", "value_type": "string"}
+    drafts.draft_save_step(
+        draft=first.draft, step="variables", values={"terraform": [*rows, mine], "environment": []}
+    )
+    drafts.draft_save_step(
+        draft=first.draft,
+        step="repository",
+        values={**first.draft.data["repository"], "path": "stacks/mine"},
+    )
+
+    back = drafts.draft_save_step(
+        draft=first.draft,
+        step="template",
+        values={**steps.DEFAULTS["template"], "source": "scratch"},
+        client=harness_client_for(user_with_key),
+    )
+
+    data = back.draft.data
+    assert data["provisioner"]["aws"] == ""
+    assert data["provisioner"]["cost_estimation_enabled"] is False
+    assert data["repository"]["connector"] == ""
+    assert data["repository"]["path"] == "stacks/mine"  # edited: kept
+    assert data["variables"]["terraform"] == [mine]
+    assert data["template"]["filled"] == {}
+
+
 def test_linked_template_prefills_locks_and_links(user_with_key, fake):
     draft = drafts.draft_create(owner=user_with_key, org="default", project="infra")
     drafts.draft_save_step(draft=draft, step="basics", values=valid_data()["basics"])

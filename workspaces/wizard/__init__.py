@@ -24,6 +24,8 @@ The stored draft (`WorkspaceDraft.data`) keeps one dict of values per step, as t
     template:    {source: scratch|template|clone|code, template_ref, template_version,
                   template_mode: linked|copied, clone_identifier, applied, locked: {...},
                   code_report: {kind, mapped, unmapped: [{number, text, reason}], applied},
+                  filled: {step: {field: value}} (what the applied prefill wrote in the later
+                  steps: a new choice, or scratch, first drops what still holds it),
                   fixed: {"basics.identifier": ...} (an edit draft only)}
     basics:      {name, identifier, identifier_edited: bool, description, tags: [{key, value}],
                   identifier_checked, identifier_taken (what Harness last said of the identifier:

@@ -202,6 +202,7 @@ def draft_save_step(
             values = {**values, "applied": "", "code_report": {}, **keep, "locked": {}}
         else:
             values = {**values, "applied": "", "locked": {}}
+            found = prefill.Prefill({}, {})  # none chosen: what the earlier one filled in goes
     if step == "basics" and client is not None:
         values = {**values, **_identifier_taken(client=client, draft=draft, values=values)}
     with transaction.atomic():
@@ -215,7 +216,9 @@ def draft_save_step(
             values["identifier"] = steps.identifier_from_name(str(values["name"]))
         data[step] = values
         if found is not None:
-            data = prefill.apply_prefill(data, found, source=_prefill_source(values))
+            data = prefill.apply_prefill(
+                data, found, source=_prefill_source(values), previous=before
+            )
             for later in ("repository", "provisioner", "variables"):
                 data[later] = prefill.apply_locks(data, later, steps.step_values(data, later))
         # Every step is validated once, on what is stored: the statuses and this step's form.

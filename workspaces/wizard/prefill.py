@@ -8,6 +8,7 @@ into a draft's data. No Django, no HTTP.
 
 from __future__ import annotations
 
+import copy
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -293,8 +294,31 @@ def prefill_from_workspace(workspace: Any) -> Prefill:
     return Prefill(values, {}, (main,) if main and main not in slots else ())
 
 
-def apply_prefill(data: dict[str, Any], prefill: Prefill, *, source: str = "") -> dict[str, Any]:
-    """A copy of `data` with the prefilled values written over the other steps.
+def _drop_earlier(data: dict[str, Any], previous: dict[str, Any]) -> None:
+    """Put back to the step defaults what the earlier prefill (`previous`, the template step as
+    it was: `filled`, `locked`) wrote and the user did not change, and always what it locked:
+    a template no longer chosen gives nothing. A variable row goes while it is as filled in."""
+    earlier = {**previous.get("filled", {}), "basics": data.get("basics", {}).get("prefilled")}
+    locked = previous.get("locked") or {}
+    for step, fields in earlier.items():
+        merged = steps.step_values(data, step)
+        for field, value in (fields or {}).items():
+            if step == "variables":
+                gone = {p.rsplit(".", 1)[1] for p in locked if p.startswith(f"{step}.{field}.")}
+                rows = [r for r in merged.get(field, []) if r not in value]
+                merged[field] = [r for r in rows if r.get("key") not in gone]
+            elif merged.get(field) == value or f"{step}.{field}" in locked:
+                merged[field] = copy.deepcopy(steps.DEFAULTS[step].get(field, ""))
+        data[step] = merged
+    data["basics"] |= {"prefilled": {}, "prefilled_from": ""}
+
+
+def apply_prefill(
+    data: dict[str, Any], prefill: Prefill, *, source: str = "", previous: dict | None = None
+) -> dict[str, Any]:
+    """A copy of `data` with the prefilled values written over the other steps, after what the
+    earlier prefill filled in is dropped (`_drop_earlier`; `previous`, the stored template step
+    before this choice). The template step remembers what this one wrote (`filled`).
 
     Basics keep what the user typed: a field is filled only when it is empty or still holds
     what an earlier template or clone put there. Basics remember what was filled (`prefilled`)
@@ -302,6 +326,11 @@ def apply_prefill(data: dict[str, Any], prefill: Prefill, *, source: str = "") -
     field can say where its text came from instead of copying it silently.
     """
     data = {step: dict(values) for step, values in data.items()}
+    _drop_earlier(data, previous or {})
+    data["template"] = {
+        **data.get("template", {}),
+        "filled": {step: v for step, v in prefill.values.items() if step != "basics"},
+    }
     for step, values in prefill.values.items():
         merged = steps.step_values(data, step)
         if step == "basics":
