@@ -507,6 +507,30 @@ def test_back_to_scratch_drops_what_the_template_filled_in_but_keeps_edits(user_
     assert data["template"]["filled"] == {}
 
 
+def test_another_template_keeps_the_variables_the_user_added_or_typed_over(user_with_key, fake):
+    first = choose_template(
+        drafts.draft_create(owner=user_with_key, org="default", project="infra"), "copied"
+    )
+    rows = [dict(row) for row in first.draft.data["variables"]["terraform"]]
+    rows[0]["value"] = "typed-by-me"  # `region`, which the GCP template fills in too
+    mine = {"key": "mine", "value": "1", "value_type": "string"}
+    drafts.draft_save_step(
+        draft=first.draft, step="variables", values={"terraform": [*rows, mine], "environment": []}
+    )
+
+    second = drafts.draft_save_step(
+        draft=first.draft,
+        step="template",
+        values={**steps.DEFAULTS["template"], "source": "template",
+                "template_ref": "org.gcp_bucket", "template_version": "v1"},
+        client=harness_client_for(user_with_key),
+    )  # fmt: skip
+
+    terraform = second.draft.data["variables"]["terraform"]
+    assert rows[0] in terraform and mine in terraform
+    assert [row["key"] for row in terraform].count(rows[0]["key"]) == 1
+
+
 def test_linked_template_prefills_locks_and_links(user_with_key, fake):
     draft = drafts.draft_create(owner=user_with_key, org="default", project="infra")
     drafts.draft_save_step(draft=draft, step="basics", values=valid_data()["basics"])

@@ -341,10 +341,25 @@ def apply_prefill(
                     merged[field] = filled[field] = value
             merged["prefilled"] = filled
             merged["prefilled_from"] = source if filled else ""
+        elif step == "variables":
+            for group, rows in values.items():
+                merged[group] = _with_the_users_rows(rows, merged.get(group) or [], group, prefill)
         else:
             merged.update(values)
         data[step] = merged
     return data
+
+
+def _with_the_users_rows(
+    rows: list[dict[str, Any]], kept: list[dict[str, Any]], group: str, prefill: Prefill
+) -> list[dict[str, Any]]:
+    """The prefill's variable rows, then the rows the user added or typed over (what
+    `_drop_earlier` left): a user's row wins over a prefilled one with its key, unless the
+    prefill locks that key."""
+    locked = {p.rsplit(".", 1)[1] for p in prefill.locked if p.startswith(f"variables.{group}.")}
+    users = [row for row in kept if row.get("key") not in locked]
+    keys = {row.get("key") for row in users}
+    return [row for row in rows if row.get("key") not in keys] + users
 
 
 def prefilled_note(basics: dict[str, Any], field: str) -> str:
