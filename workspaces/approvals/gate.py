@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from workspaces.approvals import notify, selectors
 from workspaces.approvals.models import Approval
-from workspaces.clients import harness_account_of
+from workspaces.clients import draft_account_of
 from workspaces.models import WorkspaceDraft
 
 Status = WorkspaceDraft.Status
@@ -59,7 +59,7 @@ def approval_gate(
             approval = Approval.objects.create(
                 draft=draft,
                 kind=draft.kind,
-                account=draft.account_id or harness_account_of(draft.owner),
+                account=draft_account_of(draft, draft.owner),
                 rule_names=[rule.name for rule in rules],
             )
             approval.rules.set(rules)
