@@ -35,12 +35,14 @@ class AcrossQuery(ListQuery):
         return bool(super().is_filtered or self.org or self.project)
 
     def chosen(self, directory: Directory) -> tuple[ProjectRef, ...]:
-        """The projects of `directory` this query reads, in directory order."""
-        if not (self.org or self.project):
-            return directory.projects
-        return tuple(
-            ref for ref in directory.projects if ref.org in self.org or ref.key in self.project
+        """The projects of `directory` this query reads, in directory order, each once (Harness's
+        offset paging can list one twice, and the job counts its answers per project)."""
+        chosen = (
+            ref
+            for ref in directory.projects
+            if not (self.org or self.project) or ref.org in self.org or ref.key in self.project
         )
+        return tuple(dict.fromkeys(chosen))
 
 
 class AcrossListForm(WorkspaceListForm):

@@ -135,9 +135,8 @@ def across_page(
         fanout.job_forget(base=base, run=meta["run"])
         raise errors.HarnessUnauthorized(merged.unauthorized, status=401)
     # Part of a finished job expired before the rest: read everything again (unless another
-    # request already started that again: its job is left alone). Counted by distinct project:
-    # one listed twice has one answer.
-    expired = meta["complete"] and merged.answered < len(set(meta["projects"]))
+    # request already started that again: its job is left alone).
+    expired = meta["complete"] and merged.answered < len(meta["projects"])
     if expired and (cache.get(base) or {}).get("run") == meta["run"]:
         cache.delete(base)
     # The order changed while the job ran, and a project had more matches than were read: its
@@ -237,9 +236,8 @@ def _merged(
 
 def _merge(*, meta: fanout.JobMeta, results: dict[str, fanout.ProjectResult], sort: str) -> _Merged:
     failed, truncated, entries = [], [], []
-    projects = dict.fromkeys(meta["projects"])  # each once (a project listed twice has one answer)
-    pending, unauthorized = len(projects) - len(results), ""
-    for key in projects:
+    pending, unauthorized = len(meta["projects"]) - len(results), ""
+    for key in meta["projects"]:
         result = results.get(key)
         if result is None:
             continue
@@ -278,7 +276,7 @@ def _result(
 
     start = (query.page - 1) * query.limit
     rows = _rows(merged.entries[start : start + query.limit], by_key=by_key, links=links)
-    projects = len(set(meta["projects"]))
+    projects = len(meta["projects"])
     return AcrossResult(
         page=dataclasses.replace(_page(merged.entries, query), items=tuple(rows)),
         projects=projects,
