@@ -23,11 +23,16 @@ CREATE_NOT_SENT = "not_sent"
 UNEXPECTED = {"outcome": "error", "message": "Something went wrong while submitting. Try again."}
 
 
+def other_account(*, draft_account: str, key_account: str) -> bool:
+    """Whether the key is for another Harness account than the one the request was started in;
+    a request older than accounts on requests (`draft_account` blank) is of any."""
+    return bool(draft_account) and draft_account != key_account
+
+
 def require_same_account(*, draft_account: str, key_account: str) -> None:
-    """Raise OtherAccount when the key is for another Harness account than the one the request
-    was started in (nothing is sent, nothing about the request changes); a request older than
-    accounts on requests (`draft_account` blank) passes."""
-    if draft_account and draft_account != key_account:
+    """Raise OtherAccount when `other_account` (nothing is sent, nothing about the request
+    changes)."""
+    if other_account(draft_account=draft_account, key_account=key_account):
         raise OtherAccount(
             f"This request was started with a key for the Harness account {draft_account}, and "
             f"your key is now for {key_account}, so nothing was sent. Connect a key for "

@@ -32,6 +32,7 @@ from workspaces.wizard.outcomes import (
     UNCLEAR,
     UNEXPECTED,
     answer,
+    other_account,
     require_same_account,
 )
 
@@ -250,7 +251,7 @@ def draft_reconcile_stale(*, draft: WorkspaceDraft, client: HarnessClient) -> Wo
     `decommission.services.deletion_reconcile_stale`: gone means deleted)."""
     if draft.status != Status.SUBMITTING or draft.submitted_at is None:
         return draft
-    if draft.account_id and draft.account_id != client.account_id:
+    if other_account(draft_account=draft.account_id, key_account=client.account_id):
         return draft  # read with a key for another account, its workspace would look gone
     if draft.kind == Kind.DELETE:
         # Imported here: the decommission package builds on this module.
