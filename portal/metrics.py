@@ -130,22 +130,16 @@ def metrics_access_allowed(request: HttpRequest) -> bool:
     return any(peer in net for net in _allowed_networks(tuple(settings.METRICS_ALLOWED_NETWORKS)))
 
 
-def _registry() -> CollectorRegistry:
-    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        registry = CollectorRegistry()
-        multiprocess.MultiProcessCollector(registry)
-        return registry
-    return REGISTRY
-
-
 def exposition() -> bytes:
     """The metrics as Prometheus text; across workers, read under the archive's shared lock (a
     dead worker being archived is counted once: `portal.metrics_archive`)."""
     directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
     if not directory:
         return generate_latest(REGISTRY)
+    registry = CollectorRegistry()
+    multiprocess.MultiProcessCollector(registry, path=directory)
     with metrics_archive.archive_lock(directory, fcntl.LOCK_SH):
-        return generate_latest(_registry())
+        return generate_latest(registry)
 
 
 @login_not_required
