@@ -143,7 +143,8 @@ class BodyReader:
             if match["bracket"] in ("{", "["):
                 objects.append(set() if match["bracket"] == "{" else None)
             elif match["bracket"]:
-                objects = objects[:-1]
+                if objects:  # a closing bracket
+                    objects.pop()
             elif match["colon"]:
                 key, line = json.loads(match["string"]), bisect_right(ends, match.start()) + 1
                 keys.setdefault(key, []).append(line)
