@@ -355,6 +355,7 @@ def test_errors_clear_as_soon_as_the_value_is_valid(page, live_server, fake, wiz
     # A secret reference fixed as you type loses aria-invalid without leaving the field.
     page.goto(page.url.replace("/basics/", "/variables/"))
     page.get_by_role("button", name="Add an environment variable").click()
+    expect(page.get_by_label("Key 1")).to_be_focused()  # swapped in and wired by htmx
     page.get_by_label("Key 1").fill("TF_TOKEN")
     page.get_by_label("Type 1").select_option("secret")
     settled(page)
@@ -378,6 +379,7 @@ def test_a_secret_not_in_harnesss_list_is_flagged_as_you_type(
     start(page, live_server)
     page.goto(page.url.replace("/template/", "/variables/"))
     page.get_by_role("button", name="Add an environment variable").click()
+    expect(page.get_by_label("Key 1")).to_be_focused()  # swapped in and wired by htmx
     page.get_by_label("Key 1").fill("TF_TOKEN")
     page.get_by_label("Type 1").select_option("secret")
     settled(page)
