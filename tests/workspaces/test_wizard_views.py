@@ -500,6 +500,14 @@ def test_a_connector_not_in_harnesss_list_is_flagged_on_its_picker(
     assertNotContains(search, "is not among the connectors")
 
 
+def test_the_repository_name_is_not_labelled_optional(signed_in_with_key, draft, fake):
+    page = signed_in_with_key.get(step_url(draft, "repository")).content.decode()
+
+    label = re.search(r'<label for="id_repository">(.*?)</label>', page)[1]
+    assert label == "Repository name"
+    assert re.search(r'<label for="id_path">Folder path <span class="optional">', page)
+
+
 def test_repository_validation(signed_in_with_key, draft, fake):
     response = post_step(
         signed_in_with_key,
@@ -686,6 +694,20 @@ def test_provisioner_validation_rejects_newer_terraform(signed_in_with_key, draf
     )
 
     assertContains(response, "Harness supports Terraform up to 1.5.7")
+
+
+def test_a_missing_fetch_type_says_so_on_its_radios(signed_in_with_key, draft, fake):
+    response = post_step(
+        signed_in_with_key,
+        draft,
+        "repository",
+        {"connector": "account.github_acme", "repository": "infra", "fetch_type": "nope"}
+        | {"action": "next"},
+    )
+
+    assertContains(response, "Choose branch, tag or commit.")
+    for radio in ("id_fetch_type_0", "id_fetch_type_1", "id_fetch_type_2"):
+        assert described_by_its_error(response, radio, "id_fetch_type_error")
 
 
 def test_provisioner_errors_describe_the_controls_focused(signed_in_with_key, draft, fake):

@@ -161,6 +161,8 @@ class RepositoryForm(StepForm):
     connector = text_field()
     repository = text_field(
         "Repository name",
+        required=True,
+        error_messages={"required": "Enter the repository name."},
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
         help_text="The repository the connector reaches, e.g. infra-live.",
     )
@@ -189,8 +191,6 @@ class RepositoryForm(StepForm):
 
     def clean_repository(self) -> str:
         repository = self.cleaned_data["repository"]
-        if not repository:
-            raise forms.ValidationError("Enter the repository name.")
         if len(repository) > 256 or any(ch.isspace() for ch in repository):
             raise forms.ValidationError("A repository name has no spaces (up to 256 characters).")
         return repository
