@@ -263,6 +263,15 @@ def test_an_org_whose_projects_fail_is_named_and_the_others_show(signed_in_with_
     listed = {row.ref.org for row in rows(response)}
     assert org not in listed and len(listed) == 2
 
+    # Its "Try again" lists that org's projects again (the failed directory is still cached).
+    retry = re.search(
+        r'<a id="status-across-retry-org-[^"]*"[^>]* href="([^"]+)"', response.content.decode()
+    )
+    again = signed_in_with_key.get(retry[1].replace("&amp;", "&"), headers=HTMX)
+
+    assert again.context["strip"].directory.failed_orgs == ()
+    assert org in {row.ref.org for row in rows(again)}
+
 
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_viewers_on_a_cold_cache_make_one_call_per_project(fake, user_with_key):

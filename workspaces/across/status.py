@@ -160,14 +160,15 @@ def status_across(
     refresh: str = "",
 ) -> StatusAcross:
     """Status counts of every project the key can list (`visible_projects`); `force` reads
-    them all again, `refresh` ("org/project", a row's "Try again") that one only.
+    them all again (and the projects of an org that could not be listed), `refresh`
+    ("org/project", a row's "Try again") that one only.
 
     Each project's numbers come from `status_metrics` (IaCM `GET .../workspace-metrics`,
     cached per key with its single-flight lock): the fresh ones in one cache read, the others
     fetched in parallel. A project whose call fails keeps its saved numbers with its error.
     Raises HarnessUnauthorized (to the key page).
     """
-    directory = visible_projects(client=client, fingerprint=fingerprint)
+    directory = visible_projects(client=client, fingerprint=fingerprint, retry=force)
     refs = directory.projects
     found: dict[str, StatusMetrics] = {}
     if not force:
