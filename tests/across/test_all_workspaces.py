@@ -201,6 +201,16 @@ def test_a_key_harness_accepts_again_is_not_sent_back_by_a_remembered_refusal(
     assert _rows(again)
 
 
+def test_a_poll_after_the_refused_job_ended_still_goes_to_the_key_page(signed_in_with_key, fake):
+    fake.inject(LIST, status=401, times=6)  # Harness refused the key for a moment
+    page = signed_in_with_key.get(URL)  # shown at once; its first poll comes later
+    join_jobs()  # the job ended (refused) before that poll
+
+    polled = signed_in_with_key.get(URL + next_poll(page.content.decode()), headers=LIVE)
+
+    assert polled.headers["HX-Redirect"] == reverse("harness_key")
+
+
 def test_a_refusal_the_finished_job_holds_does_not_send_a_saved_key_back(signed_in_with_key, fake):
     # Harness refuses the key for a moment, on one project's call; the page (no JavaScript,
     # or a tab closed) is shown at once and nobody polls before the job finishes.

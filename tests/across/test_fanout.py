@@ -29,6 +29,7 @@ def test_try_again_while_the_job_runs_keeps_the_runs_lifetime(fake):
         started=time.time(),
         complete=False,
         truncated=False,
+        refused=False,
     )
     cache.set(base, meta, timeout=fanout._run_ttl())
     failed = fanout._failed("Harness answered 503.", retryable=True)

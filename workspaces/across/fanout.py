@@ -85,6 +85,8 @@ class JobMeta(TypedDict):
     complete: bool
     #: Some project matched more than `PROJECT_LIMIT` (known once complete).
     truncated: bool
+    #: Harness refused the key (401): ended early, kept for this run's polls only.
+    refused: bool
 
 
 def stale_after() -> float:
@@ -151,6 +153,7 @@ def job_start(
         started=time.time(),
         complete=False,
         truncated=False,
+        refused=False,
     )
     context = contextvars.copy_context()  # the request id, for the calls' log lines
     try:  # the slot goes back if the job does not start (a cache error, no thread left)
@@ -189,7 +192,8 @@ def _coordinate(
     """Run the project calls, at most `ACROSS_CONCURRENCY` at once on this job's own pool, and
     write each answer as it comes; the meta says complete at the end. After a 401 the calls not
     yet made are dropped (they would be refused too), the lock is no longer renewed, and the
-    job ends forgotten (`job_forget`), not complete: the refusal is not kept for a next request.
+    job ends `refused`: its polls still find the 401, a new page asks Harness again
+    (`listing._job`), as the key may have been saved again meanwhile.
     """
     run, lock = meta["run"], f"{base}:lock"
     truncated = refused = False
@@ -234,11 +238,12 @@ def _coordinate(
                     _extend(base, meta, answered)
                 except Exception:  # the cache failed: renewed at the next turn
                     logger.exception("renewing the job %s across projects failed", run)
-    if refused:  # its answers stay for the polls of this run, which show the 401
-        job_forget(base=base, run=run)
-    elif (cache.get(base) or {}).get("run") == run:  # not replaced by a restart meanwhile
-        complete = {**meta, "complete": True, "truncated": truncated}
-        cache.set(base, complete, timeout=settings.ACROSS_CACHE_SECONDS)
+    if (cache.get(base) or {}).get("run") == run:  # not replaced by a restart meanwhile
+        if refused:  # its answers stay for the polls of this run, which show the 401
+            cache.set(base, {**meta, "complete": True, "refused": True}, timeout=_run_ttl())
+        else:
+            complete = {**meta, "complete": True, "truncated": truncated}
+            cache.set(base, complete, timeout=settings.ACROSS_CACHE_SECONDS)
     _publish_progress(base, run)  # a long poll that saw every project answer returns now
     if cache.get(lock) == run:
         cache.delete(lock)

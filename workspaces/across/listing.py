@@ -73,13 +73,23 @@ class AcrossResult:
 
 
 def _job(
-    *, client: HarnessClient, fingerprint: str, refs: tuple[ProjectRef, ...], query: AcrossQuery
+    *,
+    client: HarnessClient,
+    fingerprint: str,
+    refs: tuple[ProjectRef, ...],
+    query: AcrossQuery,
+    poll: bool,
 ) -> tuple[str, fanout.JobMeta]:
     """The job for `query` over `refs`, started if needed: sorting reuses the fetched rows,
-    unless a project had more matches than were read (its first rows depend on the order)."""
+    unless a project had more matches than were read (its first rows depend on the order).
+    A job Harness refused the key for is the answer to its polls only: any other request
+    (`poll` False) forgets it and starts again, as the key may have been saved again."""
     shape = {"account": client.account_id, "fingerprint": fingerprint, "query": query}
     base = fanout.job_base(**shape, projects=[ref.key for ref in refs])
     known: fanout.JobMeta | None = cache.get(base)
+    if known and known.get("refused") and not poll:
+        fanout.job_forget(base=base, run=known["run"])
+        known = None
     if known and known["complete"]:
         if not known["truncated"] or known["sort"] == query.sort:
             return base, known  # warm: nothing to start
@@ -112,7 +122,9 @@ def across_page(
     refs = query.chosen(directory)
     if not refs:
         return AcrossResult(page=_page([], query), projects=0, done=0, complete=True, version=0)
-    base, meta = _job(client=client, fingerprint=fingerprint, refs=refs, query=query)
+    base, meta = _job(
+        client=client, fingerprint=fingerprint, refs=refs, query=query, poll=after is not None
+    )
     by_key = {ref.key: ref for ref in refs}
     if retry in by_key:
         fetched = dataclasses.replace(query, sort=meta["sort"])
