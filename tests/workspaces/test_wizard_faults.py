@@ -8,19 +8,23 @@ creates twice. 401 always leads to the key page.
 """
 
 import re
+import threading
 
 import pytest
 from django.urls import reverse
 
+from tests.harness.conftest import wait_until_logged
 from tests.workspaces.test_drafts import choose_template, make_draft
 from tests.workspaces.test_fault_matrix import FAULTS
 from workspaces.clients import harness_client_for
-from workspaces.harness import errors
+from workspaces.harness import call_observers, errors
 from workspaces.models import WorkspaceDraft
 from workspaces.wizard import drafts
+from workspaces.wizard.body import build_body
 
 pytestmark = pytest.mark.django_db
 HTMX = {"HX-Request": "true"}
+GET_ROUTE = "GET /iacm/api/orgs/{org}/projects/{project}/workspaces/{identifier}"
 
 PICKERS = {
     # picker name: (step, fake route)
@@ -225,6 +229,87 @@ def test_submit_fault_keeps_the_draft_and_creates_exactly_once(
     assert len(_created(fake, identifier)) == 1
     client = harness_client_for(user_with_key)
     assert client.get_workspace(org="default", project="infra", identifier=identifier).name
+
+
+def test_resubmit_after_a_timeout_never_calls_our_own_workspace_taken(
+    signed_in_with_key, user_with_key, fake, settings
+):
+    """First submit: the POST times out, Harness creates the workspace a moment later.
+    The user submits again: the portal looks first (GET: not there yet), then POSTs. If the
+    first POST lands between that GET and the new POST, Harness answers 409 for *our own*
+    workspace. The portal must see that it is ours (as it does on a first-attempt 409 after
+    an unclear outcome), not tell the user to choose another identifier: doing that creates
+    a second workspace from the same request."""
+    settings.HARNESS_READ_TIMEOUT = 0.5
+    settings.WIZARD_RECONCILE_SECONDS = 0.3
+    draft = make_draft(user_with_key, identifier="race_after_timeout")
+    fake.inject("iacm.workspaces.create", times=1, delay_ms=2500)  # lands after 2.5 s
+
+    signed_in_with_key.post(reverse("draft_submit", args=[draft.pk]))
+    first = WorkspaceDraft.objects.get(pk=draft.pk)
+    assert (first.status, first.harness_response["outcome"]) == ("failed", "unknown")
+
+    armed = threading.Event()
+    armed.set()
+
+    def first_post_lands_after_the_look(route, status, _seconds, _error):
+        # The re-submit's look (GET -> 404) is done: the slow first POST now lands in Harness,
+        # before the re-submit's own POST reaches it.
+        if armed.is_set() and route == GET_ROUTE and status == 404:
+            armed.clear()
+            wait_until_logged(fake, "iacm.workspaces.create", count=1, seconds=10)
+
+    call_observers.append(first_post_lands_after_the_look)
+    try:
+        signed_in_with_key.post(reverse("draft_submit", args=[draft.pk]))
+    finally:
+        call_observers.remove(first_post_lands_after_the_look)
+    draft.refresh_from_db()
+
+    assert not armed.is_set()  # the race happened: the first POST landed after the look
+    assert len(_created(fake, "race_after_timeout")) == 1  # one workspace from this request...
+    # ...and the request says so, instead of "already exists: choose another identifier".
+    assert draft.harness_response.get("outcome") != "conflict", draft.harness_response
+    assert draft.status == "created"
+
+
+def test_a_409_to_a_resubmit_harness_cannot_check_is_not_called_taken(
+    signed_in_with_key, user_with_key, fake, settings
+):
+    """The first POST got no answer; the re-submit's POST meets a 409 (the first one landed
+    after the look), and the GET that would tell whether it is ours fails: the outcome stays
+    unclear (Basics does not call the identifier taken) and the next submit settles it."""
+    settings.WIZARD_RECONCILE_SECONDS = 0
+    draft = make_draft(user_with_key, identifier="race_unchecked")
+    fake.inject("iacm.workspaces.create", drop=True)
+    signed_in_with_key.post(reverse("draft_submit", args=[draft.pk]))
+    armed = threading.Event()
+    armed.set()
+
+    def first_post_lands_then_harness_fails(route, status, _seconds, _error):
+        if armed.is_set() and route == GET_ROUTE and status == 404:
+            armed.clear()
+            harness_client_for(user_with_key).create_workspace(
+                org="default", project="infra", body=build_body(draft.data)
+            )
+            fake.inject("iacm.workspaces.get", status=503, times=3)  # a read is tried 3 times
+
+    call_observers.append(first_post_lands_then_harness_fails)
+    try:
+        signed_in_with_key.post(reverse("draft_submit", args=[draft.pk]))
+    finally:
+        call_observers.remove(first_post_lands_then_harness_fails)
+    second = WorkspaceDraft.objects.get(pk=draft.pk)
+    signed_in_with_key.post(reverse("draft_submit", args=[draft.pk]))
+    draft.refresh_from_db()
+
+    assert not armed.is_set()
+    assert [e["status"] for e in fake.log(route="iacm.workspaces.create")][-1] == 409
+    assert (second.status, second.harness_response["outcome"]) == ("failed", "unknown")
+    assert "Submit again" in second.harness_response["message"]
+    assert not second.data["basics"].get("identifier_taken")
+    assert draft.status == "created"
+    assert len(_created(fake, "race_unchecked")) == 1
 
 
 def test_submit_answered_with_401_sends_the_user_to_the_key_page(

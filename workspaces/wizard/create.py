@@ -29,14 +29,22 @@ def created(message: str = "", warnings: tuple[str, ...] = ()) -> dict[str, Any]
 
 
 def create_write(
-    *, client: HarnessClient, draft: WorkspaceDraft, body: dict[str, Any], previous: dict
+    *,
+    client: HarnessClient,
+    draft: WorkspaceDraft,
+    body: dict[str, Any],
+    previous: dict,
+    looked: bool = False,
 ) -> tuple[str, dict[str, Any]]:
     """Create the workspace `body` describes (the status and outcome to store); `previous`, the
-    last attempt's outcome: after an unclear one, a GET of the identifier comes first."""
+    last attempt's outcome: after an unclear one, a GET of the identifier comes first, unless
+    the caller has just made it (`looked`). After an unclear one, a 409 is checked too: the
+    earlier POST may land between that GET and this one, and the workspace taken is then ours.
+    """
     # The last attempt may have created it: look before posting again. A workspace with the
     # identifier that is not this one (someone else's) is left to the POST's 409.
     try:
-        if _created_before(client=client, draft=draft, body=body, previous=previous):
+        if not looked and _created_before(client=client, draft=draft, body=body, previous=previous):
             return Status.CREATED, created("Created on an earlier attempt.")
     except errors.HarnessUnauthorized:
         raise
@@ -67,7 +75,23 @@ def _post(
             err, denied="Harness policies denied this workspace.", body=body
         )
     except errors.HarnessConflict as err:
-        if _created_before(client=client, draft=draft, body=body, previous=previous):
+        try:
+            ours = _created_before(client=client, draft=draft, body=body, previous=previous)
+        except errors.HarnessUnauthorized:
+            raise
+        except errors.HarnessError:
+            # The taken identifier may be the earlier attempt's workspace: not "choose another
+            # identifier" (that would create a second one); the outcome stays unclear.
+            return Status.FAILED, {
+                "outcome": previous["outcome"],
+                "message": (
+                    f"Harness answered that a workspace with the identifier {body['identifier']} "
+                    "already exists, and did not answer when the portal looked whether it is the "
+                    "one your earlier attempt created. Submit again: the portal looks first."
+                ),
+                **answer(err),
+            }
+        if ours:
             return Status.CREATED, {**created("Created on an earlier attempt."), **answer(err)}
         return Status.FAILED, {
             "outcome": "conflict",

@@ -80,12 +80,13 @@ def draft_submit(*, draft: WorkspaceDraft, client: HarnessClient) -> Submitted:
         body = update.update_body(cleaned, draft=draft)
     else:
         body = build_body(cleaned, locked=steps.locked_map(draft.data))
-    if draft.kind == Kind.CREATE and _unclear(draft):
-        # The last POST may have landed: look before a rule holds the request again (a
-        # rejection would then hide a workspace Harness holds) or anything is sent.
-        if _last_write_landed(draft=draft, client=client):
-            return Submitted(_settle_landed(draft=draft, was=(Status.DRAFT, Status.FAILED)))
-        draft.harness_response = {}  # looked just now: this send need not look again
+    # The last POST may have landed: look before a rule holds the request again (a rejection
+    # would then hide a workspace Harness holds) or anything is sent. The send need not look
+    # again, but its outcome stays unclear: the last POST may still land before this one, whose
+    # 409 must then be checked (`create.create_write`).
+    looked = draft.kind == Kind.CREATE and _unclear(draft)
+    if looked and _last_write_landed(draft=draft, client=client):
+        return Submitted(_settle_landed(draft=draft, was=(Status.DRAFT, Status.FAILED)))
     held = approval_gate(
         draft=draft,
         body=body,
@@ -110,7 +111,7 @@ def draft_submit(*, draft: WorkspaceDraft, client: HarnessClient) -> Submitted:
     if not won:
         draft.refresh_from_db()
         return Submitted(draft)
-    return draft_send(draft=draft, client=client, body=body)
+    return draft_send(draft=draft, client=client, body=body, looked=looked)
 
 
 def draft_send(
@@ -122,21 +123,31 @@ def draft_send(
     actor: AbstractBaseUser | None = None,
     approval: list[dict[str, Any]] | None = None,
     on_release: Callable[[], None] | None = None,
+    looked: bool = False,
 ) -> Submitted:
     """Send a claimed (`submitting`) draft's `body` with `client`, once, and store the outcome.
 
     After a timeout or a 5xx, a GET of the identifier decides what happened before anything
-    else; a retry after an unclear outcome checks first too. Harness 400s (field errors, policy
-    denials) and 409s put the draft back to `failed` with the message attached to the step and
-    field concerned. HarnessUnauthorized puts the draft back to `release_to` (the author's own
-    submit: `draft`; an approval: `awaiting_approval`) and propagates. The audit entry names
+    else; a retry after an unclear outcome checks first too (for a create, unless the caller
+    has just looked: `looked`), and a create's 409 after one is checked for the earlier
+    attempt's workspace. Harness 400s (field errors, policy denials) and other 409s put the
+    draft back to `failed` with the message attached to the step and field concerned.
+    HarnessUnauthorized puts the draft back to `release_to` (the author's own submit: `draft`;
+    an approval: `awaiting_approval`) and propagates. The audit entry names
     `actor` (default the owner; an approver sends with their own key) and the `approval` chain.
     """
-    write = change.change_write if draft.kind == Kind.EDIT else create.create_write
     previous = draft.harness_response or {}
+
+    def write() -> tuple[str, dict[str, Any]]:
+        if draft.kind == Kind.EDIT:  # its write reads the workspace first anyway
+            return change.change_write(client=client, draft=draft, body=body, previous=previous)
+        return create.create_write(
+            client=client, draft=draft, body=body, previous=previous, looked=looked
+        )
+
     outcome = settle_write(
         draft=draft,
-        write=lambda: write(client=client, draft=draft, body=body, previous=previous),
+        write=write,
         release_to=release_to,
         on_release=on_release,
         record=lambda outcome: _audit(
