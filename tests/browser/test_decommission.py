@@ -67,7 +67,7 @@ def test_delete_an_inactive_workspace_refused_for_an_active_one(
     fake.inject(DELETE, status=503)
     page.get_by_label("Type the workspace identifier to confirm").fill(INACTIVE)
     page.get_by_role("button", name="Delete this workspace").click()
-    expect(page.locator(".messages")).to_contain_text("The workspace was not deleted.")
+    expect(page.locator(".messages")).to_contain_text("HTTP 503")
     page.get_by_role("link", name=re.compile(f"← {INACTIVE}")).click()
     trail = page.locator(".audit-trail tbody tr")
     expect(trail).to_have_count(1)

@@ -219,6 +219,29 @@ def test_a_lost_put_is_sent_again_only_after_a_get(user_with_key, fake, settings
     assert [entry["route"] for entry in fake.log()][:2] == [GET, UPDATE]
 
 
+def test_a_put_a_gateway_failed_may_still_land_and_the_retry_settles_it(user_with_key, fake):
+    """A 502 is no proof the PUT did nothing: the outcome does not say the workspace was not
+    changed, and when the change lands after the portal's GET, the retry says so."""
+    client = harness_client_for(user_with_key)
+    workspace = seeded_workspace(client)
+    draft = edit(start(user_with_key, workspace), repository={"branch": "hotfix"})
+    fake.inject(UPDATE, status=502)
+
+    submit.draft_submit(draft=draft, client=client)
+    first = WorkspaceDraft.objects.get(pk=draft.pk)
+    client.update_workspace(
+        org=ORG, project=PROJECT, identifier=workspace.identifier, body=first.submitted_body
+    )
+    again = submit.draft_submit(draft=draft, client=client).draft
+
+    assert (first.status, first.harness_response["outcome"]) == ("failed", "unavailable")
+    assert "not changed" not in first.harness_response["message"]
+    assert "may still" in first.harness_response["message"]
+    assert again.status == "updated"
+    assert again.harness_response["message"] == "Changed on an earlier attempt."
+    assert len(fake.log(route=UPDATE)) == 2  # the portal's one PUT, and the one that landed
+
+
 def test_a_change_left_submitting_is_decided_by_what_harness_holds(user_with_key, fake, settings):
     settings.WIZARD_STALE_SUBMIT_SECONDS = 0
     client = harness_client_for(user_with_key)

@@ -182,13 +182,33 @@ def test_a_5xx_is_decided_by_a_get_and_a_retry_deletes(user_with_key, fake):
 
     assert draft.status == Status.FAILED
     assert draft.harness_response["outcome"] == "unavailable"
-    assert "was not deleted" in draft.harness_response["message"]
+    assert "HTTP 503" in draft.harness_response["message"]
+    assert "not deleted" not in draft.harness_response["message"]  # a 5xx may still land
     assert AuditEntry.objects.get().harness_status == 503
 
     draft = services.deletion_send(draft=draft, client=harness_client_for(user_with_key))
 
     assert draft.status == Status.DELETED
     assert [e.outcome for e in AuditEntry.objects.order_by("id")] == ["unavailable", "deleted"]
+
+
+def test_a_deletion_a_gateway_failed_may_still_land_and_the_retry_settles_it(user_with_key, fake):
+    draft = services.deletion_start(
+        owner=user_with_key, workspace=workspace(user_with_key, INACTIVE)
+    )
+    fake.inject(DELETE, status=502)
+
+    services.deletion_send(draft=draft, client=harness_client_for(user_with_key))
+    first = WorkspaceDraft.objects.get(pk=draft.pk)
+    harness_client_for(user_with_key).delete_workspace(
+        org=ORG, project=PROJECT, identifier=INACTIVE
+    )  # the DELETE behind the gateway's 502 landed after the portal's GET
+    again = services.deletion_send(draft=draft, client=harness_client_for(user_with_key))
+
+    assert (first.status, first.harness_response["outcome"]) == (Status.FAILED, "unavailable")
+    assert "may still" in first.harness_response["message"]
+    assert again.status == Status.DELETED
+    assert again.harness_response["message"] == "Deleted on an earlier attempt."
 
 
 def test_a_timeout_that_lands_late_is_reported_on_the_retry(user_with_key, fake, settings):

@@ -978,6 +978,28 @@ def test_5xx_is_reconciled_with_a_get_then_retried_without_duplicates(user_with_
     assert len(found.items) == 1
 
 
+@pytest.mark.parametrize("status", [502, 504])
+def test_a_create_a_gateway_failed_may_still_land_and_the_retry_settles_it(
+    user_with_key, fake, status
+):
+    """A gateway's 502/504 is no proof Harness did nothing: the outcome does not say the
+    workspace was not created, and when it lands after the portal's GET, the retry finds it."""
+    fake.inject(CREATE, status=status)
+    draft = make_draft(user_with_key)
+    client = harness_client_for(user_with_key)
+
+    submit.draft_submit(draft=draft, client=client)
+    first = WorkspaceDraft.objects.get(pk=draft.pk)
+    client.create_workspace(org="default", project="infra", body=first.submitted_body)
+    again = submit.draft_submit(draft=draft, client=client).draft
+
+    assert (first.status, first.harness_response["outcome"]) == ("failed", "unavailable")
+    assert "not created" not in first.harness_response["message"]
+    assert "may still" in first.harness_response["message"]
+    assert again.status == "created"
+    assert len(fake.log(route=CREATE)) == 2  # the portal's one POST, and the one that landed
+
+
 def test_after_a_5xx_someone_elses_workspace_with_the_identifier_is_a_conflict(user_with_key, fake):
     client = harness_client_for(user_with_key)
     fake.inject(CREATE, status=500)

@@ -25,7 +25,6 @@ from workspaces.approvals.gate import approval_gate
 from workspaces.approvals.selectors import approval_chain, approval_that_sent
 from workspaces.audit import audit_record
 from workspaces.clients import harness_account_of
-from workspaces.feedback import harness_error_message
 from workspaces.harness import HarnessClient, errors
 from workspaces.harness.types import Workspace
 from workspaces.models import AuditEntry, WorkspaceDraft
@@ -211,7 +210,9 @@ def _delete(
 def _reconcile(
     *, client: HarnessClient, where: dict[str, str], err: errors.HarnessUnavailable
 ) -> tuple[str, dict[str, Any]]:
-    """After a timeout or 5xx: is the workspace gone? One GET decides (404: it is)."""
+    """After a timeout or 5xx: is the workspace gone? One GET decides (404: it is). Still
+    there proves nothing (a gateway's 502 or 504 may come while Harness works on): the outcome
+    stays unclear, and a retry's 404 means the earlier attempt deleted it."""
     try:
         client.get_workspace(**where)
     except errors.HarnessNotFound:
@@ -232,10 +233,13 @@ def _reconcile(
     return Status.FAILED, {
         "outcome": "unknown" if err.status is None else "unavailable",
         "message": (
-            "Harness did not answer in time and the workspace is still there. Try again: if "
-            "the first attempt lands meanwhile, the portal says so."
+            "Harness did not answer in time"
             if err.status is None
-            else f"{harness_error_message(err)} The workspace was not deleted."
+            else f"Harness answered with an error (HTTP {err.status})"
+        )
+        + (
+            " and the workspace is still there, but it may still be deleted. Try again: if the "
+            "first attempt lands meanwhile, the portal says so."
         ),
         **answer(err),
     }

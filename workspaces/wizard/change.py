@@ -314,7 +314,9 @@ def _reconcile(
     err: errors.HarnessUnavailable,
 ) -> tuple[str, dict[str, Any]]:
     """After a timeout or 5xx: does the workspace hold the fields sent? A timeout is checked
-    for a few seconds (Harness may still be working), a 5xx once."""
+    for a few seconds (Harness may still be working), a 5xx once. Neither proves the change
+    did not land (a gateway's 502 or 504 may come while Harness works on): the outcome stays
+    unclear, and the next submit compares first."""
     try:
         landed = wait_for(
             lambda: change_landed(client=client, draft=draft, body=body),
@@ -332,13 +334,15 @@ def _reconcile(
             "Harness did not answer, and the portal could not check whether the change "
             "landed. Submit again: the portal checks first, so it is never sent twice."
         )
-    elif err.status is None:
-        message = (
-            "Harness did not answer in time and the workspace does not hold your change. "
-            "Submit again when you are ready: the portal checks first."
-        )
     else:
-        message = "Harness had a problem and the workspace was not changed. Submit again."
+        message = (
+            "Harness did not answer in time"
+            if err.status is None
+            else f"Harness answered with an error (HTTP {err.status})"
+        ) + (
+            " and the workspace does not hold your change yet, but it may still land. Submit "
+            "again when you are ready: the portal checks first."
+        )
     return Status.FAILED, {
         "outcome": "unavailable" if err.status is not None and landed is False else "unknown",
         "message": message,

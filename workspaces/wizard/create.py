@@ -124,7 +124,9 @@ def _reconcile(
     """After a timeout or 5xx: did Harness create it? GET the identifier before anything else.
 
     A timeout (no answer at all) may mean Harness is still working, so it is checked for a few
-    seconds; a 5xx is an answer and is checked once.
+    seconds; a 5xx is an answer and is checked once. Neither proves nothing was created (a
+    gateway's 502 or 504 may come while Harness works on): the outcome stays unclear, and the
+    next submit looks first.
     """
     try:
         # Someone else's workspace with the identifier is not ours: the retry's POST meets
@@ -152,11 +154,13 @@ def _reconcile(
     return Status.FAILED, {
         "outcome": "unknown" if err.status is None else "unavailable",
         "message": (
-            "Harness did not answer in time and the workspace does not exist yet. "
-            "Submit again when you are ready: the portal checks first, so it is never "
-            "created twice."
+            "Harness did not answer in time"
             if err.status is None
-            else "Harness had a problem and the workspace was not created. Submit again."
+            else f"Harness answered with an error (HTTP {err.status})"
+        )
+        + (
+            " and the workspace does not exist yet, but Harness may still create it. Submit "
+            "again when you are ready: the portal checks first, so it is never created twice."
         ),
         **answer(err),
     }
