@@ -13,8 +13,7 @@ paging the merged rows makes no call). Its entries, all under the job's `base` k
 - `base:<run>:<org/project>`: that project's `ProjectResult` (rows as data, never HTML).
 
 Each key has one writer: the coordinator writes each project once and the meta when it ends; a
-"Try again" rewrites its one project. No read-modify-write of a shared blob, so a retry and the
-coordinator never overwrite each other.
+"Try again" rewrites its one project. No read-modify-write of a shared blob.
 """
 
 from __future__ import annotations
@@ -85,8 +84,7 @@ class JobMeta(TypedDict):
     complete: bool
     #: Some project matched more than `PROJECT_LIMIT` (known once complete).
     truncated: bool
-    #: Harness refused the key (401): ended early, kept for this run's polls only.
-    refused: bool
+    refused: bool  # Harness refused the key (401): ended early, kept for this run's polls
 
 
 def stale_after() -> float:
@@ -239,11 +237,9 @@ def _coordinate(
                 except Exception:  # the cache failed: renewed at the next turn
                     logger.exception("renewing the job %s across projects failed", run)
     if (cache.get(base) or {}).get("run") == run:  # not replaced by a restart meanwhile
-        if refused:  # its answers stay for the polls of this run, which show the 401
-            cache.set(base, {**meta, "complete": True, "refused": True}, timeout=_run_ttl())
-        else:
-            complete = {**meta, "complete": True, "truncated": truncated}
-            cache.set(base, complete, timeout=settings.ACROSS_CACHE_SECONDS)
+        # A refused run's answers stay for its own polls only, which show the 401.
+        ended = {**meta, "complete": True, "truncated": truncated, "refused": refused}
+        cache.set(base, ended, timeout=_run_ttl() if refused else settings.ACROSS_CACHE_SECONDS)
     _publish_progress(base, run)  # a long poll that saw every project answer returns now
     if cache.get(lock) == run:
         cache.delete(lock)
