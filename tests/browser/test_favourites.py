@@ -11,7 +11,7 @@ from tests.browser.conftest import sign_in
 from tests.browser.test_accessibility import assert_accessible
 from tests.conftest import ACCOUNT, FULL_KEY
 from tests.workspaces.test_harness_key import PROJECT_KEY
-from workspaces.favourites.models import SavedView
+from workspaces.favourites.models import Favourite, SavedView
 from workspaces.services import credential_save
 
 SANDBOX = "/orgs/default/projects/sandbox/workspaces/"
@@ -22,6 +22,45 @@ PHONE = {"width": 390, "height": 844}
 def alice(browser_user, fake):
     credential_save(user=browser_user, account_id=ACCOUNT, api_key=FULL_KEY)
     return browser_user
+
+
+@pytest.fixture
+def alice_with_stars(alice):
+    for identifier, name in (
+        ("lambda_dev_0006", "lambda-dev-0006"),
+        ("iam_prod_0001", "iam-prod-0001"),
+    ):
+        Favourite.objects.create(
+            user=alice,
+            account_id=ACCOUNT,
+            org="default",
+            project="sandbox",
+            identifier=identifier,
+            name=name,
+        )
+    return alice
+
+
+def test_removing_a_star_on_my_workspaces_with_the_keyboard_keeps_focus_in_the_table(
+    page, live_server, alice_with_stars
+):
+    removed = Favourite.objects.get(identifier="lambda_dev_0006")
+    sign_in(page, live_server)
+    page.goto(live_server.url + "/my-workspaces/")
+    remove = page.get_by_role("button", name="Remove lambda-dev-0006 from My workspaces")
+    remove.focus()
+
+    page.keyboard.press("Enter")
+
+    note = page.get_by_role("status").filter(has_text="lambda-dev-0006 was removed")
+    expect(note).to_be_visible()
+    # WCAG 2.4.3: the focus stays where the row was (on its note), not back at the top (<body>).
+    expect(page.locator(f"#fav-row-{removed.pk}-note")).to_be_focused()
+    # Going back from there reaches the row above (iam-prod-0001 sorts first), not the header.
+    page.keyboard.press("Shift+Tab")
+    expect(
+        page.get_by_role("button", name="Remove iam-prod-0001 from My workspaces")
+    ).to_be_focused()
 
 
 def test_stars_on_workspace_pages_are_in_my_workspaces_after_signing_out(

@@ -100,10 +100,18 @@ def test_a_row_retry_for_something_not_a_favourite_id_is_a_bad_request(
 
 
 def test_remove_on_my_workspaces_replaces_the_row_with_a_note(signed_in_with_key, starred):
+    pk = Favourite.objects.get(identifier=FAILED_WS[0]).pk
+
     response = star(signed_in_with_key, *FAILED_WS, starred=False, layout="mine", headers=htmx())
 
     assertContains(response, "lambda-dev-0006 was removed from My workspaces.")
-    assertContains(response, '<tr class="favourite-removed">')
+    # The note keeps the row's id, so the focus that was on its Remove lands on the note (in
+    # portal.js, by `data-refocus`), not on <body> (WCAG 2.4.3).
+    assertContains(
+        response,
+        f'<tr id="fav-row-{pk}" class="favourite-removed" data-refocus="fav-row-{pk}-note">',
+    )
+    assertContains(response, f'<span id="fav-row-{pk}-note" tabindex="-1" role="status">')
     assert not Favourite.objects.filter(identifier=FAILED_WS[0]).exists()
 
 

@@ -37,12 +37,16 @@ def favourite_add(
 
 def favourite_remove(
     *, user: AbstractBaseUser, account_id: str, org: str, project: str, identifier: str
-) -> bool:
-    """Unstar a workspace; False when it was not starred."""
-    deleted, _ = Favourite.objects.filter(
+) -> int | None:
+    """Unstar a workspace. Returns the favourite's id (its row on My workspaces is named by it);
+    None when it was not starred."""
+    star = Favourite.objects.filter(
         user=user, account_id=account_id, org=org, project=project, identifier=identifier
-    ).delete()
-    return bool(deleted)
+    )
+    removed = star.values_list("pk", flat=True).first()
+    if removed is not None:
+        star.delete()
+    return removed
 
 
 def favourite_seen(*, favourite: Favourite, name: str) -> None:

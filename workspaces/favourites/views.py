@@ -48,7 +48,7 @@ def workspace_favourite(request: HtmxHttpRequest, org: str, project: str) -> Htt
     identifier, layout = form.cleaned_data["identifier"], form.cleaned_data["layout"]
     name = form.cleaned_data["name"]
     where = {"user": request.user, "account_id": account_id, "org": org, "project": project}
-    starred, error = form.cleaned_data["starred"], ""
+    starred, error, removed = form.cleaned_data["starred"], "", None
     if starred:
         try:
             services.favourite_add(**where, identifier=identifier, name=name)
@@ -61,7 +61,7 @@ def workspace_favourite(request: HtmxHttpRequest, org: str, project: str) -> Htt
                 ),
             )
     else:
-        services.favourite_remove(**where, identifier=identifier)
+        removed = services.favourite_remove(**where, identifier=identifier)
     name = name or identifier
     if not request.htmx:
         if error:
@@ -73,7 +73,9 @@ def workspace_favourite(request: HtmxHttpRequest, org: str, project: str) -> Htt
         return _back(request, reverse("workspace_detail", args=[org, project, identifier]))
     if layout == "mine":
         return TemplateResponse(
-            request, "workspaces/my_workspaces.html#favourite-removed", {"fav_name": name}
+            request,
+            "workspaces/my_workspaces.html#favourite-removed",
+            {"fav_name": name, "fav_pk": removed},
         )
     context = {
         "org": org,
