@@ -49,6 +49,26 @@ def test_a_workspace_gone_from_harness_fails_on_its_row_only(signed_in_with_key,
     assertContains(response, 'Remove<span class="visually-hidden"> deleted-meanwhile', count=1)
 
 
+def test_a_star_in_a_project_the_key_cannot_reach_any_more_offers_remove_not_try_again(
+    client, user, fake
+):
+    from tests.conftest import ORG_KEY
+    from workspaces.services import credential_save
+
+    credential_save(user=user, account_id=ACCOUNT, api_key=ORG_KEY)  # org "platform" only
+    favourite(user, *FAILED_WS)
+    client.force_login(user)
+
+    response = client.get(MINE)
+
+    (row,) = response.context["rows"]
+    assert row.missing
+    assertContains(response, "Your Harness key cannot read default / sandbox any more")
+    assertContains(response, '<td data-label="Where">default / sandbox</td>')
+    assertNotContains(response, ">Try again<")  # Harness refuses it every time: retrying is moot
+    assertContains(response, f'Remove<span class="visually-hidden"> {FAILED_WS[1]}', count=1)
+
+
 def test_a_failed_read_offers_try_again_which_reads_that_row_alone(
     signed_in_with_key, starred, fake
 ):

@@ -73,7 +73,8 @@ class FavouriteRow:
     url: str
     workspace: Workspace | None = None
     error: str = ""
-    #: Harness has no such workspace (any more), or the key cannot see it: retrying will not help.
+    #: Harness has no such workspace (any more), or the key cannot see it or read its project
+    #: (404 or 403): retrying will not help, removing the star does.
     missing: bool = False
 
     @property
@@ -86,7 +87,9 @@ class FavouriteRow:
 def favourite_row(*, client: HarnessClient, favourite: Favourite) -> FavouriteRow:
     """One favourite with its live status (IaCM `GET .../workspaces/{identifier}`).
 
-    A failure is the row's own message; HarnessUnauthorized propagates (to the key page).
+    A failure is the row's own message (HarnessNotFound and HarnessForbidden mark the row
+    `missing`: reading it again would fail the same way); HarnessUnauthorized propagates (to
+    the key page).
     """
     url = reverse("workspace_detail", args=[favourite.org, favourite.project, favourite.identifier])
     try:
@@ -101,6 +104,16 @@ def favourite_row(*, client: HarnessClient, favourite: Favourite) -> FavouriteRo
             url,
             error=f"Harness has no workspace {favourite.identifier} in {favourite.org} / "
             f"{favourite.project} any more, or your key cannot see it.",
+            missing=True,
+        )
+    except errors.HarnessForbidden:
+        # The key's scope no longer covers the project (an org-scoped key, a role taken away):
+        # Harness refuses every read alike, so a "Try again" could never work.
+        return FavouriteRow(
+            favourite,
+            url,
+            error=f"Your Harness key cannot read {favourite.org} / {favourite.project} any "
+            "more. Remove the star, or ask a Harness admin for access to the project.",
             missing=True,
         )
     except errors.HarnessError as err:
