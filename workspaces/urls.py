@@ -5,7 +5,7 @@ from workspaces.across import status_views
 from workspaces.across import views as across_views
 from workspaces.decommission import views as decommission_views
 from workspaces.forms import IDENTIFIER_PATTERN
-from workspaces.wizard import change_views
+from workspaces.wizard import change_views, my_requests
 from workspaces.wizard import views as wizard_views
 
 
@@ -69,7 +69,7 @@ urlpatterns = [
         wizard_views.draft_start,
         name="draft_start",
     ),
-    path("drafts/", wizard_views.draft_list, name="draft_list"),
+    path("drafts/", my_requests.draft_list, name="draft_list"),
     path("approvals/", include("workspaces.approvals.urls")),
     path("drafts/<uuid:draft_id>/submit/", wizard_views.draft_submit, name="draft_submit"),
     path("drafts/<uuid:draft_id>/result/", wizard_views.draft_result, name="draft_result"),

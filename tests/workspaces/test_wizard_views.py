@@ -4,9 +4,11 @@ import html
 import re
 import threading
 import time
+from datetime import timedelta
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from pytest_django.asserts import assertContains, assertNotContains, assertRedirects
 
 from tests.conftest import ACCOUNT, READ_KEY
@@ -139,6 +141,42 @@ def test_my_requests_lists_only_my_drafts_with_status(
     assertContains(response, mine.data["basics"]["name"])
     assertContains(response, "Draft")
     assertNotContains(response, "theirs")
+
+
+def test_my_requests_never_drops_an_old_failed_request_behind_newer_created_ones(
+    signed_in_with_key, user_with_key, fake
+):
+    where = {"owner": user_with_key, "org": "default", "project": "infra"}
+    failed = WorkspaceDraft.objects.create(
+        **where, name="old-failure", identifier="old_failure", status=WorkspaceDraft.Status.FAILED
+    )
+    WorkspaceDraft.objects.filter(pk=failed.pk).update(
+        updated_at=timezone.now() - timedelta(days=5)
+    )
+    WorkspaceDraft.objects.bulk_create(
+        WorkspaceDraft(
+            **where,
+            name=f"made-{i}",
+            identifier=f"made_{i:03}",
+            status=WorkspaceDraft.Status.CREATED,
+        )
+        for i in range(200)
+    )
+    url = reverse("draft_list")
+
+    first = signed_in_with_key.get(url)
+    listed, page = [], first
+    while True:  # every page, by its pager's Next
+        listed += re.findall(r"<code>(\w+)</code>", page.content.decode())
+        following = re.search(r'rel="next" href="([^"]+)"', page.content.decode())
+        if not following:
+            break
+        page = signed_in_with_key.get(url + html.unescape(following[1]))
+
+    # The failed request still needs its owner: it is on the first page, not the 201st row.
+    assertContains(first, "<code>old_failure</code>")
+    assertContains(first, 'rel="next"')
+    assert sorted(listed) == sorted(["old_failure", *(f"made_{i:03}" for i in range(200))])
 
 
 def test_my_requests_empty_state(signed_in_with_key, fake):

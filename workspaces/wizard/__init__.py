@@ -12,7 +12,8 @@
   Harness did not change it meanwhile, rebase); `update`: the workspace as read and the update
   body; `diff`: the review of a change; `outcomes`: Harness's answers as stored outcomes.
 - `pickers`: the pickers (loaded in parallel) and the identifier check.
-- `pages`: what the templates get; `views`: the thin views (`change_views`: Edit, send anyway);
+- `pages`: what the templates get; `views`: the thin views (`change_views`: Edit, send anyway;
+  `my_requests`: the paged list of a user's requests);
   `access`: the projects where Harness refused this key a write.
 
 The steps, in order: Start from (`template`), Basics, Repository, Provisioner, Variables, Review.

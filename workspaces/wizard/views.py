@@ -22,13 +22,12 @@ from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect, HttpResponseClientRefresh
 
 from workspaces.approvals import selectors as approval_selectors
-from workspaces.audit import user_trail
 from workspaces.clients import draft_account_of, harness_client_for
 from workspaces.context_processors import read_header_early
 from workspaces.forbidden import forbidden_remember, forbidden_remembered
 from workspaces.forms import PickerSearchForm
 from workspaces.htmx import HtmxHttpRequest
-from workspaces.models import HarnessCredential, WorkspaceDraft
+from workspaces.models import WorkspaceDraft
 from workspaces.ratelimit import rate_limit_exceeded
 from workspaces.wizard import drafts, pages, paste, pickers, steps, submit
 from workspaces.wizard.forms import STEP_FORMS, StepForm
@@ -68,7 +67,7 @@ def _result_url(draft: WorkspaceDraft) -> str:
     return reverse("draft_result", args=[draft.pk])
 
 
-# --- start, list, delete ---------------------------------------------------------------------
+# --- start, delete (the list, My requests, is in `my_requests`) -----------------------------------
 
 
 @require_http_methods(["GET", "POST"])
@@ -108,25 +107,6 @@ def draft_start(request: HtmxHttpRequest, org: str, project: str) -> HttpRespons
         ),
     }
     return TemplateResponse(request, "workspaces/wizard_start.html", context)
-
-
-@require_GET
-def draft_list(request: HtmxHttpRequest) -> HttpResponse:
-    rows = (
-        WorkspaceDraft.objects.filter(owner=request.user)
-        # A deletion is a request once confirmed; an unconfirmed one is only an open page.
-        .exclude(kind=WorkspaceDraft.Kind.DELETE, status=Status.DRAFT)
-        .prefetch_related("approvals__decided_by")
-        .order_by("-updated_at")[:200]
-    )
-    credential = HarnessCredential.objects.filter(user=request.user).first()
-    context = {"drafts": rows, "trail": user_trail(user=request.user)}
-    if credential and credential.current_org and credential.current_project:
-        # The header's "New workspace" link: the project the user last opened.
-        context.update(
-            current_org=credential.current_org, current_project=credential.current_project
-        )
-    return TemplateResponse(request, "workspaces/my_requests.html", context)
 
 
 @require_http_methods(["GET", "POST"])
