@@ -1,5 +1,7 @@
 """My workspaces: favourites with their live status, a failing row on its own, the empty state."""
 
+import html
+import re
 import time
 
 import pytest
@@ -164,6 +166,39 @@ def test_many_favourites_are_read_in_parallel_a_few_at_a_time(
     # 12 reads of 150 ms, `STATUS_READS_IN_PARALLEL` (8) at a time: two rounds, not twelve.
     assert STATUS_READS_IN_PARALLEL == 8
     assert 0.3 <= elapsed < 1.2, elapsed
+
+
+def test_many_favourites_are_paged_and_only_the_page_shown_is_read(
+    signed_in_with_key, user_with_key, fake
+):
+    Favourite.objects.bulk_create(
+        Favourite(
+            user=user_with_key,
+            account_id=ACCOUNT,
+            org="default",
+            project="sandbox",
+            identifier=f"starred_{i:03}",
+            name=f"starred-{i:03}",
+        )
+        for i in range(200)  # FAVOURITE_LIMIT
+    )
+    fake.clear_log()
+    fake.inject("iacm.workspaces.get", delay_ms=100, times=50)
+
+    first = signed_in_with_key.get(MINE)
+    reads_for_one_page = len(fake.log("iacm.workspaces.get"))
+    listed, page = [], first
+    while True:  # every page, by its pager's Next
+        listed += re.findall(r"<code>(starred_\d+)</code>", page.content.decode())
+        following = re.search(r'rel="next" href="([^"]+)"', page.content.decode())
+        if not following:
+            break
+        page = signed_in_with_key.get(MINE + html.unescape(following[1]))
+
+    assert reads_for_one_page <= 50, reads_for_one_page
+    assertContains(first, "<code>starred_000</code>")  # the same order: org, project, name
+    assertContains(first, "Page 1 of ")
+    assert listed == [f"starred_{i:03}" for i in range(200)]
 
 
 def test_reading_a_favourite_keeps_its_name_as_last_seen(signed_in_with_key, user_with_key):

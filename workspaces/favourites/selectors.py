@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from urllib.parse import urlencode, urlsplit
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.paginator import Page, Paginator
 from django.http import QueryDict
 from django.urls import Resolver404, resolve, reverse
 
@@ -24,6 +25,8 @@ SAVEABLE_LISTS: dict[str, type[ListQuery]] = {
     "workspace_list": ListQuery,
     "all_workspaces": AcrossQuery,
 }
+#: Favourites on one page of My workspaces: each is a Harness read before the page is sent.
+FAVOURITES_PER_PAGE = 25
 #: How many favourites' statuses one My workspaces page reads at the same time.
 STATUS_READS_IN_PARALLEL = 8
 #: How many saved views the header menu lists (the rest are on the saved views page).
@@ -125,14 +128,29 @@ def _rows(client: HarnessClient, favourites: list[Favourite]) -> list[FavouriteR
     return [favourite_row(client=client, favourite=favourite) for favourite in favourites]
 
 
-def favourite_rows(*, client: HarnessClient, user: AbstractBaseUser) -> list[FavouriteRow]:
-    """`user`'s favourites in the key's account, each with its live status, read with
-    `STATUS_READS_IN_PARALLEL` reads at a time (one page never takes the whole thread pool)."""
-    favourites = list(Favourite.objects.filter(user=user, account_id=client.account_id))
-    lanes = min(STATUS_READS_IN_PARALLEL, len(favourites))
-    futures = [submit_harness_call(_rows, client, favourites[i::lanes]) for i in range(lanes)]
+@dataclass(frozen=True)
+class FavouritePage:
+    """One page of My workspaces: `page` pages the favourites, `rows` are its favourites read."""
+
+    page: Page
+    rows: list[FavouriteRow]
+
+
+def favourite_page(
+    *, client: HarnessClient, user: AbstractBaseUser, page: str | int | None
+) -> FavouritePage:
+    """One page of `user`'s favourites in the key's account (`FAVOURITES_PER_PAGE`, in the
+    model's order: org, project, name), each with its live status: only this page's are read,
+    `STATUS_READS_IN_PARALLEL` at a time (one page never takes the whole thread pool).
+    Paginator.get_page: a page number that is not one, or past the end, gives the first or the
+    last page. HarnessUnauthorized propagates."""
+    favourites = Favourite.objects.filter(user=user, account_id=client.account_id)
+    shown = Paginator(favourites, FAVOURITES_PER_PAGE).get_page(page)
+    on_page = list(shown.object_list)
+    lanes = min(STATUS_READS_IN_PARALLEL, len(on_page))
+    futures = [submit_harness_call(_rows, client, on_page[i::lanes]) for i in range(lanes)]
     by_id = {row.favourite.pk: row for future in futures for row in future.result()}
-    return [by_id[favourite.pk] for favourite in favourites]
+    return FavouritePage(shown, [by_id[favourite.pk] for favourite in on_page])
 
 
 def favourites_elsewhere(*, user: AbstractBaseUser, account_id: str) -> int:

@@ -91,8 +91,9 @@ def workspace_favourite(request: HtmxHttpRequest, org: str, project: str) -> Htt
 @require_GET
 @vary_on_headers("HX-Request")
 def my_workspaces(request: HtmxHttpRequest) -> HttpResponse:
-    """The user's favourites with their live status; `?favourite=<id>` with htmx reads one row
-    again (its "Try again"). A name read keeps the favourite's name as last seen."""
+    """The user's favourites with their live status, a page at a time (`?page=`); `?favourite=<id>`
+    with htmx reads one row again (its "Try again"). A name read keeps the favourite's name as
+    last seen."""
     client = harness_client_for(request.user)
     form = FavouriteRowForm(request.GET)
     if not form.is_valid():
@@ -108,9 +109,12 @@ def my_workspaces(request: HtmxHttpRequest) -> HttpResponse:
         template = "workspaces/my_workspaces.html#favourite-row"
         rows = [row]
     else:
-        rows = selectors.favourite_rows(client=client, user=request.user)
+        shown = selectors.favourite_page(
+            client=client, user=request.user, page=request.GET.get("page")
+        )
+        rows = shown.rows
         elsewhere = selectors.favourites_elsewhere(user=request.user, account_id=client.account_id)
-        context = {"rows": rows, "elsewhere": elsewhere}
+        context = {"rows": rows, "page": shown.page, "elsewhere": elsewhere}
         template = "workspaces/my_workspaces.html"
     for row in rows:
         if row.workspace is not None:
