@@ -6,8 +6,10 @@ from django.contrib.messages import get_messages
 from django.test import Client
 from pytest_django.asserts import assertContains, assertNotContains, assertRedirects
 
+from tests.concurrency import run_together
 from tests.conftest import ACCOUNT, FULL_KEY
 from tests.favourites.conftest import SANDBOX, htmx
+from workspaces.favourites import services
 from workspaces.favourites.models import SAVED_VIEW_LIMIT, SavedView
 from workspaces.favourites.selectors import list_target
 from workspaces.services import credential_save
@@ -83,6 +85,59 @@ def test_without_javascript_the_posted_list_is_saved_and_opened(signed_in_with_k
     assert SavedView.objects.get().query == "status=failed"
 
 
+def test_the_same_list_saved_twice_under_its_name_is_saved_once_without_an_error(
+    signed_in_with_key, user_with_key
+):
+    # A double-submitted form (no JavaScript, or a second tab): the second post finds its view.
+    data = {"name": "Sandbox failures", "path": SANDBOX, "query": "status=failed"}
+
+    first = signed_in_with_key.post(VIEWS, data)
+    second = signed_in_with_key.post(VIEWS, data)
+
+    assertRedirects(first, SANDBOX + "?status=failed", fetch_redirect_response=False)
+    assert SavedView.objects.count() == 1
+    assertNotContains(second, "The view was not saved.", status_code=302)
+    assertRedirects(second, SANDBOX + "?status=failed", fetch_redirect_response=False)
+
+
+def test_with_htmx_the_same_list_saved_again_answers_with_its_link(
+    signed_in_with_key, user_with_key
+):
+    current = SANDBOX + "?status=failed"
+    save(signed_in_with_key, "Sandbox failures", current_url=current)
+
+    again = save(signed_in_with_key, "sandbox FAILURES", current_url=current)
+
+    view = SavedView.objects.get()
+    assert view.name == "Sandbox failures"  # the one kept, as first named
+    assertNotContains(again, "You already have a view")
+    assertContains(again, f'href="/views/{view.pk}/"', count=2)  # the notice and the menu
+
+
+def test_the_same_name_for_another_list_is_still_refused(signed_in_with_key, user_with_key):
+    save(signed_in_with_key, "Sandbox failures", current_url=SANDBOX + "?status=failed")
+
+    other = save(signed_in_with_key, "Sandbox failures", current_url=SANDBOX + "?status=active")
+
+    assert SavedView.objects.count() == 1
+    assertContains(other, "You already have a view named “Sandbox failures”")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_same_save_from_requests_at_the_same_moment_keeps_one_view(user_with_key):
+    def save_once() -> str:
+        view = services.saved_view_create(
+            owner=user_with_key, name="Sandbox failures", path=SANDBOX, query="status=failed"
+        )
+        return str(view.pk)
+
+    results, failures = run_together(8, save_once)
+
+    assert failures == []
+    assert len(results) == 8 and len(set(results)) == 1
+    assert SavedView.objects.count() == 1
+
+
 @pytest.mark.parametrize(
     ("name", "error"),
     [
@@ -95,7 +150,7 @@ def test_without_javascript_the_posted_list_is_saved_and_opened(signed_in_with_k
     ],
 )
 def test_a_bad_name_is_an_error_on_the_field(signed_in_with_key, user_with_key, name, error):
-    SavedView.objects.create(owner=user_with_key, name="mine", path=SANDBOX)
+    SavedView.objects.create(owner=user_with_key, name="mine", path=SANDBOX, query="status=failed")
 
     response = save(signed_in_with_key, name, current_url=SANDBOX)
 
@@ -120,7 +175,9 @@ def test_a_name_with_nothing_visible_is_refused(signed_in_with_key, user_with_ke
 def test_a_name_that_only_differs_by_an_invisible_character_is_a_duplicate(
     signed_in_with_key, user_with_key
 ):
-    SavedView.objects.create(owner=user_with_key, name="Failed in infra", path=SANDBOX)
+    SavedView.objects.create(
+        owner=user_with_key, name="Failed in infra", path=SANDBOX, query="status=failed"
+    )
 
     response = save(signed_in_with_key, "\u202eFailed in infra\u200b", current_url=SANDBOX)
 

@@ -74,8 +74,8 @@ class SavedViewForm(forms.Form):
     def clean_name(self) -> str:
         """The name as the menu shows it: NFKC (look-alike forms folded), without format
         characters (zero-width spaces and joiners, direction overrides, byte order marks:
-        Unicode category Cf), stripped. One with nothing visible left is refused, and two
-        names that read the same are one (compared without case)."""
+        Unicode category Cf), stripped. One with nothing visible left is refused. Whether it is
+        taken is decided in `clean`, with the list."""
         written = unicodedata.normalize("NFKC", self.cleaned_data["name"])
         name = "".join(c for c in written if unicodedata.category(c) != "Cf").strip()
         if not name:
@@ -87,18 +87,28 @@ class SavedViewForm(forms.Form):
                 f"Ensure this value has at most {SAVED_VIEW_NAME_MAX} characters once written "
                 f"out (it has {len(name)})."
             )
-        views = SavedView.objects.filter(owner=self.owner)
-        if views.filter(name__iexact=name).exists():
-            raise forms.ValidationError(
-                f"You already have a view named “{name}”: choose another name, or delete that "
-                "view first."
-            )
-        if views.count() >= SAVED_VIEW_LIMIT:
-            raise forms.ValidationError(
-                f"You have {SAVED_VIEW_LIMIT} saved views, the most one person can keep: delete "
-                "one you no longer use first."
-            )
         return name
+
+    def _check_name(self, name: str, target: tuple[str, str] | None) -> None:
+        """Two names that read the same are one (compared without case): one the owner already
+        has for another list is an error; for this very list (path and query), the save is
+        already done (a double-submitted form, a second tab), and `services.saved_view_create`
+        returns that view. A new name past `SAVED_VIEW_LIMIT` is an error."""
+        views = SavedView.objects.filter(owner=self.owner)
+        same_name = views.filter(name__iexact=name).only("path", "query").first()
+        if same_name is not None:
+            if target is None or (same_name.path, same_name.query) != target:
+                self.add_error(
+                    "name",
+                    f"You already have a view named “{name}”: choose another name, or delete "
+                    "that view first.",
+                )
+        elif views.count() >= SAVED_VIEW_LIMIT:
+            self.add_error(
+                "name",
+                f"You have {SAVED_VIEW_LIMIT} saved views, the most one person can keep: delete "
+                "one you no longer use first.",
+            )
 
     def clean(self) -> dict:
         cleaned = super().clean()
@@ -106,6 +116,8 @@ class SavedViewForm(forms.Form):
         if cleaned.get("query"):
             posted += "?" + cleaned["query"]
         target = (self.current_url and list_target(self.current_url)) or list_target(posted)
+        if cleaned.get("name"):
+            self._check_name(cleaned["name"], target)
         if target is None:
             raise forms.ValidationError("Only a workspace list and its filters can be saved.")
         if len(target[1]) > SavedView._meta.get_field("query").max_length:
