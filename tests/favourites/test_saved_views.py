@@ -3,6 +3,7 @@ address checked on the way in and out, opening someone else's view, deleting one
 
 import pytest
 from django.contrib.messages import get_messages
+from django.db import IntegrityError, transaction
 from django.test import Client
 from pytest_django.asserts import assertContains, assertNotContains, assertRedirects
 
@@ -135,6 +136,16 @@ def test_the_same_save_from_requests_at_the_same_moment_keeps_one_view(user_with
 
     assert failures == []
     assert len(results) == 8 and len(set(results)) == 1
+    assert SavedView.objects.count() == 1
+
+
+def test_the_database_keeps_names_unique_without_regard_to_case(user_with_key):
+    # The form compares names without case; two requests at the same moment pass it together.
+    SavedView.objects.create(owner=user_with_key, name="Prod", path=SANDBOX)
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        SavedView.objects.create(owner=user_with_key, name="prod", path=SANDBOX, query="q=x")
+
     assert SavedView.objects.count() == 1
 
 

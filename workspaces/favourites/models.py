@@ -11,6 +11,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Lower
 
 #: How many workspaces one person may star (the My workspaces page reads each one's status).
 FAVOURITE_LIMIT = 200
@@ -67,7 +68,11 @@ class SavedView(models.Model):
     class Meta:
         ordering = ("name",)
         constraints = [
-            models.UniqueConstraint(fields=("owner", "name"), name="saved_view_name_once_per_owner")
+            # Without regard to case, as the form compares names (`name__iexact`): two requests
+            # at the same moment both pass the form, and only one "Prod"/"prod" gets in.
+            models.UniqueConstraint(
+                "owner", Lower("name"), name="saved_view_name_once_per_owner_any_case"
+            )
         ]
 
     def __str__(self) -> str:
