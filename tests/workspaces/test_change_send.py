@@ -24,7 +24,7 @@ from tests.workspaces.test_change import (
 from workspaces.clients import harness_client_for
 from workspaces.models import WorkspaceDraft
 from workspaces.services import credential_save
-from workspaces.wizard import change, diff, submit, update
+from workspaces.wizard import change, diff, steps, submit, update
 from workspaces.wizard.body import stored_steps
 
 # --- sending -----------------------------------------------------------------------------------
@@ -240,6 +240,81 @@ def test_a_put_a_gateway_failed_may_still_land_and_the_retry_settles_it(user_wit
     assert again.status == "updated"
     assert again.harness_response["message"] == "Changed on an earlier attempt."
     assert len(fake.log(route=UPDATE)) == 2  # the portal's one PUT, and the one that landed
+
+
+def listed_workspace(user, client, **changes):
+    """A seeded workspace whose main cloud connector is also in its provider_connectors (as the
+    portal itself writes them), with `changes` made in Harness: a change that only clears a
+    field differs from it in that field alone."""
+    workspace = seeded_workspace(client)
+    probe = start(user, workspace)
+    chosen = probe.data["provisioner"]
+    connectors = [
+        {"connector_ref": chosen[slot], "type": slot}
+        for slot in steps.PROVIDER_TYPES
+        if chosen.get(slot)
+    ]
+    probe.delete()
+    direct_put(workspace.identifier, provider_connectors=connectors, **changes)
+    return workspace
+
+
+def test_a_lost_put_that_only_clears_the_budget_is_not_reported_landed(
+    user_with_key, fake, settings
+):
+    settings.WIZARD_RECONCILE_SECONDS = 0
+    client = harness_client_for(user_with_key)
+    workspace = listed_workspace(user_with_key, client, cost_estimation_enabled=True, budget=750.0)
+    # Cost estimation stays on and the budget is cleared: the PUT clears it by leaving it out.
+    draft = edit(start(user_with_key, workspace), provisioner={"budget": ""})
+    fake.inject(UPDATE, drop=True)  # the PUT never reaches Harness: nothing changes
+
+    result = submit.draft_submit(draft=draft, client=client).draft
+
+    after = client.get_workspace(org=ORG, project=PROJECT, identifier=workspace.identifier)
+    assert after.budget == 750.0
+    assert (result.status, result.harness_response["outcome"]) == ("failed", "unknown")
+
+
+def test_a_lost_put_that_only_turns_terragrunt_off_is_not_reported_landed(
+    user_with_key, fake, settings
+):
+    settings.WIZARD_RECONCILE_SECONDS = 0
+    client = harness_client_for(user_with_key)
+    workspace = listed_workspace(
+        user_with_key, client, terragrunt_provider=True, terragrunt_version="0.80.4"
+    )
+    draft = edit(start(user_with_key, workspace), provisioner={"terragrunt": False})
+    fake.inject(UPDATE, drop=True)  # the PUT never reaches Harness: nothing changes
+
+    lost = submit.draft_submit(draft=draft, client=client).draft
+    status, outcome = lost.status, lost.harness_response["outcome"]
+    fake.clear_log()
+    again = submit.draft_submit(draft=lost, client=client).draft
+
+    after = client.get_workspace(org=ORG, project=PROJECT, identifier=workspace.identifier)
+    assert (status, outcome) == ("failed", "unknown")
+    # Submitted again, it is sent (not "Changed on an earlier attempt") and Harness holds it.
+    assert again.status == "updated", again.harness_response
+    assert [entry["route"] for entry in fake.log()][:2] == [GET, UPDATE]
+    assert after.terragrunt_provider is False
+
+
+def test_a_change_to_a_linked_workspace_that_landed_unanswered_is_seen_landed(
+    user_with_key, fake, settings
+):
+    """The fields the template locks are left out of the PUT and kept by Harness: they do not
+    count against the change having landed."""
+    settings.WIZARD_RECONCILE_SECONDS = 0
+    client = harness_client_for(user_with_key)
+    workspace = seeded_workspace(client, linked=True)
+    draft = edit(start(user_with_key, workspace), basics={"description": "Linked, changed"})
+    fake.inject(UPDATE, body="malformed")  # Harness makes the change; its answer is cut
+
+    landed = submit.draft_submit(draft=draft, client=client).draft
+
+    assert landed.status == "updated", landed.harness_response
+    assert "landed" in landed.harness_response["message"]
 
 
 def test_a_change_left_submitting_is_decided_by_what_harness_holds(user_with_key, fake, settings):

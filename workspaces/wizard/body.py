@@ -65,13 +65,21 @@ LOCKED_BODY_FIELDS: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
 )
 
 
+def locked_body_fields(locked: Mapping[str, Any]) -> set[str]:
+    """The body fields `LOCKED_BODY_FIELDS` leaves out for `locked` (as in `steps.locked_map`)."""
+    return {
+        field
+        for prefixes, fields in LOCKED_BODY_FIELDS
+        if any(path.startswith(prefixes) for path in locked)
+        for field in fields
+    }
+
+
 def leave_out_locked(body: dict[str, Any], locked: Mapping[str, Any]) -> dict[str, Any]:
     """`body` without the fields a linked template locks (`locked` as in `steps.locked_map`)."""
     body = dict(body)
-    for prefixes, fields in LOCKED_BODY_FIELDS:
-        if any(path.startswith(prefixes) for path in locked):
-            for field in fields:
-                body.pop(field, None)
+    for field in locked_body_fields(locked):
+        body.pop(field, None)
     if "provider_connectors" not in body:
         body["provider_connector"] = ""  # required: sent empty, inherited from the template
     for path in locked:

@@ -226,7 +226,8 @@ def _gone(draft: WorkspaceDraft) -> dict[str, Any]:
 
 
 def change_landed(*, client: HarnessClient, draft: WorkspaceDraft, body: Mapping) -> bool:
-    """Whether the workspace holds every field of `body`: IaCM `GET .../workspaces/{id}`.
+    """Whether the workspace is what the PUT `body` makes of it (`update.holds`): IaCM
+    `GET .../workspaces/{id}`.
 
     Raises HarnessForbidden, HarnessUnauthorized, HarnessUnavailable (HarnessNotFound: False).
     """
@@ -237,7 +238,7 @@ def change_landed(*, client: HarnessClient, draft: WorkspaceDraft, body: Mapping
     except errors.HarnessNotFound:
         return False
     snapshot = workspace_snapshot(workspace)
-    return holds(snapshot, carry_as_held(dict(body), snapshot))
+    return holds(snapshot, carry_as_held(dict(body), snapshot), locked=steps.locked_map(draft.data))
 
 
 def change_write(
@@ -249,8 +250,8 @@ def change_write(
     Returns (status, outcome): `updated`; back to `draft` with `CHANGED_IN_HARNESS` and the
     workspace as Harness holds it now (nothing sent); `failed` with Harness's refusal on its
     step and field, or an unclear outcome after a timeout or 5xx (decided by a GET that compares
-    the fields sent). After an unclear attempt the first GET also tells whether it landed.
-    HarnessUnauthorized propagates.
+    the workspace with what the PUT makes of it, `change_landed`). After an unclear attempt the
+    first GET also tells whether it landed. HarnessUnauthorized propagates.
     """
     try:
         fresh = workspace_snapshot(
@@ -273,7 +274,9 @@ def change_write(
     # the workspace): a body from a snapshot an earlier release stored sends them in their old
     # type. In place, so the audit entry records the body sent.
     carry_as_held(body, fresh)
-    if previous.get("outcome") in UNCLEAR and holds(fresh, body):
+    if previous.get("outcome") in UNCLEAR and holds(
+        fresh, body, locked=steps.locked_map(draft.data)
+    ):
         return Status.UPDATED, updated("Changed on an earlier attempt.")
     if fresh["updated"] != draft.workspace_updated:
         return Status.DRAFT, {

@@ -16,7 +16,7 @@ from typing import Any
 from workspaces.harness.types import Workspace
 from workspaces.models import WorkspaceDraft
 from workspaces.wizard import steps
-from workspaces.wizard.body import build_body
+from workspaces.wizard.body import build_body, locked_body_fields
 
 # Update body fields (contract §2.1) the steps do not edit. A PUT is a full replacement, so they
 # are sent as Harness holds them; left out, Harness would clear them.
@@ -217,13 +217,23 @@ def _budget_kept(body: Mapping[str, Any], held: Mapping[str, Any], typed: float 
     )
 
 
-def holds(snapshot: Mapping[str, Any], body: Mapping[str, Any]) -> bool:
-    """Whether the workspace `snapshot` holds every field `body` sets (did a PUT land?).
+def holds(
+    snapshot: Mapping[str, Any], body: Mapping[str, Any], *, locked: Mapping[str, Any] | None = None
+) -> bool:
+    """Whether the workspace `snapshot` is what the PUT `body` makes of it (did the PUT land?).
 
+    It holds every field `body` sets and, a PUT being a full replacement, none of the update body
+    fields `body` leaves out (the Terragrunt settings, the budget, the unused branch, tag or
+    commit, a carried setting Harness did not hold at the start): a change that only clears a
+    field has not landed while Harness still holds it. Fields a linked template locks (`locked`
+    as in `steps.locked_map`) are left out of the body and kept by Harness: not compared.
     An empty `provider_connector` is one a linked template lends (nothing to compare), and
     provider connectors compare in any order, with their `terragrunt_provider` flag.
     """
     held = held_body(snapshot)
+    kept = template_kept(locked or {})
+    if any(f not in body and f not in kept and not _empty(v) for f, v in held.items()):
+        return False
     for field, value in body.items():
         if field == "provider_connector" and not value:
             continue
@@ -233,6 +243,16 @@ def holds(snapshot: Mapping[str, Any], body: Mapping[str, Any]) -> bool:
         elif held.get(field) != value:
             return False
     return True
+
+
+def template_kept(locked: Mapping[str, Any]) -> set[str]:
+    """The update body fields a linked template's `locked` keeps out of a PUT (`update_body`)."""
+    return locked_body_fields(locked) | {f for f in CARRIED if f"carried.{f}" in locked}
+
+
+def _empty(value: Any) -> bool:
+    """What a PUT that leaves a field out leaves in it (a budget of 0 is a budget)."""
+    return value is None or value is False or value in ("", [], {})
 
 
 def _connectors(items: Any) -> list[tuple[str, str, bool]]:
