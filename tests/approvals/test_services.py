@@ -37,7 +37,7 @@ from workspaces.clients import harness_client_for
 from workspaces.harness import errors
 from workspaces.models import AuditEntry, WorkspaceDraft
 from workspaces.services import credential_save
-from workspaces.wizard import submit
+from workspaces.wizard import diff, submit
 from workspaces.wizard.body import build_body
 
 
@@ -607,6 +607,28 @@ def test_a_change_under_a_rule_waits_and_is_put_once_with_the_approvers_key(
     decided = mailoutbox[-1]
     assert decided.subject.startswith("Approved and changed")
     assert "Harness made the change." in decided.body
+
+
+def test_an_approver_sees_a_linked_change_as_its_author_did_without_removals_of_locked_fields(
+    author, approver, fake
+):
+    prod_rule(groups=[GROUP], for_create=False, for_edit=True, tag_key="", tag_value="")
+    client = harness_client_for(author)
+    workspace = seeded_workspace(client, linked=True)
+    draft = edit(start(author, workspace), basics={"description": "Linked, changed"})
+    authors = [(c.label, c.kind, c.after) for c in diff.change_review(draft)["changes"]]
+
+    held = submit.draft_submit(draft=draft, client=client).draft
+
+    change = selectors.approval_review(draft=held).change
+    approvers = [(c.label, c.kind, c.after) for c in change["changes"]]
+    assert held.status == "awaiting_approval"
+    assert "repository" not in held.submitted_body  # the frozen PUT leaves the locked fields out
+    # ... and Harness keeps them (the template's): nothing of the repository, provisioner or
+    # connectors is removed by this change.
+    assert [kind for _, kind, _ in approvers if kind == "removed"] == []
+    assert ("Description", "Linked, changed") in [(label, after) for label, _, after in approvers]
+    assert approvers == authors
 
 
 def test_a_change_frozen_before_the_upgrade_is_approved_in_the_type_harness_holds(

@@ -18,7 +18,7 @@ from workspaces.approvals.models import Approval, ApprovalRule
 from workspaces.clients import harness_account_of
 from workspaces.decommission.selectors import deletion_loss
 from workspaces.models import WorkspaceDraft
-from workspaces.wizard.diff import baseline, body_diff
+from workspaces.wizard.diff import baseline, body_diff, with_locked
 
 Status = WorkspaceDraft.Status
 Decision = Approval.Decision
@@ -213,11 +213,13 @@ def request_change(*, draft: WorkspaceDraft) -> dict[str, Any] | None:
     """The change a request makes, for the review; None when the body says it all (create).
 
     A change: each setting, tag and variable that differs between the workspace as it was when
-    the change started and the frozen PUT body (the edit review's diff). A deletion: what goes
-    with the workspace (its variables, tags, template link).
+    the change started and the frozen PUT body, with the fields a linked template locks (left
+    out of it) as the template keeps them: the edit review's diff. A deletion: what goes with
+    the workspace (its variables, tags, template link).
     """
     if draft.kind == WorkspaceDraft.Kind.EDIT:
-        return {"kind": "edit", "changes": body_diff(baseline(draft), draft.submitted_body or {})}
+        sent = with_locked(draft, draft.submitted_body or {})
+        return {"kind": "edit", "changes": body_diff(baseline(draft), sent)}
     if draft.kind == WorkspaceDraft.Kind.DELETE:
         return {"kind": "delete", "loss": deletion_loss(draft=draft)}
     return None

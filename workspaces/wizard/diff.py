@@ -166,6 +166,27 @@ def baseline(draft: WorkspaceDraft) -> dict[str, Any]:
     return held
 
 
+def with_locked(draft: WorkspaceDraft, body: Mapping[str, Any]) -> dict[str, Any]:
+    """`body`, a PUT frozen for approval, with what a linked template's locks left out of it as
+    the edit review shows it (`keep_locked`: the template's values, which the workspace keeps or
+    inherits), so the approver's diff is the author's and shows no removal of a locked field.
+
+    What the locks leave out is derived from the draft's steps (the body built with and without
+    them); locked variables are left out of their map one by one, so they are added key by key.
+    """
+    values = stored_steps(draft.data)
+    sent = update_body(values, draft=draft)
+    shown = update_body(values, draft=draft, keep_locked=True)
+    out = dict(body)
+    for field, value in shown.items():
+        if field in _GROUPS:
+            locked = {k: v for k, v in value.items() if k not in (sent.get(field) or {})}
+            out[field] = {**(out.get(field) or {}), **locked}
+        elif field not in sent or sent[field] != value:
+            out[field] = value
+    return out
+
+
 def change_review(draft: WorkspaceDraft) -> dict[str, Any]:
     """The review of an edit draft: the exact PUT body, the diff, and any change in Harness."""
     values = stored_steps(draft.data)
