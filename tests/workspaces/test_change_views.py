@@ -162,6 +162,31 @@ def test_a_change_made_in_harness_is_shown_then_sent_anyway(
     assertContains(result, "now holds your change")
 
 
+def test_an_unclear_change_is_headlined_unclear_not_not_changed(
+    signed_in_with_key, user_with_key, workspace, fake, settings
+):
+    settings.WIZARD_RECONCILE_SECONDS = 0
+    draft = edit(start(user_with_key, workspace), repository={"branch": "hotfix"})
+    fake.inject(GET, delay_ms=1)  # the check before the PUT is answered
+    fake.inject(UPDATE, body="malformed")  # Harness makes the change; its answer is cut
+    fake.inject(GET, status=503, times=5)  # and the look after it fails (reads are retried)
+    signed_in_with_key.post(reverse("draft_submit", args=[draft.pk]))
+
+    page = signed_in_with_key.get(reverse("draft_result", args=[draft.pk]))
+    partial = signed_in_with_key.get(reverse("draft_result", args=[draft.pk]), headers=HTMX)
+
+    after = harness_client_for(user_with_key).get_workspace(
+        org=ORG, project=PROJECT, identifier=workspace.identifier
+    )
+    assert after.repository_branch == "hotfix"  # Harness holds the change
+    for response in (page, partial):
+        assertContains(response, "could not check whether the change landed")
+        assertContains(response, "<strong>Outcome unclear.</strong>", html=False)
+        assertNotContains(response, "Not changed.")
+    assertContains(page, "<h1>")
+    assertNotContains(partial, "<h1>")
+
+
 def test_send_anyway_with_a_key_for_another_account_keeps_the_change_to_confirm(
     signed_in_with_key, user_with_key, workspace, fake
 ):

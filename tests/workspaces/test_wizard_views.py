@@ -1117,6 +1117,21 @@ def test_submit_timeout_is_reconciled(signed_in_with_key, user_with_key, fake, s
     assert len(fake.log(route=CREATE)) == 1
 
 
+def test_a_create_harness_never_answered_is_headlined_unclear(
+    signed_in_with_key, user_with_key, fake, settings
+):
+    settings.WIZARD_RECONCILE_SECONDS = 0
+    fake.inject(CREATE, drop=True)  # no answer: it may still be created
+    draft = make_draft(user_with_key)
+
+    signed_in_with_key.post(reverse("draft_submit", args=[draft.pk]))
+    result = signed_in_with_key.get(reverse("draft_result", args=[draft.pk]))
+
+    assertContains(result, "<strong>Outcome unclear.</strong>", html=False)
+    assertNotContains(result, "Not created.")
+    assertContains(result, "never created twice")
+
+
 def test_result_page_polls_while_submitting(signed_in_with_key, user_with_key, fake):
     draft = make_draft(user_with_key)
     WorkspaceDraft.objects.filter(pk=draft.pk).update(status="submitting")

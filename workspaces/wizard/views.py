@@ -369,6 +369,9 @@ def draft_result(request: HtmxHttpRequest, draft_id) -> HttpResponse:
         "current_org": draft.org,
         "current_project": draft.project,
         "response": draft.harness_response or {},
+        # Not decided (no answer, or no check): the write may have landed or may still land, so
+        # not "Not changed." ("unavailable", a 5xx whose check found nothing, says so).
+        "unclear": (draft.harness_response or {}).get("outcome") == "unknown",
         "fix_url": pages.step_url(draft, step if step in steps.STEPS else "review"),
         "review": approval_selectors.approval_state(draft=draft),
     }
