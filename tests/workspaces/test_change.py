@@ -6,6 +6,7 @@ the fake's injection.
 """
 
 import pytest
+from django.urls import reverse
 
 from tests.conftest import ACCOUNT, FULL_KEY
 from tests.samples import complete_draft
@@ -246,6 +247,25 @@ def test_a_connector_harness_holds_only_as_the_main_one_is_no_change_in_the_diff
         "provider_connectors"
     ]
     assert review["body"]["provider_connector"] == workspace.provider_connector
+
+
+def test_the_main_connector_beside_a_vault_connector_is_no_change_in_the_diff(
+    signed_in_with_key, user_with_key, fake
+):
+    """The main cloud connector Harness holds only as `provider_connector` is no change when the
+    workspace lists other connectors (a Vault one) either, not only when it lists none."""
+    workspace = seeded_workspace(harness_client_for(user_with_key))
+    direct_put(
+        workspace.identifier,
+        provider_connectors=[{"connector_ref": "account.vault_main", "type": "vault"}],
+    )
+    draft = start(user_with_key, workspace)
+
+    changes = [(c.label, c.kind) for c in diff.change_review(draft)["changes"]]
+    review = signed_in_with_key.get(reverse("draft_review", args=[draft.pk]))
+
+    assert changes == []
+    assert "Nothing is changed yet" in review.content.decode()
 
 
 def test_an_untouched_budget_is_sent_as_harness_holds_it(user_with_key, fake):

@@ -152,17 +152,20 @@ def harness_changes(
 def baseline(draft: WorkspaceDraft) -> dict[str, Any]:
     """What Harness held when the change started, as the steps would send it untouched.
 
-    A workspace that names its cloud connector only in the single `provider_connector` is sent
-    with it in `provider_connectors` too (under the slot the edit placed it in), so opening Edit
-    and changing nothing shows no change; the PUT body below the diff still shows both fields.
+    A workspace that names its cloud connector only in the single `provider_connector` (none or
+    other connectors, a Vault one, in `provider_connectors`) is sent with it in
+    `provider_connectors` too (under the slot the edit placed it in, when no listed connector
+    holds that slot), so opening Edit and changing nothing shows no change; the PUT body below
+    the diff still shows both fields.
     """
     held = held_body(draft.workspace_snapshot or {})
     ref = held.get("provider_connector")
-    if ref and not held.get("provider_connectors"):
+    listed = held.get("provider_connectors") or []
+    if ref and all(item.get("connector_ref") != ref for item in listed):
         chosen = (draft.data or {}).get("provisioner") or {}
         slot = next((slot for slot in steps.PROVIDER_TYPES if chosen.get(slot) == ref), None)
-        if slot:
-            held["provider_connectors"] = [{"connector_ref": ref, "type": slot}]
+        if slot and all(item.get("type") != slot for item in listed):
+            held["provider_connectors"] = [*listed, {"connector_ref": ref, "type": slot}]
     return held
 
 
