@@ -631,6 +631,32 @@ def test_an_approver_sees_a_linked_change_as_its_author_did_without_removals_of_
     assert approvers == authors
 
 
+def test_an_approved_change_to_a_workspace_changed_in_harness_meanwhile_says_nothing_was_sent(
+    author, approver, fake, mailoutbox
+):
+    prod_rule(groups=[GROUP], for_create=False, for_edit=True, tag_key="", tag_value="")
+    client = harness_client_for(author)
+    workspace = seeded_workspace(client)
+    draft = edit(start(author, workspace), repository={"branch": "develop"})
+    held = submit.draft_submit(draft=draft, client=client).draft
+    direct_put(workspace.identifier, description="Edited in Harness")
+    fake.clear_log()
+
+    back = services.approval_approve(
+        draft=held,
+        approval_id=pending_id(held),
+        approver=approver,
+        client=harness_client_for(approver),
+    )
+
+    assert (back.status, back.harness_response["outcome"]) == ("draft", "changed_in_harness")
+    assert fake.log(route=UPDATE) == []
+    decided = mailoutbox[-1]
+    assert decided.subject.startswith("Approved, but changed in Harness meanwhile")
+    assert "Nothing was sent" in decided.body
+    assert "sent to Harness with their key" not in decided.body
+
+
 def test_a_change_frozen_before_the_upgrade_is_approved_in_the_type_harness_holds(
     author, approver, fake
 ):

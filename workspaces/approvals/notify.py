@@ -17,6 +17,7 @@ from django.urls import reverse
 
 from workspaces.approvals import selectors
 from workspaces.approvals.models import Approval
+from workspaces.wizard.change import NOT_SENT
 
 logger = logging.getLogger("workspaces.approvals")
 
@@ -53,15 +54,18 @@ def notify_waiting(*, approval: Approval) -> None:
 
 def notify_decided(*, approval: Approval) -> None:
     """Tell the requester what became of their request: rejected (why), or approved and then
-    created in Harness or refused by it."""
+    created in Harness or refused by it, or not sent (changed in Harness meanwhile)."""
     draft = approval.draft
     draft.refresh_from_db()
+    response = draft.harness_response or {}
     _send(
         template="decided",
         context={
             "draft": draft,
             "approval": approval,
-            "response": draft.harness_response or {},
+            "response": response,
+            # The write stopped before it was sent: the mail must not say it was.
+            "not_sent": response.get("outcome") in NOT_SENT,
             "link": _link(reverse("draft_result", args=[draft.pk])),
         },
         recipients=[draft.owner.email] if draft.owner.email else [],
