@@ -1099,7 +1099,10 @@ def test_submit_5xx_shows_a_retry(signed_in_with_key, user_with_key, fake, statu
     assertRedirects(
         response, reverse("draft_result", args=[draft.pk]), fetch_redirect_response=False
     )
-    assertContains(result, "Not created.")
+    # A 5xx is no proof nothing was created: the outcome is unclear, and says so first.
+    assertContains(result, "<strong>Outcome unclear.</strong>", html=False)
+    assertNotContains(result, "Not created.")
+    assertContains(result, "Harness may still create it")
     assertContains(result, "Fix and submit again")
     assert fake.log(route="iacm.workspaces.get")  # reconciled before anything else
 

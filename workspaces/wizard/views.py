@@ -29,7 +29,7 @@ from workspaces.forms import PickerSearchForm
 from workspaces.htmx import HtmxHttpRequest
 from workspaces.models import WorkspaceDraft
 from workspaces.ratelimit import rate_limit_exceeded
-from workspaces.wizard import drafts, pages, paste, pickers, steps, submit
+from workspaces.wizard import drafts, outcomes, pages, paste, pickers, steps, submit
 from workspaces.wizard.forms import STEP_FORMS, StepForm
 from workspaces.wizard.from_code import CodeForm, code_requested
 from workspaces.wizard.rows import apply_row_action
@@ -369,9 +369,9 @@ def draft_result(request: HtmxHttpRequest, draft_id) -> HttpResponse:
         "current_org": draft.org,
         "current_project": draft.project,
         "response": draft.harness_response or {},
-        # Not decided (no answer, or no check): the write may have landed or may still land, so
-        # not "Not changed." ("unavailable", a 5xx whose check found nothing, says so).
-        "unclear": (draft.harness_response or {}).get("outcome") == "unknown",
+        # Not decided (no answer, a 5xx, or no check): the write may have landed or may still
+        # land, so not "Not changed.".
+        "unclear": (draft.harness_response or {}).get("outcome") in outcomes.UNCLEAR,
         "fix_url": pages.step_url(draft, step if step in steps.STEPS else "review"),
         "review": approval_selectors.approval_state(draft=draft),
     }
