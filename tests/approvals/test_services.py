@@ -462,8 +462,8 @@ def test_an_approval_while_the_portal_pauses_creates_keeps_the_request_waiting(
     try:
         fake.inject(CREATE, status=503, times=1)
         with pytest.raises(errors.HarnessUnavailable):  # one failure opens the create route's
-            harness_client_for(author).create_workspace(
-                org="default", project="sandbox", body=draft.submitted_body
+            harness_client_for(author).create_workspace(  # circuit in the draft's project
+                org=draft.org, project=draft.project, body=draft.submitted_body
             )
         posts = len(fake.log(route=CREATE))
 
@@ -514,12 +514,12 @@ def test_an_approval_not_sent_keeps_an_earlier_unanswered_post_unclear(
     configure_breakers(threshold=1, cooldown=60)
     try:
         fake.inject(paused, status=503, times=5)  # reads are retried
-        with pytest.raises(errors.HarnessUnavailable):  # one failure opens that route's circuit
+        with pytest.raises(errors.HarnessUnavailable):  # opens that route's circuit in the project
             if paused == GET:
                 harness_client_for(author).get_workspace(org=ORG, project=PROJECT, identifier="x")
             else:
                 harness_client_for(author).create_workspace(
-                    org=ORG, project="sandbox", body=draft.submitted_body
+                    org=ORG, project=PROJECT, body=draft.submitted_body
                 )
 
         sent = services.approval_approve(

@@ -201,6 +201,33 @@ def test_many_favourites_are_paged_and_only_the_page_shown_is_read(
     assert listed == [f"starred_{i:03}" for i in range(200)]
 
 
+def test_one_broken_project_does_not_fail_the_stars_of_a_healthy_project(
+    signed_in_with_key, user_with_key, fake
+):
+    # 20 stars in default/infra (more than the breaker's threshold), whose reads Harness fails
+    # (5xx); one in default/sandbox, healthy, on the same page.
+    Favourite.objects.bulk_create(
+        Favourite(
+            user=user_with_key,
+            account_id=ACCOUNT,
+            org="default",
+            project="infra",
+            identifier=f"broken_{i:02d}",
+            name=f"broken-{i:02d}",
+        )
+        for i in range(20)
+    )
+    favourite(user_with_key, *ACTIVE_WS)  # sorts after every infra star (org, project, name)
+    fake.inject("iacm.workspaces.get", status=503, times=1000, path="/projects/infra/")
+
+    response = signed_in_with_key.get(MINE)
+
+    fake.clear_faults()
+    healthy = next(r for r in response.context["rows"] if r.favourite.project == "sandbox")
+    assert healthy.workspace is not None, healthy.error
+    assertContains(response, '<span class="badge badge--active">Active</span>')
+
+
 def test_reading_a_favourite_keeps_its_name_as_last_seen(signed_in_with_key, user_with_key):
     favourite(user_with_key, FAILED_WS[0], "an old name")
 

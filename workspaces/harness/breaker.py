@@ -1,24 +1,40 @@
-"""A circuit breaker per Harness route: stop hammering a Harness endpoint that keeps failing.
+"""A circuit breaker per Harness route and scope: stop hammering an endpoint that keeps failing.
 
-One breaker per base URL and route template (`GET /iacm/api/orgs/{org}/projects/{project}/tags`),
-so one broken endpoint does not pause the others. After `threshold` consecutive failures of a
-route (HarnessUnavailable: 5xx, timeouts, connection errors, unreadable bodies) its calls fail fast
-for `cooldown` seconds without touching the network. Then one trial call is let through: success
-closes the circuit, failure opens it again. Any answer that is not a failure (2xx, or a 4xx such as
-404) counts as success. A call that ends in anything else (a programming error) says nothing about
-Harness: it is neither a success nor a failure, but if it was the trial, the trial is released so
-the next call tries again. State is per process.
+One breaker per base URL, account, route template (`GET /iacm/api/orgs/{org}/projects/{project}/
+tags`) and the org and project the call names (in its path, or an NG call's query), so a failing
+endpoint, account or project pauses only itself: one broken project does not pause the same
+route in the others, one account's failures do not pause any other account, and a whole-Harness
+outage still opens every breaker in use after `threshold` failures of its own. After `threshold`
+consecutive failures (HarnessUnavailable: 5xx, timeouts, connection errors, redirects) its calls
+fail fast for `cooldown` seconds without touching the network. Then one trial call is let
+through: success closes the circuit, failure opens it again. Any answer that is not a failure
+counts as success: a 2xx, a 4xx such as 404, and an answer the portal cannot read
+(HarnessUnreadableAnswer: a NUL in one workspace's name is a property of that record, not an
+outage). A call that ends in anything else (a programming error) says nothing about Harness: it
+is neither a success nor a failure, but if it was the trial, the trial is released so the next
+call tries again.
+
+State is per process, in at most `max_breakers` breakers (least recently used dropped first), so
+many accounts and projects cannot grow it without bound; a dropped breaker starts again closed.
 """
 
 from __future__ import annotations
 
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 
 from workspaces.harness.errors import HarnessUnavailable
 
-__all__ = ["CircuitBreaker", "CircuitOpen", "breaker_for", "configure_breakers", "reset_breakers"]
+__all__ = [
+    "CircuitBreaker",
+    "CircuitOpen",
+    "breaker_count",
+    "breaker_for",
+    "configure_breakers",
+    "reset_breakers",
+]
 
 
 class CircuitOpen(HarnessUnavailable):
@@ -83,26 +99,51 @@ class CircuitBreaker:
             self._trial_in_flight = False
 
 
+#: Every route of a few hundred projects in use at once; a breaker and its key take under 1 KB
+#: (about 440 bytes measured), so at most a few MB per process.
+DEFAULT_MAX_BREAKERS = 4096
+
 _settings = {"threshold": 5, "cooldown": 10.0}
-_breakers: dict[str, CircuitBreaker] = {}
+_max_breakers = DEFAULT_MAX_BREAKERS
+_breakers: OrderedDict[tuple[str, ...], CircuitBreaker] = OrderedDict()
 _registry_lock = threading.Lock()
 
 
-def configure_breakers(*, threshold: int, cooldown: float) -> None:
-    """Set the threshold and cooldown for breakers created from now on (and reset existing)."""
+def configure_breakers(
+    *, threshold: int, cooldown: float, max_breakers: int = DEFAULT_MAX_BREAKERS
+) -> None:
+    """Set the threshold, cooldown and number of breakers kept for breakers created from now on
+    (and reset existing)."""
+    global _max_breakers
+    if max_breakers < 1:
+        raise ValueError("max_breakers must be at least 1")
     with _registry_lock:
         _settings.update(threshold=threshold, cooldown=cooldown)
+        _max_breakers = max_breakers
         _breakers.clear()
 
 
-def breaker_for(base_url: str, route: str) -> CircuitBreaker:
-    """The breaker of one route template (`GET /v1/orgs`) of the Harness at `base_url`."""
-    key = f"{base_url} {route}"
+def breaker_for(
+    base_url: str, route: str, *, account: str, org: str = "", project: str = ""
+) -> CircuitBreaker:
+    """The breaker of one route template (`GET /v1/orgs/{org}/projects`) of the Harness at
+    `base_url`, for one account and the org and project the call names ("" when none)."""
+    key = (base_url, account, route, org, project)
     with _registry_lock:
         breaker = _breakers.get(key)
         if breaker is None:
             breaker = _breakers[key] = CircuitBreaker(**_settings)
+            while len(_breakers) > _max_breakers:
+                _breakers.popitem(last=False)
+        else:
+            _breakers.move_to_end(key)
         return breaker
+
+
+def breaker_count() -> int:
+    """How many breakers this process holds (bounded by `max_breakers`)."""
+    with _registry_lock:
+        return len(_breakers)
 
 
 def reset_breakers() -> None:

@@ -114,9 +114,11 @@ class HarnessClient(AccountCalls, WorkspaceCalls, ReferenceCalls):
     ) -> T:
         """Make one HTTP call and parse its answer; every failure becomes a HarnessError.
 
-        The route's circuit breaker is settled whatever the outcome: HarnessUnavailable counts as
-        a failure, any other HarnessError (Harness answered) and a result as a success, and
-        anything else (a programming error) as neither, but it still releases the trial call.
+        The circuit breaker of the route, account, org and project is settled whatever the
+        outcome: HarnessUnavailable counts as a failure; a result and any other HarnessError
+        (Harness answered), HarnessUnreadableAnswer included (the data is the problem, not
+        Harness), as a success; anything else (a programming error) as neither, but it still
+        releases the trial call.
         """
         route = f"{method} {path_template}"
         path = path_template.format(
@@ -129,7 +131,14 @@ class HarnessClient(AccountCalls, WorkspaceCalls, ReferenceCalls):
         else:
             headers["Harness-Account"] = self.account_id
         session = self._session or transport.shared_session()
-        breaker = breaker_for(self.base_url, route)
+        named = dict(params)  # an NG call names its org and project in the query
+        breaker = breaker_for(
+            self.base_url,
+            route,
+            account=self.account_id,
+            org=path_params.get("org") or named.get("orgIdentifier", ""),
+            project=path_params.get("project") or named.get("projectIdentifier", ""),
+        )
         status: int | None = None
         error_name: str | None = None
         started = time.perf_counter()
@@ -147,6 +156,9 @@ class HarnessClient(AccountCalls, WorkspaceCalls, ReferenceCalls):
                         status=status,
                         request_id=reply.request_id,
                     ) from err
+            except HarnessUnreadableAnswer:
+                breaker.record_success()  # Harness answered; one record holds what we refuse
+                raise
             except HarnessUnavailable:
                 breaker.record_failure()
                 raise
