@@ -64,6 +64,43 @@ def test_errors_never_contain_the_key(client, fake):
     assert "***" in error.message
 
 
+def test_a_key_cut_by_the_message_limit_is_still_scrubbed(client, fake):
+    """The message was cut to 2,000 characters *before* the key was replaced, so a key that
+    straddled the cut was no longer found and its first characters (with part of the secret)
+    stayed in the error, which the wizard stores (harness_message) and the audit keeps."""
+    cut = 2000 - len(FULL_KEY) + 12  # 12 characters of the key fall past the cut
+    message = "x" * cut + FULL_KEY + " was refused"
+    body = {"name": "bad_request", "id": "r1", "message": message,
+            "temporary": False, "timeout": False, "fault": False}  # fmt: skip
+    fake.inject("iacm.workspaces.list", status=400, body=json.dumps(body))
+
+    with pytest.raises(HarnessValidationError) as excinfo:
+        client.list_workspaces(org="default", project="infra")
+
+    leaked = KEY_SECRET[: len(KEY_SECRET) - 12]
+    assert leaked not in excinfo.value.message
+    assert len(excinfo.value.message) <= 2000
+
+
+def test_the_key_is_scrubbed_from_the_error_name_and_field_names(client, fake):
+    body = {
+        "message": "Invalid request",
+        "code": f"BAD_{FULL_KEY}",
+        "errors": [{"field_name": f"header.{FULL_KEY}", "message": "unknown"}],
+        "error_metadata": None,
+    }
+    fake.inject("v1.orgs.list", status=400, body=json.dumps(body))
+
+    with pytest.raises(HarnessValidationError) as excinfo:
+        client.list_orgs()
+
+    error = excinfo.value
+    assert error.name == "BAD_***"
+    assert error.field == "header.***"
+    assert error.field_errors[0].field == "header.***"
+    assert KEY_SECRET not in repr(error)
+
+
 def test_timeout_error_never_contains_the_key(make_client, fake):
     client = make_client(timeout=(1.0, 0.2))
     fake.inject("iacm.workspaces.list", delay_ms=800)

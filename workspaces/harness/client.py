@@ -98,8 +98,9 @@ class HarnessClient(AccountCalls, WorkspaceCalls, ReferenceCalls):
         raise TypeError("a HarnessClient holds an API key and is not picklable")
 
     def _scrub(self, text: str) -> str:
-        text = text[:_MESSAGE_MAX]
-        return text.replace(self._api_key, "***") if self._api_key in text else text
+        """`text` without the API key, then cut to `_MESSAGE_MAX` characters (in that order: a
+        key straddling the cut would no longer be found whole, and its start would stay)."""
+        return text.replace(self._api_key, "***")[:_MESSAGE_MAX]
 
     def _call[T](
         self,

@@ -275,7 +275,8 @@ def error_from(
     response: requests.Response, request_id: str | None, scrub: Callable[[str], str]
 ) -> HarnessError:
     """The HarnessError for a 4xx/5xx answer, from whichever error family's body it has;
-    `scrub` shortens Harness's texts and takes the API key out of them."""
+    `scrub` takes the API key out of every text of Harness's kept (message, request id, error
+    name, field names and messages) and shortens it."""
     status = response.status_code
     try:
         body = decode_json(response.content) if response.content.strip() else None
@@ -308,7 +309,7 @@ def error_from(
             problem = item.get("message") or item.get("error")
             if isinstance(field, str) and field:
                 field_errors.append(
-                    FieldError(field, scrub(problem if isinstance(problem, str) else ""))
+                    FieldError(scrub(field), scrub(problem if isinstance(problem, str) else ""))
                 )
     if not message:
         for item in array("responseMessages"):
@@ -324,7 +325,7 @@ def error_from(
             message = f"Harness answered HTTP {status}"
     message = scrub(message)
     request_id = scrub(request_id) if request_id else None
-    common = {"status": status, "request_id": request_id, "name": name or None}
+    common = {"status": status, "request_id": request_id, "name": scrub(name) or None}
 
     if status in (400, 422):
         evaluation = None
