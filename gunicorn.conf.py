@@ -30,16 +30,21 @@ workers = int(_env("GUNICORN_WORKERS", "4"))
 threads = int(_env("GUNICORN_THREADS", "16"))
 bind = f"{_env('GUNICORN_BIND_HOST', '0.0.0.0')}:{_env('PORT', '8000')}"  # noqa: S104
 
-# The Harness call budget: a GET may be tried three times (urllib3 Retry(total=2) on connection
-# errors and 502/503/504; read timeouts are not retried), each attempt bounded by the connect and
-# read timeouts: 3 x (3.05 + 10) = 39.15 s with the defaults. A wizard submit (one POST, never
-# retried, then up to WIZARD_RECONCILE_SECONDS of GETs) stays below that. The worker timeout and
-# the graceful shutdown allow the budget plus 20 s for the rest of the request: 60 s by default.
-HARNESS_ATTEMPTS = 3
-harness_call_budget = HARNESS_ATTEMPTS * (
-    float(_env("HARNESS_CONNECT_TIMEOUT", "3.05")) + float(_env("HARNESS_READ_TIMEOUT", "10"))
+# The Harness call budget: connect + read timeout, retries included (`workspaces/harness/
+# transport.py`: a GET is retried on connection errors and 502/503/504 only while a whole read
+# timeout is left, each attempt within the time left; read timeouts are not retried): 3.05 + 10 =
+# 13.05 s with the defaults. The longest request waits on three calls in a row: a wizard submit
+# after an unclear outcome looks first (GET), sends (POST), then checks with GETs for up to
+# WIZARD_RECONCILE_SECONDS, the last one started just before that ends. The worker timeout and the
+# graceful shutdown allow three budgets plus 20 s for the rest of the request: 60 s by default.
+HARNESS_CALLS_IN_A_ROW = 3
+harness_call_budget = float(_env("HARNESS_CONNECT_TIMEOUT", "3.05")) + float(
+    _env("HARNESS_READ_TIMEOUT", "10")
 )
-timeout = int(_env("GUNICORN_TIMEOUT", "0")) or math.ceil(harness_call_budget) + 20
+timeout = (
+    int(_env("GUNICORN_TIMEOUT", "0"))
+    or math.ceil(HARNESS_CALLS_IN_A_ROW * harness_call_budget) + 20
+)
 graceful_timeout = timeout
 keepalive = int(_env("GUNICORN_KEEPALIVE", "5"))
 

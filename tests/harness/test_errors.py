@@ -17,6 +17,7 @@ from workspaces.harness import (
     HarnessUnauthorized,
     HarnessUnavailable,
     HarnessValidationError,
+    transport,
 )
 
 from .conftest import wait_until_logged
@@ -178,6 +179,46 @@ def test_get_gives_up_after_two_retries(client, fake):
 
     assert excinfo.value.status == 502
     assert len(fake.log(route=LIST)) == 3
+
+
+def test_a_get_has_a_total_time_budget_not_one_per_retry(fake, make_client):
+    """A 503 is retried for GETs (twice). Each attempt used to get the whole read timeout again,
+    so a call configured for a 0.5 s read timeout took three times that; nothing bounded the
+    call as a whole (3 x (connect + read) = 39 s on one GET with the defaults)."""
+    client = make_client(timeout=(0.5, 0.5))
+    fake.inject("iacm.tags", status=503, delay_ms=300, times=3)
+
+    started = time.monotonic()
+    with pytest.raises(HarnessUnavailable):
+        client.list_tags(org="default", project="infra")
+    elapsed = time.monotonic() - started
+
+    assert elapsed < 0.5 + 0.25, f"one call took {elapsed:.2f} s with a 0.5 s timeout"
+    # The first retry had a whole read timeout left (0.7 s of 1 s); the second would not (0.3 s).
+    wait_until_logged(fake, "iacm.tags", count=2)
+    assert len(fake.log(route="iacm.tags")) == 2
+
+
+def test_a_get_is_not_retried_when_an_attempt_no_longer_fits_its_budget(fake, make_client):
+    client = make_client(timeout=(0.3, 0.6))  # a budget of 0.9 s; an attempt may need 0.6 s
+    fake.inject(LIST, status=503, delay_ms=400, times=3)  # then 0.5 s left: too little
+
+    with pytest.raises(HarnessUnavailable) as excinfo:
+        list_infra(client)
+
+    assert excinfo.value.status == 503
+    assert len(fake.log(route=LIST)) == 1
+
+
+def test_a_later_attempt_waits_only_for_the_time_left():
+    deadline = time.monotonic() + 0.2
+    timeout = transport.CallTimeout(connect=3.0, read=10.0, deadline=deadline).clone()
+
+    assert 0.1 < timeout.connect_timeout <= 0.2
+    assert 0.1 < timeout.read_timeout <= 0.2
+    late = transport.CallTimeout(connect=3.0, read=10.0, deadline=time.monotonic() - 1)
+    assert late.read_timeout == 0  # urllib3 raises its read timeout at once
+    assert 0 < late.connect_timeout < 0.01  # 0 would make the socket non-blocking
 
 
 def test_post_create_is_not_retried_after_a_503(client, fake, workspace_body):

@@ -5,23 +5,31 @@ per-request headers, so one pool serves every user. It refuses cookies (a Harnes
 never bind one user's requests to another's), ignores proxy/netrc environment variables
 (`trust_env=False`: a `.netrc` must not add credentials, nor a proxy variable reroute the key),
 and retries only GETs, briefly, on 502/503/504 and dropped connections.
+
+Each call has a budget of connect + read timeout, retries included (`send`): a retry is made
+only while a whole read timeout is still left, and every attempt connects and waits within the
+time left, so one call never takes much longer than one attempt could.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import threading
+import time
+from contextvars import ContextVar
 from http.cookiejar import DefaultCookiePolicy
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import urlsplit, urlunsplit
 
 import requests
 from requests.adapters import HTTPAdapter
-from urllib3.exceptions import ReadTimeoutError
+from urllib3.exceptions import MaxRetryError, ReadTimeoutError, ResponseError
 from urllib3.util.retry import Retry
+from urllib3.util.timeout import Timeout
 
 __all__ = [
     "DEFAULT_POOL_MAXSIZE",
+    "CallTimeout",
     "build_session",
     "configure_pool",
     "retry_policy",
@@ -44,12 +52,49 @@ class RejectAllCookies(DefaultCookiePolicy):
         return False
 
 
+class _Budget(NamedTuple):
+    deadline: float  # time.monotonic() by which the call must end
+    attempt_needs: float  # the time left below which another attempt is not made
+
+
+#: The budget of the call this thread is sending (set by `send`; urllib3's retries run inside it).
+_budget: ContextVar[_Budget | None] = ContextVar("harness_call_budget", default=None)
+
+#: The smallest connect timeout given (0 would make the socket non-blocking, not "no time").
+_MIN_CONNECT = 0.001
+
+
+class CallTimeout(Timeout):
+    """A urllib3 `Timeout` that never reaches past the call's `deadline`: every attempt (urllib3
+    retries reuse the timeout) connects within min(connect, time left) and waits for the answer
+    within min(read, time left). With no time left the read timeout is 0, which urllib3 raises at
+    once as its read timeout. (As for any read timeout, it bounds each wait for bytes, not a body
+    that trickles in.)"""
+
+    def __init__(self, *, connect: float, read: float, deadline: float) -> None:
+        super().__init__(connect=connect, read=read)
+        self.deadline = deadline
+
+    def clone(self) -> CallTimeout:
+        return CallTimeout(connect=self._connect, read=self._read, deadline=self.deadline)
+
+    @property
+    def connect_timeout(self) -> float:
+        return max(_MIN_CONNECT, min(self._connect, self.deadline - time.monotonic()))
+
+    @property
+    def read_timeout(self) -> float:
+        return max(0.0, min(self._read, self.deadline - time.monotonic()))
+
+
 class _GetRetry(Retry):
-    """urllib3 `Retry` that never retries a read timeout.
+    """urllib3 `Retry` that never retries a read timeout, nor anything once the call's budget
+    (`send`) has less than an attempt could need left after the backoff.
 
     A read timeout means Harness has the request and is slow: asking again doubles the user's wait
     and Harness's load. Dropped connections (often a stale pooled socket) and 502/503/504 are still
-    retried for GETs; connection failures (nothing was sent) for any method.
+    retried for GETs; connection failures (nothing was sent) for any method. A retry given up for
+    lack of time ends the call as running out of retries does: with the 5xx answer, or the error.
     """
 
     def increment(
@@ -57,7 +102,18 @@ class _GetRetry(Retry):
     ):
         if isinstance(error, ReadTimeoutError):
             raise error.with_traceback(_stacktrace)
-        return super().increment(method, url, response, error, _pool, _stacktrace)
+        retry = super().increment(method, url, response, error, _pool, _stacktrace)
+        budget = _budget.get()
+        if budget is not None:
+            left = budget.deadline - time.monotonic() - retry.get_backoff_time()
+            if left < budget.attempt_needs:
+                reason = error or ResponseError(
+                    f"too little time left for another attempt after HTTP {response.status}"
+                    if response is not None
+                    else "too little time left for another attempt"
+                )
+                raise MaxRetryError(_pool, url, reason) from error
+        return retry
 
 
 def retry_policy() -> Retry:
@@ -127,17 +183,27 @@ def send(
     retries, its cookie policy (refuse all) and `trust_env=False` (no proxy or .netrc from the
     environment). A redirect is returned, never followed. The body is read before this returns
     (`stream=False`), so the read timeout covers it. Raises what `Session.request` raises.
+
+    `timeout` is (connect, read) seconds, and their sum is the budget of the whole call: a retry
+    is made only while a whole read timeout is left, and each attempt gets the time left
+    (`CallTimeout`), so a call ends within about connect + read seconds, retries included.
     """
-    return session.request(
-        method,
-        url,
-        params=params,
-        headers=headers,
-        json=body,
-        timeout=timeout,
-        allow_redirects=False,
-        stream=False,
-    )
+    connect, read = timeout
+    deadline = time.monotonic() + connect + read
+    token = _budget.set(_Budget(deadline=deadline, attempt_needs=read))
+    try:
+        return session.request(
+            method,
+            url,
+            params=params,
+            headers=headers,
+            json=body,
+            timeout=CallTimeout(connect=connect, read=read, deadline=deadline),
+            allow_redirects=False,
+            stream=False,
+        )
+    finally:
+        _budget.reset(token)
 
 
 def _is_loopback(host: str) -> bool:
