@@ -106,6 +106,37 @@ def signed_in_with_key(client, user_with_key):
     return client
 
 
+@pytest.fixture
+def rate_limiting_harness():
+    """A Harness that answers every call 429 with `Retry-After: 120` (real HTTP; the fake
+    sends no Retry-After)."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Handler(BaseHTTPRequestHandler):
+        def _answer(self):
+            self.rfile.read(int(self.headers.get("content-length") or 0))
+            body = b'{"code":"TOO_MANY_REQUESTS","message":"","status":"ERROR"}'
+            self.send_response(429)
+            self.send_header("Retry-After", "120")
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        do_GET = do_POST = _answer
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
 def running_in_ci() -> bool:
     return os.environ.get("CI", "").lower() == "true"
 

@@ -1,5 +1,7 @@
 """Human messages for Harness failures, one per error class, shared by views and middleware."""
 
+import math
+
 from workspaces.harness import CircuitOpen, errors
 
 
@@ -23,7 +25,7 @@ def harness_error_message(err: errors.HarnessError) -> str:
         case errors.HarnessNotFound():
             return "Harness could not find this. It may have been deleted or renamed."
         case errors.HarnessRateLimited():
-            return "Harness is limiting requests right now. Wait a few seconds and try again."
+            return f"Harness is limiting requests right now. {_when_to_retry(err)}"
         case errors.HarnessConflict():
             return "Harness reported a conflict: this already exists or changed meanwhile."
         case errors.HarnessValidationError():
@@ -43,3 +45,24 @@ def harness_error_message(err: errors.HarnessError) -> str:
             return "Harness is not responding right now. Try again in a moment."
         case _:
             return "Harness returned an unexpected error. Try again in a moment."
+
+
+def retry_after_seconds(err: errors.HarnessError) -> int | None:
+    """The whole seconds Harness asked to wait before trying again (its 429's Retry-After),
+    or None when it gave none."""
+    if isinstance(err, errors.HarnessRateLimited) and err.retry_after and err.retry_after > 0:
+        return math.ceil(err.retry_after)
+    return None
+
+
+def _when_to_retry(err: errors.HarnessRateLimited) -> str:
+    seconds = retry_after_seconds(err)
+    if seconds is None:
+        return "Wait a few seconds and try again."
+    if seconds >= 3600:
+        count, unit = math.ceil(seconds / 3600), "hour"
+    elif seconds >= 60:
+        count, unit = math.ceil(seconds / 60), "minute"
+    else:
+        count, unit = seconds, "second"
+    return f"Try again in about {count} {unit}{'' if count == 1 else 's'}."

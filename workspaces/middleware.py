@@ -11,7 +11,12 @@ from django_htmx.http import HttpResponseClientRedirect, reswap, retarget
 
 from workspaces.clients import NoHarnessCredential
 from workspaces.crypto import TokenDecryptionError
-from workspaces.feedback import OtherAccount, PortalBusy, harness_error_message
+from workspaces.feedback import (
+    OtherAccount,
+    PortalBusy,
+    harness_error_message,
+    retry_after_seconds,
+)
 from workspaces.harness import errors
 
 logger = logging.getLogger("workspaces")
@@ -59,4 +64,7 @@ class HarnessErrorMiddleware:
         if getattr(request, "htmx", False):
             response = TemplateResponse(request, "includes/harness_alert.html", context)
             return reswap(retarget(response, "#global-alert"), "innerHTML")
-        return TemplateResponse(request, "harness_error.html", context, status=status)
+        response = TemplateResponse(request, "harness_error.html", context, status=status)
+        if (seconds := retry_after_seconds(exception)) is not None:
+            response["Retry-After"] = str(seconds)  # Harness's own wait, on our 503
+        return response

@@ -10,8 +10,11 @@ every page shows each class once, and each of those faults is still seen end to 
 import pytest
 from django.core.cache import cache
 from django.urls import reverse
+from pytest_django.asserts import assertContains
 
 from tests.conftest import FULL_KEY
+from workspaces.feedback import harness_error_message
+from workspaces.harness import errors
 from workspaces.models import HarnessCredential
 
 pytestmark = pytest.mark.django_db
@@ -141,6 +144,38 @@ def test_page_shows_each_error_class(signed_in_with_key, fake, page, fault):
     assert MESSAGES[fault] in body, f"{page} / {fault}: {response.status_code}"
     assert FULL_KEY.split(".")[-1] not in body
     assert "evil.example.com" not in str(fake.log())
+
+
+@pytest.mark.parametrize(
+    ("retry_after", "wait"),
+    [
+        (None, "Wait a few seconds and try again."),
+        (0.0, "Wait a few seconds and try again."),
+        (1.0, "Try again in about 1 second."),
+        (45.0, "Try again in about 45 seconds."),
+        (60.0, "Try again in about 1 minute."),
+        (90.0, "Try again in about 2 minutes."),
+        (7200.0, "Try again in about 2 hours."),
+    ],
+)
+def test_a_rate_limit_says_how_long_harness_asked_to_wait(retry_after, wait):
+    err = errors.HarnessRateLimited("slow down", retry_after=retry_after)
+
+    assert harness_error_message(err) == f"Harness is limiting requests right now. {wait}"
+
+
+def test_a_rate_limited_page_sends_harness_retry_after(
+    signed_in_with_key, rate_limiting_harness, settings
+):
+    settings.HARNESS_BASE_URL = rate_limiting_harness
+
+    response = signed_in_with_key.get(
+        reverse("workspace_detail", args=["default", "infra", "backup_dev_0083"])
+    )
+
+    assert response.status_code == 503
+    assert response["Retry-After"] == "120"
+    assertContains(response, "Try again in about 2 minutes.", status_code=503)
 
 
 # 401, 403, 404, 429, 500 and 503: test_each_harness_failure_on_the_key_form (test_harness_key.py).

@@ -84,6 +84,24 @@ def test_a_failing_picker_answers_with_its_own_retry(
     assert reverse("draft_picker", args=[draft.pk, PICKERS[picker][0], picker]) in body
 
 
+def test_a_picker_rate_limited_says_how_long_harness_asked_to_wait(
+    signed_in_with_key, user_with_key, rate_limiting_harness, settings
+):
+    """Harness said "retry after 120 s"; the picker said "Wait a few seconds and try again" next
+    to a Try again button, so every click in the next two minutes met another 429."""
+    settings.HARNESS_BASE_URL = rate_limiting_harness
+    draft = WorkspaceDraft.objects.create(owner=user_with_key, org="default", project="infra")
+
+    response = signed_in_with_key.get(
+        reverse("draft_picker", args=[draft.pk, "repository", "git-connector"]), headers=HTMX
+    )
+
+    body = response.content.decode()
+    assert "Harness is limiting requests" in body
+    assert "a few seconds" not in body
+    assert "Try again in about 2 minutes" in body
+
+
 def test_a_failing_version_list_keeps_the_chosen_template_version(
     signed_in_with_key, user_with_key, fake
 ):
