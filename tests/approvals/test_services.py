@@ -3,6 +3,7 @@ approver's key), reject (with its reason, by e-mail), and who may decide."""
 
 import importlib
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -555,6 +556,44 @@ def test_harness_down_during_an_approved_change_keeps_it_waiting(author, approve
     assert waiting.status == "awaiting_approval"
     assert waiting.approvals.get().decision == "pending"
     assert fake.log(route=UPDATE) == []
+
+
+def test_an_approved_change_that_landed_late_is_not_held_again_for_a_rejection_to_hide(
+    author, approver, fake, settings
+):
+    """As for a create: the author's resubmit after an unanswered approved PUT looks in Harness
+    before a rule holds it again (a rejection would then say nothing was sent)."""
+    settings.WIZARD_RECONCILE_SECONDS = 0
+    prod_rule(groups=[GROUP], for_create=False, for_edit=True, tag_key="", tag_value="")
+    client = harness_client_for(author)
+    workspace = seeded_workspace(client)
+    draft = edit(start(author, workspace), repository={"branch": "landed-late"})
+    held_change = submit.draft_submit(draft=draft, client=client).draft
+    # Harness is slow: the approver's PUT times out (HARNESS_READ_TIMEOUT is 2 s in tests) and
+    # lands a little later.
+    fake.inject(UPDATE, delay_ms=2600)
+    back = services.approval_approve(
+        draft=held_change,
+        approval_id=pending_id(held_change),
+        approver=approver,
+        client=harness_client_for(approver),
+    )
+    assert (back.status, back.harness_response["outcome"]) == ("failed", "unknown")
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:  # Harness finishes the PUT it was slow to answer
+        after = client.get_workspace(org=ORG, project=PROJECT, identifier=workspace.identifier)
+        if after.repository_branch == "landed-late":
+            break
+        time.sleep(0.2)
+    assert after.repository_branch == "landed-late"  # Harness holds the change
+
+    again = submit.draft_submit(draft=back, client=client).draft
+
+    assert again.status == "updated", (again.status, again.harness_response)
+    assert again.approvals.get().decision == "approved"  # not queued again
+    assert len(fake.log(route=UPDATE)) == 1
+    entry = AuditEntry.objects.get(action=AuditEntry.Action.EDIT, outcome="updated")
+    assert entry.actor == approver
 
 
 def test_the_author_withdraws_a_waiting_request_to_change_it(author, approver, rule, fake):

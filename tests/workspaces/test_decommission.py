@@ -230,7 +230,7 @@ def test_a_timeout_that_lands_late_is_reported_on_the_retry(user_with_key, fake,
 
     assert draft.status == Status.DELETED
     assert draft.harness_response["message"] == "Deleted on an earlier attempt."
-    assert len(fake.log(route=DELETE)) == 2
+    assert len(fake.log(route=DELETE)) == 1  # the retry looked first: nothing sent again
 
 
 def wait_until_gone(user, identifier) -> None:
@@ -256,6 +256,24 @@ def test_a_retry_after_an_unclear_outcome_reports_an_earlier_success(user_with_k
 
     assert draft.status == Status.DELETED
     assert draft.harness_response["message"] == "Deleted on an earlier attempt."
+
+
+def test_a_retry_whose_look_fails_sends_nothing_and_stays_unclear(user_with_key, fake):
+    draft = services.deletion_start(
+        owner=user_with_key, workspace=workspace(user_with_key, INACTIVE)
+    )
+    WorkspaceDraft.objects.filter(pk=draft.pk).update(
+        status=Status.FAILED, harness_response={"outcome": "unknown"}
+    )
+    draft.refresh_from_db()
+    fake.inject("iacm.workspaces.get", status=503, times=5)  # reads are retried
+
+    draft = services.deletion_send(draft=draft, client=harness_client_for(user_with_key))
+
+    assert (draft.status, draft.harness_response["outcome"]) == (Status.FAILED, "unknown")
+    assert "nothing was sent" in draft.harness_response["message"]
+    assert fake.log(route=DELETE) == []
+    assert not AuditEntry.objects.exists()
 
 
 def test_a_read_only_key_is_refused_and_the_draft_says_so(user, fake):
@@ -332,6 +350,38 @@ def test_an_approved_deletion_harness_never_answered_is_mailed_as_unclear(
     assert "refused" not in mail.subject.lower()
     assert "Harness did not delete it" not in mail.body
     wait_until_gone(user, INACTIVE)
+
+
+def test_an_unclear_approved_deletion_resubmitted_is_deleted_on_an_earlier_attempt(
+    user, other_user, fake, settings
+):
+    """The approver's DELETE timed out and landed later: the author's retry looks in Harness
+    before a rule holds it again (a rejection would then hide a deletion Harness made)."""
+    settings.HARNESS_READ_TIMEOUT = 0.3
+    credential_save(user=user, account_id=ACCOUNT, api_key=FULL_KEY)
+    credential_save(user=other_user, account_id=ACCOUNT, api_key=FULL_KEY)
+    rule = ApprovalRule.objects.create(name="Every deletion", for_delete=True)
+    rule.approver_users.set([other_user])
+    draft = services.deletion_start(owner=user, workspace=workspace(user, INACTIVE))
+    held = services.deletion_send(draft=draft, client=harness_client_for(user))
+    fake.inject(DELETE, delay_ms=600)  # Harness deletes it after the portal gave up
+    back = approval_services.approval_approve(
+        draft=held,
+        approval_id=held.approvals.get().pk,
+        approver=other_user,
+        client=harness_client_for(other_user),
+    )
+    assert (back.status, back.harness_response["outcome"]) == (Status.FAILED, "unknown")
+    wait_until_gone(user, INACTIVE)
+
+    again = services.deletion_send(draft=back, client=harness_client_for(user))
+
+    assert again.status == Status.DELETED, (again.status, again.harness_response)
+    assert again.harness_response["message"] == "Deleted on an earlier attempt."
+    assert again.approvals.get().decision == "approved"  # not queued again
+    assert len(fake.log(route=DELETE)) == 1
+    entry = AuditEntry.objects.get(action=AuditEntry.Action.DELETE, outcome="deleted")
+    assert entry.actor == other_user
 
 
 def _switch_to_another_account(user) -> None:

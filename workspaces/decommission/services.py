@@ -25,6 +25,7 @@ from workspaces.approvals.gate import approval_gate
 from workspaces.approvals.selectors import approval_chain, approval_that_sent
 from workspaces.audit import audit_record
 from workspaces.clients import harness_account_of
+from workspaces.feedback import harness_error_message
 from workspaces.harness import HarnessClient, errors
 from workspaces.harness.types import Workspace
 from workspaces.models import AuditEntry, WorkspaceDraft
@@ -100,13 +101,29 @@ def deletion_send(
 ) -> WorkspaceDraft:
     """Delete the request's workspace in Harness once: IaCM `DELETE .../workspaces/{id}` (W5).
 
-    When an approval rule holds deletions of this workspace (`approval_gate`: its tags, its
-    org/project), nothing is sent: the request waits for an approver, who sends it with their
-    own key (`deletion_deliver`). Otherwise one atomic UPDATE moves the draft from draft or
-    failed to submitting: only the caller that wins it calls Harness, any other gets the draft
-    as it is. `client` is the owner's; `actor` (default the owner) is who the audit entry names.
+    After an unclear last attempt, `GET .../workspaces/{id}` comes first: gone (404), the
+    request is settled as deleted on an earlier attempt; when that GET fails, nothing is sent
+    and the outcome stays unclear. When an approval rule holds deletions of this
+    workspace (`approval_gate`: its tags, its org/project), nothing is sent: the request waits
+    for an approver, who sends it with their own key (`deletion_deliver`). Otherwise one atomic
+    UPDATE moves the draft from draft or failed to submitting: only the caller that wins it
+    calls Harness, any other gets the draft as it is. `client` is the owner's; `actor` (default
+    the owner) is who the audit entry names.
     """
     require_same_account(draft_account=draft.account_id, key_account=client.account_id)
+    # The last DELETE may have landed: look before a rule holds the request again (a rejection
+    # would then say nothing was sent about a workspace Harness deleted).
+    try:
+        gone = _deleted_before(draft=draft, client=client)
+    except errors.HarnessUnauthorized:
+        raise
+    except errors.HarnessError as err:
+        return _unchecked(draft=draft, err=err)
+    if gone:
+        earlier = _deleted("Deleted on an earlier attempt.")
+        settled = _settle([draft], was=Status.FAILED, status=Status.DELETED, outcome=earlier)
+        if settled:
+            return settled[0]
     snapshot = draft.workspace_snapshot or {}
     held = approval_gate(draft=draft, body=None, tags=snapshot.get("tags") or {})
     if held is not None:
@@ -119,6 +136,38 @@ def deletion_send(
         draft.refresh_from_db()
         return draft
     return deletion_deliver(draft=draft, client=client, actor=actor)
+
+
+def _deleted_before(*, draft: WorkspaceDraft, client: HarnessClient) -> bool:
+    """Whether the request's last DELETE, unclear, removed the workspace: IaCM
+    `GET .../workspaces/{id}` answers 404. Raises HarnessError when Harness cannot tell."""
+    if (
+        draft.status != Status.FAILED
+        or (draft.harness_response or {}).get("outcome") not in UNCLEAR
+    ):
+        return False
+    try:
+        client.get_workspace(org=draft.org, project=draft.project, identifier=draft.identifier)
+    except errors.HarnessNotFound:
+        return True
+    return False
+
+
+def _unchecked(*, draft: WorkspaceDraft, err: errors.HarnessError) -> WorkspaceDraft:
+    """The look for an unclear last DELETE failed: nothing is sent, the outcome stays unclear
+    (the next attempt looks again). No audit entry: nothing was sent."""
+    WorkspaceDraft.objects.filter(pk=draft.pk, status=Status.FAILED).update(
+        harness_response={
+            "outcome": draft.harness_response["outcome"],
+            "message": "The portal could not check whether your last attempt deleted "
+            f"{draft.identifier}, so nothing was sent: {harness_error_message(err)} Try again: "
+            "the portal checks first.",
+            **answer(err),
+        },
+        updated_at=timezone.now(),
+    )
+    draft.refresh_from_db()
+    return draft
 
 
 def deletion_deliver(

@@ -60,10 +60,12 @@ def draft_submit(*, draft: WorkspaceDraft, client: HarnessClient) -> Submitted:
     (`change.change_write`, which first checks that nobody changed the workspace since).
 
     Every step is validated again first (an invalid draft is not sent and its steps are
-    flagged). When an approval rule matches (`approval_gate`), nothing is sent: the draft waits
-    as awaiting_approval with its body frozen. Otherwise one atomic UPDATE moves the draft from
-    draft/failed to submitting: only the request that wins it calls Harness (`draft_send`),
-    every other one just returns the draft as it is.
+    flagged). After an unclear last write, a GET tells whether it landed (then the draft is
+    settled as created or updated and nothing is sent; if the GET fails, nothing is sent and
+    the outcome stays unclear). When an approval rule matches (`approval_gate`), nothing is
+    sent: the draft waits as awaiting_approval with its body frozen. Otherwise one atomic
+    UPDATE moves the draft from draft/failed to submitting: only the request that wins it calls
+    Harness (`draft_send`), every other one just returns the draft as it is.
     """
     require_same_account(draft_account=draft.account_id, key_account=client.account_id)
     bound = {
@@ -80,13 +82,29 @@ def draft_submit(*, draft: WorkspaceDraft, client: HarnessClient) -> Submitted:
         body = update.update_body(cleaned, draft=draft)
     else:
         body = build_body(cleaned, locked=steps.locked_map(draft.data))
-    # The last POST may have landed: look before a rule holds the request again (a rejection
-    # would then hide a workspace Harness holds) or anything is sent. The send need not look
-    # again, but its outcome stays unclear: the last POST may still land before this one, whose
-    # 409 must then be checked (`create.create_write`).
-    looked = draft.kind == Kind.CREATE and _unclear(draft)
-    if looked and _last_write_landed(draft=draft, client=client):
-        return Submitted(_settle_landed(draft=draft, was=(Status.DRAFT, Status.FAILED)))
+    # The last write (a POST, or a change's PUT) may have landed: look before a rule holds the
+    # request again (a rejection would then say nothing was sent about a write Harness holds) or
+    # anything is sent. A create's send need not look again, but its outcome stays unclear: the
+    # last POST may still land before this one, whose 409 must then be checked
+    # (`create.create_write`). A change's write reads the workspace first anyway.
+    unclear = _unclear(draft)
+    if unclear:
+        try:
+            landed = _last_write_landed(draft=draft, client=client)
+        except errors.HarnessUnauthorized:
+            raise
+        except errors.HarnessError as err:
+            return Submitted(_unchecked(draft=draft, err=err))
+        if landed:
+            earlier = "Changed" if draft.kind == Kind.EDIT else "Created"
+            return Submitted(
+                _settle_landed(
+                    draft=draft,
+                    was=(Status.DRAFT, Status.FAILED),
+                    message=f"{earlier} on an earlier attempt.",
+                )
+            )
+    looked = draft.kind == Kind.CREATE and unclear
     held = approval_gate(
         draft=draft,
         body=body,
@@ -302,9 +320,29 @@ def _last_write_landed(*, draft: WorkspaceDraft, client: HarnessClient) -> bool:
     return create.is_ours(workspace, body) if body else workspace is not None
 
 
-def _settle_landed(*, draft: WorkspaceDraft, was: tuple[str, ...]) -> WorkspaceDraft:
+def _settle_landed(
+    *, draft: WorkspaceDraft, was: tuple[str, ...], message: str = ""
+) -> WorkspaceDraft:
     status = Status.UPDATED if draft.kind == Kind.EDIT else Status.CREATED
-    return _settle(draft=draft, was=was, status=status, outcome=_done(status))
+    outcome = _done(status) | ({"message": message} if message else {})
+    return _settle(draft=draft, was=was, status=status, outcome=outcome)
+
+
+def _unchecked(*, draft: WorkspaceDraft, err: errors.HarnessError) -> WorkspaceDraft:
+    """The look for an unclear last write failed: nothing is sent, and the outcome stays
+    unclear (the next submit looks again). No audit entry: nothing was written."""
+    WorkspaceDraft.objects.filter(pk=draft.pk, status__in=[Status.DRAFT, Status.FAILED]).update(
+        harness_response={
+            "outcome": draft.harness_response["outcome"],
+            "message": "The portal could not check whether your last attempt landed in Harness, "
+            f"so nothing was sent: {harness_error_message(err)} Submit again: the portal "
+            "checks first.",
+            **answer(err),
+        },
+        updated_at=timezone.now(),
+    )
+    draft.refresh_from_db()
+    return draft
 
 
 def _settle(
