@@ -537,6 +537,8 @@ def test_an_approval_not_sent_keeps_an_earlier_unanswered_post_unclear(
     assert sent.harness_response["outcome"] == "unknown"  # not forgotten: the next look comes
     assert sent.status == "failed"  # back to its author, whose resubmit looks first
     assert len(fake.log(route=CREATE)) == posts + (paused == CREATE)  # the probe's 503 only
+    # The unanswered POST is in the audit trail; the attempt not sent is not a write.
+    assert AuditEntry.objects.filter(action=AuditEntry.Action.CREATE).count() == 1
 
 
 def test_harness_down_during_an_approved_change_keeps_it_waiting(author, approver, fake):
@@ -594,6 +596,48 @@ def test_an_approved_change_that_landed_late_is_not_held_again_for_a_rejection_t
     assert len(fake.log(route=UPDATE)) == 1
     entry = AuditEntry.objects.get(action=AuditEntry.Action.EDIT, outcome="updated")
     assert entry.actor == approver
+
+
+def test_an_approved_change_while_the_portal_pauses_puts_keeps_the_request_waiting(
+    author, approver, fake, settings
+):
+    """As for a create (..._while_the_portal_pauses_creates_...): when the portal paused the PUT
+    route (an open circuit), nothing was sent and nothing can land."""
+    from workspaces.harness import configure_breakers
+
+    prod_rule(groups=[GROUP], for_create=False, for_edit=True, tag_key="", tag_value="")
+    client = harness_client_for(author)
+    workspace = seeded_workspace(client)
+    draft = edit(start(author, workspace), repository={"branch": "develop"})
+    held_change = submit.draft_submit(draft=draft, client=client).draft
+    configure_breakers(threshold=1, cooldown=60)
+    try:
+        fake.inject(UPDATE, status=503, times=1)
+        with pytest.raises(errors.HarnessUnavailable):  # one failure opens the PUT route's
+            client.update_workspace(
+                org=ORG,
+                project=PROJECT,
+                identifier=workspace.identifier,
+                body=held_change.submitted_body,
+            )
+        puts = len(fake.log(route=UPDATE))
+
+        waiting = services.approval_approve(
+            draft=held_change,
+            approval_id=pending_id(held_change),
+            approver=approver,
+            client=harness_client_for(approver),
+        )
+    finally:
+        configure_breakers(
+            threshold=settings.HARNESS_BREAKER_THRESHOLD, cooldown=settings.HARNESS_BREAKER_COOLDOWN
+        )
+
+    assert len(fake.log(route=UPDATE)) == puts  # nothing was sent
+    assert waiting.status == "awaiting_approval", (waiting.status, waiting.harness_response)
+    assert waiting.approvals.get().decision == "pending"
+    assert "did not answer" not in waiting.harness_response["message"]
+    assert not AuditEntry.objects.filter(action=AuditEntry.Action.EDIT).exists()  # no write
 
 
 def test_the_author_withdraws_a_waiting_request_to_change_it(author, approver, rule, fake):

@@ -384,6 +384,44 @@ def test_an_unclear_approved_deletion_resubmitted_is_deleted_on_an_earlier_attem
     assert entry.actor == other_user
 
 
+def test_an_approved_deletion_while_the_portal_pauses_deletes_keeps_the_request_waiting(
+    user, other_user, fake, settings
+):
+    """An open circuit on the DELETE route: nothing was sent and nothing can land, so the
+    request waits again as a create does, with no audit entry of a deletion."""
+    from workspaces.harness import configure_breakers
+
+    credential_save(user=user, account_id=ACCOUNT, api_key=FULL_KEY)
+    credential_save(user=other_user, account_id=ACCOUNT, api_key=FULL_KEY)
+    rule = ApprovalRule.objects.create(name="Every deletion", for_delete=True)
+    rule.approver_users.set([other_user])
+    draft = services.deletion_start(owner=user, workspace=workspace(user, INACTIVE))
+    held = services.deletion_send(draft=draft, client=harness_client_for(user))
+    configure_breakers(threshold=1, cooldown=60)
+    try:
+        fake.inject(DELETE, status=503, times=1)
+        with pytest.raises(errors.HarnessUnavailable):  # one failure opens the DELETE route's
+            harness_client_for(user).delete_workspace(org=ORG, project=PROJECT, identifier=INACTIVE)
+        deletes = len(fake.log(route=DELETE))
+
+        waiting = approval_services.approval_approve(
+            draft=held,
+            approval_id=held.approvals.get().pk,
+            approver=other_user,
+            client=harness_client_for(other_user),
+        )
+    finally:
+        configure_breakers(
+            threshold=settings.HARNESS_BREAKER_THRESHOLD, cooldown=settings.HARNESS_BREAKER_COOLDOWN
+        )
+
+    assert len(fake.log(route=DELETE)) == deletes  # nothing was sent
+    assert waiting.status == Status.AWAITING_APPROVAL, waiting.harness_response
+    assert waiting.approvals.get().decision == "pending"
+    assert not gone(user, INACTIVE)
+    assert not AuditEntry.objects.filter(action=AuditEntry.Action.DELETE).exists()
+
+
 def _switch_to_another_account(user) -> None:
     from tests.conftest import OTHER_KEY
     from workspaces.services import credential_save

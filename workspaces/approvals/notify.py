@@ -17,7 +17,7 @@ from django.urls import reverse
 
 from workspaces.approvals import selectors
 from workspaces.approvals.models import Approval
-from workspaces.wizard.change import NOT_SENT
+from workspaces.wizard.outcomes import was_sent
 
 logger = logging.getLogger("workspaces.approvals")
 
@@ -65,7 +65,7 @@ def notify_decided(*, approval: Approval) -> None:
             "approval": approval,
             "response": response,
             # The write stopped before it was sent: the mail must not say it was.
-            "not_sent": response.get("outcome") in NOT_SENT,
+            "not_sent": not was_sent(response),
             "link": _link(reverse("draft_result", args=[draft.pk])),
         },
         recipients=[draft.owner.email] if draft.owner.email else [],

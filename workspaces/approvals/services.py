@@ -26,7 +26,7 @@ from workspaces.decommission.services import deletion_deliver
 from workspaces.harness import HarnessClient
 from workspaces.models import AuditEntry, WorkspaceDraft
 from workspaces.wizard import submit
-from workspaces.wizard.outcomes import CREATE_NOT_SENT
+from workspaces.wizard.outcomes import WRITE_NOT_SENT
 
 Status = WorkspaceDraft.Status
 Decision = Approval.Decision
@@ -201,7 +201,7 @@ def harness_was_down(outcome: dict[str, Any]) -> bool:
     it is not put back to wait (a rejection would then hide it); its author's next submit looks
     in Harness first."""
     status = outcome.get("http_status")
-    if outcome.get("outcome") == CREATE_NOT_SENT:  # the portal paused calls to Harness
+    if outcome.get("outcome") == WRITE_NOT_SENT:  # the portal paused calls to Harness
         return True
     if outcome.get("outcome") == "unchecked":
         return status is None or status >= 500

@@ -18,7 +18,7 @@ from workspaces.approvals.models import Approval
 from workspaces.clients import harness_account_of, harness_client_for
 from workspaces.htmx import HtmxHttpRequest
 from workspaces.models import WorkspaceDraft
-from workspaces.wizard.outcomes import CREATE_NOT_SENT
+from workspaces.wizard.outcomes import WRITE_NOT_SENT
 from workspaces.wizard.pages import reopen_url
 
 Status = WorkspaceDraft.Status
@@ -119,7 +119,7 @@ def _decide(request: HtmxHttpRequest, draft: WorkspaceDraft, form: DecisionForm)
 
 def _harness_down(response: dict) -> str:
     status = response.get("http_status")
-    if response.get("outcome") == CREATE_NOT_SENT:
+    if response.get("outcome") == WRITE_NOT_SENT:
         said = "The portal is pausing calls to Harness after repeated failures"
     elif status:
         said = f"Harness answered with an error (HTTP {status})"

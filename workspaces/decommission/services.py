@@ -26,10 +26,17 @@ from workspaces.approvals.selectors import approval_chain, approval_that_sent
 from workspaces.audit import audit_record
 from workspaces.clients import harness_account_of
 from workspaces.feedback import harness_error_message
-from workspaces.harness import HarnessClient, errors
+from workspaces.harness import CircuitOpen, HarnessClient, errors
 from workspaces.harness.types import Workspace
 from workspaces.models import AuditEntry, WorkspaceDraft
-from workspaces.wizard.outcomes import UNCLEAR, answer, refused_outcome, require_same_account
+from workspaces.wizard.outcomes import (
+    UNCLEAR,
+    answer,
+    not_sent,
+    refused_outcome,
+    require_same_account,
+    was_sent,
+)
 from workspaces.wizard.submit import settle_write, stale_submit_seconds
 
 logger = logging.getLogger("workspaces.decommission")
@@ -183,7 +190,8 @@ def deletion_deliver(
 
     `client` is whoever sends it (the owner, or an approver: their key, their rights). Outcomes:
     deleted; or failed with Harness's words (409/400 "destroy first" as HarnessConflict, 403,
-    404, 429). After a timeout or 5xx, `GET .../workspaces/{id}` decides (404: deleted).
+    404, 429); or not sent (`sent: False`) when the portal paused calls to Harness (an open
+    circuit). After a timeout or 5xx, `GET .../workspaces/{id}` decides (404: deleted).
     HarnessUnauthorized puts the draft back to `release_to` and propagates. Every settled
     outcome is recorded in the audit trail, naming `actor` (default the owner) and `approval`.
     """
@@ -209,6 +217,8 @@ def _audit(
     outcome: dict[str, Any],
     approval: list[dict[str, Any]] | None = None,
 ) -> None:
+    if not was_sent(outcome):
+        return  # nothing was sent: no deletion to record
     audit_record(
         actor=actor,
         action=AuditEntry.Action.DELETE,
@@ -251,6 +261,8 @@ def _delete(
         }
     except (errors.HarnessForbidden, errors.HarnessRateLimited) as err:
         return Status.FAILED, refused_outcome(err)
+    except CircuitOpen as err:  # the portal paused calls to Harness: nothing was sent
+        return Status.FAILED, not_sent(previous, err, harness_error_message(err))
     except errors.HarnessUnavailable as err:
         return _reconcile(client=client, where=where, err=err)
     return Status.DELETED, _deleted(http_status=204)  # W5: 204 No Content

@@ -25,14 +25,15 @@ from django.db import transaction
 
 from workspaces.clients import harness_account_of
 from workspaces.feedback import harness_error_message
-from workspaces.harness import HarnessClient, errors
+from workspaces.harness import CircuitOpen, HarnessClient, errors
 from workspaces.harness.types import Workspace
 from workspaces.models import WorkspaceDraft
 from workspaces.wizard import drafts, prefill, steps, validation
 from workspaces.wizard.outcomes import (
-    CREATE_NOT_SENT,
+    CHANGED_IN_HARNESS,
     UNCLEAR,
     answer,
+    not_sent,
     reconcile_seconds,
     refused_outcome,
     validation_outcome,
@@ -42,11 +43,6 @@ from workspaces.wizard.update import carry_as_held, holds, updated_ms, workspace
 
 Status = WorkspaceDraft.Status
 Kind = WorkspaceDraft.Kind
-# The outcome of a submit that found the workspace changed in Harness since the edit started.
-CHANGED_IN_HARNESS = "changed_in_harness"
-# Outcomes of a write that stopped before it was sent (nothing was written: no audit entry): a
-# change before its PUT, a create the portal did not send.
-NOT_SENT = frozenset({CHANGED_IN_HARNESS, "unchecked", CREATE_NOT_SENT})
 
 
 class ChangeRefused(Exception):
@@ -250,8 +246,10 @@ def change_write(
     Returns (status, outcome): `updated`; back to `draft` with `CHANGED_IN_HARNESS` and the
     workspace as Harness holds it now (nothing sent); `failed` with Harness's refusal on its
     step and field, or an unclear outcome after a timeout or 5xx (decided by a GET that compares
-    the workspace with what the PUT makes of it, `change_landed`). After an unclear attempt the
-    first GET also tells whether it landed. HarnessUnauthorized propagates.
+    the workspace with what the PUT makes of it, `change_landed`), or not sent (`sent: False`)
+    when the GET before it failed or the portal paused calls to the PUT (an open circuit). After
+    an unclear attempt the first GET also tells whether it landed. HarnessUnauthorized
+    propagates.
     """
     try:
         fresh = workspace_snapshot(
@@ -268,6 +266,7 @@ def change_write(
             "message": f"The portal could not check that nobody changed {draft.identifier} in "
             f"Harness since you started, so nothing was sent: {harness_error_message(err)} "
             "Submit again.",
+            "sent": False,
             **answer(err),
         }
     # The carried fields as Harness holds them (the PUT below is sent only when nobody changed
@@ -302,6 +301,8 @@ def change_write(
             "step": "review",
             **answer(err),
         }
+    except CircuitOpen as err:  # the portal paused calls to Harness: nothing was sent
+        return Status.FAILED, not_sent(previous, err, harness_error_message(err))
     except errors.HarnessUnavailable as err:
         return _reconcile(client=client, draft=draft, body=body, err=err)
     except (errors.HarnessForbidden, errors.HarnessRateLimited) as err:

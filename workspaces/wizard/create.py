@@ -11,9 +11,9 @@ from workspaces.feedback import harness_error_message
 from workspaces.harness import CircuitOpen, HarnessClient, errors
 from workspaces.models import WorkspaceDraft
 from workspaces.wizard.outcomes import (
-    CREATE_NOT_SENT,
     UNCLEAR,
     answer,
+    not_sent,
     reconcile_seconds,
     refused_outcome,
     validation_outcome,
@@ -49,20 +49,13 @@ def create_write(
     except errors.HarnessUnauthorized:
         raise
     except errors.HarnessError as err:
-        return Status.FAILED, _not_sent(
+        return Status.FAILED, not_sent(
             previous,
             err,
             "Harness did not answer when the portal looked whether an earlier attempt created "
             "it, so nothing was sent. Submit again: the portal looks first.",
         )
     return _post(client=client, draft=draft, body=body, previous=previous)
-
-
-def _not_sent(previous: dict, err: errors.HarnessError, message: str) -> dict[str, Any]:
-    """The outcome of a create not sent this time. An earlier attempt's unclear outcome stays
-    (it may still land: the next attempt looks first); else CREATE_NOT_SENT (nothing can land)."""
-    outcome = previous["outcome"] if previous.get("outcome") in UNCLEAR else CREATE_NOT_SENT
-    return {"outcome": outcome, "message": message, **answer(err)}
 
 
 def _post(
@@ -106,7 +99,7 @@ def _post(
             **answer(err),
         }
     except CircuitOpen as err:  # the portal paused calls to Harness: nothing was sent
-        return Status.FAILED, _not_sent(previous, err, harness_error_message(err))
+        return Status.FAILED, not_sent(previous, err, harness_error_message(err))
     except errors.HarnessUnavailable as err:
         return _reconcile(client=client, draft=draft, body=body, err=err)
     except (errors.HarnessForbidden, errors.HarnessNotFound, errors.HarnessRateLimited) as err:

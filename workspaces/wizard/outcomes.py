@@ -18,8 +18,14 @@ from workspaces.wizard.body import refusal
 
 # Outcomes after which the write may have landed: the next attempt looks before writing again.
 UNCLEAR = frozenset({"unavailable", "unknown"})
-# The portal did not send the write (it is pausing calls to a failing Harness): nothing can land.
-CREATE_NOT_SENT = "not_sent"
+# The portal did not send the write (it is pausing calls to a failing Harness, or the look
+# before it failed), and no earlier attempt may still land: nothing can land.
+WRITE_NOT_SENT = "not_sent"
+# The outcome of a submit that found the workspace changed in Harness since the request started.
+CHANGED_IN_HARNESS = "changed_in_harness"
+# Outcomes of a write that stopped before it was sent (nothing was written: no audit entry): a
+# change before its PUT, a write the portal did not send.
+NOT_SENT = frozenset({CHANGED_IN_HARNESS, "unchecked", WRITE_NOT_SENT})
 UNEXPECTED = {"outcome": "error", "message": "Something went wrong while submitting. Try again."}
 
 
@@ -43,6 +49,21 @@ def require_same_account(*, draft_account: str, key_account: str) -> None:
 def reconcile_seconds() -> float:
     """How long a write that timed out keeps checking whether Harness made it anyway."""
     return float(getattr(settings, "WIZARD_RECONCILE_SECONDS", 3.0))
+
+
+def not_sent(previous: dict[str, Any], err: errors.HarnessError, message: str) -> dict[str, Any]:
+    """The outcome of a write not sent this time (`err`: the portal paused calls, or the look
+    before it failed). An earlier attempt's unclear outcome stays (it may still land: the next
+    attempt looks first); else WRITE_NOT_SENT (nothing can land). Marked `sent: False` either
+    way: no audit entry records a write."""
+    outcome = previous["outcome"] if previous.get("outcome") in UNCLEAR else WRITE_NOT_SENT
+    return {"outcome": outcome, "message": message, "sent": False, **answer(err)}
+
+
+def was_sent(outcome: dict[str, Any]) -> bool:
+    """Whether the write an outcome settles reached Harness (else the audit trail records no
+    write, and the approval e-mail says it was not sent)."""
+    return outcome.get("sent", True) is not False and outcome.get("outcome") not in NOT_SENT
 
 
 def answer(err: errors.HarnessError) -> dict[str, Any]:

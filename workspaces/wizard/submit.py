@@ -34,6 +34,7 @@ from workspaces.wizard.outcomes import (
     answer,
     other_account,
     require_same_account,
+    was_sent,
 )
 
 logger = logging.getLogger("workspaces.drafts")
@@ -221,7 +222,7 @@ def _audit(
 ) -> None:
     """The write's entry in the audit trail (create or edit), once its outcome is settled; none
     for a write stopped before it was sent (nothing was written)."""
-    if outcome.get("outcome") in change.NOT_SENT:
+    if not was_sent(outcome):
         return
     audit_record(
         actor=actor or draft.owner,
