@@ -11,6 +11,7 @@ from tests.approvals.support import APPROVER_IN_LOG, APPROVER_KEY, CREATE, pendi
 from tests.conftest import ACCOUNT, OTHER_KEY
 from workspaces.approvals import services
 from workspaces.clients import harness_client_for
+from workspaces.harness import errors
 from workspaces.services import credential_save
 from workspaces.wizard import submit
 
@@ -148,17 +149,33 @@ def test_an_approver_of_another_harness_account_is_shown_why_and_refused(waiting
     assert waiting.approvals.get().decision == "pending"
 
 
-def test_harness_down_during_an_approval_is_said_and_the_request_waits(waiting, approver, fake):
-    fake.inject(CREATE, status=503)
+def test_harness_down_during_an_approval_is_said_and_the_request_waits(
+    waiting, approver, fake, settings
+):
+    """The portal paused calls to the create route (an open circuit): nothing was sent, so the
+    request waits again (a 5xx may still land: it goes back to its author instead)."""
+    from workspaces.harness import configure_breakers
+
     client = client_for(approver)
+    configure_breakers(threshold=1, cooldown=60)
+    try:
+        fake.inject(CREATE, status=503)
+        with pytest.raises(errors.HarnessUnavailable):  # one failure opens the route's circuit
+            harness_client_for(approver).create_workspace(  # circuit in the draft's project
+                org=waiting.org, project=waiting.project, body=waiting.submitted_body
+            )
 
-    response = client.post(
-        f"/approvals/{waiting.pk}/",
-        {"approval": pending_id(waiting), "decision": "approve"},
-        follow=True,
-    )
+        response = client.post(
+            f"/approvals/{waiting.pk}/",
+            {"approval": pending_id(waiting), "decision": "approve"},
+            follow=True,
+        )
+    finally:
+        configure_breakers(
+            threshold=settings.HARNESS_BREAKER_THRESHOLD, cooldown=settings.HARNESS_BREAKER_COOLDOWN
+        )
 
-    assertContains(response, "Harness answered with an error (HTTP 503)")
+    assertContains(response, "The portal is pausing calls to Harness")
     assertContains(response, "still waits for approval")
     assertNotContains(response, "Harness refused it")
     assertContains(response, "Approve and send")  # the approver can try again

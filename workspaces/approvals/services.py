@@ -157,8 +157,10 @@ def approval_approve(
     `pending -> approved`, or neither: only one decision sends it. Then the same send and
     reconcile path as the author's submit (`submit.draft_send`; for a create IaCM
     `POST .../workspaces`, a GET by identifier after a timeout). A Harness refusal puts the
-    draft to `failed` with Harness's message: it goes back to its author. When Harness did not
-    answer (a 5xx, a timeout, an open circuit) the request waits again, its approval pending,
+    draft to `failed` with Harness's message: it goes back to its author, and so does a write
+    whose outcome is unclear (no answer, a 5xx: it may still land; the author's next submit
+    looks first). When the write was certainly not sent (`harness_was_down`: the portal paused
+    calls, the check before a change failed) the request waits again, its approval pending,
     for the approver to try again (the next try looks before it writes). Raises ApprovalRefused
     (the author, or not an approver), ApprovalNotPending (decided, or withdrawn meanwhile:
     nothing is sent); HarnessUnauthorized (the approver's key) puts the request back to waiting
@@ -195,21 +197,19 @@ def approval_approve(
 
 def harness_was_down(outcome: dict[str, Any]) -> bool:
     """Whether a write ended `failed` only because Harness was down, and nothing of it can still
-    land: a create the portal did not send (it paused calls to a failing Harness), a change
-    whose check before the write failed (nothing sent), or a 5xx answer after
-    which Harness did not hold the workspace. A write that got no answer at all may still land:
-    it is not put back to wait (a rejection would then hide it); its author's next submit looks
-    in Harness first."""
+    land because it was certainly not sent: the portal paused calls to a failing Harness (an
+    open circuit), or the check before a change's write failed. A write that got no answer, or
+    a 5xx (a gateway's 502 or 504 may come while Harness works on), may still land: it is not
+    put back to wait (a rejection would then hide it); it goes back to its author with the
+    unclear outcome, and their next submit looks in Harness first."""
     status = outcome.get("http_status")
     if outcome.get("outcome") == WRITE_NOT_SENT:  # the portal paused calls to Harness
         return True
-    if outcome.get("outcome") == "unchecked":
-        return status is None or status >= 500
-    return outcome.get("outcome") == "unavailable" and status is not None and status >= 500
+    return outcome.get("outcome") == "unchecked" and (status is None or status >= 500)
 
 
 def _wait_again(*, draft: WorkspaceDraft, approval: Approval) -> WorkspaceDraft:
-    """An approved request Harness did not take (it was down) waits again, its approval pending
+    """An approved request that was not sent (`harness_was_down`) waits again, its approval pending
     again, in one transaction; its outcome stays, so the next approval looks before it writes.
     No e-mail: nothing was decided."""
     with transaction.atomic():
