@@ -490,6 +490,56 @@ def test_an_approval_while_the_portal_pauses_creates_keeps_the_request_waiting(
     assert not AuditEntry.objects.filter(action=AuditEntry.Action.CREATE).exists()  # no write
 
 
+def test_approving_again_is_one_decision_in_the_trail_and_one_e_mail(
+    author, approver, rule, fake, settings, mailoutbox
+):
+    """A double click, and a retry after the portal paused calls (the request waited again):
+    one approve entry in the audit trail, one e-mail to the author."""
+    from workspaces.harness import configure_breakers
+
+    draft = held(author)
+    approval_id = pending_id(draft)
+    mailoutbox.clear()
+    configure_breakers(threshold=1, cooldown=60)
+    try:
+        fake.inject(CREATE, status=503, times=1)
+        with pytest.raises(errors.HarnessUnavailable):  # one failure opens the create route's
+            harness_client_for(author).create_workspace(  # circuit in the draft's project
+                org=draft.org, project=draft.project, body=draft.submitted_body
+            )
+        waiting = services.approval_approve(
+            draft=draft,
+            approval_id=approval_id,
+            approver=approver,
+            client=harness_client_for(approver),
+        )
+    finally:
+        configure_breakers(
+            threshold=settings.HARNESS_BREAKER_THRESHOLD, cooldown=settings.HARNESS_BREAKER_COOLDOWN
+        )
+    assert waiting.status == "awaiting_approval"
+
+    approved = services.approval_approve(
+        draft=waiting,
+        approval_id=approval_id,
+        approver=approver,
+        client=harness_client_for(approver),
+    )
+    with pytest.raises(services.ApprovalNotPending):  # the double click
+        services.approval_approve(
+            draft=approved,
+            approval_id=approval_id,
+            approver=approver,
+            client=harness_client_for(approver),
+        )
+
+    assert approved.status == "created"
+    decisions = AuditEntry.objects.filter(action=AuditEntry.Action.APPROVE)
+    assert [(e.actor, e.outcome) for e in decisions] == [(approver, "approved")]
+    [mail] = mailoutbox
+    assert mail.subject.startswith("Approved and created")
+
+
 def _held_again_after_an_unanswered_post(author, approver, fake) -> WorkspaceDraft:
     """A create whose approved POST got no answer, resubmitted by its author and held again:
     its stored outcome still says the first POST may land."""

@@ -248,7 +248,17 @@ def approval_reject(
 
 
 def _record_decision(*, draft: WorkspaceDraft, approval: Approval, action: str) -> None:
-    """The decision's own entry in the audit trail (the write an approval sends has its own)."""
+    """The decision's own entry in the audit trail (the write an approval sends has its own).
+
+    Once per approver and approval: approving again a request that waited again (its write was
+    not sent, or Harness refused the approver's key) is the same decision, already recorded."""
+    if AuditEntry.objects.filter(
+        draft=draft,
+        action=action,
+        actor=approval.decided_by,
+        created_at__gte=approval.requested_at,
+    ).exists():
+        return
     audit_record(
         actor=approval.decided_by,
         action=action,
