@@ -47,6 +47,17 @@ def opened(client, identifier) -> WorkspaceDraft:
     return page.context["draft"]
 
 
+def changed_in_harness(user, identifier, **changes) -> None:
+    """Someone changes the workspace in Harness (its `updated` moves): a full PUT of what it
+    holds, with `changes`."""
+    from workspaces.wizard import update
+
+    client = harness_client_for(user)
+    now = update.workspace_snapshot(workspace(user, identifier))
+    body = update.held_body(now) | {"description": "Changed in Harness", **changes}
+    client.update_workspace(org=ORG, project=PROJECT, identifier=identifier, body=body)
+
+
 def gone(user, identifier) -> bool:
     try:
         workspace(user, identifier)
@@ -420,6 +431,40 @@ def test_an_approved_deletion_while_the_portal_pauses_deletes_keeps_the_request_
     assert waiting.approvals.get().decision == "pending"
     assert not gone(user, INACTIVE)
     assert not AuditEntry.objects.filter(action=AuditEntry.Action.DELETE).exists()
+
+
+def test_an_approved_deletion_of_a_workspace_changed_in_harness_meanwhile_is_not_sent(
+    user, other_user, fake, mailoutbox
+):
+    """The approver reviewed the workspace as it was when the deletion was requested: if its
+    `updated` moved since, nothing is deleted and the request goes back to its author."""
+    user.email = "alice@example.com"
+    user.save(update_fields=["email"])
+    credential_save(user=user, account_id=ACCOUNT, api_key=FULL_KEY)
+    credential_save(user=other_user, account_id=ACCOUNT, api_key=FULL_KEY)
+    rule = ApprovalRule.objects.create(name="Every deletion", for_delete=True)
+    rule.approver_users.set([other_user])
+    draft = services.deletion_start(owner=user, workspace=workspace(user, INACTIVE))
+    held = services.deletion_send(draft=draft, client=harness_client_for(user))
+    changed_in_harness(user, INACTIVE)
+    mailoutbox.clear()
+
+    back = approval_services.approval_approve(
+        draft=held,
+        approval_id=held.approvals.get().pk,
+        approver=other_user,
+        client=harness_client_for(other_user),
+    )
+
+    assert (back.status, back.harness_response["outcome"]) == (Status.DRAFT, "changed_in_harness")
+    assert "changed in Harness since" in back.harness_response["message"]
+    assert "Nothing was deleted" in back.harness_response["message"]
+    assert fake.log(route=DELETE) == []
+    assert not gone(user, INACTIVE)
+    assert not AuditEntry.objects.filter(action=AuditEntry.Action.DELETE).exists()
+    [mail] = mailoutbox
+    assert mail.subject.startswith("Approved, but changed in Harness meanwhile"), mail.subject
+    assert "but not sent to Harness" in mail.body
 
 
 def _switch_to_another_account(user) -> None:

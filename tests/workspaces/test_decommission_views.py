@@ -18,6 +18,7 @@ from tests.workspaces.test_decommission import (
     ORG,
     PROJECT,
     Status,
+    changed_in_harness,
     delete_url,
     gone,
     opened,
@@ -104,6 +105,30 @@ def test_typing_the_identifier_deletes_and_lands_on_the_list(
     assert gone(user_with_key, INACTIVE)
     assertContains(requests, f"Deletion of {draft.name}")
     assertContains(requests, '<span class="badge badge--request-deleted">Deleted</span>', html=True)
+
+
+def test_a_workspace_changed_in_harness_since_the_page_opened_is_not_deleted(
+    signed_in_with_key, user_with_key, fake
+):
+    draft = opened(signed_in_with_key, INACTIVE)
+    changed_in_harness(user_with_key, INACTIVE, description="Now with a note")
+
+    response = signed_in_with_key.post(
+        reverse("deletion_confirm", args=[draft.pk]), {"confirm_identifier": INACTIVE}, follow=True
+    )
+    again = signed_in_with_key.post(
+        reverse("deletion_confirm", args=[draft.pk]), {"confirm_identifier": INACTIVE}
+    )
+
+    assertRedirects(response, delete_url(INACTIVE))
+    assertContains(response, "was changed in Harness since")
+    assertContains(response, "Nothing was deleted")
+    assertContains(response, "confirm_identifier")  # reviewed as it is now, it can be confirmed
+    assert len(fake.log(route=DELETE)) == 1  # the second confirmation only
+    assert gone(user_with_key, INACTIVE)
+    assertRedirects(
+        again, reverse("workspace_list", args=[ORG, PROJECT]), fetch_redirect_response=False
+    )
 
 
 def test_a_double_submit_sends_one_delete(signed_in_with_key, fake):

@@ -27,7 +27,7 @@ OUTCOMES = {
     Status.UPDATED: "Approved: Harness made the change with your key.",
     Status.DELETED: "Approved: Harness deleted it with your key.",
     Status.DRAFT: "Approved, but the workspace was changed in Harness meanwhile: nothing was "
-    "sent, and the change went back to its author to compare.",
+    "sent, and the request went back to its author to review again.",
     Status.FAILED: "Approved, but Harness refused it or did not answer; it went back to its "
     "author with Harness's message (a submit again looks in Harness first).",
     Status.REJECTED: "Rejected: the author has been told why.",

@@ -2,8 +2,9 @@
 
 A deletion is a `WorkspaceDraft` of kind `delete`: opened on the confirmation page with a
 snapshot of the workspace (what will be lost), then claimed by one atomic `draft -> submitting`
-UPDATE so that a double click, a second tab or a retry sends one `DELETE` at most. After a
-timeout or a 5xx a GET of the identifier decides whether it landed (404: it did).
+UPDATE so that a double click, a second tab or a retry sends one `DELETE` at most. The write
+itself (a GET that shows nobody changed the workspace since, the DELETE, and after a timeout or
+a 5xx a GET that decides whether it landed) is `write.deletion_write`.
 """
 
 from __future__ import annotations
@@ -25,15 +26,14 @@ from workspaces.approvals.gate import approval_gate
 from workspaces.approvals.selectors import approval_chain, approval_that_sent
 from workspaces.audit import audit_record
 from workspaces.clients import harness_account_of
+from workspaces.decommission.write import deleted, deletion_write, updated_ms
 from workspaces.feedback import harness_error_message
-from workspaces.harness import CircuitOpen, HarnessClient, errors
+from workspaces.harness import HarnessClient, errors
 from workspaces.harness.types import Workspace
 from workspaces.models import AuditEntry, WorkspaceDraft
 from workspaces.wizard.outcomes import (
     UNCLEAR,
     answer,
-    not_sent,
-    refused_outcome,
     require_same_account,
     was_sent,
 )
@@ -53,10 +53,6 @@ def workspace_snapshot(workspace: Workspace) -> dict[str, Any]:
     return json.loads(json.dumps(dataclasses.asdict(workspace), cls=DjangoJSONEncoder))
 
 
-def _updated_ms(workspace: Workspace) -> int | None:
-    return int(workspace.updated.timestamp() * 1000) if workspace.updated else None
-
-
 def deletion_start(*, owner: AbstractBaseUser, workspace: Workspace) -> WorkspaceDraft:
     """The person's deletion request for `workspace`: the open or under-way one, else a new one.
 
@@ -74,7 +70,7 @@ def deletion_start(*, owner: AbstractBaseUser, workspace: Workspace) -> Workspac
     }
     snapshot = {
         "workspace_snapshot": workspace_snapshot(workspace),
-        "workspace_updated": _updated_ms(workspace),
+        "workspace_updated": updated_ms(workspace),
         "name": workspace.name[:128],
     }
     account_id = harness_account_of(owner)
@@ -127,7 +123,7 @@ def deletion_send(
     except errors.HarnessError as err:
         return _unchecked(draft=draft, err=err)
     if gone:
-        earlier = _deleted("Deleted on an earlier attempt.")
+        earlier = deleted("Deleted on an earlier attempt.")
         settled = _settle([draft], was=Status.FAILED, status=Status.DELETED, outcome=earlier)
         if settled:
             return settled[0]
@@ -188,17 +184,20 @@ def deletion_deliver(
 ) -> WorkspaceDraft:
     """Send a claimed (`submitting`) deletion with `client`, once, and record the outcome.
 
-    `client` is whoever sends it (the owner, or an approver: their key, their rights). Outcomes:
-    deleted; or failed with Harness's words (409/400 "destroy first" as HarnessConflict, 403,
-    404, 429); or not sent (`sent: False`) when the portal paused calls to Harness (an open
-    circuit). After a timeout or 5xx, `GET .../workspaces/{id}` decides (404: deleted).
-    HarnessUnauthorized puts the draft back to `release_to` and propagates. Every settled
-    outcome is recorded in the audit trail, naming `actor` (default the owner) and `approval`.
+    `client` is whoever sends it (the owner, or an approver: their key, their rights). IaCM
+    `GET .../workspaces/{id}` first, then `DELETE .../workspaces/{id}` (`write.deletion_write`).
+    Outcomes: deleted; back to draft, nothing sent, when the workspace was changed in Harness
+    since the deletion was requested (its `updated` moved); failed with Harness's words
+    (409/400 "destroy first" as HarnessConflict, 403, 404, 429); or not sent (`sent: False`)
+    when that GET failed or the portal paused calls to Harness (an open circuit). After a
+    timeout or 5xx, a GET decides (404: deleted). HarnessUnauthorized puts the draft back to
+    `release_to` and propagates. Every settled outcome of a DELETE sent is recorded in the audit
+    trail, naming `actor` (default the owner) and `approval`.
     """
     previous = draft.harness_response or {}
     outcome = settle_write(
         draft=draft,
-        write=lambda: _delete(client=client, draft=draft, previous=previous),
+        write=lambda: deletion_write(client=client, draft=draft, previous=previous),
         release_to=release_to,
         on_release=on_release,
         record=lambda outcome: _audit(
@@ -232,80 +231,6 @@ def _audit(
     )
 
 
-def _deleted(message: str = "", **more: Any) -> dict[str, Any]:
-    return {"outcome": "deleted", "message": message, **more}
-
-
-def _delete(
-    *, client: HarnessClient, draft: WorkspaceDraft, previous: dict[str, Any]
-) -> tuple[str, dict[str, Any]]:
-    where = {"org": draft.org, "project": draft.project, "identifier": draft.identifier}
-    try:
-        client.delete_workspace(**where)
-    except errors.HarnessConflict as err:
-        return Status.FAILED, {
-            "outcome": "conflict",
-            "message": f"Harness refused to delete {draft.identifier}: {err.message}",
-            **answer(err),
-        }
-    except errors.HarnessNotFound as err:
-        if previous.get("outcome") in {"unavailable", "unknown"}:
-            return Status.DELETED, _deleted("Deleted on an earlier attempt.", **answer(err))
-        return Status.FAILED, {
-            "outcome": "not_found",
-            "message": (
-                f"Harness has no workspace {draft.identifier} any more: someone deleted or "
-                "renamed it meanwhile. Nothing was deleted by this request."
-            ),
-            **answer(err),
-        }
-    except (errors.HarnessForbidden, errors.HarnessRateLimited) as err:
-        return Status.FAILED, refused_outcome(err)
-    except CircuitOpen as err:  # the portal paused calls to Harness: nothing was sent
-        return Status.FAILED, not_sent(previous, err, harness_error_message(err))
-    except errors.HarnessUnavailable as err:
-        return _reconcile(client=client, where=where, err=err)
-    return Status.DELETED, _deleted(http_status=204)  # W5: 204 No Content
-
-
-def _reconcile(
-    *, client: HarnessClient, where: dict[str, str], err: errors.HarnessUnavailable
-) -> tuple[str, dict[str, Any]]:
-    """After a timeout or 5xx: is the workspace gone? One GET decides (404: it is). Still
-    there proves nothing (a gateway's 502 or 504 may come while Harness works on): the outcome
-    stays unclear, and a retry's 404 means the earlier attempt deleted it."""
-    try:
-        client.get_workspace(**where)
-    except errors.HarnessNotFound:
-        return Status.DELETED, _deleted(
-            "Harness was slow to answer, but it was deleted.", **answer(err)
-        )
-    except errors.HarnessUnauthorized:
-        raise
-    except errors.HarnessError:
-        return Status.FAILED, {
-            "outcome": "unknown",
-            "message": (
-                "Harness did not answer, and the portal could not check whether the workspace "
-                "was deleted. Try again: if it was, the portal says so."
-            ),
-            **answer(err),
-        }
-    return Status.FAILED, {
-        "outcome": "unknown" if err.status is None else "unavailable",
-        "message": (
-            "Harness did not answer in time"
-            if err.status is None
-            else f"Harness answered with an error (HTTP {err.status})"
-        )
-        + (
-            " and the workspace is still there, but it may still be deleted. Try again: if the "
-            "first attempt lands meanwhile, the portal says so."
-        ),
-        **answer(err),
-    }
-
-
 def deletion_settle_stale(
     *,
     owner: AbstractBaseUser,
@@ -335,12 +260,12 @@ def deletion_settle_stale(
     status, outcome = (
         (Status.FAILED, {"outcome": "unknown", "message": "The deletion did not finish."})
         if exists
-        else (Status.DELETED, _deleted("Harness no longer has it."))
+        else (Status.DELETED, deleted("Harness no longer has it."))
     )
     settled = _settle(stale, was=Status.SUBMITTING, status=status, outcome=outcome)
     if not exists:
         unclear = mine.filter(status=Status.FAILED, harness_response__outcome__in=sorted(UNCLEAR))
-        earlier = _deleted("Deleted on an earlier attempt.")
+        earlier = deleted("Deleted on an earlier attempt.")
         settled += _settle(unclear, was=Status.FAILED, status=Status.DELETED, outcome=earlier)
     return settled
 

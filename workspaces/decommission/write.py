@@ -1,0 +1,147 @@
+"""A deletion's write: IaCM `DELETE .../workspaces/{id}` (contract W5, 204 No Content) once,
+after a GET (W3) that shows nobody changed the workspace since the deletion was requested, and,
+when Harness did not answer clearly (a timeout, a 5xx), a GET that decides whether it landed.
+
+Harness has no version token for a workspace (contract §2: no ETag, no `If-Match`), so the
+request keeps the workspace's `updated` (unix ms, `WorkspaceDraft.workspace_updated`) from when
+it was requested, as a change does: if it moved, nothing is deleted and the request goes back to
+its author, whose confirmation page shows the workspace as it is now. A change made between
+that GET and the DELETE cannot be detected.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from workspaces.feedback import harness_error_message
+from workspaces.harness import CircuitOpen, HarnessClient, errors
+from workspaces.harness.types import Workspace
+from workspaces.models import WorkspaceDraft
+from workspaces.wizard.outcomes import (
+    CHANGED_IN_HARNESS,
+    UNCLEAR,
+    answer,
+    not_sent,
+    refused_outcome,
+)
+
+Status = WorkspaceDraft.Status
+
+
+def updated_ms(workspace: Workspace) -> int | None:
+    """The workspace's `updated` as the request stores it (unix ms), None when Harness gave
+    none."""
+    return int(workspace.updated.timestamp() * 1000) if workspace.updated else None
+
+
+def deleted(message: str = "", **more: Any) -> dict[str, Any]:
+    """The outcome of a deletion that landed."""
+    return {"outcome": "deleted", "message": message, **more}
+
+
+def deletion_write(
+    *, client: HarnessClient, draft: WorkspaceDraft, previous: dict[str, Any]
+) -> tuple[str, dict[str, Any]]:
+    """Delete a claimed deletion's workspace: IaCM `GET .../workspaces/{id}`, then, when its
+    `updated` is the one the request was made for, `DELETE .../workspaces/{id}`.
+
+    Returns (status, outcome): `deleted` (also when an unclear `previous` attempt deleted it);
+    back to `draft` with CHANGED_IN_HARNESS when the workspace was changed since (nothing sent);
+    `failed` with Harness's words (409/400 "destroy first" as HarnessConflict, 403, 404, 429),
+    not sent (`sent: False`) when the GET failed or the portal paused calls (an open circuit),
+    or an unclear outcome after a timeout or 5xx. HarnessUnauthorized propagates.
+    """
+    where = {"org": draft.org, "project": draft.project, "identifier": draft.identifier}
+    try:
+        current = client.get_workspace(**where)
+    except errors.HarnessNotFound as err:
+        return _not_found(draft=draft, previous=previous, err=err)
+    except errors.HarnessUnauthorized:
+        raise
+    except errors.HarnessError as err:
+        return Status.FAILED, {
+            # After an unclear attempt, the next one must still look before deleting.
+            "outcome": previous["outcome"] if previous.get("outcome") in UNCLEAR else "unchecked",
+            "message": f"The portal could not check that nobody changed {draft.identifier} in "
+            "Harness since the deletion was requested, so nothing was deleted: "
+            f"{harness_error_message(err)} Try again.",
+            "sent": False,
+            **answer(err),
+        }
+    if draft.workspace_updated and updated_ms(current) != draft.workspace_updated:
+        return Status.DRAFT, {
+            "outcome": CHANGED_IN_HARNESS,
+            "message": f"{draft.name or draft.identifier} was changed in Harness since the "
+            "deletion was requested. Nothing was deleted: check what it holds now, then "
+            "confirm the deletion again.",
+        }
+    try:
+        client.delete_workspace(**where)
+    except errors.HarnessConflict as err:
+        return Status.FAILED, {
+            "outcome": "conflict",
+            "message": f"Harness refused to delete {draft.identifier}: {err.message}",
+            **answer(err),
+        }
+    except errors.HarnessNotFound as err:  # deleted between the GET and the DELETE
+        return _not_found(draft=draft, previous=previous, err=err)
+    except (errors.HarnessForbidden, errors.HarnessRateLimited) as err:
+        return Status.FAILED, refused_outcome(err)
+    except CircuitOpen as err:  # the portal paused calls to Harness: nothing was sent
+        return Status.FAILED, not_sent(previous, err, harness_error_message(err))
+    except errors.HarnessUnavailable as err:
+        return _reconcile(client=client, where=where, err=err)
+    return Status.DELETED, deleted(http_status=204)  # W5: 204 No Content
+
+
+def _not_found(
+    *, draft: WorkspaceDraft, previous: dict[str, Any], err: errors.HarnessNotFound
+) -> tuple[str, dict[str, Any]]:
+    if previous.get("outcome") in UNCLEAR:
+        return Status.DELETED, deleted("Deleted on an earlier attempt.", **answer(err))
+    return Status.FAILED, {
+        "outcome": "not_found",
+        "message": (
+            f"Harness has no workspace {draft.identifier} any more: someone deleted or "
+            "renamed it meanwhile. Nothing was deleted by this request."
+        ),
+        **answer(err),
+    }
+
+
+def _reconcile(
+    *, client: HarnessClient, where: dict[str, str], err: errors.HarnessUnavailable
+) -> tuple[str, dict[str, Any]]:
+    """After a timeout or 5xx: is the workspace gone? One GET decides (404: it is). Still
+    there proves nothing (a gateway's 502 or 504 may come while Harness works on): the outcome
+    stays unclear, and a retry's 404 means the earlier attempt deleted it."""
+    try:
+        client.get_workspace(**where)
+    except errors.HarnessNotFound:
+        return Status.DELETED, deleted(
+            "Harness was slow to answer, but it was deleted.", **answer(err)
+        )
+    except errors.HarnessUnauthorized:
+        raise
+    except errors.HarnessError:
+        return Status.FAILED, {
+            "outcome": "unknown",
+            "message": (
+                "Harness did not answer, and the portal could not check whether the workspace "
+                "was deleted. Try again: if it was, the portal says so."
+            ),
+            **answer(err),
+        }
+    return Status.FAILED, {
+        "outcome": "unknown" if err.status is None else "unavailable",
+        "message": (
+            "Harness did not answer in time"
+            if err.status is None
+            else f"Harness answered with an error (HTTP {err.status})"
+        )
+        + (
+            " and the workspace is still there, but it may still be deleted. Try again: if the "
+            "first attempt lands meanwhile, the portal says so."
+        ),
+        **answer(err),
+    }
