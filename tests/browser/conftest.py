@@ -8,6 +8,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.conftest import running_in_ci
 
@@ -89,6 +90,17 @@ def artifacts() -> Path:
 @pytest.fixture
 def browser_user(transactional_db, django_user_model):
     return django_user_model.objects.create_user(username="alice", password="s3cret-pass")
+
+
+def settled(page) -> None:
+    """htmx has swapped and wired the new content (what a person never outpaces).
+
+    htmx wires content it swaps in (its hx-* attributes, and the page's own scripts' afterSettle
+    work) only when it settles, 20 ms after the swap: a control clicked, filled or selected
+    before that does nothing, or does what it does without JavaScript. Only a request already
+    started is waited for: after a `delay:` trigger, wait for its response first."""
+    busy = ".htmx-request, .htmx-swapping, .htmx-settling, .htmx-added"
+    expect(page.locator(busy)).to_have_count(0)
 
 
 def sign_in(page, live_server, username="alice", password="s3cret-pass") -> None:

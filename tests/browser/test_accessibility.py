@@ -6,7 +6,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import settled, sign_in
 from tests.conftest import ACCOUNT, FULL_KEY
 
 WCAG = {
@@ -18,9 +18,11 @@ axe = Axe()
 
 
 def assert_accessible(page, where: str) -> None:
-    # Let htmx finish: a region is dimmed while its request is in flight.
-    expect(page.locator(".htmx-request, .htmx-swapping, .htmx-settling")).to_have_count(0)
-    page.wait_for_timeout(250)  # the dimming fades out over 150 ms
+    # The page as a person sees it: loaded (its styles and scripts), htmx done with its swaps (a
+    # region shows its busy state while its request is in flight), no CSS transition half-way.
+    page.wait_for_load_state()
+    settled(page)
+    page.wait_for_function("!document.getAnimations().some(a => a instanceof CSSTransition)")
     results = axe.run(page, options=WCAG)
     violations = [
         f"{v['id']}: {v['help']} ({len(v['nodes'])}x, e.g. {v['nodes'][0]['html'][:120]})"
@@ -43,6 +45,7 @@ def test_sign_in_page(page, live_server, fake):
 
     assert_accessible(page, "sign-in")
     page.get_by_role("button", name="Sign in").click()
+    expect(page.locator(".field--error")).to_have_count(2)  # the page that came back
     assert_accessible(page, "sign-in with errors")
 
 
@@ -113,6 +116,7 @@ def test_on_a_phone_the_header_list_and_workspace_page_fit(signed_in_page, live_
     page = signed_in_page
     page.set_viewport_size({"width": 390, "height": 844})
     page.goto(live_server.url + LIST)
+    settled(page)  # the status strip, loaded after the page, is part of its width
     header = page.locator(".site-header")
 
     # The header stays short (the account links in at most two rows), the user's name whole.
@@ -128,6 +132,7 @@ def test_on_a_phone_the_header_list_and_workspace_page_fit(signed_in_page, live_
     page.locator("#workspace-table tbody tr td a").first.click()
     values = page.locator("table.table--stack td[data-label=Value]")
     expect(values.first).to_be_visible()
+    page.wait_for_load_state()  # its styles applied before the width is measured
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     page.screenshot(path=artifacts / "phone-workspace.png", full_page=True)
     assert_accessible(page, "workspace page at 390 px")

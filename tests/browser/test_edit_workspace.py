@@ -6,9 +6,9 @@ import json
 
 from playwright.sync_api import expect
 
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import settled, sign_in
 from tests.browser.test_accessibility import assert_accessible
-from tests.browser.test_wizard import next_step, settled, wizard_user  # noqa: F401
+from tests.browser.test_wizard import next_step, wizard_user  # noqa: F401
 from tests.workspaces.test_change import ORG, PROJECT, UPDATE, direct_put, seeded_workspace
 from workspaces.clients import harness_client_for
 from workspaces.models import AuditEntry

@@ -7,7 +7,7 @@ import re
 
 from playwright.sync_api import expect
 
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import settled, sign_in
 from tests.browser.test_accessibility import assert_accessible
 from tests.browser.test_wizard import wizard_user  # noqa: F401  (fixture)
 from tests.samples import complete_draft
@@ -33,6 +33,7 @@ def template_draft(owner, mode: str) -> WorkspaceDraft:
 def open_page(page, url: str, heading: str | re.Pattern) -> None:
     page.goto(url)
     expect(page.get_by_role("heading", name=heading, exact=True)).to_be_visible()
+    settled(page)  # what loads after the page (Basics' identifier check) is measured too
 
 
 def fits_the_screen(page) -> bool:

@@ -56,6 +56,8 @@ def test_start_from_an_exported_resource_and_review_its_body(page, live_server, 
     page.get_by_role("button", name="Save and continue").click()
     expect(page.get_by_label("Name", exact=True)).to_have_value(workspace.name)
     page.get_by_role("link", name="Review and submit").click()
+    expect(page.get_by_role("heading", name="Review and submit", exact=True)).to_be_visible()
+    page.wait_for_load_state()  # the whole body parsed before it is read
     body = json.loads(page.locator("#review-body, .json").first.inner_text())
     assert body["identifier"] == TERRAGRUNT
     assert body["terragrunt_provider"] is True
