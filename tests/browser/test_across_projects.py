@@ -4,7 +4,7 @@ import re
 
 from playwright.sync_api import expect
 
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import settled, sign_in
 from tests.conftest import ACCOUNT, FULL_KEY
 
 
@@ -19,6 +19,7 @@ def test_search_across_projects_and_retry_the_one_that_failed(
     results = page.locator("#across-results")
     live = page.locator("#across-live")
     expect(live).to_have_attribute("aria-busy", "false")
+    page.wait_for_load_state()  # htmx listens to the filters once the page has loaded
 
     # Two orgs, then a search: the rows come from three projects of those two orgs.
     page.get_by_text("Organisations and projects").click()
@@ -50,6 +51,7 @@ def test_search_across_projects_and_retry_the_one_that_failed(
     page.set_viewport_size({"width": 1280, "height": 900})
 
     # Each project's button says which project it reads again (to a screen reader).
+    settled(page)  # it came with the last poll's rows
     page.get_by_role("button", name="Try again for platform / networking", exact=True).focus()
     page.keyboard.press("Enter")
     expect(failure).to_have_count(0)

@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import settled, sign_in
 from tests.browser.test_accessibility import assert_accessible
 from tests.conftest import ACCOUNT, FULL_KEY
 from tests.workspaces.test_harness_key import PROJECT_KEY
@@ -72,6 +72,8 @@ def test_stars_on_workspace_pages_are_in_my_workspaces_after_signing_out(
     for name in ("lambda-dev-0006", "iam-prod-0001"):
         page.goto(live_server.url + SANDBOX)
         page.get_by_role("link", name=name).click()
+        expect(page.get_by_role("heading", level=1)).to_contain_text(name)
+        page.wait_for_load_state()  # htmx wires the star once the page has loaded
         page.get_by_role("button", name=f"Add {name} to My workspaces").click()
         remove = page.get_by_role("button", name=f"Remove {name} from My workspaces")
         expect(remove).not_to_have_attribute("aria-pressed", re.compile(".*"))
@@ -82,7 +84,11 @@ def test_stars_on_workspace_pages_are_in_my_workspaces_after_signing_out(
     # the form out called its `remove`, which is the button named remove).
     page.goto(live_server.url + SANDBOX)
     page.get_by_role("link", name="s3-qa-0009").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("s3-qa-0009")
+    page.wait_for_load_state()
     page.get_by_role("button", name="Add s3-qa-0009 to My workspaces").click()
+    expect(page.get_by_role("button", name="Remove s3-qa-0009 from My workspaces")).to_be_focused()
+    settled(page)  # the new star is wired by htmx once settled
     page.get_by_role("button", name="Remove s3-qa-0009 from My workspaces").click()
     expect(page.get_by_role("button", name="Add s3-qa-0009 to My workspaces")).to_be_focused()
     expect(page.locator("button.star")).to_have_count(1)

@@ -4,7 +4,7 @@ import re
 
 from playwright.sync_api import expect
 
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import settled, sign_in
 from tests.conftest import ACCOUNT, FULL_KEY
 
 LIST = "/orgs/default/projects/infra/workspaces/"
@@ -33,6 +33,7 @@ def test_search_sort_filter_page_open_and_come_back(
     # one click away, and a status filters the list when clicked.
     strip = page.locator("#status-overview .status-strip")
     expect(strip).to_be_visible()
+    settled(page)
     assert rows.nth(2).bounding_box()["y"] + 20 < 900  # visible without scrolling
     page.get_by_text("Show as a chart").click()
     expect(page.locator("#status-overview svg")).to_be_visible()
@@ -42,6 +43,7 @@ def test_search_sort_filter_page_open_and_come_back(
     expect(page.get_by_role("checkbox", name="Failed", exact=True)).to_be_checked()
     expect(rows.first.locator(".badge")).to_have_text("Failed")
     failed_total = summary.inner_text()
+    settled(page)  # the chip swapped the filter form in: htmx listens to it once settled
 
     # Live search narrows the list without a page load, keeping the status filter.
     page.get_by_label("Search by name").fill("dev")
@@ -50,6 +52,7 @@ def test_search_sort_filter_page_open_and_come_back(
     for name in rows.locator("td:first-child").all_inner_texts()[:5]:
         assert "dev" in name
     expect(page).to_have_url(re.compile(r"status=failed"))
+    settled(page)  # the sort link pressed next came with the table
 
     # Sort by name, descending, from the column header (with the keyboard: the focus stays on
     # the header's new copy); the next search keeps that sort.
@@ -62,6 +65,7 @@ def test_search_sort_filter_page_open_and_come_back(
     page.get_by_label("Per page").select_option("10")
     expect(rows).to_have_count(10)
     expect(page).to_have_url(re.compile(r"sort=name%2CDESC"))
+    settled(page)
 
     # Page through, then open a workspace.
     page.get_by_role("link", name="Next").click()
@@ -105,6 +109,7 @@ def test_slow_harness_shows_the_indicator_and_failure_offers_retry(
 
     alert = page.locator("#workspace-table [role=alert]")
     expect(alert).to_contain_text("Harness answered with an error (HTTP 503)")
+    settled(page)  # the Try again link came with the error
     fake.inject("iacm.workspaces.list", delay_ms=800, times=1)
     alert.get_by_role("link", name="Try again").focus()
     page.keyboard.press("Enter")
@@ -130,6 +135,7 @@ def test_the_list_state_stays_true_after_every_swap(
     # A time window chosen with the keyboard: its focus ring is whole (not cut by the box of
     # the group), and the focus stays on the window's new copy.
     expect(page.locator("#status-overview .status-strip")).to_be_visible()  # swapped in
+    settled(page)  # with its window links
     page.get_by_role("link", name="New workspace").last.focus()
     page.keyboard.press("Tab")  # 24 h
     page.keyboard.press("Tab")
@@ -140,8 +146,10 @@ def test_the_list_state_stays_true_after_every_swap(
     window = page.locator("#status-window").get_by_role("link", name="7 days")
     expect(window).to_have_attribute("aria-current", "true")
     expect(window).to_be_focused()
+    settled(page)
     page.locator("#status-window").get_by_role("link", name="30 days").click()
     expect(page).to_have_url(re.compile(r"window=30d"))
+    settled(page)
 
     # A status clicked in a 30-day window: the list says in words which numbers are which.
     strip = page.locator("#status-overview .status-strip")
@@ -149,6 +157,7 @@ def test_the_list_state_stays_true_after_every_swap(
     expect(page.locator("#workspace-table")).to_contain_text(
         "the status counts above are for the last 30 days only"
     )
+    settled(page)  # the chip swapped the filter form in
 
     # A filter change swaps the table alone; the form's own state follows it.
     page.get_by_role("checkbox", name="Failed", exact=True).uncheck()
@@ -158,6 +167,7 @@ def test_the_list_state_stays_true_after_every_swap(
     page.locator(".filters__tag-list input").first.check()
     expect(page.locator("#tags-selected")).to_have_text("(1 selected)")
     expect(page.get_by_role("link", name="Clear filters")).to_be_visible()
+    settled(page)  # the pager came with the table
     page.screenshot(path=artifacts / "browse-state.png", full_page=True)
 
     # The last page keeps the buttons in place too, Next and Last disabled; Last pressed with
@@ -177,10 +187,12 @@ def test_the_list_state_stays_true_after_every_swap(
     # A status clicked after a live search keeps the search: the strip was drawn before it.
     page.get_by_label("Search by name").fill("dev")
     expect(page).to_have_url(re.compile(r"q=dev"))
+    settled(page)  # and the strip, which loads after the page
     strip.get_by_role("link", name=re.compile(r"^Show [\d,]+ failed workspaces?$")).click()
     expect(page).to_have_url(re.compile(r"status=failed"))
     expect(page).to_have_url(re.compile(r"q=dev"))
     expect(page.get_by_label("Search by name")).to_have_value("dev")
+    settled(page)  # the chip swapped the filter form in
     page.get_by_label("Search by name").fill("prod")
     expect(page).to_have_url(re.compile(r"q=prod"))
     page.get_by_text("Show as a chart").click()

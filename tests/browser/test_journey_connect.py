@@ -34,6 +34,7 @@ def test_sign_in_connect_key_pick_project_and_page_through(
     # Org, then project.
     expect(page.get_by_role("heading", name="Choose an organisation")).to_be_visible()
     expect(page.get_by_text("Harness key saved for account Acme Demo")).to_be_visible()
+    page.wait_for_load_state()  # htmx listens to the search box once the page has loaded
     page.get_by_label("Search organisations").fill("def")
     expect(page.get_by_role("link", name=re.compile("Platform"))).to_have_count(0)
     expect(page).to_have_url(re.compile(r"q=def"))
@@ -43,6 +44,7 @@ def test_sign_in_connect_key_pick_project_and_page_through(
 
     # The first list: 30 rows, then page 2.
     expect(page).to_have_url(re.compile(r"/orgs/default/projects/infra/workspaces/$"))
+    page.wait_for_load_state()  # htmx wires the pager once the page has loaded
     rows = page.locator("#workspace-table tbody tr")
     expect(rows).to_have_count(30)
     expect(page.get_by_text("Showing 1–30 of 1,800")).to_be_visible()
@@ -70,6 +72,7 @@ def test_key_page_on_a_phone(page, live_server, fake, browser_user, artifacts):
     sign_in(page, live_server)
 
     expect(page.get_by_role("heading", name="Your Harness API key")).to_be_visible()
+    page.wait_for_load_state()  # its styles applied before the width is measured
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     page.screenshot(path=artifacts / "key-page-phone.png", full_page=True)
 
