@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import settled, sign_in
 from tests.conftest import ACCOUNT, FULL_KEY
 from tests.workspaces.test_drafts import described_workspace
 from workspaces.clients import harness_client_for
@@ -26,7 +26,7 @@ def start(page, live_server):
     sign_in(page, live_server)
     page.goto(live_server.url + "/orgs/default/projects/infra/new-workspace/")
     page.get_by_role("button", name="Start a new request").click()
-    expect(page.get_by_role("heading", name="Start from")).to_be_visible()
+    expect(page.get_by_role("heading", name="Start from", exact=True)).to_be_visible()
     page.wait_for_load_state()
 
 
@@ -53,14 +53,23 @@ def pick(page, option_text):
     page.locator("label.picker__option", has_text=option_text).first.click()
 
 
-def settled(page):
-    """htmx has swapped and wired the new content (what a person never outpaces)."""
-    busy = ".htmx-request, .htmx-swapping, .htmx-settling, .htmx-added"
-    expect(page.locator(busy)).to_have_count(0)
-
-
 def wait_saved(page):
+    """The last change is saved: "Saved" may be an earlier autosave's, so wait for the one in
+    flight (a change starts it at once) too."""
     expect(page.locator("#save-status")).to_contain_text("Saved")
+    settled(page)
+
+
+def row_checked(page, field_id):
+    """Waits for the check of a variable row that typing in its field `field_id` sends 400 ms
+    after the last key (until then the row's messages are the old ones, and settled() has no
+    request to wait for). htmx names the field in the HX-Trigger header."""
+    return page.expect_response(
+        lambda r: (
+            r.request.headers.get("hx-trigger") == field_id
+            and "action=check" in (r.request.post_data or "")
+        )
+    )
 
 
 def find_in_list(page, live_server, name):
@@ -123,7 +132,9 @@ def test_from_scratch_with_reload_and_double_click(page, live_server, fake, wiza
         page.locator("#environment-0-value_type").select_option("secret")
     settled(page)
     expect(page.locator("#environment-0-value")).to_have_attribute("list", "secret-datalist")
-    page.locator("#environment-0-value").fill("account.tf_token")
+    with row_checked(page, "environment-0-value"):
+        page.locator("#environment-0-value").fill("account.tf_token")
+    settled(page)
     expect(page.locator("#environment-0-error")).to_be_empty()
     with page.expect_response(lambda r: "autosave=1" in r.url):
         page.locator("#environment-0-value").blur()
@@ -338,6 +349,7 @@ def test_errors_clear_as_soon_as_the_value_is_valid(page, live_server, fake, wiz
     next_step(page, "Basics")
     page.get_by_role("button", name="Save and continue").click()
     expect(page.get_by_text("Enter a name.")).to_be_visible()
+    page.wait_for_load_state()  # wizard.js fills the identifier in once the page has loaded
     identifier = page.get_by_label("Identifier")
     # One message for the identifier at a time: its live check, not also a field error.
     expect(page.locator("#id_identifier_error")).to_have_count(0)
@@ -362,6 +374,7 @@ def test_errors_clear_as_soon_as_the_value_is_valid(page, live_server, fake, wiz
     page.get_by_role("button", name="Save and continue").click()
     secret = page.get_by_label("Secret 1")
     expect(secret).to_have_attribute("aria-invalid", "true")
+    page.wait_for_load_state()  # htmx checks the row as it is typed once the page has loaded
 
     secret.fill("account.tf_token")
 
@@ -385,7 +398,9 @@ def test_a_secret_not_in_harnesss_list_is_flagged_as_you_type(
     settled(page)
     secret = page.get_by_label("Secret 1")
 
-    secret.fill("account.no_such_secret")
+    with row_checked(page, "environment-0-value"):
+        secret.fill("account.no_such_secret")
+    settled(page)
 
     warning = page.locator("#environment-0-warning")
     expect(warning).to_contain_text("account.no_such_secret is not among the secrets")
@@ -411,6 +426,7 @@ def test_a_tfvars_paste_is_previewed_then_added(page, live_server, fake, wizard_
     expect(page.get_by_label("Paste a .tfvars or .env block (optional)")).to_have_value(
         'region = "eu-west-1" # where it runs\npath = "C:\\\\new"\n'
     )
+    settled(page)  # the Add button came with the preview
     page.get_by_role("button", name="Add 2 variables").click()
     expect(page.locator("#terraform-0-key")).to_have_value("region")
     expect(page.locator("#terraform-0-value")).to_have_value("eu-west-1")

@@ -6,9 +6,9 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import settled, sign_in
 from tests.browser.test_accessibility import assert_accessible
-from tests.browser.test_wizard import settled, wizard_user  # noqa: F401  (fixture)
+from tests.browser.test_wizard import row_checked, wizard_user  # noqa: F401  (fixture)
 
 TAB_LIMIT = 120
 
@@ -33,8 +33,11 @@ def type_into(page, locator, text: str) -> None:
 
 
 def continue_to(page, heading: str) -> None:
+    """Save and continue from the keyboard; `heading` is the step the page comes back on (the
+    same step when it failed: the navigation, not the heading, says the page is the new one)."""
     tab_to(page, page.get_by_role("button", name="Save and continue"))
-    page.keyboard.press("Enter")
+    with page.expect_navigation():  # to the new page, loaded
+        page.keyboard.press("Enter")
     expect(page.get_by_role("heading", name=heading, exact=True)).to_be_visible()
     settled(page)
 
@@ -44,8 +47,9 @@ def test_keyboard_only_wizard_with_axe_on_every_step(page, live_server, fake, wi
     page.goto(live_server.url + "/orgs/default/projects/infra/new-workspace/")
     assert_accessible(page, "wizard start")
     tab_to(page, page.get_by_role("button", name="Start a new request"))
-    page.keyboard.press("Enter")
-    expect(page.get_by_role("heading", name="Start from")).to_be_visible()
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name="Start from", exact=True)).to_be_visible()
     settled(page)
     assert_accessible(page, "start from")
     continue_to(page, "Basics")
@@ -92,9 +96,11 @@ def test_keyboard_only_wizard_with_axe_on_every_step(page, live_server, fake, wi
     tab_to(page, page.get_by_role("button", name="Add a Terraform variable"))
     page.keyboard.press("Enter")
     expect(page.locator("#terraform-0-key")).to_be_focused()
-    page.keyboard.type("region")
+    with row_checked(page, "terraform-0-key"):  # 400 ms after the last key: settled() won't wait
+        page.keyboard.type("region")
     settled(page)
-    type_into(page, page.locator("#terraform-0-value"), "eu-west-1")
+    with row_checked(page, "terraform-0-value"):
+        type_into(page, page.locator("#terraform-0-value"), "eu-west-1")
     assert_accessible(page, "variables after adding a row")
     continue_to(page, "Review and submit")
     assert_accessible(page, "review")
