@@ -23,6 +23,7 @@ from workspaces.wizard.outcomes import (
     answer,
     not_sent,
     refused_outcome,
+    unanswered,
 )
 
 Status = WorkspaceDraft.Status
@@ -132,16 +133,8 @@ def _reconcile(
             ),
             **answer(err),
         }
-    return Status.FAILED, {
-        "outcome": "unknown" if err.status is None else "unavailable",
-        "message": (
-            "Harness did not answer in time"
-            if err.status is None
-            else f"Harness answered with an error (HTTP {err.status})"
-        )
-        + (
-            " and the workspace is still there, but it may still be deleted. Try again: if the "
-            "first attempt lands meanwhile, the portal says so."
-        ),
-        **answer(err),
-    }
+    return Status.FAILED, unanswered(
+        err,
+        then=" and the workspace is still there, but it may still be deleted. Try again: if the "
+        "first attempt lands meanwhile, the portal says so.",
+    )

@@ -36,6 +36,7 @@ from workspaces.wizard.outcomes import (
     not_sent,
     reconcile_seconds,
     refused_outcome,
+    unanswered,
     validation_outcome,
     wait_for,
 )
@@ -334,24 +335,17 @@ def _reconcile(
         landed_late = updated("Harness was slow to answer, but the change landed.")
         return Status.UPDATED, {**landed_late, **answer(err)}
     if landed is None:
-        message = (
-            "Harness did not answer, and the portal could not check whether the change "
-            "landed. Submit again: the portal checks first, so it is never sent twice."
-        )
-    else:
-        message = (
-            "Harness did not answer in time"
-            if err.status is None
-            else f"Harness answered with an error (HTTP {err.status})"
-        ) + (
-            " and the workspace does not hold your change yet, but it may still land. Submit "
-            "again when you are ready: the portal checks first."
-        )
-    return Status.FAILED, {
-        "outcome": "unavailable" if err.status is not None and landed is False else "unknown",
-        "message": message,
-        **answer(err),
-    }
+        return Status.FAILED, {
+            "outcome": "unknown",
+            "message": "Harness did not answer, and the portal could not check whether the "
+            "change landed. Submit again: the portal checks first, so it is never sent twice.",
+            **answer(err),
+        }
+    return Status.FAILED, unanswered(
+        err,
+        then=" and the workspace does not hold your change yet, but it may still land. Submit "
+        "again when you are ready: the portal checks first.",
+    )
 
 
 def draft_rebase(*, draft: WorkspaceDraft) -> bool:

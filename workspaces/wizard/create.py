@@ -16,6 +16,7 @@ from workspaces.wizard.outcomes import (
     not_sent,
     reconcile_seconds,
     refused_outcome,
+    unanswered,
     validation_outcome,
     wait_for,
 )
@@ -144,19 +145,11 @@ def _reconcile(
     if found:
         slow = created("Harness was slow to answer, but it was created.")
         return Status.CREATED, {**slow, **answer(err)}
-    return Status.FAILED, {
-        "outcome": "unknown" if err.status is None else "unavailable",
-        "message": (
-            "Harness did not answer in time"
-            if err.status is None
-            else f"Harness answered with an error (HTTP {err.status})"
-        )
-        + (
-            " and the workspace does not exist yet, but Harness may still create it. Submit "
-            "again when you are ready: the portal checks first, so it is never created twice."
-        ),
-        **answer(err),
-    }
+    return Status.FAILED, unanswered(
+        err,
+        then=" and the workspace does not exist yet, but Harness may still create it. Submit "
+        "again when you are ready: the portal checks first, so it is never created twice.",
+    )
 
 
 def find(*, client: HarnessClient, draft: WorkspaceDraft, identifier: str):

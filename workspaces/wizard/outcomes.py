@@ -71,6 +71,22 @@ def answer(err: errors.HarnessError) -> dict[str, Any]:
     return {"http_status": err.status, "request_id": err.request_id or ""}
 
 
+def unanswered(err: errors.HarnessError, *, then: str) -> dict[str, Any]:
+    """The outcome of a write Harness did not answer in time, or answered with a 5xx, after which
+    the look found it not (yet) done: it may still land ("unknown" or "unavailable", both
+    UNCLEAR), and the message says so; `then` is the rest of the sentence about the workspace."""
+    happened = (
+        "Harness did not answer in time"
+        if err.status is None
+        else f"Harness answered with an error (HTTP {err.status})"
+    )
+    return {
+        "outcome": "unknown" if err.status is None else "unavailable",
+        "message": happened + then,
+        **answer(err),
+    }
+
+
 def validation_outcome(
     err: errors.HarnessValidationError, *, denied: str, body: dict[str, Any]
 ) -> dict[str, Any]:
