@@ -8,24 +8,29 @@ successful sign-in clears the username's count. Counts live in the cache, shared
 An attempt is counted before its password is checked (the hash takes a while), so attempts sent
 at the same time cannot all pass the check; a success, or a form without a password, takes its
 attempt back.
+
+The admin's sign-in page (`/admin/login/`) uses the same counters
+(`ThrottledAdminAuthenticationForm`): guesses there count against the username and address here,
+and the other way round.
 """
 
 import hashlib
 
 from django.conf import settings
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 
 from workspaces.ratelimit import SlidingWindow
 
+THROTTLED = (
+    "Too many failed sign-ins for this account or from this address. Wait %(minutes)s minutes, "
+    "then try again (or ask an administrator to reset your password)."
+)
+
 
 class ThrottledAuthenticationForm(AuthenticationForm):
-    error_messages = {
-        **AuthenticationForm.error_messages,
-        "throttled": "Too many failed sign-ins for this account or from this address. "
-        "Wait %(minutes)s minutes, then try again (or ask an administrator to reset "
-        "your password).",
-    }
+    error_messages = {**AuthenticationForm.error_messages, "throttled": THROTTLED}
 
     def _windows(self) -> list[tuple[SlidingWindow, int]]:
         window = settings.SIGNIN_FAILURE_WINDOW
@@ -64,3 +69,10 @@ class ThrottledAuthenticationForm(AuthenticationForm):
             windows[0][0].give_back(receipts[0])
         windows[1][0].give_back(receipts[1])
         return cleaned
+
+
+class ThrottledAdminAuthenticationForm(ThrottledAuthenticationForm, AdminAuthenticationForm):
+    """The admin's sign-in form (staff only) behind the same throttle and counters. A non-staff
+    user's right password is a failed admin sign-in, and counts as one."""
+
+    error_messages = {**AdminAuthenticationForm.error_messages, "throttled": THROTTLED}

@@ -2,6 +2,10 @@ from django.contrib import admin
 from django.urls import include, path
 
 from portal import auth_views, health, metrics
+from portal.signin import ThrottledAdminAuthenticationForm
+
+# The admin's own sign-in page would otherwise take unlimited password guesses.
+admin.site.login_form = ThrottledAdminAuthenticationForm
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),

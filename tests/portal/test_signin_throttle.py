@@ -135,3 +135,45 @@ def test_refused_attempts_do_not_count_against_the_address(carol):
     _, response = sign_in("dave", "any", address="10.1.1.1")
 
     assertContains(response, "Please enter a correct username and password")
+
+
+def test_admin_login_is_throttled_like_the_sign_in_page(django_user_model, settings):
+    settings.SIGNIN_FAILURES_PER_USERNAME = 3
+    settings.SIGNIN_FAILURES_PER_ADDRESS = 1000
+    settings.SIGNIN_FAILURE_WINDOW = 600
+    django_user_model.objects.create_superuser("root", "root@example.com", "right-pass-1")
+    for _ in range(20):
+        Client(REMOTE_ADDR="10.6.6.6").post(
+            "/admin/login/?next=/admin/", {"username": "root", "password": "wrong-guess"}
+        )
+
+    portal = Client(REMOTE_ADDR="10.6.6.6")
+    portal_answer = portal.post(reverse("login"), {"username": "root", "password": "right-pass-1"})
+    admin = Client(REMOTE_ADDR="10.6.6.6")
+    admin_answer = admin.post(
+        "/admin/login/?next=/admin/", {"username": "root", "password": "right-pass-1"}
+    )
+
+    assert "_auth_user_id" not in portal.session, "20 failed admin guesses were not counted"
+    assert "_auth_user_id" not in admin.session, "the admin login is not throttled"
+    assertContains(portal_answer, REFUSED)
+    assertContains(admin_answer, REFUSED)
+
+
+def test_the_admin_login_still_signs_staff_in_and_refuses_other_users(django_user_model):
+    django_user_model.objects.create_superuser("root", "root@example.com", "right-pass-1")
+    django_user_model.objects.create_user(username="dave", password="right-pass-2")
+    admin = Client(REMOTE_ADDR="10.6.6.7")
+    not_staff = Client(REMOTE_ADDR="10.6.6.7")
+
+    signed_in = admin.post(
+        "/admin/login/?next=/admin/", {"username": "root", "password": "right-pass-1"}
+    )
+    refused = not_staff.post(
+        "/admin/login/?next=/admin/", {"username": "dave", "password": "right-pass-2"}
+    )
+
+    assert signed_in.status_code == 302
+    assert admin.get("/admin/").status_code == 200
+    assertContains(refused, "staff account")
+    assert "_auth_user_id" not in not_staff.session
