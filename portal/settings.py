@@ -382,9 +382,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 # ACROSS_DIRECTORY_SECONDS and at most ACROSS_MAX_PROJECTS are read; each list (key and query,
 # not page) is fanned out with at most ACROSS_CONCURRENCY Harness calls at once and cached per key
 # and query for ACROSS_CACHE_SECONDS after it completes. A process runs at most ACROSS_MAX_JOBS
-# such fan-outs at once; a list asked for beyond that is refused with "try again".
+# such fan-outs at once, at most ACROSS_MAX_JOBS_PER_KEY of them for one key (so one person cannot
+# take them all); a list asked for beyond either is refused with "try again".
 ACROSS_DIRECTORY_SECONDS = env.int("ACROSS_DIRECTORY_SECONDS", default=300)
 ACROSS_MAX_PROJECTS = env.int("ACROSS_MAX_PROJECTS", default=200)
 ACROSS_CONCURRENCY = env.int("ACROSS_CONCURRENCY", default=8)
 ACROSS_CACHE_SECONDS = env.int("ACROSS_CACHE_SECONDS", default=30)
 ACROSS_MAX_JOBS = env.int("ACROSS_MAX_JOBS", default=16)
+ACROSS_MAX_JOBS_PER_KEY = env.int("ACROSS_MAX_JOBS_PER_KEY", default=2)

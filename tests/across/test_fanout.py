@@ -156,7 +156,13 @@ def test_a_job_that_fails_to_start_gives_its_slot_back(fake, settings, monkeypat
     settings.ACROSS_MAX_JOBS = 1
     client = harness_client(account_id=ACCOUNT, api_key=FULL_KEY)
     failed = _fail_once(monkeypatch, "set_many")  # the job's first write: a Redis timeout
-    start = {"client": client, "refs": (SANDBOX,), "query": ListQuery(), "meta": None}
+    start = {
+        "client": client,
+        "fingerprint": "key-1",
+        "refs": (SANDBOX,),
+        "query": ListQuery(),
+        "meta": None,
+    }
     with pytest.raises(ConnectionError):
         fanout.job_start(base="across:test:first", **start)
 
@@ -166,3 +172,52 @@ def test_a_job_that_fails_to_start_gives_its_slot_back(fake, settings, monkeypat
     assert failed
     assert started["projects"] == [SANDBOX.key]
     join_jobs()
+
+
+def test_one_person_cannot_take_every_fan_out_slot_from_everyone_else(
+    signed_in_with_key, fake, settings, django_user_model
+):
+    from django.test import Client
+
+    from tests.across.support import LIST, URL, join_jobs
+    from tests.conftest import READ_KEY
+    from workspaces.services import credential_save
+
+    settings.ACROSS_MAX_JOBS = 4  # ACROSS_MAX_JOBS_PER_KEY: the default, 2
+    fake.inject(LIST, delay_ms=1000, times=8, path="/projects/core/")
+    mine = [signed_in_with_key.get(URL, {"q": query}) for query in ("a", "b", "c", "d")]
+    bob = django_user_model.objects.create_user(username="bob", password="s3cret-pass")
+    credential_save(user=bob, account_id=ACCOUNT, api_key=READ_KEY, account_name="Acme Demo")
+    other = Client()
+    other.force_login(bob)
+
+    response = other.get(URL)
+
+    join_jobs()
+    assert response.status_code == 200, "another person is refused: 'The portal is busy'"
+    assert "The portal is busy" not in response.content.decode()
+    assert [answer.status_code for answer in mine] == [200, 200, 503, 503]
+    refused = mine[2].content.decode()
+    assert "You already have 2 cross-project lists loading" in refused
+    assert 'href="/workspaces/?q=c"' in refused  # Try again: the same list
+
+
+def test_a_key_at_its_share_of_slots_is_refused_until_one_of_its_jobs_ends(settings):
+    from workspaces.across.slots import JobSlots
+
+    settings.ACROSS_MAX_JOBS = 3
+    settings.ACROSS_MAX_JOBS_PER_KEY = 2
+    slots = JobSlots()
+    assert slots.take("key-1") is None
+    assert slots.take("key-1") is None
+
+    refused = slots.take("key-1")
+    other = slots.take("key-2")
+    full = slots.take("key-3")
+    slots.give_back("key-1")
+    again = slots.take("key-1")
+
+    assert "You already have 2 cross-project lists loading" in str(refused)
+    assert other is None
+    assert "too many cross-project lists at once" in str(full)
+    assert again is None

@@ -119,15 +119,15 @@ def job_start(
     *,
     client: HarnessClient,
     base: str,
+    fingerprint: str,
     refs: tuple[ProjectRef, ...],
     query: ListQuery,
     meta: JobMeta | None,
 ) -> JobMeta:
     """The job's meta, starting the fan-out when no live or recent one exists (`meta`: the
-    job's meta as the caller just read it, or None).
-
-    Single-flight: only the request that adds the lock starts it; the others read its meta.
-    Raises PortalBusy when this process already runs `ACROSS_MAX_JOBS` jobs.
+    job's meta as the caller just read it, or None). Single-flight: only the request that adds
+    the lock starts it; the others read its meta. Raises PortalBusy when this process runs
+    `ACROSS_MAX_JOBS` jobs, or `ACROSS_MAX_JOBS_PER_KEY` of the key `fingerprint`'s (`slots`).
     """
     lock = f"{base}:lock"
     if meta is not None and (meta["complete"] or cache.get(lock) is not None):
@@ -141,9 +141,9 @@ def job_start(
         # not dead, done. Nothing to start.
         cache.delete(lock)
         return current
-    if not job_slots.take():
+    if (refused := job_slots.take(fingerprint)) is not None:
         cache.delete(lock)
-        raise job_slots.busy()
+        raise refused
     meta = JobMeta(
         run=run,
         projects=[ref.key for ref in refs],
@@ -158,12 +158,12 @@ def job_start(
         cache.set_many({_version_key(base, run): 0, base: meta}, timeout=_run_ttl())
         threading.Thread(
             target=context.run,
-            args=(job_slots.run, _coordinate, client, base, meta, refs, query),
+            args=(job_slots.run, fingerprint, _coordinate, client, base, meta, refs, query),
             name=f"across-{run}",
             daemon=True,
         ).start()
     except BaseException:
-        job_slots.give_back()
+        job_slots.give_back(fingerprint)
         with contextlib.suppress(Exception):  # free the job for the next request, if it can
             cache.delete(lock)
         raise

@@ -95,7 +95,10 @@ def _job(
             return base, known  # warm: nothing to start
         base = fanout.job_base(**shape, projects=[ref.key for ref in refs], sort=query.sort)
         known = cache.get(base)
-    return base, fanout.job_start(client=client, base=base, refs=refs, query=query, meta=known)
+    started = fanout.job_start(
+        client=client, base=base, fingerprint=fingerprint, refs=refs, query=query, meta=known
+    )
+    return base, started
 
 
 def across_page(
