@@ -9,6 +9,7 @@ from django.core.checks import Error, register
 from django.core.exceptions import ImproperlyConfigured
 
 from portal.metrics import _allowed_networks
+from portal.proxies import forwarding_networks
 from portal.sso import _trusted_networks
 
 CONFIGURATION = "configuration"
@@ -30,5 +31,18 @@ def sso_trusted_proxies(app_configs, **kwargs):
     except ImproperlyConfigured as err:
         return [
             Error(str(err), hint="Use addresses or CIDRs such as 10.0.0.0/8.", id="portal.E002")
+        ]
+    return []
+
+
+@register(CONFIGURATION)
+def forwarded_allow_ips(app_configs, **kwargs):
+    try:
+        forwarding_networks(tuple(settings.FORWARDED_ALLOW_IPS))
+    except ImproperlyConfigured as err:
+        return [
+            Error(
+                str(err), hint="Use addresses or CIDRs such as 10.0.0.10, or *.", id="portal.E003"
+            )
         ]
     return []

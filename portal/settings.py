@@ -164,6 +164,9 @@ LOGIN_URL = "login"
 SIGNIN_FAILURES_PER_USERNAME = env.int("SIGNIN_FAILURES_PER_USERNAME", default=10)
 SIGNIN_FAILURES_PER_ADDRESS = env.int("SIGNIN_FAILURES_PER_ADDRESS", default=50)
 SIGNIN_FAILURE_WINDOW = env.int("SIGNIN_FAILURE_WINDOW", default=900)
+# The TLS proxy's addresses or CIDRs (`*`: every peer), as gunicorn reads them: from these peers
+# a client's address is the X-Forwarded-For hop they name (portal.proxies), not their own.
+FORWARDED_ALLOW_IPS = env.list("FORWARDED_ALLOW_IPS", default=["127.0.0.1", "::1"])
 CSRF_FAILURE_VIEW = "portal.access.csrf_failure"
 # Error reports (admin e-mails, the debug page) redact Harness keys wherever they appear.
 DEFAULT_EXCEPTION_REPORTER_FILTER = "portal.logs.KeyRedactingExceptionReporterFilter"

@@ -1,9 +1,10 @@
 """Local sign-in with failed attempts limited per username and per client address.
 
 After `SIGNIN_FAILURES_PER_USERNAME` failed sign-ins for one username, or
-`SIGNIN_FAILURES_PER_ADDRESS` from one address, within `SIGNIN_FAILURE_WINDOW` seconds, the form
-refuses further attempts (the right password included) until the window has moved on; a
-successful sign-in clears the username's count. Counts live in the cache, shared by replicas.
+`SIGNIN_FAILURES_PER_ADDRESS` from one client address (behind the TLS proxy, the one the proxy
+names: `portal.proxies`), within `SIGNIN_FAILURE_WINDOW` seconds, the form refuses further
+attempts (the right password included) until the window has moved on; a successful sign-in
+clears the username's count. Counts live in the cache, shared by replicas.
 
 An attempt is counted before its password is checked (the hash takes a while), so attempts sent
 at the same time cannot all pass the check; a success, or a form without a password, takes its
@@ -21,6 +22,7 @@ from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 
+from portal.proxies import client_address
 from workspaces.ratelimit import SlidingWindow
 
 THROTTLED = (
@@ -35,7 +37,7 @@ class ThrottledAuthenticationForm(AuthenticationForm):
     def _windows(self) -> list[tuple[SlidingWindow, int]]:
         window = settings.SIGNIN_FAILURE_WINDOW
         username = str(self.cleaned_data.get("username") or "").lower()[:150]
-        address = self.request.META.get("REMOTE_ADDR", "") if self.request else ""
+        address = client_address(self.request) if self.request else ""
         # The typed username may hold spaces or control characters no cache key should carry:
         # its digest names the counter instead.
         user_key = hashlib.sha256(username.encode("utf-8", "surrogatepass")).hexdigest()

@@ -14,6 +14,8 @@ pytestmark = pytest.mark.django_db
         ("HARNESS_TOKEN_KEYS", ["dGVzdC1vbmx5LWhhcm5lc3MtdG9rZW4ta2V5LTAwMDA=", "x"], "HARNESS_"),
         ("SSO_TRUSTED_PROXIES", ["10.0.0.0/33"], "SSO_TRUSTED_PROXIES"),
         ("SSO_TRUSTED_PROXIES", ["proxy.example.com"], "SSO_TRUSTED_PROXIES"),
+        ("FORWARDED_ALLOW_IPS", ["10.0.0.0/33"], "FORWARDED_ALLOW_IPS"),
+        ("FORWARDED_ALLOW_IPS", ["proxy.example.com"], "FORWARDED_ALLOW_IPS"),
     ],
 )
 def test_an_unusable_setting_fails_the_check_and_readiness(client, settings, setting, value, named):
@@ -29,6 +31,7 @@ def test_an_unusable_setting_fails_the_check_and_readiness(client, settings, set
 
 def test_good_settings_pass_the_configuration_checks(client, settings, fake):
     settings.SSO_TRUSTED_PROXIES = ["10.0.0.0/8", "192.168.1.7"]
+    settings.FORWARDED_ALLOW_IPS = ["10.0.0.10", "10.1.0.0/16", "::1"]
 
     call_command("check")
     response = client.get("/readyz")

@@ -177,3 +177,87 @@ def test_the_admin_login_still_signs_staff_in_and_refuses_other_users(django_use
     assert admin.get("/admin/").status_code == 200
     assertContains(refused, "staff account")
     assert "_auth_user_id" not in not_staff.session
+
+
+def _behind_the_proxy(settings):
+    settings.SIGNIN_FAILURES_PER_USERNAME = 10
+    settings.SIGNIN_FAILURES_PER_ADDRESS = 8
+    settings.SIGNIN_FAILURE_WINDOW = 900
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    settings.FORWARDED_ALLOW_IPS = ["10.0.0.10", "10.0.1.0/24"]
+
+
+def test_failed_guesses_by_one_person_do_not_lock_everyone_else_out(carol, settings):
+    _behind_the_proxy(settings)
+    proxy = "10.0.0.10"
+    for index in range(8):
+        Client(REMOTE_ADDR=proxy, HTTP_X_FORWARDED_FOR="192.168.7.7").post(
+            reverse("login"), {"username": f"nobody{index}", "password": "guess"}
+        )
+
+    carol_client = Client(REMOTE_ADDR=proxy, HTTP_X_FORWARDED_FOR="192.168.1.20")
+    response = carol_client.post(
+        reverse("login"), {"username": "carol", "password": "right-pass-1"}
+    )
+    guesser = Client(REMOTE_ADDR=proxy, HTTP_X_FORWARDED_FOR="192.168.7.7")
+    refused = guesser.post(reverse("login"), {"username": "carol", "password": "right-pass-1"})
+
+    assert "Too many failed sign-ins" not in response.content.decode()
+    assert response.status_code == 302
+    assertContains(refused, REFUSED)  # the guesser's own address is still counted
+
+
+def test_addresses_a_client_wrote_into_x_forwarded_for_pick_no_new_counter(carol, settings):
+    """The trusted proxy appends the peer it saw; what is to the left of that came from the client
+    (or from proxies in FORWARDED_ALLOW_IPS, which are looked past)."""
+    _behind_the_proxy(settings)
+    for index in range(8):
+        Client(
+            REMOTE_ADDR="10.0.0.10",
+            HTTP_X_FORWARDED_FOR=f"172.16.0.{index}, 192.168.7.7, 10.0.1.5",
+        ).post(reverse("login"), {"username": f"nobody{index}", "password": "guess"})
+
+    guesser = Client(REMOTE_ADDR="10.0.0.10", HTTP_X_FORWARDED_FOR="172.16.9.9, 192.168.7.7")
+    refused = guesser.post(reverse("login"), {"username": "carol", "password": "right-pass-1"})
+    _, elsewhere = sign_in("carol", "right-pass-1", address="10.0.0.10")
+
+    assertContains(refused, REFUSED)
+    assert elsewhere.status_code == 302  # the proxy's own address was never counted
+
+
+def test_x_forwarded_for_from_an_untrusted_address_is_ignored(carol, settings):
+    _behind_the_proxy(settings)
+    for index in range(8):
+        Client(REMOTE_ADDR="192.0.2.50", HTTP_X_FORWARDED_FOR=f"172.16.0.{index}").post(
+            reverse("login"), {"username": f"nobody{index}", "password": "guess"}
+        )
+
+    direct = Client(REMOTE_ADDR="192.0.2.50", HTTP_X_FORWARDED_FOR="172.16.9.9")
+    response = direct.post(reverse("login"), {"username": "carol", "password": "right-pass-1"})
+
+    assertContains(response, REFUSED)  # counted by its TCP peer, whatever the header said
+    assert "_auth_user_id" not in direct.session
+
+
+@pytest.mark.parametrize(
+    ("trusted", "peer", "forwarded", "client"),
+    [
+        (["10.0.0.10"], "10.0.0.10", "192.168.7.7", "192.168.7.7"),
+        (["10.0.0.10"], "10.0.0.10", "", "10.0.0.10"),
+        (["10.0.0.10"], "10.0.0.10", "192.168.7.7:5123", "192.168.7.7"),
+        (["10.0.0.10"], "10.0.0.10", "[2001:db8::7]:443", "2001:db8::7"),
+        (["10.0.0.10"], "10.0.0.10", "192.168.7.7, not-an-address", "10.0.0.10"),
+        (["10.0.0.10"], "10.0.0.11", "192.168.7.7", "10.0.0.11"),
+        (["*"], "192.0.2.50", "192.168.7.7", "192.168.7.7"),
+        ([], "127.0.0.1", "192.168.7.7", "127.0.0.1"),
+    ],
+)
+def test_the_client_address_is_the_hop_a_trusted_proxy_names(
+    settings, trusted, peer, forwarded, client
+):
+    from portal.proxies import client_address
+
+    settings.FORWARDED_ALLOW_IPS = trusted
+    request = RequestFactory().get("/", REMOTE_ADDR=peer, HTTP_X_FORWARDED_FOR=forwarded)
+
+    assert client_address(request) == client
