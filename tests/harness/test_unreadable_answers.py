@@ -5,6 +5,8 @@ becomes HarnessUnavailable("Harness sent an answer we could not read") chained t
 error answer keeps the class its status stands for, with a generic message.
 """
 
+import json
+
 import pytest
 import requests
 
@@ -14,7 +16,10 @@ from workspaces.harness import (
     HarnessUnavailable,
     HarnessValidationError,
 )
+from workspaces.harness.errors import HarnessUnreadableAnswer
 from workspaces.harness.wire import UnreadableBody, decode_json, error_from
+
+from .conftest import ACCOUNT, FULL_KEY
 
 LIST = "iacm.workspaces.list"
 UNREADABLE = "Harness sent an answer we could not read"
@@ -134,3 +139,49 @@ def test_a_rate_limit_keeps_only_a_retry_after_in_plain_seconds(retry_after, sec
 
     assert isinstance(error, HarnessRateLimited)
     assert error.retry_after == seconds
+
+
+WORKSPACE = {"org": "default", "project": "infra", "identifier": "backup_dev_0083"}
+
+
+def _workspace_answer(fake, **changes):
+    path = "/iacm/api/orgs/default/projects/infra/workspaces/backup_dev_0083"
+    headers = {"x-api-key": FULL_KEY, "Harness-Account": ACCOUNT}
+    answer = requests.get(fake.base_url + path, headers=headers, timeout=5).json()
+    answer.update(changes)
+    return {key: value for key, value in answer.items() if value is not None}
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"identifier": "backup_dev_0084"},
+        {"identifier": "a/b"},
+        {"org": "other"},
+        {"org": "x/y"},
+        {"project": "sandbox"},
+        {"identifier": "Backup_Dev_0083"},
+    ],
+)
+def test_a_workspace_answer_naming_another_workspace_is_refused(client, fake, changes):
+    """The pages build links, and a deletion its DELETE and approval match, from the answer's
+    own names: an answer about another workspace (or a name no URL can hold) is not used."""
+    fake.inject(
+        "iacm.workspaces.get", status=200, body=json.dumps(_workspace_answer(fake, **changes))
+    )
+
+    with pytest.raises(HarnessUnreadableAnswer, match="names another workspace"):
+        client.get_workspace(**WORKSPACE)
+
+
+@pytest.mark.parametrize("changes", [{"org": None, "project": None}, {"org": "", "project": ""}])
+def test_a_workspace_answer_without_its_org_and_project_is_read_as_the_one_asked_for(
+    client, fake, changes
+):
+    fake.inject(
+        "iacm.workspaces.get", status=200, body=json.dumps(_workspace_answer(fake, **changes))
+    )
+
+    workspace = client.get_workspace(**WORKSPACE)
+
+    assert (workspace.org, workspace.project, workspace.identifier) == tuple(WORKSPACE.values())

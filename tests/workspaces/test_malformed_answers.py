@@ -16,7 +16,7 @@ import requests
 from django.core.cache import cache
 from django.urls import reverse
 
-from tests.conftest import FULL_KEY
+from tests.conftest import ACCOUNT, FULL_KEY
 from workspaces.harness import reset_breakers
 from workspaces.models import WorkspaceDraft
 
@@ -204,3 +204,30 @@ def test_an_unreadable_metrics_answer_is_not_cached(signed_in_with_key, fake, ki
     assert metrics.counts == _real_answer(fake, "iacm.metrics")["status_counts"]
     assert not metrics.stale
     assert not metrics.error
+
+
+@pytest.mark.parametrize(
+    ("field", "value"), [("identifier", "a/b"), ("org", "x/y"), ("org", "other")]
+)
+@pytest.mark.parametrize(
+    "page", ["workspace_detail", "workspace_delete", "workspace_export", "workspace_change_start"]
+)
+def test_a_workspace_answer_naming_another_workspace_is_not_used(
+    signed_in_with_key, fake, field, value, page
+):
+    """Links, exports and a deletion's DELETE would be built from the answer's own names."""
+    path = "/iacm/api/orgs/default/projects/infra/workspaces/backup_dev_0083"
+    headers = {"x-api-key": FULL_KEY, "Harness-Account": ACCOUNT}
+    answer = requests.get(fake.base_url + path, headers=headers, timeout=5).json()
+    answer[field] = value
+    fake.inject("iacm.workspaces.get", status=200, body=json.dumps(answer), times=3)
+    signed_in_with_key.raise_request_exception = False
+    args = ["default", "infra", "backup_dev_0083"] + (["tf"] if page == "workspace_export" else [])
+    load = signed_in_with_key.post if page == "workspace_change_start" else signed_in_with_key.get
+
+    response = load(reverse(page, args=args), follow=page == "workspace_change_start")
+
+    # Starting a change goes back to the workspace page, which says so.
+    assert response.status_code == 503
+    assert UNAVAILABLE in response.content.decode()
+    assert WorkspaceDraft.objects.count() == 0  # no change or deletion request was started

@@ -85,13 +85,28 @@ class WorkspaceCalls:
         """One workspace with its variables, connectors and template: IaCM
         `GET .../workspaces/{identifier}`.
 
-        Raises HarnessNotFound, HarnessForbidden, HarnessUnauthorized, HarnessUnavailable.
+        The answer must be the workspace asked for: one naming another identifier, org or
+        project (which pages would link to, and a deletion would send its DELETE to) is refused
+        as unreadable. An answer without its org or project (required, contract §2.2) is read
+        as the one asked for.
+
+        Raises HarnessNotFound, HarnessForbidden, HarnessUnauthorized, HarnessUnavailable
+        (HarnessUnreadableAnswer for an answer about another workspace).
         """
+        asked = {"org": org, "project": project, "identifier": identifier}
+
+        def parse(reply: Reply) -> Workspace:
+            workspace = Workspace.from_iacm(reply.data, org=org, project=project)
+            for field, value in asked.items():
+                if getattr(workspace, field) != value:
+                    raise ShapeError(f"{field!r}: the answer names another workspace")
+            return workspace
+
         return self._call(
             "GET",
             self.iacm_prefix + "/orgs/{org}/projects/{project}/workspaces/{identifier}",
-            {"org": org, "project": project, "identifier": identifier},
-            parse=lambda reply: Workspace.from_iacm(reply.data, org=org, project=project),
+            asked,
+            parse=parse,
         )
 
     def create_workspace(self, *, org: str, project: str, body: Mapping[str, Any]) -> WriteResult:
