@@ -1,15 +1,17 @@
 """System checks for the operations settings.
 
-Checks tagged `CONFIGURATION` find settings the portal cannot work with (every request would fail);
-`/readyz` runs them too, so a replica with such a mistake is never taken into service.
+Checks tagged `CONFIGURATION` find settings the portal cannot work with (every request would fail)
+or, in production, must not run with (a key published in this repository); `/readyz` runs them
+too, so a replica with such a mistake is never taken into service.
 """
 
 from django.conf import settings
-from django.core.checks import Error, register
+from django.core.checks import Error, Warning, register
 from django.core.exceptions import ImproperlyConfigured
 
 from portal.metrics import _allowed_networks
 from portal.proxies import forwarding_networks
+from portal.public_secrets import PUBLIC_SECRET_KEYS
 from portal.sso import _trusted_networks
 
 CONFIGURATION = "configuration"
@@ -43,6 +45,48 @@ def forwarded_allow_ips(app_configs, **kwargs):
         return [
             Error(
                 str(err), hint="Use addresses or CIDRs such as 10.0.0.10, or *.", id="portal.E003"
+            )
+        ]
+    return []
+
+
+_REPLACE_HINT = (
+    "Generate one with `python -c 'import secrets; print(secrets.token_urlsafe(50))'` "
+    '(README, "Rotating keys").'
+)
+
+
+@register(deploy=True)
+def public_secret_key(app_configs, **kwargs):
+    named = [
+        name
+        for name, keys in (
+            ("SECRET_KEY", [settings.SECRET_KEY]),
+            ("SECRET_KEY_FALLBACKS", settings.SECRET_KEY_FALLBACKS),
+        )
+        if any(key in PUBLIC_SECRET_KEYS for key in keys)
+    ]
+    if not named:
+        return []
+    return [
+        Warning(
+            f"{' and '.join(named)} holds a key published in this repository (the development "
+            "default): anyone can forge what Django signs with it (password-reset links, signed "
+            "cookies and values).",
+            hint=_REPLACE_HINT,
+            id="portal.W001",
+        )
+    ]
+
+
+@register(CONFIGURATION)
+def public_secret_key_in_production(app_configs, **kwargs):
+    if settings.PRODUCTION and settings.SECRET_KEY in PUBLIC_SECRET_KEYS:
+        return [
+            Error(
+                "SECRET_KEY is a key published in this repository; production refuses it.",
+                hint=_REPLACE_HINT,
+                id="portal.E004",
             )
         ]
     return []

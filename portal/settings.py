@@ -13,6 +13,7 @@ from django.utils.csp import CSP
 
 from portal.envfile import read_env_file
 from portal.logging_config import logging_config
+from portal.public_secrets import DEV_HARNESS_TOKEN_KEY, DEV_SECRET_KEY
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -29,7 +30,7 @@ SECRET_KEY = env.str("SECRET_KEY", default="")
 if not SECRET_KEY:
     if PRODUCTION:
         raise ImproperlyConfigured("SECRET_KEY must be set when DJANGO_ENV=production.")
-    SECRET_KEY = "dev-only-insecure-secret-key-change-me-0123456789abcdefghijklmnop"  # noqa: S105
+    SECRET_KEY = DEV_SECRET_KEY  # public: `check --deploy` warns about it (portal.W001)
 # Old keys still accepted for existing sessions and signatures while a new SECRET_KEY rolls out.
 SECRET_KEY_FALLBACKS = env.list("SECRET_KEY_FALLBACKS", default=[])
 
@@ -204,7 +205,7 @@ if not HARNESS_TOKEN_KEYS:
     if PRODUCTION:
         raise ImproperlyConfigured("HARNESS_TOKEN_KEYS must be set when DJANGO_ENV=production.")
     # A fixed development key so `make demo` works out of the box; a system check warns about it.
-    HARNESS_TOKEN_KEYS = ["ZGV2LW9ubHktaGFybmVzcy10b2tlbi1rZXktMDAwMDA="]
+    HARNESS_TOKEN_KEYS = [DEV_HARNESS_TOKEN_KEY]
     HARNESS_TOKEN_KEYS_INSECURE = True
 else:
     HARNESS_TOKEN_KEYS_INSECURE = False

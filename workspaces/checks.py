@@ -5,8 +5,18 @@ from django.core.checks import Error, Warning, register
 from django.core.exceptions import ImproperlyConfigured
 
 from portal.checks import CONFIGURATION
+from portal.public_secrets import PUBLIC_TOKEN_KEYS
 from workspaces.crypto import token_cipher
 from workspaces.harness import validate_base_url
+
+_GENERATE_HINT = (
+    "Generate one with `python -c 'from cryptography.fernet import Fernet; "
+    "print(Fernet.generate_key().decode())'` and set HARNESS_TOKEN_KEYS"
+)
+
+
+def _public_token_keys() -> list[str]:
+    return [key for key in settings.HARNESS_TOKEN_KEYS if key.strip() in PUBLIC_TOKEN_KEYS]
 
 
 @register(deploy=True)
@@ -15,9 +25,35 @@ def insecure_token_keys(app_configs, **kwargs):
         return [
             Warning(
                 "HARNESS_TOKEN_KEYS is not set: stored Harness keys use a development key.",
-                hint="Generate one with `python -c 'from cryptography.fernet import Fernet; "
-                "print(Fernet.generate_key().decode())'` and set HARNESS_TOKEN_KEYS.",
+                hint=f"{_GENERATE_HINT}.",
                 id="workspaces.W001",
+            )
+        ]
+    if _public_token_keys():
+        return [
+            Warning(
+                "HARNESS_TOKEN_KEYS holds a key published in this repository (the development "
+                "key): anyone with the database can decrypt the Harness keys stored under it.",
+                hint=f"{_GENERATE_HINT} to <new>,<public key>, run `manage.py "
+                "rotate_harness_token_keys`, then set <new> alone (SECURITY.md).",
+                id="workspaces.W001",
+            )
+        ]
+    return []
+
+
+@register(CONFIGURATION)
+def public_token_key_in_production(app_configs, **kwargs):
+    """The key that encrypts must not be public in production. A public key after it only
+    decrypts: that is how a deployment rotates away from it (warned about by W001)."""
+    keys = [key.strip() for key in settings.HARNESS_TOKEN_KEYS]
+    if settings.PRODUCTION and keys and keys[0] in PUBLIC_TOKEN_KEYS:
+        return [
+            Error(
+                "HARNESS_TOKEN_KEYS starts with a key published in this repository (the "
+                "development key); production refuses to encrypt Harness keys with it.",
+                hint=f'{_GENERATE_HINT} first (SECURITY.md, "Rotating the encryption keys").',
+                id="workspaces.E003",
             )
         ]
     return []

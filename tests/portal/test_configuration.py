@@ -1,4 +1,7 @@
-"""Settings the portal cannot work with fail `manage.py check` by name, and `/readyz`."""
+"""Settings the portal cannot work with (or, in production, must not run with: keys published in
+this repository) fail `manage.py check` by name, and `/readyz`."""
+
+import re
 
 import pytest
 from django.core.management import call_command
@@ -37,3 +40,89 @@ def test_good_settings_pass_the_configuration_checks(client, settings, fake):
     response = client.get("/readyz")
 
     assert response.json()["checks"]["configuration"]["status"] == "ok"
+
+
+DEV_TOKEN_KEY = "ZGV2LW9ubHktaGFybmVzcy10b2tlbi1rZXktMDAwMDA="
+DEV_SECRET_KEY = "dev-only-insecure-secret-key-change-me-0123456789abcdefghijklmnop"
+TEST_KEY = "dGVzdC1vbmx5LWhhcm5lc3MtdG9rZW4ta2V5LTAwMDA="
+REAL_LOOKING_SECRET_KEY = "7Qm2vX9pL4rT8wK1zN6bH3jF5cY0dS2aE7uG9iO4-test-only-0123456789abcd"
+
+
+def _ids(**kwargs) -> list[str]:
+    from django.core.checks import run_checks
+
+    return [message.id for message in run_checks(**kwargs)]
+
+
+def test_the_public_development_fernet_key_is_refused_in_a_deployment(settings, db):
+    settings.HARNESS_TOKEN_KEYS = [DEV_TOKEN_KEY]
+    settings.HARNESS_TOKEN_KEYS_INSECURE = False
+
+    messages = _ids(include_deployment_checks=True)
+
+    assert "workspaces.W001" in messages
+
+
+def test_the_public_development_secret_key_is_refused_in_a_deployment(settings, db):
+    settings.SECRET_KEY = REAL_LOOKING_SECRET_KEY
+    clean = _ids(include_deployment_checks=True)
+    settings.SECRET_KEY_FALLBACKS = [DEV_SECRET_KEY]
+    fallback = _ids(include_deployment_checks=True)
+    settings.SECRET_KEY, settings.SECRET_KEY_FALLBACKS = DEV_SECRET_KEY, []
+
+    messages = _ids(include_deployment_checks=True)
+
+    assert "portal.W001" not in clean
+    assert "portal.W001" in fallback
+    assert "portal.W001" in messages
+
+
+@pytest.mark.parametrize(
+    ("setting", "value", "named"),
+    [
+        ("HARNESS_TOKEN_KEYS", [DEV_TOKEN_KEY], "HARNESS_TOKEN_KEYS"),
+        ("HARNESS_TOKEN_KEYS", [DEV_TOKEN_KEY, TEST_KEY], "HARNESS_TOKEN_KEYS"),
+        ("SECRET_KEY", DEV_SECRET_KEY, "SECRET_KEY"),
+    ],
+)
+def test_a_public_key_in_production_fails_the_check_and_readiness(
+    client, settings, setting, value, named
+):
+    settings.PRODUCTION = True
+    settings.SECRET_KEY = REAL_LOOKING_SECRET_KEY
+    setattr(settings, setting, value)
+
+    with pytest.raises(SystemCheckError, match=named):
+        call_command("check")
+    response = client.get("/readyz")
+
+    assert response.status_code == 503
+    assert response.json()["checks"]["configuration"]["status"] == "fail"
+
+
+def test_leaving_a_public_token_key_for_a_new_one_in_production_is_only_warned_about(
+    client, settings, fake
+):
+    """Rotating away from it (`<new>,<public>`, then `manage.py rotate_harness_token_keys`)
+    needs the public key to read the stored keys meanwhile; the new one encrypts."""
+    settings.PRODUCTION = True
+    settings.SECRET_KEY = REAL_LOOKING_SECRET_KEY
+    settings.HARNESS_TOKEN_KEYS = [TEST_KEY, DEV_TOKEN_KEY]
+
+    call_command("check")
+    response = client.get("/readyz")
+
+    assert response.json()["checks"]["configuration"]["status"] == "ok"
+    assert "workspaces.W001" in _ids(include_deployment_checks=True)
+
+
+def test_the_dockerfiles_build_only_values_count_as_public():
+    from pathlib import Path
+
+    from portal.public_secrets import PUBLIC_SECRET_KEYS, PUBLIC_TOKEN_KEYS
+
+    dockerfile = (Path(__file__).resolve().parents[2] / "Dockerfile").read_text()
+    values = dict(re.findall(r"\b(SECRET_KEY|HARNESS_TOKEN_KEYS)=(\S+)", dockerfile))
+
+    assert values["SECRET_KEY"] in PUBLIC_SECRET_KEYS
+    assert values["HARNESS_TOKEN_KEYS"] in PUBLIC_TOKEN_KEYS
