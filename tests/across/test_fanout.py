@@ -183,7 +183,8 @@ def test_one_person_cannot_take_every_fan_out_slot_from_everyone_else(
     from tests.conftest import READ_KEY
     from workspaces.services import credential_save
 
-    settings.ACROSS_MAX_JOBS = 4  # ACROSS_MAX_JOBS_PER_KEY: the default, 2
+    settings.ACROSS_MAX_JOBS = 4
+    settings.ACROSS_MAX_JOBS_PER_KEY = 2
     fake.inject(LIST, delay_ms=1000, times=8, path="/projects/core/")
     mine = [signed_in_with_key.get(URL, {"q": query}) for query in ("a", "b", "c", "d")]
     bob = django_user_model.objects.create_user(username="bob", password="s3cret-pass")
