@@ -109,6 +109,64 @@
   document.addEventListener("htmx:afterSettle", checkSecrets);
   document.addEventListener("DOMContentLoaded", checkSecrets);
 
+  // Autosave. The step form posts itself on every change, one save at a time (hx-sync "queue
+  // last": a change made while a save is on its way waits behind it). Until the last one is in,
+  // the status says so, and a link that leaves the page waits for it: leaving at once would
+  // drop the queued save and lose the last edit without a word. No beforeunload prompt: the
+  // wait is enough. A save that fails keeps the person here, with the failure on screen.
+  var SAVING = "Saving…";
+  var FAILED = "Your last change was not saved. Change it again, or use Save and continue.";
+  var leaveTo = null;
+
+  function stepForm() { return document.getElementById("step-form"); }
+
+  function showStatus(text, failed) {
+    var status = document.getElementById("save-status");
+    if (!status) { return; }
+    status.textContent = text;
+    // A data attribute, not a class: htmx gives a swapped-in element the old one's classes
+    // until it settles.
+    if (failed) { delete status.dataset.saving; } else { status.dataset.saving = "true"; }
+    status.classList.toggle("save-status--failed", failed);
+    status.classList.remove("save-status--warn");
+    delete status.dataset.clearedErrors;
+  }
+
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    if (event.target === stepForm()) { showStatus(SAVING, false); }
+  });
+
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var form = stepForm();
+    if (event.target !== form) { return; }
+    var status = document.getElementById("save-status");
+    // A saved change swaps in a new status; an error status, a lost connection, or an answer
+    // sent elsewhere (Harness's alert) leaves the "Saving…" one.
+    if (!event.detail.successful || (status && status.dataset.saving)) {
+      showStatus(FAILED, true);
+      leaveTo = null;
+    }
+    // htmx sends a queued save right after this event: leave only if it did not.
+    window.setTimeout(function () {
+      if (!leaveTo || form.classList.contains("htmx-request")) { return; }
+      var destination = leaveTo;
+      leaveTo = null;
+      window.location.assign(destination);
+    }, 0);
+  });
+
+  document.addEventListener("click", function (event) {
+    var form = stepForm();
+    var link = event.target.closest && event.target.closest("a[href]");
+    if (!form || !link || !form.classList.contains("htmx-request")) { return; }
+    var modified = event.button !== 0 || event.ctrlKey || event.metaKey || event.shiftKey || event.altKey;
+    var elsewhere = (link.target && link.target !== "_self") || link.hasAttribute("download");
+    var samePage = link.href.split("#")[0] === window.location.href.split("#")[0] && link.hash;
+    if (event.defaultPrevented || modified || elsewhere || samePage) { return; }
+    event.preventDefault();
+    leaveTo = link.href;
+  });
+
   // On page load a requested focus wins over portal.js's first-error focus.
   document.addEventListener("DOMContentLoaded", function () {
     var wanted = document.querySelector("[data-autofocus]");

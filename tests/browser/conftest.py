@@ -48,36 +48,45 @@ def chromium():
         browser.close()
 
 
-def _checked_page(chromium):
+def _checked_page(chromium, expected_errors=()):
     """A page in a browser context of its own (its own cookies), failing the test on any
-    JavaScript error or CSP violation it saw."""
+    JavaScript error or CSP violation it saw, but those the test expects."""
     context = chromium.new_context(viewport={"width": 1280, "height": 900})
     context.set_default_timeout(10_000)
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda err: errors.append(str(err)))
-    page.on("console", lambda msg: _record_console_error(msg, page, errors))
+    page.on("console", lambda msg: _record_console_error(msg, page, errors, expected_errors))
     yield page
     context.close()
     assert not errors, f"JavaScript errors or CSP violations in the browser: {errors}"
 
 
-@pytest.fixture
-def page(chromium):
-    yield from _checked_page(chromium)
+def _expected_errors(request) -> tuple[str, ...]:
+    """What `@pytest.mark.console_errors("text", ...)` says the test expects in the console: htmx
+    logs each error response it gets as an error, even one the test sends on purpose."""
+    marker = request.node.get_closest_marker("console_errors")
+    return marker.args if marker else ()
 
 
 @pytest.fixture
-def second_page(chromium):
+def page(chromium, request):
+    yield from _checked_page(chromium, _expected_errors(request))
+
+
+@pytest.fixture
+def second_page(chromium, request):
     """Another person's browser (e.g. the approver's), beside `page`."""
-    yield from _checked_page(chromium)
+    yield from _checked_page(chromium, _expected_errors(request))
 
 
-def _record_console_error(msg, page, errors: list[str]) -> None:
+def _record_console_error(msg, page, errors: list[str], expected=()) -> None:
     # A 4xx/5xx response is logged by Chromium as "Failed to load resource"; the error pages are
     # designed states that the tests check themselves. Everything else (script errors, CSP
-    # violations) fails the test.
-    if msg.type == "error" and not msg.text.startswith("Failed to load resource"):
+    # violations) fails the test, but what the test expects.
+    if msg.type != "error" or msg.text.startswith("Failed to load resource"):
+        return
+    if not any(text in msg.text for text in expected):
         errors.append(f"{msg.text} at {msg.location} on {page.url}")
 
 

@@ -432,3 +432,75 @@ def test_a_tfvars_paste_is_previewed_then_added(page, live_server, fake, wizard_
     expect(page.locator("#terraform-0-value")).to_have_value("eu-west-1")
     expect(page.locator("#terraform-1-key")).to_have_value("path")
     expect(page.locator("#terraform-1-value")).to_have_value("C:\\new")
+
+
+class HeldAutosaves:
+    """Autosaves held on their way to the server until the test lets them go: a slow network,
+    without a sleep. Once let go, the later ones go straight through."""
+
+    def __init__(self, page):
+        self.routes = []
+        self.holding = True
+        page.route(lambda url: "autosave=1" in url, self._route)
+
+    def _route(self, route):
+        if self.holding:
+            self.routes.append(route)
+        else:
+            route.continue_()
+
+    def release(self, **fulfill):
+        """Send the held autosaves on to the server, or answer them with `fulfill` instead."""
+        assert self.routes, "no autosave was held"
+        self.holding = False
+        for route in self.routes:
+            if fulfill:
+                route.fulfill(**fulfill)
+            else:
+                route.continue_()
+
+
+def test_a_step_link_clicked_while_saving_waits_for_the_last_change(
+    page, live_server, fake, wizard_user
+):
+    start(page, live_server)
+    next_step(page, "Basics")
+    held = HeldAutosaves(page)
+    status = page.locator("#save-status")
+    with page.expect_request(lambda r: "autosave=1" in r.url):
+        page.get_by_label("Name", exact=True).fill("kept-on-leaving")
+        page.get_by_label("Description").fill("typed just before leaving")  # Name's change saves
+    expect(status).to_have_text("Saving…")
+
+    # Leaving the field for the link changes it: its save waits behind the one on its way.
+    page.get_by_role("link", name=re.compile("Repository")).click()
+
+    expect(status).to_have_text("Saving…")
+    expect(page.get_by_role("heading", name="Basics", exact=True)).to_be_visible()
+    held.release()
+    expect(page.get_by_role("heading", name="Repository", exact=True)).to_be_visible()
+    page.get_by_role("link", name=re.compile("Basics")).click()
+    expect(page.get_by_label("Name", exact=True)).to_have_value("kept-on-leaving")
+    expect(page.get_by_label("Description")).to_have_value("typed just before leaving")
+
+
+@pytest.mark.console_errors("Response Status Error Code 500 from /drafts/")
+def test_a_step_link_clicked_while_a_save_fails_stays_with_the_failure(
+    page, live_server, fake, wizard_user
+):
+    start(page, live_server)
+    next_step(page, "Basics")
+    held = HeldAutosaves(page)
+    with page.expect_request(lambda r: "autosave=1" in r.url):
+        page.get_by_label("Name", exact=True).fill("not-saved")
+        page.get_by_label("Description").press("Tab")  # Name's change saves
+    page.get_by_role("link", name=re.compile("Repository")).click()
+
+    held.release(status=500, body="Server Error")
+
+    status = page.locator("#save-status")
+    expect(status).to_have_text(
+        "Your last change was not saved. Change it again, or use Save and continue."
+    )
+    expect(page.get_by_role("heading", name="Basics", exact=True)).to_be_visible()
+    expect(page.get_by_label("Name", exact=True)).to_have_value("not-saved")
