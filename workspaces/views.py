@@ -148,10 +148,12 @@ def project_list(request: HtmxHttpRequest, org: str) -> HttpResponse:
 
 # The list page's swappable regions; an htmx request names the one it wants in HX-Target.
 LIST_REGIONS = ("workspace-table", "workspace-browser", "status-overview")
+#: The time-window links' ids: htmx names the one pressed in HX-Trigger.
+WINDOW_LINK_IDS = frozenset(f"window-{value}" for value, _ in METRICS_WINDOW_LABELS)
 
 
 @require_GET
-@vary_on_headers("HX-Request", "HX-Target")
+@vary_on_headers("HX-Request", "HX-Target", "HX-Trigger")
 def workspace_list(request: HtmxHttpRequest, org: str, project: str) -> HttpResponse:
     client = harness_client_for(request.user)
     credential = request.user.harness_credential
@@ -161,6 +163,10 @@ def workspace_list(request: HtmxHttpRequest, org: str, project: str) -> HttpResp
     if request.htmx.history_restore_request or region not in LIST_REGIONS:
         region = None
     context = {"org": org, "project": project, "page_sizes": PAGE_SIZES}
+    # A time window chosen from its links swaps the overview; the table's sort, pager and
+    # page-jump links carry the window too, so the table is redrawn with it (out of band). The
+    # overview's own load and its Refresh leave the table alone.
+    window_change = region == "status-overview" and request.htmx.trigger in WINDOW_LINK_IDS
     if region == "status-overview":
         filters = WorkspaceListForm(request.GET)
         context["metrics"] = status_metrics.status_metrics(
@@ -184,6 +190,7 @@ def workspace_list(request: HtmxHttpRequest, org: str, project: str) -> HttpResp
                 client=client, fingerprint=fingerprint, org=org, project=project
             )
         filters = WorkspaceListForm(request.GET, tag_choices=tags)
+    if region != "status-overview" or window_change:
         result = context["result"] = selectors.workspace_page(
             client=client, org=org, project=project, query=filters.query
         )
@@ -204,6 +211,7 @@ def workspace_list(request: HtmxHttpRequest, org: str, project: str) -> HttpResp
         windows=METRICS_WINDOW_LABELS,
         # A table swapped alone also updates the filter form's copy of the state (out of band).
         oob=region == "workspace-table",
+        table_oob=window_change,
     )
     return TemplateResponse(request, f"{template}#{region}" if region else template, context)
 

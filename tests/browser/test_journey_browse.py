@@ -200,3 +200,29 @@ def test_the_list_state_stays_true_after_every_swap(
     chart.get_by_role("link", name=re.compile(r"^Show [\d,]+ active workspaces?$")).click()
     expect(page).to_have_url(re.compile(r"status=active"))
     expect(page).to_have_url(re.compile(r"q=prod"))
+
+
+def test_a_time_window_survives_paging_the_table(page, live_server, fake, browser_user):
+    _user_with_key(browser_user)
+    sign_in(page, live_server)
+    page.goto(live_server.url + LIST)
+    expect(page.locator("#status-overview .status-strip")).to_be_visible()
+    settled(page)  # with its window links
+
+    page.locator("#status-window").get_by_role("link", name="7 days").click()
+    expect(page).to_have_url(re.compile(r"window=7d"))
+    expect(page.locator("#status-overview h2")).to_contain_text("last 7 days")
+    settled(page)  # the table came again with the window (out of band)
+    page.locator("#workspace-table .pager").get_by_role("link", name="Next").click()
+    expect(page.locator("#workspace-table .summary")).to_contain_text("Showing 31–60")
+
+    # The overview still shows the 7-day numbers, so the URL and the window links must agree.
+    expect(page.locator("#status-overview h2")).to_contain_text("last 7 days")
+    expect(page.locator("#status-window").get_by_role("link", name="7 days")).to_have_attribute(
+        "aria-current", "true"
+    )
+    expect(page).to_have_url(re.compile(r"window=7d"))
+    # So do the table's own links (opened in a new tab, they are plain links).
+    expect(page.get_by_role("link", name=re.compile("^Name"))).to_have_attribute(
+        "href", re.compile(r"window=7d")
+    )

@@ -167,6 +167,38 @@ def test_a_filter_change_updates_the_time_window_links_too(signed_in_with_key, f
     assert 'aria-current="true">7 days' in nav
 
 
+def test_a_time_window_change_refreshes_the_tables_links_too(signed_in_with_key, fake):
+    # A window link pressed (htmx names it in HX-Trigger): the overview swaps, and the table,
+    # whose sort, pager and page-jump links carry the window, is redrawn out of band.
+    window_link = {**htmx("status-overview"), "HX-Trigger": "window-7d"}
+
+    response = signed_in_with_key.get(
+        LIST, {"status": "failed", "page": "2", "window": "7d"}, headers=window_link
+    )
+
+    content = response.content.decode()
+    assert content.lstrip().startswith('<section id="status-overview"')
+    table = content[content.index('<div id="workspace-table"') :]
+    assert table.startswith('<div id="workspace-table" class="results" hx-swap-oob="true"')
+    assert 'href="?status=failed&amp;page=3&amp;window=7d"' in table  # Next
+    assert 'href="?status=failed&amp;window=7d&amp;sort=name%2CDESC"' in table  # sort by name
+    assert '<input type="hidden" name="window" value="7d">' in table  # the page jump
+    assert "the status counts above are for the last 7 days only" in table
+    assert table.count('id="status-window"') == 0  # the overview brings its own
+    assert fake.counters()["iacm.workspaces.list"] == 1
+
+
+def test_the_status_overview_loading_alone_makes_no_list_call(signed_in_with_key, fake):
+    # The overview's own load (hx-trigger="load") and its Refresh are not window changes.
+    for trigger in ("status-overview", "status-refresh"):
+        headers = {**htmx("status-overview"), "HX-Trigger": trigger}
+
+        response = signed_in_with_key.get(LIST, {"window": "7d"}, headers=headers)
+
+        assertNotContains(response, 'id="workspace-table"')
+    assert "iacm.workspaces.list" not in fake.counters()
+
+
 def test_page_past_the_end_says_so(signed_in_with_key, fake):
     response = signed_in_with_key.get(LIST, {"page": "999"})
 
