@@ -209,8 +209,10 @@ def workspace_list(request: HtmxHttpRequest, org: str, project: str) -> HttpResp
         filters=filters,
         query=filters.query,
         windows=METRICS_WINDOW_LABELS,
-        # A table swapped alone also updates the filter form's copy of the state (out of band).
+        # A table swapped alone also updates the filter form's copy of the state (out of band),
+        # and with a chip or chart bar's filters (#workspace-browser) the time-window links.
         oob=region == "workspace-table",
+        window_oob=region in ("workspace-table", "workspace-browser"),
         table_oob=window_change,
     )
     return TemplateResponse(request, f"{template}#{region}" if region else template, context)

@@ -226,3 +226,27 @@ def test_a_time_window_survives_paging_the_table(page, live_server, fake, browse
     expect(page.get_by_role("link", name=re.compile("^Name"))).to_have_attribute(
         "href", re.compile(r"window=7d")
     )
+
+
+def test_a_status_chosen_from_the_strip_survives_a_time_window_change(
+    page, live_server, fake, browser_user
+):
+    _user_with_key(browser_user)
+    sign_in(page, live_server)
+    page.goto(live_server.url + LIST)
+    strip = page.locator("#status-overview .status-strip")
+    expect(strip).to_be_visible()
+    settled(page)  # the strip loads after the page
+    strip.get_by_role("link", name=re.compile(r"^Show [\d,]+ failed workspaces?$")).click()
+    expect(page).to_have_url(re.compile(r"status=failed"))
+    expect(page.locator("#workspace-table tbody tr").first.locator(".badge")).to_have_text("Failed")
+    settled(page)  # the window links came with the chip's swap (out of band)
+
+    page.locator("#status-window").get_by_role("link", name="30 days").click()
+    expect(page).to_have_url(re.compile(r"window=30d"))
+
+    # The table still lists failed workspaces only and the box is still ticked: the URL must
+    # say so too (a reload or a shared link would otherwise show another list).
+    expect(page.get_by_role("checkbox", name="Failed", exact=True)).to_be_checked()
+    expect(page).to_have_url(re.compile(r"status=failed"))
+    expect(page.locator("#workspace-table tbody tr").first.locator(".badge")).to_have_text("Failed")

@@ -199,6 +199,24 @@ def test_the_status_overview_loading_alone_makes_no_list_call(signed_in_with_key
     assert "iacm.workspaces.list" not in fake.counters()
 
 
+def test_a_status_chosen_from_the_overview_updates_the_time_window_links_too(
+    signed_in_with_key, fake
+):
+    # A chip or chart bar swaps the filters and the table (#workspace-browser), not the overview
+    # that holds the window links: they are redrawn out of band, with the status.
+    response = signed_in_with_key.get(
+        LIST, {"status": "failed", "window": "7d"}, headers=htmx("workspace-browser")
+    )
+
+    content = response.content.decode()
+    nav = content[content.index('<nav id="status-window"') :]
+    nav = nav[: nav.index("</nav>")]
+    assert 'hx-swap-oob="true"' in nav
+    assert 'href="?status=failed&amp;window=30d"' in nav
+    assert 'aria-current="true">7 days' in nav
+    assert content.count('id="tags-selected"') == 1  # the form itself is in the swap
+
+
 def test_page_past_the_end_says_so(signed_in_with_key, fake):
     response = signed_in_with_key.get(LIST, {"page": "999"})
 
