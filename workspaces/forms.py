@@ -95,6 +95,9 @@ class PickerSearchForm(forms.Form):
 
 
 PAGE_SIZES = (10, 30, 100)
+#: The statuses the filter form offers (Harness's spec enum and those its docs add; contract
+#: §2.4). Its `status` filter is an array of free strings (§2.0), and its counts may name a
+#: status not listed here: any status of `STATUS_PATTERN`'s shape is a filter too.
 WORKSPACE_STATUSES = (
     "active",
     "inactive",
@@ -116,6 +119,15 @@ METRICS_WINDOWS = {"24h": 24 * 3600, "7d": 7 * 24 * 3600, "30d": 30 * 24 * 3600,
 METRICS_WINDOW_LABELS = [("24h", "24 h"), ("7d", "7 days"), ("30d", "30 days"), ("all", "All")]
 WINDOW_PHRASES = {"24h": "24 hours", "7d": "7 days", "30d": "30 days", "all": ""}
 TAG_PATTERN = re.compile(r"^[^,\x00-\x1f]{1,256}$")
+STATUS_PATTERN = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,63}")
+
+
+def filterable_status(status: str) -> bool:
+    """Whether the list can be filtered by `status` (a status Harness counted, or one asked for
+    in the address): a word of letters, digits, `_` and `-`; anything else is never sent."""
+    return bool(STATUS_PATTERN.fullmatch(status))
+
+
 MAX_TAG_FILTERS = 20
 
 
@@ -224,8 +236,10 @@ class WorkspaceListForm(forms.Form):
     def __init__(self, data=None, *, tag_choices: list[str] | None = None, **kwargs):
         super().__init__(data, **kwargs)
         self.tag_choices = tag_choices or []
-        # Tags are free text checked by shape; the project's tags only drive the picker.
+        # Tags and statuses are free text checked by shape; the project's tags only drive the
+        # picker, the known statuses the check boxes.
         self.fields["tags"].valid_value = lambda value: bool(TAG_PATTERN.match(value))
+        self.fields["status"].valid_value = filterable_status
         self.fields["tags"].choices = [(t, t) for t in self.tag_choices]
         self.corrections: list[str] = []
 
@@ -246,6 +260,12 @@ class WorkspaceListForm(forms.Form):
         return self.query_class(
             **{name: tuple(v) if isinstance(v, list) else v for name, v in values.items()}
         )
+
+    @property
+    def status_options(self) -> list[str]:
+        """The status check boxes: the known statuses, then any other one asked for."""
+        known = list(WORKSPACE_STATUSES)
+        return known + [status for status in self.query.status if status not in known]
 
     def _salvage(self, name: str, default):
         """Keep the valid part of a multi-value field; otherwise note the correction."""

@@ -20,7 +20,7 @@ from django.dispatch import Signal
 from django.http import QueryDict
 
 from workspaces.feedback import harness_error_message
-from workspaces.forms import METRICS_WINDOWS
+from workspaces.forms import METRICS_WINDOWS, filterable_status
 from workspaces.harness import HarnessClient, errors
 from workspaces.selectors import status_label
 
@@ -90,6 +90,11 @@ class ChartBar:
     def count_x(self) -> int:
         return self.width + 124
 
+    @property
+    def filterable(self) -> bool:
+        """Whether its bar links to the list filtered by its status (see `filterable_status`)."""
+        return filterable_status(self.status)
+
 
 class StatusChip(TypedDict):
     """One status of a strip, ready to print: its count and the list it links to.
@@ -104,6 +109,7 @@ class StatusChip(TypedDict):
     count: int
     #: The count as printed: "1,800".
     count_text: str
+    #: "" for a status the list cannot be filtered by (`filterable_status`): shown, not linked.
     href: str
 
 
@@ -126,7 +132,7 @@ def status_chips(*, metrics: StatusMetrics, base: str, params: Mapping) -> list[
             label=bar.label,
             count=bar.count,
             count_text=f"{bar.count:,}",
-            href=f"{prefix}{urlencode({'status': bar.status})}",
+            href=f"{prefix}{urlencode({'status': bar.status})}" if bar.filterable else "",
         )
         for bar in metrics.bars
     ]

@@ -19,7 +19,7 @@ def test_a_valid_query_becomes_a_list_query():
 
 
 def test_invalid_values_give_way_to_defaults_and_say_so():
-    filters = clean("q=" + "x" * 129 + "&sort=bogus&status=active&status=nope&page=0&limit=7")
+    filters = clean("q=" + "x" * 129 + "&sort=bogus&status=active&status=no%20pe&page=0&limit=7")
 
     assert filters.query == ListQuery(status=("active",))
     assert filters.corrections == [
@@ -29,6 +29,16 @@ def test_invalid_values_give_way_to_defaults_and_say_so():
         "The page number in the address was not valid, so the default is used.",
         "The page size in the address was not valid, so the default is used.",
     ]
+
+
+def test_statuses_are_checked_by_shape_not_against_a_list():
+    # Harness's `status` filter is an array of free strings (contract §2.0), and its counts may
+    # name statuses the portal does not know (queued); a value of another shape is refused.
+    filters = clean("status=queued&status=Apply_Needed&status=bad%2Cstatus&status=a%0A")
+
+    assert filters.query.status == ("queued", "Apply_Needed")
+    assert filters.corrections == ["Ignored 2 unknown status filters."]
+    assert filters.status_options[-2:] == ["queued", "Apply_Needed"]
 
 
 def test_tags_are_checked_by_shape_and_capped():
