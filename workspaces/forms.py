@@ -118,8 +118,15 @@ SORT_LABELS = {
 METRICS_WINDOWS = {"24h": 24 * 3600, "7d": 7 * 24 * 3600, "30d": 30 * 24 * 3600, "all": None}
 METRICS_WINDOW_LABELS = [("24h", "24 h"), ("7d", "7 days"), ("30d", "30 days"), ("all", "All")]
 WINDOW_PHRASES = {"24h": "24 hours", "7d": "7 days", "30d": "30 days", "all": ""}
-TAG_PATTERN = re.compile(r"^[^,\x00-\x1f]{1,256}$")
+# Harness reads `tags` as a comma-separated list (contract §2.0): a tag with a comma cannot be
+# one filter. Matched whole (`fullmatch`: `$` would let a final line break through).
+TAG_PATTERN = re.compile(r"[^,\x00-\x1f]{1,256}")
 STATUS_PATTERN = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,63}")
+
+
+def filterable_tag(tag: str) -> bool:
+    """Whether the list can be filtered by `tag` (see `TAG_PATTERN`)."""
+    return bool(TAG_PATTERN.fullmatch(tag))
 
 
 def filterable_status(status: str) -> bool:
@@ -235,10 +242,14 @@ class WorkspaceListForm(forms.Form):
 
     def __init__(self, data=None, *, tag_choices: list[str] | None = None, **kwargs):
         super().__init__(data, **kwargs)
-        self.tag_choices = tag_choices or []
+        # The picker offers the project's tags it can filter by, and names those with a comma
+        # (Harness would split them); others (control characters, over 256 characters) are left
+        # out.
+        self.tag_choices = [tag for tag in tag_choices or [] if filterable_tag(tag)]
+        self.unusable_tags = [tag for tag in tag_choices or [] if "," in tag]
         # Tags and statuses are free text checked by shape; the project's tags only drive the
         # picker, the known statuses the check boxes.
-        self.fields["tags"].valid_value = lambda value: bool(TAG_PATTERN.match(value))
+        self.fields["tags"].valid_value = filterable_tag
         self.fields["status"].valid_value = filterable_status
         self.fields["tags"].choices = [(t, t) for t in self.tag_choices]
         self.corrections: list[str] = []

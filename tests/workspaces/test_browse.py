@@ -10,7 +10,8 @@ from django.core.cache import cache
 from django.urls import reverse
 from pytest_django.asserts import assertContains, assertNotContains
 
-from tests.conftest import ACCOUNT, READ_KEY
+from tests.conftest import ACCOUNT, FULL_KEY, READ_KEY
+from workspaces.harness import HarnessClient
 from workspaces.services import credential_save
 
 pytestmark = pytest.mark.django_db
@@ -246,6 +247,44 @@ def test_a_status_that_cannot_be_a_filter_is_counted_without_a_link(signed_in_wi
     assert "status=needs" not in strip  # neither a chip's link nor a chart bar's
     assertContains(response, '<span class="chip__label">Needs review</span>')
     assertContains(response, "the list cannot be filtered by it")
+
+
+def create(fake, identifier: str, **fields) -> None:
+    body = {
+        "identifier": identifier,
+        "name": identifier.replace("_", "-"),
+        "provisioner": "opentofu",
+        "provider_connector": "",
+        "repository": "infra-live",
+        "repository_connector": "account.github_acme",
+        "repository_branch": "main",
+        "terraform_variables": {},
+        "environment_variables": {},
+        **fields,
+    }
+    HarnessClient(fake.base_url, ACCOUNT, FULL_KEY).create_workspace(
+        org="default", project="infra", body=body
+    )
+
+
+def test_a_tag_the_picker_offers_does_not_turn_into_an_unfiltered_list(signed_in_with_key, fake):
+    # Harness reads `tags` as a comma-separated list (contract §2.0), so this tag cannot be a
+    # filter: the picker must not offer it, or ticking it would list every workspace.
+    create(fake, "shared_dns", tags={"owners": "netops,platform"})
+    page = signed_in_with_key.get(LIST).content.decode()
+    offered = 'name="tags" value="owners:netops,platform"' in page
+
+    response = signed_in_with_key.get(
+        LIST, {"tags": "owners:netops,platform"}, headers=htmx("workspace-table")
+    )
+
+    total = response.context["result"].page.total_items
+    assert not offered or total == 1, f"offered in the picker, then {total:,} workspaces listed"
+    assert 'value="env:dev"' in page  # the other tags are offered
+    # Shown, with the reason, but not as a box to tick.
+    note = page[page.index('<p class="filters__unusable') :]
+    assert "a comma separates tags" in note[: note.index("</ul>")]
+    assert "<li><code>owners:netops,platform</code></li>" in note
 
 
 def test_page_past_the_end_says_so(signed_in_with_key, fake):

@@ -50,6 +50,15 @@ def test_tags_are_checked_by_shape_and_capped():
     assert "Ignored 1 unknown tag filter." in filters.corrections
 
 
+def test_tags_harness_cannot_filter_by_are_not_offered():
+    filters = clean("tags=env%3Aprod%0A", tags=["env:prod", "owners:netops,platform", "a\x01"])
+
+    assert filters.tag_choices == ["env:prod"]
+    assert filters.unusable_tags == ["owners:netops,platform"]
+    assert filters.query.tags == ()  # a line break is not part of a tag Harness is sent
+    assert filters.corrections == ["Ignored 1 unknown tag filter."]
+
+
 def test_each_form_has_its_own_fields():
     first, second = clean(tags=["team:web"]), clean(tags=["env:prod"])
 
