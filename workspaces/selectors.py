@@ -226,10 +226,13 @@ def project_tags_key(*, account: str, fingerprint: str, org: str, project: str) 
     return f"tags:v1:{account}:{org}:{project}:{fingerprint}"
 
 
-def project_tags(*, client: HarnessClient, fingerprint: str, org: str, project: str) -> list[str]:
+def project_tags(
+    *, client: HarnessClient, fingerprint: str, org: str, project: str
+) -> list[str] | None:
     """The project's workspace tags (IaCM `GET .../tags`) for the tag filter, cached briefly.
 
-    A failure leaves the filter without suggestions rather than failing the page.
+    None when Harness failed (not cached): the filter says so rather than failing the page, and
+    does not claim the project has no tags. Raises HarnessUnauthorized (to the key page).
     """
     key = project_tags_key(
         account=client.account_id, fingerprint=fingerprint, org=org, project=project
@@ -241,7 +244,7 @@ def project_tags(*, client: HarnessClient, fingerprint: str, org: str, project: 
         except errors.HarnessUnauthorized:
             raise
         except errors.HarnessError:
-            return []
+            return None
         cache.set(key, tags, timeout=settings.METRICS_CACHE_SECONDS)
     return tags
 

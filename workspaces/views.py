@@ -181,7 +181,7 @@ def workspace_list(request: HtmxHttpRequest, org: str, project: str) -> HttpResp
             metrics=context["metrics"], base="", params=filters.query.params
         )
     else:
-        tags: list[str] = []
+        tags: list[str] | None = []
         if region != "workspace-table":
             # Only the filter form shows the project's tags (they validate nothing): a filter
             # change re-renders the table alone and needs neither the cache read nor, once it
@@ -189,7 +189,8 @@ def workspace_list(request: HtmxHttpRequest, org: str, project: str) -> HttpResp
             tags = selectors.project_tags(
                 client=client, fingerprint=fingerprint, org=org, project=project
             )
-        filters = WorkspaceListForm(request.GET, tag_choices=tags)
+        filters = WorkspaceListForm(request.GET, tag_choices=tags or [])
+        context["tags_failed"] = tags is None
     if region != "status-overview" or window_change:
         result = context["result"] = selectors.workspace_page(
             client=client, org=org, project=project, query=filters.query

@@ -250,3 +250,24 @@ def test_a_status_chosen_from_the_strip_survives_a_time_window_change(
     expect(page.get_by_role("checkbox", name="Failed", exact=True)).to_be_checked()
     expect(page).to_have_url(re.compile(r"status=failed"))
     expect(page.locator("#workspace-table tbody tr").first.locator(".badge")).to_have_text("Failed")
+
+
+def test_tags_harness_failed_to_return_can_be_loaded_again(page, live_server, fake, browser_user):
+    _user_with_key(browser_user)
+    sign_in(page, live_server)
+    fake.inject("iacm.tags", status=503, times=3)
+    page.goto(live_server.url + LIST)
+    page.get_by_role("checkbox", name="Failed", exact=True).check()
+    expect(page).to_have_url(re.compile(r"status=failed"))
+    settled(page)
+
+    page.get_by_text("Tags", exact=True).click()
+    tags = page.locator(".filters__tags")
+    expect(tags).to_contain_text("Tags could not be loaded from Harness")
+    tags.get_by_role("link", name="Try again").click()
+
+    expect(page.locator(".filters__tag-list input").first).to_be_attached()
+    expect(tags).not_to_contain_text("could not be loaded")
+    # The filter chosen since the page loaded is kept.
+    expect(page.get_by_role("checkbox", name="Failed", exact=True)).to_be_checked()
+    expect(page.locator("#workspace-table tbody tr").first.locator(".badge")).to_have_text("Failed")

@@ -354,13 +354,39 @@ def test_list_malformed_body_is_a_message_not_a_500(signed_in_with_key, fake):
     assertContains(response, "Try again")
 
 
-def test_tags_failure_leaves_the_list_working(signed_in_with_key, fake):
+def test_tags_failure_leaves_the_list_working_and_says_so(signed_in_with_key, fake):
     fake.inject("iacm.tags", status=500, times=5)
+
+    response = signed_in_with_key.get(LIST, {"status": "failed"})
+
+    assertContains(response, "Showing 1–")
+    # Not "no tags" (the seed's workspaces all carry tags): the failure, and a way to retry
+    # that reloads the filters (and their tags) with the list as it is.
+    assertNotContains(response, "have no tags")
+    assertContains(response, "Tags could not be loaded from Harness")
+    # (With htmx the filter form's state then, which a filter change may have changed since.)
+    assertContains(
+        response,
+        f'<a id="tags-retry" href="?status=failed" hx-get="{LIST}"'
+        ' hx-include="#workspace-filters" hx-target="#workspace-browser" hx-swap="outerHTML">'
+        "Try again</a>",
+    )
+    fake.reset()
+
+    retried = signed_in_with_key.get(LIST, {"status": "failed"}, headers=htmx("workspace-browser"))
+
+    assertNotContains(retried, "Tags could not be loaded")
+    assertContains(retried, 'name="tags" value="env:dev"')
+    assert fake.counters()["iacm.tags"] == 1  # the failure was not cached
+
+
+def test_a_project_without_tags_says_so(signed_in_with_key, fake):
+    fake.inject("iacm.tags", status=200, body="[]")
 
     response = signed_in_with_key.get(LIST)
 
-    assertContains(response, "Showing 1–30 of 1,800")
-    assertContains(response, "have no tags")
+    assertContains(response, "This project's workspaces have no tags.")
+    assertNotContains(response, "Tags could not be loaded")
 
 
 # --- workspace page -------------------------------------------------------------------------
