@@ -10,12 +10,18 @@ from playwright.sync_api import expect
 from tests.browser.conftest import settled, sign_in
 from tests.browser.test_accessibility import assert_accessible
 from tests.browser.test_wizard import wizard_user  # noqa: F401  (fixture)
+from tests.conftest import ACCOUNT, FULL_KEY
 from tests.samples import complete_draft
 from tests.workspaces.test_drafts import choose_template, make_draft
+from workspaces.harness import HarnessClient
 from workspaces.models import WorkspaceDraft
 from workspaces.wizard import drafts, steps
 
 PHONE = {"width": 390, "height": 844}
+#: WCAG 2.1 SC 1.4.10 (Reflow): no horizontal scrolling at 320 CSS px (a small phone, or
+#: 1280 px at 400 % zoom).
+SMALL_PHONE = {"width": 320, "height": 700}
+LIST = "/orgs/default/projects/infra/workspaces/"
 DESKTOP = {"width": 1280, "height": 900}
 
 
@@ -160,3 +166,74 @@ def test_a_locked_provider_card_is_not_stretched_to_its_neighbours_height(
     )
     # What is left is the locked line's own margin, not the neighbour's list.
     assert empty_below < 20, f"the locked card has {empty_below:.0f} px of empty space"
+
+
+def test_the_browse_pages_reflow_at_320_css_pixels(
+    page,
+    live_server,
+    wizard_user,  # noqa: F811
+    artifacts,
+):
+    sign_in(page, live_server)
+    page.set_viewport_size(SMALL_PHONE)
+    pages = {
+        "/orgs/": ("Choose an organisation", "orgs"),
+        "/orgs/default/projects/": ("Choose a project in default", "projects"),
+        LIST + "?status=failed&window=7d": (re.compile("^Workspaces"), "list"),
+        LIST + "backup_dev_0083/": ("backup-dev-0083", "workspace"),
+        "/workspaces/": (re.compile("^All workspaces"), "all-workspaces"),
+        "/workspaces/status/": (re.compile("^Status"), "status-across"),
+        "/my-workspaces/": ("My workspaces", "my-workspaces"),
+    }
+
+    for path, (heading, name) in pages.items():
+        page.goto(live_server.url + path)
+        expect(page.get_by_role("heading", level=1, name=heading)).to_be_visible()
+        page.screenshot(path=artifacts / f"phone-320-{name}.png", full_page=True)
+
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 320, f"{path} is {width} px wide at 320 px"
+
+    # The menus that open a panel below them stay on the screen too.
+    page.goto(live_server.url + LIST)
+    for menu in (page.locator("#my-views > summary"), page.get_by_text("Save view", exact=True)):
+        menu.click()
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 320, f"{menu} opened: {width} px wide at 320 px"
+        menu.click()
+
+
+def test_the_export_section_fits_a_phone_for_a_workspace_with_a_longer_identifier(
+    page,
+    live_server,
+    fake,
+    wizard_user,  # noqa: F811
+):
+    """Identifiers have no spaces; the Download buttons print them whole (as file names)."""
+    sign_in(page, live_server)
+    page.set_viewport_size(PHONE)
+    identifier = "payments_api_production_eu_west_1_primary"  # 41 characters
+    HarnessClient(fake.base_url, ACCOUNT, FULL_KEY).create_workspace(
+        org="default",
+        project="infra",
+        body={
+            "identifier": identifier,
+            "name": identifier.replace("_", "-"),
+            "provisioner": "opentofu",
+            "provider_connector": "",
+            "repository": "infra-live",
+            "repository_connector": "account.github_acme",
+            "repository_branch": "main",
+            "terraform_variables": {},
+            "environment_variables": {},
+        },
+    )
+
+    for viewport in (PHONE, SMALL_PHONE):
+        page.set_viewport_size(viewport)
+        page.goto(live_server.url + LIST + identifier + "/")
+        page.get_by_text("Show this workspace as code").click()
+        expect(page.locator("#export-tf")).to_be_visible()
+
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= viewport["width"], f"{width} px wide at {viewport['width']} px"
