@@ -32,6 +32,9 @@ class Loaded[T]:
     not_found: bool = False
     #: The workspace whose identifier is the search term (shown first; the search matches names).
     exact: WorkspaceRow | None = None
+    #: The rows' place in the list Harness returned, e.g. "Showing 31–60 of 1,800" (the row
+    #: `exact` adds is not one of them); "" without rows.
+    summary: str = ""
 
 
 def _load(call, **kwargs: Any) -> Loaded:
@@ -200,8 +203,18 @@ def workspace_page(
     shown += [ws for ws in loaded.page.items if found is None or ws.identifier != found.identifier]
     rows = tuple(workspace_row(ws, list_url=list_url, now=now, tz=tz) for ws in shown)
     return Loaded(
-        page=dataclasses.replace(loaded.page, items=rows), exact=rows[0] if found else None
+        page=dataclasses.replace(loaded.page, items=rows),
+        exact=rows[0] if found else None,
+        summary=_summary(loaded.page) if rows else "",
     )
+
+
+def _summary(page: Page) -> str:
+    """ "Showing 31–60 of 1,800" for Harness's page (before an identifier's row is added); the
+    numbers formatted here, not with `intcomma` in the list partial (see `WorkspaceRow`)."""
+    if not page.total_items:
+        return "No name matches; one identifier does"
+    return f"Showing {page.first_item:,}–{page.last_item:,} of {page.total_items:,}"
 
 
 def _by_identifier(

@@ -26,6 +26,24 @@ def last_list_query(fake) -> dict:
     return fake.log(route="iacm.workspaces.list")[-1]["query"]
 
 
+def create(fake, identifier: str, **fields) -> None:
+    body = {
+        "identifier": identifier,
+        "name": identifier.replace("_", "-"),
+        "provisioner": "opentofu",
+        "provider_connector": "",
+        "repository": "infra-live",
+        "repository_connector": "account.github_acme",
+        "repository_branch": "main",
+        "terraform_variables": {},
+        "environment_variables": {},
+        **fields,
+    }
+    HarnessClient(fake.base_url, ACCOUNT, FULL_KEY).create_workspace(
+        org="default", project="infra", body=body
+    )
+
+
 @pytest.fixture(autouse=True)
 def _clear_cache():
     cache.clear()
@@ -116,6 +134,29 @@ def test_links_keep_the_state_and_reset_the_page_on_filter(signed_in_with_key, f
     body = response.content.decode()
     assert "?q=vpc&amp;status=active&amp;sort=name%2CDESC" in body  # sort link drops the page
     assert "?q=vpc&amp;status=active&amp;page=3" in body  # next keeps filters
+
+
+def test_a_row_added_for_an_identifier_is_not_counted_as_a_name_match(signed_in_with_key, fake):
+    # "backup-dev" matches 10+ names (backup-dev-0001, ...) and is also an identifier whose
+    # workspace's name does not match: its row comes first, on top of the page's ten.
+    create(fake, "backup-dev", name="standalone")
+    total = (
+        signed_in_with_key.get(LIST, {"q": "backup-dev"}, headers=htmx("workspace-table"))
+        .context["result"]
+        .page.total_items
+    )
+
+    first = signed_in_with_key.get(
+        LIST, {"q": "backup-dev", "limit": "10"}, headers=htmx("workspace-table")
+    )
+    second = signed_in_with_key.get(
+        LIST, {"q": "backup-dev", "limit": "10", "page": "2"}, headers=htmx("workspace-table")
+    )
+
+    assert len(first.context["result"].page.items) == 11
+    assertContains(first, f">Showing 1–10 of {total:,}</p>")
+    assertContains(first, "has the identifier <code>backup-dev</code>")
+    assertContains(second, f">Showing 11–20 of {total:,}</p>")
 
 
 def test_summary_counts_with_thousands_separator(signed_in_with_key, fake):
@@ -247,24 +288,6 @@ def test_a_status_that_cannot_be_a_filter_is_counted_without_a_link(signed_in_wi
     assert "status=needs" not in strip  # neither a chip's link nor a chart bar's
     assertContains(response, '<span class="chip__label">Needs review</span>')
     assertContains(response, "the list cannot be filtered by it")
-
-
-def create(fake, identifier: str, **fields) -> None:
-    body = {
-        "identifier": identifier,
-        "name": identifier.replace("_", "-"),
-        "provisioner": "opentofu",
-        "provider_connector": "",
-        "repository": "infra-live",
-        "repository_connector": "account.github_acme",
-        "repository_branch": "main",
-        "terraform_variables": {},
-        "environment_variables": {},
-        **fields,
-    }
-    HarnessClient(fake.base_url, ACCOUNT, FULL_KEY).create_workspace(
-        org="default", project="infra", body=body
-    )
 
 
 def test_a_tag_the_picker_offers_does_not_turn_into_an_unfiltered_list(signed_in_with_key, fake):
