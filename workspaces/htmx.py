@@ -10,8 +10,11 @@ class HtmxHttpRequest(HttpRequest):
     htmx: HtmxDetails
 
 
+def swaps_partial(request: HtmxHttpRequest) -> bool:
+    """Whether the response swaps a region of the page (htmx, not a history restore)."""
+    return bool(request.htmx) and not request.htmx.history_restore_request
+
+
 def partial_for(request: HtmxHttpRequest, template: str, partial: str) -> str:
     """`template#partial` for htmx swaps; the whole page otherwise and for history restores."""
-    if request.htmx and not request.htmx.history_restore_request:
-        return f"{template}#{partial}"
-    return template
+    return f"{template}#{partial}" if swaps_partial(request) else template

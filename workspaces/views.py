@@ -24,7 +24,7 @@ from workspaces.forms import (
     WorkspaceListForm,
 )
 from workspaces.harness import errors
-from workspaces.htmx import HtmxHttpRequest, partial_for
+from workspaces.htmx import HtmxHttpRequest, partial_for, swaps_partial
 from workspaces.models import HarnessCredential
 from workspaces.wizard.change import change_in_progress
 
@@ -125,7 +125,7 @@ def org_list(request: HtmxHttpRequest) -> HttpResponse:
     return TemplateResponse(
         request,
         partial_for(request, "workspaces/org_list.html", "org-results"),
-        {"search": search, "result": result},
+        {"search": search, "result": result, "oob": swaps_partial(request)},
     )
 
 
@@ -142,7 +142,7 @@ def project_list(request: HtmxHttpRequest, org: str) -> HttpResponse:
     return TemplateResponse(
         request,
         partial_for(request, "workspaces/project_list.html", "project-results"),
-        {"search": search, "result": result, "org": org},
+        {"search": search, "result": result, "org": org, "oob": swaps_partial(request)},
     )
 
 
@@ -206,14 +206,17 @@ def workspace_list(request: HtmxHttpRequest, org: str, project: str) -> HttpResp
         if result.page and (credential.current_org, credential.current_project) != (org, project):
             # Usually unchanged (every filter change lands here): no UPDATE round trip then.
             services.credential_remember_project(user=request.user, org=org, project=project)
+    swapped = region in ("workspace-table", "workspace-browser")
     context.update(
         filters=filters,
         query=filters.query,
         windows=METRICS_WINDOW_LABELS,
         # A table swapped alone also updates the filter form's copy of the state (out of band),
-        # and with a chip or chart bar's filters (#workspace-browser) the time-window links.
+        # and with a chip or chart bar's filters (#workspace-browser) the time-window links;
+        # either fills the live region that tells screen readers the new count.
         oob=region == "workspace-table",
-        window_oob=region in ("workspace-table", "workspace-browser"),
+        window_oob=swapped,
+        count_oob=swapped,
         table_oob=window_change,
     )
     return TemplateResponse(request, f"{template}#{region}" if region else template, context)

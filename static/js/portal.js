@@ -59,6 +59,25 @@
     (wanted || region).focus({ preventScroll: true });
   });
 
+  // A results region and the live region that tells its count ([data-live-for] naming the
+  // region's id) are aria-busy while htmx fetches the region (it then has .htmx-request, as
+  // its hx-indicator): the new count is announced once, complete, when the request is over.
+  // Checked again after the settle: until then the new copy of the region wears the old one's
+  // classes (htmx settles `class`), .htmx-request included.
+  function markBusy() {
+    document.querySelectorAll("[data-live-for]").forEach(function (live) {
+      var region = document.getElementById(live.dataset.liveFor);
+      var busy = Boolean(region && region.classList.contains("htmx-request"));
+      [live, region].forEach(function (element) {
+        if (!element) { return; }
+        if (busy) { element.setAttribute("aria-busy", "true"); } else { element.removeAttribute("aria-busy"); }
+      });
+    });
+  }
+  document.addEventListener("htmx:beforeSend", markBusy);
+  document.addEventListener("htmx:afterRequest", markBusy);
+  document.addEventListener("htmx:afterSettle", markBusy);
+
   // A copy button copies its target's text, says "Copied" on itself for a moment and in its
   // status region (`data-copy-status`: an aria-live element's id; else the page's
   // [data-copy-status]).

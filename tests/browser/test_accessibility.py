@@ -69,7 +69,7 @@ def test_pickers(signed_in_page, live_server):
     page.goto(live_server.url + "/orgs/")
     assert_accessible(page, "org picker")
     page.get_by_label("Search organisations").fill("zzz")
-    expect(page.get_by_text("No organisation matches")).to_be_visible()
+    expect(page.locator("#org-results").get_by_text("No organisation matches")).to_be_visible()
     assert_accessible(page, "org picker, no match")
     page.goto(live_server.url + "/orgs/default/projects/")
     assert_accessible(page, "project picker")
@@ -91,7 +91,7 @@ def test_workspace_list_and_its_swaps(signed_in_page, live_server, fake):
     expect(page).to_have_url(re.compile("status=failed"))
     assert_accessible(page, "list after chart filter swap")
     page.get_by_label("Search by name").fill("no-such-workspace")
-    expect(page.get_by_text("No workspace matches these filters")).to_be_visible()
+    expect(page.locator("#workspace-table").get_by_text("No workspace matches")).to_be_visible()
     assert_accessible(page, "list, empty state")
     fake.inject("iacm.workspaces.list", status=503, times=5)
     page.get_by_label("Search by name").fill("dev")
@@ -136,3 +136,50 @@ def test_on_a_phone_the_header_list_and_workspace_page_fit(signed_in_page, live_
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     page.screenshot(path=artifacts / "phone-workspace.png", full_page=True)
     assert_accessible(page, "workspace page at 390 px")
+
+
+def test_the_result_count_is_announced_from_a_live_region_that_stays(
+    signed_in_page, live_server, fake
+):
+    """A live region is announced when its content changes; one inserted with its content
+    (the whole results region swapped outerHTML) is not reliably announced at all."""
+    page = signed_in_page
+    page.goto(live_server.url + LIST)
+    live = page.get_by_role("status").and_(page.locator("[data-live-for=workspace-table]"))
+    region = live.element_handle()
+    assert not region.evaluate("e => e.closest('#workspace-browser')")  # outside every swap
+
+    page.get_by_label("Search by name").fill("dev")
+    expect(page).to_have_url(re.compile(r"q=dev"))
+    expect(live).to_have_text(re.compile(r"^Showing 1–30 of (?!1,800)[\d,]+$"))
+    said = live.inner_text()
+    settled(page)  # the pager came with the table
+
+    # While a request is in flight the list and its count are busy (announced once complete).
+    fake.inject("iacm.workspaces.list", delay_ms=800, times=1)
+    page.locator("#workspace-table .pager").get_by_role("link", name="Next").click()
+    expect(live).to_have_attribute("aria-busy", "true")
+    expect(page.locator("#workspace-table")).to_have_attribute("aria-busy", "true")
+    expect(live).to_have_text(re.compile(r"^Showing 31–"))
+    expect(live).not_to_have_attribute("aria-busy", "true")
+    expect(page.locator("#workspace-table")).not_to_have_attribute("aria-busy", "true")
+
+    # The region that said the first count is the one that now says the new one.
+    assert region.evaluate("e => e.isConnected"), "the live region was replaced, not updated"
+    assert region.evaluate("e => e.textContent") != said
+
+
+def test_a_picker_search_count_is_announced_from_a_live_region_that_stays(
+    signed_in_page, live_server
+):
+    page = signed_in_page
+    page.goto(live_server.url + "/orgs/")
+    live = page.locator("[data-live-for=org-results]")
+    region = live.element_handle()
+
+    page.get_by_label("Search organisations").fill("plat")
+    expect(live).to_have_text(re.compile(r"^1 organisation\b"))
+    page.get_by_label("Search organisations").fill("zzz")
+    expect(live).to_have_text("No organisation matches “zzz”.")
+
+    assert region.evaluate("e => e.isConnected")

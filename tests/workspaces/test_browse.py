@@ -154,9 +154,53 @@ def test_a_row_added_for_an_identifier_is_not_counted_as_a_name_match(signed_in_
     )
 
     assert len(first.context["result"].page.items) == 11
-    assertContains(first, f">Showing 1–10 of {total:,}</p>")
+    assertContains(first, f'<p class="summary muted">Showing 1–10 of {total:,}</p>')
     assertContains(first, "has the identifier <code>backup-dev</code>")
-    assertContains(second, f">Showing 11–20 of {total:,}</p>")
+    assertContains(second, f'<p class="summary muted">Showing 11–20 of {total:,}</p>')
+
+
+LIVE_COUNT = (
+    '<p id="workspace-count" class="visually-hidden" role="status"'
+    ' data-live-for="workspace-table"></p>'
+)
+
+
+@pytest.mark.parametrize(
+    ("params", "target", "headers", "said"),
+    [
+        ({"q": "vpc"}, "workspace-table", {}, "Showing 1–"),
+        ({"status": "failed"}, "workspace-browser", {}, "Showing 1–30 of "),
+        (
+            {"q": "no-such-workspace-zz"},
+            "workspace-table",
+            {},
+            "No workspace matches these filters.",
+        ),
+        ({"page": "999"}, "workspace-table", {}, "There is no page 999."),
+    ],
+)
+def test_each_swap_of_the_list_fills_the_live_count_out_of_band(
+    signed_in_with_key, fake, params, target, headers, said
+):
+    # The summary inside the swapped table is inserted with its text, which screen readers do
+    # not reliably announce: the count also goes into a live region outside it that stays.
+    response = signed_in_with_key.get(LIST, params, headers={**htmx(target), **headers})
+
+    content = response.content.decode()
+    assert content.count('id="workspace-count"') == 1
+    live = content[content.index('<p id="workspace-count" hx-swap-oob="innerHTML">') :]
+    assert said in live[: live.index("</p>")]
+
+
+def test_the_live_count_stays_outside_the_swapped_regions(signed_in_with_key, fake):
+    page = signed_in_with_key.get(LIST).content.decode()
+
+    assert page.count('id="workspace-count"') == 1
+    assert page.index('<div id="workspace-browser"') < page.index(LIVE_COUNT)
+    browser = page[page.index('<div id="workspace-browser"') : page.index(LIVE_COUNT)]
+    assert browser.count("<div") == browser.count("</div>")  # the browser is closed before it
+    # The visible summary is not a second live region (it would be announced twice, or not).
+    assert '<p class="summary muted">Showing 1–30 of 1,800</p>' in page
 
 
 def test_summary_counts_with_thousands_separator(signed_in_with_key, fake):
@@ -228,6 +272,7 @@ def test_a_time_window_change_refreshes_the_tables_links_too(signed_in_with_key,
     assert '<input type="hidden" name="window" value="7d">' in table  # the page jump
     assert "the status counts above are for the last 7 days only" in table
     assert table.count('id="status-window"') == 0  # the overview brings its own
+    assert 'id="workspace-count"' not in content  # the same count: nothing to announce
     assert fake.counters()["iacm.workspaces.list"] == 1
 
 

@@ -54,6 +54,34 @@ def test_org_list_with_no_match_says_so(signed_in_with_key, fake):
     response = signed_in_with_key.get(reverse("org_list"), {"q": "zzz-nothing"}, headers=HTMX)
 
     assertContains(response, "No organisation matches")
+    assertContains(
+        response,
+        '<p id="org-count" hx-swap-oob="innerHTML">No organisation matches “zzz-nothing”.</p>',
+    )
+
+
+@pytest.mark.parametrize(
+    ("url", "live", "results", "found"),
+    [
+        (reverse("org_list"), "org-count", "org-results", "3 organisations"),
+        (reverse("project_list", args=["default"]), "project-count", "project-results", "project"),
+    ],
+)
+def test_a_picker_search_tells_screen_readers_the_count_from_a_region_that_stays(
+    signed_in_with_key, fake, url, live, results, found
+):
+    # A live region is announced when its content changes, not when it is inserted with it:
+    # the count goes into one outside the swapped results, out of band.
+    page = signed_in_with_key.get(url).content.decode()
+    search = signed_in_with_key.get(url, {"q": "a"}, headers=HTMX).content.decode()
+
+    region = f'<p id="{live}" class="visually-hidden" role="status" data-live-for="{results}"></p>'
+    assert region in page
+    assert page.index(region) < page.index(f'<div id="{results}"')
+    assert 'aria-live="polite"' not in page[page.index(f'<div id="{results}"') :]
+    assert search.count(f'id="{live}"') == 1
+    count = search[search.index(f'<p id="{live}" hx-swap-oob="innerHTML">') :]
+    assert found in count[: count.index("</p>")]
 
 
 def test_the_project_picker_pages_with_next_and_previous(signed_in_with_key, settings):
