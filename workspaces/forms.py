@@ -89,7 +89,10 @@ class PickerSearchForm(forms.Form):
     page = forms.IntegerField(required=False, min_value=1, max_value=100_000)
 
     def value(self, name: str, default):
-        if not self.is_valid():
+        """The field's clean value, or `default` when it is empty or invalid (each field on its
+        own: an invalid page keeps the search)."""
+        self.is_valid()
+        if name in self.errors:
             return default
         return self.cleaned_data.get(name) or default
 

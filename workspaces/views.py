@@ -117,15 +117,14 @@ def harness_key_delete(request: HtmxHttpRequest) -> HttpResponse:
 @vary_on_headers("HX-Request")
 def org_list(request: HtmxHttpRequest) -> HttpResponse:
     search = PickerSearchForm(request.GET)
+    q = search.value("q", "")
     result = selectors.org_page(
-        client=harness_client_for(request.user),
-        search=search.value("q", ""),
-        page=search.value("page", 1),
+        client=harness_client_for(request.user), search=q, page=search.value("page", 1)
     )
     return TemplateResponse(
         request,
         partial_for(request, "workspaces/org_list.html", "org-results"),
-        {"search": search, "result": result, "oob": swaps_partial(request)},
+        {"q": q, "result": result, "oob": swaps_partial(request)},
     )
 
 
@@ -133,16 +132,14 @@ def org_list(request: HtmxHttpRequest) -> HttpResponse:
 @vary_on_headers("HX-Request")
 def project_list(request: HtmxHttpRequest, org: str) -> HttpResponse:
     search = PickerSearchForm(request.GET)
+    q = search.value("q", "")
     result = selectors.project_page(
-        client=harness_client_for(request.user),
-        org=org,
-        search=search.value("q", ""),
-        page=search.value("page", 1),
+        client=harness_client_for(request.user), org=org, search=q, page=search.value("page", 1)
     )
     return TemplateResponse(
         request,
         partial_for(request, "workspaces/project_list.html", "project-results"),
-        {"search": search, "result": result, "org": org, "oob": swaps_partial(request)},
+        {"q": q, "result": result, "org": org, "oob": swaps_partial(request)},
     )
 
 

@@ -60,6 +60,28 @@ def test_org_list_with_no_match_says_so(signed_in_with_key, fake):
     )
 
 
+def test_an_invalid_page_does_not_drop_the_picker_search(signed_in_with_key, fake):
+    response = signed_in_with_key.get(reverse("org_list"), {"q": "plat", "page": "0"})
+
+    assert fake.log(route="v1.orgs.list")[-1]["query"]["search_term"] == ["plat"]
+    assertContains(response, "Platform")
+    assertNotContains(response, "Payments")
+    assertContains(response, 'name="q" value="plat"')
+
+
+def test_the_picker_search_box_shows_the_search_made(signed_in_with_key, fake):
+    too_long = "p" * 129  # not sent: the box does not claim it was
+
+    response = signed_in_with_key.get(
+        reverse("project_list", args=["default"]), {"q": too_long}, headers=HTMX
+    )
+    page = signed_in_with_key.get(reverse("project_list", args=["default"]), {"q": too_long})
+
+    assert "search_term" not in fake.log(route="v1.projects.list")[-1]["query"]
+    assertNotContains(response, too_long)
+    assertContains(page, 'name="q" value=""')
+
+
 @pytest.mark.parametrize(
     ("url", "live", "results", "found"),
     [
