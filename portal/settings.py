@@ -12,6 +12,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
 from portal.envfile import read_env_file
+from portal.envparse import env_bool, env_choice, env_int, env_log_level, env_seconds
 from portal.logging_config import logging_config
 from portal.public_secrets import DEV_HARNESS_TOKEN_KEY, DEV_SECRET_KEY
 
@@ -22,10 +23,10 @@ env = environ.Env()
 # real deployments use the environment, whose variables win.
 read_env_file()
 
-DJANGO_ENV = env.str("DJANGO_ENV", default="development")
+DJANGO_ENV = env_choice("DJANGO_ENV", ("development", "production"), default="development")
 PRODUCTION = DJANGO_ENV == "production"
 
-DEBUG = env.bool("DEBUG", default=False)
+DEBUG = env_bool("DEBUG", default=False)
 SECRET_KEY = env.str("SECRET_KEY", default="")
 if not SECRET_KEY:
     if PRODUCTION:
@@ -105,12 +106,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # psycopg 3. Persistent connections: with gunicorn's gthread workers every thread keeps its
     # own connection, so one replica holds up to GUNICORN_WORKERS x GUNICORN_THREADS of them;
     # keep replicas x workers x threads (+ the migrate job, admin shells) under max_connections.
-    DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
+    DATABASES["default"]["CONN_MAX_AGE"] = env_int("DB_CONN_MAX_AGE", 60, minimum=0)
     # A kept connection is checked (SELECT 1) before a request uses it, so a restarted PostgreSQL
     # costs no failed request.
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # At least 1: libpq's connect_timeout=0 waits forever.
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
-        "connect_timeout", env.int("DB_CONNECT_TIMEOUT", default=3)
+        "connect_timeout", env_int("DB_CONNECT_TIMEOUT", 3)
     )
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL plus a busy timeout lets gunicorn threads and the test live server share the file.
@@ -131,8 +133,8 @@ if _cache_url.startswith(("redis://", "rediss://")):
             "LOCATION": _cache_url,
             "KEY_PREFIX": CACHE_KEY_PREFIX,
             "OPTIONS": {
-                "socket_connect_timeout": env.float("REDIS_CONNECT_TIMEOUT", default=1.0),
-                "socket_timeout": env.float("REDIS_TIMEOUT", default=2.0),
+                "socket_connect_timeout": env_seconds("REDIS_CONNECT_TIMEOUT", 1.0),
+                "socket_timeout": env_seconds("REDIS_TIMEOUT", 2.0),
             },
         }
     }
@@ -147,9 +149,7 @@ SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Sign-in -----------------------------------------------------------------------------------
-PORTAL_AUTH = env.str("PORTAL_AUTH", default="local")
-if PORTAL_AUTH not in {"local", "sso"}:
-    raise ImproperlyConfigured("PORTAL_AUTH must be 'local' or 'sso'.")
+PORTAL_AUTH = env_choice("PORTAL_AUTH", ("local", "sso"), default="local")
 SSO_USER_HEADER = env.str("SSO_USER_HEADER", default="X-Forwarded-Email")
 SSO_GROUPS_HEADER = env.str("SSO_GROUPS_HEADER", default="")
 SSO_TRUSTED_PROXIES = env.list("SSO_TRUSTED_PROXIES", default=[])
@@ -162,9 +162,9 @@ if PORTAL_AUTH == "sso":
 LOGIN_URL = "login"
 # Local sign-in (portal.signin): failed attempts allowed per username and per client address
 # within the window (seconds) before the form refuses to try more.
-SIGNIN_FAILURES_PER_USERNAME = env.int("SIGNIN_FAILURES_PER_USERNAME", default=10)
-SIGNIN_FAILURES_PER_ADDRESS = env.int("SIGNIN_FAILURES_PER_ADDRESS", default=50)
-SIGNIN_FAILURE_WINDOW = env.int("SIGNIN_FAILURE_WINDOW", default=900)
+SIGNIN_FAILURES_PER_USERNAME = env_int("SIGNIN_FAILURES_PER_USERNAME", 10)
+SIGNIN_FAILURES_PER_ADDRESS = env_int("SIGNIN_FAILURES_PER_ADDRESS", 50)
+SIGNIN_FAILURE_WINDOW = env_int("SIGNIN_FAILURE_WINDOW", 900)
 # The TLS proxy's addresses or CIDRs (`*`: every peer), as gunicorn reads them: from these peers
 # a client's address is the X-Forwarded-For hop they name (portal.proxies), not their own.
 FORWARDED_ALLOW_IPS = env.list("FORWARDED_ALLOW_IPS", default=["127.0.0.1", "::1"])
@@ -185,18 +185,16 @@ HARNESS_UI_URL = env.str("HARNESS_UI_URL", default="https://app.harness.io")
 HARNESS_IACM_PREFIX = env.str("HARNESS_IACM_PREFIX", default="/iacm/api")
 # The unit of workspace-metrics' start_time/end_time: Harness documents only "Unix timestamp"
 # (UNCONFIRMED); its one hand-written IaCM time window (the costs endpoint) is in milliseconds.
-HARNESS_METRICS_TIME_UNIT = env.str("HARNESS_METRICS_TIME_UNIT", default="ms")
-if HARNESS_METRICS_TIME_UNIT not in {"ms", "s"}:
-    raise ImproperlyConfigured("HARNESS_METRICS_TIME_UNIT must be 'ms' or 's'.")
-HARNESS_CONNECT_TIMEOUT = env.float("HARNESS_CONNECT_TIMEOUT", default=3.05)
-HARNESS_READ_TIMEOUT = env.float("HARNESS_READ_TIMEOUT", default=10.0)
+HARNESS_METRICS_TIME_UNIT = env_choice("HARNESS_METRICS_TIME_UNIT", ("ms", "s"), default="ms")
+HARNESS_CONNECT_TIMEOUT = env_seconds("HARNESS_CONNECT_TIMEOUT", 3.05)
+HARNESS_READ_TIMEOUT = env_seconds("HARNESS_READ_TIMEOUT", 10.0)
 # After this many consecutive Harness failures, calls pause for the cooldown (seconds).
-HARNESS_BREAKER_THRESHOLD = env.int("HARNESS_BREAKER_THRESHOLD", default=5)
-HARNESS_BREAKER_COOLDOWN = env.float("HARNESS_BREAKER_COOLDOWN", default=10.0)
+HARNESS_BREAKER_THRESHOLD = env_int("HARNESS_BREAKER_THRESHOLD", 5)
+HARNESS_BREAKER_COOLDOWN = env_seconds("HARNESS_BREAKER_COOLDOWN", 10.0)
 # Per-user limits, (requests, window seconds), on what reaches Harness per keystroke or click.
 RATE_LIMITS = {
-    "identifier_check": (env.int("RATE_LIMIT_IDENTIFIER_CHECKS_PER_MINUTE", default=60), 60),
-    "submit": (env.int("RATE_LIMIT_SUBMITS_PER_MINUTE", default=10), 60),
+    "identifier_check": (env_int("RATE_LIMIT_IDENTIFIER_CHECKS_PER_MINUTE", 60), 60),
+    "submit": (env_int("RATE_LIMIT_SUBMITS_PER_MINUTE", 10), 60),
 }
 # Fernet keys for the stored Harness API keys, comma-separated: the first encrypts, each
 # decrypts (a rotation adds the new key second, then moves it first). Never SECRET_KEY.
@@ -212,9 +210,9 @@ else:
 
 # Status metrics: fresh for METRICS_CACHE_SECONDS, then served stale (while one request
 # refreshes) for up to METRICS_STALE_SECONDS.
-METRICS_CACHE_SECONDS = env.int("METRICS_CACHE_SECONDS", default=300)
-METRICS_STALE_SECONDS = env.int("METRICS_STALE_SECONDS", default=24 * 3600)
-METRICS_LOCK_SECONDS = env.int("METRICS_LOCK_SECONDS", default=30)
+METRICS_CACHE_SECONDS = env_int("METRICS_CACHE_SECONDS", 300)
+METRICS_STALE_SECONDS = env_int("METRICS_STALE_SECONDS", 24 * 3600)
+METRICS_LOCK_SECONDS = env_int("METRICS_LOCK_SECONDS", 30)
 
 # --- Security ----------------------------------------------------------------------------------
 SECURE_CSP = {
@@ -234,7 +232,7 @@ SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
-SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=60 * 60 * 12)
+SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 60 * 60 * 12)
 # htmx sends the token from <body hx-headers>; no script needs to read the cookie.
 CSRF_COOKIE_HTTPONLY = True
 
@@ -249,14 +247,14 @@ if _proxy_ssl_header:
             "HTTP_X_FORWARDED_PROTO,https."
         )
     SECURE_PROXY_SSL_HEADER = (_proxy_ssl_header[0], _proxy_ssl_header[1])
-SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=PRODUCTION)
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=PRODUCTION)
 # Probes and scrapers talk plain HTTP to the pod/container, not through the TLS proxy.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
-SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=365 * 24 * 3600 if PRODUCTION else 0)
-SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=PRODUCTION)
-SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=PRODUCTION)
-SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=PRODUCTION)
-CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=PRODUCTION)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31_536_000 if PRODUCTION else 0, minimum=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=PRODUCTION)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=PRODUCTION)
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", default=PRODUCTION)
+CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", default=PRODUCTION)
 # `__Host-` cookies: browsers accept them only with Secure, Path=/ and no Domain, so no other
 # host (a sibling subdomain) can set or shadow them.
 if SESSION_COOKIE_SECURE:
@@ -264,7 +262,8 @@ if SESSION_COOKIE_SECURE:
 if CSRF_COOKIE_SECURE:
     CSRF_COOKIE_NAME = "__Host-csrftoken"
 # Turning one of these off in production is a decision, not an oversight: it is written in the
-# environment, so `check --deploy` does not warn about it again.
+# environment (as false or 0: any value but these is refused), so `check --deploy` does not warn
+# about it again.
 SILENCED_SYSTEM_CHECKS = []
 if PRODUCTION:
     for _name, _check in (
@@ -291,7 +290,7 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
-        if env.bool("STATIC_MANIFEST", default=PRODUCTION)
+        if env_bool("STATIC_MANIFEST", default=PRODUCTION)
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
@@ -306,11 +305,9 @@ if not PRODUCTION:
 # --- Logging -----------------------------------------------------------------------------------
 # One line per request (`portal.request`) and per Harness call (`portal.harness`), each with the
 # request id; JSON lines in production. Every record passes the redaction filter first.
-LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
-LOG_FORMAT = env.str("LOG_FORMAT", default="json" if PRODUCTION else "plain")
-if LOG_FORMAT not in {"json", "plain"}:
-    raise ImproperlyConfigured("LOG_FORMAT must be 'json' or 'plain'.")
-REQUEST_LOG = env.bool("REQUEST_LOG", default=True)
+LOG_LEVEL = env_log_level("LOG_LEVEL", default="INFO")
+LOG_FORMAT = env_choice("LOG_FORMAT", ("json", "plain"), default="json" if PRODUCTION else "plain")
+REQUEST_LOG = env_bool("REQUEST_LOG", default=True)
 LOGGING = logging_config(level=LOG_LEVEL, log_format=LOG_FORMAT)
 
 # --- Operations --------------------------------------------------------------------------------
@@ -321,20 +318,20 @@ METRICS_ALLOWED_NETWORKS = env.list(
 )
 METRICS_BEARER_TOKEN = env.str("METRICS_BEARER_TOKEN", default="")
 # /readyz: seconds to wait for the Harness base URL (connect and read).
-READYZ_HARNESS_TIMEOUT = env.float("READYZ_HARNESS_TIMEOUT", default=2.0)
+READYZ_HARNESS_TIMEOUT = env_seconds("READYZ_HARNESS_TIMEOUT", 2.0)
 
 # --- Wizard (issue 5) --------------------------------------------------------------------------
 # How long a submit that timed out keeps checking (GET by identifier) whether Harness created the
 # workspace anyway, and when a draft stuck in "submitting" (a crashed worker) is checked again.
-WIZARD_RECONCILE_SECONDS = env.float("WIZARD_RECONCILE_SECONDS", default=3.0)
-WIZARD_STALE_SUBMIT_SECONDS = env.int("WIZARD_STALE_SUBMIT_SECONDS", default=120)
+WIZARD_RECONCILE_SECONDS = env_seconds("WIZARD_RECONCILE_SECONDS", 3.0, zero=True)
+WIZARD_STALE_SUBMIT_SECONDS = env_int("WIZARD_STALE_SUBMIT_SECONDS", 120)
 # Threads per process for the wizard's pickers (Harness list calls made in parallel), kept and
 # reused; more concurrent picker calls than this wait their turn within their own timeout.
-WIZARD_PICKER_THREADS = env.int("WIZARD_PICKER_THREADS", default=32)
+WIZARD_PICKER_THREADS = env_int("WIZARD_PICKER_THREADS", 32)
 # Open (draft or failed) drafts a user may keep, and the age in days after which an untouched
 # open draft is deleted by `manage.py expire_drafts` (run it daily, see deploy/k8s/).
-WIZARD_MAX_OPEN_DRAFTS = env.int("WIZARD_MAX_OPEN_DRAFTS", default=100)
-WIZARD_DRAFT_MAX_AGE_DAYS = env.int("WIZARD_DRAFT_MAX_AGE_DAYS", default=90)
+WIZARD_MAX_OPEN_DRAFTS = env_int("WIZARD_MAX_OPEN_DRAFTS", 100)
+WIZARD_DRAFT_MAX_AGE_DAYS = env_int("WIZARD_DRAFT_MAX_AGE_DAYS", 90)
 # Raised from Django's 1,000 so every stored draft can be saved again: the largest POST is the
 # Variables step, 2 groups x (200 rows + the 10 a formset builds past its limit) x 3 fields plus
 # about 10 others = 1,270 fields. tests/workspaces/test_hostile_input.py checks they agree.
@@ -353,13 +350,13 @@ EMAIL_BACKEND_PATH = env.str(
 )
 _smtp_options = {
     "host": env.str("EMAIL_HOST", default="localhost"),
-    "port": env.int("EMAIL_PORT", default=25),
+    "port": env_int("EMAIL_PORT", 25, maximum=65535),
     "username": env.str("EMAIL_HOST_USER", default=""),
     "password": env.str("EMAIL_HOST_PASSWORD", default=""),
-    "use_tls": env.bool("EMAIL_USE_TLS", default=False),
-    "use_ssl": env.bool("EMAIL_USE_SSL", default=False),
+    "use_tls": env_bool("EMAIL_USE_TLS", default=False),
+    "use_ssl": env_bool("EMAIL_USE_SSL", default=False),
     # Seconds; a slow mail server must not hold a request (a failed send is logged, not raised).
-    "timeout": env.int("EMAIL_TIMEOUT", default=10),
+    "timeout": env_int("EMAIL_TIMEOUT", 10),
 }
 MAILERS = {
     "default": {
@@ -388,9 +385,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 # and query for ACROSS_CACHE_SECONDS after it completes. A process runs at most ACROSS_MAX_JOBS
 # such fan-outs at once, at most ACROSS_MAX_JOBS_PER_KEY of them for one key (so one person cannot
 # take them all); a list asked for beyond either is refused with "try again".
-ACROSS_DIRECTORY_SECONDS = env.int("ACROSS_DIRECTORY_SECONDS", default=300)
-ACROSS_MAX_PROJECTS = env.int("ACROSS_MAX_PROJECTS", default=200)
-ACROSS_CONCURRENCY = env.int("ACROSS_CONCURRENCY", default=8)
-ACROSS_CACHE_SECONDS = env.int("ACROSS_CACHE_SECONDS", default=30)
-ACROSS_MAX_JOBS = env.int("ACROSS_MAX_JOBS", default=16)
-ACROSS_MAX_JOBS_PER_KEY = env.int("ACROSS_MAX_JOBS_PER_KEY", default=4)
+ACROSS_DIRECTORY_SECONDS = env_int("ACROSS_DIRECTORY_SECONDS", 300)
+ACROSS_MAX_PROJECTS = env_int("ACROSS_MAX_PROJECTS", 200)
+ACROSS_CONCURRENCY = env_int("ACROSS_CONCURRENCY", 8)
+ACROSS_CACHE_SECONDS = env_int("ACROSS_CACHE_SECONDS", 30)
+ACROSS_MAX_JOBS = env_int("ACROSS_MAX_JOBS", 16)
+ACROSS_MAX_JOBS_PER_KEY = env_int("ACROSS_MAX_JOBS_PER_KEY", 4)

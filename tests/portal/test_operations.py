@@ -18,6 +18,7 @@ from types import SimpleNamespace
 
 import pytest
 from django.core.cache import cache
+from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
 from django.urls import reverse
 
@@ -499,12 +500,12 @@ def _check_deploy(**env) -> subprocess.CompletedProcess:
     )
 
 
+# Variables of the environment the tests run in that must not reach the settings under test.
+CLEANED_PREFIXES = ("DJANGO_", "DATABASE_", "DB_", "REDIS_", "CACHE_", "SECURE_", "LOG_")
+
+
 def _clean_env(**extra) -> dict[str, str]:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("DJANGO_", "DATABASE_", "DB_", "REDIS_", "CACHE_", "SECURE_", "LOG_"))
-    }
+    env = {k: v for k, v in os.environ.items() if not k.startswith(CLEANED_PREFIXES)}
     return {**env, "DJANGO_SETTINGS_MODULE": "portal.settings", **extra}
 
 
@@ -704,6 +705,175 @@ def test_check_deploy_flags_the_development_profile():
     assert result.returncode != 0
     for check_id in ("security.W004", "security.W008", "security.W012", "workspaces.W001"):
         assert check_id in result.stderr
+
+
+# --- reading the environment strictly -------------------------------------------------------
+
+
+def _manage_check(env: dict[str, str]) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+@pytest.fixture
+def load_settings(monkeypatch, tmp_path):
+    """Runs portal/settings.py afresh in this process with the given variables (a subprocess
+    costs a second; this, milliseconds) and returns its namespace."""
+    empty = tmp_path / "empty.env"
+    empty.write_text("")
+
+    def load(**env: str) -> dict:
+        for name in [n for n in os.environ if n.startswith(CLEANED_PREFIXES)]:
+            monkeypatch.delenv(name)
+        monkeypatch.setenv("PORTAL_ENV_FILE", str(empty))
+        for name, value in env.items():
+            monkeypatch.setenv(name, value)
+        return runpy.run_path(str(ROOT / "portal" / "settings.py"))
+
+    return load
+
+
+@pytest.mark.parametrize("value", ["prod", "Production", ""])
+def test_a_mistyped_django_env_is_refused_not_run_as_development(load_settings, value):
+    """DJANGO_ENV=prod ran the development profile: no SECRET_KEY or HARNESS_TOKEN_KEYS needed
+    (the public development keys instead), no Secure cookies, no HSTS, and nothing said so."""
+    with pytest.raises(ImproperlyConfigured, match="DJANGO_ENV must be 'development' or"):
+        load_settings(DJANGO_ENV=value, ALLOWED_HOSTS="portal.example.com")
+
+
+def test_a_bad_variable_stops_manage_py_with_one_line_naming_it():
+    result = _manage_check(_clean_env(DJANGO_ENV="Production"))
+
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr, result.stderr[-600:]
+    assert result.stderr.strip().splitlines() == [
+        "ImproperlyConfigured: DJANGO_ENV must be 'development' or 'production', not 'Production'."
+    ]
+
+
+SWITCHES = (
+    "DEBUG",
+    "SECURE_SSL_REDIRECT",
+    "SECURE_HSTS_INCLUDE_SUBDOMAINS",
+    "SECURE_HSTS_PRELOAD",
+    "SESSION_COOKIE_SECURE",
+    "CSRF_COOKIE_SECURE",
+    "STATIC_MANIFEST",
+    "REQUEST_LOG",
+    "EMAIL_USE_TLS",
+    "EMAIL_USE_SSL",
+)
+
+
+@pytest.mark.parametrize("value", ["flase", "", "enabled", "y"])
+@pytest.mark.parametrize("name", SWITCHES)
+def test_a_switch_that_is_neither_true_nor_false_is_refused_by_name(load_settings, name, value):
+    """django-environ read anything it did not know (`flase`, empty) as False, and production then
+    silenced security.W008 for SECURE_SSL_REDIRECT as "a decision": plain HTTP, and a clean
+    `check --deploy`."""
+    with pytest.raises(ImproperlyConfigured, match=f"^{name} must be true or false"):
+        load_settings(**PRODUCTION_ENV, **{name: value})
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        *[("true", True), ("On", True), ("YES", True), ("1", True)],
+        *[("false", False), ("Off", False), ("NO", False), (" 0 ", False)],
+    ],
+)
+def test_a_switch_takes_true_or_false_in_the_usual_spellings(load_settings, value, expected):
+    values = load_settings(**PRODUCTION_ENV, SECURE_SSL_REDIRECT=value)
+
+    assert values["SECURE_SSL_REDIRECT"] is expected
+    assert ("security.W008" in values["SILENCED_SYSTEM_CHECKS"]) is not expected
+
+
+def test_check_deploy_fails_on_a_mistyped_secure_ssl_redirect():
+    result = _check_deploy(SECURE_SSL_REDIRECT="flase")
+
+    assert result.returncode != 0, result.stdout
+    assert "SECURE_SSL_REDIRECT must be true or false" in result.stderr
+
+
+# PostgreSQL and Redis, so that their variables are read too (nothing connects).
+SERVERS = {"DATABASE_URL": "postgres://db.invalid/portal", "REDIS_URL": "redis://cache.invalid/0"}
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("SECURE_HSTS_SECONDS", ""),
+        ("SECURE_HSTS_SECONDS", "-1"),
+        ("SESSION_COOKIE_AGE", "12h"),
+        ("SESSION_COOKIE_AGE", "0"),
+        ("HARNESS_READ_TIMEOUT", "ten"),
+        ("HARNESS_READ_TIMEOUT", "30s"),
+        ("HARNESS_CONNECT_TIMEOUT", "0"),
+        ("HARNESS_CONNECT_TIMEOUT", "nan"),
+        ("REDIS_TIMEOUT", "-1"),
+        ("READYZ_HARNESS_TIMEOUT", ""),
+        ("LOG_LEVEL", "VERBOSE"),
+        ("LOG_LEVEL", ""),
+        ("WIZARD_PICKER_THREADS", "0"),
+        ("ACROSS_CONCURRENCY", "0"),
+        ("ACROSS_MAX_JOBS_PER_KEY", "0"),
+        ("RATE_LIMIT_SUBMITS_PER_MINUTE", "0"),
+        ("SIGNIN_FAILURES_PER_USERNAME", "0"),
+        ("DB_CONN_MAX_AGE", "-1"),
+        ("DB_CONNECT_TIMEOUT", "0"),
+        ("EMAIL_PORT", "70000"),
+        ("PORTAL_AUTH", "SSO"),
+    ],
+)
+def test_a_value_its_variable_cannot_take_is_refused_by_name(load_settings, name, value):
+    """`SECURE_HSTS_SECONDS=` and `SESSION_COOKIE_AGE=12h` crashed with a bare ValueError naming
+    no variable; WIZARD_PICKER_THREADS=0 and ACROSS_CONCURRENCY=0 passed `check` and /readyz,
+    then every search that needed the thread pool was a 500."""
+    with pytest.raises(ImproperlyConfigured, match=f"^{name} must be "):
+        load_settings(**SERVERS, **{name: value})
+
+
+def test_variables_at_their_smallest_usable_values_are_accepted(load_settings):
+    values = load_settings(
+        **SERVERS,
+        SECURE_HSTS_SECONDS="0",
+        DB_CONN_MAX_AGE="0",
+        WIZARD_RECONCILE_SECONDS="0",
+        WIZARD_PICKER_THREADS="1",
+        HARNESS_READ_TIMEOUT="0.5",
+        SESSION_COOKIE_AGE=" 60 ",
+    )
+
+    assert values["SECURE_HSTS_SECONDS"] == 0
+    assert values["DATABASES"]["default"]["CONN_MAX_AGE"] == 0
+    assert values["WIZARD_RECONCILE_SECONDS"] == 0.0
+    assert values["WIZARD_PICKER_THREADS"] == 1
+    assert values["HARNESS_READ_TIMEOUT"] == 0.5
+    assert values["SESSION_COOKIE_AGE"] == 60
+
+
+@pytest.mark.parametrize("value", ["debug", "Warning", "ERROR"])
+def test_the_log_level_is_read_whatever_its_case(load_settings, value):
+    values = load_settings(LOG_LEVEL=value)
+
+    assert values["LOG_LEVEL"] == value.upper()
+    assert values["LOGGING"]["root"]["level"] == value.upper()
+
+
+def test_a_lower_case_log_level_starts_django():
+    """LOG_LEVEL=debug stopped every process in django.setup() with 'ValueError: Unable to
+    configure root logger', naming neither LOG_LEVEL nor the settings."""
+    result = _manage_check(_clean_env(LOG_LEVEL="debug"))
+
+    assert result.returncode == 0, result.stderr[-600:]
 
 
 # --- deploy/compose.yaml ------------------------------------------------------------------------

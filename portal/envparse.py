@@ -1,0 +1,87 @@
+"""Typed environment variables, read strictly: a value its variable cannot take is refused by name.
+
+django-environ reads a boolean it does not know (`flase`, `enabled`, an empty value) as False and
+`30s` as 30.0, and a plain `int("12h")` stops the process with a traceback naming no variable.
+The settings and `gunicorn.conf.py` (which reads the Harness timeouts before Django loads) both
+read through these functions, so they accept exactly the same values. A variable that is not set
+takes its default; one set to an empty value is refused like any other value it cannot take.
+Each refusal is an `ImproperlyConfigured` whose one-line message names the variable (`manage.py`
+prints it without a traceback).
+"""
+
+import math
+import os
+from collections.abc import Sequence
+
+from django.core.exceptions import ImproperlyConfigured
+
+_TRUE = frozenset({"true", "1", "on", "yes"})
+_FALSE = frozenset({"false", "0", "off", "no"})
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+def _refuse(name: str, what: str, raw: str) -> ImproperlyConfigured:
+    return ImproperlyConfigured(f"{name} must be {what}, not {raw!r}.")
+
+
+def env_bool(name: str, default: bool) -> bool:
+    """true/false, 1/0, on/off or yes/no, in any case."""
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    if raw.strip().lower() in _TRUE:
+        return True
+    if raw.strip().lower() in _FALSE:
+        return False
+    raise _refuse(name, "true or false (or 1/0, on/off, yes/no)", raw)
+
+
+def env_int(name: str, default: int, *, minimum: int = 1, maximum: int | None = None) -> int:
+    """A whole number from `minimum` to `maximum` (inclusive)."""
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw.strip())
+    except ValueError:
+        value = None
+    if value is None or value < minimum or (maximum is not None and value > maximum):
+        bounds = f"from {minimum} to {maximum}" if maximum is not None else f"of at least {minimum}"
+        raise _refuse(name, f"a whole number {bounds}", raw)
+    return value
+
+
+def env_seconds(name: str, default: float, *, zero: bool = False) -> float:
+    """A number of seconds, without a unit: more than 0 (or 0 too, with `zero`)."""
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    try:
+        value = float(raw.strip())
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or value < 0 or (value == 0 and not zero):
+        least = "0 or more" if zero else "more than 0"
+        raise _refuse(name, f"a number of seconds without a unit, {least}", raw)
+    return value
+
+
+def env_choice(name: str, choices: Sequence[str], default: str) -> str:
+    """One of `choices`, exactly as written there."""
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    if raw in choices:
+        return raw
+    listed = ", ".join(repr(choice) for choice in choices[:-1])
+    raise _refuse(name, f"{listed} or {choices[-1]!r}", raw)
+
+
+def env_log_level(name: str, default: str) -> str:
+    """One of Python's logging levels, in any case; returned in capitals."""
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    if raw.strip().upper() in LOG_LEVELS:
+        return raw.strip().upper()
+    raise _refuse(name, f"one of {', '.join(LOG_LEVELS)} (in any case)", raw)
