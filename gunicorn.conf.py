@@ -1,7 +1,10 @@
 """gunicorn settings for the portal: `gunicorn -c gunicorn.conf.py portal.wsgi`.
 
 Every value comes from the environment (documented in `.env.example` and the README), and from
-the local `.env` file the settings read too (`portal/envfile.py`; the environment wins).
+the local `.env` file the settings read too (`portal/envfile.py`; the environment wins). Numbers
+are read as strictly as the settings read them (`portal/envparse.py`): a value a variable cannot
+take stops gunicorn naming the variable, and the Harness timeouts the worker timeout is derived
+from are accepted by both or by neither.
 """
 
 import math
@@ -10,6 +13,7 @@ import pathlib
 import shutil
 
 from portal.envfile import read_env_file
+from portal.envparse import env_int, env_seconds
 
 read_env_file()
 _env = os.environ.get
@@ -26,9 +30,9 @@ _env = os.environ.get
 # workers (one Django each, ~90 MB), hardly with threads. Each thread keeps its own PostgreSQL
 # connection (CONN_MAX_AGE): one replica holds up to workers x threads connections (64).
 worker_class = "gthread"
-workers = int(_env("GUNICORN_WORKERS", "4"))
-threads = int(_env("GUNICORN_THREADS", "16"))
-bind = f"{_env('GUNICORN_BIND_HOST', '0.0.0.0')}:{_env('PORT', '8000')}"  # noqa: S104
+workers = env_int("GUNICORN_WORKERS", 4)
+threads = env_int("GUNICORN_THREADS", 16)
+bind = f"{_env('GUNICORN_BIND_HOST', '0.0.0.0')}:{env_int('PORT', 8000, maximum=65535)}"  # noqa: S104
 
 # The Harness call budget: connect + read timeout, retries included (`workspaces/harness/
 # transport.py`: a GET is retried on connection errors and 502/503/504 only while a whole read
@@ -38,15 +42,15 @@ bind = f"{_env('GUNICORN_BIND_HOST', '0.0.0.0')}:{_env('PORT', '8000')}"  # noqa
 # WIZARD_RECONCILE_SECONDS, the last one started just before that ends. The worker timeout and the
 # graceful shutdown allow three budgets plus 20 s for the rest of the request: 60 s by default.
 HARNESS_CALLS_IN_A_ROW = 3
-harness_call_budget = float(_env("HARNESS_CONNECT_TIMEOUT", "3.05")) + float(
-    _env("HARNESS_READ_TIMEOUT", "10")
+harness_call_budget = env_seconds("HARNESS_CONNECT_TIMEOUT", 3.05) + env_seconds(
+    "HARNESS_READ_TIMEOUT", 10.0
 )
 timeout = (
-    int(_env("GUNICORN_TIMEOUT", "0"))
+    env_int("GUNICORN_TIMEOUT", 0, minimum=0)
     or math.ceil(HARNESS_CALLS_IN_A_ROW * harness_call_budget) + 20
 )
 graceful_timeout = timeout
-keepalive = int(_env("GUNICORN_KEEPALIVE", "5"))
+keepalive = env_int("GUNICORN_KEEPALIVE", 5, minimum=0)
 
 # Headers with underscores (X_Forwarded_Email) are dropped, never mapped onto the real ones.
 header_map = "drop"
@@ -56,8 +60,8 @@ limit_request_field_size = 8190
 forwarded_allow_ips = _env("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 
 # Recycle workers now and then (bounded memory growth); jitter keeps them from restarting at once.
-max_requests = int(_env("GUNICORN_MAX_REQUESTS", "1000"))
-max_requests_jitter = int(_env("GUNICORN_MAX_REQUESTS_JITTER", "100"))
+max_requests = env_int("GUNICORN_MAX_REQUESTS", 1000, minimum=0)
+max_requests_jitter = env_int("GUNICORN_MAX_REQUESTS_JITTER", 100, minimum=0)
 # The heartbeat file on tmpfs when there is one (a disk-backed /tmp can stall workers).
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None  # noqa: S108
 # Several instances per machine must not fight over one control socket.

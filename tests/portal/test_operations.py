@@ -981,6 +981,46 @@ def test_gunicorn_configuration(monkeypatch):
     assert callable(config["child_exit"])
 
 
+@pytest.mark.parametrize("value", ["30s", "ten", "", "0"])
+def test_gunicorn_and_django_refuse_the_same_harness_timeouts(load_settings, value):
+    """django-environ read `30s` as 30.0 while gunicorn.conf.py's float() stopped gunicorn with a
+    bare ValueError: the settings accepted what gunicorn refused."""
+    with pytest.raises(ImproperlyConfigured, match=r"^HARNESS_READ_TIMEOUT must be a number"):
+        load_settings(HARNESS_READ_TIMEOUT=value)
+    with pytest.raises(ImproperlyConfigured, match=r"^HARNESS_READ_TIMEOUT must be a number"):
+        runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("GUNICORN_WORKERS", "0"),
+        ("GUNICORN_THREADS", "four"),
+        ("PORT", "80000"),
+        ("GUNICORN_TIMEOUT", "60s"),
+        ("GUNICORN_KEEPALIVE", "-1"),
+        ("GUNICORN_MAX_REQUESTS", ""),
+        ("HARNESS_CONNECT_TIMEOUT", "3s"),
+    ],
+)
+def test_gunicorn_refuses_a_value_its_variable_cannot_take_by_name(
+    load_settings, monkeypatch, name, value
+):
+    load_settings()  # the fixture's clean environment and empty env file
+    monkeypatch.setenv(name, value)
+
+    with pytest.raises(ImproperlyConfigured, match=f"^{name} must be "):
+        runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+
+
+def test_gunicorn_reads_a_plain_number_of_seconds(load_settings):
+    load_settings(HARNESS_READ_TIMEOUT=" 30 ", HARNESS_CONNECT_TIMEOUT="3.05")
+
+    config = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+
+    assert config["harness_call_budget"] == pytest.approx(33.05)
+
+
 _GUNICORN_AND_DJANGO = """
 import json, runpy
 gunicorn = runpy.run_path("gunicorn.conf.py")   # gunicorn reads its config before the app loads
