@@ -37,6 +37,7 @@ check-deploy: install
 	SECRET_KEY=check-deploy-only-7Qm2vX9pL4rT8wK1zN6bH3jF5cY0dS2aE7uG9iO4 \
 	HARNESS_TOKEN_KEYS=Y2hlY2stZGVwbG95LW9ubHktbm90LWEtcmVhbC1rZXk= \
 	ALLOWED_HOSTS=portal.example.com \
+	PORTAL_URL=https://portal.example.com \
 	$(BIN)/python manage.py check --deploy --fail-level WARNING
 
 demo: install

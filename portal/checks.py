@@ -5,6 +5,9 @@ or, in production, must not run with (a key published in this repository); `/rea
 too, so a replica with such a mistake is never taken into service.
 """
 
+import ipaddress
+from urllib.parse import urlsplit
+
 from django.conf import settings
 from django.core.checks import Error, Warning, register
 from django.core.exceptions import ImproperlyConfigured
@@ -90,3 +93,33 @@ def public_secret_key_in_production(app_configs, **kwargs):
             )
         ]
     return []
+
+
+def _links_nowhere(url: str) -> bool:
+    """True for a URL that is no link to the portal for someone reading a mail elsewhere: not
+    http(s), or on a loopback host (localhost, 127.0.0.0/8, ::1)."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").rstrip(".").lower()
+    if parts.scheme not in {"http", "https"} or not host:
+        return True
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+@register(deploy=True)
+def portal_url(app_configs, **kwargs):
+    if not _links_nowhere(settings.PORTAL_URL):
+        return []
+    return [
+        Warning(
+            f"PORTAL_URL is {settings.PORTAL_URL!r}: the links in approval e-mails would not "
+            "reach the portal (a loopback address, or not an http(s) URL).",
+            hint="Set PORTAL_URL to the portal's address as people reach it, e.g. "
+            "https://portal.example.com.",
+            id="portal.W002",
+        )
+    ]

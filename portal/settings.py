@@ -365,7 +365,8 @@ MAILERS = {
     }
 }
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Workspace Portal <portal@localhost>")
-# The portal's address as people reach it, for the links in e-mails.
+# The portal's address as people reach it, for the links in e-mails (`check --deploy` warns about
+# a loopback one: portal.W002).
 PORTAL_URL = env.str("PORTAL_URL", default="http://127.0.0.1:8000")
 
 # The test database is a file, not SQLite's shared in-memory database: threads (the live server,

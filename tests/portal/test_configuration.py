@@ -126,3 +126,24 @@ def test_the_dockerfiles_build_only_values_count_as_public():
 
     assert values["SECRET_KEY"] in PUBLIC_SECRET_KEYS
     assert values["HARNESS_TOKEN_KEYS"] in PUBLIC_TOKEN_KEYS
+
+
+@pytest.mark.parametrize(
+    ("portal_url", "warned"),
+    [
+        ("http://127.0.0.1:8000", True),
+        ("http://localhost:8000/", True),
+        ("http://LOCALHOST.", True),
+        ("http://[::1]:8000", True),
+        ("http://127.0.1.1", True),
+        ("portal.example.com", True),  # no scheme: not a link at all
+        ("https://portal.example.com", False),
+        ("https://portal.internal:8443/portal", False),
+    ],
+)
+def test_check_deploy_warns_about_a_portal_url_mails_cannot_link_to(settings, portal_url, warned):
+    settings.PORTAL_URL = portal_url
+
+    messages = _ids(include_deployment_checks=True)
+
+    assert ("portal.W002" in messages) is warned

@@ -17,6 +17,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+import yaml
 from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
@@ -468,6 +469,7 @@ PRODUCTION_ENV = {
     "SECRET_KEY": "unit-test-production-key-0123456789-abcdefghijklmnopqrstuvwxyz",
     "HARNESS_TOKEN_KEYS": "dGVzdC1vbmx5LWhhcm5lc3MtdG9rZW4ta2V5LTAwMDA=",
     "ALLOWED_HOSTS": "portal.example.com",
+    "PORTAL_URL": "https://portal.example.com",
 }
 _DUMP = """
 import json, django
@@ -487,12 +489,14 @@ print(json.dumps(out))
 """
 
 
-def _check_deploy(**env) -> subprocess.CompletedProcess:
-    """`manage.py check --deploy --fail-level WARNING` with the production profile and `env`."""
+def _check_deploy(**env: str | None) -> subprocess.CompletedProcess:
+    """`manage.py check --deploy --fail-level WARNING` with the production profile and `env`
+    (a variable given as None is left unset)."""
+    variables = {**PRODUCTION_ENV, **env}
     return subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=ROOT,
-        env=_clean_env(**PRODUCTION_ENV, **env),
+        env=_clean_env(**{k: v for k, v in variables.items() if v is not None}),
         capture_output=True,
         text=True,
         timeout=60,
@@ -689,6 +693,15 @@ def test_turning_a_production_default_off_explicitly_silences_its_deploy_warning
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert "(1 silenced)" in result.stdout
+
+
+def test_check_deploy_flags_a_production_portal_url_left_at_its_loopback_default():
+    """Approval e-mails linked to http://127.0.0.1:8000 in production, and nothing said so."""
+    result = _check_deploy(PORTAL_URL=None)
+
+    assert result.returncode != 0, result.stdout
+    assert "portal.W002" in result.stderr
+    assert "PORTAL_URL" in result.stderr
 
 
 def test_check_deploy_flags_the_development_profile():
@@ -890,6 +903,8 @@ COMPOSE_REQUIRED = (
     "OAUTH2_PROXY_CLIENT_ID",
     "OAUTH2_PROXY_CLIENT_SECRET",
     "OAUTH2_PROXY_COOKIE_SECRET",
+    "EMAIL_HOST",
+    "DEFAULT_FROM_EMAIL",
 )
 
 
@@ -904,6 +919,26 @@ def test_compose_refuses_to_start_without_its_secrets_or_the_allowed_email_domai
         assert (":?", f"set {name}") in forms, name
         assert all(operator != ":-" for operator, _ in forms), name
     assert "--email-domain=${OAUTH2_PROXY_EMAIL_DOMAIN:?set OAUTH2_PROXY_EMAIL_DOMAIN}" in text
+
+
+def test_the_deployment_examples_configure_the_approval_emails():
+    """Neither example set PORTAL_URL nor EMAIL_*: production sent its mails to an SMTP server on
+    localhost:25 with links to http://127.0.0.1:8000."""
+    compose = yaml.safe_load((ROOT / "deploy" / "compose.yaml").read_text())
+    compose_env_file = (ROOT / "deploy" / "portal.env.example").read_text()
+    configmap = yaml.safe_load((ROOT / "deploy" / "k8s" / "configmap.yaml").read_text())
+    secret = yaml.safe_load((ROOT / "deploy" / "k8s" / "secret.example.yaml").read_text())
+    compose_env = compose["services"]["portal"]["environment"]
+
+    for where, env in (("compose", compose_env), ("k8s ConfigMap", configmap["data"])):
+        assert env["PORTAL_URL"].startswith("https://"), where
+        for name in ("EMAIL_HOST", "EMAIL_PORT", "EMAIL_USE_TLS", "DEFAULT_FROM_EMAIL"):
+            assert name in env, (where, name)
+    assert compose_env["EMAIL_HOST_PASSWORD"] == "${EMAIL_HOST_PASSWORD:-}"
+    assert "EMAIL_HOST_PASSWORD" not in configmap["data"]
+    assert "EMAIL_HOST_PASSWORD" in secret["stringData"]
+    for name in ("EMAIL_HOST", "EMAIL_HOST_USER", "EMAIL_HOST_PASSWORD", "DEFAULT_FROM_EMAIL"):
+        assert f"\n{name}=" in compose_env_file, name
 
 
 # --- rotating SECRET_KEY on a rolling update ----------------------------------------------------

@@ -121,6 +121,7 @@ def production_env(service_database, cache_prefix, harness_fake_server, tmp_path
             "SECRET_KEY": secrets.token_urlsafe(50),
             "HARNESS_TOKEN_KEYS": Fernet.generate_key().decode(),
             "ALLOWED_HOSTS": HOST,
+            "PORTAL_URL": f"https://{HOST}",
             "DATABASE_URL": service_database,
             "REDIS_URL": f"redis://{REDIS_HOST}:{REDIS_PORT}/{REDIS_DB}",
             "CACHE_KEY_PREFIX": cache_prefix,
