@@ -147,3 +147,19 @@ def test_check_deploy_warns_about_a_portal_url_mails_cannot_link_to(settings, po
     messages = _ids(include_deployment_checks=True)
 
     assert ("portal.W002" in messages) is warned
+
+
+def test_the_k8s_example_secrets_placeholders_count_as_public():
+    """A Secret applied from deploy/k8s/secret.example.yaml as it is must be flagged like the
+    development keys (portal.W001/E004, workspaces.W001/E003)."""
+    from pathlib import Path
+
+    import yaml
+
+    from portal.public_secrets import PUBLIC_SECRET_KEYS, PUBLIC_TOKEN_KEYS
+
+    example = Path(__file__).resolve().parents[2] / "deploy" / "k8s" / "secret.example.yaml"
+    values = yaml.safe_load(example.read_text())["stringData"]
+
+    assert values["SECRET_KEY"] in PUBLIC_SECRET_KEYS
+    assert values["HARNESS_TOKEN_KEYS"] in PUBLIC_TOKEN_KEYS

@@ -941,6 +941,19 @@ def test_the_deployment_examples_configure_the_approval_emails():
         assert f"\n{name}=" in compose_env_file, name
 
 
+# --- deploy/k8s ---------------------------------------------------------------------------------
+
+
+def test_applying_the_kustomization_does_not_overwrite_the_real_secret():
+    """`kubectl apply -k deploy/k8s` (each release, README) listed secret.example.yaml: every
+    rollout replaced the real Secret with its placeholders."""
+    kustomization = yaml.safe_load((ROOT / "deploy" / "k8s" / "kustomization.yaml").read_text())
+    secret = (ROOT / "deploy" / "k8s" / "secret.example.yaml").read_text()
+
+    assert "secret.example.yaml" not in kustomization["resources"]
+    assert "create the real Secret with your secret manager" in secret
+
+
 # --- rotating SECRET_KEY on a rolling update ----------------------------------------------------
 
 OLD_SECRET = "old-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz-ABCDEFGHIJ"
