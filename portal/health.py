@@ -5,8 +5,11 @@
 - `/readyz` (readiness): the settings (the `configuration` system checks), the database
   (`SELECT 1`), the cache (a set and a get) and the Harness base URL (a HEAD without any key; any
   HTTP answer counts as reachable) are checked with short timeouts, each reported with its status
-  and duration; 503 when any fails. The body names the error class only: no URLs, hosts,
-  messages or credentials.
+  and duration; 503 when the settings, the database or the cache fail. Harness is reported, never
+  a reason to be unready: an outage would take every replica out of service at once, and users
+  would get the load balancer's bare error instead of the portal's pages, which degrade
+  gracefully without Harness (stale metrics, designed errors, the audit trail and approvals).
+  The body names the error class only: no URLs, hosts, messages or credentials.
 """
 
 import time
@@ -37,6 +40,10 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 class CheckFailed(Exception):
     pass
+
+
+# What a replica needs to serve; "harness" is only reported (module docstring).
+READINESS = ("configuration", "database", "cache")
 
 
 def _check_database() -> None:
@@ -91,14 +98,15 @@ def _run(check: Callable[[], None]) -> dict:
 @never_cache
 @require_GET
 def readyz(request: HttpRequest) -> JsonResponse:
-    """Ready to serve: database, cache and Harness reachable; 503 otherwise."""
+    """Ready to serve: usable settings, database and cache; 503 otherwise. Harness's
+    reachability is reported alongside, for operators, and decides nothing."""
     checks = {
         "configuration": _run(_check_configuration),
         "database": _run(_check_database),
         "cache": _run(_check_cache),
         "harness": _run(_check_harness),
     }
-    ready = all(check["status"] == "ok" for check in checks.values())
+    ready = all(checks[name]["status"] == "ok" for name in READINESS)
     return JsonResponse(
         {"status": "ok" if ready else "fail", "checks": checks}, status=200 if ready else 503
     )
