@@ -8,11 +8,16 @@ import os
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 DEFAULT_ENV_FILE = Path(__file__).resolve().parent.parent / ".env"
 
 
 def read_env_file() -> None:
     """Puts the variables of `PORTAL_ENV_FILE` (default: `.env` in the project, if there is one)
-    into `os.environ`; a variable the environment already sets keeps its value."""
-    environ.Env.read_env(os.environ.get("PORTAL_ENV_FILE") or DEFAULT_ENV_FILE, overwrite=False)
+    into `os.environ`; a variable the environment already sets keeps its value. A file named by
+    `PORTAL_ENV_FILE` must exist: running on the defaults instead would go unnoticed."""
+    named = os.environ.get("PORTAL_ENV_FILE")
+    if named and not Path(named).exists():
+        raise ImproperlyConfigured(f"PORTAL_ENV_FILE names {named}, which does not exist.")
+    environ.Env.read_env(named or DEFAULT_ENV_FILE, overwrite=False)

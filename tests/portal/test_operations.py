@@ -768,6 +768,27 @@ def test_a_mistyped_django_env_is_refused_not_run_as_development(load_settings, 
         load_settings(DJANGO_ENV=value, ALLOWED_HOSTS="portal.example.com")
 
 
+def test_an_env_file_named_but_missing_is_an_error_naming_it(monkeypatch, tmp_path):
+    """PORTAL_ENV_FILE pointing at a file that is not there was ignored: the process ran on the
+    defaults (SQLite, the development keys) without a word."""
+    from portal import envfile
+
+    missing = tmp_path / "protal.env"
+    monkeypatch.setenv("PORTAL_ENV_FILE", str(missing))
+
+    with pytest.raises(ImproperlyConfigured, match=re.escape(f"PORTAL_ENV_FILE names {missing},")):
+        envfile.read_env_file()
+
+
+def test_without_a_local_env_file_the_environment_alone_is_read(monkeypatch, tmp_path):
+    from portal import envfile
+
+    monkeypatch.delenv("PORTAL_ENV_FILE", raising=False)
+    monkeypatch.setattr(envfile, "DEFAULT_ENV_FILE", tmp_path / ".env")
+
+    envfile.read_env_file()
+
+
 def test_a_bad_variable_stops_manage_py_with_one_line_naming_it():
     result = _manage_check(_clean_env(DJANGO_ENV="Production"))
 
