@@ -48,7 +48,9 @@ def test_a_safe_incoming_request_id_is_kept(client, db):
     assert response["X-Request-ID"] == "lb-7f3a.42:1"
 
 
-@pytest.mark.parametrize("incoming", ["", "has space", "x" * 200, 'quote"d', "new\nline"])
+@pytest.mark.parametrize(
+    "incoming", ["", "has space", "x" * 129, 'quote"d', "new\nline", "-leading-dash", "/a"]
+)
 def test_an_unsafe_or_missing_request_id_is_replaced(client, db, incoming):
     response = client.get("/healthz", headers={"X-Request-ID": incoming} if incoming else {})
 
