@@ -984,6 +984,29 @@ def test_applying_the_kustomization_does_not_overwrite_the_real_secret():
     assert "create the real Secret with your secret manager" in secret
 
 
+def _deployment_containers() -> dict[str, dict]:
+    deployment = yaml.safe_load((ROOT / "deploy" / "k8s" / "deployment.yaml").read_text())
+    return {c["name"]: c for c in deployment["spec"]["template"]["spec"]["containers"]}
+
+
+def test_the_readiness_probe_waits_as_long_as_readyz_can_take(load_settings):
+    """With the default timeouts /readyz could take ~13 s (database, then Redis, then Harness,
+    one after the other) while the probe gave up after 8: a slow Harness (only reported) made
+    the replica unready anyway."""
+    values = load_settings(**SERVERS)
+    cache_options = values["CACHES"]["default"]["OPTIONS"]
+    worst = (
+        values["DATABASES"]["default"]["OPTIONS"]["connect_timeout"]
+        + cache_options["socket_connect_timeout"]
+        + 3 * cache_options["socket_timeout"]  # set, get, delete
+        + 2 * values["READYZ_HARNESS_TIMEOUT"]  # connect, then read
+    )
+
+    probe = _deployment_containers()["portal"]["readinessProbe"]
+
+    assert probe["timeoutSeconds"] > worst
+
+
 # --- rotating SECRET_KEY on a rolling update ----------------------------------------------------
 
 OLD_SECRET = "old-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz-ABCDEFGHIJ"
