@@ -1007,6 +1007,25 @@ def test_the_readiness_probe_waits_as_long_as_readyz_can_take(load_settings):
     assert probe["timeoutSeconds"] > worst
 
 
+def test_a_pod_going_away_keeps_serving_until_the_service_forgets_it(load_settings):
+    """Without a preStop pause both containers got SIGTERM while the endpoint was still being
+    removed from the Service and the ingress: oauth2-proxy (which the Service targets) and
+    gunicorn stopped accepting, and requests routed there in the meantime failed."""
+    load_settings()
+    graceful = runpy.run_path(str(ROOT / "gunicorn.conf.py"))["graceful_timeout"]
+    deployment = yaml.safe_load((ROOT / "deploy" / "k8s" / "deployment.yaml").read_text())
+
+    pauses = {
+        name: container["lifecycle"]["preStop"]["sleep"]["seconds"]
+        for name, container in _deployment_containers().items()
+    }
+
+    assert set(pauses) == {"portal", "oauth2-proxy"}
+    assert all(seconds >= 5 for seconds in pauses.values()), pauses
+    grace = deployment["spec"]["template"]["spec"]["terminationGracePeriodSeconds"]
+    assert grace > pauses["portal"] + graceful
+
+
 # --- rotating SECRET_KEY on a rolling update ----------------------------------------------------
 
 OLD_SECRET = "old-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz-ABCDEFGHIJ"
