@@ -7,7 +7,8 @@
 - `body`: the Harness create body, where Harness's errors land, review warnings.
 - `prefill`: template YAML and workspace values, linked-template locks; `paste`: .tfvars/.env;
   `from_code` (with `code_body`): Start from code, a pasted resource or create body read.
-- `drafts`: the services that save drafts; `submit`: submit exactly once, reconcile.
+- `drafts`: the services that save drafts; `sources`: what a draft starts from (a template
+  version or a workspace to copy, read from Harness); `submit`: submit exactly once, reconcile.
 - `change`: a change to an existing workspace (edit drafts: start, send after checking that
   Harness did not change it meanwhile, rebase); `update`: the workspace as read and the update
   body; `diff`: the review of a change; `outcomes`: Harness's answers as stored outcomes.

@@ -28,7 +28,7 @@ from workspaces.feedback import harness_error_message
 from workspaces.harness import CircuitOpen, HarnessClient, errors
 from workspaces.harness.types import Workspace
 from workspaces.models import WorkspaceDraft
-from workspaces.wizard import drafts, prefill, steps, validation
+from workspaces.wizard import drafts, prefill, sources, steps, validation
 from workspaces.wizard.outcomes import (
     CHANGED_IN_HARNESS,
     UNCLEAR,
@@ -115,7 +115,7 @@ def draft_start_change(
     )
     try:
         found = prefill.check_prefill_size(prefill.prefill_from_workspace(workspace))
-        found = drafts.place_provider_refs(client=client, draft=draft, found=found)
+        found = sources.place_provider_refs(client=client, draft=draft, found=found)
     except prefill.PrefillRefused as err:
         raise ChangeRefused(f"{workspace.name} cannot be changed here: {err.message}.") from err
     except errors.HarnessUnauthorized:
@@ -174,7 +174,7 @@ def _template_values(
         )
         parsed = prefill.load_template_yaml(template.yaml)
         found = prefill.prefill_from_template_yaml(parsed, linked=True)
-        found = drafts.place_provider_refs(client=client, draft=draft, found=found)
+        found = sources.place_provider_refs(client=client, draft=draft, found=found)
     except errors.HarnessUnauthorized:
         raise
     except (errors.HarnessError, prefill.PrefillRefused) as err:

@@ -7,7 +7,6 @@ Every function is keyword-only and named `draft_<verb>`. Harness is called only 
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -21,25 +20,24 @@ from workspaces.clients import harness_account_of
 from workspaces.feedback import harness_error_message
 from workspaces.harness import HarnessClient, errors
 from workspaces.models import WorkspaceDraft
-from workspaces.wizard import code_prefill, forms, from_code, pickers, prefill, steps, validation
+from workspaces.wizard import (
+    code_prefill,
+    forms,
+    from_code,
+    pickers,
+    prefill,
+    sources,
+    steps,
+    validation,
+)
+from workspaces.wizard.sources import PrefillFailed
 
 Status = WorkspaceDraft.Status
 OPEN = (Status.DRAFT, Status.FAILED)
-_CONNECTOR_REF_RE = re.compile(steps.CONNECTOR_REF_PATTERN)
 
 
 class DraftNotEditable(Exception):
     """The draft is being submitted or was created; it cannot change any more."""
-
-
-class PrefillFailed(Exception):
-    """The template or workspace to start from could not be read from Harness; `reason` is the
-    cause alone (for a sentence of the caller's own)."""
-
-    def __init__(self, message: str, reason: str = "") -> None:
-        super().__init__(message)
-        self.message = message
-        self.reason = reason or message
 
 
 class TooManyDrafts(Exception):
@@ -185,10 +183,10 @@ def draft_save_step(
         chosen = forms.TemplateForm(
             data=validation.step_data(step, {**current, **values}), draft_data=draft.data
         ).is_valid()
-        marker = _prefill_marker(values) if chosen else ""
+        marker = sources.prefill_marker(values) if chosen else ""
         if marker and marker != current.get("applied"):
             try:
-                found = _prefill_for(client=client, draft=draft, values=values)
+                found = sources.prefill_for(client=client, draft=draft, values=values)
             except PrefillFailed as err:
                 notice = err.message
             else:
@@ -217,7 +215,7 @@ def draft_save_step(
         data[step] = values
         if found is not None:
             data = prefill.apply_prefill(
-                data, found, source=_prefill_source(values), previous=before
+                data, found, source=sources.prefill_source(values), previous=before
             )
             for later in ("repository", "provisioner", "variables"):
                 data[later] = prefill.apply_locks(data, later, steps.step_values(data, later))
@@ -249,96 +247,6 @@ def draft_save_step(
     return StepSaved(draft=locked_draft, form=bound[step], problems=problems[step], notice=notice)
 
 
-# --- template and clone prefill --------------------------------------------------------------
-
-
-def _prefill_marker(values: dict[str, Any]) -> str:
-    source = values.get("source")
-    if source == "template" and values.get("template_ref") and values.get("template_version"):
-        mode = values.get("template_mode", "linked")
-        return f"template:{values['template_ref']}:{values['template_version']}:{mode}"
-    if source == "clone" and values.get("clone_identifier"):
-        return f"clone:{values['clone_identifier']}"
-    return ""
-
-
-def _prefill_source(values: dict[str, Any]) -> str:
-    """What prefilled the draft, as Basics' note names it."""
-    if steps.code_report(values):
-        return f"the pasted {values['code_report']['kind']}"
-    if values.get("source") == "template":
-        return f"the template {values['template_ref']} (version {values['template_version']})"
-    return f"the workspace {values.get('clone_identifier', '')}"
-
-
-def _prefill_for(
-    *, client: HarnessClient, draft: WorkspaceDraft, values: dict[str, Any]
-) -> prefill.Prefill:
-    what = "This template version" if values["source"] == "template" else "This workspace"
-    try:
-        if values["source"] == "template":
-            template = client.get_template(
-                org=draft.org,
-                project=draft.project,
-                identifier=values["template_ref"],
-                version=values["template_version"],
-            )
-            found = prefill.prefill_from_template_yaml(
-                prefill.load_template_yaml(template.yaml),
-                linked=values.get("template_mode") == "linked",
-            )
-            # A bare id (pasted code's `template_id`) becomes the scoped ref the pickers list.
-            values["template_ref"] = template.ref
-        else:
-            workspace = client.get_workspace(
-                org=draft.org, project=draft.project, identifier=values["clone_identifier"]
-            )
-            found = prefill.prefill_from_workspace(workspace)
-        found = prefill.check_prefill_size(found)
-        return place_provider_refs(client=client, draft=draft, found=found)
-    except prefill.PrefillRefused as err:
-        raise PrefillFailed(
-            f"{what} cannot be used to fill in the wizard: {err.message}. Nothing was "
-            "prefilled; choose another one (the rest of your draft is unchanged).",
-            reason=f"{err.message}.",
-        ) from err
-    except errors.HarnessUnauthorized:
-        raise
-    except errors.HarnessNotFound as err:
-        raise PrefillFailed(
-            "Harness could not find it any more; choose another one. Your choice is saved.",
-            reason="Harness could not find it.",
-        ) from err
-    except errors.HarnessError as err:
-        raise PrefillFailed(
-            f"Nothing was prefilled: {harness_error_message(err)} Save the step again to retry.",
-            reason=harness_error_message(err),
-        ) from err
-
-
-def place_provider_refs(
-    *, client: HarnessClient, draft: WorkspaceDraft, found: prefill.Prefill
-) -> prefill.Prefill:
-    """Put provider connector refs whose type is unknown into their slot (aws, gcp, ...)."""
-    for ref in found.provider_refs:
-        if not _CONNECTOR_REF_RE.match(ref):
-            continue  # never searched for; the provisioner step asks for a connector instead
-        identifier = ref.rsplit(".", 1)[-1]
-        page = client.list_connectors(
-            org=draft.org,
-            project=draft.project,
-            types=[kind for kind, _label in steps.PROVIDER_TYPES.values()],
-            search=identifier,
-            limit=50,
-        )
-        for connector in page.items:
-            if connector.ref == ref:
-                slot = next(s for s, (k, _l) in steps.PROVIDER_TYPES.items() if k == connector.type)
-                found = found.with_provider(slot, ref)
-                break
-    return found
-
-
 def draft_start_from_code(
     *, draft: WorkspaceDraft, imported: from_code.CodeImport, client: HarnessClient
 ) -> StepSaved:
@@ -362,7 +270,7 @@ def draft_start_from_code(
             "template_mode": "linked",
         }
         try:
-            template = _prefill_for(client=client, draft=draft, values=values)
+            template = sources.prefill_for(client=client, draft=draft, values=values)
         except PrefillFailed as err:
             raise PrefillFailed(
                 f"Nothing was filled in: the code links the template {link['template_id']} "
@@ -375,13 +283,13 @@ def draft_start_from_code(
             for step in {*template.values, *found.values}
         }
         found = prefill.Prefill(merged, template.locked, found.provider_refs)
-        values |= {"applied": _prefill_marker(values), "locked": found.locked}
+        values |= {"applied": sources.prefill_marker(values), "locked": found.locked}
     # Pasted back, an export names its own workspace: Basics says so at once (the live check).
     basics = found.values.get("basics", {})
     basics |= _identifier_taken(client=client, draft=draft, values=basics)
     try:
         found = prefill.check_prefill_size(
-            place_provider_refs(client=client, draft=draft, found=found)
+            sources.place_provider_refs(client=client, draft=draft, found=found)
         )
     except prefill.PrefillRefused as err:
         raise PrefillFailed(f"Nothing was filled in: {err.message}.") from err

@@ -1,0 +1,120 @@
+"""What a draft starts from: a template version or a workspace to copy, read from Harness.
+
+`prefill_marker` names a complete choice (stored as the template step's `applied` once its
+values are in the draft); `prefill_for` reads it and turns it into a `prefill.Prefill`;
+`place_provider_refs` puts a provider connector of unknown type into its slot. Saving the
+choice into a draft is `drafts.draft_save_step`.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from workspaces.feedback import harness_error_message
+from workspaces.harness import HarnessClient, errors
+from workspaces.models import WorkspaceDraft
+from workspaces.wizard import prefill, steps
+
+_CONNECTOR_REF_RE = re.compile(steps.CONNECTOR_REF_PATTERN)
+
+
+class PrefillFailed(Exception):
+    """The template or workspace to start from could not be read from Harness; `reason` is the
+    cause alone (for a sentence of the caller's own)."""
+
+    def __init__(self, message: str, reason: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.reason = reason or message
+
+
+def prefill_marker(values: dict[str, Any]) -> str:
+    """What a complete template or clone choice applies (`applied` once it is), or ""."""
+    source = values.get("source")
+    if source == "template" and values.get("template_ref") and values.get("template_version"):
+        mode = values.get("template_mode", "linked")
+        return f"template:{values['template_ref']}:{values['template_version']}:{mode}"
+    if source == "clone" and values.get("clone_identifier"):
+        return f"clone:{values['clone_identifier']}"
+    return ""
+
+
+def prefill_source(values: dict[str, Any]) -> str:
+    """What prefilled the draft, as Basics' note names it."""
+    if steps.code_report(values):
+        return f"the pasted {values['code_report']['kind']}"
+    if values.get("source") == "template":
+        return f"the template {values['template_ref']} (version {values['template_version']})"
+    return f"the workspace {values.get('clone_identifier', '')}"
+
+
+def prefill_for(
+    *, client: HarnessClient, draft: WorkspaceDraft, values: dict[str, Any]
+) -> prefill.Prefill:
+    """What the chosen template version (v1 `GET .../templates/{id}/versions/{v}`) or workspace
+    to copy (IaCM `GET .../workspaces/{id}`) fills in. Raises PrefillFailed saying why it
+    could not be used; HarnessUnauthorized propagates."""
+    what = "This template version" if values["source"] == "template" else "This workspace"
+    try:
+        if values["source"] == "template":
+            template = client.get_template(
+                org=draft.org,
+                project=draft.project,
+                identifier=values["template_ref"],
+                version=values["template_version"],
+            )
+            found = prefill.prefill_from_template_yaml(
+                prefill.load_template_yaml(template.yaml),
+                linked=values.get("template_mode") == "linked",
+            )
+            # A bare id (pasted code's `template_id`) becomes the scoped ref the pickers list.
+            values["template_ref"] = template.ref
+        else:
+            workspace = client.get_workspace(
+                org=draft.org, project=draft.project, identifier=values["clone_identifier"]
+            )
+            found = prefill.prefill_from_workspace(workspace)
+        found = prefill.check_prefill_size(found)
+        return place_provider_refs(client=client, draft=draft, found=found)
+    except prefill.PrefillRefused as err:
+        raise PrefillFailed(
+            f"{what} cannot be used to fill in the wizard: {err.message}. Nothing was "
+            "prefilled; choose another one (the rest of your draft is unchanged).",
+            reason=f"{err.message}.",
+        ) from err
+    except errors.HarnessUnauthorized:
+        raise
+    except errors.HarnessNotFound as err:
+        raise PrefillFailed(
+            "Harness could not find it any more; choose another one. Your choice is saved.",
+            reason="Harness could not find it.",
+        ) from err
+    except errors.HarnessError as err:
+        raise PrefillFailed(
+            f"Nothing was prefilled: {harness_error_message(err)} Save the step again to retry.",
+            reason=harness_error_message(err),
+        ) from err
+
+
+def place_provider_refs(
+    *, client: HarnessClient, draft: WorkspaceDraft, found: prefill.Prefill
+) -> prefill.Prefill:
+    """Put provider connector refs whose type is unknown into their slot (aws, gcp, ...)."""
+    for ref in found.provider_refs:
+        if not _CONNECTOR_REF_RE.match(ref):
+            continue  # never searched for; the provisioner step asks for a connector instead
+        identifier = ref.rsplit(".", 1)[-1]
+        page = client.list_connectors(
+            org=draft.org,
+            project=draft.project,
+            types=[kind for kind, _label in steps.PROVIDER_TYPES.values()],
+            search=identifier,
+            limit=50,
+        )
+        for connector in page.items:
+            if connector.ref == ref:
+                slot = next(s for s, (k, _l) in steps.PROVIDER_TYPES.items() if k == connector.type)
+                found = found.with_provider(slot, ref)
+                break
+    return found
