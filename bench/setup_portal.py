@@ -63,6 +63,7 @@ def main() -> None:
                     "template_ref": "account.aws_service",
                     "template_version": "v2",
                     "template_mode": "copied",
+                    "applied": "template:account.aws_service:v2:copied",  # as read when chosen
                 },
             },
         )

@@ -296,7 +296,12 @@ def test_identifier_is_derived_from_the_name():
 def test_the_copy_needs_its_own_identifier_whichever_step_is_saved_first(user_with_key, first):
     draft = drafts.draft_create(owner=user_with_key, org="default", project="infra")
     values = {
-        "template": {"source": "clone", "clone_identifier": "pay_vpc_dev"},
+        # As a read of the workspace (with a client) leaves it: applied.
+        "template": {
+            "source": "clone",
+            "clone_identifier": "pay_vpc_dev",
+            "applied": "clone:pay_vpc_dev",
+        },
         "basics": {**valid_data()["basics"], "identifier": "pay_vpc_dev"},
     }
     second = "basics" if first == "template" else "template"
@@ -728,6 +733,67 @@ def test_a_template_that_cannot_be_read_is_saved_with_a_notice(user_with_key, fa
     assert saved.notice.startswith("Nothing was prefilled")
     assert saved.draft.data["template"]["template_ref"] == "account.aws_service"
     assert saved.draft.data["template"]["applied"] == ""
+
+
+UNREAD_TEMPLATE = (
+    "The template version could not be read from Harness, so nothing was filled in from it. "
+    "Try again, or choose another one."
+)
+
+
+@pytest.mark.parametrize("earlier", ["none", "another version"])
+def test_a_template_that_could_not_be_read_leaves_start_from_to_fix_and_sends_nothing(
+    user_with_key, fake, earlier
+):
+    draft = make_draft(user_with_key)
+    if earlier == "another version":  # applied and locked: stale once v2 is chosen
+        draft = linked_draft(user_with_key)
+    fake.inject("v1.templates.version", status=503, times=5)
+
+    saved = choose_template(draft, "linked")
+    review = pages.review_context(saved.draft)
+    submitted = submit.draft_submit(draft=saved.draft, client=harness_client_for(user_with_key))
+
+    assert saved.problems == {"template_ref": [UNREAD_TEMPLATE]}
+    assert [problem["step"] for problem in review["problems"]] == ["template"]
+    assert "template" in submitted.problems
+    assert submitted.draft.status == "draft"
+    assert fake.log(route=CREATE) == []
+
+
+def test_saving_again_applies_the_template_that_could_not_be_read(user_with_key, fake):
+    draft = make_draft(user_with_key)
+    fake.inject("v1.templates.version", status=503, times=5)
+    choose_template(draft, "linked")
+    fake.clear_faults()
+
+    again = choose_template(draft, "linked")
+
+    assert again.problems == {}
+    assert again.draft.data["template"]["applied"] == "template:account.aws_service:v2:linked"
+    assert again.draft.data["repository"]["repository"] == "infra-modules"
+
+
+def test_a_workspace_to_copy_that_could_not_be_read_leaves_start_from_to_fix(user_with_key, fake):
+    client = harness_client_for(user_with_key)
+    source = existing_identifier(client)
+    draft = make_draft(user_with_key)
+    fake.inject("iacm.workspaces.get", status=503, times=5)
+
+    saved = drafts.draft_save_step(
+        draft=draft,
+        step="template",
+        values={"source": "clone", "clone_identifier": source},
+        client=client,
+    )
+
+    assert saved.notice.startswith("Nothing was prefilled")
+    assert saved.problems == {
+        "clone_identifier": [
+            "The workspace could not be read from Harness, so nothing was copied from it. "
+            "Try again, or choose another one."
+        ]
+    }
 
 
 # --- submit ----------------------------------------------------------------------------------

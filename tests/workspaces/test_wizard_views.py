@@ -469,6 +469,35 @@ def test_template_versions_failure_says_what_happened(
     assertNotContains(response, "may have been deleted")
 
 
+@pytest.mark.parametrize("source", ["template", "clone"])
+def test_a_choice_that_could_not_be_read_says_so_on_its_picker_with_a_try_again(
+    signed_in_with_key, draft, user_with_key, fake, source
+):
+    if source == "template":
+        chosen = {"source": "template", "template_ref": "account.aws_service",
+                  "template_version": "v2", "template_mode": "linked"}  # fmt: skip
+        route, control, field = "v1.templates.version", "template-q", "template_ref"
+    else:
+        identifier = existing_identifier(harness_client_for(user_with_key))
+        chosen = {"source": "clone", "clone_identifier": identifier}
+        route, control, field = "iacm.workspaces.get", "clone-workspace-q", "clone_identifier"
+    fake.inject(route, status=503, times=5)
+    post_step(signed_in_with_key, draft, "template", chosen | {"action": "next"})
+    fake.clear_faults()
+
+    page = signed_in_with_key.get(step_url(draft, "template"))
+    retried = post_step(signed_in_with_key, draft, "template", chosen | {"action": "retry"})
+
+    assertContains(page, "could not be read from Harness")
+    assertContains(page, 'name="action" value="retry"')
+    assert described_by_its_error(page, control, f"id_{field}_error")
+    assertRedirects(retried, step_url(draft, "template"), fetch_redirect_response=False)
+    draft.refresh_from_db()
+    assert draft.data["template"]["applied"].startswith(f"{source}:")
+    assert validation.bind_step("template", draft.data).problems() == {}
+    assertNotContains(signed_in_with_key.get(step_url(draft, "template")), 'value="retry"')
+
+
 def test_linked_template_locks_fields_on_later_steps(signed_in_with_key, draft, fake):
     post_step(
         signed_in_with_key,

@@ -182,14 +182,17 @@ def draft_save_step(
         current = steps.step_values(draft.data, "template")
         chosen = forms.TemplateForm(
             data=validation.step_data(step, {**current, **values}), draft_data=draft.data
-        ).is_valid()
+        ).choice_complete()
         marker = sources.prefill_marker(values) if chosen else ""
         if marker and marker != current.get("applied"):
             try:
                 found = sources.prefill_for(client=client, draft=draft, values=values)
             except PrefillFailed as err:
+                # Not applied: Start from says so (`TemplateForm`) until a save reads it.
                 notice = err.message
             else:
+                # The marker of what was read (a bare template id becomes its scoped ref).
+                marker = sources.prefill_marker(values)
                 values = {**values, "applied": marker, "locked": found.locked}
         elif marker:
             values = {**values, "applied": marker, "locked": current.get("locked", {})}

@@ -26,12 +26,27 @@ from workspaces.wizard.form_base import (
     text_field,
 )
 from workspaces.wizard.rows import TagFormSet, VariableFormSet
+from workspaces.wizard.sources import prefill_marker
 
 _NAME_RE = re.compile(steps.NAME_PATTERN)
 _CONNECTOR_REF_RE = re.compile(steps.CONNECTOR_REF_PATTERN)
 _VERSION_RE = re.compile(steps.VERSION_PATTERN)
 _TEMPLATE_VERSION_RE = re.compile(steps.TEMPLATE_VERSION_PATTERN)
 _COMMIT_RE = re.compile(r"[0-9a-fA-F]{7,64}")
+# A template or workspace chosen but not read (Harness failed): its field says so, with a retry.
+NOT_APPLIED = "not_applied"
+NOT_APPLIED_MESSAGES = {
+    "template": (
+        "template_ref",
+        "The template version could not be read from Harness, so nothing was filled in from "
+        "it. Try again, or choose another one.",
+    ),
+    "clone": (
+        "clone_identifier",
+        "The workspace could not be read from Harness, so nothing was copied from it. "
+        "Try again, or choose another one.",
+    ),
+}
 
 
 class BasicsForm(StepForm):
@@ -151,9 +166,30 @@ class TemplateForm(StepForm):
             self.add_error("clone_identifier", "Choose the workspace to copy.")
         elif source == "code" and not steps.code_applied(self.draft_data):
             self.add_error("source", "Paste the code, then choose Fill in from the code.")
+        if source in NOT_APPLIED_MESSAGES and not self.errors and not self._applied(cleaned):
+            field, message = NOT_APPLIED_MESSAGES[source]
+            self.add_error(field, forms.ValidationError(message, code=NOT_APPLIED))
         # A clone's identifier equal to Basics' is Basics' problem (`BasicsForm.clean_identifier`):
         # every step is validated again on each save, so it holds whichever step is saved first.
         return cleaned
+
+    def _applied(self, cleaned: dict[str, Any]) -> bool:
+        """Whether the draft holds what the chosen template or workspace fills in (and, linked,
+        what it locks): its read worked (`drafts.draft_save_step`). A change's hidden Start from
+        is the workspace itself (`fixed`), never read again."""
+        stored = steps.step_values(self.draft_data, "template")
+        return (
+            bool(steps.fixed_map(self.draft_data)) or prefill_marker(cleaned) == stored["applied"]
+        )
+
+    def choice_complete(self) -> bool:
+        """The choice passes every rule but being applied: what `draft_save_step` reads."""
+        self.is_valid()
+        return all(
+            error.code == NOT_APPLIED
+            for errors in self.errors.as_data().values()
+            for error in errors
+        )
 
 
 class RepositoryForm(StepForm):

@@ -198,6 +198,11 @@ def step_context(
     if step == "template":
         context["code_form"] = code_form or CodeForm(org=draft.org, project=draft.project)
         context["code_report"] = steps.code_report(values)
+        # A choice Harness failed to give: its picker offers a Try again.
+        context["retry"] = {
+            field: form.is_bound and form.has_error(field, code=forms.NOT_APPLIED)
+            for field in ("template_ref", "clone_identifier")
+        }
     if step == "provisioner":
         for field, picker in (("provisioner", "version"), ("terragrunt", "terragrunt-version")):
             form.fields[field].widget.attrs.update(

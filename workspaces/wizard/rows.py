@@ -204,8 +204,11 @@ def apply_row_action(step: str, values: dict[str, Any], action: str) -> str | No
     Returns the id to focus afterwards ("" for the actions that move no focus), or None when
     the action is not one this step knows (the view answers 400).
     """
-    if action in {"next", "back"} or (
-        step == "variables" and action in {"check", "retype", "paste-preview", "paste-add"}
+    if (
+        action in {"next", "back"}
+        # Start from's Try again: the template or workspace Harness failed to give is read again.
+        or (step == "template" and action == "retry")
+        or (step == "variables" and action in {"check", "retype", "paste-preview", "paste-add"})
     ):
         return ""
     kind, _, arg = action.partition(":")
