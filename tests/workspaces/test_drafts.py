@@ -536,6 +536,61 @@ def test_another_template_keeps_the_variables_the_user_added_or_typed_over(user_
     assert [row["key"] for row in terraform].count(rows[0]["key"]) == 1
 
 
+def test_a_template_chosen_without_a_version_is_saved_at_its_stable_one(user_with_key, fake):
+    draft = make_draft(user_with_key)
+
+    # Picking a template autosaves before its version select is in the page.
+    saved = drafts.draft_save_step(
+        draft=draft,
+        step="template",
+        values={**steps.DEFAULTS["template"], "source": "template",
+                "template_ref": "account.aws_service", "template_version": ""},
+        client=harness_client_for(user_with_key),
+    )  # fmt: skip
+
+    template = saved.draft.data["template"]
+    assert saved.problems == {}
+    assert template["template_version"] == "v2"  # the stable one, as the picker shows it
+    assert template["applied"] == "template:account.aws_service:v2:linked"
+    assert saved.draft.data["provisioner"]["version"] == "1.10.6"  # v2's, locked
+
+
+def test_a_provisioner_version_left_empty_is_saved_as_the_latest_the_picker_shows(
+    user_with_key, fake
+):
+    draft = make_draft(user_with_key, provisioner__version="")
+
+    # Checking Terragrunt autosaves before its version select is in the page.
+    saved = drafts.draft_save_step(
+        draft=draft,
+        step="provisioner",
+        values={**draft.data["provisioner"], "terragrunt": True, "terragrunt_version": ""},
+        client=harness_client_for(user_with_key),
+    )
+
+    assert saved.problems == {}
+    assert saved.draft.data["provisioner"]["version"] == "1.10.6"
+    assert saved.draft.data["provisioner"]["terragrunt_version"] == "0.80.4"
+
+
+@pytest.mark.parametrize(("posted", "saved_as"), [("1.10.6", "1.5.7"), ("1.5.5", "1.5.5")])
+def test_another_tool_keeps_the_posted_version_only_when_it_has_it(
+    user_with_key, fake, posted, saved_as
+):
+    draft = make_draft(user_with_key)  # OpenTofu 1.10.6
+
+    # The OpenTofu version select is still in the page when the Terraform radio autosaves.
+    saved = drafts.draft_save_step(
+        draft=draft,
+        step="provisioner",
+        values={**draft.data["provisioner"], "provisioner": "terraform", "version": posted},
+        client=harness_client_for(user_with_key),
+    )
+
+    assert saved.draft.data["provisioner"]["version"] == saved_as
+    assert saved.problems == {}
+
+
 def test_linked_template_prefills_locks_and_links(user_with_key, fake):
     draft = drafts.draft_create(owner=user_with_key, org="default", project="infra")
     drafts.draft_save_step(draft=draft, step="basics", values=valid_data()["basics"])

@@ -469,6 +469,77 @@ def test_template_versions_failure_says_what_happened(
     assertNotContains(response, "may have been deleted")
 
 
+PICKED_TEMPLATE = {
+    "source": "template",
+    "template_ref": "account.aws_service",
+    "template_mode": "linked",
+}
+
+
+def selected_options(response, select_id: str) -> list[str]:
+    """The values of the options shown selected in the select `select_id`."""
+    select = re.search(
+        rf'<select id="{select_id}"[^>]*>(.*?)</select>', response.content.decode(), re.S
+    )
+    return re.findall(r'<option value="([^"]*)"[^>]*\sselected', select[1]) if select else []
+
+
+def test_a_template_picked_before_its_versions_load_is_saved_at_the_version_shown(
+    signed_in_with_key, draft, fake
+):
+    # Picking the template autosaves at once: its version select is not in the page yet.
+    signed_in_with_key.post(step_url(draft, "template") + "?autosave=1", PICKED_TEMPLATE, **HTMX)
+    versions = signed_in_with_key.get(
+        picker_url(draft, "template", "template-version"),
+        {"template_ref": "account.aws_service"},
+        headers=HTMX,
+    )
+    review = signed_in_with_key.get(step_url(draft, "review"))  # left by the step links
+
+    draft.refresh_from_db()
+    assert draft.data["template"]["template_version"] == "v2"
+    assert draft.data["template"]["applied"] == "template:account.aws_service:v2:linked"
+    assert selected_options(versions, "template-version") == ["v2"]
+    assertNotContains(review, "Choose a version of the template.")
+
+
+def test_a_template_version_that_could_not_be_chosen_is_not_shown_chosen(
+    signed_in_with_key, draft, fake
+):
+    fake.inject("v1.templates.get", status=503, times=5)  # its stable version cannot be read
+    signed_in_with_key.post(step_url(draft, "template") + "?autosave=1", PICKED_TEMPLATE, **HTMX)
+    fake.clear_faults()
+
+    page = signed_in_with_key.get(step_url(draft, "template"))
+
+    draft.refresh_from_db()
+    assert draft.data["template"]["template_version"] == ""
+    assert selected_options(page, "template-version") == []
+    assertContains(page, "Choose a version of the template.")
+
+
+def test_the_provisioner_versions_shown_chosen_are_the_ones_saved(signed_in_with_key, draft, fake):
+    url = step_url(draft, "provisioner")
+
+    page = signed_in_with_key.get(url)  # a first visit: no version stored yet
+    draft.refresh_from_db()
+    shown = selected_options(page, "version")
+    # Checking Terragrunt autosaves at once: its version select is not in the page yet.
+    signed_in_with_key.post(
+        url + "?autosave=1", {"provisioner": "opentofu", "version": "1.10.6", "terragrunt": "on"},
+        **HTMX,
+    )  # fmt: skip
+    terragrunt = signed_in_with_key.get(
+        picker_url(draft, "provisioner", "terragrunt-version"), {"terragrunt": "on"}, headers=HTMX
+    )
+
+    assert draft.data["provisioner"]["version"] == "1.10.6"
+    assert shown == ["1.10.6"]
+    draft.refresh_from_db()
+    assert draft.data["provisioner"]["terragrunt_version"] == "0.80.4"
+    assert selected_options(terragrunt, "terragrunt_version") == ["0.80.4"]
+
+
 @pytest.mark.parametrize("source", ["template", "clone"])
 def test_a_choice_that_could_not_be_read_says_so_on_its_picker_with_a_try_again(
     signed_in_with_key, draft, user_with_key, fake, source
@@ -742,6 +813,9 @@ def test_provisioner_page_offers_terragrunt_on_top_of_the_tool(
 
 
 def test_terragrunt_without_its_version_is_refused(signed_in_with_key, draft, fake):
+    # Its latest would be chosen (as its picker shows it) if Harness listed them.
+    fake.inject("iacm.provisioners.versions", status=503, times=20)
+
     response = post_step(
         signed_in_with_key,
         draft,
@@ -753,6 +827,11 @@ def test_terragrunt_without_its_version_is_refused(signed_in_with_key, draft, fa
 
 
 def test_provisioner_validation_rejects_newer_terraform(signed_in_with_key, draft, fake):
+    # Terraform already chosen: a version it does not offer is refused, not replaced (as the
+    # select of the tool chosen before is, `test_another_tool_keeps_the_posted_version_...`).
+    draft.data = {"provisioner": {"provisioner": "terraform", "version": "1.5.7"}}
+    draft.save()
+
     response = post_step(
         signed_in_with_key,
         draft,

@@ -35,6 +35,7 @@ _TEMPLATE_VERSION_RE = re.compile(steps.TEMPLATE_VERSION_PATTERN)
 _COMMIT_RE = re.compile(r"[0-9a-fA-F]{7,64}")
 # A template or workspace chosen but not read (Harness failed): its field says so, with a retry.
 NOT_APPLIED = "not_applied"
+NO_VERSION = "no_version"
 NOT_APPLIED_MESSAGES = {
     "template": (
         "template_ref",
@@ -155,7 +156,9 @@ class TemplateForm(StepForm):
             if not cleaned.get("template_ref") and "template_ref" not in self.errors:
                 self.add_error("template_ref", "Choose a template.")
             if not cleaned.get("template_version") and "template_version" not in self.errors:
-                self.add_error("template_version", "Choose a version of the template.")
+                # Saved with a client, the stable version is read and chosen (`choice_complete`).
+                message = "Choose a version of the template."
+                self.add_error("template_version", forms.ValidationError(message, code=NO_VERSION))
             if cleaned.get("template_mode") not in steps.TEMPLATE_MODES:
                 self.add_error("template_mode", "Choose whether to link or copy the template.")
         elif (
@@ -183,10 +186,11 @@ class TemplateForm(StepForm):
         )
 
     def choice_complete(self) -> bool:
-        """The choice passes every rule but being applied: what `draft_save_step` reads."""
+        """The choice passes every rule but being applied and, for a template, having a version
+        (its stable one is then read): what `draft_save_step` reads from Harness."""
         self.is_valid()
         return all(
-            error.code == NOT_APPLIED
+            error.code in {NOT_APPLIED, NO_VERSION}
             for errors in self.errors.as_data().values()
             for error in errors
         )

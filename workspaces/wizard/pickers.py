@@ -144,11 +144,18 @@ def _workspaces(*, client: HarnessClient, org: str, project: str, request: Picke
     return Picker(request.name, options, query=request.query, total=page.total_items)
 
 
+def offered_versions(*, client: HarnessClient, tool: str) -> list[str]:
+    """The versions a version picker offers for `tool` (opentofu, terraform, terragrunt), the
+    latest first, which it shows chosen when none is: IaCM `GET /provisioners/supported/{tool}`
+    (oldest first), Terraform capped as Harness does. Raises HarnessError."""
+    versions = client.supported_provisioner_versions(provisioner=tool)
+    return list(reversed(steps.allowed_versions(tool, versions)))
+
+
 def _newest_first(versions: list[str]) -> tuple[PickerOption, ...]:
-    """Harness lists versions oldest first and the last one is the latest."""
     return tuple(
         PickerOption(value=v, label=v + (" (latest)" if i == 0 else ""))
-        for i, v in enumerate(reversed(versions))
+        for i, v in enumerate(versions)
     )
 
 
@@ -156,11 +163,7 @@ def _versions(*, client: HarnessClient, org: str, project: str, request: PickerR
     provisioner = request.params.get("provisioner", "opentofu")
     if provisioner not in steps.PROVISIONERS:
         provisioner = "opentofu"
-    options = _newest_first(
-        steps.allowed_versions(
-            provisioner, client.supported_provisioner_versions(provisioner=provisioner)
-        )
-    )
+    options = _newest_first(offered_versions(client=client, tool=provisioner))
     return Picker(request.name, options, total=len(options), extra={"provisioner": provisioner})
 
 
@@ -170,7 +173,7 @@ def _terragrunt_versions(
     """Terragrunt's own versions, once "Run through Terragrunt" is checked."""
     if not steps.as_bool(request.params.get("terragrunt", "")):
         return Picker(request.name)
-    options = _newest_first(client.supported_provisioner_versions(provisioner="terragrunt"))
+    options = _newest_first(offered_versions(client=client, tool="terragrunt"))
     return Picker(request.name, options, total=len(options))
 
 

@@ -30,11 +30,15 @@ class PrefillFailed(Exception):
 
 
 def prefill_marker(values: dict[str, Any]) -> str:
-    """What a complete template or clone choice applies (`applied` once it is), or ""."""
+    """What a complete template or clone choice applies (`applied` once it is), or "".
+
+    A template without a version is its stable one (as the versions picker shows it chosen):
+    its marker names no version, so it is never taken for applied; `prefill_for` reads the
+    stable version and names it."""
     source = values.get("source")
-    if source == "template" and values.get("template_ref") and values.get("template_version"):
+    if source == "template" and values.get("template_ref"):
         mode = values.get("template_mode", "linked")
-        return f"template:{values['template_ref']}:{values['template_version']}:{mode}"
+        return f"template:{values['template_ref']}:{values.get('template_version', '')}:{mode}"
     if source == "clone" and values.get("clone_identifier"):
         return f"clone:{values['clone_identifier']}"
     return ""
@@ -52,9 +56,10 @@ def prefill_source(values: dict[str, Any]) -> str:
 def prefill_for(
     *, client: HarnessClient, draft: WorkspaceDraft, values: dict[str, Any]
 ) -> prefill.Prefill:
-    """What the chosen template version (v1 `GET .../templates/{id}/versions/{v}`) or workspace
-    to copy (IaCM `GET .../workspaces/{id}`) fills in. Raises PrefillFailed saying why it
-    could not be used; HarnessUnauthorized propagates."""
+    """What the chosen template version (v1 `GET .../templates/{id}/versions/{v}`, or without
+    a version its stable one, `GET .../templates/{id}`, whose label becomes the version in
+    `values`) or workspace to copy (IaCM `GET .../workspaces/{id}`) fills in. Raises
+    PrefillFailed saying why it could not be used; HarnessUnauthorized propagates."""
     what = "This template version" if values["source"] == "template" else "This workspace"
     try:
         if values["source"] == "template":
@@ -62,7 +67,7 @@ def prefill_for(
                 org=draft.org,
                 project=draft.project,
                 identifier=values["template_ref"],
-                version=values["template_version"],
+                version=values.get("template_version") or None,
             )
             found = prefill.prefill_from_template_yaml(
                 prefill.load_template_yaml(template.yaml),
@@ -70,6 +75,7 @@ def prefill_for(
             )
             # A bare id (pasted code's `template_id`) becomes the scoped ref the pickers list.
             values["template_ref"] = template.ref
+            values["template_version"] = values.get("template_version") or template.version_label
         else:
             workspace = client.get_workspace(
                 org=draft.org, project=draft.project, identifier=values["clone_identifier"]

@@ -158,6 +158,11 @@ def _render_step(
         requests=pages.picker_requests(step, steps.step_values(draft.data, step)),
         meanwhile=lambda: read_header_early(request),
     )
+    if step == "provisioner" and draft.is_editable:
+        # The versions shown chosen are saved, whichever way the page is left.
+        stored = drafts.draft_default_versions(draft=draft, loaded=loaded)
+        if stored is not draft:
+            draft, form = stored, pages.step_form(stored, step)
     context = pages.step_context(draft, step, form, pickers=loaded, **extra)
     return TemplateResponse(request, _template(step), context)
 
@@ -208,7 +213,9 @@ def _step_post(request: HtmxHttpRequest, draft: WorkspaceDraft, step: str) -> Ht
         text, group = request.POST.get("paste_text", ""), request.POST.get("paste_group", "")
         box = paste.paste_box(action, text, group or "terraform", values)
         focus = f"add-{box.added_to}" if box.added_to else focus
-    client = harness_client_for(request.user) if step in {"template", "basics"} else None
+    client = (
+        harness_client_for(request.user) if step in {"template", "basics", "provisioner"} else None
+    )
     try:
         saved = drafts.draft_save_step(draft=draft, step=step, values=values, client=client)
     except drafts.DraftNotEditable:
@@ -275,7 +282,15 @@ def draft_picker(request: HtmxHttpRequest, draft_id, step: str, name: str) -> Ht
         version = values.get("version") if values.get("version") in loaded.values else ""
         context["values"] = {**values, "provisioner": params["provisioner"], "version": version}
     if name == "template-version":
-        context["values"] = {**values, "template_ref": params["template_ref"]}
+        # Another template was picked: its save chooses the stable version, shown chosen here.
+        version = values.get("template_version", "")
+        if params["template_ref"] != values.get("template_ref"):
+            version = loaded.extra.get("stable", "")
+        context["values"] = {
+            **values,
+            "template_ref": params["template_ref"],
+            "template_version": version,
+        }
     if name == "terragrunt-version":
         context["values"] = {**values, "terragrunt": steps.as_bool(params["terragrunt"])}
     return TemplateResponse(request, f"{_template(step)}#{name}-options", context)
