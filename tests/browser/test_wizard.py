@@ -219,6 +219,26 @@ def test_from_a_linked_template_at_a_version_that_is_not_the_latest(
     find_in_list(page, live_server, "svc-orders-dev")
 
 
+def test_another_template_is_saved_at_a_version_of_its_own(page, live_server, fake, wizard_user):
+    start(page, live_server)
+    page.get_by_label("From a workspace template").check()
+    pick(page, "account.aws_service")
+    for version in ("v1", "v2"):
+        page.locator("#template-version").select_option(version)
+        wait_saved(page)
+
+    # Its version select is still in the page when the other template's radio autosaves.
+    pick(page, "org.gcp_bucket")
+    wait_saved(page)
+
+    expect(page.locator("#save-status")).not_to_contain_text("could not find it any more")
+    expect(page.locator("#template-version")).to_have_value("v1")  # gcp_bucket's stable
+    next_step(page, "Basics")
+    fill_basics(page, "bucket-dev")
+    next_step(page, "Repository")
+    expect(page.get_by_label("Repository name")).to_have_value("terraform-modules")
+
+
 def test_a_terragrunt_workspace(page, live_server, fake, wizard_user, artifacts):
     start(page, live_server)
     next_step(page, "Basics")

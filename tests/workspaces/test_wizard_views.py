@@ -503,6 +503,31 @@ def test_a_template_picked_before_its_versions_load_is_saved_at_the_version_show
     assertNotContains(review, "Choose a version of the template.")
 
 
+def test_another_templates_radio_posts_the_old_version_select_which_is_not_its_version(
+    signed_in_with_key, draft, fake
+):
+    url = step_url(draft, "template") + "?autosave=1"
+    signed_in_with_key.post(url, PICKED_TEMPLATE | {"template_version": "v2"}, **HTMX)
+
+    # The aws_service version select is still in the page when gcp_bucket's radio autosaves.
+    saved = signed_in_with_key.post(
+        url,
+        PICKED_TEMPLATE
+        | {
+            "template_ref": "org.gcp_bucket",
+            "template_version": "v2",
+            "template_version_of": "account.aws_service",
+        },
+        **HTMX,
+    )
+
+    draft.refresh_from_db()
+    assertNotContains(saved, "could not find it")
+    assert draft.data["template"]["applied"] == "template:org.gcp_bucket:v1:linked"
+    assert draft.data["provisioner"]["gcp"] == "org.gcp_default"
+    assert draft.data["provisioner"]["aws"] == ""
+
+
 def test_a_template_version_that_could_not_be_chosen_is_not_shown_chosen(
     signed_in_with_key, draft, fake
 ):

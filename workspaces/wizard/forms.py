@@ -128,6 +128,9 @@ class TemplateForm(StepForm):
         "Template use", widget=forms.RadioSelect(choices=choices_of(steps.TEMPLATE_MODES))
     )
     clone_identifier = text_field()
+    # The template whose versions the posted version select lists (never stored).
+    template_version_of = text_field(widget=forms.HiddenInput)
+    transient = ("template_version_of",)
 
     # Each value is checked for shape whatever the source, so nothing ill-formed is stored as
     # valid or sent to Harness (they become path segments of the template and workspace reads).
@@ -175,6 +178,15 @@ class TemplateForm(StepForm):
         # A clone's identifier equal to Basics' is Basics' problem (`BasicsForm.clean_identifier`):
         # every step is validated again on each save, so it holds whichever step is saved first.
         return cleaned
+
+    def values(self) -> dict[str, Any]:
+        values = super().values()
+        # Picking another template autosaves while the version select of the one before is still
+        # in the page: its version is not this template's (the stable one is chosen instead).
+        listed_for = str(self["template_version_of"].value() or "").strip()
+        if listed_for and listed_for != values["template_ref"]:
+            values["template_version"] = ""
+        return values
 
     def _applied(self, cleaned: dict[str, Any]) -> bool:
         """Whether the draft holds what the chosen template or workspace fills in (and, linked,
