@@ -194,6 +194,49 @@ def test_saving_start_from_again_keeps_what_the_code_filled_in(signed_in_with_ke
     assert draft.data["template"]["code_report"]["mapped"] == 11
 
 
+@pytest.mark.parametrize("passed", ["clone", "template"])
+def test_moving_through_the_ways_to_start_keeps_what_the_code_filled_in(
+    signed_in_with_key, draft, fake, passed
+):
+    paste(signed_in_with_key, draft, CODE)
+
+    # Arrow keys through the radios: each one is saved, none with anything picked.
+    for source in (passed, "code"):
+        signed_in_with_key.post(
+            step_url(draft) + "?autosave=1",
+            {"source": source, "template_mode": "linked"},
+            headers=HTMX,
+        )
+    page = signed_in_with_key.get(step_url(draft))
+
+    draft.refresh_from_db()
+    assert draft.data["repository"]["repository"] == "infra-live"
+    assert steps.code_applied(draft.data)
+    assertNotContains(page, "Paste the code, then choose Fill in from the code.")
+    assertContains(page, "Filled in from the pasted")
+
+
+def test_moving_through_the_ways_to_start_keeps_a_linked_templates_locks(
+    signed_in_with_key, user_with_key, fake
+):
+    draft = choose_template(
+        WorkspaceDraft.objects.create(owner=user_with_key, org="default", project="infra"),
+        "linked",
+    ).draft
+    chosen = {key: draft.data["template"][key] for key in ("template_ref", "template_version")}
+
+    for source in ("code", "template"):
+        signed_in_with_key.post(
+            step_url(draft) + "?autosave=1",
+            {**chosen, "source": source, "template_mode": "linked"},
+            headers=HTMX,
+        )
+
+    draft.refresh_from_db()
+    assert "repository.repository" in steps.locked_map(draft.data)
+    assert "repository" not in build_body(draft.data)  # locked: inherited, never sent
+
+
 def test_choosing_another_way_to_start_later_drops_the_code_report(signed_in_with_key, draft, fake):
     paste(signed_in_with_key, draft, CODE)
     clone = signed_in_with_key.post(step_url(draft), {"source": "clone", "action": "next",

@@ -257,11 +257,13 @@ def draft_save_step(
                 values = {**values, "applied": marker, "locked": found.locked}
         elif marker:
             values = {**values, "applied": marker, "locked": current.get("locked", {})}
-        elif values.get("source") == "code":
-            # Code fills the draft in only when pasted (`draft_start_from_code`); saving the step
-            # again keeps what it filled in.
-            keep = {key: current[key] for key in ("applied", "code_report") if key in current}
-            values = {**values, "applied": "", "code_report": {}, **keep, "locked": {}}
+        elif values.get("source") in {"code", "template", "clone"}:
+            # Nothing new applied: code fills the draft in only when pasted
+            # (`draft_start_from_code`), a template or a workspace once picked (arrow keys through
+            # the radios save each one on the way). What was applied, and what a linked template
+            # locks, stay until another choice is applied or scratch is chosen.
+            keep = {k: current[k] for k in ("applied", "code_report", "locked") if k in current}
+            values = {**values, "applied": "", "code_report": {}, "locked": {}, **keep}
         else:
             values = {**values, "applied": "", "locked": {}}
             found = prefill.Prefill({}, {})  # none chosen: what the earlier one filled in goes
