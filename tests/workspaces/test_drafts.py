@@ -712,6 +712,64 @@ def test_clone_prefills_an_existing_workspace(user_with_key, fake):
     assert "associated_template" not in body
 
 
+def workspace_with_uncopied_settings(client) -> str:
+    """The identifier of a new workspace in default/infra that has every setting (contract
+    §2.1) a copy made by the wizard does not get."""
+    client.create_workspace(
+        org="default",
+        project="infra",
+        body={
+            "identifier": "src_pruned",
+            "name": "src-pruned",
+            "provisioner": "opentofu",
+            "provisioner_version": "latest",
+            "provider_connector": "account.aws_prod",
+            "provider_connectors": [
+                {"connector_ref": "account.aws_prod", "type": "aws", "terragrunt_provider": True}
+            ],
+            "terraform_variables": {},
+            "environment_variables": {},
+            "prune_sensitive_data": True,
+            "ccm_cost_enabled": True,
+            "variable_sets": ["shared_vars", "team_vars"],
+            "terraform_variable_files": [
+                {"repository": "infra-vars", "repository_path": "dev.tfvars"}
+            ],
+            "default_pipelines": {"plan": {"workspace_pipeline": "plan_pipe"}},
+            "sparse_checkout": "modules/vpc",
+        },
+    )
+    return "src_pruned"
+
+
+NOT_COPIED = [
+    "Prune sensitive data: on",
+    "Cloud cost management: on",
+    "Variable sets: shared_vars, team_vars",
+    "Variable files: infra-vars/dev.tfvars",
+    "Default pipelines: plan",
+    "Sparse checkout: modules/vpc",
+    "Terragrunt on the provider connector account.aws_prod",
+    "Provisioner version “latest”: the copy gets a fixed version (the latest is chosen)",
+]
+
+
+def test_a_copy_says_which_settings_of_the_workspace_it_does_not_get(user_with_key, fake):
+    client = harness_client_for(user_with_key)
+    source = workspace_with_uncopied_settings(client)
+    draft = make_draft(user_with_key)
+
+    saved = drafts.draft_save_step(
+        draft=draft,
+        step="template",
+        values={"source": "clone", "clone_identifier": source},
+        client=client,
+    )
+
+    assert saved.draft.data["template"]["not_copied"] == NOT_COPIED
+    assert "prune_sensitive_data" not in build_body(saved.draft.data)  # the body has no such field
+
+
 def test_copying_an_aws_cdk_workspace_is_refused_not_turned_into_opentofu(user_with_key, fake):
     client = harness_client_for(user_with_key)
     source = next(

@@ -15,10 +15,12 @@ from tests.conftest import ACCOUNT, READ_KEY
 from tests.samples import formset_rows
 from tests.workspaces.test_drafts import (
     CREATE,
+    NOT_COPIED,
     described_workspace,
     existing_identifier,
     make_draft,
     valid_data,
+    workspace_with_uncopied_settings,
 )
 from workspaces.clients import harness_client_for
 from workspaces.models import WorkspaceDraft
@@ -118,6 +120,27 @@ def test_a_clone_then_basics_shows_the_copied_description_editable_with_a_note(
     # Once changed, it is the user's own description: the note goes.
     post_step(signed_in_with_key, draft, "basics", {"name": "copy", "description": "Staging"})
     assertNotContains(signed_in_with_key.get(step_url(draft, "basics")), "Copied from")
+
+
+def test_start_from_and_the_review_list_what_the_copy_will_not_get(
+    signed_in_with_key, user_with_key, fake
+):
+    source = workspace_with_uncopied_settings(harness_client_for(user_with_key))
+    draft = make_draft(user_with_key)
+    chosen = {"source": "clone", "clone_identifier": source, "action": "next"}
+
+    before = signed_in_with_key.get(step_url(draft, "template"))
+    post_step(signed_in_with_key, draft, "template", chosen)
+    start = signed_in_with_key.get(step_url(draft, "template"))
+    review = signed_in_with_key.get(step_url(draft, "review"))
+
+    # Before a workspace is picked: what a copy never gets.
+    assertContains(before, "Prune sensitive data")
+    assertContains(before, "variable sets")
+    for page in (start, review):
+        assertContains(page, f"{source} has settings the copy will not get")
+        for setting in NOT_COPIED:
+            assertContains(page, html.escape(setting, quote=False))
 
 
 def test_the_review_follows_the_step_order(signed_in_with_key, user_with_key, fake):

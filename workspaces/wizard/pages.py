@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from workspaces.export import draft_export
 from workspaces.models import WorkspaceDraft
-from workspaces.wizard import diff, forms, prefill, steps, validation
+from workspaces.wizard import diff, forms, prefill, sources, steps, validation
 from workspaces.wizard.body import build_body, stored_steps, warnings
 from workspaces.wizard.from_code import CodeForm
 from workspaces.wizard.paste import PasteBox
@@ -198,6 +198,7 @@ def step_context(
     if step == "template":
         context["code_form"] = code_form or CodeForm(org=draft.org, project=draft.project)
         context["code_report"] = steps.code_report(values)
+        context["not_copied"] = sources.copy_leaves_out(values)
         # A choice Harness failed to give: its picker offers a Try again.
         context["retry"] = {
             field: form.is_bound and form.has_error(field, code=forms.NOT_APPLIED)
@@ -278,6 +279,7 @@ def review_context(draft: WorkspaceDraft, *, account_id: str = "") -> dict[str, 
             ],
             "warnings": warnings(shown),
             "sections": review_sections(draft, shown),
+            "not_copied": sources.copy_leaves_out(steps.step_values(draft.data, "template")),
         }
     )
     if draft.kind == WorkspaceDraft.Kind.EDIT:

@@ -13,6 +13,7 @@ from typing import Any
 
 from workspaces.feedback import harness_error_message
 from workspaces.harness import HarnessClient, errors
+from workspaces.harness.types import Workspace
 from workspaces.models import WorkspaceDraft
 from workspaces.wizard import prefill, steps
 
@@ -81,6 +82,7 @@ def prefill_for(
                 org=draft.org, project=draft.project, identifier=values["clone_identifier"]
             )
             found = prefill.prefill_from_workspace(workspace)
+            values["not_copied"] = not_copied(workspace)
         found = prefill.check_prefill_size(found)
         return place_provider_refs(client=client, draft=draft, found=found)
     except prefill.PrefillRefused as err:
@@ -124,3 +126,49 @@ def place_provider_refs(
                 found = found.with_provider(slot, ref)
                 break
     return found
+
+
+def not_copied(workspace: Workspace) -> list[str]:
+    """The settings `workspace` has that a copy made by the wizard does not get (contract §2.1
+    fields the steps hold nothing for, so `body.build_body` never sends them), each with its
+    value, as Start from and the review list them."""
+    found = []
+    if workspace.prune_sensitive_data:
+        found.append("Prune sensitive data: on")
+    if workspace.ccm_cost_enabled:
+        found.append("Cloud cost management: on")
+    if workspace.variable_sets:
+        found.append(f"Variable sets: {', '.join(workspace.variable_sets)}")
+    if workspace.terraform_variable_files:
+        files = (
+            "/".join(part for part in (f.repository, f.repository_path) if part)
+            for f in workspace.terraform_variable_files
+        )
+        found.append(f"Variable files: {', '.join(files)}")
+    if workspace.default_pipelines:
+        found.append(f"Default pipelines: {', '.join(workspace.default_pipelines)}")
+    if workspace.sparse_checkout:
+        found.append(f"Sparse checkout: {', '.join(workspace.sparse_checkout)}")
+    if workspace.provisioner_configuration:
+        pairs = (f"{key}={value}" for key, value in workspace.provisioner_configuration.items())
+        found.append(f"Provisioner configuration: {', '.join(pairs)}")
+    terragrunt = [c.connector_ref for c in workspace.provider_connectors if c.terragrunt_provider]
+    if terragrunt:
+        noun = "connector" if len(terragrunt) == 1 else "connectors"
+        found.append(f"Terragrunt on the provider {noun} {', '.join(terragrunt)}")
+    if workspace.provisioner_version == "latest":
+        found.append(
+            "Provisioner version “latest”: the copy gets a fixed version (the latest is chosen)"
+        )
+    link = workspace.associated_template
+    if link:
+        found.append(f"Its link to the template {link.template_id} {link.version}".rstrip())
+    return found
+
+
+def copy_leaves_out(template: dict[str, Any]) -> list[str]:
+    """What the copy applied to a draft (its template step's values) does not get of the
+    workspace it copies (`not_copied`); empty unless a copy is what was applied."""
+    if template.get("source") != "clone" or template.get("applied") != prefill_marker(template):
+        return []
+    return list(template.get("not_copied") or [])
