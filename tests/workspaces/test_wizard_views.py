@@ -208,21 +208,23 @@ def test_my_requests_empty_state(signed_in_with_key, fake):
     assertContains(response, "You have no workspace requests yet.")
 
 
-def test_start_reuses_an_untouched_empty_draft_of_the_project(
-    signed_in_with_key, user_with_key, fake
+@pytest.mark.parametrize("second", ["start", "clone"])
+def test_a_request_started_in_another_tab_is_a_request_of_its_own(
+    signed_in_with_key, user_with_key, fake, second
 ):
     url = reverse("draft_start", args=["default", "infra"])
-    touched = make_draft(user_with_key)
-    elsewhere = WorkspaceDraft.objects.create(owner=user_with_key, org="default", project="other")
-
     first = signed_in_with_key.post(url)
-    second = signed_in_with_key.post(url)
+    signed_in_with_key.get(first["Location"])  # the first tab shows its Start from step
+    posted = {"clone": existing_identifier(harness_client_for(user_with_key))}
 
-    assert first["Location"] == second["Location"]
-    fresh = WorkspaceDraft.objects.filter(owner=user_with_key).exclude(
-        pk__in=[touched.pk, elsewhere.pk]
-    )
-    assert fresh.count() == 1
+    other = signed_in_with_key.post(url, posted if second == "clone" else {})
+    for response, name in ((first, "vpc-a"), (other, "vpc-b")):
+        basics = response["Location"].replace("/template/", "/basics/")
+        signed_in_with_key.post(basics, {"name": name, "action": "next"})
+
+    assert first["Location"] != other["Location"]
+    names = WorkspaceDraft.objects.filter(owner=user_with_key).values_list("name", flat=True)
+    assert sorted(names) == ["vpc-a", "vpc-b"]
 
 
 def test_delete_asks_first_and_says_the_workspace_is_not_touched(

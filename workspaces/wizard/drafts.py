@@ -49,32 +49,20 @@ class TooManyDrafts(Exception):
 
 
 def draft_create(*, owner: AbstractBaseUser, org: str, project: str) -> WorkspaceDraft:
-    """A new, empty draft for a workspace in `org`/`project`, or the one already waiting.
+    """A new, empty draft for a workspace in `org`/`project`. Raises TooManyDrafts (see
+    `drafts_check_limit`).
 
-    An untouched empty draft of the same project (nothing typed, no step visited) is reused, so
-    pressing "Start a new request" again does not pile up untitled drafts. Raises TooManyDrafts
-    (see `drafts_check_limit`).
+    Never an earlier empty one: another tab may be showing it (two tabs would become one
+    request). A double click on "Start a new request" is held by the button; a draft left empty
+    is listed in My requests to continue or delete, and expires (`drafts_expire`).
     """
-    account_id = harness_account_of(owner)
-    untouched = (
-        WorkspaceDraft.objects.filter(
-            owner=owner,
-            org=org,
-            project=project,
-            account_id=account_id,
-            kind=WorkspaceDraft.Kind.CREATE,
-            status=Status.DRAFT,
-            data={},
-            step_status={},
-        )
-        .order_by("-updated_at")
-        .first()
-    )
-    if untouched is not None:
-        return untouched
     drafts_check_limit(owner=owner)
     return WorkspaceDraft.objects.create(
-        owner=owner, org=org, project=project, account_id=account_id, current_step=steps.STEPS[0]
+        owner=owner,
+        org=org,
+        project=project,
+        account_id=harness_account_of(owner),
+        current_step=steps.STEPS[0],
     )
 
 
