@@ -204,6 +204,23 @@ def test_variable_rules_flag_duplicates_patterns_and_secret_references():
     }
 
 
+def test_a_secret_reference_is_stored_without_spaces_and_a_line_break_is_refused():
+    row = {"key": "token", "value": " account.tf_token\n", "value_type": "secret"}
+    posted = validation.step_data("variables", {"terraform": [row], "environment": []})
+    broken = valid_data()
+    broken["variables"]["environment"][0]["value"] = "account.tf_token\n"  # e.g. prefilled
+
+    read = forms.VariablesForm(data=posted).values()
+
+    assert read["terraform"][0]["value"] == "account.tf_token"
+    assert step_problems("variables", broken) == {
+        "environment.0.value": [
+            "A secret reference looks like account.<id>, org.<id> or <id>; "
+            "choose one from the secret list."
+        ]
+    }
+
+
 def _dashed_rows(data: dict) -> dict:
     data["variables"]["terraform"] = [
         {"key": "instance-type", "value": "t3.small", "value_type": "string"},

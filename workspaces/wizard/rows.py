@@ -104,7 +104,10 @@ class VariableForm(RowForm):
         self.held_keys = held_keys
 
     def values(self) -> dict[str, str]:
-        return {**super().values(), "value_type": plain(self["value_type"].value()) or "string"}
+        values = {**super().values(), "value_type": plain(self["value_type"].value()) or "string"}
+        if values["value_type"] == "secret":  # spaces around a reference are never part of it
+            values["value"] = values["value"].strip()
+        return values
 
     def clean_key(self) -> str:
         key = self.cleaned_data["key"]
@@ -120,7 +123,7 @@ class VariableForm(RowForm):
         if cleaned.get("value_type") == "secret":
             if not value:
                 self.add_error("value", "Choose a secret.")
-            elif not _SECRET_REF_RE.match(value):
+            elif not _SECRET_REF_RE.fullmatch(value):  # `$` alone lets a final "\n" through
                 self.add_error(
                     "value",
                     "A secret reference looks like account.<id>, org.<id> or <id>; "
