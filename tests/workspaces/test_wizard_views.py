@@ -451,6 +451,16 @@ def test_template_full_page_lists_templates_and_workspaces(signed_in_with_key, d
             "clone-workspace-q",
             "id_clone_identifier_error",
         ),
+        (
+            {
+                "source": "template",
+                "template_ref": "account.aws_service",
+                "template_version": "v2",
+                "template_mode": "<nope>",
+            },
+            "id_template_mode_0",
+            "id_template_mode_error",
+        ),
     ],
 )
 def test_template_step_errors_describe_the_controls_focused(
