@@ -11,6 +11,7 @@ import random
 import uuid
 from typing import Any
 
+from harness_fake import template_locks
 from harness_fake.state import (
     CLOUD_CONNECTOR_TYPES,
     REPO_CONNECTOR_TYPES,
@@ -616,6 +617,15 @@ def _seed_workspaces(
         for t in state.templates
         if t.entity_type == "Workspace" and t.stable and t.visible_from(account, org, project)
     ]
+    # A workspace is linked only to a template of its own provisioner: a linked template locks
+    # the provisioner type (the Terraform provider's locked-fields test sends the template's).
+    template_provisioners = {
+        t.identifier: template_locks.read_spec(t.yaml)["provisioner"]["type"] for t in templates
+    }
+    template_values = {
+        t.identifier: template_locks.locked_values(state, account, org, project, t)
+        for t in templates
+    }
     for number in range(1, count + 1):
         component = rng.choice(COMPONENTS)
         env = rng.choice(ENVS)
@@ -711,10 +721,38 @@ def _seed_workspaces(
         }
         if cost and rng.random() < 0.5:
             data["budget"] = float(rng.randrange(100, 5000, 50))
+        # The draws stay as they were whether or not the workspace is linked, so the rest of the
+        # seed is unchanged.
         if templates and rng.random() < 0.1:
             template = rng.choice(templates)
-            data["associated_template"] = {
-                "template_id": template.identifier,
-                "version": template.version_label,
-            }
+            if template_provisioners[template.identifier] == provisioner:
+                _link(data, template, template_values[template.identifier], workspace_uuid)
         store.put(data)
+
+
+def _link(
+    data: dict[str, Any], template: TemplateVersion, locked: dict[str, Any], workspace_uuid: str
+) -> None:
+    """Link the workspace `data` to `template` as a create with `associated_template` would
+    leave it: Harness enforces the fields a linked template locks (contract §3.1), so the
+    workspace holds the template's values for them, `locked` (`template_locks.locked_values`)."""
+    for field, value in locked.items():
+        if value is None:
+            data.pop(field, None)
+        elif field == "provider_connectors":
+            data[field] = [
+                {
+                    "id": str(uuid.uuid5(uuid.NAMESPACE_URL, f"{workspace_uuid}/{item['type']}")),
+                    "workspace_id": workspace_uuid,
+                    **item,
+                    "created": data["created"],
+                    "updated": data["updated"],
+                }
+                for item in value
+            ]
+        else:
+            data[field] = value
+    data["associated_template"] = {
+        "template_id": template.identifier,
+        "version": template.version_label,
+    }

@@ -138,6 +138,40 @@ def refuse_locked_fields(body: dict[str, Any], template: TemplateVersion | None)
         )
 
 
+# What a covered field holds when the locking template gives it no value: the default a create
+# that leaves the field out stores (`stored.py`); None: the field is absent.
+_UNSET: dict[str, Any] = {
+    "provisioner_version": "latest",
+    "repository_submodules": "false",
+    "sparse_checkout": None,
+    "cost_estimation_enabled": False,
+    "budget": None,
+    "provider_connectors": [],
+    "default_pipelines": {},
+}
+
+
+def locked_values(
+    state: State, account: str, org: str, project: str, template: TemplateVersion
+) -> dict[str, Any]:
+    """Every body field `template` locks, with the value a workspace linked to it holds: the
+    template's own (`inherited`), else the field's default (None: absent). A linked body can
+    set none of them and Harness enforces them on the workspace (contract §3.1), so this is
+    what the seed copies into the workspaces it links. `provider_connectors` items are in the
+    request shape."""
+    spec = read_spec(template.yaml)
+    given = inherited(state, account, org, project, template)
+    out: dict[str, Any] = {}
+    for block, fields in BLOCK_FIELDS.items():
+        values = spec.get(block)
+        if not isinstance(values, dict) or values.get("locked") != "true":
+            continue
+        out |= {field: given.get(field, _UNSET.get(field, "")) for field in fields}
+        if block == "provisioner" and values.get("type"):
+            out["provisioner"] = values["type"]
+    return out
+
+
 def inherited(
     state: State, account: str, org: str, project: str, template: TemplateVersion
 ) -> dict[str, Any]:

@@ -6,7 +6,9 @@ from typing import Any
 
 import pytest
 
-from tests.harness_fake.support import WS, Api, workspace_body
+from harness_fake import template_locks
+from harness_fake.testing import FakeHandle
+from tests.harness_fake.support import ACCOUNT, WS, Api, workspace_body
 
 # aws_service v1 locks its provisioner (opentofu 1.8.1), provider connector and repository
 # blocks; cost estimation is not locked (seed.py, `_workspace_spec`).
@@ -168,3 +170,34 @@ def test_a_linked_update_that_leaves_locked_fields_out_keeps_the_template_values
     assert ws["associated_template"] == LINK  # the link changes only through §3.3
     assert (ws["provisioner_version"], ws["repository"]) == ("1.8.1", "infra-modules")
     assert ws["provider_connector"] == "account.aws_prod"
+
+
+def test_seeded_linked_workspaces_hold_their_templates_locked_values(
+    api: Api, fake: FakeHandle
+) -> None:
+    """As a workspace linked through the API would: Harness enforces the fields its template
+    version locks (contract §3.1), so the seed copies them when it links a workspace."""
+    store = fake.server.app.state.workspaces[(ACCOUNT, "default", "infra")]
+    linked = [i for i, r in store.by_id.items() if r.data.get("associated_template")]
+    broken = []
+
+    for identifier in linked:
+        ws = api.iacm("GET", f"{WS}/{identifier}").json()
+        link = ws["associated_template"]
+        for path in (
+            "/v1/orgs/default/projects/infra/templates",
+            "/v1/orgs/default/templates",
+            "/v1/templates",
+        ):
+            got = api.v1(f"{path}/{link['template_id']}/versions/{link['version']}")
+            if got.status_code == 200:
+                break
+        spec = template_locks.read_spec(got.json()["template"]["yaml"])
+        provisioner, repository = spec["provisioner"], spec["repository"]
+        held = (ws["provisioner"], ws["provisioner_version"], ws["repository"])
+        locked = (provisioner["type"], provisioner["version"], repository["name"])
+        if provisioner.get("locked") == "true" and held != locked:
+            broken.append((identifier, held, locked))
+
+    assert linked
+    assert broken == [], f"{len(broken)} of {len(linked)} linked workspaces, e.g. {broken[:3]}"

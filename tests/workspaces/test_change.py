@@ -143,28 +143,34 @@ def test_a_linked_workspace_keeps_its_template_locks(user_with_key, fake):
     assert "identifier" not in body
 
 
+def test_opening_a_change_on_a_linked_workspace_changes_nothing(user_with_key, fake):
+    workspace = seeded_workspace(harness_client_for(user_with_key), linked=True)
+
+    draft = start(user_with_key, workspace)
+
+    changes = [(c.label, c.before, c.after) for c in diff.change_review(draft)["changes"]]
+    assert changes == []
+
+
 def test_a_linked_workspace_is_changed_without_touching_what_its_template_locks(
     user_with_key, fake
 ):
     client = harness_client_for(user_with_key)
     workspace = seeded_workspace(client, linked=True)
     draft = edit(start(user_with_key, workspace), basics={"description": "Linked, changed"})
-    # The locked fields show the template's values: what the workspace inherits on a PUT that
-    # leaves them out (the fake's seed links templates without copying their values).
-    predicted = {c.label: c.after for c in diff.change_review(draft)["changes"]}
+    predicted = [(c.label, c.after) for c in diff.change_review(draft)["changes"]]
 
     result = submit.draft_submit(draft=draft, client=client).draft
 
     (put,) = fake.log(route=UPDATE)
     after = client.get_workspace(org=ORG, project=PROJECT, identifier=workspace.identifier)
     assert result.status == "updated", result.harness_response
+    assert predicted == [("Description", "Linked, changed")]
     assert after.description == "Linked, changed"
-    assert predicted["Description"] == "Linked, changed"
-    for label, value in (
-        ("Provisioner version", after.provisioner_version),
-        ("Folder path", after.repository_path),
-    ):
-        assert predicted.get(label, value) == value
+    assert (after.provisioner_version, after.repository_path) == (
+        workspace.provisioner_version,
+        workspace.repository_path,
+    )
     assert after.associated_template == workspace.associated_template
     # The seeded templates lock the repository and the default pipelines.
     assert "repository" not in put["body"]

@@ -21,23 +21,23 @@ from workspaces.services import credential_save
 
 DELETE = "iacm.workspaces.delete"
 ORG, PROJECT = "default", "sandbox"
-# Seed `demo`, default/sandbox: inactive and linked to the template aws_service v2; inactive;
-# active.
-LINKED_INACTIVE = "ecs_qa_0010"
+# Seed `demo`, default/sandbox: inactive; active. default/infra: inactive and linked to the
+# project's template k8s_namespace v1.
+LINKED_PROJECT, LINKED_INACTIVE = "infra", "redis_staging_0005"
 INACTIVE = "redis_prod_0004"
 ACTIVE = "ecs_staging_0005"
 Status = WorkspaceDraft.Status
 pytestmark = pytest.mark.django_db
 
 
-def workspace(user, identifier, status=None):
-    found = harness_client_for(user).get_workspace(org=ORG, project=PROJECT, identifier=identifier)
+def workspace(user, identifier, status=None, project=PROJECT):
+    found = harness_client_for(user).get_workspace(org=ORG, project=project, identifier=identifier)
     assert status is None or found.status == status, "the seed changed"
     return found
 
 
-def delete_url(identifier):
-    return reverse("workspace_delete", args=[ORG, PROJECT, identifier])
+def delete_url(identifier, project=PROJECT):
+    return reverse("workspace_delete", args=[ORG, project, identifier])
 
 
 def opened(client, identifier) -> WorkspaceDraft:
@@ -95,15 +95,16 @@ def test_deleting_an_inactive_workspace_sends_one_delete_and_records_it(user_wit
 
 def test_the_request_keeps_a_snapshot_of_what_is_lost(user_with_key, fake):
     draft = services.deletion_start(
-        owner=user_with_key, workspace=workspace(user_with_key, LINKED_INACTIVE, "inactive")
+        owner=user_with_key,
+        workspace=workspace(user_with_key, LINKED_INACTIVE, "inactive", LINKED_PROJECT),
     )
 
     assert draft.kind == "delete"
     assert draft.workspace_snapshot["associated_template"] == {
-        "template_id": "aws_service",
-        "version": "v2",
+        "template_id": "k8s_namespace",
+        "version": "v1",
     }
-    assert draft.workspace_snapshot["tags"]["env"] == "qa"
+    assert draft.workspace_snapshot["tags"]["env"] == "staging"
     assert draft.workspace_updated > 0
 
 

@@ -15,6 +15,7 @@ from tests.workspaces.test_decommission import (
     DELETE,
     INACTIVE,
     LINKED_INACTIVE,
+    LINKED_PROJECT,
     ORG,
     PROJECT,
     Status,
@@ -63,11 +64,11 @@ def test_the_delete_page_of_an_active_workspace_says_why_and_opens_no_request(
 
 
 def test_the_delete_page_shows_what_is_lost(signed_in_with_key, fake):
-    page = signed_in_with_key.get(delete_url(LINKED_INACTIVE))
+    page = signed_in_with_key.get(delete_url(LINKED_INACTIVE, LINKED_PROJECT))
 
     assertContains(page, "What goes with it")
-    assertContains(page, "<code>aws_service</code> (version v2)")
-    assertContains(page, '<li class="tag"><span>env</span>: qa</li>', html=True)
+    assertContains(page, "<code>k8s_namespace</code> (version v1)")
+    assertContains(page, '<li class="tag"><span>env</span>: staging</li>', html=True)
     for variable in page.context["loss"].variables:
         assertContains(page, f"<code>{variable.key}</code>")
     assertContains(page, "Type the workspace identifier to confirm")
