@@ -554,6 +554,29 @@ def _seed_templates(state: State) -> None:
             ),
         ),
         (None, None, "deploy_pipeline", "Deploy pipeline", "v1", True, "Pipeline", None),
+        # A newer, not yet stable version of the project's template (GKE instead of AWS, cost
+        # estimation on): a
+        # second version a workspace of default/infra can link (only project templates are
+        # linked, `State.resolve_template`). Last, so the rows above keep their times.
+        (
+            "default",
+            "infra",
+            "k8s_namespace",
+            "Kubernetes namespace",
+            "v2",
+            False,
+            "Workspace",
+            (
+                "opentofu",
+                "1.10.6",
+                "gitlab_infra",
+                "gcp_infra",
+                "infra-live",
+                "gke/namespace",
+                True,
+                "europe-west1",
+            ),
+        ),
     ]
     for index, (org, project, ident, name, version, stable, entity, args) in enumerate(rows):
         if args is None:
@@ -725,7 +748,10 @@ def _seed_workspaces(
         # seed is unchanged.
         if templates and rng.random() < 0.1:
             template = rng.choice(templates)
-            if template_provisioners[template.identifier] == provisioner:
+            # Only a template of the workspace's own project: a bare `template_id` names one
+            # there, and nothing documents how an org or account template is named
+            # (`State.resolve_template`).
+            if template.project and template_provisioners[template.identifier] == provisioner:
                 _link(data, template, template_values[template.identifier], workspace_uuid)
         store.put(data)
 

@@ -297,16 +297,16 @@ class State:
     def resolve_template(
         self, account: str, org: str, project: str, template_id: str
     ) -> list[TemplateVersion]:
-        """Versions of a template referenced from a workspace.
+        """Versions of the template a workspace's `associated_template.template_id` names: the
+        template of that identifier in the workspace's own project, as for a bare connector or
+        secret ref (contract §6.3).
 
-        ``account.x``/``org.x`` name the scope; a bare id is looked up in the project, then the
-        org, then the account (Harness' own docs use bare ids for templates).
+        The only public link names a project template by its bare identifier (the Terraform
+        provider's `resource_workspace_associated_template_test.go`); the field is documented
+        as "Template identifier" (`resource_workspace.go`, harness/mcp-server `iacm.ts`) and has
+        no scope of its own (`IacmAssociatedTemplate {template_id, version}`, harness-go-sdk
+        `iacm_model_workspace_template.go`). How an org or account template is named there is
+        not documented, so neither a bare id's fallback to the org or account nor a scoped
+        `account.x` / `org.x` is resolved: the doubtful side is refused.
         """
-        if template_id.startswith(("account.", "org.")):
-            t_org, t_project, ident = self.resolve_ref(template_id, org, project)
-            return self.template_versions(account, t_org, t_project, ident)
-        for t_org, t_project in ((org, project), (org, None), (None, None)):
-            found = self.template_versions(account, t_org, t_project, template_id)
-            if found:
-                return found
-        return []
+        return self.template_versions(account, org, project, template_id)

@@ -58,20 +58,20 @@ def formset_rows(prefix: str, *rows: dict) -> dict:
 
 
 def template_answer(yaml_text: str, *, account: str = "AcmeDemoAcct01") -> str:
-    """A v1 template-version answer (as the fake sends it) for `account.aws_service` v1 whose
-    YAML is `yaml_text`: the body of a fault that serves a hostile template."""
+    """A v1 template-version answer (as the fake sends it) for default/infra's `k8s_namespace` v1
+    whose YAML is `yaml_text`: the body of a fault that serves a hostile template."""
     summary = {
         "account": account,
-        "org": None,
-        "project": None,
-        "identifier": "aws_service",
-        "name": "AWS service",
+        "org": "default",
+        "project": "infra",
+        "identifier": "k8s_namespace",
+        "name": "Kubernetes namespace",
         "description": "",
         "tags": {},
         "version_label": "v1",
         "entity_type": "Workspace",
         "child_type": None,
-        "scope": "account",
+        "scope": "project",
         "version": 1,
         "updated": 0,
         "git_details": None,
@@ -90,7 +90,7 @@ def yaml_alias_bomb(refs: int = 9, levels: int = 7) -> str:
         lines.append(f"a{level}: &a{level} [{', '.join([f'*a{level - 1}'] * refs)}]")
     anchors = "\n".join(f"    {line}" for line in lines)
     return (
-        "template:\n  name: Bomb\n  identifier: aws_service\n  versionLabel: v1\n"
+        "template:\n  name: Bomb\n  identifier: k8s_namespace\n  versionLabel: v1\n"
         "  type: Workspace\n  spec:\n"
         f"{anchors}\n"
         "    terraform_variables:\n"

@@ -26,8 +26,9 @@ DESKTOP = {"width": 1280, "height": 900}
 
 
 def template_draft(owner, mode: str) -> WorkspaceDraft:
-    """A complete draft started from the template account.aws_service (v2, `mode` "linked" or
-    "copied"), with a secret environment variable next to the template's variables."""
+    """A complete draft started from a template (`mode` "linked": default/infra's k8s_namespace
+    v1; "copied": account.aws_service v2), with a secret environment variable next to the
+    template's variables."""
     draft = choose_template(make_draft(owner), mode).draft
     variables = {
         "terraform": draft.data["variables"]["terraform"],
@@ -152,7 +153,7 @@ def test_a_locked_provider_card_is_not_stretched_to_its_neighbours_height(
     page.locator(".provider-grid").screenshot(path=artifacts / "provider-cards-locked.png")
     cards = page.locator(".provider-grid > fieldset")
     locked, neighbour = cards.nth(0), cards.nth(1)
-    expect(locked.locator(".locked")).to_contain_text("account.aws_prod")
+    expect(locked.locator(".locked")).to_contain_text("aws_infra")
     expect(neighbour.get_by_label("Search GCP connectors")).to_be_visible()
     assert locked.bounding_box()["y"] == neighbour.bounding_box()["y"]  # side by side
     empty_below = locked.evaluate(

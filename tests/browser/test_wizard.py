@@ -166,15 +166,15 @@ def test_from_scratch_with_reload_and_double_click(page, live_server, fake, wiza
     find_in_list(page, live_server, "cache-web-dev")
 
 
-def test_from_a_linked_template_at_a_version_that_is_not_the_latest(
+def test_from_a_linked_template_at_a_version_that_is_not_the_stable_one(
     page, live_server, fake, wizard_user, artifacts
 ):
     start(page, live_server)
 
     page.get_by_label("From a workspace template").check()
-    pick(page, "account.aws_service")
-    expect(page.locator("#template-version")).to_have_value("v2")  # the stable one first
-    page.locator("#template-version").select_option("v1")
+    pick(page, "k8s_namespace")  # only a template of the project can be linked
+    expect(page.locator("#template-version")).to_have_value("v1")  # the stable one first
+    page.locator("#template-version").select_option("v2")
     page.get_by_label("Use the template (linked)").check()
     wait_saved(page)
     page.screenshot(path=artifacts / "wizard-template-start.png", full_page=True)
@@ -183,18 +183,18 @@ def test_from_a_linked_template_at_a_version_that_is_not_the_latest(
     next_step(page, "Repository")
 
     # Locked values are shown, read-only.
-    expect(page.get_by_label("Repository name")).to_have_value("infra-modules")
+    expect(page.get_by_label("Repository name")).to_have_value("infra-live")
     expect(page.get_by_label("Repository name")).to_be_disabled()
     expect(page.locator("#git-connector-options")).to_contain_text("Locked")
     page.screenshot(path=artifacts / "wizard-template-repository.png", full_page=True)
     next_step(page, "Provisioner and connectors")
-    expect(page.locator("#version-options")).to_contain_text("1.8.1")
+    expect(page.locator("#version-options")).to_contain_text("1.10.6")
     expect(page.locator("#version-options")).to_contain_text("Locked")
-    expect(page.locator("#aws-connector-options")).to_contain_text("Locked")
+    expect(page.locator("#gcp-connector-options")).to_contain_text("Locked")
     next_step(page, "Variables")
     expect(page.locator("#terraform-0-key")).to_have_value("region")
     next_step(page, "Review and submit")
-    expect(page.locator("#request-body-json")).to_contain_text('"template_id": "aws_service"')
+    expect(page.locator("#request-body-json")).to_contain_text('"template_id": "k8s_namespace"')
     expect(page.locator("#request-body-json")).not_to_contain_text("provisioner_version")
 
     page.get_by_role("button", name="Create workspace").click()
@@ -209,12 +209,12 @@ def test_from_a_linked_template_at_a_version_that_is_not_the_latest(
         "tags": {},
         "provisioner": "opentofu",
         "provider_connector": "",
-        "cost_estimation_enabled": False,
+        "cost_estimation_enabled": True,  # not locked: v2 turns it on
         "terraform_variables": {
-            "region": {"key": "region", "value": "eu-west-1", "value_type": "string"}
+            "region": {"key": "region", "value": "europe-west1", "value_type": "string"}
         },
         "environment_variables": {},
-        "associated_template": {"template_id": "aws_service", "version": "v1"},
+        "associated_template": {"template_id": "k8s_namespace", "version": "v2"},
     }
     find_in_list(page, live_server, "svc-orders-dev")
 

@@ -399,21 +399,25 @@ def test_get_template_at_org_and_project_scope(client):
     assert "gitFetchType: branch" in k8s.yaml
 
 
-def test_get_template_by_bare_id_searches_project_then_org_then_account(client, fake):
-    template = client.get_template(org="default", project="infra", identifier="aws_service")
-    versions = client.list_template_versions(
-        org="default", project="infra", identifier="gcp_bucket"
-    )
+def test_a_bare_template_id_is_read_at_the_project_scope_only(client, fake):
+    """A workspace's `associated_template.template_id` is a bare identifier, which names a
+    template of the workspace's project (contract §6.3); a template of the same identifier at
+    the org or account is another template, never read in its place."""
+    with pytest.raises(HarnessNotFound):
+        client.get_template(org="default", project="infra", identifier="aws_service")
+    with pytest.raises(HarnessNotFound):
+        client.list_template_versions(org="default", project="infra", identifier="gcp_bucket")
+    k8s = client.list_template_versions(org="default", project="infra", identifier="k8s_namespace")
 
-    assert (template.ref, template.version_label) == ("account.aws_service", "v2")
-    assert [v.ref for v in versions] == ["org.gcp_bucket"]
+    assert sorted((v.ref, v.version_label) for v in k8s) == [
+        ("k8s_namespace", "v1"),
+        ("k8s_namespace", "v2"),
+    ]
     paths = [call["path"] for call in fake.log() if call["route"].startswith("v1.templates")]
     assert paths == [
         "/v1/orgs/default/projects/infra/templates/aws_service",
-        "/v1/orgs/default/templates/aws_service",
-        "/v1/templates/aws_service",
         "/v1/orgs/default/projects/infra/templates",
-        "/v1/orgs/default/templates",
+        "/v1/orgs/default/projects/infra/templates",
     ]
 
 
@@ -444,7 +448,8 @@ def test_list_versions_of_an_unknown_template_is_not_found(client, fake):
     with pytest.raises(HarnessNotFound):
         client.list_template_versions(org="default", project="infra", identifier="nope")
 
-    assert len(fake.log(route="v1.templates.list")) == 3
+    (call,) = fake.log(route="v1.templates.list")  # the project's list only
+    assert call["path"] == "/v1/orgs/default/projects/infra/templates"
 
 
 def test_org_limited_key_sees_only_its_org(make_client):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import pytest
@@ -10,13 +11,14 @@ from harness_fake import template_locks
 from harness_fake.testing import FakeHandle
 from tests.harness_fake.support import ACCOUNT, WS, Api, workspace_body
 
-# aws_service v1 locks its provisioner (opentofu 1.8.1), provider connector and repository
-# blocks; cost estimation is not locked (seed.py, `_workspace_spec`).
-LINK = {"template_id": "aws_service", "version": "v1"}
+# k8s_namespace v1, default/infra's own template, locks its provisioner (opentofu 1.9.1),
+# provider connector and repository blocks; cost estimation is not locked (seed.py,
+# `_workspace_spec`).
+LINK = {"template_id": "k8s_namespace", "version": "v1"}
 
 
 def linked_body(**overrides: Any) -> dict[str, Any]:
-    """A create body linked to aws_service v1 that leaves out every field the version locks."""
+    """A create body linked to k8s_namespace v1 that leaves out every field the version locks."""
     body = workspace_body(associated_template=dict(LINK), provider_connector="")
     for field in [k for k in body if k.startswith("repository")]:
         del body[field]
@@ -40,13 +42,13 @@ def test_a_linked_create_without_locked_fields_inherits_them(api: Api) -> None:
     assert response.status_code == 200, response.text
     ws = api.iacm("GET", f"{WS}/new_ws").json()
     assert ws["associated_template"] == LINK
-    assert (ws["provisioner"], ws["provisioner_version"]) == ("opentofu", "1.8.1")
-    assert ws["repository"] == "infra-modules"
-    assert ws["repository_connector"] == "account.github_acme"
-    assert (ws["repository_branch"], ws["repository_path"]) == ("main", "aws/service")
-    assert ws["provider_connector"] == "account.aws_prod"
+    assert (ws["provisioner"], ws["provisioner_version"]) == ("opentofu", "1.9.1")
+    assert ws["repository"] == "infra-live"
+    assert ws["repository_connector"] == "github_infra"
+    assert (ws["repository_branch"], ws["repository_path"]) == ("main", "k8s/namespace")
+    assert ws["provider_connector"] == "aws_infra"
     assert [(c["connector_ref"], c["type"]) for c in ws["provider_connectors"]] == [
-        ("account.aws_prod", "aws")
+        ("aws_infra", "aws")
     ]
     assert ws["cost_estimation_enabled"] is True  # not locked: the body's own value
 
@@ -54,14 +56,14 @@ def test_a_linked_create_without_locked_fields_inherits_them(api: Api) -> None:
 @pytest.mark.parametrize(
     ("locked", "value"),
     [
-        ("provisioner_version", "1.8.1"),
-        ("repository", "infra-modules"),
-        ("repository_connector", "account.github_acme"),
+        ("provisioner_version", "1.9.1"),
+        ("repository", "infra-live"),
+        ("repository_connector", "github_infra"),
         ("repository_branch", "main"),
-        ("repository_path", "aws/service"),
+        ("repository_path", "k8s/namespace"),
         ("repository_submodules", "false"),
-        ("provider_connector", "account.aws_prod"),
-        ("provider_connectors", [{"connector_ref": "account.aws_prod", "type": "aws"}]),
+        ("provider_connector", "aws_infra"),
+        ("provider_connectors", [{"connector_ref": "aws_infra", "type": "aws"}]),
         ("provisioner", "terraform"),
     ],
 )
@@ -77,13 +79,61 @@ def test_a_linked_create_that_sets_a_locked_field_is_refused(
     assert api.iacm("GET", f"{WS}/new_ws").status_code == 404
 
 
-def test_the_template_scope_is_found_for_a_bare_identifier(api: Api) -> None:
-    body = linked_body(associated_template={"template_id": "gcp_bucket", "version": "v1"})
+def _linked_to(identifier: str, template_id: str, version: str) -> dict[str, Any]:
+    """A create body for `identifier` linked to `template_id` that leaves out what a Workspace
+    template can lock."""
+    body = workspace_body(identifier, provider_connector="")
+    for field in [k for k in body if k.startswith("repository")]:
+        del body[field]
+    for field in ("provisioner_version", "provider_connectors"):
+        del body[field]
+    return body | {"associated_template": {"template_id": template_id, "version": version}}
 
-    response = api.iacm("POST", WS, json={**body, "provisioner": "terraform"})
 
-    assert response.status_code == 200, response.text
-    assert api.iacm("GET", f"{WS}/new_ws").json()["provisioner_version"] == "1.5.7"
+def test_linking_an_account_template_never_links_a_project_template_of_the_same_id(
+    api: Api, fake: FakeHandle
+) -> None:
+    state = fake.server.app.state
+    account_v2 = next(
+        t
+        for t in state.templates
+        if t.identifier == "aws_service" and t.version_label == "v2" and t.org is None
+    )
+    state.templates.append(
+        dataclasses.replace(
+            account_v2,
+            org="default",
+            project="infra",
+            name="Infra's own aws_service",
+            yaml=account_v2.yaml.replace("1.10.6", "1.9.1"),
+        )
+    )
+
+    scoped = api.iacm("POST", WS, json=_linked_to("picked_account", "account.aws_service", "v2"))
+    bare = api.iacm("POST", WS, json=_linked_to("picked_bare", "aws_service", "v2"))
+
+    # No public source names an account or org template in `associated_template.template_id`
+    # (contract §2.1, §3.3): a scoped ref is refused, a bare id is the project's template.
+    assert _goa_400(scoped)["name"] == "bad_request"
+    assert 'template "account.aws_service"' in scoped.json()["message"]
+    assert bare.status_code == 200, bare.text
+    assert api.iacm("GET", f"{WS}/picked_bare").json()["provisioner_version"] == "1.9.1"
+
+
+@pytest.mark.parametrize(
+    ("template_id", "version"),
+    [("aws_service", "v2"), ("gcp_bucket", "v1"), ("org.gcp_bucket", "v1")],
+)
+def test_a_bare_id_names_a_template_of_the_project_only(
+    api: Api, template_id: str, version: str
+) -> None:
+    body = _linked_to("new_ws", template_id, version) | {"provisioner": "terraform"}
+
+    error = _goa_400(api.iacm("POST", WS, json=body))
+
+    assert error["name"] == "bad_request"
+    assert f'references template "{template_id}"' in error["message"]
+    assert api.iacm("GET", f"{WS}/new_ws").status_code == 404
 
 
 def test_an_update_of_a_linked_workspace_that_sets_a_locked_field_is_refused(api: Api) -> None:
@@ -95,7 +145,7 @@ def test_an_update_of_a_linked_workspace_that_sets_a_locked_field_is_refused(api
 
     assert allowed.status_code == 200, allowed.text
     assert "Attempted to update locked fields: repository" in _goa_400(refused)["message"]
-    assert api.iacm("GET", f"{WS}/new_ws").json()["repository"] == "infra-modules"
+    assert api.iacm("GET", f"{WS}/new_ws").json()["repository"] == "infra-live"
 
 
 def test_provisioner_terragrunt_is_refused(api: Api) -> None:
@@ -160,7 +210,7 @@ def test_a_linked_update_that_leaves_locked_fields_out_keeps_the_template_values
 ) -> None:
     api.iacm("POST", WS, json=linked_body())
     update = {k: v for k, v in linked_body().items() if k != "identifier"}
-    update["associated_template"] = {"template_id": "gcp_bucket", "version": "v1"}
+    update["associated_template"] = {"template_id": "aws_service", "version": "v2"}
 
     response = api.iacm("PUT", f"{WS}/new_ws", json={**update, "description": "changed"})
 
@@ -168,8 +218,8 @@ def test_a_linked_update_that_leaves_locked_fields_out_keeps_the_template_values
     assert response.status_code == 200, response.text
     assert ws["description"] == "changed"
     assert ws["associated_template"] == LINK  # the link changes only through §3.3
-    assert (ws["provisioner_version"], ws["repository"]) == ("1.8.1", "infra-modules")
-    assert ws["provider_connector"] == "account.aws_prod"
+    assert (ws["provisioner_version"], ws["repository"]) == ("1.9.1", "infra-live")
+    assert ws["provider_connector"] == "aws_infra"
 
 
 def test_seeded_linked_workspaces_hold_their_templates_locked_values(
@@ -201,3 +251,25 @@ def test_seeded_linked_workspaces_hold_their_templates_locked_values(
 
     assert linked
     assert broken == [], f"{len(broken)} of {len(linked)} linked workspaces, e.g. {broken[:3]}"
+
+
+def test_seeded_links_name_a_template_of_the_workspace_s_project(fake: FakeHandle) -> None:
+    state = fake.server.app.state
+    links = [
+        (scope, record.data["associated_template"])
+        for scope, store in state.workspaces.items()
+        for record in store.by_id.values()
+        if record.data.get("associated_template")
+    ]
+
+    unresolved = [
+        (scope, link)
+        for scope, link in links
+        if not any(
+            v.version_label == link["version"]
+            for v in state.resolve_template(*scope, link["template_id"])
+        )
+    ]
+
+    assert links
+    assert unresolved == []

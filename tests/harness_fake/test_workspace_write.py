@@ -286,7 +286,7 @@ def test_shape_errors(api: Api, change: dict, name: str, fragment: str) -> None:
             'body.associated_template.template_id references template "nope"',
         ),
         (
-            {"associated_template": {"template_id": "aws_service", "version": "v9"}},
+            {"associated_template": {"template_id": "k8s_namespace", "version": "v9"}},
             'body.associated_template.version "v9" does not exist',
         ),
         (
@@ -358,7 +358,7 @@ def test_valid_variants_are_accepted(api: Api, change: dict) -> None:
 
 
 def test_template_supplies_the_provisioner_version(api: Api) -> None:
-    body = workspace_body(associated_template={"template_id": "aws_service", "version": "v2"})
+    body = workspace_body(associated_template={"template_id": "k8s_namespace", "version": "v1"})
     for locked in ("provisioner_version", "provider_connectors", "repository"):
         del body[locked]
     body = {k: v for k, v in body.items() if not k.startswith("repository")}
@@ -366,8 +366,8 @@ def test_template_supplies_the_provisioner_version(api: Api) -> None:
     _create(api, {**body, "provider_connector": ""})
 
     ws = api.iacm("GET", f"{WS}/new_ws").json()
-    assert ws["provisioner_version"] == "1.10.6"
-    assert ws["associated_template"] == {"template_id": "aws_service", "version": "v2"}
+    assert ws["provisioner_version"] == "1.9.1"
+    assert ws["associated_template"] == {"template_id": "k8s_namespace", "version": "v1"}
 
 
 def test_policy_denies_prod_without_cost_estimation(api: Api) -> None:

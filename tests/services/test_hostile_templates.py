@@ -30,7 +30,7 @@ def test_a_yaml_bomb_template_answers_a_clear_message_and_the_worker_keeps_servi
             template_url,
             data={
                 "source": "template",
-                "template_ref": "account.aws_service",
+                "template_ref": "k8s_namespace",
                 "template_version": "v1",
                 "template_mode": "linked",
                 "action": "next",

@@ -453,14 +453,22 @@ def test_another_users_draft_cannot_be_deleted(user_with_key, other_user, fake):
 # --- templates and clones --------------------------------------------------------------------
 
 
-def choose_template(draft, mode: str):
+# Linked: default/infra's own template (only a project template is linked, `steps.LINK_RULE`).
+TEMPLATES = {
+    "copied": ("account.aws_service", "v2"),
+    "linked": ("k8s_namespace", "v1"),
+}
+
+
+def choose_template(draft, mode: str, ref_version: tuple[str, str] | None = None):
+    ref, version = ref_version or TEMPLATES[mode]
     return drafts.draft_save_step(
         draft=draft,
         step="template",
         values={
             "source": "template",
-            "template_ref": "account.aws_service",
-            "template_version": "v2",
+            "template_ref": ref,
+            "template_version": version,
             "template_mode": mode,
             "clone_identifier": "",
         },
@@ -468,31 +476,28 @@ def choose_template(draft, mode: str):
     )
 
 
-@pytest.mark.parametrize("mode", ["copied", "linked"])
-def test_choosing_another_template_drops_what_the_first_one_filled_in(user_with_key, fake, mode):
+@pytest.mark.parametrize(
+    ("mode", "aws", "then", "gcp"),
+    [
+        ("copied", "account.aws_prod", ("org.gcp_bucket", "v1"), "org.gcp_default"),
+        ("linked", "aws_infra", ("k8s_namespace", "v2"), "gcp_infra"),
+    ],
+)
+def test_choosing_another_template_drops_what_the_first_one_filled_in(
+    user_with_key, fake, mode, aws, then, gcp
+):
     first = choose_template(
         drafts.draft_create(owner=user_with_key, org="default", project="infra"), mode
     )
-    assert first.draft.data["provisioner"]["aws"] == "account.aws_prod"
+    assert first.draft.data["provisioner"]["aws"] == aws
 
-    second = drafts.draft_save_step(
-        draft=first.draft,
-        step="template",
-        values={
-            "source": "template",
-            "template_ref": "org.gcp_bucket",
-            "template_version": "v1",
-            "template_mode": mode,
-            "clone_identifier": "",
-        },
-        client=harness_client_for(user_with_key),
-    )
+    second = choose_template(first.draft, mode, then)
 
     assert not second.notice
-    assert second.draft.data["provisioner"]["gcp"] == "org.gcp_default"
+    assert second.draft.data["provisioner"]["gcp"] == gcp
     # The AWS connector came from the template no longer chosen (and was locked by it).
     if mode == "copied":  # sent: the GCP template's workspace would get the old AWS account
-        assert build_body(second.draft.data)["provider_connector"] == "org.gcp_default"
+        assert build_body(second.draft.data)["provider_connector"] == gcp
     assert second.draft.data["provisioner"]["aws"] == ""
     shown = build_body(second.draft.data, keep_locked=True)  # what the review shows
     assert [c["type"] for c in shown["provider_connectors"]] == ["gcp"]
@@ -623,20 +628,20 @@ def test_linked_template_prefills_locks_and_links(user_with_key, fake):
     data = again.draft.data
     assert saved.notice == ""
     assert data["provisioner"]["provisioner"] == "opentofu"
-    assert data["provisioner"]["version"] == "1.10.6"
-    assert data["provisioner"]["aws"] == "account.aws_prod"
-    assert data["provisioner"]["cost_estimation_enabled"] is True
-    assert data["repository"]["connector"] == "account.github_acme"
-    assert data["repository"]["repository"] == "infra-modules"
+    assert data["provisioner"]["version"] == "1.9.1"
+    assert data["provisioner"]["aws"] == "aws_infra"
+    assert data["provisioner"]["cost_estimation_enabled"] is False
+    assert data["repository"]["connector"] == "github_infra"
+    assert data["repository"]["repository"] == "infra-live"
     assert data["variables"]["terraform"] == [
-        {"key": "region", "value": "eu-west-1", "value_type": "string"}
+        {"key": "region", "value": "us-east-1", "value_type": "string"}
     ]
     assert "provisioner.provisioner" in data["template"]["locked"]
     assert "provisioner.cost_estimation_enabled" not in data["template"]["locked"]
     body = build_body(data)
-    assert body["associated_template"] == {"template_id": "aws_service", "version": "v2"}
+    assert body["associated_template"] == {"template_id": "k8s_namespace", "version": "v1"}
     assert body["provider_connector"] == ""  # locked: inherited from the template
-    assert build_body(data, keep_locked=True)["provider_connector"] == "account.aws_prod"
+    assert build_body(data, keep_locked=True)["provider_connector"] == "aws_infra"
 
 
 def test_linked_body_leaves_out_every_field_the_version_locks(user_with_key, fake):
@@ -647,8 +652,8 @@ def test_linked_body_leaves_out_every_field_the_version_locks(user_with_key, fak
         step="template",
         values={
             "source": "template",
-            "template_ref": "account.aws_service",
-            "template_version": "v1",  # not the latest: opentofu 1.8.1, cost estimation off
+            "template_ref": "k8s_namespace",
+            "template_version": "v2",  # not the stable one: opentofu 1.10.6, on GCP
             "template_mode": "linked",
             "clone_identifier": "",
         },
@@ -657,14 +662,14 @@ def test_linked_body_leaves_out_every_field_the_version_locks(user_with_key, fak
 
     body = build_body(saved.draft.data)
 
-    assert body["associated_template"] == {"template_id": "aws_service", "version": "v1"}
+    assert body["associated_template"] == {"template_id": "k8s_namespace", "version": "v2"}
     assert body["provisioner"] == "opentofu"  # required: the template's own type
     locked = {"provisioner_version", "provider_connectors", "repository", "repository_connector"}
     locked |= {"repository_branch", "repository_path", "repository_submodules"}
     assert not locked & body.keys()
     assert body["provider_connector"] == ""
-    assert body["cost_estimation_enabled"] is False  # not locked: the user's to set
-    assert saved.draft.data["provisioner"]["version"] == "1.8.1"  # shown read-only
+    assert body["cost_estimation_enabled"] is True  # not locked: v2's value, the user's to set
+    assert saved.draft.data["provisioner"]["version"] == "1.10.6"  # shown read-only
     response = harness_client_for(draft.owner).create_workspace(
         org="default", project="infra", body=body
     )
@@ -685,6 +690,61 @@ def test_copied_template_prefills_without_link_or_locks(user_with_key, fake):
     assert changed.draft.data["provisioner"]["provisioner"] == "terraform"
     assert "associated_template" not in build_body(changed.draft.data)
     assert changed.draft.data["repository"]["path"] == "aws/service"
+
+
+@pytest.mark.parametrize(
+    ("ref", "version"), [("account.aws_service", "v2"), ("org.gcp_bucket", "v1")]
+)
+def test_an_account_or_org_template_can_be_copied_but_not_linked(user_with_key, fake, ref, version):
+    """`associated_template.template_id` names a template of the workspace's project (contract
+    §6.3); no public source says how it names an org or account one."""
+    draft = drafts.draft_create(owner=user_with_key, org="default", project="infra")
+    values = {"source": "template", "template_ref": ref, "template_version": version}
+
+    linked = drafts.draft_save_step(
+        draft=draft,
+        step="template",
+        values=values | {"template_mode": "linked"},
+        client=harness_client_for(user_with_key),
+    )
+    refused = linked.errors["template_mode"]
+    copied = drafts.draft_save_step(
+        draft=draft,
+        step="template",
+        values=values | {"template_mode": "copied"},
+        client=harness_client_for(user_with_key),
+    )
+
+    assert refused == [
+        "Harness links only a template of this project: an account or org template can be "
+        "copied, not linked. Choose “Copy the template”, or a template of this project."
+    ]
+    assert linked.draft.data["template"]["locked"] == {}
+    assert not copied.errors.get("template_mode")
+    assert copied.draft.data["provisioner"]["version"]  # prefilled
+    assert "associated_template" not in build_body(copied.draft.data)
+
+
+def test_a_linked_project_template_is_sent_by_its_identifier(user_with_key, fake):
+    draft = drafts.draft_create(owner=user_with_key, org="default", project="infra")
+
+    saved = drafts.draft_save_step(
+        draft=draft,
+        step="template",
+        values={
+            "source": "template",
+            "template_ref": "k8s_namespace",
+            "template_version": "v1",
+            "template_mode": "linked",
+        },
+        client=harness_client_for(user_with_key),
+    )
+
+    assert not saved.errors.get("template_mode")
+    assert build_body(saved.draft.data)["associated_template"] == {
+        "template_id": "k8s_namespace",
+        "version": "v1",
+    }
 
 
 def test_dropping_the_template_drops_the_link_and_the_locks(user_with_key, fake):
@@ -861,7 +921,7 @@ def test_a_template_that_cannot_be_read_is_saved_with_a_notice(user_with_key, fa
     saved = choose_template(draft, "linked")
 
     assert saved.notice.startswith("Nothing was prefilled")
-    assert saved.draft.data["template"]["template_ref"] == "account.aws_service"
+    assert saved.draft.data["template"]["template_ref"] == "k8s_namespace"
     assert saved.draft.data["template"]["applied"] == ""
 
 
@@ -1245,14 +1305,14 @@ def test_a_create_left_submitting_is_not_taken_for_someone_elses_workspace(
 
 
 def linked_draft(owner) -> WorkspaceDraft:
-    """A complete draft linked to account.aws_service v1, which locks the repository: its body
-    leaves the repository out."""
+    """A complete draft linked to default/infra's k8s_namespace v1, which locks the repository:
+    its body leaves the repository out."""
     draft = drafts.draft_save_step(
         draft=make_draft(owner),
         step="template",
         values={
             "source": "template",
-            "template_ref": "account.aws_service",
+            "template_ref": "k8s_namespace",
             "template_version": "v1",
             "template_mode": "linked",
             "clone_identifier": "",

@@ -108,7 +108,7 @@ def test_a_linked_template_request_links_it_and_leaves_the_locked_fields_to_it(u
 
     _name, resource, _comments = parse(draft_export(draft=draft, account_id=ACCOUNT).hcl)
 
-    assert resource["associated_template"] == [{"template_id": "aws_service", "version": "v2"}]
+    assert resource["associated_template"] == [{"template_id": "k8s_namespace", "version": "v1"}]
     assert resource["provisioner_type"] == "opentofu"  # required: the template's own type
     inherited = {"provisioner_version", "connector", "provider_connector", "repository"}
     inherited |= {"repository_connector", "repository_branch", "repository_path"}

@@ -765,3 +765,23 @@ def test_a_variable_a_linked_template_locks_to_another_value_is_listed_not_count
         "the template's value is used."
     }
     assert found.mapped == imported.mapped - 1
+
+
+def test_a_link_to_an_account_or_org_template_is_a_line_not_used():
+    code = (
+        'resource "harness_platform_workspace" "w" {\n'
+        '  name = "w"\n'
+        "  associated_template {\n"
+        '    template_id = "account.aws_service"\n'
+        '    version     = "v2"\n'
+        "  }\n"
+        "}\n"
+    )
+
+    imported = read(code)
+
+    assert not imported.template_link
+    assert unmapped(code) == {
+        3: "associated_template: template_id names an account or org template. Harness links "
+        "only a template of this project: an account or org template can be copied, not linked."
+    }

@@ -252,7 +252,7 @@ def test_choosing_another_way_to_start_later_drops_the_code_report(signed_in_wit
 
 LINKED = CODE.replace(
     'colour                  = "blue"',
-    'associated_template {\n    template_id = "aws_service"\n    version = "v2"\n  }',
+    'associated_template {\n    template_id = "k8s_namespace"\n    version = "v2"\n  }',
 )
 
 
@@ -264,11 +264,9 @@ def test_a_template_link_starts_from_that_template_linked(signed_in_with_key, dr
     draft.refresh_from_db()
     template = draft.data["template"]
     assert (template["source"], template["template_mode"]) == ("template", "linked")
-    assert template["template_ref"] == "account.aws_service"  # as the picker lists it
+    assert template["template_ref"] == "k8s_namespace"  # as the picker lists it
     assert template["locked"]  # read from Harness, as choosing the template would
-    assertContains(
-        page, "the template <code>account.aws_service</code> v2 it links is chosen below"
-    )
+    assertContains(page, "the template <code>k8s_namespace</code> v2 it links is chosen below")
     assertContains(page, 'value="template" id="id_source_1" required checked')
 
 
@@ -280,7 +278,7 @@ def test_a_template_link_keeps_the_templates_values_the_code_leaves_out(
         signed_in_with_key,
         draft,
         'resource "harness_platform_workspace" "w" {\n  identifier = "from_tpl"\n'
-        '  name = "from-tpl"\n  associated_template {\n    template_id = "aws_service"\n'
+        '  name = "from-tpl"\n  associated_template {\n    template_id = "k8s_namespace"\n'
         '    version = "v2"\n  }\n'
         + (f"  cost_estimation_enabled = {stated}\n" if stated else "")
         + "}\n",
@@ -309,8 +307,8 @@ resource "harness_platform_workspace" "w" {
     type          = "aws"
   }
   associated_template {
-    template_id = "aws_service"
-    version     = "v2"
+    template_id = "k8s_namespace"
+    version     = "v1"
   }
 }
 """
@@ -324,18 +322,18 @@ def test_a_pasted_value_the_linked_template_locks_otherwise_is_listed_not_counte
     page = signed_in_with_key.get(step_url(draft))
     draft.refresh_from_db()
     report = draft.data["template"]["code_report"]
-    # aws_service v2 locks the provisioner (opentofu 1.10.6), the provider connector and the
-    # repository (infra-modules, branch main, aws/service): the draft holds and the review
+    # k8s_namespace v1 locks the provisioner (opentofu 1.9.1), the provider connector and the
+    # repository (infra-live, branch main, k8s/namespace): the draft holds and the review
     # sends the template's values, never these.
-    assert draft.data["repository"]["repository"] == "infra-modules"
-    assert draft.data["provisioner"]["aws"] == "account.aws_prod"
+    assert draft.data["repository"]["repository"] == "infra-live"
+    assert draft.data["provisioner"]["aws"] == "aws_infra"
     used = "; the template's value is used."
     assert {line["number"]: line["reason"] for line in report["unmapped"]} == {
-        5: f'provisioner_version: locked by the template to "1.10.6"{used}',
-        6: f'repository: locked by the template to "infra-modules"{used}',
-        7: f'repository_path: locked by the template to "aws/service"{used}',
+        5: f'provisioner_version: locked by the template to "1.9.1"{used}',
+        6: f'repository: locked by the template to "infra-live"{used}',
+        7: f'repository_path: locked by the template to "k8s/namespace"{used}',
         8: f'repository_commit: locked by the template to the branch "main"{used}',
-        9: f'connector aws: locked by the template to "account.aws_prod"{used}',
+        9: f'connector aws: locked by the template to "aws_infra"{used}',
     }
     # Used: the identifier, the name, the link and the type it states as the template does.
     assert report["mapped"] == 4
@@ -348,7 +346,7 @@ def test_a_template_link_that_cannot_be_read_refuses_the_paste(signed_in_with_ke
 
     response = paste(signed_in_with_key, draft, code)
 
-    assertContains(response, "the code links the template aws_service (version v2)")
+    assertContains(response, "the code links the template k8s_namespace (version v2)")
     assertContains(response, "Try again, or leave the link out")
     draft.refresh_from_db()
     assert draft.data == {}

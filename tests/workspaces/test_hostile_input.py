@@ -380,7 +380,7 @@ def test_yaml_bomb_templates(signed_in_with_key, user_with_key, fake, kind):
     fake.inject("v1.templates.version", body=template_answer(YAML_BOMBS[kind]))
     chosen = {
         "source": "template",
-        "template_ref": "account.aws_service",
+        "template_ref": "k8s_namespace",
         "template_version": "v1",
         "template_mode": "linked",
         "action": "next",

@@ -119,14 +119,14 @@ def test_a_failing_version_list_keeps_the_chosen_template_version(
     kept = re.findall(r'<option value="([^"]*)" selected>', shown.group(1) if shown else "")
     posted = {
         "source": "template",
-        "template_ref": "account.aws_service",
+        "template_ref": "k8s_namespace",
         "template_mode": "linked",
     }
     signed_in_with_key.post(f"{url}?autosave=1", posted | {"template_version": kept}, headers=HTMX)
 
     draft.refresh_from_db()
-    assert kept == ["v2"]
-    assert draft.data["template"]["template_version"] == "v2"
+    assert kept == ["v1"]
+    assert draft.data["template"]["template_version"] == "v1"
     assert draft.data["template"]["locked"] == locked
 
 

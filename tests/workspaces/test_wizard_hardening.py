@@ -25,7 +25,7 @@ HTMX = {"HX-Request": "true"}
 TEMPLATE_ROUTES = ("v1.templates.get", "v1.templates.versions", "v1.templates.version")
 CHOSEN_TEMPLATE = {
     "source": "template",
-    "template_ref": "account.aws_service",
+    "template_ref": "k8s_namespace",
     "template_version": "v1",
     "template_mode": "linked",
     "action": "next",

@@ -636,8 +636,8 @@ def test_linked_template_locks_fields_on_later_steps(signed_in_with_key, draft, 
         "template",
         {
             "source": "template",
-            "template_ref": "account.aws_service",
-            "template_version": "v2",
+            "template_ref": "k8s_namespace",
+            "template_version": "v1",
             "template_mode": "linked",
             "action": "next",
         },
@@ -654,12 +654,36 @@ def test_linked_template_locks_fields_on_later_steps(signed_in_with_key, draft, 
     )
 
     assertContains(repository, "Locked")
-    assertContains(repository, 'name="repository" value="infra-modules"')
+    assertContains(repository, 'name="repository" value="infra-live"')
     assertContains(repository, "disabled")
-    assertContains(provisioner, '<input type="hidden" name="aws" value="account.aws_prod">')
+    assertContains(provisioner, '<input type="hidden" name="aws" value="aws_infra">')
     draft.refresh_from_db()
     assert draft.data["provisioner"]["provisioner"] == "opentofu"
-    assert draft.data["provisioner"]["aws"] == "account.aws_prod"
+    assert draft.data["provisioner"]["aws"] == "aws_infra"
+
+
+def test_an_account_template_is_offered_to_copy_and_refused_linked_in_words(
+    signed_in_with_key, draft, fake
+):
+    picker = signed_in_with_key.get(picker_url(draft, "template", "template"), headers=HTMX)
+    response = post_step(
+        signed_in_with_key,
+        draft,
+        "template",
+        {
+            "source": "template",
+            "template_ref": "account.aws_service",
+            "template_version": "v2",
+            "template_mode": "linked",
+            "action": "next",
+        },
+    )
+
+    assertContains(picker, "Copy only: Harness links only this project&#x27;s templates.", count=2)
+    assertContains(response, "an account or org template can be copied, not linked")
+    assert described_by_its_error(response, "id_template_mode_0", "id_template_mode_error")
+    draft.refresh_from_db()
+    assert draft.data["template"]["locked"] == {}
 
 
 # --- repository ------------------------------------------------------------------------------

@@ -157,10 +157,10 @@ class ReferenceCalls:
         """One template version with its YAML: v1 `GET .../templates/{template}` (the stable
         version) or `.../templates/{template}/versions/{version}`.
 
-        `identifier` may be a scoped ref (`account.x`, `org.x`) or a bare id. A bare id (as in a
-        workspace's `associated_template.template_id`) is looked up at project, then org, then
-        account scope, one call per miss. Raises HarnessNotFound, HarnessForbidden,
-        HarnessUnauthorized, HarnessUnavailable.
+        `identifier` is a scoped ref (`account.x`, `org.x`: that scope) or a bare id: a template
+        of the project, as a workspace's bare `associated_template.template_id` names one
+        (contract §6.3), never one of the same identifier at the org or account. Raises
+        HarnessNotFound, HarnessForbidden, HarnessUnauthorized, HarnessUnavailable.
         """
         suffix = "" if version is None else "/versions/{version}"
         extra = {} if version is None else {"version": version}
@@ -175,49 +175,46 @@ class ReferenceCalls:
         `identifiers=<template>&type=ALL` (one row per version, `version_label` and
         `stable_template`); Harness has no `.../templates/{template}/versions` list.
 
-        `identifier` as for get_template: a scoped ref names the scope; a bare id is looked up
-        at project, then org, then account scope (a scope where it does not live answers an
-        empty list). Raises HarnessNotFound (no such template, or an unknown org/project),
-        HarnessForbidden, HarnessUnauthorized, HarnessUnavailable.
+        `identifier` as for get_template: a scoped ref names the scope, a bare id the project.
+        Raises HarnessNotFound (no such template, or an unknown org/project), HarnessForbidden,
+        HarnessUnauthorized, HarnessUnavailable.
         """
-        for path, params, bare in self._template_scopes(org, project, identifier):
-            query = [
-                ("identifiers", bare),
-                ("type", "ALL"),
-                ("page", "0"),
-                ("limit", str(TEMPLATE_SCAN_LIMIT)),
-            ]
-            versions = self._call(
-                "GET",
-                path,
-                params,
-                query=query,
-                parse=lambda reply: parse_items(
-                    reply.data, "template versions", TemplateSummary.from_v1
-                ),
-            )
-            versions = [v for v in versions if v.identifier == bare]
-            if versions:
-                return versions
+        path, params, bare = self._template_scope(org, project, identifier)
+        query = [
+            ("identifiers", bare),
+            ("type", "ALL"),
+            ("page", "0"),
+            ("limit", str(TEMPLATE_SCAN_LIMIT)),
+        ]
+        versions = self._call(
+            "GET",
+            path,
+            params,
+            query=query,
+            parse=lambda reply: parse_items(
+                reply.data, "template versions", TemplateSummary.from_v1
+            ),
+        )
+        versions = [v for v in versions if v.identifier == bare]
+        if versions:
+            return versions
         raise HarnessNotFound(f"Template {identifier} not found", status=None)
 
     @staticmethod
-    def _template_scopes(
-        org: str, project: str, identifier: str
-    ) -> list[tuple[str, dict[str, str], str]]:
-        """(templates path, its parameters, bare id) for each scope `identifier` may live at."""
-        at_project = (
-            "/v1/orgs/{org}/projects/{project}/templates",
-            {"org": org, "project": project},
-        )
-        at_org = ("/v1/orgs/{org}/templates", {"org": org})
-        at_account = ("/v1/templates", {})
+    def _template_scope(org: str, project: str, identifier: str) -> tuple[str, dict[str, str], str]:
+        """(templates path, its parameters, bare id) of the scope `identifier` names: a bare id
+        the project's, never a fallback to the org or account, where a template of the same
+        identifier is another template."""
         scope, _, bare = identifier.partition(".")
         if scope == "account" and bare:
-            return [(*at_account, bare)]
+            return "/v1/templates", {}, bare
         if scope == "org" and bare:
-            return [(*at_org, bare)]
-        return [(*where, identifier) for where in (at_project, at_org, at_account)]
+            return "/v1/orgs/{org}/templates", {"org": org}, bare
+        return (
+            "/v1/orgs/{org}/projects/{project}/templates",
+            {"org": org, "project": project},
+            identifier,
+        )
 
     def _template_call[T](
         self,
@@ -228,17 +225,7 @@ class ReferenceCalls:
         extra_params: Mapping[str, str],
         parse: Callable[[Reply], T],
     ) -> T:
-        """GET a template path at the scope a ref names, or for a bare id the first scope, from
-        project outwards, where it exists."""
-        *earlier, last = self._template_scopes(org, project, identifier)
-
-        def fetch(path: str, params: Mapping[str, str], bare: str) -> T:
-            params = {**params, "template": bare, **extra_params}
-            return self._call("GET", path + "/{template}" + suffix, params, parse=parse)
-
-        for path, params, bare in earlier:
-            try:
-                return fetch(path, params, bare)
-            except HarnessNotFound:
-                continue  # not at this scope: try the next one out
-        return fetch(*last)
+        """GET a template path at the scope `identifier` names (`_template_scope`)."""
+        path, params, bare = self._template_scope(org, project, identifier)
+        params = {**params, "template": bare, **extra_params}
+        return self._call("GET", path + "/{template}" + suffix, params, parse=parse)

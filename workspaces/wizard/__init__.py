@@ -59,5 +59,6 @@ Terraform version with its own Terragrunt version, and the body says `provisione
 A draft linked to a template (`template_mode: linked`) keeps the locked values in its steps (the
 wizard shows them read-only), but `body.build_body` leaves out every field the version locks:
 Harness refuses a create that sets one ("Attempted to update locked fields") and the workspace
-inherits them. `associated_template.template_id` is the bare template identifier.
+inherits them. `associated_template.template_id` is the identifier of a template of the draft's
+project: only those are linked (`steps.LINK_RULE`); an org or account template is copied.
 """

@@ -179,7 +179,8 @@ def build_body(
             body["budget"] = budget
     if template["source"] == "template" and template["template_mode"] == "linked":
         body["associated_template"] = {
-            "template_id": steps.template_id(str(template["template_ref"])),
+            # A project template's ref is its identifier (`steps.template_linkable`).
+            "template_id": str(template["template_ref"]),
             "version": template["template_version"],
         }
         if not keep_locked:

@@ -308,6 +308,8 @@ def _template_problem(item: dict[str, Any]) -> str:
         return "needs template_id and version, each a text value in quotes."
     if not steps.template_ref_ok(item["template_id"]):
         return "template_id is not a template identifier."
+    if not steps.template_linkable(item["template_id"]):
+        return f"template_id names an account or org template. {steps.LINK_RULE}"
     return ""
 
 

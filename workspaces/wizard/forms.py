@@ -164,6 +164,13 @@ class TemplateForm(StepForm):
                 self.add_error("template_version", forms.ValidationError(message, code=NO_VERSION))
             if cleaned.get("template_mode") not in steps.TEMPLATE_MODES:
                 self.add_error("template_mode", "Choose whether to link or copy the template.")
+            elif cleaned["template_mode"] == "linked" and not steps.template_linkable(
+                cleaned.get("template_ref") or ""
+            ):
+                self.add_error(
+                    "template_mode",
+                    f"{steps.LINK_RULE} Choose “Copy the template”, or a template of this project.",
+                )
         elif (
             source == "clone"
             and not cleaned.get("clone_identifier")

@@ -13,7 +13,7 @@ from __future__ import annotations
 import concurrent.futures
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from django.conf import settings
@@ -25,6 +25,7 @@ from workspaces.selectors import status_label
 from workspaces.wizard import steps
 
 PICKER_LIMIT = 20
+COPY_ONLY = "(Copy only: Harness links only this project's templates.)"
 
 
 def picker_timeout() -> float:
@@ -98,6 +99,19 @@ def _named(list_method: str) -> Callable[..., Picker]:
         return Picker(request.name, options, query=request.query, total=page.total_items)
 
     return load
+
+
+def _templates(*, client: HarnessClient, org: str, project: str, request: PickerRequest) -> Picker:
+    """Workspace templates; one of the org or account is offered to copy only
+    (`steps.LINK_RULE`), and says so."""
+    picker = _named("list_templates")(client=client, org=org, project=project, request=request)
+    options = tuple(
+        option
+        if steps.template_linkable(option.value)
+        else replace(option, detail=" ".join(filter(None, [option.detail, COPY_ONLY])))
+        for option in picker.options
+    )
+    return replace(picker, options=options)
 
 
 def _template_versions(
@@ -184,7 +198,7 @@ PICKERS: dict[str, Callable[..., Picker]] = {
         for slot, (kind, _label) in steps.PROVIDER_TYPES.items()
     },
     "secret": _named("list_secrets"),
-    "template": _named("list_templates"),
+    "template": _templates,
     "template-version": _template_versions,
     "clone-workspace": _workspaces,
     "version": _versions,

@@ -95,6 +95,17 @@ SOURCES = {
     "code": "From code: a Terraform resource or a JSON body",
 }
 TEMPLATE_MODES = {"linked": "Use the template (linked)", "copied": "Copy the template"}
+# `associated_template.template_id` is documented only as "Template identifier" (the Terraform
+# provider's `resource_workspace.go`, harness/mcp-server `iacm.ts`), has no scope field
+# (`IacmAssociatedTemplate {template_id, version}`, harness-go-sdk), and the one public link
+# sends a project template's bare identifier (the provider's
+# `resource_workspace_associated_template_test.go`), which names a template of the workspace's
+# project as a bare connector ref does (contract §6.3). Nothing public says how an org or account
+# template is named there, so the portal links project templates only; the others are copied.
+LINK_RULE = (
+    "Harness links only a template of this project: an account or org template can be copied, "
+    "not linked."
+)
 
 DEFAULTS: dict[str, dict[str, Any]] = {
     "basics": {
@@ -243,11 +254,10 @@ def budget_text(budget: float) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
-def template_id(ref: str) -> str:
-    """The bare template identifier of a picked ref (`account.x` -> `x`), as the Terraform
-    provider sends `associated_template.template_id`."""
-    scope, _, bare = ref.partition(".")
-    return bare if scope in ("account", "org") and bare else ref
+def template_linkable(ref: str) -> bool:
+    """Whether the template `ref` can be linked: only a template of the draft's project (a bare
+    ref), whose identifier is `associated_template.template_id` (see `LINK_RULE`)."""
+    return not ref.startswith(("account.", "org."))
 
 
 def template_ref_ok(ref: str) -> bool:
