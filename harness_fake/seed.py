@@ -7,6 +7,7 @@ times relative to the server's start, so every start yields the same data.
 
 from __future__ import annotations
 
+import copy
 import random
 import uuid
 from typing import Any
@@ -430,19 +431,27 @@ def _workspace_spec(
     provisioner: str,
     version: str,
     connector: str,
-    provider: str,
     repo: str,
     path: str,
     cost: bool,
     region: str,
 ) -> str:
+    """A Workspace template's `spec` (contract §3.1) in the shape of the only public one (the
+    Terraform provider's `resource_workspace_associated_template_test.go`): `provider` is the
+    git-provider card of Harness's UI, not a connector. No provider connector is written: its
+    YAML key is not documented; the locked provisioner block locks the workspace's provider
+    connectors (`template_locks.BLOCK_FIELDS`)."""
     return (
+        "    provider:\n"
+        "      type: others\n"
+        "      title: thirdPartyGitProvider\n"
+        "      info: thirdPartyGitProviderInfo\n"
+        "      icon: service-github\n"
+        "      size: 20\n"
+        "      disabled: false\n"
         "    provisioner:\n"
         f"      type: {provisioner}\n"
         f"      version: {version}\n"
-        "      locked: true\n"
-        "    provider:\n"
-        f"      connector: {provider}\n"
         "      locked: true\n"
         "    repository:\n"
         "      isHarnessCode: false\n"
@@ -489,7 +498,6 @@ def _seed_templates(state: State) -> None:
                 "opentofu",
                 "1.8.1",
                 "account.github_acme",
-                "account.aws_prod",
                 "infra-modules",
                 "aws/service",
                 False,
@@ -508,7 +516,6 @@ def _seed_templates(state: State) -> None:
                 "opentofu",
                 "1.10.6",
                 "account.github_acme",
-                "account.aws_prod",
                 "infra-modules",
                 "aws/service",
                 True,
@@ -527,7 +534,6 @@ def _seed_templates(state: State) -> None:
                 "terraform",
                 "1.5.7",
                 "org.github_default",
-                "org.gcp_default",
                 "terraform-modules",
                 "gcp/bucket",
                 False,
@@ -546,7 +552,6 @@ def _seed_templates(state: State) -> None:
                 "opentofu",
                 "1.9.1",
                 "github_infra",
-                "aws_infra",
                 "infra-live",
                 "k8s/namespace",
                 False,
@@ -554,7 +559,7 @@ def _seed_templates(state: State) -> None:
             ),
         ),
         (None, None, "deploy_pipeline", "Deploy pipeline", "v1", True, "Pipeline", None),
-        # A newer, not yet stable version of the project's template (GKE instead of AWS, cost
+        # A newer, not yet stable version of the project's template (GitLab, GKE path, cost
         # estimation on): a
         # second version a workspace of default/infra can link (only project templates are
         # linked, `State.resolve_template`). Last, so the rows above keep their times.
@@ -570,7 +575,6 @@ def _seed_templates(state: State) -> None:
                 "opentofu",
                 "1.10.6",
                 "gitlab_infra",
-                "gcp_infra",
                 "infra-live",
                 "gke/namespace",
                 True,
@@ -645,10 +649,7 @@ def _seed_workspaces(
     template_provisioners = {
         t.identifier: template_locks.read_spec(t.yaml)["provisioner"]["type"] for t in templates
     }
-    template_values = {
-        t.identifier: template_locks.locked_values(state, account, org, project, t)
-        for t in templates
-    }
+    template_values = {t.identifier: template_locks.locked_values(t) for t in templates}
     for number in range(1, count + 1):
         component = rng.choice(COMPONENTS)
         env = rng.choice(ENVS)
@@ -752,32 +753,19 @@ def _seed_workspaces(
             # there, and nothing documents how an org or account template is named
             # (`State.resolve_template`).
             if template.project and template_provisioners[template.identifier] == provisioner:
-                _link(data, template, template_values[template.identifier], workspace_uuid)
+                _link(data, template, template_values[template.identifier])
         store.put(data)
 
 
-def _link(
-    data: dict[str, Any], template: TemplateVersion, locked: dict[str, Any], workspace_uuid: str
-) -> None:
+def _link(data: dict[str, Any], template: TemplateVersion, locked: dict[str, Any]) -> None:
     """Link the workspace `data` to `template` as a create with `associated_template` would
     leave it: Harness enforces the fields a linked template locks (contract §3.1), so the
     workspace holds the template's values for them, `locked` (`template_locks.locked_values`)."""
     for field, value in locked.items():
         if value is None:
             data.pop(field, None)
-        elif field == "provider_connectors":
-            data[field] = [
-                {
-                    "id": str(uuid.uuid5(uuid.NAMESPACE_URL, f"{workspace_uuid}/{item['type']}")),
-                    "workspace_id": workspace_uuid,
-                    **item,
-                    "created": data["created"],
-                    "updated": data["updated"],
-                }
-                for item in value
-            ]
         else:
-            data[field] = value
+            data[field] = copy.deepcopy(value)
     data["associated_template"] = {
         "template_id": template.identifier,
         "version": template.version_label,

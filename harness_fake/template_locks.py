@@ -37,11 +37,17 @@ REPOSITORY_FIELDS = (
     "repository_submodules",
 )
 BLOCK_FIELDS: dict[str, tuple[str, ...]] = {
-    "provisioner": ("provisioner_version",),
+    # Contract §3.1 (developer-hub `workspace-templates.md`, "Locked fields"): "Provisioner:
+    # Provisioner type, provisioner version, and the provider connector". Which YAML key holds
+    # the template's provider connector is not documented (the only public Workspace template
+    # YAML has none), so the connector fields are locked with the provisioner block, the
+    # doubtful side. `spec.provider` is not a lock: in that YAML it is the git-provider card of
+    # Harness's UI (`type: others`, `title: thirdPartyGitProvider`; the Terraform provider's
+    # `resource_workspace_associated_template_test.go`).
+    "provisioner": ("provisioner_version", "provider_connector", "provider_connectors"),
     # `repository_submodules` and `sparse_checkout` are unconfirmed: refused (the doubtful side).
     "repository": (*REPOSITORY_FIELDS, "sparse_checkout"),
     "cost_estimation": ("cost_estimation_enabled", "budget"),
-    "provider": ("provider_connector", "provider_connectors"),
     "default_pipelines": ("default_pipelines",),
 }
 _VARIABLE_LISTS = {
@@ -151,16 +157,13 @@ _UNSET: dict[str, Any] = {
 }
 
 
-def locked_values(
-    state: State, account: str, org: str, project: str, template: TemplateVersion
-) -> dict[str, Any]:
+def locked_values(template: TemplateVersion) -> dict[str, Any]:
     """Every body field `template` locks, with the value a workspace linked to it holds: the
     template's own (`inherited`), else the field's default (None: absent). A linked body can
     set none of them and Harness enforces them on the workspace (contract §3.1), so this is
-    what the seed copies into the workspaces it links. `provider_connectors` items are in the
-    request shape."""
+    what the seed copies into the workspaces it links."""
     spec = read_spec(template.yaml)
-    given = inherited(state, account, org, project, template)
+    given = inherited(template)
     out: dict[str, Any] = {}
     for block, fields in BLOCK_FIELDS.items():
         values = spec.get(block)
@@ -172,9 +175,7 @@ def locked_values(
     return out
 
 
-def inherited(
-    state: State, account: str, org: str, project: str, template: TemplateVersion
-) -> dict[str, Any]:
+def inherited(template: TemplateVersion) -> dict[str, Any]:
     """The workspace fields a linked template fills in when the body leaves them out."""
     spec = read_spec(template.yaml)
     out: dict[str, Any] = {}
@@ -199,11 +200,5 @@ def inherited(
     cost = spec.get("cost_estimation")
     if isinstance(cost, dict) and "enabled" in cost:
         out["cost_estimation_enabled"] = cost["enabled"] == "true"
-    provider = spec.get("provider")
-    if isinstance(provider, dict) and provider.get("connector"):
-        ref = provider["connector"]
-        out["provider_connector"] = ref
-        connector = state.find_connector(account, org, project, ref)
-        if connector is not None:
-            out["provider_connectors"] = [{"connector_ref": ref, "type": connector.type.lower()}]
+    # No provider connector: no documented YAML key holds one (see BLOCK_FIELDS).
     return out

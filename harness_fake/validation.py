@@ -111,7 +111,7 @@ def validate_workspace(
     template = template_locks.template_version(state, account, org, project, link) if link else None
     template_locks.refuse_locked_fields(body, template)
     if template is not None:
-        inherited = template_locks.inherited(state, account, org, project, template)
+        inherited = template_locks.inherited(template)
         body |= {k: v for k, v in inherited.items() if not template_locks.is_set(body.get(k))}
     return stored_workspace(state, account, org, project, body, existing)
 

@@ -143,7 +143,17 @@ def test_a_locked_provider_card_is_not_stretched_to_its_neighbours_height(
     wizard_user,  # noqa: F811
     artifacts,
 ):
-    draft = template_draft(wizard_user, "linked")  # locks the AWS connector, not GCP's
+    # One card locked next to an open one. A linked template's locked provisioner locks every
+    # provider connector (none named), so the mix is set here: the layout rule is the cards'.
+    draft = template_draft(wizard_user, "linked")
+    template = draft.data["template"]
+    template["locked"] = {
+        path: value
+        for path, value in template["locked"].items()
+        if path.split(".")[-1] not in ("gcp", "azure", "vault")
+    } | {"provisioner.aws": "aws_infra"}
+    draft.data["provisioner"]["aws"] = "aws_infra"
+    draft.save()
     sign_in(page, live_server)
 
     open_page(

@@ -46,10 +46,9 @@ def test_a_linked_create_without_locked_fields_inherits_them(api: Api) -> None:
     assert ws["repository"] == "infra-live"
     assert ws["repository_connector"] == "github_infra"
     assert (ws["repository_branch"], ws["repository_path"]) == ("main", "k8s/namespace")
-    assert ws["provider_connector"] == "aws_infra"
-    assert [(c["connector_ref"], c["type"]) for c in ws["provider_connectors"]] == [
-        ("aws_infra", "aws")
-    ]
+    # The locked provisioner block locks the provider connectors, and the template names none
+    # (no documented YAML key holds one).
+    assert (ws["provider_connector"], ws["provider_connectors"]) == ("", [])
     assert ws["cost_estimation_enabled"] is True  # not locked: the body's own value
 
 
@@ -219,7 +218,7 @@ def test_a_linked_update_that_leaves_locked_fields_out_keeps_the_template_values
     assert ws["description"] == "changed"
     assert ws["associated_template"] == LINK  # the link changes only through §3.3
     assert (ws["provisioner_version"], ws["repository"]) == ("1.9.1", "infra-live")
-    assert ws["provider_connector"] == "aws_infra"
+    assert ws["provider_connector"] == ""
 
 
 def test_seeded_linked_workspaces_hold_their_templates_locked_values(
@@ -273,3 +272,93 @@ def test_seeded_links_name_a_template_of_the_workspace_s_project(fake: FakeHandl
 
     assert links
     assert unresolved == []
+
+
+# The spec of the only public Workspace template YAML (harness/terraform-provider-harness
+# `resource_workspace_associated_template_test.go`, `testAccWorkspaceLockedFieldsYaml`), with its
+# connector one of default/infra's: `provider` is the git-provider card of Harness's UI, no
+# connector; the provisioner block is locked.
+TF_TEST_SPEC = """\
+  spec:
+    provider:
+      type: others
+      title: thirdPartyGitProvider
+      info: thirdPartyGitProviderInfo
+      icon: service-github
+      size: 20
+      disabled: false
+    tags: []
+    description: ""
+    cost_estimation:
+      enabled: false
+      locked: true
+    default_pipelines:
+      plan: ""
+      apply: ""
+      destroy: ""
+      drift: ""
+    provisioner:
+      type: opentofu
+      version: 1.9.1
+      locked: true
+    repository:
+      isHarnessCode: false
+      connector: github_infra
+      name: spring5-oauth2-resource-server
+      branch: master
+      gitFetchType: branch
+      locked: true
+    variables: []
+    terraform_variables: []
+    terraform_variable_files: []
+"""
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("provider_connector", "aws_infra"),
+        ("provider_connectors", [{"connector_ref": "aws_infra", "type": "aws"}]),
+    ],
+)
+def test_a_locked_provisioner_block_locks_the_provider_connectors(
+    api: Api, fake: FakeHandle, field: str, value: Any
+) -> None:
+    """Contract §3.1 (developer-hub `workspace-templates.md`): the provisioner's lockable settings
+    are its type, version "and the provider connector"."""
+    state = fake.server.app.state
+    k8s = next(
+        t for t in state.templates if (t.identifier, t.version_label) == ("k8s_namespace", "v1")
+    )
+    head = k8s.yaml.split("  spec:\n")[0].replace("k8s_namespace", "tf_test")
+    state.templates.append(dataclasses.replace(k8s, identifier="tf_test", yaml=head + TF_TEST_SPEC))
+
+    inherits, sets = (_linked_to(i, "tf_test", "v1") for i in ("inherits", "sets"))
+    for body in (inherits, sets):
+        del body["cost_estimation_enabled"]  # locked too
+
+    allowed = api.iacm("POST", WS, json=inherits)
+    refused = api.iacm("POST", WS, json=sets | {field: value})
+
+    assert allowed.status_code == 200, allowed.text
+    error = _goa_400(refused)
+    assert error["message"].startswith(f"Attempted to update locked fields: {field}")
+
+
+def test_the_seeded_templates_provider_block_is_harness_s_git_provider_card(
+    fake: FakeHandle,
+) -> None:
+    templates = [t for t in fake.server.app.state.templates if t.entity_type == "Workspace"]
+
+    providers = [template_locks.read_spec(t.yaml)["provider"] for t in templates]
+
+    assert providers == [
+        {
+            "type": "others",
+            "title": "thirdPartyGitProvider",
+            "info": "thirdPartyGitProviderInfo",
+            "icon": "service-github",
+            "size": "20",
+            "disabled": "false",
+        }
+    ] * len(templates)

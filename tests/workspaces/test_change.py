@@ -5,6 +5,8 @@ Real HTTP against the fake Harness; concurrent changes are made with a direct PU
 the fake's injection.
 """
 
+import copy
+
 import pytest
 from django.urls import reverse
 
@@ -150,6 +152,28 @@ def test_opening_a_change_on_a_linked_workspace_changes_nothing(user_with_key, f
 
     changes = [(c.label, c.before, c.after) for c in diff.change_review(draft)["changes"]]
     assert changes == []
+
+
+def test_a_linked_workspace_keeps_the_provider_connector_harness_holds(user_with_key, fake):
+    """A locked provisioner locks the provider connectors (contract §3.1) without naming them in
+    the template's YAML: the change holds, and leaves out, what Harness holds."""
+    client = harness_client_for(user_with_key)
+    workspace = seeded_workspace(client, linked=True)
+    store = fake.server.app.state.workspaces[(ACCOUNT, ORG, PROJECT)]
+    held = copy.deepcopy(store.by_id[workspace.identifier].data)
+    connector = {"connector_ref": "aws_infra", "type": "aws", "created": 1, "updated": 1}
+    store.put(held | {"provider_connector": "aws_infra", "provider_connectors": [connector]})
+
+    draft = start(
+        user_with_key,
+        client.get_workspace(org=ORG, project=PROJECT, identifier=workspace.identifier),
+    )
+    body = update.update_body(stored_steps(draft.data), draft=draft)
+
+    assert draft.data["template"]["locked"]["provisioner.aws"] == "aws_infra"
+    assert diff.change_review(draft)["changes"] == []
+    assert "provider_connectors" not in body
+    assert body["provider_connector"] == ""
 
 
 def test_a_linked_workspace_is_changed_without_touching_what_its_template_locks(

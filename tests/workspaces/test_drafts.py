@@ -13,6 +13,7 @@ from tests.samples import complete_draft
 from workspaces.clients import harness_client_for
 from workspaces.models import WorkspaceDraft
 from workspaces.services import credential_save
+from workspaces.wizard import body as body_module
 from workspaces.wizard import drafts, forms, pages, paste, prefill, steps, submit, validation
 from workspaces.wizard.body import build_body, refusal
 
@@ -477,30 +478,48 @@ def choose_template(draft, mode: str, ref_version: tuple[str, str] | None = None
 
 
 @pytest.mark.parametrize(
-    ("mode", "aws", "then", "gcp"),
-    [
-        ("copied", "account.aws_prod", ("org.gcp_bucket", "v1"), "org.gcp_default"),
-        ("linked", "aws_infra", ("k8s_namespace", "v2"), "gcp_infra"),
-    ],
+    ("mode", "then"),
+    [("copied", ("org.gcp_bucket", "v1", "copied")), ("linked", ("k8s_namespace", "v2", "linked"))],
 )
-def test_choosing_another_template_drops_what_the_first_one_filled_in(
-    user_with_key, fake, mode, aws, then, gcp
+def test_choosing_another_template_replaces_what_the_first_one_filled_in(
+    user_with_key, fake, mode, then
 ):
     first = choose_template(
         drafts.draft_create(owner=user_with_key, org="default", project="infra"), mode
     )
-    assert first.draft.data["provisioner"]["aws"] == aws
+    ref, version, then_mode = then
 
-    second = choose_template(first.draft, mode, then)
+    second = choose_template(first.draft, then_mode, (ref, version))
 
     assert not second.notice
-    assert second.draft.data["provisioner"]["gcp"] == gcp
-    # The AWS connector came from the template no longer chosen (and was locked by it).
-    if mode == "copied":  # sent: the GCP template's workspace would get the old AWS account
-        assert build_body(second.draft.data)["provider_connector"] == gcp
-    assert second.draft.data["provisioner"]["aws"] == ""
-    shown = build_body(second.draft.data, keep_locked=True)  # what the review shows
-    assert [c["type"] for c in shown["provider_connectors"]] == ["gcp"]
+    data = second.draft.data
+    template = prefill.prefill_from_template_yaml(
+        prefill.load_template_yaml(
+            harness_client_for(user_with_key)
+            .get_template(org="default", project="infra", identifier=ref, version=version)
+            .yaml
+        ),
+        linked=then_mode == "linked",
+    )
+    for step in ("repository", "provisioner"):
+        for field, value in template.values[step].items():
+            assert data[step][field] == value, (step, field)
+    assert data["template"]["locked"] == template.locked
+
+
+def test_a_copied_template_after_a_linked_one_locks_nothing(user_with_key, fake):
+    first = choose_template(
+        drafts.draft_create(owner=user_with_key, org="default", project="infra"), "linked"
+    )
+    assert first.draft.data["template"]["locked"]
+
+    second = choose_template(first.draft, "copied")
+
+    assert second.draft.data["template"]["locked"] == {}
+    assert second.draft.data["repository"]["connector"] == "account.github_acme"
+    body = build_body(second.draft.data)
+    assert body["repository"] == "infra-modules"  # sent: nothing is left to a template
+    assert "associated_template" not in body
 
 
 def test_back_to_scratch_drops_what_the_template_filled_in_but_keeps_edits(user_with_key, fake):
@@ -622,14 +641,20 @@ def test_linked_template_prefills_locks_and_links(user_with_key, fake):
     again = drafts.draft_save_step(
         draft=saved.draft,
         step="provisioner",
-        values={**saved.draft.data["provisioner"], "provisioner": "terraform", "version": "1.5.7"},
+        values={
+            **saved.draft.data["provisioner"],
+            "provisioner": "terraform",
+            "version": "1.5.7",
+            "aws": "aws_infra",
+        },
     )
 
     data = again.draft.data
     assert saved.notice == ""
     assert data["provisioner"]["provisioner"] == "opentofu"
     assert data["provisioner"]["version"] == "1.9.1"
-    assert data["provisioner"]["aws"] == "aws_infra"
+    # The locked provisioner locks the provider connectors too; the template names none.
+    assert data["provisioner"]["aws"] == ""
     assert data["provisioner"]["cost_estimation_enabled"] is False
     assert data["repository"]["connector"] == "github_infra"
     assert data["repository"]["repository"] == "infra-live"
@@ -641,7 +666,7 @@ def test_linked_template_prefills_locks_and_links(user_with_key, fake):
     body = build_body(data)
     assert body["associated_template"] == {"template_id": "k8s_namespace", "version": "v1"}
     assert body["provider_connector"] == ""  # locked: inherited from the template
-    assert build_body(data, keep_locked=True)["provider_connector"] == "aws_infra"
+    assert "provider_connectors" not in body
 
 
 def test_linked_body_leaves_out_every_field_the_version_locks(user_with_key, fake):
@@ -1429,4 +1454,41 @@ def test_a_templates_description_is_prefilled_and_noted_too():
     assert "basics.description" not in found.locked  # never locked: always editable
     assert prefill.prefilled_note(data["basics"], "description") == (
         "Copied from the template account.svc (version v1). Edit or clear it if it does not fit."
+    )
+
+
+# The provider and provisioner blocks of the only public Workspace template YAML (the Terraform
+# provider's `resource_workspace_associated_template_test.go`): `provider` is the git-provider
+# card of Harness's UI, not a connector.
+ATTESTED_SPEC = {
+    "provider": {
+        "type": "others",
+        "title": "thirdPartyGitProvider",
+        "info": "thirdPartyGitProviderInfo",
+        "icon": "service-github",
+        "size": 20,
+        "disabled": False,
+    },
+    "provisioner": {"type": "opentofu", "version": "1.12.3", "locked": True},
+}
+
+
+def test_a_locked_provisioner_block_locks_the_provider_connectors():
+    """Contract §3.1: the provisioner's lockable settings are its type, its version "and the
+    provider connector"; no documented YAML key holds the template's provider connector."""
+    linked = prefill.prefill_from_template_yaml({"template": {"spec": ATTESTED_SPEC}}, linked=True)
+    copied = prefill.prefill_from_template_yaml({"template": {"spec": ATTESTED_SPEC}}, linked=False)
+
+    link = {"source": "template", "template_mode": "linked", "template_ref": "t"}
+    body = build_body(
+        {"template": link | {"template_version": "v1"}, **linked.values}, locked=linked.locked
+    )
+
+    assert {f"provisioner.{slot}" for slot in steps.PROVIDER_TYPES} <= linked.locked.keys()
+    assert linked.provider_refs == copied.provider_refs == ()  # the card is no connector
+    assert copied.locked == {}
+    assert "provider_connectors" not in body
+    assert body["provider_connector"] == ""
+    assert {"provisioner_version", "provider_connectors"} <= body_module.locked_body_fields(
+        {"provisioner.version": "1.12.3"}
     )

@@ -322,18 +322,18 @@ def test_a_pasted_value_the_linked_template_locks_otherwise_is_listed_not_counte
     page = signed_in_with_key.get(step_url(draft))
     draft.refresh_from_db()
     report = draft.data["template"]["code_report"]
-    # k8s_namespace v1 locks the provisioner (opentofu 1.9.1), the provider connector and the
-    # repository (infra-live, branch main, k8s/namespace): the draft holds and the review
-    # sends the template's values, never these.
+    # k8s_namespace v1 locks the provisioner (opentofu 1.9.1) with the provider connectors
+    # (its YAML names none: Harness sets them) and the repository (infra-live, branch main,
+    # k8s/namespace): the draft holds and the review sends the template's values, never these.
     assert draft.data["repository"]["repository"] == "infra-live"
-    assert draft.data["provisioner"]["aws"] == "aws_infra"
+    assert draft.data["provisioner"]["aws"] == ""
     used = "; the template's value is used."
     assert {line["number"]: line["reason"] for line in report["unmapped"]} == {
         5: f'provisioner_version: locked by the template to "1.9.1"{used}',
         6: f'repository: locked by the template to "infra-live"{used}',
         7: f'repository_path: locked by the template to "k8s/namespace"{used}',
         8: f'repository_commit: locked by the template to the branch "main"{used}',
-        9: f'connector aws: locked by the template to "aws_infra"{used}',
+        9: f"connector aws: locked by the template{used}",
     }
     # Used: the identifier, the name, the link and the type it states as the template does.
     assert report["mapped"] == 4

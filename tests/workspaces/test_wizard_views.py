@@ -650,16 +650,18 @@ def test_linked_template_locks_fields_on_later_steps(signed_in_with_key, draft, 
         signed_in_with_key,
         draft,
         "provisioner",
-        {"provisioner": "terraform", "version": "1.5.7", "aws": "", "action": "next"},
+        {"provisioner": "terraform", "version": "1.5.7", "aws": "aws_infra", "action": "next"},
     )
 
     assertContains(repository, "Locked")
     assertContains(repository, 'name="repository" value="infra-live"')
     assertContains(repository, "disabled")
-    assertContains(provisioner, '<input type="hidden" name="aws" value="aws_infra">')
+    # The locked provisioner locks every provider connector; the template's YAML names none.
+    assertContains(provisioner, '<input type="hidden" name="aws" value="">')
+    assertContains(provisioner, "Harness sets it from the linked template", count=4)
     draft.refresh_from_db()
     assert draft.data["provisioner"]["provisioner"] == "opentofu"
-    assert draft.data["provisioner"]["aws"] == "aws_infra"
+    assert draft.data["provisioner"]["aws"] == ""
 
 
 def test_an_account_template_is_offered_to_copy_and_refused_linked_in_words(

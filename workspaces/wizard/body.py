@@ -55,7 +55,11 @@ _REPOSITORY_FIELDS = (
     "repository_submodules",
 )
 LOCKED_BODY_FIELDS: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
-    (("provisioner.provisioner", "provisioner.version"), ("provisioner_version",)),
+    # A locked provisioner block locks "the provider connector" too (contract §3.1).
+    (
+        ("provisioner.provisioner", "provisioner.version"),
+        ("provisioner_version", "provider_connectors"),
+    ),
     (("repository.",), _REPOSITORY_FIELDS),
     (
         ("provisioner.cost_estimation_enabled", "provisioner.budget"),

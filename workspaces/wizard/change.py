@@ -134,6 +134,12 @@ def draft_start_change(
         "identifier_taken": "",
     }
     data["template"] = _template_values(client=client, draft=draft, workspace=workspace)
+    # The provider connectors a locked provisioner locks have no value in the template's YAML
+    # (`prefill.prefill_from_template_yaml`): they hold what Harness holds, the template's.
+    for path in [p for p in data["template"].get("locked", {}) if p.startswith("provisioner.")]:
+        slot = path.removeprefix("provisioner.")
+        if slot in steps.PROVIDER_TYPES:
+            data["template"]["locked"][path] = data["provisioner"].get(slot, "")
     if workspace.repository and not workspace.repository_connector:
         # A Harness Code repository has no git connector (contract §2.1): the change may keep it
         # so. Only a change: a new workspace still chooses a connector.

@@ -104,11 +104,12 @@ def locked_out(imported: CodeImport, found: Prefill) -> CodeImport:
             sources = (typed,) if typed in imported.where else ("provider_connector",)
         else:
             sources = _SOURCES.get((step, name), ())
-        shown = json.dumps(locked)
+        # A provider connector slot is locked with no value (the template's YAML names none).
+        shown = f" to {json.dumps(locked)}" if locked != "" else ""
         if name == "fetch_type":
-            shown = f"the {locked} {json.dumps(found.locked.get(f'repository.{locked}', ''))}"
+            shown = f" to the {locked} {json.dumps(found.locked.get(f'repository.{locked}', ''))}"
         for source in filter(lambda source: _stated(imported, source), sources):
-            reasons.setdefault(source, f"locked by the template to {shown}{said}")
+            reasons.setdefault(source, f"locked by the template{shown}{said}")
     return imported.not_used(reasons)
 
 

@@ -84,23 +84,20 @@ class Prefill:
     """Values a template or an existing workspace gives the later steps, and what is locked.
 
     `values` is `{step: {field: value}}`; `locked` is `{"step.field": value}` (linked templates);
-    `provider_refs` are provider connector refs whose type still has to be looked up.
+    `provider_refs` are provider connector refs whose type still has to be looked up (a
+    workspace's or pasted code's).
     """
 
     values: dict[str, dict[str, Any]]
     locked: dict[str, Any]
     provider_refs: tuple[str, ...] = ()
-    provider_locked: bool = False
 
     def with_provider(self, slot: str, ref: str) -> Prefill:
         """This prefill with a looked-up provider connector placed in its slot."""
         values = {step: dict(fields) for step, fields in self.values.items()}
         values.setdefault("provisioner", {})[slot] = ref
-        locked = dict(self.locked)
-        if self.provider_locked:
-            locked[f"provisioner.{slot}"] = ref
         refs = tuple(r for r in self.provider_refs if r != ref)
-        return Prefill(values, locked, refs, self.provider_locked)
+        return Prefill(values, dict(self.locked), refs)
 
 
 def _fetch_from(spec: dict[str, Any]) -> tuple[str, str]:
@@ -126,8 +123,6 @@ def prefill_from_template_yaml(spec_root: dict[str, Any], *, linked: bool) -> Pr
         return Prefill({}, {})
     values: dict[str, dict[str, Any]] = {}
     locked: dict[str, Any] = {}
-    provider_refs: list[str] = []
-    provider_locked = False
 
     def put(step: str, field: str, value: Any, lock: bool) -> None:
         values.setdefault(step, {})[field] = value
@@ -142,15 +137,13 @@ def prefill_from_template_yaml(spec_root: dict[str, Any], *, linked: bool) -> Pr
             put("provisioner", "provisioner", kind, lock)
         if block.get("version"):
             put("provisioner", "version", str(block["version"]), lock)
-    block = spec.get("provider")
-    if isinstance(block, dict) and block.get("connector"):
-        ref = str(block["connector"])
-        kind = str(block.get("type", "")).lower()
-        if kind in steps.PROVIDER_TYPES:
-            put("provisioner", kind, ref, steps.as_bool(block.get("locked", False)))
-        else:
-            provider_refs.append(ref)
-            provider_locked = steps.as_bool(block.get("locked", False)) and linked
+        if lock and linked:
+            # "Provisioner: Provisioner type, provisioner version, and the provider connector"
+            # (contract §3.1). No documented YAML key holds the template's connector (`provider`
+            # is the git-provider card of Harness's UI), so every slot is locked without one:
+            # the workspace gets the template's from Harness (`body.LOCKED_BODY_FIELDS`).
+            for slot in steps.PROVIDER_TYPES:
+                put("provisioner", slot, "", True)
     block = spec.get("repository")
     if isinstance(block, dict):
         lock = steps.as_bool(block.get("locked", False))
@@ -191,7 +184,7 @@ def prefill_from_template_yaml(spec_root: dict[str, Any], *, linked: bool) -> Pr
                 }
         if rows:
             values.setdefault("variables", {})[group] = rows
-    return Prefill(values, locked, tuple(provider_refs), provider_locked)
+    return Prefill(values, locked)
 
 
 def check_prefill_size(found: Prefill) -> Prefill:
