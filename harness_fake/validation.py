@@ -113,6 +113,12 @@ def validate_workspace(
     if template is not None:
         inherited = template_locks.inherited(template)
         body |= {k: v for k, v in inherited.items() if not template_locks.is_set(body.get(k))}
+    if not body.get("repository") and not body.get("repository_connector"):
+        # Contract §2.1: "repository name can't be empty" is what IaCM answers when
+        # `repository_connector` is empty too (harness/mcp-server `src/registry/toolsets/iacm.ts`:
+        # "IaCM rejects an empty repository when repository_connector is empty"). Checked once a
+        # linked template has lent its repository.
+        raise ApiError(400, "repository name can't be empty", name="bad_request")
     return stored_workspace(state, account, org, project, body, existing)
 
 

@@ -308,6 +308,37 @@ def test_reference_errors(api: Api, change: dict, fragment: str) -> None:
 @pytest.mark.parametrize(
     "change",
     [
+        {"repository": "", "repository_connector": ""},
+        {"repository": "", "repository_connector": "", "repository_branch": ""},
+    ],
+)
+@pytest.mark.parametrize("method", ["POST", "PUT"])
+def test_a_workspace_without_a_repository_is_refused(api: Api, change: dict, method: str) -> None:
+    """Contract §2.1: IaCM answers "repository name can't be empty" when `repository_connector`
+    is empty (harness/mcp-server `src/registry/toolsets/iacm.ts`)."""
+    if method == "PUT":
+        _create(api, workspace_body())
+    body = workspace_body(**change)
+    without_key = {k: v for k, v in body.items() if k != "repository"}
+
+    responses = [
+        api.iacm(method, WS if method == "POST" else f"{WS}/new_ws", json=sent)
+        for sent in (body, without_key)
+    ]
+
+    for response in responses:
+        error = _goa(response)
+        assert response.status_code == 400
+        assert (error["name"], error["message"]) == (
+            "bad_request",
+            "repository name can't be empty",
+        )
+    assert api.iacm("GET", f"{WS}/new_ws").status_code == (404 if method == "POST" else 200)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
         {"provisioner_version": "latest"},
         {"provisioner": "terraform", "provisioner_version": "1.5.7"},
         {

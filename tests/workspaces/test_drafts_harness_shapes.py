@@ -104,6 +104,7 @@ def test_a_clone_keeps_a_provider_connector_found_by_its_identifier(user_with_ke
             "name": "src-ws",
             "provisioner": "opentofu",
             "provider_connector": "account.aws_team_11",
+            "repository": "infra-live",  # a Harness Code repository: no connector
             "terraform_variables": {},
             "environment_variables": {},
         },
