@@ -92,17 +92,20 @@ def goa_body(status: int, message: str, name: str | None = None, extra: dict | N
     return body
 
 
-def ng_body(status: int, message: str, code: str | None = None) -> dict:
-    """The NextGen ``Error`` envelope (used for every NG failure the fake produces)."""
-    return {
+def ng_body(status: int, message: str, code: str | None = None, field: str | None = None) -> dict:
+    """The NextGen envelope of a failure (contract §4.2): a 400 is a ``Failure``, naming the
+    refused field in ``errors: [{fieldId, error}]`` (GO ``model_failure.go``,
+    ``model_validation_error.go``); any other status an ``Error`` (GO ``model_error.go``)."""
+    body = {
         "status": "ERROR",
         "code": code or _NG_CODES.get(status, "UNEXPECTED"),
         "message": message,
         "correlationId": new_error_id(),
-        "detailedMessage": None,
-        "responseMessages": [],
-        "metadata": None,
     }
+    if status == 400:
+        errors = [{"fieldId": field, "error": message}] if field else []
+        return body | {"errors": errors, "responseMessages": []}
+    return body | {"detailedMessage": None, "responseMessages": [], "metadata": None}
 
 
 def v1_body(status: int, message: str, code: str | None = None, field: str | None = None) -> dict:
@@ -122,7 +125,7 @@ def error_body(family: str, err: ApiError) -> tuple[bytes, str]:
         data = goa_body(err.status, err.message, err.name, err.extra)
         return json.dumps(data).encode(), GOA_ERROR_TYPE
     if family == NG:
-        return json.dumps(ng_body(err.status, err.message, err.code)).encode(), JSON_TYPE
+        return json.dumps(ng_body(err.status, err.message, err.code, err.field)).encode(), JSON_TYPE
     return json.dumps(v1_body(err.status, err.message, err.code, err.field)).encode(), JSON_TYPE
 
 

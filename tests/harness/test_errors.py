@@ -105,6 +105,17 @@ def test_v1_field_errors_are_parsed(client, fake):
     assert excinfo.value.field_errors[0].message == "must be at most 1000"
 
 
+def test_ng_field_errors_are_parsed(client, fake):
+    """An NG 400 is a `Failure` with `errors: [{fieldId, error}]` (contract §4.2)."""
+    with pytest.raises(HarnessValidationError) as excinfo:
+        client.list_connectors(org="default", project="infra", types=["Aws"], page=1_000_002)
+
+    assert excinfo.value.name == "INVALID_REQUEST"
+    assert excinfo.value.field == "pageIndex"
+    (error,) = excinfo.value.field_errors
+    assert (error.field, error.message) == ("pageIndex", excinfo.value.message)
+
+
 @pytest.mark.parametrize(
     ("message", "field"),
     [

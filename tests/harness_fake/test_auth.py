@@ -155,8 +155,33 @@ def test_ng_needs_a_valid_key(api: Api, key: str | None) -> None:
 def test_ng_needs_account_identifier(api: Api) -> None:
     response = api.ng("POST", "/ng/api/connectors/listV2", account=None, json={})
 
+    body = response.json()
     assert response.status_code == 400
-    assert response.json()["code"] == "INVALID_REQUEST"
+    assert body["code"] == "INVALID_REQUEST"
+    # Contract §4.2: an NG 400 is a `Failure` (GO `model_failure.go`), not an `Error`.
+    assert set(body) == {
+        "status",
+        "code",
+        "message",
+        "correlationId",
+        "errors",
+        "responseMessages",
+    }
+    assert (body["status"], body["errors"], body["responseMessages"]) == ("ERROR", [], [])
+
+
+def test_an_ng_400_names_the_field_it_refuses(api: Api) -> None:
+    response = api.ng(
+        "POST",
+        "/ng/api/connectors/listV2",
+        params={"pageSize": "0"},
+        json={"filterType": "Connector"},
+    )
+
+    body = response.json()
+    assert response.status_code == 400
+    assert body["errors"] == [{"fieldId": "pageSize", "error": body["message"]}]
+    assert "detailedMessage" not in body
 
 
 def test_ng_account_identifier_must_match_the_key(api: Api) -> None:
