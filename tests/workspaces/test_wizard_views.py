@@ -306,6 +306,27 @@ def test_basics_next_saves_and_goes_on(signed_in_with_key, draft, fake):
     assert draft.step_status["basics"] == "valid"
 
 
+def test_a_tag_key_with_a_colon_is_a_field_error(signed_in_with_key, draft, fake):
+    """Harness lists and filters tags as `key:value` (W7, W1): a key with ":" cannot be told
+    apart from its value there, and the fake refuses it."""
+    response = post_step(
+        signed_in_with_key,
+        draft,
+        "basics",
+        {
+            "name": "n",
+            **formset_rows("tag", {"key": "cost:center", "value": "cc-9"}),
+            "action": "next",
+        },
+    )
+
+    assert response.status_code == 200
+    assertContains(response, "A tag key cannot contain “:”")
+    assertContains(response, 'value="cost:center"')
+    draft.refresh_from_db()
+    assert draft.step_status["basics"] == "invalid"
+
+
 def test_basics_errors_rerender_with_status_200_and_keep_values(signed_in_with_key, draft, fake):
     response = post_step(
         signed_in_with_key,

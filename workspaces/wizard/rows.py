@@ -65,8 +65,13 @@ class TagForm(RowForm):
 
     def clean_key(self) -> str:
         key = self.cleaned_data["key"]
+        if ":" in key:
+            raise forms.ValidationError(
+                "A tag key cannot contain “:”: Harness lists and filters tags as key:value. "
+                "Put what follows it in the value."
+            )
         if len(key) > steps.MAX_LENGTH or not _TAG_KEY_RE.match(key):
-            raise forms.ValidationError("Use letters, digits, _ . : / and - (up to 128).")
+            raise forms.ValidationError("Use letters, digits, _ . / and - (up to 128).")
         return key
 
     def clean_value(self) -> str:

@@ -42,7 +42,9 @@ VARIABLE_KEY_RULE = (
     "(not -: Harness does not give a key with - back)"
 )
 NAME_PATTERN = r"^[A-Za-z0-9_][A-Za-z0-9_ .-]*$"
-TAG_KEY_PATTERN = r"^[A-Za-z0-9_.:/-]+$"
+# No ":": Harness lists and filters tags as `key:value` (contract §2.0, W7), so a key with one
+# could not be told from its value.
+TAG_KEY_PATTERN = r"^[A-Za-z0-9_./-]+$"
 # A secret reference: `account.<id>`, `org.<id>` or a bare project `<id>` (contract §6.3, §7).
 SECRET_REF_PATTERN = r"^(account\.|org\.)?[A-Za-z_][A-Za-z0-9_$-]{0,127}$"  # noqa: S105
 CONNECTOR_REF_PATTERN = r"^(account\.|org\.)?[A-Za-z_][A-Za-z0-9_$]{0,127}$"
