@@ -33,7 +33,10 @@ def _int_arg(req: Request, name: str, default: int, low: int, high: int) -> int:
 def _ng_page(req: Request, items: Sequence[Any], render: Callable[[Any], dict]) -> Response:
     """The NG ``PageResponse`` envelope (contract §5/§6.1)."""
     index = _int_arg(req, "pageIndex", 0, 0, 1_000_000)
-    size = _int_arg(req, "pageSize", 100, 1, 1000)
+    # Contract §5: listV2 and the secrets list default to 100; the only NG maximum documented is
+    # 100 (`GET /ng/api/organizations`, AE-ORG). None is documented for these lists, so the
+    # fake takes that one (the doubtful side: a larger page is refused).
+    size = _int_arg(req, "pageSize", 100, 1, 100)
     chunk = items[index * size : (index + 1) * size]
     return json_response(
         {

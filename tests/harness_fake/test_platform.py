@@ -101,7 +101,7 @@ def test_connector_scope_inclusion(api: Api) -> None:
 
 
 def test_connector_type_filter(api: Api) -> None:
-    params = {**INFRA, "includeAllConnectorsAvailableAtScope": "true", "pageSize": 200}
+    params = {**INFRA, "includeAllConnectorsAvailableAtScope": "true", "pageSize": 100}
 
     cloud = api.ng(
         "POST",
@@ -140,7 +140,9 @@ def test_connector_paging_and_search(api: Api) -> None:
     assert ids == {f"aws_team_{n}" for n in range(10, 20)}
 
 
-@pytest.mark.parametrize("params", [{"pageSize": 0}, {"pageSize": "1_0"}, {"pageIndex": " 1"}])
+@pytest.mark.parametrize(
+    "params", [{"pageSize": 0}, {"pageSize": 101}, {"pageSize": "1_0"}, {"pageIndex": " 1"}]
+)
 def test_connector_page_size_bounds(api: Api, params: dict) -> None:
     # Not a plain base-10 number (Python's int() reads "1_0" and " 1"): refused in NG's envelope.
     response = api.ng("POST", CONNECTORS, params=params, json={})
