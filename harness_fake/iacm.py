@@ -79,7 +79,9 @@ def list_workspaces(state: State, req: Request) -> Response:
         problems = GoaProblems()
         problems.enum("sort", sort, SORTS)
         problems.raise_if_any()
-    search = (req.arg("searchTerm") or "").lower()
+    # Contract §2.0: "partial name match", case not said: matched as typed (the narrower
+    # reading, so a client relying on a case-insensitive search is caught).
+    search = req.arg("searchTerm") or ""
     statuses = frozenset(req.args("status"))
     tag_pairs: set[tuple[str, str]] = set()
     tag_keys: set[str] = set()
@@ -95,7 +97,7 @@ def list_workspaces(state: State, req: Request) -> Response:
         records = [
             r
             for r in records
-            if (not search or search in r.name_key)
+            if (not search or search in r.data["name"])
             and (not statuses or r.status in statuses)
             and tag_pairs <= r.tag_pairs
             and tag_keys <= r.tags_plain

@@ -203,10 +203,11 @@ def list_connectors(state: State, req: Request) -> Response:
     identifiers = set(body.get("connectorIdentifiers") or [])
     statuses = set(body.get("connectivityStatuses") or [])
     inherit = req.flag("includeAllConnectorsAvailableAtScope")
-    # `searchTerm` matches name, identifier, description and tags (harness-core
-    # ConnectorFilterServiceImpl.getSearchTermFilter; the Go SDK's GetConnectorListV2 doc says
-    # "Name, ID and Tag"). It is a query parameter only: ConnectorFilterProperties has none
-    # (contract §6.1), so a body `searchTerm` is ignored.
+    # `searchTerm` matches name, identifier, description and tags, in any case (harness-core
+    # ConnectorFilterServiceImpl.populateSearchTermFilter: each regex with
+    # CASE_INSENSITIVE_MONGO_OPTIONS; the Go SDK's GetConnectorListV2 doc says "Name, ID and
+    # Tag"). It is a query parameter only: ConnectorFilterProperties has none (contract §6.1),
+    # so a body `searchTerm` is ignored.
     search = (req.arg("searchTerm") or "").lower()
     account = req.principal.account
     found = [

@@ -113,14 +113,18 @@ def test_sort_orders_the_whole_collection(api: Api, sort: str, key, reverse: boo
     assert items == sorted(items, key=key, reverse=reverse)
 
 
-def test_search_term_is_a_case_insensitive_name_match(api: Api) -> None:
+def test_search_term_is_a_case_sensitive_name_match(api: Api) -> None:
+    """Contract §2.0 says "partial name match" and nothing of case: the fake takes the narrower
+    reading, so nothing relies on a case-insensitive search."""
     everything = _all(api)
 
-    found = _all(api, searchTerm="VPC-Pro")
+    found = _all(api, searchTerm="vpc-pro")
+    other_case = _all(api, searchTerm="VPC-Pro")
 
     expected = [i for i in everything if "vpc-pro" in i["name"]]
     assert expected
     assert found == expected
+    assert other_case == []
 
 
 @pytest.mark.parametrize(
