@@ -157,6 +157,9 @@ def prefill_from_template_yaml(spec_root: dict[str, Any], *, linked: bool) -> Pr
             put("repository", fetch, ref, lock)
         if "path" in block:
             put("repository", "path", str(block.get("path") or ""), lock)
+        for field in ("path", "submodules"):  # locked (not sent) even where the YAML is silent
+            if lock and linked and f"repository.{field}" not in locked:
+                put("repository", field, steps.DEFAULTS["repository"][field], True)
     block = spec.get("cost_estimation")
     if isinstance(block, dict):
         lock = steps.as_bool(block.get("locked", False))
@@ -164,6 +167,9 @@ def prefill_from_template_yaml(spec_root: dict[str, Any], *, linked: bool) -> Pr
             put("provisioner", "cost_estimation_enabled", steps.as_bool(block["enabled"]), lock)
         if block.get("budget") not in (None, ""):
             put("provisioner", "budget", str(block["budget"]), lock)
+        for field in ("cost_estimation_enabled", "budget"):  # as for the repository block
+            if lock and linked and f"provisioner.{field}" not in locked:
+                put("provisioner", field, steps.DEFAULTS["provisioner"][field], True)
     if isinstance(spec.get("description"), str) and spec["description"]:
         values.setdefault("basics", {})["description"] = spec["description"]
     for yaml_key, group in (("terraform_variables", "terraform"), ("variables", "environment")):
