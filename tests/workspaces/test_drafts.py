@@ -584,7 +584,7 @@ def test_a_template_chosen_without_a_version_is_saved_at_its_stable_one(user_wit
     saved = drafts.draft_save_step(
         draft=draft,
         step="template",
-        values={**steps.DEFAULTS["template"], "source": "template",
+        values={**steps.DEFAULTS["template"], "source": "template", "template_mode": "copied",
                 "template_ref": "account.aws_service", "template_version": ""},
         client=harness_client_for(user_with_key),
     )  # fmt: skip
@@ -592,8 +592,8 @@ def test_a_template_chosen_without_a_version_is_saved_at_its_stable_one(user_wit
     template = saved.draft.data["template"]
     assert saved.problems == {}
     assert template["template_version"] == "v2"  # the stable one, as the picker shows it
-    assert template["applied"] == "template:account.aws_service:v2:linked"
-    assert saved.draft.data["provisioner"]["version"] == "1.10.6"  # v2's, locked
+    assert template["applied"] == "template:account.aws_service:v2:copied"
+    assert saved.draft.data["provisioner"]["version"] == "1.10.6"  # v2's, filled in
 
 
 def test_a_provisioner_version_left_empty_is_saved_as_the_latest_the_picker_shows(
@@ -829,6 +829,9 @@ def workspace_with_uncopied_settings(client) -> str:
             "provider_connectors": [
                 {"connector_ref": "account.aws_prod", "type": "aws", "terragrunt_provider": True}
             ],
+            "repository": "infra-live",  # Harness refuses a workspace with none (contract §2.1)
+            "repository_connector": "account.github_acme",
+            "repository_branch": "main",
             "terraform_variables": {},
             "environment_variables": {},
             "prune_sensitive_data": True,
@@ -965,7 +968,7 @@ def test_a_template_that_could_not_be_read_leaves_start_from_to_fix_and_sends_no
         draft = linked_draft(user_with_key)
     fake.inject("v1.templates.version", status=503, times=5)
 
-    saved = choose_template(draft, "linked")
+    saved = choose_template(draft, "linked", ("k8s_namespace", "v2"))
     review = pages.review_context(saved.draft)
     submitted = submit.draft_submit(draft=saved.draft, client=harness_client_for(user_with_key))
 
@@ -985,8 +988,8 @@ def test_saving_again_applies_the_template_that_could_not_be_read(user_with_key,
     again = choose_template(draft, "linked")
 
     assert again.problems == {}
-    assert again.draft.data["template"]["applied"] == "template:account.aws_service:v2:linked"
-    assert again.draft.data["repository"]["repository"] == "infra-modules"
+    assert again.draft.data["template"]["applied"] == "template:k8s_namespace:v1:linked"
+    assert again.draft.data["repository"]["path"] == "k8s/namespace"
 
 
 def test_a_workspace_to_copy_that_could_not_be_read_leaves_start_from_to_fix(user_with_key, fake):

@@ -16,6 +16,7 @@ from tests.samples import formset_rows
 from tests.workspaces.test_drafts import (
     CREATE,
     NOT_COPIED,
+    choose_template,
     described_workspace,
     existing_identifier,
     make_draft,
@@ -25,7 +26,7 @@ from tests.workspaces.test_drafts import (
 from workspaces.clients import harness_client_for
 from workspaces.models import WorkspaceDraft
 from workspaces.services import credential_save
-from workspaces.wizard import steps, validation
+from workspaces.wizard import drafts, steps, validation
 
 pytestmark = pytest.mark.django_db
 HTMX = {"HX-Request": "true"}
@@ -528,7 +529,7 @@ def test_template_versions_failure_says_what_happened(
 PICKED_TEMPLATE = {
     "source": "template",
     "template_ref": "account.aws_service",
-    "template_mode": "linked",
+    "template_mode": "copied",  # an account template is copied, never linked
 }
 
 
@@ -554,7 +555,7 @@ def test_a_template_picked_before_its_versions_load_is_saved_at_the_version_show
 
     draft.refresh_from_db()
     assert draft.data["template"]["template_version"] == "v2"
-    assert draft.data["template"]["applied"] == "template:account.aws_service:v2:linked"
+    assert draft.data["template"]["applied"] == "template:account.aws_service:v2:copied"
     assert selected_options(versions, "template-version") == ["v2"]
     assertNotContains(review, "Choose a version of the template.")
 
@@ -579,9 +580,8 @@ def test_another_templates_radio_posts_the_old_version_select_which_is_not_its_v
 
     draft.refresh_from_db()
     assertNotContains(saved, "could not find it")
-    assert draft.data["template"]["applied"] == "template:org.gcp_bucket:v1:linked"
-    assert draft.data["provisioner"]["gcp"] == "org.gcp_default"
-    assert draft.data["provisioner"]["aws"] == ""
+    assert draft.data["template"]["applied"] == "template:org.gcp_bucket:v1:copied"
+    assert draft.data["template"]["template_version"] == "v1"
 
 
 def test_a_template_version_that_could_not_be_chosen_is_not_shown_chosen(
@@ -627,7 +627,7 @@ def test_a_choice_that_could_not_be_read_says_so_on_its_picker_with_a_try_again(
 ):
     if source == "template":
         chosen = {"source": "template", "template_ref": "account.aws_service",
-                  "template_version": "v2", "template_mode": "linked"}  # fmt: skip
+                  "template_version": "v2", "template_mode": "copied"}  # fmt: skip
         route, control, field = "v1.templates.version", "template-q", "template_ref"
     else:
         identifier = existing_identifier(harness_client_for(user_with_key))
@@ -743,6 +743,19 @@ def test_a_connector_not_in_harnesss_list_is_flagged_on_its_picker(
     assertContains(page, "account.gone_connector is not among the connectors Harness lists here")
     # A search shows part of the list: it cannot tell.
     assertNotContains(search, "is not among the connectors")
+
+
+def test_a_linked_templates_locked_repository_block_locks_the_submodules_it_does_not_name(
+    signed_in_with_key, user_with_key, fake
+):
+    # k8s_namespace locks its repository block and names no submodules: the body leaves
+    # repository_submodules out (body.LOCKED_BODY_FIELDS), so the step must not offer it.
+    draft = drafts.draft_create(owner=user_with_key, org="default", project="infra")
+    choose_template(draft, "linked")
+
+    page = signed_in_with_key.get(step_url(draft, "repository")).content.decode()
+
+    assert "disabled" in re.search(r'<select name="submodules"[^>]*>', page)[0]
 
 
 def test_the_repository_name_is_not_labelled_optional(signed_in_with_key, draft, fake):
