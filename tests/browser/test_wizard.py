@@ -222,6 +222,8 @@ def test_from_a_linked_template_at_a_version_that_is_not_the_stable_one(
 def test_another_template_is_saved_at_a_version_of_its_own(page, live_server, fake, wizard_user):
     start(page, live_server)
     page.get_by_label("From a workspace template").check()
+    page.get_by_label("Copy the template").check()  # account and org templates are copied
+    wait_saved(page)
     pick(page, "account.aws_service")
     for version in ("v1", "v2"):
         page.locator("#template-version").select_option(version)
