@@ -33,11 +33,10 @@ from workspaces.harness.types import Workspace
 from workspaces.models import AuditEntry, WorkspaceDraft
 from workspaces.wizard.outcomes import (
     UNCLEAR,
-    answer,
     require_same_account,
     was_sent,
 )
-from workspaces.wizard.submit import settle_write, stale_submit_seconds
+from workspaces.wizard.submit import keep_unclear, settle_write, stale_submit_seconds
 
 logger = logging.getLogger("workspaces.decommission")
 Status = WorkspaceDraft.Status
@@ -121,7 +120,12 @@ def deletion_send(
     except errors.HarnessUnauthorized:
         raise
     except errors.HarnessError as err:
-        return _unchecked(draft=draft, err=err)
+        message = (
+            f"The portal could not check whether your last attempt deleted {draft.identifier}, "
+            f"so nothing was sent: {harness_error_message(err)} Try again: the portal checks "
+            "first."
+        )
+        return keep_unclear(draft=draft, err=err, message=message, was=(Status.FAILED,))
     if gone:
         earlier = deleted("Deleted on an earlier attempt.")
         settled = _settle([draft], was=Status.FAILED, status=Status.DELETED, outcome=earlier)
@@ -154,23 +158,6 @@ def _deleted_before(*, draft: WorkspaceDraft, client: HarnessClient) -> bool:
     except errors.HarnessNotFound:
         return True
     return False
-
-
-def _unchecked(*, draft: WorkspaceDraft, err: errors.HarnessError) -> WorkspaceDraft:
-    """The look for an unclear last DELETE failed: nothing is sent, the outcome stays unclear
-    (the next attempt looks again). No audit entry: nothing was sent."""
-    WorkspaceDraft.objects.filter(pk=draft.pk, status=Status.FAILED).update(
-        harness_response={
-            "outcome": draft.harness_response["outcome"],
-            "message": "The portal could not check whether your last attempt deleted "
-            f"{draft.identifier}, so nothing was sent: {harness_error_message(err)} Try again: "
-            "the portal checks first.",
-            **answer(err),
-        },
-        updated_at=timezone.now(),
-    )
-    draft.refresh_from_db()
-    return draft
 
 
 def deletion_deliver(

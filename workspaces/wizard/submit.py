@@ -95,7 +95,12 @@ def draft_submit(*, draft: WorkspaceDraft, client: HarnessClient) -> Submitted:
         except errors.HarnessUnauthorized:
             raise
         except errors.HarnessError as err:
-            return Submitted(_unchecked(draft=draft, err=err))
+            message = (
+                "The portal could not check whether your last attempt landed in Harness, so "
+                f"nothing was sent: {harness_error_message(err)} Submit again: the portal "
+                "checks first."
+            )
+            return Submitted(keep_unclear(draft=draft, err=err, message=message))
         if landed:
             earlier = "Changed" if draft.kind == Kind.EDIT else "Created"
             return Submitted(
@@ -329,15 +334,20 @@ def _settle_landed(
     return _settle(draft=draft, was=was, status=status, outcome=outcome)
 
 
-def _unchecked(*, draft: WorkspaceDraft, err: errors.HarnessError) -> WorkspaceDraft:
-    """The look for an unclear last write failed: nothing is sent, and the outcome stays
-    unclear (the next submit looks again). No audit entry: nothing was written."""
-    WorkspaceDraft.objects.filter(pk=draft.pk, status__in=[Status.DRAFT, Status.FAILED]).update(
+def keep_unclear(
+    *,
+    draft: WorkspaceDraft,
+    err: errors.HarnessError,
+    message: str,
+    was: tuple[str, ...] = (Status.DRAFT, Status.FAILED),
+) -> WorkspaceDraft:
+    """The look for an unclear last write (a create, change or deletion) failed: nothing is
+    sent, the outcome stays unclear (the next attempt looks again) and `message` says so. No
+    audit entry: nothing was written."""
+    WorkspaceDraft.objects.filter(pk=draft.pk, status__in=was).update(
         harness_response={
             "outcome": draft.harness_response["outcome"],
-            "message": "The portal could not check whether your last attempt landed in Harness, "
-            f"so nothing was sent: {harness_error_message(err)} Submit again: the portal "
-            "checks first.",
+            "message": message,
             **answer(err),
         },
         updated_at=timezone.now(),
