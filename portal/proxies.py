@@ -20,14 +20,20 @@ Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
 @cache
+def proxy_networks(setting: str, proxies: tuple[str, ...]) -> tuple[Network, ...]:
+    """The networks a proxy setting (`SSO_TRUSTED_PROXIES`, `FORWARDED_ALLOW_IPS`) lists, as
+    CIDRs or addresses; ImproperlyConfigured naming the setting for one that is not."""
+    try:
+        return tuple(ipaddress.ip_network(p.strip(), strict=False) for p in proxies if p.strip())
+    except ValueError as err:
+        raise ImproperlyConfigured(f"{setting} holds an invalid network: {err}") from err
+
+
 def forwarding_networks(proxies: tuple[str, ...]) -> tuple[Network, ...] | None:
     """The networks of `FORWARDED_ALLOW_IPS`; None for `*` (every peer is the proxy)."""
     if "*" in (proxy.strip() for proxy in proxies):
         return None
-    try:
-        return tuple(ipaddress.ip_network(p.strip(), strict=False) for p in proxies if p.strip())
-    except ValueError as err:
-        raise ImproperlyConfigured(f"FORWARDED_ALLOW_IPS holds an invalid network: {err}") from err
+    return proxy_networks("FORWARDED_ALLOW_IPS", proxies)
 
 
 def _ip(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:

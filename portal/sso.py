@@ -9,16 +9,16 @@ current groups on every request; they replace the user's Django groups whenever 
 import hashlib
 import ipaddress
 import logging
-from functools import cache
 
 from django.conf import settings
 from django.contrib import auth
 from django.contrib.auth.models import AbstractBaseUser, Group
-from django.core.exceptions import ImproperlyConfigured, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.http import HttpRequest, HttpResponse
 
 from portal.backends import PortalModelBackend
+from portal.proxies import Network, proxy_networks
 
 logger = logging.getLogger("portal.sso")
 
@@ -31,14 +31,8 @@ def _meta_key(header: str) -> str:
     return "HTTP_" + header.upper().replace("-", "_")
 
 
-@cache
-def _trusted_networks(
-    proxies: tuple[str, ...],
-) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
-    try:
-        return tuple(ipaddress.ip_network(p.strip(), strict=False) for p in proxies if p.strip())
-    except ValueError as err:
-        raise ImproperlyConfigured(f"SSO_TRUSTED_PROXIES holds an invalid network: {err}") from err
+def _trusted_networks(proxies: tuple[str, ...]) -> tuple[Network, ...]:
+    return proxy_networks("SSO_TRUSTED_PROXIES", proxies)
 
 
 def is_trusted_proxy(address: str) -> bool:
