@@ -51,9 +51,20 @@ def _header_groups(request: HttpRequest) -> list[str] | None:
     # Every group is kept: a cap on their number would drop some, and a dropped group may be the
     # one an approval rule names. The header's size bounds them instead: gunicorn refuses a header
     # over `limit_request_field_size` (8190 bytes, gunicorn.conf.py), about 4,000 names at most,
-    # and `_set_groups` applies any number in a few queries. Names longer than a Django group's
-    # are cut to its 150 characters.
-    return sorted({g.strip()[:150] for g in raw.split(",") if g.strip()})
+    # and `_set_groups` applies any number in a few queries.
+    names = {g.strip() for g in raw.split(",") if g.strip()}
+    # A name longer than a Django group's is left out, never cut: cut, the identity provider's
+    # "<approving group>-readonly" would become the approving group itself.
+    longest = Group._meta.get_field("name").max_length
+    for name in sorted(n for n in names if len(n) > longest):
+        logger.warning(
+            "SSO group left out: its name (%d characters, starting %r) is longer than %d "
+            "characters, the longest a group's name can be",
+            len(name),
+            name[:40],
+            longest,
+        )
+    return sorted(n for n in names if len(n) <= longest)
 
 
 def _groups_digest(request: HttpRequest) -> str:

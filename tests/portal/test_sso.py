@@ -102,6 +102,31 @@ def test_a_user_in_hundreds_of_groups_keeps_every_one(client, sso):
     assert group_names(user) == sorted([*directory, "platform-approvers"])
 
 
+@pytest.mark.postgres  # groups created, then a session
+def test_a_long_idp_group_is_not_cut_into_the_name_of_an_approving_group(client, sso, caplog):
+    from django.contrib.auth.models import Group
+
+    from workspaces.approvals.models import ApprovalRule
+    from workspaces.approvals.selectors import rules_approved_by
+
+    approvers = "platform-approvers-" + "x" * 131  # 150 characters, a rule's approving group
+    rule = ApprovalRule.objects.create(name="prod", for_create=True)
+    rule.approver_groups.add(Group.objects.create(name=approvers))
+
+    with caplog.at_level(logging.WARNING, logger="portal.sso"):
+        client.get(
+            reverse("harness_key"),
+            REMOTE_ADDR="10.0.0.1",
+            **{EMAIL_META: "mallory@example.com", GROUPS_META: f"devs, {approvers}-readonly"},
+        )
+
+    user = User.objects.get(username="mallory@example.com")
+    assert list(rules_approved_by(user=user)) == []
+    assert group_names(user) == ["devs"]  # the long name is left out, the others kept
+    assert "longer than 150 characters" in caplog.text
+    assert "readonly" not in caplog.text  # the name itself is not logged
+
+
 @pytest.mark.postgres  # get_or_create, then a session
 def test_same_user_is_found_again_not_duplicated(client, sso):
     for _ in range(2):
