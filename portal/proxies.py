@@ -7,6 +7,8 @@ setting by which gunicorn believes their `X-Forwarded-Proto`), since anyone else
 address there and so pick a fresh counter for every guess. Of the header only the hops the
 trusted proxies wrote count: it is read from the right, past every hop that is itself a trusted
 proxy, to the first that is not. Whatever a client wrote to the left of that is never read.
+With `FORWARDED_ALLOW_IPS=*` (one proxy in front, and nothing else can reach the portal) only
+the last hop, the one that proxy appended, is read.
 """
 
 import ipaddress
@@ -58,15 +60,19 @@ def _is_forwarding_proxy(address: ipaddress.IPv4Address | ipaddress.IPv6Address 
 def client_address(request: HttpRequest) -> str:
     """The client's address: the TCP peer, or, when the peer is a trusted proxy, the nearest
     `X-Forwarded-For` hop that is not one. A hop that is not an address ends the walk at the
-    last address read (a trusted proxy's own)."""
+    last address read (a trusted proxy's own). With `*` only the last hop is read: the one
+    proxy in front appended it; every hop to its left came from the client (were each believed
+    as a proxy's, the walk would end at the leftmost, which the client chose)."""
     address = request.META.get("REMOTE_ADDR", "")
     if not _is_forwarding_proxy(_ip(address)):
         return address
-    for hop in reversed(request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")):
+    hops = reversed(request.META.get("HTTP_X_FORWARDED_FOR", "").split(","))
+    any_peer = forwarding_networks(tuple(settings.FORWARDED_ALLOW_IPS)) is None
+    for hop in hops:
         ip = _ip(hop)
         if ip is None:
             break
         address = str(ip)
-        if not _is_forwarding_proxy(ip):
+        if any_peer or not _is_forwarding_proxy(ip):
             break
     return address

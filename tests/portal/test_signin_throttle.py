@@ -225,6 +225,21 @@ def test_addresses_a_client_wrote_into_x_forwarded_for_pick_no_new_counter(carol
     assert elsewhere.status_code == 302  # the proxy's own address was never counted
 
 
+def test_with_any_peer_trusted_spoofed_hops_do_not_reset_the_address_limit(carol, settings):
+    """With `*` the one proxy in front is trusted, not every hop: only the hop it appended."""
+    _behind_the_proxy(settings)
+    settings.FORWARDED_ALLOW_IPS = ["*"]
+    for index in range(8):
+        Client(REMOTE_ADDR="10.0.0.10", HTTP_X_FORWARDED_FOR=f"172.16.0.{index}, 192.168.7.7").post(
+            reverse("login"), {"username": f"nobody{index}", "password": "guess"}
+        )
+
+    guesser = Client(REMOTE_ADDR="10.0.0.10", HTTP_X_FORWARDED_FOR="172.16.9.9, 192.168.7.7")
+    response = guesser.post(reverse("login"), {"username": "carol", "password": "right-pass-1"})
+
+    assertContains(response, REFUSED)  # the ninth guess from 192.168.7.7
+
+
 def test_x_forwarded_for_from_an_untrusted_address_is_ignored(carol, settings):
     _behind_the_proxy(settings)
     for index in range(8):
@@ -249,6 +264,8 @@ def test_x_forwarded_for_from_an_untrusted_address_is_ignored(carol, settings):
         (["10.0.0.10"], "10.0.0.10", "192.168.7.7, not-an-address", "10.0.0.10"),
         (["10.0.0.10"], "10.0.0.11", "192.168.7.7", "10.0.0.11"),
         (["*"], "192.0.2.50", "192.168.7.7", "192.168.7.7"),
+        (["*"], "192.0.2.50", "172.16.0.1, 192.168.7.7", "192.168.7.7"),
+        (["*"], "192.0.2.50", "", "192.0.2.50"),
         ([], "127.0.0.1", "192.168.7.7", "127.0.0.1"),
     ],
 )
