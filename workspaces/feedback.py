@@ -30,6 +30,8 @@ def harness_error_message(err: errors.HarnessError) -> str:
             return "Harness reported a conflict: this already exists or changed meanwhile."
         case errors.HarnessValidationError():
             return f"Harness refused the request: {err.message}"
+        case errors.HarnessRefused():
+            return f"Harness refused the request (HTTP {err.status}): {err.message}"
         case PortalBusy() | OtherAccount():
             return err.message
         case CircuitOpen():

@@ -183,6 +183,27 @@ def test_harness_down_during_an_approval_is_said_and_the_request_waits(
     assert waiting.status == "awaiting_approval"
 
 
+def test_an_approved_write_harness_answers_with_an_unmapped_4xx_is_told_to_both(
+    waiting, approver, fake, mailoutbox
+):
+    """A 413 (as a 405 or 410) has no error class of its own: it is still Harness's refusal."""
+    from workspaces.models import AuditEntry
+
+    mailoutbox.clear()
+    fake.inject(CREATE, status=413)
+
+    response = client_for(approver).post(
+        f"/approvals/{waiting.pk}/", {"approval": pending_id(waiting), "decision": "approve"}
+    )
+
+    assert response.status_code == 302
+    assert [mail.to for mail in mailoutbox] == [["alice@example.com"]]
+    assert AuditEntry.objects.get(action="create").harness_status == 413
+    waiting.refresh_from_db()
+    assert (waiting.status, waiting.harness_response["outcome"]) == ("failed", "refused")
+    assert "HTTP 413" in waiting.harness_response["message"]
+
+
 def test_a_rejection_needs_a_reason_on_its_field(waiting, approver, fake):
     response = client_for(approver).post(
         f"/approvals/{waiting.pk}/",

@@ -14,6 +14,7 @@ from workspaces.harness import (
     HarnessForbidden,
     HarnessNotFound,
     HarnessRateLimited,
+    HarnessRefused,
     HarnessUnauthorized,
     HarnessUnavailable,
     HarnessValidationError,
@@ -40,6 +41,9 @@ def list_infra(client):
         (409, HarnessConflict),
         (423, HarnessConflict),
         (429, HarnessRateLimited),
+        (405, HarnessRefused),  # another 4xx: a refusal without a class of its own
+        (410, HarnessRefused),
+        (413, HarnessRefused),
         (500, HarnessUnavailable),
         (502, HarnessUnavailable),
         (503, HarnessUnavailable),

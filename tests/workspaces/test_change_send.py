@@ -435,6 +435,17 @@ def test_a_deleted_workspace_is_said_in_words(user_with_key, fake):
     assert "no longer exists" in result.harness_response["message"]
 
 
+def test_a_put_answered_with_an_unmapped_4xx_is_a_refusal_in_words(user_with_key, fake):
+    client = harness_client_for(user_with_key)
+    draft = edit(start(user_with_key, seeded_workspace(client)), repository={"branch": "x"})
+    fake.inject(UPDATE, status=413)
+
+    result = submit.draft_submit(draft=draft, client=client).draft
+
+    assert (result.status, result.harness_response["outcome"]) == ("failed", "refused")
+    assert "HTTP 413" in result.harness_response["message"]
+
+
 @pytest.mark.django_db(transaction=True)
 def test_twenty_concurrent_submits_of_a_change_make_exactly_one_put(user, fake):
     credential_save(user=user, account_id=ACCOUNT, api_key=FULL_KEY)

@@ -299,6 +299,20 @@ def test_a_read_only_key_is_refused_and_the_draft_says_so(user, fake):
     assert AuditEntry.objects.get().harness_status == 403
 
 
+def test_a_delete_answered_with_an_unmapped_4xx_is_a_refusal_in_words(user_with_key, fake):
+    draft = services.deletion_start(
+        owner=user_with_key, workspace=workspace(user_with_key, INACTIVE)
+    )
+    fake.inject(DELETE, status=405)
+
+    draft = services.deletion_send(draft=draft, client=harness_client_for(user_with_key))
+
+    assert (draft.status, draft.harness_response["outcome"]) == (Status.FAILED, "refused")
+    assert "HTTP 405" in draft.harness_response["message"]
+    assert AuditEntry.objects.get().harness_status == 405
+    assert not gone(user_with_key, INACTIVE)
+
+
 def test_a_deletion_under_a_rule_waits_and_an_approver_sends_it_with_their_own_key(
     user, other_user, fake
 ):

@@ -330,6 +330,22 @@ def test_a_409_to_a_resubmit_harness_cannot_check_is_not_called_taken(
     assert len(_created(fake, "race_unchecked")) == 1
 
 
+def test_submit_answered_with_an_unmapped_4xx_fails_in_words_not_a_503_page(
+    signed_in_with_key, user_with_key, fake
+):
+    """A 413 has no error class of its own: the draft fails with Harness's status, like a 403."""
+    draft = make_draft(user_with_key, identifier="fault_413")
+    fake.inject("iacm.workspaces.create", times=1, status=413)
+
+    response = signed_in_with_key.post(reverse("draft_submit", args=[draft.pk]), follow=True)
+
+    assert response.status_code == 200
+    assert "HTTP 413" in response.content.decode()
+    draft.refresh_from_db()
+    assert (draft.status, draft.harness_response["outcome"]) == ("failed", "refused")
+    assert draft.harness_response["http_status"] == 413
+
+
 def test_submit_answered_with_401_sends_the_user_to_the_key_page(
     signed_in_with_key, user_with_key, fake
 ):

@@ -86,7 +86,7 @@ def deletion_write(
         }
     except errors.HarnessNotFound as err:  # deleted between the GET and the DELETE
         return _not_found(draft=draft, previous=previous, err=err)
-    except (errors.HarnessForbidden, errors.HarnessRateLimited) as err:
+    except (errors.HarnessForbidden, errors.HarnessRateLimited, errors.HarnessRefused) as err:
         return Status.FAILED, refused_outcome(err)
     except CircuitOpen as err:  # the portal paused calls to Harness: nothing was sent
         return Status.FAILED, not_sent(previous, err, harness_error_message(err))

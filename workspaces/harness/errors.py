@@ -23,6 +23,7 @@ __all__ = [
     "HarnessForbidden",
     "HarnessNotFound",
     "HarnessRateLimited",
+    "HarnessRefused",
     "HarnessUnauthorized",
     "HarnessUnavailable",
     "HarnessValidationError",
@@ -137,6 +138,11 @@ class HarnessRateLimited(HarnessError):
     ) -> None:
         super().__init__(message, status=status, request_id=request_id, name=name)
         self.retry_after = retry_after
+
+
+class HarnessRefused(HarnessError):
+    """Another 4xx (405, 410, 413, ...): Harness refused the request, for a reason no class of
+    its own names; `status` says which. Nothing was done (a 4xx is a refusal, not an outage)."""
 
 
 class HarnessUnavailable(HarnessError):

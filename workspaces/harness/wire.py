@@ -29,6 +29,7 @@ from workspaces.harness.errors import (
     HarnessForbidden,
     HarnessNotFound,
     HarnessRateLimited,
+    HarnessRefused,
     HarnessUnauthorized,
     HarnessUnavailable,
     HarnessUnreadableAnswer,
@@ -357,4 +358,6 @@ def error_from(
         return HarnessRateLimited(message, retry_after=seconds, **common)
     if status >= 500 or status in (408, 499):
         return HarnessUnavailable(message, **common)
+    if 400 <= status < 500:
+        return HarnessRefused(message, **common)
     return HarnessError(message, **common)

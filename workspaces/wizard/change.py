@@ -312,7 +312,7 @@ def change_write(
         return Status.FAILED, not_sent(previous, err, harness_error_message(err))
     except errors.HarnessUnavailable as err:
         return _reconcile(client=client, draft=draft, body=body, err=err)
-    except (errors.HarnessForbidden, errors.HarnessRateLimited) as err:
+    except (errors.HarnessForbidden, errors.HarnessRateLimited, errors.HarnessRefused) as err:
         return Status.FAILED, refused_outcome(err)
     return Status.UPDATED, {**updated(warnings=result.warnings), "http_status": 200}  # W4
 

@@ -103,7 +103,12 @@ def _post(
         return Status.FAILED, not_sent(previous, err, harness_error_message(err))
     except errors.HarnessUnavailable as err:
         return _reconcile(client=client, draft=draft, body=body, err=err)
-    except (errors.HarnessForbidden, errors.HarnessNotFound, errors.HarnessRateLimited) as err:
+    except (
+        errors.HarnessForbidden,
+        errors.HarnessNotFound,
+        errors.HarnessRateLimited,
+        errors.HarnessRefused,
+    ) as err:
         return Status.FAILED, refused_outcome(err)
     return Status.CREATED, {**created(warnings=result.warnings), "http_status": 200}  # W2
 
