@@ -272,6 +272,69 @@ def test_the_approvers_key_refused_by_harness_keeps_the_request_waiting(
     assert (approval.decision, approval.decided_by) == ("pending", None)
 
 
+def _erin(django_user_model):
+    """A second approver, in the approving group, with a key for the account."""
+    erin = django_user_model.objects.create_user(username="erin", email="erin@example.com")
+    erin.groups.add(Group.objects.get(name=GROUP))
+    credential_save(user=erin, account_id=ACCOUNT, api_key=FULL_KEY, account_name="Acme")
+    return erin
+
+
+def test_an_approval_undone_by_harness_is_not_left_in_the_trail_as_approved(
+    author, approver, rule, fake, django_user_model
+):
+    erin = _erin(django_user_model)
+    draft = held(author)
+    fake.inject(CREATE, status=401)
+    with pytest.raises(errors.HarnessUnauthorized):
+        services.approval_approve(
+            draft=draft,
+            approval_id=pending_id(draft),
+            approver=approver,
+            client=harness_client_for(approver),
+        )
+    draft.refresh_from_db()
+
+    services.approval_reject(draft=draft, approval_id=pending_id(draft), approver=erin, reason="no")
+
+    decisions = AuditEntry.objects.filter(action__in=["approve", "reject"])
+    assert sorted((e.action, e.actor_username) for e in decisions) == [("reject", "erin")]
+
+
+def test_an_approval_not_sent_while_harness_is_down_is_not_left_in_the_trail_as_approved(
+    author, approver, rule, fake, settings, django_user_model
+):
+    from workspaces.harness import configure_breakers
+
+    erin = _erin(django_user_model)
+    draft = held(author)
+    configure_breakers(threshold=1, cooldown=60)
+    try:
+        fake.inject(CREATE, status=503, times=1)
+        with pytest.raises(errors.HarnessUnavailable):  # one failure opens the create route's
+            harness_client_for(author).create_workspace(  # circuit in the draft's project
+                org=draft.org, project=draft.project, body=draft.submitted_body
+            )
+        waiting = services.approval_approve(
+            draft=draft,
+            approval_id=pending_id(draft),
+            approver=approver,
+            client=harness_client_for(approver),
+        )
+    finally:
+        configure_breakers(
+            threshold=settings.HARNESS_BREAKER_THRESHOLD, cooldown=settings.HARNESS_BREAKER_COOLDOWN
+        )
+    assert waiting.status == "awaiting_approval"
+
+    services.approval_reject(
+        draft=waiting, approval_id=pending_id(waiting), approver=erin, reason="no"
+    )
+
+    decisions = AuditEntry.objects.filter(action__in=["approve", "reject"])
+    assert sorted((e.action, e.actor_username) for e in decisions) == [("reject", "erin")]
+
+
 def test_an_approval_withdrawn_and_resubmitted_while_the_approver_decides_is_not_decided(
     author, approver, rule, fake, monkeypatch
 ):

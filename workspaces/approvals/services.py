@@ -40,7 +40,8 @@ def _send_write(**kwargs) -> WorkspaceDraft:
 
 # How an approved request of each kind is sent: the same path as the author's own submit, with
 # the approver's client; each takes (draft=, client=, actor=, release_to=, approval=,
-# on_release=) and returns the draft once its outcome is stored (and recorded in the audit trail).
+# on_release=, on_settled=) and returns the draft once its outcome is stored (and recorded in the
+# audit trail).
 SENDERS: dict[str, Callable[..., WorkspaceDraft]] = {
     Kind.CREATE: _send_write,
     Kind.EDIT: _send_write,
@@ -164,7 +165,8 @@ def approval_approve(
     for the approver to try again (the next try looks before it writes). Raises ApprovalRefused
     (the author, or not an approver), ApprovalNotPending (decided, or withdrawn meanwhile:
     nothing is sent); HarnessUnauthorized (the approver's key) puts the request back to waiting
-    and propagates.
+    and propagates. The decision enters the audit trail once it stands (the write settled, not
+    undone by a 401 or by Harness being down), just before the write's own entry.
     """
     approval = _check_decider(draft=draft, approval_id=approval_id, user=approver)
     _claim(
@@ -175,7 +177,11 @@ def approval_approve(
         decided_by=approver,
         reason=reason,
     )
-    _record_decision(draft=draft, approval=approval, action=AuditEntry.Action.APPROVE)
+
+    def stands(outcome: dict[str, Any]) -> None:
+        if outcome.get("outcome") != "unauthorized" and not harness_was_down(outcome):
+            _record_decision(draft=draft, approval=approval, action=AuditEntry.Action.APPROVE)
+
     sent = SENDERS[draft.kind](
         draft=draft,
         client=client,
@@ -187,6 +193,7 @@ def approval_approve(
         on_release=lambda: Approval.objects.filter(pk=approval.pk).update(
             decision=Decision.PENDING, decided_by=None, decided_at=None, reason=""
         ),
+        on_settled=stands,
     )
     if harness_was_down(sent.harness_response or {}):
         return _wait_again(draft=sent, approval=approval)
@@ -250,8 +257,10 @@ def approval_reject(
 def _record_decision(*, draft: WorkspaceDraft, approval: Approval, action: str) -> None:
     """The decision's own entry in the audit trail (the write an approval sends has its own).
 
-    Once per approver and approval: approving again a request that waited again (its write was
-    not sent, or Harness refused the approver's key) is the same decision, already recorded."""
+    Once per approver and approval, however the decision reaches here twice. An approval undone
+    (Harness refused the approver's key, or was down and nothing was sent) is never recorded:
+    `approval_approve` calls this only once the write settled. A worker that dies during the
+    send leaves no approve entry; the write's entry, settled later, still names the approval."""
     if AuditEntry.objects.filter(
         draft=draft,
         action=action,

@@ -168,6 +168,7 @@ def deletion_deliver(
     release_to: str = Status.DRAFT,
     approval: list[dict[str, Any]] | None = None,
     on_release: Callable[[], None] | None = None,
+    on_settled: Callable[[dict[str, Any]], None] | None = None,
 ) -> WorkspaceDraft:
     """Send a claimed (`submitting`) deletion with `client`, once, and record the outcome.
 
@@ -179,17 +180,22 @@ def deletion_deliver(
     when that GET failed or the portal paused calls to Harness (an open circuit). After a
     timeout or 5xx, a GET decides (404: deleted). HarnessUnauthorized puts the draft back to
     `release_to` and propagates. Every settled outcome of a DELETE sent is recorded in the audit
-    trail, naming `actor` (default the owner) and `approval`.
+    trail, naming `actor` (default the owner) and `approval`; `on_settled` gets the settled
+    outcome (a 401's too) just before it is recorded.
     """
     previous = draft.harness_response or {}
+
+    def record(outcome: dict[str, Any]) -> None:
+        if on_settled is not None:
+            on_settled(outcome)
+        _audit(draft=draft, actor=actor or draft.owner, outcome=outcome, approval=approval)
+
     outcome = settle_write(
         draft=draft,
         write=lambda: deletion_write(client=client, draft=draft, previous=previous),
         release_to=release_to,
         on_release=on_release,
-        record=lambda outcome: _audit(
-            draft=draft, actor=actor or draft.owner, outcome=outcome, approval=approval
-        ),
+        record=record,
     )
     draft.refresh_from_db()
     logger.info("deletion %s sent: %s", draft.pk, outcome.get("outcome"))

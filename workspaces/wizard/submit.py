@@ -147,6 +147,7 @@ def draft_send(
     actor: AbstractBaseUser | None = None,
     approval: list[dict[str, Any]] | None = None,
     on_release: Callable[[], None] | None = None,
+    on_settled: Callable[[dict[str, Any]], None] | None = None,
     looked: bool = False,
 ) -> Submitted:
     """Send a claimed (`submitting`) draft's `body` with `client`, once, and store the outcome.
@@ -158,7 +159,8 @@ def draft_send(
     draft back to `failed` with the message attached to the step and field concerned.
     HarnessUnauthorized puts the draft back to `release_to` (the author's own submit: `draft`;
     an approval: `awaiting_approval`) and propagates. The audit entry names
-    `actor` (default the owner; an approver sends with their own key) and the `approval` chain.
+    `actor` (default the owner; an approver sends with their own key) and the `approval` chain;
+    `on_settled` gets the settled outcome (a 401's too) just before it is recorded.
     """
     previous = draft.harness_response or {}
 
@@ -169,14 +171,13 @@ def draft_send(
             client=client, draft=draft, body=body, previous=previous, looked=looked
         )
 
+    def record(outcome: dict[str, Any]) -> None:
+        if on_settled is not None:
+            on_settled(outcome)
+        _audit(draft=draft, body=body, outcome=outcome, actor=actor, approval=approval)
+
     outcome = settle_write(
-        draft=draft,
-        write=write,
-        release_to=release_to,
-        on_release=on_release,
-        record=lambda outcome: _audit(
-            draft=draft, body=body, outcome=outcome, actor=actor, approval=approval
-        ),
+        draft=draft, write=write, release_to=release_to, on_release=on_release, record=record
     )
     draft.refresh_from_db()
     logger.info("draft %s submitted: %s", draft.pk, outcome.get("outcome"))
