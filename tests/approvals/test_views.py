@@ -204,6 +204,30 @@ def test_an_approved_write_harness_answers_with_an_unmapped_4xx_is_told_to_both(
     assert "HTTP 413" in waiting.harness_response["message"]
 
 
+def test_the_review_of_an_approved_change_that_was_not_sent_does_not_say_it_was(
+    author, approver, fake
+):
+    from tests.approvals.support import GROUP, prod_rule
+    from tests.workspaces.test_change import direct_put, edit, seeded_workspace, start
+
+    prod_rule(groups=[GROUP], for_create=False, for_edit=True, tag_key="", tag_value="")
+    workspace = seeded_workspace(harness_client_for(author))
+    draft = edit(start(author, workspace), repository={"branch": "develop"})
+    held = submit.draft_submit(draft=draft, client=harness_client_for(author)).draft
+    direct_put(workspace.identifier, description="Edited in Harness")
+    client = client_for(approver)
+
+    approved = client.post(
+        f"/approvals/{held.pk}/", {"approval": pending_id(held), "decision": "approve"}, follow=True
+    )
+    review = client.get(f"/approvals/{held.pk}/")
+
+    assertContains(approved, '<li class="notice notice--warning">Approved, but the workspace')
+    assertContains(review, "badge--request-draft")
+    assertNotContains(review, "sent with their Harness key")
+    assertContains(review, "but not sent: the workspace was changed in Harness")
+
+
 def test_a_rejection_needs_a_reason_on_its_field(waiting, approver, fake):
     response = client_for(approver).post(
         f"/approvals/{waiting.pk}/",

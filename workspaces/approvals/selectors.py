@@ -19,6 +19,7 @@ from workspaces.clients import harness_account_of
 from workspaces.decommission.selectors import deletion_loss
 from workspaces.models import WorkspaceDraft
 from workspaces.wizard.diff import baseline, body_diff, with_locked
+from workspaces.wizard.outcomes import was_sent
 
 Status = WorkspaceDraft.Status
 Decision = Approval.Decision
@@ -183,6 +184,12 @@ class Review:
             and submitted
             and approval.decided_at >= submitted
         )
+
+    @property
+    def approved_not_sent(self) -> bool:
+        """Whether the approval's own send stopped before its write went out (the workspace was
+        changed in Harness meanwhile): the review must not say it was sent."""
+        return self.sent_by_approver and not was_sent(self.draft.harness_response or {})
 
 
 def approval_review(*, draft: WorkspaceDraft, history: list[Approval] | None = None) -> Review:

@@ -32,6 +32,8 @@ OUTCOMES = {
     "author with Harness's message (a submit again looks in Harness first).",
     Status.REJECTED: "Rejected: the author has been told why.",
 }
+# Approved, but nothing was created, changed or deleted: not said as a success.
+NOT_DONE = frozenset({Status.DRAFT, Status.FAILED})
 
 
 def _visible_draft(request: HtmxHttpRequest, draft_id) -> WorkspaceDraft:
@@ -112,6 +114,8 @@ def _decide(request: HtmxHttpRequest, draft: WorkspaceDraft, form: DecisionForm)
     else:
         if draft.status == Status.AWAITING_APPROVAL:  # Harness was down: nothing was decided
             messages.warning(request, _harness_down(draft.harness_response))
+        elif draft.status in NOT_DONE:
+            messages.warning(request, OUTCOMES[draft.status])
         elif draft.status in OUTCOMES:
             messages.success(request, OUTCOMES[draft.status])
     return redirect(reverse("approval_detail", args=[draft.pk]))
