@@ -31,6 +31,17 @@ def _meta_key(header: str) -> str:
     return "HTTP_" + header.upper().replace("-", "_")
 
 
+def _header(request: HttpRequest, header: str) -> str:
+    """The header's value as the proxy wrote it. WSGI hands header bytes over decoded as
+    latin-1 (PEP 3333), so a proxy's UTF-8 ("Équipe") arrives as "Ã\x89quipe": read back as
+    UTF-8; bytes that are not UTF-8 are kept as they came."""
+    raw = request.META.get(_meta_key(header), "")
+    try:
+        return raw.encode("latin-1").decode("utf-8")
+    except UnicodeError:  # not latin-1 text (a test client's str), or not UTF-8 bytes
+        return raw
+
+
 def _trusted_networks(proxies: tuple[str, ...]) -> tuple[Network, ...]:
     return proxy_networks("SSO_TRUSTED_PROXIES", proxies)
 
@@ -47,7 +58,7 @@ def is_trusted_proxy(address: str) -> bool:
 def _header_groups(request: HttpRequest) -> list[str] | None:
     if not settings.SSO_GROUPS_HEADER:
         return None
-    raw = request.META.get(_meta_key(settings.SSO_GROUPS_HEADER), "")
+    raw = _header(request, settings.SSO_GROUPS_HEADER)
     # Every group is kept: a cap on their number would drop some, and a dropped group may be the
     # one an approval rule names. The header's size bounds them instead: gunicorn refuses a header
     # over `limit_request_field_size` (8190 bytes, gunicorn.conf.py), about 4,000 names at most,
@@ -91,8 +102,7 @@ class SSOHeaderMiddleware:
         return self.get_response(request)
 
     def _sign_in(self, request: HttpRequest) -> None:
-        raw = request.META.get(_meta_key(settings.SSO_USER_HEADER), "")
-        email = raw.strip().lower()
+        email = _header(request, settings.SSO_USER_HEADER).strip().lower()
         peer = request.META.get("REMOTE_ADDR", "")
         if email and not is_trusted_proxy(peer):
             logger.warning(

@@ -228,6 +228,39 @@ def test_header_over_real_http_from_trusted_loopback_signs_in(live_server, sso):
     assert User.objects.filter(username="carol@example.com").exists()
 
 
+def test_a_group_name_the_proxy_sends_in_utf8_keeps_its_spelling(live_server, sso):
+    import requests
+
+    requests.get(
+        live_server.url + reverse("harness_key"),
+        headers={
+            "X-Forwarded-Email": "jo@example.com",
+            "X-Forwarded-Groups": "Équipe-Prod".encode(),
+        },
+        allow_redirects=False,
+        timeout=5,
+    )
+
+    assert group_names(User.objects.get(username="jo@example.com")) == ["Équipe-Prod"]
+
+
+@pytest.mark.postgres  # get_or_create, then a session
+def test_a_user_header_in_utf8_keeps_its_spelling_and_latin1_is_kept_as_sent(client, sso):
+    """WSGI hands header bytes over as latin-1 text: UTF-8 is read back as UTF-8; bytes that are
+    not UTF-8 stay as they came."""
+    as_wsgi_gives_it = "jo@exämple.com".encode().decode("latin-1")
+
+    client.get(
+        reverse("harness_key"),
+        REMOTE_ADDR="10.0.0.1",
+        **{EMAIL_META: as_wsgi_gives_it, GROUPS_META: "Caf\xe9, devs"},
+    )
+
+    user = User.objects.get()
+    assert user.username == "jo@exämple.com"
+    assert group_names(user) == ["Caf\xe9", "devs"]
+
+
 def test_local_mode_ignores_the_header(client, settings):
     settings.PORTAL_AUTH = "local"
 
