@@ -396,6 +396,19 @@ def test_a_request_waits_only_for_approvers_of_its_harness_account(
     assert mail.to == ["carol@example.com"]
 
 
+def test_an_approver_without_a_harness_key_is_not_mailed_a_request_they_cannot_decide(
+    author, approver, rule, fake, mailoutbox, django_user_model
+):
+    frank = django_user_model.objects.create_user(username="frank", email="frank@example.com")
+    frank.groups.add(Group.objects.get(name=GROUP))
+
+    draft = held(author)
+
+    assert selectors.approvals_waiting_count(user=frank) == 0  # no key: nothing in their queue
+    assert selectors.approval_recipients(approval=draft.approvals.get()) == ["carol@example.com"]
+    assert [mail.to for mail in mailoutbox] == [["carol@example.com"]]
+
+
 def test_an_approver_of_another_harness_account_cannot_decide(
     author, other_account_approver, rule, fake
 ):

@@ -99,18 +99,15 @@ def approval_approvers(*, approval: Approval) -> Approvers:
 
 
 def approval_recipients(*, approval: Approval) -> list[str]:
-    """The e-mail addresses of everyone who may decide `approval` (not its requester, nor an
-    approver whose key is for another Harness account)."""
+    """The e-mail addresses of everyone who may decide `approval`: not its requester, nor an
+    approver without a key for its Harness account (none, or one for another account: they
+    could not decide it, and it is not in their queue)."""
     rules = approval.rules.all()
     users = (
         get_user_model()
         .objects.filter(Q(approval_rules__in=rules) | Q(groups__approval_rules__in=rules))
         .exclude(pk=approval.draft.owner_id)
-        # Their key is for another account: they could not decide it (not in their queue).
-        .exclude(
-            Q(harness_credential__isnull=False)
-            & ~Q(harness_credential__account_id=approval.account)
-        )
+        .filter(harness_credential__account_id=approval.account)
         .exclude(email="")
         .filter(is_active=True)
         .distinct()
