@@ -2,12 +2,14 @@
 approver's key), reject (with its reason, by e-mail), and who may decide."""
 
 import importlib
+import smtplib
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django.contrib.auth.models import Group
+from django.core.mail.backends import locmem
 from django.db import connection
 
 from tests.approvals.support import (
@@ -407,6 +409,45 @@ def test_an_approver_without_a_harness_key_is_not_mailed_a_request_they_cannot_d
     assert selectors.approvals_waiting_count(user=frank) == 0  # no key: nothing in their queue
     assert selectors.approval_recipients(approval=draft.approvals.get()) == ["carol@example.com"]
     assert [mail.to for mail in mailoutbox] == [["carol@example.com"]]
+
+
+def test_each_approver_gets_their_own_waiting_e_mail(
+    author, approver, rule, fake, mailoutbox, django_user_model
+):
+    """One message each, sent over one connection: nobody sees the other approvers' addresses,
+    and a large group never makes one message with hundreds of recipients."""
+    _erin(django_user_model)
+
+    held(author)
+
+    assert sorted((mail.to, mail.cc, mail.bcc) for mail in mailoutbox) == [
+        (["carol@example.com"], [], []),
+        (["erin@example.com"], [], []),
+    ]
+    assert all("Approval needed" in mail.subject for mail in mailoutbox)
+
+
+class RefusingCarol(locmem.EmailBackend):
+    """A mail server that refuses carol's address (and takes every other)."""
+
+    def send_messages(self, messages):
+        if any("carol@example.com" in message.to for message in messages):
+            raise smtplib.SMTPRecipientsRefused({"carol@example.com": (550, b"no such user")})
+        return super().send_messages(messages)
+
+
+def test_an_address_the_mail_server_refuses_does_not_keep_the_others_from_their_e_mail(
+    author, approver, rule, fake, mailoutbox, django_user_model, settings, caplog
+):
+    _erin(django_user_model)
+    settings.MAILERS = {"default": {"BACKEND": f"{__name__}.RefusingCarol"}}
+
+    draft = held(author)
+
+    assert draft.status == "awaiting_approval"
+    assert [mail.to for mail in mailoutbox] == [["erin@example.com"]]
+    assert "approval e-mail waiting refused for one recipient" in caplog.text
+    assert "carol@example.com" not in caplog.text
 
 
 def test_an_approver_of_another_harness_account_cannot_decide(

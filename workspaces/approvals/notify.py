@@ -1,8 +1,10 @@
 """E-mails about approvals: to the approvers when a request waits, to the requester when it is
-decided. Sent with Django's `send_mail` (console backend in development and the demo, SMTP from
-the `EMAIL_*` settings in production) once the decision is stored; a mail server that fails
-is logged and never fails the request. Links use `PORTAL_URL`. No key, no secret value is ever in
-a message: bodies hold references only, and the mails do not include them anyway.
+decided. Sent with Django's mail backend (console backend in development and the demo, SMTP
+from the `EMAIL_*` settings in production) once the decision is stored, one message per
+recipient over one connection (nobody sees the other approvers' addresses); a mail server that
+fails, or refuses one address, is logged and never fails the request. Links use `PORTAL_URL`.
+No key, no secret value is ever in a message: bodies hold references only, and the mails do not
+include them anyway.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import logging
 import smtplib
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage, mailers
 from django.template.loader import render_to_string
 from django.urls import reverse
 
@@ -31,8 +33,14 @@ def _send(*, template: str, context: dict, recipients: list[str]) -> None:
         return
     subject = " ".join(render_to_string(f"approvals/email/{template}_subject.txt", context).split())
     message = render_to_string(f"approvals/email/{template}.txt", context)
+    mailer = mailers.default
     try:
-        send_mail(subject, message, None, recipients)
+        with mailer:  # one connection for every message
+            for recipient in recipients:
+                try:
+                    mailer.send_messages([EmailMessage(subject, message, None, [recipient])])
+                except smtplib.SMTPRecipientsRefused:  # one address: the others still get theirs
+                    logger.warning("approval e-mail %s refused for one recipient", template)
     except (smtplib.SMTPException, OSError):
         logger.warning("approval e-mail %s could not be sent", template, exc_info=True)
 
