@@ -375,6 +375,24 @@ def test_an_approval_withdrawn_and_resubmitted_while_the_approver_decides_is_not
     assert not AuditEntry.objects.exists()
 
 
+def test_deciding_a_request_its_author_deleted_says_it_is_gone(author, approver, rule, fake):
+    from workspaces.wizard import drafts
+
+    draft = held(author)
+    approval_id = pending_id(draft)
+    assert drafts.draft_delete(draft_id=draft.pk, owner=author)
+
+    with pytest.raises(services.RequestGone, match="The requester deleted this request"):
+        services.approval_approve(  # the approver's page still held the request
+            draft=draft,
+            approval_id=approval_id,
+            approver=approver,
+            client=harness_client_for(approver),
+        )
+
+    assert fake.log(route=CREATE) == []
+
+
 @pytest.fixture
 def other_account_approver(django_user_model, fake):
     """Dave: in the approving group, with a key for another Harness account."""

@@ -228,6 +228,36 @@ def test_the_review_of_an_approved_change_that_was_not_sent_does_not_say_it_was(
     assertContains(review, "but not sent: the workspace was changed in Harness")
 
 
+@pytest.mark.parametrize("decision", ["approve", "reject"])
+def test_a_request_its_author_deletes_while_the_approver_decides_is_said_to_be_gone(
+    waiting, author, approver, fake, monkeypatch, decision
+):
+    from workspaces.approvals import selectors
+    from workspaces.models import WorkspaceDraft
+    from workspaces.wizard import drafts
+
+    may_decide = selectors.user_may_decide
+
+    def author_deletes_it_meanwhile(**kwargs):
+        allowed = may_decide(**kwargs)
+        assert drafts.draft_delete(draft_id=waiting.pk, owner=author)
+        return allowed
+
+    approval_id = pending_id(waiting)
+    monkeypatch.setattr(selectors, "user_may_decide", author_deletes_it_meanwhile)
+
+    response = client_for(approver).post(
+        f"/approvals/{waiting.pk}/",
+        {"approval": approval_id, "decision": decision, "reason": "no"},
+        follow=True,
+    )
+
+    assertRedirects(response, "/approvals/")
+    assertContains(response, "The requester deleted this request, so nothing was sent.")
+    assert fake.log(route=CREATE) == []
+    assert not WorkspaceDraft.objects.filter(pk=waiting.pk).exists()
+
+
 def test_a_rejection_needs_a_reason_on_its_field(waiting, approver, fake):
     response = client_for(approver).post(
         f"/approvals/{waiting.pk}/",

@@ -66,6 +66,12 @@ class ApprovalNotPending(Exception):
         self.message = message
 
 
+class RequestGone(ApprovalNotPending):
+    """Its author deleted the request while the decision was being taken: nothing was decided
+    or sent, and there is no request left to show."""
+
+
+GONE = "The requester deleted this request, so nothing was sent."
 ALREADY_DECIDED = "This request was already decided; here is where it stands. Nothing was sent."
 WITHDRAWN = (
     "The requester withdrew the version you reviewed, so nothing was sent. If they submitted "
@@ -76,7 +82,7 @@ WITHDRAWN = (
 def _check_decider(*, draft: WorkspaceDraft, approval_id: int, user: AbstractBaseUser) -> Approval:
     """The approval `approval_id` of `draft` (the one the decider reviewed), if `user` may
     decide it (an approver, not its author, with a key for the request's Harness account) and
-    it still waits. Raises ApprovalRefused, ApprovalNotPending."""
+    it still waits. Raises ApprovalRefused, ApprovalNotPending (RequestGone: deleted)."""
     if draft.owner_id == user.pk:
         raise ApprovalRefused(
             "You asked for this change, so someone else must approve it: nobody approves "
@@ -84,6 +90,8 @@ def _check_decider(*, draft: WorkspaceDraft, approval_id: int, user: AbstractBas
         )
     approval = draft.approvals.filter(pk=approval_id).first()
     if approval is None:
+        if not WorkspaceDraft.objects.filter(pk=draft.pk).exists():
+            raise RequestGone(GONE)
         raise ApprovalNotPending(WITHDRAWN)
     if not selectors.user_may_decide(user=user, approval=approval):
         raise ApprovalRefused("You are not one of the approvers of this request.")
@@ -120,7 +128,8 @@ def _claim(
     """One transaction: the draft leaves `awaiting_approval` for `status` and `approval` (still
     pending) takes `decision`, or neither happens. The draft's row is written first, as
     `approval_withdraw` and the gate do, so concurrent writers lock in one order.
-    Raises ApprovalNotPending when either was decided or withdrawn meanwhile."""
+    Raises ApprovalNotPending when either was decided or withdrawn meanwhile, RequestGone when
+    its author deleted the request meanwhile."""
     now = timezone.now()
     moved = {"status": status, "updated_at": now}
     if status == Status.SUBMITTING:
@@ -134,7 +143,10 @@ def _claim(
         ):
             transaction.set_rollback(True)  # this approval was withdrawn: the draft stays as is
             won = 0
-    draft.refresh_from_db()
+    try:
+        draft.refresh_from_db()
+    except WorkspaceDraft.DoesNotExist:  # its author deleted it since `_check_decider`
+        raise RequestGone(GONE) from None
     if not won:
         approval.refresh_from_db()
         raise ApprovalNotPending(
@@ -164,9 +176,10 @@ def approval_approve(
     calls, the check before a change failed) the request waits again, its approval pending,
     for the approver to try again (the next try looks before it writes). Raises ApprovalRefused
     (the author, or not an approver), ApprovalNotPending (decided, or withdrawn meanwhile:
-    nothing is sent); HarnessUnauthorized (the approver's key) puts the request back to waiting
-    and propagates. The decision enters the audit trail once it stands (the write settled, not
-    undone by a 401 or by Harness being down), just before the write's own entry.
+    nothing is sent; RequestGone when its author deleted it); HarnessUnauthorized (the
+    approver's key) puts the request back to waiting and propagates. The decision enters the
+    audit trail once it stands (the write settled, not undone by a 401 or by Harness being
+    down), just before the write's own entry.
     """
     approval = _check_decider(draft=draft, approval_id=approval_id, user=approver)
     _claim(
@@ -238,7 +251,7 @@ def approval_reject(
 
     One transaction moves the draft `awaiting_approval -> rejected` and that approval
     `pending -> rejected`, or neither. Raises ApprovalRefused (the author, or not an approver),
-    ApprovalNotPending (decided, or withdrawn meanwhile).
+    ApprovalNotPending (decided, or withdrawn meanwhile; RequestGone when deleted).
     """
     approval = _check_decider(draft=draft, approval_id=approval_id, user=approver)
     _claim(
