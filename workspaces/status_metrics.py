@@ -2,7 +2,8 @@
 
 Keyed by account, org, project, time window and the key's fingerprint (nobody sees numbers
 fetched with someone else's rights); one refresher at a time (`cache.add` lock, shared by every
-replica on the same cache); stale numbers served while it refreshes or while Harness is down.
+replica on the same cache); stale numbers served while it refreshes or while Harness is down;
+Harness's refusal kept for a while rather than asked again on every load.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from django.core.cache import cache
 from django.dispatch import Signal
 from django.http import QueryDict
 
-from workspaces.feedback import harness_error_message
+from workspaces.feedback import harness_error_message, retry_after_seconds
 from workspaces.forms import METRICS_WINDOWS, filterable_status
 from workspaces.harness import HarnessClient, errors
 from workspaces.selectors import status_label
@@ -37,6 +38,9 @@ class StatusMetrics:
     fetched_at: float
     stale: bool = False
     error: str = ""
+    #: For Harness's refusal kept in the cache (`_kept_refusal`): until when (epoch seconds) it is
+    #: the answer, instead of one more call Harness would refuse as well.
+    kept_until: float = 0.0
 
     @property
     def total(self) -> int:
@@ -147,15 +151,45 @@ def _metrics_cache_key(*, account: str, org: str, project: str, window: str, fin
 
 
 def _fresh(metrics: StatusMetrics | None) -> bool:
-    return bool(metrics) and time.time() - metrics.fetched_at < settings.METRICS_CACHE_SECONDS
+    """Whether `metrics` may be served without asking Harness: numbers younger than
+    `METRICS_CACHE_SECONDS`, or a refusal before its `kept_until`."""
+    if metrics is None:
+        return False
+    if metrics.error:
+        return time.time() < metrics.kept_until
+    return time.time() - metrics.fetched_at < settings.METRICS_CACHE_SECONDS
+
+
+def _kept_refusal(
+    err: errors.HarnessError, message: str, cached: StatusMetrics | None
+) -> tuple[StatusMetrics, float] | None:
+    """What to cache when Harness refused the numbers, and for how long: a 403 or 404 (the key's
+    rights, the project's existence) for `METRICS_CACHE_SECONDS`, as the project directory keeps
+    a 403; a 429 until its Retry-After (`FAILED_SECONDS` without one), with the saved numbers.
+    None for any other error: the next request asks again."""
+    now = time.time()
+    if isinstance(err, errors.HarnessForbidden | errors.HarnessNotFound):
+        seconds = settings.METRICS_CACHE_SECONDS
+    elif isinstance(err, errors.HarnessRateLimited):
+        seconds = retry_after_seconds(err) or FAILED_SECONDS
+    else:
+        return None
+    if cached and cached.counts:
+        refusal = StatusMetrics(
+            cached.counts, cached.fetched_at, stale=True, error=message, kept_until=now + seconds
+        )
+        # As long as the saved numbers would have been kept, and at least as long as the refusal.
+        return refusal, max(seconds, settings.METRICS_STALE_SECONDS - (now - cached.fetched_at))
+    return StatusMetrics({}, now, stale=True, error=message, kept_until=now + seconds), seconds
 
 
 def status_metrics_cached(
     *, account: str, fingerprint: str, window: str, projects: Iterable[tuple[str, str]]
 ) -> dict[tuple[str, str], StatusMetrics]:
     """The fresh cached numbers of several (org, project), in one cache read: what
-    `status_metrics` would return for them without a lock or a Harness call. Projects whose
-    numbers are missing or old are left out (ask `status_metrics` for those)."""
+    `status_metrics` would return for them without a lock or a Harness call (a refusal kept
+    included). Projects whose numbers are missing or old are left out (ask `status_metrics`
+    for those)."""
     keys = {
         _metrics_cache_key(
             account=account, org=org, project=project, window=window, fingerprint=fingerprint
@@ -187,8 +221,10 @@ def status_metrics(
     calling Harness itself (or, with `wait=False`, returns None at once: the caller collects
     those with `status_metrics_awaited`); when the refresher failed, its waiters show its
     error, and when it gave up without one, one of them takes the lock and reads again. When
-    Harness fails, stale numbers are served with a notice. Raises HarnessUnauthorized (to the
-    key page); other Harness errors become `error`.
+    Harness fails, stale numbers are served with a notice. A refusal (403, 404, 429) is cached
+    as the answer (`_kept_refusal`), so that no request asks again before it could change;
+    `force` asks all the same. Raises HarnessUnauthorized (to the key page); other Harness
+    errors become `error`.
     """
     key = _metrics_cache_key(
         account=client.account_id, org=org, project=project, window=window, fingerprint=fingerprint
@@ -217,9 +253,14 @@ def status_metrics(
         # Its refresher gave up without saying why: one waiter takes the lock and reads again,
         # the others wait for it.
     else:
-        # Another request may have refreshed (and let go of the lock) since the read above.
+        # Another request may have refreshed (and let go of the lock) since the read above, or
+        # kept Harness's refusal.
         latest: StatusMetrics | None = cache.get(key)
-        if latest is not None and (cached is None or latest.fetched_at > cached.fetched_at):
+        if latest is not None and (
+            cached is None
+            or latest.fetched_at > cached.fetched_at
+            or latest.kept_until > cached.kept_until
+        ):
             cache.delete(lock)
             return latest
     try:
@@ -232,6 +273,12 @@ def status_metrics(
         raise
     except errors.HarnessError as err:
         message = harness_error_message(err)
+        if kept := _kept_refusal(err, message, cached):
+            # Asked again, Harness would refuse again: every request (and the waiters on this
+            # one) gets this answer from the cache until then; `force` asks all the same.
+            refusal, seconds = kept
+            cache.set(key, refusal, timeout=seconds)
+            return refusal
         # For the requests waiting on this refresh (set before the lock goes, read after).
         cache.set(f"{key}:failed", message, timeout=FAILED_SECONDS)
         if cached:

@@ -190,6 +190,35 @@ def test_a_failing_project_keeps_its_saved_numbers(signed_in_with_key, user_with
     assert response.context["strip"].totals.counts == first.context["strip"].totals.counts
 
 
+def test_a_refused_project_is_not_asked_again_on_every_load(signed_in_with_key, fake):
+    fake.inject("iacm.metrics", status=403, times=10, path="/projects/data/")
+
+    for _ in range(3):
+        response = signed_in_with_key.get(STRIP, headers=HTMX)
+
+    assert row_of(response, "platform/data").metrics.error
+    calls = [e for e in fake.log("iacm.metrics") if "/projects/data/" in e["path"]]
+    assert len(calls) == 1  # the refusal is kept, as the directory keeps a 403
+
+
+def test_a_rate_limited_project_waits_for_retry_after_unless_read_again_on_purpose(
+    user_with_key, fake, rate_limiting_harness, settings
+):
+    settings.HARNESS_BASE_URL = rate_limiting_harness  # 429 with Retry-After: 120
+    limited = _infra_numbers(user_with_key)
+    settings.HARNESS_BASE_URL = fake.base_url
+
+    kept = _infra_numbers(user_with_key)
+    nothing_asked = fake.counters()
+    again = _infra_numbers(user_with_key, force=True)  # Refresh, Try again
+
+    assert "Try again in about 2 minutes" in limited.error
+    assert kept.error == limited.error and not kept.counts
+    assert "iacm.metrics" not in nothing_asked
+    assert again.counts and not again.error
+    assert fake.counters()["iacm.metrics"] == 1
+
+
 def test_try_again_reads_that_project_alone_and_shows_the_whole_strip(signed_in_with_key, fake):
     signed_in_with_key.get(STRIP)
     fake.reset()
