@@ -365,6 +365,29 @@ def test_two_concurrent_requests_make_one_call_per_project(fake, db):
     assert len(results) == 2
 
 
+def test_the_status_strip_loads_in_the_lists_window(signed_in_with_key, fake):
+    response = signed_in_with_key.get(URL, {"window": "7d"})
+
+    assertContains(response, 'hx-get="/workspaces/status/?window=7d"')
+    # A filter change keeps it (the list's links and a saved view carry it too).
+    content = response.content.decode()
+    form = content[content.index('<form id="workspace-filters"') :]
+    assert '<input type="hidden" name="window" value="7d">' in form[: form.index("</form>")]
+    follow(signed_in_with_key, response)
+
+
+def test_a_status_in_a_window_says_the_counts_are_for_the_window_only(signed_in_with_key, fake):
+    # The strip's "Failed 3" in the last 7 days leads here; the list shows every failed one.
+    windowed = signed_in_with_key.get(URL, {"window": "7d", "status": "failed"}, headers=REGION)
+    all_time = signed_in_with_key.get(URL, {"status": "failed"}, headers=REGION)
+
+    note = "the status counts above are for the last 7 days only"
+    assertContains(windowed, note)
+    assertNotContains(all_time, "the status counts above are for the last")
+    follow(signed_in_with_key, windowed)
+    follow(signed_in_with_key, all_time)
+
+
 def test_empty_states(signed_in_with_key, fake):
     fake.inject("v1.orgs.list", status=200, body="[]")
     nothing_to_read = signed_in_with_key.get(URL)

@@ -85,6 +85,14 @@ def test_a_window_is_kept_in_the_project_links(signed_in_with_key, fake):
     assert {e["query"].get("start_time") is not None for e in fake.log("iacm.metrics")} == {True}
 
 
+def test_the_totals_keep_the_window(signed_in_with_key, fake):
+    response = signed_in_with_key.get(STRIP, {"window": "7d"})
+
+    hrefs = [chip["href"] for chip in response.context["strip"].totals_chips if chip["href"]]
+    assert hrefs
+    assert all("window=7d" in href for href in hrefs), hrefs
+
+
 def test_an_invalid_window_falls_back_to_all_time(signed_in_with_key, fake):
     response = signed_in_with_key.get(STRIP, {"window": "1y"})
 

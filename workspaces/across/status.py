@@ -85,8 +85,10 @@ class StatusAcross:
 
     @functools.cached_property
     def totals_chips(self) -> list[StatusChip]:
-        """The totals, each linking to every workspace with that status in every project."""
-        return status_chips(metrics=self.totals, base=reverse(ALL_WORKSPACES_URL), params={})
+        """The totals, each linking to every workspace with that status in every project (in
+        the strip's window, which that list's strip and note keep)."""
+        params = {"window": self.window} if self.window != "all" else {}
+        return status_chips(metrics=self.totals, base=reverse(ALL_WORKSPACES_URL), params=params)
 
     @property
     def failed_rows(self) -> int:
