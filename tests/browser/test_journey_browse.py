@@ -38,7 +38,9 @@ def test_search_sort_filter_page_open_and_come_back(
     page.get_by_text("Show as a chart").click()
     expect(page.locator("#status-overview svg")).to_be_visible()
     page.screenshot(path=artifacts / "browse-list.png", full_page=True)
-    strip.get_by_role("link", name=re.compile(r"^Show [\d,]+ failed workspaces?$")).click()
+    strip.get_by_role(
+        "link", name=re.compile(r"^Failed [\d,]+: filter the list by this status$")
+    ).click()
     expect(page).to_have_url(re.compile(r"status=failed"))
     expect(page.get_by_role("checkbox", name="Failed", exact=True)).to_be_checked()
     expect(rows.first.locator(".badge")).to_have_text("Failed")
@@ -153,7 +155,9 @@ def test_the_list_state_stays_true_after_every_swap(
 
     # A status clicked in a 30-day window: the list says in words which numbers are which.
     strip = page.locator("#status-overview .status-strip")
-    strip.get_by_role("link", name=re.compile(r"^Show [\d,]+ failed workspaces?$")).click()
+    strip.get_by_role(
+        "link", name=re.compile(r"^Failed [\d,]+: filter the list by this status$")
+    ).click()
     expect(page.locator("#workspace-table")).to_contain_text(
         "the status counts above are for the last 30 days only"
     )
@@ -188,7 +192,9 @@ def test_the_list_state_stays_true_after_every_swap(
     page.get_by_label("Search by name").fill("dev")
     expect(page).to_have_url(re.compile(r"q=dev"))
     settled(page)  # and the strip, which loads after the page
-    strip.get_by_role("link", name=re.compile(r"^Show [\d,]+ failed workspaces?$")).click()
+    strip.get_by_role(
+        "link", name=re.compile(r"^Failed [\d,]+: filter the list by this status$")
+    ).click()
     expect(page).to_have_url(re.compile(r"status=failed"))
     expect(page).to_have_url(re.compile(r"q=dev"))
     expect(page.get_by_label("Search by name")).to_have_value("dev")
@@ -197,7 +203,9 @@ def test_the_list_state_stays_true_after_every_swap(
     expect(page).to_have_url(re.compile(r"q=prod"))
     page.get_by_text("Show as a chart").click()
     chart = page.locator("#status-overview svg")
-    chart.get_by_role("link", name=re.compile(r"^Show [\d,]+ active workspaces?$")).click()
+    chart.get_by_role(
+        "link", name=re.compile(r"^Active [\d,]+: filter the list by this status$")
+    ).click()
     expect(page).to_have_url(re.compile(r"status=active"))
     expect(page).to_have_url(re.compile(r"q=prod"))
 
@@ -237,7 +245,9 @@ def test_a_status_chosen_from_the_strip_survives_a_time_window_change(
     strip = page.locator("#status-overview .status-strip")
     expect(strip).to_be_visible()
     settled(page)  # the strip loads after the page
-    strip.get_by_role("link", name=re.compile(r"^Show [\d,]+ failed workspaces?$")).click()
+    strip.get_by_role(
+        "link", name=re.compile(r"^Failed [\d,]+: filter the list by this status$")
+    ).click()
     expect(page).to_have_url(re.compile(r"status=failed"))
     expect(page.locator("#workspace-table tbody tr").first.locator(".badge")).to_have_text("Failed")
     settled(page)  # the window links came with the chip's swap (out of band)

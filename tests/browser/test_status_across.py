@@ -38,7 +38,10 @@ def test_status_across_projects_links_to_a_projects_filtered_list(
     expect(strip.get_by_role("link", name="All", exact=True)).to_be_focused()
     expect(strip.get_by_role("heading", level=2)).to_have_text("Status in 6 projects")
     chip = strip.get_by_role(
-        "link", name=re.compile(r"^Show [\d,]+ failed workspaces? in Platform \/ Networking$")
+        "link",
+        name=re.compile(
+            r"^Failed [\d,]+ in Platform \/ Networking: list the workspaces with this status$"
+        ),
     )
     count = chip.locator(".chip__count").inner_text()
     chip.click()

@@ -322,6 +322,35 @@ def test_a_status_chip_harness_reports_filters_the_list_by_that_status(signed_in
     assertContains(response, 'name="status" value="queued" checked')
 
 
+def test_a_chip_announces_the_count_of_the_list_it_opens(signed_in_with_key, fake):
+    strip = metrics(signed_in_with_key, q="vpc")
+    chip = next(c for c in strip.context["chips"] if c["status"] == "failed")
+
+    listed = signed_in_with_key.get(LIST + chip["href"], headers=htmx("workspace-table"))
+
+    shown = listed.context["result"].page.total_items
+    says = f'aria-label="Show {chip["count_text"]} failed workspaces"'
+    assert shown == chip["count"] or says not in strip.content.decode(), (chip["count"], shown)
+    # Its name starts with what it shows (WCAG 2.5.3) and says what it does; the note it points
+    # to says that the count is the project's while the list keeps the search.
+    named = f'aria-label="Failed {chip["count_text"]}: filter the list by this status"'
+    assertContains(strip, named)
+    assertContains(strip, 'aria-describedby="status-scope"')
+    assertContains(strip, "These counts are for the whole project; a click on one keeps your")
+
+
+def test_a_search_typed_after_the_strip_loaded_updates_its_note(signed_in_with_key, fake):
+    # The strip is drawn once; a chip then sends the form as it is now (hx-include).
+    searched = signed_in_with_key.get(LIST, {"q": "vpc"}, headers=htmx("workspace-table"))
+    cleared = signed_in_with_key.get(LIST, headers=htmx("workspace-table"))
+
+    note = '<p id="status-scope" class="small muted" hx-swap-oob="true">'
+    assertContains(searched, note + "These counts are for the whole project; a click on one keeps")
+    assertContains(cleared, note + "</p>")
+    unfiltered = metrics(signed_in_with_key)
+    assertContains(unfiltered, '<p id="status-scope" class="small muted"></p>')
+
+
 def test_a_status_that_cannot_be_a_filter_is_counted_without_a_link(signed_in_with_key, fake):
     counts = {"needs review": 2, "active": 5}
     fake.inject("iacm.metrics", status=200, body=json.dumps({"status_counts": counts}))

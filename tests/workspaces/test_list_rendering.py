@@ -94,7 +94,7 @@ def test_chart_is_a_labelled_group_of_escaped_links(rf):
 
     assert html.strip().startswith('<svg class="chart" role="group"')
     assert '<desc id="chart-desc">Active: 1200, X&quot;&gt;&lt;b: 1</desc>' in html
-    assert 'aria-label="Show 1,200 active workspaces"' in html
+    assert 'aria-label="Active 1,200: filter the list by this status"' in html
     # A status the list cannot be filtered by is labelled (escaped), not a link.
     assert '<g role="img" aria-label="1 x&quot;&gt;&lt;b workspace (not a filter)">' in html
     assert html.count("<a ") == 1 and "status=x" not in html and "u0022" not in html

@@ -56,13 +56,16 @@ def test_the_page_shows_totals_and_a_row_per_project_with_links(signed_in_with_k
     assert strip.totals.counts["failed"] == failed > 0
     all_failed = f"{reverse('all_workspaces')}?status=failed"
     assertContains(response, f'href="{all_failed}"')
-    assertContains(response, f"Show {failed:,} failed workspaces in every project")
+    assertContains(
+        response, f"Failed {failed:,} in every project: list the workspaces with this status"
+    )
     # Each count links to its project's list filtered by that status.
     infra_failed = reverse("workspace_list", args=["default", "infra"]) + "?status=failed"
     assertContains(response, f'href="{infra_failed}"')
     assertContains(
         response,
-        f"Show {infra.metrics.counts['failed']:,} failed workspaces in Default / Infrastructure",
+        f"Failed {infra.metrics.counts['failed']:,} in Default / Infrastructure: list the "
+        "workspaces with this status",
     )
     assert fake.counters()["iacm.metrics"] == PROJECTS
 
