@@ -147,6 +147,10 @@ FAILED_SECONDS = 5
 
 
 def _metrics_cache_key(*, account: str, org: str, project: str, window: str, fingerprint: str):
+    if window != "all":
+        # Its start_time was sent in this unit: numbers read in the other (before an operator
+        # set the one Harness reads, README) are not this window's.
+        window = f"{window}.{settings.HARNESS_METRICS_TIME_UNIT}"
     return f"metrics:v1:{account}:{org}:{project}:{window}:{fingerprint}"
 
 

@@ -636,6 +636,21 @@ def test_windows_are_cached_separately(signed_in_with_key, fake):
 
 
 @pytest.mark.postgres  # the metrics cache and its cache.add lock
+def test_a_new_time_unit_is_not_answered_from_the_old_units_cache(
+    signed_in_with_key, fake, settings
+):
+    settings.HARNESS_METRICS_TIME_UNIT = "ms"
+    metrics(signed_in_with_key, window="24h")
+    metrics(signed_in_with_key)
+    settings.HARNESS_METRICS_TIME_UNIT = "s"
+
+    metrics(signed_in_with_key, window="24h")
+    metrics(signed_in_with_key)  # all time sends no time: its numbers hold in either unit
+
+    assert fake.counters()["iacm.metrics"] == 3
+
+
+@pytest.mark.postgres  # the metrics cache and its cache.add lock
 def test_refresh_forces_a_new_fetch(signed_in_with_key, fake):
     metrics(signed_in_with_key)
     metrics(signed_in_with_key, refresh="1")
