@@ -169,11 +169,12 @@ def _kept_refusal(
 ) -> tuple[StatusMetrics, float] | None:
     """What to cache when Harness refused the numbers, and for how long: a 403 or 404 (the key's
     rights, the project's existence) for `METRICS_CACHE_SECONDS`, as the project directory keeps
-    a 403; a 429 until its Retry-After (`FAILED_SECONDS` without one), with the saved numbers.
-    None for any other error: the next request asks again."""
+    a 403, in place of the saved numbers (the key may no longer see them, or they are of a
+    project gone); a 429 until its Retry-After (`FAILED_SECONDS` without one), with the saved
+    numbers. None for any other error: the next request asks again."""
     now = time.time()
     if isinstance(err, errors.HarnessForbidden | errors.HarnessNotFound):
-        seconds = settings.METRICS_CACHE_SECONDS
+        seconds, cached = settings.METRICS_CACHE_SECONDS, None
     elif isinstance(err, errors.HarnessRateLimited):
         seconds = retry_after_seconds(err) or FAILED_SECONDS
     else:
@@ -281,7 +282,10 @@ def status_metrics(
             # Asked again, Harness would refuse again: every request (and the waiters on this
             # one) gets this answer from the cache until then; `force` asks all the same.
             refusal, seconds = kept
-            cache.set(key, refusal, timeout=seconds)
+            if seconds > 0:
+                cache.set(key, refusal, timeout=seconds)
+            else:
+                cache.delete(key)  # nothing kept, not even numbers the key may no longer see
             return refusal
         # For the requests waiting on this refresh (set before the lock goes, read after).
         cache.set(f"{key}:failed", message, timeout=FAILED_SECONDS)

@@ -699,6 +699,22 @@ def test_harness_outage_serves_stale_numbers_with_a_notice(signed_in_with_key, f
     assert first.context["metrics"].counts == response.context["metrics"].counts
 
 
+@pytest.mark.postgres  # the metrics cache
+@pytest.mark.parametrize("refusal", [403, 404])
+def test_a_key_refused_the_project_no_longer_sees_its_counts(
+    signed_in_with_key, fake, settings, refusal
+):
+    metrics(signed_in_with_key)
+    settings.METRICS_CACHE_SECONDS = 0
+    fake.inject("iacm.metrics", status=refusal, times=5)
+
+    response = metrics(signed_in_with_key)
+
+    assert response.context["metrics"].counts == {}
+    assertNotContains(response, "Showing saved numbers")
+    assertNotContains(response, "<svg")
+
+
 def test_outage_without_cached_numbers_shows_an_error_and_refresh(signed_in_with_key, fake):
     fake.inject("iacm.metrics", status=503, times=10)
 
