@@ -313,6 +313,22 @@ def test_an_org_whose_projects_fail_is_named_and_the_others_show(signed_in_with_
     assert org in {row.ref.org for row in rows(again)}
 
 
+def test_an_orgs_try_again_reads_only_that_orgs_numbers(signed_in_with_key, fake):
+    fake.inject("v1.projects.list", status=500, times=1)
+    first = signed_in_with_key.get(STRIP)
+    org = first.context["strip"].directory.failed_orgs[0][0]
+    retry = re.search(
+        r'<a id="status-across-retry-org-[^"]*"[^>]* href="([^"]+)"', first.content.decode()
+    )
+    fake.reset()
+
+    signed_in_with_key.get(retry[1].replace("&amp;", "&"), headers=HTMX)
+
+    orgs_read = {e["path"].split("/orgs/")[1].split("/")[0] for e in fake.log("iacm.metrics")}
+    assert orgs_read == {org}
+    assert "refresh=1" not in retry[1]  # not the strip's Refresh
+
+
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_viewers_on_a_cold_cache_make_one_call_per_project(fake, user_with_key):
     from django.test import Client

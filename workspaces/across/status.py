@@ -160,17 +160,20 @@ def status_across(
     window: str,
     force: bool = False,
     refresh: str = "",
+    retry_orgs: bool = False,
 ) -> StatusAcross:
     """Status counts of every project the key can list (`visible_projects`); `force` reads
     them all again (and the projects of an org that could not be listed), `refresh`
-    ("org/project", a row's "Try again") that one only.
+    ("org/project", a row's "Try again") that one only, `retry_orgs` (an org's "Try again")
+    the projects of the orgs that could not be listed, whose numbers are then read as any
+    project's (the others' from the cache).
 
     Each project's numbers come from `status_metrics` (IaCM `GET .../workspace-metrics`,
     cached per key with its single-flight lock): the fresh ones in one cache read, the others
     fetched in parallel. A project whose call fails keeps its saved numbers with its error.
     Raises HarnessUnauthorized (to the key page).
     """
-    directory = visible_projects(client=client, fingerprint=fingerprint, retry=force)
+    directory = visible_projects(client=client, fingerprint=fingerprint, retry=force or retry_orgs)
     refs = directory.projects
     found: dict[str, StatusMetrics] = {}
     if not force:

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
+from workspaces.across.forms import OrgRetryForm
 from workspaces.across.status import status_across as status_across_read
 from workspaces.clients import harness_client_for
 from workspaces.forms import (
@@ -46,6 +47,8 @@ def status_across(request: HtmxHttpRequest) -> HttpResponse:
     window_params = {"window": window} if window != "all" else {}
     # `refresh` reads every project again; with `project` (a row's "Try again") that one
     # only, and the strip is still shown whole: its totals and order take the new numbers in.
+    # `directory=refresh` (an org's "Try again", as on All workspaces) lists the orgs that
+    # failed again, and reads only the numbers not cached.
     refresh, project = form.value("refresh", False), form.value("project", "")
     strip = status_across_read(
         client=harness_client_for(request.user),
@@ -53,6 +56,7 @@ def status_across(request: HtmxHttpRequest) -> HttpResponse:
         window=window,
         force=refresh and not project,
         refresh=project if refresh else "",
+        retry_orgs=OrgRetryForm(request.GET).wanted,
     )
     context = {
         "strip": strip,
