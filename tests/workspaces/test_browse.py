@@ -726,6 +726,19 @@ def test_outage_without_cached_numbers_shows_an_error_and_refresh(signed_in_with
     assertNotContains(response, "<svg")
 
 
+def test_a_first_load_that_fails_is_an_alert_without_an_age_of_numbers(signed_in_with_key, fake):
+    fake.inject("iacm.metrics", status=503, times=10)
+
+    response = metrics(signed_in_with_key)
+
+    content = response.content.decode()
+    alert = content[content.index('<div class="notice notice--error"') :]
+    assert alert[: alert.index(">")].endswith('role="alert"')  # screen readers are told
+    assertNotContains(response, "numbers from")  # there are none, of no age
+    assertNotContains(response, "(stale)")
+    assertContains(response, 'id="status-refresh"')
+
+
 @pytest.mark.django_db(transaction=True)
 def test_twenty_concurrent_cold_requests_make_one_harness_call(fake, user_with_key):
     from django.test import Client
