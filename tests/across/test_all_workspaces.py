@@ -46,7 +46,7 @@ def test_full_page_lists_every_project_with_org_and_project_columns(signed_in_wi
     done = follow(signed_in_with_key, first)
     assert next_poll(done.content.decode()) is None
     assertContains(done, '<th scope="col">Org</th>')
-    assertContains(done, '<p class="summary muted" role="status">Showing 1–')  # announced
+    assertContains(done, '<p class="summary muted">Showing 1–')  # announced out of band
     assertContains(done, '<a href="/orgs/payments/projects/core/workspaces/">core</a>')
     assert {(org, project) for org, project, _ in _rows(done)} >= {
         ("default", "infra"),
@@ -386,6 +386,66 @@ def test_a_status_in_a_window_says_the_counts_are_for_the_window_only(signed_in_
     assertNotContains(all_time, "the status counts above are for the last")
     follow(signed_in_with_key, windowed)
     follow(signed_in_with_key, all_time)
+
+
+LIVE_COUNT = (
+    '<p id="across-count" class="visually-hidden" role="status" data-live-for="across-results">'
+)
+COUNT_OOB = '<p id="across-count" hx-swap-oob="innerHTML">'
+
+
+def _said(response) -> str | None:
+    """What a response puts in the live count (out of band), None when it leaves it alone."""
+    content = response.content.decode()
+    if COUNT_OOB not in content:
+        return None
+    assert content.count('id="across-count"') == 1
+    said = content[content.index(COUNT_OOB) + len(COUNT_OOB) :]
+    return said[: said.index("</p>")]
+
+
+def test_the_live_count_stays_outside_the_swapped_results(signed_in_with_key, fake):
+    # A live region inserted with its text (the results swapped outerHTML, each poll's part)
+    # is not reliably announced: one that stays is filled out of band, as on a project's list.
+    page = signed_in_with_key.get(URL)
+
+    content = page.content.decode()
+    assert content.count('id="across-count"') == 1
+    browser = content[content.index('<div id="workspace-browser"') : content.index(LIVE_COUNT)]
+    assert browser.count("<div") == browser.count("</div>")  # closed before it
+    # Nothing inside the swapped regions is a live region of its own (announced twice, or not).
+    assert 'role="status"' not in browser
+    follow(signed_in_with_key, page)
+
+
+def test_the_live_count_is_filled_once_the_list_is_complete_not_on_each_poll(
+    signed_in_with_key, fake
+):
+    fake.inject(LIST, delay_ms=400, path="/projects/core/")
+
+    response = signed_in_with_key.get(URL, {"q": "vpc"}, headers=REGION)
+    said = []
+    while (poll := next_poll(response.content.decode())) is not None:
+        said.append(_said(response))
+        response = signed_in_with_key.get(URL + poll, headers=LIVE)
+
+    assert said and set(said) == {None}  # "5 of 6 projects listed…" is not announced
+    assert re.fullmatch(r"Showing 1–\d+ of \d+ from 6 projects", _said(response))
+
+
+def test_each_swap_of_a_complete_list_says_its_empty_state_in_the_live_count(
+    signed_in_with_key, fake
+):
+    follow(signed_in_with_key, signed_in_with_key.get(URL, {"q": "vpc"}))
+    follow(signed_in_with_key, signed_in_with_key.get(URL, {"q": "no-such-workspace"}))
+
+    past_the_end = signed_in_with_key.get(URL, {"q": "vpc", "page": "99"}, headers=REGION)
+    no_match = signed_in_with_key.get(URL, {"q": "no-such-workspace"}, headers=REGION)
+    full_page = signed_in_with_key.get(URL, {"q": "vpc"})  # the page itself is read out
+
+    assert _said(past_the_end) == "There is no page 99."
+    assert _said(no_match) == "No workspace matches these filters in 6 projects."
+    assert _said(full_page) is None
 
 
 def test_empty_states(signed_in_with_key, fake):

@@ -30,8 +30,12 @@ def test_search_across_projects_and_retry_the_one_that_failed(
     expect(live).to_have_attribute("aria-busy", "false")
     project_cells = results.locator("tbody td:nth-child(3)")
     expect(results.locator(".summary")).to_have_text(re.compile(r"of 29 from 5 projects"))
-    # The count reaches a screen reader, as on a project's list.
-    expect(page.get_by_role("status").filter(has_text="Showing")).to_have_count(1)
+    # The count reaches a screen reader, as on a project's list: from a live region that stays
+    # outside the swapped results, filled once the list is complete.
+    said = page.get_by_role("status").filter(has_text="Showing")
+    expect(said).to_have_count(1)
+    expect(said).to_have_text(re.compile(r"^Showing 1–29 of 29 from 5 projects$"))
+    assert not said.evaluate("e => e.closest('#across-results')")
     assert set(project_cells.all_inner_texts()) == {"infra", "networking", "data"}
     org_cells = results.locator("tbody td:nth-child(2)")
     assert set(org_cells.all_inner_texts()) == {"default", "platform"}

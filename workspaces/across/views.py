@@ -71,6 +71,9 @@ def all_workspaces(request: HtmxHttpRequest) -> HttpResponse:
         "result": result,
         "page_sizes": PAGE_SIZES,
         "oob": region == "across-results",
+        # A swap tells screen readers the list's new count, once it is complete, in the live
+        # region that stays; the page itself is read as a whole.
+        "count_oob": region is not None,
         # Harness's searchTerm matches names; unlike a project's list, this one does not look
         # an identifier up (one more call per project): its empty state says where to find it.
         "identifier_search": looks_like_identifier(filters.query.q),
