@@ -14,7 +14,17 @@ from workspaces.clients import harness_client_for
 from workspaces.models import WorkspaceDraft
 from workspaces.services import credential_save
 from workspaces.wizard import body as body_module
-from workspaces.wizard import drafts, forms, pages, paste, prefill, steps, submit, validation
+from workspaces.wizard import (
+    drafts,
+    forms,
+    pages,
+    paste,
+    prefill,
+    steps,
+    submit,
+    template_yaml,
+    validation,
+)
 from workspaces.wizard.body import build_body, refusal
 
 CREATE = "iacm.workspaces.create"
@@ -494,7 +504,7 @@ def test_choosing_another_template_replaces_what_the_first_one_filled_in(
     assert not second.notice
     data = second.draft.data
     template = prefill.prefill_from_template_yaml(
-        prefill.load_template_yaml(
+        template_yaml.load_template_yaml(
             harness_client_for(user_with_key)
             .get_template(org="default", project="infra", identifier=ref, version=version)
             .yaml

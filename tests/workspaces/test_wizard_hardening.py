@@ -18,7 +18,17 @@ from tests.samples import formset_rows, template_answer, yaml_alias_bomb
 from tests.workspaces.test_drafts import make_draft, valid_data
 from workspaces.clients import harness_client_for
 from workspaces.models import WorkspaceDraft
-from workspaces.wizard import create, forms, paste, prefill, rows, steps, submit, validation
+from workspaces.wizard import (
+    create,
+    forms,
+    paste,
+    prefill,
+    rows,
+    steps,
+    submit,
+    template_yaml,
+    validation,
+)
 
 pytestmark = pytest.mark.django_db
 HTMX = {"HX-Request": "true"}
@@ -80,13 +90,13 @@ BOMBS = {
 @pytest.mark.parametrize("kind", list(BOMBS))
 def test_template_yaml_that_could_explode_is_refused(kind):
     with pytest.raises(prefill.PrefillRefused) as refused:
-        prefill.load_template_yaml(BOMBS[kind])
+        template_yaml.load_template_yaml(BOMBS[kind])
 
     assert refused.value.message
 
 
 def test_a_plain_template_still_loads():
-    loaded = prefill.load_template_yaml("template:\n  spec:\n    description: &d ok\n")
+    loaded = template_yaml.load_template_yaml("template:\n  spec:\n    description: &d ok\n")
 
     assert loaded == {"template": {"spec": {"description": "ok"}}}
 

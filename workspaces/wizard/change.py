@@ -28,7 +28,7 @@ from workspaces.feedback import harness_error_message
 from workspaces.harness import CircuitOpen, HarnessClient, errors
 from workspaces.harness.types import Workspace
 from workspaces.models import WorkspaceDraft
-from workspaces.wizard import drafts, prefill, sources, steps, validation
+from workspaces.wizard import drafts, prefill, sources, steps, template_yaml, validation
 from workspaces.wizard.outcomes import (
     CHANGED_IN_HARNESS,
     UNCLEAR,
@@ -178,7 +178,7 @@ def _template_values(
             identifier=link.template_id,
             version=link.version or None,
         )
-        parsed = prefill.load_template_yaml(template.yaml)
+        parsed = template_yaml.load_template_yaml(template.yaml)
         found = prefill.prefill_from_template_yaml(parsed, linked=True)
         found = sources.place_provider_refs(client=client, draft=draft, found=found)
     except errors.HarnessUnauthorized:

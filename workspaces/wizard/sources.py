@@ -15,7 +15,7 @@ from workspaces.feedback import harness_error_message
 from workspaces.harness import HarnessClient, errors
 from workspaces.harness.types import Workspace
 from workspaces.models import WorkspaceDraft
-from workspaces.wizard import prefill, steps
+from workspaces.wizard import prefill, steps, template_yaml
 
 _CONNECTOR_REF_RE = re.compile(steps.CONNECTOR_REF_PATTERN)
 
@@ -71,7 +71,7 @@ def prefill_for(
                 version=values.get("template_version") or None,
             )
             found = prefill.prefill_from_template_yaml(
-                prefill.load_template_yaml(template.yaml),
+                template_yaml.load_template_yaml(template.yaml),
                 linked=values.get("template_mode") == "linked",
             )
             # A bare id (pasted code's `template_id`) becomes the scoped ref the pickers list.
