@@ -496,3 +496,46 @@ def test_a_value_the_page_or_the_draft_cannot_hold_is_a_line_not_used(
     assertContains(page, says)
     draft.refresh_from_db()
     assert draft.data["basics"]["description"] == "ok" and draft.name == ""
+
+
+# --- a paste over a draft that already holds values -------------------------------------------
+
+
+def test_pasted_values_the_draft_already_holds_otherwise_are_used_or_listed(user_with_key, fake):
+    client = harness_client_for(user_with_key)
+    draft = drafts.draft_create(owner=user_with_key, org="default", project="infra")
+    basics = {
+        "name": "mine",
+        "identifier": "mine",
+        "identifier_edited": True,
+        "description": "typed",
+        "tags": [{"key": "team", "value": "mine"}],
+    }
+    draft = drafts.draft_save_step(draft=draft, step="basics", values=basics).draft
+    typed = [
+        {"key": "region", "value": "us-east-1", "value_type": "string"},
+        {"key": "zone", "value": "a", "value_type": "string"},
+    ]
+    draft = drafts.draft_save_step(
+        draft=draft, step="variables", values={"terraform": typed, "environment": []}
+    ).draft
+    code = CODE.replace("var.region", '"eu-west-1"')  # line 4 identifier, 5 name, 17 region
+
+    saved = drafts.draft_start_from_code(
+        draft=draft, imported=from_code.read_code(code, org="default", project="infra"),
+        client=client,
+    ).draft  # fmt: skip
+
+    # A paste is an explicit choice: what it states replaces what was typed.
+    body = build_body(stored_steps(saved.data))
+    assert body["name"] == "pay-vpc-dev"
+    assert body["identifier"] == "pay_vpc_dev"
+    assert body["tags"] == {"team": "payments"}
+    assert body["terraform_variables"]["region"]["value"] == "eu-west-1"
+    # What it does not state stays as typed: the description, a variable of another key.
+    assert body["description"] == "typed"
+    assert body["terraform_variables"]["zone"]["value"] == "a"
+    assert saved.data["template"]["code_report"]["unmapped"] == [
+        {"number": 15, "text": 'colour                  = "blue"',
+         "reason": "colour is not an attribute of harness_platform_workspace."},
+    ]  # fmt: skip

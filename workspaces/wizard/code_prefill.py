@@ -17,16 +17,22 @@ from workspaces.wizard.prefill import Prefill, prefill_from_workspace
 def code_prefill(imported: CodeImport) -> Prefill:
     """The step values a read paste fills in: its body read as the Workspace it would create
     (`Workspace.from_iacm`), turned into step values as a clone's are (`prefill_from_workspace`),
-    plus the name and identifier a clone leaves out. The template link is the caller's."""
+    plus the name and identifier a clone leaves out. The template link is the caller's.
+
+    A paste is an explicit choice: the Basics fields it states and its variables replace what
+    the user typed (`Prefill.overrides`); a Basics field it leaves out is not filled in."""
     body = {key: value for key, value in imported.body.items() if key != "associated_template"}
     workspace = Workspace.from_iacm({"identifier": "", "name": "", **body}, org="", project="")
     found = prefill_from_workspace(workspace)
     values = {step: dict(fields) for step, fields in found.values.items()}
-    basics = values["basics"]
+    basics = {f: v for f, v in values["basics"].items() if f in body}  # description, tags
     basics |= {f: body[f] for f in ("name", "identifier") if body.get(f)}
     if body.get("identifier"):
         basics["identifier_edited"] = True
-    return Prefill(values, {}, found.provider_refs)
+    values["basics"] = basics
+    overrides = {f"basics.{field}" for field in basics}
+    overrides |= {f"variables.{group}" for group in steps.VARIABLE_GROUPS}
+    return Prefill(values, {}, found.provider_refs, frozenset(overrides))
 
 
 # Step values a paste states even when they equal an empty paste's: body field -> (step, field)

@@ -7,6 +7,7 @@ Every function is keyword-only and named `draft_<verb>`. Harness is called only 
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -338,11 +339,19 @@ def draft_start_from_code(
             step: {**template.values.get(step, {}), **pasted.get(step, {})}
             for step in {*template.values, *found.values}
         }
-        found = prefill.Prefill(merged, template.locked, found.provider_refs)
+        # Only what the code states replaces what was typed (not the template's description).
+        stated = {f"{step}.{name}" for step, fields in pasted.items() for name in fields}
+        found = prefill.Prefill(
+            merged, template.locked, found.provider_refs, found.overrides & stated
+        )
         values |= {"applied": sources.prefill_marker(values), "locked": found.locked}
-    # Pasted back, an export names its own workspace: Basics says so at once (the live check).
-    basics = found.values.get("basics", {})
-    basics |= _identifier_taken(client=client, draft=draft, values=basics)
+    # Pasted back, an export names its own workspace: Basics says so at once (the live check of
+    # the identifier Basics will hold).
+    basics = found.values.setdefault("basics", {})
+    typed = steps.step_values(draft.data, "basics")
+    checked = _identifier_taken(client=client, draft=draft, values={**typed, **basics})
+    basics |= checked
+    found = dataclasses.replace(found, overrides=found.overrides | {f"basics.{f}" for f in checked})
     try:
         found = prefill.check_prefill_size(
             sources.place_provider_refs(client=client, draft=draft, found=found)

@@ -9,6 +9,7 @@ into a draft's data. No Django, no HTTP.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -32,19 +33,24 @@ class Prefill:
 
     `values` is `{step: {field: value}}`; `locked` is `{"step.field": value}` (linked templates);
     `provider_refs` are provider connector refs whose type still has to be looked up (a
-    workspace's or pasted code's).
+    workspace's or pasted code's). `overrides` are the Basics fields (`basics.name`) and variable
+    groups (`variables.terraform`) whose values replace what the user typed: pasted code is an
+    explicit choice, where a template or a clone only fills in what is empty (`apply_prefill`).
     """
 
     values: dict[str, dict[str, Any]]
     locked: dict[str, Any]
     provider_refs: tuple[str, ...] = ()
+    overrides: frozenset[str] = frozenset()
 
     def with_provider(self, slot: str, ref: str) -> Prefill:
         """This prefill with a looked-up provider connector placed in its slot."""
         values = {step: dict(fields) for step, fields in self.values.items()}
         values.setdefault("provisioner", {})[slot] = ref
         refs = tuple(r for r in self.provider_refs if r != ref)
-        return Prefill(values, dict(self.locked), refs)
+        return dataclasses.replace(
+            self, values=values, locked=dict(self.locked), provider_refs=refs
+        )
 
 
 def _fetch_from(spec: dict[str, Any]) -> tuple[str, str]:
@@ -266,10 +272,11 @@ def apply_prefill(
     earlier prefill filled in is dropped (`_drop_earlier`; `previous`, the stored template step
     before this choice). The template step remembers what this one wrote (`filled`).
 
-    Basics keep what the user typed: a field is filled only when it is empty or still holds
-    what an earlier template or clone put there. Basics remember what was filled (`prefilled`)
-    and from where (`prefilled_from`, e.g. "the workspace billing_prod"), so the description
-    field can say where its text came from instead of copying it silently.
+    Basics keep what the user typed: a field is filled only when it is empty, still holds
+    what an earlier template or clone put there, or is one of `prefill.overrides` (pasted code).
+    Basics remember what was filled (`prefilled`) and from where (`prefilled_from`, e.g. "the
+    workspace billing_prod"), so the description field can say where its text came from
+    instead of copying it silently.
     """
     data = {step: dict(values) for step, values in data.items()}
     _drop_earlier(data, previous or {})
@@ -283,7 +290,8 @@ def apply_prefill(
             earlier = merged.get("prefilled") or {}
             filled = {}
             for field, value in values.items():
-                if not merged.get(field) or merged.get(field) == earlier.get(field):
+                typed = merged.get(field) and merged.get(field) != earlier.get(field)
+                if not typed or f"basics.{field}" in prefill.overrides:
                     merged[field] = filled[field] = value
             merged["prefilled"] = filled
             merged["prefilled_from"] = source if filled else ""
@@ -301,9 +309,13 @@ def _with_the_users_rows(
 ) -> list[dict[str, Any]]:
     """The prefill's variable rows, then the rows the user added or typed over (what
     `_drop_earlier` left): a user's row wins over a prefilled one with its key, unless the
-    prefill locks that key."""
-    locked = {p.rsplit(".", 1)[1] for p in prefill.locked if p.startswith(f"variables.{group}.")}
-    users = [row for row in kept if row.get("key") not in locked]
+    prefill locks that key or overrides the group (pasted code's rows win)."""
+    prefill_wins = {
+        p.rsplit(".", 1)[1] for p in prefill.locked if p.startswith(f"variables.{group}.")
+    }
+    if f"variables.{group}" in prefill.overrides:
+        prefill_wins |= {row.get("key") for row in rows}
+    users = [row for row in kept if row.get("key") not in prefill_wins]
     keys = {row.get("key") for row in users}
     return [row for row in rows if row.get("key") not in keys] + users
 
