@@ -885,6 +885,43 @@ def test_a_copy_says_which_settings_of_the_workspace_it_does_not_get(user_with_k
     assert "prune_sensitive_data" not in build_body(saved.draft.data)  # the body has no such field
 
 
+def test_a_copy_says_which_main_provider_connector_it_does_not_get(user_with_key, fake):
+    client = harness_client_for(user_with_key)
+    client.create_workspace(
+        org="default",
+        project="infra",
+        body={
+            "identifier": "src_two_aws",
+            "name": "src-two-aws",
+            "provisioner": "opentofu",
+            "provisioner_version": "1.10.6",
+            "provider_connector": "account.aws_prod",
+            "provider_connectors": [{"connector_ref": "account.aws_dev", "type": "aws"}],
+            "repository": "infra-live",
+            "repository_connector": "account.github_acme",
+            "repository_branch": "main",
+            "terraform_variables": {},
+            "environment_variables": {},
+        },
+    )
+
+    saved = drafts.draft_save_step(
+        draft=drafts.draft_create(owner=user_with_key, org="default", project="infra"),
+        step="template",
+        values={"source": "clone", "clone_identifier": "src_two_aws"},
+        client=client,
+    )
+
+    # One connector a type: the typed list's AWS one is kept, the main one listed.
+    assert build_body(saved.draft.data)["provider_connectors"] == [
+        {"connector_ref": "account.aws_dev", "type": "aws"}
+    ]
+    assert saved.draft.data["template"]["not_copied"] == [
+        "The provider connector account.aws_prod: account.aws_prod is of type aws, and the aws "
+        "connector account.aws_dev is the one used: a workspace has one connector of each type."
+    ]
+
+
 def test_copying_an_aws_cdk_workspace_is_refused_not_turned_into_opentofu(user_with_key, fake):
     client = harness_client_for(user_with_key)
     source = next(

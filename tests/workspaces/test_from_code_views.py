@@ -539,3 +539,33 @@ def test_pasted_values_the_draft_already_holds_otherwise_are_used_or_listed(user
         {"number": 15, "text": 'colour                  = "blue"',
          "reason": "colour is not an attribute of harness_platform_workspace."},
     ]  # fmt: skip
+
+
+# --- the main provider connector -------------------------------------------------------------
+
+
+def test_a_main_provider_connector_and_a_block_of_its_type_are_both_kept_or_one_is_listed(
+    user_with_key, fake
+):
+    code = CODE.replace(
+        '  colour                  = "blue"\n',
+        '  connector {\n    connector_ref = "account.aws_dev"\n    type          = "aws"\n  }\n',
+    )  # line 8: provider_connector = "account.aws_prod"; line 15: the aws connector block
+
+    saved = drafts.draft_start_from_code(
+        draft=drafts.draft_create(owner=user_with_key, org="default", project="infra"),
+        imported=from_code.read_code(code, org="default", project="infra"),
+        client=harness_client_for(user_with_key),
+    ).draft
+
+    kept = {c["connector_ref"] for c in build_body(stored_steps(saved.data))["provider_connectors"]}
+    report = saved.data["template"]["code_report"]
+    reasons = {line["number"]: line["reason"] for line in report["unmapped"]}
+    # The block says which connector is the AWS one; the main one, also AWS, cannot be a second.
+    assert kept == {"account.aws_dev"}
+    assert reasons[8] == (
+        "provider_connector: account.aws_prod is of type aws, and the aws connector "
+        "account.aws_dev is the one used: a workspace has one connector of each type."
+    )
+    assert 15 not in reasons
+    assert report["mapped"] == 11  # 12 values read, the main connector not used

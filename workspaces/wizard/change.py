@@ -115,7 +115,7 @@ def draft_start_change(
     )
     try:
         found = prefill.check_prefill_size(prefill.prefill_from_workspace(workspace))
-        found = sources.place_provider_refs(client=client, draft=draft, found=found)
+        found, _unplaced = sources.place_provider_refs(client=client, draft=draft, found=found)
     except prefill.PrefillRefused as err:
         raise ChangeRefused(f"{workspace.name} cannot be changed here: {err.message}.") from err
     except errors.HarnessUnauthorized:
@@ -180,7 +180,7 @@ def _template_values(
         )
         parsed = template_yaml.load_template_yaml(template.yaml)
         found = prefill.prefill_from_template_yaml(parsed, linked=True)
-        found = sources.place_provider_refs(client=client, draft=draft, found=found)
+        found, _unplaced = sources.place_provider_refs(client=client, draft=draft, found=found)
     except errors.HarnessUnauthorized:
         raise
     except (errors.HarnessError, prefill.PrefillRefused) as err:

@@ -353,9 +353,8 @@ def draft_start_from_code(
     basics |= checked
     found = dataclasses.replace(found, overrides=found.overrides | {f"basics.{f}" for f in checked})
     try:
-        found = prefill.check_prefill_size(
-            sources.place_provider_refs(client=client, draft=draft, found=found)
-        )
+        found, unplaced = sources.place_provider_refs(client=client, draft=draft, found=found)
+        found = prefill.check_prefill_size(found)
     except prefill.PrefillRefused as err:
         raise PrefillFailed(f"Nothing was filled in: {err.message}.") from err
     except errors.HarnessUnauthorized:
@@ -365,7 +364,11 @@ def draft_start_from_code(
             "Nothing was filled in: the type of the code's provider connector could not be "
             f"looked up. {harness_error_message(err)} Try again."
         ) from err
-    # A pasted value a lock replaces is a line not used (the template's value is sent).
+    # A main provider connector not placed, or a pasted value a lock replaces (the template's
+    # value is sent), is a line not used.
+    main = imported.body.get("provider_connector")
+    if main in unplaced:
+        imported = imported.not_used({"provider_connector": unplaced[main]})
     imported = code_prefill.locked_out(imported, found)
     values["code_report"] = {**imported.report(), "applied": values["applied"]}
     return draft_save_step(draft=draft, step="template", values=values, prefilled=found)

@@ -84,7 +84,12 @@ def prefill_for(
             found = prefill.prefill_from_workspace(workspace)
             values["not_copied"] = not_copied(workspace)
         found = prefill.check_prefill_size(found)
-        return place_provider_refs(client=client, draft=draft, found=found)
+        found, unplaced = place_provider_refs(client=client, draft=draft, found=found)
+        if values["source"] != "template":
+            values["not_copied"] += [
+                f"The provider connector {ref}: {why}" for ref, why in unplaced.items()
+            ]
+        return found
     except prefill.PrefillRefused as err:
         raise PrefillFailed(
             f"{what} cannot be used to fill in the wizard: {err.message}. Nothing was "
@@ -107,8 +112,12 @@ def prefill_for(
 
 def place_provider_refs(
     *, client: HarnessClient, draft: WorkspaceDraft, found: prefill.Prefill
-) -> prefill.Prefill:
-    """Put provider connector refs whose type is unknown into their slot (aws, gcp, ...)."""
+) -> tuple[prefill.Prefill, dict[str, str]]:
+    """Put provider connector refs whose type is unknown into their slot (aws, gcp, ...),
+    looked up with NG `POST /ng/api/connectors/listV2`; and each ref not placed, with why: a
+    slot already held by another connector of that type keeps it (a workspace has one a type).
+    HarnessError propagates."""
+    unplaced: dict[str, str] = {}
     for ref in found.provider_refs:
         if not _CONNECTOR_REF_RE.match(ref):
             continue  # never searched for; the provisioner step asks for a connector instead
@@ -120,12 +129,27 @@ def place_provider_refs(
             search=identifier,
             limit=50,
         )
-        for connector in page.items:
-            if connector.ref == ref:
-                slot = next(s for s, (k, _l) in steps.PROVIDER_TYPES.items() if k == connector.type)
-                found = found.with_provider(slot, ref)
-                break
-    return found
+        slot = next(
+            (
+                slot
+                for connector in page.items
+                if connector.ref == ref
+                for slot, (kind, _label) in steps.PROVIDER_TYPES.items()
+                if kind == connector.type
+            ),
+            None,
+        )
+        held = found.values.get("provisioner", {}).get(slot) if slot else None
+        if slot is None:
+            continue
+        if held and held != ref:
+            unplaced[ref] = (
+                f"{ref} is of type {slot}, and the {slot} connector {held} is the one used: a "
+                "workspace has one connector of each type."
+            )
+        else:
+            found = found.with_provider(slot, ref)
+    return found, unplaced
 
 
 def not_copied(workspace: Workspace) -> list[str]:
