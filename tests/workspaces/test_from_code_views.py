@@ -569,3 +569,29 @@ def test_a_main_provider_connector_and_a_block_of_its_type_are_both_kept_or_one_
     )
     assert 15 not in reasons
     assert report["mapped"] == 11  # 12 values read, the main connector not used
+
+
+@pytest.mark.parametrize(
+    ("ref", "says"),
+    [
+        ("account.aws_nosuch", "no AWS, GCP, Azure or Vault connector account.aws_nosuch is"),
+        ("aws prod", "aws prod is not a connector reference"),
+    ],
+)
+def test_a_main_provider_connector_that_cannot_be_placed_is_listed_not_dropped(
+    user_with_key, fake, ref, says
+):
+    code = CODE.replace("account.aws_prod", ref)  # line 8
+
+    saved = drafts.draft_start_from_code(
+        draft=drafts.draft_create(owner=user_with_key, org="default", project="infra"),
+        imported=from_code.read_code(code, org="default", project="infra"),
+        client=harness_client_for(user_with_key),
+    ).draft
+
+    body = build_body(stored_steps(saved.data))
+    report = saved.data["template"]["code_report"]
+    reasons = {line["number"]: line["reason"] for line in report["unmapped"]}
+    assert body["provider_connector"] == "" and body["provider_connectors"] == []
+    assert says in reasons[8]
+    assert report["mapped"] == 10  # as the pasted resource's 11, less the connector

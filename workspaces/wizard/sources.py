@@ -114,13 +114,16 @@ def place_provider_refs(
     *, client: HarnessClient, draft: WorkspaceDraft, found: prefill.Prefill
 ) -> tuple[prefill.Prefill, dict[str, str]]:
     """Put provider connector refs whose type is unknown into their slot (aws, gcp, ...),
-    looked up with NG `POST /ng/api/connectors/listV2`; and each ref not placed, with why: a
-    slot already held by another connector of that type keeps it (a workspace has one a type).
-    HarnessError propagates."""
+    looked up with NG `POST /ng/api/connectors/listV2`; and each ref not placed, with why: not
+    a connector reference, no connector the key can see, or a slot already held by another
+    connector of that type, which keeps it (a workspace has one a type). HarnessError
+    propagates."""
     unplaced: dict[str, str] = {}
     for ref in found.provider_refs:
         if not _CONNECTOR_REF_RE.match(ref):
-            continue  # never searched for; the provisioner step asks for a connector instead
+            # Never searched for; the provisioner step asks for a connector instead.
+            unplaced[ref] = f"{ref} is not a connector reference (such as account.aws_prod)."
+            continue
         identifier = ref.rsplit(".", 1)[-1]
         page = client.list_connectors(
             org=draft.org,
@@ -139,9 +142,13 @@ def place_provider_refs(
             ),
             None,
         )
-        held = found.values.get("provisioner", {}).get(slot) if slot else None
         if slot is None:
+            unplaced[ref] = (
+                f"no AWS, GCP, Azure or Vault connector {ref} is visible to your key (deleted, or "
+                "out of its reach): choose one on the Provisioner and connectors step."
+            )
             continue
+        held = found.values.get("provisioner", {}).get(slot)
         if held and held != ref:
             unplaced[ref] = (
                 f"{ref} is of type {slot}, and the {slot} connector {held} is the one used: a "
