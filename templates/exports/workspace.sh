@@ -1,7 +1,8 @@
 {% load export_tags %}{% autoescape off %}#!/bin/sh
 # Create the Harness workspace {{ identifier|comment }} in {{ org|comment }} / {{ project|comment }}: IaCM POST .../workspaces
 # (Harness answers 200). Set HARNESS_API_KEY to your Harness API key first; no key is written here.
-curl -sS -X POST {{ url|shquote }} \
+# A refusal is printed and ends the script with status 22 (curl 7.76 or later: --fail-with-body).
+curl -sS --fail-with-body -X POST {{ url|shquote }} \
   -H 'Content-Type: application/json' \
   -H {{ "Harness-Account: "|add:account_id|shquote }} \
   -H "x-api-key: $HARNESS_API_KEY" \

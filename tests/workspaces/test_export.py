@@ -11,7 +11,12 @@ from django.urls import reverse
 from pytest_django.asserts import assertContains
 
 from tests.conftest import ACCOUNT, FULL_KEY, ORG_KEY, OTHER_KEY, READ_KEY
-from tests.workspaces.test_drafts import choose_template, make_draft, valid_data
+from tests.workspaces.test_drafts import (
+    choose_template,
+    existing_identifier,
+    make_draft,
+    valid_data,
+)
 from workspaces.clients import harness_client_for
 from workspaces.export import draft_export, workspace_body, workspace_export
 from workspaces.models import WorkspaceDraft
@@ -289,6 +294,18 @@ def test_the_exported_api_call_creates_the_workspace_in_harness(user_with_key, f
     )
     assert created.name == "from-curl"
     assert created.environment_variables["TF_TOKEN"].value == "account.tf_token"
+
+
+def test_the_exported_api_call_exits_non_zero_when_harness_refuses_it(user_with_key, fake):
+    taken = existing_identifier(harness_client_for(user_with_key))
+    draft = make_draft(user_with_key, basics__identifier=taken)
+    script = draft_export(draft=draft, account_id=ACCOUNT).curl
+
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HARNESS_API_KEY": FULL_KEY}
+    run = subprocess.run(["sh"], input=script, env=env, capture_output=True, text=True, timeout=20)
+
+    assert "already exists" in run.stdout  # Harness's answer (409) is still shown
+    assert run.returncode == 22  # curl's exit status for an HTTP error
 
 
 def test_a_newline_in_a_draft_value_cannot_end_the_scripts_comment(user_with_key, fake):
