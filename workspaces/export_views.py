@@ -22,7 +22,8 @@ def _attachment(found: export.WorkspaceExport, form: str) -> HttpResponse:
 def workspace_export(
     request: HtmxHttpRequest, org: str, project: str, identifier: str, form: str
 ) -> HttpResponse:
-    """An existing workspace as code, read with the user's key (IaCM `GET .../workspaces/{id}`);
+    """An existing workspace as code, read with the user's key (IaCM `GET .../workspaces/{id}`,
+    and a linked one's template version for its locks: `export.harness_workspace_export`);
     Harness errors reach the error middleware (a page with a retry)."""
     if form not in export.FORMS:
         raise Http404("No such export form.")
@@ -32,7 +33,9 @@ def workspace_export(
     )
     if workspace is None:
         raise Http404("No such workspace.")
-    found = export.harness_workspace_export(workspace=workspace, account_id=client.account_id)
+    found = export.harness_workspace_export(
+        workspace=workspace, account_id=client.account_id, client=client
+    )
     return _attachment(found, form)
 
 

@@ -260,6 +260,6 @@ def workspace_detail(
     )
     context["trail_limit"] = WORKSPACE_TRAIL_LIMIT
     context["export"] = export.harness_workspace_export(
-        workspace=workspace, account_id=client.account_id
+        workspace=workspace, account_id=client.account_id, client=client
     )
     return TemplateResponse(request, "workspaces/workspace_detail.html", context)

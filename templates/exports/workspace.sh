@@ -2,7 +2,8 @@
 # Create the Harness workspace {{ identifier|comment }} in {{ org|comment }} / {{ project|comment }}: IaCM POST .../workspaces
 # (Harness answers 200). Set HARNESS_API_KEY to your Harness API key first; no key is written here.
 # A refusal is printed and ends the script with status 22 (curl 7.76 or later: --fail-with-body).
-curl -sS --fail-with-body -X POST {{ url|shquote }} \
+{% for line in locks %}# {{ line|comment }}
+{% endfor %}curl -sS --fail-with-body -X POST {{ url|shquote }} \
   -H 'Content-Type: application/json' \
   -H {{ "Harness-Account: "|add:account_id|shquote }} \
   -H "x-api-key: $HARNESS_API_KEY" \

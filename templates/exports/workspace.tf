@@ -2,9 +2,8 @@
 # Schema: {{ source }}.
 # Import the existing workspace instead of creating it:
 #   terraform import harness_platform_workspace.{{ label }} {{ org|comment }}/{{ project|comment }}/{{ identifier|comment }}
-{% if linked and from_harness %}# Values are as Harness holds them; a field the template locks is refused on a create: remove
-# it to inherit the template's value.
-{% endif %}{% if unmanaged %}# Not managed by this resource (no attribute in its schema); set them in Harness:
+{% for line in locks %}# {{ line|comment }}
+{% endfor %}{% if unmanaged %}# Not managed by this resource (no attribute in its schema); set them in Harness:
 {% for item in unmanaged %}#   - {{ item|comment }}
 {% endfor %}{% endif %}resource "harness_platform_workspace" {{ label|hcl }} {
 {% for name, value in attributes %}  {{ name|ljust:width }} = {{ value|hcl }}

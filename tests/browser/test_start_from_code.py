@@ -26,7 +26,7 @@ def coder(browser_user, fake):
 def test_start_from_an_exported_resource_and_review_its_body(page, live_server, coder, artifacts):
     client = harness_client_for(coder)
     workspace = client.get_workspace(org="default", project="infra", identifier=TERRAGRUNT)
-    hcl = harness_workspace_export(workspace=workspace, account_id=ACCOUNT).hcl
+    hcl = harness_workspace_export(workspace=workspace, account_id=ACCOUNT, client=client).hcl
     start(page, live_server)
 
     page.get_by_label("From code: a Terraform resource or a JSON body").check()

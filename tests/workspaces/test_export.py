@@ -18,7 +18,12 @@ from tests.workspaces.test_drafts import (
     valid_data,
 )
 from workspaces.clients import harness_client_for
-from workspaces.export import draft_export, workspace_body, workspace_export
+from workspaces.export import (
+    draft_export,
+    harness_workspace_export,
+    workspace_body,
+    workspace_export,
+)
 from workspaces.models import WorkspaceDraft
 from workspaces.wizard import drafts
 
@@ -185,7 +190,83 @@ def test_a_linked_workspace_page_exports_its_template_link(signed_in_with_key, u
             "version": workspace.associated_template.version,
         }
     ]
-    assert any("a field the template locks is refused on a create" in c for c in comments)
+    assert any("locks are left out: the workspace inherits them" in c for c in comments)
+
+
+# The fields k8s_namespace (every version) locks: its provisioner block (with the provider
+# connectors), its repository block and its default pipelines (the fake's seed).
+TEMPLATE_LOCKED = {
+    "provisioner_version", "provider_connectors", "repository", "repository_connector",
+    "repository_branch", "repository_commit", "repository_sha", "repository_path",
+    "repository_submodules", "default_pipelines",
+}  # fmt: skip
+RESOURCE_LOCKED = {
+    "provisioner_version", "connector", "provider_connector", "repository", "repository_connector",
+    "repository_branch", "repository_commit", "repository_sha", "repository_path",
+    "default_pipelines",
+}  # fmt: skip
+
+
+def test_a_linked_workspaces_api_call_is_not_refused_for_its_templates_locks(user_with_key, fake):
+    client = harness_client_for(user_with_key)
+    workspace = seeded(client, lambda w: w.associated_template is not None)
+    script = harness_workspace_export(workspace=workspace, account_id=ACCOUNT, client=client).curl
+    script = script.replace(f'"identifier": "{workspace.identifier}"', '"identifier": "again_ws"')
+
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HARNESS_API_KEY": FULL_KEY}
+    run = subprocess.run(["sh"], input=script, env=env, capture_output=True, text=True, timeout=20)
+
+    assert "Attempted to update locked fields" not in run.stdout, run.stdout
+    assert run.returncode == 0, run.stdout
+    again = client.get_workspace(org="default", project="infra", identifier="again_ws")
+    assert again.repository == workspace.repository  # inherited from the template
+
+
+def test_a_linked_workspaces_three_forms_leave_out_what_its_template_locks(user_with_key, fake):
+    client = harness_client_for(user_with_key)
+    workspace = seeded(client, lambda w: w.associated_template is not None)
+
+    export = harness_workspace_export(workspace=workspace, account_id=ACCOUNT, client=client)
+
+    body = json.loads(export.body_json)
+    assert not TEMPLATE_LOCKED & body.keys()
+    assert body["provider_connector"] == ""  # required: sent empty, inherited
+    assert body["provisioner"] == workspace.provisioner  # required: the template's own
+    _name, resource, _comments = parse(export.hcl)
+    assert not RESOURCE_LOCKED & resource.keys()
+    assert resource["provisioner_type"] == workspace.provisioner
+    assert export.curl.count(json.dumps(body, indent=2)) == 1
+    link = workspace.associated_template
+    said = f"fields the template {link.template_id} {link.version} locks are left out"
+    assert said in _comment_text(export.hcl)
+    assert said in _comment_text(export.curl)
+    assert export.notice == ""
+
+
+def test_a_linked_workspaces_export_says_when_its_templates_locks_cannot_be_read(
+    signed_in_with_key, user_with_key, fake
+):
+    client = harness_client_for(user_with_key)
+    workspace = seeded(client, lambda w: w.associated_template is not None)
+    fake.inject("v1.templates.version", status=503, times=10)
+
+    export = harness_workspace_export(workspace=workspace, account_id=ACCOUNT, client=client)
+    page = signed_in_with_key.get(
+        reverse("workspace_detail", args=["default", "infra", workspace.identifier])
+    )
+
+    # The whole body, as Harness holds it, and in every form the warning.
+    assert json.loads(export.body_json) == workspace_body(workspace)
+    said = "locks could not be determined, so they are not left out"
+    assert said in export.notice
+    assert said in _comment_text(export.hcl)
+    assert said in _comment_text(export.curl)
+    assertContains(page, said)
+
+
+def _comment_text(text: str) -> str:
+    """The `#` comment lines of an exported file as one text (they wrap long sentences)."""
+    return " ".join(line[1:].strip() for line in text.splitlines() if line.startswith("#"))
 
 
 def test_strings_keep_quotes_backslashes_newlines_and_template_sequences_literal():
@@ -200,7 +281,7 @@ def test_strings_keep_quotes_backslashes_newlines_and_template_sequences_literal
     }
 
     text = workspace_export(
-        body=body, org="o", project="p", account_id="a", from_harness=False,
+        body=body, org="o", project="p", account_id="a",
         download=("draft_export", ["00000000-0000-0000-0000-000000000000"]),
     ).hcl  # fmt: skip
 
@@ -225,7 +306,7 @@ def test_fields_without_an_attribute_are_listed_as_not_managed():
     }
 
     text = workspace_export(
-        body=body, org="o", project="p", account_id="a", from_harness=False,
+        body=body, org="o", project="p", account_id="a",
         download=("draft_export", ["00000000-0000-0000-0000-000000000000"]),
     ).hcl  # fmt: skip
 
@@ -396,7 +477,7 @@ def test_a_variable_file_always_has_the_two_attributes_the_block_requires():
     }
 
     text = workspace_export(
-        body=body, org="o", project="p", account_id="a", from_harness=True,
+        body=body, org="o", project="p", account_id="a",
         download=("draft_export", ["00000000-0000-0000-0000-000000000000"]),
     ).hcl  # fmt: skip
 
@@ -423,7 +504,7 @@ def test_settings_harness_holds_as_strings_are_listed_as_not_managed():
     }
 
     text = workspace_export(
-        body=body, org="o", project="p", account_id="a", from_harness=True,
+        body=body, org="o", project="p", account_id="a",
         download=("workspace_export", ["o", "p", "sparse"]),
     ).hcl  # fmt: skip
 

@@ -528,7 +528,7 @@ def test_an_exported_value_with_template_sequences_reads_back_the_same(value):
         "terraform_variables": {"q": {"key": "q", "value": value, "value_type": "string"}},
     }
     text = workspace_export(
-        body=body, org="default", project="infra", account_id="a", from_harness=False,
+        body=body, org="default", project="infra", account_id="a",
         download=("draft_export", ["00000000-0000-0000-0000-000000000000"]),
     ).hcl  # fmt: skip
 

@@ -411,7 +411,7 @@ def test_an_exported_workspace_pasted_back_reviews_as_the_same_body(user_with_ke
             "terragrunt": lambda w: w.identifier == TERRAGRUNT,
         }[kind],
     )
-    export = harness_workspace_export(workspace=workspace, account_id=ACCOUNT)
+    export = harness_workspace_export(workspace=workspace, account_id=ACCOUNT, client=client)
     exported = json.loads(export.body_json)
     exported.pop("budget", None)  # not in the resource's schema: a comment of the HCL
 

@@ -28,7 +28,7 @@ from workspaces.feedback import harness_error_message
 from workspaces.harness import CircuitOpen, HarnessClient, errors
 from workspaces.harness.types import Workspace
 from workspaces.models import WorkspaceDraft
-from workspaces.wizard import drafts, prefill, sources, steps, template_yaml, validation
+from workspaces.wizard import drafts, prefill, sources, steps, validation
 from workspaces.wizard.outcomes import (
     CHANGED_IN_HARNESS,
     UNCLEAR,
@@ -172,15 +172,9 @@ def _template_values(
     if link is None:
         return values
     try:
-        template = client.get_template(
-            org=draft.org,
-            project=draft.project,
-            identifier=link.template_id,
-            version=link.version or None,
+        label, locked = sources.template_locks(
+            client=client, org=draft.org, project=draft.project, link=link
         )
-        parsed = template_yaml.load_template_yaml(template.yaml)
-        found = prefill.prefill_from_template_yaml(parsed, linked=True)
-        found, _unplaced = sources.place_provider_refs(client=client, draft=draft, found=found)
     except errors.HarnessUnauthorized:
         raise
     except (errors.HarnessError, prefill.PrefillRefused) as err:
@@ -195,22 +189,10 @@ def _template_values(
     return values | {
         "source": "template",
         "template_ref": link.template_id,
-        "template_version": link.version or template.version_label,
+        "template_version": link.version or label,
         "template_mode": "linked",
-        "locked": found.locked | _carried_locks(parsed),
+        "locked": locked,
     }
-
-
-def _carried_locks(parsed: dict[str, Any]) -> dict[str, Any]:
-    """`{"carried.<field>": True}` for update body fields the steps do not edit but the template
-    locks (its `default_pipelines` block): left out of the PUT, as a create leaves out locked
-    fields (Harness refuses a body that sets them; the workspace keeps the template's)."""
-    template = parsed.get("template", parsed)
-    spec = template.get("spec") if isinstance(template, dict) else None
-    block = spec.get("default_pipelines") if isinstance(spec, dict) else None
-    if isinstance(block, dict) and steps.as_bool(block.get("locked", False)):
-        return {"carried.default_pipelines": True}
-    return {}
 
 
 # --- sending it ------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from typing import Any
 
 from workspaces.feedback import harness_error_message
 from workspaces.harness import HarnessClient, errors
-from workspaces.harness.types import Workspace
+from workspaces.harness.types import AssociatedTemplate, Workspace
 from workspaces.models import WorkspaceDraft
 from workspaces.wizard import prefill, steps, template_yaml
 
@@ -157,6 +157,34 @@ def place_provider_refs(
         else:
             found = found.with_provider(slot, ref)
     return found, unplaced
+
+
+def template_locks(
+    *, client: HarnessClient, org: str, project: str, link: AssociatedTemplate
+) -> tuple[str, dict[str, Any]]:
+    """The version label of the template a workspace links (`link`; v1 `GET .../templates/{id}/
+    versions/{v}`, or its stable version without one) and what it locks, as a linked draft holds
+    it (`steps.locked_map`), with `carried.<field>` for the fields the steps do not edit that it
+    locks (`update.CARRIED`: its `default_pipelines` block). Raises HarnessError, and
+    PrefillRefused for YAML the portal does not read."""
+    template = client.get_template(
+        org=org, project=project, identifier=link.template_id, version=link.version or None
+    )
+    parsed = template_yaml.load_template_yaml(template.yaml)
+    found = prefill.prefill_from_template_yaml(parsed, linked=True)
+    return template.version_label, found.locked | _carried_locks(parsed)
+
+
+def _carried_locks(parsed: dict[str, Any]) -> dict[str, Any]:
+    """`{"carried.<field>": True}` for body fields the steps do not edit but the template locks
+    (its `default_pipelines` block): left out of a create or a PUT, as the other locked fields
+    are (Harness refuses a body that sets them; the workspace keeps the template's)."""
+    template = parsed.get("template", parsed)
+    spec = template.get("spec") if isinstance(template, dict) else None
+    block = spec.get("default_pipelines") if isinstance(spec, dict) else None
+    if isinstance(block, dict) and steps.as_bool(block.get("locked", False)):
+        return {"carried.default_pipelines": True}
+    return {}
 
 
 def not_copied(workspace: Workspace) -> list[str]:
