@@ -5,12 +5,7 @@ Every form starts from a Harness create body (contract §2.1): on the review ste
 rebuilds from the workspace Harness holds. Templates render the text (`templates/exports/`);
 this module only decides what goes in it.
 
-The Terraform resource follows the provider's schema, read in
-harness/terraform-provider-harness @cb1a059 (the commit the contract cites):
-`internal/service/platform/workspace/resource_workspace.go` (`ResourceWorkspace`,
-`buildCreateWorkspace`, `helpers.ExpandTags`) and `docs/resources/platform_workspace.md`. A body
-field the resource has no attribute for is listed in a comment of the HCL, never written as an
-invented attribute.
+The Terraform resource, written against the provider's schema, is `export_terraform`'s.
 """
 
 from __future__ import annotations
@@ -26,6 +21,7 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.urls import reverse
 
+from workspaces.export_terraform import terraform_context
 from workspaces.feedback import harness_error_message
 from workspaces.harness import HarnessClient, errors
 from workspaces.harness.types import Workspace
@@ -35,55 +31,6 @@ from workspaces.wizard.prefill import PrefillRefused
 from workspaces.wizard.sources import template_locks
 from workspaces.wizard.update import held_body, template_kept, workspace_snapshot
 
-PROVIDER_SOURCE = (
-    "harness/terraform-provider-harness @cb1a059, "
-    "internal/service/platform/workspace/resource_workspace.go"
-)
-
-# Body field -> the resource's attribute, for plain attributes, in the order the HCL lists them.
-# `provisioner` is `provisioner_type` in the resource (buildCreateWorkspace).
-ATTRIBUTES: tuple[tuple[str, str], ...] = (
-    ("identifier", "identifier"),
-    ("name", "name"),
-    ("description", "description"),
-    ("provisioner", "provisioner_type"),
-    ("provisioner_version", "provisioner_version"),
-    ("terragrunt_provider", "terragrunt_provider"),
-    ("terragrunt_version", "terragrunt_version"),
-    ("run_all", "run_all"),
-    ("provider_connector", "provider_connector"),
-    ("repository", "repository"),
-    ("repository_connector", "repository_connector"),
-    ("repository_branch", "repository_branch"),
-    ("repository_commit", "repository_commit"),
-    ("repository_sha", "repository_sha"),
-    ("repository_path", "repository_path"),
-    ("cost_estimation_enabled", "cost_estimation_enabled"),
-)
-# Booleans the resource sends as written, false included (`configHas` in the provider).
-EXPLICIT_BOOLEANS = ("cost_estimation_enabled",)
-VARIABLE_FILE_FIELDS = (
-    "repository",
-    "repository_connector",
-    "repository_branch",
-    "repository_commit",
-    "repository_sha",
-    "repository_path",
-)
-PROVISIONER_CONFIG_FIELDS = (
-    "language",
-    "language_version",
-    "package_manager",
-    "package_manager_version",
-)
-# Body fields without an attribute in the resource, and their values that say "not set".
-UNMANAGED_DEFAULTS: dict[str, tuple[Any, ...]] = {
-    "repository_submodules": ("", "false", None),
-    "budget": (None,),
-    "ccm_cost_enabled": (False, None),
-    "prune_sensitive_data": (False, None),
-    "sparse_checkout": ((), [], "", None),
-}
 # The three forms: download suffix -> (content type, title on the page).
 FORMS = {
     "tf": ("text/plain; charset=utf-8", "Terraform resource"),
@@ -277,122 +224,3 @@ def _text(template_name: str, context: dict[str, Any]) -> str:
     """A text template rendered as plain text. `render_to_string` marks its result safe HTML;
     this text is not HTML (a name may hold `<script>`), so the pages must escape it."""
     return str.__str__(render_to_string(template_name, context))  # a plain str, not SafeString
-
-
-def resource_label(identifier: str) -> str:
-    """The Terraform resource name: an HCL identifier (letters, digits, `_`, `-`)."""
-    label = re.sub(r"[^A-Za-z0-9_-]", "_", identifier)
-    return label if re.match(r"[A-Za-z_]", label) else f"workspace_{label}"
-
-
-def _tag(key: str, value: str) -> str:
-    # helpers.FlattenTags: "key:value", or the key alone for an empty value.
-    return f"{key}:{value}" if value else key
-
-
-def terraform_context(body: Mapping[str, Any], *, org: str, project: str) -> dict[str, Any]:
-    """What `exports/workspace.tf` renders: attributes, blocks, what the resource cannot hold."""
-    unmanaged: list[str] = []
-    attributes: list[tuple[str, Any]] = [("org_id", org), ("project_id", project)]
-    for field, attribute in ATTRIBUTES:
-        value = body.get(field)
-        if isinstance(value, bool):
-            if value or field in EXPLICIT_BOOLEANS:
-                attributes.append((attribute, value))
-        elif value not in (None, ""):
-            attributes.append((attribute, str(value)))
-    tags = []
-    for key, value in (body.get("tags") or {}).items():
-        # helpers.ExpandTags splits "key:value" at every colon: a colon in either part is lost.
-        if ":" in key or ":" in value:
-            unmanaged.append(f"tag {json.dumps(_tag(key, value))} (the provider splits at colons)")
-        else:
-            tags.append(_tag(key, value))
-    if tags:
-        attributes.append(("tags", tags))
-    if body.get("variable_sets"):
-        attributes.append(("variable_sets", list(body["variable_sets"])))
-    connectors = []
-    for item in body.get("provider_connectors") or []:
-        connectors.append(
-            [("connector_ref", item.get("connector_ref", "")), ("type", item.get("type", ""))]
-        )
-        if item.get("terragrunt_provider"):
-            unmanaged.append(f"terragrunt_provider of the {item.get('type')} connector")
-    # `repository` and `repository_connector` are required in the block: written even when empty.
-    variable_files = [
-        [
-            (field, item.get(field) or "")
-            for field in VARIABLE_FILE_FIELDS
-            if item.get(field) or field in ("repository", "repository_connector")
-        ]
-        for item in body.get("terraform_variable_files") or []
-    ]
-    pipelines = {}
-    for operation, pipeline in (body.get("default_pipelines") or {}).items():
-        if pipeline.get("workspace_pipeline"):
-            pipelines[operation] = pipeline["workspace_pipeline"]
-        if pipeline.get("project_pipeline"):
-            unmanaged.append(f"default_pipelines.{operation}.project_pipeline")
-    provisioner_config = body.get("provisioner_configuration") or {}
-    if not isinstance(provisioner_config, Mapping):  # declared a string (contract §2.1)
-        unmanaged.append(f"provisioner_configuration = {json.dumps(provisioner_config)}")
-        provisioner_config = {}
-    complete = all(provisioner_config.get(f) for f in PROVISIONER_CONFIG_FIELDS)
-    if provisioner_config and not complete:
-        unmanaged.append("provisioner_configuration (the resource needs all four of its fields)")
-        provisioner_config = {}
-    for field, defaults in UNMANAGED_DEFAULTS.items():
-        if field in body and body[field] not in defaults:
-            unmanaged.append(f"{field} = {json.dumps(body[field])}")
-    config = [
-        (f, str(provisioner_config[f])) for f in PROVISIONER_CONFIG_FIELDS if provisioner_config
-    ]
-    template = body.get("associated_template") or {}
-    linked = bool(template.get("template_id"))
-    return {
-        "source": PROVIDER_SOURCE,
-        "identifier": str(body.get("identifier", "")),
-        "org": org,
-        "project": project,
-        "label": resource_label(str(body.get("identifier", ""))),
-        "attributes": attributes,
-        "width": max(len(name) for name, _ in attributes),
-        "default_pipelines": pipelines,
-        "pipeline_width": max((len(op) + 2 for op in pipelines), default=0),
-        "blocks": [
-            *(_block("terraform_variable", _variable(v)) for v in _values(body, "terraform")),
-            *(_block("environment_variable", _variable(v)) for v in _values(body, "environment")),
-            *(_block("terraform_variable_file", fields) for fields in variable_files),
-            *(_block("connector", fields) for fields in connectors),
-            *([_block("provisioner_config", config)] if config else []),
-            *([_block("associated_template", _template(template))] if linked else []),
-        ],
-        "unmanaged": unmanaged,
-        "linked": linked,
-    }
-
-
-def _values(body: Mapping[str, Any], group: str) -> list[Mapping[str, Any]]:
-    return list((body.get(f"{group}_variables") or {}).values())
-
-
-def _block(name: str, fields: list[tuple[str, Any]]) -> dict[str, Any]:
-    """A nested block; `width` aligns its `=` signs as `terraform fmt` does."""
-    return {"name": name, "fields": fields, "width": max((len(f) for f, _ in fields), default=0)}
-
-
-def _variable(variable: Mapping[str, Any]) -> list[tuple[str, str]]:
-    # Secret variables hold a secret reference, never a value (contract §2.4).
-    return [
-        ("key", str(variable.get("key", ""))),
-        ("value", str(variable.get("value", ""))),
-        ("value_type", str(variable.get("value_type", "string"))),
-    ]
-
-
-def _template(template: Mapping[str, Any]) -> list[tuple[str, str]]:
-    fields = [("template_id", str(template["template_id"]))]
-    if template.get("version"):
-        fields.append(("version", str(template["version"])))
-    return fields

@@ -32,7 +32,7 @@ from django import forms
 from hcl2.rules.base import AttributeRule, BlockRule
 from lark.exceptions import LarkError, UnexpectedInput
 
-from workspaces.export import ATTRIBUTES, UNMANAGED_DEFAULTS
+from workspaces.export_terraform import ATTRIBUTES, UNMANAGED_DEFAULTS
 from workspaces.wizard import steps
 from workspaces.wizard.code_body import (
     BOOLEAN_FIELDS,
@@ -52,7 +52,7 @@ RESOURCE = "harness_platform_workspace"
 # An exported resource with every variable a workspace may hold is longer than a .tfvars paste.
 MAX_CODE_CHARS = 4 * MAX_PASTE_CHARS
 MAX_NESTING = 32
-# The resource's plain attributes -> body field (export.ATTRIBUTES, read back).
+# The resource's plain attributes -> body field (export_terraform.ATTRIBUTES, read back).
 HCL_FIELDS = {attribute: body_field for body_field, attribute in ATTRIBUTES}
 JSON_TEXT_FIELDS = (*(f for f, _ in ATTRIBUTES if f not in BOOLEAN_FIELDS), "repository_submodules")
 # In the schema, but not something the wizard sets: said so, never dropped silently.
