@@ -15,7 +15,7 @@ from tests.workspaces.test_export import seeded
 from workspaces.clients import harness_client_for
 from workspaces.export import draft_export, harness_workspace_export, workspace_body
 from workspaces.models import WorkspaceDraft
-from workspaces.wizard import drafts, from_code, steps, validation
+from workspaces.wizard import code_json, drafts, from_code, steps, validation
 from workspaces.wizard.body import build_body, leave_out_locked, stored_steps
 
 pytestmark = pytest.mark.django_db
@@ -390,12 +390,12 @@ def _clone_body(user, workspace) -> dict:
 
 def _as_the_wizard_sends(exported: dict, locked: dict) -> dict:
     """The exported body less what a new workspace's create necessarily leaves out: the fields
-    the wizard never sets while they are unset (`from_code.JSON_UNSET`), and the fields a linked
+    the wizard never sets while they are unset (`code_json.JSON_UNSET`), and the fields a linked
     template locks (Harness refuses them; the workspace inherits them)."""
     body = {
         key: value
         for key, value in exported.items()
-        if not (key in from_code.JSON_UNSET and value in from_code.JSON_UNSET[key])
+        if not (key in code_json.JSON_UNSET and value in code_json.JSON_UNSET[key])
     }
     return leave_out_locked(body, locked) if locked else body
 

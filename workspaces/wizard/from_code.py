@@ -1,8 +1,8 @@
 """Start from code: a pasted `harness_platform_workspace` resource (HCL) or create body (JSON)
 read into the create body it describes, with what cannot be mapped listed line by line.
 
-The resource is read the way `workspaces.export` writes it (its `ATTRIBUTES`, tags as `"k:v"`
-strings, `terraform_variable` / `environment_variable` blocks with `key`, `value` and
+The resource is read the way `workspaces.export_terraform` writes it (its `ATTRIBUTES`, tags as
+`"k:v"` strings, `terraform_variable` / `environment_variable` blocks with `key`, `value` and
 `value_type`, `connector` blocks with `connector_ref` and `type`, `associated_template`): the
 provider's schema as read in harness/terraform-provider-harness @cb1a059
 (`internal/service/platform/workspace/resource_workspace.go`). Checked again for this importer
@@ -12,7 +12,8 @@ resource.tf`): the same attribute names, `terraform_variable` / `environment_var
 `terraform_variable_file` as block sets with `key` / `value` / `value_type`, `tags` a set of
 strings, `default_pipelines` a map; `connector`, `associated_template` and the Terragrunt
 attributes are newer than those copies, so cb1a059 (export's reading) is followed for them.
-The JSON body has the field names of contract §2.1 (IaCM `POST .../workspaces`).
+The JSON body has the field names of contract §2.1 (IaCM `POST .../workspaces`); it is read in
+`code_json`.
 
 HCL is parsed with python-hcl2 (`hcl2.parses`): its tree keeps each attribute's and block's line,
 its serializer gives the values, and an expression Terraform would evaluate (`var.x`, a resource
@@ -22,9 +23,7 @@ reference, a function call, an interpolation) is recognised by its rule in that 
 
 from __future__ import annotations
 
-import json
 import re
-from bisect import bisect_left
 from typing import Any
 
 import hcl2
@@ -32,12 +31,10 @@ from django import forms
 from hcl2.rules.base import AttributeRule, BlockRule
 from lark.exceptions import LarkError, UnexpectedInput
 
-from workspaces.export_terraform import ATTRIBUTES, UNMANAGED_DEFAULTS
+from workspaces.export_terraform import ATTRIBUTES
 from workspaces.wizard import steps
 from workspaces.wizard.code_body import (
-    BOOLEAN_FIELDS,
     NOT_IN_WIZARD_REASON,
-    NUMBER_REASON,
     VARIABLE_BLOCKS,
     BodyReader,
     CodeImport,
@@ -45,6 +42,7 @@ from workspaces.wizard.code_body import (
     CodeRefused,
     add_group,
 )
+from workspaces.wizard.code_json import read_json
 from workspaces.wizard.hcl_literals import VALUES, literal, unclosed_escape
 from workspaces.wizard.paste import MAX_PASTE_CHARS
 
@@ -54,7 +52,6 @@ MAX_CODE_CHARS = 4 * MAX_PASTE_CHARS
 MAX_NESTING = 32
 # The resource's plain attributes -> body field (export_terraform.ATTRIBUTES, read back).
 HCL_FIELDS = {attribute: body_field for body_field, attribute in ATTRIBUTES}
-JSON_TEXT_FIELDS = (*(f for f, _ in ATTRIBUTES if f not in BOOLEAN_FIELDS), "repository_submodules")
 # In the schema, but not something the wizard sets: said so, never dropped silently.
 NOT_IN_WIZARD = {
     "terraform_variable_file": "terraform_variable_files",
@@ -70,15 +67,6 @@ BLOCK_ATTRIBUTES = {
     "associated_template": ("template_id", "version"),
 }
 META_ARGUMENTS = ("count", "for_each", "depends_on", "provider", "lifecycle", "provisioner")
-# Body fields the wizard does not set, and the values that mean "not set" (as export says).
-WIZARD_SETS = ("budget", "repository_submodules")  # not in the resource, but in the wizard
-JSON_UNSET: dict[str, tuple[Any, ...]] = {
-    **{f: (*v, [], {}) for f, v in UNMANAGED_DEFAULTS.items() if f not in WIZARD_SETS},
-    "terraform_variable_files": ([], None),
-    "variable_sets": ([], None),
-    "default_pipelines": ({}, None),
-    "provisioner_configuration": ({}, None),
-}
 
 
 def read_code(text: str, *, org: str, project: str) -> CodeImport:
@@ -101,7 +89,7 @@ def read_code(text: str, *, org: str, project: str) -> CodeImport:
         )
     reader = BodyReader(text, org, project)
     if text.lstrip().startswith(("{", "[")):  # JSON; HCL starts with a name
-        _read_json(reader)
+        read_json(reader)
         return reader.result("json")
     _read_hcl(reader)
     return reader.result("hcl")
@@ -261,98 +249,13 @@ def _hcl_block(reader: BodyReader, node: BlockRule) -> None:
 
 def _not_in_block(name: str, attribute: str) -> str:
     if (name, attribute) == ("connector", "terragrunt_provider"):
-        # As the JSON body's is (`_json_group`); the resource's block has no such attribute.
+        # As the JSON body's is (`code_json`); the resource's block has no such attribute.
         return (
             f"terragrunt_provider of a connector: {NOT_IN_WIZARD_REASON} (The resource's "
             "connector block has no such attribute: Terraform would refuse it.)"
         )
     allowed = ", ".join(BLOCK_ATTRIBUTES[name])
     return f"{attribute} is not an attribute of {name} blocks (they have {allowed})."
-
-
-# --- JSON ------------------------------------------------------------------------------------
-
-
-def _json_line(reader: BodyReader, key: str, start: int = 1) -> int:
-    """The first line from `start` where `"key":` appears (`BodyReader.json_keys`)."""
-    lines = reader.json_keys.get(key, [])
-    at = bisect_left(lines, start)
-    return lines[at] if at < len(lines) else start
-
-
-def _read_json(reader: BodyReader) -> None:
-    try:
-        # A key given twice: the first value is used, as for HCL (`BodyReader.put`); the later
-        # ones are listed below (json alone would keep the last, silently).
-        data = json.loads(reader.text, object_pairs_hook=_first_values)
-    except json.JSONDecodeError as err:
-        raise CodeRefused(
-            f"The JSON could not be read: {err.msg} (line {err.lineno}, column {err.colno})."
-        ) from err
-    except ValueError as err:  # a whole number of more than 4,300 digits
-        raise CodeRefused(f"The JSON could not be read: {NUMBER_REASON}") from err
-    except RecursionError as err:
-        raise CodeRefused("The JSON nests too deeply to be a create body.") from err
-    if not isinstance(data, dict):
-        raise CodeRefused("Expected a JSON object: the body of the create call.")
-    for number, key in reader.json_repeats:
-        reader.skip(number, f"{key} is set twice; the first value is used.")
-    for key, value in data.items():
-        number = _json_line(reader, key)
-        if key in JSON_UNSET:
-            if value not in JSON_UNSET[key]:
-                reader.skip(number, f"{key}: {NOT_IN_WIZARD_REASON}")
-        elif key in (*JSON_TEXT_FIELDS, *BOOLEAN_FIELDS):
-            if value is not None:
-                reader.put(number, key, key, value)
-        elif key == "budget":
-            _budget(reader, number, value)
-        elif key == "tags":
-            if isinstance(value, dict) and all(isinstance(v, str) for v in value.values()):
-                reader.put(number, key, "tags", value)
-            else:
-                reader.skip(number, "tags: expects an object of texts.")
-        elif key in ("terraform_variables", "environment_variables", "provider_connectors"):
-            _json_group(reader, number, key, value)
-        elif key == "associated_template":
-            add_group(reader, number, key, value, "template")
-        else:
-            reader.skip(number, f"{key} is not a field of the create body.")
-
-
-def _first_values(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    found: dict[str, Any] = {}
-    for key, value in pairs:
-        found.setdefault(key, value)
-    return found
-
-
-def _budget(reader: BodyReader, number: int, value: Any) -> None:
-    if value is None:
-        return
-    text = str(value) if isinstance(value, int | float) and not isinstance(value, bool) else "x"
-    problem = steps.budget_problem(text)
-    if problem:
-        reader.skip(number, f"budget: {problem}")
-    else:
-        reader.keep(number, "budget", "budget", float(value))
-
-
-def _json_group(reader: BodyReader, number: int, key: str, value: Any) -> None:
-    items = list(value.values()) if isinstance(value, dict) else value
-    if not isinstance(items, list):
-        reader.skip(number, f"{key}: expects a list or an object.")
-        return
-    kind = "connector" if key == "provider_connectors" else key.removesuffix("_variables")
-    line = number
-    for item in items:
-        # A variable's line is its key's (`"region": {...}`); a connector's, its connector_ref's.
-        anchor = item.get("key") if isinstance(item, dict) and kind != "connector" else None
-        anchor = anchor if isinstance(anchor, str) else "connector_ref"
-        line = _json_line(reader, anchor, line + (anchor == "connector_ref"))
-        if isinstance(item, dict) and item.get("terragrunt_provider"):
-            reader.skip(line, f"terragrunt_provider of a connector: {NOT_IN_WIZARD_REASON}")
-        add_group(reader, line, key, item, kind)
 
 
 class CodeForm(forms.Form):

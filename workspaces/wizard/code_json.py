@@ -1,0 +1,117 @@
+"""Start from code, the JSON form: a pasted create body (contract §2.1 field names, IaCM
+`POST .../workspaces`) read into a `BodyReader`, each value on the line of its key.
+
+`from_code.read_code` calls `read_json` for a paste that starts with `{` or `[`.
+"""
+
+from __future__ import annotations
+
+import json
+from bisect import bisect_left
+from typing import Any
+
+from workspaces.export_terraform import ATTRIBUTES, UNMANAGED_DEFAULTS
+from workspaces.wizard import steps
+from workspaces.wizard.code_body import (
+    BOOLEAN_FIELDS,
+    NOT_IN_WIZARD_REASON,
+    NUMBER_REASON,
+    BodyReader,
+    CodeRefused,
+    add_group,
+)
+
+JSON_TEXT_FIELDS = (*(f for f, _ in ATTRIBUTES if f not in BOOLEAN_FIELDS), "repository_submodules")
+# Body fields the wizard does not set, and the values that mean "not set" (as export says).
+WIZARD_SETS = ("budget", "repository_submodules")  # not in the resource, but in the wizard
+JSON_UNSET: dict[str, tuple[Any, ...]] = {
+    **{f: (*v, [], {}) for f, v in UNMANAGED_DEFAULTS.items() if f not in WIZARD_SETS},
+    "terraform_variable_files": ([], None),
+    "variable_sets": ([], None),
+    "default_pipelines": ({}, None),
+    "provisioner_configuration": ({}, None),
+}
+
+
+def _json_line(reader: BodyReader, key: str, start: int = 1) -> int:
+    """The first line from `start` where `"key":` appears (`BodyReader.json_keys`)."""
+    lines = reader.json_keys.get(key, [])
+    at = bisect_left(lines, start)
+    return lines[at] if at < len(lines) else start
+
+
+def read_json(reader: BodyReader) -> None:
+    """The create body of a pasted JSON body (contract §2.1 names) into `reader`; raises
+    CodeRefused when it cannot be read or is not an object."""
+    try:
+        # A key given twice: the first value is used, as for HCL (`BodyReader.put`); the later
+        # ones are listed below (json alone would keep the last, silently).
+        data = json.loads(reader.text, object_pairs_hook=_first_values)
+    except json.JSONDecodeError as err:
+        raise CodeRefused(
+            f"The JSON could not be read: {err.msg} (line {err.lineno}, column {err.colno})."
+        ) from err
+    except ValueError as err:  # a whole number of more than 4,300 digits
+        raise CodeRefused(f"The JSON could not be read: {NUMBER_REASON}") from err
+    except RecursionError as err:
+        raise CodeRefused("The JSON nests too deeply to be a create body.") from err
+    if not isinstance(data, dict):
+        raise CodeRefused("Expected a JSON object: the body of the create call.")
+    for number, key in reader.json_repeats:
+        reader.skip(number, f"{key} is set twice; the first value is used.")
+    for key, value in data.items():
+        number = _json_line(reader, key)
+        if key in JSON_UNSET:
+            if value not in JSON_UNSET[key]:
+                reader.skip(number, f"{key}: {NOT_IN_WIZARD_REASON}")
+        elif key in (*JSON_TEXT_FIELDS, *BOOLEAN_FIELDS):
+            if value is not None:
+                reader.put(number, key, key, value)
+        elif key == "budget":
+            _budget(reader, number, value)
+        elif key == "tags":
+            if isinstance(value, dict) and all(isinstance(v, str) for v in value.values()):
+                reader.put(number, key, "tags", value)
+            else:
+                reader.skip(number, "tags: expects an object of texts.")
+        elif key in ("terraform_variables", "environment_variables", "provider_connectors"):
+            _json_group(reader, number, key, value)
+        elif key == "associated_template":
+            add_group(reader, number, key, value, "template")
+        else:
+            reader.skip(number, f"{key} is not a field of the create body.")
+
+
+def _first_values(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    found: dict[str, Any] = {}
+    for key, value in pairs:
+        found.setdefault(key, value)
+    return found
+
+
+def _budget(reader: BodyReader, number: int, value: Any) -> None:
+    if value is None:
+        return
+    text = str(value) if isinstance(value, int | float) and not isinstance(value, bool) else "x"
+    problem = steps.budget_problem(text)
+    if problem:
+        reader.skip(number, f"budget: {problem}")
+    else:
+        reader.keep(number, "budget", "budget", float(value))
+
+
+def _json_group(reader: BodyReader, number: int, key: str, value: Any) -> None:
+    items = list(value.values()) if isinstance(value, dict) else value
+    if not isinstance(items, list):
+        reader.skip(number, f"{key}: expects a list or an object.")
+        return
+    kind = "connector" if key == "provider_connectors" else key.removesuffix("_variables")
+    line = number
+    for item in items:
+        # A variable's line is its key's (`"region": {...}`); a connector's, its connector_ref's.
+        anchor = item.get("key") if isinstance(item, dict) and kind != "connector" else None
+        anchor = anchor if isinstance(anchor, str) else "connector_ref"
+        line = _json_line(reader, anchor, line + (anchor == "connector_ref"))
+        if isinstance(item, dict) and item.get("terragrunt_provider"):
+            reader.skip(line, f"terragrunt_provider of a connector: {NOT_IN_WIZARD_REASON}")
+        add_group(reader, line, key, item, kind)
