@@ -58,6 +58,9 @@ PROVISIONER_CONFIG_FIELDS = (
     "package_manager",
     "package_manager_version",
 )
+# The comment line above the list of what the resource cannot hold, one `#   - item` a line.
+UNMANAGED_HEADER = "Not managed by this resource (no attribute in its schema); set them in Harness:"
+UNMANAGED_ITEM = "#   - "
 # Body fields without an attribute in the resource, and their values that say "not set".
 UNMANAGED_DEFAULTS: dict[str, tuple[Any, ...]] = {
     "repository_submodules": ("", "false", None),
@@ -158,6 +161,8 @@ def terraform_context(body: Mapping[str, Any], *, org: str, project: str) -> dic
             *([_block("associated_template", _template(template))] if linked else []),
         ],
         "unmanaged": unmanaged,
+        "unmanaged_header": UNMANAGED_HEADER,
+        "unmanaged_item": UNMANAGED_ITEM,
         "linked": linked,
     }
 

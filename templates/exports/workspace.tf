@@ -3,8 +3,8 @@
 # Import the existing workspace instead of creating it:
 #   terraform import harness_platform_workspace.{{ label }} {{ org|comment }}/{{ project|comment }}/{{ identifier|comment }}
 {% for line in locks %}# {{ line|comment }}
-{% endfor %}{% if unmanaged %}# Not managed by this resource (no attribute in its schema); set them in Harness:
-{% for item in unmanaged %}#   - {{ item|comment }}
+{% endfor %}{% if unmanaged %}# {{ unmanaged_header }}
+{% for item in unmanaged %}{{ unmanaged_item }}{{ item|comment }}
 {% endfor %}{% endif %}resource "harness_platform_workspace" {{ label|hcl }} {
 {% for name, value in attributes %}  {{ name|ljust:width }} = {{ value|hcl }}
 {% endfor %}{% if default_pipelines %}

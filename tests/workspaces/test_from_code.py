@@ -185,6 +185,21 @@ def test_the_unmapped_line_shows_the_code_it_is_about():
     assert line.text == 'colour      = "blue"'
 
 
+def test_only_the_items_of_an_exports_not_managed_comment_are_listed():
+    header = "# Not managed by this resource (no attribute in its schema); set them in Harness:"
+    code = (
+        f'// mine\n{header}\n#   - budget = 1.5\n#   - repository_submodules = "true"\n\n'
+        "#   - not under the header\n"
+        + RESOURCE.replace("  org_id", f"  {header}\n  #   - inside the resource\n  org_id")
+    )
+
+    found = unmapped(code)
+
+    assert set(found) == {3, 4}
+    assert found[3].startswith("budget = 1.5: listed in the export's comment as not managed")
+    assert found[4].startswith('repository_submodules = "true": listed')
+
+
 def test_a_resource_of_another_type_is_refused_with_its_line():
     with pytest.raises(CodeRefused) as refused:
         read('\n\nresource "harness_platform_project" "p" {\n  name = "x"\n}\n')

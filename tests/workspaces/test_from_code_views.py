@@ -10,7 +10,7 @@ from django_htmx.http import HttpResponseClientRefresh
 from pytest_django.asserts import assertContains, assertNotContains
 
 from tests.conftest import ACCOUNT
-from tests.workspaces.test_drafts import choose_template, valid_data
+from tests.workspaces.test_drafts import choose_template, make_draft, valid_data
 from tests.workspaces.test_export import seeded
 from workspaces.clients import harness_client_for
 from workspaces.export import draft_export, harness_workspace_export, workspace_body
@@ -595,3 +595,51 @@ def test_a_main_provider_connector_that_cannot_be_placed_is_listed_not_dropped(
     assert body["provider_connector"] == "" and body["provider_connectors"] == []
     assert says in reasons[8]
     assert report["mapped"] == 10  # as the pasted resource's 11, less the connector
+
+
+# --- an export's own comments ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("over", "field", "comment"),
+    [
+        (
+            {"provisioner__cost_estimation_enabled": True, "provisioner__budget": "250.5"},
+            "budget",
+            "#   - budget = 250.5",
+        ),
+        (
+            {"repository__submodules": "recursive"},
+            "repository_submodules",
+            '#   - repository_submodules = "recursive"',
+        ),
+        (
+            {"basics__tags": [{"key": "url", "value": "https://example.com"}]},
+            "tags",
+            '#   - tag "url:https://example.com" (the provider splits at colons)',
+        ),
+    ],
+)
+def test_a_requests_terraform_export_pasted_back_is_the_same_body_or_says_what_it_lost(
+    user_with_key, fake, over, field, comment
+):
+    draft = make_draft(user_with_key, **over)
+    original = build_body(stored_steps(draft.data))
+    exported = draft_export(draft=draft, account_id=ACCOUNT).hcl
+
+    pasted = drafts.draft_start_from_code(
+        draft=drafts.draft_create(owner=user_with_key, org="default", project="infra"),
+        imported=from_code.read_code(exported, org="default", project="infra"),
+        client=harness_client_for(user_with_key),
+    ).draft
+
+    body = build_body(stored_steps(pasted.data))
+    report = pasted.data["template"]["code_report"]
+    # The value the resource cannot hold is the comment's line, listed by its number.
+    number = exported.split("\n").index(comment) + 1
+    assert [(line["number"], line["text"]) for line in report["unmapped"]] == [(number, comment)]
+    assert "not read" in report["unmapped"][0]["reason"]
+    assert body.get(field) != original[field]
+    assert {k: v for k, v in body.items() if k != field} == {
+        k: v for k, v in original.items() if k != field
+    }

@@ -29,9 +29,10 @@ from typing import Any
 import hcl2
 from django import forms
 from hcl2.rules.base import AttributeRule, BlockRule
+from hcl2.rules.whitespace import NewLineOrCommentRule
 from lark.exceptions import LarkError, UnexpectedInput
 
-from workspaces.export_terraform import ATTRIBUTES
+from workspaces.export_terraform import ATTRIBUTES, UNMANAGED_HEADER, UNMANAGED_ITEM
 from workspaces.wizard import steps
 from workspaces.wizard.code_body import (
     NOT_IN_WIZARD_REASON,
@@ -66,6 +67,11 @@ BLOCK_ATTRIBUTES = {
     "connector": ("connector_ref", "type"),
     "associated_template": ("template_id", "version"),
 }
+UNMANAGED_REASON = (
+    "listed in the export's comment as not managed by the resource (no attribute in its "
+    "schema), so the code does not set it: not read. Set it on its step, or in Harness once the "
+    "workspace exists."
+)
 META_ARGUMENTS = ("count", "for_each", "depends_on", "provider", "lifecycle", "provisioner")
 
 
@@ -141,6 +147,7 @@ def _read_hcl(reader: BodyReader) -> None:
     except (LarkError, RuntimeError, ValueError, RecursionError) as err:
         raise CodeRefused("The code is not valid HCL (python-hcl2 could not read it).") from err
     resource = None
+    _unmanaged_comments(reader, tree)
     for node in tree.body.children:
         if isinstance(node, AttributeRule):
             reader.skip(_line(node), f"Outside the {RESOURCE} resource: only the resource is read.")
@@ -166,6 +173,27 @@ def _read_hcl(reader: BodyReader) -> None:
             _hcl_attribute(reader, node)
         elif isinstance(node, BlockRule):
             _hcl_block(reader, node)
+
+
+def _unmanaged_comments(reader: BodyReader, tree: Any) -> None:
+    """List each item of an export's "Not managed by this resource" comment (`export_terraform.
+    UNMANAGED_HEADER`): a value the resource cannot hold (a budget, submodules, a tag with a
+    colon), which the pasted code therefore does not set. Only comments outside any block, as
+    the export writes them (python-hcl2 keeps them, with the line they start on)."""
+    header = 0
+    for node in tree.body.children:
+        if not isinstance(node, NewLineOrCommentRule):
+            continue
+        number = node.to_lark().meta.line
+        for token in node.to_lark().children:
+            text = str(token).strip()
+            if text == f"# {UNMANAGED_HEADER}":
+                header = number
+            elif header and header + 1 == number and text.startswith(UNMANAGED_ITEM.strip()):
+                header = number
+                item = text.removeprefix(UNMANAGED_ITEM.strip()).strip()
+                reader.skip(number, f"{item}: {UNMANAGED_REASON}")
+            number += str(token).count("\n")
 
 
 def _hcl_attribute(reader: BodyReader, node: AttributeRule) -> None:
