@@ -387,6 +387,30 @@ def test_a_json_body_maps_and_lists_what_it_cannot_by_line():
     assert len(reasons) == 4  # ccm_cost_enabled false is "not set": nothing to say
 
 
+def test_a_json_variable_named_by_another_key_than_its_own_is_listed_not_renamed():
+    row = {"value": "a", "value_type": "string"}
+    text = json.dumps(
+        {
+            "name": "w",
+            "terraform_variables": {"region": {"key": "zone", **row}, "ok": {"key": "ok", **row}},
+            "environment_variables": {"TOKEN": {"key": "token", **row}},
+        },
+        indent=2,
+    )
+
+    imported = read(text)
+
+    # The map key is the variable's key (contract §2.4): which one was meant is not known.
+    assert imported.body["terraform_variables"] == {"ok": {"key": "ok", **row}}
+    assert not imported.body.get("environment_variables")
+    named = "a variable's entry is named by its key."
+    assert {line.number: line.reason for line in imported.unmapped} == {
+        4: f"terraform_variables region: its key is zone; {named}",
+        16: f"environment_variables TOKEN: its key is token; {named}",
+    }
+    assert imported.mapped == 2  # the name and ok
+
+
 def test_a_json_key_given_twice_is_listed_and_the_first_value_used():
     code = (
         '{\n  "identifier": "dup",\n  "name": "first",\n  "name": "second",\n'

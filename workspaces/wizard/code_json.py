@@ -101,17 +101,31 @@ def _budget(reader: BodyReader, number: int, value: Any) -> None:
 
 
 def _json_group(reader: BodyReader, number: int, key: str, value: Any) -> None:
-    items = list(value.values()) if isinstance(value, dict) else value
-    if not isinstance(items, list):
+    """A map of variables (contract §2.1: key -> variable) or a list (of connectors, or of
+    variables, read as the map's values). A variable whose map key is not its own `key` is a
+    line not used: contract §2.4, the map key is the variable's key, so which was meant is not
+    known."""
+    named = list(value.items()) if isinstance(value, dict) else value
+    if not isinstance(named, list):
         reader.skip(number, f"{key}: expects a list or an object.")
         return
+    if not isinstance(value, dict):
+        named = [(None, item) for item in named]
     kind = "connector" if key == "provider_connectors" else key.removesuffix("_variables")
     line = number
-    for item in items:
+    for name, item in named:
         # A variable's line is its key's (`"region": {...}`); a connector's, its connector_ref's.
-        anchor = item.get("key") if isinstance(item, dict) and kind != "connector" else None
+        anchor = name if kind != "connector" else None
+        if anchor is None and isinstance(item, dict) and kind != "connector":
+            anchor = item.get("key")
         anchor = anchor if isinstance(anchor, str) else "connector_ref"
         line = _json_line(reader, anchor, line + (anchor == "connector_ref"))
+        own = item.get("key") if isinstance(item, dict) else None
+        if kind != "connector" and name is not None and isinstance(own, str) and own != name:
+            reader.skip(
+                line, f"{key} {name}: its key is {own}; a variable's entry is named by its key."
+            )
+            continue
         if isinstance(item, dict) and item.get("terragrunt_provider"):
             reader.skip(line, f"terragrunt_provider of a connector: {NOT_IN_WIZARD_REASON}")
         add_group(reader, line, key, item, kind)
