@@ -254,12 +254,9 @@ def test_a_harness_refusal_goes_back_to_the_author(author, approver, rule, fake,
     assert "It is back with you" in mail.body
 
 
-def test_the_approvers_key_refused_by_harness_keeps_the_request_waiting(
-    author, approver, rule, fake
-):
-    draft = held(author)
+def _approve_with_a_refused_key(draft, approver, fake):
+    """The approver approves `draft`; Harness refuses their key (401) for the create."""
     fake.inject(CREATE, status=401)
-
     with pytest.raises(errors.HarnessUnauthorized):
         services.approval_approve(
             draft=draft,
@@ -267,8 +264,15 @@ def test_the_approvers_key_refused_by_harness_keeps_the_request_waiting(
             approver=approver,
             client=harness_client_for(approver),
         )
-
     draft.refresh_from_db()
+
+
+def test_the_approvers_key_refused_by_harness_keeps_the_request_waiting(
+    author, approver, rule, fake
+):
+    draft = held(author)
+    _approve_with_a_refused_key(draft, approver, fake)
+
     assert draft.status == "awaiting_approval"
     approval = draft.approvals.get()
     assert (approval.decision, approval.decided_by) == ("pending", None)
@@ -287,15 +291,7 @@ def test_an_approval_undone_by_harness_is_not_left_in_the_trail_as_approved(
 ):
     erin = _erin(django_user_model)
     draft = held(author)
-    fake.inject(CREATE, status=401)
-    with pytest.raises(errors.HarnessUnauthorized):
-        services.approval_approve(
-            draft=draft,
-            approval_id=pending_id(draft),
-            approver=approver,
-            client=harness_client_for(approver),
-        )
-    draft.refresh_from_db()
+    _approve_with_a_refused_key(draft, approver, fake)
 
     services.approval_reject(draft=draft, approval_id=pending_id(draft), approver=erin, reason="no")
 
