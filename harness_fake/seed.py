@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import copy
 import random
-import uuid
 from typing import Any
 
 from harness_fake import template_locks
@@ -692,13 +691,15 @@ def _seed_workspaces(
             environment_variables["API_KEY"] = _variable("API_KEY", "api_key", "secret", stamps)
         fetch = rng.random()
         cost = env == "prod" or rng.random() < 0.3
-        workspace_uuid = str(uuid.UUID(int=rng.getrandbits(128), version=4))
+        # int64 ids, as Harness sends them (see `stored.int64_id`); the same draws as ever, so the
+        # rest of the seed does not move.
+        workspace_id = rng.getrandbits(128) >> 65
         provider_connectors = []
         if has_vault and rng.random() < 0.2:
             provider_connectors.append(
                 {
-                    "id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
-                    "workspace_id": workspace_uuid,
+                    "id": rng.getrandbits(128) >> 65,
+                    "workspace_id": workspace_id,
                     "connector_ref": "account.vault_main",
                     "type": "vault",
                     "created": created,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import uuid
+import hashlib
 from typing import Any
 
 from harness_fake.state import State
@@ -19,7 +19,7 @@ def stored_workspace(
     """The stored workspace: full replacement of every writable field, defaults for absent ones."""
     now = state.now_ms()
     identifier = existing["identifier"] if existing else body["identifier"]
-    workspace_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"{account}/{org}/{project}/{identifier}"))
+    workspace_id = int64_id(f"{account}/{org}/{project}/{identifier}")
     template = existing.get("associated_template") if existing else body.get("associated_template")
 
     version = body.get("provisioner_version")
@@ -37,7 +37,7 @@ def stored_workspace(
         "provider_connector": body["provider_connector"],
         "provider_connectors": [
             {
-                "id": str(uuid.uuid5(uuid.NAMESPACE_URL, f"{workspace_id}/{item['type']}")),
+                "id": int64_id(f"{workspace_id}/{item['type']}"),
                 "workspace_id": workspace_id,
                 "connector_ref": item["connector_ref"],
                 "type": item["type"],
@@ -86,6 +86,19 @@ def stored_workspace(
     if template:
         data["associated_template"] = dict(template)
     return data
+
+
+def int64_id(text: str) -> int:
+    """A stable, non-negative int64 for a provider connector's read-only `id` / `workspace_id`.
+
+    Harness sends both as int64 numbers, not strings: the API reference's WorkspaceProviderConnector
+    example is `"id":5383730240656092000, ..., "workspace_id":1025464643727282800`
+    (harness-api-reference.txt, provider_connectors), and harness/harness-go-sdk reads
+    `Id int64` / `Created int64` / `Updated int64` (`VariableSetConnector`, the item type of
+    `ShowWorkspaceResponseBody.ProviderConnectors`,
+    `harness/nextgen/model_variable_set_connector.go`).
+    """
+    return int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "big") >> 1
 
 
 def _variables(

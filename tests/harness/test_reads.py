@@ -220,6 +220,7 @@ def test_get_workspace_parses_every_part(client):
     # Linked workspaces hold their template's provider connector (an aws one); the others a vault.
     vault = next(c for w in workspaces for c in w.provider_connectors if c.type == "vault")
     assert vault.connector_ref == "account.vault_main"
+    assert vault.id.isdigit()  # Harness sends the read-only id as an int64 number
     assert any(w.associated_template for w in workspaces)
     assert any(w.budget is not None for w in workspaces)
     assert {w.git_reference[0] for w in workspaces} <= {"branch", "tag", "commit"}

@@ -56,6 +56,18 @@ def test_created_workspace_is_inactive_and_visible(api: Api) -> None:
     assert "team:web" in api.iacm("GET", f"{PROJECT}/tags").json()
 
 
+def test_provider_connector_ids_are_int64_as_harness_sends_them(api: Api) -> None:
+    # The API reference's WorkspaceProviderConnector example: "id":5383730240656092000,
+    # "workspace_id":1025464643727282800 (int64s, as the Go SDK's VariableSetConnector).
+    assert _create(api, workspace_body("ids_ws")).status_code == 200
+
+    connector = api.iacm("GET", f"{WS}/ids_ws").json()["provider_connectors"][0]
+
+    assert isinstance(connector["id"], int), connector
+    assert isinstance(connector.get("workspace_id", 0), int), connector
+    assert 0 <= connector["id"] < 2**63 and 0 <= connector["workspace_id"] < 2**63
+
+
 def test_new_workspace_moves_to_the_end_of_updated_asc(api: Api) -> None:
     _create(api, workspace_body("fresh_ws"))
 
