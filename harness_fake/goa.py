@@ -33,18 +33,20 @@ class GoaProblems:
         )
 
     def length(self, field: str, value: str, low: int = 1, high: int = 128) -> None:
+        # Goa's own wording, `InvalidLengthError` in goa.design/goa/v3 `pkg/error.go`
+        # (goadesign/goa): "length of %s must be %s than %d but got value %#v (len=%d)", with
+        # "greater or equal" for a minimum and "lesser or equal" for a maximum.
         if len(value) < low:
-            self.add(
-                "invalid_length",
-                f"{field} length must be greater or equal than {low} but got value "
-                f"{goq(value)} (len={len(value)})",
-            )
+            comparison, bound = "greater or equal", low
         elif len(value) > high:
-            self.add(
-                "invalid_length",
-                f"{field} length must be lesser or equal than {high} but got value "
-                f"{goq(value)} (len={len(value)})",
-            )
+            comparison, bound = "lesser or equal", high
+        else:
+            return
+        self.add(
+            "invalid_length",
+            f"length of {field} must be {comparison} than {bound} but got value {goq(value)} "
+            f"(len={len(value)})",
+        )
 
     def pattern(self, field: str, value: str, regex: re.Pattern[str], source: str) -> None:
         if not regex.match(value):

@@ -125,7 +125,7 @@ def test_ng_field_errors_are_parsed(client, fake):
     [
         ('"identifier" is missing from body', "identifier"),
         ('body.identifier must match the regexp "^[A-Za-z_]" but got value "9x"', "identifier"),
-        ("body.name length must be lower or equal than 128 but got value", "name"),
+        ("length of body.name must be lesser or equal than 128 but got value", "name"),
         (
             '"value_type" is missing from body.terraform_variables.region',
             "terraform_variables.region.value_type",

@@ -67,6 +67,17 @@ def test_create_with_a_bad_identifier_names_the_field(client, workspace_body):
     assert excinfo.value.name == "invalid_pattern"
 
 
+def test_create_with_a_too_long_name_names_the_field(client, workspace_body):
+    with pytest.raises(HarnessValidationError) as excinfo:
+        client.create_workspace(
+            org=ORG, project=PROJECT, body=workspace_body("long", name="n" * 129)
+        )
+
+    assert excinfo.value.name == "invalid_length"
+    assert excinfo.value.message.startswith("length of body.name must be lesser or equal than 128")
+    assert excinfo.value.field == "name"
+
+
 def test_create_with_a_bad_variable_type_is_a_validation_error(client, workspace_body):
     body = workspace_body(
         "bad_var",

@@ -114,12 +114,12 @@ def test_missing_required_fields_are_reported_together(api: Api) -> None:
         (
             {"identifier": ""},
             "invalid_length",
-            "body.identifier length must be greater or equal than 1",
+            "length of body.identifier must be greater or equal than 1",
         ),
         (
             {"name": "n" * 129},
             "invalid_length",
-            "body.name length must be lesser or equal than 128",
+            "length of body.name must be lesser or equal than 128",
         ),
         ({"name": 5}, "invalid_field_type", 'invalid value 5 for "body.name", must be a string'),
         (
@@ -615,8 +615,21 @@ def test_an_identifier_path_parameter_over_128_is_a_length_error_not_a_404(
 
     assert too_long.status_code == 400, too_long.text
     assert _goa(too_long)["name"] == "invalid_length"
-    assert "identifier length must be lesser or equal than 128" in _goa(too_long)["message"]
+    assert "length of identifier must be lesser or equal than 128" in _goa(too_long)["message"]
     assert longest.status_code == 404
+
+
+def test_a_too_long_name_is_refused_with_goa_s_own_length_message(api: Api) -> None:
+    # Goa's InvalidLengthError: "length of %s must be %s than %d but got value %#v (len=%d)"
+    # (goadesign/goa pkg/error.go).
+    response = _create(api, workspace_body("long_ws", name="n" * 129))
+
+    assert response.status_code == 400
+    assert _goa(response)["name"] == "invalid_length"
+    assert _goa(response)["message"] == (
+        f'length of body.name must be lesser or equal than 128 but got value "{"n" * 129}" '
+        "(len=129)"
+    )
 
 
 @pytest.mark.parametrize("payload", [b"{not json", b"[]", b""])
