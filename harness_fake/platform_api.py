@@ -129,6 +129,8 @@ def get_account(state: State, req: Request) -> Response:
             403, "Principal is not authorized to view account: missing permission core_account_view"
         )
     account = state.accounts[req.principal.account]
+    # The fields of the Go SDK's `Account` (harness/nextgen/model_account.go) plus `createdAt`,
+    # which the Harness CLI's login check reads (contract §9, CLI `cmd/auth/login.go`).
     return json_response(
         {
             "status": "SUCCESS",
@@ -141,7 +143,6 @@ def get_account(state: State, req: Request) -> Response:
                 "authenticationMechanism": "USER_PASSWORD",
                 "serviceAccountConfig": None,
                 "nextGenEnabled": True,
-                "productLed": False,
                 "createdAt": account.created,
             },
             "metaData": None,
@@ -151,14 +152,16 @@ def get_account(state: State, req: Request) -> Response:
 
 
 def connector_json(c: Connector) -> dict[str, Any]:
-    """An NG ``ConnectorResponse``."""
+    """An NG ``ConnectorResponse``: the fields of harness/harness-go-sdk's ``ConnectorResponse``,
+    ``ConnectorInfo`` and ``ConnectorConnectivityDetails`` (``harness/nextgen/
+    model_connector_response.go``, ``model_connector_info.go``,
+    ``model_connector_connectivity_details.go``; contract §6.1), and no others."""
     failed = c.connectivity == "FAILURE"
     return {
         "connector": {
             "name": c.name,
             "identifier": c.identifier,
             "description": c.description,
-            "accountIdentifier": c.account,
             "orgIdentifier": c.org,
             "projectIdentifier": c.project,
             "tags": dict(c.tags),
@@ -182,14 +185,12 @@ def connector_json(c: Connector) -> dict[str, Any]:
             "testedAt": c.updated,
             "lastTestedAt": c.updated,
             "lastConnectedAt": 0 if failed else c.updated,
-            "lastAlertSent": None,
         },
         "activityDetails": {"lastActivityTime": c.updated},
         "harnessManaged": False,
         "gitDetails": {},
         "entityValidityDetails": {"valid": True, "invalidYaml": None},
         "governanceMetadata": None,
-        "isFavorite": False,
     }
 
 

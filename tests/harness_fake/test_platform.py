@@ -35,6 +35,70 @@ def test_account_check(api: Api) -> None:
     assert body["data"]["createdAt"] > 10**12
 
 
+def test_the_account_carries_only_fields_harness_sends(api: Api) -> None:
+    # The Go SDK's `Account` (harness/nextgen/model_account.go), plus `createdAt`, which the
+    # Harness CLI reads (contract §9).
+    sent = {
+        "identifier",
+        "name",
+        "companyName",
+        "cluster",
+        "defaultExperience",
+        "authenticationMechanism",
+        "serviceAccountConfig",
+        "nextGenEnabled",
+        "createdAt",
+    }
+
+    data = api.ng("GET", f"/ng/api/accounts/{ACCOUNT}").json()["data"]
+
+    assert set(data) - sent == set()
+
+
+def test_connector_items_carry_only_fields_harness_sends(api: Api) -> None:
+    # The Go SDK's ConnectorResponse, ConnectorInfo and ConnectorConnectivityDetails
+    # (harness/nextgen/model_connector_response.go, model_connector_info.go,
+    # model_connector_connectivity_details.go).
+    outer = {
+        "connector",
+        "createdAt",
+        "lastModifiedAt",
+        "status",
+        "activityDetails",
+        "harnessManaged",
+        "gitDetails",
+        "entityValidityDetails",
+        "governanceMetadata",
+    }
+    info = {
+        "name",
+        "identifier",
+        "description",
+        "orgIdentifier",
+        "projectIdentifier",
+        "tags",
+        "type",
+        "spec",
+    }
+    status = {"status", "errorSummary", "errors", "testedAt", "lastTestedAt", "lastConnectedAt"}
+
+    response = api.ng(
+        "POST",
+        CONNECTORS,
+        params={**INFRA, "includeAllConnectorsAvailableAtScope": "true"},
+        json={"filterType": "Connector"},
+    )
+
+    items = response.json()["data"]["content"]
+    assert any(item["status"]["status"] == "FAILURE" for item in items)
+    for item in items:
+        assert (set(item) - outer, set(item["connector"]) - info, set(item["status"]) - status) == (
+            set(),
+            set(),
+            set(),
+        ), item["connector"]["identifier"]
+
+
 def test_connector_list_envelope(api: Api) -> None:
     response = api.ng("POST", CONNECTORS, json={"filterType": "Connector"})
 
