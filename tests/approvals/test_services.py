@@ -1,6 +1,7 @@
 """Approval services against the fake Harness over real HTTP: the gate, approve (once, with the
 approver's key), reject (with its reason, by e-mail), and who may decide."""
 
+import contextlib
 import importlib
 import smtplib
 import threading
@@ -254,6 +255,26 @@ def test_a_harness_refusal_goes_back_to_the_author(author, approver, rule, fake,
     assert "It is back with you" in mail.body
 
 
+@contextlib.contextmanager
+def _creates_paused(author, draft, fake, settings):
+    """The portal pauses creates in the draft's project meanwhile: one 503 opens that route's
+    circuit (a breaker of threshold 1), restored afterwards."""
+    from workspaces.harness import configure_breakers
+
+    configure_breakers(threshold=1, cooldown=60)
+    try:
+        fake.inject(CREATE, status=503, times=1)
+        with pytest.raises(errors.HarnessUnavailable):
+            harness_client_for(author).create_workspace(
+                org=draft.org, project=draft.project, body=draft.submitted_body
+            )
+        yield
+    finally:
+        configure_breakers(
+            threshold=settings.HARNESS_BREAKER_THRESHOLD, cooldown=settings.HARNESS_BREAKER_COOLDOWN
+        )
+
+
 def _approve_with_a_refused_key(draft, approver, fake):
     """The approver approves `draft`; Harness refuses their key (401) for the create."""
     fake.inject(CREATE, status=401)
@@ -302,26 +323,15 @@ def test_an_approval_undone_by_harness_is_not_left_in_the_trail_as_approved(
 def test_an_approval_not_sent_while_harness_is_down_is_not_left_in_the_trail_as_approved(
     author, approver, rule, fake, settings, django_user_model
 ):
-    from workspaces.harness import configure_breakers
 
     erin = _erin(django_user_model)
     draft = held(author)
-    configure_breakers(threshold=1, cooldown=60)
-    try:
-        fake.inject(CREATE, status=503, times=1)
-        with pytest.raises(errors.HarnessUnavailable):  # one failure opens the create route's
-            harness_client_for(author).create_workspace(  # circuit in the draft's project
-                org=draft.org, project=draft.project, body=draft.submitted_body
-            )
+    with _creates_paused(author, draft, fake, settings):
         waiting = services.approval_approve(
             draft=draft,
             approval_id=pending_id(draft),
             approver=approver,
             client=harness_client_for(approver),
-        )
-    finally:
-        configure_breakers(
-            threshold=settings.HARNESS_BREAKER_THRESHOLD, cooldown=settings.HARNESS_BREAKER_COOLDOWN
         )
     assert waiting.status == "awaiting_approval"
 
@@ -592,16 +602,8 @@ def test_after_an_unanswered_approval_the_authors_submit_looks_in_harness_first(
 def test_an_approval_while_the_portal_pauses_creates_keeps_the_request_waiting(
     author, approver, rule, fake, settings
 ):
-    from workspaces.harness import configure_breakers
-
     draft = held(author)
-    configure_breakers(threshold=1, cooldown=60)
-    try:
-        fake.inject(CREATE, status=503, times=1)
-        with pytest.raises(errors.HarnessUnavailable):  # one failure opens the create route's
-            harness_client_for(author).create_workspace(  # circuit in the draft's project
-                org=draft.org, project=draft.project, body=draft.submitted_body
-            )
+    with _creates_paused(author, draft, fake, settings):
         posts = len(fake.log(route=CREATE))
 
         waiting = services.approval_approve(
@@ -609,10 +611,6 @@ def test_an_approval_while_the_portal_pauses_creates_keeps_the_request_waiting(
             approval_id=pending_id(draft),
             approver=approver,
             client=harness_client_for(approver),
-        )
-    finally:
-        configure_breakers(
-            threshold=settings.HARNESS_BREAKER_THRESHOLD, cooldown=settings.HARNESS_BREAKER_COOLDOWN
         )
 
     assert len(fake.log(route=CREATE)) == posts  # nothing was sent
@@ -626,27 +624,15 @@ def test_approving_again_is_one_decision_in_the_trail_and_one_e_mail(
 ):
     """A double click, and a retry after the portal paused calls (the request waited again):
     one approve entry in the audit trail, one e-mail to the author."""
-    from workspaces.harness import configure_breakers
-
     draft = held(author)
     approval_id = pending_id(draft)
     mailoutbox.clear()
-    configure_breakers(threshold=1, cooldown=60)
-    try:
-        fake.inject(CREATE, status=503, times=1)
-        with pytest.raises(errors.HarnessUnavailable):  # one failure opens the create route's
-            harness_client_for(author).create_workspace(  # circuit in the draft's project
-                org=draft.org, project=draft.project, body=draft.submitted_body
-            )
+    with _creates_paused(author, draft, fake, settings):
         waiting = services.approval_approve(
             draft=draft,
             approval_id=approval_id,
             approver=approver,
             client=harness_client_for(approver),
-        )
-    finally:
-        configure_breakers(
-            threshold=settings.HARNESS_BREAKER_THRESHOLD, cooldown=settings.HARNESS_BREAKER_COOLDOWN
         )
     assert waiting.status == "awaiting_approval"
 
