@@ -28,10 +28,12 @@
     });
   });
 
-  // A field with an error is focused first, so keyboard and screen-reader users land on it.
+  // A field with an error is focused first, so keyboard and screen-reader users land on it: a
+  // field in a .field--error box, or a control a form marks aria-invalid itself (the wizard's
+  // tag and variable rows, whose box is a .row--error), whichever comes first in the page.
   // Copy buttons stay hidden without a clipboard: the text beside them can still be selected.
   document.addEventListener("DOMContentLoaded", function () {
-    var first = document.querySelector(".field--error input, .field--error select, .field--error textarea");
+    var first = document.querySelector(".field--error input, .field--error select, .field--error textarea, form [aria-invalid=true]");
     if (first) { first.focus(); }
     document.querySelectorAll("[data-copy-target]").forEach(function (button) {
       if (navigator.clipboard) { button.hidden = false; }

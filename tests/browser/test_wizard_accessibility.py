@@ -154,3 +154,25 @@ def test_provider_pickers_are_not_nested_scroll_boxes_at_two_widths(
         for index in range(lists.count()):
             assert lists.nth(index).evaluate("e => e.scrollHeight <= e.clientHeight + 1")
         assert_accessible(page, f"provisioner step at {width} px")
+
+
+@pytest.mark.parametrize(
+    ("step", "heading", "row_field"),
+    [("variables", "Variables", "#terraform-1-key"), ("basics", "Basics", "#tag-2-key")],
+)
+def test_a_step_refused_for_a_row_puts_the_focus_on_that_row(
+    page, live_server, fake, signed_in_draft, step, heading, row_field
+):
+    draft = signed_in_draft
+    draft.data["variables"]["terraform"].append(
+        {"key": "region", "value": "x", "value_type": "string"}  # a duplicate key
+    )
+    draft.data["basics"]["tags"].append({"key": "", "value": "orphan"})  # a value without a key
+    draft.save()
+    page.goto(f"{live_server.url}/drafts/{draft.pk}/{step}/")
+    settled(page)
+
+    continue_to(page, heading)  # refused: the same step comes back
+
+    expect(page.locator(row_field)).to_have_attribute("aria-invalid", "true")
+    expect(page.locator(row_field)).to_be_focused()
