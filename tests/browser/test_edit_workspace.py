@@ -142,3 +142,29 @@ def test_edit_variables_and_branch_then_a_change_made_in_harness(
     page.goto(live_server.url + "/drafts/")
     expect(page.locator("#my-requests")).to_contain_text(f"Change to {workspace.name}")
     page.screenshot(path=artifacts / "edit-6-my-requests.png", full_page=True)
+
+
+def test_a_change_made_in_harness_meanwhile_takes_the_focus_to_its_panel(
+    page,
+    live_server,
+    fake,
+    wizard_user,  # noqa: F811
+):
+    workspace = seeded_workspace(harness_client_for(wizard_user))
+    sign_in(page, live_server)
+    open_edit(page, live_server, workspace.identifier)
+    fill_and_save(page, "#id_description", "Mine")
+    page.get_by_role("link", name="Review and submit").click()
+    expect(page.get_by_role("heading", name="Review and submit", exact=True)).to_be_visible()
+    direct_put(workspace.identifier, description="Theirs")
+
+    page.get_by_role("button", name="Send the change").focus()
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    expect(page.locator("#changed-in-harness")).to_be_visible()
+    page.wait_for_load_state()
+
+    # The panel (role=alert) was in the page as it loaded: the focus goes to it, not the top.
+    assert page.locator("#changed-in-harness").evaluate(
+        "panel => panel.contains(document.activeElement)"
+    ), f"focus is on {page.evaluate('document.activeElement.tagName')}"

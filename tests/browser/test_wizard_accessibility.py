@@ -176,3 +176,44 @@ def test_a_step_refused_for_a_row_puts_the_focus_on_that_row(
 
     expect(page.locator(row_field)).to_have_attribute("aria-invalid", "true")
     expect(page.locator(row_field)).to_be_focused()
+
+
+@pytest.mark.parametrize(
+    ("tags", "variables", "lands_on"),
+    [
+        # Harness policy denial: back on the review with its alert.
+        ([{"key": "env", "value": "prod"}], None, "Review and submit"),
+        # Harness refuses a secret reference: back on Variables, the row marked.
+        (
+            None,
+            [{"key": "TF_TOKEN", "value": "account.no_such_secret", "value_type": "secret"}],
+            "Variables",
+        ),
+    ],
+)
+def test_a_submit_harness_refuses_puts_the_focus_on_what_it_said(
+    page, live_server, fake, signed_in_draft, tags, variables, lands_on
+):
+    draft = signed_in_draft
+    if tags:
+        draft.data["basics"]["tags"] = tags
+    if variables:
+        draft.data["variables"]["environment"] = variables
+    draft.save()
+    page.goto(f"{live_server.url}/drafts/{draft.pk}/review/")
+    settled(page)
+    tab_to(page, page.get_by_role("button", name="Create workspace"))
+    with page.expect_navigation(url=re.compile(r"/drafts/")):
+        page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name=lands_on, exact=True)).to_be_visible()
+    page.wait_for_load_state()
+    settled(page)
+    expect(page.locator("#harness-outcome")).to_be_visible()
+
+    # The alert was in the page as it loaded (not announced reliably): the focus must take the
+    # keyboard / screen-reader user to it, or to the field it marks.
+    assert page.evaluate(
+        """() => { const a = document.activeElement;
+                   return !!(a.closest('#harness-outcome')
+                             || a.getAttribute('aria-invalid') === 'true'); }"""
+    ), f"focus is on {page.evaluate('document.activeElement.outerHTML.slice(0, 80)')}"
