@@ -33,7 +33,10 @@
     }
   });
 
-  // After an htmx swap: focus what the server asked for (a new row), else the first error.
+  // After an htmx swap: focus what the server asked for (a new row), else the first error of
+  // what a POST (a row action, the code paste) sent back. A GET is a picker's options (a search,
+  // a template's versions): it shows no failure of the person's, and the focus stays on the
+  // radio or search box they were using.
   document.addEventListener("htmx:afterSettle", function (event) {
     var root = event.detail.elt || document;
     var wanted = root.querySelector ? root.querySelector("[data-autofocus]") : null;
@@ -42,13 +45,13 @@
       wanted.removeAttribute("data-autofocus");
       return;
     }
+    var config = event.detail.requestConfig;
+    if (!config || config.verb === "get") { return; }
     var failed = root.querySelector ? root.querySelector(".field--error input, .field--error select, .field--error textarea, [aria-invalid=true]") : null;
-    // (portal.js may have focused the swapped region itself, for want of anything better.) A
-    // picker's search box keeps the focus: its results were swapped in as the person types.
+    // (portal.js may have focused the swapped region itself, for want of anything better.)
     var active = document.activeElement;
     var focusOutside = active === root || !root.contains(active);
-    var typing = active && active.matches("[data-picker-search]");
-    if (failed && root.id !== "variable-checks" && focusOutside && !typing) { failed.focus(); }
+    if (failed && root.id !== "variable-checks" && focusOutside) { failed.focus(); }
   });
 
   // An autosave names the error messages of fields (and rows) that are valid now: clear them,

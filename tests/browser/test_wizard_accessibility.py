@@ -217,3 +217,25 @@ def test_a_submit_harness_refuses_puts_the_focus_on_what_it_said(
                    return !!(a.closest('#harness-outcome')
                              || a.getAttribute('aria-invalid') === 'true'); }"""
     ), f"focus is on {page.evaluate('document.activeElement.outerHTML.slice(0, 80)')}"
+
+
+def test_choosing_a_template_by_keyboard_leaves_the_focus_on_the_template(
+    page, live_server, fake, signed_in_draft
+):
+    draft = signed_in_draft
+    page.goto(f"{live_server.url}/drafts/{draft.pk}/template/")
+    settled(page)
+    tab_to(page, page.locator("input[name=source]:checked"))
+    with page.expect_response(lambda r: "autosave=1" in r.url):
+        page.keyboard.press("ArrowDown")  # From a workspace template
+    settled(page)
+    expect(page.get_by_label("From a workspace template")).to_be_checked()
+    first = page.locator("#template-options input[name=template_ref]").first
+    tab_to(page, first)
+
+    with page.expect_response(lambda r: "template-version" in r.url):
+        page.keyboard.press("Space")
+    settled(page)
+
+    expect(first).to_be_checked()
+    expect(first).to_be_focused()  # not moved to the version select

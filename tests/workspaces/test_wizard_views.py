@@ -505,6 +505,27 @@ def test_template_versions_partial(signed_in_with_key, draft, fake):
     assertContains(response, "v1")
 
 
+def test_a_pickers_options_leave_out_the_errors_of_the_choice_they_replace(
+    signed_in_with_key, draft, fake
+):
+    fake.inject("v1.templates.get", status=503, times=5)  # its stable version cannot be read
+    signed_in_with_key.post(step_url(draft, "template") + "?autosave=1", PICKED_TEMPLATE, **HTMX)
+    fake.clear_faults()
+    page = signed_in_with_key.get(step_url(draft, "template"))
+
+    versions = signed_in_with_key.get(
+        picker_url(draft, "template", "template-version"),
+        {"template_ref": "org.gcp_bucket"},
+        headers=HTMX,
+    )
+
+    assertContains(page, "Choose a version of the template.")  # the stored error, on the page
+    # Not in the new template's versions: wizard.js would take the focus from the radio to them.
+    assertNotContains(versions, "Choose a version of the template.")
+    assertNotContains(versions, "field--error")
+    assertNotContains(versions, 'aria-invalid="true"')
+
+
 @pytest.mark.parametrize(
     ("status", "reason"),
     [(404, "Harness answered “not found” (HTTP 404)"), (503, "HTTP 503")],

@@ -73,6 +73,13 @@ def step_form(draft: WorkspaceDraft, step: str) -> forms.StepForm:
     return validation.unbound_step(step, draft.data, snapshot=draft.workspace_snapshot)
 
 
+def picker_form(draft: WorkspaceDraft, step: str) -> forms.StepForm:
+    """The form one picker's options are shown with (a search, a template's versions): unbound.
+    The stored errors concern the choice being replaced; shown in the new options, they would
+    read as a failure of this choice (and wizard.js would take the focus to them)."""
+    return validation.unbound_step(step, draft.data, snapshot=draft.workspace_snapshot)
+
+
 def cleared_error_ids(form: forms.StepForm) -> list[str]:
     """The ids of the error messages an autosave clears: every field and row now valid."""
     form.is_valid()

@@ -276,7 +276,9 @@ def draft_picker(request: HtmxHttpRequest, draft_id, step: str, name: str) -> Ht
         project=draft.project,
         request=pickers.PickerRequest(name, query, params),
     )
-    context = pages.step_context(draft, step, pages.step_form(draft, step), pickers={name: loaded})
+    context = pages.step_context(
+        draft, step, pages.picker_form(draft, step), pickers={name: loaded}
+    )
     if name == "version":
         # Another provisioner was chosen: a version it does not have gives way to its latest.
         version = values.get("version") if values.get("version") in loaded.values else ""
