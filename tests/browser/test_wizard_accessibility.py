@@ -239,3 +239,31 @@ def test_choosing_a_template_by_keyboard_leaves_the_focus_on_the_template(
 
     expect(first).to_be_checked()
     expect(first).to_be_focused()  # not moved to the version select
+
+
+def test_a_wizard_picker_search_is_announced_from_a_live_region_that_stays(
+    page, live_server, fake, signed_in_draft
+):
+    """As the organisation picker does ([data-live-for], test_accessibility.py): the wizard's
+    pickers say they are loading, then what the search found, from a region that stays."""
+    draft = signed_in_draft
+    page.goto(f"{live_server.url}/drafts/{draft.pk}/repository/")
+    settled(page)
+    live = page.locator("[data-live-for=git-connector-options]")
+    expect(live).to_have_count(1)
+    assert live.evaluate(
+        "e => e.getAttribute('role') === 'status' || e.getAttribute('aria-live') === 'polite'"
+    )
+    region = live.element_handle()
+
+    fake.inject("ng.connectors.list", delay_ms=800, times=1)
+    page.get_by_label("Search git connectors").fill("gitlab")
+    expect(live).to_have_attribute("aria-busy", "true")  # loading
+    # (The draft's connector, github_acme, stays listed as the current choice.)
+    expect(page.locator("#git-connector-options")).not_to_contain_text("git_infra")
+    expect(live).not_to_have_attribute("aria-busy", "true")
+    expect(live).not_to_be_empty()
+    page.get_by_label("Search git connectors").fill("zzz")
+    expect(live).to_contain_text("Nothing matches")  # the empty result, said
+
+    assert region.evaluate("e => e.isConnected"), "the live region was replaced, not updated"

@@ -1182,6 +1182,35 @@ def test_secret_picker_search_partial(signed_in_with_key, draft, fake):
     assert response.content.decode().lstrip().startswith('<div id="secret-options"')
     assertContains(response, "org.db_password")
     assertNotContains(response, "account.tf_token")
+    # What the search found, said from the live region beside the search box (out of band).
+    assertContains(
+        response, '<p id="secret-count" hx-swap-oob="innerHTML">2 secrets.</p>', html=True
+    )
+
+
+@pytest.mark.parametrize(
+    ("step", "name", "query", "said"),
+    [
+        ("repository", "git-connector", "gitlab", "2 connectors."),
+        ("repository", "git-connector", "zzz", "Nothing matches “zzz”."),
+        ("template", "clone-workspace", "zzz", "Nothing matches “zzz”."),
+        ("variables", "secret", "zzz", "No secret matches “zzz”."),
+    ],
+)
+def test_a_picker_search_is_said_in_the_live_region_that_stays_beside_its_box(
+    signed_in_with_key, draft, fake, step, name, query, said
+):
+    page = signed_in_with_key.get(step_url(draft, step))
+
+    response = signed_in_with_key.get(picker_url(draft, step, name), {"q": query}, headers=HTMX)
+
+    region = (
+        f'<p id="{name}-count" class="visually-hidden" role="status"'
+        f' data-live-for="{name}-options"></p>'
+    )
+    assertContains(page, region, html=True)
+    assertNotContains(page, "hx-swap-oob")
+    assertContains(response, f'<p id="{name}-count" hx-swap-oob="innerHTML">{said}</p>', html=True)
 
 
 # --- review and submit -----------------------------------------------------------------------

@@ -279,6 +279,7 @@ def draft_picker(request: HtmxHttpRequest, draft_id, step: str, name: str) -> Ht
     context = pages.step_context(
         draft, step, pages.picker_form(draft, step), pickers={name: loaded}
     )
+    context["count_oob"] = True  # the search box's live region says what the search found
     if name == "version":
         # Another provisioner was chosen: a version it does not have gives way to its latest.
         version = values.get("version") if values.get("version") in loaded.values else ""
