@@ -70,12 +70,12 @@
   document.addEventListener("htmx:afterSettle", function (event) {
     var elt = event.detail.elt;
     if (!elt || !elt.id) { return; }
-    if (elt.id === "save-status" && elt.dataset.clearedErrors) {
+    if (elt.id === "save-state" && elt.dataset.clearedErrors) {
       elt.dataset.clearedErrors.split(" ").forEach(function (id) {
         var message = document.getElementById(id);
         if (message) { clearError(message); }
       });
-    } else if (elt.id === "identifier-status") {
+    } else if (elt.id === "identifier-check") {
       var input = document.querySelector("[aria-describedby~=identifier-status]");
       if (input && elt.dataset.invalid === "true") { input.setAttribute("aria-invalid", "true"); }
       else if (input) { input.removeAttribute("aria-invalid"); }
@@ -123,8 +123,9 @@
 
   function stepForm() { return document.getElementById("step-form"); }
 
+  // The status's text is #save-state, inside the #save-status live region that stays.
   function showStatus(text, failed) {
-    var status = document.getElementById("save-status");
+    var status = document.getElementById("save-state");
     if (!status) { return; }
     status.textContent = text;
     // A data attribute, not a class: htmx gives a swapped-in element the old one's classes
@@ -142,7 +143,7 @@
   document.addEventListener("htmx:afterRequest", function (event) {
     var form = stepForm();
     if (event.target !== form) { return; }
-    var status = document.getElementById("save-status");
+    var status = document.getElementById("save-state");
     // A saved change swaps in a new status; an error status, a lost connection, or an answer
     // sent elsewhere (Harness's alert) leaves the "Saving…" one.
     if (!event.detail.successful || (status && status.dataset.saving)) {

@@ -267,3 +267,28 @@ def test_a_wizard_picker_search_is_announced_from_a_live_region_that_stays(
     expect(live).to_contain_text("Nothing matches")  # the empty result, said
 
     assert region.evaluate("e => e.isConnected"), "the live region was replaced, not updated"
+
+
+def test_the_identifier_check_and_save_status_are_announced_from_live_regions_that_stay(
+    page, live_server, fake, signed_in_draft
+):
+    """A live region inserted with its content (swapped outerHTML) is not reliably announced
+    (see test_the_result_count_is_announced_from_a_live_region_that_stays)."""
+    draft = signed_in_draft
+    page.goto(f"{live_server.url}/drafts/{draft.pk}/basics/")
+    settled(page)  # the identifier check sent on load
+    check = page.locator("#identifier-status").element_handle()
+    saved = page.locator("#save-status").element_handle()
+
+    type_into(page, page.get_by_label("Name", exact=True), "live-regions-ws")
+    expect(page.locator("#identifier-status")).to_contain_text("live_regions_ws is free")
+    page.keyboard.press("Tab")  # the change autosaves
+    expect(page.locator("#save-status")).to_contain_text("Saved")
+    settled(page)
+
+    replaced = [
+        name
+        for name, region in (("#identifier-status", check), ("#save-status", saved))
+        if not region.evaluate("e => e.isConnected")
+    ]
+    assert not replaced, f"replaced, not updated: {replaced}"

@@ -85,7 +85,7 @@ def test_a_change_step_autosaves_as_a_partial(signed_in_with_key, user_with_key,
         step_url(draft, "repository") + "?autosave=1", data, headers=HTMX
     )
 
-    assertContains(response, 'id="save-status"')
+    assertContains(response, 'id="save-state"')
     assertNotContains(response, "<html")
     draft.refresh_from_db()
     assert draft.data["repository"]["branch"] == "release"

@@ -369,7 +369,7 @@ def test_autosave_returns_the_save_status_partial(signed_in_with_key, draft, fak
         headers=HTMX,
     )
 
-    assert response.content.decode().lstrip().startswith('<p id="save-status"')
+    assert response.content.decode().lstrip().startswith('<span id="save-state"')
     assertContains(response, "Saved")
     draft.refresh_from_db()
     assert draft.data["basics"]["name"] == "half typed"
@@ -439,7 +439,7 @@ def test_identifier_check_partial(
 
     response = signed_in_with_key.get(check_url(draft), {"identifier": identifier}, headers=HTMX)
 
-    assert response.content.decode().lstrip().startswith('<p id="identifier-status"')
+    assert response.content.decode().lstrip().startswith('<span id="identifier-check"')
     assertContains(response, expected)
 
 
@@ -1100,6 +1100,38 @@ def test_duplicate_keys_are_flagged_as_you_type(signed_in_with_key, draft, fake)
     assertContains(response, 'id="terraform-1-error" hx-swap-oob="true"')
 
 
+def test_the_checks_as_you_type_are_swapped_inside_live_regions_that_stay(
+    signed_in_with_key, draft, fake
+):
+    """A live region swapped in with its text is not reliably announced: each check replaces
+    only the element inside its region, never the region (role=status) itself."""
+    rows = formset_rows("terraform", {"key": "region", "value_type": "string", "value": "a"})
+    swapped = {
+        "variable-checks": post_step(
+            signed_in_with_key,
+            draft,
+            "variables",
+            rows | {"action": "check", "partial": "variable-checks"},
+            headers=HTMX,
+        ),
+        "identifier-check": signed_in_with_key.get(
+            check_url(draft), {"identifier": "free_one"}, headers=HTMX
+        ),
+        "save-state": signed_in_with_key.post(
+            step_url(draft, "basics") + "?autosave=1", {"name": "n"}, headers=HTMX
+        ),
+    }
+    pages = signed_in_with_key.get(step_url(draft, "variables")).content.decode()
+    pages += signed_in_with_key.get(step_url(draft, "basics")).content.decode()
+
+    for target, response in swapped.items():
+        assert f'id="{target}"' in response.content.decode()
+        assertNotContains(response, 'role="status"')
+        # In the page, the region that stays is the swapped element's parent.
+        region = re.search(rf'<(\w+)[^>]*role="status"[^>]*>\s*<\w+ id="{target}"', pages)
+        assert region, f"#{target} is not the child of a live region"
+
+
 def test_paste_preview_and_add(signed_in_with_key, draft, fake):
     text = 'region = "eu-west-1"\n9bad = 1\ncount = 3\nmy-var = 4\n'
     preview = post_step(
@@ -1520,7 +1552,7 @@ def test_an_autosave_never_applies_a_row_action(signed_in_with_key, user_with_ke
         headers=HTMX,
     )
 
-    assert response.content.decode().lstrip().startswith('<p id="save-status"')
+    assert response.content.decode().lstrip().startswith('<span id="save-state"')
     stored = WorkspaceDraft.objects.get(pk=draft.pk).data
     assert stored["basics"]["name"] == "typed"
     assert stored["variables"] == make_draft(user_with_key).data["variables"]

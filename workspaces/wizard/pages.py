@@ -195,7 +195,7 @@ def step_context(
                 {
                     "hx-get": reverse("draft_identifier_check", args=[draft.pk]),
                     "hx-trigger": "input changed delay:400ms, load",
-                    "hx-target": "#identifier-status",
+                    "hx-target": "#identifier-check",
                     "hx-swap": "outerHTML",
                     "hx-sync": "this:replace",
                     "hx-indicator": "#identifier-status",

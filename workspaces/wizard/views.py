@@ -224,7 +224,7 @@ def _step_post(request: HtmxHttpRequest, draft: WorkspaceDraft, step: str) -> Ht
     if autosave:
         return TemplateResponse(
             request,
-            "workspaces/wizard_base.html#save-status",
+            "workspaces/wizard_base.html#save-state",
             {
                 "draft": draft,
                 "saved": True,
@@ -319,7 +319,7 @@ def draft_identifier_check(request: HtmxHttpRequest, draft_id) -> HttpResponse:
             project=draft.project,
             identifier=identifier,
         )
-    return TemplateResponse(request, _template("basics") + "#identifier-status", {"check": check})
+    return TemplateResponse(request, _template("basics") + "#identifier-check", {"check": check})
 
 
 # --- review, submit, result ------------------------------------------------------------------
