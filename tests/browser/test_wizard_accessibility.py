@@ -292,3 +292,19 @@ def test_the_identifier_check_and_save_status_are_announced_from_live_regions_th
         if not region.evaluate("e => e.isConnected")
     ]
     assert not replaced, f"replaced, not updated: {replaced}"
+
+
+def test_a_tag_values_error_is_tied_to_the_value_field(page, live_server, fake, signed_in_draft):
+    # A value over Harness's 256 characters, e.g. copied from an existing workspace or code.
+    draft = signed_in_draft
+    draft.data["basics"]["tags"] = [{"key": "team", "value": "v" * 300}]
+    draft.save()
+    page.goto(f"{live_server.url}/drafts/{draft.pk}/basics/")
+    settled(page)
+
+    continue_to(page, "Basics")
+
+    expect(page.locator("#tag-0-error")).to_have_text("Use at most 256 characters.")
+    value = page.get_by_label("Tag 1 value")
+    expect(value).to_have_attribute("aria-invalid", "true")
+    expect(value).to_have_accessible_description("Use at most 256 characters.")
