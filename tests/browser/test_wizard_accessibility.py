@@ -308,3 +308,33 @@ def test_a_tag_values_error_is_tied_to_the_value_field(page, live_server, fake, 
     value = page.get_by_label("Tag 1 value")
     expect(value).to_have_attribute("aria-invalid", "true")
     expect(value).to_have_accessible_description("Use at most 256 characters.")
+
+
+def _luminance(rgb: str) -> float:
+    channels = [int(c) / 255 for c in re.findall(r"\d+", rgb)[:3]]
+    lin = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+
+def test_the_focus_ring_contrasts_3_to_1_with_the_wizard_panel(page, live_server, signed_in_draft):
+    """WCAG 2.1 SC 1.4.11: a focus indicator is visual information needing 3:1 against what
+    is next to it (the ring is offset 2 px, onto the panel's background)."""
+    draft = signed_in_draft
+    page.goto(f"{live_server.url}/drafts/{draft.pk}/basics/")
+    tab_to(page, page.get_by_role("button", name="Add a tag"))
+    ring = page.evaluate("getComputedStyle(document.activeElement).outlineColor")
+    panel = page.locator(".panel.wizard").evaluate("e => getComputedStyle(e).backgroundColor")
+    light, dark = sorted((_luminance(ring), _luminance(panel)), reverse=True)
+    ratio = (light + 0.05) / (dark + 0.05)
+    assert ratio >= 3, f"focus ring {ring} on {panel}: {ratio:.2f}:1"
+
+
+def test_the_focus_ring_contrasts_3_to_1_with_the_dark_header(page, live_server, signed_in_draft):
+    draft = signed_in_draft
+    page.goto(f"{live_server.url}/drafts/{draft.pk}/basics/")
+    tab_to(page, page.locator(".site-header").get_by_role("link", name="My requests"))
+    ring = page.evaluate("getComputedStyle(document.activeElement).outlineColor")
+    header = page.locator(".site-header").evaluate("e => getComputedStyle(e).backgroundColor")
+    light, dark = sorted((_luminance(ring), _luminance(header)), reverse=True)
+    ratio = (light + 0.05) / (dark + 0.05)
+    assert ratio >= 3, f"focus ring {ring} on {header}: {ratio:.2f}:1"
