@@ -248,3 +248,24 @@ def test_the_export_section_fits_a_phone_for_a_workspace_with_a_longer_identifie
 
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= viewport["width"], f"{width} px wide at {viewport['width']} px"
+
+
+def test_the_provisioner_step_reflows_at_320_css_pixels(
+    page,
+    live_server,
+    wizard_user,  # noqa: F811
+):
+    draft = make_draft(wizard_user)
+    sign_in(page, live_server)
+    page.set_viewport_size(SMALL_PHONE)
+    open_page(
+        page, f"{live_server.url}/drafts/{draft.pk}/provisioner/", "Provisioner and connectors"
+    )
+
+    grid = page.locator(".provider-grid").bounding_box()
+    for card in page.locator(".provider-grid > fieldset").all():
+        box = card.bounding_box()
+        overflow = box["x"] + box["width"] - (grid["x"] + grid["width"])
+        assert overflow <= 0.5, f"a provider card overflows the form by {overflow:.0f} px"
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 320, f"the provisioner step is {width} px wide at 320 px"
