@@ -16,16 +16,47 @@
     button.textContent = button.dataset.busyLabel;
   });
 
+  function release(form) {
+    delete form.dataset.submitted;
+    var button = form.querySelector("button[aria-busy]");
+    if (button) {
+      button.removeAttribute("aria-busy");
+      if (button.dataset.label) { button.textContent = button.dataset.label; }
+    }
+  }
+
   // Coming back through the browser's back-forward cache re-enables the form.
   window.addEventListener("pageshow", function () {
-    document.querySelectorAll("form[data-submitted]").forEach(function (form) {
-      delete form.dataset.submitted;
-      var button = form.querySelector("button[aria-busy]");
-      if (button) {
-        button.removeAttribute("aria-busy");
-        if (button.dataset.label) { button.textContent = button.dataset.label; }
-      }
-    });
+    document.querySelectorAll("form[data-submitted]").forEach(release);
+  });
+
+  // An htmx form whose request did not lead to another page (it failed, or Harness's alert came
+  // back in #global-alert) is released too, and the button it disabled while sending
+  // (hx-disabled-elt) gets the focus back: disabling it dropped the focus to <body>, the top
+  // of the page. Kept only for an element htmx disabled, so an autosave that ends after the
+  // person left a field never pulls them back to it.
+  var disabledWhileFocused = new WeakMap();
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var active = document.activeElement;
+    if (active && active !== document.body) { disabledWhileFocused.set(event.detail.elt, active); }
+  });
+  document.addEventListener("htmx:beforeSend", function (event) {
+    var focused = disabledWhileFocused.get(event.detail.elt);
+    if (focused && !focused.hasAttribute("data-disabled-by-htmx")) { disabledWhileFocused.delete(event.detail.elt); }
+  });
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var elt = event.detail.elt;
+    var focused = disabledWhileFocused.get(elt);
+    disabledWhileFocused.delete(elt);
+    var xhr = event.detail.xhr;
+    var leaving = event.detail.successful && xhr &&
+      (xhr.getResponseHeader("HX-Redirect") || xhr.getResponseHeader("HX-Refresh") || xhr.getResponseHeader("HX-Location"));
+    if (leaving) { return; }
+    if (elt.matches && elt.matches("form[data-submitted]")) { release(elt); }
+    var active = document.activeElement;
+    if (focused && focused.isConnected && !focused.disabled && (!active || active === document.body)) {
+      focused.focus();
+    }
   });
 
   // A field with an error is focused first, so keyboard and screen-reader users land on it: a

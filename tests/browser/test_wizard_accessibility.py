@@ -338,3 +338,23 @@ def test_the_focus_ring_contrasts_3_to_1_with_the_dark_header(page, live_server,
     light, dark = sorted((_luminance(ring), _luminance(header)), reverse=True)
     ratio = (light + 0.05) / (dark + 0.05)
     assert ratio >= 3, f"focus ring {ring} on {header}: {ratio:.2f}:1"
+
+
+@pytest.mark.console_errors("Response Status Error Code 500 from /drafts/")
+def test_a_submit_that_fails_gives_its_button_back_with_the_focus(
+    page, live_server, fake, signed_in_draft
+):
+    draft = signed_in_draft
+    page.goto(f"{live_server.url}/drafts/{draft.pk}/review/")
+    settled(page)
+    page.route(re.compile(r"/submit/$"), lambda route: route.fulfill(status=500, body="Error"))
+    button = page.get_by_role("button", name="Create workspace", exact=True)
+    tab_to(page, button)
+
+    with page.expect_response(re.compile(r"/submit/$")):
+        page.keyboard.press("Enter")  # htmx disables the button while it sends
+
+    # Not left disabled-looking and busy, and the focus not dropped to <body>.
+    expect(button).to_be_enabled()
+    expect(button).not_to_have_attribute("aria-busy", "true")
+    expect(button).to_be_focused()
