@@ -15,6 +15,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import DatabaseError, transaction
 from django.db.models import Q, QuerySet
 
+from portal.logs import redact
 from workspaces.models import AuditEntry, HarnessCredential, WorkspaceDraft
 
 logger = logging.getLogger("workspaces.audit")
@@ -75,7 +76,9 @@ def audit_record(
         body=dict(body) if body is not None else None,
         harness_status=status,
         outcome=str(answer.get("outcome", ""))[:32],
-        message=message,
+        # The client already scrubs its key out of Harness's words; a second line of defence for
+        # an append-only trail, where a key could never be taken back out.
+        message=redact(message),
         request_id=str(answer.get("request_id") or "")[:128],
         approval=[approval] if isinstance(approval, dict) else list(approval or []),
     )

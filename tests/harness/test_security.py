@@ -64,6 +64,38 @@ def test_errors_never_contain_the_key(client, fake):
     assert "***" in error.message
 
 
+def test_policy_deny_messages_never_contain_the_key(client, fake):
+    """Harness's OPA deny messages (and policy names) were kept as Harness sent them: a policy
+    that quotes the caller put the whole key into the error, the draft and the audit trail."""
+    body = {"name": "PolicyViolationError", "id": "r1", "message": "denied",
+            "temporary": False, "timeout": False, "fault": False,
+            "policy_evaluation": {"status": "error", "details": [
+                {"identifier": "ps1", "name": f"set {FULL_KEY}", "status": "error",
+                 "deny_messages": [f"set says {FULL_KEY}"],
+                 "details": [{"status": "error", "deny_messages": [f"policy says {FULL_KEY}"],
+                              "policy": {"identifier": "p1", "name": f"policy {FULL_KEY}"}}]}],
+                "deny_messages": [f"caller {FULL_KEY}"]}}  # fmt: skip
+    fake.inject("iacm.workspaces.list", status=400, body=json.dumps(body))
+
+    with pytest.raises(HarnessValidationError) as excinfo:
+        client.list_workspaces(org="default", project="infra")
+
+    error = excinfo.value
+    assert error.deny_messages  # the denial is kept...
+    assert "caller ***" in error.deny_messages
+    assert KEY_SECRET not in repr(error.policy_evaluation)  # ...without the key anywhere
+
+
+def test_policy_warnings_of_a_write_never_contain_the_key(client, fake, workspace_body):
+    body = {"policy_evaluation": {"status": "warning", "details": [],
+                                  "deny_messages": [f"caller {FULL_KEY}"]}}  # fmt: skip
+    fake.inject("iacm.workspaces.create", status=200, body=json.dumps(body))
+
+    result = client.create_workspace(org="default", project="sandbox", body=workspace_body("w"))
+
+    assert result.warnings == ("caller ***",)
+
+
 def test_a_key_cut_by_the_message_limit_is_still_scrubbed(client, fake):
     """The message was cut to 2,000 characters *before* the key was replaced, so a key that
     straddled the cut was no longer found and its first characters (with part of the secret)

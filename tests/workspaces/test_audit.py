@@ -2,6 +2,7 @@
 
 import csv
 import io
+import json
 
 import pytest
 from django.contrib.auth.models import Permission
@@ -92,6 +93,35 @@ def test_the_trail_never_holds_a_key(user_with_key, fake):
     assert FULL_KEY not in stored
     assert "pat." not in stored
     assert "account.tf_token" in stored  # the secret variable, as its reference
+
+
+def _refused_create(user, fake, body) -> str:
+    """What the trail and the draft keep of a create Harness refused with `body` (400)."""
+    fake.inject(CREATE, status=400, body=json.dumps(body))
+    draft = make_draft(user)
+
+    submit.draft_submit(draft=draft, client=harness_client_for(user))
+
+    draft.refresh_from_db()
+    return repr(list(AuditEntry.objects.values())) + repr(draft.harness_response)
+
+
+def test_a_policy_denial_that_echoes_the_key_keeps_no_key(user_with_key, fake):
+    stored = _refused_create(user_with_key, fake, {
+        "name": "PolicyViolationError", "id": "r1", "message": "denied",
+        "temporary": False, "timeout": False, "fault": False,
+        "policy_evaluation": {"status": "error", "details": [],
+                              "deny_messages": [f"request made with {FULL_KEY}"]},
+    })  # fmt: skip
+
+    assert "request made with" in stored  # the denial is kept...
+    assert FULL_KEY.rsplit(".", 1)[1] not in stored  # ...without the key
+
+
+def test_the_trail_redacts_a_key_in_the_words_it_is_given(user):
+    entry = entry_for(user, answer={"outcome": "denied", "deny_messages": [f"by {FULL_KEY}"]})
+
+    assert entry.message == "Denied: by [redacted]"
 
 
 # --- append-only -----------------------------------------------------------------------------

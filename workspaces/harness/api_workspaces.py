@@ -27,6 +27,7 @@ class WorkspaceCalls:
     iacm_prefix: str
     metrics_time_unit: str
     _call: Callable[..., Any]
+    _scrub: Callable[[str], str]
 
     def list_workspaces(
         self,
@@ -123,7 +124,7 @@ class WorkspaceCalls:
             self.iacm_prefix + "/orgs/{org}/projects/{project}/workspaces",
             {"org": org, "project": project},
             body=dict(body),
-            parse=lambda reply: WriteResult.from_iacm(reply.data),
+            parse=lambda reply: WriteResult.from_iacm(reply.data, scrub=self._scrub),
         )
 
     def update_workspace(
@@ -141,7 +142,7 @@ class WorkspaceCalls:
             self.iacm_prefix + "/orgs/{org}/projects/{project}/workspaces/{identifier}",
             {"org": org, "project": project, "identifier": identifier},
             body=dict(body),
-            parse=lambda reply: WriteResult.from_iacm(reply.data),
+            parse=lambda reply: WriteResult.from_iacm(reply.data, scrub=self._scrub),
         )
 
     def delete_workspace(self, *, org: str, project: str, identifier: str) -> None:

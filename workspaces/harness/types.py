@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import copy
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -463,44 +463,54 @@ class PolicyEvaluation:
         return self.status == "error"
 
     @classmethod
-    def from_json(cls, body: Any) -> PolicyEvaluation:
+    def from_json(cls, body: Any, *, scrub: Callable[[str], str] = str) -> PolicyEvaluation:
+        """Every text Harness sent (names, messages) goes through `scrub` (the client passes the
+        one that removes its API key: a policy may quote the caller, and the deny messages end
+        up on the page, in the draft and in the audit trail)."""
         data = obj(body, "policy_evaluation")
+
+        def text(item: Mapping[str, Any], key: str) -> str:
+            return scrub(string(item, key))
+
+        def texts(item: Mapping[str, Any], key: str) -> tuple[str, ...]:
+            return tuple(scrub(message) for message in str_tuple(item, key))
+
         sets = []
         all_messages: list[str] = []
         # Harness nests evaluation.details[] (policy sets) -> details[] (policies) -> deny_messages.
         for raw_set in array(data.get("details"), "policy_evaluation.details"):
             raw_set = obj(raw_set, "policy set")
-            set_messages = list(str_tuple(raw_set, "deny_messages"))
+            set_messages = list(texts(raw_set, "deny_messages"))
             policies = []
             for raw_policy in array(raw_set.get("details"), "policy set details"):
                 raw_policy = obj(raw_policy, "policy result")
                 policy = obj(raw_policy.get("policy") or {}, "policy")
-                messages = str_tuple(raw_policy, "deny_messages")
+                messages = texts(raw_policy, "deny_messages")
                 policies.append(
                     PolicyResult(
-                        identifier=string(policy, "identifier"),
-                        name=string(policy, "name"),
-                        status=string(raw_policy, "status"),
+                        identifier=text(policy, "identifier"),
+                        name=text(policy, "name"),
+                        status=text(raw_policy, "status"),
                         deny_messages=messages,
                     )
                 )
                 set_messages.extend(messages)
             sets.append(
                 PolicySetResult(
-                    identifier=string(raw_set, "identifier"),
-                    name=string(raw_set, "name"),
-                    status=string(raw_set, "status"),
+                    identifier=text(raw_set, "identifier"),
+                    name=text(raw_set, "name"),
+                    status=text(raw_set, "status"),
                     policies=tuple(policies),
                     deny_messages=tuple(dict.fromkeys(set_messages)),
                 )
             )
             all_messages.extend(set_messages)
-        all_messages.extend(str_tuple(data, "deny_messages"))
+        all_messages.extend(texts(data, "deny_messages"))
         return cls(
-            status=string(data, "status"),
-            id=string(data, "id"),
-            type=string(data, "type"),
-            action=string(data, "action"),
+            status=text(data, "status"),
+            id=text(data, "id"),
+            type=text(data, "type"),
+            action=text(data, "action"),
             policy_sets=tuple(sets),
             deny_messages=tuple(dict.fromkeys(all_messages)),
         )
@@ -522,12 +532,13 @@ class WriteResult:
         return self.policy_evaluation.deny_messages
 
     @classmethod
-    def from_iacm(cls, body: Any) -> WriteResult:
+    def from_iacm(cls, body: Any, *, scrub: Callable[[str], str] = str) -> WriteResult:
+        """`scrub` is applied to the policy evaluation's texts (see `PolicyEvaluation`)."""
         if body is None or body == "":
             return cls()
         data = obj(body, "write response")
         evaluation = data.get("policy_evaluation")
-        return cls(PolicyEvaluation.from_json(evaluation) if evaluation else None)
+        return cls(PolicyEvaluation.from_json(evaluation, scrub=scrub) if evaluation else None)
 
 
 # --- connectors, secrets, templates ----------------------------------------------------------

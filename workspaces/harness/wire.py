@@ -332,7 +332,7 @@ def error_from(
         evaluation = None
         if isinstance(body.get("policy_evaluation"), dict):
             try:
-                evaluation = PolicyEvaluation.from_json(body["policy_evaluation"])
+                evaluation = PolicyEvaluation.from_json(body["policy_evaluation"], scrub=scrub)
             except ShapeError:
                 evaluation = None
         field = validation_field(message) if is_goa else None
