@@ -96,6 +96,21 @@ def test_policy_warnings_of_a_write_never_contain_the_key(client, fake, workspac
     assert result.warnings == ("caller ***",)
 
 
+@pytest.mark.parametrize("echo", [FULL_KEY.split(".", 2)[2], KEY_SECRET])
+def test_an_echo_of_part_of_the_key_is_scrubbed(client, fake, echo):
+    """Only the whole key was replaced: an answer quoting `<token id>.<secret>`, or the secret
+    alone, kept the secret in the error (and so in the draft and the audit trail)."""
+    body = {"status": "ERROR", "code": "INVALID_TOKEN", "correlationId": "c1",
+            "message": f"Token {echo} is not valid"}  # fmt: skip
+    fake.inject("ng.accounts.get", status=401, body=json.dumps(body))
+
+    with pytest.raises(HarnessError) as excinfo:
+        client.check_account()
+
+    assert KEY_SECRET not in excinfo.value.message
+    assert excinfo.value.message == "Token *** is not valid"
+
+
 def test_a_key_cut_by_the_message_limit_is_still_scrubbed(client, fake):
     """The message was cut to 2,000 characters *before* the key was replaced, so a key that
     straddled the cut was no longer found and its first characters (with part of the secret)

@@ -118,6 +118,18 @@ def test_a_policy_denial_that_echoes_the_key_keeps_no_key(user_with_key, fake):
     assert FULL_KEY.rsplit(".", 1)[1] not in stored  # ...without the key
 
 
+def test_a_refusal_that_echoes_the_key_without_its_prefix_keeps_no_key(user_with_key, fake):
+    token = FULL_KEY.split(".", 2)[2]
+
+    stored = _refused_create(user_with_key, fake, {
+        "name": "bad_request", "id": "r1", "message": f"token {token} may not create",
+        "temporary": False, "timeout": False, "fault": False,
+    })  # fmt: skip
+
+    assert "may not create" in stored
+    assert FULL_KEY.rsplit(".", 1)[1] not in stored
+
+
 def test_the_trail_redacts_a_key_in_the_words_it_is_given(user):
     entry = entry_for(user, answer={"outcome": "denied", "deny_messages": [f"by {FULL_KEY}"]})
 

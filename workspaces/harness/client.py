@@ -45,6 +45,22 @@ call_observers: list[Callable[[str, int | None, float, str | None], None]] = []
 _MESSAGE_MAX = 2000
 _IACM_PREFIX = re.compile(r"(?:/[A-Za-z0-9_-]+)+")
 _API_KEY = re.compile(r"[\x21-\x7e]+")  # printable ASCII, no whitespace: safe in a header
+# A key's last dot-separated part (its secret) this long or longer is scrubbed on its own too;
+# a shorter one could be an ordinary word of a message. Harness's secrets have 20 characters.
+_SECRET_MIN = 12
+
+
+def _key_echoes(api_key: str) -> tuple[str, ...]:
+    """What of `api_key` must never stay in a text, longest first: the key, and for a
+    `pat.<account>.<token id>.<secret>` key also `<token id>.<secret>` and the secret alone
+    (an answer may quote the token without its prefix). A key without dots: only itself."""
+    parts = api_key.split(".")
+    echoes = [api_key]
+    if len(parts) >= 3:
+        echoes.append(".".join(parts[-2:]))
+    if len(parts) >= 2 and len(parts[-1]) >= _SECRET_MIN:
+        echoes.append(parts[-1])
+    return tuple(dict.fromkeys(echoes))
 
 
 class HarnessClient(AccountCalls, WorkspaceCalls, ReferenceCalls):
@@ -88,6 +104,7 @@ class HarnessClient(AccountCalls, WorkspaceCalls, ReferenceCalls):
         self.iacm_prefix = iacm_prefix
         self.timeout = tuple(timeout)
         self._api_key = api_key
+        self._key_echoes = _key_echoes(api_key)
         self._session = session
         self.metrics_time_unit = metrics_time_unit
 
@@ -98,9 +115,12 @@ class HarnessClient(AccountCalls, WorkspaceCalls, ReferenceCalls):
         raise TypeError("a HarnessClient holds an API key and is not picklable")
 
     def _scrub(self, text: str) -> str:
-        """`text` without the API key, then cut to `_MESSAGE_MAX` characters (in that order: a
-        key straddling the cut would no longer be found whole, and its start would stay)."""
-        return text.replace(self._api_key, "***")[:_MESSAGE_MAX]
+        """`text` without the API key or its secret part (see `_key_echoes`), then cut to
+        `_MESSAGE_MAX` characters (in that order: a key straddling the cut would no longer be
+        found whole, and its start would stay)."""
+        for echo in self._key_echoes:
+            text = text.replace(echo, "***")
+        return text[:_MESSAGE_MAX]
 
     def _call[T](
         self,
