@@ -39,7 +39,7 @@ def test_copy_and_download_a_workspace_as_terraform(
     assert {"key": "TF_TOKEN", "value": "account.tf_token", "value_type": "secret"} in copied[
         "environment_variable"
     ]
-    expect(page.locator("#export-sh")).to_contain_text('-H "x-api-key: $HARNESS_API_KEY"')
+    expect(page.locator("#export-sh")).to_contain_text("x-api-key: $HARNESS_API_KEY")
     expect(page.locator("#export-sh")).not_to_contain_text(FULL_KEY.rsplit(".", 1)[-1])
     assert_accessible(page, "workspace page with Export open")
     page.locator("#export").screenshot(path=artifacts / "export-workspace.png")

@@ -331,7 +331,8 @@ def test_the_api_call_uses_harness_api_key_and_never_a_key(signed_in_with_key, u
     body = signed_in_with_key.get(reverse("workspace_export", args=[*args, "json"]))
 
     text = script.content.decode()
-    assert '-H "x-api-key: $HARNESS_API_KEY"' in text
+    assert "-H @/dev/fd/3" in text
+    assert "\nx-api-key: $HARNESS_API_KEY\nHEADER" in text  # a header read from fd 3
     assert f"-H 'Harness-Account: {ACCOUNT}'" in text
     assert "/iacm/api/orgs/default/projects/infra/workspaces " in text
     for response in (page, script, body):
@@ -377,6 +378,26 @@ def test_the_exported_api_call_creates_the_workspace_in_harness(user_with_key, f
     assert created.environment_variables["TF_TOKEN"].value == "account.tf_token"
 
 
+def test_the_exported_api_call_never_puts_the_key_on_curls_command_line(user_with_key, tmp_path):
+    """A command's arguments are readable by every user of the machine (`ps`,
+    `/proc/<pid>/cmdline`): `-H "x-api-key: $HARNESS_API_KEY"` showed the key to all of them."""
+    shim = tmp_path / "curl"
+    shim.write_text('#!/bin/sh\nprintf "%s\\n" "$@" > "$ARGV_FILE"\ncat > /dev/null\n')
+    shim.chmod(0o755)
+    script = draft_export(draft=make_draft(user_with_key), account_id=ACCOUNT).curl
+    env = {
+        "PATH": f"{tmp_path}:{os.environ.get('PATH', '/usr/bin:/bin')}",
+        "HARNESS_API_KEY": FULL_KEY,
+        "ARGV_FILE": str(tmp_path / "argv"),
+    }
+
+    subprocess.run(["sh"], input=script, env=env, capture_output=True, text=True, timeout=20)
+
+    argv = (tmp_path / "argv").read_text()
+    assert "--data-binary" in argv  # the script ran curl
+    assert FULL_KEY.rsplit(".", 1)[1] not in argv
+
+
 def test_the_exported_api_call_exits_non_zero_when_harness_refuses_it(user_with_key, fake):
     taken = existing_identifier(harness_client_for(user_with_key))
     draft = make_draft(user_with_key, basics__identifier=taken)
@@ -412,7 +433,7 @@ def test_the_review_and_the_workspace_page_show_the_export(signed_in_with_key, u
     assertContains(review, f'href="{reverse("draft_export", args=[draft.pk, "json"])}"')
     assertContains(review, 'data-copy-target="export-sh"')
     assertContains(detail, "resource &quot;harness_platform_workspace&quot;")
-    assertContains(detail, "-H &quot;x-api-key: $HARNESS_API_KEY&quot;")
+    assertContains(detail, "x-api-key: $HARNESS_API_KEY")
     tf_url = reverse("workspace_export", args=["default", "infra", workspace.identifier, "tf"])
     assertContains(detail, f'href="{tf_url}" download="{workspace.identifier}.tf"')
 
