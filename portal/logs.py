@@ -85,6 +85,23 @@ def _secrets_in_settings() -> tuple[str, ...]:
     return tuple(sorted({v for v in values if isinstance(v, str) and len(v) >= 8}, key=len)[::-1])
 
 
+# A whole Harness key, `pat.<account>.<token id>.<secret>` (or `sat.…`), inside any text. Narrower
+# than the redaction above (which also takes `pat.<anything>`): a paste holding one is refused.
+_HARNESS_KEY_IN_TEXT = re.compile(r"\b(?:pat|sat)(?:\.[A-Za-z0-9_-]+){3}")
+
+
+def holds_harness_key(text: str) -> bool:
+    """Whether `text` holds something shaped like a whole Harness API key, or the mark one left
+    where `redact_harness_keys` took it out (a paste shown redacted and posted again)."""
+    return REDACTED in text or ("at." in text and _HARNESS_KEY_IN_TEXT.search(text) is not None)
+
+
+def redact_harness_keys(text: str) -> str:
+    """`text` with each whole Harness key replaced (a paste shown again: only what
+    `holds_harness_key` refuses is hidden, so that the paste posted again reads the same)."""
+    return _HARNESS_KEY_IN_TEXT.sub(REDACTED, text) if "at." in text else text
+
+
 def redact(text: str) -> str:
     """`text` with anything that looks like a key or a configured secret replaced."""
     for secret in _configured_secrets():

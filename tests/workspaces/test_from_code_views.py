@@ -9,7 +9,7 @@ from django.urls import reverse
 from django_htmx.http import HttpResponseClientRefresh
 from pytest_django.asserts import assertContains, assertNotContains
 
-from tests.conftest import ACCOUNT
+from tests.conftest import ACCOUNT, FULL_KEY
 from tests.workspaces.test_drafts import choose_template, make_draft, valid_data
 from tests.workspaces.test_export import seeded
 from workspaces.clients import harness_client_for
@@ -20,6 +20,7 @@ from workspaces.wizard.body import build_body, leave_out_locked, stored_steps
 
 pytestmark = pytest.mark.django_db
 HTMX = {"HX-Request": "true"}
+KEY_SECRET = FULL_KEY.rsplit(".", 1)[1]
 TERRAGRUNT = "backup_dev_0083"  # seed `demo`: OpenTofu through Terragrunt, a secret reference
 CODE = """\
 resource "harness_platform_workspace" "pay_vpc_dev" {
@@ -496,6 +497,68 @@ def test_a_value_the_page_or_the_draft_cannot_hold_is_a_line_not_used(
     assertContains(page, says)
     draft.refresh_from_db()
     assert draft.data["basics"]["description"] == "ok" and draft.name == ""
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        'harness_platform_api_key = "{key}"',
+        'provider "harness" {{ platform_api_key = "{key}" }}',
+    ],
+)
+def test_a_pasted_line_holding_a_harness_key_is_neither_kept_nor_shown(
+    signed_in_with_key, draft, fake, line
+):
+    """A line not used was kept (its first 160 characters) in the draft's report and shown on
+    the page: a provider block or a .tfvars line pasted along put the key in both."""
+    paste(signed_in_with_key, draft, line.format(key=FULL_KEY) + "\n\n" + CODE)
+
+    page = signed_in_with_key.get(step_url(draft))
+
+    draft.refresh_from_db()
+    assert draft.name == "pay-vpc-dev"
+    assert KEY_SECRET not in json.dumps(draft.data)
+    assertNotContains(page, KEY_SECRET)
+    assertContains(page, "[redacted]")  # the line is still listed
+
+
+@pytest.mark.parametrize(
+    ("code", "line"),
+    [
+        (CODE.replace('"1.10.6"', '"{key}"'), 7),
+        (CODE.replace("var.region", '"{key}"'), 17),  # the variable's block
+        # A paste shown again redacted, then sent as it was shown
+        (CODE.replace('"1.10.6"', '"[redacted]"'), 7),
+        ('{\n  "name": "w",\n  "description": "{key}"\n}', 3),
+        ('{\n  "name": "w",\n  "environment_variables": [\n'
+         '    {"key": "K", "value": "{key}", "value_type": "string"}\n  ]\n}', 3),
+    ],
+)  # fmt: skip
+def test_a_pasted_value_holding_a_harness_key_is_a_line_not_used(
+    signed_in_with_key, draft, fake, code, line
+):
+    """A key is kept only encrypted, as the user's key: as a workspace value it would sit in the
+    draft in plain text and be sent to Harness as a plain (not secret) value."""
+    paste(signed_in_with_key, draft, code.replace("{key}", FULL_KEY))
+
+    page = signed_in_with_key.get(step_url(draft))
+
+    draft.refresh_from_db()
+    assert draft.name in ("pay-vpc-dev", "w")
+    assert KEY_SECRET not in json.dumps(draft.data)
+    assertNotContains(page, KEY_SECRET)
+    assertContains(page, f"<td>{line}</td>", html=True)
+    assertContains(page, "holds a Harness API key")
+
+
+def test_a_refused_paste_holding_a_key_is_not_shown_back(signed_in_with_key, draft, fake):
+    code = f'resource "harness_platform_workspace" "w" {{\n  name =\n  token = "{FULL_KEY}"\n}}\n'
+
+    response = paste(signed_in_with_key, draft, code)
+
+    assertContains(response, "Nothing was filled in from the code.")
+    assertNotContains(response, KEY_SECRET)
+    assertContains(response, "token = &quot;[redacted]&quot;")  # the rest is shown to be fixed
 
 
 # --- a paste over a draft that already holds values -------------------------------------------

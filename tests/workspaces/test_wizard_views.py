@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from pytest_django.asserts import assertContains, assertNotContains, assertRedirects
 
-from tests.conftest import ACCOUNT, READ_KEY
+from tests.conftest import ACCOUNT, FULL_KEY, READ_KEY
 from tests.samples import formset_rows
 from tests.workspaces.test_drafts import (
     CREATE,
@@ -1172,6 +1172,59 @@ def shown_paste_box(page: str) -> dict[str, str]:
         "paste_text": html.unescape(textarea.group(1)).strip() if textarea else "",
         "paste_group": group.group(1) if group else "",
     }
+
+
+KEYED_TFVARS = f'region = "eu-west-1"\nharness_platform_api_key = "{FULL_KEY}"\n'
+
+
+def test_a_pasted_line_holding_a_harness_key_is_neither_shown_nor_added(
+    signed_in_with_key, draft, fake
+):
+    """A .tfvars pasted whole (its `harness_platform_api_key = "pat…"` too) showed the key in
+    the preview and in the box, and Add kept it in the draft as a plain variable's value."""
+    secret = FULL_KEY.rsplit(".", 1)[1]
+    pasted = {"paste_text": KEYED_TFVARS, "paste_group": "terraform"}
+
+    preview = post_step(
+        signed_in_with_key,
+        draft,
+        "variables",
+        pasted | {"action": "paste-preview", "partial": "variable-paste"},
+        headers=HTMX,
+    )
+    shown = shown_paste_box(preview.content.decode())
+    post_step(
+        signed_in_with_key,
+        draft,
+        "variables",
+        shown | {"action": "paste-add", "partial": "variable-editor"},
+        headers=HTMX,
+    )
+
+    assertNotContains(preview, secret)
+    assertContains(preview, "1 of 2 lines can be added")
+    assertContains(preview, "holds a Harness API key")
+    assert "[redacted]" in shown["paste_text"]
+    draft.refresh_from_db()
+    assert [row["key"] for row in draft.data["variables"]["terraform"]] == ["region"]
+
+
+def test_adding_a_paste_adds_none_of_its_lines_holding_a_harness_key(
+    signed_in_with_key, draft, fake
+):
+    pasted = {"paste_text": KEYED_TFVARS, "paste_group": "terraform"}
+
+    post_step(
+        signed_in_with_key,
+        draft,
+        "variables",
+        pasted | {"action": "paste-add", "partial": "variable-editor"},
+        headers=HTMX,
+    )
+
+    draft.refresh_from_db()
+    assert [row["key"] for row in draft.data["variables"]["terraform"]] == ["region"]
+    assert FULL_KEY.rsplit(".", 1)[1] not in repr(draft.data)
 
 
 @pytest.mark.parametrize("headers", [HTMX, {}], ids=["partial", "full page"])

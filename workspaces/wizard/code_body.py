@@ -18,6 +18,7 @@ from functools import cached_property
 from itertools import accumulate
 from typing import Any
 
+from portal.logs import holds_harness_key, redact
 from workspaces.wizard import steps
 
 BOOLEAN_FIELDS = ("terragrunt_provider", "run_all", "cost_estimation_enabled")
@@ -25,6 +26,11 @@ VARIABLE_BLOCKS = {"terraform_variable": "terraform", "environment_variable": "e
 NUL_REASON = "contains a NUL character."
 NUMBER_REASON = "a number too long to read (at most 4,300 digits)."
 SURROGATE_REASON = "contains an escaped half of a character (\\ud800 to \\udfff) alone."
+KEY_REASON = (
+    "holds a Harness API key (shown as [redacted]), which the portal keeps only as your own key, "
+    "encrypted: keep a key a workspace needs in a Harness secret and give a secret variable its "
+    "reference."
+)
 NOT_IN_WIZARD_REASON = "The wizard does not set this; add it in Harness once the workspace exists."
 _VARIABLE_KEY_RE = re.compile(steps.VARIABLE_KEY_PATTERN)
 # A JSON string, and the `:` that makes it a key (outside strings, valid JSON has no `"`); or a
@@ -56,7 +62,9 @@ class CodeLine:
         # A key quoted back in `reason` can hold a NUL or a lone surrogate (escaped in JSON):
         # the draft's JSONB cannot hold the one, the page cannot be encoded with the other.
         reason = reason.replace("\x00", "\\u0000").encode("utf-8", "backslashreplace").decode()
-        return cls(number, text[:160], reason)
+        # Both are kept in the draft and shown: a Harness key (a provider block pasted along, a
+        # value refused for holding one) is redacted, before the cut so that none of it stays.
+        return cls(number, redact(text)[:160], redact(reason))
 
 
 @dataclass(frozen=True)
@@ -269,7 +277,8 @@ def _value_problem(body_field: str, value: Any) -> str:
 def _unstorable(value: Any) -> str:
     """Why a text in `value` (or a key) cannot be kept, or "": a NUL (`\\u0000` in the paste),
     which PostgreSQL's JSONB, where a draft is kept, refuses (a raw NUL is already stripped from
-    the paste); or a lone surrogate (`\\ud800`), which no UTF-8 text can hold."""
+    the paste); a Harness API key, which is kept only encrypted (never in a draft); or a lone
+    surrogate (`\\ud800`), which no UTF-8 text can hold."""
     if isinstance(value, dict):
         return next((p for k, v in value.items() if (p := _unstorable(k) or _unstorable(v))), "")
     if isinstance(value, list):
@@ -278,6 +287,8 @@ def _unstorable(value: Any) -> str:
         return ""
     if "\x00" in value:
         return NUL_REASON
+    if holds_harness_key(value):
+        return KEY_REASON
     try:
         value.encode()
     except UnicodeEncodeError:

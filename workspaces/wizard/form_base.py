@@ -12,6 +12,7 @@ from typing import Any, ClassVar
 
 from django import forms
 
+from portal.logs import redact_harness_keys
 from workspaces.wizard import steps
 from workspaces.wizard.rows import plain, within_text_limit
 
@@ -26,6 +27,15 @@ def text_field(label: str = "", *, required: bool = False, **kwargs: Any) -> for
     every draft needs (its label then shows no "(optional)"), with its own "required" message."""
     kwargs.setdefault("validators", [within_text_limit])
     return forms.CharField(label=label, required=required, **kwargs)
+
+
+class ShownRedactedField(forms.CharField):
+    """A text field (a paste) shown again as posted, but with any Harness key redacted: a key
+    pasted along is never rendered back. The form reads the text as posted; the readers of a
+    paste refuse a line holding a key or the mark left in its place alike."""
+
+    def bound_data(self, data: Any, initial: Any) -> Any:
+        return redact_harness_keys(data) if isinstance(data, str) else data
 
 
 def choice_field(

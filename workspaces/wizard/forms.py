@@ -18,6 +18,7 @@ from django import forms
 
 from workspaces.wizard import steps
 from workspaces.wizard.form_base import (
+    ShownRedactedField,
     StepForm,
     choice_field,
     choices_of,
@@ -345,8 +346,9 @@ class VariablesForm(StepForm):
     paste_group = forms.ChoiceField(
         label="Add them to", choices=choices_of(steps.VARIABLE_GROUPS), required=False
     )
-    paste_text = text_field(
-        "Paste a .tfvars or .env block",
+    paste_text = ShownRedactedField(
+        label="Paste a .tfvars or .env block",
+        required=False,
         validators=[],  # never stored; `paste.read_pasted_block` says what it does not read
         widget=forms.Textarea(
             attrs={"rows": 5, "spellcheck": "false", "placeholder": 'region = "eu-west-1"'}

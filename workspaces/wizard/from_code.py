@@ -44,6 +44,7 @@ from workspaces.wizard.code_body import (
     add_group,
 )
 from workspaces.wizard.code_json import read_json
+from workspaces.wizard.form_base import ShownRedactedField
 from workspaces.wizard.hcl_literals import VALUES, literal, unclosed_escape
 from workspaces.wizard.paste import MAX_PASTE_CHARS
 
@@ -289,7 +290,7 @@ def _not_in_block(name: str, attribute: str) -> str:
 class CodeForm(forms.Form):
     """The paste on Start from; a valid form's `cleaned_data["code"]` is the `CodeImport`."""
 
-    code = forms.CharField(
+    code = ShownRedactedField(
         label=f"Paste a {RESOURCE} resource or a create body (JSON)",
         strip=False,
         error_messages={"required": f"Paste a {RESOURCE} resource or the JSON body."},

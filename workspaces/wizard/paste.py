@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from portal.logs import holds_harness_key, redact
 from workspaces.wizard.steps import (
     MAX_LENGTH,
     MAX_VARIABLES,
@@ -20,6 +21,10 @@ from workspaces.wizard.steps import (
 
 _VARIABLE_KEY_RE = re.compile(VARIABLE_KEY_PATTERN)
 MAX_PASTE_CHARS = 20_000
+KEY_ERROR = (
+    "This line holds a Harness API key (shown as [redacted]), which the portal never keeps in a "
+    "request: keep it in a Harness secret and add a secret reference variable instead."
+)
 
 
 @dataclass(frozen=True)
@@ -86,6 +91,10 @@ def parse_pasted_variables(text: str) -> list[PastedLine]:
         if not stripped or stripped.startswith(("#", "//")):
             continue
         match = _ENV_LINE.match(raw) or _TFVARS_LINE.match(raw)
+        if holds_harness_key(raw):  # never added (kept in plain text) nor shown again
+            key = redact(match.group(1)) if match else ""
+            lines.append(PastedLine(number, redact(raw), key=key, error=KEY_ERROR))
+            continue
         if not match:
             lines.append(PastedLine(number, raw, error="Expected key = value."))
             continue
