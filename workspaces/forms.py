@@ -7,6 +7,8 @@ from dataclasses import asdict, dataclass
 from django import forms
 from django.http import QueryDict
 
+from portal.logs import holds_harness_key
+
 # `pat.<account>.<token id>.<secret>` (personal) or `sat.…` (service account) tokens.
 KEY_PATTERN = re.compile(
     r"^(?P<kind>pat|sat)\.(?P<account>[A-Za-z0-9_-]{1,128})"
@@ -23,6 +25,19 @@ def account_from_key(api_key: str) -> str:
     return match["account"] if match else ""
 
 
+def looks_like_a_key(text: str) -> bool:
+    """Whether `text` (typed where no key belongs) is, or starts like, a Harness API key."""
+    return text.strip().startswith(("pat.", "sat.")) or holds_harness_key(text)
+
+
+class AccountIdField(forms.CharField):
+    """The account ID, shown again as typed unless it looks like a key: a key pasted here by
+    mistake is never rendered back (the form says where it belongs)."""
+
+    def bound_data(self, data, initial):
+        return "" if isinstance(data, str) and looks_like_a_key(data) else data
+
+
 class HarnessKeyForm(forms.Form):
     api_key = forms.CharField(
         label="Harness API key",
@@ -35,7 +50,7 @@ class HarnessKeyForm(forms.Form):
         help_text="A personal access token from Harness (My Profile → My API Keys). "
         "It is checked with Harness, then stored encrypted.",
     )
-    account_id = forms.CharField(
+    account_id = AccountIdField(
         label="Account ID",
         required=False,
         max_length=128,
@@ -60,6 +75,15 @@ class HarnessKeyForm(forms.Form):
                 "_ and - in each part: check that you copied all of it."
             )
         return api_key
+
+    def clean_account_id(self) -> str:
+        account_id = self.cleaned_data["account_id"]
+        if looks_like_a_key(account_id):
+            raise forms.ValidationError(
+                "That looks like an API key: paste it in the API key field above. "
+                "An account ID has only letters, digits, - and _."
+            )
+        return account_id
 
     def clean(self) -> dict:
         cleaned = super().clean()

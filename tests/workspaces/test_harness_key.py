@@ -136,6 +136,19 @@ def test_typed_account_must_match_the_key(signed_in, fake):
     assert not fake.log(route="ng.accounts.get")
 
 
+@pytest.mark.parametrize("api_key", ["", FULL_KEY])
+def test_a_key_pasted_into_the_account_field_is_not_rendered_back(signed_in, fake, api_key):
+    """The account field re-rendered what was typed in it, so a key pasted there by mistake
+    came back in the page (and in the browser's form history)."""
+    response = signed_in.post(reverse("harness_key"), {"api_key": api_key, "account_id": FULL_KEY})
+
+    assert response.status_code == 200
+    assertNotContains(response, FULL_KEY.split(".")[-1])
+    assertContains(response, "That looks like an API key: paste it in the API key field above")
+    assert re.search(r'<input type="text" name="account_id"(?![^>]*value=)', response.text)
+    assert not fake.log(route="ng.accounts.get")
+
+
 def test_empty_key_is_a_field_error(signed_in, fake):
     response = signed_in.post(reverse("harness_key"), {"api_key": "  "})
 
