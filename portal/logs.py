@@ -20,6 +20,7 @@ from contextvars import ContextVar
 from functools import cache
 
 from django.conf import settings
+from django.template.defaultfilters import pprint
 from django.views.debug import SafeExceptionReporterFilter
 
 request_id_var: ContextVar[str] = ContextVar("request_id", default="-")
@@ -249,17 +250,17 @@ class KeyRedactingExceptionReporterFilter(SafeExceptionReporterFilter):
 
     def get_traceback_frame_variables(self, request, tb_frame):
         """Each frame's local variables with those named like a secret (`api_key`) hidden, a
-        key-shaped string redacted, and a container whose text holds a key (the client's
-        `{"x-api-key": ...}` headers) hidden: a crash while a key is in hand shows no key."""
+        key-shaped string redacted, and any other value whose text, as the report would show
+        it, holds a key hidden: the client's `{"x-api-key": ...}` headers, and requests' and
+        urllib3's header mappings (not dicts) in their frames. A crash while a key is in hand
+        shows no key."""
         shown = []
         for name, value in super().get_traceback_frame_variables(request, tb_frame):
             if self.hidden_settings.search(name):
                 value = self.cleansed_substitute
             elif isinstance(value, str):
                 value = redact(value)
-            elif (
-                isinstance(value, dict | list | tuple | set) and redact(text := repr(value)) != text
-            ):
+            elif redact(text := pprint(value)) != text:  # the text the report shows
                 value = self.cleansed_substitute
             shown.append((name, value))
         return shown

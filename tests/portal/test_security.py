@@ -173,6 +173,28 @@ def test_error_reports_of_a_crash_while_a_key_is_in_hand_never_carry_it(
     assert FULL_KEY.split(".")[-1] not in text
 
 
+def test_error_reports_of_an_unreachable_harness_never_carry_the_key(rf, user):
+    """requests' header dict (a `CaseInsensitiveDict`, not a dict) in urllib3's frames slipped
+    past the check of each frame's containers, and showed the `x-api-key` header whole."""
+    from django.views.debug import ExceptionReporter
+
+    from workspaces.harness import HarnessClient, HarnessUnavailable
+    from workspaces.harness.transport import build_session
+
+    client = HarnessClient("http://127.0.0.1:9", ACCOUNT, FULL_KEY, session=build_session())
+    with pytest.raises(HarnessUnavailable) as caught:
+        client.list_orgs()
+    err = caught.value
+    request = rf.get(reverse("org_list"))
+    request.user = user
+
+    reporter = ExceptionReporter(request, type(err), err, err.__traceback__)
+    text = reporter.get_traceback_text() + reporter.get_traceback_html()
+
+    assert "Could not connect to Harness" in text
+    assert FULL_KEY.split(".")[-1] not in text
+
+
 @pytest.mark.parametrize(
     ("url", "shown"),
     [
