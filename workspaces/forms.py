@@ -45,7 +45,16 @@ class HarnessKeyForm(forms.Form):
         strip=True,
         widget=forms.PasswordInput(
             render_value=False,
-            attrs={"autocomplete": "off", "spellcheck": "false", "placeholder": "pat.…"},
+            # Browsers ignore "off" on a password field and fill in a saved password (the
+            # portal's sign-in); "new-password" is the value they honour for "never fill in".
+            # The data- attributes ask 1Password and LastPass, which read neither, to leave it.
+            attrs={
+                "autocomplete": "new-password",
+                "data-1p-ignore": "",
+                "data-lpignore": "true",
+                "spellcheck": "false",
+                "placeholder": "pat.…",
+            },
         ),
         help_text="A personal access token from Harness (My Profile → My API Keys). "
         "It is checked with Harness, then stored encrypted.",

@@ -28,6 +28,17 @@ def test_key_page_shows_the_form(signed_in, fake):
     assertNotContains(response, "Delete key")
 
 
+def test_the_key_field_is_never_filled_in_with_a_saved_password(signed_in, fake):
+    """`autocomplete="off"` on a password field is ignored by browsers, which then offered to
+    fill in the portal's saved sign-in password there; "new-password" is the value they honour
+    (a field for a new secret, never filled from a saved one)."""
+    response = signed_in.get(reverse("harness_key"))
+
+    field = re.search(r'<input type="password" name="api_key"[^>]*>', response.text)[0]
+    assert 'autocomplete="new-password"' in field
+    assert "value=" not in field
+
+
 @pytest.mark.postgres  # credential_save: select_for_update, then insert or update
 def test_valid_key_is_checked_with_harness_and_stored_encrypted(signed_in, user, fake):
     response = signed_in.post(reverse("harness_key"), {"api_key": FULL_KEY})
