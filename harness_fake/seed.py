@@ -438,8 +438,8 @@ def _workspace_spec(
     """A Workspace template's `spec` (contract §3.1) in the shape of the only public one (the
     Terraform provider's `resource_workspace_associated_template_test.go`): `provider` is the
     git-provider card of Harness's UI, not a connector. No provider connector is written: its
-    YAML key is not documented; the locked provisioner block locks the workspace's provider
-    connectors (`template_locks.BLOCK_FIELDS`)."""
+    YAML key is not documented; the locked provisioner block locks the workspace's additional
+    provider connectors, not its main one (`template_locks.BLOCK_FIELDS`)."""
     return (
         "    provider:\n"
         "      type: others\n"

@@ -37,14 +37,16 @@ REPOSITORY_FIELDS = (
     "repository_submodules",
 )
 BLOCK_FIELDS: dict[str, tuple[str, ...]] = {
-    # Contract §3.1 (developer-hub `workspace-templates.md`, "Locked fields"): "Provisioner:
-    # Provisioner type, provisioner version, and the provider connector". Which YAML key holds
-    # the template's provider connector is not documented (the only public Workspace template
-    # YAML has none), so the connector fields are locked with the provisioner block, the
-    # doubtful side. `spec.provider` is not a lock: in that YAML it is the git-provider card of
-    # Harness's UI (`type: others`, `title: thirdPartyGitProvider`; the Terraform provider's
-    # `resource_workspace_associated_template_test.go`).
-    "provisioner": ("provisioner_version", "provider_connector", "provider_connectors"),
+    # Contract §3.1 (developer-hub `workspace-templates.md`, "Locked fields") lists "the provider
+    # connector" among the provisioner's lockable settings, but no YAML key for it is documented
+    # and the only public Workspace template YAML has none. In that YAML's test
+    # (terraform-provider-harness `resource_workspace_associated_template_test.go`,
+    # `TestAccResourceWorkspaceAssociatedTemplate_LockedFields`, IAC-7604) the provisioner block
+    # is locked and the workspace sets `provider_connector`: the create succeeds. So the main
+    # `provider_connector` is the body's own; the list `provider_connectors` is unattested and
+    # stays locked (the doubtful side). `spec.provider` is not a lock: in that YAML it is the
+    # git-provider card of Harness's UI (`type: others`, `title: thirdPartyGitProvider`).
+    "provisioner": ("provisioner_version", "provider_connectors"),
     # `repository_submodules` and `sparse_checkout` are unconfirmed: refused (the doubtful side).
     "repository": (*REPOSITORY_FIELDS, "sparse_checkout"),
     "cost_estimation": ("cost_estimation_enabled", "budget"),
@@ -98,7 +100,7 @@ def read_spec(yaml: str) -> dict[str, Any]:
 
 def is_set(value: Any) -> bool:
     """A body sets a field when it sends a value: `""`, `[]`, `{}` and null leave it to the
-    template (`provider_connector` is required, so a linked body sends it empty)."""
+    template."""
     return value not in (None, "", [], {})
 
 
@@ -200,5 +202,6 @@ def inherited(template: TemplateVersion) -> dict[str, Any]:
     cost = spec.get("cost_estimation")
     if isinstance(cost, dict) and "enabled" in cost:
         out["cost_estimation_enabled"] = cost["enabled"] == "true"
-    # No provider connector: no documented YAML key holds one (see BLOCK_FIELDS).
+    # No provider connector: no documented YAML key holds one, and a locked provisioner block
+    # leaves `provider_connector` to the body (see BLOCK_FIELDS).
     return out

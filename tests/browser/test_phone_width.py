@@ -143,8 +143,9 @@ def test_a_locked_provider_card_is_not_stretched_to_its_neighbours_height(
     wizard_user,  # noqa: F811
     artifacts,
 ):
-    # One card locked next to an open one. A linked template's locked provisioner locks every
-    # provider connector (none named), so the mix is set here: the layout rule is the cards'.
+    # One card locked next to an open one. A linked template's locked provisioner locks the
+    # additional connectors (Vault's, with no value), so the mix wanted here, a locked card
+    # holding a connector first in the grid, is set by hand: the layout rule is the cards'.
     draft = template_draft(wizard_user, "linked")
     template = draft.data["template"]
     template["locked"] = {

@@ -190,7 +190,11 @@ def test_from_a_linked_template_at_a_version_that_is_not_the_stable_one(
     next_step(page, "Provisioner and connectors")
     expect(page.locator("#version-options")).to_contain_text("1.10.6")
     expect(page.locator("#version-options")).to_contain_text("Locked")
-    expect(page.locator("#gcp-connector-options")).to_contain_text("Locked")
+    # The locked provisioner locks the additional connectors (Vault), not the main one.
+    expect(page.locator("#vault-connector-options")).to_contain_text("Locked")
+    expect(page.get_by_text("The linked template locks the provisioner")).to_be_visible()
+    page.locator("#gcp-connector-options label.picker__option", has_text="gcp_infra").click()
+    wait_saved(page)
     next_step(page, "Variables")
     expect(page.locator("#terraform-0-key")).to_have_value("region")
     next_step(page, "Review and submit")
@@ -208,7 +212,7 @@ def test_from_a_linked_template_at_a_version_that_is_not_the_stable_one(
         "description": "",
         "tags": {},
         "provisioner": "opentofu",
-        "provider_connector": "",
+        "provider_connector": "gcp_infra",
         "cost_estimation_enabled": True,  # not locked: v2 turns it on
         "terraform_variables": {
             "region": {"key": "region", "value": "europe-west1", "value_type": "string"}

@@ -11,8 +11,8 @@ from harness_fake import template_locks
 from harness_fake.testing import FakeHandle
 from tests.harness_fake.support import ACCOUNT, WS, Api, workspace_body
 
-# k8s_namespace v1, default/infra's own template, locks its provisioner (opentofu 1.9.1),
-# provider connector and repository blocks; cost estimation is not locked (seed.py,
+# k8s_namespace v1, default/infra's own template, locks its provisioner (opentofu 1.9.1, with
+# the additional provider connectors) and repository blocks; cost estimation is not locked (seed.py,
 # `_workspace_spec`).
 LINK = {"template_id": "k8s_namespace", "version": "v1"}
 
@@ -46,8 +46,8 @@ def test_a_linked_create_without_locked_fields_inherits_them(api: Api) -> None:
     assert ws["repository"] == "infra-live"
     assert ws["repository_connector"] == "github_infra"
     assert (ws["repository_branch"], ws["repository_path"]) == ("main", "k8s/namespace")
-    # The locked provisioner block locks the provider connectors, and the template names none
-    # (no documented YAML key holds one).
+    # The body sends no provider connector and the template names none (no documented YAML key
+    # holds one); the locked provisioner block keeps the additional ones at the template's (none).
     assert (ws["provider_connector"], ws["provider_connectors"]) == ("", [])
     assert ws["cost_estimation_enabled"] is True  # not locked: the body's own value
 
@@ -61,7 +61,6 @@ def test_a_linked_create_without_locked_fields_inherits_them(api: Api) -> None:
         ("repository_branch", "main"),
         ("repository_path", "k8s/namespace"),
         ("repository_submodules", "false"),
-        ("provider_connector", "aws_infra"),
         ("provider_connectors", [{"connector_ref": "aws_infra", "type": "aws"}]),
         ("provisioner", "terraform"),
     ],
@@ -314,18 +313,8 @@ TF_TEST_SPEC = """\
 """
 
 
-@pytest.mark.parametrize(
-    ("field", "value"),
-    [
-        ("provider_connector", "aws_infra"),
-        ("provider_connectors", [{"connector_ref": "aws_infra", "type": "aws"}]),
-    ],
-)
-def test_a_locked_provisioner_block_locks_the_provider_connectors(
-    api: Api, fake: FakeHandle, field: str, value: Any
-) -> None:
-    """Contract §3.1 (developer-hub `workspace-templates.md`): the provisioner's lockable settings
-    are its type, version "and the provider connector"."""
+def _tf_test_template(fake: FakeHandle) -> None:
+    """Seed `tf_test` v1 in default/infra: the Terraform provider's locked-fields YAML."""
     state = fake.server.app.state
     k8s = next(
         t for t in state.templates if (t.identifier, t.version_label) == ("k8s_namespace", "v1")
@@ -333,16 +322,45 @@ def test_a_locked_provisioner_block_locks_the_provider_connectors(
     head = k8s.yaml.split("  spec:\n")[0].replace("k8s_namespace", "tf_test")
     state.templates.append(dataclasses.replace(k8s, identifier="tf_test", yaml=head + TF_TEST_SPEC))
 
-    inherits, sets = (_linked_to(i, "tf_test", "v1") for i in ("inherits", "sets"))
-    for body in (inherits, sets):
-        del body["cost_estimation_enabled"]  # locked too
 
-    allowed = api.iacm("POST", WS, json=inherits)
-    refused = api.iacm("POST", WS, json=sets | {field: value})
+def _linked_to_tf_test(identifier: str) -> dict[str, Any]:
+    body = _linked_to(identifier, "tf_test", "v1")
+    del body["cost_estimation_enabled"]  # locked too
+    return body
+
+
+def test_a_locked_provisioner_block_locks_the_provider_connectors(
+    api: Api, fake: FakeHandle
+) -> None:
+    """The list of additional connectors (`provider_connectors`) is locked with the provisioner
+    block: nothing public says Harness takes it from a linked body (the doubtful side)."""
+    _tf_test_template(fake)
+    connectors = [{"connector_ref": "aws_infra", "type": "aws"}]
+
+    allowed = api.iacm("POST", WS, json=_linked_to_tf_test("inherits"))
+    refused = api.iacm(
+        "POST", WS, json=_linked_to_tf_test("sets") | {"provider_connectors": connectors}
+    )
 
     assert allowed.status_code == 200, allowed.text
     error = _goa_400(refused)
-    assert error["message"].startswith(f"Attempted to update locked fields: {field}")
+    assert error["message"].startswith("Attempted to update locked fields: provider_connectors")
+
+
+def test_a_locked_provisioner_block_still_takes_the_workspace_s_provider_connector(
+    api: Api, fake: FakeHandle
+) -> None:
+    """terraform-provider-harness TestAccResourceWorkspaceAssociatedTemplate_LockedFields: with
+    this YAML the workspace sets provider_connector and the create succeeds."""
+    _tf_test_template(fake)
+    body = _linked_to_tf_test("main_connector") | {"provider_connector": "account.aws_prod"}
+
+    response = api.iacm("POST", WS, json=body)
+
+    assert response.status_code == 200, response.text
+    ws = api.iacm("GET", f"{WS}/main_connector").json()
+    assert (ws["provider_connector"], ws["provider_connectors"]) == ("account.aws_prod", [])
+    assert (ws["provisioner"], ws["provisioner_version"]) == ("opentofu", "1.9.1")
 
 
 def test_the_seeded_templates_provider_block_is_harness_s_git_provider_card(

@@ -154,15 +154,21 @@ def test_opening_a_change_on_a_linked_workspace_changes_nothing(user_with_key, f
     assert changes == []
 
 
-def test_a_linked_workspace_keeps_the_provider_connector_harness_holds(user_with_key, fake):
-    """A locked provisioner locks the provider connectors (contract §3.1) without naming them in
-    the template's YAML: the change holds, and leaves out, what Harness holds."""
+def test_a_linked_workspace_keeps_the_additional_provider_connectors_harness_holds(
+    user_with_key, fake
+):
+    """A locked provisioner locks the additional provider connectors without naming them in the
+    template's YAML: the change holds, and leaves out, what Harness holds; the main connector is
+    the change's (the Terraform provider's locked-fields test sets it)."""
     client = harness_client_for(user_with_key)
     workspace = seeded_workspace(client, linked=True)
     store = fake.server.app.state.workspaces[(ACCOUNT, ORG, PROJECT)]
     held = copy.deepcopy(store.by_id[workspace.identifier].data)
-    connector = {"connector_ref": "aws_infra", "type": "aws", "created": 1, "updated": 1}
-    store.put(held | {"provider_connector": "aws_infra", "provider_connectors": [connector]})
+    listed = [
+        {"connector_ref": ref, "type": kind, "created": 1, "updated": 1}
+        for ref, kind in (("aws_infra", "aws"), ("account.vault_main", "vault"))
+    ]
+    store.put(held | {"provider_connector": "account.gcp_main", "provider_connectors": listed})
 
     draft = start(
         user_with_key,
@@ -170,10 +176,17 @@ def test_a_linked_workspace_keeps_the_provider_connector_harness_holds(user_with
     )
     body = update.update_body(stored_steps(draft.data), draft=draft)
 
-    assert draft.data["template"]["locked"]["provisioner.aws"] == "aws_infra"
+    locked = draft.data["template"]["locked"]
+    assert (locked["provisioner.aws"], locked["provisioner.vault"]) == (
+        "aws_infra",
+        "account.vault_main",
+    )
+    assert "provisioner.gcp" not in locked
+    assert draft.data["provisioner"]["gcp"] == "account.gcp_main"
+    assert validation.draft_problems(draft.data, snapshot=draft.workspace_snapshot) == {}
     assert diff.change_review(draft)["changes"] == []
     assert "provider_connectors" not in body
-    assert body["provider_connector"] == ""
+    assert body["provider_connector"] == "account.gcp_main"
 
 
 def test_a_linked_workspace_is_changed_without_touching_what_its_template_locks(

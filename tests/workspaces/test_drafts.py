@@ -656,6 +656,7 @@ def test_linked_template_prefills_locks_and_links(user_with_key, fake):
             "provisioner": "terraform",
             "version": "1.5.7",
             "aws": "aws_infra",
+            "vault": "account.vault_main",
         },
     )
 
@@ -663,8 +664,10 @@ def test_linked_template_prefills_locks_and_links(user_with_key, fake):
     assert saved.notice == ""
     assert data["provisioner"]["provisioner"] == "opentofu"
     assert data["provisioner"]["version"] == "1.9.1"
-    # The locked provisioner locks the provider connectors too; the template names none.
-    assert data["provisioner"]["aws"] == ""
+    # The locked provisioner locks the additional connectors (a Vault one is never the main
+    # one), not the main one: the Terraform provider's locked-fields test sets it.
+    assert data["provisioner"]["aws"] == "aws_infra"
+    assert data["provisioner"]["vault"] == ""
     assert data["provisioner"]["cost_estimation_enabled"] is False
     assert data["repository"]["connector"] == "github_infra"
     assert data["repository"]["repository"] == "infra-live"
@@ -675,8 +678,42 @@ def test_linked_template_prefills_locks_and_links(user_with_key, fake):
     assert "provisioner.cost_estimation_enabled" not in data["template"]["locked"]
     body = build_body(data)
     assert body["associated_template"] == {"template_id": "k8s_namespace", "version": "v1"}
-    assert body["provider_connector"] == ""  # locked: inherited from the template
+    assert body["provider_connector"] == "aws_infra"
     assert "provider_connectors" not in body
+
+
+def test_a_linked_template_s_locked_provisioner_takes_one_main_provider_connector(
+    user_with_key, fake
+):
+    draft = drafts.draft_create(owner=user_with_key, org="default", project="infra")
+    drafts.draft_save_step(draft=draft, step="basics", values=valid_data()["basics"])
+    chosen = choose_template(draft, "linked").draft.data["provisioner"]
+
+    two = drafts.draft_save_step(
+        draft=draft,
+        step="provisioner",
+        values={**chosen, "aws": "aws_infra", "gcp": "account.gcp_main"},
+    )
+    one = drafts.draft_save_step(
+        draft=draft, step="provisioner", values={**chosen, "gcp": "account.gcp_main"}
+    )
+    body = build_body(one.draft.data)
+    client = harness_client_for(user_with_key)
+    client.create_workspace(org="default", project="infra", body=body)
+
+    # Only the main connector is sent: a second cloud connector would be dropped silently.
+    assert two.errors["gcp"] == [
+        "The linked template locks the provisioner, and with it the additional provider "
+        "connectors: choose one cloud connector (AWS, GCP or Azure), the workspace's main one."
+    ]
+    assert one.problems == {}
+    assert (body["provider_connector"], "provider_connectors" in body) == (
+        "account.gcp_main",
+        False,
+    )
+    created = client.get_workspace(org="default", project="infra", identifier=body["identifier"])
+    assert created.provider_connector == "account.gcp_main"
+    assert created.associated_template.template_id == "k8s_namespace"
 
 
 def test_linked_body_leaves_out_every_field_the_version_locks(user_with_key, fake):
@@ -1523,22 +1560,30 @@ ATTESTED_SPEC = {
 }
 
 
-def test_a_locked_provisioner_block_locks_the_provider_connectors():
-    """Contract §3.1: the provisioner's lockable settings are its type, its version "and the
-    provider connector"; no documented YAML key holds the template's provider connector."""
+def test_a_locked_provisioner_block_locks_the_additional_provider_connectors_only():
+    """The Terraform provider's `TestAccResourceWorkspaceAssociatedTemplate_LockedFields`: under
+    this locked provisioner block the workspace sets `provider_connector` and the create
+    succeeds; nothing public shows `provider_connectors` sent under one (the doubtful side)."""
     linked = prefill.prefill_from_template_yaml({"template": {"spec": ATTESTED_SPEC}}, linked=True)
     copied = prefill.prefill_from_template_yaml({"template": {"spec": ATTESTED_SPEC}}, linked=False)
 
     link = {"source": "template", "template_mode": "linked", "template_ref": "t"}
+    provisioner = linked.values["provisioner"] | {"aws": "account.aws_prod"}
     body = build_body(
-        {"template": link | {"template_version": "v1"}, **linked.values}, locked=linked.locked
+        {
+            "template": link | {"template_version": "v1"},
+            **linked.values,
+            "provisioner": provisioner,
+        },
+        locked=linked.locked,
     )
 
-    assert {f"provisioner.{slot}" for slot in steps.PROVIDER_TYPES} <= linked.locked.keys()
+    assert "provisioner.vault" in linked.locked  # a Vault connector is only ever an additional one
+    assert not {f"provisioner.{slot}" for slot in steps.CLOUD_SLOTS} & linked.locked.keys()
     assert linked.provider_refs == copied.provider_refs == ()  # the card is no connector
     assert copied.locked == {}
     assert "provider_connectors" not in body
-    assert body["provider_connector"] == ""
+    assert body["provider_connector"] == "account.aws_prod"
     assert {"provisioner_version", "provider_connectors"} <= body_module.locked_body_fields(
         {"provisioner.version": "1.12.3"}
     )

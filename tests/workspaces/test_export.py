@@ -120,7 +120,7 @@ def test_a_linked_template_request_links_it_and_leaves_the_locked_fields_to_it(u
 
     assert resource["associated_template"] == [{"template_id": "k8s_namespace", "version": "v1"}]
     assert resource["provisioner_type"] == "opentofu"  # required: the template's own type
-    inherited = {"provisioner_version", "connector", "provider_connector", "repository"}
+    inherited = {"provisioner_version", "connector", "repository"}
     inherited |= {"repository_connector", "repository_branch", "repository_path"}
     assert not inherited & resource.keys()
 
@@ -193,15 +193,16 @@ def test_a_linked_workspace_page_exports_its_template_link(signed_in_with_key, u
     assert any("locks are left out: the workspace inherits them" in c for c in comments)
 
 
-# The fields k8s_namespace (every version) locks: its provisioner block (with the provider
-# connectors), its repository block and its default pipelines (the fake's seed).
+# The fields k8s_namespace (every version) locks: its provisioner block (with the additional
+# provider connectors, not the main one), its repository block and its default pipelines (the
+# fake's seed).
 TEMPLATE_LOCKED = {
     "provisioner_version", "provider_connectors", "repository", "repository_connector",
     "repository_branch", "repository_commit", "repository_sha", "repository_path",
     "repository_submodules", "default_pipelines",
 }  # fmt: skip
 RESOURCE_LOCKED = {
-    "provisioner_version", "connector", "provider_connector", "repository", "repository_connector",
+    "provisioner_version", "connector", "repository", "repository_connector",
     "repository_branch", "repository_commit", "repository_sha", "repository_path",
     "default_pipelines",
 }  # fmt: skip
@@ -230,10 +231,12 @@ def test_a_linked_workspaces_three_forms_leave_out_what_its_template_locks(user_
 
     body = json.loads(export.body_json)
     assert not TEMPLATE_LOCKED & body.keys()
-    assert body["provider_connector"] == ""  # required: sent empty, inherited
+    # The main connector is the workspace's own: a locked provisioner does not lock it.
+    assert body["provider_connector"] == workspace.provider_connector != ""
     assert body["provisioner"] == workspace.provisioner  # required: the template's own
     _name, resource, _comments = parse(export.hcl)
     assert not RESOURCE_LOCKED & resource.keys()
+    assert resource["provider_connector"] == workspace.provider_connector
     assert resource["provisioner_type"] == workspace.provisioner
     assert export.curl.count(json.dumps(body, indent=2)) == 1
     link = workspace.associated_template

@@ -698,12 +698,42 @@ def test_linked_template_locks_fields_on_later_steps(signed_in_with_key, draft, 
     assertContains(repository, "Locked")
     assertContains(repository, 'name="repository" value="infra-live"')
     assertContains(repository, "disabled")
-    # The locked provisioner locks every provider connector; the template's YAML names none.
-    assertContains(provisioner, '<input type="hidden" name="aws" value="">')
-    assertContains(provisioner, "Harness sets it from the linked template", count=4)
+    # The locked provisioner locks the additional provider connectors (Vault's), not the main
+    # cloud one: the step offers it, and says why the others are locked.
+    assertContains(provisioner, '<input type="hidden" name="vault" value="">')
+    assertContains(provisioner, "Harness sets it from the linked template", count=1)
+    assertContains(provisioner, 'id="aws-connector-q"')
+    assertContains(provisioner, "The linked template locks the provisioner")
     draft.refresh_from_db()
     assert draft.data["provisioner"]["provisioner"] == "opentofu"
-    assert draft.data["provisioner"]["aws"] == ""
+    assert draft.data["provisioner"]["aws"] == "aws_infra"
+
+
+def test_a_linked_drafts_no_provider_connector_warning_can_be_acted_on(
+    signed_in_with_key, draft, fake
+):
+    linked = {"source": "template", "template_ref": "k8s_namespace", "template_version": "v1"}
+    post_step(
+        signed_in_with_key,
+        draft,
+        "template",
+        linked | {"template_mode": "linked", "action": "next"},
+    )
+    before = signed_in_with_key.get(step_url(draft, "review"))
+    draft.refresh_from_db()
+
+    post_step(
+        signed_in_with_key,
+        draft,
+        "provisioner",
+        {**draft.data["provisioner"], "aws": "aws_infra", "action": "next"},
+    )
+    after = signed_in_with_key.get(step_url(draft, "review"))
+
+    assertContains(before, "No provider connector is chosen")
+    assertNotContains(after, "No provider connector is chosen")
+    assertContains(after, "&quot;provider_connector&quot;: &quot;aws_infra&quot;")
+    assertNotContains(after, "&quot;provider_connectors&quot;")
 
 
 def test_an_account_template_is_offered_to_copy_and_refused_linked_in_words(

@@ -55,7 +55,9 @@ _REPOSITORY_FIELDS = (
     "repository_submodules",
 )
 LOCKED_BODY_FIELDS: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
-    # A locked provisioner block locks "the provider connector" too (contract §3.1).
+    # A locked provisioner block locks the additional provider connectors (unattested: the
+    # doubtful side), not the main `provider_connector`, which the Terraform provider's
+    # `TestAccResourceWorkspaceAssociatedTemplate_LockedFields` sets under one.
     (
         ("provisioner.provisioner", "provisioner.version"),
         ("provisioner_version", "provider_connectors"),
@@ -84,8 +86,6 @@ def leave_out_locked(body: dict[str, Any], locked: Mapping[str, Any]) -> dict[st
     body = dict(body)
     for field in locked_body_fields(locked):
         body.pop(field, None)
-    if "provider_connectors" not in body:
-        body["provider_connector"] = ""  # required: sent empty, inherited from the template
     for path in locked:
         step, _, rest = path.partition(".")
         group, _, key = rest.partition(".")
@@ -144,8 +144,16 @@ def build_body(
         for slot in steps.PROVIDER_TYPES
         if str(provisioner[slot]).strip()
     ]
+    linked = template["source"] == "template" and template["template_mode"] == "linked"
+    locks = ((template.get("locked") if locked is None else locked) or {}) if linked else {}
+    # The first cloud connector the user chose; a slot a linked template locks holds one of its
+    # additional connectors, never the main one (`prefill.prefill_from_template_yaml`).
     provider_connector = next(
-        (str(provisioner[s]).strip() for s in steps.CLOUD_SLOTS if str(provisioner[s]).strip()),
+        (
+            str(provisioner[s]).strip()
+            for s in steps.CLOUD_SLOTS
+            if str(provisioner[s]).strip() and f"provisioner.{s}" not in locks
+        ),
         "",
     )
     kind = provisioner["provisioner"]
@@ -181,14 +189,14 @@ def build_body(
         budget = steps.budget_number(provisioner["budget"])
         if budget is not None:
             body["budget"] = budget
-    if template["source"] == "template" and template["template_mode"] == "linked":
+    if linked:
         body["associated_template"] = {
             # A project template's ref is its identifier (`steps.template_linkable`).
             "template_id": str(template["template_ref"]),
             "version": template["template_version"],
         }
         if not keep_locked:
-            body = leave_out_locked(body, template.get("locked") if locked is None else locked)
+            body = leave_out_locked(body, locks)
     return body
 
 

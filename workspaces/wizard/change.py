@@ -29,6 +29,7 @@ from workspaces.harness import CircuitOpen, HarnessClient, errors
 from workspaces.harness.types import Workspace
 from workspaces.models import WorkspaceDraft
 from workspaces.wizard import drafts, prefill, sources, steps, validation
+from workspaces.wizard.body import locked_body_fields
 from workspaces.wizard.outcomes import (
     CHANGED_IN_HARNESS,
     UNCLEAR,
@@ -136,10 +137,18 @@ def draft_start_change(
     data["template"] = _template_values(client=client, draft=draft, workspace=workspace)
     # The provider connectors a locked provisioner locks have no value in the template's YAML
     # (`prefill.prefill_from_template_yaml`): they hold what Harness holds, the template's.
-    for path in [p for p in data["template"].get("locked", {}) if p.startswith("provisioner.")]:
+    locked = data["template"].get("locked", {})
+    for path in [p for p in locked if p.startswith("provisioner.")]:
         slot = path.removeprefix("provisioner.")
         if slot in steps.PROVIDER_TYPES:
-            data["template"]["locked"][path] = data["provisioner"].get(slot, "")
+            locked[path] = data["provisioner"].get(slot, "")
+    if "provider_connectors" in locked_body_fields(locked):
+        # The additional connectors it keeps out of the PUT are also the cloud ones Harness
+        # lists beside the main one: locked as held; the main one is the change's to choose.
+        for slot in steps.CLOUD_SLOTS:
+            ref = data["provisioner"].get(slot, "")
+            if ref and ref != workspace.provider_connector:
+                locked[f"provisioner.{slot}"] = ref
     if workspace.repository and not workspace.repository_connector:
         # A Harness Code repository has no git connector (contract §2.1): the change may keep it
         # so. Only a change: a new workspace still chooses a connector.

@@ -17,6 +17,7 @@ from typing import Any
 from django import forms
 
 from workspaces.wizard import steps
+from workspaces.wizard.body import locked_body_fields
 from workspaces.wizard.form_base import (
     ShownRedactedField,
     StepForm,
@@ -34,6 +35,11 @@ _CONNECTOR_REF_RE = re.compile(steps.CONNECTOR_REF_PATTERN)
 _VERSION_RE = re.compile(steps.VERSION_PATTERN)
 _TEMPLATE_VERSION_RE = re.compile(steps.TEMPLATE_VERSION_PATTERN)
 _COMMIT_RE = re.compile(r"[0-9a-fA-F]{7,64}")
+# A second cloud connector under a linked template's locked provisioner (`ProvisionerForm`).
+MAIN_CONNECTOR_ONLY = (
+    "The linked template locks the provisioner, and with it the additional provider connectors: "
+    "choose one cloud connector (AWS, GCP or Azure), the workspace's main one."
+)
 # A template or workspace chosen but not read (Harness failed): its field says so, with a retry.
 NOT_APPLIED = "not_applied"
 NO_VERSION = "no_version"
@@ -297,6 +303,15 @@ class ProvisionerForm(StepForm):
         help_text="Used with cost estimation; leave empty for no budget.",
     )
 
+    @property
+    def main_connector_only(self) -> bool:
+        """Whether a linked template's locked provisioner keeps the additional provider
+        connectors (`provider_connectors`) out of the body, while a cloud slot is still the
+        user's: only the main connector (`provider_connector`) is chosen here."""
+        locks = locked_body_fields(steps.locked_map(self.draft_data))
+        free = [slot for slot in steps.CLOUD_SLOTS if slot not in self.locked]
+        return "provider_connectors" in locks and bool(free)
+
     def clean_budget(self) -> str:
         # Checked even without cost estimation: `nan`, `inf` or `1e999` is never stored as a
         # number, shown on the review or sent (JSON and Harness cannot carry them).
@@ -337,6 +352,11 @@ class ProvisionerForm(StepForm):
             ref = cleaned.get(slot, "")
             if ref and not _CONNECTOR_REF_RE.match(ref):
                 self.add_error(slot, f"Choose an {label} connector from the list.")
+        if self.main_connector_only:
+            # Only the first would be sent: the others would be dropped without a word.
+            chosen_slots = [s for s in steps.CLOUD_SLOTS if s not in self.locked and cleaned.get(s)]
+            for slot in chosen_slots[1:]:
+                self.add_error(slot, MAIN_CONNECTOR_ONLY)
         return cleaned
 
 

@@ -91,12 +91,17 @@ def prefill_from_template_yaml(spec_root: dict[str, Any], *, linked: bool) -> Pr
         if block.get("version"):
             put("provisioner", "version", str(block["version"]), lock)
         if lock and linked:
-            # "Provisioner: Provisioner type, provisioner version, and the provider connector"
-            # (contract §3.1). No documented YAML key holds the template's connector (`provider`
-            # is the git-provider card of Harness's UI), so every slot is locked without one:
-            # the workspace gets the template's from Harness (`body.LOCKED_BODY_FIELDS`).
+            # A locked provisioner block locks the additional provider connectors
+            # (`provider_connectors`, left out of the body: `body.LOCKED_BODY_FIELDS`), not the
+            # main one: under such a block the Terraform provider's
+            # `TestAccResourceWorkspaceAssociatedTemplate_LockedFields` sets `provider_connector`
+            # and the create succeeds. So a cloud slot stays the user's (one of them, the main
+            # connector: `forms.ProvisionerForm`); the other slots, a Vault connector (never the
+            # main one), are locked without a value: no documented YAML key holds a template's
+            # connector (`provider` is the git-provider card of Harness's UI).
             for slot in steps.PROVIDER_TYPES:
-                put("provisioner", slot, "", True)
+                if slot not in steps.CLOUD_SLOTS:
+                    put("provisioner", slot, "", True)
     block = spec.get("repository")
     if isinstance(block, dict):
         lock = steps.as_bool(block.get("locked", False))
