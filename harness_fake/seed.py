@@ -426,20 +426,14 @@ def _template_yaml(
     )
 
 
-def _workspace_spec(
-    provisioner: str,
-    version: str,
-    connector: str,
-    repo: str,
-    path: str,
-    cost: bool,
-    region: str,
-) -> str:
-    """A Workspace template's `spec` (contract §3.1) in the shape of the only public one (the
-    Terraform provider's `resource_workspace_associated_template_test.go`): `provider` is the
-    git-provider card of Harness's UI, not a connector. No provider connector is written: its
-    YAML key is not documented; the locked provisioner block locks the workspace's additional
-    provider connectors, not its main one (`template_locks.BLOCK_FIELDS`)."""
+def _workspace_spec(provisioner: str, version: str, connector: str, repo: str, cost: bool) -> str:
+    """A Workspace template's `spec` (contract §3.1) with the keys of the only public one (the
+    Terraform provider's `resource_workspace_associated_template_test.go`) and no other:
+    `provider` is the git-provider card of Harness's UI, not a connector; the repository block
+    has no `path` and the variable lists are empty (contract §3.1: no path key is documented,
+    and the entry shapes of the variable lists are UNCONFIRMED). No provider connector is
+    written: its YAML key is not documented; the locked provisioner block locks the workspace's
+    additional provider connectors, not its main one (`template_locks.BLOCK_FIELDS`)."""
     return (
         "    provider:\n"
         "      type: others\n"
@@ -458,7 +452,6 @@ def _workspace_spec(
         f"      name: {repo}\n"
         "      branch: main\n"
         "      gitFetchType: branch\n"
-        f"      path: {path}\n"
         "      locked: true\n"
         "    cost_estimation:\n"
         f"      enabled: {'true' if cost else 'false'}\n"
@@ -472,11 +465,7 @@ def _workspace_spec(
         "    tags: []\n"
         '    description: ""\n'
         "    variables: []\n"
-        "    terraform_variables:\n"
-        "      - key: region\n"
-        f"        value: {region}\n"
-        "        value_type: string\n"
-        "        locked: false\n"
+        "    terraform_variables: []\n"
         "    terraform_variable_files: []\n"
     )
 
@@ -498,9 +487,7 @@ def _seed_templates(state: State) -> None:
                 "1.8.1",
                 "account.github_acme",
                 "infra-modules",
-                "aws/service",
                 False,
-                "eu-west-1",
             ),
         ),
         (
@@ -516,9 +503,7 @@ def _seed_templates(state: State) -> None:
                 "1.10.6",
                 "account.github_acme",
                 "infra-modules",
-                "aws/service",
                 True,
-                "eu-west-1",
             ),
         ),
         (
@@ -534,9 +519,7 @@ def _seed_templates(state: State) -> None:
                 "1.5.7",
                 "org.github_default",
                 "terraform-modules",
-                "gcp/bucket",
                 False,
-                "europe-west1",
             ),
         ),
         (
@@ -552,16 +535,13 @@ def _seed_templates(state: State) -> None:
                 "1.9.1",
                 "github_infra",
                 "infra-live",
-                "k8s/namespace",
                 False,
-                "us-east-1",
             ),
         ),
         (None, None, "deploy_pipeline", "Deploy pipeline", "v1", True, "Pipeline", None),
-        # A newer, not yet stable version of the project's template (GitLab, GKE path, cost
-        # estimation on): a
-        # second version a workspace of default/infra can link (only project templates are
-        # linked, `State.resolve_template`). Last, so the rows above keep their times.
+        # A newer, not yet stable version of the project's template (GitLab, cost estimation
+        # on): a second version a workspace of default/infra can link (only project templates
+        # are linked, `State.resolve_template`). Last, so the rows above keep their times.
         (
             "default",
             "infra",
@@ -575,9 +555,7 @@ def _seed_templates(state: State) -> None:
                 "1.10.6",
                 "gitlab_infra",
                 "infra-live",
-                "gke/namespace",
                 True,
-                "europe-west1",
             ),
         ),
     ]

@@ -11,9 +11,12 @@ with a template for that reason (harness/terraform-provider-harness
 The locked values are then inherited from the template.
 
 The fake reads the locks from the template YAML it seeds itself (contract §3.1: blocks with
-`locked: true|false`, variables with their own `locked`), with a line reader (the fake has no
-YAML library). Which body fields a block covers is partly unconfirmed (see the README): where the
-evidence is unclear, the field counts as locked, so the fake refuses the doubtful side.
+`locked: true|false`), with a line reader (the fake has no YAML library), and only the keys of
+the one public Workspace template YAML (the test above): no repository `path`, and nothing
+inside `variables` / `terraform_variables` / `terraform_variable_files`, whose entry shapes are
+UNCONFIRMED (the seed writes them empty; a list with entries says nothing the fake can read).
+Which body fields a block covers is partly unconfirmed (see the README): where the evidence is
+unclear, the field counts as locked, so the fake refuses the doubtful side.
 """
 
 from __future__ import annotations
@@ -52,10 +55,8 @@ BLOCK_FIELDS: dict[str, tuple[str, ...]] = {
     "cost_estimation": ("cost_estimation_enabled", "budget"),
     "default_pipelines": ("default_pipelines",),
 }
-_VARIABLE_LISTS = {
-    "terraform_variables": "terraform_variables",
-    "variables": "environment_variables",
-}
+# The spec's lists (contract §3.1), read as lists; what their entries hold is not documented.
+_LISTS = ("variables", "terraform_variables", "terraform_variable_files")
 
 
 def _scalar(text: str) -> str:
@@ -85,7 +86,7 @@ def read_spec(yaml: str) -> dict[str, Any]:
         key, _, value = stripped.removeprefix("- ").partition(":")
         if indent == 4:
             block = key
-            spec[block] = [] if block in _VARIABLE_LISTS else {}
+            spec[block] = [] if block in _LISTS else {}
             if value.strip() and value.strip() not in ("[]", "{}"):
                 spec[block] = _scalar(value)
         elif block is not None and isinstance(spec[block], list):
@@ -115,11 +116,6 @@ def locked_fields(body: dict[str, Any], template: TemplateVersion) -> list[str]:
         found += [f for f in fields if is_set(body.get(f))]
         if block == "provisioner" and body.get("provisioner") not in (None, values.get("type")):
             found.append("provisioner")
-    for yaml_key, body_key in _VARIABLE_LISTS.items():
-        rows = spec.get(yaml_key)
-        for row in rows if isinstance(rows, list) else []:
-            if row.get("locked") == "true" and row.get("key") in (body.get(body_key) or {}):
-                found.append(f"{body_key}.{row['key']}")
     return found
 
 
@@ -186,19 +182,15 @@ def inherited(template: TemplateVersion) -> dict[str, Any]:
         out["provisioner_version"] = provisioner["version"]
     repository = spec.get("repository")
     if isinstance(repository, dict):
+        # The public keys only (no `path`, whose key is not documented: a linked workspace
+        # keeps none; nor a tag's or commit's, which the public YAML does not show).
         for body_key, yaml_key in (
             ("repository", "name"),
             ("repository_connector", "connector"),
-            ("repository_path", "path"),
+            ("repository_branch", "branch"),
         ):
             if repository.get(yaml_key):
                 out[body_key] = repository[yaml_key]
-        fetch = {"branch": "repository_branch", "tag": "repository_commit"}
-        for yaml_key, body_key in fetch.items():
-            if repository.get(yaml_key):
-                out[body_key] = repository[yaml_key]
-        if repository.get("commit") or repository.get("sha"):
-            out["repository_sha"] = repository.get("commit") or repository["sha"]
     cost = spec.get("cost_estimation")
     if isinstance(cost, dict) and "enabled" in cost:
         out["cost_estimation_enabled"] = cost["enabled"] == "true"

@@ -28,7 +28,7 @@ DESKTOP = {"width": 1280, "height": 900}
 def template_draft(owner, mode: str) -> WorkspaceDraft:
     """A complete draft started from a template (`mode` "linked": default/infra's k8s_namespace
     v1; "copied": account.aws_service v2), with a secret environment variable next to the
-    template's variables."""
+    Terraform variables (a template fills in none)."""
     draft = choose_template(make_draft(owner), mode).draft
     variables = {
         "terraform": draft.data["variables"]["terraform"],

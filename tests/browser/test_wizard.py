@@ -196,7 +196,8 @@ def test_from_a_linked_template_at_a_version_that_is_not_the_stable_one(
     page.locator("#gcp-connector-options label.picker__option", has_text="gcp_infra").click()
     wait_saved(page)
     next_step(page, "Variables")
-    expect(page.locator("#terraform-0-key")).to_have_value("region")
+    # A template's variables have no documented shape (contract §3.1): none is copied.
+    expect(page.locator("#terraform-0-key")).to_have_count(0)
     next_step(page, "Review and submit")
     expect(page.locator("#request-body-json")).to_contain_text('"template_id": "k8s_namespace"')
     expect(page.locator("#request-body-json")).not_to_contain_text("provisioner_version")
@@ -214,9 +215,7 @@ def test_from_a_linked_template_at_a_version_that_is_not_the_stable_one(
         "provisioner": "opentofu",
         "provider_connector": "gcp_infra",
         "cost_estimation_enabled": True,  # not locked: v2 turns it on
-        "terraform_variables": {
-            "region": {"key": "region", "value": "europe-west1", "value_type": "string"}
-        },
+        "terraform_variables": {},
         "environment_variables": {},
         "associated_template": {"template_id": "k8s_namespace", "version": "v2"},
     }

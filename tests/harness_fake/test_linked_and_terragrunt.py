@@ -45,7 +45,8 @@ def test_a_linked_create_without_locked_fields_inherits_them(api: Api) -> None:
     assert (ws["provisioner"], ws["provisioner_version"]) == ("opentofu", "1.9.1")
     assert ws["repository"] == "infra-live"
     assert ws["repository_connector"] == "github_infra"
-    assert (ws["repository_branch"], ws["repository_path"]) == ("main", "k8s/namespace")
+    # The template names no path (no documented key): the locked repository block keeps none.
+    assert (ws["repository_branch"], ws["repository_path"]) == ("main", "")
     # The body sends no provider connector and the template names none (no documented YAML key
     # holds one); the locked provisioner block keeps the additional ones at the template's (none).
     assert (ws["provider_connector"], ws["provider_connectors"]) == ("", [])
@@ -59,7 +60,7 @@ def test_a_linked_create_without_locked_fields_inherits_them(api: Api) -> None:
         ("repository", "infra-live"),
         ("repository_connector", "github_infra"),
         ("repository_branch", "main"),
-        ("repository_path", "k8s/namespace"),
+        ("repository_path", "stacks/namespace"),
         ("repository_submodules", "false"),
         ("provider_connectors", [{"connector_ref": "aws_infra", "type": "aws"}]),
         ("provisioner", "terraform"),
@@ -380,3 +381,34 @@ def test_the_seeded_templates_provider_block_is_harness_s_git_provider_card(
             "disabled": "false",
         }
     ] * len(templates)
+
+
+def test_seeded_template_yaml_uses_only_the_public_repository_keys(fake: FakeHandle) -> None:
+    """The only public Workspace template YAML (terraform-provider-harness
+    `resource_workspace_associated_template_test.go`) has these repository keys; contract §3.1
+    documents no other (no `path`)."""
+    public = {"isHarnessCode", "connector", "name", "branch", "gitFetchType", "locked"}
+    invented = {
+        (t.identifier, t.version_label, key)
+        for t in fake.server.app.state.templates
+        if t.entity_type == "Workspace"
+        for key in template_locks.read_spec(t.yaml)["repository"]
+        if key not in public
+    }
+    assert invented == set()
+
+
+def test_seeded_workspace_templates_variable_lists_are_empty(fake: FakeHandle) -> None:
+    """Contract §3.1: the entry shapes of `variables`, `terraform_variables` and
+    `terraform_variable_files` are UNCONFIRMED; the only public YAML has them all `[]`."""
+    lists = ("variables", "terraform_variables", "terraform_variable_files")
+    templates = [t for t in fake.server.app.state.templates if t.entity_type == "Workspace"]
+
+    found = {
+        (t.identifier, t.version_label, name): template_locks.read_spec(t.yaml)[name]
+        for t in templates
+        for name in lists
+    }
+
+    assert templates
+    assert {key: value for key, value in found.items() if value != []} == {}

@@ -567,8 +567,8 @@ def test_another_template_keeps_the_variables_the_user_added_or_typed_over(user_
     first = choose_template(
         drafts.draft_create(owner=user_with_key, org="default", project="infra"), "copied"
     )
-    rows = [dict(row) for row in first.draft.data["variables"]["terraform"]]
-    rows[0]["value"] = "typed-by-me"  # `region`, which the GCP template fills in too
+    # A template fills in no variable (contract §3.1: their entry shapes are UNCONFIRMED).
+    rows = [{"key": "region", "value": "typed-by-me", "value_type": "string"}]
     mine = {"key": "mine", "value": "1", "value_type": "string"}
     drafts.draft_save_step(
         draft=first.draft, step="variables", values={"terraform": [*rows, mine], "environment": []}
@@ -582,9 +582,8 @@ def test_another_template_keeps_the_variables_the_user_added_or_typed_over(user_
         client=harness_client_for(user_with_key),
     )  # fmt: skip
 
-    terraform = second.draft.data["variables"]["terraform"]
-    assert rows[0] in terraform and mine in terraform
-    assert [row["key"] for row in terraform].count(rows[0]["key"]) == 1
+    assert first.draft.data["variables"]["terraform"] == []
+    assert second.draft.data["variables"]["terraform"] == [*rows, mine]
 
 
 def test_a_template_chosen_without_a_version_is_saved_at_its_stable_one(user_with_key, fake):
@@ -671,9 +670,12 @@ def test_linked_template_prefills_locks_and_links(user_with_key, fake):
     assert data["provisioner"]["cost_estimation_enabled"] is False
     assert data["repository"]["connector"] == "github_infra"
     assert data["repository"]["repository"] == "infra-live"
-    assert data["variables"]["terraform"] == [
-        {"key": "region", "value": "us-east-1", "value_type": "string"}
-    ]
+    assert (data["repository"]["fetch_type"], data["repository"]["branch"]) == ("branch", "main")
+    # No path and no variables are read from a template (no documented YAML shape): the locked
+    # repository block still locks the path, which Harness keeps at the template's.
+    assert data["repository"]["path"] == ""
+    assert data["template"]["locked"]["repository.path"] == ""
+    assert steps.step_values(data, "variables")["terraform"] == []
     assert "provisioner.provisioner" in data["template"]["locked"]
     assert "provisioner.cost_estimation_enabled" not in data["template"]["locked"]
     body = build_body(data)
@@ -761,7 +763,8 @@ def test_copied_template_prefills_without_link_or_locks(user_with_key, fake):
     assert saved.draft.data["template"]["locked"] == {}
     assert changed.draft.data["provisioner"]["provisioner"] == "terraform"
     assert "associated_template" not in build_body(changed.draft.data)
-    assert changed.draft.data["repository"]["path"] == "aws/service"
+    assert changed.draft.data["repository"]["repository"] == "infra-modules"
+    assert changed.draft.data["repository"]["path"] == ""  # not read from a template
 
 
 @pytest.mark.parametrize(
@@ -1073,7 +1076,7 @@ def test_saving_again_applies_the_template_that_could_not_be_read(user_with_key,
 
     assert again.problems == {}
     assert again.draft.data["template"]["applied"] == "template:k8s_namespace:v1:linked"
-    assert again.draft.data["repository"]["path"] == "k8s/namespace"
+    assert again.draft.data["repository"]["repository"] == "infra-live"
 
 
 def test_a_workspace_to_copy_that_could_not_be_read_leaves_start_from_to_fix(user_with_key, fake):
@@ -1587,3 +1590,38 @@ def test_a_locked_provisioner_block_locks_the_additional_provider_connectors_onl
     assert {"provisioner_version", "provider_connectors"} <= body_module.locked_body_fields(
         {"provisioner.version": "1.12.3"}
     )
+
+
+@pytest.mark.parametrize("linked", [True, False])
+def test_a_templates_repository_path_and_variable_entries_are_not_copied(linked):
+    """Contract §3.1: no repository `path` key is documented (the only public YAML has none) and
+    the entries of `variables` / `terraform_variables` are UNCONFIRMED, so the portal reads
+    neither (they are added on the Repository and Variables steps); a locked repository block
+    still locks the path, which Harness keeps at the template's."""
+    spec = {
+        "repository": {
+            "isHarnessCode": False,
+            "connector": "account.github_acme",
+            "name": "infra-modules",
+            "branch": "main",
+            "gitFetchType": "branch",
+            "path": "aws/service",
+            "locked": True,
+        },
+        "variables": [{"key": "TF_LOG", "value": "debug", "locked": True}],
+        "terraform_variables": [{"key": "region", "value": "eu-west-1", "value_type": "string"}],
+    }
+
+    found = prefill.prefill_from_template_yaml({"template": {"spec": spec}}, linked=linked)
+
+    assert found.values["repository"] | {"path": ""} == {
+        "connector": "account.github_acme",
+        "repository": "infra-modules",
+        "fetch_type": "branch",
+        "branch": "main",
+        "path": "",
+    } | ({"submodules": "false"} if linked else {})
+    assert found.values["repository"].get("path", "") == ""
+    assert "variables" not in found.values
+    assert not [path for path in found.locked if path.startswith("variables.")]
+    assert ("repository.path" in found.locked) is linked

@@ -324,8 +324,9 @@ def test_a_pasted_value_the_linked_template_locks_otherwise_is_listed_not_counte
     draft.refresh_from_db()
     report = draft.data["template"]["code_report"]
     # k8s_namespace v1 locks the provisioner (opentofu 1.9.1) with the additional provider
-    # connectors, not the main one, and the repository (infra-live, branch main,
-    # k8s/namespace): the draft holds and the review sends the template's values, never these.
+    # connectors, not the main one, and the repository (infra-live, branch main, and a path
+    # its YAML does not name): the draft holds and the review sends the template's values,
+    # never these.
     # The pasted AWS connector is the workspace's main one, the user's to choose.
     assert draft.data["repository"]["repository"] == "infra-live"
     assert draft.data["provisioner"]["aws"] == "account.aws_other"
@@ -333,13 +334,13 @@ def test_a_pasted_value_the_linked_template_locks_otherwise_is_listed_not_counte
     assert {line["number"]: line["reason"] for line in report["unmapped"]} == {
         5: f'provisioner_version: locked by the template to "1.9.1"{used}',
         6: f'repository: locked by the template to "infra-live"{used}',
-        7: f'repository_path: locked by the template to "k8s/namespace"{used}',
+        7: f"repository_path: locked by the template{used}",
         8: f'repository_commit: locked by the template to the branch "main"{used}',
     }
     # Used: the identifier, the name, the link, the type it states as the template does and the
     # AWS connector.
     assert report["mapped"] == 5
-    assertContains(page, "repository_path: locked by the template to")
+    assertContains(page, "repository_path: locked by the template;")
 
 
 def test_a_template_link_that_cannot_be_read_refuses_the_paste(signed_in_with_key, draft, fake):

@@ -104,17 +104,10 @@ def test_a_plain_template_still_loads():
 @pytest.mark.parametrize(
     ("spec", "reason"),
     [
-        (
-            {"terraform_variables": [{"key": f"k{i}", "value": "v"} for i in range(201)]},
-            "201 terraform variables",
-        ),
         ({"description": "x" * (steps.TEXT_LIMIT + 1)}, "longer than 4,096 characters"),
         (
-            {
-                "variables": [{"key": f"k{i}", "value": "v" * 4000} for i in range(100)],
-                "terraform_variables": [{"key": f"t{i}", "value": "v" * 4000} for i in range(100)],
-            },
-            "larger than",
+            {"repository": {"name": "r" * (steps.TEXT_LIMIT + 1), "locked": True}},
+            "longer than 4,096 characters",
         ),
     ],
 )
@@ -125,6 +118,42 @@ def test_what_a_template_may_put_into_a_draft_is_bounded(spec, reason):
         prefill.check_prefill_size(found)
 
     assert reason in refused.value.message
+
+
+@pytest.mark.parametrize(
+    ("variables", "reason"),
+    [
+        ({"terraform": [{"key": f"k{i}", "value": "v"} for i in range(201)]}, "201 terraform"),
+        (
+            {
+                "environment": [{"key": f"k{i}", "value": "v" * 4000} for i in range(100)],
+                "terraform": [{"key": f"t{i}", "value": "v" * 4000} for i in range(100)],
+            },
+            "larger than",
+        ),
+    ],
+)
+def test_what_a_copied_workspace_or_pasted_code_may_put_into_a_draft_is_bounded(variables, reason):
+    found = prefill.Prefill({"variables": variables}, {})
+
+    with pytest.raises(prefill.PrefillRefused) as refused:
+        prefill.check_prefill_size(found)
+
+    assert reason in refused.value.message
+
+
+def test_a_templates_variable_lists_put_nothing_into_a_draft_however_long():
+    """Their entry shapes are UNCONFIRMED (contract §3.1): the portal reads none of them."""
+    spec = {
+        "variables": [{"key": f"k{i}", "value": "v" * 4000} for i in range(100)],
+        "terraform_variables": [{"key": f"t{i}", "value": "v" * 4000} for i in range(201)],
+    }
+
+    found = prefill.check_prefill_size(
+        prefill.prefill_from_template_yaml({"template": {"spec": spec}}, linked=True)
+    )
+
+    assert found.values == {} and found.locked == {}
 
 
 # --- 3. budgets ------------------------------------------------------------------------------

@@ -54,21 +54,26 @@ class Prefill:
 
 
 def _fetch_from(spec: dict[str, Any]) -> tuple[str, str]:
-    """(fetch_type, ref) from a template's `repository` block."""
+    """(fetch_type, ref) from a template's `repository` block: its `gitFetchType` and, for a
+    branch, its `branch`, the keys of the only public Workspace template YAML (contract §3.1).
+    Which key holds a tag or a commit is not documented: none is read (the ref stays empty)."""
     kind = str(spec.get("gitFetchType", "")).lower()
-    candidates = (("branch", "branch"), ("tag", "tag"), ("commit", "commit"), ("sha", "commit"))
-    for key, fetch in candidates:
-        if spec.get(key) and (not kind or kind.startswith(fetch) or fetch in kind):
-            return fetch, str(spec[key])
-    if kind in {"tag", "commit"}:
-        return kind, ""
+    for fetch in ("tag", "commit"):
+        if fetch in kind:
+            return fetch, ""
     return "branch", str(spec.get("branch") or "")
 
 
 def prefill_from_template_yaml(spec_root: dict[str, Any], *, linked: bool) -> Prefill:
     """Prefill from a parsed Workspace template (contract §3.1; `template.spec`).
 
-    Blocks carry `locked: true|false`; a locked block's values are locked as a whole.
+    Blocks carry `locked: true|false`; a locked block's values are locked as a whole. Only the
+    keys of the one public Workspace template YAML are read (the Terraform provider's
+    `resource_workspace_associated_template_test.go`): no repository `path`, tag or commit,
+    whose keys are not documented, no budget, and no entry of `variables` /
+    `terraform_variables`, whose shapes are UNCONFIRMED; they are added on the Repository,
+    Provisioner and Variables steps (a linked template's locked values, whatever they are, are
+    kept by Harness).
     """
     template = spec_root.get("template", spec_root) if isinstance(spec_root, dict) else {}
     spec = template.get("spec") if isinstance(template, dict) else None
@@ -113,8 +118,6 @@ def prefill_from_template_yaml(spec_root: dict[str, Any], *, linked: bool) -> Pr
         put("repository", "fetch_type", fetch, lock)
         if ref:
             put("repository", fetch, ref, lock)
-        if "path" in block:
-            put("repository", "path", str(block.get("path") or ""), lock)
         for field in ("path", "submodules"):  # locked (not sent) even where the YAML is silent
             if lock and linked and f"repository.{field}" not in locked:
                 put("repository", field, steps.DEFAULTS["repository"][field], True)
@@ -123,31 +126,12 @@ def prefill_from_template_yaml(spec_root: dict[str, Any], *, linked: bool) -> Pr
         lock = steps.as_bool(block.get("locked", False))
         if "enabled" in block:
             put("provisioner", "cost_estimation_enabled", steps.as_bool(block["enabled"]), lock)
-        if block.get("budget") not in (None, ""):
-            put("provisioner", "budget", str(block["budget"]), lock)
+        # No budget is read: how a template holds one is UNCONFIRMED (contract §3.1).
         for field in ("cost_estimation_enabled", "budget"):  # as for the repository block
             if lock and linked and f"provisioner.{field}" not in locked:
                 put("provisioner", field, steps.DEFAULTS["provisioner"][field], True)
     if isinstance(spec.get("description"), str) and spec["description"]:
         values.setdefault("basics", {})["description"] = spec["description"]
-    for yaml_key, group in (("terraform_variables", "terraform"), ("variables", "environment")):
-        rows = []
-        for item in spec.get(yaml_key) or []:
-            if not isinstance(item, dict) or not item.get("key"):
-                continue
-            row = {
-                "key": str(item["key"]),
-                "value": "" if item.get("value") is None else str(item["value"]),
-                "value_type": str(item.get("value_type") or "string"),
-            }
-            rows.append(row)
-            if steps.as_bool(item.get("locked", False)) and linked:
-                locked[f"variables.{group}.{row['key']}"] = {
-                    "value": row["value"],
-                    "value_type": row["value_type"],
-                }
-        if rows:
-            values.setdefault("variables", {})[group] = rows
     return Prefill(values, locked)
 
 
