@@ -1207,6 +1207,27 @@ def shown_paste_box(page: str) -> dict[str, str]:
 KEYED_TFVARS = f'region = "eu-west-1"\nharness_platform_api_key = "{FULL_KEY}"\n'
 
 
+def _preview_then_add(client, draft, pasted, *, headers):
+    """Preview `pasted` on the Variables step (with `headers`), then press its Add with what the
+    preview's box holds: the preview and that box's fields."""
+    preview = post_step(
+        client,
+        draft,
+        "variables",
+        pasted | {"action": "paste-preview", "partial": "variable-paste"},
+        headers=headers,
+    )
+    shown = shown_paste_box(preview.content.decode())
+    post_step(
+        client,
+        draft,
+        "variables",
+        shown | {"action": "paste-add", "partial": "variable-editor"},
+        headers=HTMX,
+    )
+    return preview, shown
+
+
 def test_a_pasted_line_holding_a_harness_key_is_neither_shown_nor_added(
     signed_in_with_key, draft, fake
 ):
@@ -1215,21 +1236,7 @@ def test_a_pasted_line_holding_a_harness_key_is_neither_shown_nor_added(
     secret = FULL_KEY.rsplit(".", 1)[1]
     pasted = {"paste_text": KEYED_TFVARS, "paste_group": "terraform"}
 
-    preview = post_step(
-        signed_in_with_key,
-        draft,
-        "variables",
-        pasted | {"action": "paste-preview", "partial": "variable-paste"},
-        headers=HTMX,
-    )
-    shown = shown_paste_box(preview.content.decode())
-    post_step(
-        signed_in_with_key,
-        draft,
-        "variables",
-        shown | {"action": "paste-add", "partial": "variable-editor"},
-        headers=HTMX,
-    )
+    preview, shown = _preview_then_add(signed_in_with_key, draft, pasted, headers=HTMX)
 
     assertNotContains(preview, secret)
     assertContains(preview, "1 of 2 lines can be added")
@@ -1263,22 +1270,8 @@ def test_the_paste_preview_keeps_the_text_and_group_its_add_button_posts(
 ):
     text = 'AWS_REGION = "eu-west-1"\nLOG_LEVEL = "debug"'
     pasted = {"paste_text": text, "paste_group": "environment"}
-    preview = post_step(
-        signed_in_with_key,
-        draft,
-        "variables",
-        pasted | {"action": "paste-preview", "partial": "variable-paste"},
-        headers=headers,
-    )
-    shown = shown_paste_box(preview.content.decode())
 
-    post_step(
-        signed_in_with_key,
-        draft,
-        "variables",
-        shown | {"action": "paste-add", "partial": "variable-editor"},
-        headers=HTMX,
-    )
+    preview, shown = _preview_then_add(signed_in_with_key, draft, pasted, headers=headers)
 
     assertContains(preview, "Add 2 variables")
     assert shown == pasted
