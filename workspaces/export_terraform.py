@@ -150,7 +150,8 @@ def terraform_context(body: Mapping[str, Any], *, org: str, project: str) -> dic
         "label": resource_label(str(body.get("identifier", ""))),
         "attributes": attributes,
         "width": max(len(name) for name, _ in attributes),
-        "default_pipelines": pipelines,
+        # Pairs, not the dict: a template reads `pipelines.items` as an operation named "items".
+        "default_pipelines": list(pipelines.items()),
         "pipeline_width": max((len(op) + 2 for op in pipelines), default=0),
         "blocks": [
             *(_block("terraform_variable", _variable(v)) for v in _values(body, "terraform")),

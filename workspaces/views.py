@@ -230,6 +230,10 @@ def workspace_detail(
     context = {"workspace": workspace, "org": org, "project": project, "identifier": identifier}
     if workspace is None:
         return TemplateResponse(request, "workspaces/workspace_not_found.html", context, status=404)
+    # (key, value) pairs: in a template, `workspace.tags.items` is the tag named "items" if
+    # there is one (Django tries a dict key before an attribute).
+    context["tags"] = sorted(workspace.tags.items())
+    context["default_pipelines"] = sorted(workspace.default_pipelines.items())
     context["variable_groups"] = [
         ("Terraform variables", list(workspace.terraform_variables.values())),
         ("Environment variables", list(workspace.environment_variables.values())),

@@ -9,7 +9,7 @@
 {% for name, value in attributes %}  {{ name|ljust:width }} = {{ value|hcl }}
 {% endfor %}{% if default_pipelines %}
   default_pipelines = {
-{% for operation, pipeline in default_pipelines.items %}    {{ operation|hcl|ljust:pipeline_width }} = {{ pipeline|hcl }}
+{% for operation, pipeline in default_pipelines %}    {{ operation|hcl|ljust:pipeline_width }} = {{ pipeline|hcl }}
 {% endfor %}  }
 {% endif %}{% for block in blocks %}
   {{ block.name }} {

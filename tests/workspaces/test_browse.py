@@ -547,6 +547,26 @@ def test_workspace_page_shows_secret_variables_as_references(signed_in_with_key,
     assertNotContains(workspace, "🔒")
 
 
+def test_a_workspace_tagged_items_shows_its_tags(signed_in_with_key, fake):
+    """A tag or pipeline operation named like a dict method (`items`) is still a key: the
+    template loops over (key, value) pairs, not `dict.items`, which Django looks up as a key
+    first."""
+    create(
+        fake, "tagged_items", tags={"items": "42", "team": "data"},
+        default_pipelines={"items": {"workspace_pipeline": "odd_op"}},
+    )  # fmt: skip
+
+    response = signed_in_with_key.get(
+        reverse("workspace_detail", args=["default", "infra", "tagged_items"])
+    )
+
+    assert response.status_code == 200
+    assertContains(response, '<li class="tag"><span>items</span>: 42</li>')
+    assertContains(response, '<li class="tag"><span>team</span>: data</li>')
+    assertContains(response, "<dt>Default items pipeline</dt><dd><code>odd_op</code></dd>")
+    assertContains(response, "&quot;items&quot; = &quot;odd_op&quot;")  # in the Terraform export
+
+
 def test_unknown_workspace_is_a_friendly_404(signed_in_with_key, fake):
     response = signed_in_with_key.get(
         reverse("workspace_detail", args=["default", "infra", "no_such_ws"])
