@@ -91,7 +91,10 @@ def project_page(*, client: HarnessClient, org: str, search: str, page: int) -> 
 def key_reach(*, client: HarnessClient) -> str:
     """What a key without account view rights can reach, in words ("the project default /
     sandbox", "2 organisations: a, b"), from v1 `GET /v1/orgs` and, for one org, its projects;
-    "" when it can list no organisation (403, or none)."""
+    "" when it can list no organisation or project (403 or 404, or none).
+
+    Raises the other HarnessErrors (401, 429, 5xx, timeouts): an outage is not a key that
+    reaches nothing, and the key page says the key could not be checked."""
     try:
         orgs = client.list_orgs(search="", page=1, limit=20).items
         if len(orgs) != 1:
@@ -99,9 +102,7 @@ def key_reach(*, client: HarnessClient) -> str:
             return f"{len(orgs)} organisations: {names}" if orgs else ""
         org = orgs[0].identifier
         projects = client.list_projects(org=org, search="", page=1, limit=20).items
-    except errors.HarnessUnauthorized:
-        raise
-    except errors.HarnessError:
+    except (errors.HarnessForbidden, errors.HarnessNotFound):
         return ""
     if len(projects) == 1:
         return f"the project {org} / {projects[0].identifier}"

@@ -49,18 +49,20 @@ def harness_key(request: HtmxHttpRequest) -> HttpResponse:
         api_key = form.cleaned_data["api_key"]
         client = harness_client(account_id=account_id, api_key=api_key)
         try:
-            account_name, saved = client.check_account().name, ""
-        except errors.HarnessForbidden:
-            # Valid, but without account view rights (a key bound to one project or org): it
-            # is accepted once it can list what it may work in.
-            account_name, saved = "", selectors.key_reach(client=client)
-            if not saved:
-                form.add_error(
-                    "api_key",
-                    f"This key is valid but can see neither account {account_id} nor any of "
-                    "its organisations (403). Ask a Harness admin for a role in the project "
-                    "you work in.",
-                )
+            try:
+                account_name, saved = client.check_account().name, ""
+            except errors.HarnessForbidden:
+                # Valid, but without account view rights (a key bound to one project or org):
+                # it is accepted once it can list what it may work in. Any other failure of
+                # that listing is the check's own (below), not a key that reaches nothing.
+                account_name, saved = "", selectors.key_reach(client=client)
+                if not saved:
+                    form.add_error(
+                        "api_key",
+                        f"This key is valid but can see neither account {account_id} nor any "
+                        "of its organisations (403). Ask a Harness admin for a role in the "
+                        "project you work in.",
+                    )
         except errors.HarnessUnauthorized:
             form.add_error(
                 "api_key",

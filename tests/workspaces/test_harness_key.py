@@ -295,6 +295,20 @@ def test_a_key_that_can_reach_nothing_is_refused(signed_in, user, fake):
     assert not HarnessCredential.objects.filter(user=user).exists()
 
 
+def test_a_harness_outage_while_reading_what_a_key_reaches_is_not_called_a_403(
+    signed_in, user, fake
+):
+    fake.inject("v1.projects.list", status=503, times=5)
+
+    response = signed_in.post(reverse("harness_key"), {"api_key": PROJECT_KEY})
+
+    assertNotContains(response, "can see neither account")
+    assertNotContains(response, "Ask a Harness admin for a role")
+    assertContains(response, "503")
+    assertContains(response, "Nothing was saved; paste the key again and submit to retry.")
+    assert not HarnessCredential.objects.filter(user=user).exists()
+
+
 def test_the_admin_shows_who_has_a_key_but_neither_the_key_nor_its_fingerprint(
     admin_client, user_with_key
 ):
