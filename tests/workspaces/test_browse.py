@@ -874,3 +874,15 @@ def test_a_search_that_cannot_be_an_identifier_makes_one_call(signed_in_with_key
     signed_in_with_key.get(LIST, {"q": "payments api"}, headers=htmx("workspace-table"))
 
     assert "iacm.workspaces.get" not in fake.counters()
+
+
+def test_an_identifier_only_match_is_not_page_1_of_0(signed_in_with_key, fake):
+    create(fake, "zz_only", name="standalone")
+
+    response = signed_in_with_key.get(LIST, {"q": "zz_only"}, headers=htmx("workspace-table"))
+
+    assertContains(response, "has the identifier <code>zz_only</code>")
+    assertContains(
+        response, '<caption class="visually-hidden">Workspaces in default / infra</caption>'
+    )
+    assertNotContains(response, "page 1 of 0")
