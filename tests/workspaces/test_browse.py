@@ -567,6 +567,33 @@ def test_a_workspace_tagged_items_shows_its_tags(signed_in_with_key, fake):
     assertContains(response, "&quot;items&quot; = &quot;odd_op&quot;")  # in the Terraform export
 
 
+def test_the_workspace_page_shows_every_field_harness_returns(signed_in_with_key, fake):
+    create(
+        fake, "cdk_ws", provisioner="awscdk", provisioner_version="2.200.1",
+        provisioner_configuration={
+            "language": "python", "language_version": "3.12",
+            "package_manager": "pip", "package_manager_version": "25.3",
+        },
+        ccm_cost_enabled=True,
+        terraform_variable_files=[{
+            "repository": "vars", "repository_connector": "org.vars_git",
+            "repository_branch": "release-7", "repository_path": "prod.tfvars",
+        }],
+    )  # fmt: skip
+
+    response = signed_in_with_key.get(
+        reverse("workspace_detail", args=["default", "infra", "cdk_ws"])
+    )
+
+    page = response.content.decode().split('id="export"')[0]  # not the export's code
+    for shown in ("release-7", "org.vars_git", "python", "3.12", "pip", "25.3"):
+        assert shown in page, shown
+    assert "<dt>Language</dt><dd>python 3.12</dd>" in page
+    assert "<dt>Package manager</dt><dd>pip 25.3</dd>" in page
+    assert "<dt>Cloud cost management</dt><dd>On</dd>" in page
+    assert "branch <code>release-7</code>" in page
+
+
 def test_unknown_workspace_is_a_friendly_404(signed_in_with_key, fake):
     response = signed_in_with_key.get(
         reverse("workspace_detail", args=["default", "infra", "no_such_ws"])

@@ -223,6 +223,18 @@ class ProviderConnector:
         )
 
 
+def git_reference(branch: str, commit: str, sha: str) -> tuple[str, str]:
+    """`("branch" | "tag" | "commit" | "", value)` of `repository_branch`, `repository_commit`
+    (a tag, contract §2.1) and `repository_sha`: whichever of the three is set."""
+    if branch:
+        return ("branch", branch)
+    if commit:
+        return ("tag", commit)
+    if sha:
+        return ("commit", sha)
+    return ("", "")
+
+
 @dataclass(frozen=True, slots=True)
 class VariableFile:
     repository: str
@@ -231,6 +243,10 @@ class VariableFile:
     repository_commit: str = ""
     repository_sha: str = ""
     repository_path: str = ""
+
+    @property
+    def git_reference(self) -> tuple[str, str]:
+        return git_reference(self.repository_branch, self.repository_commit, self.repository_sha)
 
     @classmethod
     def from_iacm(cls, item: Any) -> VariableFile:
@@ -356,13 +372,7 @@ class Workspace:
     @property
     def git_reference(self) -> tuple[str, str]:
         """`("branch" | "tag" | "commit" | "", value)`: whichever of the three is set."""
-        if self.repository_branch:
-            return ("branch", self.repository_branch)
-        if self.repository_commit:
-            return ("tag", self.repository_commit)
-        if self.repository_sha:
-            return ("commit", self.repository_sha)
-        return ("", "")
+        return git_reference(self.repository_branch, self.repository_commit, self.repository_sha)
 
     @classmethod
     def from_iacm(cls, body: Any, *, org: str, project: str) -> Workspace:
