@@ -211,10 +211,13 @@ def workspace_page(
 
 
 def _summary(page: Page) -> str:
-    """ "Showing 31–60 of 1,800" for Harness's page (before an identifier's row is added); the
-    numbers formatted here, not with `intcomma` in the list partial (see `WorkspaceRow`)."""
-    if not page.total_items:
+    """ "Showing 31–60 of 1,800" for Harness's page (before an identifier's row is added), or
+    "Showing 31–60" when Harness sent no total; the numbers formatted here, not with `intcomma`
+    in the list partial (see `WorkspaceRow`)."""
+    if not page.items:
         return "No name matches; one identifier does"
+    if page.total_items is None:
+        return f"Showing {page.first_item:,}–{page.last_item:,}"
     return f"Showing {page.first_item:,}–{page.last_item:,} of {page.total_items:,}"
 
 

@@ -120,12 +120,25 @@ def test_write_result_tolerates_an_empty_or_null_evaluation():
     assert warned.warnings == ("careful",)
 
 
-def test_page_without_totals_guesses_conservatively():
+def test_page_without_totals_does_not_invent_them():
     full = Page.build([1, 2], page=3, limit=2, total_items=None)
     short = Page.build([1], page=3, limit=2, total_items=None)
+    past = Page.build([], page=3, limit=2, total_items=None)
 
-    assert (full.total_items, full.total_pages, full.has_next) == (6, 4, True)
-    assert (short.total_items, short.total_pages, short.has_next) == (5, 3, False)
+    # A full page may have a next one; a short one is the last.
+    assert (full.total_items, full.total_pages, full.has_next, full.known_total) == (
+        None, None, True, None,
+    )  # fmt: skip
+    assert (short.total_items, short.total_pages, short.has_next, short.known_total) == (
+        None, None, False, 5,
+    )  # fmt: skip
+    assert (past.past_the_end, past.has_next, past.known_total) == (True, False, None)
+
+
+def test_page_keeps_harness_total_pages_when_total_items_is_missing():
+    last = Page.build(list(range(30)), page=2, limit=30, total_items=None, total_pages=2)
+
+    assert (last.total_pages, last.has_next) == (2, False)
 
 
 def test_extra_fields_from_harness_are_ignored_over_http(client, fake):
@@ -139,7 +152,7 @@ def test_extra_fields_from_harness_are_ignored_over_http(client, fake):
     page = client.list_workspaces(org="default", project="infra")
 
     assert page.items[0].status == "brand_new_status"
-    assert page.total_items == 1  # no totals headers: only what this page shows
+    assert (page.total_items, page.known_total) == (None, 1)  # no totals headers, a short page
 
 
 def test_a_non_list_where_a_list_belongs_is_unavailable_over_http(client, fake):

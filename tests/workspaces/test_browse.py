@@ -398,6 +398,26 @@ def test_a_filtered_page_past_the_end_says_so_not_that_nothing_matches(signed_in
     assertNotContains(response, "No workspace matches these filters")
 
 
+def test_a_list_without_harness_totals_does_not_invent_them(signed_in_with_key, fake):
+    # A raw body: no x-total-* headers.
+    fake.inject("iacm.workspaces.list", status=200, body="[]")
+    past = signed_in_with_key.get(LIST, {"page": "5"}, headers=htmx("workspace-table"))
+    row = {"org": "default", "project": "infra", "status": "active", "created": 1, "updated": 1}
+    full = [{**row, "identifier": f"ws_{i}", "name": f"ws-{i}"} for i in range(30)]
+    fake.inject("iacm.workspaces.list", status=200, body=json.dumps(full))
+
+    second = signed_in_with_key.get(LIST, {"page": "2"}, headers=htmx("workspace-table"))
+
+    assertContains(past, "There is no page 5.")
+    assertNotContains(past, "this list has 5 pages")
+    assertContains(second, '<p class="summary muted">Showing 31–60</p>')  # a full page: maybe more
+    assertNotContains(second, "Showing 31–60 of 60")
+    assertContains(second, 'id="ws-next"')
+    assertContains(second, 'href="?page=3"')  # Next
+    assertContains(second, '<a id="ws-last" class="button" role="link" aria-disabled="true">')
+    assertNotContains(second, "of 3")
+
+
 def test_no_match_offers_to_clear_filters(signed_in_with_key, fake):
     response = signed_in_with_key.get(LIST, {"q": "no-such-workspace-zz"})
 

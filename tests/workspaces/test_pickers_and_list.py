@@ -140,6 +140,22 @@ def test_a_picker_page_past_the_end_says_so_with_a_way_back(signed_in_with_key, 
     assertNotContains(response, "Your key cannot see any organisation")
 
 
+def test_the_org_picker_without_harness_totals_does_not_invent_them(signed_in_with_key, fake):
+    # Raw bodies: no X-Total-Elements. A full page of 20 may have a next one.
+    orgs = [{"org": {"identifier": f"org_{i}", "name": f"Org {i}"}} for i in range(20)]
+    fake.inject("v1.orgs.list", status=200, body=json.dumps(orgs))
+    full = signed_in_with_key.get(reverse("org_list"), {"page": "2"}, headers=HTMX)
+    fake.inject("v1.orgs.list", status=200, body="[]")
+
+    past = signed_in_with_key.get(reverse("org_list"), {"page": "3"}, headers=HTMX)
+
+    assertContains(full, "20 organisations on page 2.")
+    assertContains(full, "<span>Page 2</span>")
+    assertContains(full, 'rel="next" href="?page=3"')
+    assertContains(past, "There is no page 3.")
+    assertNotContains(past, "this list has")
+
+
 def test_org_limited_key_sees_only_its_org(client, user, fake):
     from tests.conftest import ACCOUNT, ORG_KEY
     from workspaces.services import credential_save

@@ -64,7 +64,7 @@ def _all_pages[T](call, **kwargs) -> list[T]:
     while True:
         result: Page[T] = call(page=page, limit=DIRECTORY_PAGE_SIZE, **kwargs)
         items.extend(result.items)
-        if page >= result.total_pages or not result.items:
+        if not result.has_next or not result.items:
             return items
         page += 1
 

@@ -69,7 +69,7 @@ class ProjectResult(TypedDict):
 
     state: str  # "pending" (being read again), "listed" or "failed"
     rows: list[RowData]
-    total: int
+    total: int | None  # None: Harness sent no total and the page was full (more may match)
     error: str
     retryable: bool
     denied: bool
@@ -217,7 +217,7 @@ def _coordinate(
                 except Exception:  # a bug, not Harness: nobody else would hear of it here
                     logger.exception("listing %s across projects failed", ref.key)
                     result = _failed("The portal failed to read this project.", retryable=True)
-                truncated = truncated or result["total"] > len(result["rows"])
+                truncated = truncated or result["total"] != len(result["rows"])
                 if result["unauthorized"]:  # the key is refused: the calls to come would be
                     refused = True  # too, so they are dropped (those on their way still land)
                     pending = {other for other in pending if not other.cancel()}
@@ -315,7 +315,7 @@ def list_project(client: HarnessClient, ref: ProjectRef, query: ListQuery) -> Pr
     return ProjectResult(
         state="listed",
         rows=[_row_data(ws) for ws in page.items],
-        total=max(page.total_items, len(page.items)),
+        total=page.known_total,
         error="",
         retryable=False,
         denied=False,

@@ -42,14 +42,14 @@ class AcrossRow(WorkspaceRow):
 @dataclass(frozen=True)
 class ProjectNote:
     """A project whose workspaces are not all shown: failed (`error`), or more matches than
-    were read (`total` > `shown`)."""
+    were read (`total` > `shown`; None when Harness sent no total for a full page)."""
 
     ref: ProjectRef
     url: str
     error: str = ""
     retryable: bool = False
     denied: bool = False
-    total: int = 0
+    total: int | None = 0
     shown: int = 0
 
 
@@ -191,7 +191,7 @@ class _Merged:
     #: (org/project, message, retryable, denied) of each project that failed.
     failed: list[tuple[str, str, bool, bool]]
     #: (org/project, total, shown) of each project with more matches than were read.
-    truncated: list[tuple[str, int, int]]
+    truncated: list[tuple[str, int | None, int]]
     answered: int
     pending: int
     unauthorized: str
@@ -262,7 +262,7 @@ def _merge(*, meta: fanout.JobMeta, results: dict[str, fanout.ProjectResult], so
             pending += 1  # being read again: counted as to come, not shown as failed
         elif result["error"]:
             failed.append((key, result["error"], result["retryable"], result["denied"]))
-        elif result["total"] > len(result["rows"]):
+        elif result["total"] != len(result["rows"]):  # more, or None: maybe more
             truncated.append((key, result["total"], len(result["rows"])))
         entries += [(key, row) for row in result["rows"]]
     column, _, direction = sort.partition(",")

@@ -691,17 +691,24 @@ class Template:
 
 @dataclass(frozen=True, slots=True)
 class Page[T]:
-    """One page of a list. `page` is 1-based whatever the Harness family counts from."""
+    """One page of a list. `page` is 1-based whatever the Harness family counts from.
+
+    `total_items` and `total_pages` are Harness's (the pages computed from the items when only
+    those are sent), or None when it sent no total: then a full page may have a next one, and
+    nothing is made up.
+    """
 
     items: tuple[T, ...]
     page: int
     limit: int
-    total_items: int
-    total_pages: int
+    total_items: int | None
+    total_pages: int | None
 
     @property
     def has_next(self) -> bool:
-        return self.page < self.total_pages
+        if self.total_pages is not None:
+            return self.page < self.total_pages
+        return bool(self.items) and len(self.items) >= self.limit
 
     @property
     def first_item(self) -> int:
@@ -716,6 +723,20 @@ class Page[T]:
     def has_previous(self) -> bool:
         return self.page > 1
 
+    @property
+    def past_the_end(self) -> bool:
+        """An empty page after the first of a list that has items (or may have: no totals)."""
+        return not self.items and self.page > 1 and self.total_pages != 0
+
+    @property
+    def known_total(self) -> int | None:
+        """How many items the list holds: Harness's total (never fewer than those up to this
+        page), or without one, the items up to this page when it is the last; None when that
+        is unknown (no total, and a full page or one past the end)."""
+        if self.total_items is not None:
+            return max(self.total_items, self.last_item if self.items else 0)
+        return None if self.has_next or self.past_the_end else self.last_item
+
     @classmethod
     def build(
         cls,
@@ -726,16 +747,12 @@ class Page[T]:
         total_items: int | None,
         total_pages: int | None = None,
     ) -> Page[T]:
-        if total_items is None:
-            # No totals sent: what we know is this page, and that a full page may have a next one.
-            total_items = (page - 1) * limit + len(items)
-            total_pages = page + 1 if len(items) >= limit else page
-        if total_pages is None:
+        if total_pages is None and total_items is not None:
             total_pages = math.ceil(total_items / limit) if limit else 0
         return cls(
             items=tuple(items),
             page=page,
             limit=limit,
-            total_items=max(total_items, 0),
-            total_pages=max(total_pages, 0),
+            total_items=None if total_items is None else max(total_items, 0),
+            total_pages=None if total_pages is None else max(total_pages, 0),
         )

@@ -49,7 +49,8 @@ class Picker:
     options: tuple[PickerOption, ...] = ()
     error: str = ""
     query: str = ""
-    total: int = 0
+    #: How many there are; None when Harness sent no total and the page was full (maybe more).
+    total: int | None = 0
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -80,7 +81,7 @@ def _connectors(types: tuple[str, ...]) -> Callable[..., Picker]:
             )
             for c in page.items
         )
-        return Picker(request.name, options, query=request.query, total=page.total_items)
+        return Picker(request.name, options, query=request.query, total=page.known_total)
 
     return load
 
@@ -96,7 +97,7 @@ def _named(list_method: str) -> Callable[..., Picker]:
             PickerOption(value=i.ref, label=i.name, detail=i.description, scope=i.scope)
             for i in page.items
         )
-        return Picker(request.name, options, query=request.query, total=page.total_items)
+        return Picker(request.name, options, query=request.query, total=page.known_total)
 
     return load
 
@@ -155,7 +156,7 @@ def _workspaces(*, client: HarnessClient, org: str, project: str, request: Picke
         )
         for w in page.items
     )
-    return Picker(request.name, options, query=request.query, total=page.total_items)
+    return Picker(request.name, options, query=request.query, total=page.known_total)
 
 
 def offered_versions(*, client: HarnessClient, tool: str) -> list[str]:
