@@ -180,10 +180,16 @@ def workspace_page(
     Harness's `searchTerm` matches names only; people paste identifiers (`payments_api`) from
     URLs. On the first page of a search that looks like one, the workspace with that identifier
     (IaCM `GET .../workspaces/{identifier}`) is read at the same time and shown first when it
-    passes the status and tag filters.
+    passes the status and tag filters. So that it is listed once, its row is left out of the
+    name matches on every page: on page 1 when it was found, on later pages whenever it is
+    among them (a name match passed the filters, so page 1 showed it first; no second call is
+    made to check). Only when that read failed on page 1 (a Harness error there, the list
+    itself answering) is it missing from the pages. The summary's numbers stay Harness's.
     """
-    lookup = query.q if query.page == 1 and looks_like_identifier(query.q) else ""
-    exact = submit_harness_call(_by_identifier, client, org, project, query) if lookup else None
+    lookup = query.q if looks_like_identifier(query.q) else ""
+    exact = None
+    if lookup and query.page == 1:
+        exact = submit_harness_call(_by_identifier, client, org, project, query)
     loaded = _load(
         client.list_workspaces,
         org=org,
@@ -201,7 +207,8 @@ def workspace_page(
     list_url = reverse("workspace_list", args=[org, project])
     now, tz = timezone.now(), timezone.get_current_timezone()
     shown = [found] if found else []
-    shown += [ws for ws in loaded.page.items if found is None or ws.identifier != found.identifier]
+    listed_first = found.identifier if found else (lookup if query.page > 1 else "")
+    shown += [ws for ws in loaded.page.items if not listed_first or ws.identifier != listed_first]
     rows = tuple(workspace_row(ws, list_url=list_url, now=now, tz=tz) for ws in shown)
     return Loaded(
         page=dataclasses.replace(loaded.page, items=rows),

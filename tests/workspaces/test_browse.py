@@ -903,6 +903,30 @@ def test_a_search_for_an_identifier_shows_that_workspace_first(signed_in_with_ke
     assert fake.log(route="iacm.workspaces.list")[-1]["query"]["searchTerm"] == ["backup_dev_0083"]
 
 
+def test_an_identifier_whose_name_matches_too_is_listed_once_across_the_pages(
+    signed_in_with_key, fake
+):
+    # First on page 1 (its identifier is the search), and by name on the last page.
+    create(fake, "backup-dev", name="backup-dev-zzzz")
+    first = signed_in_with_key.get(
+        LIST, {"q": "backup-dev", "limit": "10"}, headers=htmx("workspace-table")
+    )
+    pages = first.context["result"].page.total_pages
+
+    listed = [row["identifier"] for row in first.context["result"].page.items]
+    for number in range(2, pages + 1):
+        response = signed_in_with_key.get(
+            LIST,
+            {"q": "backup-dev", "limit": "10", "page": number},
+            headers=htmx("workspace-table"),
+        )
+        listed += [row["identifier"] for row in response.context["result"].page.items]
+
+    assert pages > 1
+    assert listed[0] == "backup-dev"
+    assert listed.count("backup-dev") == 1
+
+
 def test_an_identifier_outside_the_status_filter_is_not_added(signed_in_with_key, fake):
     status = (
         signed_in_with_key.get(LIST, {"q": "backup_dev_0083"}).context["result"].exact["status"]
