@@ -425,6 +425,19 @@ def test_no_match_offers_to_clear_filters(signed_in_with_key, fake):
     assertContains(response, "Clear filters")
 
 
+def test_clear_filters_keeps_the_sort_the_page_size_and_the_time_window(signed_in_with_key, fake):
+    kept = {"sort": "updated,DESC", "limit": "10", "window": "7d"}
+
+    page = signed_in_with_key.get(LIST, {"q": "no-such-workspace-zz", "status": "failed", **kept})
+    table = signed_in_with_key.get(
+        LIST, {"q": "no-such-workspace-zz", **kept}, headers=htmx("workspace-table")
+    )
+
+    cleared = 'href="?sort=updated%2CDESC&amp;limit=10&amp;window=7d">Clear filters</a>'
+    assert page.content.decode().count(cleared) == 2  # the form's link and the empty list's
+    assert table.content.decode().count(cleared) == 2  # the same two, one out of band
+
+
 # --- failures -----------------------------------------------------------------------------
 
 
