@@ -65,6 +65,20 @@ def test_the_table_shared_with_a_projects_list_gives_its_ids_once(signed_in_with
     assert duplicate_ids(content) == []
 
 
+def test_a_filter_change_and_the_tables_links_never_answer_out_of_order(signed_in_with_key, fake):
+    # As on a project's list (tests/browser/test_journey_browse.py): a filter change aborts a
+    # list request on its way; a sort or page link waits for one. The long polls stay apart.
+    first = signed_in_with_key.get(URL, {"limit": 10})
+    done = follow(signed_in_with_key, first).content.decode()
+
+    form = re.search(r'<form id="workspace-filters"[^>]*>', first.content.decode())[0]
+    live = re.search(r'<div id="across-live"[^>]*>', first.content.decode())[0]
+    assert 'hx-sync="#workspace-browser:replace"' in form
+    assert "hx-sync" not in live
+    assert '<div class="table-wrap" hx-sync="#workspace-browser:queue last">' in done
+    assert '<nav class="pager" aria-label="Pages" hx-sync="#workspace-browser:queue last">' in done
+
+
 def test_the_first_response_shows_progress_and_asks_for_more(signed_in_with_key, fake):
     fake.inject(LIST, delay_ms=400, path="/projects/core/")
 

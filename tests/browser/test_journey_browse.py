@@ -281,3 +281,26 @@ def test_tags_harness_failed_to_return_can_be_loaded_again(page, live_server, fa
     # The filter chosen since the page loaded is kept.
     expect(page.get_by_role("checkbox", name="Failed", exact=True)).to_be_checked()
     expect(page.locator("#workspace-table tbody tr").first.locator(".badge")).to_have_text("Failed")
+
+
+def test_a_slow_filter_answer_does_not_leave_the_form_and_table_disagreeing(
+    page, live_server, fake, browser_user
+):
+    _user_with_key(browser_user)
+    sign_in(page, live_server)
+    page.goto(live_server.url + LIST)
+    rows = page.locator("#workspace-table tbody tr")
+    expect(rows).to_have_count(30)
+    settled(page)
+    fake.inject("iacm.workspaces.list", delay_ms=1500, times=1)
+
+    # The filter's answer is slow; Next is pressed while it is on its way.
+    with page.expect_response(lambda response: "status=failed" in response.url):
+        page.get_by_role("checkbox", name="Failed", exact=True).check()
+        page.locator("#workspace-table .pager").get_by_role("link", name="Next").click()
+    settled(page)  # whatever came after the slow answer is in too
+
+    ticked = page.get_by_role("checkbox", name="Failed", exact=True).is_checked()
+    in_url = "status=failed" in page.url
+    only_failed = set(rows.locator(".badge").all_inner_texts()) == {"Failed"}
+    assert (ticked, in_url, only_failed) in {(True, True, True), (False, False, False)}
