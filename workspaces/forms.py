@@ -308,6 +308,12 @@ class WorkspaceListForm(forms.Form):
             **{name: tuple(v) if isinstance(v, list) else v for name, v in values.items()}
         )
 
+    @functools.cached_property
+    def tags_not_offered(self) -> list[str]:
+        """Chosen tags the picker does not offer (a saved view's, one gone since): listed first,
+        ticked, so that they can be unticked."""
+        return [tag for tag in self.query.tags if tag not in self.tag_choices]
+
     @property
     def status_options(self) -> list[str]:
         """The status check boxes: the known statuses, then any other one asked for."""

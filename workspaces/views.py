@@ -146,7 +146,7 @@ def project_list(request: HtmxHttpRequest, org: str) -> HttpResponse:
 
 
 # The list page's swappable regions; an htmx request names the one it wants in HX-Target.
-LIST_REGIONS = ("workspace-table", "workspace-browser", "status-overview")
+LIST_REGIONS = ("workspace-table", "workspace-browser", "status-overview", "filter-tags")
 #: The time-window links' ids: htmx names the one pressed in HX-Trigger.
 WINDOW_LINK_IDS = frozenset(f"window-{value}" for value, _ in METRICS_WINDOW_LABELS)
 
@@ -190,6 +190,13 @@ def workspace_list(request: HtmxHttpRequest, org: str, project: str) -> HttpResp
             )
         filters = WorkspaceListForm(request.GET, tag_choices=tags or [])
         context["tags_failed"] = tags is None
+    if region == "filter-tags":
+        # The tag picker's Try again: only the tags are read again; the list, its page and
+        # the address stay. The picker comes back open, its first tag focused.
+        context.update(filters=filters, query=filters.query, tags_open=True)
+        return TemplateResponse(
+            request, "includes/workspace_filter_fields.html#filter-tags", context
+        )
     if region != "status-overview" or window_change:
         result = context["result"] = selectors.workspace_page(
             client=client, org=org, project=project, query=filters.query

@@ -304,3 +304,23 @@ def test_a_slow_filter_answer_does_not_leave_the_form_and_table_disagreeing(
     in_url = "status=failed" in page.url
     only_failed = set(rows.locator(".badge").all_inner_texts()) == {"Failed"}
     assert (ticked, in_url, only_failed) in {(True, True, True), (False, False, False)}
+
+
+def test_tags_try_again_keeps_the_open_panel_and_the_page(page, live_server, fake, browser_user):
+    _user_with_key(browser_user)
+    sign_in(page, live_server)
+    fake.inject("iacm.tags", status=503, times=3)
+    page.goto(live_server.url + LIST + "?page=3")
+    summary = page.locator("#workspace-table .summary")
+    expect(summary).to_contain_text("Showing 61–90")
+    settled(page)
+
+    page.get_by_text("Tags", exact=True).click()
+    page.locator(".filters__tags").get_by_role("link", name="Try again").click()
+
+    first_tag = page.locator(".filters__tag-list input").first
+    expect(first_tag).to_be_attached()
+    expect(first_tag).to_be_visible()  # the panel stays open
+    expect(first_tag).to_be_focused()
+    expect(summary).to_contain_text("Showing 61–90")
+    expect(page).to_have_url(re.compile(r"page=3"))

@@ -491,23 +491,29 @@ def test_tags_failure_leaves_the_list_working_and_says_so(signed_in_with_key, fa
 
     assertContains(response, "Showing 1–")
     # Not "no tags" (the seed's workspaces all carry tags): the failure, and a way to retry
-    # that reloads the filters (and their tags) with the list as it is.
+    # that reloads the tag picker alone, leaving the list, its page and the address as they are.
     assertNotContains(response, "have no tags")
     assertContains(response, "Tags could not be loaded from Harness")
     # (With htmx the filter form's state then, which a filter change may have changed since.)
     assertContains(
         response,
         f'<a id="tags-retry" href="?status=failed" hx-get="{LIST}"'
-        ' hx-include="#workspace-filters" hx-target="#workspace-browser" hx-swap="outerHTML">'
-        "Try again</a>",
+        ' hx-include="#workspace-filters" hx-target="#filter-tags" hx-swap="outerHTML"'
+        ' hx-sync="this" hx-push-url="false" hx-indicator="#filter-tags">Try again</a>',
     )
     fake.reset()
 
-    retried = signed_in_with_key.get(LIST, {"status": "failed"}, headers=htmx("workspace-browser"))
+    retried = signed_in_with_key.get(
+        LIST, {"status": "failed", "page": "3"}, headers=htmx("filter-tags")
+    )
 
+    assert retried.content.decode().lstrip().startswith('<details id="filter-tags"')
+    assertContains(retried, '<details id="filter-tags" class="filters__tags" open>')
     assertNotContains(retried, "Tags could not be loaded")
     assertContains(retried, 'name="tags" value="env:dev"')
+    assert retried.content.decode().count(" autofocus>") == 1  # the first tag
     assert fake.counters()["iacm.tags"] == 1  # the failure was not cached
+    assert "iacm.workspaces.list" not in fake.counters()  # the list is not read again
 
 
 def test_a_project_without_tags_says_so(signed_in_with_key, fake):
