@@ -168,3 +168,36 @@ def test_a_change_made_in_harness_meanwhile_takes_the_focus_to_its_panel(
     assert page.locator("#changed-in-harness").evaluate(
         "panel => panel.contains(document.activeElement)"
     ), f"focus is on {page.evaluate('document.activeElement.tagName')}"
+
+
+def test_multi_line_values_pass_through_the_steps_unchanged(
+    page,
+    live_server,
+    fake,
+    wizard_user,  # noqa: F811
+):
+    workspace = seeded_workspace(harness_client_for(wizard_user))
+    hcl_map = "{\n  a = 1\n  b = 2\n}"
+    direct_put(
+        workspace.identifier,
+        description="Line one\nLine two",
+        terraform_variables={"labels": {"key": "labels", "value": hcl_map, "value_type": "string"}},
+    )
+    fake.clear_log()
+    sign_in(page, live_server)
+    open_edit(page, live_server, workspace.identifier)
+
+    page.get_by_label("Name", exact=True).fill(workspace.name + "-2")  # the one change made
+    for heading in ("Repository", "Provisioner and connectors", "Variables"):
+        next_step(page, heading)
+    # The value is shown whole, in a field that keeps its lines, labelled as the others are.
+    expect(page.get_by_label("Value 1")).to_have_value(hcl_map)
+    assert_accessible(page, "a variable of several lines")
+    next_step(page, "Review and submit")
+    expect(page.locator("#your-change").get_by_role("row")).to_have_count(2)  # header and Name
+    page.get_by_role("button", name="Send the change").click()
+    expect(page.get_by_text("Changed.")).to_be_visible()
+
+    (put,) = fake.log(route=UPDATE)
+    assert put["body"]["terraform_variables"]["labels"]["value"] == hcl_map
+    assert put["body"]["description"] == "Line one\nLine two"

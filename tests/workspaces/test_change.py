@@ -350,6 +350,30 @@ def test_the_main_connector_stays_while_it_is_among_the_connectors(user_with_key
     ]
 
 
+def test_text_harness_holds_with_crlf_comes_back_as_held_through_the_steps(user_with_key, fake):
+    """A page shows CRLF as LF, and the steps store LF (`rows.lf_lines`): text that differs from
+    Harness's only so is sent as Harness holds it; a change of line breaks alone is said."""
+    workspace = seeded_workspace(harness_client_for(user_with_key))
+    held = {"m": {"key": "m", "value": "{\r\n  a = 1\r\n}", "value_type": "string"}}
+    direct_put(workspace.identifier, description="One\r\nTwo\r\n", terraform_variables=held)
+    as_saved = {"key": "m", "value": "{\n  a = 1\n}", "value_type": "string"}
+    draft = edit(
+        start(user_with_key, workspace),
+        basics={"description": "One\nTwo\n"},
+        variables={"terraform": [as_saved]},
+    )
+
+    body = update.update_body(stored_steps(draft.data), draft=draft)
+    untouched = diff.change_review(draft)["changes"]
+    edit(draft, variables={"terraform": [as_saved | {"value": "{\n  a = 1\n\n}"}]})
+    (spaced,) = diff.change_review(draft)["changes"]
+
+    assert body["description"] == "One\r\nTwo\r\n"
+    assert body["terraform_variables"] == held
+    assert untouched == []
+    assert (spaced.label, spaced.whitespace_only) == ("Terraform variable m", True)
+
+
 @pytest.mark.parametrize(
     ("field", "held"),
     [

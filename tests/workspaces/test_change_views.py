@@ -22,6 +22,8 @@ from tests.workspaces.test_change import (
 from workspaces.clients import harness_client_for
 from workspaces.models import WorkspaceDraft
 from workspaces.services import credential_save
+from workspaces.wizard import diff
+from workspaces.wizard.validation import step_data
 
 pytestmark = pytest.mark.django_db
 HTMX = {"HX-Request": "true"}
@@ -91,6 +93,35 @@ def test_a_change_step_autosaves_as_a_partial(signed_in_with_key, user_with_key,
     assert draft.data["repository"]["branch"] == "release"
 
 
+def test_line_breaks_posted_as_crlf_are_kept_as_harness_holds_them(
+    signed_in_with_key, user_with_key, workspace, fake
+):
+    """A browser posts a textarea's line breaks as CRLF: saved, they are LF again, so the
+    description and a variable of several lines pass through their steps unchanged."""
+    hcl_map = "{\n  a = 1\n  b = 2\n}"
+    direct_put(
+        workspace.identifier,
+        description="Line one\nLine two",
+        terraform_variables={"labels": {"key": "labels", "value": hcl_map, "value_type": "string"}},
+    )
+    draft = start(user_with_key, workspace)
+    basics = step_data("basics", draft.data["basics"]) | {"description": "Line one\r\nLine two"}
+    variables = step_data("variables", draft.data["variables"])
+    variables["terraform-0-value"] = hcl_map.replace("\n", "\r\n")
+
+    page = signed_in_with_key.get(step_url(draft, "variables"))
+    signed_in_with_key.post(step_url(draft, "basics") + "?autosave=1", basics, headers=HTMX)
+    signed_in_with_key.post(step_url(draft, "variables") + "?autosave=1", variables, headers=HTMX)
+
+    draft.refresh_from_db()
+    assert draft.data["basics"]["description"] == "Line one\nLine two"
+    assert draft.data["variables"]["terraform"][0]["value"] == hcl_map
+    assert diff.change_review(draft)["changes"] == []
+    assertContains(page, 'rows="4" autocomplete="off" spellcheck="false" class="row__multiline"')
+    assertContains(page, '<label for="terraform-0-value">Value 1</label>')
+    assertContains(page, f"\n{hcl_map}</textarea>")
+
+
 def test_the_start_from_step_of_a_change_is_not_there(
     signed_in_with_key, user_with_key, workspace, fake
 ):
@@ -131,7 +162,12 @@ def test_the_review_shows_the_diff_and_the_exact_put(
     review = signed_in_with_key.get(reverse("draft_review", args=[draft.pk]))
 
     assertContains(review, "Your change")
-    assertContains(review, f"<td>{workspace.repository_branch}</td><td>release</td>", html=False)
+    assertContains(
+        review,
+        f'<td class="diff-value">{workspace.repository_branch}</td>'
+        '<td class="diff-value">release</td>',
+        html=False,
+    )
     assertContains(
         review, f"PUT /iacm/api/orgs/{ORG}/projects/{PROJECT}/workspaces/{workspace.identifier}"
     )

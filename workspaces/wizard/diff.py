@@ -60,6 +60,14 @@ class Change:
             return "removed"
         return "changed"
 
+    @property
+    def whitespace_only(self) -> bool:
+        """A change of spaces or line breaks alone, which the eye may not see: the review says
+        so."""
+        if self.before is None or self.after is None:
+            return False
+        return self.before.split() == self.after.split()
+
 
 @dataclass(frozen=True)
 class HarnessChange:

@@ -21,12 +21,19 @@ def choices_of(mapping: dict[str, str]) -> list[tuple[str, str]]:
     return list(mapping.items())
 
 
-def text_field(label: str = "", *, required: bool = False, **kwargs: Any) -> forms.CharField:
+def text_field(
+    label: str = "",
+    *,
+    required: bool = False,
+    field: type[forms.CharField] = forms.CharField,
+    **kwargs: Any,
+) -> forms.CharField:
     """A text field whose rules are the form's own (no built-in max_length message), of at
     most `TEXT_LIMIT` characters unless `validators` says otherwise. `required` only for a value
-    every draft needs (its label then shows no "(optional)"), with its own "required" message."""
+    every draft needs (its label then shows no "(optional)"), with its own "required" message;
+    `field` a CharField of another class (`rows.LinesField`)."""
     kwargs.setdefault("validators", [within_text_limit])
-    return forms.CharField(label=label, required=required, **kwargs)
+    return field(label=label, required=required, **kwargs)
 
 
 class ShownRedactedField(forms.CharField):

@@ -27,7 +27,7 @@ from workspaces.wizard.form_base import (
     refuse,
     text_field,
 )
-from workspaces.wizard.rows import TagFormSet, VariableFormSet
+from workspaces.wizard.rows import LinesField, TagFormSet, VariableFormSet
 from workspaces.wizard.sources import prefill_marker
 
 _NAME_RE = re.compile(steps.NAME_PATTERN)
@@ -82,7 +82,9 @@ class BasicsForm(StepForm):
         "until you edit it; it cannot change later.",
     )
     identifier_edited = forms.BooleanField(required=False, widget=forms.HiddenInput)
-    description = text_field("Description", strip=False, widget=forms.Textarea(attrs={"rows": 3}))
+    description = text_field(
+        "Description", field=LinesField, strip=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
 
     def make_formsets(self, data: Any) -> dict[str, forms.BaseFormSet]:
         return {"tags": TagFormSet(data, prefix="tag", initial=self.initial.get("tags"))}

@@ -22,10 +22,23 @@ _SECRET_REF_RE = re.compile(steps.SECRET_REF_PATTERN)
 
 
 def plain(value: Any, limit: int = steps.TEXT_LIMIT) -> str:
-    """Stored text: NUL dropped (PostgreSQL cannot store it in text/jsonb), and capped one
-    character past `limit`, so a longer value is still refused on its field
-    (`within_text_limit`) instead of being kept cut as if it fitted."""
-    return str(value or "").replace("\x00", "")[: limit + 1]
+    """Stored text: NUL dropped (PostgreSQL cannot store it in text/jsonb), line breaks as LF
+    (`lf_lines`), and capped one character past `limit`, so a longer value is still refused on
+    its field (`within_text_limit`) instead of being kept cut as if it fitted."""
+    return lf_lines(str(value or "").replace("\x00", ""))[: limit + 1]
+
+
+def lf_lines(text: str) -> str:
+    """`text` with its line breaks as LF: a browser posts a textarea's as CRLF (HTML's form
+    encoding), so a description or a value of several lines would come back changed."""
+    return text.replace("\r\n", "\n")
+
+
+class LinesField(forms.CharField):
+    """Text that may hold line breaks, cleaned with them as LF (`lf_lines`)."""
+
+    def to_python(self, value: Any) -> str:
+        return lf_lines(super().to_python(value))
 
 
 def within_text_limit(value: str) -> None:
@@ -96,7 +109,9 @@ class VariableForm(RowForm):
             "invalid_choice": "Choose text or secret.",
         },
     )
-    value = forms.CharField(
+    # Rendered by `wizard_variables.html`: a text input, or a textarea for a value of several
+    # lines (`value_lines`).
+    value = LinesField(
         required=False,
         strip=False,
         validators=[within_text_limit],
@@ -107,6 +122,15 @@ class VariableForm(RowForm):
         super().__init__(*args, **kwargs)
         # Keys kept as they are (`steps.held_variable_keys`): the workspace holds them already.
         self.held_keys = held_keys
+
+    @property
+    def value_lines(self) -> int:
+        """The rows of the textarea a value of several lines is shown in (an HCL map, a heredoc);
+        0 for a value of one line, shown in a text input (which drops line breaks)."""
+        value = str(self["value"].value() or "")
+        if "\n" not in value and "\r" not in value:
+            return 0
+        return min(max(len(value.splitlines()), 2), 10)
 
     def values(self) -> dict[str, str]:
         values = {**super().values(), "value_type": plain(self["value_type"].value()) or "string"}

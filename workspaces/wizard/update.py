@@ -17,6 +17,7 @@ from workspaces.harness.types import Workspace
 from workspaces.models import WorkspaceDraft
 from workspaces.wizard import steps
 from workspaces.wizard.body import build_body, locked_body_fields
+from workspaces.wizard.rows import lf_lines
 
 # Update body fields (contract §2.1) the steps do not edit. A PUT is a full replacement, so they
 # are sent as Harness holds them; left out, Harness would clear them.
@@ -183,7 +184,29 @@ def update_body(
     typed = steps.budget_number((values.get("provisioner") or {}).get("budget"))
     if _budget_kept(body, held, typed):
         body["budget"] = held["budget"]
+    _keep_held_text(body, held)
     return body | {field: held[field] for field in carried}
+
+
+def _keep_held_text(body: dict[str, Any], held: Mapping[str, Any]) -> None:
+    """The description and text variable values in `body` (changed in place) as Harness holds
+    them where they differ only as the steps store text: line breaks as LF (a page shows CRLF as
+    LF and a browser posts it back as CRLF, `rows.lf_lines`) and, for the description, spaces
+    around it (`build_body` strips them). Sent as typed, they would be a change nobody made."""
+    description = held.get("description")
+    if isinstance(description, str) and lf_lines(description).strip() == body.get("description"):
+        body["description"] = description
+    for group in ("terraform_variables", "environment_variables"):
+        was = held.get(group) or {}
+        for key, variable in (body.get(group) or {}).items():
+            old = was.get(key) or {}
+            value = old.get("value")
+            if (
+                isinstance(value, str)
+                and old.get("value_type") == variable.get("value_type") == "string"
+                and lf_lines(value) == variable.get("value")
+            ):
+                body[group][key] = {**variable, "value": value}
 
 
 def _kept_flags(connectors: list[dict[str, Any]], held: Mapping[str, Any]) -> list[dict]:
