@@ -5,6 +5,8 @@ Real HTTP against the fake Harness; concurrent changes are made with a direct PU
 the fake's injection.
 """
 
+import json
+
 import pytest
 from django.utils import timezone
 
@@ -109,6 +111,88 @@ def test_a_budget_changed_then_left_without_cost_estimation_is_not_sent(user_wit
 
     assert "budget" not in body
     assert [c.label for c in diff.change_review(draft)["changes"]] == ["Monthly budget"]
+
+
+# An NG connectors listV2 answer that lists nothing (contract §6.1): a connector out of the key's
+# sight (RBAC), which Harness still holds.
+NO_CONNECTORS_SEEN = json.dumps(
+    {
+        "status": "SUCCESS",
+        "data": {"content": [], "totalItems": 0, "totalPages": 0, "pageItemCount": 0},
+        "metaData": None,
+        "correlationId": "rbac",
+    }
+)
+
+
+def test_a_change_keeps_a_main_connector_the_key_cannot_look_up(user_with_key, fake):
+    client = harness_client_for(user_with_key)
+    workspace = seeded_workspace(client)  # its main connector is not in provider_connectors
+    main = workspace.provider_connector
+    fake.inject("ng.connectors.list", status=200, body=NO_CONNECTORS_SEEN)
+    draft = edit(start(user_with_key, workspace), basics={"description": "Only this changes"})
+
+    result = submit.draft_submit(draft=draft, client=client).draft
+
+    after = client.get_workspace(org=ORG, project=PROJECT, identifier=workspace.identifier)
+    assert result.status == "updated", result.harness_response
+    assert after.provider_connector == main
+    assert draft.data["template"]["main_connector_kept"]["ref"] == main
+
+
+def test_a_main_connector_deleted_in_harness_is_sent_and_harness_says_so(user_with_key, fake):
+    """Deleted, it is still sent (never dropped without a word): the fake, as Harness may,
+    refuses a reference to a connector that does not exist, on the Provisioner step."""
+    client = harness_client_for(user_with_key)
+    workspace = seeded_workspace(client)
+    main = workspace.provider_connector
+    state = fake.server.app.state
+    with state.lock:
+        state.connectors = [c for c in state.connectors if c.identifier != main.split(".")[-1]]
+    draft = edit(start(user_with_key, workspace), basics={"description": "Only this changes"})
+    fake.clear_log()
+
+    result = submit.draft_submit(draft=draft, client=client).draft
+
+    (put,) = fake.log(route=UPDATE)
+    assert put["body"]["provider_connector"] == main
+    assert (result.status, result.harness_response["step"]) == ("failed", "provisioner")
+    assert main in result.harness_response["message"]
+
+
+def test_a_change_keeps_a_main_connector_whose_type_a_listed_connector_has(user_with_key, fake):
+    client = harness_client_for(user_with_key)
+    workspace = seeded_workspace(client)
+    direct_put(
+        workspace.identifier,
+        provider_connector="account.aws_prod",
+        provider_connectors=[{"connector_ref": "account.aws_dev", "type": "aws"}],
+    )
+    draft = edit(start(user_with_key, workspace), basics={"description": "Only this changes"})
+    changes = [c.label for c in diff.change_review(draft)["changes"]]
+
+    result = submit.draft_submit(draft=draft, client=client).draft
+
+    after = client.get_workspace(org=ORG, project=PROJECT, identifier=workspace.identifier)
+    assert result.status == "updated", result.harness_response
+    assert changes == ["Description"]
+    assert after.provider_connector == "account.aws_prod"
+
+
+def test_a_main_connector_not_placed_gives_way_once_the_connectors_are_changed(user_with_key, fake):
+    workspace = seeded_workspace(harness_client_for(user_with_key))
+    direct_put(
+        workspace.identifier,
+        provider_connector="account.aws_prod",
+        provider_connectors=[{"connector_ref": "account.aws_dev", "type": "aws"}],
+    )
+    draft = edit(start(user_with_key, workspace), provisioner={"gcp": "account.gcp_main"})
+
+    body = update.update_body(stored_steps(draft.data), draft=draft)
+    changes = [c.label for c in diff.change_review(draft)["changes"]]
+
+    assert body["provider_connector"] == "account.aws_dev"
+    assert changes == ["Main cloud connector", "GCP connector"]
 
 
 def test_a_workspace_on_a_harness_code_repository_is_changed_without_a_git_connector(

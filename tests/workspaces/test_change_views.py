@@ -122,6 +122,24 @@ def test_line_breaks_posted_as_crlf_are_kept_as_harness_holds_them(
     assertContains(page, f"\n{hcl_map}</textarea>")
 
 
+def test_the_provisioner_step_says_which_main_connector_is_kept_though_no_slot_shows_it(
+    signed_in_with_key, user_with_key, workspace, fake
+):
+    direct_put(
+        workspace.identifier,
+        provider_connector="account.aws_prod",
+        provider_connectors=[{"connector_ref": "account.aws_dev", "type": "aws"}],
+    )
+    draft = start(user_with_key, workspace)
+
+    page = signed_in_with_key.get(step_url(draft, "provisioner"))
+
+    note = re.search(r'<p [^>]*id="main-connector-kept".*?</p>', page.content.decode(), re.S)[0]
+    assert "<code>account.aws_prod</code>" in note
+    assert "the aws connector account.aws_dev is the one used" in note
+    assert "stays the workspace's main connector while the connectors below" in note
+
+
 def test_the_start_from_step_of_a_change_is_not_there(
     signed_in_with_key, user_with_key, workspace, fake
 ):

@@ -116,7 +116,9 @@ def draft_start_change(
     )
     try:
         found = prefill.check_prefill_size(prefill.prefill_from_workspace(workspace))
-        found, _unplaced = sources.place_provider_refs(client=client, draft=draft, found=found)
+        found, unplaced = sources.place_provider_refs(
+            client=client, draft=draft, found=found, advice="."
+        )
     except prefill.PrefillRefused as err:
         raise ChangeRefused(f"{workspace.name} cannot be changed here: {err.message}.") from err
     except errors.HarnessUnauthorized:
@@ -135,6 +137,17 @@ def draft_start_change(
         "identifier_taken": "",
     }
     data["template"] = _template_values(client=client, draft=draft, workspace=workspace)
+    # The connectors as placed: while the change leaves them so, the PUT keeps the main one
+    # Harness holds (`update.main_connector_held`), even one no slot shows (the Provisioner step
+    # says which and why).
+    data["template"]["held_connectors"] = {
+        slot: data["provisioner"].get(slot, "") for slot in steps.PROVIDER_TYPES
+    }
+    if workspace.provider_connector in unplaced:
+        data["template"]["main_connector_kept"] = {
+            "ref": workspace.provider_connector,
+            "why": unplaced[workspace.provider_connector],
+        }
     # The provider connectors a locked provisioner locks have no value in the template's YAML
     # (`prefill.prefill_from_template_yaml`): they hold what Harness holds, the template's.
     locked = data["template"].get("locked", {})

@@ -225,6 +225,10 @@ def step_context(
             {"slot": slot, "label": label, "picker": f"{slot}_connector"}
             for slot, (_kind, label) in steps.PROVIDER_TYPES.items()
         ]
+        # A change's main connector that no slot below holds (`change.draft_start_change`).
+        context["main_connector_kept"] = steps.step_values(draft.data, "template").get(
+            "main_connector_kept"
+        )
     if step == "variables":
         locked_keys = {
             tuple(path.split(".")[1:]) for path in context["locked"] if path.count(".") == 2

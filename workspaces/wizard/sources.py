@@ -110,14 +110,21 @@ def prefill_for(
         ) from err
 
 
+CHOOSE_ANOTHER = ": choose one on the Provisioner and connectors step."
+
+
 def place_provider_refs(
-    *, client: HarnessClient, draft: WorkspaceDraft, found: prefill.Prefill
+    *,
+    client: HarnessClient,
+    draft: WorkspaceDraft,
+    found: prefill.Prefill,
+    advice: str = CHOOSE_ANOTHER,
 ) -> tuple[prefill.Prefill, dict[str, str]]:
     """Put provider connector refs whose type is unknown into their slot (aws, gcp, ...),
     looked up with NG `POST /ng/api/connectors/listV2`; and each ref not placed, with why: not
-    a connector reference, no connector the key can see, or a slot already held by another
-    connector of that type, which keeps it (a workspace has one a type). HarnessError
-    propagates."""
+    a connector reference, no connector the key can see (followed by `advice`), or a slot
+    already held by another connector of that type, which keeps it (a workspace has one a
+    type). HarnessError propagates."""
     unplaced: dict[str, str] = {}
     for ref in found.provider_refs:
         if not _CONNECTOR_REF_RE.match(ref):
@@ -145,7 +152,7 @@ def place_provider_refs(
         if slot is None:
             unplaced[ref] = (
                 f"no AWS, GCP, Azure or Vault connector {ref} is visible to your key (deleted, or "
-                "out of its reach): choose one on the Provisioner and connectors step."
+                f"out of its reach){advice}"
             )
             continue
         held = found.values.get("provisioner", {}).get(slot)

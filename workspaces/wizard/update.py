@@ -181,6 +181,8 @@ def update_body(
         refs = [item["connector_ref"] for item in body["provider_connectors"]]
         if held.get("provider_connector") in refs:  # the steps pick the first of AWS, GCP, Azure
             body["provider_connector"] = held["provider_connector"]
+    if held and main_connector_held(values, draft=draft):
+        body["provider_connector"] = held.get("provider_connector", "")
     typed = steps.budget_number((values.get("provisioner") or {}).get("budget"))
     if _budget_kept(body, held, typed):
         body["budget"] = held["budget"]
@@ -207,6 +209,18 @@ def _keep_held_text(body: dict[str, Any], held: Mapping[str, Any]) -> None:
                 and lf_lines(value) == variable.get("value")
             ):
                 body[group][key] = {**variable, "value": value}
+
+
+def main_connector_held(values: Mapping[str, Mapping[str, Any]], *, draft: WorkspaceDraft) -> bool:
+    """Whether the change leaves the provider connectors as they were placed when it started
+    (`held_connectors`, kept by `change.draft_start_change`): its PUT then keeps the main
+    `provider_connector` Harness holds, also one no slot holds (not visible to the key, or of a
+    type a listed connector has). False for a change started before they were kept."""
+    start = steps.step_values(draft.data, "template").get("held_connectors")
+    chosen = values.get("provisioner") or {}
+    return isinstance(start, dict) and all(
+        str(chosen.get(slot) or "").strip() == start.get(slot, "") for slot in steps.PROVIDER_TYPES
+    )
 
 
 def _kept_flags(connectors: list[dict[str, Any]], held: Mapping[str, Any]) -> list[dict]:
