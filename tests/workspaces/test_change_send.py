@@ -5,6 +5,7 @@ Real HTTP against the fake Harness; concurrent changes are made with a direct PU
 the fake's injection.
 """
 
+import copy
 import json
 
 import pytest
@@ -24,7 +25,7 @@ from tests.workspaces.test_change import (
     start,
 )
 from workspaces.clients import harness_client_for
-from workspaces.models import WorkspaceDraft
+from workspaces.models import AuditEntry, WorkspaceDraft
 from workspaces.services import credential_save
 from workspaces.wizard import change, diff, steps, submit, update
 from workspaces.wizard.body import stored_steps
@@ -325,6 +326,69 @@ def test_a_put_a_gateway_failed_may_still_land_and_the_retry_settles_it(user_wit
     assert again.status == "updated"
     assert again.harness_response["message"] == "Changed on an earlier attempt."
     assert len(fake.log(route=UPDATE)) == 2  # the portal's one PUT, and the one that landed
+
+
+def _landed_unanswered_then_edited(user, client, workspace) -> WorkspaceDraft:
+    """A change to the branch whose PUT landed without an answer, then a description edited
+    before the next submit."""
+    from workspaces.wizard import drafts
+
+    draft = edit(start(user, workspace), repository={"branch": "develop"})
+    body = update.update_body(stored_steps(draft.data), draft=draft)
+    client.update_workspace(org=ORG, project=PROJECT, identifier=workspace.identifier, body=body)
+    WorkspaceDraft.objects.filter(pk=draft.pk).update(
+        status="failed", submitted_body=body, harness_response={"outcome": "unknown"}
+    )
+    draft.refresh_from_db()
+    drafts.draft_save_step(
+        draft=draft,
+        step="basics",
+        values={**draft.data["basics"], "description": "Corrected before resubmitting"},
+        client=client,
+    )
+    draft.refresh_from_db()
+    return draft
+
+
+def test_an_edit_made_after_an_unclear_put_that_landed_is_sent_or_kept(user_with_key, fake):
+    client = harness_client_for(user_with_key)
+    workspace = seeded_workspace(client)
+    draft = _landed_unanswered_then_edited(user_with_key, client, workspace)
+
+    result = submit.draft_submit(draft=draft, client=client).draft
+
+    after = client.get_workspace(org=ORG, project=PROJECT, identifier=workspace.identifier)
+    sent = after.description == "Corrected before resubmitting"
+    assert sent or result.status != "updated", result.harness_response
+
+
+def test_after_an_unclear_put_that_landed_the_edits_since_come_back_to_review(user_with_key, fake):
+    client = harness_client_for(user_with_key)
+    workspace = seeded_workspace(client)
+    draft = _landed_unanswered_then_edited(user_with_key, client, workspace)
+    landed = draft.submitted_body
+    fake.clear_log()
+
+    back = copy.deepcopy(submit.draft_submit(draft=draft, client=client).draft)
+    left = [c.label for c in diff.change_review(back)["changes"]]
+    sent = submit.draft_submit(draft=draft, client=client).draft
+
+    after = client.get_workspace(org=ORG, project=PROJECT, identifier=workspace.identifier)
+    assert (back.status, back.harness_response["outcome"]) == ("draft", "landed_earlier")
+    assert "not sent yet" in back.harness_response["message"]
+    assert back.workspace_snapshot["repository_branch"] == "develop"
+    assert left == ["Description"]
+    assert sent.status == "updated", sent.harness_response
+    assert (after.repository_branch, after.description) == (
+        "develop",
+        "Corrected before resubmitting",
+    )
+    assert len(fake.log(route=UPDATE)) == 1  # the edits since; the landed PUT is not sent again
+    entries = AuditEntry.objects.filter(action="edit").order_by("id")
+    assert [(e.outcome, e.body == landed) for e in entries] == [
+        ("updated", True),
+        ("updated", False),
+    ]
 
 
 def listed_workspace(user, client, **changes):

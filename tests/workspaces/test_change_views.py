@@ -241,6 +241,23 @@ def test_an_unclear_change_is_headlined_unclear_not_not_changed(
     assertNotContains(partial, "<h1>")
 
 
+def test_a_change_whose_earlier_attempt_landed_says_so_on_its_review(
+    signed_in_with_key, user_with_key, workspace, fake
+):
+    draft = edit(start(user_with_key, workspace), basics={"description": "Not sent yet"})
+    message = "Your earlier attempt reached Harness after all: ... not sent yet: it is below."
+    WorkspaceDraft.objects.filter(pk=draft.pk).update(
+        harness_response={"outcome": "landed_earlier", "message": message}
+    )
+
+    review = signed_in_with_key.get(reverse("draft_review", args=[draft.pk]))
+
+    notice = re.search(r'<div [^>]*id="landed-earlier".*?</div>', review.content.decode(), re.S)[0]
+    assert "Your earlier attempt changed the workspace." in notice
+    assert "not sent yet: it is below." in notice
+    assertContains(review, '<th scope="row">Description</th>', html=False)
+
+
 def test_send_anyway_with_a_key_for_another_account_keeps_the_change_to_confirm(
     signed_in_with_key, user_with_key, workspace, fake
 ):

@@ -1510,6 +1510,30 @@ def test_an_unclear_create_is_looked_up_by_the_identifier_it_sent(user_with_key,
 
     assert again.status == "created"
     assert len(fake.log(route=CREATE)) == 2  # the lost POST and the one that landed, no third
+    assert again.identifier == "pay_vpc_dev"  # the workspace that exists, as the result names it
+    assert "not in it: Identifier." in again.harness_response["message"]
+
+
+def test_a_create_that_landed_unclear_says_what_was_edited_since(user_with_key, fake, settings):
+    """The workspace exists as the earlier POST made it: settled as created, the result says
+    which edits made since are not in it (a change applies them), instead of dropping them."""
+    settings.WIZARD_RECONCILE_SECONDS = 0
+    client = harness_client_for(user_with_key)
+    fake.inject(CREATE, drop=True, times=1)
+    draft = submit.draft_submit(draft=make_draft(user_with_key), client=client).draft
+    client.create_workspace(org="default", project="infra", body=draft.submitted_body)  # landed
+    data = copy.deepcopy(draft.data)
+    data["basics"]["description"] = "Written after the attempt"
+    WorkspaceDraft.objects.filter(pk=draft.pk).update(data=data)
+    draft.refresh_from_db()
+
+    again = submit.draft_submit(draft=draft, client=client).draft
+
+    assert again.status == "created"
+    assert len(fake.log(route=CREATE)) == 2  # the lost POST and the one that landed, no third
+    message = again.harness_response["message"]
+    assert message.startswith("Created on an earlier attempt, as it was then")
+    assert "not in it: Description." in message
 
 
 def test_forbidden_key_fails_with_a_message(user, fake):

@@ -1,5 +1,5 @@
-"""Changing an existing workspace: an edit draft started from Harness, its update body, and a
-write that never overwrites a change its author did not see.
+"""Changing an existing workspace: an edit draft started from Harness (sending it is
+`change_send`).
 
 An edit draft (`WorkspaceDraft.kind == "edit"`) goes through the create wizard's step forms
 (`steps.CHANGE_STEPS`: every step but "Start from"), prefilled by `prefill.workspace_values`
@@ -8,16 +8,13 @@ from IaCM `GET .../workspaces/{identifier}`. It keeps the workspace as read
 `updated` (unix ms, `workspace_updated`). The identifier is fixed (`template.fixed`); a linked
 template's locks are read from its version and kept in `template.locked` as for a create.
 
-Harness has no version token for a workspace (contract §2: no ETag, no `If-Match`, `PUT` is a
-full replacement), so before the PUT `change_write` reads the workspace again: if its `updated`
-moved, nothing is sent and the draft shows what changed in Harness beside the user's change,
-until the user sends it anyway (`draft_rebase`). A change made between that read and the PUT
-cannot be detected.
+Before the PUT, `change_send.change_write` reads the workspace again: if its `updated` moved,
+nothing is sent and the draft shows what changed in Harness, until the user sends it anyway
+(`draft_rebase`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -25,23 +22,13 @@ from django.db import transaction
 
 from workspaces.clients import harness_account_of
 from workspaces.feedback import harness_error_message
-from workspaces.harness import CircuitOpen, HarnessClient, errors
+from workspaces.harness import HarnessClient, errors
 from workspaces.harness.types import Workspace
 from workspaces.models import WorkspaceDraft
 from workspaces.wizard import drafts, prefill, sources, steps, validation
 from workspaces.wizard.body import locked_body_fields
-from workspaces.wizard.outcomes import (
-    CHANGED_IN_HARNESS,
-    UNCLEAR,
-    answer,
-    not_sent,
-    reconcile_seconds,
-    refused_outcome,
-    unanswered,
-    validation_outcome,
-    wait_for,
-)
-from workspaces.wizard.update import carry_as_held, holds, updated_ms, workspace_snapshot
+from workspaces.wizard.outcomes import CHANGED_IN_HARNESS
+from workspaces.wizard.update import updated_ms, workspace_snapshot
 
 Status = WorkspaceDraft.Status
 Kind = WorkspaceDraft.Kind
@@ -215,147 +202,6 @@ def _template_values(
         "template_mode": "linked",
         "locked": locked,
     }
-
-
-# --- sending it ------------------------------------------------------------------------------
-
-
-def updated(message: str = "", warnings: tuple[str, ...] = ()) -> dict[str, Any]:
-    return {"outcome": "updated", "message": message, "warnings": list(warnings)}
-
-
-def _gone(draft: WorkspaceDraft) -> dict[str, Any]:
-    return {
-        "outcome": "gone",
-        "message": f"The workspace {draft.identifier} no longer exists in Harness: nothing "
-        "was changed. Delete this request.",
-    }
-
-
-def change_landed(*, client: HarnessClient, draft: WorkspaceDraft, body: Mapping) -> bool:
-    """Whether the workspace is what the PUT `body` makes of it (`update.holds`): IaCM
-    `GET .../workspaces/{id}`.
-
-    Raises HarnessForbidden, HarnessUnauthorized, HarnessUnavailable (HarnessNotFound: False).
-    """
-    try:
-        workspace = client.get_workspace(
-            org=draft.org, project=draft.project, identifier=draft.identifier
-        )
-    except errors.HarnessNotFound:
-        return False
-    snapshot = workspace_snapshot(workspace)
-    return holds(snapshot, carry_as_held(dict(body), snapshot), locked=steps.locked_map(draft.data))
-
-
-def change_write(
-    *, client: HarnessClient, draft: WorkspaceDraft, body: dict[str, Any], previous: dict
-) -> tuple[str, dict[str, Any]]:
-    """Send an edit draft claimed by `submit.draft_send`: IaCM `PUT .../workspaces/{id}`, after
-    a GET of the workspace that shows nobody changed it since the edit started (its `updated`).
-
-    Returns (status, outcome): `updated`; back to `draft` with `CHANGED_IN_HARNESS` and the
-    workspace as Harness holds it now (nothing sent); `failed` with Harness's refusal on its
-    step and field, or an unclear outcome after a timeout or 5xx (decided by a GET that compares
-    the workspace with what the PUT makes of it, `change_landed`), or not sent (`sent: False`)
-    when the GET before it failed or the portal paused calls to the PUT (an open circuit). After
-    an unclear attempt the first GET also tells whether it landed. HarnessUnauthorized
-    propagates.
-    """
-    try:
-        fresh = workspace_snapshot(
-            client.get_workspace(org=draft.org, project=draft.project, identifier=draft.identifier)
-        )
-    except errors.HarnessNotFound:
-        return Status.FAILED, _gone(draft)
-    except errors.HarnessUnauthorized:
-        raise
-    except errors.HarnessError as err:
-        return Status.FAILED, {
-            # After an unclear attempt, the next submit must still look before writing.
-            "outcome": previous["outcome"] if previous.get("outcome") in UNCLEAR else "unchecked",
-            "message": f"The portal could not check that nobody changed {draft.identifier} in "
-            f"Harness since you started, so nothing was sent: {harness_error_message(err)} "
-            "Submit again.",
-            "sent": False,
-            **answer(err),
-        }
-    # The carried fields as Harness holds them (the PUT below is sent only when nobody changed
-    # the workspace): a body from a snapshot an earlier release stored sends them in their old
-    # type. In place, so the audit entry records the body sent.
-    carry_as_held(body, fresh)
-    if previous.get("outcome") in UNCLEAR and holds(
-        fresh, body, locked=steps.locked_map(draft.data)
-    ):
-        return Status.UPDATED, updated("Changed on an earlier attempt.")
-    if fresh["updated"] != draft.workspace_updated:
-        return Status.DRAFT, {
-            "outcome": CHANGED_IN_HARNESS,
-            "message": f"{draft.name or draft.identifier} was changed in Harness since you "
-            "started this change. Nothing was sent: compare, then send your change anyway or "
-            "edit it first.",
-            "harness_workspace": fresh,
-        }
-    try:
-        result = client.update_workspace(
-            org=draft.org, project=draft.project, identifier=draft.identifier, body=body
-        )
-    except errors.HarnessValidationError as err:
-        denied = "Harness policies denied this change."
-        return Status.FAILED, validation_outcome(err, denied=denied, body=body)
-    except errors.HarnessNotFound:
-        return Status.FAILED, _gone(draft)
-    except errors.HarnessConflict as err:
-        return Status.FAILED, {
-            "outcome": "conflict",
-            "message": f"Harness refused the change: {err.message}",
-            "step": "review",
-            **answer(err),
-        }
-    except CircuitOpen as err:  # the portal paused calls to Harness: nothing was sent
-        return Status.FAILED, not_sent(previous, err, harness_error_message(err))
-    except errors.HarnessUnavailable as err:
-        return _reconcile(client=client, draft=draft, body=body, err=err)
-    except (errors.HarnessForbidden, errors.HarnessRateLimited, errors.HarnessRefused) as err:
-        return Status.FAILED, refused_outcome(err)
-    return Status.UPDATED, {**updated(warnings=result.warnings), "http_status": 200}  # W4
-
-
-def _reconcile(
-    *,
-    client: HarnessClient,
-    draft: WorkspaceDraft,
-    body: dict[str, Any],
-    err: errors.HarnessUnavailable,
-) -> tuple[str, dict[str, Any]]:
-    """After a timeout or 5xx: does the workspace hold the fields sent? A timeout is checked
-    for a few seconds (Harness may still be working), a 5xx once. Neither proves the change
-    did not land (a gateway's 502 or 504 may come while Harness works on): the outcome stays
-    unclear, and the next submit compares first."""
-    try:
-        landed = wait_for(
-            lambda: change_landed(client=client, draft=draft, body=body),
-            seconds=reconcile_seconds() if err.status is None else 0,
-        )
-    except errors.HarnessUnauthorized:
-        raise
-    except errors.HarnessError:
-        landed = None
-    if landed:
-        landed_late = updated("Harness was slow to answer, but the change landed.")
-        return Status.UPDATED, {**landed_late, **answer(err)}
-    if landed is None:
-        return Status.FAILED, {
-            "outcome": "unknown",
-            "message": "Harness did not answer, and the portal could not check whether the "
-            "change landed. Submit again: the portal checks first, so it is never sent twice.",
-            **answer(err),
-        }
-    return Status.FAILED, unanswered(
-        err,
-        then=" and the workspace does not hold your change yet, but it may still land. Submit "
-        "again when you are ready: the portal checks first.",
-    )
 
 
 def draft_rebase(*, draft: WorkspaceDraft) -> bool:

@@ -1,6 +1,6 @@
 """A new workspace's write: IaCM `POST .../workspaces` once, and, when Harness did not answer
 clearly (a timeout, a 5xx), a GET of the identifier that decides whether it was created. A
-change's write is `change.change_write`; `submit.draft_send` runs either.
+change's write is `change_send.change_write`; `submit.draft_send` runs either.
 """
 
 from __future__ import annotations
@@ -96,7 +96,7 @@ def _post(
             "harness_message": err.message,
             "step": "basics",
             "field": "identifier",
-            "taken": body["identifier"],  # Basics remembers it (`submit.store_outcome`)
+            "taken": body["identifier"],  # Basics remembers it (`settle.store_outcome`)
             **answer(err),
         }
     except CircuitOpen as err:  # the portal paused calls to Harness: nothing was sent

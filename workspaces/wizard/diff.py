@@ -16,7 +16,7 @@ from typing import Any
 from workspaces.models import WorkspaceDraft
 from workspaces.wizard import steps
 from workspaces.wizard.body import stored_steps
-from workspaces.wizard.change import CHANGED_IN_HARNESS
+from workspaces.wizard.outcomes import CHANGED_IN_HARNESS, LANDED_EARLIER
 from workspaces.wizard.update import CARRIED, held_body, update_body
 
 _LABELS = {
@@ -214,4 +214,6 @@ def change_review(draft: WorkspaceDraft) -> dict[str, Any]:
         "changes": body_diff(baseline(draft), shown),
         "harness_changes": harness_changes(held, held_body(fresh), shown) if changed else [],
         "changed_in_harness": changed,
+        # The last write landed although Harness did not say so; the diff is what is left.
+        "landed_earlier": response.get("outcome") == LANDED_EARLIER,
     }

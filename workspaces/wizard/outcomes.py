@@ -23,6 +23,9 @@ UNCLEAR = frozenset({"unavailable", "unknown"})
 WRITE_NOT_SENT = "not_sent"
 # The outcome of a submit that found the workspace changed in Harness since the request started.
 CHANGED_IN_HARNESS = "changed_in_harness"
+# The outcome of a submit that found the change's last write landed, but the change edited since:
+# back to the review with what is not sent yet (`settle.earlier_write_landed`).
+LANDED_EARLIER = "landed_earlier"
 # Outcomes of a write that stopped before it was sent (nothing was written: no audit entry): a
 # change before its PUT, a write the portal did not send.
 NOT_SENT = frozenset({CHANGED_IN_HARNESS, "unchecked", WRITE_NOT_SENT})

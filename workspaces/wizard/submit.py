@@ -5,8 +5,9 @@ cleaned data, lets the approval gate hold it when a rule says so, claims the dra
 atomic `draft -> submitting` UPDATE and only then calls Harness (`draft_send`, also called by an
 approval with the approver's client); a timeout or a 5xx is decided by a GET of the identifier.
 A create is posted by `create.create_write`; a change to an existing workspace
-(`draft.kind == "edit"`) is written by `change.change_write`. Every settled outcome is recorded
-in the audit trail; a request left submitting by a worker that died is settled here too.
+(`draft.kind == "edit"`) is written by `change_send.change_write`. Every settled outcome is
+recorded in the audit trail (`settle`); a request left submitting by a worker that died is
+settled here too.
 """
 
 from __future__ import annotations
@@ -18,15 +19,14 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import DatabaseError, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from workspaces.approvals.gate import approval_gate
-from workspaces.audit import audit_record
 from workspaces.feedback import harness_error_message
 from workspaces.harness import HarnessClient, errors
-from workspaces.models import AuditEntry, WorkspaceDraft
-from workspaces.wizard import change, create, steps, update, validation
+from workspaces.models import WorkspaceDraft
+from workspaces.wizard import change_send, create, steps, update, validation
 from workspaces.wizard.body import build_body
 from workspaces.wizard.outcomes import (
     UNCLEAR,
@@ -34,7 +34,12 @@ from workspaces.wizard.outcomes import (
     answer,
     other_account,
     require_same_account,
-    was_sent,
+)
+from workspaces.wizard.settle import (
+    earlier_write_landed,
+    settle,
+    store_outcome,
+    write_audit,
 )
 
 logger = logging.getLogger("workspaces.drafts")
@@ -58,15 +63,17 @@ class Submitted:
 def draft_submit(*, draft: WorkspaceDraft, client: HarnessClient) -> Submitted:
     """The owner's submit: write the draft to Harness exactly once with their key, a create
     (IaCM `POST .../workspaces`) or, for a change, `PUT .../workspaces/{identifier}`
-    (`change.change_write`, which first checks that nobody changed the workspace since).
+    (`change_send.change_write`, which first checks that nobody changed the workspace since).
 
     Every step is validated again first (an invalid draft is not sent and its steps are
-    flagged). After an unclear last write, a GET tells whether it landed (then the draft is
-    settled as created or updated and nothing is sent; if the GET fails, nothing is sent and
-    the outcome stays unclear). When an approval rule matches (`approval_gate`), nothing is
-    sent: the draft waits as awaiting_approval with its body frozen. Otherwise one atomic
-    UPDATE moves the draft from draft/failed to submitting: only the request that wins it calls
-    Harness (`draft_send`), every other one just returns the draft as it is.
+    flagged). After an unclear last write, a GET tells whether it landed (then nothing is sent:
+    the draft is settled as created or updated, or, a change edited since, goes back to its
+    review on the workspace as it landed, `settle.earlier_write_landed`; if the GET fails,
+    nothing is sent and the outcome stays unclear). When an approval rule matches
+    (`approval_gate`), nothing is sent: the draft waits as awaiting_approval with its body
+    frozen. Otherwise one atomic UPDATE moves the draft from draft/failed to submitting: only
+    the request that wins it calls Harness (`draft_send`), every other one just returns the
+    draft as it is.
     """
     require_same_account(draft_account=draft.account_id, key_account=client.account_id)
     bound = {
@@ -101,15 +108,8 @@ def draft_submit(*, draft: WorkspaceDraft, client: HarnessClient) -> Submitted:
                 "checks first."
             )
             return Submitted(keep_unclear(draft=draft, err=err, message=message))
-        if landed:
-            earlier = "Changed" if draft.kind == Kind.EDIT else "Created"
-            return Submitted(
-                _settle_landed(
-                    draft=draft,
-                    was=(Status.DRAFT, Status.FAILED),
-                    message=f"{earlier} on an earlier attempt.",
-                )
-            )
+        if landed is not None:  # settled, unless edited since (then back to its review)
+            return Submitted(earlier_write_landed(draft=draft, landed=landed, body=body))
     looked = draft.kind == Kind.CREATE and unclear
     held = approval_gate(
         draft=draft,
@@ -166,7 +166,9 @@ def draft_send(
 
     def write() -> tuple[str, dict[str, Any]]:
         if draft.kind == Kind.EDIT:  # its write reads the workspace first anyway
-            return change.change_write(client=client, draft=draft, body=body, previous=previous)
+            return change_send.change_write(
+                client=client, draft=draft, body=body, previous=previous
+            )
         return create.create_write(
             client=client, draft=draft, body=body, previous=previous, looked=looked
         )
@@ -174,7 +176,7 @@ def draft_send(
     def record(outcome: dict[str, Any]) -> None:
         if on_settled is not None:
             on_settled(outcome)
-        _audit(draft=draft, body=body, outcome=outcome, actor=actor, approval=approval)
+        write_audit(draft=draft, body=body, outcome=outcome, actor=actor, approval=approval)
 
     outcome = settle_write(
         draft=draft, write=write, release_to=release_to, on_release=on_release, record=record
@@ -218,67 +220,9 @@ def settle_write(
     return outcome
 
 
-def _audit(
-    *,
-    draft: WorkspaceDraft,
-    body: dict[str, Any],
-    outcome: dict[str, Any],
-    actor: AbstractBaseUser | None = None,
-    approval: list[dict[str, Any]] | None = None,
-) -> None:
-    """The write's entry in the audit trail (create or edit), once its outcome is settled; none
-    for a write stopped before it was sent (nothing was written)."""
-    if not was_sent(outcome):
-        return
-    audit_record(
-        actor=actor or draft.owner,
-        action=AuditEntry.Action.EDIT if draft.kind == Kind.EDIT else AuditEntry.Action.CREATE,
-        draft=draft,
-        org=draft.org,
-        project=draft.project,
-        identifier=body.get("identifier", draft.identifier),
-        body=body,
-        status=outcome.get("http_status"),
-        answer=outcome,
-        approval=approval,
-    )
-
-
-def store_outcome(*, draft: WorkspaceDraft, status: str, outcome: dict[str, Any]) -> dict:
-    """Move the draft (any kind) out of `submitting` with `outcome`; the outcome actually stored.
-
-    When the outcome cannot be written (a database error, e.g. the JSON check constraint on a
-    value Harness sent back), the status is still written, with a fixed message: a draft never
-    stays stuck in `submitting` because of what it would have recorded. A create's 409 (the
-    identifier `taken`) is recorded on Basics with it, as the live check records one, so Basics
-    keeps saying so until the identifier changes.
-    """
-    claimed = WorkspaceDraft.objects.filter(pk=draft.pk, status=Status.SUBMITTING)
-    try:
-        with transaction.atomic():
-            fields = {"status": status, "harness_response": outcome}
-            row = claimed.select_for_update().only("data").first() if outcome.get("taken") else None
-            if row is not None:
-                basics = {**(row.data.get("basics") or {})}
-                basics |= {
-                    "identifier_checked": outcome["taken"],
-                    "identifier_taken": outcome["taken"],
-                }
-                fields["data"] = {**row.data, "basics": basics}
-            claimed.update(**fields, updated_at=timezone.now())
-    except DatabaseError:
-        logger.exception("draft %s: the submit outcome could not be stored", draft.pk)
-        landed = status in {Status.CREATED, Status.UPDATED, Status.DELETED}
-        outcome = (
-            {"outcome": str(status), "message": "", "warnings": []} if landed else dict(UNEXPECTED)
-        )
-        claimed.update(status=status, harness_response=outcome, updated_at=timezone.now())
-    return outcome
-
-
 def _done(status: str) -> dict[str, Any]:
     """The outcome of a write that landed, when nothing more can be said about it."""
-    return change.updated() if status == Status.UPDATED else create.created()
+    return change_send.updated() if status == Status.UPDATED else create.created()
 
 
 def draft_reconcile_stale(*, draft: WorkspaceDraft, client: HarnessClient) -> WorkspaceDraft:
@@ -303,10 +247,11 @@ def draft_reconcile_stale(*, draft: WorkspaceDraft, client: HarnessClient) -> Wo
         raise
     except errors.HarnessError:
         return draft
-    if found:
-        return _settle_landed(draft=draft, was=(Status.SUBMITTING,))
+    if found is not None:
+        status = Status.UPDATED if draft.kind == Kind.EDIT else Status.CREATED
+        return settle(draft=draft, was=(Status.SUBMITTING,), status=status, outcome=_done(status))
     unknown = {"outcome": "unknown", "message": "The submit did not finish. Submit again."}
-    return _settle(draft=draft, was=(Status.SUBMITTING,), status=Status.FAILED, outcome=unknown)
+    return settle(draft=draft, was=(Status.SUBMITTING,), status=Status.FAILED, outcome=unknown)
 
 
 def _unclear(draft: WorkspaceDraft) -> bool:
@@ -314,25 +259,19 @@ def _unclear(draft: WorkspaceDraft) -> bool:
     return bool(draft.submitted_body) and draft.harness_response.get("outcome") in UNCLEAR
 
 
-def _last_write_landed(*, draft: WorkspaceDraft, client: HarnessClient) -> bool:
-    """Whether Harness holds the draft's last write (`submitted_body`): for a change, the
-    fields it sent (`change.change_landed`); for a create, this workspace at its identifier.
-    Raises HarnessError when Harness cannot tell."""
+def _last_write_landed(*, draft: WorkspaceDraft, client: HarnessClient) -> dict[str, Any] | None:
+    """The workspace (a `workspace_snapshot`) when Harness holds the draft's last write
+    (`submitted_body`), else None: for a change, the fields it sent
+    (`change_send.landed_workspace`); for a create, this workspace at its identifier. Raises
+    HarnessError when Harness cannot tell."""
     if draft.kind == Kind.EDIT:
-        return change.change_landed(client=client, draft=draft, body=draft.submitted_body)
+        return change_send.landed_workspace(client=client, draft=draft, body=draft.submitted_body)
     body = draft.submitted_body or {}
     # The identifier that write sent (Basics may have changed the draft's since).
     identifier = body.get("identifier", draft.identifier)
     workspace = create.find(client=client, draft=draft, identifier=identifier)
-    return create.is_ours(workspace, body) if body else workspace is not None
-
-
-def _settle_landed(
-    *, draft: WorkspaceDraft, was: tuple[str, ...], message: str = ""
-) -> WorkspaceDraft:
-    status = Status.UPDATED if draft.kind == Kind.EDIT else Status.CREATED
-    outcome = _done(status) | ({"message": message} if message else {})
-    return _settle(draft=draft, was=was, status=status, outcome=outcome)
+    ours = create.is_ours(workspace, body) if body else workspace is not None
+    return update.workspace_snapshot(workspace) if ours else None
 
 
 def keep_unclear(
@@ -353,30 +292,5 @@ def keep_unclear(
         },
         updated_at=timezone.now(),
     )
-    draft.refresh_from_db()
-    return draft
-
-
-def _settle(
-    *, draft: WorkspaceDraft, was: tuple[str, ...], status: str, outcome: dict[str, Any]
-) -> WorkspaceDraft:
-    """Move the draft from `was` to `status` with `outcome`, and record its last write in the
-    audit trail (its worker died, or its answer was unclear, before it could). An approved
-    write was sent by its approver: the entry names them and the chain."""
-    settled = WorkspaceDraft.objects.filter(pk=draft.pk, status__in=was).update(
-        status=status, harness_response=outcome
-    )
-    if settled and draft.submitted_body:
-        # Imported here: the approvals package builds on this module.
-        from workspaces.approvals.selectors import approval_chain, approval_that_sent
-
-        sender = approval_that_sent(draft=draft)
-        _audit(
-            draft=draft,
-            body=draft.submitted_body,
-            outcome=outcome,
-            actor=sender and sender.decided_by,
-            approval=approval_chain(sender) if sender else None,
-        )
     draft.refresh_from_db()
     return draft

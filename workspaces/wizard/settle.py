@@ -1,0 +1,175 @@
+"""A write settled: the draft's outcome stored, its audit entry, and an earlier write that
+landed although Harness did not answer it clearly (a create or a change).
+
+`store_outcome` moves a claimed draft out of `submitting`; `settle` moves a draft settled after
+the fact (an unclear write found landed, a worker that died) and records the write it sent;
+`earlier_write_landed` decides what a draft whose last write landed becomes when it was edited
+since that write (`submit.draft_submit`).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import DatabaseError, transaction
+from django.utils import timezone
+
+from workspaces.audit import audit_record
+from workspaces.models import AuditEntry, WorkspaceDraft
+from workspaces.wizard.change_send import holds_body, updated
+from workspaces.wizard.create import created
+from workspaces.wizard.diff import body_diff
+from workspaces.wizard.outcomes import LANDED_EARLIER, UNCLEAR, UNEXPECTED, was_sent
+
+logger = logging.getLogger("workspaces.drafts")
+EARLIER = {"edit": "Changed on an earlier attempt.", "create": "Created on an earlier attempt."}
+Status = WorkspaceDraft.Status
+Kind = WorkspaceDraft.Kind
+
+
+def write_audit(
+    *,
+    draft: WorkspaceDraft,
+    body: dict[str, Any],
+    outcome: dict[str, Any],
+    actor: AbstractBaseUser | None = None,
+    approval: list[dict[str, Any]] | None = None,
+) -> None:
+    """The write's entry in the audit trail (create or edit), once its outcome is settled; none
+    for a write stopped before it was sent (nothing was written)."""
+    if not was_sent(outcome):
+        return
+    audit_record(
+        actor=actor or draft.owner,
+        action=AuditEntry.Action.EDIT if draft.kind == Kind.EDIT else AuditEntry.Action.CREATE,
+        draft=draft,
+        org=draft.org,
+        project=draft.project,
+        identifier=body.get("identifier", draft.identifier),
+        body=body,
+        status=outcome.get("http_status"),
+        answer=outcome,
+        approval=approval,
+    )
+
+
+def store_outcome(*, draft: WorkspaceDraft, status: str, outcome: dict[str, Any]) -> dict:
+    """Move the draft (any kind) out of `submitting` with `outcome`; the outcome actually stored.
+
+    When the outcome cannot be written (a database error, e.g. the JSON check constraint on a
+    value Harness sent back), the status is still written, with a fixed message: a draft never
+    stays stuck in `submitting` because of what it would have recorded. A create's 409 (the
+    identifier `taken`) is recorded on Basics with it, as the live check records one, so Basics
+    keeps saying so until the identifier changes.
+    """
+    claimed = WorkspaceDraft.objects.filter(pk=draft.pk, status=Status.SUBMITTING)
+    try:
+        with transaction.atomic():
+            fields = {"status": status, "harness_response": outcome}
+            row = claimed.select_for_update().only("data").first() if outcome.get("taken") else None
+            if row is not None:
+                basics = {**(row.data.get("basics") or {})}
+                basics |= {
+                    "identifier_checked": outcome["taken"],
+                    "identifier_taken": outcome["taken"],
+                }
+                fields["data"] = {**row.data, "basics": basics}
+            claimed.update(**fields, updated_at=timezone.now())
+    except DatabaseError:
+        logger.exception("draft %s: the submit outcome could not be stored", draft.pk)
+        landed = status in {Status.CREATED, Status.UPDATED, Status.DELETED}
+        outcome = (
+            {"outcome": str(status), "message": "", "warnings": []} if landed else dict(UNEXPECTED)
+        )
+        claimed.update(status=status, harness_response=outcome, updated_at=timezone.now())
+    return outcome
+
+
+def settle(
+    *,
+    draft: WorkspaceDraft,
+    was: tuple[str, ...],
+    status: str,
+    outcome: dict[str, Any],
+    recorded: dict[str, Any] | None = None,
+    unclear: bool = False,
+    **fields: Any,
+) -> WorkspaceDraft:
+    """Move the draft from `was` (and, `unclear`, an UNCLEAR outcome) to `status` with
+    `outcome` (and `fields`), and record its last write in the audit trail with `recorded`
+    (default `outcome`): its worker died, or its answer was unclear, before it could. An
+    approved write was sent by its approver: the entry names them and the chain."""
+    claimed = WorkspaceDraft.objects.filter(pk=draft.pk, status__in=was)
+    if unclear:  # two submits at once: only the first settles and records it
+        claimed = claimed.filter(harness_response__outcome__in=UNCLEAR)
+    settled = claimed.update(status=status, harness_response=outcome, **fields)
+    if settled and draft.submitted_body:
+        # Imported here: the approvals package builds on the submit modules.
+        from workspaces.approvals.selectors import approval_chain, approval_that_sent
+
+        sender = approval_that_sent(draft=draft)
+        write_audit(
+            draft=draft,
+            body=draft.submitted_body,
+            outcome=recorded or outcome,
+            actor=sender and sender.decided_by,
+            approval=approval_chain(sender) if sender else None,
+        )
+    draft.refresh_from_db()
+    return draft
+
+
+def earlier_write_landed(
+    *, draft: WorkspaceDraft, landed: dict[str, Any], body: dict[str, Any]
+) -> WorkspaceDraft:
+    """The draft's last write (`submitted_body`, its answer unclear) landed: Harness holds
+    `landed` (a `workspace_snapshot`). `body` is what the draft would send now.
+
+    A change edited since that write (Harness does not hold `body`) is not settled as changed,
+    which would drop the edits: the landed write is recorded, the workspace as it landed becomes
+    the change's base (`workspace_snapshot`, `workspace_updated`), and the draft goes back to its
+    review (LANDED_EARLIER), which shows what is not sent yet. A create is settled as created
+    (the workspace exists as that write made it), saying which edits made since are not in it.
+    """
+    unsettled = {"was": (Status.DRAFT, Status.FAILED), "unclear": True}
+    if draft.kind == Kind.EDIT:
+        if holds_body(landed, body, draft=draft):
+            return settle(
+                draft=draft, **unsettled, status=Status.UPDATED, outcome=updated(EARLIER["edit"])
+            )
+        back = {
+            "outcome": LANDED_EARLIER,
+            "message": "Your earlier attempt reached Harness after all: the workspace holds the "
+            "change you sent then. What you changed since is not sent yet: it is below. Send "
+            "it, or leave the request as it is.",
+        }
+        return settle(
+            draft=draft,
+            **unsettled,
+            status=Status.DRAFT,
+            outcome=back,
+            recorded=updated(EARLIER["edit"]),
+            workspace_snapshot=landed,
+            workspace_updated=landed.get("updated") or 0,
+            updated_at=timezone.now(),
+        )
+    message = EARLIER["create"]
+    sent = draft.submitted_body or {}
+    identifier = sent.get("identifier") or draft.identifier  # the workspace that exists
+    since = [change.label for change in body_diff(sent, body)]
+    if identifier != body.get("identifier", identifier):
+        since.insert(0, "Identifier")
+    if since:
+        message = (
+            f"Created on an earlier attempt, as it was then: what you changed since is not in "
+            f"it: {', '.join(since)}. Change the workspace to apply it."
+        )
+    return settle(
+        draft=draft,
+        **unsettled,
+        status=Status.CREATED,
+        outcome=created(message),
+        identifier=identifier,
+    )
