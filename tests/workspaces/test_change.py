@@ -350,6 +350,30 @@ def test_the_main_connector_stays_while_it_is_among_the_connectors(user_with_key
     ]
 
 
+def test_tags_harness_holds_do_not_block_a_change(user_with_key, fake):
+    client = harness_client_for(user_with_key)
+    workspace = seeded_workspace(client)
+    long_value = "v" * 300
+    direct_put(
+        workspace.identifier, tags={"Cost Center": "1234", "owner@team": "x", "notes": long_value}
+    )
+    draft = edit(start(user_with_key, workspace), basics={"description": "Only this changes"})
+
+    def problems_with(tags):
+        edit(draft, basics={"tags": tags})
+        return validation.draft_problems(draft.data, snapshot=draft.workspace_snapshot)
+
+    as_held = validation.draft_problems(draft.data, snapshot=draft.workspace_snapshot)
+    value_changed = problems_with([{"key": "owner@team", "value": "y"}])
+    new_key = problems_with([{"key": "Team Lead", "value": "z"}])
+    longer = problems_with([{"key": "notes", "value": long_value + "w"}])
+
+    assert as_held == {}
+    assert value_changed == {}  # the key is the workspace's; its value is a new one, checked
+    assert list(new_key["basics"]) == ["tags.0.key"]
+    assert list(longer["basics"]) == ["tags.0.value"]
+
+
 def test_text_harness_holds_with_crlf_comes_back_as_held_through_the_steps(user_with_key, fake):
     """A page shows CRLF as LF, and the steps store LF (`rows.lf_lines`): text that differs from
     Harness's only so is sent as Harness holds it; a change of line breaks alone is said."""

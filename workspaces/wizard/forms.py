@@ -87,7 +87,9 @@ class BasicsForm(StepForm):
     )
 
     def make_formsets(self, data: Any) -> dict[str, forms.BaseFormSet]:
-        return {"tags": TagFormSet(data, prefix="tag", initial=self.initial.get("tags"))}
+        tags = self.initial.get("tags")
+        held = {"held": (self.snapshot or {}).get("tags") or {}}  # a change keeps Harness's tags
+        return {"tags": TagFormSet(data, prefix="tag", initial=tags, form_kwargs=held)}
 
     def clean_name(self) -> str:
         name = self.cleaned_data["name"]

@@ -9,6 +9,7 @@ like an extra form Django did not see change.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from django import forms
@@ -76,8 +77,17 @@ class TagForm(RowForm):
         widget=forms.TextInput(attrs={"maxlength": 256, "autocomplete": "off"}),
     )
 
+    def __init__(self, *args: Any, held: Mapping[str, str] | None = None, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        # The tags of the workspace a change edits (its snapshot's): Harness holds them, so
+        # they are kept as they are although the rules below refuse them (a space or an @ in a
+        # key, a longer value); a new key or value must follow the rules.
+        self.held = held or {}
+
     def clean_key(self) -> str:
         key = self.cleaned_data["key"]
+        if key in self.held:
+            return key
         if ":" in key:
             raise forms.ValidationError(
                 "A tag key cannot contain “:”: Harness lists and filters tags as key:value. "
@@ -89,7 +99,7 @@ class TagForm(RowForm):
 
     def clean_value(self) -> str:
         value = self.cleaned_data["value"]
-        if len(value) > 256:
+        if len(value) > 256 and self.held.get(self.cleaned_data.get("key", "")) != value:
             raise forms.ValidationError("Use at most 256 characters.")
         return value
 
