@@ -214,6 +214,35 @@ def test_a_linked_workspace_is_changed_without_touching_what_its_template_locks(
     assert "default_pipelines" not in put["body"]
 
 
+def test_a_linked_workspace_shows_what_harness_holds_for_locked_fields(user_with_key, fake):
+    client = harness_client_for(user_with_key)
+    workspace = seeded_workspace(client, linked=True)
+    state = fake.server.app.state
+    with state.lock:
+        store = state.workspaces[next(k for k in state.workspaces if PROJECT in k)]
+        store.put({**store.by_id[workspace.identifier].data, "repository_path": "envs/dev"})
+
+    draft = start(user_with_key, workspace)
+
+    assert diff.change_review(draft)["changes"] == []
+    assert draft.data["repository"]["path"] == "envs/dev"  # the step shows it, locked
+    assert steps.step_locks(draft.data, "repository")["path"] == "envs/dev"
+    assert validation.draft_problems(draft.data, snapshot=draft.workspace_snapshot) == {}
+
+
+def test_a_locked_version_harness_holds_as_latest_is_no_change_in_the_diff(user_with_key, fake):
+    client = harness_client_for(user_with_key)
+    workspace = seeded_workspace(client, linked=True)
+    store = fake.server.app.state.workspaces[(ACCOUNT, ORG, PROJECT)]
+    store.put({**store.by_id[workspace.identifier].data, "provisioner_version": "latest"})
+
+    draft = start(user_with_key, workspace)
+
+    assert "provisioner.version" in draft.data["template"]["locked"]
+    assert validation.draft_problems(draft.data, snapshot=draft.workspace_snapshot) == {}
+    assert diff.change_review(draft)["changes"] == []
+
+
 def test_an_unreadable_template_refuses_the_start(user_with_key, fake):
     workspace = seeded_workspace(harness_client_for(user_with_key), linked=True)
     fake.inject("v1.templates.version", status=500, times=10)

@@ -135,13 +135,8 @@ def draft_start_change(
             "ref": workspace.provider_connector,
             "why": unplaced[workspace.provider_connector],
         }
-    # The provider connectors a locked provisioner locks have no value in the template's YAML
-    # (`prefill.prefill_from_template_yaml`): they hold what Harness holds, the template's.
     locked = data["template"].get("locked", {})
-    for path in [p for p in locked if p.startswith("provisioner.")]:
-        slot = path.removeprefix("provisioner.")
-        if slot in steps.PROVIDER_TYPES:
-            locked[path] = data["provisioner"].get(slot, "")
+    _locked_as_held(data, locked)
     if "provider_connectors" in locked_body_fields(locked):
         # The additional connectors it keeps out of the PUT are also the cloud ones Harness
         # lists beside the main one: locked as held; the main one is the change's to choose.
@@ -166,6 +161,23 @@ def draft_start_change(
     )
     draft.save()
     return draft
+
+
+def _locked_as_held(data: dict[str, Any], locked: dict[str, Any]) -> None:
+    """A linked template's `locked` (changed in place) with what the workspace holds (`data`,
+    prefilled from it): the template's YAML gives its own values, or says nothing (a path, the
+    provider connectors: `prefill.prefill_from_template_yaml` locks step defaults), while the
+    PUT leaves those fields out and Harness keeps the workspace's. A locked repository block
+    keeps every repository field out, so each is locked. A version the workspace does not pin
+    (`latest`: no value in the steps) stays the template's, the one the step can show."""
+    if any(path.startswith("repository.") for path in locked):
+        locked |= {f"repository.{field}": None for field in steps.DEFAULTS["repository"]}
+    for path in list(locked):
+        step, _, field = path.partition(".")
+        if step in ("repository", "provisioner") and field in steps.DEFAULTS[step]:
+            held = data[step].get(field, steps.DEFAULTS[step][field])
+            if path != "provisioner.version" or held:
+                locked[path] = held
 
 
 def _template_values(

@@ -167,8 +167,11 @@ def update_body(
     settings the steps do not edit (`CARRIED`) are sent as Harness held them at the start,
     unless the template locks them (`carried.<field>` in its locks), and so is the
     `terragrunt_provider` flag of each provider connector the edit keeps, and the main
-    `provider_connector` while it is still among the connectors. With cost estimation
-    off, an untouched budget is sent as Harness holds it (`_budget_kept`).
+    `provider_connector` while the connectors are as placed at the start
+    (`main_connector_held`), else while it is still among them. With cost estimation off, an
+    untouched budget is sent as Harness holds it (`_budget_kept`); text that differs only in
+    line endings is sent as held (`_keep_held_text`). With `keep_locked` (what a review shows),
+    the fields the locks keep out are there as Harness holds them.
     """
     body = build_body(values, locked=steps.locked_map(draft.data), keep_locked=keep_locked)
     body.pop("identifier", None)
@@ -187,6 +190,12 @@ def update_body(
     if _budget_kept(body, held, typed):
         body["budget"] = held["budget"]
     _keep_held_text(body, held)
+    if keep_locked:  # what the locks keep out of the PUT, Harness keeps: shown as it holds it
+        for field in template_kept(locked) - {"provider_connectors"}:
+            if field in held:
+                body[field] = held[field]
+            else:
+                body.pop(field, None)
     return body | {field: held[field] for field in carried}
 
 
