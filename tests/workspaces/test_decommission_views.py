@@ -90,6 +90,24 @@ def test_a_wrong_identifier_is_a_field_error_and_nothing_is_sent(signed_in_with_
     assert fake.log(route=DELETE) == []
 
 
+def test_a_wrong_identifier_after_the_key_was_removed_is_no_server_error(
+    signed_in_with_key, user_with_key, fake
+):
+    from workspaces.services import credential_delete
+
+    draft = opened(signed_in_with_key, INACTIVE)
+    credential_delete(user=user_with_key)
+    signed_in_with_key.raise_request_exception = False
+
+    response = signed_in_with_key.post(
+        reverse("deletion_confirm", args=[draft.pk]), {"confirm_identifier": "not-it"}
+    )
+
+    assert response.status_code != 500
+    assertRedirects(response, reverse("harness_key"), fetch_redirect_response=False)
+    assert fake.log(route=DELETE) == []
+
+
 def test_typing_the_identifier_deletes_and_lands_on_the_list(
     signed_in_with_key, user_with_key, fake
 ):

@@ -33,15 +33,8 @@ def delete_blocker(request: HtmxHttpRequest, workspace) -> str:
     return deletion_blocker(workspace=workspace, forbidden=forbidden)
 
 
-def _harness_url(request: HtmxHttpRequest, org: str, project: str, identifier: str) -> str:
-    account_id = request.user.harness_credential.account_id
-    return selectors.workspace_harness_url(
-        account_id=account_id, org=org, project=project, identifier=identifier
-    )
-
-
 def _confirm_page(
-    request: HtmxHttpRequest, draft: WorkspaceDraft, form: DeletionConfirmForm
+    request: HtmxHttpRequest, draft: WorkspaceDraft, form: DeletionConfirmForm, *, account_id: str
 ) -> HttpResponse:
     context = {
         "org": draft.org,
@@ -50,7 +43,12 @@ def _confirm_page(
         "draft": draft,
         "loss": deletion_loss(draft=draft),
         "form": form,
-        "harness_url": _harness_url(request, draft.org, draft.project, draft.identifier),
+        "harness_url": selectors.workspace_harness_url(
+            account_id=account_id,
+            org=draft.org,
+            project=draft.project,
+            identifier=draft.identifier,
+        ),
     }
     return TemplateResponse(request, TEMPLATE, context)
 
@@ -82,11 +80,14 @@ def workspace_delete(
         context.update(
             workspace=workspace,
             blocker=blocker,
-            harness_url=_harness_url(request, org, project, identifier),
+            harness_url=selectors.workspace_harness_url(
+                account_id=client.account_id, org=org, project=project, identifier=identifier
+            ),
         )
         return TemplateResponse(request, TEMPLATE, context)
     draft = services.deletion_start(owner=request.user, workspace=workspace)
-    return _confirm_page(request, draft, DeletionConfirmForm(identifier=identifier))
+    form = DeletionConfirmForm(identifier=identifier)
+    return _confirm_page(request, draft, form, account_id=client.account_id)
 
 
 @require_POST
@@ -94,6 +95,9 @@ def deletion_confirm(request: HtmxHttpRequest, draft_id) -> HttpResponse:
     draft = get_object_or_404(
         WorkspaceDraft, pk=draft_id, owner=request.user, kind=WorkspaceDraft.Kind.DELETE
     )
+    # First: without a key (removed in another tab), the key page (`HarnessErrorMiddleware`),
+    # whatever was typed.
+    client = harness_client_for(request.user)
     page = reverse("workspace_delete", args=[draft.org, draft.project, draft.identifier])
     list_url = reverse("workspace_list", args=[draft.org, draft.project])
     if draft.status == Status.DELETED:
@@ -103,8 +107,8 @@ def deletion_confirm(request: HtmxHttpRequest, draft_id) -> HttpResponse:
         return redirect(page)  # being sent, or awaiting approval: the page says so
     form = DeletionConfirmForm(request.POST, identifier=draft.identifier)
     if not form.is_valid():
-        return _confirm_page(request, draft, form)
-    draft = services.deletion_send(draft=draft, client=harness_client_for(request.user))
+        return _confirm_page(request, draft, form, account_id=client.account_id)
+    draft = services.deletion_send(draft=draft, client=client)
     if draft.status == Status.DELETED:
         messages.success(
             request,
