@@ -609,3 +609,20 @@ def test_twenty_concurrent_submits_of_a_change_make_exactly_one_put(user, fake):
     draft.refresh_from_db()
     assert draft.status == "updated"
     assert set(outcomes) <= {"submitting", "updated"}
+
+
+@pytest.mark.django_db(transaction=True)  # row locks: rerun on PostgreSQL (tests/conftest.py)
+def test_two_edit_clicks_at_once_open_one_change(user, fake):
+    from tests.concurrency import run_together
+
+    credential_save(user=user, account_id=ACCOUNT, api_key=FULL_KEY)
+    workspace = seeded_workspace(harness_client_for(user))
+    fake.set_latency(50)
+    try:
+        opened, failures = run_together(2, lambda: str(start(user, workspace).pk))
+    finally:
+        fake.set_latency(0)
+
+    assert failures == []
+    assert len(set(opened)) == 1
+    assert WorkspaceDraft.objects.filter(kind="edit", identifier=workspace.identifier).count() == 1

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
@@ -159,7 +160,18 @@ def draft_start_change(
         {},
         unvisited=frozenset(steps.EDITABLE_STEPS),
     )
-    draft.save()
+    with transaction.atomic():
+        # Two Edit clicks or tabs at once: the owner's row is locked for the check-then-create
+        # (PostgreSQL; SQLite serialises writes), as for a deletion, so the second reuses the
+        # first's change. The Harness reads above stay outside the lock.
+        get_user_model().objects.select_for_update().get(pk=owner.pk)
+        open_change = change_in_progress(
+            owner=owner, org=org, project=project, identifier=identifier
+        )
+        if open_change is not None:
+            return open_change
+        drafts.drafts_check_limit(owner=owner)
+        draft.save()
     return draft
 
 
