@@ -140,6 +140,26 @@ def test_the_provisioner_step_says_which_main_connector_is_kept_though_no_slot_s
     assert "stays the workspace's main connector while the connectors below" in note
 
 
+def test_a_change_awaiting_approval_is_the_one_edit_opens(
+    signed_in_with_key, user_with_key, workspace, fake
+):
+    from tests.approvals.support import GROUP, prod_rule
+
+    prod_rule(groups=[GROUP], for_create=False, for_edit=True, tag_key="", tag_value="")
+    draft = edit(start(user_with_key, workspace), repository={"branch": "release"})
+    signed_in_with_key.post(reverse("draft_submit", args=[draft.pk]))
+    draft.refresh_from_db()
+    assert draft.status == "awaiting_approval"
+
+    page = signed_in_with_key.get(detail_url(workspace.identifier))
+    opened = signed_in_with_key.post(start_url(workspace.identifier), follow=True)
+
+    assert WorkspaceDraft.objects.filter(kind="edit").count() == 1
+    assertContains(page, "Continue your change")
+    assertRedirects(opened, reverse("draft_result", args=[draft.pk]))
+    assertContains(opened, "Your change to this workspace is awaiting approval")
+
+
 def test_the_start_from_step_of_a_change_is_not_there(
     signed_in_with_key, user_with_key, workspace, fake
 ):

@@ -49,8 +49,9 @@ class ChangeRefused(Exception):
 def change_in_progress(
     *, owner: AbstractBaseUser, org: str, project: str, identifier: str
 ) -> WorkspaceDraft | None:
-    """The owner's open (draft or failed) change to this workspace, the latest if several: one
-    started in the Harness account of their key (the same names in another account are another
+    """The owner's open (draft or failed) change to this workspace, or the one awaiting
+    approval (a second change would be made on top of it), the latest if several: one started
+    in the Harness account of their key (the same names in another account are another
     workspace), or before requests carried their account."""
     return (
         WorkspaceDraft.objects.filter(
@@ -60,7 +61,7 @@ def change_in_progress(
             project=project,
             identifier=identifier,
             account_id__in=[harness_account_of(owner), ""],
-            status__in=drafts.OPEN,
+            status__in=(*drafts.OPEN, Status.AWAITING_APPROVAL),
         )
         .order_by("-updated_at")
         .first()
@@ -70,7 +71,8 @@ def change_in_progress(
 def draft_start_change(
     *, owner: AbstractBaseUser, org: str, project: str, identifier: str, client: HarnessClient
 ) -> WorkspaceDraft:
-    """An edit draft of the workspace `identifier`, or the one `owner` already has open for it.
+    """An edit draft of the workspace `identifier`, or the one `owner` already has open for it
+    (`change_in_progress`: possibly awaiting approval, not editable).
 
     Reads the workspace (IaCM `GET .../workspaces/{identifier}`), looks up a provider
     connector whose type is unknown (NG connectors listV2) and, when the workspace is linked to

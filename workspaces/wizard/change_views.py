@@ -51,6 +51,13 @@ def workspace_change_start(
             "Nothing was started; try again.",
         )
         return redirect(back)
+    if draft.status == WorkspaceDraft.Status.AWAITING_APPROVAL:
+        messages.info(
+            request,
+            "Your change to this workspace is awaiting approval: it is shown below. Start "
+            "another once it is decided.",
+        )
+        return redirect(reverse("draft_result", args=[draft.pk]))
     return redirect(pages.step_url(draft, draft.current_step))
 
 
