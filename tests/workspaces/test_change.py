@@ -243,6 +243,18 @@ def test_a_locked_version_harness_holds_as_latest_is_no_change_in_the_diff(user_
     assert diff.change_review(draft)["changes"] == []
 
 
+def test_a_key_that_may_not_look_up_connectors_is_told_so_not_to_try_again(user_with_key, fake):
+    workspace = seeded_workspace(harness_client_for(user_with_key))
+    fake.inject("ng.connectors.list", status=403)
+
+    with pytest.raises(change.ChangeRefused) as refused:
+        start(user_with_key, workspace)
+
+    assert "permission to view connectors" in refused.value.message
+    assert "again" not in refused.value.message.lower()
+    assert not WorkspaceDraft.objects.exists()
+
+
 def test_an_unreadable_template_refuses_the_start(user_with_key, fake):
     workspace = seeded_workspace(harness_client_for(user_with_key), linked=True)
     fake.inject("v1.templates.version", status=500, times=10)

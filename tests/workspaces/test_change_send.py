@@ -572,6 +572,39 @@ def test_a_read_only_key_is_refused_and_said_so(user, fake):
     assert result.harness_response["forbidden"] is True
 
 
+def test_a_403_on_the_read_before_the_put_says_the_key_lacks_permission(user_with_key, fake):
+    client = harness_client_for(user_with_key)
+    draft = edit(start(user_with_key, seeded_workspace(client)), repository={"branch": "x"})
+    fake.clear_log()
+    fake.inject(GET, status=403)
+
+    result = submit.draft_submit(draft=draft, client=client).draft
+
+    message = result.harness_response["message"]
+    assert (result.status, result.harness_response["outcome"]) == ("failed", "unchecked")
+    assert "may not read" in message
+    assert "submit again" not in message.lower()
+    assert fake.log(route=UPDATE) == []
+
+
+def test_a_403_on_the_look_after_an_unclear_put_says_the_key_lacks_permission(user_with_key, fake):
+    client = harness_client_for(user_with_key)
+    draft = edit(start(user_with_key, seeded_workspace(client)), repository={"branch": "x"})
+    body = update.update_body(stored_steps(draft.data), draft=draft)
+    WorkspaceDraft.objects.filter(pk=draft.pk).update(
+        status="failed", submitted_body=body, harness_response={"outcome": "unknown"}
+    )
+    draft.refresh_from_db()
+    fake.inject(GET, status=403)
+
+    result = submit.draft_submit(draft=draft, client=client).draft
+
+    message = result.harness_response["message"]
+    assert (result.status, result.harness_response["outcome"]) == ("failed", "unknown")
+    assert "not allowed" in message
+    assert "submit again" not in message.lower()
+
+
 def test_a_deleted_workspace_is_said_in_words(user_with_key, fake):
     client = harness_client_for(user_with_key)
     draft = edit(start(user_with_key, seeded_workspace(client)), repository={"branch": "x"})

@@ -113,6 +113,13 @@ def draft_start_change(
         raise ChangeRefused(f"{workspace.name} cannot be changed here: {err.message}.") from err
     except errors.HarnessUnauthorized:
         raise
+    except errors.HarnessForbidden as err:  # trying again does not help
+        raise ChangeRefused(
+            f"Your Harness key may not list the connectors of {org} / {project} (HTTP 403), "
+            f"which the portal reads to fill in the provider connectors of {workspace.name}. "
+            "Ask a Harness admin for permission to view connectors, or change the workspace "
+            "in Harness."
+        ) from err
     except errors.HarnessError as err:
         raise ChangeRefused(
             f"The portal could not look up the connectors of {workspace.name}: "

@@ -99,12 +99,17 @@ def change_write(
     except errors.HarnessUnauthorized:
         raise
     except errors.HarnessError as err:
+        why = (
+            "your Harness key may not read this workspace (HTTP 403). Ask a Harness admin for "
+            "access to it (submitting again does not help until then)."
+            if isinstance(err, errors.HarnessForbidden)
+            else f"{harness_error_message(err)} Submit again."
+        )
         return Status.FAILED, {
             # After an unclear attempt, the next submit must still look before writing.
             "outcome": previous["outcome"] if previous.get("outcome") in UNCLEAR else "unchecked",
             "message": f"The portal could not check that nobody changed {draft.identifier} in "
-            f"Harness since you started, so nothing was sent: {harness_error_message(err)} "
-            "Submit again.",
+            f"Harness since you started, so nothing was sent: {why}",
             "sent": False,
             **answer(err),
         }

@@ -102,10 +102,14 @@ def draft_submit(*, draft: WorkspaceDraft, client: HarnessClient) -> Submitted:
         except errors.HarnessUnauthorized:
             raise
         except errors.HarnessError as err:
+            then = (
+                "Ask a Harness admin for access (submitting again does not help until then)."
+                if isinstance(err, errors.HarnessForbidden)
+                else "Submit again: the portal checks first."
+            )
             message = (
                 "The portal could not check whether your last attempt landed in Harness, so "
-                f"nothing was sent: {harness_error_message(err)} Submit again: the portal "
-                "checks first."
+                f"nothing was sent: {harness_error_message(err)} {then}"
             )
             return Submitted(keep_unclear(draft=draft, err=err, message=message))
         if landed is not None:  # settled, unless edited since (then back to its review)
