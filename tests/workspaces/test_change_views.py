@@ -155,7 +155,8 @@ def test_a_change_awaiting_approval_is_the_one_edit_opens(
     opened = signed_in_with_key.post(start_url(workspace.identifier), follow=True)
 
     assert WorkspaceDraft.objects.filter(kind="edit").count() == 1
-    assertContains(page, "Continue your change")
+    assertContains(page, "See your change")
+    assertContains(page, "Your change to this workspace is awaiting approval")
     assertRedirects(opened, reverse("draft_result", args=[draft.pk]))
     assertContains(opened, "Your change to this workspace is awaiting approval")
 
