@@ -9,6 +9,7 @@ from django.core.cache import cache
 from tests.conftest import ACCOUNT, FULL_KEY
 from workspaces.across import fanout
 from workspaces.across.directory import ProjectRef
+from workspaces.across.project_call import failed_result
 from workspaces.clients import harness_client
 from workspaces.forms import ListQuery
 
@@ -32,7 +33,7 @@ def test_try_again_while_the_job_runs_keeps_the_runs_lifetime(fake):
         refused=False,
     )
     cache.set(base, meta, timeout=fanout._run_ttl())
-    failed = fanout._failed("Harness answered 503.", retryable=True)
+    failed = failed_result("Harness answered 503.", retryable=True)
     cache.set(fanout._project_key(base, run, SANDBOX.key), failed, timeout=fanout._run_ttl())
     client = harness_client(account_id=ACCOUNT, api_key=FULL_KEY)
 

@@ -34,46 +34,19 @@ from django.conf import settings
 from django.core.cache import cache
 
 from workspaces.across.directory import ProjectRef
+from workspaces.across.project_call import ProjectResult, failed_result, list_project
 from workspaces.across.slots import job_slots
-from workspaces.feedback import harness_error_message
 from workspaces.forms import ListQuery
 from workspaces.harness import HarnessClient, errors
-from workspaces.harness.types import WorkspaceSummary
 
 logger = logging.getLogger("workspaces.across")
 
-#: Rows read per project: one list page (IaCM allows up to 100); beyond it the page says so.
-PROJECT_LIMIT = 100
 #: How often a waiting request looks at the cache for progress made by another replica.
 POLL_SECONDS = 0.02
 
 # Wakes the waiting requests of this process as soon as one of its coordinators made progress
 # (other replicas' progress is seen by polling the cache).
 _progress = threading.Condition()
-
-
-class RowData(TypedDict):
-    """One workspace as the list call returned it, ready to sort; `updated` in epoch seconds."""
-
-    identifier: str
-    name: str
-    #: The name as the merged list sorts it (Harness sorts names without case).
-    name_key: str
-    status: str
-    description: str
-    updated: float | None
-
-
-class ProjectResult(TypedDict):
-    """One project's answer: rows and the total that matched, or why there are none."""
-
-    state: str  # "pending" (being read again), "listed" or "failed"
-    rows: list[RowData]
-    total: int | None  # None: Harness sent no total and the page was full (more may match)
-    error: str
-    retryable: bool
-    denied: bool
-    unauthorized: bool
 
 
 class JobMeta(TypedDict):
@@ -216,7 +189,9 @@ def _coordinate(
                     result = future.result()
                 except Exception:  # a bug, not Harness: nobody else would hear of it here
                     logger.exception("listing %s across projects failed", ref.key)
-                    result = _failed("The portal failed to read this project.", retryable=True)
+                    result = failed_result(
+                        "The portal failed to read this project.", retryable=True
+                    )
                 truncated = truncated or result["total"] != len(result["rows"])
                 if result["unauthorized"]:  # the key is refused: the calls to come would be
                     refused = True  # too, so they are dropped (those on their way still land)
@@ -275,63 +250,6 @@ def _publish_progress(base: str, run: str) -> None:
         cache.incr(_version_key(base, run))
     with _progress:
         _progress.notify_all()
-
-
-def _failed(message: str, *, retryable: bool, denied: bool = False) -> ProjectResult:
-    return ProjectResult(
-        state="failed",
-        rows=[],
-        total=0,
-        error=message,
-        retryable=retryable,
-        denied=denied,
-        unauthorized=False,
-    )
-
-
-def list_project(client: HarnessClient, ref: ProjectRef, query: ListQuery) -> ProjectResult:
-    """One project's first `PROJECT_LIMIT` matches (IaCM `GET .../workspaces`, page 1).
-
-    Never raises a HarnessError: a 403 is "no access" (not retryable), a 401 is recorded for
-    the page to send the user to the key page, anything else is a retryable failure.
-    """
-    try:
-        page = client.list_workspaces(
-            org=ref.org,
-            project=ref.project,
-            page=1,
-            limit=PROJECT_LIMIT,
-            search=query.q,
-            sort=query.sort,
-            statuses=query.status,
-            tags=query.tags,
-        )
-    except errors.HarnessUnauthorized as err:
-        return {**_failed(harness_error_message(err), retryable=False), "unauthorized": True}
-    except errors.HarnessForbidden:
-        return _failed("Your key has no access to this project.", retryable=False, denied=True)
-    except errors.HarnessError as err:
-        return _failed(harness_error_message(err), retryable=True)
-    return ProjectResult(
-        state="listed",
-        rows=[_row_data(ws) for ws in page.items],
-        total=page.known_total,
-        error="",
-        retryable=False,
-        denied=False,
-        unauthorized=False,
-    )
-
-
-def _row_data(workspace: WorkspaceSummary) -> RowData:
-    return RowData(
-        identifier=workspace.identifier,
-        name=workspace.name,
-        name_key=workspace.name.lower(),
-        status=workspace.status,
-        description=workspace.description,
-        updated=workspace.updated.timestamp() if workspace.updated else None,
-    )
 
 
 def job_version(*, base: str, meta: JobMeta) -> int:
@@ -395,6 +313,6 @@ def _retry(
         result = list_project(client, ref, query)
     except Exception:  # a bug, not Harness: without this the project would stay "pending"
         logger.exception("listing %s across projects again failed", ref.key)
-        result = _failed("The portal failed to read this project.", retryable=True)
+        result = failed_result("The portal failed to read this project.", retryable=True)
     _publish(base, meta["run"], ref.key, result)
     cache.delete(f"{_project_key(base, meta['run'], ref.key)}:retry")

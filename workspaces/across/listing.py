@@ -20,6 +20,7 @@ from django.utils import timezone
 from workspaces.across import fanout
 from workspaces.across.directory import Directory, ProjectRef
 from workspaces.across.forms import AcrossQuery
+from workspaces.across.project_call import ProjectResult, RowData
 from workspaces.harness import HarnessClient, errors
 from workspaces.harness.types import Page, WorkspaceSummary
 from workspaces.selectors import WorkspaceRow, project_tags_key, workspace_row
@@ -187,7 +188,7 @@ def _first_rows(
 class _Merged:
     """A job's answers at one version, merged and sorted (the same for every page)."""
 
-    entries: list[tuple[str, fanout.RowData]]
+    entries: list[tuple[str, RowData]]
     #: (org/project, message, retryable, denied) of each project that failed.
     failed: list[tuple[str, str, bool, bool]]
     #: (org/project, total, shown) of each project with more matches than were read.
@@ -249,7 +250,7 @@ def _merged(
     return version, merged
 
 
-def _merge(*, meta: fanout.JobMeta, results: dict[str, fanout.ProjectResult], sort: str) -> _Merged:
+def _merge(*, meta: fanout.JobMeta, results: dict[str, ProjectResult], sort: str) -> _Merged:
     failed, truncated, entries = [], [], []
     pending, unauthorized = len(meta["projects"]) - len(results), ""
     for key in meta["projects"]:
@@ -314,7 +315,7 @@ def _page(entries: list, query: AcrossQuery) -> Page:
 
 
 def _rows(
-    shown: list[tuple[str, fanout.RowData]],
+    shown: list[tuple[str, RowData]],
     *,
     by_key: dict[str, ProjectRef],
     links: Callable[..., str],
