@@ -5,11 +5,12 @@
 - `/readyz` (readiness): the settings (the `configuration` system checks), the database
   (`SELECT 1`), the cache (a set and a get) and the Harness base URL (a HEAD without any key; any
   HTTP answer counts as reachable) are checked with short timeouts, each reported with its status
-  and duration; 503 when the settings, the database or the cache fail. Harness is reported, never
-  a reason to be unready: an outage would take every replica out of service at once, and users
-  would get the load balancer's bare error instead of the portal's pages, which degrade
-  gracefully without Harness (stale metrics, designed errors, the audit trail and approvals).
-  The body names the error class only: no URLs, hosts, messages or credentials.
+  and duration; 503 when the settings or the database fail. The cache and Harness are reported,
+  never a reason to be unready: either outage would take every replica out of service at once,
+  and users would get the load balancer's bare error instead of the portal's pages, which work
+  without Redis (sessions live in PostgreSQL, a cache miss is read from Harness: `portal.cache`)
+  and degrade gracefully without Harness (stale metrics, designed errors, the audit trail and
+  approvals). The body names the error class only: no URLs, hosts, messages or credentials.
 """
 
 import time
@@ -42,8 +43,8 @@ class CheckFailed(Exception):
     pass
 
 
-# What a replica needs to serve; "harness" is only reported (module docstring).
-READINESS = ("configuration", "database", "cache")
+# What a replica needs to serve; "cache" and "harness" are only reported (module docstring).
+READINESS = ("configuration", "database")
 
 
 def _check_database() -> None:
@@ -54,6 +55,12 @@ def _check_database() -> None:
 
 
 def _check_cache() -> None:
+    # portal.cache.RedisCache answers a failed command as a miss; its `roundtrip` raises instead,
+    # so that the body names Redis's error (ConnectionError, TimeoutError).
+    if (roundtrip := getattr(cache, "roundtrip", None)) is not None:
+        if not roundtrip():
+            raise CheckFailed
+        return
     key = f"readyz:{uuid.uuid4().hex}"
     cache.set(key, "ok", timeout=10)
     try:
@@ -98,8 +105,8 @@ def _run(check: Callable[[], None]) -> dict:
 @never_cache
 @require_GET
 def readyz(request: HttpRequest) -> JsonResponse:
-    """Ready to serve: usable settings, database and cache; 503 otherwise. Harness's
-    reachability is reported alongside, for operators, and decides nothing."""
+    """Ready to serve: usable settings and database; 503 otherwise. The cache's health and
+    Harness's reachability are reported alongside, for operators, and decide nothing."""
     checks = {
         "configuration": _run(_check_configuration),
         "database": _run(_check_database),

@@ -68,6 +68,12 @@ STATUS_METRICS_CACHE = Counter(
     "Status-metrics cache lookups: hit (fresh), stale (refresh due) or miss (nothing cached).",
     ["result"],
 )
+CACHE_ERRORS = Counter(
+    "portal_cache_errors",
+    "Cache (Redis) commands that failed and were answered as a miss or a skipped write, by "
+    "operation (portal.cache).",
+    ["operation"],
+)
 
 
 def view_label(request: HttpRequest) -> str:

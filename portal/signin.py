@@ -4,7 +4,8 @@ After `SIGNIN_FAILURES_PER_USERNAME` failed sign-ins for one username, or
 `SIGNIN_FAILURES_PER_ADDRESS` from one client address (behind the TLS proxy, the one the proxy
 names: `portal.proxies`), within `SIGNIN_FAILURE_WINDOW` seconds, the form refuses further
 attempts (the right password included) until the window has moved on; a successful sign-in
-clears the username's count. Counts live in the cache, shared by replicas.
+clears the username's count. Counts live in the cache, shared by replicas; while it is down
+nothing is counted and sign-ins are not refused (`workspaces.ratelimit`: fail open).
 
 An attempt is counted before its password is checked (the hash takes a while), so attempts sent
 at the same time cannot all pass the check; a success, or a form without a password, takes its

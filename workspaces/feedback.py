@@ -11,8 +11,8 @@ class OtherAccount(errors.HarnessError):
 
 
 class PortalBusy(errors.HarnessUnavailable):
-    """The portal's own limit refused the work (no Harness call was made); its message says
-    what and when to try again."""
+    """The portal's own limit refused the work, or a service of its own (the cache) is down (no
+    Harness call was made); its message says what and when to try again."""
 
 
 def harness_error_message(err: errors.HarnessError) -> str:

@@ -5,6 +5,11 @@ A sliding window in the Django cache (shared by replicas when the cache is Redis
 the current fixed window plus the previous window's count weighted by how much of it still lies
 inside the last `window` seconds. A burst on both sides of a window boundary therefore counts as
 one burst (a plain fixed window would let twice the limit through).
+
+While the cache is down (`portal.cache`: a failed `incr` is a missing key, a failed read a miss)
+every count is 1 and nothing is refused: the limits fail open. A limit that failed closed would
+refuse every sign-in and every identifier check for as long as Redis is down; README, "When Redis
+is down", and SECURITY.md say what that costs.
 """
 
 import contextlib

@@ -228,7 +228,9 @@ def status_metrics(
     error, and when it gave up without one, one of them takes the lock and reads again. When
     Harness fails, stale numbers are served with a notice. A refusal (403, 404, 429) is cached
     as the answer (`_kept_refusal`), so that no request asks again before it could change;
-    `force` asks all the same. Raises HarnessUnauthorized (to the key page); other Harness
+    `force` asks all the same. While the cache is down every request asks Harness itself: the
+    lock's `cache.add` then succeeds without a lock (`portal.cache`), so nobody waits for a
+    refresher that cannot publish. Raises HarnessUnauthorized (to the key page); other Harness
     errors become `error`.
     """
     key = _metrics_cache_key(

@@ -17,11 +17,13 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+import redis
 import yaml
 from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
 from django.urls import reverse
+from pytest_django.asserts import assertContains
 
 from portal import logs
 from portal.gunicorn_logging import JsonSafeAtoms
@@ -367,23 +369,114 @@ def test_readyz_reports_an_unreachable_harness_but_keeps_the_replica_in_service(
     assert "127.0.0.1" not in response.content.decode()
 
 
-def test_readyz_is_503_when_the_cache_is_down(client, db, fake, settings):
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "portal.cache.RedisCache",
-            "LOCATION": "redis://:hunter2secret@127.0.0.1:9/0",
-            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
-        }
+REDIS_DOWN = {
+    "default": {
+        "BACKEND": "portal.cache.RedisCache",
+        # A refused port: every command fails at once (a dead host would wait out the timeouts).
+        "LOCATION": "redis://:hunter2secret@127.0.0.1:9/0",
+        "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
     }
-    settings.SESSION_ENGINE = "django.contrib.sessions.backends.db"
+}
+
+
+def test_readyz_reports_a_cache_outage_but_keeps_the_replica_in_service(client, db, settings):
+    """A 503 here took every replica out of service at once while Redis was down, though the
+    portal serves without it (sessions live in PostgreSQL; a cache miss is read from Harness)."""
+    settings.CACHES = REDIS_DOWN
 
     response = client.get("/readyz")
 
     body = response.content.decode()
-    assert response.status_code == 503
+    assert response.status_code == 200
     assert response.json()["checks"]["cache"]["status"] == "fail"
+    assert response.json()["checks"]["cache"]["error"] == "ConnectionError"
     assert "hunter2" not in body
     assert "redis://" not in body
+
+
+@pytest.mark.parametrize("path", ["/", LIST, "/workspaces/", "/drafts/"])
+def test_a_redis_outage_gives_signed_in_users_a_designed_page_not_a_500(
+    signed_in_with_key, settings, path
+):
+    """Sessions are read through the cache (`cached_db`): Django's backend falls back to the
+    database, then writes the session back to the cache outside its `try`, and every page of
+    every signed-in user was a 500 while Redis was down."""
+    settings.CACHES = REDIS_DOWN
+    signed_in_with_key.raise_request_exception = False
+
+    response = signed_in_with_key.get(path)
+
+    assert response.status_code != 500, response.content.decode()[:200]
+    assert response.status_code in (200, 302, 503)
+
+
+def test_all_workspaces_during_a_redis_outage_says_so_and_starts_no_fan_out(
+    signed_in_with_key, settings, fake
+):
+    """The fan-out's progress lives in the cache (every replica polls it there): without it each
+    poll would start the whole fan-out again and never see it finish."""
+    settings.CACHES = REDIS_DOWN
+    fake.clear_log()
+
+    page = signed_in_with_key.get("/workspaces/")
+    poll = signed_in_with_key.get(
+        "/workspaces/?after=1", headers={"HX-Request": "true", "HX-Target": "across-live"}
+    )
+
+    assert page.status_code == 503
+    assertContains(page, "cache is not answering", status_code=503)
+    assertContains(poll, "cache is not answering")
+    assert fake.counters().get("iacm.workspaces.list", 0) == 0
+
+
+def test_the_cache_answers_a_failed_command_as_a_miss_a_skipped_write_or_no_lock(settings):
+    from django.core.cache import caches
+
+    settings.CACHES = REDIS_DOWN
+    down = caches["default"]
+
+    assert down.get("k", "default") == "default"
+    assert down.get_many(["k"]) == {}
+    assert down.set("k", 1) is None
+    assert down.set_many({"a": 1, "b": 2}) == ["a", "b"]  # not stored: callers can tell
+    assert down.delete("k") is False
+    assert down.touch("k") is False
+    assert down.add("lock", 1) is True  # a lock that cannot be taken is not waited for
+    with pytest.raises(ValueError, match="not answering"):
+        down.incr("counter")  # as for a missing key: the rate limits count from 1
+    with pytest.raises(redis.ConnectionError):
+        down.roundtrip()  # /readyz reports the error
+
+
+def test_signing_in_during_a_redis_outage_is_not_a_500(client, user, settings):
+    """The sign-in throttle counts failures in the cache: it lets sign-ins through while Redis
+    is down (fail open, README "Signing in")."""
+    settings.CACHES = REDIS_DOWN
+    client.raise_request_exception = False
+
+    response = client.post(reverse("login"), {"username": "alice", "password": "s3cret-pass"})
+
+    assert response.status_code == 302, response.content.decode()[:200]
+    assert response.url == reverse("home")
+    assert client.get(reverse("harness_key")).status_code == 200  # signed in
+
+
+def test_a_redis_outage_is_logged_once_not_on_every_cache_call(
+    signed_in_with_key, settings, caplog, monkeypatch
+):
+    from portal import cache as portal_cache
+
+    monkeypatch.setattr(portal_cache, "_reported_at", None)
+    settings.CACHES = REDIS_DOWN
+    caplog.set_level(logging.WARNING, logger="portal.cache")
+
+    signed_in_with_key.get("/")
+    signed_in_with_key.get("/drafts/")
+
+    lines = [r for r in caplog.records if r.name == "portal.cache"]
+    assert len(lines) == 1, [r.getMessage() for r in lines]
+    assert "ConnectionError" in lines[0].getMessage()
+    assert "hunter2" not in lines[0].getMessage()
 
 
 # --- /metrics -----------------------------------------------------------------------------------

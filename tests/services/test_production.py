@@ -7,7 +7,7 @@ import pytest
 import redis
 import requests
 
-from tests.services.conftest import HOST, free_port, manage, start_replica
+from tests.services.conftest import HOST, Visitor, free_port, manage, start_replica
 
 pytestmark = pytest.mark.services
 
@@ -57,16 +57,23 @@ def throwaway_redis():
         process.wait(timeout=10)
 
 
-def test_readyz_reports_a_stopped_redis(production_env, throwaway_redis):
+def test_a_stopped_redis_is_reported_and_the_portal_keeps_serving(production_env, throwaway_redis):
+    """/readyz was 503 on every replica at once while Redis was down, and every signed-in page
+    and sign-in a 500, though sessions live in PostgreSQL."""
     port, redis_process = throwaway_redis
     env = {**production_env, "REDIS_URL": f"redis://127.0.0.1:{port}/0"}
     replica = start_replica(env, "replica-readyz", workers=1, threads=2)
+    alice, bob = Visitor(), Visitor()
     try:
+        alice.sign_in(replica)
         ready = _readyz(replica)
         redis_process.terminate()
         redis_process.wait(timeout=10)
         stopped = _readyz(replica)
         health = requests.get(f"{replica.url}/healthz", headers={"Host": HOST}, timeout=10)
+        signed_in_page = alice.get(replica, "/drafts/")
+        bob.sign_in(replica)  # asserts the redirect of a successful sign-in
+        new_session_page = bob.get(replica, "/drafts/")
     finally:
         replica.stop()
 
@@ -77,7 +84,8 @@ def test_readyz_reports_a_stopped_redis(production_env, throwaway_redis):
         "cache": "ok",
         "harness": "ok",
     }
-    assert stopped.status_code == 503
+    assert stopped.status_code == 200  # reported, never a reason to leave service
+    assert stopped.json()["status"] == "ok"
     checks = stopped.json()["checks"]
     assert checks["cache"]["status"] == "fail"
     assert checks["cache"]["error"] == "ConnectionError"
@@ -88,3 +96,7 @@ def test_readyz_reports_a_stopped_redis(production_env, throwaway_redis):
     assert "127.0.0.1" not in stopped.text
     assert "redis://" not in stopped.text
     assert health.status_code == 200  # liveness does not depend on Redis
+    assert signed_in_page.status_code == 200
+    assert 'title="Signed in as alice"' in signed_in_page.text
+    assert new_session_page.status_code == 200
+    assert any('"logger": "portal.cache"' in line for line in replica.log_lines())

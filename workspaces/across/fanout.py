@@ -36,6 +36,7 @@ from django.core.cache import cache
 from workspaces.across.directory import ProjectRef
 from workspaces.across.project_call import ProjectResult, failed_result, list_project
 from workspaces.across.slots import job_slots
+from workspaces.feedback import PortalBusy
 from workspaces.forms import ListQuery
 from workspaces.harness import HarnessClient, errors
 
@@ -43,6 +44,10 @@ logger = logging.getLogger("workspaces.across")
 
 #: How often a waiting request looks at the cache for progress made by another replica.
 POLL_SECONDS = 0.02
+CACHE_DOWN = (
+    "The list across projects cannot be loaded right now: the portal's cache is not answering. "
+    "Try again in a moment; each project's own workspace list still works."
+)
 
 # Wakes the waiting requests of this process as soon as one of its coordinators made progress
 # (other replicas' progress is seen by polling the cache).
@@ -100,7 +105,10 @@ def job_start(
     """The job's meta, starting the fan-out when no live or recent one exists (`meta`: the
     job's meta as the caller just read it, or None). Single-flight: only the request that adds
     the lock starts it; the others read its meta. Raises PortalBusy when this process runs
-    `ACROSS_MAX_JOBS` jobs, or `ACROSS_MAX_JOBS_PER_KEY` of the key `fingerprint`'s (`slots`).
+    `ACROSS_MAX_JOBS` jobs, or `ACROSS_MAX_JOBS_PER_KEY` of the key `fingerprint`'s (`slots`),
+    and when the cache cannot store the job: its progress is read from the cache, so while Redis
+    is down (its lock is then not taken, `portal.cache`) every poll would start it again and
+    none would see it finish.
     """
     lock = f"{base}:lock"
     if meta is not None and (meta["complete"] or cache.get(lock) is not None):
@@ -128,7 +136,8 @@ def job_start(
     )
     context = contextvars.copy_context()  # the request id, for the calls' log lines
     try:  # the slot goes back if the job does not start (a cache error, no thread left)
-        cache.set_many({_version_key(base, run): 0, base: meta}, timeout=_run_ttl())
+        if cache.set_many({_version_key(base, run): 0, base: meta}, timeout=_run_ttl()):
+            raise PortalBusy(CACHE_DOWN)  # not stored (`portal.cache`: Redis is down)
         threading.Thread(
             target=context.run,
             args=(job_slots.run, fingerprint, _coordinate, client, base, meta, refs, query),
