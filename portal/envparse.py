@@ -77,6 +77,17 @@ def env_choice(name: str, choices: Sequence[str], default: str) -> str:
     raise _refuse(name, f"{listed} or {choices[-1]!r}", raw)
 
 
+def env_list(name: str, default: Sequence[str]) -> list[str]:
+    """Comma-separated values, each without the spaces around it; empty ones are dropped, so
+    `a.example.com, b.example.com,` is the same two values as `a.example.com,b.example.com`
+    (django-environ's `env.list` keeps the spaces: a host " b.example.com" that no request
+    carries, a proxy header value " https" that never matches)."""
+    raw = os.environ.get(name)
+    if raw is None:
+        return list(default)
+    return [item.strip() for item in raw.split(",") if item.strip()]
+
+
 def env_log_level(name: str, default: str) -> str:
     """One of Python's logging levels, in any case; returned in capitals."""
     raw = os.environ.get(name)

@@ -12,7 +12,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
 from portal.envfile import read_env_file
-from portal.envparse import env_bool, env_choice, env_int, env_log_level, env_seconds
+from portal.envparse import env_bool, env_choice, env_int, env_list, env_log_level, env_seconds
 from portal.logging_config import logging_config
 from portal.public_secrets import DEV_HARNESS_TOKEN_KEY, DEV_SECRET_KEY
 
@@ -33,12 +33,12 @@ if not SECRET_KEY:
         raise ImproperlyConfigured("SECRET_KEY must be set when DJANGO_ENV=production.")
     SECRET_KEY = DEV_SECRET_KEY  # public: `check --deploy` warns about it (portal.W001)
 # Old keys still accepted for existing sessions and signatures while a new SECRET_KEY rolls out.
-SECRET_KEY_FALLBACKS = env.list("SECRET_KEY_FALLBACKS", default=[])
+SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS", default=[])
 
-if PRODUCTION and not env.list("ALLOWED_HOSTS", default=[]):
+if PRODUCTION and not env_list("ALLOWED_HOSTS", default=[]):
     raise ImproperlyConfigured("ALLOWED_HOSTS must be set when DJANGO_ENV=production.")
-ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
-CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -152,7 +152,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 PORTAL_AUTH = env_choice("PORTAL_AUTH", ("local", "sso"), default="local")
 SSO_USER_HEADER = env.str("SSO_USER_HEADER", default="X-Forwarded-Email")
 SSO_GROUPS_HEADER = env.str("SSO_GROUPS_HEADER", default="")
-SSO_TRUSTED_PROXIES = env.list("SSO_TRUSTED_PROXIES", default=[])
+SSO_TRUSTED_PROXIES = env_list("SSO_TRUSTED_PROXIES", default=[])
 SSO_LOGOUT_URL = env.str("SSO_LOGOUT_URL", default="")
 
 AUTHENTICATION_BACKENDS = ["portal.backends.PortalModelBackend"]
@@ -167,7 +167,7 @@ SIGNIN_FAILURES_PER_ADDRESS = env_int("SIGNIN_FAILURES_PER_ADDRESS", 50)
 SIGNIN_FAILURE_WINDOW = env_int("SIGNIN_FAILURE_WINDOW", 900)
 # The TLS proxy's addresses or CIDRs (`*`: every peer), as gunicorn reads them: from these peers
 # a client's address is the X-Forwarded-For hop they name (portal.proxies), not their own.
-FORWARDED_ALLOW_IPS = env.list("FORWARDED_ALLOW_IPS", default=["127.0.0.1", "::1"])
+FORWARDED_ALLOW_IPS = env_list("FORWARDED_ALLOW_IPS", default=["127.0.0.1", "::1"])
 CSRF_FAILURE_VIEW = "portal.access.csrf_failure"
 # Error reports (admin e-mails, the debug page) redact Harness keys wherever they appear.
 DEFAULT_EXCEPTION_REPORTER_FILTER = "portal.logs.KeyRedactingExceptionReporterFilter"
@@ -198,7 +198,7 @@ RATE_LIMITS = {
 }
 # Fernet keys for the stored Harness API keys, comma-separated: the first encrypts, each
 # decrypts (a rotation adds the new key second, then moves it first). Never SECRET_KEY.
-HARNESS_TOKEN_KEYS = env.list("HARNESS_TOKEN_KEYS", default=[])
+HARNESS_TOKEN_KEYS = env_list("HARNESS_TOKEN_KEYS", default=[])
 if not HARNESS_TOKEN_KEYS:
     if PRODUCTION:
         raise ImproperlyConfigured("HARNESS_TOKEN_KEYS must be set when DJANGO_ENV=production.")
@@ -239,7 +239,7 @@ CSRF_COOKIE_HTTPONLY = True
 # The production profile (DJANGO_ENV=production) turns these on; each can be set explicitly.
 # TLS ends at the proxy/load balancer: SECURE_PROXY_SSL_HEADER names the header it sets, e.g.
 # `HTTP_X_FORWARDED_PROTO,https` (only when clients cannot reach the portal except through it).
-_proxy_ssl_header = env.list("SECURE_PROXY_SSL_HEADER", default=[])
+_proxy_ssl_header = env_list("SECURE_PROXY_SSL_HEADER", default=[])
 if _proxy_ssl_header:
     if len(_proxy_ssl_header) != 2 or not _proxy_ssl_header[0].startswith("HTTP_"):
         raise ImproperlyConfigured(
@@ -313,7 +313,7 @@ LOGGING = logging_config(level=LOG_LEVEL, log_format=LOG_FORMAT)
 # --- Operations --------------------------------------------------------------------------------
 # /metrics: allowed for TCP peers in these networks (CIDRs) or with `Authorization: Bearer
 # <METRICS_BEARER_TOKEN>`; a 404 for anyone else. Loopback only by default outside production.
-METRICS_ALLOWED_NETWORKS = env.list(
+METRICS_ALLOWED_NETWORKS = env_list(
     "METRICS_ALLOWED_NETWORKS", default=[] if PRODUCTION else ["127.0.0.0/8", "::1/128"]
 )
 METRICS_BEARER_TOKEN = env.str("METRICS_BEARER_TOKEN", default="")

@@ -996,6 +996,56 @@ def test_variables_at_their_smallest_usable_values_are_accepted(load_settings):
     assert values["SESSION_COOKIE_AGE"] == 60
 
 
+OLD_KEY = "old-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz-ABCDEFGHIJ"
+NEW_KEY = "new-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz-ABCDEFGHIJ"
+FERNET_A = "dGVzdC1vbmx5LWhhcm5lc3MtdG9rZW4ta2V5LTAwMDA="
+FERNET_B = "dGVzdC1vbmx5LWhhcm5lc3MtdG9rZW4ta2V5LTAwMDE="
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "expected"),
+    [
+        (
+            "ALLOWED_HOSTS",
+            "portal.example.com, portal.internal",
+            ["portal.example.com", "portal.internal"],
+        ),
+        (
+            "CSRF_TRUSTED_ORIGINS",
+            "https://a.example.com, https://b.example.com",
+            ["https://a.example.com", "https://b.example.com"],
+        ),
+        ("SECRET_KEY_FALLBACKS", f"{OLD_KEY}, {NEW_KEY}", [OLD_KEY, NEW_KEY]),
+        (
+            "SECURE_PROXY_SSL_HEADER",
+            "HTTP_X_FORWARDED_PROTO, https",
+            ("HTTP_X_FORWARDED_PROTO", "https"),
+        ),
+        ("HARNESS_TOKEN_KEYS", f" {FERNET_A} ,{FERNET_B}, ", [FERNET_A, FERNET_B]),
+        ("SSO_TRUSTED_PROXIES", "10.0.0.1, ,10.0.0.2", ["10.0.0.1", "10.0.0.2"]),
+        ("FORWARDED_ALLOW_IPS", "10.0.0.1,  10.0.0.2", ["10.0.0.1", "10.0.0.2"]),
+        ("METRICS_ALLOWED_NETWORKS", "10.0.0.0/8, 192.0.2.0/24,", ["10.0.0.0/8", "192.0.2.0/24"]),
+    ],
+)
+def test_a_list_with_a_space_after_its_commas_means_the_same(load_settings, name, value, expected):
+    """django-environ splits on commas only: `a.example.com, b.example.com` allowed the host
+    " b.example.com", which no request carries, and a proxy header of `HTTP_X_FORWARDED_PROTO,
+    https` expected the value " https": every request over HTTPS was redirected to HTTPS again."""
+    assert load_settings(**{name: value})[name] == expected
+
+
+def test_a_proxy_ssl_header_written_with_a_space_does_not_redirect_https_forever(
+    load_settings, client, db, settings
+):
+    loaded = load_settings(SECURE_PROXY_SSL_HEADER="HTTP_X_FORWARDED_PROTO, https")
+    settings.SECURE_PROXY_SSL_HEADER = loaded["SECURE_PROXY_SSL_HEADER"]
+    settings.SECURE_SSL_REDIRECT = True
+
+    response = client.get(reverse("login"), HTTP_X_FORWARDED_PROTO="https")
+
+    assert response.status_code == 200, response.get("Location")
+
+
 @pytest.mark.parametrize("value", ["debug", "Warning", "ERROR"])
 def test_the_log_level_is_read_whatever_its_case(load_settings, value):
     values = load_settings(LOG_LEVEL=value)
