@@ -1081,6 +1081,20 @@ COMPOSE_REQUIRED = (
 )
 
 
+@pytest.mark.parametrize("service", ["portal", "oauth2-proxy"])
+def test_compose_gives_gunicorn_its_graceful_timeout_on_stop(load_settings, service):
+    """compose's default stop_grace_period is 10 s: a `docker compose up` of a new image, or a
+    `stop`, killed requests gunicorn would have let finish within its 60 s; the proxy in front
+    must wait as long for the answers it relays."""
+    load_settings()
+    graceful = runpy.run_path(str(ROOT / "gunicorn.conf.py"))["graceful_timeout"]
+    compose = yaml.safe_load((ROOT / "deploy" / "compose.yaml").read_text())
+
+    grace = str(compose["services"][service].get("stop_grace_period", "10s"))
+
+    assert grace.endswith("s") and int(grace[:-1]) > graceful, grace
+
+
 def test_compose_refuses_to_start_without_its_secrets_or_the_allowed_email_domain():
     """A blank OAUTH2_PROXY_EMAIL_DOMAIN fell back to `*`: oauth2-proxy let in every account the
     identity provider knows."""
