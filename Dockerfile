@@ -47,7 +47,8 @@ USER portal:portal
 EXPOSE 8000
 
 # /healthz on the local gunicorn (python: the slim image has no curl), with a Host header taken
-# from ALLOWED_HOSTS; liveness only, no dependency checks (those are /readyz).
+# from ALLOWED_HOSTS (the environment's, else PORTAL_ENV_FILE's, as the portal reads it); liveness
+# only, no dependency checks (those are /readyz).
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
     CMD ["python", "-m", "portal.healthcheck"]
 

@@ -1485,3 +1485,56 @@ def test_the_metrics_view_reads_under_the_archives_shared_lock(client, db, tmp_p
 )
 def test_healthcheck_host_comes_from_allowed_hosts(allowed, host):
     assert probe_host(allowed) == host
+
+
+@pytest.fixture
+def portal_on_a_port():
+    """A stand-in for gunicorn: /healthz answers 200 to `Host: portal.example.com` only (as
+    Django answers 400 to a host outside ALLOWED_HOSTS)."""
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Portal(BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(200 if self.headers["Host"] == "portal.example.com" else 400)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Portal)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield server.server_address[1]
+    server.shutdown()
+    server.server_close()
+
+
+def test_the_container_healthcheck_reads_the_env_file_the_portal_reads(
+    monkeypatch, tmp_path, portal_on_a_port
+):
+    """The HEALTHCHECK read ALLOWED_HOSTS from the environment only: a deployment configured by
+    PORTAL_ENV_FILE (or .env) was probed with `Host: localhost`, answered 400, and the container
+    was reported unhealthy while it served everyone."""
+    from portal import healthcheck
+
+    env_file = tmp_path / "portal.env"
+    env_file.write_text("# the deployment's\nexport ALLOWED_HOSTS='portal.example.com,localhost'\n")
+    monkeypatch.delenv("ALLOWED_HOSTS", raising=False)
+    monkeypatch.setenv("PORTAL_ENV_FILE", str(env_file))
+    monkeypatch.setenv("PORT", str(portal_on_a_port))
+
+    assert healthcheck.main() == 0
+
+
+def test_the_container_healthcheck_lets_the_environment_win_over_the_env_file(
+    monkeypatch, tmp_path, portal_on_a_port
+):
+    from portal import healthcheck
+
+    env_file = tmp_path / "portal.env"
+    env_file.write_text(f'ALLOWED_HOSTS="elsewhere.example.com"\nPORT={portal_on_a_port}\n')
+    monkeypatch.setenv("ALLOWED_HOSTS", "portal.example.com")
+    monkeypatch.delenv("PORT", raising=False)
+    monkeypatch.setenv("PORTAL_ENV_FILE", str(env_file))
+
+    assert healthcheck.main() == 0
