@@ -7,6 +7,9 @@ from portal.signin import ThrottledAdminAuthenticationForm
 # The admin's own sign-in page would otherwise take unlimited password guesses.
 admin.site.login_form = ThrottledAdminAuthenticationForm
 
+# A database outage is a 503 that says so, not the generic 500 (`portal.errors`).
+handler500 = "portal.errors.server_error"
+
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),

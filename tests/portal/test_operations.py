@@ -324,6 +324,71 @@ def test_anonymous_pages_are_not_marked_no_store_by_the_middleware(client, db):
     assert response.get("Cache-Control") != "no-store, private"
 
 
+# --- error pages --------------------------------------------------------------------------------
+
+
+def _database_refused(patch) -> None:
+    from django.db import OperationalError
+    from django.db.backends import utils
+
+    def refused(*args, **kwargs):
+        raise OperationalError("connection to server failed: Connection refused")
+
+    patch.setattr(utils.CursorWrapper, "execute", refused)
+    patch.setattr(utils.CursorWrapper, "executemany", refused)
+
+
+def test_a_database_outage_does_not_say_drafts_are_saved(signed_in_with_key, monkeypatch):
+    """The generic 500 page said "Your drafts are saved" while PostgreSQL was refusing every
+    query: nothing could have been saved."""
+    signed_in_with_key.get("/drafts/")  # the session is in the cache: the user is read first
+    signed_in_with_key.raise_request_exception = False
+
+    with monkeypatch.context() as patch:
+        _database_refused(patch)
+        response = signed_in_with_key.get("/drafts/")
+
+    body = response.content.decode()
+    assert response.status_code == 503
+    assert response["Retry-After"] == "10"
+    assert "Your drafts are saved" not in body
+    assert "The portal's database is unavailable; nothing was saved." in body.replace("&#x27;", "'")
+    assert "Connection refused" not in body
+
+
+def test_a_database_outage_in_a_view_is_the_same_503(signed_in_with_key, monkeypatch):
+    from workspaces.models import WorkspaceDraft
+
+    signed_in_with_key.raise_request_exception = False
+    signed_in_with_key.get("/drafts/")
+
+    def refused(*args, **kwargs):
+        from django.db import InterfaceError
+
+        raise InterfaceError("connection already closed")
+
+    monkeypatch.setattr(WorkspaceDraft.objects, "filter", refused)
+    response = signed_in_with_key.get("/drafts/")
+
+    assert response.status_code == 503
+
+
+def test_any_other_error_is_a_500_that_claims_nothing(signed_in_with_key, monkeypatch):
+    from workspaces.models import WorkspaceDraft
+
+    signed_in_with_key.raise_request_exception = False
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(WorkspaceDraft.objects, "filter", broken)
+    response = signed_in_with_key.get("/drafts/")
+
+    assert response.status_code == 500
+    assert "Something went wrong" in response.content.decode()
+    assert "saved" not in response.content.decode()
+
+
 # --- /healthz and /readyz -----------------------------------------------------------------------
 
 
