@@ -11,6 +11,7 @@ import math
 import os
 import pathlib
 import shutil
+import sys
 
 from portal.envfile import read_env_file
 from portal.envparse import env_int, env_seconds
@@ -118,6 +119,17 @@ def post_worker_init(worker):
     warm_up()
     gc.collect()
     gc.freeze()
+
+
+def worker_exit(server, worker):
+    """A worker on its way out (recycled after `max_requests`, or stopped by a deploy), its last
+    requests answered, abandons the cross-project fan-outs it still runs on daemon threads
+    (`workspaces/across/running.py`): their locks are released, so the next request on any
+    replica starts them again at once instead of every replica showing them loading until the
+    locks expire. Nothing to do in a worker that never imported them."""
+    running = sys.modules.get("workspaces.across.running")
+    if running is not None:
+        running.running_work.abandon_all()
 
 
 def child_exit(server, worker):

@@ -223,3 +223,66 @@ def test_a_key_at_its_share_of_slots_is_refused_until_one_of_its_jobs_ends(setti
     assert other is None
     assert "too many cross-project lists at once" in str(full)
     assert again is None
+
+
+@pytest.fixture
+def exiting_worker():
+    """`running_work.abandon_all()`, as gunicorn's worker_exit hook calls it; the process goes on
+    (its `stopping` is cleared) once the test is done."""
+    from workspaces.across.running import running_work
+
+    yield running_work.abandon_all
+    running_work.stopping.clear()
+
+
+def test_a_job_abandoned_by_an_exiting_worker_is_started_again_by_the_next_request(
+    signed_in_with_key, fake, settings, exiting_worker
+):
+    """Its coordinator, a daemon thread, died with the worker: the job's lock stayed and every
+    replica showed the list loading until it expired (three Harness call budgets)."""
+    from tests.across.support import LIST, URL, follow, join_jobs, listed_projects
+    from workspaces.across.running import running_work
+
+    settings.ACROSS_CONCURRENCY = 1
+    fake.inject(LIST, delay_ms=300, times=6)  # each call slow: the job is still running
+    signed_in_with_key.get(URL)
+    [base] = [key for key in cache._cache if key.endswith(":lock")]  # LocMemCache's keys
+
+    assert exiting_worker() == 1
+
+    assert cache.get(base.split(":", 2)[2]) is None  # the lock is released
+    join_jobs()  # the coordinator returned without completing, its calls not made
+    assert len(listed_projects(fake)) < 6
+    running_work.stopping.clear()  # the next request is served by another worker
+    fake.clear_faults()
+    done = follow(signed_in_with_key, signed_in_with_key.get(URL))
+    assert "from 6 projects" in done.content.decode()
+
+
+def test_a_try_again_abandoned_by_an_exiting_worker_offers_try_again_again(fake, exiting_worker):
+    from tests.across.support import LIST, join_jobs
+
+    base, run = "across:test:abandoned", "r1"
+    meta = fanout.JobMeta(
+        run=run,
+        projects=[SANDBOX.key],
+        sort="name,ASC",
+        started=time.time(),
+        complete=True,
+        truncated=False,
+        refused=False,
+    )
+    cache.set(base, meta, timeout=fanout._run_ttl())
+    failed = failed_result("Harness answered 503.", retryable=True)
+    key = fanout._project_key(base, run, SANDBOX.key)
+    cache.set(key, failed, timeout=fanout._run_ttl())
+    fake.inject(LIST, delay_ms=500, times=1)
+    client = harness_client(account_id=ACCOUNT, api_key=FULL_KEY)
+    assert fanout.project_retry(client=client, base=base, meta=meta, ref=SANDBOX, query=ListQuery())
+    assert cache.get(key)["state"] == "pending"
+
+    exiting_worker()
+    join_jobs()
+
+    assert cache.get(key) == failed  # shown as failed, with its "Try again", not as loading
+    assert cache.get(f"{key}:retry") is None  # which may be pressed at once

@@ -281,3 +281,48 @@ def test_every_worker_warmed_up_before_its_first_request(replicas):
         assert len(warm) >= 2, f"{replica.name}: one line per worker (2 workers): {warm}"
         assert all(line["level"] == "INFO" for line in warm), warm
         assert all(line["message"].startswith("Worker warmed up in") for line in warm)
+
+
+def test_a_recycled_worker_does_not_leave_all_workspaces_loading(
+    production_env, fake, redis_client, cache_prefix
+):
+    """A worker that exits (GUNICORN_MAX_REQUESTS, a deploy's SIGTERM) while it coordinates a
+    cross-project fan-out took its coordinator (a daemon thread) with it: the job never
+    completed, its lock stayed, and every replica showed All workspaces loading until the lock
+    expired, three Harness call budgets later (24 s here). The worker now abandons the job on its
+    way out (its lock released), so the next request starts it again at once."""
+    from tests.services.conftest import start_replica
+
+    def busy(response) -> bool:
+        assert response.status_code == 200, response.status_code
+        return 'id="across-live" aria-busy="true"' in response.text
+
+    for key in redis_client.scan_iter(match=f"{cache_prefix}:*across:*"):
+        redis_client.delete(key)  # no finished job of another test answers this one
+    env = {
+        **production_env,
+        "GUNICORN_MAX_REQUESTS": "6",
+        "GUNICORN_MAX_REQUESTS_JITTER": "0",
+        "ACROSS_CONCURRENCY": "1",
+    }
+    replica = start_replica(env, "replica-recycle", workers=1, threads=4)  # request 1
+    try:
+        alice = Visitor()
+        alice.sign_in(replica)  # requests 2, 3
+        # Six projects read one at a time, 0.8 s each: the job outlasts the 2 s gunicorn gives
+        # an exiting worker's connections.
+        fake.inject("iacm.workspaces.list", delay_ms=800, times=6)
+        assert busy(alice.get(replica, "/workspaces/"))  # 4: the fan-out starts
+        for _ in range(2):  # 5, 6: the worker exits and is replaced
+            alice.get(replica, "/healthz")
+        first = alice.get(replica, "/workspaces/")  # the new worker's: the old one is gone
+        fake.clear_faults()
+        loading, deadline = busy(first), time.monotonic() + 8  # the stale lock holds for 24 s
+        while loading and time.monotonic() < deadline:
+            time.sleep(0.25)
+            loading = busy(alice.get(replica, "/workspaces/"))
+    finally:
+        fake.clear_faults()
+        replica.stop()
+
+    assert not loading, "still loading after the worker was replaced"

@@ -6,8 +6,8 @@ paging the merged rows makes no call). Its entries, all under the job's `base` k
 
 - `base`: `JobMeta` (the run id, the projects, the sort fetched with, complete or not);
 - `base:lock`: the run id while its coordinator lives (`cache.add`: one fan-out per job, however
-  many tabs and polls ask); it expires when the replica running it died, and a later request
-  then starts the job again;
+  many tabs and polls ask); released when its worker exits (`running`), or expiring when the
+  replica running it was killed, and a later request then starts the job again;
 - `base:<run>:version`: a counter, incremented after every project's answer (long polls wait
   for it to pass the `after` they last saw);
 - `base:<run>:<org/project>`: that project's `ProjectResult` (rows as data, never HTML).
@@ -35,6 +35,7 @@ from django.core.cache import cache
 
 from workspaces.across.directory import ProjectRef
 from workspaces.across.project_call import ProjectResult, failed_result, list_project
+from workspaces.across.running import running_work
 from workspaces.across.slots import job_slots
 from workspaces.feedback import PortalBusy
 from workspaces.forms import ListQuery
@@ -173,13 +174,17 @@ def _coordinate(
     write each answer as it comes; the meta says complete at the end. After a 401 the calls not
     yet made are dropped (they would be refused too), the lock is no longer renewed, and the
     job ends `refused`: its polls still find the 401, a new page asks Harness again
-    (`listing._job`), as the key may have been saved again meanwhile.
+    (`listing._job`), as the key may have been saved again meanwhile. When the worker exits
+    meanwhile, the job is abandoned (`running`): its lock released, no more calls, not complete.
     """
     run, lock = meta["run"], f"{base}:lock"
     truncated = refused = False
-    with concurrent.futures.ThreadPoolExecutor(
-        max_workers=settings.ACROSS_CONCURRENCY, thread_name_prefix="across-call"
-    ) as pool:
+    with (
+        concurrent.futures.ThreadPoolExecutor(
+            max_workers=settings.ACROSS_CONCURRENCY, thread_name_prefix="across-call"
+        ) as pool,
+        running_work.running(lambda: _abandon(lock, run, pool)),
+    ):
         futures = {
             pool.submit(contextvars.copy_context().run, list_project, client, ref, query): ref
             for ref in refs
@@ -192,6 +197,8 @@ def _coordinate(
             done, pending = concurrent.futures.wait(
                 pending, timeout=stale_after() / 4, return_when=concurrent.futures.FIRST_COMPLETED
             )
+            if running_work.stopping.is_set():
+                return  # abandoned: the lock is released, the job is not complete
             for future in done:
                 ref = futures[future]
                 try:
@@ -209,7 +216,8 @@ def _coordinate(
                     _publish(base, run, ref.key, result)
                 except Exception:  # the cache failed (a Redis timeout): the job goes on
                     logger.exception("writing %s's answer across projects failed", ref.key)
-            if not refused and time.monotonic() - renewed >= stale_after() / 4:
+            stopping = running_work.stopping.is_set()  # never taken again once released
+            if not (refused or stopping) and time.monotonic() - renewed >= stale_after() / 4:
                 renewed = time.monotonic()
                 answered = [futures[future].key for future in futures if future.done()]
                 try:
@@ -225,6 +233,13 @@ def _coordinate(
         ended = {**meta, "complete": True, "truncated": truncated, "refused": refused}
         cache.set(base, ended, timeout=_run_ttl() if refused else settings.ACROSS_CACHE_SECONDS)
     _publish_progress(base, run)  # a long poll that saw every project answer returns now
+    if cache.get(lock) == run:
+        cache.delete(lock)
+
+
+def _abandon(lock: str, run: str, pool: concurrent.futures.Executor) -> None:
+    """The exiting worker's end of a job (`running`): no more calls, the lock released."""
+    pool.shutdown(wait=False, cancel_futures=True)
     if cache.get(lock) == run:
         cache.delete(lock)
 
@@ -308,7 +323,7 @@ def project_retry(
     cache.touch(base, settings.ACROSS_CACHE_SECONDS if meta["complete"] else _run_ttl())
     threading.Thread(
         target=contextvars.copy_context().run,
-        args=(_retry, client, base, meta, ref, query),
+        args=(_retry, client, base, meta["run"], ref, query, result),
         name=f"across-retry-{meta['run']}",
         daemon=True,
     ).start()
@@ -316,12 +331,28 @@ def project_retry(
 
 
 def _retry(
-    client: HarnessClient, base: str, meta: JobMeta, ref: ProjectRef, query: ListQuery
+    client: HarnessClient,
+    base: str,
+    run: str,
+    ref: ProjectRef,
+    query: ListQuery,
+    failed: ProjectResult,
 ) -> None:
-    try:
-        result = list_project(client, ref, query)
-    except Exception:  # a bug, not Harness: without this the project would stay "pending"
-        logger.exception("listing %s across projects again failed", ref.key)
-        result = failed_result("The portal failed to read this project.", retryable=True)
-    _publish(base, meta["run"], ref.key, result)
-    cache.delete(f"{_project_key(base, meta['run'], ref.key)}:retry")
+    """Read the project again and write its answer; if the worker exits meanwhile (`running`),
+    its `failed` answer is put back instead (it would otherwise show as loading for good)."""
+    retry_lock = f"{_project_key(base, run, ref.key)}:retry"
+
+    def put_back() -> None:
+        _publish(base, run, ref.key, failed)
+        cache.delete(retry_lock)
+
+    with running_work.running(put_back):
+        try:
+            result = list_project(client, ref, query)
+        except Exception:  # a bug, not Harness: without this the project would stay "pending"
+            logger.exception("listing %s across projects again failed", ref.key)
+            result = failed_result("The portal failed to read this project.", retryable=True)
+        if running_work.stopping.is_set():
+            return  # abandoned: its failed answer was put back
+        _publish(base, run, ref.key, result)
+        cache.delete(retry_lock)
