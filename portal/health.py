@@ -10,7 +10,8 @@
   and users would get the load balancer's bare error instead of the portal's pages, which work
   without Redis (sessions live in PostgreSQL, a cache miss is read from Harness: `portal.cache`)
   and degrade gracefully without Harness (stale metrics, designed errors, the audit trail and
-  approvals). The body names the error class only: no URLs, hosts, messages or credentials.
+  approvals). The body names the error class only (and the ids of the configuration checks
+  that failed): no URLs, hosts, messages or credentials.
 """
 
 import time
@@ -40,7 +41,7 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 
 class CheckFailed(Exception):
-    pass
+    """A check's answer was wrong; its arguments, if any, name what failed (reported)."""
 
 
 # What a replica needs to serve; "cache" and "harness" are only reported (module docstring).
@@ -85,9 +86,11 @@ def _check_harness() -> None:
 
 def _check_configuration() -> None:
     # The settings checks `manage.py check` runs (portal.checks.CONFIGURATION): a Fernet key
-    # that is not one, an invalid proxy network... would make every request fail.
-    if any(message.level >= ERROR for message in run_checks(tags=[CONFIGURATION])):
-        raise CheckFailed
+    # that is not one, an invalid proxy network... would make every request fail. Reported by
+    # their ids (`portal.E003`): their messages may quote the value, a host.
+    failed = [message.id for message in run_checks(tags=[CONFIGURATION]) if message.level >= ERROR]
+    if failed:
+        raise CheckFailed(*failed)
 
 
 def _run(check: Callable[[], None]) -> dict:
@@ -97,6 +100,8 @@ def _run(check: Callable[[], None]) -> dict:
         check()
     except Exception as err:  # any failure means "not ready"; only its class is reported
         result = {"status": "fail", "error": type(err).__name__}
+        if isinstance(err, CheckFailed) and err.args:
+            result["failed"] = list(err.args)  # the configuration checks' ids
     result["duration_ms"] = round((time.perf_counter() - started) * 1000, 1)
     return result
 

@@ -2,6 +2,7 @@
 this repository) fail `manage.py check` by name, and `/readyz`."""
 
 import re
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -11,17 +12,28 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.mark.parametrize(
-    ("setting", "value", "named"),
+    ("setting", "value", "named", "check"),
     [
-        ("HARNESS_TOKEN_KEYS", ["not-a-fernet-key"], "HARNESS_TOKEN_KEYS"),
-        ("HARNESS_TOKEN_KEYS", ["dGVzdC1vbmx5LWhhcm5lc3MtdG9rZW4ta2V5LTAwMDA=", "x"], "HARNESS_"),
-        ("SSO_TRUSTED_PROXIES", ["10.0.0.0/33"], "SSO_TRUSTED_PROXIES"),
-        ("SSO_TRUSTED_PROXIES", ["proxy.example.com"], "SSO_TRUSTED_PROXIES"),
-        ("FORWARDED_ALLOW_IPS", ["10.0.0.0/33"], "FORWARDED_ALLOW_IPS"),
-        ("FORWARDED_ALLOW_IPS", ["proxy.example.com"], "FORWARDED_ALLOW_IPS"),
+        ("HARNESS_TOKEN_KEYS", ["not-a-fernet-key"], "HARNESS_TOKEN_KEYS", "workspaces.E002"),
+        (
+            "HARNESS_TOKEN_KEYS",
+            ["dGVzdC1vbmx5LWhhcm5lc3MtdG9rZW4ta2V5LTAwMDA=", "x"],
+            "HARNESS_",
+            "workspaces.E002",
+        ),
+        ("SSO_TRUSTED_PROXIES", ["10.0.0.0/33"], "SSO_TRUSTED_PROXIES", "portal.E002"),
+        ("SSO_TRUSTED_PROXIES", ["proxy.example.com"], "SSO_TRUSTED_PROXIES", "portal.E002"),
+        ("FORWARDED_ALLOW_IPS", ["10.0.0.0/33"], "FORWARDED_ALLOW_IPS", "portal.E003"),
+        ("FORWARDED_ALLOW_IPS", ["proxy.example.com"], "FORWARDED_ALLOW_IPS", "portal.E003"),
+        ("METRICS_ALLOWED_NETWORKS", ["10.0.0.0/33"], "METRICS_ALLOWED_NETWORKS", "portal.E001"),
+        ("HARNESS_BASE_URL", "ftp://harness.example.com", "HARNESS_BASE_URL", "workspaces.E001"),
     ],
 )
-def test_an_unusable_setting_fails_the_check_and_readiness(client, settings, setting, value, named):
+def test_an_unusable_setting_fails_the_check_and_readiness(
+    client, settings, setting, value, named, check
+):
+    """/readyz said only "CheckFailed": the operator had to run `manage.py check` in the pod to
+    learn which setting; it names the failed check (never the value, which may be a host)."""
     setattr(settings, setting, value)
 
     with pytest.raises(SystemCheckError, match=named):
@@ -29,7 +41,25 @@ def test_an_unusable_setting_fails_the_check_and_readiness(client, settings, set
     response = client.get("/readyz")
 
     assert response.status_code == 503
-    assert response.json()["checks"]["configuration"]["status"] == "fail"
+    configuration = response.json()["checks"]["configuration"]
+    assert configuration["status"] == "fail"
+    assert configuration["failed"] == [check]
+    assert "example.com" not in response.content.decode()
+
+
+def test_the_readme_lists_every_check_readiness_runs():
+    """The README's /readyz section left out FORWARDED_ALLOW_IPS (portal.E003) and the checks of
+    published keys (portal.E004, workspaces.E003)."""
+    root = Path(__file__).resolve().parents[2]
+    ids = set()
+    for module in ("portal/checks.py", "workspaces/checks.py"):
+        ids |= set(re.findall(r'id="(\w+\.E\d+)"', (root / module).read_text()))
+    readme = (root / "README.md").read_text()
+    readyz = readme[readme.index("- `/readyz` (readiness)") :]
+    readyz = readyz[: readyz.index("\n- ", 1)]
+
+    assert ids >= {"portal.E003", "portal.E004", "workspaces.E003"}
+    assert sorted(id_ for id_ in ids if f"`{id_}`" not in readyz) == []
 
 
 def test_good_settings_pass_the_configuration_checks(client, settings, fake):
