@@ -4,6 +4,7 @@ Every variable is documented in `.env.example`. The defaults give a working loca
 (SQLite, local-memory cache, local sign-in, DEBUG off unless set).
 """
 
+import logging
 import warnings
 from pathlib import Path
 
@@ -309,6 +310,9 @@ LOG_LEVEL = env_log_level("LOG_LEVEL", default="INFO")
 LOG_FORMAT = env_choice("LOG_FORMAT", ("json", "plain"), default="json" if PRODUCTION else "plain")
 REQUEST_LOG = env_bool("REQUEST_LOG", default=True)
 LOGGING = logging_config(level=LOG_LEVEL, log_format=LOG_FORMAT)
+# Python's warnings as records of the logger `py.warnings`: JSON and redacted like every other
+# line, not plain text on stderr.
+logging.captureWarnings(True)
 
 # --- Operations --------------------------------------------------------------------------------
 # /metrics: allowed for TCP peers in these networks (CIDRs) or with `Authorization: Bearer

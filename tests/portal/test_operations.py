@@ -794,6 +794,24 @@ def test_env_example_as_it_is_gives_the_defaults(tmp_path):
     assert set(example) == set(defaults)
 
 
+def test_python_warnings_are_log_lines_like_the_others():
+    """A library's warning (a RuntimeWarning, a deprecation) was printed as plain text among the
+    JSON lines, unredacted, where a log pipeline parsing JSON dropped or mangled it."""
+    code = (
+        "import django, warnings; django.setup(); "
+        "warnings.warn('pat.abc123.def456.ghi789 in a warning', UserWarning)"
+    )
+
+    result = python_in(_clean_env(LOG_FORMAT="json"), code)
+
+    assert result.returncode == 0, result.stderr
+    [line] = [line for line in result.stderr.splitlines() if "in a warning" in line]
+    record = json.loads(line)
+    assert record["logger"] == "py.warnings"
+    assert record["level"] == "WARNING"
+    assert "pat.abc123" not in line  # through the redaction filter
+
+
 def test_development_keeps_plain_http_and_plain_logs():
     values = _settings_in(_clean_env())
 
