@@ -1224,6 +1224,42 @@ def test_applying_the_kustomization_does_not_overwrite_the_real_secret():
     assert "create the real Secret with your secret manager" in secret
 
 
+def _placeholders(text: str) -> set[str]:
+    """What holds an example.com placeholder in a manifest: a ConfigMap key, an argument, the
+    probes' Host header, an image."""
+    names = set()
+    for line in text.splitlines():
+        if "example.com" not in line or line.lstrip().startswith("#"):
+            continue
+        if match := re.search(
+            r"(--[a-z-]+)=|\{name: (Host),|^\s*([A-Z_]+):|(image|newName):", line
+        ):
+            names.add(next(group for group in match.groups() if group))
+    return names
+
+
+def test_the_kustomization_names_every_placeholder_to_edit():
+    """Its comment said to edit the ConfigMap before applying it, but the probes' Host header
+    and oauth2-proxy's issuer, e-mail domain and redirect URL in deployment.yaml hold
+    portal.example.com too: applied as told, every probe answered 400 and no pod became ready."""
+    k8s = ROOT / "deploy" / "k8s"
+    kustomization = (k8s / "kustomization.yaml").read_text()
+    comment = "\n".join(line for line in kustomization.splitlines() if line.startswith("#"))
+
+    missing = []
+    for manifest in sorted(k8s.glob("*.yaml")):
+        if manifest.name == "secret.example.yaml":
+            continue  # created once from the secret manager, never applied (its own comment)
+        for name in _placeholders(manifest.read_text()):
+            if manifest.name not in comment or name not in comment:
+                missing.append(f"{manifest.name}: {name}")
+
+    assert {"deployment.yaml: Host", "deployment.yaml: --redirect-url"} <= {
+        f"{m.name}: {n}" for m in k8s.glob("*.yaml") for n in _placeholders(m.read_text())
+    }
+    assert missing == []
+
+
 def _deployment_containers() -> dict[str, dict]:
     deployment = yaml.safe_load((ROOT / "deploy" / "k8s" / "deployment.yaml").read_text())
     return {c["name"]: c for c in deployment["spec"]["template"]["spec"]["containers"]}
