@@ -185,17 +185,15 @@ def deletion_deliver(
     """
     previous = draft.harness_response or {}
 
-    def record(outcome: dict[str, Any]) -> None:
-        if on_settled is not None:
-            on_settled(outcome)
-        _audit(draft=draft, actor=actor or draft.owner, outcome=outcome, approval=approval)
-
     outcome = settle_write(
         draft=draft,
         write=lambda: deletion_write(client=client, draft=draft, previous=previous),
         release_to=release_to,
         on_release=on_release,
-        record=record,
+        on_settled=on_settled,
+        record=lambda outcome: _audit(
+            draft=draft, actor=actor or draft.owner, outcome=outcome, approval=approval
+        ),
     )
     draft.refresh_from_db()
     logger.info("deletion %s sent: %s", draft.pk, outcome.get("outcome"))

@@ -177,13 +177,15 @@ def draft_send(
             client=client, draft=draft, body=body, previous=previous, looked=looked
         )
 
-    def record(outcome: dict[str, Any]) -> None:
-        if on_settled is not None:
-            on_settled(outcome)
-        write_audit(draft=draft, body=body, outcome=outcome, actor=actor, approval=approval)
-
     outcome = settle_write(
-        draft=draft, write=write, release_to=release_to, on_release=on_release, record=record
+        draft=draft,
+        write=write,
+        release_to=release_to,
+        on_release=on_release,
+        on_settled=on_settled,
+        record=lambda outcome: write_audit(
+            draft=draft, body=body, outcome=outcome, actor=actor, approval=approval
+        ),
     )
     draft.refresh_from_db()
     logger.info("draft %s submitted: %s", draft.pk, outcome.get("outcome"))
@@ -197,9 +199,11 @@ def settle_write(
     release_to: str,
     record: Callable[[dict[str, Any]], None],
     on_release: Callable[[], None] | None = None,
+    on_settled: Callable[[dict[str, Any]], None] | None = None,
 ) -> dict[str, Any]:
     """Run `write` (the Harness call of a claimed draft, any kind) and settle the draft with its
-    (status, outcome); `record` puts the settled outcome in the audit trail.
+    (status, outcome); `record` puts the settled outcome in the audit trail, just after
+    `on_settled` gets it (an approval's own entry comes first).
 
     HarnessUnauthorized puts the draft back to `release_to` (in the same transaction as
     `on_release`, e.g. an approval reopened) and propagates; any other error
@@ -220,6 +224,8 @@ def settle_write(
         if outcome is None:  # an unexpected error: never leave the draft stuck in submitting
             outcome = dict(UNEXPECTED)
         outcome = store_outcome(draft=draft, status=status, outcome=outcome)
+        if on_settled is not None:
+            on_settled(outcome)
         record(outcome)
     return outcome
 
