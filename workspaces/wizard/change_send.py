@@ -117,9 +117,7 @@ def change_write(
     # the workspace): a body from a snapshot an earlier release stored sends them in their old
     # type. In place, so the audit entry records the body sent.
     carry_as_held(body, fresh)
-    if previous.get("outcome") in UNCLEAR and holds(
-        fresh, body, locked=steps.locked_map(draft.data)
-    ):
+    if previous.get("outcome") in UNCLEAR and holds_body(fresh, body, draft=draft):
         return Status.UPDATED, updated("Changed on an earlier attempt.")
     if fresh["updated"] != draft.workspace_updated:
         return Status.DRAFT, {
