@@ -10,10 +10,9 @@ from playwright.sync_api import expect
 from tests.browser.conftest import settled, sign_in
 from tests.browser.test_accessibility import assert_accessible
 from tests.browser.test_wizard import wizard_user  # noqa: F401  (fixture)
-from tests.conftest import ACCOUNT, FULL_KEY
 from tests.samples import complete_draft
+from tests.workspaces.test_browse import create
 from tests.workspaces.test_drafts import choose_template, make_draft
-from workspaces.harness import HarnessClient
 from workspaces.models import WorkspaceDraft
 from workspaces.wizard import drafts, steps
 
@@ -225,21 +224,7 @@ def test_the_export_section_fits_a_phone_for_a_workspace_with_a_longer_identifie
     sign_in(page, live_server)
     page.set_viewport_size(PHONE)
     identifier = "payments_api_production_eu_west_1_primary"  # 41 characters
-    HarnessClient(fake.base_url, ACCOUNT, FULL_KEY).create_workspace(
-        org="default",
-        project="infra",
-        body={
-            "identifier": identifier,
-            "name": identifier.replace("_", "-"),
-            "provisioner": "opentofu",
-            "provider_connector": "",
-            "repository": "infra-live",
-            "repository_connector": "account.github_acme",
-            "repository_branch": "main",
-            "terraform_variables": {},
-            "environment_variables": {},
-        },
-    )
+    create(fake, identifier)
 
     for viewport in (PHONE, SMALL_PHONE):
         page.set_viewport_size(viewport)

@@ -840,15 +840,7 @@ def test_production_refuses_to_start_without_its_secrets(missing):
     env = _clean_env(**{k: v for k, v in PRODUCTION_ENV.items() if k != missing})
     env.pop(missing, None)
 
-    result = subprocess.run(
-        [sys.executable, "manage.py", "check"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = _manage_check(env)
 
     assert result.returncode != 0
     assert f"{missing} must be set" in result.stderr
