@@ -25,16 +25,30 @@ answered as if the cache were empty and forgetful:
 
 Sessions are stored in PostgreSQL and only read through the cache (`cached_db`): while Redis is
 down they are read from the database, and nobody is signed out.
+
+A hung Redis (overloaded, or behind a network partition) does not refuse: each command waits for
+the socket timeout (`REDIS_CONNECT_TIMEOUT`, 1 s, or `REDIS_TIMEOUT`, 2 s), and a page makes
+several. So after a command that timed out or was refused (`redis.ConnectionError`,
+`redis.TimeoutError`), the process stops asking that Redis (`CacheBreaker`, one per server and
+process, shared by its threads): for `CACHE_RETRY_AFTER_SECONDS` every command is answered as
+above without being sent, and counted (`portal_cache_errors_total{result="skipped"}`; a command
+Redis failed is `result="failed"`). Then the first command asks Redis again, alone; if Redis
+answers, every command does again. Errors Redis answers with (out of memory, a read-only replica)
+cost no wait and pause nothing. `roundtrip` (`/readyz`) always asks Redis.
 """
 
 import logging
 import threading
 import time
 import uuid
+from collections.abc import Callable
 
+from django.conf import settings
 from django.core.cache.backends import redis as django_redis
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
+from redis import ConnectionError as RedisConnectionError
 from redis import RedisError
+from redis import TimeoutError as RedisTimeoutError
 
 logger = logging.getLogger("portal.cache")
 
@@ -80,13 +94,17 @@ class RedisCacheClient(django_redis.RedisCacheClient):
         return self._get_connection_pool_and_client(write)[1]
 
 
+def _count(operation: str, result: str) -> None:
+    from portal.metrics import CACHE_ERRORS
+
+    CACHE_ERRORS.labels(operation, result).inc()
+
+
 def _report(operation: str, err: RedisError) -> None:
     """Count a failed command; log the outage once per `REPORT_EVERY_SECONDS` (the error class
     only: redis-py's messages name the server)."""
     global _reported_at
-    from portal.metrics import CACHE_ERRORS
-
-    CACHE_ERRORS.labels(operation).inc()
+    _count(operation, "failed")
     now = time.monotonic()
     with _report_lock:
         if _reported_at is not None and now - _reported_at < REPORT_EVERY_SECONDS:
@@ -94,95 +112,149 @@ def _report(operation: str, err: RedisError) -> None:
         _reported_at = now
     logger.warning(
         "The cache (Redis) failed (%s on %s): until it answers again, reads are misses, writes "
-        "are skipped and locks are not taken; nobody is signed out. Logged at most once a "
-        "minute; every failure is counted in portal_cache_errors_total.",
+        "are skipped and locks are not taken; nobody is signed out. After a timeout or a refusal "
+        "Redis is not asked for CACHE_RETRY_AFTER_SECONDS. Logged at most once a minute; every "
+        "failure and skipped command is counted in portal_cache_errors_total.",
         type(err).__name__,
         operation,
     )
 
 
+class CacheBreaker:
+    """The process's memory that one Redis did not answer (module docstring, "A hung Redis").
+
+    Closed, every command asks Redis. After a command that timed out or was refused
+    (`record_failure`), `allow` says no for `retry_after` seconds; then it lets one command
+    through, the probe, and says no to the others while it runs (they answer at once rather than
+    wait with it). Any answer from Redis (`record_answer`: the probe's, or that of a command sent
+    before the failure) closes it; a failed probe skips Redis for another `retry_after` seconds.
+    """
+
+    def __init__(self, *, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._failed_at: float | None = None
+        self._probing = False
+
+    def allow(self, retry_after: float) -> bool:
+        """True: send this command to Redis (if it is the probe, settle it with `record_failure`,
+        `record_answer` or `release_probe`); False: answer it without Redis."""
+        if self._failed_at is None or retry_after <= 0:  # without the lock: the common case
+            return True
+        with self._lock:
+            if self._failed_at is None:
+                return True
+            if self._probing or self._clock() - self._failed_at < retry_after:
+                return False
+            self._probing = True
+            return True
+
+    def record_failure(self) -> None:
+        with self._lock:
+            self._failed_at = self._clock()
+            self._probing = False
+
+    def record_answer(self) -> None:
+        if self._failed_at is None:
+            return
+        with self._lock:
+            self._failed_at = None
+            self._probing = False
+
+    def release_probe(self) -> None:
+        """The probe ended without a word from Redis: the next command probes instead."""
+        with self._lock:
+            self._probing = False
+
+
+_breakers: dict[tuple[str, ...], CacheBreaker] = {}
+
+
+def breaker_for(servers: list[str]) -> CacheBreaker:
+    """The process's breaker for a cache's servers (every thread's cache object shares it)."""
+    key = tuple(servers)
+    with _shared_lock:
+        return _breakers.setdefault(key, CacheBreaker())
+
+
+def reset_cache_breakers() -> None:
+    """Close every breaker: forget every Redis that did not answer (tests)."""
+    with _shared_lock:
+        breakers = list(_breakers.values())
+    for breaker in breakers:
+        breaker.record_answer()
+
+
+_UNANSWERED = object()
+
+
 class RedisCache(django_redis.RedisCache):
     """Django's Redis backend with shared clients (`RedisCacheClient`), that answers a failed
-    command as a miss, a skipped write or a lock not needed (the module docstring)."""
+    command as a miss, a skipped write or a lock not needed, and skips Redis for a while after
+    it did not answer (the module docstring)."""
 
     def __init__(self, server, params):
         super().__init__(server, params)
         self._class = RedisCacheClient
+        self.breaker = breaker_for(self._servers)
+
+    def _ask(self, operation: str, unanswered, command, *args):
+        """`command(*args)`, or `unanswered` when Redis failed it or is being skipped."""
+        breaker = self.breaker
+        if not breaker.allow(settings.CACHE_RETRY_AFTER_SECONDS):
+            _count(operation, "skipped")
+            return unanswered
+        try:
+            answer = command(*args)
+        except (RedisConnectionError, RedisTimeoutError) as err:
+            breaker.record_failure()
+            _report(operation, err)
+            return unanswered
+        except RedisError as err:  # Redis answered, with an error (out of memory, read-only)
+            breaker.record_answer()
+            _report(operation, err)
+            return unanswered
+        except BaseException:  # nothing learnt about Redis (a value that cannot be pickled)
+            breaker.release_probe()
+            raise
+        breaker.record_answer()
+        return answer
 
     def add(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
-        try:
-            return super().add(key, value, timeout, version)
-        except RedisError as err:
-            _report("add", err)
-            return True
+        return self._ask("add", True, super().add, key, value, timeout, version)
 
     def get(self, key, default=None, version=None):
-        try:
-            return super().get(key, default, version)
-        except RedisError as err:
-            _report("get", err)
-            return default
+        return self._ask("get", default, super().get, key, default, version)
 
     def set(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
-        try:
-            super().set(key, value, timeout, version)
-        except RedisError as err:
-            _report("set", err)
+        self._ask("set", None, super().set, key, value, timeout, version)
 
     def touch(self, key, timeout=DEFAULT_TIMEOUT, version=None):
-        try:
-            return super().touch(key, timeout, version)
-        except RedisError as err:
-            _report("touch", err)
-            return False
+        return self._ask("touch", False, super().touch, key, timeout, version)
 
     def delete(self, key, version=None):
-        try:
-            return super().delete(key, version)
-        except RedisError as err:
-            _report("delete", err)
-            return False
+        return self._ask("delete", False, super().delete, key, version)
 
     def get_many(self, keys, version=None):
-        try:
-            return super().get_many(keys, version)
-        except RedisError as err:
-            _report("get_many", err)
-            return {}
+        return self._ask("get_many", {}, super().get_many, keys, version)
 
     def has_key(self, key, version=None):
-        try:
-            return super().has_key(key, version)
-        except RedisError as err:
-            _report("has_key", err)
-            return False
+        return self._ask("has_key", False, super().has_key, key, version)
 
     def incr(self, key, delta=1, version=None):
-        try:
-            return super().incr(key, delta, version)
-        except RedisError as err:
-            _report("incr", err)
-            raise ValueError(f"Key {key!r} could not be read: the cache is not answering.") from err
+        answer = self._ask("incr", _UNANSWERED, super().incr, key, delta, version)
+        if answer is _UNANSWERED:
+            raise ValueError(f"Key {key!r} could not be read: the cache is not answering.")
+        return answer
 
     def set_many(self, data, timeout=DEFAULT_TIMEOUT, version=None):
-        try:
-            return super().set_many(data, timeout, version)
-        except RedisError as err:
-            _report("set_many", err)
-            return list(data)
+        return self._ask("set_many", list(data), super().set_many, data, timeout, version)
 
     def delete_many(self, keys, version=None):
-        try:
-            super().delete_many(keys, version)
-        except RedisError as err:
-            _report("delete_many", err)
+        self._ask("delete_many", None, super().delete_many, keys, version)
 
     def clear(self):
-        try:
-            return super().clear()
-        except RedisError as err:
-            _report("clear", err)
-            return False
+        return self._ask("clear", False, super().clear)
 
     def roundtrip(self) -> bool:
         """A set, a get and a delete of a throwaway key, raising what Redis raised (the other

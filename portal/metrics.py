@@ -70,9 +70,10 @@ STATUS_METRICS_CACHE = Counter(
 )
 CACHE_ERRORS = Counter(
     "portal_cache_errors",
-    "Cache (Redis) commands that failed and were answered as a miss or a skipped write, by "
-    "operation (portal.cache).",
-    ["operation"],
+    "Cache (Redis) commands answered as a miss or a skipped write, by operation and result: "
+    "failed (Redis failed it) or skipped (not sent: Redis did not answer a moment ago; "
+    "portal.cache).",
+    ["operation", "result"],
 )
 
 

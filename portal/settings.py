@@ -5,6 +5,8 @@ Every variable is documented in `.env.example`. The defaults give a working loca
 """
 
 import logging
+import os
+import tempfile
 import warnings
 from pathlib import Path
 
@@ -120,14 +122,22 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {"init_command": "PRAGMA journal_mode=WAL;", "timeout": 20, "transaction_mode": "IMMEDIATE"}
     )
+    # The test database is a file, not SQLite's shared in-memory database: threads (the live
+    # server, the concurrent-submit test) then wait on SQLite's busy timeout instead of failing at
+    # once with "database table is locked". One file per test process, removed when the run ends.
+    DATABASES["default"].setdefault("TEST", {}).setdefault(
+        "NAME", str(Path(tempfile.gettempdir()) / f"portal-test-{os.getpid()}.sqlite3")
+    )
 
 _cache_url = env.str("CACHE_URL", default="") or env.str("REDIS_URL", default="")
 CACHE_KEY_PREFIX = env.str("CACHE_KEY_PREFIX", default="portal")
+CACHE_RETRY_AFTER_SECONDS = env_seconds("CACHE_RETRY_AFTER_SECONDS", 5.0, zero=True)
 if _cache_url.startswith(("redis://", "rediss://")):
     # Django's built-in Redis backend (portal.cache: the same, reusing its redis-py clients),
     # whatever django-environ would pick for the scheme (older releases map redis:// to
     # django-redis, which is not installed). Short socket timeouts: a dead Redis fails a request
-    # (and /readyz) quickly instead of hanging a thread.
+    # (and /readyz) quickly instead of hanging a thread, and after a timeout or a refusal the
+    # process skips Redis for CACHE_RETRY_AFTER_SECONDS (0: never) before asking it again.
     CACHES = {
         "default": {
             "BACKEND": "portal.cache.RedisCache",
@@ -372,17 +382,6 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Workspace Portal <po
 # The portal's address as people reach it, for the links in e-mails (`check --deploy` warns about
 # a loopback one: portal.W002).
 PORTAL_URL = env.str("PORTAL_URL", default="http://127.0.0.1:8000")
-
-# The test database is a file, not SQLite's shared in-memory database: threads (the live server,
-# the concurrent-submit test) then wait on SQLite's busy timeout instead of failing at once with
-# "database table is locked". One file per test process, removed when the run ends.
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    import os as _os
-    import tempfile as _tempfile
-
-    DATABASES["default"].setdefault("TEST", {}).setdefault(
-        "NAME", str(Path(_tempfile.gettempdir()) / f"portal-test-{_os.getpid()}.sqlite3")
-    )
 
 # Across projects (`/workspaces/`): the projects a key can list are cached per key for
 # ACROSS_DIRECTORY_SECONDS and at most ACROSS_MAX_PROJECTS are read; each list (key and query,

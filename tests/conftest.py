@@ -68,12 +68,15 @@ def _empty_cache():
 
 @pytest.fixture(autouse=True)
 def _fresh_circuit_breakers():
-    """Failures injected by one test must not leave Harness "paused" for the next."""
+    """Failures injected by one test must not leave Harness (or Redis) "paused" for the next."""
+    from portal.cache import reset_cache_breakers
     from workspaces.harness import reset_breakers
 
     reset_breakers()
+    reset_cache_breakers()
     yield
     reset_breakers()
+    reset_cache_breakers()
 
 
 @pytest.fixture

@@ -9,10 +9,12 @@ import os
 import random
 import re
 import runpy
+import socket
 import struct
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -23,6 +25,7 @@ from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
 from django.urls import reverse
+from prometheus_client import REGISTRY
 from pytest_django.asserts import assertContains
 
 from portal import logs
@@ -494,12 +497,8 @@ def test_all_workspaces_during_a_redis_outage_says_so_and_starts_no_fan_out(
     assert fake.counters().get("iacm.workspaces.list", 0) == 0
 
 
-def test_the_cache_answers_a_failed_command_as_a_miss_a_skipped_write_or_no_lock(settings):
-    from django.core.cache import caches
-
-    settings.CACHES = REDIS_DOWN
-    down = caches["default"]
-
+def _answers_like_an_empty_forgetful_cache(down) -> None:
+    """What every cache command answers while Redis fails it (`portal.cache`)."""
     assert down.get("k", "default") == "default"
     assert down.get_many(["k"]) == {}
     assert down.set("k", 1) is None
@@ -509,8 +508,186 @@ def test_the_cache_answers_a_failed_command_as_a_miss_a_skipped_write_or_no_lock
     assert down.add("lock", 1) is True  # a lock that cannot be taken is not waited for
     with pytest.raises(ValueError, match="not answering"):
         down.incr("counter")  # as for a missing key: the rate limits count from 1
+    assert down.has_key("k") is False
+    assert down.delete_many(["a", "b"]) is None
+    assert down.clear() is False
+
+
+def test_the_cache_answers_a_failed_command_as_a_miss_a_skipped_write_or_no_lock(settings):
+    from django.core.cache import caches
+
+    settings.CACHES = REDIS_DOWN
+    down = caches["default"]
+
+    _answers_like_an_empty_forgetful_cache(down)
     with pytest.raises(redis.ConnectionError):
         down.roundtrip()  # /readyz reports the error
+
+
+@pytest.fixture
+def hung_redis():
+    """The port of a TCP server that accepts connections and never answers: to redis-py, a hung
+    Redis (overloaded, or stopped with SIGSTOP; the kernel completes the handshake)."""
+    with socket.create_server(("127.0.0.1", 0), backlog=64) as listener:
+        yield listener.getsockname()[1]
+
+
+def _cache_errors(operation: str, result: str) -> float:
+    labels = {"operation": operation, "result": result}
+    return REGISTRY.get_sample_value("portal_cache_errors_total", labels) or 0.0
+
+
+def test_after_redis_timed_out_the_cache_skips_it_for_the_retry_delay(settings, hung_redis):
+    """A hung Redis (no refusal: a timeout) cost every cache command its socket timeout, and a
+    page makes several: every page took seconds. After one timeout the process now answers
+    without asking Redis, exactly as if it had failed, for CACHE_RETRY_AFTER_SECONDS."""
+    from portal.cache import RedisCache
+
+    settings.CACHE_RETRY_AFTER_SECONDS = 60
+    hung = RedisCache(
+        f"redis://127.0.0.1:{hung_redis}/0",
+        {"OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}},
+    )
+    failed, skipped = _cache_errors("get", "failed"), _cache_errors("add", "skipped")
+
+    started = time.monotonic()
+    assert hung.get("session", "default") == "default"
+    first = time.monotonic() - started
+    started = time.monotonic()
+    _answers_like_an_empty_forgetful_cache(hung)
+    rest = time.monotonic() - started
+
+    assert first >= 0.5  # the one command that waited out the socket timeout
+    assert rest < 0.2, f"{rest:.2f} s for eleven commands: they still wait for Redis"
+    assert _cache_errors("get", "failed") == failed + 1
+    assert _cache_errors("add", "skipped") == skipped + 1  # counted like a failure, apart
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_the_cache_breaker_skips_redis_for_the_delay_then_lets_one_probe_through():
+    from portal.cache import CacheBreaker
+
+    clock = FakeClock()
+    breaker = CacheBreaker(clock=clock)
+    assert breaker.allow(5)
+    breaker.record_failure()
+
+    assert not breaker.allow(5)
+    clock.now += 4.9
+    assert not breaker.allow(5)
+    clock.now += 0.1
+    assert breaker.allow(5)  # the probe
+    assert not breaker.allow(5)  # the others skip Redis meanwhile rather than wait with it
+    breaker.record_answer()
+    assert breaker.allow(5) and breaker.allow(5)  # Redis answered: every command asks it again
+
+
+def test_a_failed_probe_skips_redis_for_another_delay_from_its_failure():
+    from portal.cache import CacheBreaker
+
+    clock = FakeClock()
+    breaker = CacheBreaker(clock=clock)
+    breaker.record_failure()
+    clock.now += 5
+    assert breaker.allow(5)
+
+    clock.now += 2  # the probe waited out its socket timeout
+    breaker.record_failure()
+
+    clock.now += 4.9
+    assert not breaker.allow(5)
+    clock.now += 0.1
+    assert breaker.allow(5)
+
+
+def test_a_redis_that_answers_within_the_delay_is_used_again_at_once():
+    """A command sent before the failure that gets its answer afterwards shows Redis is back."""
+    from portal.cache import CacheBreaker
+
+    breaker = CacheBreaker(clock=FakeClock())
+    breaker.record_failure()
+    assert not breaker.allow(5)
+
+    breaker.record_answer()
+
+    assert breaker.allow(5)
+
+
+def test_a_probe_that_ends_without_a_redis_outcome_lets_the_next_command_probe():
+    """A probe that raised something else (a value that cannot be pickled) says nothing about
+    Redis: it must not keep Redis skipped for good."""
+    from portal.cache import CacheBreaker
+
+    clock = FakeClock()
+    breaker = CacheBreaker(clock=clock)
+    breaker.record_failure()
+    clock.now += 5
+    assert breaker.allow(5)
+
+    breaker.release_probe()
+
+    assert breaker.allow(5)
+
+
+def test_a_retry_delay_of_zero_never_skips_redis():
+    from portal.cache import CacheBreaker
+
+    breaker = CacheBreaker(clock=FakeClock())
+    breaker.record_failure()
+
+    assert breaker.allow(0) and breaker.allow(0)
+
+
+def test_when_the_delay_ends_one_thread_probes_and_the_others_skip():
+    from portal.cache import CacheBreaker
+
+    clock = FakeClock()
+    breaker = CacheBreaker(clock=clock)
+    breaker.record_failure()
+    clock.now += 5
+    start = threading.Barrier(32)
+    allowed: list[bool] = []
+
+    def command() -> None:
+        start.wait()
+        allowed.append(breaker.allow(5))
+
+    threads = [threading.Thread(target=command) for _ in range(32)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sorted(allowed) == [False] * 31 + [True]
+
+
+def test_each_redis_server_has_its_own_breaker_in_the_process(hung_redis):
+    from portal.cache import RedisCache
+
+    def made(location: str) -> RedisCache:
+        return RedisCache(location, {"OPTIONS": {"socket_timeout": 0.5}})
+
+    hung = made(f"redis://127.0.0.1:{hung_redis}/0")
+    again = made(f"redis://127.0.0.1:{hung_redis}/0")  # another thread's cache object
+    other = made("redis://127.0.0.1:9/0")
+
+    assert hung.breaker is again.breaker
+    assert other.breaker is not hung.breaker
+
+
+def test_the_retry_delay_is_read_from_the_environment(load_settings):
+    assert load_settings()["CACHE_RETRY_AFTER_SECONDS"] == 5.0
+    assert load_settings(CACHE_RETRY_AFTER_SECONDS="0")["CACHE_RETRY_AFTER_SECONDS"] == 0.0
+    assert load_settings(CACHE_RETRY_AFTER_SECONDS="1.5")["CACHE_RETRY_AFTER_SECONDS"] == 1.5
+    with pytest.raises(ImproperlyConfigured, match="CACHE_RETRY_AFTER_SECONDS must be"):
+        load_settings(CACHE_RETRY_AFTER_SECONDS="5s")
 
 
 def test_signing_in_during_a_redis_outage_is_not_a_500(client, user, settings):

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import signal
 import socket
 import subprocess
 import sys
@@ -89,6 +90,39 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+@pytest.fixture
+def throwaway_redis():
+    """A redis-server of our own on a free port (the machine's Redis is never stopped or hung)."""
+    port = free_port()
+    process = subprocess.Popen(
+        [
+            "redis-server",
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            redis.Redis(port=port, socket_timeout=1).ping()
+            break
+        except redis.RedisError:
+            time.sleep(0.1)
+    yield port, process
+    if process.poll() is None:
+        process.send_signal(signal.SIGCONT)  # a test that hung it (SIGSTOP) and failed
+        process.terminate()
+        process.wait(timeout=10)
 
 
 def manage(env: dict[str, str], *args: str) -> str:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import signal
 import threading
+import time
 
 import redis
 
@@ -95,3 +97,40 @@ def test_options_holding_an_object_keep_a_pool_per_cache_object(services, cache_
     assert first._cache.get_client().ping() and second._cache.get_client().ping()
     assert first._cache.get_client() is not second._cache.get_client()
     assert first._cache.get_client() is first._cache.get_client()
+
+
+def test_a_hung_redis_is_skipped_until_the_retry_delay_ends_then_used_again(
+    services, throwaway_redis, settings
+):
+    """A real Redis stopped with SIGSTOP: the kernel still accepts connections and takes commands,
+    nothing answers, and every command waited out the socket timeout. Now one does; the others
+    answer at once, until the delay after which the first command asks Redis again."""
+    port, process = throwaway_redis
+    settings.CACHE_RETRY_AFTER_SECONDS = 1.0
+    cache = RedisCache(
+        f"redis://127.0.0.1:{port}/0",
+        {"OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}},
+    )
+    cache.set("kept", "value")
+
+    process.send_signal(signal.SIGSTOP)
+    try:
+        started = time.monotonic()
+        timed_out = cache.get("kept")
+        first = time.monotonic() - started
+        started = time.monotonic()
+        skipped = [cache.get("kept"), cache.add("lock", 1), cache.set_many({"a": 1})]
+        rest = time.monotonic() - started
+    finally:
+        process.send_signal(signal.SIGCONT)
+    back_within_the_delay = cache.get("kept")
+    time.sleep(1.0)
+    probe, after = cache.get("kept"), cache.get("kept")
+
+    assert (timed_out, first >= 0.5) == (None, True)
+    assert skipped == [None, True, ["a"]]
+    assert rest < 0.2, f"{rest:.2f} s for three commands: they still wait for Redis"
+    assert back_within_the_delay is None  # skipped: asked again once the delay ends
+    assert (probe, after) == ("value", "value")
+    assert cache.add("lock", 1) is True and cache.add("lock", 1) is False  # a real lock again
+    cache.delete("lock")

@@ -1,13 +1,14 @@
 """The production profile against the real servers: the deploy check and /readyz."""
 
-import subprocess
+import re
+import signal
 import time
 
 import pytest
 import redis
 import requests
 
-from tests.services.conftest import HOST, Visitor, free_port, manage, start_replica
+from tests.services.conftest import HOST, Visitor, manage, start_replica
 
 pytestmark = pytest.mark.services
 
@@ -23,38 +24,6 @@ def _readyz(replica) -> requests.Response:
     return requests.get(
         f"{replica.url}/readyz", headers={"Host": HOST, "X-Forwarded-Proto": "https"}, timeout=10
     )
-
-
-@pytest.fixture
-def throwaway_redis():
-    """A redis-server of our own on a free port (the machine's Redis is never stopped)."""
-    port = free_port()
-    process = subprocess.Popen(
-        [
-            "redis-server",
-            "--port",
-            str(port),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        try:
-            redis.Redis(port=port, socket_timeout=1).ping()
-            break
-        except redis.RedisError:
-            time.sleep(0.1)
-    yield port, process
-    if process.poll() is None:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 def test_a_stopped_redis_is_reported_and_the_portal_keeps_serving(production_env, throwaway_redis):
@@ -100,3 +69,54 @@ def test_a_stopped_redis_is_reported_and_the_portal_keeps_serving(production_env
     assert 'title="Signed in as alice"' in signed_in_page.text
     assert new_session_page.status_code == 200
     assert any('"logger": "portal.cache"' in line for line in replica.log_lines())
+
+
+def test_a_hung_redis_costs_a_page_one_timeout_not_one_per_cache_command(
+    production_env, throwaway_redis
+):
+    """A Redis that hangs instead of refusing (overloaded, or a partition that lets connections
+    through; here a real one stopped with SIGSTOP) made every cache command wait REDIS_TIMEOUT
+    (2 s), and a page makes several: every page took seconds for as long as it hung. Now one
+    command waits; the process then skips Redis for CACHE_RETRY_AFTER_SECONDS, and uses it again
+    as soon as it answers."""
+    port, redis_process = throwaway_redis
+    env = {
+        **production_env,
+        "REDIS_URL": f"redis://127.0.0.1:{port}/0",
+        "CACHE_RETRY_AFTER_SECONDS": "3",
+    }
+    replica = start_replica(env, "replica-hung-redis", workers=1, threads=2)
+    alice = Visitor()
+    timings: list[tuple[int, float]] = []
+    try:
+        alice.sign_in(replica)
+        redis_process.send_signal(signal.SIGSTOP)
+        try:
+            for _ in range(4):
+                started = time.monotonic()
+                page = alice.get(replica, "/drafts/")
+                timings.append((page.status_code, time.monotonic() - started))
+        finally:
+            redis_process.send_signal(signal.SIGCONT)
+        came_back = redis.Redis(port=port, socket_timeout=2)
+        came_back.flushall()
+        time.sleep(3)  # the delay ends: the next command asks Redis again
+        again = alice.get(replica, "/drafts/")
+        cached_sessions = [key for key in came_back.scan_iter() if b"cached_db" in key]
+        token = env["METRICS_BEARER_TOKEN"]
+        metrics = alice.get(replica, "/metrics", headers={"Authorization": f"Bearer {token}"})
+    finally:
+        replica.stop()
+
+    assert [status for status, _ in timings] == [200] * 4
+    first, *rest = [seconds for _, seconds in timings]
+    assert first < 3.5, f"{first:.1f} s: more than one cache command waited for the hung Redis"
+    assert max(rest) < 1.0, f"{timings}: pages still wait for the hung Redis"
+    assert again.status_code == 200
+    assert cached_sessions, "Redis answers again, but the portal does not use it"
+    assert re.search(
+        r'portal_cache_errors_total\{operation="get",result="failed"\} [1-9]', metrics.text
+    )
+    assert re.search(
+        r'portal_cache_errors_total\{operation="\w+",result="skipped"\} [1-9]', metrics.text
+    )
