@@ -298,6 +298,21 @@ def test_send_anyway_with_a_key_for_another_account_keeps_the_change_to_confirm(
     assert fake.log(route=UPDATE) == []
 
 
+def test_send_anyway_without_a_key_leads_to_the_key_page(
+    signed_in_with_key, user_with_key, workspace, fake
+):
+    from workspaces.services import credential_delete
+
+    draft = edit(start(user_with_key, workspace), repository={"branch": "release"})
+    credential_delete(user=user_with_key)  # "Delete key" in another tab
+
+    response = signed_in_with_key.post(reverse("draft_send_anyway", args=[draft.pk]))
+
+    # As Submit does: the key page, not "your key is now for , so nothing was sent".
+    assertRedirects(response, reverse("harness_key"), fetch_redirect_response=False)
+    assert fake.log(route=UPDATE) == []
+
+
 def test_send_anyway_without_a_change_in_harness_sends_nothing(
     signed_in_with_key, user_with_key, workspace, fake
 ):

@@ -81,6 +81,17 @@ def test_start_page_and_post_creates_a_draft(signed_in_with_key, user_with_key, 
     assert draft.current_step == "template"
 
 
+def test_starting_a_request_without_a_key_leads_to_the_key_page_and_creates_nothing(
+    signed_in, user, fake
+):
+    # A request belongs to the account of the key it is started with: one started without a
+    # key would belong to none, and could later be sent with a key for any account.
+    response = signed_in.post(reverse("draft_start", args=["default", "infra"]))
+
+    assertRedirects(response, reverse("harness_key"), fetch_redirect_response=False)
+    assert not WorkspaceDraft.objects.filter(owner=user).exists()
+
+
 def test_a_new_draft_opens_on_start_from_and_next_goes_to_basics(
     signed_in_with_key, user_with_key, fake
 ):

@@ -13,7 +13,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from workspaces.clients import harness_account_of, harness_client_for
+from workspaces.clients import harness_client_for
 from workspaces.feedback import harness_error_message
 from workspaces.harness import errors
 from workspaces.htmx import HtmxHttpRequest
@@ -66,10 +66,10 @@ def draft_send_anyway(request: HtmxHttpRequest, draft_id) -> HttpResponse:
     """The workspace as Harness showed it becomes the base of the change, then it is submitted
     (checked again: a further change in Harness is shown again)."""
     draft = get_object_or_404(WorkspaceDraft, pk=draft_id, owner=request.user)
-    # Checked before the confirmation is kept: a key for another account sends nothing.
-    require_same_account(
-        draft_account=draft.account_id, key_account=harness_account_of(request.user)
-    )
+    # Checked before the confirmation is kept: no key leads to the key page (as Submit does), a
+    # key for another account sends nothing.
+    client = harness_client_for(request.user)
+    require_same_account(draft_account=draft.account_id, key_account=client.account_id)
     if not change.draft_rebase(draft=draft):
         messages.info(request, "There is nothing to confirm any more; review the change again.")
         return redirect(pages.step_url(draft, "review"))

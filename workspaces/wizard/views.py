@@ -75,6 +75,8 @@ def draft_start(request: HtmxHttpRequest, org: str, project: str) -> HttpRespons
     """GET: the start page; POST: a new draft. A POST with `clone` (the workspace page's Clone)
     saves Start from as a copy of that workspace, as choosing it on the step would."""
     if request.method == "POST":
+        # A request belongs to the account of the key it is started with: no key, the key page.
+        client = harness_client_for(request.user)
         try:
             draft = drafts.draft_create(owner=request.user, org=org, project=project)
         except drafts.TooManyDrafts as err:
@@ -86,7 +88,7 @@ def draft_start(request: HtmxHttpRequest, org: str, project: str) -> HttpRespons
                 draft=draft,
                 step="template",
                 values={"source": "clone", "clone_identifier": clone},
-                client=harness_client_for(request.user),
+                client=client,
             )
             if saved.notice:
                 messages.warning(request, saved.notice)
