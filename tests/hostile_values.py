@@ -120,7 +120,14 @@ SAMPLE_VALUES = [value for values in SAMPLES.values() for value in values]
 # The fields of each wizard step a POST may carry (formset rows by their posted names).
 STEP_FIELDS = {
     "basics": ["name", "identifier", "description", "tag-0-key", "tag-0-value", "tag-TOTAL_FORMS"],
-    "template": ["source", "template_ref", "template_version", "template_mode", "clone_identifier"],
+    "template": [
+        "source",
+        "template_ref",
+        "template_version",
+        "template_mode",
+        "template_mode_of",
+        "clone_identifier",
+    ],
     "repository": [
         "connector",
         "repository",

@@ -11,6 +11,7 @@ from tests.browser.conftest import settled, sign_in
 from tests.conftest import ACCOUNT, FULL_KEY
 from tests.workspaces.test_drafts import described_workspace
 from workspaces.clients import harness_client_for
+from workspaces.models import WorkspaceDraft
 from workspaces.services import credential_save
 
 CREATE = "iacm.workspaces.create"
@@ -225,9 +226,17 @@ def test_from_a_linked_template_at_a_version_that_is_not_the_stable_one(
 def test_another_template_is_saved_at_a_version_of_its_own(page, live_server, fake, wizard_user):
     start(page, live_server)
     page.get_by_label("From a workspace template").check()
-    page.get_by_label("Copy the template").check()  # account and org templates are copied
     wait_saved(page)
+    linked = page.get_by_label("Use the template (linked)")
+    expect(linked).to_be_checked()  # the default, for a template of this project
+    # An account template cannot be linked: Template use, untouched, turns to the copy.
     pick(page, "account.aws_service")
+    wait_saved(page)
+    expect(page.get_by_label("Copy the template")).to_be_checked()
+    expect(linked).to_be_disabled()
+    expect(linked).to_have_accessible_description(re.compile("can be copied, not linked"))
+    expect(page.locator("#save-status")).to_contain_text("will be copied, not linked")
+    expect(page.locator(".field--error")).to_have_count(0)
     for version in ("v1", "v2"):
         page.locator("#template-version").select_option(version)
         wait_saved(page)
@@ -238,7 +247,11 @@ def test_another_template_is_saved_at_a_version_of_its_own(page, live_server, fa
 
     expect(page.locator("#save-status")).not_to_contain_text("could not find it any more")
     expect(page.locator("#template-version")).to_have_value("v1")  # gcp_bucket's stable
-    next_step(page, "Basics")
+    expect(page.get_by_label("Copy the template")).to_be_checked()
+    next_step(page, "Basics")  # no error on Template use: it was never touched
+    assert (
+        WorkspaceDraft.objects.get(owner=wizard_user).data["template"]["template_mode"] == "copied"
+    )
     fill_basics(page, "bucket-dev")
     next_step(page, "Repository")
     expect(page.get_by_label("Repository name")).to_have_value("terraform-modules")

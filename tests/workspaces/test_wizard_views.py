@@ -771,6 +771,135 @@ def test_an_account_template_is_offered_to_copy_and_refused_linked_in_words(
     assert draft.data["template"]["locked"] == {}
 
 
+def input_tag(response, control_id: str) -> str:
+    return re.search(rf'<input[^>]*\sid="{control_id}"[^>]*>', response.content.decode())[0]
+
+
+def shows_copy_only(response, ref: str) -> bool:
+    """Template use shown for `ref`, an account or org template: "copied" chosen, "linked" not
+    offered (disabled, described by why), and the radios named as shown for `ref`."""
+    linked, copied = (
+        input_tag(response, "id_template_mode_0"),
+        input_tag(response, "id_template_mode_1"),
+    )
+    content = response.content.decode()
+    return (
+        " disabled" in linked
+        and " checked" not in linked
+        and 'aria-describedby="template-mode-refused"' in linked
+        and " checked" in copied
+        and " disabled" not in copied
+        and re.search(r'id="template-mode-refused"[^>]*>[^<]*can be copied, not linked', content)
+        is not None
+        and f'<input type="hidden" name="template_mode_of" value="{ref}">' in content
+    )
+
+
+def test_an_account_template_picked_without_touching_template_use_is_copied_not_refused(
+    signed_in_with_key, draft, fake
+):
+    page = signed_in_with_key.get(step_url(draft, "template"))
+    # Picking the template autosaves the form as that page shows it: Template use on its default.
+    picked = signed_in_with_key.post(
+        step_url(draft, "template") + "?autosave=1",
+        {"source": "template", "template_ref": "account.aws_service", "template_mode": "linked",
+         "template_mode_of": ""},
+        **HTMX,
+    )  # fmt: skip
+    # Then Save and continue, with the radios the save drew again.
+    onward = post_step(
+        signed_in_with_key,
+        draft,
+        "template",
+        {"source": "template", "template_ref": "account.aws_service", "template_version": "v2",
+         "template_mode": "copied", "template_mode_of": "account.aws_service", "action": "next"},
+    )  # fmt: skip
+
+    assert " checked" in input_tag(page, "id_template_mode_0")  # linked, the default
+    assertContains(page, '<input type="hidden" name="template_mode_of" value="">', html=True)
+    assertNotContains(picked, "Choose “Copy the template”")
+    assertContains(picked, '<fieldset id="template-mode" class="field" hx-swap-oob="true">')
+    assert shows_copy_only(picked, "account.aws_service")
+    assertContains(picked, "account.aws_service will be copied, not linked")  # and said so
+    assertRedirects(onward, step_url(draft, "basics"), fetch_redirect_response=False)
+    draft.refresh_from_db()
+    assert draft.data["template"]["template_mode"] == "copied"
+    assert draft.data["template"]["applied"] == "template:account.aws_service:v2:copied"
+    assert validation.bind_step("template", draft.data).problems() == {}
+
+
+@pytest.mark.parametrize("ref", ["account.aws_service", "org.gcp_bucket"])
+def test_without_javascript_an_account_or_org_template_is_copied_on_save_and_continue(
+    signed_in_with_key, draft, fake, ref
+):
+    # The page showed Template use (on its default, linked) for no template yet.
+    response = post_step(
+        signed_in_with_key,
+        draft,
+        "template",
+        {"source": "template", "template_ref": ref, "template_mode": "linked",
+         "template_mode_of": "", "action": "next"},
+    )  # fmt: skip
+    page = signed_in_with_key.get(step_url(draft, "template"))
+
+    assertRedirects(response, step_url(draft, "basics"), fetch_redirect_response=False)
+    draft.refresh_from_db()
+    assert draft.data["template"]["template_mode"] == "copied"
+    assert draft.data["template"]["locked"] == {}
+    assert shows_copy_only(page, ref)
+    assertNotContains(page, "field--error")
+
+
+@pytest.mark.parametrize("shown_for", [None, "account.aws_service"])
+def test_linked_chosen_for_an_account_template_is_still_refused(
+    signed_in_with_key, draft, fake, shown_for
+):
+    # No radios named (an old page, a crafted POST), or radios shown for this very template,
+    # whose linked one was not offered: linked is what was asked for, and it cannot be had.
+    posted = {"source": "template", "template_ref": "account.aws_service",
+              "template_version": "v2", "template_mode": "linked", "action": "next"}  # fmt: skip
+    if shown_for is not None:
+        posted["template_mode_of"] = shown_for
+
+    response = post_step(signed_in_with_key, draft, "template", posted)
+
+    assertContains(response, "an account or org template can be copied, not linked")
+    assert described_by_its_error(response, "id_template_mode_0", "id_template_mode_error")
+    draft.refresh_from_db()
+    assert draft.data["template"]["template_mode"] == "linked"
+    assert draft.data["template"]["locked"] == {}
+
+
+@pytest.mark.parametrize(
+    ("mode", "shown_for", "saved_mode"),
+    [
+        # The copy an account template forced (its linked radio not offered) gives way to the
+        # default once a template that can be linked is picked (arrow keys through the list).
+        ("copied", "account.aws_service", "linked"),
+        ("copied", "k8s_namespace", "copied"),  # a copy chosen for a project template stays
+        ("copied", "", "copied"),
+        ("linked", "", "linked"),
+    ],
+)
+def test_template_use_for_a_project_template_is_linked_unless_copy_was_chosen(
+    signed_in_with_key, draft, fake, mode, shown_for, saved_mode
+):
+    signed_in_with_key.post(
+        step_url(draft, "template") + "?autosave=1",
+        {"source": "template", "template_ref": "k8s_namespace", "template_mode": mode,
+         "template_mode_of": shown_for},
+        **HTMX,
+    )  # fmt: skip
+    page = signed_in_with_key.get(step_url(draft, "template"))
+
+    draft.refresh_from_db()
+    assert draft.data["template"]["template_mode"] == saved_mode
+    assert draft.data["template"]["applied"] == f"template:k8s_namespace:v1:{saved_mode}"
+    linked = input_tag(page, "id_template_mode_0")
+    assert " disabled" not in linked
+    assert (" checked" in linked) == (saved_mode == "linked")
+
+
 # --- repository ------------------------------------------------------------------------------
 
 

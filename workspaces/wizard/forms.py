@@ -7,6 +7,7 @@ template fixes: the fields are disabled, Django keeps their initial value), `dra
 (the whole draft, e.g. the workspace to copy for Basics' identifier check) and, for a change,
 `snapshot` (the workspace as read: the variable keys it already holds are kept as they are).
 `values()` reads a bound form back as stored values, kept as typed even when invalid.
+Start from's form (`TemplateForm`) is in `start_form.py`.
 """
 
 from __future__ import annotations
@@ -28,33 +29,17 @@ from workspaces.wizard.form_base import (
     text_field,
 )
 from workspaces.wizard.rows import LinesField, TagFormSet, VariableFormSet
-from workspaces.wizard.sources import prefill_marker
+from workspaces.wizard.start_form import TemplateForm
 
 _NAME_RE = re.compile(steps.NAME_PATTERN)
 _CONNECTOR_REF_RE = re.compile(steps.CONNECTOR_REF_PATTERN)
 _VERSION_RE = re.compile(steps.VERSION_PATTERN)
-_TEMPLATE_VERSION_RE = re.compile(steps.TEMPLATE_VERSION_PATTERN)
 _COMMIT_RE = re.compile(r"[0-9a-fA-F]{7,64}")
 # A second cloud connector under a linked template's locked provisioner (`ProvisionerForm`).
 MAIN_CONNECTOR_ONLY = (
     "The linked template locks the provisioner, and with it the additional provider connectors: "
     "choose one cloud connector (AWS, GCP or Azure), the workspace's main one."
 )
-# A template or workspace chosen but not read (Harness failed): its field says so, with a retry.
-NOT_APPLIED = "not_applied"
-NO_VERSION = "no_version"
-NOT_APPLIED_MESSAGES = {
-    "template": (
-        "template_ref",
-        "The template version could not be read from Harness, so nothing was filled in from "
-        "it. Try again, or choose another one.",
-    ),
-    "clone": (
-        "clone_identifier",
-        "The workspace could not be read from Harness, so nothing was copied from it. "
-        "Try again, or choose another one.",
-    ),
-}
 
 
 class BasicsForm(StepForm):
@@ -119,111 +104,6 @@ class BasicsForm(StepForm):
                 "of its own."
             )
         return identifier
-
-
-class TemplateForm(StepForm):
-    step = "template"
-    source = forms.ChoiceField(
-        label="How do you want to start?",
-        choices=choices_of(steps.SOURCES),
-        widget=forms.RadioSelect,
-        error_messages={
-            "required": "Choose how to start.",
-            "invalid_choice": "Choose how to start.",
-        },
-    )
-    template_ref = text_field()
-    template_version = text_field()
-    # Checked in `clean`: only a template start needs one.
-    template_mode = text_field(
-        "Template use", widget=forms.RadioSelect(choices=choices_of(steps.TEMPLATE_MODES))
-    )
-    clone_identifier = text_field()
-    # The template whose versions the posted version select lists (never stored).
-    template_version_of = text_field(widget=forms.HiddenInput)
-    transient = ("template_version_of",)
-
-    # Each value is checked for shape whatever the source, so nothing ill-formed is stored as
-    # valid or sent to Harness (they become path segments of the template and workspace reads).
-    def clean_template_ref(self) -> str:
-        ref = self.cleaned_data["template_ref"]
-        if ref and not steps.template_ref_ok(ref):
-            raise forms.ValidationError("Choose a template from the list.")
-        return ref
-
-    def clean_template_version(self) -> str:
-        version = self.cleaned_data["template_version"]
-        if version and not _TEMPLATE_VERSION_RE.match(version):
-            raise forms.ValidationError("Choose a version of the template from the list.")
-        return version
-
-    def clean_clone_identifier(self) -> str:
-        identifier = self.cleaned_data["clone_identifier"]
-        if identifier and steps.identifier_problem(identifier):
-            raise forms.ValidationError("Choose the workspace to copy from the list.")
-        return identifier
-
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
-        source = cleaned.get("source")
-        if source == "template":
-            if not cleaned.get("template_ref") and "template_ref" not in self.errors:
-                self.add_error("template_ref", "Choose a template.")
-            if not cleaned.get("template_version") and "template_version" not in self.errors:
-                # Saved with a client, the stable version is read and chosen (`choice_complete`).
-                message = "Choose a version of the template."
-                self.add_error("template_version", forms.ValidationError(message, code=NO_VERSION))
-            if cleaned.get("template_mode") not in steps.TEMPLATE_MODES:
-                self.add_error("template_mode", "Choose whether to link or copy the template.")
-            elif cleaned["template_mode"] == "linked" and not steps.template_linkable(
-                cleaned.get("template_ref") or ""
-            ):
-                self.add_error(
-                    "template_mode",
-                    f"{steps.LINK_RULE} Choose “Copy the template”, or a template of this project.",
-                )
-        elif (
-            source == "clone"
-            and not cleaned.get("clone_identifier")
-            and "clone_identifier" not in self.errors
-        ):
-            self.add_error("clone_identifier", "Choose the workspace to copy.")
-        elif source == "code" and not steps.code_applied(self.draft_data):
-            self.add_error("source", "Paste the code, then choose Fill in from the code.")
-        if source in NOT_APPLIED_MESSAGES and not self.errors and not self._applied(cleaned):
-            field, message = NOT_APPLIED_MESSAGES[source]
-            self.add_error(field, forms.ValidationError(message, code=NOT_APPLIED))
-        # A clone's identifier equal to Basics' is Basics' problem (`BasicsForm.clean_identifier`):
-        # every step is validated again on each save, so it holds whichever step is saved first.
-        return cleaned
-
-    def values(self) -> dict[str, Any]:
-        values = super().values()
-        # Picking another template autosaves while the version select of the one before is still
-        # in the page: its version is not this template's (the stable one is chosen instead).
-        listed_for = str(self["template_version_of"].value() or "").strip()
-        if listed_for and listed_for != values["template_ref"]:
-            values["template_version"] = ""
-        return values
-
-    def _applied(self, cleaned: dict[str, Any]) -> bool:
-        """Whether the draft holds what the chosen template or workspace fills in (and, linked,
-        what it locks): its read worked (`drafts.draft_save_step`). A change's hidden Start from
-        is the workspace itself (`fixed`), never read again."""
-        stored = steps.step_values(self.draft_data, "template")
-        return (
-            bool(steps.fixed_map(self.draft_data)) or prefill_marker(cleaned) == stored["applied"]
-        )
-
-    def choice_complete(self) -> bool:
-        """The choice passes every rule but being applied and, for a template, having a version
-        (its stable one is then read): what `draft_save_step` reads from Harness."""
-        self.is_valid()
-        return all(
-            error.code in {NOT_APPLIED, NO_VERSION}
-            for errors in self.errors.as_data().values()
-            for error in errors
-        )
 
 
 class RepositoryForm(StepForm):

@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from workspaces.export import draft_export
 from workspaces.models import WorkspaceDraft
-from workspaces.wizard import diff, forms, prefill, sources, steps, validation
+from workspaces.wizard import diff, forms, prefill, sources, start_form, steps, validation
 from workspaces.wizard.body import build_body, stored_steps, warnings
 from workspaces.wizard.from_code import CodeForm
 from workspaces.wizard.paste import PasteBox
@@ -88,6 +88,17 @@ def cleared_error_ids(form: forms.StepForm) -> list[str]:
         f"{row.prefix}-error" for rows in form.formsets.values() for row in rows if not row.errors
     ]
     return ids
+
+
+def autosaved_context(
+    draft: WorkspaceDraft, step: str, form: forms.StepForm, *, notice: str, redrawn: bool
+) -> dict[str, Any]:
+    """An autosave's answer: the save status (`form` bound with what was stored), and with
+    `redrawn` Start from's Template use radios too, drawn for the template saved."""
+    context = step_context(draft, step, form) if redrawn else {"draft": draft}
+    problems = form.problems()
+    cleared = cleared_error_ids(form)
+    return context | {"saved": True, "step_errors": problems, "notice": notice, "cleared": cleared}
 
 
 def common_context(draft: WorkspaceDraft, step: str) -> dict[str, Any]:
@@ -208,9 +219,15 @@ def step_context(
         context["not_copied"] = sources.copy_leaves_out(values)
         # A choice Harness failed to give: its picker offers a Try again.
         context["retry"] = {
-            field: form.is_bound and form.has_error(field, code=forms.NOT_APPLIED)
+            field: form.is_bound and form.has_error(field, code=start_form.NOT_APPLIED)
             for field in ("template_ref", "clone_identifier")
         }
+        # Linked is not offered for a template that cannot be linked, once its use is the copy
+        # (a linked use stays shown, chosen, with the form's error: `steps.template_mode_for`).
+        context["link_refused"] = form["template_mode"].value() == "copied" and not (
+            steps.template_linkable(values["template_ref"])
+        )
+        context["link_rule"] = steps.LINK_RULE
     if step == "provisioner":
         for field, picker in (("provisioner", "version"), ("terragrunt", "terragrunt-version")):
             form.fields[field].widget.attrs.update(

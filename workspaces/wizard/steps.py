@@ -262,6 +262,22 @@ def template_linkable(ref: str) -> bool:
     return not ref.startswith(("account.", "org."))
 
 
+def template_mode_for(mode: str, ref: str, shown_for: str | None) -> str:
+    """The Template use a save of the template `ref` stores, `mode` as posted, from a page whose
+    radios were shown for the template `shown_for` (None: not said, e.g. an old page). Picked
+    since (another template), `ref` may not be what those radios could tell: the default,
+    linked, becomes copied for a template that cannot be linked (`LINK_RULE`), and a copy such
+    a template forced (its linked radio not offered) gives way to linked for one that can be.
+    Otherwise `mode` is what was chosen, kept even when impossible (the form refuses it)."""
+    if shown_for is None or shown_for == ref:
+        return mode
+    if mode == "linked" and not template_linkable(ref):
+        return "copied"
+    if mode == "copied" and not template_linkable(shown_for) and template_linkable(ref):
+        return "linked"
+    return mode
+
+
 def template_ref_ok(ref: str) -> bool:
     """Whether `ref` may be sent to Harness as a template reference (`TEMPLATE_REF_PATTERN`)."""
     return bool(_TEMPLATE_REF_RE.match(ref))

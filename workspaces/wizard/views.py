@@ -30,7 +30,7 @@ from workspaces.htmx import HtmxHttpRequest
 from workspaces.models import WorkspaceDraft
 from workspaces.ratelimit import rate_limit_exceeded
 from workspaces.wizard import drafts, outcomes, pages, paste, pickers, steps, submit
-from workspaces.wizard.forms import STEP_FORMS, StepForm
+from workspaces.wizard.forms import STEP_FORMS, StepForm, TemplateForm
 from workspaces.wizard.from_code import CodeForm, code_requested
 from workspaces.wizard.rows import apply_row_action
 
@@ -40,6 +40,9 @@ STEP_PARTIALS: dict[str, set[str]] = {
     "basics": {"tag-rows"},
     "variables": {"variable-editor", "variable-checks", "variable-paste"},
 }
+
+
+AUTOSAVED = "workspaces/wizard_base.html#save-state"
 
 
 def _template(step: str) -> str:
@@ -223,18 +226,14 @@ def _step_post(request: HtmxHttpRequest, draft: WorkspaceDraft, step: str) -> Ht
     except drafts.DraftNotEditable:
         return _go(request, _result_url(draft))
     draft = saved.draft
+    # Start from: the Template use a save set for a template picked since (`template_mode_for`).
+    mode_note = posted.mode_note() if isinstance(posted, TemplateForm) else ""
     if autosave:
-        return TemplateResponse(
-            request,
-            "workspaces/wizard_base.html#save-state",
-            {
-                "draft": draft,
-                "saved": True,
-                "step_errors": saved.problems,
-                "notice": saved.notice,
-                "cleared": pages.cleared_error_ids(saved.form),
-            },
-        )
+        redrawn = isinstance(posted, TemplateForm) and posted.mode_redrawn()
+        notice = " ".join(filter(None, (saved.notice, mode_note)))
+        context = pages.autosaved_context(draft, step, saved.form, notice=notice, redrawn=redrawn)
+        partial = f"{_template(step)}#autosaved" if redrawn else AUTOSAVED
+        return TemplateResponse(request, partial, context)
     partial = request.POST.get("partial", "")
     if request.htmx and partial in STEP_PARTIALS.get(step, set()):
         context = pages.step_context(draft, step, saved.form, focus=focus, paste=box)
@@ -242,6 +241,8 @@ def _step_post(request: HtmxHttpRequest, draft: WorkspaceDraft, step: str) -> Ht
         return TemplateResponse(request, f"{_template(step)}#{partial}", context)
     if saved.notice:
         messages.warning(request, saved.notice)
+    if mode_note:
+        messages.info(request, mode_note)
     order = steps.step_order(draft.kind)
     if action == "back":
         return redirect(pages.step_url(draft, steps.previous_step(step, order)))
