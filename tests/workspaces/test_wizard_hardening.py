@@ -14,12 +14,14 @@ from django.urls import reverse
 from django.utils import timezone
 from pytest_django.asserts import assertContains
 
+from tests.concurrency import run_together
 from tests.samples import formset_rows, template_answer, yaml_alias_bomb
 from tests.workspaces.test_drafts import make_draft, valid_data
 from workspaces.clients import harness_client_for
 from workspaces.models import WorkspaceDraft
 from workspaces.wizard import (
     create,
+    drafts,
     forms,
     paste,
     prefill,
@@ -434,6 +436,26 @@ def test_starting_one_draft_too_many_says_why(signed_in_with_key, user_with_key,
 
     assert WorkspaceDraft.objects.filter(owner=user_with_key).count() == 2
     assertContains(refused, "You already have 2 open requests")
+
+
+@pytest.mark.django_db(transaction=True)  # row locks: rerun on PostgreSQL (tests/conftest.py)
+def test_starts_at_the_same_moment_make_no_more_drafts_than_the_limit(user_with_key, settings):
+    settings.WIZARD_MAX_OPEN_DRAFTS = 4
+    make_draft(user_with_key)  # room for three more
+
+    def start() -> str:
+        return str(drafts.draft_create(owner=user_with_key, org="default", project="infra").pk)
+
+    created, refused = run_together(10, start)
+
+    assert len(created) == 3
+    assert len(refused) == 7
+    assert all(isinstance(err, drafts.TooManyDrafts) for err in refused), refused
+    assert {err.message for err in refused} == {
+        "You already have 4 open requests, the most one person can keep. Finish or delete some "
+        "in My requests before starting another."
+    }
+    assert WorkspaceDraft.objects.filter(owner=user_with_key).count() == 4
 
 
 def test_expire_drafts_deletes_only_old_open_drafts(user_with_key, settings, capsys):

@@ -13,6 +13,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
@@ -57,21 +58,28 @@ def draft_create(*, owner: AbstractBaseUser, org: str, project: str) -> Workspac
     request). A double click on "Start a new request" is held by the button; a draft left empty
     is listed in My requests to continue or delete, and expires (`drafts_expire`).
     """
-    drafts_check_limit(owner=owner)
-    return WorkspaceDraft.objects.create(
-        owner=owner,
-        org=org,
-        project=project,
-        account_id=harness_account_of(owner),
-        current_step=steps.STEPS[0],
-    )
+    account_id = harness_account_of(owner)
+    with transaction.atomic():
+        # Starts at the same moment (two tabs, a script): the owner's row is locked for the
+        # check-then-create (PostgreSQL; SQLite serialises writes), as for a change or a
+        # deletion, so no more drafts than the limit are ever created.
+        get_user_model().objects.select_for_update().get(pk=owner.pk)
+        drafts_check_limit(owner=owner)
+        return WorkspaceDraft.objects.create(
+            owner=owner,
+            org=org,
+            project=project,
+            account_id=account_id,
+            current_step=steps.STEPS[0],
+        )
 
 
 def drafts_check_limit(*, owner: AbstractBaseUser) -> None:
     """Raise TooManyDrafts when `owner` keeps `WIZARD_MAX_OPEN_DRAFTS` open (draft or failed)
     drafts of any kind: each is stored and re-validated, so their number is bounded per user.
     An unconfirmed deletion (an open confirmation page, not listed in My requests) does not
-    count: the person could not see or delete it."""
+    count: the person could not see or delete it. A check before a create holds only with
+    the owner's row locked in the same transaction (`draft_create`)."""
     open_drafts = (
         WorkspaceDraft.objects.filter(owner=owner, status__in=OPEN)
         .exclude(kind=WorkspaceDraft.Kind.DELETE, status=WorkspaceDraft.Status.DRAFT)
