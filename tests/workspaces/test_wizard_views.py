@@ -23,7 +23,7 @@ from tests.workspaces.test_drafts import (
     valid_data,
     workspace_with_uncopied_settings,
 )
-from workspaces.clients import harness_client_for
+from workspaces.clients import NoHarnessCredential, harness_client_for
 from workspaces.models import WorkspaceDraft
 from workspaces.services import credential_save
 from workspaces.wizard import drafts, steps, validation
@@ -90,6 +90,8 @@ def test_starting_a_request_without_a_key_leads_to_the_key_page_and_creates_noth
 
     assertRedirects(response, reverse("harness_key"), fetch_redirect_response=False)
     assert not WorkspaceDraft.objects.filter(owner=user).exists()
+    with pytest.raises(NoHarnessCredential):
+        drafts.draft_create(owner=user, org="default", project="infra")
 
 
 def test_a_new_draft_opens_on_start_from_and_next_goes_to_basics(

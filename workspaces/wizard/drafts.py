@@ -18,7 +18,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
-from workspaces.clients import harness_account_of
+from workspaces.clients import NoHarnessCredential, harness_account_of
 from workspaces.feedback import harness_error_message
 from workspaces.harness import HarnessClient, errors
 from workspaces.models import WorkspaceDraft
@@ -51,14 +51,17 @@ class TooManyDrafts(Exception):
 
 
 def draft_create(*, owner: AbstractBaseUser, org: str, project: str) -> WorkspaceDraft:
-    """A new, empty draft for a workspace in `org`/`project`. Raises TooManyDrafts (see
-    `drafts_check_limit`).
+    """A new, empty draft for a workspace in `org`/`project`, in the Harness account of
+    `owner`'s key. Raises TooManyDrafts (see `drafts_check_limit`), and NoHarnessCredential
+    without a key: a request in no account could later be sent with a key for any.
 
     Never an earlier empty one: another tab may be showing it (two tabs would become one
     request). A double click on "Start a new request" is held by the button; a draft left empty
     is listed in My requests to continue or delete, and expires (`drafts_expire`).
     """
     account_id = harness_account_of(owner)
+    if not account_id:
+        raise NoHarnessCredential
     with transaction.atomic():
         # Starts at the same moment (two tabs, a script): the owner's row is locked for the
         # check-then-create (PostgreSQL; SQLite serialises writes), as for a change or a
