@@ -2,16 +2,20 @@
 author's own request (no buttons, a 403 page in words), and the requester's views."""
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 from pytest_django.asserts import assertContains, assertNotContains, assertRedirects
 
 from tests.approvals.support import APPROVER_IN_LOG, APPROVER_KEY, CREATE, pending_id, prod_draft
 from tests.conftest import ACCOUNT, OTHER_KEY
 from workspaces.approvals import services
+from workspaces.approvals.selectors import APPROVALS_PER_PAGE
 from workspaces.clients import harness_client_for
 from workspaces.harness import errors
+from workspaces.models import Approval, WorkspaceDraft
 from workspaces.services import credential_save
 from workspaces.wizard import submit
 
@@ -65,6 +69,55 @@ def test_the_queue_lists_requests_awaiting_me_with_their_rule(waiting, approver,
     assertContains(response, "New workspace: prod-vpc")
     assertContains(response, "Production in infra")
     assertContains(empty, "Nothing waits for your approval.")
+
+
+def many_waiting(author, rule, count: int) -> list[WorkspaceDraft]:
+    """`count` requests waiting for `rule`'s approvers, a minute apart, oldest first (made in
+    bulk: one query per table, not a submit each)."""
+    start = timezone.now() - timedelta(days=1)
+    drafts = WorkspaceDraft.objects.bulk_create(
+        WorkspaceDraft(
+            owner=author,
+            org="default",
+            project="infra",
+            identifier=f"queued_{i:03}",
+            name=f"Queued {i:03}",
+            status=WorkspaceDraft.Status.AWAITING_APPROVAL,
+            submitted_at=start + timedelta(minutes=i),
+        )
+        for i in range(count)
+    )
+    approvals = Approval.objects.bulk_create(
+        Approval(draft=draft, kind="create", account=ACCOUNT, rule_names=[rule.name])
+        for draft in drafts
+    )
+    Approval.rules.through.objects.bulk_create(
+        Approval.rules.through(approval_id=approval.pk, approvalrule_id=rule.pk)
+        for approval in approvals
+    )
+    return drafts
+
+
+def queue_rows(page) -> list[str]:
+    """The request ids linked from the queue's rows, top to bottom."""
+    return re.findall(r'<td><a href="/approvals/([^/"]+)/">', page.content.decode())
+
+
+def test_every_waiting_request_is_reachable_through_the_pages_of_the_queue(author, approver, rule):
+    drafts = many_waiting(author, rule, 205)
+    client = client_for(approver)
+
+    first = client.get("/approvals/")
+    pages = [first] + [client.get(f"/approvals/?page={n}") for n in range(2, 6)]
+
+    assertContains(first, '<span class="count-badge">205<span class="visually-hidden">')
+    assertContains(first, "Page 1 of 5")
+    assertContains(first, 'href="?page=2"')
+    assert len(queue_rows(first)) == APPROVALS_PER_PAGE
+    assert len(queue_rows(pages[-1])) == 205 - 4 * APPROVALS_PER_PAGE
+    assertContains(pages[-1], "Page 5 of 5")
+    # Oldest first, across the pages, and none left out.
+    assert [row for page in pages for row in queue_rows(page)] == [str(d.pk) for d in drafts]
 
 
 def test_an_approver_reviews_the_full_body_and_approves_with_their_key(waiting, approver, fake):

@@ -12,6 +12,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.paginator import Page, Paginator
 from django.db.models import Q, QuerySet
 
 from workspaces.approvals.models import Approval, ApprovalRule
@@ -23,6 +24,8 @@ from workspaces.wizard.outcomes import was_sent
 
 Status = WorkspaceDraft.Status
 Decision = Approval.Decision
+#: Requests on one page of "Awaiting my approval".
+APPROVALS_PER_PAGE = 50
 
 
 def rules_matching(
@@ -65,6 +68,19 @@ def approvals_waiting(*, user: AbstractBaseUser) -> QuerySet[WorkspaceDraft]:
         .exclude(owner=user)
         .distinct()
     )
+
+
+def approval_queue_page(*, user: AbstractBaseUser, page: str | int | None) -> Page:
+    """One page of the requests waiting for `user`, oldest first: none left out, however many
+    wait (Paginator.get_page: a page number that is not one, or past the end, gives the first
+    or the last page). The count, then the page with its owners and approvals."""
+    waiting = (
+        approvals_waiting(user=user)
+        .select_related("owner")
+        .prefetch_related("approvals")
+        .order_by("submitted_at", "pk")  # pk: a stable order between pages
+    )
+    return Paginator(waiting, APPROVALS_PER_PAGE).get_page(page)
 
 
 def approvals_waiting_count(*, user: AbstractBaseUser) -> int | None:

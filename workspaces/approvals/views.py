@@ -50,13 +50,12 @@ def _refused(request: HtmxHttpRequest, draft: WorkspaceDraft, message: str) -> H
 
 @require_GET
 def approval_queue(request: HtmxHttpRequest) -> HttpResponse:
-    waiting = (
-        selectors.approvals_waiting(user=request.user)
-        .select_related("owner")
-        .prefetch_related("approvals")
-        .order_by("submitted_at")[:200]
-    )
-    context = {"drafts": waiting, "has_key": bool(harness_account_of(request.user))}
+    page = selectors.approval_queue_page(user=request.user, page=request.GET.get("page"))
+    context = {
+        "page": page,
+        "drafts": page.object_list,
+        "has_key": bool(harness_account_of(request.user)),
+    }
     return TemplateResponse(request, "approvals/approval_queue.html", context)
 
 
