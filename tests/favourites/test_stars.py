@@ -115,9 +115,11 @@ def test_a_malformed_star_is_a_bad_request(signed_in_with_key, user_with_key, da
     assert not Favourite.objects.exists()
 
 
-def _fill_to_the_cap(user, count: int = FAVOURITE_LIMIT) -> None:
+def _fill_to_the_cap(user, count: int = FAVOURITE_LIMIT, *, account_id: str = ACCOUNT) -> None:
     Favourite.objects.bulk_create(
-        Favourite(user=user, account_id=ACCOUNT, org="default", project="infra", identifier=f"w{i}")
+        Favourite(
+            user=user, account_id=account_id, org="default", project="infra", identifier=f"w{i}"
+        )
         for i in range(count)
     )
 
@@ -163,6 +165,20 @@ def test_unstarring_at_the_cap_still_works(signed_in_with_key, user_with_key):
     )
 
     assert Favourite.objects.filter(user=user_with_key).count() == FAVOURITE_LIMIT - 1
+
+
+def test_stars_kept_for_another_account_do_not_block_this_accounts(
+    signed_in_with_key, user_with_key
+):
+    _fill_to_the_cap(user_with_key, account_id="OtherAcct02")
+
+    mine = signed_in_with_key.get("/my-workspaces/")
+    response = star(signed_in_with_key, *FAILED_WS, headers=htmx())
+
+    assertContains(mine, "No starred workspace in this account.")
+    assertNotContains(response, "remove one first")
+    assertContains(response, 'class="button star star--on">Remove')
+    assert Favourite.objects.filter(user=user_with_key, account_id=ACCOUNT).count() == 1
 
 
 # --- the list and the workspace page show the stars ----------------------------------------

@@ -9,7 +9,7 @@ from workspaces.favourites.models import FAVOURITE_LIMIT, Favourite, SavedView
 
 
 class FavouriteLimitReached(Exception):
-    """The user already has `FAVOURITE_LIMIT` favourites."""
+    """The user already has `FAVOURITE_LIMIT` favourites in the account."""
 
 
 def favourite_add(
@@ -17,7 +17,9 @@ def favourite_add(
 ) -> Favourite:
     """Star a workspace; starring it again only refreshes its name (a double click adds one).
 
-    Raises FavouriteLimitReached when the user already has `FAVOURITE_LIMIT` others.
+    Raises FavouriteLimitReached when the user already has `FAVOURITE_LIMIT` others in
+    `account_id`: stars kept for another account (shown only with a key of it, and removable
+    only there) do not count.
     """
     where = {"user": user, "account_id": account_id, "org": org, "project": project}
     existing = Favourite.objects.filter(**where, identifier=identifier).first()
@@ -26,7 +28,7 @@ def favourite_add(
             existing.name = name
             existing.save(update_fields=["name"])
         return existing
-    if Favourite.objects.filter(user=user).count() >= FAVOURITE_LIMIT:
+    if Favourite.objects.filter(user=user, account_id=account_id).count() >= FAVOURITE_LIMIT:
         raise FavouriteLimitReached
     try:
         with transaction.atomic():

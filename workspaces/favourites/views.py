@@ -56,8 +56,8 @@ def workspace_favourite(request: HtmxHttpRequest, org: str, project: str) -> Htt
             starred, error = (
                 False,
                 (
-                    f"You have {FAVOURITE_LIMIT} workspaces in My workspaces, the most one person "
-                    "can keep: remove one first."
+                    f"You have {FAVOURITE_LIMIT} workspaces in My workspaces for this Harness "
+                    "account, the most one person can keep: remove one first."
                 ),
             )
     else:
