@@ -1,17 +1,23 @@
 """Saved views: saving a list's filters (htmx and form post), the name's rules, the stored
 address checked on the way in and out, opening someone else's view, deleting one's own."""
 
+import uuid
+from datetime import timedelta
+from importlib import import_module
+
 import pytest
+from django.apps import apps as django_apps
 from django.contrib.messages import get_messages
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.test import Client
+from django.utils import timezone
 from pytest_django.asserts import assertContains, assertNotContains, assertRedirects
 
 from tests.concurrency import run_together
 from tests.conftest import ACCOUNT, FULL_KEY
 from tests.favourites.conftest import SANDBOX, htmx
 from workspaces.favourites import services
-from workspaces.favourites.models import SAVED_VIEW_LIMIT, SavedView
+from workspaces.favourites.models import SAVED_VIEW_LIMIT, SavedView, saved_view_name_key
 from workspaces.favourites.selectors import list_target
 from workspaces.services import credential_save
 
@@ -139,14 +145,76 @@ def test_the_same_save_from_requests_at_the_same_moment_keeps_one_view(user_with
     assert SavedView.objects.count() == 1
 
 
-def test_the_database_keeps_names_unique_without_regard_to_case(user_with_key):
-    # The form compares names without case; two requests at the same moment pass it together.
-    SavedView.objects.create(owner=user_with_key, name="Prod", path=SANDBOX)
+@pytest.mark.postgres  # a unique index over a key the portal computes
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        ("Prod", "prod"),
+        ("Équipe", "ÉQUIPE"),
+        ("ΣΑΣ", "σας"),
+        ("Failed in infra", "failed  in infra"),
+    ],
+)
+def test_the_database_keeps_names_unique_as_they_read(user_with_key, first, second):
+    # The form compares names as they read; two requests at the same moment pass it together.
+    SavedView.objects.create(owner=user_with_key, name=first, path=SANDBOX)
 
     with pytest.raises(IntegrityError), transaction.atomic():
-        SavedView.objects.create(owner=user_with_key, name="prod", path=SANDBOX, query="q=x")
+        SavedView.objects.create(owner=user_with_key, name=second, path=SANDBOX, query="q=x")
 
     assert SavedView.objects.count() == 1
+
+
+def saved_by_the_previous_release(owner, name: str, query: str) -> None:
+    """An INSERT that does not know `name_key`, as the previous release's pods send it during a
+    rolling update (the database's default fills it)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO workspaces_savedview (id, owner_id, name, path, query, created_at) "
+            "VALUES (%s, %s, %s, %s, %s, %s)",
+            [uuid.uuid4().hex, owner.pk, name, SANDBOX, query, timezone.now()],
+        )
+
+
+@pytest.mark.postgres  # the column's database default
+def test_views_the_previous_release_saves_during_an_update_are_compared_by_name(
+    signed_in_with_key, user_with_key
+):
+    saved_by_the_previous_release(user_with_key, "Prod", "status=failed")
+    saved_by_the_previous_release(user_with_key, "Dev", "status=active")
+
+    response = save(signed_in_with_key, "prod", current_url=SANDBOX)
+
+    assert list(SavedView.objects.values_list("name_key", flat=True)) == ["", ""]
+    assertContains(response, "You already have a view named “prod”")
+
+
+@pytest.mark.postgres  # the data migration's updates
+def test_the_migration_to_name_keys_keeps_views_that_read_the_same_apart(user_with_key, bob):
+    fill_name_keys = import_module("workspaces.migrations.0011_saved_view_name_key").fill_name_keys
+    # Saved before names were compared as they read: told apart by case, white space, or
+    # nothing visible at all. Written as they were, past `save` and its key.
+    old = ["Équipe infra", "équipe  INFRA", "\x07\x1b", "Failed\tin infra", "équipe infra (2)"]
+    start = timezone.now() - timedelta(days=1)
+    for i, name in enumerate(old):
+        view = SavedView.objects.create(owner=user_with_key, name=f"v{i}", path=SANDBOX)
+        SavedView.objects.filter(pk=view.pk).update(
+            name=name, name_key=f"old{i}", created_at=start + timedelta(minutes=i)
+        )
+    SavedView.objects.create(owner=bob, name="Équipe infra", path=SANDBOX)
+
+    fill_name_keys(django_apps, None)
+
+    views = SavedView.objects.filter(owner=user_with_key).order_by("created_at")
+    assert [view.name for view in views] == [
+        "Équipe infra",
+        "équipe INFRA (2)",
+        "Unnamed view",
+        "Failed in infra",
+        "équipe infra (2) (2)",  # its own name was taken by the second's new one
+    ]
+    assert all(view.name_key == saved_view_name_key(view.name) for view in views)
+    assert SavedView.objects.get(owner=bob).name == "Équipe infra"
 
 
 @pytest.mark.parametrize(
@@ -185,6 +253,43 @@ def test_a_name_with_nothing_visible_is_refused(signed_in_with_key, user_with_ke
     assertContains(response, "This name has nothing visible in it")
 
 
+@pytest.mark.parametrize("name", ["\x07", "\x1b\x7f", "\x01\x02\x03"])
+def test_a_name_of_control_characters_only_is_refused(signed_in_with_key, user_with_key, name):
+    response = save(signed_in_with_key, name, current_url=SANDBOX)
+
+    # Saved, it was a link with no text in the header menu.
+    assert not SavedView.objects.exists()
+    assertContains(response, "This name has nothing visible in it")
+
+
+@pytest.mark.parametrize("second", ["Failed  in infra", "Failed\tin infra", "Failed\nin infra"])
+def test_a_name_that_only_differs_by_whitespace_is_a_duplicate(
+    signed_in_with_key, user_with_key, second
+):
+    save(signed_in_with_key, "Failed in infra", current_url=SANDBOX + "?status=failed")
+
+    response = save(signed_in_with_key, second, current_url=SANDBOX + "?status=active")
+
+    assert SavedView.objects.count() == 1
+    assertContains(response, "You already have a view named “Failed in infra”")
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [("Équipe infra", "équipe INFRA"), ("ΣΑΣ", "σας"), ("Straße", "STRASSE")],
+)
+def test_names_differing_only_in_non_ascii_case_are_one(
+    signed_in_with_key, user_with_key, first, second
+):
+    save(signed_in_with_key, first, current_url=SANDBOX + "?status=failed")
+
+    response = save(signed_in_with_key, second, current_url=SANDBOX + "?status=active")
+
+    # SQLite's LOWER() and LIKE fold ASCII letters only: the portal compares its own key.
+    assert SavedView.objects.count() == 1
+    assertContains(response, "You already have a view named")
+
+
 def test_a_name_that_only_differs_by_an_invisible_character_is_a_duplicate(
     signed_in_with_key, user_with_key
 ):
@@ -207,6 +312,12 @@ def test_a_name_is_saved_without_its_invisible_characters(signed_in_with_key, us
     )
 
     assert SavedView.objects.get().name == "Failed in infra"  # NFKC: full-width letters, nbsp
+
+
+def test_a_name_is_saved_with_each_run_of_white_space_one_space(signed_in_with_key, user_with_key):
+    save(signed_in_with_key, " Failed \t\n in\x07  infra\u3000", current_url=SANDBOX)
+
+    assert SavedView.objects.get().name == "Failed in infra"
 
 
 def test_the_same_name_is_free_for_someone_else(signed_in_with_key, user_with_key, bob):

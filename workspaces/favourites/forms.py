@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 
 from django import forms
 from django.contrib.auth.models import AbstractBaseUser
 
-from workspaces.favourites.models import SAVED_VIEW_LIMIT, SAVED_VIEW_NAME_MAX, SavedView
+from workspaces.favourites.models import (
+    SAVED_VIEW_LIMIT,
+    SAVED_VIEW_NAME_MAX,
+    SavedView,
+    saved_view_name_readable,
+)
 from workspaces.favourites.selectors import list_target
 from workspaces.forms import IDENTIFIER_PATTERN
 
@@ -72,12 +76,10 @@ class SavedViewForm(forms.Form):
         self.current_url = current_url
 
     def clean_name(self) -> str:
-        """The name as the menu shows it: NFKC (look-alike forms folded), without format
-        characters (zero-width spaces and joiners, direction overrides, byte order marks:
-        Unicode category Cf), stripped. One with nothing visible left is refused. Whether it is
-        taken is decided in `clean`, with the list."""
-        written = unicodedata.normalize("NFKC", self.cleaned_data["name"])
-        name = "".join(c for c in written if unicodedata.category(c) != "Cf").strip()
+        """The name as the menu shows it (`saved_view_name_readable`: NFKC, without control
+        and format characters, each run of white space one space). One with nothing visible
+        left is refused. Whether it is taken is decided in `clean`, with the list."""
+        name = saved_view_name_readable(self.cleaned_data["name"])
         if not name:
             raise forms.ValidationError(
                 "This name has nothing visible in it: give the view a name people can read."
@@ -90,12 +92,12 @@ class SavedViewForm(forms.Form):
         return name
 
     def _check_name(self, name: str, target: tuple[str, str] | None) -> None:
-        """Two names that read the same are one (compared without case): one the owner already
-        has for another list is an error; for this very list (path and query), the save is
-        already done (a double-submitted form, a second tab), and `services.saved_view_create`
+        """Two names that read the same are one, whatever their case (`name_key`): one the owner
+        already has for another list is an error; for this very list (path and query), the save
+        is already done (a double-submitted form, a second tab), and `services.saved_view_create`
         returns that view. A new name past `SAVED_VIEW_LIMIT` is an error."""
         views = SavedView.objects.filter(owner=self.owner)
-        same_name = views.filter(name__iexact=name).only("path", "query").first()
+        same_name = views.named(name).only("path", "query").first()
         if same_name is not None:
             if target is None or (same_name.path, same_name.query) != target:
                 self.add_error(

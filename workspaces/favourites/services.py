@@ -59,13 +59,14 @@ def favourite_seen(*, favourite: Favourite, name: str) -> None:
 
 
 def saved_view_create(*, owner: AbstractBaseUser, name: str, path: str, query: str) -> SavedView:
-    """Save a list view; saving the same list under the same name (without regard to case)
-    again returns the view already saved (a double-submitted form saves one).
+    """Save a list view; saving the same list under the same name (one that reads the same,
+    whatever its case: `name_key`) again returns the view already saved (a double-submitted
+    form saves one).
 
     `path` and `query` must come from `selectors.list_target` (a list page and its own
     parameters); the name's uniqueness is checked by the form and, for two requests at once,
     by the database: IntegrityError when the name was just taken for another list."""
-    same = SavedView.objects.filter(owner=owner, name__iexact=name, path=path, query=query)
+    same = SavedView.objects.filter(owner=owner, path=path, query=query).named(name)
     existing = same.first()
     if existing is not None:
         return existing
