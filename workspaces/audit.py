@@ -46,7 +46,8 @@ def audit_record(
     it did not answer); `answer` what came of it: `outcome`, `message` and/or
     `harness_message`, `request_id` (a draft's `harness_response` fits as it is). `approval` is
     the approval chain, a list of `{"by", "at", "decision", "reason"}` (one dict is taken as a
-    chain of one). `account` defaults to the actor's Harness account.
+    chain of one). `account` defaults to the actor's Harness account. Whatever looks like a key
+    in the body, the words or the chain is stored as `[redacted]` all the same.
 
     Makes no Harness call. The write has already happened when this runs, so a database error
     here is logged and swallowed (None is returned) rather than turned into a failed request.
@@ -73,14 +74,15 @@ def audit_record(
         project=project,
         identifier=identifier,
         draft=draft,
-        body=dict(body) if body is not None else None,
+        # The client already scrubs its key out of Harness's words, and the wizard refuses a key
+        # typed into a value; a second line of defence for an append-only trail, where a key
+        # could never be taken back out: every string of the body, the words and the chain.
+        body=_redacted(dict(body)) if body is not None else None,
         harness_status=status,
         outcome=str(answer.get("outcome", ""))[:32],
-        # The client already scrubs its key out of Harness's words; a second line of defence for
-        # an append-only trail, where a key could never be taken back out.
         message=redact(message),
         request_id=str(answer.get("request_id") or "")[:128],
-        approval=[approval] if isinstance(approval, dict) else list(approval or []),
+        approval=_redacted([approval] if isinstance(approval, dict) else list(approval or [])),
     )
     try:
         with transaction.atomic():
@@ -89,6 +91,18 @@ def audit_record(
         logger.exception("audit entry for %s %s/%s/%s not stored", action, org, project, identifier)
         return None
     return entry
+
+
+def _redacted(value: Any) -> Any:
+    """`value` (JSON: dicts, lists, strings, numbers) with every string in it, keys included,
+    passed through `redact`."""
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, Mapping):
+        return {redact(str(key)): _redacted(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_redacted(item) for item in value]
+    return value
 
 
 def workspace_trail(

@@ -136,6 +136,36 @@ def test_the_trail_redacts_a_key_in_the_words_it_is_given(user):
     assert entry.message == "Denied: by [redacted]"
 
 
+def test_the_trail_redacts_a_key_in_the_body_and_the_approval_chain(user):
+    """A second line of defence for an append-only trail: the wizard refuses a key typed into a
+    value, but one that got in anyway could never be taken back out."""
+    body = {
+        "identifier": "pay_vpc_dev",
+        "terraform_variables": {
+            "token": {"key": "token", "value": f"use {FULL_KEY}", "value_type": "string"},
+            "region": {"key": "region", "value": "eu-west-1", "value_type": "string"},
+        },
+        "environment_variables": {"T": {"key": "T", "value": "account.tf_token"}},
+        "tags": {"team": "payments"},
+        "provider_connectors": [{"connector_ref": "account.aws_prod", "type": "aws"}],
+    }
+    step = {"by": "bob", "at": "2026-12-06T19:00:00+00:00", "decision": "approved"}
+
+    entry_for(
+        user,
+        action=AuditEntry.Action.CREATE,
+        body=body,
+        approval=[step | {"reason": f"ok, I used {FULL_KEY}"}],
+    )
+
+    assert FULL_KEY.rsplit(".", 1)[1] not in repr(list(AuditEntry.objects.values()))
+    entry = AuditEntry.objects.get()
+    assert entry.body["terraform_variables"]["token"]["value"] == "use [redacted]"
+    assert entry.body | {"terraform_variables": body["terraform_variables"]} == body
+    assert entry.body["terraform_variables"]["region"] == body["terraform_variables"]["region"]
+    assert entry.approval == [step | {"reason": "ok, I used [redacted]"}]
+
+
 # --- append-only -----------------------------------------------------------------------------
 
 
