@@ -13,7 +13,7 @@ from tests.conftest import FULL_KEY
 from tests.workspaces.test_drafts import existing_identifier, make_draft
 from workspaces.audit import WORKSPACE_TRAIL_LIMIT, audit_record, user_trail, workspace_trail
 from workspaces.clients import harness_client_for
-from workspaces.models import AuditEntry, AuditTrailIsAppendOnly
+from workspaces.models import AuditEntry, AuditTrailIsAppendOnly, WorkspaceDraft
 from workspaces.wizard import submit
 
 pytestmark = pytest.mark.django_db
@@ -75,6 +75,27 @@ def test_a_create_that_harness_never_answered_is_recorded_without_a_status(
 
     entry = AuditEntry.objects.get()
     assert (entry.harness_status, entry.outcome) == (503, "unavailable")
+
+
+def test_a_401_on_the_look_before_posting_again_records_no_create(user_with_key, fake):
+    from workspaces.harness import errors
+
+    """The send of an approved create whose last POST got no clear answer looks first: a 401 on
+    that look sends nothing."""
+    draft = make_draft(user_with_key)
+    body = {"identifier": "pay_vpc_dev", "name": "pay-vpc-dev"}
+    unanswered = {"outcome": "unknown", "message": "Harness did not answer in time."}
+    WorkspaceDraft.objects.filter(pk=draft.pk).update(
+        status="submitting", submitted_body=body, harness_response=unanswered
+    )
+    draft.refresh_from_db()
+    fake.inject("iacm.workspaces.get", status=401)
+
+    with pytest.raises(errors.HarnessUnauthorized):
+        submit.draft_send(draft=draft, client=harness_client_for(user_with_key), body=body)
+
+    assert fake.log(route=CREATE) == []
+    assert not AuditEntry.objects.exists()
 
 
 def test_a_draft_that_was_not_sent_records_nothing(user_with_key, fake):

@@ -605,7 +605,7 @@ def test_a_403_on_the_look_after_an_unclear_put_says_the_key_lacks_permission(us
     assert "submit again" not in message.lower()
 
 
-def test_a_deleted_workspace_is_said_in_words(user_with_key, fake):
+def test_a_deleted_workspace_is_said_in_words_and_no_change_is_recorded(user_with_key, fake):
     client = harness_client_for(user_with_key)
     draft = edit(start(user_with_key, seeded_workspace(client)), repository={"branch": "x"})
     fake.inject(GET, status=404)
@@ -614,6 +614,25 @@ def test_a_deleted_workspace_is_said_in_words(user_with_key, fake):
 
     assert result.status == "failed"
     assert "no longer exists" in result.harness_response["message"]
+    assert fake.log(route=UPDATE) == []
+    assert not AuditEntry.objects.exists()  # the GET found it gone: no PUT was sent
+
+
+def test_a_401_on_the_read_before_the_put_records_no_change(user_with_key, fake):
+    from workspaces.harness import errors
+
+    client = harness_client_for(user_with_key)
+    draft = edit(start(user_with_key, seeded_workspace(client)), repository={"branch": "x"})
+    fake.clear_log()
+    fake.inject(GET, status=401)
+
+    with pytest.raises(errors.HarnessUnauthorized):
+        submit.draft_submit(draft=draft, client=client)
+
+    draft.refresh_from_db()
+    assert draft.status == "draft"
+    assert fake.log(route=UPDATE) == []
+    assert not AuditEntry.objects.exists()
 
 
 def test_a_put_answered_with_an_unmapped_4xx_is_a_refusal_in_words(user_with_key, fake):

@@ -345,6 +345,51 @@ def test_a_deletion_under_a_rule_waits_and_an_approver_sends_it_with_their_own_k
     ]
 
 
+def test_an_approval_undone_by_a_401_on_the_look_records_no_deletion(user, other_user, fake):
+    """The approver's key was revoked meanwhile: Harness refuses the GET before the DELETE, so
+    nothing is sent, the request waits again and the trail records neither the approval nor a
+    deletion."""
+    credential_save(user=user, account_id=ACCOUNT, api_key=READ_KEY)
+    credential_save(user=other_user, account_id=ACCOUNT, api_key=FULL_KEY)
+    rule = ApprovalRule.objects.create(name="Every deletion", for_delete=True)
+    rule.approver_users.set([other_user])
+    draft = services.deletion_start(owner=user, workspace=workspace(user, INACTIVE))
+    held = services.deletion_send(draft=draft, client=harness_client_for(user))
+    fake.inject("iacm.workspaces.get", status=401)
+
+    with pytest.raises(errors.HarnessUnauthorized):
+        approval_services.approval_approve(
+            draft=held,
+            approval_id=held.approvals.get().pk,
+            approver=other_user,
+            client=harness_client_for(other_user),
+            reason="ok",
+        )
+
+    held.refresh_from_db()
+    assert held.status == Status.AWAITING_APPROVAL
+    assert held.approvals.get().decision == "pending"
+    assert fake.log(route=DELETE) == []
+    assert list(AuditEntry.objects.values_list("action", "outcome", "harness_status")) == []
+
+
+def test_a_deletion_whose_look_finds_the_workspace_gone_records_no_delete(user_with_key, fake):
+    draft = services.deletion_start(
+        owner=user_with_key, workspace=workspace(user_with_key, INACTIVE)
+    )
+    harness_client_for(user_with_key).delete_workspace(
+        org=ORG, project=PROJECT, identifier=INACTIVE
+    )
+    sent_before = len(fake.log(route=DELETE))
+
+    draft = services.deletion_send(draft=draft, client=harness_client_for(user_with_key))
+
+    assert (draft.status, draft.harness_response["outcome"]) == (Status.FAILED, "not_found")
+    assert "no workspace redis_prod_0004 any more" in draft.harness_response["message"]
+    assert len(fake.log(route=DELETE)) == sent_before
+    assert not AuditEntry.objects.exists()
+
+
 def test_an_approved_deletion_harness_never_answered_is_mailed_as_unclear(
     user, other_user, fake, settings, mailoutbox
 ):

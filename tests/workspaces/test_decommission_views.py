@@ -150,6 +150,26 @@ def test_a_workspace_changed_in_harness_since_the_page_opened_is_not_deleted(
     )
 
 
+def test_a_workspace_deleted_since_the_page_opened_is_said_gone_and_nothing_recorded(
+    signed_in_with_key, user_with_key, fake
+):
+    draft = opened(signed_in_with_key, INACTIVE)
+    harness_client_for(user_with_key).delete_workspace(
+        org=ORG, project=PROJECT, identifier=INACTIVE
+    )
+
+    response = signed_in_with_key.post(
+        reverse("deletion_confirm", args=[draft.pk]), {"confirm_identifier": INACTIVE}, follow=True
+    )
+    result = signed_in_with_key.get(reverse("draft_result", args=[draft.pk]))
+
+    gone_now = f"Harness has no workspace {INACTIVE} any more"
+    assertContains(response, gone_now, status_code=404)  # the deletion page: no such workspace
+    assertContains(result, "Not deleted.")
+    assertContains(result, gone_now)
+    assert not AuditEntry.objects.exists()  # no DELETE was sent
+
+
 def test_a_double_submit_sends_one_delete(signed_in_with_key, fake):
     draft = opened(signed_in_with_key, INACTIVE)
     url = reverse("deletion_confirm", args=[draft.pk])

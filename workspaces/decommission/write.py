@@ -21,6 +21,7 @@ from workspaces.wizard.outcomes import (
     CHANGED_IN_HARNESS,
     UNCLEAR,
     answer,
+    before_the_write,
     not_sent,
     refused_outcome,
     unanswered,
@@ -49,14 +50,16 @@ def deletion_write(
     Returns (status, outcome): `deleted` (also when an unclear `previous` attempt deleted it);
     back to `draft` with CHANGED_IN_HARNESS when the workspace was changed since (nothing sent);
     `failed` with Harness's words (409/400 "destroy first" as HarnessConflict, 403, 404, 429),
-    not sent (`sent: False`) when the GET failed or the portal paused calls (an open circuit),
-    or an unclear outcome after a timeout or 5xx. HarnessUnauthorized propagates.
+    not sent (`sent: False`) when the GET failed or found no workspace (404) or the portal
+    paused calls (an open circuit), or an unclear outcome after a timeout or 5xx.
+    HarnessUnauthorized propagates (`UnauthorizedBeforeWrite` from the GET: nothing was sent).
     """
     where = {"org": draft.org, "project": draft.project, "identifier": draft.identifier}
     try:
-        current = client.get_workspace(**where)
-    except errors.HarnessNotFound as err:
-        return _not_found(draft=draft, previous=previous, err=err)
+        with before_the_write():
+            current = client.get_workspace(**where)
+    except errors.HarnessNotFound as err:  # nothing to delete: no DELETE is sent
+        return _not_found(draft=draft, previous=previous, err=err, sent=False)
     except errors.HarnessUnauthorized:
         raise
     except errors.HarnessError as err:
@@ -85,7 +88,7 @@ def deletion_write(
             **answer(err),
         }
     except errors.HarnessNotFound as err:  # deleted between the GET and the DELETE
-        return _not_found(draft=draft, previous=previous, err=err)
+        return _not_found(draft=draft, previous=previous, err=err, sent=True)
     except (errors.HarnessForbidden, errors.HarnessRateLimited, errors.HarnessRefused) as err:
         return Status.FAILED, refused_outcome(err)
     except CircuitOpen as err:  # the portal paused calls to Harness: nothing was sent
@@ -96,11 +99,15 @@ def deletion_write(
 
 
 def _not_found(
-    *, draft: WorkspaceDraft, previous: dict[str, Any], err: errors.HarnessNotFound
+    *, draft: WorkspaceDraft, previous: dict[str, Any], err: errors.HarnessNotFound, sent: bool
 ) -> tuple[str, dict[str, Any]]:
+    """Harness has no such workspace (404): deleted by an earlier, unclear attempt (recorded as
+    that DELETE), else gone meanwhile; `sent`: whether this attempt's DELETE got the 404 (else
+    its look did, and no DELETE is recorded)."""
     if previous.get("outcome") in UNCLEAR:
         return Status.DELETED, deleted("Deleted on an earlier attempt.", **answer(err))
     return Status.FAILED, {
+        "sent": sent,
         "outcome": "not_found",
         "message": (
             f"Harness has no workspace {draft.identifier} any more: someone deleted or "

@@ -23,6 +23,7 @@ from workspaces.wizard.outcomes import (
     CHANGED_IN_HARNESS,
     UNCLEAR,
     answer,
+    before_the_write,
     not_sent,
     reconcile_seconds,
     refused_outcome,
@@ -86,16 +87,16 @@ def change_write(
     workspace as Harness holds it now (nothing sent); `failed` with Harness's refusal on its
     step and field, or an unclear outcome after a timeout or 5xx (decided by a GET that compares
     the workspace with what the PUT makes of it, `change_landed`), or not sent (`sent: False`)
-    when the GET before it failed or the portal paused calls to the PUT (an open circuit). After
-    an unclear attempt the first GET also tells whether it landed. HarnessUnauthorized
-    propagates.
+    when the GET before it failed or found no workspace, or the portal paused calls to the PUT
+    (an open circuit). After an unclear attempt the first GET also tells whether it landed.
+    HarnessUnauthorized propagates (`UnauthorizedBeforeWrite` from that GET: nothing was sent).
     """
     try:
-        fresh = workspace_snapshot(
-            client.get_workspace(org=draft.org, project=draft.project, identifier=draft.identifier)
-        )
-    except errors.HarnessNotFound:
-        return Status.FAILED, _gone(draft)
+        with before_the_write():
+            where = {"org": draft.org, "project": draft.project, "identifier": draft.identifier}
+            fresh = workspace_snapshot(client.get_workspace(**where))
+    except errors.HarnessNotFound:  # nothing to change: no PUT is sent
+        return Status.FAILED, {**_gone(draft), "sent": False}
     except errors.HarnessUnauthorized:
         raise
     except errors.HarnessError as err:

@@ -13,6 +13,7 @@ from workspaces.models import WorkspaceDraft
 from workspaces.wizard.outcomes import (
     UNCLEAR,
     answer,
+    before_the_write,
     not_sent,
     reconcile_seconds,
     refused_outcome,
@@ -45,7 +46,11 @@ def create_write(
     # The last attempt may have created it: look before posting again. A workspace with the
     # identifier that is not this one (someone else's) is left to the POST's 409.
     try:
-        if not looked and _created_before(client=client, draft=draft, body=body, previous=previous):
+        with before_the_write():  # a 401 here: no POST was sent
+            landed = not looked and _created_before(
+                client=client, draft=draft, body=body, previous=previous
+            )
+        if landed:
             return Status.CREATED, created("Created on an earlier attempt.")
     except errors.HarnessUnauthorized:
         raise

@@ -7,7 +7,8 @@ Plain dicts and the client's errors; only the reconcile wait reads a setting.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from django.conf import settings
@@ -61,6 +62,25 @@ def not_sent(previous: dict[str, Any], err: errors.HarnessError, message: str) -
     way: no audit entry records a write."""
     outcome = previous["outcome"] if previous.get("outcome") in UNCLEAR else WRITE_NOT_SENT
     return {"outcome": outcome, "message": message, "sent": False, **answer(err)}
+
+
+class UnauthorizedBeforeWrite(errors.HarnessUnauthorized):
+    """Harness refused the key (401) on the look a write makes before it is sent: the write was
+    not sent, so no audit entry records it (`submit.settle_write`)."""
+
+
+@contextmanager
+def before_the_write() -> Iterator[None]:
+    """Around the look (a GET) a write makes before it is sent: a 401 it gets propagates as
+    UnauthorizedBeforeWrite, the rest as they are."""
+    try:
+        yield
+    except UnauthorizedBeforeWrite:
+        raise
+    except errors.HarnessUnauthorized as err:
+        raise UnauthorizedBeforeWrite(
+            err.message, status=err.status, request_id=err.request_id, name=err.name
+        ) from err
 
 
 def was_sent(outcome: dict[str, Any]) -> bool:

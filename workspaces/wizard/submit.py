@@ -31,6 +31,7 @@ from workspaces.wizard.body import build_body
 from workspaces.wizard.outcomes import (
     UNCLEAR,
     UNEXPECTED,
+    UnauthorizedBeforeWrite,
     answer,
     other_account,
     require_same_account,
@@ -206,7 +207,9 @@ def settle_write(
     `on_settled` gets it (an approval's own entry comes first).
 
     HarnessUnauthorized puts the draft back to `release_to` (in the same transaction as
-    `on_release`, e.g. an approval reopened) and propagates; any other error
+    `on_release`, e.g. an approval reopened) and propagates (its outcome, not stored, goes to
+    `on_settled` and `record`: not sent when the look before the write got it,
+    `outcomes.UnauthorizedBeforeWrite`, else sent); any other error
     still moves it out of `submitting` (never stuck there) with a fixed message.
     """
     outcome: dict[str, Any] | None = None
@@ -218,7 +221,13 @@ def settle_write(
             WorkspaceDraft.objects.filter(pk=draft.pk).update(status=release_to)
             if on_release is not None:
                 on_release()
-        outcome = {"outcome": "unauthorized", "message": harness_error_message(err), **answer(err)}
+        outcome = {
+            "outcome": "unauthorized",
+            "message": harness_error_message(err),
+            # Refused on the look before the write: nothing was sent, nothing to record.
+            "sent": not isinstance(err, UnauthorizedBeforeWrite),
+            **answer(err),
+        }
         raise
     finally:
         if outcome is None:  # an unexpected error: never leave the draft stuck in submitting
