@@ -46,14 +46,17 @@ def audit_record(
     it did not answer); `answer` what came of it: `outcome`, `message` and/or
     `harness_message`, `request_id` (a draft's `harness_response` fits as it is). `approval` is
     the approval chain, a list of `{"by", "at", "decision", "reason"}` (one dict is taken as a
-    chain of one). `account` defaults to the actor's Harness account. Whatever looks like a key
-    in the body, the words or the chain is stored as `[redacted]` all the same.
+    chain of one). `account` defaults to the request's Harness account (`draft.account_id`),
+    else (no request, or one started before requests kept it) the account of the actor's key.
+    Whatever looks like a key in the body, the words or the chain is stored as `[redacted]`.
 
     Makes no Harness call. The write has already happened when this runs, so a database error
     here is logged and swallowed (None is returned) rather than turned into a failed request.
     """
     answer = answer or {}
-    if account is None:
+    if account is None and draft is not None:
+        account = draft.account_id or None  # the request's account, whatever the actor's key is
+    if account is None:  # no request, or one older than accounts on requests
         account = (
             HarnessCredential.objects.filter(user=actor)
             .values_list("account_id", flat=True)

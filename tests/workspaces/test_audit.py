@@ -273,6 +273,18 @@ def test_the_trail_of_a_workspace_is_per_account(user):
     assert found == []
 
 
+def test_an_entry_about_a_request_is_in_the_requests_account(user_with_key):
+    draft = make_draft(user_with_key)
+    WorkspaceDraft.objects.filter(pk=draft.pk).update(account_id="OtherAcct02")
+    draft.refresh_from_db()
+    older = make_draft(user_with_key)  # started before requests kept their account
+
+    entry = entry_for(user_with_key, draft=draft)
+
+    assert entry.account == "OtherAcct02"
+    assert entry_for(user_with_key, draft=older).account == "AcmeDemoAcct01"  # the actor's key
+
+
 def test_my_requests_shows_my_entries_and_those_about_my_requests(
     signed_in_with_key, user_with_key, other_user, fake
 ):

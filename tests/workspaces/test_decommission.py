@@ -535,6 +535,34 @@ def _switch_to_another_account(user) -> None:
     user.refresh_from_db()  # as the next request loads it: with the new key
 
 
+def test_an_approved_deletion_settled_later_is_recorded_in_the_requests_account(
+    user, other_user, fake, settings
+):
+    """The approver's key is for another account by the time the deletion their approval sent
+    is settled: the entry is in the request's account, not in the one of the actor's key."""
+    from django.utils import timezone
+
+    settings.WIZARD_STALE_SUBMIT_SECONDS = 0
+    credential_save(user=user, account_id=ACCOUNT, api_key=FULL_KEY)
+    credential_save(user=other_user, account_id=ACCOUNT, api_key=FULL_KEY)
+    rule = ApprovalRule.objects.create(name="Every deletion", for_delete=True)
+    rule.approver_users.set([other_user])
+    draft = services.deletion_start(owner=user, workspace=workspace(user, INACTIVE))
+    held = services.deletion_send(draft=draft, client=harness_client_for(user))
+    now = timezone.now()  # approved and sent; the worker died before it settled the request
+    held.approvals.update(decision="approved", decided_by=other_user, decided_at=now)
+    WorkspaceDraft.objects.filter(pk=held.pk).update(status="submitting", submitted_at=now)
+    harness_client_for(other_user).delete_workspace(org=ORG, project=PROJECT, identifier=INACTIVE)
+    _switch_to_another_account(other_user)
+    held.refresh_from_db()
+
+    services.deletion_reconcile_stale(draft=held, client=harness_client_for(user))
+
+    entry = AuditEntry.objects.get(action="delete")
+    assert (entry.actor, entry.outcome) == (other_user, "deleted")
+    assert entry.account == ACCOUNT
+
+
 def test_a_deletion_started_in_another_harness_account_is_not_sent(user_with_key, fake):
     from workspaces.feedback import OtherAccount
 
