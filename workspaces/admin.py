@@ -39,7 +39,8 @@ from workspaces.models import WorkspaceDraft  # noqa: E402
 @admin.register(WorkspaceDraft)
 class WorkspaceDraftAdmin(admin.ModelAdmin):
     """Operators see drafts and submissions (what was sent, what Harness answered); drafts are
-    their owners' to edit, so everything is read-only here. Nothing in a draft is a secret."""
+    their owners' to edit, so nobody changes one here (its account included: a request moved to
+    another account would be sent there). Nothing in a draft is a secret."""
 
     list_display = (
         "identifier",
@@ -58,6 +59,7 @@ class WorkspaceDraftAdmin(admin.ModelAdmin):
         "id",
         "owner",
         "kind",
+        "account_id",
         "org",
         "project",
         "status",
@@ -77,6 +79,9 @@ class WorkspaceDraftAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request) -> bool:
         return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False  # shown read-only to those who may view or change drafts
 
 
 from workspaces.audit_export import audit_csv_response  # noqa: E402

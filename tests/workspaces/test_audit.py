@@ -372,3 +372,32 @@ def test_people_without_the_view_permission_cannot_export(client, django_user_mo
     )
 
     assert response.status_code == 403
+
+
+# --- the requests' admin ---------------------------------------------------------------------
+
+
+def test_the_draft_admin_shows_a_request_read_only(admin_client, user):
+    draft = make_draft(user)
+    WorkspaceDraft.objects.filter(pk=draft.pk).update(account_id="AcmeDemoAcct01")
+
+    page = admin_client.get(reverse("admin:workspaces_workspacedraft_change", args=[draft.pk]))
+
+    assert page.status_code == 200
+    assertContains(page, "AcmeDemoAcct01")
+    assertContains(page, "pay_vpc_dev")
+    assertNotContains(page, 'name="_save"')
+    assertNotContains(page, 'name="account_id"')
+
+
+def test_the_draft_admin_cannot_change_a_requests_account(admin_client, user):
+    draft = make_draft(user)
+    WorkspaceDraft.objects.filter(pk=draft.pk).update(account_id="AcmeDemoAcct01")
+
+    admin_client.post(
+        reverse("admin:workspaces_workspacedraft_change", args=[draft.pk]),
+        {"account_id": "SomeOtherAcct"},
+    )
+
+    draft.refresh_from_db()
+    assert draft.account_id == "AcmeDemoAcct01"
