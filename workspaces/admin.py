@@ -83,6 +83,13 @@ class WorkspaceDraftAdmin(admin.ModelAdmin):
     def has_change_permission(self, request, obj=None) -> bool:
         return False  # shown read-only to those who may view or change drafts
 
+    def has_delete_permission(self, request, obj=None) -> bool:
+        # A request being sent is not deleted (nor is its user, whose deletion would take it):
+        # its write may still land, and its audit entry points at it.
+        if obj is not None and obj.status == WorkspaceDraft.Status.SUBMITTING:
+            return False
+        return super().has_delete_permission(request, obj)
+
 
 from workspaces.audit_export import audit_csv_response  # noqa: E402
 from workspaces.models import AuditEntry  # noqa: E402

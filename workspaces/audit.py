@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import Q, QuerySet
 
 from portal.logs import redact
@@ -88,12 +88,37 @@ def audit_record(
         approval=_redacted([approval] if isinstance(approval, dict) else list(approval or [])),
     )
     try:
-        with transaction.atomic():
-            entry.save()
+        _store(entry)
     except DatabaseError:
         logger.exception("audit entry for %s %s/%s/%s not stored", action, org, project, identifier)
         return None
     return entry
+
+
+def _store(entry: AuditEntry) -> None:
+    """Insert `entry`, in a savepoint (a surrounding transaction goes on whatever happens).
+
+    Its request may have been deleted while its write was sent (by an operator, or with its
+    user): the entry is then stored without it (`draft` empty; the identifier says which
+    workspace). The request's row is locked while the entry goes in (PostgreSQL; SQLite's
+    transactions take the write lock as they begin), so it cannot go between the look and the
+    insert; should the foreign key fail anyway, the entry is inserted once more without it.
+    """
+    for last in (False, True):
+        try:
+            with transaction.atomic():
+                if entry.draft_id is not None and not _request_locked(entry.draft_id):
+                    entry.draft = None
+                entry.save()
+            return
+        except IntegrityError:
+            if last or entry.draft_id is None:
+                raise
+            logger.warning(
+                "audit entry: request %s deleted meanwhile, kept without it", entry.draft_id
+            )
+            entry.draft, entry.pk = None, None
+            entry._state.adding = True  # the failed insert is rolled back: insert it again
 
 
 def _redacted(value: Any) -> Any:
@@ -106,6 +131,13 @@ def _redacted(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [_redacted(item) for item in value]
     return value
+
+
+def _request_locked(draft_id: Any) -> bool:
+    """Whether the request `draft_id` still exists, its row locked against deletion until the
+    transaction ends (`SELECT ... FOR NO KEY UPDATE`; SQLite has no row locks, and holds the
+    write lock anyway)."""
+    return WorkspaceDraft.objects.select_for_update(no_key=True).filter(pk=draft_id).exists()
 
 
 def workspace_trail(

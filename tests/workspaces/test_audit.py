@@ -401,3 +401,79 @@ def test_the_draft_admin_cannot_change_a_requests_account(admin_client, user):
 
     draft.refresh_from_db()
     assert draft.account_id == "AcmeDemoAcct01"
+
+
+def test_the_draft_admin_cannot_delete_a_request_being_sent(admin_client, user):
+    """Its write may land meanwhile: its audit entry points at the request."""
+    sending, idle = make_draft(user), make_draft(user)
+    WorkspaceDraft.objects.filter(pk=sending.pk).update(status="submitting")
+    changelist = reverse("admin:workspaces_workspacedraft_changelist")
+
+    one = admin_client.post(
+        reverse("admin:workspaces_workspacedraft_delete", args=[sending.pk]), {"post": "yes"}
+    )
+    selected = admin_client.post(
+        changelist,
+        {"action": "delete_selected", "_selected_action": [sending.pk, idle.pk], "post": "yes"},
+    )
+    its_user = admin_client.post(reverse("admin:auth_user_delete", args=[user.pk]), {"post": "yes"})
+    the_other = admin_client.post(
+        reverse("admin:workspaces_workspacedraft_delete", args=[idle.pk]), {"post": "yes"}
+    )
+
+    assert one.status_code == selected.status_code == its_user.status_code == 403
+    assert the_other.status_code == 302
+    assert list(WorkspaceDraft.objects.values_list("pk", flat=True)) == [sending.pk]
+
+
+def _recorded_for_a_request_deleted_meanwhile(user) -> AuditEntry | None:
+    """The worker's entry of a write that landed, its request deleted while it was sent."""
+    draft = make_draft(user)
+    WorkspaceDraft.objects.filter(pk=draft.pk).delete()
+
+    return audit_record(
+        actor=user,
+        action=AuditEntry.Action.CREATE,
+        draft=draft,
+        org="default",
+        project="infra",
+        identifier="pay_vpc_dev",
+        status=200,
+        answer={"outcome": "created"},
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_write_is_recorded_though_its_request_was_deleted_meanwhile(user):
+    entry = _recorded_for_a_request_deleted_meanwhile(user)
+
+    assert entry is not None
+    stored = AuditEntry.objects.get()
+    assert (stored.draft_id, stored.identifier, stored.outcome) == (None, "pay_vpc_dev", "created")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_request_deleted_just_after_the_look_is_left_out_on_a_second_insert(
+    user, monkeypatch, caplog
+):
+    from workspaces import audit
+
+    monkeypatch.setattr(audit, "_request_locked", lambda draft_id: True)  # deleted just after
+
+    entry = _recorded_for_a_request_deleted_meanwhile(user)
+
+    assert entry is not None
+    assert list(AuditEntry.objects.values_list("draft_id", "outcome")) == [(None, "created")]
+    assert "deleted meanwhile" in caplog.text
+
+
+@pytest.mark.postgres  # deferred foreign keys, savepoints, row locks
+def test_recording_for_a_request_deleted_meanwhile_keeps_the_transaction_around_it(user):
+    from django.db import connection, transaction
+
+    with transaction.atomic():
+        entry = _recorded_for_a_request_deleted_meanwhile(user)
+        connection.check_constraints()  # what the surrounding transaction's commit checks
+
+    assert entry is not None
+    assert AuditEntry.objects.get().draft_id is None
