@@ -479,3 +479,21 @@ def test_expire_drafts_deletes_only_old_open_drafts(user_with_key, settings, cap
     assert {kept[key] for key in kept if key[0] in {"submitting", "created"}} <= left
     assert {kept[("draft", "recent")], kept[("failed", "recent")]} <= left
     assert "Deleted 2 draft(s)" in capsys.readouterr().out
+
+
+def test_expire_drafts_counts_drafts_not_the_rows_deleted_with_them(user_with_key, capsys):
+    from workspaces.approvals.models import Approval
+    from workspaces.models import ApprovalRule
+
+    rule = ApprovalRule.objects.create(name="Every create", for_create=True)
+    draft = make_draft(user_with_key)
+    Approval.objects.create(draft=draft, kind="create", decision="withdrawn").rules.add(rule)
+    WorkspaceDraft.objects.filter(pk=draft.pk).update(
+        updated_at=timezone.now() - timedelta(days=91)
+    )
+
+    call_command("expire_drafts")
+
+    assert not WorkspaceDraft.objects.exists()
+    assert not Approval.objects.exists()
+    assert "Deleted 1 draft(s)" in capsys.readouterr().out

@@ -101,8 +101,9 @@ def drafts_expire(*, max_age_days: int) -> int:
     Drafts being submitted and created ones (the record of what was sent) are kept.
     """
     cutoff = timezone.now() - timedelta(days=max_age_days)
-    deleted, _ = WorkspaceDraft.objects.filter(status__in=OPEN, updated_at__lt=cutoff).delete()
-    return deleted
+    _, per_model = WorkspaceDraft.objects.filter(status__in=OPEN, updated_at__lt=cutoff).delete()
+    # Drafts only: not the approvals (and their rules' links) deleted with them.
+    return per_model.get(WorkspaceDraft._meta.label, 0)
 
 
 def draft_delete(*, draft_id, owner: AbstractBaseUser) -> bool:
