@@ -423,6 +423,36 @@ def test_an_approved_deletion_harness_never_answered_is_mailed_as_unclear(
     wait_until_gone(user, INACTIVE)
 
 
+def test_an_approved_deletion_of_a_workspace_gone_meanwhile_is_mailed_as_not_sent(
+    user, other_user, fake, mailoutbox
+):
+    """The look before the DELETE finds the workspace gone: nothing was sent, and the author's
+    e-mail says so in its subject too, not that Harness refused."""
+    user.email = "alice@example.com"
+    user.save(update_fields=["email"])
+    credential_save(user=user, account_id=ACCOUNT, api_key=FULL_KEY)
+    credential_save(user=other_user, account_id=ACCOUNT, api_key=FULL_KEY)
+    rule = ApprovalRule.objects.create(name="Every deletion", for_delete=True)
+    rule.approver_users.set([other_user])
+    draft = services.deletion_start(owner=user, workspace=workspace(user, INACTIVE))
+    held = services.deletion_send(draft=draft, client=harness_client_for(user))
+    harness_client_for(user).delete_workspace(org=ORG, project=PROJECT, identifier=INACTIVE)
+    mailoutbox.clear()
+
+    done = approval_services.approval_approve(
+        draft=held,
+        approval_id=held.approvals.get().pk,
+        approver=other_user,
+        client=harness_client_for(other_user),
+    )
+
+    assert done.harness_response["outcome"] == "not_found"
+    [mail] = mailoutbox
+    assert mail.subject.startswith("Approved, but not sent"), mail.subject
+    assert "refused" not in mail.subject.lower()
+    assert "but not sent to Harness." in mail.body
+
+
 def test_an_unclear_approved_deletion_resubmitted_is_deleted_on_an_earlier_attempt(
     user, other_user, fake, settings
 ):
