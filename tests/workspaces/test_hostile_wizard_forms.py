@@ -20,7 +20,7 @@ from django.http import QueryDict
 from harness_fake.errors import ApiError
 from harness_fake.seed import build_state
 from harness_fake.validation import validate_workspace
-from tests.conftest import ACCOUNT
+from tests.conftest import ACCOUNT, FULL_KEY
 from tests.hostile_values import CORPUS, NON_FINITE_NUMBERS, STEP_FIELDS
 from tests.workspaces.test_drafts import valid_data
 from workspaces.clients import harness_client_for
@@ -125,6 +125,23 @@ def test_every_value_in_every_field_of_the_step(step):
 
     assert sum(outcomes.values()) == len(STEP_FIELDS[step]) * len(CORPUS)
     assert outcomes["refused"] > 0  # the corpus reaches the rules of the step
+
+
+@pytest.mark.parametrize("step", list(STEP_FIELDS))
+def test_a_harness_key_in_any_field_is_never_stored_and_is_refused_on_that_field(step):
+    """A key typed in a field (or with other text, or the mark a key leaves) is stored as the
+    mark alone and refused on that very field, whatever the field's own rules."""
+    valid_post = validation.step_data(step, steps.step_values(VALID, step))
+    kept = [f for f in STEP_FIELDS[step] if f in STEP_FORMS[step].base_fields or "-0-" in f]
+    for field in kept:
+        if field in STEP_FORMS[step].transient or field == "cost_estimation_enabled":
+            continue  # the paste box (its reader refuses the line) and a checkbox keep no text
+        for value in (FULL_KEY, f"token {FULL_KEY}\nmore", "[redacted]"):
+            posted = STEP_FORMS[step](data={**valid_post, field: value}, draft_data=VALID)
+            stored = {**VALID, step: {**steps.step_values(VALID, step), **posted.values()}}
+
+            assert FULL_KEY.rsplit(".", 1)[1] not in json.dumps(stored), (field, value)
+            assert _problem_key(field) in validation.bind_step(step, stored).problems(), field
 
 
 def test_budgets_from_the_corpus():

@@ -241,6 +241,13 @@ def test_a_request_started_in_another_tab_is_a_request_of_its_own(
     assert sorted(names) == ["vpc-a", "vpc-b"]
 
 
+def test_a_clone_button_posting_a_harness_key_keeps_no_key(signed_in_with_key, user_with_key, fake):
+    signed_in_with_key.post(reverse("draft_start", args=["default", "infra"]), {"clone": FULL_KEY})
+
+    draft = WorkspaceDraft.objects.get(owner=user_with_key)
+    assert FULL_KEY.rsplit(".", 1)[1] not in repr(draft.data)
+
+
 def test_delete_asks_first_and_says_the_workspace_is_not_touched(
     signed_in_with_key, user_with_key, fake
 ):
@@ -1404,6 +1411,81 @@ def test_adding_a_paste_adds_none_of_its_lines_holding_a_harness_key(
     draft.refresh_from_db()
     assert [row["key"] for row in draft.data["variables"]["terraform"]] == ["region"]
     assert FULL_KEY.rsplit(".", 1)[1] not in repr(draft.data)
+
+
+KEY_SECRET = FULL_KEY.rsplit(".", 1)[1]
+
+
+@pytest.mark.parametrize("value_type", ["string", "secret"])
+def test_a_harness_key_typed_into_a_variable_row_is_never_autosaved(
+    signed_in_with_key, draft, fake, value_type
+):
+    """The paste box refused a line holding a key, but a row's own value field stored it as
+    typed, in plain text, on every autosave."""
+    row = {"key": "HARNESS_PLATFORM_API_KEY", "value_type": value_type, "value": FULL_KEY}
+    posted = formset_rows("terraform") | formset_rows("environment", row)
+
+    signed_in_with_key.post(step_url(draft, "variables") + "?autosave=1", posted, headers=HTMX)
+    page = signed_in_with_key.get(step_url(draft, "variables"))
+
+    draft.refresh_from_db()
+    assert KEY_SECRET not in repr(draft.data)
+    assert draft.data["variables"]["environment"][0]["value"] == "[redacted]"
+    assertNotContains(page, KEY_SECRET)
+    shown = page.content.decode()
+    assert re.search(r'<input id="environment-0-value"[^>]*aria-invalid="true"', shown)
+    error = re.search(r'<p class="row__error" id="environment-0-error">([^<]*)</p>', shown)
+    message = html.unescape(error.group(1))
+    assert "API key" in message and "is not kept" in message, message
+
+
+def test_a_secret_row_never_keeps_a_value_that_is_not_a_secret_reference(
+    signed_in_with_key, draft, fake
+):
+    """A secret's own value typed into a secret row was stored as typed (refused, but kept)."""
+    row = {"key": "DB_PASSWORD", "value_type": "secret", "value": "s3cr3t pa55word!"}
+    posted = formset_rows("terraform") | formset_rows("environment", row)
+
+    response = post_step(signed_in_with_key, draft, "variables", posted | {"action": "next"})
+
+    draft.refresh_from_db()
+    assert "pa55word" not in repr(draft.data)
+    assert response.status_code == 200
+    assertNotContains(response, "pa55word")
+    assertContains(response, "never a secret’s value")
+    # A reference is kept as typed.
+    row["value"] = "account.db_password"
+    post_step(
+        signed_in_with_key,
+        draft,
+        "variables",
+        formset_rows("terraform") | formset_rows("environment", row),
+    )
+    draft.refresh_from_db()
+    assert draft.data["variables"]["environment"][0]["value"] == "account.db_password"
+
+
+@pytest.mark.parametrize(
+    "field",
+    ["name", "description", "tag key", "tag value"],
+)
+def test_a_harness_key_typed_into_basics_is_never_saved_and_said_on_its_field(
+    signed_in_with_key, draft, fake, field
+):
+    posted = {"name": "payments", "description": "", "action": "next"}
+    tag = {"key": "team", "value": "web"}
+    if field.startswith("tag"):
+        tag[field.split()[1]] = FULL_KEY
+    else:
+        posted[field] = f"Deployed with {FULL_KEY}" if field == "description" else FULL_KEY
+
+    response = post_step(signed_in_with_key, draft, "basics", posted | formset_rows("tag", tag))
+
+    draft.refresh_from_db()
+    assert KEY_SECRET not in repr(draft.data) + draft.name
+    assert response.status_code == 200
+    assertNotContains(response, KEY_SECRET)
+    assertContains(response, "Harness API key")
 
 
 @pytest.mark.parametrize("headers", [HTMX, {}], ids=["partial", "full page"])

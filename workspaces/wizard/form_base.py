@@ -14,7 +14,7 @@ from django import forms
 
 from portal.logs import redact_harness_keys
 from workspaces.wizard import steps
-from workspaces.wizard.rows import plain, within_text_limit
+from workspaces.wizard.rows import plain, refuse_harness_keys, within_text_limit
 
 
 def choices_of(mapping: dict[str, str]) -> list[tuple[str, str]]:
@@ -96,6 +96,8 @@ class StepForm(forms.Form):
         for name, value in self.locked.items():
             self.fields[name].disabled = True
             self.fields[name].initial = value
+        # A key in any text field stored is refused on it first (`plain` stores the mark).
+        refuse_harness_keys(self, skip=self.transient)
         self.formsets = self.make_formsets(self.data if self.is_bound else None)
 
     def make_formsets(self, data: Any) -> dict[str, forms.BaseFormSet]:

@@ -15,6 +15,7 @@ from typing import Any
 from django import forms
 from django.forms import formset_factory
 
+from portal.logs import REDACTED, holds_harness_key
 from workspaces.wizard import steps
 
 _TAG_KEY_RE = re.compile(steps.TAG_KEY_PATTERN)
@@ -22,11 +23,28 @@ _VARIABLE_KEY_RE = re.compile(steps.VARIABLE_KEY_PATTERN)
 _SECRET_REF_RE = re.compile(steps.SECRET_REF_PATTERN)
 
 
+# A Harness key typed in a field (`plain` keeps none) and in a secret row (which keeps only a
+# reference), said on the field; the paste box says it of a line (`paste.KEY_ERROR`).
+KEY_NOT_KEPT = (
+    "This holds a Harness API key, which the portal never keeps in a request, so what was typed "
+    f"here is not kept (it is saved as {REDACTED}): keep the key in a Harness secret and add a "
+    "secret reference variable instead."
+)
+SECRET_NOT_KEPT = (
+    "A secret row holds only a reference to a Harness secret (account.<id>, org.<id> or <id>), "
+    "never a secret’s value or an API key, so what was typed here is not kept (it is saved as "
+    f"{REDACTED}): choose a secret from the list."
+)
+
+
 def plain(value: Any, limit: int = steps.TEXT_LIMIT) -> str:
     """Stored text: NUL dropped (PostgreSQL cannot store it in text/jsonb), line breaks as LF
     (`lf_lines`), and capped one character past `limit`, so a longer value is still refused on
-    its field (`within_text_limit`) instead of being kept cut as if it fitted."""
-    return lf_lines(str(value or "").replace("\x00", ""))[: limit + 1]
+    its field (`within_text_limit`) instead of being kept cut as if it fitted. A text holding a
+    Harness API key is stored as the mark `REDACTED` alone: a draft never holds a key, nor what
+    was typed around it (`no_harness_key` refuses the mark on its field)."""
+    text = lf_lines(str(value or "").replace("\x00", ""))[: limit + 1]
+    return REDACTED if holds_harness_key(text) else text
 
 
 def lf_lines(text: str) -> str:
@@ -48,8 +66,29 @@ def within_text_limit(value: str) -> None:
         raise forms.ValidationError(f"Use at most {steps.TEXT_LIMIT:,} characters.")
 
 
+def no_harness_key(value: str) -> None:
+    """A text field's first rule: no Harness API key (stored as `REDACTED`: `plain`)."""
+    if holds_harness_key(value):
+        raise forms.ValidationError(KEY_NOT_KEPT)
+
+
+def refuse_harness_keys(form: forms.Form, skip: tuple[str, ...] = ()) -> None:
+    """Make `no_harness_key` the first rule of each of `form`'s text fields but `skip` (and
+    those a lock disables): its message, not the field's own rules, says what became of it."""
+    for name, field in form.fields.items():
+        if name not in skip and isinstance(field, forms.CharField) and not field.disabled:
+            field.validators.insert(0, no_harness_key)
+
+
 class RowForm(forms.Form):
     """A row; `values()` is the row as stored (as typed, valid or not)."""
+
+    # Fields whose Harness key the row's own `clean` refuses (a secret row's value).
+    own_key_rule: tuple[str, ...] = ()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        refuse_harness_keys(self, skip=self.own_key_rule)
 
     def has_changed(self) -> bool:
         return bool(plain(self["key"].value()).strip() or plain(self["value"].value()))
@@ -128,6 +167,8 @@ class VariableForm(RowForm):
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
     )
 
+    own_key_rule = ("value",)
+
     def __init__(self, *args: Any, held_keys: frozenset[str] = frozenset(), **kwargs: Any):
         super().__init__(*args, **kwargs)
         # Keys kept as they are (`steps.held_variable_keys`): the workspace holds them already.
@@ -145,7 +186,9 @@ class VariableForm(RowForm):
     def values(self) -> dict[str, str]:
         values = {**super().values(), "value_type": plain(self["value_type"].value()) or "string"}
         if values["value_type"] == "secret":  # spaces around a reference are never part of it
-            values["value"] = values["value"].strip()
+            value = values["value"].strip()
+            # Only a reference is kept: anything else typed here may be the secret's own value.
+            values["value"] = value if not value or _SECRET_REF_RE.fullmatch(value) else REDACTED
         return values
 
     def clean_key(self) -> str:
@@ -162,12 +205,16 @@ class VariableForm(RowForm):
         if cleaned.get("value_type") == "secret":
             if not value:
                 self.add_error("value", "Choose a secret.")
+            elif holds_harness_key(value):  # what `values()` keeps of anything but a reference
+                self.add_error("value", SECRET_NOT_KEPT)
             elif not _SECRET_REF_RE.fullmatch(value):  # `$` alone lets a final "\n" through
                 self.add_error(
                     "value",
                     "A secret reference looks like account.<id>, org.<id> or <id>; "
                     "choose one from the secret list.",
                 )
+        elif holds_harness_key(value):
+            self.add_error("value", KEY_NOT_KEPT)
         return cleaned
 
 

@@ -32,7 +32,7 @@ from workspaces.ratelimit import rate_limit_exceeded
 from workspaces.wizard import drafts, outcomes, pages, paste, pickers, steps, submit
 from workspaces.wizard.forms import STEP_FORMS, StepForm, TemplateForm
 from workspaces.wizard.from_code import CodeForm, code_requested
-from workspaces.wizard.rows import apply_row_action
+from workspaces.wizard.rows import apply_row_action, plain
 
 Status = WorkspaceDraft.Status
 # htmx regions a POST may ask for, per step.
@@ -85,7 +85,7 @@ def draft_start(request: HtmxHttpRequest, org: str, project: str) -> HttpRespons
         except drafts.TooManyDrafts as err:
             messages.error(request, err.message)
             return redirect(reverse("draft_start", args=[org, project]))
-        clone = request.POST.get("clone", "")[:128]
+        clone = plain(request.POST.get("clone", "")[:128])  # never a key kept (`plain`)
         if clone:
             saved = drafts.draft_save_step(
                 draft=draft,
