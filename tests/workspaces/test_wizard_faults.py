@@ -167,6 +167,50 @@ def test_a_step_whose_pickers_get_401_leads_to_the_key_page(
     assert _is_key_page_redirect(response)
 
 
+# step: (the fake route its save reads before writing, what is posted, a value typed to keep)
+READ_ON_SAVE = {
+    "provisioner": (
+        "iacm.provisioners.versions",
+        {"provisioner": "terraform", "version": "", "aws": "account.aws_prod"}
+        | {"cost_estimation_enabled": "on", "budget": "750"},
+        ("budget", "750"),
+    ),
+    "basics": (
+        "iacm.workspaces.get",
+        {"name": "Payments VPC", "identifier": "brand_new_ws", "identifier_edited": "on"}
+        | {"description": "Typed just before the key was revoked"},
+        ("description", "Typed just before the key was revoked"),
+    ),
+    "template": (
+        "v1.templates.version",
+        {"source": "template", "template_ref": "k8s_namespace", "template_version": "v1"}
+        | {"template_mode": "copied"},
+        ("template_ref", "k8s_namespace"),
+    ),
+}
+
+
+@pytest.mark.parametrize("step", list(READ_ON_SAVE))
+def test_a_save_whose_harness_read_gets_401_keeps_what_was_typed(
+    signed_in_with_key, user_with_key, fake, step
+):
+    """The save asked Harness first (the versions, the identifier, the template) and wrote
+    nothing when Harness answered 401: a revoked key lost everything posted."""
+    draft = make_draft(user_with_key)
+    route, posted, (field, typed) = READ_ON_SAVE[step]
+    fake.inject(route, status=401, times=5)
+
+    response = signed_in_with_key.post(
+        reverse("draft_step", args=[draft.pk, step]), posted | {"action": "next"}
+    )
+
+    assert _is_key_page_redirect(response)
+    draft.refresh_from_db()
+    assert draft.data[step][field] == typed, draft.data[step]
+    if step == "template":  # not read: nothing was filled in from it, and the step says so
+        assert draft.data["template"]["applied"] == ""
+
+
 # --- identifier check ------------------------------------------------------------------------
 
 

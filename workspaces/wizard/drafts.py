@@ -232,12 +232,15 @@ def draft_save_step(
     choice is saved, nothing is prefilled and `notice` says why. Later steps that are no longer
     valid are flagged. Saving Basics with a client asks Harness whether its identifier is taken
     (see `_identifier_taken`), so a taken one fails the step's rules. Raises DraftNotEditable
-    once the draft is submitting or created; HarnessUnauthorized propagates. `prefilled`: what
-    the caller read for the template step's `values` (pasted code, `draft_start_from_code`).
+    once the draft is submitting or created. HarnessUnauthorized from any of these reads is
+    raised once the values are saved without what it would have added (a revoked key loses
+    nothing typed). `prefilled`: what the caller read for the template step's `values` (pasted
+    code, `draft_start_from_code`).
     """
     if step not in steps.EDITABLE_STEPS:
         raise ValueError(f"unknown step {step!r}")
     notice = ""
+    unauthorized: errors.HarnessUnauthorized | None = None
     found: prefill.Prefill | None = prefilled if step == "template" else None
     if step == "template" and found is None and client is not None:
         # Only a choice whose values pass the step's rules is read from Harness.
@@ -252,6 +255,8 @@ def draft_save_step(
             except PrefillFailed as err:
                 # Not applied: Start from says so (`TemplateForm`) until a save reads it.
                 notice = err.message
+            except errors.HarnessUnauthorized as err:  # not applied either; raised once saved
+                unauthorized = err
             else:
                 # The marker of what was read (a bare template id becomes its scoped ref).
                 marker = sources.prefill_marker(values)
@@ -268,10 +273,13 @@ def draft_save_step(
         else:
             values = {**values, "applied": "", "locked": {}}
             found = prefill.Prefill({}, {})  # none chosen: what the earlier one filled in goes
-    if step == "basics" and client is not None:
-        values = {**values, **_identifier_taken(client=client, draft=draft, values=values)}
-    if step == "provisioner" and client is not None:
-        values = {**values, **_default_versions(client=client, draft=draft, values=values)}
+    try:
+        if step == "basics" and client is not None:
+            values = {**values, **_identifier_taken(client=client, draft=draft, values=values)}
+        if step == "provisioner" and client is not None:
+            values = {**values, **_default_versions(client=client, draft=draft, values=values)}
+    except errors.HarnessUnauthorized as err:  # raised once what was typed is saved
+        unauthorized = err
     with transaction.atomic():
         locked_draft = WorkspaceDraft.objects.select_for_update().get(pk=draft.pk)
         if not locked_draft.is_editable:
@@ -313,6 +321,8 @@ def draft_save_step(
                 response.pop(key, None)
         locked_draft.harness_response = response
         locked_draft.save()
+    if unauthorized is not None:
+        raise unauthorized
     return StepSaved(draft=locked_draft, form=bound[step], problems=problems[step], notice=notice)
 
 
