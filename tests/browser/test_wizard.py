@@ -472,6 +472,28 @@ def test_a_tfvars_paste_is_previewed_then_added(page, live_server, fake, wizard_
     expect(page.locator("#terraform-1-value")).to_have_value("C:\\new")
 
 
+def test_save_and_continue_with_a_paste_in_the_box_stays_and_says_so(
+    page, live_server, fake, wizard_user
+):
+    start(page, live_server)
+    next_step(page, "Basics")
+    page.goto(page.url.replace("/basics/", "/variables/"))
+    page.locator("#variable-paste summary").click()
+    box = page.get_by_label("Paste a .tfvars or .env block (optional)")
+    box.fill('instance_type = "t3.micro"\n')
+
+    page.get_by_role("button", name="Save and continue").click()
+
+    expect(page.locator("#paste-note")).to_be_focused()
+    expect(page.locator("#paste-note")).to_contain_text("Add the pasted lines or clear the box")
+    expect(box).to_have_value('instance_type = "t3.micro"\n')
+    settled(page)
+    page.get_by_role("button", name="Add 1 variable").click()
+    expect(page.locator("#terraform-0-key")).to_have_value("instance_type")
+    page.get_by_role("button", name="Save and continue").click()
+    expect(page).to_have_url(re.compile(r"/review/$"))
+
+
 class HeldAutosaves:
     """Autosaves held on their way to the server until the test lets them go: a slow network,
     without a sleep. Once let go, the later ones go straight through."""

@@ -1413,6 +1413,45 @@ def test_adding_a_paste_adds_none_of_its_lines_holding_a_harness_key(
     assert FULL_KEY.rsplit(".", 1)[1] not in repr(draft.data)
 
 
+@pytest.mark.parametrize("action", ["next", "back"])
+def test_a_paste_left_in_the_box_is_not_dropped_by_save_and_continue_or_back(
+    signed_in_with_key, user_with_key, fake, action
+):
+    """The box was read only by Preview and Add: "Save and continue" (or Back) with a paste
+    still in it went on, and the pasted lines were gone without a word."""
+    draft = make_draft(user_with_key)
+    region = {"key": "region", "value_type": "string", "value": "eu-west-1"}
+    token = {"key": "TF_TOKEN", "value_type": "secret", "value": "account.tf_token"}
+    rows = formset_rows("terraform", region | {"value": "eu-central-1"})
+    rows |= formset_rows("environment", token)
+    pasted = {"paste_text": 'instance_type = "t3.micro"\n', "paste_group": "terraform"}
+
+    response = post_step(signed_in_with_key, draft, "variables", rows | pasted | {"action": action})
+
+    assert response.status_code == 200
+    assertContains(response, "Add the pasted lines or clear the box first")
+    assertContains(response, "1 of 1 line can be added")
+    assertContains(response, 'id="paste-note" tabindex="-1" data-autofocus')
+    assert shown_paste_box(response.content.decode()) == {
+        "paste_text": 'instance_type = "t3.micro"',
+        "paste_group": "terraform",
+    }
+    draft.refresh_from_db()  # the rows typed are saved all the same
+    assert draft.data["variables"]["terraform"] == [region | {"value": "eu-central-1"}]
+
+
+def test_a_box_holding_only_comments_does_not_hold_save_and_continue(
+    signed_in_with_key, user_with_key, fake
+):
+    draft = make_draft(user_with_key)
+    pasted = {"paste_text": "# nothing but a comment\n\n", "paste_group": "terraform"}
+    rows = validation.step_data("variables", draft.data["variables"])
+
+    response = post_step(signed_in_with_key, draft, "variables", rows | pasted | {"action": "next"})
+
+    assertRedirects(response, step_url(draft, "review"), fetch_redirect_response=False)
+
+
 KEY_SECRET = FULL_KEY.rsplit(".", 1)[1]
 
 

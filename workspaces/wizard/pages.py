@@ -262,6 +262,7 @@ def step_context(
         ]
         context["paste_lines"] = paste.lines
         context["paste_note"] = paste.note
+        context["paste_held"] = paste.held
         context["paste_ok"] = sum(1 for line in paste.lines or [] if not line.error)
     return context
 

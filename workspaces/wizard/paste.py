@@ -25,6 +25,13 @@ KEY_ERROR = (
     "This line holds a Harness API key (shown as [redacted]), which the portal never keeps in a "
     "request: keep it in a Harness secret and add a secret reference variable instead."
 )
+# Save and continue or Back with a paste still in the box: the step stays, the paste previewed.
+LEFT_IN_BOX = (
+    "Add the pasted lines or clear the box first: they are not among the variables yet (the "
+    "rows above are saved)."
+)
+# What the box does on each action of the Variables step (`paste_box`).
+BOX_ACTIONS = frozenset({"paste-preview", "paste-add", "next", "back"})
 
 
 @dataclass(frozen=True)
@@ -208,21 +215,26 @@ def add_pasted(
 @dataclass(frozen=True)
 class PasteBox:
     """The paste box after Preview or Add: the lines read (None: no preview), a note, the text
-    and group it still holds, and the group Add put the lines in ("" when none)."""
+    and group it still holds, the group Add put the lines in ("" when none), and whether the
+    paste holds the step (left in the box on Save and continue or Back)."""
 
     lines: list[PastedLine] | None = None
     note: str = ""
     text: str = ""
     group: str = ""
     added_to: str = ""
+    held: bool = False
 
 
 def paste_box(action: str, text: str, group: str, values: dict) -> PasteBox:
-    """What Preview (`paste-preview`) or Add (`paste-add`) makes of a paste.
+    """What Preview (`paste-preview`), Add (`paste-add`), Save and continue (`next`) or Back
+    (`back`) makes of a paste (`BOX_ACTIONS`).
 
     A preview keeps the pasted text and group in the box, so its Add button posts them again;
     Add puts the error-free lines into `values[group]` (the step's values, changed in place)
-    and empties the box, with a note of what was added.
+    and empties the box, with a note of what was added. Save and continue or Back with lines
+    still in the box is a preview that holds the step (`LEFT_IN_BOX`): they are never dropped
+    without a word. A box of blank lines and comments holds nothing.
     """
     block = read_pasted_block(text)
     if action == "paste-add" and group in VARIABLE_GROUPS:
@@ -230,4 +242,8 @@ def paste_box(action: str, text: str, group: str, values: dict) -> PasteBox:
         values[group] = pasted.rows
         note = " ".join(filter(None, [pasted.note, block.cut_note]))
         return PasteBox(note=note, added_to=group)
-    return PasteBox(block.lines, block.cut_note, text.replace("\x00", ""), group)
+    held = action in {"next", "back"}
+    if held and not block.lines:
+        return PasteBox()
+    note = " ".join(filter(None, [LEFT_IN_BOX if held else "", block.cut_note]))
+    return PasteBox(block.lines, note, text.replace("\x00", ""), group, held=held)

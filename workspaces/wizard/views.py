@@ -214,7 +214,7 @@ def _step_post(request: HtmxHttpRequest, draft: WorkspaceDraft, step: str) -> Ht
     if focus is None:
         return HttpResponseBadRequest("Unknown action.")
     box = paste.PasteBox()
-    if step == "variables" and action in {"paste-preview", "paste-add"}:
+    if step == "variables" and not autosave and action in paste.BOX_ACTIONS:
         text, group = request.POST.get("paste_text", ""), request.POST.get("paste_group", "")
         box = paste.paste_box(action, text, group or "terraform", values)
         focus = f"add-{box.added_to}" if box.added_to else focus
@@ -244,6 +244,8 @@ def _step_post(request: HtmxHttpRequest, draft: WorkspaceDraft, step: str) -> Ht
     if mode_note:
         messages.info(request, mode_note)
     order = steps.step_order(draft.kind)
+    if box.held:  # Save and continue or Back with lines still in the paste box
+        return _render_step(request, draft, step, saved.form, paste=box)
     if action == "back":
         return redirect(pages.step_url(draft, steps.previous_step(step, order)))
     if action == "next" and saved.notice:
