@@ -1644,8 +1644,28 @@ def test_a_templates_repository_path_and_variable_entries_are_not_copied(linked)
         "fetch_type": "branch",
         "branch": "main",
         "path": "",
-    } | ({"submodules": "false"} if linked else {})
+    } | ({"submodules": "false", "tag": "", "commit": ""} if linked else {})
     assert found.values["repository"].get("path", "") == ""
     assert "variables" not in found.values
     assert not [path for path in found.locked if path.startswith("variables.")]
     assert ("repository.path" in found.locked) is linked
+
+
+@pytest.mark.parametrize("fetch", ["tag", "commit", "branch"])
+def test_a_locked_fetch_type_never_asks_for_a_ref_that_is_not_sent(fetch):
+    """A locked repository block naming a tag (or commit) fetch, or a branch fetch without its
+    branch, locked the fetch type but not the ref: the step insisted on a ref ("Enter the tag.")
+    that the body then left out (Harness keeps the template's), while the review showed it."""
+    block = {"isHarnessCode": False, "connector": "account.github_acme", "name": "infra-live"}
+    spec = {"repository": block | {"gitFetchType": fetch, "locked": True}}
+    found = prefill.prefill_from_template_yaml({"template": {"spec": spec}}, linked=True)
+    data = valid_data()
+    link = {"source": "template", "template_mode": "linked", "template_ref": "k8s_namespace"}
+    data["template"] = link | {"template_version": "v1", "applied": "", "locked": found.locked}
+    data["repository"] |= found.values["repository"]
+
+    assert {f"repository.{ref}" for ref in steps.FETCH_TYPES} <= found.locked.keys()
+    assert step_problems("repository", data) == {}
+    assert (
+        not {"repository_branch", "repository_commit", "repository_sha"} & build_body(data).keys()
+    )

@@ -26,7 +26,7 @@ from tests.workspaces.test_drafts import (
 from workspaces.clients import NoHarnessCredential, harness_client_for
 from workspaces.models import WorkspaceDraft
 from workspaces.services import credential_save
-from workspaces.wizard import drafts, steps, validation
+from workspaces.wizard import drafts, prefill, steps, validation
 
 pytestmark = pytest.mark.django_db
 HTMX = {"HX-Request": "true"}
@@ -727,6 +727,34 @@ def test_linked_template_locks_fields_on_later_steps(signed_in_with_key, draft, 
     draft.refresh_from_db()
     assert draft.data["provisioner"]["provisioner"] == "opentofu"
     assert draft.data["provisioner"]["aws"] == "aws_infra"
+
+
+def test_a_tag_a_linked_template_locks_without_its_value_is_shown_as_the_templates(
+    signed_in_with_key, user_with_key, fake
+):
+    """A locked repository block naming a tag fetch locked the fetch type only: the step asked
+    for a tag ("Enter the tag.") that the body left out while the review showed it."""
+    block = {"connector": "account.github_acme", "name": "infra-live", "gitFetchType": "tag"}
+    spec = {"repository": block | {"locked": True}}
+    found = prefill.prefill_from_template_yaml({"template": {"spec": spec}}, linked=True)
+    link = {"source": "template", "template_mode": "linked", "template_ref": "k8s_namespace"}
+    link |= {"template_version": "v1", "locked": found.locked}
+    repository = {f"repository__{field}": v for field, v in found.values["repository"].items()}
+    draft = make_draft(
+        user_with_key, **{f"template__{k}": v for k, v in link.items()}, **repository
+    )
+
+    page = signed_in_with_key.get(step_url(draft, "repository"))
+    saved = post_step(signed_in_with_key, draft, "repository", {"action": "next"})
+    review = signed_in_with_key.get(step_url(draft, "review"))
+
+    assert re.search(r'<input type="text" name="tag"[^>]*disabled', page.content.decode())
+    assertContains(page, 'id="id_tag_helptext">Locked: Harness sets it from the linked template.')
+    assertContains(page, 'id="id_path_helptext">Locked: Harness sets it from the linked template.')
+    assertRedirects(saved, step_url(draft, "provisioner"), fetch_redirect_response=False)
+    assertContains(review, "<dt>Tag</dt><dd>Harness sets it from the linked template</dd>")
+    assertContains(review, "<dt>Folder</dt><dd>Harness sets it from the linked template</dd>")
+    assertNotContains(review, "&quot;repository_commit&quot;")
 
 
 def test_a_linked_drafts_no_provider_connector_warning_can_be_acted_on(

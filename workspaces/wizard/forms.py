@@ -156,7 +156,7 @@ class RepositoryForm(StepForm):
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
         fetch = cleaned.get("fetch_type")
-        if fetch in steps.FETCH_TYPES:
+        if fetch in steps.FETCH_TYPES and fetch not in self.locked:  # a locked ref is never sent
             ref = cleaned.get(fetch, "")
             if not ref:
                 self.add_error(fetch, f"Enter the {steps.FETCH_TYPES[fetch].lower()}.")

@@ -31,6 +31,9 @@ STEP_PICKERS: dict[str, tuple[str, ...]] = {
     "variables": ("secret",),
 }
 ADD_LABELS = {"terraform": "Add a Terraform variable", "environment": "Add an environment variable"}
+# A value a linked template locks without saying it (a ref or path of a locked repository block,
+# `prefill.prefill_from_template_yaml`): never sent, Harness keeps the template's.
+TEMPLATE_SETS = "Harness sets it from the linked template"
 
 
 def step_url(draft: WorkspaceDraft, step: str) -> str:
@@ -187,6 +190,9 @@ def step_context(
             ],
         }
     )
+    for name in form.locked.keys() & {"branch", "tag", "commit", "path"}:
+        if not values.get(name):  # shown as the template's, not as empty
+            form.fields[name].help_text = form[name].help_text = f"Locked: {TEMPLATE_SETS}."
     if step == "basics":
         # A template's or a clone's description is shown, editable, saying where it came from.
         note = prefill.prefilled_note(values, "description")
@@ -335,6 +341,11 @@ def _start_label(template: dict[str, Any]) -> str:
 
 def review_sections(draft: WorkspaceDraft, body: dict[str, Any]) -> list[dict]:
     fetch = steps.step_values(draft.data, "repository")["fetch_type"]
+    # A repository value a linked template locks empty is the template's (`TEMPLATE_SETS`).
+    locks = steps.step_locks(draft.data, "repository")
+    ref, path = body.get(steps.FETCH_FIELDS.get(fetch, ""), ""), body["repository_path"]
+    ref = ref or (TEMPLATE_SETS if fetch in locks else "")
+    path = path or (TEMPLATE_SETS if "path" in locks else "(root)")
     providers = ", ".join(f"{c['type']}: {c['connector_ref']}" for c in body["provider_connectors"])
     cost = "On" if body["cost_estimation_enabled"] else "Off"
     if "budget" in body:
@@ -355,11 +366,8 @@ def review_sections(draft: WorkspaceDraft, body: dict[str, Any]) -> list[dict]:
         "repository": [
             ("Connector", body["repository_connector"]),
             ("Repository", body["repository"]),
-            (
-                steps.FETCH_TYPES.get(fetch, "Ref"),
-                body.get(steps.FETCH_FIELDS.get(fetch, ""), ""),
-            ),
-            ("Folder", body["repository_path"] or "(root)"),
+            (steps.FETCH_TYPES.get(fetch, "Ref"), ref),
+            ("Folder", path),
             ("Submodules", steps.SUBMODULES.get(body["repository_submodules"], "")),
         ],
         "provisioner": [

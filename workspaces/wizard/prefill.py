@@ -118,9 +118,14 @@ def prefill_from_template_yaml(spec_root: dict[str, Any], *, linked: bool) -> Pr
         put("repository", "fetch_type", fetch, lock)
         if ref:
             put("repository", fetch, ref, lock)
-        for field in ("path", "submodules"):  # locked (not sent) even where the YAML is silent
+        # Locked (not sent: `body.LOCKED_BODY_FIELDS`) even where the YAML is silent: the path,
+        # the submodules and each ref (no key for a tag or a commit is documented: `_fetch_from`),
+        # so the step never asks for a value the body leaves out. A ref not read is locked empty
+        # (Harness keeps the template's; the step and the review say so).
+        for field in ("path", "submodules", *steps.FETCH_TYPES):
             if lock and linked and f"repository.{field}" not in locked:
-                put("repository", field, steps.DEFAULTS["repository"][field], True)
+                default = "" if field in steps.FETCH_TYPES else steps.DEFAULTS["repository"][field]
+                put("repository", field, default, True)
     block = spec.get("cost_estimation")
     if isinstance(block, dict):
         lock = steps.as_bool(block.get("locked", False))
