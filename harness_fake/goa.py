@@ -49,7 +49,11 @@ class GoaProblems:
         )
 
     def pattern(self, field: str, value: str, regex: re.Pattern[str], source: str) -> None:
-        if not regex.match(value):
+        # Goa checks `regexp.MustCompile(p).MatchString(val)` (`ValidatePattern`, goadesign/goa
+        # `pkg/validation.go`); Go's `$` without the `m` flag is the end of the text ("like \z
+        # not \Z", Go's `regexp/syntax` doc), where Python's `$` also matches before a final
+        # "\n". Every pattern here is anchored (`^…$`), so Go's match is Python's `fullmatch`.
+        if not regex.fullmatch(value):
             self.add(
                 "invalid_pattern",
                 f"{field} must match the regexp {goq(source)} but got value {goq(value)}",

@@ -21,7 +21,7 @@ IDENTIFIER_PATTERN = r"[A-Za-z_][A-Za-z0-9_$-]{0,127}"
 
 def account_from_key(api_key: str) -> str:
     """The account id a `pat.<account>.<id>.<secret>` key carries, or "" when it has none."""
-    match = KEY_PATTERN.match(api_key)
+    match = KEY_PATTERN.fullmatch(api_key)
     return match["account"] if match else ""
 
 
@@ -78,7 +78,7 @@ class HarnessKeyForm(forms.Form):
             )
         if len(api_key) < 8:
             raise forms.ValidationError("This is too short to be a Harness API key.")
-        if api_key.startswith(("pat.", "sat.")) and not KEY_PATTERN.match(api_key):
+        if api_key.startswith(("pat.", "sat.")) and not KEY_PATTERN.fullmatch(api_key):
             raise forms.ValidationError(
                 "A Harness key looks like pat.<account>.<id>.<secret>, with letters, digits, "
                 "_ and - in each part: check that you copied all of it."
@@ -101,7 +101,7 @@ class HarnessKeyForm(forms.Form):
         if not api_key:
             return cleaned
         from_key = account_from_key(api_key)
-        if typed and not ACCOUNT_PATTERN.match(typed):
+        if typed and not ACCOUNT_PATTERN.fullmatch(typed):
             self.add_error("account_id", "An account ID has only letters, digits, - and _.")
         elif from_key and typed and typed != from_key:
             self.add_error("account_id", f"This key belongs to account {from_key}.")

@@ -220,6 +220,27 @@ def test_shape_errors(api: Api, change: dict, name: str, fragment: str) -> None:
 
 
 @pytest.mark.parametrize(
+    "change",
+    [
+        {"identifier": "trailing_newline\n"},
+        {
+            "terraform_variables": {
+                "region\n": {"key": "region\n", "value": "x", "value_type": "string"}
+            }
+        },
+    ],
+    ids=["identifier", "variable key"],
+)
+def test_a_final_newline_does_not_pass_a_goa_pattern(api: Api, change: dict) -> None:
+    """Go's `$` (no `m` flag) is the end of the text; Python's `$` also matches before a final
+    newline, so the fake took `"trailing_newline\n"` where Goa's `MatchString` refuses it."""
+    response = _create(api, {**workspace_body("nl_ws"), **change})
+
+    assert response.status_code == 400, response.text
+    assert _goa(response)["name"] == "invalid_pattern"
+
+
+@pytest.mark.parametrize(
     ("change", "fragment"),
     [
         (

@@ -682,6 +682,18 @@ def test_a_variable_key_with_a_dash_is_listed_with_why_it_is_not_used():
     ]
 
 
+def test_a_variable_key_ending_in_a_newline_is_listed_not_used():
+    """A `$`-anchored pattern's `match` let "region\n" through as a key (Python's `$` also
+    matches before a final newline): the draft held a key the steps then showed cut."""
+    text = RESOURCE.replace('key        = "region"', 'key        = "region\\n"')
+
+    imported = read(text)
+
+    assert "terraform_variables" not in imported.body
+    assert [line.number for line in imported.unmapped] == [17]
+    assert "the key must start with a letter" in imported.unmapped[0].reason
+
+
 def test_an_attribute_a_block_does_not_have_is_listed_with_its_line():
     code = (
         'resource "harness_platform_workspace" "w" {\n'

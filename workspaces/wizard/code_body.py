@@ -299,7 +299,7 @@ def _unstorable(value: Any) -> str:
 def _variable_problem(item: dict[str, Any]) -> str:
     if not all(isinstance(item.get(f), str) for f in ("key", "value", "value_type")):
         return "needs key, value and value_type, each a text value in quotes."
-    if not _VARIABLE_KEY_RE.match(item["key"]) or len(item["key"]) > steps.MAX_LENGTH:
+    if not _VARIABLE_KEY_RE.fullmatch(item["key"]) or len(item["key"]) > steps.MAX_LENGTH:
         return f"the key {steps.VARIABLE_KEY_RULE}."
     if item["value_type"] not in steps.VALUE_TYPES:
         return f"value_type must be {' or '.join(steps.VALUE_TYPES)}."

@@ -67,7 +67,7 @@ def chosen(value: str, pattern: re.Pattern, *, missing: str, mismatch: str) -> s
     """A value picked from a Harness list: present, and shaped like the list's values."""
     if not value:
         raise forms.ValidationError(missing)
-    if not pattern.match(value):
+    if not pattern.fullmatch(value):
         raise forms.ValidationError(mismatch)
     return value
 

@@ -80,7 +80,7 @@ class BasicsForm(StepForm):
         name = self.cleaned_data["name"]
         if len(name) > steps.MAX_LENGTH:
             raise forms.ValidationError(f"Use at most {steps.MAX_LENGTH} characters.")
-        if not _NAME_RE.match(name):
+        if not _NAME_RE.fullmatch(name):
             raise forms.ValidationError(
                 "Use letters, digits, spaces, _, - and . (start with a letter or digit)."
             )
@@ -234,7 +234,7 @@ class ProvisionerForm(StepForm):
                 self.add_error("terragrunt_version", err)
         for slot, (_kind, label) in steps.PROVIDER_TYPES.items():
             ref = cleaned.get(slot, "")
-            if ref and not _CONNECTOR_REF_RE.match(ref):
+            if ref and not _CONNECTOR_REF_RE.fullmatch(ref):
                 self.add_error(slot, f"Choose an {label} connector from the list.")
         if self.main_connector_only:
             # Only the first would be sent: the others would be dropped without a word.

@@ -106,7 +106,7 @@ def parse_pasted_variables(text: str) -> list[PastedLine]:
             lines.append(PastedLine(number, raw, error="Expected key = value."))
             continue
         key, value = match.group(1), match.group(2)
-        if not _VARIABLE_KEY_RE.match(key) or len(key) > MAX_LENGTH:
+        if not _VARIABLE_KEY_RE.fullmatch(key) or len(key) > MAX_LENGTH:
             lines.append(
                 PastedLine(
                     number,

@@ -132,7 +132,7 @@ class TagForm(RowForm):
                 "A tag key cannot contain “:”: Harness lists and filters tags as key:value. "
                 "Put what follows it in the value."
             )
-        if len(key) > steps.MAX_LENGTH or not _TAG_KEY_RE.match(key):
+        if len(key) > steps.MAX_LENGTH or not _TAG_KEY_RE.fullmatch(key):
             raise forms.ValidationError("Use letters, digits, _ . / and - (up to 128).")
         return key
 
@@ -195,7 +195,7 @@ class VariableForm(RowForm):
         key = self.cleaned_data["key"]
         if len(key) > steps.MAX_LENGTH:
             raise forms.ValidationError(f"Use at most {steps.MAX_LENGTH} characters.")
-        if key not in self.held_keys and not _VARIABLE_KEY_RE.match(key):
+        if key not in self.held_keys and not _VARIABLE_KEY_RE.fullmatch(key):
             raise forms.ValidationError(f"The key {steps.VARIABLE_KEY_RULE}.")
         return key
 

@@ -127,7 +127,7 @@ def place_provider_refs(
     type). HarnessError propagates."""
     unplaced: dict[str, str] = {}
     for ref in found.provider_refs:
-        if not _CONNECTOR_REF_RE.match(ref):
+        if not _CONNECTOR_REF_RE.fullmatch(ref):
             # Never searched for; the provisioner step asks for a connector instead.
             unplaced[ref] = f"{ref} is not a connector reference (such as account.aws_prod)."
             continue

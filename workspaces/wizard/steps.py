@@ -31,6 +31,8 @@ def step_order(kind: str) -> tuple[str, ...]:
     return CHANGE_STEPS if kind == "edit" else STEPS
 
 
+# The patterns below are used with `fullmatch`: their `$` also matches before a final "\n" (as
+# Go's, which Harness checks with, does not), so `match` would let "value\n" through.
 #: A new workspace's identifier as the wizard takes it (narrower than `forms.IDENTIFIER_PATTERN`).
 WORKSPACE_IDENTIFIER_PATTERN = r"^[A-Za-z_][A-Za-z0-9_-]*$"
 # A variable key Harness can give back: its request schema (`IaCMVariable.key`) also takes "-",
@@ -190,7 +192,7 @@ def identifier_problem(identifier: str) -> str:
         return "Enter an identifier."
     if len(identifier) > MAX_LENGTH:
         return f"Use at most {MAX_LENGTH} characters."
-    if not _IDENTIFIER_RE.match(identifier):
+    if not _IDENTIFIER_RE.fullmatch(identifier):
         return (
             "Start with a letter or _, then use only letters, digits, _ and -."
             if identifier[0].isalpha() or identifier[0] == "_"
@@ -280,7 +282,7 @@ def template_mode_for(mode: str, ref: str, shown_for: str | None) -> str:
 
 def template_ref_ok(ref: str) -> bool:
     """Whether `ref` may be sent to Harness as a template reference (`TEMPLATE_REF_PATTERN`)."""
-    return bool(_TEMPLATE_REF_RE.match(ref))
+    return bool(_TEMPLATE_REF_RE.fullmatch(ref))
 
 
 def locked_map(data: dict[str, Any]) -> dict[str, Any]:
