@@ -77,6 +77,8 @@ _BOOLS = (
     "terragrunt_provider",
     "run_all",
 )
+# A workspace's git ref: a branch, a tag (`repository_commit`) or a commit SHA (contract §2.1).
+_REFS = ("repository_branch", "repository_commit", "repository_sha")
 _OBJECTS = ("terraform_variables", "environment_variables", "tags", "default_pipelines")
 _ARRAYS = ("provider_connectors", "terraform_variable_files", "variable_sets")
 
@@ -119,6 +121,14 @@ def validate_workspace(
         # "IaCM rejects an empty repository when repository_connector is empty"). Checked once a
         # linked template has lent its repository.
         raise ApiError(400, "repository name can't be empty", name="bad_request")
+    if template is None and not any(body.get(field) for field in _REFS):
+        # Contract §2.1 (checklist item 7): exactly one of them, left out only when an associated
+        # template supplies it. No key of a template's YAML is documented for a tag or a commit
+        # (§3.1), so a linked body may leave them all out. More than one: `_check_references`.
+        raise bad_request(
+            "body.repository_branch: one of repository_branch, repository_commit and "
+            "repository_sha must be set when no associated template supplies it"
+        )
     return stored_workspace(state, account, org, project, body, existing)
 
 
@@ -325,7 +335,7 @@ def _check_references(
                 f'body.tags[{goq(key)}] must be a key that is not empty and has no ":" (tags '
                 "are listed and filtered as key:value)"
             )
-    refs = [f for f in ("repository_branch", "repository_commit", "repository_sha") if body.get(f)]
+    refs = [f for f in _REFS if body.get(f)]
     if len(refs) > 1:
         raise bad_request(
             f"body.{refs[1]}: only one of repository_branch, repository_commit and "

@@ -339,6 +339,25 @@ def test_reference_errors(api: Api, change: dict, fragment: str) -> None:
     assert api.iacm("GET", f"{WS}/new_ws").status_code == 404
 
 
+@pytest.mark.parametrize("ref", ["repository_branch", "empty"])
+def test_a_create_without_branch_tag_or_sha_and_no_template_is_refused(api: Api, ref: str) -> None:
+    """Contract §2.1 (checklist item 7): exactly one of them, unless an associated template
+    supplies it; the fake refused only more than one."""
+    body = workspace_body("no_ref_ws")
+    if ref == "empty":
+        body |= {"repository_branch": "", "repository_commit": "", "repository_sha": ""}
+    else:
+        del body[ref]
+
+    response = _create(api, body)
+
+    assert response.status_code == 400, response.text
+    error = _goa(response)
+    assert error["name"] == "bad_request"
+    assert error["message"].startswith("body.repository_branch: one of repository_branch")
+    assert api.iacm("GET", f"{WS}/no_ref_ws").status_code == 404
+
+
 @pytest.mark.parametrize("key", ["cost:center", ""])
 @pytest.mark.parametrize("method", ["POST", "PUT"])
 def test_a_tag_key_with_a_colon_or_empty_is_refused(api: Api, key: str, method: str) -> None:

@@ -864,6 +864,29 @@ def test_clone_prefills_an_existing_workspace(user_with_key, fake):
     assert "associated_template" not in body
 
 
+def test_a_copy_of_a_workspace_without_a_ref_asks_for_one_before_anything_is_sent(
+    user_with_key, fake
+):
+    """Harness refuses a create with no branch, tag or SHA and no template (contract §2.1). A
+    workspace Harness holds without one (made before that rule, or by another tool) is copied
+    with an empty branch: the Repository step asks for it, and submit sends nothing."""
+    client = harness_client_for(user_with_key)
+    store = fake.server.app.state.workspaces[(ACCOUNT, "default", "infra")]
+    held = copy.deepcopy(store.by_id[existing_identifier(client)].data)
+    held |= {"identifier": "no_ref_src", "name": "no-ref-src", "associated_template": None}
+    store.put(held | {"repository_branch": "", "repository_commit": "", "repository_sha": ""})
+    draft = make_draft(user_with_key)
+    chosen = {"source": "clone", "clone_identifier": "no_ref_src"}
+    drafts.draft_save_step(draft=draft, step="template", values=chosen, client=client)
+    draft.refresh_from_db()
+
+    submitted = submit.draft_submit(draft=draft, client=client)
+
+    assert step_problems("repository", draft.data) == {"branch": ["Enter the branch."]}
+    assert "repository" in submitted.problems
+    assert not fake.log(route="iacm.workspaces.create")
+
+
 def workspace_with_uncopied_settings(client) -> str:
     """The identifier of a new workspace in default/infra that has every setting (contract
     §2.1) a copy made by the wizard does not get."""

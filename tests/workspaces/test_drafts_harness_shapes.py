@@ -105,6 +105,7 @@ def test_a_clone_keeps_a_provider_connector_found_by_its_identifier(user_with_ke
             "provisioner": "opentofu",
             "provider_connector": "account.aws_team_11",
             "repository": "infra-live",  # a Harness Code repository: no connector
+            "repository_branch": "main",  # one ref: Harness needs it (contract §2.1)
             "terraform_variables": {},
             "environment_variables": {},
         },
