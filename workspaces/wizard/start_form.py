@@ -69,7 +69,7 @@ class TemplateForm(StepForm):
 
     def clean_template_version(self) -> str:
         version = self.cleaned_data["template_version"]
-        if version and not _TEMPLATE_VERSION_RE.match(version):
+        if version and not _TEMPLATE_VERSION_RE.fullmatch(version):
             raise forms.ValidationError("Choose a version of the template from the list.")
         return version
 

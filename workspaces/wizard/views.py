@@ -78,8 +78,7 @@ def draft_start(request: HtmxHttpRequest, org: str, project: str) -> HttpRespons
     """GET: the start page; POST: a new draft. A POST with `clone` (the workspace page's Clone)
     saves Start from as a copy of that workspace, as choosing it on the step would."""
     if request.method == "POST":
-        # A request belongs to the account of the key it is started with: no key, the key page.
-        client = harness_client_for(request.user)
+        client = harness_client_for(request.user)  # a request is in its key's account: no key, none
         try:
             draft = drafts.draft_create(owner=request.user, org=org, project=project)
         except drafts.TooManyDrafts as err:
