@@ -305,6 +305,43 @@ def test_html_error_page_maps_by_status(client, fake, workspace_body):
     assert unauthorized.value.message == "Harness did not accept the API key"
 
 
+def test_a_proxy_404_page_is_unavailable_not_a_missing_record(client, fake):
+    """Only Harness's own error envelope says a record does not exist: an HTML 404 (or a JSON one
+    without a Harness code) comes from a proxy, an ingress or a gateway in front of Harness, and
+    says nothing about the workspace. Taken as "not found", an unclear DELETE was recorded as
+    done while the workspace was still there."""
+    fake.inject("iacm.workspaces.get", status=404, body="html")
+    fake.inject("v1.orgs.get", status=404, body='{"message": "no Route matched with those values"}')
+
+    with pytest.raises(HarnessUnavailable) as html:
+        client.get_workspace(org="default", project="infra", identifier="x")
+    with pytest.raises(HarnessUnavailable) as no_code:
+        client.get_org(org="default")
+
+    assert not isinstance(html.value, HarnessNotFound)
+    assert html.value.status == no_code.value.status == 404
+    assert "<" not in html.value.message
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda c: c.get_workspace(org="default", project="infra", identifier="missing"),  # Goa
+        lambda c: c.get_org(org="missing"),  # v1
+        lambda c: c.check_account(),  # NG (the fault below sends its `Error` body)
+    ],
+    ids=["goa", "v1", "ng"],
+)
+def test_harness_own_404_is_not_found(client, fake, call):
+    fake.inject("ng.accounts.get", status=404)
+
+    with pytest.raises(HarnessNotFound) as excinfo:
+        call(client)
+
+    assert excinfo.value.status == 404
+    assert excinfo.value.name  # Goa `name`, NG or v1 `code`
+
+
 def test_dropped_connection_on_post_is_unavailable(client, fake, workspace_body):
     fake.inject(CREATE, drop=True)
 

@@ -11,6 +11,7 @@ import pytest
 import requests
 
 from workspaces.harness import (
+    HarnessForbidden,
     HarnessNotFound,
     HarnessRateLimited,
     HarnessUnavailable,
@@ -66,12 +67,24 @@ def test_an_unreadable_answer_is_one_unavailable_error(client, fake, kind):
 
 @pytest.mark.parametrize("kind", ["nested 100,000 deep", "400-digit number", "lone surrogate"])
 def test_an_unreadable_error_body_keeps_the_class_of_its_status(client, fake, kind):
-    fake.inject("iacm.workspaces.get", status=404, body=KINDS[kind])
+    fake.inject("iacm.workspaces.get", status=403, body=KINDS[kind])
 
-    with pytest.raises(HarnessNotFound) as excinfo:
+    with pytest.raises(HarnessForbidden) as excinfo:
         client.get_workspace(org="default", project="infra", identifier="ws_one")
 
-    assert excinfo.value.message == "Not found in Harness"
+    assert excinfo.value.message == "The API key is not allowed to do this in Harness"
+
+
+@pytest.mark.parametrize("kind", ["nested 100,000 deep", "400-digit number", "lone surrogate"])
+def test_an_unreadable_404_body_is_not_taken_as_not_found(client, fake, kind):
+    """Without Harness's error envelope a 404 says nothing about the record (`wire.error_from`)."""
+    fake.inject("iacm.workspaces.get", status=404, body=KINDS[kind])
+
+    with pytest.raises(HarnessUnavailable) as excinfo:
+        client.get_workspace(org="default", project="infra", identifier="ws_one")
+
+    assert not isinstance(excinfo.value, HarnessNotFound)
+    assert excinfo.value.status == 404
 
 
 @pytest.mark.parametrize(

@@ -288,6 +288,23 @@ def test_a_retry_whose_look_fails_sends_nothing_and_stays_unclear(user_with_key,
     assert not AuditEntry.objects.exists()
 
 
+def test_a_proxy_404_page_is_not_taken_as_proof_an_unclear_deletion_landed(user_with_key, fake):
+    draft = services.deletion_start(
+        owner=user_with_key, workspace=workspace(user_with_key, INACTIVE)
+    )
+    WorkspaceDraft.objects.filter(pk=draft.pk).update(
+        status=Status.FAILED, harness_response={"outcome": "unknown"}
+    )
+    draft.refresh_from_db()
+    fake.inject("iacm.workspaces.get", status=404, body="html")  # a proxy's page, not IaCM's
+
+    draft = services.deletion_send(draft=draft, client=harness_client_for(user_with_key))
+
+    assert not gone(user_with_key, INACTIVE)
+    assert (draft.status, draft.harness_response["outcome"]) == (Status.FAILED, "unknown")
+    assert fake.log(route=DELETE) == []
+
+
 def test_a_read_only_key_is_refused_and_the_draft_says_so(user, fake):
     credential_save(user=user, account_id=ACCOUNT, api_key=READ_KEY)
     draft = services.deletion_start(owner=user, workspace=workspace(user, INACTIVE))

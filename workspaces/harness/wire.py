@@ -41,6 +41,10 @@ from workspaces.harness.types import Page, PolicyEvaluation
 MAX_LIMIT = 1000
 
 UNREADABLE = "Harness sent an answer we could not read"
+NOT_FROM_HARNESS_404 = (
+    "HTTP 404 without a Harness error body (a proxy or gateway in front of Harness may have "
+    "answered it)"
+)
 #: Deeper than any Harness answer (about 8 levels); far below Python's recursion limit.
 MAX_DEPTH = 64
 #: int64 and uint64 need at most 20 digits; Harness (Go and Java) sends nothing longer.
@@ -350,7 +354,14 @@ def error_from(
     if status == 403:
         return HarnessForbidden(message, **common)
     if status == 404:
-        return HarnessNotFound(message, **common)
+        # Only Harness's own envelope (contract §4: Goa `name` and `id`, NG or v1 `code`) says
+        # the record is missing. A 404 without one (an HTML page, a gateway's JSON) came from
+        # something in front of Harness and says nothing about it: deciding "deleted" on it
+        # would be a guess, so it is an outage ("try again").
+        harness_said_so = text("name") and text("id") if is_goa else text("code")
+        if harness_said_so:
+            return HarnessNotFound(message, **common)
+        return HarnessUnavailable(NOT_FROM_HARNESS_404, **common)
     if status in (409, 423):
         return HarnessConflict(message, **common)
     if status == 429:
