@@ -25,7 +25,9 @@ def harness_error_message(err: errors.HarnessError) -> str:
         case errors.HarnessNotFound():
             return "Harness could not find this. It may have been deleted or renamed."
         case errors.HarnessRateLimited():
-            return f"Harness is limiting requests right now. {_when_to_retry(err)}"
+            return "Harness is limiting requests right now. " + _when_to_retry(
+                err, otherwise="Wait a few seconds and try again."
+            )
         case errors.HarnessConflict():
             return "Harness reported a conflict: this already exists or changed meanwhile."
         case errors.HarnessValidationError():
@@ -42,25 +44,25 @@ def harness_error_message(err: errors.HarnessError) -> str:
         case errors.HarnessUnreadableAnswer():
             return "Harness sent an answer we could not read. Try again in a moment."
         case errors.HarnessUnavailable(status=int(status)) if status >= 500:
-            return f"Harness answered with an error (HTTP {status}). Try again in a moment."
+            return f"Harness answered with an error (HTTP {status}). {_when_to_retry(err)}"
         case errors.HarnessUnavailable():
-            return "Harness is not responding right now. Try again in a moment."
+            return f"Harness is not responding right now. {_when_to_retry(err)}"
         case _:
             return "Harness returned an unexpected error. Try again in a moment."
 
 
 def retry_after_seconds(err: errors.HarnessError) -> int | None:
-    """The whole seconds Harness asked to wait before trying again (its 429's Retry-After),
-    or None when it gave none."""
-    if isinstance(err, errors.HarnessRateLimited) and err.retry_after and err.retry_after > 0:
+    """The whole seconds Harness asked to wait before trying again (the Retry-After of its 429
+    or 503, or what is left of it), or None when it gave none."""
+    if err.retry_after and err.retry_after > 0:
         return math.ceil(err.retry_after)
     return None
 
 
-def _when_to_retry(err: errors.HarnessRateLimited) -> str:
+def _when_to_retry(err: errors.HarnessError, *, otherwise: str = "Try again in a moment.") -> str:
     seconds = retry_after_seconds(err)
     if seconds is None:
-        return "Wait a few seconds and try again."
+        return otherwise
     if seconds >= 3600:
         count, unit = math.ceil(seconds / 3600), "hour"
     elif seconds >= 60:

@@ -18,10 +18,11 @@ from workspaces.harness import (
     HarnessUnauthorized,
     HarnessUnavailable,
     HarnessValidationError,
+    breaker,
     transport,
 )
 
-from .conftest import wait_until_logged
+from .conftest import ACCOUNT, OTHER_ACCOUNT, OTHER_KEY, wait_until_logged
 
 LIST = "iacm.workspaces.list"
 CREATE = "iacm.workspaces.create"
@@ -378,6 +379,108 @@ def test_connection_refused_is_unavailable(make_client, fake):
         client.check_account()
 
     assert excinfo.value.status is None
+
+
+def _serve(handler):
+    """A local server answering with `handler`; returns (server, base URL)."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_address[1]}"
+
+
+def _answering(status, body, hits, **headers):
+    """A handler answering every GET `status` with the JSON `body` and `headers`; logs its
+    paths to `hits`. (The fake sends no Retry-After.)"""
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):
+            hits.append(self.path)
+            self.send_response(status)
+            for name, value in {"Content-Type": "application/json", **headers}.items():
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    return Handler
+
+
+MAINTENANCE = (
+    b'{"name":"service_unavailable","id":"m1","message":"maintenance","temporary":true,'
+    b'"timeout":false,"fault":true}'
+)
+TOO_MANY = b'{"code":"TOO_MANY_REQUESTS","message":"","status":"ERROR"}'
+
+
+def test_a_503_with_retry_after_is_not_retried_at_once_and_keeps_its_wait(make_client):
+    """urllib3 retried it three times in 0.15 s and dropped the wait ("Try again in a moment")."""
+    hits = []
+    handler = _answering(503, MAINTENANCE, hits, **{"Retry-After": "120"})
+    server, url = _serve(handler)
+    try:
+        with pytest.raises(HarnessUnavailable) as excinfo:
+            list_infra(make_client(base_url=url))
+    finally:
+        server.shutdown()
+        server.server_close()
+
+    assert len(hits) == 1
+    assert excinfo.value.status == 503
+    assert excinfo.value.retry_after == 120
+
+
+def test_after_a_429_with_retry_after_the_account_waits_before_calling_again(make_client):
+    """Nothing stopped the next call: the next click, or another user's fan-out, went straight
+    back to a Harness that had asked for two minutes' rest."""
+    hits = []
+    server, url = _serve(_answering(429, TOO_MANY, hits, **{"Retry-After": "120"}))
+    try:
+        with pytest.raises(HarnessRateLimited) as first:
+            list_infra(make_client(base_url=url))
+        with pytest.raises(HarnessRateLimited) as second:  # another route, another client
+            make_client(base_url=url).list_tags(org="default", project="data")
+        other_account = make_client(base_url=url, key=OTHER_KEY, account=OTHER_ACCOUNT)
+        with pytest.raises(HarnessRateLimited):
+            list_infra(other_account)  # asked Harness: its wait is not this account's
+    finally:
+        server.shutdown()
+        server.server_close()
+
+    assert len(hits) == 2
+    assert first.value.retry_after == 120
+    assert second.value.status is None  # nothing was sent
+    assert 119 < second.value.retry_after <= 120
+
+
+def test_a_retry_after_is_honoured_for_at_most_five_minutes(make_client):
+    hits = []
+    server, url = _serve(_answering(503, MAINTENANCE, hits, **{"Retry-After": "86400"}))
+    try:
+        with pytest.raises(HarnessUnavailable) as answered:
+            list_infra(make_client(base_url=url))
+        with pytest.raises(HarnessRateLimited) as held:
+            list_infra(make_client(base_url=url))
+    finally:
+        server.shutdown()
+        server.server_close()
+
+    assert len(hits) == 1
+    assert answered.value.retry_after == 300
+    assert held.value.retry_after <= 300
+
+
+def test_calls_go_again_once_the_wait_has_passed(client, fake):
+    breaker.hold_calls(fake.base_url, ACCOUNT, seconds=0.2)
+    with pytest.raises(HarnessRateLimited):
+        list_infra(client)
+
+    time.sleep(0.25)
+
+    assert list_infra(client).total_items == 1800
+    assert len(fake.log(route=LIST)) == 1
 
 
 class _Recorder(BaseHTTPRequestHandler):

@@ -1372,6 +1372,23 @@ def test_5xx_is_reconciled_with_a_get_then_retried_without_duplicates(user_with_
     assert len(found.items) == 1
 
 
+def test_a_create_while_harness_asked_the_account_to_wait_is_not_sent(user_with_key, fake):
+    """A Retry-After holds the account's calls (the client raises HarnessRateLimited without a
+    request): the create was not sent, as with an open circuit, not refused by Harness."""
+    from workspaces.harness import breaker
+
+    breaker.hold_calls(fake.base_url, ACCOUNT, seconds=60)
+
+    draft = submit.draft_submit(
+        draft=make_draft(user_with_key), client=harness_client_for(user_with_key)
+    ).draft
+
+    assert (draft.status, draft.harness_response["outcome"]) == ("failed", "not_sent")
+    assert draft.harness_response["sent"] is False
+    assert "Try again in about 1 minute" in draft.harness_response["message"]
+    assert fake.log(route=CREATE) == []
+
+
 @pytest.mark.parametrize("status", [502, 504])
 def test_a_create_a_gateway_failed_may_still_land_and_the_retry_settles_it(
     user_with_key, fake, status

@@ -13,7 +13,7 @@ from django.urls import reverse
 from pytest_django.asserts import assertContains
 
 from tests.conftest import FULL_KEY
-from workspaces.feedback import harness_error_message
+from workspaces.feedback import harness_error_message, retry_after_seconds
 from workspaces.harness import errors
 from workspaces.models import HarnessCredential
 
@@ -162,6 +162,22 @@ def test_a_rate_limit_says_how_long_harness_asked_to_wait(retry_after, wait):
     err = errors.HarnessRateLimited("slow down", retry_after=retry_after)
 
     assert harness_error_message(err) == f"Harness is limiting requests right now. {wait}"
+
+
+@pytest.mark.parametrize(
+    ("status", "retry_after", "message"),
+    [
+        (503, 120.0, "Harness answered with an error (HTTP 503). Try again in about 2 minutes."),
+        (503, None, "Harness answered with an error (HTTP 503). Try again in a moment."),
+        (None, 5.0, "Harness is not responding right now. Try again in about 5 seconds."),
+    ],
+)
+def test_an_outage_says_how_long_harness_asked_to_wait(status, retry_after, message):
+    """A 503 for maintenance with `Retry-After: 120` said "Try again in a moment"."""
+    err = errors.HarnessUnavailable("maintenance", status=status, retry_after=retry_after)
+
+    assert harness_error_message(err) == message
+    assert retry_after_seconds(err) == (retry_after and int(retry_after))  # the page's header
 
 
 def test_a_rate_limited_page_sends_harness_retry_after(

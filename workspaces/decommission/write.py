@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from workspaces.feedback import harness_error_message
-from workspaces.harness import CircuitOpen, HarnessClient, errors
+from workspaces.harness import CallsHeld, CircuitOpen, HarnessClient, errors
 from workspaces.harness.types import Workspace
 from workspaces.models import WorkspaceDraft
 from workspaces.wizard.outcomes import (
@@ -89,10 +89,10 @@ def deletion_write(
         }
     except errors.HarnessNotFound as err:  # deleted between the GET and the DELETE
         return _not_found(draft=draft, previous=previous, err=err, sent=True)
+    except (CircuitOpen, CallsHeld) as err:  # the portal held the call: nothing was sent
+        return Status.FAILED, not_sent(previous, err, harness_error_message(err))
     except (errors.HarnessForbidden, errors.HarnessRateLimited, errors.HarnessRefused) as err:
         return Status.FAILED, refused_outcome(err)
-    except CircuitOpen as err:  # the portal paused calls to Harness: nothing was sent
-        return Status.FAILED, not_sent(previous, err, harness_error_message(err))
     except errors.HarnessUnavailable as err:
         return _reconcile(client=client, where=where, err=err)
     return Status.DELETED, deleted(http_status=204)  # W5: 204 No Content

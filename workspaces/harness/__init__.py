@@ -14,7 +14,12 @@ Pure Python + requests (no Django): the portal passes its settings in. The modul
 """
 
 from workspaces.harness import errors, types
-from workspaces.harness.breaker import CircuitOpen, configure_breakers, reset_breakers
+from workspaces.harness.breaker import (
+    CallsHeld,
+    CircuitOpen,
+    configure_breakers,
+    reset_breakers,
+)
 from workspaces.harness.client import WORKSPACE_SORTS, HarnessClient, call_observers
 from workspaces.harness.errors import (
     FieldError,
@@ -49,6 +54,7 @@ from workspaces.harness.types import (
 __all__ = [
     "WORKSPACE_SORTS",
     "Account",
+    "CallsHeld",
     "CircuitOpen",
     "Connector",
     "FieldError",

@@ -16,6 +16,13 @@ call tries again.
 
 State is per process, in at most `max_breakers` breakers (least recently used dropped first), so
 many accounts and projects cannot grow it without bound; a dropped breaker starts again closed.
+
+Next to the breakers, a hold per base URL and account: when Harness answers with a Retry-After
+(a 429, or a 503 for maintenance; at most `wire.MAX_RETRY_AFTER` seconds honoured), the
+account's calls to that Harness fail fast with CallsHeld (a HarnessRateLimited) until it has
+passed, without a request (`hold_calls`, `check_hold`), whichever user, route or project the
+call is for. Holds are kept as breakers are (at most `max_breakers`, per process), and cleared
+with them.
 """
 
 from __future__ import annotations
@@ -25,20 +32,28 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 
-from workspaces.harness.errors import HarnessUnavailable
+from workspaces.harness.errors import HarnessRateLimited, HarnessUnavailable
 
 __all__ = [
+    "CallsHeld",
     "CircuitBreaker",
     "CircuitOpen",
     "breaker_count",
     "breaker_for",
+    "check_hold",
     "configure_breakers",
+    "hold_calls",
     "reset_breakers",
 ]
 
 
 class CircuitOpen(HarnessUnavailable):
     """Harness failed repeatedly; calls are paused for a short while."""
+
+
+class CallsHeld(HarnessRateLimited):
+    """Harness asked (Retry-After) this account to wait, and the wait has not passed: the call
+    was not sent (`status` None; `retry_after` the seconds left)."""
 
 
 class CircuitBreaker:
@@ -106,6 +121,8 @@ DEFAULT_MAX_BREAKERS = 4096
 _settings = {"threshold": 5, "cooldown": 10.0}
 _max_breakers = DEFAULT_MAX_BREAKERS
 _breakers: OrderedDict[tuple[str, ...], CircuitBreaker] = OrderedDict()
+#: (base URL, account) -> the time.monotonic() before which its calls are not made.
+_holds: OrderedDict[tuple[str, str], float] = OrderedDict()
 _registry_lock = threading.Lock()
 
 
@@ -121,6 +138,7 @@ def configure_breakers(
         _settings.update(threshold=threshold, cooldown=cooldown)
         _max_breakers = max_breakers
         _breakers.clear()
+        _holds.clear()
 
 
 def breaker_for(
@@ -147,5 +165,38 @@ def breaker_count() -> int:
 
 
 def reset_breakers() -> None:
+    """Forget every breaker and every hold."""
     with _registry_lock:
         _breakers.clear()
+        _holds.clear()
+
+
+def hold_calls(base_url: str, account: str, *, seconds: float) -> None:
+    """Harness asked `account` to wait `seconds` (a Retry-After) before calling `base_url` again:
+    `check_hold` refuses its calls until then (a longer hold already set is kept)."""
+    key, until = (base_url, account), time.monotonic() + seconds
+    with _registry_lock:
+        _holds[key] = max(until, _holds.get(key, until))
+        _holds.move_to_end(key)
+        while len(_holds) > _max_breakers:
+            _holds.popitem(last=False)
+
+
+def check_hold(base_url: str, account: str) -> None:
+    """Raise CallsHeld (a HarnessRateLimited; `status` None: nothing was sent; `retry_after` the
+    seconds left) while a hold of `hold_calls` for `account` at `base_url` lasts."""
+    key = (base_url, account)
+    with _registry_lock:
+        until = _holds.get(key)
+        if until is None:
+            return
+        left = until - time.monotonic()
+        if left <= 0:
+            del _holds[key]
+            return
+    raise CallsHeld(
+        f"Harness asked to wait before it is called again; calls of this account are held for "
+        f"{max(1, round(left))} s more",
+        status=None,
+        retry_after=left,
+    )

@@ -27,7 +27,7 @@ from workspaces.harness import transport, wire
 from workspaces.harness.api_accounts import AccountCalls
 from workspaces.harness.api_references import ReferenceCalls
 from workspaces.harness.api_workspaces import METRICS_TIME_UNITS, WORKSPACE_SORTS, WorkspaceCalls
-from workspaces.harness.breaker import breaker_for
+from workspaces.harness.breaker import breaker_for, check_hold, hold_calls
 from workspaces.harness.errors import HarnessError, HarnessUnavailable, HarnessUnreadableAnswer
 from workspaces.harness.readers import ShapeError
 from workspaces.harness.wire import Reply
@@ -135,11 +135,12 @@ class HarnessClient(AccountCalls, WorkspaceCalls, ReferenceCalls):
     ) -> T:
         """Make one HTTP call and parse its answer; every failure becomes a HarnessError.
 
-        The circuit breaker of the route, account, org and project is settled whatever the
-        outcome: HarnessUnavailable counts as a failure; a result and any other HarnessError
-        (Harness answered), HarnessUnreadableAnswer included (the data is the problem, not
-        Harness), as a success; anything else (a programming error) as neither, but it still
-        releases the trial call.
+        A Retry-After Harness answered with holds the account's calls (`breaker.hold_calls`):
+        until it has passed they raise HarnessRateLimited at once. The circuit breaker of the
+        route, account, org and project is settled whatever the outcome: HarnessUnavailable
+        counts as a failure; a result and any other HarnessError (Harness answered),
+        HarnessUnreadableAnswer included (the data is the problem, not Harness), as a success;
+        anything else (a programming error) as neither, but it still releases the trial call.
         """
         route = f"{method} {path_template}"
         path = path_template.format(
@@ -164,6 +165,7 @@ class HarnessClient(AccountCalls, WorkspaceCalls, ReferenceCalls):
         error_name: str | None = None
         started = time.perf_counter()
         try:
+            check_hold(self.base_url, self.account_id)  # a Retry-After not yet passed
             trial = breaker.before_call()
             try:
                 response = self._send(session, method, path, route, params, headers, body)
@@ -195,6 +197,8 @@ class HarnessClient(AccountCalls, WorkspaceCalls, ReferenceCalls):
             return result
         except BaseException as err:
             error_name = type(err).__name__
+            if isinstance(err, HarnessError) and err.status is not None and err.retry_after:
+                hold_calls(self.base_url, self.account_id, seconds=err.retry_after)
             raise
         finally:
             self._record(route, status, time.perf_counter() - started, error_name)

@@ -31,7 +31,13 @@ __all__ = [
 
 
 class HarnessError(Exception):
-    """Base class of everything the client raises about a Harness call."""
+    """Base class of everything the client raises about a Harness call.
+
+    `retry_after` is the wait in seconds Harness asked for (its Retry-After, on a 429 or a 5xx),
+    or what is left of it; None when it asked for none.
+    """
+
+    retry_after: float | None = None
 
     def __init__(
         self,
@@ -124,7 +130,9 @@ class HarnessValidationError(HarnessError):
 class HarnessRateLimited(HarnessError):
     """429: too many requests. `retry_after` is Harness's Retry-After in seconds, if it sent one.
 
-    The client never retries a 429 itself; the caller decides whether to wait.
+    The client never retries a 429 itself. Until a Retry-After (of a 429 or a 5xx) has passed,
+    the account's calls fail fast with this error, `status` None and `retry_after` the seconds
+    left, without a request (`breaker.check_hold`).
     """
 
     def __init__(
@@ -149,7 +157,20 @@ class HarnessUnavailable(HarnessError):
     """Harness could not be used: 5xx, timeout, connection error, redirect or undecodable body.
 
     `status` is None when no HTTP response arrived (timeout, refused or dropped connection).
+    `retry_after` is the Retry-After of a 5xx (a 503 for maintenance), if it sent one.
     """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        request_id: str | None = None,
+        name: str | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(message, status=status, request_id=request_id, name=name)
+        self.retry_after = retry_after
 
 
 class HarnessUnreadableAnswer(HarnessUnavailable):

@@ -4,7 +4,7 @@ The shared `requests.Session` carries no credentials: the API key and account tr
 per-request headers, so one pool serves every user. It refuses cookies (a Harness cookie must
 never bind one user's requests to another's), ignores proxy/netrc environment variables
 (`trust_env=False`: a `.netrc` must not add credentials, nor a proxy variable reroute the key),
-and retries only GETs, briefly, on 502/503/504 and dropped connections.
+and retries only GETs, briefly, on 502/503/504 (without a Retry-After) and dropped connections.
 
 Each call has a budget of connect + read timeout, retries included (`send`): a retry is made
 only while a whole read timeout is still left, and every attempt connects and waits within the
@@ -95,7 +95,12 @@ class _GetRetry(Retry):
     and Harness's load. Dropped connections (often a stale pooled socket) and 502/503/504 are still
     retried for GETs; connection failures (nothing was sent) for any method. A retry given up for
     lack of time ends the call as running out of retries does: with the 5xx answer, or the error.
+    An answer with a Retry-After is never retried: Harness said when to ask again, and the client
+    keeps the account from asking before then (`breaker.check_hold`).
     """
+
+    def is_retry(self, method: str, status_code: int, has_retry_after: bool = False) -> bool:
+        return not has_retry_after and super().is_retry(method, status_code, has_retry_after)
 
     def increment(
         self, method=None, url=None, response=None, error=None, _pool=None, _stacktrace=None

@@ -39,6 +39,9 @@ from workspaces.harness.readers import ShapeError, parse_items
 from workspaces.harness.types import Page, PolicyEvaluation
 
 MAX_LIMIT = 1000
+#: The longest Retry-After honoured, in seconds: the account's calls wait that long at most
+#: (`breaker.check_hold`), so a bogus header cannot lock an account out for a day.
+MAX_RETRY_AFTER = 300.0
 
 UNREADABLE = "Harness sent an answer we could not read"
 NOT_FROM_HARNESS_404 = (
@@ -270,10 +273,11 @@ def read_reply(response: requests.Response, route: str, scrub: Callable[[str], s
 
 
 def retry_after_seconds(value: str) -> float | None:
-    """A Retry-After header's delay in seconds; None for anything else: an HTTP date, "²" (which
-    `str.isdigit` accepts and `float` refuses), a number too long to mean a delay."""
+    """A Retry-After header's delay in seconds, at most `MAX_RETRY_AFTER`; None for anything
+    else: an HTTP date, "²" (which `str.isdigit` accepts and `float` refuses), a number too long
+    to mean a delay."""
     value = value.strip()
-    return float(value) if re.fullmatch(r"[0-9]{1,9}", value) else None
+    return min(float(value), MAX_RETRY_AFTER) if re.fullmatch(r"[0-9]{1,9}", value) else None
 
 
 def error_from(
@@ -364,10 +368,12 @@ def error_from(
         return HarnessUnavailable(NOT_FROM_HARNESS_404, **common)
     if status in (409, 423):
         return HarnessConflict(message, **common)
+    seconds = retry_after_seconds(response.headers.get("retry-after", ""))
     if status == 429:
-        seconds = retry_after_seconds(response.headers.get("retry-after", ""))
         return HarnessRateLimited(message, retry_after=seconds, **common)
-    if status >= 500 or status in (408, 499):
+    if status >= 500:
+        return HarnessUnavailable(message, retry_after=seconds, **common)
+    if status in (408, 499):
         return HarnessUnavailable(message, **common)
     if 400 <= status < 500:
         return HarnessRefused(message, **common)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from workspaces.feedback import harness_error_message
-from workspaces.harness import CircuitOpen, HarnessClient, errors
+from workspaces.harness import CallsHeld, CircuitOpen, HarnessClient, errors
 from workspaces.models import WorkspaceDraft
 from workspaces.wizard.outcomes import (
     UNCLEAR,
@@ -104,7 +104,7 @@ def _post(
             "taken": body["identifier"],  # Basics remembers it (`settle.store_outcome`)
             **answer(err),
         }
-    except CircuitOpen as err:  # the portal paused calls to Harness: nothing was sent
+    except (CircuitOpen, CallsHeld) as err:  # the portal held the call: nothing was sent
         return Status.FAILED, not_sent(previous, err, harness_error_message(err))
     except errors.HarnessUnavailable as err:
         return _reconcile(client=client, draft=draft, body=body, err=err)
