@@ -483,6 +483,86 @@ def test_calls_go_again_once_the_wait_has_passed(client, fake):
     assert len(fake.log(route=LIST)) == 1
 
 
+class _Trickle(BaseHTTPRequestHandler):
+    """A JSON body sent one byte every 0.4 s: each wait for bytes is short, the whole is not."""
+
+    protocol_version = "HTTP/1.1"
+
+    def do_GET(self):
+        body = b"[" + b" " * 10 + b"]"
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        for byte in body:
+            self.wfile.write(bytes([byte]))
+            self.wfile.flush()
+            time.sleep(0.4)
+
+    def log_message(self, *args):
+        pass
+
+
+def test_a_body_that_trickles_in_still_ends_within_the_call_budget(make_client):
+    """The read timeout bounds each wait for bytes: this body took 4.8 s on a 1.5 s budget."""
+    server, url = _serve(_Trickle)
+    client = make_client(base_url=url, timeout=(0.5, 1.0))
+    started = time.monotonic()
+    try:
+        with pytest.raises(HarnessUnavailable) as excinfo:
+            client.list_tags(org="default", project="infra")
+    finally:
+        elapsed = time.monotonic() - started
+        server.shutdown()
+        server.server_close()
+
+    assert elapsed < 2.0, f"the call took {elapsed:.1f} s on a 1.5 s budget"
+    assert "in time" in excinfo.value.message
+
+
+class _Huge(BaseHTTPRequestHandler):
+    """A 2xx JSON body of 64 MiB, with its length (`/sized`) or chunked (without)."""
+
+    protocol_version = "HTTP/1.1"
+
+    def do_GET(self):
+        piece = b" " * (1 << 20)
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        sized = "/sized/" in self.path
+        if sized:
+            self.send_header("Content-Length", str(64 << 20))
+        else:
+            self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        try:
+            for _ in range(64):
+                if sized:
+                    self.wfile.write(piece)
+                else:
+                    self.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece))
+            self.wfile.write(b"" if sized else b"0\r\n\r\n")
+        except OSError:
+            pass  # the client hung up, as it should
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.mark.parametrize("project", ["sized", "chunked"])
+def test_a_huge_body_is_refused_not_read_into_memory(make_client, project):
+    server, url = _serve(_Huge)
+    try:
+        with pytest.raises(HarnessUnavailable) as excinfo:
+            make_client(base_url=url).list_tags(org="default", project=project)
+    finally:
+        server.shutdown()
+        server.server_close()
+
+    assert "larger than" in excinfo.value.message
+    assert excinfo.value.status is None  # the answer was not read: a write's outcome is unclear
+
+
 class _Recorder(BaseHTTPRequestHandler):
     hits: list[dict] = []
 

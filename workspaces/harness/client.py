@@ -226,6 +226,8 @@ class HarnessClient(AccountCalls, WorkspaceCalls, ReferenceCalls):
             )
         except requests.Timeout as err:
             raise HarnessUnavailable(f"Harness did not answer in time ({route})") from err
+        except transport.AnswerTooLarge as err:
+            raise HarnessUnavailable(f"Harness's answer was {err} ({route})") from err
         except requests.ConnectionError as err:
             raise HarnessUnavailable(f"Could not connect to Harness ({route})") from err
         except requests.RequestException as err:
