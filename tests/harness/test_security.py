@@ -5,6 +5,8 @@ import logging
 import pickle
 import subprocess
 import sys
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import requests
@@ -159,6 +161,67 @@ def test_timeout_error_never_contains_the_key(make_client, fake):
     assert KEY_SECRET not in repr(excinfo.value)
     assert KEY_SECRET not in str(excinfo.value.__cause__)
     wait_until_logged(fake, "iacm.workspaces.list")  # the delayed call ends before the next test
+
+
+class _EchoTheKey(BaseHTTPRequestHandler):
+    """Echoes the `x-api-key` header back as `x-request-id`: a 302 for the tags, an HTML 200
+    for the workspace list."""
+
+    def do_GET(self):
+        redirect = self.path.split("?")[0].endswith("/tags")
+        body = b"" if redirect else b"<html><body>Signed out</body></html>"
+        self.send_response(302 if redirect else 200)
+        self.send_header("x-request-id", "req-" + self.headers["x-api-key"] + "-" + "x" * 300)
+        self.send_header(
+            "Location" if redirect else "Content-Type", "/" if redirect else "text/html"
+        )
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def echo_server():
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _EchoTheKey)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda client: client.list_tags(org="default", project="infra"),  # the redirect
+        lambda client: client.list_workspaces(org="default", project="infra"),  # the HTML 2xx
+    ],
+    ids=["redirect", "unreadable 2xx"],
+)
+def test_a_request_id_echoing_the_key_is_scrubbed_on_every_path(make_client, echo_server, call):
+    """`error_from` scrubbed the request id; the redirect and unreadable-2xx paths passed it on
+    raw (into str(error) and the audit trail's request id)."""
+    with pytest.raises(HarnessUnavailable) as excinfo:
+        call(make_client(base_url=echo_server))
+
+    error = excinfo.value
+    assert KEY_SECRET not in str(error) and KEY_SECRET not in repr(error)
+    assert error.request_id.startswith("req-***")
+    assert len(error.request_id) <= 128  # the audit trail's column
+
+
+def test_a_value_quoted_by_a_shape_error_is_scrubbed(client, fake):
+    workspace = {"identifier": "ws_one", "name": "web", "cost_estimation_enabled": FULL_KEY}
+    fake.inject("iacm.workspaces.get", status=200, body=json.dumps(workspace))
+
+    with pytest.raises(HarnessUnavailable) as excinfo:
+        client.get_workspace(org="default", project="infra", identifier="ws_one")
+
+    error = excinfo.value
+    assert "expected a boolean" in error.message
+    assert KEY_SECRET not in str(error) and KEY_SECRET not in str(error.__cause__)
 
 
 def test_log_records_carry_route_status_duration_and_never_the_key(client, fake, caplog):

@@ -173,12 +173,13 @@ class HarnessClient(AccountCalls, WorkspaceCalls, ReferenceCalls):
                 reply = wire.read_reply(response, route, self._scrub)
                 try:
                     result = parse(reply)
-                except ShapeError as err:
+                except ShapeError as err:  # its text may quote a value of the answer
+                    detail = self._scrub(str(err))
                     raise HarnessUnreadableAnswer(
-                        f"Unexpected response from Harness ({route}): {err}",
+                        f"Unexpected response from Harness ({route}): {detail}",
                         status=status,
                         request_id=reply.request_id,
-                    ) from err
+                    ) from ShapeError(detail)
             except HarnessUnreadableAnswer:
                 breaker.record_success()  # Harness answered; one record holds what we refuse
                 raise

@@ -39,6 +39,8 @@ from workspaces.harness.readers import ShapeError, parse_items
 from workspaces.harness.types import Page, PolicyEvaluation
 
 MAX_LIMIT = 1000
+#: The longest request id kept (the audit trail's column); Harness's are far shorter.
+REQUEST_ID_MAX = 128
 #: The longest Retry-After honoured, in seconds: the account's calls wait that long at most
 #: (`breaker.check_hold`), so a bogus header cannot lock an account out for a day.
 MAX_RETRY_AFTER = 300.0
@@ -254,7 +256,7 @@ def read_reply(response: requests.Response, route: str, scrub: Callable[[str], s
     for, or HarnessUnavailable ("Harness sent an answer we could not read") for a body
     `decode_json` refuses."""
     status = response.status_code
-    request_id = response.headers.get("x-request-id")
+    request_id = request_id_of(response.headers.get("x-request-id"), scrub)
     if 300 <= status < 400:
         raise HarnessUnavailable(
             f"Harness answered with a redirect, which is not followed ({route})",
@@ -272,6 +274,14 @@ def read_reply(response: requests.Response, route: str, scrub: Callable[[str], s
     return Reply(status=status, headers=response.headers, data=data, request_id=request_id)
 
 
+def request_id_of(value: str | None, scrub: Callable[[str], str]) -> str | None:
+    """A request id as errors and the audit trail keep it: scrubbed of the API key (a proxy may
+    echo headers), at most `REQUEST_ID_MAX` characters; None for none."""
+    if not value:
+        return None
+    return scrub(value)[:REQUEST_ID_MAX]
+
+
 def retry_after_seconds(value: str) -> float | None:
     """A Retry-After header's delay in seconds, at most `MAX_RETRY_AFTER`; None for anything
     else: an HTTP date, "²" (which `str.isdigit` accepts and `float` refuses), a number too long
@@ -285,7 +295,7 @@ def error_from(
 ) -> HarnessError:
     """The HarnessError for a 4xx/5xx answer, from whichever error family's body it has;
     `scrub` takes the API key out of every text of Harness's kept (message, request id, error
-    name, field names and messages) and shortens it."""
+    name, field names and messages) and shortens it. `request_id` is the header's, scrubbed."""
     status = response.status_code
     try:
         body = decode_json(response.content) if response.content.strip() else None
@@ -333,7 +343,7 @@ def error_from(
         else:
             message = f"Harness answered HTTP {status}"
     message = scrub(message)
-    request_id = scrub(request_id) if request_id else None
+    request_id = request_id_of(request_id, scrub)
     common = {"status": status, "request_id": request_id, "name": scrub(name) or None}
 
     if status in (400, 422):
