@@ -11,6 +11,7 @@ prints it without a traceback).
 
 import math
 import os
+import ssl
 from collections.abc import Sequence
 
 from django.core.exceptions import ImproperlyConfigured
@@ -96,3 +97,17 @@ def env_log_level(name: str, default: str) -> str:
     if raw.strip().upper() in LOG_LEVELS:
         return raw.strip().upper()
     raise _refuse(name, f"one of {', '.join(LOG_LEVELS)} (in any case)", raw)
+
+
+def env_ca_bundle(name: str) -> str:
+    """The path of a PEM file of CA certificates, or "" (not set or empty: the default CAs). A
+    path to nothing, to a directory or to a file without a certificate is refused."""
+    raw = os.environ.get(name, "").strip()
+    if raw:
+        try:
+            ssl.create_default_context(cafile=raw)
+        except (OSError, ValueError):  # missing, unreadable, no certificate (ssl.SSLError)
+            raise _refuse(
+                name, "the path of a PEM file of CA certificates, or empty", raw
+            ) from None
+    return raw

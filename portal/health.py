@@ -73,9 +73,10 @@ def _check_cache() -> None:
 
 def _check_harness() -> None:
     # A private session like the client's: no proxies from the environment, no cookies, no
-    # retries, no redirects followed, and never a key.
+    # retries, no redirects followed, never a key, and the same CAs (HARNESS_CA_BUNDLE).
     with requests.Session() as session:
         session.trust_env = False
+        session.verify = settings.HARNESS_CA_BUNDLE or True
         session.cookies.set_policy(RejectAllCookies())
         session.head(
             settings.HARNESS_BASE_URL,

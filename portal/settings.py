@@ -14,6 +14,7 @@ import environ
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
+import portal.envparse
 from portal.envfile import read_env_file
 from portal.envparse import env_bool, env_choice, env_int, env_list, env_log_level, env_seconds
 from portal.logging_config import logging_config
@@ -199,6 +200,7 @@ HARNESS_IACM_PREFIX = env.str("HARNESS_IACM_PREFIX", default="/iacm/api")
 HARNESS_METRICS_TIME_UNIT = env_choice("HARNESS_METRICS_TIME_UNIT", ("ms", "s"), default="ms")
 HARNESS_CONNECT_TIMEOUT = env_seconds("HARNESS_CONNECT_TIMEOUT", 3.05)
 HARNESS_READ_TIMEOUT = env_seconds("HARNESS_READ_TIMEOUT", 10.0)
+HARNESS_CA_BUNDLE = portal.envparse.env_ca_bundle("HARNESS_CA_BUNDLE")  # "": the default CAs
 # After this many consecutive Harness failures, calls pause for the cooldown (seconds).
 HARNESS_BREAKER_THRESHOLD = env_int("HARNESS_BREAKER_THRESHOLD", 5)
 HARNESS_BREAKER_COOLDOWN = env_seconds("HARNESS_BREAKER_COOLDOWN", 10.0)

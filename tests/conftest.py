@@ -140,6 +140,16 @@ def rate_limiting_harness():
     server.server_close()
 
 
+@pytest.fixture
+def harness_behind_private_ca(tmp_path):
+    """(https base URL, CA bundle path): a Harness stand-in whose certificate only that bundle's
+    CA vouches for (`tests/private_ca.py`)."""
+    from tests.private_ca import serve_behind_private_ca
+
+    with serve_behind_private_ca(tmp_path) as served:
+        yield served
+
+
 def running_in_ci() -> bool:
     return os.environ.get("CI", "").lower() == "true"
 

@@ -314,6 +314,37 @@ def test_the_default_client_uses_the_shared_pooled_session(fake):
     assert retry.respect_retry_after_header is False
 
 
+def test_a_harness_behind_a_private_ca_is_reached_with_its_bundle_only(
+    make_client, harness_behind_private_ca
+):
+    """`trust_env=False` also drops REQUESTS_CA_BUNDLE: a self-managed Harness behind a company
+    CA could not be reached at all. `build_session(ca_bundle=...)` is the session's `verify`."""
+    url, ca_bundle = harness_behind_private_ca
+    session = transport.build_session(ca_bundle=ca_bundle)
+
+    assert session.verify == ca_bundle
+    assert make_client(base_url=url, session=session).list_tags(org="default", project="x") == []
+    with pytest.raises(HarnessUnavailable):  # the default CAs do not know this one
+        make_client(base_url=url).list_tags(org="default", project="x")
+
+
+def test_configure_ca_bundle_applies_to_the_shared_session(harness_behind_private_ca):
+    url, ca_bundle = harness_behind_private_ca
+    try:
+        transport.configure_ca_bundle(ca_bundle)
+
+        assert transport.shared_session().verify == ca_bundle
+        assert HarnessClient(url, ACCOUNT, FULL_KEY).list_tags(org="default", project="x") == []
+    finally:
+        transport.configure_ca_bundle("")
+    assert transport.shared_session().verify is True
+
+
+def test_a_ca_bundle_that_is_not_a_file_is_refused():
+    with pytest.raises(ValueError, match="CA bundle"):
+        transport.build_session(ca_bundle="/nonexistent/ca.pem")
+
+
 def test_configure_pool_replaces_the_shared_session():
     before = transport.shared_session()
     try:

@@ -32,6 +32,7 @@ from portal import logs
 from portal.gunicorn_logging import JsonSafeAtoms
 from portal.healthcheck import probe_host
 from tests.conftest import FULL_KEY
+from tests.private_ca import write_private_ca
 
 ROOT = Path(__file__).resolve().parents[2]
 LIST = "/orgs/default/projects/infra/workspaces/"
@@ -1576,6 +1577,43 @@ def test_gunicorn_refuses_a_value_its_variable_cannot_take_by_name(
 
     with pytest.raises(ImproperlyConfigured, match=f"^{name} must be "):
         runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+
+
+def test_a_ca_bundle_that_is_not_a_file_of_certificates_is_refused_by_name(load_settings, tmp_path):
+    """HARNESS_CA_BUNDLE names a PEM file of CA certificates (a private CA's, for a self-managed
+    Harness); a path to nothing, to a directory or to anything else stops the process."""
+    assert load_settings()["HARNESS_CA_BUNDLE"] == ""  # the default CAs
+    assert load_settings(HARNESS_CA_BUNDLE="")["HARNESS_CA_BUNDLE"] == ""
+    ca_bundle = str(write_private_ca(tmp_path)[0])
+    assert load_settings(HARNESS_CA_BUNDLE=ca_bundle)["HARNESS_CA_BUNDLE"] == ca_bundle
+    not_pem = tmp_path / "not.pem"
+    not_pem.write_text("not a certificate\n")
+
+    for value in (str(tmp_path / "missing.pem"), str(not_pem), str(tmp_path)):
+        with pytest.raises(ImproperlyConfigured, match=r"^HARNESS_CA_BUNDLE must be the path of"):
+            load_settings(HARNESS_CA_BUNDLE=value)
+
+
+def test_the_ca_bundle_setting_reaches_harness_calls_and_readiness(
+    client, settings, user_with_key, harness_behind_private_ca
+):
+    from django.apps import apps
+
+    from workspaces.clients import harness_client_for
+    from workspaces.harness import transport
+
+    url, ca_bundle = harness_behind_private_ca
+    settings.HARNESS_BASE_URL, settings.HARNESS_CA_BUNDLE = url, ca_bundle
+    try:
+        apps.get_app_config("workspaces").ready()  # what start-up does with the setting
+
+        assert transport.shared_session().verify == ca_bundle
+        assert harness_client_for(user_with_key).list_tags(org="default", project="x") == []
+        assert client.get("/readyz").json()["checks"]["harness"]["status"] == "ok"
+    finally:
+        transport.configure_ca_bundle("")
+    settings.HARNESS_CA_BUNDLE = ""
+    assert client.get("/readyz").json()["checks"]["harness"]["status"] == "fail"
 
 
 def test_gunicorn_reads_a_plain_number_of_seconds(load_settings):

@@ -15,6 +15,7 @@ longer than one attempt could. A body larger than `MAX_BODY_BYTES` is refused, n
 from __future__ import annotations
 
 import ipaddress
+import os
 import threading
 import time
 from contextvars import ContextVar
@@ -40,6 +41,7 @@ __all__ = [
     "AnswerTooLarge",
     "CallTimeout",
     "build_session",
+    "configure_ca_bundle",
     "configure_pool",
     "retry_policy",
     "send",
@@ -150,12 +152,22 @@ def retry_policy() -> Retry:
     )
 
 
-def build_session(*, pool_maxsize: int = DEFAULT_POOL_MAXSIZE) -> requests.Session:
-    """A new session with the client's rules (pool size, retries, no cookies, no env)."""
+def build_session(
+    *, pool_maxsize: int = DEFAULT_POOL_MAXSIZE, ca_bundle: str = ""
+) -> requests.Session:
+    """A new session with the client's rules (pool size, retries, no cookies, no env).
+
+    `ca_bundle` is the path of a PEM file of the CAs whose certificates Harness's may be signed
+    by (a self-managed Harness behind a company CA), the session's `verify`; "" trusts the
+    default CAs (certifi's). `trust_env=False` drops REQUESTS_CA_BUNDLE: this is the only way.
+    """
     if pool_maxsize < 1:
         raise ValueError("pool_maxsize must be at least 1")
+    if ca_bundle and not os.path.isfile(ca_bundle):
+        raise ValueError(f"the CA bundle {ca_bundle} is not a file")
     session = requests.Session()
     session.trust_env = False
+    session.verify = ca_bundle or True
     session.cookies.set_policy(RejectAllCookies())
     session.headers["User-Agent"] = "workspace-portal-harness-client/1"
     session.headers["Accept"] = "application/json, application/vnd.goa.error"
@@ -167,6 +179,7 @@ def build_session(*, pool_maxsize: int = DEFAULT_POOL_MAXSIZE) -> requests.Sessi
 
 _lock = threading.Lock()
 _shared: requests.Session | None = None
+_shared_options: dict[str, Any] = {"pool_maxsize": DEFAULT_POOL_MAXSIZE, "ca_bundle": ""}
 
 
 def shared_session() -> requests.Session:
@@ -174,7 +187,7 @@ def shared_session() -> requests.Session:
     global _shared
     with _lock:
         if _shared is None:
-            _shared = build_session()
+            _shared = build_session(**_shared_options)
         return _shared
 
 
@@ -184,9 +197,21 @@ def configure_pool(maxsize: int) -> requests.Session:
     Call it at start-up (e.g. with the number of gunicorn threads); requests in flight on the old
     session finish on it.
     """
+    return _configure_shared(pool_maxsize=maxsize)
+
+
+def configure_ca_bundle(path: str) -> requests.Session:
+    """Replace the shared session with one trusting the CAs of the PEM file at `path` ("" : the
+    default CAs); see `build_session`. Called at start-up with HARNESS_CA_BUNDLE."""
+    return _configure_shared(ca_bundle=path)
+
+
+def _configure_shared(**changes: Any) -> requests.Session:
     global _shared
-    session = build_session(pool_maxsize=maxsize)
     with _lock:
+        options = {**_shared_options, **changes}
+        session = build_session(**options)  # raises ValueError before anything changes
+        _shared_options.update(options)
         _shared = session
     return session
 
