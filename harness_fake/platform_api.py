@@ -189,6 +189,12 @@ def connector_json(c: Connector) -> dict[str, Any]:
         "activityDetails": {"lastActivityTime": c.updated},
         "harnessManaged": False,
         "gitDetails": {},
+        # EntityValidityDetails {valid, invalidYaml}: harness-core's class of that name
+        # (io.harness.gitsync.sdk.EntityValidityDetails), and terraform-provider-harness's
+        # codegen of the NG spec (harness/nextgen-next/model_entity_validity_details.go,
+        # model_connector_response.go). harness-go-sdk types the field `*EntityGitDetails` only
+        # because that class carries `@Schema(name = "EntityGitDetails")`: a name collision in
+        # the published spec, not another shape.
         "entityValidityDetails": {"valid": True, "invalidYaml": None},
         "governanceMetadata": None,
     }

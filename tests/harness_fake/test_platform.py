@@ -97,6 +97,9 @@ def test_connector_items_carry_only_fields_harness_sends(api: Api) -> None:
             set(),
             set(),
         ), item["connector"]["identifier"]
+        # EntityValidityDetails (terraform-provider-harness harness/nextgen-next/
+        # model_entity_validity_details.go; the Go SDK's `*EntityGitDetails` is a spec name clash)
+        assert set(item["entityValidityDetails"]) == {"valid", "invalidYaml"}
 
 
 def test_connector_list_envelope(api: Api) -> None:
