@@ -109,7 +109,9 @@ def serve_behind_private_ca(directory: Path) -> Iterator[tuple[str, str]]:
     context.load_cert_chain(certificate, key)
     server = ThreadingHTTPServer(("127.0.0.1", 0), _EmptyLists)
     server.socket = context.wrap_socket(server.socket, server_side=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    threading.Thread(
+        target=server.serve_forever, args=(0.05,), daemon=True
+    ).start()  # quick shutdown
     try:
         yield f"https://127.0.0.1:{server.server_address[1]}", str(ca)
     finally:

@@ -384,7 +384,9 @@ def test_connection_refused_is_unavailable(make_client, fake):
 def _serve(handler):
     """A local server answering with `handler`; returns (server, base URL)."""
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    threading.Thread(
+        target=server.serve_forever, args=(0.05,), daemon=True
+    ).start()  # quick shutdown
     return server, f"http://127.0.0.1:{server.server_address[1]}"
 
 

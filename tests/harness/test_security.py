@@ -186,7 +186,9 @@ class _EchoTheKey(BaseHTTPRequestHandler):
 @pytest.fixture
 def echo_server():
     server = ThreadingHTTPServer(("127.0.0.1", 0), _EchoTheKey)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    threading.Thread(
+        target=server.serve_forever, args=(0.05,), daemon=True
+    ).start()  # quick shutdown
     yield f"http://127.0.0.1:{server.server_address[1]}"
     server.shutdown()
     server.server_close()
