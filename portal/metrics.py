@@ -37,6 +37,7 @@ from prometheus_client import (
 )
 
 from portal import metrics_archive
+from workspaces.harness.breaker import CallsHeld
 
 _LATENCY_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
@@ -60,7 +61,8 @@ HARNESS_LATENCY = Histogram(
 )
 HARNESS_ERRORS = Counter(
     "portal_harness_call_errors",
-    "Harness API calls that failed (HTTP 4xx/5xx or no answer), by route template and status.",
+    "Harness API calls that failed (HTTP 4xx/5xx or no answer; 429 for one held after a "
+    "Retry-After), by route template and status.",
     ["route", "status"],
 )
 STATUS_METRICS_CACHE = Counter(
@@ -97,7 +99,13 @@ def observe_request(request: HttpRequest, status: int, seconds: float) -> None:
 def observe_harness_call(
     route: str, status: int | None, seconds: float, error_name: str | None
 ) -> None:
-    """A `workspaces.harness.call_observers` hook (route is the template, never the path)."""
+    """A `workspaces.harness.call_observers` hook (route is the template, never the path).
+
+    A call held after Harness's Retry-After (CallsHeld: not sent) is labelled "429", as the
+    limit it honours, so that alerts on `status!~"4.."` (Harness failing) stay quiet and a watch
+    on `status="429"` sees it."""
+    if status is None and error_name == CallsHeld.__name__:
+        status = 429
     label = str(status) if status is not None else (error_name or "error")
     HARNESS_LATENCY.labels(route, label).observe(seconds)
     if status is None or status >= 400:

@@ -788,6 +788,41 @@ def test_metrics_count_requests_by_view_harness_calls_and_cache_lookups(
     assert "/orgs/default" not in after  # views by name, never raw paths
 
 
+def _harness_errors(body: str, route: str) -> dict[str, float]:
+    """portal_harness_call_errors_total of `route` in a scrape, by status label."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    return {
+        sample.labels["status"]: sample.value
+        for family in text_string_to_metric_families(body)
+        for sample in family.samples
+        if sample.name == "portal_harness_call_errors_total" and sample.labels["route"] == route
+    }
+
+
+@pytest.mark.postgres
+def test_calls_held_by_a_retry_after_count_as_429_not_as_harness_failing(
+    signed_in_with_key, client, fake
+):
+    """Held calls were counted as status="CallsHeld": the README's "Harness failing" alert
+    (`status!~"4.."`) fired on a rate limit, and its `status="429"` watch missed them."""
+    from tests.conftest import ACCOUNT
+    from workspaces.harness import breaker
+
+    route = "GET /iacm/api/orgs/{org}/projects/{project}/workspace-metrics"
+    before = _harness_errors(
+        client.get("/metrics", REMOTE_ADDR="127.0.0.1").content.decode(), route
+    )
+    breaker.hold_calls(fake.base_url, ACCOUNT, seconds=60)  # as after Harness's 429 Retry-After
+
+    signed_in_with_key.get(LIST, headers=METRICS_PARTIAL)
+    after = _harness_errors(client.get("/metrics", REMOTE_ADDR="127.0.0.1").content.decode(), route)
+
+    grown = {status: value - before.get(status, 0) for status, value in after.items()}
+    assert {status: value for status, value in grown.items() if value} == {"429": 1}
+    assert fake.log(route="iacm.metrics") == []  # held: nothing was sent
+
+
 # --- settings: database, cache, production profile ----------------------------------------------
 
 
