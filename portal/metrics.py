@@ -61,7 +61,7 @@ HARNESS_LATENCY = Histogram(
 )
 HARNESS_ERRORS = Counter(
     "portal_harness_call_errors",
-    "Harness API calls that failed (HTTP 4xx/5xx or no answer; 429 for one held after a "
+    "Harness API calls that failed (HTTP 3xx/4xx/5xx or no answer; 429 for one held after a "
     "Retry-After), by route template and status.",
     ["route", "status"],
 )
@@ -108,7 +108,7 @@ def observe_harness_call(
         status = 429
     label = str(status) if status is not None else (error_name or "error")
     HARNESS_LATENCY.labels(route, label).observe(seconds)
-    if status is None or status >= 400:
+    if status is None or status >= 300:  # a 3xx is never followed: the call failed
         HARNESS_ERRORS.labels(route, label).inc()
 
 

@@ -823,6 +823,25 @@ def test_calls_held_by_a_retry_after_count_as_429_not_as_harness_failing(
     assert fake.log(route="iacm.metrics") == []  # held: nothing was sent
 
 
+@pytest.mark.postgres
+def test_a_harness_answering_with_a_redirect_is_counted_as_a_failed_call(
+    signed_in_with_key, client, fake
+):
+    """A 3xx is HarnessUnavailable to the client (never followed; the breaker counts it), but
+    only 4xx/5xx and unanswered calls were counted: the "Harness failing" alert never saw it."""
+    route = "GET /iacm/api/orgs/{org}/projects/{project}/workspace-metrics"
+    before = _harness_errors(
+        client.get("/metrics", REMOTE_ADDR="127.0.0.1").content.decode(), route
+    )
+    fake.inject("iacm.metrics", redirect="https://sso.example.com/login", times=1)
+
+    signed_in_with_key.get(LIST, headers=METRICS_PARTIAL)  # the strip says Harness failed
+    after = _harness_errors(client.get("/metrics", REMOTE_ADDR="127.0.0.1").content.decode(), route)
+
+    grown = {status: value - before.get(status, 0) for status, value in after.items()}
+    assert {status: value for status, value in grown.items() if value} == {"302": 1}
+
+
 # --- settings: database, cache, production profile ----------------------------------------------
 
 
