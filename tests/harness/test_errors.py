@@ -474,6 +474,35 @@ def test_a_retry_after_is_honoured_for_at_most_five_minutes(make_client):
     assert held.value.retry_after <= 300
 
 
+@pytest.mark.parametrize(
+    ("retry_after", "waits"),
+    [
+        ("9999999999", 300),
+        ("9" * 5000, 300),
+        ("soon", None),
+        ("Wed, 21 Oct 2015 07:28:00 GMT", None),
+    ],
+)
+def test_a_long_retry_after_counts_as_five_minutes_and_a_non_number_is_ignored(
+    make_client, retry_after, waits
+):
+    """A Retry-After of ten digits or more was dropped as if Harness had sent none: no hold,
+    no wait shown, where the README promised 5 minutes."""
+    hits = []
+    server, url = _serve(_answering(429, TOO_MANY, hits, **{"Retry-After": retry_after}))
+    try:
+        with pytest.raises(HarnessRateLimited) as answered:
+            list_infra(make_client(base_url=url))
+        with pytest.raises(HarnessRateLimited):
+            list_infra(make_client(base_url=url))
+    finally:
+        server.shutdown()
+        server.server_close()
+
+    assert answered.value.retry_after == waits
+    assert len(hits) == (1 if waits else 2)  # held: the second call was not sent
+
+
 def test_calls_go_again_once_the_wait_has_passed(client, fake):
     breaker.hold_calls(fake.base_url, ACCOUNT, seconds=0.2)
     with pytest.raises(HarnessRateLimited):

@@ -138,11 +138,12 @@ def test_decode_json_accepts_what_harness_does_send():
 
 @pytest.mark.parametrize(
     ("retry_after", "seconds"),
-    [("30", 30.0), (" 7 ", 7.0), ("\u00b2", None), ("\u0663", None), ("9" * 5000, None),
+    [("30", 30.0), (" 7 ", 7.0), ("\u00b2", None), ("\u0663", None), ("9" * 5000, 300.0),
      ("Wed, 21 Oct 2015 07:28:00 GMT", None), ("-1", None), ("1.5", None)],
 )  # fmt: skip
 def test_a_rate_limit_keeps_only_a_retry_after_in_plain_seconds(retry_after, seconds):
-    """The fake cannot send a Retry-After header: the answer is built here."""
+    """The fake cannot send a Retry-After header: the answer is built here. Plain seconds are
+    capped at 5 minutes however many digits they have."""
     response = requests.Response()
     response.status_code = 429
     response._content = b""

@@ -283,11 +283,12 @@ def request_id_of(value: str | None, scrub: Callable[[str], str]) -> str | None:
 
 
 def retry_after_seconds(value: str) -> float | None:
-    """A Retry-After header's delay in seconds, at most `MAX_RETRY_AFTER`; None for anything
-    else: an HTTP date, "²" (which `str.isdigit` accepts and `float` refuses), a number too long
-    to mean a delay."""
+    """A Retry-After header's delay in whole seconds (ASCII digits, RFC 9110 section 10.2.3),
+    at most `MAX_RETRY_AFTER` however many digits it has (`float` makes a huge one `inf`, never
+    an error); None for anything else: an HTTP date, "1.5", "-1", "²" (which `str.isdigit`
+    accepts and `float` refuses)."""
     value = value.strip()
-    return min(float(value), MAX_RETRY_AFTER) if re.fullmatch(r"[0-9]{1,9}", value) else None
+    return min(float(value), MAX_RETRY_AFTER) if re.fullmatch(r"[0-9]+", value) else None
 
 
 def error_from(
