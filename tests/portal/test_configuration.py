@@ -1,6 +1,7 @@
 """Settings the portal cannot work with (or, in production, must not run with: keys published in
 this repository) fail `manage.py check` by name, and `/readyz`."""
 
+import ast
 import re
 from pathlib import Path
 
@@ -193,3 +194,64 @@ def test_the_k8s_example_secrets_placeholders_count_as_public():
 
     assert values["SECRET_KEY"] in PUBLIC_SECRET_KEYS
     assert values["HARNESS_TOKEN_KEYS"] in PUBLIC_TOKEN_KEYS
+
+
+ROOT = Path(__file__).resolve().parents[2]
+# envparse's env_*() (however imported), django-environ's env.str()..., gunicorn.conf.py's _env(),
+# and the os module's own readers.
+_ENV_READER = re.compile(r"(?:[\w.]*\.)?(?:env_\w+|_env|env\.\w+)|os\.environ\.get|os\.getenv")
+
+
+def _variables_read(source: str) -> set[str]:
+    """The environment variables `source` reads by name: the first argument of an env reader
+    call, or an `os.environ[...]` key (parsed, so a call spread over lines counts too)."""
+    names = set()
+    for node in ast.walk(ast.parse(source)):
+        if (
+            isinstance(node, ast.Call)
+            and node.args
+            and _ENV_READER.fullmatch(ast.unparse(node.func))
+        ):
+            name = node.args[0]
+        elif isinstance(node, ast.Subscript) and ast.unparse(node.value) == "os.environ":
+            name = node.slice
+        else:
+            continue
+        if isinstance(name, ast.Constant) and isinstance(name.value, str):
+            names.add(name.value)
+    return names
+
+
+def test_the_variable_scanner_sees_every_way_the_code_reads_one():
+    source = """
+A = env_int(
+    "ONE", 1
+)
+B = env.str('TWO', default="")
+C = _env("THREE")
+D = os.environ.get("FOUR")
+E = os.environ["FIVE"]
+F = portal.envparse.env_ca_bundle("SIX")
+G = os.getenv("SEVEN")
+H = workspace.environment_variables("TF_TOKEN")
+"""
+
+    assert _variables_read(source) == {"ONE", "TWO", "THREE", "FOUR", "FIVE", "SIX", "SEVEN"}
+
+
+def test_every_variable_read_is_in_env_example_and_the_readme():
+    """The README said `.env.example` documents each variable and the README names them: 14 that
+    the code reads were named nowhere in it (HARNESS_IACM_PREFIX, GUNICORN_BIND_HOST, ...)."""
+    sources = [ROOT / "gunicorn.conf.py", ROOT / "manage.py"]
+    for package in ("portal", "workspaces", "harness_fake"):
+        sources += (ROOT / package).rglob("*.py")
+    names = set().union(*(_variables_read(path.read_text()) for path in sources))
+    names -= {"DJANGO_SETTINGS_MODULE"}  # set by manage.py and wsgi.py, never by an operator
+    example = (ROOT / ".env.example").read_text()
+    readme = (ROOT / "README.md").read_text()
+
+    assert {"GUNICORN_BIND_HOST", "PORTAL_ENV_FILE", "HARNESS_FAKE_PORT", "SECRET_KEY"} <= names
+    assert sorted(n for n in names if not re.search(rf"\b{n}\b", example)) == []
+    assert sorted(n for n in names if not re.search(rf"`{n}[`= ]", readme)) == []
+    assigned = set(re.findall(r"^#? ?([A-Z][A-Z0-9_]+)=", example, re.MULTILINE))
+    assert sorted(assigned - names) == []  # nothing in .env.example that the portal ignores
