@@ -45,7 +45,7 @@ demo: install
 
 # Load benchmark (issue 8, bench/README.md): the fake Harness (BENCH_LATENCY_MS, default 50), the
 # portal under gunicorn with production settings on a scratch PostgreSQL database and Redis, load
-# from a separate process; prints a table and writes bench/results.json. About three minutes.
+# from a separate process; prints a table and writes bench/results.json. About four minutes.
 bench: install
 	$(BIN)/python -m bench.run
 
