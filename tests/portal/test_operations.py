@@ -134,6 +134,17 @@ def test_quiet_probes_are_logged_at_debug(client, db, caplog):
     assert [r.levelno for r in caplog.records if r.name == "portal.request"] == [logging.DEBUG]
 
 
+def test_a_refused_probe_is_logged_at_info_like_any_other_request(client, db, caplog, settings):
+    """README "Logs": only a probe or scrape answered below 400 is quiet."""
+    settings.METRICS_ALLOWED_NETWORKS = []
+    settings.METRICS_BEARER_TOKEN = ""
+    caplog.set_level(logging.DEBUG, logger="portal.request")
+
+    assert client.get("/metrics", REMOTE_ADDR="127.0.0.1").status_code == 404
+
+    assert [r.levelno for r in caplog.records if r.name == "portal.request"] == [logging.INFO]
+
+
 # --- JSON lines and redaction -------------------------------------------------------------------
 
 
