@@ -342,8 +342,9 @@ READYZ_HARNESS_TIMEOUT = env_seconds("READYZ_HARNESS_TIMEOUT", 2.0)
 WIZARD_RECONCILE_SECONDS = env_seconds("WIZARD_RECONCILE_SECONDS", 3.0, zero=True)
 WIZARD_STALE_SUBMIT_SECONDS = env_int("WIZARD_STALE_SUBMIT_SECONDS", 120)
 # Threads per process for the wizard's pickers (Harness list calls made in parallel), kept and
-# reused; more concurrent picker calls than this wait their turn within their own timeout.
+# reused; more wait their turn within their own timeout (default: one Harness read + 1 s).
 WIZARD_PICKER_THREADS = env_int("WIZARD_PICKER_THREADS", 32)
+WIZARD_PICKER_TIMEOUT = env_seconds("WIZARD_PICKER_TIMEOUT", HARNESS_READ_TIMEOUT + 1.0)
 # Open (draft or failed) drafts a user may keep, and the age in days after which an untouched
 # open draft is deleted by `manage.py expire_drafts` (run it daily, see deploy/k8s/).
 WIZARD_MAX_OPEN_DRAFTS = env_int("WIZARD_MAX_OPEN_DRAFTS", 100)

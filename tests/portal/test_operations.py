@@ -1314,6 +1314,14 @@ def test_variables_at_their_smallest_usable_values_are_accepted(load_settings):
     assert values["SESSION_COOKIE_AGE"] == 60
 
 
+def test_the_picker_timeout_the_readme_names_is_read_from_the_environment(load_settings):
+    """README "Creating a workspace" named `WIZARD_PICKER_TIMEOUT` among the wizard's variables,
+    but it was only a Django setting: setting the variable changed nothing."""
+    default = load_settings(**SERVERS, HARNESS_READ_TIMEOUT="20")
+    assert default["WIZARD_PICKER_TIMEOUT"] == 21.0  # a little more than one Harness read
+    assert load_settings(**SERVERS, WIZARD_PICKER_TIMEOUT="4")["WIZARD_PICKER_TIMEOUT"] == 4.0
+
+
 OLD_KEY = "old-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz-ABCDEFGHIJ"
 NEW_KEY = "new-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz-ABCDEFGHIJ"
 FERNET_A = "dGVzdC1vbmx5LWhhcm5lc3MtdG9rZW4ta2V5LTAwMDA="

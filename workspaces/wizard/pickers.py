@@ -29,8 +29,8 @@ COPY_ONLY = "(Copy only: Harness links only this project's templates.)"
 
 
 def picker_timeout() -> float:
-    """Wall-clock seconds one picker may take (a little more than one Harness read)."""
-    return getattr(settings, "WIZARD_PICKER_TIMEOUT", settings.HARNESS_READ_TIMEOUT + 1.0)
+    """Wall-clock seconds one picker may take (`WIZARD_PICKER_TIMEOUT`)."""
+    return settings.WIZARD_PICKER_TIMEOUT
 
 
 @dataclass(frozen=True)
