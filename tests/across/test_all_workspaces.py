@@ -30,7 +30,9 @@ from workspaces.across.forms import AcrossQuery
 from workspaces.across.listing import LONG_POLL_SECONDS, across_page
 from workspaces.clients import harness_client
 
-ROW = re.compile(r'<tr>\s*<td><a href="/orgs/(\w+)/projects/(\w+)/workspaces/\w+/">([^<]+)</a>')
+ROW = re.compile(
+    r'<tr>\s*<td data-label="Name"><a href="/orgs/(\w+)/projects/(\w+)/workspaces/\w+/">([^<]+)</a>'
+)
 
 
 def _rows(response) -> list[tuple[str, str, str]]:

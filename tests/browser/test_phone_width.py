@@ -1,7 +1,8 @@
 """At phone width (390 px): axe on every wizard step, My requests, the delete confirmations and
-the key page, each page no wider than the screen; and two visual fixes of issue 16 point 17 (the
-type select shows "Secret reference" whole, a locked card is not stretched), each with its own
-test. Drafts are made with the services: the journeys that type them are in test_wizard.py."""
+the key page, each page no wider than the screen (at 320 px: the browse pages, the workspace lists
+with each row's name, status and update on the screen); and two visual fixes of issue 16 point 17
+(the type select shows "Secret reference" whole, a locked card is not stretched), each with its
+own test. Drafts are made with the services: the journeys that type them are in test_wizard.py."""
 
 import re
 
@@ -179,6 +180,22 @@ def test_a_locked_provider_card_is_not_stretched_to_its_neighbours_height(
     assert empty_below < 20, f"the locked card has {empty_below:.0f} px of empty space"
 
 
+def assert_rows_show_name_status_and_update(page, path: str) -> None:
+    """Each workspace row shows its name, status and update whole on the screen, not in a part
+    of the table one has to scroll sideways to find."""
+    settled(page)
+    row = page.locator(".table--workspaces tbody tr").first
+    expect(row).to_be_visible()
+    for what, cell in (
+        ("name", row.get_by_role("link").first),
+        ("status", row.locator(".badge")),
+        ("update", row.locator("td").last),
+    ):
+        box = cell.bounding_box()
+        assert box and box["x"] >= 0 and box["x"] + box["width"] <= 320.5, f"{path}: {what} {box}"
+        assert cell.evaluate("cell => cell.scrollWidth <= cell.clientWidth + 1"), f"{path}: {what}"
+
+
 def test_the_browse_pages_reflow_at_320_css_pixels(
     page,
     live_server,
@@ -204,6 +221,9 @@ def test_the_browse_pages_reflow_at_320_css_pixels(
 
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= 320, f"{path} is {width} px wide at 320 px"
+        if name in ("list", "all-workspaces"):
+            assert_rows_show_name_status_and_update(page, path)
+            assert_accessible(page, f"{path} at 320 px")
 
     # The menus that open a panel below them stay on the screen too.
     page.goto(live_server.url + LIST)
