@@ -224,6 +224,15 @@ def test_the_browse_pages_reflow_at_320_css_pixels(
         if name in ("list", "all-workspaces"):
             assert_rows_show_name_status_and_update(page, path)
             assert_accessible(page, f"{path} at 320 px")
+        if name == "workspace":
+            # Each label above its value: "Cloud cost management" beside it left the identifier
+            # a column that broke it mid-word (backup_dev_00 / 83).
+            value = page.locator(".facts dd").filter(has_text="backup_dev_0083").first
+            lines = value.evaluate(
+                "dd => dd.getBoundingClientRect().height"
+                " / parseFloat(getComputedStyle(dd).lineHeight)"
+            )
+            assert lines < 1.5, f"the identifier is broken over {lines:.1f} lines"
 
     # The menus that open a panel below them stay on the screen too.
     page.goto(live_server.url + LIST)
