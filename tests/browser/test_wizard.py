@@ -80,6 +80,14 @@ def find_in_list(page, live_server, name):
     expect(page.locator("#workspace-table")).to_contain_text(name)
 
 
+def back_side(page, primary: str) -> str:
+    """Which side of the step's main button its Back button is on."""
+    actions = page.locator(".wizard-actions").last
+    back = actions.get_by_text("Back", exact=True).bounding_box()
+    forward = actions.get_by_role("button", name=primary).bounding_box()
+    return "left" if back["x"] < forward["x"] else "right"
+
+
 def test_from_scratch_with_reload_and_double_click(page, live_server, fake, wizard_user, artifacts):
     start(page, live_server)
 
@@ -140,6 +148,7 @@ def test_from_scratch_with_reload_and_double_click(page, live_server, fake, wiza
     with page.expect_response(lambda r: "autosave=1" in r.url):
         page.locator("#environment-0-value").blur()
     page.screenshot(path=artifacts / "wizard-5-variables.png", full_page=True)
+    step_sides = back_side(page, "Save and continue")
 
     # A reload in the middle loses nothing.
     page.reload()
@@ -153,6 +162,8 @@ def test_from_scratch_with_reload_and_double_click(page, live_server, fake, wiza
     expect(body).to_contain_text('"value": "account.tf_token"')
     expect(body).not_to_contain_text("repository_branch")
     page.screenshot(path=artifacts / "wizard-6-review.png", full_page=True)
+    # Back stays where every step has it, not swapped with the button under the pointer.
+    assert back_side(page, "Create workspace") == step_sides == "left"
 
     # A double click creates one workspace.
     page.get_by_role("button", name="Create workspace").dblclick()
