@@ -141,7 +141,9 @@ def test_without_favourites_the_page_explains_how_to_add_one(signed_in_with_key,
     response = signed_in_with_key.get(MINE)
 
     assertContains(response, "No starred workspaces yet.")
-    assertContains(response, '<a class="button button--primary" href="/">Go to your workspaces</a>')
+    assertContains(
+        response, '<a class="button button--primary" href="/">Go to the workspace list</a>'
+    )
     assert fake.log("iacm.workspaces.get") == []
 
 

@@ -442,6 +442,7 @@ def test_without_views_the_page_says_how_to_save_one(signed_in_with_key, user_wi
 
     assertContains(response, "No saved views yet.")
     assertContains(response, "None yet: “Save view” on a workspace list adds one.")
+    assertContains(response, 'href="/">Go to the workspace list</a>')
 
 
 def test_the_list_page_offers_save_view_with_its_current_filters(signed_in_with_key, user_with_key):

@@ -404,6 +404,39 @@ def test_any_other_error_is_a_500_that_claims_nothing(signed_in_with_key, monkey
     assert "saved" not in response.content.decode()
 
 
+@pytest.mark.parametrize("status", [400, 404, 500, 503])
+def test_each_error_page_names_its_way_out_after_where_it_goes(
+    signed_in_with_key, monkeypatch, status
+):
+    """The button said "Go to my workspaces" but led to the last project's list, while "My
+    workspaces" is the starred list (/my-workspaces/) in the header's My views menu."""
+    signed_in_with_key.get("/drafts/")  # the session is in the cache: the user is read first
+    signed_in_with_key.raise_request_exception = False
+
+    with monkeypatch.context() as patch:
+        if status == 400:
+            fields = {f"f{i}": "x" for i in range(2001)}  # over DATA_UPLOAD_MAX_NUMBER_FIELDS
+            response = signed_in_with_key.post(reverse("harness_key"), fields)
+        elif status == 404:
+            response = signed_in_with_key.get("/no/such/page/")
+        elif status == 500:
+            patch.setattr("workspaces.models.WorkspaceDraft.objects.filter", _a_bug)
+            response = signed_in_with_key.get("/drafts/")
+        else:
+            _database_refused(patch)
+            response = signed_in_with_key.get("/drafts/")
+
+    assert response.status_code == status
+    assertContains(
+        response, f'href="{reverse("home")}">Go to the workspace list</a>', status_code=status
+    )
+    assert "Go to my workspaces" not in response.content.decode()
+
+
+def _a_bug(*args, **kwargs):
+    raise RuntimeError("a bug")
+
+
 # --- /healthz and /readyz -----------------------------------------------------------------------
 
 

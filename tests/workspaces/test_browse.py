@@ -640,7 +640,12 @@ def test_unknown_workspace_is_a_friendly_404(signed_in_with_key, fake):
 
     assert response.status_code == 404
     assertContains(response, "Workspace not found", status_code=404)
-    assertContains(response, "Back to the workspaces", status_code=404)
+    assertContains(
+        response,
+        f'href="{reverse("workspace_list", args=["default", "infra"])}">'
+        "Go to the workspace list of default / infra</a>",
+        status_code=404,
+    )
 
 
 def test_workspace_page_harness_down_is_a_designed_503(signed_in_with_key, fake):
@@ -653,6 +658,10 @@ def test_workspace_page_harness_down_is_a_designed_503(signed_in_with_key, fake)
     assert response.status_code == 503
     assertContains(response, "Harness is not responding", status_code=503)
     assertContains(response, "Try again", status_code=503)
+    # Named after where it goes: "My workspaces" is the starred list, not the last project's.
+    assertContains(
+        response, f'href="{reverse("home")}">Go to the workspace list</a>', status_code=503
+    )
 
 
 # --- status metrics -------------------------------------------------------------------------

@@ -28,6 +28,16 @@ def test_key_page_shows_the_form(signed_in, fake):
     assertNotContains(response, "Delete key")
 
 
+def test_with_a_project_chosen_the_key_page_leads_back_to_its_list(signed_in_with_key, user):
+    HarnessCredential.objects.filter(user=user).update(
+        current_org="default", current_project="infra"
+    )
+
+    response = signed_in_with_key.get(reverse("harness_key"))
+
+    assertContains(response, f'href="{reverse("home")}">Go to the workspace list</a>')
+
+
 def test_the_key_field_is_never_filled_in_with_a_saved_password(signed_in, fake):
     """`autocomplete="off"` on a password field is ignored by browsers, which then offered to
     fill in the portal's saved sign-in password there; "new-password" is the value they honour
