@@ -51,6 +51,34 @@ def harness_error_message(err: errors.HarnessError) -> str:
             return "Harness returned an unexpected error. Try again in a moment."
 
 
+def harness_error_heading(err: errors.HarnessError) -> str:
+    """The error page's heading, saying the same as `harness_error_message` under it: a 5xx or
+    a 429 is an answer, not "Harness is not responding"."""
+    match err:
+        case errors.HarnessForbidden() | OtherAccount():
+            return "Not allowed"
+        case errors.HarnessNotFound():
+            return "Not found"
+        case PortalBusy():
+            return "The portal is busy"
+        case errors.HarnessRateLimited():
+            return "Harness is busy"
+        case errors.HarnessConflict():
+            return "Harness reported a conflict"
+        case errors.HarnessValidationError() | errors.HarnessRefused():
+            return "Harness refused the request"
+        case CircuitOpen():
+            return "Harness is unavailable"
+        case errors.HarnessUnreadableAnswer():
+            return "Harness sent an unreadable answer"
+        case errors.HarnessUnavailable(status=int(status)) if status >= 500:
+            return "Harness returned an error"
+        case errors.HarnessUnavailable():
+            return "Harness is not responding"
+        case _:
+            return "Harness returned an error"
+
+
 def retry_after_seconds(err: errors.HarnessError) -> int | None:
     """The whole seconds Harness asked to wait before trying again (the Retry-After of its 429
     or 503, or what is left of it), or None when it gave none."""

@@ -13,7 +13,7 @@ from workspaces.clients import NoHarnessCredential
 from workspaces.crypto import TokenDecryptionError
 from workspaces.feedback import (
     OtherAccount,
-    PortalBusy,
+    harness_error_heading,
     harness_error_message,
     retry_after_seconds,
 )
@@ -57,9 +57,9 @@ class HarnessErrorMiddleware:
             type(exception), 503
         )
         context = {
+            "heading": harness_error_heading(exception),
             "message": harness_error_message(exception),
             "status": status,
-            "busy": isinstance(exception, PortalBusy),
         }
         if getattr(request, "htmx", False):
             response = TemplateResponse(request, "includes/harness_alert.html", context)

@@ -656,12 +656,36 @@ def test_workspace_page_harness_down_is_a_designed_503(signed_in_with_key, fake)
     )
 
     assert response.status_code == 503
-    assertContains(response, "Harness is not responding", status_code=503)
+    assertContains(response, "<h1>Harness returned an error</h1>", status_code=503)
     assertContains(response, "Try again", status_code=503)
     # Named after where it goes: "My workspaces" is the starred list, not the last project's.
     assertContains(
         response, f'href="{reverse("home")}">Go to the workspace list</a>', status_code=503
     )
+
+
+@pytest.mark.parametrize(
+    ("fault", "heading", "says"),
+    [
+        ({"status": 500}, "Harness returned an error", "Harness answered with an error (HTTP 500)"),
+        ({"status": 429}, "Harness is busy", "Harness is limiting requests"),
+        ({"delay_ms": 900}, "Harness is not responding", "Harness is not responding right now"),
+    ],
+    ids=["500", "429", "timeout"],
+)
+def test_the_harness_error_pages_heading_agrees_with_its_message(
+    signed_in_with_key, fake, settings, fault, heading, says
+):
+    settings.HARNESS_READ_TIMEOUT = 0.5
+    fake.inject("iacm.workspaces.get", times=5, **fault)
+
+    response = signed_in_with_key.get(
+        reverse("workspace_detail", args=["default", "infra", "backup_dev_0083"])
+    )
+
+    # Harness did answer a 500 or a 429: a heading saying it did not contradicts the text under it.
+    assertContains(response, f"<h1>{heading}</h1>", status_code=503)
+    assertContains(response, says, status_code=503)
 
 
 # --- status metrics -------------------------------------------------------------------------
