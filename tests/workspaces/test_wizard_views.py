@@ -640,6 +640,16 @@ def test_a_template_version_that_could_not_be_chosen_is_not_shown_chosen(
     assertContains(page, "Choose a version of the template.")
 
 
+def test_no_template_chosen_is_one_error_not_also_a_version_error(signed_in_with_key, draft, fake):
+    response = post_step(
+        signed_in_with_key, draft, "template", {"source": "template", "action": "next"}
+    )
+
+    assertContains(response, "Choose a template.")
+    # No version list is shown until a template is chosen: no error for it either.
+    assertNotContains(response, "Choose a version of the template.")
+
+
 def test_the_provisioner_versions_shown_chosen_are_the_ones_saved(signed_in_with_key, draft, fake):
     url = step_url(draft, "provisioner")
 

@@ -85,7 +85,12 @@ class TemplateForm(StepForm):
         if source == "template":
             if not cleaned.get("template_ref") and "template_ref" not in self.errors:
                 self.add_error("template_ref", "Choose a template.")
-            if not cleaned.get("template_version") and "template_version" not in self.errors:
+            # Its versions are listed once a template is chosen: until then, one error is enough.
+            if (
+                cleaned.get("template_ref")
+                and not cleaned.get("template_version")
+                and "template_version" not in self.errors
+            ):
                 # Saved with a client, the stable version is read and chosen (`choice_complete`).
                 message = "Choose a version of the template."
                 self.add_error("template_version", forms.ValidationError(message, code=NO_VERSION))
