@@ -1647,6 +1647,17 @@ def test_review_of_an_incomplete_draft_links_to_the_steps(signed_in_with_key, dr
 
     assertContains(response, "Some steps need attention")
     assertContains(response, step_url(draft, "basics"))
+    # The step list on the same page flags each step the review lists, never opened or not: with
+    # "!" and words for screen readers, not a plain number (or a ✓) beside "2 problems".
+    content = response.content.decode()
+    listed = re.findall(r'<li><a href="[^"]*/(\w+)/">[^<]*</a> \(\d+ problem', content)
+    assert "repository" in listed, listed
+    for step in listed:
+        item = re.search(
+            rf'<li class="steps__item ([^"]*)">\s*<a href="[^"]*/{step}/".*?</li>', content, re.S
+        )
+        assert "steps__item--invalid" in item[1], (step, item[1])
+        assert ">!</span>" in item[0] and "(incomplete)" in item[0], item[0]
 
 
 def test_submit_creates_and_shows_the_result(signed_in_with_key, user_with_key, fake):

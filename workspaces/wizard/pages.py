@@ -298,6 +298,10 @@ def review_context(draft: WorkspaceDraft, *, account_id: str = "") -> dict[str, 
     # The review's sections show every value, the locked ones too (the JSON is what is sent).
     shown = build_body(stored_steps(draft.data), keep_locked=True)
     problems = validation.draft_problems(draft.data, snapshot=draft.workspace_snapshot)
+    for item in context["steps"]:
+        # The step list agrees with the review's list of steps to fix, opened yet or not.
+        if item["slug"] in problems and item["status"] != "refused":
+            item["status"] = "invalid"
     context.update(
         {
             "body": body,
