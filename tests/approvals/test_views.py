@@ -46,6 +46,65 @@ def test_submitting_a_held_request_shows_who_can_approve(author, approver, rule,
     assert fake.log(route=CREATE) == []
 
 
+def test_the_review_says_before_submit_that_a_rule_will_hold_the_request(
+    author, approver, rule, fake
+):
+    held = prod_draft(author)
+    not_held = prod_draft(author, "dev_vpc", env="dev")
+    client = client_for(author)
+
+    review = client.get(f"/drafts/{held.pk}/review/")
+    other = client.get(f"/drafts/{not_held.pk}/review/")
+
+    # Before pressing the button, not only on the result page: the rule, and who approves.
+    assertContains(review, "Production in infra")
+    assertContains(review, "members of <strong>infra-approvers</strong>")
+    assertContains(
+        review, 'data-busy-label="Submitting for approval…">Submit for approval</button>'
+    )
+    assertNotContains(review, "Creating the workspace…")
+    assertNotContains(review, "Create workspace")
+    assertContains(other, 'data-busy-label="Creating the workspace…">Create workspace</button>')
+    assertNotContains(other, "approval")
+    assert fake.log(route=CREATE) == []
+
+
+def test_a_change_a_rule_holds_says_so_on_its_review(author, approver, fake):
+    from tests.approvals.support import GROUP, prod_rule
+    from tests.workspaces.test_change import edit, seeded_workspace, start
+
+    prod_rule(groups=[GROUP], for_create=False, for_edit=True, tag_key="", tag_value="")
+    workspace = seeded_workspace(harness_client_for(author))
+    draft = edit(start(author, workspace), repository={"branch": "develop"})
+
+    review = client_for(author).get(f"/drafts/{draft.pk}/review/")
+
+    assertContains(review, "Production in infra")
+    assertContains(review, ">Submit for approval</button>")
+    assertNotContains(review, "Send the change</button>")
+
+
+def test_a_deletion_a_rule_holds_says_so_before_it_is_confirmed(author, approver, fake):
+    from workspaces.approvals.models import ApprovalRule
+
+    rule = ApprovalRule.objects.create(name="Every deletion", for_delete=True)
+    rule.approver_users.set([approver])
+    [inactive] = (
+        harness_client_for(author)
+        .list_workspaces(org="default", project="infra", statuses=["inactive"], limit=1)
+        .items
+    )
+
+    page = client_for(author).get(
+        f"/orgs/default/projects/infra/workspaces/{inactive.identifier}/delete/"
+    )
+
+    assertContains(page, "Every deletion")
+    assertContains(page, "<strong>carol</strong>")
+    assertContains(page, ">Submit the deletion for approval</button>")
+    assertNotContains(page, "Deleting…")
+
+
 def test_the_header_counts_what_awaits_me_and_only_approvers_see_it(
     waiting, author, approver, other_user
 ):

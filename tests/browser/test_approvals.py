@@ -30,7 +30,9 @@ def people(browser_user, django_user_model, fake):
 
 def submit_from_review(page, live_server, draft):
     page.goto(f"{live_server.url}/drafts/{draft.pk}/review/")
-    page.get_by_role("button", name="Create workspace").click()
+    # The review says so before the button is pressed, and the button says what it does.
+    expect(page.locator("#approval-hold")).to_contain_text("An approval rule (Production in infra)")
+    page.get_by_role("button", name="Submit for approval").click()
     expect(page.locator("#approval-state")).to_contain_text("Awaiting approval.")
 
 

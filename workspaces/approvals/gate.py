@@ -24,22 +24,19 @@ def approval_gate(
     draft: WorkspaceDraft,
     body: dict[str, Any] | None,
     tags: dict[str, str],
-    previous_tags: dict[str, str] | None = None,
 ) -> WorkspaceDraft | None:
     """Hold the request for approval when a rule matches; None when none does (send it).
 
     `body` is the validated body that would be sent (None for a deletion), `tags` the tags of
     the workspace concerned (for a create or an edit, the body's; for a deletion, the
-    workspace's); `previous_tags`, for a change, the tags the workspace has now (a rule on either
-    holds it). On a match one atomic UPDATE moves the draft from draft/failed to
-    awaiting_approval with the body frozen in `submitted_body`, an `Approval` records the rules
-    and the Harness account of the author's key (the account the request is for), and the
-    approvers are e-mailed once it is stored. A draft another request already moved is returned
-    as it is now. Makes no Harness call.
+    workspace's); a change is also held by a rule on the tags the workspace has now
+    (`selectors.rules_holding`, which the review uses to say so first). On a match one atomic
+    UPDATE moves the draft from draft/failed to awaiting_approval with the body frozen in
+    `submitted_body`, an `Approval` records the rules and the Harness account of the author's
+    key (the account the request is for), and the approvers are e-mailed once it is stored. A
+    draft another request already moved is returned as it is now. Makes no Harness call.
     """
-    rules = selectors.rules_matching(
-        kind=draft.kind, org=draft.org, project=draft.project, tags=tags, also_tags=previous_tags
-    )
+    rules = selectors.rules_holding(draft=draft, tags=tags)
     if not rules:
         return None
     body = body or {}

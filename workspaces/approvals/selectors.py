@@ -48,6 +48,20 @@ def rules_matching(
     ]
 
 
+def rules_holding(*, draft: WorkspaceDraft, tags: dict[str, str]) -> list[ApprovalRule]:
+    """The active rules that hold `draft` submitted now with `tags` (a create's or a change's
+    body tags, a deletion's workspace tags); a change is held by the tags its workspace has
+    (`workspace_snapshot`) too. What the submit's gate applies and the review announces."""
+    previous = (
+        (draft.workspace_snapshot or {}).get("tags")
+        if draft.kind == WorkspaceDraft.Kind.EDIT
+        else None
+    )
+    return rules_matching(
+        kind=draft.kind, org=draft.org, project=draft.project, tags=tags, also_tags=previous
+    )
+
+
 def rules_approved_by(*, user: AbstractBaseUser) -> QuerySet[ApprovalRule]:
     """The rules naming `user` as an approver, directly or through one of their groups."""
     return ApprovalRule.objects.filter(
@@ -106,12 +120,33 @@ class Approvers:
 
 def approval_approvers(*, approval: Approval) -> Approvers:
     """The approving groups and people of the rules that held `approval`."""
-    rules = approval.rules.all()
+    return rules_approvers(rules=approval.rules.all())
+
+
+def rules_approvers(*, rules) -> Approvers:
+    """The approving groups and people of `rules` (ApprovalRules)."""
     groups = sorted({g.name for rule in rules for g in rule.approver_groups.all()})
     people = (
         get_user_model().objects.filter(approval_rules__in=rules).distinct().order_by("username")
     )
     return Approvers(groups=groups, people=list(people))
+
+
+@dataclass(frozen=True)
+class Hold:
+    """The rules that would hold a request submitted now, and who could approve it."""
+
+    rule_names: list[str]
+    approvers: Approvers
+
+
+def approval_hold(*, draft: WorkspaceDraft, tags: dict[str, str]) -> Hold | None:
+    """What the review says before a submit: the rules that would hold `draft` with `tags`
+    (`rules_holding`, the gate's own) and their approvers; None when it would be sent."""
+    rules = rules_holding(draft=draft, tags=tags)
+    if not rules:
+        return None
+    return Hold(rule_names=[rule.name for rule in rules], approvers=rules_approvers(rules=rules))
 
 
 def approval_recipients(*, approval: Approval) -> list[str]:

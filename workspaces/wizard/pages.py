@@ -9,6 +9,7 @@ from typing import Any
 
 from django.urls import reverse
 
+from workspaces.approvals.selectors import approval_hold
 from workspaces.export import draft_export
 from workspaces.models import WorkspaceDraft
 from workspaces.wizard import diff, forms, prefill, sources, start_form, steps, validation
@@ -318,6 +319,8 @@ def review_context(draft: WorkspaceDraft, *, account_id: str = "") -> dict[str, 
             ],
             "warnings": warnings(shown),
             "sections": review_sections(draft, shown),
+            # A rule that would hold it is said before the submit, not only after it.
+            "hold": approval_hold(draft=draft, tags=body.get("tags") or {}),
             "not_copied": sources.copy_leaves_out(steps.step_values(draft.data, "template")),
         }
     )

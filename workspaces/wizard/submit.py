@@ -116,14 +116,7 @@ def draft_submit(*, draft: WorkspaceDraft, client: HarnessClient) -> Submitted:
         if landed is not None:  # settled, unless edited since (then back to its review)
             return Submitted(earlier_write_landed(draft=draft, landed=landed, body=body))
     looked = draft.kind == Kind.CREATE and unclear
-    held = approval_gate(
-        draft=draft,
-        body=body,
-        tags=body.get("tags") or {},
-        previous_tags=(draft.workspace_snapshot or {}).get("tags")
-        if draft.kind == Kind.EDIT
-        else None,
-    )
+    held = approval_gate(draft=draft, body=body, tags=body.get("tags") or {})
     if held is not None:  # a rule holds it: nothing is sent until an approver approves
         return Submitted(held)
     now = timezone.now()
