@@ -38,3 +38,21 @@ def test_the_clone_picker_shows_statuses_as_words(signed_in_with_key, user_with_
         detail in words | {"Destroying", "Unknown", "Rollback applied"} for detail in details
     )
     assert not any("_" in detail for detail in details)
+
+
+@pytest.mark.parametrize("slot", ["aws", "gcp", "azure"])
+def test_a_provider_connectors_option_does_not_repeat_its_type(
+    signed_in_with_key, user_with_key, fake, slot
+):
+    draft = make_draft(user_with_key)
+
+    response = signed_in_with_key.get(
+        picker_url(draft, "provisioner", f"{slot}-connector"), headers={"HX-Request": "true"}
+    )
+
+    body = response.content.decode()
+    assert 'class="picker__option' in body
+    # The card is "AWS connector": a line "Aws" (Harness's enum spelling) under each option
+    # repeats it. A connector's URL, when it has one, is what the line is for.
+    details = [part.split("<", 1)[0] for part in body.split('class="picker__detail">')[1:]]
+    assert not [detail for detail in details if detail.lower() == slot], details

@@ -76,7 +76,9 @@ def _connectors(types: tuple[str, ...]) -> Callable[..., Picker]:
             PickerOption(
                 value=c.ref,
                 label=c.name,
-                detail=c.url or c.type,
+                # Not the type: each picker is already one type's ("AWS connector"), and
+                # Harness spells it "Aws".
+                detail=c.url,
                 scope=c.scope,
             )
             for c in page.items
