@@ -101,7 +101,15 @@ def test_from_scratch_with_reload_and_double_click(page, live_server, fake, wiza
     next_step(page, "Repository")
 
     # 3. Repository: search the git connectors on the server.
-    page.get_by_label("Search git connectors").fill("gitlab")
+    search = page.get_by_label("Search git connectors")
+    help_line = page.locator("fieldset.picker > .field__help").first.bounding_box()
+    ring = search.evaluate(  # how far the focus ring reaches above the box (outline + offset)
+        """box => { box.focus(); const s = getComputedStyle(box);
+            return parseFloat(s.outlineWidth) + parseFloat(s.outlineOffset); }"""
+    )
+    gap = search.bounding_box()["y"] - (help_line["y"] + help_line["height"])
+    assert gap >= ring, f"the focus ring ({ring} px) covers the help line above ({gap} px)"
+    search.fill("gitlab")
     expect(page.locator("#git-connector-options")).not_to_contain_text("github_acme")
     pick(page, "account.gitlab_acme")
     page.get_by_label("Repository name").fill("infra-live")
