@@ -114,6 +114,19 @@ def status_label(status: str) -> str:
     return str(status).replace("_", " ").capitalize()
 
 
+PROVISIONER_LABELS = {
+    "opentofu": "OpenTofu",
+    "terraform": "Terraform",
+    "terragrunt": "Terragrunt",
+    "awscdk": "AWS CDK",
+}
+
+
+def provisioner_label(provisioner: str) -> str:
+    """`opentofu` → `OpenTofu`: Harness's provisioner values by their names."""
+    return PROVISIONER_LABELS.get(provisioner, provisioner)
+
+
 class WorkspaceRow(TypedDict):
     """One row of the workspace table, every value ready to print.
 

@@ -105,6 +105,22 @@ def test_a_deletion_a_rule_holds_says_so_before_it_is_confirmed(author, approver
     assertNotContains(page, "Deleting…")
 
 
+def test_the_approvers_summary_words_values_as_the_review_and_workspace_page_do(
+    author, approver, rule, fake
+):
+    draft = prod_draft(author)
+    draft.data["variables"] = {"terraform": [], "environment": []}
+    draft.save()
+    held = submit.draft_submit(draft=draft, client=harness_client_for(author)).draft
+
+    review = client_for(approver).get(f"/approvals/{held.pk}/")
+
+    assertContains(review, "Approve and send")
+    # Harness's enum ("opentofu") and a count of nothing ("0") are not what the other pages say.
+    assertContains(review, "<dt>Provisioner</dt><dd>OpenTofu 1.10.6</dd>", html=True)
+    assertContains(review, "<dt>Variables</dt><dd>None.</dd>", html=True)
+
+
 def test_the_header_counts_what_awaits_me_and_only_approvers_see_it(
     waiting, author, approver, other_user
 ):

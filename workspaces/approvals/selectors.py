@@ -19,6 +19,7 @@ from workspaces.approvals.models import Approval, ApprovalRule
 from workspaces.clients import harness_account_of
 from workspaces.decommission.selectors import deletion_loss
 from workspaces.models import WorkspaceDraft
+from workspaces.selectors import provisioner_label
 from workspaces.wizard.diff import baseline, body_diff, with_locked
 from workspaces.wizard.outcomes import was_sent
 
@@ -293,9 +294,12 @@ def body_summary(body: dict[str, Any]) -> list[tuple[str, str]]:
         ("Repository", body.get("repository", "") or "—"),
         (
             "Provisioner",
-            f"{body.get('provisioner', '')} {body.get('provisioner_version', '')}".strip() or "—",
+            f"{provisioner_label(body.get('provisioner', ''))} "
+            f"{body.get('provisioner_version', '')}".strip()
+            or "—",
         ),
         ("Cost estimation", "On" if body.get("cost_estimation_enabled") else "Off"),
-        ("Variables", str(variables)),
+        # As the review and the workspace page say it (their variable lists: "None.").
+        ("Variables", str(variables) if variables else "None."),
     ]
     return [(label, value) for label, value in rows if value]

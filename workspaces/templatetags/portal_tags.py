@@ -26,14 +26,7 @@ def age(seconds: int) -> str:
     return f"{hours} hour{'s' if hours != 1 else ''} ago"
 
 
-PROVISIONER_LABELS = {
-    "opentofu": "OpenTofu",
-    "terraform": "Terraform",
-    "terragrunt": "Terragrunt",
-    "awscdk": "AWS CDK",
-}
-
-
 @register.filter
 def provisioner_label(provisioner: str) -> str:
-    return PROVISIONER_LABELS.get(provisioner, provisioner)
+    """`opentofu` → `OpenTofu`."""
+    return selectors.provisioner_label(provisioner)
