@@ -261,10 +261,26 @@ def test_workspace_list_invalid_page_is_not_sent_to_harness(signed_in_with_key, 
     assert call["query"]["limit"] == ["30"]
 
 
-def test_workspace_list_empty_project(signed_in_with_key, fake):
-    response = signed_in_with_key.get(reverse("workspace_list", args=["default", "empty"]))
+def filter_form(response) -> str:
+    return re.search(r'<form id="workspace-filters"[^>]*>', response.content.decode())[0]
 
-    assertContains(response, "This project has no workspaces yet")
+
+def test_workspace_list_empty_project(signed_in_with_key, fake):
+    url = reverse("workspace_list", args=["default", "empty"])
+
+    response = signed_in_with_key.get(url)
+    counts = signed_in_with_key.get(
+        url, headers={"HX-Request": "true", "HX-Target": "status-overview"}
+    )
+    searched = signed_in_with_key.get(url, {"q": "vpc"})
+
+    assertContains(response, "This project has no workspaces yet", count=1)
+    assertContains(response, "Create the first workspace")
+    # Said once on the page: the status counts, loaded into it, do not say it again.
+    assertNotContains(counts, "This project has no workspaces yet")
+    # Nothing to filter: no filters (kept in the page, hidden, for the parts that refer to it).
+    assert " hidden" in filter_form(response)
+    assert " hidden" not in filter_form(searched)
 
 
 def test_workspace_list_failure_keeps_page_with_retry(signed_in_with_key, fake):
