@@ -140,6 +140,23 @@ def test_a_failing_project_shows_its_error_and_try_again_reads_only_it(signed_in
     assertContains(done, "/orgs/payments/projects/core/workspaces/")
 
 
+def test_the_summary_says_a_project_failed_on_the_whole_page_as_in_its_updates(
+    signed_in_with_key, fake
+):
+    fake.inject(LIST, status=503, times=3, path="/projects/core/")
+    update = follow(signed_in_with_key, signed_in_with_key.get(URL))
+
+    page = signed_in_with_key.get(URL)  # the complete list, loaded whole
+
+    said = [
+        re.search(r'<p class="summary muted">([^<]*)</p>', response.content.decode())[1]
+        for response in (update, page)
+    ]
+    assert said[0] == said[1], said
+    assert said[0].endswith("from 6 projects; 1 could not be listed"), said[0]
+    assertContains(update, f'<p id="across-count" hx-swap-oob="innerHTML">{said[0]}</p>')
+
+
 def test_while_a_project_is_read_again_it_shows_as_to_come_not_as_failed(signed_in_with_key, fake):
     fake.inject(LIST, status=503, times=3, path="/projects/core/")
     follow(signed_in_with_key, signed_in_with_key.get(URL))
