@@ -25,6 +25,7 @@ from workspaces.wizard import (
     template_yaml,
     validation,
 )
+from workspaces.wizard import review as wizard_review
 from workspaces.wizard.body import build_body, refusal
 
 CREATE = "iacm.workspaces.create"
@@ -1079,7 +1080,7 @@ def test_a_template_that_could_not_be_read_leaves_start_from_to_fix_and_sends_no
     fake.inject("v1.templates.version", status=503, times=5)
 
     saved = choose_template(draft, "linked", ("k8s_namespace", "v2"))
-    review = pages.review_context(saved.draft)
+    review = wizard_review.review_context(saved.draft)
     submitted = submit.draft_submit(draft=saved.draft, client=harness_client_for(user_with_key))
 
     assert saved.problems == {"template_ref": [UNREAD_TEMPLATE]}

@@ -29,7 +29,7 @@ from workspaces.forms import PickerSearchForm
 from workspaces.htmx import HtmxHttpRequest
 from workspaces.models import WorkspaceDraft
 from workspaces.ratelimit import rate_limit_exceeded
-from workspaces.wizard import drafts, outcomes, pages, paste, pickers, steps, submit
+from workspaces.wizard import drafts, outcomes, pages, paste, pickers, review, steps, submit
 from workspaces.wizard.forms import STEP_FORMS, StepForm, TemplateForm
 from workspaces.wizard.from_code import CodeForm, code_requested
 from workspaces.wizard.rows import apply_row_action, plain
@@ -336,7 +336,7 @@ def draft_review(request: HtmxHttpRequest, draft_id) -> HttpResponse:
         return _go(request, _result_url(draft))
     if request.method != "GET":
         return _go(request, pages.step_url(draft, "review"))
-    context = pages.review_context(draft, account_id=draft_account_of(draft, request.user))
+    context = review.review_context(draft, account_id=draft_account_of(draft, request.user))
     return TemplateResponse(request, "workspaces/wizard_review.html", context)
 
 
