@@ -470,6 +470,34 @@ def test_an_approved_deletion_of_a_workspace_gone_meanwhile_is_mailed_as_not_sen
     assert "but not sent to Harness." in mail.body
 
 
+def test_an_approved_deletion_whose_delete_finds_it_gone_is_mailed_as_already_gone(
+    user, other_user, fake, mailoutbox
+):
+    """Deleted between the look and the DELETE: the DELETE got the 404. The subject says it was
+    already gone, not that Harness refused."""
+    user.email = "alice@example.com"
+    user.save(update_fields=["email"])
+    credential_save(user=user, account_id=ACCOUNT, api_key=FULL_KEY)
+    credential_save(user=other_user, account_id=ACCOUNT, api_key=FULL_KEY)
+    rule = ApprovalRule.objects.create(name="Every deletion", for_delete=True)
+    rule.approver_users.set([other_user])
+    draft = services.deletion_start(owner=user, workspace=workspace(user, INACTIVE))
+    held = services.deletion_send(draft=draft, client=harness_client_for(user))
+    fake.inject(DELETE, status=404)
+    mailoutbox.clear()
+
+    done = approval_services.approval_approve(
+        draft=held,
+        approval_id=held.approvals.get().pk,
+        approver=other_user,
+        client=harness_client_for(other_user),
+    )
+
+    assert (done.harness_response["outcome"], done.harness_response["sent"]) == ("not_found", True)
+    [mail] = mailoutbox
+    assert mail.subject.startswith("Approved, but it was already gone"), mail.subject
+
+
 def test_an_unclear_approved_deletion_resubmitted_is_deleted_on_an_earlier_attempt(
     user, other_user, fake, settings
 ):
