@@ -35,6 +35,19 @@ above without being sent, and counted (`portal_cache_errors_total{result="skippe
 Redis failed is `result="failed"`). Then the first command asks Redis again, alone; if Redis
 answers, every command does again. Errors Redis answers with (out of memory, a read-only replica)
 cost no wait and pause nothing. `roundtrip` (`/readyz`) always asks Redis.
+
+Deletes are always sent (`delete`, `delete_many`), even while Redis is being skipped: Redis may
+be up and still hold what must go. Sessions are read from Redis first, so a sign-out (`flush`)
+whose delete was skipped removed the database row only, and the copy in Redis kept the
+signed-out cookie signed in once Redis was asked again, until the session expired. Signing in
+(and changing one's password) replaces the session key (`cycle_key`), which also deletes the old
+one through `delete`. A delete Redis fails is handled like any other failed command (counted,
+logged, no exception): a sign-out while Redis hangs or is cut off, and keeps its data, leaves its
+copy valid until the session expires (`SESSION_COOKIE_AGE` at most). A skipped `set` writes
+nothing, so it can only leave an older copy of a session that is still valid (with an older SSO
+groups digest, which recomputes the groups from the header, or older refused-action hints):
+nothing that signs anyone in. Deletes are rare (sign-outs, sign-ins, a released lock), so
+sending them costs little while Redis hangs: a sign-out then waits for the socket timeout.
 """
 
 import logging
@@ -198,10 +211,11 @@ class RedisCache(django_redis.RedisCache):
         self._class = RedisCacheClient
         self.breaker = breaker_for(self._servers)
 
-    def _ask(self, operation: str, unanswered, command, *args):
-        """`command(*args)`, or `unanswered` when Redis failed it or is being skipped."""
+    def _ask(self, operation: str, unanswered, command, *args, always: bool = False):
+        """`command(*args)`, or `unanswered` when Redis failed it or is being skipped (never
+        skipped when `always`: a delete, module docstring "Deletes are always sent")."""
         breaker = self.breaker
-        if not breaker.allow(settings.CACHE_RETRY_AFTER_SECONDS):
+        if not always and not breaker.allow(settings.CACHE_RETRY_AFTER_SECONDS):
             _count(operation, "skipped")
             return unanswered
         try:
@@ -215,7 +229,8 @@ class RedisCache(django_redis.RedisCache):
             _report(operation, err)
             return unanswered
         except BaseException:  # nothing learnt about Redis (a value that cannot be pickled)
-            breaker.release_probe()
+            if not always:  # a delete is never the probe
+                breaker.release_probe()
             raise
         breaker.record_answer()
         return answer
@@ -233,7 +248,7 @@ class RedisCache(django_redis.RedisCache):
         return self._ask("touch", False, super().touch, key, timeout, version)
 
     def delete(self, key, version=None):
-        return self._ask("delete", False, super().delete, key, version)
+        return self._ask("delete", False, super().delete, key, version, always=True)
 
     def get_many(self, keys, version=None):
         return self._ask("get_many", {}, super().get_many, keys, version)
@@ -251,7 +266,7 @@ class RedisCache(django_redis.RedisCache):
         return self._ask("set_many", list(data), super().set_many, data, timeout, version)
 
     def delete_many(self, keys, version=None):
-        self._ask("delete_many", None, super().delete_many, keys, version)
+        self._ask("delete_many", None, super().delete_many, keys, version, always=True)
 
     def clear(self):
         return self._ask("clear", False, super().clear)

@@ -31,7 +31,7 @@ from pytest_django.asserts import assertContains
 from portal import logs
 from portal.gunicorn_logging import JsonSafeAtoms
 from portal.healthcheck import probe_host
-from tests.conftest import FULL_KEY
+from tests.conftest import FULL_KEY, running_in_ci
 from tests.private_ca import write_private_ca
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -542,20 +542,22 @@ def test_all_workspaces_during_a_redis_outage_says_so_and_starts_no_fan_out(
     assert fake.counters().get("iacm.workspaces.list", 0) == 0
 
 
-def _answers_like_an_empty_forgetful_cache(down) -> None:
-    """What every cache command answers while Redis fails it (`portal.cache`)."""
+def _answers_like_an_empty_forgetful_cache(down, *, deletes: bool = True) -> None:
+    """What every cache command answers while Redis fails it (`portal.cache`); the deletes are
+    left out with `deletes=False` (they are never skipped)."""
     assert down.get("k", "default") == "default"
     assert down.get_many(["k"]) == {}
     assert down.set("k", 1) is None
     assert down.set_many({"a": 1, "b": 2}) == ["a", "b"]  # not stored: callers can tell
-    assert down.delete("k") is False
     assert down.touch("k") is False
     assert down.add("lock", 1) is True  # a lock that cannot be taken is not waited for
     with pytest.raises(ValueError, match="not answering"):
         down.incr("counter")  # as for a missing key: the rate limits count from 1
     assert down.has_key("k") is False
-    assert down.delete_many(["a", "b"]) is None
     assert down.clear() is False
+    if deletes:
+        assert down.delete("k") is False
+        assert down.delete_many(["a", "b"]) is None
 
 
 def test_the_cache_answers_a_failed_command_as_a_miss_a_skipped_write_or_no_lock(settings):
@@ -599,13 +601,34 @@ def test_after_redis_timed_out_the_cache_skips_it_for_the_retry_delay(settings, 
     assert hung.get("session", "default") == "default"
     first = time.monotonic() - started
     started = time.monotonic()
-    _answers_like_an_empty_forgetful_cache(hung)
+    _answers_like_an_empty_forgetful_cache(hung, deletes=False)
     rest = time.monotonic() - started
 
     assert first >= 0.5  # the one command that waited out the socket timeout
-    assert rest < 0.2, f"{rest:.2f} s for eleven commands: they still wait for Redis"
+    assert rest < 0.2, f"{rest:.2f} s for nine commands: they still wait for Redis"
     assert _cache_errors("get", "failed") == failed + 1
     assert _cache_errors("add", "skipped") == skipped + 1  # counted like a failure, apart
+
+
+def test_deletes_are_sent_to_redis_even_while_it_is_skipped(settings, hung_redis):
+    """A skipped delete left a signed-out session in a Redis that was up all along (the test
+    of signing out below): deletes are always sent, and a failed one answers as before."""
+    from portal.cache import RedisCache
+
+    settings.CACHE_RETRY_AFTER_SECONDS = 60
+    hung = RedisCache(f"redis://127.0.0.1:{hung_redis}/0", {"OPTIONS": {"socket_timeout": 0.3}})
+    hung.breaker.record_failure()
+    failed, skipped = _cache_errors("delete", "failed"), _cache_errors("delete", "skipped")
+
+    started = time.monotonic()
+    assert hung.delete("session") is False
+    assert hung.delete_many(["a", "b"]) is None
+    waited = time.monotonic() - started
+
+    assert waited >= 0.6  # both asked the hung Redis
+    assert _cache_errors("delete", "failed") == failed + 1
+    assert _cache_errors("delete", "skipped") == skipped
+    assert hung.get("k", "default") == "default"  # the rest is still skipped
 
 
 class FakeClock:
@@ -764,6 +787,59 @@ def test_a_redis_outage_is_logged_once_not_on_every_cache_call(
     assert len(lines) == 1, [r.getMessage() for r in lines]
     assert "ConnectionError" in lines[0].getMessage()
     assert "hunter2" not in lines[0].getMessage()
+
+
+@pytest.fixture
+def local_redis() -> str:
+    """A database of the machine's Redis (`tests/services/servers.py`; CI runs one), for tests of
+    the cache against a real server: skipped without it, except in CI (`CI=true`)."""
+    from tests.services.servers import REDIS_HOST, REDIS_PORT
+
+    try:
+        redis.Redis(host=REDIS_HOST, port=REDIS_PORT, socket_timeout=1).ping()
+    except redis.RedisError as err:
+        if running_in_ci():
+            pytest.fail(f"Redis at {REDIS_HOST}:{REDIS_PORT} is required in CI: {err}")
+        pytest.skip(f"no Redis at {REDIS_HOST}:{REDIS_PORT} on this machine: {err}")
+    return f"redis://{REDIS_HOST}:{REDIS_PORT}/15"
+
+
+@pytest.mark.postgres  # a real Redis: runs again in `tests.services.run_suite`
+@pytest.mark.parametrize("skip_redis", [False, True])
+def test_signing_out_while_redis_is_skipped_really_signs_out(
+    client, user, settings, local_redis, skip_redis
+):
+    """Sessions are read from Redis first (`cached_db`). A sign-out while the process skipped
+    Redis (one timeout: the cache breaker) deleted the database row only; the copy in Redis, up
+    and answering again, kept the signed-out cookie signed in until the session's expiry."""
+    from portal.cache import reset_cache_breakers
+
+    prefix = f"signout{os.getpid()}"
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "portal.cache.RedisCache",
+            "LOCATION": local_redis,
+            "KEY_PREFIX": prefix,
+        }
+    }
+    settings.CACHE_RETRY_AFTER_SECONDS = 60
+    try:
+        client.force_login(user)
+        old_cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
+        if skip_redis:
+            cache.breaker.record_failure()  # a timeout a moment ago: Redis is being skipped
+
+        assert client.post(reverse("logout")).status_code == 302
+        reset_cache_breakers()  # Redis is asked again
+        client.cookies[settings.SESSION_COOKIE_NAME] = old_cookie
+        response = client.get(reverse("harness_key"))
+
+        assert response.status_code == 302, f"the signed-out cookie still signs in: {response}"
+        assert "/accounts/login/" in response["Location"]
+    finally:
+        raw = redis.Redis.from_url(local_redis)
+        for key in raw.scan_iter(match=f"{prefix}:*"):
+            raw.delete(key)
 
 
 # --- /metrics -----------------------------------------------------------------------------------
