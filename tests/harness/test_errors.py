@@ -1,5 +1,6 @@
 """Error mapping and retry behaviour, driven by the fake's fault injection over real HTTP."""
 
+import gzip
 import json
 import socket
 import threading
@@ -549,6 +550,124 @@ def test_a_body_that_trickles_in_still_ends_within_the_call_budget(make_client):
 
     assert elapsed < 2.0, f"the call took {elapsed:.1f} s on a 1.5 s budget"
     assert "in time" in excinfo.value.message
+
+
+class _GzipTrickle(BaseHTTPRequestHandler):
+    """A gzip body sent one byte every 0.1 s: each byte arrives well within the read timeout,
+    but the decoder produces nothing until about the tenth."""
+
+    protocol_version = "HTTP/1.1"
+
+    def do_GET(self):
+        body = gzip.compress(json.dumps([f"tag-{i}" for i in range(200)]).encode())
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Encoding", "gzip")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        try:
+            for byte in body:
+                self.wfile.write(bytes([byte]))
+                self.wfile.flush()
+                time.sleep(0.1)
+        except OSError:
+            pass  # the client hung up, as it should
+
+    def log_message(self, *args):
+        pass
+
+
+def test_a_gzip_body_that_trickles_in_still_ends_within_the_call_budget(make_client):
+    """urllib3 read until its gzip decoder produced output, each wait given the whole time left:
+    2.7 s on a 1.5 s budget for one byte every 0.05 s (requests asks for gzip by default)."""
+    server, url = _serve(_GzipTrickle)
+    client = make_client(base_url=url, timeout=(0.5, 1.0))
+    started = time.monotonic()
+    try:
+        with pytest.raises(HarnessUnavailable) as excinfo:
+            client.list_tags(org="default", project="infra")
+    finally:
+        elapsed = time.monotonic() - started
+        server.shutdown()
+        server.server_close()
+
+    assert elapsed < 2.0, f"the call took {elapsed:.1f} s on a 1.5 s budget"
+    assert "in time" in excinfo.value.message
+
+
+class _Gzipped(BaseHTTPRequestHandler):
+    """`body` gzipped: with its length (a path with `/sized/`) or chunked, in one gzip member or
+    (`/members/`) two; records each request's Accept-Encoding."""
+
+    protocol_version = "HTTP/1.1"
+    body = b""
+    accepted: list[str] = []
+
+    def do_GET(self):
+        type(self).accepted.append(self.headers.get("Accept-Encoding", ""))
+        body = self.body
+        if "/members/" in self.path:
+            packed = gzip.compress(body[:10]) + gzip.compress(body[10:])
+        else:
+            packed = gzip.compress(body)
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Encoding", "gzip")
+        if "/sized/" in self.path:
+            self.send_header("Content-Length", str(len(packed)))
+            self.end_headers()
+            self.wfile.write(packed)
+            return
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        half = len(packed) // 2
+        for piece in (packed[:half], packed[half:], b""):
+            self.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece))
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.mark.parametrize("project", ["sized", "chunked", "members"])
+def test_a_gzip_answer_is_asked_for_and_decoded(make_client, project):
+    tags = [f"tag-{i}" for i in range(200)]
+    _Gzipped.body, _Gzipped.accepted = json.dumps(tags).encode(), []
+    server, url = _serve(_Gzipped)
+    try:
+        assert make_client(base_url=url).list_tags(org="default", project=project) == tags
+    finally:
+        server.shutdown()
+        server.server_close()
+
+    assert _Gzipped.accepted == ["gzip"]  # the one encoding the client decodes
+
+
+@pytest.mark.parametrize("project", ["sized", "chunked"])
+def test_a_gzip_answer_that_unpacks_past_the_limit_is_refused(make_client, project):
+    """9 MiB of JSON packs into a few kB: the limit counts what it unpacks to."""
+    _Gzipped.body = b"[" + b" " * (9 << 20) + b"]"
+    server, url = _serve(_Gzipped)
+    try:
+        with pytest.raises(HarnessUnavailable) as excinfo:
+            make_client(base_url=url).list_tags(org="default", project=project)
+    finally:
+        server.shutdown()
+        server.server_close()
+
+    assert "larger than" in excinfo.value.message
+
+
+def test_a_corrupt_gzip_answer_is_harness_unavailable(make_client):
+    hits = []
+    server, url = _serve(_answering(200, b"not gzip at all", hits, **{"Content-Encoding": "gzip"}))
+    try:
+        with pytest.raises(HarnessUnavailable) as excinfo:
+            make_client(base_url=url).list_tags(org="default", project="infra")
+    finally:
+        server.shutdown()
+        server.server_close()
+
+    assert "ContentDecodingError" in excinfo.value.message
 
 
 class _Huge(BaseHTTPRequestHandler):
