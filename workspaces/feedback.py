@@ -2,7 +2,7 @@
 
 import math
 
-from workspaces.harness import CircuitOpen, errors
+from workspaces.harness import CallsHeld, CircuitOpen, errors
 
 
 class OtherAccount(errors.HarnessError):
@@ -17,7 +17,7 @@ class PortalBusy(errors.HarnessUnavailable):
 
 def harness_error_message(err: errors.HarnessError) -> str:
     """A sentence a person can act on; never the key, never a stack trace."""
-    match err:
+    match _as_answered(err):
         case errors.HarnessUnauthorized():
             return "Harness did not accept your API key. It may have expired or been revoked."
         case errors.HarnessForbidden():
@@ -54,7 +54,7 @@ def harness_error_message(err: errors.HarnessError) -> str:
 def harness_error_heading(err: errors.HarnessError) -> str:
     """The error page's heading, saying the same as `harness_error_message` under it: a 5xx or
     a 429 is an answer, not "Harness is not responding"."""
-    match err:
+    match _as_answered(err):
         case errors.HarnessForbidden() | OtherAccount():
             return "Not allowed"
         case errors.HarnessNotFound():
@@ -77,6 +77,16 @@ def harness_error_heading(err: errors.HarnessError) -> str:
             return "Harness is not responding"
         case _:
             return "Harness returned an error"
+
+
+def _as_answered(err: errors.HarnessError) -> errors.HarnessError:
+    """A call held after a 5xx's Retry-After (a maintenance 503) as that answer, with the time
+    left: "Harness is limiting requests" is the 429's story, not the 503's."""
+    if isinstance(err, CallsHeld) and err.held_status >= 500:
+        return errors.HarnessUnavailable(
+            err.message, status=err.held_status, retry_after=err.retry_after
+        )
+    return err
 
 
 def retry_after_seconds(err: errors.HarnessError) -> int | None:

@@ -2,6 +2,7 @@
 
 import gzip
 import json
+import re
 import socket
 import threading
 import time
@@ -473,6 +474,39 @@ def test_a_retry_after_is_honoured_for_at_most_five_minutes(make_client):
     assert len(hits) == 1
     assert answered.value.retry_after == 300
     assert held.value.retry_after <= 300
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "raised"),
+    [(503, MAINTENANCE, HarnessUnavailable), (429, TOO_MANY, HarnessRateLimited)],
+)
+def test_calls_held_after_an_answer_keep_that_answer_s_message(make_client, status, body, raised):
+    """After a maintenance 503 with a Retry-After, each held call said "Harness is limiting
+    requests right now", which it was not: a held call reads like the answer that held it."""
+    from workspaces.feedback import harness_error_heading, harness_error_message
+
+    hits = []
+    server, url = _serve(_answering(status, body, hits, **{"Retry-After": "120"}))
+    try:
+        with pytest.raises(raised) as answered:
+            list_infra(make_client(base_url=url))
+        with pytest.raises(HarnessRateLimited) as held:
+            list_infra(make_client(base_url=url))
+    finally:
+        server.shutdown()
+        server.server_close()
+
+    assert len(hits) == 1
+    assert held.value.status is None  # nothing was sent
+    assert held.value.held_status == status
+
+    def without_numbers(text: str) -> str:  # the time left may be a second shorter
+        return re.sub(r"\d+", "N", text)
+
+    assert without_numbers(harness_error_message(held.value)) == without_numbers(
+        harness_error_message(answered.value)
+    )
+    assert harness_error_heading(held.value) == harness_error_heading(answered.value)
 
 
 @pytest.mark.parametrize(

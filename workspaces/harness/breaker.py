@@ -53,7 +53,13 @@ class CircuitOpen(HarnessUnavailable):
 
 class CallsHeld(HarnessRateLimited):
     """Harness asked (Retry-After) this account to wait, and the wait has not passed: the call
-    was not sent (`status` None; `retry_after` the seconds left)."""
+    was not sent (`status` None; `retry_after` the seconds left; `held_status` the status of the
+    answer that asked, 429 or a 5xx, so that the held call reads like it: `workspaces.feedback`).
+    """
+
+    def __init__(self, message: str, *, retry_after: float, held_status: int) -> None:
+        super().__init__(message, status=None, retry_after=retry_after)
+        self.held_status = held_status
 
 
 class CircuitBreaker:
@@ -121,8 +127,9 @@ DEFAULT_MAX_BREAKERS = 4096
 _settings = {"threshold": 5, "cooldown": 10.0}
 _max_breakers = DEFAULT_MAX_BREAKERS
 _breakers: OrderedDict[tuple[str, ...], CircuitBreaker] = OrderedDict()
-#: (base URL, account) -> the time.monotonic() before which its calls are not made.
-_holds: OrderedDict[tuple[str, str], float] = OrderedDict()
+#: (base URL, account) -> the time.monotonic() before which its calls are not made, and the status
+#: of the answer that asked for the wait.
+_holds: OrderedDict[tuple[str, str], tuple[float, int]] = OrderedDict()
 _registry_lock = threading.Lock()
 
 
@@ -171,12 +178,13 @@ def reset_breakers() -> None:
         _holds.clear()
 
 
-def hold_calls(base_url: str, account: str, *, seconds: float) -> None:
-    """Harness asked `account` to wait `seconds` (a Retry-After) before calling `base_url` again:
-    `check_hold` refuses its calls until then (a longer hold already set is kept)."""
-    key, until = (base_url, account), time.monotonic() + seconds
+def hold_calls(base_url: str, account: str, *, seconds: float, status: int = 429) -> None:
+    """Harness asked `account` to wait `seconds` (the Retry-After of an answer of `status`) before
+    calling `base_url` again: `check_hold` refuses its calls until then (a longer hold already set
+    is kept, with its status)."""
+    key, hold = (base_url, account), (time.monotonic() + seconds, status)
     with _registry_lock:
-        _holds[key] = max(until, _holds.get(key, until))
+        _holds[key] = max(hold, _holds.get(key, hold), key=lambda held: held[0])
         _holds.move_to_end(key)
         while len(_holds) > _max_breakers:
             _holds.popitem(last=False)
@@ -184,19 +192,21 @@ def hold_calls(base_url: str, account: str, *, seconds: float) -> None:
 
 def check_hold(base_url: str, account: str) -> None:
     """Raise CallsHeld (a HarnessRateLimited; `status` None: nothing was sent; `retry_after` the
-    seconds left) while a hold of `hold_calls` for `account` at `base_url` lasts."""
+    seconds left; `held_status` the answer's) while a hold of `hold_calls` for `account` at
+    `base_url` lasts."""
     key = (base_url, account)
     with _registry_lock:
-        until = _holds.get(key)
-        if until is None:
+        hold = _holds.get(key)
+        if hold is None:
             return
+        until, held_status = hold
         left = until - time.monotonic()
         if left <= 0:
             del _holds[key]
             return
     raise CallsHeld(
         f"Harness asked to wait before it is called again; calls of this account are held for "
-        f"{max(1, round(left))} s more",
-        status=None,
+        f"{max(1, round(left))} s more (after an HTTP {held_status})",
         retry_after=left,
+        held_status=held_status,
     )

@@ -199,7 +199,9 @@ class HarnessClient(AccountCalls, WorkspaceCalls, ReferenceCalls):
         except BaseException as err:
             error_name = type(err).__name__
             if isinstance(err, HarnessError) and err.status is not None and err.retry_after:
-                hold_calls(self.base_url, self.account_id, seconds=err.retry_after)
+                hold_calls(
+                    self.base_url, self.account_id, seconds=err.retry_after, status=err.status
+                )
             raise
         finally:
             self._record(route, status, time.perf_counter() - started, error_name)
