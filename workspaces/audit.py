@@ -15,7 +15,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import Q, QuerySet
 
-from portal.logs import redact
+from portal.logs import redact, redact_harness_keys
 from workspaces.models import AuditEntry, HarnessCredential, WorkspaceDraft
 
 logger = logging.getLogger("workspaces.audit")
@@ -48,7 +48,9 @@ def audit_record(
     the approval chain, a list of `{"by", "at", "decision", "reason"}` (one dict is taken as a
     chain of one). `account` defaults to the request's Harness account (`draft.account_id`),
     else (no request, or one started before requests kept it) the account of the actor's key.
-    Whatever looks like a key in the body, the words or the chain is stored as `[redacted]`.
+    A whole Harness key in the body or the chain is stored as `[redacted]` (nothing else: the
+    body is kept as Harness got it, and an approver's name, `by`, as it is), and whatever looks
+    like a key or a token in the words.
 
     Makes no Harness call. The write has already happened when this runs, so a database error
     here is logged and swallowed (None is returned) rather than turned into a failed request.
@@ -79,13 +81,17 @@ def audit_record(
         draft=draft,
         # The client already scrubs its key out of Harness's words, and the wizard refuses a key
         # typed into a value; a second line of defence for an append-only trail, where a key
-        # could never be taken back out: every string of the body, the words and the chain.
+        # could never be taken back out: a whole key in any string of the body and the chain
+        # (`_redacted`), anything shaped like a key or a token in the words (`redact`).
         body=_redacted(dict(body)) if body is not None else None,
         harness_status=status,
         outcome=str(answer.get("outcome", ""))[:32],
         message=redact(message),
         request_id=str(answer.get("request_id") or "")[:128],
-        approval=_redacted([approval] if isinstance(approval, dict) else list(approval or [])),
+        approval=[
+            _redacted_step(step)
+            for step in ([approval] if isinstance(approval, dict) else list(approval or []))
+        ],
     )
     try:
         _store(entry)
@@ -122,15 +128,25 @@ def _store(entry: AuditEntry) -> None:
 
 
 def _redacted(value: Any) -> Any:
-    """`value` (JSON: dicts, lists, strings, numbers) with every string in it, keys included,
-    passed through `redact`."""
+    """`value` (JSON: dicts, lists, strings, numbers) with each whole Harness key in any of its
+    strings, keys included, replaced (`redact_harness_keys`). Not the logs' broader `redact`,
+    which would also take `pat.smith` or the word after "bearer": the trail keeps the body as
+    Harness got it and the chain as it was decided."""
     if isinstance(value, str):
-        return redact(value)
+        return redact_harness_keys(value)
     if isinstance(value, Mapping):
-        return {redact(str(key)): _redacted(item) for key, item in value.items()}
+        return {redact_harness_keys(str(key)): _redacted(item) for key, item in value.items()}
     if isinstance(value, list | tuple):
         return [_redacted(item) for item in value]
     return value
+
+
+def _redacted_step(step: Any) -> Any:
+    """One step of an approval chain, `_redacted` but for who decided (`by`: a username, an
+    e-mail address with single sign-on), kept as it is."""
+    if not isinstance(step, Mapping):
+        return _redacted(step)
+    return {name: item if name == "by" else _redacted(item) for name, item in step.items()}
 
 
 def _request_locked(draft_id: Any) -> bool:

@@ -15,7 +15,7 @@ from workspaces.approvals import services
 from workspaces.approvals.selectors import APPROVALS_PER_PAGE
 from workspaces.clients import harness_client_for
 from workspaces.harness import errors
-from workspaces.models import Approval, WorkspaceDraft
+from workspaces.models import Approval, AuditEntry, WorkspaceDraft
 from workspaces.services import credential_save
 from workspaces.wizard import submit
 
@@ -330,6 +330,29 @@ def test_an_approved_write_harness_answers_with_an_unmapped_4xx_is_told_to_both(
     waiting.refresh_from_db()
     assert (waiting.status, waiting.harness_response["outcome"]) == ("failed", "refused")
     assert "HTTP 413" in waiting.harness_response["message"]
+
+
+def test_the_trail_names_the_approver_and_holds_the_body_harness_got(author, approver, rule, fake):
+    """Only a whole key is taken out of the body and the chain: a username (an SSO e-mail) and
+    words that merely start like a key or a bearer token are kept as sent and as decided."""
+    approver.username = "pat.smith@example.com"
+    approver.save(update_fields=["username"])
+    draft = prod_draft(author)
+    draft.data["basics"]["description"] = "Owned by pat.smith; bearer auth to the API"
+    draft.save()
+    waiting = submit.draft_submit(draft=draft, client=harness_client_for(author)).draft
+
+    client_for(approver).post(
+        f"/approvals/{waiting.pk}/", {"approval": pending_id(waiting), "decision": "approve"}
+    )
+
+    [post] = fake.log(route=CREATE)
+    entry = AuditEntry.objects.get(action="create")
+    assert post["body"]["description"] == "Owned by pat.smith; bearer auth to the API"
+    assert (entry.approval[0]["by"], entry.body["description"]) == (
+        "pat.smith@example.com",
+        post["body"]["description"],
+    )
 
 
 def test_the_review_of_an_approved_change_that_was_not_sent_does_not_say_it_was(
