@@ -86,9 +86,19 @@ def _secrets_in_settings() -> tuple[str, ...]:
     return tuple(sorted({v for v in values if isinstance(v, str) and len(v) >= 8}, key=len)[::-1])
 
 
-# A whole Harness key, `pat.<account>.<token id>.<secret>` (or `sat.…`), inside any text. Narrower
-# than the redaction above (which also takes `pat.<anything>`): a paste holding one is refused.
-_HARNESS_KEY_IN_TEXT = re.compile(r"\b(?:pat|sat)(?:\.[A-Za-z0-9_-]+){3}")
+# A whole Harness key, `pat.<account>.<token id>.<secret>` (or `sat.…`), as a token of its own
+# inside any text. Narrower than the redaction above (which also takes `pat.<anything>`): what the
+# wizard refuses and the audit trail takes out, so it must not take what only starts like a key,
+# an e-mail address (`pat.de.la.cruz@example.com`) or a host (`https://sat.eu.example.com/v1`).
+_HARNESS_KEY_IN_TEXT = re.compile(
+    r"""
+    (?<![\w.@/-])               # not inside a word, a dotted name, an address, a path or a URL
+    (?:pat|sat)
+    (?:\.[A-Za-z0-9_-]+){3}     # .<account>.<token id>.<secret>
+    (?![\w@/-]|\.\w)            # nor followed by more of one; a full stop ends a sentence
+    """,
+    re.VERBOSE,
+)
 
 
 def holds_harness_key(text: str) -> bool:

@@ -194,6 +194,47 @@ def test_the_filter_redacts_anything_that_looks_like_a_key(text):
         assert secret not in line["message"]
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        FULL_KEY,
+        f"token {FULL_KEY}\nmore",
+        f'harness_platform_api_key = "{FULL_KEY}"',
+        f"Deployed with {FULL_KEY}.",  # a full stop ends the sentence, not the key
+        f"({FULL_KEY}), then",
+        f"x-api-key:{FULL_KEY}",
+        "sat.AcmeDemoAcct01.5f0c0d1e2f3a.SeRvIcEaCcOuNt0001",
+        "pat.abc.def.ghi",
+    ],
+)
+def test_a_whole_harness_key_in_a_text_is_found_and_taken_out(text):
+    """What the wizard refuses in a field and the audit trail takes out of a body."""
+    assert logs.holds_harness_key(text)
+    assert "pat.a" not in logs.redact_harness_keys(text).lower()
+    assert "sat.a" not in logs.redact_harness_keys(text).lower()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "pat.de.la.cruz@example.com",
+        "mailto:pat.de.la.cruz@example.com",
+        "https://sat.eu.example.com/v1",
+        "sat.eu.example.com/v1",
+        "git@sat.eu.example.com:infra/live",
+        "ok_pat.a.b.c",
+        "team-pat.a.b.c",
+        "pat.a.b.c.d",
+        "Owned by pat.smith; bearer auth to the API",
+    ],
+)
+def test_a_text_that_only_looks_like_a_harness_key_is_left_as_it_is(text):
+    """A whole-key shape inside an e-mail address, a host, a path or a longer dotted name is
+    not a key: the wizard keeps it as typed and the trail as sent."""
+    assert not logs.holds_harness_key(text)
+    assert logs.redact_harness_keys(text) == text
+
+
 def test_the_filter_redacts_args_extra_fields_and_tracebacks(settings):
     try:
         raise ValueError(f"bad key {FULL_KEY}")

@@ -38,6 +38,7 @@ from workspaces.harness.wire import segment
 from workspaces.wizard import pickers, steps, validation
 from workspaces.wizard.body import build_body
 from workspaces.wizard.forms import STEP_FORMS, TemplateForm
+from workspaces.wizard.rows import KEY_NOT_KEPT
 
 IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]{0,127}$")
 # A status filter Harness may be sent: any status of this shape (its filter is a free string).
@@ -127,21 +128,53 @@ def test_every_value_in_every_field_of_the_step(step):
     assert outcomes["refused"] > 0  # the corpus reaches the rules of the step
 
 
+def _stored_with(step: str, field: str, value: str) -> dict:
+    """The valid draft with `value` posted in one field of `step`, as the step stores it."""
+    valid_post = validation.step_data(step, steps.step_values(VALID, step))
+    posted = STEP_FORMS[step](data={**valid_post, field: value}, draft_data=VALID)
+    return {**VALID, step: {**steps.step_values(VALID, step), **posted.values()}}
+
+
+def _text_fields(step: str) -> list[str]:
+    """The posted fields of `step` that keep text: not the paste box (its reader refuses a line
+    holding a key) nor a checkbox."""
+    form = STEP_FORMS[step]
+    return [
+        field
+        for field in STEP_FIELDS[step]
+        if (field in form.base_fields or "-0-" in field)
+        and field not in form.transient
+        and field != "cost_estimation_enabled"
+    ]
+
+
 @pytest.mark.parametrize("step", list(STEP_FIELDS))
 def test_a_harness_key_in_any_field_is_never_stored_and_is_refused_on_that_field(step):
     """A key typed in a field (or with other text, or the mark a key leaves) is stored as the
     mark alone and refused on that very field, whatever the field's own rules."""
-    valid_post = validation.step_data(step, steps.step_values(VALID, step))
-    kept = [f for f in STEP_FIELDS[step] if f in STEP_FORMS[step].base_fields or "-0-" in f]
-    for field in kept:
-        if field in STEP_FORMS[step].transient or field == "cost_estimation_enabled":
-            continue  # the paste box (its reader refuses the line) and a checkbox keep no text
+    for field in _text_fields(step):
         for value in (FULL_KEY, f"token {FULL_KEY}\nmore", "[redacted]"):
-            posted = STEP_FORMS[step](data={**valid_post, field: value}, draft_data=VALID)
-            stored = {**VALID, step: {**steps.step_values(VALID, step), **posted.values()}}
+            stored = _stored_with(step, field, value)
 
             assert FULL_KEY.rsplit(".", 1)[1] not in json.dumps(stored), (field, value)
             assert _problem_key(field) in validation.bind_step(step, stored).problems(), field
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["pat.de.la.cruz@example.com", "https://sat.eu.example.com/v1", "Owned by pat.smith"],
+)
+@pytest.mark.parametrize("step", list(STEP_FIELDS))
+def test_a_value_that_only_looks_like_a_key_is_stored_as_typed_in_any_field(step, value):
+    """Not a key: kept as typed, and never refused as one (a field's own rules may refuse it)."""
+    for field in _text_fields(step):
+        if field == "environment-0-value":
+            continue  # a secret row keeps only a reference
+        stored = _stored_with(step, field, value)
+        problems = validation.bind_step(step, stored).problems()
+
+        assert value in json.dumps(stored, ensure_ascii=False), field
+        assert not any(KEY_NOT_KEPT in m for ms in problems.values() for m in ms), field
 
 
 def test_budgets_from_the_corpus():

@@ -1542,6 +1542,21 @@ def test_a_secret_row_never_keeps_a_value_that_is_not_a_secret_reference(
     assert draft.data["variables"]["environment"][0]["value"] == "account.db_password"
 
 
+@pytest.mark.parametrize("value", ["pat.de.la.cruz@example.com", "https://sat.eu.example.com/v1"])
+def test_a_value_that_only_looks_like_a_harness_key_is_kept_as_typed(
+    signed_in_with_key, user_with_key, fake, value
+):
+    """A whole-key pattern found inside an e-mail address or a host name took the whole value."""
+    draft = make_draft(user_with_key)
+    row = {"key": "endpoint", "value_type": "string", "value": value}
+    posted = formset_rows("terraform", row) | formset_rows("environment")
+
+    post_step(signed_in_with_key, draft, "variables", posted | {"action": "next"})
+
+    draft.refresh_from_db()
+    assert draft.data["variables"]["terraform"][0]["value"] == value
+
+
 @pytest.mark.parametrize(
     "field",
     ["name", "description", "tag key", "tag value"],
