@@ -415,6 +415,30 @@ def test_tags_harness_holds_do_not_block_a_change(user_with_key, fake):
     assert list(longer["basics"]) == ["tags.0.value"]
 
 
+# A whole key's shape that Harness holds (put there by someone, not through the portal).
+HELD_KEY_SHAPE = "pat.Acct.65a1f0c0d1e2f3a4b5c6d7e8.secretsecret"
+
+
+@pytest.mark.parametrize(
+    "held",
+    ["pat.de.la.cruz@example.com", HELD_KEY_SHAPE],
+    ids=["looks like a key", "shaped like a whole key"],
+)
+def test_a_value_harness_holds_that_merely_looks_like_a_key_does_not_block_a_change(
+    user_with_key, fake, held
+):
+    """The key rule ran before the tag's own `held` exemption: a workspace whose tag looked like
+    a key could not be changed at all."""
+    client = harness_client_for(user_with_key)
+    workspace = seeded_workspace(client)
+    direct_put(workspace.identifier, tags={"owner": held})
+
+    draft = edit(start(user_with_key, workspace), basics={"description": "Only this changes"})
+
+    assert validation.draft_problems(draft.data, snapshot=draft.workspace_snapshot) == {}
+    assert draft.data["basics"]["tags"] == [{"key": "owner", "value": held}]
+
+
 def test_text_harness_holds_with_crlf_comes_back_as_held_through_the_steps(user_with_key, fake):
     """A page shows CRLF as LF, and the steps store LF (`rows.lf_lines`): text that differs from
     Harness's only so is sent as Harness holds it; a change of line breaks alone is said."""

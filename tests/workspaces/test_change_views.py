@@ -11,6 +11,7 @@ from pytest_django.asserts import assertContains, assertNotContains, assertRedir
 from tests.conftest import ACCOUNT, READ_KEY
 from tests.workspaces.test_change import (
     GET,
+    HELD_KEY_SHAPE,
     ORG,
     PROJECT,
     UPDATE,
@@ -120,6 +121,39 @@ def test_line_breaks_posted_as_crlf_are_kept_as_harness_holds_them(
     assertContains(page, 'rows="4" autocomplete="off" spellcheck="false" class="row__multiline"')
     assertContains(page, '<label for="terraform-0-value">Value 1</label>')
     assertContains(page, f"\n{hcl_map}</textarea>")
+
+
+def test_values_harness_holds_in_the_shape_of_a_key_are_kept_through_the_steps_and_sent_back(
+    signed_in_with_key, user_with_key, workspace, fake
+):
+    """Saving Basics turned a tag Harness holds into [redacted] (and the change would then have
+    sent that): what Harness holds is kept as it holds it and sent back, never refused; the
+    portal did not put it there, and the PUT must carry it to keep it."""
+    held = HELD_KEY_SHAPE
+    direct_put(
+        workspace.identifier,
+        description=f"Deployed with {held}",
+        tags={"owner": held},
+        terraform_variables={"token": {"key": "token", "value": held, "value_type": "string"}},
+    )
+    draft = start(user_with_key, workspace)
+    basics = step_data("basics", draft.data["basics"]) | {"name": "Renamed"}
+    variables = step_data("variables", draft.data["variables"])
+
+    for step, posted in (("basics", basics), ("variables", variables)):
+        response = signed_in_with_key.post(step_url(draft, step), posted | {"action": "next"})
+        assert response.status_code == 302, step
+
+    draft.refresh_from_db()
+    assert draft.data["basics"]["description"] == f"Deployed with {held}"
+    assert draft.data["basics"]["tags"] == [{"key": "owner", "value": held}]
+    assert draft.data["variables"]["terraform"][0]["value"] == held
+    assert [change.label for change in diff.change_review(draft)["changes"]] == ["Name"]
+    # A new value of that shape is still refused: only what Harness holds is kept.
+    variables["terraform-0-value"] = held + "x"
+    signed_in_with_key.post(step_url(draft, "variables"), variables | {"action": "next"})
+    draft.refresh_from_db()
+    assert draft.data["variables"]["terraform"][0]["value"] == "[redacted]"
 
 
 def test_the_provisioner_step_says_which_main_connector_is_kept_though_no_slot_shows_it(

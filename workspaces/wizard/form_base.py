@@ -14,7 +14,16 @@ from django import forms
 
 from portal.logs import redact_harness_keys
 from workspaces.wizard import steps
-from workspaces.wizard.rows import plain, refuse_harness_keys, within_text_limit
+from workspaces.wizard.body import FIELD_STEPS
+from workspaces.wizard.rows import held_text, plain, refuse_harness_keys, within_text_limit
+
+# (step, field) -> the one body field it is (`description`, `repository_branch`, ...): what Harness
+# holds in it, for a change, is read from the workspace snapshot under that name.
+_BODY_FIELD = {
+    place: field
+    for field, place in FIELD_STEPS.items()
+    if list(FIELD_STEPS.values()).count(place) == 1
+}
 
 
 def choices_of(mapping: dict[str, str]) -> list[tuple[str, str]]:
@@ -96,8 +105,14 @@ class StepForm(forms.Form):
         for name, value in self.locked.items():
             self.fields[name].disabled = True
             self.fields[name].initial = value
-        # A key in any text field stored is refused on it first (`plain` stores the mark).
-        refuse_harness_keys(self, skip=self.transient)
+        # What Harness holds in each field (a change): kept as it holds it, whatever it looks like.
+        self.held = {
+            name: held_text((snapshot or {}).get(_BODY_FIELD.get((self.step, name), "")))
+            for name in self.fields
+        }
+        # A key in any text field stored is refused on it first (`plain` stores the mark), but
+        # not what Harness holds there.
+        refuse_harness_keys(self, skip=self.transient, held=self.held)
         self.formsets = self.make_formsets(self.data if self.is_bound else None)
 
     def make_formsets(self, data: Any) -> dict[str, forms.BaseFormSet]:
@@ -119,7 +134,8 @@ class StepForm(forms.Form):
             if isinstance(field, forms.BooleanField):
                 out[name] = steps.as_bool(raw)
             else:
-                text = plain(raw).strip() if getattr(field, "strip", True) else plain(raw)
+                text = plain(raw, held=self.held.get(name))
+                text = text.strip() if getattr(field, "strip", True) else text
                 # A choice left out of the POST is the step's default, as on a new draft.
                 choices = getattr(field.widget, "choices", None)
                 out[name] = text or (steps.DEFAULTS[self.step][name] if choices else "")

@@ -262,12 +262,13 @@ class VariablesForm(StepForm):
 
     def make_formsets(self, data: Any) -> dict[str, forms.BaseFormSet]:
         held = steps.held_variable_keys(self.draft_data, self.snapshot)
+        values = steps.held_variable_values(self.snapshot)
         return {
             group: VariableFormSet(
                 data,
                 prefix=group,
                 initial=self.initial.get(group),
-                form_kwargs={"held_keys": held[group]},
+                form_kwargs={"held_keys": held[group], "held": values[group]},
             )
             for group in steps.VARIABLE_GROUPS
         }

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from functools import partial
 from typing import Any
 
 from django import forms
@@ -37,14 +38,22 @@ SECRET_NOT_KEPT = (
 )
 
 
-def plain(value: Any, limit: int = steps.TEXT_LIMIT) -> str:
+def plain(value: Any, limit: int = steps.TEXT_LIMIT, *, held: str | None = None) -> str:
     """Stored text: NUL dropped (PostgreSQL cannot store it in text/jsonb), line breaks as LF
     (`lf_lines`), and capped one character past `limit`, so a longer value is still refused on
     its field (`within_text_limit`) instead of being kept cut as if it fitted. A text holding a
     Harness API key is stored as the mark `REDACTED` alone: a draft never holds a key, nor what
-    was typed around it (`no_harness_key` refuses the mark on its field)."""
+    was typed around it (`no_harness_key` refuses the mark on its field). Unless it is `held`:
+    what Harness holds in that field of the workspace a change edits (`held_text`), kept as it
+    holds it (the portal did not put it there, and the change must send it back to keep it)."""
     text = lf_lines(str(value or "").replace("\x00", ""))[: limit + 1]
-    return REDACTED if holds_harness_key(text) else text
+    return REDACTED if text != held and holds_harness_key(text) else text
+
+
+def held_text(value: Any) -> str | None:
+    """What Harness holds, as a field shows it and `plain` stores it (LF line breaks); None for
+    nothing held (a create, a new row), or a value that is not text."""
+    return lf_lines(value) if isinstance(value, str) else None
 
 
 def lf_lines(text: str) -> str:
@@ -66,35 +75,55 @@ def within_text_limit(value: str) -> None:
         raise forms.ValidationError(f"Use at most {steps.TEXT_LIMIT:,} characters.")
 
 
-def no_harness_key(value: str) -> None:
-    """A text field's first rule: no Harness API key (stored as `REDACTED`: `plain`)."""
-    if holds_harness_key(value):
+def no_harness_key(value: str, held: str | None = None) -> None:
+    """A text field's first rule: no Harness API key (stored as `REDACTED`: `plain`), but what
+    Harness holds in the field (`held`) passes, as it holds it."""
+    if value != held and holds_harness_key(value):
         raise forms.ValidationError(KEY_NOT_KEPT)
 
 
-def refuse_harness_keys(form: forms.Form, skip: tuple[str, ...] = ()) -> None:
+def refuse_harness_keys(
+    form: forms.Form, skip: tuple[str, ...] = (), held: Mapping[str, str | None] | None = None
+) -> None:
     """Make `no_harness_key` the first rule of each of `form`'s text fields but `skip` (and
-    those a lock disables): its message, not the field's own rules, says what became of it."""
+    those a lock disables): its message, not the field's own rules, says what became of it.
+    `held`: `{field: what Harness holds in it}` (a change), let through as it is."""
     for name, field in form.fields.items():
         if name not in skip and isinstance(field, forms.CharField) and not field.disabled:
-            field.validators.insert(0, no_harness_key)
+            rule = partial(no_harness_key, held=(held or {}).get(name))
+            field.validators.insert(0, rule)
 
 
 class RowForm(forms.Form):
-    """A row; `values()` is the row as stored (as typed, valid or not)."""
+    """A row; `values()` is the row as stored (as typed, valid or not).
+
+    `held` maps the keys of the rows the workspace a change edits holds to their values (its
+    snapshot's): a row of such a key whose value is still the one Harness holds keeps it as it
+    is, whatever it looks like (`held_row`).
+    """
 
     # Fields whose Harness key the row's own `clean` refuses (a secret row's value).
     own_key_rule: tuple[str, ...] = ()
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, held: Mapping[str, str] | None = None, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        refuse_harness_keys(self, skip=self.own_key_rule)
+        self.held = held or {}
+        key = str(self["key"].value() or "").strip()
+        # This row's key and value as Harness holds them: they pass the key rule as they are.
+        self.held_row = {"key": key, "value": held_text(self.held[key])} if key in self.held else {}
+        refuse_harness_keys(self, skip=self.own_key_rule, held=self.held_row)
+
+    def holds_key(self, name: str, value: str) -> bool:
+        """Whether `value` of the field `name` holds a Harness key Harness does not hold there."""
+        return value != self.held_row.get(name) and holds_harness_key(value)
 
     def has_changed(self) -> bool:
         return bool(plain(self["key"].value()).strip() or plain(self["value"].value()))
 
     def values(self) -> dict[str, str]:
-        return {name: plain(self[name].value()) for name in self.fields}
+        return {
+            name: plain(self[name].value(), held=self.held_row.get(name)) for name in self.fields
+        }
 
     @property
     def message(self) -> str:
@@ -106,6 +135,10 @@ class RowForm(forms.Form):
 
 
 class TagForm(RowForm):
+    """A tag. `held`: the tags of the workspace a change edits (its snapshot's): Harness holds
+    them, so they are kept as they are although the rules below refuse them (a space or an @ in
+    a key, a longer value, the shape of a key); a new key or value must follow the rules."""
+
     key = forms.CharField(
         error_messages={"required": "Enter a key for this tag."},
         widget=forms.TextInput(attrs={"maxlength": 128, "autocomplete": "off"}),
@@ -115,13 +148,6 @@ class TagForm(RowForm):
         strip=False,
         widget=forms.TextInput(attrs={"maxlength": 256, "autocomplete": "off"}),
     )
-
-    def __init__(self, *args: Any, held: Mapping[str, str] | None = None, **kwargs: Any):
-        super().__init__(*args, **kwargs)
-        # The tags of the workspace a change edits (its snapshot's): Harness holds them, so
-        # they are kept as they are although the rules below refuse them (a space or an @ in a
-        # key, a longer value); a new key or value must follow the rules.
-        self.held = held or {}
 
     def clean_key(self) -> str:
         key = self.cleaned_data["key"]
@@ -171,7 +197,8 @@ class VariableForm(RowForm):
 
     def __init__(self, *args: Any, held_keys: frozenset[str] = frozenset(), **kwargs: Any):
         super().__init__(*args, **kwargs)
-        # Keys kept as they are (`steps.held_variable_keys`): the workspace holds them already.
+        # Keys kept as they are (`steps.held_variable_keys`): the workspace holds them already;
+        # `held` (`steps.held_variable_values`): their values, kept as Harness holds them.
         self.held_keys = held_keys
 
     @property
@@ -205,7 +232,9 @@ class VariableForm(RowForm):
         if cleaned.get("value_type") == "secret":
             if not value:
                 self.add_error("value", "Choose a secret.")
-            elif holds_harness_key(value):  # what `values()` keeps of anything but a reference
+            elif self.holds_key(
+                "value", value
+            ):  # what `values()` keeps of anything but a reference
                 self.add_error("value", SECRET_NOT_KEPT)
             elif not _SECRET_REF_RE.fullmatch(value):  # `$` alone lets a final "\n" through
                 self.add_error(
@@ -213,7 +242,7 @@ class VariableForm(RowForm):
                     "A secret reference looks like account.<id>, org.<id> or <id>; "
                     "choose one from the secret list.",
                 )
-        elif holds_harness_key(value):
+        elif self.holds_key("value", value):
             self.add_error("value", KEY_NOT_KEPT)
         return cleaned
 

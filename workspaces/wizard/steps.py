@@ -329,6 +329,19 @@ def held_variable_keys(
     return {group: frozenset(keys) for group, keys in held.items()}
 
 
+def held_variable_values(snapshot: dict[str, Any] | None) -> dict[str, dict[str, str]]:
+    """Per variable group, `{key: value}` of the workspace a change edits (`snapshot`): a row
+    whose value is still the one Harness holds keeps it as it is (`rows.RowForm`)."""
+    return {
+        group: {
+            key: item.get("value", "")
+            for key, item in ((snapshot or {}).get(f"{group}_variables") or {}).items()
+            if isinstance(item, dict)
+        }
+        for group in VARIABLE_GROUPS
+    }
+
+
 def step_locks(data: dict[str, Any], step: str) -> dict[str, Any]:
     """`{field: locked value}` for one step's own fields (not variable rows): what a linked
     template locks, and what a change to an existing workspace keeps fixed."""
