@@ -1516,21 +1516,23 @@ def test_a_harness_key_typed_into_a_variable_row_is_never_autosaved(
     assert "API key" in message and "is not kept" in message, message
 
 
-def test_a_secret_row_never_keeps_a_value_that_is_not_a_secret_reference(
+def test_a_secret_row_refuses_a_value_that_is_not_a_secret_reference(
     signed_in_with_key, draft, fake
 ):
-    """A secret's own value typed into a secret row was stored as typed (refused, but kept)."""
-    row = {"key": "DB_PASSWORD", "value_type": "secret", "value": "s3cr3t pa55word!"}
+    """A secret row sends only a reference: anything else is kept as typed (a text row turned
+    secret keeps its value) and refused on the row; a key in it is kept as [redacted] alone
+    (`test_a_harness_key_typed_into_a_variable_row_is_never_autosaved`)."""
+    row = {"key": "DB_PASSWORD", "value_type": "secret", "value": "t3.micro"}
     posted = formset_rows("terraform") | formset_rows("environment", row)
 
     response = post_step(signed_in_with_key, draft, "variables", posted | {"action": "next"})
 
-    draft.refresh_from_db()
-    assert "pa55word" not in repr(draft.data)
     assert response.status_code == 200
-    assertNotContains(response, "pa55word")
-    assertContains(response, "never a secret’s value")
-    # A reference is kept as typed.
+    assertContains(response, "A secret reference looks like account.&lt;id&gt;")
+    draft.refresh_from_db()
+    assert draft.data["variables"]["environment"][0]["value"] == "t3.micro"
+    assert "environment.0.value" in validation.bind_step("variables", draft.data).problems()
+    # A reference is kept as typed, and passes.
     row["value"] = "account.db_password"
     post_step(
         signed_in_with_key,
@@ -1540,6 +1542,32 @@ def test_a_secret_row_never_keeps_a_value_that_is_not_a_secret_reference(
     )
     draft.refresh_from_db()
     assert draft.data["variables"]["environment"][0]["value"] == "account.db_password"
+
+
+def test_switching_a_text_row_to_secret_and_back_keeps_its_value(
+    signed_in_with_key, user_with_key, fake
+):
+    """The type select redraws the rows from what was stored, and a secret row stored anything
+    but a reference as [redacted]: t3.micro came back as [redacted]."""
+    draft = make_draft(user_with_key)
+    value = "t3.micro"
+    for value_type in ("secret", "string"):
+        row = {"key": "instance_type", "value_type": value_type, "value": value}
+        posted = formset_rows("terraform", row) | formset_rows("environment")
+        response = post_step(
+            signed_in_with_key,
+            draft,
+            "variables",
+            posted | {"action": "retype", "partial": "variable-editor"},
+            headers=HTMX,
+        )
+        shown = re.search(
+            r'<input id="terraform-0-value"[^>]*value="([^"]*)"', response.content.decode()
+        )
+        value = html.unescape(shown.group(1))
+
+    draft.refresh_from_db()
+    assert draft.data["variables"]["terraform"][0]["value"] == "t3.micro"
 
 
 @pytest.mark.parametrize("value", ["pat.de.la.cruz@example.com", "https://sat.eu.example.com/v1"])

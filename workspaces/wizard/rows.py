@@ -213,9 +213,11 @@ class VariableForm(RowForm):
     def values(self) -> dict[str, str]:
         values = {**super().values(), "value_type": plain(self["value_type"].value()) or "string"}
         if values["value_type"] == "secret":  # spaces around a reference are never part of it
-            value = values["value"].strip()
-            # Only a reference is kept: anything else typed here may be the secret's own value.
-            values["value"] = value if not value or _SECRET_REF_RE.fullmatch(value) else REDACTED
+            reference = values["value"].strip()
+            # Anything else is kept as typed (a text row turned secret and back keeps its value)
+            # and refused on the row (`clean`); a key in it is kept as `REDACTED` (`plain`).
+            if _SECRET_REF_RE.fullmatch(reference):
+                values["value"] = reference
         return values
 
     def clean_key(self) -> str:
@@ -232,9 +234,7 @@ class VariableForm(RowForm):
         if cleaned.get("value_type") == "secret":
             if not value:
                 self.add_error("value", "Choose a secret.")
-            elif self.holds_key(
-                "value", value
-            ):  # what `values()` keeps of anything but a reference
+            elif self.holds_key("value", value):  # kept as `REDACTED` alone (`plain`)
                 self.add_error("value", SECRET_NOT_KEPT)
             elif not _SECRET_REF_RE.fullmatch(value):  # `$` alone lets a final "\n" through
                 self.add_error(
