@@ -1478,6 +1478,66 @@ def test_a_paste_left_in_the_box_is_not_dropped_by_save_and_continue_or_back(
     assert draft.data["variables"]["terraform"] == [region | {"value": "eu-central-1"}]
 
 
+@pytest.mark.parametrize("action", ["add-var:terraform", "remove-var:terraform:0", "retype"])
+def test_a_row_button_keeps_what_is_in_the_paste_box(
+    signed_in_with_key, user_with_key, fake, action
+):
+    """The paste box is inside the rows' region: Add, Remove and a type change redrew it empty,
+    and a paste not added yet was gone without a word."""
+    draft = make_draft(user_with_key)
+    row = {"key": "region", "value_type": "string", "value": "eu-west-1"}
+    pasted = {"paste_text": 'instance_type = "t3.micro"', "paste_group": "environment"}
+    posted = formset_rows("terraform", row) | formset_rows("environment") | pasted
+
+    response = post_step(
+        signed_in_with_key,
+        draft,
+        "variables",
+        posted | {"action": action, "partial": "variable-editor"},
+        headers=HTMX,
+    )
+
+    assert shown_paste_box(response.content.decode()) == pasted
+
+
+def test_without_javascript_a_row_button_keeps_what_is_in_the_paste_box(
+    signed_in_with_key, user_with_key, fake
+):
+    """A row button redirects back to the step, which would open with an empty box: while the
+    box holds a paste, the step is shown at once instead, the rows saved and the paste kept."""
+    draft = make_draft(user_with_key)
+    row = {"key": "region", "value_type": "string", "value": "eu-west-1"}
+    pasted = {"paste_text": 'instance_type = "t3.micro"', "paste_group": "environment"}
+    posted = formset_rows("terraform", row) | formset_rows("environment") | pasted
+
+    response = post_step(
+        signed_in_with_key, draft, "variables", posted | {"action": "add-var:terraform"}
+    )
+
+    assert response.status_code == 200
+    assert shown_paste_box(response.content.decode()) == pasted
+    assertContains(response, 'id="terraform-1-key"')
+    draft.refresh_from_db()
+    assert len(draft.data["variables"]["terraform"]) == 2
+
+
+def test_a_row_button_never_shows_a_key_in_the_paste_box_again(signed_in_with_key, draft, fake):
+    pasted = {"paste_text": KEYED_TFVARS, "paste_group": "terraform"}
+    posted = formset_rows("terraform") | formset_rows("environment") | pasted
+
+    response = post_step(
+        signed_in_with_key,
+        draft,
+        "variables",
+        posted | {"action": "add-var:terraform", "partial": "variable-editor"},
+        headers=HTMX,
+    )
+
+    shown = shown_paste_box(response.content.decode())["paste_text"]
+    assert 'region = "eu-west-1"' in shown and "[redacted]" in shown
+    assertNotContains(response, FULL_KEY.rsplit(".", 1)[1])
+
+
 def test_a_box_holding_only_comments_does_not_hold_save_and_continue(
     signed_in_with_key, user_with_key, fake
 ):

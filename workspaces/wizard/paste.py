@@ -8,6 +8,7 @@ holds more rows than one save of the step can carry.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from portal.logs import holds_harness_key, redact
@@ -247,3 +248,15 @@ def paste_box(action: str, text: str, group: str, values: dict) -> PasteBox:
         return PasteBox()
     note = " ".join(filter(None, [LEFT_IN_BOX if held else "", block.cut_note]))
     return PasteBox(block.lines, note, text.replace("\x00", ""), group, held=held)
+
+
+def posted_box(action: str, posted: Mapping[str, str], values: dict) -> PasteBox:
+    """The paste box after any action of the Variables step: what `paste_box` makes of it on
+    the box's own actions (`BOX_ACTIONS`); on any other (a row's Add or Remove, a type change)
+    the text and group as posted, so that the rows' region, which holds the box, is redrawn
+    with them: a paste not added yet is never dropped without a word. (A key in the text is
+    never shown again: the box's field shows it redacted.)"""
+    text, group = posted.get("paste_text", ""), posted.get("paste_group", "")
+    if action in BOX_ACTIONS:
+        return paste_box(action, text, group or "terraform", values)
+    return PasteBox(text=text.replace("\x00", ""), group=group)

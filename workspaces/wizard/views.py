@@ -213,9 +213,8 @@ def _step_post(request: HtmxHttpRequest, draft: WorkspaceDraft, step: str) -> Ht
     if focus is None:
         return HttpResponseBadRequest("Unknown action.")
     box = paste.PasteBox()
-    if step == "variables" and not autosave and action in paste.BOX_ACTIONS:
-        text, group = request.POST.get("paste_text", ""), request.POST.get("paste_group", "")
-        box = paste.paste_box(action, text, group or "terraform", values)
+    if step == "variables" and not autosave:  # row buttons redraw the box: what it holds stays
+        box = paste.posted_box(action, request.POST, values)
         focus = f"add-{box.added_to}" if box.added_to else focus
     client = (
         harness_client_for(request.user) if step in {"template", "basics", "provisioner"} else None
@@ -252,8 +251,8 @@ def _step_post(request: HtmxHttpRequest, draft: WorkspaceDraft, step: str) -> Ht
         return redirect(pages.step_url(draft, step))
     if action == "next" and not saved.problems:
         return redirect(pages.step_url(draft, steps.next_step(step, order)))
-    if action == "next" or box.lines is not None:
-        return _render_step(request, draft, step, saved.form, paste=box)
+    if action == "next" or box.lines is not None or box.text:  # no redirect: the paste stays
+        return _render_step(request, draft, step, saved.form, paste=box, focus=focus)
     if box.note:
         messages.info(request, box.note)
     return redirect(pages.step_url(draft, step) + (f"#{focus}" if focus else ""))
