@@ -37,8 +37,6 @@ class HarnessError(Exception):
     or what is left of it; None when it asked for none.
     """
 
-    retry_after: float | None = None
-
     def __init__(
         self,
         message: str,
@@ -46,12 +44,14 @@ class HarnessError(Exception):
         status: int | None = None,
         request_id: str | None = None,
         name: str | None = None,
+        retry_after: float | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
         self.status = status
         self.request_id = request_id
         self.name = name
+        self.retry_after = retry_after
 
     def __str__(self) -> str:
         details = []
@@ -159,18 +159,6 @@ class HarnessUnavailable(HarnessError):
     `status` is None when no HTTP response arrived (timeout, refused or dropped connection).
     `retry_after` is the Retry-After of a 5xx (a 503 for maintenance), if it sent one.
     """
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        status: int | None = None,
-        request_id: str | None = None,
-        name: str | None = None,
-        retry_after: float | None = None,
-    ) -> None:
-        super().__init__(message, status=status, request_id=request_id, name=name)
-        self.retry_after = retry_after
 
 
 class HarnessUnreadableAnswer(HarnessUnavailable):
