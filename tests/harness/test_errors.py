@@ -4,9 +4,7 @@ import gzip
 import json
 import re
 import socket
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
@@ -25,6 +23,7 @@ from workspaces.harness import (
 )
 
 from .conftest import ACCOUNT, OTHER_ACCOUNT, OTHER_KEY, wait_until_logged
+from .local_server import QuietHandler, answering, serving
 
 LIST = "iacm.workspaces.list"
 CREATE = "iacm.workspaces.create"
@@ -383,35 +382,6 @@ def test_connection_refused_is_unavailable(make_client, fake):
     assert excinfo.value.status is None
 
 
-def _serve(handler):
-    """A local server answering with `handler`; returns (server, base URL)."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(
-        target=server.serve_forever, args=(0.05,), daemon=True
-    ).start()  # quick shutdown
-    return server, f"http://127.0.0.1:{server.server_address[1]}"
-
-
-def _answering(status, body, hits, **headers):
-    """A handler answering every GET `status` with the JSON `body` and `headers`; logs its
-    paths to `hits`. (The fake sends no Retry-After.)"""
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self):
-            hits.append(self.path)
-            self.send_response(status)
-            for name, value in {"Content-Type": "application/json", **headers}.items():
-                self.send_header(name, value)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args):
-            pass
-
-    return Handler
-
-
 MAINTENANCE = (
     b'{"name":"service_unavailable","id":"m1","message":"maintenance","temporary":true,'
     b'"timeout":false,"fault":true}'
@@ -422,14 +392,9 @@ TOO_MANY = b'{"code":"TOO_MANY_REQUESTS","message":"","status":"ERROR"}'
 def test_a_503_with_retry_after_is_not_retried_at_once_and_keeps_its_wait(make_client):
     """urllib3 retried it three times in 0.15 s and dropped the wait ("Try again in a moment")."""
     hits = []
-    handler = _answering(503, MAINTENANCE, hits, **{"Retry-After": "120"})
-    server, url = _serve(handler)
-    try:
-        with pytest.raises(HarnessUnavailable) as excinfo:
-            list_infra(make_client(base_url=url))
-    finally:
-        server.shutdown()
-        server.server_close()
+    handler = answering(503, MAINTENANCE, hits, **{"Retry-After": "120"})
+    with serving(handler) as url, pytest.raises(HarnessUnavailable) as excinfo:
+        list_infra(make_client(base_url=url))
 
     assert len(hits) == 1
     assert excinfo.value.status == 503
@@ -440,8 +405,7 @@ def test_after_a_429_with_retry_after_the_account_waits_before_calling_again(mak
     """Nothing stopped the next call: the next click, or another user's fan-out, went straight
     back to a Harness that had asked for two minutes' rest."""
     hits = []
-    server, url = _serve(_answering(429, TOO_MANY, hits, **{"Retry-After": "120"}))
-    try:
+    with serving(answering(429, TOO_MANY, hits, **{"Retry-After": "120"})) as url:
         with pytest.raises(HarnessRateLimited) as first:
             list_infra(make_client(base_url=url))
         with pytest.raises(HarnessRateLimited) as second:  # another route, another client
@@ -449,9 +413,6 @@ def test_after_a_429_with_retry_after_the_account_waits_before_calling_again(mak
         other_account = make_client(base_url=url, key=OTHER_KEY, account=OTHER_ACCOUNT)
         with pytest.raises(HarnessRateLimited):
             list_infra(other_account)  # asked Harness: its wait is not this account's
-    finally:
-        server.shutdown()
-        server.server_close()
 
     assert len(hits) == 2
     assert first.value.retry_after == 120
@@ -459,21 +420,32 @@ def test_after_a_429_with_retry_after_the_account_waits_before_calling_again(mak
     assert 119 < second.value.retry_after <= 120
 
 
+def _answered_then_held(make_client, status, body, hits, retry_after, *, answered, held):
+    """Call an account's Harness answering `status` with `body` and a Retry-After of
+    `retry_after` twice; the errors raised, `answered` then `held`."""
+    with serving(answering(status, body, hits, **{"Retry-After": retry_after})) as url:
+        with pytest.raises(answered) as first:
+            list_infra(make_client(base_url=url))
+        with pytest.raises(held) as second:
+            list_infra(make_client(base_url=url))
+    return first.value, second.value
+
+
 def test_a_retry_after_is_honoured_for_at_most_five_minutes(make_client):
     hits = []
-    server, url = _serve(_answering(503, MAINTENANCE, hits, **{"Retry-After": "86400"}))
-    try:
-        with pytest.raises(HarnessUnavailable) as answered:
-            list_infra(make_client(base_url=url))
-        with pytest.raises(HarnessRateLimited) as held:
-            list_infra(make_client(base_url=url))
-    finally:
-        server.shutdown()
-        server.server_close()
+    answered, held = _answered_then_held(
+        make_client,
+        503,
+        MAINTENANCE,
+        hits,
+        "86400",
+        answered=HarnessUnavailable,
+        held=HarnessRateLimited,
+    )
 
     assert len(hits) == 1
-    assert answered.value.retry_after == 300
-    assert held.value.retry_after <= 300
+    assert answered.retry_after == 300
+    assert held.retry_after <= 300
 
 
 @pytest.mark.parametrize(
@@ -486,27 +458,21 @@ def test_calls_held_after_an_answer_keep_that_answer_s_message(make_client, stat
     from workspaces.feedback import harness_error_heading, harness_error_message
 
     hits = []
-    server, url = _serve(_answering(status, body, hits, **{"Retry-After": "120"}))
-    try:
-        with pytest.raises(raised) as answered:
-            list_infra(make_client(base_url=url))
-        with pytest.raises(HarnessRateLimited) as held:
-            list_infra(make_client(base_url=url))
-    finally:
-        server.shutdown()
-        server.server_close()
+    answered, held = _answered_then_held(
+        make_client, status, body, hits, "120", answered=raised, held=HarnessRateLimited
+    )
 
     assert len(hits) == 1
-    assert held.value.status is None  # nothing was sent
-    assert held.value.held_status == status
+    assert held.status is None  # nothing was sent
+    assert held.held_status == status
 
     def without_numbers(text: str) -> str:  # the time left may be a second shorter
         return re.sub(r"\d+", "N", text)
 
-    assert without_numbers(harness_error_message(held.value)) == without_numbers(
-        harness_error_message(answered.value)
+    assert without_numbers(harness_error_message(held)) == without_numbers(
+        harness_error_message(answered)
     )
-    assert harness_error_heading(held.value) == harness_error_heading(answered.value)
+    assert harness_error_heading(held) == harness_error_heading(answered)
 
 
 @pytest.mark.parametrize(
@@ -524,17 +490,17 @@ def test_a_long_retry_after_counts_as_five_minutes_and_a_non_number_is_ignored(
     """A Retry-After of ten digits or more was dropped as if Harness had sent none: no hold,
     no wait shown, where the README promised 5 minutes."""
     hits = []
-    server, url = _serve(_answering(429, TOO_MANY, hits, **{"Retry-After": retry_after}))
-    try:
-        with pytest.raises(HarnessRateLimited) as answered:
-            list_infra(make_client(base_url=url))
-        with pytest.raises(HarnessRateLimited):
-            list_infra(make_client(base_url=url))
-    finally:
-        server.shutdown()
-        server.server_close()
+    answered, _ = _answered_then_held(
+        make_client,
+        429,
+        TOO_MANY,
+        hits,
+        retry_after,
+        answered=HarnessRateLimited,
+        held=HarnessRateLimited,
+    )
 
-    assert answered.value.retry_after == waits
+    assert answered.retry_after == waits
     assert len(hits) == (1 if waits else 2)  # held: the second call was not sent
 
 
@@ -549,87 +515,38 @@ def test_calls_go_again_once_the_wait_has_passed(client, fake):
     assert len(fake.log(route=LIST)) == 1
 
 
-class _Trickle(BaseHTTPRequestHandler):
-    """A JSON body sent one byte every 0.4 s: each wait for bytes is short, the whole is not."""
-
-    protocol_version = "HTTP/1.1"
-
-    def do_GET(self):
-        body = b"[" + b" " * 10 + b"]"
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        for byte in body:
-            self.wfile.write(bytes([byte]))
-            self.wfile.flush()
-            time.sleep(0.4)
-
-    def log_message(self, *args):
-        pass
-
-
-def test_a_body_that_trickles_in_still_ends_within_the_call_budget(make_client):
-    """The read timeout bounds each wait for bytes: this body took 4.8 s on a 1.5 s budget."""
-    server, url = _serve(_Trickle)
-    client = make_client(base_url=url, timeout=(0.5, 1.0))
-    started = time.monotonic()
-    try:
+@pytest.mark.parametrize(
+    "handler",
+    [
+        # The read timeout bounds each wait for bytes: this body took 4.8 s on a 1.5 s budget.
+        answering(200, b"[" + b" " * 10 + b"]", gap=0.4),
+        # urllib3 read until its gzip decoder produced output, each wait given the whole time
+        # left: 2.7 s on a 1.5 s budget for one byte every 0.05 s (requests asks for gzip by
+        # default). Each byte arrives well within the read timeout, but the decoder produces
+        # nothing until about the tenth.
+        answering(
+            200,
+            gzip.compress(json.dumps([f"tag-{i}" for i in range(200)]).encode()),
+            gap=0.1,
+            **{"Content-Encoding": "gzip"},
+        ),
+    ],
+    ids=["plain", "gzip"],
+)
+def test_a_body_that_trickles_in_still_ends_within_the_call_budget(make_client, handler):
+    """A body sent one byte at a time: each wait for bytes is short, the whole is not."""
+    with serving(handler) as url:
+        client = make_client(base_url=url, timeout=(0.5, 1.0))
+        started = time.monotonic()
         with pytest.raises(HarnessUnavailable) as excinfo:
             client.list_tags(org="default", project="infra")
-    finally:
         elapsed = time.monotonic() - started
-        server.shutdown()
-        server.server_close()
 
     assert elapsed < 2.0, f"the call took {elapsed:.1f} s on a 1.5 s budget"
     assert "in time" in excinfo.value.message
 
 
-class _GzipTrickle(BaseHTTPRequestHandler):
-    """A gzip body sent one byte every 0.1 s: each byte arrives well within the read timeout,
-    but the decoder produces nothing until about the tenth."""
-
-    protocol_version = "HTTP/1.1"
-
-    def do_GET(self):
-        body = gzip.compress(json.dumps([f"tag-{i}" for i in range(200)]).encode())
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Encoding", "gzip")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        try:
-            for byte in body:
-                self.wfile.write(bytes([byte]))
-                self.wfile.flush()
-                time.sleep(0.1)
-        except OSError:
-            pass  # the client hung up, as it should
-
-    def log_message(self, *args):
-        pass
-
-
-def test_a_gzip_body_that_trickles_in_still_ends_within_the_call_budget(make_client):
-    """urllib3 read until its gzip decoder produced output, each wait given the whole time left:
-    2.7 s on a 1.5 s budget for one byte every 0.05 s (requests asks for gzip by default)."""
-    server, url = _serve(_GzipTrickle)
-    client = make_client(base_url=url, timeout=(0.5, 1.0))
-    started = time.monotonic()
-    try:
-        with pytest.raises(HarnessUnavailable) as excinfo:
-            client.list_tags(org="default", project="infra")
-    finally:
-        elapsed = time.monotonic() - started
-        server.shutdown()
-        server.server_close()
-
-    assert elapsed < 2.0, f"the call took {elapsed:.1f} s on a 1.5 s budget"
-    assert "in time" in excinfo.value.message
-
-
-class _Gzipped(BaseHTTPRequestHandler):
+class _Gzipped(QuietHandler):
     """`body` gzipped: with its length (a path with `/sized/`) or chunked, in one gzip member or
     (`/members/`) two; records each request's Accept-Encoding."""
 
@@ -644,34 +561,20 @@ class _Gzipped(BaseHTTPRequestHandler):
             packed = gzip.compress(body[:10]) + gzip.compress(body[10:])
         else:
             packed = gzip.compress(body)
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Encoding", "gzip")
-        if "/sized/" in self.path:
-            self.send_header("Content-Length", str(len(packed)))
-            self.end_headers()
-            self.wfile.write(packed)
-            return
-        self.send_header("Transfer-Encoding", "chunked")
-        self.end_headers()
         half = len(packed) // 2
-        for piece in (packed[:half], packed[half:], b""):
-            self.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece))
-
-    def log_message(self, *args):
-        pass
+        self.send_json(
+            [packed[:half], packed[half:]],
+            sized="/sized/" in self.path,
+            **{"Content-Encoding": "gzip"},
+        )
 
 
 @pytest.mark.parametrize("project", ["sized", "chunked", "members"])
 def test_a_gzip_answer_is_asked_for_and_decoded(make_client, project):
     tags = [f"tag-{i}" for i in range(200)]
     _Gzipped.body, _Gzipped.accepted = json.dumps(tags).encode(), []
-    server, url = _serve(_Gzipped)
-    try:
+    with serving(_Gzipped) as url:
         assert make_client(base_url=url).list_tags(org="default", project=project) == tags
-    finally:
-        server.shutdown()
-        server.server_close()
 
     assert _Gzipped.accepted == ["gzip"]  # the one encoding the client decodes
 
@@ -680,74 +583,39 @@ def test_a_gzip_answer_is_asked_for_and_decoded(make_client, project):
 def test_a_gzip_answer_that_unpacks_past_the_limit_is_refused(make_client, project):
     """9 MiB of JSON packs into a few kB: the limit counts what it unpacks to."""
     _Gzipped.body = b"[" + b" " * (9 << 20) + b"]"
-    server, url = _serve(_Gzipped)
-    try:
-        with pytest.raises(HarnessUnavailable) as excinfo:
-            make_client(base_url=url).list_tags(org="default", project=project)
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(_Gzipped) as url, pytest.raises(HarnessUnavailable) as excinfo:
+        make_client(base_url=url).list_tags(org="default", project=project)
 
     assert "larger than" in excinfo.value.message
 
 
 def test_a_corrupt_gzip_answer_is_harness_unavailable(make_client):
-    hits = []
-    server, url = _serve(_answering(200, b"not gzip at all", hits, **{"Content-Encoding": "gzip"}))
-    try:
-        with pytest.raises(HarnessUnavailable) as excinfo:
-            make_client(base_url=url).list_tags(org="default", project="infra")
-    finally:
-        server.shutdown()
-        server.server_close()
+    handler = answering(200, b"not gzip at all", **{"Content-Encoding": "gzip"})
+    with serving(handler) as url, pytest.raises(HarnessUnavailable) as excinfo:
+        make_client(base_url=url).list_tags(org="default", project="infra")
 
     assert "ContentDecodingError" in excinfo.value.message
 
 
-class _Huge(BaseHTTPRequestHandler):
+class _Huge(QuietHandler):
     """A 2xx JSON body of 64 MiB, with its length (`/sized`) or chunked (without)."""
 
     protocol_version = "HTTP/1.1"
 
     def do_GET(self):
-        piece = b" " * (1 << 20)
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        sized = "/sized/" in self.path
-        if sized:
-            self.send_header("Content-Length", str(64 << 20))
-        else:
-            self.send_header("Transfer-Encoding", "chunked")
-        self.end_headers()
-        try:
-            for _ in range(64):
-                if sized:
-                    self.wfile.write(piece)
-                else:
-                    self.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece))
-            self.wfile.write(b"" if sized else b"0\r\n\r\n")
-        except OSError:
-            pass  # the client hung up, as it should
-
-    def log_message(self, *args):
-        pass
+        self.send_json([b" " * (1 << 20)] * 64, sized="/sized/" in self.path)
 
 
 @pytest.mark.parametrize("project", ["sized", "chunked"])
 def test_a_huge_body_is_refused_not_read_into_memory(make_client, project):
-    server, url = _serve(_Huge)
-    try:
-        with pytest.raises(HarnessUnavailable) as excinfo:
-            make_client(base_url=url).list_tags(org="default", project=project)
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(_Huge) as url, pytest.raises(HarnessUnavailable) as excinfo:
+        make_client(base_url=url).list_tags(org="default", project=project)
 
     assert "larger than" in excinfo.value.message
     assert excinfo.value.status is None  # the answer was not read: a write's outcome is unclear
 
 
-class _Recorder(BaseHTTPRequestHandler):
+class _Recorder(QuietHandler):
     hits: list[dict] = []
 
     def do_GET(self):
@@ -758,20 +626,13 @@ class _Recorder(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(b"[]")
 
-    def log_message(self, *args):
-        pass
-
 
 @pytest.fixture
 def other_host():
     """A second local server standing in for "another host"; records every request."""
     _Recorder.hits = []
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Recorder)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}", _Recorder.hits
-    server.shutdown()
-    server.server_close()
+    with serving(_Recorder) as url:
+        yield url, _Recorder.hits
 
 
 def test_redirect_is_refused_and_not_followed(client, fake, other_host):

@@ -5,8 +5,6 @@ import logging
 import pickle
 import subprocess
 import sys
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import requests
@@ -23,6 +21,7 @@ from workspaces.harness import (
 )
 
 from .conftest import ACCOUNT, FULL_KEY, KEY_SECRETS, wait_until_logged
+from .local_server import QuietHandler, serving
 
 KEY_SECRET = FULL_KEY.rsplit(".", 1)[1]
 
@@ -163,7 +162,7 @@ def test_timeout_error_never_contains_the_key(make_client, fake):
     wait_until_logged(fake, "iacm.workspaces.list")  # the delayed call ends before the next test
 
 
-class _EchoTheKey(BaseHTTPRequestHandler):
+class _EchoTheKey(QuietHandler):
     """Echoes the `x-api-key` header back as `x-request-id`: a 302 for the tags, an HTML 200
     for the workspace list."""
 
@@ -179,19 +178,11 @@ class _EchoTheKey(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
-    def log_message(self, *args):
-        pass
-
 
 @pytest.fixture
 def echo_server():
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _EchoTheKey)
-    threading.Thread(
-        target=server.serve_forever, args=(0.05,), daemon=True
-    ).start()  # quick shutdown
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with serving(_EchoTheKey) as url:
+        yield url
 
 
 @pytest.mark.parametrize(
