@@ -949,16 +949,26 @@ def test_metrics_count_requests_by_view_harness_calls_and_cache_lookups(
     assert "/orgs/default" not in after  # views by name, never raw paths
 
 
-def _harness_errors(body: str, route: str) -> dict[str, float]:
-    """portal_harness_call_errors_total of `route` in a scrape, by status label."""
+def _metrics_call_errors_added(client, action) -> dict[str, float]:
+    """What `action()` added to portal_harness_call_errors_total of the workspace-metrics route,
+    by status label (the labels it added to only)."""
     from prometheus_client.parser import text_string_to_metric_families
 
-    return {
-        sample.labels["status"]: sample.value
-        for family in text_string_to_metric_families(body)
-        for sample in family.samples
-        if sample.name == "portal_harness_call_errors_total" and sample.labels["route"] == route
-    }
+    route = "GET /iacm/api/orgs/{org}/projects/{project}/workspace-metrics"
+
+    def by_status() -> dict[str, float]:
+        body = client.get("/metrics", REMOTE_ADDR="127.0.0.1").content.decode()
+        return {
+            sample.labels["status"]: sample.value
+            for family in text_string_to_metric_families(body)
+            for sample in family.samples
+            if sample.name == "portal_harness_call_errors_total" and sample.labels["route"] == route
+        }
+
+    before = by_status()
+    action()
+    grown = {status: value - before.get(status, 0) for status, value in by_status().items()}
+    return {status: value for status, value in grown.items() if value}
 
 
 @pytest.mark.postgres
@@ -970,17 +980,11 @@ def test_calls_held_by_a_retry_after_count_as_429_not_as_harness_failing(
     from tests.conftest import ACCOUNT
     from workspaces.harness import breaker
 
-    route = "GET /iacm/api/orgs/{org}/projects/{project}/workspace-metrics"
-    before = _harness_errors(
-        client.get("/metrics", REMOTE_ADDR="127.0.0.1").content.decode(), route
-    )
-    breaker.hold_calls(fake.base_url, ACCOUNT, seconds=60)  # as after Harness's 429 Retry-After
+    def held_call():
+        breaker.hold_calls(fake.base_url, ACCOUNT, seconds=60)  # as after a 429's Retry-After
+        signed_in_with_key.get(LIST, headers=METRICS_PARTIAL)
 
-    signed_in_with_key.get(LIST, headers=METRICS_PARTIAL)
-    after = _harness_errors(client.get("/metrics", REMOTE_ADDR="127.0.0.1").content.decode(), route)
-
-    grown = {status: value - before.get(status, 0) for status, value in after.items()}
-    assert {status: value for status, value in grown.items() if value} == {"429": 1}
+    assert _metrics_call_errors_added(client, held_call) == {"429": 1}
     assert fake.log(route="iacm.metrics") == []  # held: nothing was sent
 
 
@@ -990,17 +994,12 @@ def test_a_harness_answering_with_a_redirect_is_counted_as_a_failed_call(
 ):
     """A 3xx is HarnessUnavailable to the client (never followed; the breaker counts it), but
     only 4xx/5xx and unanswered calls were counted: the "Harness failing" alert never saw it."""
-    route = "GET /iacm/api/orgs/{org}/projects/{project}/workspace-metrics"
-    before = _harness_errors(
-        client.get("/metrics", REMOTE_ADDR="127.0.0.1").content.decode(), route
-    )
-    fake.inject("iacm.metrics", redirect="https://sso.example.com/login", times=1)
 
-    signed_in_with_key.get(LIST, headers=METRICS_PARTIAL)  # the strip says Harness failed
-    after = _harness_errors(client.get("/metrics", REMOTE_ADDR="127.0.0.1").content.decode(), route)
+    def redirected_call():
+        fake.inject("iacm.metrics", redirect="https://sso.example.com/login", times=1)
+        signed_in_with_key.get(LIST, headers=METRICS_PARTIAL)  # the strip says Harness failed
 
-    grown = {status: value - before.get(status, 0) for status, value in after.items()}
-    assert {status: value for status, value in grown.items() if value} == {"302": 1}
+    assert _metrics_call_errors_added(client, redirected_call) == {"302": 1}
 
 
 # --- settings: database, cache, production profile ----------------------------------------------
