@@ -317,9 +317,9 @@ def error_from(
         "fault" in body or "temporary" in body
     )
     if text("correlationId"):
-        request_id = text("correlationId")
+        request_id = request_id_of(text("correlationId"), scrub)
     elif is_goa and text("id"):
-        request_id = text("id")
+        request_id = request_id_of(text("id"), scrub)
     name = text("name") if is_goa else text("code")
     message = text("message") or text("detailedMessage")
     field_errors: list[FieldError] = []
@@ -344,7 +344,6 @@ def error_from(
         else:
             message = f"Harness answered HTTP {status}"
     message = scrub(message)
-    request_id = request_id_of(request_id, scrub)
     common = {"status": status, "request_id": request_id, "name": scrub(name) or None}
 
     if status in (400, 422):
