@@ -66,6 +66,42 @@ def gone(user, identifier) -> bool:
     return False
 
 
+def unclear_deletion(user) -> WorkspaceDraft:
+    """A deletion of INACTIVE by `user` whose first attempt's outcome is unclear (failed,
+    "unknown": Harness did not answer)."""
+    draft = services.deletion_start(owner=user, workspace=workspace(user, INACTIVE))
+    WorkspaceDraft.objects.filter(pk=draft.pk).update(
+        status=Status.FAILED, harness_response={"outcome": "unknown"}
+    )
+    draft.refresh_from_db()
+    return draft
+
+
+def held_deletion(author, approver, *, author_key=FULL_KEY, email="") -> WorkspaceDraft:
+    """A deletion of INACTIVE by `author` (their key `author_key`; their e-mail `email`, if
+    given), sent and held by a rule that names `approver` (a key that may delete)."""
+    if email:
+        author.email = email
+        author.save(update_fields=["email"])
+    credential_save(user=author, account_id=ACCOUNT, api_key=author_key)
+    credential_save(user=approver, account_id=ACCOUNT, api_key=FULL_KEY)
+    rule = ApprovalRule.objects.create(name="Every deletion", for_delete=True)
+    rule.approver_users.set([approver])
+    draft = services.deletion_start(owner=author, workspace=workspace(author, INACTIVE))
+    return services.deletion_send(draft=draft, client=harness_client_for(author))
+
+
+def approve(held, approver, **reason) -> WorkspaceDraft:
+    """`approver` approves the request `held` with their own key (`reason`: the reason, if any)."""
+    return approval_services.approval_approve(
+        draft=held,
+        approval_id=held.approvals.get().pk,
+        approver=approver,
+        client=harness_client_for(approver),
+        **reason,
+    )
+
+
 # --- services --------------------------------------------------------------------------------
 
 
@@ -253,16 +289,10 @@ def wait_until_gone(user, identifier) -> None:
 
 
 def test_a_retry_after_an_unclear_outcome_reports_an_earlier_success(user_with_key, fake):
-    draft = services.deletion_start(
-        owner=user_with_key, workspace=workspace(user_with_key, INACTIVE)
-    )
+    draft = unclear_deletion(user_with_key)
     harness_client_for(user_with_key).delete_workspace(
         org=ORG, project=PROJECT, identifier=INACTIVE
     )  # what a timed-out first attempt did after all
-    WorkspaceDraft.objects.filter(pk=draft.pk).update(
-        status=Status.FAILED, harness_response={"outcome": "unknown"}
-    )
-    draft.refresh_from_db()
 
     draft = services.deletion_send(draft=draft, client=harness_client_for(user_with_key))
 
@@ -271,13 +301,7 @@ def test_a_retry_after_an_unclear_outcome_reports_an_earlier_success(user_with_k
 
 
 def test_a_retry_whose_look_fails_sends_nothing_and_stays_unclear(user_with_key, fake):
-    draft = services.deletion_start(
-        owner=user_with_key, workspace=workspace(user_with_key, INACTIVE)
-    )
-    WorkspaceDraft.objects.filter(pk=draft.pk).update(
-        status=Status.FAILED, harness_response={"outcome": "unknown"}
-    )
-    draft.refresh_from_db()
+    draft = unclear_deletion(user_with_key)
     fake.inject("iacm.workspaces.get", status=503, times=5)  # reads are retried
 
     draft = services.deletion_send(draft=draft, client=harness_client_for(user_with_key))
@@ -289,13 +313,7 @@ def test_a_retry_whose_look_fails_sends_nothing_and_stays_unclear(user_with_key,
 
 
 def test_a_proxy_404_page_is_not_taken_as_proof_an_unclear_deletion_landed(user_with_key, fake):
-    draft = services.deletion_start(
-        owner=user_with_key, workspace=workspace(user_with_key, INACTIVE)
-    )
-    WorkspaceDraft.objects.filter(pk=draft.pk).update(
-        status=Status.FAILED, harness_response={"outcome": "unknown"}
-    )
-    draft.refresh_from_db()
+    draft = unclear_deletion(user_with_key)
     fake.inject("iacm.workspaces.get", status=404, body="html")  # a proxy's page, not IaCM's
 
     draft = services.deletion_send(draft=draft, client=harness_client_for(user_with_key))
@@ -334,21 +352,10 @@ def test_a_deletion_under_a_rule_waits_and_an_approver_sends_it_with_their_own_k
     user, other_user, fake
 ):
     # The author's key may only read: the DELETE lands only because the approver's key is used.
-    credential_save(user=user, account_id=ACCOUNT, api_key=READ_KEY)
-    credential_save(user=other_user, account_id=ACCOUNT, api_key=FULL_KEY)
-    rule = ApprovalRule.objects.create(name="Every deletion", for_delete=True)
-    rule.approver_users.set([other_user])
-    draft = services.deletion_start(owner=user, workspace=workspace(user, INACTIVE))
+    held = held_deletion(user, other_user, author_key=READ_KEY)
 
-    held = services.deletion_send(draft=draft, client=harness_client_for(user))
     held_status, waiting = held.status, fake.log(route=DELETE)
-    sent = approval_services.approval_approve(
-        draft=held,
-        approval_id=held.approvals.get().pk,
-        approver=other_user,
-        client=harness_client_for(other_user),
-        reason="ok",
-    )
+    sent = approve(held, other_user, reason="ok")
 
     assert held_status == Status.AWAITING_APPROVAL
     assert waiting == []  # nothing is sent while it waits
@@ -366,22 +373,11 @@ def test_an_approval_undone_by_a_401_on_the_look_records_no_deletion(user, other
     """The approver's key was revoked meanwhile: Harness refuses the GET before the DELETE, so
     nothing is sent, the request waits again and the trail records neither the approval nor a
     deletion."""
-    credential_save(user=user, account_id=ACCOUNT, api_key=READ_KEY)
-    credential_save(user=other_user, account_id=ACCOUNT, api_key=FULL_KEY)
-    rule = ApprovalRule.objects.create(name="Every deletion", for_delete=True)
-    rule.approver_users.set([other_user])
-    draft = services.deletion_start(owner=user, workspace=workspace(user, INACTIVE))
-    held = services.deletion_send(draft=draft, client=harness_client_for(user))
+    held = held_deletion(user, other_user, author_key=READ_KEY)
     fake.inject("iacm.workspaces.get", status=401)
 
     with pytest.raises(errors.HarnessUnauthorized):
-        approval_services.approval_approve(
-            draft=held,
-            approval_id=held.approvals.get().pk,
-            approver=other_user,
-            client=harness_client_for(other_user),
-            reason="ok",
-        )
+        approve(held, other_user, reason="ok")
 
     held.refresh_from_db()
     assert held.status == Status.AWAITING_APPROVAL
@@ -413,23 +409,11 @@ def test_an_approved_deletion_harness_never_answered_is_mailed_as_unclear(
     """The DELETE timed out and the workspace was still there: it may land later. The author's
     e-mail says the outcome is unclear, not that Harness refused."""
     settings.HARNESS_READ_TIMEOUT = 0.3
-    user.email = "alice@example.com"
-    user.save(update_fields=["email"])
-    credential_save(user=user, account_id=ACCOUNT, api_key=FULL_KEY)
-    credential_save(user=other_user, account_id=ACCOUNT, api_key=FULL_KEY)
-    rule = ApprovalRule.objects.create(name="Every deletion", for_delete=True)
-    rule.approver_users.set([other_user])
-    draft = services.deletion_start(owner=user, workspace=workspace(user, INACTIVE))
-    held = services.deletion_send(draft=draft, client=harness_client_for(user))
+    held = held_deletion(user, other_user, email="alice@example.com")
     fake.inject(DELETE, delay_ms=600)  # Harness deletes it after the portal gave up
     mailoutbox.clear()
 
-    done = approval_services.approval_approve(
-        draft=held,
-        approval_id=held.approvals.get().pk,
-        approver=other_user,
-        client=harness_client_for(other_user),
-    )
+    done = approve(held, other_user)
 
     assert (done.status, done.harness_response["outcome"]) == (Status.FAILED, "unknown")
     [mail] = mailoutbox
@@ -445,23 +429,11 @@ def test_an_approved_deletion_of_a_workspace_gone_meanwhile_is_mailed_as_not_sen
 ):
     """The look before the DELETE finds the workspace gone: nothing was sent, and the author's
     e-mail says so in its subject too, not that Harness refused."""
-    user.email = "alice@example.com"
-    user.save(update_fields=["email"])
-    credential_save(user=user, account_id=ACCOUNT, api_key=FULL_KEY)
-    credential_save(user=other_user, account_id=ACCOUNT, api_key=FULL_KEY)
-    rule = ApprovalRule.objects.create(name="Every deletion", for_delete=True)
-    rule.approver_users.set([other_user])
-    draft = services.deletion_start(owner=user, workspace=workspace(user, INACTIVE))
-    held = services.deletion_send(draft=draft, client=harness_client_for(user))
+    held = held_deletion(user, other_user, email="alice@example.com")
     harness_client_for(user).delete_workspace(org=ORG, project=PROJECT, identifier=INACTIVE)
     mailoutbox.clear()
 
-    done = approval_services.approval_approve(
-        draft=held,
-        approval_id=held.approvals.get().pk,
-        approver=other_user,
-        client=harness_client_for(other_user),
-    )
+    done = approve(held, other_user)
 
     assert done.harness_response["outcome"] == "not_found"
     [mail] = mailoutbox
@@ -475,23 +447,11 @@ def test_an_approved_deletion_whose_delete_finds_it_gone_is_mailed_as_already_go
 ):
     """Deleted between the look and the DELETE: the DELETE got the 404. The subject says it was
     already gone, not that Harness refused."""
-    user.email = "alice@example.com"
-    user.save(update_fields=["email"])
-    credential_save(user=user, account_id=ACCOUNT, api_key=FULL_KEY)
-    credential_save(user=other_user, account_id=ACCOUNT, api_key=FULL_KEY)
-    rule = ApprovalRule.objects.create(name="Every deletion", for_delete=True)
-    rule.approver_users.set([other_user])
-    draft = services.deletion_start(owner=user, workspace=workspace(user, INACTIVE))
-    held = services.deletion_send(draft=draft, client=harness_client_for(user))
+    held = held_deletion(user, other_user, email="alice@example.com")
     fake.inject(DELETE, status=404)
     mailoutbox.clear()
 
-    done = approval_services.approval_approve(
-        draft=held,
-        approval_id=held.approvals.get().pk,
-        approver=other_user,
-        client=harness_client_for(other_user),
-    )
+    done = approve(held, other_user)
 
     assert (done.harness_response["outcome"], done.harness_response["sent"]) == ("not_found", True)
     [mail] = mailoutbox
@@ -504,19 +464,9 @@ def test_an_unclear_approved_deletion_resubmitted_is_deleted_on_an_earlier_attem
     """The approver's DELETE timed out and landed later: the author's retry looks in Harness
     before a rule holds it again (a rejection would then hide a deletion Harness made)."""
     settings.HARNESS_READ_TIMEOUT = 0.3
-    credential_save(user=user, account_id=ACCOUNT, api_key=FULL_KEY)
-    credential_save(user=other_user, account_id=ACCOUNT, api_key=FULL_KEY)
-    rule = ApprovalRule.objects.create(name="Every deletion", for_delete=True)
-    rule.approver_users.set([other_user])
-    draft = services.deletion_start(owner=user, workspace=workspace(user, INACTIVE))
-    held = services.deletion_send(draft=draft, client=harness_client_for(user))
+    held = held_deletion(user, other_user)
     fake.inject(DELETE, delay_ms=600)  # Harness deletes it after the portal gave up
-    back = approval_services.approval_approve(
-        draft=held,
-        approval_id=held.approvals.get().pk,
-        approver=other_user,
-        client=harness_client_for(other_user),
-    )
+    back = approve(held, other_user)
     assert (back.status, back.harness_response["outcome"]) == (Status.FAILED, "unknown")
     wait_until_gone(user, INACTIVE)
 
@@ -537,12 +487,7 @@ def test_an_approved_deletion_while_the_portal_pauses_deletes_keeps_the_request_
     request waits again as a create does, with no audit entry of a deletion."""
     from workspaces.harness import configure_breakers
 
-    credential_save(user=user, account_id=ACCOUNT, api_key=FULL_KEY)
-    credential_save(user=other_user, account_id=ACCOUNT, api_key=FULL_KEY)
-    rule = ApprovalRule.objects.create(name="Every deletion", for_delete=True)
-    rule.approver_users.set([other_user])
-    draft = services.deletion_start(owner=user, workspace=workspace(user, INACTIVE))
-    held = services.deletion_send(draft=draft, client=harness_client_for(user))
+    held = held_deletion(user, other_user)
     configure_breakers(threshold=1, cooldown=60)
     try:
         fake.inject(DELETE, status=503, times=1)
@@ -550,12 +495,7 @@ def test_an_approved_deletion_while_the_portal_pauses_deletes_keeps_the_request_
             harness_client_for(user).delete_workspace(org=ORG, project=PROJECT, identifier=INACTIVE)
         deletes = len(fake.log(route=DELETE))
 
-        waiting = approval_services.approval_approve(
-            draft=held,
-            approval_id=held.approvals.get().pk,
-            approver=other_user,
-            client=harness_client_for(other_user),
-        )
+        waiting = approve(held, other_user)
     finally:
         configure_breakers(
             threshold=settings.HARNESS_BREAKER_THRESHOLD, cooldown=settings.HARNESS_BREAKER_COOLDOWN
@@ -573,23 +513,11 @@ def test_an_approved_deletion_of_a_workspace_changed_in_harness_meanwhile_is_not
 ):
     """The approver reviewed the workspace as it was when the deletion was requested: if its
     `updated` moved since, nothing is deleted and the request goes back to its author."""
-    user.email = "alice@example.com"
-    user.save(update_fields=["email"])
-    credential_save(user=user, account_id=ACCOUNT, api_key=FULL_KEY)
-    credential_save(user=other_user, account_id=ACCOUNT, api_key=FULL_KEY)
-    rule = ApprovalRule.objects.create(name="Every deletion", for_delete=True)
-    rule.approver_users.set([other_user])
-    draft = services.deletion_start(owner=user, workspace=workspace(user, INACTIVE))
-    held = services.deletion_send(draft=draft, client=harness_client_for(user))
+    held = held_deletion(user, other_user, email="alice@example.com")
     changed_in_harness(user, INACTIVE)
     mailoutbox.clear()
 
-    back = approval_services.approval_approve(
-        draft=held,
-        approval_id=held.approvals.get().pk,
-        approver=other_user,
-        client=harness_client_for(other_user),
-    )
+    back = approve(held, other_user)
 
     assert (back.status, back.harness_response["outcome"]) == (Status.DRAFT, "changed_in_harness")
     assert "changed in Harness since" in back.harness_response["message"]
@@ -618,12 +546,7 @@ def test_an_approved_deletion_settled_later_is_recorded_in_the_requests_account(
     from django.utils import timezone
 
     settings.WIZARD_STALE_SUBMIT_SECONDS = 0
-    credential_save(user=user, account_id=ACCOUNT, api_key=FULL_KEY)
-    credential_save(user=other_user, account_id=ACCOUNT, api_key=FULL_KEY)
-    rule = ApprovalRule.objects.create(name="Every deletion", for_delete=True)
-    rule.approver_users.set([other_user])
-    draft = services.deletion_start(owner=user, workspace=workspace(user, INACTIVE))
-    held = services.deletion_send(draft=draft, client=harness_client_for(user))
+    held = held_deletion(user, other_user)
     now = timezone.now()  # approved and sent; the worker died before it settled the request
     held.approvals.update(decision="approved", decided_by=other_user, decided_at=now)
     WorkspaceDraft.objects.filter(pk=held.pk).update(status="submitting", submitted_at=now)

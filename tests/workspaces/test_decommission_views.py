@@ -19,6 +19,7 @@ from tests.workspaces.test_decommission import (
     ORG,
     PROJECT,
     Status,
+    approve,
     changed_in_harness,
     delete_url,
     gone,
@@ -347,13 +348,7 @@ def test_an_approved_deletion_whose_worker_died_is_recorded_as_the_approvers(
         approval_services.SENDERS, WorkspaceDraft.Kind.DELETE, dies_after_the_delete
     )
     with pytest.raises(SystemExit):
-        approval_services.approval_approve(
-            draft=held,
-            approval_id=held.approvals.get().pk,
-            approver=other_user,
-            client=harness_client_for(other_user),
-            reason="ok",
-        )
+        approve(held, other_user, reason="ok")
     WorkspaceDraft.objects.filter(pk=draft.pk).update(
         submitted_at=timezone.now() - timedelta(seconds=1)
     )
