@@ -47,7 +47,13 @@ def plain(value: Any, limit: int = steps.TEXT_LIMIT, *, held: str | None = None)
     what Harness holds in that field of the workspace a change edits (`held_text`), kept as it
     holds it (the portal did not put it there, and the change must send it back to keep it)."""
     text = lf_lines(str(value or "").replace("\x00", ""))[: limit + 1]
-    return REDACTED if text != held and holds_harness_key(text) else text
+    return REDACTED if key_not_held(text, held) else text
+
+
+def key_not_held(value: str, held: str | None = None) -> bool:
+    """Whether `value` holds a Harness API key and is not `held`, what Harness holds in its
+    field (`held_text`; None: nothing held)."""
+    return value != held and holds_harness_key(value)
 
 
 def held_text(value: Any) -> str | None:
@@ -78,7 +84,7 @@ def within_text_limit(value: str) -> None:
 def no_harness_key(value: str, held: str | None = None) -> None:
     """A text field's first rule: no Harness API key (stored as `REDACTED`: `plain`), but what
     Harness holds in the field (`held`) passes, as it holds it."""
-    if value != held and holds_harness_key(value):
+    if key_not_held(value, held):
         raise forms.ValidationError(KEY_NOT_KEPT)
 
 
@@ -115,7 +121,7 @@ class RowForm(forms.Form):
 
     def holds_key(self, name: str, value: str) -> bool:
         """Whether `value` of the field `name` holds a Harness key Harness does not hold there."""
-        return value != self.held_row.get(name) and holds_harness_key(value)
+        return key_not_held(value, self.held_row.get(name))
 
     def has_changed(self) -> bool:
         return bool(plain(self["key"].value()).strip() or plain(self["value"].value()))
