@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import AbstractBaseUser, Group
 from django.core.paginator import Page, Paginator
 from django.db.models import Q, QuerySet
 
@@ -125,8 +125,11 @@ def approval_approvers(*, approval: Approval) -> Approvers:
 
 
 def rules_approvers(*, rules) -> Approvers:
-    """The approving groups and people of `rules` (ApprovalRules)."""
-    groups = sorted({g.name for rule in rules for g in rule.approver_groups.all()})
+    """The approving groups and people of `rules` (ApprovalRules): one query each, however
+    many rules."""
+    groups = sorted(
+        set(Group.objects.filter(approval_rules__in=rules).values_list("name", flat=True))
+    )
     people = (
         get_user_model().objects.filter(approval_rules__in=rules).distinct().order_by("username")
     )
