@@ -1478,6 +1478,13 @@ def test_a_paste_left_in_the_box_is_not_dropped_by_save_and_continue_or_back(
     assert draft.data["variables"]["terraform"] == [region | {"value": "eu-central-1"}]
 
 
+def _a_row_and_a_paste() -> tuple[dict, dict]:
+    """A paste not added yet, and the Variables step posted with it and one Terraform row."""
+    row = {"key": "region", "value_type": "string", "value": "eu-west-1"}
+    pasted = {"paste_text": 'instance_type = "t3.micro"', "paste_group": "environment"}
+    return pasted, formset_rows("terraform", row) | formset_rows("environment") | pasted
+
+
 @pytest.mark.parametrize("action", ["add-var:terraform", "remove-var:terraform:0", "retype"])
 def test_a_row_button_keeps_what_is_in_the_paste_box(
     signed_in_with_key, user_with_key, fake, action
@@ -1485,9 +1492,7 @@ def test_a_row_button_keeps_what_is_in_the_paste_box(
     """The paste box is inside the rows' region: Add, Remove and a type change redrew it empty,
     and a paste not added yet was gone without a word."""
     draft = make_draft(user_with_key)
-    row = {"key": "region", "value_type": "string", "value": "eu-west-1"}
-    pasted = {"paste_text": 'instance_type = "t3.micro"', "paste_group": "environment"}
-    posted = formset_rows("terraform", row) | formset_rows("environment") | pasted
+    pasted, posted = _a_row_and_a_paste()
 
     response = post_step(
         signed_in_with_key,
@@ -1506,9 +1511,7 @@ def test_without_javascript_a_row_button_keeps_what_is_in_the_paste_box(
     """A row button redirects back to the step, which would open with an empty box: while the
     box holds a paste, the step is shown at once instead, the rows saved and the paste kept."""
     draft = make_draft(user_with_key)
-    row = {"key": "region", "value_type": "string", "value": "eu-west-1"}
-    pasted = {"paste_text": 'instance_type = "t3.micro"', "paste_group": "environment"}
-    posted = formset_rows("terraform", row) | formset_rows("environment") | pasted
+    pasted, posted = _a_row_and_a_paste()
 
     response = post_step(
         signed_in_with_key, draft, "variables", posted | {"action": "add-var:terraform"}
