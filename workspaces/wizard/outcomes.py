@@ -75,8 +75,6 @@ def before_the_write() -> Iterator[None]:
     UnauthorizedBeforeWrite, the rest as they are."""
     try:
         yield
-    except UnauthorizedBeforeWrite:
-        raise
     except errors.HarnessUnauthorized as err:
         raise UnauthorizedBeforeWrite(
             err.message, status=err.status, request_id=err.request_id, name=err.name
