@@ -574,6 +574,36 @@ def test_an_approval_harness_never_answered_goes_back_to_its_author(
     assert "Harness did not create it" not in mail.body
 
 
+def test_a_401_on_the_look_after_an_unanswered_approval_keeps_it_approved_and_unclear(
+    author, approver, rule, fake, settings, mailoutbox
+):
+    """The approver's key was revoked while Harness worked on the POST: it may have landed, so
+    the approval stands and the request goes back to its author as after any unanswered POST;
+    the approver still goes to the key page."""
+    settings.HARNESS_READ_TIMEOUT = 0.3
+    draft = held(author)
+    mailoutbox.clear()
+    fake.inject(CREATE, delay_ms=600)
+    fake.inject("iacm.workspaces.get", status=401)
+
+    with pytest.raises(errors.HarnessUnauthorized):
+        services.approval_approve(
+            draft=draft,
+            approval_id=pending_id(draft),
+            approver=approver,
+            client=harness_client_for(approver),
+        )
+
+    draft.refresh_from_db()
+    assert (draft.status, draft.harness_response["outcome"]) == ("failed", "unknown")
+    assert draft.approvals.get().decision == "approved"
+    [mail] = mailoutbox
+    assert mail.subject.startswith("Approved, outcome unclear"), mail.subject
+    deadline = time.monotonic() + 3
+    while not fake.log(route=CREATE) and time.monotonic() < deadline:
+        time.sleep(0.05)  # the slow POST lands in this test, not in the next one's fake
+
+
 def test_after_an_unanswered_approval_the_authors_submit_looks_in_harness_first(
     author, approver, rule, fake, settings
 ):

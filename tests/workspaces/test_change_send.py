@@ -7,6 +7,7 @@ the fake's injection.
 
 import copy
 import json
+import time
 
 import pytest
 from django.utils import timezone
@@ -633,6 +634,33 @@ def test_a_401_on_the_read_before_the_put_records_no_change(user_with_key, fake)
     assert draft.status == "draft"
     assert fake.log(route=UPDATE) == []
     assert not AuditEntry.objects.exists()
+
+
+def test_a_401_on_the_look_after_an_unanswered_put_keeps_the_outcome_unclear(
+    user_with_key, fake, settings
+):
+    """The key was revoked while Harness worked on the PUT: the change may have landed, so the
+    request stays failed with an unclear outcome (its retry looks first), not back to a draft."""
+    from workspaces.harness import errors
+
+    settings.HARNESS_READ_TIMEOUT = 0.3
+    client = harness_client_for(user_with_key)
+    draft = edit(start(user_with_key, seeded_workspace(client)), repository={"branch": "x"})
+    fake.inject(GET)  # the read before the PUT passes (faults apply first-added first)
+    fake.inject(GET, status=401)  # the look after it
+    fake.inject(UPDATE, delay_ms=600)  # Harness answers after the portal gave up
+
+    with pytest.raises(errors.HarnessUnauthorized):
+        submit.draft_submit(draft=draft, client=client)
+
+    draft.refresh_from_db()
+    assert (draft.status, draft.harness_response["outcome"]) == ("failed", "unknown")
+    assert "refused your key" in draft.harness_response["message"]
+    entry = AuditEntry.objects.get()
+    assert (entry.outcome, entry.harness_status) == ("unknown", None)
+    deadline = time.monotonic() + 3
+    while not fake.log(route=UPDATE) and time.monotonic() < deadline:
+        time.sleep(0.05)  # the slow PUT lands in this test, not in the next one's fake
 
 
 def test_a_put_answered_with_an_unmapped_4xx_is_a_refusal_in_words(user_with_key, fake):

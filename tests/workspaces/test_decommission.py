@@ -424,6 +424,34 @@ def test_an_approved_deletion_harness_never_answered_is_mailed_as_unclear(
     wait_until_gone(user, INACTIVE)
 
 
+def test_a_401_on_the_look_after_an_unanswered_approved_deletion_keeps_it_unclear(
+    user, other_user, fake, settings, mailoutbox
+):
+    """The approver's key was revoked while Harness worked on the DELETE: it may have landed,
+    so the approval stands (not reopened for a rejection to hide it), the request goes back to
+    its author with an unclear outcome, and the approver still goes to the key page."""
+    settings.HARNESS_READ_TIMEOUT = 0.3
+    held = held_deletion(user, other_user, email="alice@example.com")
+    fake.inject("iacm.workspaces.get")  # the look before the DELETE passes (first-added first)
+    fake.inject("iacm.workspaces.get", status=401)  # the look after it
+    fake.inject(DELETE, delay_ms=600)  # Harness deletes it after the portal gave up
+    mailoutbox.clear()
+
+    with pytest.raises(errors.HarnessUnauthorized):
+        approve(held, other_user)
+
+    held.refresh_from_db()
+    assert (held.status, held.harness_response["outcome"]) == (Status.FAILED, "unknown")
+    assert held.approvals.get().decision == "approved"
+    [mail] = mailoutbox
+    assert mail.subject.startswith("Approved, outcome unclear"), mail.subject
+    assert set(AuditEntry.objects.values_list("action", "outcome", "harness_status")) == {
+        ("approve", "approved", None),
+        ("delete", "unknown", None),
+    }
+    wait_until_gone(user, INACTIVE)
+
+
 def test_an_approved_deletion_of_a_workspace_gone_meanwhile_is_mailed_as_not_sent(
     user, other_user, fake, mailoutbox
 ):

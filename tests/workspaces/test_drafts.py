@@ -4,6 +4,7 @@ Real HTTP against the fake Harness; faults come from the fake's injection, never
 """
 
 import copy
+import time
 
 import pytest
 
@@ -1530,6 +1531,34 @@ def test_timeout_with_unknown_outcome_checks_first_on_retry(user_with_key, fake,
     import time
 
     time.sleep(1.0)  # Harness finishes the slow create meanwhile
+    draft = submit.draft_submit(draft=draft, client=client).draft
+
+    assert draft.status == "created"
+    assert len(fake.log(route=CREATE)) == 1
+
+
+def test_a_401_on_the_look_after_an_unanswered_post_keeps_the_outcome_unclear(
+    user_with_key, fake, settings
+):
+    """The key was revoked while Harness worked on the POST: it may have landed, so the request
+    stays failed with an unclear outcome, and the retry with a valid key looks first."""
+    from workspaces.harness import errors
+
+    settings.HARNESS_READ_TIMEOUT = 0.3
+    fake.inject(CREATE, delay_ms=600)  # Harness creates it after the portal gave up
+    fake.inject("iacm.workspaces.get", status=401)
+    client = harness_client_for(user_with_key)
+
+    with pytest.raises(errors.HarnessUnauthorized):
+        submit.draft_submit(draft=make_draft(user_with_key), client=client)
+
+    draft = WorkspaceDraft.objects.get()
+    assert (draft.status, draft.harness_response["outcome"]) == ("failed", "unknown")
+    assert draft.harness_response["sent"] is True
+    assert "refused your key" in draft.harness_response["message"]
+    deadline = time.monotonic() + 3
+    while not fake.log(route=CREATE) and time.monotonic() < deadline:
+        time.sleep(0.05)  # Harness finishes the slow create meanwhile
     draft = submit.draft_submit(draft=draft, client=client).draft
 
     assert draft.status == "created"

@@ -26,7 +26,7 @@ from workspaces.decommission.services import deletion_deliver
 from workspaces.harness import HarnessClient
 from workspaces.models import AuditEntry, WorkspaceDraft
 from workspaces.wizard import submit
-from workspaces.wizard.outcomes import WRITE_NOT_SENT
+from workspaces.wizard.outcomes import WRITE_NOT_SENT, UnauthorizedAfterWrite
 
 Status = WorkspaceDraft.Status
 Decision = Approval.Decision
@@ -179,7 +179,10 @@ def approval_approve(
     nothing is sent; RequestGone when its author deleted it); HarnessUnauthorized (the
     approver's key) puts the request back to waiting and propagates. The decision enters the
     audit trail once it stands (the write settled, not undone by a 401 or by Harness being
-    down), just before the write's own entry.
+    down), just before the write's own entry. A 401 on the look after a write Harness did not
+    answer clearly (`outcomes.UnauthorizedAfterWrite`) undoes nothing: the write may have
+    landed, so the approval stands, the author is mailed the unclear outcome, and it
+    propagates (the approver goes to the key page).
     """
     approval = _check_decider(draft=draft, approval_id=approval_id, user=approver)
     _claim(
@@ -195,19 +198,26 @@ def approval_approve(
         if outcome.get("outcome") != "unauthorized" and not harness_was_down(outcome):
             _record_decision(draft=draft, approval=approval, action=AuditEntry.Action.APPROVE)
 
-    sent = SENDERS[draft.kind](
-        draft=draft,
-        client=client,
-        actor=approver,
-        release_to=Status.AWAITING_APPROVAL,
-        approval=approval_chain(approval),
-        # The approver's key refused (401): the request waits again and its approval is pending
-        # again, both in one transaction, so nobody reads it as decided meanwhile.
-        on_release=lambda: Approval.objects.filter(pk=approval.pk).update(
-            decision=Decision.PENDING, decided_by=None, decided_at=None, reason=""
-        ),
-        on_settled=stands,
-    )
+    try:
+        sent = SENDERS[draft.kind](
+            draft=draft,
+            client=client,
+            actor=approver,
+            release_to=Status.AWAITING_APPROVAL,
+            approval=approval_chain(approval),
+            # The approver's key refused (401): the request waits again and its approval is
+            # pending again, both in one transaction, so nobody reads it as decided meanwhile.
+            on_release=lambda: Approval.objects.filter(pk=approval.pk).update(
+                decision=Decision.PENDING, decided_by=None, decided_at=None, reason=""
+            ),
+            on_settled=stands,
+        )
+    except UnauthorizedAfterWrite:
+        # Refused on the look after an unanswered write: the write was sent and may have
+        # landed, so the approval stands and its author is told, as after any unclear write.
+        approval.refresh_from_db()
+        notify.notify_decided(approval=approval)
+        raise
     if harness_was_down(sent.harness_response or {}):
         return _wait_again(draft=sent, approval=approval)
     approval.refresh_from_db()

@@ -20,6 +20,7 @@ from workspaces.models import WorkspaceDraft
 from workspaces.wizard.outcomes import (
     CHANGED_IN_HARNESS,
     UNCLEAR,
+    after_the_write,
     answer,
     before_the_write,
     not_sent,
@@ -124,7 +125,8 @@ def _reconcile(
     there proves nothing (a gateway's 502 or 504 may come while Harness works on): the outcome
     stays unclear, and a retry's 404 means the earlier attempt deleted it."""
     try:
-        client.get_workspace(**where)
+        with after_the_write(err):  # a 401 here: the DELETE may have landed
+            client.get_workspace(**where)
     except errors.HarnessNotFound:
         return Status.DELETED, deleted(
             "Harness was slow to answer, but it was deleted.", **answer(err)

@@ -22,6 +22,7 @@ from workspaces.wizard import steps
 from workspaces.wizard.outcomes import (
     CHANGED_IN_HARNESS,
     UNCLEAR,
+    after_the_write,
     answer,
     before_the_write,
     not_sent,
@@ -165,10 +166,11 @@ def _reconcile(
     did not land (a gateway's 502 or 504 may come while Harness works on): the outcome stays
     unclear, and the next submit compares first."""
     try:
-        landed = wait_for(
-            lambda: change_landed(client=client, draft=draft, body=body),
-            seconds=reconcile_seconds() if err.status is None else 0,
-        )
+        with after_the_write(err):  # a 401 here: the PUT may have landed
+            landed = wait_for(
+                lambda: change_landed(client=client, draft=draft, body=body),
+                seconds=reconcile_seconds() if err.status is None else 0,
+            )
     except errors.HarnessUnauthorized:
         raise
     except errors.HarnessError:

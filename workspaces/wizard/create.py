@@ -12,6 +12,7 @@ from workspaces.harness import CallsHeld, CircuitOpen, HarnessClient, errors
 from workspaces.models import WorkspaceDraft
 from workspaces.wizard.outcomes import (
     UNCLEAR,
+    after_the_write,
     answer,
     before_the_write,
     not_sent,
@@ -136,10 +137,11 @@ def _reconcile(
         # Someone else's workspace with the identifier is not ours: the retry's POST meets
         # its 409 and leads back to the identifier.
         identifier = body["identifier"]
-        found = wait_for(
-            lambda: is_ours(find(client=client, draft=draft, identifier=identifier), body),
-            seconds=reconcile_seconds() if err.status is None else 0,
-        )
+        with after_the_write(err):  # a 401 here: the POST may have landed
+            found = wait_for(
+                lambda: is_ours(find(client=client, draft=draft, identifier=identifier), body),
+                seconds=reconcile_seconds() if err.status is None else 0,
+            )
     except errors.HarnessUnauthorized:
         raise
     except errors.HarnessError:

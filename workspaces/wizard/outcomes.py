@@ -81,6 +81,39 @@ def before_the_write() -> Iterator[None]:
         ) from err
 
 
+class UnauthorizedAfterWrite(errors.HarnessUnauthorized):
+    """Harness refused the key (401) on the look after a write it did not answer clearly (a
+    timeout, a 5xx): the write was sent and may have landed, so its outcome stays unclear
+    (`submit.settle_write`); `write` is that write's error (its HTTP status and request id)."""
+
+    def __init__(self, err: errors.HarnessUnauthorized, *, write: errors.HarnessError) -> None:
+        super().__init__(err.message, status=err.status, request_id=err.request_id, name=err.name)
+        self.write = write
+
+
+@contextmanager
+def after_the_write(write: errors.HarnessError) -> Iterator[None]:
+    """Around the look (a GET) after `write` got no clear answer: a 401 it gets propagates as
+    UnauthorizedAfterWrite, the rest as they are."""
+    try:
+        yield
+    except errors.HarnessUnauthorized as err:
+        raise UnauthorizedAfterWrite(err, write=write) from err
+
+
+def after_write_refused(err: UnauthorizedAfterWrite) -> dict[str, Any]:
+    """The outcome of a write Harness did not answer clearly, whose look after it got a 401: it
+    may have landed, so it stays unclear ("unknown": the retry looks first), and it was sent."""
+    return {
+        "outcome": "unknown",
+        "message": _happened(err.write) + ", then refused your key when the portal checked "
+        "whether the request landed, so it may have. Connect a valid key and open the request: "
+        "a retry looks in Harness first, so nothing is sent twice.",
+        "sent": True,
+        **answer(err.write),
+    }
+
+
 def was_sent(outcome: dict[str, Any]) -> bool:
     """Whether the write an outcome settles reached Harness (else the audit trail records no
     write, and the approval e-mail says it was not sent)."""
@@ -92,18 +125,20 @@ def answer(err: errors.HarnessError) -> dict[str, Any]:
     return {"http_status": err.status, "request_id": err.request_id or ""}
 
 
+def _happened(err: errors.HarnessError) -> str:
+    """What Harness did to a write it did not answer clearly: no answer, or a 5xx."""
+    if err.status is None:
+        return "Harness did not answer in time"
+    return f"Harness answered with an error (HTTP {err.status})"
+
+
 def unanswered(err: errors.HarnessError, *, then: str) -> dict[str, Any]:
     """The outcome of a write Harness did not answer in time, or answered with a 5xx, after which
     the look found it not (yet) done: it may still land ("unknown" or "unavailable", both
     UNCLEAR), and the message says so; `then` is the rest of the sentence about the workspace."""
-    happened = (
-        "Harness did not answer in time"
-        if err.status is None
-        else f"Harness answered with an error (HTTP {err.status})"
-    )
     return {
         "outcome": "unknown" if err.status is None else "unavailable",
-        "message": happened + then,
+        "message": _happened(err) + then,
         **answer(err),
     }
 

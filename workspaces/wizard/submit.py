@@ -31,7 +31,9 @@ from workspaces.wizard.body import build_body
 from workspaces.wizard.outcomes import (
     UNCLEAR,
     UNEXPECTED,
+    UnauthorizedAfterWrite,
     UnauthorizedBeforeWrite,
+    after_write_refused,
     answer,
     other_account,
     require_same_account,
@@ -202,13 +204,18 @@ def settle_write(
     HarnessUnauthorized puts the draft back to `release_to` (in the same transaction as
     `on_release`, e.g. an approval reopened) and propagates (its outcome, not stored, goes to
     `on_settled` and `record`: not sent when the look before the write got it,
-    `outcomes.UnauthorizedBeforeWrite`, else sent); any other error
-    still moves it out of `submitting` (never stuck there) with a fixed message.
+    `outcomes.UnauthorizedBeforeWrite`, else sent). A 401 on the look after a write Harness
+    did not answer clearly (`outcomes.UnauthorizedAfterWrite`) does not release the draft: the
+    write may have landed, so it is settled `failed` with an unclear outcome, then propagates.
+    Any other error still moves it out of `submitting` (never stuck there) with a fixed message.
     """
     outcome: dict[str, Any] | None = None
     status = Status.FAILED
     try:
         status, outcome = write()
+    except UnauthorizedAfterWrite as err:  # the write was sent and may have landed: unclear
+        outcome = after_write_refused(err)
+        raise
     except errors.HarnessUnauthorized as err:
         with transaction.atomic():
             WorkspaceDraft.objects.filter(pk=draft.pk).update(status=release_to)
