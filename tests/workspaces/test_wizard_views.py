@@ -2074,3 +2074,54 @@ def test_a_steps_header_queries_run_while_its_pickers_wait_on_harness(
     # Read once, and before the templates answered: not after, in series with them.
     assert len(read_at) == 1
     assert read_at[0] - started < 0.4 <= time.monotonic() - started
+
+
+# --- the result page and My requests ------------------------------------------------------------
+
+
+def test_a_polled_result_that_went_back_to_a_draft_redirects_the_whole_page(
+    signed_in_with_key, user_with_key, fake
+):
+    draft = make_draft(user_with_key)
+    WorkspaceDraft.objects.filter(pk=draft.pk).update(
+        status="draft", harness_response={"outcome": "changed_in_harness", "message": "changed"}
+    )
+
+    polled = signed_in_with_key.get(reverse("draft_result", args=[draft.pk]), headers=HTMX)
+
+    # A plain 302 would be followed by the poll's XHR, and the review swapped into the outcome.
+    assert polled.status_code == 200
+    assert polled["HX-Redirect"] == step_url(draft, "review")
+
+
+def test_my_requests_does_not_call_an_unclear_outcome_failed(
+    signed_in_with_key, user_with_key, fake
+):
+    WorkspaceDraft.objects.create(
+        owner=user_with_key,
+        org="default",
+        project="infra",
+        name="maybe",
+        identifier="maybe",
+        status="failed",
+        harness_response={"outcome": "unknown", "message": "Harness may still create it."},
+    )
+
+    listed = signed_in_with_key.get(reverse("draft_list"))
+
+    # The result page headlines it "Outcome unclear." and never "Not created."
+    assertNotContains(listed, '<span class="badge badge--request-failed">Failed</span>')
+    assertContains(listed, '<span class="badge badge--request-unclear">Outcome unclear</span>')
+
+
+def test_the_outcome_replacing_submitting_is_inside_a_live_region_that_stays(
+    signed_in_with_key, user_with_key, fake
+):
+    draft = make_draft(user_with_key)
+    WorkspaceDraft.objects.filter(pk=draft.pk).update(status="submitting")
+
+    full = signed_in_with_key.get(reverse("draft_result", args=[draft.pk])).content.decode()
+
+    # #draft-outcome is swapped whole: a live region inside it would be a new one each time,
+    # which screen readers do not announce ("Created." never read out).
+    assert re.search(r'<div aria-live="polite">\s*<div id="draft-outcome"', full)

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET
 from workspaces.audit import user_trail
 from workspaces.htmx import HtmxHttpRequest
 from workspaces.models import HarnessCredential, WorkspaceDraft
+from workspaces.wizard.outcomes import UNCLEAR
 
 Status = WorkspaceDraft.Status
 #: Requests on one page of My requests.
@@ -52,6 +53,12 @@ def draft_list(request: HtmxHttpRequest) -> HttpResponse:
     page = my_requests_page(user=request.user, page=request.GET.get("page"))
     credential = HarnessCredential.objects.filter(user=request.user).first()
     context = {"page": page, "drafts": page.object_list, "trail": user_trail(user=request.user)}
+    # Failed, but sent and maybe landed: said as the result page says it, never "Failed".
+    context["unclear"] = {
+        d.pk
+        for d in page.object_list
+        if d.status == Status.FAILED and (d.harness_response or {}).get("outcome") in UNCLEAR
+    }
     if credential and credential.current_org and credential.current_project:
         # The header's "New workspace" link: the project the user last opened.
         context.update(

@@ -375,8 +375,8 @@ def draft_submit(request: HtmxHttpRequest, draft_id) -> HttpResponse:
 @vary_on_headers("HX-Request")
 def draft_result(request: HtmxHttpRequest, draft_id) -> HttpResponse:
     draft = _own_draft(request, draft_id, kinds=tuple(WorkspaceDraft.Kind))
-    if draft.status == Status.DRAFT:
-        return redirect(pages.reopen_url(draft))
+    if draft.status == Status.DRAFT:  # back to its author (a poll too: the whole page goes)
+        return _go(request, pages.reopen_url(draft))
     if draft.status == Status.SUBMITTING:
         draft = submit.draft_reconcile_stale(draft=draft, client=harness_client_for(request.user))
     template = "workspaces/draft_result.html"
