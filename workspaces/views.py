@@ -26,7 +26,7 @@ from workspaces.forms import (
 from workspaces.harness import errors
 from workspaces.htmx import HtmxHttpRequest, partial_for, swaps_partial
 from workspaces.models import HarnessCredential
-from workspaces.wizard.change import change_in_progress
+from workspaces.wizard.change import change_in_progress, change_refusal
 
 
 @require_GET
@@ -250,6 +250,7 @@ def workspace_detail(
     context["write_forbidden"] = forbidden_remembered(
         request, action="create", org=org, project=project
     )
+    context["edit_refusal"] = change_refusal(workspace)  # no Edit that can only bounce back
     context["open_change"] = change_in_progress(
         owner=request.user, org=org, project=project, identifier=identifier
     )

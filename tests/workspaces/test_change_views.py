@@ -400,3 +400,21 @@ def test_after_a_403_a_read_only_key_is_not_offered_edit(client, user, fake):
     assertNotContains(after, f'action="{start_url(workspace.identifier)}"')
     assertContains(after, "cannot change workspaces in default / infra")
     assertContains(after, "Workspaces: Create/Edit")
+
+
+def test_the_page_offers_no_edit_for_a_provisioner_the_steps_do_not_cover(
+    signed_in_with_key, user_with_key, fake
+):
+    from tests.workspaces.test_export import seeded
+
+    client = harness_client_for(user_with_key)
+    cdk = seeded(client, lambda w: w.provisioner == "awscdk")
+    edit = start_url(cdk.identifier)
+
+    page = signed_in_with_key.get(detail_url(cdk.identifier))
+
+    # A click could only bounce back to this page with the refusal: it is said up front.
+    assertNotContains(page, f'action="{edit}"')
+    assertContains(page, "which the portal&#x27;s steps do not cover")
+    refused = signed_in_with_key.post(edit, follow=True)
+    assertContains(refused, "which the portal&#x27;s steps do not cover")

@@ -68,6 +68,18 @@ def change_in_progress(
     )
 
 
+def change_refusal(workspace: Workspace) -> str:
+    """Why the portal's steps cannot change `workspace` ("" when they can): the workspace page
+    then offers no Edit, and a change started anyway is refused with it."""
+    if workspace.provisioner in (*steps.PROVISIONERS, "terragrunt"):
+        return ""
+    return (
+        f"{workspace.name} is provisioned with {workspace.provisioner or 'an unknown tool'}, "
+        "which the portal's steps do not cover (OpenTofu or Terraform, optionally through "
+        "Terragrunt). Change it in Harness."
+    )
+
+
 def draft_start_change(
     *, owner: AbstractBaseUser, org: str, project: str, identifier: str, client: HarnessClient
 ) -> WorkspaceDraft:
@@ -86,12 +98,8 @@ def draft_start_change(
         return open_change
     drafts.drafts_check_limit(owner=owner)
     workspace = client.get_workspace(org=org, project=project, identifier=identifier)
-    if workspace.provisioner not in (*steps.PROVISIONERS, "terragrunt"):
-        raise ChangeRefused(
-            f"{workspace.name} is provisioned with {workspace.provisioner or 'an unknown tool'}, "
-            "which the portal's steps do not cover (OpenTofu or Terraform, optionally through "
-            "Terragrunt). Change it in Harness."
-        )
+    if refusal := change_refusal(workspace):
+        raise ChangeRefused(refusal)
     draft = WorkspaceDraft(
         owner=owner,
         kind=Kind.EDIT,
