@@ -171,7 +171,22 @@ def main() -> int:
     return 0
 
 
+def machine_loop_ns(steps: int = 2_000_000) -> float:
+    """How fast this machine runs plain Python right now: ns per step of a summing loop (best of
+    three). The CPU figures are machine-bound: compare this one between runs before comparing
+    them."""
+    best = float("inf")
+    for _ in range(3):
+        start = time.perf_counter()
+        total = 0
+        for step in range(steps):
+            total += step
+        best = min(best, time.perf_counter() - start)
+    return round(1e9 * best / steps, 1)
+
+
 def run(stack: Stack, started: float) -> dict[str, Any]:
+    loop_ns = machine_loop_ns()
     base_env = {k: v for k, v in os.environ.items() if not k.startswith("BENCH_")}
 
     # --- the fake Harness ------------------------------------------------------------------
@@ -399,6 +414,7 @@ def run(stack: Stack, started: float) -> dict[str, Any]:
             "database": database,
             "cache": "redis",
             "cpus": os.cpu_count(),
+            "machine_loop_ns": loop_ns,
             "setup_seconds": round(setup_seconds, 1),
         },
         "memory": {
@@ -501,7 +517,8 @@ def print_table(results: dict[str, Any]) -> None:
     print(
         f"\nportal: gunicorn gthread {s['gunicorn']['workers']} workers x "
         f"{s['gunicorn']['threads']} threads, DJANGO_ENV=production, {s['database']} + redis; "
-        f"fake Harness latency {s['latency_ms']:g} ms; {s['cpus']} CPUs"
+        f"fake Harness latency {s['latency_ms']:g} ms; {s['cpus']} CPUs; "
+        f"plain Python {s['machine_loop_ns']:g} ns per loop step (machine speed, lower is faster)"
     )
     head = (
         f"{'scenario':<17}{'conc':>5} |{'req/s':>7}{'p50':>7}{'p95':>7}{'p99':>7}{'err':>4}"
