@@ -30,6 +30,18 @@
     document.querySelectorAll("form[data-submitted]").forEach(release);
   });
 
+  // An answer for an element that was replaced while the answer was on its way (All workspaces'
+  // poll for the previous filters, once a filter change swapped the results) is dropped whole:
+  // htmx would swap it into the detached copy and look for its out-of-band parts (the count)
+  // there, and report them missing. Its events reach only the detached element, so the listener
+  // is put on the element itself when its request starts.
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var elt = event.detail.elt;
+    elt.addEventListener("htmx:beforeOnLoad", function (loaded) {
+      if (!elt.isConnected || !loaded.detail.target.isConnected) { loaded.preventDefault(); }
+    }, { once: true });
+  });
+
   // An htmx form whose request did not lead to another page (it failed, or Harness's alert came
   // back in #global-alert) is released too, and the button it disabled while sending
   // (hx-disabled-elt) gets the focus back: disabling it dropped the focus to <body>, the top

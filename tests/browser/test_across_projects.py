@@ -9,7 +9,7 @@ from tests.conftest import ACCOUNT, FULL_KEY
 
 
 def test_search_across_projects_and_retry_the_one_that_failed(
-    page, live_server, fake, browser_user, artifacts
+    page, live_server, fake, browser_user, artifacts, settings
 ):
     from workspaces.services import credential_save
 
@@ -61,4 +61,18 @@ def test_search_across_projects_and_retry_the_one_that_failed(
     expect(failure).to_have_count(0)
     expect(live).to_be_focused()  # the button went with the failure: not back at the top
     expect(project_cells.filter(has_text="networking")).to_have_count(1)
+    expect(results.locator(".summary")).to_have_text(re.compile(r"of 29 from 5 projects"))
+
+    # The filters change while the poll for the last project of the earlier list is on its way:
+    # its answer is dropped (it would fill a detached copy, then look for the count there), and
+    # the new list stays.
+    settings.HARNESS_READ_TIMEOUT = 6.0
+    fake.inject("iacm.workspaces.list", delay_ms=3000, times=1, path="/projects/data/")
+    search = page.get_by_label("Search by name")
+    search.fill("vpc")
+    expect(page).to_have_url(re.compile(r"q=vpc&|q=vpc$"))
+    expect(live).to_have_attribute("aria-busy", "true")  # the poll waits for platform/data
+    search.fill("vpc-pro")  # cached: swapped in before that poll answers
+    expect(page).to_have_url(re.compile(r"q=vpc-pro&|q=vpc-pro$"))
+    page.wait_for_timeout(3000)  # the poll has answered, complete (the count in it)
     expect(results.locator(".summary")).to_have_text(re.compile(r"of 29 from 5 projects"))
