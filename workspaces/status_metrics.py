@@ -154,6 +154,21 @@ def _metrics_cache_key(*, account: str, org: str, project: str, window: str, fin
     return f"metrics:v1:{account}:{org}:{project}:{window}:{fingerprint}"
 
 
+def forget_status_metrics(*, account: str, fingerprint: str, org: str, project: str) -> None:
+    """Drop the cached numbers of org/project in every window for the key `fingerprint`: a
+    write of that key settled (a workspace created, changed or deleted), so its next strip,
+    the project's or the cross-project one, reads Harness again instead of serving counts
+    without it for up to `METRICS_CACHE_SECONDS`. Other keys' numbers age as they would."""
+    cache.delete_many(
+        [
+            _metrics_cache_key(
+                account=account, org=org, project=project, window=window, fingerprint=fingerprint
+            )
+            for window in METRICS_WINDOWS
+        ]
+    )
+
+
 def _fresh(metrics: StatusMetrics | None) -> bool:
     """Whether `metrics` may be served without asking Harness: numbers younger than
     `METRICS_CACHE_SECONDS`, or a refusal before its `kept_until`."""

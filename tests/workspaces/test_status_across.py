@@ -500,3 +500,81 @@ def test_a_project_listed_twice_is_counted_once(signed_in_with_key, fake, monkey
 
     keys = [row.ref.key for row in rows(strip)]
     assert keys.count("default/infra") == 1, keys  # once, and its counts once in the totals
+
+
+# --- a write settled: the strips count it at once ---------------------------------------------
+
+
+def _project_counts(client, org: str, project: str) -> dict[str, int]:
+    """The project strip's counts of org/project, as its list page loads them."""
+    listing = reverse("workspace_list", args=[org, project])
+    strip = {"HX-Request": "true", "HX-Target": "status-overview"}
+    return client.get(listing, headers=strip).context["metrics"].counts
+
+
+def test_the_project_strip_counts_a_workspace_the_user_just_created(
+    signed_in_with_key, user_with_key, fake
+):
+    from tests.samples import complete_draft
+    from workspaces.models import WorkspaceDraft
+
+    listing = reverse("workspace_list", args=["default", "infra"])
+    before = _project_counts(signed_in_with_key, "default", "infra")
+    data = complete_draft("review_new_ws")
+    data["basics"]["name"] = "review-new-ws"
+    draft = WorkspaceDraft.objects.create(
+        owner=user_with_key,
+        org="default",
+        project="infra",
+        data=data,
+        name="review-new-ws",
+        identifier="review_new_ws",
+    )
+
+    signed_in_with_key.post(reverse("draft_submit", args=[draft.pk]))
+
+    draft.refresh_from_db()
+    assert draft.status == "created"
+    table = signed_in_with_key.get(listing, {"status": "inactive"})
+    after = _project_counts(signed_in_with_key, "default", "infra")
+    listed = table.context["result"].page.total_items
+    assert listed == before.get("inactive", 0) + 1
+    assert after.get("inactive", 0) == listed
+
+
+def test_the_strips_count_a_workspace_the_user_just_deleted(signed_in_with_key, fake):
+    from tests.workspaces.test_decommission import INACTIVE, opened
+
+    before = _project_counts(signed_in_with_key, "default", "sandbox")
+    across = signed_in_with_key.get(STRIP, headers=HTMX).context["strip"].totals.counts
+    draft = opened(signed_in_with_key, INACTIVE)
+
+    signed_in_with_key.post(
+        reverse("deletion_confirm", args=[draft.pk]), {"confirm_identifier": INACTIVE}
+    )
+
+    draft.refresh_from_db()
+    assert draft.status == "deleted"
+    assert _project_counts(signed_in_with_key, "default", "sandbox") == {
+        **before,
+        "inactive": before["inactive"] - 1,
+    }
+    totals = signed_in_with_key.get(STRIP, headers=HTMX).context["strip"].totals.counts
+    assert totals == {**across, "inactive": across["inactive"] - 1}
+
+
+def test_an_approved_request_forgets_the_approvers_numbers(user_with_key, other_user, fake):
+    from tests.approvals.support import APPROVER_KEY
+    from tests.workspaces.test_decommission import approve, held_deletion
+
+    held = held_deletion(other_user, user_with_key, author_key=APPROVER_KEY)
+    approvers = [
+        cache_entry(user_with_key, "default", "sandbox", window) for window in ("all", "7d")
+    ]
+    cache.set_many({key: StatusMetrics({"inactive": 99}, time.time()) for key in approvers})
+
+    approve(held, user_with_key)
+
+    held.refresh_from_db()
+    assert held.status == "deleted"
+    assert cache.get_many(approvers) == {}

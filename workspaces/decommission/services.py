@@ -36,6 +36,7 @@ from workspaces.wizard.outcomes import (
     require_same_account,
     was_sent,
 )
+from workspaces.wizard.settle import forget_counts
 from workspaces.wizard.submit import keep_unclear, settle_write, stale_submit_seconds
 
 logger = logging.getLogger("workspaces.decommission")
@@ -188,6 +189,7 @@ def deletion_deliver(
     outcome = settle_write(
         draft=draft,
         write=lambda: deletion_write(client=client, draft=draft, previous=previous),
+        sender=actor or draft.owner,
         release_to=release_to,
         on_release=on_release,
         on_settled=on_settled,
@@ -263,7 +265,8 @@ def deletion_settle_stale(
 
 def _settle(drafts, *, was: str, status: str, outcome: dict[str, Any]) -> list[WorkspaceDraft]:
     """Record `outcome` on each of `drafts` still `was` (one atomic UPDATE each: a request a
-    retry claimed meanwhile is left to it), with one audit entry each; returns those settled."""
+    retry claimed meanwhile is left to it), with one audit entry each (and, deleted, the status
+    counts cached for the sender's key dropped); returns those settled."""
     settled = []
     for draft in drafts:
         if not WorkspaceDraft.objects.filter(pk=draft.pk, status=was).update(
@@ -272,12 +275,15 @@ def _settle(drafts, *, was: str, status: str, outcome: dict[str, Any]) -> list[W
             continue
         # An approved deletion was sent by its approver: the entry names them and the chain.
         sender = approval_that_sent(draft=draft)
+        actor = (sender and sender.decided_by) or draft.owner
         _audit(
             draft=draft,
-            actor=(sender and sender.decided_by) or draft.owner,
+            actor=actor,
             outcome=outcome,
             approval=approval_chain(sender) if sender else None,
         )
+        if status == Status.DELETED:
+            forget_counts(draft=draft, sender=actor)
         draft.refresh_from_db()
         settled.append(draft)
     return settled

@@ -3,6 +3,7 @@ landed although Harness did not answer it clearly (a create or a change).
 
 `store_outcome` moves a claimed draft out of `submitting`; `settle` moves a draft settled after
 the fact (an unclear write found landed, a worker that died) and records the write it sent;
+`forget_counts` drops the status counts a landed write changed;
 `earlier_write_landed` decides what a draft whose last write landed becomes when it was edited
 since that write (`submit.draft_submit`).
 """
@@ -17,7 +18,8 @@ from django.db import DatabaseError, transaction
 from django.utils import timezone
 
 from workspaces.audit import audit_record
-from workspaces.models import AuditEntry, WorkspaceDraft
+from workspaces.models import AuditEntry, HarnessCredential, WorkspaceDraft
+from workspaces.status_metrics import forget_status_metrics
 from workspaces.wizard.change_send import holds_body, updated
 from workspaces.wizard.create import created
 from workspaces.wizard.diff import body_diff
@@ -27,6 +29,24 @@ logger = logging.getLogger("workspaces.drafts")
 EARLIER = {"edit": "Changed on an earlier attempt.", "create": "Created on an earlier attempt."}
 Status = WorkspaceDraft.Status
 Kind = WorkspaceDraft.Kind
+#: A write that landed (as a status, and as its outcome's name): the project's counts changed.
+LANDED = frozenset({Status.CREATED, Status.UPDATED, Status.DELETED})
+
+
+def forget_counts(*, draft: WorkspaceDraft, sender: AbstractBaseUser) -> None:
+    """A write to the draft's project sent with `sender`'s key landed (a workspace created,
+    changed or deleted): the status counts cached for that key are dropped
+    (`forget_status_metrics`), so the strips that person opens next count it."""
+    try:
+        credential = sender.harness_credential
+    except HarnessCredential.DoesNotExist:
+        return  # no key (removed since): no numbers are cached for it
+    forget_status_metrics(
+        account=credential.account_id,
+        fingerprint=credential.key_fingerprint,
+        org=draft.org,
+        project=draft.project,
+    )
 
 
 def write_audit(
@@ -79,9 +99,10 @@ def store_outcome(*, draft: WorkspaceDraft, status: str, outcome: dict[str, Any]
             claimed.update(**fields, updated_at=timezone.now())
     except DatabaseError:
         logger.exception("draft %s: the submit outcome could not be stored", draft.pk)
-        landed = status in {Status.CREATED, Status.UPDATED, Status.DELETED}
         outcome = (
-            {"outcome": str(status), "message": "", "warnings": []} if landed else dict(UNEXPECTED)
+            {"outcome": str(status), "message": "", "warnings": []}
+            if status in LANDED
+            else dict(UNEXPECTED)
         )
         claimed.update(status=status, harness_response=outcome, updated_at=timezone.now())
     return outcome
@@ -117,6 +138,8 @@ def settle(
             actor=sender and sender.decided_by,
             approval=approval_chain(sender) if sender else None,
         )
+        if (recorded or outcome).get("outcome") in LANDED:
+            forget_counts(draft=draft, sender=(sender and sender.decided_by) or draft.owner)
     draft.refresh_from_db()
     return draft
 

@@ -39,7 +39,9 @@ from workspaces.wizard.outcomes import (
     require_same_account,
 )
 from workspaces.wizard.settle import (
+    LANDED,
     earlier_write_landed,
+    forget_counts,
     settle,
     store_outcome,
     write_audit,
@@ -176,6 +178,7 @@ def draft_send(
     outcome = settle_write(
         draft=draft,
         write=write,
+        sender=actor or draft.owner,
         release_to=release_to,
         on_release=on_release,
         on_settled=on_settled,
@@ -192,14 +195,16 @@ def settle_write(
     *,
     draft: WorkspaceDraft,
     write: Callable[[], tuple[str, dict[str, Any]]],
+    sender: AbstractBaseUser,
     release_to: str,
     record: Callable[[dict[str, Any]], None],
     on_release: Callable[[], None] | None = None,
     on_settled: Callable[[dict[str, Any]], None] | None = None,
 ) -> dict[str, Any]:
-    """Run `write` (the Harness call of a claimed draft, any kind) and settle the draft with its
-    (status, outcome); `record` puts the settled outcome in the audit trail, just after
-    `on_settled` gets it (an approval's own entry comes first).
+    """Run `write` (the Harness call of a claimed draft, any kind, with `sender`'s key) and
+    settle the draft with its (status, outcome); `record` puts the settled outcome in the audit
+    trail, just after `on_settled` gets it (an approval's own entry comes first). A write that
+    landed drops the status counts cached for `sender`'s key (`forget_counts`).
 
     HarnessUnauthorized puts the draft back to `release_to` (in the same transaction as
     `on_release`, e.g. an approval reopened) and propagates (its outcome, not stored, goes to
@@ -236,6 +241,8 @@ def settle_write(
         if on_settled is not None:
             on_settled(outcome)
         record(outcome)
+    if status in LANDED:
+        forget_counts(draft=draft, sender=sender)
     return outcome
 
 
