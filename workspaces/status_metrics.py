@@ -266,10 +266,7 @@ def status_metrics(
             return None
         waited = _wait_for_refresh(key, deadline)
         if waited:
-            return waited
-        if failure := cache.get(f"{key}:failed"):
-            # Its refresher failed a moment ago: its error, not one more call behind it.
-            return StatusMetrics({}, time.time(), stale=True, error=failure)
+            return waited  # its numbers, or its error when it failed a moment ago
         if time.monotonic() >= deadline:
             break  # the refresher outlived its lock's time: read Harness without the lock
         # Its refresher gave up without saying why: one waiter takes the lock and reads again,
@@ -321,8 +318,9 @@ def status_metrics(
 
 
 def _wait_for_refresh(key: str, deadline: float) -> StatusMetrics | None:
-    """Poll briefly for the numbers another request is fetching (cold cache under load); None
-    when its refresher gave up (Harness failed) or `deadline` (monotonic) passed."""
+    """Poll briefly for the numbers another request is fetching (cold cache under load), or its
+    error when Harness failed it; None when its refresher gave up without saying why or
+    `deadline` (monotonic) passed."""
     return _await_refreshes({key: key}, backoff=False, deadline=deadline).get(key)
 
 
@@ -331,8 +329,10 @@ def status_metrics_awaited(
 ) -> dict[tuple[str, str], StatusMetrics]:
     """The numbers other requests are fetching for several (org, project), waited for together:
     one cache read per poll for all of them, instead of a waiting thread each. A project whose
-    refresher let go of its lock without numbers (Harness failed), or still missing after
-    `METRICS_LOCK_SECONDS`, is left out: ask `status_metrics` for it."""
+    refresher failed gets its error (`FAILED_SECONDS`), as `status_metrics` gives its waiters,
+    rather than one more call behind it. A project whose refresher let go of its lock without
+    numbers or error, or still missing after `METRICS_LOCK_SECONDS`, is left out: ask
+    `status_metrics` for it."""
     pending = {
         _metrics_cache_key(
             account=account, org=org, project=project, window=window, fingerprint=fingerprint
@@ -348,9 +348,10 @@ def _await_refreshes[T](
     pending: dict[str, T], *, backoff: bool, deadline: float | None = None
 ) -> dict[T, StatusMetrics]:
     """Poll the cache for the numbers under `pending`'s keys (each a cache key and what to
-    return it as) until each is there or its refresher let go of its lock without numbers, until
-    `deadline` (monotonic; by default `METRICS_LOCK_SECONDS` from now); a 20 ms pause between
-    polls, growing to 0.1 s with `backoff`."""
+    return it as) until each is there or its refresher let go of its lock without numbers (its
+    error, when it left one, `{key}:failed`, is returned as stale metrics without counts),
+    until `deadline` (monotonic; by default `METRICS_LOCK_SECONDS` from now); a 20 ms pause
+    between polls, growing to 0.1 s with `backoff`."""
     pending, found = dict(pending), {}
     if deadline is None:
         deadline = time.monotonic() + settings.METRICS_LOCK_SECONDS
@@ -359,12 +360,17 @@ def _await_refreshes[T](
         time.sleep(pause)
         if backoff:
             pause = min(pause * 1.5, 0.1)
-        # Numbers are stored before their lock is released: read in this order, a missing
-        # lock with missing numbers means the refresher gave up.
-        read = cache.get_many([*pending, *(f"{key}:lock" for key in pending)])
+        # Numbers (or a failed refresh's error) are stored before their lock is released: read
+        # in this order, a missing lock with neither means the refresher gave up.
+        read = cache.get_many(
+            [*pending, *(f"{key}:{suffix}" for key in pending for suffix in ("lock", "failed"))]
+        )
         for key in list(pending):
             if key in read:
                 found[pending.pop(key)] = read[key]
             elif f"{key}:lock" not in read:
+                if failure := read.get(f"{key}:failed"):
+                    # Its refresher failed a moment ago: its error, not one more call behind it.
+                    found[pending[key]] = StatusMetrics({}, time.time(), stale=True, error=failure)
                 del pending[key]
     return found

@@ -471,6 +471,44 @@ def test_the_waiters_of_a_refresh_that_failed_show_its_error_without_calling_aga
     assert fake.counters()["iacm.metrics"] == 1
 
 
+def test_across_waiter_of_a_failed_refresh_shows_its_error_without_calling_again(
+    user_with_key, fake
+):
+    import threading
+
+    from workspaces.across.status import status_across
+    from workspaces.clients import harness_client_for
+    from workspaces.status_metrics import status_metrics
+
+    client = harness_client_for(user_with_key)
+    _projects(user_with_key)  # the directory, cached: only the numbers are read below
+    # Slow enough for the strip to find default/infra's refresh under way on a slow machine.
+    fake.inject("iacm.metrics", status=500, delay_ms=1500, times=5, path="/projects/infra/")
+    refresher = threading.Thread(
+        target=status_metrics,
+        kwargs={
+            "client": client,
+            "fingerprint": fingerprint(user_with_key),
+            "org": "default",
+            "project": "infra",
+            "window": "all",
+        },
+    )
+    refresher.start()
+    time.sleep(0.3)
+    started = time.monotonic()
+
+    strip = status_across(client=client, fingerprint=fingerprint(user_with_key), window="all")
+
+    took = time.monotonic() - started
+    refresher.join()
+    infra = next(row for row in strip.rows if row.ref.key == "default/infra")
+    assert infra.metrics.error and not infra.metrics.counts
+    calls = [e for e in fake.log("iacm.metrics") if "/projects/infra/" in e["path"]]
+    assert len(calls) == 1
+    assert took < 2.5  # the refresher's error, not a second slow call behind it
+
+
 def test_a_request_that_waited_out_the_lock_leaves_the_holders_lock_alone(
     user_with_key, fake, settings
 ):
