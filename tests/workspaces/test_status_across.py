@@ -186,6 +186,37 @@ def test_a_failing_project_shows_its_error_while_the_others_show(
     assert all(row.metrics.counts and not row.metrics.error for row in others)
 
 
+def test_every_project_failing_on_a_cold_cache_is_one_alert_and_no_age(signed_in_with_key, fake):
+    fake.inject("iacm.metrics", status=500, times=100)
+
+    response = signed_in_with_key.get(STRIP, headers=HTMX)
+
+    strip = response.context["strip"]
+    assert len(strip.rows) == PROJECTS
+    assert all(row.metrics.error and not row.metrics.counts for row in strip.rows)
+    assertNotContains(response, "oldest numbers from")
+    assertContains(response, 'role="alert"', count=1)
+    assertContains(
+        response,
+        "No project's numbers could be read: Harness answered with an error (HTTP 500)",
+    )
+
+
+def test_the_age_is_that_of_the_oldest_numbers_shown(signed_in_with_key, user_with_key, fake):
+    signed_in_with_key.get(STRIP)
+    # A refusal kept from ten minutes ago: no numbers, so no age of numbers.
+    refused = StatusMetrics(
+        {}, time.time() - 600, stale=True, error="No access.", kept_until=time.time() + 60
+    )
+    cache.set(cache_entry(user_with_key, "platform", "data"), refused)
+
+    response = signed_in_with_key.get(STRIP, headers=HTMX)
+
+    assert row_of(response, "platform/data").metrics.error == "No access."
+    assertContains(response, "oldest numbers from just now")
+    assertNotContains(response, "No project's numbers could be read")
+
+
 def test_a_failing_project_keeps_its_saved_numbers(signed_in_with_key, user_with_key, fake):
     first = signed_in_with_key.get(STRIP)
     saved = row_of(first, "payments/core").metrics

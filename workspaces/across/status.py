@@ -75,13 +75,23 @@ class StatusAcross:
     @functools.cached_property
     def totals(self) -> StatusMetrics:
         """Counts per status summed over every row (saved numbers included), as old as the
-        oldest."""
+        oldest of those numbers (a row without numbers, its error just now or a refusal kept,
+        has no age to give)."""
         counts: dict[str, int] = {}
         for row in self.rows:
             for status, count in row.metrics.counts.items():
                 counts[status] = counts.get(status, 0) + count
-        oldest = min((row.metrics.fetched_at for row in self.rows), default=0.0)
+        oldest = min(
+            (row.metrics.fetched_at for row in self.rows if row.metrics.counts), default=0.0
+        )
         return StatusMetrics(counts=counts, fetched_at=oldest)
+
+    @property
+    def shared_error(self) -> str:
+        """The error every row failed with, when it is the same one ("" otherwise): said once
+        when no project's numbers could be read."""
+        errors = {row.metrics.error for row in self.rows}
+        return errors.pop() if len(errors) == 1 else ""
 
     @functools.cached_property
     def totals_chips(self) -> list[StatusChip]:
