@@ -344,6 +344,18 @@ def test_an_org_whose_projects_fail_is_named_and_the_others_show(signed_in_with_
     assert org in {row.ref.org for row in rows(again)}
 
 
+def test_every_orgs_projects_failing_is_not_blamed_on_the_key(signed_in_with_key, fake):
+    fake.inject("v1.projects.list", status=500, times=10)
+
+    response = signed_in_with_key.get(STRIP)
+
+    assert len(response.context["strip"].directory.failed_orgs) == 3
+    assertContains(response, "could not be listed, so they are not counted", count=3)
+    assertNotContains(response, "Your Harness key cannot list any project.")
+    assertNotContains(response, "No project has workspaces yet.")
+    assertContains(response, '<h2 id="status-across-title">Status</h2>', html=True)
+
+
 def test_an_orgs_try_again_reads_only_that_orgs_numbers(signed_in_with_key, fake):
     fake.inject("v1.projects.list", status=500, times=1)
     first = signed_in_with_key.get(STRIP)
