@@ -5,7 +5,7 @@ import re
 
 from playwright.sync_api import expect
 
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import settled, sign_in
 from tests.browser.test_accessibility import assert_accessible
 from tests.conftest import ACCOUNT, FULL_KEY
 
@@ -50,6 +50,20 @@ def test_status_across_projects_links_to_a_projects_filtered_list(
     expect(page.get_by_role("checkbox", name="Failed", exact=True)).to_be_checked()
     summary = page.locator("#workspace-table .summary")
     expect(summary).to_contain_text(f"of {count}")
+
+    # Loaded into All workspaces, a window reloads that page in it: its note (and filters, and
+    # Save view) follow the strip's window.
+    page.goto(live_server.url + "/workspaces/?window=7d&status=failed")
+    expect(strip.get_by_role("heading", level=2)).to_contain_text("last 7 days")
+    note = page.get_by_text("the status counts above are for the last 7 days only")
+    expect(note).to_be_visible()
+    settled(page)
+    strip.get_by_role("link", name="All", exact=True).click()
+    expect(page).to_have_url(re.compile(r"/workspaces/\?window=all&status=failed$"))
+    expect(strip.get_by_role("heading", level=2)).to_have_text("Status in 6 projects")
+    settled(page)
+    expect(note).to_have_count(0)
+    expect(page.get_by_role("checkbox", name="Failed", exact=True)).to_be_checked()
 
 
 def test_try_again_on_a_failed_project_updates_its_row_and_the_totals(

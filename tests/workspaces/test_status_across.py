@@ -126,6 +126,46 @@ def test_window_links_change_the_address_only_on_the_strips_own_page(signed_in_w
     assertNotContains(embedded, "hx-push-url")
 
 
+def test_embedded_window_links_reload_the_host_page_with_that_window(signed_in_with_key, fake):
+    host = "http://testserver/workspaces/?window=7d&status=failed&status=drifted&directory=refresh"
+
+    embedded = signed_in_with_key.get(
+        STRIP, {"window": "7d"}, headers={**HTMX, "HX-Current-URL": host}
+    )
+
+    # Plain links to the page the strip is in, only its window changed (and its one-shot
+    # `directory=refresh` dropped): the page's note, filters and saved view follow it.
+    text = embedded.content.decode()
+    links = re.findall(r'<a id="across-window-(\w+)" href="([^"]*)"([^>]*)>', text)
+    assert [(value, href) for value, href, _ in links] == [
+        (value, f"/workspaces/?window={value}&amp;status=failed&amp;status=drifted")
+        for value in ("24h", "7d", "30d", "all")
+    ]
+    assert not any("hx-" in rest for _, _, rest in links)
+    # The strip's own links (Refresh, Try again) still swap the strip alone.
+    assertContains(embedded, f'hx-get="{STRIP}?window=7d&amp;refresh=1"')
+
+
+@pytest.mark.parametrize(
+    "host",
+    [
+        "https://evil.example/workspaces/?q=vpc",  # another origin
+        "http://testserver//evil.example/workspaces/",  # a path that is another host
+        "http://testserver/\\evil.example/",
+        "not a url",
+    ],
+)
+def test_embedded_in_a_page_of_another_origin_the_window_links_swap_the_strip(
+    signed_in_with_key, fake, host
+):
+    embedded = signed_in_with_key.get(STRIP, headers={**HTMX, "HX-Current-URL": host})
+
+    assertContains(embedded, f'<a id="across-window-7d" href="{STRIP}?window=7d"')
+    assertContains(embedded, f'hx-get="{STRIP}?window=7d"')
+    assertNotContains(embedded, "evil.example")
+    assertNotContains(embedded, "hx-push-url")
+
+
 def test_the_loader_include_loads_the_strip(rf):
     html = render_to_string("includes/status_across_loader.html", {"window": "7d"})
 

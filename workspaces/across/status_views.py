@@ -3,9 +3,10 @@
 from urllib.parse import urlencode, urlsplit
 
 from django import forms
-from django.http import HttpResponse
+from django.http import HttpResponse, QueryDict
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
@@ -39,8 +40,44 @@ class StatusAcrossForm(forms.Form):
         return self.cleaned_data.get(name) or default
 
 
+def _host_page(request: HtmxHttpRequest) -> tuple[str, QueryDict] | None:
+    """The page the strip is loaded into (its path and query, from `HX-Current-URL`), when it
+    is another page of this site; None on the strip's own page, without htmx, or for a URL
+    of another origin or one that is not a plain path here."""
+    current = request.htmx.current_url_abs_path if request.htmx else None  # same origin only
+    if not current or not url_has_allowed_host_and_scheme(
+        current, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return None
+    parts = urlsplit(current)
+    if not parts.path.startswith("/") or parts.path.startswith("//") or parts.path == request.path:
+        return None
+    query = QueryDict(parts.query, mutable=True)
+    query.pop("directory", None)  # an org's "Try again" (`OrgRetryForm`): once, not kept
+    return parts.path, query
+
+
+def _window_links(request: HtmxHttpRequest, window_params: dict) -> list[dict]:
+    """The time window's links: on the strip's own page they swap the strip and change the
+    address; loaded into another page, they open that page again with only its `window`
+    changed (its note, filters and saved view then follow it: `swap` False); anywhere else
+    they swap the strip alone."""
+    host = _host_page(request)
+    links = []
+    for value, label in METRICS_WINDOW_LABELS:
+        if host:
+            path, query = host[0], host[1].copy()
+            query["window"] = value
+            href, swap = f"{path}?{query.urlencode()}", False
+        else:
+            href = f"{reverse('status_across')}?{urlencode({**window_params, 'window': value})}"
+            swap = True
+        links.append({"value": value, "label": label, "href": href, "swap": swap})
+    return links
+
+
 @require_GET
-@vary_on_headers("HX-Request")
+@vary_on_headers("HX-Request", "HX-Current-URL")
 def status_across(request: HtmxHttpRequest) -> HttpResponse:
     form = StatusAcrossForm(request.GET)
     window = form.value("window", "all")
@@ -62,12 +99,12 @@ def status_across(request: HtmxHttpRequest) -> HttpResponse:
         "strip": strip,
         "window": window,
         "window_phrase": WINDOW_PHRASES[window],
-        "windows": METRICS_WINDOW_LABELS,
+        "window_links": _window_links(request, window_params),
         # The strip's own links name its path: it is loaded into other pages.
         "strip_url": reverse("status_across"),
         "window_params": window_params,
         "window_query": f"?{urlencode(window_params)}" if window_params else "",
-        # Loaded into another page, the strip's window links must not change that page's URL.
+        # Loaded into another page, the strip's own links must not change that page's URL.
         "push_url": not request.htmx
         or urlsplit(request.htmx.current_url_abs_path or "").path == request.path,
     }
