@@ -1,5 +1,6 @@
 """Writes: everything that changes the portal's records."""
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
@@ -20,12 +21,16 @@ def credential_save(
 ) -> HarnessCredential:
     """Store a key that Harness has just accepted, encrypted; replaces any earlier key.
 
-    The org/project choice is kept when the account stays the same.
+    The org/project choice is kept when the account stays the same. The user's own row is
+    locked first: a first key has no credential row to lock, and two first saves at once (a
+    double click, two tabs) would both insert it, the second failing on the unique user.
     """
     with transaction.atomic():
-        credential = HarnessCredential.objects.select_for_update().filter(
+        # The user model's manager, not type(user)'s: a request's user is a lazy object.
+        get_user_model()._default_manager.select_for_update().only("pk").get(pk=user.pk)
+        credential = HarnessCredential.objects.filter(user=user).first() or HarnessCredential(
             user=user
-        ).first() or HarnessCredential(user=user)
+        )
         if credential.account_id and credential.account_id != account_id:
             credential.current_org = credential.current_project = ""
         credential.account_id = account_id

@@ -1,13 +1,17 @@
 """The Harness key page: checking, saving encrypted, replacing, deleting, and each failure."""
 
+import contextlib
 import re
+import threading
 
 import pytest
 from django.db import connection
 from django.urls import reverse
 from pytest_django.asserts import assertContains, assertNotContains, assertRedirects
 
+from tests.concurrency import run_together
 from tests.conftest import ACCOUNT, FULL_KEY, OTHER_KEY, READ_KEY
+from workspaces import services
 from workspaces.crypto import decrypt_token
 from workspaces.models import HarnessCredential
 
@@ -63,6 +67,37 @@ def test_valid_key_is_checked_with_harness_and_stored_encrypted(signed_in, user,
     checks = fake.log(route="ng.accounts.get")
     assert len(checks) == 1
     assert checks[0]["path"] == f"/ng/api/accounts/{ACCOUNT}"
+
+
+@pytest.mark.django_db(transaction=True)  # row locks: rerun on PostgreSQL (tests/conftest.py)
+def test_a_first_key_saved_twice_at_once_saves_both_times(user, monkeypatch):
+    """Two first saves at once (a double click, two tabs) both found no row to lock, both
+    inserted, and the second failed on the unique user: a 500 on PostgreSQL."""
+    barrier = threading.Barrier(2, timeout=5)
+    encrypt = services.encrypt_token
+
+    def encrypt_together(api_key):
+        # Both saves inside their transactions, neither written yet; with the fix the second
+        # waits on the lock, so the first is released by the barrier's timeout.
+        with contextlib.suppress(threading.BrokenBarrierError):
+            barrier.wait()
+        return encrypt(api_key)
+
+    monkeypatch.setattr(services, "encrypt_token", encrypt_together)
+    keys = iter([FULL_KEY, READ_KEY])
+    lock = threading.Lock()
+
+    def save():
+        with lock:
+            api_key = next(keys)
+        services.credential_save(user=user, account_id=ACCOUNT, api_key=api_key)
+        return "saved"
+
+    results, failures = run_together(2, save)
+
+    assert failures == []
+    assert results == ["saved", "saved"]
+    assert HarnessCredential.objects.filter(user=user).count() == 1
 
 
 def test_database_holds_no_plaintext_key(signed_in, user, fake):
