@@ -7,7 +7,9 @@ from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from django.views.decorators.http import require_POST
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods
+from django_htmx.http import HttpResponseClientRedirect
 
 from portal.signin import ThrottledAuthenticationForm
 
@@ -24,9 +26,26 @@ def login(request: HttpRequest) -> HttpResponse:
     )(request)
 
 
-@require_POST
+@login_not_required
+@require_http_methods(["GET", "POST"])
 def logout(request: HttpRequest) -> HttpResponse:
+    """POST signs out, signed in or not: a session that expired while the page was open still
+    ends on the sign-in page (no `next` back here). GET (a reload after a stale CSRF token, an
+    old `next`) asks first, with a fresh token; nobody is signed out by following a link."""
+    if request.method == "GET":
+        if not request.user.is_authenticated:
+            return _to_sign_in(request)
+        return TemplateResponse(request, "registration/sign_out.html")
     auth.logout(request)
     if settings.PORTAL_AUTH == "sso" and settings.SSO_LOGOUT_URL:
         return redirect(settings.SSO_LOGOUT_URL)
     return redirect(settings.LOGOUT_REDIRECT_URL)
+
+
+def _to_sign_in(request: HttpRequest) -> HttpResponse:
+    """The sign-in page, as `portal.access` sends anyone signed out (htmx: the whole page)."""
+    if request.headers.get("HX-Request") == "true":
+        response = HttpResponseClientRedirect(reverse("login"))
+        response.status_code = 401
+        return response
+    return redirect(settings.LOGIN_URL)

@@ -4,8 +4,11 @@ the hostile-input corpus, and a few sign-ins through the page show the form agai
 The corpus runs through the form itself: each value costs a password check, not a request.
 """
 
+import re
+
 import pytest
 from django.contrib.auth.forms import AuthenticationForm
+from django.test import Client
 from django.urls import reverse
 from pytest_django.asserts import assertContains, assertRedirects
 
@@ -73,3 +76,42 @@ def test_the_right_password_signs_in_and_sign_out_ends_the_session(client, user)
     assert signed_in_as == str(user.pk)
     assertRedirects(signed_out, reverse("login"), fetch_redirect_response=False)
     assert "_auth_user_id" not in client.session
+
+
+def test_signing_out_after_the_session_expired_ends_on_a_page_not_a_blank_405(client, user):
+    """An expired session's "Sign out" went to the sign-in page with next=/accounts/logout/;
+    signed in, the browser then asked for that address with a GET: a blank 405 page."""
+    signed_out = client.post(reverse("logout"))
+
+    assertRedirects(signed_out, reverse("login"), fetch_redirect_response=False)
+    response = client.post(reverse("login"), {**RIGHT, "next": reverse("logout")}, follow=True)
+
+    assert response.status_code == 200
+
+
+def test_reloading_sign_out_after_a_stale_token_offers_to_sign_out(user):
+    """The 403 page's "Reload the page" is a GET of the sign-out address: it answered a blank
+    405 page and left the user signed in."""
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(user)
+    client.get(reverse("harness_key"))
+
+    refused = client.post(reverse("logout"), {"csrfmiddlewaretoken": "x" * 64})
+    reloaded = client.get(reverse("logout"))
+
+    assert refused.status_code == 403
+    assert reloaded.status_code == 200
+    assertContains(reloaded, "Sign out?")
+    form = re.search(
+        r'<form method="post" action="/accounts/logout/"[^>]*>.*?</form>', reloaded.text, re.S
+    )[0]
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form)[1]
+    signed_out = client.post(reverse("logout"), {"csrfmiddlewaretoken": token})
+    assertRedirects(signed_out, reverse("login"), fetch_redirect_response=False)
+    assert "_auth_user_id" not in client.session
+
+
+def test_sign_out_asked_for_while_signed_out_leads_to_sign_in(client):
+    response = client.get(reverse("logout"))
+
+    assertRedirects(response, reverse("login"), fetch_redirect_response=False)
