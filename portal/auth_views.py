@@ -8,19 +8,18 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
 from django_htmx.http import HttpResponseClientRedirect
 
+from portal import sso
 from portal.signin import ThrottledAuthenticationForm
 
 
 @login_not_required
 def login(request: HttpRequest) -> HttpResponse:
     if settings.PORTAL_AUTH == "sso":
-        # The proxy signs people in; reaching this page means it did not (or is misconfigured).
-        if request.user.is_authenticated:
-            return redirect(settings.LOGIN_REDIRECT_URL)
-        return TemplateResponse(request, "registration/sso_required.html", status=401)
+        return _sso_login(request)
     return auth_views.LoginView.as_view(
         authentication_form=ThrottledAuthenticationForm, redirect_authenticated_user=True
     )(request)
@@ -39,7 +38,30 @@ def logout(request: HttpRequest) -> HttpResponse:
     auth.logout(request)
     if settings.PORTAL_AUTH == "sso" and settings.SSO_LOGOUT_URL:
         return redirect(settings.SSO_LOGOUT_URL)
-    return redirect(settings.LOGOUT_REDIRECT_URL)
+    response = redirect(settings.LOGOUT_REDIRECT_URL)
+    if settings.PORTAL_AUTH == "sso":
+        sso.mark_signed_out(response)  # else the proxy's header signs the user straight back in
+    return response
+
+
+def _sso_login(request: HttpRequest) -> HttpResponse:
+    """The proxy signs people in; reaching this page means it did not (or is misconfigured), or
+    the user signed out of the portal (`portal.sso.is_signed_out`): a POST ("Sign in again")
+    lets the proxy's header sign them in again."""
+    if request.user.is_authenticated:
+        return redirect(settings.LOGIN_REDIRECT_URL)
+    next_url = request.POST.get("next") or request.GET.get("next") or ""
+    if not url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        next_url = ""
+    if request.method == "POST":
+        response = redirect(next_url or settings.LOGIN_REDIRECT_URL)
+        sso.clear_signed_out(response)
+        return response
+    if sso.is_signed_out(request):
+        return TemplateResponse(request, "registration/sso_signed_out.html", {"next": next_url})
+    return TemplateResponse(request, "registration/sso_required.html", status=401)
 
 
 def _to_sign_in(request: HttpRequest) -> HttpResponse:

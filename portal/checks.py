@@ -41,6 +41,36 @@ def sso_trusted_proxies(app_configs, **kwargs):
 
 
 @register(CONFIGURATION)
+def sso_needs_trusted_proxies(app_configs, **kwargs):
+    if settings.PORTAL_AUTH != "sso" or settings.SSO_TRUSTED_PROXIES:
+        return []
+    return [
+        Error(
+            "PORTAL_AUTH is sso but SSO_TRUSTED_PROXIES is empty: the sign-on proxy's header is "
+            "trusted from no address, so every sign-in is refused.",
+            hint="Set SSO_TRUSTED_PROXIES to the proxy's addresses or CIDRs, e.g. 10.0.0.0/8.",
+            id="portal.E005",
+        )
+    ]
+
+
+@register(deploy=True)
+def sso_logout_url(app_configs, **kwargs):
+    if settings.PORTAL_AUTH != "sso" or settings.SSO_LOGOUT_URL:
+        return []
+    return [
+        Warning(
+            'PORTAL_AUTH is sso but SSO_LOGOUT_URL is empty: "Sign out" ends only the portal\'s '
+            "session, not the proxy's, and the browser stays signed out of the portal only until "
+            '"Sign in again" (or for an hour).',
+            hint="Set SSO_LOGOUT_URL to the proxy's sign-out address (oauth2-proxy: "
+            "/oauth2/sign_out?rd=%2F).",
+            id="portal.W003",
+        )
+    ]
+
+
+@register(CONFIGURATION)
 def forwarded_allow_ips(app_configs, **kwargs):
     try:
         forwarding_networks(tuple(settings.FORWARDED_ALLOW_IPS))

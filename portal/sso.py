@@ -23,6 +23,12 @@ from portal.proxies import Network, proxy_networks
 logger = logging.getLogger("portal.sso")
 
 SSO_SESSION_FLAG = "_portal_sso_user"
+# "Sign out" without SSO_LOGOUT_URL ends only the portal's session: the proxy still sends the
+# header, which would sign the user straight back in. A signed cookie (it outlives the session,
+# which signing out flushes) keeps the browser signed out until "Sign in again" or for an hour.
+SIGNED_OUT_COOKIE = "portal_sso_signed_out"
+SIGNED_OUT_SALT = "portal.sso.signed-out"
+SIGNED_OUT_SECONDS = 3600
 # A digest of the groups header last applied to the signed-in user (the header may be kilobytes).
 SSO_GROUPS_DIGEST = "_portal_sso_groups"
 
@@ -90,6 +96,40 @@ def _set_groups(user: AbstractBaseUser, names: list[str]) -> None:
     user.groups.set(Group.objects.filter(name__in=names))
 
 
+def _signed_out_cookie_name() -> str:
+    # `__Host-`, like the session and CSRF cookies, wherever those are Secure (settings.py).
+    return ("__Host-" if settings.SESSION_COOKIE_SECURE else "") + SIGNED_OUT_COOKIE
+
+
+def is_signed_out(request: HttpRequest) -> bool:
+    """Whether this browser signed out of the portal (without SSO_LOGOUT_URL) a moment ago."""
+    return (
+        request.get_signed_cookie(
+            _signed_out_cookie_name(),
+            default=None,
+            salt=SIGNED_OUT_SALT,
+            max_age=SIGNED_OUT_SECONDS,
+        )
+        is not None
+    )
+
+
+def mark_signed_out(response: HttpResponse) -> None:
+    response.set_signed_cookie(
+        _signed_out_cookie_name(),
+        "1",
+        salt=SIGNED_OUT_SALT,
+        max_age=SIGNED_OUT_SECONDS,
+        secure=settings.SESSION_COOKIE_SECURE,
+        httponly=True,
+        samesite="Lax",
+    )
+
+
+def clear_signed_out(response: HttpResponse) -> None:
+    response.delete_cookie(_signed_out_cookie_name(), samesite="Lax")
+
+
 class SSOHeaderMiddleware:
     """Signs the user in from the SSO header when `PORTAL_AUTH=sso`; does nothing otherwise."""
 
@@ -111,6 +151,8 @@ class SSOHeaderMiddleware:
                 peer,
             )
             email = ""
+        if email and is_signed_out(request):
+            email = ""  # signed out of the portal: no sign-in until "Sign in again"
         if not email:
             # Behind the proxy every request carries the header; without it the SSO session ends.
             if request.user.is_authenticated and request.session.get(SSO_SESSION_FLAG):

@@ -73,6 +73,47 @@ def test_good_settings_pass_the_configuration_checks(client, settings, fake):
     assert response.json()["checks"]["configuration"]["status"] == "ok"
 
 
+def test_sso_without_trusted_proxies_or_a_logout_url_is_reported(settings, db):
+    """PORTAL_AUTH=sso with no SSO_TRUSTED_PROXIES refused every sign-in while /readyz said
+    ready; without SSO_LOGOUT_URL "Sign out" could not end the proxy's session."""
+    from django.core.checks import run_checks
+
+    settings.PORTAL_AUTH = "sso"
+    settings.AUTHENTICATION_BACKENDS = ["portal.sso.SSOHeaderBackend"]
+    settings.SSO_TRUSTED_PROXIES = []
+    settings.SSO_LOGOUT_URL = ""
+
+    messages = run_checks(include_deployment_checks=True)
+    text = "\n".join(str(message) for message in messages)
+
+    assert "SSO_LOGOUT_URL" in text
+    assert "SSO_TRUSTED_PROXIES" in text
+
+
+def test_sso_without_trusted_proxies_fails_readiness(client, settings):
+    settings.PORTAL_AUTH = "sso"
+    settings.AUTHENTICATION_BACKENDS = ["portal.sso.SSOHeaderBackend"]
+    settings.SSO_TRUSTED_PROXIES = []
+
+    with pytest.raises(SystemCheckError, match="SSO_TRUSTED_PROXIES"):
+        call_command("check")
+    response = client.get("/readyz")
+
+    assert response.status_code == 503
+    assert response.json()["checks"]["configuration"]["failed"] == ["portal.E005"]
+
+
+def test_sso_with_trusted_proxies_and_a_logout_url_is_not_reported(settings, db):
+    settings.PORTAL_AUTH = "sso"
+    settings.AUTHENTICATION_BACKENDS = ["portal.sso.SSOHeaderBackend"]
+    settings.SSO_TRUSTED_PROXIES = ["10.0.0.0/8"]
+    settings.SSO_LOGOUT_URL = "/oauth2/sign_out?rd=%2F"
+
+    ids = _ids(include_deployment_checks=True)
+
+    assert "portal.E005" not in ids and "portal.W003" not in ids
+
+
 DEV_TOKEN_KEY = "ZGV2LW9ubHktaGFybmVzcy10b2tlbi1rZXktMDAwMDA="
 DEV_SECRET_KEY = "dev-only-insecure-secret-key-change-me-0123456789abcdefghijklmnop"
 TEST_KEY = "dGVzdC1vbmx5LWhhcm5lc3MtdG9rZW4ta2V5LTAwMDA="

@@ -268,3 +268,52 @@ def test_local_mode_ignores_the_header(client, settings):
 
     assert response.status_code == 302
     assert not User.objects.exists()
+
+
+PROXY = {"REMOTE_ADDR": "10.0.0.1", EMAIL_META: "a@example.com"}
+
+
+@pytest.mark.postgres  # get_or_create, then a session; the marker outlives the session
+def test_sign_out_without_an_sso_logout_url_stays_signed_out(client, sso):
+    """Without SSO_LOGOUT_URL the proxy still sends the header after "Sign out", and the next
+    request signed the user straight back in: "Sign out" did nothing."""
+    sso.SSO_LOGOUT_URL = ""
+    client.get(reverse("harness_key"), **PROXY)
+
+    signed_out = client.post(reverse("logout"), **PROXY)
+    landed = client.get(signed_out["Location"], **PROXY)
+
+    assert signed_out.status_code == 302
+    assert not landed.wsgi_request.user.is_authenticated
+    assert landed.status_code == 200
+    assert b"Signed out of the portal" in landed.content
+    assert b"Sign in again" in landed.content
+    # Every page stays signed out until "Sign in again".
+    elsewhere = client.get(reverse("harness_key"), **PROXY)
+    assert not elsewhere.wsgi_request.user.is_authenticated
+    assert elsewhere["Location"].startswith(reverse("login"))
+
+
+@pytest.mark.postgres  # get_or_create, then a session
+def test_sign_in_again_after_signing_out_without_an_sso_logout_url(client, sso):
+    sso.SSO_LOGOUT_URL = ""
+    client.get(reverse("harness_key"), **PROXY)
+    client.post(reverse("logout"), **PROXY)
+
+    again = client.post(reverse("login"), {"next": reverse("harness_key")}, **PROXY)
+    page = client.get(again["Location"], **PROXY)
+
+    assert again["Location"] == reverse("harness_key")
+    assert page.status_code == 200
+    assert page.wsgi_request.user.username == "a@example.com"
+
+
+def test_the_signed_out_marker_is_signed(client, sso):
+    """A marker anyone could write would not matter much (it only keeps its own browser signed
+    out), but only the portal's counts."""
+    sso.SSO_LOGOUT_URL = ""
+    client.cookies["portal_sso_signed_out"] = "1"
+
+    response = client.get(reverse("harness_key"), **PROXY)
+
+    assert response.wsgi_request.user.is_authenticated
