@@ -19,6 +19,7 @@ from portal.envfile import read_env_file
 from portal.envparse import env_bool, env_choice, env_int, env_list, env_log_level, env_seconds
 from portal.logging_config import logging_config
 from portal.public_secrets import DEV_HARNESS_TOKEN_KEY, DEV_SECRET_KEY
+from portal.settings_access import access_settings
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -160,26 +161,11 @@ SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# --- Sign-in -----------------------------------------------------------------------------------
-PORTAL_AUTH = env_choice("PORTAL_AUTH", ("local", "sso"), default="local")
-SSO_USER_HEADER = env.str("SSO_USER_HEADER", default="X-Forwarded-Email")
-SSO_GROUPS_HEADER = env.str("SSO_GROUPS_HEADER", default="")
-SSO_TRUSTED_PROXIES = env_list("SSO_TRUSTED_PROXIES", default=[])
-SSO_LOGOUT_URL = env.str("SSO_LOGOUT_URL", default="")
-
-AUTHENTICATION_BACKENDS = ["portal.backends.PortalModelBackend"]
-if PORTAL_AUTH == "sso":
-    AUTHENTICATION_BACKENDS = ["portal.sso.SSOHeaderBackend"]
-
+# --- Sign-in -------------------------------------------------------------------------------------
+# PORTAL_AUTH, SSO_*, AUTHENTICATION_BACKENDS, SIGNIN_FAILURE*, FORWARDED_ALLOW_IPS and
+# RATE_LIMITS: portal/settings_access.py.
+globals().update(access_settings())
 LOGIN_URL = "login"
-# Local sign-in (portal.signin): failed attempts allowed per username and per client address
-# within the window (seconds) before the form refuses to try more.
-SIGNIN_FAILURES_PER_USERNAME = env_int("SIGNIN_FAILURES_PER_USERNAME", 10)
-SIGNIN_FAILURES_PER_ADDRESS = env_int("SIGNIN_FAILURES_PER_ADDRESS", 50)
-SIGNIN_FAILURE_WINDOW = env_int("SIGNIN_FAILURE_WINDOW", 900)
-# The TLS proxy's addresses or CIDRs (`*`: every peer), as gunicorn reads them: from these peers
-# a client's address is the X-Forwarded-For hop they name (portal.proxies), not their own.
-FORWARDED_ALLOW_IPS = env_list("FORWARDED_ALLOW_IPS", default=["127.0.0.1", "::1"])
 CSRF_FAILURE_VIEW = "portal.access.csrf_failure"
 # Error reports (admin e-mails, the debug page) redact Harness keys wherever they appear.
 DEFAULT_EXCEPTION_REPORTER_FILTER = "portal.logs.KeyRedactingExceptionReporterFilter"
@@ -204,11 +190,6 @@ HARNESS_CA_BUNDLE = portal.envparse.env_ca_bundle("HARNESS_CA_BUNDLE")  # "": th
 # After this many consecutive Harness failures, calls pause for the cooldown (seconds).
 HARNESS_BREAKER_THRESHOLD = env_int("HARNESS_BREAKER_THRESHOLD", 5)
 HARNESS_BREAKER_COOLDOWN = env_seconds("HARNESS_BREAKER_COOLDOWN", 10.0)
-# Per-user limits, (requests, window seconds), on what reaches Harness per keystroke or click.
-RATE_LIMITS = {
-    "identifier_check": (env_int("RATE_LIMIT_IDENTIFIER_CHECKS_PER_MINUTE", 60), 60),
-    "submit": (env_int("RATE_LIMIT_SUBMITS_PER_MINUTE", 10), 60),
-}
 # Fernet keys for the stored Harness API keys, comma-separated: the first encrypts, each
 # decrypts (a rotation adds the new key second, then moves it first). Never SECRET_KEY.
 HARNESS_TOKEN_KEYS = env_list("HARNESS_TOKEN_KEYS", default=[])
