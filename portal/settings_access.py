@@ -41,5 +41,7 @@ def access_settings() -> dict:
         "RATE_LIMITS": {
             "identifier_check": (env_int("RATE_LIMIT_IDENTIFIER_CHECKS_PER_MINUTE", 60), 60),
             "submit": (env_int("RATE_LIMIT_SUBMITS_PER_MINUTE", 10), 60),
+            # Each key-page POST sends the pasted key to Harness (workspaces.views.harness_key).
+            "key_check": (env_int("RATE_LIMIT_KEY_CHECKS_PER_MINUTE", 10), 60),
         },
     }

@@ -26,6 +26,7 @@ from workspaces.forms import (
 from workspaces.harness import errors
 from workspaces.htmx import HtmxHttpRequest, partial_for, swaps_partial
 from workspaces.models import HarnessCredential
+from workspaces.ratelimit import rate_limit_exceeded
 from workspaces.wizard.change import change_in_progress, change_refusal
 
 
@@ -44,6 +45,14 @@ def home(request: HtmxHttpRequest) -> HttpResponse:
 def harness_key(request: HtmxHttpRequest) -> HttpResponse:
     credential = HarnessCredential.objects.filter(user=request.user).first()
     form = HarnessKeyForm(request.POST or None)
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and rate_limit_exceeded(user_id=request.user.pk, action="key_check")
+    ):
+        # Every check sends the pasted key to Harness: a script must not try keys without end.
+        form.add_error(None, "Too many key checks; wait a minute, then paste the key again.")
+        form.fields["api_key"].widget.attrs["autofocus"] = True
     if request.method == "POST" and form.is_valid():
         account_id = form.cleaned_data["account_id"]
         api_key = form.cleaned_data["api_key"]

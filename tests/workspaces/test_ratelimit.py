@@ -67,3 +67,23 @@ def test_a_burst_across_a_window_boundary_counts_once(monkeypatch, settings):
     assert before == [False] * 10
     assert after == [True] * 10
     assert later is False
+
+
+def test_key_checks_are_limited_per_user(signed_in, fake):
+    """Every POST of the key page sent the pasted key to Harness, without limit: a script could
+    try keys (or make Harness limit the account) as fast as the portal answered."""
+    import re
+
+    answers = [
+        signed_in.post(
+            reverse("harness_key"),
+            {"api_key": f"pat.AcmeDemoAcct01.65a1f0c0d1e2f3a4b5c6d7e8.wrongsecret{n:010d}"},
+        )
+        for n in range(40)
+    ]
+
+    assert fake.counters().get("ng.accounts.get", 0) <= 10  # RATE_LIMIT_KEY_CHECKS_PER_MINUTE
+    assert b"Harness did not accept this key (401)" in answers[0].content
+    last = answers[-1].content.decode()
+    assert "Too many key checks; wait a minute, then paste the key again." in last
+    assert "autofocus" in re.search(r'<input[^>]*name="api_key"[^>]*>', last)[0]
