@@ -67,6 +67,15 @@ class HarnessKeyForm(forms.Form):
         help_text="Only needed when the key does not start with pat.<account>.",
     )
 
+    def ask_for_the_key_again(self) -> None:
+        """A form sent back with errors shows no key (`render_value=False`): when one was
+        posted, the key field says it must be pasted again (its error also puts the focus there),
+        so that the corrected form is not refused with "This field is required." about it."""
+        if self.errors and str(self.data.get("api_key", "")).strip():
+            self.add_error(
+                "api_key", "For your safety the key you pasted is not shown: paste the key again."
+            )
+
     def clean_api_key(self) -> str:
         api_key = self.cleaned_data["api_key"]
         if any(ch.isspace() for ch in api_key) or not api_key.isprintable():

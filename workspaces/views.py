@@ -104,6 +104,7 @@ def harness_key(request: HtmxHttpRequest) -> HttpResponse:
                     request, f"Harness key saved for account {account_name or account_id}."
                 )
             return redirect("org_list")
+    form.ask_for_the_key_again()
     return TemplateResponse(
         request, "workspaces/harness_key.html", {"form": form, "credential": credential}
     )

@@ -183,6 +183,21 @@ def test_key_without_account_asks_for_the_account_id(signed_in, fake):
     assert not fake.log(route="ng.accounts.get")
 
 
+def test_a_form_sent_back_with_an_error_says_the_key_must_be_pasted_again(signed_in, fake):
+    """The key is never shown again (render_value=False): after an account-ID error the key
+    field came back empty without a word, and the corrected form then said "This field is
+    required." about the key."""
+    response = signed_in.post(reverse("harness_key"), {"api_key": "abcdefgh12345678XYZ"})
+
+    assertContains(response, "enter the account ID")
+    assertContains(response, "paste the key again")
+    key_errors = re.search(
+        r'<ul class="field__errors" id="id_api_key_error">.*?</ul>', response.text
+    )
+    assert key_errors and "paste the key again" in key_errors[0]
+    assertNotContains(response, "abcdefgh12345678XYZ")
+
+
 def test_typed_account_must_match_the_key(signed_in, fake):
     response = signed_in.post(
         reverse("harness_key"), {"api_key": FULL_KEY, "account_id": "SomeoneElse"}
