@@ -1,5 +1,7 @@
 """Sign-in and sign-out for both modes: Django's form locally, the SSO proxy otherwise."""
 
+from urllib.parse import urlsplit
+
 from django.conf import settings
 from django.contrib import auth
 from django.contrib.auth import views as auth_views
@@ -7,7 +9,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from django.urls import reverse
+from django.urls import Resolver404, resolve, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
 from django_htmx.http import HttpResponseClientRedirect
@@ -20,9 +22,26 @@ from portal.signin import ThrottledAuthenticationForm
 def login(request: HttpRequest) -> HttpResponse:
     if settings.PORTAL_AUTH == "sso":
         return _sso_login(request)
-    return auth_views.LoginView.as_view(
-        authentication_form=ThrottledAuthenticationForm, redirect_authenticated_user=True
-    )(request)
+    return PortalLoginView.as_view()(request)
+
+
+class PortalLoginView(auth_views.LoginView):
+    authentication_form = ThrottledAuthenticationForm
+    redirect_authenticated_user = True
+
+    def get_redirect_url(self) -> str:
+        """The safe `next`, unless it leads to sign-in or sign-out: for a signed-in user a
+        `next` back to this page was a redirection loop (Django raises: a 500), and one to
+        sign-out (left by a sign-out sent after the session expired) would end a sign-in on
+        "Sign out?". Those go to LOGIN_REDIRECT_URL instead."""
+        url = super().get_redirect_url()
+        try:
+            match = resolve(urlsplit(url).path) if url else None
+        except Resolver404:
+            return url
+        if match and match.view_name in {"login", "logout"}:  # not the admin's own
+            return ""
+        return url
 
 
 @login_not_required

@@ -115,3 +115,35 @@ def test_sign_out_asked_for_while_signed_out_leads_to_sign_in(client):
     response = client.get(reverse("logout"))
 
     assertRedirects(response, reverse("login"), fetch_redirect_response=False)
+
+
+@pytest.mark.parametrize("next_url", ["/accounts/login/", "/accounts/login/?next=/orgs/"])
+def test_a_signed_in_user_sent_to_sign_in_with_itself_as_next_goes_home(client, user, next_url):
+    """`/accounts/login/?next=/accounts/login/` was a 500 for a signed-in user: Django's
+    LoginView raised "Redirection loop for authenticated user detected"."""
+    client.force_login(user)
+    client.raise_request_exception = False
+
+    response = client.get(reverse("login"), {"next": next_url})
+
+    assertRedirects(response, reverse("home"), fetch_redirect_response=False)
+
+
+def test_signing_in_with_sign_out_as_next_goes_home_not_to_sign_out(client, user):
+    """A `next` left over from a sign-out sent while the session had expired: signing in must
+    not end on the "Sign out?" page."""
+    response = client.post(reverse("login"), {**RIGHT, "next": reverse("logout")})
+
+    assertRedirects(response, reverse("home"), fetch_redirect_response=False)
+
+
+def test_signing_in_still_goes_to_the_page_asked_for(client, user):
+    response = client.post(reverse("login"), {**RIGHT, "next": reverse("harness_key")})
+
+    assertRedirects(response, reverse("harness_key"), fetch_redirect_response=False)
+
+
+def test_signing_in_with_the_admin_as_next_still_goes_there(client, user):
+    response = client.post(reverse("login"), {**RIGHT, "next": "/admin/login/"})
+
+    assertRedirects(response, "/admin/login/", fetch_redirect_response=False)
