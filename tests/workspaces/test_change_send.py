@@ -240,6 +240,86 @@ def test_a_change_made_in_harness_meanwhile_is_shown_not_overwritten(user_with_k
     assert not change.draft_rebase(draft=sent.draft)
 
 
+AWS_A, AWS_B = "account.aws_team_01", "account.aws_team_02"
+
+
+def _changed_meanwhile(user, **in_harness):
+    """A change of the branch, submitted after `in_harness` was put in Harness meanwhile (the
+    main connector being AWS_A at the start): what the review shows, by label."""
+    client = harness_client_for(user)
+    workspace = seeded_workspace(client)
+    direct_put(
+        workspace.identifier,
+        provider_connector=AWS_A,
+        provider_connectors=[{"connector_ref": AWS_A, "type": "aws"}],
+    )
+    draft = edit(start(user, workspace), repository={"branch": "develop"})
+    direct_put(workspace.identifier, **in_harness)
+    shown = submit.draft_submit(draft=draft, client=client).draft
+    assert shown.harness_response["outcome"] == change.CHANGED_IN_HARNESS
+    return client, shown, {c.label: c for c in diff.change_review(shown)["harness_changes"]}
+
+
+def _send_anyway(client, fake, draft) -> dict:
+    """The PUT body "Send my change anyway" sends."""
+    assert change.draft_rebase(draft=draft)
+    fake.clear_log()
+    sent = submit.draft_submit(draft=WorkspaceDraft.objects.get(pk=draft.pk), client=client)
+    assert sent.draft.status == "updated", sent.draft.harness_response
+    [put] = fake.log(route=UPDATE)
+    return put["body"]
+
+
+def test_send_anyway_sends_the_main_connector_the_table_said_it_would(user_with_key, fake):
+    client, shown, table = _changed_meanwhile(
+        user_with_key,
+        provider_connector=AWS_B,
+        provider_connectors=[{"connector_ref": AWS_B, "type": "aws"}],
+    )
+    promised = table["Main cloud connector"]
+
+    body = _send_anyway(client, fake, shown)
+
+    assert (promised.now, promised.yours, promised.replaced) == (AWS_B, AWS_A, True)
+    assert body["provider_connector"] == promised.yours
+    assert body["provider_connectors"] == [{"connector_ref": AWS_A, "type": "aws"}]
+
+
+def test_send_anyway_table_says_what_the_put_does_with_a_setting_the_steps_do_not_edit(
+    user_with_key, fake
+):
+    client, shown, table = _changed_meanwhile(user_with_key, variable_sets=["vs_shared"])
+    row = table["Variable sets"]
+
+    body = _send_anyway(client, fake, shown)
+
+    assert body["variable_sets"] == ["vs_shared"]
+    assert (row.yours, row.replaced) == ('["vs_shared"]', False)
+
+
+def test_send_anyway_keeps_the_budget_harness_holds_now_as_the_table_says(user_with_key, fake):
+    # Cost estimation off: the budget field is hidden, and the user left it as it was.
+    client = harness_client_for(user_with_key)
+    workspace = seeded_workspace(client)
+    direct_put(workspace.identifier, cost_estimation_enabled=False, budget=500.0)
+    draft = edit(start(user_with_key, workspace), repository={"branch": "develop"})
+    direct_put(workspace.identifier, budget=800.0)
+    shown = submit.draft_submit(draft=draft, client=client).draft
+    row = {c.label: c for c in diff.change_review(shown)["harness_changes"]}["Monthly budget"]
+
+    body = _send_anyway(client, fake, shown)
+
+    assert (row.started, row.now, row.yours, row.replaced) == (
+        "$500.00",
+        "$800.00",
+        "$800.00",
+        False,
+    )
+    assert body["budget"] == 800.0
+    after = client.get_workspace(org=ORG, project=PROJECT, identifier=workspace.identifier)
+    assert after.budget == 800.0
+
+
 def test_a_policy_denial_comes_back_on_the_review(user_with_key, fake):
     client = harness_client_for(user_with_key)
     draft = start(user_with_key, seeded_workspace(client))

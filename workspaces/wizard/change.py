@@ -29,6 +29,7 @@ from workspaces.models import WorkspaceDraft
 from workspaces.wizard import drafts, prefill, sources, steps, validation
 from workspaces.wizard.body import locked_body_fields
 from workspaces.wizard.outcomes import CHANGED_IN_HARNESS
+from workspaces.wizard.rebase import rebased
 from workspaces.wizard.update import updated_ms, workspace_snapshot
 
 Status = WorkspaceDraft.Status
@@ -247,8 +248,10 @@ def _template_values(
 
 def draft_rebase(*, draft: WorkspaceDraft) -> bool:
     """ "Send my change anyway": the workspace Harness showed at the last submit becomes the
-    base of the change (`workspace_snapshot`, `workspace_updated`). Returns False when the draft
-    shows no such difference (already sent, rebased in another tab, or not an edit)."""
+    base of the change (`workspace_snapshot`, `workspace_updated`, and in the steps what
+    `rebase.rebased` moves with it), so the PUT is what the review's "Your change sends" column
+    showed. Returns False when the draft shows no such difference (already sent, rebased in
+    another tab, or not an edit)."""
     with transaction.atomic():
         locked = WorkspaceDraft.objects.select_for_update().get(pk=draft.pk)
         response = locked.harness_response or {}
@@ -259,11 +262,14 @@ def draft_rebase(*, draft: WorkspaceDraft) -> bool:
             or not isinstance(fresh, dict)
         ):
             return False
-        locked.workspace_snapshot = fresh
-        locked.workspace_updated = fresh.get("updated") or 0
+        base = rebased(locked, fresh)
+        locked.workspace_snapshot = base.workspace_snapshot
+        locked.workspace_updated = base.workspace_updated
+        locked.data = base.data
         locked.harness_response = {}
         locked.save(
             update_fields=[
+                "data",
                 "workspace_snapshot",
                 "workspace_updated",
                 "harness_response",

@@ -17,6 +17,7 @@ from workspaces.models import WorkspaceDraft
 from workspaces.wizard import steps
 from workspaces.wizard.body import stored_steps
 from workspaces.wizard.outcomes import CHANGED_IN_HARNESS, LANDED_EARLIER
+from workspaces.wizard.rebase import rebased
 from workspaces.wizard.update import CARRIED, held_body, update_body
 
 _LABELS = {
@@ -157,6 +158,14 @@ def harness_changes(
     ]
 
 
+def sent_anyway(draft: WorkspaceDraft, fresh: Mapping[str, Any]) -> dict[str, Any]:
+    """What "Send my change anyway" sends over `fresh`, the workspace as Harness holds it now,
+    as the review shows it (the locked fields as Harness holds them): the PUT of the draft
+    `change.draft_rebase` makes (`rebase.rebased`), not the one built on the start."""
+    base = rebased(draft, fresh)
+    return update_body(stored_steps(base.data), draft=base, keep_locked=True)
+
+
 def baseline(draft: WorkspaceDraft) -> dict[str, Any]:
     """What Harness held when the change started, as the steps would send it untouched.
 
@@ -212,7 +221,9 @@ def change_review(draft: WorkspaceDraft) -> dict[str, Any]:
         "body": body,
         "body_json": json.dumps(body, indent=2, sort_keys=False),
         "changes": body_diff(baseline(draft), shown),
-        "harness_changes": harness_changes(held, held_body(fresh), shown) if changed else [],
+        "harness_changes": harness_changes(held, held_body(fresh), sent_anyway(draft, fresh))
+        if changed
+        else [],
         "changed_in_harness": changed,
         # The last write landed although Harness did not say so; the diff is what is left.
         "landed_earlier": response.get("outcome") == LANDED_EARLIER,
