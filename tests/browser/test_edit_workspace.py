@@ -55,6 +55,19 @@ def test_edit_variables_and_branch_then_a_change_made_in_harness(
     expect(page.locator("#id_branch")).to_have_value(old_branch)
     fill_and_save(page, "#id_branch", "release-7")
     next_step(page, "Provisioner and connectors")
+
+    # A budget refused after cost estimation was turned off (its field hidden) is shown with its
+    # error, where it can be put right.
+    estimate, budget = page.get_by_label("Estimate costs"), page.locator("#id_budget")
+    was_estimating, was_budget = estimate.is_checked(), budget.input_value()
+    estimate.check()
+    budget.fill("12.345")
+    estimate.uncheck()
+    page.get_by_role("button", name="Save and continue").click()
+    expect(page.get_by_text("Use at most two decimals (cents).")).to_be_visible()
+    expect(budget).to_be_visible()
+    budget.fill(was_budget)
+    estimate.set_checked(was_estimating)
     next_step(page, "Variables")
 
     # 3. The variables: one changed, one added.

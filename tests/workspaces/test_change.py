@@ -365,6 +365,29 @@ def test_an_untouched_budget_is_sent_as_harness_holds_it(user_with_key, fake):
     assert diff.change_review(draft)["changes"] == []
 
 
+@pytest.mark.parametrize("budget", [99.999, 20_000_000.0], ids=["3 decimals", "over 10M"])
+@pytest.mark.parametrize("estimating", [False, True], ids=["estimation off", "estimation on"])
+def test_a_budget_harness_holds_does_not_block_a_change_that_leaves_it(
+    user_with_key, fake, budget, estimating
+):
+    # The portal's rule (two decimals, at most 10,000,000) is for a budget typed, not held.
+    client = harness_client_for(user_with_key)
+    workspace = seeded_workspace(client)
+    direct_put(workspace.identifier, cost_estimation_enabled=estimating, budget=budget)
+    draft = edit(start(user_with_key, workspace), basics={"description": "Only this changes"})
+
+    problems = validation.draft_problems(draft.data, snapshot=draft.workspace_snapshot)
+    body = update.update_body(stored_steps(draft.data), draft=draft)
+
+    assert problems == {}
+    assert body["budget"] == budget
+    assert [c.label for c in diff.change_review(draft)["changes"]] == ["Description"]
+    # Another such budget, typed, is still refused.
+    typed = edit(draft, provisioner={"budget": steps.budget_text(budget + 1)})
+    refused = validation.draft_problems(typed.data, snapshot=typed.workspace_snapshot)
+    assert list(refused["provisioner"]) == ["budget"]
+
+
 def test_the_main_connector_stays_while_it_is_among_the_connectors(user_with_key, fake):
     workspace = seeded_workspace(harness_client_for(user_with_key))
     direct_put(

@@ -200,6 +200,9 @@ class ProvisionerForm(StepForm):
         # Checked even without cost estimation: `nan`, `inf` or `1e999` is never stored as a
         # number, shown on the review or sent (JSON and Harness cannot carry them).
         budget = self.cleaned_data["budget"]
+        held = (self.snapshot or {}).get("budget")
+        if held is not None and budget == steps.budget_text(held):
+            return budget  # a change keeps the budget Harness holds (`update.update_body`)
         refuse(steps.budget_problem(budget))
         return budget
 

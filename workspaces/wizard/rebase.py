@@ -61,21 +61,12 @@ def rebased_data(
     if (
         not steps.as_bool(provisioner.get("cost_estimation_enabled"))
         and "provisioner.budget" not in steps.locked_map(out)
-        and shows_budget(provisioner.get("budget"), start.get("budget"))
+        and steps.shows_budget(provisioner.get("budget"), start.get("budget"))
     ):
         budget = fresh.get("budget")
         provisioner["budget"] = "" if budget is None else steps.budget_text(budget)
         out["provisioner"] = provisioner
     return out
-
-
-def shows_budget(typed: Any, budget: float | None) -> bool:
-    """Whether the budget field (`typed`) still shows `budget`, one Harness holds (None: none):
-    as the change prefilled it (`steps.budget_text`), or as the same number."""
-    text = str(typed or "").strip()
-    if budget is None:
-        return not text
-    return text == steps.budget_text(budget) or steps.budget_number(text) == budget
 
 
 def _placed(

@@ -258,6 +258,16 @@ def budget_text(budget: float) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
+def shows_budget(typed: Any, budget: float | None) -> bool:
+    """Whether the budget field (`typed`) still shows `budget`, one Harness holds (None: none):
+    as a change prefilled it (`budget_text`), or as the same number. Such a budget is kept as
+    Harness holds it, even one `budget_problem` would refuse if typed."""
+    text = str(typed or "").strip()
+    if budget is None:
+        return not text
+    return text == budget_text(budget) or budget_number(text) == budget
+
+
 def template_linkable(ref: str) -> bool:
     """Whether the template `ref` can be linked: only a template of the draft's project (a bare
     ref), whose identifier is `associated_template.template_id` (see `LINK_RULE`)."""

@@ -168,8 +168,8 @@ def update_body(
     unless the template locks them (`carried.<field>` in its locks), and so is the
     `terragrunt_provider` flag of each provider connector the edit keeps, and the main
     `provider_connector` while the connectors are as placed at the start
-    (`main_connector_held`), else while it is still among them. With cost estimation off, an
-    untouched budget is sent as Harness holds it (`_budget_kept`); text that differs only in
+    (`main_connector_held`), else while it is still among them. An untouched budget is sent as
+    Harness holds it (`_budget_kept`), also with cost estimation off; text that differs only in
     line endings is sent as held (`_keep_held_text`). With `keep_locked` (what a review shows),
     the fields the locks keep out are there as Harness holds them.
     """
@@ -186,7 +186,7 @@ def update_body(
             body["provider_connector"] = held["provider_connector"]
     if held and main_connector_held(values, draft=draft):
         body["provider_connector"] = held.get("provider_connector", "")
-    typed = steps.budget_number((values.get("provisioner") or {}).get("budget"))
+    typed = (values.get("provisioner") or {}).get("budget")
     if _budget_kept(body, held, typed):
         body["budget"] = held["budget"]
     _keep_held_text(body, held)
@@ -248,18 +248,20 @@ def _kept_flags(connectors: list[dict[str, Any]], held: Mapping[str, Any]) -> li
     ]
 
 
-def _budget_kept(body: Mapping[str, Any], held: Mapping[str, Any], typed: float | None) -> bool:
-    """Whether the budget Harness holds goes into the PUT although cost estimation is off.
+def _budget_kept(body: Mapping[str, Any], held: Mapping[str, Any], typed: Any) -> bool:
+    """Whether the PUT sends the budget Harness holds: while the budget field (`typed`) still
+    shows it (`steps.shows_budget`: the user did not touch it).
 
-    A create sends no budget without cost estimation; a PUT without one clears it, so a change
-    sends the budget Harness holds while the budget field still shows it (the user did not touch
-    it; it is hidden while cost estimation is off).
+    With cost estimation off: a create sends no budget then, but a PUT without one clears it
+    (the field is hidden while cost estimation is off). With it on: a budget the portal's rule
+    refuses when typed (more than two decimals, over `steps.MAX_BUDGET`), which the form
+    accepts as held, is sent as Harness holds it, not dropped. Not when a linked template
+    keeps cost estimation and the budget out of the PUT.
     """
     return (
         "cost_estimation_enabled" in body
-        and not body["cost_estimation_enabled"]
         and held.get("budget") is not None
-        and typed == held["budget"]
+        and steps.shows_budget(typed, held["budget"])
     )
 
 
