@@ -388,6 +388,31 @@ def test_a_budget_harness_holds_does_not_block_a_change_that_leaves_it(
     assert list(refused["provisioner"]) == ["budget"]
 
 
+def test_a_workspace_that_follows_the_latest_version_keeps_following_it(user_with_key, fake):
+    # Contract §2.1: `provisioner_version` is a string whose default is "latest".
+    client = harness_client_for(user_with_key)
+    workspace = seeded_workspace(client)
+    direct_put(workspace.identifier, provisioner_version="latest")
+    draft = edit(start(user_with_key, workspace), basics={"description": "Only this changes"})
+
+    # Saving the step (its version picker loaded) keeps it, no pinned version is put in.
+    saved = drafts.draft_save_step(
+        draft=draft,
+        step="provisioner",
+        values=dict(draft.data["provisioner"]),
+        client=client,
+    )
+    body = update.update_body(stored_steps(saved.draft.data), draft=saved.draft)
+
+    assert draft.data["provisioner"]["version"] == "latest"
+    assert validation.draft_problems(draft.data, snapshot=draft.workspace_snapshot) == {}
+    assert saved.problems == {}
+    assert body["provisioner_version"] == "latest"
+    assert [c.label for c in diff.change_review(saved.draft)["changes"]] == ["Description"]
+    # Only a change of a workspace that follows it: a version typed as "latest" is refused.
+    assert "version" in validation.bind_step("provisioner", saved.draft.data).problems()
+
+
 def test_the_main_connector_stays_while_it_is_among_the_connectors(user_with_key, fake):
     workspace = seeded_workspace(harness_client_for(user_with_key))
     direct_put(

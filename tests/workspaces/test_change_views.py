@@ -174,6 +174,26 @@ def test_the_provisioner_step_says_which_main_connector_is_kept_though_no_slot_s
     assert "stays the workspace's main connector while the connectors below" in note
 
 
+def test_the_version_select_offers_latest_as_harness_holds_it(
+    signed_in_with_key, user_with_key, workspace, fake
+):
+    direct_put(workspace.identifier, provisioner_version="latest")
+    draft = start(user_with_key, workspace)
+
+    page = signed_in_with_key.get(step_url(draft, "provisioner"))
+    other_tool = signed_in_with_key.get(
+        reverse("draft_picker", args=[draft.pk, "provisioner", "version"]),
+        {"provisioner": "terraform"},
+        headers=HTMX,
+    )
+
+    for shown in (page, other_tool):
+        assertContains(shown, '<option value="latest" selected>latest (as Harness holds it)')
+        assertNotContains(shown, "(not supported)")
+    draft.refresh_from_db()
+    assert draft.data["provisioner"]["version"] == "latest"  # no pinned version saved for it
+
+
 def test_a_change_awaiting_approval_is_the_one_edit_opens(
     signed_in_with_key, user_with_key, workspace, fake
 ):

@@ -142,6 +142,9 @@ def draft_start_change(
         "identifier_checked": workspace.identifier,
         "identifier_taken": "",
     }
+    if steps.follows_latest(draft.workspace_snapshot):
+        # It follows Harness's latest version (`prefill` pins a copy's): the change keeps it so.
+        data["provisioner"]["version"] = steps.LATEST
     data["template"] = _template_values(client=client, draft=draft, workspace=workspace)
     # The connectors as placed: while the change leaves them so, the PUT keeps the main one
     # Harness holds (`update.main_connector_held`), even one no slot shows (the Provisioner step
@@ -170,8 +173,8 @@ def draft_start_change(
     for step in ("repository", "provisioner", "variables"):
         data[step] = prefill.apply_locks(data, step, steps.step_values(data, step))
     draft.data = data
-    # Steps whose Harness values break a rule (a `latest` version to choose) are marked once
-    # opened, as after a clone.
+    # Steps whose Harness values break a rule (a legacy Terragrunt version to choose) are marked
+    # once opened, as after a clone.
     draft.step_status = validation.step_statuses(
         validation.draft_problems(data, snapshot=draft.workspace_snapshot),
         data,
@@ -198,8 +201,9 @@ def _locked_as_held(data: dict[str, Any], locked: dict[str, Any]) -> None:
     prefilled from it): the template's YAML gives its own values, or says nothing (a path, the
     provider connectors: `prefill.prefill_from_template_yaml` locks step defaults), while the
     PUT leaves those fields out and Harness keeps the workspace's. A locked repository block
-    keeps every repository field out, so each is locked. A version the workspace does not pin
-    (`latest`: no value in the steps) stays the template's, the one the step can show."""
+    keeps every repository field out, so each is locked. A version the workspace does not hold
+    (no value in the steps) stays the template's, the one the step can show; one that follows
+    the latest is locked as `latest`."""
     if any(path.startswith("repository.") for path in locked):
         locked |= {f"repository.{field}": None for field in steps.DEFAULTS["repository"]}
     for path in list(locked):

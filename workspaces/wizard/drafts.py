@@ -153,8 +153,12 @@ def _default_versions(
     merged = {**stored, **values}
     locks = steps.step_locks(draft.data, "provisioner")
     wanted = {}
-    if "version" not in locks and (
-        not merged["version"] or merged["provisioner"] != stored["provisioner"]
+    # A change of a workspace that follows the latest version keeps following it, whichever tool.
+    held = merged["version"] == steps.LATEST and steps.follows_latest(draft.workspace_snapshot)
+    if (
+        "version" not in locks
+        and not held
+        and (not merged["version"] or merged["provisioner"] != stored["provisioner"])
     ):
         wanted["version"] = str(merged["provisioner"])
     if steps.as_bool(merged["terragrunt"]) and not merged["terragrunt_version"]:

@@ -207,6 +207,8 @@ class ProvisionerForm(StepForm):
         return budget
 
     def clean_version(self) -> str:
+        if self.cleaned_data["version"] == steps.LATEST and steps.follows_latest(self.snapshot):
+            return steps.LATEST  # a change keeps following the latest, as Harness holds it
         return chosen(
             self.cleaned_data["version"],
             _VERSION_RE,

@@ -245,6 +245,10 @@ def step_context(
             {"slot": slot, "label": label, "picker": f"{slot}_connector"}
             for slot, (_kind, label) in steps.PROVIDER_TYPES.items()
         ]
+        # The version a change of a workspace that follows the latest keeps (`forms.clean_version`)
+        context["version_held"] = (
+            steps.LATEST if steps.follows_latest(draft.workspace_snapshot) else ""
+        )
         # A change's main connector that no slot below holds (`change.draft_start_change`).
         context["main_connector_kept"] = steps.step_values(draft.data, "template").get(
             "main_connector_kept"

@@ -51,6 +51,9 @@ TAG_KEY_PATTERN = r"^[A-Za-z0-9_./-]+$"
 SECRET_REF_PATTERN = r"^(account\.|org\.)?[A-Za-z_][A-Za-z0-9_$-]{0,127}$"  # noqa: S105
 CONNECTOR_REF_PATTERN = r"^(account\.|org\.)?[A-Za-z_][A-Za-z0-9_$]{0,127}$"
 VERSION_PATTERN = r"^\d+(\.\d+)*$"
+# The provisioner version of a workspace that follows Harness's latest (contract §2.1: the
+# default of `provisioner_version`): kept by a change of such a workspace (`follows_latest`).
+LATEST = "latest"
 # What the wizard sends to Harness as path segments (template ref and version label, the
 # workspace to copy) is checked with these before any call. They are narrower than the
 # client's own segment rule (`workspaces.harness.wire.segment`: not empty, not `.` or `..`):
@@ -215,6 +218,17 @@ def allowed_versions(provisioner: str, versions: list[str]) -> list[str]:
             v for v in versions if version_tuple(v) and version_tuple(v) <= TERRAFORM_MAX_VERSION
         ]
     return list(versions)
+
+
+def follows_latest(snapshot: dict[str, Any] | None) -> bool:
+    """Whether the workspace a change edits (`snapshot`, None for a create) follows the latest
+    provisioner version (`provisioner_version` "latest", contract §2.1, §2.5) rather than a
+    pinned one: the change may keep it so (`LATEST` as the step's version). Not an older
+    Terragrunt workspace's (`provisioner` "terragrunt"), whose version is Terragrunt's."""
+    snapshot = snapshot or {}
+    return snapshot.get("provisioner") in PROVISIONERS and (
+        snapshot.get("provisioner_version") == LATEST
+    )
 
 
 def as_bool(value: Any) -> bool:

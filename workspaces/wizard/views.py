@@ -285,7 +285,8 @@ def draft_picker(request: HtmxHttpRequest, draft_id, step: str, name: str) -> Ht
     context["count_oob"] = True  # the search box's live region says what the search found
     if name == "version":
         # Another provisioner was chosen: a version it does not have gives way to its latest.
-        version = values.get("version") if values.get("version") in loaded.values else ""
+        kept = {*loaded.values, context["version_held"]} - {""}  # "latest" as Harness holds it
+        version = values.get("version") if values.get("version") in kept else ""
         context["values"] = {**values, "provisioner": params["provisioner"], "version": version}
     if name == "template-version":
         # Another template was picked: its save chooses the stable version, shown chosen here.
