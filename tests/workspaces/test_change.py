@@ -413,6 +413,34 @@ def test_a_workspace_that_follows_the_latest_version_keeps_following_it(user_wit
     assert "version" in validation.bind_step("provisioner", saved.draft.data).problems()
 
 
+@pytest.mark.parametrize(
+    "held",
+    [{"name": "Payments (EU)"}, {"name": "Zürich VPC"}, {"repository_path": "/envs/dev"}],
+    ids=["brackets", "non-ascii", "leading slash"],
+)
+def test_a_name_or_path_harness_holds_does_not_block_a_change_that_leaves_it(
+    user_with_key, fake, held
+):
+    # Contract §2.1: a name is any string of 1..128 characters, a path any string.
+    client = harness_client_for(user_with_key)
+    workspace = seeded_workspace(client)
+    direct_put(workspace.identifier, **held)
+    draft = edit(start(user_with_key, workspace), basics={"description": "Only this changes"})
+
+    problems = validation.draft_problems(draft.data, snapshot=draft.workspace_snapshot)
+    body = update.update_body(stored_steps(draft.data), draft=draft)
+
+    assert problems == {}
+    assert body.items() >= held.items()
+    assert [c.label for c in diff.change_review(draft)["changes"]] == ["Description"]
+    # Typed anew, such a value is still refused.
+    field = "name" if "name" in held else "path"
+    step = "basics" if "name" in held else "repository"
+    typed = edit(draft, **{step: {field: next(iter(held.values())) + "2"}})
+    refused = validation.draft_problems(typed.data, snapshot=typed.workspace_snapshot)
+    assert list(refused[step]) == [field]
+
+
 def test_the_main_connector_stays_while_it_is_among_the_connectors(user_with_key, fake):
     workspace = seeded_workspace(harness_client_for(user_with_key))
     direct_put(

@@ -78,6 +78,8 @@ class BasicsForm(StepForm):
 
     def clean_name(self) -> str:
         name = self.cleaned_data["name"]
+        if name and name == (self.snapshot or {}).get("name"):
+            return name  # a change keeps the name Harness holds (contract §2.1: 1..128, any)
         if len(name) > steps.MAX_LENGTH:
             raise forms.ValidationError(f"Use at most {steps.MAX_LENGTH} characters.")
         if not _NAME_RE.fullmatch(name):
@@ -147,6 +149,8 @@ class RepositoryForm(StepForm):
 
     def clean_path(self) -> str:
         path = self.cleaned_data["path"]
+        if path and path == (self.snapshot or {}).get("repository_path"):
+            return path  # a change keeps the path Harness holds (contract §2.1: any string)
         if path.startswith("/") or ".." in path.split("/"):
             raise forms.ValidationError(
                 "Use a path inside the repository, without a leading / or .."
