@@ -171,9 +171,12 @@
     leaveTo = link.href;
   });
 
-  // On page load a requested focus wins over portal.js's first-error focus.
+  // On page load a requested focus wins over portal.js's first-error focus, not over the error
+  // message it focused (why the person was sent back here: the last thing that happened).
   document.addEventListener("DOMContentLoaded", function () {
     var wanted = document.querySelector("[data-autofocus]");
+    var active = document.activeElement;
+    if (active && active.closest && active.closest(".messages")) { return; }
     if (wanted) { wanted.focus(); }
   });
   // Copy buttons (the review's JSON) are wired in portal.js.

@@ -373,7 +373,8 @@ def test_the_review_of_an_approved_change_that_was_not_sent_does_not_say_it_was(
     )
     review = client.get(f"/approvals/{held.pk}/")
 
-    assertContains(approved, '<li class="notice notice--warning">Approved, but the workspace')
+    warning = '<p class="notice notice--warning" role="status">Approved, but the workspace'
+    assertContains(approved, warning)
     assertContains(review, "badge--request-draft")
     assertNotContains(review, "sent with their Harness key")
     assertContains(review, "but not sent: the workspace was changed in Harness")

@@ -157,14 +157,29 @@ def test_edit_variables_and_branch_then_a_change_made_in_harness(
     page.screenshot(path=artifacts / "edit-6-my-requests.png", full_page=True)
 
 
-def test_a_change_made_in_harness_meanwhile_takes_the_focus_to_its_panel(
+def test_why_edit_did_not_open_then_a_change_made_meanwhile_take_the_focus(
     page,
     live_server,
     fake,
     wizard_user,  # noqa: F811
 ):
     workspace = seeded_workspace(harness_client_for(wizard_user))
+    # Its main connector is listed under no type: Edit looks it up, and the lookup fails.
+    direct_put(workspace.identifier, provider_connector="account.aws_dev", provider_connectors=[])
+    fake.inject("ng.connectors.list", status=500, times=20)
     sign_in(page, live_server)
+    page.goto(f"{live_server.url}/orgs/{ORG}/projects/{PROJECT}/workspaces/{workspace.identifier}/")
+    page.get_by_role("button", name="Edit").click()
+    page.wait_for_load_state()
+
+    # Back on the workspace page, the reason (an alert in the page as it loads) has the focus.
+    expect(page.locator(".messages")).to_contain_text("could not look up the connectors")
+    assert page.evaluate("() => !!document.activeElement.closest('.messages [role=alert]')"), (
+        f"focus is on {page.evaluate('document.activeElement.outerHTML.slice(0, 80)')}"
+    )
+    assert_accessible(page, "edit refused")
+
+    fake.clear_faults()
     open_edit(page, live_server, workspace.identifier)
     fill_and_save(page, "#id_description", "Mine")
     page.get_by_role("link", name="Review and submit").click()

@@ -403,6 +403,8 @@ def test_harness_down_at_the_start_is_said_with_a_retry(signed_in_with_key, work
 
     assertContains(response, "could not be read from Harness")
     assertContains(response, "try again")
+    # An alert portal.js focuses as the page loads (in the page already, it is not announced).
+    assertContains(response, '<p class="notice notice--error" role="alert" tabindex="-1">')
     assert not WorkspaceDraft.objects.exists()
 
 
