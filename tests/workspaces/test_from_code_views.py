@@ -17,6 +17,7 @@ from workspaces.export import draft_export, harness_workspace_export, workspace_
 from workspaces.models import WorkspaceDraft
 from workspaces.wizard import code_json, drafts, from_code, steps, validation
 from workspaces.wizard.body import build_body, leave_out_locked, stored_steps
+from workspaces.wizard.prefill import MAX_PREFILL_CHARS
 
 pytestmark = pytest.mark.django_db
 HTMX = {"HX-Request": "true"}
@@ -160,6 +161,39 @@ def test_a_refused_paste_is_an_error_on_the_field_and_saves_nothing(
     draft.refresh_from_db()
     assert draft.data == {} and draft.step_status == {} and draft.name == ""
     assert not {"iacm.workspaces.get", "iacm.workspaces.create"} & set(fake.counters())
+
+
+def test_the_report_a_paste_leaves_in_the_draft_is_bounded(signed_in_with_key, draft, fake):
+    # 6,500 lines not used (a JSON paste: read in a fraction of a second) were all kept: 650 kB.
+    keys = [f"k{i:04d}" for i in range(6_500)]
+    code = '{"name": "w",\n' + ",\n".join(f'"{key}": 1' for key in keys) + "\n}"
+    assert len(code) <= from_code.MAX_CODE_CHARS
+
+    response = paste(signed_in_with_key, draft, code)
+    page = signed_in_with_key.get(step_url(draft))
+
+    assert response.status_code == 302
+    draft.refresh_from_db()
+    assert len(json.dumps(draft.data)) < MAX_PREFILL_CHARS
+    report = draft.data["template"]["code_report"]
+    assert [line["number"] for line in report["unmapped"]] == list(range(2, 202))
+    assert report["more"] == 6_300
+    assertContains(page, "Lines of the code not used: 6,500")
+    assertContains(page, "k0199 is not a field of the create body.")
+    assertNotContains(page, "k0200 is not a field")
+    assertContains(page, "…and 6,300 more lines not used.")
+
+
+def test_a_refused_paste_lists_its_first_lines_and_counts_the_others(
+    signed_in_with_key, draft, fake
+):
+    response = paste(signed_in_with_key, draft, "a = 1\n" * 250)
+
+    assertContains(response, "No harness_platform_workspace resource was found in the code.")
+    assertContains(response, "Lines of the code that could not be used: 250")
+    assertContains(response, "<td>200</td>", html=True)
+    assertNotContains(response, "<td>201</td>", html=True)
+    assertContains(response, "…and 50 more lines not used.")
 
 
 def test_save_and_continue_with_code_pasted_reads_it(signed_in_with_key, draft, fake):

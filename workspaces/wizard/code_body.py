@@ -32,6 +32,8 @@ KEY_REASON = (
     "reference."
 )
 NOT_IN_WIZARD_REASON = "The wizard does not set this; add it in Harness once the workspace exists."
+# The lines not used a draft keeps and a page lists; the others are counted (`first_lines`).
+REPORT_LINES = 200
 _VARIABLE_KEY_RE = re.compile(steps.VARIABLE_KEY_PATTERN)
 # A JSON string, and the `:` that makes it a key (outside strings, valid JSON has no `"`); or a
 # bracket outside strings.
@@ -90,11 +92,14 @@ class CodeImport:
         return dict(self.body.get("associated_template") or {})
 
     def report(self) -> dict[str, Any]:
-        """What the template step keeps of this import (shown on Start from)."""
+        """What the template step keeps of this import (shown on Start from): the first
+        `REPORT_LINES` lines not used, and how many more there are."""
+        kept, more = first_lines(self.unmapped)
         return {
             "kind": self.label,
             "mapped": self.mapped,
-            "unmapped": [vars(line) for line in self.unmapped],
+            "unmapped": [vars(line) for line in kept],
+            "more": more,
         }
 
     def not_used(self, reasons: dict[str, str]) -> CodeImport:
@@ -106,6 +111,12 @@ class CodeImport:
         ]
         unmapped = sorted((*self.unmapped, *lines), key=lambda line: line.number)
         return dataclasses.replace(self, unmapped=tuple(unmapped), mapped=self.mapped - len(lines))
+
+
+def first_lines(lines: tuple[CodeLine, ...]) -> tuple[tuple[CodeLine, ...], int]:
+    """The first `REPORT_LINES` of `lines`, and how many are left out: a paste of 20,000 lines
+    that are not used is not kept, nor shown, whole."""
+    return lines[:REPORT_LINES], max(len(lines) - REPORT_LINES, 0)
 
 
 @dataclass

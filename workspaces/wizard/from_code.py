@@ -42,10 +42,12 @@ from workspaces.wizard.code_body import (
     CodeLine,
     CodeRefused,
     add_group,
+    first_lines,
 )
 from workspaces.wizard.code_json import read_json
 from workspaces.wizard.form_base import ShownRedactedField
 from workspaces.wizard.hcl_literals import VALUES, literal, unclosed_escape
+from workspaces.wizard.hcl_work import check_work
 from workspaces.wizard.paste import MAX_PASTE_CHARS
 
 RESOURCE = "harness_platform_workspace"
@@ -98,6 +100,7 @@ def read_code(text: str, *, org: str, project: str) -> CodeImport:
     if text.lstrip().startswith(("{", "[")):  # JSON; HCL starts with a name
         read_json(reader)
         return reader.result("json")
+    check_work(text)  # python-hcl2 is slow on many tokens: a bound before it runs
     _read_hcl(reader)
     return reader.result("hcl")
 
@@ -124,8 +127,10 @@ def _line(node: Any) -> int:
     return node.to_lark().meta.line
 
 
-# `$${` or `%%{` followed by the end of its quoted string (escapes skipped) before any `}`.
-_UNCLOSED_ESCAPE = re.compile(r'(?:\$\$|%%)\{(?:[^}"\\]|\\.)*"')
+# `$${` or `%%{`, and what follows it up to a `}` or the end of its quoted string (`"`, escapes
+# skipped): found in one pass over a line (`finditer`, the `*+` gives nothing back), not started
+# again at each `$${` of a long line.
+_UNCLOSED_ESCAPE = re.compile(r'(?:\$\$|%%)\{(?:[^}"\\]|\\.)*+(?P<end>["}]?)')
 
 
 def _labels(block: BlockRule) -> list[str]:
@@ -137,7 +142,7 @@ def _read_hcl(reader: BodyReader) -> None:
         tree = hcl2.parses(reader.text)
     except UnexpectedInput as err:
         for number, line in enumerate(reader.lines, start=1):
-            if _UNCLOSED_ESCAPE.search(line):
+            if any(found["end"] == '"' for found in _UNCLOSED_ESCAPE.finditer(line)):
                 # Valid HCL (a literal `${` or `%{`), but python-hcl2 reads `$${` only up to a
                 # `}`: it would read on past the string, or fail as here.
                 raise unclosed_escape(number) from err
@@ -302,13 +307,15 @@ class CodeForm(forms.Form):
     def __init__(self, *args: Any, org: str, project: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.org, self.project = org, project
+        # A refusal's lines not used: the first `REPORT_LINES`, and how many more.
         self.lines: tuple[CodeLine, ...] = ()
+        self.more = 0
 
     def clean_code(self) -> CodeImport:
         try:
             return read_code(self.cleaned_data["code"], org=self.org, project=self.project)
         except CodeRefused as err:
-            self.lines = err.lines
+            self.lines, self.more = first_lines(err.lines)
             raise forms.ValidationError(err.message) from err
 
 
