@@ -43,9 +43,10 @@ KEYS = (FULL_KEY, READ_KEY, ORG_KEY, OTHER_KEY)
 
 
 def _literal(value):
-    """An HCL value as python-hcl2 gives it (quotes and escapes kept) back to the plain value."""
+    """An HCL value as python-hcl2 gives it (quotes and escapes kept) back to the plain value (the
+    export writes a literal `${` / `%{` as `$\\u007b` / `%\\u007b`, which JSON reads too)."""
     if isinstance(value, str) and len(value) >= 2 and value[0] == value[-1] == '"':
-        return json.loads(value).replace("$${", "${").replace("%%{", "%{")
+        return json.loads(value)
     if isinstance(value, list):
         return [_literal(item) for item in value]
     if isinstance(value, dict):

@@ -578,6 +578,33 @@ def test_an_exported_value_with_template_sequences_reads_back_the_same(value):
     assert imported.unmapped == ()
 
 
+@pytest.mark.parametrize("value", ["echo ${HOME", "costs 100%{", "${"])
+def test_an_exported_value_with_an_unclosed_sequence_pastes_back(value):
+    # Written `$${` / `%%{`, python-hcl2 read on to the next `}`: the whole export was refused.
+    from workspaces.export import workspace_export
+
+    body = {"identifier": "w", "name": "w", "provisioner": "opentofu", "description": value}
+    hcl = workspace_export(
+        body=body, org="default", project="infra", account_id="a",
+        download=("draft_export", ["00000000-0000-0000-0000-000000000000"]),
+    ).hcl  # fmt: skip
+
+    imported = read_code(hcl, org="default", project="infra")
+
+    assert imported.body["description"] == value
+    assert imported.unmapped == ()
+
+
+@pytest.mark.parametrize(
+    ("written", "value"),
+    [("$${HOME}", "${HOME}"), ("%%{ if x }", "%{ if x }"), ("$$${x}", "$${x}"), ("$\\u007b", "${")],
+)
+def test_a_hand_written_escape_reads_as_terraform_reads_it(written, value):
+    imported = read(RESOURCE.replace("$${not_a_ref}", written))
+
+    assert imported.body["description"] == f'VPC "payments" {value}'
+
+
 def test_a_literal_dollar_brace_never_closed_is_refused_with_its_line():
     text = RESOURCE.replace('"VPC \\"payments\\" $${not_a_ref}"', '"costs 100%%{"')
 

@@ -8,8 +8,11 @@ from django import template
 register = template.Library()
 
 # HCL's quoted-template escapes (hashicorp/hcl hclsyntax spec: "Template Literals"): `\` and `"`
-# are escaped with a backslash, and `${` / `%{` (interpolation and directives) are doubled to
-# `$${` / `%%{` so they stay literal text.
+# are escaped with a backslash. `${` / `%{` (interpolation and directives) are written
+# `$\u007b` / `%\u007b`: a `$` or `%` then an escaped `{`, which Terraform reads as the literal
+# `${` / `%{` (`terraform console`) and which is no template sequence to any reader. Terraform's
+# own escape, `$${`, is not used: python-hcl2 reads it on to the next `}`, so a value with a
+# `${` never closed (`echo ${HOME`) could not be pasted back into Start from code.
 _HCL_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
@@ -23,7 +26,7 @@ def hcl_string(value: str) -> str:
             out.append(f"\\u{ord(char):04x}")
         else:
             out.append(char)
-    return '"' + "".join(out).replace("${", "$${").replace("%{", "%%{") + '"'
+    return '"' + "".join(out).replace("${", "$\\u007b").replace("%{", "%\\u007b") + '"'
 
 
 @register.filter
