@@ -328,6 +328,31 @@ def test_a_heredoc_value_is_read_as_terraform_reads_it(body, terraform_reads):
     assert imported.unmapped == ()
 
 
+HEAD = 'resource "harness_platform_workspace" "w" {\n  name = "w"\n'
+
+
+# Each as `terraform console` reads it (Terraform 1.x): HCL trims a `<<-` heredoc by the fewest
+# leading spaces, tabs included, of its lines that are not blank, and keeps a blank line as it is
+# (hashicorp/hcl, hclsyntax/parser_template.go, flushHeredocTemplateParts).
+@pytest.mark.parametrize(
+    ("heredoc", "terraform_reads"),
+    [
+        ("\thello\n\t\tworld\n\tEOT", "hello\n\tworld\n"),
+        ("  \thello\n  EOT", "hello\n"),
+        ("    a\n    \n    b\n    EOT", "a\n    \nb\n"),
+        ("  \u00a0a\n   b\n  EOT", "a\nb\n"),  # a no-break space is a space to HCL
+        ("    a\n\n  $${b}\n    EOT", "  a\n\n${b}\n"),
+    ],
+)
+def test_an_indented_heredoc_is_read_as_terraform_reads_it(heredoc, terraform_reads):
+    imported = read_code(
+        HEAD + "  description = <<-EOT\n" + heredoc + "\n}\n", org="default", project="infra"
+    )
+
+    assert imported.unmapped == ()
+    assert imported.body["description"] == terraform_reads
+
+
 @pytest.mark.parametrize(
     "body", ["threshold 90%${var.unit}\n", "$%{if true}Z%{endif}\n", "${var.unit}\n"]
 )

@@ -59,6 +59,12 @@ _ESCAPED_SEQUENCES = ("ESCAPED_INTERPOLATION", "ESCAPED_DIRECTIVE")
 # `$$${x}` is `$` then a literal `${x}`). A `%` before `${` (or `$` before `%{`) escapes nothing:
 # `90%${var.unit}` interpolates (`terraform console`).
 _LIVE_SEQUENCE = re.compile(r"(?<!\$)\$\{|(?<!%)%\{")
+# What Go's `unicode.IsSpace` takes for a space (Python's `str.isspace` also takes U+001C-U+001F).
+_SPACES = (
+    "\t\n\v\f\r \x85\xa0\u1680"
+    + "".join(map(chr, range(0x2000, 0x200B)))
+    + "\u2028\u2029\u202f\u205f\u3000"
+)
 # A newline, or a quote no backslash escapes: what a quoted string never holds.
 _OUT_OF_STRING = re.compile(r'\n|(?<!\\)(?:\\\\)*"')
 
@@ -112,12 +118,32 @@ def _text(value: str, rule: StringRule | HeredocTemplateRule, node: AttributeRul
                 text = text[1:]  # `$${` is a literal `${`, `%%{` a literal `%{`
             parts.append(process_escape_sequences(text))
         return "".join(parts)
+    # Read from the heredoc's own text, not python-hcl2's value: python-hcl2 drops the newline
+    # that ends the last line, which Terraform keeps (`<<EOT\nline1\nline2\nEOT` is
+    # "line1\nline2\n"; an empty heredoc is ""), and trims a `<<-` heredoc otherwise (`_flush`).
+    trim = isinstance(rule, HeredocTrimTemplateRule)
+    match = (HEREDOC_TRIM_PATTERN if trim else HEREDOC_PATTERN).match(
+        rule.heredoc.serialize(VALUES)
+    )
+    if match is None:  # python-hcl2's own serialize matched it already
+        return value
+    # Its lines, each with its "\n", up to the closing marker's (and that line's indentation).
+    lines = match.group(2)[: match.group(2).rfind("\n") + 1]
     # A heredoc is one token: a live ${...} or %{...} shows only in its text.
-    if _LIVE_SEQUENCE.search(value):
+    if _LIVE_SEQUENCE.search(lines):
         raise _Evaluated
-    text = value.replace("$${", "${").replace("%%{", "%{")
-    # python-hcl2 drops the newline that ends a heredoc's last line; Terraform keeps it
-    # (`<<EOT\nline1\nline2\nEOT` is "line1\nline2\n"), and an empty heredoc is "".
-    pattern = HEREDOC_TRIM_PATTERN if isinstance(rule, HeredocTrimTemplateRule) else HEREDOC_PATTERN
-    match = pattern.match(rule.heredoc.serialize(VALUES))
-    return text + "\n" if match and match.group(2).rstrip(" \t") else text
+    return (_flush(lines) if trim else lines).replace("$${", "${").replace("%%{", "%{")
+
+
+def _flush(lines: str) -> str:
+    """A `<<-` heredoc's `lines` as HCL trims them (hashicorp/hcl @34bf67d, hclsyntax/
+    parser_template.go, `flushHeredocTemplateParts`): the fewest leading spaces of a line that is
+    not blank, a tab or any other Unicode space counting as one (Go's `unicode.IsSpace`), are
+    taken off each line that is not blank; a blank line (spaces alone) is kept as it is.
+    python-hcl2 counts spaces only and empties blank lines. (HCL counts grapheme clusters: a
+    combining mark after an indenting space is not followed here.)"""
+    rows = lines.split("\n")[:-1]  # each ended by its "\n"
+    trim = min(
+        (len(row) - len(row.lstrip(_SPACES)) for row in rows if row.strip(_SPACES)), default=0
+    )
+    return "".join((row[trim:] if row.strip(_SPACES) else row) + "\n" for row in rows)
