@@ -6,7 +6,8 @@ harness/terraform-provider-harness @cb1a059 (the commit the contract cites):
 `internal/service/platform/workspace/resource_workspace.go` (`ResourceWorkspace`,
 `buildCreateWorkspace`, `helpers.ExpandTags`) and `docs/resources/platform_workspace.md`. A body
 field the resource has no attribute for is listed in a comment of the HCL (`UNMANAGED_HEADER`),
-never written as an invented attribute; Start from code reads those comments back
+never written as an invented attribute, and so is a text Terraform would read as another
+(`CHANGED`: not in Unicode NFC form); Start from code reads those comments back
 (`wizard.from_code`).
 """
 
@@ -14,7 +15,8 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+import unicodedata
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 PROVIDER_SOURCE = (
@@ -61,6 +63,10 @@ PROVISIONER_CONFIG_FIELDS = (
 # The comment line above the list of what the resource cannot hold, one `#   - item` a line.
 UNMANAGED_HEADER = "Not managed by this resource (no attribute in its schema); set them in Harness:"
 UNMANAGED_ITEM = "#   - "
+# Why a text is listed there although the resource has its attribute: Terraform reads every
+# string literal in Unicode NFC form (`terraform console`: "lab-\u212b", with U+212B ANGSTROM
+# SIGN, is "lab-\u00c5"; "Re\u0301sume\u0301", accents as combining marks, is "R\u00e9sum\u00e9").
+CHANGED = "Terraform would change it: it reads text in Unicode NFC form"
 # Body fields without an attribute in the resource, and their values that say "not set".
 UNMANAGED_DEFAULTS: dict[str, tuple[Any, ...]] = {
     "repository_submodules": ("", "false", None),
@@ -91,19 +97,31 @@ def terraform_context(body: Mapping[str, Any], *, org: str, project: str) -> dic
         if isinstance(value, bool):
             if value or field in EXPLICIT_BOOLEANS:
                 attributes.append((attribute, value))
-        elif value not in (None, ""):
+        elif value in (None, ""):
+            continue
+        elif _changed(str(value)):
+            unmanaged.append(f"{attribute} = {json.dumps(str(value))} ({CHANGED})")
+        else:
             attributes.append((attribute, str(value)))
     tags = []
     for key, value in (body.get("tags") or {}).items():
         # helpers.ExpandTags splits "key:value" at every colon: a colon in either part is lost.
         if ":" in key or ":" in value:
             unmanaged.append(f"tag {json.dumps(_tag(key, value))} (the provider splits at colons)")
+        elif _changed(key, value):
+            unmanaged.append(f"tag {json.dumps(_tag(key, value))} ({CHANGED})")
         else:
             tags.append(_tag(key, value))
     if tags:
         attributes.append(("tags", tags))
-    if body.get("variable_sets"):
-        attributes.append(("variable_sets", list(body["variable_sets"])))
+    variable_sets = []
+    for item in body.get("variable_sets") or []:
+        if _changed(item):
+            unmanaged.append(f"variable_sets {json.dumps(item)} ({CHANGED})")
+        else:
+            variable_sets.append(item)
+    if variable_sets:
+        attributes.append(("variable_sets", variable_sets))
     connectors = []
     for item in body.get("provider_connectors") or []:
         connectors.append(
@@ -122,7 +140,9 @@ def terraform_context(body: Mapping[str, Any], *, org: str, project: str) -> dic
     ]
     pipelines = {}
     for operation, pipeline in (body.get("default_pipelines") or {}).items():
-        if pipeline.get("workspace_pipeline"):
+        if _changed(operation, pipeline.get("workspace_pipeline") or ""):
+            unmanaged.append(f"default_pipelines.{operation}.workspace_pipeline ({CHANGED})")
+        elif pipeline.get("workspace_pipeline"):
             pipelines[operation] = pipeline["workspace_pipeline"]
         if pipeline.get("project_pipeline"):
             unmanaged.append(f"default_pipelines.{operation}.project_pipeline")
@@ -154,18 +174,40 @@ def terraform_context(body: Mapping[str, Any], *, org: str, project: str) -> dic
         "default_pipelines": list(pipelines.items()),
         "pipeline_width": max((len(op) + 2 for op in pipelines), default=0),
         "blocks": [
-            *(_block("terraform_variable", _variable(v)) for v in _values(body, "terraform")),
-            *(_block("environment_variable", _variable(v)) for v in _values(body, "environment")),
-            *(_block("terraform_variable_file", fields) for fields in variable_files),
-            *(_block("connector", fields) for fields in connectors),
-            *([_block("provisioner_config", config)] if config else []),
-            *([_block("associated_template", _template(template))] if linked else []),
+            *_blocks(unmanaged, "terraform_variable", map(_variable, _values(body, "terraform"))),
+            *_blocks(
+                unmanaged, "environment_variable", map(_variable, _values(body, "environment"))
+            ),
+            *_blocks(unmanaged, "terraform_variable_file", variable_files),
+            *_blocks(unmanaged, "connector", connectors),
+            *_blocks(unmanaged, "provisioner_config", [config] if config else []),
+            *_blocks(unmanaged, "associated_template", [_template(template)] if linked else []),
         ],
         "unmanaged": unmanaged,
         "unmanaged_header": UNMANAGED_HEADER,
         "unmanaged_item": UNMANAGED_ITEM,
         "linked": linked,
     }
+
+
+def _changed(*texts: str) -> bool:
+    """Whether Terraform would read one of `texts` as another text (`CHANGED`)."""
+    return any(unicodedata.normalize("NFC", text) != text for text in texts)
+
+
+def _blocks(
+    unmanaged: list[str], name: str, items: Iterable[list[tuple[str, Any]]]
+) -> list[dict[str, Any]]:
+    """A `name` block for each of `items` (its fields), but one with a text Terraform would
+    change: that one is listed in `unmanaged` (by its first field: a variable's key, a
+    connector's reference), not written."""
+    blocks = []
+    for fields in items:
+        if _changed(*(value for _, value in fields if isinstance(value, str))):
+            unmanaged.append(f"{name} {json.dumps(fields[0][1])} ({CHANGED})")
+        else:
+            blocks.append(_block(name, fields))
+    return blocks
 
 
 def _values(body: Mapping[str, Any], group: str) -> list[Mapping[str, Any]]:

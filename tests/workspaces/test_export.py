@@ -1,8 +1,10 @@
 """Export as code: the Terraform resource parsed back with python-hcl2, the curl, the JSON body,
 and the downloads, for requests (review) and workspaces (their page), against the fake."""
 
+import base64
 import json
 import os
+import shutil
 import subprocess
 
 import hcl2
@@ -24,8 +26,10 @@ from workspaces.export import (
     workspace_body,
     workspace_export,
 )
+from workspaces.export_terraform import ATTRIBUTES
 from workspaces.models import WorkspaceDraft
 from workspaces.wizard import drafts
+from workspaces.wizard.from_code import read_code
 
 pytestmark = pytest.mark.django_db
 
@@ -324,6 +328,89 @@ def test_fields_without_an_attribute_are_listed_as_not_managed():
     assert resource["tags"] == ["team:core"]
     assert resource["default_pipelines"] == {"plan": "w"}
     assert set(resource) <= PROVIDER_ATTRIBUTES
+
+
+# Terraform reads every string literal in Unicode NFC form (`terraform console`: "lab-\u212b" is
+# "lab-\u00c5", "Re\u0301sume\u0301" is "R\u00e9sum\u00e9"): written as it is, such a text would
+# create something other than the body.
+NOT_NFC = {
+    "identifier": "w",
+    "name": "lab-\u212b",
+    "description": "a plain ${HOME and 100%{ text",
+    "provisioner": "opentofu",
+    "repository": "infra-live",
+    "repository_path": "docs/Re\u0301sume\u0301",
+    "tags": {"team": "caf\u00e9", "owner": "Zo\u0308e"},
+}
+
+
+def test_a_text_terraform_would_change_is_listed_as_not_managed_not_written():
+    body = {
+        **NOT_NFC,
+        "terraform_variables": {
+            "greeting": {"key": "greeting", "value": "Cafe\u0301", "value_type": "string"},
+            "region": {"key": "region", "value": "eu-west-1", "value_type": "string"},
+        },
+        "terraform_variable_files": [
+            {"repository": "vars", "repository_connector": "c", "repository_path": "E\u0301.tfvars"}
+        ],
+        "variable_sets": ["set_\u212b", "shared"],
+        "default_pipelines": {"plan": {"workspace_pipeline": "p\u212b"}},
+    }
+
+    text = workspace_export(
+        body=body, org="default", project="infra", account_id="a",
+        download=("draft_export", ["00000000-0000-0000-0000-000000000000"]),
+    ).hcl  # fmt: skip
+
+    _name, resource, comments = parse(text)
+    listed = "\n".join(comments)
+    assert "Not managed by this resource" in listed
+    assert 'name = "lab-\\u212b" (Terraform would change it' in listed
+    assert 'repository_path = "docs/Re\\u0301sume\\u0301" (Terraform would change it' in listed
+    assert 'tag "owner:Zo\\u0308e" (Terraform would change it' in listed
+    assert 'terraform_variable "greeting" (Terraform would change it' in listed
+    assert "name" not in resource and "repository_path" not in resource
+    assert resource["tags"] == ["team:caf\u00e9"]  # already NFC: written
+    assert [v["key"] for v in resource["terraform_variable"]] == ["region"]
+    assert resource["repository"] == "infra-live"
+    assert 'terraform_variable_file "vars" (Terraform would change it' in listed
+    assert "terraform_variable_file" not in resource
+    assert resource["variable_sets"] == ["shared"]
+    assert 'variable_sets "set_\\u212b" (Terraform' in listed
+    assert "default_pipelines.plan.workspace_pipeline (Terraform" in listed
+    assert "default_pipelines" not in resource
+    # Pasted back, each is a line not used, never a value Terraform would not create.
+    imported = read_code(text, org="default", project="infra")
+    assert "name" not in imported.body and "repository_path" not in imported.body
+    assert sum("Terraform would change" in line.reason for line in imported.unmapped) == 7
+
+
+@pytest.mark.skipif(not shutil.which("terraform"), reason="needs the terraform CLI")
+def test_terraform_reads_every_exported_text_as_the_body_holds_it(tmp_path):
+    text = workspace_export(
+        body=NOT_NFC, org="default", project="infra", account_id="a",
+        download=("draft_export", ["00000000-0000-0000-0000-000000000000"]),
+    ).hcl  # fmt: skip
+    # The resource's attributes as locals (it has no blocks here), for `terraform console`.
+    written = [line.split()[0] for line in text.splitlines() if line.startswith("  ")]
+    (tmp_path / "main.tf").write_text(
+        text.replace('resource "harness_platform_workspace" "w" {', "locals {")
+    )
+    expression = ", ".join(f"{name} = local.{name}" for name in written)
+
+    evaluated = subprocess.run(
+        ["terraform", "console", "-no-color"],
+        input=f"base64encode(jsonencode({{ {expression} }}))\n",
+        cwd=tmp_path, capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+
+    read = json.loads(base64.b64decode(evaluated.strip().strip('"')))
+    attributes = dict(ATTRIBUTES)
+    expected = {attributes[f]: v for f, v in NOT_NFC.items() if f in attributes}
+    expected |= {"org_id": "default", "project_id": "infra", "tags": ["team:caf\u00e9"]}
+    assert read == {name: value for name, value in expected.items() if name in written}
+    assert set(written) == set(expected) - {"name", "repository_path"}
 
 
 def test_the_api_call_uses_harness_api_key_and_never_a_key(signed_in_with_key, user_with_key):

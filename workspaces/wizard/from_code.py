@@ -70,10 +70,11 @@ BLOCK_ATTRIBUTES = {
     "connector": ("connector_ref", "type"),
     "associated_template": ("template_id", "version"),
 }
+# Each item of that comment says why when the resource has the attribute (a tag with a colon, a
+# text Terraform would change): not "no attribute in its schema" here.
 UNMANAGED_REASON = (
-    "listed in the export's comment as not managed by the resource (no attribute in its "
-    "schema), so the code does not set it: not read. Set it on its step, or in Harness once the "
-    "workspace exists."
+    "listed in the export's comment as not managed by the resource, so the code does not set "
+    "it: not read. Set it on its step, or in Harness once the workspace exists."
 )
 META_ARGUMENTS = ("count", "for_each", "depends_on", "provider", "lifecycle", "provisioner")
 
@@ -184,8 +185,9 @@ def _read_hcl(reader: BodyReader) -> None:
 def _unmanaged_comments(reader: BodyReader, tree: Any) -> None:
     """List each item of an export's "Not managed by this resource" comment (`export_terraform.
     UNMANAGED_HEADER`): a value the resource cannot hold (a budget, submodules, a tag with a
-    colon), which the pasted code therefore does not set. Only comments outside any block, as
-    the export writes them (python-hcl2 keeps them, with the line they start on)."""
+    colon, a text Terraform would change), which the pasted code therefore does not set. Only
+    comments outside any block, as the export writes them (python-hcl2 keeps them, with the line
+    they start on)."""
     header = 0
     for node in tree.body.children:
         if not isinstance(node, NewLineOrCommentRule):
