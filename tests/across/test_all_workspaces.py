@@ -629,3 +629,26 @@ def test_try_again_for_an_org_whose_projects_could_not_be_listed_asks_harness_ag
     fake.clear_log()
     follow(signed_in_with_key, again)
     assert fake.log(route="v1.projects.list") == []
+
+
+def test_projects_past_the_limit_are_reached_by_narrowing_to_their_org(
+    signed_in_with_key, fake, settings
+):
+    settings.ACROSS_MAX_PROJECTS = 3
+    first = signed_in_with_key.get(URL)
+    assertContains(first, "Your key can see 6 projects; only the first 3 are searched.")
+    assertContains(first, "Choose organisations or projects to narrow it.")
+    follow(signed_in_with_key, first)
+    assert sorted(listed_projects(fake)) == sorted(PROJECTS_SEEN[:3])
+    fake.clear_log()
+
+    page = signed_in_with_key.get(URL, {"org": "platform"})
+    narrowed = follow(signed_in_with_key, page)
+
+    for response in (page, narrowed):
+        assertNotContains(response, "Your key cannot see")
+        assertNotContains(response, "only the first 3 are searched")
+    assert sorted(listed_projects(fake)) == ["platform/data", "platform/networking"]
+    assertContains(narrowed, "from 2 projects")
+    # The project checkboxes offer every project, past the limit too.
+    assertContains(page, 'name="project" value="platform/networking"')

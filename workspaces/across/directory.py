@@ -18,6 +18,10 @@ from workspaces.harness_threads import submit_harness_call
 DIRECTORY_RETRY_SECONDS = 15
 #: Items per v1 page when walking every org and project (v1 allows up to 1000, contract §8).
 DIRECTORY_PAGE_SIZE = 100
+#: A safety cap on the projects kept (the filter's choices, the cache entry). Not
+#: `ACROSS_MAX_PROJECTS`: that one bounds the projects one list reads (`AcrossQuery.chosen`),
+#: and every project listed must stay reachable by choosing its org or itself.
+DIRECTORY_MAX_PROJECTS = 5000
 
 
 @dataclass(frozen=True)
@@ -38,7 +42,7 @@ class ProjectRef:
 @dataclass(frozen=True)
 class Directory:
     """The projects found, the orgs whose projects could not be listed, and whether there
-    were more projects than `ACROSS_MAX_PROJECTS` (the rest are left out, and said so)."""
+    were more projects than `DIRECTORY_MAX_PROJECTS` (the rest are left out, and said so)."""
 
     projects: tuple[ProjectRef, ...]
     #: (org, message) for each org whose project list failed; its projects are missing.
@@ -127,7 +131,7 @@ def visible_projects(*, client: HarnessClient, fingerprint: str, retry: bool = F
     if unauthorized is not None:
         raise unauthorized
     projects = _first_of_each(projects, key=lambda ref: ref.key)
-    limit = settings.ACROSS_MAX_PROJECTS
+    limit = DIRECTORY_MAX_PROJECTS
     directory = Directory(
         projects=tuple(projects[:limit]), failed_orgs=tuple(failed), truncated=len(projects) > limit
     )

@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass
 
 from django import forms
+from django.conf import settings
 
 from workspaces.across.directory import Directory, ProjectRef
 from workspaces.forms import IDENTIFIER_PATTERN, ListQuery, WorkspaceListForm
@@ -34,15 +35,21 @@ class AcrossQuery(ListQuery):
     def is_filtered(self) -> bool:
         return bool(super().is_filtered or self.org or self.project)
 
-    def chosen(self, directory: Directory) -> tuple[ProjectRef, ...]:
-        """The projects of `directory` this query reads, in directory order, each once (Harness's
-        offset paging can list one twice, and the job counts its answers per project)."""
-        chosen = (
+    def scope(self, directory: Directory) -> tuple[ProjectRef, ...]:
+        """Every project of `directory` this query names, in directory order, each once
+        (Harness's offset paging can list one twice, and the job counts its answers per
+        project)."""
+        named = (
             ref
             for ref in directory.projects
             if not (self.org or self.project) or ref.org in self.org or ref.key in self.project
         )
-        return tuple(dict.fromkeys(chosen))
+        return tuple(dict.fromkeys(named))
+
+    def chosen(self, directory: Directory) -> tuple[ProjectRef, ...]:
+        """The projects this query reads: the first `ACROSS_MAX_PROJECTS` of its `scope` (the
+        page says when there are more, and that choosing orgs or projects narrows it)."""
+        return self.scope(directory)[: settings.ACROSS_MAX_PROJECTS]
 
 
 class AcrossListForm(WorkspaceListForm):

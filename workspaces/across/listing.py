@@ -67,10 +67,17 @@ class AcrossResult:
     version: int
     failed: tuple[ProjectNote, ...] = ()
     truncated: tuple[ProjectNote, ...] = ()
+    #: Projects the query names past `ACROSS_MAX_PROJECTS`: not read (the page says so).
+    left_out: int = 0
 
     @property
     def all_failed(self) -> bool:
         return self.complete and len(self.failed) == self.projects
+
+    @property
+    def in_scope(self) -> int:
+        """The projects the query names: those read and those left out."""
+        return self.projects + self.left_out
 
 
 def _job(
@@ -123,7 +130,9 @@ def across_page(
     key (to the key page), and forgets the job: once the key is saved again, the next request
     asks Harness rather than finding the refusal.
     """
+    scope = query.scope(directory)
     refs = query.chosen(directory)
+    left_out = len(scope) - len(refs)
     if not refs:
         return AcrossResult(page=_page([], query), projects=0, done=0, complete=True, version=0)
     base, meta = _job(
@@ -162,7 +171,8 @@ def across_page(
         return across_page(
             client=client, fingerprint=fingerprint, directory=directory, query=query, wait=wait
         )
-    return _result(meta=meta, version=version, merged=merged, by_key=by_key, query=query)
+    result = _result(meta=meta, version=version, merged=merged, by_key=by_key, query=query)
+    return dataclasses.replace(result, left_out=left_out)
 
 
 def _first_rows(

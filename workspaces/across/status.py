@@ -71,6 +71,13 @@ class StatusAcross:
     rows: tuple[ProjectStatus, ...] = ()
     #: Projects with nothing to count in the window, collapsed into one line on the page.
     empty: tuple[ProjectStatus, ...] = ()
+    #: Listed projects past `ACROSS_MAX_PROJECTS`: not counted (the strip says so).
+    left_out: int = 0
+
+    @property
+    def counted(self) -> int:
+        """The projects whose numbers the strip shows (or tried to)."""
+        return len(self.rows) + len(self.empty)
 
     @functools.cached_property
     def totals(self) -> StatusMetrics:
@@ -184,7 +191,7 @@ def status_across(
     Raises HarnessUnauthorized (to the key page).
     """
     directory = visible_projects(client=client, fingerprint=fingerprint, retry=force or retry_orgs)
-    refs = directory.projects
+    refs = directory.projects[: settings.ACROSS_MAX_PROJECTS]
     found: dict[str, StatusMetrics] = {}
     if not force:
         cached = status_metrics_cached(
@@ -209,6 +216,7 @@ def status_across(
         window=window,
         rows=tuple(sorted(shown, key=attrgetter("order"))),
         empty=tuple(row for row in rows if not (row.metrics.total or row.metrics.error)),
+        left_out=len(directory.projects) - len(refs),
     )
 
 
