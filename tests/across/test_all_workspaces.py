@@ -652,3 +652,38 @@ def test_projects_past_the_limit_are_reached_by_narrowing_to_their_org(
     assertContains(narrowed, "from 2 projects")
     # The project checkboxes offer every project, past the limit too.
     assertContains(page, 'name="project" value="platform/networking"')
+
+
+def test_when_no_orgs_projects_could_be_listed_the_page_does_not_say_the_key_sees_none(
+    signed_in_with_key, fake
+):
+    fake.inject("v1.projects.list", status=503, times=30)  # every org, the client's retries too
+
+    page = signed_in_with_key.get(URL)
+    swapped = signed_in_with_key.get(URL, {"q": "vpc"}, headers=REGION)
+
+    assertContains(page, "The projects of default could not be listed")
+    for response in (page, swapped):
+        assertNotContains(response, "Your key cannot see any project.")
+        assertContains(response, "No project could be listed right now")
+    assert _said(swapped).startswith("No project could be listed right now")
+
+
+def test_an_org_chosen_whose_projects_could_not_be_listed_is_not_said_unseen(
+    signed_in_with_key, fake
+):
+    fake.inject("v1.projects.list", status=503, times=3, path="/orgs/payments/")
+
+    response = signed_in_with_key.get(URL, {"org": "payments", "project": "payments/core"})
+
+    assertContains(response, "The projects of payments could not be listed")
+    assertNotContains(response, "Your key cannot see")
+    assertContains(
+        response,
+        "The projects of the chosen organisation payments could not be listed right now: "
+        "use Try again above.",
+    )
+    assertContains(
+        response,
+        "The chosen project payments/core could not be listed right now: use Try again above.",
+    )

@@ -52,3 +52,19 @@ def test_more_project_filters_than_the_limit_are_cut_and_said():
 
     assert len(filters.query.project) == MAX_SCOPE_FILTERS
     assert f"Only the first {MAX_SCOPE_FILTERS} project filters are used." in filters.corrections
+
+
+def test_a_choice_in_an_org_whose_projects_failed_is_said_not_listed_not_unseen():
+    failed = Directory(projects=DIRECTORY.projects, failed_orgs=(("payments", "HTTP 503"),))
+
+    filters = AcrossListForm(
+        QueryDict("org=payments&project=payments/core&project=hidden/one"), directory=failed
+    )
+
+    assert filters.query.chosen(failed) == ()
+    assert filters.corrections == [
+        "The projects of the chosen organisation payments could not be listed right now: "
+        "use Try again above.",
+        "Your key cannot see 1 of the chosen projects: only what it can see is listed.",
+        "The chosen project payments/core could not be listed right now: use Try again above.",
+    ]

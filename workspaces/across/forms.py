@@ -57,7 +57,9 @@ class AcrossListForm(WorkspaceListForm):
 
     An org or project the directory does not hold (a saved view opened with a key that cannot
     see it) is said, and kept in the query: it matches no project, so the list narrows to what
-    is left, or to nothing, never widens to every project. No Harness call is made for it.
+    is left, or to nothing, never widens to every project. No Harness call is made for it. One
+    of an org whose projects could not be listed (`Directory.failed_orgs`) is said to be that,
+    not unseen: the page's Try again lists them again.
     """
 
     query_class = AcrossQuery
@@ -70,6 +72,8 @@ class AcrossListForm(WorkspaceListForm):
 
     def __init__(self, data=None, *, directory: Directory, **kwargs):
         super().__init__(data, **kwargs)
+        #: Orgs whose projects could not be listed: what is chosen in them is not "unseen".
+        self.failed_orgs = frozenset(org for org, _ in directory.failed_orgs)
         self.fields["org"].choices = directory.orgs
         self.fields["project"].choices = [
             (ref.key, f"{ref.org_name} / {ref.name}") for ref in directory.projects
@@ -95,10 +99,20 @@ class AcrossListForm(WorkspaceListForm):
                     f"Only the first {MAX_SCOPE_FILTERS} {noun} filters are used."
                 )
             known = {value for value, _ in self.fields[name].choices}
-            if unseen := sum(1 for value in chosen if value not in known):
+            missing = [value for value in chosen if value not in known]
+            unlisted = [value for value in missing if value.partition("/")[0] in self.failed_orgs]
+            if unseen := len(missing) - len(unlisted):
                 self.corrections.append(
                     f"Your key cannot see {unseen} of the chosen {noun}"
                     f"{'s' if len(chosen) != 1 else ''}: only what it can see is listed."
+                )
+            if unlisted:
+                what = (
+                    f"The projects of the chosen {noun}" if name == "org" else f"The chosen {noun}"
+                )
+                self.corrections.append(
+                    f"{what}{'s' if len(unlisted) != 1 else ''} {', '.join(unlisted)} could not "
+                    "be listed right now: use Try again above."
                 )
         return query
 
