@@ -687,3 +687,24 @@ def test_an_org_chosen_whose_projects_could_not_be_listed_is_not_said_unseen(
         response,
         "The chosen project payments/core could not be listed right now: use Try again above.",
     )
+
+
+def test_another_order_after_try_again_read_a_project_with_more_matches_reads_it_again(
+    signed_in_with_key, fake
+):
+    # default/infra (1,800 workspaces) fails, then "Try again" reads its first 100 by name.
+    fake.inject(LIST, status=503, times=3, path="/projects/infra/")
+    follow(signed_in_with_key, signed_in_with_key.get(URL))
+    retried = follow(
+        signed_in_with_key, signed_in_with_key.post(URL, {"retry": "default/infra"}, headers=LIVE)
+    )
+    assertContains(retried, "1,800 match, the first 100 are shown")
+
+    descending = follow(
+        signed_in_with_key, signed_in_with_key.get(URL, {"sort": "name,DESC"}, headers=REGION)
+    )
+
+    join_jobs()
+    cache.clear()
+    cold = follow(signed_in_with_key, signed_in_with_key.get(URL, {"sort": "name,DESC"}))
+    assert _rows(descending)[:30] == _rows(cold)[:30]

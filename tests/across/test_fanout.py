@@ -286,3 +286,21 @@ def test_a_try_again_abandoned_by_an_exiting_worker_offers_try_again_again(fake,
 
     assert cache.get(key) == failed  # shown as failed, with its "Try again", not as loading
     assert cache.get(f"{key}:retry") is None  # which may be pressed at once
+
+
+def test_a_retry_that_read_more_matches_while_the_job_ran_marks_the_completed_job(fake):
+    from tests.across.support import LIST, join_jobs
+
+    fake.inject(LIST, delay_ms=300, times=1)
+    client = harness_client(account_id=ACCOUNT, api_key=FULL_KEY)
+    base = "across:test:truncated"
+    meta = fanout.job_start(
+        client=client, base=base, fingerprint="fp", refs=(SANDBOX,), query=ListQuery(), meta=None
+    )
+    # Meanwhile a "Try again" of another project of the job read more than it could show.
+    fanout._note_truncated(base, meta["run"])
+    assert not cache.get(base)["complete"] and not cache.get(base)["truncated"]
+
+    join_jobs()
+
+    assert cache.get(base)["complete"] and cache.get(base)["truncated"]

@@ -10,10 +10,12 @@ paging the merged rows makes no call). Its entries, all under the job's `base` k
   replica running it was killed, and a later request then starts the job again;
 - `base:<run>:version`: a counter, incremented after every project's answer (long polls wait
   for it to pass the `after` they last saw);
-- `base:<run>:<org/project>`: that project's `ProjectResult` (rows as data, never HTML).
+- `base:<run>:<org/project>`: that project's `ProjectResult` (rows as data, never HTML);
+- `base:<run>:truncated`: set by a "Try again" whose answer has more matches than were read.
 
 Each key has one writer: the coordinator writes each project once and the meta when it ends; a
-"Try again" rewrites its one project. No read-modify-write of a shared blob.
+"Try again" rewrites its one project. No read-modify-write of a shared blob, but for the meta's
+`truncated`, which a "Try again" sets on a job that completed (`_note_truncated`).
 """
 
 from __future__ import annotations
@@ -92,6 +94,15 @@ def _version_key(base: str, run: str) -> str:
 
 def _project_key(base: str, run: str, project: str) -> str:
     return f"{base}:{run}:{project}"
+
+
+def _truncated_key(base: str, run: str) -> str:
+    return f"{base}:{run}:truncated"
+
+
+def _is_truncated(result: ProjectResult) -> bool:
+    """More matched than were read (or maybe more: no total for a full page)."""
+    return result["state"] == "listed" and result["total"] != len(result["rows"])
 
 
 def job_start(
@@ -208,7 +219,7 @@ def _coordinate(
                     result = failed_result(
                         "The portal failed to read this project.", retryable=True
                     )
-                truncated = truncated or result["total"] != len(result["rows"])
+                truncated = truncated or _is_truncated(result)
                 if result["unauthorized"]:  # the key is refused: the calls to come would be
                     refused = True  # too, so they are dropped (those on their way still land)
                     pending = {other for other in pending if not other.cancel()}
@@ -232,6 +243,11 @@ def _coordinate(
         # A refused run's answers stay for its own polls only, which show the 401.
         ended = {**meta, "complete": True, "truncated": truncated, "refused": refused}
         cache.set(base, ended, timeout=_run_ttl() if refused else settings.ACROSS_CACHE_SECONDS)
+        # The stored answers are this run's and its retries': a retry that read a project with
+        # more matches while the job ran marked it; read after the meta is written, so that a
+        # retry that found the meta not yet complete is not missed.
+        if not truncated and cache.get(_truncated_key(base, run)):
+            _truncate_meta(base, run)
     _publish_progress(base, run)  # a long poll that saw every project answer returns now
     if cache.get(lock) == run:
         cache.delete(lock)
@@ -356,3 +372,24 @@ def _retry(
             return  # abandoned: its failed answer was put back
         _publish(base, run, ref.key, result)
         cache.delete(retry_lock)
+        if _is_truncated(result):
+            _note_truncated(base, run)
+
+
+def _note_truncated(base: str, run: str) -> None:
+    """A retry's answer had more matches than were read: its first rows depend on the order,
+    so another order must read the job again (`listing._job`). Marked for a coordinator still
+    running, and written into the meta of a run that completed."""
+    cache.set(_truncated_key(base, run), True, timeout=_run_ttl())
+    _truncate_meta(base, run)
+
+
+def _truncate_meta(base: str, run: str) -> None:
+    meta: JobMeta | None = cache.get(base)
+    if (
+        meta
+        and meta["run"] == run
+        and meta["complete"]
+        and not (meta["truncated"] or meta["refused"])
+    ):
+        cache.set(base, {**meta, "truncated": True}, timeout=settings.ACROSS_CACHE_SECONDS)
