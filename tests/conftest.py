@@ -141,6 +141,18 @@ def rate_limiting_harness():
 
 
 @pytest.fixture
+def harness_proxy(fake):
+    """A real HTTP proxy in front of the fake: `harness_proxy.refuse(path_part, retry_after=1)`
+    answers the next call whose path contains `path_part` 429 with that `Retry-After` (the fake
+    sends none); point `settings.HARNESS_BASE_URL` at `harness_proxy.base_url`."""
+    from tests.harness_proxy import HarnessProxy
+
+    proxy = HarnessProxy(fake.base_url)
+    yield proxy
+    proxy.stop()
+
+
+@pytest.fixture
 def harness_behind_private_ca(tmp_path):
     """(https base URL, CA bundle path): a Harness stand-in whose certificate only that bundle's
     CA vouches for (`tests/private_ca.py`)."""

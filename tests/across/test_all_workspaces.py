@@ -708,3 +708,27 @@ def test_another_order_after_try_again_read_a_project_with_more_matches_reads_it
     cache.clear()
     cold = follow(signed_in_with_key, signed_in_with_key.get(URL, {"sort": "name,DESC"}))
     assert _rows(descending)[:30] == _rows(cold)[:30]
+
+
+def test_a_rate_limit_holds_the_next_calls_and_a_reload_after_it_reads_the_failed_again(
+    signed_in_with_key, fake, settings, harness_proxy
+):
+    settings.ACROSS_CONCURRENCY = 1  # core, then data and networking, one after the other
+    settings.HARNESS_BASE_URL = harness_proxy.base_url
+    harness_proxy.refuse("/projects/core/workspaces", retry_after=1)
+
+    first = follow(signed_in_with_key, signed_in_with_key.get(URL))
+
+    # Core's own call was refused (429); the calls after it waited out Retry-After, not failed.
+    assertContains(first, "payments / core</a>\n          could not be listed: Harness is limiting")
+    assert first.content.decode().count("could not be listed:") == 1
+    assert {"platform/data", "platform/networking"} <= set(listed_projects(fake))
+    assertContains(first, "/orgs/platform/projects/networking/workspaces/")
+    time.sleep(1.2)  # Harness's Retry-After has passed
+    fake.clear_log()
+
+    again = follow(signed_in_with_key, signed_in_with_key.get(URL))
+
+    assert listed_projects(fake) == ["payments/core"]  # the failed one only, not every project
+    assertNotContains(again, "could not be listed")
+    assertContains(again, "/orgs/payments/projects/core/workspaces/")

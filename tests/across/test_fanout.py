@@ -7,7 +7,7 @@ from django.conf import settings
 from django.core.cache import cache
 
 from tests.conftest import ACCOUNT, FULL_KEY
-from workspaces.across import fanout
+from workspaces.across import fanout, retries
 from workspaces.across.directory import ProjectRef
 from workspaces.across.project_call import failed_result
 from workspaces.clients import harness_client
@@ -37,7 +37,7 @@ def test_try_again_while_the_job_runs_keeps_the_runs_lifetime(fake):
     cache.set(fanout._project_key(base, run, SANDBOX.key), failed, timeout=fanout._run_ttl())
     client = harness_client(account_id=ACCOUNT, api_key=FULL_KEY)
 
-    started = fanout.project_retry(
+    started = retries.project_retry(
         client=client, base=base, meta=meta, ref=SANDBOX, query=ListQuery()
     )
 
@@ -278,7 +278,9 @@ def test_a_try_again_abandoned_by_an_exiting_worker_offers_try_again_again(fake,
     cache.set(key, failed, timeout=fanout._run_ttl())
     fake.inject(LIST, delay_ms=500, times=1)
     client = harness_client(account_id=ACCOUNT, api_key=FULL_KEY)
-    assert fanout.project_retry(client=client, base=base, meta=meta, ref=SANDBOX, query=ListQuery())
+    assert retries.project_retry(
+        client=client, base=base, meta=meta, ref=SANDBOX, query=ListQuery()
+    )
     assert cache.get(key)["state"] == "pending"
 
     exiting_worker()
@@ -298,9 +300,43 @@ def test_a_retry_that_read_more_matches_while_the_job_ran_marks_the_completed_jo
         client=client, base=base, fingerprint="fp", refs=(SANDBOX,), query=ListQuery(), meta=None
     )
     # Meanwhile a "Try again" of another project of the job read more than it could show.
-    fanout._note_truncated(base, meta["run"])
+    retries._note_truncated(base, meta["run"])
     assert not cache.get(base)["complete"] and not cache.get(base)["truncated"]
 
     join_jobs()
 
     assert cache.get(base)["complete"] and cache.get(base)["truncated"]
+
+
+def test_a_call_held_by_a_retry_after_waits_it_out_within_a_read_timeout(fake):
+    from tests.across.support import listed_projects
+    from workspaces.across.project_call import list_project
+    from workspaces.harness.breaker import hold_calls
+
+    client = harness_client(account_id=ACCOUNT, api_key=FULL_KEY)
+    hold_calls(client.base_url, ACCOUNT, seconds=0.3)  # Harness said wait, on another call
+
+    started = time.monotonic()
+    listed = list_project(client, SANDBOX, ListQuery())
+
+    assert listed["state"] == "listed"
+    assert 0.25 < time.monotonic() - started < 2
+    assert listed_projects(fake) == ["default/sandbox"]
+
+
+def test_a_call_held_longer_than_a_read_timeout_fails_at_once_until_the_wait_is_over(fake):
+    from tests.across.support import listed_projects
+    from workspaces.across.project_call import list_project
+    from workspaces.harness.breaker import hold_calls
+
+    client = harness_client(account_id=ACCOUNT, api_key=FULL_KEY)
+    hold_calls(client.base_url, ACCOUNT, seconds=30)
+
+    started = time.monotonic()
+    failed = list_project(client, SANDBOX, ListQuery())
+
+    assert time.monotonic() - started < 0.5
+    assert failed["state"] == "failed" and failed["retryable"]
+    assert "Try again in about 30 seconds." in failed["error"]
+    assert 28 < failed["retry_at"] - time.time() <= 30  # a page loaded sooner does not re-read
+    assert listed_projects(fake) == []

@@ -14,8 +14,8 @@ paging the merged rows makes no call). Its entries, all under the job's `base` k
 - `base:<run>:truncated`: set by a "Try again" whose answer has more matches than were read.
 
 Each key has one writer: the coordinator writes each project once and the meta when it ends; a
-"Try again" rewrites its one project. No read-modify-write of a shared blob, but for the meta's
-`truncated`, which a "Try again" sets on a job that completed (`_note_truncated`).
+"Try again" (`retries`) rewrites its one project. No read-modify-write of a shared blob, but for
+the meta's `truncated`, which a "Try again" sets on a job that completed (`_truncate_meta`).
 """
 
 from __future__ import annotations
@@ -320,68 +320,6 @@ def job_wait(*, base: str, meta: JobMeta, after: int, seconds: float) -> tuple[J
             return meta, version
         with _progress:
             _progress.wait(min(POLL_SECONDS, remaining))
-
-
-def project_retry(
-    *, client: HarnessClient, base: str, meta: JobMeta, ref: ProjectRef, query: ListQuery
-) -> bool:
-    """Read one failed project of the job again, in the background; False when it is not a
-    retryable failure of this job, or a retry of it is already running."""
-    key = _project_key(base, meta["run"], ref.key)
-    result: ProjectResult | None = cache.get(key)
-    if result is None or result["state"] != "failed" or not result["retryable"]:
-        return False
-    if not cache.add(f"{key}:retry", 1, timeout=stale_after()):
-        return False
-    _publish(base, meta["run"], ref.key, {**result, "state": "pending"})
-    # A finished job's answers are kept a while longer for the retry; a running one keeps its
-    # run's lifetime (cut to ACROSS_CACHE_SECONDS, its meta could expire before it completes).
-    cache.touch(base, settings.ACROSS_CACHE_SECONDS if meta["complete"] else _run_ttl())
-    threading.Thread(
-        target=contextvars.copy_context().run,
-        args=(_retry, client, base, meta["run"], ref, query, result),
-        name=f"across-retry-{meta['run']}",
-        daemon=True,
-    ).start()
-    return True
-
-
-def _retry(
-    client: HarnessClient,
-    base: str,
-    run: str,
-    ref: ProjectRef,
-    query: ListQuery,
-    failed: ProjectResult,
-) -> None:
-    """Read the project again and write its answer; if the worker exits meanwhile (`running`),
-    its `failed` answer is put back instead (it would otherwise show as loading for good)."""
-    retry_lock = f"{_project_key(base, run, ref.key)}:retry"
-
-    def put_back() -> None:
-        _publish(base, run, ref.key, failed)
-        cache.delete(retry_lock)
-
-    with running_work.running(put_back):
-        try:
-            result = list_project(client, ref, query)
-        except Exception:  # a bug, not Harness: without this the project would stay "pending"
-            logger.exception("listing %s across projects again failed", ref.key)
-            result = failed_result("The portal failed to read this project.", retryable=True)
-        if running_work.stopping.is_set():
-            return  # abandoned: its failed answer was put back
-        _publish(base, run, ref.key, result)
-        cache.delete(retry_lock)
-        if _is_truncated(result):
-            _note_truncated(base, run)
-
-
-def _note_truncated(base: str, run: str) -> None:
-    """A retry's answer had more matches than were read: its first rows depend on the order,
-    so another order must read the job again (`listing._job`). Marked for a coordinator still
-    running, and written into the meta of a run that completed."""
-    cache.set(_truncated_key(base, run), True, timeout=_run_ttl())
-    _truncate_meta(base, run)
 
 
 def _truncate_meta(base: str, run: str) -> None:

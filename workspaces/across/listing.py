@@ -17,7 +17,7 @@ from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 
-from workspaces.across import fanout
+from workspaces.across import fanout, retries
 from workspaces.across.directory import Directory, ProjectRef
 from workspaces.across.forms import AcrossQuery
 from workspaces.across.project_call import ProjectResult, RowData
@@ -118,6 +118,7 @@ def across_page(
     after: int | None = None,
     retry: str = "",
     wait: bool = True,
+    reread_failed: bool = False,
 ) -> AcrossResult:
     """A page of every chosen project's workspaces (one IaCM `GET .../workspaces` per project,
     made once per key and query by a background job shared through the cache).
@@ -126,9 +127,11 @@ def across_page(
     `LONG_POLL_SECONDS`); when nothing of the job is shown yet (`after` None or 0), until a
     project answers with rows (at most the client's read timeout). Without (a page: shown at
     once, its first long poll brings the rows), not at all. `retry` (an `org/project` of the
-    job that failed) is read again first. Raises HarnessUnauthorized when Harness refused the
-    key (to the key page), and forgets the job: once the key is saved again, the next request
-    asks Harness rather than finding the refusal.
+    job that failed) is read again first. With `reread_failed` (a page loaded), the projects of
+    a complete job that failed and may be read again are, once their `retry_at` has come (the
+    rest of the job is kept: one 429 or 503 does not read every project again). Raises
+    HarnessUnauthorized when Harness refused the key (to the key page), and forgets the job:
+    once the key is saved again, the next request asks Harness rather than finding the refusal.
     """
     scope = query.scope(directory)
     refs = query.chosen(directory)
@@ -141,7 +144,7 @@ def across_page(
     by_key = {ref.key: ref for ref in refs}
     if retry in by_key:
         fetched = dataclasses.replace(query, sort=meta["sort"])
-        fanout.project_retry(client=client, base=base, meta=meta, ref=by_key[retry], query=fetched)
+        retries.project_retry(client=client, base=base, meta=meta, ref=by_key[retry], query=fetched)
     if wait and not after and not retry:  # nothing of this job is on screen yet
         meta, version, merged = _first_rows(base=base, meta=meta, sort=query.sort)
     else:
@@ -156,6 +159,11 @@ def across_page(
                 time.sleep(GATHER_SECONDS)
                 meta, version = fanout.job_wait(base=base, meta=meta, after=after, seconds=0)
         version, merged = _merged(base=base, meta=meta, sort=query.sort, version=version)
+        failed = [by_key[key] for key, _, retryable, _ in merged.failed if retryable]
+        if reread_failed and failed and not retry:
+            fetched = dataclasses.replace(query, sort=meta["sort"])
+            if retries.reread_due(client=client, base=base, meta=meta, refs=failed, query=fetched):
+                version, merged = _merged(base=base, meta=meta, sort=query.sort, version=None)
     if merged.unauthorized:  # to the key page; the job is not kept with the refusal in it
         fanout.job_forget(base=base, run=meta["run"])
         raise errors.HarnessUnauthorized(merged.unauthorized, status=401)

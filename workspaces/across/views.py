@@ -61,6 +61,9 @@ def all_workspaces(request: HtmxHttpRequest) -> HttpResponse:
         # The page shows at once (its first long poll brings the rows); a swap keeps the rows
         # on screen until the new ones exist; a poll or a Refresh (`after`) waits for more.
         wait=region is not None or filters.poll_after is not None,
+        # A page loaded (not a swap, a poll nor a Try again) reads again the projects that
+        # failed once Harness's Retry-After (or a few seconds) has passed.
+        reread_failed=request.method == "GET" and region is None and filters.poll_after is None,
     )
     if request.method == "POST" and not request.htmx:
         return redirect(request.get_full_path())
