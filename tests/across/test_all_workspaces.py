@@ -30,6 +30,7 @@ from workspaces.across.fanout import job_base
 from workspaces.across.forms import AcrossQuery
 from workspaces.across.listing import LONG_POLL_SECONDS, across_page
 from workspaces.clients import harness_client
+from workspaces.harness import HarnessClient
 
 ROW = re.compile(
     r'<tr>\s*<td data-label="Name"><a href="/orgs/(\w+)/projects/(\w+)/workspaces/\w+/">([^<]+)</a>'
@@ -732,3 +733,35 @@ def test_a_rate_limit_holds_the_next_calls_and_a_reload_after_it_reads_the_faile
     assert listed_projects(fake) == ["payments/core"]  # the failed one only, not every project
     assertNotContains(again, "could not be listed")
     assertContains(again, "/orgs/payments/projects/core/workspaces/")
+
+
+def test_try_again_for_every_project_reads_at_most_across_concurrency_at_once(
+    signed_in_with_key, fake, settings, monkeypatch
+):
+    settings.ACROSS_CONCURRENCY = 2
+    fake.inject(LIST, status=503, times=3 * len(PROJECTS_SEEN))  # the client retries twice
+    follow(signed_in_with_key, signed_in_with_key.get(URL))
+    fake.clear_faults()
+    fake.inject(LIST, delay_ms=600, times=len(PROJECTS_SEEN))
+    running, most, lock = [0], [0], threading.Lock()
+    real = HarnessClient.list_workspaces
+
+    def counted(self, **kwargs):
+        with lock:
+            running[0] += 1
+            most[0] = max(most[0], running[0])
+        try:
+            return real(self, **kwargs)
+        finally:
+            with lock:
+                running[0] -= 1
+
+    monkeypatch.setattr(HarnessClient, "list_workspaces", counted)
+
+    for project in PROJECTS_SEEN:
+        signed_in_with_key.post(URL, {"retry": project}, headers=LIVE)
+    join_jobs()
+
+    assert most[0] <= 2
+    assert sorted(listed_projects(fake)[-len(PROJECTS_SEEN) :]) == sorted(PROJECTS_SEEN)
+    assertNotContains(follow(signed_in_with_key, signed_in_with_key.get(URL)), "could not be")

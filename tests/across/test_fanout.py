@@ -38,7 +38,7 @@ def test_try_again_while_the_job_runs_keeps_the_runs_lifetime(fake):
     client = harness_client(account_id=ACCOUNT, api_key=FULL_KEY)
 
     started = retries.project_retry(
-        client=client, base=base, meta=meta, ref=SANDBOX, query=ListQuery()
+        client=client, fingerprint="fp", base=base, meta=meta, ref=SANDBOX, query=ListQuery()
     )
 
     assert started
@@ -279,7 +279,7 @@ def test_a_try_again_abandoned_by_an_exiting_worker_offers_try_again_again(fake,
     fake.inject(LIST, delay_ms=500, times=1)
     client = harness_client(account_id=ACCOUNT, api_key=FULL_KEY)
     assert retries.project_retry(
-        client=client, base=base, meta=meta, ref=SANDBOX, query=ListQuery()
+        client=client, fingerprint="fp", base=base, meta=meta, ref=SANDBOX, query=ListQuery()
     )
     assert cache.get(key)["state"] == "pending"
 
@@ -340,3 +340,74 @@ def test_a_call_held_longer_than_a_read_timeout_fails_at_once_until_the_wait_is_
     assert "Try again in about 30 seconds." in failed["error"]
     assert 28 < failed["retry_at"] - time.time() <= 30  # a page loaded sooner does not re-read
     assert listed_projects(fake) == []
+
+
+def test_a_jobs_retries_take_one_of_the_keys_job_slots_while_they_run(fake, settings):
+    from tests.across.support import LIST, join_jobs
+    from workspaces.across.slots import job_slots
+
+    settings.ACROSS_MAX_JOBS_PER_KEY = 1
+    base, run = "across:test:slots", "r1"
+    infra = ProjectRef("default", "Default", "infra", "Infrastructure")
+    meta = fanout.JobMeta(
+        run=run,
+        projects=[SANDBOX.key, infra.key],
+        sort="name,ASC",
+        started=time.time(),
+        complete=True,
+        truncated=False,
+        refused=False,
+    )
+    cache.set(base, meta, timeout=fanout._run_ttl())
+    for ref in (SANDBOX, infra):
+        failed = failed_result("Harness answered 503.", retryable=True)
+        cache.set(fanout._project_key(base, run, ref.key), failed, timeout=fanout._run_ttl())
+    fake.inject(LIST, delay_ms=400, times=2)
+    client = harness_client(account_id=ACCOUNT, api_key=FULL_KEY)
+    retry = {"client": client, "fingerprint": "fp", "base": base, "meta": meta}
+
+    assert retries.project_retry(**retry, ref=SANDBOX, query=ListQuery())
+    assert retries.project_retry(**retry, ref=infra, query=ListQuery())  # joins: no 2nd slot
+    refused = job_slots.take("fp")  # a new search of the key's meanwhile
+    join_jobs()
+
+    assert "You already have 1 cross-project list loading" in str(refused)
+    assert job_slots.take("fp") is None  # the retries gave their slot back
+    job_slots.give_back("fp")
+
+
+def test_try_again_without_a_job_slot_is_refused_and_offered_again(fake, settings):
+    from workspaces.across.slots import job_slots
+    from workspaces.feedback import PortalBusy
+
+    settings.ACROSS_MAX_JOBS_PER_KEY = 1
+    base, run = "across:test:refused", "r1"
+    meta = fanout.JobMeta(
+        run=run,
+        projects=[SANDBOX.key],
+        sort="name,ASC",
+        started=time.time(),
+        complete=True,
+        truncated=False,
+        refused=False,
+    )
+    cache.set(base, meta, timeout=fanout._run_ttl())
+    failed = failed_result("Harness answered 503.", retryable=True)
+    key = fanout._project_key(base, run, SANDBOX.key)
+    cache.set(key, failed, timeout=fanout._run_ttl())
+    client = harness_client(account_id=ACCOUNT, api_key=FULL_KEY)
+    assert job_slots.take("fp") is None  # the key's one list is loading
+    try:
+        with pytest.raises(PortalBusy):
+            retries.project_retry(
+                client=client,
+                fingerprint="fp",
+                base=base,
+                meta=meta,
+                ref=SANDBOX,
+                query=ListQuery(),
+            )
+    finally:
+        job_slots.give_back("fp")
+
+    assert cache.get(key) == failed and cache.get(f"{key}:retry") is None

@@ -144,7 +144,14 @@ def across_page(
     by_key = {ref.key: ref for ref in refs}
     if retry in by_key:
         fetched = dataclasses.replace(query, sort=meta["sort"])
-        retries.project_retry(client=client, base=base, meta=meta, ref=by_key[retry], query=fetched)
+        retries.project_retry(
+            client=client,
+            fingerprint=fingerprint,
+            base=base,
+            meta=meta,
+            ref=by_key[retry],
+            query=fetched,
+        )
     if wait and not after and not retry:  # nothing of this job is on screen yet
         meta, version, merged = _first_rows(base=base, meta=meta, sort=query.sort)
     else:
@@ -162,7 +169,14 @@ def across_page(
         failed = [by_key[key] for key, _, retryable, _ in merged.failed if retryable]
         if reread_failed and failed and not retry:
             fetched = dataclasses.replace(query, sort=meta["sort"])
-            if retries.reread_due(client=client, base=base, meta=meta, refs=failed, query=fetched):
+            if retries.reread_due(
+                client=client,
+                fingerprint=fingerprint,
+                base=base,
+                meta=meta,
+                refs=failed,
+                query=fetched,
+            ):
                 version, merged = _merged(base=base, meta=meta, sort=query.sort, version=None)
     if merged.unauthorized:  # to the key page; the job is not kept with the refusal in it
         fanout.job_forget(base=base, run=meta["run"])
