@@ -765,3 +765,52 @@ def test_try_again_for_every_project_reads_at_most_across_concurrency_at_once(
     assert most[0] <= 2
     assert sorted(listed_projects(fake)[-len(PROJECTS_SEEN) :]) == sorted(PROJECTS_SEEN)
     assertNotContains(follow(signed_in_with_key, signed_in_with_key.get(URL)), "could not be")
+
+
+def _assert_busy_region(response, said: str) -> None:
+    """The results region, whole, saying the list is refused as busy, with no rows nor poll."""
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert response.headers["HX-Retarget"] == "#across-results"
+    assert response.headers["HX-Reswap"] == "outerHTML"
+    assert response.headers["HX-Push-Url"] == "false"
+    assert content.lstrip().startswith('<div id="across-results"')
+    assert said in content
+    assert "<tr>" not in content and next_poll(content) is None
+    assert 'hx-trigger="load"' not in content
+
+
+def test_a_search_refused_as_busy_replaces_the_results_with_the_refusal(
+    signed_in_with_key, fake, settings
+):
+    settings.ACROSS_MAX_JOBS_PER_KEY = 1
+    settings.ACROSS_CONCURRENCY = 1
+    fake.inject(LIST, delay_ms=1200, times=6)
+    signed_in_with_key.get(URL, {"q": "vpc"})  # its list is loading, in the key's one slot
+
+    refused = signed_in_with_key.get(URL, {"q": "dns"}, headers=REGION)
+
+    fake.clear_faults()  # the first list finishes soon
+    _assert_busy_region(refused, "You already have 1 cross-project list loading")
+    try_again = re.search(
+        r'<a class="button" href="([^"]+)" hx-get="([^"]+)"', refused.content.decode()
+    )
+    assert try_again and html.unescape(try_again[1]) == URL + "?q=dns" == html.unescape(
+        try_again[2]
+    )
+    assertContains(refused, 'id="clear-filters" hx-swap-oob="true"')  # the form's copy
+
+
+def test_a_try_again_refused_as_busy_replaces_the_results_with_the_refusal(
+    signed_in_with_key, fake, settings
+):
+    fake.inject(LIST, status=503, times=3, path="/projects/core/")
+    follow(signed_in_with_key, signed_in_with_key.get(URL))
+    settings.ACROSS_MAX_JOBS_PER_KEY = 1
+    fake.inject(LIST, delay_ms=1200, times=1)
+    signed_in_with_key.get(URL, {"q": "vpc"})  # another list of the key's is loading
+
+    refused = signed_in_with_key.post(URL, {"retry": "payments/core"}, headers=LIVE)
+
+    fake.clear_faults()
+    _assert_busy_region(refused, "You already have 1 cross-project list loading")

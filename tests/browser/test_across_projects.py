@@ -76,3 +76,36 @@ def test_search_across_projects_and_retry_the_one_that_failed(
     expect(page).to_have_url(re.compile(r"q=vpc-pro&|q=vpc-pro$"))
     page.wait_for_timeout(3000)  # the poll has answered, complete (the count in it)
     expect(results.locator(".summary")).to_have_text(re.compile(r"of 29 from 5 projects"))
+
+
+def test_a_search_refused_as_busy_replaces_the_rows_and_stops_their_updates(
+    page, live_server, fake, browser_user, settings
+):
+    from workspaces.services import credential_save
+
+    settings.ACROSS_MAX_JOBS_PER_KEY = 1  # one list of the key's loading at a time
+    settings.ACROSS_CONCURRENCY = 1
+    credential_save(user=browser_user, account_id=ACCOUNT, api_key=FULL_KEY, account_name="Acme")
+    sign_in(page, live_server)
+    fake.inject("iacm.workspaces.list", delay_ms=800, times=6)
+    page.goto(live_server.url + "/workspaces/")  # its list loads slowly, polling for rows
+    results = page.locator("#across-results")
+    expect(results.locator(".progress")).to_contain_text("projects listed")
+    page.wait_for_load_state()
+
+    page.get_by_label("Search by name").fill("vpc-prod")  # a second list: refused
+
+    expect(results.get_by_role("alert")).to_contain_text(
+        "You already have 1 cross-project list loading"
+    )
+    fake.clear_faults()
+    expect(page).not_to_have_url(re.compile(r"q=vpc-prod"))  # the list asked for is not shown
+    page.wait_for_timeout(1500)  # the first list completes: its poll has nowhere to land
+    expect(results.locator("tbody tr")).to_have_count(0)
+    expect(results.locator(".progress")).to_have_count(0)
+    expect(results.get_by_role("link", name="Try again")).to_have_attribute(
+        "href", "/workspaces/?q=vpc-prod"
+    )
+    results.get_by_role("link", name="Try again").click()  # the slot is free again
+    expect(page).to_have_url(re.compile(r"q=vpc-prod"))
+    expect(results.locator(".summary")).to_have_text(re.compile(r"from 6 projects"))

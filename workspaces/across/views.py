@@ -6,11 +6,13 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.views.decorators.http import require_http_methods
 from django.views.decorators.vary import vary_on_headers
+from django_htmx.http import push_url, reswap, retarget
 
-from workspaces.across.directory import visible_projects
+from workspaces.across.directory import Directory, visible_projects
 from workspaces.across.forms import AcrossListForm, OrgRetryForm
 from workspaces.across.listing import across_page, across_tag_choices
 from workspaces.clients import harness_client_for
+from workspaces.feedback import PortalBusy, harness_error_message
 from workspaces.forms import PAGE_SIZES
 from workspaces.htmx import HtmxHttpRequest
 from workspaces.selectors import looks_like_identifier
@@ -51,20 +53,27 @@ def all_workspaces(request: HtmxHttpRequest) -> HttpResponse:
     if request.method == "POST":
         form = RetryForm(request.POST, project_keys=[ref.key for ref in directory.projects])
         retry = form.cleaned_data["retry"] if form.is_valid() else ""
-    result = across_page(
-        client=client,
-        fingerprint=fingerprint,
-        directory=directory,
-        query=filters.query,
-        after=filters.poll_after,
-        retry=retry,
-        # The page shows at once (its first long poll brings the rows); a swap keeps the rows
-        # on screen until the new ones exist; a poll or a Refresh (`after`) waits for more.
-        wait=region is not None or filters.poll_after is not None,
-        # A page loaded (not a swap, a poll nor a Try again) reads again the projects that
-        # failed once Harness's Retry-After (or a few seconds) has passed.
-        reread_failed=request.method == "GET" and region is None and filters.poll_after is None,
-    )
+    try:
+        result = across_page(
+            client=client,
+            fingerprint=fingerprint,
+            directory=directory,
+            query=filters.query,
+            after=filters.poll_after,
+            retry=retry,
+            # The page shows at once (its first long poll brings the rows); a swap keeps the rows
+            # on screen until the new ones exist; a poll or a Refresh (`after`) waits for more.
+            wait=region is not None or filters.poll_after is not None,
+            # A page loaded (not a swap, a poll nor a Try again) reads again the projects that
+            # failed once Harness's Retry-After (or a few seconds) has passed.
+            reread_failed=request.method == "GET" and region is None and filters.poll_after is None,
+        )
+    except PortalBusy as busy:
+        if region is None:
+            raise  # a page: the middleware's "The portal is busy", with its Try again
+        # A swap or a poll: the results region is replaced whole by the refusal. Retargeted to
+        # #global-alert, the previous list's rows stayed on screen under the new URL, polling.
+        return _busy_results(request, filters=filters, directory=directory, busy=busy)
     if request.method == "POST" and not request.htmx:
         return redirect(request.get_full_path())
     context = {
@@ -83,3 +92,20 @@ def all_workspaces(request: HtmxHttpRequest) -> HttpResponse:
     }
     template = "workspaces/all_workspaces.html"
     return TemplateResponse(request, f"{template}#{region}" if region else template, context)
+
+
+def _busy_results(
+    request: HtmxHttpRequest, *, filters: AcrossListForm, directory: Directory, busy: PortalBusy
+) -> HttpResponse:
+    """The results region saying the list was refused (`slots`: the key's or the process's
+    lists loading), with a Try again of the same list, in place of the rows and their poll. The
+    address is left as it was: the list asked for is not shown."""
+    context = {
+        "directory": directory,
+        "filters": filters,
+        "query": filters.query,
+        "busy": harness_error_message(busy),
+        "oob": True,  # the form says the query asked for, as the Try again does
+    }
+    response = TemplateResponse(request, "workspaces/all_workspaces.html#across-results", context)
+    return push_url(reswap(retarget(response, "#across-results"), "outerHTML"), False)
