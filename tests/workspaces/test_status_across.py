@@ -699,6 +699,8 @@ def test_an_approved_request_forgets_the_approvers_numbers(user_with_key, other_
     held.refresh_from_db()
     assert held.status == "deleted"
     assert cache.get_many(approvers) == {}
+
+
 def test_only_the_first_projects_up_to_the_limit_are_counted(signed_in_with_key, fake, settings):
     settings.ACROSS_MAX_PROJECTS = 3
 
