@@ -65,6 +65,20 @@ def test_status_across_projects_links_to_a_projects_filtered_list(
     expect(note).to_have_count(0)
     expect(page.get_by_role("checkbox", name="Failed", exact=True)).to_be_checked()
 
+    # A window keeps the filters typed since the page loaded: each filter answer brings the
+    # strip's window links for the new address.
+    expect(page.locator("#across-live")).to_have_attribute("aria-busy", "false")
+    settled(page)
+    search = page.get_by_label("Search by name")
+    search.fill("vpc")
+    expect(page).to_have_url(re.compile(r"q=vpc"))
+    settled(page)
+    strip.get_by_role("link", name="7 days", exact=True).click()
+    expect(page).to_have_url(re.compile(r"window=7d"))
+    expect(page).to_have_url(re.compile(r"q=vpc"))
+    expect(page).to_have_url(re.compile(r"status=failed"))
+    expect(search).to_have_value("vpc")
+
 
 def test_try_again_on_a_failed_project_updates_its_row_and_the_totals(
     page, live_server, fake, browser_user

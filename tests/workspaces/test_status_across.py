@@ -146,6 +146,33 @@ def test_embedded_window_links_reload_the_host_page_with_that_window(signed_in_w
     assertContains(embedded, f'hx-get="{STRIP}?window=7d&amp;refresh=1"')
 
 
+def test_a_filter_answer_on_all_workspaces_brings_the_window_links_of_its_address(
+    signed_in_with_key, fake
+):
+    from tests.across.support import LIVE, REGION, follow
+
+    params = {"q": "vpc", "status": "failed", "window": "7d"}
+
+    answer = signed_in_with_key.get("/workspaces/", params, headers=REGION)
+
+    # The strip's window links were built from the address the page loaded with: the filter
+    # answer (which pushes a new address) replaces them, out of band, with that address's.
+    text = answer.content.decode()
+    nav = text[text.index('<nav id="across-window-nav"') :]
+    nav = nav[: nav.index("</nav>")]
+    assert 'hx-swap-oob="true"' in nav
+    links = re.findall(r'<a id="across-window-(\w+)" href="([^"]*)"([^>]*)>', nav)
+    assert [(value, href) for value, href, _ in links] == [
+        (value, f"/workspaces/?q=vpc&amp;status=failed&amp;window={value}")
+        for value in ("24h", "7d", "30d", "all")
+    ]
+    assert [value for value, _, rest in links if 'aria-current="true"' in rest] == ["7d"]
+    assert not any("hx-" in rest for _, _, rest in links)
+    follow(signed_in_with_key, answer)
+    # A poll leaves them alone (the address did not change).
+    assertNotContains(signed_in_with_key.get("/workspaces/", params, headers=LIVE), "<nav")
+
+
 @pytest.mark.parametrize(
     "host",
     [
@@ -172,6 +199,9 @@ def test_the_loader_include_loads_the_strip(rf):
     assert 'id="status-across"' in html
     assert f'hx-get="{STRIP}?window=7d"' in html
     assert 'hx-trigger="load"' in html
+    # Where a filter answer puts the window links while the strip still loads (out of band:
+    # a missing target would be an htmx error).
+    assert '<nav id="across-window-nav" class="segmented" aria-label="Time window" hidden>' in html
     # Without JavaScript nothing loads it: a link to the strip's own page instead.
     assert f'<noscript><p><a href="{STRIP}">See the status of every project</a>' in html
 

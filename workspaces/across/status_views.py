@@ -52,28 +52,39 @@ def _host_page(request: HtmxHttpRequest) -> tuple[str, QueryDict] | None:
     parts = urlsplit(current)
     if not parts.path.startswith("/") or parts.path.startswith("//") or parts.path == request.path:
         return None
-    query = QueryDict(parts.query, mutable=True)
+    return parts.path, QueryDict(parts.query)
+
+
+def host_window_links(path: str, query: QueryDict) -> list[dict]:
+    """The window links of the strip loaded into the page at `path` with `query`: that page
+    again with only its `window` changed (its note, filters and saved view then follow it:
+    `swap` False). Also sent by All workspaces with each filter answer, for its new address
+    (the strip itself is not swapped then)."""
+    query = query.copy()
     query.pop("directory", None)  # an org's "Try again" (`OrgRetryForm`): once, not kept
-    return parts.path, query
+    links = []
+    for value, label in METRICS_WINDOW_LABELS:
+        query["window"] = value
+        href = f"{path}?{query.urlencode()}"
+        links.append({"value": value, "label": label, "href": href, "swap": False})
+    return links
 
 
 def _window_links(request: HtmxHttpRequest, window_params: dict) -> list[dict]:
     """The time window's links: on the strip's own page they swap the strip and change the
-    address; loaded into another page, they open that page again with only its `window`
-    changed (its note, filters and saved view then follow it: `swap` False); anywhere else
-    they swap the strip alone."""
-    host = _host_page(request)
-    links = []
-    for value, label in METRICS_WINDOW_LABELS:
-        if host:
-            path, query = host[0], host[1].copy()
-            query["window"] = value
-            href, swap = f"{path}?{query.urlencode()}", False
-        else:
-            href = f"{reverse('status_across')}?{urlencode({**window_params, 'window': value})}"
-            swap = True
-        links.append({"value": value, "label": label, "href": href, "swap": swap})
-    return links
+    address; loaded into another page, they open that page again (`host_window_links`);
+    anywhere else they swap the strip alone."""
+    if host := _host_page(request):
+        return host_window_links(*host)
+    return [
+        {
+            "value": value,
+            "label": label,
+            "href": f"{reverse('status_across')}?{urlencode({**window_params, 'window': value})}",
+            "swap": True,
+        }
+        for value, label in METRICS_WINDOW_LABELS
+    ]
 
 
 @require_GET

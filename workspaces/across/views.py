@@ -11,6 +11,7 @@ from django_htmx.http import push_url, reswap, retarget
 from workspaces.across.directory import Directory, visible_projects
 from workspaces.across.forms import AcrossListForm, OrgRetryForm
 from workspaces.across.listing import across_page, across_tag_choices
+from workspaces.across.status_views import host_window_links
 from workspaces.clients import harness_client_for
 from workspaces.feedback import PortalBusy, harness_error_message
 from workspaces.forms import PAGE_SIZES
@@ -90,6 +91,9 @@ def all_workspaces(request: HtmxHttpRequest) -> HttpResponse:
         # an identifier up (one more call per project): its empty state says where to find it.
         "identifier_search": looks_like_identifier(filters.query.q),
     }
+    if context["oob"]:
+        # The address this answer pushes, for the status strip's window links (out of band).
+        context["window_links"] = host_window_links(request.path, request.GET)
     template = "workspaces/all_workspaces.html"
     return TemplateResponse(request, f"{template}#{region}" if region else template, context)
 
