@@ -272,6 +272,36 @@ def test_every_project_failing_on_a_cold_cache_is_one_alert_and_no_age(signed_in
     )
 
 
+QUIET = [
+    ("payments", "core"),
+    ("platform", "data"),
+    ("platform", "networking"),
+    ("default", "sandbox"),
+]
+
+
+def test_one_failing_project_among_quiet_ones_is_not_every_project_failing(
+    signed_in_with_key, user_with_key, fake
+):
+    now = StatusMetrics({}, time.time())
+    cache.set_many({cache_entry(user_with_key, o, p, "24h"): now for o, p in QUIET})
+    fake.inject("iacm.metrics", status=500, times=5, path="/projects/infra/")
+
+    response = signed_in_with_key.get(STRIP, {"window": "24h"}, headers=HTMX)
+
+    strip = response.context["strip"]
+    assert [row.ref.key for row in strip.rows] == ["default/infra"]
+    assert len(strip.empty) == 5
+    assertNotContains(response, "No project's numbers could be read")
+    assertNotContains(response, 'role="alert"')
+    assertContains(
+        response,
+        "1 project could not be read (below); the others had no status change in the last "
+        "24 hours.",
+    )
+    assertContains(response, "5 projects have no status change in the last 24 hours")
+
+
 def test_the_age_is_that_of_the_oldest_numbers_shown(signed_in_with_key, user_with_key, fake):
     signed_in_with_key.get(STRIP)
     # A refusal kept from ten minutes ago: no numbers, so no age of numbers.
