@@ -8,6 +8,7 @@ Harness's refusal kept for a while rather than asked again on every load.
 
 from __future__ import annotations
 
+import dataclasses
 import secrets
 import time
 from collections.abc import Iterable, Mapping
@@ -41,6 +42,9 @@ class StatusMetrics:
     #: For Harness's refusal kept in the cache (`_kept_refusal`): until when (epoch seconds) it is
     #: the answer, instead of one more call Harness would refuse as well.
     kept_until: float = 0.0
+    #: A write of the key settled since (`forget_status_metrics`): never fresh, Harness is
+    #: asked again at once, but still the last numbers to show (stale) when it fails.
+    expired: bool = False
 
     @property
     def total(self) -> int:
@@ -155,24 +159,33 @@ def _metrics_cache_key(*, account: str, org: str, project: str, window: str, fin
 
 
 def forget_status_metrics(*, account: str, fingerprint: str, org: str, project: str) -> None:
-    """Drop the cached numbers of org/project in every window for the key `fingerprint`: a
-    write of that key settled (a workspace created, changed or deleted), so its next strip,
-    the project's or the cross-project one, reads Harness again instead of serving counts
-    without it for up to `METRICS_CACHE_SECONDS`. Other keys' numbers age as they would."""
-    cache.delete_many(
-        [
-            _metrics_cache_key(
-                account=account, org=org, project=project, window=window, fingerprint=fingerprint
-            )
-            for window in METRICS_WINDOWS
-        ]
-    )
+    """Mark the cached numbers of org/project in every window out of date for the key
+    `fingerprint`: a write of that key settled (a workspace created, changed or deleted), so
+    its next strip, the project's or the cross-project one, reads Harness again instead of
+    serving counts without it for up to `METRICS_CACHE_SECONDS`. The numbers are kept (the
+    last ones, shown stale if that read fails), as long as they would have been; an entry
+    without numbers (a refusal kept) is dropped. Other keys' numbers age as they would."""
+    keys = [
+        _metrics_cache_key(
+            account=account, org=org, project=project, window=window, fingerprint=fingerprint
+        )
+        for window in METRICS_WINDOWS
+    ]
+    found: dict[str, StatusMetrics] = cache.get_many(keys)
+    now = time.time()
+    for key, metrics in found.items():
+        kept = settings.METRICS_STALE_SECONDS - (now - metrics.fetched_at)
+        if metrics.counts and kept > 0:
+            cache.set(key, dataclasses.replace(metrics, expired=True), timeout=kept)
+        else:
+            cache.delete(key)
 
 
 def _fresh(metrics: StatusMetrics | None) -> bool:
     """Whether `metrics` may be served without asking Harness: numbers younger than
-    `METRICS_CACHE_SECONDS`, or a refusal before its `kept_until`."""
-    if metrics is None:
+    `METRICS_CACHE_SECONDS`, or a refusal before its `kept_until`; never after a write
+    (`expired`)."""
+    if metrics is None or metrics.expired:
         return False
     if metrics.error:
         return time.time() < metrics.kept_until
@@ -260,7 +273,7 @@ def status_metrics(
     lock, token = f"{key}:lock", secrets.token_hex(8)
     deadline = time.monotonic() + settings.METRICS_LOCK_SECONDS
     while not cache.add(lock, token, timeout=settings.METRICS_LOCK_SECONDS):
-        if cached:
+        if cached and not cached.expired:
             return cached  # someone is refreshing; the last numbers are good enough meanwhile
         if not wait:
             return None
@@ -275,7 +288,7 @@ def status_metrics(
         # Another request may have refreshed (and let go of the lock) since the read above, or
         # kept Harness's refusal.
         latest: StatusMetrics | None = cache.get(key)
-        if latest is not None and (
+        if (latest is not None and not latest.expired) and (
             cached is None
             or latest.fetched_at > cached.fetched_at
             or latest.kept_until > cached.kept_until
@@ -349,7 +362,8 @@ def _await_refreshes[T](
 ) -> dict[T, StatusMetrics]:
     """Poll the cache for the numbers under `pending`'s keys (each a cache key and what to
     return it as) until each is there or its refresher let go of its lock without numbers (its
-    error, when it left one, `{key}:failed`, is returned as stale metrics without counts),
+    error, when it left one, `{key}:failed`, is returned as stale metrics, with the numbers
+    a write marked `expired` if any),
     until `deadline` (monotonic; by default `METRICS_LOCK_SECONDS` from now); a 20 ms pause
     between polls, growing to 0.1 s with `backoff`."""
     pending, found = dict(pending), {}
@@ -366,11 +380,16 @@ def _await_refreshes[T](
             [*pending, *(f"{key}:{suffix}" for key in pending for suffix in ("lock", "failed"))]
         )
         for key in list(pending):
-            if key in read:
-                found[pending.pop(key)] = read[key]
+            # Numbers a write marked out of date (`expired`) are what is being refreshed.
+            if (metrics := read.get(key)) and not metrics.expired:
+                found[pending.pop(key)] = metrics
             elif f"{key}:lock" not in read:
                 if failure := read.get(f"{key}:failed"):
-                    # Its refresher failed a moment ago: its error, not one more call behind it.
-                    found[pending[key]] = StatusMetrics({}, time.time(), stale=True, error=failure)
+                    # Its refresher failed a moment ago: its error, not one more call behind it
+                    # (with the numbers it could not replace, stale).
+                    saved = metrics or StatusMetrics({}, time.time())
+                    found[pending[key]] = StatusMetrics(
+                        saved.counts, saved.fetched_at, stale=True, error=failure
+                    )
                 del pending[key]
     return found

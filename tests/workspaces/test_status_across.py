@@ -652,6 +652,30 @@ def test_across_waiter_of_a_failed_refresh_shows_its_error_without_calling_again
     assert took < 2.5  # the refresher's error, not a second slow call behind it
 
 
+def test_numbers_a_write_expired_are_not_served_while_another_request_reads_them(
+    user_with_key, fake
+):
+    from workspaces.status_metrics import status_metrics_awaited
+
+    entry = cache_entry(user_with_key, "default", "infra")
+    cache.set(entry, StatusMetrics({"active": 3}, time.time(), expired=True))
+    cache.set(f"{entry}:lock", "another request")
+
+    # Not the numbers without the write: waited for, as on a cold cache.
+    assert _infra_numbers(user_with_key, wait=False) is None
+    # That read failed: its error, with the numbers it could not replace, stale.
+    cache.set(f"{entry}:failed", "Harness answered with an error (HTTP 500).")
+    cache.delete(f"{entry}:lock")
+    found = status_metrics_awaited(
+        account=ACCOUNT,
+        fingerprint=fingerprint(user_with_key),
+        window="all",
+        projects=[("default", "infra")],
+    )[("default", "infra")]
+    assert found.counts == {"active": 3} and found.stale and found.error
+    assert "iacm.metrics" not in fake.counters()
+
+
 def test_a_request_that_waited_out_the_lock_leaves_the_holders_lock_alone(
     user_with_key, fake, settings
 ):
@@ -693,34 +717,59 @@ def _project_counts(client, org: str, project: str) -> dict[str, int]:
     return client.get(listing, headers=strip).context["metrics"].counts
 
 
-def test_the_project_strip_counts_a_workspace_the_user_just_created(
-    signed_in_with_key, user_with_key, fake
-):
+def _create_in_infra(client, user) -> None:
+    """A workspace created through the portal in default/infra (the author's submit)."""
     from tests.samples import complete_draft
     from workspaces.models import WorkspaceDraft
 
-    listing = reverse("workspace_list", args=["default", "infra"])
-    before = _project_counts(signed_in_with_key, "default", "infra")
     data = complete_draft("review_new_ws")
     data["basics"]["name"] = "review-new-ws"
     draft = WorkspaceDraft.objects.create(
-        owner=user_with_key,
+        owner=user,
         org="default",
         project="infra",
         data=data,
         name="review-new-ws",
         identifier="review_new_ws",
     )
-
-    signed_in_with_key.post(reverse("draft_submit", args=[draft.pk]))
-
+    client.post(reverse("draft_submit", args=[draft.pk]))
     draft.refresh_from_db()
     assert draft.status == "created"
+
+
+def test_the_project_strip_counts_a_workspace_the_user_just_created(
+    signed_in_with_key, user_with_key, fake
+):
+    listing = reverse("workspace_list", args=["default", "infra"])
+    before = _project_counts(signed_in_with_key, "default", "infra")
+
+    _create_in_infra(signed_in_with_key, user_with_key)
+
     table = signed_in_with_key.get(listing, {"status": "inactive"})
     after = _project_counts(signed_in_with_key, "default", "infra")
     listed = table.context["result"].page.total_items
     assert listed == before.get("inactive", 0) + 1
     assert after.get("inactive", 0) == listed
+
+
+def test_after_a_write_a_failing_harness_shows_the_last_numbers_marked_stale(
+    signed_in_with_key, user_with_key, fake
+):
+    listing = reverse("workspace_list", args=["default", "infra"])
+    overview = {"HX-Request": "true", "HX-Target": "status-overview"}
+    before = _project_counts(signed_in_with_key, "default", "infra")
+    across = row_of(signed_in_with_key.get(STRIP, headers=HTMX), "default/infra").metrics.counts
+    _create_in_infra(signed_in_with_key, user_with_key)
+    # Each read is three calls (the client's two retries): both strips' reads fail.
+    fake.inject("iacm.metrics", status=500, times=6, path="/projects/infra/")
+
+    metrics = signed_in_with_key.get(listing, headers=overview).context["metrics"]
+    row = row_of(signed_in_with_key.get(STRIP, headers=HTMX), "default/infra").metrics
+
+    # The write marked the saved numbers out of date (not dropped): Harness was asked at once,
+    # and when it failed the last numbers are shown, marked stale, as after any failure.
+    assert metrics.error and metrics.stale and metrics.counts == before
+    assert row.error and row.stale and row.counts == across
 
 
 def test_the_strips_count_a_workspace_the_user_just_deleted(signed_in_with_key, fake):
@@ -758,7 +807,10 @@ def test_an_approved_request_forgets_the_approvers_numbers(user_with_key, other_
 
     held.refresh_from_db()
     assert held.status == "deleted"
-    assert cache.get_many(approvers) == {}
+    # Kept (the last numbers, should Harness fail), but never fresh again: read at once.
+    kept = cache.get_many(approvers)
+    assert set(kept) == set(approvers)
+    assert all(m.expired and m.counts == {"inactive": 99} for m in kept.values())
 
 
 def test_only_the_first_projects_up_to_the_limit_are_counted(signed_in_with_key, fake, settings):

@@ -35,7 +35,7 @@ LANDED = frozenset({Status.CREATED, Status.UPDATED, Status.DELETED})
 
 def forget_counts(*, draft: WorkspaceDraft, sender: AbstractBaseUser) -> None:
     """A write to the draft's project sent with `sender`'s key landed (a workspace created,
-    changed or deleted): the status counts cached for that key are dropped
+    changed or deleted): the status counts cached for that key are marked out of date
     (`forget_status_metrics`), so the strips that person opens next count it."""
     try:
         credential = sender.harness_credential

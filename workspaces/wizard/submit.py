@@ -204,7 +204,7 @@ def settle_write(
     """Run `write` (the Harness call of a claimed draft, any kind, with `sender`'s key) and
     settle the draft with its (status, outcome); `record` puts the settled outcome in the audit
     trail, just after `on_settled` gets it (an approval's own entry comes first). A write that
-    landed drops the status counts cached for `sender`'s key (`forget_counts`).
+    landed marks the status counts cached for `sender`'s key out of date (`forget_counts`).
 
     HarnessUnauthorized puts the draft back to `release_to` (in the same transaction as
     `on_release`, e.g. an approval reopened) and propagates (its outcome, not stored, goes to
