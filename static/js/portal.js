@@ -30,21 +30,20 @@
     document.querySelectorAll("form[data-submitted]").forEach(release);
   });
 
-  // An answer whose target was replaced while it was on its way (All workspaces' poll for the
-  // previous filters, once a filter change swapped the results) is dropped whole: htmx would
-  // swap it into the detached copy and look for its out-of-band parts (the count) there, and
-  // report them missing. An answer whose element alone was replaced still lands: its target is
-  // on the page. Its out-of-band parts, though, are still looked for in the element's detached
-  // copy (htmx looks in the element's tree). So an element whose target lies outside a region
-  // that can be redrawn meanwhile (a chip, chart bar or window link in a project's
-  // #status-overview, targeting #workspace-browser) and whatever redraws that region (the
-  // strip's Refresh) must be synced on the target's requests
-  // (hx-sync="#workspace-browser:queue last"): the region is then never redrawn while such an
-  // answer is on its way. The events of a detached element reach only that element, so the
-  // listener is put on the element itself when its request starts.
+  // An answer for an element or a target that was replaced while the answer was on its way
+  // (All workspaces' poll for the previous filters, once a filter change swapped the results;
+  // a sort link inside that poll's region, redrawn by the poll) is dropped whole: htmx would
+  // look for its out-of-band parts (the count, the filter state) in the detached copy, and
+  // report them missing. So an element whose target lies outside a region that can be redrawn
+  // meanwhile (a chip, chart bar or window link in a project's #status-overview, targeting
+  // #workspace-browser) and whatever redraws that region (the strip's Refresh) are synced on
+  // the target's requests (hx-sync="#workspace-browser:queue last"): the region is never
+  // redrawn while such an answer is on its way. The events of a detached element reach only
+  // that element, so the listener is put on the element itself when its request starts.
   document.addEventListener("htmx:beforeRequest", function (event) {
-    event.detail.elt.addEventListener("htmx:beforeOnLoad", function (loaded) {
-      if (!loaded.detail.target.isConnected) { loaded.preventDefault(); }
+    var elt = event.detail.elt;
+    elt.addEventListener("htmx:beforeOnLoad", function (loaded) {
+      if (!elt.isConnected || !loaded.detail.target.isConnected) { loaded.preventDefault(); }
     }, { once: true });
   });
 
