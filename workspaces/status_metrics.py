@@ -192,6 +192,12 @@ def _fresh(metrics: StatusMetrics | None) -> bool:
     return time.time() - metrics.fetched_at < settings.METRICS_CACHE_SECONDS
 
 
+def _failed_refresh(message: str, saved: StatusMetrics | None) -> StatusMetrics:
+    """A refresh that failed: the numbers it could not replace (or none), stale, with its error."""
+    saved = saved or StatusMetrics({}, time.time())
+    return StatusMetrics(saved.counts, saved.fetched_at, stale=True, error=message)
+
+
 def _kept_refusal(
     err: errors.HarnessError, message: str, cached: StatusMetrics | None
 ) -> tuple[StatusMetrics, float] | None:
@@ -316,9 +322,7 @@ def status_metrics(
             return refusal
         # For the requests waiting on this refresh (set before the lock goes, read after).
         cache.set(f"{key}:failed", message, timeout=FAILED_SECONDS)
-        if cached:
-            return StatusMetrics(cached.counts, cached.fetched_at, stale=True, error=message)
-        return StatusMetrics({}, time.time(), stale=True, error=message)
+        return _failed_refresh(message, cached)
     else:
         # Stored before the lock is released: a request waiting for these numbers must find
         # them, not an empty cache and a free lock (it would then call Harness as well).
@@ -387,9 +391,6 @@ def _await_refreshes[T](
                 if failure := read.get(f"{key}:failed"):
                     # Its refresher failed a moment ago: its error, not one more call behind it
                     # (with the numbers it could not replace, stale).
-                    saved = metrics or StatusMetrics({}, time.time())
-                    found[pending[key]] = StatusMetrics(
-                        saved.counts, saved.fetched_at, stale=True, error=failure
-                    )
+                    found[pending[key]] = _failed_refresh(failure, metrics)
                 del pending[key]
     return found

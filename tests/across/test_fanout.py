@@ -21,20 +21,28 @@ def _seconds_left(key: str) -> float:
     return cache._expire_info[cache.make_and_validate_key(key)] - time.time()
 
 
-def test_try_again_while_the_job_runs_keeps_the_runs_lifetime(fake):
-    base, run = "across:test:running", "r1"
+def _failed_job(base: str, *refs: ProjectRef, complete: bool = True):
+    """A job (run "r1") of `refs` whose every project failed retryably, in the cache: its meta,
+    the failed answer, and the cache key of the first project's answer."""
     meta = fanout.JobMeta(
-        run=run,
-        projects=[SANDBOX.key],
+        run="r1",
+        projects=[ref.key for ref in refs],
         sort="name,ASC",
         started=time.time(),
-        complete=False,
+        complete=complete,
         truncated=False,
         refused=False,
     )
     cache.set(base, meta, timeout=fanout._run_ttl())
     failed = failed_result("Harness answered 503.", retryable=True)
-    cache.set(fanout._project_key(base, run, SANDBOX.key), failed, timeout=fanout._run_ttl())
+    for ref in refs:
+        cache.set(fanout._project_key(base, "r1", ref.key), failed, timeout=fanout._run_ttl())
+    return meta, failed, fanout._project_key(base, "r1", refs[0].key)
+
+
+def test_try_again_while_the_job_runs_keeps_the_runs_lifetime(fake):
+    base = "across:test:running"
+    meta, _, key = _failed_job(base, SANDBOX, complete=False)
     client = harness_client(account_id=ACCOUNT, api_key=FULL_KEY)
 
     started = retries.project_retry(
@@ -44,7 +52,6 @@ def test_try_again_while_the_job_runs_keeps_the_runs_lifetime(fake):
     assert started
     assert _seconds_left(base) > settings.ACROSS_CACHE_SECONDS + 1
     deadline = time.monotonic() + 5
-    key = fanout._project_key(base, run, SANDBOX.key)
     while cache.get(key)["state"] == "pending" and time.monotonic() < deadline:
         time.sleep(0.01)
     assert cache.get(key)["state"] == "listed"  # the one project was read again
@@ -262,20 +269,8 @@ def test_a_job_abandoned_by_an_exiting_worker_is_started_again_by_the_next_reque
 def test_a_try_again_abandoned_by_an_exiting_worker_offers_try_again_again(fake, exiting_worker):
     from tests.across.support import LIST, join_jobs
 
-    base, run = "across:test:abandoned", "r1"
-    meta = fanout.JobMeta(
-        run=run,
-        projects=[SANDBOX.key],
-        sort="name,ASC",
-        started=time.time(),
-        complete=True,
-        truncated=False,
-        refused=False,
-    )
-    cache.set(base, meta, timeout=fanout._run_ttl())
-    failed = failed_result("Harness answered 503.", retryable=True)
-    key = fanout._project_key(base, run, SANDBOX.key)
-    cache.set(key, failed, timeout=fanout._run_ttl())
+    base = "across:test:abandoned"
+    meta, failed, key = _failed_job(base, SANDBOX)
     fake.inject(LIST, delay_ms=500, times=1)
     client = harness_client(account_id=ACCOUNT, api_key=FULL_KEY)
     assert retries.project_retry(
@@ -347,21 +342,9 @@ def test_a_jobs_retries_take_one_of_the_keys_job_slots_while_they_run(fake, sett
     from workspaces.across.slots import job_slots
 
     settings.ACROSS_MAX_JOBS_PER_KEY = 1
-    base, run = "across:test:slots", "r1"
+    base = "across:test:slots"
     infra = ProjectRef("default", "Default", "infra", "Infrastructure")
-    meta = fanout.JobMeta(
-        run=run,
-        projects=[SANDBOX.key, infra.key],
-        sort="name,ASC",
-        started=time.time(),
-        complete=True,
-        truncated=False,
-        refused=False,
-    )
-    cache.set(base, meta, timeout=fanout._run_ttl())
-    for ref in (SANDBOX, infra):
-        failed = failed_result("Harness answered 503.", retryable=True)
-        cache.set(fanout._project_key(base, run, ref.key), failed, timeout=fanout._run_ttl())
+    meta, _, _ = _failed_job(base, SANDBOX, infra)
     fake.inject(LIST, delay_ms=400, times=2)
     client = harness_client(account_id=ACCOUNT, api_key=FULL_KEY)
     retry = {"client": client, "fingerprint": "fp", "base": base, "meta": meta}
@@ -381,20 +364,8 @@ def test_try_again_without_a_job_slot_is_refused_and_offered_again(fake, setting
     from workspaces.feedback import PortalBusy
 
     settings.ACROSS_MAX_JOBS_PER_KEY = 1
-    base, run = "across:test:refused", "r1"
-    meta = fanout.JobMeta(
-        run=run,
-        projects=[SANDBOX.key],
-        sort="name,ASC",
-        started=time.time(),
-        complete=True,
-        truncated=False,
-        refused=False,
-    )
-    cache.set(base, meta, timeout=fanout._run_ttl())
-    failed = failed_result("Harness answered 503.", retryable=True)
-    key = fanout._project_key(base, run, SANDBOX.key)
-    cache.set(key, failed, timeout=fanout._run_ttl())
+    base = "across:test:refused"
+    meta, failed, key = _failed_job(base, SANDBOX)
     client = harness_client(account_id=ACCOUNT, api_key=FULL_KEY)
     assert job_slots.take("fp") is None  # the key's one list is loading
     try:

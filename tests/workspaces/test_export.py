@@ -77,6 +77,14 @@ def seeded(client, predicate):
     raise AssertionError("the fake seeds no such workspace in default/infra")
 
 
+def _draft_hcl(body: dict, *, org: str = "o", project: str = "p") -> str:
+    """The .tf of a request's export (a draft's download link)."""
+    return workspace_export(
+        body=body, org=org, project=project, account_id="a",
+        download=("draft_export", ["00000000-0000-0000-0000-000000000000"]),
+    ).hcl  # fmt: skip
+
+
 def test_a_scratch_request_exports_every_field_under_the_providers_names(user_with_key, fake):
     draft = make_draft(user_with_key)
 
@@ -288,10 +296,7 @@ def test_strings_keep_quotes_backslashes_newlines_and_template_sequences_literal
         "terraform_variables": {"q": {"key": "q", "value": tricky, "value_type": "string"}},
     }
 
-    text = workspace_export(
-        body=body, org="o", project="p", account_id="a",
-        download=("draft_export", ["00000000-0000-0000-0000-000000000000"]),
-    ).hcl  # fmt: skip
+    text = _draft_hcl(body)
 
     _name, resource, _comments = parse(text)
     assert resource["name"] == tricky
@@ -313,10 +318,7 @@ def test_fields_without_an_attribute_are_listed_as_not_managed():
         "default_pipelines": {"plan": {"project_pipeline": "p", "workspace_pipeline": "w"}},
     }
 
-    text = workspace_export(
-        body=body, org="o", project="p", account_id="a",
-        download=("draft_export", ["00000000-0000-0000-0000-000000000000"]),
-    ).hcl  # fmt: skip
+    text = _draft_hcl(body)
 
     _name, resource, comments = parse(text)
     listed = "\n".join(comments)
@@ -358,10 +360,7 @@ def test_a_text_terraform_would_change_is_listed_as_not_managed_not_written():
         "default_pipelines": {"plan": {"workspace_pipeline": "p\u212b"}},
     }
 
-    text = workspace_export(
-        body=body, org="default", project="infra", account_id="a",
-        download=("draft_export", ["00000000-0000-0000-0000-000000000000"]),
-    ).hcl  # fmt: skip
+    text = _draft_hcl(body, org="default", project="infra")
 
     _name, resource, comments = parse(text)
     listed = "\n".join(comments)
@@ -388,10 +387,7 @@ def test_a_text_terraform_would_change_is_listed_as_not_managed_not_written():
 
 @pytest.mark.skipif(not shutil.which("terraform"), reason="needs the terraform CLI")
 def test_terraform_reads_every_exported_text_as_the_body_holds_it(tmp_path):
-    text = workspace_export(
-        body=NOT_NFC, org="default", project="infra", account_id="a",
-        download=("draft_export", ["00000000-0000-0000-0000-000000000000"]),
-    ).hcl  # fmt: skip
+    text = _draft_hcl(NOT_NFC, org="default", project="infra")
     # The resource's attributes as locals (it has no blocks here), for `terraform console`.
     written = [line.split()[0] for line in text.splitlines() if line.startswith("  ")]
     (tmp_path / "main.tf").write_text(
@@ -588,10 +584,7 @@ def test_a_variable_file_always_has_the_two_attributes_the_block_requires():
         ],
     }
 
-    text = workspace_export(
-        body=body, org="o", project="p", account_id="a",
-        download=("draft_export", ["00000000-0000-0000-0000-000000000000"]),
-    ).hcl  # fmt: skip
+    text = _draft_hcl(body)
 
     _name, resource, _comments = parse(text)
     # resource_workspace.go: repository and repository_connector are Required in the block.

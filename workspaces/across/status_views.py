@@ -55,7 +55,7 @@ def _host_page(request: HtmxHttpRequest) -> tuple[str, QueryDict] | None:
     return parts.path, QueryDict(parts.query)
 
 
-def host_window_links(path: str, query: QueryDict) -> list[dict]:
+def host_window_links(path: str, query: QueryDict, *, swap: bool = False) -> list[dict]:
     """The window links of the strip loaded into the page at `path` with `query`: that page
     again with only its `window` changed (its note, filters and saved view then follow it:
     `swap` False). Also sent by All workspaces with each filter answer, for its new address
@@ -66,25 +66,17 @@ def host_window_links(path: str, query: QueryDict) -> list[dict]:
     for value, label in METRICS_WINDOW_LABELS:
         query["window"] = value
         href = f"{path}?{query.urlencode()}"
-        links.append({"value": value, "label": label, "href": href, "swap": False})
+        links.append({"value": value, "label": label, "href": href, "swap": swap})
     return links
 
 
-def _window_links(request: HtmxHttpRequest, window_params: dict) -> list[dict]:
+def _window_links(request: HtmxHttpRequest) -> list[dict]:
     """The time window's links: on the strip's own page they swap the strip and change the
     address; loaded into another page, they open that page again (`host_window_links`);
     anywhere else they swap the strip alone."""
     if host := _host_page(request):
         return host_window_links(*host)
-    return [
-        {
-            "value": value,
-            "label": label,
-            "href": f"{reverse('status_across')}?{urlencode({**window_params, 'window': value})}",
-            "swap": True,
-        }
-        for value, label in METRICS_WINDOW_LABELS
-    ]
+    return host_window_links(reverse("status_across"), QueryDict(), swap=True)
 
 
 @require_GET
@@ -110,7 +102,7 @@ def status_across(request: HtmxHttpRequest) -> HttpResponse:
         "strip": strip,
         "window": window,
         "window_phrase": WINDOW_PHRASES[window],
-        "window_links": _window_links(request, window_params),
+        "window_links": _window_links(request),
         # The strip's own links name its path: it is loaded into other pages.
         "strip_url": reverse("status_across"),
         "window_params": window_params,
