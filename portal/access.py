@@ -21,10 +21,15 @@ class PortalLoginRequiredMiddleware(LoginRequiredMiddleware):
 
     def handle_no_permission(self, request: HttpRequest, view_func) -> HttpResponse:
         if _is_htmx(request):
-            response = HttpResponseClientRedirect(reverse("login"))
-            response.status_code = 401
-            return response
+            return htmx_to_sign_in()
         return redirect_to_login(request.get_full_path(), self.get_login_url(view_func))
+
+
+def htmx_to_sign_in() -> HttpResponse:
+    """htmx's answer for someone signed out: 401, and the whole page goes to sign-in."""
+    response = HttpResponseClientRedirect(reverse("login"))
+    response.status_code = 401
+    return response
 
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:

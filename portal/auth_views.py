@@ -9,12 +9,12 @@ from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from django.urls import Resolver404, resolve, reverse
+from django.urls import Resolver404, resolve
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
-from django_htmx.http import HttpResponseClientRedirect
 
 from portal import sso
+from portal.access import htmx_to_sign_in
 from portal.signin import ThrottledAuthenticationForm
 
 
@@ -86,7 +86,5 @@ def _sso_login(request: HttpRequest) -> HttpResponse:
 def _to_sign_in(request: HttpRequest) -> HttpResponse:
     """The sign-in page, as `portal.access` sends anyone signed out (htmx: the whole page)."""
     if request.headers.get("HX-Request") == "true":
-        response = HttpResponseClientRedirect(reverse("login"))
-        response.status_code = 401
-        return response
+        return htmx_to_sign_in()
     return redirect(settings.LOGIN_URL)
