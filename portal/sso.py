@@ -162,8 +162,7 @@ class SSOHeaderMiddleware:
             self._refresh_groups(request)
             return
         user = auth.authenticate(request, sso_email=email, sso_groups=_header_groups(request))
-        if user is None:
-            logger.warning("SSO header %s carried an invalid email", settings.SSO_USER_HEADER)
+        if user is None:  # the backend logged why
             if request.user.is_authenticated:
                 auth.logout(request)
             return
@@ -195,11 +194,14 @@ class SSOHeaderBackend(PortalModelBackend):
         sso_groups: list[str] | None = None,
         **kwargs,
     ) -> AbstractBaseUser | None:
-        if not sso_email or len(sso_email) > 150:
+        if not sso_email:
             return None
         try:
+            if len(sso_email) > 150:
+                raise ValidationError("longer than a username")
             validate_email(sso_email)
         except ValidationError:
+            logger.warning("SSO header %s carried an invalid email", settings.SSO_USER_HEADER)
             return None
         user_model = auth.get_user_model()
         user, created = user_model._default_manager.get_or_create(
@@ -209,6 +211,10 @@ class SSOHeaderBackend(PortalModelBackend):
             user.set_unusable_password()
             user.save(update_fields=["password"])
             logger.info("SSO user created on first sign-in")
+        if not self.user_can_authenticate(user):
+            # Deactivated in the admin: refused, and the groups the admin left stay as they are.
+            logger.warning("SSO sign-in refused: the portal user is deactivated")
+            return None
         if sso_groups is not None:
             _set_groups(user, sso_groups)
-        return user if self.user_can_authenticate(user) else None
+        return user

@@ -168,6 +168,26 @@ def test_invalid_email_is_refused(client, sso):
     assert not User.objects.exists()
 
 
+def test_a_deactivated_user_is_refused_and_keeps_the_groups_an_admin_left(client, sso, caplog):
+    from django.contrib.auth.models import Group
+
+    user = User.objects.create(username="gone@example.com", is_active=False)
+    user.groups.add(Group.objects.create(name="devs"))
+
+    response = client.get(
+        reverse("harness_key"),
+        REMOTE_ADDR="10.0.0.1",
+        **{EMAIL_META: "gone@example.com", GROUPS_META: "approvers, platform"},
+    )
+
+    assert response.status_code != 200
+    assert not response.wsgi_request.user.is_authenticated
+    assert group_names(user) == ["devs"]
+    assert not Group.objects.filter(name__in=["approvers", "platform"]).exists()
+    assert "the portal user is deactivated" in caplog.text
+    assert "invalid email" not in caplog.text
+
+
 def test_session_ends_when_the_header_disappears(client, sso):
     client.get(reverse("harness_key"), REMOTE_ADDR="10.0.0.1", **{EMAIL_META: "a@example.com"})
 
