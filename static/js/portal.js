@@ -31,19 +31,34 @@
   });
 
   // An answer for an element or a target that was replaced while the answer was on its way
-  // (All workspaces' poll for the previous filters, once a filter change swapped the results;
-  // a sort link inside that poll's region, redrawn by the poll) is dropped whole: htmx would
-  // look for its out-of-band parts (the count, the filter state) in the detached copy, and
-  // report them missing. So an element whose target lies outside a region that can be redrawn
-  // meanwhile (a chip, chart bar or window link in a project's #status-overview, targeting
-  // #workspace-browser) and whatever redraws that region (the strip's Refresh) are synced on
-  // the target's requests (hx-sync="#workspace-browser:queue last"): the region is never
-  // redrawn while such an answer is on its way. The events of a detached element reach only
-  // that element, so the listener is put on the element itself when its request starts.
-  document.addEventListener("htmx:beforeRequest", function (event) {
+  // (All workspaces' poll for the previous filters, once a filter change swapped the results)
+  // is dropped whole: htmx would look for its out-of-band parts (the count, the filter state)
+  // in the detached copy, and report them missing. So that no click is lost that way, an
+  // answer that would redraw the element of a request started after it is dropped too: the
+  // later request's answer redraws the region (All workspaces' long poll, while a sort, a page
+  // or a Try again pressed inside the rows it would redraw is on its way). htmx's own
+  // hx-sync abort would do it too, but logs every abort as an error. Where the later request
+  // targets outside the region (a chip, chart bar or window link in a project's
+  // #status-overview, targeting #workspace-browser), the element and whatever redraws that
+  // region (the strip's Refresh) are synced on the target's requests (hx-sync=
+  // "#workspace-browser:queue last"). The events of a detached element reach only that
+  // element, so the listeners are put on the element itself when its request starts.
+  var onTheirWay = [];
+  var started = 0;
+  document.addEventListener("htmx:beforeSend", function (event) {
     var elt = event.detail.elt;
+    var request = { elt: elt, order: ++started };
+    onTheirWay.push(request);
     elt.addEventListener("htmx:beforeOnLoad", function (loaded) {
-      if (!elt.isConnected || !loaded.detail.target.isConnected) { loaded.preventDefault(); }
+      var target = loaded.detail.target;
+      var redrawsALaterOne = onTheirWay.some(function (later) {
+        return later.order > request.order && later.elt !== elt && later.elt.isConnected &&
+          target.contains(later.elt);
+      });
+      if (!elt.isConnected || !target.isConnected || redrawsALaterOne) { loaded.preventDefault(); }
+    }, { once: true });
+    elt.addEventListener("htmx:afterRequest", function () {
+      onTheirWay = onTheirWay.filter(function (other) { return other !== request; });
     }, { once: true });
   });
 

@@ -1,6 +1,7 @@
 """All workspaces: a search across projects, and a failing project that recovers on Try again."""
 
 import re
+import time
 
 from playwright.sync_api import expect
 
@@ -109,3 +110,31 @@ def test_a_search_refused_as_busy_replaces_the_rows_and_stops_their_updates(
     results.get_by_role("link", name="Try again").click()  # the slot is free again
     expect(page).to_have_url(re.compile(r"q=vpc-prod"))
     expect(results.locator(".summary")).to_have_text(re.compile(r"from 6 projects"))
+
+
+def test_a_sort_clicked_while_a_poll_is_on_its_way_is_not_lost(
+    page, live_server, fake, browser_user, settings
+):
+    from workspaces.services import credential_save
+
+    credential_save(user=browser_user, account_id=ACCOUNT, api_key=FULL_KEY, account_name="Acme")
+    sign_in(page, live_server)
+    settings.HARNESS_READ_TIMEOUT = 6.0
+    fake.inject("iacm.workspaces.list", delay_ms=1500, times=1, path="/projects/data/")
+    page.goto(live_server.url + "/workspaces/")
+    results = page.locator("#across-results")
+    live = page.locator("#across-live")
+    expect(results.locator("tbody tr").first).to_be_visible()
+    expect(live).to_have_attribute("aria-busy", "true")  # its poll waits for platform/data
+    name_header = results.locator("th").first
+    before = name_header.get_attribute("aria-sort")
+
+    # The sort's request is still on its way when the poll answers and redraws the rows (and the
+    # link that was pressed): the sort still lands.
+    page.route(re.compile(r"sort="), lambda route: (time.sleep(2.5), route.continue_()))
+    results.get_by_role("link", name=re.compile(r"^Name")).click()
+
+    expect(page).to_have_url(re.compile(r"sort="), timeout=8000)
+    expect(name_header).not_to_have_attribute("aria-sort", before or "")
+    expect(live).to_have_attribute("aria-busy", "false")
+    expect(results.locator(".summary")).to_have_text(re.compile(r"from \d+ projects"))
