@@ -34,10 +34,11 @@
   // (All workspaces' poll for the previous filters, once a filter change swapped the results)
   // is dropped whole: htmx would look for its out-of-band parts (the count, the filter state)
   // in the detached copy, and report them missing. So that no click is lost that way, an
-  // answer that would redraw the element of a request started after it is dropped too: the
-  // later request's answer redraws the region (All workspaces' long poll, while a sort, a page
-  // or a Try again pressed inside the rows it would redraw is on its way). htmx's own
-  // hx-sync abort would do it too, but logs every abort as an error. Where the later request
+  // answer is dropped too when a request started after it was sent from inside the region it
+  // would redraw, to redraw that region or more (All workspaces' long poll, while a sort, a
+  // page or a Try again pressed inside the rows is on its way): the later answer redraws it.
+  // htmx's own hx-sync abort would do it too, but logs every abort as an error. A later
+  // request for a smaller part (a field's check) does not stop it. Where the later request
   // targets outside the region (a chip, chart bar or window link in a project's
   // #status-overview, targeting #workspace-browser), the element and whatever redraws that
   // region (the strip's Refresh) are synced on the target's requests (hx-sync=
@@ -47,19 +48,27 @@
   var started = 0;
   document.addEventListener("htmx:beforeSend", function (event) {
     var elt = event.detail.elt;
-    var request = { elt: elt, order: ++started };
+    var request = { elt: elt, target: event.detail.target, xhr: event.detail.xhr, order: ++started };
     onTheirWay.push(request);
-    elt.addEventListener("htmx:beforeOnLoad", function (loaded) {
-      var target = loaded.detail.target;
+    // The element's listeners hear its descendants' requests too (events bubble): each one
+    // answers only to its own request.
+    function loaded(answer) {
+      if (answer.detail.xhr !== request.xhr) { return; }
+      elt.removeEventListener("htmx:beforeOnLoad", loaded);
+      var target = answer.detail.target;
       var redrawsALaterOne = onTheirWay.some(function (later) {
         return later.order > request.order && later.elt !== elt && later.elt.isConnected &&
-          target.contains(later.elt);
+          target.contains(later.elt) && later.target && later.target.contains(target);
       });
-      if (!elt.isConnected || !target.isConnected || redrawsALaterOne) { loaded.preventDefault(); }
-    }, { once: true });
-    elt.addEventListener("htmx:afterRequest", function () {
+      if (!elt.isConnected || !target.isConnected || redrawsALaterOne) { answer.preventDefault(); }
+    }
+    function ended(answer) {
+      if (answer.detail.xhr !== request.xhr) { return; }
+      elt.removeEventListener("htmx:afterRequest", ended);
       onTheirWay = onTheirWay.filter(function (other) { return other !== request; });
-    }, { once: true });
+    }
+    elt.addEventListener("htmx:beforeOnLoad", loaded);
+    elt.addEventListener("htmx:afterRequest", ended);
   });
 
   // An htmx form whose request did not lead to another page (it failed, or Harness's alert came
