@@ -80,6 +80,8 @@ def _sso_login(request: HttpRequest) -> HttpResponse:
         return response
     if sso.is_signed_out(request):
         return TemplateResponse(request, "registration/sso_signed_out.html", {"next": next_url})
+    if getattr(request, sso.SSO_REFUSAL, "") == "deactivated":
+        return TemplateResponse(request, "registration/sso_deactivated.html", status=403)
     return TemplateResponse(request, "registration/sso_required.html", status=401)
 
 

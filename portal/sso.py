@@ -31,6 +31,8 @@ SIGNED_OUT_SALT = "portal.sso.signed-out"
 SIGNED_OUT_SECONDS = 3600
 # A digest of the groups header last applied to the signed-in user (the header may be kilobytes).
 SSO_GROUPS_DIGEST = "_portal_sso_groups"
+# Set on a request whose header named a user the portal refuses (deactivated in the admin).
+SSO_REFUSAL = "portal_sso_refusal"
 
 
 def _meta_key(header: str) -> str:
@@ -213,7 +215,10 @@ class SSOHeaderBackend(PortalModelBackend):
             logger.info("SSO user created on first sign-in")
         if not self.user_can_authenticate(user):
             # Deactivated in the admin: refused, and the groups the admin left stay as they are.
+            # The sign-in page says so (`SSO_REFUSAL`) instead of blaming the proxy.
             logger.warning("SSO sign-in refused: the portal user is deactivated")
+            if request is not None:
+                setattr(request, SSO_REFUSAL, "deactivated")
             return None
         if sso_groups is not None:
             _set_groups(user, sso_groups)

@@ -186,6 +186,11 @@ def test_a_deactivated_user_is_refused_and_keeps_the_groups_an_admin_left(client
     assert not Group.objects.filter(name__in=["approvers", "platform"]).exists()
     assert "the portal user is deactivated" in caplog.text
     assert "invalid email" not in caplog.text
+    # The sign-in page the refusal leads to says why, not that the proxy was bypassed.
+    signin = client.get(response.url, REMOTE_ADDR="10.0.0.1", **{EMAIL_META: "gone@example.com"})
+    assert signin.status_code == 403
+    assert b"Your portal account is turned off" in signin.content
+    assert b"did not come through the sign-on proxy" not in signin.content
 
 
 def test_session_ends_when_the_header_disappears(client, sso):
