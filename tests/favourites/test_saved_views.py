@@ -217,6 +217,24 @@ def test_the_migration_to_name_keys_keeps_views_that_read_the_same_apart(user_wi
     assert SavedView.objects.get(owner=bob).name == "Équipe infra"
 
 
+@pytest.mark.postgres  # the data migration's updates
+def test_the_migration_to_name_keys_keeps_a_name_nfkc_lengthens_within_the_column(user_with_key):
+    fill_name_keys = import_module("workspaces.migrations.0011_saved_view_name_key").fill_name_keys
+    # The first release stored names as typed, up to 80 characters; written out, "½…" is
+    # "1⁄2..." (6 characters for 2).
+    old = "Failed in infra, half of them " + "x" * 48 + "½…"
+    assert len(old) == 80
+    view = SavedView.objects.create(owner=user_with_key, name="v", path=SANDBOX)
+    SavedView.objects.filter(pk=view.pk).update(name=old, name_key="")
+
+    fill_name_keys(django_apps, None)
+
+    view.refresh_from_db()
+    assert len(view.name) <= SavedView._meta.get_field("name").max_length, len(view.name)
+    assert view.name == "Failed in infra, half of them " + "x" * 48 + "1⁄"
+    assert view.name_key == saved_view_name_key(view.name)
+
+
 @pytest.mark.parametrize(
     ("name", "error"),
     [

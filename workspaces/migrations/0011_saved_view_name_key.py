@@ -17,8 +17,9 @@ def fill_name_keys(apps, schema_editor):
     told apart by white space, a control character or a non-ASCII letter's case). None is
     deleted and every link keeps working: each name is stored as it reads (as a save now stores
     it: control characters dropped, white space runs one space; one with nothing visible left
-    is "Unnamed view"), and the newer of two that read the same is renamed "<name> (2)" (and so
-    on), as 0010 did for case, so the menu tells them apart and the new constraint holds.
+    is "Unnamed view"; one that written out is longer than the column is cut to it), and the
+    newer of two that read the same is renamed "<name> (2)" (and so on), as 0010 did for case,
+    so the menu tells them apart and the new constraint holds.
 
     The key is computed by the app's own `saved_view_name_key`, the function every save uses:
     a migration that stored another key would let a new save pass the form beside an old one."""
@@ -27,12 +28,14 @@ def fill_name_keys(apps, schema_editor):
     taken: dict[int, set[str]] = {}
     for view in SavedView.objects.order_by("owner_id", "created_at", "pk"):
         keys = taken.setdefault(view.owner_id, set())
-        readable = saved_view_name_readable(view.name) or UNNAMED
+        # Cut to the column: the first release stored names as typed, up to `max_length`, and
+        # written out (NFKC) one can be longer ("½" is "1⁄2", "…" is "...").
+        readable = saved_view_name_readable(view.name)[:max_length].rstrip() or UNNAMED
         name, number = readable, 1
         while saved_view_name_key(name) in keys:
             number += 1
             suffix = f" ({number})"
-            name = readable[: max_length - len(suffix)] + suffix
+            name = readable[: max_length - len(suffix)].rstrip() + suffix
         keys.add(saved_view_name_key(name))
         SavedView.objects.filter(pk=view.pk).update(name=name, name_key=saved_view_name_key(name))
 
