@@ -198,9 +198,39 @@ def test_many_favourites_are_paged_and_only_the_page_shown_is_read(
         page = signed_in_with_key.get(MINE + html.unescape(following[1]))
 
     assert reads_for_one_page <= 50, reads_for_one_page
-    assertContains(first, "<code>starred_000</code>")  # the same order: org, project, name
+    assertContains(first, "<code>starred_000</code>")  # the same order: org, project, identifier
     assertContains(first, "Page 1 of ")
     assert listed == [f"starred_{i:03}" for i in range(200)]
+
+
+def test_paging_shows_every_star_once_when_a_page_read_learns_a_new_name(
+    signed_in_with_key, user_with_key, fake
+):
+    # Harness has none of these (each row offers Remove): their names as last seen stay.
+    Favourite.objects.bulk_create(
+        Favourite(
+            user=user_with_key,
+            account_id=ACCOUNT,
+            org="default",
+            project="sandbox",
+            identifier=f"gone_{i:02}",
+            name=f"b-gone-{i:02}",
+        )
+        for i in range(25)
+    )
+    # Renamed in Harness since it was starred: reading page 1 learns "iam-prod-0001".
+    favourite(user_with_key, "iam_prod_0001", "a renamed one")
+
+    listed, page = [], signed_in_with_key.get(MINE)
+    while True:
+        listed += re.findall(r"<code>([a-z_0-9]+)</code>", page.content.decode())
+        following = re.search(r'rel="next" href="([^"]+)"', page.content.decode())
+        if not following:
+            break
+        page = signed_in_with_key.get(MINE + html.unescape(following[1]))
+
+    assert listed == [f"gone_{i:02}" for i in range(25)] + ["iam_prod_0001"], listed[23:]
+    assert Favourite.objects.get(identifier="iam_prod_0001").name == "iam-prod-0001"
 
 
 def test_one_broken_project_does_not_fail_the_stars_of_a_healthy_project(
@@ -219,7 +249,7 @@ def test_one_broken_project_does_not_fail_the_stars_of_a_healthy_project(
         )
         for i in range(20)
     )
-    favourite(user_with_key, *ACTIVE_WS)  # sorts after every infra star (org, project, name)
+    favourite(user_with_key, *ACTIVE_WS)  # sorts after every infra star (org, project, identifier)
     fake.inject("iacm.workspaces.get", status=503, times=1000, path="/projects/infra/")
 
     response = signed_in_with_key.get(MINE)

@@ -55,7 +55,10 @@ class Favourite(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        ordering = ("org", "project", "name", "identifier")
+        # By what reading Harness never changes (My workspaces pages by offset, and each page
+        # read saves the names it learns: sorted by name, a renamed star moved between pages,
+        # shown twice while another was skipped). The unique constraint's index serves it.
+        ordering = ("org", "project", "identifier")
         constraints = [
             # Its index also serves a workspace page's query: is this one starred.
             models.UniqueConstraint(

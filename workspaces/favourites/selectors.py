@@ -140,7 +140,7 @@ def favourite_page(
     *, client: HarnessClient, user: AbstractBaseUser, page: str | int | None
 ) -> FavouritePage:
     """One page of `user`'s favourites in the key's account (`FAVOURITES_PER_PAGE`, in the
-    model's order: org, project, name), each with its live status: only this page's are read,
+    model's order: org, project, identifier), each with its live status: only this page's are read,
     `STATUS_READS_IN_PARALLEL` at a time (one page never takes the whole thread pool).
     Paginator.get_page: a page number that is not one, or past the end, gives the first or the
     last page. HarnessUnauthorized propagates."""
