@@ -24,6 +24,8 @@ from workspaces.services import credential_save
 pytestmark = pytest.mark.django_db
 VIEWS = "/views/"
 FILTERED = SANDBOX + "?status=failed&status=active&q=dev&sort=updated%2CDESC&page=2&limit=10"
+# 200 tags: about 5,000 characters, more than a saved view keeps (2,048).
+MANY_TAGS = "&".join(f"tags=team%3Aplatform-{i:03}" for i in range(200))
 
 
 def save(client, name: str, *, path=SANDBOX, query="", current_url="", **kw):
@@ -90,6 +92,41 @@ def test_without_javascript_the_posted_list_is_saved_and_opened(signed_in_with_k
     assertRedirects(response, SANDBOX + "?status=failed", fetch_redirect_response=False)
     assert [str(m) for m in get_messages(response.wsgi_request)] == ["Saved the view “Failed”."]
     assert SavedView.objects.get().query == "status=failed"
+
+
+def test_a_list_loaded_with_long_filters_then_narrowed_with_htmx_is_saved(
+    signed_in_with_key, user_with_key
+):
+    # The hidden query is the page's as loaded; the browser's address is the list as shown now.
+    response = save(
+        signed_in_with_key, "Failed", query=MANY_TAGS, current_url=SANDBOX + "?status=failed"
+    )
+
+    assert SavedView.objects.filter(name="Failed", query="status=failed").exists(), (
+        response.content.decode()
+    )
+    assertContains(response, "Saved “Failed” under <strong>My views</strong>.")
+
+
+def test_without_javascript_filters_too_long_to_save_say_so(signed_in_with_key, user_with_key):
+    response = save(signed_in_with_key, "Many tags", query=MANY_TAGS)
+
+    assertContains(response, "The view was not saved.")
+    assertContains(
+        response,
+        '<p class="notice notice--error small" role="alert">These filters are too long to save: '
+        "remove a few tags.</p>",
+        html=True,
+    )
+    assert not SavedView.objects.exists()
+
+
+def test_with_htmx_filters_too_long_to_save_say_so(signed_in_with_key, user_with_key):
+    response = save(signed_in_with_key, "Many tags", current_url=f"{SANDBOX}?{MANY_TAGS}")
+
+    assertContains(response, "These filters are too long to save: remove a few tags.")
+    assert response.templates[0].name == "includes/save_view.html"
+    assert not SavedView.objects.exists()
 
 
 def test_the_same_list_saved_twice_under_its_name_is_saved_once_without_an_error(

@@ -58,8 +58,14 @@ class SavedViewForm(forms.Form):
     """A name for the list's current filters.
 
     The list is the posted `path` and `query` or, for an htmx request, the address the browser
-    shows (`current_url`), which follows every filter change; only a workspace list's own
-    parameters are kept (`selectors.list_target`).
+    shows (`current_url`), which follows every filter change (the posted ones are then ignored:
+    they are the list as the page loaded); only a workspace list's own parameters are kept
+    (`selectors.list_target`).
+
+    `query` has no length of its own: an error on a hidden field is shown nowhere, and one too
+    long to keep is said in `clean` ("These filters are too long to save"), once reduced to the
+    list's parameters. What is read is bounded by the request's (DATA_UPLOAD_MAX_MEMORY_SIZE,
+    and DATA_UPLOAD_MAX_NUMBER_FIELDS for the parameters `list_target` parses).
     """
 
     name = forms.CharField(
@@ -68,7 +74,7 @@ class SavedViewForm(forms.Form):
         strip=True,
     )
     path = forms.CharField(max_length=512, widget=forms.HiddenInput)
-    query = forms.CharField(required=False, max_length=4096, widget=forms.HiddenInput)
+    query = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, data=None, *, owner: AbstractBaseUser, current_url: str | None = None):
         super().__init__(data)
@@ -114,10 +120,12 @@ class SavedViewForm(forms.Form):
 
     def clean(self) -> dict:
         cleaned = super().clean()
-        posted = cleaned.get("path", "")
-        if cleaned.get("query"):
-            posted += "?" + cleaned["query"]
-        target = (self.current_url and list_target(self.current_url)) or list_target(posted)
+        target = list_target(self.current_url) if self.current_url else None
+        if target is None:
+            posted = cleaned.get("path", "")
+            if cleaned.get("query"):
+                posted += "?" + cleaned["query"]
+            target = list_target(posted)
         if cleaned.get("name"):
             self._check_name(cleaned["name"], target)
         if target is None:
