@@ -93,6 +93,37 @@ def test_a_failed_read_offers_try_again_which_reads_that_row_alone(
     assert len(fake.log("iacm.workspaces.get")) == 1
 
 
+def test_without_javascript_try_again_on_a_later_page_reads_that_page(
+    signed_in_with_key, user_with_key, fake
+):
+    Favourite.objects.bulk_create(
+        Favourite(
+            user=user_with_key,
+            account_id=ACCOUNT,
+            org="default",
+            project="sandbox",
+            identifier=f"a_{i:02}",
+            name=f"a-{i:02}",
+        )
+        for i in range(25)
+    )
+    star_on_page_two = favourite(user_with_key, "iam_prod_0001", "iam-prod-0001")
+    fake.inject("iacm.workspaces.get", status=500, times=1000, path="/iam_prod_0001")
+    try_again = r'href="([^"]+)" hx-get="([^"]+)"[^>]*>Try again'
+
+    page_two = signed_in_with_key.get(MINE + "?page=2")
+    retry = re.search(try_again, page_two.content.decode())
+    assert retry is not None
+    assert html.unescape(retry[1]) == f"{MINE}?page=2", retry[1]
+    # With htmx it reads the row alone; the row it answers with keeps the page in its link.
+    row = signed_in_with_key.get(html.unescape(retry[2]), headers=htmx())
+    again = re.search(try_again, row.content.decode())
+    assert again is not None
+    assert f'<tr id="fav-row-{star_on_page_two.pk}">' in row.content.decode()
+    assert html.unescape(again[1]) == f"{MINE}?page=2", again[1]
+    assert html.unescape(again[2]) == f"{MINE}?page=2&favourite={star_on_page_two.pk}", again[2]
+
+
 def test_the_row_retry_is_only_for_the_users_own_favourites(client, starred, other_user, fake):
     from tests.conftest import READ_KEY
     from workspaces.services import credential_save
