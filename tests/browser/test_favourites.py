@@ -11,7 +11,7 @@ from tests.browser.conftest import settled, sign_in
 from tests.browser.test_accessibility import assert_accessible
 from tests.conftest import ACCOUNT, FULL_KEY
 from tests.workspaces.test_harness_key import PROJECT_KEY
-from workspaces.favourites.models import Favourite, SavedView
+from workspaces.favourites.models import FAVOURITE_LIMIT, Favourite, SavedView
 from workspaces.services import credential_save
 
 SANDBOX = "/orgs/default/projects/sandbox/workspaces/"
@@ -118,6 +118,31 @@ def test_stars_on_workspace_pages_are_in_my_workspaces_after_signing_out(
     page.keyboard.press("Escape")  # closes the menu, back on its summary
     expect(menu.get_by_role("link", name="My workspaces")).to_be_hidden()
     expect(menu.locator("summary")).to_be_focused()
+
+
+def test_a_star_that_works_after_the_cap_refused_it_clears_the_refusal(page, live_server, alice):
+    Favourite.objects.bulk_create(
+        Favourite(
+            user=alice, account_id=ACCOUNT, org="default", project="infra", identifier=f"w{i}"
+        )
+        for i in range(FAVOURITE_LIMIT)
+    )
+    sign_in(page, live_server)
+    page.goto(live_server.url + SANDBOX + "lambda_dev_0006/")
+    page.wait_for_load_state()  # htmx wires the star once the page has loaded
+    alert = page.locator("#global-alert")
+
+    page.get_by_role("button", name="Add lambda-dev-0006 to My workspaces").click()
+    expect(alert).to_contain_text("remove one first.")
+    Favourite.objects.filter(identifier="w0").delete()  # one removed, in another tab
+    settled(page)
+    page.get_by_role("button", name="Add lambda-dev-0006 to My workspaces").click()
+
+    expect(
+        page.get_by_role("button", name="Remove lambda-dev-0006 from My workspaces")
+    ).to_be_focused()
+    expect(alert).to_be_empty()
+    expect(alert).to_have_attribute("role", "alert")  # the same live region, emptied
 
 
 def test_a_saved_view_opened_by_someone_else_shows_what_their_key_allows(

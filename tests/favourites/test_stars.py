@@ -26,7 +26,7 @@ def test_a_star_is_saved_and_htmx_gets_the_pages_star_back(signed_in_with_key, u
     assertContains(response, 'name="remove" value="lambda_dev_0006" id="star-lambda_dev_0006"')
     assertContains(response, 'class="button star star--on">Remove')
     assertNotContains(response, "<html")
-    assertNotContains(response, "global-alert")
+    assert _global_alert(response) == ""  # an earlier refusal, if any, is cleared
     favourite = Favourite.objects.get(user=user_with_key)
     assert (favourite.account_id, favourite.org, favourite.project) == (
         ACCOUNT,
@@ -145,6 +145,33 @@ def test_the_cap_refuses_one_more_star_and_says_why(signed_in_with_key, user_wit
             identifier="another",
             name="",
         )
+
+
+def _global_alert(response) -> str:
+    """What a star's htmx answer puts in the page's #global-alert, out of band."""
+    alert = re.search(
+        r'<div id="global-alert" role="alert" aria-live="assertive" hx-swap-oob="innerHTML">'
+        r"(.*?)</div>\n?\Z",
+        response.content.decode(),
+        re.DOTALL,
+    )
+    assert alert is not None, response.content.decode()
+    return alert[1]
+
+
+def test_a_star_that_works_after_the_cap_refused_it_clears_the_refusal(
+    signed_in_with_key, user_with_key
+):
+    _fill_to_the_cap(user_with_key)
+    refused = star(signed_in_with_key, *FAILED_WS, layout="page", headers=htmx())
+    Favourite.objects.filter(identifier="w0").delete()  # one removed, in another tab
+
+    added = star(signed_in_with_key, *FAILED_WS, layout="page", headers=htmx())
+
+    assert "remove one first." in _global_alert(refused)
+    assertContains(added, 'class="button star star--on">Remove')
+    assert _global_alert(added) == ""
+    assertNotContains(added, "remove one first")
 
 
 def test_at_the_cap_a_form_post_returns_with_the_message(signed_in_with_key, user_with_key):
