@@ -16,6 +16,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from workspaces.clients import NoHarnessCredential, harness_account_of
@@ -36,6 +37,14 @@ from workspaces.wizard.sources import PrefillFailed
 
 Status = WorkspaceDraft.Status
 OPEN = (Status.DRAFT, Status.FAILED)
+# A deletion whose page was opened but never confirmed: a page, not a request yet (not listed in
+# My requests, not counted against the limit, reused by the next visit). Confirming sets
+# `submitted_at` (the claim before the DELETE, or the approval gate), and it stays set when the
+# request comes back to its author as a draft (changed in Harness, a 401, withdrawn from approval):
+# that one is a request to confirm again.
+UNCONFIRMED_DELETION = Q(
+    kind=WorkspaceDraft.Kind.DELETE, status=Status.DRAFT, submitted_at__isnull=True
+)
 
 
 class DraftNotEditable(Exception):
@@ -80,12 +89,12 @@ def draft_create(*, owner: AbstractBaseUser, org: str, project: str) -> Workspac
 def drafts_check_limit(*, owner: AbstractBaseUser) -> None:
     """Raise TooManyDrafts when `owner` keeps `WIZARD_MAX_OPEN_DRAFTS` open (draft or failed)
     drafts of any kind: each is stored and re-validated, so their number is bounded per user.
-    An unconfirmed deletion (an open confirmation page, not listed in My requests) does not
-    count: the person could not see or delete it. A check before a create holds only with
-    the owner's row locked in the same transaction (`draft_create`)."""
+    A deletion never confirmed (`UNCONFIRMED_DELETION`: an open confirmation page, not listed
+    in My requests) does not count: the person could not see or delete it. A check before a
+    create holds only with the owner's row locked in the same transaction (`draft_create`)."""
     open_drafts = (
         WorkspaceDraft.objects.filter(owner=owner, status__in=OPEN)
-        .exclude(kind=WorkspaceDraft.Kind.DELETE, status=WorkspaceDraft.Status.DRAFT)
+        .exclude(UNCONFIRMED_DELETION)
         .count()
     )
     if open_drafts >= settings.WIZARD_MAX_OPEN_DRAFTS:

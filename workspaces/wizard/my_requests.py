@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET
 from workspaces.audit import user_trail
 from workspaces.htmx import HtmxHttpRequest
 from workspaces.models import HarnessCredential, WorkspaceDraft
+from workspaces.wizard.drafts import UNCONFIRMED_DELETION
 from workspaces.wizard.outcomes import UNCLEAR
 
 Status = WorkspaceDraft.Status
@@ -33,8 +34,9 @@ def my_requests_page(*, user: AbstractBaseUser, page: str | int | None) -> Page:
     page (with its approvals)."""
     requests = (
         WorkspaceDraft.objects.filter(owner=user)
-        # A deletion is a request once confirmed; an unconfirmed one is only an open page.
-        .exclude(kind=WorkspaceDraft.Kind.DELETE, status=Status.DRAFT)
+        # A deletion is a request once confirmed (also when it came back to its author to
+        # confirm again); one never confirmed is only an open page.
+        .exclude(UNCONFIRMED_DELETION)
         .annotate(
             finished=Case(
                 When(status__in=FINISHED, then=Value(1)),
