@@ -144,20 +144,22 @@ def test_the_request_keeps_a_snapshot_of_what_is_lost(user_with_key, fake):
     assert draft.workspace_updated > 0
 
 
-def test_an_active_workspace_is_refused_in_words(user_with_key, fake):
+def test_an_active_workspace_is_not_sent_a_delete_and_the_request_says_why(user_with_key, fake):
+    """What Harness does with a DELETE of an active workspace is unconfirmed (contract §4.1):
+    the look before it finds the workspace active, so nothing is sent."""
     draft = services.deletion_start(
         owner=user_with_key, workspace=workspace(user_with_key, ACTIVE, "active")
     )
 
     draft = services.deletion_send(draft=draft, client=harness_client_for(user_with_key))
 
-    assert draft.status == Status.FAILED
-    assert draft.harness_response["outcome"] == "conflict"
-    assert draft.harness_response["message"].startswith(f"Harness refused to delete {ACTIVE}: ")
-    assert "destroy its resources first" in draft.harness_response["message"]
-    entry = AuditEntry.objects.get()
-    assert (entry.harness_status, entry.outcome) == (409, "conflict")
-    assert "destroy its resources first" in entry.message
+    assert (draft.status, draft.harness_response["outcome"]) == (Status.DRAFT, "changed_in_harness")
+    assert draft.harness_response["message"].startswith(
+        f"{draft.name} is no longer inactive in Harness, so nothing was deleted. Harness deletes "
+        "only inactive workspaces, and this one is active. Destroy its resources first"
+    )
+    assert fake.log(route=DELETE) == []
+    assert not AuditEntry.objects.exists()
     assert not gone(user_with_key, ACTIVE)
 
 

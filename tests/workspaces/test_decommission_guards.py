@@ -1,11 +1,15 @@
 """Deleting a workspace: what guards a deletion after its page opened. A confirmed deletion that
-went back to its author stays in My requests."""
+went back to its author stays in My requests; a workspace no longer inactive is never sent a
+DELETE (Harness's answer to one is unconfirmed, contract §4.1); the identifier is typed exactly,
+spaces included."""
 
 import pytest
 from django.urls import reverse
 from pytest_django.asserts import assertContains, assertNotContains
 
+from tests.conftest import ACCOUNT
 from tests.workspaces.test_decommission import (
+    DELETE,
     INACTIVE,
     ORG,
     PROJECT,
@@ -14,8 +18,12 @@ from tests.workspaces.test_decommission import (
     changed_in_harness,
     held_deletion,
     opened,
+    workspace,
 )
 from workspaces.approvals import services as approval_services
+from workspaces.clients import harness_client_for
+from workspaces.decommission import services
+from workspaces.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
 
@@ -58,3 +66,75 @@ def test_a_deletion_page_opened_and_left_is_still_not_listed(signed_in_with_key,
     requests = signed_in_with_key.get(reverse("draft_list"))
 
     assertNotContains(requests, "Deletion of")
+
+
+# --- A workspace no longer inactive is not sent a DELETE --------------------------------------
+
+
+def _runs_in_harness(fake, identifier, status):
+    """The workspace's status moves in Harness (a run started), its `updated` as it was."""
+    state = fake.server.app.state
+    with state.lock:
+        store = state.workspaces[(ACCOUNT, ORG, PROJECT)]
+        store.put({**store.by_id[identifier].data, "status": status})
+
+
+def test_a_workspace_that_became_active_since_the_page_is_not_sent_a_delete(
+    signed_in_with_key, fake
+):
+    draft = opened(signed_in_with_key, INACTIVE)
+    _runs_in_harness(fake, INACTIVE, "active")
+
+    response = signed_in_with_key.post(
+        reverse("deletion_confirm", args=[draft.pk]), {"confirm_identifier": INACTIVE}, follow=True
+    )
+
+    assert fake.log(route=DELETE) == []
+    assert not AuditEntry.objects.filter(action="delete").exists()
+    assertContains(response, "cannot be deleted now")
+    assertContains(response, "Harness deletes only inactive workspaces, and this one is active.")
+    draft.refresh_from_db()
+    assert (draft.status, draft.harness_response["sent"]) == (Status.DRAFT, False)
+
+
+def test_an_approved_deletion_of_a_workspace_now_destroying_is_not_sent(
+    client, user, other_user, fake, mailoutbox
+):
+    held = held_deletion(user, other_user, email="alice@example.com")
+    _runs_in_harness(fake, INACTIVE, "destroying")
+    mailoutbox.clear()
+    client.force_login(other_user)
+
+    response = client.post(
+        reverse("approval_detail", args=[held.pk]),
+        {"decision": "approve", "approval": held.approvals.get().pk, "reason": ""},
+        follow=True,
+    )
+
+    held.refresh_from_db()
+    assert fake.log(route=DELETE) == []
+    assert not AuditEntry.objects.filter(action="delete").exists()
+    assert held.status == Status.DRAFT  # back to its author, as for a change in Harness
+    assert "A destroy is running." in held.harness_response["message"]
+    assertContains(response, "Approved, but the workspace was changed in Harness meanwhile")
+    [mail] = mailoutbox
+    assert "but not sent to Harness" in mail.body
+    assert "A destroy is running." in mail.body
+
+
+def test_a_refusal_harness_sends_after_the_look_is_said_in_its_words_and_recorded(
+    user_with_key, fake
+):
+    """Active between the look and the DELETE: Harness's refusal (here a 409) is still said
+    in its words, and the DELETE sent is in the audit trail."""
+    draft = services.deletion_start(
+        owner=user_with_key, workspace=workspace(user_with_key, INACTIVE, "inactive")
+    )
+    fake.inject(DELETE, status=409)
+
+    draft = services.deletion_send(draft=draft, client=harness_client_for(user_with_key))
+
+    assert (draft.status, draft.harness_response["outcome"]) == (Status.FAILED, "conflict")
+    assert draft.harness_response["message"].startswith(f"Harness refused to delete {INACTIVE}: ")
+    entry = AuditEntry.objects.get()
+    assert (entry.action, entry.harness_status, entry.outcome) == ("delete", 409, "conflict")

@@ -1,6 +1,8 @@
 """A deletion's write: IaCM `DELETE .../workspaces/{id}` (contract W5, 204 No Content) once,
-after a GET (W3) that shows nobody changed the workspace since the deletion was requested, and,
-when Harness did not answer clearly (a timeout, a 5xx), a GET that decides whether it landed.
+after a GET (W3) that shows the workspace is still inactive and nobody changed it since the
+deletion was requested, and, when Harness did not answer clearly (a timeout, a 5xx), a GET that
+decides whether it landed. What Harness does with a DELETE of a workspace that is not inactive
+is unconfirmed (contract §4.1; the fake answers 409), so the portal never sends one.
 
 Harness has no version token for a workspace (contract §2: no ETag, no `If-Match`), so the
 request keeps the workspace's `updated` (unix ms, `WorkspaceDraft.workspace_updated`) from when
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from workspaces.decommission.selectors import deletion_blocker
 from workspaces.feedback import harness_error_message
 from workspaces.harness import CallsHeld, CircuitOpen, HarnessClient, errors
 from workspaces.harness.types import Workspace
@@ -45,11 +48,13 @@ def deleted(message: str = "", **more: Any) -> dict[str, Any]:
 def deletion_write(
     *, client: HarnessClient, draft: WorkspaceDraft, previous: dict[str, Any]
 ) -> tuple[str, dict[str, Any]]:
-    """Delete a claimed deletion's workspace: IaCM `GET .../workspaces/{id}`, then, when its
-    `updated` is the one the request was made for, `DELETE .../workspaces/{id}`.
+    """Delete a claimed deletion's workspace: IaCM `GET .../workspaces/{id}`, then, when it is
+    still inactive and its `updated` is the one the request was made for,
+    `DELETE .../workspaces/{id}`.
 
     Returns (status, outcome): `deleted` (also when an unclear `previous` attempt deleted it);
-    back to `draft` with CHANGED_IN_HARNESS when the workspace was changed since (nothing sent);
+    back to `draft` with CHANGED_IN_HARNESS when the workspace is no longer inactive (the
+    message is `deletion_blocker`'s) or was changed since (nothing sent either way);
     `failed` with Harness's words (409/400 "destroy first" as HarnessConflict, 403, 404, 429),
     not sent (`sent: False`) when the GET failed or found no workspace (404) or the portal
     paused calls (an open circuit), or an unclear outcome after a timeout or 5xx.
@@ -72,6 +77,17 @@ def deletion_write(
             f"{harness_error_message(err)} Try again.",
             "sent": False,
             **answer(err),
+        }
+    blocker = deletion_blocker(workspace=current)
+    if blocker:
+        # Not inactive any more (a run started since): Harness's answer to deleting such a
+        # workspace is unconfirmed (contract §4.1), so nothing is sent and it goes back to its
+        # author as a changed workspace does.
+        return Status.DRAFT, {
+            "outcome": CHANGED_IN_HARNESS,
+            "message": f"{draft.name or draft.identifier} is no longer inactive in Harness, so "
+            f"nothing was deleted. {blocker}",
+            "sent": False,
         }
     if draft.workspace_updated and updated_ms(current) != draft.workspace_updated:
         return Status.DRAFT, {
