@@ -138,3 +138,35 @@ def test_a_refusal_harness_sends_after_the_look_is_said_in_its_words_and_recorde
     assert draft.harness_response["message"].startswith(f"Harness refused to delete {INACTIVE}: ")
     entry = AuditEntry.objects.get()
     assert (entry.action, entry.harness_status, entry.outcome) == ("delete", 409, "conflict")
+
+
+# --- The identifier typed exactly ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("typed", [f" {INACTIVE} ", f"\u00a0{INACTIVE}\u3000"])
+def test_the_identifier_must_be_typed_exactly(signed_in_with_key, fake, typed):
+    draft = opened(signed_in_with_key, INACTIVE)
+
+    response = signed_in_with_key.post(
+        reverse("deletion_confirm", args=[draft.pk]), {"confirm_identifier": typed}
+    )
+
+    assert response.status_code == 200
+    assert response.context["form"].errors["confirm_identifier"] == [
+        "This has spaces before or after the identifier. Type "
+        f"{INACTIVE} exactly, without spaces, to delete this workspace; nothing was deleted."
+    ]
+    assert fake.log(route=DELETE) == []
+
+
+def test_only_spaces_typed_is_asked_for_the_identifier(signed_in_with_key, fake):
+    draft = opened(signed_in_with_key, INACTIVE)
+
+    response = signed_in_with_key.post(
+        reverse("deletion_confirm", args=[draft.pk]), {"confirm_identifier": " \u00a0 "}
+    )
+
+    assert response.context["form"].errors["confirm_identifier"] == [
+        "Type the identifier to confirm the deletion."
+    ]
+    assert fake.log(route=DELETE) == []
