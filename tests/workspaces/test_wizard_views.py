@@ -1136,7 +1136,10 @@ def test_run_through_terragrunt_loads_its_own_versions(signed_in_with_key, draft
     )
 
     assertContains(checked, '<label for="terragrunt_version">Terragrunt version</label>')
-    assertContains(checked, '<option value="0.80.4">0.80.4 (latest)</option>')
+    # Shown chosen, and saved so (what a version list shows chosen is what is saved).
+    assertContains(checked, '<option value="0.80.4" selected>0.80.4 (latest)</option>')
+    draft.refresh_from_db()
+    assert draft.data["provisioner"]["terragrunt_version"] == "0.80.4"
     assertContains(checked, 'name="run_all"')
     assert checked.content.decode().lstrip().startswith('<div id="terragrunt-version-options"')
     assertNotContains(unchecked, "terragrunt_version")

@@ -80,6 +80,34 @@ def picker_form(draft: WorkspaceDraft, step: str) -> forms.StepForm:
     return validation.unbound_step(step, draft.data, snapshot=draft.workspace_snapshot)
 
 
+def picker_context(
+    draft: WorkspaceDraft, step: str, name: str, loaded: Picker, params: dict[str, str]
+) -> dict[str, Any]:
+    """The context of one picker's options (`picker_form`), loaded for `params` (what it depends
+    on: the provisioner, the template, Terragrunt ticked), with the choice they show."""
+    context = step_context(draft, step, picker_form(draft, step), pickers={name: loaded})
+    context["count_oob"] = True  # the search box's live region says what the search found
+    values = context["values"]
+    if name == "version":
+        # Another provisioner was chosen: a version it does not have gives way to its latest.
+        kept = {*loaded.values, context["version_held"]} - {""}  # "latest" as Harness holds it
+        version = values.get("version") if values.get("version") in kept else ""
+        context["values"] = {**values, "provisioner": params["provisioner"], "version": version}
+    if name == "template-version":
+        # Another template was picked: its save chooses the stable version, shown chosen here.
+        version = values.get("template_version", "")
+        if params["template_ref"] != values.get("template_ref"):
+            version = loaded.extra.get("stable", "")
+        context["values"] = {
+            **values,
+            "template_ref": params["template_ref"],
+            "template_version": version,
+        }
+    if name == "terragrunt-version":
+        context["values"] = {**values, "terragrunt": steps.as_bool(params["terragrunt"])}
+    return context
+
+
 def cleared_error_ids(form: forms.StepForm) -> list[str]:
     """The ids of the error messages an autosave clears: every field and row now valid."""
     form.is_valid()

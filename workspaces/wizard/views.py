@@ -279,27 +279,13 @@ def draft_picker(request: HtmxHttpRequest, draft_id, step: str, name: str) -> Ht
         project=draft.project,
         request=pickers.PickerRequest(name, query, params),
     )
-    context = pages.step_context(
-        draft, step, pages.picker_form(draft, step), pickers={name: loaded}
-    )
-    context["count_oob"] = True  # the search box's live region says what the search found
-    if name == "version":
-        # Another provisioner was chosen: a version it does not have gives way to its latest.
-        kept = {*loaded.values, context["version_held"]} - {""}  # "latest" as Harness holds it
-        version = values.get("version") if values.get("version") in kept else ""
-        context["values"] = {**values, "provisioner": params["provisioner"], "version": version}
-    if name == "template-version":
-        # Another template was picked: its save chooses the stable version, shown chosen here.
-        version = values.get("template_version", "")
-        if params["template_ref"] != values.get("template_ref"):
-            version = loaded.extra.get("stable", "")
-        context["values"] = {
-            **values,
-            "template_ref": params["template_ref"],
-            "template_version": version,
-        }
-    if name == "terragrunt-version":
-        context["values"] = {**values, "terragrunt": steps.as_bool(params["terragrunt"])}
+    if name == "terragrunt-version" or (
+        name == "version" and params["provisioner"] == values.get("provisioner")
+    ):
+        # The version shown chosen is saved, as on the step's page (`_render_step`). Another
+        # tool's list is left to the save of that choice, on its way (`drafts._default_versions`).
+        draft = drafts.draft_default_versions(draft=draft, loaded={name: loaded})
+    context = pages.picker_context(draft, step, name, loaded, params)
     return TemplateResponse(request, f"{_template(step)}#{name}-options", context)
 
 
