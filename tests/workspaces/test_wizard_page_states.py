@@ -101,3 +101,43 @@ def test_a_version_list_of_another_tool_is_left_to_the_save_of_that_choice(
         "opentofu",
         "",
     )
+
+
+# --- 3 (b): Terragrunt unticked keeps its version and run-all ---------------------------------
+
+
+@pytest.mark.parametrize("where", ["page", "picker"])
+def test_terragrunt_unticked_keeps_its_version_and_run_all_in_the_form(
+    signed_in_with_key, user_with_key, fake, where
+):
+    """An autosave posts the form as it is: the Terragrunt version and run-all it holds when
+    Terragrunt is ticked again are the stored ones, not cleared while it was unticked."""
+    draft = make_draft(
+        user_with_key,
+        provisioner__terragrunt=False,
+        provisioner__terragrunt_version="0.55.21",
+        provisioner__run_all=True,
+    )
+    if where == "page":
+        response = signed_in_with_key.get(reverse("draft_step", args=[draft.pk, "provisioner"]))
+    else:  # the checkbox unticked: its picker's answer
+        response = signed_in_with_key.get(picker_url(draft, "terragrunt-version"), headers=HTMX)
+
+    assertContains(response, '<input type="hidden" name="terragrunt_version" value="0.55.21">')
+    assertContains(response, '<input type="hidden" name="run_all" value="on">')
+    assertNotContains(response, 'id="terragrunt_version"')  # no list shown or loaded
+    assert not [c for c in fake.log(route=VERSIONS) if c["path"].endswith("/terragrunt")]
+
+
+def test_terragrunt_unticked_without_run_all_posts_none(signed_in_with_key, user_with_key, fake):
+    draft = make_draft(
+        user_with_key,
+        provisioner__terragrunt=False,
+        provisioner__terragrunt_version="0.55.21",
+        provisioner__run_all=False,
+    )
+
+    response = signed_in_with_key.get(picker_url(draft, "terragrunt-version"), headers=HTMX)
+
+    assertContains(response, 'name="terragrunt_version"')
+    assertNotContains(response, 'name="run_all"')

@@ -1142,7 +1142,8 @@ def test_run_through_terragrunt_loads_its_own_versions(signed_in_with_key, draft
     assert draft.data["provisioner"]["terragrunt_version"] == "0.80.4"
     assertContains(checked, 'name="run_all"')
     assert checked.content.decode().lstrip().startswith('<div id="terragrunt-version-options"')
-    assertNotContains(unchecked, "terragrunt_version")
+    assertNotContains(unchecked, 'id="terragrunt_version"')  # no list: its version is kept
+    assertContains(unchecked, '<input type="hidden" name="terragrunt_version" value="0.80.4">')
     assert [c["path"] for c in fake.log(route="iacm.provisioners.versions")] == [
         "/iacm/api/provisioners/supported/terragrunt"
     ]
