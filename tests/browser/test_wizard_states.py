@@ -1,13 +1,73 @@
 """The wizard's pages say what is stored: a version list's choice is the one saved, Basics'
 identifier check keeps Harness's refusal, and a row flagged as you type is marked invalid."""
 
+import json
+
 from playwright.sync_api import expect
 
 from tests.browser.conftest import settled
 from tests.browser.test_wizard import row_checked, wait_saved, wizard_user  # noqa: F401
 from tests.browser.test_wizard_accessibility import signed_in_draft  # noqa: F401
+from workspaces.clients import harness_client_for
+from workspaces.wizard import submit
 
 CREATE = "iacm.workspaces.create"
+
+
+def test_harness_refusal_of_the_identifier_stays_shown_on_basics(
+    page,
+    live_server,
+    fake,
+    signed_in_draft,  # noqa: F811
+):
+    draft = signed_in_draft
+    draft.data["basics"]["identifier"] = "pay-vpc-dev"  # the portal's rule takes a "-"
+    draft.save()
+    message = (
+        'body.identifier must match the regexp "^[a-zA-Z_][0-9a-zA-Z_$]{0,127}$" '
+        'but got value "pay-vpc-dev"'
+    )
+    goa = {
+        "name": "invalid_pattern",
+        "id": "x1",
+        "message": message,
+        "temporary": False,
+        "timeout": False,
+        "fault": False,
+    }
+    fake.inject(CREATE, status=400, body=json.dumps(goa))
+    submit.draft_submit(draft=draft, client=harness_client_for(draft.owner))
+    draft.refresh_from_db()
+    assert draft.harness_response["field"] == "identifier"
+
+    page.goto(f"{live_server.url}/drafts/{draft.pk}/basics/")
+    settled(page)  # a check on load would have answered by now
+    expect(page.locator("#harness-outcome")).to_contain_text("What it refused is marked below")
+    expect(page.locator("#identifier-status")).to_contain_text("Harness refused")
+    expect(page.get_by_label("Identifier")).to_have_attribute("aria-invalid", "true")
+
+
+def test_basics_never_says_free_for_an_identifier_it_refuses_as_taken(
+    page,
+    live_server,
+    fake,
+    signed_in_draft,  # noqa: F811
+):
+    draft = signed_in_draft
+    fake.inject(CREATE, status=409)  # README: "any other 409 leads back to the identifier"
+    submit.draft_submit(draft=draft, client=harness_client_for(draft.owner))
+    draft.refresh_from_db()
+    assert draft.harness_response["outcome"] == "conflict"
+
+    page.goto(f"{live_server.url}/drafts/{draft.pk}/basics/")
+    settled(page)
+    page.get_by_role("button", name="Save and continue").click()
+    page.wait_for_load_state()
+    settled(page)
+    expect(page.get_by_role("heading", name="Basics", exact=True)).to_be_visible()  # held here
+    expect(page.locator("#identifier-status")).not_to_contain_text("is free")
+    expect(page.locator("#identifier-status")).to_contain_text("already exists")
+    expect(page.get_by_label("Identifier")).to_have_attribute("aria-invalid", "true")
 
 
 def test_reticking_terragrunt_saves_the_version_it_shows(

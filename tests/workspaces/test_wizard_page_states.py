@@ -2,6 +2,7 @@
 Try again, or with Terragrunt unticked), and Basics' identifier check never saying "free" over
 the identifier's stored error (taken, or refused by Harness)."""
 
+import json
 import re
 
 import pytest
@@ -9,6 +10,8 @@ from django.urls import reverse
 from pytest_django.asserts import assertContains, assertNotContains
 
 from tests.workspaces.test_drafts import make_draft
+from workspaces.clients import harness_client_for
+from workspaces.wizard import submit
 
 pytestmark = pytest.mark.django_db
 HTMX = {"HX-Request": "true"}
@@ -141,3 +144,86 @@ def test_terragrunt_unticked_without_run_all_posts_none(signed_in_with_key, user
 
     assertContains(response, 'name="terragrunt_version"')
     assertNotContains(response, 'name="run_all"')
+
+
+# --- 4: Basics' identifier check and the stored error ------------------------------------------
+
+
+def refused_identifier(user_with_key, fake):
+    draft = make_draft(user_with_key, basics__identifier="pay-vpc-dev")
+    goa = {
+        "name": "invalid_pattern",
+        "id": "x1",
+        "message": 'body.identifier must match the regexp "^[a-zA-Z_][0-9a-zA-Z_$]{0,127}$" '
+        'but got value "pay-vpc-dev"',
+        "temporary": False,
+        "timeout": False,
+        "fault": False,
+    }
+    fake.inject(CREATE, status=400, body=json.dumps(goa))
+    draft = submit.draft_submit(draft=draft, client=harness_client_for(user_with_key)).draft
+    assert draft.harness_response["field"] == "identifier"
+    return draft
+
+
+def taken_identifier(user_with_key, fake):
+    draft = make_draft(user_with_key)
+    fake.inject(CREATE, status=409)
+    draft = submit.draft_submit(draft=draft, client=harness_client_for(user_with_key)).draft
+    assert draft.harness_response["outcome"] == "conflict"
+    return draft
+
+
+def identifier_input(response):
+    return re.search(r'<input[^>]*name="identifier"[^>]*>', response.content.decode())[0]
+
+
+@pytest.mark.parametrize(
+    ("refused", "said", "state"),
+    [
+        (refused_identifier, "Harness refused", "invalid"),
+        (taken_identifier, "already exists in this project", "taken"),
+    ],
+)
+def test_the_identifier_check_says_the_stored_identifiers_error_not_free(
+    signed_in_with_key, user_with_key, fake, refused, said, state
+):
+    draft = refused(user_with_key, fake)
+    identifier = draft.data["basics"]["identifier"]
+    fake.clear_faults()
+    asked = len(fake.log(route="iacm.workspaces.get"))
+
+    check = signed_in_with_key.get(check_url(draft), {"identifier": identifier}, headers=HTMX)
+
+    assertContains(check, said)
+    assertNotContains(check, "is free")
+    assertContains(check, f'id-check--{state}"')
+    assertContains(check, 'data-invalid="true"')
+    assert len(fake.log(route="iacm.workspaces.get")) == asked  # Harness not asked again
+
+    # Another identifier is checked with Harness as ever.
+    other = signed_in_with_key.get(check_url(draft), {"identifier": "pay_vpc_free"}, headers=HTMX)
+    assertContains(other, "pay_vpc_free is free")
+
+
+@pytest.mark.parametrize("refused", [refused_identifier, taken_identifier])
+def test_basics_with_an_identifier_error_does_not_check_it_on_load(
+    signed_in_with_key, user_with_key, fake, refused
+):
+    draft = refused(user_with_key, fake)
+
+    page = signed_in_with_key.get(reverse("draft_step", args=[draft.pk, "basics"]))
+
+    tag = identifier_input(page)
+    assert 'hx-trigger="input changed delay:400ms"' in tag
+    assert 'aria-invalid="true"' in tag
+
+
+def test_basics_without_an_identifier_error_checks_it_on_load(
+    signed_in_with_key, user_with_key, fake
+):
+    draft = make_draft(user_with_key)
+
+    page = signed_in_with_key.get(reverse("draft_step", args=[draft.pk, "basics"]))
+
+    assert 'hx-trigger="input changed delay:400ms, load"' in identifier_input(page)

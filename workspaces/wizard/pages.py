@@ -12,7 +12,7 @@ from workspaces.models import WorkspaceDraft
 from workspaces.wizard import forms, prefill, sources, start_form, steps, validation
 from workspaces.wizard.from_code import CodeForm
 from workspaces.wizard.paste import PasteBox
-from workspaces.wizard.pickers import Picker, PickerRequest
+from workspaces.wizard.pickers import IdentifierCheck, Picker, PickerRequest
 
 Status = WorkspaceDraft.Status
 
@@ -233,10 +233,13 @@ def step_context(
             identifier.required = True
             identifier.widget.attrs["data-fixed"] = ""
         else:
+            # Checked as the page loads, unless the page already says what is wrong with it
+            # (taken, refused by Harness): a check then could only say that again, or less.
+            on_load = "" if form.is_bound and form.has_error("identifier") else ", load"
             form.fields["identifier"].widget.attrs.update(
                 {
                     "hx-get": reverse("draft_identifier_check", args=[draft.pk]),
-                    "hx-trigger": "input changed delay:400ms, load",
+                    "hx-trigger": f"input changed delay:400ms{on_load}",
                     "hx-target": "#identifier-check",
                     "hx-swap": "outerHTML",
                     "hx-sync": "this:replace",
@@ -300,6 +303,24 @@ def step_context(
         context["paste_held"] = paste.held
         context["paste_ok"] = sum(1 for line in paste.lines or [] if not line.error)
     return context
+
+
+def stored_identifier_check(draft: WorkspaceDraft, identifier: str) -> IdentifierCheck | None:
+    """What Basics says of `identifier` when it is the one stored and the step refuses it (taken
+    when last checked or by a submit's 409, refused by Harness, a rule of the step's), for the
+    live check to say the same instead of asking Harness: its answer ("free") would hide why
+    the step is held. None: another identifier, or one the step takes."""
+    basics = steps.step_values(draft.data, "basics")
+    if not identifier or identifier != basics["identifier"]:
+        return None
+    form = validation.bind_step("basics", draft.data, snapshot=draft.workspace_snapshot)
+    response = draft.harness_response or {}
+    if draft.status == Status.FAILED and response.get("step") == "basics":  # as `step_context`
+        _place_refusal(form, response)
+    if not form.has_error("identifier"):
+        return None
+    state = "taken" if identifier == basics.get("identifier_taken") else "invalid"
+    return IdentifierCheck(identifier, state, form.errors["identifier"][0])
 
 
 def _place_refusal(form: forms.StepForm, response: dict[str, Any]) -> bool:

@@ -296,7 +296,10 @@ def draft_identifier_check(request: HtmxHttpRequest, draft_id) -> HttpResponse:
     if not draft.is_editable:
         return _go(request, _result_url(draft))
     identifier = request.GET.get("identifier", "").strip()[:256]
-    if rate_limit_exceeded(user_id=request.user.pk, action="identifier_check"):
+    stored = pages.stored_identifier_check(draft, identifier)
+    if stored:  # the stored identifier's error (taken, refused by Harness), not Harness's "free"
+        check = stored
+    elif rate_limit_exceeded(user_id=request.user.pk, action="identifier_check"):
         check = pickers.IdentifierCheck(
             identifier,
             "unknown",
