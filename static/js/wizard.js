@@ -67,6 +67,20 @@
     });
   }
 
+  // A row flagged by its check as you type: the fields its message names (data-invalid) are
+  // marked invalid, the others it describes no longer are, as the page itself marks them.
+  function markError(message) {
+    var invalid = message.dataset.invalid.split(/\s+/);
+    var box = message.closest(".row");
+    if (box) { box.classList.add("row--error"); }
+    (box || document).querySelectorAll("[aria-describedby]").forEach(function (input) {
+      var described = input.getAttribute("aria-describedby").split(/\s+/);
+      if (described.indexOf(message.id) === -1) { return; }
+      if (invalid.indexOf(input.id) !== -1) { input.setAttribute("aria-invalid", "true"); }
+      else { input.removeAttribute("aria-invalid"); }
+    });
+  }
+
   document.addEventListener("htmx:afterSettle", function (event) {
     var elt = event.detail.elt;
     if (!elt || !elt.id) { return; }
@@ -83,6 +97,7 @@
       // Rows checked as you type: their messages came out of band; an empty one is a valid row.
       document.querySelectorAll(".row__error").forEach(function (message) {
         if (!message.textContent.trim()) { clearError(message); }
+        else if (message.dataset.invalid !== undefined) { markError(message); }
       });
     }
   });

@@ -99,3 +99,31 @@ def test_reticking_terragrunt_saves_the_version_it_shows(
     body = page.locator("#request-body-json")
     expect(body).to_contain_text('"terragrunt_version": "0.55.21"')
     expect(body).to_contain_text('"run_all": true')
+
+
+def test_a_row_flagged_as_you_type_is_marked_invalid(
+    page,
+    live_server,
+    fake,
+    signed_in_draft,  # noqa: F811
+):
+    draft = signed_in_draft  # its Terraform variables: region = eu-west-1
+    page.goto(f"{live_server.url}/drafts/{draft.pk}/variables/")
+    settled(page)
+    page.get_by_role("button", name="Add a Terraform variable").click()
+    expect(page.locator("#terraform-1-key")).to_be_focused()
+    with row_checked(page, "terraform-1-key"):
+        page.locator("#terraform-1-key").fill("region")
+    settled(page)
+
+    key = page.locator("#terraform-1-key")
+    expect(key).to_have_accessible_description("Duplicate key: region is already row 1.")
+    expect(key).to_have_attribute("aria-invalid", "true")
+    # Only the field the message is about (an empty string value is a value).
+    expect(page.locator("#terraform-1-value")).not_to_have_attribute("aria-invalid", "true")
+
+    # Made valid again, it is no longer marked.
+    with row_checked(page, "terraform-1-key"):
+        page.locator("#terraform-1-key").fill("zone")
+    settled(page)
+    expect(key).not_to_have_attribute("aria-invalid", "true")
