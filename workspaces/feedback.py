@@ -97,14 +97,19 @@ def retry_after_seconds(err: errors.HarnessError) -> int | None:
     return None
 
 
-def _when_to_retry(err: errors.HarnessError, *, otherwise: str = "Try again in a moment.") -> str:
-    seconds = retry_after_seconds(err)
-    if seconds is None:
-        return otherwise
+def wait_in_words(seconds: int) -> str:
+    """A wait of `seconds` as a person says it: "about 2 minutes"."""
     if seconds >= 3600:
         count, unit = math.ceil(seconds / 3600), "hour"
     elif seconds >= 60:
         count, unit = math.ceil(seconds / 60), "minute"
     else:
         count, unit = seconds, "second"
-    return f"Try again in about {count} {unit}{'' if count == 1 else 's'}."
+    return f"about {count} {unit}{'' if count == 1 else 's'}"
+
+
+def _when_to_retry(err: errors.HarnessError, *, otherwise: str = "Try again in a moment.") -> str:
+    seconds = retry_after_seconds(err)
+    if seconds is None:
+        return otherwise
+    return f"Try again in {wait_in_words(seconds)}."

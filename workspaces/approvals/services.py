@@ -172,9 +172,10 @@ def approval_approve(
     `POST .../workspaces`, a GET by identifier after a timeout). A Harness refusal puts the
     draft to `failed` with Harness's message: it goes back to its author, and so does a write
     whose outcome is unclear (no answer, a 5xx: it may still land; the author's next submit
-    looks first). When the write was certainly not sent (`harness_was_down`: the portal paused
-    calls, the check before a change failed) the request waits again, its approval pending,
-    for the approver to try again (the next try looks before it writes). Raises ApprovalRefused
+    looks first). When the write was certainly not sent, or Harness did nothing with it
+    (`harness_was_down`: the portal paused calls, Harness answered 429, the check before a
+    change or a deletion failed) the request waits again, its approval pending, for the
+    approver to try again (the next try looks before it writes). Raises ApprovalRefused
     (the author, or not an approver), ApprovalNotPending (decided, or withdrawn meanwhile:
     nothing is sent; RequestGone when its author deleted it); HarnessUnauthorized (the
     approver's key) puts the request back to waiting and propagates. The decision enters the
@@ -226,16 +227,20 @@ def approval_approve(
 
 
 def harness_was_down(outcome: dict[str, Any]) -> bool:
-    """Whether a write ended `failed` only because Harness was down, and nothing of it can still
-    land because it was certainly not sent: the portal paused calls to a failing Harness (an
-    open circuit), or the check before a change's write failed. A write that got no answer, or
-    a 5xx (a gateway's 502 or 504 may come while Harness works on), may still land: it is not
-    put back to wait (a rejection would then hide it); it goes back to its author with the
-    unclear outcome, and their next submit looks in Harness first."""
+    """Whether a write ended `failed` only because Harness was down or busy, and nothing of it
+    can still land because it was certainly not sent, or Harness did nothing with it: the portal
+    paused calls to a failing Harness (an open circuit) or until Harness's Retry-After, Harness
+    answered the write 429 (busy), or the check before a change's or a deletion's write got no
+    answer, a 429 or a 5xx. Its author has nothing to fix. A write that got no answer, or a 5xx
+    (a gateway's 502 or 504 may come while Harness works on), may still land: it is not put back
+    to wait (a rejection would then hide it); it goes back to its author with the unclear
+    outcome, and their next submit looks in Harness first."""
     status = outcome.get("http_status")
-    if outcome.get("outcome") == WRITE_NOT_SENT:  # the portal paused calls to Harness
+    if outcome.get("outcome") == WRITE_NOT_SENT:  # paused, held, or a 429: nothing was done
         return True
-    return outcome.get("outcome") == "unchecked" and (status is None or status >= 500)
+    return outcome.get("outcome") == "unchecked" and (
+        status is None or status == 429 or status >= 500
+    )
 
 
 def _wait_again(*, draft: WorkspaceDraft, approval: Approval) -> WorkspaceDraft:

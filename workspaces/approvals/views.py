@@ -16,6 +16,7 @@ from workspaces.approvals import selectors, services
 from workspaces.approvals.forms import DecisionForm
 from workspaces.approvals.models import Approval
 from workspaces.clients import harness_account_of, harness_client_for
+from workspaces.feedback import wait_in_words
 from workspaces.htmx import HtmxHttpRequest
 from workspaces.models import WorkspaceDraft
 from workspaces.wizard.outcomes import WRITE_NOT_SENT
@@ -124,16 +125,24 @@ def _decide(request: HtmxHttpRequest, draft: WorkspaceDraft, form: DecisionForm)
 
 
 def _harness_down(response: dict) -> str:
-    status = response.get("http_status")
-    if response.get("outcome") == WRITE_NOT_SENT:
-        said = "The portal is pausing calls to Harness after repeated failures"
+    """What the approver is told when Harness was down or busy and nothing was sent, and when
+    to approve again (the wait Harness asked for, if it did)."""
+    status, wait = response.get("http_status"), response.get("retry_after")
+    if status == 429:
+        said = "Harness is limiting requests right now (HTTP 429)"
     elif status:
         said = f"Harness answered with an error (HTTP {status})"
+    elif wait:  # no call was made: the wait Harness asked for has not passed
+        said = "Harness asked the portal to wait before calling it again"
+    elif response.get("outcome") == WRITE_NOT_SENT:
+        said = "The portal is pausing calls to Harness after repeated failures"
     else:
         said = "Harness did not answer"
+    when = f"in {wait_in_words(wait)}" if wait else "in a moment"
     return (
-        f"{said}, so the request still waits for approval and its author was not told anything. "
-        "Approve it again in a moment: the portal checks Harness first, so it is never sent twice."
+        f"{said}, so nothing was sent: the request still waits for approval and its author was "
+        f"not told anything. Approve it again {when}: the portal checks Harness first, so it is "
+        "never sent twice."
     )
 
 

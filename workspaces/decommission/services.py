@@ -177,12 +177,13 @@ def deletion_deliver(
     `GET .../workspaces/{id}` first, then `DELETE .../workspaces/{id}` (`write.deletion_write`).
     Outcomes: deleted; back to draft, nothing sent, when the workspace is no longer inactive
     or was changed in Harness since the deletion was requested (its `updated` moved); failed
-    with Harness's words (409/400 "destroy first" as HarnessConflict, 403, 404, 429); or not
-    sent (`sent: False`) when that GET failed or the portal paused calls to Harness (an open
-    circuit). After a timeout or 5xx, a GET decides (404: deleted). HarnessUnauthorized puts
-    the draft back to `release_to` and propagates. Every settled outcome of a DELETE sent is
-    recorded in the audit trail, naming `actor` (default the owner) and `approval`;
-    `on_settled` gets the settled outcome (a 401's too) just before it is recorded.
+    with Harness's words (409/400 "destroy first" as HarnessConflict, 403, 404); or not sent
+    (`sent: False`) when that GET failed, the portal paused calls to Harness (an open circuit,
+    a Retry-After) or Harness answered the DELETE 429 (busy: it did nothing). After a timeout
+    or 5xx, a GET decides (404: deleted). HarnessUnauthorized puts the draft back to
+    `release_to` and propagates. Every settled outcome of a DELETE sent is recorded in the
+    audit trail, naming `actor` (default the owner) and `approval`; `on_settled` gets the
+    settled outcome (a 401's too) just before it is recorded.
     """
     previous = draft.harness_response or {}
 

@@ -17,7 +17,7 @@ from typing import Any
 
 from workspaces.decommission.selectors import deletion_blocker
 from workspaces.feedback import harness_error_message
-from workspaces.harness import CallsHeld, CircuitOpen, HarnessClient, errors
+from workspaces.harness import CircuitOpen, HarnessClient, errors
 from workspaces.harness.types import Workspace
 from workspaces.models import WorkspaceDraft
 from workspaces.wizard.outcomes import (
@@ -55,9 +55,10 @@ def deletion_write(
     Returns (status, outcome): `deleted` (also when an unclear `previous` attempt deleted it);
     back to `draft` with CHANGED_IN_HARNESS when the workspace is no longer inactive (the
     message is `deletion_blocker`'s) or was changed since (nothing sent either way);
-    `failed` with Harness's words (409/400 "destroy first" as HarnessConflict, 403, 404, 429),
-    not sent (`sent: False`) when the GET failed or found no workspace (404) or the portal
-    paused calls (an open circuit), or an unclear outcome after a timeout or 5xx.
+    `failed` with Harness's words (409/400 "destroy first" as HarnessConflict, 403, 404), not
+    sent (`sent: False`) when the GET failed or found no workspace (404), the portal paused
+    calls (an open circuit, a Retry-After) or Harness answered the DELETE 429 (busy: it did
+    nothing), or an unclear outcome after a timeout or 5xx.
     HarnessUnauthorized propagates (`UnauthorizedBeforeWrite` from the GET: nothing was sent).
     """
     where = {"org": draft.org, "project": draft.project, "identifier": draft.identifier}
@@ -106,9 +107,11 @@ def deletion_write(
         }
     except errors.HarnessNotFound as err:  # deleted between the GET and the DELETE
         return _not_found(draft=draft, previous=previous, err=err, sent=True)
-    except (CircuitOpen, CallsHeld) as err:  # the portal held the call: nothing was sent
+    except (CircuitOpen, errors.HarnessRateLimited) as err:
+        # The portal held the call (an open circuit, a Retry-After not passed: CallsHeld), or
+        # Harness answered 429 and did nothing: nothing can land.
         return Status.FAILED, not_sent(previous, err, harness_error_message(err))
-    except (errors.HarnessForbidden, errors.HarnessRateLimited, errors.HarnessRefused) as err:
+    except (errors.HarnessForbidden, errors.HarnessRefused) as err:
         return Status.FAILED, refused_outcome(err)
     except errors.HarnessUnavailable as err:
         return _reconcile(client=client, where=where, err=err)

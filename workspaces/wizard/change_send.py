@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from workspaces.feedback import harness_error_message
-from workspaces.harness import CallsHeld, CircuitOpen, HarnessClient, errors
+from workspaces.harness import CircuitOpen, HarnessClient, errors
 from workspaces.models import WorkspaceDraft
 from workspaces.wizard import steps
 from workspaces.wizard.outcomes import (
@@ -88,8 +88,9 @@ def change_write(
     workspace as Harness holds it now (nothing sent); `failed` with Harness's refusal on its
     step and field, or an unclear outcome after a timeout or 5xx (decided by a GET that compares
     the workspace with what the PUT makes of it, `change_landed`), or not sent (`sent: False`)
-    when the GET before it failed or found no workspace, or the portal paused calls to the PUT
-    (an open circuit). After an unclear attempt the first GET also tells whether it landed.
+    when the GET before it failed or found no workspace, the portal paused calls to the PUT (an
+    open circuit, a Retry-After), or Harness answered the PUT 429 (busy: it did nothing). After
+    an unclear attempt the first GET also tells whether it landed.
     HarnessUnauthorized propagates (`UnauthorizedBeforeWrite` from that GET: nothing was sent).
     """
     try:
@@ -145,11 +146,13 @@ def change_write(
             "step": "review",
             **answer(err),
         }
-    except (CircuitOpen, CallsHeld) as err:  # the portal held the call: nothing was sent
+    except (CircuitOpen, errors.HarnessRateLimited) as err:
+        # The portal held the call (an open circuit, a Retry-After not passed: CallsHeld), or
+        # Harness answered 429 and did nothing: nothing can land.
         return Status.FAILED, not_sent(previous, err, harness_error_message(err))
     except errors.HarnessUnavailable as err:
         return _reconcile(client=client, draft=draft, body=body, err=err)
-    except (errors.HarnessForbidden, errors.HarnessRateLimited, errors.HarnessRefused) as err:
+    except (errors.HarnessForbidden, errors.HarnessRefused) as err:
         return Status.FAILED, refused_outcome(err)
     return Status.UPDATED, {**updated(warnings=result.warnings), "http_status": 200}  # W4
 

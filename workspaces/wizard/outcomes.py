@@ -13,7 +13,7 @@ from typing import Any
 
 from django.conf import settings
 
-from workspaces.feedback import OtherAccount, harness_error_message
+from workspaces.feedback import OtherAccount, harness_error_message, retry_after_seconds
 from workspaces.harness import errors
 from workspaces.wizard.body import refusal
 
@@ -56,8 +56,9 @@ def reconcile_seconds() -> float:
 
 
 def not_sent(previous: dict[str, Any], err: errors.HarnessError, message: str) -> dict[str, Any]:
-    """The outcome of a write not sent this time (`err`: the portal paused calls, or the look
-    before it failed). An earlier attempt's unclear outcome stays (it may still land: the next
+    """The outcome of a write not sent this time (`err`: the portal paused calls, the look
+    before it failed, or Harness answered it 429 and did nothing). An earlier attempt's unclear
+    outcome stays (it may still land: the next
     attempt looks first); else WRITE_NOT_SENT (nothing can land). Marked `sent: False` either
     way: no audit entry records a write."""
     outcome = previous["outcome"] if previous.get("outcome") in UNCLEAR else WRITE_NOT_SENT
@@ -121,8 +122,12 @@ def was_sent(outcome: dict[str, Any]) -> bool:
 
 
 def answer(err: errors.HarnessError) -> dict[str, Any]:
-    """Harness's HTTP status and request id for a refused or unanswered write (the audit's)."""
-    return {"http_status": err.status, "request_id": err.request_id or ""}
+    """Harness's HTTP status and request id for a refused or unanswered write (the audit's),
+    and, when Harness asked the portal to wait (a 429's or a 503's Retry-After, or what is left
+    of it while the portal holds the calls), the whole seconds of that wait (`retry_after`)."""
+    seconds = retry_after_seconds(err)
+    waited = {"retry_after": seconds} if seconds else {}
+    return {"http_status": err.status, "request_id": err.request_id or "", **waited}
 
 
 def _happened(err: errors.HarnessError) -> str:

@@ -1,0 +1,134 @@
+"""Approvals that did not go through: Harness busy (429), and the queue's place and age of a
+request whose approval was undone.
+
+A 429 is Harness refusing to do anything yet: nothing was written and nothing can land, so the
+request waits again for the approver (its author has nothing to fix).
+"""
+
+import pytest
+from django.test import Client
+from pytest_django.asserts import assertContains, assertNotContains
+
+from tests.approvals.support import GROUP, pending_id, prod_draft, prod_rule
+from tests.workspaces import test_decommission as deletion
+from tests.workspaces.test_change import GET, UPDATE, edit, seeded_workspace, start
+from workspaces.approvals import services
+from workspaces.clients import harness_client_for
+from workspaces.models import AuditEntry, WorkspaceDraft
+from workspaces.wizard import submit
+
+
+def held(author, identifier="prod_vpc", **options) -> WorkspaceDraft:
+    draft = prod_draft(author, identifier, **options)
+    return submit.draft_submit(draft=draft, client=harness_client_for(author)).draft
+
+
+def held_change(author) -> WorkspaceDraft:
+    """A change to a seeded workspace of default/infra, held by a rule on every change."""
+    prod_rule(groups=[GROUP], for_create=False, for_edit=True, tag_key="", tag_value="")
+    client = harness_client_for(author)
+    draft = edit(start(author, seeded_workspace(client)), repository={"branch": "develop"})
+    return submit.draft_submit(draft=draft, client=client).draft
+
+
+def client_for(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def approve(draft, approver) -> WorkspaceDraft:
+    return services.approval_approve(
+        draft=draft,
+        approval_id=pending_id(draft),
+        approver=approver,
+        client=harness_client_for(approver),
+    )
+
+
+def assert_waits_untold(draft, mailoutbox) -> None:
+    """`draft` waits again, its approval pending and undecided, its author not mailed, and no
+    decision in the audit trail."""
+    draft.refresh_from_db()
+    assert draft.status == "awaiting_approval", (draft.status, draft.harness_response)
+    approval = draft.approvals.get()
+    assert (approval.decision, approval.decided_by, approval.decided_at) == ("pending", None, None)
+    assert mailoutbox == []
+    assert not AuditEntry.objects.filter(action__in=["approve", "reject"]).exists()
+
+
+# --- Harness busy (429) ----------------------------------------------------------------------
+
+
+def test_harness_busy_on_the_check_before_an_approved_change_keeps_it_waiting(
+    author, approver, fake, mailoutbox
+):
+    change = held_change(author)
+    mailoutbox.clear()
+    fake.inject(GET, status=429)
+
+    after = approve(change, approver)
+
+    assert fake.log(route=UPDATE) == []
+    assert after.status == "awaiting_approval", (after.status, after.harness_response)
+    assert_waits_untold(after, mailoutbox)
+
+
+def test_harness_busy_on_an_approved_changes_put_keeps_it_waiting(
+    author, approver, fake, mailoutbox
+):
+    change = held_change(author)
+    mailoutbox.clear()
+    fake.inject(UPDATE, status=429)
+
+    after = approve(change, approver)
+
+    assert len(fake.log(route=UPDATE)) == 1
+    assert after.status == "awaiting_approval", (after.status, after.harness_response)
+    assert after.harness_response["sent"] is False
+    assert_waits_untold(after, mailoutbox)
+    assert not AuditEntry.objects.filter(action=AuditEntry.Action.EDIT).exists()  # no write
+
+
+@pytest.mark.parametrize("route", ["iacm.workspaces.get", deletion.DELETE])
+def test_harness_busy_during_an_approved_deletion_keeps_it_waiting(
+    user, other_user, fake, mailoutbox, route
+):
+    """On the check before the DELETE, or on the DELETE itself: nothing was deleted."""
+    request = deletion.held_deletion(user, other_user, email="alice@example.com")
+    mailoutbox.clear()
+    fake.inject(route, status=429)
+
+    after = deletion.approve(request, other_user)
+
+    assert after.status == "awaiting_approval", (after.status, after.harness_response)
+    assert_waits_untold(after, mailoutbox)
+    assert not deletion.gone(user, deletion.INACTIVE)
+    assert not AuditEntry.objects.filter(action=AuditEntry.Action.DELETE).exists()
+
+
+def test_an_approver_is_told_how_long_harness_asked_to_wait(
+    author, approver, fake, settings, harness_proxy, mailoutbox
+):
+    """Harness answered the check before an approved change 429 with `Retry-After: 120`: the
+    approver reads that it still waits and when to approve again, not that Harness refused it
+    or that it went back to its author."""
+    change = held_change(author)
+    mailoutbox.clear()
+    settings.HARNESS_BASE_URL = harness_proxy.base_url
+    harness_proxy.refuse(f"/workspaces/{change.identifier}", retry_after=120)
+
+    response = client_for(approver).post(
+        f"/approvals/{change.pk}/",
+        {"approval": pending_id(change), "decision": "approve"},
+        follow=True,
+    )
+
+    assertContains(response, "Harness is limiting requests right now (HTTP 429)")
+    assertContains(response, "still waits for approval")
+    assertContains(response, "Approve it again in about 2 minutes")
+    assertNotContains(response, "Harness refused it")
+    assertNotContains(response, "pausing calls")
+    assertContains(response, "Approve and send")  # the approver can try again
+    assert fake.log(route=UPDATE) == []
+    assert_waits_untold(change, mailoutbox)
