@@ -9,7 +9,7 @@ import pytest
 from django.test import Client
 from pytest_django.asserts import assertContains, assertNotContains
 
-from tests.approvals.support import GROUP, pending_id, prod_draft, prod_rule
+from tests.approvals.support import CREATE, GROUP, pending_id, prod_draft, prod_rule
 from tests.workspaces import test_decommission as deletion
 from tests.workspaces.test_change import GET, UPDATE, edit, seeded_workspace, start
 from workspaces.approvals import services
@@ -132,3 +132,39 @@ def test_an_approver_is_told_how_long_harness_asked_to_wait(
     assertContains(response, "Approve and send")  # the approver can try again
     assert fake.log(route=UPDATE) == []
     assert_waits_untold(change, mailoutbox)
+
+
+def test_harness_busy_on_an_approved_create_keeps_it_waiting(
+    author, approver, rule, fake, mailoutbox
+):
+    draft = held(author)
+    mailoutbox.clear()
+    fake.inject(CREATE, status=429)
+
+    after = approve(draft, approver)
+
+    assert after.status == "awaiting_approval", (after.status, after.harness_response)
+    assert_waits_untold(after, mailoutbox)
+    assert not AuditEntry.objects.filter(action=AuditEntry.Action.CREATE).exists()  # no write
+    # Once Harness takes calls again, approving again creates it.
+    assert approve(after, approver).status == "created"
+
+
+def test_harness_busy_on_an_approved_create_after_an_unanswered_post_keeps_it_unclear(
+    author, approver, rule, fake, settings
+):
+    """The first approved POST got no answer and may still land; the author's resubmit is held
+    again. A 429 on the next approved POST does not make it look settled: the next attempt
+    must still look in Harness before it posts."""
+    settings.WIZARD_RECONCILE_SECONDS = 0
+    draft = held(author)
+    fake.inject(CREATE, drop=True)
+    back = approve(draft, approver)
+    again = submit.draft_submit(draft=back, client=harness_client_for(author)).draft
+    assert (again.status, again.harness_response["outcome"]) == ("awaiting_approval", "unknown")
+    fake.inject(CREATE, status=429)
+
+    after = approve(again, approver)
+
+    assert after.harness_response["outcome"] == "unknown", after.harness_response
+    assert after.harness_response["http_status"] == 429

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from workspaces.feedback import harness_error_message
-from workspaces.harness import CallsHeld, CircuitOpen, HarnessClient, errors
+from workspaces.harness import CircuitOpen, HarnessClient, errors
 from workspaces.models import WorkspaceDraft
 from workspaces.wizard.outcomes import (
     UNCLEAR,
@@ -105,16 +105,13 @@ def _post(
             "taken": body["identifier"],  # Basics remembers it (`settle.store_outcome`)
             **answer(err),
         }
-    except (CircuitOpen, CallsHeld) as err:  # the portal held the call: nothing was sent
+    except (CircuitOpen, errors.HarnessRateLimited) as err:
+        # The portal held the call (an open circuit, a Retry-After not passed: CallsHeld), or
+        # Harness answered 429 and did nothing: nothing can land.
         return Status.FAILED, not_sent(previous, err, harness_error_message(err))
     except errors.HarnessUnavailable as err:
         return _reconcile(client=client, draft=draft, body=body, err=err)
-    except (
-        errors.HarnessForbidden,
-        errors.HarnessNotFound,
-        errors.HarnessRateLimited,
-        errors.HarnessRefused,
-    ) as err:
+    except (errors.HarnessForbidden, errors.HarnessNotFound, errors.HarnessRefused) as err:
         return Status.FAILED, refused_outcome(err)
     return Status.CREATED, {**created(warnings=result.warnings), "http_status": 200}  # W2
 

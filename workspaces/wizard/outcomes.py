@@ -172,8 +172,8 @@ def validation_outcome(
 
 
 def refused_outcome(err: errors.HarnessError) -> dict[str, Any]:
-    """A 403, 404, 429 or another 4xx (`HarnessRefused`: a 405, 410, 413, ...): said in words;
-    a 403 is remembered for the project by the view."""
+    """A 403, 404 or another 4xx (`HarnessRefused`: a 405, 410, 413, ...), said in words; a
+    403 is remembered for the project by the view. (A 429 is `not_sent`: Harness did nothing.)"""
     return {
         "outcome": "refused",
         "message": harness_error_message(err),
