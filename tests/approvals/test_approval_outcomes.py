@@ -1,20 +1,24 @@
-"""Approvals that did not go through: Harness busy (429), and the queue's place and age of a
-request whose approval was undone.
+"""Approvals that did not go through: Harness busy (429), the approver's key not allowed (403),
+and the queue's place and age of a request whose approval was undone.
 
 A 429 is Harness refusing to do anything yet: nothing was written and nothing can land, so the
-request waits again for the approver (its author has nothing to fix).
+request waits again for the approver (its author has nothing to fix). A 403 is about the
+approver's key, not the author's request: it waits for an approver whose key may send it.
 """
 
 import pytest
+from django.contrib.auth.models import Group
 from django.test import Client
 from pytest_django.asserts import assertContains, assertNotContains
 
 from tests.approvals.support import CREATE, GROUP, pending_id, prod_draft, prod_rule
+from tests.conftest import ACCOUNT, FULL_KEY, READ_KEY
 from tests.workspaces import test_decommission as deletion
 from tests.workspaces.test_change import GET, UPDATE, edit, seeded_workspace, start
 from workspaces.approvals import services
 from workspaces.clients import harness_client_for
 from workspaces.models import AuditEntry, WorkspaceDraft
+from workspaces.services import credential_save
 from workspaces.wizard import submit
 
 
@@ -168,3 +172,119 @@ def test_harness_busy_on_an_approved_create_after_an_unanswered_post_keeps_it_un
 
     assert after.harness_response["outcome"] == "unknown", after.harness_response
     assert after.harness_response["http_status"] == 429
+
+
+# --- the approver's key not allowed (403) ----------------------------------------------------
+
+
+def erin(django_user_model):
+    """A second approver, in the approving group, whose key may write."""
+    user = django_user_model.objects.create_user(username="erin", email="erin@example.com")
+    user.groups.add(Group.objects.get(name=GROUP))
+    credential_save(user=user, account_id=ACCOUNT, api_key=FULL_KEY, account_name="Acme")
+    return user
+
+
+def refused_approval(draft, approver) -> str:
+    """`approver` approves `draft` and Harness does not allow their key: the message they read."""
+    with pytest.raises(services.ApproverKeyRefused) as refused:
+        approve(draft, approver)
+    return refused.value.message
+
+
+def test_an_approvers_403_keeps_the_request_waiting_for_an_approver_whose_key_may_send_it(
+    author, approver, rule, fake, mailoutbox, django_user_model
+):
+    draft = held(author)
+    before = draft.harness_response
+    mailoutbox.clear()
+    fake.inject(CREATE, status=403)
+
+    message = refused_approval(draft, approver)
+
+    assert "your Harness key to create workspaces in default / infra (HTTP 403)" in message
+    assert "nothing was sent" in message
+    assert "an approver whose key has that access can approve it" in message
+    assert_waits_untold(draft, mailoutbox)  # the author is not told their key lacks access
+    assert draft.harness_response == before
+    assert "Your Harness key is not allowed" not in str(draft.harness_response)
+    # The POST Harness refused is in the trail as the approver's; their decision is not.
+    refused_post = AuditEntry.objects.get(action=AuditEntry.Action.CREATE)
+    assert (refused_post.actor, refused_post.harness_status) == (approver, 403)
+
+    sent = approve(draft, erin(django_user_model))
+
+    assert sent.status == "created"
+    assert [mail.to for mail in mailoutbox] == [["alice@example.com"]]
+    assert mailoutbox[0].subject.startswith("Approved and created")
+
+
+def test_an_approvers_403_on_the_check_of_a_change_is_not_blamed_on_the_authors_key(
+    author, approver, fake, mailoutbox
+):
+    change = held_change(author)
+    mailoutbox.clear()
+    fake.inject(GET, status=403)
+
+    message = refused_approval(change, approver)
+
+    assert f"your Harness key to read {change.identifier} in default / infra (HTTP 403)" in message
+    assert fake.log(route=UPDATE) == []
+    assert_waits_untold(change, mailoutbox)
+    assert "may not read this workspace" not in str(change.harness_response)
+
+
+def test_an_approved_deletion_a_read_only_approvers_key_may_not_make_keeps_waiting(
+    user, other_user, fake, mailoutbox
+):
+    """Harness answers the DELETE of a read-only key 403 (no fault injected)."""
+    request = deletion.held_deletion(user, other_user, email="alice@example.com")
+    credential_save(user=other_user, account_id=ACCOUNT, api_key=READ_KEY)
+    other_user.refresh_from_db()  # drops the key cached on the user
+    mailoutbox.clear()
+
+    message = refused_approval(request, other_user)
+
+    assert f"your Harness key to delete {deletion.INACTIVE} in default / sandbox" in message
+    assert_waits_untold(request, mailoutbox)
+    assert not deletion.gone(user, deletion.INACTIVE)
+
+
+def test_an_approvers_403_keeps_an_earlier_unanswered_post_unclear(
+    author, approver, rule, fake, settings
+):
+    """The refused attempt changes nothing the request held: the first POST may still land, so
+    the next approval must still look in Harness before it posts."""
+    settings.WIZARD_RECONCILE_SECONDS = 0
+    draft = held(author)
+    fake.inject(CREATE, drop=True)
+    again = submit.draft_submit(draft=approve(draft, approver), client=harness_client_for(author))
+    fake.inject(CREATE, status=403)
+
+    refused_approval(again.draft, approver)
+
+    again.draft.refresh_from_db()
+    assert again.draft.status == "awaiting_approval"
+    assert again.draft.harness_response["outcome"] == "unknown"
+
+
+def test_an_approver_whose_key_may_not_create_is_told_on_the_review(
+    author, approver, rule, fake, mailoutbox
+):
+    draft = held(author)
+    credential_save(user=approver, account_id=ACCOUNT, api_key=READ_KEY)
+    mailoutbox.clear()
+
+    response = client_for(approver).post(
+        f"/approvals/{draft.pk}/",
+        {"approval": pending_id(draft), "decision": "approve"},
+        follow=True,
+    )
+
+    assert response.redirect_chain == [(f"/approvals/{draft.pk}/", 302)]
+    assertContains(response, 'role="alert"')
+    assertContains(response, "Harness did not allow your Harness key to create workspaces in")
+    assertNotContains(response, "went back to its author")
+    assertContains(response, "Approve and send")  # still theirs to decide, or another's
+    assert len(fake.log(route=CREATE)) == 1
+    assert_waits_untold(draft, mailoutbox)

@@ -66,6 +66,17 @@ class ApprovalNotPending(Exception):
         self.message = message
 
 
+class ApproverKeyRefused(Exception):
+    """Harness did not allow the approver's key (403) the write, or the read the portal makes
+    before it: nothing was written, and the request waits again, its approval pending, for an
+    approver whose key may send it (its author is not told: their request is not at fault).
+    `message` says so to the approver."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
 class RequestGone(ApprovalNotPending):
     """Its author deleted the request while the decision was being taken: nothing was decided
     or sent, and there is no request left to show."""
@@ -178,12 +189,14 @@ def approval_approve(
     approver to try again (the next try looks before it writes). Raises ApprovalRefused
     (the author, or not an approver), ApprovalNotPending (decided, or withdrawn meanwhile:
     nothing is sent; RequestGone when its author deleted it); HarnessUnauthorized (the
-    approver's key) puts the request back to waiting and propagates. The decision enters the
-    audit trail once it stands (the write settled, not undone by a 401 or by Harness being
-    down), just before the write's own entry. A 401 on the look after a write Harness did not
-    answer clearly (`outcomes.UnauthorizedAfterWrite`) undoes nothing: the write may have
-    landed, so the approval stands, the author is mailed the unclear outcome, and it
-    propagates (the approver goes to the key page).
+    approver's key) puts the request back to waiting and propagates; so does a 403 for the
+    approver's key (`key_refused`), raised as ApproverKeyRefused, the request holding what it
+    held before the attempt (an earlier unclear outcome: the next try looks first). The
+    decision enters the audit trail once it stands (the write settled, not undone by a 401, a
+    403 or by Harness being down), just before the write's own entry. A 401 on the look after
+    a write Harness did not answer clearly (`outcomes.UnauthorizedAfterWrite`) undoes nothing:
+    the write may have landed, so the approval stands, the author is mailed the unclear
+    outcome, and it propagates (the approver goes to the key page).
     """
     approval = _check_decider(draft=draft, approval_id=approval_id, user=approver)
     _claim(
@@ -195,8 +208,11 @@ def approval_approve(
         reason=reason,
     )
 
+    before = draft.harness_response  # what the request holds again if this attempt is undone
+
     def stands(outcome: dict[str, Any]) -> None:
-        if outcome.get("outcome") != "unauthorized" and not harness_was_down(outcome):
+        undone = outcome.get("outcome") == "unauthorized" or key_refused(outcome)
+        if not (undone or harness_was_down(outcome)):
             _record_decision(draft=draft, approval=approval, action=AuditEntry.Action.APPROVE)
 
     try:
@@ -219,8 +235,12 @@ def approval_approve(
         approval.refresh_from_db()
         notify.notify_decided(approval=approval)
         raise
-    if harness_was_down(sent.harness_response or {}):
+    outcome = sent.harness_response or {}
+    if harness_was_down(outcome):
         return _wait_again(draft=sent, approval=approval)
+    if key_refused(outcome):
+        _wait_again(draft=sent, approval=approval, harness_response=before)
+        raise ApproverKeyRefused(_key_refused_message(draft=sent, outcome=outcome))
     approval.refresh_from_db()
     notify.notify_decided(approval=approval)
     return sent
@@ -243,13 +263,39 @@ def harness_was_down(outcome: dict[str, Any]) -> bool:
     )
 
 
-def _wait_again(*, draft: WorkspaceDraft, approval: Approval) -> WorkspaceDraft:
-    """An approved request that was not sent (`harness_was_down`) waits again, its approval pending
-    again, in one transaction; its outcome stays, so the next approval looks before it writes.
-    No e-mail: nothing was decided."""
+def key_refused(outcome: dict[str, Any]) -> bool:
+    """Whether Harness answered the approver's key 403, on the write or on the read the portal
+    makes before it (the check before a change or a deletion, the look after an unclear
+    create): nothing was written, and an approver whose key may send it can."""
+    return outcome.get("http_status") == 403
+
+
+def _key_refused_message(*, draft: WorkspaceDraft, outcome: dict[str, Any]) -> str:
+    if outcome.get("outcome") != "refused":  # the read before the write
+        what = "read " + (draft.identifier if draft.kind != Kind.CREATE else "workspaces")
+    elif draft.kind == Kind.CREATE:
+        what = "create workspaces"
+    else:
+        what = f"{'delete' if draft.kind == Kind.DELETE else 'change'} {draft.identifier}"
+    return (
+        f"Harness did not allow your Harness key to {what} in {draft.org} / {draft.project} "
+        "(HTTP 403), so nothing was sent. The request still waits for approval and its author "
+        "was not told anything: an approver whose key has that access can approve it, or ask a "
+        "Harness admin to give your key access, then approve it again."
+    )
+
+
+def _wait_again(
+    *, draft: WorkspaceDraft, approval: Approval, harness_response: dict | None = None
+) -> WorkspaceDraft:
+    """An approved request not sent (`harness_was_down`, `key_refused`) waits again, its
+    approval pending again, in one transaction. Its outcome stays (so the next approval looks
+    before it writes when it was unclear), or becomes `harness_response` when given (what it
+    held before the attempt). No e-mail: nothing was decided."""
+    fields = {} if harness_response is None else {"harness_response": harness_response}
     with transaction.atomic():
         if WorkspaceDraft.objects.filter(pk=draft.pk, status=Status.FAILED).update(
-            status=Status.AWAITING_APPROVAL
+            status=Status.AWAITING_APPROVAL, **fields
         ):
             Approval.objects.filter(pk=approval.pk, decision=Decision.APPROVED).update(
                 decision=Decision.PENDING, decided_by=None, decided_at=None, reason=""

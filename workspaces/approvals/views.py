@@ -109,6 +109,8 @@ def _decide(request: HtmxHttpRequest, draft: WorkspaceDraft, form: DecisionForm)
             draft = services.approval_reject(**decision)
     except services.ApprovalRefused as err:
         return _refused(request, draft, err.message)
+    except services.ApproverKeyRefused as err:  # Harness's 403 for their key: it still waits
+        messages.error(request, err.message)
     except services.RequestGone as err:  # nothing left to show: back to the queue
         messages.info(request, err.message)
         return redirect(reverse("approval_queue"))
