@@ -6,9 +6,13 @@ request waits again for the approver (its author has nothing to fix). A 403 is a
 approver's key, not the author's request: it waits for an approver whose key may send it.
 """
 
+import re
+from datetime import timedelta
+
 import pytest
 from django.contrib.auth.models import Group
 from django.test import Client
+from django.utils import timezone
 from pytest_django.asserts import assertContains, assertNotContains
 
 from tests.approvals.support import CREATE, GROUP, pending_id, prod_draft, prod_rule
@@ -17,6 +21,7 @@ from tests.workspaces import test_decommission as deletion
 from tests.workspaces.test_change import GET, UPDATE, edit, seeded_workspace, start
 from workspaces.approvals import services
 from workspaces.clients import harness_client_for
+from workspaces.harness import errors
 from workspaces.models import AuditEntry, WorkspaceDraft
 from workspaces.services import credential_save
 from workspaces.wizard import submit
@@ -288,3 +293,41 @@ def test_an_approver_whose_key_may_not_create_is_told_on_the_review(
     assertContains(response, "Approve and send")  # still theirs to decide, or another's
     assert len(fake.log(route=CREATE)) == 1
     assert_waits_untold(draft, mailoutbox)
+
+
+# --- the queue's place and age of a request whose approval was undone ------------------------
+
+UNDONE = {
+    401: errors.HarnessUnauthorized,  # the approver's key refused: they go to the key page
+    403: services.ApproverKeyRefused,  # their key may not create there
+    429: None,  # Harness busy: it waits again, nothing raised
+}
+
+
+@pytest.mark.parametrize("status", sorted(UNDONE))
+def test_a_request_undone_by_the_approvers_attempt_keeps_its_place_and_age_in_the_queue(
+    author, approver, rule, fake, status
+):
+    older = held(author, "prod_older")
+    newer = held(author, "prod_newer")
+    day_ago = timezone.now() - timedelta(days=1)
+    type(older).objects.filter(pk=older.pk).update(submitted_at=day_ago)
+    older.approvals.update(requested_at=day_ago)
+    older.refresh_from_db()
+    fake.inject(CREATE, status=status)
+
+    if UNDONE[status] is None:
+        approve(older, approver)
+    else:
+        with pytest.raises(UNDONE[status]):
+            approve(older, approver)
+
+    older.refresh_from_db()
+    assert older.status == "awaiting_approval"
+    page = client_for(approver).get("/approvals/").content.decode()
+    rows = re.findall(r'<td><a href="/approvals/([^/"]+)/">', page)
+    assert rows == [str(older.pk), str(newer.pk)]
+    assert f'<time datetime="{day_ago.isoformat()}"' in page  # "Waiting since": a day ago
+    assert "1\xa0day ago" in page
+    # The author's "Submitted" is not the time of the approval that did not go through.
+    assert older.submitted_at == day_ago

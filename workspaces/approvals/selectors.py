@@ -13,7 +13,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, Group
 from django.core.paginator import Page, Paginator
-from django.db.models import Q, QuerySet
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 
 from workspaces.approvals.models import Approval, ApprovalRule
 from workspaces.clients import harness_account_of
@@ -88,12 +88,18 @@ def approvals_waiting(*, user: AbstractBaseUser) -> QuerySet[WorkspaceDraft]:
 def approval_queue_page(*, user: AbstractBaseUser, page: str | int | None) -> Page:
     """One page of the requests waiting for `user`, oldest first: none left out, however many
     wait (Paginator.get_page: a page number that is not one, or past the end, gives the first
-    or the last page). The count, then the page with its owners and approvals."""
+    or the last page). The count, then the page with its owners and approvals. Each request's
+    `waiting_since` is when its pending approval was requested (not `submitted_at`, which an
+    approval's send moves while it is under way)."""
+    pending = Approval.objects.filter(draft=OuterRef("pk"), decision=Decision.PENDING)
     waiting = (
         approvals_waiting(user=user)
+        .annotate(
+            waiting_since=Subquery(pending.order_by("-requested_at").values("requested_at")[:1])
+        )
         .select_related("owner")
         .prefetch_related("approvals")
-        .order_by("submitted_at", "pk")  # pk: a stable order between pages
+        .order_by("waiting_since", "pk")  # pk: a stable order between pages
     )
     return Paginator(waiting, APPROVALS_PER_PAGE).get_page(page)
 

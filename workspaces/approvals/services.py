@@ -224,9 +224,7 @@ def approval_approve(
             approval=approval_chain(approval),
             # The approver's key refused (401): the request waits again and its approval is
             # pending again, both in one transaction, so nobody reads it as decided meanwhile.
-            on_release=lambda: Approval.objects.filter(pk=approval.pk).update(
-                decision=Decision.PENDING, decided_by=None, decided_at=None, reason=""
-            ),
+            on_release=lambda: _reopen(approval),
             on_settled=stands,
         )
     except UnauthorizedAfterWrite:
@@ -297,11 +295,20 @@ def _wait_again(
         if WorkspaceDraft.objects.filter(pk=draft.pk, status=Status.FAILED).update(
             status=Status.AWAITING_APPROVAL, **fields
         ):
-            Approval.objects.filter(pk=approval.pk, decision=Decision.APPROVED).update(
-                decision=Decision.PENDING, decided_by=None, decided_at=None, reason=""
-            )
+            _reopen(approval)
     draft.refresh_from_db()
     return draft
+
+
+def _reopen(approval: Approval) -> None:
+    """Undo an approval that did not go through, in the transaction that puts its request back
+    to waiting: the approval pending and undecided again, and the request's `submitted_at`
+    (which the claim set to the approval's click) back to when it started waiting for it, as
+    the author's page ("Submitted") and the queue knew it."""
+    Approval.objects.filter(pk=approval.pk, decision=Decision.APPROVED).update(
+        decision=Decision.PENDING, decided_by=None, decided_at=None, reason=""
+    )
+    WorkspaceDraft.objects.filter(pk=approval.draft_id).update(submitted_at=approval.requested_at)
 
 
 def approval_reject(
