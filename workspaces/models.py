@@ -86,6 +86,10 @@ class WorkspaceDraft(models.Model):
     harness_response = models.JSONField(default=dict, blank=True)
     # The exact body sent to Harness (secrets as references), for the owner and operators.
     submitted_body = models.JSONField(null=True, blank=True)
+    # A create's earlier POSTs Harness did not answer clearly, which may still land: each body as
+    # sent, all with one identifier, which Basics holds meanwhile (`wizard.create.attempts`);
+    # emptied once the create is settled.
+    unsettled_bodies = models.JSONField(default=list, blank=True)
     name = models.CharField(max_length=128, blank=True)
     identifier = models.CharField(max_length=128, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

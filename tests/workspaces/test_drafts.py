@@ -1572,7 +1572,8 @@ def test_an_unclear_create_is_looked_up_by_the_identifier_it_sent(user_with_key,
     draft = submit.draft_submit(draft=make_draft(user_with_key), client=client).draft
     client.create_workspace(org="default", project="infra", body=draft.submitted_body)  # landed
     data = copy.deepcopy(draft.data)
-    data["basics"]["identifier"] = "pay_vpc_dev2"  # Basics changed since
+    # Changed since, in a draft Basics does not hold it in (saved before the hold existed).
+    data["basics"] |= {"identifier": "pay_vpc_dev2", "identifier_held": ""}
     WorkspaceDraft.objects.filter(pk=draft.pk).update(data=data, identifier="pay_vpc_dev2")
     draft.refresh_from_db()
 

@@ -31,7 +31,8 @@ The stored draft (`WorkspaceDraft.data`) keeps one dict of values per step, as t
                   fixed: {"basics.identifier": ...} (an edit draft only)}
     basics:      {name, identifier, identifier_edited: bool, description, tags: [{key, value}],
                   identifier_checked, identifier_taken (what Harness last said of the identifier:
-                  the live check, or a submit's 409),
+                  the live check, or a submit's 409), identifier_held (the identifier an
+                  unclear create's earlier POST sent, held while it may still land),
                   prefilled: {field: value}, prefilled_from (what a template or clone filled in,
                   and from where: the description field says so)}
     repository:  {connector, repository, fetch_type: branch|tag|commit, branch, tag, commit,

@@ -1,6 +1,14 @@
 """A new workspace's write: IaCM `POST .../workspaces` once, and, when Harness did not answer
 clearly (a timeout, a 5xx), a GET of the identifier that decides whether it was created. A
 change's write is `change_send.change_write`; `submit.draft_send` runs either.
+
+A POST not answered clearly may still land later: its body is kept among the draft's
+`unsettled_bodies` (`attempts`) until the create is settled, and Basics holds the identifier it
+sent meanwhile (`settle`), so every later attempt posts that same identifier and at most one
+workspace can come of them. Settled once Harness answers a POST of it with a 200 (created) or a
+409 (the identifier holds one workspace: ours, or someone else's, and no earlier POST can make
+another), or the portal finds the workspace; any other answer (a 400, a 403, ...) says nothing
+about the earlier POSTs, which stay.
 """
 
 from __future__ import annotations
@@ -29,6 +37,20 @@ Status = WorkspaceDraft.Status
 def created(message: str = "", warnings: tuple[str, ...] = ()) -> dict[str, Any]:
     """The outcome of a create that landed."""
     return {"outcome": "created", "message": message, "warnings": list(warnings)}
+
+
+def attempts(draft: WorkspaceDraft, *also: dict[str, Any]) -> list[dict[str, Any]]:
+    """The bodies whose POST may have made the draft's workspace: its earlier POSTs that may
+    still land (`unsettled_bodies`; for an unclear outcome stored without them, the body sent
+    last), then `also` (the body being sent), each once."""
+    earlier = list(draft.unsettled_bodies or [])
+    if not earlier and draft.submitted_body and draft.harness_response.get("outcome") in UNCLEAR:
+        earlier = [draft.submitted_body]
+    found: list[dict[str, Any]] = []
+    for body in (*earlier, *also):
+        if body not in found:
+            found.append(body)
+    return found
 
 
 def create_write(

@@ -131,15 +131,15 @@ def _identifier_taken(
     """Basics' `identifier_checked`/`identifier_taken` for the identifier being saved.
 
     The live check's IaCM `GET .../workspaces/{identifier}`, made only when the identifier
-    changed since the last check; a check that could not be made records nothing (it is made
-    again on the next save, and at submit). HarnessUnauthorized propagates.
+    changed since the last check, and never of one held for an unclear create (the earlier
+    attempt's workspace is not "taken": the submit looks for it); a check that could not be made
+    records nothing (made again on the next save, and at submit). HarnessUnauthorized propagates.
     """
     identifier = str(values.get("identifier") or "")
     if not identifier and not values.get("identifier_edited"):
         identifier = steps.identifier_from_name(str(values.get("name", "")))
-    if not identifier or identifier == steps.step_values(draft.data, "basics").get(
-        "identifier_checked"
-    ):
+    basics = steps.step_values(draft.data, "basics")
+    if steps.identifier_held(draft.data) or identifier in ("", basics.get("identifier_checked")):
         return {}
     check = pickers.identifier_check(
         client=client, org=draft.org, project=draft.project, identifier=identifier
@@ -307,7 +307,7 @@ def draft_save_step(
             data = prefill.apply_prefill(
                 data, found, source=sources.prefill_source(values), previous=before
             )
-            for later in ("repository", "provisioner", "variables"):
+            for later in ("basics", "repository", "provisioner", "variables"):
                 data[later] = prefill.apply_locks(data, later, steps.step_values(data, later))
         # Every step is validated once, on what is stored: the statuses and this step's form.
         bound = {

@@ -91,9 +91,11 @@ class BasicsForm(StepForm):
     def clean_identifier(self) -> str:
         identifier = self.cleaned_data["identifier"]
         refuse(steps.identifier_problem(identifier))
-        # What the live check learned from Harness when Basics was saved (drafts.draft_save_step).
-        if identifier and identifier == steps.step_values(self.draft_data, "basics").get(
-            "identifier_taken"
+        # What the live check learned from Harness when Basics was saved (drafts.draft_save_step),
+        # unless the identifier is held for an unclear create: the workspace may be its own.
+        basics = steps.step_values(self.draft_data, "basics")
+        if identifier and identifier == basics.get("identifier_taken") != basics.get(
+            "identifier_held"
         ):
             raise forms.ValidationError(
                 f"A workspace with the identifier {identifier} already exists in this project. "

@@ -225,9 +225,12 @@ def step_context(
             form.fields["description"].help_text = form["description"].help_text = note
         if "identifier" in form.locked:
             # A change to an existing workspace: the identifier is its name in Harness's URLs.
+            # A create whose earlier POST may still land: it holds the identifier that one sent.
             identifier = form.fields["identifier"]
             identifier.help_text = form["identifier"].help_text = (
-                "The identifier of an existing workspace cannot change."
+                steps.HELD_IDENTIFIER
+                if steps.identifier_held(draft.data)
+                else "The identifier of an existing workspace cannot change."
             )
             # Shown as set (not "optional"), and not as a template's lock (wizard.css).
             identifier.required = True

@@ -325,12 +325,13 @@ def prefilled_note(basics: dict[str, Any], field: str) -> str:
 
 def apply_locks(data: dict[str, Any], step: str, values: dict[str, Any]) -> dict[str, Any]:
     """Force a linked template's locked values into `values` (a linked draft cannot change them),
-    and the values a change to an existing workspace keeps (`steps.fixed_map`).
+    and the values that cannot change now (`steps.fixed_or_held`: what a change to an existing
+    workspace keeps, the identifier an unclear create sent).
 
     Locked variables (`variables.terraform.<key>`) are kept, with their locked value, whatever
     the rows say.
     """
-    locked = {**steps.locked_map(data), **steps.fixed_map(data)}
+    locked = {**steps.locked_map(data), **steps.fixed_or_held(data)}
     for path, value in locked.items():
         parts = path.split(".")
         if parts[0] != step:

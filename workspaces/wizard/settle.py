@@ -5,7 +5,9 @@ landed although Harness did not answer it clearly (a create or a change).
 the fact (an unclear write found landed, a worker that died) and records the write it sent;
 `forget_counts` drops the status counts a landed write changed;
 `earlier_write_landed` decides what a draft whose last write landed becomes when it was edited
-since that write (`submit.draft_submit`).
+since that write (`submit.draft_submit`). Both keep a create's earlier POSTs that may still land
+(`unsettled_bodies`, `create.attempts`) and the identifier Basics holds meanwhile in step with
+the outcome (`_create_fields`).
 """
 
 from __future__ import annotations
@@ -15,13 +17,14 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import DatabaseError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from workspaces.audit import audit_record
 from workspaces.models import AuditEntry, HarnessCredential, WorkspaceDraft
 from workspaces.status_metrics import forget_status_metrics
 from workspaces.wizard.change_send import holds_body, updated
-from workspaces.wizard.create import created
+from workspaces.wizard.create import attempts, created
 from workspaces.wizard.diff import body_diff
 from workspaces.wizard.outcomes import LANDED_EARLIER, UNCLEAR, UNEXPECTED, was_sent
 
@@ -82,20 +85,16 @@ def store_outcome(*, draft: WorkspaceDraft, status: str, outcome: dict[str, Any]
     value Harness sent back), the status is still written, with a fixed message: a draft never
     stays stuck in `submitting` because of what it would have recorded. A create's 409 (the
     identifier `taken`) is recorded on Basics with it, as the live check records one, so Basics
-    keeps saying so until the identifier changes.
+    keeps saying so until the identifier changes; a create's earlier POSTs that may still land
+    are kept with it (`_create_fields`).
     """
     claimed = WorkspaceDraft.objects.filter(pk=draft.pk, status=Status.SUBMITTING)
     try:
         with transaction.atomic():
             fields = {"status": status, "harness_response": outcome}
-            row = claimed.select_for_update().only("data").first() if outcome.get("taken") else None
+            row = claimed.select_for_update().first() if draft.kind == Kind.CREATE else None
             if row is not None:
-                basics = {**(row.data.get("basics") or {})}
-                basics |= {
-                    "identifier_checked": outcome["taken"],
-                    "identifier_taken": outcome["taken"],
-                }
-                fields["data"] = {**row.data, "basics": basics}
+                fields |= _create_fields(row, status=status, outcome=outcome)
             claimed.update(**fields, updated_at=timezone.now())
     except DatabaseError:
         logger.exception("draft %s: the submit outcome could not be stored", draft.pk)
@@ -108,6 +107,28 @@ def store_outcome(*, draft: WorkspaceDraft, status: str, outcome: dict[str, Any]
     return outcome
 
 
+def _create_fields(row: WorkspaceDraft, *, status: str, outcome: dict[str, Any]) -> dict:
+    """A create's fields once `outcome` (of its last POST, `submitted_body`) is known: the
+    earlier POSTs that may still land (`unsettled_bodies`) and, in Basics, the identifier they
+    sent, held until they are settled (`identifier_held`), and a 409's `taken` identifier.
+
+    Settled (none left) once created, or on a 409 from someone else's workspace (no earlier
+    POST can land under a taken identifier); a POST that may have landed (an unclear outcome,
+    sent) joins them; any other answer leaves them as they are."""
+    if status in LANDED or outcome.get("outcome") == "conflict":
+        bodies = []
+    elif outcome.get("outcome") in UNCLEAR and outcome.get("sent", True) and row.submitted_body:
+        bodies = attempts(row, row.submitted_body)
+    else:
+        bodies = list(row.unsettled_bodies or [])
+    basics = {**(row.data.get("basics") or {}), "identifier_held": ""}
+    if bodies:
+        basics["identifier_held"] = bodies[0].get("identifier", row.identifier)
+    if outcome.get("taken"):
+        basics |= {"identifier_checked": outcome["taken"], "identifier_taken": outcome["taken"]}
+    return {"unsettled_bodies": bodies, "data": {**row.data, "basics": basics}}
+
+
 def settle(
     *,
     draft: WorkspaceDraft,
@@ -118,14 +139,19 @@ def settle(
     unclear: bool = False,
     **fields: Any,
 ) -> WorkspaceDraft:
-    """Move the draft from `was` (and, `unclear`, an UNCLEAR outcome) to `status` with
-    `outcome` (and `fields`), and record its last write in the audit trail with `recorded`
-    (default `outcome`): its worker died, or its answer was unclear, before it could. An
-    approved write was sent by its approver: the entry names them and the chain."""
+    """Move the draft from `was` (and, `unclear`, an UNCLEAR outcome or a create's POSTs that
+    may still land) to `status` with `outcome` (and `fields`), and record its last write in the
+    audit trail with `recorded` (default `outcome`): its worker died, or its answer was unclear,
+    before it could. An approved write was sent by its approver: the entry names them and the
+    chain."""
     claimed = WorkspaceDraft.objects.filter(pk=draft.pk, status__in=was)
     if unclear:  # two submits at once: only the first settles and records it
-        claimed = claimed.filter(harness_response__outcome__in=UNCLEAR)
-    settled = claimed.update(status=status, harness_response=outcome, **fields)
+        claimed = claimed.filter(Q(harness_response__outcome__in=UNCLEAR) | ~Q(unsettled_bodies=[]))
+    with transaction.atomic():
+        row = claimed.select_for_update().first() if draft.kind == Kind.CREATE else None
+        if row is not None:
+            fields = {**_create_fields(row, status=status, outcome=outcome), **fields}
+        settled = claimed.update(status=status, harness_response=outcome, **fields)
     if settled and draft.submitted_body:
         # Imported here: the approvals package builds on the submit modules.
         from workspaces.approvals.selectors import approval_chain, approval_that_sent

@@ -335,6 +335,28 @@ def fixed_map(data: dict[str, Any]) -> dict[str, Any]:
     return dict(step_values(data, "template").get("fixed") or {})
 
 
+# Why Basics shows an unclear create's identifier read-only (`identifier_held`).
+HELD_IDENTIFIER = (
+    "Held as your earlier attempt sent it: Harness did not answer that attempt clearly and may "
+    "still create the workspace under this identifier, so another one could end with two "
+    "workspaces. It can change once the portal knows what became of that attempt: submit again "
+    "(the portal looks first)."
+)
+
+
+def identifier_held(data: dict[str, Any]) -> str:
+    """The identifier a create's earlier POST sent while that POST may still land (Basics holds
+    it: `basics.identifier_held`, kept in step with `create.attempts` by `settle`), else ""."""
+    return str((data.get("basics") or {}).get("identifier_held") or "")
+
+
+def fixed_or_held(data: dict[str, Any]) -> dict[str, Any]:
+    """`"step.field"` → value that cannot change now: what a change keeps (`fixed_map`), and the
+    identifier an unclear create's earlier POST sent (`identifier_held`)."""
+    held = identifier_held(data)
+    return {**fixed_map(data), **({"basics.identifier": held} if held else {})}
+
+
 def held_variable_keys(
     data: dict[str, Any], snapshot: dict[str, Any] | None
 ) -> dict[str, frozenset[str]]:
@@ -368,9 +390,9 @@ def held_variable_values(snapshot: dict[str, Any] | None) -> dict[str, dict[str,
 
 def step_locks(data: dict[str, Any], step: str) -> dict[str, Any]:
     """`{field: locked value}` for one step's own fields (not variable rows): what a linked
-    template locks, and what a change to an existing workspace keeps fixed."""
+    template locks, and what cannot change now (`fixed_or_held`)."""
     locks = {}
-    for path, value in {**locked_map(data), **fixed_map(data)}.items():
+    for path, value in {**locked_map(data), **fixed_or_held(data)}.items():
         parts = path.split(".")
         if parts[0] == step and len(parts) == 2:
             locks[parts[1]] = value

@@ -71,14 +71,16 @@ def draft_submit(*, draft: WorkspaceDraft, client: HarnessClient) -> Submitted:
     (`change_send.change_write`, which first checks that nobody changed the workspace since).
 
     Every step is validated again first (an invalid draft is not sent and its steps are
-    flagged). After an unclear last write, a GET tells whether it landed (then nothing is sent:
-    the draft is settled as created or updated, or, a change edited since, goes back to its
-    review on the workspace as it landed, `settle.earlier_write_landed`; if the GET fails,
-    nothing is sent and the outcome stays unclear). When an approval rule matches
-    (`approval_gate`), nothing is sent: the draft waits as awaiting_approval with its body
-    frozen. Otherwise one atomic UPDATE moves the draft from draft/failed to submitting: only
-    the request that wins it calls Harness (`draft_send`), every other one just returns the
-    draft as it is.
+    flagged). After an unclear last write (for a create, while any earlier POST may still land:
+    `create.attempts`), a GET tells whether it landed (then nothing is sent: the draft is
+    settled as created or updated, or, a change edited since, goes back to its review on the
+    workspace as it landed, `settle.earlier_write_landed`; if the GET fails, nothing is sent
+    and the outcome stays unclear). A create is then sent only under the identifier those
+    POSTs sent (Basics holds it; otherwise nothing is sent: `_identifier_moved`). When an
+    approval rule matches (`approval_gate`), nothing is sent: the draft waits as
+    awaiting_approval with its body frozen. Otherwise one atomic UPDATE moves the draft from
+    draft/failed to submitting: only the request that wins it calls Harness (`draft_send`),
+    every other one just returns the draft as it is.
     """
     require_same_account(draft_account=draft.account_id, key_account=client.account_id)
     bound = {
@@ -97,9 +99,9 @@ def draft_submit(*, draft: WorkspaceDraft, client: HarnessClient) -> Submitted:
         body = build_body(cleaned, locked=steps.locked_map(draft.data))
     # The last write (a POST, or a change's PUT) may have landed: look before a rule holds the
     # request again (a rejection would then say nothing was sent about a write Harness holds) or
-    # anything is sent. A create's send need not look again, but its outcome stays unclear: the
-    # last POST may still land before this one, whose 409 must then be checked
-    # (`create.create_write`). A change's write reads the workspace first anyway.
+    # anything is sent. A create's send need not look again, but an earlier POST may still land
+    # before this one, whose 409 is then checked against it (`create.create_write`). A change's
+    # write reads the workspace first anyway.
     unclear = _unclear(draft)
     if unclear:
         try:
@@ -119,6 +121,9 @@ def draft_submit(*, draft: WorkspaceDraft, client: HarnessClient) -> Submitted:
             return Submitted(keep_unclear(draft=draft, err=err, message=message))
         if landed is not None:  # settled, unless edited since (then back to its review)
             return Submitted(earlier_write_landed(draft=draft, landed=landed, body=body))
+        moved = _identifier_moved(draft=draft, body=body)
+        if moved is not None:
+            return Submitted(moved)
     looked = draft.kind == Kind.CREATE and unclear
     held = approval_gate(draft=draft, body=body, tags=body.get("tags") or {})
     if held is not None:  # a rule holds it: nothing is sent until an approver approves
@@ -281,7 +286,10 @@ def draft_reconcile_stale(*, draft: WorkspaceDraft, client: HarnessClient) -> Wo
 
 
 def _unclear(draft: WorkspaceDraft) -> bool:
-    """Whether the draft's last write got no clear answer (it may have landed)."""
+    """Whether the draft's last write got no clear answer (it may have landed), or, for a
+    create, an earlier POST may still land (`create.attempts`)."""
+    if draft.kind == Kind.CREATE and create.attempts(draft):
+        return True
     return bool(draft.submitted_body) and draft.harness_response.get("outcome") in UNCLEAR
 
 
@@ -298,6 +306,34 @@ def _last_write_landed(*, draft: WorkspaceDraft, client: HarnessClient) -> dict[
     workspace = create.find(client=client, draft=draft, identifier=identifier)
     ours = create.is_ours(workspace, body) if body else workspace is not None
     return update.workspace_snapshot(workspace) if ours else None
+
+
+def _identifier_moved(*, draft: WorkspaceDraft, body: dict[str, Any]) -> WorkspaceDraft | None:
+    """When a create's `body` names another identifier than its earlier POSTs that may still
+    land (Basics holds theirs; a draft saved before it did may not): nothing is sent, as it could
+    end with two workspaces, and the draft, outcome unchanged, says so on Basics. Else None."""
+    if draft.kind != Kind.CREATE:
+        return None
+    held = [sent["identifier"] for sent in create.attempts(draft) if sent.get("identifier")]
+    if not held or body.get("identifier") == held[0]:
+        return None
+    message = (
+        f"Your earlier attempt sent the identifier {held[0]}, and Harness may still create that "
+        "workspace, so nothing was sent: another identifier could end with two workspaces. "
+        f"Set the identifier back to {held[0]} in Basics and submit again (the portal looks "
+        "first); it can change once the portal knows what happened to that attempt."
+    )
+    WorkspaceDraft.objects.filter(pk=draft.pk, status__in=[Status.DRAFT, Status.FAILED]).update(
+        harness_response={
+            **draft.harness_response,
+            "message": message,
+            "step": "basics",
+            "field": "identifier",
+        },
+        updated_at=timezone.now(),
+    )
+    draft.refresh_from_db()
+    return draft
 
 
 def keep_unclear(

@@ -1,0 +1,182 @@
+"""A create Harness did not answer clearly, then a retry: one request never makes two workspaces.
+
+While an earlier POST may still land, Basics holds the identifier it sent (and the submit refuses
+another), and a 409 to the retry is checked against every attempt that may have landed, not only
+the edited draft. Real HTTP against the fake Harness; faults come from its injection.
+"""
+
+import copy
+import importlib
+import threading
+
+import pytest
+from django.urls import reverse
+
+from tests.harness.conftest import wait_until_logged
+from tests.workspaces.test_drafts import make_draft
+from workspaces.clients import harness_client_for
+from workspaces.harness import call_observers, errors
+from workspaces.models import WorkspaceDraft
+from workspaces.wizard import drafts, submit
+
+pytestmark = pytest.mark.django_db
+CREATE = "iacm.workspaces.create"
+GET_ROUTE = "GET /iacm/api/orgs/{org}/projects/{project}/workspaces/{identifier}"
+HELD = "Held as your earlier attempt sent it"
+
+
+def _exists(client, identifier):
+    try:
+        client.get_workspace(org="default", project="infra", identifier=identifier)
+    except errors.HarnessNotFound:
+        return False
+    return True
+
+
+def _lost_first_post(user, fake, settings):
+    settings.WIZARD_RECONCILE_SECONDS = 0
+    fake.inject(CREATE, drop=True)
+    client = harness_client_for(user)
+    draft = submit.draft_submit(draft=make_draft(user), client=client).draft
+    assert (draft.status, draft.harness_response["outcome"]) == ("failed", "unknown")
+    return client, draft
+
+
+def test_a_retry_after_an_unclear_create_never_makes_a_second_workspace(
+    user_with_key, fake, settings
+):
+    """README: "so a slow Harness never ends with two workspaces". Told the workspace "does not
+    exist yet", the person gives it another identifier and submits again, while the first POST
+    is still on its way: Basics keeps the identifier that POST sent."""
+    settings.HARNESS_READ_TIMEOUT = 0.4
+    settings.WIZARD_RECONCILE_SECONDS = 0
+    fake.inject(CREATE, delay_ms=1500)  # Harness creates it, after the portal gave up
+    client = harness_client_for(user_with_key)
+    draft = submit.draft_submit(draft=make_draft(user_with_key), client=client).draft
+    assert draft.harness_response["outcome"] == "unknown"
+    assert "never created twice" in draft.harness_response["message"]
+
+    basics = {**draft.data["basics"], "identifier": "pay_vpc_dev_2", "identifier_edited": True}
+    try:
+        saved = drafts.draft_save_step(draft=draft, step="basics", values=basics, client=client)
+        again = submit.draft_submit(draft=saved.draft, client=client).draft
+    finally:
+        wait_until_logged(fake, CREATE, count=2)  # the first POST lands (Harness answers it 409)
+
+    assert saved.draft.data["basics"]["identifier"] == "pay_vpc_dev"  # held as sent
+    assert saved.form.fields["identifier"].disabled
+    assert not _exists(client, "pay_vpc_dev_2")
+    assert [p["body"]["identifier"] for p in fake.log(route=CREATE)] == ["pay_vpc_dev"] * 2
+    assert (again.status, again.identifier) == ("created", "pay_vpc_dev")
+
+
+def test_the_submit_refuses_an_identifier_other_than_the_one_an_unclear_post_sent(
+    user_with_key, fake, settings
+):
+    """Defence in depth: a draft whose identifier changed without Basics' hold (its data saved
+    without the held identifier) is not sent under another one while the earlier POST may land."""
+    client, draft = _lost_first_post(user_with_key, fake, settings)
+    assert draft.data["basics"]["identifier_held"] == "pay_vpc_dev"
+    data = copy.deepcopy(draft.data)
+    data["basics"] |= {"identifier": "pay_vpc_dev_2", "identifier_held": ""}
+    WorkspaceDraft.objects.filter(pk=draft.pk).update(data=data, identifier="pay_vpc_dev_2")
+    draft.refresh_from_db()
+
+    again = submit.draft_submit(draft=draft, client=client).draft
+
+    assert len(fake.log(route=CREATE)) == 1  # nothing sent
+    assert (again.status, again.harness_response["outcome"]) == ("failed", "unknown")
+    message = again.harness_response["message"]
+    assert "nothing was sent" in message and "pay_vpc_dev" in message
+    assert (again.harness_response["step"], again.harness_response["field"]) == (
+        "basics",
+        "identifier",
+    )
+    assert not _exists(client, "pay_vpc_dev_2")
+
+
+def test_basics_shows_the_held_identifier_read_only_and_says_why(
+    signed_in_with_key, user_with_key, fake, settings
+):
+    _client, draft = _lost_first_post(user_with_key, fake, settings)
+
+    page = signed_in_with_key.get(reverse("draft_step", args=[draft.pk, "basics"])).content.decode()
+
+    field = page.split('id="id_identifier"')[0].rsplit("<input", 1)[1]
+    assert "disabled" in field
+    assert HELD in page
+    assert "cannot change" not in page  # not the sentence of an existing workspace's identifier
+
+
+def test_a_409_from_someone_elses_workspace_releases_the_identifier(user_with_key, fake, settings):
+    """The way out when the earlier POST never lands: the retry (same identifier) gets a clear
+    answer about it. Someone else's workspace took it: no earlier attempt can land any more, so
+    Basics lets the identifier change again, and says it is taken."""
+    client, draft = _lost_first_post(user_with_key, fake, settings)
+    armed = threading.Event()
+    armed.set()
+
+    def someone_else_takes_it(route, status, _seconds, _error):
+        if armed.is_set() and route == GET_ROUTE and status == 404:
+            armed.clear()
+            body = {**draft.submitted_body, "name": "someone-else", "repository": "other"}
+            client.create_workspace(org="default", project="infra", body=body)
+
+    call_observers.append(someone_else_takes_it)
+    try:
+        again = submit.draft_submit(draft=draft, client=client).draft
+    finally:
+        call_observers.remove(someone_else_takes_it)
+
+    assert (again.status, again.harness_response["outcome"]) == ("failed", "conflict")
+    assert again.data["basics"]["identifier_taken"] == "pay_vpc_dev"
+    assert not again.data["basics"].get("identifier_held")
+    basics = {**again.data["basics"], "identifier": "pay_vpc_dev_2", "identifier_edited": True}
+    saved = drafts.draft_save_step(draft=again, step="basics", values=basics, client=client)
+    assert saved.draft.identifier == "pay_vpc_dev_2"
+    assert submit.draft_submit(draft=saved.draft, client=client).draft.status == "created"
+
+
+def test_a_refused_retry_keeps_the_identifier_held_and_the_next_submit_looks_first(
+    user_with_key, fake, settings
+):
+    """A 400 to the retry says nothing about the earlier POST: it may still land. The
+    identifier stays held, and when the earlier POST has landed, the next submit finds it."""
+    client, draft = _lost_first_post(user_with_key, fake, settings)
+    fake.inject(CREATE, status=400)
+    refused = submit.draft_submit(draft=draft, client=client).draft
+    assert refused.status == "failed"
+    assert refused.harness_response["outcome"] == "invalid"
+    assert refused.data["basics"]["identifier_held"] == "pay_vpc_dev"
+
+    client.create_workspace(org="default", project="infra", body=draft.submitted_body)  # lands
+    again = submit.draft_submit(draft=refused, client=client).draft
+
+    assert again.status == "created", (again.harness_response, again.unsettled_bodies)
+    assert again.harness_response["message"].startswith("Created on an earlier attempt")
+    assert len(fake.log(route=CREATE)) == 3  # lost, refused, landed: no fourth
+
+
+def test_creates_left_unclear_before_the_hold_are_held_by_the_migration(user_with_key):
+    from django.apps import apps
+
+    migration = importlib.import_module("workspaces.migrations.0012_draft_unsettled_bodies")
+    sent = {"identifier": "pay_vpc_dev", "name": "pay-vpc-dev"}
+    unclear = make_draft(user_with_key)
+    WorkspaceDraft.objects.filter(pk=unclear.pk).update(
+        status="failed", submitted_body=sent, harness_response={"outcome": "unavailable"}
+    )
+    refused = make_draft(user_with_key, identifier="other_vpc")
+    WorkspaceDraft.objects.filter(pk=refused.pk).update(
+        status="failed", submitted_body=sent, harness_response={"outcome": "invalid"}
+    )
+
+    migration.hold_unclear_creates(apps, None)
+
+    unclear.refresh_from_db()
+    refused.refresh_from_db()
+    assert unclear.unsettled_bodies == [sent]
+    assert unclear.data["basics"]["identifier_held"] == "pay_vpc_dev"
+    assert unclear.data["basics"]["name"] == "pay-vpc-dev"  # the rest is kept
+    assert refused.unsettled_bodies == []
+    assert "identifier_held" not in refused.data["basics"]
