@@ -108,6 +108,70 @@ def test_basics_shows_the_held_identifier_read_only_and_says_why(
     assert "cannot change" not in page  # not the sentence of an existing workspace's identifier
 
 
+def test_a_409_to_a_retry_is_checked_against_the_earlier_attempt_not_the_edited_draft(
+    user_with_key, fake, settings
+):
+    """The earlier POST lands between the retry's GET and its POST; only the name was edited:
+    the workspace is this request's, created by the earlier attempt with the earlier name."""
+    settings.HARNESS_READ_TIMEOUT = 1.0
+    settings.WIZARD_RECONCILE_SECONDS = 0
+    fake.inject(CREATE, delay_ms=1600)  # lands 1.6 s after it was sent
+    client = harness_client_for(user_with_key)
+    draft = submit.draft_submit(draft=make_draft(user_with_key), client=client).draft
+    assert draft.harness_response["outcome"] == "unknown"
+
+    basics = {**draft.data["basics"], "name": "pay-vpc-dev-renamed"}
+    draft = drafts.draft_save_step(draft=draft, step="basics", values=basics, client=client).draft
+    fake.inject(CREATE, delay_ms=800)  # the retry's POST is handled after the first lands
+    again = submit.draft_submit(draft=draft, client=client).draft
+
+    assert [p["status"] for p in fake.log(route=CREATE)] == [200, 409]  # the race happened
+    response = again.harness_response
+    assert (again.status, response["outcome"]) == ("created", "created"), response["message"]
+    assert response["message"].startswith("Created on an earlier attempt, as it was then")
+    assert "not in it: Name." in response["message"]
+    workspace = client.get_workspace(org="default", project="infra", identifier="pay_vpc_dev")
+    assert workspace.name == "pay-vpc-dev"  # the earlier attempt's values
+    assert not again.data["basics"].get("identifier_taken")
+
+
+def test_a_409_after_the_look_is_matched_with_the_earlier_body_deterministically(
+    signed_in_with_key, user_with_key, fake, settings
+):
+    """As above, the race made certain: the lost POST lands just after the retry's look. The
+    result page offers to edit the workspace (what was edited since is not in it)."""
+    client, draft = _lost_first_post(user_with_key, fake, settings)
+    first_body = draft.submitted_body
+    drafts.draft_save_step(
+        draft=draft,
+        step="basics",
+        values={**draft.data["basics"], "name": "renamed", "description": "Later"},
+        client=client,
+    )
+    armed = threading.Event()
+    armed.set()
+
+    def first_post_lands_after_the_look(route, status, _seconds, _error):
+        if armed.is_set() and route == GET_ROUTE and status == 404:
+            armed.clear()
+            client.create_workspace(org="default", project="infra", body=first_body)
+
+    call_observers.append(first_post_lands_after_the_look)
+    try:
+        signed_in_with_key.post(reverse("draft_submit", args=[draft.pk]))
+    finally:
+        call_observers.remove(first_post_lands_after_the_look)
+    draft.refresh_from_db()
+
+    assert not armed.is_set()
+    assert fake.log(route=CREATE)[-1]["status"] == 409
+    assert draft.status == "created"
+    assert "not in it: Name, Description." in draft.harness_response["message"]
+    page = signed_in_with_key.get(reverse("draft_result", args=[draft.pk])).content.decode()
+    edit = reverse("workspace_change_start", args=["default", "infra", "pay_vpc_dev"])
+    assert f'action="{edit}"' in page
+
+
 def test_a_409_from_someone_elses_workspace_releases_the_identifier(user_with_key, fake, settings):
     """The way out when the earlier POST never lands: the retry (same identifier) gets a clear
     answer about it. Someone else's workspace took it: no earlier attempt can land any more, so

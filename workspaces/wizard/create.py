@@ -5,10 +5,11 @@ change's write is `change_send.change_write`; `submit.draft_send` runs either.
 A POST not answered clearly may still land later: its body is kept among the draft's
 `unsettled_bodies` (`attempts`) until the create is settled, and Basics holds the identifier it
 sent meanwhile (`settle`), so every later attempt posts that same identifier and at most one
-workspace can come of them. Settled once Harness answers a POST of it with a 200 (created) or a
-409 (the identifier holds one workspace: ours, or someone else's, and no earlier POST can make
-another), or the portal finds the workspace; any other answer (a 400, a 403, ...) says nothing
-about the earlier POSTs, which stay.
+workspace can come of them. A workspace found with it is this request's when it is what any of
+those attempts makes (`made_by`), whatever was edited since. Settled once Harness answers a POST
+of it with a 200 (created) or a 409 (the identifier holds one workspace: ours, or someone
+else's, and no earlier POST can make another), or the portal finds the workspace; any other
+answer (a 400, a 403, ...) says nothing about the earlier POSTs, which stay.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Any
 from workspaces.feedback import harness_error_message
 from workspaces.harness import CircuitOpen, HarnessClient, errors
 from workspaces.models import WorkspaceDraft
+from workspaces.wizard.diff import body_diff
 from workspaces.wizard.outcomes import (
     UNCLEAR,
     after_the_write,
@@ -30,6 +32,7 @@ from workspaces.wizard.outcomes import (
     validation_outcome,
     wait_for,
 )
+from workspaces.wizard.update import held_body, workspace_snapshot
 
 Status = WorkspaceDraft.Status
 
@@ -37,6 +40,25 @@ Status = WorkspaceDraft.Status
 def created(message: str = "", warnings: tuple[str, ...] = ()) -> dict[str, Any]:
     """The outcome of a create that landed."""
     return {"outcome": "created", "message": message, "warnings": list(warnings)}
+
+
+def created_earlier(*, sent: dict[str, Any], body: dict[str, Any], message: str) -> dict[str, Any]:
+    """The outcome of a create whose workspace an earlier attempt made, with `sent` (that
+    attempt's body), while the draft now sends `body`: `message` when they are the same;
+    otherwise it says the workspace is as it was then and names what was edited since
+    (`not_in_it`: the result offers to change the workspace)."""
+    since = [change.label for change in body_diff(sent, body)]
+    if sent.get("identifier") != body.get("identifier", sent.get("identifier")):
+        since.insert(0, "Identifier")
+    if not since:
+        return created(message)
+    return {
+        **created(
+            "Created on an earlier attempt, as it was then: what you changed since is not in "
+            f"it: {', '.join(since)}. Change the workspace to apply it."
+        ),
+        "not_in_it": since,
+    }
 
 
 def attempts(draft: WorkspaceDraft, *also: dict[str, Any]) -> list[dict[str, Any]]:
@@ -62,19 +84,20 @@ def create_write(
     looked: bool = False,
 ) -> tuple[str, dict[str, Any]]:
     """Create the workspace `body` describes (the status and outcome to store); `previous`, the
-    last attempt's outcome: after an unclear one, a GET of the identifier comes first, unless
-    the caller has just made it (`looked`). After an unclear one, a 409 is checked too: the
-    earlier POST may land between that GET and this one, and the workspace taken is then ours.
+    last attempt's outcome. While earlier POSTs may still land (`attempts`), a GET of the
+    identifier comes first, unless the caller has just made it (`looked`), and a 409 is checked
+    too: an earlier POST may land between that GET and this one, and the workspace taken is
+    then ours, as that attempt made it (not as the draft was edited since).
     """
-    # The last attempt may have created it: look before posting again. A workspace with the
+    # An earlier attempt may have created it: look before posting again. A workspace with the
     # identifier that is not this one (someone else's) is left to the POST's 409.
     try:
         with before_the_write():  # a 401 here: no POST was sent
-            landed = not looked and _created_before(
-                client=client, draft=draft, body=body, previous=previous
+            sent = None if looked else _created_before(client=client, draft=draft, body=body)
+        if sent is not None:
+            return Status.CREATED, created_earlier(
+                sent=sent, body=body, message="Created on an earlier attempt."
             )
-        if landed:
-            return Status.CREATED, created("Created on an earlier attempt.")
     except errors.HarnessUnauthorized:
         raise
     except errors.HarnessError as err:
@@ -98,14 +121,14 @@ def _post(
         )
     except errors.HarnessConflict as err:
         try:
-            ours = _created_before(client=client, draft=draft, body=body, previous=previous)
+            sent = _created_before(client=client, draft=draft, body=body)
         except errors.HarnessUnauthorized:
             raise
         except errors.HarnessError:
             # The taken identifier may be the earlier attempt's workspace: not "choose another
             # identifier" (that would create a second one); the outcome stays unclear.
             return Status.FAILED, {
-                "outcome": previous["outcome"],
+                "outcome": previous["outcome"] if previous.get("outcome") in UNCLEAR else "unknown",
                 "message": (
                     f"Harness answered that a workspace with the identifier {body['identifier']} "
                     "already exists, and did not answer when the portal looked whether it is the "
@@ -113,8 +136,11 @@ def _post(
                 ),
                 **answer(err),
             }
-        if ours:
-            return Status.CREATED, {**created("Created on an earlier attempt."), **answer(err)}
+        if sent is not None:
+            earlier = created_earlier(
+                sent=sent, body=body, message="Created on an earlier attempt."
+            )
+            return Status.CREATED, {**earlier, **answer(err)}
         return Status.FAILED, {
             "outcome": "conflict",
             "message": (
@@ -154,13 +180,16 @@ def _reconcile(
     """
     try:
         # Someone else's workspace with the identifier is not ours: the retry's POST meets
-        # its 409 and leads back to the identifier.
-        identifier = body["identifier"]
+        # its 409 and leads back to the identifier. An earlier POST may land meanwhile too.
+        identifier, bodies = body["identifier"], attempts(draft, body)
+        found: dict[str, Any] = {}
+
+        def landed() -> bool:  # and which attempt made it
+            found["sent"] = made_by(find(client=client, draft=draft, identifier=identifier), bodies)
+            return found["sent"] is not None
+
         with after_the_write(err):  # a 401 here: the POST may have landed
-            found = wait_for(
-                lambda: is_ours(find(client=client, draft=draft, identifier=identifier), body),
-                seconds=reconcile_seconds() if err.status is None else 0,
-            )
+            wait_for(landed, seconds=reconcile_seconds() if err.status is None else 0)
     except errors.HarnessUnauthorized:
         raise
     except errors.HarnessError:
@@ -173,9 +202,12 @@ def _reconcile(
             ),
             **answer(err),
         }
-    if found:
-        slow = created("Harness was slow to answer, but it was created.")
-        return Status.CREATED, {**slow, **answer(err)}
+    if found.get("sent") is not None:
+        slow = "Harness was slow to answer, but it was created."
+        return Status.CREATED, {
+            **created_earlier(sent=found["sent"], body=body, message=slow),
+            **answer(err),
+        }
     return Status.FAILED, unanswered(
         err,
         then=" and the workspace does not exist yet, but Harness may still create it. Submit "
@@ -192,12 +224,26 @@ def find(*, client: HarnessClient, draft: WorkspaceDraft, identifier: str):
 
 
 def _created_before(
-    *, client: HarnessClient, draft: WorkspaceDraft, body: dict[str, Any], previous: dict
-) -> bool:
-    """Whether the last attempt, unclear, created this workspace (a GET of its identifier)."""
-    return previous.get("outcome") in UNCLEAR and is_ours(
-        find(client=client, draft=draft, identifier=body["identifier"]), body
-    )
+    *, client: HarnessClient, draft: WorkspaceDraft, body: dict[str, Any]
+) -> dict[str, Any] | None:
+    """The body of the attempt that created this workspace, when earlier POSTs may have landed
+    (`attempts`): a GET of its identifier, compared with each of them and with `body`. None
+    without such POSTs (no GET), or when the workspace is not this request's."""
+    earlier = attempts(draft)
+    if not earlier:
+        return None
+    workspace = find(client=client, draft=draft, identifier=body["identifier"])
+    return made_by(workspace, [*earlier, body])
+
+
+def made_by(workspace, bodies: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The body among `bodies` that made `workspace` (`is_ours`), else None; of several, the one
+    closest to what it holds (the latest when as close)."""
+    ours = [body for body in reversed(bodies) if is_ours(workspace, body)]
+    if len(ours) < 2:
+        return ours[0] if ours else None
+    held = held_body(workspace_snapshot(workspace))
+    return min(ours, key=lambda body: len(body_diff(body, held)))
 
 
 def is_ours(workspace, body: dict[str, Any]) -> bool:

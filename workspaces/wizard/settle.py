@@ -24,8 +24,7 @@ from workspaces.audit import audit_record
 from workspaces.models import AuditEntry, HarnessCredential, WorkspaceDraft
 from workspaces.status_metrics import forget_status_metrics
 from workspaces.wizard.change_send import holds_body, updated
-from workspaces.wizard.create import attempts, created
-from workspaces.wizard.diff import body_diff
+from workspaces.wizard.create import attempts, created_earlier
 from workspaces.wizard.outcomes import LANDED_EARLIER, UNCLEAR, UNEXPECTED, was_sent
 
 logger = logging.getLogger("workspaces.drafts")
@@ -137,13 +136,15 @@ def settle(
     outcome: dict[str, Any],
     recorded: dict[str, Any] | None = None,
     unclear: bool = False,
+    sent: dict[str, Any] | None = None,
     **fields: Any,
 ) -> WorkspaceDraft:
     """Move the draft from `was` (and, `unclear`, an UNCLEAR outcome or a create's POSTs that
     may still land) to `status` with `outcome` (and `fields`), and record its last write in the
     audit trail with `recorded` (default `outcome`): its worker died, or its answer was unclear,
-    before it could. An approved write was sent by its approver: the entry names them and the
-    chain."""
+    before it could; `sent`, the body of the write that landed when not the last one
+    (`submitted_body`). An approved write was sent by its approver: the entry names them and
+    the chain."""
     claimed = WorkspaceDraft.objects.filter(pk=draft.pk, status__in=was)
     if unclear:  # two submits at once: only the first settles and records it
         claimed = claimed.filter(Q(harness_response__outcome__in=UNCLEAR) | ~Q(unsettled_bodies=[]))
@@ -159,7 +160,7 @@ def settle(
         sender = approval_that_sent(draft=draft)
         write_audit(
             draft=draft,
-            body=draft.submitted_body,
+            body=sent or draft.submitted_body,
             outcome=recorded or outcome,
             actor=sender and sender.decided_by,
             approval=approval_chain(sender) if sender else None,
@@ -171,10 +172,15 @@ def settle(
 
 
 def earlier_write_landed(
-    *, draft: WorkspaceDraft, landed: dict[str, Any], body: dict[str, Any]
+    *,
+    draft: WorkspaceDraft,
+    landed: dict[str, Any],
+    body: dict[str, Any],
+    sent: dict[str, Any] | None = None,
 ) -> WorkspaceDraft:
-    """The draft's last write (`submitted_body`, its answer unclear) landed: Harness holds
-    `landed` (a `workspace_snapshot`). `body` is what the draft would send now.
+    """The draft's earlier write (`sent`, default its last, `submitted_body`; its answer
+    unclear) landed: Harness holds `landed` (a `workspace_snapshot`). `body` is what the draft
+    would send now.
 
     A change edited since that write (Harness does not hold `body`) is not settled as changed,
     which would drop the edits: the landed write is recorded, the workspace as it landed becomes
@@ -204,21 +210,12 @@ def earlier_write_landed(
             workspace_updated=landed.get("updated") or 0,
             updated_at=timezone.now(),
         )
-    message = EARLIER["create"]
-    sent = draft.submitted_body or {}
-    identifier = sent.get("identifier") or draft.identifier  # the workspace that exists
-    since = [change.label for change in body_diff(sent, body)]
-    if identifier != body.get("identifier", identifier):
-        since.insert(0, "Identifier")
-    if since:
-        message = (
-            f"Created on an earlier attempt, as it was then: what you changed since is not in "
-            f"it: {', '.join(since)}. Change the workspace to apply it."
-        )
+    sent = sent or draft.submitted_body or {}
     return settle(
         draft=draft,
         **unsettled,
         status=Status.CREATED,
-        outcome=created(message),
-        identifier=identifier,
+        outcome=created_earlier(sent=sent, body=body, message=EARLIER["create"]),
+        sent=sent,
+        identifier=sent.get("identifier") or draft.identifier,  # the workspace that exists
     )

@@ -120,7 +120,10 @@ def draft_submit(*, draft: WorkspaceDraft, client: HarnessClient) -> Submitted:
             )
             return Submitted(keep_unclear(draft=draft, err=err, message=message))
         if landed is not None:  # settled, unless edited since (then back to its review)
-            return Submitted(earlier_write_landed(draft=draft, landed=landed, body=body))
+            snapshot, sent = landed
+            return Submitted(
+                earlier_write_landed(draft=draft, landed=snapshot, body=body, sent=sent)
+            )
         moved = _identifier_moved(draft=draft, body=body)
         if moved is not None:
             return Submitted(moved)
@@ -273,14 +276,20 @@ def draft_reconcile_stale(*, draft: WorkspaceDraft, client: HarnessClient) -> Wo
     if age < stale_submit_seconds():
         return draft
     try:
-        found = _last_write_landed(draft=draft, client=client)
+        found = _last_write_landed(draft=draft, client=client, sending=True)
     except errors.HarnessUnauthorized:
         raise
     except errors.HarnessError:
         return draft
     if found is not None:
         status = Status.UPDATED if draft.kind == Kind.EDIT else Status.CREATED
-        return settle(draft=draft, was=(Status.SUBMITTING,), status=status, outcome=_done(status))
+        return settle(
+            draft=draft,
+            was=(Status.SUBMITTING,),
+            status=status,
+            outcome=_done(status),
+            sent=found[1],
+        )
     unknown = {"outcome": "unknown", "message": "The submit did not finish. Submit again."}
     return settle(draft=draft, was=(Status.SUBMITTING,), status=Status.FAILED, outcome=unknown)
 
@@ -293,19 +302,27 @@ def _unclear(draft: WorkspaceDraft) -> bool:
     return bool(draft.submitted_body) and draft.harness_response.get("outcome") in UNCLEAR
 
 
-def _last_write_landed(*, draft: WorkspaceDraft, client: HarnessClient) -> dict[str, Any] | None:
-    """The workspace (a `workspace_snapshot`) when Harness holds the draft's last write
-    (`submitted_body`), else None: for a change, the fields it sent
-    (`change_send.landed_workspace`); for a create, this workspace at its identifier. Raises
-    HarnessError when Harness cannot tell."""
+def _last_write_landed(
+    *, draft: WorkspaceDraft, client: HarnessClient, sending: bool = False
+) -> tuple[dict[str, Any], dict[str, Any]] | None:
+    """The workspace (a `workspace_snapshot`) and the body of the write it holds, when Harness
+    holds the draft's last write (`submitted_body`), else None: for a change, the fields it sent
+    (`change_send.landed_workspace`); for a create, this workspace at the identifier its POSTs
+    that may have landed sent (`create.attempts`; `sending`: the last one's too, as a draft left
+    submitting sent it), as one of them makes it. Raises HarnessError when Harness cannot tell."""
     if draft.kind == Kind.EDIT:
-        return change_send.landed_workspace(client=client, draft=draft, body=draft.submitted_body)
+        sent = draft.submitted_body
+        landed = change_send.landed_workspace(client=client, draft=draft, body=sent)
+        return None if landed is None else (landed, sent)
     body = draft.submitted_body or {}
-    # The identifier that write sent (Basics may have changed the draft's since).
-    identifier = body.get("identifier", draft.identifier)
+    bodies = create.attempts(draft, *([body] if sending and body else []))
+    # The identifier those POSTs sent (held in Basics since; an older draft's may have changed).
+    identifier = bodies[0].get("identifier", draft.identifier) if bodies else draft.identifier
     workspace = create.find(client=client, draft=draft, identifier=identifier)
-    ours = create.is_ours(workspace, body) if body else workspace is not None
-    return update.workspace_snapshot(workspace) if ours else None
+    sent = create.made_by(workspace, bodies) if bodies else None
+    if sent is None and (bodies or workspace is None):
+        return None
+    return update.workspace_snapshot(workspace), sent or body
 
 
 def _identifier_moved(*, draft: WorkspaceDraft, body: dict[str, Any]) -> WorkspaceDraft | None:
