@@ -224,7 +224,7 @@ def test_a_refused_retry_keeps_the_identifier_held_and_the_next_submit_looks_fir
 def test_creates_left_unclear_before_the_hold_are_held_by_the_migration(user_with_key):
     from django.apps import apps
 
-    migration = importlib.import_module("workspaces.migrations.0012_draft_unsettled_bodies")
+    migration = importlib.import_module("workspaces.migrations.0013_draft_unsettled_bodies")
     sent = {"identifier": "pay_vpc_dev", "name": "pay-vpc-dev"}
     unclear = make_draft(user_with_key)
     WorkspaceDraft.objects.filter(pk=unclear.pk).update(

@@ -27,7 +27,7 @@ def hold_unclear_creates(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("workspaces", "0011_saved_view_name_key")]
+    dependencies = [("workspaces", "0012_favourite_order_by_identifier")]
 
     operations = [
         migrations.AddField(
