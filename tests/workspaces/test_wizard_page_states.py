@@ -90,7 +90,7 @@ def test_a_version_list_of_another_tool_is_left_to_the_save_of_that_choice(
     signed_in_with_key, user_with_key, fake
 ):
     """The provisioner's radio loads the other tool's list while its autosave is on the way:
-    that save stores the version (`drafts._default_versions`), never the list under the tool
+    that save stores the version (`versions.versions_to_choose`), never the list under the tool
     still stored."""
     draft = make_draft(user_with_key, provisioner__version="")
 

@@ -29,7 +29,17 @@ from workspaces.forms import PickerSearchForm
 from workspaces.htmx import HtmxHttpRequest
 from workspaces.models import WorkspaceDraft
 from workspaces.ratelimit import rate_limit_exceeded
-from workspaces.wizard import drafts, outcomes, pages, paste, pickers, review, steps, submit
+from workspaces.wizard import (
+    drafts,
+    outcomes,
+    pages,
+    paste,
+    pickers,
+    review,
+    steps,
+    submit,
+    versions,
+)
 from workspaces.wizard.forms import STEP_FORMS, StepForm, TemplateForm
 from workspaces.wizard.from_code import CodeForm, code_requested
 from workspaces.wizard.rows import apply_row_action, plain
@@ -164,7 +174,7 @@ def _render_step(
     )
     if step == "provisioner" and draft.is_editable:
         # The versions shown chosen are saved, whichever way the page is left.
-        stored = drafts.draft_default_versions(draft=draft, loaded=loaded)
+        stored = versions.draft_default_versions(draft=draft, loaded=loaded)
         if stored is not draft:
             draft, form = stored, pages.step_form(stored, step)
     context = pages.step_context(draft, step, form, pickers=loaded, **extra)
@@ -283,8 +293,9 @@ def draft_picker(request: HtmxHttpRequest, draft_id, step: str, name: str) -> Ht
         name == "version" and params["provisioner"] == values.get("provisioner")
     ):
         # The version shown chosen is saved, as on the step's page (`_render_step`). Another
-        # tool's list is left to the save of that choice, on its way (`drafts._default_versions`).
-        draft = drafts.draft_default_versions(draft=draft, loaded={name: loaded})
+        # tool's list is left to the save of that choice, on its way
+        # (`versions.versions_to_choose`).
+        draft = versions.draft_default_versions(draft=draft, loaded={name: loaded})
     context = pages.picker_context(draft, step, name, loaded, params)
     return TemplateResponse(request, f"{_template(step)}#{name}-options", context)
 
