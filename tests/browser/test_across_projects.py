@@ -120,7 +120,7 @@ def test_a_sort_clicked_while_a_poll_is_on_its_way_is_not_lost(
     credential_save(user=browser_user, account_id=ACCOUNT, api_key=FULL_KEY, account_name="Acme")
     sign_in(page, live_server)
     settings.HARNESS_READ_TIMEOUT = 6.0
-    fake.inject("iacm.workspaces.list", delay_ms=1500, times=1, path="/projects/data/")
+    fake.inject("iacm.workspaces.list", delay_ms=800, times=1, path="/projects/data/")
     page.goto(live_server.url + "/workspaces/")
     results = page.locator("#across-results")
     live = page.locator("#across-live")
@@ -131,7 +131,7 @@ def test_a_sort_clicked_while_a_poll_is_on_its_way_is_not_lost(
 
     # The sort's request is still on its way when the poll answers and redraws the rows (and the
     # link that was pressed): the sort still lands.
-    page.route(re.compile(r"sort="), lambda route: (time.sleep(2.5), route.continue_()))
+    page.route(re.compile(r"sort="), lambda route: (time.sleep(1.5), route.continue_()))
     results.get_by_role("link", name=re.compile(r"^Name")).click()
 
     expect(page).to_have_url(re.compile(r"sort="), timeout=8000)
