@@ -33,13 +33,15 @@
   // An answer for an element or a target that was replaced while the answer was on its way
   // (All workspaces' poll for the previous filters, once a filter change swapped the results)
   // is dropped whole: htmx would look for its out-of-band parts (the count, the filter state)
-  // in the detached copy, and report them missing. So that no click is lost that way, an
+  // in the detached copy, and report them missing. So that no click is lost that way, a GET's
   // answer is dropped too when a request started after it was sent from inside the region it
   // would redraw, to redraw that region or more (All workspaces' long poll, while a sort, a
   // page or a Try again pressed inside the rows is on its way): the later answer redraws it.
-  // htmx's own hx-sync abort would do it too, but logs every abort as an error. A later
-  // request for a smaller part (a field's check) does not stop it. Where the later request
-  // targets outside the region (a chip, chart bar or window link in a project's
+  // Should that later request end without redrawing it (an error, a dropped connection), the
+  // GET is sent again, so the poll goes on. A write's answer is never dropped that way (it
+  // says what was done), nor for a later request of a smaller part (a field's check). htmx's
+  // own hx-sync abort would do it too, but logs every abort as an error. Where the later
+  // request targets outside the region (a chip, chart bar or window link in a project's
   // #status-overview, targeting #workspace-browser), the element and whatever redraws that
   // region (the strip's Refresh) are synced on the target's requests (hx-sync=
   // "#workspace-browser:queue last"). The events of a detached element reach only that
@@ -48,24 +50,40 @@
   var started = 0;
   document.addEventListener("htmx:beforeSend", function (event) {
     var elt = event.detail.elt;
-    var request = { elt: elt, target: event.detail.target, xhr: event.detail.xhr, order: ++started };
+    var request = {
+      elt: elt, target: event.detail.target, xhr: event.detail.xhr, order: ++started,
+      whenEnded: [],
+    };
     onTheirWay.push(request);
     // The element's listeners hear its descendants' requests too (events bubble): each one
-    // answers only to its own request.
+    // answers only to its own request, and both go when it ends (answered, failed or aborted).
     function loaded(answer) {
       if (answer.detail.xhr !== request.xhr) { return; }
-      elt.removeEventListener("htmx:beforeOnLoad", loaded);
       var target = answer.detail.target;
-      var redrawsALaterOne = onTheirWay.some(function (later) {
+      var config = answer.detail.requestConfig;
+      if (!elt.isConnected || !target.isConnected) {
+        answer.preventDefault();
+        return;
+      }
+      var laterRedraw = config.verb === "get" && onTheirWay.filter(function (later) {
         return later.order > request.order && later.elt !== elt && later.elt.isConnected &&
           target.contains(later.elt) && later.target && later.target.contains(target);
-      });
-      if (!elt.isConnected || !target.isConnected || redrawsALaterOne) { answer.preventDefault(); }
+      })[0];
+      if (laterRedraw) {
+        answer.preventDefault();
+        laterRedraw.whenEnded.push(function () {
+          if (elt.isConnected && target.isConnected) {  // not redrawn: ask again
+            htmx.ajax("GET", config.path, { source: elt, target: target });
+          }
+        });
+      }
     }
     function ended(answer) {
       if (answer.detail.xhr !== request.xhr) { return; }
+      elt.removeEventListener("htmx:beforeOnLoad", loaded);
       elt.removeEventListener("htmx:afterRequest", ended);
       onTheirWay = onTheirWay.filter(function (other) { return other !== request; });
+      request.whenEnded.forEach(function (then) { then(); });
     }
     elt.addEventListener("htmx:beforeOnLoad", loaded);
     elt.addEventListener("htmx:afterRequest", ended);

@@ -3,6 +3,7 @@
 import re
 import time
 
+import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import settled, sign_in
@@ -137,4 +138,71 @@ def test_a_sort_clicked_while_a_poll_is_on_its_way_is_not_lost(
     expect(page).to_have_url(re.compile(r"sort="), timeout=8000)
     expect(name_header).not_to_have_attribute("aria-sort", before or "")
     expect(live).to_have_attribute("aria-busy", "false")
+    expect(results.locator(".summary")).to_have_text(re.compile(r"from \d+ projects"))
+
+
+def _listeners(page, selector: str, event_type: str) -> int:
+    """How many listeners of `event_type` the element has (Chrome DevTools Protocol)."""
+    cdp = page.context.new_cdp_session(page)
+    found = cdp.send("Runtime.evaluate", {"expression": f"document.querySelector({selector!r})"})
+    listeners = cdp.send("DOMDebugger.getEventListeners", {"objectId": found["result"]["objectId"]})
+    cdp.detach()
+    return sum(1 for listener in listeners["listeners"] if listener["type"] == event_type)
+
+
+@pytest.mark.console_errors("htmx:sendAbort", "htmx:afterRequest")
+def test_searches_replaced_on_their_way_leave_no_listeners_on_the_filter_form(
+    page, live_server, fake, browser_user
+):
+    from workspaces.services import credential_save
+
+    credential_save(user=browser_user, account_id=ACCOUNT, api_key=FULL_KEY, account_name="Acme")
+    sign_in(page, live_server)
+    page.goto(live_server.url + "/workspaces/")
+    expect(page.locator("#across-live")).to_have_attribute("aria-busy", "false")
+    page.wait_for_load_state()  # htmx listens to the filters once the page has loaded
+    held = []  # searches kept on their way until the next one replaces (aborts) them
+    page.route(re.compile(r"/workspaces/\?.*q="), lambda route: held.append(route))
+
+    search = page.get_by_label("Search by name")
+    for typed in ("v", "vp", "vpc", "vpc-"):
+        search.fill(typed)
+        page.wait_for_timeout(500)  # past the 350 ms delay: each is sent, then replaced
+    held[-1].continue_()  # the last search answers
+    page.unroute(re.compile(r"/workspaces/\?.*q="))
+    expect(page).to_have_url(re.compile(r"q=vpc-"))
+    expect(page.locator("#across-live")).to_have_attribute("aria-busy", "false")
+    settled(page)
+
+    # Every request has ended: none of portal.js's per-request listeners remains.
+    assert _listeners(page, "#workspace-filters", "htmx:afterRequest") == 0
+    assert _listeners(page, "#workspace-filters", "htmx:beforeOnLoad") == 0
+
+
+@pytest.mark.console_errors("Response Status Error Code 502", "htmx:responseError")
+def test_a_sort_that_fails_while_the_poll_is_on_its_way_does_not_stop_the_list(
+    page, live_server, fake, browser_user, settings
+):
+    from workspaces.services import credential_save
+
+    credential_save(user=browser_user, account_id=ACCOUNT, api_key=FULL_KEY, account_name="Acme")
+    sign_in(page, live_server)
+    settings.HARNESS_READ_TIMEOUT = 6.0
+    fake.inject("iacm.workspaces.list", delay_ms=800, times=1, path="/projects/data/")
+    page.goto(live_server.url + "/workspaces/")
+    results = page.locator("#across-results")
+    live = page.locator("#across-live")
+    expect(results.locator("tbody tr").first).to_be_visible()
+    expect(live).to_have_attribute("aria-busy", "true")  # its long poll waits for platform/data
+
+    held = []  # the sort, on its way while the poll answers
+    page.route(re.compile(r"sort="), lambda route: held.append(route))
+    results.get_by_role("link", name=re.compile(r"^Name")).click()
+    page.wait_for_timeout(1500)  # the poll has answered meanwhile (platform/data took 0.8 s)
+    # The sort fails (a proxy's 502 during a deploy, a dropped connection): htmx swaps nothing.
+    held[0].fulfill(status=502, body="Bad gateway")
+    page.unroute(re.compile(r"sort="))
+
+    # The list still completes: the poll is sent again and brings the last project.
+    expect(live).to_have_attribute("aria-busy", "false", timeout=8000)
     expect(results.locator(".summary")).to_have_text(re.compile(r"from \d+ projects"))
