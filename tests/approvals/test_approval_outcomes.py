@@ -21,6 +21,7 @@ from tests.workspaces import test_decommission as deletion
 from tests.workspaces.test_change import GET, UPDATE, edit, seeded_workspace, start
 from workspaces.approvals import services
 from workspaces.clients import harness_client_for
+from workspaces.decommission.services import deletion_send
 from workspaces.harness import errors
 from workspaces.models import AuditEntry, WorkspaceDraft
 from workspaces.services import credential_save
@@ -56,14 +57,15 @@ def approve(draft, approver) -> WorkspaceDraft:
 
 
 def assert_waits_untold(draft, mailoutbox) -> None:
-    """`draft` waits again, its approval pending and undecided, its author not mailed, and no
-    decision in the audit trail."""
+    """`draft` waits again, its approval (its latest) pending and undecided, its author not
+    mailed, and no decision on it in the audit trail (an earlier approval's may be there)."""
     draft.refresh_from_db()
     assert draft.status == "awaiting_approval", (draft.status, draft.harness_response)
-    approval = draft.approvals.get()
+    approval = draft.approvals.latest("pk")
     assert (approval.decision, approval.decided_by, approval.decided_at) == ("pending", None, None)
     assert mailoutbox == []
-    assert not AuditEntry.objects.filter(action__in=["approve", "reject"]).exists()
+    decisions = AuditEntry.objects.filter(action__in=["approve", "reject"])
+    assert not decisions.filter(created_at__gte=approval.requested_at).exists()
 
 
 # --- Harness busy (429) ----------------------------------------------------------------------
@@ -114,6 +116,25 @@ def test_harness_busy_during_an_approved_deletion_keeps_it_waiting(
     assert_waits_untold(after, mailoutbox)
     assert not deletion.gone(user, deletion.INACTIVE)
     assert not AuditEntry.objects.filter(action=AuditEntry.Action.DELETE).exists()
+
+
+@pytest.mark.parametrize("route", ["iacm.workspaces.get", deletion.DELETE])
+def test_harness_busy_on_an_approved_deletion_after_an_unanswered_delete_keeps_it_waiting(
+    user, other_user, fake, settings, mailoutbox, route
+):
+    settings.WIZARD_RECONCILE_SECONDS = 0
+    request = deletion.held_deletion(user, other_user, email="alice@example.com")
+    fake.inject(deletion.DELETE, drop=True)
+    back = deletion.approve(request, other_user)
+    again = deletion_send(draft=back, client=harness_client_for(user))
+    assert (again.status, again.harness_response["outcome"]) == ("awaiting_approval", "unknown")
+    mailoutbox.clear()
+    fake.inject(route, status=429)
+
+    approve(again, other_user)  # its second approval
+
+    assert_waits_untold(again, mailoutbox)
+    assert again.harness_response["outcome"] == "unknown"  # the next approval looks first
 
 
 def test_an_approver_is_told_how_long_harness_asked_to_wait(
@@ -177,6 +198,50 @@ def test_harness_busy_on_an_approved_create_after_an_unanswered_post_keeps_it_un
 
     assert after.harness_response["outcome"] == "unknown", after.harness_response
     assert after.harness_response["http_status"] == 429
+    assert after.status == "awaiting_approval"  # Harness did nothing: not back to its author
+
+
+def test_a_429_on_an_approved_create_after_an_unanswered_post_keeps_it_waiting(
+    author, approver, rule, fake, settings, mailoutbox
+):
+    """README: Harness answered the create 429, so the request keeps waiting, its approval
+    pending, its author not told, however unclear an earlier attempt was."""
+    settings.WIZARD_RECONCILE_SECONDS = 0
+    draft = held(author)
+    fake.inject(CREATE, drop=True)
+    back = approve(draft, approver)
+    again = submit.draft_submit(draft=back, client=harness_client_for(author)).draft
+    assert again.status == "awaiting_approval"
+    mailoutbox.clear()
+    fake.inject(CREATE, status=429)
+
+    approve(again, approver)
+
+    assert_waits_untold(again, mailoutbox)
+
+
+@pytest.mark.parametrize(
+    ("route", "status", "times"),
+    [(GET, 429, 1), (GET, 503, 5), (UPDATE, 429, 1)],  # reads are retried: 5 503s
+)
+def test_harness_busy_on_an_approved_change_after_an_unanswered_put_keeps_it_waiting(
+    author, approver, fake, settings, mailoutbox, route, status, times
+):
+    """On the check before the PUT (429, 5xx) or on the PUT (429): nothing was sent this time,
+    and the earlier PUT's unclear outcome stays for the next approval to look first."""
+    settings.WIZARD_RECONCILE_SECONDS = 0
+    change = held_change(author)
+    fake.inject(UPDATE, drop=True)
+    back = approve(change, approver)
+    again = submit.draft_submit(draft=back, client=harness_client_for(author)).draft
+    assert again.status == "awaiting_approval", again.harness_response
+    mailoutbox.clear()
+    fake.inject(route, status=status, times=times)
+
+    approve(again, approver)
+
+    assert_waits_untold(again, mailoutbox)
+    assert again.harness_response["outcome"] == "unknown"  # the next approval looks first
 
 
 # --- the approver's key not allowed (403) ----------------------------------------------------

@@ -35,7 +35,7 @@ from tests.workspaces.test_change import (
     seeded_workspace,
     start,
 )
-from workspaces.approvals import selectors, services
+from workspaces.approvals import selectors, services, views
 from workspaces.approvals.models import Approval
 from workspaces.clients import harness_client_for
 from workspaces.harness import errors
@@ -737,7 +737,9 @@ def test_an_approval_not_sent_keeps_an_earlier_unanswered_post_unclear(
         )
 
     assert sent.harness_response["outcome"] == "unknown"  # not forgotten: the next look comes
-    assert sent.status == "failed"  # back to its author, whose resubmit looks first
+    # Nothing was sent this time: it waits again for the approver, not back to its author.
+    assert (sent.status, sent.approvals.latest("pk").decision) == ("awaiting_approval", "pending")
+    assert "pausing calls" in views._harness_down(sent.harness_response)
     assert len(fake.log(route=CREATE)) == posts + (paused == CREATE)  # the probe's 503 only
     # The unanswered POST is in the audit trail; the attempt not sent is not a write.
     assert AuditEntry.objects.filter(action=AuditEntry.Action.CREATE).count() == 1

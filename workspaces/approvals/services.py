@@ -26,7 +26,7 @@ from workspaces.decommission.services import deletion_deliver
 from workspaces.harness import HarnessClient
 from workspaces.models import AuditEntry, WorkspaceDraft
 from workspaces.wizard import submit
-from workspaces.wizard.outcomes import WRITE_NOT_SENT, UnauthorizedAfterWrite
+from workspaces.wizard.outcomes import UnauthorizedAfterWrite, nothing_landed
 
 Status = WorkspaceDraft.Status
 Decision = Approval.Decision
@@ -246,19 +246,15 @@ def approval_approve(
 
 def harness_was_down(outcome: dict[str, Any]) -> bool:
     """Whether a write ended `failed` only because Harness was down or busy, and nothing of it
-    can still land because it was certainly not sent, or Harness did nothing with it: the portal
-    paused calls to a failing Harness (an open circuit) or until Harness's Retry-After, Harness
-    answered the write 429 (busy), or the check before a change's or a deletion's write got no
-    answer, a 429 or a 5xx. Its author has nothing to fix. A write that got no answer, or a 5xx
-    (a gateway's 502 or 504 may come while Harness works on), may still land: it is not put back
-    to wait (a rejection would then hide it); it goes back to its author with the unclear
-    outcome, and their next submit looks in Harness first."""
-    status = outcome.get("http_status")
-    if outcome.get("outcome") == WRITE_NOT_SENT:  # paused, held, or a 429: nothing was done
-        return True
-    return outcome.get("outcome") == "unchecked" and (
-        status is None or status == 429 or status >= 500
-    )
+    can still land because it was certainly not sent, or Harness did nothing with it
+    (`outcomes.nothing_landed`): the portal paused calls to a failing Harness (an open circuit)
+    or until Harness's Retry-After, Harness answered the write 429 (busy), or the check before
+    the write got no answer, a 429 or a 5xx; also when an earlier attempt's unclear outcome is
+    kept (the next approval looks first). Its author has nothing to fix. A write that got no
+    answer, or a 5xx (a gateway's 502 or 504 may come while Harness works on), may still land:
+    it is not put back to wait (a rejection would then hide it); it goes back to its author
+    with the unclear outcome, and their next submit looks in Harness first."""
+    return nothing_landed(outcome)
 
 
 def key_refused(outcome: dict[str, Any]) -> bool:

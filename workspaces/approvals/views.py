@@ -19,7 +19,6 @@ from workspaces.clients import harness_account_of, harness_client_for
 from workspaces.feedback import wait_in_words
 from workspaces.htmx import HtmxHttpRequest
 from workspaces.models import WorkspaceDraft
-from workspaces.wizard.outcomes import WRITE_NOT_SENT
 from workspaces.wizard.pages import reopen_url
 
 Status = WorkspaceDraft.Status
@@ -136,7 +135,7 @@ def _harness_down(response: dict) -> str:
         said = f"Harness answered with an error (HTTP {status})"
     elif wait:  # no call was made: the wait Harness asked for has not passed
         said = "Harness asked the portal to wait before calling it again"
-    elif response.get("outcome") == WRITE_NOT_SENT:
+    elif response.get("paused"):  # whatever outcome it keeps (an earlier unclear one)
         said = "The portal is pausing calls to Harness after repeated failures"
     else:
         said = "Harness did not answer"

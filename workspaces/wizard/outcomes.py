@@ -14,7 +14,7 @@ from typing import Any
 from django.conf import settings
 
 from workspaces.feedback import OtherAccount, harness_error_message, retry_after_seconds
-from workspaces.harness import errors
+from workspaces.harness import CircuitOpen, errors
 from workspaces.wizard.body import refusal
 
 # Outcomes after which the write may have landed: the next attempt looks before writing again.
@@ -115,6 +115,22 @@ def after_write_refused(err: UnauthorizedAfterWrite) -> dict[str, Any]:
     }
 
 
+def nothing_landed(outcome: dict[str, Any]) -> bool:
+    """Whether this attempt's write was not sent (`sent: False`) only because Harness was down
+    or busy, so nothing of it can land: the portal paused the call (an open circuit, a
+    Retry-After not passed: no HTTP status), Harness answered 429 (it did nothing), or the look
+    before the write got no answer or a 5xx. Whatever outcome it stores: WRITE_NOT_SENT,
+    "unchecked", or an earlier attempt's unclear outcome, kept so the next attempt looks first
+    (`not_sent`). A write not sent for another reason (a 403 or a 404 on the look, a workspace
+    changed or gone) is not."""
+    if outcome.get("sent", True) is not False:
+        return False
+    if outcome.get("outcome") not in {WRITE_NOT_SENT, "unchecked", *UNCLEAR}:
+        return False
+    status = outcome.get("http_status")
+    return status is None or status == 429 or status >= 500
+
+
 def was_sent(outcome: dict[str, Any]) -> bool:
     """Whether the write an outcome settles reached Harness (else the audit trail records no
     write, and the approval e-mail says it was not sent)."""
@@ -124,9 +140,13 @@ def was_sent(outcome: dict[str, Any]) -> bool:
 def answer(err: errors.HarnessError) -> dict[str, Any]:
     """Harness's HTTP status and request id for a refused or unanswered write (the audit's),
     and, when Harness asked the portal to wait (a 429's or a 503's Retry-After, or what is left
-    of it while the portal holds the calls), the whole seconds of that wait (`retry_after`)."""
+    of it while the portal holds the calls), the whole seconds of that wait (`retry_after`);
+    `paused` when the portal made no call, pausing calls to a failing Harness (an open circuit:
+    no HTTP status either, as after a timeout)."""
     seconds = retry_after_seconds(err)
     waited = {"retry_after": seconds} if seconds else {}
+    if isinstance(err, CircuitOpen):
+        waited["paused"] = True
     return {"http_status": err.status, "request_id": err.request_id or "", **waited}
 
 
