@@ -16,7 +16,7 @@ from tests.harness.conftest import wait_until_logged
 from tests.workspaces.test_drafts import make_draft
 from workspaces.clients import harness_client_for
 from workspaces.harness import call_observers, errors
-from workspaces.models import WorkspaceDraft
+from workspaces.models import AuditEntry, WorkspaceDraft
 from workspaces.wizard import drafts, submit
 
 pytestmark = pytest.mark.django_db
@@ -167,6 +167,8 @@ def test_a_409_after_the_look_is_matched_with_the_earlier_body_deterministically
     assert fake.log(route=CREATE)[-1]["status"] == 409
     assert draft.status == "created"
     assert "not in it: Name, Description." in draft.harness_response["message"]
+    entry = AuditEntry.objects.get(action="create", outcome="created")
+    assert entry.body == first_body  # what Harness holds, not the renamed body posted
     page = signed_in_with_key.get(reverse("draft_result", args=[draft.pk])).content.decode()
     edit = reverse("workspace_change_start", args=["default", "infra", "pay_vpc_dev"])
     assert f'action="{edit}"' in page

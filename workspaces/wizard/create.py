@@ -14,7 +14,7 @@ answer (a 400, a 403, ...) says nothing about the earlier POSTs, which stay.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 from workspaces.feedback import harness_error_message
 from workspaces.harness import CircuitOpen, HarnessClient, errors
@@ -35,6 +35,17 @@ from workspaces.wizard.outcomes import (
 from workspaces.wizard.update import held_body, workspace_snapshot
 
 Status = WorkspaceDraft.Status
+
+
+class Written(NamedTuple):
+    """A create's write: the status and outcome to store, and the body its audit entry records
+    (`sent`): the body of the POST that made the workspace, an earlier attempt's when the
+    portal found that one did (`made_by`, as `settle.earlier_write_landed` records it), else the
+    body this attempt sent (or would have)."""
+
+    status: str
+    outcome: dict[str, Any]
+    sent: dict[str, Any]
 
 
 def created(message: str = "", warnings: tuple[str, ...] = ()) -> dict[str, Any]:
@@ -82,12 +93,13 @@ def create_write(
     body: dict[str, Any],
     previous: dict,
     looked: bool = False,
-) -> tuple[str, dict[str, Any]]:
-    """Create the workspace `body` describes (the status and outcome to store); `previous`, the
-    last attempt's outcome. While earlier POSTs may still land (`attempts`), a GET of the
-    identifier comes first, unless the caller has just made it (`looked`), and a 409 is checked
-    too: an earlier POST may land between that GET and this one, and the workspace taken is
-    then ours, as that attempt made it (not as the draft was edited since).
+) -> Written:
+    """Create the workspace `body` describes (the status and outcome to store, and the body its
+    audit entry records: `Written`); `previous`, the last attempt's outcome. While earlier POSTs
+    may still land (`attempts`), a GET of the identifier comes first, unless the caller has just
+    made it (`looked`), and a 409 is checked too: an earlier POST may land between that GET and
+    this one, and the workspace taken is then ours, as that attempt made it (not as the draft
+    was edited since; its body is the one recorded).
     """
     # An earlier attempt may have created it: look before posting again. A workspace with the
     # identifier that is not this one (someone else's) is left to the POST's 409.
@@ -95,30 +107,34 @@ def create_write(
         with before_the_write():  # a 401 here: no POST was sent
             sent = None if looked else _created_before(client=client, draft=draft, body=body)
         if sent is not None:
-            return Status.CREATED, created_earlier(
+            earlier = created_earlier(
                 sent=sent, body=body, message="Created on an earlier attempt."
             )
+            return Written(Status.CREATED, earlier, sent)
     except errors.HarnessUnauthorized:
         raise
     except errors.HarnessError as err:
-        return Status.FAILED, not_sent(
-            previous,
-            err,
-            "Harness did not answer when the portal looked whether an earlier attempt created "
-            "it, so nothing was sent. Submit again: the portal looks first.",
+        return Written(
+            Status.FAILED,
+            not_sent(
+                previous,
+                err,
+                "Harness did not answer when the portal looked whether an earlier attempt "
+                "created it, so nothing was sent. Submit again: the portal looks first.",
+            ),
+            body,
         )
     return _post(client=client, draft=draft, body=body, previous=previous)
 
 
 def _post(
     *, client: HarnessClient, draft: WorkspaceDraft, body: dict[str, Any], previous: dict
-) -> tuple[str, dict[str, Any]]:
+) -> Written:
     try:
         result = client.create_workspace(org=draft.org, project=draft.project, body=body)
     except errors.HarnessValidationError as err:
-        return Status.FAILED, validation_outcome(
-            err, denied="Harness policies denied this workspace.", body=body
-        )
+        denied = "Harness policies denied this workspace."
+        return Written(Status.FAILED, validation_outcome(err, denied=denied, body=body), body)
     except errors.HarnessConflict as err:
         try:
             sent = _created_before(client=client, draft=draft, body=body)
@@ -127,7 +143,7 @@ def _post(
         except errors.HarnessError:
             # The taken identifier may be the earlier attempt's workspace: not "choose another
             # identifier" (that would create a second one); the outcome stays unclear.
-            return Status.FAILED, {
+            unclear = {
                 "outcome": previous["outcome"] if previous.get("outcome") in UNCLEAR else "unknown",
                 "message": (
                     f"Harness answered that a workspace with the identifier {body['identifier']} "
@@ -136,12 +152,13 @@ def _post(
                 ),
                 **answer(err),
             }
+            return Written(Status.FAILED, unclear, body)
         if sent is not None:
             earlier = created_earlier(
                 sent=sent, body=body, message="Created on an earlier attempt."
             )
-            return Status.CREATED, {**earlier, **answer(err)}
-        return Status.FAILED, {
+            return Written(Status.CREATED, {**earlier, **answer(err)}, sent)
+        conflict = {
             "outcome": "conflict",
             "message": (
                 f"A workspace with the identifier {body['identifier']} already exists in this "
@@ -153,15 +170,17 @@ def _post(
             "taken": body["identifier"],  # Basics remembers it (`settle.store_outcome`)
             **answer(err),
         }
+        return Written(Status.FAILED, conflict, body)
     except (CircuitOpen, errors.HarnessRateLimited) as err:
         # The portal held the call (an open circuit, a Retry-After not passed: CallsHeld), or
         # Harness answered 429 and did nothing: nothing can land.
-        return Status.FAILED, not_sent(previous, err, harness_error_message(err))
+        return Written(Status.FAILED, not_sent(previous, err, harness_error_message(err)), body)
     except errors.HarnessUnavailable as err:
         return _reconcile(client=client, draft=draft, body=body, err=err)
     except (errors.HarnessForbidden, errors.HarnessNotFound, errors.HarnessRefused) as err:
-        return Status.FAILED, refused_outcome(err)
-    return Status.CREATED, {**created(warnings=result.warnings), "http_status": 200}  # W2
+        return Written(Status.FAILED, refused_outcome(err), body)
+    made = {**created(warnings=result.warnings), "http_status": 200}  # W2
+    return Written(Status.CREATED, made, body)
 
 
 def _reconcile(
@@ -170,7 +189,7 @@ def _reconcile(
     draft: WorkspaceDraft,
     body: dict[str, Any],
     err: errors.HarnessUnavailable,
-) -> tuple[str, dict[str, Any]]:
+) -> Written:
     """After a timeout or 5xx: did Harness create it? GET the identifier before anything else.
 
     A timeout (no answer at all) may mean Harness is still working, so it is checked for a few
@@ -193,7 +212,7 @@ def _reconcile(
     except errors.HarnessUnauthorized:
         raise
     except errors.HarnessError:
-        return Status.FAILED, {
+        unknown = {
             "outcome": "unknown",
             "message": (
                 "Harness did not answer, and the portal could not check whether the "
@@ -202,17 +221,16 @@ def _reconcile(
             ),
             **answer(err),
         }
+        return Written(Status.FAILED, unknown, body)
     if found.get("sent") is not None:
         slow = "Harness was slow to answer, but it was created."
-        return Status.CREATED, {
-            **created_earlier(sent=found["sent"], body=body, message=slow),
-            **answer(err),
-        }
-    return Status.FAILED, unanswered(
-        err,
-        then=" and the workspace does not exist yet, but Harness may still create it. Submit "
-        "again when you are ready: the portal checks first, so it is never created twice.",
+        made = created_earlier(sent=found["sent"], body=body, message=slow)
+        return Written(Status.CREATED, {**made, **answer(err)}, found["sent"])
+    then = (
+        " and the workspace does not exist yet, but Harness may still create it. Submit "
+        "again when you are ready: the portal checks first, so it is never created twice."
     )
+    return Written(Status.FAILED, unanswered(err, then=then), body)
 
 
 def find(*, client: HarnessClient, draft: WorkspaceDraft, identifier: str):

@@ -173,15 +173,19 @@ def draft_send(
     `on_settled` gets the settled outcome (a 401's too) just before it is recorded.
     """
     previous = draft.harness_response or {}
+    # The body the audit entry records: for a create found made by an earlier attempt, that
+    # attempt's (what Harness holds), not this one's (`create.Written`).
+    recorded = {"body": body}
 
     def write() -> tuple[str, dict[str, Any]]:
         if draft.kind == Kind.EDIT:  # its write reads the workspace first anyway
             return change_send.change_write(
                 client=client, draft=draft, body=body, previous=previous
             )
-        return create.create_write(
+        status, outcome, recorded["body"] = create.create_write(
             client=client, draft=draft, body=body, previous=previous, looked=looked
         )
+        return status, outcome
 
     outcome = settle_write(
         draft=draft,
@@ -191,7 +195,7 @@ def draft_send(
         on_release=on_release,
         on_settled=on_settled,
         record=lambda outcome: write_audit(
-            draft=draft, body=body, outcome=outcome, actor=actor, approval=approval
+            draft=draft, body=recorded["body"], outcome=outcome, actor=actor, approval=approval
         ),
     )
     draft.refresh_from_db()
