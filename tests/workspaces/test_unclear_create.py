@@ -18,6 +18,7 @@ from workspaces.clients import harness_client_for
 from workspaces.harness import call_observers, errors
 from workspaces.models import AuditEntry, WorkspaceDraft
 from workspaces.wizard import drafts, submit
+from workspaces.wizard.outcomes import EARLIER_MAY_LAND
 
 pytestmark = pytest.mark.django_db
 CREATE = "iacm.workspaces.create"
@@ -221,6 +222,73 @@ def test_a_refused_retry_keeps_the_identifier_held_and_the_next_submit_looks_fir
     assert again.status == "created", (again.harness_response, again.unsettled_bodies)
     assert again.harness_response["message"].startswith("Created on an earlier attempt")
     assert len(fake.log(route=CREATE)) == 3  # lost, refused, landed: no fourth
+
+
+def _said(client, user, draft) -> tuple[str, str]:
+    """What `draft`'s result page and its status in My requests (its only request) say."""
+    client.force_login(user)
+    page = client.get(reverse("draft_result", args=[draft.pk])).content.decode()
+    mine = client.get(reverse("draft_list")).content.decode()
+    return page, mine.split('data-label="Status"')[1].split("</td>")[0]
+
+
+def test_a_busy_retry_after_a_refused_one_still_says_the_earlier_post_may_land(
+    user_with_key, fake, settings, client
+):
+    """README: while the write may still land, the result page headlines "Outcome unclear.",
+    not "Not created.": a 400 then a 429 say nothing about the lost POST."""
+    harness, draft = _lost_first_post(user_with_key, fake, settings)
+    fake.inject(CREATE, status=400)
+    refused = submit.draft_submit(draft=draft, client=harness).draft
+    fake.inject(CREATE, status=429)
+
+    busy = submit.draft_submit(draft=refused, client=harness).draft
+
+    assert busy.unsettled_bodies
+    assert busy.data["basics"]["identifier_held"] == "pay_vpc_dev"
+    page, row = _said(client, user_with_key, busy)
+    assert "Not created." not in page
+    assert "Outcome unclear." in page, busy.harness_response
+    assert "limiting requests" in page and EARLIER_MAY_LAND in page  # this attempt, and the first
+    assert "Outcome unclear" in row and "Failed" not in row
+
+
+def test_a_refused_retry_still_says_the_earlier_post_may_land(
+    user_with_key, fake, settings, client
+):
+    """A 400 to the retry is said on its step, and the earlier POST may still land: the result
+    page and My requests say the outcome is unclear, with Harness's words for the retry."""
+    harness, draft = _lost_first_post(user_with_key, fake, settings)
+    fake.inject(CREATE, status=400)
+
+    refused = submit.draft_submit(draft=draft, client=harness).draft
+
+    assert refused.harness_response["outcome"] == "invalid"  # still placed on its step
+    page, row = _said(client, user_with_key, refused)
+    assert "Not created." not in page
+    assert "Outcome unclear." in page and EARLIER_MAY_LAND in page
+    assert refused.harness_response["message"] in page
+    assert "Outcome unclear" in row and "Failed" not in row
+
+
+def test_a_failed_look_after_a_refused_retry_keeps_the_earlier_post_unclear(
+    user_with_key, fake, settings
+):
+    """The look before the next retry fails: nothing is sent, and the outcome is unclear, not
+    the 400 the last retry got (its field refusal is not what the request holds now)."""
+    harness, draft = _lost_first_post(user_with_key, fake, settings)
+    fake.inject(CREATE, status=400)
+    refused = submit.draft_submit(draft=draft, client=harness).draft
+    fake.inject("iacm.workspaces.get", status=503, times=5)  # reads are retried
+
+    again = submit.draft_submit(draft=refused, client=harness).draft
+
+    assert len(fake.log(route=CREATE)) == 2  # nothing sent
+    assert (again.status, again.harness_response["outcome"]) == ("failed", "unknown")
+    assert (
+        "could not check whether your earlier attempt landed" in again.harness_response["message"]
+    )
+    assert again.data["basics"]["identifier_held"] == "pay_vpc_dev"
 
 
 def test_creates_left_unclear_before_the_hold_are_held_by_the_migration(user_with_key):

@@ -120,7 +120,8 @@ def create_write(
                 previous,
                 err,
                 "Harness did not answer when the portal looked whether an earlier attempt "
-                "created it, so nothing was sent. Submit again: the portal looks first.",
+                "created it, so nothing was sent.",
+                earlier=True,  # the look is made only while earlier POSTs may land
             ),
             body,
         )
@@ -174,7 +175,8 @@ def _post(
     except (CircuitOpen, errors.HarnessRateLimited) as err:
         # The portal held the call (an open circuit, a Retry-After not passed: CallsHeld), or
         # Harness answered 429 and did nothing: nothing can land.
-        return Written(Status.FAILED, not_sent(previous, err, harness_error_message(err)), body)
+        held = not_sent(previous, err, harness_error_message(err), earlier=bool(attempts(draft)))
+        return Written(Status.FAILED, held, body)
     except errors.HarnessUnavailable as err:
         return _reconcile(client=client, draft=draft, body=body, err=err)
     except (errors.HarnessForbidden, errors.HarnessNotFound, errors.HarnessRefused) as err:

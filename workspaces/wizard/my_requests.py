@@ -19,7 +19,7 @@ from workspaces.audit import user_trail
 from workspaces.htmx import HtmxHttpRequest
 from workspaces.models import HarnessCredential, WorkspaceDraft
 from workspaces.wizard.drafts import UNCONFIRMED_DELETION
-from workspaces.wizard.outcomes import UNCLEAR
+from workspaces.wizard.pages import may_still_land
 
 Status = WorkspaceDraft.Status
 #: Requests on one page of My requests.
@@ -57,9 +57,7 @@ def draft_list(request: HtmxHttpRequest) -> HttpResponse:
     context = {"page": page, "drafts": page.object_list, "trail": user_trail(user=request.user)}
     # Failed, but sent and maybe landed: said as the result page says it, never "Failed".
     context["unclear"] = {
-        d.pk
-        for d in page.object_list
-        if d.status == Status.FAILED and (d.harness_response or {}).get("outcome") in UNCLEAR
+        d.pk for d in page.object_list if d.status == Status.FAILED and may_still_land(d)
     }
     if credential and credential.current_org and credential.current_project:
         # The header's "New workspace" link: the project the user last opened.

@@ -20,7 +20,7 @@ from workspaces.wizard.body import refusal
 # Outcomes after which the write may have landed: the next attempt looks before writing again.
 UNCLEAR = frozenset({"unavailable", "unknown"})
 # The portal did not send the write (it is pausing calls to a failing Harness, or the look
-# before it failed), and no earlier attempt may still land: nothing can land.
+# before it failed), and no earlier attempt may still land: nothing can land (`not_sent`).
 WRITE_NOT_SENT = "not_sent"
 # The outcome of a submit that found the workspace changed in Harness since the request started.
 CHANGED_IN_HARNESS = "changed_in_harness"
@@ -30,6 +30,11 @@ LANDED_EARLIER = "landed_earlier"
 # Outcomes of a write that stopped before it was sent (nothing was written: no audit entry): a
 # change before its PUT, a write the portal did not send.
 NOT_SENT = frozenset({CHANGED_IN_HARNESS, "unchecked", WRITE_NOT_SENT})
+# Said of a write not settled this time while an earlier attempt may still land.
+EARLIER_MAY_LAND = (
+    "Your earlier attempt may still land in Harness: the portal looks first when you try "
+    "again, so nothing is sent twice."
+)
 UNEXPECTED = {"outcome": "error", "message": "Something went wrong while submitting. Try again."}
 
 
@@ -55,13 +60,21 @@ def reconcile_seconds() -> float:
     return float(getattr(settings, "WIZARD_RECONCILE_SECONDS", 3.0))
 
 
-def not_sent(previous: dict[str, Any], err: errors.HarnessError, message: str) -> dict[str, Any]:
+def not_sent(
+    previous: dict[str, Any], err: errors.HarnessError, message: str, *, earlier: bool = False
+) -> dict[str, Any]:
     """The outcome of a write not sent this time (`err`: the portal paused calls, the look
-    before it failed, or Harness answered it 429 and did nothing). An earlier attempt's unclear
-    outcome stays (it may still land: the next
-    attempt looks first); else WRITE_NOT_SENT (nothing can land). Marked `sent: False` either
-    way: no audit entry records a write."""
-    outcome = previous["outcome"] if previous.get("outcome") in UNCLEAR else WRITE_NOT_SENT
+    before it failed, or Harness answered it 429 and did nothing); `message`, Harness's words.
+    While an earlier attempt may still land (its outcome unclear, or `earlier`: a create's
+    earlier POSTs, whatever the last one got), the outcome stays unclear (the next attempt looks
+    first) and the message says that too; else WRITE_NOT_SENT (nothing can land). Marked
+    `sent: False` either way: no audit entry records a write."""
+    kept = previous.get("outcome")
+    if kept in UNCLEAR or earlier:
+        outcome = kept if kept in UNCLEAR else "unknown"
+        message = f"{message} {EARLIER_MAY_LAND}"
+    else:
+        outcome = WRITE_NOT_SENT
     return {"outcome": outcome, "message": message, "sent": False, **answer(err)}
 
 

@@ -11,6 +11,7 @@ from django.urls import reverse
 from workspaces.models import WorkspaceDraft
 from workspaces.wizard import forms, prefill, sources, start_form, steps, validation
 from workspaces.wizard.from_code import CodeForm
+from workspaces.wizard.outcomes import EARLIER_MAY_LAND, UNCLEAR
 from workspaces.wizard.paste import PasteBox
 from workspaces.wizard.pickers import IdentifierCheck, Picker, PickerRequest
 
@@ -43,6 +44,25 @@ def reopen_url(draft: WorkspaceDraft) -> str:
     if draft.kind == WorkspaceDraft.Kind.DELETE:
         return reverse("workspace_delete", args=[draft.org, draft.project, draft.identifier])
     return step_url(draft, "review")
+
+
+def may_still_land(draft: WorkspaceDraft) -> bool:
+    """Whether the draft's write may still land, so its pages say "Outcome unclear", never "Not
+    created." or "Failed": its outcome is unclear (no answer, a 5xx, or no check), or, for a
+    create, an earlier POST may still land (`unsettled_bodies`), whatever its last attempt got
+    (a 400 or a 403 says nothing about it)."""
+    if (draft.harness_response or {}).get("outcome") in UNCLEAR:
+        return True
+    return draft.kind == WorkspaceDraft.Kind.CREATE and bool(draft.unsettled_bodies)
+
+
+def outcome_said(draft: WorkspaceDraft) -> dict[str, Any]:
+    """How the result page headlines a draft not done: `unclear` (`may_still_land`), and `also`,
+    the sentence that says so when its message does not (a create's last attempt refused while
+    an earlier POST may still land)."""
+    unclear = may_still_land(draft)
+    said = (draft.harness_response or {}).get("outcome") in UNCLEAR
+    return {"unclear": unclear, "also": EARLIER_MAY_LAND if unclear and not said else ""}
 
 
 def picker_url(draft: WorkspaceDraft, step: str, name: str) -> str:

@@ -115,7 +115,7 @@ def draft_submit(*, draft: WorkspaceDraft, client: HarnessClient) -> Submitted:
                 else "Submit again: the portal checks first."
             )
             message = (
-                "The portal could not check whether your last attempt landed in Harness, so "
+                "The portal could not check whether your earlier attempt landed in Harness, so "
                 f"nothing was sent: {harness_error_message(err)} {then}"
             )
             return Submitted(keep_unclear(draft=draft, err=err, message=message))
@@ -364,12 +364,14 @@ def keep_unclear(
     message: str,
     was: tuple[str, ...] = (Status.DRAFT, Status.FAILED),
 ) -> WorkspaceDraft:
-    """The look for an unclear last write (a create, change or deletion) failed: nothing is
-    sent, the outcome stays unclear (the next attempt looks again) and `message` says so. No
-    audit entry: nothing was written."""
+    """The look for an unclear last write (a create, change or deletion; a create's earlier
+    POSTs, whatever its last one got) failed: nothing is sent, the outcome stays unclear
+    ("unknown" after a create's refused retry: the next attempt looks again) and `message`
+    says so. No audit entry: nothing was written."""
+    kept = draft.harness_response.get("outcome")
     WorkspaceDraft.objects.filter(pk=draft.pk, status__in=was).update(
         harness_response={
-            "outcome": draft.harness_response["outcome"],
+            "outcome": kept if kept in UNCLEAR else "unknown",
             "message": message,
             **answer(err),
         },

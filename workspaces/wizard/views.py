@@ -31,7 +31,6 @@ from workspaces.models import WorkspaceDraft
 from workspaces.ratelimit import rate_limit_exceeded
 from workspaces.wizard import (
     drafts,
-    outcomes,
     pages,
     paste,
     pickers,
@@ -391,9 +390,8 @@ def draft_result(request: HtmxHttpRequest, draft_id) -> HttpResponse:
         "current_org": draft.org,
         "current_project": draft.project,
         "response": draft.harness_response or {},
-        # Not decided (no answer, a 5xx, or no check): the write may have landed or may still
-        # land, so not "Not changed.".
-        "unclear": (draft.harness_response or {}).get("outcome") in outcomes.UNCLEAR,
+        # The write may have landed or may still land: "Outcome unclear.", not "Not created.".
+        **pages.outcome_said(draft),
         "fix_url": pages.step_url(draft, step if step in steps.STEPS else "review"),
         "review": approval_selectors.approval_state(draft=draft),
     }
