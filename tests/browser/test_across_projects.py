@@ -116,17 +116,7 @@ def test_a_search_refused_as_busy_replaces_the_rows_and_stops_their_updates(
 def test_a_sort_clicked_while_a_poll_is_on_its_way_is_not_lost(
     page, live_server, fake, browser_user, settings
 ):
-    from workspaces.services import credential_save
-
-    credential_save(user=browser_user, account_id=ACCOUNT, api_key=FULL_KEY, account_name="Acme")
-    sign_in(page, live_server)
-    settings.HARNESS_READ_TIMEOUT = 6.0
-    fake.inject("iacm.workspaces.list", delay_ms=800, times=1, path="/projects/data/")
-    page.goto(live_server.url + "/workspaces/")
-    results = page.locator("#across-results")
-    live = page.locator("#across-live")
-    expect(results.locator("tbody tr").first).to_be_visible()
-    expect(live).to_have_attribute("aria-busy", "true")  # its poll waits for platform/data
+    results, live = _polling_for_a_slow_project(page, live_server, fake, browser_user, settings)
     name_header = results.locator("th").first
     before = name_header.get_attribute("aria-sort")
 
@@ -183,17 +173,7 @@ def test_searches_replaced_on_their_way_leave_no_listeners_on_the_filter_form(
 def test_a_sort_that_fails_while_the_poll_is_on_its_way_does_not_stop_the_list(
     page, live_server, fake, browser_user, settings
 ):
-    from workspaces.services import credential_save
-
-    credential_save(user=browser_user, account_id=ACCOUNT, api_key=FULL_KEY, account_name="Acme")
-    sign_in(page, live_server)
-    settings.HARNESS_READ_TIMEOUT = 6.0
-    fake.inject("iacm.workspaces.list", delay_ms=800, times=1, path="/projects/data/")
-    page.goto(live_server.url + "/workspaces/")
-    results = page.locator("#across-results")
-    live = page.locator("#across-live")
-    expect(results.locator("tbody tr").first).to_be_visible()
-    expect(live).to_have_attribute("aria-busy", "true")  # its long poll waits for platform/data
+    results, live = _polling_for_a_slow_project(page, live_server, fake, browser_user, settings)
 
     held = []  # the sort, on its way while the poll answers
     page.route(re.compile(r"sort="), lambda route: held.append(route))
@@ -206,3 +186,20 @@ def test_a_sort_that_fails_while_the_poll_is_on_its_way_does_not_stop_the_list(
     # The list still completes: the poll is sent again and brings the last project.
     expect(live).to_have_attribute("aria-busy", "false", timeout=8000)
     expect(results.locator(".summary")).to_have_text(re.compile(r"from \d+ projects"))
+
+
+def _polling_for_a_slow_project(page, live_server, fake, browser_user, settings):
+    """All workspaces with its rows shown and its long poll waiting (platform/data takes
+    0.8 s): the results and the region the poll redraws."""
+    from workspaces.services import credential_save
+
+    credential_save(user=browser_user, account_id=ACCOUNT, api_key=FULL_KEY, account_name="Acme")
+    sign_in(page, live_server)
+    settings.HARNESS_READ_TIMEOUT = 6.0
+    fake.inject("iacm.workspaces.list", delay_ms=800, times=1, path="/projects/data/")
+    page.goto(live_server.url + "/workspaces/")
+    results = page.locator("#across-results")
+    live = page.locator("#across-live")
+    expect(results.locator("tbody tr").first).to_be_visible()
+    expect(live).to_have_attribute("aria-busy", "true")
+    return results, live

@@ -13,6 +13,35 @@ from workspaces.favourites.models import Favourite
 
 pytestmark = pytest.mark.django_db
 MINE = "/my-workspaces/"
+
+
+def _stars(user, *, project: str, prefix: str, count: int, digits: int = 2, name_prefix=""):
+    """`count` stars in default/`project` (identifiers `prefix`00, ...; names as last seen
+    `name_prefix` + the same number, or none), made in one query."""
+    Favourite.objects.bulk_create(
+        Favourite(
+            user=user,
+            account_id=ACCOUNT,
+            org="default",
+            project=project,
+            identifier=f"{prefix}{i:0{digits}}",
+            name=f"{name_prefix}{i:0{digits}}" if name_prefix else "",
+        )
+        for i in range(count)
+    )
+
+
+def _every_page(client, first, pattern: str) -> list[str]:
+    """What `pattern` finds on `first` and every page after it, by the pager's Next."""
+    listed, page = [], first
+    while True:
+        listed += re.findall(pattern, page.content.decode())
+        following = re.search(r'rel="next" href="([^"]+)"', page.content.decode())
+        if not following:
+            return listed
+        page = client.get(MINE + html.unescape(following[1]))
+
+
 SANDBOX_WORKSPACES = (
     *("ecs_qa_0010", "ecs_staging_0005", "eks_staging_0011", "iam_prod_0001"),
     *("iam_staging_0008", "lambda_dev_0006", "lambda_dev_0012", "redis_prod_0004"),
@@ -96,17 +125,7 @@ def test_a_failed_read_offers_try_again_which_reads_that_row_alone(
 def test_without_javascript_try_again_on_a_later_page_reads_that_page(
     signed_in_with_key, user_with_key, fake
 ):
-    Favourite.objects.bulk_create(
-        Favourite(
-            user=user_with_key,
-            account_id=ACCOUNT,
-            org="default",
-            project="sandbox",
-            identifier=f"a_{i:02}",
-            name=f"a-{i:02}",
-        )
-        for i in range(25)
-    )
+    _stars(user_with_key, project="sandbox", prefix="a_", count=25, name_prefix="a-")
     star_on_page_two = favourite(user_with_key, "iam_prod_0001", "iam-prod-0001")
     fake.inject("iacm.workspaces.get", status=500, times=1000, path="/iam_prod_0001")
     try_again = r'href="([^"]+)" hx-get="([^"]+)"[^>]*>Try again'
@@ -204,29 +223,20 @@ def test_many_favourites_are_read_in_parallel_a_few_at_a_time(
 def test_many_favourites_are_paged_and_only_the_page_shown_is_read(
     signed_in_with_key, user_with_key, fake
 ):
-    Favourite.objects.bulk_create(
-        Favourite(
-            user=user_with_key,
-            account_id=ACCOUNT,
-            org="default",
-            project="sandbox",
-            identifier=f"starred_{i:03}",
-            name=f"starred-{i:03}",
-        )
-        for i in range(200)  # FAVOURITE_LIMIT
+    _stars(  # FAVOURITE_LIMIT
+        user_with_key,
+        project="sandbox",
+        prefix="starred_",
+        count=200,
+        digits=3,
+        name_prefix="starred-",
     )
     fake.clear_log()
     fake.inject("iacm.workspaces.get", delay_ms=100, times=50)
 
     first = signed_in_with_key.get(MINE)
     reads_for_one_page = len(fake.log("iacm.workspaces.get"))
-    listed, page = [], first
-    while True:  # every page, by its pager's Next
-        listed += re.findall(r"<code>(starred_\d+)</code>", page.content.decode())
-        following = re.search(r'rel="next" href="([^"]+)"', page.content.decode())
-        if not following:
-            break
-        page = signed_in_with_key.get(MINE + html.unescape(following[1]))
+    listed = _every_page(signed_in_with_key, first, r"<code>(starred_\d+)</code>")
 
     assert reads_for_one_page <= 50, reads_for_one_page
     assertContains(first, "<code>starred_000</code>")  # the same order: org, project, identifier
@@ -238,27 +248,13 @@ def test_paging_shows_every_star_once_when_a_page_read_learns_a_new_name(
     signed_in_with_key, user_with_key, fake
 ):
     # Harness has none of these (each row offers Remove): their names as last seen stay.
-    Favourite.objects.bulk_create(
-        Favourite(
-            user=user_with_key,
-            account_id=ACCOUNT,
-            org="default",
-            project="sandbox",
-            identifier=f"gone_{i:02}",
-            name=f"b-gone-{i:02}",
-        )
-        for i in range(25)
-    )
+    _stars(user_with_key, project="sandbox", prefix="gone_", count=25, name_prefix="b-gone-")
     # Renamed in Harness since it was starred: reading page 1 learns "iam-prod-0001".
     favourite(user_with_key, "iam_prod_0001", "a renamed one")
 
-    listed, page = [], signed_in_with_key.get(MINE)
-    while True:
-        listed += re.findall(r"<code>([a-z_0-9]+)</code>", page.content.decode())
-        following = re.search(r'rel="next" href="([^"]+)"', page.content.decode())
-        if not following:
-            break
-        page = signed_in_with_key.get(MINE + html.unescape(following[1]))
+    listed = _every_page(
+        signed_in_with_key, signed_in_with_key.get(MINE), r"<code>([a-z_0-9]+)</code>"
+    )
 
     assert listed == [f"gone_{i:02}" for i in range(25)] + ["iam_prod_0001"], listed[23:]
     assert Favourite.objects.get(identifier="iam_prod_0001").name == "iam-prod-0001"
@@ -269,17 +265,7 @@ def test_one_broken_project_does_not_fail_the_stars_of_a_healthy_project(
 ):
     # 20 stars in default/infra (more than the breaker's threshold), whose reads Harness fails
     # (5xx); one in default/sandbox, healthy, on the same page.
-    Favourite.objects.bulk_create(
-        Favourite(
-            user=user_with_key,
-            account_id=ACCOUNT,
-            org="default",
-            project="infra",
-            identifier=f"broken_{i:02d}",
-            name=f"broken-{i:02d}",
-        )
-        for i in range(20)
-    )
+    _stars(user_with_key, project="infra", prefix="broken_", count=20, name_prefix="broken-")
     favourite(user_with_key, *ACTIVE_WS)  # sorts after every infra star (org, project, identifier)
     fake.inject("iacm.workspaces.get", status=503, times=1000, path="/projects/infra/")
 

@@ -3,12 +3,14 @@
 These tests need neither Django nor a database (`pytest tests/harness -p no:django`).
 """
 
+import contextlib
+import threading
 import time
 
 import pytest
 
 from harness_fake.testing import start_fake
-from workspaces.harness import HarnessClient
+from workspaces.harness import HarnessClient, call_observers
 from workspaces.harness.transport import build_session
 
 ACCOUNT = "AcmeDemoAcct01"
@@ -30,6 +32,29 @@ def fake_server():
     handle = start_fake(port=0)
     yield handle
     handle.stop()
+
+
+# IaCM `GET .../workspaces/{identifier}`, as the client's call observers name it.
+GET_WORKSPACE_ROUTE = "GET /iacm/api/orgs/{org}/projects/{project}/workspaces/{identifier}"
+
+
+@contextlib.contextmanager
+def after_the_first_look_that_misses(then):
+    """While open, `then()` runs once, just after the first read of a workspace that Harness
+    answers 404 (a submit's look before it posts again). Yields an Event, cleared once it ran."""
+    armed = threading.Event()
+    armed.set()
+
+    def observer(route, status, _seconds, _error):
+        if armed.is_set() and route == GET_WORKSPACE_ROUTE and status == 404:
+            armed.clear()
+            then()
+
+    call_observers.append(observer)
+    try:
+        yield armed
+    finally:
+        call_observers.remove(observer)
 
 
 @pytest.fixture

@@ -7,22 +7,20 @@ the edited draft. Real HTTP against the fake Harness; faults come from its injec
 
 import copy
 import importlib
-import threading
 
 import pytest
 from django.urls import reverse
 
-from tests.harness.conftest import wait_until_logged
+from tests.harness.conftest import after_the_first_look_that_misses, wait_until_logged
 from tests.workspaces.test_drafts import make_draft
 from workspaces.clients import harness_client_for
-from workspaces.harness import call_observers, errors
+from workspaces.harness import errors
 from workspaces.models import AuditEntry, WorkspaceDraft
 from workspaces.wizard import drafts, submit
 from workspaces.wizard.outcomes import EARLIER_MAY_LAND
 
 pytestmark = pytest.mark.django_db
 CREATE = "iacm.workspaces.create"
-GET_ROUTE = "GET /iacm/api/orgs/{org}/projects/{project}/workspaces/{identifier}"
 HELD = "Held as your earlier attempt sent it"
 
 
@@ -149,19 +147,12 @@ def test_a_409_after_the_look_is_matched_with_the_earlier_body_deterministically
         values={**draft.data["basics"], "name": "renamed", "description": "Later"},
         client=client,
     )
-    armed = threading.Event()
-    armed.set()
 
-    def first_post_lands_after_the_look(route, status, _seconds, _error):
-        if armed.is_set() and route == GET_ROUTE and status == 404:
-            armed.clear()
-            client.create_workspace(org="default", project="infra", body=first_body)
+    def lands():  # the lost POST, just after the retry's look
+        client.create_workspace(org="default", project="infra", body=first_body)
 
-    call_observers.append(first_post_lands_after_the_look)
-    try:
+    with after_the_first_look_that_misses(lands) as armed:
         signed_in_with_key.post(reverse("draft_submit", args=[draft.pk]))
-    finally:
-        call_observers.remove(first_post_lands_after_the_look)
     draft.refresh_from_db()
 
     assert not armed.is_set()
@@ -180,20 +171,13 @@ def test_a_409_from_someone_elses_workspace_releases_the_identifier(user_with_ke
     answer about it. Someone else's workspace took it: no earlier attempt can land any more, so
     Basics lets the identifier change again, and says it is taken."""
     client, draft = _lost_first_post(user_with_key, fake, settings)
-    armed = threading.Event()
-    armed.set()
 
-    def someone_else_takes_it(route, status, _seconds, _error):
-        if armed.is_set() and route == GET_ROUTE and status == 404:
-            armed.clear()
-            body = {**draft.submitted_body, "name": "someone-else", "repository": "other"}
-            client.create_workspace(org="default", project="infra", body=body)
+    def someone_else_takes_it():
+        body = {**draft.submitted_body, "name": "someone-else", "repository": "other"}
+        client.create_workspace(org="default", project="infra", body=body)
 
-    call_observers.append(someone_else_takes_it)
-    try:
+    with after_the_first_look_that_misses(someone_else_takes_it):
         again = submit.draft_submit(draft=draft, client=client).draft
-    finally:
-        call_observers.remove(someone_else_takes_it)
 
     assert (again.status, again.harness_response["outcome"]) == ("failed", "conflict")
     assert again.data["basics"]["identifier_taken"] == "pay_vpc_dev"

@@ -8,23 +8,21 @@ creates twice. 401 always leads to the key page.
 """
 
 import re
-import threading
 
 import pytest
 from django.urls import reverse
 
-from tests.harness.conftest import wait_until_logged
+from tests.harness.conftest import after_the_first_look_that_misses, wait_until_logged
 from tests.workspaces.test_drafts import choose_template, make_draft
 from tests.workspaces.test_fault_matrix import FAULTS
 from workspaces.clients import harness_client_for
-from workspaces.harness import call_observers, errors
+from workspaces.harness import errors
 from workspaces.models import WorkspaceDraft
 from workspaces.wizard import drafts
 from workspaces.wizard.body import build_body
 
 pytestmark = pytest.mark.django_db
 HTMX = {"HX-Request": "true"}
-GET_ROUTE = "GET /iacm/api/orgs/{org}/projects/{project}/workspaces/{identifier}"
 
 PICKERS = {
     # picker name: (step, fake route)
@@ -311,21 +309,13 @@ def test_resubmit_after_a_timeout_never_calls_our_own_workspace_taken(
     first = WorkspaceDraft.objects.get(pk=draft.pk)
     assert (first.status, first.harness_response["outcome"]) == ("failed", "unknown")
 
-    armed = threading.Event()
-    armed.set()
+    # The re-submit's look (GET -> 404) is done: the slow first POST now lands in Harness,
+    # before the re-submit's own POST reaches it.
+    def lands():
+        wait_until_logged(fake, "iacm.workspaces.create", count=1, seconds=10)
 
-    def first_post_lands_after_the_look(route, status, _seconds, _error):
-        # The re-submit's look (GET -> 404) is done: the slow first POST now lands in Harness,
-        # before the re-submit's own POST reaches it.
-        if armed.is_set() and route == GET_ROUTE and status == 404:
-            armed.clear()
-            wait_until_logged(fake, "iacm.workspaces.create", count=1, seconds=10)
-
-    call_observers.append(first_post_lands_after_the_look)
-    try:
+    with after_the_first_look_that_misses(lands) as armed:
         signed_in_with_key.post(reverse("draft_submit", args=[draft.pk]))
-    finally:
-        call_observers.remove(first_post_lands_after_the_look)
     draft.refresh_from_db()
 
     assert not armed.is_set()  # the race happened: the first POST landed after the look
@@ -345,22 +335,15 @@ def test_a_409_to_a_resubmit_harness_cannot_check_is_not_called_taken(
     draft = make_draft(user_with_key, identifier="race_unchecked")
     fake.inject("iacm.workspaces.create", drop=True)
     signed_in_with_key.post(reverse("draft_submit", args=[draft.pk]))
-    armed = threading.Event()
-    armed.set()
 
-    def first_post_lands_then_harness_fails(route, status, _seconds, _error):
-        if armed.is_set() and route == GET_ROUTE and status == 404:
-            armed.clear()
-            harness_client_for(user_with_key).create_workspace(
-                org="default", project="infra", body=build_body(draft.data)
-            )
-            fake.inject("iacm.workspaces.get", status=503, times=3)  # a read is tried 3 times
+    def first_post_lands_then_harness_fails():
+        harness_client_for(user_with_key).create_workspace(
+            org="default", project="infra", body=build_body(draft.data)
+        )
+        fake.inject("iacm.workspaces.get", status=503, times=3)  # a read is tried 3 times
 
-    call_observers.append(first_post_lands_then_harness_fails)
-    try:
+    with after_the_first_look_that_misses(first_post_lands_then_harness_fails) as armed:
         signed_in_with_key.post(reverse("draft_submit", args=[draft.pk]))
-    finally:
-        call_observers.remove(first_post_lands_then_harness_fails)
     second = WorkspaceDraft.objects.get(pk=draft.pk)
     signed_in_with_key.post(reverse("draft_submit", args=[draft.pk]))
     draft.refresh_from_db()
