@@ -33,17 +33,20 @@
   // An answer for an element or a target that was replaced while the answer was on its way
   // (All workspaces' poll for the previous filters, once a filter change swapped the results)
   // is dropped whole: htmx would look for its out-of-band parts (the count, the filter state)
-  // in the detached copy, and report them missing. So that no click is lost that way, a GET's
-  // answer is dropped too when a request started after it was sent from inside the region it
-  // would redraw, to redraw that region or more (All workspaces' long poll, while a sort, a
-  // page or a Try again pressed inside the rows is on its way): the later answer redraws it.
-  // Should that later request end without redrawing it (an error, a dropped connection), the
-  // GET is sent again, so the poll goes on. A write's answer is never dropped that way (it
-  // says what was done), nor for a later request of a smaller part (a field's check). htmx's
-  // own hx-sync abort would do it too, but logs every abort as an error. Where the later
-  // request targets outside the region (a chip, chart bar or window link in a project's
-  // #status-overview, targeting #workspace-browser), the element and whatever redraws that
-  // region (the strip's Refresh) are synced on the target's requests (hx-sync=
+  // in the detached copy, and report them missing. So that no click is lost that way:
+  // - a GET pressed on a control that was redrawn meanwhile while its target stayed (a sort
+  //   or a page link in All workspaces' rows, redrawn by a project's Try again) is sent again
+  //   from the control's new copy (the same id), as it reads now;
+  // - a region's own GET (All workspaces' long poll, a status overview loading itself) is
+  //   dropped when a request started after it was sent from inside the region, to redraw the
+  //   region or more (a sort, a page, a Try again pressed in the rows): the later answer
+  //   redraws it; should the later request end without redrawing it (an error, a dropped
+  //   connection), the region's GET is sent again, so the poll goes on.
+  // A press (a link, a form) is never dropped for a later request, nor is a write's answer.
+  // htmx's own hx-sync abort would do part of it, but logs every abort as an error. Where
+  // the later request targets outside the region (a chip, chart bar or window link in a
+  // project's #status-overview, targeting #workspace-browser), the element and whatever
+  // redraws that region (the strip's Refresh) are synced on the target's requests (hx-sync=
   // "#workspace-browser:queue last"). The events of a detached element reach only that
   // element, so the listeners are put on the element itself when its request starts.
   var onTheirWay = [];
@@ -60,21 +63,24 @@
     function loaded(answer) {
       if (answer.detail.xhr !== request.xhr) { return; }
       var target = answer.detail.target;
-      var config = answer.detail.requestConfig;
+      var get = answer.detail.requestConfig.verb === "get";
       if (!elt.isConnected || !target.isConnected) {
         answer.preventDefault();
+        var copy = elt.id && document.getElementById(elt.id);
+        if (get && elt !== target && target.isConnected && copy && copy.getAttribute("hx-get")) {
+          htmx.ajax("GET", copy.getAttribute("hx-get"), { source: copy });
+        }
         return;
       }
-      var laterRedraw = config.verb === "get" && onTheirWay.filter(function (later) {
+      var laterRedraw = get && elt === target && onTheirWay.filter(function (later) {
         return later.order > request.order && later.elt !== elt && later.elt.isConnected &&
           target.contains(later.elt) && later.target && later.target.contains(target);
       })[0];
       if (laterRedraw) {
+        var path = answer.detail.requestConfig.path;
         answer.preventDefault();
         laterRedraw.whenEnded.push(function () {
-          if (elt.isConnected && target.isConnected) {  // not redrawn: ask again
-            htmx.ajax("GET", config.path, { source: elt, target: target });
-          }
+          if (elt.isConnected) { htmx.ajax("GET", path, { source: elt, target: elt }); }
         });
       }
     }

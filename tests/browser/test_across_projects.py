@@ -203,3 +203,41 @@ def _polling_for_a_slow_project(page, live_server, fake, browser_user, settings)
     expect(results.locator("tbody tr").first).to_be_visible()
     expect(live).to_have_attribute("aria-busy", "true")
     return results, live
+
+
+def test_a_sort_clicked_while_a_projects_try_again_is_on_its_way_is_not_lost(
+    page, live_server, fake, browser_user
+):
+    from workspaces.services import credential_save
+
+    credential_save(user=browser_user, account_id=ACCOUNT, api_key=FULL_KEY, account_name="Acme")
+    sign_in(page, live_server)
+    fake.inject("iacm.workspaces.list", status=503, times=3, path="/projects/networking/")
+    page.goto(live_server.url + "/workspaces/")
+    results = page.locator("#across-results")
+    expect(results.locator(".notice--project")).to_contain_text("platform / networking")
+    expect(page.locator("#across-live")).to_have_attribute("aria-busy", "false")
+    settled(page)
+    name_header = results.locator("th").first
+    before = name_header.get_attribute("aria-sort")
+
+    held_posts, held_sorts = [], []
+    page.route(
+        re.compile(r"/workspaces/(\?|$)"),
+        lambda route: (
+            held_posts.append(route) if route.request.method == "POST" else route.fallback()
+        ),
+    )
+    page.route(re.compile(r"sort="), lambda route: held_sorts.append(route))
+    # The project's Try again is pressed, then the Name sort while it is on its way.
+    results.get_by_role("button", name="Try again for platform / networking").click()
+    results.get_by_role("link", name=re.compile(r"^Name")).click()
+    page.wait_for_timeout(300)
+    assert len(held_posts) == 1 and len(held_sorts) == 1
+    held_posts[0].continue_()  # the Try again answers first: it redraws the rows and the link
+    expect(results.locator(".notice--project")).to_have_count(0)
+    page.unroute(re.compile(r"sort="))
+    held_sorts[0].continue_()  # then the sort's answer: dropped, and sent again from the new link
+
+    expect(page).to_have_url(re.compile(r"sort="), timeout=8000)
+    expect(name_header).not_to_have_attribute("aria-sort", before or "")

@@ -121,3 +121,35 @@ def test_try_again_on_a_failed_project_updates_its_row_and_the_totals(
     expect(strip).to_be_focused()
     expect(totals).to_have_text(healthy)
     expect(page).to_have_url(live_server.url + "/workspaces/status/")
+
+
+def test_a_window_chosen_then_refresh_pressed_while_it_loads_keeps_the_window(
+    page, live_server, fake, browser_user
+):
+    from workspaces.services import credential_save
+
+    credential_save(user=browser_user, account_id=ACCOUNT, api_key=FULL_KEY, account_name="Acme")
+    sign_in(page, live_server)
+    page.goto(live_server.url + "/workspaces/status/")
+    strip = page.locator("#status-across")
+    expect(strip.get_by_role("heading", level=2)).to_have_text("Status in 6 projects")
+    settled(page)
+
+    held = []  # the window's and the Refresh's requests, both on their way
+    page.route(re.compile(r"/workspaces/status/\?"), lambda route: held.append(route))
+    strip.get_by_role("link", name="7 days", exact=True).click()
+    strip.get_by_role("link", name="Refresh", exact=True).click()
+    page.wait_for_timeout(300)
+    assert [("window=7d" in r.request.url, "refresh=1" in r.request.url) for r in held] == [
+        (True, False),
+        (False, True),
+    ]
+    held[0].continue_()  # the 7 days strip answers first
+    page.wait_for_timeout(500)
+    held[1].continue_()  # then the Refresh (of the strip as it was)
+    page.unroute(re.compile(r"/workspaces/status/\?"))
+    settled(page)
+
+    # The window chosen is shown, and in the address.
+    expect(page).to_have_url(re.compile(r"window=7d"))
+    expect(strip.get_by_role("heading", level=2)).to_contain_text("last 7 days")
