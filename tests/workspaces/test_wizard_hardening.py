@@ -214,7 +214,8 @@ def test_a_non_finite_budget_never_reaches_the_review_or_harness(
 def test_an_outcome_that_cannot_be_stored_still_ends_the_submit(user_with_key, fake, monkeypatch):
     # A value the JSON check constraint refuses (what a NaN budget did): the write fails.
     def unstorable(**kwargs):
-        return WorkspaceDraft.Status.FAILED, {"outcome": "invalid", "message": float("nan")}
+        outcome = {"outcome": "invalid", "message": float("nan")}
+        return create.Written(WorkspaceDraft.Status.FAILED, outcome, kwargs["body"])
 
     monkeypatch.setattr(create, "_post", unstorable)
     draft = make_draft(user_with_key)
