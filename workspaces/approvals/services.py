@@ -184,7 +184,7 @@ def approval_approve(
     draft to `failed` with Harness's message: it goes back to its author, and so does a write
     whose outcome is unclear (no answer, a 5xx: it may still land; the author's next submit
     looks first). When the write was certainly not sent, or Harness did nothing with it
-    (`harness_was_down`: the portal paused calls, Harness answered 429, the check before a
+    (`outcomes.nothing_landed`: the portal paused calls, Harness answered 429, the check before a
     change or a deletion failed) the request waits again, its approval pending, for the
     approver to try again (the next try looks before it writes). Raises ApprovalRefused
     (the author, or not an approver), ApprovalNotPending (decided, or withdrawn meanwhile:
@@ -212,7 +212,7 @@ def approval_approve(
 
     def stands(outcome: dict[str, Any]) -> None:
         undone = outcome.get("outcome") == "unauthorized" or key_refused(outcome)
-        if not (undone or harness_was_down(outcome)):
+        if not (undone or nothing_landed(outcome)):
             _record_decision(draft=draft, approval=approval, action=AuditEntry.Action.APPROVE)
 
     try:
@@ -234,7 +234,7 @@ def approval_approve(
         notify.notify_decided(approval=approval)
         raise
     outcome = sent.harness_response or {}
-    if harness_was_down(outcome):
+    if nothing_landed(outcome):
         return _wait_again(draft=sent, approval=approval)
     if key_refused(outcome):
         _wait_again(draft=sent, approval=approval, harness_response=before)
@@ -242,19 +242,6 @@ def approval_approve(
     approval.refresh_from_db()
     notify.notify_decided(approval=approval)
     return sent
-
-
-def harness_was_down(outcome: dict[str, Any]) -> bool:
-    """Whether a write ended `failed` only because Harness was down or busy, and nothing of it
-    can still land because it was certainly not sent, or Harness did nothing with it
-    (`outcomes.nothing_landed`): the portal paused calls to a failing Harness (an open circuit)
-    or until Harness's Retry-After, Harness answered the write 429 (busy), or the check before
-    the write got no answer, a 429 or a 5xx; also when an earlier attempt's unclear outcome is
-    kept (the next approval looks first). Its author has nothing to fix. A write that got no
-    answer, or a 5xx (a gateway's 502 or 504 may come while Harness works on), may still land:
-    it is not put back to wait (a rejection would then hide it); it goes back to its author
-    with the unclear outcome, and their next submit looks in Harness first."""
-    return nothing_landed(outcome)
 
 
 def key_refused(outcome: dict[str, Any]) -> bool:
@@ -282,7 +269,7 @@ def _key_refused_message(*, draft: WorkspaceDraft, outcome: dict[str, Any]) -> s
 def _wait_again(
     *, draft: WorkspaceDraft, approval: Approval, harness_response: dict | None = None
 ) -> WorkspaceDraft:
-    """An approved request not sent (`harness_was_down`, `key_refused`) waits again, its
+    """An approved request not sent (`outcomes.nothing_landed`, `key_refused`) waits again, its
     approval pending again, in one transaction. Its outcome stays (so the next approval looks
     before it writes when it was unclear), or becomes `harness_response` when given (what it
     held before the attempt). No e-mail: nothing was decided."""

@@ -17,11 +17,12 @@ from typing import Any
 
 from workspaces.decommission.selectors import deletion_blocker
 from workspaces.feedback import harness_error_message
-from workspaces.harness import CircuitOpen, HarnessClient, errors
+from workspaces.harness import HarnessClient, errors
 from workspaces.harness.types import Workspace
 from workspaces.models import WorkspaceDraft
 from workspaces.wizard.outcomes import (
     CHANGED_IN_HARNESS,
+    HELD_OR_BUSY,
     UNCLEAR,
     after_the_write,
     answer,
@@ -107,9 +108,7 @@ def deletion_write(
         }
     except errors.HarnessNotFound as err:  # deleted between the GET and the DELETE
         return _not_found(draft=draft, previous=previous, err=err, sent=True)
-    except (CircuitOpen, errors.HarnessRateLimited) as err:
-        # The portal held the call (an open circuit, a Retry-After not passed: CallsHeld), or
-        # Harness answered 429 and did nothing: nothing can land.
+    except HELD_OR_BUSY as err:  # nothing can land
         return Status.FAILED, not_sent(previous, err, harness_error_message(err))
     except (errors.HarnessForbidden, errors.HarnessRefused) as err:
         return Status.FAILED, refused_outcome(err)

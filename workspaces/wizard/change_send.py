@@ -16,11 +16,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from workspaces.feedback import harness_error_message
-from workspaces.harness import CircuitOpen, HarnessClient, errors
+from workspaces.harness import HarnessClient, errors
 from workspaces.models import WorkspaceDraft
 from workspaces.wizard import steps
 from workspaces.wizard.outcomes import (
     CHANGED_IN_HARNESS,
+    HELD_OR_BUSY,
     UNCLEAR,
     after_the_write,
     answer,
@@ -146,9 +147,7 @@ def change_write(
             "step": "review",
             **answer(err),
         }
-    except (CircuitOpen, errors.HarnessRateLimited) as err:
-        # The portal held the call (an open circuit, a Retry-After not passed: CallsHeld), or
-        # Harness answered 429 and did nothing: nothing can land.
+    except HELD_OR_BUSY as err:  # nothing can land
         return Status.FAILED, not_sent(previous, err, harness_error_message(err))
     except errors.HarnessUnavailable as err:
         return _reconcile(client=client, draft=draft, body=body, err=err)

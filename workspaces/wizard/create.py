@@ -17,10 +17,11 @@ from __future__ import annotations
 from typing import Any, NamedTuple
 
 from workspaces.feedback import harness_error_message
-from workspaces.harness import CircuitOpen, HarnessClient, errors
+from workspaces.harness import HarnessClient, errors
 from workspaces.models import WorkspaceDraft
 from workspaces.wizard.diff import body_diff
 from workspaces.wizard.outcomes import (
+    HELD_OR_BUSY,
     UNCLEAR,
     after_the_write,
     answer,
@@ -172,9 +173,7 @@ def _post(
             **answer(err),
         }
         return Written(Status.FAILED, conflict, body)
-    except (CircuitOpen, errors.HarnessRateLimited) as err:
-        # The portal held the call (an open circuit, a Retry-After not passed: CallsHeld), or
-        # Harness answered 429 and did nothing: nothing can land.
+    except HELD_OR_BUSY as err:  # nothing can land
         held = not_sent(previous, err, harness_error_message(err), earlier=bool(attempts(draft)))
         return Written(Status.FAILED, held, body)
     except errors.HarnessUnavailable as err:

@@ -128,6 +128,11 @@ def after_write_refused(err: UnauthorizedAfterWrite) -> dict[str, Any]:
     }
 
 
+# What a write's call raises when nothing of it can land: the portal held the call (an open
+# circuit, a Retry-After not passed: CallsHeld), or Harness answered 429 and did nothing.
+HELD_OR_BUSY = (CircuitOpen, errors.HarnessRateLimited)
+
+
 def nothing_landed(outcome: dict[str, Any]) -> bool:
     """Whether this attempt's write was not sent (`sent: False`) only because Harness was down
     or busy, so nothing of it can land: the portal paused the call (an open circuit, a
