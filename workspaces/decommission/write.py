@@ -27,6 +27,7 @@ from workspaces.wizard.outcomes import (
     after_the_write,
     answer,
     before_the_write,
+    kept_unclear,
     not_sent,
     refused_outcome,
     unanswered,
@@ -73,7 +74,7 @@ def deletion_write(
     except errors.HarnessError as err:
         return Status.FAILED, {
             # After an unclear attempt, the next one must still look before deleting.
-            "outcome": previous["outcome"] if previous.get("outcome") in UNCLEAR else "unchecked",
+            "outcome": kept_unclear(previous, "unchecked"),
             "message": f"The portal could not check that nobody changed {draft.identifier} in "
             "Harness since the deletion was requested, so nothing was deleted: "
             f"{harness_error_message(err)} Try again.",

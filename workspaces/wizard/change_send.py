@@ -26,6 +26,7 @@ from workspaces.wizard.outcomes import (
     after_the_write,
     answer,
     before_the_write,
+    kept_unclear,
     not_sent,
     reconcile_seconds,
     refused_outcome,
@@ -111,7 +112,7 @@ def change_write(
         )
         return Status.FAILED, {
             # After an unclear attempt, the next submit must still look before writing.
-            "outcome": previous["outcome"] if previous.get("outcome") in UNCLEAR else "unchecked",
+            "outcome": kept_unclear(previous, "unchecked"),
             "message": f"The portal could not check that nobody changed {draft.identifier} in "
             f"Harness since you started, so nothing was sent: {why}",
             "sent": False,

@@ -26,6 +26,7 @@ from workspaces.wizard.outcomes import (
     after_the_write,
     answer,
     before_the_write,
+    kept_unclear,
     not_sent,
     reconcile_seconds,
     refused_outcome,
@@ -146,7 +147,7 @@ def _post(
             # The taken identifier may be the earlier attempt's workspace: not "choose another
             # identifier" (that would create a second one); the outcome stays unclear.
             unclear = {
-                "outcome": previous["outcome"] if previous.get("outcome") in UNCLEAR else "unknown",
+                "outcome": kept_unclear(previous, "unknown"),
                 "message": (
                     f"Harness answered that a workspace with the identifier {body['identifier']} "
                     "already exists, and did not answer when the portal looked whether it is the "

@@ -60,6 +60,13 @@ def reconcile_seconds() -> float:
     return float(getattr(settings, "WIZARD_RECONCILE_SECONDS", 3.0))
 
 
+def kept_unclear(previous: dict[str, Any], otherwise: str) -> str:
+    """The outcome to store when this attempt settles nothing: an earlier attempt's unclear
+    outcome is kept (the next attempt looks first), else `otherwise`."""
+    kept = previous.get("outcome")
+    return kept if kept in UNCLEAR else otherwise
+
+
 def not_sent(
     previous: dict[str, Any], err: errors.HarnessError, message: str, *, earlier: bool = False
 ) -> dict[str, Any]:
@@ -69,9 +76,8 @@ def not_sent(
     earlier POSTs, whatever the last one got), the outcome stays unclear (the next attempt looks
     first) and the message says that too; else WRITE_NOT_SENT (nothing can land). Marked
     `sent: False` either way: no audit entry records a write."""
-    kept = previous.get("outcome")
-    if kept in UNCLEAR or earlier:
-        outcome = kept if kept in UNCLEAR else "unknown"
+    if previous.get("outcome") in UNCLEAR or earlier:
+        outcome = kept_unclear(previous, "unknown")
         message = f"{message} {EARLIER_MAY_LAND}"
     else:
         outcome = WRITE_NOT_SENT

@@ -35,6 +35,7 @@ from workspaces.wizard.outcomes import (
     UnauthorizedBeforeWrite,
     after_write_refused,
     answer,
+    kept_unclear,
     other_account,
     require_same_account,
 )
@@ -368,10 +369,9 @@ def keep_unclear(
     POSTs, whatever its last one got) failed: nothing is sent, the outcome stays unclear
     ("unknown" after a create's refused retry: the next attempt looks again) and `message`
     says so. No audit entry: nothing was written."""
-    kept = draft.harness_response.get("outcome")
     WorkspaceDraft.objects.filter(pk=draft.pk, status__in=was).update(
         harness_response={
-            "outcome": kept if kept in UNCLEAR else "unknown",
+            "outcome": kept_unclear(draft.harness_response, "unknown"),
             "message": message,
             **answer(err),
         },
