@@ -49,14 +49,10 @@
   // redraws that region (the strip's Refresh) are synced on the target's requests (hx-sync=
   // "#workspace-browser:queue last"). The events of a detached element reach only that
   // element, so the listeners are put on the element itself when its request starts.
-  var onTheirWay = [];
-  var started = 0;
+  var onTheirWay = [];  // in the order they started
   document.addEventListener("htmx:beforeSend", function (event) {
     var elt = event.detail.elt;
-    var request = {
-      elt: elt, target: event.detail.target, xhr: event.detail.xhr, order: ++started,
-      whenEnded: [],
-    };
+    var request = { elt: elt, target: event.detail.target, xhr: event.detail.xhr, whenEnded: [] };
     onTheirWay.push(request);
     // The element's listeners hear its descendants' requests too (events bubble): each one
     // answers only to its own request, and both go when it ends (answered, failed or aborted).
@@ -72,9 +68,10 @@
         }
         return;
       }
-      var laterRedraw = get && elt === target && onTheirWay.filter(function (later) {
-        return later.order > request.order && later.elt !== elt && later.elt.isConnected &&
-          target.contains(later.elt) && later.target && later.target.contains(target);
+      var startedLater = onTheirWay.slice(onTheirWay.indexOf(request) + 1);
+      var laterRedraw = get && elt === target && startedLater.filter(function (later) {
+        return later.elt !== elt && later.elt.isConnected && target.contains(later.elt) &&
+          later.target && later.target.contains(target);
       })[0];
       if (laterRedraw) {
         var path = answer.detail.requestConfig.path;
