@@ -90,11 +90,12 @@ def store_outcome(*, draft: WorkspaceDraft, status: str, outcome: dict[str, Any]
     claimed = WorkspaceDraft.objects.filter(pk=draft.pk, status=Status.SUBMITTING)
     try:
         with transaction.atomic():
-            fields = {"status": status, "harness_response": outcome}
-            row = claimed.select_for_update().first() if draft.kind == Kind.CREATE else None
-            if row is not None:
-                fields |= _create_fields(row, status=status, outcome=outcome)
-            claimed.update(**fields, updated_at=timezone.now())
+            claimed.update(
+                status=status,
+                harness_response=outcome,
+                **_locked_create_fields(claimed, draft=draft, status=status, outcome=outcome),
+                updated_at=timezone.now(),
+            )
     except DatabaseError:
         logger.exception("draft %s: the submit outcome could not be stored", draft.pk)
         outcome = (
@@ -104,6 +105,13 @@ def store_outcome(*, draft: WorkspaceDraft, status: str, outcome: dict[str, Any]
         )
         claimed.update(status=status, harness_response=outcome, updated_at=timezone.now())
     return outcome
+
+
+def _locked_create_fields(claimed, *, draft: WorkspaceDraft, status: str, outcome: dict) -> dict:
+    """In a transaction: a create's row (in `claimed`) locked, and its fields once `outcome` is
+    known (`_create_fields`); nothing for another kind, or when no row is claimed."""
+    row = claimed.select_for_update().first() if draft.kind == Kind.CREATE else None
+    return {} if row is None else _create_fields(row, status=status, outcome=outcome)
 
 
 def _create_fields(row: WorkspaceDraft, *, status: str, outcome: dict[str, Any]) -> dict:
@@ -149,9 +157,8 @@ def settle(
     if unclear:  # two submits at once: only the first settles and records it
         claimed = claimed.filter(Q(harness_response__outcome__in=UNCLEAR) | ~Q(unsettled_bodies=[]))
     with transaction.atomic():
-        row = claimed.select_for_update().first() if draft.kind == Kind.CREATE else None
-        if row is not None:
-            fields = {**_create_fields(row, status=status, outcome=outcome), **fields}
+        create_fields = _locked_create_fields(claimed, draft=draft, status=status, outcome=outcome)
+        fields = {**create_fields, **fields}
         settled = claimed.update(status=status, harness_response=outcome, **fields)
     if settled and draft.submitted_body:
         # Imported here: the approvals package builds on the submit modules.
