@@ -742,3 +742,25 @@ def test_a_requests_terraform_export_pasted_back_is_the_same_body_or_says_what_i
     assert {k: v for k, v in body.items() if k != field} == {
         k: v for k, v in original.items() if k != field
     }
+
+
+def test_an_autosave_read_before_the_paste_was_saved_keeps_what_the_paste_filled_in(user_with_key):
+    """Typing code then pressing "Fill in from the code" sends the step's autosave (the
+    textarea's change) and the paste at once. An autosave that read the draft before the paste
+    was saved, and writes after it, keeps what the paste applied and its report: it does not
+    put back the "nothing applied" it read."""
+    client = harness_client_for(user_with_key)
+    draft = drafts.draft_create(owner=user_with_key, org="default", project="infra")
+    before_the_paste = WorkspaceDraft.objects.get(pk=draft.pk)
+    imported = from_code.read_code(CODE, org="default", project="infra")
+    pasted = drafts.draft_start_from_code(draft=draft, imported=imported, client=client).draft
+    report = steps.code_report(steps.step_values(pasted.data, "template"))
+    assert report
+
+    autosaved = drafts.draft_save_step(
+        draft=before_the_paste, step="template", values={"source": "code"}, client=client
+    ).draft
+
+    template = steps.step_values(autosaved.data, "template")
+    assert template["applied"] == f"code:{imported.digest}"
+    assert steps.code_report(template) == report

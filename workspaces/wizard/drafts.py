@@ -216,9 +216,11 @@ def draft_save_step(
             # Nothing new applied: code fills the draft in only when pasted
             # (`draft_start_from_code`), a template or a workspace once picked (arrow keys through
             # the radios save each one on the way). What was applied, and what a linked template
-            # locks, stay until another choice is applied or scratch is chosen.
-            keep = {k: current[k] for k in ("applied", "code_report", "locked") if k in current}
-            values = {**values, "applied": "", "code_report": {}, "locked": {}, **keep}
+            # locks, stay until another choice is applied or scratch is chosen: they are read
+            # from the row as locked below, so a paste saved meanwhile (this save being the
+            # textarea's autosave, sent with it) is kept.
+            kept = ("applied", "code_report", "locked")
+            values = {k: v for k, v in values.items() if k not in kept}
         else:
             values = {**values, "applied": "", "locked": {}}
             found = prefill.Prefill({}, {})  # none chosen: what the earlier one filled in goes
