@@ -49,3 +49,33 @@ def submit_together(count: int, draft, user, fake) -> tuple[list[str], list[Base
         )
     finally:
         fake.set_latency(0)
+
+
+def meanwhile(monkeypatch, target, name: str, call: Callable[[], object], *, wait: float = 1.0):
+    """Just before `target.name` first runs, `call()` runs in a thread of its own (its own
+    database connection), as another request at that moment would; `target.name` goes on once
+    it ends or after `wait` seconds (the time a lock held here may keep it waiting). Returns a
+    dict that gets the thread (`"thread"`: join it before reading the rest) and what `call`
+    returned (`"result"`) or raised (`"error"`)."""
+    original = getattr(target, name)
+    happened: dict = {}
+
+    def run():
+        try:
+            happened["result"] = call()
+        except BaseException as err:  # read by the test
+            happened["error"] = err
+        finally:
+            from django.db import connection
+
+            connection.close()
+
+    def first_call_meanwhile(*args, **kwargs):
+        if "thread" not in happened:
+            happened["thread"] = threading.Thread(target=run)
+            happened["thread"].start()
+            happened["thread"].join(timeout=wait)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(target, name, first_call_meanwhile)
+    return happened

@@ -1,4 +1,5 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 
 from workspaces.models import HarnessCredential
 
@@ -34,6 +35,7 @@ class HarnessCredentialAdmin(admin.ModelAdmin):
 
 
 from workspaces.models import WorkspaceDraft  # noqa: E402
+from workspaces.wizard.drafts import drafts_delete  # noqa: E402
 
 
 @admin.register(WorkspaceDraft)
@@ -89,6 +91,23 @@ class WorkspaceDraftAdmin(admin.ModelAdmin):
         if obj is not None and obj.status == WorkspaceDraft.Status.SUBMITTING:
             return False
         return super().has_delete_permission(request, obj)
+
+    # The check above reads the draft before the delete: a submit or an approval may claim it
+    # in between, so the delete itself locks and checks it again (`drafts_delete`).
+    def delete_model(self, request, obj) -> None:
+        if not drafts_delete(drafts=WorkspaceDraft.objects.filter(pk=obj.pk)):
+            raise PermissionDenied("This request is being sent to Harness: it was not deleted.")
+
+    def delete_queryset(self, request, queryset) -> None:
+        selected = queryset.count()
+        kept = selected - drafts_delete(drafts=queryset)
+        if kept:
+            self.message_user(
+                request,
+                f"{kept} of the {selected} requests started being sent to Harness meanwhile: "
+                "they were not deleted.",
+                messages.WARNING,
+            )
 
 
 from workspaces.audit_export import audit_csv_response  # noqa: E402

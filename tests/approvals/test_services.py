@@ -24,6 +24,7 @@ from tests.approvals.support import (
     prod_draft,
     prod_rule,
 )
+from tests.concurrency import meanwhile
 from tests.conftest import ACCOUNT, FULL_KEY, OTHER_KEY
 from tests.workspaces.test_change import (
     GET,
@@ -396,6 +397,44 @@ def test_deciding_a_request_its_author_deleted_says_it_is_gone(author, approver,
             client=harness_client_for(approver),
         )
 
+    assert fake.log(route=CREATE) == []
+
+
+@pytest.mark.django_db(transaction=True)  # row locks: rerun on PostgreSQL (tests/conftest.py)
+def test_an_approval_claimed_while_its_author_deletes_the_request_finds_it_gone(
+    author, approver, rule, fake, monkeypatch
+):
+    # The author's delete has read the request (waiting: deletable); before the delete is
+    # written, an approver's approval claims it to send it.
+    from django.db.models.deletion import Collector
+
+    from workspaces.wizard import drafts
+
+    draft = held(author)
+    approval_id = pending_id(draft)
+
+    def approver_claims():
+        mine = WorkspaceDraft.objects.get(pk=draft.pk)
+        approval = services._check_decider(draft=mine, approval_id=approval_id, user=approver)
+        services._claim(
+            draft=mine,
+            approval=approval,
+            status="submitting",
+            decision="approved",
+            decided_by=approver,
+            reason="",
+        )
+
+    claim = meanwhile(monkeypatch, Collector, "delete", approver_claims)
+
+    deleted = drafts.draft_delete(draft_id=draft.pk, owner=author)
+    claim["thread"].join(timeout=30)
+
+    # The delete holds the request: the claim waits for it, then finds nothing left to send
+    # (never a request deleted on its way to Harness).
+    assert deleted
+    assert not WorkspaceDraft.objects.filter(pk=draft.pk).exists()
+    assert isinstance(claim.get("error"), services.RequestGone), claim
     assert fake.log(route=CREATE) == []
 
 

@@ -410,6 +410,29 @@ def test_a_request_its_author_deletes_while_the_approver_decides_is_said_to_be_g
     assert not WorkspaceDraft.objects.filter(pk=waiting.pk).exists()
 
 
+def test_a_request_deleted_while_its_approval_is_sent_is_said_to_be_gone(
+    waiting, author, approver, fake, monkeypatch, django_user_model
+):
+    # Claimed, then deleted on its way to Harness (an operator removes its author's account).
+    send = services.SENDERS["create"]
+
+    def author_removed_meanwhile(**kwargs):
+        django_user_model.objects.filter(pk=author.pk).delete()
+        return send(**kwargs)
+
+    monkeypatch.setitem(services.SENDERS, "create", author_removed_meanwhile)
+
+    response = client_for(approver).post(
+        f"/approvals/{waiting.pk}/",
+        {"approval": pending_id(waiting), "decision": "approve", "reason": ""},
+        follow=True,
+    )
+
+    assertRedirects(response, "/approvals/")
+    assertContains(response, "The request was deleted while it was being sent")
+    assert len(fake.log(route=CREATE)) == 1
+
+
 def test_a_rejection_needs_a_reason_on_its_field(waiting, approver, fake):
     response = client_for(approver).post(
         f"/approvals/{waiting.pk}/",

@@ -9,6 +9,7 @@ from django.contrib.auth.models import Permission
 from django.urls import reverse
 from pytest_django.asserts import assertContains, assertNotContains
 
+from tests.concurrency import meanwhile
 from tests.conftest import FULL_KEY
 from tests.workspaces.test_drafts import existing_identifier, make_draft
 from workspaces.audit import WORKSPACE_TRAIL_LIMIT, audit_record, user_trail, workspace_trail
@@ -424,6 +425,59 @@ def test_the_draft_admin_cannot_delete_a_request_being_sent(admin_client, user):
     assert one.status_code == selected.status_code == its_user.status_code == 403
     assert the_other.status_code == 302
     assert list(WorkspaceDraft.objects.values_list("pk", flat=True)) == [sending.pk]
+
+
+@pytest.mark.django_db(transaction=True)  # row locks: rerun on PostgreSQL (tests/conftest.py)
+@pytest.mark.parametrize("how", ["its page", "delete selected"])
+def test_the_draft_admin_never_deletes_a_request_claimed_while_it_deletes_it(
+    admin_client, user, monkeypatch, how
+):
+    from django.db.models.deletion import Collector
+
+    draft = make_draft(user)
+
+    def its_author_submits():  # `submit.draft_submit`'s claim, after the admin's check
+        return WorkspaceDraft.objects.filter(pk=draft.pk, status="draft").update(
+            status="submitting"
+        )
+
+    claim = meanwhile(monkeypatch, Collector, "delete", its_author_submits)
+    if how == "its page":
+        url, data = reverse("admin:workspaces_workspacedraft_delete", args=[draft.pk]), {}
+    else:
+        url = reverse("admin:workspaces_workspacedraft_changelist")
+        data = {"action": "delete_selected", "_selected_action": [draft.pk]}
+
+    admin_client.post(url, {**data, "post": "yes"})
+    claim["thread"].join(timeout=30)
+
+    # The delete holds the row: the claim waits, then finds no request to send.
+    assert claim == {"thread": claim["thread"], "result": 0}
+    assert not WorkspaceDraft.objects.exists()
+
+
+def test_the_draft_admin_keeps_a_request_claimed_after_its_check_and_says_so(
+    admin_client, user, monkeypatch
+):
+    from workspaces.admin import WorkspaceDraftAdmin
+
+    draft = make_draft(user)
+    listed = WorkspaceDraftAdmin.get_deleted_objects
+
+    def claimed_after_the_check(self, objs, request):
+        found = listed(self, objs, request)
+        WorkspaceDraft.objects.filter(pk=draft.pk).update(status="submitting")
+        return found
+
+    monkeypatch.setattr(WorkspaceDraftAdmin, "get_deleted_objects", claimed_after_the_check)
+
+    response = admin_client.post(
+        reverse("admin:workspaces_workspacedraft_delete", args=[draft.pk]), {"post": "yes"}
+    )
+
+    # Refused (the admin's transaction, which here held the claim too, rolled back): kept.
+    assert response.status_code == 403
+    assert WorkspaceDraft.objects.filter(pk=draft.pk).exists()
 
 
 def _recorded_for_a_request_deleted_meanwhile(user) -> AuditEntry | None:

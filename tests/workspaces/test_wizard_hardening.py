@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from pytest_django.asserts import assertContains
 
-from tests.concurrency import run_together
+from tests.concurrency import meanwhile, run_together
 from tests.samples import formset_rows, template_answer, yaml_alias_bomb
 from tests.workspaces.test_drafts import make_draft, valid_data
 from workspaces.clients import harness_client_for
@@ -480,6 +480,33 @@ def test_expire_drafts_deletes_only_old_open_drafts(user_with_key, settings, cap
     assert {kept[key] for key in kept if key[0] in {"submitting", "created"}} <= left
     assert {kept[("draft", "recent")], kept[("failed", "recent")]} <= left
     assert "Deleted 2 draft(s)" in capsys.readouterr().out
+
+
+@pytest.mark.django_db(transaction=True)  # row locks: rerun on PostgreSQL (tests/conftest.py)
+def test_expiry_never_deletes_an_old_draft_its_author_submits_at_that_moment(
+    user_with_key, monkeypatch
+):
+    from django.db.models.deletion import Collector
+
+    draft = make_draft(user_with_key)
+    WorkspaceDraft.objects.filter(pk=draft.pk).update(
+        updated_at=timezone.now() - timedelta(days=91)
+    )
+
+    def author_submits():  # `submit.draft_submit`'s claim, made after expiry read the row
+        return WorkspaceDraft.objects.filter(pk=draft.pk, status__in=["draft", "failed"]).update(
+            status="submitting", updated_at=timezone.now()
+        )
+
+    claim = meanwhile(monkeypatch, Collector, "delete", author_submits)
+
+    expired = drafts.drafts_expire(max_age_days=90)
+    claim["thread"].join(timeout=30)
+
+    # Expiry holds the row: the submit's claim waits, then finds no draft to send.
+    assert expired == 1
+    assert claim == {"thread": claim["thread"], "result": 0}
+    assert not WorkspaceDraft.objects.exists()
 
 
 def test_expire_drafts_counts_drafts_not_the_rows_deleted_with_them(user_with_key, capsys):

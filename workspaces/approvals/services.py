@@ -83,6 +83,10 @@ class RequestGone(ApprovalNotPending):
 
 
 GONE = "The requester deleted this request, so nothing was sent."
+GONE_WHILE_SENT = (
+    "The request was deleted while it was being sent, so the portal has no record of what "
+    "Harness did with it: look in Harness to see whether it was done."
+)
 ALREADY_DECIDED = "This request was already decided; here is where it stands. Nothing was sent."
 WITHDRAWN = (
     "The requester withdrew the version you reviewed, so nothing was sent. If they submitted "
@@ -188,15 +192,16 @@ def approval_approve(
     change or a deletion failed) the request waits again, its approval pending, for the
     approver to try again (the next try looks before it writes). Raises ApprovalRefused
     (the author, or not an approver), ApprovalNotPending (decided, or withdrawn meanwhile:
-    nothing is sent; RequestGone when its author deleted it); HarnessUnauthorized (the
-    approver's key) puts the request back to waiting and propagates; so does a 403 for the
-    approver's key (`key_refused`), raised as ApproverKeyRefused, the request holding what it
-    held before the attempt (an earlier unclear outcome: the next try looks first). The
-    decision enters the audit trail once it stands (the write settled, not undone by a 401, a
-    403 or by Harness being down), just before the write's own entry. A 401 on the look after
-    a write Harness did not answer clearly (`outcomes.UnauthorizedAfterWrite`) undoes nothing:
-    the write may have landed, so the approval stands, the author is mailed the unclear
-    outcome, and it propagates (the approver goes to the key page).
+    nothing is sent; RequestGone when its author deleted it, or when it was deleted while it
+    was sent); HarnessUnauthorized (the approver's key) puts the request back to waiting and
+    propagates; so does a 403 for the approver's key (`key_refused`), raised as
+    ApproverKeyRefused, the request holding what it held before the attempt (an earlier
+    unclear outcome: the next try looks first). The decision enters the audit trail once it
+    stands (the write settled, not undone by a 401, a 403 or by Harness being down), just
+    before the write's own entry. A 401 on the look after a write Harness did not answer
+    clearly (`outcomes.UnauthorizedAfterWrite`) undoes nothing: the write may have landed, so
+    the approval stands, the author is mailed the unclear outcome, and it propagates (the
+    approver goes to the key page).
     """
     approval = _check_decider(draft=draft, approval_id=approval_id, user=approver)
     _claim(
@@ -207,7 +212,18 @@ def approval_approve(
         decided_by=approver,
         reason=reason,
     )
+    try:
+        return _send_approved(draft=draft, approval=approval, approver=approver, client=client)
+    except (WorkspaceDraft.DoesNotExist, Approval.DoesNotExist):
+        # Deleted on its way to Harness (a claimed request is not deleted by its author or the
+        # admin, `drafts_delete`; removing its author's account takes it): no request to show.
+        raise RequestGone(GONE_WHILE_SENT) from None
 
+
+def _send_approved(
+    *, draft: WorkspaceDraft, approval: Approval, approver: AbstractBaseUser, client: HarnessClient
+) -> WorkspaceDraft:
+    """`approval_approve` once the request is claimed: send it, settle what came of it."""
     before = draft.harness_response  # what the request holds again if this attempt is undone
 
     def stands(outcome: dict[str, Any]) -> None:

@@ -16,7 +16,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from workspaces.clients import NoHarnessCredential, harness_account_of
@@ -108,22 +108,36 @@ def drafts_check_limit(*, owner: AbstractBaseUser) -> None:
 def drafts_expire(*, max_age_days: int) -> int:
     """Delete open (draft or failed) drafts untouched for `max_age_days` days; how many.
 
-    Drafts being submitted and created ones (the record of what was sent) are kept.
+    Drafts being submitted and created ones (the record of what was sent) are kept, a draft
+    submitted while this runs too (`drafts_delete`).
     """
     cutoff = timezone.now() - timedelta(days=max_age_days)
-    _, per_model = WorkspaceDraft.objects.filter(status__in=OPEN, updated_at__lt=cutoff).delete()
-    # Drafts only: not the approvals (and their rules' links) deleted with them.
-    return per_model.get(WorkspaceDraft._meta.label, 0)
+    return drafts_delete(
+        drafts=WorkspaceDraft.objects.filter(status__in=OPEN, updated_at__lt=cutoff)
+    )
 
 
 def draft_delete(*, draft_id, owner: AbstractBaseUser) -> bool:
     """Delete one of `owner`'s drafts unless it is being submitted. Returns whether it was."""
-    deleted, _ = (
-        WorkspaceDraft.objects.filter(pk=draft_id, owner=owner)
-        .exclude(status=Status.SUBMITTING)
-        .delete()
-    )
-    return bool(deleted)
+    return bool(drafts_delete(drafts=WorkspaceDraft.objects.filter(pk=draft_id, owner=owner)))
+
+
+def drafts_delete(*, drafts: QuerySet[WorkspaceDraft]) -> int:
+    """Delete those of `drafts` not being submitted; how many drafts (not the approvals and
+    rule links deleted with them).
+
+    `QuerySet.delete` alone reads the rows, then deletes them by id: a submit or an approval
+    claiming one in between (`submitting`) would see its request deleted on its way to Harness.
+    Here one transaction first locks the rows that still match (PostgreSQL's FOR UPDATE, which
+    reads a row again once a claim holding it commits; on SQLite the transaction holds the
+    write lock from its start, `transaction_mode` IMMEDIATE), then deletes those: a claim
+    committed first keeps its draft, a later one waits, then finds the draft gone.
+    """
+    with transaction.atomic():
+        deletable = drafts.exclude(status=Status.SUBMITTING).select_for_update(of=("self",))
+        ids = list(deletable.values_list("pk", flat=True))
+        _, per_model = WorkspaceDraft.objects.filter(pk__in=ids).delete()
+    return per_model.get(WorkspaceDraft._meta.label, 0)
 
 
 def _identifier_taken(
