@@ -501,6 +501,38 @@ def test_the_author_withdraws_and_edits_again(waiting, author):
     assertContains(response, "Withdrawn: the request is a draft again.")
 
 
+def test_operators_cannot_delete_a_pending_approval_in_the_admin(waiting, admin_client):
+    pending = waiting.approvals.get()
+    changelist = "/admin/workspaces/approval/"
+
+    page = admin_client.get(f"{changelist}{pending.pk}/change/")
+    one = admin_client.post(f"{changelist}{pending.pk}/delete/", {"post": "yes"})
+    selected = admin_client.post(
+        changelist,
+        {"action": "delete_selected", "_selected_action": [pending.pk], "post": "yes"},
+    )
+    its_request = admin_client.post(
+        f"/admin/workspaces/workspacedraft/{waiting.pk}/delete/", {"post": "yes"}
+    )
+
+    # It is what the request waits for: without it, no approver's queue lists the request.
+    # The request goes with it only as its author withdraws or deletes it.
+    assertNotContains(page, f"{changelist}{pending.pk}/delete/")
+    assert one.status_code == selected.status_code == its_request.status_code == 403
+    assert waiting.approvals.get().decision == "pending"
+
+
+def test_a_request_left_waiting_without_its_approval_can_still_be_withdrawn(waiting, author):
+    waiting.approvals.all().delete()  # removed before the admin refused it
+
+    page = client_for(author).get(f"/drafts/{waiting.pk}/result/")
+    withdrawn = client_for(author).post(f"/approvals/{waiting.pk}/withdraw/", follow=True)
+
+    assertContains(page, "nobody can approve it")
+    assertContains(page, "Withdraw to change it")
+    assertContains(withdrawn, "Withdrawn: the request is a draft again.")
+
+
 @pytest.fixture
 def waiting_deletion(author, approver, fake):
     from workspaces.approvals.models import ApprovalRule

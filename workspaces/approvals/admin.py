@@ -79,7 +79,8 @@ class ApprovalRuleAdmin(admin.ModelAdmin):
 
 @admin.register(Approval)
 class ApprovalAdmin(admin.ModelAdmin):
-    """Who approved or rejected which request, when and why. Read-only: a record."""
+    """Who approved or rejected which request, when and why. Read-only: a record (a pending
+    one is not deleted either)."""
 
     list_display = ("draft", "kind", "decision", "decided_by", "decided_at", "requested_at")
     list_filter = ("decision", "kind")
@@ -102,3 +103,12 @@ class ApprovalAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        # A pending approval is what its request waits for: without it the request is in no
+        # approver's queue. Nor is a request waiting for one deleted here, or its author's
+        # account (Django asks this of the approvals that would go with them); its author
+        # withdraws or deletes it. A decided approval goes with its request.
+        if obj is not None and obj.decision == Approval.Decision.PENDING:
+            return False
+        return super().has_delete_permission(request, obj)
