@@ -200,6 +200,31 @@ def test_a_rejection_stays_in_the_audit_trail_when_its_request_is_deleted(
     assert [(step["by"], step["decision"]) for step in entry.approval] == [("carol", "rejected")]
 
 
+@pytest.mark.parametrize("decide", ["approval_approve", "approval_reject"])
+def test_a_decision_whose_reason_holds_a_harness_key_is_refused(
+    author, approver, rule, fake, mailoutbox, decide
+):
+    draft = held(author)
+    mailoutbox.clear()
+    decision = {
+        "draft": draft,
+        "approval_id": pending_id(draft),
+        "approver": approver,
+        "reason": f"key: {APPROVER_KEY}",
+    }
+    if decide == "approval_approve":
+        decision["client"] = harness_client_for(approver)
+
+    with pytest.raises(ValueError, match="Harness API key"):
+        getattr(services, decide)(**decision)
+
+    draft.refresh_from_db()
+    assert draft.status == "awaiting_approval"
+    assert list(draft.approvals.values_list("decision", "reason")) == [("pending", "")]
+    assert mailoutbox == []
+    assert fake.log(route=CREATE) == []
+
+
 def test_the_author_cannot_approve_even_when_in_an_approving_group(author, approver, rule, fake):
     author.groups.add(*approver.groups.all())
     draft = held(author)

@@ -10,7 +10,7 @@ from django.utils import timezone
 from pytest_django.asserts import assertContains, assertNotContains, assertRedirects
 
 from tests.approvals.support import APPROVER_IN_LOG, APPROVER_KEY, CREATE, pending_id, prod_draft
-from tests.conftest import ACCOUNT, OTHER_KEY
+from tests.conftest import ACCOUNT, FULL_KEY, OTHER_KEY
 from workspaces.approvals import services
 from workspaces.approvals.selectors import APPROVALS_PER_PAGE
 from workspaces.clients import harness_client_for
@@ -449,6 +449,31 @@ def test_a_rejection_needs_a_reason_on_its_field(waiting, approver, fake):
     assertContains(response, '<p class="field__help" id="id_reason_helptext">The requester reads')
     waiting.refresh_from_db()
     assert waiting.status == "awaiting_approval"
+
+
+@pytest.mark.parametrize("decision", ["approve", "reject"])
+def test_a_harness_key_typed_in_the_reason_is_refused_on_its_field(
+    waiting, approver, fake, mailoutbox, decision
+):
+    mailoutbox.clear()
+    typed = f"Use this key instead: {FULL_KEY} thanks"
+
+    response = client_for(approver).post(
+        f"/approvals/{waiting.pk}/",
+        {"approval": pending_id(waiting), "decision": decision, "reason": typed},
+    )
+
+    assert response.status_code == 200
+    assertContains(response, "This holds a Harness API key, which the portal never keeps")
+    assertContains(response, '<ul class="field__errors" id="id_reason_error">')
+    assertNotContains(response, FULL_KEY)  # not shown again either
+    assertNotContains(response, FULL_KEY.rsplit(".", 1)[1])
+    waiting.refresh_from_db()
+    assert waiting.status == "awaiting_approval"
+    assert list(waiting.approvals.values_list("decision", "reason")) == [("pending", "")]
+    assert mailoutbox == []
+    assert fake.log(route=CREATE) == []
+    assert not AuditEntry.objects.exists()
 
 
 def test_the_requester_sees_the_rejection_and_its_reason(waiting, author, approver):

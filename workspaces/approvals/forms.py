@@ -5,7 +5,23 @@ from __future__ import annotations
 
 from django import forms
 
+from portal.logs import REDACTED, holds_harness_key, redact_harness_keys
+
 REASON_MAX = 2000
+# Said as the wizard says it of a key typed in a field (`rows.KEY_NOT_KEPT`).
+KEY_IN_REASON = (
+    "This holds a Harness API key, which the portal never keeps: the requester would read it "
+    "here, by e-mail and in My requests, and operators in the admin. Take the key out (it is "
+    f"shown as {REDACTED}) and decide again."
+)
+
+
+class ReasonInput(forms.Textarea):
+    """The reason typed, shown again with any Harness key in it as `[redacted]`: a page never
+    shows a key back (posted again as it is, the mark is refused too)."""
+
+    def format_value(self, value):
+        return super().format_value(redact_harness_keys(value) if value else value)
 
 
 class DecisionForm(forms.Form):
@@ -31,12 +47,18 @@ class DecisionForm(forms.Form):
         strip=True,
         # Django describes the field by its help text and, once it has one, its error.
         help_text="The requester reads it, in the portal and by e-mail.",
-        widget=forms.Textarea(attrs={"rows": 3}),
+        widget=ReasonInput(attrs={"rows": 3}),
     )
+
+    def clean_reason(self) -> str:
+        reason = self.cleaned_data["reason"]
+        if holds_harness_key(reason):
+            raise forms.ValidationError(KEY_IN_REASON)
+        return reason
 
     def clean(self) -> dict:
         cleaned = super().clean()
-        if cleaned.get("decision") == "reject" and not cleaned.get("reason"):
+        if cleaned.get("decision") == "reject" and "reason" in cleaned and not cleaned["reason"]:
             self.add_error(
                 "reason", "Say why you reject this request: the requester reads the reason."
             )

@@ -17,6 +17,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
+from portal.logs import holds_harness_key
 from workspaces.approvals import notify, selectors
 from workspaces.approvals.models import Approval
 from workspaces.approvals.selectors import approval_chain
@@ -144,7 +145,10 @@ def _claim(
     pending) takes `decision`, or neither happens. The draft's row is written first, as
     `approval_withdraw` and the gate do, so concurrent writers lock in one order.
     Raises ApprovalNotPending when either was decided or withdrawn meanwhile, RequestGone when
-    its author deleted the request meanwhile."""
+    its author deleted the request meanwhile. ValueError for a `reason` holding a Harness key
+    (`DecisionForm` refuses it: never stored, mailed or shown)."""
+    if holds_harness_key(reason):
+        raise ValueError("A decision's reason must not hold a Harness API key.")
     now = timezone.now()
     moved = {"status": status, "updated_at": now}
     if status == Status.SUBMITTING:
