@@ -593,6 +593,68 @@ def test_an_approved_deletion_says_it_was_deleted(waiting_deletion, approver, fa
     assert len(fake.log(route="iacm.workspaces.delete")) == 1
 
 
+def rejected(draft, approver):
+    client_for(approver).post(
+        f"/approvals/{draft.pk}/",
+        {"approval": pending_id(draft), "decision": "reject", "reason": "Not now."},
+    )
+    draft.refresh_from_db()
+    assert draft.status == "rejected"
+    return draft
+
+
+def test_a_rejected_create_offers_a_new_workspace_request(waiting, author, approver):
+    draft = rejected(waiting, approver)
+
+    result = client_for(author).get(f"/drafts/{draft.pk}/result/")
+
+    assertContains(
+        result,
+        '<a class="button button--link" href="/orgs/default/projects/infra/new-workspace/">'
+        "Start a new request</a>",
+        html=True,
+    )
+
+
+def test_a_rejected_deletion_offers_to_request_it_again_and_is_listed_as_itself(
+    waiting_deletion, author, approver
+):
+    draft = rejected(waiting_deletion, approver)
+    mine = client_for(author)
+    deletion = f"/orgs/default/projects/infra/workspaces/{draft.identifier}/delete/"
+
+    result = mine.get(f"/drafts/{draft.pk}/result/")
+    listed = mine.get("/drafts/")
+
+    assertContains(
+        result,
+        f'<a class="button button--link" href="{deletion}">Request the deletion again</a>',
+        html=True,
+    )
+    assertNotContains(result, "Start a new request")
+    # My requests opens the rejected request (its reason), not a fresh deletion page.
+    assertContains(listed, f'href="/drafts/{draft.pk}/result/"')
+    assertNotContains(listed, f'href="{deletion}"')
+
+
+def test_a_rejected_change_offers_a_new_change_of_its_workspace(author, approver, fake):
+    from tests.approvals.support import GROUP, prod_rule
+    from tests.workspaces.test_change import edit, seeded_workspace, start
+
+    prod_rule(groups=[GROUP], for_create=False, for_edit=True, tag_key="", tag_value="")
+    workspace = seeded_workspace(harness_client_for(author))
+    draft = edit(start(author, workspace), repository={"branch": "develop"})
+    held = submit.draft_submit(draft=draft, client=harness_client_for(author)).draft
+    draft = rejected(held, approver)
+
+    result = client_for(author).get(f"/drafts/{draft.pk}/result/")
+
+    change = f"/orgs/default/projects/infra/workspaces/{workspace.identifier}/change/"
+    assertContains(result, f'<form method="post" action="{change}"')
+    assertContains(result, "Start a new change</button>")
+    assertNotContains(result, "Start a new request")
+
+
 def test_a_withdrawn_deletion_goes_back_to_its_confirmation_page(waiting_deletion, author):
     response = client_for(author).post(f"/approvals/{waiting_deletion.pk}/withdraw/")
 
