@@ -20,6 +20,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
+from django.utils import timezone
 
 from workspaces.clients import harness_account_of
 from workspaces.feedback import harness_error_message
@@ -281,3 +282,25 @@ def draft_rebase(*, draft: WorkspaceDraft) -> bool:
             ]
         )
     return True
+
+
+def unconfirmed_change(*, draft: WorkspaceDraft) -> WorkspaceDraft | None:
+    """A submit of an edit draft that found the workspace changed in Harness, not yet sent
+    anyway (`draft_rebase`): nothing is sent, nor held for approval (an approval of it would
+    find the same change and send nothing, every time), and the review's panel says so. The
+    draft as it is then; None for any other draft (submit it)."""
+    response = draft.harness_response or {}
+    if draft.kind != Kind.EDIT or response.get("outcome") != CHANGED_IN_HARNESS:
+        return None
+    message = (
+        f"Nothing was sent, nor submitted for approval: {draft.name or draft.identifier} was "
+        "changed in Harness since you started this change. Compare below, then send your "
+        "change anyway (edit it first to keep what was changed there)."
+    )
+    WorkspaceDraft.objects.filter(
+        pk=draft.pk,
+        status__in=[Status.DRAFT, Status.FAILED],
+        harness_response__outcome=CHANGED_IN_HARNESS,
+    ).update(harness_response={**response, "message": message}, updated_at=timezone.now())
+    draft.refresh_from_db()
+    return draft

@@ -26,7 +26,7 @@ from workspaces.approvals.gate import approval_gate
 from workspaces.feedback import harness_error_message
 from workspaces.harness import HarnessClient, errors
 from workspaces.models import WorkspaceDraft
-from workspaces.wizard import change_send, create, steps, update, validation
+from workspaces.wizard import change, change_send, create, steps, update, validation
 from workspaces.wizard.body import build_body
 from workspaces.wizard.outcomes import (
     UNCLEAR,
@@ -71,12 +71,14 @@ def draft_submit(*, draft: WorkspaceDraft, client: HarnessClient) -> Submitted:
     (IaCM `POST .../workspaces`) or, for a change, `PUT .../workspaces/{identifier}`
     (`change_send.change_write`, which first checks that nobody changed the workspace since).
 
-    Every step is validated again first (an invalid draft is not sent and its steps are
-    flagged). After an unclear last write (for a create, while any earlier POST may still land:
-    `create.attempts`), a GET tells whether it landed (then nothing is sent: the draft is
-    settled as created or updated, or, a change edited since, goes back to its review on the
-    workspace as it landed, `settle.earlier_write_landed`; if the GET fails, nothing is sent
-    and the outcome stays unclear). A create is then sent only under the identifier those
+    A change that found the workspace changed in Harness is not sent nor held until its
+    owner sends it anyway (`change.unconfirmed_change`). Every step is validated again first
+    (an invalid draft is not sent and its steps are flagged). After an unclear last write (for
+    a create, while any earlier POST may still land: `create.attempts`), a GET tells whether
+    it landed (then nothing is sent: the draft is settled as created or updated, or, a change
+    edited since, goes back to its review on the workspace as it landed,
+    `settle.earlier_write_landed`; if the GET fails, nothing is sent and the outcome stays
+    unclear). A create is then sent only under the identifier those
     POSTs sent (Basics holds it; otherwise nothing is sent: `_identifier_moved`). When an
     approval rule matches (`approval_gate`), nothing is sent: the draft waits as
     awaiting_approval with its body frozen. Otherwise one atomic UPDATE moves the draft from
@@ -84,6 +86,9 @@ def draft_submit(*, draft: WorkspaceDraft, client: HarnessClient) -> Submitted:
     every other one just returns the draft as it is.
     """
     require_same_account(draft_account=draft.account_id, key_account=client.account_id)
+    unconfirmed = change.unconfirmed_change(draft=draft)
+    if unconfirmed is not None:  # back to its review: the panel's "Send my change anyway"
+        return Submitted(unconfirmed)
     bound = {
         step: validation.bind_step(step, draft.data, snapshot=draft.workspace_snapshot)
         for step in steps.EDITABLE_STEPS
