@@ -55,7 +55,9 @@ def test_submit_for_approval_under_the_changed_in_harness_panel_is_not_an_approv
     assert draft.data["basics"]["description"] == "Edited in Harness"  # nothing lost
     panel = submitted.content.decode().split('id="changed-in-harness"')[1].split("</section>")[0]
     assert "Nothing was sent, nor submitted for approval" in panel
-    assert "Send my change anyway" in panel
+    # Sent anyway, it waits for approval again (the rule holds every change), and says so.
+    assert ">Submit my change anyway for approval</button>" in panel
+    assert "This request will wait for approval." in panel
     # The main button, which cannot send it, is not offered while the panel is shown.
     assertNotContains(submitted, ">Submit for approval</button>")
     assertNotContains(submitted, f'action="{reverse("draft_submit", args=[draft.pk])}"')
@@ -84,3 +86,59 @@ def test_the_review_without_the_panel_still_offers_its_main_button(client, autho
 
     assertContains(review, ">Submit for approval</button>")
     assertNotContains(review, 'id="changed-in-harness"')
+
+
+def test_the_panel_says_send_anyway_will_wait_for_a_rule_on_the_tags_harness_holds_now(
+    client, author, approver, fake
+):
+    """Tagged env=prod in Harness after the change started: "Send my change anyway" is held by
+    the rule on env=prod (the gate reads the tags of the workspace it is rebased on), so the
+    panel says so, as the review says it of any submit a rule holds."""
+    prod_rule(groups=[GROUP], for_create=False, for_edit=True)
+    client.force_login(author)
+    workspace = seeded_workspace(harness_client_for(author))
+    direct_put(workspace.identifier, tags={"env": "dev"}, cost_estimation_enabled=True)
+    draft = edit(start(author, workspace), repository={"branch": "release"})
+    direct_put(workspace.identifier, tags={"env": "prod"})
+    client.post(reverse("draft_submit", args=[draft.pk]))
+    draft.refresh_from_db()
+    assert draft.harness_response["outcome"] == "changed_in_harness"
+
+    review = client.get(reverse("draft_review", args=[draft.pk]))
+
+    panel = review.content.decode().split('id="changed-in-harness"')[1].split("</section>")[0]
+    assert "This request will wait for approval." in panel
+    assert "Production in infra" in panel
+    assert ">Submit my change anyway for approval</button>" in panel
+    assert "Send my change anyway" not in panel
+    assert review.content.decode().count('id="approval-hold"') == 1
+    fake.clear_log()
+    client.post(reverse("draft_send_anyway", args=[draft.pk]))
+    draft.refresh_from_db()
+    assert draft.status == "awaiting_approval"
+    assert fake.log(route=UPDATE) == []
+
+
+def test_the_panel_says_nothing_of_approval_when_no_rule_holds_the_rebased_change(
+    client, author, approver, fake
+):
+    """The workspace had env=prod when the change started; Harness now holds env=dev and the
+    change sends env=dev: sent anyway, no rule on env=prod holds it, and the panel does not
+    say it would."""
+    client.force_login(author)
+    workspace = seeded_workspace(harness_client_for(author))
+    direct_put(workspace.identifier, tags={"env": "prod"}, cost_estimation_enabled=True)
+    draft = edit(start(author, workspace), basics={"tags": [{"key": "env", "value": "dev"}]})
+    direct_put(workspace.identifier, tags={"env": "dev"})
+    client.post(reverse("draft_submit", args=[draft.pk]))
+    draft.refresh_from_db()
+    assert draft.harness_response["outcome"] == "changed_in_harness"
+    prod_rule(groups=[GROUP], for_create=False, for_edit=True)
+
+    review = client.get(reverse("draft_review", args=[draft.pk]))
+
+    assertNotContains(review, "This request will wait for approval.")
+    assertContains(review, ">Send my change anyway</button>")
+    client.post(reverse("draft_send_anyway", args=[draft.pk]))
+    draft.refresh_from_db()
+    assert draft.status == "updated", draft.harness_response

@@ -12,6 +12,7 @@ from workspaces.export import draft_export
 from workspaces.models import WorkspaceDraft
 from workspaces.wizard import diff, pages, sources, steps, validation
 from workspaces.wizard.body import build_body, stored_steps, warnings
+from workspaces.wizard.rebase import rebased
 
 
 def review_context(draft: WorkspaceDraft, *, account_id: str = "") -> dict[str, Any]:
@@ -50,6 +51,13 @@ def review_context(draft: WorkspaceDraft, *, account_id: str = "") -> dict[str, 
     if draft.kind == WorkspaceDraft.Kind.EDIT:
         # The PUT body replaces the create body; the sections above show the same values.
         context.update(diff.change_review(draft))
+        if context["changed_in_harness"]:
+            # The panel's "Send my change anyway" submits the change rebased on the workspace
+            # Harness showed: the gate reads that one's tags (a rule may hold those, not these).
+            fresh = draft.harness_response["harness_workspace"]
+            context["hold"] = approval_hold(
+                draft=rebased(draft, fresh), tags=body.get("tags") or {}
+            )
     else:
         # A new workspace as code (a change's workspace is exported from its own page).
         context["export"] = draft_export(draft=draft, account_id=account_id, body=body)
