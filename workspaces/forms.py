@@ -124,6 +124,13 @@ class HarnessKeyForm(forms.Form):
         return cleaned
 
 
+class SendAnywayForm(forms.Form):
+    """ "Send my change anyway": the `updated` (unix ms) of the workspace the review's "Changed
+    in Harness" panel showed, so that what is confirmed is what the person saw."""
+
+    updated = forms.IntegerField(min_value=0, max_value=2**63 - 1, widget=forms.HiddenInput)
+
+
 class PickerSearchForm(forms.Form):
     """Search and page for the org and project pickers."""
 

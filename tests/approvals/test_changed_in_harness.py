@@ -15,6 +15,13 @@ from workspaces.clients import harness_client_for
 pytestmark = pytest.mark.django_db
 
 
+def _send_anyway(client, draft):
+    """ "Send my change anyway" from the panel that shows the change stored in Harness."""
+    draft.refresh_from_db()
+    shown = draft.harness_response["harness_workspace"]["updated"]
+    return client.post(reverse("draft_send_anyway", args=[draft.pk]), {"updated": shown})
+
+
 def _approve(draft, approver):
     draft.refresh_from_db()
     services.approval_approve(
@@ -63,7 +70,7 @@ def test_submit_for_approval_under_the_changed_in_harness_panel_is_not_an_approv
     assertNotContains(submitted, f'action="{reverse("draft_submit", args=[draft.pk])}"')
     assert fake.log(route=UPDATE) == []
 
-    client.post(reverse("draft_send_anyway", args=[draft.pk]))
+    _send_anyway(client, draft)
     draft.refresh_from_db()
     assert draft.status == "awaiting_approval"
     draft = _approve(draft, approver)
@@ -113,7 +120,7 @@ def test_the_panel_says_send_anyway_will_wait_for_a_rule_on_the_tags_harness_hol
     assert "Send my change anyway" not in panel
     assert review.content.decode().count('id="approval-hold"') == 1
     fake.clear_log()
-    client.post(reverse("draft_send_anyway", args=[draft.pk]))
+    _send_anyway(client, draft)
     draft.refresh_from_db()
     assert draft.status == "awaiting_approval"
     assert fake.log(route=UPDATE) == []
@@ -139,6 +146,6 @@ def test_the_panel_says_nothing_of_approval_when_no_rule_holds_the_rebased_chang
 
     assertNotContains(review, "This request will wait for approval.")
     assertContains(review, ">Send my change anyway</button>")
-    client.post(reverse("draft_send_anyway", args=[draft.pk]))
+    _send_anyway(client, draft)
     draft.refresh_from_db()
     assert draft.status == "updated", draft.harness_response

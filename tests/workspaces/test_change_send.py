@@ -230,14 +230,15 @@ def test_a_change_made_in_harness_meanwhile_is_shown_not_overwritten(user_with_k
     assert shown["Description"].now == "Changed in Harness"
     assert shown["Description"].replaced
 
-    assert change.draft_rebase(draft=result)
+    shown_updated = result.harness_response["harness_workspace"]["updated"]
+    assert change.draft_rebase(draft=result, shown_updated=shown_updated)
     sent = submit.draft_submit(draft=WorkspaceDraft.objects.get(pk=draft.pk), client=client)
 
     after = client.get_workspace(org=ORG, project=PROJECT, identifier=workspace.identifier)
     assert sent.draft.status == "updated"
     assert len(fake.log(route=UPDATE)) == 1
     assert after.repository_branch == "develop"
-    assert not change.draft_rebase(draft=sent.draft)
+    assert not change.draft_rebase(draft=sent.draft, shown_updated=shown_updated)
 
 
 AWS_A, AWS_B = "account.aws_team_01", "account.aws_team_02"
@@ -262,7 +263,8 @@ def _changed_meanwhile(user, **in_harness):
 
 def _send_anyway(client, fake, draft) -> dict:
     """The PUT body "Send my change anyway" sends."""
-    assert change.draft_rebase(draft=draft)
+    shown_updated = draft.harness_response["harness_workspace"]["updated"]
+    assert change.draft_rebase(draft=draft, shown_updated=shown_updated)
     fake.clear_log()
     sent = submit.draft_submit(draft=WorkspaceDraft.objects.get(pk=draft.pk), client=client)
     assert sent.draft.status == "updated", sent.draft.harness_response

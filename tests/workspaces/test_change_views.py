@@ -279,7 +279,9 @@ def test_a_change_made_in_harness_is_shown_then_sent_anyway(
 
     submitted = signed_in_with_key.post(reverse("draft_submit", args=[draft.pk]), headers=HTMX)
     review = signed_in_with_key.get(reverse("draft_review", args=[draft.pk]))
-    sent = signed_in_with_key.post(reverse("draft_send_anyway", args=[draft.pk]))
+    sent = signed_in_with_key.post(
+        reverse("draft_send_anyway", args=[draft.pk]), {"updated": shown_updated(review)}
+    )
 
     assert submitted.headers["HX-Redirect"] == reverse("draft_review", args=[draft.pk])
     assertContains(review, "Changed in Harness since you started")
@@ -331,6 +333,68 @@ def test_a_change_whose_earlier_attempt_landed_says_so_on_its_review(
     assert "Your earlier attempt changed the workspace." in notice
     assert "not sent yet: it is below." in notice
     assertContains(review, '<th scope="row">Description</th>', html=False)
+
+
+def shown_updated(review) -> str:
+    """The `updated` of the workspace the review's "Changed in Harness" panel shows, as its
+    "Send my change anyway" form carries it."""
+    form = review.content.decode().split('id="changed-in-harness"')[1].split("</form>")[0]
+    return re.search(r'<input type="hidden" name="updated" value="(\d+)">', form)[1]
+
+
+def test_send_anyway_from_a_tab_showing_an_older_change_in_harness_sends_nothing(
+    signed_in_with_key, user_with_key, workspace, fake
+):
+    """Two tabs show the panel for a first change in Harness; Harness is changed again, and
+    "Send my change anyway" in the second tab finds that second change (stored, nothing sent).
+    The same button in the first tab confirmed the second change unseen and sent over it."""
+    draft = edit(start(user_with_key, workspace), repository={"branch": "release"})
+    direct_put(workspace.identifier, description="First edit in Harness")
+    signed_in_with_key.post(reverse("draft_submit", args=[draft.pk]))
+    review_url = reverse("draft_review", args=[draft.pk])
+    first_tab = shown_updated(signed_in_with_key.get(review_url))
+    direct_put(workspace.identifier, description="Second edit in Harness")
+    signed_in_with_key.post(reverse("draft_send_anyway", args=[draft.pk]), {"updated": first_tab})
+    draft.refresh_from_db()
+    stored = draft.harness_response["harness_workspace"]
+    assert stored["description"] == "Second edit in Harness"
+    fake.clear_log()
+
+    refused = signed_in_with_key.post(
+        reverse("draft_send_anyway", args=[draft.pk]), {"updated": first_tab}, follow=True
+    )
+
+    assertRedirects(refused, review_url)
+    assertContains(refused, "changed in Harness again since the comparison you confirmed")
+    panel = refused.content.decode().split('id="changed-in-harness"')[1].split("</section>")[0]
+    assert "Second edit in Harness" in panel
+    assert shown_updated(refused) == str(stored["updated"]) != first_tab
+    draft.refresh_from_db()
+    assert draft.harness_response["outcome"] == "changed_in_harness"  # still to confirm
+    assert draft.workspace_snapshot["description"] != "Second edit in Harness"
+    assert fake.log(route=UPDATE) == []
+    # Confirmed from the panel that shows it, it is sent.
+    signed_in_with_key.post(
+        reverse("draft_send_anyway", args=[draft.pk]), {"updated": shown_updated(refused)}
+    )
+    assert [put["body"]["repository_branch"] for put in fake.log(route=UPDATE)] == ["release"]
+
+
+@pytest.mark.parametrize("posted", [{}, {"updated": ""}, {"updated": "soon"}])
+def test_send_anyway_that_does_not_say_what_it_confirms_sends_nothing(
+    signed_in_with_key, user_with_key, workspace, fake, posted
+):
+    draft = edit(start(user_with_key, workspace), repository={"branch": "release"})
+    direct_put(workspace.identifier, description="Edited in Harness")
+    signed_in_with_key.post(reverse("draft_submit", args=[draft.pk]))
+    fake.clear_log()
+
+    refused = signed_in_with_key.post(reverse("draft_send_anyway", args=[draft.pk]), posted)
+
+    assertRedirects(refused, reverse("draft_review", args=[draft.pk]), target_status_code=200)
+    draft.refresh_from_db()
+    assert draft.harness_response["outcome"] == "changed_in_harness"
+    assert fake.log() == []
 
 
 def test_send_anyway_with_a_key_for_another_account_keeps_the_change_to_confirm(

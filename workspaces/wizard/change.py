@@ -37,6 +37,15 @@ Status = WorkspaceDraft.Status
 Kind = WorkspaceDraft.Kind
 
 
+class ChangedAgain(Exception):
+    """ "Send my change anyway" confirmed another state of the workspace in Harness than the
+    one the draft holds now (a newer change found since, in another tab); `message` says so."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
 class ChangeRefused(Exception):
     """The workspace cannot be changed through the steps; `message` says why."""
 
@@ -251,12 +260,14 @@ def _template_values(
     }
 
 
-def draft_rebase(*, draft: WorkspaceDraft) -> bool:
+def draft_rebase(*, draft: WorkspaceDraft, shown_updated: int | None) -> bool:
     """ "Send my change anyway": the workspace Harness showed at the last submit becomes the
     base of the change (`workspace_snapshot`, `workspace_updated`, and in the steps what
     `rebase.rebased` moves with it), so the PUT is what the review's "Your change sends" column
     showed. Returns False when the draft shows no such difference (already sent, rebased in
-    another tab, or not an edit)."""
+    another tab, or not an edit). Raises ChangedAgain, and nothing changes, when that workspace
+    is not the one the panel confirmed showed (`shown_updated`, its `updated`; None: unknown):
+    another tab found a newer change, which the person has not seen."""
     with transaction.atomic():
         locked = WorkspaceDraft.objects.select_for_update().get(pk=draft.pk)
         response = locked.harness_response or {}
@@ -267,6 +278,12 @@ def draft_rebase(*, draft: WorkspaceDraft) -> bool:
             or not isinstance(fresh, dict)
         ):
             return False
+        if shown_updated is None or fresh.get("updated") != shown_updated:
+            raise ChangedAgain(
+                f"{locked.name or locked.identifier} was changed in Harness again since the "
+                "comparison you confirmed, so nothing was sent. Compare what Harness holds now "
+                "below, then send your change anyway or edit it first."
+            )
         base = rebased(locked, fresh)
         locked.workspace_snapshot = base.workspace_snapshot
         locked.workspace_updated = base.workspace_updated

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from workspaces.clients import harness_client_for
 from workspaces.feedback import harness_error_message
+from workspaces.forms import SendAnywayForm
 from workspaces.harness import errors
 from workspaces.htmx import HtmxHttpRequest
 from workspaces.models import WorkspaceDraft
@@ -64,13 +65,23 @@ def workspace_change_start(
 @require_POST
 def draft_send_anyway(request: HtmxHttpRequest, draft_id) -> HttpResponse:
     """The workspace as Harness showed it becomes the base of the change, then it is submitted
-    (checked again: a further change in Harness is shown again)."""
+    (checked again: a further change in Harness is shown again). The form carries the
+    `updated` of the workspace its panel showed: a newer one stored since (found from another
+    tab) is shown, not confirmed unseen."""
     draft = get_object_or_404(WorkspaceDraft, pk=draft_id, owner=request.user)
     # Checked before the confirmation is kept: no key leads to the key page (as Submit does), a
     # key for another account sends nothing.
     client = harness_client_for(request.user)
     require_same_account(draft_account=draft.account_id, key_account=client.account_id)
-    if not change.draft_rebase(draft=draft):
+    # The state of the workspace the panel showed: only that one is confirmed.
+    form = SendAnywayForm(request.POST)
+    shown = form.cleaned_data["updated"] if form.is_valid() else None
+    try:
+        rebased = change.draft_rebase(draft=draft, shown_updated=shown)
+    except change.ChangedAgain as err:  # the review's panel shows the newer change
+        messages.warning(request, err.message)
+        return redirect(pages.step_url(draft, "review"))
+    if not rebased:
         messages.info(request, "There is nothing to confirm any more; review the change again.")
         return redirect(pages.step_url(draft, "review"))
     return views.draft_submit(request, draft_id)
