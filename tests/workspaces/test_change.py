@@ -15,7 +15,17 @@ from tests.samples import complete_draft
 from workspaces.clients import harness_client, harness_client_for
 from workspaces.models import AuditEntry, WorkspaceDraft
 from workspaces.services import credential_save
-from workspaces.wizard import change, diff, drafts, steps, submit, update, validation
+from workspaces.wizard import (
+    change,
+    diff,
+    drafts,
+    prefill,
+    rows,
+    steps,
+    submit,
+    update,
+    validation,
+)
 from workspaces.wizard.body import build_body, stored_steps
 
 ORG, PROJECT = "default", "infra"
@@ -489,6 +499,35 @@ def test_tags_harness_holds_do_not_block_a_change(user_with_key, fake):
     assert value_changed == {}  # the key is the workspace's; its value is a new one, checked
     assert list(new_key["basics"]) == ["tags.0.key"]
     assert list(longer["basics"]) == ["tags.0.value"]
+
+
+def test_tags_beyond_those_harness_holds_still_count_against_the_limit(user_with_key, fake):
+    client = harness_client_for(user_with_key)
+    workspace = seeded_workspace(client)
+    held = [{"key": f"team{i:02d}", "value": ""} for i in range(steps.MAX_TAGS + 5)]
+    direct_put(workspace.identifier, tags={row["key"]: row["value"] for row in held})
+    draft = start(user_with_key, workspace)
+    basics = validation.bind_step("basics", draft.data, snapshot=draft.workspace_snapshot)
+    limits = {name: rows.max_num for name, rows in basics.formsets.items()}
+
+    with_add = {"tags": list(held)}
+    rows.apply_row_action("basics", with_add, "add-tag", limits=limits)
+    one_more = edit(draft, basics={"tags": [*held, {"key": "new", "value": "x"}]})
+    problems = validation.draft_problems(one_more.data, snapshot=one_more.workspace_snapshot)
+
+    assert len(with_add["tags"]) == len(held)  # "Add a tag" stops at what Harness holds
+    assert problems == {"basics": {"tags": [f"Use at most {len(held)} tags."]}}
+
+
+def test_a_workspace_holding_more_tags_than_the_steps_hold_is_refused_at_the_start(
+    user_with_key, fake
+):
+    workspace = seeded_workspace(harness_client_for(user_with_key))
+    direct_put(workspace.identifier, tags={f"t{i}": "" for i in range(prefill.MAX_HELD_TAGS + 1)})
+
+    with pytest.raises(change.ChangeRefused, match=f"it has {prefill.MAX_HELD_TAGS + 1} tags"):
+        start(user_with_key, workspace)
+    assert not WorkspaceDraft.objects.exists()
 
 
 # A whole key's shape that Harness holds (put there by someone, not through the portal).

@@ -3,6 +3,7 @@ htmx partials), the submit that finds a change made in Harness, send anyway, My 
 a read-only key."""
 
 import re
+from html.parser import HTMLParser
 
 import pytest
 from django.urls import reverse
@@ -504,3 +505,81 @@ def test_the_page_offers_no_edit_for_a_provisioner_the_steps_do_not_cover(
     assertContains(page, "which the portal&#x27;s steps do not cover")
     refused = signed_in_with_key.post(edit, follow=True)
     assertContains(refused, "which the portal&#x27;s steps do not cover")
+
+
+class _StepInputs(HTMLParser):
+    """What a browser posts from the step form: each named input, textarea and select that is
+    not disabled, with the value it shows (buttons are left out: the test names the action)."""
+
+    def __init__(self):
+        super().__init__()
+        self.fields: dict[str, str] = {}
+        self._in_form = False
+        self._textarea: str | None = None
+        self._select: str | None = None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "form" and attrs.get("id") == "step-form":
+            self._in_form = True
+        if not self._in_form or "disabled" in attrs or not attrs.get("name"):
+            return
+        name = attrs["name"]
+        if tag == "input" and attrs.get("type") not in {"submit", "button", "checkbox", "radio"}:
+            self.fields[name] = attrs.get("value") or ""
+        elif tag == "input" and "checked" in attrs:
+            self.fields[name] = attrs.get("value") or "on"
+        elif tag == "textarea":
+            self._textarea = name
+            self.fields[name] = ""
+        elif tag == "select":
+            self._select = name
+        elif tag == "option" and self._select and "selected" in attrs:
+            self.fields[self._select] = attrs.get("value") or ""
+
+    def handle_data(self, data):
+        if self._textarea:
+            self.fields[self._textarea] += data
+
+    def handle_endtag(self, tag):
+        if tag == "form":
+            self._in_form = False
+        elif tag == "textarea":
+            self._textarea = None
+        elif tag == "select":
+            self._select = None
+
+
+def rendered_inputs(page) -> dict[str, str]:
+    parser = _StepInputs()
+    parser.feed(page.content.decode())
+    return parser.fields
+
+
+@pytest.mark.parametrize("held", [55, 65])
+def test_a_workspace_holding_more_tags_than_a_new_one_may_is_changed_keeping_them(
+    signed_in_with_key, user_with_key, workspace, fake, held
+):
+    """Basics said "Use at most 50 tags." for a change that only edited the description, and
+    above 60 tags saving it cut the draft's tags to 60: the tags Harness holds are the change's
+    to keep, only tags added beyond them count against the limit."""
+    tags = {f"team{i:02d}": f"v{i}" for i in range(held)}
+    direct_put(workspace.identifier, tags=tags)
+    draft = start(user_with_key, workspace)
+    page = signed_in_with_key.get(step_url(draft, "basics"))
+    posted = rendered_inputs(page) | {"description": "Only this changes"}
+
+    signed_in_with_key.post(step_url(draft, "basics") + "?autosave=1", posted, headers=HTMX)
+    autosaved = WorkspaceDraft.objects.get(pk=draft.pk).data["basics"]["tags"]
+    response = signed_in_with_key.post(step_url(draft, "basics"), posted | {"action": "next"})
+    signed_in_with_key.post(reverse("draft_submit", args=[draft.pk]))
+
+    assert len(autosaved) == held
+    assert response.status_code == 302, re.findall(r"<li>Use at most[^<]*", response.text)
+    draft.refresh_from_db()
+    assert draft.status == "updated", draft.harness_response
+    after = harness_client_for(user_with_key).get_workspace(
+        org=ORG, project=PROJECT, identifier=workspace.identifier
+    )
+    assert after.tags == tags
+    assert after.description == "Only this changes"

@@ -277,7 +277,8 @@ def test_add_row_buttons_stop_at_the_limit():
 def test_the_fields_of_the_largest_step_fit_in_one_post():
     # A formset keeps up to `absolute_max` rows (limit + 10) of what a POST sent.
     variable_fields = len(steps.VARIABLE_GROUPS) * (steps.MAX_VARIABLES + 10) * 3
-    tag_fields = (steps.MAX_TAGS + 10) * 2
+    # A change keeps up to `MAX_HELD_TAGS` tags Harness holds (`prefill.check_prefill_size`).
+    tag_fields = (prefill.MAX_HELD_TAGS + 10) * 2
     others = 20  # management forms, csrf, action, partial, paste box, step fields
 
     assert variable_fields + others < settings.DATA_UPLOAD_MAX_NUMBER_FIELDS

@@ -73,8 +73,12 @@ class BasicsForm(StepForm):
 
     def make_formsets(self, data: Any) -> dict[str, forms.BaseFormSet]:
         tags = self.initial.get("tags")
-        held = {"held": (self.snapshot or {}).get("tags") or {}}  # a change keeps Harness's tags
-        return {"tags": TagFormSet(data, prefix="tag", initial=tags, form_kwargs=held)}
+        held = (self.snapshot or {}).get("tags") or {}  # a change keeps Harness's tags
+        return {
+            "tags": TagFormSet(
+                data, prefix="tag", initial=tags, form_kwargs={"held": held}, held_rows=len(held)
+            )
+        }
 
     def clean_name(self) -> str:
         name = self.cleaned_data["name"]

@@ -17,6 +17,9 @@ from typing import Any
 from workspaces.wizard import steps
 
 MAX_PREFILL_CHARS = 256 * 1024  # the prefilled values and locks, as stored JSON
+# A change keeps the tags the workspace holds, more than `steps.MAX_TAGS` too (the limit counts
+# only tags beyond them: `rows.RowFormSet`), up to this many: each tag is two fields of a POST.
+MAX_HELD_TAGS = 200
 
 
 class PrefillRefused(ValueError):
@@ -141,8 +144,14 @@ def prefill_from_template_yaml(spec_root: dict[str, Any], *, linked: bool) -> Pr
 
 
 def check_prefill_size(found: Prefill) -> Prefill:
-    """`found` when a draft can hold it: at most `MAX_VARIABLES` rows a group and
-    `TEXT_LIMIT` characters a value, `MAX_PREFILL_CHARS` in all. Raises PrefillRefused."""
+    """`found` when a draft can hold it: at most `MAX_HELD_TAGS` tags, `MAX_VARIABLES` rows a
+    group and `TEXT_LIMIT` characters a value, `MAX_PREFILL_CHARS` in all. Raises
+    PrefillRefused."""
+    tags = found.values.get("basics", {}).get("tags", [])
+    if len(tags) > MAX_HELD_TAGS:
+        raise PrefillRefused(
+            f"it has {len(tags):,} tags; the portal's steps hold at most {MAX_HELD_TAGS}"
+        )
     for group, label in steps.VARIABLE_GROUPS.items():
         rows = found.values.get("variables", {}).get(group, [])
         if len(rows) > steps.MAX_VARIABLES:

@@ -258,7 +258,12 @@ class RowFormSet(forms.BaseFormSet):
 
     noun = "rows"
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, held_rows: int = 0, **kwargs: Any) -> None:
+        """`held_rows`: how many rows the workspace a change edits holds (its snapshot's). They
+        are the change's to keep, however many: the limit is at least that many, and a request
+        can still make the server build only 10 more."""
+        if held_rows > self.max_num:
+            self.max_num, self.absolute_max = held_rows, held_rows + 10
         super().__init__(*args, auto_id="%s", **kwargs)
         self.error_messages = {
             **self.error_messages,
@@ -322,12 +327,17 @@ def _index(text: str) -> int | None:
     return int(text) if text.isdigit() and len(text) < 5 else None
 
 
-def apply_row_action(step: str, values: dict[str, Any], action: str) -> str | None:
+def apply_row_action(
+    step: str, values: dict[str, Any], action: str, *, limits: Mapping[str, int] | None = None
+) -> str | None:
     """Apply a row button (`add-tag`, `remove-var:terraform:2`, ...) to a step's values.
 
+    `limits`: `{rows: the most the step's formset accepts}` where it is not the usual limit
+    (a change keeps the tags Harness holds: `RowFormSet`'s `held_rows`).
     Returns the id to focus afterwards ("" for the actions that move no focus), or None when
     the action is not one this step knows (the view answers 400).
     """
+    limits = limits or {}
     if (
         action in {"next", "back"}
         # Start from's Try again: the template or workspace Harness failed to give is read again.
@@ -338,7 +348,7 @@ def apply_row_action(step: str, values: dict[str, Any], action: str) -> str | No
     kind, _, arg = action.partition(":")
     # "Add" stops at the limit: a step never holds more rows than its formset accepts.
     if step == "basics" and kind == "add-tag" and not arg:
-        if len(values["tags"]) < steps.MAX_TAGS:
+        if len(values["tags"]) < limits.get("tags", steps.MAX_TAGS):
             values["tags"].append({"key": "", "value": ""})
         return f"tag-{len(values['tags']) - 1}-key"
     if step == "basics" and kind == "remove-tag" and _index(arg) is not None:

@@ -218,7 +218,8 @@ def _step_post(request: HtmxHttpRequest, draft: WorkspaceDraft, step: str) -> Ht
     action = request.POST.get("action", "next")[:64]
     # The form's own htmx POST (on any change) names itself in the URL, never in inherited
     # values, so row buttons and key checks inside the form are never mistaken for it.
-    focus = "" if autosave else apply_row_action(step, values, action)
+    limits = {name: rows.max_num for name, rows in posted.formsets.items()}
+    focus = "" if autosave else apply_row_action(step, values, action, limits=limits)
     if focus is None:
         return HttpResponseBadRequest("Unknown action.")
     box = paste.PasteBox()
