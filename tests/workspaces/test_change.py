@@ -451,6 +451,26 @@ def test_a_name_or_path_harness_holds_does_not_block_a_change_that_leaves_it(
     assert list(refused[step]) == [field]
 
 
+def test_a_repository_name_harness_holds_does_not_block_a_change_that_leaves_it(
+    user_with_key, fake
+):
+    """An Azure Repos repository name may hold spaces; the portal's rule (no spaces) refused
+    the one Harness holds on every change of the workspace."""
+    workspace = seeded_workspace(harness_client_for(user_with_key))
+    direct_put(workspace.identifier, repository="Platform Infra")
+    draft = edit(start(user_with_key, workspace), basics={"description": "Only this changes"})
+
+    problems = validation.draft_problems(draft.data, snapshot=draft.workspace_snapshot)
+    body = update.update_body(stored_steps(draft.data), draft=draft)
+
+    assert problems == {}
+    assert body["repository"] == "Platform Infra"
+    # Typed anew, such a name is still refused.
+    typed = edit(draft, repository={"repository": "Platform Infra 2"})
+    refused = validation.draft_problems(typed.data, snapshot=typed.workspace_snapshot)
+    assert list(refused["repository"]) == ["repository"]
+
+
 def test_the_main_connector_stays_while_it_is_among_the_connectors(user_with_key, fake):
     workspace = seeded_workspace(harness_client_for(user_with_key))
     direct_put(

@@ -149,6 +149,8 @@ class RepositoryForm(StepForm):
 
     def clean_repository(self) -> str:
         repository = self.cleaned_data["repository"]
+        if repository and repository == (self.snapshot or {}).get("repository"):
+            return repository  # a change keeps the name Harness holds (Azure Repos: spaces)
         if len(repository) > 256 or any(ch.isspace() for ch in repository):
             raise forms.ValidationError("A repository name has no spaces (up to 256 characters).")
         return repository
