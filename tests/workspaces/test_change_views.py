@@ -319,6 +319,29 @@ def test_an_unclear_change_is_headlined_unclear_not_not_changed(
     assertNotContains(partial, "<h1>")
 
 
+def test_fix_and_submit_again_after_an_unclear_change_says_the_outcome_is_unclear(
+    signed_in_with_key, user_with_key, workspace, fake, settings
+):
+    """The result page said "Outcome unclear."; its "Fix and submit again" opened a review that
+    said "The last submit did not change the workspace", which Harness held."""
+    settings.WIZARD_RECONCILE_SECONDS = 0
+    draft = edit(start(user_with_key, workspace), repository={"branch": "hotfix"})
+    fake.inject(GET, delay_ms=1)  # the check before the PUT is answered
+    fake.inject(UPDATE, body="malformed")  # Harness makes the change; its answer is cut
+    fake.inject(GET, status=503, times=5)  # and the look after it fails (reads are retried)
+    signed_in_with_key.post(reverse("draft_submit", args=[draft.pk]))
+
+    result = signed_in_with_key.get(reverse("draft_result", args=[draft.pk]))
+    fix_url = re.search(r'href="([^"]*)">Fix and submit again', result.content.decode())[1]
+    review = signed_in_with_key.get(fix_url)
+
+    assert fix_url == step_url(draft, "review")
+    assertNotContains(review, "did not change the workspace")
+    outcome = re.search(r'<div [^>]*id="harness-outcome".*?</div>', review.content.decode(), re.S)
+    assert "<strong>Outcome unclear.</strong>" in outcome[0]
+    assert "could not check whether the change landed" in outcome[0]
+
+
 def test_a_change_whose_earlier_attempt_landed_says_so_on_its_review(
     signed_in_with_key, user_with_key, workspace, fake
 ):

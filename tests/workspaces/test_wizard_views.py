@@ -1915,6 +1915,22 @@ def test_submit_5xx_shows_a_retry(signed_in_with_key, user_with_key, fake, statu
     assert fake.log(route="iacm.workspaces.get")  # reconciled before anything else
 
 
+def test_the_review_after_a_5xx_says_the_outcome_is_unclear(
+    signed_in_with_key, user_with_key, fake
+):
+    # A 5xx is no proof nothing was created: the review says so as the result page does.
+    fake.inject(CREATE, status=503)
+    draft = make_draft(user_with_key)
+    signed_in_with_key.post(reverse("draft_submit", args=[draft.pk]))
+
+    review = signed_in_with_key.get(reverse("draft_review", args=[draft.pk]))
+
+    assertNotContains(review, "did not create the workspace")
+    outcome = re.search(r'<div [^>]*id="harness-outcome".*?</div>', review.content.decode(), re.S)
+    assert "<strong>Outcome unclear.</strong>" in outcome[0]
+    assert "Harness may still create it" in outcome[0]
+
+
 def test_submit_timeout_is_reconciled(signed_in_with_key, user_with_key, fake, settings):
     settings.WIZARD_RECONCILE_SECONDS = 3.0
     fake.inject(CREATE, delay_ms=2600)

@@ -57,9 +57,9 @@ def may_still_land(draft: WorkspaceDraft) -> bool:
 
 
 def outcome_said(draft: WorkspaceDraft) -> dict[str, Any]:
-    """How the result page headlines a draft not done: `unclear` (`may_still_land`), and `also`,
-    the sentence that says so when its message does not (a create's last attempt refused while
-    an earlier POST may still land)."""
+    """How the result page and the review headline a draft not done: `unclear`
+    (`may_still_land`), and `also`, the sentence that says so when its message does not (a
+    create's last attempt refused while an earlier POST may still land)."""
     unclear = may_still_land(draft)
     said = (draft.harness_response or {}).get("outcome") in UNCLEAR
     return {"unclear": unclear, "also": EARLIER_MAY_LAND if unclear and not said else ""}
@@ -184,6 +184,9 @@ def common_context(draft: WorkspaceDraft, step: str) -> dict[str, Any]:
         "current_org": draft.org,
         "current_project": draft.project,
         "harness_error": response if draft.status == Status.FAILED else {},
+        # The last write may have landed or may still land: the review says "Outcome unclear.",
+        # as the result page does, never that it did not change (or create) the workspace.
+        **(outcome_said(draft) if draft.status == Status.FAILED else {"unclear": False}),
         "locked": steps.locked_map(draft.data),
     }
 
