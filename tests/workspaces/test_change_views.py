@@ -342,6 +342,32 @@ def test_fix_and_submit_again_after_an_unclear_change_says_the_outcome_is_unclea
     assert "could not check whether the change landed" in outcome[0]
 
 
+def test_a_change_to_a_workspace_deleted_in_harness_offers_to_delete_the_request(
+    signed_in_with_key, user_with_key, workspace, fake
+):
+    """It said "Delete this request." but offered only "Fix and submit again", which led back
+    to the same answer."""
+    draft = edit(start(user_with_key, workspace), repository={"branch": "hotfix"})
+    fake.inject(GET, status=404)  # deleted in Harness since the change started
+    signed_in_with_key.post(reverse("draft_submit", args=[draft.pk]))
+
+    result = signed_in_with_key.get(reverse("draft_result", args=[draft.pk]))
+    partial = signed_in_with_key.get(reverse("draft_result", args=[draft.pk]), headers=HTMX)
+    form = re.search(r"<form [^>]*>.*?</form>", partial.content.decode(), re.S)[0]
+    deleted = signed_in_with_key.post(reverse("draft_delete", args=[draft.pk]), {"confirm": "1"})
+
+    for response in (result, partial):
+        assertContains(response, "no longer exists in Harness")
+        assertNotContains(response, "Fix and submit again")
+        assertNotContains(response, "kept as a draft")
+    assert f'method="post" action="{reverse("draft_delete", args=[draft.pk])}"' in form
+    assert 'name="csrfmiddlewaretoken"' in form
+    assert '<input type="hidden" name="confirm" value="1">' in form
+    assert ">Delete this request</button>" in form
+    assertRedirects(deleted, reverse("draft_list"), fetch_redirect_response=False)
+    assert not WorkspaceDraft.objects.filter(pk=draft.pk).exists()
+
+
 def test_a_change_whose_earlier_attempt_landed_says_so_on_its_review(
     signed_in_with_key, user_with_key, workspace, fake
 ):
