@@ -640,6 +640,60 @@ def test_pasted_values_the_draft_already_holds_otherwise_are_used_or_listed(user
     ]  # fmt: skip
 
 
+@pytest.mark.parametrize(
+    "code",
+    [
+        'resource "harness_platform_workspace" "w" {\n  description = "from code"\n}\n',
+        '{"name": "from-code"}',
+    ],
+)
+def test_a_paste_leaves_the_repository_and_provisioner_it_does_not_state_as_typed(
+    user_with_key, fake, code
+):
+    typed = {
+        "provisioner__terragrunt": True,
+        "provisioner__terragrunt_version": "0.67.0",
+        "provisioner__cost_estimation_enabled": True,
+        "provisioner__budget": "250",
+        "repository__submodules": "recursive",
+    }
+    draft = make_draft(user_with_key, **typed)
+    before = {step: steps.step_values(draft.data, step) for step in ("repository", "provisioner")}
+
+    pasted = drafts.draft_start_from_code(
+        draft=draft,
+        imported=from_code.read_code(code, org="default", project="infra"),
+        client=harness_client_for(user_with_key),
+    ).draft
+
+    after = {step: steps.step_values(pasted.data, step) for step in ("repository", "provisioner")}
+    assert after == before
+    assert after["repository"]["repository"] == "infra-live"
+    assert after["provisioner"]["version"] == "1.10.6"
+
+
+def test_a_paste_sets_the_repository_and_provisioner_values_it_states(user_with_key, fake):
+    draft = make_draft(user_with_key, provisioner__terragrunt=True)
+    code = (
+        'resource "harness_platform_workspace" "w" {\n  repository_commit = "v2"\n'
+        '  provisioner_type = "terraform"\n  terragrunt_provider = false\n}\n'
+    )
+
+    pasted = drafts.draft_start_from_code(
+        draft=draft,
+        imported=from_code.read_code(code, org="default", project="infra"),
+        client=harness_client_for(user_with_key),
+    ).draft
+
+    repository = steps.step_values(pasted.data, "repository")
+    provisioner = steps.step_values(pasted.data, "provisioner")
+    assert (repository["fetch_type"], repository["tag"]) == ("tag", "v2")
+    assert (provisioner["provisioner"], provisioner["terragrunt"]) == ("terraform", False)
+    # What it does not state stays as typed.
+    assert (repository["repository"], repository["path"]) == ("infra-live", "vpc/dev")
+    assert provisioner["aws"] == "account.aws_prod"
+
+
 # --- the main provider connector -------------------------------------------------------------
 
 

@@ -1,5 +1,6 @@
-"""Start from code, to step values: what a read paste (`from_code.read_code`) fills in, and which
-of those values the paste itself states (over a linked template, the rest stays the template's)."""
+"""Start from code, to step values: what a read paste (`from_code.read_code`) reads as, and which
+of those values the paste itself states, the only ones it fills in (the rest stays as typed, or
+over a linked template the template's)."""
 
 from __future__ import annotations
 
@@ -15,9 +16,10 @@ from workspaces.wizard.prefill import Prefill, prefill_from_workspace
 
 
 def code_prefill(imported: CodeImport) -> Prefill:
-    """The step values a read paste fills in: its body read as the Workspace it would create
-    (`Workspace.from_iacm`), turned into step values as a clone's are (`prefill_from_workspace`),
-    plus the name and identifier a clone leaves out. The template link is the caller's.
+    """The step values of a read paste (of which `pasted_values` are what it fills in): its body
+    read as the Workspace it would create (`Workspace.from_iacm`), turned into step values as a
+    clone's are (`prefill_from_workspace`), plus the name and identifier a clone leaves out. The
+    template link is the caller's.
 
     A paste is an explicit choice: the Basics fields it states and its variables replace what
     the user typed (`Prefill.overrides`); a Basics field it leaves out is not filled in."""
@@ -52,9 +54,9 @@ _STATED = {
 
 def pasted_values(imported: CodeImport, found: Prefill) -> dict[str, dict[str, Any]]:
     """Of `found` (`code_prefill(imported)`), the step values the paste itself sets: those an
-    empty paste would not fill in, the booleans it states, and the variables. Over a linked
-    template, the rest stays the template's, as the provider inherits what a resource leaves
-    out."""
+    empty paste would not fill in, the booleans it states, and the variables. The rest stays as
+    typed ("what it does not state stays as typed"); over a linked template, the template's, as
+    the provider inherits what a resource leaves out."""
     blank = code_prefill(dataclasses.replace(imported, body={})).values
     body = imported.body
     stated = {

@@ -297,19 +297,24 @@ def draft_save_step(
 def draft_start_from_code(
     *, draft: WorkspaceDraft, imported: from_code.CodeImport, client: HarnessClient
 ) -> StepSaved:
-    """Start `draft` from pasted code (`from_code.read_code`): its values fill in every step, in
-    one save of Start from. Code that links a template starts from that template, linked, as
-    choosing it would (v1 `GET .../templates/{id}/versions/{v}`; its locks hold), with the
-    code's values over the template's. A provider connector whose type the code does not say is
-    looked up as a clone's is (`place_provider_refs`), and its identifier checked as Basics' is
-    (IaCM `GET .../workspaces/{identifier}`). Raises PrefillFailed, with nothing saved,
-    when the template cannot be read, a lookup fails or the values do not fit a draft;
+    """Start `draft` from pasted code (`from_code.read_code`): the values it states fill in the
+    steps, in one save of Start from; what it leaves out stays as typed. Code that links a
+    template starts from that template, linked, as choosing it would (v1
+    `GET .../templates/{id}/versions/{v}`; its locks hold), with the code's values over the
+    template's. A provider connector whose type the code does not say is looked up as a clone's
+    is (`place_provider_refs`), and its identifier checked as Basics' is (IaCM
+    `GET .../workspaces/{identifier}`). Raises PrefillFailed, with nothing saved, when the
+    template cannot be read, a lookup fails or the values do not fit a draft;
     DraftNotEditable and HarnessUnauthorized propagate.
     """
     found = code_prefill.code_prefill(imported)
+    # Only what the code states is written: the rest stays as typed, or the linked template's.
+    pasted = code_prefill.pasted_values(imported, found)
     values: dict[str, Any] = {"source": "code", "applied": f"code:{imported.digest}", "locked": {}}
     link = imported.template_link
-    if link:
+    if not link:
+        found = dataclasses.replace(found, values=pasted)
+    else:
         values = {
             "source": "template",
             "template_ref": link["template_id"],
@@ -324,7 +329,6 @@ def draft_start_from_code(
                 f"(version {link['version']}), which could not be used. {err.reason} Try again, "
                 "or leave the link out to start without the template."
             ) from err
-        pasted = code_prefill.pasted_values(imported, found)
         merged = {
             step: {**template.values.get(step, {}), **pasted.get(step, {})}
             for step in {*template.values, *found.values}
