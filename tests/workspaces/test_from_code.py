@@ -6,6 +6,7 @@ import time
 
 import pytest
 
+from workspaces.wizard import steps
 from workspaces.wizard.code_prefill import code_prefill
 from workspaces.wizard.from_code import (
     MAX_CODE_CHARS,
@@ -455,6 +456,26 @@ def test_a_json_key_given_twice_is_listed_and_the_first_value_used():
     assert imported.body["name"] == "first"
     assert imported.body["terraform_variables"]["k"]["value"] == "one"
     assert imported.body["tags"] == {"name": "x"}
+
+
+@pytest.mark.parametrize("form", ["json", "hcl"])
+def test_more_tags_than_a_workspace_here_holds_are_a_line_not_used(form):
+    tags = {f"t{i}": "v" for i in range(steps.MAX_TAGS + 1)}
+    if form == "json":
+        code = json.dumps({"name": "w", "tags": tags}, indent=0)
+    else:
+        listed = ", ".join(f'"{key}:{value}"' for key, value in tags.items())
+        code = (
+            f'resource "harness_platform_workspace" "w" {{\n  name = "w"\n  tags = [{listed}]\n}}\n'
+        )
+
+    imported = read(code)
+
+    # Basics could not hold them: each save would post more fields than Django accepts.
+    assert {line.number: line.reason for line in imported.unmapped} == {
+        3: f"tags: at most {steps.MAX_TAGS} tags."
+    }
+    assert "tags" not in imported.body
 
 
 def test_a_near_limit_json_paste_of_unknown_keys_is_listed_line_by_line_in_well_under_a_second():

@@ -144,6 +144,19 @@ def test_what_a_copied_workspace_or_pasted_code_may_put_into_a_draft_is_bounded(
     assert reason in refused.value.message
 
 
+def test_more_tags_than_basics_holds_are_not_put_into_a_draft():
+    """A clone of a workspace with more tags than Basics' rows (each save of Basics would post
+    more fields than Django accepts) is refused, as too many variables are."""
+    tags = [{"key": f"k{i}", "value": "v"} for i in range(steps.MAX_TAGS + 1)]
+
+    with pytest.raises(prefill.PrefillRefused) as refused:
+        prefill.check_prefill_size(prefill.Prefill({"basics": {"tags": tags}}, {}))
+
+    assert refused.value.message == (
+        f"it has {steps.MAX_TAGS + 1} tags; a workspace here holds at most {steps.MAX_TAGS}"
+    )
+
+
 def test_a_templates_variable_lists_put_nothing_into_a_draft_however_long():
     """Their entry shapes are UNCONFIRMED (contract §3.1): the portal reads none of them."""
     spec = {

@@ -124,7 +124,9 @@ def draft_start_change(
         workspace_updated=updated_ms(workspace),
     )
     try:
-        found = prefill.check_prefill_size(prefill.prefill_from_workspace(workspace))
+        found = prefill.check_prefill_size(
+            prefill.prefill_from_workspace(workspace), max_tags=prefill.MAX_HELD_TAGS
+        )
         found, unplaced = sources.place_provider_refs(
             client=client, draft=draft, found=found, advice="."
         )

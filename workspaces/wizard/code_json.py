@@ -70,10 +70,12 @@ def read_json(reader: BodyReader) -> None:
         elif key == "budget":
             _budget(reader, number, value)
         elif key == "tags":
-            if isinstance(value, dict) and all(isinstance(v, str) for v in value.values()):
-                reader.put(number, key, "tags", value)
-            else:
+            if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
                 reader.skip(number, "tags: expects an object of texts.")
+            elif len(value) > steps.MAX_TAGS:  # as for HCL (`from_code._tags`)
+                reader.skip(number, f"tags: at most {steps.MAX_TAGS} tags.")
+            else:
+                reader.put(number, key, "tags", value)
         elif key in ("terraform_variables", "environment_variables", "provider_connectors"):
             _json_group(reader, number, key, value)
         elif key == "associated_template":

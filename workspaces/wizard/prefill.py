@@ -143,14 +143,15 @@ def prefill_from_template_yaml(spec_root: dict[str, Any], *, linked: bool) -> Pr
     return Prefill(values, locked)
 
 
-def check_prefill_size(found: Prefill) -> Prefill:
-    """`found` when a draft can hold it: at most `MAX_HELD_TAGS` tags, `MAX_VARIABLES` rows a
-    group and `TEXT_LIMIT` characters a value, `MAX_PREFILL_CHARS` in all. Raises
-    PrefillRefused."""
+def check_prefill_size(found: Prefill, *, max_tags: int = steps.MAX_TAGS) -> Prefill:
+    """`found` when a draft can hold it: at most `max_tags` tags (Basics' rows for a new
+    request, `MAX_TAGS`: more could never be saved; a change passes `MAX_HELD_TAGS`),
+    `MAX_VARIABLES` rows a group and `TEXT_LIMIT` characters a value, `MAX_PREFILL_CHARS` in all.
+    Raises PrefillRefused."""
     tags = found.values.get("basics", {}).get("tags", [])
-    if len(tags) > MAX_HELD_TAGS:
+    if len(tags) > max_tags:
         raise PrefillRefused(
-            f"it has {len(tags):,} tags; the portal's steps hold at most {MAX_HELD_TAGS}"
+            f"it has {len(tags):,} tags; a workspace here holds at most {max_tags}"
         )
     for group, label in steps.VARIABLE_GROUPS.items():
         rows = found.values.get("variables", {}).get(group, [])
