@@ -316,6 +316,41 @@ def test_a_pasted_quoted_value_is_read_once_left_to_right_and_may_end_in_a_comme
     ]
 
 
+@pytest.mark.parametrize(
+    ("line", "terraform_reads"),
+    [
+        ("policy = <<EOT", None),
+        ("policy = <<-EOT", None),
+        ("count = 3 // three", "3"),
+        ("count = 3 # three", "3"),
+        ("url = http://example.com", "http://example.com"),  # no comment (.env)
+        ("zone = null", None),
+    ],
+)
+def test_a_tfvars_line_is_never_added_with_a_value_terraform_would_not_read(line, terraform_reads):
+    (pasted, *_rest) = paste.parse_pasted_variables(line + "\n")
+
+    assert pasted.error or pasted.value == terraform_reads
+    assert bool(pasted.error) is (terraform_reads is None)
+
+
+def test_the_lines_of_a_pasted_heredoc_are_not_added_as_variables():
+    text = 'policy = <<-EOT\n  region = "in-the-text"\n  EOT\nzone = "a"\n'
+
+    lines = paste.parse_pasted_variables(text)
+
+    assert [(line.number, line.key, line.value, bool(line.error)) for line in lines] == [
+        (1, "policy", "<<-EOT", True),
+        (2, "", "", True),
+        (3, "", "", True),
+        (4, "zone", "a", False),
+    ]
+    assert "add this variable by hand" in lines[0].error
+    assert paste.add_pasted([], lines).rows == [
+        {"key": "zone", "value": "a", "value_type": "string"}
+    ]
+
+
 def test_identifier_is_derived_from_the_name():
     assert steps.identifier_from_name("Payments VPC (dev)") == "payments_vpc_dev"
     assert steps.identifier_from_name("42 things") == "_42_things"

@@ -45,6 +45,8 @@ class PastedLine:
 
 
 _TFVARS_LINE = re.compile(r"^\s*([^=\s]+)\s*=\s*(.*?)\s*$")
+_HEREDOC = re.compile(r"<<-?\s*([A-Za-z_][\w-]*)?")  # its delimiter, where the line says one
+_COMMENT = re.compile(r"\s+(?:#|//)")
 _ENV_LINE = re.compile(r"^\s*(?:export\s+)?([^=\s]+)\s*=\s*(.*?)\s*$")
 
 
@@ -84,21 +86,40 @@ def _unquote(value: str) -> tuple[str, str]:
         return text, ""
     if value[:1] in {"[", "{"}:
         return value, "Lists and maps are not supported here; add this variable by hand."
-    # Unquoted: a number, bool, or (in .env) a bare word; drop a trailing comment.
-    return re.split(r"\s+#", value, maxsplit=1)[0].strip(), ""
+    if _HEREDOC.match(value):
+        return value, "Heredocs (<<EOT) are not supported here; add this variable by hand."
+    # Unquoted: a number, bool, or (in .env) a bare word; drop a trailing comment (`#` or `//`
+    # after a space: `http://x` is a value).
+    value = _COMMENT.split(value, maxsplit=1)[0].strip()
+    if value == "null":  # Terraform reads "not set", never the text null
+        return value, "null means not set: leave this variable out, or add it by hand."
+    return value, ""
 
 
 def parse_pasted_variables(text: str) -> list[PastedLine]:
     """Lines of a pasted `.tfvars` or `.env` block, each with its key/value or its error.
 
-    Blank lines and comments (`#`, `//`) are skipped.
+    Blank lines and comments (`#`, `//`) are skipped. The lines of a heredoc, up to its
+    delimiter, are its variable's (an error with it), never variables of their own.
     """
     lines = []
+    heredoc: tuple[int, str] | None = None  # (its line, its delimiter) while in one
     for number, raw in enumerate(text.splitlines(), start=1):
         stripped = raw.strip()
+        if heredoc is not None:
+            if stripped:
+                shown = redact(raw) if holds_harness_key(raw) else raw
+                error = f"Part of the heredoc of line {heredoc[0]}; add that variable by hand."
+                lines.append(PastedLine(number, shown, error=error))
+            if stripped == heredoc[1]:
+                heredoc = None
+            continue
         if not stripped or stripped.startswith(("#", "//")):
             continue
         match = _ENV_LINE.match(raw) or _TFVARS_LINE.match(raw)
+        opened = _HEREDOC.match(match.group(2)) if match else None
+        if opened and opened.group(1):
+            heredoc = (number, opened.group(1))
         if holds_harness_key(raw):  # never added (kept in plain text) nor shown again
             key = redact(match.group(1)) if match else ""
             lines.append(PastedLine(number, redact(raw), key=key, error=KEY_ERROR))
