@@ -168,6 +168,8 @@ def terraform_context(body: Mapping[str, Any], *, org: str, project: str) -> dic
         "org": org,
         "project": project,
         "label": resource_label(str(body.get("identifier", ""))),
+        # The provider's import ID; an org or project identifier may hold a `$` (shell-quoted).
+        "import_id": f"{org}/{project}/{body.get('identifier', '')}",
         "attributes": attributes,
         "width": max(len(name) for name, _ in attributes),
         # Pairs, not the dict: a template reads `pipelines.items` as an operation named "items".

@@ -1,7 +1,7 @@
 {% load export_tags %}{% autoescape off %}# The Harness workspace {{ identifier|hcl }} as a harness_platform_workspace resource.
 # Schema: {{ source }}.
 # Import the existing workspace instead of creating it:
-#   terraform import harness_platform_workspace.{{ label }} {{ org|comment }}/{{ project|comment }}/{{ identifier|comment }}
+#   terraform import harness_platform_workspace.{{ label }} {{ import_id|comment|shquote }}
 {% for line in locks %}# {{ line|comment }}
 {% endfor %}{% if unmanaged %}# {{ unmanaged_header }}
 {% for item in unmanaged %}{{ unmanaged_item }}{{ item|comment }}

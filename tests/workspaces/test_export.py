@@ -306,6 +306,23 @@ def test_strings_keep_quotes_backslashes_newlines_and_template_sequences_literal
     assert "${var.x}" not in text.replace("$${var.x}", "")  # never a live interpolation
 
 
+@pytest.mark.parametrize(
+    ("org", "identifier", "imported"),
+    [
+        ("acme$prod", "w", "acme$prod/infra/w"),  # `$` is allowed in an org's identifier
+        ("o", "w'\n$(echo pwned)`id`", "o/infra/w' $(echo pwned)`id`"),  # as a draft holds it
+    ],
+)
+def test_the_import_command_in_the_comment_runs_in_a_shell_as_written(org, identifier, imported):
+    text = _draft_hcl({"identifier": identifier, "name": "w"}, org=org, project="infra")
+
+    (line,) = [line for line in text.splitlines() if "terraform import" in line]
+    command = line.removeprefix("#").replace("terraform import", "printf '%s\\n'", 1)
+    run = subprocess.run(["sh", "-c", command], capture_output=True, text=True, check=True)
+
+    assert run.stdout.splitlines()[1:] == [imported]
+
+
 def test_fields_without_an_attribute_are_listed_as_not_managed():
     body = {
         "identifier": "budgeted",
