@@ -9,6 +9,8 @@ admin.site.login_form = ThrottledAdminAuthenticationForm
 
 # A database outage is a 503 that says so, not the generic 500 (`portal.errors`).
 handler500 = "portal.errors.server_error"
+# A paste too large to receive says so on Start from (`portal.errors.bad_request`).
+handler400 = "portal.errors.bad_request"
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),

@@ -5,6 +5,8 @@ gives the body its export and its clone give."""
 import json
 
 import pytest
+from django.conf import settings
+from django.test import Client
 from django.urls import reverse
 from django_htmx.http import HttpResponseClientRefresh
 from pytest_django.asserts import assertContains, assertNotContains
@@ -133,6 +135,62 @@ def test_an_accepted_htmx_paste_reloads_the_step_with_its_report(signed_in_with_
     assert isinstance(response, HttpResponseClientRefresh)
     draft.refresh_from_db()
     assert steps.code_applied(draft.data)
+
+
+def test_the_paste_box_holds_at_most_what_a_paste_may_have(signed_in_with_key, draft):
+    response = signed_in_with_key.get(step_url(draft))
+
+    assertContains(response, f'maxlength="{from_code.MAX_CODE_CHARS}"')
+
+
+@pytest.fixture
+def csrf_checked(user_with_key):
+    """A signed-in client whose POSTs pass Django's CSRF check, as a browser's do: the check
+    reads the form before any view runs."""
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(user_with_key)
+    return client
+
+
+def _too_big_paste(client, draft, step="template", **extra):
+    client.get(step_url(draft))  # the CSRF cookie
+    token = client.cookies[settings.CSRF_COOKIE_NAME].value
+    code = "x" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 500_000)
+    headers = {"X-CSRFToken": token, **extra}
+    return client.post(
+        step_url(draft, step), {"source": "code", "code": code, "action": "code"}, headers=headers
+    )
+
+
+def test_an_htmx_paste_too_large_to_receive_is_said_beside_the_box_left_as_it_is(
+    csrf_checked, draft, fake
+):
+    response = _too_big_paste(csrf_checked, draft, **HTMX)
+
+    # htmx swaps a 200 only; into a region of its own, so the box keeps what was pasted.
+    assert response.status_code == 200
+    assert response["HX-Retarget"] == "#code-paste-alert"
+    assert response["HX-Reswap"] == "innerHTML"
+    assertContains(response, "Nothing was filled in from the code.")
+    assertContains(response, f"paste at most {from_code.MAX_CODE_CHARS:,} characters")
+    assertNotContains(response, "xxxx")
+    draft.refresh_from_db()
+    assert draft.data == {}
+    # Elsewhere, where no field can grow so large, it stays Django's 400.
+    assert _too_big_paste(csrf_checked, draft, "basics", **HTMX).status_code == 400
+
+
+def test_a_paste_too_large_to_receive_without_htmx_comes_back_to_the_step_saying_so(
+    csrf_checked, draft, fake
+):
+    response = _too_big_paste(csrf_checked, draft)
+
+    assert response.status_code == 302
+    assert response["Location"] == step_url(draft)
+    page = csrf_checked.get(step_url(draft))
+    assertContains(page, f"paste at most {from_code.MAX_CODE_CHARS:,} characters")
+    draft.refresh_from_db()
+    assert draft.data == {}
 
 
 @pytest.mark.parametrize(
