@@ -282,6 +282,32 @@ def test_deep_nesting_is_refused_before_it_is_parsed(open_close):
     assert "nests brackets more than 32 deep" in refused.value.message
 
 
+@pytest.mark.parametrize(
+    "written",
+    [
+        '"Cafe\\u0301"',  # an HCL escape
+        '"Cafe\u0301"',  # the combining mark itself
+        '"$${x} Cafe\u0301"',
+        "<<EOT\nCafe\u0301\nEOT",
+        "<<-EOT\n  Cafe\u0301\n  EOT",
+    ],
+)
+def test_a_pasted_text_is_read_in_the_unicode_form_terraform_reads_it(written):
+    text = (
+        'resource "harness_platform_workspace" "w" {\n  name = "w"\n'
+        f'  description = {written}\n  tags = ["team:Cafe\u0301"]\n'
+        '  terraform_variable {\n    key = "greeting"\n    value = "Cafe\u0301"\n'
+        '    value_type = "string"\n  }\n}\n'
+    )
+
+    body = read(text).body
+
+    # `terraform console` reads each of them in NFC form: "Caf\u00e9" (a heredoc with its "\n").
+    assert body["description"].rstrip("\n").endswith("Caf\u00e9")
+    assert body["tags"] == {"team": "Caf\u00e9"}
+    assert body["terraform_variables"]["greeting"]["value"] == "Caf\u00e9"
+
+
 def test_a_heredoc_is_a_value_unless_it_interpolates():
     lines = unmapped(
         'resource "harness_platform_workspace" "w" {\n'

@@ -10,6 +10,7 @@ part by part here, each part's escapes resolved with python-hcl2's own `process_
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Any
 
 from hcl2.rules.base import AttributeRule
@@ -106,6 +107,14 @@ def unclosed_escape(number: int) -> CodeRefused:
 
 
 def _text(value: str, rule: StringRule | HeredocTemplateRule, node: AttributeRule) -> str:
+    """The text of a string or heredoc as Terraform reads it: in Unicode NFC form, as HCL
+    normalizes every string literal and heredoc (`terraform console`: `"Cafe\\u0301"`, an
+    escape or the combining mark itself, is "Caf\u00e9"; the export lists such a text instead
+    of writing it, `export_terraform.CHANGED`)."""
+    return unicodedata.normalize("NFC", _written(value, rule, node))
+
+
+def _written(value: str, rule: StringRule | HeredocTemplateRule, node: AttributeRule) -> str:
     if isinstance(rule, StringRule):
         parts = []
         for part in rule.string_parts:
