@@ -329,3 +329,45 @@ def test_tags_try_again_keeps_the_open_panel_and_the_page(page, live_server, fak
     expect(first_tag).to_be_focused()
     expect(summary).to_contain_text("Showing 61–90")
     expect(page).to_have_url(re.compile(r"page=3"))
+
+
+def test_the_strips_window_links_keep_a_search_typed_since_the_strip_was_drawn(
+    page, live_server, fake, browser_user
+):
+    _user_with_key(browser_user)
+    sign_in(page, live_server)
+    fake.inject("iacm.metrics", delay_ms=1500, times=1)
+    page.goto(live_server.url + LIST)
+    search = page.get_by_label("Search by name")
+    summary = page.locator("#workspace-table .summary")
+    window = page.locator("#status-window")
+    heading = page.locator("#status-overview h2")
+
+    # Typed while the (slow) strip loads: the strip, drawn for the page's first address,
+    # arrives after the search's answer.
+    page.wait_for_load_state()  # htmx listens to the search box once the page has loaded
+    search.fill("vpc")
+    expect(page).to_have_url(re.compile(r"q=vpc"))
+    expect(page.locator("#status-overview .status-strip")).to_be_visible()
+    settled(page)
+    filtered = summary.inner_text()
+    window.get_by_role("link", name="7 days").click()
+    expect(heading).to_contain_text("last 7 days")
+    expect(page).to_have_url(re.compile(r"window=7d"))
+    expect(page).to_have_url(re.compile(r"q=vpc"))
+    expect(summary).to_have_text(filtered)
+    settled(page)
+
+    # Typed, then the strip's Refresh (which redraws its window links), then a window: the
+    # window chosen, not the one the form's hidden field still says, with the search.
+    search.fill("vpc-dev")
+    expect(page).to_have_url(re.compile(r"q=vpc-dev"))
+    settled(page)
+    page.locator("#status-refresh").click()
+    settled(page)
+    window.get_by_role("link", name="30 days").click()
+    expect(heading).to_contain_text("last 30 days")
+    expect(page).to_have_url(re.compile(r"window=30d"))
+    expect(page).not_to_have_url(re.compile(r"window=7d"))
+    expect(page).to_have_url(re.compile(r"q=vpc-dev"))
+    expect(search).to_have_value("vpc-dev")

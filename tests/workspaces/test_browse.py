@@ -270,6 +270,8 @@ def test_a_time_window_change_refreshes_the_tables_links_too(signed_in_with_key,
     assert 'href="?status=failed&amp;page=3&amp;window=7d"' in table  # Next
     assert 'href="?status=failed&amp;window=7d&amp;sort=name%2CDESC"' in table  # sort by name
     assert '<input type="hidden" name="window" value="7d">' in table  # the page jump
+    # The page, for the next window link or Refresh pressed (they send the form's state).
+    assert '<input type="hidden" id="workspace-page" name="page" value="2">' in table
     assert "the status counts above are for the last 7 days only" in table
     assert table.count('id="status-window"') == 0  # the overview brings its own
     assert 'id="workspace-count"' not in content  # the same count: nothing to announce
