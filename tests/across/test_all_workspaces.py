@@ -68,6 +68,8 @@ def test_the_table_shared_with_a_projects_list_gives_its_ids_once(signed_in_with
     content = signed_in_with_key.get(URL, {"limit": 10, "page": 2}).content.decode()
 
     assert 'id="ws-next"' in content and 'id="ws-sort-name"' in content
+    # The page shown, for the status strip's window links (they send the filter form's state).
+    assert '<input type="hidden" id="workspace-page" name="page" value="2">' in content
     assert duplicate_ids(content) == []
 
 

@@ -59,7 +59,8 @@ def test_status_across_projects_links_to_a_projects_filtered_list(
     expect(note).to_be_visible()
     settled(page)
     strip.get_by_role("link", name="All", exact=True).click()
-    expect(page).to_have_url(re.compile(r"/workspaces/\?window=all&status=failed$"))
+    expect(page).to_have_url(re.compile(r"/workspaces/\?.*window=all"))
+    expect(page).to_have_url(re.compile(r"status=failed"))
     expect(strip.get_by_role("heading", level=2)).to_have_text("Status in 6 projects")
     settled(page)
     expect(note).to_have_count(0)
@@ -153,3 +154,28 @@ def test_a_window_chosen_then_refresh_pressed_while_it_loads_keeps_the_window(
     # The window chosen is shown, and in the address.
     expect(page).to_have_url(re.compile(r"window=7d"))
     expect(strip.get_by_role("heading", level=2)).to_contain_text("last 7 days")
+
+
+def test_all_workspaces_a_search_typed_while_the_strip_loads_survives_its_window(
+    page, live_server, fake, browser_user
+):
+    from workspaces.services import credential_save
+
+    credential_save(user=browser_user, account_id=ACCOUNT, api_key=FULL_KEY, account_name="Acme")
+    fake.inject("iacm.metrics", delay_ms=1500, times=10)  # the strip is slow cold
+    sign_in(page, live_server)
+    page.goto(live_server.url + "/workspaces/")
+    search = page.get_by_label("Search by name")
+
+    page.wait_for_load_state()  # htmx listens to the search box once the page has loaded
+    search.fill("vpc")
+    expect(page).to_have_url(re.compile(r"q=vpc"))
+    strip = page.locator("#status-across")
+    expect(strip.locator(".status-across__totals")).to_be_visible(timeout=15_000)
+    settled(page)
+    strip.get_by_role("link", name="7 days", exact=True).click()
+
+    expect(page).to_have_url(re.compile(r"window=7d"))
+    expect(page).to_have_url(re.compile(r"q=vpc"))
+    expect(strip.get_by_role("heading", level=2)).to_contain_text("last 7 days")
+    expect(search).to_have_value("vpc")

@@ -123,7 +123,9 @@ def test_window_links_change_the_address_only_on_the_strips_own_page(signed_in_w
     )
 
     assertContains(own, 'hx-push-url="true"', count=4)
-    assertNotContains(embedded, "hx-push-url")
+    # Embedded, only its window links change it (they open the page again); Refresh does not.
+    assertContains(embedded, 'hx-push-url="true"', count=4)
+    assertNotContains(embedded, 'hx-target="#status-across" hx-swap="outerHTML" hx-push-url')
 
 
 def test_embedded_window_links_reload_the_host_page_with_that_window(signed_in_with_key, fake):
@@ -133,7 +135,7 @@ def test_embedded_window_links_reload_the_host_page_with_that_window(signed_in_w
         STRIP, {"window": "7d"}, headers={**HTMX, "HX-Current-URL": host}
     )
 
-    # Plain links to the page the strip is in, only its window changed (and its one-shot
+    # Links to the page the strip is in, only its window changed (and its one-shot
     # `directory=refresh` dropped): the page's note, filters and saved view follow it.
     text = embedded.content.decode()
     links = re.findall(r'<a id="across-window-(\w+)" href="([^"]*)"([^>]*)>', text)
@@ -141,7 +143,12 @@ def test_embedded_window_links_reload_the_host_page_with_that_window(signed_in_w
         (value, f"/workspaces/?window={value}&amp;status=failed&amp;status=drifted")
         for value in ("24h", "7d", "30d", "all")
     ]
-    assert not any("hx-" in rest for _, _, rest in links)
+    # Pressed, a link asks for that page with its filter form as it is then (a search typed
+    # since the strip was asked for included), the link's window in place of the form's.
+    for value, _, rest in links:
+        assert 'hx-get="/workspaces/" hx-include="#workspace-filters, #workspace-page"' in rest
+        assert f'hx-vals=\'{{"window": "{value}"}}\'' in rest
+        assert 'hx-target="#main" hx-select="#main" hx-swap="outerHTML"' in rest
     # The strip's own links (Refresh, Try again) still swap the strip alone.
     assertContains(embedded, f'hx-get="{STRIP}?window=7d&amp;refresh=1"')
 
@@ -167,7 +174,7 @@ def test_a_filter_answer_on_all_workspaces_brings_the_window_links_of_its_addres
         for value in ("24h", "7d", "30d", "all")
     ]
     assert [value for value, _, rest in links if 'aria-current="true"' in rest] == ["7d"]
-    assert not any("hx-" in rest for _, _, rest in links)
+    assert all('hx-get="/workspaces/" hx-include="#workspace-filters' in r for *_, r in links)
     follow(signed_in_with_key, answer)
     # A poll leaves them alone (the address did not change).
     assertNotContains(signed_in_with_key.get("/workspaces/", params, headers=LIVE), "<nav")

@@ -58,15 +58,16 @@ def _host_page(request: HtmxHttpRequest) -> tuple[str, QueryDict] | None:
 def host_window_links(path: str, query: QueryDict, *, swap: bool = False) -> list[dict]:
     """The window links of the strip loaded into the page at `path` with `query`: that page
     again with only its `window` changed (its note, filters and saved view then follow it:
-    `swap` False). Also sent by All workspaces with each filter answer, for its new address
-    (the strip itself is not swapped then)."""
+    `swap` False). Pressed, such a link asks for `path` with the page's filter form as it is
+    then (the template): `href`, from `query`, is for a new tab. Also sent by All workspaces
+    with each filter answer, for its new address (the strip itself is not swapped then)."""
     query = query.copy()
     query.pop("directory", None)  # an org's "Try again" (`OrgRetryForm`): once, not kept
     links = []
     for value, label in METRICS_WINDOW_LABELS:
         query["window"] = value
         href = f"{path}?{query.urlencode()}"
-        links.append({"value": value, "label": label, "href": href, "swap": swap})
+        links.append({"value": value, "label": label, "href": href, "path": path, "swap": swap})
     return links
 
 
