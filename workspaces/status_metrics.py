@@ -8,7 +8,6 @@ Harness's refusal kept for a while rather than asked again on every load.
 
 from __future__ import annotations
 
-import dataclasses
 import secrets
 import time
 from collections.abc import Iterable, Mapping
@@ -25,6 +24,7 @@ from workspaces.feedback import harness_error_message, retry_after_seconds
 from workspaces.forms import METRICS_WINDOWS, filterable_status
 from workspaces.harness import HarnessClient, errors
 from workspaces.selectors import status_label
+from workspaces.status_writes import expire_metrics, last_write, mark_written
 
 #: Sent on every lookup of cached status metrics with `result` "hit", "stale" or "miss" (the
 #: portal's Prometheus counter listens; this app does not import the portal).
@@ -160,25 +160,15 @@ def _metrics_cache_key(*, account: str, org: str, project: str, window: str, fin
 
 def forget_status_metrics(*, account: str, fingerprint: str, org: str, project: str) -> None:
     """Mark the cached numbers of org/project in every window out of date for the key
-    `fingerprint`: a write of that key settled (a workspace created, changed or deleted), so
-    its next strip, the project's or the cross-project one, reads Harness again instead of
-    serving counts without it for up to `METRICS_CACHE_SECONDS`. The numbers are kept (the
-    last ones, shown stale if that read fails), as long as they would have been; an entry
-    without numbers (a refusal kept) is dropped. Other keys' numbers age as they would."""
-    keys = [
-        _metrics_cache_key(
-            account=account, org=org, project=project, window=window, fingerprint=fingerprint
-        )
-        for window in METRICS_WINDOWS
-    ]
-    found: dict[str, StatusMetrics] = cache.get_many(keys)
-    now = time.time()
-    for key, metrics in found.items():
-        kept = settings.METRICS_STALE_SECONDS - (now - metrics.fetched_at)
-        if metrics.counts and kept > 0:
-            cache.set(key, dataclasses.replace(metrics, expired=True), timeout=kept)
-        else:
-            cache.delete(key)
+    `fingerprint` (`status_writes`): a write of that key settled (a workspace created, changed
+    or deleted), so its next strip, the project's or the cross-project one, reads Harness again
+    instead of serving counts without it for up to `METRICS_CACHE_SECONDS`, and so does a
+    refresh already on its way. Other keys' numbers age as they would."""
+    where = {"account": account, "org": org, "project": project, "fingerprint": fingerprint}
+    # The marker first: a refresh that stores its numbers after this read sees it, and one that
+    # stored them before has them marked here.
+    mark_written(**where)
+    expire_metrics(_metrics_cache_key(**where, window=window) for window in METRICS_WINDOWS)
 
 
 def _fresh(metrics: StatusMetrics | None) -> bool:
@@ -301,6 +291,8 @@ def status_metrics(
         ):
             cache.delete(lock)
             return latest
+    where = dict(account=client.account_id, org=org, project=project, fingerprint=fingerprint)
+    written = last_write(**where)  # changed by a write settling meanwhile
     try:
         seconds = METRICS_WINDOWS[window]
         now = int(time.time())
@@ -325,11 +317,17 @@ def status_metrics(
         return _failed_refresh(message, cached)
     else:
         # Stored before the lock is released: a request waiting for these numbers must find
-        # them, not an empty cache and a free lock (it would then call Harness as well).
-        fresh = StatusMetrics(counts=dict(counts), fetched_at=time.time())
+        # them, not an empty cache and a free lock (it would then call Harness as well). Out of
+        # date at once when a write settled while Harness was read: they may not count it (the
+        # requests waiting then read again).
+        expired = last_write(**where) != written
+        fresh = StatusMetrics(counts=dict(counts), fetched_at=time.time(), expired=expired)
         cache.set(key, fresh, timeout=settings.METRICS_STALE_SECONDS)
         return fresh
     finally:
+        # A write that settled after that check did not find what was stored here to expire.
+        if last_write(**where) != written:
+            expire_metrics([key])
         if cache.get(lock) == token:
             cache.delete(lock)
 

@@ -12,7 +12,7 @@ from pytest_django.asserts import assertContains, assertNotContains
 from tests.across.support import list_a_project_twice
 from tests.concurrency import run_together
 from tests.conftest import ACCOUNT, duplicate_ids
-from workspaces.status_metrics import StatusMetrics, _metrics_cache_key
+from workspaces.status_metrics import StatusMetrics, _metrics_cache_key, forget_status_metrics
 
 pytestmark = pytest.mark.django_db
 STRIP = reverse("status_across")
@@ -777,6 +777,75 @@ def test_after_a_write_a_failing_harness_shows_the_last_numbers_marked_stale(
     # and when it failed the last numbers are shown, marked stale, as after any failure.
     assert metrics.error and metrics.stale and metrics.counts == before
     assert row.error and row.stale and row.counts == across
+
+
+@pytest.mark.postgres  # the metrics cache and its cache.add lock
+@pytest.mark.parametrize("cached", [True, False], ids=["warm", "cold"])
+def test_a_refresh_in_flight_when_a_write_lands_does_not_hide_the_write(
+    user_with_key, fake, monkeypatch, cached
+):
+    import threading
+
+    from tests.workspaces.test_browse import create
+    from workspaces.harness import HarnessClient
+
+    real = HarnessClient.workspace_metrics
+    read, go_on = threading.Event(), threading.Event()
+
+    def slow(self, **kwargs):
+        counts = real(self, **kwargs)
+        read.set()
+        go_on.wait(10)
+        return counts
+
+    before = _infra_numbers(user_with_key).total
+    if not cached:
+        cache.delete(cache_entry(user_with_key, "default", "infra"))
+    monkeypatch.setattr(HarnessClient, "workspace_metrics", slow)
+    refresh = threading.Thread(target=lambda: _infra_numbers(user_with_key, force=True))
+    refresh.start()
+    assert read.wait(10)  # Harness read, the numbers not stored yet
+
+    create(fake, "review_race_ws")  # lands in default/infra, then settles for the key
+    forget_status_metrics(
+        account=ACCOUNT, fingerprint=fingerprint(user_with_key), org="default", project="infra"
+    )
+    # The writer's strip, asked while the refresh is on its way: it waits for its numbers.
+    waiter = []
+    waiting = threading.Thread(target=lambda: waiter.append(_infra_numbers(user_with_key)))
+    waiting.start()
+    time.sleep(0.1)
+    go_on.set()
+    refresh.join(10)
+    waiting.join(10)
+    monkeypatch.setattr(HarnessClient, "workspace_metrics", real)
+
+    # The refresh's numbers, read before the write, are not served as fresh: read again.
+    assert [numbers.total for numbers in waiter] == [before + 1]
+    assert _infra_numbers(user_with_key).total == before + 1
+
+
+@pytest.mark.postgres  # the metrics cache and its cache.add lock
+def test_a_write_settling_as_a_refresh_stores_its_numbers_still_expires_them(
+    user_with_key, fake, monkeypatch
+):
+    from workspaces import status_metrics
+
+    real, checks = status_metrics.last_write, []
+
+    def write_settles_after_the_check_before_storing(**where):
+        marker = real(**where)
+        checks.append(marker)
+        if len(checks) == 2:  # before, then the check before storing; then the write settles
+            forget_status_metrics(**where)  # finds nothing stored yet to mark
+        return marker
+
+    monkeypatch.setattr(status_metrics, "last_write", write_settles_after_the_check_before_storing)
+
+    _infra_numbers(user_with_key)
+
+    assert len(checks) == 3
+    assert cache.get(cache_entry(user_with_key, "default", "infra")).expired
 
 
 def test_the_strips_count_a_workspace_the_user_just_deleted(signed_in_with_key, fake):
