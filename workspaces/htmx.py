@@ -18,3 +18,16 @@ def swaps_partial(request: HtmxHttpRequest) -> bool:
 def partial_for(request: HtmxHttpRequest, template: str, partial: str) -> str:
     """`template#partial` for htmx swaps; the whole page otherwise and for history restores."""
     return f"{template}#{partial}" if swaps_partial(request) else template
+
+
+def current_url_abs_path(request: HtmxHttpRequest) -> str | None:
+    """The address of the page an htmx request came from (`HX-Current-URL`), as a path and
+    query, when it is of this site; None without htmx, for another origin, and for a header
+    that is not a URL at all (django-htmx's `current_url_abs_path` raises ValueError there,
+    e.g. for an unclosed IPv6 bracket: the header is the browser's to send, anyone's to forge)."""
+    if not request.htmx:
+        return None
+    try:
+        return request.htmx.current_url_abs_path
+    except ValueError:
+        return None

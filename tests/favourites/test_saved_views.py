@@ -86,6 +86,18 @@ def test_htmx_saves_the_address_the_browser_shows_and_answers_with_the_link(
     assertNotContains(response, "<html")
 
 
+def test_a_malformed_current_url_is_as_if_htmx_sent_none(signed_in_with_key, user_with_key):
+    # An unclosed IPv6 bracket: urlsplit raises ValueError (it was a 500).
+    headers = htmx(current_url="http://[::1" + SANDBOX + "?status=active")
+
+    response = signed_in_with_key.post(
+        VIEWS, {"name": "Failed", "path": SANDBOX, "query": "status=failed"}, headers=headers
+    )
+
+    assert response.status_code == 200
+    assert SavedView.objects.get(owner=user_with_key).query == "status=failed"  # as posted
+
+
 def test_without_javascript_the_posted_list_is_saved_and_opened(signed_in_with_key, user_with_key):
     response = save(signed_in_with_key, "Failed", query="status=failed&page=4")
 

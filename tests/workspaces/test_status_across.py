@@ -187,6 +187,7 @@ def test_a_filter_answer_on_all_workspaces_brings_the_window_links_of_its_addres
         "http://testserver//evil.example/workspaces/",  # a path that is another host
         "http://testserver/\\evil.example/",
         "not a url",
+        "http://[::1/orgs/default/projects/infra/workspaces/",  # urlsplit raises ValueError
     ],
 )
 def test_embedded_in_a_page_of_another_origin_the_window_links_swap_the_strip(

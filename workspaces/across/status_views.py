@@ -19,7 +19,7 @@ from workspaces.forms import (
     METRICS_WINDOWS,
     WINDOW_PHRASES,
 )
-from workspaces.htmx import HtmxHttpRequest, partial_for
+from workspaces.htmx import HtmxHttpRequest, current_url_abs_path, partial_for
 
 TEMPLATE = "workspaces/status_across.html"
 
@@ -44,7 +44,7 @@ def _host_page(request: HtmxHttpRequest) -> tuple[str, QueryDict] | None:
     """The page the strip is loaded into (its path and query, from `HX-Current-URL`), when it
     is another page of this site; None on the strip's own page, without htmx, or for a URL
     of another origin or one that is not a plain path here."""
-    current = request.htmx.current_url_abs_path if request.htmx else None  # same origin only
+    current = current_url_abs_path(request)  # same origin only
     if not current or not url_has_allowed_host_and_scheme(
         current, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
@@ -110,6 +110,6 @@ def status_across(request: HtmxHttpRequest) -> HttpResponse:
         "window_query": f"?{urlencode(window_params)}" if window_params else "",
         # Loaded into another page, the strip's own links must not change that page's URL.
         "push_url": not request.htmx
-        or urlsplit(request.htmx.current_url_abs_path or "").path == request.path,
+        or urlsplit(current_url_abs_path(request) or "").path == request.path,
     }
     return TemplateResponse(request, partial_for(request, TEMPLATE, "status-across"), context)

@@ -19,7 +19,7 @@ from workspaces.clients import NoHarnessCredential, harness_account_of, harness_
 from workspaces.favourites import selectors, services
 from workspaces.favourites.forms import FavouriteForm, FavouriteRowForm, SavedViewForm
 from workspaces.favourites.models import FAVOURITE_LIMIT, Favourite, SavedView
-from workspaces.htmx import HtmxHttpRequest
+from workspaces.htmx import HtmxHttpRequest, current_url_abs_path
 
 
 def _back(request: HtmxHttpRequest, fallback: str) -> HttpResponse:
@@ -131,7 +131,7 @@ def saved_view_list(request: HtmxHttpRequest) -> HttpResponse:
     """
     form = None
     if request.method == "POST":
-        current = request.htmx.current_url_abs_path if request.htmx else None
+        current = current_url_abs_path(request)
         form = SavedViewForm(request.POST, owner=request.user, current_url=current)
         saved = None
         if form.is_valid():
