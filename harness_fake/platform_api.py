@@ -9,6 +9,7 @@ import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from harness_fake.connector_search import connector_found, connector_search
 from harness_fake.errors import ApiError, new_error_id
 from harness_fake.state import Connector, Scoped, Secret, State
 from harness_fake.wire import Request, Response, decimal, json_response
@@ -90,11 +91,6 @@ def v1_sort[T](
 
 def matches(search: str, *values: str) -> bool:
     return not search or any(search in value.lower() for value in values)
-
-
-def _tag_texts(tags: dict[str, str]) -> list[str]:
-    """Tags as NG stores them for ``searchTerm``: ``key`` and ``key:value``."""
-    return [text for key, value in tags.items() for text in (key, f"{key}:{value}")]
 
 
 def _ng_scope(req: Request) -> tuple[str | None, str | None]:
@@ -210,12 +206,11 @@ def list_connectors(state: State, req: Request) -> Response:
     identifiers = set(body.get("connectorIdentifiers") or [])
     statuses = set(body.get("connectivityStatuses") or [])
     inherit = req.flag("includeAllConnectorsAvailableAtScope")
-    # `searchTerm` matches name, identifier, description and tags, in any case (harness-core
-    # ConnectorFilterServiceImpl.populateSearchTermFilter: each regex with
-    # CASE_INSENSITIVE_MONGO_OPTIONS; the Go SDK's GetConnectorListV2 doc says "Name, ID and
-    # Tag"). It is a query parameter only: ConnectorFilterProperties has none (contract §6.1),
-    # so a body `searchTerm` is ignored.
-    search = (req.arg("searchTerm") or "").lower()
+    # `searchTerm`: a case-insensitive regex over name, identifier and description, or a tag
+    # `key:value`, as harness-core reads it (see connector_search). It is a query parameter
+    # only: ConnectorFilterProperties has none (contract §6.1), so a body `searchTerm` is
+    # ignored.
+    search = connector_search(req.arg("searchTerm") or "")
     account = req.principal.account
     found = [
         c
@@ -224,7 +219,7 @@ def list_connectors(state: State, req: Request) -> Response:
         and (not types or c.type in types)
         and (not identifiers or c.identifier in identifiers)
         and (not statuses or c.connectivity in statuses)
-        and matches(search, c.name, c.identifier, c.description, *_tag_texts(c.tags))
+        and connector_found(search, c)
         and (c.org is None or req.principal.may_see_org(c.org))
     ]
     found.sort(key=lambda c: (-c.updated, c.identifier))

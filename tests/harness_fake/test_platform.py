@@ -485,3 +485,50 @@ def test_connector_search_matches_description_and_tags(api: Api) -> None:
     assert by_description and all("vault" in i for i in by_description)
     assert by_tag and len(by_tag) < 31
     assert by_identifier == {"aws_prod"}
+
+
+def _connector_ids(api: Api, term: str) -> set[str]:
+    data = api.ng("POST", CONNECTORS, params={"searchTerm": term}, json={}).json()["data"]
+    return {item["connector"]["identifier"] for item in data["content"]}
+
+
+def test_connector_search_term_is_a_case_insensitive_regex(api: Api) -> None:
+    # harness-core ConnectorFilterServiceImpl: name, identifier and description each matched
+    # with `regex(searchTerm, CASE_INSENSITIVE_MONGO_OPTIONS)`.
+    exact = _connector_ids(api, "^aws_prod$")
+    upper = _connector_ids(api, "^AWS_PROD$")
+    some_teams = _connector_ids(api, "^aws_team_0[1-3]$")
+    dot = _connector_ids(api, "^aws.prod$")
+
+    assert exact == upper == dot == {"aws_prod"}
+    assert some_teams == {"aws_team_01", "aws_team_02", "aws_team_03"}
+
+
+def test_connector_search_term_is_url_decoded_once_more(api: Api) -> None:
+    # harness-core decodes the (already decoded) query parameter again with
+    # URLDecoderUtility.getDecodedString: `+` is a space, `%5E` a `^`.
+    by_description = _connector_ids(api, "^vault+connector$")
+    anchored = _connector_ids(api, "%5Eaws_prod%24")
+
+    assert by_description and all(i.startswith("vault") for i in by_description)
+    assert anchored == {"aws_prod"}
+
+
+def test_connector_search_matches_a_tag_exactly_as_key_colon_value(api: Api) -> None:
+    # harness-core createCriteriaForSearchingTag: `tags` equal to {key, value} split at ":".
+    assert _connector_ids(api, "owner:platform")
+    assert _connector_ids(api, "owner:plat") == set()
+    assert _connector_ids(api, "owner") == set()
+
+
+@pytest.mark.parametrize("term", ["(", "aws[", "%zz", "%", "::"])
+def test_an_unreadable_connector_search_term_is_harness_s_500(api: Api, term: str) -> None:
+    # An invalid regex (Spring Data compiles it: PatternSyntaxException), an invalid %-escape
+    # (URLDecoder: IllegalArgumentException) and colons only (no tag key: split[0] throws) all
+    # reach NG's GenericExceptionMapperV2.
+    response = api.ng("POST", CONNECTORS, params={"searchTerm": term}, json={})
+
+    body = response.json()
+    assert response.status_code == 500
+    assert body["code"] == "UNKNOWN_ERROR"
+    assert body["message"].startswith("Oops, something went wrong on our end.")
