@@ -339,6 +339,17 @@ def test_list_connectors_search(client, fake):
     assert fake.log(route="ng.connectors.list")[0]["query"]["searchTerm"] == ["team_0"]
 
 
+def test_list_connectors_by_identifier_is_exact(client, fake):
+    page = client.list_connectors(
+        org="default", project="infra", types=["Aws"], identifiers=["aws_team_01"]
+    )
+
+    assert [c.ref for c in page.items] == ["account.aws_team_01"]
+    [call] = fake.log(route="ng.connectors.list")
+    assert call["body"]["connectorIdentifiers"] == ["aws_team_01"]
+    assert "searchTerm" not in call["query"]
+
+
 def test_list_secrets_includes_every_scope(client):
     page = client.list_secrets(org="default", project="infra", limit=100)
 

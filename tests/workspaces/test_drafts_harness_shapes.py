@@ -3,6 +3,7 @@ prefill, the data migration of drafts saved with Terragrunt as a provisioner), a
 provider connector found by its identifier."""
 
 import importlib
+from dataclasses import replace
 from types import SimpleNamespace
 
 import pytest
@@ -122,5 +123,67 @@ def test_a_clone_keeps_a_provider_connector_found_by_its_identifier(user_with_ke
 
     assert saved.notice == ""
     assert saved.draft.data["provisioner"]["aws"] == "account.aws_team_11"
-    (search,) = fake.log(route="ng.connectors.list")
-    assert search["query"]["searchTerm"] == ["aws_team_11"]
+    (lookup,) = fake.log(route="ng.connectors.list")
+    assert lookup["body"]["connectorIdentifiers"] == ["aws_team_11"]
+    assert "searchTerm" not in lookup["query"]
+
+
+def _clone_placing(user_with_key, provider_connector: str) -> dict:
+    """The provisioner step a clone of a workspace using `provider_connector` starts with."""
+    client = harness_client_for(user_with_key)
+    client.create_workspace(
+        org="default",
+        project="infra",
+        body={
+            "identifier": "src_ws",
+            "name": "src-ws",
+            "provisioner": "opentofu",
+            "provider_connector": provider_connector,
+            "repository": "infra-live",
+            "repository_branch": "main",
+            "terraform_variables": {},
+            "environment_variables": {},
+        },
+    )
+    draft = drafts.draft_create(owner=user_with_key, org="default", project="infra")
+    drafts.draft_save_step(draft=draft, step="basics", values=valid_data()["basics"])
+    saved = drafts.draft_save_step(
+        draft=draft,
+        step="template",
+        values={"source": "clone", "clone_identifier": "src_ws", "template_mode": "linked"},
+        client=client,
+    )
+    assert saved.notice == ""
+    return saved.draft.data["provisioner"]
+
+
+def _add_aws_connectors(fake, *identifiers: str, newer: bool = True) -> None:
+    state = fake.server.app.state
+    with state.lock:
+        prod = next(c for c in state.connectors if c.identifier == "aws_prod")
+        for n, identifier in enumerate(identifiers, start=1):
+            updated = prod.updated + n if newer else prod.updated
+            state.connectors.append(
+                replace(prod, identifier=identifier, name=identifier, updated=updated)
+            )
+
+
+def test_a_clone_places_its_connector_among_many_newer_ones_of_a_like_identifier(
+    user_with_key, fake
+):
+    # Harness's searchTerm is a regex on identifier, name and description: "aws_prod" matches
+    # every aws_prod_NN, and 50 newer ones fill a page of 50 before aws_prod itself.
+    _add_aws_connectors(fake, *(f"aws_prod_{n:02d}" for n in range(1, 51)))
+
+    provisioner = _clone_placing(user_with_key, "account.aws_prod")
+
+    assert provisioner["aws"] == "account.aws_prod"
+
+
+def test_a_clone_places_a_connector_whose_identifier_holds_a_dollar(user_with_key, fake):
+    # `$` is allowed in identifiers (contract §6.3) and is an anchor in a searchTerm regex.
+    _add_aws_connectors(fake, "aws$prod", newer=False)
+
+    provisioner = _clone_placing(user_with_key, "account.aws$prod")
+
+    assert provisioner["aws"] == "account.aws$prod"

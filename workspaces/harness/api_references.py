@@ -33,12 +33,15 @@ class ReferenceCalls:
         project: str,
         types: Sequence[str],
         search: str = "",
+        identifiers: Sequence[str] = (),
         page: int = 1,
         limit: int = 50,
     ) -> Page[Connector]:
         """Connectors of `types` usable in the project, including org and account ones:
         NG `POST /ng/api/connectors/listV2` with `includeAllConnectorsAvailableAtScope=true`
         (a read, but a POST, so never retried). `ref` is the scoped reference (contract §6.3).
+        `identifiers` keeps those with exactly these identifiers (the body's
+        `connectorIdentifiers`, contract §6.1), at any of the scopes.
 
         Raises HarnessForbidden, HarnessNotFound, HarnessUnauthorized, HarnessValidationError,
         HarnessUnavailable.
@@ -53,6 +56,8 @@ class ReferenceCalls:
         body: dict[str, Any] = {"filterType": "Connector"}
         if types:
             body["types"] = list(types)
+        if identifiers:
+            body["connectorIdentifiers"] = list(identifiers)
         return self._call(
             "POST",
             "/ng/api/connectors/listV2",

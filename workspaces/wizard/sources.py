@@ -121,7 +121,9 @@ def place_provider_refs(
     advice: str = CHOOSE_ANOTHER,
 ) -> tuple[prefill.Prefill, dict[str, str]]:
     """Put provider connector refs whose type is unknown into their slot (aws, gcp, ...),
-    looked up with NG `POST /ng/api/connectors/listV2`; and each ref not placed, with why: not
+    looked up by identifier with NG `POST /ng/api/connectors/listV2` (the body's
+    `connectorIdentifiers`, contract §6.1: exact, where `searchTerm` is a regex that many newer
+    `aws_prod_NN` or a `$` in the identifier defeat); and each ref not placed, with why: not
     a connector reference, no connector the key can see (followed by `advice`), or a slot
     already held by another connector of that type, which keeps it (a workspace has one a
     type). HarnessError propagates."""
@@ -136,8 +138,9 @@ def place_provider_refs(
             org=draft.org,
             project=draft.project,
             types=[kind for kind, _label in steps.PROVIDER_TYPES.values()],
-            search=identifier,
-            limit=50,
+            identifiers=[identifier],
+            # At most one per scope (project, org, account) has this identifier.
+            limit=10,
         )
         slot = next(
             (
