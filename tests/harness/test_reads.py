@@ -339,6 +339,24 @@ def test_list_connectors_search(client, fake):
     assert fake.log(route="ng.connectors.list")[0]["query"]["searchTerm"] == ["team_0"]
 
 
+@pytest.mark.parametrize("text", ["(", "team.01", "aws$", "%", "::", "a+b", "\\"])
+def test_list_connectors_search_is_literal_text(client, fake, text):
+    # Harness reads searchTerm as a regex after URL-decoding it again: the client escapes it.
+    page = client.list_connectors(org="default", project="infra", types=["Aws"], search=text)
+
+    assert page.items == ()
+    assert fake.log(route="ng.connectors.list")[0]["status"] == 200
+
+
+def test_list_connectors_search_finds_a_tag_as_key_colon_value(client, fake):
+    page = client.list_connectors(
+        org="default", project="infra", types=["Aws"], search="owner:platform"
+    )
+
+    assert page.items
+    assert fake.log(route="ng.connectors.list")[0]["query"]["searchTerm"] == ["owner:platform"]
+
+
 def test_list_connectors_by_identifier_is_exact(client, fake):
     page = client.list_connectors(
         org="default", project="infra", types=["Aws"], identifiers=["aws_team_01"]

@@ -1,5 +1,6 @@
 """Wizard views: each step as a full page and as htmx partials, validation, isolation, submit."""
 
+import dataclasses
 import html
 import re
 import threading
@@ -966,6 +967,34 @@ def test_repository_full_page_and_search_partial(signed_in_with_key, draft, fake
     listed = fake.log(route="ng.connectors.list")[-1]
     assert listed["query"]["searchTerm"] == ["gitlab"]
     assert set(listed["body"]["types"]) >= {"Github", "Gitlab", "Bitbucket", "Git"}
+
+
+def _add_github_connectors(fake, **descriptions):
+    state = fake.server.app.state
+    with state.lock:
+        github = next(c for c in state.connectors if c.identifier == "github_acme")
+        for identifier, description in descriptions.items():
+            state.connectors.append(
+                dataclasses.replace(github, identifier=identifier, description=description)
+            )
+
+
+@pytest.mark.parametrize("query", ["(", "1.2+ (", "V1.2+"])
+def test_a_picker_search_finds_the_text_typed_not_a_regex(signed_in_with_key, draft, fake, query):
+    # Harness reads listV2's searchTerm as a regex (after URL-decoding it again): "(" alone is
+    # an invalid one (a 500), "." any character and "+" a space.
+    _add_github_connectors(
+        fake, gh_legacy="GitHub v1.2+ (legacy)", gh_lookalike="GitHub v1x2  legacy"
+    )
+
+    search = signed_in_with_key.get(
+        picker_url(draft, "repository", "git-connector"), {"q": query}, headers=HTMX
+    )
+
+    assertContains(search, "account.gh_legacy")
+    assertNotContains(search, "account.gh_lookalike")
+    assertNotContains(search, "account.github_acme")
+    assert fake.log(route="ng.connectors.list")[-1]["status"] == 200
 
 
 def test_a_connector_not_in_harnesss_list_is_flagged_on_its_picker(

@@ -18,6 +18,25 @@ TEMPLATE_SCAN_LIMIT = 100
 TEMPLATE_SCAN_PAGES = 20
 
 
+def connector_search_term(text: str) -> str:
+    """listV2's `searchTerm` that finds `text` as typed. Harness URL-decodes the parameter
+    once more and reads it as a case-insensitive regex, compiled by Java then run by MongoDB
+    (harness-core `ConnectorFilterServiceImpl`; harness_fake/connector_search.py), so each
+    ASCII character other than a letter, digit, `_` or `-` is sent as `\\xHH`: no `+` or `%`
+    for the decode, no metacharacter, and an escape both engines read as that character.
+    A `:` stays, so that `key:value` still finds a tag, unless the text is colons only (which
+    Harness cannot split into a tag: a 500)."""
+    keep_colons = text.strip(":") != ""
+
+    def sent(char: str) -> str:
+        # A non-ASCII character is no metacharacter, and the decode leaves it alone.
+        if not char.isascii() or char.isalnum() or char in "_-" or (char == ":" and keep_colons):
+            return char
+        return f"\\x{ord(char):02X}"
+
+    return "".join(sent(char) for char in text)
+
+
 class ReferenceCalls:
     """The connector, secret and template calls of `HarnessClient`.
 
@@ -40,8 +59,9 @@ class ReferenceCalls:
         """Connectors of `types` usable in the project, including org and account ones:
         NG `POST /ng/api/connectors/listV2` with `includeAllConnectorsAvailableAtScope=true`
         (a read, but a POST, so never retried). `ref` is the scoped reference (contract §6.3).
-        `identifiers` keeps those with exactly these identifiers (the body's
-        `connectorIdentifiers`, contract §6.1), at any of the scopes.
+        `search` is text to find in a name, identifier or description (`connector_search_term`),
+        or a tag as `key:value`; `identifiers` keeps those with exactly these identifiers (the
+        body's `connectorIdentifiers`, contract §6.1), at any of the scopes.
 
         Raises HarnessForbidden, HarnessNotFound, HarnessUnauthorized, HarnessValidationError,
         HarnessUnavailable.
@@ -52,7 +72,7 @@ class ReferenceCalls:
             ("includeAllConnectorsAvailableAtScope", "true"),
         ]
         if search:
-            query.append(("searchTerm", search))
+            query.append(("searchTerm", connector_search_term(search)))
         body: dict[str, Any] = {"filterType": "Connector"}
         if types:
             body["types"] = list(types)
