@@ -15,6 +15,17 @@ from harness_fake.state import State, TemplateVersion
 from harness_fake.wire import Request, Response, json_response
 
 TEMPLATE_MAX_LIMIT = 100
+# The `entity_types` values the published v1 spec documents (contract §3.2, AE-TPL). Whether
+# `Workspace` filters workspace templates is UNCONFIRMED, so the fake refuses it (the doubtful
+# side); clients filter on each item's `entity_type` instead.
+ENTITY_TYPES = (
+    "Step",
+    "Stage",
+    "Pipeline",
+    "CustomDeployment",
+    "MonitoredService",
+    "SecretManager",
+)
 
 
 def _template_scope(state: State, req: Request) -> tuple[str | None, str | None]:
@@ -74,6 +85,14 @@ def list_templates(state: State, req: Request) -> Response:
     recursive = req.flag("recursive")
     search = (req.arg("search_term") or "").lower()
     entity_types = set(req.args("entity_types", bracketed=True))
+    unknown = sorted(entity_types - set(ENTITY_TYPES))
+    if unknown:
+        # A 400 in the v1 ErrorResponse shape (contract §4.3: `INVALID_ARGUMENT`, UNCONFIRMED).
+        raise ApiError(
+            400,
+            f"entity_types must be among {', '.join(ENTITY_TYPES)}, got {', '.join(unknown)}",
+            field="entity_types",
+        )
     identifiers = set(req.args("identifiers", bracketed=True))
     account = req.principal.account
     candidates = [

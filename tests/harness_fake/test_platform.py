@@ -532,3 +532,26 @@ def test_an_unreadable_connector_search_term_is_harness_s_500(api: Api, term: st
     assert response.status_code == 500
     assert body["code"] == "UNKNOWN_ERROR"
     assert body["message"].startswith("Oops, something went wrong on our end.")
+
+
+@pytest.mark.parametrize("name", ["entity_types", "entity_types[]"])
+@pytest.mark.parametrize("value", ["Workspace", "Pipeline,Workspace", "pipeline"])
+def test_templates_entity_types_outside_the_documented_enum_are_refused(
+    api: Api, name: str, value: str
+) -> None:
+    # Contract §3.2: the documented enum is Step, Stage, Pipeline, CustomDeployment,
+    # MonitoredService, SecretManager; whether Workspace filters is UNCONFIRMED.
+    response = api.v1("/v1/templates", params={name: value})
+
+    body = response.json()
+    assert response.status_code == 400
+    assert body["code"] == "INVALID_ARGUMENT"
+    assert body["errors"][0]["field_name"] == "entity_types"
+
+
+def test_templates_entity_types_in_the_documented_enum_filter(api: Api) -> None:
+    pipelines = api.v1("/v1/templates", params={"entity_types": "Pipeline"})
+    steps = api.v1("/v1/templates", params={"entity_types[]": ["Step", "Stage"]})
+
+    assert [t["identifier"] for t in pipelines.json()] == ["deploy_pipeline"]
+    assert steps.status_code == 200 and steps.json() == []

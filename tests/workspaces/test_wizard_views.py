@@ -484,6 +484,22 @@ def test_template_full_page_lists_templates_and_workspaces(signed_in_with_key, d
     assertContains(response, 'name="clone_identifier"')
 
 
+def test_the_template_picker_filters_workspace_templates_itself(signed_in_with_key, draft, fake):
+    # `entity_types=Workspace` is not in the documented enum (contract §3.2): the fake refuses
+    # it with a 400, so the picker must keep `entity_type == "Workspace"` on its own.
+    page = signed_in_with_key.get(step_url(draft, "template"))
+    search = signed_in_with_key.get(
+        picker_url(draft, "template", "template"), {"q": "service"}, headers=HTMX
+    )
+
+    assertContains(page, "account.aws_service")
+    assertNotContains(page, "deploy_pipeline")
+    assertContains(search, "account.aws_service")
+    calls = fake.log(route="v1.templates.list")
+    assert calls and all(call["status"] == 200 for call in calls)
+    assert not any({"entity_types", "entity_types[]"} & set(call["query"]) for call in calls)
+
+
 @pytest.mark.parametrize(
     ("data", "control", "error"),
     [
