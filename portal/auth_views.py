@@ -10,6 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import Resolver404, resolve
+from django.utils.cache import add_never_cache_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
 
@@ -48,15 +49,24 @@ class PortalLoginView(auth_views.LoginView):
 @require_http_methods(["GET", "POST"])
 def logout(request: HttpRequest) -> HttpResponse:
     """POST signs out, signed in or not: a session that expired while the page was open still
-    ends on the sign-in page (no `next` back here). GET (a reload after a stale CSRF token, an
-    old `next`) asks first, with a fresh token; nobody is signed out by following a link."""
+    ends on the sign-in page (no `next` back here), or, with SSO_LOGOUT_URL, on a page moving on
+    to the proxy's sign-out. GET (a reload after a stale CSRF token, an old `next`) asks first,
+    with a fresh token; nobody is signed out by following a link."""
     if request.method == "GET":
         if not request.user.is_authenticated:
             return _to_sign_in(request)
         return TemplateResponse(request, "registration/sign_out.html")
     auth.logout(request)
     if settings.PORTAL_AUTH == "sso" and settings.SSO_LOGOUT_URL:
-        return redirect(settings.SSO_LOGOUT_URL)
+        # A page that moves on, not a redirect: Chrome holds a form submission's redirects to
+        # the CSP's `form-action 'self'`, and blocked the one to the proxy's sign-out URL.
+        response = TemplateResponse(
+            request,
+            "registration/sso_signing_out.html",
+            {"sso_logout_url": settings.SSO_LOGOUT_URL},
+        )
+        add_never_cache_headers(response)  # signed out now: no-store is not set for us
+        return response
     response = redirect(settings.LOGOUT_REDIRECT_URL)
     if settings.PORTAL_AUTH == "sso":
         sso.mark_signed_out(response)  # else the proxy's header signs the user straight back in

@@ -5,6 +5,7 @@ import logging
 import pytest
 from django.contrib.auth.models import User
 from django.urls import reverse
+from pytest_django.asserts import assertContains
 
 pytestmark = pytest.mark.django_db
 
@@ -211,16 +212,31 @@ def test_switching_header_switches_user(client, sso):
     assert response.wsgi_request.user.username == "b@example.com"
 
 
-def test_sign_out_ends_session_and_goes_to_sso_logout(client, sso):
+def test_sign_out_ends_session_and_moves_on_to_sso_logout_without_a_redirect(client, sso):
+    """Not a redirect: Chrome applies the CSP `form-action 'self'` to the redirects of a form
+    submission, and would block one to the proxy's sign-out URL. A page moves on instead, by a
+    meta refresh and a link (navigations that are no form submission)."""
+    sso.SSO_LOGOUT_URL = "https://sso.example.com/oauth2/sign_out?rd=%2F&x=1"
     client.get(reverse("harness_key"), REMOTE_ADDR="10.0.0.1", **{EMAIL_META: "a@example.com"})
 
     response = client.post(
         reverse("logout"), REMOTE_ADDR="10.0.0.1", **{EMAIL_META: "a@example.com"}
     )
 
-    assert response.status_code == 302
-    assert response["Location"] == "https://sso.example.com/oauth2/sign_out"
+    assert response.status_code == 200
+    assertContains(response, "Signing you out")
+    assertContains(
+        response,
+        '<meta http-equiv="refresh" '
+        'content="0; url=https://sso.example.com/oauth2/sign_out?rd=%2F&amp;x=1">',
+        html=True,
+    )
+    assertContains(
+        response, 'href="https://sso.example.com/oauth2/sign_out?rd=%2F&amp;x=1"', count=1
+    )
+    assert "no-store" in response["Cache-Control"]
     assert "_auth_user_id" not in client.session
+    assert not response.cookies.get("portal_sso_signed_out")  # the proxy signs out, not a marker
 
 
 def test_header_with_underscore_variant_is_dropped_by_the_server(live_server, sso):
