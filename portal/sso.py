@@ -16,6 +16,7 @@ from django.contrib.auth.models import AbstractBaseUser, Group
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.http import HttpRequest, HttpResponse
+from django.utils.crypto import constant_time_compare, salted_hmac
 
 from portal.backends import PortalModelBackend
 from portal.proxies import Network, proxy_networks
@@ -33,6 +34,12 @@ SIGNED_OUT_SECONDS = 3600
 SSO_GROUPS_DIGEST = "_portal_sso_groups"
 # Set on a request whose header named a user the portal refuses (deactivated in the admin).
 SSO_REFUSAL = "portal_sso_refusal"
+# Whose CSRF secret the browser holds: an HMAC (SECRET_KEY) of the username and the secret, set
+# at each header sign-in. It outlives the session, as the CSRF cookie does (`_keep_csrf_secret`).
+CSRF_OWNER_COOKIE = "portal_sso_csrf_owner"
+CSRF_OWNER_SALT = "portal.sso.csrf-owner"
+# Set on a request the header signed in on: the username, for the owner cookie.
+SSO_SIGNED_IN = "portal_sso_signed_in"
 
 
 def _meta_key(header: str) -> str:
@@ -98,9 +105,39 @@ def _set_groups(user: AbstractBaseUser, names: list[str]) -> None:
     user.groups.set(Group.objects.filter(name__in=names))
 
 
-def _signed_out_cookie_name() -> str:
+def _cookie_name(name: str) -> str:
     # `__Host-`, like the session and CSRF cookies, wherever those are Secure (settings.py).
-    return ("__Host-" if settings.SESSION_COOKIE_SECURE else "") + SIGNED_OUT_COOKIE
+    return ("__Host-" if settings.SESSION_COOKIE_SECURE else "") + name
+
+
+def _signed_out_cookie_name() -> str:
+    return _cookie_name(SIGNED_OUT_COOKIE)
+
+
+def _csrf_owner(username: str, csrf_secret: str) -> str:
+    return salted_hmac(
+        CSRF_OWNER_SALT, f"{username}\n{csrf_secret}", algorithm="sha256"
+    ).hexdigest()
+
+
+def _csrf_secret_was_theirs(request: HttpRequest, username: str, csrf_secret: str) -> bool:
+    owner = request.COOKIES.get(_cookie_name(CSRF_OWNER_COOKIE), "")
+    return constant_time_compare(owner, _csrf_owner(username, csrf_secret))
+
+
+def _set_csrf_owner(request: HttpRequest, response: HttpResponse) -> None:
+    username = getattr(request, SSO_SIGNED_IN, "")
+    csrf_secret = request.META.get("CSRF_COOKIE")
+    if not username or not csrf_secret:
+        return
+    response.set_cookie(
+        _cookie_name(CSRF_OWNER_COOKIE),
+        _csrf_owner(username, csrf_secret),
+        max_age=settings.CSRF_COOKIE_AGE,
+        secure=settings.SESSION_COOKIE_SECURE,
+        httponly=True,
+        samesite="Lax",
+    )
 
 
 def is_signed_out(request: HttpRequest) -> bool:
@@ -139,9 +176,12 @@ class SSOHeaderMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if settings.PORTAL_AUTH == "sso":
-            self._sign_in(request)
-        return self.get_response(request)
+        if settings.PORTAL_AUTH != "sso":
+            return self.get_response(request)
+        self._sign_in(request)
+        response = self.get_response(request)
+        _set_csrf_owner(request, response)
+        return response
 
     def _sign_in(self, request: HttpRequest) -> None:
         email = _header(request, settings.SSO_USER_HEADER).strip().lower()
@@ -168,10 +208,35 @@ class SSOHeaderMiddleware:
             if request.user.is_authenticated:
                 auth.logout(request)
             return
-        auth.login(request, user)
+        csrf = request.META.get("CSRF_COOKIE"), request.META.get("CSRF_COOKIE_NEEDS_UPDATE", False)
+        auth.login(request, user)  # renews the CSRF secret (`rotate_token`)
+        self._keep_csrf_secret(request, user.get_username(), *csrf)
+        setattr(request, SSO_SIGNED_IN, user.get_username())
         request.session[SSO_SESSION_FLAG] = True
         if settings.SSO_GROUPS_HEADER:
             request.session[SSO_GROUPS_DIGEST] = _groups_digest(request)
+
+    @staticmethod
+    def _keep_csrf_secret(
+        request: HttpRequest, username: str, csrf_secret: str | None, needs_update: bool
+    ) -> None:
+        """A session that ended (SESSION_COOKIE_AGE) is renewed by the proxy's header on the
+        next request, and `auth.login` renews the CSRF secret: every page the user had open
+        then sent a token for the old one, and its next action was refused (403).
+
+        Django renews the secret at sign-in against two attacks. Login CSRF (a site signing the
+        victim into the attacker's account) cannot happen here: the header comes only from the
+        trusted proxy, for whoever the identity provider signed in. The other: someone who saw
+        the browser's secret before the sign-in (a shared browser, signed out or signed in as
+        themselves) could forge requests once the victim signs in. So the secret is kept only
+        when the owner cookie says this same user held it (an HMAC keyed by SECRET_KEY: nobody
+        can write one); the user knowing their own secret is no risk.
+
+        The secret lives in its own cookie (CSRF_USE_SESSIONS is off), which outlives the
+        session; stored in the session, it would have ended with it."""
+        if csrf_secret and _csrf_secret_was_theirs(request, username, csrf_secret):
+            request.META["CSRF_COOKIE"] = csrf_secret
+            request.META["CSRF_COOKIE_NEEDS_UPDATE"] = needs_update
 
     def _refresh_groups(self, request: HttpRequest) -> None:
         """Someone removed from a group at the identity provider loses it on their next request,

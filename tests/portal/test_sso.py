@@ -1,9 +1,12 @@
 """SSO header sign-in: trusted only from the configured proxies."""
 
 import logging
+import re
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import User
+from django.test import Client
 from django.urls import reverse
 from pytest_django.asserts import assertContains
 
@@ -358,3 +361,45 @@ def test_the_signed_out_marker_is_signed(client, sso):
     response = client.get(reverse("harness_key"), **PROXY)
 
     assert response.wsgi_request.user.is_authenticated
+
+
+@pytest.mark.postgres  # get_or_create, then a session
+def test_an_sso_session_renewed_by_the_proxy_does_not_refuse_the_open_page_next_action(sso):
+    """The session ended (SESSION_COOKIE_AGE) while a page was open; the proxy's header signed
+    the same user straight back in on the page's next action, and that sign-in renewed the CSRF
+    secret: every later action of the open page was refused (403, and a reload lost its work)."""
+    browser = Client(enforce_csrf_checks=True)
+    page = browser.get(reverse("harness_key"), **PROXY)
+    token = re.search(r'"X-CSRFToken": "([^"]+)"', page.content.decode())[1]
+    del browser.cookies[settings.SESSION_COOKIE_NAME]
+    hx = {"HX-Request": "true", "X-CSRFToken": token}
+
+    first = browser.post(reverse("harness_key_delete"), headers=hx, **PROXY)
+    second = browser.post(reverse("harness_key_delete"), headers=hx, **PROXY)
+
+    assert first.wsgi_request.user.username == "a@example.com"
+    assert first.status_code == 302
+    assert second.status_code == 302
+    assert second.wsgi_request.user.username == "a@example.com"
+
+
+@pytest.mark.postgres  # get_or_create, then a session
+@pytest.mark.parametrize("seen_by", ["nobody signed in", "b@example.com"])
+def test_a_csrf_secret_from_before_a_header_sign_in_is_renewed_unless_it_was_the_users(
+    sso, seen_by
+):
+    """Django renews the CSRF secret at sign-in so that a secret someone saw before (on a shared
+    browser: signed out, or signed in as themselves) is worthless once another user signs in.
+    The header sign-in keeps that: only the same user's own secret is kept."""
+    browser = Client()
+    if seen_by == "nobody signed in":
+        browser.get(reverse("login"), REMOTE_ADDR="10.0.0.1")  # "Sign-in required", a token
+    else:
+        browser.get(reverse("harness_key"), REMOTE_ADDR="10.0.0.1", **{EMAIL_META: seen_by})
+        del browser.cookies[settings.SESSION_COOKIE_NAME]
+    seen = browser.cookies[settings.CSRF_COOKIE_NAME].value
+
+    signed_in = browser.get(reverse("harness_key"), **PROXY)
+
+    assert signed_in.wsgi_request.user.username == "a@example.com"
+    assert browser.cookies[settings.CSRF_COOKIE_NAME].value != seen
