@@ -15,6 +15,7 @@ from django.core.exceptions import RequestDataTooBig
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, HttpResponseServerError
 from django.template import loader
+from django.utils.cache import add_never_cache_headers
 from django.views import defaults
 from django.views.decorators.csrf import requires_csrf_token
 
@@ -27,13 +28,17 @@ DATABASE_RETRY_AFTER = 10
 @requires_csrf_token
 def server_error(request: HttpRequest) -> HttpResponse:
     """`503.html` (with `Retry-After`) when the error is the database's connection
-    (OperationalError, InterfaceError: refused, timed out, dropped); else `500.html`."""
+    (OperationalError, InterfaceError: refused, timed out, dropped); else `500.html`. Neither
+    may be cached (`NoStoreForSignedInMiddleware` cannot tell whether the user is signed in
+    when the database is down)."""
     error = sys.exc_info()[1]
     if isinstance(error, OperationalError | InterfaceError):
         response = HttpResponse(loader.get_template("503.html").render(), status=503)
         response["Retry-After"] = str(DATABASE_RETRY_AFTER)
-        return response
-    return HttpResponseServerError(loader.get_template("500.html").render())
+    else:
+        response = HttpResponseServerError(loader.get_template("500.html").render())
+    add_never_cache_headers(response)
+    return response
 
 
 def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:

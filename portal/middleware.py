@@ -2,7 +2,8 @@
 
 Order in `MIDDLEWARE`: `RequestIdMiddleware` first (every later log line carries the id), then
 `RequestLogMiddleware` (it sees the final response, redirects and 500 pages included), and
-`NoStoreForSignedInMiddleware` after authentication.
+`NoStoreForSignedInMiddleware` after authentication. Neither reads the user itself: they use
+the one the request read (`_signed_in_user_id`).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import uuid
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.utils.functional import SimpleLazyObject
 
 from portal import metrics
 from portal.logs import request_id_var
@@ -25,6 +27,20 @@ SAFE_REQUEST_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:=+/-]{0,127}")
 QUIET_VIEWS = frozenset({"healthz", "readyz", "metrics"})
 
 request_logger = logging.getLogger("portal.request")
+
+
+def _signed_in_user_id(request: HttpRequest) -> int | None:
+    """The signed-in user's id, as far as the request has already read the user; never read
+    here. These middlewares run outside the one that reads it: after a database error a read
+    fails again (waiting on the database again), and Django's fresh 503 for it would skip the
+    middlewares inside, which set the security headers. A response that never read the user
+    cannot hold their data either."""
+    user = getattr(request, "user", None)
+    if isinstance(user, SimpleLazyObject) and not hasattr(request, "_cached_user"):
+        return None  # the lazy user of AuthenticationMiddleware, never read (or failed to read)
+    if user is None or not user.is_authenticated:
+        return None
+    return user.pk
 
 
 class RequestIdMiddleware:
@@ -72,8 +88,7 @@ class RequestLogMiddleware:
         level = logging.INFO
         if view in QUIET_VIEWS and response.status_code < 400:
             level = logging.DEBUG
-        user = getattr(request, "user", None)
-        user_id = user.pk if user is not None and user.is_authenticated else None
+        user_id = _signed_in_user_id(request)
         duration_ms = round(seconds * 1000, 1)
         request_logger.log(
             level,
@@ -102,7 +117,6 @@ class NoStoreForSignedInMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
-        user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated and not response.has_header("Cache-Control"):
+        if not response.has_header("Cache-Control") and _signed_in_user_id(request) is not None:
             response["Cache-Control"] = "no-store, private"
         return response

@@ -67,6 +67,10 @@ MIDDLEWARE = [
     # BREACH: Django's CSRF token is masked afresh in every response, and this middleware adds
     # random bytes to the gzip header ("Heal the Breach"); no page shows a key or other secret.
     "django.middleware.gzip.GZipMiddleware",
+    # Outside every middleware that reads the session or the user: when one of those fails (the
+    # database down), Django's error page is made at its turn and passes only the ones outside.
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -75,9 +79,7 @@ MIDDLEWARE = [
     "portal.middleware.NoStoreForSignedInMiddleware",
     "portal.access.PortalLoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "workspaces.middleware.HarnessErrorMiddleware",
 ]
 

@@ -412,6 +412,58 @@ def test_a_database_outage_does_not_say_drafts_are_saved(signed_in_with_key, mon
     assert "Connection refused" not in body
 
 
+def test_the_database_outage_page_keeps_the_security_headers_and_its_log_line(
+    signed_in_with_key, monkeypatch, caplog
+):
+    """The middlewares outside the failing one read the signed-in user again to decide on
+    no-store and to log the user id: the read failed again, and Django's fresh 503 skipped the
+    middlewares inside, which set the security headers. The page had no CSP, no X-Frame-Options,
+    no nosniff, could be cached, logged no request line, and its traceback three times."""
+    signed_in_with_key.get("/drafts/")
+    signed_in_with_key.raise_request_exception = False
+    caplog.clear()
+
+    with monkeypatch.context() as patch, caplog.at_level(logging.INFO):
+        _database_refused(patch)
+        response = signed_in_with_key.get("/drafts/")
+
+    _assert_a_whole_outage_page(response, caplog)
+
+
+def test_the_database_outage_page_behind_the_sso_proxy_keeps_the_security_headers(
+    client, db, settings, monkeypatch, caplog
+):
+    """Behind the proxy the first read of the user is the SSO middleware's, outside the ones
+    setting X-Frame-Options and the CSP: Django's 503 for it skipped them."""
+    settings.PORTAL_AUTH = "sso"
+    settings.AUTHENTICATION_BACKENDS = ["portal.sso.SSOHeaderBackend"]
+    settings.SSO_USER_HEADER = "X-Forwarded-Email"
+    settings.SSO_GROUPS_HEADER = ""
+    settings.SSO_TRUSTED_PROXIES = ["10.0.0.0/8"]
+    proxy = {"REMOTE_ADDR": "10.0.0.1", "HTTP_X_FORWARDED_EMAIL": "a@example.com"}
+    client.get("/drafts/", **proxy)
+    client.raise_request_exception = False
+    caplog.clear()
+
+    with monkeypatch.context() as patch, caplog.at_level(logging.INFO):
+        _database_refused(patch)
+        response = client.get("/drafts/", **proxy)
+
+    _assert_a_whole_outage_page(response, caplog)
+
+
+def _assert_a_whole_outage_page(response, caplog) -> None:
+    assert response.status_code == 503
+    assert response.get("X-Frame-Options") == "DENY"
+    assert "frame-ancestors 'none'" in response.get("Content-Security-Policy", "")
+    assert response.get("X-Content-Type-Options") == "nosniff"
+    assert response.get("Referrer-Policy") == "same-origin"
+    assert "no-store" in response.get("Cache-Control", "")
+    lines = [r for r in caplog.records if r.name == "portal.request"]
+    assert [(r.status, r.user_id) for r in lines] == [(503, None)]
+    assert len([r for r in caplog.records if r.name == "django.request"]) == 1  # one traceback
+
+
 def test_a_database_outage_in_a_view_is_the_same_503(signed_in_with_key, monkeypatch):
     from workspaces.models import WorkspaceDraft
 
