@@ -31,18 +31,22 @@ class PortalLoginView(auth_views.LoginView):
     redirect_authenticated_user = True
 
     def get_redirect_url(self) -> str:
-        """The safe `next`, unless it leads to sign-in or sign-out: for a signed-in user a
-        `next` back to this page was a redirection loop (Django raises: a 500), and one to
-        sign-out (left by a sign-out sent after the session expired) would end a sign-in on
-        "Sign out?". Those go to LOGIN_REDIRECT_URL instead."""
-        url = super().get_redirect_url()
-        try:
-            match = resolve(urlsplit(url).path) if url else None
-        except Resolver404:
-            return url
-        if match and match.view_name in {"login", "logout"}:  # not the admin's own
-            return ""
+        """The safe `next`, unless it leads to sign-in or sign-out (`_not_sign_in_or_out`)."""
+        return _not_sign_in_or_out(super().get_redirect_url())
+
+
+def _not_sign_in_or_out(url: str) -> str:
+    """`url`, unless it leads to sign-in or sign-out: for a signed-in user a `next` back to the
+    sign-in page was a redirection loop (Django raises: a 500), and one to sign-out (left by a
+    sign-out sent after the session expired) would end a sign-in on "Sign out?". Those are ""
+    (LOGIN_REDIRECT_URL instead)."""
+    try:
+        match = resolve(urlsplit(url).path) if url else None
+    except Resolver404:
         return url
+    if match and match.view_name in {"login", "logout"}:  # not the admin's own
+        return ""
+    return url
 
 
 @login_not_required
@@ -76,14 +80,17 @@ def logout(request: HttpRequest) -> HttpResponse:
 def _sso_login(request: HttpRequest) -> HttpResponse:
     """The proxy signs people in; reaching this page means it did not (or is misconfigured), or
     the user signed out of the portal (`portal.sso.is_signed_out`): a POST ("Sign in again")
-    lets the proxy's header sign them in again."""
-    if request.user.is_authenticated:
-        return redirect(settings.LOGIN_REDIRECT_URL)
+    lets the proxy's header sign them in again. Someone the header signed in already (on
+    this very request: "Sign in again" pressed once the signed-out marker had expired) goes on
+    to the safe `next` too."""
     next_url = request.POST.get("next") or request.GET.get("next") or ""
     if not url_has_allowed_host_and_scheme(
         next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         next_url = ""
+    next_url = _not_sign_in_or_out(next_url)
+    if request.user.is_authenticated:
+        return redirect(next_url or settings.LOGIN_REDIRECT_URL)
     if request.method == "POST":
         response = redirect(next_url or settings.LOGIN_REDIRECT_URL)
         sso.clear_signed_out(response)

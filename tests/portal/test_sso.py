@@ -403,3 +403,36 @@ def test_a_csrf_secret_from_before_a_header_sign_in_is_renewed_unless_it_was_the
 
     assert signed_in.wsgi_request.user.username == "a@example.com"
     assert browser.cookies[settings.CSRF_COOKIE_NAME].value != seen
+
+
+@pytest.mark.postgres  # get_or_create, then a session
+def test_sign_in_again_after_the_signed_out_marker_expired_keeps_the_deep_link(client, sso):
+    """The marker expired while "Signed out of the portal" stayed open: the header signed the
+    user in on the "Sign in again" POST itself, which then went home, not to the page they
+    came for."""
+    sso.SSO_LOGOUT_URL = ""
+    client.get(reverse("harness_key"), **PROXY)
+    client.post(reverse("logout"), **PROXY)
+    del client.cookies["portal_sso_signed_out"]  # expired
+
+    again = client.post(reverse("login"), {"next": reverse("draft_list")}, **PROXY)
+
+    assert again.wsgi_request.user.is_authenticated
+    assert again["Location"] == reverse("draft_list")
+
+
+@pytest.mark.parametrize(
+    ("next_url", "lands_on"),
+    [
+        ("/drafts/", "/drafts/"),
+        ("https://evil.example.com/", "/"),
+        ("/accounts/login/", "/"),
+        ("/accounts/logout/", "/"),
+    ],
+)
+@pytest.mark.postgres  # get_or_create, then a session
+def test_the_sign_in_page_sends_a_signed_in_user_to_a_safe_next(client, sso, next_url, lands_on):
+    response = client.get(reverse("login"), {"next": next_url}, **PROXY)
+
+    assert response.wsgi_request.user.is_authenticated
+    assert response["Location"] == lands_on
