@@ -558,6 +558,26 @@ def _seed_templates(state: State) -> None:
                 True,
             ),
         ),
+        # A third version (`versionLabel`, contract §3.1) labelled as Harness allows a label: a
+        # letter or digit, then up to 63 characters that are not spaces (harness-core
+        # NGRegexValidatorConstants.VERSION_LABEL_PATTERN `^[0-9a-zA-Z][^\s]{0,63}$`; Harness's
+        # UI, regexVersionLabel), here a "+", which a path carries only percent-encoded.
+        (
+            "default",
+            "infra",
+            "k8s_namespace",
+            "Kubernetes namespace",
+            "1.0+rc1",
+            False,
+            "Workspace",
+            (
+                "opentofu",
+                "1.10.6",
+                "github_infra",
+                "infra-live",
+                False,
+            ),
+        ),
     ]
     for index, (org, project, ident, name, version, stable, entity, args) in enumerate(rows):
         if args is None:
@@ -580,7 +600,13 @@ def _seed_templates(state: State) -> None:
                 version_label=version,
                 entity_type=entity,
                 stable=stable,
-                version=int(version.removeprefix("v")),
+                # The int64 `version` (contract §3.2): the label's number, else the version's
+                # place among its template's.
+                version=(
+                    int(version.removeprefix("v"))
+                    if version.removeprefix("v").isdigit()
+                    else sum(row[2] == ident for row in rows[:index]) + 1
+                ),
                 created=start - (120 - index * 10) * DAY_MS,
                 updated=start - (40 - index * 5) * DAY_MS,
                 yaml=yaml,

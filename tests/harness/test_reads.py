@@ -420,6 +420,29 @@ def test_get_template_stable_and_version(client):
     assert "version: 1.8.1" in v1.yaml
 
 
+def test_a_version_label_goes_into_the_path_as_one_percent_encoded_segment(client, fake):
+    # Harness's version labels take any non-space characters after a letter or digit
+    # (harness-core NGRegexValidatorConstants.VERSION_LABEL_PATTERN): "+", "/", "?", "#" too.
+    found = client.get_template(
+        org="default", project="infra", identifier="k8s_namespace", version="1.0+rc1"
+    )
+    for label in ("release/2024", "v2:beta?x=1#top", "v1(eu)"):
+        with pytest.raises(HarnessNotFound):
+            client.get_template(
+                org="default", project="infra", identifier="k8s_namespace", version=label
+            )
+
+    assert found.version_label == "1.0+rc1"
+    paths = [call["path"] for call in fake.log(route="v1.templates.version")]
+    base = "/v1/orgs/default/projects/infra/templates/k8s_namespace/versions/"
+    assert paths == [
+        base + "1.0%2Brc1",
+        base + "release%2F2024",
+        base + "v2%3Abeta%3Fx%3D1%23top",
+        base + "v1%28eu%29",
+    ]
+
+
 def test_get_template_at_org_and_project_scope(client):
     gcp = client.get_template(org="default", project="infra", identifier="org.gcp_bucket")
     k8s = client.get_template(org="default", project="infra", identifier="k8s_namespace")
@@ -440,6 +463,7 @@ def test_a_bare_template_id_is_read_at_the_project_scope_only(client, fake):
     k8s = client.list_template_versions(org="default", project="infra", identifier="k8s_namespace")
 
     assert sorted((v.ref, v.version_label) for v in k8s) == [
+        ("k8s_namespace", "1.0+rc1"),
         ("k8s_namespace", "v1"),
         ("k8s_namespace", "v2"),
     ]

@@ -383,8 +383,29 @@ def test_templates_list_scope_and_recursion(api: Api) -> None:
     assert {t["entity_type"] for t in summaries} == {"Workspace", "Pipeline"}
     assert recursive.headers["X-Total-Elements"] == "4"
     assert recursive.headers["X-Page-Size"] == "30"
-    assert len(everything.json()) == 6  # aws_service v1 and k8s_namespace v2 too
+    assert len(everything.json()) == 7  # aws_service v1, k8s_namespace v2 and 1.0+rc1 too
     assert all(t["stable_template"] for t in summaries)
+
+
+def test_a_version_label_of_harness_s_shape_is_served_by_its_percent_encoded_segment(
+    api: Api,
+) -> None:
+    # Harness labels a version with any non-space characters after a letter or digit
+    # (harness-core NGRegexValidatorConstants.VERSION_LABEL_PATTERN): the seed holds one with a
+    # "+", read with its path segment percent-encoded; a "/" encoded stays in one segment.
+    base = "/v1/orgs/default/projects/infra/templates/k8s_namespace"
+
+    version = api.v1(base + "/versions/1.0%2Brc1")
+    versions = api.v1(
+        base.removesuffix("/k8s_namespace"), params={"identifiers": "k8s_namespace", "type": "ALL"}
+    )
+    slashed = api.v1(base + "/versions/1.0%2Frc1")
+
+    assert version.status_code == 200
+    assert version.json()["template"]["version_label"] == "1.0+rc1"
+    assert "versionLabel: 1.0+rc1" in version.json()["template"]["yaml"]
+    assert "1.0+rc1" in {v["version_label"] for v in versions.json()}
+    assert slashed.status_code == 404
 
 
 def test_templates_list_search_and_paging(api: Api) -> None:

@@ -10,6 +10,7 @@ here a sample of each class of value goes through their pages, over HTTP to the 
 import json
 import re
 from collections import Counter
+from urllib.parse import unquote
 
 import pytest
 from django.test import Client
@@ -68,8 +69,9 @@ def _assert_harness_saw_only_valid_requests(fake) -> None:
 
 def _assert_wizard_reads_were_well_formed(fake) -> int:
     """The wizard's reads in the fake's log: searches Harness accepts, and template refs, version
-    labels and workspace identifiers as plain path segments. How many templates or workspaces
-    were read by identifier (a choice that passed the rules)."""
+    labels and workspace identifiers as single path segments (a version label may hold any
+    character but a space, percent-encoded). How many templates or workspaces were read by
+    identifier (a choice that passed the rules)."""
     reads = 0
     for entry in fake.log():
         assert entry["status"] != 500
@@ -77,7 +79,10 @@ def _assert_wizard_reads_were_well_formed(fake) -> int:
         if entry["route"] and entry["route"].startswith(("v1.templates.", "iacm.workspaces.get")):
             segments = entry["path"].split("/")[1:]
             assert not {".", "..", ""} & set(segments), entry["path"]
-            assert all(re.fullmatch(r"[A-Za-z0-9_.$-]+", part) for part in segments), entry["path"]
+            assert all(
+                re.fullmatch(r"([A-Za-z0-9_.$-]|%[0-9A-F]{2})+", part) for part in segments
+            ), entry["path"]
+            assert not {".", ".."} & {unquote(part) for part in segments}, entry["path"]
             reads += entry["route"] in {"v1.templates.version", "iacm.workspaces.get"}
     return reads
 

@@ -206,7 +206,16 @@ def test_template_choices_that_pass_are_safe_path_segments(field):
             assert field == "template_version", value
         elif form.choice_complete():  # what `draft_save_step` reads (valid once it is read)
             assert segment(read, field) and read not in {".", ".."}, value
-            assert re.fullmatch(r"[A-Za-z0-9_.$-]+", read), value
+            assert "/" not in segment(read, field), value  # one segment, "/" and all encoded
+            # A version label as Harness makes one (harness-core NGRegexValidatorConstants.
+            # VERSION_LABEL_PATTERN: a letter or digit, then no ASCII space), never a control
+            # character; the other values as plain as ever.
+            plain = (
+                r"[0-9A-Za-z][^\x00-\x20\x7f]{0,63}"
+                if field == "template_version"
+                else r"[A-Za-z0-9_.$-]+"
+            )
+            assert re.fullmatch(plain, read), value
         else:
             assert list(form.errors) == [field], (value, form.errors)
         if field == "template_ref":  # the versions picker reads only a well-formed ref

@@ -38,6 +38,34 @@ def step_url(draft: WorkspaceDraft, step: str) -> str:
     return reverse("draft_step", args=[draft.pk, step])
 
 
+def shows_step(draft: WorkspaceDraft, step: str) -> bool:
+    """Whether `step` is a page of the draft: a change has no Start from (`steps.CHANGE_STEPS`)."""
+    return step in steps.EDITABLE_STEPS and step in steps.step_order(draft.kind)
+
+
+def fix_url(draft: WorkspaceDraft, step: str) -> str:
+    """Where a problem of `step` is fixed: its page, or the review for a step the draft does not
+    show (a change's hidden Start from, or none), which says what the problem is."""
+    return step_url(draft, step if shows_step(draft, step) else "review")
+
+
+def problems_to_fix(
+    draft: WorkspaceDraft, problems: dict[str, dict[str, list[str]]]
+) -> tuple[str, str]:
+    """What a submit that found `problems` says, and where it goes: the first step shown that has
+    one, else the review (the problem is in a step the draft does not show)."""
+    shown = [step for step in problems if shows_step(draft, step)]
+    if shown:
+        title = steps.STEP_TITLES[shown[0]]
+        return f"Fix {title} before submitting; nothing was sent to Harness.", step_url(
+            draft, shown[0]
+        )
+    return (
+        "This change cannot be sent as it is, for the reason below; nothing was sent to Harness.",
+        step_url(draft, "review"),
+    )
+
+
 def reopen_url(draft: WorkspaceDraft) -> str:
     """Where a request that is a draft again is taken up: a deletion's confirmation page (it has
     no wizard steps), else the review step."""

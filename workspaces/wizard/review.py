@@ -31,16 +31,7 @@ def review_context(draft: WorkspaceDraft, *, account_id: str = "") -> dict[str, 
         {
             "body": body,
             "body_json": json.dumps(body, indent=2, sort_keys=False),
-            "problems": [
-                {
-                    "step": step,
-                    "title": steps.STEP_TITLES[step],
-                    "url": pages.step_url(draft, step),
-                    "count": len(found),
-                    "first": next(iter(found.values()))[0],
-                }
-                for step, found in problems.items()
-            ],
+            "problems": [_problem(draft, step, found) for step, found in problems.items()],
             "warnings": warnings(shown),
             "sections": review_sections(draft, shown),
             # A rule that would hold it is said before the submit, not only after it.
@@ -62,6 +53,34 @@ def review_context(draft: WorkspaceDraft, *, account_id: str = "") -> dict[str, 
         # A new workspace as code (a change's workspace is exported from its own page).
         context["export"] = draft_export(draft=draft, account_id=account_id, body=body)
     return context
+
+
+# A step a draft does not show (a change's Start from holds the workspace's template link): its
+# problem is said on the review, with no link to a page that is not there.
+HIDDEN_STEPS = {
+    "template": (
+        "Template link",
+        "the template this workspace is linked to in Harness, which a change does not edit: "
+        "change the link in Harness, or delete this request",
+    )
+}
+
+
+def _problem(draft: WorkspaceDraft, step: str, found: dict[str, list[str]]) -> dict[str, Any]:
+    """One line of the review's steps to fix: a link to the step, or, for a step the draft does
+    not show, what it is instead (`HIDDEN_STEPS`)."""
+    shown = pages.shows_step(draft, step)
+    title, note = (steps.STEP_TITLES[step], "")
+    if not shown:
+        title, note = HIDDEN_STEPS.get(step, (title, "a setting a change does not edit"))
+    return {
+        "step": step,
+        "title": title,
+        "note": note,
+        "url": pages.step_url(draft, step) if shown else "",
+        "count": len(found),
+        "first": next(iter(found.values()))[0],
+    }
 
 
 def _start_label(template: dict[str, Any]) -> str:

@@ -69,9 +69,16 @@ class TemplateForm(StepForm):
 
     def clean_template_version(self) -> str:
         version = self.cleaned_data["template_version"]
-        if version and not _TEMPLATE_VERSION_RE.fullmatch(version):
+        if version and not _TEMPLATE_VERSION_RE.fullmatch(version) and not self._held(version):
             raise forms.ValidationError("Choose a version of the template from the list.")
         return version
+
+    def _held(self, version: str) -> bool:
+        """Whether `version` is the label of the template link a change's workspace holds
+        (`associated_template.version`): kept as Harness holds it, whatever it looks like (a
+        change never edits the link, nor sends it)."""
+        link = (self.snapshot or {}).get("associated_template") or {}
+        return bool(steps.fixed_map(self.draft_data)) and version == link.get("version")
 
     def clean_clone_identifier(self) -> str:
         identifier = self.cleaned_data["clone_identifier"]

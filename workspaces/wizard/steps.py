@@ -54,12 +54,12 @@ VERSION_PATTERN = r"^\d+(\.\d+)*$"
 # The provisioner version of a workspace that follows Harness's latest (contract §2.1: the
 # default of `provisioner_version`): kept by a change of such a workspace (`follows_latest`).
 LATEST = "latest"
-# What the wizard sends to Harness as path segments (template ref and version label, the
-# workspace to copy) is checked with these before any call. They are narrower than the
-# client's own segment rule (`workspaces.harness.wire.segment`: not empty, not `.` or `..`):
-# every value they accept starts with a letter, digit or _, so a dot segment never matches.
+# Path segments the wizard sends (template ref, version label, workspace to copy) are checked
+# with these, then percent-encoded whole (`harness.wire.segment`). Each starts with a letter,
+# digit or _ (never a dot segment). A version label is Harness's, less control characters:
+# harness-core NGRegexValidatorConstants.VERSION_LABEL_PATTERN `^[0-9a-zA-Z][^\s]{0,63}$`.
 TEMPLATE_REF_PATTERN = r"^(account\.|org\.)?[A-Za-z_][A-Za-z0-9_$-]{0,127}$"
-TEMPLATE_VERSION_PATTERN = r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$"
+TEMPLATE_VERSION_PATTERN = r"^[0-9A-Za-z][^\x00-\x20\x7f]{0,63}$"
 _IDENTIFIER_RE = re.compile(WORKSPACE_IDENTIFIER_PATTERN)
 _TEMPLATE_REF_RE = re.compile(TEMPLATE_REF_PATTERN)
 MAX_LENGTH = 128

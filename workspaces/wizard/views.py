@@ -354,21 +354,19 @@ def draft_submit(request: HtmxHttpRequest, draft_id) -> HttpResponse:
     draft = submitted.draft
     if draft.status == Status.FAILED and draft.harness_response.get("forbidden"):
         forbidden_remember(request, action="create", org=draft.org, project=draft.project)
-    if submitted.problems:
-        first = next(iter(submitted.problems))
-        messages.error(
-            request,
-            f"Fix {steps.STEP_TITLES[first]} before submitting; nothing was sent to Harness.",
-        )
-        return _go(request, pages.step_url(draft, first))
+    if submitted.problems:  # never to a step the draft does not show (a change's Start from)
+        message, url = pages.problems_to_fix(draft, submitted.problems)
+        messages.error(request, message)
+        return _go(request, url)
     if draft.status == Status.DRAFT:
         # A change that found the workspace changed in Harness: the review shows both.
         return _go(request, pages.step_url(draft, "review"))
     if draft.status == Status.FAILED:
         step = draft.harness_response.get("step", "")
         if step in steps.STEPS:
-            # Said once, on the step (its banner, or the field or row it concerns): no flash.
-            return _go(request, pages.step_url(draft, step))
+            # Said once, on the step (its banner, or the field or row it concerns), or on the
+            # review for a step the draft does not show: no flash.
+            return _go(request, pages.fix_url(draft, step))
     return _go(request, _result_url(draft))
 
 
@@ -393,7 +391,7 @@ def draft_result(request: HtmxHttpRequest, draft_id) -> HttpResponse:
         "response": draft.harness_response or {},
         # The write may have landed or may still land: "Outcome unclear.", not "Not created.".
         **pages.outcome_said(draft),
-        "fix_url": pages.step_url(draft, step if step in steps.STEPS else "review"),
+        "fix_url": pages.fix_url(draft, step or "review"),
         "review": approval_selectors.approval_state(draft=draft),
     }
     return TemplateResponse(request, template, context)
