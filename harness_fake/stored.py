@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import struct
 from typing import Any
 
 from harness_fake.state import State
@@ -83,9 +84,26 @@ def stored_workspace(
     for optional in ("budget", "sparse_checkout", "provisioner_configuration"):
         if optional in body:
             data[optional] = body[optional]
+    if "budget" in body:
+        data["budget"] = float32_as_sent(body["budget"])
     if template:
         data["associated_template"] = dict(template)
     return data
+
+
+def float32_as_sent(number: float) -> float:
+    """`number` as Harness holds a budget and sends it back: a float32 (harness-go-sdk
+    `Budget float32` in `iacm_model_create_workspace_request_body.go` and
+    `iacm_model_show_workspace_response_body.go`; the API reference, `budget number(float)`),
+    written as Go's encoding/json writes a float32, with the fewest digits that read back as
+    the same float32 (the reference's example budget is 0.7937008). 1234567.89 is held as
+    1234567.875 and sent as 1234567.9."""
+    single = struct.unpack("<f", struct.pack("<f", number))[0]
+    for digits in range(1, 10):
+        shortest = float(f"{single:.{digits}g}")
+        if struct.unpack("<f", struct.pack("<f", shortest))[0] == single:
+            return shortest
+    return single
 
 
 def int64_id(text: str) -> int:

@@ -33,6 +33,7 @@ REQUEST_VARIABLE_KEY_PATTERN = r"^[A-Za-z_][A-Za-z0-9_-]*$"
 _IDENTIFIER_RE = re.compile(IDENTIFIER_PATTERN)
 _VARIABLE_KEY_RE = re.compile(VARIABLE_KEY_PATTERN)
 _REQUEST_VARIABLE_KEY_RE = re.compile(REQUEST_VARIABLE_KEY_PATTERN)
+FLOAT32_MAX = 3.4028234663852886e38  # the largest finite float32 (Go's math.MaxFloat32)
 
 # No "terragrunt": Terragrunt is a mode of terraform or opentofu (`terragrunt_provider: true`
 # plus `terragrunt_version`), as the Terraform provider's `TestAccResourceWorkspaceTerragrunt`
@@ -151,8 +152,12 @@ def _check_shape(
     for field in _ARRAYS:
         if field in body and not isinstance(body[field], list):
             problems.wrong_type(f"body.{field}", body[field], "array")
+    # A float32 (harness-go-sdk `Budget float32`; API reference `budget number(float)`): Go
+    # cannot decode a number beyond its range into one.
     if "budget" in body and (
-        isinstance(body["budget"], bool) or not isinstance(body["budget"], int | float)
+        isinstance(body["budget"], bool)
+        or not isinstance(body["budget"], int | float)
+        or not abs(body["budget"]) <= FLOAT32_MAX
     ):
         problems.wrong_type("body.budget", body["budget"], "float")
     if "provisioner_configuration" in body:

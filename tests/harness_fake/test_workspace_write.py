@@ -193,6 +193,12 @@ def test_missing_required_fields_are_reported_together(api: Api) -> None:
             "invalid_field_type",
             'invalid value ["modules/"] for "body.sparse_checkout", must be a string',
         ),
+        # A float32 (Go SDK `Budget float32`): a number beyond its range does not decode.
+        (
+            {"budget": 1e39},
+            "invalid_field_type",
+            'invalid value 1e+39 for "body.budget", must be a float',
+        ),
         # A string (AE-WS) or an object of strings (Go SDK, MCP), never another JSON type.
         (
             {"provisioner_configuration": 5},
@@ -534,6 +540,32 @@ def test_update_is_a_full_replacement(api: Api) -> None:
         after["terraform_variables"]["region"]["created"]
         == before["terraform_variables"]["region"]["created"]
     )
+
+
+@pytest.mark.parametrize(
+    ("sent", "held"),
+    [
+        (1234567.89, 1234567.9),  # float32 1234567.875, written with the fewest digits
+        (1234567.75, 1234567.8),
+        (131071.99, 131071.99),
+        (0.1, 0.1),
+        (99.999, 99.999),
+        (10_000_000.0, 10_000_000.0),
+    ],
+)
+@pytest.mark.parametrize("method", ["POST", "PUT"])
+def test_a_budget_is_held_as_a_float32(api: Api, sent: float, held: float, method: str) -> None:
+    # harness-go-sdk: `Budget float32` in the create body and the show response; the API
+    # reference: `budget number(float)`, its example 0.7937008 written as Go writes a float32.
+    _create(api, workspace_body("budget_ws", budget=500.0 if method == "PUT" else sent))
+    if method == "PUT":
+        body = workspace_body("budget_ws", budget=sent)
+        body.pop("identifier")
+        assert api.iacm("PUT", f"{WS}/budget_ws", json=body).status_code == 200
+
+    shown = api.iacm("GET", f"{WS}/budget_ws").json()
+
+    assert shown["budget"] == held
 
 
 def test_update_ignores_an_identifier_in_the_body(api: Api) -> None:

@@ -16,6 +16,7 @@ from workspaces.clients import harness_client, harness_client_for
 from workspaces.models import AuditEntry, WorkspaceDraft
 from workspaces.services import credential_save
 from workspaces.wizard import (
+    budgets,
     change,
     diff,
     drafts,
@@ -370,8 +371,9 @@ def test_an_untouched_budget_is_sent_as_harness_holds_it(user_with_key, fake):
     draft = start(user_with_key, workspace)
     body = update.update_body(stored_steps(draft.data), draft=draft)
 
-    assert draft.data["provisioner"]["budget"] == "1234567.89"
-    assert body["budget"] == 1234567.89
+    # Harness holds a float32 and sends it back as Go writes one (`budgets.as_held`).
+    assert draft.data["provisioner"]["budget"] == "1234567.9"
+    assert body["budget"] == 1234567.9
     assert diff.change_review(draft)["changes"] == []
 
 
@@ -393,7 +395,7 @@ def test_a_budget_harness_holds_does_not_block_a_change_that_leaves_it(
     assert body["budget"] == budget
     assert [c.label for c in diff.change_review(draft)["changes"]] == ["Description"]
     # Another such budget, typed, is still refused.
-    typed = edit(draft, provisioner={"budget": steps.budget_text(budget + 1)})
+    typed = edit(draft, provisioner={"budget": budgets.budget_text(budget + 1)})
     refused = validation.draft_problems(typed.data, snapshot=typed.workspace_snapshot)
     assert list(refused["provisioner"]) == ["budget"]
 

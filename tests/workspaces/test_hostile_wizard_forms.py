@@ -35,7 +35,7 @@ from workspaces.forms import (
     WorkspaceListForm,
 )
 from workspaces.harness.wire import segment
-from workspaces.wizard import pickers, steps, validation
+from workspaces.wizard import budgets, pickers, steps, validation
 from workspaces.wizard.body import build_body
 from workspaces.wizard.forms import STEP_FORMS, TemplateForm
 from workspaces.wizard.rows import KEY_NOT_KEPT
@@ -181,7 +181,7 @@ def test_budgets_from_the_corpus():
         data["provisioner"]["budget"] = budget
 
         refused = "budget" in validation.bind_step("provisioner", data).errors
-        number = steps.budget_number(budget)
+        number = budgets.budget_number(budget)
 
         # Refused on its field, or a finite number in range: never NaN or infinity in the body.
         assert refused == (number is None and bool(budget.strip())), budget

@@ -20,6 +20,7 @@ from tests.workspaces.test_drafts import make_draft, valid_data
 from workspaces.clients import harness_client_for
 from workspaces.models import WorkspaceDraft
 from workspaces.wizard import (
+    budgets,
     create,
     drafts,
     forms,
@@ -195,7 +196,7 @@ def test_a_budget_must_be_finite_bounded_and_in_cents(budget, message):
     problems = validation.bind_step("provisioner", data).problems()
 
     assert any(message in text for text in problems["budget"]), problems
-    assert steps.budget_number(budget) is None
+    assert budgets.budget_number(budget) is None
 
 
 @pytest.mark.parametrize("budget", ["0", "500", "1250.50", "10000000", "1e3"])

@@ -11,7 +11,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from workspaces.wizard import steps
+from workspaces.wizard import budgets, steps
 
 # Which step a Harness body field belongs to, so errors land where the user can fix them.
 FIELD_STEPS: dict[str, tuple[str, str]] = {
@@ -186,7 +186,7 @@ def build_body(
     if fetch in steps.FETCH_FIELDS:
         body[steps.FETCH_FIELDS[fetch]] = str(repository[fetch]).strip()
     if body["cost_estimation_enabled"]:
-        budget = steps.budget_number(provisioner["budget"])
+        budget = budgets.budget_number(provisioner["budget"])
         if budget is not None:
             body["budget"] = budget
     if linked:

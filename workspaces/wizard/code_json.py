@@ -11,7 +11,7 @@ from bisect import bisect_left
 from typing import Any
 
 from workspaces.export_terraform import ATTRIBUTES, UNMANAGED_DEFAULTS
-from workspaces.wizard import steps
+from workspaces.wizard import budgets, steps
 from workspaces.wizard.code_body import (
     BOOLEAN_FIELDS,
     NOT_IN_WIZARD_REASON,
@@ -95,7 +95,7 @@ def _budget(reader: BodyReader, number: int, value: Any) -> None:
     if value is None:
         return
     text = str(value) if isinstance(value, int | float) and not isinstance(value, bool) else "x"
-    problem = steps.budget_problem(text)
+    problem = budgets.budget_problem(text)
     if problem:
         reader.skip(number, f"budget: {problem}")
     else:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from workspaces.models import WorkspaceDraft
-from workspaces.wizard import steps
+from workspaces.wizard import budgets, steps
 from workspaces.wizard.body import stored_steps
 from workspaces.wizard.outcomes import CHANGED_IN_HARNESS, LANDED_EARLIER
 from workspaces.wizard.rebase import rebased
@@ -121,8 +121,8 @@ def settings_of(body: Mapping[str, Any]) -> dict[str, str]:
         )
     if "cost_estimation_enabled" in body:
         out["Cost estimation"] = "On" if body["cost_estimation_enabled"] else "Off"
-    if body.get("budget") is not None:
-        out["Monthly budget"] = f"${body['budget']:,.2f}"
+    if body.get("budget") is not None:  # as Harness holds it: a float32 (`budgets.as_held`)
+        out["Monthly budget"] = budgets.budget_shown(body["budget"])
     for key, value in (body.get("tags") or {}).items():
         out[f"Tag {key}"] = value
     for group, noun in _GROUPS.items():

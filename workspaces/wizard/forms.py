@@ -17,7 +17,7 @@ from typing import Any
 
 from django import forms
 
-from workspaces.wizard import steps
+from workspaces.wizard import budgets, steps
 from workspaces.wizard.body import locked_body_fields
 from workspaces.wizard.form_base import (
     ShownRedactedField,
@@ -213,9 +213,9 @@ class ProvisionerForm(StepForm):
         # number, shown on the review or sent (JSON and Harness cannot carry them).
         budget = self.cleaned_data["budget"]
         held = (self.snapshot or {}).get("budget")
-        if held is not None and budget == steps.budget_text(held):
+        if held is not None and budgets.shows_budget(budget, held):
             return budget  # a change keeps the budget Harness holds (`update.update_body`)
-        refuse(steps.budget_problem(budget))
+        refuse(budgets.budget_problem(budget))
         return budget
 
     def clean_version(self) -> str:

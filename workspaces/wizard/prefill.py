@@ -14,7 +14,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from workspaces.wizard import steps
+from workspaces.wizard import budgets, steps
 
 MAX_PREFILL_CHARS = 256 * 1024  # the prefilled values and locks, as stored JSON
 # A change keeps the tags the workspace holds, more than `steps.MAX_TAGS` too (the limit counts
@@ -198,7 +198,7 @@ def workspace_values(workspace: Any) -> dict[str, dict[str, Any]]:
         "terragrunt_version": workspace.terragrunt_version or (pinned if legacy else ""),
         "run_all": workspace.run_all,
         "cost_estimation_enabled": workspace.cost_estimation_enabled,
-        "budget": "" if workspace.budget is None else steps.budget_text(workspace.budget),
+        "budget": "" if workspace.budget is None else budgets.budget_text(workspace.budget),
     }
     for item in workspace.provider_connectors:
         if item.type in steps.PROVIDER_TYPES:

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from workspaces.models import WorkspaceDraft
-from workspaces.wizard import steps
+from workspaces.wizard import budgets, steps
 
 # Why the main connector Harness holds now has no slot, when it was set after the change started
 # (its type is not looked up: `sources.place_provider_refs` runs when a change starts).
@@ -61,10 +61,10 @@ def rebased_data(
     if (
         not steps.as_bool(provisioner.get("cost_estimation_enabled"))
         and "provisioner.budget" not in steps.locked_map(out)
-        and steps.shows_budget(provisioner.get("budget"), start.get("budget"))
+        and budgets.shows_budget(provisioner.get("budget"), start.get("budget"))
     ):
         budget = fresh.get("budget")
-        provisioner["budget"] = "" if budget is None else steps.budget_text(budget)
+        provisioner["budget"] = "" if budget is None else budgets.budget_text(budget)
         out["provisioner"] = provisioner
     return out
 

@@ -10,7 +10,7 @@ from typing import Any
 from workspaces.approvals.selectors import approval_hold
 from workspaces.export import draft_export
 from workspaces.models import WorkspaceDraft
-from workspaces.wizard import diff, pages, sources, steps, validation
+from workspaces.wizard import budgets, diff, pages, sources, steps, validation
 from workspaces.wizard.body import build_body, stored_steps, warnings
 from workspaces.wizard.rebase import rebased
 
@@ -106,7 +106,7 @@ def review_sections(draft: WorkspaceDraft, body: dict[str, Any]) -> list[dict]:
     providers = ", ".join(f"{c['type']}: {c['connector_ref']}" for c in body["provider_connectors"])
     cost = "On" if body["cost_estimation_enabled"] else "Off"
     if "budget" in body:
-        cost += f", budget ${body['budget']:,.2f} a month"
+        cost += f", budget {budgets.budget_shown(body['budget'])} a month"
     kind = steps.PROVISIONERS.get(body["provisioner"], body["provisioner"])
     terragrunt = ""
     if body.get("terragrunt_provider"):

@@ -7,7 +7,6 @@ prefill (`prefill.py`) all read from here.
 from __future__ import annotations
 
 import re
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 # "Start from" (slug `template`, kept for its URL) comes first: a template's or a clone's values
@@ -67,8 +66,6 @@ MAX_TAGS = 50
 MAX_VARIABLES = 200
 # Stored text is capped at this many characters (a row value, a prefilled field).
 TEXT_LIMIT = 4096
-# A monthly budget in USD: finite, not negative, at most this, with at most two decimals.
-MAX_BUDGET = Decimal("10000000")
 
 # Terragrunt is not a provisioner of its own: it runs one of these (`terragrunt_provider`, with
 # its own `terragrunt_version`), as the Terraform provider's Terragrunt acceptance test creates it.
@@ -235,51 +232,6 @@ def as_bool(value: Any) -> bool:
     if isinstance(value, bool):
         return value
     return str(value).strip().lower() in {"1", "true", "on", "yes"}
-
-
-def budget_problem(text: str) -> str:
-    """Why `text` cannot be a monthly budget, or "" when it can (or is empty)."""
-    if not text:
-        return ""
-    try:
-        budget = Decimal(text) if len(text) <= 64 else None
-    except InvalidOperation:
-        budget = None
-    if budget is None or not budget.is_finite():
-        return "Enter the budget as a number, e.g. 500 or 1250.50."
-    if budget < 0:
-        return "A budget cannot be negative."
-    if budget > MAX_BUDGET:
-        return f"Use a budget of at most {MAX_BUDGET:,} USD."
-    if budget.as_tuple().exponent < -2:
-        return "Use at most two decimals (cents)."
-    return ""
-
-
-def budget_number(value: Any) -> float | None:
-    """The budget typed as a number, or None when empty or not a valid budget (see
-    `budget_problem`: never NaN or infinite, which JSON and Harness cannot carry)."""
-    text = str(value or "").strip()
-    if not text or budget_problem(text):
-        return None
-    return float(text)
-
-
-def budget_text(budget: float) -> str:
-    """A budget Harness holds as the field shows it: every digit, never an exponent
-    (1234567.89 -> "1234567.89", 750.0 -> "750"), so an untouched budget is sent unchanged."""
-    text = format(Decimal(repr(float(budget))), "f")
-    return text.rstrip("0").rstrip(".") if "." in text else text
-
-
-def shows_budget(typed: Any, budget: float | None) -> bool:
-    """Whether the budget field (`typed`) still shows `budget`, one Harness holds (None: none):
-    as a change prefilled it (`budget_text`), or as the same number. Such a budget is kept as
-    Harness holds it, even one `budget_problem` would refuse if typed."""
-    text = str(typed or "").strip()
-    if budget is None:
-        return not text
-    return text == budget_text(budget) or budget_number(text) == budget
 
 
 def template_linkable(ref: str) -> bool:

@@ -15,7 +15,7 @@ from typing import Any
 
 from workspaces.harness.types import Workspace
 from workspaces.models import WorkspaceDraft
-from workspaces.wizard import steps
+from workspaces.wizard import budgets, steps
 from workspaces.wizard.body import build_body, locked_body_fields
 from workspaces.wizard.rows import lf_lines
 
@@ -250,18 +250,18 @@ def _kept_flags(connectors: list[dict[str, Any]], held: Mapping[str, Any]) -> li
 
 def _budget_kept(body: Mapping[str, Any], held: Mapping[str, Any], typed: Any) -> bool:
     """Whether the PUT sends the budget Harness holds: while the budget field (`typed`) still
-    shows it (`steps.shows_budget`: the user did not touch it).
+    shows it (`budgets.shows_budget`: the user did not touch it).
 
     With cost estimation off: a create sends no budget then, but a PUT without one clears it
     (the field is hidden while cost estimation is off). With it on: a budget the portal's rule
-    refuses when typed (more than two decimals, over `steps.MAX_BUDGET`), which the form
+    refuses when typed (more than two decimals, over `budgets.MAX_BUDGET`), which the form
     accepts as held, is sent as Harness holds it, not dropped. Not when a linked template
     keeps cost estimation and the budget out of the PUT.
     """
     return (
         "cost_estimation_enabled" in body
         and held.get("budget") is not None
-        and steps.shows_budget(typed, held["budget"])
+        and budgets.shows_budget(typed, held["budget"])
     )
 
 
@@ -276,7 +276,9 @@ def holds(
     field has not landed while Harness still holds it. Fields a linked template locks (`locked`
     as in `steps.locked_map`) are left out of the body and kept by Harness: not compared.
     An empty `provider_connector` is one a linked template lends (nothing to compare), and
-    provider connectors compare in any order, with their `terragrunt_provider` flag.
+    provider connectors compare in any order, with their `terragrunt_provider` flag, and a
+    budget as Harness holds it, a float32 (`budgets.same_budget`: 1234567.89 sent comes back
+    1234567.9).
     """
     held = held_body(snapshot)
     kept = template_kept(locked or {})
@@ -287,6 +289,9 @@ def holds(
             continue
         if field == "provider_connectors":
             if _connectors(held.get(field)) != _connectors(value):
+                return False
+        elif field == "budget":
+            if not budgets.same_budget(held.get(field), value):
                 return False
         elif held.get(field) != value:
             return False
