@@ -131,10 +131,30 @@ class SendAnywayForm(forms.Form):
     updated = forms.IntegerField(min_value=0, max_value=2**63 - 1, widget=forms.HiddenInput)
 
 
-class PickerSearchForm(forms.Form):
-    """Search and page for the org and project pickers."""
+#: Said where a search box held a Harness key (the search was made without it).
+KEY_IN_SEARCH = (
+    "That looks like a Harness API key, so it was not searched: search by name or identifier. "
+    "A key is pasted only on the Harness key page."
+)
 
-    q = forms.CharField(required=False, max_length=128, strip=True, label="Search")
+
+class SearchField(forms.CharField):
+    """A search box's text. One holding a Harness API key is invalid (`KEY_IN_SEARCH`, code
+    "harness_key"): the key page sends people on to the org picker with the key still in the
+    clipboard, and a key pasted here must never be searched (sent to Harness), shown again,
+    kept in the address or saved (`workspaces.search`). Checked before the length, so a key
+    with more pasted after it is refused as a key."""
+
+    def validate(self, value):
+        super().validate(value)
+        if holds_harness_key(value):
+            raise forms.ValidationError(KEY_IN_SEARCH, code="harness_key")
+
+
+class PickerSearchForm(forms.Form):
+    """Search and page for the org and project pickers, and the wizard's pickers."""
+
+    q = SearchField(required=False, max_length=128, strip=True, label="Search")
     page = forms.IntegerField(required=False, min_value=1, max_value=100_000)
 
     def value(self, name: str, default):
@@ -266,7 +286,7 @@ class WorkspaceListForm(forms.Form):
     `corrections` says what was changed, for a notice above the list.
     """
 
-    q = forms.CharField(required=False, max_length=128, strip=True, label="Search by name")
+    q = SearchField(required=False, max_length=128, strip=True, label="Search by name")
     sort = forms.ChoiceField(required=False, choices=list(SORT_LABELS.items()), label="Sort")
     status = forms.MultipleChoiceField(
         required=False, choices=[(s, s) for s in WORKSPACE_STATUSES], label="Status"
@@ -348,6 +368,9 @@ class WorkspaceListForm(forms.Form):
                 f"Ignored {dropped} unknown {noun} filter{'s' if dropped != 1 else ''}."
             )
             return kept
+        if self.has_error(name, code="harness_key"):
+            self.corrections.append(KEY_IN_SEARCH)
+            return default
         self.corrections.append(
             f"The {self.LABELS[name]} in the address was not valid, so the default is used."
         )

@@ -27,6 +27,7 @@ from workspaces.harness import errors
 from workspaces.htmx import HtmxHttpRequest, partial_for, swaps_partial
 from workspaces.models import HarnessCredential
 from workspaces.ratelimit import rate_limit_exceeded
+from workspaces.search import refuses_keys_in_search
 from workspaces.wizard.change import change_in_progress, change_refusal
 
 
@@ -127,6 +128,7 @@ def harness_key_delete(request: HtmxHttpRequest) -> HttpResponse:
 
 @require_GET
 @vary_on_headers("HX-Request")
+@refuses_keys_in_search(box="org-search")
 def org_list(request: HtmxHttpRequest) -> HttpResponse:
     search = PickerSearchForm(request.GET)
     q = search.value("q", "")
@@ -142,6 +144,7 @@ def org_list(request: HtmxHttpRequest) -> HttpResponse:
 
 @require_GET
 @vary_on_headers("HX-Request")
+@refuses_keys_in_search(box="project-search")
 def project_list(request: HtmxHttpRequest, org: str) -> HttpResponse:
     search = PickerSearchForm(request.GET)
     q = search.value("q", "")
@@ -163,6 +166,7 @@ WINDOW_LINK_IDS = frozenset(f"window-{value}" for value, _ in METRICS_WINDOW_LAB
 
 @require_GET
 @vary_on_headers("HX-Request", "HX-Target", "HX-Trigger")
+@refuses_keys_in_search(box="ws-search")
 def workspace_list(request: HtmxHttpRequest, org: str, project: str) -> HttpResponse:
     client = harness_client_for(request.user)
     credential = request.user.harness_credential

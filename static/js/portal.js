@@ -207,6 +207,13 @@
     });
   });
 
+  // A Harness API key pasted into a search box was not searched (workspaces/search.py): the
+  // answer has htmx trigger `searchRefused` on the box, which is emptied, so the key is no
+  // longer on screen nor sent again with the next filter change.
+  document.addEventListener("searchRefused", function (event) {
+    if (event.target.matches && event.target.matches("input[type=search]")) { event.target.value = ""; }
+  });
+
   // Menus that are <details> (the header's "My views", "Save view") close on a click elsewhere,
   // and on Escape, which returns focus to their summary. Without JavaScript they still open and
   // close from their summary.

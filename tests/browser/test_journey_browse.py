@@ -371,3 +371,29 @@ def test_the_strips_window_links_keep_a_search_typed_since_the_strip_was_drawn(
     expect(page).not_to_have_url(re.compile(r"window=7d"))
     expect(page).to_have_url(re.compile(r"q=vpc-dev"))
     expect(search).to_have_value("vpc-dev")
+
+
+def test_a_key_pasted_into_the_search_is_emptied_said_and_kept_out_of_the_address(
+    page, live_server, fake, browser_user
+):
+    _user_with_key(browser_user)
+    sign_in(page, live_server)
+    page.goto(live_server.url + LIST + "?status=failed")
+    search = page.get_by_label("Search by name")
+    page.wait_for_load_state()  # htmx listens to the search box once the page has loaded
+    settled(page)
+
+    search.fill(FULL_KEY)  # the key page's key, still in the clipboard
+
+    notice = page.locator("#workspace-table .notice--warning")
+    expect(notice).to_contain_text("That looks like a Harness API key, so it was not searched")
+    expect(search).to_have_value("")
+    expect(page).to_have_url(re.compile(r"status=failed"))  # what the form sends, but the key
+    expect(page).not_to_have_url(re.compile(r"[?&]q=|pat\."))
+    assert FULL_KEY.split(".")[-1] not in page.content()
+    assert not any("searchTerm" in call["query"] for call in fake.log("iacm.workspaces.list"))
+    settled(page)
+    # The box still searches: the next search is made, the notice gone.
+    search.fill("dev")
+    expect(page).to_have_url(re.compile(r"q=dev"))
+    expect(notice).to_have_count(0)

@@ -99,6 +99,39 @@ def test_one_log_line_per_request_with_user_id_and_path_without_query(
     assert logs.request_id_var.get() == "-"  # reset after the request
 
 
+class _RecordsAsMade(logging.Handler):
+    """Each record's text and attributes as its logger made it: a logger's own handlers get a
+    record before the root's console handler redacts it in place."""
+
+    def __init__(self):
+        super().__init__(logging.DEBUG)
+        self.seen: list[tuple[str, str]] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        extra = {k: v for k, v in vars(record).items() if k not in ("msg", "args", "request")}
+        self.seen.append((record.name, record.getMessage() + repr(extra)))
+
+
+@pytest.mark.parametrize("headers", [{}, {"HX-Request": "true", "HX-Target": "workspace-table"}])
+def test_a_key_pasted_into_a_search_is_in_no_log_record(signed_in_with_key, caplog, headers):
+    # The request line logs the path alone, and the key never reaches a Harness URL (urllib3
+    # logs those at DEBUG), whatever the redaction would have taken out.
+    caplog.set_level(logging.DEBUG)
+    records = _RecordsAsMade()
+    loggers = [logging.getLogger(name) for name in ("portal", "workspaces", "django", "urllib3")]
+    for logger in loggers:
+        logger.addHandler(records)
+    try:
+        signed_in_with_key.get(LIST, {"q": FULL_KEY}, headers=headers)
+    finally:
+        for logger in loggers:
+            logger.removeHandler(records)
+
+    assert "portal.request" in {name for name, _ in records.seen}
+    secret = FULL_KEY.split(".")[-1]
+    assert [name for name, text in records.seen if secret in text] == []
+
+
 def test_one_log_line_per_harness_call_with_route_template_status_and_request_id(
     signed_in_with_key, caplog
 ):

@@ -1,8 +1,18 @@
 """The workspace list form cleans the query string into a `ListQuery`; links come from it."""
 
+from urllib.parse import urlencode
+
+import pytest
 from django.http import QueryDict
 
-from workspaces.forms import ListQuery, SortHeader, WorkspaceListForm
+from tests.conftest import FULL_KEY
+from workspaces.forms import (
+    KEY_IN_SEARCH,
+    ListQuery,
+    PickerSearchForm,
+    SortHeader,
+    WorkspaceListForm,
+)
 
 
 def clean(query: str = "", tags: list[str] | None = None) -> WorkspaceListForm:
@@ -29,6 +39,17 @@ def test_invalid_values_give_way_to_defaults_and_say_so():
         "The page number in the address was not valid, so the default is used.",
         "The page size in the address was not valid, so the default is used.",
     ]
+
+
+@pytest.mark.parametrize("search", [FULL_KEY, f"key {FULL_KEY} here", FULL_KEY + "x" * 200])
+def test_a_search_holding_a_harness_key_is_not_searched_and_says_why(search):
+    # What a view without `refuses_keys_in_search` would still not search: the key is never
+    # sent to Harness, and the box (rendered from the clean query) is empty.
+    filters = clean(urlencode({"q": search, "status": "failed"}))
+
+    assert filters.query == ListQuery(status=("failed",))
+    assert filters.corrections == [KEY_IN_SEARCH]
+    assert PickerSearchForm(QueryDict(urlencode({"q": search}))).value("q", "") == ""
 
 
 def test_statuses_are_checked_by_shape_not_against_a_list():

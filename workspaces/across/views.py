@@ -16,6 +16,7 @@ from workspaces.clients import harness_client_for
 from workspaces.feedback import PortalBusy, harness_error_message
 from workspaces.forms import PAGE_SIZES
 from workspaces.htmx import HtmxHttpRequest
+from workspaces.search import refuses_keys_in_search
 from workspaces.selectors import looks_like_identifier
 
 # The swappable regions: the results (filters, sort, pages) and, inside, what the long polls
@@ -35,6 +36,7 @@ class RetryForm(forms.Form):
 
 @require_http_methods(["GET", "POST"])
 @vary_on_headers("HX-Request", "HX-Target")
+@refuses_keys_in_search(box="ws-search")
 def all_workspaces(request: HtmxHttpRequest) -> HttpResponse:
     """The merged list (GET); POST `retry=<org/project>` reads that failed project again."""
     client = harness_client_for(request.user)

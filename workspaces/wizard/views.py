@@ -29,6 +29,7 @@ from workspaces.forms import PickerSearchForm
 from workspaces.htmx import HtmxHttpRequest
 from workspaces.models import WorkspaceDraft
 from workspaces.ratelimit import rate_limit_exceeded
+from workspaces.search import refuses_keys_in_search
 from workspaces.wizard import (
     drafts,
     pages,
@@ -269,6 +270,7 @@ def _step_post(request: HtmxHttpRequest, draft: WorkspaceDraft, step: str) -> Ht
 
 
 @require_GET
+@refuses_keys_in_search(box="{name}-q", address=False)
 def draft_picker(request: HtmxHttpRequest, draft_id, step: str, name: str) -> HttpResponse:
     """One picker's options (a search, a retry, or a choice another picker depends on)."""
     draft = _editable_draft(request, draft_id, step)
@@ -292,9 +294,8 @@ def draft_picker(request: HtmxHttpRequest, draft_id, step: str, name: str) -> Ht
     if name == "terragrunt-version" or (
         name == "version" and params["provisioner"] == values.get("provisioner")
     ):
-        # The version shown chosen is saved, as on the step's page (`_render_step`). Another
-        # tool's list is left to the save of that choice, on its way
-        # (`versions.versions_to_choose`).
+        # The version shown chosen is saved, as on the step's page (`_render_step`). Another tool's
+        # list is left to the save of that choice, on its way (`versions.versions_to_choose`).
         draft = versions.draft_default_versions(draft=draft, loaded={name: loaded})
     context = pages.picker_context(draft, step, name, loaded, params)
     return TemplateResponse(request, f"{_template(step)}#{name}-options", context)
