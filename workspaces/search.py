@@ -1,5 +1,5 @@
 """A Harness API key pasted into a search box: never searched, shown, kept in the address bar
-(nor the browser's history, nor a Referer).
+(nor the browser's history, nor a Referer), nor saved in a view.
 
 The key page sends people on to the org picker with the key still in their clipboard, and the
 search boxes are where it gets pasted by mistake. `refuses_keys_in_search` guards the views
@@ -12,7 +12,8 @@ behind them:
   again) can hold it. Its template says `search_notice`, htmx replaces the address it would push
   with the one without the search, and portal.js empties the box (`SEARCH_REFUSED_EVENT`).
 
-The search forms refuse a key too (`forms.SearchField`), should a view lack this decorator.
+The search forms refuse a key too (`forms.SearchField`), should a view lack this decorator;
+saved views drop it (`favourites.selectors.list_target`).
 """
 
 from __future__ import annotations

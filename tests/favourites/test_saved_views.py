@@ -64,6 +64,10 @@ def bob(other_user, fake):
         ("javascript:alert(1)", None),
         ("orgs/default/projects/sandbox/workspaces/", None),
         ("/orgs/default/projects/sandbox/workspaces/iam_prod_0001/", None),
+        # A Harness key pasted into the search (or any value holding one) is never kept.
+        (f"{SANDBOX}?q={FULL_KEY}&status=failed", (SANDBOX, "status=failed")),
+        (f"{SANDBOX}?q=my+key+{FULL_KEY}&tags={FULL_KEY}", (SANDBOX, "")),
+        (f"/workspaces/?q=vpc&project={FULL_KEY}", ("/workspaces/", "q=vpc")),
     ],
 )
 def test_only_a_workspace_list_and_its_own_parameters_are_kept(url, expected):
@@ -84,6 +88,60 @@ def test_htmx_saves_the_address_the_browser_shows_and_answers_with_the_link(
     assertContains(response, 'id="my-views-panel" class="header-menu__panel" hx-swap-oob="true"')
     assertContains(response, 'role="status"')
     assertNotContains(response, "<html")
+
+
+SECRET = FULL_KEY.split(".")[-1]
+
+
+@pytest.mark.parametrize("with_htmx", [False, True])
+def test_a_view_saved_with_a_key_in_its_search_does_not_store_the_key(
+    signed_in_with_key, user_with_key, with_htmx
+):
+    query = f"q={FULL_KEY}&status=failed"
+    current_url = f"{SANDBOX}?{query}" if with_htmx else ""
+
+    response = save(signed_in_with_key, "mine", query=query, current_url=current_url)
+
+    view = SavedView.objects.get(owner=user_with_key)
+    assert view.query == "status=failed"
+    assert SECRET not in response.content.decode() + response.get("Location", "")
+    assert SECRET not in signed_in_with_key.get(VIEWS).content.decode()
+
+
+def test_a_view_stored_with_a_key_in_its_search_opens_without_it(signed_in_with_key, user_with_key):
+    view = SavedView.objects.create(
+        owner=user_with_key, name="old", path=SANDBOX, query=f"q={FULL_KEY}&status=failed"
+    )
+
+    response = signed_in_with_key.get(f"{VIEWS}{view.pk}/")
+
+    assertRedirects(response, SANDBOX + "?status=failed", fetch_redirect_response=False)
+
+
+@pytest.mark.postgres  # the data migration's updates
+def test_the_migration_takes_keys_out_of_the_views_saved_before(user_with_key, bob):
+    drop_keys = import_module(
+        "workspaces.migrations.0014_saved_view_without_keys"
+    ).drop_keys_from_saved_views
+    stored = {
+        "key": f"q={FULL_KEY}&status=failed",
+        "key among words": f"q=my+key+{FULL_KEY}",
+        "redacted": "q=%5Bredacted%5D&sort=updated%2CDESC",
+        "no key": "q=pat.de.la.cruz%40example.com&status=active",
+    }
+    for name, query in stored.items():
+        SavedView.objects.create(owner=user_with_key, name=name, path=SANDBOX, query=query)
+    SavedView.objects.create(owner=bob, name="key", path="/workspaces/", query=f"tags={FULL_KEY}")
+
+    drop_keys(django_apps, None)
+
+    assert dict(SavedView.objects.filter(owner=user_with_key).values_list("name", "query")) == {
+        "key": "status=failed",
+        "key among words": "",
+        "redacted": "sort=updated%2CDESC",
+        "no key": "q=pat.de.la.cruz%40example.com&status=active",
+    }
+    assert SavedView.objects.get(owner=bob).query == ""
 
 
 def test_a_malformed_current_url_is_as_if_htmx_sent_none(signed_in_with_key, user_with_key):

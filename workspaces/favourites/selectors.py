@@ -10,6 +10,7 @@ from django.core.paginator import Page, Paginator
 from django.http import QueryDict
 from django.urls import Resolver404, resolve, reverse
 
+from portal.logs import holds_harness_key
 from workspaces.across.forms import AcrossQuery
 from workspaces.favourites.models import Favourite, SavedView
 from workspaces.feedback import harness_error_message
@@ -35,8 +36,9 @@ MENU_VIEWS = 15
 
 def list_target(url: str) -> tuple[str, str] | None:
     """(path, query) of `url` when it is one of the workspace lists, its query reduced to that
-    list's own parameters (page and default values left out); None for anything else (another
-    page, another site)."""
+    list's own parameters (page and default values left out, and any value holding a Harness
+    key: one pasted into the search box is never saved, nor linked from the menu); None for
+    anything else (another page, another site)."""
     parts = urlsplit(url)
     if parts.scheme or parts.netloc or not parts.path.startswith("/"):
         return None
@@ -55,6 +57,7 @@ def list_target(url: str) -> tuple[str, str] | None:
         if name != "page"
         for value in given.getlist(name)
         if value and value != str(defaults[name])  # the list's own defaults: noise
+        if not holds_harness_key(value)
     ]
     return parts.path, urlencode(kept)
 
