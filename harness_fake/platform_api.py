@@ -9,8 +9,13 @@ import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from harness_fake.connector_search import connector_found, connector_search
 from harness_fake.errors import ApiError, new_error_id
+from harness_fake.search_terms import (
+    connector_found,
+    connector_search,
+    secret_found,
+    secret_search,
+)
 from harness_fake.state import Connector, Scoped, Secret, State
 from harness_fake.wire import Request, Response, decimal, json_response
 
@@ -207,7 +212,7 @@ def list_connectors(state: State, req: Request) -> Response:
     statuses = set(body.get("connectivityStatuses") or [])
     inherit = req.flag("includeAllConnectorsAvailableAtScope")
     # `searchTerm`: a case-insensitive regex over name, identifier and description, or a tag
-    # `key:value`, as harness-core reads it (see connector_search). It is a query parameter
+    # `key:value`, as harness-core reads it (see search_terms). It is a query parameter
     # only: ConnectorFilterProperties has none (contract §6.1), so a body `searchTerm` is
     # ignored.
     search = connector_search(req.arg("searchTerm") or "")
@@ -261,7 +266,9 @@ def list_secrets(state: State, req: Request) -> Response:
     types = set(body.get("secretTypes") or [])
     # A body field only (contract §7); the query is scope, paging and `searchTerm`.
     inherit = bool(body.get("includeAllSecretsAccessibleAtScope"))
-    search = (req.arg("searchTerm") or body.get("searchTerm") or "").lower()
+    # `searchTerm`: a case-insensitive regex over name, identifier and tags, as harness-core
+    # reads it (see secret_search), taken from the body; one in the query must be the same.
+    search = secret_search(req.arg("searchTerm"), body.get("searchTerm"))
     identifier = body.get("secretIdentifier")
     account = req.principal.account
     found = [
@@ -270,7 +277,7 @@ def list_secrets(state: State, req: Request) -> Response:
         if in_scope(s, account, org, project, inherit)
         and (not types or s.type in types)
         and (not identifier or s.identifier == identifier)
-        and matches(search, s.name, s.identifier)
+        and secret_found(search, s)
         and (s.org is None or req.principal.may_see_org(s.org))
     ]
     found.sort(key=lambda s: (-s.updated, s.identifier))

@@ -293,7 +293,7 @@ def test_v1_org_filter_takes_the_bracketed_name_the_contract_gives(api: Api, nam
 def test_secrets_scope_and_search(api: Api) -> None:
     project_only = api.ng("POST", SECRETS, params=INFRA, json={"filterType": "Secret"}).json()
     account_files = api.ng("POST", SECRETS, json={"secretTypes": ["SecretFile"]}).json()
-    search = api.ng("POST", SECRETS, params={"searchTerm": "token"}, json={}).json()
+    search = api.ng("POST", SECRETS, json={"searchTerm": "token"}).json()
 
     assert _refs(project_only["data"]["content"]) == {"api_key", "infra_db_pass"}
     assert _refs(account_files["data"]["content"]) == {"account.ssh_deploy_key"}

@@ -21,7 +21,7 @@ TEMPLATE_SCAN_PAGES = 20
 def connector_search_term(text: str) -> str:
     """listV2's `searchTerm` that finds `text` as typed. Harness URL-decodes the parameter
     once more and reads it as a case-insensitive regex, compiled by Java then run by MongoDB
-    (harness-core `ConnectorFilterServiceImpl`; harness_fake/connector_search.py), so each
+    (harness-core `ConnectorFilterServiceImpl`; harness_fake/search_terms.py), so each
     ASCII character other than a letter, digit, `_` or `-` is sent as `\\xHH`: no `+` or `%`
     for the decode, no metacharacter, and an escape both engines read as that character.
     A `:` stays, so that `key:value` still finds a tag, unless the text is colons only (which

@@ -1,0 +1,113 @@
+"""The secrets list's `searchTerm` and the v1 template list's `search_term`, read as
+harness-core reads them (harness_fake/search_terms.py; the README's §7 and §3.2 rows)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+import pytest
+
+from tests.harness_fake.support import Api
+
+SECRETS = "/ng/api/v2/secrets/list/secrets"
+
+
+def _secret_refs(api: Api, term: str) -> set[str]:
+    response = _search_secrets(api, term)
+    assert response.status_code == 200, response.text
+    refs = set()
+    for item in response.json()["data"]["content"]:
+        secret = item["secret"]
+        scope = (
+            "" if secret["projectIdentifier"] else "org." if secret["orgIdentifier"] else "account."
+        )
+        refs.add(scope + secret["identifier"])
+    return refs
+
+
+def _search_secrets(api: Api, term: str | None, *, query: str | None = "") -> Any:
+    """The secrets list searched as the MCP server and the portal search it: `term` in the
+    body and the same in the query, unless `query` says otherwise (None: not sent)."""
+    body = {"filterType": "Secret", "includeAllSecretsAccessibleAtScope": True}
+    params = {"orgIdentifier": "default", "projectIdentifier": "infra"}
+    if term is not None:
+        body["searchTerm"] = term
+    query = term if query == "" else query
+    if query is not None:
+        params["searchTerm"] = query
+    return api.ng("POST", SECRETS, params=params, json=body)
+
+
+def _add_secret(fake: Any, identifier: str, **fields: Any) -> None:
+    state = fake.server.app.state
+    with state.lock:
+        tf_token = next(s for s in state.secrets if s.identifier == "tf_token")
+        state.secrets.append(replace(tf_token, identifier=identifier, **fields))
+
+
+def test_secret_search_term_is_a_case_insensitive_regex(api: Api) -> None:
+    # harness-core SecretCrudServiceImpl.list: name, identifier, tag keys and tag values each
+    # `regex(searchTerm, CASE_INSENSITIVE_MONGO_OPTIONS)`.
+    exact = _secret_refs(api, "^tf_token$")
+    upper = _secret_refs(api, "^TF_TOKEN$")
+    dot = _secret_refs(api, "^tf.token$")
+    either = _secret_refs(api, "^(api_key|tf_token)$")
+
+    assert exact == upper == dot == {"account.tf_token"}
+    assert either == {"api_key", "account.tf_token"}
+
+
+def test_secret_search_term_reads_tags_but_not_the_description(api: Api, fake: Any) -> None:
+    _add_secret(fake, "vault_root", name="Vault root", tags={"owner": "platform-team"})
+
+    by_key = _secret_refs(api, "^owner$")
+    by_value = _secret_refs(api, "platform-t")
+    by_description = _secret_refs(api, "used by workspaces")
+
+    assert by_key == by_value == {"account.vault_root"}
+    assert by_description == set()
+
+
+@pytest.mark.parametrize("term", ["(", "tf_token[", "a{2,1}", "*"])
+def test_an_invalid_secret_search_regex_is_harness_s_500(api: Api, term: str) -> None:
+    # Spring Data's Criteria.regex compiles the pattern: PatternSyntaxException reaches NG's
+    # catch-all GenericExceptionMapperV2.
+    response = _search_secrets(api, term)
+
+    body = response.json()
+    assert response.status_code == 500
+    assert body["code"] == "UNKNOWN_ERROR"
+    assert body["message"].startswith("Oops, something went wrong on our end.")
+
+
+@pytest.mark.parametrize("term", ["tf+token", "%5Etf_token", "100%"])
+def test_a_secret_search_term_a_second_url_decode_would_change_is_refused(
+    api: Api, term: str
+) -> None:
+    # Whether the secrets list decodes the term once more, as listV2 does, is UNCONFIRMED: a
+    # `+` or `%` would read differently, so the fake refuses them (`\x2B`, `\x25` read alike).
+    refused = _search_secrets(api, term)
+    escaped = _search_secrets(api, term.replace("+", "\\x2B").replace("%", "\\x25"))
+
+    body = refused.json()
+    assert refused.status_code == 400
+    assert body["code"] == "INVALID_REQUEST"
+    assert body["errors"][0]["fieldId"] == "searchTerm"
+    assert escaped.status_code == 200
+
+
+@pytest.mark.parametrize(("term", "query"), [("tf_token", "api_key"), (None, "tf_token")])
+def test_a_secret_search_term_in_the_query_must_be_the_body_s(
+    api: Api, term: str | None, query: str
+) -> None:
+    # The published spec of this route (listSecretsV4) has `searchTerm` only in the body
+    # (SecretFilterProperties); the MCP server sends it in both. Which one Harness reads when
+    # they differ is UNCONFIRMED: refused.
+    refused = _search_secrets(api, term, query=query)
+    body_only = _search_secrets(api, "tf_token", query=None)
+
+    assert refused.status_code == 400
+    assert refused.json()["errors"][0]["fieldId"] == "searchTerm"
+    assert body_only.status_code == 200
+    assert len(body_only.json()["data"]["content"]) == 1
