@@ -1,16 +1,16 @@
-"""The search term of Harness's NG and v1 lists, read as harness-core reads it.
+"""The search terms of the connector, secret and template lists, read as harness-core reads them.
 
 Each list matches its fields with Spring Data's ``Criteria.regex(term,
 NGResourceFilterConstants.CASE_INSENSITIVE_MONGO_OPTIONS)``: a case-insensitive regex, compiled
 as a ``java.util.regex.Pattern`` first (an invalid one throws ``PatternSyntaxException``) and
 then run by MongoDB. The exception reaches the catch-all ``GenericExceptionMapperV2``, which
-ng-manager registers: 500, ``UNKNOWN_ERROR``, "Oops, something went wrong on our end. Please
-contact Harness Support." (UNCONFIRMED against a live account: no
-other mapper for it was found). Python's ``re`` stands in for Java's and MongoDB's engines; they
+ng-manager and template-service both register: 500, ``UNKNOWN_ERROR``, "Oops, something went
+wrong on our end. Please contact Harness Support." (UNCONFIRMED against a live account: no other
+mapper for it was found). Python's ``re`` stands in for Java's and MongoDB's engines; they
 agree on the escapes a client needs (``\\xHH``, ``\\.``).
 
 Sources: the vigneswara-propelo/harness-core mirror (21f337f for connectors, 1dcec14 for
-secrets). What each list adds:
+secrets and templates). What each list adds:
 
 - NG connectors listV2 ``searchTerm`` (contract §6.1), ``ConnectorFilterServiceImpl``
   (``440-connector-nextgen/src/main/java/io/harness/connector/impl/ConnectorFilterServiceImpl.java``):
@@ -27,6 +27,11 @@ secrets). What each list adds:
   listSecretsV3; the route the portal calls, ``POST /v2/secrets/list/secrets``
   (listSecretsV4, body ``SecretFilterProperties``), is in no public revision: that it reads
   the term so is UNCONFIRMED, and the fake refuses the doubtful side (:func:`secret_search`).
+- v1 templates ``search_term`` (contract §3.2), ``NGTemplateServiceHelper.getSearchTermCriteria``
+  (``template-service/service/src/main/java/io/harness/template/services/NGTemplateServiceHelper.java``),
+  reached from ``TemplateResourceApiHelper.getTemplates`` with the query parameter as JAX-RS
+  decoded it: no second decode; identifier, name, version label, description, tag keys and tag
+  values by regex; an empty term is no search (``EmptyPredicate.isNotEmpty``).
 """
 
 from __future__ import annotations
@@ -35,7 +40,7 @@ import re
 from urllib.parse import unquote_plus
 
 from harness_fake.errors import ApiError
-from harness_fake.state import Connector, Secret
+from harness_fake.state import Connector, Secret, TemplateVersion
 
 _BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
 UNKNOWN_ERROR = "Oops, something went wrong on our end. Please contact Harness Support."
@@ -113,3 +118,16 @@ def secret_search(query: str | None, body: object) -> re.Pattern[str] | None:
 def secret_found(pattern: re.Pattern[str] | None, s: Secret) -> bool:
     """Whether secret ``s`` answers the ``searchTerm`` read by :func:`secret_search`."""
     return found(pattern, s.name, s.identifier, *s.tags.keys(), *s.tags.values())
+
+
+def template_search(raw: str) -> re.Pattern[str] | None:
+    """The regex of the v1 template list's ``search_term``; None when empty. Raises ApiError
+    500 for an invalid regex."""
+    return search_regex(raw) if raw else None
+
+
+def template_found(pattern: re.Pattern[str] | None, t: TemplateVersion) -> bool:
+    """Whether template version ``t`` answers the ``search_term`` read by
+    :func:`template_search`."""
+    fields = (t.identifier, t.name, t.version_label, t.description)
+    return found(pattern, *fields, *t.tags.keys(), *t.tags.values())

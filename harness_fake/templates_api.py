@@ -10,7 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from harness_fake.errors import ApiError
-from harness_fake.platform_api import in_scope, matches, org_or_404, v1_page, v1_sort
+from harness_fake.platform_api import in_scope, org_or_404, v1_page, v1_sort
+from harness_fake.search_terms import template_found, template_search
 from harness_fake.state import State, TemplateVersion
 from harness_fake.wire import Request, Response, json_response
 
@@ -83,7 +84,8 @@ def list_templates(state: State, req: Request) -> Response:
             field="type",
         )
     recursive = req.flag("recursive")
-    search = (req.arg("search_term") or "").lower()
+    # A case-insensitive regex, as harness-core reads it (see search_terms).
+    search = template_search(req.arg("search_term") or "")
     entity_types = set(req.args("entity_types", bracketed=True))
     unknown = sorted(entity_types - set(ENTITY_TYPES))
     if unknown:
@@ -102,7 +104,7 @@ def list_templates(state: State, req: Request) -> Response:
         and (t.org is None or req.principal.may_see_org(t.org))
         and (not entity_types or t.entity_type in entity_types)
         and (not identifiers or t.identifier in identifiers)
-        and matches(search, t.name, t.identifier)
+        and template_found(search, t)
     ]
     if kind == "STABLE_TEMPLATE":
         chosen = [t for t in candidates if t.stable]

@@ -111,3 +111,56 @@ def test_a_secret_search_term_in_the_query_must_be_the_body_s(
     assert refused.json()["errors"][0]["fieldId"] == "searchTerm"
     assert body_only.status_code == 200
     assert len(body_only.json()["data"]["content"]) == 1
+
+
+TEMPLATES = "/v1/orgs/default/projects/infra/templates"
+
+
+def _template_ids(api: Api, term: str, **params: str) -> list[str]:
+    response = api.v1(TEMPLATES, params={"recursive": "true", "search_term": term, **params})
+    assert response.status_code == 200, response.text
+    return sorted(t["identifier"] for t in response.json())
+
+
+def test_template_search_term_is_a_case_insensitive_regex(api: Api) -> None:
+    # harness-core NGTemplateServiceHelper.getSearchTermCriteria: identifier, name, version
+    # label, description, tag keys and tag values each `regex(searchTerm, "i")`.
+    exact = _template_ids(api, "^aws_service$")
+    dot = _template_ids(api, "^AWS.SERVICE$")
+    either = _template_ids(api, "^(gcp|k8s)_")
+
+    assert exact == dot == ["aws_service"]
+    assert either == ["gcp_bucket", "k8s_namespace"]
+
+
+def test_template_search_term_reads_version_label_description_and_tags(api: Api) -> None:
+    workspace_templates = ["aws_service", "gcp_bucket", "k8s_namespace"]
+
+    by_version = _template_ids(api, "^v2$")
+    by_description = _template_ids(api, "workspace template$")
+    by_tag_key = _template_ids(api, "^team$")
+    by_tag_value = _template_ids(api, "^platform$")
+
+    assert by_version == ["aws_service"]  # k8s_namespace's v2 is not its stable version
+    assert by_description == workspace_templates
+    assert by_tag_key == by_tag_value == sorted([*workspace_templates, "deploy_pipeline"])
+
+
+def test_template_search_term_is_not_url_decoded_again(api: Api) -> None:
+    # TemplateResourceApiHelper.getTemplates passes the query parameter on as JAX-RS decoded it.
+    quantified = _template_ids(api, "aws_se+rvice")
+    escaped = _template_ids(api, "%5Eaws_service")
+
+    assert quantified == ["aws_service"]
+    assert escaped == []
+
+
+@pytest.mark.parametrize("term", ["(", "aws[", "*"])
+def test_an_invalid_template_search_regex_is_harness_s_500(api: Api, term: str) -> None:
+    # template-service registers GenericExceptionMapperV2 too (TemplateServiceApplication).
+    response = api.v1(TEMPLATES, params={"recursive": "true", "search_term": term})
+
+    body = response.json()
+    assert response.status_code == 500
+    assert body["code"] == "UNKNOWN_ERROR"
+    assert body["message"].startswith("Oops, something went wrong on our end.")
