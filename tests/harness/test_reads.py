@@ -380,6 +380,24 @@ def test_list_secrets_includes_every_scope(client):
     assert all(s.type == "SecretText" for s in page.items)
 
 
+@pytest.mark.parametrize("text", ["(", "tf.token", "token$", "%", "a+b", "\\", "::"])
+def test_list_secrets_search_is_literal_text(client, fake, text):
+    # Harness reads the secrets list's searchTerm as a regex: the client escapes it, the same
+    # in the body and the query, and never sends the `+` or `%` a second decode would change.
+    page = client.list_secrets(org="default", project="infra", search=text)
+
+    assert page.items == ()
+    [call] = fake.log(route="ng.secrets.list")
+    assert call["status"] == 200
+    assert call["query"]["searchTerm"] == [call["body"]["searchTerm"]]
+
+
+def test_list_secrets_search_finds_text_in_a_name(client):
+    page = client.list_secrets(org="default", project="infra", search="DB pass")
+
+    assert {s.ref for s in page.items} == {"org.db_password", "infra_db_pass"}
+
+
 def test_list_templates_keeps_workspace_templates_only(client, fake):
     page = client.list_templates(org="default", project="infra")
 

@@ -1752,6 +1752,32 @@ def test_secret_picker_search_partial(signed_in_with_key, draft, fake):
     )
 
 
+def _add_secrets(fake, **names):
+    state = fake.server.app.state
+    with state.lock:
+        tf_token = next(s for s in state.secrets if s.identifier == "tf_token")
+        for identifier, name in names.items():
+            state.secrets.append(dataclasses.replace(tf_token, identifier=identifier, name=name))
+
+
+@pytest.mark.parametrize("query", ["(", "a.b", "A.B+ (", "+"])
+def test_a_secret_picker_search_finds_the_text_typed_not_a_regex(
+    signed_in_with_key, draft, fake, query
+):
+    # Harness reads the secrets list's searchTerm as a regex: "(" alone is an invalid one (a
+    # 500) and "." any character; the fake refuses a "+" it might URL-decode once more.
+    _add_secrets(fake, vault_ab="Vault a.b+ (legacy)", vault_axb="Vault axb legacy")
+
+    search = signed_in_with_key.get(
+        picker_url(draft, "variables", "secret"), {"q": query}, headers=HTMX
+    )
+
+    assertContains(search, "account.vault_ab")
+    assertNotContains(search, "account.vault_axb")
+    assertNotContains(search, "account.tf_token")
+    assert fake.log(route="ng.secrets.list")[-1]["status"] == 200
+
+
 @pytest.mark.parametrize(
     ("step", "name", "query", "said"),
     [

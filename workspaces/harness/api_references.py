@@ -18,14 +18,16 @@ TEMPLATE_SCAN_LIMIT = 100
 TEMPLATE_SCAN_PAGES = 20
 
 
-def connector_search_term(text: str) -> str:
-    """listV2's `searchTerm` that finds `text` as typed. Harness URL-decodes the parameter
-    once more and reads it as a case-insensitive regex, compiled by Java then run by MongoDB
-    (harness-core `ConnectorFilterServiceImpl`; harness_fake/search_terms.py), so each
-    ASCII character other than a letter, digit, `_` or `-` is sent as `\\xHH`: no `+` or `%`
-    for the decode, no metacharacter, and an escape both engines read as that character.
-    A `:` stays, so that `key:value` still finds a tag, unless the text is colons only (which
-    Harness cannot split into a tag: a 500)."""
+def literal_search_term(text: str) -> str:
+    """A search term that finds `text` as typed where Harness reads the term as a
+    case-insensitive regex, compiled by Java then run by MongoDB (harness-core; see
+    harness_fake/search_terms.py): listV2's and the secrets list's `searchTerm`. Each ASCII
+    character other than a letter, digit, `_` or `-` is sent as `\\xHH`: no metacharacter, an
+    escape both engines read as that character, and no `+` or `%`, so that it reads the same
+    whether or not Harness URL-decodes the term once more (listV2 does; whether the secrets list
+    does is unknown). A `:` stays, so that `key:value` still finds a connector's tag, unless the
+    text is colons only (which listV2 cannot split into a tag: a 500); elsewhere it is a plain
+    character."""
     keep_colons = text.strip(":") != ""
 
     def sent(char: str) -> str:
@@ -59,7 +61,7 @@ class ReferenceCalls:
         """Connectors of `types` usable in the project, including org and account ones:
         NG `POST /ng/api/connectors/listV2` with `includeAllConnectorsAvailableAtScope=true`
         (a read, but a POST, so never retried). `ref` is the scoped reference (contract §6.3).
-        `search` is text to find in a name, identifier or description (`connector_search_term`),
+        `search` is text to find in a name, identifier or description (`literal_search_term`),
         or a tag as `key:value`; `identifiers` keeps those with exactly these identifiers (the
         body's `connectorIdentifiers`, contract §6.1), at any of the scopes.
 
@@ -72,7 +74,7 @@ class ReferenceCalls:
             ("includeAllConnectorsAvailableAtScope", "true"),
         ]
         if search:
-            query.append(("searchTerm", connector_search_term(search)))
+            query.append(("searchTerm", literal_search_term(search)))
         body: dict[str, Any] = {"filterType": "Connector"}
         if types:
             body["types"] = list(types)
@@ -100,20 +102,21 @@ class ReferenceCalls:
     ) -> Page[Secret]:
         """Secrets (metadata only) usable in the project, including org and account ones:
         NG `POST /ng/api/v2/secrets/list/secrets` with `includeAllSecretsAccessibleAtScope`.
+        `search` is text to find in a name, identifier, tag key or tag value
+        (`literal_search_term`), sent in the body and, the same, in the query (contract §7).
 
         Raises HarnessForbidden, HarnessNotFound, HarnessUnauthorized, HarnessUnavailable.
         """
         wire.check_paging(page, limit)
         query = wire.ng_paging(org, project, page, limit)
-        if search:
-            query.append(("searchTerm", search))
         body: dict[str, Any] = {
             "filterType": "Secret",
             "secretTypes": list(secret_types),
             "includeAllSecretsAccessibleAtScope": True,
         }
         if search:
-            body["searchTerm"] = search
+            body["searchTerm"] = literal_search_term(search)
+            query.append(("searchTerm", body["searchTerm"]))
         return self._call(
             "POST",
             "/ng/api/v2/secrets/list/secrets",
