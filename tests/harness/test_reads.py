@@ -417,6 +417,22 @@ def test_list_templates_keeps_workspace_templates_only(client, fake):
     assert call["query"]["type"] == ["STABLE_TEMPLATE"]
 
 
+@pytest.mark.parametrize("text", ["(", "aws.service", "service$", "%5E", "a+b", "\\"])
+def test_list_templates_search_is_literal_text(client, fake, text):
+    # Harness reads the v1 template list's search_term as a regex: the client escapes it.
+    page = client.list_templates(org="default", project="infra", search=text)
+
+    assert page.items == ()
+    [call] = fake.log(route="v1.templates.list")
+    assert call["status"] == 200
+
+
+def test_list_templates_search_finds_text_in_a_name(client):
+    page = client.list_templates(org="default", project="infra", search="AWS serv")
+
+    assert [t.ref for t in page.items] == ["account.aws_service"]
+
+
 def test_list_templates_pages_locally(client):
     second = client.list_templates(org="default", project="infra", page=2, limit=2)
 

@@ -484,6 +484,32 @@ def test_template_full_page_lists_templates_and_workspaces(signed_in_with_key, d
     assertContains(response, 'name="clone_identifier"')
 
 
+def _add_templates(fake, **names):
+    state = fake.server.app.state
+    with state.lock:
+        aws = next(t for t in state.templates if t.identifier == "aws_service" and t.stable)
+        for identifier, name in names.items():
+            state.templates.append(dataclasses.replace(aws, identifier=identifier, name=name))
+
+
+@pytest.mark.parametrize("query", ["(", "1.2", "V1.2+ (", "+"])
+def test_a_template_picker_search_finds_the_text_typed_not_a_regex(
+    signed_in_with_key, draft, fake, query
+):
+    # Harness reads the template list's search_term as a regex: "(" alone is an invalid one
+    # (a 500), "." any character and "+" a quantifier.
+    _add_templates(fake, svc_legacy="Service v1.2+ (legacy)", svc_lookalike="Service v1x2 legacy")
+
+    search = signed_in_with_key.get(
+        picker_url(draft, "template", "template"), {"q": query}, headers=HTMX
+    )
+
+    assertContains(search, "account.svc_legacy")
+    assertNotContains(search, "account.svc_lookalike")
+    assertNotContains(search, "account.aws_service")
+    assert fake.log(route="v1.templates.list")[-1]["status"] == 200
+
+
 def test_the_template_picker_filters_workspace_templates_itself(signed_in_with_key, draft, fake):
     # `entity_types=Workspace` is not in the documented enum (contract §3.2): the fake refuses
     # it with a 400, so the picker must keep `entity_type == "Workspace"` on its own.

@@ -21,13 +21,13 @@ TEMPLATE_SCAN_PAGES = 20
 def literal_search_term(text: str) -> str:
     """A search term that finds `text` as typed where Harness reads the term as a
     case-insensitive regex, compiled by Java then run by MongoDB (harness-core; see
-    harness_fake/search_terms.py): listV2's and the secrets list's `searchTerm`. Each ASCII
-    character other than a letter, digit, `_` or `-` is sent as `\\xHH`: no metacharacter, an
-    escape both engines read as that character, and no `+` or `%`, so that it reads the same
-    whether or not Harness URL-decodes the term once more (listV2 does; whether the secrets list
-    does is unknown). A `:` stays, so that `key:value` still finds a connector's tag, unless the
-    text is colons only (which listV2 cannot split into a tag: a 500); elsewhere it is a plain
-    character."""
+    harness_fake/search_terms.py): listV2's and the secrets list's `searchTerm`, the v1
+    template list's `search_term`. Each ASCII character other than a letter, digit, `_` or `-`
+    is sent as `\\xHH`: no metacharacter, an escape both engines read as that character, and no
+    `+` or `%`, so that it reads the same whether or not Harness URL-decodes the term once more
+    (listV2 does, the template list does not; whether the secrets list does is unknown). A `:`
+    stays, so that `key:value` still finds a connector's tag, unless the text is colons only
+    (which listV2 cannot split into a tag: a 500); elsewhere it is a plain character."""
     keep_colons = text.strip(":") != ""
 
     def sent(char: str) -> str:
@@ -133,7 +133,9 @@ class ReferenceCalls:
         """Workspace templates usable in the project (account, org and project scope):
         v1 `GET /v1/orgs/{org}/projects/{project}/templates?recursive=true`, as many pages as
         needed (up to 2,000 templates), stable versions only, keeping `entity_type == "Workspace"`
-        client-side (Harness does not document a Workspace filter). Paged locally.
+        client-side (Harness does not document a Workspace filter). Paged locally. `search` is
+        text to find in an identifier, name, version label, description or tag
+        (`literal_search_term`).
 
         Raises HarnessNotFound, HarnessForbidden, HarnessUnauthorized, HarnessUnavailable.
         """
@@ -149,7 +151,7 @@ class ReferenceCalls:
                 ("order", "ASC"),
             ]
             if search:
-                query.append(("search_term", search))
+                query.append(("search_term", literal_search_term(search)))
             batch, total = self._call(
                 "GET",
                 "/v1/orgs/{org}/projects/{project}/templates",
