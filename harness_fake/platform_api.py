@@ -13,7 +13,8 @@ from harness_fake.errors import ApiError, new_error_id
 from harness_fake.search_terms import (
     connector_found,
     connector_search,
-    secret_found,
+    named_found,
+    scope_search,
     secret_search,
 )
 from harness_fake.state import Connector, Scoped, Secret, State
@@ -92,10 +93,6 @@ def v1_sort[T](
     if order not in ("ASC", "DESC"):
         raise ApiError(400, f"order must be ASC or DESC, got {order!r}", field="order")
     return sorted(items, key=keys[sort], reverse=order == "DESC")
-
-
-def matches(search: str, *values: str) -> bool:
-    return not search or any(search in value.lower() for value in values)
 
 
 def _ng_scope(req: Request) -> tuple[str | None, str | None]:
@@ -277,7 +274,7 @@ def list_secrets(state: State, req: Request) -> Response:
         if in_scope(s, account, org, project, inherit)
         and (not types or s.type in types)
         and (not identifier or s.identifier == identifier)
-        and secret_found(search, s)
+        and named_found(search, s)
         and (s.org is None or req.principal.may_see_org(s.org))
     ]
     found.sort(key=lambda s: (-s.updated, s.identifier))
@@ -329,14 +326,16 @@ _SORT_KEYS: dict[str, Callable[[Any], Any]] = {
 def list_orgs(state: State, req: Request) -> Response:
     account = req.principal.account
     wanted = set(req.args("org", bracketed=True))
-    search = (req.arg("search_term") or "").lower()
+    # `search_term`: a case-insensitive regex over name, identifier and tags, as harness-core
+    # reads it (see search_terms: OrganizationServiceImpl, contract §8).
+    search = scope_search(req.arg("search_term") or "")
     orgs = [
         o
         for (acct, _), o in state.orgs.items()
         if acct == account
         and req.principal.may_see_org(o.identifier)
         and (not wanted or o.identifier in wanted)
-        and matches(search, o.name, o.identifier)
+        and named_found(search, o)
     ]
     return v1_page(req, v1_sort(req, orgs, _SORT_KEYS, "name"), _org_json)
 
@@ -357,7 +356,8 @@ def get_org(state: State, req: Request) -> Response:
 def list_projects(state: State, req: Request) -> Response:
     org = org_or_404(state, req)
     wanted = set(req.args("project", bracketed=True))
-    search = (req.arg("search_term") or "").lower()
+    # As the org list's (see search_terms: ProjectServiceImpl, contract §8).
+    search = scope_search(req.arg("search_term") or "")
     module = req.arg("module_type")
     has_module = (req.arg("has_module") or "true").lower() == "true"
     projects = [
@@ -366,7 +366,7 @@ def list_projects(state: State, req: Request) -> Response:
         if (acct, o) == (org.account, org.identifier)
         and req.principal.may_see_project(o, p.identifier)
         and (not wanted or p.identifier in wanted)
-        and matches(search, p.name, p.identifier)
+        and named_found(search, p)
         and (not module or (module in p.modules) == has_module)
     ]
     return v1_page(req, v1_sort(req, projects, _SORT_KEYS, "name"), _project_json)

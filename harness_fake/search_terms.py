@@ -1,4 +1,5 @@
-"""The search terms of the connector, secret and template lists, read as harness-core reads them.
+"""The search terms of the connector, secret, template, org and project lists, read as
+harness-core reads them.
 
 Each list matches its fields with Spring Data's ``Criteria.regex(term,
 NGResourceFilterConstants.CASE_INSENSITIVE_MONGO_OPTIONS)``: a case-insensitive regex, compiled
@@ -10,7 +11,7 @@ mapper for it was found). Python's ``re`` stands in for Java's and MongoDB's eng
 agree on the escapes a client needs (``\\xHH``, ``\\.``).
 
 Sources: the vigneswara-propelo/harness-core mirror (21f337f for connectors, 1dcec14 for
-secrets and templates). What each list adds:
+secrets, templates, orgs and projects). What each list adds:
 
 - NG connectors listV2 ``searchTerm`` (contract §6.1), ``ConnectorFilterServiceImpl``
   (``440-connector-nextgen/src/main/java/io/harness/connector/impl/ConnectorFilterServiceImpl.java``):
@@ -32,6 +33,12 @@ secrets and templates). What each list adds:
   reached from ``TemplateResourceApiHelper.getTemplates`` with the query parameter as JAX-RS
   decoded it: no second decode; identifier, name, version label, description, tag keys and tag
   values by regex; an empty term is no search (``EmptyPredicate.isNotEmpty``).
+- v1 orgs and projects ``search_term`` (contract §8), ``OrganizationServiceImpl
+  .createOrganizationFilterCriteria`` and ``ProjectServiceImpl.createProjectFilterCriteria``
+  (``120-ng-manager/src/main/java/io/harness/ng/core/impl/``), reached from
+  ``OrganizationApiImpl.getOrganizations`` and ``OrgProjectApiImpl.getOrgScopedProjects`` with
+  the query parameter as JAX-RS decoded it: no second decode; name, identifier, tag keys and tag
+  values by regex (not the description); a blank term is no search (``isNotBlank``).
 """
 
 from __future__ import annotations
@@ -40,7 +47,7 @@ import re
 from urllib.parse import unquote_plus
 
 from harness_fake.errors import ApiError
-from harness_fake.state import Connector, Secret, TemplateVersion
+from harness_fake.state import Connector, Org, Project, Secret, TemplateVersion
 
 _BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
 UNKNOWN_ERROR = "Oops, something went wrong on our end. Please contact Harness Support."
@@ -115,9 +122,16 @@ def secret_search(query: str | None, body: object) -> re.Pattern[str] | None:
     return search_regex(term) if term else None
 
 
-def secret_found(pattern: re.Pattern[str] | None, s: Secret) -> bool:
-    """Whether secret ``s`` answers the ``searchTerm`` read by :func:`secret_search`."""
-    return found(pattern, s.name, s.identifier, *s.tags.keys(), *s.tags.values())
+def named_found(pattern: re.Pattern[str] | None, item: Secret | Org | Project) -> bool:
+    """Whether a secret, org or project answers the term read by :func:`secret_search` or
+    :func:`scope_search`: its name, identifier, tag keys and tag values."""
+    return found(pattern, item.name, item.identifier, *item.tags.keys(), *item.tags.values())
+
+
+def scope_search(raw: str) -> re.Pattern[str] | None:
+    """The regex of the v1 org or project list's ``search_term``; None when blank. Raises
+    ApiError 500 for an invalid regex."""
+    return search_regex(raw) if raw.strip() else None
 
 
 def template_search(raw: str) -> re.Pattern[str] | None:

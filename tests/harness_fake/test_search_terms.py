@@ -1,5 +1,6 @@
-"""The secrets list's `searchTerm` and the v1 template list's `search_term`, read as
-harness-core reads them (harness_fake/search_terms.py; the README's §7 and §3.2 rows)."""
+"""The secrets list's `searchTerm` and the v1 template, org and project lists' `search_term`,
+read as harness-core reads them (harness_fake/search_terms.py; the README's §7, §3.2 and §8
+rows)."""
 
 from __future__ import annotations
 
@@ -159,6 +160,86 @@ def test_template_search_term_is_not_url_decoded_again(api: Api) -> None:
 def test_an_invalid_template_search_regex_is_harness_s_500(api: Api, term: str) -> None:
     # template-service registers GenericExceptionMapperV2 too (TemplateServiceApplication).
     response = api.v1(TEMPLATES, params={"recursive": "true", "search_term": term})
+
+    body = response.json()
+    assert response.status_code == 500
+    assert body["code"] == "UNKNOWN_ERROR"
+    assert body["message"].startswith("Oops, something went wrong on our end.")
+
+
+def _org_ids(api: Api, term: str) -> list[str]:
+    response = api.v1("/v1/orgs", params={"search_term": term})
+    assert response.status_code == 200, response.text
+    return sorted(o["org"]["identifier"] for o in response.json())
+
+
+def _project_ids(api: Api, term: str) -> list[str]:
+    response = api.v1("/v1/orgs/default/projects", params={"search_term": term})
+    assert response.status_code == 200, response.text
+    return sorted(p["project"]["identifier"] for p in response.json())
+
+
+def _tag(fake: Any, key: tuple[str, ...], tags: dict[str, str]) -> None:
+    # A copy: the seed's org and project objects are shared with the state reset restores.
+    state = fake.server.app.state
+    with state.lock:
+        scopes = state.orgs if len(key) == 2 else state.projects
+        scopes[key] = replace(scopes[key], tags=tags)
+
+
+def test_org_and_project_search_terms_are_case_insensitive_regexes(api: Api) -> None:
+    # harness-core OrganizationServiceImpl.createOrganizationFilterCriteria and
+    # ProjectServiceImpl.createProjectFilterCriteria: name, identifier, tag keys and tag values
+    # each `regex(searchTerm, "i")`.
+    orgs_dot = _org_ids(api, "^PLAT.ORM$")
+    orgs_either = _org_ids(api, "^(default|payments)$")
+    projects_dot = _project_ids(api, "SAND.OX")
+    projects_either = _project_ids(api, "^(infra|empty)$")
+
+    assert orgs_dot == ["platform"]
+    assert orgs_either == ["default", "payments"]
+    assert projects_dot == ["sandbox"]
+    assert projects_either == ["empty", "infra"]
+
+
+def test_org_and_project_search_terms_read_tags_but_not_the_description(
+    api: Api, fake: Any
+) -> None:
+    _tag(fake, ("AcmeDemoAcct01", "payments"), {"cost_center": "finance-emea"})
+    _tag(fake, ("AcmeDemoAcct01", "default", "sandbox"), {"owner": "qa-team"})
+
+    orgs = [_org_ids(api, "^cost_center$"), _org_ids(api, "EMEA$")]
+    projects = [_project_ids(api, "^owner$"), _project_ids(api, "^qa-")]
+    by_description = [_org_ids(api, "organization$"), _project_ids(api, "project$")]
+
+    assert orgs == [["payments"], ["payments"]]
+    assert projects == [["sandbox"], ["sandbox"]]
+    assert by_description == [[], []]
+
+
+def test_org_and_project_search_terms_are_not_url_decoded_again(api: Api) -> None:
+    # OrganizationApiImpl.getOrganizations and OrgProjectApiImpl.getOrgScopedProjects pass the
+    # query parameter on as JAX-RS decoded it.
+    assert _org_ids(api, "pa+yments") == ["payments"]
+    assert _org_ids(api, "%5Epayments") == []
+    assert _project_ids(api, "in+fra") == ["infra"]
+    assert _project_ids(api, "%5Einfra") == []
+
+
+def test_a_blank_org_or_project_search_term_is_no_search(api: Api) -> None:
+    # Both read the term only when `isNotBlank`.
+    assert _org_ids(api, "  ") == ["default", "payments", "platform"]
+    assert _project_ids(api, " ") == ["empty", "infra", "sandbox"]
+
+
+@pytest.mark.parametrize("path", ["/v1/orgs", "/v1/orgs/default/projects"])
+@pytest.mark.parametrize("term", ["(", "pay[", "*"])
+def test_an_invalid_org_or_project_search_regex_is_harness_s_500(
+    api: Api, path: str, term: str
+) -> None:
+    # Spring Data's Criteria.regex compiles the pattern: PatternSyntaxException reaches
+    # ng-manager's catch-all GenericExceptionMapperV2.
+    response = api.v1(path, params={"search_term": term})
 
     body = response.json()
     assert response.status_code == 500
