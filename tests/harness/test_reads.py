@@ -77,6 +77,18 @@ def test_list_orgs_search_and_second_page(client, fake):
     assert calls[1]["query"]["limit"] == ["2"]
 
 
+@pytest.mark.parametrize("text", ["(", "pay.ents", "^pay", "%5E", "pa+y", "\\", "  "])
+def test_list_orgs_and_projects_search_is_literal_text(client, fake, text):
+    # Harness reads the v1 org and project lists' search_term as a regex (and a blank one as no
+    # search): the client escapes it.
+    orgs = client.list_orgs(search=text)
+    projects = client.list_projects(org="default", search=text)
+
+    assert orgs.items == projects.items == ()
+    assert [call["status"] for call in fake.log(route="v1.orgs.list")] == [200]
+    assert [call["status"] for call in fake.log(route="v1.projects.list")] == [200]
+
+
 def test_get_org(client):
     org = client.get_org(org="platform")
 

@@ -1,5 +1,6 @@
 """Org and project pickers and the first workspace list (full pages and htmx partials)."""
 
+import dataclasses
 import html
 import json
 import re
@@ -191,6 +192,53 @@ def test_project_list_full_page_and_partial(signed_in_with_key, fake):
     assertNotContains(partial, "<html")
     assertContains(partial, "Sandbox")
     assertNotContains(partial, "Infrastructure")
+
+
+def _add_scopes(fake, scopes, seeded, **names):
+    """Copies of the `seeded` org or project (a key of `scopes`), one per identifier and name."""
+    state = fake.server.app.state
+    with state.lock:
+        base = getattr(state, scopes)[seeded]
+        for identifier, name in names.items():
+            key = (*seeded[:-1], identifier)
+            copy = dataclasses.replace(base, identifier=identifier, name=name)
+            getattr(state, scopes)[key] = copy
+
+
+@pytest.mark.parametrize("query", ["(", "a.b", "(EU) a.b+"])
+@pytest.mark.parametrize(
+    ("scopes", "seeded", "url", "route", "link"),
+    [
+        (
+            "orgs",
+            ("AcmeDemoAcct01", "payments"),
+            reverse("org_list"),
+            "v1.orgs.list",
+            "project_list",
+        ),
+        (
+            "projects",
+            ("AcmeDemoAcct01", "default", "sandbox"),
+            reverse("project_list", args=["default"]),
+            "v1.projects.list",
+            "workspace_list",
+        ),
+    ],
+)
+def test_an_org_or_project_picker_search_finds_the_text_typed_not_a_regex(
+    signed_in_with_key, fake, query, scopes, seeded, url, route, link
+):
+    # Harness reads the org and project lists' search_term as a regex: "(" alone is an invalid
+    # one (a 500), "." any character and "+" a quantifier.
+    _add_scopes(fake, scopes, seeded, ops_eu="Ops (EU) a.b+", ops_lookalike="Ops EU axbb")
+    args = [*seeded[1:-1]]
+
+    search = signed_in_with_key.get(url, {"q": query}, headers=HTMX)
+
+    assertContains(search, reverse(link, args=[*args, "ops_eu"]))
+    assertNotContains(search, reverse(link, args=[*args, "ops_lookalike"]))
+    assertNotContains(search, "Harness answered with an error")
+    assert fake.log(route=route)[-1]["status"] == 200
 
 
 def test_project_list_forbidden_org(client, user, fake):

@@ -36,6 +36,7 @@ class AccountCalls:
 
     def list_orgs(self, *, search: str = "", page: int = 1, limit: int = 50) -> Page[Org]:
         """Orgs the key can see, by name: v1 `GET /v1/orgs` (0-based `page`, `search_term`).
+        `search` is text to find in a name, identifier or tag (`literal_search_term`).
 
         Raises HarnessUnauthorized, HarnessForbidden, HarnessUnavailable.
         """
@@ -63,7 +64,8 @@ class AccountCalls:
     def list_projects(
         self, *, org: str, search: str = "", page: int = 1, limit: int = 50
     ) -> Page[Project]:
-        """Projects of `org` the key can see: v1 `GET /v1/orgs/{org}/projects`.
+        """Projects of `org` the key can see: v1 `GET /v1/orgs/{org}/projects`. `search` is
+        text to find in a name, identifier or tag (`literal_search_term`).
 
         Raises HarnessNotFound (no such org), HarnessForbidden, HarnessUnauthorized,
         HarnessUnavailable.

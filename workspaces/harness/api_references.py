@@ -9,6 +9,7 @@ from typing import Any
 from workspaces.harness import wire
 from workspaces.harness.errors import HarnessNotFound
 from workspaces.harness.readers import parse_items
+from workspaces.harness.search_terms import literal_search_term
 from workspaces.harness.types import Connector, Page, Secret, Template, TemplateSummary
 from workspaces.harness.wire import Reply
 
@@ -16,27 +17,6 @@ __all__ = ["ReferenceCalls"]
 
 TEMPLATE_SCAN_LIMIT = 100
 TEMPLATE_SCAN_PAGES = 20
-
-
-def literal_search_term(text: str) -> str:
-    """A search term that finds `text` as typed where Harness reads the term as a
-    case-insensitive regex, compiled by Java then run by MongoDB (harness-core; see
-    harness_fake/search_terms.py): listV2's and the secrets list's `searchTerm`, the v1
-    template list's `search_term`. Each ASCII character other than a letter, digit, `_` or `-`
-    is sent as `\\xHH`: no metacharacter, an escape both engines read as that character, and no
-    `+` or `%`, so that it reads the same whether or not Harness URL-decodes the term once more
-    (listV2 does, the template list does not; whether the secrets list does is unknown). A `:`
-    stays, so that `key:value` still finds a connector's tag, unless the text is colons only
-    (which listV2 cannot split into a tag: a 500); elsewhere it is a plain character."""
-    keep_colons = text.strip(":") != ""
-
-    def sent(char: str) -> str:
-        # A non-ASCII character is no metacharacter, and the decode leaves it alone.
-        if not char.isascii() or char.isalnum() or char in "_-" or (char == ":" and keep_colons):
-            return char
-        return f"\\x{ord(char):02X}"
-
-    return "".join(sent(char) for char in text)
 
 
 class ReferenceCalls:

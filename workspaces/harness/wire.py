@@ -36,6 +36,7 @@ from workspaces.harness.errors import (
     HarnessValidationError,
 )
 from workspaces.harness.readers import ShapeError, parse_items
+from workspaces.harness.search_terms import literal_search_term
 from workspaces.harness.types import Page, PolicyEvaluation
 
 MAX_LIMIT = 1000
@@ -125,10 +126,11 @@ def validation_field(message: str) -> str | None:
 
 
 def v1_paging(page: int, limit: int, search: str) -> list[tuple[str, str]]:
-    """The query of a v1 list, sorted by name: 0-based `page`, `search_term`."""
+    """The query of a v1 org or project list, sorted by name: 0-based `page`, `search_term`
+    (`search` as literal text: Harness reads the term as a regex, `literal_search_term`)."""
     query = [("page", str(page - 1)), ("limit", str(limit)), ("sort", "name"), ("order", "ASC")]
     if search:
-        query.append(("search_term", search))
+        query.append(("search_term", literal_search_term(search)))
     return query
 
 
