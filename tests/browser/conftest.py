@@ -26,6 +26,12 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 ARTIFACTS = Path(__file__).parent / "artifacts"
+# `page.evaluate(RECORD, selector)`: from then on, `window.said` lists the text of each node added
+# inside that live region (roughly what a screen reader reads out).
+RECORD = """sel => { window.said = [];
+  new MutationObserver(ms => ms.forEach(m => m.addedNodes.forEach(
+    n => { const t = (n.textContent || '').trim(); if (t) window.said.push(t); })))
+  .observe(document.querySelector(sel), {childList: true, subtree: true}); }"""
 
 
 def pytest_collection_modifyitems(config, items):

@@ -6,7 +6,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import settled, sign_in
+from tests.browser.conftest import RECORD, settled, sign_in
 from tests.browser.test_accessibility import assert_accessible
 from tests.browser.test_wizard import row_checked, wizard_user  # noqa: F401  (fixture)
 
@@ -358,3 +358,27 @@ def test_a_submit_that_fails_gives_its_button_back_with_the_focus(
     expect(button).to_be_enabled()
     expect(button).not_to_have_attribute("aria-busy", "true")
     expect(button).to_be_focused()
+
+
+def test_the_result_page_says_submitting_once_and_then_the_outcome_once(
+    page, live_server, fake, signed_in_draft
+):
+    """Polled each second while submitting: an unchanged outcome is not swapped in again (a
+    screen reader would read "Harness is creating…" out each second)."""
+    from django.utils import timezone
+
+    from workspaces.models import WorkspaceDraft
+
+    drafts = WorkspaceDraft.objects.filter(pk=signed_in_draft.pk)
+    drafts.update(status=WorkspaceDraft.Status.SUBMITTING, submitted_at=timezone.now())
+    page.goto(f"{live_server.url}/drafts/{signed_in_draft.pk}/result/")
+    page.evaluate(RECORD, "[aria-live=polite]")
+    page.wait_for_timeout(2500)  # two polls or more, still submitting
+    assert page.evaluate("window.said") == []
+
+    drafts.update(status=WorkspaceDraft.Status.FAILED, harness_response={"message": "No."})
+
+    expect(page.locator("#draft-outcome")).to_contain_text("Not created.")
+    page.wait_for_timeout(1500)  # no poll after the outcome
+    (said,) = page.evaluate("window.said")
+    assert said.startswith("Not created. No.")

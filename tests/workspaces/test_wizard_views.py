@@ -2059,13 +2059,20 @@ def test_a_create_harness_never_answered_is_headlined_unclear(
 def test_result_page_polls_while_submitting(signed_in_with_key, user_with_key, fake):
     draft = make_draft(user_with_key)
     WorkspaceDraft.objects.filter(pk=draft.pk).update(status="submitting")
+    url = reverse("draft_result", args=[draft.pk])
 
-    full = signed_in_with_key.get(reverse("draft_result", args=[draft.pk]))
-    partial = signed_in_with_key.get(reverse("draft_result", args=[draft.pk]), headers=HTMX)
+    full = signed_in_with_key.get(url)
+    unchanged = signed_in_with_key.get(url, headers=HTMX)
+    WorkspaceDraft.objects.filter(pk=draft.pk).update(status="created")
+    changed = signed_in_with_key.get(url, headers=HTMX)
 
     assertContains(full, 'hx-trigger="every 1s"')
-    assert partial.content.decode().lstrip().startswith('<div id="draft-outcome"')
-    assertContains(partial, "Harness is creating")
+    assertContains(full, "Harness is creating")
+    # Nothing to swap (htmx swaps no 204): "Harness is creating…" is not read out each second.
+    assert unchanged.status_code == 204
+    assert unchanged.content == b""
+    assert changed.content.decode().lstrip().startswith('<div id="draft-outcome">')
+    assertContains(changed, "<strong>Created.</strong>", html=False)
 
 
 def test_the_submitted_body_is_printed(signed_in_with_key, user_with_key, fake):

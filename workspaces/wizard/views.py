@@ -381,6 +381,8 @@ def draft_result(request: HtmxHttpRequest, draft_id) -> HttpResponse:
         draft = submit.draft_reconcile_stale(draft=draft, client=harness_client_for(request.user))
     template = "workspaces/draft_result.html"
     if request.htmx and not request.htmx.history_restore_request:
+        if draft.status == Status.SUBMITTING:  # the poll: no swap, nothing read out again
+            return HttpResponse(status=204)
         template += "#draft-outcome"
     step = draft.harness_response.get("step")
     context = {
