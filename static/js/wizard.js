@@ -81,6 +81,25 @@
     });
   }
 
+  // A row check as you type answers with the whole summary of the variables' problems, inside a
+  // live region: swapped in again unchanged, it would be read out again at each typing pause.
+  // Only a changed summary is swapped in; the rows' messages (out of band) always are.
+  function summaryText(checks) {
+    return Array.prototype.filter.call(checks.children, function (child) {
+      return !child.hasAttribute("hx-swap-oob");
+    }).map(function (child) { return child.textContent; }).join(" ").replace(/\s+/g, " ").trim();
+  }
+
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var current = event.detail.target;
+    if (!current || current.id !== "variable-checks" || !event.detail.shouldSwap) { return; }
+    var html = new DOMParser().parseFromString(event.detail.serverResponse, "text/html");
+    var incoming = html.getElementById("variable-checks");
+    if (incoming && summaryText(incoming) === summaryText(current)) {
+      event.detail.swapOverride = "none";
+    }
+  });
+
   document.addEventListener("htmx:afterSettle", function (event) {
     var elt = event.detail.elt;
     if (!elt || !elt.id) { return; }

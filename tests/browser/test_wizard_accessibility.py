@@ -382,3 +382,25 @@ def test_the_result_page_says_submitting_once_and_then_the_outcome_once(
     page.wait_for_timeout(1500)  # no poll after the outcome
     (said,) = page.evaluate("window.said")
     assert said.startswith("Not created. No.")
+
+
+def test_an_unchanged_variable_problem_is_not_read_out_at_each_pause(
+    page, live_server, fake, signed_in_draft
+):
+    page.goto(f"{live_server.url}/drafts/{signed_in_draft.pk}/variables/")
+    settled(page)
+    page.get_by_role("button", name="Add a Terraform variable").click()
+    expect(page.locator("#terraform-1-key")).to_be_focused()
+    with row_checked(page, "terraform-1-key"):
+        page.locator("#terraform-1-key").fill("region")  # row 2 duplicates row 1's key
+    settled(page)
+    page.evaluate(RECORD, ".variable-checks-status")
+
+    for value in ("eu-west-2", "eu-west-3"):  # typing in row 1, which is fine
+        with row_checked(page, "terraform-0-value"):
+            page.locator("#terraform-0-value").fill(value)
+        settled(page)
+
+    assert page.evaluate("window.said") == []
+    expect(page.locator("#variable-checks")).to_contain_text("Duplicate key")
+    expect(page.locator("#terraform-1-error")).to_contain_text("Duplicate key")
