@@ -132,8 +132,10 @@
     var value = error && error.textContent.trim() ? "" : input.value.trim();
     var known = list && list.dataset.complete === "true" ?
       Array.prototype.map.call(list.options, function (option) { return option.value; }) : null;
-    warning.textContent = known && value && known.indexOf(value) === -1 ?
+    var text = known && value && known.indexOf(value) === -1 ?
       value + " " + warning.dataset.message : "";
+    // Written only when it changes: written again (after each htmx swap), it is read out again.
+    if (warning.textContent !== text) { warning.textContent = text; }
   }
 
   function checkSecrets() {
