@@ -87,8 +87,8 @@ def harness_key(request: HtmxHttpRequest) -> HttpResponse:
                 f"The key could not be checked: {harness_error_message(err)} "
                 "Nothing was saved; paste the key again and submit to retry.",
             )
-            # The key is not shown again (render_value=False): the focus goes where it is pasted,
-            # as it does on a field's own error.
+            # The key is not shown again (render_value=False): the focus goes where it is pasted
+            # (with JavaScript, portal.js focuses the alert that says why, just above it).
             form.fields["api_key"].widget.attrs["autofocus"] = True
         if form.is_valid():  # no Harness error was added
             services.credential_save(

@@ -123,14 +123,14 @@
 
   // An error message (includes/messages.html: why the person was sent back to this page, e.g.
   // Edit refused) is focused first: an alert in a page as it loads is not reliably announced.
-  // Else a field with an error, so keyboard and screen-reader users land on it: a field in a
-  // .field--error box, or a control a form marks aria-invalid itself (the wizard's tag and
-  // variable rows, whose box is a .row--error), whichever comes first in the page. (wizard.js
-  // leaves an error message focused.)
+  // Else a form's own error (includes/form_errors.html: a failed sign-in) or a field with an
+  // error, so keyboard and screen-reader users land on it: a field in a .field--error box, or a
+  // control a form marks aria-invalid itself (the wizard's tag and variable rows, whose box is a
+  // .row--error), whichever comes first in the page. (wizard.js leaves an error message focused.)
   // Copy buttons stay hidden without a clipboard: the text beside them can still be selected.
   document.addEventListener("DOMContentLoaded", function () {
     var first = document.querySelector(".messages [role=alert]") ||
-      document.querySelector(".field--error input, .field--error select, .field--error textarea, form [aria-invalid=true]");
+      document.querySelector("form [role=alert][tabindex='-1'], .field--error input, .field--error select, .field--error textarea, form [aria-invalid=true]");
     if (first) { first.focus(); }
     document.querySelectorAll("[data-copy-target]").forEach(function (button) {
       if (navigator.clipboard) { button.hidden = false; }

@@ -49,6 +49,25 @@ def test_sign_in_page(page, live_server, fake):
     assert_accessible(page, "sign-in with errors")
 
 
+def test_a_failed_sign_in_takes_the_focus_to_what_went_wrong(page, live_server, browser_user):
+    """An alert in the page as it loads is not reliably read out: the focus goes to it, not to
+    the Username field Django's form autofocuses."""
+    page.goto(live_server.url + "/accounts/login/")
+    page.get_by_label("Username").fill("alice")
+    page.get_by_label("Password").fill("wrong")
+
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_load_state()
+
+    error = page.get_by_role("alert").filter(has_text="Please enter a correct username")
+    assert error.evaluate("e => e.contains(document.activeElement)"), (
+        "focus is on " + page.evaluate("document.activeElement.id")
+    )
+    expect(page.get_by_label("Username")).to_have_value("alice")
+    page.keyboard.press("Tab")
+    expect(page.get_by_label("Username")).to_be_focused()
+
+
 def test_key_page_empty_and_with_an_error(page, live_server, fake, browser_user):
     sign_in(page, live_server)
 

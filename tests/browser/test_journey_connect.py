@@ -25,7 +25,10 @@ def test_sign_in_connect_key_pick_project_and_page_through(
     fake.inject("ng.accounts.get", status=503, times=3)
     page.get_by_label("Harness API key").fill(FULL_KEY)
     page.get_by_role("button", name="Check and save key").click()
-    expect(page.locator("#harness-key-form [role=alert]")).to_contain_text("paste the key again")
+    alert = page.locator("#harness-key-form [role=alert]")
+    expect(alert).to_contain_text("paste the key again")
+    expect(alert).to_be_focused()  # why, read out; the key field is next
+    page.keyboard.press("Tab")
     expect(page.get_by_label("Harness API key")).to_be_focused()
     expect(page.get_by_label("Harness API key")).to_have_value("")
     page.get_by_label("Harness API key").fill(FULL_KEY)
