@@ -532,13 +532,24 @@ def test_tags_beyond_those_harness_holds_still_count_against_the_limit(user_with
     basics = validation.bind_step("basics", draft.data, snapshot=draft.workspace_snapshot)
     limits = {name: rows.max_num for name, rows in basics.formsets.items()}
 
+    added = [{"key": f"new{i:02d}", "value": "x"} for i in range(steps.MAX_TAGS + 1)]
     with_add = {"tags": list(held)}
     rows.apply_row_action("basics", with_add, "add-tag", limits=limits)
-    one_more = edit(draft, basics={"tags": [*held, {"key": "new", "value": "x"}]})
-    problems = validation.draft_problems(one_more.data, snapshot=one_more.workspace_snapshot)
+    full = {"tags": held + added[:-1]}
+    rows.apply_row_action("basics", full, "add-tag", limits=limits)
+    edit(draft, basics={"tags": held + added[:-1]})
+    most = validation.draft_problems(draft.data, snapshot=draft.workspace_snapshot)
+    edit(draft, basics={"tags": held + added})
+    one_more = validation.draft_problems(draft.data, snapshot=draft.workspace_snapshot)
 
-    assert len(with_add["tags"]) == len(held)  # "Add a tag" stops at what Harness holds
-    assert problems == {"basics": {"tags": [f"Use at most {len(held)} tags."]}}
+    assert len(with_add["tags"]) == len(held) + 1  # "Add a tag" adds beyond what Harness holds
+    assert len(full["tags"]) == len(held) + steps.MAX_TAGS  # ... up to 50 more
+    assert most == {}
+    assert one_more == {
+        "basics": {
+            "tags": [f"Use at most 105 tags: the {len(held)} this workspace holds and 50 more."]
+        }
+    }
 
 
 def test_a_workspace_holding_more_tags_than_the_steps_hold_is_refused_at_the_start(

@@ -632,3 +632,21 @@ def test_a_workspace_holding_more_tags_than_a_new_one_may_is_changed_keeping_the
     )
     assert after.tags == tags
     assert after.description == "Only this changes"
+
+
+def test_a_change_of_a_workspace_holding_55_tags_may_add_one_tag(
+    signed_in_with_key, user_with_key, workspace, fake
+):
+    """A change of a workspace holding more than 50 tags could add none ("Use at most 55
+    tags."): only tags beyond those Harness holds count against the limit of 50."""
+    direct_put(workspace.identifier, tags={f"team{i:02d}": f"v{i}" for i in range(55)})
+    draft = start(user_with_key, workspace)
+    posted = rendered_inputs(signed_in_with_key.get(step_url(draft, "basics")))
+    posted |= {"tag-TOTAL_FORMS": "56", "tag-55-key": "owner", "tag-55-value": "me"}
+
+    response = signed_in_with_key.post(step_url(draft, "basics"), posted | {"action": "next"})
+
+    assert response.status_code == 302, re.findall(r"<li>Use at most[^<]*", response.text)
+    draft.refresh_from_db()
+    assert len(draft.data["basics"]["tags"]) == 56
+    assert draft.data["basics"]["tags"][55] == {"key": "owner", "value": "me"}

@@ -291,11 +291,14 @@ def test_add_row_buttons_stop_at_the_limit():
 def test_the_fields_of_the_largest_step_fit_in_one_post():
     # A formset keeps up to `absolute_max` rows (limit + 10) of what a POST sent.
     variable_fields = len(steps.VARIABLE_GROUPS) * (steps.MAX_VARIABLES + 10) * 3
-    # A change keeps up to `MAX_HELD_TAGS` tags Harness holds (`prefill.check_prefill_size`).
-    tag_fields = (prefill.MAX_HELD_TAGS + 10) * 2
+    # A change keeps up to `MAX_HELD_TAGS` tags Harness holds (`prefill.check_prefill_size`)
+    # and may add `MAX_TAGS` more (`rows.RowFormSet`), each tag a key and a value.
+    most_tags = rows.TagFormSet(held_rows=prefill.MAX_HELD_TAGS).absolute_max
+    tag_fields = most_tags * 2
     others = 20  # management forms, csrf, action, partial, paste box, step fields
 
     assert variable_fields + others < settings.DATA_UPLOAD_MAX_NUMBER_FIELDS
+    assert most_tags == prefill.MAX_HELD_TAGS + steps.MAX_TAGS + 10
     assert tag_fields + others < settings.DATA_UPLOAD_MAX_NUMBER_FIELDS
 
 

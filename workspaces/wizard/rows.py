@@ -260,15 +260,20 @@ class RowFormSet(forms.BaseFormSet):
 
     def __init__(self, *args: Any, held_rows: int = 0, **kwargs: Any) -> None:
         """`held_rows`: how many rows the workspace a change edits holds (its snapshot's). They
-        are the change's to keep, however many: the limit is at least that many, and a request
-        can still make the server build only 10 more."""
-        if held_rows > self.max_num:
-            self.max_num, self.absolute_max = held_rows, held_rows + 10
+        are the change's to keep, however many, and do not count: the limit is that many plus
+        the usual one, and a request can still make the server build only 10 more."""
+        added = self.max_num
+        if held_rows:
+            self.max_num = held_rows + added
+            self.absolute_max = self.max_num + 10
         super().__init__(*args, auto_id="%s", **kwargs)
-        self.error_messages = {
-            **self.error_messages,
-            "too_many_forms": f"Use at most {self.max_num} {self.noun}.",
-        }
+        too_many = f"Use at most {self.max_num} {self.noun}."
+        if held_rows:
+            too_many = (
+                f"Use at most {self.max_num} {self.noun}: the {held_rows} this workspace holds "
+                f"and {added} more."
+            )
+        self.error_messages = {**self.error_messages, "too_many_forms": too_many}
 
     def duplicate_message(self, key: str, first: int) -> str:
         raise NotImplementedError
