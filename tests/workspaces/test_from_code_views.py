@@ -3,6 +3,7 @@ the field with nothing saved, and the round trip: a workspace exported as code, 
 gives the body its export and its clone give."""
 
 import json
+import re
 
 import pytest
 from django.conf import settings
@@ -137,10 +138,16 @@ def test_an_accepted_htmx_paste_reloads_the_step_with_its_report(signed_in_with_
     assert steps.code_applied(draft.data)
 
 
-def test_the_paste_box_holds_at_most_what_a_paste_may_have(signed_in_with_key, draft):
+def test_the_paste_box_takes_a_longer_paste_for_the_server_to_refuse(signed_in_with_key, draft):
+    """A `maxlength` on the box made a browser cut a longer paste silently: the server's "The
+    code is N characters long" was never reached, and the cut code could still be read, its
+    tail lost. The help text says the limit; the server refuses a longer paste
+    (`test_a_refused_paste_is_an_error_on_the_field_and_saves_nothing`)."""
     response = signed_in_with_key.get(step_url(draft))
 
-    assertContains(response, f'maxlength="{from_code.MAX_CODE_CHARS}"')
+    box = re.search(r'<textarea[^>]*name="code"[^>]*>', response.content.decode())[0]
+    assert "maxlength" not in box
+    assertContains(response, f"At most {from_code.MAX_CODE_CHARS:,} characters.")
 
 
 @pytest.fixture

@@ -301,16 +301,10 @@ class CodeForm(forms.Form):
         label=f"Paste a {RESOURCE} resource or a create body (JSON)",
         strip=False,
         error_messages={"required": f"Paste a {RESOURCE} resource or the JSON body."},
-        # `maxlength`: a browser holds no more than is read (`read_code`), so a paste never
-        # grows past what the server receives (`wizard.too_big`).
-        widget=forms.Textarea(
-            attrs={
-                "rows": 14,
-                "spellcheck": "false",
-                "autocomplete": "off",
-                "maxlength": MAX_CODE_CHARS,
-            }
-        ),
+        # No `maxlength`: a browser would cut a longer paste silently, and code cut short may
+        # still be read, its tail lost. `read_code` refuses it, saying how long it is; a form
+        # too large to receive is answered by `wizard.too_big`.
+        widget=forms.Textarea(attrs={"rows": 14, "spellcheck": "false", "autocomplete": "off"}),
         help_text="What the workspace page's Export gives (Terraform resource or JSON body). "
         "Values must be written out: references such as var.region are listed, not read. "
         f"At most {MAX_CODE_CHARS:,} characters.",

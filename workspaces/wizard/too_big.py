@@ -1,7 +1,8 @@
 """Start from code, a paste too large to receive: a form over `DATA_UPLOAD_MAX_MEMORY_SIZE` is
 refused by Django (RequestDataTooBig) as the CSRF check reads it, before any view runs, so
-`portal.errors.bad_request` (handler400) asks `code_too_big` for the answer. The box's
-`maxlength` keeps a browser under the limit; this answers one that does not hold to it."""
+`portal.errors.bad_request` (handler400) asks `code_too_big` for the answer. The box has no
+`maxlength` (a browser would cut a paste silently): a paste over `MAX_CODE_CHARS` but under the
+limit is refused by `read_code`, saying how long it is; this answers one larger still."""
 
 from __future__ import annotations
 
