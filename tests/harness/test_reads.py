@@ -4,6 +4,8 @@ from datetime import UTC, datetime
 
 import pytest
 
+from harness_fake.search_terms import connector_found, connector_search
+from harness_fake.state import Connector as FakeConnector
 from workspaces.harness import (
     Account,
     Connector,
@@ -21,6 +23,7 @@ from workspaces.harness import (
     Workspace,
     WorkspaceSummary,
 )
+from workspaces.harness.search_terms import literal_search_term
 
 from .conftest import ORG_KEY, OTHER_ACCOUNT, OTHER_KEY
 
@@ -367,6 +370,45 @@ def test_list_connectors_search_finds_a_tag_as_key_colon_value(client, fake):
 
     assert page.items
     assert fake.log(route="ng.connectors.list")[0]["query"]["searchTerm"] == ["owner:platform"]
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("team:platform-core_2", True),
+        ("notes", True),  # a key alone: the tag with an empty value
+        ("équipe:café", True),  # a character outside ASCII is sent as it is
+        ("team:Platform-core_2", False),  # the tag is compared exactly, case too
+        ("team:platform", False),  # ... and whole
+        ("site:eu.west", False),  # a "." is sent escaped, and the tag compared with that
+        ("owner:Jane Doe", False),
+        ("path:infra/net", False),
+    ],
+)
+def test_a_connector_search_finds_a_tag_of_letters_digits_underscores_and_hyphens(text, found):
+    """listV2 compares the tag `{key, value}` split from the term with the term as sent
+    (harness-core ConnectorFilterServiceImpl, read by the fake's `connector_search`), and
+    `literal_search_term` escapes each ASCII character but a letter, digit, `_`, `-` and `:`:
+    a tag holding another is not found by `key:value`, as its docstring says."""
+    connector = FakeConnector(
+        account="acct",
+        org=None,
+        project=None,
+        identifier="c1",
+        name="c1",
+        tags={
+            "team": "platform-core_2",
+            "notes": "",
+            "équipe": "café",
+            "site": "eu.west",
+            "owner": "Jane Doe",
+            "path": "infra/net",
+        },
+    )
+
+    search = connector_search(literal_search_term(text))
+
+    assert connector_found(search, connector) is found
 
 
 def test_list_connectors_by_identifier_is_exact(client, fake):

@@ -42,8 +42,10 @@ class ReferenceCalls:
         NG `POST /ng/api/connectors/listV2` with `includeAllConnectorsAvailableAtScope=true`
         (a read, but a POST, so never retried). `ref` is the scoped reference (contract §6.3).
         `search` is text to find in a name, identifier or description (`literal_search_term`),
-        or a tag as `key:value`; `identifiers` keeps those with exactly these identifiers (the
-        body's `connectorIdentifiers`, contract §6.1), at any of the scopes.
+        or a tag as `key:value` whose key and value hold only letters, digits, `_` and `-` (the
+        tag is compared with the escaped term: `literal_search_term`); `identifiers` keeps those
+        with exactly these identifiers (the body's `connectorIdentifiers`, contract §6.1), at
+        any of the scopes.
 
         Raises HarnessForbidden, HarnessNotFound, HarnessUnauthorized, HarnessValidationError,
         HarnessUnavailable.

@@ -14,9 +14,13 @@ def literal_search_term(text: str) -> str:
     character, and no `+` or `%`, so that it reads the same whether or not Harness URL-decodes
     the term once more (listV2 does, the template, org and project lists do not; whether the
     secrets list does is unknown). A space is sent so too: the org and project lists take a
-    blank term as no search, and spaces typed are text to find. A `:` stays, so that
-    `key:value` still finds a connector's tag, unless the text is colons only (which listV2
-    cannot split into a tag: a 500); elsewhere it is a plain character."""
+    blank term as no search, and spaces typed are text to find. A `:` stays (unless the text is
+    colons only, which listV2 cannot split into a tag: a 500), as listV2 also finds a connector
+    whose tag equals the term split at `:` (`key:value`, or `key` alone for an empty value).
+    It compares the tag with the term as sent, escapes and all: only a tag whose key and value
+    hold nothing but letters, digits, `_`, `-` and characters outside ASCII is found so (not
+    `team:platform.core`, nor a value with a space or a `/`). Elsewhere `:` is a plain
+    character."""
     keep_colons = text.strip(":") != ""
 
     def sent(char: str) -> str:
