@@ -7,6 +7,7 @@ from django.contrib import auth
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import rotate_token
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import Resolver404, resolve
@@ -55,12 +56,15 @@ def logout(request: HttpRequest) -> HttpResponse:
     """POST signs out, signed in or not: a session that expired while the page was open still
     ends on the sign-in page (no `next` back here), or, with SSO_LOGOUT_URL, on a page moving on
     to the proxy's sign-out. GET (a reload after a stale CSRF token, an old `next`) asks first,
-    with a fresh token; nobody is signed out by following a link."""
+    with a fresh token; nobody is signed out by following a link. Signing out renews the CSRF
+    secret (Django's logout keeps it): whoever uses the browser next sees one that was never
+    the user's (and SSO's owner cookie goes: `portal.sso.forget_csrf_owner`)."""
     if request.method == "GET":
         if not request.user.is_authenticated:
             return _to_sign_in(request)
         return TemplateResponse(request, "registration/sign_out.html")
     auth.logout(request)
+    rotate_token(request)
     if settings.PORTAL_AUTH == "sso" and settings.SSO_LOGOUT_URL:
         # A page that moves on, not a redirect: Chrome holds a form submission's redirects to
         # the CSP's `form-action 'self'`, and blocked the one to the proxy's sign-out URL.

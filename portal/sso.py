@@ -35,7 +35,8 @@ SSO_GROUPS_DIGEST = "_portal_sso_groups"
 # Set on a request whose header named a user the portal refuses (deactivated in the admin).
 SSO_REFUSAL = "portal_sso_refusal"
 # Whose CSRF secret the browser holds: an HMAC (SECRET_KEY) of the username and the secret, set
-# at each header sign-in. It outlives the session, as the CSRF cookie does (`_keep_csrf_secret`).
+# at each header sign-in. It outlives the session, as the CSRF cookie does (`_keep_csrf_secret`),
+# but not a response to the browser signed out (`forget_csrf_owner`).
 CSRF_OWNER_COOKIE = "portal_sso_csrf_owner"
 CSRF_OWNER_SALT = "portal.sso.csrf-owner"
 # Set on a request the header signed in on: the username, for the owner cookie.
@@ -169,6 +170,13 @@ def clear_signed_out(response: HttpResponse) -> None:
     response.delete_cookie(_signed_out_cookie_name(), samesite="Lax")
 
 
+def forget_csrf_owner(request: HttpRequest, response: HttpResponse) -> None:
+    """Whoever uses a signed-out browser can read its CSRF secret: from then on it is no
+    longer only its owner's, and their next sign-in must renew it."""
+    if _cookie_name(CSRF_OWNER_COOKIE) in request.COOKIES:
+        response.delete_cookie(_cookie_name(CSRF_OWNER_COOKIE), samesite="Lax")
+
+
 class SSOHeaderMiddleware:
     """Signs the user in from the SSO header when `PORTAL_AUTH=sso`; does nothing otherwise."""
 
@@ -180,7 +188,10 @@ class SSOHeaderMiddleware:
             return self.get_response(request)
         self._sign_in(request)
         response = self.get_response(request)
-        _set_csrf_owner(request, response)
+        if request.user.is_authenticated:
+            _set_csrf_owner(request, response)
+        else:  # signed out: by "Sign out", by the proxy, or refused
+            forget_csrf_owner(request, response)
         return response
 
     def _sign_in(self, request: HttpRequest) -> None:
@@ -230,7 +241,10 @@ class SSOHeaderMiddleware:
         the browser's secret before the sign-in (a shared browser, signed out or signed in as
         themselves) could forge requests once the victim signs in. So the secret is kept only
         when the owner cookie says this same user held it (an HMAC keyed by SECRET_KEY: nobody
-        can write one); the user knowing their own secret is no risk.
+        can write one) and the browser stayed signed in as them since: a sign-in as someone else
+        writes theirs, and any response to the browser signed out deletes it
+        (`forget_csrf_owner`); "Sign out" renews the secret too. The user knowing their own
+        secret is no risk.
 
         The secret lives in its own cookie (CSRF_USE_SESSIONS is off), which outlives the
         session; stored in the session, it would have ended with it."""

@@ -405,6 +405,36 @@ def test_a_csrf_secret_from_before_a_header_sign_in_is_renewed_unless_it_was_the
     assert browser.cookies[settings.CSRF_COOKIE_NAME].value != seen
 
 
+def test_a_csrf_secret_seen_after_the_user_signed_out_is_renewed_at_their_next_sign_in(sso):
+    """The owner cookie outlived "Sign out": on a shared browser the next person read the
+    secret, the user signed in again later, and the header sign-in kept that secret."""
+    sso.SSO_LOGOUT_URL = ""
+    browser = Client()
+    browser.get(reverse("harness_key"), **PROXY)
+    browser.post(reverse("logout"), **PROXY)
+    seen = browser.cookies[settings.CSRF_COOKIE_NAME].value
+    browser.post(reverse("login"), **PROXY)
+
+    signed_in = browser.get(reverse("harness_key"), **PROXY)
+
+    assert signed_in.wsgi_request.user.username == "a@example.com"
+    assert browser.cookies[settings.CSRF_COOKIE_NAME].value != seen
+
+
+def test_a_csrf_secret_seen_after_the_proxy_signed_the_user_out_is_renewed_at_sign_in(sso):
+    """Signed out at the proxy (its sign-out URL, or the identity provider's session ended):
+    requests come without the header, and whoever uses the browser then reads the secret."""
+    browser = Client()
+    browser.get(reverse("harness_key"), **PROXY)
+    browser.get(reverse("login"), REMOTE_ADDR="10.0.0.1")  # no header: the session ends
+    seen = browser.cookies[settings.CSRF_COOKIE_NAME].value
+
+    signed_in = browser.get(reverse("harness_key"), **PROXY)
+
+    assert signed_in.wsgi_request.user.username == "a@example.com"
+    assert browser.cookies[settings.CSRF_COOKIE_NAME].value != seen
+
+
 @pytest.mark.postgres  # get_or_create, then a session
 def test_sign_in_again_after_the_signed_out_marker_expired_keeps_the_deep_link(client, sso):
     """The marker expired while "Signed out of the portal" stayed open: the header signed the
