@@ -1,5 +1,8 @@
 from django.contrib import admin, messages
+from django.contrib.admin.actions import delete_selected as django_delete_selected
+from django.contrib.admin.utils import model_ngettext
 from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext as _
 
 from workspaces.models import HarnessCredential
 
@@ -78,6 +81,7 @@ class WorkspaceDraftAdmin(admin.ModelAdmin):
         "updated_at",
         "submitted_at",
     )
+    actions = ("delete_selected",)  # this admin's own, below, instead of the site's
 
     def has_add_permission(self, request) -> bool:
         return False
@@ -98,13 +102,32 @@ class WorkspaceDraftAdmin(admin.ModelAdmin):
         if not drafts_delete(drafts=WorkspaceDraft.objects.filter(pk=obj.pk)):
             raise PermissionDenied("This request is being sent to Harness: it was not deleted.")
 
-    def delete_queryset(self, request, queryset) -> None:
-        selected = queryset.count()
-        kept = selected - drafts_delete(drafts=queryset)
-        if kept:
+    @admin.action(permissions=["delete"], description=django_delete_selected.short_description)
+    def delete_selected(self, request, queryset):
+        """Django's "Delete selected" (its confirmation page, its checks), but the admin history
+        and the message name only the requests deleted: Django's own logged and reported every
+        selected one, even one `drafts_delete` kept (claimed after the confirmation's check)."""
+        if request.POST.get("post"):
+            perms_needed, protected = self.get_deleted_objects(queryset, request)[2:]
+            if not perms_needed and not protected:
+                return self._delete_selected_drafts(request, queryset)
+        return django_delete_selected(self, request, queryset)  # asks first, or refuses
+
+    def _delete_selected_drafts(self, request, queryset) -> None:
+        selected = list(queryset)
+        deleted = set(drafts_delete(drafts=queryset))
+        self.log_deletions(request, [draft for draft in selected if draft.pk in deleted])
+        if deleted:
             self.message_user(
                 request,
-                f"{kept} of the {selected} requests started being sent to Harness meanwhile: "
+                _("Successfully deleted %(count)d %(items)s.")
+                % {"count": len(deleted), "items": model_ngettext(self.opts, len(deleted))},
+                messages.SUCCESS,
+            )
+        if kept := len(selected) - len(deleted):
+            self.message_user(
+                request,
+                f"{kept} of the {len(selected)} requests started being sent to Harness meanwhile: "
                 "they were not deleted.",
                 messages.WARNING,
             )

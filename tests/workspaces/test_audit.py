@@ -5,6 +5,7 @@ import io
 import json
 
 import pytest
+from django.contrib.admin.models import DELETION, LogEntry
 from django.contrib.auth.models import Permission
 from django.urls import reverse
 from pytest_django.asserts import assertContains, assertNotContains
@@ -12,6 +13,7 @@ from pytest_django.asserts import assertContains, assertNotContains
 from tests.concurrency import meanwhile
 from tests.conftest import FULL_KEY
 from tests.workspaces.test_drafts import existing_identifier, make_draft
+from workspaces.admin import WorkspaceDraftAdmin
 from workspaces.audit import WORKSPACE_TRAIL_LIMIT, audit_record, user_trail, workspace_trail
 from workspaces.clients import harness_client_for
 from workspaces.models import AuditEntry, AuditTrailIsAppendOnly, WorkspaceDraft
@@ -459,8 +461,6 @@ def test_the_draft_admin_never_deletes_a_request_claimed_while_it_deletes_it(
 def test_the_draft_admin_keeps_a_request_claimed_after_its_check_and_says_so(
     admin_client, user, monkeypatch
 ):
-    from workspaces.admin import WorkspaceDraftAdmin
-
     draft = make_draft(user)
     listed = WorkspaceDraftAdmin.get_deleted_objects
 
@@ -478,6 +478,34 @@ def test_the_draft_admin_keeps_a_request_claimed_after_its_check_and_says_so(
     # Refused (the admin's transaction, which here held the claim too, rolled back): kept.
     assert response.status_code == 403
     assert WorkspaceDraft.objects.filter(pk=draft.pk).exists()
+
+
+def test_delete_selected_does_not_report_or_log_a_request_it_kept(admin_client, user, monkeypatch):
+    """Django's "Delete selected" logged and reported every selected request as deleted, next
+    to the warning that one was kept."""
+    kept, gone = make_draft(user), make_draft(user)
+    listed = WorkspaceDraftAdmin.get_deleted_objects
+
+    def claimed_after_the_check(self, objs, request):
+        found = listed(self, objs, request)
+        WorkspaceDraft.objects.filter(pk=kept.pk).update(status="submitting")
+        return found
+
+    monkeypatch.setattr(WorkspaceDraftAdmin, "get_deleted_objects", claimed_after_the_check)
+
+    response = admin_client.post(
+        reverse("admin:workspaces_workspacedraft_changelist"),
+        {"action": "delete_selected", "_selected_action": [kept.pk, gone.pk], "post": "yes"},
+        follow=True,
+    )
+
+    said = [str(m) for m in response.context["messages"]]
+    assert not any(s.startswith("Successfully deleted 2") for s in said), said
+    assert "Successfully deleted 1 workspace draft." in said
+    assert any(s.startswith("1 of the 2 requests started being sent") for s in said), said
+    deletions = LogEntry.objects.filter(action_flag=DELETION)
+    assert sorted(deletions.values_list("object_id", flat=True)) == [str(gone.pk)]
+    assert list(WorkspaceDraft.objects.values_list("pk", flat=True)) == [kept.pk]
 
 
 def _recorded_for_a_request_deleted_meanwhile(user) -> AuditEntry | None:

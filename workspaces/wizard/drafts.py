@@ -8,6 +8,7 @@ Every function is keyword-only and named `draft_<verb>`. Harness is called only 
 from __future__ import annotations
 
 import dataclasses
+import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -112,8 +113,8 @@ def drafts_expire(*, max_age_days: int) -> int:
     submitted while this runs too (`drafts_delete`).
     """
     cutoff = timezone.now() - timedelta(days=max_age_days)
-    return drafts_delete(
-        drafts=WorkspaceDraft.objects.filter(status__in=OPEN, updated_at__lt=cutoff)
+    return len(
+        drafts_delete(drafts=WorkspaceDraft.objects.filter(status__in=OPEN, updated_at__lt=cutoff))
     )
 
 
@@ -122,9 +123,9 @@ def draft_delete(*, draft_id, owner: AbstractBaseUser) -> bool:
     return bool(drafts_delete(drafts=WorkspaceDraft.objects.filter(pk=draft_id, owner=owner)))
 
 
-def drafts_delete(*, drafts: QuerySet[WorkspaceDraft]) -> int:
-    """Delete those of `drafts` not being submitted; how many drafts (not the approvals and
-    rule links deleted with them).
+def drafts_delete(*, drafts: QuerySet[WorkspaceDraft]) -> list[uuid.UUID]:
+    """Delete those of `drafts` not being submitted; the ids of the drafts deleted (with them
+    go their approvals and rule links).
 
     `QuerySet.delete` alone reads the rows, then deletes them by id: a submit or an approval
     claiming one in between (`submitting`) would see its request deleted on its way to Harness.
@@ -136,8 +137,8 @@ def drafts_delete(*, drafts: QuerySet[WorkspaceDraft]) -> int:
     with transaction.atomic():
         deletable = drafts.exclude(status=Status.SUBMITTING).select_for_update(of=("self",))
         ids = list(deletable.values_list("pk", flat=True))
-        _, per_model = WorkspaceDraft.objects.filter(pk__in=ids).delete()
-    return per_model.get(WorkspaceDraft._meta.label, 0)
+        WorkspaceDraft.objects.filter(pk__in=ids).delete()  # locked: each one goes
+    return ids
 
 
 def _identifier_taken(
