@@ -172,10 +172,3 @@ def test_a_search_that_holds_no_key_is_searched_as_typed(signed_in_with_key, fak
     assert NOTICE not in response.content.decode()
     assert "HX-Replace-Url" not in response
     assert fake.log(route="iacm.workspaces.list")[-1]["query"]["searchTerm"] == [search]
-
-
-def test_the_page_a_refused_search_lands_on_sends_no_referer_elsewhere(signed_in_with_key, fake):
-    page = signed_in_with_key.get(LIST, {"q": FULL_KEY}, follow=True)
-
-    assert page.redirect_chain == [(LIST, 302)]
-    assert page["Referrer-Policy"] == "same-origin"
