@@ -484,32 +484,6 @@ def test_template_full_page_lists_templates_and_workspaces(signed_in_with_key, d
     assertContains(response, 'name="clone_identifier"')
 
 
-def _add_templates(fake, **names):
-    state = fake.server.app.state
-    with state.lock:
-        aws = next(t for t in state.templates if t.identifier == "aws_service" and t.stable)
-        for identifier, name in names.items():
-            state.templates.append(dataclasses.replace(aws, identifier=identifier, name=name))
-
-
-@pytest.mark.parametrize("query", ["(", "1.2", "V1.2+ (", "+"])
-def test_a_template_picker_search_finds_the_text_typed_not_a_regex(
-    signed_in_with_key, draft, fake, query
-):
-    # Harness reads the template list's search_term as a regex: "(" alone is an invalid one
-    # (a 500), "." any character and "+" a quantifier.
-    _add_templates(fake, svc_legacy="Service v1.2+ (legacy)", svc_lookalike="Service v1x2 legacy")
-
-    search = signed_in_with_key.get(
-        picker_url(draft, "template", "template"), {"q": query}, headers=HTMX
-    )
-
-    assertContains(search, "account.svc_legacy")
-    assertNotContains(search, "account.svc_lookalike")
-    assertNotContains(search, "account.aws_service")
-    assert fake.log(route="v1.templates.list")[-1]["status"] == 200
-
-
 def test_the_template_picker_filters_workspace_templates_itself(signed_in_with_key, draft, fake):
     # `entity_types=Workspace` is not in the documented enum (contract §3.2): the fake refuses
     # it with a 400, so the picker must keep `entity_type == "Workspace"` on its own.
@@ -1009,34 +983,6 @@ def test_repository_full_page_and_search_partial(signed_in_with_key, draft, fake
     listed = fake.log(route="ng.connectors.list")[-1]
     assert listed["query"]["searchTerm"] == ["gitlab"]
     assert set(listed["body"]["types"]) >= {"Github", "Gitlab", "Bitbucket", "Git"}
-
-
-def _add_github_connectors(fake, **descriptions):
-    state = fake.server.app.state
-    with state.lock:
-        github = next(c for c in state.connectors if c.identifier == "github_acme")
-        for identifier, description in descriptions.items():
-            state.connectors.append(
-                dataclasses.replace(github, identifier=identifier, description=description)
-            )
-
-
-@pytest.mark.parametrize("query", ["(", "1.2+ (", "V1.2+"])
-def test_a_picker_search_finds_the_text_typed_not_a_regex(signed_in_with_key, draft, fake, query):
-    # Harness reads listV2's searchTerm as a regex (after URL-decoding it again): "(" alone is
-    # an invalid one (a 500), "." any character and "+" a space.
-    _add_github_connectors(
-        fake, gh_legacy="GitHub v1.2+ (legacy)", gh_lookalike="GitHub v1x2  legacy"
-    )
-
-    search = signed_in_with_key.get(
-        picker_url(draft, "repository", "git-connector"), {"q": query}, headers=HTMX
-    )
-
-    assertContains(search, "account.gh_legacy")
-    assertNotContains(search, "account.gh_lookalike")
-    assertNotContains(search, "account.github_acme")
-    assert fake.log(route="ng.connectors.list")[-1]["status"] == 200
 
 
 def test_a_connector_not_in_harnesss_list_is_flagged_on_its_picker(
@@ -1778,30 +1724,73 @@ def test_secret_picker_search_partial(signed_in_with_key, draft, fake):
     )
 
 
-def _add_secrets(fake, **names):
+def _add_copies(fake, collection, like, field, **values):
+    """Copies of the row of the fake's `collection` that has the attributes `like`, one per
+    identifier given, with `field` set to its value."""
     state = fake.server.app.state
     with state.lock:
-        tf_token = next(s for s in state.secrets if s.identifier == "tf_token")
-        for identifier, name in names.items():
-            state.secrets.append(dataclasses.replace(tf_token, identifier=identifier, name=name))
+        rows = getattr(state, collection)
+        seeded = next(r for r in rows if all(getattr(r, k) == v for k, v in like.items()))
+        for identifier, value in values.items():
+            rows.append(dataclasses.replace(seeded, identifier=identifier, **{field: value}))
 
 
-@pytest.mark.parametrize("query", ["(", "a.b", "A.B+ (", "+"])
-def test_a_secret_picker_search_finds_the_text_typed_not_a_regex(
-    signed_in_with_key, draft, fake, query
+def _searches(step, picker, route, copied, texts, queries):
+    """One case per query for the picker `picker` of the step `step`."""
+    return [
+        pytest.param(step, picker, route, copied, texts, query, id=f"{picker}:{query}")
+        for query in queries
+    ]
+
+
+@pytest.mark.parametrize(
+    ("step", "picker", "route", "copied", "texts", "query"),
+    [
+        # The v1 template list's search_term is a regex: "(" alone is an invalid one (a 500),
+        # "." any character and "+" a quantifier.
+        *_searches(
+            "template",
+            "template",
+            "v1.templates.list",
+            ("templates", {"identifier": "aws_service", "stable": True}, "name"),
+            ("Service v1.2+ (legacy)", "Service v1x2 legacy"),
+            ["(", "1.2", "V1.2+ (", "+"],
+        ),
+        # listV2's searchTerm too, after URL-decoding it again: "+" is a space.
+        *_searches(
+            "repository",
+            "git-connector",
+            "ng.connectors.list",
+            ("connectors", {"identifier": "github_acme"}, "description"),
+            ("GitHub v1.2+ (legacy)", "GitHub v1x2  legacy"),
+            ["(", "1.2+ (", "V1.2+"],
+        ),
+        # The secrets list's searchTerm too; the fake refuses a "+" it might URL-decode again.
+        *_searches(
+            "variables",
+            "secret",
+            "ng.secrets.list",
+            ("secrets", {"identifier": "tf_token"}, "name"),
+            ("Vault a.b+ (legacy)", "Vault axb legacy"),
+            ["(", "a.b", "A.B+ (", "+"],
+        ),
+    ],
+)
+def test_a_picker_search_finds_the_text_typed_not_a_regex(
+    signed_in_with_key, draft, fake, step, picker, route, copied, texts, query
 ):
-    # Harness reads the secrets list's searchTerm as a regex: "(" alone is an invalid one (a
-    # 500) and "." any character; the fake refuses a "+" it might URL-decode once more.
-    _add_secrets(fake, vault_ab="Vault a.b+ (legacy)", vault_axb="Vault axb legacy")
+    # Each picker lists a copy of a seeded row holding the text searched and a lookalike that
+    # the query, read as a regex, would find as well.
+    collection, like, field = copied
+    typed, lookalike = texts
+    _add_copies(fake, collection, like, field, typed_copy=typed, lookalike_copy=lookalike)
 
-    search = signed_in_with_key.get(
-        picker_url(draft, "variables", "secret"), {"q": query}, headers=HTMX
-    )
+    search = signed_in_with_key.get(picker_url(draft, step, picker), {"q": query}, headers=HTMX)
 
-    assertContains(search, "account.vault_ab")
-    assertNotContains(search, "account.vault_axb")
-    assertNotContains(search, "account.tf_token")
-    assert fake.log(route="ng.secrets.list")[-1]["status"] == 200
+    assertContains(search, "account.typed_copy")
+    assertNotContains(search, "account.lookalike_copy")
+    assertNotContains(search, f"account.{like['identifier']}")
+    assert fake.log(route=route)[-1]["status"] == 200
 
 
 @pytest.mark.parametrize(
