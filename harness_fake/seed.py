@@ -1,8 +1,9 @@
-"""Deterministic seed data (seed ``demo`` by default).
+"""Deterministic seed data (seed ``demo`` by default): the builder of the fake's state.
 
-The accounts, keys, orgs, projects, connectors, secrets and templates are fixed (see
-``README.md`` and the interfaces spec); workspaces are generated from ``random.Random(seed)`` with
-times relative to the server's start, so every start yields the same data.
+The accounts, keys, orgs, projects, connectors and secrets (``seed_data.py``) and templates
+(``seed_templates.py``) are fixed (see ``README.md`` and the interfaces spec); workspaces are
+generated from ``random.Random(seed)`` with times relative to the server's start, so every start
+yields the same data.
 """
 
 from __future__ import annotations
@@ -12,6 +13,24 @@ import random
 from typing import Any
 
 from harness_fake import template_locks
+from harness_fake.seed_data import (
+    ACME,
+    COMPONENTS,
+    CONNECTORS,
+    COST_CENTERS,
+    ENVS,
+    KEYS,
+    ORGS,
+    OTHER,
+    PROVISIONER_VERSIONS,
+    REGIONS,
+    REPOS,
+    SECRETS,
+    STATUSES,
+    TEAMS,
+    connector_spec,
+)
+from harness_fake.seed_templates import TEMPLATES, version_yaml
 from harness_fake.state import (
     CLOUD_CONNECTOR_TYPES,
     REPO_CONNECTOR_TYPES,
@@ -27,189 +46,6 @@ from harness_fake.state import (
 )
 
 DAY_MS = 86_400_000
-
-ACME = "AcmeDemoAcct01"
-OTHER = "OtherAcct02"
-
-KEYS = (
-    ("pat.AcmeDemoAcct01.65a1f0c0d1e2f3a4b5c6d7e8.dEmOfUlLaCcEsS00000001", ACME, "full"),
-    # A second person's full-access key (the demo's approver): the log tells the two apart.
-    ("pat.AcmeDemoAcct01.65a1f0c0d1e2f3a4b5c6d7ec.dEmOaPpRoVeR0000000006", ACME, "full"),
-    ("pat.AcmeDemoAcct01.65a1f0c0d1e2f3a4b5c6d7e9.dEmOrEaDoNlY00000002", ACME, "read"),
-    ("pat.AcmeDemoAcct01.65a1f0c0d1e2f3a4b5c6d7ea.dEmOoRgPlAtFoRm0000003", ACME, "org:platform"),
-    # A key whose role is bound to one project: no account view rights (403 on the account).
-    (
-        "pat.AcmeDemoAcct01.65a1f0c0d1e2f3a4b5c6d7eb.dEmOpRoJeCtOnLy00000005",
-        ACME,
-        "project:default/sandbox",
-    ),
-    ("pat.OtherAcct02.75b2a1d0e1f2a3b4c5d6e7f8.oThErAcCoUnT000000004", OTHER, "full"),
-)
-
-# (account, org, org name, [(project, project name, workspace count)])
-ORGS = (
-    (
-        ACME,
-        "default",
-        "Default",
-        [("infra", "Infrastructure", 1800), ("sandbox", "Sandbox", 12), ("empty", "Empty", 0)],
-    ),
-    (ACME, "platform", "Platform", [("networking", "Networking", 40), ("data", "Data", 25)]),
-    (ACME, "payments", "Payments", [("core", "Payments core", 60)]),
-    (OTHER, "default", "Default", [("misc", "Misc", 5)]),
-)
-
-# (account, org, project, identifier, type)
-CONNECTORS = (
-    *(
-        (ACME, None, None, ident, kind)
-        for ident, kind in (
-            ("aws_prod", "Aws"),
-            ("aws_dev", "Aws"),
-            ("gcp_main", "Gcp"),
-            ("azure_main", "Azure"),
-            ("vault_main", "Vault"),
-            ("github_acme", "Github"),
-            ("gitlab_acme", "Gitlab"),
-            ("bitbucket_acme", "Bitbucket"),
-            ("git_internal", "Git"),
-            ("k8s_shared", "K8sCluster"),
-            ("dockerhub", "DockerRegistry"),
-        )
-    ),
-    *((ACME, None, None, f"aws_team_{n:02d}", "Aws") for n in range(1, 21)),
-    (ACME, "default", None, "aws_sandbox", "Aws"),
-    (ACME, "default", None, "gcp_default", "Gcp"),
-    (ACME, "default", None, "github_default", "Github"),
-    (ACME, "platform", None, "aws_network", "Aws"),
-    (ACME, "platform", None, "azure_platform", "Azure"),
-    (ACME, "platform", None, "vault_platform", "Vault"),
-    (ACME, "platform", None, "gitlab_platform", "Gitlab"),
-    (ACME, "payments", None, "aws_payments", "Aws"),
-    (ACME, "payments", None, "github_payments", "Github"),
-    *(
-        (ACME, "default", "infra", ident, kind)
-        for ident, kind in (
-            ("aws_infra", "Aws"),
-            ("gcp_infra", "Gcp"),
-            ("azure_infra", "Azure"),
-            ("vault_infra", "Vault"),
-            ("github_infra", "Github"),
-            ("gitlab_infra", "Gitlab"),
-            ("bitbucket_infra", "Bitbucket"),
-            ("git_infra", "Git"),
-            ("k8s_infra", "K8sCluster"),
-        )
-    ),
-    (ACME, "default", "sandbox", "aws_sbx", "Aws"),
-    (ACME, "default", "sandbox", "git_sbx", "Git"),
-    (ACME, "platform", "networking", "aws_net", "Aws"),
-    (OTHER, None, None, "aws_main", "Aws"),
-    (OTHER, None, None, "github_main", "Github"),
-)
-
-# (account, org, project, identifier, name, type)
-SECRETS = (
-    (ACME, None, None, "tf_token", "TF token", "SecretText"),
-    (ACME, None, None, "github_pat", "GitHub PAT", "SecretText"),
-    (ACME, None, None, "aws_secret_key", "AWS secret key", "SecretText"),
-    (ACME, None, None, "gcp_sa_key", "GCP service account key", "SecretText"),
-    (ACME, None, None, "ssh_deploy_key", "SSH deploy key", "SecretFile"),
-    (ACME, "default", None, "db_password", "DB password", "SecretText"),
-    (ACME, "platform", None, "net_token", "Network token", "SecretText"),
-    (ACME, "payments", None, "pay_token", "Payments token", "SecretText"),
-    (ACME, "default", "infra", "api_key", "API key", "SecretText"),
-    (ACME, "default", "infra", "infra_db_pass", "Infra DB password", "SecretText"),
-    (ACME, "default", "sandbox", "sbx_key", "Sandbox key", "SecretText"),
-    (OTHER, None, None, "tf_token", "TF token", "SecretText"),
-)
-
-PROVISIONER_VERSIONS: dict[str, list[str]] = {
-    "terraform": [
-        "1.0.11",
-        "1.1.9",
-        "1.2.9",
-        "1.3.0",
-        "1.3.9",
-        "1.3.10",
-        "1.4.0",
-        "1.4.6",
-        "1.4.7",
-        "1.5.0",
-        "1.5.1",
-        "1.5.2",
-        "1.5.3",
-        "1.5.4",
-        "1.5.5",
-        "1.5.6",
-        "1.5.7",
-    ],
-    "opentofu": [
-        "1.6.0",
-        "1.6.1",
-        "1.6.2",
-        "1.6.3",
-        "1.7.0",
-        "1.7.3",
-        "1.7.8",
-        "1.8.0",
-        "1.8.1",
-        "1.8.5",
-        "1.8.8",
-        "1.9.0",
-        "1.9.1",
-        "1.10.0",
-        "1.10.3",
-        "1.10.5",
-        "1.10.6",
-    ],
-    "terragrunt": [
-        "0.55.21",
-        "0.58.14",
-        "0.62.3",
-        "0.66.9",
-        "0.67.16",
-        "0.69.13",
-        "0.72.6",
-        "0.77.22",
-        "0.80.4",
-    ],
-    "awscdk": ["2.150.0", "2.160.0", "2.170.0", "2.180.0", "2.190.0", "2.200.1"],
-}
-
-COMPONENTS = (
-    "vpc",
-    "eks",
-    "rds",
-    "s3",
-    "iam",
-    "dns",
-    "cdn",
-    "redis",
-    "kafka",
-    "lambda",
-    "ecs",
-    "sqs",
-    "waf",
-    "bastion",
-    "backup",
-)
-ENVS = ("dev", "staging", "qa", "prod")
-STATUSES = (
-    ("active", 52),
-    ("inactive", 15),
-    ("drifted", 8),
-    ("apply_needed", 6),
-    ("failed", 6),
-    ("provisioning", 4),
-    ("destroying", 3),
-    ("unknown", 3),
-    ("rollback_applied", 3),
-)
-TEAMS = ("platform", "payments", "data", "web", "security")
-REGIONS = ("eu-west-1", "us-east-1", "ap-southeast-2")
-COST_CENTERS = ("cc-100", "cc-200", "cc-300")
-REPOS = ("infra-live", "terraform-modules", "platform-infra", "network-stack")
 
 
 def extra_orgs(count: int) -> tuple:
@@ -290,103 +126,6 @@ def _seed_connectors(state: State) -> None:
         )
 
 
-def connector_spec(kind: str, ident: str) -> dict[str, Any]:
-    """A realistic NG connector ``spec`` for ``kind`` (GO ``model_*_connector.go`` keys)."""
-    git_auth = {
-        "type": "Http",
-        "spec": {
-            "type": "UsernameToken",
-            "spec": {"username": "acme-bot", "usernameRef": None, "tokenRef": "account.github_pat"},
-        },
-    }
-    api_access = {"type": "Token", "spec": {"tokenRef": "account.github_pat"}}
-    if kind == "Aws":
-        return {
-            "credential": {
-                "type": "ManualConfig",
-                "spec": {
-                    "accessKey": "AKIAFAKE" + ident.upper()[:8],
-                    "accessKeyRef": None,
-                    "secretKeyRef": "account.aws_secret_key",
-                },
-                "crossAccountAccess": None,
-                "region": "us-east-1",
-            },
-            "delegateSelectors": [],
-            "executeOnDelegate": False,
-            "proxy": False,
-        }
-    if kind == "Gcp":
-        return {
-            "credential": {"type": "ManualConfig", "spec": {"secretKeyRef": "account.gcp_sa_key"}},
-            "delegateSelectors": [],
-            "executeOnDelegate": False,
-        }
-    if kind == "Azure":
-        return {
-            "credential": {
-                "type": "ManualConfig",
-                "spec": {
-                    "applicationId": "00000000-0000-4000-8000-00000000a2e1",
-                    "tenantId": "00000000-0000-4000-8000-0000000071e0",
-                    "auth": {"type": "Secret", "spec": {"secretRef": "account.tf_token"}},
-                },
-            },
-            "azureEnvironmentType": "AZURE",
-            "delegateSelectors": [],
-            "executeOnDelegate": False,
-        }
-    if kind == "Vault":
-        return {
-            "vaultUrl": "https://vault.acme.example",
-            "basePath": "/harness",
-            "accessType": "APP_ROLE",
-            "secretEngineName": "secret",
-            "secretEngineVersion": 2,
-            "renewalIntervalMinutes": 10,
-            "readOnly": False,
-            "default": False,
-            "delegateSelectors": [],
-        }
-    if kind in ("Github", "Gitlab", "Bitbucket"):
-        host = {"Github": "github.com", "Gitlab": "gitlab.com", "Bitbucket": "bitbucket.org"}[kind]
-        spec: dict[str, Any] = {
-            "url": f"https://{host}/acme",
-            "validationRepo": "infra-live",
-            "authentication": git_auth,
-            "apiAccess": api_access,
-            "delegateSelectors": [],
-            "type": "Account",
-        }
-        if kind != "Bitbucket":
-            spec["executeOnDelegate"] = False
-        if kind == "Gitlab":
-            spec["proxy"] = False
-        return spec
-    if kind == "Git":
-        return {
-            "url": "https://git.acme.example/infra",
-            "validationRepo": "infra-live",
-            "branchName": None,
-            "delegateSelectors": [],
-            "executeOnDelegate": False,
-            "type": "Http",
-            "connectionType": "Account",
-            "spec": {"username": "git", "usernameRef": None, "passwordRef": "account.github_pat"},
-        }
-    if kind == "K8sCluster":
-        return {
-            "credential": {"type": "InheritFromDelegate", "spec": None},
-            "delegateSelectors": ["k8s-delegate"],
-        }
-    return {
-        "dockerRegistryUrl": "https://index.docker.io/v2/",
-        "providerType": "DockerHub",
-        "auth": {"type": "Anonymous"},
-        "delegateSelectors": [],
-    }
-
-
 def _seed_secrets(state: State) -> None:
     for index, (account, org, project, ident, name, kind) in enumerate(SECRETS):
         state.secrets.append(
@@ -405,189 +144,9 @@ def _seed_secrets(state: State) -> None:
         )
 
 
-def _template_yaml(
-    ident: str, name: str, version: str, org: str | None, project: str | None, spec: str
-) -> str:
-    scope_lines = ""
-    if project:
-        scope_lines += f"  projectIdentifier: {project}\n"
-    if org:
-        scope_lines += f"  orgIdentifier: {org}\n"
-    return (
-        "template:\n"
-        f"  name: {name}\n"
-        f"  identifier: {ident}\n"
-        f"  versionLabel: {version}\n"
-        "  type: Workspace\n"
-        f"{scope_lines}"
-        "  tags: {}\n"
-        "  spec:\n"
-        f"{spec}"
-    )
-
-
-def _workspace_spec(provisioner: str, version: str, connector: str, repo: str, cost: bool) -> str:
-    """A Workspace template's `spec` (contract §3.1) with the keys of the only public one (the
-    Terraform provider's `resource_workspace_associated_template_test.go`) and no other:
-    `provider` is the git-provider card of Harness's UI, not a connector; the repository block
-    has no `path` and the variable lists are empty (contract §3.1: no path key is documented,
-    and the entry shapes of the variable lists are UNCONFIRMED). No provider connector is
-    written: its YAML key is not documented; the locked provisioner block locks the workspace's
-    additional provider connectors, not its main one (`template_locks.BLOCK_FIELDS`)."""
-    return (
-        "    provider:\n"
-        "      type: others\n"
-        "      title: thirdPartyGitProvider\n"
-        "      info: thirdPartyGitProviderInfo\n"
-        "      icon: service-github\n"
-        "      size: 20\n"
-        "      disabled: false\n"
-        "    provisioner:\n"
-        f"      type: {provisioner}\n"
-        f"      version: {version}\n"
-        "      locked: true\n"
-        "    repository:\n"
-        "      isHarnessCode: false\n"
-        f"      connector: {connector}\n"
-        f"      name: {repo}\n"
-        "      branch: main\n"
-        "      gitFetchType: branch\n"
-        "      locked: true\n"
-        "    cost_estimation:\n"
-        f"      enabled: {'true' if cost else 'false'}\n"
-        "      locked: false\n"
-        "    default_pipelines:\n"
-        '      plan: ""\n'
-        '      apply: ""\n'
-        '      destroy: ""\n'
-        '      drift: ""\n'
-        "      locked: true\n"
-        "    tags: []\n"
-        '    description: ""\n'
-        "    variables: []\n"
-        "    terraform_variables: []\n"
-        "    terraform_variable_files: []\n"
-    )
-
-
 def _seed_templates(state: State) -> None:
     start = state.start_ms
-    # (org, project, identifier, name, version, stable, entity_type, spec args or None)
-    rows: list[tuple[str | None, str | None, str, str, str, bool, str, tuple | None]] = [
-        (
-            None,
-            None,
-            "aws_service",
-            "AWS service",
-            "v1",
-            False,
-            "Workspace",
-            (
-                "opentofu",
-                "1.8.1",
-                "account.github_acme",
-                "infra-modules",
-                False,
-            ),
-        ),
-        (
-            None,
-            None,
-            "aws_service",
-            "AWS service",
-            "v2",
-            True,
-            "Workspace",
-            (
-                "opentofu",
-                "1.10.6",
-                "account.github_acme",
-                "infra-modules",
-                True,
-            ),
-        ),
-        (
-            "default",
-            None,
-            "gcp_bucket",
-            "GCP bucket",
-            "v1",
-            True,
-            "Workspace",
-            (
-                "terraform",
-                "1.5.7",
-                "org.github_default",
-                "terraform-modules",
-                False,
-            ),
-        ),
-        (
-            "default",
-            "infra",
-            "k8s_namespace",
-            "Kubernetes namespace",
-            "v1",
-            True,
-            "Workspace",
-            (
-                "opentofu",
-                "1.9.1",
-                "github_infra",
-                "infra-live",
-                False,
-            ),
-        ),
-        (None, None, "deploy_pipeline", "Deploy pipeline", "v1", True, "Pipeline", None),
-        # A newer, not yet stable version of the project's template (GitLab, cost estimation
-        # on): a second version a workspace of default/infra can link (only project templates
-        # are linked, `State.resolve_template`). Last, so the rows above keep their times.
-        (
-            "default",
-            "infra",
-            "k8s_namespace",
-            "Kubernetes namespace",
-            "v2",
-            False,
-            "Workspace",
-            (
-                "opentofu",
-                "1.10.6",
-                "gitlab_infra",
-                "infra-live",
-                True,
-            ),
-        ),
-        # A third version (`versionLabel`, contract §3.1) labelled as Harness allows a label: a
-        # letter or digit, then up to 63 characters that are not spaces (harness-core
-        # NGRegexValidatorConstants.VERSION_LABEL_PATTERN `^[0-9a-zA-Z][^\s]{0,63}$`; Harness's
-        # UI, regexVersionLabel), here a "+", which a path carries only percent-encoded.
-        (
-            "default",
-            "infra",
-            "k8s_namespace",
-            "Kubernetes namespace",
-            "1.0+rc1",
-            False,
-            "Workspace",
-            (
-                "opentofu",
-                "1.10.6",
-                "github_infra",
-                "infra-live",
-                False,
-            ),
-        ),
-    ]
-    for index, (org, project, ident, name, version, stable, entity, args) in enumerate(rows):
-        if args is None:
-            yaml = (
-                "template:\n"
-                f"  name: {name}\n  identifier: {ident}\n  versionLabel: {version}\n"
-                "  type: Pipeline\n  tags: {}\n  spec:\n    stages: []\n"
-            )
-        else:
-            yaml = _template_yaml(ident, name, version, org, project, _workspace_spec(*args))
+    for index, (org, project, ident, name, version, stable, entity, args) in enumerate(TEMPLATES):
         state.templates.append(
             TemplateVersion(
                 account=ACME,
@@ -605,11 +164,11 @@ def _seed_templates(state: State) -> None:
                 version=(
                     int(version.removeprefix("v"))
                     if version.removeprefix("v").isdigit()
-                    else sum(row[2] == ident for row in rows[:index]) + 1
+                    else sum(row[2] == ident for row in TEMPLATES[:index]) + 1
                 ),
                 created=start - (120 - index * 10) * DAY_MS,
                 updated=start - (40 - index * 5) * DAY_MS,
-                yaml=yaml,
+                yaml=version_yaml(org, project, ident, name, version, args),
             )
         )
 

@@ -12,8 +12,8 @@ from harness_fake.testing import FakeHandle
 from tests.harness_fake.support import ACCOUNT, WS, Api, workspace_body
 
 # k8s_namespace v1, default/infra's own template, locks its provisioner (opentofu 1.9.1, with
-# the additional provider connectors) and repository blocks; cost estimation is not locked (seed.py,
-# `_workspace_spec`).
+# the additional provider connectors) and repository blocks; cost estimation is not locked
+# (seed_templates.py, `workspace_spec`).
 LINK = {"template_id": "k8s_namespace", "version": "v1"}
 
 
