@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 ACROSS = "/workspaces/"
 LIST_ROUTE = "iacm.workspaces.list"
 _POLL = re.compile(rb'id="across-live"[^>]*hx-get="([^"]+)"')
-_ROW = re.compile(rb"<tr>\s*<td[^>]*><a href=")
+_ROW = re.compile(rb"<tr>\s*<td[^>]*><a [^>]*href=")
 COLD_ROUNDS = 16
 CONCURRENT_VIEWERS = 8
 

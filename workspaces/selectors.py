@@ -136,6 +136,9 @@ class WorkspaceRow(TypedDict):
     """
 
     url: str
+    #: The id of the row's name link (its org and project links add "-org", "-project"):
+    #: htmx puts the focus back on the new copy of a link when a poll or sort redraws the rows.
+    link_id: str
     name: str
     identifier: str
     status: str
@@ -145,6 +148,23 @@ class WorkspaceRow(TypedDict):
     updated_iso: str
     updated_title: str
     updated_ago: str
+
+
+# An identifier's characters an id keeps as they are; each other one becomes "_<hex>_" (an "_"
+# too), so parts joined with "-" give each workspace its own id, and a CSS selector needs no
+# escape. Harness's workspace identifiers may hold "$", "-" and more.
+_ID_UNSAFE = re.compile(r"[^A-Za-z0-9]")
+
+
+def _id_part(text: str) -> str:
+    return _ID_UNSAFE.sub(lambda match: f"_{ord(match[0]):x}_", text)
+
+
+def workspace_link_id(workspace: WorkspaceSummary) -> str:
+    """`ws-<org>-<project>-<identifier>`, each part escaped: unique in a page, stable across
+    its redraws."""
+    parts = (workspace.org, workspace.project, workspace.identifier)
+    return "ws-" + "-".join(_id_part(part) for part in parts)
 
 
 def workspace_row(
@@ -164,6 +184,7 @@ def workspace_row(
         ago = "just now" if (now - local).total_seconds() < 60 else f"{timesince(local, now)} ago"
     return WorkspaceRow(
         url=f"{list_url}{quote(workspace.identifier, safe='')}/",
+        link_id=workspace_link_id(workspace),
         name=workspace.name,
         identifier=workspace.identifier,
         status=workspace.status,

@@ -33,7 +33,8 @@ from workspaces.clients import harness_client
 from workspaces.harness import HarnessClient
 
 ROW = re.compile(
-    r'<tr>\s*<td data-label="Name"><a href="/orgs/(\w+)/projects/(\w+)/workspaces/\w+/">([^<]+)</a>'
+    r'<tr>\s*<td data-label="Name"><a id="ws-[\w-]+"'
+    r' href="/orgs/(\w+)/projects/(\w+)/workspaces/\w+/">([^<]+)</a>'
 )
 
 
@@ -51,7 +52,7 @@ def test_full_page_lists_every_project_with_org_and_project_columns(signed_in_wi
     assert next_poll(done.content.decode()) is None
     assertContains(done, '<th scope="col">Org</th>')
     assertContains(done, '<p class="summary muted">Showing 1–')  # announced out of band
-    assertContains(done, '<a href="/orgs/payments/projects/core/workspaces/">core</a>')
+    assertContains(done, 'href="/orgs/payments/projects/core/workspaces/">core</a>')
     assert {(org, project) for org, project, _ in _rows(done)} >= {
         ("default", "infra"),
         ("platform", "networking"),

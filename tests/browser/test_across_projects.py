@@ -188,6 +188,22 @@ def test_a_sort_that_fails_while_the_poll_is_on_its_way_does_not_stop_the_list(
     expect(results.locator(".summary")).to_have_text(re.compile(r"from \d+ projects"))
 
 
+def test_a_poll_keeps_the_focus_on_the_row_link_it_redraws(
+    page, live_server, fake, browser_user, settings
+):
+    fake.inject("iacm.workspaces.list", delay_ms=2500, times=1, path="/projects/networking/")
+    results, live = _polling_for_a_slow_project(page, live_server, fake, browser_user, settings)
+    page.wait_for_load_state()
+    results.locator("tbody tr").nth(3).locator("a").first.focus()
+    name = page.evaluate("document.activeElement.textContent")  # at once: a poll may redraw
+
+    expect(live).to_have_attribute("aria-busy", "false", timeout=10_000)  # the polls landed
+
+    # A keyboard user tabbing the rows stays on the link, not sent back to the region's top.
+    expect(page.locator(":focus")).to_have_text(name)
+    expect(page.locator(":focus")).to_have_js_property("tagName", "A")
+
+
 def _polling_for_a_slow_project(page, live_server, fake, browser_user, settings):
     """All workspaces with its rows shown and its long poll waiting (platform/data takes
     0.8 s): the results and the region the poll redraws."""

@@ -10,7 +10,7 @@ from django.core.cache import cache
 from django.urls import reverse
 from pytest_django.asserts import assertContains, assertNotContains
 
-from tests.conftest import ACCOUNT, FULL_KEY, READ_KEY
+from tests.conftest import ACCOUNT, FULL_KEY, READ_KEY, duplicate_ids
 from workspaces.harness import HarnessClient
 from workspaces.services import credential_save
 
@@ -156,6 +156,7 @@ def test_a_row_added_for_an_identifier_is_not_counted_as_a_name_match(signed_in_
     assert len(first.context["result"].page.items) == 11
     assertContains(first, f'<p class="summary muted">Showing 1–10 of {total:,}</p>')
     assertContains(first, "has the identifier <code>backup-dev</code>")
+    assert duplicate_ids(first.content.decode()) == []  # its row's links are not repeated
     assertContains(second, f'<p class="summary muted">Showing 11–20 of {total:,}</p>')
 
 

@@ -1,6 +1,7 @@
 """The list's rows and status chart: selectors prepare plain values, templates escape them."""
 
 import datetime
+import re
 from datetime import UTC
 
 from django.template.loader import render_to_string
@@ -82,6 +83,24 @@ def test_a_change_in_the_last_minute_reads_just_now():
     )
 
     assert workspace_row(workspace, list_url="/w/", now=NOW, tz=UTC)["updated_ago"] == "just now"
+
+
+def test_row_link_ids_are_unique_and_need_no_css_escape():
+    places = [("o", "p-q", "r"), ("o", "p", "q-r"), ("o", "p", "a_b"), ("o", "p", "a$b")]
+    places += [("o", "p", "a_24_b"), ("o", "p", "a b"), ("o", "p", "ä")]
+
+    ids = [
+        workspace_row(
+            WorkspaceSummary(identifier=ident, name="n", status="active", org=org, project=proj),
+            list_url="/w/",
+            now=NOW,
+            tz=UTC,
+        )["link_id"]
+        for org, proj, ident in places
+    ]
+
+    assert len(set(ids)) == len(places)
+    assert all(re.fullmatch(r"ws-[A-Za-z0-9_]+-[A-Za-z0-9_]+-[A-Za-z0-9_]+", id_) for id_ in ids)
 
 
 def test_chart_is_a_labelled_group_of_escaped_links(rf):
