@@ -81,6 +81,26 @@ def test_status_across_projects_links_to_a_projects_filtered_list(
     expect(search).to_have_value("vpc")
 
 
+def test_all_workspaces_a_window_chosen_with_the_keyboard_keeps_the_focus_on_its_link(
+    page, live_server, fake, browser_user
+):
+    from workspaces.services import credential_save
+
+    credential_save(user=browser_user, account_id=ACCOUNT, api_key=FULL_KEY, account_name="Acme")
+    sign_in(page, live_server)
+    page.goto(live_server.url + "/workspaces/")
+    week = page.locator("#across-window-7d")
+    expect(week).to_be_visible()
+    settled(page)
+    week.focus()
+
+    page.keyboard.press("Enter")  # the page again in #main, then its strip loads
+
+    expect(week).to_have_attribute("aria-current", "true")
+    settled(page)
+    expect(week).to_be_focused()
+
+
 def test_try_again_on_a_failed_project_updates_its_row_and_the_totals(
     page, live_server, fake, browser_user
 ):

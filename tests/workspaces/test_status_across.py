@@ -214,6 +214,23 @@ def test_the_loader_include_loads_the_strip(rf):
     assert f'<noscript><p><a href="{STRIP}">See the status of every project</a>' in html
 
 
+def test_all_workspaces_shows_its_window_links_before_the_strip_has_loaded(
+    signed_in_with_key, fake
+):
+    page = signed_in_with_key.get("/workspaces/", {"window": "7d", "q": "vpc"})
+
+    # Chosen, a window opens the page again in #main: its link must be in it for htmx to put
+    # the focus back on it (the strip, loaded next, replaces it with its own copy).
+    text = page.content.decode()
+    loader = text[text.index('<section id="status-across"') : text.index("</section>")]
+    links = re.findall(r'<a id="across-window-(\w+)" href="([^"]*)"([^>]*)>', loader)
+    assert [(value, href) for value, href, _ in links] == [
+        (value, f"/workspaces/?window={value}&amp;q=vpc") for value in ("24h", "7d", "30d", "all")
+    ]
+    assert [value for value, _, rest in links if 'aria-current="true"' in rest] == ["7d"]
+    assert duplicate_ids(text) == []
+
+
 def test_warm_cache_makes_no_harness_call(signed_in_with_key, fake):
     signed_in_with_key.get(STRIP)
     fake.reset()

@@ -93,8 +93,10 @@ def all_workspaces(request: HtmxHttpRequest) -> HttpResponse:
         # an identifier up (one more call per project): its empty state says where to find it.
         "identifier_search": looks_like_identifier(filters.query.q),
     }
-    if context["oob"]:
-        # The address this answer pushes, for the status strip's window links (out of band).
+    if region is None or context["oob"]:
+        # The status strip's window links for this address: the page's strip loader shows them
+        # (a window chosen opens the page again in #main, and htmx keeps the focus on the new
+        # copy of the link); a filter answer sends them out of band for the address it pushes.
         context["window_links"] = host_window_links(request.path, request.GET)
     template = "workspaces/all_workspaces.html"
     return TemplateResponse(request, f"{template}#{region}" if region else template, context)
