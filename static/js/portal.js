@@ -215,13 +215,23 @@
   });
 
   // Menus that are <details> (the header's "My views", "Save view") close on a click elsewhere,
-  // and on Escape, which returns focus to their summary. Without JavaScript they still open and
-  // close from their summary.
+  // when the focus moves to a control outside them (tabbed past, an open panel would cover the
+  // controls tabbed to), and on Escape, which returns focus to their summary. A click on a
+  // panel's text moves the focus to no control (relatedTarget null) or to an ancestor with a
+  // tabindex (<main>): the panel stays open.
+  // Without JavaScript they still open and close from their summary.
   var MENUS = "details.header-menu[open], .save-view details[open]";
   document.addEventListener("click", function (event) {
     document.querySelectorAll(MENUS).forEach(function (menu) {
       if (!menu.contains(event.target)) { menu.open = false; }
     });
+  });
+  document.addEventListener("focusout", function (event) {
+    var menu = event.target.closest && event.target.closest(MENUS);
+    var next = event.relatedTarget;
+    if (menu && next instanceof Element && !menu.contains(next) && !next.contains(menu)) {
+      menu.open = false;
+    }
   });
   document.addEventListener("keydown", function (event) {
     if (event.key !== "Escape") { return; }

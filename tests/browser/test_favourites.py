@@ -200,3 +200,34 @@ def test_a_saved_view_opened_by_someone_else_shows_what_their_key_allows(
     )
     expect(second_page.locator("#workspace-table tbody tr")).to_have_count(0)
     second_page.screenshot(path=artifacts / "favourites-saved-view-other-key.png")
+
+
+def test_a_menu_tabbed_out_of_closes_and_covers_nothing(page, live_server, alice):
+    sign_in(page, live_server)
+    page.goto(live_server.url + SANDBOX)
+    settled(page)
+    save_view = page.locator("#save-view details")
+    save_view.locator("summary").focus()
+    page.keyboard.press("Enter")
+    page.get_by_label("Name this view").focus()
+    # A click on the panel's text (the focus goes to <main>, its ancestor) keeps it open.
+    page.locator(".save-view__panel .field__help").click()
+    expect(save_view).to_have_attribute("open", "")
+    page.get_by_label("Name this view").focus()
+
+    for _ in range(3):  # Save, New workspace, then the time window past the panel
+        page.keyboard.press("Tab")
+
+    expect(page.locator("#window-24h")).to_be_focused()
+    expect(save_view).not_to_have_attribute("open", "")
+    on_top = page.evaluate("""() => { const r = document.activeElement.getBoundingClientRect();
+      return document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2).id; }""")
+    assert on_top == "window-24h"  # not under the panel (WCAG 2.4.11)
+    # The header's My views too: Tab past its last link and it closes.
+    menu = page.locator("#my-views")
+    menu.locator("summary").focus()
+    page.keyboard.press("Enter")
+    page.keyboard.press("Tab")
+    expect(menu.get_by_role("link", name="My workspaces")).to_be_focused()
+    page.keyboard.press("Tab")
+    expect(menu).not_to_have_attribute("open", "")
