@@ -35,29 +35,31 @@ from workspaces.htmx import HtmxHttpRequest
 SEARCH_REFUSED_EVENT = "searchRefused"
 
 
-def key_in_search(request: HtmxHttpRequest) -> bool:
-    """Whether the request's search (`q`, any of its values) holds a Harness key."""
-    return any(holds_harness_key(q) for q in request.GET.getlist("q"))
+def key_in_search(request: HtmxHttpRequest, param: str = "q") -> bool:
+    """Whether the request's search (`param`, any of its values) holds a Harness key."""
+    return any(holds_harness_key(q) for q in request.GET.getlist(param))
 
 
-def _without_search(request: HtmxHttpRequest) -> QueryDict:
+def _without_search(request: HtmxHttpRequest, param: str) -> QueryDict:
     query = request.GET.copy()
-    query.pop("q", None)
+    query.pop(param, None)
     query._mutable = False
     return query
 
 
-def refuses_keys_in_search(*, box: str, address: bool = True) -> Callable:
-    """A view guarded as the module says. `box` is the id of the search box to empty (formatted
-    with the view's keyword arguments: `"{name}-q"`); `address=False` for a view whose htmx
-    answers are not a page's address (a wizard picker's options): the address is left as is."""
+def refuses_keys_in_search(*, box: str, param: str = "q", address: bool = True) -> Callable:
+    """A view guarded as the module says. `box` is the id of the search box to empty, `param`
+    the search's name (both formatted with the view's keyword arguments: `"{name}-q"`);
+    `address=False` for a view whose htmx answers are not a page's address (a wizard picker's
+    options): the address is left as is."""
 
     def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         @functools.wraps(view)
         def wrapped(request: HtmxHttpRequest, *args, **kwargs) -> HttpResponse:
-            if not key_in_search(request):
+            search = param.format(**kwargs)
+            if not key_in_search(request, search):
                 return view(request, *args, **kwargs)
-            query = _without_search(request)
+            query = _without_search(request, search)
             cleaned = f"{request.path}?{query.urlencode()}" if query else request.path
             if not request.htmx:
                 messages.warning(request, KEY_IN_SEARCH)

@@ -3,11 +3,13 @@ identifier check keeps Harness's refusal, and a row flagged as you type is marke
 
 import json
 
+import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import settled
+from tests.browser.conftest import settled, sign_in
 from tests.browser.test_wizard import row_checked, wait_saved, wizard_user  # noqa: F401
 from tests.browser.test_wizard_accessibility import signed_in_draft  # noqa: F401
+from tests.workspaces.test_drafts import make_draft
 from workspaces.clients import harness_client_for
 from workspaces.wizard import submit
 
@@ -127,3 +129,31 @@ def test_a_row_flagged_as_you_type_is_marked_invalid(
         page.locator("#terraform-1-key").fill("zone")
     settled(page)
     expect(key).not_to_have_attribute("aria-invalid", "true")
+
+
+@pytest.fixture
+def nojs(chromium):
+    """A page in a browser with JavaScript off: the wizard works without it."""
+    context = chromium.new_context(java_script_enabled=False)
+    context.set_default_timeout(10_000)
+    yield context.new_page()
+    context.close()
+
+
+def test_without_javascript_a_picker_search_finds_the_workspace_to_copy(
+    nojs,
+    live_server,
+    wizard_user,  # noqa: F811
+):
+    draft = make_draft(wizard_user)
+    sign_in(nojs, live_server)
+    nojs.goto(f"{live_server.url}/drafts/{draft.pk}/template/")
+    nojs.get_by_label("As a copy of an existing workspace").check()
+    search = nojs.get_by_label("Search workspaces by name")
+
+    search.fill("vpc-prod")
+    search.press("Enter")  # the search, not the step's Save and continue
+
+    expect(nojs.locator("#clone-workspace-options")).to_contain_text("vpc-prod")
+    expect(nojs.get_by_label("Search workspaces by name")).to_have_value("vpc-prod")
+    expect(nojs.get_by_label("As a copy of an existing workspace")).to_be_checked()  # saved

@@ -606,6 +606,8 @@ def test_the_form_puts_a_refusal_on_the_code_field_and_keeps_the_lines():
         ({"action": "next", "source": "code", "code": "  "}, False, False),
         ({"action": "next", "source": "clone", "code": "x"}, False, False),
         ({"action": "back", "source": "code", "code": "x"}, False, False),
+        ({"action": "enter", "source": "code", "code": "x"}, False, True),
+        ({"action": "enter", "source": "code", "code": "x", "template-q": "vpc"}, False, False),
         ({"action": "code"}, True, False),
     ],
 )

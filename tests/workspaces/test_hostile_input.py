@@ -148,7 +148,7 @@ def test_wizard_picker_searches_and_identifier_check(signed_in_with_key, user_wi
         for step, picker in pickers.items():
             response = signed_in_with_key.get(
                 reverse("draft_picker", args=[draft.pk, step, picker]),
-                {"q": value},
+                {f"{picker}-q": value},
                 headers={"HX-Request": "true"},
             )
             assert response.status_code == 200, (picker, value)

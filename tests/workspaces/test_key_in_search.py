@@ -129,7 +129,9 @@ def test_a_key_pasted_into_a_wizard_picker_search_is_not_shown_nor_searched(
     draft = WorkspaceDraft.objects.create(owner=user_with_key, org="default", project="infra")
 
     response = signed_in_with_key.get(
-        reverse("draft_picker", args=[draft.pk, step, name]), {"q": FULL_KEY}, headers=htmx()
+        reverse("draft_picker", args=[draft.pk, step, name]),
+        {f"{name}-q": FULL_KEY},
+        headers=htmx(),
     )
 
     assert response.status_code == 200

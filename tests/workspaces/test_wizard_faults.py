@@ -57,7 +57,7 @@ def _picker(client, draft, picker):
     step, _route = PICKERS[picker]
     return client.get(
         reverse("draft_picker", args=[draft.pk, step, picker]),
-        {"q": "a", "template_ref": "account.aws_service", "terragrunt": "on"},
+        {f"{picker}-q": "a", "template_ref": "account.aws_service", "terragrunt": "on"},
         headers=HTMX,
     )
 

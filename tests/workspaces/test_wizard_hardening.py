@@ -438,7 +438,7 @@ def test_a_wizard_picker_search_follows_the_list_search_rule(
     pickers = {"template": "template", "repository": "git-connector", "variables": "secret"}
     for step, name in pickers.items():
         response = signed_in_with_key.get(
-            reverse("draft_picker", args=[draft.pk, step, name]), {"q": query}, headers=HTMX
+            reverse("draft_picker", args=[draft.pk, step, name]), {f"{name}-q": query}, headers=HTMX
         )
         assert response.status_code == 200
 

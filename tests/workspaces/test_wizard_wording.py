@@ -26,7 +26,7 @@ def test_the_clone_picker_shows_statuses_as_words(signed_in_with_key, user_with_
 
     response = signed_in_with_key.get(
         picker_url(draft, "template", "clone-workspace"),
-        {"q": "backup"},
+        {"clone-workspace-q": "backup"},
         headers={"HX-Request": "true"},
     )
 

@@ -12,7 +12,8 @@
 - `change`: a change to an existing workspace (edit drafts: start, send after checking that
   Harness did not change it meanwhile, rebase); `update`: the workspace as read and the update
   body; `diff`: the review of a change; `outcomes`: Harness's answers as stored outcomes.
-- `pickers`: the pickers (loaded in parallel) and the identifier check.
+- `pickers`: the pickers (loaded in parallel) and the identifier check; `picker_search`: what a
+  picker's request asks for, and its search without JavaScript (its Search button, Enter).
 - `pages`: what the templates get; `views`: the thin views (`change_views`: Edit, send anyway;
   `my_requests`: the paged list of a user's requests);
   `access`: the projects where Harness refused this key a write.

@@ -97,8 +97,11 @@ def picker_url(draft: WorkspaceDraft, step: str, name: str) -> str:
     return reverse("draft_picker", args=[draft.pk, step, name])
 
 
-def picker_requests(step: str, values: dict[str, Any]) -> list[PickerRequest]:
-    """The pickers a step's page loads, with what they depend on (provisioner, template)."""
+def picker_requests(
+    step: str, values: dict[str, Any], searches: dict[str, str] | None = None
+) -> list[PickerRequest]:
+    """The pickers a step's page loads, with what they depend on (provisioner, template) and
+    the searches asked for (`picker_search`)."""
     params = {
         "provisioner": str(values.get("provisioner", "")),
         "template_ref": str(values.get("template_ref", "")),
@@ -107,7 +110,7 @@ def picker_requests(step: str, values: dict[str, Any]) -> list[PickerRequest]:
     # A picker that depends on another choice loads only once that choice is made.
     needs = {"template-version": "template_ref", "terragrunt-version": "terragrunt"}
     return [
-        PickerRequest(name, "", params)
+        PickerRequest(name, (searches or {}).get(name, ""), params)
         for name in STEP_PICKERS.get(step, ())
         if name not in needs or params[needs[name]]
     ]

@@ -17,7 +17,7 @@ from django import forms
 from django.forms import formset_factory
 
 from portal.logs import REDACTED, holds_harness_key
-from workspaces.wizard import steps
+from workspaces.wizard import picker_search, steps
 
 _TAG_KEY_RE = re.compile(steps.TAG_KEY_PATTERN)
 _VARIABLE_KEY_RE = re.compile(steps.VARIABLE_KEY_PATTERN)
@@ -340,9 +340,13 @@ def apply_row_action(
     `limits`: `{rows: the most the step's formset accepts}` where it is not the usual limit
     (a change keeps the tags Harness holds: `RowFormSet`'s `held_rows`).
     Returns the id to focus afterwards ("" for the actions that move no focus), or None when
-    the action is not one this step knows (the view answers 400).
+    the action is not one this step knows (the view answers 400). A picker's Search changes no
+    value: its search box is focused (`picker_search`).
     """
     limits = limits or {}
+    searched = picker_search.focus_after(step, action)
+    if searched is not None:
+        return searched
     if (
         action in {"next", "back"}
         # Start from's Try again: the template or workspace Harness failed to give is read again.

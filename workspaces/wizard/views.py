@@ -1,11 +1,12 @@
 """The create-a-workspace wizard's views: thin, over `drafts`/`submit` (writes) and `pickers`.
 
 One URL per step (`/drafts/<id>/<step>/`): GET shows it, POST saves it (autosave, row actions,
-next/back). The review, each picker's options (`.../<step>/pickers/<name>/`, searched with `q`)
-and the identifier check (`.../basics/identifier-check/`) are views of their own. Every
-lookup is `get_object_or_404(WorkspaceDraft, pk=..., owner=request.user)`: another user's
-draft is a 404. A change to an existing workspace (`draft.kind == "edit"`) uses these views too,
-over its own steps (`steps.step_order`); starting one is in `change_views`.
+a picker's search without JavaScript: `picker_search`, next/back). The review, each picker's
+options (`.../<step>/pickers/<name>/`, searched with `<name>-q`) and the identifier check
+(`.../basics/identifier-check/`) are views of their own. Every lookup is
+`get_object_or_404(WorkspaceDraft, pk=..., owner=request.user)`: another user's draft is a 404.
+A change to an existing workspace (`draft.kind == "edit"`) uses these views too, over its own
+steps (`steps.step_order`); starting one is in `change_views`.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from workspaces.approvals import selectors as approval_selectors
 from workspaces.clients import draft_account_of, harness_client_for
 from workspaces.context_processors import read_header_early
 from workspaces.forbidden import forbidden_remember, forbidden_remembered
-from workspaces.forms import PickerSearchForm
+from workspaces.forms import KEY_IN_SEARCH
 from workspaces.htmx import HtmxHttpRequest
 from workspaces.models import WorkspaceDraft
 from workspaces.ratelimit import rate_limit_exceeded
@@ -34,6 +35,7 @@ from workspaces.wizard import (
     drafts,
     pages,
     paste,
+    picker_search,
     pickers,
     review,
     steps,
@@ -165,11 +167,12 @@ def _render_step(
     request: HtmxHttpRequest, draft: WorkspaceDraft, step: str, form: StepForm, **extra: Any
 ) -> HttpResponse:
     """The step's page: its pickers loaded together (the header's queries run meanwhile)."""
+    searches = extra.pop("searches", None) or picker_search.step_searches(step, request.GET)
     loaded = pickers.wizard_pickers(
         client=harness_client_for(request.user),
         org=draft.org,
         project=draft.project,
-        requests=pages.picker_requests(step, steps.step_values(draft.data, step)),
+        requests=pages.picker_requests(step, steps.step_values(draft.data, step), searches),
         meanwhile=lambda: read_header_early(request),
     )
     if step == "provisioner" and draft.is_editable:
@@ -216,7 +219,7 @@ def _step_post(request: HtmxHttpRequest, draft: WorkspaceDraft, step: str) -> Ht
         snapshot=draft.workspace_snapshot,
     )
     values = posted.values()
-    action = request.POST.get("action", "next")[:64]
+    action = picker_search.posted_action(step, request.POST)  # Enter: a search, or "next"
     # The form's own htmx POST (on any change) names itself in the URL, never in inherited
     # values, so row buttons and key checks inside the form are never mistaken for it.
     limits = {name: rows.max_num for name, rows in posted.formsets.items()}
@@ -252,6 +255,9 @@ def _step_post(request: HtmxHttpRequest, draft: WorkspaceDraft, step: str) -> Ht
         messages.warning(request, saved.notice)
     if mode_note:
         messages.info(request, mode_note)
+    searches, refused = picker_search.searches_after(step, action, request.POST)
+    if refused:
+        messages.warning(request, KEY_IN_SEARCH)
     order = steps.step_order(draft.kind)
     if box.held:  # Save and continue or Back with lines still in the paste box
         return _render_step(request, draft, step, saved.form, paste=box)
@@ -263,14 +269,16 @@ def _step_post(request: HtmxHttpRequest, draft: WorkspaceDraft, step: str) -> Ht
     if action == "next" and not saved.problems:
         return redirect(pages.step_url(draft, steps.next_step(step, order)))
     if action == "next" or box.lines is not None or box.text:  # no redirect: the paste stays
-        return _render_step(request, draft, step, saved.form, paste=box, focus=focus)
+        kept = {"paste": box, "focus": focus, "searches": searches}
+        return _render_step(request, draft, step, saved.form, **kept)
     if box.note:
         messages.info(request, box.note)
-    return redirect(pages.step_url(draft, step) + (f"#{focus}" if focus else ""))
+    address = pages.step_url(draft, step) + picker_search.query_string(searches)
+    return redirect(address + (f"#{focus}" if focus else ""))
 
 
 @require_GET
-@refuses_keys_in_search(box="{name}-q", address=False)
+@refuses_keys_in_search(box="{name}-q", param="{name}-q", address=False)
 def draft_picker(request: HtmxHttpRequest, draft_id, step: str, name: str) -> HttpResponse:
     """One picker's options (a search, a retry, or a choice another picker depends on)."""
     draft = _editable_draft(request, draft_id, step)
@@ -279,17 +287,10 @@ def draft_picker(request: HtmxHttpRequest, draft_id, step: str, name: str) -> Ht
     if not draft.is_editable:
         return _go(request, _result_url(draft))
     values = steps.step_values(draft.data, step)
-    params = {key: request.GET.get(key, "")[:300] for key in ("provisioner", "template_ref")}
-    params = {key: value or str(values.get(key, "")) for key, value in params.items()}
-    # The Terragrunt checkbox sends itself only when checked: no stored fallback.
-    params["terragrunt"] = request.GET.get("terragrunt", "")[:8]
-    # The same search rule as every other picker and the list (a NUL or too long: no search).
-    query = PickerSearchForm(request.GET).value("q", "")
+    asked = picker_search.picker_request(name, request.GET, values)
+    params = asked.params
     loaded = pickers.wizard_picker(
-        client=harness_client_for(request.user),
-        org=draft.org,
-        project=draft.project,
-        request=pickers.PickerRequest(name, query, params),
+        client=harness_client_for(request.user), org=draft.org, project=draft.project, request=asked
     )
     if name == "terragrunt-version" or (
         name == "version" and params["provisioner"] == values.get("provisioner")

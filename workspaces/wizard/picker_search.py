@@ -1,0 +1,103 @@
+"""A picker's search, with or without JavaScript, and what a picker's own request asks for.
+
+Each search box is named `<picker>-q`, in the step's form. With JavaScript it searches as it is
+typed in (htmx asks `views.draft_picker` for the options) and wizard.js keeps Enter in it from
+submitting the step. Without, its Search button (`action=search:<picker>`) posts the step: the
+step is saved, as by any of its buttons, and shown again with that picker searched, the others
+as they were (`?<picker>-q=`, read by the step's GET: `views._render_step`).
+
+Enter in any field of a form sends its first submit button, whichever field it is pressed in:
+the hidden `action=enter` (`wizard_base.html`). It is the search of the picker whose box holds
+a search its options do not show (`<picker>-searched`, in the options, redrawn with them), else
+Save and continue: Enter in a search box searches, Enter anywhere else saves and continues.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urlencode
+
+from portal.logs import holds_harness_key
+from workspaces.forms import PickerSearchForm
+from workspaces.wizard import steps
+from workspaces.wizard.pickers import PickerRequest
+
+# The pickers each step shows a search box for (the others list everything: versions).
+SEARCHABLE: dict[str, tuple[str, ...]] = {
+    "template": ("template", "clone-workspace"),
+    "repository": ("git-connector",),
+    "provisioner": tuple(f"{slot}-connector" for slot in steps.PROVIDER_TYPES),
+    "variables": ("secret",),
+}
+
+
+def search_text(text: str) -> str:
+    """A picker's search as typed: the same rule as every other search box (a Harness key, a
+    NUL or too long a text is no search)."""
+    return PickerSearchForm({"q": text}).value("q", "")
+
+
+def picker_request(name: str, query: Mapping[str, str], values: dict[str, Any]) -> PickerRequest:
+    """What a picker's own request (`views.draft_picker`) asks for: its search (`<name>-q`) and
+    what it depends on, the stored choice unless the request names another (the provisioner,
+    the template; Terragrunt only as sent: its checkbox sends itself only when ticked)."""
+    params = {key: query.get(key, "")[:300] for key in ("provisioner", "template_ref")}
+    params = {key: value or str(values.get(key, "")) for key, value in params.items()}
+    params["terragrunt"] = query.get("terragrunt", "")[:8]
+    return PickerRequest(name, search_text(query.get(f"{name}-q", "")), params)
+
+
+def posted_action(step: str, posted: Mapping[str, str]) -> str:
+    """The button a step's POST names (`action`, "next" when none); Enter (`enter`) is a search
+    not shown yet, else "next"."""
+    action = posted.get("action", "next")[:64]
+    if action != "enter":
+        return action
+    for name in SEARCHABLE.get(step, ()):
+        box = posted.get(f"{name}-q")
+        if box is not None and box.strip() != posted.get(f"{name}-searched", "").strip():
+            return f"search:{name}"
+    return "next"
+
+
+def searched_picker(step: str, action: str) -> str | None:
+    """The picker whose Search `action` is, on `step`; None when it is not one."""
+    kind, _, name = action.partition(":")
+    return name if kind == "search" and name in SEARCHABLE.get(step, ()) else None
+
+
+def focus_after(step: str, action: str) -> str | None:
+    """Where the step shown again after a picker's Search takes the person (its box); None
+    when `action` is not one."""
+    name = searched_picker(step, action)
+    return None if name is None else f"{name}-q"
+
+
+def searches_after(
+    step: str, action: str, posted: Mapping[str, str]
+) -> tuple[dict[str, str], bool]:
+    """The searches the step is shown with after `action`: none unless it is a picker's Search;
+    then each picker's as its options showed it, the searched picker's as its box holds it. And
+    whether that box held a Harness key (never searched, nor put in the address:
+    `workspaces.search`)."""
+    searched = searched_picker(step, action)
+    if searched is None:
+        return {}, False
+    texts = {name: posted.get(f"{name}-searched", "") for name in SEARCHABLE[step]}
+    typed = texts[searched] = posted.get(f"{searched}-q", "")
+    searches = {name: search_text(text) for name, text in texts.items()}
+    return {name: text for name, text in searches.items() if text}, holds_harness_key(typed)
+
+
+def step_searches(step: str, query: Mapping[str, str]) -> dict[str, str]:
+    """The searches a step's address asks for (`?<picker>-q=`), by picker."""
+    searches = {name: search_text(query.get(f"{name}-q", "")) for name in SEARCHABLE.get(step, ())}
+    return {name: text for name, text in searches.items() if text}
+
+
+def query_string(searches: dict[str, str]) -> str:
+    """`searches` as the step's address says them ("" for none)."""
+    return (
+        "?" + urlencode({f"{name}-q": text for name, text in searches.items()}) if searches else ""
+    )
