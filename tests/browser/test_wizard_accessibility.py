@@ -133,10 +133,10 @@ def test_a_pickers_try_again_by_keyboard_leaves_the_focus_on_its_search_box(
     fake.inject("ng.connectors.list", status=503, times=20)
     page.goto(f"{live_server.url}/drafts/{draft.pk}/repository/")
     fake.clear_faults()  # Harness is back
-    tab_to(page, page.locator("#git-connector-options").get_by_role("link", name="Try again"))
+    tab_to(page, page.locator("#git-connector-options").get_by_role("button", name="Try again"))
     page.keyboard.press("Enter")
 
-    # The link pressed is gone with the error: the focus is on the picker, not back at the top.
+    # The button pressed is gone with the error: the focus is on the picker, not back at the top.
     expect(page.locator("#git-connector-options .picker__error")).to_have_count(0)
     expect(page.get_by_label("Search git connectors")).to_be_focused()
 

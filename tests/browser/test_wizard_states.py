@@ -157,3 +157,25 @@ def test_without_javascript_a_picker_search_finds_the_workspace_to_copy(
     expect(nojs.locator("#clone-workspace-options")).to_contain_text("vpc-prod")
     expect(nojs.get_by_label("Search workspaces by name")).to_have_value("vpc-prod")
     expect(nojs.get_by_label("As a copy of an existing workspace")).to_be_checked()  # saved
+
+
+def test_without_javascript_a_pickers_try_again_keeps_what_was_typed(
+    nojs,
+    live_server,
+    fake,
+    wizard_user,  # noqa: F811
+):
+    draft = make_draft(wizard_user)
+    sign_in(nojs, live_server)
+    fake.inject("ng.connectors.list", status=503, times=20)
+    nojs.goto(f"{live_server.url}/drafts/{draft.pk}/repository/")
+    status = nojs.locator("#save-status")
+    expect(status).not_to_contain_text("saved as you go", use_inner_text=True)  # not without it
+    expect(status).to_contain_text("saved when you use a button below", use_inner_text=True)
+    nojs.get_by_label("Repository name").fill("payments-infra")
+    fake.clear_faults()
+
+    nojs.locator("#git-connector-options").get_by_role("button", name="Try again").click()
+
+    expect(nojs.get_by_label("Repository name")).to_have_value("payments-infra")
+    expect(nojs.locator("#git-connector-options")).to_contain_text("account.gitlab_acme")

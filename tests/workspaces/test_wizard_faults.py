@@ -150,7 +150,7 @@ def test_whole_step_renders_when_all_its_pickers_fail(
 
     assert response.status_code == 200
     body = response.content.decode()
-    assert body.count(">Try again</a>") == STEP_PICKER_COUNT[step]
+    assert body.count(">Try again</button>") == STEP_PICKER_COUNT[step]
     assert "Save and continue" in body
 
 

@@ -1051,6 +1051,27 @@ def test_a_picker_search_without_javascript_saves_the_step_and_shows_it_searched
     assert FULL_KEY not in str(fake.log(route="ng.connectors.list"))
 
 
+@pytest.mark.parametrize(
+    ("step", "picker", "searched"),
+    [("repository", "git-connector", "?git-connector-q=gitlab"), ("provisioner", "version", "")],
+)
+def test_a_pickers_try_again_without_javascript_saves_the_step_and_keeps_its_search(
+    signed_in_with_key, draft, fake, step, picker, searched
+):
+    posted = {
+        "repository": "payments-infra",
+        "git-connector-q": "typed, never searched",
+        "git-connector-searched": "gitlab",
+        "action": f"retry:{picker}",
+    }
+
+    response = post_step(signed_in_with_key, draft, step, posted)
+
+    assert response["Location"] == f"{step_url(draft, step)}{searched}#{picker}-options"
+    draft.refresh_from_db()
+    assert step in draft.step_status  # saved
+
+
 def _add_github_connectors(fake, **descriptions):
     state = fake.server.app.state
     with state.lock:

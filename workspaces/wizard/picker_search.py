@@ -1,10 +1,13 @@
-"""A picker's search, with or without JavaScript, and what a picker's own request asks for.
+"""A picker's search and Try again, with or without JavaScript, and what a picker's own
+request asks for.
 
 Each search box is named `<picker>-q`, in the step's form. With JavaScript it searches as it is
 typed in (htmx asks `views.draft_picker` for the options) and wizard.js keeps Enter in it from
 submitting the step. Without, its Search button (`action=search:<picker>`) posts the step: the
 step is saved, as by any of its buttons, and shown again with that picker searched, the others
-as they were (`?<picker>-q=`, read by the step's GET: `views._render_step`).
+as they were (`?<picker>-q=`, read by the step's GET: `views._render_step`). A picker's Try
+again (`retry:<picker>`; with JavaScript an htmx GET of its options) saves and shows the step
+again the same way, its searches kept: nothing typed is lost.
 
 Enter in any field of a form sends its first submit button, whichever field it is pressed in:
 the hidden `action=enter` (`wizard_base.html`). It is the search of the picker whose box holds
@@ -29,6 +32,12 @@ SEARCHABLE: dict[str, tuple[str, ...]] = {
     "repository": ("git-connector",),
     "provisioner": tuple(f"{slot}-connector" for slot in steps.PROVIDER_TYPES),
     "variables": ("secret",),
+}
+# The pickers each step has a Try again for: those, and the version lists.
+RETRIED: dict[str, tuple[str, ...]] = {
+    **SEARCHABLE,
+    "template": (*SEARCHABLE["template"], "template-version"),
+    "provisioner": ("version", "terragrunt-version", *SEARCHABLE["provisioner"]),
 }
 
 
@@ -61,31 +70,38 @@ def posted_action(step: str, posted: Mapping[str, str]) -> str:
     return "next"
 
 
-def searched_picker(step: str, action: str) -> str | None:
-    """The picker whose Search `action` is, on `step`; None when it is not one."""
+def picker_action(step: str, action: str) -> tuple[str, str] | None:
+    """`("search" | "retry", picker)` for a picker's Search or Try again on `step`, else None."""
     kind, _, name = action.partition(":")
-    return name if kind == "search" and name in SEARCHABLE.get(step, ()) else None
+    pickers = {"search": SEARCHABLE, "retry": RETRIED}.get(kind, {}).get(step, ())
+    return (kind, name) if name in pickers else None
 
 
 def focus_after(step: str, action: str) -> str | None:
-    """Where the step shown again after a picker's Search takes the person (its box); None
-    when `action` is not one."""
-    name = searched_picker(step, action)
-    return None if name is None else f"{name}-q"
+    """Where the step shown again after a picker's Search (its box) or Try again (its options)
+    takes the person; None when `action` is neither."""
+    found = picker_action(step, action)
+    if found is None:
+        return None
+    kind, name = found
+    return f"{name}-q" if kind == "search" else f"{name}-options"
 
 
 def searches_after(
     step: str, action: str, posted: Mapping[str, str]
 ) -> tuple[dict[str, str], bool]:
-    """The searches the step is shown with after `action`: none unless it is a picker's Search;
-    then each picker's as its options showed it, the searched picker's as its box holds it. And
-    whether that box held a Harness key (never searched, nor put in the address:
+    """The searches the step is shown with after `action`: none unless it is a picker's Search
+    or Try again; then each picker's as its options showed it, the searched picker's as its box
+    holds it. And whether that box held a Harness key (never searched, nor put in the address:
     `workspaces.search`)."""
-    searched = searched_picker(step, action)
-    if searched is None:
+    found = picker_action(step, action)
+    if found is None:
         return {}, False
     texts = {name: posted.get(f"{name}-searched", "") for name in SEARCHABLE[step]}
-    typed = texts[searched] = posted.get(f"{searched}-q", "")
+    kind, searched = found
+    typed = posted.get(f"{searched}-q", "") if kind == "search" else ""
+    if kind == "search":
+        texts[searched] = typed
     searches = {name: search_text(text) for name, text in texts.items()}
     return {name: text for name, text in searches.items() if text}, holds_harness_key(typed)
 

@@ -340,8 +340,8 @@ def apply_row_action(
     `limits`: `{rows: the most the step's formset accepts}` where it is not the usual limit
     (a change keeps the tags Harness holds: `RowFormSet`'s `held_rows`).
     Returns the id to focus afterwards ("" for the actions that move no focus), or None when
-    the action is not one this step knows (the view answers 400). A picker's Search changes no
-    value: its search box is focused (`picker_search`).
+    the action is not one this step knows (the view answers 400). A picker's Search or Try
+    again changes no value: its search box or its options are focused (`picker_search`).
     """
     limits = limits or {}
     searched = picker_search.focus_after(step, action)
