@@ -484,35 +484,6 @@ def test_template_full_page_lists_templates_and_workspaces(signed_in_with_key, d
     assertContains(response, 'name="clone_identifier"')
 
 
-<<<<<<< HEAD
-=======
-def _add_templates(fake, **names):
-    state = fake.server.app.state
-    with state.lock:
-        aws = next(t for t in state.templates if t.identifier == "aws_service" and t.stable)
-        for identifier, name in names.items():
-            state.templates.append(dataclasses.replace(aws, identifier=identifier, name=name))
-
-
-@pytest.mark.parametrize("query", ["(", "1.2", "V1.2+ (", "+"])
-def test_a_template_picker_search_finds_the_text_typed_not_a_regex(
-    signed_in_with_key, draft, fake, query
-):
-    # Harness reads the template list's search_term as a regex: "(" alone is an invalid one
-    # (a 500), "." any character and "+" a quantifier.
-    _add_templates(fake, svc_legacy="Service v1.2+ (legacy)", svc_lookalike="Service v1x2 legacy")
-
-    search = signed_in_with_key.get(
-        picker_url(draft, "template", "template"), {"template-q": query}, headers=HTMX
-    )
-
-    assertContains(search, "account.svc_legacy")
-    assertNotContains(search, "account.svc_lookalike")
-    assertNotContains(search, "account.aws_service")
-    assert fake.log(route="v1.templates.list")[-1]["status"] == 200
-
-
->>>>>>> 9f95ba7 (Wizard pickers: a search works without JavaScript, and Enter in a search box searches)
 def test_the_template_picker_filters_workspace_templates_itself(signed_in_with_key, draft, fake):
     # `entity_types=Workspace` is not in the documented enum (contract §3.2): the fake refuses
     # it with a 400, so the picker must keep `entity_type == "Workspace"` on its own.
@@ -1016,8 +987,6 @@ def test_repository_full_page_and_search_partial(signed_in_with_key, draft, fake
     assert set(listed["body"]["types"]) >= {"Github", "Gitlab", "Bitbucket", "Git"}
 
 
-<<<<<<< HEAD
-=======
 def test_a_picker_search_without_javascript_saves_the_step_and_shows_it_searched(
     signed_in_with_key, draft, fake
 ):
@@ -1072,35 +1041,6 @@ def test_a_pickers_try_again_without_javascript_saves_the_step_and_keeps_its_sea
     assert step in draft.step_status  # saved
 
 
-def _add_github_connectors(fake, **descriptions):
-    state = fake.server.app.state
-    with state.lock:
-        github = next(c for c in state.connectors if c.identifier == "github_acme")
-        for identifier, description in descriptions.items():
-            state.connectors.append(
-                dataclasses.replace(github, identifier=identifier, description=description)
-            )
-
-
-@pytest.mark.parametrize("query", ["(", "1.2+ (", "V1.2+"])
-def test_a_picker_search_finds_the_text_typed_not_a_regex(signed_in_with_key, draft, fake, query):
-    # Harness reads listV2's searchTerm as a regex (after URL-decoding it again): "(" alone is
-    # an invalid one (a 500), "." any character and "+" a space.
-    _add_github_connectors(
-        fake, gh_legacy="GitHub v1.2+ (legacy)", gh_lookalike="GitHub v1x2  legacy"
-    )
-
-    search = signed_in_with_key.get(
-        picker_url(draft, "repository", "git-connector"), {"git-connector-q": query}, headers=HTMX
-    )
-
-    assertContains(search, "account.gh_legacy")
-    assertNotContains(search, "account.gh_lookalike")
-    assertNotContains(search, "account.github_acme")
-    assert fake.log(route="ng.connectors.list")[-1]["status"] == 200
-
-
->>>>>>> 9f95ba7 (Wizard pickers: a search works without JavaScript, and Enter in a search box searches)
 def test_a_connector_not_in_harnesss_list_is_flagged_on_its_picker(
     signed_in_with_key, user_with_key, fake
 ):
@@ -1903,13 +1843,9 @@ def test_a_picker_search_finds_the_text_typed_not_a_regex(
     typed, lookalike = texts
     _add_copies(fake, collection, like, field, typed_copy=typed, lookalike_copy=lookalike)
 
-<<<<<<< HEAD
-    search = signed_in_with_key.get(picker_url(draft, step, picker), {"q": query}, headers=HTMX)
-=======
     search = signed_in_with_key.get(
-        picker_url(draft, "variables", "secret"), {"secret-q": query}, headers=HTMX
+        picker_url(draft, step, picker), {f"{picker}-q": query}, headers=HTMX
     )
->>>>>>> 9f95ba7 (Wizard pickers: a search works without JavaScript, and Enter in a search box searches)
 
     assertContains(search, "account.typed_copy")
     assertNotContains(search, "account.lookalike_copy")

@@ -1,12 +1,11 @@
 """The create-a-workspace wizard's views: thin, over `drafts`/`submit` (writes) and `pickers`.
 
 One URL per step (`/drafts/<id>/<step>/`): GET shows it, POST saves it (autosave, row actions,
-a picker's search without JavaScript: `picker_search`, next/back). The review, each picker's
-options (`.../<step>/pickers/<name>/`, searched with `<name>-q`) and the identifier check
-(`.../basics/identifier-check/`) are views of their own. Every lookup is
-`get_object_or_404(WorkspaceDraft, pk=..., owner=request.user)`: another user's draft is a 404.
-A change to an existing workspace (`draft.kind == "edit"`) uses these views too, over its own
-steps (`steps.step_order`); starting one is in `change_views`.
+searches without JavaScript: `picker_search`, next/back). The review, each picker's options
+(`.../<step>/pickers/<name>/`, searched with `<name>-q`) and the identifier check are views of
+their own. Every lookup is `get_object_or_404(WorkspaceDraft, pk=..., owner=request.user)`:
+another user's draft is a 404. A change to an existing workspace (`draft.kind == "edit"`) uses
+these views too, over its own steps (`steps.step_order`); starting one is in `change_views`.
 """
 
 from __future__ import annotations
