@@ -17,7 +17,7 @@ from django import forms
 from django.forms import formset_factory
 
 from portal.logs import REDACTED, holds_harness_key
-from workspaces.wizard import picker_search, steps
+from workspaces.wizard import steps
 
 _TAG_KEY_RE = re.compile(steps.TAG_KEY_PATTERN)
 _VARIABLE_KEY_RE = re.compile(steps.VARIABLE_KEY_PATTERN)
@@ -341,12 +341,9 @@ def apply_row_action(
     (a change keeps the tags Harness holds: `RowFormSet`'s `held_rows`).
     Returns the id to focus afterwards ("" for the actions that move no focus), or None when
     the action is not one this step knows (the view answers 400). A picker's Search or Try
-    again changes no value: its search box or its options are focused (`picker_search`).
+    again is not a row action: the view asks `picker_search.focus_after` first.
     """
     limits = limits or {}
-    searched = picker_search.focus_after(step, action)
-    if searched is not None:
-        return searched
     if (
         action in {"next", "back"}
         # Start from's Try again: the template or workspace Harness failed to give is read again.

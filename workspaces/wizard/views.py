@@ -52,7 +52,6 @@ STEP_PARTIALS: dict[str, set[str]] = {
     "variables": {"variable-editor", "variable-checks", "variable-paste"},
 }
 
-
 AUTOSAVED = "workspaces/wizard_base.html#save-state"
 
 
@@ -222,7 +221,8 @@ def _step_post(request: HtmxHttpRequest, draft: WorkspaceDraft, step: str) -> Ht
     # The form's own htmx POST (on any change) names itself in the URL, never in inherited
     # values, so row buttons and key checks inside the form are never mistaken for it.
     limits = {name: rows.max_num for name, rows in posted.formsets.items()}
-    focus = "" if autosave else apply_row_action(step, values, action, limits=limits)
+    searched = picker_search.focus_after(step, action)  # a picker's Search or Try again
+    focus = "" if autosave else searched or apply_row_action(step, values, action, limits=limits)
     if focus is None:
         return HttpResponseBadRequest("Unknown action.")
     box = paste.PasteBox()
