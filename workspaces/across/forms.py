@@ -116,6 +116,30 @@ class AcrossListForm(WorkspaceListForm):
                 )
         return query
 
+    def scope_not_offered(self, name: str) -> list[tuple[str, str]]:
+        """(value, why) of each chosen org (`name` "org") or project ("project") the check
+        boxes do not offer: listed first, ticked, so that the next filter change keeps them (the
+        list stays narrowed, never widens) and they can be unticked."""
+        offered = {value for value, _ in self.fields[name].choices}
+        return [
+            (
+                value,
+                "could not be listed right now"
+                if value.partition("/")[0] in self.failed_orgs
+                else "not visible to your key",
+            )
+            for value in getattr(self.query, name)
+            if value not in offered
+        ]
+
+    @property
+    def orgs_not_offered(self) -> list[tuple[str, str]]:
+        return self.scope_not_offered("org")
+
+    @property
+    def projects_not_offered(self) -> list[tuple[str, str]]:
+        return self.scope_not_offered("project")
+
     @property
     def poll_after(self) -> int | None:
         """The progress a long poll has seen (`after=`), None for any other request."""
