@@ -1,0 +1,39 @@
+"""A "Try again" (a project's, an org's) reads only what failed: the rows already on screen
+are reused, even once the list's cache time has passed; a workspace written through the portal
+is never shown as it was before the write."""
+
+import html
+import re
+
+from pytest_django.asserts import assertContains
+
+from tests.across.support import REGION, URL
+
+
+def test_after_a_filter_change_an_orgs_try_again_keeps_the_new_filters(signed_in_with_key, fake):
+    fake.inject("v1.projects.list", status=503, times=3, path="/orgs/payments/")
+    page = signed_in_with_key.get(URL)
+    assertContains(page, "The projects of payments could not be listed")
+    swapped = signed_in_with_key.get(URL, {"q": "vpc", "status": "failed"}, headers=REGION)
+    links = [
+        html.unescape(href)
+        for href in re.findall(r'href="([^"]*directory=refresh[^"]*)"', swapped.content.decode())
+    ]
+    assert any("q=vpc" in link and "status=failed" in link for link in links), links
+
+
+def test_after_a_filter_change_the_directorys_try_again_keeps_the_new_filters(
+    signed_in_with_key, fake
+):
+    fake.inject("v1.orgs.list", status=503, times=6)  # the page and the swap, with retries
+    page = signed_in_with_key.get(URL)
+    assertContains(page, "The organisations your key can see could not be listed")
+    swapped = signed_in_with_key.get(URL, {"q": "vpc", "status": "failed"}, headers=REGION)
+    retry = re.search(
+        r'<div id="across-directory" hx-swap-oob="true">.*?'
+        r'<a class="button" href="([^"]+)">Try again',
+        swapped.content.decode(),
+        re.S,
+    )
+    assert retry, swapped.content.decode()
+    assert html.unescape(retry[1]) == URL + "?q=vpc&status=failed"
