@@ -1,16 +1,16 @@
 """The cross-project list's per-process cache of merged answers stays bounded, rows or none."""
 
-from workspaces.across.listing import _Merged, _RecentMerges
+from workspaces.across.merging import Merged, RecentMerges
 
 
-def _merged(rows: int, failed: int = 0) -> _Merged:
+def _merged(rows: int, failed: int = 0) -> Merged:
     entries = [("o/p", {"identifier": f"w{i}"}) for i in range(rows)]
     failures = [("o/p", "Harness failed", True, False)] * failed
-    return _Merged(entries, failures, [], 1, 0, "")
+    return Merged(entries, failures, [], 1, 0, "")
 
 
 def test_answers_without_rows_are_evicted_too():
-    recent = _RecentMerges(limit=100)
+    recent = RecentMerges(limit=100)
     for job in range(1_000):
         recent.put((f"job{job}", "run", 1, "name,ASC"), _merged(rows=0, failed=3))
 
@@ -20,7 +20,7 @@ def test_answers_without_rows_are_evicted_too():
 
 
 def test_the_most_recently_read_entry_is_kept_and_a_big_one_alone_stays():
-    recent = _RecentMerges(limit=100)
+    recent = RecentMerges(limit=100)
     recent.put(("a", "run", 1, "s"), _merged(rows=40))
     recent.put(("b", "run", 1, "s"), _merged(rows=40))
     recent.get(("a", "run", 1, "s"))

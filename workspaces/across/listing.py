@@ -6,9 +6,7 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import functools
-import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -20,7 +18,8 @@ from django.utils import timezone
 from workspaces.across import fanout, retries
 from workspaces.across.directory import Directory, ProjectRef
 from workspaces.across.forms import AcrossQuery
-from workspaces.across.project_call import ProjectResult, RowData
+from workspaces.across.merging import Merged, merged_answers
+from workspaces.across.project_call import RowData
 from workspaces.harness import HarnessClient, errors
 from workspaces.harness.types import Page, WorkspaceSummary
 from workspaces.selectors import WorkspaceRow, project_tags_key, workspace_row
@@ -165,7 +164,7 @@ def across_page(
                 # land, so one poll (one render of the table) carries it, not one per project.
                 time.sleep(GATHER_SECONDS)
                 meta, version = fanout.job_wait(base=base, meta=meta, after=after, seconds=0)
-        version, merged = _merged(base=base, meta=meta, sort=query.sort, version=version)
+        version, merged = merged_answers(base=base, meta=meta, sort=query.sort, version=version)
         failed = [by_key[key] for key, _, retryable, _ in merged.failed if retryable]
         if reread_failed and failed and not retry:
             fetched = dataclasses.replace(query, sort=meta["sort"])
@@ -177,7 +176,9 @@ def across_page(
                 refs=failed,
                 query=fetched,
             ):
-                version, merged = _merged(base=base, meta=meta, sort=query.sort, version=None)
+                version, merged = merged_answers(
+                    base=base, meta=meta, sort=query.sort, version=None
+                )
     if merged.unauthorized:  # to the key page; the job is not kept with the refusal in it
         fanout.job_forget(base=base, run=meta["run"])
         raise errors.HarnessUnauthorized(merged.unauthorized, status=401)
@@ -199,7 +200,7 @@ def across_page(
 
 def _first_rows(
     *, base: str, meta: fanout.JobMeta, sort: str
-) -> tuple[fanout.JobMeta, int, _Merged]:
+) -> tuple[fanout.JobMeta, int, Merged]:
     """Wait (at most the client's read timeout) until a project answered with rows, or every
     project answered, or Harness refused the key: a first page with nothing to show but
     "0 of 40" helps nobody."""
@@ -211,108 +212,16 @@ def _first_rows(
             meta, version = fanout.job_wait(
                 base=base, meta=meta, after=version or 0, seconds=max(remaining, 0)
             )
-        version, merged = _merged(base=base, meta=meta, sort=sort, version=version)
+        version, merged = merged_answers(base=base, meta=meta, sort=sort, version=version)
         if meta["complete"] or remaining <= 0 or merged.entries or merged.unauthorized:
             return meta, version, merged
-
-
-@dataclass(frozen=True)
-class _Merged:
-    """A job's answers at one version, merged and sorted (the same for every page)."""
-
-    entries: list[tuple[str, RowData]]
-    #: (org/project, message, retryable, denied) of each project that failed.
-    failed: list[tuple[str, str, bool, bool]]
-    #: (org/project, total, shown) of each project with more matches than were read.
-    truncated: list[tuple[str, int | None, int]]
-    answered: int
-    pending: int
-    unauthorized: str
-
-
-class _RecentMerges:
-    """Merged answers by (job, run, version, sort), most recent last, per process. A version's
-    answers never change, so a warm request or a long poll with nothing new reads one counter
-    instead of every project's rows. Bounded by what the entries hold: their rows and notes, and
-    one for each entry itself (answers without rows count too)."""
-
-    def __init__(self, limit: int):
-        self.limit = limit
-        self._items: OrderedDict[tuple[str, str, int, str], _Merged] = OrderedDict()
-        self._held = 0
-        self._lock = threading.Lock()
-
-    def __len__(self) -> int:
-        return len(self._items)
-
-    def get(self, key: tuple[str, str, int, str]) -> _Merged | None:
-        with self._lock:
-            found = self._items.get(key)
-            if found is not None:
-                self._items.move_to_end(key)
-            return found
-
-    def put(self, key: tuple[str, str, int, str], merged: _Merged) -> None:
-        with self._lock:
-            replaced = self._items.pop(key, None)
-            self._items[key] = merged
-            self._held += _weight(merged) - (_weight(replaced) if replaced else 0)
-            while self._held > self.limit and len(self._items) > 1:
-                self._held -= _weight(self._items.popitem(last=False)[1])
-
-
-def _weight(merged: _Merged) -> int:
-    return 1 + len(merged.entries) + len(merged.failed) + len(merged.truncated)
-
-
-_RECENT = _RecentMerges(limit=50_000)
-
-
-def _merged(
-    *, base: str, meta: fanout.JobMeta, sort: str, version: int | None
-) -> tuple[int, _Merged]:
-    if version is None:
-        version = fanout.job_version(base=base, meta=meta)
-    found = _RECENT.get((base, meta["run"], version, sort))
-    if found is not None:
-        return version, found
-    version, results = fanout.job_read(base=base, meta=meta)
-    merged = _merge(meta=meta, results=results, sort=sort)
-    _RECENT.put((base, meta["run"], version, sort), merged)
-    return version, merged
-
-
-def _merge(*, meta: fanout.JobMeta, results: dict[str, ProjectResult], sort: str) -> _Merged:
-    failed, truncated, entries = [], [], []
-    pending, unauthorized = len(meta["projects"]) - len(results), ""
-    for key in meta["projects"]:
-        result = results.get(key)
-        if result is None:
-            continue
-        if result["unauthorized"]:
-            unauthorized = result["error"]
-        if result["state"] == "pending":
-            pending += 1  # being read again: counted as to come, not shown as failed
-        elif result["error"]:
-            failed.append((key, result["error"], result["retryable"], result["denied"]))
-        elif result["total"] != len(result["rows"]):  # more, or None: maybe more
-            truncated.append((key, result["total"], len(result["rows"])))
-        entries += [(key, row) for row in result["rows"]]
-    column, _, direction = sort.partition(",")
-    if column == "name":
-        entries.sort(key=lambda e: (e[1]["name_key"], e[1]["identifier"], e[0]))
-    else:
-        entries.sort(key=lambda e: (e[1]["updated"] or 0.0, e[1]["identifier"], e[0]))
-    if direction == "DESC":
-        entries.reverse()
-    return _Merged(entries, failed, truncated, len(results), pending, unauthorized)
 
 
 def _result(
     *,
     meta: fanout.JobMeta,
     version: int,
-    merged: _Merged,
+    merged: Merged,
     by_key: dict[str, ProjectRef],
     query: AcrossQuery,
 ) -> AcrossResult:
