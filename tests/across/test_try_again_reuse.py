@@ -7,7 +7,7 @@ import re
 
 from pytest_django.asserts import assertContains
 
-from tests.across.support import REGION, URL
+from tests.across.support import REGION, URL, follow
 
 
 def test_after_a_filter_change_an_orgs_try_again_keeps_the_new_filters(signed_in_with_key, fake):
@@ -37,3 +37,36 @@ def test_after_a_filter_change_the_directorys_try_again_keeps_the_new_filters(
     )
     assert retry, swapped.content.decode()
     assert html.unescape(retry[1]) == URL + "?q=vpc&status=failed"
+
+
+def test_a_workspace_the_user_just_deleted_is_not_listed_across_projects(signed_in_with_key, fake):
+    from django.urls import reverse
+
+    from tests.workspaces.test_decommission import INACTIVE, opened
+
+    link = f'/orgs/default/projects/sandbox/workspaces/{INACTIVE}/"'
+    listed = follow(signed_in_with_key, signed_in_with_key.get(URL, {"q": "redis", "limit": 100}))
+    assertContains(listed, link)
+    draft = opened(signed_in_with_key, INACTIVE)
+    signed_in_with_key.post(
+        reverse("deletion_confirm", args=[draft.pk]), {"confirm_identifier": INACTIVE}
+    )
+    draft.refresh_from_db()
+    assert draft.status == "deleted"
+    again = follow(signed_in_with_key, signed_in_with_key.get(URL, {"q": "redis", "limit": 100}))
+    assert link not in again.content.decode()
+
+
+def test_a_workspace_the_user_just_created_is_listed_across_projects(
+    signed_in_with_key, user_with_key, fake
+):
+    from tests.workspaces.test_status_across import _create_in_infra
+
+    link = '/orgs/default/projects/infra/workspaces/review_new_ws/"'
+    listed = follow(signed_in_with_key, signed_in_with_key.get(URL, {"q": "review"}))
+    assert link not in listed.content.decode()
+
+    _create_in_infra(signed_in_with_key, user_with_key)
+
+    again = follow(signed_in_with_key, signed_in_with_key.get(URL, {"q": "review"}))
+    assertContains(again, link)

@@ -79,13 +79,20 @@ def _run_ttl() -> float:
 
 
 def job_base(
-    *, account: str, fingerprint: str, query: ListQuery, projects: Iterable[str], sort: str = ""
+    *,
+    account: str,
+    fingerprint: str,
+    query: ListQuery,
+    projects: Iterable[str],
+    sort: str = "",
+    generation: str = "",
 ) -> str:
     """The job's cache key: what the calls depend on (search, statuses, tags, the projects),
-    not the page; `sort` only when the rows must be fetched again for another order."""
+    not the page; `sort` only when the rows must be fetched again for another order; the key's
+    `generation` (`generation`: a write through the portal starts a new one)."""
     shape = [query.q, sorted(query.status), sorted(query.tags), sorted(projects), sort]
     digest = hashlib.sha256(json.dumps(shape).encode()).hexdigest()[:32]
-    return f"across:v1:{account}:{fingerprint}:{digest}"
+    return f"across:v1:{account}:{fingerprint}:{generation}:{digest}"
 
 
 def _version_key(base: str, run: str) -> str:

@@ -18,6 +18,7 @@ from django.utils import timezone
 from workspaces.across import fanout, retries
 from workspaces.across.directory import Directory, ProjectRef
 from workspaces.across.forms import AcrossQuery
+from workspaces.across.generation import key_generation
 from workspaces.across.merging import Merged, merged_answers
 from workspaces.across.project_call import RowData
 from workspaces.harness import HarnessClient, errors
@@ -91,7 +92,12 @@ def _job(
     unless a project had more matches than were read (its first rows depend on the order).
     A job Harness refused the key for is the answer to its polls only: any other request
     (`poll` False) forgets it and starts again, as the key may have been saved again."""
-    shape = {"account": client.account_id, "fingerprint": fingerprint, "query": query}
+    shape = {
+        "account": client.account_id,
+        "fingerprint": fingerprint,
+        "query": query,
+        "generation": key_generation(account=client.account_id, fingerprint=fingerprint),
+    }
     base = fanout.job_base(**shape, projects=[ref.key for ref in refs])
     known: fanout.JobMeta | None = cache.get(base)
     if known and known.get("refused") and not poll:

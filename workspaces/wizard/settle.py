@@ -3,7 +3,7 @@ landed although Harness did not answer it clearly (a create or a change).
 
 `store_outcome` moves a claimed draft out of `submitting`; `settle` moves a draft settled after
 the fact (an unclear write found landed, a worker that died) and records the write it sent;
-`forget_counts` drops the status counts a landed write changed;
+`forget_counts` drops the status counts and the cross-project lists a landed write changed;
 `earlier_write_landed` decides what a draft whose last write landed becomes when it was edited
 since that write (`submit.draft_submit`). Both keep a create's earlier POSTs that may still land
 (`unsettled_bodies`, `create.attempts`) and the identifier Basics holds meanwhile in step with
@@ -20,6 +20,7 @@ from django.db import DatabaseError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from workspaces.across.generation import forget_across_lists
 from workspaces.audit import audit_record
 from workspaces.models import AuditEntry, HarnessCredential, WorkspaceDraft
 from workspaces.status_metrics import forget_status_metrics
@@ -38,7 +39,8 @@ LANDED = frozenset({Status.CREATED, Status.UPDATED, Status.DELETED})
 def forget_counts(*, draft: WorkspaceDraft, sender: AbstractBaseUser) -> None:
     """A write to the draft's project sent with `sender`'s key landed (a workspace created,
     changed or deleted): the status counts cached for that key are marked out of date
-    (`forget_status_metrics`), so the strips that person opens next count it."""
+    (`forget_status_metrics`), so the strips that person opens next count it, and so are its
+    lists across projects (`forget_across_lists`), so All workspaces shows the write."""
     try:
         credential = sender.harness_credential
     except HarnessCredential.DoesNotExist:
@@ -49,6 +51,7 @@ def forget_counts(*, draft: WorkspaceDraft, sender: AbstractBaseUser) -> None:
         org=draft.org,
         project=draft.project,
     )
+    forget_across_lists(account=credential.account_id, fingerprint=credential.key_fingerprint)
 
 
 def write_audit(
