@@ -26,9 +26,10 @@ from tests.across.support import (
 )
 from tests.conftest import ACCOUNT, FULL_KEY, duplicate_ids
 from workspaces.across.directory import Directory, visible_projects
-from workspaces.across.fanout import job_base
+from workspaces.across.fanout import _project_key, job_base
 from workspaces.across.forms import AcrossQuery
 from workspaces.across.listing import LONG_POLL_SECONDS, across_page
+from workspaces.across.reuse import _pointer_key
 from workspaces.clients import harness_client
 from workspaces.harness import HarnessClient
 
@@ -528,9 +529,14 @@ def test_a_job_whose_coordinator_died_is_started_again(signed_in_with_key, user_
     fake.clear_log()
 
     cache.set(base, {**meta, "complete": False})  # still running, but nobody holds the lock
+    # It died before platform/data answered: neither its answer nor its offer to reuse exist.
+    cache.delete_many(
+        [_project_key(base, meta["run"], "platform/data"), _pointer_key(base, "platform/data")]
+    )
     done = follow(signed_in_with_key, signed_in_with_key.get(URL))
 
-    assert sorted(listed_projects(fake)) == sorted(PROJECTS_SEEN)
+    # Started again: the answers it had written are reused, the one missing is read.
+    assert listed_projects(fake) == ["platform/data"]
     assertContains(done, "from 6 projects")
 
 

@@ -4,10 +4,63 @@ is never shown as it was before the write."""
 
 import html
 import re
+import time
 
 from pytest_django.asserts import assertContains
 
-from tests.across.support import REGION, URL, follow
+from tests.across.support import REGION, URL, follow, listed_projects
+
+
+def test_a_reload_after_the_cache_time_reads_every_project_again(
+    signed_in_with_key, fake, settings
+):
+    settings.ACROSS_CACHE_SECONDS = 1
+    follow(signed_in_with_key, signed_in_with_key.get(URL))
+    time.sleep(1.5)
+    fake.clear_log()
+
+    follow(signed_in_with_key, signed_in_with_key.get(URL))
+
+    assert len(listed_projects(fake)) == 6
+
+
+def test_answers_reused_by_another_project_set_are_only_those_still_fresh(
+    signed_in_with_key, fake, settings
+):
+    settings.ACROSS_CACHE_SECONDS = 2
+    follow(signed_in_with_key, signed_in_with_key.get(URL, {"org": "platform"}))
+    time.sleep(2.5)
+    follow(signed_in_with_key, signed_in_with_key.get(URL, {"org": "default"}))
+    fake.clear_log()
+
+    follow(signed_in_with_key, signed_in_with_key.get(URL))
+
+    # default's three were read just now; platform's two too long ago; payments/core never.
+    assert sorted(listed_projects(fake)) == [
+        "payments/core",
+        "platform/data",
+        "platform/networking",
+    ]
+
+
+def test_an_org_chosen_after_the_whole_list_reads_nothing_again(signed_in_with_key, fake):
+    follow(signed_in_with_key, signed_in_with_key.get(URL, {"q": "vpc"}))
+    fake.clear_log()
+
+    narrowed = follow(
+        signed_in_with_key, signed_in_with_key.get(URL, {"q": "vpc", "org": "platform"})
+    )
+
+    assert listed_projects(fake) == []
+    assertContains(narrowed, "from 2 projects")
+
+
+def test_an_orgs_try_again_reads_only_that_orgs_projects_workspaces(signed_in_with_key, fake):
+    fake.inject("v1.projects.list", status=503, times=3, path="/orgs/payments/")
+    follow(signed_in_with_key, signed_in_with_key.get(URL))
+    fake.clear_log()
+    follow(signed_in_with_key, signed_in_with_key.get(URL, {"directory": "refresh"}))
+    assert listed_projects(fake) == ["payments/core"]
 
 
 def test_after_a_filter_change_an_orgs_try_again_keeps_the_new_filters(signed_in_with_key, fake):

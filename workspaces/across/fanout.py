@@ -13,6 +13,9 @@ paging the merged rows makes no call). Its entries, all under the job's `base` k
 - `base:<run>:<org/project>`: that project's `ProjectResult` (rows as data, never HTML);
 - `base:<run>:truncated`: set by a "Try again" whose answer has more matches than were read.
 
+A new job copies the answers still fresh from the key's other jobs of the same query (`reuse`:
+another project set, a run that expired) and reads only the others.
+
 Each key has one writer: the coordinator writes each project once and the meta when it ends; a
 "Try again" (`retries`) rewrites its one project. No read-modify-write of a shared blob, but for
 the meta's `truncated`, which a "Try again" sets on a job that completed (`_truncate_meta`).
@@ -23,6 +26,7 @@ from __future__ import annotations
 import concurrent.futures
 import contextlib
 import contextvars
+import functools
 import hashlib
 import json
 import logging
@@ -35,6 +39,7 @@ from typing import TypedDict
 from django.conf import settings
 from django.core.cache import cache
 
+from workspaces.across import reuse
 from workspaces.across.directory import ProjectRef
 from workspaces.across.project_call import ProjectResult, failed_result, list_project
 from workspaces.across.running import running_work
@@ -90,9 +95,15 @@ def job_base(
     """The job's cache key: what the calls depend on (search, statuses, tags, the projects),
     not the page; `sort` only when the rows must be fetched again for another order; the key's
     `generation` (`generation`: a write through the portal starts a new one)."""
-    shape = [query.q, sorted(query.status), sorted(query.tags), sorted(projects), sort]
-    digest = hashlib.sha256(json.dumps(shape).encode()).hexdigest()[:32]
-    return f"across:v1:{account}:{fingerprint}:{generation}:{digest}"
+    # The query's digest, then the project set's and order's: jobs of one query share all but
+    # the last part (`reuse.family`).
+    query_digest = _digest([query.q, sorted(query.status), sorted(query.tags)])
+    job_digest = _digest([sorted(projects), sort])
+    return f"across:v1:{account}:{fingerprint}:{generation}:{query_digest}:{job_digest}"
+
+
+def _digest(shape: list) -> str:
+    return hashlib.sha256(json.dumps(shape).encode()).hexdigest()[:16]
 
 
 def _version_key(base: str, run: str) -> str:
@@ -120,10 +131,15 @@ def job_start(
     refs: tuple[ProjectRef, ...],
     query: ListQuery,
     meta: JobMeta | None,
+    reuse_age: float = 0.0,
+    reread: str = "",
 ) -> JobMeta:
     """The job's meta, starting the fan-out when no live or recent one exists (`meta`: the
     job's meta as the caller just read it, or None). Single-flight: only the request that adds
-    the lock starts it; the others read its meta. Raises PortalBusy when this process runs
+    the lock starts it; the others read its meta. A new job copies the answers of the key's
+    other jobs of this query read at most `reuse_age` seconds ago (but `reread`'s: a project's
+    "Try again") and reads only the other projects; when there are none, it is complete at
+    once and takes no job slot. Raises PortalBusy when this process runs
     `ACROSS_MAX_JOBS` jobs, or `ACROSS_MAX_JOBS_PER_KEY` of the key `fingerprint`'s (`slots`),
     and when the cache cannot store the job: its progress is read from the cache, so while Redis
     is down (its lock is then not taken, `portal.cache`) every poll would start it again and
@@ -141,7 +157,15 @@ def job_start(
         # not dead, done. Nothing to start.
         cache.delete(lock)
         return current
-    if (refused := job_slots.take(fingerprint)) is not None:
+    reused = reuse.reusable_answers(
+        base=base,
+        projects=[ref.key for ref in refs],
+        sort=query.sort,
+        max_age=reuse_age,
+        exclude=reread,
+    )
+    todo = tuple(ref for ref in refs if ref.key not in reused)
+    if todo and (refused := job_slots.take(fingerprint)) is not None:
         cache.delete(lock)
         raise refused
     meta = JobMeta(
@@ -149,22 +173,31 @@ def job_start(
         projects=[ref.key for ref in refs],
         sort=query.sort,
         started=time.time(),
-        complete=False,
-        truncated=False,
+        complete=not todo,
+        truncated=any(_is_truncated(result) for result in reused.values()),
         refused=False,
     )
+    # The copies count as answers: the counter starts past them (a first page shows them).
+    entries = {_project_key(base, run, key): result for key, result in reused.items()}
+    entries |= {_version_key(base, run): len(reused), base: meta}
     context = contextvars.copy_context()  # the request id, for the calls' log lines
     try:  # the slot goes back if the job does not start (a cache error, no thread left)
-        if cache.set_many({_version_key(base, run): 0, base: meta}, timeout=_run_ttl()):
+        if cache.set_many(entries, timeout=_run_ttl()):
             raise PortalBusy(CACHE_DOWN)  # not stored (`portal.cache`: Redis is down)
+        if not todo:  # every answer reused: complete, kept as a job that just ended is
+            cache.touch(base, settings.ACROSS_CACHE_SECONDS)
+            cache.delete(lock)
+            return meta
+        coordinate = functools.partial(_coordinate, reused=tuple(reused))
         threading.Thread(
             target=context.run,
-            args=(job_slots.run, fingerprint, _coordinate, client, base, meta, refs, query),
+            args=(job_slots.run, fingerprint, coordinate, client, base, meta, todo, query),
             name=f"across-{run}",
             daemon=True,
         ).start()
     except BaseException:
-        job_slots.give_back(fingerprint)
+        if todo:
+            job_slots.give_back(fingerprint)
         with contextlib.suppress(Exception):  # free the job for the next request, if it can
             cache.delete(lock)
         raise
@@ -187,16 +220,18 @@ def _coordinate(
     meta: JobMeta,
     refs: tuple[ProjectRef, ...],
     query: ListQuery,
+    reused: tuple[str, ...] = (),
 ) -> None:
-    """Run the project calls, at most `ACROSS_CONCURRENCY` at once on this job's own pool, and
-    write each answer as it comes; the meta says complete at the end. After a 401 the calls not
-    yet made are dropped (they would be refused too), the lock is no longer renewed, and the
-    job ends `refused`: its polls still find the 401, a new page asks Harness again
-    (`listing._job`), as the key may have been saved again meanwhile. When the worker exits
-    meanwhile, the job is abandoned (`running`): its lock released, no more calls, not complete.
+    """Run the calls of `refs` (the job's projects but those `reused`), at most
+    `ACROSS_CONCURRENCY` at once on this job's own pool, and write each answer as it comes;
+    the meta says complete at the end. After a 401 the calls not yet made are dropped (they
+    would be refused too), the lock is no longer renewed, and the job ends `refused`: its polls
+    still find the 401, a new page asks Harness again (`listing._job`), as the key may have
+    been saved again meanwhile. When the worker exits meanwhile, the job is abandoned
+    (`running`): its lock released, no more calls, not complete.
     """
     run, lock = meta["run"], f"{base}:lock"
-    truncated = refused = False
+    truncated, refused = meta["truncated"], False
     with (
         concurrent.futures.ThreadPoolExecutor(
             max_workers=settings.ACROSS_CONCURRENCY, thread_name_prefix="across-call"
@@ -231,13 +266,13 @@ def _coordinate(
                     refused = True  # too, so they are dropped (those on their way still land)
                     pending = {other for other in pending if not other.cancel()}
                 try:
-                    _publish(base, run, ref.key, result)
+                    _publish(base, run, ref.key, result, sort=meta["sort"])
                 except Exception:  # the cache failed (a Redis timeout): the job goes on
                     logger.exception("writing %s's answer across projects failed", ref.key)
             stopping = running_work.stopping.is_set()  # never taken again once released
             if not (refused or stopping) and time.monotonic() - renewed >= stale_after() / 4:
                 renewed = time.monotonic()
-                answered = [futures[future].key for future in futures if future.done()]
+                answered = [*reused, *(futures[f].key for f in futures if f.done())]
                 try:
                     # Extended while ours; taken again only when free: never written over the
                     # lock of a restart (a request that found this job presumed dead).
@@ -276,19 +311,37 @@ def job_forget(*, base: str, run: str) -> None:
         cache.delete(base)
 
 
-def _extend(base: str, meta: JobMeta, answered: list[str]) -> None:
+def _extend(
+    base: str, meta: JobMeta, answered: Iterable[str], meta_seconds: float | None = None
+) -> None:
     """Keep a long job's entries (meta, counter, answers so far) for `_run_ttl()` more: written
     once with that lifetime, they would expire under a job that runs longer (many projects, a
-    slow Harness), its polls would find no job and its end would have no meta to complete."""
+    slow Harness), its polls would find no job and its end would have no meta to complete.
+    Also a finished job's, for its "Try again" (`retries`), its meta for `meta_seconds`."""
     run = meta["run"]
     if (cache.get(base) or {}).get("run") == run:  # not replaced by a restart meanwhile
-        cache.touch(base, _run_ttl())
+        cache.touch(base, meta_seconds or _run_ttl())
     for key in (_version_key(base, run), *(_project_key(base, run, p) for p in answered)):
         cache.touch(key, _run_ttl())
 
 
-def _publish(base: str, run: str, project: str, result: ProjectResult) -> None:
-    cache.set(_project_key(base, run, project), result, timeout=_run_ttl())
+def _publish(
+    base: str, run: str, project: str, result: ProjectResult, *, sort: str | None = None
+) -> None:
+    """Write `project`'s answer; one read from Harness (fetched in `sort`) is also offered to
+    the key's next jobs of this query (`reuse`)."""
+    key = _project_key(base, run, project)
+    cache.set(key, result, timeout=_run_ttl())
+    if sort is not None:
+        reuse.note_answer(
+            base=base,
+            project=project,
+            answer_key=key,
+            result=result,
+            sort=sort,
+            truncated=_is_truncated(result),
+            keep=_run_ttl(),
+        )
     _publish_progress(base, run)
 
 

@@ -91,7 +91,8 @@ def _job(
     """The job for `query` over `refs`, started if needed: sorting reuses the fetched rows,
     unless a project had more matches than were read (its first rows depend on the order).
     A job Harness refused the key for is the answer to its polls only: any other request
-    (`poll` False) forgets it and starts again, as the key may have been saved again."""
+    (`poll` False) forgets it and starts again, as the key may have been saved again.
+    A job started copies the key's answers to this query still fresh (`reuse`)."""
     shape = {
         "account": client.account_id,
         "fingerprint": fingerprint,
@@ -109,7 +110,13 @@ def _job(
         base = fanout.job_base(**shape, projects=[ref.key for ref in refs], sort=query.sort)
         known = cache.get(base)
     started = fanout.job_start(
-        client=client, base=base, fingerprint=fingerprint, refs=refs, query=query, meta=known
+        client=client,
+        base=base,
+        fingerprint=fingerprint,
+        refs=refs,
+        query=query,
+        meta=known,
+        reuse_age=settings.ACROSS_CACHE_SECONDS,
     )
     return base, started
 

@@ -157,7 +157,7 @@ def _retry(
         result = failed_result("The portal failed to read this project.", retryable=True)
     if running_work.stopping.is_set():
         return  # abandoned: its failed answer was put back
-    _publish(base, run, ref.key, result)
+    _publish(base, run, ref.key, result, sort=query.sort)
     cache.delete(retry_lock)
     if _is_truncated(result):
         _note_truncated(base, run)
