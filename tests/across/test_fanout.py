@@ -382,3 +382,24 @@ def test_try_again_without_a_job_slot_is_refused_and_offered_again(fake, setting
         job_slots.give_back("fp")
 
     assert cache.get(key) == failed and cache.get(f"{key}:retry") is None
+
+
+def test_try_again_on_a_finished_job_keeps_every_answer_as_long_as_its_meta(fake):
+    base = "across:test:finished"
+    infra = ProjectRef("default", "Default", "infra", "Infra")
+    meta, _, _ = _failed_job(base, SANDBOX, infra)
+    infra_key = fanout._project_key(base, "r1", infra.key)
+    cache.touch(infra_key, 2)  # written early in the job: about to expire
+    client = harness_client(account_id=ACCOUNT, api_key=FULL_KEY)
+
+    assert retries.project_retry(
+        client=client, fingerprint="fp", base=base, meta=meta, ref=SANDBOX, query=ListQuery()
+    )
+
+    # The other project's answer outlives the meta the retry kept: the list is not read again
+    # whole once it expires under it.
+    assert _seconds_left(infra_key) >= _seconds_left(base) >= settings.ACROSS_CACHE_SECONDS - 1
+    retries_done = time.monotonic() + 5
+    while cache.get(fanout._project_key(base, "r1", SANDBOX.key))["state"] == "pending":
+        assert time.monotonic() < retries_done
+        time.sleep(0.01)

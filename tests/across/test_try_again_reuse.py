@@ -8,7 +8,46 @@ import time
 
 from pytest_django.asserts import assertContains
 
-from tests.across.support import REGION, URL, follow, listed_projects
+from tests.across.support import LIST, LIVE, REGION, URL, follow, listed_projects
+
+
+def test_try_again_pressed_after_the_list_was_cached_reads_only_that_project(
+    signed_in_with_key, fake, settings
+):
+    settings.ACROSS_CACHE_SECONDS = 1  # 30 s in production: a user reading the error first
+    fake.inject(LIST, status=503, times=3, path="/projects/core/")
+    done = follow(signed_in_with_key, signed_in_with_key.get(URL))
+    assertContains(done, 'name="retry" value="payments/core"')
+    assertContains(done, "/orgs/platform/projects/networking/workspaces/")
+    time.sleep(1.5)
+    fake.clear_log()
+
+    retried = signed_in_with_key.post(URL, {"retry": "payments/core"}, headers=LIVE)
+
+    assertContains(retried, "/orgs/platform/projects/networking/workspaces/")
+    follow(signed_in_with_key, retried)
+    assert listed_projects(fake) == ["payments/core"]
+
+
+def test_try_again_after_the_cache_time_reads_the_project_though_it_listed_earlier(
+    signed_in_with_key, fake, settings
+):
+    settings.ACROSS_CACHE_SECONDS = 1
+    follow(signed_in_with_key, signed_in_with_key.get(URL, {"project": "payments/core"}))
+    time.sleep(1.5)  # that answer is no longer fresh: the whole list reads core again
+    fake.inject(LIST, status=503, times=3, path="/projects/core/")
+    follow(signed_in_with_key, signed_in_with_key.get(URL))
+    time.sleep(1.5)  # the whole list's job expired too
+    fake.clear_log()
+
+    retried = follow(
+        signed_in_with_key, signed_in_with_key.post(URL, {"retry": "payments/core"}, headers=LIVE)
+    )
+
+    # Asked again, not answered with its older listing; the other rows are reused.
+    assert listed_projects(fake) == ["payments/core"]
+    assertContains(retried, "/orgs/payments/projects/core/workspaces/")
+    assertContains(retried, "/orgs/platform/projects/networking/workspaces/")
 
 
 def test_a_reload_after_the_cache_time_reads_every_project_again(

@@ -87,12 +87,15 @@ def _job(
     refs: tuple[ProjectRef, ...],
     query: AcrossQuery,
     poll: bool,
+    retry: str = "",
 ) -> tuple[str, fanout.JobMeta]:
     """The job for `query` over `refs`, started if needed: sorting reuses the fetched rows,
     unless a project had more matches than were read (its first rows depend on the order).
     A job Harness refused the key for is the answer to its polls only: any other request
     (`poll` False) forgets it and starts again, as the key may have been saved again.
-    A job started copies the key's answers to this query still fresh (`reuse`)."""
+    A job started copies the key's answers to this query still fresh (`reuse`); for a
+    project's "Try again" (`retry`, read again whatever it answered) any still kept: the job it
+    was pressed in may have expired while the person read its errors, not the rows on screen."""
     shape = {
         "account": client.account_id,
         "fingerprint": fingerprint,
@@ -116,7 +119,8 @@ def _job(
         refs=refs,
         query=query,
         meta=known,
-        reuse_age=settings.ACROSS_CACHE_SECONDS,
+        reuse_age=fanout._run_ttl() if retry else settings.ACROSS_CACHE_SECONDS,
+        reread=retry,
     )
     return base, started
 
@@ -150,10 +154,15 @@ def across_page(
     left_out = len(scope) - len(refs)
     if not refs:
         return AcrossResult(page=_page([], query), projects=0, done=0, complete=True, version=0)
-    base, meta = _job(
-        client=client, fingerprint=fingerprint, refs=refs, query=query, poll=after is not None
-    )
     by_key = {ref.key: ref for ref in refs}
+    base, meta = _job(
+        client=client,
+        fingerprint=fingerprint,
+        refs=refs,
+        query=query,
+        poll=after is not None,
+        retry=retry if retry in by_key else "",
+    )
     if retry in by_key:
         fetched = dataclasses.replace(query, sort=meta["sort"])
         retries.project_retry(

@@ -20,6 +20,7 @@ from django.core.cache import cache
 from workspaces.across.directory import ProjectRef
 from workspaces.across.fanout import (
     JobMeta,
+    _extend,
     _is_truncated,
     _project_key,
     _publish,
@@ -128,10 +129,12 @@ def project_retry(
 
     try:
         _publish(base, run, ref.key, {**result, "state": "pending"})
-        # A finished job's answers are kept a while longer for the retry; a running one keeps
-        # its run's lifetime (cut to ACROSS_CACHE_SECONDS, its meta could expire before it
-        # completes).
-        cache.touch(base, settings.ACROSS_CACHE_SECONDS if meta["complete"] else _run_ttl())
+        # A finished job is kept a while longer for the retry: its meta ACROSS_CACHE_SECONDS,
+        # its counter and every project's answer its run's lifetime (none expires under the
+        # meta: the list would be read again whole). A running one keeps its run's lifetime
+        # (cut to ACROSS_CACHE_SECONDS, its meta could expire before it completes).
+        seconds = settings.ACROSS_CACHE_SECONDS if meta["complete"] else _run_ttl()
+        _extend(base, meta, meta["projects"], meta_seconds=seconds)
         _submit(
             base=base,
             run=run,
