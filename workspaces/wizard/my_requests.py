@@ -19,6 +19,7 @@ from workspaces.audit import user_trail
 from workspaces.htmx import HtmxHttpRequest
 from workspaces.models import HarnessCredential, WorkspaceDraft
 from workspaces.wizard.drafts import UNCONFIRMED_DELETION
+from workspaces.wizard.outcomes import other_account
 from workspaces.wizard.pages import may_still_land
 
 Status = WorkspaceDraft.Status
@@ -58,6 +59,15 @@ def draft_list(request: HtmxHttpRequest) -> HttpResponse:
     # Failed, but sent and maybe landed: said as the result page says it, never "Failed".
     context["unclear"] = {
         d.pk for d in page.object_list if d.status == Status.FAILED and may_still_land(d)
+    }
+    # Requests of another Harness account than the key's: the same names there are another
+    # workspace, so no link by org/project/identifier is offered (it would open, or delete
+    # again, this account's); the row says the account, and the request can still be deleted.
+    key_account = credential.account_id if credential else ""
+    context["elsewhere"] = {
+        d.pk
+        for d in page.object_list
+        if other_account(draft_account=d.account_id, key_account=key_account)
     }
     if credential and credential.current_org and credential.current_project:
         # The header's "New workspace" link: the project the user last opened.

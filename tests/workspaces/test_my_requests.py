@@ -1,0 +1,67 @@
+"""My requests: requests of another Harness account."""
+
+import pytest
+from django.urls import reverse
+
+from tests.workspaces.test_drafts import make_draft
+from workspaces.models import WorkspaceDraft
+
+pytestmark = pytest.mark.django_db
+
+
+def test_my_requests_does_not_send_a_request_of_another_account_to_this_accounts_workspace(
+    signed_in_with_key, user_with_key, fake
+):
+    draft = make_draft(user_with_key)
+    WorkspaceDraft.objects.filter(pk=draft.pk).update(
+        kind="delete",
+        status="failed",
+        account_id="OtherAcct02",
+        org="default",
+        project="sandbox",
+        identifier="redis_prod_0004",
+        name="theirs",
+        submitted_at="2026-01-01T00:00:00Z",
+    )
+    try_again = reverse("workspace_delete", args=["default", "sandbox", "redis_prod_0004"])
+
+    listed = signed_in_with_key.get(reverse("draft_list")).content.decode()
+
+    # That link leads to a new deletion of AcmeDemoAcct01's redis_prod_0004.
+    assert f'href="{try_again}"' not in listed
+    assert "in account OtherAcct02" in listed, "My requests never says which account"
+    # The request itself stays listed, and can be deleted.
+    assert f'href="{reverse("draft_delete", args=[draft.pk])}"' in listed
+
+
+@pytest.mark.parametrize("kind,status", [("create", "created"), ("edit", "updated")])
+def test_my_requests_does_not_open_this_accounts_workspace_for_a_request_of_another_account(
+    signed_in_with_key, user_with_key, fake, kind, status
+):
+    draft = make_draft(user_with_key)
+    WorkspaceDraft.objects.filter(pk=draft.pk).update(
+        kind=kind, status=status, account_id="OtherAcct02", project="sandbox"
+    )
+    detail = reverse("workspace_detail", args=["default", "sandbox", draft.identifier])
+
+    listed = signed_in_with_key.get(reverse("draft_list")).content.decode()
+
+    assert f'href="{detail}"' not in listed
+    assert "in account OtherAcct02" in listed
+    assert f'href="{reverse("draft_delete", args=[draft.pk])}"' in listed
+
+
+def test_my_requests_links_a_request_of_this_account_or_of_no_account_to_its_workspace(
+    signed_in_with_key, user_with_key, fake
+):
+    ours = make_draft(user_with_key)
+    older = make_draft(user_with_key, identifier="older_one")
+    WorkspaceDraft.objects.filter(pk=ours.pk).update(status="created", account_id="AcmeDemoAcct01")
+    WorkspaceDraft.objects.filter(pk=older.pk).update(status="created", account_id="")
+
+    listed = signed_in_with_key.get(reverse("draft_list")).content.decode()
+
+    for draft in (ours, older):
+        detail = reverse("workspace_detail", args=["default", "infra", draft.identifier])
+        assert f'href="{detail}"' in listed
+    assert "in account" not in listed
