@@ -73,7 +73,7 @@ urlpatterns = [
     path("approvals/", include("workspaces.approvals.urls")),
     path("drafts/<uuid:draft_id>/submit/", wizard_views.draft_submit, name="draft_submit"),
     path("drafts/<uuid:draft_id>/result/", wizard_views.draft_result, name="draft_result"),
-    path("drafts/<uuid:draft_id>/delete/", wizard_views.draft_delete, name="draft_delete"),
+    path("drafts/<uuid:draft_id>/delete/", my_requests.draft_delete, name="draft_delete"),
     path("drafts/<uuid:draft_id>/review/", wizard_views.draft_review, name="draft_review"),
     path(
         "drafts/<uuid:draft_id>/export/<slug:form>/", export_views.draft_export, name="draft_export"

@@ -1,4 +1,5 @@
-"""My requests: requests of another Harness account."""
+"""My requests: requests of another Harness account, deleting a request whose outcome is
+unclear."""
 
 import pytest
 from django.urls import reverse
@@ -65,3 +66,78 @@ def test_my_requests_links_a_request_of_this_account_or_of_no_account_to_its_wor
         detail = reverse("workspace_detail", args=["default", "infra", draft.identifier])
         assert f'href="{detail}"' in listed
     assert "in account" not in listed
+
+
+@pytest.mark.parametrize("kind", ["create", "delete"])
+def test_deleting_a_request_whose_outcome_is_unclear_does_not_say_harness_is_untouched(
+    signed_in_with_key, user_with_key, kind
+):
+    draft = make_draft(user_with_key)
+    WorkspaceDraft.objects.filter(pk=draft.pk).update(
+        kind=kind,
+        status="failed",
+        identifier="iam_prod_0001",
+        org="default",
+        project="sandbox",
+        harness_response={"outcome": "unknown", "message": "Harness did not answer."},
+    )
+
+    listed = signed_in_with_key.get(reverse("draft_list")).content.decode()
+    page = signed_in_with_key.get(reverse("draft_delete", args=[draft.pk])).content.decode()
+
+    assert "Outcome unclear" in listed
+    assert "stays as it is" not in page
+    assert "No workspace in Harness is changed" not in page
+    assert "unclear" in page.lower(), "the confirmation never says the write may have landed"
+    assert reverse("workspace_list", args=["default", "sandbox"]) in page
+
+
+def test_deleting_a_create_whose_earlier_post_may_still_land_says_so(
+    signed_in_with_key, user_with_key
+):
+    draft = make_draft(user_with_key)
+    WorkspaceDraft.objects.filter(pk=draft.pk).update(
+        status="failed",
+        harness_response={"outcome": "invalid", "message": "Harness refused it."},
+        unsettled_bodies=[{"identifier": draft.identifier}],
+    )
+
+    page = signed_in_with_key.get(reverse("draft_delete", args=[draft.pk])).content.decode()
+
+    assert "No workspace in Harness is changed" not in page
+    assert "unclear" in page.lower()
+
+
+def test_deleting_an_unclear_request_of_another_account_links_no_list_of_this_account(
+    signed_in_with_key, user_with_key
+):
+    draft = make_draft(user_with_key)
+    WorkspaceDraft.objects.filter(pk=draft.pk).update(
+        kind="delete",
+        status="failed",
+        account_id="OtherAcct02",
+        harness_response={"outcome": "unavailable", "message": "Harness answered 503."},
+    )
+
+    page = signed_in_with_key.get(reverse("draft_delete", args=[draft.pk])).content.decode()
+
+    assert "Outcome unclear" in page
+    assert "in the account OtherAcct02" in page
+    assert reverse("workspace_list", args=["default", "infra"]) not in page
+
+
+@pytest.mark.parametrize("kind", ["create", "delete"])
+def test_deleting_a_request_that_failed_clearly_still_says_harness_is_untouched(
+    signed_in_with_key, user_with_key, kind
+):
+    draft = make_draft(user_with_key)
+    WorkspaceDraft.objects.filter(pk=draft.pk).update(
+        kind=kind,
+        status="failed",
+        harness_response={"outcome": "invalid", "message": "Harness refused it."},
+    )
+
+    page = signed_in_with_key.get(reverse("draft_delete", args=[draft.pk])).content.decode()
+
+    assert "No workspace in Harness is changed" in page
+    assert "unclear" not in page.lower()

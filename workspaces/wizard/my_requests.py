@@ -1,4 +1,5 @@
-"""My requests: the user's workspace requests (drafts, submissions, changes, deletions), paged.
+"""My requests: the user's workspace requests (drafts, submissions, changes, deletions), paged,
+and "Delete this request".
 
 Nothing is left out: the records of created workspaces never expire, so a cap on the newest few
 hundred would hide an older request that still needs its owner. Those still open (a draft, a
@@ -8,16 +9,22 @@ finished ones; each group most recently changed first.
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.paginator import Page, Paginator
 from django.db.models import Case, IntegerField, Value, When
 from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
-from django.views.decorators.http import require_GET
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods
+from django_htmx.http import HttpResponseClientRedirect
 
 from workspaces.audit import user_trail
+from workspaces.clients import harness_account_of
 from workspaces.htmx import HtmxHttpRequest
 from workspaces.models import HarnessCredential, WorkspaceDraft
+from workspaces.wizard import drafts
 from workspaces.wizard.drafts import UNCONFIRMED_DELETION
 from workspaces.wizard.outcomes import other_account
 from workspaces.wizard.pages import may_still_land
@@ -27,6 +34,12 @@ Status = WorkspaceDraft.Status
 REQUESTS_PER_PAGE = 50
 #: Finished: nothing is left for the owner to do (listed after the open ones).
 FINISHED = (Status.CREATED, Status.UPDATED, Status.DELETED)
+
+
+def outcome_unclear(draft: WorkspaceDraft) -> bool:
+    """Whether My requests says "Outcome unclear" of a request: failed, but its write may have
+    landed or may still land (`pages.may_still_land`), as its result page says."""
+    return draft.status == Status.FAILED and may_still_land(draft)
 
 
 def my_requests_page(*, user: AbstractBaseUser, page: str | int | None) -> Page:
@@ -57,9 +70,7 @@ def draft_list(request: HtmxHttpRequest) -> HttpResponse:
     credential = HarnessCredential.objects.filter(user=request.user).first()
     context = {"page": page, "drafts": page.object_list, "trail": user_trail(user=request.user)}
     # Failed, but sent and maybe landed: said as the result page says it, never "Failed".
-    context["unclear"] = {
-        d.pk for d in page.object_list if d.status == Status.FAILED and may_still_land(d)
-    }
+    context["unclear"] = {d.pk for d in page.object_list if outcome_unclear(d)}
     # Requests of another Harness account than the key's: the same names there are another
     # workspace, so no link by org/project/identifier is offered (it would open, or delete
     # again, this account's); the row says the account, and the request can still be deleted.
@@ -75,3 +86,32 @@ def draft_list(request: HtmxHttpRequest) -> HttpResponse:
             current_org=credential.current_org, current_project=credential.current_project
         )
     return TemplateResponse(request, "workspaces/my_requests.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def draft_delete(request: HtmxHttpRequest, draft_id) -> HttpResponse:
+    """Asks first (a page saying what is and is not deleted); deletes on a POST with confirm=1.
+
+    Any kind: My requests offers it on deletions too (their record only; the audit stays).
+    Another user's request is a 404."""
+    draft = get_object_or_404(WorkspaceDraft, pk=draft_id, owner=request.user)
+    if request.method == "GET" or request.POST.get("confirm") != "1":
+        context = {
+            "draft": draft,
+            # Its write may have landed: the page says so, never that Harness is untouched,
+            # and links the project's list (unless the request is of another account).
+            "unclear": outcome_unclear(draft),
+            "elsewhere": other_account(
+                draft_account=draft.account_id, key_account=harness_account_of(request.user)
+            ),
+        }
+        return TemplateResponse(request, "workspaces/draft_delete.html", context)
+    if drafts.draft_delete(draft_id=draft.pk, owner=request.user):
+        what = f"the request {draft.name or 'without a name'}"
+        if draft.kind == WorkspaceDraft.Kind.DELETE:
+            what = f"the record of the deletion of {draft.name or draft.identifier}"
+        messages.success(request, f"Deleted {what}.")
+    else:
+        messages.warning(request, "This request is being submitted and cannot be deleted now.")
+    url = reverse("draft_list")
+    return HttpResponseClientRedirect(url) if request.htmx else redirect(url)

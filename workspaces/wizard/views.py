@@ -80,7 +80,7 @@ def _result_url(draft: WorkspaceDraft) -> str:
     return reverse("draft_result", args=[draft.pk])
 
 
-# --- start, delete (the list, My requests, is in `my_requests`) -----------------------------------
+# --- start (My requests, the list and deleting a request, is in `my_requests`) -----------------
 
 
 @require_http_methods(["GET", "POST"])
@@ -121,23 +121,6 @@ def draft_start(request: HtmxHttpRequest, org: str, project: str) -> HttpRespons
         ),
     }
     return TemplateResponse(request, "workspaces/wizard_start.html", context)
-
-
-@require_http_methods(["GET", "POST"])
-def draft_delete(request: HtmxHttpRequest, draft_id) -> HttpResponse:
-    """Asks first (a page saying what is and is not deleted); deletes on a POST with confirm=1."""
-    # Any kind: My requests offers it on deletions too (their record only; the audit stays).
-    draft = _own_draft(request, draft_id, kinds=tuple(WorkspaceDraft.Kind))
-    if request.method == "GET" or request.POST.get("confirm") != "1":
-        return TemplateResponse(request, "workspaces/draft_delete.html", {"draft": draft})
-    if drafts.draft_delete(draft_id=draft.pk, owner=request.user):
-        what = f"the request {draft.name or 'without a name'}"
-        if draft.kind == WorkspaceDraft.Kind.DELETE:
-            what = f"the record of the deletion of {draft.name or draft.identifier}"
-        messages.success(request, f"Deleted {what}.")
-    else:
-        messages.warning(request, "This request is being submitted and cannot be deleted now.")
-    return _go(request, reverse("draft_list"))
 
 
 # --- steps -----------------------------------------------------------------------------------
