@@ -20,8 +20,9 @@ from workspaces.models import AuditEntry, HarnessCredential, WorkspaceDraft
 
 logger = logging.getLogger("workspaces.audit")
 Action = AuditEntry.Action
-# How many entries a workspace page shows; the admin has them all.
+# How many entries a workspace page, and My requests, show; the admin has them all.
 WORKSPACE_TRAIL_LIMIT = 20
+USER_TRAIL_LIMIT = 50
 
 
 def audit_record(
@@ -167,7 +168,8 @@ def workspace_trail(
     )
 
 
-def user_trail(*, user: AbstractBaseUser, limit: int = 50) -> QuerySet[AuditEntry]:
-    """The latest entries a user made, or made about their requests (an approval of one)."""
+def user_trail(*, user: AbstractBaseUser, limit: int = USER_TRAIL_LIMIT) -> QuerySet[AuditEntry]:
+    """The latest entries a user made, or made about their requests (an approval of one), newest
+    first (My requests asks for one more than it shows, to know whether there are more)."""
     entries = AuditEntry.objects.filter(Q(actor=user) | Q(draft__owner=user))
     return entries.select_related("draft")[:limit]

@@ -1,9 +1,10 @@
 """My requests: requests of another Harness account, deleting a request whose outcome is
-unclear."""
+unclear, and the audit trail's limit."""
 
 import pytest
 from django.urls import reverse
 
+from tests.workspaces.test_audit import entry_for
 from tests.workspaces.test_drafts import make_draft
 from workspaces.models import WorkspaceDraft
 
@@ -141,3 +142,30 @@ def test_deleting_a_request_that_failed_clearly_still_says_harness_is_untouched(
 
     assert "No workspace in Harness is changed" in page
     assert "unclear" not in page.lower()
+
+
+def test_my_requests_says_when_its_trail_shows_only_the_latest(signed_in_with_key, user_with_key):
+    for i in range(51):
+        entry_for(user_with_key, identifier=f"ws_{i:03}")
+
+    page = signed_in_with_key.get(reverse("draft_list"))
+    content = page.content.decode()
+
+    assert len(page.context["trail"]) == 50
+    assert "<code>ws_000</code>" not in content
+    assert "The latest 50" in content
+    assert "every write the portal sent for you" not in content
+
+
+def test_my_requests_says_nothing_of_a_limit_when_its_trail_is_whole(
+    signed_in_with_key, user_with_key
+):
+    for i in range(50):
+        entry_for(user_with_key, identifier=f"ws_{i:03}")
+
+    page = signed_in_with_key.get(reverse("draft_list"))
+    content = page.content.decode()
+
+    assert len(page.context["trail"]) == 50
+    assert "<code>ws_000</code>" in content
+    assert "The latest 50" not in content

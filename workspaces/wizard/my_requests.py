@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import HttpResponseClientRedirect
 
-from workspaces.audit import user_trail
+from workspaces.audit import USER_TRAIL_LIMIT, user_trail
 from workspaces.clients import harness_account_of
 from workspaces.htmx import HtmxHttpRequest
 from workspaces.models import HarnessCredential, WorkspaceDraft
@@ -68,7 +68,15 @@ def my_requests_page(*, user: AbstractBaseUser, page: str | int | None) -> Page:
 def draft_list(request: HtmxHttpRequest) -> HttpResponse:
     page = my_requests_page(user=request.user, page=request.GET.get("page"))
     credential = HarnessCredential.objects.filter(user=request.user).first()
-    context = {"page": page, "drafts": page.object_list, "trail": user_trail(user=request.user)}
+    # One more than shown: the page then says it shows only the latest (the admin has them all).
+    trail = list(user_trail(user=request.user, limit=USER_TRAIL_LIMIT + 1))
+    context = {
+        "page": page,
+        "drafts": page.object_list,
+        "trail": trail[:USER_TRAIL_LIMIT],
+        "trail_cut": len(trail) > USER_TRAIL_LIMIT,
+        "trail_limit": USER_TRAIL_LIMIT,
+    }
     # Failed, but sent and maybe landed: said as the result page says it, never "Failed".
     context["unclear"] = {d.pk for d in page.object_list if outcome_unclear(d)}
     # Requests of another Harness account than the key's: the same names there are another
