@@ -154,7 +154,11 @@ def test_the_row_retry_is_only_for_the_users_own_favourites(client, starred, oth
     response = client.get(MINE, {"favourite": alices.pk}, headers=htmx())
     page = client.get(MINE)
 
-    assert response.status_code == 404
+    # The answer for a star removed meanwhile (test below): nothing of Alice's, not even that
+    # the id is a star.
+    assertNotContains(response, alices.name)
+    assertNotContains(response, alices.identifier)
+    assert response.content == _removed_row(client, alices.pk).content
     assertNotContains(page, alices.name)
     assertContains(page, "No starred workspaces yet.")
 
@@ -315,3 +319,37 @@ def test_a_row_read_again_that_fails_again_is_announced(signed_in_with_key, star
 
     assertContains(row, '<span class="favourite-error" role="alert">')
     assertContains(row, "Harness answered with an error (HTTP 500)")
+
+
+def _removed_row(client, pk):
+    """The row read again for a star that is not, or no longer, the user's (none has this id)."""
+    Favourite.objects.filter(pk=pk).delete()
+    return client.get(MINE, {"favourite": pk}, headers=htmx())
+
+
+def test_try_again_on_a_row_removed_in_another_tab_answers_something_htmx_swaps(
+    signed_in_with_key, starred, fake
+):
+    gone = Favourite.objects.get(identifier=FAILED_WS[0])
+    pk = gone.pk
+    gone.delete()
+
+    row = signed_in_with_key.get(MINE, {"favourite": pk}, headers=htmx())
+
+    # htmx 2 swaps no 404: the row would stay, its Try again doing nothing.
+    assert row.status_code == 200, row.status_code
+    assertContains(row, f'<tr id="fav-row-{pk}" class="favourite-removed"')
+    assertContains(row, "was removed from My workspaces.")
+
+
+def test_without_javascript_a_row_read_for_a_removed_star_shows_the_page(
+    signed_in_with_key, starred, fake
+):
+    gone = Favourite.objects.get(identifier=FAILED_WS[0])
+    pk = gone.pk
+    gone.delete()
+
+    page = signed_in_with_key.get(MINE, {"favourite": pk})
+
+    assert page.status_code == 200
+    assertContains(page, ACTIVE_WS[1])

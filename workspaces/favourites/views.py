@@ -100,9 +100,18 @@ def my_workspaces(request: HtmxHttpRequest) -> HttpResponse:
         raise BadRequest("malformed favourite")
     one = form.cleaned_data["favourite"]
     if request.htmx and one is not None:
-        favourite = get_object_or_404(
-            Favourite, pk=one, user=request.user, account_id=client.account_id
-        )
+        favourite = Favourite.objects.filter(
+            pk=one, user=request.user, account_id=client.account_id
+        ).first()
+        if favourite is None:
+            # Removed meanwhile (another tab): the row says so, as its Remove would. htmx 2
+            # swaps no 404, so the row would stay with a Try again that does nothing. Another
+            # person's star gets the same answer: nothing says it exists.
+            return TemplateResponse(
+                request,
+                "workspaces/my_workspaces.html#favourite-removed",
+                {"fav_name": "This workspace", "fav_pk": one},
+            )
         row = selectors.favourite_row(client=client, favourite=favourite)
         # Read again on request: its error is announced (on the page, each row's is not).
         context = {"row": row, "announce": True}
