@@ -84,6 +84,36 @@ def test_a_referer_on_another_site_is_replaced_by_the_workspace_page(signed_in_w
     assertRedirects(response, SANDBOX + "lambda_dev_0006/", fetch_redirect_response=False)
 
 
+def test_without_javascript_remove_on_my_workspaces_returns_to_my_workspaces(
+    signed_in_with_key, user_with_key, fake
+):
+    favourite(user_with_key, "deleted_meanwhile", "deleted-meanwhile")
+
+    # No Referer (a browser or proxy may drop it): not the workspace page, which may be a 404.
+    response = star(
+        signed_in_with_key, "deleted_meanwhile", "deleted-meanwhile", starred=False, layout="mine"
+    )
+
+    assert not Favourite.objects.exists()
+    landing = signed_in_with_key.get(response["Location"]).status_code
+    assert response["Location"] == "/my-workspaces/", f"{response['Location']} answers {landing}"
+    assert landing == 200
+
+
+def test_without_javascript_a_star_on_another_site_referer_from_my_workspaces_stays_there(
+    signed_in_with_key, starred
+):
+    response = star(
+        signed_in_with_key,
+        *FAILED_WS,
+        starred=False,
+        layout="mine",
+        headers={"Referer": "https://evil.example/"},
+    )
+
+    assertRedirects(response, "/my-workspaces/", fetch_redirect_response=False)
+
+
 def test_the_star_needs_a_post_with_a_csrf_token(user_with_key):
     client = Client(enforce_csrf_checks=True)
     client.force_login(user_with_key)

@@ -70,6 +70,10 @@ def workspace_favourite(request: HtmxHttpRequest, org: str, project: str) -> Htt
             messages.success(request, f"{name} is in My workspaces.")
         else:
             messages.success(request, f"{name} was removed from My workspaces.")
+        # Without a Referer, back to where the star was: a row of My workspaces, whose
+        # workspace may be gone from Harness (its page a 404), or the workspace page.
+        if layout == "mine":
+            return _back(request, reverse("my_workspaces"))
         return _back(request, reverse("workspace_detail", args=[org, project, identifier]))
     if layout == "mine":
         return TemplateResponse(
