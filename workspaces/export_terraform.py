@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import re
+import textwrap
 import unicodedata
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -67,6 +68,23 @@ UNMANAGED_ITEM = "#   - "
 # string literal in Unicode NFC form (`terraform console`: "lab-\u212b", with U+212B ANGSTROM
 # SIGN, is "lab-\u00c5"; "Re\u0301sume\u0301", accents as combining marks, is "R\u00e9sum\u00e9").
 CHANGED = "Terraform would change it: it reads text in Unicode NFC form"
+# Why a linked workspace's resource carries `lifecycle { ignore_changes = [associated_template] }`
+# (the import note, above the resource). In the provider @cb1a059 (resource_workspace.go),
+# `associated_template.template_id` is ForceNew ("Changing this forces a new resource"), and
+# `resourceWorkspaceRead` sets the block only when the state already has it (`d.GetOk(
+# "associated_template")`); its test resource_workspace_associated_template_test.go says so of an
+# import ("a freshly imported workspace has no block yet, so it is not populated on import",
+# hence `ImportStateVerifyIgnore`) and that adding a template recreates the workspace ("ForceNew
+# on template_id recreates the workspace"). So after `terraform import` the plan adds the block:
+# destroy and recreate. Ignoring its changes keeps the imported workspace; a workspace Terraform
+# creates still sends the link (ignore_changes does not apply to a create).
+LINKED_NOTE = (
+    "Imported, the state holds no associated_template (the provider reads the template link back "
+    "only when its state has one), and a new template_id replaces the workspace: without the "
+    "lifecycle block at the end, the first apply after the import would destroy the workspace "
+    "and create it again. The block also keeps Terraform from changing the template version: "
+    "change it in Harness, or remove the block when Terraform creates the workspace instead."
+)
 # Body fields without an attribute in the resource, and their values that say "not set".
 UNMANAGED_DEFAULTS: dict[str, tuple[Any, ...]] = {
     "repository_submodules": ("", "false", None),
@@ -189,6 +207,7 @@ def terraform_context(body: Mapping[str, Any], *, org: str, project: str) -> dic
         "unmanaged_header": UNMANAGED_HEADER,
         "unmanaged_item": UNMANAGED_ITEM,
         "linked": linked,
+        "linked_note": textwrap.wrap(LINKED_NOTE, width=96) if linked else [],
     }
 
 

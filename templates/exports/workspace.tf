@@ -2,7 +2,8 @@
 # Schema: {{ source }}.
 # Import the existing workspace instead of creating it:
 #   terraform import harness_platform_workspace.{{ label }} {{ import_id|comment|shquote }}
-{% for line in locks %}# {{ line|comment }}
+{% for line in linked_note %}# {{ line }}
+{% endfor %}{% for line in locks %}# {{ line|comment }}
 {% endfor %}{% if unmanaged %}# {{ unmanaged_header }}
 {% for item in unmanaged %}{{ unmanaged_item }}{{ item|comment }}
 {% endfor %}{% endif %}resource "harness_platform_workspace" {{ label|hcl }} {
@@ -15,4 +16,9 @@
   {{ block.name }} {
 {% for name, value in block.fields %}    {{ name|ljust:block.width }} = {{ value|hcl }}
 {% endfor %}  }
-{% endfor %}}{% endautoescape %}
+{% endfor %}{% if linked %}
+  lifecycle {
+    # Imported, the state holds no associated_template: see the note above.
+    ignore_changes = [associated_template]
+  }
+{% endif %}}{% endautoescape %}

@@ -280,6 +280,20 @@ def test_a_linked_workspaces_export_says_when_its_templates_locks_cannot_be_read
     assertContains(page, said)
 
 
+def test_a_linked_workspaces_import_advice_does_not_replace_it(user_with_key, fake):
+    # terraform-provider-harness @cb1a059: `template_id` is ForceNew, and read sets
+    # `associated_template` only when the state has it (a fresh import has none), so the first
+    # apply after `terraform import` would destroy and recreate the workspace.
+    client = harness_client_for(user_with_key)
+    workspace = seeded(client, lambda w: w.associated_template is not None)
+    hcl = harness_workspace_export(workspace=workspace, account_id=ACCOUNT, client=client).hcl
+    _name, resource, comments = parse(hcl)
+    assert "associated_template" in resource
+    assert any("terraform import" in c for c in comments)
+    ignored = str(resource.get("lifecycle", ""))
+    assert "associated_template" in ignored or "replace" in _comment_text(hcl), hcl
+
+
 def _comment_text(text: str) -> str:
     """The `#` comment lines of an exported file as one text (they wrap long sentences)."""
     return " ".join(line[1:].strip() for line in text.splitlines() if line.startswith("#"))

@@ -527,6 +527,11 @@ def test_an_exported_workspace_pasted_back_reviews_as_the_same_body(user_with_ke
     if not locked:
         expected["provider_connectors"] = [main, *exported["provider_connectors"]]
     assert body == expected
+    # A linked export's `lifecycle` block (so that an import is not replaced) is Terraform's,
+    # not the workspace's: listed as not used, the body unchanged.
+    reasons = [line["reason"] for line in draft.data["template"]["code_report"]["unmapped"]]
+    meta = "lifecycle is a Terraform meta-argument, not a workspace setting."
+    assert (meta in reasons) is (kind == "linked")
     if kind != "linked":  # a clone copies values but never a template link
         clone = _clone_body(user_with_key, workspace)
         clone.pop("budget", None)
