@@ -1,5 +1,8 @@
 {% load export_tags %}{% autoescape off %}# The Harness workspace {{ identifier|hcl }} as a harness_platform_workspace resource.
 # Schema: {{ source }}.
+# It needs the Harness provider (source "harness/harness") configured in the module: a
+# required_providers entry naming that source and a provider "harness" block with the account and
+# an API key. Without them, Terraform looks for hashicorp/harness instead.
 # Import the existing workspace instead of creating it:
 #   terraform import harness_platform_workspace.{{ label }} {{ import_id|comment|shquote }}
 {% for line in linked_note %}# {{ line }}

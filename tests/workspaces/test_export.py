@@ -294,6 +294,16 @@ def test_a_linked_workspaces_import_advice_does_not_replace_it(user_with_key, fa
     assert "associated_template" in ignored or "replace" in _comment_text(hcl), hcl
 
 
+def test_the_resource_says_it_needs_the_harness_provider_configured_in_the_module():
+    # No required_providers block of its own (a module already declaring the provider would
+    # clash): without one, Terraform looks for hashicorp/harness, so the header names the source.
+    text = _draft_hcl({"identifier": "w", "name": "w", "provisioner": "opentofu"})
+
+    said = _comment_text(text)
+    assert 'Harness provider (source "harness/harness") configured in the module' in said
+    assert "required_providers" not in hcl2.loads(text).get("terraform", [{}])[0]
+
+
 def _comment_text(text: str) -> str:
     """The `#` comment lines of an exported file as one text (they wrap long sentences)."""
     return " ".join(line[1:].strip() for line in text.splitlines() if line.startswith("#"))
