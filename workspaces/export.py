@@ -184,7 +184,8 @@ def workspace_export(
     """The HCL, the curl and the JSON of one create body (no Harness call).
 
     `download`: the URL name and arguments of the download view (the form is appended);
-    `locks`: what the HCL and the curl say of a linked template's locks (comment lines);
+    `locks`: what the HCL and the curl say of a linked template's locks (the HCL's comment lines,
+    the curl's quoted notes);
     `notice`: what the page says beside them.
     """
     body_json = json.dumps(body, indent=2)

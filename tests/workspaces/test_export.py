@@ -4,8 +4,12 @@ and the downloads, for requests (review) and workspaces (their page), against th
 import base64
 import json
 import os
+import pty
+import re
+import select
 import shutil
 import subprocess
+import time
 
 import hcl2
 import pytest
@@ -255,7 +259,7 @@ def test_a_linked_workspaces_three_forms_leave_out_what_its_template_locks(user_
     link = workspace.associated_template
     said = f"fields the template {link.template_id} {link.version} locks are left out"
     assert said in _comment_text(export.hcl)
-    assert said in _comment_text(export.curl)
+    assert said in _notes_text(export.curl)
     assert export.notice == ""
 
 
@@ -276,7 +280,7 @@ def test_a_linked_workspaces_export_says_when_its_templates_locks_cannot_be_read
     said = "locks could not be determined, so they are not left out"
     assert said in export.notice
     assert said in _comment_text(export.hcl)
-    assert said in _comment_text(export.curl)
+    assert said in _notes_text(export.curl)
     assertContains(page, said)
 
 
@@ -307,6 +311,13 @@ def test_the_resource_says_it_needs_the_harness_provider_configured_in_the_modul
 def _comment_text(text: str) -> str:
     """The `#` comment lines of an exported file as one text (they wrap long sentences)."""
     return " ".join(line[1:].strip() for line in text.splitlines() if line.startswith("#"))
+
+
+def _notes_text(script: str) -> str:
+    """The notes of an exported API call (the text given to `:` before the command), as one
+    text, each quote as written in it."""
+    notes = script.split("\ncurl ", 1)[0].removeprefix(": '").removesuffix("'")
+    return " ".join(line.strip() for line in notes.replace("'\\''", "'").splitlines()).strip()
 
 
 def test_strings_keep_quotes_backslashes_newlines_and_template_sequences_literal():
@@ -524,6 +535,115 @@ def test_the_exported_api_call_never_puts_the_key_on_curls_command_line(user_wit
     argv = (tmp_path / "argv").read_text()
     assert "--data-binary" in argv  # the script ran curl
     assert FULL_KEY.rsplit(".", 1)[1] not in argv
+
+
+def _curl_shim(tmp_path) -> dict[str, str]:
+    """An environment whose `curl` only says it ran (on standard error) and reads its input."""
+    shim = tmp_path / "curl"
+    shim.write_text("#!/bin/sh\necho CURL-RAN >&2\ncat > /dev/null\n")
+    shim.chmod(0o755)
+    return {"PATH": f"{tmp_path}:{os.environ.get('PATH', '/usr/bin:/bin')}", "HOME": str(tmp_path)}
+
+
+# What a shell says of a pasted line it reads as something else than was meant: a `#` line run as
+# a command (zsh without interactive_comments, its default), an apostrophe that opens a quote, a
+# `!` taken for a history event (`#!/bin/sh`).
+PASTE_ERRORS = ("command not found", "unmatched", "event not found", "parse error")
+
+
+@pytest.mark.skipif(not shutil.which("zsh"), reason="needs zsh (macOS's default shell)")
+def test_the_copied_api_call_runs_when_pasted_into_zsh(user_with_key, tmp_path):
+    shim = tmp_path / "curl"
+    shim.write_text("#!/bin/sh\necho CURL-RAN >&2\ncat > /dev/null\n")
+    shim.chmod(0o755)
+    copied = draft_export(draft=make_draft(user_with_key), account_id=ACCOUNT).curl.strip()
+    env = {"PATH": f"{tmp_path}:{os.environ.get('PATH', '/usr/bin:/bin')}", "HOME": str(tmp_path)}
+    run = subprocess.run(
+        ["zsh", "-f", "-i"], input=copied + "\n", env=env, capture_output=True, text=True,
+        timeout=20,
+    )  # fmt: skip
+    assert "CURL-RAN" in run.stderr, run.stderr[-600:]
+    assert not [said for said in PASTE_ERRORS if said in run.stderr], run.stderr[-600:]
+
+
+@pytest.mark.parametrize(
+    "shell",
+    [
+        pytest.param(["bash", "--norc", "--noprofile", "-i"], id="bash"),
+        pytest.param(
+            ["zsh", "-f", "-i"],
+            id="zsh",
+            marks=pytest.mark.skipif(not shutil.which("zsh"), reason="needs zsh"),
+        ),
+    ],
+)
+def test_a_copied_api_call_with_quotes_and_bangs_in_its_notes_runs_pasted_into_a_shell(
+    user_with_key, tmp_path, shell
+):
+    # The notes quote the request's identifier, and a template's locks note quotes its id and
+    # Harness's words: any text a draft holds.
+    draft = make_draft(user_with_key, basics__identifier="it's_mine!now")
+    copied = draft_export(draft=draft, account_id=ACCOUNT).curl.strip()
+
+    run = subprocess.run(
+        shell, input=copied + "\n", env=_curl_shim(tmp_path), capture_output=True, text=True,
+        timeout=20,
+    )  # fmt: skip
+
+    assert "CURL-RAN" in run.stderr, run.stderr[-600:]
+    assert not [said for said in PASTE_ERRORS if said in run.stderr], run.stderr[-600:]
+
+
+@pytest.mark.skipif(not shutil.which("zsh"), reason="needs zsh (macOS's default shell)")
+def test_the_copied_api_call_runs_when_pasted_into_a_zsh_terminal(user_with_key, tmp_path):
+    """As a terminal pastes it: bracketed paste puts the whole text in zsh's line editor, which
+    reads it at once when Enter is pressed (an option set by its first line would be too late)."""
+    copied = draft_export(draft=make_draft(user_with_key), account_id=ACCOUNT).curl.strip()
+    fd, terminal = pty.openpty()
+    zsh = subprocess.Popen(
+        ["zsh", "-f", "-i"], stdin=terminal, stdout=terminal, stderr=terminal,
+        env={**_curl_shim(tmp_path), "TERM": "xterm"}, start_new_session=True,
+    )  # fmt: skip
+    os.close(terminal)
+    seen = b""
+
+    def read_until(wanted: bytes, seconds: float) -> None:
+        nonlocal seen
+        end = time.monotonic() + seconds
+        while wanted not in seen and time.monotonic() < end:
+            if select.select([fd], [], [], 0.1)[0]:
+                try:
+                    seen += os.read(fd, 65536)
+                except OSError:
+                    return
+
+    try:
+        read_until(b"\x1b[?2004h", 5)  # the line editor is ready, in bracketed paste mode
+        os.write(fd, b"\x1b[200~" + copied.encode() + b"\x1b[201~\r")
+        read_until(b"CURL-RAN", 10)
+    finally:
+        zsh.kill()
+        zsh.wait()
+        os.close(fd)
+    said = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", seen.decode(errors="replace"))  # no colours
+    assert "CURL-RAN" in said, said[-600:]
+    assert not [error for error in PASTE_ERRORS if error in said], said[-600:]
+
+
+def test_the_copied_api_call_has_no_line_a_pasting_shell_misreads(user_with_key):
+    """What the tests above rely on, checked without zsh: no `#` line (interactive zsh runs it
+    as a command), and the notes one single-quoted text given to `:`, the no-op command, where
+    neither a quote (each written as `'\\''`) nor a `!` nor a `$` is read."""
+    draft = make_draft(user_with_key, basics__identifier="it's_mine!now")
+
+    copied = draft_export(draft=draft, account_id=ACCOUNT).curl.strip()
+
+    assert not [line for line in copied.splitlines() if line.lstrip().startswith("#")]
+    notes, command = copied.split("\ncurl ", 1)
+    assert re.fullmatch(r": '(?:[^']|'\\'')*'", notes, flags=re.DOTALL), notes
+    assert "'" not in notes[3:-1].replace("'\\''", "")
+    assert "!" not in command.split("<<'JSON'")[0]  # the command line itself; JSON is a heredoc
+    assert "it's_mine!now" in _notes_text(copied)
 
 
 def test_the_exported_api_call_exits_non_zero_when_harness_refuses_it(user_with_key, fake):

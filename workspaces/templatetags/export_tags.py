@@ -46,6 +46,15 @@ def comment(value: Any) -> str:
 
 
 @register.filter
+def note(value: Any) -> str:
+    """`value` on one line, fit for the single-quoted notes of a shell script (`exports/
+    workspace.sh`): control characters become spaces (as for `comment`), and each `'` is written
+    `'\\''` (the quote closed, a quote escaped, the quote opened again): nothing in it ends the
+    notes, and inside single quotes no shell expands `$`, a backquote or (interactive) a `!`."""
+    return comment(value).replace("'", "'\\''")
+
+
+@register.filter
 def shquote(value: Any) -> str:
     """`value` quoted for a POSIX shell (`shlex.quote`): no expansion happens inside."""
     return shlex.quote(str(value))
