@@ -156,6 +156,32 @@ def test_provider_pickers_are_not_nested_scroll_boxes_at_two_widths(
         assert_accessible(page, f"provisioner step at {width} px")
 
 
+def test_the_main_cloud_connector_is_chosen_with_the_keyboard(page, live_server, signed_in_draft):
+    draft = signed_in_draft
+    draft.data["provisioner"]["gcp"] = "account.gcp_main"  # beside the AWS one
+    draft.save()
+    page.goto(f"{live_server.url}/drafts/{draft.pk}/provisioner/")
+    group = page.get_by_role("group", name="Main cloud connector")
+    first = group.get_by_role("radio", name="The first one chosen (AWS, then GCP, then Azure)")
+
+    tab_to(page, first)
+    expect(first).to_be_checked()
+    page.keyboard.press("ArrowRight")  # AWS
+    page.keyboard.press("ArrowRight")  # GCP
+    expect(group.get_by_role("radio", name="GCP", exact=True)).to_be_checked()
+    assert_accessible(page, "provisioner step with the main connector chosen")
+    continue_to(page, "Variables")
+    page.goto(f"{live_server.url}/drafts/{draft.pk}/review/")
+
+    row = page.locator("dt", has_text="Main cloud connector").locator(
+        "xpath=following-sibling::dd[1]"
+    )
+    expect(row).to_have_text("account.gcp_main")
+    expect(page.locator("#request-body-json")).to_contain_text(
+        '"provider_connector": "account.gcp_main"'
+    )
+
+
 @pytest.mark.parametrize(
     ("step", "heading", "row_field"),
     [("variables", "Variables", "#terraform-1-key"), ("basics", "Basics", "#tag-2-key")],

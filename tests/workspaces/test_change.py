@@ -499,6 +499,50 @@ def test_the_main_connector_stays_while_it_is_among_the_connectors(user_with_key
     ]
 
 
+def test_a_change_can_make_another_listed_connector_the_main_one(user_with_key, fake):
+    workspace = seeded_workspace(harness_client_for(user_with_key))
+    direct_put(
+        workspace.identifier,
+        provider_connector="account.gcp_main",
+        provider_connectors=[
+            {"connector_ref": "account.aws_prod", "type": "aws"},
+            {"connector_ref": "account.gcp_main", "type": "gcp"},
+        ],
+    )
+    draft = start(user_with_key, workspace)
+    assert draft.data["provisioner"]["main"] == "gcp"  # the Provisioner step shows it chosen
+
+    edit(draft, provisioner={"main": "aws"})
+    body = update.update_body(stored_steps(draft.data), draft=draft)
+
+    # The connectors are as placed at the start, but the main one is the change's choice.
+    assert body["provider_connector"] == "account.aws_prod"
+    assert [c.label for c in diff.change_review(draft)["changes"]] == ["Main cloud connector"]
+
+
+def test_a_change_started_before_the_main_choice_keeps_the_main_one_harness_holds(
+    user_with_key, fake
+):
+    workspace = seeded_workspace(harness_client_for(user_with_key))
+    direct_put(
+        workspace.identifier,
+        provider_connector="account.gcp_main",
+        provider_connectors=[
+            {"connector_ref": "account.aws_prod", "type": "aws"},
+            {"connector_ref": "account.gcp_main", "type": "gcp"},
+        ],
+    )
+    draft = start(user_with_key, workspace)
+    # As a change started before the Provisioner step had the choice was saved.
+    del draft.data["provisioner"]["main"], draft.data["template"]["held_connectors"]["main"]
+    edit(draft, repository={"branch": "develop"})
+
+    body = update.update_body(stored_steps(draft.data), draft=draft)
+
+    assert body["provider_connector"] == "account.gcp_main"
+    assert [c.label for c in diff.change_review(draft)["changes"]] == ["Branch"]
+
+
 def test_tags_harness_holds_do_not_block_a_change(user_with_key, fake):
     client = harness_client_for(user_with_key)
     workspace = seeded_workspace(client)

@@ -287,6 +287,38 @@ def test_send_anyway_sends_the_main_connector_the_table_said_it_would(user_with_
     assert body["provider_connectors"] == [{"connector_ref": AWS_A, "type": "aws"}]
 
 
+def test_send_anyway_follows_the_main_connector_harness_chose_meanwhile_if_left_as_it_was(
+    user_with_key, fake
+):
+    client = harness_client_for(user_with_key)
+    workspace = seeded_workspace(client)
+    both = [
+        {"connector_ref": "account.aws_prod", "type": "aws"},
+        {"connector_ref": "account.gcp_main", "type": "gcp"},
+    ]
+    direct_put(
+        workspace.identifier, provider_connector="account.gcp_main", provider_connectors=both
+    )
+    draft = edit(start(user_with_key, workspace), repository={"branch": "develop"})
+    assert draft.data["provisioner"]["main"] == "gcp"
+    # The main one changed in Harness between the connectors the change leaves as they were, its
+    # choice of the main one included: sent anyway, the change follows Harness there.
+    direct_put(workspace.identifier, provider_connector="account.aws_prod")
+    shown = submit.draft_submit(draft=draft, client=client).draft
+    assert shown.harness_response["outcome"] == change.CHANGED_IN_HARNESS
+    table = {c.label: c for c in diff.change_review(shown)["harness_changes"]}
+    promised = table["Main cloud connector"]
+
+    body = _send_anyway(client, fake, shown)
+
+    assert (promised.now, promised.yours, promised.replaced) == (
+        "account.aws_prod",
+        "account.aws_prod",
+        False,
+    )
+    assert body["provider_connector"] == "account.aws_prod"
+
+
 def test_send_anyway_table_says_what_the_put_does_with_a_setting_the_steps_do_not_edit(
     user_with_key, fake
 ):

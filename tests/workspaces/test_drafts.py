@@ -1022,6 +1022,46 @@ def test_a_copy_says_which_main_provider_connector_it_does_not_get(user_with_key
     ]
 
 
+def test_a_copy_keeps_a_main_connector_that_is_not_the_first_cloud_one(user_with_key, fake):
+    client = harness_client_for(user_with_key)
+    client.create_workspace(
+        org="default",
+        project="infra",
+        body={
+            "identifier": "src_gcp_main",
+            "name": "src-gcp-main",
+            "provisioner": "opentofu",
+            "provisioner_version": "1.10.6",
+            "provider_connector": "account.gcp_main",
+            "provider_connectors": [
+                {"connector_ref": "account.aws_prod", "type": "aws"},
+                {"connector_ref": "account.gcp_main", "type": "gcp"},
+            ],
+            "repository": "infra-live",
+            "repository_connector": "account.github_acme",
+            "repository_branch": "main",
+            "terraform_variables": {},
+            "environment_variables": {},
+        },
+    )
+
+    saved = drafts.draft_save_step(
+        draft=drafts.draft_create(owner=user_with_key, org="default", project="infra"),
+        step="template",
+        values={"source": "clone", "clone_identifier": "src_gcp_main"},
+        client=client,
+    )
+
+    # GCP stays the main one, though AWS comes first: the copy is made as the workspace is.
+    body = build_body(saved.draft.data)
+    assert body["provider_connector"] == "account.gcp_main"
+    assert body["provider_connectors"] == [
+        {"connector_ref": "account.aws_prod", "type": "aws"},
+        {"connector_ref": "account.gcp_main", "type": "gcp"},
+    ]
+    assert saved.draft.data["template"]["not_copied"] == []
+
+
 def test_copying_an_aws_cdk_workspace_is_refused_not_turned_into_opentofu(user_with_key, fake):
     client = harness_client_for(user_with_key)
     source = next(

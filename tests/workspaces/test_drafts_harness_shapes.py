@@ -25,6 +25,7 @@ def workspace(**fields):
         "run_all": False,
         "cost_estimation_enabled": False,
         "budget": None,
+        "provider_connector": "",
         "provider_connectors": (),
         "repository_branch": "main",
         "repository_commit": "",

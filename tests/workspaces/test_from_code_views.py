@@ -16,7 +16,12 @@ from tests.conftest import ACCOUNT, FULL_KEY
 from tests.workspaces.test_drafts import choose_template, make_draft, valid_data
 from tests.workspaces.test_export import seeded
 from workspaces.clients import harness_client_for
-from workspaces.export import draft_export, harness_workspace_export, workspace_body
+from workspaces.export import (
+    draft_export,
+    harness_workspace_export,
+    workspace_body,
+    workspace_export,
+)
 from workspaces.models import WorkspaceDraft
 from workspaces.wizard import code_json, drafts, from_code, steps, validation
 from workspaces.wizard.body import build_body, leave_out_locked, stored_steps
@@ -818,6 +823,37 @@ def test_a_main_provider_connector_that_cannot_be_placed_is_listed_not_dropped(
     assert body["provider_connector"] == "" and body["provider_connectors"] == []
     assert says in reasons[8]
     assert report["mapped"] == 10  # as the pasted resource's 11, less the connector
+
+
+@pytest.mark.parametrize("form", ["json", "tf"])
+def test_an_exported_workspace_whose_main_connector_is_gcp_pastes_back_with_it(
+    user_with_key, fake, form
+):
+    body = build_body(valid_data())
+    body["provider_connector"] = "account.gcp_main"
+    body["provider_connectors"] = [
+        {"connector_ref": "account.aws_prod", "type": "aws"},
+        {"connector_ref": "account.gcp_main", "type": "gcp"},
+    ]
+    exported = workspace_export(
+        body=body, org="default", project="infra", account_id=ACCOUNT,
+        download=("workspace_export", ["default", "infra", body["identifier"]]),
+    )  # fmt: skip
+    imported = from_code.read_code(exported.text(form), org="default", project="infra")
+    saved = drafts.draft_start_from_code(
+        draft=drafts.draft_create(owner=user_with_key, org="default", project="infra"),
+        imported=imported,
+        client=harness_client_for(user_with_key),
+    )
+    again = build_body(stored_steps(saved.draft.data))
+    listed = [line["reason"] for line in saved.draft.data["template"]["code_report"]["unmapped"]]
+    assert again["provider_connector"] == "account.gcp_main" or any(
+        "provider_connector" in reason for reason in listed
+    )
+    # Kept, not listed: the whole body comes back.
+    assert again["provider_connector"] == "account.gcp_main"
+    assert again["provider_connectors"] == body["provider_connectors"]
+    assert listed == []
 
 
 # --- an export's own comments ----------------------------------------------------------------

@@ -751,9 +751,45 @@ def test_linked_template_locks_fields_on_later_steps(signed_in_with_key, draft, 
     assertContains(provisioner, "Harness sets it from the linked template", count=1)
     assertContains(provisioner, 'id="aws-connector-q"')
     assertContains(provisioner, "The linked template locks the provisioner")
+    assertNotContains(provisioner, 'name="main"')  # one cloud connector: the main one
     draft.refresh_from_db()
     assert draft.data["provisioner"]["provisioner"] == "opentofu"
     assert draft.data["provisioner"]["aws"] == "aws_infra"
+
+
+def test_the_provisioner_step_says_which_cloud_connector_is_the_main_one(
+    signed_in_with_key, user_with_key, fake
+):
+    draft = make_draft(user_with_key, provisioner__gcp="account.gcp_main")
+    before = signed_in_with_key.get(step_url(draft, "provisioner"))
+
+    post_step(
+        signed_in_with_key,
+        draft,
+        "provisioner",
+        {**draft.data["provisioner"], "main": "gcp", "action": "next"},
+    )
+    page = signed_in_with_key.get(step_url(draft, "provisioner"))
+    review = signed_in_with_key.get(step_url(draft, "review"))
+
+    # A labelled group of radio buttons (a keyboard moves between them): the first chosen, the
+    # rule of a request older than the choice, until another is chosen.
+    content = before.content.decode()
+    assert re.search(
+        r'<fieldset [^>]*id="main-connector"[^>]*>\s*<legend>Main cloud connector<', content
+    )
+    for value, label in steps.MAIN_CHOICES.items():
+        assert re.search(
+            rf'<label class="check" for="id_main_\d">\s*<input type="radio" name="main" '
+            rf'value="{value}"[^>]*>\s*{re.escape(html.escape(label))}</label>',
+            content,
+        ), label
+    assert re.search(r'name="main" value=""[^>]* checked', content)
+    assert re.search(r'name="main" value="gcp"[^>]* checked', page.content.decode())
+    draft.refresh_from_db()
+    assert draft.data["provisioner"]["main"] == "gcp"
+    assertContains(review, "<dt>Main cloud connector</dt><dd>account.gcp_main</dd>")
+    assertContains(review, "&quot;provider_connector&quot;: &quot;account.gcp_main&quot;")
 
 
 def test_a_tag_a_linked_template_locks_without_its_value_is_shown_as_the_templates(

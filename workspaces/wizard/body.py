@@ -115,6 +115,20 @@ def _variables(rows: list[Mapping[str, Any]]) -> dict[str, dict[str, str]]:
     return out
 
 
+def main_connector(provisioner: Mapping[str, Any], locks: Mapping[str, Any]) -> str:
+    """The main cloud connector (`provider_connector`) of the Provisioner step's values: the one
+    of the slot its `main` names (a copied workspace's, pasted code's or the user's choice), else
+    the first chosen (AWS, GCP, Azure), as before the choice. A slot a linked template locks
+    holds one of its additional connectors, never the main one
+    (`prefill.prefill_from_template_yaml`)."""
+    chosen = {
+        slot: str(provisioner.get(slot) or "").strip()
+        for slot in steps.CLOUD_SLOTS
+        if str(provisioner.get(slot) or "").strip() and f"provisioner.{slot}" not in locks
+    }
+    return chosen.get(str(provisioner.get("main") or "")) or next(iter(chosen.values()), "")
+
+
 def build_body(
     values: Mapping[str, Mapping[str, Any]],
     *,
@@ -146,16 +160,7 @@ def build_body(
     ]
     linked = template["source"] == "template" and template["template_mode"] == "linked"
     locks = ((template.get("locked") if locked is None else locked) or {}) if linked else {}
-    # The first cloud connector the user chose; a slot a linked template locks holds one of its
-    # additional connectors, never the main one (`prefill.prefill_from_template_yaml`).
-    provider_connector = next(
-        (
-            str(provisioner[s]).strip()
-            for s in steps.CLOUD_SLOTS
-            if str(provisioner[s]).strip() and f"provisioner.{s}" not in locks
-        ),
-        "",
-    )
+    provider_connector = main_connector(provisioner, locks)
     kind = provisioner["provisioner"]
     version = str(provisioner["version"]).strip()
     body: dict[str, Any] = {

@@ -192,6 +192,15 @@ class ProvisionerForm(StepForm):
     gcp = text_field()
     azure = text_field()
     vault = text_field()
+    # Which cloud slot is the main connector (`body.main_connector`): an empty slot falls back to
+    # the first one chosen, so the choice never stands in the way of a connector change.
+    main = choice_field(
+        "Main cloud connector",
+        steps.MAIN_CHOICES,
+        "Choose which cloud connector is the main one.",
+        required=False,
+        widget=forms.RadioSelect,
+    )
     cost_estimation_enabled = forms.BooleanField(label="Estimate costs", required=False)
     budget = text_field(
         "Monthly budget (USD)",

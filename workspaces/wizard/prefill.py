@@ -47,9 +47,12 @@ class Prefill:
     overrides: frozenset[str] = frozenset()
 
     def with_provider(self, slot: str, ref: str) -> Prefill:
-        """This prefill with a looked-up provider connector placed in its slot."""
+        """This prefill with a looked-up provider connector placed in its slot: the main one of
+        a workspace or of pasted code (`prefill_from_workspace`), so a cloud slot is the main."""
         values = {step: dict(fields) for step, fields in self.values.items()}
         values.setdefault("provisioner", {})[slot] = ref
+        if slot in steps.CLOUD_SLOTS:
+            values["provisioner"]["main"] = slot
         refs = tuple(r for r in self.provider_refs if r != ref)
         return dataclasses.replace(
             self, values=values, locked=dict(self.locked), provider_refs=refs
@@ -203,6 +206,11 @@ def workspace_values(workspace: Any) -> dict[str, dict[str, Any]]:
     for item in workspace.provider_connectors:
         if item.type in steps.PROVIDER_TYPES:
             provisioner[item.type] = item.connector_ref
+    # The slot of the main connector, when a listed one is it: kept the main one though another
+    # cloud connector comes first (`body.main_connector`).
+    provisioner["main"] = next(
+        (s for s in steps.CLOUD_SLOTS if provisioner.get(s) == workspace.provider_connector), ""
+    )
     return {
         "basics": {
             "description": workspace.description,

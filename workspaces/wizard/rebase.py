@@ -32,9 +32,11 @@ def rebased(draft: WorkspaceDraft, fresh: Mapping[str, Any]) -> WorkspaceDraft:
 
     The connectors are as Harness now places them (`held_connectors`, `main_connector_kept`): a
     slot still holding the connector of the start (a connector changed in Harness since) is the
-    user's choice, and the first cloud connector chosen becomes the main one; slots as Harness
-    now holds them keep its main connector. A budget the steps still show as it was at the
-    start, while cost estimation is off, becomes the one Harness holds now (none if none).
+    user's choice, and the one chosen as main (or the first cloud connector) becomes the main
+    one; slots as Harness now holds them keep its main connector, and a choice of the main one
+    left as it was at the start follows the one Harness holds now. A budget the steps still show
+    as it was at the start, while cost estimation is off, becomes the one Harness holds now (none
+    if none).
     """
     out = copy.copy(draft)
     out.workspace_snapshot = copy.deepcopy(dict(fresh))
@@ -51,13 +53,21 @@ def rebased_data(
     out = copy.deepcopy(dict(data))
     template = dict(out.get("template") or {})
     placed, kept = _placed(fresh, template)
+    # Which of them is the main one, as `prefill.workspace_values` chooses it at the start.
+    main = str(fresh.get("provider_connector") or "")
+    placed["main"] = next((s for s in steps.CLOUD_SLOTS if main and placed[s] == main), "")
+    provisioner = dict(out.get("provisioner") or {})
+    # A choice left as it was at the start (none, for a change started before the choice)
+    # follows Harness.
+    if provisioner.get("main", "") == (template.get("held_connectors") or {}).get("main", ""):
+        provisioner["main"] = placed["main"]
+    out["provisioner"] = provisioner
     template["held_connectors"] = placed
     if kept:
         template["main_connector_kept"] = kept
     else:
         template.pop("main_connector_kept", None)
     out["template"] = template
-    provisioner = dict(out.get("provisioner") or {})
     if (
         not steps.as_bool(provisioner.get("cost_estimation_enabled"))
         and "provisioner.budget" not in steps.locked_map(out)
@@ -65,7 +75,6 @@ def rebased_data(
     ):
         budget = fresh.get("budget")
         provisioner["budget"] = "" if budget is None else budgets.budget_text(budget)
-        out["provisioner"] = provisioner
     return out
 
 

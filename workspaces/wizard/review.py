@@ -130,6 +130,7 @@ def review_sections(draft: WorkspaceDraft, body: dict[str, Any]) -> list[dict]:
         "provisioner": [
             ("Provisioner", f"{kind} {body['provisioner_version']}{terragrunt}"),
             ("Provider connectors", providers or "None"),
+            ("Main cloud connector", body.get("provider_connector") or "None"),
             ("Cost estimation", cost),
         ],
     }

@@ -88,8 +88,12 @@ PROVIDER_TYPES = {
     "azure": ("Azure", "Azure"),
     "vault": ("Vault", "Vault"),
 }
-# `provider_connector` (the singular, required field) must be a cloud connector; first one wins.
+# `provider_connector` (the singular, required field) must be a cloud connector: the one of the
+# slot the Provisioner step's `main` names, else (none chosen there, or that slot empty) the first.
 CLOUD_SLOTS = ("aws", "gcp", "azure")
+MAIN_CHOICES = {"": "The first one chosen (AWS, then GCP, then Azure)"} | {
+    slot: PROVIDER_TYPES[slot][1] for slot in CLOUD_SLOTS
+}
 VARIABLE_GROUPS = {"terraform": "Terraform variables", "environment": "Environment variables"}
 VALUE_TYPES = {"string": "Text", "secret": "Secret reference"}
 SOURCES = {
@@ -148,6 +152,9 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "gcp": "",
         "azure": "",
         "vault": "",
+        # Which cloud slot holds the main connector (`MAIN_CHOICES`); "" for the first chosen, as
+        # a draft older than the choice has it.
+        "main": "",
         "cost_estimation_enabled": False,
         "budget": "",
     },

@@ -182,7 +182,11 @@ def update_body(
     if "provider_connectors" in body:
         body["provider_connectors"] = _kept_flags(body["provider_connectors"], held)
         refs = [item["connector_ref"] for item in body["provider_connectors"]]
-        if held.get("provider_connector") in refs:  # the steps pick the first of AWS, GCP, Azure
+        start = steps.step_values(draft.data, "template").get("held_connectors") or {}
+        chosen_main = (values.get("provisioner") or {}).get("main")
+        if "main" not in start and not chosen_main and held.get("provider_connector") in refs:
+            # A change started before the step had the choice (`main`), none made since: its
+            # steps pick the first of AWS, GCP, Azure, not necessarily the main one Harness holds.
             body["provider_connector"] = held["provider_connector"]
     if held and main_connector_held(values, draft=draft):
         body["provider_connector"] = held.get("provider_connector", "")
@@ -227,8 +231,10 @@ def main_connector_held(values: Mapping[str, Mapping[str, Any]], *, draft: Works
     type a listed connector has). False for a change started before they were kept."""
     start = steps.step_values(draft.data, "template").get("held_connectors")
     chosen = values.get("provisioner") or {}
+    # The main one chosen too (`main`; none kept by a change started before the choice).
     return isinstance(start, dict) and all(
-        str(chosen.get(slot) or "").strip() == start.get(slot, "") for slot in steps.PROVIDER_TYPES
+        str(chosen.get(slot) or "").strip() == start.get(slot, "")
+        for slot in (*steps.PROVIDER_TYPES, "main")
     )
 
 
