@@ -2,6 +2,7 @@
 
 import dataclasses
 import html
+import json
 import re
 import threading
 import time
@@ -2033,6 +2034,52 @@ def test_a_refused_row_once_changed_is_no_longer_marked(signed_in_with_key, user
     assertNotContains(page, "The secret account.no_such_secret")
     assertNotContains(page, "row--error")
     assertNotContains(page, "Harness refused a value here")
+
+
+def goa_400(message):
+    return json.dumps(
+        {
+            "name": "bad_request",
+            "id": "r1",
+            "message": message,
+            "temporary": False,
+            "timeout": False,
+            "fault": False,
+        }
+    )
+
+
+@pytest.mark.parametrize(
+    ("message", "control"),
+    [
+        (
+            "body.cost_estimation_enabled: cost estimation is not available in this account",
+            "id_cost_estimation_enabled",
+        ),
+        ("body.terragrunt_provider: Terragrunt is not enabled for this account", "id_terragrunt"),
+        ("body.run_all: run_all is not supported with this Terragrunt version", "id_run_all"),
+    ],
+)
+def test_a_refused_checkbox_shows_what_harness_said(
+    signed_in_with_key, user_with_key, fake, message, control
+):
+    draft = make_draft(
+        user_with_key,
+        provisioner__cost_estimation_enabled=True,
+        provisioner__terragrunt=True,
+        provisioner__terragrunt_version="0.55.21",
+        provisioner__run_all=True,
+    )
+    fake.inject(CREATE, status=400, body=goa_400(message))
+
+    submitted = signed_in_with_key.post(reverse("draft_submit", args=[draft.pk]))
+    page = signed_in_with_key.get(submitted["Location"])
+
+    assert submitted["Location"] == reverse("draft_step", args=[draft.pk, "provisioner"])
+    assertContains(page, "What it refused is marked below.")
+    assertContains(page, message.split(": ", 1)[1], count=1)
+    # On the checkbox Harness named, which is marked and described by it (portal.js focuses it).
+    assert described_by_its_error(page, control, f"{control}_error")
 
 
 def test_submit_policy_denial_shows_the_deny_message(signed_in_with_key, user_with_key, fake):

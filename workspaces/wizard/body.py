@@ -31,7 +31,7 @@ FIELD_STEPS: dict[str, tuple[str, str]] = {
     "provisioner_version": ("provisioner", "version"),
     "terragrunt_provider": ("provisioner", "terragrunt"),
     "terragrunt_version": ("provisioner", "terragrunt_version"),
-    "run_all": ("provisioner", "terragrunt"),
+    "run_all": ("provisioner", "run_all"),
     "provider_connector": ("provisioner", "aws"),
     "provider_connectors": ("provisioner", "aws"),
     "cost_estimation_enabled": ("provisioner", "cost_estimation_enabled"),
