@@ -10,7 +10,7 @@ import pytest
 
 from tests.concurrency import submit_together
 from tests.conftest import ACCOUNT, READ_KEY
-from tests.samples import complete_draft
+from tests.samples import complete_draft, template_answer
 from workspaces.clients import harness_client_for
 from workspaces.models import WorkspaceDraft
 from workspaces.services import credential_save
@@ -1086,6 +1086,33 @@ def test_copying_an_aws_cdk_workspace_is_refused_not_turned_into_opentofu(user_w
     # As Edit refuses it: the copy would be OpenTofu with the CDK's version.
     assert "awscdk" in saved.notice and "do not cover" in saved.notice
     assert "provisioner" not in saved.draft.data
+
+
+CDK_YAML = (
+    "template:\n  name: CDK app\n  identifier: k8s_namespace\n  versionLabel: v1\n"
+    "  type: Workspace\n  projectIdentifier: infra\n  orgIdentifier: default\n  spec:\n"
+    "    provisioner:\n      type: awscdk\n      version: 2.150.0\n      locked: true\n"
+    "    repository:\n      connector: github_infra\n      name: cdk-app\n      branch: main\n"
+    "      gitFetchType: branch\n      locked: true\n"
+)
+
+
+@pytest.mark.parametrize("mode", ["linked", "copied"])
+def test_a_template_of_a_tool_the_steps_do_not_cover_is_not_turned_into_opentofu(
+    user_with_key, fake, mode
+):
+    fake.inject("v1.templates.version", body=template_answer(CDK_YAML))
+
+    saved = choose_template(make_draft(user_with_key), mode, ("k8s_namespace", "v1"))
+
+    # Refused as copying such a workspace is: the notice names the tool, nothing is filled in.
+    assert "awscdk" in saved.notice and "do not cover" in saved.notice
+    data = saved.draft.data
+    assert data["provisioner"]["version"] != "2.150.0"
+    assert data["repository"]["repository"] != "cdk-app"
+    assert not data["template"].get("locked") and not data["template"].get("applied")
+    body = build_body(body_module.stored_steps(data), keep_locked=True)
+    assert body["provisioner_version"] != "2.150.0"
 
 
 def test_a_clones_description_is_prefilled_once_and_noted(user_with_key, fake):

@@ -70,8 +70,15 @@ def _fetch_from(spec: dict[str, Any]) -> tuple[str, str]:
     return "branch", str(spec.get("branch") or "")
 
 
-def prefill_from_template_yaml(spec_root: dict[str, Any], *, linked: bool) -> Prefill:
+def prefill_from_template_yaml(
+    spec_root: dict[str, Any], *, linked: bool, any_tool: bool = False
+) -> Prefill:
     """Prefill from a parsed Workspace template (contract §3.1; `template.spec`).
+
+    Raises PrefillRefused for a provisioner type the steps do not hold (AWS CDK, say), as
+    `prefill_from_workspace` does: its draft would be OpenTofu with the other tool's version.
+    `any_tool`: only the template's locks are wanted (a workspace's own link, `sources.
+    template_locks`), whatever tool it provisions with.
 
     Blocks carry `locked: true|false`; a locked block's values are locked as a whole. Only the
     keys of the one public Workspace template YAML are read (the Terraform provider's
@@ -99,6 +106,11 @@ def prefill_from_template_yaml(spec_root: dict[str, Any], *, linked: bool) -> Pr
         kind = str(block.get("type", "")).lower()
         if kind in steps.PROVISIONERS:
             put("provisioner", "provisioner", kind, lock)
+        elif kind and not any_tool:
+            raise PrefillRefused(
+                f"it provisions with {kind}, which the portal's steps do not cover (OpenTofu "
+                "or Terraform, optionally through Terragrunt)"
+            )
         if block.get("version"):
             put("provisioner", "version", str(block["version"]), lock)
         if lock and linked:

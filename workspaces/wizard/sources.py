@@ -181,7 +181,7 @@ def template_locks(
         org=org, project=project, identifier=link.template_id, version=link.version or None
     )
     parsed = template_yaml.load_template_yaml(template.yaml)
-    found = prefill.prefill_from_template_yaml(parsed, linked=True)
+    found = prefill.prefill_from_template_yaml(parsed, linked=True, any_tool=True)
     return template.version_label, found.locked | _carried_locks(parsed)
 
 
