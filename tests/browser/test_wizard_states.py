@@ -12,6 +12,7 @@ from tests.browser.test_wizard_accessibility import signed_in_draft  # noqa: F40
 from tests.workspaces.test_drafts import make_draft
 from workspaces.clients import harness_client_for
 from workspaces.wizard import submit
+from workspaces.wizard.body import build_body
 
 CREATE = "iacm.workspaces.create"
 
@@ -56,7 +57,12 @@ def test_basics_never_says_free_for_an_identifier_it_refuses_as_taken(
     signed_in_draft,  # noqa: F811
 ):
     draft = signed_in_draft
-    fake.inject(CREATE, status=409)  # README: "any other 409 leads back to the identifier"
+    # Someone else's workspace holds the identifier: the create's 409, and the look after it
+    # finds it (README: "a 409 whose look finds a workspace leads back to the identifier").
+    theirs = build_body(draft.data) | {"name": "someone-else", "repository": "another-repo"}
+    harness_client_for(draft.owner).create_workspace(
+        org=draft.org, project=draft.project, body=theirs
+    )
     submit.draft_submit(draft=draft, client=harness_client_for(draft.owner))
     draft.refresh_from_db()
     assert draft.harness_response["outcome"] == "conflict"

@@ -1424,6 +1424,19 @@ def test_conflict_leads_back_to_basics(user_with_key, fake):
     )
 
 
+def test_a_409_the_portal_cannot_look_into_is_not_called_taken(user_with_key, fake):
+    draft = make_draft(user_with_key)
+    fake.inject(CREATE, status=409)
+    fake.inject("iacm.workspaces.get", status=503, times=3)  # a read is tried 3 times
+
+    draft = submit.draft_submit(draft=draft, client=harness_client_for(user_with_key)).draft
+
+    assert (draft.status, draft.harness_response["outcome"]) == ("failed", "refused")
+    assert "could not look whether a workspace" in draft.harness_response["message"]
+    assert "step" not in draft.harness_response
+    assert not draft.data["basics"].get("identifier_taken")
+
+
 def test_after_a_409_basics_still_says_the_identifier_is_taken(user_with_key, fake):
     client = harness_client_for(user_with_key)
     data = valid_data()

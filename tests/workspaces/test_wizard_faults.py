@@ -244,7 +244,8 @@ def test_identifier_check_when_harness_fails(
 SUBMIT_OUTCOMES = {
     "400": ("failed", "invalid"),  # field errors and policy denials: test_drafts.py
     "403": ("failed", "refused"),
-    "409": ("failed", "conflict"),
+    # No workspace holds the identifier (the portal looks): a refusal, not "taken".
+    "409": ("failed", "refused"),
     "503": ("failed", "unavailable"),
     "timeout": ("created", "created"),  # Harness created it; the GET after the timeout says so
 }
@@ -268,18 +269,6 @@ def test_submit_fault_keeps_the_draft_and_creates_exactly_once(
 
     signed_in_with_key.post(reverse("draft_submit", args=[draft.pk]))
     first = WorkspaceDraft.objects.get(pk=draft.pk)
-    if fault == "409":
-        # Harness said the identifier is taken: Basics keeps saying so, and the retry is held
-        # there (nothing sent) until the identifier changes.
-        signed_in_with_key.post(reverse("draft_submit", args=[draft.pk]))
-        assert len(fake.log(route="iacm.workspaces.create")) == 1
-        identifier = f"{identifier}_b"
-        drafts.draft_save_step(
-            draft=WorkspaceDraft.objects.get(pk=draft.pk),
-            step="basics",
-            values={**first.data["basics"], "identifier": identifier},
-            client=harness_client_for(user_with_key),
-        )
     signed_in_with_key.post(reverse("draft_submit", args=[draft.pk]))  # the retry, if needed
     draft.refresh_from_db()
 
@@ -289,6 +278,35 @@ def test_submit_fault_keeps_the_draft_and_creates_exactly_once(
     assert len(_created(fake, identifier)) == 1
     client = harness_client_for(user_with_key)
     assert client.get_workspace(org="default", project="infra", identifier=identifier).name
+
+
+def test_a_taken_identifier_holds_the_retry_on_basics_until_it_changes(
+    signed_in_with_key, user_with_key, fake
+):
+    client = harness_client_for(user_with_key)
+    draft = make_draft(user_with_key, identifier="taken_by_another")
+    theirs = build_body(draft.data) | {"name": "someone-else", "repository": "another-repo"}
+    client.create_workspace(org="default", project="infra", body=theirs)
+
+    signed_in_with_key.post(reverse("draft_submit", args=[draft.pk]))
+    first = WorkspaceDraft.objects.get(pk=draft.pk)
+    # Harness said the identifier is taken, and the look found it: Basics keeps saying so, and
+    # the retry is held there (nothing sent) until the identifier changes.
+    signed_in_with_key.post(reverse("draft_submit", args=[draft.pk]))
+    posts = len(fake.log(route="iacm.workspaces.create"))
+    drafts.draft_save_step(
+        draft=WorkspaceDraft.objects.get(pk=draft.pk),
+        step="basics",
+        values={**first.data["basics"], "identifier": "taken_by_another_b"},
+        client=client,
+    )
+    signed_in_with_key.post(reverse("draft_submit", args=[draft.pk]))
+    draft.refresh_from_db()
+
+    assert (first.status, first.harness_response["outcome"]) == ("failed", "conflict")
+    assert posts == 2  # theirs, then this request's one POST
+    assert draft.status == "created"
+    assert len(_created(fake, "taken_by_another_b")) == 1
 
 
 def test_resubmit_after_a_timeout_never_calls_our_own_workspace_taken(

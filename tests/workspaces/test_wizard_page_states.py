@@ -12,6 +12,7 @@ from pytest_django.asserts import assertContains, assertNotContains
 from tests.workspaces.test_drafts import make_draft
 from workspaces.clients import harness_client_for
 from workspaces.wizard import submit
+from workspaces.wizard.body import build_body
 
 pytestmark = pytest.mark.django_db
 HTMX = {"HX-Request": "true"}
@@ -168,7 +169,9 @@ def refused_identifier(user_with_key, fake):
 
 def taken_identifier(user_with_key, fake):
     draft = make_draft(user_with_key)
-    fake.inject(CREATE, status=409)
+    # Someone else's workspace holds the identifier: the create's 409, and the look after it.
+    theirs = build_body(draft.data) | {"name": "someone-else", "repository": "another-repo"}
+    harness_client_for(user_with_key).create_workspace(org="default", project="infra", body=theirs)
     draft = submit.draft_submit(draft=draft, client=harness_client_for(user_with_key)).draft
     assert draft.harness_response["outcome"] == "conflict"
     return draft

@@ -26,6 +26,7 @@ from tests.workspaces.test_drafts import (
     workspace_with_uncopied_settings,
 )
 from workspaces.clients import NoHarnessCredential, harness_client_for
+from workspaces.harness import errors
 from workspaces.models import WorkspaceDraft
 from workspaces.services import credential_save
 from workspaces.wizard import drafts, prefill, steps, validation
@@ -2125,6 +2126,38 @@ def test_submit_conflict_leads_to_basics(signed_in_with_key, user_with_key, fake
     status = basics.content.decode().split('id="identifier-status"')[1].split("</p>")[0]
     assert f"{taken} already exists in this project. Choose another identifier." in status
     assertNotContains(basics, 'id="id_identifier_error"')
+
+
+@pytest.mark.parametrize("status", [409, 423])
+def test_a_conflict_at_create_is_not_said_to_be_a_taken_identifier_when_none_exists(
+    signed_in_with_key, user_with_key, fake, status
+):
+    draft = make_draft(user_with_key, basics__identifier="pay_vpc_free")
+    fake.inject(CREATE, status=status)
+
+    submitted = signed_in_with_key.post(reverse("draft_submit", args=[draft.pk]))
+
+    # The portal looked: no workspace holds the identifier.
+    with pytest.raises(errors.HarnessNotFound):
+        harness_client_for(user_with_key).get_workspace(
+            org="default", project="infra", identifier="pay_vpc_free"
+        )
+    assert fake.log(route="iacm.workspaces.get")
+    basics = signed_in_with_key.get(step_url(draft, "basics"))
+    assertNotContains(basics, "already exists")
+    draft.refresh_from_db()
+    assert not draft.data["basics"].get("identifier_taken")
+    assert not validation.bind_step("basics", draft.data).problems()
+    # Harness's refusal is said, with a way to submit again.
+    result = signed_in_with_key.get(submitted["Location"])
+    assertContains(result, f"HTTP {status}")
+    assertContains(result, "Fix and submit again")
+    assertNotContains(result, "already exists")
+    fake.clear_faults()
+    again = signed_in_with_key.post(reverse("draft_submit", args=[draft.pk]))
+    assert again["Location"] == reverse("draft_result", args=[draft.pk])
+    draft.refresh_from_db()
+    assert draft.status == "created"
 
 
 @pytest.mark.parametrize("status", [500, 503])

@@ -7,9 +7,10 @@ A POST not answered clearly may still land later: its body is kept among the dra
 sent meanwhile (`settle`), so every later attempt posts that same identifier and at most one
 workspace can come of them. A workspace found with it is this request's when it is what any of
 those attempts makes (`made_by`), whatever was edited since. Settled once Harness answers a POST
-of it with a 200 (created) or a 409 (the identifier holds one workspace: ours, or someone
-else's, and no earlier POST can make another), or the portal finds the workspace; any other
-answer (a 400, a 403, ...) says nothing about the earlier POSTs, which stay.
+of it with a 200 (created) or a 409 whose GET finds the workspace (the identifier holds one:
+ours, or someone else's, and no earlier POST can make another), or the portal finds the
+workspace; any other answer (a 400, a 403, a 409 or 423 with no workspace behind it, ...) says
+nothing about the earlier POSTs, which stay.
 """
 
 from __future__ import annotations
@@ -139,41 +140,7 @@ def _post(
         denied = "Harness policies denied this workspace."
         return Written(Status.FAILED, validation_outcome(err, denied=denied, body=body), body)
     except errors.HarnessConflict as err:
-        try:
-            sent = _created_before(client=client, draft=draft, body=body)
-        except errors.HarnessUnauthorized:
-            raise
-        except errors.HarnessError:
-            # The taken identifier may be the earlier attempt's workspace: not "choose another
-            # identifier" (that would create a second one); the outcome stays unclear.
-            unclear = {
-                "outcome": kept_unclear(previous, "unknown"),
-                "message": (
-                    f"Harness answered that a workspace with the identifier {body['identifier']} "
-                    "already exists, and did not answer when the portal looked whether it is the "
-                    "one your earlier attempt created. Submit again: the portal looks first."
-                ),
-                **answer(err),
-            }
-            return Written(Status.FAILED, unclear, body)
-        if sent is not None:
-            earlier = created_earlier(
-                sent=sent, body=body, message="Created on an earlier attempt."
-            )
-            return Written(Status.CREATED, {**earlier, **answer(err)}, sent)
-        conflict = {
-            "outcome": "conflict",
-            "message": (
-                f"A workspace with the identifier {body['identifier']} already exists in this "
-                "project. Choose another identifier."
-            ),
-            "harness_message": err.message,
-            "step": "basics",
-            "field": "identifier",
-            "taken": body["identifier"],  # Basics remembers it (`settle.store_outcome`)
-            **answer(err),
-        }
-        return Written(Status.FAILED, conflict, body)
+        return _conflict(client=client, draft=draft, body=body, previous=previous, err=err)
     except HELD_OR_BUSY as err:  # nothing can land
         held = not_sent(previous, err, harness_error_message(err), earlier=bool(attempts(draft)))
         return Written(Status.FAILED, held, body)
@@ -183,6 +150,74 @@ def _post(
         return Written(Status.FAILED, refused_outcome(err), body)
     made = {**created(warnings=result.warnings), "http_status": 200}  # W2
     return Written(Status.CREATED, made, body)
+
+
+def _conflict(
+    *,
+    client: HarnessClient,
+    draft: WorkspaceDraft,
+    body: dict[str, Any],
+    previous: dict,
+    err: errors.HarnessConflict,
+) -> Written:
+    """A 409 or 423 to the POST. It says the identifier is taken only when a GET of it (IaCM
+    `GET .../workspaces/{identifier}`) finds a workspace: this request's, made by an earlier
+    attempt (`made_by`), or someone else's (Basics then marks the identifier taken). None found,
+    Harness refused the create for another reason (a 423: something is locked; a 409 about
+    another state): its words are said, the identifier stays free, and the request can be
+    submitted again. Without the GET's answer, nothing is said to be taken either."""
+    identifier, earlier = body["identifier"], attempts(draft)
+    refused = (
+        f"Harness refused to create the workspace (HTTP {err.status}): {err.message.rstrip('.')}."
+    )
+    try:
+        workspace = find(client=client, draft=draft, identifier=identifier)
+    except errors.HarnessUnauthorized:
+        raise
+    except errors.HarnessError as look:
+        message = (
+            f"{refused} The portal could not look whether a workspace with the identifier "
+            f"{identifier} exists: {harness_error_message(look)}"
+        )
+        if not earlier:
+            refusal = {"outcome": "refused", "message": f"{message} Submit again.", **answer(err)}
+            return Written(Status.FAILED, refusal, body)
+        # A workspace with it may be the earlier attempt's: not "choose another identifier"
+        # (that would create a second one); the outcome stays unclear.
+        unclear = {
+            "outcome": kept_unclear(previous, "unknown"),
+            "message": f"{message} It may be the one your earlier attempt created. Submit "
+            "again: the portal looks first.",
+            **answer(err),
+        }
+        return Written(Status.FAILED, unclear, body)
+    sent = made_by(workspace, [*earlier, body]) if earlier else None
+    if sent is not None:
+        earlier_made = created_earlier(
+            sent=sent, body=body, message="Created on an earlier attempt."
+        )
+        return Written(Status.CREATED, {**earlier_made, **answer(err)}, sent)
+    if workspace is None:
+        message = (
+            f"{refused} No workspace has the identifier {identifier}, so it is not taken: "
+            "submit again once what Harness names is resolved."
+        )
+        return Written(
+            Status.FAILED, {"outcome": "refused", "message": message, **answer(err)}, body
+        )
+    conflict = {
+        "outcome": "conflict",
+        "message": (
+            f"A workspace with the identifier {identifier} already exists in this "
+            "project. Choose another identifier."
+        ),
+        "harness_message": err.message,
+        "step": "basics",
+        "field": "identifier",
+        "taken": identifier,  # Basics remembers it (`settle.store_outcome`)
+        **answer(err),
+    }
+    return Written(Status.FAILED, conflict, body)
 
 
 def _reconcile(

@@ -171,8 +171,9 @@ def draft_send(
     After a timeout or a 5xx, a GET of the identifier decides what happened before anything
     else; a retry after an unclear outcome checks first too (for a create, unless the caller
     has just looked: `looked`), and a create's 409 after one is checked for the earlier
-    attempt's workspace. Harness 400s (field errors, policy denials) and other 409s put the
-    draft back to `failed` with the message attached to the step and field concerned.
+    attempt's workspace. Harness 400s (field errors, policy denials) and a 409 whose look finds
+    another's workspace put the draft back to `failed` with the message attached to the step and
+    field concerned.
     HarnessUnauthorized puts the draft back to `release_to` (the author's own submit: `draft`;
     an approval: `awaiting_approval`) and propagates. The audit entry names
     `actor` (default the owner; an approver sends with their own key) and the `approval` chain;
