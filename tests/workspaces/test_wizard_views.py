@@ -30,6 +30,7 @@ from workspaces.harness import errors
 from workspaces.models import WorkspaceDraft
 from workspaces.services import credential_save
 from workspaces.wizard import drafts, prefill, steps, validation
+from workspaces.wizard.body import build_body, stored_steps
 
 pytestmark = pytest.mark.django_db
 HTMX = {"HX-Request": "true"}
@@ -2081,6 +2082,35 @@ def test_a_refused_checkbox_shows_what_harness_said(
     assertContains(page, message.split(": ", 1)[1], count=1)
     # On the checkbox Harness named, which is marked and described by it (portal.js focuses it).
     assert described_by_its_error(page, control, f"{control}_error")
+
+
+def test_a_refused_main_connector_of_a_linked_draft_lands_on_the_slot_that_holds_it(
+    signed_in_with_key, user_with_key, fake
+):
+    draft = make_draft(
+        user_with_key,
+        provisioner__aws="",
+        provisioner__vault="",
+        provisioner__gcp="account.gcp_retired",
+    )
+    draft = choose_template(draft, "linked", ("k8s_namespace", "v1")).draft
+    assert "provider_connectors" not in fake_body(draft)  # the template locks them
+
+    submitted = signed_in_with_key.post(reverse("draft_submit", args=[draft.pk]))
+    page = signed_in_with_key.get(submitted["Location"])
+
+    assert submitted["Location"] == step_url(draft, "provisioner")
+    content = page.content.decode()
+    gcp = content.split("<legend>GCP connector")[1].split("</fieldset>")[0]
+    aws = content.split("<legend>AWS connector")[1].split("</fieldset>")[0]
+    assert "does not exist in Harness" in gcp
+    assert "does not exist in Harness" not in aws
+    assert 'id="id_gcp_error"' in gcp
+
+
+def fake_body(draft):
+    """The body a submit of `draft` sends."""
+    return build_body(stored_steps(draft.data))
 
 
 def test_submit_policy_denial_shows_the_deny_message(signed_in_with_key, user_with_key, fake):

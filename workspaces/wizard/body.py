@@ -228,7 +228,10 @@ ROW_NOUNS = {
 
 
 def refusal(
-    harness_field: str | None, message: str, body: Mapping[str, Any] | None = None
+    harness_field: str | None,
+    message: str,
+    body: Mapping[str, Any] | None = None,
+    slots: Mapping[str, Any] | None = None,
 ) -> dict[str, str]:
     """Where a Harness refusal of the `body` sent (create or update) lands, and what it says.
 
@@ -236,7 +239,9 @@ def refusal(
     named (its row is marked), `message` one sentence without Harness's `body.<path>` prefix.
     A refused `provider_connectors[i]` lands on the field of the connector at index i; a refused
     `provider_connector` (or `provider_connectors` without an index) on the field of the
-    connector sent as `provider_connector` (AWS when none matches).
+    connector sent as `provider_connector`, found among `provider_connectors` or, when a linked
+    template keeps those out of the body, among the draft's stored connector `slots` (the
+    provisioner step's values); AWS when none matches.
     """
     step, field = field_location(harness_field)
     found = _FIELD_PATH.match(harness_field or "")
@@ -248,9 +253,11 @@ def refusal(
             kind = connectors[index].get("type") if index < len(connectors) else None
         else:
             sent = body.get("provider_connector")
-            kind = next(
-                (c.get("type") for c in connectors if sent and c.get("connector_ref") == sent), None
-            )
+            held = [(c.get("type"), c.get("connector_ref")) for c in connectors]
+            held += [
+                (slot, str((slots or {}).get(slot, "")).strip()) for slot in steps.PROVIDER_TYPES
+            ]
+            kind = next((k for k, ref in held if sent and ref == sent), None)
         field = kind if kind in steps.PROVIDER_TYPES else field
     row = row_field = ""
     if found and found["key"] and field in ROW_NOUNS:

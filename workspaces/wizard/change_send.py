@@ -138,7 +138,8 @@ def change_write(
         )
     except errors.HarnessValidationError as err:
         denied = "Harness policies denied this change."
-        return Status.FAILED, validation_outcome(err, denied=denied, body=body)
+        slots = steps.step_values(draft.data, "provisioner")
+        return Status.FAILED, validation_outcome(err, denied=denied, body=body, slots=slots)
     except errors.HarnessNotFound:
         return Status.FAILED, _gone(draft)
     except errors.HarnessConflict as err:

@@ -20,6 +20,7 @@ from typing import Any, NamedTuple
 from workspaces.feedback import harness_error_message
 from workspaces.harness import HarnessClient, errors
 from workspaces.models import WorkspaceDraft
+from workspaces.wizard import steps
 from workspaces.wizard.diff import body_diff
 from workspaces.wizard.outcomes import (
     HELD_OR_BUSY,
@@ -138,7 +139,9 @@ def _post(
         result = client.create_workspace(org=draft.org, project=draft.project, body=body)
     except errors.HarnessValidationError as err:
         denied = "Harness policies denied this workspace."
-        return Written(Status.FAILED, validation_outcome(err, denied=denied, body=body), body)
+        slots = steps.step_values(draft.data, "provisioner")
+        refused = validation_outcome(err, denied=denied, body=body, slots=slots)
+        return Written(Status.FAILED, refused, body)
     except errors.HarnessConflict as err:
         return _conflict(client=client, draft=draft, body=body, previous=previous, err=err)
     except HELD_OR_BUSY as err:  # nothing can land

@@ -193,10 +193,15 @@ def unanswered(err: errors.HarnessError, *, then: str) -> dict[str, Any]:
 
 
 def validation_outcome(
-    err: errors.HarnessValidationError, *, denied: str, body: dict[str, Any]
+    err: errors.HarnessValidationError,
+    *,
+    denied: str,
+    body: dict[str, Any],
+    slots: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """A Harness 400 to the `body` sent: a policy denial (`denied` says what was denied, on the
-    review) or a field refusal placed on its step, field and row (`body.refusal`)."""
+    review) or a field refusal placed on its step, field and row (`body.refusal`; `slots`, the
+    draft's stored provider connector slots)."""
     deny = list(err.deny_messages)
     if deny:
         return {
@@ -208,7 +213,7 @@ def validation_outcome(
         }
     return {
         "outcome": "invalid",
-        **refusal(err.field, err.message, body),
+        **refusal(err.field, err.message, body, slots),
         "harness_field": err.field or "",
         "harness_message": err.message,
         **answer(err),
