@@ -475,6 +475,64 @@ def test_identifier_check_when_harness_fails(signed_in_with_key, draft, fake):
     assertContains(response, "check with Harness right now; it will be checked when you submit")
 
 
+def test_without_javascript_the_identifier_follows_the_name_until_edited(
+    signed_in_with_key, draft, fake
+):
+    basics = step_url(draft, "basics")
+    signed_in_with_key.post(basics, {"name": "pay vpc", "identifier": "", "action": "back"})
+    # The page posts back the identifier it shows (derived from the stored name), unedited.
+    signed_in_with_key.post(
+        basics,
+        {
+            "name": "billing vpc",
+            "identifier": "pay_vpc",
+            "identifier_edited": "",
+            "description": "",
+            **formset_rows("tag"),
+            "action": "next",
+        },
+    )
+
+    draft.refresh_from_db()
+    assert draft.data["basics"]["identifier"] == "billing_vpc"
+    assert not draft.data["basics"]["identifier_edited"]
+    # With JavaScript the page posts what it derived from the new name: still following.
+    signed_in_with_key.post(
+        basics + "?autosave=1",
+        {"name": "cache vpc", "identifier": "cache_vpc", "identifier_edited": "", "description": ""}
+        | formset_rows("tag"),
+        headers=HTMX,
+    )
+    draft.refresh_from_db()
+    assert draft.data["basics"]["identifier"] == "cache_vpc"
+    assert not draft.data["basics"]["identifier_edited"]
+
+
+def test_without_javascript_an_identifier_the_person_edited_stays_when_the_name_changes(
+    signed_in_with_key, draft, fake
+):
+    basics = step_url(draft, "basics")
+    signed_in_with_key.post(basics, {"name": "pay vpc", "identifier": "", "action": "back"})
+    for name in ("billing vpc", "cache vpc"):
+        signed_in_with_key.post(
+            basics,
+            {
+                "name": name,
+                "identifier": "my_id",
+                # As the page shows it: the stored mark once the identifier was edited.
+                "identifier_edited": "1" if name == "cache vpc" else "",
+                "description": "",
+                **formset_rows("tag"),
+                "action": "back",
+            },
+        )
+        draft.refresh_from_db()
+        assert draft.data["basics"]["identifier"] == "my_id"
+        assert draft.data["basics"]["identifier_edited"]
+    page = signed_in_with_key.get(basics)
+    assertContains(page, 'name="identifier_edited" value="1"')
+
+
 # --- template --------------------------------------------------------------------------------
 
 

@@ -151,10 +151,8 @@ def _identifier_taken(
     attempt's workspace is not "taken": the submit looks for it); a check that could not be made
     records nothing (made again on the next save, and at submit). HarnessUnauthorized propagates.
     """
-    identifier = str(values.get("identifier") or "")
-    if not identifier and not values.get("identifier_edited"):
-        identifier = steps.identifier_from_name(str(values.get("name", "")))
     basics = steps.step_values(draft.data, "basics")
+    identifier = steps.identifier_follows_name(basics, values)["identifier"]
     if steps.identifier_held(draft.data) or identifier in ("", basics.get("identifier_checked")):
         return {}
     check = pickers.identifier_check(
@@ -256,8 +254,8 @@ def draft_save_step(
         data = dict(locked_draft.data)
         before = data.get(step)
         values = prefill.apply_locks(data, step, {**steps.step_values(data, step), **values})
-        if step == "basics" and not values.get("identifier_edited") and not values["identifier"]:
-            values["identifier"] = steps.identifier_from_name(str(values["name"]))
+        if step == "basics" and "basics.identifier" not in steps.fixed_or_held(data):
+            values = steps.identifier_follows_name(before or {}, values)
         data[step] = values
         if found is not None:
             data = prefill.apply_prefill(

@@ -193,6 +193,21 @@ def identifier_from_name(name: str) -> str:
     return slug[:MAX_LENGTH]
 
 
+def identifier_follows_name(stored: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
+    """Basics' `values` to save, the identifier following the name until the person edits it.
+
+    Edited: marked so by wizard.js (`identifier_edited`, which the page posts back once stored),
+    or, without JavaScript, posted as something else than the page showed (`stored`: Basics as
+    saved) or the name derives. Still following, it is what the posted name derives."""
+    posted = str(values.get("identifier") or "")
+    name = identifier_from_name(str(values.get("name", "")))
+    shown = {"", name, str(stored.get("identifier") or "")}
+    shown.add(identifier_from_name(str(stored.get("name", ""))))
+    edited = bool(values.get("identifier_edited") or stored.get("identifier_edited"))
+    edited = edited or posted not in shown
+    return {**values, "identifier": posted if edited else name, "identifier_edited": edited}
+
+
 def identifier_problem(identifier: str) -> str:
     """Why `identifier` cannot be a workspace identifier, or "" when its shape is fine."""
     if not identifier:
