@@ -2171,6 +2171,90 @@ def fake_body(draft):
     return build_body(stored_steps(draft.data))
 
 
+TOKEN_GONE = "The secret account.tf_token_gone of environment variable TF_TOKEN does not exist"
+
+
+def refused_token(signed_in_with_key, user_with_key):
+    """A draft whose TF_TOKEN row Harness refused, and its Variables step's URL."""
+    draft = make_draft(user_with_key)
+    draft.data["variables"]["environment"][0]["value"] = "account.tf_token_gone"
+    draft.save()
+    signed_in_with_key.post(reverse("draft_submit", args=[draft.pk]))
+    url = step_url(draft, "variables")
+    assertContains(signed_in_with_key.get(url), TOKEN_GONE)
+    return draft, url
+
+
+def test_harness_complaint_about_a_row_stays_while_another_row_is_edited(
+    signed_in_with_key, user_with_key, fake
+):
+    draft, url = refused_token(signed_in_with_key, user_with_key)
+
+    autosaved = signed_in_with_key.post(
+        url + "?autosave=1",
+        {
+            **formset_rows(
+                "terraform", {"key": "region", "value_type": "string", "value": "eu-west-2"}
+            ),
+            **formset_rows(
+                "environment",
+                {"key": "TF_TOKEN", "value_type": "secret", "value": "account.tf_token_gone"},
+            ),
+        },
+        headers=HTMX,
+    )
+
+    # wizard.js clears the messages an autosave names: not the refused row's, still standing.
+    cleared = re.search(r'data-cleared-errors="([^"]*)"', autosaved.content.decode())[1].split()
+    assert "terraform-0-error" in cleared and "environment-0-error" not in cleared
+    draft.refresh_from_db()
+    assert draft.data["variables"]["terraform"][0]["value"] == "eu-west-2"  # saved
+    page = signed_in_with_key.get(url)
+    assertContains(page, TOKEN_GONE)
+    assertContains(page, "Harness refused a value here")
+
+
+def test_harness_complaint_about_a_row_goes_once_that_row_changes(
+    signed_in_with_key, user_with_key, fake
+):
+    _draft, url = refused_token(signed_in_with_key, user_with_key)
+
+    signed_in_with_key.post(
+        url + "?autosave=1",
+        {
+            **formset_rows(
+                "terraform", {"key": "region", "value_type": "string", "value": "eu-west-1"}
+            ),
+            **formset_rows(
+                "environment",
+                {"key": "TF_TOKEN", "value_type": "secret", "value": "account.tf_token"},
+            ),
+        },
+        headers=HTMX,
+    )
+
+    page = signed_in_with_key.get(url)
+    assertNotContains(page, TOKEN_GONE)
+    assertNotContains(page, "Harness refused a value here")
+
+
+def test_harness_complaint_about_a_connector_stays_while_another_is_chosen(
+    signed_in_with_key, user_with_key, fake
+):
+    draft = make_draft(user_with_key, provisioner__vault="account.vault_gone")
+    signed_in_with_key.post(reverse("draft_submit", args=[draft.pk]))
+
+    def choose(**slots):
+        values = {**draft.data["provisioner"], **slots}
+        drafts.draft_save_step(draft=draft, step="provisioner", values=values)
+        draft.refresh_from_db()
+
+    choose(gcp="org.gcp_default")  # another connector
+    assert draft.harness_response["field"] == "vault"
+    choose(vault="")  # the one Harness refused
+    assert "field" not in draft.harness_response and "step" not in draft.harness_response
+
+
 def test_submit_policy_denial_shows_the_deny_message(signed_in_with_key, user_with_key, fake):
     draft = make_draft(user_with_key)
     draft.data["basics"]["tags"] = [{"key": "env", "value": "prod"}]

@@ -35,6 +35,7 @@ from workspaces.wizard import (
     validation,
     versions,
 )
+from workspaces.wizard.outcomes import refusal_answered
 from workspaces.wizard.sources import PrefillFailed
 
 Status = WorkspaceDraft.Status
@@ -282,8 +283,8 @@ def draft_save_step(
         locked_draft.name = str(basics["name"])[:128]
         locked_draft.identifier = str(basics["identifier"])[:128]
         response = dict(locked_draft.harness_response)
-        if response.get("step") == step and before != values:
-            # The user changed the step Harness complained about: the complaint is stale.
+        if response.get("step") == step and refusal_answered(response, step, before, values):
+            # The user changed what Harness complained about: the complaint is stale.
             for key in ("step", "field", "row", "row_field"):
                 response.pop(key, None)
         locked_draft.harness_response = response

@@ -15,6 +15,7 @@ from django.conf import settings
 
 from workspaces.feedback import OtherAccount, harness_error_message, retry_after_seconds
 from workspaces.harness import CircuitOpen, errors
+from workspaces.wizard import steps
 from workspaces.wizard.body import refusal
 
 # Outcomes after which the write may have landed: the next attempt looks before writing again.
@@ -218,6 +219,43 @@ def validation_outcome(
         "harness_message": err.message,
         **answer(err),
     }
+
+
+# A field that decides whether the field Harness refused is sent at all (`body.build_body`):
+# changing it answers the refusal too (run-all goes with Terragrunt unticked, say).
+_SENT_WITH = {
+    "run_all": "terragrunt",
+    "terragrunt_version": "terragrunt",
+    "budget": "cost_estimation_enabled",
+    **dict.fromkeys(steps.FETCH_TYPES, "fetch_type"),
+}
+_ROW_FIELDS = ("key", "value", "value_type")
+
+
+def refusal_answered(
+    response: dict[str, Any], step: str, before: dict[str, Any] | None, values: dict[str, Any]
+) -> bool:
+    """Whether saving `step` as `values` (stored as `before`, None if never) answers Harness's
+    refusal stored for it (`response`, placed by `validation_outcome`): the field or the row
+    it names changed or went (or what decides whether that field is sent); when it names
+    neither, any change of the step. Editing another row or field leaves the refusal shown."""
+    before = {**steps.DEFAULTS[step], **(before or {})}
+    field, row = response.get("field") or "", response.get("row") or ""
+    if before == values:
+        return False
+    if field not in values:
+        return True
+    if row:
+
+        def named(rows: Any) -> list[dict[str, Any]]:
+            rows = rows if isinstance(rows, list) else []
+            found = [r for r in rows if isinstance(r, dict) and r.get("key") == row]
+            return [{k: r.get(k) for k in _ROW_FIELDS} for r in found]
+
+        return named(before.get(field)) != named(values.get(field))
+    return any(
+        before.get(name) != values.get(name) for name in (field, _SENT_WITH.get(field, field))
+    )
 
 
 def refused_outcome(err: errors.HarnessError) -> dict[str, Any]:

@@ -176,6 +176,9 @@ def autosaved_context(
     `redrawn` Start from's Template use radios too, drawn for the template saved."""
     context = step_context(draft, step, form) if redrawn else {"draft": draft}
     problems = form.problems()
+    response = draft.harness_response or {}
+    if not redrawn and draft.status == Status.FAILED and response.get("step") == step:
+        _place_refusal(form, response)  # still standing (as `step_context`): not cleared
     cleared = cleared_error_ids(form)
     return context | {"saved": True, "step_errors": problems, "notice": notice, "cleared": cleared}
 
