@@ -531,7 +531,7 @@ def test_any_other_error_is_a_500_that_claims_nothing(signed_in_with_key, monkey
 
 
 @pytest.mark.parametrize("status", [400, 404, 500, 503])
-def test_each_error_page_names_its_way_out_after_where_it_goes(
+def test_each_error_page_names_its_way_out_after_where_it_goes_and_fits_a_phone(
     signed_in_with_key, monkeypatch, status
 ):
     """The button said "Go to my workspaces" but led to the last project's list, while "My
@@ -557,6 +557,13 @@ def test_each_error_page_names_its_way_out_after_where_it_goes(
         response, f'href="{reverse("home")}">Go to the workspace list</a>', status_code=status
     )
     assert "Go to my workspaces" not in response.content.decode()
+    # Without it a phone lays the page out 980 px wide, then shrinks it (500.html and 503.html
+    # do not extend base.html, which has it).
+    assertContains(
+        response,
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        status_code=status,
+    )
 
 
 def _a_bug(*args, **kwargs):
