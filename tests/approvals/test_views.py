@@ -593,6 +593,30 @@ def test_an_approved_deletion_says_it_was_deleted(waiting_deletion, approver, fa
     assert len(fake.log(route="iacm.workspaces.delete")) == 1
 
 
+def headings(html: str) -> list[str]:
+    """The page's headings in order, as a screen reader lists them: "h2 The request"."""
+    found = re.findall(r"<h([1-6])\b[^>]*>(.*?)</h\1>", html, re.S)
+    return [f"h{level} {re.sub(r'<[^>]+>', '', text).strip()}" for level, text in found]
+
+
+def test_the_approvers_review_of_a_deletion_keeps_its_headings_in_order(waiting_deletion, approver):
+    """What goes with the workspace (includes/deletion_loss.html) sits under "The deletion of
+    …" (h3): at h2 it closed that section, and "What will be sent to Harness" came under it."""
+    review = client_for(approver).get(f"/approvals/{waiting_deletion.pk}/").content.decode()
+
+    shown = headings(review)
+    start = shown.index("h2 The request")
+    assert shown[start : start + 7] == [
+        "h2 The request",
+        f"h3 The deletion of {waiting_deletion.identifier}",
+        "h4 What goes with it",
+        "h5 Variables",
+        "h5 Tags",
+        "h5 Template",
+        "h3 What will be sent to Harness",
+    ]
+
+
 def rejected(draft, approver):
     client_for(approver).post(
         f"/approvals/{draft.pk}/",
