@@ -13,8 +13,12 @@ from tests.approvals.support import prod_rule as make_rule
 from tests.browser.conftest import sign_in
 from tests.browser.test_accessibility import assert_accessible
 from tests.conftest import ACCOUNT, FULL_KEY
+from tests.workspaces.test_change import edit, seeded_workspace, start
+from workspaces.clients import harness_client_for
 from workspaces.models import AuditEntry
 from workspaces.services import credential_save
+
+PHONE = {"width": 375, "height": 800}
 
 
 @pytest.fixture
@@ -122,3 +126,44 @@ def test_a_rejection_reaches_the_requester_with_its_reason(
         "carol",
         "Use the shared database cluster.",
     )
+
+
+def cut_off(page) -> list[str]:
+    """Table cells past the screen's edge, or boxes whose content is wider than they are (the
+    columns left behind a sideways scroll, which a keyboard cannot reach)."""
+    return page.evaluate(
+        """() => [...document.querySelectorAll('.table-wrap, td, tbody th')]
+            .filter(box => box.scrollWidth > box.clientWidth + 1
+                || box.getBoundingClientRect().right > window.innerWidth)
+            .map(box => (box.dataset.label || box.className || box.tagName)
+                + ': ' + box.textContent.trim().slice(0, 40))"""
+    )
+
+
+def test_on_a_phone_a_change_shows_every_column_to_its_author_and_its_approver(
+    page, second_page, live_server, people, artifacts
+):
+    """A change is Setting | Change | Now | After (includes/change_table.html): at 375 px its
+    rows stack, each value named, where "After" (what is sent) was cut off."""
+    alice, _ = people
+    make_rule(name="Edits", groups=[GROUP], for_create=False, for_edit=True, tag_key="")
+    workspace = seeded_workspace(harness_client_for(alice))
+    draft = edit(start(alice, workspace), basics={"description": "Core networking for the EU"})
+    sign_in(page, live_server)
+    page.set_viewport_size(PHONE)
+    page.goto(f"{live_server.url}/drafts/{draft.pk}/review/")
+    expect(page.locator(".diff-table tbody td").last).to_have_text("Core networking for the EU")
+    page.screenshot(path=artifacts / "approvals-phone-change-author.png", full_page=True)
+    assert cut_off(page) == []
+    assert_accessible(page, "the author's review of a change at 375 px")
+    page.get_by_role("button", name="Submit for approval").click()
+    expect(page.locator("#approval-state")).to_contain_text("Awaiting approval.")
+
+    approver = second_page
+    sign_in(approver, live_server, username="carol")
+    approver.set_viewport_size(PHONE)
+    approver.goto(f"{live_server.url}/approvals/{draft.pk}/")
+    expect(approver.locator(".diff-table tbody td").last).to_be_visible()
+    approver.screenshot(path=artifacts / "approvals-phone-change-approver.png", full_page=True)
+    assert cut_off(approver) == []
+    assert_accessible(approver, "the approver's review of a change at 375 px")

@@ -10,6 +10,7 @@ from django.urls import reverse
 from pytest_django.asserts import assertContains, assertNotContains, assertRedirects
 
 from tests.conftest import ACCOUNT, READ_KEY
+from tests.stacked import stacked_tables, unlabelled_cells
 from tests.workspaces.test_change import (
     GET,
     HELD_KEY_SHAPE,
@@ -258,10 +259,13 @@ def test_the_review_shows_the_diff_and_the_exact_put(
     assertContains(review, "Your change")
     assertContains(
         review,
-        f'<td class="diff-value">{workspace.repository_branch}</td>'
-        '<td class="diff-value">release</td>',
+        f'<td class="diff-value" data-label="Now">{workspace.repository_branch}</td>'
+        '<td class="diff-value" data-label="After">release</td>',
         html=False,
     )
+    # On a phone its rows stack, each value beside its column's name: "After" was cut off.
+    table = stacked_tables(review.content.decode())["table diff-table table--stack"]
+    assert unlabelled_cells(table) == []
     assertContains(
         review, f"PUT /iacm/api/orgs/{ORG}/projects/{PROJECT}/workspaces/{workspace.identifier}"
     )
@@ -287,6 +291,9 @@ def test_a_change_made_in_harness_is_shown_then_sent_anyway(
     assert submitted.headers["HX-Redirect"] == reverse("draft_review", args=[draft.pk])
     assertContains(review, "Changed in Harness since you started")
     assertContains(review, "Edited in Harness")
+    panel = review.content.decode().split('id="changed-in-harness"')[1].split("</section>")[0]
+    [table] = stacked_tables(panel).values()  # on a phone too, "Your change sends" is shown
+    assert unlabelled_cells(table) == []
     assertContains(review, "Send my change anyway")
     assertRedirects(sent, reverse("draft_result", args=[draft.pk]), fetch_redirect_response=False)
     assert [entry["route"] for entry in fake.log()] == [GET, GET, UPDATE]
