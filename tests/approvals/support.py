@@ -5,6 +5,8 @@ Shared by the approval tests, the browser test and the two-replica test.
 
 from __future__ import annotations
 
+import re
+
 from django.contrib.auth.models import Group
 
 from tests.samples import complete_draft
@@ -61,3 +63,8 @@ def prod_draft(
 def pending_id(draft: WorkspaceDraft) -> int:
     """The id of the approval `draft` waits for: what its review page's decision form carries."""
     return draft.approvals.get(decision="pending").pk
+
+
+def queue_ids(html: str) -> list[str]:
+    """The request ids the approval queue's rows link to, top to bottom."""
+    return re.findall(r'<td data-label="Request"><span><a href="/approvals/([^/"]+)/">', html)

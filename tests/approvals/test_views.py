@@ -9,8 +9,16 @@ from django.test import Client
 from django.utils import timezone
 from pytest_django.asserts import assertContains, assertNotContains, assertRedirects
 
-from tests.approvals.support import APPROVER_IN_LOG, APPROVER_KEY, CREATE, pending_id, prod_draft
+from tests.approvals.support import (
+    APPROVER_IN_LOG,
+    APPROVER_KEY,
+    CREATE,
+    pending_id,
+    prod_draft,
+    queue_ids,
+)
 from tests.conftest import ACCOUNT, FULL_KEY, OTHER_KEY
+from tests.stacked import stacked_tables, unlabelled_cells
 from workspaces.approvals import services
 from workspaces.approvals.selectors import APPROVALS_PER_PAGE
 from workspaces.clients import harness_client_for
@@ -144,6 +152,9 @@ def test_the_queue_lists_requests_awaiting_me_with_their_rule(waiting, approver,
     assertContains(response, "New workspace: prod-vpc")
     assertContains(response, "Production in infra")
     assertContains(empty, "Nothing waits for your approval.")
+    # On a phone its rows stack, each cell named: "Waiting since" and "Rule" were off the screen.
+    queue = stacked_tables(response.content.decode())["approval-queue"]
+    assert unlabelled_cells(queue) == []
 
 
 def many_waiting(author, rule, count: int) -> list[WorkspaceDraft]:
@@ -175,7 +186,7 @@ def many_waiting(author, rule, count: int) -> list[WorkspaceDraft]:
 
 def queue_rows(page) -> list[str]:
     """The request ids linked from the queue's rows, top to bottom."""
-    return re.findall(r'<td><a href="/approvals/([^/"]+)/">', page.content.decode())
+    return queue_ids(page.content.decode())
 
 
 def test_every_waiting_request_is_reachable_through_the_pages_of_the_queue(author, approver, rule):

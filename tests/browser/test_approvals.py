@@ -140,11 +140,12 @@ def cut_off(page) -> list[str]:
     )
 
 
-def test_on_a_phone_a_change_shows_every_column_to_its_author_and_its_approver(
+def test_on_a_phone_a_change_and_the_queue_show_every_column_to_author_and_approver(
     page, second_page, live_server, people, artifacts
 ):
-    """A change is Setting | Change | Now | After (includes/change_table.html): at 375 px its
-    rows stack, each value named, where "After" (what is sent) was cut off."""
+    """A change is Setting | Change | Now | After (includes/change_table.html), the queue
+    Request | Where | Requested by | Waiting since | Rule: at 375 px their rows stack, each value
+    named, where "After" (what is sent), "Waiting since" and "Rule" were cut off."""
     alice, _ = people
     make_rule(name="Edits", groups=[GROUP], for_create=False, for_edit=True, tag_key="")
     workspace = seeded_workspace(harness_client_for(alice))
@@ -162,7 +163,12 @@ def test_on_a_phone_a_change_shows_every_column_to_its_author_and_its_approver(
     approver = second_page
     sign_in(approver, live_server, username="carol")
     approver.set_viewport_size(PHONE)
-    approver.goto(f"{live_server.url}/approvals/{draft.pk}/")
+    approver.goto(f"{live_server.url}/approvals/")
+    expect(approver.locator("#approval-queue tbody td").last).to_contain_text("Edits")  # its rule
+    approver.screenshot(path=artifacts / "approvals-phone-queue.png", full_page=True)
+    assert cut_off(approver) == []
+    assert_accessible(approver, "the approval queue at 375 px")
+    approver.locator("#approval-queue tbody a").click()
     expect(approver.locator(".diff-table tbody td").last).to_be_visible()
     approver.screenshot(path=artifacts / "approvals-phone-change-approver.png", full_page=True)
     assert cut_off(approver) == []
