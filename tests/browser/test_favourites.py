@@ -202,6 +202,14 @@ def test_a_saved_view_opened_by_someone_else_shows_what_their_key_allows(
     second_page.screenshot(path=artifacts / "favourites-saved-view-other-key.png")
 
 
+def text_right(link) -> float:
+    """Where the link's text ends on the screen (past its box if the text does not wrap)."""
+    return link.evaluate(
+        "a => { const r = document.createRange(); r.selectNodeContents(a);"
+        " return r.getBoundingClientRect().right; }"
+    )
+
+
 def test_a_menu_tabbed_out_of_closes_and_covers_nothing(page, live_server, alice):
     sign_in(page, live_server)
     page.goto(live_server.url + SANDBOX)
@@ -231,3 +239,24 @@ def test_a_menu_tabbed_out_of_closes_and_covers_nothing(page, live_server, alice
     expect(menu.get_by_role("link", name="My workspaces")).to_be_focused()
     page.keyboard.press("Tab")
     expect(menu).not_to_have_attribute("open", "")
+
+    # A long name wraps inside the panel, on a phone too (it ran out of the panel, cut off, and
+    # the two views read the same).
+    for region in ("eu", "us"):
+        SavedView.objects.create(
+            owner=alice,
+            name=f"Failed or drifted in infrastructure, networking and data: production {region}",
+            path="/orgs/default/projects/infra/workspaces/",
+            query=f"status=failed&q={region}",
+        )
+    page.reload()
+    settled(page)
+    for viewport in ({"width": 1280, "height": 900}, PHONE):
+        page.set_viewport_size(viewport)
+        menu.locator("summary").click()
+        names = menu.locator(".header-menu__list a")
+        expect(names.last).to_be_visible()
+        panel = menu.locator(".header-menu__panel").bounding_box()
+        for name in names.all():
+            assert text_right(name) <= panel["x"] + panel["width"], name.inner_text()
+        menu.locator("summary").click()
