@@ -216,9 +216,11 @@
 
   // Menus that are <details> (the header's "My views", "Save view") close on a click elsewhere,
   // when the focus moves to a control outside them (tabbed past, an open panel would cover the
-  // controls tabbed to), and on Escape, which returns focus to their summary. A click on a
-  // panel's text moves the focus to no control (relatedTarget null) or to an ancestor with a
-  // tabindex (<main>): the panel stays open.
+  // controls tabbed to), and on Escape. A click on a panel's text moves the focus to no control
+  // (<body>, relatedTarget null) or to an ancestor with a tabindex (<main>): the panel stays
+  // open, and Escape still closes it. Escape returns the focus to the summary when it was in the
+  // menu or nowhere in particular (<body>, or an element around the menu); on a control
+  // elsewhere, it stays there.
   // Without JavaScript they still open and close from their summary.
   var MENUS = "details.header-menu[open], .save-view details[open]";
   document.addEventListener("click", function (event) {
@@ -235,10 +237,11 @@
   });
   document.addEventListener("keydown", function (event) {
     if (event.key !== "Escape") { return; }
-    var menu = event.target.closest && event.target.closest(MENUS);
-    if (menu) {
+    document.querySelectorAll(MENUS).forEach(function (menu) {
+      var active = document.activeElement;
+      var nowhere = !active || active === document.body || active.contains(menu) || menu.contains(active);
       menu.open = false;
-      menu.querySelector("summary").focus();
-    }
+      if (nowhere) { menu.querySelector("summary").focus(); }
+    });
   });
 })();

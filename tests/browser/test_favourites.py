@@ -259,4 +259,16 @@ def test_a_menu_tabbed_out_of_closes_and_covers_nothing(page, live_server, alice
         panel = menu.locator(".header-menu__panel").bounding_box()
         for name in names.all():
             assert text_right(name) <= panel["x"] + panel["width"], name.inner_text()
-        menu.locator("summary").click()
+        # A click on the panel's text keeps it open and takes the focus out of it: Escape
+        # still closes it, and the focus is back on its summary.
+        menu.locator(".header-menu__heading").click()
+        expect(menu).to_have_attribute("open", "")
+        page.keyboard.press("Escape")
+        expect(menu).not_to_have_attribute("open", re.compile(".*"))
+        expect(menu.locator("summary")).to_be_focused()
+    # So does Save view, whose text a click leaves the focus on <main>, around it.
+    save_view.locator("summary").click()
+    page.locator(".save-view__panel .field__help").click()
+    page.keyboard.press("Escape")
+    expect(save_view).not_to_have_attribute("open", re.compile(".*"))
+    expect(save_view.locator("summary")).to_be_focused()
