@@ -16,6 +16,14 @@ from workspaces.services import credential_save
 
 SANDBOX = "/orgs/default/projects/sandbox/workspaces/"
 PHONE = {"width": 390, "height": 844}
+# `page.evaluate(RECORD_LIVE)`: from then on, `window.said` lists the text added inside any live
+# region already in the page (roughly what a screen reader reads out).
+RECORD_LIVE = """() => { window.said = [];
+  new MutationObserver(ms => ms.forEach(m => {
+    const live = m.target.closest && m.target.closest("[role=status], [role=alert], [aria-live]");
+    if (live) m.addedNodes.forEach(n => {
+      const t = (n.textContent || "").trim(); if (t) window.said.push(t); });
+  })).observe(document.body, {childList: true, subtree: true}); }"""
 
 
 @pytest.fixture
@@ -174,8 +182,14 @@ def test_a_saved_view_opened_by_someone_else_shows_what_their_key_allows(
     expect(name).to_be_focused()
     expect(name).to_have_accessible_description(re.compile("You already have a view"))
     name.fill("Sandbox failures")
+    page.evaluate(RECORD_LIVE)
     page.get_by_role("button", name="Save", exact=True).click()
     expect(page.get_by_role("status").filter(has_text="Saved “Sandbox failures”")).to_be_visible()
+    settled(page)
+    # Announced: written into a live region that was in the page (one swapped in with its text
+    # is not reliably read out); the focus stays on the button pressed.
+    assert any("Saved “Sandbox failures”" in said for said in page.evaluate("window.said"))
+    expect(page.get_by_role("button", name="Save", exact=True)).to_be_focused()
     page.screenshot(path=artifacts / "favourites-saved-view.png")
     page.locator("#my-views > summary").click()
     expect(page.get_by_role("link", name="Sandbox failures")).to_be_visible()

@@ -83,11 +83,18 @@ def test_htmx_saves_the_address_the_browser_shows_and_answers_with_the_link(
     view = SavedView.objects.get(owner=user_with_key)
     assert (view.name, view.path) == ("Dev failures", SANDBOX)
     assert view.query == "q=dev&sort=updated%2CDESC&status=failed&status=active&limit=10"
-    assert response.templates[0].name == "includes/save_view.html"
     assertContains(response, f'href="/views/{view.pk}/"', count=2)  # the notice and the menu
     assertContains(response, 'id="my-views-panel" class="header-menu__panel" hx-swap-oob="true"')
-    assertContains(response, 'role="status"')
     assertNotContains(response, "<html")
+    # The notice goes into the status region that stays in the page, where a change of its text
+    # is announced (swapped in with the whole control, it was not); the form, and the focus in
+    # it, stay as they are.
+    assert (response["HX-Retarget"], response["HX-Reswap"]) == ("#save-view-status", "innerHTML")
+    assertContains(response, "Saved “Dev failures” under <strong>My views</strong>.")
+    assertNotContains(response, "<form")
+    page = signed_in_with_key.get(SANDBOX).content.decode()
+    control = page.split('<div id="save-view"')[1].split("</form>")[0]
+    assert '<div id="save-view-status" role="status"></div>' in control
 
 
 SECRET = FULL_KEY.split(".")[-1]

@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
+from django_htmx.http import reswap, retarget
 
 from workspaces.clients import NoHarnessCredential, harness_account_of, harness_client_for
 from workspaces.favourites import selectors, services
@@ -139,8 +140,8 @@ def my_workspaces(request: HtmxHttpRequest) -> HttpResponse:
 def saved_view_list(request: HtmxHttpRequest) -> HttpResponse:
     """The user's saved views (GET); POST saves the list the request came from as a new one.
 
-    htmx gets the "Save view" control back (with the saved link, or the name's error); a form
-    post is redirected to the list, or shown this page with the error.
+    htmx gets the saved link, put into the control's status region, or the control back with
+    the name's error; a form post is redirected to the list, or shown this page with the error.
     """
     form = None
     if request.method == "POST":
@@ -167,6 +168,10 @@ def saved_view_list(request: HtmxHttpRequest) -> HttpResponse:
             "view_path": view_path,
             "view_query": view_query,
         }
+        if request.htmx and saved is not None:
+            # Into the status region that stays in the page (includes/save_view.html).
+            response = TemplateResponse(request, "includes/save_view.html#saved", context)
+            return reswap(retarget(response, "#save-view-status"), "innerHTML")
         if request.htmx:
             return TemplateResponse(request, "includes/save_view.html", context)
         if saved is not None:
