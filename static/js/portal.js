@@ -121,6 +121,43 @@
     }
   });
 
+  // An htmx request that failed (the portal answered an error status, or could not be reached)
+  // swaps nothing: a press (a star, Save view, Submit for approval, Try again, a sort) looked
+  // ignored. It is said in the page's #global-alert (role=alert, always in the page), written
+  // only when its text changes (a poll failing again is not read out again). The wizard's
+  // autosave (#step-form) says its own failure (wizard.js). An answer that works for the same
+  // element takes the message away; Harness's alert or a star's answer replaces it.
+  var FAILED = "The portal could not do that (error {status}). Try again in a moment.";
+  var NOT_REACHED = "The portal could not be reached. Check your connection, then try again.";
+  var failedElt = null;
+  function sayFailed(event, text) {
+    var elt = event.detail.elt;
+    var alert = document.getElementById("global-alert");
+    if (!alert || (elt && elt.id === "step-form")) { return; }
+    failedElt = elt;
+    var shown = alert.querySelector("[data-request-failed]");
+    if (shown && shown.textContent === text) { return; }
+    var notice = document.createElement("div");
+    var line = document.createElement("p");
+    notice.className = "notice notice--error";
+    notice.dataset.requestFailed = "";
+    line.textContent = text;
+    notice.appendChild(line);
+    alert.replaceChildren(notice);
+  }
+  document.addEventListener("htmx:responseError", function (event) {
+    sayFailed(event, FAILED.replace("{status}", event.detail.xhr.status));
+  });
+  document.addEventListener("htmx:sendError", function (event) { sayFailed(event, NOT_REACHED); });
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var elt = event.detail.elt;
+    if (!event.detail.successful || !failedElt || !elt) { return; }
+    if (elt !== failedElt && !(elt.id && elt.id === failedElt.id)) { return; }
+    failedElt = null;
+    var shown = document.querySelector("#global-alert [data-request-failed]");
+    if (shown) { shown.remove(); }
+  });
+
   // An error message (includes/messages.html: why the person was sent back to this page, e.g.
   // Edit refused) is focused first: an alert in a page as it loads is not reliably announced.
   // Else a form's own error (includes/form_errors.html: a failed sign-in) or a field with an

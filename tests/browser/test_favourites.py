@@ -128,7 +128,13 @@ def test_stars_on_workspace_pages_are_in_my_workspaces_after_signing_out(
     expect(menu.locator("summary")).to_be_focused()
 
 
-def test_a_star_that_works_after_the_cap_refused_it_clears_the_refusal(page, live_server, alice):
+@pytest.mark.console_errors("Response Status Error Code 503", "htmx:sendError", "htmx:afterRequest")
+def test_a_star_refused_by_an_outage_or_the_cap_says_so_and_one_that_works_clears_it(
+    page, live_server, alice, monkeypatch
+):
+    from django.contrib import auth
+    from django.db import OperationalError
+
     Favourite.objects.bulk_create(
         Favourite(
             user=alice, account_id=ACCOUNT, org="default", project="infra", identifier=f"w{i}"
@@ -139,8 +145,28 @@ def test_a_star_that_works_after_the_cap_refused_it_clears_the_refusal(page, liv
     page.goto(live_server.url + SANDBOX + "lambda_dev_0006/")
     page.wait_for_load_state()  # htmx wires the star once the page has loaded
     alert = page.locator("#global-alert")
+    star = page.get_by_role("button", name="Add lambda-dev-0006 to My workspaces")
 
-    page.get_by_role("button", name="Add lambda-dev-0006 to My workspaces").click()
+    # The portal's database is down (its own 503): htmx swaps no error answer, and nothing said
+    # the press was lost. Then the connection drops: said too.
+    signed_in_user = auth.get_user
+
+    def database_down_for_posts(request):
+        if request.method == "POST":
+            raise OperationalError("connection to server failed")
+        return signed_in_user(request)
+
+    monkeypatch.setattr(auth, "get_user", database_down_for_posts)
+    star.click()
+    expect(alert).to_have_text("The portal could not do that (error 503). Try again in a moment.")
+    monkeypatch.undo()
+    page.route(re.compile(r"/favourites/$"), lambda route: route.abort(), times=1)
+    star.click()
+    expect(alert).to_have_text(
+        "The portal could not be reached. Check your connection, then try again."
+    )
+
+    star.click()
     expect(alert).to_contain_text("remove one first.")
     Favourite.objects.filter(identifier="w0").delete()  # one removed, in another tab
     settled(page)
