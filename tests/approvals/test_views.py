@@ -672,6 +672,23 @@ def test_a_rejected_deletion_offers_to_request_it_again_and_is_listed_as_itself(
     assertNotContains(listed, f'href="{deletion}"')
 
 
+def test_a_rejected_deletion_of_another_account_offers_no_deletion_in_this_account(
+    waiting_deletion, author, approver
+):
+    draft = rejected(waiting_deletion, approver)
+    # The author's key is now for another account than the one the request was made in.
+    WorkspaceDraft.objects.filter(pk=draft.pk).update(account_id="OtherAcct02")
+    deletion = f"/orgs/default/projects/infra/workspaces/{draft.identifier}/delete/"
+
+    result = client_for(author).get(f"/drafts/{draft.pk}/result/")
+
+    # That link opens a deletion of this account's workspace with the same names.
+    assertNotContains(result, f'href="{deletion}"')
+    assertNotContains(result, "Request the deletion again")
+    assertContains(result, "Use a key for OtherAcct02 to open it")
+    assertContains(result, f'href="/approvals/{draft.pk}/"')
+
+
 def test_a_rejected_change_offers_a_new_change_of_its_workspace(author, approver, fake):
     from tests.approvals.support import GROUP, prod_rule
     from tests.workspaces.test_change import edit, seeded_workspace, start

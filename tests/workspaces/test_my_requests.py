@@ -11,20 +11,26 @@ from workspaces.models import WorkspaceDraft
 pytestmark = pytest.mark.django_db
 
 
-def test_my_requests_does_not_send_a_request_of_another_account_to_this_accounts_workspace(
-    signed_in_with_key, user_with_key, fake
-):
-    draft = make_draft(user_with_key)
+def another_accounts_request(owner, **fields) -> WorkspaceDraft:
+    """A request of `owner`'s sent in the account OtherAcct02 (their key is for AcmeDemoAcct01):
+    redis_prod_0004 in default / sandbox, with `fields`."""
+    draft = make_draft(owner)
     WorkspaceDraft.objects.filter(pk=draft.pk).update(
-        kind="delete",
-        status="failed",
         account_id="OtherAcct02",
         org="default",
         project="sandbox",
         identifier="redis_prod_0004",
         name="theirs",
         submitted_at="2026-01-01T00:00:00Z",
+        **fields,
     )
+    return draft
+
+
+def test_my_requests_does_not_send_a_request_of_another_account_to_this_accounts_workspace(
+    signed_in_with_key, user_with_key, fake
+):
+    draft = another_accounts_request(user_with_key, kind="delete", status="failed")
     try_again = reverse("workspace_delete", args=["default", "sandbox", "redis_prod_0004"])
 
     listed = signed_in_with_key.get(reverse("draft_list")).content.decode()
