@@ -23,8 +23,10 @@ class GoaProblems:
     def add(self, name: str, message: str) -> None:
         self.items.append((name, message))
 
-    def missing(self, field: str, where: str = "body") -> None:
-        self.add("missing_field", f"{goq(field)} is missing from {where}")
+    def missing(self, field: str) -> None:
+        # Goa's `MissingFieldError(name, "body")` (goadesign/goa `pkg/error.go`): a field of a
+        # nested named type is reported in the context "body" too (see validation._check_shape).
+        self.add("missing_field", f"{goq(field)} is missing from body")
 
     def wrong_type(self, field: str, value: Any, expected: str) -> None:
         self.add(
@@ -60,10 +62,13 @@ class GoaProblems:
             )
 
     def enum(self, field: str, value: Any, allowed: tuple[str, ...]) -> None:
+        # Goa's `InvalidEnumValueError` (goadesign/goa `pkg/error.go`): "value of %s must be one
+        # of %s but got value %#v", the allowed values each as `%#v`.
         if value not in allowed:
             choices = ", ".join(goq(a) for a in allowed)
             self.add(
-                "invalid_enum_value", f"{field} must be one of {choices} but got value {goq(value)}"
+                "invalid_enum_value",
+                f"value of {field} must be one of {choices} but got value {goq(value)}",
             )
 
     def raise_if_any(self) -> None:

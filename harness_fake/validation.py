@@ -99,7 +99,8 @@ def validate_workspace(
     """
     creating = existing is None
     if not isinstance(body, dict):
-        raise ApiError(400, "request body must be a JSON object", name="decode_payload_failed")
+        # Goa's `DecodePayloadError` (goadesign/goa `pkg/error.go`): name "decode_payload".
+        raise ApiError(400, "request body must be a JSON object", name="decode_payload")
     # Goa decodes into a struct: unknown keys and create-only keys on update are dropped.
     body = {k: v for k, v in body.items() if v is not None}
     if not creating:
@@ -174,6 +175,10 @@ def _check_shape(
         problems.enum("body.provisioner", body["provisioner"], PROVISIONERS)
     if "repository_submodules" in body:
         problems.enum("body.repository_submodules", body["repository_submodules"], SUBMODULES)
+    # The nested types are named (IaCMVariable, ...): Goa validates each with its own function
+    # in the context "body" (`body.key`, `"value" is missing from body`), never naming the entry
+    # (goadesign/goa `codegen/validation.go` userValTmpl; `http/codegen/server_types_test.go`
+    # `ValidateBPayloadRequestBody`). `where` only names it in the fake's `invalid_field_type`.
     for field in ("terraform_variables", "environment_variables"):
         held = (existing or {}).get(field) or {}
         for map_key, variable in body.get(field, {}).items():
@@ -185,7 +190,7 @@ def _check_shape(
         if not isinstance(item, dict):
             problems.wrong_type(where, item, "object")
         elif not isinstance(item.get("repository"), str):
-            problems.missing("repository", where)
+            problems.missing("repository")
     for index, item in enumerate(body.get("variable_sets", [])):
         if not isinstance(item, str):
             problems.wrong_type(f"body.variable_sets[{index}]", item, "string")
@@ -202,7 +207,7 @@ def _check_shape(
         else:
             for field in ("template_id", "version"):
                 if not isinstance(template.get(field), str):
-                    problems.missing(field, "body.associated_template")
+                    problems.missing(field)  # AssociatedTemplate: a named type, see above
 
 
 def _check_provisioner_configuration(value: Any, problems: GoaProblems) -> None:
@@ -225,12 +230,12 @@ def _check_variable(where: str, variable: Any, problems: GoaProblems, held: dict
         return
     for field in ("key", "value", "value_type"):
         if field not in variable or variable[field] is None:
-            problems.missing(field, where)
+            problems.missing(field)
         elif not isinstance(variable[field], str):
             problems.wrong_type(f"{where}.{field}", variable[field], "string")
     key = variable.get("key")
     if isinstance(key, str):
-        problems.length(f"{where}.key", key)
+        problems.length("body.key", key)
         # A key the workspace holds already is checked as the request schema checks it, a new
         # key as both schemas would (see VARIABLE_KEY_PATTERN).
         if key in held:
@@ -238,9 +243,9 @@ def _check_variable(where: str, variable: Any, problems: GoaProblems, held: dict
         else:
             regexp, pattern = _VARIABLE_KEY_RE, VARIABLE_KEY_PATTERN
         if key:
-            problems.pattern(f"{where}.key", key, regexp, pattern)
+            problems.pattern("body.key", key, regexp, pattern)
     if isinstance(variable.get("value_type"), str):
-        problems.enum(f"{where}.value_type", variable["value_type"], VALUE_TYPES)
+        problems.enum("body.value_type", variable["value_type"], VALUE_TYPES)
 
 
 def _check_provider_connector(where: str, item: Any, problems: GoaProblems) -> None:
@@ -249,16 +254,16 @@ def _check_provider_connector(where: str, item: Any, problems: GoaProblems) -> N
         return
     ref = item.get("connector_ref")
     if ref is None:
-        problems.missing("connector_ref", where)
+        problems.missing("connector_ref")
     elif not isinstance(ref, str):
         problems.wrong_type(f"{where}.connector_ref", ref, "string")
     else:
-        problems.length(f"{where}.connector_ref", ref)
+        problems.length("body.connector_ref", ref)
     kind = item.get("type")
     if kind is None:
-        problems.missing("type", where)
+        problems.missing("type")
     else:
-        problems.enum(f"{where}.type", kind, PROVIDER_TYPES)
+        problems.enum("body.type", kind, PROVIDER_TYPES)
     if "terragrunt_provider" in item and not isinstance(item["terragrunt_provider"], bool):
         problems.wrong_type(f"{where}.terragrunt_provider", item["terragrunt_provider"], "boolean")
 

@@ -116,8 +116,9 @@ class Request:
         try:
             return json.loads(self.body)
         except (UnicodeDecodeError, json.JSONDecodeError) as err:
+            # Goa's `DecodePayloadError` (goadesign/goa `pkg/error.go`): "decode_payload".
             raise ApiError(
-                400, f"failed to decode request body: {err}", name="decode_payload_failed"
+                400, f"failed to decode request body: {err}", name="decode_payload"
             ) from err
 
 

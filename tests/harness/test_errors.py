@@ -128,10 +128,15 @@ def test_ng_field_errors_are_parsed(client, fake):
         ('"identifier" is missing from body', "identifier"),
         ('body.identifier must match the regexp "^[A-Za-z_]" but got value "9x"', "identifier"),
         ("length of body.name must be lesser or equal than 128 but got value", "name"),
+        # A field of a nested named type (IaCMVariable) is named in the context "body" (goadesign/
+        # goa `codegen/validation.go` userValTmpl): the field alone, `body.refusal` finds the row.
+        ('"value_type" is missing from body', "value_type"),
         (
-            '"value_type" is missing from body.terraform_variables.region',
-            "terraform_variables.region.value_type",
+            'value of body.value_type must be one of "string", "secret" but got value "n"',
+            "value_type",
         ),
+        # An inline (anonymous) nested object is validated in place: its context is the path.
+        ('"value" is missing from body.settings', "settings.value"),
         ("repository name can't be empty", None),
     ],
 )

@@ -125,12 +125,12 @@ def test_missing_required_fields_are_reported_together(api: Api) -> None:
         (
             {"provisioner": "pulumi"},
             "invalid_enum_value",
-            'body.provisioner must be one of "terraform", "opentofu", "awscdk"',
+            'value of body.provisioner must be one of "terraform", "opentofu", "awscdk"',
         ),
         (
             {"repository_submodules": "yes"},
             "invalid_enum_value",
-            'body.repository_submodules must be one of "false", "true", "recursive"',
+            'value of body.repository_submodules must be one of "false", "true", "recursive"',
         ),
         ({"cost_estimation_enabled": "yes"}, "invalid_field_type", "body.cost_estimation_enabled"),
         (
@@ -140,7 +140,9 @@ def test_missing_required_fields_are_reported_together(api: Api) -> None:
                 }
             },
             "invalid_pattern",
-            'body.terraform_variables["bad key"].key must match the regexp',
+            # Goa validates a named nested type (IaCMVariable) with its own function, in the
+            # context "body": the path names the field, not the variable.
+            'body.key must match the regexp "^[A-Za-z_][A-Za-z0-9_]*$" but got value "bad key"',
         ),
         # Contract §2.4: the request pattern takes "-", the show response's does not, so a key
         # with "-" could not come back out: refused (the doubtful side).
@@ -151,8 +153,7 @@ def test_missing_required_fields_are_reported_together(api: Api) -> None:
                 }
             },
             "invalid_pattern",
-            'body.terraform_variables["my-var"].key must match the regexp '
-            '"^[A-Za-z_][A-Za-z0-9_]*$" but got value "my-var"',
+            'body.key must match the regexp "^[A-Za-z_][A-Za-z0-9_]*$" but got value "my-var"',
         ),
         (
             {
@@ -161,7 +162,7 @@ def test_missing_required_fields_are_reported_together(api: Api) -> None:
                 }
             },
             "invalid_pattern",
-            'body.environment_variables["TF-LOG"].key must match the regexp',
+            'body.key must match the regexp "^[A-Za-z_][A-Za-z0-9_]*$" but got value "TF-LOG"',
         ),
         (
             {
@@ -170,22 +171,22 @@ def test_missing_required_fields_are_reported_together(api: Api) -> None:
                 }
             },
             "invalid_enum_value",
-            '.value_type must be one of "string", "secret"',
+            'value of body.value_type must be one of "string", "secret" but got value "number"',
         ),
         (
             {"terraform_variables": {"region": {"key": "region", "value_type": "string"}}},
             "missing_field",
-            '"value" is missing from body.terraform_variables["region"]',
+            '"value" is missing from body',
         ),
         (
             {"provider_connectors": [{"connector_ref": "account.aws_prod", "type": "oci"}]},
             "invalid_enum_value",
-            'body.provider_connectors[0].type must be one of "aws", "azure", "gcp", "vault"',
+            'value of body.type must be one of "aws", "azure", "gcp", "vault" but got value "oci"',
         ),
         (
             {"provider_connectors": [{"type": "aws"}]},
             "missing_field",
-            '"connector_ref" is missing from body.provider_connectors[0]',
+            '"connector_ref" is missing from body',
         ),
         # Declared a string (AE-WS, Go SDK); only the MCP server's note says string[] (§2.1).
         (
@@ -223,6 +224,54 @@ def test_shape_errors(api: Api, change: dict, name: str, fragment: str) -> None:
     assert error["name"] == name
     assert fragment in error["message"]
     assert api.iacm("GET", WS).headers["x-total-items"] == "1800"
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        (
+            {
+                "terraform_variables": {
+                    "region": {"key": "region", "value": "x", "value_type": "number"}
+                }
+            },
+            'value of body.value_type must be one of "string", "secret" but got value "number"',
+        ),
+        (
+            {"terraform_variables": {"region": {"key": "region", "value_type": "string"}}},
+            '"value" is missing from body',
+        ),
+        (
+            {"provider_connectors": [{"connector_ref": "account.aws_prod", "type": "oci"}]},
+            'value of body.type must be one of "aws", "azure", "gcp", "vault" but got value "oci"',
+        ),
+        (
+            {"terraform_variable_files": [{"repository_branch": "main"}]},
+            '"repository" is missing from body',
+        ),
+        (
+            {"associated_template": {"template_id": "k8s_namespace"}},
+            '"version" is missing from body',
+        ),
+    ],
+    ids=[
+        "variable-value_type",
+        "variable-value-missing",
+        "connector-type",
+        "varfile-repo",
+        "template-version",
+    ],
+)
+def test_nested_type_errors_read_as_goa_writes_them(api: Api, overrides, message) -> None:
+    """Goa validates IaCMVariable, WorkspaceProviderConnector, WorkspaceTerraformVariableFiles
+    and AssociatedTemplate each with its own function, in the context "body" (goadesign/goa
+    `codegen/validation.go` userValTmpl; `http/codegen/server_types_test.go`
+    `ValidateBPayloadRequestBody` writes `MissingFieldError("int", "body")`), and an enum
+    error starts `value of` (`pkg/error.go` InvalidEnumValueError)."""
+    response = api.iacm("POST", WS, json=workspace_body("goa_ctx", **overrides))
+
+    assert response.status_code == 400
+    assert response.json()["message"] == message
 
 
 @pytest.mark.parametrize(
@@ -637,9 +686,8 @@ def test_an_update_refuses_a_dashed_key_the_workspace_does_not_hold(
 
     assert refused.status_code == 400
     assert _goa(refused)["name"] == "invalid_pattern"
-    assert (
-        f'{group}["{key}"].key must match the regexp "^[A-Za-z_][A-Za-z0-9_]*$"'
-        in (_goa(refused)["message"])
+    assert _goa(refused)["message"] == (
+        f'body.key must match the regexp "^[A-Za-z_][A-Za-z0-9_]*$" but got value "{key}"'
     )
 
 
@@ -709,7 +757,9 @@ def test_undecodable_bodies_are_400(api: Api, payload: bytes) -> None:
     response = api.iacm("POST", WS, data=payload, headers={"Content-Type": "application/json"})
 
     assert response.status_code == 400
-    assert _goa(response)["name"] in {"decode_payload_failed", "missing_payload"}
+    # Goa's `DecodePayloadError` and `MissingPayloadError` (goadesign/goa `pkg/error.go`).
+    expected = "missing_payload" if payload == b"" else "decode_payload"
+    assert _goa(response)["name"] == expected
 
 
 def test_writes_work_under_the_gateway_prefix(api: Api) -> None:

@@ -97,9 +97,10 @@ class FieldError:
 class HarnessValidationError(HarnessError):
     """400 (or 422): Harness rejected the request body or a parameter.
 
-    `field` is the request-body field Harness named (`identifier`, or a nested path such as
-    `terraform_variables.region.value_type`), parsed from Goa validation messages
-    (`body.<field> ...`, `"<field>" is missing from body`) or from a v1/NG field list; None when
+    `field` is the request-body field Harness named (`identifier`, or `value_type` for a field of
+    a variable: Goa names it in the context "body", without the variable), parsed from Goa
+    validation messages (`body.<field> ...`, `"<field>" is missing from body`) or from a v1/NG
+    field list; None when
     Harness named none. A policy denial (Goa `PolicyViolationError`) sets `policy_evaluation`, and
     `deny_messages` lists the messages of the policies that denied it.
     """

@@ -111,7 +111,10 @@ def header_int(headers: Mapping[str, str], name: str) -> int | None:
 
 
 def validation_field(message: str) -> str | None:
-    """The body field a Goa validation message names, e.g. `identifier`."""
+    """The body field a Goa validation message names, e.g. `identifier`. A field of a nested
+    named type (a variable's `value_type`) is named alone, in the context "body" (Goa validates
+    such a type with its own function: goadesign/goa `codegen/validation.go`): which variable it
+    concerns is for the caller to find (`wizard.nested_refusal`)."""
     match = MISSING_FIELD.search(message)
     if match:
         container = match.group(2).lstrip(".")

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from workspaces.wizard import budgets, steps
+from workspaces.wizard.nested_refusal import qualified_field
 
 # Which step a Harness body field belongs to, so errors land where the user can fix them.
 FIELD_STEPS: dict[str, tuple[str, str]] = {
@@ -241,8 +242,10 @@ def refusal(
     `provider_connector` (or `provider_connectors` without an index) on the field of the
     connector sent as `provider_connector`, found among `provider_connectors` or, when a linked
     template keeps those out of the body, among the draft's stored connector `slots` (the
-    provisioner step's values); AWS when none matches.
+    provisioner step's values); AWS when none matches. A Goa refusal of a variable's or
+    connector's field names no entry (`body.value_type`): `qualified_field` finds it.
     """
+    harness_field = qualified_field(harness_field, message, body or {})
     step, field = field_location(harness_field)
     found = _FIELD_PATH.match(harness_field or "")
     body = body or {}
