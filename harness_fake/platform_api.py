@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from harness_fake.errors import ApiError, new_error_id
+from harness_fake.ng_filters import connector_filter, secret_filter
 from harness_fake.search_terms import (
     connector_found,
     connector_search,
@@ -199,14 +200,11 @@ def connector_json(c: Connector) -> dict[str, Any]:
 
 
 def list_connectors(state: State, req: Request) -> Response:
-    """``POST /ng/api/connectors/listV2``; body ``{"filterType":"Connector","types":[...]}``."""
+    """``POST /ng/api/connectors/listV2``; body ``{"filterType":"Connector","types":[...]}``,
+    read as ``ConnectorFilterPropertiesDTO`` (``ng_filters``)."""
     org, project = _ng_scope(req)
-    body = req.json() or {}
-    if not isinstance(body, dict):
-        raise ApiError(400, "request body must be a ConnectorFilterProperties object")
-    types = set(body.get("types") or [])
-    identifiers = set(body.get("connectorIdentifiers") or [])
-    statuses = set(body.get("connectivityStatuses") or [])
+    wanted = connector_filter(req.json())
+    types, identifiers, statuses = wanted.types, wanted.identifiers, wanted.statuses
     inherit = req.flag("includeAllConnectorsAvailableAtScope")
     # `searchTerm`: a case-insensitive regex over name, identifier and description, or a tag
     # `key:value`, as harness-core reads it (see search_terms). It is a query parameter
@@ -257,16 +255,14 @@ def secret_json(s: Secret) -> dict[str, Any]:
 def list_secrets(state: State, req: Request) -> Response:
     """``POST /ng/api/v2/secrets/list/secrets`` (contract §7)."""
     org, project = _ng_scope(req)
-    body = req.json() or {}
-    if not isinstance(body, dict):
-        raise ApiError(400, "request body must be a SecretFilterProperties object")
-    types = set(body.get("secretTypes") or [])
+    wanted = secret_filter(req.json())  # the body, checked as NG reads it (``ng_filters``)
+    types = wanted.types
     # A body field only (contract §7); the query is scope, paging and `searchTerm`.
-    inherit = bool(body.get("includeAllSecretsAccessibleAtScope"))
+    inherit = wanted.inherit
     # `searchTerm`: a case-insensitive regex over name, identifier and tags, as harness-core
     # reads it (see secret_search), taken from the body; one in the query must be the same.
-    search = secret_search(req.arg("searchTerm"), body.get("searchTerm"))
-    identifier = body.get("secretIdentifier")
+    search = secret_search(req.arg("searchTerm"), wanted.search_term)
+    identifier = wanted.identifier
     account = req.principal.account
     found = [
         s

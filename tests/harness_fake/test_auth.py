@@ -17,6 +17,8 @@ from tests.harness_fake.support import (
     workspace_body,
 )
 
+CONNECTOR_FILTER = {"filterType": "Connector"}
+
 
 @pytest.mark.parametrize("key", [None, "pat.AcmeDemoAcct01.65a1f0c0d1e2f3a4b5c6d7e8.wrong"])
 def test_iacm_needs_a_valid_key(api: Api, key: str | None) -> None:
@@ -70,7 +72,10 @@ def test_read_only_key_cannot_write(api: Api, method: str, suffix: str, json) ->
 
 def test_read_only_key_can_read_everything(api: Api) -> None:
     assert api.iacm("GET", WS, key=READ).status_code == 200
-    assert api.ng("POST", "/ng/api/connectors/listV2", key=READ, json={}).status_code == 200
+    assert (
+        api.ng("POST", "/ng/api/connectors/listV2", key=READ, json=CONNECTOR_FILTER).status_code
+        == 200
+    )
     assert api.v1("/v1/orgs", key=READ).status_code == 200
 
 
@@ -84,7 +89,7 @@ def test_org_limited_key_sees_only_its_org(api: Api) -> None:
         "/ng/api/connectors/listV2",
         key=ORG_ONLY,
         params={"orgIdentifier": "default"},
-        json={},
+        json=CONNECTOR_FILTER,
     )
 
     assert [o["org"]["identifier"] for o in orgs.json()] == ["platform"]
@@ -153,7 +158,7 @@ def test_ng_needs_a_valid_key(api: Api, key: str | None) -> None:
 
 
 def test_ng_needs_account_identifier(api: Api) -> None:
-    response = api.ng("POST", "/ng/api/connectors/listV2", account=None, json={})
+    response = api.ng("POST", "/ng/api/connectors/listV2", account=None, json=CONNECTOR_FILTER)
 
     body = response.json()
     assert response.status_code == 400
@@ -185,7 +190,12 @@ def test_an_ng_400_names_the_field_it_refuses(api: Api) -> None:
 
 
 def test_ng_account_identifier_must_match_the_key(api: Api) -> None:
-    listed = api.ng("POST", "/ng/api/v2/secrets/list/secrets", account=OTHER_ACCOUNT, json={})
+    listed = api.ng(
+        "POST",
+        "/ng/api/v2/secrets/list/secrets",
+        account=OTHER_ACCOUNT,
+        json={"filterType": "Secret"},
+    )
     account = api.ng("GET", f"/ng/api/accounts/{OTHER_ACCOUNT}", account=None)
 
     assert listed.status_code == 401

@@ -9,6 +9,8 @@ from tests.harness_fake.support import ACCOUNT, Api
 CONNECTORS = "/ng/api/connectors/listV2"
 SECRETS = "/ng/api/v2/secrets/list/secrets"
 INFRA = {"orgIdentifier": "default", "projectIdentifier": "infra"}
+# `filterType` picks the DTO NG reads the body as (harness_fake/ng_filters.py).
+LIST_CONNECTORS = {"filterType": "Connector"}
 
 
 def _refs(items: list[dict]) -> set[str]:
@@ -136,14 +138,16 @@ def test_connector_list_envelope(api: Api) -> None:
 
 
 def test_connector_scope_inclusion(api: Api) -> None:
-    project_only = api.ng("POST", CONNECTORS, params=INFRA, json={}).json()["data"]["content"]
+    project_only = api.ng("POST", CONNECTORS, params=INFRA, json=LIST_CONNECTORS).json()["data"][
+        "content"
+    ]
     inherited = api.ng(
         "POST",
         CONNECTORS,
         params={**INFRA, "includeAllConnectorsAvailableAtScope": "true"},
-        json={},
+        json=LIST_CONNECTORS,
     ).json()["data"]
-    org_only = api.ng("POST", CONNECTORS, params={"orgIdentifier": "default"}, json={})
+    org_only = api.ng("POST", CONNECTORS, params={"orgIdentifier": "default"}, json=LIST_CONNECTORS)
 
     assert _refs(project_only) == {
         "aws_infra",
@@ -195,11 +199,13 @@ def test_connector_type_filter(api: Api) -> None:
 
 
 def test_connector_paging_and_search(api: Api) -> None:
-    first = api.ng("POST", CONNECTORS, params={"pageSize": 10}, json={}).json()["data"]
-    last = api.ng("POST", CONNECTORS, params={"pageSize": 10, "pageIndex": 3}, json={}).json()[
-        "data"
-    ]
-    search = api.ng("POST", CONNECTORS, params={"searchTerm": "TEAM_1"}, json={}).json()["data"]
+    first = api.ng("POST", CONNECTORS, params={"pageSize": 10}, json=LIST_CONNECTORS).json()["data"]
+    last = api.ng(
+        "POST", CONNECTORS, params={"pageSize": 10, "pageIndex": 3}, json=LIST_CONNECTORS
+    ).json()["data"]
+    search = api.ng(
+        "POST", CONNECTORS, params={"searchTerm": "TEAM_1"}, json=LIST_CONNECTORS
+    ).json()["data"]
 
     assert (first["totalItems"], first["totalPages"], first["pageItemCount"]) == (31, 4, 10)
     assert last["pageItemCount"] == 1 and last["pageIndex"] == 3 and not last["empty"]
@@ -212,7 +218,7 @@ def test_connector_paging_and_search(api: Api) -> None:
 )
 def test_connector_page_size_bounds(api: Api, params: dict) -> None:
     # Not a plain base-10 number (Python's int() reads "1_0" and " 1"): refused in NG's envelope.
-    response = api.ng("POST", CONNECTORS, params=params, json={})
+    response = api.ng("POST", CONNECTORS, params=params, json=LIST_CONNECTORS)
 
     assert response.status_code == 400
     assert response.json()["code"] == "INVALID_REQUEST"
@@ -292,8 +298,10 @@ def test_v1_org_filter_takes_the_bracketed_name_the_contract_gives(api: Api, nam
 
 def test_secrets_scope_and_search(api: Api) -> None:
     project_only = api.ng("POST", SECRETS, params=INFRA, json={"filterType": "Secret"}).json()
-    account_files = api.ng("POST", SECRETS, json={"secretTypes": ["SecretFile"]}).json()
-    search = api.ng("POST", SECRETS, json={"searchTerm": "token"}).json()
+    account_files = api.ng(
+        "POST", SECRETS, json={"filterType": "Secret", "secretTypes": ["SecretFile"]}
+    ).json()
+    search = api.ng("POST", SECRETS, json={"filterType": "Secret", "searchTerm": "token"}).json()
 
     assert _refs(project_only["data"]["content"]) == {"api_key", "infra_db_pass"}
     assert _refs(account_files["data"]["content"]) == {"account.ssh_deploy_key"}
@@ -496,7 +504,9 @@ def test_there_is_no_template_versions_list_route(api: Api, path: str) -> None:
 
 def test_connector_search_matches_description_and_tags(api: Api) -> None:
     def found(term: str) -> set[str]:
-        data = api.ng("POST", CONNECTORS, params={"searchTerm": term}, json={}).json()["data"]
+        data = api.ng("POST", CONNECTORS, params={"searchTerm": term}, json=LIST_CONNECTORS).json()[
+            "data"
+        ]
         return {item["connector"]["identifier"] for item in data["content"]}
 
     by_description = found("vault connector")
@@ -509,7 +519,9 @@ def test_connector_search_matches_description_and_tags(api: Api) -> None:
 
 
 def _connector_ids(api: Api, term: str) -> set[str]:
-    data = api.ng("POST", CONNECTORS, params={"searchTerm": term}, json={}).json()["data"]
+    data = api.ng("POST", CONNECTORS, params={"searchTerm": term}, json=LIST_CONNECTORS).json()[
+        "data"
+    ]
     return {item["connector"]["identifier"] for item in data["content"]}
 
 
@@ -547,7 +559,7 @@ def test_an_unreadable_connector_search_term_is_harness_s_500(api: Api, term: st
     # An invalid regex (Spring Data compiles it: PatternSyntaxException), an invalid %-escape
     # (URLDecoder: IllegalArgumentException) and colons only (no tag key: split[0] throws) all
     # reach NG's GenericExceptionMapperV2.
-    response = api.ng("POST", CONNECTORS, params={"searchTerm": term}, json={})
+    response = api.ng("POST", CONNECTORS, params={"searchTerm": term}, json=LIST_CONNECTORS)
 
     body = response.json()
     assert response.status_code == 500
