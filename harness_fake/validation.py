@@ -14,6 +14,7 @@ from typing import Any
 from harness_fake import template_locks
 from harness_fake.errors import ApiError
 from harness_fake.goa import GoaProblems, bad_request, goq
+from harness_fake.provisioner_checks import check_tool_versions
 from harness_fake.state import (
     CLOUD_CONNECTOR_TYPES,
     PROVIDER_TYPE_TO_CONNECTOR,
@@ -43,7 +44,6 @@ FLOAT32_MAX = 3.4028234663852886e38  # the largest finite float32 (Go's math.Max
 PROVISIONERS = ("terraform", "opentofu", "awscdk")
 # The system route's path enum still lists terragrunt (its versions are Terragrunt's own).
 SUPPORTED_PROVISIONERS = ("terraform", "opentofu", "terragrunt", "awscdk")
-TERRAGRUNT_TOOLS = ("terraform", "opentofu")
 SUBMODULES = ("false", "true", "recursive")
 VALUE_TYPES = ("string", "secret")
 PROVIDER_TYPES = ("aws", "azure", "gcp", "vault")
@@ -367,34 +367,4 @@ def _check_references(
                 f"template {goq(template['template_id'])}"
             )
 
-    provisioner = body["provisioner"]
-    version = body.get("provisioner_version")
-    supported = state.provisioner_versions.get(provisioner, [])
-    if version and version != "latest" and version not in supported:
-        raise bad_request(
-            f"body.provisioner_version {goq(version)} is not a supported {provisioner} version "
-            f"(latest is {supported[-1] if supported else 'n/a'})"
-        )
-    _check_terragrunt(state, body)
-
-
-def _check_terragrunt(state: State, body: dict[str, Any]) -> None:
-    """Terragrunt runs a terraform or opentofu workspace (`terragrunt_provider: true`) with its own
-    `terragrunt_version` (the provider's Terragrunt acceptance test sends both). Refused as
-    doubtful: the flag on awscdk or without a version, `run_all` without the flag."""
-    if body.get("terragrunt_provider"):
-        if body["provisioner"] not in TERRAGRUNT_TOOLS:
-            raise bad_request(
-                f"body.terragrunt_provider needs provisioner terraform or opentofu, got "
-                f"{goq(body['provisioner'])}"
-            )
-        if not body.get("terragrunt_version"):
-            raise bad_request("body.terragrunt_version is required with terragrunt_provider")
-    elif body.get("run_all"):
-        raise bad_request("body.run_all runs all Terragrunt modules: it needs terragrunt_provider")
-    terragrunt_version = body.get("terragrunt_version")
-    if terragrunt_version and terragrunt_version not in state.provisioner_versions["terragrunt"]:
-        raise bad_request(
-            f"body.terragrunt_version {goq(terragrunt_version)} is not a supported terragrunt "
-            "version"
-        )
+    check_tool_versions(state, body)
