@@ -22,9 +22,12 @@ from typing import Any
 SORTS = ("name,ASC", "name,DESC", "updated,ASC", "updated,DESC")
 
 CLOUD_CONNECTOR_TYPES = frozenset({"Aws", "Gcp", "Azure"})
-REPO_CONNECTOR_TYPES = frozenset(
-    {"Github", "Gitlab", "Bitbucket", "Git", "AzureRepo", "Codecommit"}
-)
+# Contract §6.1: the repository picker's types. AzureRepo and Codecommit connectors exist, but no
+# public source shows an IaCM workspace on one (IaCM's docs say only "the Harness Git connector",
+# harness/developer-hub `docs/infra-as-code-management/workspaces/create-workspace.md`; the
+# Terraform provider's `internal/service/platform/workspace/resource_workspace_test.go` uses a
+# `harness_platform_connector_github`): refused, the doubtful side.
+REPO_CONNECTOR_TYPES = frozenset({"Github", "Gitlab", "Bitbucket", "Git"})
 # provider_connectors[].type -> NG connector type it must point at
 PROVIDER_TYPE_TO_CONNECTOR = {"aws": "Aws", "azure": "Azure", "gcp": "Gcp", "vault": "Vault"}
 

@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from tests.harness_fake.support import WS, Api, store_variable, workspace_body
+from harness_fake.state import Connector
+from tests.harness_fake.support import ACCOUNT, WS, Api, store_variable, workspace_body
 
 PROJECT = "/orgs/default/projects/infra"
 
@@ -842,3 +843,25 @@ def test_a_provisioner_version_left_out_is_latest(api: Api) -> None:
 
     assert _create(api, body).status_code == 200
     assert api.iacm("GET", f"{WS}/no_version").json()["provisioner_version"] == "latest"
+
+
+@pytest.mark.parametrize(
+    ("identifier", "kind"), [("cc_repo", "Codecommit"), ("az_repo", "AzureRepo")]
+)
+def test_a_codecommit_or_azure_repo_repository_connector_is_refused(
+    api: Api, fake, identifier: str, kind: str
+) -> None:
+    """Contract §6.1: the repository picker's types are Github, Gitlab, Bitbucket and Git; no
+    public source shows an IaCM workspace on an AzureRepo or Codecommit connector (the doubtful
+    side is refused)."""
+    state = fake.server.app.state
+    with state.lock:
+        state.connectors.append(Connector(ACCOUNT, None, None, identifier, name=kind, type=kind))
+    body = workspace_body("cc_ws", repository_connector=f"account.{identifier}")
+
+    response = api.iacm("POST", WS, json=body)
+
+    assert response.status_code == 400, response.text[:200]
+    assert _goa(response)["message"].startswith(
+        "body.repository_connector must reference a code repository connector"
+    )

@@ -80,7 +80,9 @@ FETCH_FIELDS = {
     "tag": "repository_commit",
     "commit": "repository_sha",
 }
-GIT_CONNECTOR_TYPES = ("Github", "Gitlab", "Bitbucket", "Git", "AzureRepo", "Codecommit")
+# Contract §6.1's repository picker types. AzureRepo and Codecommit connectors exist, but no
+# public source shows an IaCM workspace on one (harness_fake/state.py REPO_CONNECTOR_TYPES).
+GIT_CONNECTOR_TYPES = ("Github", "Gitlab", "Bitbucket", "Git")
 # provider connector slot -> (Harness connector type, label)
 PROVIDER_TYPES = {
     "aws": ("Aws", "AWS"),
