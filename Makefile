@@ -4,6 +4,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+# pytest-xdist processes for `make test` (one test file stays in one process: --dist loadfile).
+TEST_WORKERS ?= auto
 
 .PHONY: install test lint format demo bench check-deploy clean
 
@@ -27,7 +29,7 @@ format: install
 test: install lint check-deploy
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/python manage.py check
-	$(BIN)/pytest --durations=15
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile --durations=15
 	$(BIN)/python -m tests.services.run_suite -q
 
 # The production profile must pass Django's deployment checks without a single warning. The values
