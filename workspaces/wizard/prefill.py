@@ -30,6 +30,10 @@ class PrefillRefused(ValueError):
         self.message = message
 
 
+class LinkRefused(PrefillRefused):
+    """A template that can be copied but not linked; `message` says why."""
+
+
 @dataclass(frozen=True)
 class Prefill:
     """Values a template or an existing workspace gives the later steps, and what is locked.
@@ -77,6 +81,8 @@ def prefill_from_template_yaml(
 
     Raises PrefillRefused for a provisioner type the steps do not hold (AWS CDK, say), as
     `prefill_from_workspace` does: its draft would be OpenTofu with the other tool's version.
+    A `terragrunt` type (contract §2.5) is OpenTofu run through Terragrunt, as a workspace's;
+    linked with its provisioner block locked it raises LinkRefused (copying it works).
     `any_tool`: only the template's locks are wanted (a workspace's own link, `sources.
     template_locks`), whatever tool it provisions with.
 
@@ -104,6 +110,19 @@ def prefill_from_template_yaml(
     if isinstance(block, dict):
         lock = steps.as_bool(block.get("locked", False))
         kind = str(block.get("type", "")).lower()
+        version, field = str(block.get("version") or ""), "version"
+        if kind == "terragrunt":
+            # OpenTofu run through Terragrunt, as a Terragrunt workspace is copied
+            # (`workspace_values`); the block's version is Terragrunt's own.
+            if lock and linked and not any_tool:
+                raise LinkRefused(
+                    "its provisioner is locked as terragrunt, and a linked workspace sends the "
+                    "type its template locks, while the portal creates Terragrunt as OpenTofu "
+                    "run through Terragrunt, a type that lock would refuse"
+                )
+            put("provisioner", "provisioner", "opentofu", lock)
+            put("provisioner", "terragrunt", True, lock)
+            kind, field = "", "terragrunt_version"
         if kind in steps.PROVISIONERS:
             put("provisioner", "provisioner", kind, lock)
         elif kind and not any_tool:
@@ -111,8 +130,8 @@ def prefill_from_template_yaml(
                 f"it provisions with {kind}, which the portal's steps do not cover (OpenTofu "
                 "or Terraform, optionally through Terragrunt)"
             )
-        if block.get("version"):
-            put("provisioner", "version", str(block["version"]), lock)
+        if version:
+            put("provisioner", field, version, lock)
         if lock and linked:
             # A locked provisioner block locks the additional provider connectors
             # (`provider_connectors`, left out of the body: `body.LOCKED_BODY_FIELDS`), not the

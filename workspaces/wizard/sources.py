@@ -90,6 +90,13 @@ def prefill_for(
                 f"The provider connector {ref}: {why}" for ref, why in unplaced.items()
             ]
         return found
+    except prefill.LinkRefused as err:
+        raise PrefillFailed(
+            f"This template version cannot be linked: {err.message}. Nothing was prefilled; "
+            f'choose "{steps.TEMPLATE_MODES["copied"]}" to start from its values, or another '
+            "template (the rest of your draft is unchanged).",
+            reason=f"It cannot be linked: {err.message}.",
+        ) from err
     except prefill.PrefillRefused as err:
         raise PrefillFailed(
             f"{what} cannot be used to fill in the wizard: {err.message}. Nothing was "
