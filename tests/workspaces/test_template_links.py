@@ -97,3 +97,41 @@ def test_a_workspaces_own_terragrunt_template_locks_terragrunt_not_the_tool_vers
     assert found.locked["provisioner.terragrunt"] is True
     assert found.locked["provisioner.terragrunt_version"] == "0.55.21"
     assert found.locked.get("provisioner.version") != "0.55.21"
+
+
+@pytest.mark.parametrize(
+    "answer", [{"template_version": "v2"}, {"template_mode": "copied"}, {"source": "scratch"}]
+)
+def test_a_refused_template_link_is_answered_by_another_version_mode_or_source(
+    user_with_key, fake, answer
+):
+    import json
+
+    from workspaces.clients import harness_client_for
+    from workspaces.wizard import drafts, submit
+
+    draft = choose_template(make_draft(user_with_key), "linked", ("k8s_namespace", "v1")).draft
+    message = "body.associated_template: version v1 of template k8s_namespace cannot be linked"
+    goa = {
+        "name": "bad_request",
+        "id": "r1",
+        "message": message,
+        "temporary": False,
+        "timeout": False,
+        "fault": False,
+    }
+    fake.inject("iacm.workspaces.create", status=400, body=json.dumps(goa))
+    draft = submit.draft_submit(draft=draft, client=harness_client_for(user_with_key)).draft
+    assert (draft.harness_response["step"], draft.harness_response["field"]) == (
+        "template",
+        "template_ref",
+    )
+    saved = drafts.draft_save_step(
+        draft=draft,
+        step="template",
+        values={**draft.data["template"], **answer},
+        client=harness_client_for(user_with_key),
+    ).draft
+    for field, value in answer.items():
+        assert saved.data["template"][field] == value
+    assert saved.harness_response.get("step") is None, saved.harness_response

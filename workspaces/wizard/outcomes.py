@@ -221,13 +221,16 @@ def validation_outcome(
     }
 
 
-# A field that decides whether the field Harness refused is sent at all (`body.build_body`):
-# changing it answers the refusal too (run-all goes with Terragrunt unticked, say).
-_SENT_WITH = {
-    "run_all": "terragrunt",
-    "terragrunt_version": "terragrunt",
-    "budget": "cost_estimation_enabled",
-    **dict.fromkeys(steps.FETCH_TYPES, "fetch_type"),
+# The fields that decide whether (or what) the field Harness refused is sent (`body.build_body`):
+# changing one answers the refusal too (run-all goes with Terragrunt unticked, say; the template
+# link, `associated_template`, is sent as the version and mode chosen, and not at all from
+# scratch or a copy).
+_SENT_WITH: dict[str, tuple[str, ...]] = {
+    "run_all": ("terragrunt",),
+    "terragrunt_version": ("terragrunt",),
+    "budget": ("cost_estimation_enabled",),
+    "template_ref": ("template_version", "template_mode", "source"),
+    **dict.fromkeys(steps.FETCH_TYPES, ("fetch_type",)),
 }
 _ROW_FIELDS = ("key", "value", "value_type")
 
@@ -253,9 +256,7 @@ def refusal_answered(
             return [{k: r.get(k) for k in _ROW_FIELDS} for r in found]
 
         return named(before.get(field)) != named(values.get(field))
-    return any(
-        before.get(name) != values.get(name) for name in (field, _SENT_WITH.get(field, field))
-    )
+    return any(before.get(name) != values.get(name) for name in (field, *_SENT_WITH.get(field, ())))
 
 
 def refused_outcome(err: errors.HarnessError) -> dict[str, Any]:
