@@ -1437,6 +1437,26 @@ def test_a_409_the_portal_cannot_look_into_is_not_called_taken(user_with_key, fa
     assert not draft.data["basics"].get("identifier_taken")
 
 
+def test_a_409_whose_look_is_refused_403_does_not_send_the_user_round_in_circles(
+    user_with_key, fake
+):
+    draft = make_draft(user_with_key)
+    fake.inject(CREATE, status=409, times=5)
+    fake.inject("iacm.workspaces.get", status=403, times=5)
+
+    first = submit.draft_submit(draft=draft, client=harness_client_for(user_with_key)).draft
+    again = submit.draft_submit(draft=first, client=harness_client_for(user_with_key)).draft
+
+    assert "Submit again" not in again.harness_response["message"]
+    for response in (first.harness_response, again.harness_response):
+        # Harness's words, what the 403 most likely means, and the way out: Basics' identifier.
+        assert response["message"].startswith("Harness refused to create the workspace (HTTP 409)")
+        assert "probably taken by a workspace your key cannot see" in response["message"]
+        assert (response["step"], response["field"]) == ("basics", "identifier")
+        assert "taken" not in response
+    assert not again.data["basics"].get("identifier_taken")
+
+
 def test_after_a_409_basics_still_says_the_identifier_is_taken(user_with_key, fake):
     client = harness_client_for(user_with_key)
     data = valid_data()

@@ -168,7 +168,9 @@ def _conflict(
     attempt (`made_by`), or someone else's (Basics then marks the identifier taken). None found,
     Harness refused the create for another reason (a 423: something is locked; a 409 about
     another state): its words are said, the identifier stays free, and the request can be
-    submitted again. Without the GET's answer, nothing is said to be taken either."""
+    submitted again. Without the GET's answer, nothing is said to be taken either; a GET refused
+    with a 403 (before any earlier attempt) says the identifier is probably someone else's that
+    the key cannot see, on Basics' identifier, where another one is chosen."""
     identifier, earlier = body["identifier"], attempts(draft)
     refused = (
         f"Harness refused to create the workspace (HTTP {err.status}): {err.message.rstrip('.')}."
@@ -182,6 +184,16 @@ def _conflict(
             f"{refused} The portal could not look whether a workspace with the identifier "
             f"{identifier} exists: {harness_error_message(look)}"
         )
+        if not earlier and isinstance(look, errors.HarnessForbidden):
+            # The look will be refused again: not "Submit again" (the same 409, the same 403).
+            # The way out is another identifier, on Basics (not marked taken: none was seen).
+            message = (
+                f"{message} The identifier is probably taken by a workspace your key cannot "
+                "see: choose another identifier."
+            )
+            refusal = {"outcome": "refused", "message": message, "step": "basics"}
+            refusal |= {"field": "identifier", **answer(err)}
+            return Written(Status.FAILED, refusal, body)
         if not earlier:
             refusal = {"outcome": "refused", "message": f"{message} Submit again.", **answer(err)}
             return Written(Status.FAILED, refusal, body)
