@@ -22,6 +22,8 @@ from workspaces.wizard.body import build_body, refusal
 
 CREATE = "iacm.workspaces.create"
 VALUE_TYPE = 'value of body.value_type must be one of "string", "secret" but got value "number"'
+# Harness's words as said, without Goa's "value of body.value_type".
+VALUE_TYPE_SAID = 'must be one of "string", "secret" but got value "number"'
 
 
 def _variables(terraform: dict, environment: dict | None = None) -> dict:
@@ -39,7 +41,7 @@ def test_a_goa_refusal_of_one_variable_lands_on_its_row():
 
     assert (where["step"], where["field"], where["row"]) == ("variables", "terraform", "region")
     assert where["row_field"] == "value_type"
-    assert VALUE_TYPE in where["message"]  # Harness's words, whole
+    assert VALUE_TYPE_SAID in where["message"]  # Harness's words, without the body path
 
 
 def test_a_goa_pattern_refusal_of_a_key_lands_on_the_row_holding_that_key():
@@ -62,7 +64,7 @@ def test_a_goa_refusal_matching_rows_of_one_group_lands_on_that_group_without_a_
     where = refusal(validation_field(VALUE_TYPE), VALUE_TYPE, body)
 
     assert (where["step"], where["field"], where["row"]) == ("variables", "terraform", "")
-    assert VALUE_TYPE in where["message"]
+    assert VALUE_TYPE_SAID in where["message"]
 
 
 @pytest.mark.parametrize(
@@ -77,7 +79,7 @@ def test_a_goa_refusal_no_single_row_explains_lands_on_the_review_with_its_messa
     where = refusal(validation_field(VALUE_TYPE), VALUE_TYPE, body)
 
     assert (where["step"], where["row"]) == ("review", "")
-    assert VALUE_TYPE in where["message"]
+    assert VALUE_TYPE_SAID in where["message"]
 
 
 def test_a_goa_missing_field_lands_on_the_row_that_lacks_it():
@@ -103,7 +105,7 @@ def test_a_goa_refusal_of_a_connector_type_lands_on_that_connector():
 
     # `provider_connectors[1]`: no slot is "oci", so the provisioner step's first field.
     assert where["step"] == "provisioner"
-    assert message in where["message"]
+    assert 'must be one of "aws", "azure", "gcp", "vault" but got value "oci"' in where["message"]
 
 
 def test_a_goa_refusal_of_a_connector_ref_lands_on_its_slot():
@@ -159,3 +161,46 @@ def test_a_goa_refusal_of_a_variable_from_harness_marks_the_row_on_the_variables
     assert response["harness_message"] == message
     shown = pages.step_context(draft, "variables", pages.step_form(draft, "variables"))
     assert shown["harness_error_placed"] is True
+
+
+def test_a_goa_enum_refusal_of_a_variable_says_harness_words_without_the_body_path(
+    signed_in_with_key, user_with_key, fake
+):
+    import re
+
+    from django.urls import reverse
+    from pytest_django.asserts import assertContains
+
+    from tests.workspaces.test_drafts import make_draft
+
+    draft = make_draft(user_with_key)
+    key = next(iter(draft.data["variables"]["terraform"]))["key"]
+    message = 'value of body.value_type must be one of "string", "secret" but got value "string"'
+    goa = {"name": "invalid_enum_value", "id": "r1", "message": message, "temporary": False,
+           "timeout": False, "fault": False}  # fmt: skip
+    fake.inject(CREATE, status=400, body=json.dumps(goa))
+    submitted = signed_in_with_key.post(reverse("draft_submit", args=[draft.pk]))
+    page = signed_in_with_key.get(submitted["Location"])
+    assertContains(page, f"Harness refused Terraform variable {key}:")
+    shown = re.search(r'<p class="row__error"[^>]*>([^<]+)</p>', page.content.decode())[1]
+    assert "body.value_type" not in shown, shown
+
+
+@pytest.mark.parametrize(
+    ("message", "said"),
+    [
+        (VALUE_TYPE, VALUE_TYPE_SAID),
+        (
+            'length of body.value must be lesser or equal than 3 but got value "eu-west-1" (len=9)',
+            'length must be lesser or equal than 3 but got value "eu-west-1" (len=9)',
+        ),
+        ("body.identifier must match the regexp", "must match the regexp"),
+    ],
+)
+def test_goa_wording_is_said_without_its_body_path(message, said):
+    body = _variables({"region": _var("region", "eu-west-1", "number")})
+
+    where = refusal(validation_field(message), message, body)
+
+    assert where["message"].endswith(f": {said}"), where["message"]
+    assert "body." not in where["message"]

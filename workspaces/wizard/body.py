@@ -221,6 +221,9 @@ _FIELD_PATH = re.compile(
 _MISSING_REF = re.compile(
     r'references (?P<kind>secret|connector) "(?P<ref>[^"]*)" which does not exist'
 )
+# Harness's `body.<path>` at the start of a message, with Goa's "value of" / "length of" before it
+# (goadesign/goa `pkg/error.go`): the path is not the person's word; "length" is kept.
+_BODY_PATH = re.compile(r"^(?:value of |(length) of )?body\.\S*\s*")
 ROW_NOUNS = {
     "terraform": "Terraform variable",
     "environment": "environment variable",
@@ -274,7 +277,8 @@ def refusal(
             f"cannot see it. Choose one from the {missing['kind']} list."
         )
     else:
-        detail = re.sub(r"^body\.\S*\s*", "", message).strip() or message
+        # Goa's "value of body.<path>" / "length of body.<path>" too ("length must be ...").
+        detail = _BODY_PATH.sub(lambda m: f"{m[1] or ''} ", message).strip() or message
         words = f"Harness refused {what or 'the request'}: {detail}"
     return {"step": step, "field": field, "row": row, "row_field": row_field, "message": words}
 
