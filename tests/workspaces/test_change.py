@@ -456,8 +456,9 @@ def test_a_name_or_path_harness_holds_does_not_block_a_change_that_leaves_it(
 def test_a_repository_name_harness_holds_does_not_block_a_change_that_leaves_it(
     user_with_key, fake
 ):
-    """An Azure Repos repository name may hold spaces; the portal's rule (no spaces) refused
-    the one Harness holds on every change of the workspace."""
+    """A repository name Harness holds may have spaces (contract §2.1: any string; a Git
+    connector may reach an Azure DevOps repository named so); the portal's rule (no spaces)
+    refused the one Harness holds on every change of the workspace."""
     workspace = seeded_workspace(harness_client_for(user_with_key))
     direct_put(workspace.identifier, repository="Platform Infra")
     draft = edit(start(user_with_key, workspace), basics={"description": "Only this changes"})

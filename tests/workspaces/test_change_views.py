@@ -657,3 +657,43 @@ def test_a_change_of_a_workspace_holding_55_tags_may_add_one_tag(
     draft.refresh_from_db()
     assert len(draft.data["basics"]["tags"]) == 56
     assert draft.data["basics"]["tags"][55] == {"key": "owner", "value": "me"}
+
+
+def test_a_change_of_a_workspace_on_an_azure_repo_connector_says_why_harness_refused_it(
+    signed_in_with_key, user_with_key, fake, workspace
+):
+    """The picker offers Github, Gitlab, Bitbucket and Git (contract §6.1) and the fake refuses an
+    AzureRepo repository connector; a workspace Harness already holds on one (made elsewhere) can
+    still be opened, its steps shown, and its change refused with Harness's words on the
+    connector, where another one is chosen: never a server error."""
+    import copy
+
+    from harness_fake.state import Connector
+
+    state = fake.server.app.state
+    with state.lock:
+        state.connectors.append(
+            Connector(ACCOUNT, None, None, "az_repo", name="AZ", type="AzureRepo")
+        )
+        store = state.workspaces[(ACCOUNT, ORG, PROJECT)]
+        held = copy.deepcopy(store.by_id[workspace.identifier].data)
+        on_azure = {"repository_connector": "account.az_repo", "repository": "Platform Infra"}
+        store.put(held | on_azure)
+    opened = signed_in_with_key.post(start_url(workspace.identifier))
+    draft = WorkspaceDraft.objects.get(kind="edit", identifier=workspace.identifier)
+    for step in ("basics", "repository", "provisioner", "variables", "review"):
+        assert signed_in_with_key.get(step_url(draft, step)).status_code == 200, step
+    edit(draft, basics={"description": "Only this changes"})
+
+    submitted = signed_in_with_key.post(reverse("draft_submit", args=[draft.pk]))
+
+    assert opened.status_code == 302
+    assert submitted["Location"] == step_url(draft, "repository")
+    draft.refresh_from_db()
+    assert (draft.harness_response["step"], draft.harness_response["field"]) == (
+        "repository",
+        "connector",
+    )
+    page = signed_in_with_key.get(submitted["Location"])
+    assertContains(page, "Harness refused repository_connector: must reference a code repository")
+    assertContains(page, "is of type AzureRepo")

@@ -150,7 +150,9 @@ class RepositoryForm(StepForm):
     def clean_repository(self) -> str:
         repository = self.cleaned_data["repository"]
         if repository and repository == (self.snapshot or {}).get("repository"):
-            return repository  # a change keeps the name Harness holds (Azure Repos: spaces)
+            # A change keeps the name Harness holds (contract §2.1: any string; a Git connector
+            # may reach a repository whose name has spaces, an Azure DevOps one, say).
+            return repository
         if len(repository) > 256 or any(ch.isspace() for ch in repository):
             raise forms.ValidationError("A repository name has no spaces (up to 256 characters).")
         return repository
