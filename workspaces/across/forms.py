@@ -19,6 +19,9 @@ _FILTER_SHAPES = {
     "project": re.compile(rf"{IDENTIFIER_PATTERN}/{IDENTIFIER_PATTERN}"),
 }
 MAX_SCOPE_FILTERS = 200
+#: Why a chosen org or project is not offered (`AcrossListForm.scope_not_offered`).
+UNLISTED = "could not be listed right now"
+UNSEEN = "not visible to your key"
 
 
 @dataclass(frozen=True)
@@ -74,6 +77,8 @@ class AcrossListForm(WorkspaceListForm):
         super().__init__(data, **kwargs)
         #: Orgs whose projects could not be listed: what is chosen in them is not "unseen".
         self.failed_orgs = frozenset(org for org, _ in directory.failed_orgs)
+        #: Per filter ("org", "project"): the chosen values not offered (`scope_not_offered`).
+        self._not_offered: dict[str, list[tuple[str, str]]] = {}
         self.fields["org"].choices = directory.orgs
         self.fields["project"].choices = [
             (ref.key, f"{ref.org_name} / {ref.name}") for ref in directory.projects
@@ -98,10 +103,9 @@ class AcrossListForm(WorkspaceListForm):
                 self.corrections.append(
                     f"Only the first {MAX_SCOPE_FILTERS} {noun} filters are used."
                 )
-            known = {value for value, _ in self.fields[name].choices}
-            missing = [value for value in chosen if value not in known]
-            unlisted = [value for value in missing if value.partition("/")[0] in self.failed_orgs]
-            if unseen := len(missing) - len(unlisted):
+            self._not_offered[name] = self._classify_not_offered(name, chosen)
+            unlisted = [value for value, why in self._not_offered[name] if why == UNLISTED]
+            if unseen := len(self._not_offered[name]) - len(unlisted):
                 self.corrections.append(
                     f"Your key cannot see {unseen} of the chosen {noun}"
                     f"{'s' if len(chosen) != 1 else ''}: only what it can see is listed."
@@ -116,21 +120,22 @@ class AcrossListForm(WorkspaceListForm):
                 )
         return query
 
-    def scope_not_offered(self, name: str) -> list[tuple[str, str]]:
-        """(value, why) of each chosen org (`name` "org") or project ("project") the check
-        boxes do not offer: listed first, ticked, so that the next filter change keeps them (the
-        list stays narrowed, never widens) and they can be unticked."""
+    def _classify_not_offered(self, name: str, chosen: tuple[str, ...]) -> list[tuple[str, str]]:
+        """(value, why) of each of `chosen` the check boxes of `name` do not offer: UNLISTED in
+        an org whose projects could not be listed, else UNSEEN."""
         offered = {value for value, _ in self.fields[name].choices}
         return [
-            (
-                value,
-                "could not be listed right now"
-                if value.partition("/")[0] in self.failed_orgs
-                else "not visible to your key",
-            )
-            for value in getattr(self.query, name)
+            (value, UNLISTED if value.partition("/")[0] in self.failed_orgs else UNSEEN)
+            for value in chosen
             if value not in offered
         ]
+
+    def scope_not_offered(self, name: str) -> list[tuple[str, str]]:
+        """(value, why) of each chosen org (`name` "org") or project ("project") the check
+        boxes do not offer, as `query` found them: listed first, ticked, so that the next filter
+        change keeps them (the list stays narrowed, never widens) and they can be unticked."""
+        self.query  # noqa: B018 - the cached query classifies them
+        return self._not_offered[name]
 
     @property
     def orgs_not_offered(self) -> list[tuple[str, str]]:

@@ -21,12 +21,11 @@ from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import HttpResponseClientRedirect
 
 from workspaces.audit import USER_TRAIL_LIMIT, user_trail
-from workspaces.clients import harness_account_of
 from workspaces.htmx import HtmxHttpRequest
 from workspaces.models import HarnessCredential, WorkspaceDraft
 from workspaces.wizard import drafts
 from workspaces.wizard.drafts import UNCONFIRMED_DELETION
-from workspaces.wizard.outcomes import other_account
+from workspaces.wizard.outcomes import of_another_account
 from workspaces.wizard.pages import may_still_land
 
 Status = WorkspaceDraft.Status
@@ -82,12 +81,7 @@ def draft_list(request: HtmxHttpRequest) -> HttpResponse:
     # Requests of another Harness account than the key's: the same names there are another
     # workspace, so no link by org/project/identifier is offered (it would open, or delete
     # again, this account's); the row says the account, and the request can still be deleted.
-    key_account = credential.account_id if credential else ""
-    context["elsewhere"] = {
-        d.pk
-        for d in page.object_list
-        if other_account(draft_account=d.account_id, key_account=key_account)
-    }
+    context["elsewhere"] = {d.pk for d in page.object_list if of_another_account(d, request.user)}
     if credential and credential.current_org and credential.current_project:
         # The header's "New workspace" link: the project the user last opened.
         context.update(
@@ -109,9 +103,7 @@ def draft_delete(request: HtmxHttpRequest, draft_id) -> HttpResponse:
             # Its write may have landed: the page says so, never that Harness is untouched,
             # and links the project's list (unless the request is of another account).
             "unclear": outcome_unclear(draft),
-            "elsewhere": other_account(
-                draft_account=draft.account_id, key_account=harness_account_of(request.user)
-            ),
+            "elsewhere": of_another_account(draft, request.user),
         }
         return TemplateResponse(request, "workspaces/draft_delete.html", context)
     if drafts.draft_delete(draft_id=draft.pk, owner=request.user):

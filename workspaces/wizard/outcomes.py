@@ -9,14 +9,20 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 
+from workspaces.clients import harness_account_of
 from workspaces.feedback import OtherAccount, harness_error_message, retry_after_seconds
 from workspaces.harness import CircuitOpen, errors
 from workspaces.wizard import steps
 from workspaces.wizard.body import refusal
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser
+
+    from workspaces.models import WorkspaceDraft
 
 # Outcomes after which the write may have landed: the next attempt looks before writing again.
 UNCLEAR = frozenset({"unavailable", "unknown"})
@@ -43,6 +49,13 @@ def other_account(*, draft_account: str, key_account: str) -> bool:
     """Whether the key is for another Harness account than the one the request was started in;
     a request older than accounts on requests (`draft_account` blank) is of any."""
     return bool(draft_account) and draft_account != key_account
+
+
+def of_another_account(draft: WorkspaceDraft, user: AbstractBaseUser) -> bool:
+    """Whether `draft` is of another Harness account than `user`'s key (`other_account`): the
+    same org/project/identifier in the key's account are another workspace, so its pages link
+    none of them. Reads no row (`harness_account_of`)."""
+    return other_account(draft_account=draft.account_id, key_account=harness_account_of(user))
 
 
 def require_same_account(*, draft_account: str, key_account: str) -> None:

@@ -22,7 +22,7 @@ from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect, HttpResponseClientRefresh
 
 from workspaces.approvals import selectors as approval_selectors
-from workspaces.clients import draft_account_of, harness_account_of, harness_client_for
+from workspaces.clients import draft_account_of, harness_client_for
 from workspaces.context_processors import read_header_early
 from workspaces.forbidden import forbidden_remember, forbidden_remembered
 from workspaces.forms import KEY_IN_SEARCH
@@ -43,7 +43,7 @@ from workspaces.wizard import (
 )
 from workspaces.wizard.forms import STEP_FORMS, StepForm, TemplateForm
 from workspaces.wizard.from_code import CodeForm, code_requested
-from workspaces.wizard.outcomes import other_account
+from workspaces.wizard.outcomes import of_another_account
 from workspaces.wizard.rows import apply_row_action, plain
 
 Status = WorkspaceDraft.Status
@@ -371,8 +371,7 @@ def draft_result(request: HtmxHttpRequest, draft_id) -> HttpResponse:
     step = draft.harness_response.get("step")
     # Made under another Harness account than the key's: the same names in this one are another
     # workspace, so neither the page nor the header links them (the page says the account).
-    key_account = harness_account_of(request.user)
-    elsewhere = other_account(draft_account=draft.account_id, key_account=key_account)
+    elsewhere = of_another_account(draft, request.user)
     context = {
         "draft": draft,
         "org": draft.org,
