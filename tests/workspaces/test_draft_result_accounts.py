@@ -97,3 +97,18 @@ def test_the_result_of_a_request_of_this_account_or_of_no_account_links_its_work
     assert reverse("workspace_delete", args=["default", "sandbox", "redis_prod_0004"]) in page
     assert "in account" not in page
     assert "Use a key for" not in page
+
+
+@pytest.mark.parametrize("kind,step", [("create", "basics"), ("edit", "review")])
+def test_the_steps_of_a_draft_of_another_account_link_no_workspace_of_this_account(
+    signed_in_with_key, user_with_key, fake, kind, step
+):
+    # My requests' Continue opens them: their breadcrumb, title and header named this account's.
+    draft = theirs(user_with_key, kind=kind, status="draft")
+
+    page = signed_in_with_key.get(reverse("draft_step", args=[draft.pk, step])).content.decode()
+
+    for link in [*this_accounts_links(), reverse("project_list", args=["default"])]:
+        assert f'"{link}' not in page, link
+    assert "in account OtherAcct02" in page
+    assert KEY_SENTENCE in page

@@ -59,6 +59,29 @@ def test_my_requests_does_not_open_this_accounts_workspace_for_a_request_of_anot
     assert f'href="{reverse("draft_delete", args=[draft.pk])}"' in listed
 
 
+@pytest.mark.parametrize(
+    "kind,status,link",
+    [
+        ("create", "awaiting_approval", "draft_result"),
+        ("delete", "rejected", "draft_result"),
+        ("delete", "failed", "draft_result"),
+        ("create", "submitting", "draft_result"),
+        ("create", "draft", "draft_step"),
+    ],
+)
+def test_my_requests_still_opens_a_request_of_another_account_by_its_own_pages(
+    signed_in_with_key, user_with_key, fake, kind, status, link
+):
+    draft = another_accounts_request(user_with_key, kind=kind, status=status)
+    draft.refresh_from_db()
+    args = [draft.pk] if link == "draft_result" else [draft.pk, draft.current_step]
+
+    listed = signed_in_with_key.get(reverse("draft_list")).content.decode()
+
+    # Its own pages are by its id: they open it, not this account's workspace of those names.
+    assert f'href="{reverse(link, args=args)}"' in listed
+
+
 def test_my_requests_links_a_request_of_this_account_or_of_no_account_to_its_workspace(
     signed_in_with_key, user_with_key, fake
 ):

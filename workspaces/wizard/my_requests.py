@@ -25,8 +25,7 @@ from workspaces.htmx import HtmxHttpRequest
 from workspaces.models import HarnessCredential, WorkspaceDraft
 from workspaces.wizard import drafts
 from workspaces.wizard.drafts import UNCONFIRMED_DELETION
-from workspaces.wizard.outcomes import of_another_account
-from workspaces.wizard.pages import may_still_land
+from workspaces.wizard.outcomes import may_still_land, of_another_account
 
 Status = WorkspaceDraft.Status
 #: Requests on one page of My requests.
@@ -37,7 +36,7 @@ FINISHED = (Status.CREATED, Status.UPDATED, Status.DELETED)
 
 def outcome_unclear(draft: WorkspaceDraft) -> bool:
     """Whether My requests says "Outcome unclear" of a request: failed, but its write may have
-    landed or may still land (`pages.may_still_land`), as its result page says."""
+    landed or may still land (`outcomes.may_still_land`), as its result page says."""
     return draft.status == Status.FAILED and may_still_land(draft)
 
 
@@ -80,7 +79,8 @@ def draft_list(request: HtmxHttpRequest) -> HttpResponse:
     context["unclear"] = {d.pk for d in page.object_list if outcome_unclear(d)}
     # Requests of another Harness account than the key's: the same names there are another
     # workspace, so no link by org/project/identifier is offered (it would open, or delete
-    # again, this account's); the row says the account, and the request can still be deleted.
+    # again, this account's); the row says the account, and its own pages (by its id) still
+    # open it, and it can still be deleted.
     context["elsewhere"] = {d.pk for d in page.object_list if of_another_account(d, request.user)}
     if credential and credential.current_org and credential.current_project:
         # The header's "New workspace" link: the project the user last opened.

@@ -1,7 +1,8 @@
 """What Harness's answer to a workspace write becomes in the draft (`harness_response`), for a
 create (`submit`) and a change (`change`) alike, and the wait that decides an unclear write.
 
-Plain dicts and the client's errors; only the reconcile wait reads a setting.
+Plain dicts and the client's errors; only the reconcile wait reads a setting. Also what a
+request's pages say of it: whether its write may still land, whether it is of another account.
 """
 
 from __future__ import annotations
@@ -16,13 +17,12 @@ from django.conf import settings
 from workspaces.clients import harness_account_of
 from workspaces.feedback import OtherAccount, harness_error_message, retry_after_seconds
 from workspaces.harness import CircuitOpen, errors
+from workspaces.models import WorkspaceDraft
 from workspaces.wizard import steps
 from workspaces.wizard.body import refusal
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
-
-    from workspaces.models import WorkspaceDraft
 
 # Outcomes after which the write may have landed: the next attempt looks before writing again.
 UNCLEAR = frozenset({"unavailable", "unknown"})
@@ -56,6 +56,25 @@ def of_another_account(draft: WorkspaceDraft, user: AbstractBaseUser) -> bool:
     same org/project/identifier in the key's account are another workspace, so its pages link
     none of them. Reads no row (`harness_account_of`)."""
     return other_account(draft_account=draft.account_id, key_account=harness_account_of(user))
+
+
+def may_still_land(draft: WorkspaceDraft) -> bool:
+    """Whether the draft's write may still land, so its pages say "Outcome unclear", never "Not
+    created." or "Failed": its outcome is unclear (no answer, a 5xx, or no check), or, for a
+    create, an earlier POST may still land (`unsettled_bodies`), whatever its last attempt got
+    (a 400 or a 403 says nothing about it)."""
+    if (draft.harness_response or {}).get("outcome") in UNCLEAR:
+        return True
+    return draft.kind == WorkspaceDraft.Kind.CREATE and bool(draft.unsettled_bodies)
+
+
+def outcome_said(draft: WorkspaceDraft) -> dict[str, Any]:
+    """How the result page and the review headline a draft not done: `unclear`
+    (`may_still_land`), and `also`, the sentence that says so when its message does not (a
+    create's last attempt refused while an earlier POST may still land)."""
+    unclear = may_still_land(draft)
+    said = (draft.harness_response or {}).get("outcome") in UNCLEAR
+    return {"unclear": unclear, "also": EARLIER_MAY_LAND if unclear and not said else ""}
 
 
 def require_same_account(*, draft_account: str, key_account: str) -> None:

@@ -11,7 +11,7 @@ from django.urls import reverse
 from workspaces.models import WorkspaceDraft
 from workspaces.wizard import forms, prefill, sources, start_form, steps, validation
 from workspaces.wizard.from_code import CodeForm
-from workspaces.wizard.outcomes import EARLIER_MAY_LAND, UNCLEAR
+from workspaces.wizard.outcomes import of_another_account, outcome_said
 from workspaces.wizard.paste import PasteBox
 from workspaces.wizard.pickers import IdentifierCheck, Picker, PickerRequest
 
@@ -72,25 +72,6 @@ def reopen_url(draft: WorkspaceDraft) -> str:
     if draft.kind == WorkspaceDraft.Kind.DELETE:
         return reverse("workspace_delete", args=[draft.org, draft.project, draft.identifier])
     return step_url(draft, "review")
-
-
-def may_still_land(draft: WorkspaceDraft) -> bool:
-    """Whether the draft's write may still land, so its pages say "Outcome unclear", never "Not
-    created." or "Failed": its outcome is unclear (no answer, a 5xx, or no check), or, for a
-    create, an earlier POST may still land (`unsettled_bodies`), whatever its last attempt got
-    (a 400 or a 403 says nothing about it)."""
-    if (draft.harness_response or {}).get("outcome") in UNCLEAR:
-        return True
-    return draft.kind == WorkspaceDraft.Kind.CREATE and bool(draft.unsettled_bodies)
-
-
-def outcome_said(draft: WorkspaceDraft) -> dict[str, Any]:
-    """How the result page and the review headline a draft not done: `unclear`
-    (`may_still_land`), and `also`, the sentence that says so when its message does not (a
-    create's last attempt refused while an earlier POST may still land)."""
-    unclear = may_still_land(draft)
-    said = (draft.harness_response or {}).get("outcome") in UNCLEAR
-    return {"unclear": unclear, "also": EARLIER_MAY_LAND if unclear and not said else ""}
 
 
 def picker_url(draft: WorkspaceDraft, step: str, name: str) -> str:
@@ -202,6 +183,7 @@ def common_context(draft: WorkspaceDraft, step: str) -> dict[str, Any]:
         for item in nav:
             if item["slug"] == response["step"]:
                 item["status"] = "refused"
+    elsewhere = of_another_account(draft, draft.owner)  # the views select the owner's key
     return {
         "draft": draft,
         "step": step,
@@ -214,9 +196,12 @@ def common_context(draft: WorkspaceDraft, step: str) -> dict[str, Any]:
         "is_change": draft.kind == WorkspaceDraft.Kind.EDIT,
         "org": draft.org,
         "project": draft.project,
+        # A request of another Harness account than the key's: the same names in the key's
+        # account are another project, so neither the page nor the header links them.
+        "elsewhere": elsewhere,
         # The header's org/project links (the context processor reads them from the URL).
-        "current_org": draft.org,
-        "current_project": draft.project,
+        "current_org": "" if elsewhere else draft.org,
+        "current_project": "" if elsewhere else draft.project,
         "harness_error": response if draft.status == Status.FAILED else {},
         # The last write may have landed or may still land: the review says "Outcome unclear.",
         # as the result page does, never that it did not change (or create) the workspace.

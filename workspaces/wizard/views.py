@@ -43,7 +43,7 @@ from workspaces.wizard import (
 )
 from workspaces.wizard.forms import STEP_FORMS, StepForm, TemplateForm
 from workspaces.wizard.from_code import CodeForm, code_requested
-from workspaces.wizard.outcomes import of_another_account
+from workspaces.wizard.outcomes import of_another_account, outcome_said
 from workspaces.wizard.rows import apply_row_action, plain
 
 Status = WorkspaceDraft.Status
@@ -74,7 +74,9 @@ WIZARD_KINDS = (WorkspaceDraft.Kind.CREATE, WorkspaceDraft.Kind.EDIT)
 def _own_draft(
     request: HtmxHttpRequest, draft_id, kinds: tuple[str, ...] = WIZARD_KINDS
 ) -> WorkspaceDraft:
-    return get_object_or_404(WorkspaceDraft, pk=draft_id, owner=request.user, kind__in=kinds)
+    # With the owner's key: whether the request is of its account (`pages.common_context`).
+    drafts_of = WorkspaceDraft.objects.select_related("owner__harness_credential")
+    return get_object_or_404(drafts_of, pk=draft_id, owner=request.user, kind__in=kinds)
 
 
 def _result_url(draft: WorkspaceDraft) -> str:
@@ -381,7 +383,7 @@ def draft_result(request: HtmxHttpRequest, draft_id) -> HttpResponse:
         "current_project": "" if elsewhere else draft.project,
         "response": draft.harness_response or {},
         # The write may have landed or may still land: "Outcome unclear.", not "Not created.".
-        **pages.outcome_said(draft),
+        **outcome_said(draft),
         "fix_url": pages.fix_url(draft, step or "review"),
         "review": approval_selectors.approval_state(draft=draft),
     }
