@@ -33,6 +33,7 @@ def _failed_job(base: str, *refs: ProjectRef, complete: bool = True):
         complete=complete,
         truncated=False,
         refused=False,
+        fresh_until=None,
     )
     cache.set(base, meta, timeout=fanout._run_ttl())
     failed = failed_result("Harness answered 503.", retryable=True)

@@ -82,6 +82,22 @@ def test_answers_reused_by_another_project_set_are_only_those_still_fresh(
     ]
 
 
+def test_a_reload_after_the_cache_time_reads_again_the_answers_reused_from_another_set(
+    signed_in_with_key, fake, settings
+):
+    settings.ACROSS_CACHE_SECONDS = 2
+    follow(signed_in_with_key, signed_in_with_key.get(URL, {"org": "platform"}))
+    time.sleep(1.5)
+    follow(signed_in_with_key, signed_in_with_key.get(URL))  # reuses platform's two
+    time.sleep(1.0)
+    fake.clear_log()
+
+    follow(signed_in_with_key, signed_in_with_key.get(URL))
+
+    # platform's two were read 2.5 s ago: the whole list's job, 1 s old, kept them too long.
+    assert sorted(listed_projects(fake)) == ["platform/data", "platform/networking"]
+
+
 def test_an_org_chosen_after_the_whole_list_reads_nothing_again(signed_in_with_key, fake):
     follow(signed_in_with_key, signed_in_with_key.get(URL, {"q": "vpc"}))
     fake.clear_log()

@@ -9,15 +9,17 @@ paging the merged rows makes no call). Its entries, all under the job's `base` k
   many tabs and polls ask); released when its worker exits (`running`), or expiring when the
   replica running it was killed, and a later request then starts the job again;
 - `base:<run>:version`: a counter, incremented after every project's answer (long polls wait
-  for it to pass the `after` they last saw);
+  for it to pass the `after` they last saw); it starts at the number of answers copied;
 - `base:<run>:<org/project>`: that project's `ProjectResult` (rows as data, never HTML);
 - `base:<run>:truncated`: set by a "Try again" whose answer has more matches than were read.
 
 A new job copies the answers still fresh from the key's other jobs of the same query (`reuse`:
-another project set, a run that expired) and reads only the others.
+another project set, a run that expired) and reads only the others; it is fresh only until the
+oldest copy turns `ACROSS_CACHE_SECONDS` old (`JobMeta.fresh_until`).
 
-Each key has one writer: the coordinator writes each project once and the meta when it ends; a
-"Try again" (`retries`) rewrites its one project. No read-modify-write of a shared blob, but for
+Each key has one writer: `job_start` writes the meta, the counter and the copied answers; the
+coordinator writes each other project once and the meta when it ends; a "Try again"
+(`retries`) rewrites its one project. No read-modify-write of a shared blob, but for
 the meta's `truncated`, which a "Try again" sets on a job that completed (`_truncate_meta`).
 """
 
@@ -27,8 +29,6 @@ import concurrent.futures
 import contextlib
 import contextvars
 import functools
-import hashlib
-import json
 import logging
 import secrets
 import threading
@@ -71,6 +71,9 @@ class JobMeta(TypedDict):
     #: Some project matched more than `PROJECT_LIMIT` (known once complete).
     truncated: bool
     refused: bool  # Harness refused the key (401): ended early, kept for this run's polls
+    #: When its oldest copied answer (`reuse`) turns ACROSS_CACHE_SECONDS old: a page loaded
+    #: then starts it again, though its meta is kept longer (`reuse.still_fresh`). None: none.
+    fresh_until: float | None
 
 
 def stale_after() -> float:
@@ -97,13 +100,9 @@ def job_base(
     `generation` (`generation`: a write through the portal starts a new one)."""
     # The query's digest, then the project set's and order's: jobs of one query share all but
     # the last part (`reuse.family`).
-    query_digest = _digest([query.q, sorted(query.status), sorted(query.tags)])
-    job_digest = _digest([sorted(projects), sort])
+    query_digest = reuse.digest([query.q, sorted(query.status), sorted(query.tags)])
+    job_digest = reuse.digest([sorted(projects), sort])
     return f"across:v1:{account}:{fingerprint}:{generation}:{query_digest}:{job_digest}"
-
-
-def _digest(shape: list) -> str:
-    return hashlib.sha256(json.dumps(shape).encode()).hexdigest()[:16]
 
 
 def _version_key(base: str, run: str) -> str:
@@ -152,9 +151,9 @@ def job_start(
     if not cache.add(lock, run, timeout=stale_after()):
         return meta or _meta_once_written(base)
     current: JobMeta | None = cache.get(base)
-    if current is not None and current["complete"]:
+    if current is not None and current["complete"] and reuse.still_fresh(current):
         # It completed between the two reads above (the meta says so before the lock goes):
-        # not dead, done. Nothing to start.
+        # not dead, done. Nothing to start (unless a copy in it is too old: `reuse.still_fresh`).
         cache.delete(lock)
         return current
     reused = reuse.reusable_answers(
@@ -164,7 +163,7 @@ def job_start(
         max_age=reuse_age,
         exclude=reread,
     )
-    todo = tuple(ref for ref in refs if ref.key not in reused)
+    todo = tuple(ref for ref in refs if ref.key not in reused.answers)
     if todo and (refused := job_slots.take(fingerprint)) is not None:
         cache.delete(lock)
         raise refused
@@ -174,12 +173,13 @@ def job_start(
         sort=query.sort,
         started=time.time(),
         complete=not todo,
-        truncated=any(_is_truncated(result) for result in reused.values()),
+        truncated=any(_is_truncated(result) for result in reused.answers.values()),
         refused=False,
+        fresh_until=reused.fresh_until,
     )
     # The copies count as answers: the counter starts past them (a first page shows them).
-    entries = {_project_key(base, run, key): result for key, result in reused.items()}
-    entries |= {_version_key(base, run): len(reused), base: meta}
+    entries = {_project_key(base, run, key): result for key, result in reused.answers.items()}
+    entries |= {_version_key(base, run): len(reused.answers), base: meta}
     context = contextvars.copy_context()  # the request id, for the calls' log lines
     try:  # the slot goes back if the job does not start (a cache error, no thread left)
         if cache.set_many(entries, timeout=_run_ttl()):
@@ -188,7 +188,7 @@ def job_start(
             cache.touch(base, settings.ACROSS_CACHE_SECONDS)
             cache.delete(lock)
             return meta
-        coordinate = functools.partial(_coordinate, reused=tuple(reused))
+        coordinate = functools.partial(_coordinate, reused=tuple(reused.answers))
         threading.Thread(
             target=context.run,
             args=(job_slots.run, fingerprint, coordinate, client, base, meta, todo, query),
@@ -278,7 +278,7 @@ def _coordinate(
                     # lock of a restart (a request that found this job presumed dead).
                     if not (cache.get(lock) == run and cache.touch(lock, stale_after())):
                         cache.add(lock, run, timeout=stale_after())
-                    _extend(base, meta, answered)
+                    job_extend(base, meta, answered)
                 except Exception:  # the cache failed: renewed at the next turn
                     logger.exception("renewing the job %s across projects failed", run)
     if (cache.get(base) or {}).get("run") == run:  # not replaced by a restart meanwhile
@@ -311,7 +311,7 @@ def job_forget(*, base: str, run: str) -> None:
         cache.delete(base)
 
 
-def _extend(
+def job_extend(
     base: str, meta: JobMeta, answered: Iterable[str], meta_seconds: float | None = None
 ) -> None:
     """Keep a long job's entries (meta, counter, answers so far) for `_run_ttl()` more: written

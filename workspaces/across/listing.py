@@ -15,7 +15,7 @@ from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 
-from workspaces.across import fanout, retries
+from workspaces.across import fanout, retries, reuse
 from workspaces.across.directory import Directory, ProjectRef
 from workspaces.across.forms import AcrossQuery
 from workspaces.across.generation import key_generation
@@ -95,7 +95,10 @@ def _job(
     (`poll` False) forgets it and starts again, as the key may have been saved again.
     A job started copies the key's answers to this query still fresh (`reuse`); for a
     project's "Try again" (`retry`, read again whatever it answered) any still kept: the job it
-    was pressed in may have expired while the person read its errors, not the rows on screen."""
+    was pressed in may have expired while the person read its errors, not the rows on screen.
+    A complete job whose copies have turned older than `ACROSS_CACHE_SECONDS` since
+    (`reuse.still_fresh`) is started again for a page loaded, reading only those; a poll or a
+    "Try again" keeps it."""
     shape = {
         "account": client.account_id,
         "fingerprint": fingerprint,
@@ -107,11 +110,13 @@ def _job(
     if known and known.get("refused") and not poll:
         fanout.job_forget(base=base, run=known["run"])
         known = None
+    loaded = not (poll or retry)  # a page loaded (or a filter change)
+    known = _kept(known, loaded=loaded)
     if known and known["complete"]:
         if not known["truncated"] or known["sort"] == query.sort:
             return base, known  # warm: nothing to start
         base = fanout.job_base(**shape, projects=[ref.key for ref in refs], sort=query.sort)
-        known = cache.get(base)
+        known = _kept(cache.get(base), loaded=loaded)
     started = fanout.job_start(
         client=client,
         base=base,
@@ -123,6 +128,15 @@ def _job(
         reread=retry,
     )
     return base, started
+
+
+def _kept(meta: fanout.JobMeta | None, *, loaded: bool) -> fanout.JobMeta | None:
+    """`meta`, but None for a page `loaded` when the job is complete and an answer it copied
+    has turned older than ACROSS_CACHE_SECONDS since (`reuse.still_fresh`): `job_start` then
+    starts it again, reading only those."""
+    if loaded and meta and meta["complete"] and not reuse.still_fresh(meta):
+        return None
+    return meta
 
 
 def across_page(

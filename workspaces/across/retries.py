@@ -20,13 +20,13 @@ from django.core.cache import cache
 from workspaces.across.directory import ProjectRef
 from workspaces.across.fanout import (
     JobMeta,
-    _extend,
     _is_truncated,
     _project_key,
     _publish,
     _run_ttl,
     _truncate_meta,
     _truncated_key,
+    job_extend,
     stale_after,
 )
 from workspaces.across.project_call import ProjectResult, failed_result, list_project
@@ -134,7 +134,7 @@ def project_retry(
         # meta: the list would be read again whole). A running one keeps its run's lifetime
         # (cut to ACROSS_CACHE_SECONDS, its meta could expire before it completes).
         seconds = settings.ACROSS_CACHE_SECONDS if meta["complete"] else _run_ttl()
-        _extend(base, meta, meta["projects"], meta_seconds=seconds)
+        job_extend(base, meta, meta["projects"], meta_seconds=seconds)
         _submit(
             base=base,
             run=run,

@@ -11,16 +11,21 @@ run (`fanout.job_start`) and reads only the others. A failure that may be read a
 reused: that is what the new job, or the "Try again", is for.
 
 A copied answer keeps the age it was read at: a page loaded reuses only answers younger than
-`ACROSS_CACHE_SECONDS` (after that, a reload reads everything again, the cache's purpose); a
-"Try again" reuses any still kept (`fanout._run_ttl()`: the rows that were on screen).
+`ACROSS_CACHE_SECONDS` (after that, a reload reads everything again, the cache's purpose), and
+the new job is fresh only until its oldest copy turns that old (`Reused.fresh_until`: a page
+loaded after then starts it again, `listing._job`, though its meta is kept longer); a "Try
+again" reuses any still kept (`fanout._run_ttl()`: the rows that were on screen).
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import time
-from collections.abc import Iterable
-from typing import TypedDict
+from collections.abc import Iterable, Mapping
+from typing import Any, NamedTuple, TypedDict
 
+from django.conf import settings
 from django.core.cache import cache
 
 from workspaces.across.project_call import ProjectResult
@@ -31,6 +36,30 @@ class _Pointer(TypedDict):
     read_at: float
     sort: str  # the order it was fetched in
     truncated: bool  # more matched than were read: its rows depend on `sort`
+
+
+class Reused(NamedTuple):
+    """What a new job copies (`reusable_answers`)."""
+
+    answers: dict[str, ProjectResult]  # by `org/project`
+    oldest: float | None  # when the oldest of them was read (None: none)
+
+    @property
+    def fresh_until(self) -> float | None:
+        """When the oldest copy turns `ACROSS_CACHE_SECONDS` old (None: nothing copied)."""
+        return None if self.oldest is None else self.oldest + settings.ACROSS_CACHE_SECONDS
+
+
+def still_fresh(meta: Mapping[str, Any]) -> bool:
+    """Whether no answer a job copied is older than `ACROSS_CACHE_SECONDS` yet (its meta's
+    `fresh_until`; a job that copied none is fresh while kept, as a job that just ended is)."""
+    fresh_until = meta.get("fresh_until")
+    return fresh_until is None or time.time() < fresh_until
+
+
+def digest(shape: list) -> str:
+    """A short digest of `shape`: a part of a job's `base` (`fanout.job_base`)."""
+    return hashlib.sha256(json.dumps(shape).encode()).hexdigest()[:16]
 
 
 def family(base: str) -> str:
@@ -68,19 +97,24 @@ def note_answer(
 
 def reusable_answers(
     *, base: str, projects: Iterable[str], sort: str, max_age: float, exclude: str = ""
-) -> dict[str, ProjectResult]:
+) -> Reused:
     """The answers of `projects` (but `exclude`: the project a "Try again" reads again) read at
     most `max_age` seconds ago for the job `base`'s query, by `org/project`; one with more
-    matches than were read only when fetched in `sort` (its first rows depend on the order)."""
+    matches than were read only when fetched in `sort` (its first rows depend on the order).
+    With when the oldest of them was read."""
     keys = {_pointer_key(base, project): project for project in projects if project != exclude}
     if not keys or max_age <= 0:
-        return {}
+        return Reused({}, None)
     now = time.time()
     wanted = {
-        pointer["key"]: keys[key]
+        pointer["key"]: (keys[key], pointer["read_at"])
         for key, pointer in cache.get_many(list(keys)).items()
         if now - pointer["read_at"] <= max_age
         and (not pointer["truncated"] or pointer["sort"] == sort)
     }
     found = cache.get_many(list(wanted)) if wanted else {}
-    return {wanted[key]: result for key, result in found.items() if reusable(result)}
+    kept = {key: result for key, result in found.items() if reusable(result)}
+    return Reused(
+        {wanted[key][0]: result for key, result in kept.items()},
+        min((wanted[key][1] for key in kept), default=None),
+    )
