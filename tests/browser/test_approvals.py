@@ -145,26 +145,39 @@ def test_on_a_phone_a_change_and_the_queue_show_every_column_to_author_and_appro
 ):
     """A change is Setting | Change | Now | After (includes/change_table.html), the queue
     Request | Where | Requested by | Waiting since | Rule: at 375 px their rows stack, each value
-    named, where "After" (what is sent), "Waiting since" and "Rule" were cut off."""
+    named, where "After" (what is sent), "Waiting since" and "Rule" were cut off. A long unbroken
+    word wraps in its cell: a variable's key in a row's header, an e-mail as a username in a cell
+    of bare text (each ran off the screen)."""
     alice, _ = people
     make_rule(name="Edits", groups=[GROUP], for_create=False, for_edit=True, tag_key="")
     workspace = seeded_workspace(harness_client_for(alice))
-    draft = edit(start(alice, workspace), basics={"description": "Core networking for the EU"})
+    draft = start(alice, workspace)
+    long_key = "private_subnet_cidr_blocks_per_availability_zone"
+    added = {"key": long_key, "value": "10.0.1.0/24,10.0.2.0/24", "value_type": "string"}
+    draft = edit(
+        draft,
+        basics={"description": "Core networking for the EU"},
+        variables={"terraform": [*draft.data["variables"]["terraform"], added]},
+    )
     sign_in(page, live_server)
     page.set_viewport_size(PHONE)
     page.goto(f"{live_server.url}/drafts/{draft.pk}/review/")
-    expect(page.locator(".diff-table tbody td").last).to_have_text("Core networking for the EU")
+    expect(page.locator(".diff-table")).to_contain_text("Core networking for the EU")
+    expect(page.locator(".diff-table tbody th", has_text=long_key)).to_be_visible()
     page.screenshot(path=artifacts / "approvals-phone-change-author.png", full_page=True)
     assert cut_off(page) == []
     assert_accessible(page, "the author's review of a change at 375 px")
     page.get_by_role("button", name="Submit for approval").click()
     expect(page.locator("#approval-state")).to_contain_text("Awaiting approval.")
+    alice.username = "alexandra.konstantinopoulou@platform-engineering.example.com"  # an e-mail
+    alice.save(update_fields=["username"])
 
     approver = second_page
     sign_in(approver, live_server, username="carol")
     approver.set_viewport_size(PHONE)
     approver.goto(f"{live_server.url}/approvals/")
     expect(approver.locator("#approval-queue tbody td").last).to_contain_text("Edits")  # its rule
+    expect(approver.locator("#approval-queue")).to_contain_text(alice.username)
     approver.screenshot(path=artifacts / "approvals-phone-queue.png", full_page=True)
     assert cut_off(approver) == []
     assert_accessible(approver, "the approval queue at 375 px")
