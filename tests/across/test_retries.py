@@ -196,3 +196,30 @@ def test_try_again_on_a_finished_job_keeps_every_answer_as_long_as_its_meta(fake
     while cache.get(fanout._project_key(base, "r1", SANDBOX.key))["state"] == "pending":
         assert time.monotonic() < retries_done
         time.sleep(0.01)
+
+
+def test_a_page_reading_several_failed_projects_again_keeps_the_job_once(fake, monkeypatch):
+    from tests.across.support import join_jobs
+
+    base = "across:test:reread"
+    infra = ProjectRef("default", "Default", "infra", "Infra")
+    meta, _, _ = _failed_job(base, SANDBOX, infra)
+    for ref in (SANDBOX, infra):  # both due now
+        key = fanout._project_key(base, "r1", ref.key)
+        cache.set(key, {**cache.get(key), "retry_at": 0.0}, timeout=fanout._run_ttl())
+    extended = []
+    monkeypatch.setattr(retries, "job_extend", lambda *a, **kw: extended.append(a))
+    client = harness_client(account_id=ACCOUNT, api_key=FULL_KEY)
+
+    started = retries.reread_due(
+        client=client,
+        fingerprint="fp",
+        base=base,
+        meta=meta,
+        refs=(SANDBOX, infra),
+        query=ListQuery(),
+    )
+    join_jobs()
+
+    assert started
+    assert len(extended) == 1  # one renewal of every answer, not one per project read again

@@ -107,11 +107,14 @@ def project_retry(
     ref: ProjectRef,
     query: ListQuery,
     due_only: bool = False,
+    extend: bool = True,
 ) -> bool:
     """Read one failed project of the job again, in the background (`_submit`); False when it
     is not a retryable failure of this job, or a retry of it is already running, or
     (`due_only`: a page loaded, not its Try again) when its `retry_at` has not come. Raises
-    PortalBusy when the key `fingerprint` has no job slot left for the job's retries."""
+    PortalBusy when the key `fingerprint` has no job slot left for the job's retries. With
+    `extend` (one project read again) the job is kept longer (`_keep_for_retry`); a caller
+    reading several again (`reread_due`) does that once after them."""
     run = meta["run"]
     key = _project_key(base, run, ref.key)
     result: ProjectResult | None = cache.get(key)
@@ -129,12 +132,8 @@ def project_retry(
 
     try:
         _publish(base, run, ref.key, {**result, "state": "pending"})
-        # A finished job is kept a while longer for the retry: its meta ACROSS_CACHE_SECONDS,
-        # its counter and every project's answer its run's lifetime (none expires under the
-        # meta: the list would be read again whole). A running one keeps its run's lifetime
-        # (cut to ACROSS_CACHE_SECONDS, its meta could expire before it completes).
-        seconds = settings.ACROSS_CACHE_SECONDS if meta["complete"] else _run_ttl()
-        job_extend(base, meta, meta["projects"], meta_seconds=seconds)
+        if extend:
+            _keep_for_retry(base, meta)
         _submit(
             base=base,
             run=run,
@@ -146,6 +145,16 @@ def project_retry(
         put_back()  # "Try again" is offered again
         raise
     return True
+
+
+def _keep_for_retry(base: str, meta: JobMeta) -> None:
+    """A finished job is kept a while longer for its retries: its meta ACROSS_CACHE_SECONDS,
+    its counter and every project's answer its run's lifetime (none expires under the meta:
+    the list would be read again whole). A running one keeps its run's lifetime (cut to
+    ACROSS_CACHE_SECONDS, its meta could expire before it completes). One call renews every
+    answer, however many of the job's projects are read again."""
+    seconds = settings.ACROSS_CACHE_SECONDS if meta["complete"] else _run_ttl()
+    job_extend(base, meta, meta["projects"], meta_seconds=seconds)
 
 
 def _retry(
@@ -201,7 +210,10 @@ def reread_due(
                 ref=ref,
                 query=query,
                 due_only=True,
+                extend=False,
             )
         except PortalBusy:
             break
+    if started:
+        _keep_for_retry(base, meta)
     return started
