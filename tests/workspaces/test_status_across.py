@@ -153,6 +153,16 @@ def test_embedded_window_links_reload_the_host_page_with_that_window(signed_in_w
     assertContains(embedded, f'hx-get="{STRIP}?window=7d&amp;refresh=1"')
 
 
+def test_embedded_window_links_leave_out_a_long_polls_after(signed_in_with_key, fake):
+    host = "http://testserver/workspaces/?q=vpc&after=3&window=7d"
+
+    embedded = signed_in_with_key.get(STRIP, headers={**HTMX, "HX-Current-URL": host})
+
+    # A chosen window asks for the list again, not for the changes since a poll's version.
+    assertContains(embedded, '<a id="across-window-24h" href="/workspaces/?q=vpc&amp;window=24h"')
+    assertNotContains(embedded, "after=3")
+
+
 def test_a_filter_answer_on_all_workspaces_brings_the_window_links_of_its_address(
     signed_in_with_key, fake
 ):

@@ -63,6 +63,7 @@ def host_window_links(path: str, query: QueryDict, *, swap: bool = False) -> lis
     with each filter answer, for its new address (the strip itself is not swapped then)."""
     query = query.copy()
     query.pop("directory", None)  # an org's "Try again" (`OrgRetryForm`): once, not kept
+    query.pop("after", None)  # a long poll's version: a window chosen asks for the list again
     links = []
     for value, label in METRICS_WINDOW_LABELS:
         query["window"] = value

@@ -1,7 +1,7 @@
 """`/workspaces/`: every workspace the key can see, across its projects."""
 
 from django import forms
-from django.http import HttpResponse, QueryDict
+from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.views.decorators.http import require_http_methods
@@ -102,12 +102,6 @@ def all_workspaces(request: HtmxHttpRequest) -> HttpResponse:
     return TemplateResponse(request, f"{template}#{region}" if region else template, context)
 
 
-def _without(query: QueryDict, name: str) -> QueryDict:
-    query = query.copy()
-    query.pop(name, None)
-    return query
-
-
 def _busy_results(
     request: HtmxHttpRequest, *, filters: AcrossListForm, directory: Directory, busy: PortalBusy
 ) -> HttpResponse:
@@ -122,9 +116,9 @@ def _busy_results(
         "oob": True,  # the form says the query asked for, as the Try again does
         # The strip's window links are sent out of band with the form's state: without them
         # the out-of-band nav would empty the strip's window choice. For the query asked for,
-        # as the form and the Try again say it (a window chosen asks for it again); a refused
-        # long poll's `after` is not part of it.
-        "window_links": host_window_links(request.path, _without(request.GET, "after")),
+        # as the form and the Try again say it (a window chosen asks for it again; a refused
+        # long poll's `after` is left out by `host_window_links`).
+        "window_links": host_window_links(request.path, request.GET),
     }
     response = TemplateResponse(request, "workspaces/all_workspaces.html#across-results", context)
     return push_url(reswap(retarget(response, "#across-results"), "outerHTML"), False)
