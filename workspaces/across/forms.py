@@ -19,7 +19,8 @@ _FILTER_SHAPES = {
     "project": re.compile(rf"{IDENTIFIER_PATTERN}/{IDENTIFIER_PATTERN}"),
 }
 MAX_SCOPE_FILTERS = 200
-#: Why a chosen org or project is not offered (`AcrossListForm.scope_not_offered`).
+#: Why a chosen org or project is not offered (`AcrossListForm.orgs_not_offered`,
+#: `projects_not_offered`).
 UNLISTED = "could not be listed right now"
 UNSEEN = "not visible to your key"
 
@@ -77,8 +78,6 @@ class AcrossListForm(WorkspaceListForm):
         super().__init__(data, **kwargs)
         #: Orgs whose projects could not be listed: what is chosen in them is not "unseen".
         self.failed_orgs = frozenset(org for org, _ in directory.failed_orgs)
-        #: Per filter ("org", "project"): the chosen values not offered (`scope_not_offered`).
-        self._not_offered: dict[str, list[tuple[str, str]]] = {}
         self.fields["org"].choices = directory.orgs
         self.fields["project"].choices = [
             (ref.key, f"{ref.org_name} / {ref.name}") for ref in directory.projects
@@ -103,9 +102,9 @@ class AcrossListForm(WorkspaceListForm):
                 self.corrections.append(
                     f"Only the first {MAX_SCOPE_FILTERS} {noun} filters are used."
                 )
-            self._not_offered[name] = self._classify_not_offered(name, chosen)
-            unlisted = [value for value, why in self._not_offered[name] if why == UNLISTED]
-            if unseen := len(self._not_offered[name]) - len(unlisted):
+            not_offered = self._classify_not_offered(name, chosen)
+            unlisted = [value for value, why in not_offered if why == UNLISTED]
+            if unseen := len(not_offered) - len(unlisted):
                 self.corrections.append(
                     f"Your key cannot see {unseen} of the chosen {noun}"
                     f"{'s' if len(chosen) != 1 else ''}: only what it can see is listed."
@@ -130,20 +129,18 @@ class AcrossListForm(WorkspaceListForm):
             if value not in offered
         ]
 
-    def scope_not_offered(self, name: str) -> list[tuple[str, str]]:
-        """(value, why) of each chosen org (`name` "org") or project ("project") the check
-        boxes do not offer, as `query` found them: listed first, ticked, so that the next filter
-        change keeps them (the list stays narrowed, never widens) and they can be unticked."""
-        self.query  # noqa: B018 - the cached query classifies them
-        return self._not_offered[name]
-
-    @property
+    @functools.cached_property
     def orgs_not_offered(self) -> list[tuple[str, str]]:
-        return self.scope_not_offered("org")
+        """(value, why) of each chosen org the check boxes do not offer: listed first, ticked,
+        so that the next filter change keeps them (the list stays narrowed, never widens) and
+        they can be unticked."""
+        return self._classify_not_offered("org", self.query.org)
 
-    @property
+    @functools.cached_property
     def projects_not_offered(self) -> list[tuple[str, str]]:
-        return self.scope_not_offered("project")
+        """(value, why) of each chosen project the check boxes do not offer, as
+        `orgs_not_offered`."""
+        return self._classify_not_offered("project", self.query.project)
 
     @property
     def poll_after(self) -> int | None:
