@@ -213,3 +213,15 @@ def test_a_job_abandoned_by_an_exiting_worker_is_started_again_by_the_next_reque
     fake.clear_faults()
     done = follow(signed_in_with_key, signed_in_with_key.get(URL))
     assert "from 6 projects" in done.content.decode()
+
+
+def test_a_jobs_key_and_its_keys_generation_share_one_prefix():
+    from workspaces.across import generation
+
+    prefix = generation.across_key_prefix("acct", "fp")
+    base = fanout.job_base(
+        account="acct", fingerprint="fp", query=ListQuery(), projects=["o/p"], generation="g1"
+    )
+
+    assert base.startswith(f"{prefix}:g1:")
+    assert generation._generation_key("acct", "fp") == f"{prefix}:generation"

@@ -35,10 +35,10 @@ def _failed_job(base: str, *refs: ProjectRef, complete: bool = True):
         refused=False,
         fresh_until=None,
     )
-    cache.set(base, meta, timeout=fanout._run_ttl())
+    cache.set(base, meta, timeout=fanout.run_ttl())
     failed = failed_result("Harness answered 503.", retryable=True)
     for ref in refs:
-        cache.set(fanout._project_key(base, "r1", ref.key), failed, timeout=fanout._run_ttl())
+        cache.set(fanout._project_key(base, "r1", ref.key), failed, timeout=fanout.run_ttl())
     return meta, failed, fanout._project_key(base, "r1", refs[0].key)
 
 
@@ -206,7 +206,7 @@ def test_a_page_reading_several_failed_projects_again_keeps_the_job_once(fake, m
     meta, _, _ = _failed_job(base, SANDBOX, infra)
     for ref in (SANDBOX, infra):  # both due now
         key = fanout._project_key(base, "r1", ref.key)
-        cache.set(key, {**cache.get(key), "retry_at": 0.0}, timeout=fanout._run_ttl())
+        cache.set(key, {**cache.get(key), "retry_at": 0.0}, timeout=fanout.run_ttl())
     extended = []
     monkeypatch.setattr(retries, "job_extend", lambda *a, **kw: extended.append(a))
     client = harness_client(account_id=ACCOUNT, api_key=FULL_KEY)

@@ -1,8 +1,9 @@
 """The cross-project list's fan-out: one IaCM `GET .../workspaces` call per project, run once per
 key and query, its state in the cache so that every replica can show (and wait for) it.
 
-A *job* is keyed by account, key fingerprint and the query the calls depend on (never the page:
-paging the merged rows makes no call). Its entries, all under the job's `base` key:
+A *job* is keyed by account, key fingerprint, the key's `generation` (a write through the portal
+starts a new one) and the query the calls depend on (never the page: paging the merged rows
+makes no call). Its entries, all under the job's `base` key:
 
 - `base`: `JobMeta` (the run id, the projects, the sort fetched with, complete or not);
 - `base:lock`: the run id while its coordinator lives (`cache.add`: one fan-out per job, however
@@ -12,6 +13,9 @@ paging the merged rows makes no call). Its entries, all under the job's `base` k
   for it to pass the `after` they last saw); it starts at the number of answers copied;
 - `base:<run>:<org/project>`: that project's `ProjectResult` (rows as data, never HTML);
 - `base:<run>:truncated`: set by a "Try again" whose answer has more matches than were read.
+
+Outside `base`, `reuse.family(base):answer:<org/project>` points to that project's last reusable
+answer for the key's query, whichever job wrote it (`reuse.note_answer`: the last one wins).
 
 A new job copies the answers still fresh from the key's other jobs of the same query (`reuse`:
 another project set, a run that expired) and reads only the others; it is fresh only until the
@@ -41,6 +45,7 @@ from django.core.cache import cache
 
 from workspaces.across import reuse
 from workspaces.across.directory import ProjectRef
+from workspaces.across.generation import across_key_prefix
 from workspaces.across.project_call import ProjectResult, failed_result, list_project
 from workspaces.across.running import running_work
 from workspaces.across.slots import job_slots
@@ -82,7 +87,7 @@ def stale_after() -> float:
     return 3 * (settings.HARNESS_CONNECT_TIMEOUT + settings.HARNESS_READ_TIMEOUT)
 
 
-def _run_ttl() -> float:
+def run_ttl() -> float:
     return settings.ACROSS_CACHE_SECONDS + stale_after()
 
 
@@ -102,7 +107,7 @@ def job_base(
     # the last part (`reuse.family`).
     query_digest = reuse.digest([query.q, sorted(query.status), sorted(query.tags)])
     job_digest = reuse.digest([sorted(projects), sort])
-    return f"across:v1:{account}:{fingerprint}:{generation}:{query_digest}:{job_digest}"
+    return f"{across_key_prefix(account, fingerprint)}:{generation}:{query_digest}:{job_digest}"
 
 
 def _version_key(base: str, run: str) -> str:
@@ -182,7 +187,7 @@ def job_start(
     entries |= {_version_key(base, run): len(reused.answers), base: meta}
     context = contextvars.copy_context()  # the request id, for the calls' log lines
     try:  # the slot goes back if the job does not start (a cache error, no thread left)
-        if cache.set_many(entries, timeout=_run_ttl()):
+        if cache.set_many(entries, timeout=run_ttl()):
             raise PortalBusy(CACHE_DOWN)  # not stored (`portal.cache`: Redis is down)
         if not todo:  # every answer reused: complete, kept as a job that just ended is
             cache.touch(base, settings.ACROSS_CACHE_SECONDS)
@@ -284,7 +289,7 @@ def _coordinate(
     if (cache.get(base) or {}).get("run") == run:  # not replaced by a restart meanwhile
         # A refused run's answers stay for its own polls only, which show the 401.
         ended = {**meta, "complete": True, "truncated": truncated, "refused": refused}
-        cache.set(base, ended, timeout=_run_ttl() if refused else settings.ACROSS_CACHE_SECONDS)
+        cache.set(base, ended, timeout=run_ttl() if refused else settings.ACROSS_CACHE_SECONDS)
         # The stored answers are this run's and its retries': a retry that read a project with
         # more matches while the job ran marked it; read after the meta is written, so that a
         # retry that found the meta not yet complete is not missed.
@@ -314,15 +319,15 @@ def job_forget(*, base: str, run: str) -> None:
 def job_extend(
     base: str, meta: JobMeta, answered: Iterable[str], meta_seconds: float | None = None
 ) -> None:
-    """Keep a long job's entries (meta, counter, answers so far) for `_run_ttl()` more: written
+    """Keep a long job's entries (meta, counter, answers so far) for `run_ttl()` more: written
     once with that lifetime, they would expire under a job that runs longer (many projects, a
     slow Harness), its polls would find no job and its end would have no meta to complete.
     Also a finished job's, for its "Try again" (`retries`), its meta for `meta_seconds`."""
     run = meta["run"]
     if (cache.get(base) or {}).get("run") == run:  # not replaced by a restart meanwhile
-        cache.touch(base, meta_seconds or _run_ttl())
+        cache.touch(base, meta_seconds or run_ttl())
     for key in (_version_key(base, run), *(_project_key(base, run, p) for p in answered)):
-        cache.touch(key, _run_ttl())
+        cache.touch(key, run_ttl())
 
 
 def _publish(
@@ -331,7 +336,7 @@ def _publish(
     """Write `project`'s answer; one read from Harness (fetched in `sort`) is also offered to
     the key's next jobs of this query (`reuse`)."""
     key = _project_key(base, run, project)
-    cache.set(key, result, timeout=_run_ttl())
+    cache.set(key, result, timeout=run_ttl())
     if sort is not None:
         reuse.note_answer(
             base=base,
@@ -340,7 +345,7 @@ def _publish(
             result=result,
             sort=sort,
             truncated=_is_truncated(result),
-            keep=_run_ttl(),
+            keep=run_ttl(),
         )
     _publish_progress(base, run)
 

@@ -14,13 +14,19 @@ import secrets
 
 from django.core.cache import cache
 
-#: Longer than anything a generation names lives (a job's entries: `fanout._run_ttl()`, renewed
+#: Longer than anything a generation names lives (a job's entries: `fanout.run_ttl()`, renewed
 #: while it runs): once it expires, nothing of it is left to be served.
 GENERATION_SECONDS = 24 * 60 * 60
 
 
+def across_key_prefix(account: str, fingerprint: str) -> str:
+    """What every cross-project cache key of the key starts with: its generation's, its jobs'
+    (`fanout.job_base`)."""
+    return f"across:v1:{account}:{fingerprint}"
+
+
 def _generation_key(account: str, fingerprint: str) -> str:
-    return f"across:v1:{account}:{fingerprint}:generation"
+    return f"{across_key_prefix(account, fingerprint)}:generation"
 
 
 def key_generation(*, account: str, fingerprint: str) -> str:

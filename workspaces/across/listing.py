@@ -124,7 +124,7 @@ def _job(
         refs=refs,
         query=query,
         meta=known,
-        reuse_age=fanout._run_ttl() if retry else settings.ACROSS_CACHE_SECONDS,
+        reuse_age=fanout.run_ttl() if retry else settings.ACROSS_CACHE_SECONDS,
         reread=retry,
     )
     return base, started

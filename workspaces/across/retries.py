@@ -23,10 +23,10 @@ from workspaces.across.fanout import (
     _is_truncated,
     _project_key,
     _publish,
-    _run_ttl,
     _truncate_meta,
     _truncated_key,
     job_extend,
+    run_ttl,
     stale_after,
 )
 from workspaces.across.project_call import ProjectResult, failed_result, list_project
@@ -153,7 +153,7 @@ def _keep_for_retry(base: str, meta: JobMeta) -> None:
     the list would be read again whole). A running one keeps its run's lifetime (cut to
     ACROSS_CACHE_SECONDS, its meta could expire before it completes). One call renews every
     answer, however many of the job's projects are read again."""
-    seconds = settings.ACROSS_CACHE_SECONDS if meta["complete"] else _run_ttl()
+    seconds = settings.ACROSS_CACHE_SECONDS if meta["complete"] else run_ttl()
     job_extend(base, meta, meta["projects"], meta_seconds=seconds)
 
 
@@ -179,7 +179,7 @@ def _note_truncated(base: str, run: str) -> None:
     """A retry's answer had more matches than were read: its first rows depend on the order,
     so another order must read the job again (`listing._job`). Marked for a coordinator still
     running, and written into the meta of a run that completed."""
-    cache.set(_truncated_key(base, run), True, timeout=_run_ttl())
+    cache.set(_truncated_key(base, run), True, timeout=run_ttl())
     _truncate_meta(base, run)
 
 

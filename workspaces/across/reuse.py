@@ -14,7 +14,7 @@ A copied answer keeps the age it was read at: a page loaded reuses only answers 
 `ACROSS_CACHE_SECONDS` (after that, a reload reads everything again, the cache's purpose), and
 the new job is fresh only until its oldest copy turns that old (`Reused.fresh_until`: a page
 loaded after then starts it again, `listing._job`, though its meta is kept longer); a "Try
-again" reuses any still kept (`fanout._run_ttl()`: the rows that were on screen).
+again" reuses any still kept (`fanout.run_ttl()`: the rows that were on screen).
 """
 
 from __future__ import annotations
