@@ -2,6 +2,8 @@
 org/project/identifier in this key's account are another workspace, so it links none of them."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from tests.workspaces.test_my_requests import another_accounts_request as theirs
@@ -112,3 +114,49 @@ def test_the_steps_of_a_draft_of_another_account_link_no_workspace_of_this_accou
         assert f'"{link}' not in page, link
     assert "in account OtherAcct02" in page
     assert KEY_SENTENCE in page
+
+
+def owner_reads_after_the_draft_lookup(queries) -> list[str]:
+    """The SELECTs of a user or a key after the draft's own lookup (the session's come first)."""
+    statements = [q["sql"] for q in queries.captured_queries]
+    lookup = next(i for i, sql in enumerate(statements) if "workspaces_workspacedraft" in sql)
+    return [
+        sql
+        for sql in statements[lookup + 1 :]
+        if sql.startswith("SELECT") and ('"auth_user"' in sql or "harnesscredential" in sql)
+    ]
+
+
+@pytest.mark.parametrize(
+    "step,posted",
+    [("basics", {"name": ""}), ("provisioner", {"provisioner": "opentofu", "main": "nowhere"})],
+)
+def test_a_step_post_reads_the_owner_and_key_only_with_the_session(
+    signed_in_with_key, user_with_key, fake, step, posted
+):
+    # The page still says which account the request is of, from the key the session loaded:
+    # the saved draft (locked, re-read: `drafts.draft_save_step`) never loads them again.
+    draft = theirs(user_with_key, kind="create", status="draft")
+    url = reverse("draft_step", args=[draft.pk, step])
+
+    with CaptureQueriesContext(connection) as queries:
+        page = signed_in_with_key.post(url, {**posted, "action": "next"}).content.decode()
+
+    assert "in account OtherAcct02" in page
+    assert owner_reads_after_the_draft_lookup(queries) == []
+
+
+def test_storing_the_versions_shown_reads_the_owner_and_key_only_with_the_session(
+    signed_in_with_key, user_with_key, fake
+):
+    draft = theirs(user_with_key, kind="create", status="draft")
+    data = {**draft.data, "provisioner": {**draft.data["provisioner"], "version": ""}}
+    WorkspaceDraft.objects.filter(pk=draft.pk).update(data=data)
+
+    with CaptureQueriesContext(connection) as queries:
+        page = signed_in_with_key.get(reverse("draft_step", args=[draft.pk, "provisioner"]))
+
+    draft.refresh_from_db()
+    assert draft.data["provisioner"]["version"], "no version stored (`draft_default_versions`)"
+    assert "in account OtherAcct02" in page.content.decode()
+    assert owner_reads_after_the_draft_lookup(queries) == []

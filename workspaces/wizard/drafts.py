@@ -250,6 +250,7 @@ def draft_save_step(
         unauthorized = err
     with transaction.atomic():
         locked_draft = WorkspaceDraft.objects.select_for_update().get(pk=draft.pk)
+        locked_draft.owner = draft.owner  # as the caller has it (`views._own_draft`): no re-read
         if not locked_draft.is_editable:
             raise DraftNotEditable
         data = dict(locked_draft.data)

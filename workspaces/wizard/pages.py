@@ -183,7 +183,7 @@ def common_context(draft: WorkspaceDraft, step: str) -> dict[str, Any]:
         for item in nav:
             if item["slug"] == response["step"]:
                 item["status"] = "refused"
-    elsewhere = of_another_account(draft, draft.owner)  # the views select the owner's key
+    elsewhere = of_another_account(draft, draft.owner)  # the session's user (`views._own_draft`)
     return {
         "draft": draft,
         "step": step,

@@ -67,6 +67,7 @@ def draft_default_versions(
         return draft
     with transaction.atomic():
         stored = WorkspaceDraft.objects.select_for_update().get(pk=draft.pk)
+        stored.owner = draft.owner  # as the caller has it (`views._own_draft`): no re-read
         current = steps.step_values(stored.data, "provisioner")
         missing = {field: version for field, version in shown.items() if not current[field]}
         if stored.is_editable and missing:

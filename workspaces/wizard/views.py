@@ -74,9 +74,11 @@ WIZARD_KINDS = (WorkspaceDraft.Kind.CREATE, WorkspaceDraft.Kind.EDIT)
 def _own_draft(
     request: HtmxHttpRequest, draft_id, kinds: tuple[str, ...] = WIZARD_KINDS
 ) -> WorkspaceDraft:
-    # With the owner's key: whether the request is of its account (`pages.common_context`).
-    drafts_of = WorkspaceDraft.objects.select_related("owner__harness_credential")
-    return get_object_or_404(drafts_of, pk=draft_id, owner=request.user, kind__in=kinds)
+    draft = get_object_or_404(WorkspaceDraft, pk=draft_id, owner=request.user, kind__in=kinds)
+    # The owner is the session's user, key and all (`PortalModelBackend`): whether the request
+    # is of the key's account (`pages.common_context`) reads no row.
+    draft.owner = request.user
+    return draft
 
 
 def _result_url(draft: WorkspaceDraft) -> str:
