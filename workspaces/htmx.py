@@ -1,6 +1,8 @@
 """htmx helpers shared by the views."""
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django_htmx.http import HttpResponseClientRedirect
 from django_htmx.middleware import HtmxDetails
 
 
@@ -8,6 +10,14 @@ class HtmxHttpRequest(HttpRequest):
     """The request as HtmxMiddleware leaves it (for type checkers)."""
 
     htmx: HtmxDetails
+
+
+def go(request: HttpRequest, url: str) -> HttpResponse:
+    """To `url`: a client-side redirect for htmx (a plain one would be swapped in), a plain
+    redirect otherwise. A request HtmxMiddleware has not seen (an error before it) is plain."""
+    if getattr(request, "htmx", False):
+        return HttpResponseClientRedirect(url)
+    return redirect(url)
 
 
 def swaps_partial(request: HtmxHttpRequest) -> bool:

@@ -4,10 +4,9 @@ import logging
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django_htmx.http import HttpResponseClientRedirect, reswap, retarget
+from django_htmx.http import reswap, retarget
 
 from workspaces.clients import NoHarnessCredential
 from workspaces.crypto import TokenDecryptionError
@@ -18,16 +17,14 @@ from workspaces.feedback import (
     retry_after_seconds,
 )
 from workspaces.harness import errors
+from workspaces.htmx import go
 
 logger = logging.getLogger("workspaces")
 
 
 def _to_key_page(request: HttpRequest, message: str) -> HttpResponse:
     messages.warning(request, message)
-    url = reverse("harness_key")
-    if getattr(request, "htmx", False):
-        return HttpResponseClientRedirect(url)
-    return redirect(url)
+    return go(request, reverse("harness_key"))
 
 
 class HarnessErrorMiddleware:

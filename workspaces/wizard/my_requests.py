@@ -14,14 +14,13 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.paginator import Page, Paginator
 from django.db.models import Case, IntegerField, Value, When
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
-from django_htmx.http import HttpResponseClientRedirect
 
 from workspaces.audit import USER_TRAIL_LIMIT, user_trail
-from workspaces.htmx import HtmxHttpRequest
+from workspaces.htmx import HtmxHttpRequest, go
 from workspaces.models import HarnessCredential, WorkspaceDraft
 from workspaces.wizard import drafts
 from workspaces.wizard.drafts import UNCONFIRMED_DELETION
@@ -113,5 +112,4 @@ def draft_delete(request: HtmxHttpRequest, draft_id) -> HttpResponse:
         messages.success(request, f"Deleted {what}.")
     else:
         messages.warning(request, "This request is being submitted and cannot be deleted now.")
-    url = reverse("draft_list")
-    return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+    return go(request, reverse("draft_list"))

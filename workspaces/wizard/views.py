@@ -19,14 +19,14 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
-from django_htmx.http import HttpResponseClientRedirect, HttpResponseClientRefresh
+from django_htmx.http import HttpResponseClientRefresh
 
 from workspaces.approvals import selectors as approval_selectors
 from workspaces.clients import draft_account_of, harness_client_for
 from workspaces.context_processors import read_header_early
 from workspaces.forbidden import forbidden_remember, forbidden_remembered
 from workspaces.forms import KEY_IN_SEARCH
-from workspaces.htmx import HtmxHttpRequest
+from workspaces.htmx import HtmxHttpRequest, go
 from workspaces.models import WorkspaceDraft
 from workspaces.ratelimit import rate_limit_exceeded
 from workspaces.search import refuses_keys_in_search
@@ -58,12 +58,6 @@ AUTOSAVED = "workspaces/wizard_base.html#save-state"
 
 def _template(step: str) -> str:
     return f"workspaces/wizard_{step}.html"
-
-
-def _go(request: HtmxHttpRequest, url: str) -> HttpResponse:
-    if request.htmx:
-        return HttpResponseClientRedirect(url)
-    return redirect(url)
 
 
 # The wizard's views serve new workspaces and changes; a deletion has views of its own
@@ -143,7 +137,7 @@ def _editable_draft(request: HtmxHttpRequest, draft_id, step: str) -> WorkspaceD
 def draft_step(request: HtmxHttpRequest, draft_id, step: str) -> HttpResponse:
     draft = _editable_draft(request, draft_id, step)
     if not draft.is_editable:
-        return _go(request, _result_url(draft))
+        return go(request, _result_url(draft))
     if request.method == "POST":
         return _step_post(request, draft, step)
     return _render_step(request, draft, step, pages.step_form(draft, step))
@@ -184,7 +178,7 @@ def _code_post(request: HtmxHttpRequest, draft: WorkspaceDraft) -> HttpResponse:
         except drafts.PrefillFailed as err:
             code_form.add_error("code", err.message)
         except drafts.DraftNotEditable:
-            return _go(request, _result_url(draft))
+            return go(request, _result_url(draft))
         else:  # a reload: a redirect to this URL plus a #fragment would not load the page
             return HttpResponseClientRefresh() if request.htmx else redirect(request.path)
     posted = STEP_FORMS["template"](data=request.POST, draft_data=draft.data)
@@ -223,7 +217,7 @@ def _step_post(request: HtmxHttpRequest, draft: WorkspaceDraft, step: str) -> Ht
     try:
         saved = drafts.draft_save_step(draft=draft, step=step, values=values, client=client)
     except drafts.DraftNotEditable:
-        return _go(request, _result_url(draft))
+        return go(request, _result_url(draft))
     draft = saved.draft
     # Start from: the Template use a save set for a template picked since (`template_mode_for`).
     mode_note = posted.mode_note() if isinstance(posted, TemplateForm) else ""
@@ -272,7 +266,7 @@ def draft_picker(request: HtmxHttpRequest, draft_id, step: str, name: str) -> Ht
     if name not in pages.STEP_PICKERS.get(step, ()):
         raise Http404("No such picker on this step.")
     if not draft.is_editable:
-        return _go(request, _result_url(draft))
+        return go(request, _result_url(draft))
     values = steps.step_values(draft.data, step)
     asked = picker_search.picker_request(name, request.GET, values)
     params = asked.params
@@ -294,7 +288,7 @@ def draft_identifier_check(request: HtmxHttpRequest, draft_id) -> HttpResponse:
     """The live check under Basics' identifier: well formed, and free in the project?"""
     draft = _own_draft(request, draft_id)
     if not draft.is_editable:
-        return _go(request, _result_url(draft))
+        return go(request, _result_url(draft))
     identifier = request.GET.get("identifier", "").strip()[:256]
     stored = pages.stored_identifier_check(draft, identifier)
     if stored:  # the stored identifier's error (taken, refused by Harness), not Harness's "free"
@@ -322,9 +316,9 @@ def draft_identifier_check(request: HtmxHttpRequest, draft_id) -> HttpResponse:
 def draft_review(request: HtmxHttpRequest, draft_id) -> HttpResponse:
     draft = _own_draft(request, draft_id)
     if not draft.is_editable:
-        return _go(request, _result_url(draft))
+        return go(request, _result_url(draft))
     if request.method != "GET":
-        return _go(request, pages.step_url(draft, "review"))
+        return go(request, pages.step_url(draft, "review"))
     context = review.review_context(draft, account_id=draft_account_of(draft, request.user))
     return TemplateResponse(request, "workspaces/wizard_review.html", context)
 
@@ -333,12 +327,12 @@ def draft_review(request: HtmxHttpRequest, draft_id) -> HttpResponse:
 def draft_submit(request: HtmxHttpRequest, draft_id) -> HttpResponse:
     draft = _own_draft(request, draft_id)
     if not draft.is_editable:
-        return _go(request, _result_url(draft))
+        return go(request, _result_url(draft))
     if rate_limit_exceeded(user_id=request.user.pk, action="submit"):
         messages.error(
             request, "You have submitted many requests in a short time; wait a minute and retry."
         )
-        return _go(request, pages.step_url(draft, "review"))
+        return go(request, pages.step_url(draft, "review"))
     submitted = submit.draft_submit(draft=draft, client=harness_client_for(request.user))
     draft = submitted.draft
     if draft.status == Status.FAILED and draft.harness_response.get("forbidden"):
@@ -346,17 +340,17 @@ def draft_submit(request: HtmxHttpRequest, draft_id) -> HttpResponse:
     if submitted.problems:  # never to a step the draft does not show (a change's Start from)
         message, url = pages.problems_to_fix(draft, submitted.problems)
         messages.error(request, message)
-        return _go(request, url)
+        return go(request, url)
     if draft.status == Status.DRAFT:
         # A change that found the workspace changed in Harness: the review shows both.
-        return _go(request, pages.step_url(draft, "review"))
+        return go(request, pages.step_url(draft, "review"))
     if draft.status == Status.FAILED:
         step = draft.harness_response.get("step", "")
         if step in steps.STEPS:
             # Said once, on the step (its banner, or the field or row it concerns), or on the
             # review for a step the draft does not show: no flash.
-            return _go(request, pages.fix_url(draft, step))
-    return _go(request, _result_url(draft))
+            return go(request, pages.fix_url(draft, step))
+    return go(request, _result_url(draft))
 
 
 @require_GET
@@ -364,7 +358,7 @@ def draft_submit(request: HtmxHttpRequest, draft_id) -> HttpResponse:
 def draft_result(request: HtmxHttpRequest, draft_id) -> HttpResponse:
     draft = _own_draft(request, draft_id, kinds=tuple(WorkspaceDraft.Kind))
     if draft.status == Status.DRAFT:  # back to its author (a poll too: the whole page goes)
-        return _go(request, pages.reopen_url(draft))
+        return go(request, pages.reopen_url(draft))
     if draft.status == Status.SUBMITTING:
         draft = submit.draft_reconcile_stale(draft=draft, client=harness_client_for(request.user))
     template = "workspaces/draft_result.html"
