@@ -157,9 +157,8 @@ def autosaved_context(
     `redrawn` Start from's Template use radios too, drawn for the template saved."""
     context = step_context(draft, step, form) if redrawn else {"draft": draft}
     problems = form.problems()
-    response = draft.harness_response or {}
-    if not redrawn and draft.status == Status.FAILED and response.get("step") == step:
-        _place_refusal(form, response)  # still standing (as `step_context`): not cleared
+    if not redrawn:
+        _place_standing_refusal(draft, step, form)  # as `step_context`: not cleared
     cleared = cleared_error_ids(form)
     return context | {"saved": True, "step_errors": problems, "notice": notice, "cleared": cleared}
 
@@ -231,12 +230,11 @@ def step_context(
             step, draft.data, transient=kept, snapshot=draft.workspace_snapshot
         )
     context = common_context(draft, step)
-    response = context["harness_error"]
     problems = form.problems() if form.is_bound else {}
-    if form.is_bound and response.get("step") == step:
+    if form.is_bound:
         # Where Harness's complaint lands: on the field (or row) it concerns, said once there
         # (after `problems`, so the variables' summary of the form's own rules does not repeat it).
-        context["harness_error_placed"] = _place_refusal(form, response)
+        context["harness_error_placed"] = _place_standing_refusal(draft, step, form)
     values = steps.step_values(draft.data, step)
     context.update(
         {
@@ -359,13 +357,21 @@ def stored_identifier_check(draft: WorkspaceDraft, identifier: str) -> Identifie
     if not identifier or identifier != basics["identifier"]:
         return None
     form = validation.bind_step("basics", draft.data, snapshot=draft.workspace_snapshot)
-    response = draft.harness_response or {}
-    if draft.status == Status.FAILED and response.get("step") == "basics":  # as `step_context`
-        _place_refusal(form, response)
+    _place_standing_refusal(draft, "basics", form)  # as `step_context`
     if not form.has_error("identifier"):
         return None
     state = "taken" if identifier == basics.get("identifier_taken") else "invalid"
     return IdentifierCheck(identifier, state, form.errors["identifier"][0])
+
+
+def _place_standing_refusal(draft: WorkspaceDraft, step: str, form: forms.StepForm) -> bool:
+    """Place Harness's refusal of the last submit on `form` while it still stands (the draft
+    failed on `step`; a save that answers it clears it); False when it does not, or names no
+    field or row."""
+    response = draft.harness_response or {}
+    if draft.status != Status.FAILED or response.get("step") != step:
+        return False
+    return _place_refusal(form, response)
 
 
 def _place_refusal(form: forms.StepForm, response: dict[str, Any]) -> bool:
