@@ -162,7 +162,7 @@ def draft_start_change(
     # Harness holds (`update.main_connector_held`), even one no slot shows (the Provisioner step
     # says which and why).
     data["template"]["held_connectors"] = {
-        slot: data["provisioner"].get(slot, "") for slot in (*steps.PROVIDER_TYPES, "main")
+        slot: data["provisioner"].get(slot, "") for slot in steps.HELD_CONNECTOR_FIELDS
     }
     if workspace.provider_connector in unplaced:
         data["template"]["main_connector_kept"] = {

@@ -239,9 +239,7 @@ def workspace_values(workspace: Any) -> dict[str, dict[str, Any]]:
             provisioner[item.type] = item.connector_ref
     # The slot of the main connector, when a listed one is it: kept the main one though another
     # cloud connector comes first (`body.main_connector`).
-    provisioner["main"] = next(
-        (s for s in steps.CLOUD_SLOTS if provisioner.get(s) == workspace.provider_connector), ""
-    )
+    provisioner["main"] = steps.main_slot(provisioner, workspace.provider_connector)
     return {
         "basics": {
             "description": workspace.description,

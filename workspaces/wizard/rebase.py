@@ -54,8 +54,7 @@ def rebased_data(
     template = dict(out.get("template") or {})
     placed, kept = _placed(fresh, template)
     # Which of them is the main one, as `prefill.workspace_values` chooses it at the start.
-    main = str(fresh.get("provider_connector") or "")
-    placed["main"] = next((s for s in steps.CLOUD_SLOTS if main and placed[s] == main), "")
+    placed["main"] = steps.main_slot(placed, str(fresh.get("provider_connector") or ""))
     provisioner = dict(out.get("provisioner") or {})
     # A choice left as it was at the start (none, for a change started before the choice)
     # follows Harness.

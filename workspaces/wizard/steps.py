@@ -96,6 +96,17 @@ CLOUD_SLOTS = ("aws", "gcp", "azure")
 MAIN_CHOICES = {"": "The first one chosen (AWS, then GCP, then Azure)"} | {
     slot: PROVIDER_TYPES[slot][1] for slot in CLOUD_SLOTS
 }
+# What a change holds of the connectors as placed (`template.held_connectors`): each slot and
+# the main one's.
+HELD_CONNECTOR_FIELDS = (*PROVIDER_TYPES, "main")
+
+
+def main_slot(slots: dict[str, Any], ref: str) -> str:
+    """The cloud slot of `slots` ({slot: connector ref}) holding `ref`, Harness's main connector
+    (`provider_connector`); "" when no slot holds it, or there is none."""
+    return next((slot for slot in CLOUD_SLOTS if ref and slots.get(slot) == ref), "")
+
+
 VARIABLE_GROUPS = {"terraform": "Terraform variables", "environment": "Environment variables"}
 VALUE_TYPES = {"string": "Text", "secret": "Secret reference"}
 SOURCES = {

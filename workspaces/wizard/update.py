@@ -234,7 +234,7 @@ def main_connector_held(values: Mapping[str, Mapping[str, Any]], *, draft: Works
     # The main one chosen too (`main`; none kept by a change started before the choice).
     return isinstance(start, dict) and all(
         str(chosen.get(slot) or "").strip() == start.get(slot, "")
-        for slot in (*steps.PROVIDER_TYPES, "main")
+        for slot in steps.HELD_CONNECTOR_FIELDS
     )
 
 
