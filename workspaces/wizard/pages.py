@@ -17,17 +17,6 @@ from workspaces.wizard.pickers import IdentifierCheck, Picker, PickerRequest
 
 Status = WorkspaceDraft.Status
 
-# Pickers each step shows (their names are also the DOM ids `<name>-options`).
-STEP_PICKERS: dict[str, tuple[str, ...]] = {
-    "template": ("template", "template-version", "clone-workspace"),
-    "repository": ("git-connector",),
-    "provisioner": (
-        "version",
-        "terragrunt-version",
-        *(f"{slot}-connector" for slot in steps.PROVIDER_TYPES),
-    ),
-    "variables": ("secret",),
-}
 ADD_LABELS = {"terraform": "Add a Terraform variable", "environment": "Add an environment variable"}
 # A value a linked template locks without saying it (a ref or path of a locked repository block,
 # `prefill.prefill_from_template_yaml`): never sent, Harness keeps the template's.
@@ -92,7 +81,7 @@ def picker_requests(
     needs = {"template-version": "template_ref", "terragrunt-version": "terragrunt"}
     return [
         PickerRequest(name, (searches or {}).get(name, ""), params)
-        for name in STEP_PICKERS.get(step, ())
+        for name in steps.STEP_PICKERS.get(step, ())
         if name not in needs or params[needs[name]]
     ]
 
@@ -245,7 +234,7 @@ def step_context(
             "pickers": {name.replace("-", "_"): p for name, p in (pickers or {}).items()},
             "picker_urls": {
                 name.replace("-", "_"): picker_url(draft, step, name)
-                for name in STEP_PICKERS.get(step, ())
+                for name in steps.STEP_PICKERS.get(step, ())
             },
             "is_locked": dict.fromkeys(form.locked, True),
             "row_problems": [

@@ -26,18 +26,13 @@ from workspaces.forms import PickerSearchForm
 from workspaces.wizard import steps
 from workspaces.wizard.pickers import PickerRequest
 
-# The pickers each step shows a search box for (the others list everything: versions).
+# The pickers each step has a Try again for: every one it shows.
+RETRIED = steps.STEP_PICKERS
+# The pickers each step shows a search box for: all but the version lists (they list everything).
+_LISTED_WHOLE = {"version", "terragrunt-version", "template-version"}
 SEARCHABLE: dict[str, tuple[str, ...]] = {
-    "template": ("template", "clone-workspace"),
-    "repository": ("git-connector",),
-    "provisioner": tuple(f"{slot}-connector" for slot in steps.PROVIDER_TYPES),
-    "variables": ("secret",),
-}
-# The pickers each step has a Try again for: those, and the version lists.
-RETRIED: dict[str, tuple[str, ...]] = {
-    **SEARCHABLE,
-    "template": (*SEARCHABLE["template"], "template-version"),
-    "provisioner": ("version", "terragrunt-version", *SEARCHABLE["provisioner"]),
+    step: tuple(name for name in names if name not in _LISTED_WHOLE)
+    for step, names in RETRIED.items()
 }
 
 
@@ -99,16 +94,20 @@ def searches_after(
         return {}, False
     texts = {name: posted.get(f"{name}-searched", "") for name in SEARCHABLE[step]}
     kind, searched = found
-    typed = posted.get(f"{searched}-q", "") if kind == "search" else ""
+    typed = ""
     if kind == "search":
-        texts[searched] = typed
-    searches = {name: search_text(text) for name, text in texts.items()}
-    return {name: text for name, text in searches.items() if text}, holds_harness_key(typed)
+        typed = texts[searched] = posted.get(f"{searched}-q", "")
+    return _kept(texts), holds_harness_key(typed)
 
 
 def step_searches(step: str, query: Mapping[str, str]) -> dict[str, str]:
     """The searches a step's address asks for (`?<picker>-q=`), by picker."""
-    searches = {name: search_text(query.get(f"{name}-q", "")) for name in SEARCHABLE.get(step, ())}
+    return _kept({name: query.get(f"{name}-q", "") for name in SEARCHABLE.get(step, ())})
+
+
+def _kept(texts: Mapping[str, str]) -> dict[str, str]:
+    """Each picker's search as `search_text` reads it, by picker; the empty ones left out."""
+    searches = {name: search_text(text) for name, text in texts.items()}
     return {name: text for name, text in searches.items() if text}
 
 

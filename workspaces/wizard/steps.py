@@ -90,6 +90,17 @@ PROVIDER_TYPES = {
     "azure": ("Azure", "Azure"),
     "vault": ("Vault", "Vault"),
 }
+# Pickers each step shows (their names are also the DOM ids `<name>-options`).
+STEP_PICKERS: dict[str, tuple[str, ...]] = {
+    "template": ("template", "template-version", "clone-workspace"),
+    "repository": ("git-connector",),
+    "provisioner": (
+        "version",
+        "terragrunt-version",
+        *(f"{slot}-connector" for slot in PROVIDER_TYPES),
+    ),
+    "variables": ("secret",),
+}
 # `provider_connector` (the singular, required field) must be a cloud connector: the one of the
 # slot the Provisioner step's `main` names, else (none chosen there, or that slot empty) the first.
 CLOUD_SLOTS = ("aws", "gcp", "azure")

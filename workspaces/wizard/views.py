@@ -263,7 +263,7 @@ def _step_post(request: HtmxHttpRequest, draft: WorkspaceDraft, step: str) -> Ht
 def draft_picker(request: HtmxHttpRequest, draft_id, step: str, name: str) -> HttpResponse:
     """One picker's options (a search, a retry, or a choice another picker depends on)."""
     draft = _editable_draft(request, draft_id, step)
-    if name not in pages.STEP_PICKERS.get(step, ()):
+    if name not in steps.STEP_PICKERS.get(step, ()):
         raise Http404("No such picker on this step.")
     if not draft.is_editable:
         return go(request, _result_url(draft))
