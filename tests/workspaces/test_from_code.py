@@ -15,6 +15,7 @@ from workspaces.wizard.from_code import (
     code_requested,
     read_code,
 )
+from workspaces.wizard.picker_search import posted_action
 
 RESOURCE = """\
 resource "harness_platform_workspace" "pay_vpc_dev" {
@@ -612,7 +613,8 @@ def test_the_form_puts_a_refusal_on_the_code_field_and_keeps_the_lines():
     ],
 )
 def test_which_posts_read_the_paste(data, autosave, expected):
-    assert code_requested(data, autosave=autosave) is expected
+    action = posted_action("template", data)
+    assert code_requested(data, action, autosave=autosave) is expected
 
 
 # An escaped `$${` keeps everything up to its `}` as written in python-hcl2: the quotes,

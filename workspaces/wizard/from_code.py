@@ -49,7 +49,6 @@ from workspaces.wizard.form_base import ShownRedactedField
 from workspaces.wizard.hcl_literals import VALUES, literal, unclosed_escape
 from workspaces.wizard.hcl_work import check_work
 from workspaces.wizard.paste import MAX_PASTE_CHARS
-from workspaces.wizard.picker_search import posted_action
 
 RESOURCE = "harness_platform_workspace"
 # An exported resource with every variable a workspace may hold is longer than a .tfvars paste.
@@ -326,12 +325,12 @@ class CodeForm(forms.Form):
             raise forms.ValidationError(err.message) from err
 
 
-def code_requested(data: Any, *, autosave: bool) -> bool:
-    """Whether a POST of Start from (`data`) asks to read its paste: "Fill in from the code",
-    or "Save and continue" (Enter too, but in a picker's search box) with code pasted and the
-    code source chosen (never an autosave)."""
+def code_requested(data: Any, action: str, *, autosave: bool) -> bool:
+    """Whether a POST of Start from (`data`, its button `action` as `picker_search.posted_action`
+    reads it) asks to read its paste: "Fill in from the code", or "Save and continue" (Enter
+    too, but in a picker's search box) with code pasted and the code source chosen (never an
+    autosave)."""
     if autosave:
         return False
     pasted = data.get("source") == "code" and data.get("code", "").strip()
-    action = posted_action("template", data)
     return action == "code" or bool(pasted and action == "next")

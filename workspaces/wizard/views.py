@@ -190,7 +190,8 @@ def _code_post(request: HtmxHttpRequest, draft: WorkspaceDraft) -> HttpResponse:
 
 def _step_post(request: HtmxHttpRequest, draft: WorkspaceDraft, step: str) -> HttpResponse:
     autosave = request.GET.get("autosave") == "1"
-    if step == "template" and code_requested(request.POST, autosave=autosave):
+    action = picker_search.posted_action(step, request.POST)  # Enter: a search, or "next"
+    if step == "template" and code_requested(request.POST, action, autosave=autosave):
         return _code_post(request, draft)
     posted = STEP_FORMS[step](
         data=request.POST,
@@ -199,7 +200,6 @@ def _step_post(request: HtmxHttpRequest, draft: WorkspaceDraft, step: str) -> Ht
         snapshot=draft.workspace_snapshot,
     )
     values = posted.values()
-    action = picker_search.posted_action(step, request.POST)  # Enter: a search, or "next"
     # The form's own htmx POST (on any change) names itself in the URL, never in inherited
     # values, so row buttons and key checks inside the form are never mistaken for it.
     limits = {name: rows.max_num for name, rows in posted.formsets.items()}
