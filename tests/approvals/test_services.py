@@ -1126,3 +1126,33 @@ def test_a_refused_approval_resubmitted_without_a_rule_is_the_authors_send(
         APPROVER_IN_LOG,
         AUTHOR_IN_LOG,
     ]
+
+
+def test_an_approved_write_makes_the_authors_lists_and_counts_read_harness_again(
+    author, approver, rule, fake
+):
+    """The approver's key sends the write, but the author is the one who opens All workspaces
+    and the project's strip next: theirs are read again too, not only the approver's."""
+    from workspaces.across.generation import key_generation
+    from workspaces.status_writes import last_write
+
+    draft = held(author)
+    mine = author.harness_credential
+    before = key_generation(account=mine.account_id, fingerprint=mine.key_fingerprint)
+    where = {
+        "account": mine.account_id,
+        "fingerprint": mine.key_fingerprint,
+        "org": draft.org,
+        "project": draft.project,
+    }
+    writes_before = last_write(**where)
+
+    services.approval_approve(
+        draft=draft,
+        approval_id=pending_id(draft),
+        approver=approver,
+        client=harness_client_for(approver),
+    )
+
+    assert key_generation(account=mine.account_id, fingerprint=mine.key_fingerprint) != before
+    assert last_write(**where) != writes_before

@@ -3,9 +3,10 @@ workspace created, changed or deleted: `wizard.settle.forget_counts`) starts a n
 
 A job's cache key holds its key's generation (`fanout.job_base`), so after a write the next
 list of that key, on any replica, is read from Harness again rather than served from a job that
-still shows the workspace as it was (a deleted one listed, its link a 404). A job running over
-the write finishes under the old generation; nobody asks for it any more. Other keys' lists
-age as they would (`ACROSS_CACHE_SECONDS`), as their status counts do.
+still shows the workspace as it was (a deleted one listed, its link a 404); an approved write
+starts one for the approver's key and the requester's. A job running over the write finishes
+under the old generation; nobody asks for it any more. Other keys' lists age as they would
+(`ACROSS_CACHE_SECONDS`), as their status counts do.
 """
 
 from __future__ import annotations

@@ -40,18 +40,17 @@ def forget_counts(*, draft: WorkspaceDraft, sender: AbstractBaseUser) -> None:
     """A write to the draft's project sent with `sender`'s key landed (a workspace created,
     changed or deleted): the status counts cached for that key are marked out of date
     (`forget_status_metrics`), so the strips that person opens next count it, and so are its
-    lists across projects (`forget_across_lists`), so All workspaces shows the write."""
-    try:
-        credential = sender.harness_credential
-    except HarnessCredential.DoesNotExist:
-        return  # no key (removed since): no numbers are cached for it
-    forget_status_metrics(
-        account=credential.account_id,
-        fingerprint=credential.key_fingerprint,
-        org=draft.org,
-        project=draft.project,
-    )
-    forget_across_lists(account=credential.account_id, fingerprint=credential.key_fingerprint)
+    lists across projects (`forget_across_lists`), so All workspaces shows the write. The same
+    for the draft's owner's key when an approver sent it: the requester looks next."""
+    credentials = HarnessCredential.objects.filter(user__in={sender.pk, draft.owner_id})
+    for credential in credentials:  # none for someone whose key was removed: nothing cached
+        forget_status_metrics(
+            account=credential.account_id,
+            fingerprint=credential.key_fingerprint,
+            org=draft.org,
+            project=draft.project,
+        )
+        forget_across_lists(account=credential.account_id, fingerprint=credential.key_fingerprint)
 
 
 def write_audit(
