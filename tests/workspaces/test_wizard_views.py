@@ -2589,3 +2589,128 @@ def test_the_outcome_replacing_submitting_is_inside_a_live_region_that_stays(
     # #draft-outcome is swapped whole: a live region inside it would be a new one each time,
     # which screen readers do not announce ("Created." never read out).
     assert re.search(r'<div aria-live="polite">\s*<div id="draft-outcome"', full)
+
+
+# --- a request of another Harness account than the key's ---------------------------------------
+
+
+@pytest.fixture
+def old_accounts_draft(user_with_key, fake):
+    """A request started in AcmeDemoAcct01, whose owner's key is now for OtherAcct02; the fake's
+    log holds only the calls made after."""
+    from tests.conftest import OTHER_KEY
+
+    draft = make_draft(user_with_key)
+    WorkspaceDraft.objects.filter(pk=draft.pk).update(account_id=ACCOUNT)
+    credential_save(user=user_with_key, account_id="OtherAcct02", api_key=OTHER_KEY)
+    fake.clear_log()
+    draft.refresh_from_db()
+    return draft
+
+
+def calls_with_the_new_key(fake) -> list[dict]:
+    return [
+        e
+        for e in fake.log()
+        if e["headers"].get("harness-account") == "OtherAcct02"
+        or "OtherAcct02" in e["query"].get("accountIdentifier", [])
+    ]
+
+
+def test_a_request_of_the_old_account_offers_none_of_the_new_keys_connectors(
+    signed_in_with_key, old_accounts_draft, fake
+):
+    draft = old_accounts_draft
+    url = step_url(draft, "provisioner")
+
+    page = signed_in_with_key.get(url)
+    posted = {**draft.data["provisioner"], "aws": "account.aws_main"}
+    posted.pop("cost_estimation_enabled")
+    signed_in_with_key.post(url + "?autosave=1", posted, headers=HTMX)
+
+    draft.refresh_from_db()
+    assert 'value="account.aws_main"' not in page.content.decode()
+    assert draft.data["provisioner"]["aws"] == "account.aws_prod"
+    assert calls_with_the_new_key(fake) == []
+
+
+@pytest.mark.parametrize("step", ["template", "basics", "repository", "provisioner", "variables"])
+def test_a_step_of_a_request_of_another_account_says_which_key_opens_it(
+    signed_in_with_key, old_accounts_draft, fake, step
+):
+    page = signed_in_with_key.get(step_url(old_accounts_draft, step))
+
+    text = " ".join(html.unescape(page.content.decode()).split())
+    assert page.status_code == 200
+    assert "your key is for OtherAcct02" in text
+    assert 'id="step-form"' not in text, "a form that saves into the request"
+    assert f'href="{reverse("harness_key")}"' in text
+    assert f'href="{step_url(old_accounts_draft, "review")}"' in text
+    assert calls_with_the_new_key(fake) == []
+
+
+def test_saving_a_step_of_a_request_of_another_account_saves_nothing_and_says_why(
+    signed_in_with_key, old_accounts_draft, fake
+):
+    draft = old_accounts_draft
+    before = (draft.data, draft.step_status, draft.updated_at)
+
+    response = post_step(
+        signed_in_with_key,
+        draft,
+        "template",
+        {"source": "clone", "clone_identifier": "redis_prod_0004", "action": "next"},
+    )
+
+    draft.refresh_from_db()
+    text = " ".join(html.unescape(response.content.decode()).split())
+    assert response.status_code == 403
+    assert (draft.data, draft.step_status, draft.updated_at) == before
+    assert "started with a key for the Harness account AcmeDemoAcct01" in text
+    assert "your change was not saved" in text
+    assert calls_with_the_new_key(fake) == []
+
+
+def test_an_htmx_save_of_a_step_of_a_request_of_another_account_is_refused_in_the_alert(
+    signed_in_with_key, old_accounts_draft, fake
+):
+    draft = old_accounts_draft
+
+    response = signed_in_with_key.post(
+        step_url(draft, "basics") + "?autosave=1",
+        {**draft.data["basics"], "name": "renamed"},
+        headers=HTMX,
+    )
+
+    draft.refresh_from_db()
+    assert draft.data["basics"]["name"] != "renamed"
+    assert response["HX-Retarget"] == "#global-alert"
+    assert "started with a key for the Harness account AcmeDemoAcct01" in html.unescape(
+        response.content.decode()
+    )
+
+
+@pytest.mark.parametrize(
+    "step,name",
+    [("template", "template"), ("template", "clone-workspace"), ("provisioner", "version")],
+)
+def test_a_picker_of_a_request_of_another_account_asks_harness_nothing(
+    signed_in_with_key, old_accounts_draft, fake, step, name
+):
+    response = signed_in_with_key.get(picker_url(old_accounts_draft, step, name), headers=HTMX)
+
+    assert "started with a key for the Harness account AcmeDemoAcct01" in html.unescape(
+        response.content.decode()
+    )
+    assert calls_with_the_new_key(fake) == []
+
+
+def test_the_identifier_check_of_a_request_of_another_account_asks_harness_nothing(
+    signed_in_with_key, old_accounts_draft, fake
+):
+    response = signed_in_with_key.get(
+        check_url(old_accounts_draft), {"identifier": "fresh_one"}, headers=HTMX
+    )
+
+    assert response["HX-Retarget"] == "#global-alert"
+    assert calls_with_the_new_key(fake) == []

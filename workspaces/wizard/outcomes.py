@@ -77,15 +77,44 @@ def outcome_said(draft: WorkspaceDraft) -> dict[str, Any]:
     return {"unclear": unclear, "also": EARLIER_MAY_LAND if unclear and not said else ""}
 
 
-def require_same_account(*, draft_account: str, key_account: str) -> None:
+# What a refusal of a request of another account says was not done, and what a key for its
+# account would let the person do: a submit (the default), a step's save, a picker or a check.
+REFUSED_SEND = ("nothing was sent", "send it")
+REFUSED_SAVE = ("your change was not saved", "change it")
+REFUSED_LOOKUP = ("Harness was not asked", "change it")
+
+
+def other_account_message(
+    *, draft_account: str, key_account: str, refused: tuple[str, str] = REFUSED_SEND
+) -> str:
+    """What is said when a request of `draft_account` meets a key for `key_account`."""
+    not_done, to_do = refused
+    return (
+        f"This request was started with a key for the Harness account {draft_account}, and "
+        f"your key is now for {key_account}, so {not_done}. Connect a key for {draft_account} "
+        f"to {to_do}, or start the request again in this account."
+    )
+
+
+def require_same_account(
+    *, draft_account: str, key_account: str, refused: tuple[str, str] = REFUSED_SEND
+) -> None:
     """Raise OtherAccount when `other_account` (nothing is sent, nothing about the request
-    changes)."""
+    changes); `refused` says what was not done (`other_account_message`)."""
     if other_account(draft_account=draft_account, key_account=key_account):
         raise OtherAccount(
-            f"This request was started with a key for the Harness account {draft_account}, and "
-            f"your key is now for {key_account}, so nothing was sent. Connect a key for "
-            f"{draft_account} to send it, or start the request again in this account."
+            other_account_message(
+                draft_account=draft_account, key_account=key_account, refused=refused
+            )
         )
+
+
+def require_key_of(draft: WorkspaceDraft, user: AbstractBaseUser, refused: tuple[str, str]) -> None:
+    """Raise OtherAccount when `of_another_account(draft, user)`: no Harness call with that key
+    (its account's connectors, templates, workspaces are not the request's), nothing saved."""
+    require_same_account(
+        draft_account=draft.account_id, key_account=harness_account_of(user), refused=refused
+    )
 
 
 def reconcile_seconds() -> float:

@@ -32,6 +32,7 @@ from workspaces.ratelimit import rate_limit_exceeded
 from workspaces.search import refuses_keys_in_search
 from workspaces.wizard import (
     drafts,
+    elsewhere,
     pages,
     paste,
     picker_search,
@@ -43,7 +44,12 @@ from workspaces.wizard import (
 )
 from workspaces.wizard.forms import STEP_FORMS, StepForm, TemplateForm
 from workspaces.wizard.from_code import CodeForm, code_requested
-from workspaces.wizard.outcomes import of_another_account, outcome_said
+from workspaces.wizard.outcomes import (
+    REFUSED_LOOKUP,
+    of_another_account,
+    outcome_said,
+    require_key_of,
+)
 from workspaces.wizard.rows import apply_row_action, plain
 
 Status = WorkspaceDraft.Status
@@ -138,6 +144,8 @@ def draft_step(request: HtmxHttpRequest, draft_id, step: str) -> HttpResponse:
     draft = _editable_draft(request, draft_id, step)
     if not draft.is_editable:
         return go(request, _result_url(draft))
+    if of_another_account(draft, request.user):  # no call, no save with that key
+        return elsewhere.elsewhere_step(request, draft, step)
     if request.method == "POST":
         return _step_post(request, draft, step)
     return _render_step(request, draft, step, pages.step_form(draft, step))
@@ -267,6 +275,7 @@ def draft_picker(request: HtmxHttpRequest, draft_id, step: str, name: str) -> Ht
         raise Http404("No such picker on this step.")
     if not draft.is_editable:
         return go(request, _result_url(draft))
+    require_key_of(draft, request.user, REFUSED_LOOKUP)  # its connectors are of another account
     values = steps.step_values(draft.data, step)
     asked = picker_search.picker_request(name, request.GET, values)
     params = asked.params
@@ -289,6 +298,7 @@ def draft_identifier_check(request: HtmxHttpRequest, draft_id) -> HttpResponse:
     draft = _own_draft(request, draft_id)
     if not draft.is_editable:
         return go(request, _result_url(draft))
+    require_key_of(draft, request.user, REFUSED_LOOKUP)  # free there says nothing of its account
     identifier = request.GET.get("identifier", "").strip()[:256]
     stored = pages.stored_identifier_check(draft, identifier)
     if stored:  # the stored identifier's error (taken, refused by Harness), not Harness's "free"
