@@ -23,7 +23,9 @@ logger = logging.getLogger("workspaces")
 
 
 def _to_key_page(request: HttpRequest, message: str) -> HttpResponse:
-    messages.warning(request, message)
+    # Why the person was sent to the key page, not the page they asked for: an error message,
+    # which that page shows as an alert and focuses (includes/messages.html, portal.js).
+    messages.error(request, message)
     return go(request, reverse("harness_key"))
 
 

@@ -279,6 +279,44 @@ def test_401_anywhere_sends_the_user_to_the_key_page(signed_in_with_key, fake):
     assertContains(response, "Harness did not accept your API key")
 
 
+def said_in_the_focused_alert(response, text: str) -> bool:
+    """Whether `text` is a message the page's alert form holds (role="alert", tabindex="-1":
+    portal.js focuses it), the way the reason someone was sent here must be said."""
+    alerts = re.findall(
+        r'<p class="notice notice--error" role="alert" tabindex="-1">([^<]*)</p>',
+        response.content.decode(),
+    )
+    return any(text in alert for alert in alerts)
+
+
+def test_a_key_harness_stopped_accepting_is_said_in_the_focused_alert_on_the_key_page(
+    signed_in_with_key, fake
+):
+    fake.inject("v1.orgs.list", status=401, times=5)
+
+    response = signed_in_with_key.get(reverse("org_list"), follow=True)
+
+    assertRedirects(response, reverse("harness_key"))
+    assert said_in_the_focused_alert(response, "Harness did not accept your API key")
+
+
+def test_a_page_that_needs_a_key_says_so_in_the_focused_alert_on_the_key_page(signed_in, fake):
+    response = signed_in.post(reverse("draft_start", args=["default", "infra"]), follow=True)
+
+    assertRedirects(response, reverse("harness_key"))
+    assert said_in_the_focused_alert(response, "Connect your Harness API key to continue.")
+
+
+def test_a_stored_key_the_portal_cannot_read_is_said_in_the_focused_alert(
+    signed_in_with_key, settings, fake
+):
+    settings.HARNESS_TOKEN_KEYS = ["bmV3LWtleS10aGF0LWRvZXMtbm90LWZpdC0wMDAwMDA="]
+
+    response = signed_in_with_key.get(reverse("org_list"), follow=True)
+
+    assert said_in_the_focused_alert(response, "can no longer be read by the portal")
+
+
 def test_401_on_an_htmx_request_redirects_the_whole_page(signed_in_with_key, fake):
     fake.inject("v1.orgs.list", status=401)
 
