@@ -147,3 +147,32 @@ def test_signing_in_with_the_admin_as_next_still_goes_there(client, user):
     response = client.post(reverse("login"), {**RIGHT, "next": "/admin/login/"})
 
     assertRedirects(response, "/admin/login/", fetch_redirect_response=False)
+
+
+def test_a_session_that_ended_during_an_htmx_request_comes_back_to_the_page_after_sign_in(
+    client, user
+):
+    headers = {"HX-Request": "true", "HX-Current-URL": "http://testserver/drafts/?status=open"}
+
+    response = client.get("/drafts/?page=2", headers=headers)
+    signed_in = client.post(response["HX-Redirect"], RIGHT)
+
+    assert response.status_code == 401
+    assert response["HX-Redirect"] == reverse("login") + "?next=/drafts/%3Fstatus%3Dopen"
+    assertRedirects(signed_in, "/drafts/?status=open", fetch_redirect_response=False)
+
+
+@pytest.mark.parametrize("current", ["https://elsewhere.example/drafts/", "http://[::1/", ""])
+def test_an_htmx_request_from_no_page_of_this_site_goes_to_plain_sign_in(client, current):
+    response = client.get("/drafts/", headers={"HX-Request": "true", "HX-Current-URL": current})
+
+    assert response.status_code == 401
+    assert response["HX-Redirect"] == reverse("login")
+
+
+def test_an_htmx_sign_out_of_an_expired_session_goes_to_sign_in_without_next(client):
+    headers = {"HX-Request": "true", "HX-Current-URL": "http://testserver/drafts/"}
+
+    response = client.get(reverse("logout"), headers=headers)
+
+    assert response["HX-Redirect"] == reverse("login")
