@@ -101,8 +101,14 @@ def _sso_login(request: HttpRequest) -> HttpResponse:
         return response
     if sso.is_signed_out(request):
         return TemplateResponse(request, "registration/sso_signed_out.html", {"next": next_url})
-    if getattr(request, sso.SSO_REFUSAL, "") == "deactivated":
+    refusal = getattr(request, sso.SSO_REFUSAL, "")
+    if refusal == "deactivated":
         return TemplateResponse(request, "registration/sso_deactivated.html", status=403)
+    if refusal == "invalid":  # through the proxy, but its header is set up wrong
+        context = {"user_header": settings.SSO_USER_HEADER}
+        return TemplateResponse(
+            request, "registration/sso_invalid_header.html", context, status=401
+        )
     return TemplateResponse(request, "registration/sso_required.html", status=401)
 
 

@@ -32,7 +32,9 @@ SIGNED_OUT_SALT = "portal.sso.signed-out"
 SIGNED_OUT_SECONDS = 3600
 # A digest of the groups header last applied to the signed-in user (the header may be kilobytes).
 SSO_GROUPS_DIGEST = "_portal_sso_groups"
-# Set on a request whose header named a user the portal refuses (deactivated in the admin).
+# Set on a request whose header the portal refuses, with why: the user it names is deactivated
+# in the admin ("deactivated"), or it is no usable e-mail address ("invalid": SSO_USER_HEADER
+# names another header, say X-Forwarded-User). The sign-in page says which (`auth_views`).
 SSO_REFUSAL = "portal_sso_refusal"
 # Whose CSRF secret the browser holds: an HMAC (SECRET_KEY) of the username and the secret, set
 # at each header sign-in. It outlives the session, as the CSRF cookie does (`_keep_csrf_secret`),
@@ -283,6 +285,8 @@ class SSOHeaderBackend(PortalModelBackend):
             validate_email(sso_email)
         except ValidationError:
             logger.warning("SSO header %s carried an invalid email", settings.SSO_USER_HEADER)
+            if request is not None:
+                setattr(request, SSO_REFUSAL, "invalid")
             return None
         user_model = auth.get_user_model()
         user, created = user_model._default_manager.get_or_create(

@@ -172,6 +172,24 @@ def test_invalid_email_is_refused(client, sso):
     assert not User.objects.exists()
 
 
+@pytest.mark.parametrize("value", ["alice", "a" * 140 + "@example.com", "<b>x</b>@@example.com"])
+def test_sso_header_from_the_trusted_proxy_that_is_no_email_is_not_called_a_bypass(
+    client, sso, value
+):
+    # SSO_USER_HEADER pointed at X-Forwarded-User ("alice"), or a name over 150 characters: the
+    # request did come through the proxy, which is set up to send something else.
+    first = client.get(reverse("harness_key"), REMOTE_ADDR="10.0.0.1", **{EMAIL_META: value})
+    signin = client.get(first["Location"], REMOTE_ADDR="10.0.0.1", **{EMAIL_META: value})
+
+    text = " ".join(signin.content.decode().split())
+    assert not User.objects.exists()
+    assert "did not come through the sign-on proxy" not in text
+    assert "sent no usable e-mail address" in text
+    assert "SSO_USER_HEADER (now X-Forwarded-Email)" in text
+    assert value not in signin.content.decode(), "the header's value is not shown"
+    assert signin.status_code == 401
+
+
 def test_a_deactivated_user_is_refused_and_keeps_the_groups_an_admin_left(client, sso, caplog):
     from django.contrib.auth.models import Group
 
