@@ -46,22 +46,16 @@ class SlidingWindow:
             cache.set(current, 1, timeout=timeout)
             return 1
 
-    def add(self) -> float:
-        """Count one event; returns the count including it."""
-        current, previous, overlap = self._keys()
-        now = self._incr(current)
-        return cache.get(previous, 0) * overlap + now
-
     def take(self, limit: int) -> str | None:
-        """Count one event unless `limit` events were already counted; None when refused (then
-        nothing stays counted), else a receipt for `give_back`.
+        """Count one event unless the count including it would exceed `limit`; None
+        when refused (then nothing stays counted), else a receipt for `give_back`.
 
         Counting first and checking the count that includes this event is what keeps events
         racing each other within the limit (a check, then a later add, lets them all through).
         """
         current, previous, overlap = self._keys()
         now = self._incr(current)
-        if cache.get(previous, 0) * overlap + now - 1 >= limit:
+        if cache.get(previous, 0) * overlap + now > limit:
             self.give_back(current)
             return None
         return current
@@ -77,9 +71,11 @@ class SlidingWindow:
 
 
 def rate_limit_exceeded(*, user_id: int, action: str) -> bool:
-    """Count one `action` for the user; True once the last window's allowance is used up.
+    """Count one `action` for the user; True once the last window's allowance is used up. A
+    refused one is not counted (`take`): trying again while refused does not keep the limit
+    going, so "wait a minute" holds.
 
     Limits come from `settings.RATE_LIMITS[action]` as (requests, window seconds).
     """
     limit, window = settings.RATE_LIMITS[action]
-    return SlidingWindow(f"{action}:{user_id}", window).add() > limit
+    return SlidingWindow(f"{action}:{user_id}", window).take(limit) is None

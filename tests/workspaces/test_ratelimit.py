@@ -87,3 +87,48 @@ def test_key_checks_are_limited_per_user(signed_in, fake):
     last = answers[-1].content.decode()
     assert "Too many key checks; wait a minute, then paste the key again." in last
     assert "autofocus" in re.search(r'<input[^>]*name="api_key"[^>]*>', last)[0]
+
+
+def test_waiting_a_minute_after_too_many_key_checks_lets_the_next_one_through(
+    signed_in, fake, settings, monkeypatch
+):
+    """Refused attempts were counted too (`SlidingWindow.add`): trying again while refused kept
+    the lockout going, and "wait a minute" was not true."""
+    from tests.conftest import ACCOUNT, FULL_KEY
+    from workspaces import ratelimit
+
+    clock = {"now": 1000 * 60 + 1.0}
+    monkeypatch.setattr(ratelimit.time, "time", lambda: clock["now"])
+    bad = f"pat.{ACCOUNT}.65a1f0c0d1e2f3a4b5c6d7e8.wrongsecret000000000"
+    for _ in range(10):
+        signed_in.post(reverse("harness_key"), {"api_key": bad})
+        clock["now"] += 1.0
+    for _ in range(3):
+        refused = signed_in.post(reverse("harness_key"), {"api_key": bad})
+        assert b"Too many key checks; wait a minute" in refused.content
+        clock["now"] += 1.0
+    assert len(fake.log(route="ng.accounts.get")) == 10
+    clock["now"] += 60.0
+
+    again = signed_in.post(reverse("harness_key"), {"api_key": FULL_KEY})
+
+    assert b"Too many key checks" not in again.content
+    assert again.status_code == 302
+
+
+def test_refused_identifier_checks_and_submits_are_not_counted(monkeypatch, settings):
+    from workspaces import ratelimit
+
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "submit": (3, 60), "identifier_check": (3, 60)}
+    clock = {"now": 2000 * 60 + 1.0}
+    monkeypatch.setattr(ratelimit.time, "time", lambda: clock["now"])
+
+    for action in ("submit", "identifier_check"):
+        allowed = [ratelimit.rate_limit_exceeded(user_id=1, action=action) for _ in range(3)]
+        refused = [ratelimit.rate_limit_exceeded(user_id=1, action=action) for _ in range(20)]
+        assert allowed == [False] * 3 and refused == [True] * 20, action
+    clock["now"] += 90.0  # 31 s into the next window: the last one's events weigh 29/60 each
+
+    # The three allowed ones weigh 1.45 (2.45 with this one: within 3); the 20 refused nothing.
+    assert ratelimit.rate_limit_exceeded(user_id=1, action="submit") is False
+    assert ratelimit.rate_limit_exceeded(user_id=1, action="identifier_check") is False
