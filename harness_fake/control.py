@@ -34,6 +34,9 @@ class Fault:
     redirect: str | None
     #: Only calls whose path contains this text (e.g. one project's `/projects/core/`).
     path: str | None = None
+    #: Headers sent with a raw `body`: the ones Harness sends with such a reply, e.g. a v1
+    #: list's `X-Total-Elements`/`X-Page-Number`/`X-Page-Size` (contract §5, `GET /v1/orgs`).
+    headers: dict[str, str] | None = None
 
     def matches(self, route: str, method: str, path: str) -> bool:
         return (
@@ -173,6 +176,7 @@ def _fault_spec(payload: Any) -> dict[str, Any]:
         "drop",
         "redirect",
         "path",
+        "headers",
     }
     if unknown:
         raise ControlError(f"unknown fault fields: {sorted(unknown)}")
@@ -200,6 +204,12 @@ def _fault_spec(payload: Any) -> dict[str, Any]:
         raise ControlError("body must be null, 'malformed', 'html' or raw text")
     if redirect is not None and not isinstance(redirect, str):
         raise ControlError("redirect must be null or a URL")
+    headers = payload.get("headers")
+    if headers is not None and not (
+        isinstance(headers, dict)
+        and all(isinstance(k, str) and isinstance(v, str) for k, v in headers.items())
+    ):
+        raise ControlError("headers must be null or an object of strings")
     return {
         "route": route,
         "method": method.upper() if method else None,
@@ -210,6 +220,7 @@ def _fault_spec(payload: Any) -> dict[str, Any]:
         "drop": bool(payload.get("drop", False)),
         "redirect": redirect,
         "path": path,
+        "headers": headers,
     }
 
 

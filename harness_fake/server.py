@@ -272,7 +272,7 @@ def _fault_response(family: str, fault: Fault) -> Response:
             _error_response(family, ApiError(status, f"injected fault: HTTP {status}"))
         )
     content_type = GOA_ERROR_TYPE if family == IACM and status >= 400 else JSON_TYPE
-    return Response(status, fault.body.encode(), content_type)
+    return Response(status, fault.body.encode(), content_type, dict(fault.headers or {}))
 
 
 def _truncate(response: Response) -> Response:

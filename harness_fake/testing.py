@@ -50,9 +50,11 @@ class FakeControl:
         redirect: str | None = None,
         method: str | None = None,
         path: str | None = None,
+        headers: dict[str, str] | None = None,
     ) -> dict[str, Any]:
         """Make the next ``times`` calls of ``route`` (or ``"*"``) misbehave; with ``path``,
-        only the calls whose path contains it (one project's ``/projects/core/``)."""
+        only the calls whose path contains it (one project's ``/projects/core/``); ``headers``
+        go with a raw ``body`` (those Harness sends with it: a v1 list's total, say)."""
         return self._call(
             "POST",
             "faults",
@@ -66,6 +68,7 @@ class FakeControl:
                 "drop": drop,
                 "redirect": redirect,
                 "path": path,
+                "headers": headers,
             },
         )
 

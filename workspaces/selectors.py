@@ -89,25 +89,36 @@ def project_page(*, client: HarnessClient, org: str, search: str, page: int) -> 
     return _choices(loaded, "workspace_list", org)
 
 
+def _how_many(page: Page[Any], noun: str) -> str:
+    """How many items `page`'s list holds, in words: Harness's total ("25 organisations"), or,
+    without one and a full page, what is known ("at least 20 organisations")."""
+    total = page.known_total
+    return f"{total} {noun}" if total is not None else f"at least {len(page.items)} {noun}"
+
+
 def key_reach(*, client: HarnessClient) -> str:
     """What a key without account view rights can reach, in words ("the project default /
-    sandbox", "2 organisations: a, b"), from v1 `GET /v1/orgs` and, for one org, its projects;
-    "" when it can list no organisation or project (403 or 404, or none).
+    sandbox", "2 organisations: a, b", "25 organisations, among them a, b, ..."), from v1
+    `GET /v1/orgs` and, for one org, its projects (one page each: the count is Harness's total,
+    `X-Total-Elements`); "" when it can list no organisation or project (403 or 404, or none).
 
     Raises the other HarnessErrors (401, 429, 5xx, timeouts): an outage is not a key that
     reaches nothing, and the key page says the key could not be checked."""
     try:
-        orgs = client.list_orgs(search="", page=1, limit=20).items
-        if len(orgs) != 1:
-            names = ", ".join(org.identifier for org in orgs)
-            return f"{len(orgs)} organisations: {names}" if orgs else ""
-        org = orgs[0].identifier
-        projects = client.list_projects(org=org, search="", page=1, limit=20).items
+        orgs = client.list_orgs(search="", page=1, limit=20)
+        if len(orgs.items) != 1 or orgs.known_total != 1:
+            if not orgs.items:
+                return ""
+            names = ", ".join(org.identifier for org in orgs.items)
+            listed = ": " if orgs.known_total == len(orgs.items) else ", among them "
+            return _how_many(orgs, "organisations") + listed + names
+        org = orgs.items[0].identifier
+        projects = client.list_projects(org=org, search="", page=1, limit=20)
     except (errors.HarnessForbidden, errors.HarnessNotFound):
         return ""
-    if len(projects) == 1:
-        return f"the project {org} / {projects[0].identifier}"
-    return f"the organisation {org} ({len(projects)} projects)"
+    if len(projects.items) == 1 and projects.known_total == 1:
+        return f"the project {org} / {projects.items[0].identifier}"
+    return f"the organisation {org} ({_how_many(projects, 'projects')})"
 
 
 def status_label(status: str) -> str:

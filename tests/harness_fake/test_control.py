@@ -161,6 +161,15 @@ def test_raw_body_fault(api: Api, fake) -> None:
     assert response.json() == {"unexpected": True}
 
 
+def test_raw_body_fault_with_the_headers_harness_sends_with_it(api: Api, fake) -> None:
+    fake.inject("v1.orgs.list", status=200, body="[]", headers={"X-Total-Elements": "25"})
+
+    response = api.v1("/v1/orgs")
+
+    assert response.json() == []
+    assert response.headers["X-Total-Elements"] == "25"
+
+
 def test_drop_closes_the_connection_without_a_response(api: Api, fake) -> None:
     fake.inject(LIST, drop=True)
 

@@ -422,3 +422,45 @@ def test_the_admin_shows_who_has_a_key_but_neither_the_key_nor_its_fingerprint(
     assertNotContains(page, credential.key_fingerprint)
     assertNotContains(page, 'name="key_fingerprint"')
     assertNotContains(page, FULL_KEY.split(".")[-1])
+
+
+def v1_page_of(kind: str, count: int, total: int | None) -> dict:
+    """An injected v1 list reply (`fake.inject`'s body and headers): `count` orgs or projects,
+    with Harness's paging headers (contract §5: `X-Total-Elements`, `X-Page-Number`,
+    `X-Page-Size`) when `total` is given."""
+    import json
+
+    items = [{kind: {"identifier": f"{kind}{n:02d}", "name": f"{kind} {n}"}} for n in range(count)]
+    headers = {"X-Total-Elements": str(total), "X-Page-Number": "0", "X-Page-Size": "20"}
+    return {"body": json.dumps(items), "headers": headers if total is not None else None}
+
+
+@pytest.mark.parametrize(("total", "said"), [(25, "25 organisations"), (None, "at least 20")])
+def test_a_key_reaching_more_organisations_than_one_page_is_not_said_to_reach_twenty(
+    signed_in, fake, total, said
+):
+    # Without a total (Harness sends one: the branch for a reply that has none), a full page
+    # may have a next one.
+    fake.inject("v1.orgs.list", status=200, **v1_page_of("org", 20, total))
+
+    response = signed_in.post(reverse("harness_key"), {"api_key": PROJECT_KEY}, follow=True)
+
+    text = " ".join(response.content.decode().split())
+    assert "20 organisations:" not in text
+    assert said in text
+    assert HarnessCredential.objects.filter(account_id=ACCOUNT).exists()
+
+
+@pytest.mark.parametrize(
+    ("total", "said"), [(31, "(31 projects)"), (None, "(at least 20 projects)")]
+)
+def test_a_key_reaching_more_projects_than_one_page_is_not_said_to_reach_twenty(
+    signed_in, fake, total, said
+):
+    fake.inject("v1.projects.list", status=200, **v1_page_of("project", 20, total))
+
+    response = signed_in.post(reverse("harness_key"), {"api_key": PROJECT_KEY}, follow=True)
+
+    text = " ".join(response.content.decode().split())
+    assert "(20 projects)" not in text
+    assert f"the organisation default {said}" in text
