@@ -60,6 +60,31 @@ def test_a_withdrawn_deletion_stays_in_my_requests_to_confirm_again(client, user
     assertContains(requests, "Confirm again")
 
 
+def test_a_held_deletion_shows_its_approvers_and_can_be_withdrawn_from_its_pages(
+    client, user, other_user, fake
+):
+    """My requests leads to the request's own page, and the deletion page says where it stands:
+    who may approve it, and "Withdraw to change it" (a plain POST: no JavaScript needed)."""
+    held = held_deletion(user, other_user)
+    client.force_login(user)
+    withdraw = reverse("approval_withdraw", args=[held.pk])
+
+    requests = client.get(reverse("draft_list"))
+    result = client.get(reverse("draft_result", args=[held.pk]))
+    page = client.get(reverse("workspace_delete", args=[ORG, PROJECT, INACTIVE]))
+    withdrawn = client.post(withdraw, follow=True)
+
+    assertContains(requests, f'href="{reverse("draft_result", args=[held.pk])}">See the request')
+    assertNotContains(requests, ">See progress")
+    for shown in (result, page):
+        assertContains(shown, "Who can approve: <strong>bob</strong>")
+        assertContains(shown, f'action="{withdraw}"')
+        assertContains(shown, "Withdraw to change it")
+    assertContains(page, "awaits approval")
+    assertContains(withdrawn, "Withdrawn: the request is a draft again.")
+    assertContains(withdrawn, "Submit the deletion for approval")  # the form again
+
+
 def test_a_deletion_page_opened_and_left_is_still_not_listed(signed_in_with_key, fake):
     opened(signed_in_with_key, INACTIVE)
 

@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from workspaces import selectors
-from workspaces.approvals.selectors import approval_hold
+from workspaces.approvals.selectors import approval_hold, approval_state
 from workspaces.clients import harness_client_for
 from workspaces.decommission import services
 from workspaces.decommission.forms import DeletionConfirmForm
@@ -45,6 +45,7 @@ def _confirm_page(
         "loss": deletion_loss(draft=draft),
         "form": form,
         "hold": approval_hold(draft=draft, tags=(draft.workspace_snapshot or {}).get("tags") or {}),
+        "review": approval_state(draft=draft),  # a held request: who may approve, Withdraw
         "harness_url": selectors.workspace_harness_url(
             account_id=account_id,
             org=draft.org,
