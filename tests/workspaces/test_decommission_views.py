@@ -1,14 +1,17 @@
 """Deleting a workspace: the views (workspace page, deletion page, confirmation), Clone and the
 copy buttons, against the fake Harness over real HTTP."""
 
+import re
 from datetime import timedelta
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 from pytest_django.asserts import assertContains, assertNotContains, assertRedirects
 
 from tests.approvals.support import APPROVER_KEY
+from tests.concurrency import meanwhile
 from tests.conftest import ACCOUNT, FULL_KEY, READ_KEY
 from tests.workspaces.test_decommission import (
     ACTIVE,
@@ -181,6 +184,48 @@ def test_a_double_submit_sends_one_delete(signed_in_with_key, fake):
     assert first.status_code == second.status_code == 302
     assert len(fake.log(route=DELETE)) == 1
     assert AuditEntry.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)  # the second click is another request, its own thread
+def test_check_again_after_a_second_click_says_the_workspace_was_deleted(user, fake, monkeypatch):
+    """Two clicks, no JavaScript: the browser shows the second answer ("being sent") while the
+    first deletes the workspace; its Check again leads to the request's outcome, not to "no
+    such workspace"."""
+    credential_save(user=user, account_id=ACCOUNT, api_key=FULL_KEY)
+    browser = Client()
+    browser.force_login(user)
+    draft = opened(browser, INACTIVE)
+    url = reverse("deletion_confirm", args=[draft.pk])
+    second_click = meanwhile(
+        monkeypatch,
+        services,
+        "deletion_deliver",  # the first click has claimed the request, its DELETE not yet sent
+        lambda: browser.post(url, {"confirm_identifier": INACTIVE}, follow=True),
+        wait=30,  # the first click goes on once the second one's page is shown
+    )
+
+    browser.post(url, {"confirm_identifier": INACTIVE})
+    second_click["thread"].join(timeout=30)
+    shown = second_click["result"]
+    check_again = re.search(r'href="([^"]+)">Check again<', shown.content.decode())[1]
+    checked = browser.get(check_again, follow=True)
+
+    assertContains(shown, "being sent to Harness")
+    assert len(fake.log(route=DELETE)) == 1
+    assert gone(user, INACTIVE)
+    assertContains(checked, "<strong>Deleted.</strong>")
+
+
+def test_my_requests_follows_a_deletion_being_sent_on_its_request_page(signed_in_with_key, fake):
+    """Not on the deletion page: once the DELETE lands, that page finds no workspace."""
+    draft = opened(signed_in_with_key, INACTIVE)
+    WorkspaceDraft.objects.filter(pk=draft.pk).update(
+        status=Status.SUBMITTING, submitted_at=timezone.now()
+    )
+
+    requests = signed_in_with_key.get(reverse("draft_list"))
+
+    assertContains(requests, f'href="{reverse("draft_result", args=[draft.pk])}">See progress<')
 
 
 def test_a_refusal_comes_back_in_words(signed_in_with_key, user_with_key, fake):
