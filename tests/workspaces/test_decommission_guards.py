@@ -122,6 +122,65 @@ def test_a_workspace_that_became_active_since_the_page_is_not_sent_a_delete(
     assert (draft.status, draft.harness_response["sent"]) == (Status.DRAFT, False)
 
 
+def _alert(message: str) -> str:
+    """`message` as includes/messages.html shows an error: the alert the page focuses."""
+    return f'<p class="notice notice--error" role="alert" tabindex="-1">{message}</p>'
+
+
+@pytest.mark.parametrize("since", ["changed", "active"])
+def test_a_confirmation_that_deleted_nothing_is_said_in_the_alert_the_page_focuses(
+    signed_in_with_key, user_with_key, fake, since
+):
+    draft = opened(signed_in_with_key, INACTIVE)
+    if since == "changed":
+        changed_in_harness(user_with_key, INACTIVE)
+    else:
+        _runs_in_harness(fake, INACTIVE, "active")
+
+    response = signed_in_with_key.post(
+        reverse("deletion_confirm", args=[draft.pk]), {"confirm_identifier": INACTIVE}, follow=True
+    )
+
+    draft.refresh_from_db()
+    assert draft.harness_response["outcome"] == "changed_in_harness"
+    assertContains(response, _alert(draft.harness_response["message"]), count=1, html=True)
+    assert fake.log(route=DELETE) == []
+
+
+def test_a_page_offering_the_deletion_does_not_say_the_workspace_is_active(
+    signed_in_with_key, fake
+):
+    """Refused because a run started; once the workspace is inactive again its page offers the
+    deletion and no longer says "this one is active" (said once, when it was refused)."""
+    draft = opened(signed_in_with_key, INACTIVE)
+    _runs_in_harness(fake, INACTIVE, "active")
+    signed_in_with_key.post(
+        reverse("deletion_confirm", args=[draft.pk]), {"confirm_identifier": INACTIVE}, follow=True
+    )
+    _runs_in_harness(fake, INACTIVE, "inactive")
+
+    page = signed_in_with_key.get(reverse("workspace_delete", args=[ORG, PROJECT, INACTIVE]))
+
+    assertContains(page, "Delete this workspace")
+    assertNotContains(page, "this one is active")
+    assertNotContains(page, "is no longer inactive")
+
+
+def test_an_approved_deletion_sent_back_to_its_author_says_so_on_its_page(
+    client, user, other_user, fake
+):
+    held = held_deletion(user, other_user)
+    changed_in_harness(user, INACTIVE)
+    approve(held, other_user)
+    client.force_login(user)
+
+    page = client.get(reverse("workspace_delete", args=[ORG, PROJECT, INACTIVE]))
+
+    assertContains(page, "Approved by <strong>bob</strong>")
+    assertContains(page, "but not sent: the workspace was changed in Harness meanwhile")
+    assertContains(page, "Submit the deletion for approval")
+
+
 def test_an_approved_deletion_of_a_workspace_now_destroying_is_not_sent(
     client, user, other_user, fake, mailoutbox
 ):

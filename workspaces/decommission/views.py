@@ -21,6 +21,7 @@ from workspaces.decommission.selectors import deletion_blocker, deletion_loss
 from workspaces.forbidden import forbidden_remember, forbidden_remembered
 from workspaces.htmx import HtmxHttpRequest
 from workspaces.models import WorkspaceDraft
+from workspaces.wizard.outcomes import CHANGED_IN_HARNESS
 
 Status = WorkspaceDraft.Status
 TEMPLATE = "workspaces/workspace_delete.html"
@@ -122,6 +123,8 @@ def deletion_confirm(request: HtmxHttpRequest, draft_id) -> HttpResponse:
     response = draft.harness_response or {}
     if draft.status == Status.FAILED and response.get("forbidden"):
         forbidden_remember(request, action="delete", org=draft.org, project=draft.project)
-    if draft.status == Status.FAILED:
+    if draft.status == Status.FAILED or response.get("outcome") == CHANGED_IN_HARNESS:
+        # Said once, as the alert the next page focuses: a notice in a page as it loads is not
+        # reliably read out, and the page shows the workspace as it is now.
         messages.error(request, response.get("message") or "The workspace was not deleted.")
     return redirect(page)
