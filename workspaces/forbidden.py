@@ -3,7 +3,8 @@
 Harness has no "may I?" call to ask before a write: the portal learns it from a refusal and says
 so before the next attempt. Actions: `create` (a create or a change: Harness's one "Workspaces:
 Create/Edit" permission; New workspace and Edit) and `delete`. Keyed by the key's fingerprint,
-so another key starts afresh.
+so another key starts afresh; forgotten when the person says the key may now (a right granted
+since), so the next attempt asks Harness again.
 """
 
 from workspaces.htmx import HtmxHttpRequest
@@ -33,3 +34,10 @@ def forbidden_remember(request: HtmxHttpRequest, *, action: str, org: str, proje
     remembered = request.session.get(_session_key(action), {})
     remembered[f"{org}/{project}"] = _fingerprint(request)
     request.session[_session_key(action)] = remembered
+
+
+def forbidden_forget(request: HtmxHttpRequest, *, action: str, org: str, project: str) -> None:
+    """Forget a refusal of `action` in `org`/`project` (the key was given the right since)."""
+    remembered = request.session.get(_session_key(action), {})
+    if remembered.pop(f"{org}/{project}", None) is not None:
+        request.session[_session_key(action)] = remembered

@@ -53,6 +53,11 @@ urlpatterns = [
         name="workspace_delete",
     ),
     path(
+        "orgs/<hid:org>/projects/<hid:project>/workspaces/<hid:identifier>/delete/try-again/",
+        decommission_views.deletion_try_again,
+        name="deletion_try_again",
+    ),
+    path(
         "drafts/<uuid:draft_id>/deletion/",
         decommission_views.deletion_confirm,
         name="deletion_confirm",

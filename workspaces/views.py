@@ -11,7 +11,7 @@ from django.views.decorators.vary import vary_on_headers
 from workspaces import export, selectors, services, status_metrics
 from workspaces.audit import WORKSPACE_TRAIL_LIMIT, workspace_trail
 from workspaces.clients import harness_client, harness_client_for
-from workspaces.decommission.views import delete_blocker
+from workspaces.decommission.views import delete_blocker, delete_forbidden
 from workspaces.favourites.selectors import favourite_of
 from workspaces.favourites.services import favourite_seen
 from workspaces.feedback import harness_error_message
@@ -272,6 +272,7 @@ def workspace_detail(
         account_id=client.account_id, org=org, project=project, identifier=identifier
     )
     context["delete_blocker"] = delete_blocker(request, workspace)
+    context["delete_forbidden"] = delete_forbidden(request, workspace)
     favourite = favourite_of(
         user=request.user,
         account_id=client.account_id,

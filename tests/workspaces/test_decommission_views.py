@@ -1,6 +1,7 @@
 """Deleting a workspace: the views (workspace page, deletion page, confirmation), Clone and the
 copy buttons, against the fake Harness over real HTTP."""
 
+import dataclasses
 import re
 from datetime import timedelta
 
@@ -252,6 +253,44 @@ def test_a_read_only_key_is_told_and_delete_is_no_longer_offered(client, user, f
 
     assertContains(page, "Your Harness key cannot delete workspaces in default / sandbox")
     assertNotContains(page, f'href="{delete_url(INACTIVE)}"')
+
+
+def test_a_key_given_the_right_to_delete_can_delete_after_a_403_once_it_tries_again(
+    client, user, fake
+):
+    """The 403 is remembered for the session; "Try again" (a POST: no JavaScript needed), on
+    the deletion page and the workspace page, forgets it for this project."""
+    credential_save(user=user, account_id=ACCOUNT, api_key=READ_KEY)
+    client.force_login(user)
+    draft = opened(client, INACTIVE)
+    confirm = reverse("deletion_confirm", args=[draft.pk])
+    client.post(confirm, {"confirm_identifier": INACTIVE})
+    state = fake.server.app.state
+    with state.lock:  # a Harness admin grants the key the right to delete
+        state.keys[READ_KEY] = dataclasses.replace(state.keys[READ_KEY], access="full")
+    try_again = reverse("deletion_try_again", args=[ORG, PROJECT, INACTIVE])
+
+    blocked = client.get(delete_url(INACTIVE))
+    workspace_page = client.get(reverse("workspace_detail", args=[ORG, PROJECT, INACTIVE]))
+    page = client.post(try_again, follow=True)
+    deleted = client.post(confirm, {"confirm_identifier": INACTIVE})
+
+    for offered in (blocked, workspace_page):
+        assertContains(offered, "Your Harness key cannot delete workspaces")
+        assertContains(offered, f'<form method="post" action="{try_again}"')
+    assertRedirects(page, delete_url(INACTIVE))
+    assertNotContains(page, "Your Harness key cannot delete workspaces")
+    assertContains(page, "Delete this workspace")
+    assertRedirects(
+        deleted, reverse("workspace_list", args=[ORG, PROJECT]), fetch_redirect_response=False
+    )
+    assert gone(user, INACTIVE)
+
+
+def test_try_again_after_a_403_is_a_post(signed_in_with_key, fake):
+    try_again = reverse("deletion_try_again", args=[ORG, PROJECT, INACTIVE])
+
+    assert signed_in_with_key.get(try_again).status_code == 405
 
 
 def test_another_users_request_is_a_404(signed_in_with_key, other_user, fake):

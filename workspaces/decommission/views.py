@@ -1,8 +1,9 @@
 """The deletion's thin views: the page (GET) and the typed confirmation (POST).
 
 GET `.../workspaces/<identifier>/delete/` reads the workspace: when it cannot be deleted the page
-says why; otherwise it opens (or reopens) the person's deletion request and shows what will be
-lost. The confirmation posts to `/drafts/<id>/deletion/`; one DELETE is sent, whoever clicks.
+says why (after a 403, with "Try again": a POST to `.../delete/try-again/`); otherwise it opens
+(or reopens) the person's deletion request and shows what will be lost. The confirmation posts
+to `/drafts/<id>/deletion/`; one DELETE is sent, whoever clicks.
 """
 
 from django.contrib import messages
@@ -18,7 +19,7 @@ from workspaces.clients import harness_client_for
 from workspaces.decommission import services
 from workspaces.decommission.forms import DeletionConfirmForm
 from workspaces.decommission.selectors import deletion_blocker, deletion_loss
-from workspaces.forbidden import forbidden_remember, forbidden_remembered
+from workspaces.forbidden import forbidden_forget, forbidden_remember, forbidden_remembered
 from workspaces.htmx import HtmxHttpRequest
 from workspaces.models import WorkspaceDraft
 from workspaces.wizard.outcomes import CHANGED_IN_HARNESS
@@ -27,12 +28,16 @@ Status = WorkspaceDraft.Status
 TEMPLATE = "workspaces/workspace_delete.html"
 
 
-def delete_blocker(request: HtmxHttpRequest, workspace) -> str:
-    """Why the signed-in person cannot delete `workspace` now ("" when they can try)."""
-    forbidden = forbidden_remembered(
+def delete_forbidden(request: HtmxHttpRequest, workspace) -> bool:
+    """Whether Harness refused this key a deletion in the workspace's project this session."""
+    return forbidden_remembered(
         request, action="delete", org=workspace.org, project=workspace.project
     )
-    return deletion_blocker(workspace=workspace, forbidden=forbidden)
+
+
+def delete_blocker(request: HtmxHttpRequest, workspace) -> str:
+    """Why the signed-in person cannot delete `workspace` now ("" when they can try)."""
+    return deletion_blocker(workspace=workspace, forbidden=delete_forbidden(request, workspace))
 
 
 def _confirm_page(
@@ -84,6 +89,7 @@ def workspace_delete(
         context.update(
             workspace=workspace,
             blocker=blocker,
+            forbidden=delete_forbidden(request, workspace),  # "Try again" once granted the right
             harness_url=selectors.workspace_harness_url(
                 account_id=client.account_id, org=org, project=project, identifier=identifier
             ),
@@ -92,6 +98,17 @@ def workspace_delete(
     draft = services.deletion_start(owner=request.user, workspace=workspace)
     form = DeletionConfirmForm(identifier=identifier)
     return _confirm_page(request, draft, form, account_id=client.account_id)
+
+
+@require_POST
+def deletion_try_again(
+    request: HtmxHttpRequest, org: str, project: str, identifier: str
+) -> HttpResponse:
+    """The key was given the right to delete since Harness refused it (a 403 remembered for the
+    session): forget that refusal in this project, back to the deletion page. Nothing is sent
+    to Harness; the next confirmation asks it (and a new 403 is remembered again)."""
+    forbidden_forget(request, action="delete", org=org, project=project)
+    return redirect(reverse("workspace_delete", args=[org, project, identifier]))
 
 
 @require_POST
