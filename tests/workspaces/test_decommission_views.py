@@ -175,6 +175,36 @@ def test_a_workspace_deleted_since_the_page_opened_is_said_gone_and_nothing_reco
     assert not AuditEntry.objects.exists()  # no DELETE was sent
 
 
+def test_a_deletion_of_a_workspace_gone_meanwhile_offers_no_try_again_into_a_404(
+    signed_in_with_key, user_with_key, fake
+):
+    """Trying again can only find it gone again: its pages offer "Delete this request" and the
+    project's list instead."""
+    draft = opened(signed_in_with_key, INACTIVE)
+    harness_client_for(user_with_key).delete_workspace(
+        org=ORG, project=PROJECT, identifier=INACTIVE
+    )
+    signed_in_with_key.post(
+        reverse("deletion_confirm", args=[draft.pk]), {"confirm_identifier": INACTIVE}
+    )
+
+    result = signed_in_with_key.get(reverse("draft_result", args=[draft.pk]))
+    requests = signed_in_with_key.get(reverse("draft_list"))
+
+    assertContains(result, f"Harness has no workspace {INACTIVE} any more")
+    assert signed_in_with_key.get(delete_url(INACTIVE)).status_code == 404
+    list_url = reverse("workspace_list", args=[ORG, PROJECT])
+    for page in (result, requests):
+        assertNotContains(page, f'href="{delete_url(INACTIVE)}"')
+        assertContains(page, f'href="{list_url}">Workspaces in {PROJECT}</a>')
+    forget = reverse("draft_delete", args=[draft.pk])
+    assertContains(result, f'<form method="post" action="{forget}"')
+    assertContains(result, "Delete this request")
+    asked = signed_in_with_key.get(forget)  # My requests' Delete this request
+    assertContains(asked, "No workspace in Harness is changed.")
+    assertNotContains(asked, "stays as it is")  # it is gone
+
+
 def test_a_double_submit_sends_one_delete(signed_in_with_key, fake):
     draft = opened(signed_in_with_key, INACTIVE)
     url = reverse("deletion_confirm", args=[draft.pk])
