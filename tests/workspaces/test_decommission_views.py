@@ -273,6 +273,35 @@ def test_a_refusal_comes_back_in_words(signed_in_with_key, user_with_key, fake):
     assert not gone(user_with_key, INACTIVE)
 
 
+@pytest.mark.parametrize(
+    ("status", "said"),
+    [
+        (500, "<strong>Outcome unclear.</strong> Harness answered with an error (HTTP 500)"),
+        (409, f"<strong>Not deleted.</strong> Harness refused to delete {INACTIVE}:"),
+    ],
+)
+def test_try_again_says_how_the_last_attempt_ended(signed_in_with_key, fake, status, said):
+    """As the request's page says it; right after the attempt its message says it, once."""
+    draft = opened(signed_in_with_key, INACTIVE)
+    fake.inject(DELETE, status=status)
+
+    answered = signed_in_with_key.post(
+        reverse("deletion_confirm", args=[draft.pk]), {"confirm_identifier": INACTIVE}, follow=True
+    )
+    requests = signed_in_with_key.get(reverse("draft_list"))
+    again = signed_in_with_key.get(delete_url(INACTIVE))
+
+    draft.refresh_from_db()
+    message = draft.harness_response["message"]
+    assertContains(answered, message, count=1)
+    assertContains(requests, f'href="{delete_url(INACTIVE)}">Try again')
+    assertContains(again, said)
+    assertContains(again, message, count=1)
+    assertContains(again, "Delete this workspace")
+    if status == 500:
+        assertContains(again, "but it may still be deleted.")
+
+
 def test_a_read_only_key_is_told_and_delete_is_no_longer_offered(client, user, fake):
     credential_save(user=user, account_id=ACCOUNT, api_key=READ_KEY)
     client.force_login(user)

@@ -22,7 +22,7 @@ from workspaces.decommission.selectors import deletion_blocker, deletion_loss
 from workspaces.forbidden import forbidden_forget, forbidden_remember, forbidden_remembered
 from workspaces.htmx import HtmxHttpRequest
 from workspaces.models import WorkspaceDraft
-from workspaces.wizard.outcomes import CHANGED_IN_HARNESS
+from workspaces.wizard.outcomes import CHANGED_IN_HARNESS, outcome_said
 
 Status = WorkspaceDraft.Status
 TEMPLATE = "workspaces/workspace_delete.html"
@@ -52,6 +52,7 @@ def _confirm_page(
         "form": form,
         "hold": approval_hold(draft=draft, tags=(draft.workspace_snapshot or {}).get("tags") or {}),
         "review": approval_state(draft=draft),  # a held request: who may approve, Withdraw
+        **outcome_said(draft),  # a failed request's last attempt: "Outcome unclear." or not
         "harness_url": selectors.workspace_harness_url(
             account_id=account_id,
             org=draft.org,
