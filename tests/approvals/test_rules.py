@@ -106,3 +106,26 @@ def test_operators_add_a_rule_in_the_admin(admin_client, db):
     rule = ApprovalRule.objects.get(name="Prod deletes")
     assert rule.covers("delete") and not rule.covers("create")
     assert "deletions in default / any project, tagged env=prod" in listed.content.decode()
+
+
+def test_the_approvers_of_a_request_leave_out_its_author(django_user_model, user, other_user):
+    """Nobody approves their own request: a rule naming its author, or a group whose only
+    member is its author, names no approver of it. A group nobody has joined yet (an SSO group
+    before its members sign in) is still named."""
+    own = Group.objects.create(name="own-team")
+    user.groups.add(own)
+    Group.objects.create(name="not-joined-yet")
+    shared = Group.objects.create(name=GROUP)
+    user.groups.add(shared)
+    other_user.groups.add(shared)
+    alone = prod_rule(name="alone", users=[user], groups=["own-team"])
+    both = prod_rule(name="both", users=[user, other_user], groups=[GROUP, "not-joined-yet"])
+
+    nobody = selectors.rules_approvers(rules=[alone], requester_id=user.pk)
+    others = selectors.rules_approvers(rules=[alone, both], requester_id=user.pk)
+    for_other = selectors.rules_approvers(rules=[alone], requester_id=other_user.pk)
+
+    assert not nobody
+    assert others.groups == [GROUP, "not-joined-yet"]
+    assert others.people == [other_user]
+    assert for_other.groups == ["own-team"] and for_other.people == [user]

@@ -54,6 +54,26 @@ def test_submitting_a_held_request_shows_who_can_approve(author, approver, rule,
     assert fake.log(route=CREATE) == []
 
 
+def test_a_request_whose_only_approver_is_its_author_is_said_to_have_nobody_to_approve_it(
+    author, fake
+):
+    from tests.approvals.support import prod_rule
+
+    prod_rule(users=[author])
+    draft = prod_draft(author)
+    review = client_for(author).get(f"/drafts/{draft.pk}/review/")
+    held = submit.draft_submit(draft=draft, client=harness_client_for(author)).draft
+    result = client_for(author).get(f"/drafts/{held.pk}/result/")
+    as_approvers_see_it = client_for(author).get(f"/approvals/{held.pk}/")
+
+    assert held.status == "awaiting_approval"
+    assertNotContains(review, "Who can approve")
+    assertContains(review, "no approver other than you, and nobody approves their own request")
+    for page in (result, as_approvers_see_it):
+        assertNotContains(page, "Who can approve")
+        assertContains(page, "Nobody can approve it")
+
+
 def test_the_review_says_before_submit_that_a_rule_will_hold_the_request(
     author, approver, rule, fake
 ):

@@ -126,19 +126,26 @@ class Approvers:
 
 
 def approval_approvers(*, approval: Approval) -> Approvers:
-    """The approving groups and people of the rules that held `approval`."""
-    return rules_approvers(rules=approval.rules.all())
+    """Who may approve `approval`: the approving groups and people of the rules that held it,
+    other than its requester."""
+    return rules_approvers(rules=approval.rules.all(), requester_id=approval.draft.owner_id)
 
 
-def rules_approvers(*, rules) -> Approvers:
-    """The approving groups and people of `rules` (ApprovalRules): one query each, however
-    many rules."""
+def rules_approvers(*, rules, requester_id: int) -> Approvers:
+    """Who may approve a request of the user `requester_id` held by `rules` (ApprovalRules):
+    their approving people but the requester, and their approving groups but those whose only
+    members are the requester (a group nobody has joined yet, an SSO group before its members
+    sign in, is still named). Nobody approves their own request (`user_may_decide`): when no
+    group or person is left, nobody could approve it. One query each, however many rules."""
+    others = get_user_model().objects.exclude(pk=requester_id)
     groups = sorted(
-        set(Group.objects.filter(approval_rules__in=rules).values_list("name", flat=True))
+        set(
+            Group.objects.filter(approval_rules__in=rules)
+            .filter(Q(user__isnull=True) | Q(user__in=others))
+            .values_list("name", flat=True)
+        )
     )
-    people = (
-        get_user_model().objects.filter(approval_rules__in=rules).distinct().order_by("username")
-    )
+    people = others.filter(approval_rules__in=rules).distinct().order_by("username")
     return Approvers(groups=groups, people=list(people))
 
 
@@ -156,7 +163,8 @@ def approval_hold(*, draft: WorkspaceDraft, tags: dict[str, str]) -> Hold | None
     rules = rules_holding(draft=draft, tags=tags)
     if not rules:
         return None
-    return Hold(rule_names=[rule.name for rule in rules], approvers=rules_approvers(rules=rules))
+    approvers = rules_approvers(rules=rules, requester_id=draft.owner_id)
+    return Hold(rule_names=[rule.name for rule in rules], approvers=approvers)
 
 
 def approval_recipients(*, approval: Approval) -> list[str]:
