@@ -246,6 +246,34 @@ def test_an_approver_reviews_the_full_body_and_approves_with_their_key(waiting, 
     assert post["headers"]["x-api-key"] == APPROVER_IN_LOG
 
 
+def test_a_created_request_of_another_account_links_no_workspace_in_the_viewers_account(
+    waiting, approver, django_user_model
+):
+    """Dave, in the approving group, holds a key for another account: the same names there
+    are another workspace, so the review links none and says which key opens it."""
+    from django.contrib.auth.models import Group
+
+    from tests.approvals.support import GROUP
+
+    dave = django_user_model.objects.create_user(username="dave", password="s3cret-pass")
+    dave.groups.add(Group.objects.get(name=GROUP))
+    credential_save(user=dave, account_id="OtherAcct02", api_key=OTHER_KEY)
+    services.approval_approve(
+        draft=waiting,
+        approval_id=pending_id(waiting),
+        approver=approver,
+        client=harness_client_for(approver),
+    )
+
+    page = client_for(dave).get(f"/approvals/{waiting.pk}/")
+    carols = client_for(approver).get(f"/approvals/{waiting.pk}/")
+
+    assertNotContains(page, "/orgs/default/projects/infra/workspaces/prod_vpc/")
+    assertNotContains(page, "Open the workspace")
+    assertContains(page, f"Use a key for {ACCOUNT} to open it")
+    assertContains(carols, 'href="/orgs/default/projects/infra/workspaces/prod_vpc/"')
+
+
 def resubmitted_changed(draft, author):
     """The author withdraws `draft`, changes it (still env=prod, same rule) and submits again."""
     services.approval_withdraw(draft=draft, owner=author)

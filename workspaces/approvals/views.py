@@ -19,6 +19,7 @@ from workspaces.clients import harness_account_of, harness_client_for
 from workspaces.feedback import wait_in_words
 from workspaces.htmx import HtmxHttpRequest
 from workspaces.models import WorkspaceDraft
+from workspaces.wizard.outcomes import other_account
 from workspaces.wizard.pages import reopen_url
 
 Status = WorkspaceDraft.Status
@@ -79,16 +80,23 @@ def approval_detail(request: HtmxHttpRequest, draft_id) -> HttpResponse:
         and review.approval is not None
         and selectors.user_may_decide(user=request.user, approval=review.approval)
     )
-    other_account = approver and review.approval.account != harness_account_of(request.user)
+    other_key = approver and review.approval.account != harness_account_of(request.user)
+    account = draft.account_id or (review.approval.account if review.approval else "")
     context = {
         "review": review,
         "draft": draft,
         "form": form,
-        "may_decide": approver and not other_account,
+        "may_decide": approver and not other_key,
         "other_account": services.other_account_message(approval=review.approval, user=request.user)
-        if other_account
+        if other_key
         else "",
         "is_owner": draft.owner_id == request.user.pk,
+        # The request's Harness account (recorded on its approval too, for a request older than
+        # accounts on requests); another than the viewer's key's: its workspace is not linked.
+        "account": account,
+        "elsewhere": other_account(
+            draft_account=account, key_account=harness_account_of(request.user)
+        ),
     }
     return TemplateResponse(request, "approvals/approval_detail.html", context)
 
