@@ -310,6 +310,43 @@ def test_a_decision_applies_only_to_the_version_the_approver_reviewed(
     assert list(again.approvals.values_list("decision", flat=True)) == ["pending", "withdrawn"]
 
 
+@pytest.mark.parametrize(
+    "posted",
+    [
+        {"decision": "reject", "reason": ""},
+        {"decision": "approve", "reason": f"ok, use {FULL_KEY}"},
+    ],
+)
+def test_a_decision_form_with_an_error_does_not_swap_in_a_version_the_approver_never_reviewed(
+    waiting, author, approver, fake, posted
+):
+    client = client_for(approver)
+    reviewed = decision_fields(client.get(f"/approvals/{waiting.pk}/"))
+    again = resubmitted_changed(waiting, author)
+
+    page = client.post(f"/approvals/{waiting.pk}/", {**reviewed, **posted})
+
+    # Said before the new version's form, which carries the new version: its body is shown.
+    assert page.status_code == 200
+    assertContains(page, "The requester withdrew the version you reviewed")
+    assert decision_fields(page)["approval"] == str(pending_id(again)) != reviewed["approval"]
+    assertNotContains(page, "field__errors")  # no error about a version no longer decided
+    assertNotContains(page, FULL_KEY)
+    assert fake.log(route=CREATE) == []
+    assert list(again.approvals.values_list("decision", flat=True)) == ["pending", "withdrawn"]
+
+
+def test_a_decision_form_with_an_error_keeps_the_version_reviewed(waiting, approver, fake):
+    client = client_for(approver)
+    reviewed = decision_fields(client.get(f"/approvals/{waiting.pk}/"))
+
+    page = client.post(f"/approvals/{waiting.pk}/", {**reviewed, "decision": "reject"})
+
+    assertContains(page, "Say why you reject this request")
+    assertNotContains(page, "withdrew the version you reviewed")
+    assert decision_fields(page)["approval"] == reviewed["approval"]
+
+
 def test_a_decision_without_the_version_reviewed_is_refused_on_the_page(waiting, approver, fake):
     response = client_for(approver).post(f"/approvals/{waiting.pk}/", {"decision": "approve"})
 

@@ -108,18 +108,35 @@ def _check_decider(*, draft: WorkspaceDraft, approval_id: int, user: AbstractBas
     if approval is None:
         if not WorkspaceDraft.objects.filter(pk=draft.pk).exists():
             raise RequestGone(GONE)
-        raise ApprovalNotPending(WITHDRAWN)
+        raise _not_pending(None)
     if not selectors.user_may_decide(user=user, approval=approval):
         raise ApprovalRefused("You are not one of the approvers of this request.")
     if approval.decision != Decision.PENDING:
-        raise ApprovalNotPending(
-            WITHDRAWN if approval.decision == Decision.WITHDRAWN else ALREADY_DECIDED
-        )
+        raise _not_pending(approval)
     if approval.account != harness_account_of(user):
         raise ApprovalRefused(
             f"{other_account_message(approval=approval, user=user)} Nothing was sent."
         )
     return approval
+
+
+def _not_pending(approval: Approval | None) -> ApprovalNotPending:
+    """What a decision on `approval` (the one the decider reviewed; None: no such approval of
+    the request any more) is told once it no longer waits: withdrawn, or already decided."""
+    if approval is None or approval.decision == Decision.WITHDRAWN:
+        return ApprovalNotPending(WITHDRAWN)
+    return ApprovalNotPending(ALREADY_DECIDED)
+
+
+def approval_not_pending(*, draft: WorkspaceDraft, approval_id: int) -> str:
+    """Why the approval `approval_id` of `draft` (the version the decider reviewed) can no
+    longer be decided, as a decision on it would be told (`WITHDRAWN`, `ALREADY_DECIDED`);
+    "" while it waits. For a decision form sent back with an error: the page then shows the
+    request as it stands (another version, or decided), not the form for that version."""
+    approval = draft.approvals.filter(pk=approval_id).first()
+    if approval is not None and approval.decision == Decision.PENDING:
+        return ""
+    return _not_pending(approval).message
 
 
 def other_account_message(*, approval: Approval, user: AbstractBaseUser) -> str:
@@ -168,9 +185,7 @@ def _claim(
         raise RequestGone(GONE) from None
     if not won:
         approval.refresh_from_db()
-        raise ApprovalNotPending(
-            WITHDRAWN if approval.decision == Decision.WITHDRAWN else ALREADY_DECIDED
-        )
+        raise _not_pending(approval)
     approval.refresh_from_db()
 
 

@@ -74,6 +74,15 @@ def approval_detail(request: HtmxHttpRequest, draft_id) -> HttpResponse:
             )
         if form.is_valid():
             return _decide(request, draft, form)
+        # An error on a version no longer waiting (withdrawn and resubmitted, or decided) is not
+        # shown to be corrected: the page says so and shows the request as it stands now.
+        reviewed = form.cleaned_data.get("approval")
+        gone = reviewed is not None and services.approval_not_pending(
+            draft=draft, approval_id=reviewed
+        )
+        if gone:
+            messages.info(request, gone)
+            form = DecisionForm()
     review = selectors.approval_review(draft=draft)
     approver = (
         draft.status == Status.AWAITING_APPROVAL
