@@ -428,6 +428,34 @@ def test_an_approved_write_harness_answers_with_an_unmapped_4xx_is_told_to_both(
     assert "HTTP 413" in waiting.harness_response["message"]
 
 
+def test_the_approvers_review_of_an_approval_harness_did_not_answer_says_outcome_unclear(
+    waiting, author, approver, fake, settings
+):
+    """A 502: the POST may still land, so it went back to its author, whose next submit looks
+    in Harness first. The approver is told so in their own words: not "Failed", and not the
+    author's "Submit again"."""
+    settings.WIZARD_RECONCILE_SECONDS = 0
+    fake.inject(CREATE, status=502)
+
+    review = client_for(approver).post(
+        f"/approvals/{waiting.pk}/",
+        {"approval": pending_id(waiting), "decision": "approve"},
+        follow=True,
+    )
+    again = client_for(approver).get(f"/approvals/{waiting.pk}/")
+    mine = client_for(author).get(f"/drafts/{waiting.pk}/result/")
+
+    assertContains(mine, "Outcome unclear")
+    for page in (review, again):
+        assertNotContains(page, '<span class="badge badge--request-failed">Failed</span>')
+        assertContains(page, '<span class="badge badge--request-unclear">Outcome unclear</span>')
+        assertContains(page, "HTTP 502")
+        assertNotContains(page, "Submit again")
+        assertNotContains(page, "Harness refused it")
+    assertContains(review, "Approved, but the outcome is unclear. It may still land in Harness")
+    assertContains(review, "went back to its author, whose next submit looks in Harness first")
+
+
 def test_the_trail_names_the_approver_and_holds_the_body_harness_got(author, approver, rule, fake):
     """Only a whole key is taken out of the body and the chain: a username (an SSO e-mail) and
     words that merely start like a key or a bearer token are kept as sent and as decided."""

@@ -19,7 +19,7 @@ from workspaces.clients import harness_account_of, harness_client_for
 from workspaces.feedback import wait_in_words
 from workspaces.htmx import HtmxHttpRequest
 from workspaces.models import WorkspaceDraft
-from workspaces.wizard.outcomes import other_account
+from workspaces.wizard.outcomes import may_still_land, other_account, outcome_said
 from workspaces.wizard.pages import reopen_url
 
 Status = WorkspaceDraft.Status
@@ -29,12 +29,18 @@ OUTCOMES = {
     Status.DELETED: "Approved: Harness deleted it with your key.",
     Status.DRAFT: "Approved, but the workspace was changed in Harness meanwhile: nothing was "
     "sent, and the request went back to its author to review again.",
-    Status.FAILED: "Approved, but Harness refused it or did not answer; it went back to its "
-    "author with Harness's message (a submit again looks in Harness first).",
+    Status.FAILED: "Approved, but Harness refused it; it went back to its author with "
+    "Harness's message.",
     Status.REJECTED: "Rejected: the author has been told why.",
 }
 # Approved, but nothing was created, changed or deleted: not said as a success.
 NOT_DONE = frozenset({Status.DRAFT, Status.FAILED})
+# Said to an approver of an approved write that may still land (`outcomes.may_still_land`):
+# Harness's own message speaks to the author, who submits again.
+BACK_UNCLEAR = (
+    "It may still land in Harness, so it went back to its author, whose next submit looks in "
+    "Harness first: nothing is sent twice."
+)
 
 
 def _visible_draft(request: HtmxHttpRequest, draft_id) -> WorkspaceDraft:
@@ -100,6 +106,10 @@ def approval_detail(request: HtmxHttpRequest, draft_id) -> HttpResponse:
         if other_key
         else "",
         "is_owner": draft.owner_id == request.user.pk,
+        "response": draft.harness_response or {},
+        # A write that may still land is "Outcome unclear", never "Failed" (as the result page).
+        **(outcome_said(draft) if draft.status == Status.FAILED else {"unclear": False}),
+        "back_unclear": BACK_UNCLEAR,
         # The request's Harness account (recorded on its approval too, for a request older than
         # accounts on requests); another than the viewer's key's: its workspace is not linked.
         "account": account,
@@ -135,11 +145,20 @@ def _decide(request: HtmxHttpRequest, draft: WorkspaceDraft, form: DecisionForm)
     else:
         if draft.status == Status.AWAITING_APPROVAL:  # Harness was down: nothing was decided
             messages.warning(request, _harness_down(draft.harness_response))
-        elif draft.status in NOT_DONE:
-            messages.warning(request, OUTCOMES[draft.status])
-        elif draft.status in OUTCOMES:
-            messages.success(request, OUTCOMES[draft.status])
+        elif said := _decided(draft):
+            messages.add_message(request, *said)
     return redirect(reverse("approval_detail", args=[draft.pk]))
+
+
+def _decided(draft: WorkspaceDraft) -> tuple[int, str] | None:
+    """What the approver is told of a decision that settled (its message level and words); None
+    for a request in another state."""
+    if draft.status == Status.FAILED and may_still_land(draft):
+        return messages.WARNING, f"Approved, but the outcome is unclear. {BACK_UNCLEAR}"
+    if draft.status in OUTCOMES:
+        level = messages.WARNING if draft.status in NOT_DONE else messages.SUCCESS
+        return level, OUTCOMES[draft.status]
+    return None
 
 
 def _harness_down(response: dict) -> str:
