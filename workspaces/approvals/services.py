@@ -20,6 +20,12 @@ from django.utils import timezone
 from portal.logs import holds_harness_key
 from workspaces.approvals import notify, selectors
 from workspaces.approvals.models import Approval
+from workspaces.approvals.refusals import (
+    ApprovalNotPending,
+    ApprovalRefused,
+    ApproverKeyRefused,
+    RequestGone,
+)
 from workspaces.approvals.selectors import approval_chain
 from workspaces.audit import audit_record
 from workspaces.clients import harness_account_of
@@ -48,39 +54,6 @@ SENDERS: dict[str, Callable[..., WorkspaceDraft]] = {
     Kind.EDIT: _send_write,
     Kind.DELETE: deletion_deliver,
 }
-
-
-class ApprovalRefused(Exception):
-    """This person may not take this decision (their own request, or not an approver)."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
-
-
-class ApprovalNotPending(Exception):
-    """The approval the decision names no longer waits: someone else decided it, or its author
-    withdrew it (and may have submitted another version). Nothing was decided or sent."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
-
-
-class ApproverKeyRefused(Exception):
-    """Harness did not allow the approver's key (403) the write, or the read the portal makes
-    before it: nothing was written, and the request waits again, its approval pending, for an
-    approver whose key may send it (its author is not told: their request is not at fault).
-    `message` says so to the approver."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
-
-
-class RequestGone(ApprovalNotPending):
-    """Its author deleted the request while the decision was being taken: nothing was decided
-    or sent, and there is no request left to show."""
 
 
 GONE = "The requester deleted this request, so nothing was sent."
