@@ -440,7 +440,9 @@ def test_an_approval_claimed_while_its_author_deletes_the_request_finds_it_gone(
 
     def approver_claims():
         mine = WorkspaceDraft.objects.get(pk=draft.pk)
-        approval = services._check_decider(draft=mine, approval_id=approval_id, user=approver)
+        approval = services._check_decider(
+            draft=mine, approval_id=approval_id, user=approver, decision="approved"
+        )
         services._claim(
             draft=mine,
             approval=approval,

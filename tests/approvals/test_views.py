@@ -246,6 +246,65 @@ def test_an_approver_reviews_the_full_body_and_approves_with_their_key(waiting, 
     assert post["headers"]["x-api-key"] == APPROVER_IN_LOG
 
 
+def approved_by(draft, approver, *, status: str) -> int:
+    """`draft`'s pending approval as `approver`'s approve press leaves it once claimed (the
+    request `status`: "submitting" while the press is on its way to Harness); its id."""
+    approval_id, now = pending_id(draft), timezone.now()
+    Approval.objects.filter(pk=approval_id).update(
+        decision="approved", decided_by=approver, decided_at=now
+    )
+    WorkspaceDraft.objects.filter(pk=draft.pk).update(status=status, submitted_at=now)
+    return approval_id
+
+
+def test_approve_pressed_again_while_it_is_sent_says_it_is_being_sent(waiting, approver, fake):
+    """A second press (a double click, another tab) finds the approver's first on its way to
+    Harness: their own approval is said, not "Nothing was sent"."""
+    approval_id = approved_by(waiting, approver, status="submitting")
+
+    again = client_for(approver).post(
+        f"/approvals/{waiting.pk}/", {"approval": approval_id, "decision": "approve"}, follow=True
+    )
+
+    assertContains(again, "You approved this request: it is being sent to Harness with your key")
+    assertNotContains(again, "Nothing was sent")
+    assertNotContains(again, "already decided")
+    assert fake.log(route=CREATE) == []
+
+
+def test_approve_pressed_again_once_it_was_sent_says_what_came_of_it(
+    waiting, approver, django_user_model, fake
+):
+    from django.contrib.auth.models import Group
+
+    from tests.approvals.support import GROUP
+
+    dave = django_user_model.objects.create_user(username="dave", password="s3cret-pass")
+    dave.groups.add(Group.objects.get(name=GROUP))
+    credential_save(user=dave, account_id=ACCOUNT, api_key=APPROVER_KEY)
+    approval_id = pending_id(waiting)
+    services.approval_approve(
+        draft=waiting,
+        approval_id=approval_id,
+        approver=approver,
+        client=harness_client_for(approver),
+    )
+    posted = {"approval": approval_id, "decision": "approve"}
+
+    again = client_for(approver).post(f"/approvals/{waiting.pk}/", posted, follow=True)
+    rejected_after = client_for(approver).post(
+        f"/approvals/{waiting.pk}/", {**posted, "decision": "reject", "reason": "No."}, follow=True
+    )
+    someone_else = client_for(dave).post(f"/approvals/{waiting.pk}/", posted, follow=True)
+
+    assertContains(again, "Approved: Harness created it with your key.")
+    assertNotContains(again, "Nothing was sent")
+    # Not their decision, or not this one: that press sent nothing.
+    for page in (rejected_after, someone_else):
+        assertContains(page, "This request was already decided; here is where it stands.")
+    assert len(fake.log(route=CREATE)) == 1
+
+
 def test_a_created_request_of_another_account_links_no_workspace_in_the_viewers_account(
     waiting, approver, django_user_model
 ):

@@ -14,12 +14,15 @@ class ApprovalRefused(Exception):
 
 
 class ApprovalNotPending(Exception):
-    """The approval the decision names no longer waits: someone else decided it, or its author
-    withdrew it (and may have submitted another version). Nothing was decided or sent."""
+    """The approval the decision names no longer waits: it was decided, or its author withdrew
+    it (and may have submitted another version). Nothing was decided or sent by this decision.
+    `yours`: the decider had already taken this very decision (a second press of the button,
+    another tab), so what their first one did stands."""
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, *, yours: bool = False) -> None:
         super().__init__(message)
         self.message = message
+        self.yours = yours
 
 
 class ApproverKeyRefused(Exception):

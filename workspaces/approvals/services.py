@@ -68,10 +68,13 @@ WITHDRAWN = (
 )
 
 
-def _check_decider(*, draft: WorkspaceDraft, approval_id: int, user: AbstractBaseUser) -> Approval:
+def _check_decider(
+    *, draft: WorkspaceDraft, approval_id: int, user: AbstractBaseUser, decision: str
+) -> Approval:
     """The approval `approval_id` of `draft` (the one the decider reviewed), if `user` may
     decide it (an approver, not its author, with a key for the request's Harness account) and
-    it still waits. Raises ApprovalRefused, ApprovalNotPending (RequestGone: deleted)."""
+    it still waits for a `decision`. Raises ApprovalRefused, ApprovalNotPending (RequestGone:
+    deleted)."""
     if draft.owner_id == user.pk:
         raise ApprovalRefused(
             "You asked for this change, so someone else must approve it: nobody approves "
@@ -85,7 +88,7 @@ def _check_decider(*, draft: WorkspaceDraft, approval_id: int, user: AbstractBas
     if not selectors.user_may_decide(user=user, approval=approval):
         raise ApprovalRefused("You are not one of the approvers of this request.")
     if approval.decision != Decision.PENDING:
-        raise _not_pending(approval)
+        raise _not_pending(approval, user=user, decision=decision)
     if approval.account != harness_account_of(user):
         raise ApprovalRefused(
             f"{other_account_message(approval=approval, user=user)} Nothing was sent."
@@ -93,12 +96,16 @@ def _check_decider(*, draft: WorkspaceDraft, approval_id: int, user: AbstractBas
     return approval
 
 
-def _not_pending(approval: Approval | None) -> ApprovalNotPending:
-    """What a decision on `approval` (the one the decider reviewed; None: no such approval of
-    the request any more) is told once it no longer waits: withdrawn, or already decided."""
+def _not_pending(
+    approval: Approval | None, *, user: AbstractBaseUser | None = None, decision: str = ""
+) -> ApprovalNotPending:
+    """What a `decision` by `user` on `approval` (the one they reviewed; None: no such approval
+    of the request any more) is told once it no longer waits: withdrawn, or already decided
+    (`yours`: by `user`, the same decision: a second press, another tab)."""
     if approval is None or approval.decision == Decision.WITHDRAWN:
         return ApprovalNotPending(WITHDRAWN)
-    return ApprovalNotPending(ALREADY_DECIDED)
+    yours = user is not None and (approval.decided_by_id, approval.decision) == (user.pk, decision)
+    return ApprovalNotPending(ALREADY_DECIDED, yours=yours)
 
 
 def approval_not_pending(*, draft: WorkspaceDraft, approval_id: int) -> str:
@@ -158,7 +165,7 @@ def _claim(
         raise RequestGone(GONE) from None
     if not won:
         approval.refresh_from_db()
-        raise _not_pending(approval)
+        raise _not_pending(approval, user=decided_by, decision=decision)
     approval.refresh_from_db()
 
 
@@ -195,7 +202,9 @@ def approval_approve(
     the approval stands, the author is mailed the unclear outcome, and it propagates (the
     approver goes to the key page).
     """
-    approval = _check_decider(draft=draft, approval_id=approval_id, user=approver)
+    approval = _check_decider(
+        draft=draft, approval_id=approval_id, user=approver, decision=Decision.APPROVED
+    )
     _claim(
         draft=draft,
         approval=approval,
@@ -312,7 +321,9 @@ def approval_reject(
     `pending -> rejected`, or neither. Raises ApprovalRefused (the author, or not an approver),
     ApprovalNotPending (decided, or withdrawn meanwhile; RequestGone when deleted).
     """
-    approval = _check_decider(draft=draft, approval_id=approval_id, user=approver)
+    approval = _check_decider(
+        draft=draft, approval_id=approval_id, user=approver, decision=Decision.REJECTED
+    )
     _claim(
         draft=draft,
         approval=approval,

@@ -35,6 +35,11 @@ OUTCOMES = {
 }
 # Approved, but nothing was created, changed or deleted: not said as a success.
 NOT_DONE = frozenset({Status.DRAFT, Status.FAILED})
+# Said to an approver who presses again while their approval is on its way to Harness.
+SENDING = (
+    "You approved this request: it is being sent to Harness with your key, and this page "
+    "shows what Harness answers."
+)
 # Said to an approver of an approved write that may still land (`outcomes.may_still_land`):
 # Harness's own message speaks to the author, who submits again.
 BACK_UNCLEAR = (
@@ -141,7 +146,8 @@ def _decide(request: HtmxHttpRequest, draft: WorkspaceDraft, form: DecisionForm)
         messages.info(request, err.message)
         return redirect(reverse("approval_queue"))
     except services.ApprovalNotPending as err:
-        messages.info(request, err.message)
+        said = _pressed_again(draft) if err.yours else None
+        messages.add_message(request, *(said or (messages.INFO, err.message)))
     else:
         if draft.status == Status.AWAITING_APPROVAL:  # Harness was down: nothing was decided
             messages.warning(request, _harness_down(draft.harness_response))
@@ -159,6 +165,17 @@ def _decided(draft: WorkspaceDraft) -> tuple[int, str] | None:
         level = messages.WARNING if draft.status in NOT_DONE else messages.SUCCESS
         return level, OUTCOMES[draft.status]
     return None
+
+
+def _pressed_again(draft: WorkspaceDraft) -> tuple[int, str] | None:
+    """What an approver pressing again (a double click, another tab) is told once their own
+    same decision was taken: where it stands, as their first press is told, not "Nothing was
+    sent"; None once the request moved on (a later submit of its author's)."""
+    if draft.status != Status.REJECTED and not selectors.approval_that_sent(draft=draft):
+        return None
+    if draft.status == Status.SUBMITTING:
+        return messages.INFO, SENDING
+    return _decided(draft)
 
 
 def _harness_down(response: dict) -> str:
