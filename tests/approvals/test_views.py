@@ -272,6 +272,54 @@ def test_approve_pressed_again_while_it_is_sent_says_it_is_being_sent(waiting, a
     assert fake.log(route=CREATE) == []
 
 
+def test_the_review_of_an_approval_being_sent_updates_itself(waiting, approver, fake):
+    """While the approval is on its way to Harness the review polls itself (as the author's
+    result page does), with a link to check again for a browser without scripts."""
+    approved_by(waiting, approver, status="submitting")
+    client = client_for(approver)
+    url = f"/approvals/{waiting.pk}/"
+
+    page = client.get(url)
+    polled = client.get(url, headers={"HX-Request": "true"})
+    WorkspaceDraft.objects.filter(pk=waiting.pk).update(
+        status="created", harness_response={"outcome": "created"}
+    )
+    answered = client.get(url, headers={"HX-Request": "true"})
+    settled = client.get(url)
+
+    assertContains(page, f'hx-get="{url}" hx-trigger="every 1s"')
+    assertContains(page, "Harness is creating <code>prod_vpc</code>… this page updates by itself.")
+    assertContains(page, f'<a href="{url}">Check again</a>')
+    assert polled.status_code == 204  # nothing swapped, nothing read out again
+    assert answered.status_code == 200
+    html = answered.content.decode()
+    assert html.lstrip().startswith('<div id="approval-outcome">'), html[:200]
+    assert "<html" not in html and "hx-get" not in html
+    assertContains(answered, '<span class="badge badge--request-created">Created</span>')
+    assertContains(answered, "Open the workspace")
+    assertNotContains(settled, "hx-trigger")
+    assertNotContains(settled, "Check again")
+
+
+def test_the_review_of_an_approval_whose_send_died_settles_it(
+    waiting, author, approver, fake, settings
+):
+    """The worker sending the approval died after the POST landed: past the stale time, the
+    review's poll looks in Harness with the viewer's key, as the author's result page does."""
+    settings.WIZARD_STALE_SUBMIT_SECONDS = 0
+    approved_by(waiting, approver, status="submitting")
+    waiting.refresh_from_db()
+    harness_client_for(author).create_workspace(
+        org="default", project="infra", body=waiting.submitted_body
+    )
+
+    answered = client_for(approver).get(f"/approvals/{waiting.pk}/", headers={"HX-Request": "true"})
+
+    assertContains(answered, '<span class="badge badge--request-created">Created</span>')
+    waiting.refresh_from_db()
+    assert waiting.status == "created"
+
+
 def test_approve_pressed_again_once_it_was_sent_says_what_came_of_it(
     waiting, approver, django_user_model, fake
 ):

@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.vary import vary_on_headers
 
 from workspaces.approvals import selectors, services
 from workspaces.approvals.forms import DecisionForm
@@ -19,6 +20,7 @@ from workspaces.clients import harness_account_of, harness_client_for
 from workspaces.feedback import wait_in_words
 from workspaces.htmx import HtmxHttpRequest
 from workspaces.models import WorkspaceDraft
+from workspaces.wizard import submit
 from workspaces.wizard.outcomes import may_still_land, other_account, outcome_said
 from workspaces.wizard.pages import reopen_url
 
@@ -72,6 +74,7 @@ def approval_queue(request: HtmxHttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
+@vary_on_headers("HX-Request")
 def approval_detail(request: HtmxHttpRequest, draft_id) -> HttpResponse:
     draft = _visible_draft(request, draft_id)
     form = DecisionForm(request.POST or None)
@@ -94,6 +97,21 @@ def approval_detail(request: HtmxHttpRequest, draft_id) -> HttpResponse:
         if gone:
             messages.info(request, gone)
             form = DecisionForm()
+        return _review_page(request, draft, form)
+    if draft.status == Status.SUBMITTING:
+        draft = _reconcile_stale(request, draft)
+    if request.htmx and not request.htmx.history_restore_request:  # the poll while it is sent
+        if draft.status == Status.SUBMITTING:
+            return HttpResponse(status=204)  # no swap, nothing read out again
+        return _review_page(request, draft, form, partial="#approval-outcome")
+    return _review_page(request, draft, form)
+
+
+def _review_page(
+    request: HtmxHttpRequest, draft: WorkspaceDraft, form: DecisionForm, partial: str = ""
+) -> TemplateResponse:
+    """The review of `draft` with the decision form `form` (offered to an approver while it
+    waits), or only its `partial`."""
     review = selectors.approval_review(draft=draft)
     approver = (
         draft.status == Status.AWAITING_APPROVAL
@@ -122,7 +140,16 @@ def approval_detail(request: HtmxHttpRequest, draft_id) -> HttpResponse:
             draft_account=account, key_account=harness_account_of(request.user)
         ),
     }
-    return TemplateResponse(request, "approvals/approval_detail.html", context)
+    return TemplateResponse(request, "approvals/approval_detail.html" + partial, context)
+
+
+def _reconcile_stale(request: HtmxHttpRequest, draft: WorkspaceDraft) -> WorkspaceDraft:
+    """A request left `submitting` by a worker that died is looked for in Harness with the
+    viewer's key, as its author's result page does (`submit.draft_reconcile_stale`: not before
+    the stale time, nor with a key for another account); a viewer without a key waits."""
+    if not harness_account_of(request.user):
+        return draft
+    return submit.draft_reconcile_stale(draft=draft, client=harness_client_for(request.user))
 
 
 def _decide(request: HtmxHttpRequest, draft: WorkspaceDraft, form: DecisionForm) -> HttpResponse:
