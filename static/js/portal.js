@@ -2,10 +2,14 @@
 (function () {
   "use strict";
 
-  // A submit button shows it is working and cannot be pressed twice while the page submits.
+  // A submit button shows it is working and cannot be pressed twice while the page submits;
+  // in a form of several (Approve and send, Reject), the one pressed shows it, and none of them
+  // can be pressed again.
   document.addEventListener("submit", function (event) {
     var form = event.target;
-    var button = form.querySelector("button[type=submit][data-busy-label]");
+    var busy = "button[type=submit][data-busy-label]";
+    var pressed = event.submitter;
+    var button = pressed && pressed.matches(busy) ? pressed : form.querySelector(busy);
     if (!button || form.dataset.submitted === "1") {
       if (button) { event.preventDefault(); }
       return;

@@ -381,6 +381,14 @@ def test_a_created_request_of_another_account_links_no_workspace_in_the_viewers_
     assertContains(carols, 'href="/orgs/default/projects/infra/workspaces/prod_vpc/"')
 
 
+def test_each_decision_button_says_it_is_working_once_pressed(waiting, approver):
+    """portal.js shows the pressed button's busy label and lets no second press through."""
+    review = client_for(approver).get(f"/approvals/{waiting.pk}/")
+
+    assertContains(review, 'value="approve" class="button button--primary" data-busy-label="')
+    assertContains(review, 'value="reject" class="button button--danger" data-busy-label="')
+
+
 def resubmitted_changed(draft, author):
     """The author withdraws `draft`, changes it (still env=prod, same rule) and submits again."""
     services.approval_withdraw(draft=draft, owner=author)

@@ -17,6 +17,7 @@ from tests.workspaces.test_change import edit, seeded_workspace, start
 from workspaces.clients import harness_client_for
 from workspaces.models import AuditEntry
 from workspaces.services import credential_save
+from workspaces.wizard import submit
 
 PHONE = {"width": 375, "height": 800}
 
@@ -126,6 +127,37 @@ def test_a_rejection_reaches_the_requester_with_its_reason(
         "carol",
         "Use the shared database cluster.",
     )
+
+
+def test_approve_pressed_twice_sends_one_decision_and_says_what_came_of_it(
+    page, live_server, fake, people
+):
+    """A double press while Harness works on the first: the second is not sent (the pressed
+    button says it is working), so the approver never reads "Nothing was sent", and the page
+    shows the outcome."""
+    alice, _ = people
+    draft = submit.draft_submit(
+        draft=prod_draft(alice, "prod_vpc"), client=harness_client_for(alice)
+    ).draft
+    fake.inject(CREATE, delay_ms=1500)
+    sign_in(page, live_server, username="carol")
+    url = f"{live_server.url}/approvals/{draft.pk}/"
+    page.goto(url)
+    posts = []
+    page.on("request", lambda r: posts.append(r.url) if r.method == "POST" else None)
+
+    busy = page.evaluate(
+        """() => new Promise(done => { const b = document.querySelector('button[value=approve]');
+             b.click(); const busy = b.getAttribute('aria-busy');
+             setTimeout(() => { b.click(); done(busy); }, 400); })"""
+    )
+
+    expect(page.locator(".messages")).to_contain_text("Approved: Harness created it")
+    expect(page.locator(".messages")).not_to_contain_text("Nothing was sent")
+    expect(page.locator(".approval-facts")).to_contain_text("Created")
+    assert busy == "true"
+    assert posts == [url]
+    assert len(fake.log(route=CREATE)) == 1
 
 
 def cut_off(page) -> list[str]:
