@@ -15,6 +15,7 @@ from django import forms
 from portal.logs import redact_harness_keys
 from workspaces.wizard import steps
 from workspaces.wizard.body import FIELD_STEPS
+from workspaces.wizard.held import held_bases
 from workspaces.wizard.rows import held_text, plain, refuse_harness_keys, within_text_limit
 
 # (step, field) -> the one body field it is (`description`, `repository_branch`, ...): what Harness
@@ -101,6 +102,8 @@ class StepForm(forms.Form):
         # The workspace a change edits, as read (`WorkspaceDraft.workspace_snapshot`; None for
         # a create): the variable keys it holds are kept as they are.
         self.snapshot = snapshot
+        # It, then as Harness held it at each earlier base of the change (`held.held_bases`).
+        self.bases = held_bases(self.draft_data, snapshot)
         self.locked = {name: value for name, value in (locked or {}).items() if name in self.fields}
         for name, value in self.locked.items():
             self.fields[name].disabled = True
@@ -118,6 +121,16 @@ class StepForm(forms.Form):
     def make_formsets(self, data: Any) -> dict[str, forms.BaseFormSet]:
         """The step's rows, bound like the form (or from `initial`)."""
         return {}
+
+    def held_values(self, field: str) -> list[Any]:
+        """What Harness holds in the snapshot field `field` of the workspace a change edits, and
+        held at each earlier base of the change (`bases`): a change keeps any of them as it is.
+        Empty for a create."""
+        return [base[field] for base in self.bases if base.get(field) is not None]
+
+    def holds(self, field: str, value: Any) -> bool:
+        """Whether `value` (not empty) is held in `field` (`held_values`)."""
+        return bool(value) and value in self.held_values(field)
 
     def is_valid(self) -> bool:
         # The form and every formset are validated (no short circuit), so all errors show.

@@ -5,7 +5,8 @@ so the same `StepForm(data=...).is_valid()` runs while typing (after each autosa
 submit. What only other steps know comes in as keyword arguments: `locked` (values a linked
 template fixes: the fields are disabled, Django keeps their initial value), `draft_data`
 (the whole draft, e.g. the workspace to copy for Basics' identifier check) and, for a change,
-`snapshot` (the workspace as read: the variable keys it already holds are kept as they are).
+`snapshot` (the workspace as read: what it holds is kept as it is, and so is what Harness held
+at an earlier base of the change, `held.held_bases`).
 `values()` reads a bound form back as stored values, kept as typed even when invalid.
 Start from's form (`TemplateForm`) is in `start_form.py`.
 """
@@ -28,6 +29,7 @@ from workspaces.wizard.form_base import (
     refuse,
     text_field,
 )
+from workspaces.wizard.held import held_map, held_variable_keys, held_variable_values
 from workspaces.wizard.rows import LinesField, TagFormSet, VariableFormSet
 from workspaces.wizard.start_form import TemplateForm
 
@@ -73,7 +75,7 @@ class BasicsForm(StepForm):
 
     def make_formsets(self, data: Any) -> dict[str, forms.BaseFormSet]:
         tags = self.initial.get("tags")
-        held = (self.snapshot or {}).get("tags") or {}  # a change keeps Harness's tags
+        held = held_map(self.bases, "tags")  # a change keeps Harness's tags
         return {
             "tags": TagFormSet(
                 data, prefix="tag", initial=tags, form_kwargs={"held": held}, held_rows=len(held)
@@ -82,7 +84,7 @@ class BasicsForm(StepForm):
 
     def clean_name(self) -> str:
         name = self.cleaned_data["name"]
-        if name and name == (self.snapshot or {}).get("name"):
+        if self.holds("name", name):
             return name  # a change keeps the name Harness holds (contract §2.1: 1..128, any)
         if len(name) > steps.MAX_LENGTH:
             raise forms.ValidationError(f"Use at most {steps.MAX_LENGTH} characters.")
@@ -149,7 +151,7 @@ class RepositoryForm(StepForm):
 
     def clean_repository(self) -> str:
         repository = self.cleaned_data["repository"]
-        if repository and repository == (self.snapshot or {}).get("repository"):
+        if self.holds("repository", repository):
             # A change keeps the name Harness holds (contract §2.1: any string; a Git connector
             # may reach a repository whose name has spaces, an Azure DevOps one, say).
             return repository
@@ -159,7 +161,7 @@ class RepositoryForm(StepForm):
 
     def clean_path(self) -> str:
         path = self.cleaned_data["path"]
-        if path and path == (self.snapshot or {}).get("repository_path"):
+        if self.holds("repository_path", path):
             return path  # a change keeps the path Harness holds (contract §2.1: any string)
         if path.startswith("/") or ".." in path.split("/"):
             raise forms.ValidationError(
@@ -223,14 +225,14 @@ class ProvisionerForm(StepForm):
         # Checked even without cost estimation: `nan`, `inf` or `1e999` is never stored as a
         # number, shown on the review or sent (JSON and Harness cannot carry them).
         budget = self.cleaned_data["budget"]
-        held = (self.snapshot or {}).get("budget")
-        if held is not None and budgets.shows_budget(budget, held):
+        if any(budgets.shows_budget(budget, held) for held in self.held_values("budget")):
             return budget  # a change keeps the budget Harness holds (`update.update_body`)
         refuse(budgets.budget_problem(budget))
         return budget
 
     def clean_version(self) -> str:
-        if self.cleaned_data["version"] == steps.LATEST and steps.follows_latest(self.snapshot):
+        held = any(steps.follows_latest(base) for base in self.bases)
+        if self.cleaned_data["version"] == steps.LATEST and held:
             return steps.LATEST  # a change keeps following the latest, as Harness holds it
         return chosen(
             self.cleaned_data["version"],
@@ -289,8 +291,8 @@ class VariablesForm(StepForm):
     )
 
     def make_formsets(self, data: Any) -> dict[str, forms.BaseFormSet]:
-        held = steps.held_variable_keys(self.draft_data, self.snapshot)
-        values = steps.held_variable_values(self.snapshot)
+        held = held_variable_keys(self.draft_data, self.snapshot)
+        values = held_variable_values(self.draft_data, self.snapshot)
         return {
             group: VariableFormSet(
                 data,

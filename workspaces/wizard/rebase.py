@@ -6,7 +6,8 @@ What the steps show is the user's change, sent as it is and replacing what Harne
 except what the steps did not show them or could not: the settings the steps do not edit
 (`update.CARRIED`, sent as Harness holds them now), the main connector while the connectors are
 as Harness now places them, and a budget left as it was while cost estimation is off (the field
-is hidden): it follows Harness.
+is hidden): it follows Harness. A value the steps hold as Harness held it before still passes
+their rules as held (`held.held_bases`).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 
 from workspaces.models import WorkspaceDraft
 from workspaces.wizard import budgets, steps
+from workspaces.wizard.held import held_before
 
 # Why the main connector Harness holds now has no slot, when it was set after the change started
 # (its type is not looked up: `sources.place_provider_refs` runs when a change starts).
@@ -66,6 +68,9 @@ def rebased_data(
         template["main_connector_kept"] = kept
     else:
         template.pop("main_connector_kept", None)
+    # What Harness held before passes the step forms' rules as held: the review's panel showed
+    # the change sending it (`held`).
+    template["held_before"] = held_before(template, start)
     out["template"] = template
     if (
         not steps.as_bool(provisioner.get("cost_estimation_enabled"))

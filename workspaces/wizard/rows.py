@@ -203,8 +203,8 @@ class VariableForm(RowForm):
 
     def __init__(self, *args: Any, held_keys: frozenset[str] = frozenset(), **kwargs: Any):
         super().__init__(*args, **kwargs)
-        # Keys kept as they are (`steps.held_variable_keys`): the workspace holds them already;
-        # `held` (`steps.held_variable_values`): their values, kept as Harness holds them.
+        # Keys kept as they are (`held.held_variable_keys`): the workspace holds them already;
+        # `held` (`held.held_variable_values`): their values, kept as Harness holds them.
         self.held_keys = held_keys
 
     @property

@@ -355,37 +355,6 @@ def fixed_or_held(data: dict[str, Any]) -> dict[str, Any]:
     return {**fixed_map(data), **({"basics.identifier": held} if held else {})}
 
 
-def held_variable_keys(
-    data: dict[str, Any], snapshot: dict[str, Any] | None
-) -> dict[str, frozenset[str]]:
-    """Per variable group, the keys a row keeps as they are although `VARIABLE_KEY_PATTERN`
-    refuses them (a "-", which Harness's request schema takes, contract §2.4): those the
-    workspace a change edits already holds in that group (`snapshot`, its
-    `WorkspaceDraft.workspace_snapshot`) and those a linked template locks. A new key must
-    match the pattern."""
-    held = {
-        group: set((snapshot or {}).get(f"{group}_variables") or {}) for group in VARIABLE_GROUPS
-    }
-    for path in locked_map(data):
-        parts = path.split(".")
-        if len(parts) == 3 and parts[0] == "variables" and parts[1] in held:
-            held[parts[1]].add(parts[2])
-    return {group: frozenset(keys) for group, keys in held.items()}
-
-
-def held_variable_values(snapshot: dict[str, Any] | None) -> dict[str, dict[str, str]]:
-    """Per variable group, `{key: value}` of the workspace a change edits (`snapshot`): a row
-    whose value is still the one Harness holds keeps it as it is (`rows.RowForm`)."""
-    return {
-        group: {
-            key: item.get("value", "")
-            for key, item in ((snapshot or {}).get(f"{group}_variables") or {}).items()
-            if isinstance(item, dict)
-        }
-        for group in VARIABLE_GROUPS
-    }
-
-
 def step_locks(data: dict[str, Any], step: str) -> dict[str, Any]:
     """`{field: locked value}` for one step's own fields (not variable rows): what a linked
     template locks, and what cannot change now (`fixed_or_held`)."""

@@ -17,6 +17,7 @@ from workspaces.harness.types import Workspace
 from workspaces.models import WorkspaceDraft
 from workspaces.wizard import budgets, steps
 from workspaces.wizard.body import build_body, locked_body_fields
+from workspaces.wizard.held import held_bases
 from workspaces.wizard.rows import lf_lines
 
 # Update body fields (contract §2.1) the steps do not edit. A PUT is a full replacement, so they
@@ -191,8 +192,9 @@ def update_body(
     if held and main_connector_held(values, draft=draft):
         body["provider_connector"] = held.get("provider_connector", "")
     typed = (values.get("provisioner") or {}).get("budget")
-    if _budget_kept(body, held, typed):
-        body["budget"] = held["budget"]
+    kept = _budget_kept(body, held_bases(draft.data, draft.workspace_snapshot), typed)
+    if kept is not None:
+        body["budget"] = kept
     _keep_held_text(body, held)
     if keep_locked:  # what the locks keep out of the PUT, Harness keeps: shown as it holds it
         for field in template_kept(locked) - {"provider_connectors"}:
@@ -254,9 +256,11 @@ def _kept_flags(connectors: list[dict[str, Any]], held: Mapping[str, Any]) -> li
     ]
 
 
-def _budget_kept(body: Mapping[str, Any], held: Mapping[str, Any], typed: Any) -> bool:
-    """Whether the PUT sends the budget Harness holds: while the budget field (`typed`) still
-    shows it (`budgets.shows_budget`: the user did not touch it).
+def _budget_kept(body: Mapping[str, Any], bases: list[dict], typed: Any) -> float | None:
+    """The budget Harness holds that the PUT sends, or None: the one the budget field (`typed`)
+    still shows (`budgets.shows_budget`: the user did not touch it), of those Harness holds now
+    or held at an earlier base of the change (`bases`, `held.held_bases`: the review's panel
+    showed the change sending it).
 
     With cost estimation off: a create sends no budget then, but a PUT without one clears it
     (the field is hidden while cost estimation is off). With it on: a budget the portal's rule
@@ -264,11 +268,10 @@ def _budget_kept(body: Mapping[str, Any], held: Mapping[str, Any], typed: Any) -
     accepts as held, is sent as Harness holds it, not dropped. Not when a linked template
     keeps cost estimation and the budget out of the PUT.
     """
-    return (
-        "cost_estimation_enabled" in body
-        and held.get("budget") is not None
-        and budgets.shows_budget(typed, held["budget"])
-    )
+    if "cost_estimation_enabled" not in body:
+        return None
+    held = (base.get("budget") for base in bases)
+    return next((b for b in held if b is not None and budgets.shows_budget(typed, b)), None)
 
 
 def holds(

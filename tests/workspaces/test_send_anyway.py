@@ -1,0 +1,135 @@
+"""The review's "Send my change anyway", after the workspace was changed in Harness meanwhile:
+it sends what the "Changed in Harness" panel says it sends, and the panel shows what changed.
+
+Real HTTP against the fake Harness (the views with the Django test client); the change in
+Harness meanwhile is a direct PUT or, for what the API cannot do in one PUT, a write to the
+fake's store.
+"""
+
+import re
+
+import pytest
+from django.urls import reverse
+
+from tests.conftest import ACCOUNT
+from tests.harness_fake.support import store_variable
+from tests.workspaces.test_change import ORG, PROJECT, UPDATE, direct_put, edit, seeded_workspace
+from tests.workspaces.test_change import start as start_change
+from workspaces.clients import harness_client_for
+from workspaces.models import WorkspaceDraft
+from workspaces.wizard import change, validation
+
+pytestmark = pytest.mark.django_db
+
+
+def _store(fake):
+    return fake.server.app.state.workspaces[(ACCOUNT, ORG, PROJECT)]
+
+
+def _panel(review) -> str:
+    """The review's "Changed in Harness" panel ("" when it shows none)."""
+    html = review.content.decode()
+    if 'id="changed-in-harness"' not in html:
+        return ""
+    return html.split('id="changed-in-harness"')[1].split("</section>")[0]
+
+
+def _shown_updated(panel: str) -> str:
+    return re.search(r'name="updated" value="(\d+)"', panel)[1]
+
+
+def _without_variable(fake, identifier: str, key: str) -> dict:
+    """A direct PUT's changes that remove the Terraform variable `key` the workspace holds."""
+    held = _store(fake).by_id[identifier].data["terraform_variables"]
+    fields = ("key", "value", "value_type")
+    kept = {k: {f: v[f] for f in fields} for k, v in held.items() if k != key}
+    return {"terraform_variables": kept}
+
+
+# (what Harness holds when the change starts, what it is changed to meanwhile): values the
+# portal's rules take only because Harness holds them.
+HELD_THEN_CHANGED = {
+    "name": ({"name": "Payments (EU)"}, {"name": "Payments (EU) v2"}),
+    "latest": ({"provisioner_version": "latest"}, {"provisioner_version": "1.9.1"}),
+    "tag key": ({"tags": {"Cost Center": "1234"}}, {"tags": {}}),
+    "budget": (
+        {"cost_estimation_enabled": True, "budget": 99.999},
+        {"cost_estimation_enabled": True, "budget": 50.0},
+    ),
+}
+
+
+def _send_anyway(client, user, fake, workspace, meanwhile) -> tuple[str, object]:
+    """A change of the description only, Harness changed `meanwhile`, submitted, then sent
+    anyway from the review's panel: (the panel, the answer to Send anyway)."""
+    draft = edit(start_change(user, workspace), basics={"description": "Only this"})
+    direct_put(workspace.identifier, **meanwhile)
+    client.post(reverse("draft_submit", args=[draft.pk]))
+    panel = _panel(client.get(reverse("draft_review", args=[draft.pk])))
+    fake.clear_log()
+    sent = client.post(
+        reverse("draft_send_anyway", args=[draft.pk]), {"updated": _shown_updated(panel)}
+    )
+    return panel, sent
+
+
+@pytest.mark.parametrize("case", list(HELD_THEN_CHANGED))
+def test_send_anyway_sends_what_the_panel_says_it_sends(
+    signed_in_with_key, user_with_key, fake, case
+):
+    """The panel said "Your change sends: Payments (EU) (replaces Harness's value)"; Send anyway
+    swapped in what Harness holds now, where that value is no longer held, and the portal's own
+    rules refused it: nothing was sent, and the page said to fix Basics."""
+    workspace = seeded_workspace(harness_client_for(user_with_key))
+    held, meanwhile = HELD_THEN_CHANGED[case]
+    direct_put(workspace.identifier, **held)
+
+    panel, sent = _send_anyway(signed_in_with_key, user_with_key, fake, workspace, meanwhile)
+
+    draft = WorkspaceDraft.objects.get(kind="edit")
+    [put] = fake.log(route=UPDATE)
+    assert "replaces Harness" in panel
+    assert sent["Location"] == reverse("draft_result", args=[draft.pk])
+    assert draft.status == WorkspaceDraft.Status.UPDATED, draft.harness_response
+    assert {field: put["body"][field] for field in held} == held
+
+
+def test_send_anyway_sends_a_variable_key_with_a_dash_harness_held_at_the_start(
+    signed_in_with_key, user_with_key, fake
+):
+    """The portal's rule refused the key once Harness no longer held it; now it is sent, as the
+    panel says. The fake refuses a "-" key the workspace does not hold (contract §2.4: it may
+    not come back out): that is Harness's answer, on the variable's row."""
+    workspace = seeded_workspace(harness_client_for(user_with_key))
+    store_variable(fake, workspace.identifier, "instance-type")
+    meanwhile = _without_variable(fake, workspace.identifier, "instance-type")
+
+    panel, _sent = _send_anyway(signed_in_with_key, user_with_key, fake, workspace, meanwhile)
+
+    draft = WorkspaceDraft.objects.get(kind="edit")
+    [put] = fake.log(route=UPDATE)
+    assert "replaces Harness" in panel
+    assert put["body"]["terraform_variables"]["instance-type"]["value"] == "t3.small"
+    assert draft.harness_response["row"] == "instance-type"
+    assert draft.harness_response["message"].startswith("Harness refused")
+
+
+def test_after_send_anyway_a_value_harness_never_held_is_still_refused(
+    signed_in_with_key, user_with_key, fake
+):
+    """Only what Harness held at the start or holds now passes as held: another such value,
+    typed after the rebase, is still refused by the portal's rules."""
+    workspace = seeded_workspace(harness_client_for(user_with_key))
+    direct_put(workspace.identifier, name="Payments (EU)")
+    draft = edit(start_change(user_with_key, workspace), basics={"description": "Only this"})
+    direct_put(workspace.identifier, name="Payments (EU) v2")
+    signed_in_with_key.post(reverse("draft_submit", args=[draft.pk]))
+    panel = _panel(signed_in_with_key.get(reverse("draft_review", args=[draft.pk])))
+    draft.refresh_from_db()
+    change.draft_rebase(draft=draft, shown_updated=int(_shown_updated(panel)))
+    draft.refresh_from_db()
+    typed = edit(draft, basics={"name": "Payments (US)"})
+
+    refused = validation.draft_problems(typed.data, snapshot=typed.workspace_snapshot)
+
+    assert list(refused["basics"]) == ["name"]
