@@ -89,6 +89,11 @@ urlpatterns = [
         name="draft_send_anyway",
     ),
     path(
+        "drafts/<uuid:draft_id>/change-again/",
+        change_views.draft_change_again,
+        name="draft_change_again",
+    ),
+    path(
         "drafts/<uuid:draft_id>/basics/identifier-check/",
         wizard_views.draft_identifier_check,
         name="draft_identifier_check",

@@ -6,6 +6,7 @@ Harness meanwhile is a direct PUT or, for what the API cannot do in one PUT, a w
 fake's store.
 """
 
+import copy
 import re
 
 import pytest
@@ -133,3 +134,74 @@ def test_after_send_anyway_a_value_harness_never_held_is_still_refused(
     refused = validation.draft_problems(typed.data, snapshot=typed.workspace_snapshot)
 
     assert list(refused["basics"]) == ["name"]
+
+
+# --- a template link changed in Harness meanwhile -------------------------------------------
+
+# What a workspace takes from its template when linked to it (besides the locks' values).
+LINK_FIELDS = (
+    "associated_template",
+    "repository",
+    "repository_connector",
+    "repository_branch",
+    "repository_path",
+    "provisioner",
+    "provisioner_version",
+    "default_pipelines",
+)
+
+
+def _relink_in_harness(fake, identifier: str, like: str | None = None) -> None:
+    """The workspace's template link changed in Harness (contract §3.3: the association API
+    links, relinks or unlinks): unlinked (`like` None), or linked as the workspace `like` is."""
+    store = _store(fake)
+    data = copy.deepcopy(store.by_id[identifier].data)
+    if like is None:
+        data.pop("associated_template", None)
+    else:
+        source = store.by_id[like].data
+        data |= {f: copy.deepcopy(source[f]) for f in LINK_FIELDS if f in source}
+    data["updated"] += 1000
+    store.put(data)
+
+
+@pytest.mark.parametrize("now", ["unlinked", "linked"])
+def test_a_link_changed_in_harness_is_shown_and_the_change_started_again(
+    signed_in_with_key, user_with_key, fake, now
+):
+    """Unlinked meanwhile, the panel's table was empty and Send anyway left out the fields the
+    old template locked ("repository name can't be empty"); linked meanwhile, the panel did not
+    show the link and Harness refused the fields the new template locks. Submitting again failed
+    the same: only deleting the request got out of it."""
+    client = harness_client_for(user_with_key)
+    linked = seeded_workspace(client, linked=True)
+    workspace = linked if now == "unlinked" else seeded_workspace(client)
+    draft = edit(start_change(user_with_key, workspace), basics={"description": "Only this"})
+    _relink_in_harness(
+        fake, workspace.identifier, like=None if now == "unlinked" else linked.identifier
+    )
+    fake.clear_log()
+
+    signed_in_with_key.post(reverse("draft_submit", args=[draft.pk]))
+    review = signed_in_with_key.get(reverse("draft_review", args=[draft.pk]))
+    panel = _panel(review)
+    refused = signed_in_with_key.post(
+        reverse("draft_send_anyway", args=[draft.pk]),
+        {"updated": _shown_updated(panel) if "updated" in panel else "0"},
+        follow=True,
+    )
+    again = signed_in_with_key.post(reverse("draft_change_again", args=[draft.pk]))
+
+    rows = re.findall(r'<tr><th scope="row">([^<]*)</th>', panel)
+    assert "Template link" in rows, "the panel does not show the link changed"
+    assert "template link changed in Harness" in panel
+    assert "Send my change anyway" not in panel
+    assert f'action="{reverse("draft_change_again", args=[draft.pk])}"' in panel
+    assert "template link changed in Harness" in refused.content.decode()
+    assert fake.log(route=UPDATE) == []  # nothing sent
+    # Started again: the request is gone, a new change holds the workspace as Harness does now.
+    assert not WorkspaceDraft.objects.filter(pk=draft.pk).exists()
+    started = WorkspaceDraft.objects.get(kind="edit")
+    assert again["Location"] == reverse("draft_step", args=[started.pk, "basics"])
+    link = started.workspace_snapshot.get("associated_template")
+    assert link == _store(fake).by_id[workspace.identifier].data.get("associated_template")

@@ -30,7 +30,7 @@ from workspaces.models import WorkspaceDraft
 from workspaces.wizard import drafts, prefill, sources, steps, validation
 from workspaces.wizard.body import locked_body_fields
 from workspaces.wizard.outcomes import CHANGED_IN_HARNESS
-from workspaces.wizard.rebase import rebased
+from workspaces.wizard.rebase import link_moved, link_moved_message, rebased
 from workspaces.wizard.update import updated_ms, workspace_snapshot
 
 Status = WorkspaceDraft.Status
@@ -269,7 +269,9 @@ def draft_rebase(*, draft: WorkspaceDraft, shown_updated: int | None) -> bool:
     showed. Returns False when the draft shows no such difference (already sent, rebased in
     another tab, or not an edit). Raises ChangedAgain, and nothing changes, when that workspace
     is not the one the panel confirmed showed (`shown_updated`, its `updated`; None: unknown):
-    another tab found a newer change, which the person has not seen."""
+    another tab found a newer change, which the person has not seen. Raises ChangeRefused, and
+    nothing changes, when the workspace's template link changed (`rebase.link_moved`): start a
+    new change (`link_changed_in_harness`)."""
     with transaction.atomic():
         locked = WorkspaceDraft.objects.select_for_update().get(pk=draft.pk)
         response = locked.harness_response or {}
@@ -286,6 +288,8 @@ def draft_rebase(*, draft: WorkspaceDraft, shown_updated: int | None) -> bool:
                 "comparison you confirmed, so nothing was sent. Compare what Harness holds now "
                 "below, then send your change anyway or edit it first."
             )
+        if link_moved(locked.workspace_snapshot or {}, fresh):
+            raise ChangeRefused(link_moved_message(locked.name or locked.identifier))
         base = rebased(locked, fresh)
         locked.workspace_snapshot = base.workspace_snapshot
         locked.workspace_updated = base.workspace_updated
@@ -311,10 +315,13 @@ def unconfirmed_change(*, draft: WorkspaceDraft) -> WorkspaceDraft | None:
     response = draft.harness_response or {}
     if draft.kind != Kind.EDIT or response.get("outcome") != CHANGED_IN_HARNESS:
         return None
+    name = draft.name or draft.identifier
     message = (
-        f"Nothing was sent, nor submitted for approval: {draft.name or draft.identifier} was "
-        "changed in Harness since you started this change. Compare below, then send your "
-        "change anyway (edit it first to keep what was changed there)."
+        link_moved_message(name)
+        if link_changed_in_harness(draft)
+        else f"Nothing was sent, nor submitted for approval: {name} was changed in Harness "
+        "since you started this change. Compare below, then send your change anyway (edit it "
+        "first to keep what was changed there)."
     )
     WorkspaceDraft.objects.filter(
         pk=draft.pk,
@@ -323,3 +330,16 @@ def unconfirmed_change(*, draft: WorkspaceDraft) -> WorkspaceDraft | None:
     ).update(harness_response={**response, "message": message}, updated_at=timezone.now())
     draft.refresh_from_db()
     return draft
+
+
+def link_changed_in_harness(draft: WorkspaceDraft) -> bool:
+    """Whether the edit `draft`, open, found its workspace's template link changed in Harness
+    at its last submit (`rebase.link_moved`): it cannot be sent, only started again."""
+    response = draft.harness_response or {}
+    fresh = response.get("harness_workspace")
+    return (
+        draft.is_editable
+        and response.get("outcome") == CHANGED_IN_HARNESS
+        and isinstance(fresh, dict)
+        and link_moved(draft.workspace_snapshot or {}, fresh)
+    )

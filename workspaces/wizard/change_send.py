@@ -34,6 +34,7 @@ from workspaces.wizard.outcomes import (
     validation_outcome,
     wait_for,
 )
+from workspaces.wizard.rebase import link_moved, link_moved_message
 from workspaces.wizard.update import carry_as_held, holds, workspace_snapshot
 
 Status = WorkspaceDraft.Status
@@ -124,12 +125,20 @@ def change_write(
     carry_as_held(body, fresh)
     if previous.get("outcome") in UNCLEAR and holds_body(fresh, body, draft=draft):
         return Status.UPDATED, updated("Changed on an earlier attempt.")
-    if fresh["updated"] != draft.workspace_updated:
+    # A link changed through the association API (contract §3.3) is looked for too, whether or
+    # not it moved `updated`: the PUT would leave out the fields of the old link's locks.
+    relinked = link_moved(draft.workspace_snapshot or {}, fresh)
+    if fresh["updated"] != draft.workspace_updated or relinked:
+        name = draft.name or draft.identifier
+        message = (
+            link_moved_message(name)
+            if relinked
+            else f"{name} was changed in Harness since you started this change. Nothing was "
+            "sent: compare, then send your change anyway or edit it first."
+        )
         return Status.DRAFT, {
             "outcome": CHANGED_IN_HARNESS,
-            "message": f"{draft.name or draft.identifier} was changed in Harness since you "
-            "started this change. Nothing was sent: compare, then send your change anyway or "
-            "edit it first.",
+            "message": message,
             "harness_workspace": fresh,
         }
     try:

@@ -81,7 +81,30 @@ def draft_send_anyway(request: HtmxHttpRequest, draft_id) -> HttpResponse:
     except change.ChangedAgain as err:  # the review's panel shows the newer change
         messages.warning(request, err.message)
         return redirect(pages.step_url(draft, "review"))
+    except change.ChangeRefused as err:  # the panel offers to start a new change
+        messages.error(request, err.message)
+        return redirect(pages.step_url(draft, "review"))
     if not rebased:
         messages.info(request, "There is nothing to confirm any more; review the change again.")
         return redirect(pages.step_url(draft, "review"))
     return views.draft_submit(request, draft_id)
+
+
+@require_POST
+def draft_change_again(request: HtmxHttpRequest, draft_id) -> HttpResponse:
+    """A change whose workspace's template link changed in Harness since it started cannot be
+    sent (`change.link_changed_in_harness`): it is deleted and a new change of the workspace as
+    Harness holds it now is started (`workspace_change_start`). Any other draft: its review."""
+    draft = get_object_or_404(WorkspaceDraft, pk=draft_id, owner=request.user)
+    client = harness_client_for(request.user)  # no key: the key page; nothing is deleted
+    require_same_account(draft_account=draft.account_id, key_account=client.account_id)
+    if not change.link_changed_in_harness(draft):
+        messages.info(request, "There is nothing to start again; review the change.")
+        return redirect(pages.step_url(draft, "review"))
+    drafts.draft_delete(draft_id=draft.pk, owner=request.user)
+    messages.info(
+        request,
+        f"Your earlier change to {draft.name or draft.identifier} was not sent and is deleted. "
+        "This one starts from the workspace as Harness holds it now.",
+    )
+    return workspace_change_start(request, draft.org, draft.project, draft.identifier)

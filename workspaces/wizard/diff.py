@@ -17,7 +17,7 @@ from workspaces.models import WorkspaceDraft
 from workspaces.wizard import budgets, steps
 from workspaces.wizard.body import stored_steps
 from workspaces.wizard.outcomes import CHANGED_IN_HARNESS, LANDED_EARLIER
-from workspaces.wizard.rebase import rebased
+from workspaces.wizard.rebase import link_moved, rebased
 from workspaces.wizard.update import CARRIED, held_body, update_body
 
 _LABELS = {
@@ -158,6 +158,24 @@ def harness_changes(
     ]
 
 
+def _link_text(snapshot: Mapping[str, Any]) -> str | None:
+    """A workspace's template link as the panel shows it ("k8s_namespace v1"), None for none."""
+    link = snapshot.get("associated_template")
+    if not isinstance(link, dict):
+        return None
+    return f"{link.get('template_id', '')} {link.get('version', '')}".strip()
+
+
+def link_change(start: Mapping[str, Any], fresh: Mapping[str, Any]) -> list[HarnessChange]:
+    """The template link changed in Harness between `start` and `fresh` (`workspace_snapshot`s;
+    linked, relinked or unlinked, contract §3.3), as a row of the panel, or none. A PUT never
+    changes the link (an update body has no `associated_template`, §2.1): what Harness holds."""
+    if not link_moved(start, fresh):
+        return []
+    now = _link_text(fresh)
+    return [HarnessChange("Template link", _link_text(start), now, now)]
+
+
 def sent_anyway(draft: WorkspaceDraft, fresh: Mapping[str, Any]) -> dict[str, Any]:
     """What "Send my change anyway" sends over `fresh`, the workspace as Harness holds it now,
     as the review shows it (the locked fields as Harness holds them): the PUT of the draft
@@ -221,10 +239,15 @@ def change_review(draft: WorkspaceDraft) -> dict[str, Any]:
         "body": body,
         "body_json": json.dumps(body, indent=2, sort_keys=False),
         "changes": body_diff(baseline(draft), shown),
-        "harness_changes": harness_changes(held, held_body(fresh), sent_anyway(draft, fresh))
+        "harness_changes": [
+            *link_change(draft.workspace_snapshot or {}, fresh),
+            *harness_changes(held, held_body(fresh), sent_anyway(draft, fresh)),
+        ]
         if changed
         else [],
         "changed_in_harness": changed,
+        # It cannot be sent, only started again (`change.draft_rebase`).
+        "link_changed": changed and link_moved(draft.workspace_snapshot or {}, fresh),
         # The last write landed although Harness did not say so; the diff is what is left.
         "landed_earlier": response.get("outcome") == LANDED_EARLIER,
     }

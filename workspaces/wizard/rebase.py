@@ -28,6 +28,23 @@ SET_MEANWHILE = (
 )
 
 
+def link_moved(start: Mapping[str, Any], fresh: Mapping[str, Any]) -> bool:
+    """Whether the workspace's template link (`associated_template`) differs between `start` and
+    `fresh` (`workspace_snapshot`s): linked, relinked or unlinked in Harness (contract §3.3).
+    Such a change is not rebased: the fields the template fixes, which the PUT leaves out, are
+    those of the link it started with (`change.draft_rebase` refuses it)."""
+    return start.get("associated_template") != fresh.get("associated_template")
+
+
+def link_moved_message(name: str) -> str:
+    """What the review says of a change whose workspace's template link moved (`link_moved`)."""
+    return (
+        f"Nothing was sent: {name}'s template link changed in Harness since you started this "
+        "change, so the fields the template fixes are not those your change was made with, and "
+        "Harness would refuse it. Start a new change from the workspace as Harness holds it now."
+    )
+
+
 def rebased(draft: WorkspaceDraft, fresh: Mapping[str, Any]) -> WorkspaceDraft:
     """An unsaved copy of the edit `draft` whose base is `fresh` (a `workspace_snapshot` of the
     workspace as Harness holds it now): its `update.update_body` is what it sends.
