@@ -20,6 +20,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from workspaces.clients import harness_account_of
@@ -29,7 +30,7 @@ from workspaces.harness.types import Workspace
 from workspaces.models import WorkspaceDraft
 from workspaces.wizard import drafts, prefill, sources, steps, validation
 from workspaces.wizard.body import locked_body_fields
-from workspaces.wizard.outcomes import CHANGED_IN_HARNESS
+from workspaces.wizard.outcomes import CHANGED_IN_HARNESS, GONE
 from workspaces.wizard.rebase import link_moved, link_moved_message, rebased
 from workspaces.wizard.update import updated_ms, workspace_snapshot
 
@@ -63,7 +64,9 @@ def change_in_progress(
     """The owner's open (draft or failed) change to this workspace, or the one awaiting
     approval (a second change would be made on top of it), the latest if several: one started
     in the Harness account of their key (the same names in another account are another
-    workspace), or before requests carried their account."""
+    workspace), or before requests carried their account. Not one that found the workspace gone
+    from Harness (`GONE`): a workspace created since under its identifier is another one, which
+    that change's data and snapshot would overwrite."""
     return (
         WorkspaceDraft.objects.filter(
             owner=owner,
@@ -74,6 +77,8 @@ def change_in_progress(
             account_id__in=[harness_account_of(owner), ""],
             status__in=(*drafts.OPEN, Status.AWAITING_APPROVAL),
         )
+        # `has_key` first: a key missing compares as NULL, and NOT (NULL = ...) excludes it too.
+        .exclude(Q(harness_response__has_key="outcome") & Q(harness_response__outcome=GONE))
         .order_by("-updated_at")
         .first()
     )

@@ -21,6 +21,7 @@ from workspaces.models import WorkspaceDraft
 from workspaces.wizard import steps
 from workspaces.wizard.outcomes import (
     CHANGED_IN_HARNESS,
+    GONE,
     HELD_OR_BUSY,
     UNCLEAR,
     after_the_write,
@@ -46,7 +47,7 @@ def updated(message: str = "", warnings: tuple[str, ...] = ()) -> dict[str, Any]
 
 def _gone(draft: WorkspaceDraft) -> dict[str, Any]:
     return {
-        "outcome": "gone",
+        "outcome": GONE,
         "message": f"The workspace {draft.identifier} no longer exists in Harness: nothing "
         "was changed. Delete this request.",
     }

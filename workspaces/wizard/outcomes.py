@@ -29,6 +29,9 @@ UNCLEAR = frozenset({"unavailable", "unknown"})
 # The portal did not send the write (it is pausing calls to a failing Harness, or the look
 # before it failed), and no earlier attempt may still land: nothing can land (`not_sent`).
 WRITE_NOT_SENT = "not_sent"
+# The outcome of a change whose workspace no longer exists in Harness: it is never resumed (a
+# workspace created since under its identifier is another one: `change.change_in_progress`).
+GONE = "gone"
 # The outcome of a submit that found the workspace changed in Harness since the request started.
 CHANGED_IN_HARNESS = "changed_in_harness"
 # The outcome of a submit that found the change's last write landed, but the change edited since:
