@@ -205,3 +205,47 @@ def test_a_link_changed_in_harness_is_shown_and_the_change_started_again(
     assert again["Location"] == reverse("draft_step", args=[started.pk, "basics"])
     link = started.workspace_snapshot.get("associated_template")
     assert link == _store(fake).by_id[workspace.identifier].data.get("associated_template")
+
+
+# --- a write in Harness the comparison table would not show ------------------------------------
+
+
+def test_a_write_in_harness_that_changed_no_setting_is_sent_without_a_comparison(
+    signed_in_with_key, user_with_key, fake
+):
+    """A write in Harness that changed nothing a PUT sends (only `updated` moved) led to "was
+    changed in Harness since you started... compare, then send your change anyway" over an
+    empty table, and an extra step."""
+    workspace = seeded_workspace(harness_client_for(user_with_key))
+    draft = edit(start_change(user_with_key, workspace), basics={"description": "Only this"})
+    direct_put(workspace.identifier)  # the same workspace written again: `updated` moves
+    fake.clear_log()
+
+    sent = signed_in_with_key.post(reverse("draft_submit", args=[draft.pk]))
+
+    draft.refresh_from_db()
+    assert sent["Location"] == reverse("draft_result", args=[draft.pk])
+    assert draft.status == WorkspaceDraft.Status.UPDATED, draft.harness_response
+    [put] = fake.log(route=UPDATE)
+    assert put["body"]["description"] == "Only this"
+
+
+def test_a_change_in_harness_no_labelled_setting_shows_is_named_in_the_comparison(
+    signed_in_with_key, user_with_key, fake
+):
+    """A change the table's settings do not show (a connector's `terragrunt_provider` flag)
+    made an empty table under "compare, then send your change anyway"."""
+    workspace = seeded_workspace(harness_client_for(user_with_key))
+    aws = {"connector_ref": "account.aws_dev", "type": "aws"}
+    direct_put(
+        workspace.identifier, provider_connector="account.aws_dev", provider_connectors=[aws]
+    )
+    draft = edit(start_change(user_with_key, workspace), basics={"description": "Only this"})
+    direct_put(workspace.identifier, provider_connectors=[aws | {"terragrunt_provider": True}])
+
+    signed_in_with_key.post(reverse("draft_submit", args=[draft.pk]))
+    panel = _panel(signed_in_with_key.get(reverse("draft_review", args=[draft.pk])))
+
+    rows = re.findall(r'<tr><th scope="row">([^<]*)</th>', panel)
+    assert rows == ["Provider connectors"], panel
+    assert "terragrunt_provider" in panel

@@ -36,7 +36,7 @@ from workspaces.wizard.outcomes import (
     wait_for,
 )
 from workspaces.wizard.rebase import link_moved, link_moved_message
-from workspaces.wizard.update import carry_as_held, holds, workspace_snapshot
+from workspaces.wizard.update import carry_as_held, held_body, holds, workspace_snapshot
 
 Status = WorkspaceDraft.Status
 
@@ -127,9 +127,13 @@ def change_write(
     if previous.get("outcome") in UNCLEAR and holds_body(fresh, body, draft=draft):
         return Status.UPDATED, updated("Changed on an earlier attempt.")
     # A link changed through the association API (contract §3.3) is looked for too, whether or
-    # not it moved `updated`: the PUT would leave out the fields of the old link's locks.
-    relinked = link_moved(draft.workspace_snapshot or {}, fresh)
-    if fresh["updated"] != draft.workspace_updated or relinked:
+    # not it moved `updated`: the PUT would leave out the fields of the old link's locks. A write
+    # that changed none of the fields a PUT sends (only `updated` moved) is nothing the PUT would
+    # overwrite: it is sent, as a change rebased on that workspace would be.
+    start = draft.workspace_snapshot or {}
+    relinked = link_moved(start, fresh)
+    rewritten = fresh["updated"] != draft.workspace_updated
+    if relinked or (rewritten and held_body(start) != held_body(fresh)):
         name = draft.name or draft.identifier
         message = (
             link_moved_message(name)

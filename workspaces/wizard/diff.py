@@ -39,6 +39,8 @@ _LABELS = {
     "sparse_checkout": "Sparse checkout",
     "provisioner_configuration": "Provisioner configuration",
 }
+# A field's name in the comparison's row when no setting shows how it changed (`_unlabelled`).
+_UNLABELLED = {"provider_connectors": "Provider connectors"}
 _GROUPS = {
     "terraform_variables": "Terraform variable",
     "environment_variables": "Environment variable",
@@ -150,11 +152,42 @@ def body_diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[Chang
 def harness_changes(
     started: Mapping[str, Any], now: Mapping[str, Any], yours: Mapping[str, Any]
 ) -> list[HarnessChange]:
-    """What changed in Harness between `started` and `now` (both held bodies), beside `yours`."""
+    """What changed in Harness between `started` and `now` (both held bodies), beside `yours`:
+    each labelled setting (`settings_of`), then each body field changed in a way no setting
+    shows (`_unlabelled`), so a change in Harness is never an empty comparison."""
     shown = settings_of(yours)
     return [
-        HarnessChange(change.label, change.before, change.after, shown.get(change.label))
-        for change in body_diff(started, now)
+        *(
+            HarnessChange(change.label, change.before, change.after, shown.get(change.label))
+            for change in body_diff(started, now)
+        ),
+        *_unlabelled(started, now, yours),
+    ]
+
+
+def _unlabelled(
+    started: Mapping[str, Any], now: Mapping[str, Any], yours: Mapping[str, Any]
+) -> list[HarnessChange]:
+    """The body fields that differ between `started` and `now` while the settings they show as
+    (`settings_of`) do not (a provider connector's `terragrunt_provider` flag): one row each,
+    values as Harness holds them (JSON)."""
+
+    def alone(body: Mapping[str, Any], field: str) -> dict[str, Any]:
+        return {field: body[field]} if field in body else {}
+
+    def value(body: Mapping[str, Any], field: str) -> str | None:
+        return _text(body[field]) if field in body else None
+
+    return [
+        HarnessChange(
+            _UNLABELLED.get(field, field),
+            value(started, field),
+            value(now, field),
+            value(yours, field),
+        )
+        for field in [*started, *(f for f in now if f not in started)]
+        if started.get(field) != now.get(field)
+        and settings_of(alone(started, field)) == settings_of(alone(now, field))
     ]
 
 
