@@ -3,7 +3,6 @@ htmx partials), the submit that finds a change made in Harness, send anyway, My 
 a read-only key."""
 
 import re
-from html.parser import HTMLParser
 
 import pytest
 from django.urls import reverse
@@ -11,6 +10,7 @@ from pytest_django.asserts import assertContains, assertNotContains, assertRedir
 
 from tests.conftest import ACCOUNT, READ_KEY
 from tests.stacked import stacked_tables, unlabelled_cells
+from tests.workspaces.browserlike import form_fields
 from tests.workspaces.test_change import (
     GET,
     HELD_KEY_SHAPE,
@@ -563,53 +563,9 @@ def test_the_page_offers_no_edit_for_a_provisioner_the_steps_do_not_cover(
     assertContains(refused, "which the portal&#x27;s steps do not cover")
 
 
-class _StepInputs(HTMLParser):
-    """What a browser posts from the step form: each named input, textarea and select that is
-    not disabled, with the value it shows (buttons are left out: the test names the action)."""
-
-    def __init__(self):
-        super().__init__()
-        self.fields: dict[str, str] = {}
-        self._in_form = False
-        self._textarea: str | None = None
-        self._select: str | None = None
-
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        if tag == "form" and attrs.get("id") == "step-form":
-            self._in_form = True
-        if not self._in_form or "disabled" in attrs or not attrs.get("name"):
-            return
-        name = attrs["name"]
-        if tag == "input" and attrs.get("type") not in {"submit", "button", "checkbox", "radio"}:
-            self.fields[name] = attrs.get("value") or ""
-        elif tag == "input" and "checked" in attrs:
-            self.fields[name] = attrs.get("value") or "on"
-        elif tag == "textarea":
-            self._textarea = name
-            self.fields[name] = ""
-        elif tag == "select":
-            self._select = name
-        elif tag == "option" and self._select and "selected" in attrs:
-            self.fields[self._select] = attrs.get("value") or ""
-
-    def handle_data(self, data):
-        if self._textarea:
-            self.fields[self._textarea] += data
-
-    def handle_endtag(self, tag):
-        if tag == "form":
-            self._in_form = False
-        elif tag == "textarea":
-            self._textarea = None
-        elif tag == "select":
-            self._select = None
-
-
 def rendered_inputs(page) -> dict[str, str]:
-    parser = _StepInputs()
-    parser.feed(page.content.decode())
-    return parser.fields
+    """What a browser posts from the step form (`browserlike`), one value a field."""
+    return dict(form_fields(page.content.decode()))
 
 
 @pytest.mark.parametrize("held", [55, 65])

@@ -75,7 +75,9 @@ class BasicsForm(StepForm):
 
     def make_formsets(self, data: Any) -> dict[str, forms.BaseFormSet]:
         tags = self.initial.get("tags")
-        held = held_map(self.bases, "tags")  # a change keeps Harness's tags
+        # A change keeps Harness's tags; a key as the field cleans it (spaces around it are
+        # sent back as Harness holds them: `update.update_body`).
+        held = {key.strip(): value for key, value in held_map(self.bases, "tags").items()}
         return {
             "tags": TagFormSet(
                 data, prefix="tag", initial=tags, form_kwargs={"held": held}, held_rows=len(held)
@@ -84,8 +86,10 @@ class BasicsForm(StepForm):
 
     def clean_name(self) -> str:
         name = self.cleaned_data["name"]
-        if self.holds("name", name):
-            return name  # a change keeps the name Harness holds (contract §2.1: 1..128, any)
+        if name and name in [str(held).strip() for held in self.held_values("name")]:
+            # A change keeps the name Harness holds (contract §2.1: 1..128, any), with any
+            # spaces around it (the field strips them: `update.update_body` sends them back).
+            return name
         if len(name) > steps.MAX_LENGTH:
             raise forms.ValidationError(f"Use at most {steps.MAX_LENGTH} characters.")
         if not _NAME_RE.fullmatch(name):

@@ -126,6 +126,16 @@ class RowForm(forms.Form):
     def has_changed(self) -> bool:
         return bool(plain(self["key"].value()).strip() or plain(self["value"].value()))
 
+    @property
+    def value_lines(self) -> int:
+        """The rows of the textarea a value of several lines is shown in (an HCL map, a heredoc,
+        a tag's note); 0 for a value of one line, shown in a text input (which drops line
+        breaks)."""
+        value = str(self["value"].value() or "")
+        if "\n" not in value and "\r" not in value:
+            return 0
+        return min(max(len(value.splitlines()), 2), 10)
+
     def values(self) -> dict[str, str]:
         return {
             name: plain(self[name].value(), held=self.held_row.get(name)) for name in self.fields
@@ -141,15 +151,18 @@ class RowForm(forms.Form):
 
 
 class TagForm(RowForm):
-    """A tag. `held`: the tags of the workspace a change edits (its snapshot's): Harness holds
-    them, so they are kept as they are although the rules below refuse them (a space or an @ in
-    a key, a longer value, the shape of a key); a new key or value must follow the rules."""
+    """A tag. `held`: the tags of the workspace a change edits (its snapshot's, keys without
+    spaces around them, as the key field cleans them): Harness holds them, so they are kept as
+    they are although the rules below refuse them (a space or an @ in a key, a longer value, the
+    shape of a key); a new key or value must follow the rules."""
 
     key = forms.CharField(
         error_messages={"required": "Enter a key for this tag."},
         widget=forms.TextInput(attrs={"maxlength": 128, "autocomplete": "off"}),
     )
-    value = forms.CharField(
+    # Rendered by `wizard_basics.html`: a text input, or a textarea for a value of several lines
+    # (`value_lines`), stored with LF line breaks.
+    value = LinesField(
         required=False,
         strip=False,
         widget=forms.TextInput(attrs={"maxlength": 256, "autocomplete": "off"}),
@@ -170,7 +183,7 @@ class TagForm(RowForm):
 
     def clean_value(self) -> str:
         value = self.cleaned_data["value"]
-        if len(value) > 256 and self.held.get(self.cleaned_data.get("key", "")) != value:
+        if len(value) > 256 and held_text(self.held.get(self.cleaned_data.get("key", ""))) != value:
             raise forms.ValidationError("Use at most 256 characters.")
         return value
 
@@ -206,15 +219,6 @@ class VariableForm(RowForm):
         # Keys kept as they are (`held.held_variable_keys`): the workspace holds them already;
         # `held` (`held.held_variable_values`): their values, kept as Harness holds them.
         self.held_keys = held_keys
-
-    @property
-    def value_lines(self) -> int:
-        """The rows of the textarea a value of several lines is shown in (an HCL map, a heredoc);
-        0 for a value of one line, shown in a text input (which drops line breaks)."""
-        value = str(self["value"].value() or "")
-        if "\n" not in value and "\r" not in value:
-            return 0
-        return min(max(len(value.splitlines()), 2), 10)
 
     def values(self) -> dict[str, str]:
         values = {**super().values(), "value_type": plain(self["value_type"].value()) or "string"}

@@ -206,13 +206,17 @@ def update_body(
 
 
 def _keep_held_text(body: dict[str, Any], held: Mapping[str, Any]) -> None:
-    """The description and text variable values in `body` (changed in place) as Harness holds
-    them where they differ only as the steps store text: line breaks as LF (a page shows CRLF as
-    LF and a browser posts it back as CRLF, `rows.lf_lines`) and, for the description, spaces
-    around it (`build_body` strips them). Sent as typed, they would be a change nobody made."""
-    description = held.get("description")
-    if isinstance(description, str) and lf_lines(description).strip() == body.get("description"):
-        body["description"] = description
+    """The name, description, tags and text variable values in `body` (changed in place) as
+    Harness holds them where they differ only as the steps store text: line breaks as LF (a page
+    shows CRLF as LF and a browser posts it back as CRLF, `rows.lf_lines`) and, for the name, the
+    description and tag keys, spaces around them (`build_body` strips them). Sent as typed, they
+    would be a change nobody made."""
+    for field in ("name", "description"):
+        text = held.get(field)
+        if isinstance(text, str) and lf_lines(text).strip() == body.get(field):
+            body[field] = text
+    if isinstance(body.get("tags"), dict):
+        body["tags"] = _held_tags(body["tags"], held.get("tags") or {})
     for group in ("terraform_variables", "environment_variables"):
         was = held.get(group) or {}
         for key, variable in (body.get(group) or {}).items():
@@ -224,6 +228,19 @@ def _keep_held_text(body: dict[str, Any], held: Mapping[str, Any]) -> None:
                 and lf_lines(value) == variable.get("value")
             ):
                 body[group][key] = {**variable, "value": value}
+
+
+def _held_tags(tags: Mapping[str, str], held: Mapping[str, Any]) -> dict[str, str]:
+    """`tags` with each key and value as Harness holds them (`held`) where they differ only as
+    the steps store them: a key with spaces around it (unless Harness holds the key without
+    them too), a value with CRLF line breaks."""
+    spaced = {key.strip(): key for key in held if key.strip() not in held}
+    out = {}
+    for key, value in tags.items():
+        key = spaced.get(key, key)
+        was = held.get(key)
+        out[key] = was if isinstance(was, str) and lf_lines(was) == value else value
+    return out
 
 
 def main_connector_held(values: Mapping[str, Mapping[str, Any]], *, draft: WorkspaceDraft) -> bool:
