@@ -330,6 +330,12 @@ def test_tags_try_again_keeps_the_open_panel_and_the_page(page, live_server, fak
     expect(summary).to_contain_text("Showing 61–90")
     expect(page).to_have_url(re.compile(r"page=3"))
 
+    # A tag it brought filters the list when ticked, as one drawn with the page does.
+    settled(page)
+    first_tag.check()
+    expect(page).to_have_url(re.compile(r"tags="))
+    expect(summary).not_to_contain_text("of 1,800")
+
 
 def test_the_strips_window_links_keep_a_search_typed_since_the_strip_was_drawn(
     page, live_server, fake, browser_user
