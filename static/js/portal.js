@@ -45,7 +45,10 @@
   //   dropped when a request started after it was sent from inside the region, to redraw the
   //   region or more (a sort, a page, a Try again pressed in the rows): the later answer
   //   redraws it; should the later request end without redrawing it (an error, a dropped
-  //   connection), the region's GET is sent again, so the poll goes on.
+  //   connection), the region's GET is sent again, so the poll goes on;
+  // - a region's own GET that sends the page's state (hx-include: a project's status overview
+  //   loading itself) answered after the address changed (a search typed meanwhile, its answer
+  //   in first) is dropped and sent again: it describes the state it was sent with.
   // A press (a link, a form) is never dropped for a later request, nor is a write's answer.
   // htmx's own hx-sync abort would do part of it, but logs every abort as an error. Where
   // the later request targets outside the region (a chip, chart bar or window link in a
@@ -56,7 +59,10 @@
   var onTheirWay = [];  // in the order they started
   document.addEventListener("htmx:beforeSend", function (event) {
     var elt = event.detail.elt;
-    var request = { elt: elt, target: event.detail.target, xhr: event.detail.xhr, whenEnded: [] };
+    var request = {
+      elt: elt, target: event.detail.target, xhr: event.detail.xhr, whenEnded: [],
+      address: window.location.href
+    };
     onTheirWay.push(request);
     // The element's listeners hear its descendants' requests too (events bubble): each one
     // answers only to its own request, and both go when it ends (answered, failed or aborted).
@@ -70,6 +76,12 @@
         if (get && elt !== target && target.isConnected && copy && copy.getAttribute("hx-get")) {
           htmx.ajax("GET", copy.getAttribute("hx-get"), { source: copy });
         }
+        return;
+      }
+      if (get && elt === target && elt.hasAttribute("hx-include") && request.address !== window.location.href) {
+        answer.preventDefault();
+        // Queued by htmx behind this request; its state (hx-include) is read when it is sent.
+        htmx.ajax("GET", elt.getAttribute("hx-get"), { source: elt, target: elt });
         return;
       }
       var startedLater = onTheirWay.slice(onTheirWay.indexOf(request) + 1);

@@ -356,6 +356,9 @@ def test_the_strips_window_links_keep_a_search_typed_since_the_strip_was_drawn(
     expect(page).to_have_url(re.compile(r"q=vpc"))
     expect(page.locator("#status-overview .status-strip")).to_be_visible()
     settled(page)
+    # It describes the search all the same: its note, and the links a new tab opens.
+    expect(page.locator("#status-scope")).to_contain_text("These counts are for the whole project")
+    expect(page.locator("#window-7d")).to_have_attribute("href", re.compile(r"q=vpc"))
     filtered = summary.inner_text()
     window.get_by_role("link", name="7 days").click()
     expect(heading).to_contain_text("last 7 days")

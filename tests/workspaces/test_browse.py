@@ -723,6 +723,18 @@ def test_full_page_does_not_wait_for_metrics(signed_in_with_key, fake):
     assertContains(windowed, f'<a href="{strip}?window=7d">See the status counts')
 
 
+def test_the_strip_loads_with_the_lists_state_as_it_is_then(signed_in_with_key, fake):
+    # Not the address the page was drawn for: a search typed since, a status unticked. Its path
+    # alone, so that a status the form no longer has is not sent with it.
+    response = signed_in_with_key.get(LIST, {"status": "failed", "page": "2"})
+
+    content = response.content.decode()
+    strip = content[content.index('<section id="status-overview"') :]
+    strip = strip[: strip.index(">")]
+    assert f'hx-get="{LIST}" hx-include="#workspace-filters, #workspace-page"' in strip
+    assert 'hx-trigger="load"' in strip
+
+
 @pytest.mark.postgres  # the metrics cache and its cache.add lock
 def test_second_metrics_load_makes_no_harness_call(signed_in_with_key, fake):
     metrics(signed_in_with_key)
