@@ -260,6 +260,24 @@
     });
   });
 
+  // A chip or chart bar of a project's status strip ([data-status-filter]) lists the workspaces
+  // with its status and the list's other filters: a click sends them as the filter form holds
+  // them (hx-include), but its href (a new tab, a copied link) was drawn with the strip. Each
+  // time a swap changes the list's address (a search, a sort, a page size chosen since), the
+  // href follows it: that address without its page, with the link's status. Drawing the chips
+  // and the chart again with every table instead would read the cached counts and render them
+  // on each filter change, the request the portal keeps cheapest.
+  function followTheList() {
+    document.querySelectorAll("[data-status-filter]").forEach(function (link) {
+      var query = new URLSearchParams(window.location.search);
+      query.delete("page");
+      query.set("status", link.dataset.statusFilter);
+      link.setAttribute("href", "?" + query);
+    });
+  }
+  document.addEventListener("htmx:pushedIntoHistory", followTheList);
+  document.addEventListener("htmx:replacedInHistory", followTheList);
+
   // A Harness API key pasted into a search box was not searched (workspaces/search.py): the
   // answer has htmx trigger `searchRefused` on the box, which is emptied, so the key is no
   // longer on screen nor sent again with the next filter change.

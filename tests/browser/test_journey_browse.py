@@ -372,6 +372,10 @@ def test_the_strips_window_links_keep_a_search_typed_since_the_strip_was_drawn(
     search.fill("vpc-dev")
     expect(page).to_have_url(re.compile(r"q=vpc-dev"))
     settled(page)
+    # A chip and a chart bar (drawn with "vpc") open in a new tab what a click lists.
+    chip = page.locator("#status-overview").get_by_role("link", name=re.compile(r"^Failed [\d,]+"))
+    for link in (chip, page.locator("#status-overview svg a").first):
+        expect(link).to_have_attribute("href", re.compile(r"q=vpc-dev"))
     page.locator("#status-refresh").click()
     settled(page)
     window.get_by_role("link", name="30 days").click()
