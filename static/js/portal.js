@@ -142,7 +142,8 @@
   // ignored. It is said in the page's #global-alert (role=alert, always in the page), written
   // only when its text changes (a poll failing again is not read out again). The wizard's
   // autosave (#step-form) says its own failure (wizard.js). An answer that works for the same
-  // element takes the message away; Harness's alert or a star's answer replaces it.
+  // element, or redraws it (a Try again in its place), takes the message away; Harness's alert
+  // or a star's answer replaces it.
   var FAILED = "The portal could not do that (error {status}). Try again in a moment.";
   var NOT_REACHED = "The portal could not be reached. Check your connection, then try again.";
   var failedElt = null;
@@ -168,11 +169,26 @@
   document.addEventListener("htmx:afterRequest", function (event) {
     var elt = event.detail.elt;
     if (!event.detail.successful || !failedElt || !elt) { return; }
-    if (elt !== failedElt && !(elt.id && elt.id === failedElt.id)) { return; }
+    var target = event.detail.target;
+    var same = function (other) { return other === failedElt || (other.id && other.id === failedElt.id); };
+    if (!same(elt) && !(target && same(target))) { return; }
     failedElt = null;
     var shown = document.querySelector("#global-alert [data-request-failed]");
     if (shown) { shown.remove(); }
   });
+
+  // A region loading itself (hx-trigger="load") whose request failed swaps nothing: it would
+  // say it is loading for ever. Its loading line gives way to its [data-load-failed] part (a
+  // project's status overview: "could not be loaded", and a Try again); #global-alert says it.
+  function loadFailed(event) {
+    var elt = event.detail.elt;
+    var failed = elt && elt === event.detail.target && elt.querySelector("[data-load-failed]");
+    if (!failed) { return; }
+    elt.querySelectorAll(".loading").forEach(function (line) { line.remove(); });
+    failed.hidden = false;
+  }
+  document.addEventListener("htmx:responseError", loadFailed);
+  document.addEventListener("htmx:sendError", loadFailed);
 
   // An error message (includes/messages.html: why the person was sent back to this page, e.g.
   // Edit refused) is focused first: an alert in a page as it loads is not reliably announced.

@@ -2,6 +2,7 @@
 
 import re
 
+import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import settled, sign_in
@@ -384,6 +385,31 @@ def test_the_strips_window_links_keep_a_search_typed_since_the_strip_was_drawn(
     expect(page).not_to_have_url(re.compile(r"window=7d"))
     expect(page).to_have_url(re.compile(r"q=vpc-dev"))
     expect(search).to_have_value("vpc-dev")
+
+
+@pytest.mark.console_errors("Response Status Error Code 504")
+def test_a_strip_whose_load_failed_offers_to_try_again(page, live_server, fake, browser_user):
+    _user_with_key(browser_user)
+    sign_in(page, live_server)
+    # The ingress timed out on the strip's request (the fake cannot break the portal's link).
+    page.route(
+        "**/workspaces/**",
+        lambda route: (
+            route.fulfill(status=504, body="Gateway Timeout")
+            if route.request.headers.get("hx-target") == "status-overview"
+            else route.continue_()
+        ),
+    )
+    page.goto(live_server.url + LIST)
+    expect(page.locator("#global-alert")).to_contain_text("error 504")
+    overview = page.locator("#status-overview")
+
+    expect(overview).to_contain_text("Status counts could not be loaded")
+    expect(overview).not_to_contain_text("Loading status counts")
+    page.unroute("**/workspaces/**")
+    overview.get_by_role("link", name="Try again").click()
+    expect(overview.locator(".status-strip")).to_be_visible()
+    expect(page.locator("#global-alert")).not_to_contain_text("error 504")
 
 
 def test_a_key_pasted_into_the_search_is_emptied_said_and_kept_out_of_the_address(
