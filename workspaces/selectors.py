@@ -31,6 +31,8 @@ class Loaded[T]:
     error: str = ""
     retryable: bool = False
     not_found: bool = False
+    #: Harness refused the key (403): out of its sight now, like one `not_found`.
+    forbidden: bool = False
     #: The workspace whose identifier is the search term (shown first; the search matches names).
     exact: WorkspaceRow | None = None
     #: The rows' place in the list Harness returned, e.g. "Showing 31–60 of 1,800" (the row
@@ -47,7 +49,7 @@ def _load(call, **kwargs: Any) -> Loaded:
     except errors.HarnessNotFound as err:
         return Loaded(page=None, error=harness_error_message(err), not_found=True)
     except errors.HarnessForbidden as err:
-        return Loaded(page=None, error=harness_error_message(err))
+        return Loaded(page=None, error=harness_error_message(err), forbidden=True)
     except errors.HarnessError as err:
         return Loaded(page=None, error=harness_error_message(err), retryable=True)
 

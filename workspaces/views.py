@@ -215,15 +215,16 @@ def workspace_list(request: HtmxHttpRequest, org: str, project: str) -> HttpResp
         result = context["result"] = selectors.workspace_page(
             client=client, org=org, project=project, query=filters.query
         )
+        remembered = (credential.current_org, credential.current_project) == (org, project)
+        if (result.not_found or result.forbidden) and remembered:
+            # Deleted since, or refused to this key now: the home page stops leading here.
+            services.credential_forget_project(user=request.user, org=org, project=project)
         if result.not_found and region is None:
-            # No such org or project (or not for this key): a way out, and never remembered
-            # (one remembered earlier, since deleted, is forgotten).
-            if (credential.current_org, credential.current_project) == (org, project):
-                services.credential_forget_project(user=request.user, org=org, project=project)
+            # No such org or project (or not for this key): a way out, and never remembered.
             return TemplateResponse(
                 request, "workspaces/project_not_found.html", context, status=404
             )
-        if result.page and (credential.current_org, credential.current_project) != (org, project):
+        if result.page and not remembered:
             # Usually unchanged (every filter change lands here): no UPDATE round trip then.
             services.credential_remember_project(user=request.user, org=org, project=project)
     swapped = region in ("workspace-table", "workspace-browser")

@@ -10,7 +10,7 @@ from django.core.cache import cache
 from django.urls import reverse
 from pytest_django.asserts import assertContains, assertNotContains
 
-from tests.conftest import ACCOUNT, FULL_KEY, READ_KEY, duplicate_ids
+from tests.conftest import ACCOUNT, FULL_KEY, ORG_KEY, READ_KEY, duplicate_ids
 from workspaces.harness import HarnessClient
 from workspaces.services import credential_save
 
@@ -953,6 +953,20 @@ def test_a_remembered_project_that_is_gone_is_forgotten(signed_in_with_key, user
     again = signed_in_with_key.get("/")
 
     assert gone.status_code == 404
+    assert again["Location"] == reverse("org_list")
+
+
+def test_home_stops_leading_to_a_project_the_key_can_no_longer_see(
+    signed_in_with_key, user_with_key, fake
+):
+    signed_in_with_key.get(LIST)  # remembered
+    # A key bound to another org, saved in its place: Harness refuses it this project (403).
+    credential_save(user=user_with_key, account_id=ACCOUNT, api_key=ORG_KEY)
+    refused = signed_in_with_key.get(signed_in_with_key.get(reverse("home"))["Location"])
+
+    again = signed_in_with_key.get(reverse("home"))
+
+    assertContains(refused, "Your Harness key is not allowed to do this")
     assert again["Location"] == reverse("org_list")
 
 
