@@ -151,11 +151,28 @@ class SearchField(forms.CharField):
             raise forms.ValidationError(KEY_IN_SEARCH, code="harness_key")
 
 
+#: Said in place of a picker's results when its search is too long (from an address: the box
+#: takes no more).
+SEARCH_TOO_LONG = "A search has at most 128 characters, so this one was not made: shorten it."
+
+
 class PickerSearchForm(forms.Form):
     """Search and page for the org and project pickers, and the wizard's pickers."""
 
-    q = SearchField(required=False, max_length=128, strip=True, label="Search")
+    q = SearchField(
+        required=False,
+        max_length=128,
+        strip=True,
+        label="Search",
+        error_messages={"max_length": SEARCH_TOO_LONG},
+    )
     page = forms.IntegerField(required=False, min_value=1, max_value=100_000)
+
+    def refused_search(self) -> str:
+        """Why the search cannot be made ("" when it can): the org and project pickers say it
+        in place of their results, rather than list everything as if nothing had been typed."""
+        self.is_valid()
+        return self.errors["q"][0] if "q" in self.errors else ""
 
     def value(self, name: str, default):
         """The field's clean value, or `default` when it is empty or invalid (each field on its

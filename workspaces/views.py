@@ -131,14 +131,16 @@ def harness_key_delete(request: HtmxHttpRequest) -> HttpResponse:
 @refuses_keys_in_search(box="org-search")
 def org_list(request: HtmxHttpRequest) -> HttpResponse:
     search = PickerSearchForm(request.GET)
-    q = search.value("q", "")
-    result = selectors.org_page(
-        client=harness_client_for(request.user), search=q, page=search.value("page", 1)
-    )
+    q, refused = search.value("q", ""), search.refused_search()
+    result = None
+    if not refused:
+        result = selectors.org_page(
+            client=harness_client_for(request.user), search=q, page=search.value("page", 1)
+        )
     return TemplateResponse(
         request,
         partial_for(request, "workspaces/org_list.html", "org-results"),
-        {"q": q, "result": result, "oob": swaps_partial(request)},
+        {"q": q, "result": result, "oob": swaps_partial(request), "search_notice": refused},
     )
 
 
@@ -147,14 +149,22 @@ def org_list(request: HtmxHttpRequest) -> HttpResponse:
 @refuses_keys_in_search(box="project-search")
 def project_list(request: HtmxHttpRequest, org: str) -> HttpResponse:
     search = PickerSearchForm(request.GET)
-    q = search.value("q", "")
-    result = selectors.project_page(
-        client=harness_client_for(request.user), org=org, search=q, page=search.value("page", 1)
-    )
+    q, refused = search.value("q", ""), search.refused_search()
+    result = None
+    if not refused:
+        result = selectors.project_page(
+            client=harness_client_for(request.user), org=org, search=q, page=search.value("page", 1)
+        )
     return TemplateResponse(
         request,
         partial_for(request, "workspaces/project_list.html", "project-results"),
-        {"q": q, "result": result, "org": org, "oob": swaps_partial(request)},
+        {
+            "q": q,
+            "result": result,
+            "org": org,
+            "oob": swaps_partial(request),
+            "search_notice": refused,
+        },
     )
 
 

@@ -78,9 +78,30 @@ def test_the_picker_search_box_shows_the_search_made(signed_in_with_key, fake):
     )
     page = signed_in_with_key.get(reverse("project_list", args=["default"]), {"q": too_long})
 
-    assert "search_term" not in fake.log(route="v1.projects.list")[-1]["query"]
+    assert not any("search_term" in call["query"] for call in fake.log(route="v1.projects.list"))
     assertNotContains(response, too_long)
     assertContains(page, 'name="q" value=""')
+
+
+@pytest.mark.parametrize(
+    ("url", "live"),
+    [
+        (reverse("org_list"), "org-count"),
+        (reverse("project_list", args=["default"]), "project-count"),
+    ],
+)
+def test_a_picker_search_over_128_characters_is_not_shown_as_everything(
+    signed_in_with_key, fake, url, live
+):
+    typed = "no-such-thing-" * 10  # from an address: the box takes no more than 128
+
+    response = signed_in_with_key.get(url, {"q": typed}, headers=HTMX)
+
+    assertNotContains(response, "<strong>Default</strong>")
+    assertNotContains(response, "<strong>Infrastructure</strong>")
+    said = "A search has at most 128 characters, so this one was not made: shorten it."
+    assertContains(response, f'<p class="notice notice--warning">{said}</p>')
+    assertContains(response, f'<p id="{live}" hx-swap-oob="innerHTML">{said} </p>')
 
 
 @pytest.mark.parametrize(
