@@ -224,7 +224,8 @@ def filterable_status(status: str) -> bool:
     return bool(STATUS_PATTERN.fullmatch(status))
 
 
-MAX_TAG_FILTERS = 20
+#: At most this many of each (a crafted address could repeat one hundreds of times).
+MAX_STATUS_FILTERS = MAX_TAG_FILTERS = 20
 
 
 @dataclass(frozen=True)
@@ -354,9 +355,12 @@ class WorkspaceListForm(forms.Form):
             else:
                 value = self.cleaned_data.get(name)
                 values[name] = value if value not in (None, "", []) else default
-        if len(values["tags"]) > MAX_TAG_FILTERS:
-            values["tags"] = values["tags"][:MAX_TAG_FILTERS]
-            self.corrections.append(f"Only the first {MAX_TAG_FILTERS} tag filters are used.")
+        for name, most in (("status", MAX_STATUS_FILTERS), ("tags", MAX_TAG_FILTERS)):
+            values[name] = list(dict.fromkeys(values[name]))  # each once, in order
+            if len(values[name]) > most:
+                values[name] = values[name][:most]
+                noun = self.FILTER_NOUNS[name]
+                self.corrections.append(f"Only the first {most} {noun} filters are used.")
         return self.query_class(
             **{name: tuple(v) if isinstance(v, list) else v for name, v in values.items()}
         )

@@ -62,6 +62,17 @@ def test_statuses_are_checked_by_shape_not_against_a_list():
     assert filters.status_options[-2:] == ["queued", "Apply_Needed"]
 
 
+def test_statuses_and_tags_are_each_used_once_and_capped():
+    # A crafted address: each status it repeats would be sent to Harness and drawn as a box.
+    statuses = ["failed"] * 900 + [f"s{i}" for i in range(25)]
+    filters = clean(urlencode({"status": statuses, "tags": ["a", "a", "b"]}, doseq=True))
+
+    assert filters.query.status == ("failed", *(f"s{i}" for i in range(19)))
+    assert filters.query.tags == ("a", "b")
+    assert filters.corrections == ["Only the first 20 status filters are used."]
+    assert len(filters.status_options) == 9 + 19
+
+
 def test_tags_are_checked_by_shape_and_capped():
     tags = "&".join(f"tags=t{i}" for i in range(25))
     filters = clean(tags + "&tags=bad%2Ctag")
