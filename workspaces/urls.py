@@ -67,6 +67,11 @@ urlpatterns = [
         change_views.workspace_change_start,
         name="workspace_change_start",
     ),
+    path(
+        "orgs/<hid:org>/projects/<hid:project>/workspaces/<hid:identifier>/change/try-again/",
+        change_views.workspace_edit_try_again,
+        name="workspace_edit_try_again",
+    ),
     # The create-a-workspace wizard: drafts belong to their user and are addressed by UUID.
     # (Not under workspaces/, where "new" would shadow a workspace identified `new`.)
     path(

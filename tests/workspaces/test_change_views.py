@@ -545,6 +545,55 @@ def test_after_a_403_a_read_only_key_is_not_offered_edit(client, user, fake):
     assertContains(after, "Workspaces: Create/Edit")
 
 
+def _refused_then_granted(client, user, fake):
+    """A read-only key's change refused (403, remembered for the session), then a Harness admin
+    gives the key the right."""
+    import dataclasses
+
+    credential_save(user=user, account_id=ACCOUNT, api_key=READ_KEY)
+    client.force_login(user)
+    workspace = seeded_workspace(harness_client_for(user))
+    draft = edit(start(user, workspace), repository={"branch": "release"})
+    client.post(reverse("draft_submit", args=[draft.pk]))
+    state = fake.server.app.state
+    with state.lock:
+        state.keys[READ_KEY] = dataclasses.replace(state.keys[READ_KEY], access="full")
+    return workspace, draft
+
+
+def test_a_key_given_the_right_to_edit_after_a_403_is_offered_edit_again(client, user, fake):
+    """Try again forgets the refusal (nothing is sent), and Edit is offered again."""
+    workspace, _ = _refused_then_granted(client, user, fake)
+    refused = client.get(detail_url(workspace.identifier))
+    try_again = reverse("workspace_edit_try_again", args=["default", "infra", workspace.identifier])
+    calls = len(fake.log())
+
+    back = client.post(try_again)
+    sent_by_try_again = len(fake.log()) - calls
+    again = client.get(back["Location"])
+
+    assertContains(refused, f'action="{try_again}"')
+    assert back["Location"] == detail_url(workspace.identifier)
+    assert sent_by_try_again == 0
+    assertContains(again, f'action="{start_url(workspace.identifier)}"')
+    assertNotContains(again, "cannot change workspaces in default / infra")
+
+
+def test_a_change_that_lands_after_a_403_forgets_the_refusal(client, user, fake):
+    """Submitted again from its review once the right was granted: it lands, and neither the
+    workspace's page nor New workspace says the key cannot any more."""
+    workspace, draft = _refused_then_granted(client, user, fake)
+
+    client.post(reverse("draft_submit", args=[draft.pk]))
+    draft.refresh_from_db()
+
+    assert draft.status == WorkspaceDraft.Status.UPDATED
+    page = client.get(detail_url(workspace.identifier))
+    assertContains(page, f'action="{start_url(workspace.identifier)}"')
+    new = client.get(reverse("draft_start", args=["default", "infra"]))
+    assertNotContains(new, "cannot create workspaces in default / infra")
+
+
 def test_the_page_offers_no_edit_for_a_provisioner_the_steps_do_not_cover(
     signed_in_with_key, user_with_key, fake
 ):

@@ -15,12 +15,24 @@ from django.views.decorators.http import require_POST
 
 from workspaces.clients import harness_client_for
 from workspaces.feedback import harness_error_message
+from workspaces.forbidden import forbidden_forget
 from workspaces.forms import SendAnywayForm
 from workspaces.harness import errors
 from workspaces.htmx import HtmxHttpRequest
 from workspaces.models import WorkspaceDraft
 from workspaces.wizard import change, drafts, pages, views
 from workspaces.wizard.outcomes import require_same_account
+
+
+@require_POST
+def workspace_edit_try_again(
+    request: HtmxHttpRequest, org: str, project: str, identifier: str
+) -> HttpResponse:
+    """The key was given the right to change workspaces since Harness refused it (a 403
+    remembered for the session, which hides Edit): forget that refusal in this project, back to
+    the workspace's page, which offers Edit again. Nothing is sent to Harness."""
+    forbidden_forget(request, action="create", org=org, project=project)
+    return redirect(reverse("workspace_detail", args=[org, project, identifier]))
 
 
 @require_POST

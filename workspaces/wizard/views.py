@@ -24,7 +24,7 @@ from django_htmx.http import HttpResponseClientRefresh
 from workspaces.approvals import selectors as approval_selectors
 from workspaces.clients import draft_account_of, harness_client_for
 from workspaces.context_processors import read_header_early
-from workspaces.forbidden import forbidden_remember, forbidden_remembered
+from workspaces.forbidden import forbidden_forget, forbidden_remember, forbidden_remembered
 from workspaces.forms import KEY_IN_SEARCH
 from workspaces.htmx import HtmxHttpRequest, go
 from workspaces.models import WorkspaceDraft
@@ -347,6 +347,8 @@ def draft_submit(request: HtmxHttpRequest, draft_id) -> HttpResponse:
     draft = submitted.draft
     if draft.status == Status.FAILED and draft.harness_response.get("forbidden"):
         forbidden_remember(request, action="create", org=draft.org, project=draft.project)
+    elif draft.status in (Status.CREATED, Status.UPDATED):  # the key may now, whatever it was
+        forbidden_forget(request, action="create", org=draft.org, project=draft.project)
     if submitted.problems:  # never to a step the draft does not show (a change's Start from)
         message, url = pages.problems_to_fix(draft, submitted.problems)
         messages.error(request, message)
