@@ -14,7 +14,7 @@ import shutil
 import sys
 
 from portal.envfile import read_env_file
-from portal.envparse import env_int, env_seconds
+from portal.envparse import env_int, env_networks, env_seconds
 
 read_env_file()
 _env = os.environ.get
@@ -58,7 +58,13 @@ header_map = "drop"
 # gunicorn's default, stated: it bounds the SSO groups header, of which every group is kept.
 limit_request_field_size = 8190
 # Proxies whose X-Forwarded-Proto gunicorn believes (wsgi.url_scheme); the SSO proxy's address.
-forwarded_allow_ips = _env("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
+# Read as the settings read it, so both accept the same values. A value from `.env` that they
+# refuse stops gunicorn here naming the variable; one in the environment gunicorn itself refuses
+# before it reads this file ("Error: 10.0.0.5/24 has host bits set"), and `manage.py check` (the
+# migrate job) names it.
+forwarded_allow_ips = ",".join(
+    env_networks("FORWARDED_ALLOW_IPS", ["127.0.0.1", "::1"], any_peer=True)
+)
 
 # Recycle workers now and then (bounded memory growth); jitter keeps them from restarting at once.
 max_requests = env_int("GUNICORN_MAX_REQUESTS", 1000, minimum=0)

@@ -9,16 +9,19 @@ Each refusal is an `ImproperlyConfigured` whose one-line message names the varia
 prints it without a traceback).
 """
 
+import ipaddress
 import math
 import os
 import ssl
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from django.core.exceptions import ImproperlyConfigured
 
 _TRUE = frozenset({"true", "1", "on", "yes"})
 _FALSE = frozenset({"false", "0", "off", "no"})
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
 def _refuse(name: str, what: str, raw: str) -> ImproperlyConfigured:
@@ -111,3 +114,30 @@ def env_ca_bundle(name: str) -> str:
                 name, "the path of a PEM file of CA certificates, or empty", raw
             ) from None
     return raw
+
+
+def networks(name: str, values: Iterable[str]) -> tuple[Network, ...]:
+    """The addresses or CIDRs `values` lists (blank ones skipped); ImproperlyConfigured naming
+    `name` for one that is not, and for a CIDR with host bits set (`10.0.0.5/24`), as gunicorn
+    refuses it: an address copied with its prefix length, which read as its network would trust
+    every other address in it."""
+    parsed = []
+    for value in (value.strip() for value in values):
+        if not value:
+            continue
+        try:
+            parsed.append(ipaddress.ip_network(value))
+        except ValueError as err:
+            raise ImproperlyConfigured(
+                f"{name} holds an invalid network: {err} (an address, or a network's own "
+                "address and prefix such as 10.0.0.0/24)."
+            ) from None
+    return tuple(parsed)
+
+
+def env_networks(name: str, default: Sequence[str], *, any_peer: bool = False) -> list[str]:
+    """Comma-separated addresses or CIDRs, as `env_list` reads them and `networks` accepts them;
+    `*` (every peer) too with `any_peer`."""
+    values = env_list(name, default)
+    networks(name, (value for value in values if not (any_peer and value == "*")))
+    return values

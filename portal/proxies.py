@@ -15,20 +15,17 @@ import ipaddress
 from functools import cache
 
 from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest
 
-Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+from portal.envparse import Network, networks
 
 
 @cache
 def proxy_networks(setting: str, proxies: tuple[str, ...]) -> tuple[Network, ...]:
     """The networks a proxy setting (`SSO_TRUSTED_PROXIES`, `FORWARDED_ALLOW_IPS`) lists, as
-    CIDRs or addresses; ImproperlyConfigured naming the setting for one that is not."""
-    try:
-        return tuple(ipaddress.ip_network(p.strip(), strict=False) for p in proxies if p.strip())
-    except ValueError as err:
-        raise ImproperlyConfigured(f"{setting} holds an invalid network: {err}") from err
+    CIDRs or addresses; ImproperlyConfigured naming the setting for one that is not, or for a
+    CIDR with host bits set, which gunicorn refuses too (`portal.envparse.networks`)."""
+    return networks(setting, proxies)
 
 
 def forwarding_networks(proxies: tuple[str, ...]) -> tuple[Network, ...] | None:

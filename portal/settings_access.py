@@ -9,7 +9,7 @@ settings again with other variables reads these again too). Every variable is do
 
 import environ
 
-from portal.envparse import env_choice, env_int, env_list
+from portal.envparse import env_choice, env_int, env_networks
 
 
 def access_settings() -> dict:
@@ -20,7 +20,7 @@ def access_settings() -> dict:
         "PORTAL_AUTH": portal_auth,
         "SSO_USER_HEADER": env.str("SSO_USER_HEADER", default="X-Forwarded-Email"),
         "SSO_GROUPS_HEADER": env.str("SSO_GROUPS_HEADER", default=""),
-        "SSO_TRUSTED_PROXIES": env_list("SSO_TRUSTED_PROXIES", default=[]),
+        "SSO_TRUSTED_PROXIES": env_networks("SSO_TRUSTED_PROXIES", default=[]),
         "SSO_LOGOUT_URL": env.str("SSO_LOGOUT_URL", default=""),
         "AUTHENTICATION_BACKENDS": [
             "portal.sso.SSOHeaderBackend"
@@ -35,7 +35,9 @@ def access_settings() -> dict:
         # The TLS proxy's addresses or CIDRs (`*`: every peer), as gunicorn reads them: from
         # these peers a client's address is the X-Forwarded-For hop they name
         # (portal.proxies), not their own.
-        "FORWARDED_ALLOW_IPS": env_list("FORWARDED_ALLOW_IPS", default=["127.0.0.1", "::1"]),
+        "FORWARDED_ALLOW_IPS": env_networks(
+            "FORWARDED_ALLOW_IPS", default=["127.0.0.1", "::1"], any_peer=True
+        ),
         # Per-user limits, (requests, window seconds), on what reaches Harness per keystroke or
         # click (workspaces.ratelimit).
         "RATE_LIMITS": {

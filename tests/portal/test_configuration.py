@@ -26,6 +26,10 @@ pytestmark = pytest.mark.django_db
         ("SSO_TRUSTED_PROXIES", ["proxy.example.com"], "SSO_TRUSTED_PROXIES", "portal.E002"),
         ("FORWARDED_ALLOW_IPS", ["10.0.0.0/33"], "FORWARDED_ALLOW_IPS", "portal.E003"),
         ("FORWARDED_ALLOW_IPS", ["proxy.example.com"], "FORWARDED_ALLOW_IPS", "portal.E003"),
+        # An address copied with its prefix length: read as its whole network, it trusted the
+        # /24; gunicorn refuses it ("has host bits set").
+        ("SSO_TRUSTED_PROXIES", ["10.0.0.5/24"], "SSO_TRUSTED_PROXIES", "portal.E002"),
+        ("FORWARDED_ALLOW_IPS", ["10.0.0.5/24"], "FORWARDED_ALLOW_IPS", "portal.E003"),
         ("METRICS_ALLOWED_NETWORKS", ["10.0.0.0/33"], "METRICS_ALLOWED_NETWORKS", "portal.E001"),
         ("HARNESS_BASE_URL", "ftp://harness.example.com", "HARNESS_BASE_URL", "workspaces.E001"),
     ],

@@ -1893,6 +1893,37 @@ def test_gunicorn_refuses_a_value_its_variable_cannot_take_by_name(
         runpy.run_path(str(ROOT / "gunicorn.conf.py"))
 
 
+@pytest.mark.parametrize("name", ["SSO_TRUSTED_PROXIES", "FORWARDED_ALLOW_IPS"])
+def test_a_proxy_address_copied_with_its_prefix_length_is_refused_by_name(load_settings, name):
+    """SSO_TRUSTED_PROXIES=10.0.0.5/24 trusted the whole /24 without a word; the same value in
+    FORWARDED_ALLOW_IPS passed `manage.py check` and /readyz, then gunicorn refused to start
+    ("Error: 10.0.0.5/24 has host bits set") naming no variable."""
+    with pytest.raises(
+        ImproperlyConfigured, match=rf"^{name} holds an invalid network: 10\.0\.0\.5/24"
+    ):
+        load_settings(**{name: "10.0.0.1, 10.0.0.5/24"})
+
+    loaded = load_settings(**{name: "10.0.0.0/24, 10.0.0.5, ::1"})
+    assert loaded[name] == ["10.0.0.0/24", "10.0.0.5", "::1"]
+
+
+def test_any_peer_is_still_a_forwarding_proxy_but_not_a_sign_on_proxy(load_settings):
+    assert load_settings(FORWARDED_ALLOW_IPS="*")["FORWARDED_ALLOW_IPS"] == ["*"]
+    with pytest.raises(ImproperlyConfigured, match=r"^SSO_TRUSTED_PROXIES holds an invalid"):
+        load_settings(SSO_TRUSTED_PROXIES="*")
+
+
+def test_gunicorn_and_django_accept_the_same_forwarding_proxies(load_settings, monkeypatch):
+    load_settings()  # the fixture's clean environment and empty env file
+    monkeypatch.setenv("FORWARDED_ALLOW_IPS", "10.0.0.5/24")
+    with pytest.raises(ImproperlyConfigured, match=r"^FORWARDED_ALLOW_IPS holds an invalid"):
+        runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+
+    monkeypatch.setenv("FORWARDED_ALLOW_IPS", "10.0.0.0/24, ,::1")
+    config = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+    assert config["forwarded_allow_ips"] == "10.0.0.0/24,::1"
+
+
 def test_a_ca_bundle_that_is_not_a_file_of_certificates_is_refused_by_name(load_settings, tmp_path):
     """HARNESS_CA_BUNDLE names a PEM file of CA certificates (a private CA's, for a self-managed
     Harness); a path to nothing, to a directory or to anything else stops the process."""
