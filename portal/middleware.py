@@ -3,7 +3,8 @@
 Order in `MIDDLEWARE`: `RequestIdMiddleware` first (every later log line carries the id), then
 `RequestLogMiddleware` (it sees the final response, redirects and 500 pages included), and
 `NoStoreForSignedInMiddleware` after authentication. Neither reads the user itself: they use
-the one the request read (`_signed_in_user_id`).
+the one the request read (`_signed_in_user_id`). `CommonMiddleware` stands in for Django's, so
+that probes and scrapers may address a replica by its IP address.
 """
 
 from __future__ import annotations
@@ -15,16 +16,19 @@ import uuid
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.middleware import common
 from django.utils.functional import SimpleLazyObject
 
 from portal import metrics
 from portal.logs import request_id_var
+from portal.proxies import address_of
 
 REQUEST_ID_HEADER = "X-Request-ID"
 # What we accept from a proxy: short, printable, no spaces or quotes (safe in logs and headers).
 SAFE_REQUEST_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:=+/-]{0,127}")
 # Probes and scrapers: logged at DEBUG when they succeed, so they do not drown the real traffic.
 QUIET_VIEWS = frozenset({"healthz", "readyz", "metrics"})
+PROBE_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
 
 request_logger = logging.getLogger("portal.request")
 
@@ -120,3 +124,19 @@ class NoStoreForSignedInMiddleware:
         if not response.has_header("Cache-Control") and _signed_in_user_id(request) is not None:
             response["Cache-Control"] = "no-store, private"
         return response
+
+
+class CommonMiddleware(common.CommonMiddleware):
+    """Django's, except that a request for `/healthz`, `/readyz` or `/metrics` whose Host is an
+    IP address is not refused for it (a 400 and an ERROR `DisallowedHost` line).
+
+    The kubelet and Prometheus reach a pod by its IP, a scraper on the compose network each
+    replica by its address: that address is their Host, and it is in no ALLOWED_HOSTS. Here is
+    where Django reads the Host of every request (for PREPEND_WWW, which is off); these views
+    never read it. An address is let through, never a name: DNS rebinding, which the check
+    guards against, sends the attacker's own host name."""
+
+    def process_request(self, request: HttpRequest) -> HttpResponse | None:
+        if request.path_info in PROBE_PATHS and address_of(request.META.get("HTTP_HOST", "")):
+            return None
+        return super().process_request(request)

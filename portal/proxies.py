@@ -35,7 +35,9 @@ def forwarding_networks(proxies: tuple[str, ...]) -> tuple[Network, ...] | None:
     return proxy_networks("FORWARDED_ALLOW_IPS", proxies)
 
 
-def _ip(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+def address_of(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """The IP address a Host header or an X-Forwarded-For hop names, with or without a port;
+    None for a host name or anything else."""
     text = text.strip()
     if text.startswith("[") and "]" in text:  # [2001:db8::1]:443
         text = text[1 : text.index("]")]
@@ -61,12 +63,12 @@ def client_address(request: HttpRequest) -> str:
     proxy in front appended it; every hop to its left came from the client (were each believed
     as a proxy's, the walk would end at the leftmost, which the client chose)."""
     address = request.META.get("REMOTE_ADDR", "")
-    if not _is_forwarding_proxy(_ip(address)):
+    if not _is_forwarding_proxy(address_of(address)):
         return address
     hops = reversed(request.META.get("HTTP_X_FORWARDED_FOR", "").split(","))
     any_peer = forwarding_networks(tuple(settings.FORWARDED_ALLOW_IPS)) is None
     for hop in hops:
-        ip = _ip(hop)
+        ip = address_of(hop)
         if ip is None:
             break
         address = str(ip)

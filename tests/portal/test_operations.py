@@ -1004,6 +1004,39 @@ def test_metrics_are_denied_when_nothing_is_configured(client, db, settings):
     assert client.get("/metrics", REMOTE_ADDR="127.0.0.1").status_code == 404
 
 
+def _k8s_allowed_hosts() -> list[str]:
+    config = yaml.safe_load((ROOT / "deploy" / "k8s" / "configmap.yaml").read_text())["data"]
+    return [host.strip() for host in config["ALLOWED_HOSTS"].split(",")]
+
+
+@pytest.mark.parametrize("host", ["10.42.0.17:8000", "10.42.0.17", "[fd00::17]:8000"])
+def test_prometheus_scraping_a_pod_by_its_address_gets_the_metrics(client, db, settings, host):
+    """The k8s example's Prometheus scrapes pod IPs (and compose's scraper the replicas'
+    addresses): Host 10.42.0.17:8000 is in no ALLOWED_HOSTS, so every scrape was a 400 and an
+    ERROR django.security.DisallowedHost line."""
+    settings.ALLOWED_HOSTS = _k8s_allowed_hosts()
+    settings.METRICS_ALLOWED_NETWORKS = []
+    settings.METRICS_BEARER_TOKEN = "scrape-token-0123456789"
+    bearer = {"Authorization": "Bearer scrape-token-0123456789"}
+
+    scraped = client.get("/metrics", HTTP_HOST=host, headers=bearer, REMOTE_ADDR="10.42.1.5")
+    refused = client.get("/metrics", HTTP_HOST=host, REMOTE_ADDR="10.42.1.5")
+
+    assert (scraped.status_code, refused.status_code) == (200, 404)
+    assert client.get("/healthz", HTTP_HOST=host).status_code == 200
+
+
+def test_only_the_probes_answer_a_host_that_is_not_allowed(client, db, settings, fake):
+    """Let through for an address only: a page rebinding its own name (DNS rebinding) to a
+    replica's address still sends that name, which stays refused."""
+    settings.ALLOWED_HOSTS = _k8s_allowed_hosts()
+
+    assert client.get("/readyz", HTTP_HOST="10.42.0.17:8000").status_code == 200
+    assert client.get("/readyz", HTTP_HOST="rebound.example.net").status_code == 400
+    assert client.get("/accounts/login/", HTTP_HOST="10.42.0.17:8000").status_code == 400
+    assert client.get("/healthz/", HTTP_HOST="10.42.0.17:8000").status_code == 400
+
+
 def _sample(body: str, name: str, **labels) -> float:
     from prometheus_client.parser import text_string_to_metric_families
 
