@@ -9,8 +9,9 @@ import ipaddress
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.core.checks import Error, Warning, register
+from django.core.checks import Error, Tags, Warning, register
 from django.core.exceptions import ImproperlyConfigured
+from django.core.mail import mailers
 
 from portal.metrics import _allowed_networks
 from portal.proxies import forwarding_networks
@@ -153,3 +154,22 @@ def portal_url(app_configs, **kwargs):
             id="portal.W002",
         )
     ]
+
+
+@register(Tags.mail)
+def mailer(app_configs, **kwargs):
+    """A mailer Django cannot make fails every e-mail. Not a readiness check: the mails are
+    logged and skipped (`workspaces.approvals.notify`), and every replica would be taken out of
+    service for them; `manage.py check` (and so the migrate job) fails instead."""
+    try:
+        mailers.default  # noqa: B018 (made to see that it can be; opens no connection)
+    except ImproperlyConfigured as err:  # InvalidMailer: an unknown BACKEND, TLS and SSL at once
+        return [
+            Error(
+                f"EMAIL_BACKEND and the EMAIL_* settings make no mailer: {err}",
+                hint="Check EMAIL_BACKEND's spelling (.env.example), and set EMAIL_USE_TLS or "
+                "EMAIL_USE_SSL, not both.",
+                id="portal.E006",
+            )
+        ]
+    return []

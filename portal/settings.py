@@ -359,6 +359,11 @@ _smtp_options = {
     # Seconds; a slow mail server must not hold a request (a failed send is logged, not raised).
     "timeout": env_int("EMAIL_TIMEOUT", 10),
 }
+if _smtp_options["use_tls"] and _smtp_options["use_ssl"]:
+    raise ImproperlyConfigured(
+        "EMAIL_USE_TLS and EMAIL_USE_SSL are both true: set one (EMAIL_USE_TLS for STARTTLS, "
+        "usually port 587; EMAIL_USE_SSL for SSL from the start, usually port 465)."
+    )
 MAILERS = {
     "default": {
         "BACKEND": EMAIL_BACKEND_PATH,

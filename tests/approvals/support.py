@@ -18,6 +18,13 @@ APPROVER_IN_LOG = "pat.AcmeDemoAcct01.65a1f0c0d1e2f3a4b5c6d7ec.…redacted"
 AUTHOR_IN_LOG = "pat.AcmeDemoAcct01.65a1f0c0d1e2f3a4b5c6d7e8.…redacted"
 CREATE = "iacm.workspaces.create"
 GROUP = "infra-approvers"
+SMTP = "django.core.mail.backends.smtp.EmailBackend"
+# MAILERS["default"] of which Django cannot make a mailer (InvalidMailer): a mistyped
+# EMAIL_BACKEND, and SMTP over TLS and SSL at once.
+UNUSABLE_MAILERS = (
+    {"BACKEND": "django.core.mail.backends.smtp.EmailBakend"},
+    {"BACKEND": SMTP, "OPTIONS": {"host": "smtp.example.com", "use_tls": True, "use_ssl": True}},
+)
 
 
 def prod_rule(*, groups=(), users=(), **fields) -> ApprovalRule:

@@ -9,6 +9,8 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import SystemCheckError
 
+from tests.approvals.support import UNUSABLE_MAILERS
+
 pytestmark = pytest.mark.django_db
 
 
@@ -300,3 +302,13 @@ def test_every_variable_read_is_in_env_example_and_the_readme():
     assert sorted(n for n in names if not re.search(rf"`{n}[`= ]", readme)) == []
     assigned = set(re.findall(r"^#? ?([A-Z][A-Z0-9_]+)=", example, re.MULTILINE))
     assert sorted(assigned - names) == []  # nothing in .env.example that the portal ignores
+
+
+@pytest.mark.parametrize("mailer", UNUSABLE_MAILERS)
+def test_a_mailer_django_cannot_make_fails_the_check_by_name(settings, mailer):
+    """It passed `manage.py check`; then every e-mail failed (and, before notify caught it, every
+    submit needing an approval was a 500)."""
+    settings.MAILERS = {"default": mailer}
+
+    with pytest.raises(SystemCheckError, match="EMAIL_BACKEND"):
+        call_command("check")

@@ -1646,6 +1646,13 @@ def test_a_proxy_ssl_header_written_with_a_space_does_not_redirect_https_forever
     assert response.status_code == 200, response.get("Location")
 
 
+def test_smtp_over_tls_and_ssl_at_once_is_refused_by_name(load_settings):
+    """EMAIL_USE_TLS=true with EMAIL_USE_SSL=true passed `manage.py check`; then a submit that
+    needed an approval was a 500 (Django's InvalidMailer) and no approver was mailed."""
+    with pytest.raises(ImproperlyConfigured, match=r"^EMAIL_USE_TLS and EMAIL_USE_SSL are both"):
+        load_settings(EMAIL_USE_TLS="true", EMAIL_USE_SSL="1")
+
+
 @pytest.mark.parametrize("value", ["debug", "Warning", "ERROR"])
 def test_the_log_level_is_read_whatever_its_case(load_settings, value):
     values = load_settings(LOG_LEVEL=value)
@@ -1719,7 +1726,15 @@ def test_the_deployment_examples_configure_the_approval_emails():
 
     for where, env in (("compose", compose_env), ("k8s ConfigMap", configmap["data"])):
         assert env["PORTAL_URL"].startswith("https://"), where
-        for name in ("EMAIL_HOST", "EMAIL_PORT", "EMAIL_USE_TLS", "DEFAULT_FROM_EMAIL"):
+        # README: "set all of these"; EMAIL_USE_SSL and EMAIL_TIMEOUT were missing.
+        for name in (
+            "EMAIL_HOST",
+            "EMAIL_PORT",
+            "EMAIL_USE_TLS",
+            "EMAIL_USE_SSL",
+            "EMAIL_TIMEOUT",
+            "DEFAULT_FROM_EMAIL",
+        ):
             assert name in env, (where, name)
     assert compose_env["EMAIL_HOST_PASSWORD"] == "${EMAIL_HOST_PASSWORD:-}"
     assert "EMAIL_HOST_PASSWORD" not in configmap["data"]

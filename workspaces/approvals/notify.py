@@ -13,6 +13,7 @@ import logging
 import smtplib
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.core.mail import EmailMessage, mailers
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -33,7 +34,11 @@ def _send(*, template: str, context: dict, recipients: list[str]) -> None:
         return
     subject = " ".join(render_to_string(f"approvals/email/{template}_subject.txt", context).split())
     message = render_to_string(f"approvals/email/{template}.txt", context)
-    mailer = mailers.default
+    try:
+        mailer = mailers.default
+    except ImproperlyConfigured as err:  # InvalidMailer; `manage.py check` says so (portal.E006)
+        logger.error("approval e-mail %s not sent: no mailer (%s)", template, err)
+        return
     try:
         with mailer:  # one connection for every message
             for recipient in recipients:
