@@ -2,7 +2,8 @@
 decided. Sent with Django's mail backend (console backend in development and the demo, SMTP
 from the `EMAIL_*` settings in production) once the decision is stored, one message per
 recipient over one connection (nobody sees the other approvers' addresses); a mail server that
-fails, or refuses one address, is logged and never fails the request. Links use `PORTAL_URL`.
+fails, or refuses one message (at RCPT TO or at DATA; the others still go), is logged by its
+reply code, never its text or an address, and never fails the request. Links use `PORTAL_URL`.
 No key, no secret value is ever in a message: bodies hold references only, and the mails do not
 include them anyway.
 """
@@ -29,6 +30,23 @@ def _link(path: str) -> str:
     return settings.PORTAL_URL.rstrip("/") + path
 
 
+def _why(err: Exception) -> str:
+    """What a failed send is logged with: the SMTP reply code, else the error's class. Never
+    the reply's text, which quotes addresses (`550 5.7.1 <carol@example.com>: ...`)."""
+    if isinstance(err, smtplib.SMTPResponseException):
+        return f"SMTP {err.smtp_code}"
+    return type(err).__name__
+
+
+def _send_one(mailer, email: EmailMessage) -> None:
+    try:
+        mailer.send_messages([email])
+    except smtplib.SMTPServerDisconnected:  # it hung up on the one before (421): connect again
+        mailer.close()
+        mailer.open()
+        mailer.send_messages([email])
+
+
 def _send(*, template: str, context: dict, recipients: list[str]) -> None:
     if not recipients:
         return
@@ -43,11 +61,14 @@ def _send(*, template: str, context: dict, recipients: list[str]) -> None:
         with mailer:  # one connection for every message
             for recipient in recipients:
                 try:
-                    mailer.send_messages([EmailMessage(subject, message, None, [recipient])])
-                except smtplib.SMTPRecipientsRefused:  # one address: the others still get theirs
-                    logger.warning("approval e-mail %s refused for one recipient", template)
-    except (smtplib.SMTPException, OSError):
-        logger.warning("approval e-mail %s could not be sent", template, exc_info=True)
+                    _send_one(mailer, EmailMessage(subject, message, None, [recipient]))
+                # The server refused this one (at RCPT TO, or at DATA): the others still go.
+                except (smtplib.SMTPRecipientsRefused, smtplib.SMTPResponseException) as err:
+                    logger.warning(
+                        "approval e-mail %s refused for one recipient (%s)", template, _why(err)
+                    )
+    except (smtplib.SMTPException, OSError) as err:  # no server, or it went away: the rest wait
+        logger.warning("approval e-mail %s could not be sent (%s)", template, _why(err))
 
 
 def notify_waiting(*, approval: Approval) -> None:
