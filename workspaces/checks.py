@@ -7,7 +7,7 @@ from django.core.exceptions import ImproperlyConfigured
 from portal.checks import CONFIGURATION
 from portal.public_secrets import PUBLIC_TOKEN_KEYS
 from workspaces.crypto import token_cipher
-from workspaces.harness import validate_base_url
+from workspaces.harness import validate_base_url, validate_iacm_prefix
 
 _GENERATE_HINT = (
     "Generate one with `python -c 'from cryptography.fernet import Fernet; "
@@ -80,4 +80,21 @@ def harness_base_url(app_configs, **kwargs):
         validate_base_url(settings.HARNESS_BASE_URL)
     except ValueError as err:
         return [Error(f"HARNESS_BASE_URL is not usable: {err}", id="workspaces.E001")]
+    return []
+
+
+@register(CONFIGURATION)
+def harness_iacm_prefix(app_configs, **kwargs):
+    """Checked as the client checks it when it is made, for every Harness page."""
+    try:
+        validate_iacm_prefix(settings.HARNESS_IACM_PREFIX)
+    except ValueError:
+        return [
+            Error(
+                f"HARNESS_IACM_PREFIX is not usable: {settings.HARNESS_IACM_PREFIX!r} is no "
+                "path such as /iacm/api or /gateway/iacm/api.",
+                hint="A path of plain segments from the host's root: no scheme, query or space.",
+                id="workspaces.E004",
+            )
+        ]
     return []

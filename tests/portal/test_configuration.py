@@ -34,6 +34,10 @@ pytestmark = pytest.mark.django_db
         ("FORWARDED_ALLOW_IPS", ["10.0.0.5/24"], "FORWARDED_ALLOW_IPS", "portal.E003"),
         ("METRICS_ALLOWED_NETWORKS", ["10.0.0.0/33"], "METRICS_ALLOWED_NETWORKS", "portal.E001"),
         ("HARNESS_BASE_URL", "ftp://harness.example.com", "HARNESS_BASE_URL", "workspaces.E001"),
+        # Each passed the check and /readyz, then every Harness page was a 500.
+        ("HARNESS_IACM_PREFIX", "gateway/iacm/api", "HARNESS_IACM_PREFIX", "workspaces.E004"),
+        ("HARNESS_IACM_PREFIX", "/gateway/iacm/api?x", "HARNESS_IACM_PREFIX", "workspaces.E004"),
+        ("HARNESS_IACM_PREFIX", "/iacm api", "HARNESS_IACM_PREFIX", "workspaces.E004"),
     ],
 )
 def test_an_unusable_setting_fails_the_check_and_readiness(
@@ -72,6 +76,7 @@ def test_the_readme_lists_every_check_readiness_runs():
 def test_good_settings_pass_the_configuration_checks(client, settings, fake):
     settings.SSO_TRUSTED_PROXIES = ["10.0.0.0/8", "192.168.1.7"]
     settings.FORWARDED_ALLOW_IPS = ["10.0.0.10", "10.1.0.0/16", "::1"]
+    settings.HARNESS_IACM_PREFIX = "/gateway/iacm/api/"
 
     call_command("check")
     response = client.get("/readyz")

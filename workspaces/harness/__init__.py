@@ -20,7 +20,12 @@ from workspaces.harness.breaker import (
     configure_breakers,
     reset_breakers,
 )
-from workspaces.harness.client import WORKSPACE_SORTS, HarnessClient, call_observers
+from workspaces.harness.client import (
+    WORKSPACE_SORTS,
+    HarnessClient,
+    call_observers,
+    validate_iacm_prefix,
+)
 from workspaces.harness.errors import (
     FieldError,
     HarnessConflict,
@@ -87,4 +92,5 @@ __all__ = [
     "reset_breakers",
     "types",
     "validate_base_url",
+    "validate_iacm_prefix",
 ]

@@ -32,7 +32,7 @@ from workspaces.harness.errors import HarnessError, HarnessUnavailable, HarnessU
 from workspaces.harness.readers import ShapeError
 from workspaces.harness.wire import Reply
 
-__all__ = ["WORKSPACE_SORTS", "HarnessClient", "call_observers"]
+__all__ = ["WORKSPACE_SORTS", "HarnessClient", "call_observers", "validate_iacm_prefix"]
 
 logger = logging.getLogger("workspaces.harness")
 
@@ -61,6 +61,15 @@ def _key_echoes(api_key: str) -> tuple[str, ...]:
     if len(parts) >= 2 and len(parts[-1]) >= _SECRET_MIN:
         echoes.append(parts[-1])
     return tuple(dict.fromkeys(echoes))
+
+
+def validate_iacm_prefix(prefix: str) -> str:
+    """The IaCM API's path prefix without its trailing slash; ValueError for one that is not a
+    path of plain segments (no scheme, query or space). The settings check uses it too."""
+    prefix = prefix.rstrip("/")
+    if not _IACM_PREFIX.fullmatch(prefix):
+        raise ValueError("iacm_prefix must be a path such as /iacm/api or /gateway/iacm/api")
+    return prefix
 
 
 class HarnessClient(AccountCalls, WorkspaceCalls, ReferenceCalls):
@@ -93,9 +102,7 @@ class HarnessClient(AccountCalls, WorkspaceCalls, ReferenceCalls):
             raise ValueError("account_id is required")
         if not isinstance(api_key, str) or not _API_KEY.fullmatch(api_key):
             raise ValueError("the API key is empty or contains characters a key cannot have")
-        iacm_prefix = iacm_prefix.rstrip("/")
-        if not _IACM_PREFIX.fullmatch(iacm_prefix):
-            raise ValueError("iacm_prefix must be a path such as /iacm/api or /gateway/iacm/api")
+        iacm_prefix = validate_iacm_prefix(iacm_prefix)
         if isinstance(timeout, int | float):
             timeout = (float(timeout), float(timeout))
         if len(timeout) != 2 or not all(t > 0 for t in timeout):
