@@ -15,7 +15,7 @@ from django.core.mail import mailers
 
 from portal.metrics import _allowed_networks
 from portal.proxies import forwarding_networks
-from portal.public_secrets import PUBLIC_SECRET_KEYS
+from portal.public_secrets import PUBLIC_METRICS_TOKENS, PUBLIC_SECRET_KEYS
 from portal.sso import _trusted_networks
 
 CONFIGURATION = "configuration"
@@ -121,6 +121,40 @@ def public_secret_key_in_production(app_configs, **kwargs):
                 "SECRET_KEY is a key published in this repository; production refuses it.",
                 hint=_REPLACE_HINT,
                 id="portal.E004",
+            )
+        ]
+    return []
+
+
+_METRICS_TOKEN_MIN = 16
+_SCRAPER_HINT = (
+    "Generate one with `python -c 'import secrets; print(secrets.token_urlsafe(32))'` and give "
+    "the scraper the same."
+)
+
+
+@register(deploy=True)
+def weak_metrics_token(app_configs, **kwargs):
+    token = settings.METRICS_BEARER_TOKEN
+    if token in PUBLIC_METRICS_TOKENS:
+        problem = "is a placeholder published in this repository: /metrics refuses it"
+    elif 0 < len(token) < _METRICS_TOKEN_MIN:
+        problem = f"is shorter than {_METRICS_TOKEN_MIN} characters: easy to guess"
+    else:
+        return []
+    return [Warning(f"METRICS_BEARER_TOKEN {problem}.", hint=_SCRAPER_HINT, id="portal.W004")]
+
+
+@register()
+def public_metrics_token_in_production(app_configs, **kwargs):
+    """Not a readiness check: /metrics refuses the token anyway, and nothing else needs it."""
+    if settings.PRODUCTION and settings.METRICS_BEARER_TOKEN in PUBLIC_METRICS_TOKENS:
+        return [
+            Error(
+                "METRICS_BEARER_TOKEN is a placeholder published in this repository (the k8s "
+                "example's); production refuses it, and /metrics answers the scraper 404.",
+                hint=_SCRAPER_HINT,
+                id="portal.E007",
             )
         ]
     return []

@@ -37,6 +37,7 @@ from prometheus_client import (
 )
 
 from portal import metrics_archive
+from portal.public_secrets import PUBLIC_METRICS_TOKENS
 from workspaces.harness.breaker import CallsHeld
 
 _LATENCY_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
@@ -130,9 +131,10 @@ def _allowed_networks(
 
 
 def metrics_access_allowed(request: HttpRequest) -> bool:
-    """True for a configured bearer token, or a TCP peer inside METRICS_ALLOWED_NETWORKS."""
+    """True for a configured bearer token, or a TCP peer inside METRICS_ALLOWED_NETWORKS. A
+    token published in this repository (the k8s example's placeholder) opens nothing."""
     token = settings.METRICS_BEARER_TOKEN
-    if token:
+    if token and token not in PUBLIC_METRICS_TOKENS:
         scheme, _, offered = request.headers.get("Authorization", "").partition(" ")
         if scheme.lower() == "bearer" and hmac.compare_digest(
             offered.strip().encode(), token.encode()

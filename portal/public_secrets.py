@@ -3,7 +3,8 @@
 with (not kept in the image), and those of `deploy/k8s/secret.example.yaml` (a Secret applied
 from it unchanged). `check --deploy` warns about any of them in the settings; in production a
 `SECRET_KEY` or an encrypting Harness token key among them fails `manage.py check` and `/readyz`
-(`portal.checks`, `workspaces.checks`).
+(`portal.checks`, `workspaces.checks`), and a `METRICS_BEARER_TOKEN` among them fails
+`manage.py check` and is never accepted by `/metrics` (`portal.metrics`).
 """
 
 DEV_SECRET_KEY = "dev-only-insecure-secret-key-change-me-0123456789abcdefghijklmnop"  # noqa: S105
@@ -23,3 +24,4 @@ PUBLIC_TOKEN_KEYS = frozenset(
         "replace-with-Fernet.generate_key()",
     }
 )
+PUBLIC_METRICS_TOKENS = frozenset({"replace-with-a-random-token"})

@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
+import yaml
 from django.core.management import call_command
 from django.core.management.base import SystemCheckError
 
@@ -239,13 +240,47 @@ def test_the_k8s_example_secrets_placeholders_count_as_public():
 
     import yaml
 
-    from portal.public_secrets import PUBLIC_SECRET_KEYS, PUBLIC_TOKEN_KEYS
+    from portal.public_secrets import (
+        PUBLIC_METRICS_TOKENS,
+        PUBLIC_SECRET_KEYS,
+        PUBLIC_TOKEN_KEYS,
+    )
 
     example = Path(__file__).resolve().parents[2] / "deploy" / "k8s" / "secret.example.yaml"
     values = yaml.safe_load(example.read_text())["stringData"]
 
     assert values["SECRET_KEY"] in PUBLIC_SECRET_KEYS
     assert values["HARNESS_TOKEN_KEYS"] in PUBLIC_TOKEN_KEYS
+    assert values["METRICS_BEARER_TOKEN"] in PUBLIC_METRICS_TOKENS
+
+
+def test_the_k8s_example_metrics_token_left_as_it_is_opens_nothing_and_is_flagged(client, settings):
+    """Unlike the Secret's other placeholders, "replace-with-a-random-token" was accepted
+    silently: anyone who read this repository could scrape /metrics."""
+    example = Path(__file__).resolve().parents[2] / "deploy" / "k8s" / "secret.example.yaml"
+    token = yaml.safe_load(example.read_text())["stringData"]["METRICS_BEARER_TOKEN"]
+    settings.METRICS_ALLOWED_NETWORKS = []
+    settings.METRICS_BEARER_TOKEN = token
+
+    scraped = client.get("/metrics", headers={"Authorization": f"Bearer {token}"})
+    flagged = _ids(include_deployment_checks=True)
+    settings.PRODUCTION = True
+    settings.SECRET_KEY = REAL_LOOKING_SECRET_KEY
+
+    assert scraped.status_code == 404
+    assert "portal.W004" in flagged
+    with pytest.raises(SystemCheckError, match="METRICS_BEARER_TOKEN"):
+        call_command("check")
+
+
+@pytest.mark.parametrize(
+    ("token", "warned"),
+    [("", False), ("short-token", True), ("x" * 15, True), ("a-scrape-token-0", False)],
+)
+def test_a_metrics_token_shorter_than_16_characters_is_warned_about(settings, token, warned):
+    settings.METRICS_BEARER_TOKEN = token
+
+    assert ("portal.W004" in _ids(include_deployment_checks=True)) is warned
 
 
 ROOT = Path(__file__).resolve().parents[2]
