@@ -26,7 +26,7 @@ from django.core.checks import ERROR, run_checks
 from django.db import connection
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from portal.checks import CONFIGURATION
 from workspaces.harness.transport import RejectAllCookies
@@ -34,7 +34,7 @@ from workspaces.harness.transport import RejectAllCookies
 
 @login_not_required
 @never_cache
-@require_GET
+@require_safe
 def healthz(request: HttpRequest) -> JsonResponse:
     """The process is alive and serving; checks no dependency."""
     return JsonResponse({"status": "ok"})
@@ -109,7 +109,7 @@ def _run(check: Callable[[], None]) -> dict:
 
 @login_not_required
 @never_cache
-@require_GET
+@require_safe
 def readyz(request: HttpRequest) -> JsonResponse:
     """Ready to serve: usable settings and database; 503 otherwise. The cache's health and
     Harness's reachability are reported alongside, for operators, and decide nothing."""

@@ -579,6 +579,15 @@ def test_probes_and_metrics_need_no_sign_in(client, db, fake):
     assert client.get("/metrics", REMOTE_ADDR="127.0.0.1").status_code == 200
 
 
+@pytest.mark.parametrize("path", ["/healthz", "/readyz", "/metrics"])
+def test_a_head_probe_is_answered_like_a_get(client, db, fake, path):
+    """HAProxy's `option httpchk HEAD`, uptime monitors and `curl -I` got 405."""
+    head = client.head(path, REMOTE_ADDR="127.0.0.1")
+
+    assert head.status_code == client.get(path, REMOTE_ADDR="127.0.0.1").status_code == 200
+    assert head.content == b""
+
+
 @pytest.mark.postgres
 def test_readyz_reports_each_dependency(client, db, fake):
     response = client.get("/readyz")
