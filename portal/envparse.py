@@ -13,7 +13,7 @@ import ipaddress
 import math
 import os
 import ssl
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -114,6 +114,22 @@ def env_ca_bundle(name: str) -> str:
                 name, "the path of a PEM file of CA certificates, or empty", raw
             ) from None
     return raw
+
+
+def env_url_config(name: str, url: str, parse: Callable[[str], dict]) -> dict:
+    """`parse(url)` (django-environ's `db_url_config`, `cache_url_config`); ImproperlyConfigured
+    naming `name` for a URL it cannot read. Neither the URL nor the parser's message is shown
+    (not even as the error's context): both may hold the password, as in "Port could not be
+    cast to integer value as 'Zq8Kx2'" for a password with a `/` in it."""
+    try:
+        return parse(url)
+    except (ValueError, KeyError, ImproperlyConfigured) as err:
+        raise ImproperlyConfigured(
+            f"{name} is not a URL the portal can read ({type(err).__name__}). A user name or "
+            "password with any of / ? # @ : % in it must be percent-encoded "
+            "(urllib.parse.quote(password, safe='')), or be one without them "
+            "(secrets.token_urlsafe(32))."
+        ) from None
 
 
 def networks(name: str, values: Iterable[str]) -> tuple[Network, ...]:

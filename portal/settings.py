@@ -109,7 +109,10 @@ TEMPLATES = [
 
 # Not kept as a setting: the debug page and error reports list every upper-case setting.
 _database_url = env.str("DATABASE_URL", default="") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}"
-DATABASES = {"default": env.db_url_config(_database_url)}
+# A URL it cannot read is refused naming the variable, never quoting it (it holds the password).
+DATABASES = {
+    "default": portal.envparse.env_url_config("DATABASE_URL", _database_url, env.db_url_config)
+}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # psycopg 3. Persistent connections: with gunicorn's gthread workers every thread keeps its
     # own connection, so one replica holds up to GUNICORN_WORKERS x GUNICORN_THREADS of them;
@@ -155,7 +158,9 @@ if _cache_url.startswith(("redis://", "rediss://")):
         }
     }
 elif _cache_url:
-    CACHES = {"default": {**env.cache_url_config(_cache_url), "KEY_PREFIX": CACHE_KEY_PREFIX}}
+    _cache_name = "CACHE_URL" if env.str("CACHE_URL", default="") else "REDIS_URL"
+    _cache = portal.envparse.env_url_config(_cache_name, _cache_url, env.cache_url_config)
+    CACHES = {"default": {**_cache, "KEY_PREFIX": CACHE_KEY_PREFIX}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 # Sessions in the database, read through the cache: any replica can serve any user, and a Redis

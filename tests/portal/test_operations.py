@@ -1655,6 +1655,26 @@ def test_a_proxy_ssl_header_written_with_a_space_does_not_redirect_https_forever
     assert response.status_code == 200, response.get("Location")
 
 
+@pytest.mark.parametrize(
+    ("name", "url"),
+    [
+        ("DATABASE_URL", "postgres://portal:Zq8Kx2/Pw9vR+tL4mN7bC1dE@postgres:5432/portal"),
+        ("DATABASE_URL", "postgres://portal:Zq8Kx2?Pw9vR@postgres:5432/portal"),
+        ("CACHE_URL", "pymemcache://[Zq8Kx2:11211"),
+        ("REDIS_URL", "Zq8Kx2://cache"),
+    ],
+)
+def test_a_url_it_cannot_read_is_refused_by_name_without_its_password(load_settings, name, url):
+    """compose pastes POSTGRES_PASSWORD into DATABASE_URL as it is: a base64 one (with `/` or
+    `?`) stopped every process with "ValueError: Port could not be cast to integer value as
+    'Zq8Kx2'" (the start of the password, in the logs) and named no variable."""
+    with pytest.raises(ImproperlyConfigured, match=f"^{name} is not a URL") as refused:
+        load_settings(**{name: url})
+
+    assert "Zq8Kx2" not in str(refused.value)
+    assert refused.value.__suppress_context__  # the parser's own message is not shown either
+
+
 def test_smtp_over_tls_and_ssl_at_once_is_refused_by_name(load_settings):
     """EMAIL_USE_TLS=true with EMAIL_USE_SSL=true passed `manage.py check`; then a submit that
     needed an approval was a 500 (Django's InvalidMailer) and no approver was mailed."""
