@@ -337,6 +337,28 @@ def unconfirmed_change(*, draft: WorkspaceDraft) -> WorkspaceDraft | None:
     return draft
 
 
+def gone_change(*, draft: WorkspaceDraft) -> WorkspaceDraft | None:
+    """A submit (or "Send my change anyway") of an edit draft whose last write found its
+    workspace gone from Harness (`GONE`): nothing is sent, ever again, as a workspace created
+    since under its identifier is another one, which the change's data and snapshot would
+    overwrite (`change_in_progress` does not resume it either). Its message says so and its
+    result page offers to delete it. The draft as it is then; None for any other draft."""
+    response = draft.harness_response or {}
+    if draft.kind != Kind.EDIT or response.get("outcome") != GONE:
+        return None
+    message = (
+        f"Nothing was sent: the workspace {draft.identifier} this change was made for was "
+        "deleted from Harness. A workspace created since under that identifier is another one, "
+        "which this change would overwrite. Delete this request; to change a workspace of that "
+        "name now, open it from the project's workspaces and choose Edit."
+    )
+    WorkspaceDraft.objects.filter(
+        pk=draft.pk, status__in=[Status.DRAFT, Status.FAILED], harness_response__outcome=GONE
+    ).update(harness_response={**response, "message": message}, updated_at=timezone.now())
+    draft.refresh_from_db()
+    return draft
+
+
 def link_changed_in_harness(draft: WorkspaceDraft) -> bool:
     """Whether the edit `draft`, open, found its workspace's template link changed in Harness
     at its last submit (`rebase.link_moved`): it cannot be sent, only started again."""

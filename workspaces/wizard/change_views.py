@@ -85,6 +85,8 @@ def draft_send_anyway(request: HtmxHttpRequest, draft_id) -> HttpResponse:
     # key for another account sends nothing.
     client = harness_client_for(request.user)
     require_same_account(draft_account=draft.account_id, key_account=client.account_id)
+    if change.gone_change(draft=draft) is not None:  # nothing is sent; its page says why
+        return redirect(reverse("draft_result", args=[draft.pk]))
     # The state of the workspace the panel showed: only that one is confirmed.
     form = SendAnywayForm(request.POST)
     shown = form.cleaned_data["updated"] if form.is_valid() else None

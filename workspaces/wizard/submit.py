@@ -72,7 +72,8 @@ def draft_submit(*, draft: WorkspaceDraft, client: HarnessClient) -> Submitted:
     (`change_send.change_write`, which first checks that nobody changed the workspace since).
 
     A change that found the workspace changed in Harness is not sent nor held until its
-    owner sends it anyway (`change.unconfirmed_change`). Every step is validated again first
+    owner sends it anyway (`change.unconfirmed_change`); one that found it gone, never
+    (`change.gone_change`). Every step is validated again first
     (an invalid draft is not sent and its steps are flagged). After an unclear last write (for
     a create, while any earlier POST may still land: `create.attempts`), a GET tells whether
     it landed (then nothing is sent: the draft is settled as created or updated, or, a change
@@ -86,8 +87,10 @@ def draft_submit(*, draft: WorkspaceDraft, client: HarnessClient) -> Submitted:
     every other one just returns the draft as it is.
     """
     require_same_account(draft_account=draft.account_id, key_account=client.account_id)
-    unconfirmed = change.unconfirmed_change(draft=draft)
-    if unconfirmed is not None:  # back to its review: the panel's "Send my change anyway"
+    # A change of a workspace since deleted is never sent (its page offers Delete); one that
+    # found it changed goes back to its review: the panel's "Send my change anyway".
+    unconfirmed = change.gone_change(draft=draft) or change.unconfirmed_change(draft=draft)
+    if unconfirmed is not None:
         return Submitted(unconfirmed)
     bound = {
         step: validation.bind_step(step, draft.data, snapshot=draft.workspace_snapshot)
