@@ -168,6 +168,7 @@ class AuditEntryAdmin(admin.ModelAdmin):
         "project",
         "identifier",
         "draft",
+        "requester",
         "harness_status",
         "outcome",
         "message",

@@ -11,6 +11,7 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import Q, QuerySet
@@ -80,6 +81,8 @@ def audit_record(
         project=project,
         identifier=identifier,
         draft=draft,
+        # Kept when the request is deleted: its author's trail still shows the entry.
+        requester_id=draft.owner_id if draft is not None else None,
         # The client already scrubs its key out of Harness's words, and the wizard refuses a key
         # typed into a value; a second line of defence for an append-only trail, where a key
         # could never be taken back out: a whole key in any string of the body and the chain
@@ -107,25 +110,37 @@ def _store(entry: AuditEntry) -> None:
 
     Its request may have been deleted while its write was sent (by an operator, or with its
     user): the entry is then stored without it (`draft` empty; the identifier says which
-    workspace). The request's row is locked while the entry goes in (PostgreSQL; SQLite's
-    transactions take the write lock as they begin), so it cannot go between the look and the
-    insert; should the foreign key fail anyway, the entry is inserted once more without it.
+    workspace), and without its requester if they were deleted too. The request's row is locked
+    while the entry goes in (PostgreSQL; SQLite's transactions take the write lock as they
+    begin), so it cannot go between the look and the insert; should a foreign key fail anyway,
+    the entry is inserted once more without them.
     """
     for last in (False, True):
         try:
             with transaction.atomic():
                 if entry.draft_id is not None and not _request_locked(entry.draft_id):
-                    entry.draft = None
+                    _without_request(entry)
                 entry.save()
             return
         except IntegrityError:
-            if last or entry.draft_id is None:
+            if last or (entry.draft_id is None and entry.requester_id is None):
                 raise
             logger.warning(
-                "audit entry: request %s deleted meanwhile, kept without it", entry.draft_id
+                "audit entry: request %s or its author deleted meanwhile, kept without them",
+                entry.draft_id,
             )
-            entry.draft, entry.pk = None, None
+            _without_request(entry)
+            entry.pk = None
             entry._state.adding = True  # the failed insert is rolled back: insert it again
+
+
+def _without_request(entry: AuditEntry) -> None:
+    """`entry` without its request, deleted, nor its requester if they are deleted too (their
+    requests go with them)."""
+    entry.draft = None
+    requester = entry.requester_id
+    if requester is not None and not get_user_model().objects.filter(pk=requester).exists():
+        entry.requester = None
 
 
 def _redacted(value: Any) -> Any:
@@ -169,7 +184,8 @@ def workspace_trail(
 
 
 def user_trail(*, user: AbstractBaseUser, limit: int = USER_TRAIL_LIMIT) -> QuerySet[AuditEntry]:
-    """The latest entries a user made, or made about their requests (an approval of one), newest
-    first (My requests asks for one more than it shows, to know whether there are more)."""
-    entries = AuditEntry.objects.filter(Q(actor=user) | Q(draft__owner=user))
+    """The latest entries a user made, or made about their requests (an approval of one, or the
+    write an approver sent), even once the request is deleted (`requester`), newest first (My
+    requests asks for one more than it shows, to know whether there are more)."""
+    entries = AuditEntry.objects.filter(Q(actor=user) | Q(requester=user))
     return entries.select_related("draft")[:limit]

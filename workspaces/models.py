@@ -130,7 +130,8 @@ class AuditEntry(models.Model):
 
     Append-only for the application: `save()` refuses to change an existing row and `delete()`
     refuses, as do the queryset's `update`/`delete`. Only the database's own `SET NULL` of a
-    deleted user or request clears `actor`/`draft` (the username and the workspace stay).
+    deleted user or request clears `actor`/`requester`/`draft` (the username and the workspace
+    stay).
     `body` is the request body sent, with secret variables as references: never a key or a
     secret value. `approval` is the approval chain: a list of `{"by", "at", "decision",
     "reason"}` (empty when the request needed none).
@@ -166,6 +167,15 @@ class AuditEntry(models.Model):
         blank=True,
         related_name="audit_entries",
     )
+    # Who made that request (its owner, when an approver sent it or decided on it): kept when
+    # the request is deleted, so its author's trail (My requests) still shows it.
+    requester = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="requested_audit_entries",
+    )
     body = models.JSONField(null=True, blank=True)
     # Harness's HTTP status for the write (None: no answer, e.g. a timeout).
     harness_status = models.PositiveSmallIntegerField(null=True, blank=True)
@@ -185,6 +195,7 @@ class AuditEntry(models.Model):
         indexes = [
             models.Index(fields=("account", "org", "project", "identifier", "-created_at")),
             models.Index(fields=("actor", "-created_at")),
+            models.Index(fields=("requester", "-created_at")),
         ]
 
     def __str__(self) -> str:

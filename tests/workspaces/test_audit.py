@@ -559,3 +559,57 @@ def test_recording_for_a_request_deleted_meanwhile_keeps_the_transaction_around_
 
     assert entry is not None
     assert AuditEntry.objects.get().draft_id is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_approvers_write_is_recorded_though_its_requester_was_deleted_meanwhile(
+    user, other_user
+):
+    """The request's author (its requester) deleted while an approver's write was sent (their
+    requests go with them): the entry is stored without either."""
+    draft = make_draft(user)
+    user.delete()
+
+    entry = audit_record(
+        actor=other_user,
+        action=AuditEntry.Action.CREATE,
+        draft=draft,
+        org="default",
+        project="infra",
+        identifier="pay_vpc_dev",
+        status=200,
+        answer={"outcome": "created"},
+    )
+
+    assert entry is not None
+    stored = AuditEntry.objects.get()
+    assert (stored.draft_id, stored.requester_id, stored.actor) == (None, None, other_user)
+
+
+def test_an_approvers_write_names_the_requests_author_as_its_requester(user, other_user):
+    entry = entry_for(other_user, draft=make_draft(user))
+
+    assert (entry.actor, entry.requester) == (other_user, user)
+
+
+def test_entries_recorded_before_requesters_are_given_theirs_by_the_migration(user, other_user):
+    import importlib
+
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    migration = importlib.import_module("workspaces.migrations.0015_audit_entry_requester")
+    state = MigrationExecutor(connection).loader.project_state(
+        ("workspaces", "0015_audit_entry_requester")
+    )
+    approved = entry_for(other_user, draft=make_draft(user))  # an approver's write
+    own = entry_for(user, draft=make_draft(user))
+    orphan = entry_for(user, draft=make_draft(user))
+    WorkspaceDraft.objects.filter(pk=orphan.draft_id).delete()  # its author deleted it
+    # As recorded before requesters (the historical model has no append-only manager).
+    state.apps.get_model("workspaces", "AuditEntry").objects.update(requester=None)
+
+    migration.fill_requesters(state.apps, None)
+
+    requesters = dict(AuditEntry.objects.values_list("pk", "requester_id"))
+    assert requesters == {approved.pk: user.pk, own.pk: user.pk, orphan.pk: None}

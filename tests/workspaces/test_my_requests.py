@@ -2,11 +2,14 @@
 unclear, and the audit trail's limit."""
 
 import pytest
+from django.test import Client
 from django.urls import reverse
+from pytest_django.asserts import assertContains
 
 from tests.workspaces.test_audit import entry_for
+from tests.workspaces.test_decommission import INACTIVE, approve, held_deletion
 from tests.workspaces.test_drafts import make_draft
-from workspaces.models import WorkspaceDraft
+from workspaces.models import AuditEntry, WorkspaceDraft
 
 pytestmark = pytest.mark.django_db
 
@@ -198,3 +201,24 @@ def test_my_requests_says_nothing_of_a_limit_when_its_trail_is_whole(
     assert len(page.context["trail"]) == 50
     assert "<code>ws_000</code>" in content
     assert "The latest 50" not in content
+
+
+def test_my_requests_keeps_the_trail_of_an_approved_deletion_once_its_record_is_deleted(
+    user, other_user, fake
+):
+    """The approver sent the DELETE (their entry), the author then deleted the request's record:
+    the entry lost its request, and My requests said nothing was ever sent for its author."""
+    request = held_deletion(user, other_user)
+    assert approve(request, other_user, reason="ok").status == "deleted"
+    author = Client()
+    author.force_login(user)
+    before = author.get(reverse("draft_list"))
+    assertContains(before, f"<code>{INACTIVE}</code>", html=True)
+    page = author.get(reverse("draft_delete", args=[request.pk]))
+    assertContains(page, "the audit trail keeps what was sent to Harness")
+
+    author.post(reverse("draft_delete", args=[request.pk]), {"confirm": "1"})
+
+    assert AuditEntry.objects.filter(action="delete").exists()
+    after = author.get(reverse("draft_list"))
+    assertContains(after, f"<code>{INACTIVE}</code>", html=True)
