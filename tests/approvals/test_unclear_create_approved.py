@@ -2,12 +2,16 @@
 workspace it finds against that earlier attempt, not only the request as edited since."""
 
 import pytest
+from django.urls import reverse
+from pytest_django.asserts import assertContains
 
 from tests.approvals.support import CREATE, pending_id, prod_draft
+from tests.approvals.test_approval_outcomes import approve, client_for, held
 from workspaces.approvals import services
 from workspaces.clients import harness_client_for
 from workspaces.models import AuditEntry, WorkspaceDraft
 from workspaces.wizard import drafts, submit
+from workspaces.wizard.outcomes import may_still_land
 
 pytestmark = pytest.mark.django_db
 
@@ -67,3 +71,28 @@ def test_an_approved_retry_that_finds_the_earlier_workspace_records_the_body_tha
     created = AuditEntry.objects.filter(action="create").order_by("created_at", "id").last()
     assert created.outcome == "created"
     assert created.body["name"] == first_body["name"], created.body["name"]
+
+
+@pytest.mark.parametrize("withdrawn", [False, True])
+def test_deleting_a_request_whose_approved_post_may_still_land_says_so(
+    author, approver, rule, fake, settings, withdrawn
+):
+    """Sent again for approval (or withdrawn since) after the approved POST got no answer: My
+    requests and the delete page said nothing of that POST, which may still create the
+    workspace, once the request was no longer "failed"."""
+    settings.WIZARD_RECONCILE_SECONDS = 0
+    fake.inject(CREATE, drop=True)
+    back = approve(held(author), approver)
+    again = submit.draft_submit(draft=back, client=harness_client_for(author)).draft
+    assert again.status == "awaiting_approval"
+    if withdrawn:
+        assert services.approval_withdraw(draft=again, owner=author)
+        again.refresh_from_db()
+        assert again.status == "draft"
+    assert may_still_land(again)
+
+    listed = client_for(author).get(reverse("draft_list"))
+    page = client_for(author).get(reverse("draft_delete", args=[again.pk]))
+
+    assertContains(page, "Outcome unclear")
+    assertContains(listed, "Outcome unclear")

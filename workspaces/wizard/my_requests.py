@@ -31,12 +31,16 @@ Status = WorkspaceDraft.Status
 REQUESTS_PER_PAGE = 50
 #: Finished: nothing is left for the owner to do (listed after the open ones).
 FINISHED = (Status.CREATED, Status.UPDATED, Status.DELETED)
+#: Not finished, and not being sent: an earlier write of one may still land.
+UNFINISHED = (Status.DRAFT, Status.FAILED, Status.AWAITING_APPROVAL, Status.REJECTED)
 
 
 def outcome_unclear(draft: WorkspaceDraft) -> bool:
-    """Whether My requests says "Outcome unclear" of a request: failed, but its write may have
-    landed or may still land (`outcomes.may_still_land`), as its result page says."""
-    return draft.status == Status.FAILED and may_still_land(draft)
+    """Whether My requests and the delete page say "Outcome unclear" of a request: not finished
+    (a draft, failed, waiting for approval or rejected), but a write sent for it may have landed
+    or may still land (`outcomes.may_still_land`), as its result page says. Sent again for
+    approval, or withdrawn, a request's earlier write still may."""
+    return draft.status in UNFINISHED and may_still_land(draft)
 
 
 def my_requests_page(*, user: AbstractBaseUser, page: str | int | None) -> Page:
@@ -74,7 +78,8 @@ def draft_list(request: HtmxHttpRequest) -> HttpResponse:
         "trail_cut": len(trail) > USER_TRAIL_LIMIT,
         "trail_limit": USER_TRAIL_LIMIT,
     }
-    # Failed, but sent and maybe landed: said as the result page says it, never "Failed".
+    # Sent and maybe landed: said as the result page says it, never "Failed" (the status of one
+    # waiting for approval, rejected or a draft again stays, with a word on it).
     context["unclear"] = {d.pk for d in page.object_list if outcome_unclear(d)}
     # Requests of another Harness account than the key's: the same names there are another
     # workspace, so no link by org/project/identifier is offered (it would open, or delete
