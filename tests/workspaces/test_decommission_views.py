@@ -203,6 +203,9 @@ def test_a_deletion_of_a_workspace_gone_meanwhile_offers_no_try_again_into_a_404
     asked = signed_in_with_key.get(forget)  # My requests' Delete this request
     assertContains(asked, "No workspace in Harness is changed.")
     assertNotContains(asked, "stays as it is")  # it is gone
+    # Its look found it gone: no DELETE was sent, so it is a request, not a deletion's record.
+    assertContains(asked, "Delete the request to delete")
+    assertNotContains(asked, "keeps what was sent to Harness")
 
 
 def test_a_double_submit_sends_one_delete(signed_in_with_key, fake):

@@ -4,7 +4,7 @@ unclear, and the audit trail's limit."""
 import pytest
 from django.test import Client
 from django.urls import reverse
-from pytest_django.asserts import assertContains
+from pytest_django.asserts import assertContains, assertNotContains
 
 from tests.workspaces.test_audit import entry_for
 from tests.workspaces.test_decommission import INACTIVE, approve, held_deletion
@@ -222,3 +222,24 @@ def test_my_requests_keeps_the_trail_of_an_approved_deletion_once_its_record_is_
     assert AuditEntry.objects.filter(action="delete").exists()
     after = author.get(reverse("draft_list"))
     assertContains(after, f"<code>{INACTIVE}</code>", html=True)
+
+
+def test_deleting_a_deletion_still_waiting_for_approval_does_not_call_it_a_record(
+    user, other_user, fake
+):
+    """It said "Delete the record of the deletion" and that the audit trail keeps what was sent,
+    though nothing was, and never that deleting it cancels the deletion approvers still see."""
+    request = held_deletion(user, other_user)
+    assert request.status == "awaiting_approval"
+    author = Client()
+    author.force_login(user)
+
+    page = author.get(reverse("draft_delete", args=[request.pk]))
+    done = author.post(reverse("draft_delete", args=[request.pk]), {"confirm": "1"}, follow=True)
+
+    assertNotContains(page, "record of the deletion")
+    assertNotContains(page, "keeps what was sent to Harness")
+    assertContains(page, "Nothing has been sent to Harness")
+    assertContains(page, "approvers will no longer see it")
+    assertNotContains(done, "Deleted the record of the deletion")
+    assertContains(done, "approvers no longer see it")

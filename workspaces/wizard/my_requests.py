@@ -24,7 +24,7 @@ from workspaces.htmx import HtmxHttpRequest, go
 from workspaces.models import HarnessCredential, WorkspaceDraft
 from workspaces.wizard import drafts
 from workspaces.wizard.drafts import UNCONFIRMED_DELETION
-from workspaces.wizard.outcomes import may_still_land, of_another_account
+from workspaces.wizard.outcomes import may_still_land, of_another_account, was_sent
 
 Status = WorkspaceDraft.Status
 #: Requests on one page of My requests.
@@ -41,6 +41,18 @@ def outcome_unclear(draft: WorkspaceDraft) -> bool:
     or may still land (`outcomes.may_still_land`), as its result page says. Sent again for
     approval, or withdrawn, a request's earlier write still may."""
     return draft.status in UNFINISHED and may_still_land(draft)
+
+
+def deletion_sent(draft: WorkspaceDraft) -> bool:
+    """Whether a deletion request sent its DELETE to Harness (deleted, failed once sent, or an
+    earlier attempt that may still land): deleting it then deletes its record, and the audit
+    trail keeps what was sent. One waiting for approval, rejected, back to its author or
+    stopped before its DELETE was sent has sent nothing."""
+    if draft.status == Status.DELETED:
+        return True
+    if draft.status == Status.FAILED and was_sent(draft.harness_response or {}):
+        return True
+    return may_still_land(draft)
 
 
 def my_requests_page(*, user: AbstractBaseUser, page: str | int | None) -> Page:
@@ -101,9 +113,12 @@ def draft_delete(request: HtmxHttpRequest, draft_id) -> HttpResponse:
     Any kind: My requests offers it on deletions too (their record only; the audit stays).
     Another user's request is a 404."""
     draft = get_object_or_404(WorkspaceDraft, pk=draft_id, owner=request.user)
+    # A deletion: its record once its DELETE was sent; else a request approvers may still see.
+    sent = draft.kind == WorkspaceDraft.Kind.DELETE and deletion_sent(draft)
     if request.method == "GET" or request.POST.get("confirm") != "1":
         context = {
             "draft": draft,
+            "sent": sent,
             # Its write may have landed: the page says so, never that Harness is untouched,
             # and links the project's list (unless the request is of another account).
             "unclear": outcome_unclear(draft),
@@ -111,10 +126,22 @@ def draft_delete(request: HtmxHttpRequest, draft_id) -> HttpResponse:
         }
         return TemplateResponse(request, "workspaces/draft_delete.html", context)
     if drafts.draft_delete(draft_id=draft.pk, owner=request.user):
-        what = f"the request {draft.name or 'without a name'}"
-        if draft.kind == WorkspaceDraft.Kind.DELETE:
-            what = f"the record of the deletion of {draft.name or draft.identifier}"
-        messages.success(request, f"Deleted {what}.")
+        messages.success(request, _deleted_message(draft, sent=sent))
     else:
         messages.warning(request, "This request is being submitted and cannot be deleted now.")
     return go(request, reverse("draft_list"))
+
+
+def _deleted_message(draft: WorkspaceDraft, *, sent: bool) -> str:
+    """What deleting the request `draft` says it deleted (`sent`: a deletion whose DELETE was
+    sent, `deletion_sent`); one that was waiting for approval is gone from approvers' queue."""
+    name = draft.name or draft.identifier
+    waiting = draft.status == Status.AWAITING_APPROVAL
+    if draft.kind == WorkspaceDraft.Kind.DELETE:
+        if sent:
+            return f"Deleted the record of the deletion of {name}."
+        if waiting:
+            return f"Cancelled the request to delete {name}: approvers no longer see it."
+        return f"Deleted the request to delete {name}; nothing was sent to Harness."
+    what = f"Deleted the request {draft.name or 'without a name'}"
+    return f"{what}: approvers no longer see it." if waiting else f"{what}."
