@@ -1,6 +1,9 @@
 """My requests: requests of another Harness account, deleting a request whose outcome is
 unclear, and the audit trail's limit."""
 
+import re
+from html import unescape
+
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -243,3 +246,34 @@ def test_deleting_a_deletion_still_waiting_for_approval_does_not_call_it_a_recor
     assertContains(page, "approvers will no longer see it")
     assertNotContains(done, "Deleted the record of the deletion")
     assertContains(done, "approvers no longer see it")
+
+
+def _links(html):
+    """(the name a screen reader reads, the address) of each link in the table of requests."""
+    table = html[html.index('id="my-requests"') : html.index("</table>")]
+    found = re.findall(r'<a [^>]*href="([^"]+)"[^>]*>(.*?)</a>', table, re.S)
+    return [
+        (" ".join(unescape(re.sub(r"<[^>]+>", "", inner)).split()), href) for href, inner in found
+    ]
+
+
+def test_each_request_link_in_my_requests_names_its_request(signed_in_with_key, user_with_key):
+    """Read out of the table (a screen reader's list of links), "Continue", "Open workspace" or
+    "Delete this request (name)" led to several requests."""
+    make_draft(user_with_key, basics__name="vpc-a", basics__identifier="vpc_a")
+    make_draft(user_with_key, basics__name="vpc-b", basics__identifier="vpc_b")
+    created, change = make_draft(user_with_key), make_draft(user_with_key)
+    WorkspaceDraft.objects.filter(pk=created.pk).update(status="created")
+    WorkspaceDraft.objects.filter(pk=change.pk).update(kind="edit", status="updated")
+
+    links = _links(signed_in_with_key.get(reverse("draft_list")).content.decode())
+
+    targets = {}
+    for name, href in links:
+        targets.setdefault(name, set()).add(href)
+    ambiguous = {name: hrefs for name, hrefs in targets.items() if len(hrefs) > 1}
+    assert not ambiguous, sorted(ambiguous)
+    assert (
+        "Continue for the new workspace vpc-a (vpc_a)",
+        reverse("draft_step", args=[WorkspaceDraft.objects.get(identifier="vpc_a").pk, "basics"]),
+    ) in links, links
