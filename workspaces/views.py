@@ -295,9 +295,16 @@ def workspace_detail(
         favourite_seen(favourite=favourite, name=workspace.name)
     context["starred"] = {identifier} if favourite else set()
     context["page_url"] = request.build_absolute_uri(request.path)
-    context["trail"] = workspace_trail(
-        account=client.account_id, org=org, project=project, identifier=identifier
+    # One more than shown: the page then says it shows only the latest (the admin has them all).
+    trail = workspace_trail(
+        account=client.account_id,
+        org=org,
+        project=project,
+        identifier=identifier,
+        limit=WORKSPACE_TRAIL_LIMIT + 1,
     )
+    context["trail"] = trail[:WORKSPACE_TRAIL_LIMIT]
+    context["trail_cut"] = len(trail) > WORKSPACE_TRAIL_LIMIT
     context["trail_limit"] = WORKSPACE_TRAIL_LIMIT
     context["export"] = export.harness_workspace_export(
         workspace=workspace, account_id=client.account_id, client=client

@@ -266,6 +266,20 @@ def test_a_long_trail_shows_the_latest_and_says_so(signed_in_with_key, user_with
     assertContains(page, f"The latest {WORKSPACE_TRAIL_LIMIT} changes")
 
 
+def test_a_whole_trail_of_exactly_the_limit_does_not_say_there_are_more(
+    signed_in_with_key, user_with_key, fake
+):
+    for _ in range(WORKSPACE_TRAIL_LIMIT):
+        entry_for(user_with_key, identifier="ecs_qa_0010")
+
+    page = signed_in_with_key.get(
+        reverse("workspace_detail", args=["default", "sandbox", "ecs_qa_0010"])
+    )
+
+    assert len(page.context["trail"]) == WORKSPACE_TRAIL_LIMIT
+    assertNotContains(page, "operators see every one")
+
+
 def test_the_trail_of_a_workspace_is_per_account(user):
     entry_for(user, account="OtherAcct02")
 
