@@ -52,13 +52,14 @@ class WorkspaceDraftAdmin(admin.ModelAdmin):
         "name",
         "kind",
         "owner",
+        "account_id",
         "org",
         "project",
         "status",
         "updated_at",
     )
     list_filter = ("kind", "status", "org")
-    search_fields = ("identifier", "name", "owner__username", "project")
+    search_fields = ("identifier", "name", "owner__username", "account_id", "project")
     date_hierarchy = "updated_at"
     readonly_fields = (
         "id",
@@ -141,13 +142,14 @@ from workspaces.models import AuditEntry  # noqa: E402
 class AuditEntryAdmin(admin.ModelAdmin):
     """The audit trail, read-only: nobody adds, changes or deletes an entry here (the model
     refuses it too). Filter by action, outcome, status, org or date; search by workspace,
-    person or Harness request id; export the selection as CSV ("select all" exports every
-    entry the filters match)."""
+    person, Harness account or request id; export the selection as CSV ("select all" exports
+    every entry the filters match)."""
 
     list_display = (
         "created_at",
         "actor_username",
         "action",
+        "account",
         "org",
         "project",
         "identifier",
@@ -155,7 +157,15 @@ class AuditEntryAdmin(admin.ModelAdmin):
         "harness_status",
     )
     list_filter = ("action", "outcome", "harness_status", "org", "created_at")
-    search_fields = ("identifier", "actor_username", "project", "org", "request_id", "message")
+    search_fields = (
+        "identifier",
+        "actor_username",
+        "account",
+        "project",
+        "org",
+        "request_id",
+        "message",
+    )
     date_hierarchy = "created_at"
     list_select_related = ("draft",)
     readonly_fields = (

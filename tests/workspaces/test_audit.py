@@ -627,3 +627,29 @@ def test_entries_recorded_before_requesters_are_given_theirs_by_the_migration(us
 
     requesters = dict(AuditEntry.objects.values_list("pk", "requester_id"))
     assert requesters == {approved.pk: user.pk, own.pk: user.pk, orphan.pk: None}
+
+
+def test_operators_can_tell_and_find_the_account_of_an_entry(admin_client, user):
+    entry_for(user, account="AcmeDemoAcct01")
+    entry_for(user, account="OtherAcct02")
+    changelist = reverse("admin:workspaces_auditentry_changelist")
+
+    listed = admin_client.get(changelist)
+    searched = admin_client.get(changelist, {"q": "OtherAcct02"})
+
+    found = [e.account for e in searched.context["cl"].result_list]
+    assert found == ["OtherAcct02"], found
+    assertContains(listed, "OtherAcct02")
+
+
+def test_operators_can_tell_and_find_the_account_of_a_request(admin_client, user):
+    make_draft(user)
+    theirs = make_draft(user)
+    WorkspaceDraft.objects.filter(pk=theirs.pk).update(account_id="OtherAcct02")
+    changelist = reverse("admin:workspaces_workspacedraft_changelist")
+
+    listed = admin_client.get(changelist)
+    searched = admin_client.get(changelist, {"q": "OtherAcct02"})
+
+    assert [d.pk for d in searched.context["cl"].result_list] == [theirs.pk]
+    assertContains(listed, "OtherAcct02")
