@@ -14,7 +14,6 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import DatabaseError, IntegrityError, transaction
-from django.db.models import Q, QuerySet
 
 from portal.logs import redact, redact_harness_keys
 from workspaces.models import AuditEntry, HarnessCredential, WorkspaceDraft
@@ -183,9 +182,15 @@ def workspace_trail(
     )
 
 
-def user_trail(*, user: AbstractBaseUser, limit: int = USER_TRAIL_LIMIT) -> QuerySet[AuditEntry]:
+def user_trail(*, user: AbstractBaseUser, limit: int = USER_TRAIL_LIMIT) -> list[AuditEntry]:
     """The latest entries a user made, or made about their requests (an approval of one, or the
     write an approver sent), even once the request is deleted (`requester`), newest first (My
-    requests asks for one more than it shows, to know whether there are more)."""
-    entries = AuditEntry.objects.filter(Q(actor=user) | Q(requester=user))
-    return entries.select_related("draft")[:limit]
+    requests asks for one more than it shows, to know whether there are more).
+
+    Two reads, each the latest `limit` along its own index (actor, requester), merged: one
+    query with the OR would sort every entry of the user's to find the latest."""
+    entries = AuditEntry.objects.select_related("draft")
+    made = entries.filter(actor=user)[:limit]
+    about = entries.filter(requester=user).exclude(actor=user)[:limit]
+    newest_first = sorted([*made, *about], key=lambda e: (e.created_at, e.pk), reverse=True)
+    return newest_first[:limit]
