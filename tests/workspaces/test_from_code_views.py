@@ -13,7 +13,12 @@ from django_htmx.http import HttpResponseClientRefresh
 from pytest_django.asserts import assertContains, assertNotContains
 
 from tests.conftest import ACCOUNT, FULL_KEY
-from tests.workspaces.test_drafts import choose_template, make_draft, valid_data
+from tests.workspaces.test_drafts import (
+    choose_template,
+    make_draft,
+    valid_data,
+    workspace_with_uncopied_settings,
+)
 from tests.workspaces.test_export import seeded
 from workspaces.clients import harness_client_for
 from workspaces.export import (
@@ -23,7 +28,7 @@ from workspaces.export import (
     workspace_export,
 )
 from workspaces.models import WorkspaceDraft
-from workspaces.wizard import code_json, drafts, from_code, steps, validation
+from workspaces.wizard import code_json, drafts, from_code, sources, steps, validation
 from workspaces.wizard.body import build_body, leave_out_locked, stored_steps
 from workspaces.wizard.prefill import MAX_PREFILL_CHARS
 
@@ -924,3 +929,25 @@ def test_an_autosave_read_before_the_paste_was_saved_keeps_what_the_paste_filled
     template = steps.step_values(autosaved.data, "template")
     assert template["applied"] == f"code:{imported.digest}"
     assert steps.code_report(template) == report
+
+
+def test_an_exported_latest_provisioner_version_is_listed_not_counted_as_used(
+    signed_in_with_key, draft, fake, user_with_key
+):
+    """An export's `provisioner_version = "latest"` was counted among the settings in the next
+    steps, but the Provisioner step held no version and chose the newest fixed one: as a copy,
+    the workspace gets a fixed version, and the line says so."""
+    client = harness_client_for(user_with_key)
+    source = workspace_with_uncopied_settings(client)
+    workspace = client.get_workspace(org="default", project="infra", identifier=source)
+    hcl = harness_workspace_export(workspace=workspace, account_id=ACCOUNT, client=client).hcl
+    number = hcl.split("\n").index('  provisioner_version     = "latest"') + 1
+
+    assert paste(signed_in_with_key, draft, hcl).status_code == 302
+
+    draft.refresh_from_db()
+    listed = {
+        line["number"]: line["reason"] for line in draft.data["template"]["code_report"]["unmapped"]
+    }
+    assert listed[number] == f"provisioner_version: “latest”: {sources.LATEST_BECOMES_FIXED}."
+    assert draft.data["provisioner"]["version"] == ""

@@ -20,6 +20,7 @@ from typing import Any
 
 from portal.logs import holds_harness_key, redact
 from workspaces.wizard import steps
+from workspaces.wizard.sources import LATEST_BECOMES_FIXED
 
 BOOLEAN_FIELDS = ("terragrunt_provider", "run_all", "cost_estimation_enabled")
 VARIABLE_BLOCKS = {"terraform_variable": "terraform", "environment_variable": "environment"}
@@ -235,7 +236,11 @@ class BodyReader:
     def _unuse_unread(self) -> None:
         """List the values the wizard would not read (`prefill.workspace_values`): all but one of
         a branch, a tag and a commit; a budget without cost estimation; Terragrunt settings
-        without Terragrunt. Kept, they would count as used and be missing from the review."""
+        without Terragrunt; a provisioner version "latest", which a create does not keep (as a
+        copy's, `sources.not_copied`). Kept, they would count as used and be missing from the
+        review."""
+        if self.body.get("provisioner_version") == steps.LATEST:
+            self._unuse("provisioner_version", f"“{steps.LATEST}”: {LATEST_BECOMES_FIXED}.")
         fetched = ("repository_commit", "repository_sha", "repository_branch")
         refs = [body_field for body_field in fetched if body_field in self]
         for unread in refs[1:]:

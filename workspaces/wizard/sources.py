@@ -18,6 +18,9 @@ from workspaces.models import WorkspaceDraft
 from workspaces.wizard import prefill, steps, template_yaml
 
 _CONNECTOR_REF_RE = re.compile(steps.CONNECTOR_REF_PATTERN)
+# What a workspace the wizard creates gets for a provisioner version "latest" (`steps.LATEST`),
+# which a create does not keep (`prefill.workspace_values`): said of a copy and of pasted code.
+LATEST_BECOMES_FIXED = "the copy gets a fixed version (the latest is chosen)"
 
 
 class PrefillFailed(Exception):
@@ -233,9 +236,7 @@ def not_copied(workspace: Workspace) -> list[str]:
         noun = "connector" if len(terragrunt) == 1 else "connectors"
         found.append(f"Terragrunt on the provider {noun} {', '.join(terragrunt)}")
     if workspace.provisioner_version == "latest":
-        found.append(
-            "Provisioner version “latest”: the copy gets a fixed version (the latest is chosen)"
-        )
+        found.append(f"Provisioner version “latest”: {LATEST_BECOMES_FIXED}")
     link = workspace.associated_template
     if link:
         found.append(f"Its link to the template {link.template_id} {link.version}".rstrip())
