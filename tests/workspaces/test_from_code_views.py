@@ -951,3 +951,31 @@ def test_an_exported_latest_provisioner_version_is_listed_not_counted_as_used(
     }
     assert listed[number] == f"provisioner_version: “latest”: {sources.LATEST_BECOMES_FIXED}."
     assert draft.data["provisioner"]["version"] == ""
+
+
+def test_a_nested_block_of_a_variable_is_listed_and_the_variable_kept(
+    signed_in_with_key, draft, fake
+):
+    """A `validation {}` inside a terraform_variable dropped the whole variable, and only the
+    nested block's line was listed: nothing said region was not used. As an attribute a block
+    does not have, the nested block is listed and the rest of the block used."""
+    code = (
+        'resource "harness_platform_workspace" "w" {\n  name = "w"\n  terraform_variable {\n'
+        '    key        = "region"\n    value      = "eu-west-1"\n    value_type = "string"\n'
+        "    validation {\n    }\n  }\n}\n"
+    )
+
+    paste(signed_in_with_key, draft, code)
+
+    draft.refresh_from_db()
+    assert draft.data["variables"]["terraform"] == [
+        {"key": "region", "value": "eu-west-1", "value_type": "string"}
+    ]
+    report = draft.data["template"]["code_report"]
+    assert [(line["number"], line["reason"]) for line in report["unmapped"]] == [
+        (
+            7,
+            "validation is not a block of terraform_variable blocks (they have key, value, "
+            "value_type): not read.",
+        )
+    ]

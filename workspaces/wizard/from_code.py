@@ -264,9 +264,12 @@ def _hcl_block(reader: BodyReader, node: BlockRule) -> None:
     else:
         item: dict[str, Any] = {}
         for child in node.body.children:
-            if isinstance(child, BlockRule):
-                reader.skip(_line(child), f"{name} has no nested blocks.")
-                return
+            if isinstance(child, BlockRule):  # as an attribute it does not have: the rest is used
+                nested = _labels(child)[0]
+                reader.skip(
+                    _line(child), f"{nested} is not a block of {_block_has(name)}: not read."
+                )
+                continue
             if isinstance(child, AttributeRule):
                 attribute = str(child.identifier.serialize())
                 if attribute not in BLOCK_ATTRIBUTES[name]:
@@ -290,8 +293,11 @@ def _not_in_block(name: str, attribute: str) -> str:
             f"terragrunt_provider of a connector: {NOT_IN_WIZARD_REASON} (The resource's "
             "connector block has no such attribute: Terraform would refuse it.)"
         )
-    allowed = ", ".join(BLOCK_ATTRIBUTES[name])
-    return f"{attribute} is not an attribute of {name} blocks (they have {allowed})."
+    return f"{attribute} is not an attribute of {_block_has(name)}."
+
+
+def _block_has(name: str) -> str:
+    return f"{name} blocks (they have {', '.join(BLOCK_ATTRIBUTES[name])})"
 
 
 class CodeForm(forms.Form):
