@@ -939,3 +939,32 @@ def test_a_link_to_an_account_or_org_template_is_a_line_not_used():
         3: "associated_template: template_id names an account or org template. Harness links "
         "only a template of this project: an account or org template can be copied, not linked."
     }
+
+
+@pytest.mark.parametrize(
+    ("opening", "reason"),
+    [
+        (
+            'dynamic "connector" {',
+            "A dynamic block (Terraform works it out); write each connector block out.",
+        ),
+        (
+            'dynamic "colour" {',
+            "A dynamic block: colour is not a block of harness_platform_workspace.",
+        ),
+        (
+            'dynamic "variable_sets" {',
+            "variable_sets: The wizard does not set this; add it in Harness once the workspace "
+            "exists.",
+        ),
+        (
+            "dynamic {",
+            'A dynamic block takes one label, the block it writes (dynamic "terraform_variable" '
+            "{): not read.",
+        ),
+    ],
+)
+def test_a_dynamic_block_is_listed_with_the_block_it_writes(opening, reason):
+    code = f'resource "harness_platform_workspace" "w" {{\n  name = "w"\n  {opening}\n  }}\n}}\n'
+
+    assert unmapped(code) == {3: reason}

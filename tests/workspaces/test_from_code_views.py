@@ -979,3 +979,25 @@ def test_a_nested_block_of_a_variable_is_listed_and_the_variable_kept(
             "value_type): not read.",
         )
     ]
+
+
+def test_a_dynamic_variable_block_is_said_to_be_worked_out_by_terraform(
+    signed_in_with_key, draft, fake
+):
+    """A `dynamic "terraform_variable"` block was said to be "not a block of" the resource:
+    Terraform takes it; what the portal cannot read is what it works out."""
+    code = (
+        'resource "harness_platform_workspace" "w" {\n  name = "w"\n'
+        '  dynamic "terraform_variable" {\n    for_each = var.tf_vars\n    content {\n'
+        "      key        = terraform_variable.key\n      value      = terraform_variable.value\n"
+        '      value_type = "string"\n    }\n  }\n}\n'
+    )
+
+    paste(signed_in_with_key, draft, code)
+
+    draft.refresh_from_db()
+    [line] = draft.data["template"]["code_report"]["unmapped"]
+    assert (line["number"], line["reason"]) == (
+        3,
+        "A dynamic block (Terraform works it out); write each terraform_variable block out.",
+    )

@@ -256,6 +256,8 @@ def _hcl_block(reader: BodyReader, node: BlockRule) -> None:
         reader.skip(number, f"{name}: {NOT_IN_WIZARD_REASON}")
     elif name in META_ARGUMENTS:
         reader.skip(number, f"{name} is a Terraform meta-argument, not a workspace setting.")
+    elif name == "dynamic":
+        reader.skip(number, _dynamic(_labels(node)[1:]))
     elif name not in kinds:
         hint = " Provider connectors are connector blocks." if "connector" in name else ""
         reader.skip(number, f"{name} is not a block of {RESOURCE}.{hint}")
@@ -284,6 +286,21 @@ def _hcl_block(reader: BodyReader, node: BlockRule) -> None:
                     continue
                 item[attribute] = value
         add_group(reader, number, name, item, kinds[name])
+
+
+def _dynamic(labels: list[str]) -> str:
+    """Why a `dynamic "<block>"` block (labelled `labels`) is not read: Terraform takes it, and
+    works out the blocks it writes from expressions the portal does not read."""
+    if len(labels) != 1:
+        return (
+            'A dynamic block takes one label, the block it writes (dynamic "terraform_variable" '
+            "{): not read."
+        )
+    if labels[0] in NOT_IN_WIZARD:
+        return f"{labels[0]}: {NOT_IN_WIZARD_REASON}"
+    if labels[0] not in BLOCK_ATTRIBUTES:
+        return f"A dynamic block: {labels[0]} is not a block of {RESOURCE}."
+    return f"A dynamic block (Terraform works it out); write each {labels[0]} block out."
 
 
 def _not_in_block(name: str, attribute: str) -> str:
