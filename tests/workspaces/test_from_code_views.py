@@ -160,6 +160,18 @@ def test_the_paste_box_takes_a_longer_paste_for_the_server_to_refuse(signed_in_w
     assertContains(response, f"At most {from_code.MAX_CODE_CHARS:,} characters.")
 
 
+def test_the_code_box_is_not_marked_required_while_another_way_to_start_is_chosen(
+    signed_in_with_key, draft
+):
+    """The box carried `required` whichever way to start was chosen: a screen reader announced
+    it as required beside a template or a copy. The form asks for it when code is chosen
+    (`test_code_without_a_paste_is_not_a_way_to_start_yet`)."""
+    response = signed_in_with_key.get(step_url(draft))
+
+    box = re.search(r'<textarea[^>]*name="code"[^>]*>', response.content.decode())[0]
+    assert "required" not in box
+
+
 @pytest.fixture
 def csrf_checked(user_with_key):
     """A signed-in client whose POSTs pass Django's CSRF check, as a browser's do: the check

@@ -320,6 +320,10 @@ def _block_has(name: str) -> str:
 class CodeForm(forms.Form):
     """The paste on Start from; a valid form's `cleaned_data["code"]` is the `CodeImport`."""
 
+    # The box is on the page whichever way to start is chosen: marked `required`, a screen
+    # reader says so beside a template or a copy. It is asked for only when code is read.
+    use_required_attribute = False
+
     code = ShownRedactedField(
         label=f"Paste a {RESOURCE} resource or a create body (JSON)",
         strip=False,
