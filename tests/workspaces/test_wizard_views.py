@@ -1555,6 +1555,32 @@ def test_paste_preview_and_add(signed_in_with_key, draft, fake):
     assert [row["key"] for row in draft.data["variables"]["terraform"]] == ["region", "count"]
 
 
+def add_tfvars(client, draft, text):
+    """Add `text` pasted as Terraform variables, as the preview's Add button posts it."""
+    pasted = {"paste_text": text, "paste_group": "terraform", "action": "paste-add"}
+    return post_step(
+        client, draft, "variables", pasted | {"partial": "variable-editor"}, headers=HTMX
+    )
+
+
+def terraform_rows(draft) -> dict[str, str]:
+    draft.refresh_from_db()
+    return {row["key"]: row["value"] for row in draft.data["variables"]["terraform"]}
+
+
+def test_tfvars_lines_inside_a_block_comment_are_not_added_as_variables(
+    signed_in_with_key, draft, fake
+):
+    """Only lines starting with # or // were skipped: the lines of a /* */ comment were added."""
+    text = (
+        'region = "eu-west-1"\n/*\ninstance_type = "m5.24xlarge"\n*/\n/* one line */ zone = "a"\n'
+    )
+
+    add_tfvars(signed_in_with_key, draft, text)
+
+    assert terraform_rows(draft) == {"region": "eu-west-1", "zone": "a"}
+
+
 def shown_paste_box(page: str) -> dict[str, str]:
     """The paste box's text and group as a page shows them (what its Add button posts)."""
     textarea = re.search(r'<textarea[^>]*name="paste_text"[^>]*>(.*?)</textarea>', page, re.S)

@@ -96,14 +96,29 @@ def _unquote(value: str) -> tuple[str, str]:
     return value, ""
 
 
+def _outside_comment(raw: str, inside: bool) -> tuple[str, bool]:
+    """The text of a line outside `/* */` comments, and whether one is still open after it
+    (`inside`: one was open before it). Only a comment the line starts with (or that ends on it)
+    is one: `GLOB=src/*.py` in a `.env` is a value."""
+    while inside or raw.lstrip().startswith("/*"):
+        text = raw if inside else raw.lstrip()[2:]
+        _comment, closed, rest = text.partition("*/")
+        if not closed:
+            return "", True
+        raw, inside = rest, False
+    return raw, inside
+
+
 def parse_pasted_variables(text: str) -> list[PastedLine]:
     """Lines of a pasted `.tfvars` or `.env` block, each with its key/value or its error.
 
-    Blank lines and comments (`#`, `//`) are skipped. The lines of a heredoc, up to its
-    delimiter, are its variable's (an error with it), never variables of their own.
+    Blank lines and comments (`#`, `//`, and `/* */` over one line or several) are skipped. The
+    lines of a heredoc, up to its delimiter, are its variable's (an error with it), never
+    variables of their own.
     """
     lines = []
     heredoc: tuple[int, str] | None = None  # (its line, its delimiter) while in one
+    in_comment = False  # in a `/* */` comment
     for number, raw in enumerate(text.splitlines(), start=1):
         stripped = raw.strip()
         if heredoc is not None:
@@ -114,6 +129,8 @@ def parse_pasted_variables(text: str) -> list[PastedLine]:
             if stripped == heredoc[1]:
                 heredoc = None
             continue
+        raw, in_comment = _outside_comment(raw, in_comment)
+        stripped = raw.strip()
         if not stripped or stripped.startswith(("#", "//")):
             continue
         match = _ENV_LINE.match(raw) or _TFVARS_LINE.match(raw)
