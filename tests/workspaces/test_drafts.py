@@ -334,6 +334,9 @@ def test_a_tfvars_line_is_never_added_with_a_value_terraform_would_not_read(line
     assert bool(pasted.error) is (terraform_reads is None)
 
 
+LISTS_AND_MAPS = "Lists and maps are not supported here; add this variable by hand."
+
+
 def test_the_lines_of_a_pasted_heredoc_are_not_added_as_variables():
     text = 'policy = <<-EOT\n  region = "in-the-text"\n  EOT\nzone = "a"\n'
 
@@ -348,6 +351,22 @@ def test_the_lines_of_a_pasted_heredoc_are_not_added_as_variables():
     assert "add this variable by hand" in lines[0].error
     assert paste.add_pasted([], lines).rows == [
         {"key": "zone", "value": "a", "value_type": "string"}
+    ]
+
+
+def test_the_lines_of_a_pasted_list_or_map_are_its_variables_not_variables_of_their_own():
+    text = 'tags = {\n  team = "a}" # }\n  env  = "dev"\n}\nzone = "a"\nports = [\n  80,\n'
+
+    lines = paste.parse_pasted_variables(text)
+
+    assert [(line.number, line.key, line.error) for line in lines] == [
+        (1, "tags", f"{LISTS_AND_MAPS} Its value is lines 1 to 4."),
+        (5, "zone", ""),
+        (
+            6,
+            "ports",
+            f"{LISTS_AND_MAPS} Its value runs on to the end: its closing bracket is missing.",
+        ),
     ]
 
 

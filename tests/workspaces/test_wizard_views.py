@@ -1581,6 +1581,28 @@ def test_tfvars_lines_inside_a_block_comment_are_not_added_as_variables(
     assert terraform_rows(draft) == {"region": "eu-west-1", "zone": "a"}
 
 
+def test_the_entries_of_a_multi_line_tfvars_map_are_one_refused_variable(
+    signed_in_with_key, draft, fake
+):
+    """The `tags = {` line was refused, but the map's entries became variables of their own and
+    its closing } a line "Expected key = value."."""
+    text = 'region = "eu-west-1"\ntags = {\n  team = "payments"\n  env  = "dev"\n}\nzone = "a"\n'
+    preview = post_step(
+        signed_in_with_key,
+        draft,
+        "variables",
+        {"paste_text": text, "paste_group": "terraform", "action": "paste-preview"},
+    )
+
+    add_tfvars(signed_in_with_key, draft, text)
+
+    assert terraform_rows(draft) == {"region": "eu-west-1", "zone": "a"}
+    assertContains(preview, "2 of 3 lines can be added")
+    assertContains(preview, "Lists and maps are not supported here; add this variable by hand")
+    assertContains(preview, "Its value is lines 2 to 5.")
+    assertNotContains(preview, "Expected key = value.")
+
+
 def shown_paste_box(page: str) -> dict[str, str]:
     """The paste box's text and group as a page shows them (what its Add button posts)."""
     textarea = re.search(r'<textarea[^>]*name="paste_text"[^>]*>(.*?)</textarea>', page, re.S)

@@ -7,6 +7,7 @@ holds more rows than one save of the step can carry.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -48,6 +49,8 @@ _TFVARS_LINE = re.compile(r"^\s*([^=\s]+)\s*=\s*(.*?)\s*$")
 _HEREDOC = re.compile(r"<<-?\s*([A-Za-z_][\w-]*)?")  # its delimiter, where the line says one
 _COMMENT = re.compile(r"\s+(?:#|//)")
 _ENV_LINE = re.compile(r"^\s*(?:export\s+)?([^=\s]+)\s*=\s*(.*?)\s*$")
+# A quoted string (its brackets are text), a comment to the end of the line, or a bracket.
+_BRACKET = re.compile(r'"(?:[^"\\]|\\.)*"?|#.*|//.*|(?P<open>[\[{])|(?P<close>[\]}])')
 
 
 # Escapes of a double-quoted value (HCL's simple ones); any other backslash is kept as typed.
@@ -109,16 +112,39 @@ def _outside_comment(raw: str, inside: bool) -> tuple[str, bool]:
     return raw, inside
 
 
+def _open_brackets(text: str, depth: int = 0) -> int:
+    """How many brackets of a list or map are open after `text`, `depth` being open before it:
+    0 once the one that opened the value is closed."""
+    for found in _BRACKET.finditer(text):
+        depth += bool(found["open"]) - bool(found["close"])
+        if depth <= 0:
+            return 0
+    return depth
+
+
+def _spanning(line: PastedLine, last: int | None) -> PastedLine:
+    """`line`, whose list or map value goes on up to line `last` (None: its closing bracket is
+    missing), saying so."""
+    runs = (
+        f"Its value is lines {line.number} to {last}."
+        if last
+        else "Its value runs on to the end: its closing bracket is missing."
+    )
+    return dataclasses.replace(line, error=f"{line.error} {runs}")
+
+
 def parse_pasted_variables(text: str) -> list[PastedLine]:
     """Lines of a pasted `.tfvars` or `.env` block, each with its key/value or its error.
 
     Blank lines and comments (`#`, `//`, and `/* */` over one line or several) are skipped. The
     lines of a heredoc, up to its delimiter, are its variable's (an error with it), never
-    variables of their own.
+    variables of their own; so are the lines of a list or map, up to its closing bracket (not
+    listed: its variable's error says which they are).
     """
-    lines = []
+    lines: list[PastedLine] = []
     heredoc: tuple[int, str] | None = None  # (its line, its delimiter) while in one
     in_comment = False  # in a `/* */` comment
+    depth, spanning = 0, 0  # while in a list or map: its open brackets, the index of its line
     for number, raw in enumerate(text.splitlines(), start=1):
         stripped = raw.strip()
         if heredoc is not None:
@@ -129,6 +155,11 @@ def parse_pasted_variables(text: str) -> list[PastedLine]:
             if stripped == heredoc[1]:
                 heredoc = None
             continue
+        if depth:
+            depth = _open_brackets(raw, depth)
+            if not depth:
+                lines[spanning] = _spanning(lines[spanning], number)
+            continue
         raw, in_comment = _outside_comment(raw, in_comment)
         stripped = raw.strip()
         if not stripped or stripped.startswith(("#", "//")):
@@ -137,6 +168,10 @@ def parse_pasted_variables(text: str) -> list[PastedLine]:
         opened = _HEREDOC.match(match.group(2)) if match else None
         if opened and opened.group(1):
             heredoc = (number, opened.group(1))
+        if match and match.group(2)[:1] in {"[", "{"}:
+            # A list or map left open on this line: its next lines are its own. This line is the
+            # next one listed, whatever is wrong with it.
+            depth, spanning = _open_brackets(match.group(2)), len(lines)
         if holds_harness_key(raw):  # never added (kept in plain text) nor shown again
             key = redact(match.group(1)) if match else ""
             lines.append(PastedLine(number, redact(raw), key=key, error=KEY_ERROR))
@@ -157,6 +192,8 @@ def parse_pasted_variables(text: str) -> list[PastedLine]:
             continue
         value, error = _unquote(value)
         lines.append(PastedLine(number, raw, key=key, value=value, error=error))
+    if depth:
+        lines[spanning] = _spanning(lines[spanning], None)
     return lines
 
 
