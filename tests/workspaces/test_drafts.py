@@ -9,7 +9,7 @@ import time
 import pytest
 
 from tests.concurrency import submit_together
-from tests.conftest import ACCOUNT, READ_KEY
+from tests.conftest import ACCOUNT, FULL_KEY, READ_KEY
 from tests.samples import complete_draft, template_answer
 from workspaces.clients import harness_client_for
 from workspaces.models import WorkspaceDraft
@@ -314,6 +314,14 @@ def test_a_pasted_quoted_value_is_read_once_left_to_right_and_may_end_in_a_comme
         ("name", "'it''s'", "Only a # comment may follow the closing quote."),
         ("open", '"not closed', "The quote is not closed."),
     ]
+
+
+def test_a_pasted_value_spelling_a_harness_key_with_escapes_is_neither_added_nor_shown():
+    escaped = FULL_KEY.replace(".", "\\u002e")
+
+    (line,) = paste.parse_pasted_variables(f'token = "{escaped}"')
+
+    assert (line.key, line.value, line.error) == ("token", "", paste.VALUE_KEY_ERROR)
 
 
 @pytest.mark.parametrize(

@@ -1603,6 +1603,49 @@ def test_the_entries_of_a_multi_line_tfvars_map_are_one_refused_variable(
     assertNotContains(preview, "Expected key = value.")
 
 
+@pytest.mark.parametrize(
+    ("line", "terraform_reads"),
+    [
+        ('name = "caf\\u00e9"', "café"),
+        ('name = "\\U0001F600"', "\U0001f600"),
+        ('cmd = "echo $${HOME}"', "echo ${HOME}"),
+        ('tpl = "100%%{x}"', "100%{x}"),
+        ('name = "Cafe\\u0301"', "Caf\u00e9"),  # HCL's NFC form, as Start from reads it
+    ],
+)
+def test_a_tfvars_value_is_added_as_terraform_reads_it(
+    signed_in_with_key, draft, fake, line, terraform_reads
+):
+    """\\u, \\U, $${ and %%{ were kept as typed: the variable held what Terraform never reads."""
+    add_tfvars(signed_in_with_key, draft, line + "\n")
+
+    assert list(terraform_rows(draft).values()) == [terraform_reads]
+
+
+@pytest.mark.parametrize(
+    ("line", "says"),
+    [
+        ('home = "${HOME}"', "An expression or reference (Terraform would work it out)"),
+        ('nul = "a\\u0000b"', "The value contains a NUL character."),
+    ],
+)
+def test_a_tfvars_value_terraform_would_work_out_or_a_draft_cannot_hold_is_not_added(
+    signed_in_with_key, draft, fake, line, says
+):
+    preview = post_step(
+        signed_in_with_key,
+        draft,
+        "variables",
+        {"paste_text": line, "paste_group": "terraform", "action": "paste-preview"},
+    )
+
+    add_tfvars(signed_in_with_key, draft, line + "\n")
+
+    assert terraform_rows(draft) == {}
+    assertContains(preview, "0 of 1 line can be added")
+    assertContains(preview, says)
+
+
 def shown_paste_box(page: str) -> dict[str, str]:
     """The paste box's text and group as a page shows them (what its Add button posts)."""
     textarea = re.search(r'<textarea[^>]*name="paste_text"[^>]*>(.*?)</textarea>', page, re.S)

@@ -270,7 +270,7 @@ class BodyReader:
 
 def _value_problem(body_field: str, value: Any) -> str:
     """Why `value` cannot be the body's `body_field`, or "" when it can."""
-    if problem := _unstorable(value):
+    if problem := unstorable(value):
         return problem
     if body_field in BOOLEAN_FIELDS:
         return "" if isinstance(value, bool) else "expects true or false."
@@ -290,15 +290,15 @@ def _value_problem(body_field: str, value: Any) -> str:
     return ""
 
 
-def _unstorable(value: Any) -> str:
+def unstorable(value: Any) -> str:
     """Why a text in `value` (or a key) cannot be kept, or "": a NUL (`\\u0000` in the paste),
     which PostgreSQL's JSONB, where a draft is kept, refuses (a raw NUL is already stripped from
     the paste); a Harness API key, which is kept only encrypted (never in a draft); or a lone
     surrogate (`\\ud800`), which no UTF-8 text can hold."""
     if isinstance(value, dict):
-        return next((p for k, v in value.items() if (p := _unstorable(k) or _unstorable(v))), "")
+        return next((p for k, v in value.items() if (p := unstorable(k) or unstorable(v))), "")
     if isinstance(value, list):
-        return next((p for item in value if (p := _unstorable(item))), "")
+        return next((p for item in value if (p := unstorable(item))), "")
     if not isinstance(value, str):
         return ""
     if "\x00" in value:
@@ -346,8 +346,8 @@ def add_group(reader: BodyReader, number: int, name: str, item: Any, kind: str) 
         reader.skip(number, f"{name}: expects an object.")
         return
     item = {k: v for k, v in item.items() if v is not None}
-    if unstorable := _unstorable(item):
-        problem = unstorable
+    if cannot_hold := unstorable(item):
+        problem = cannot_hold
     elif kind in VARIABLE_BLOCKS.values():
         problem = _variable_problem(item)
         if not problem:

@@ -98,6 +98,17 @@ def literal(node: AttributeRule) -> tuple[str, Any]:
         return EXPRESSION_REASON, None
 
 
+def quoted_text(inner: str) -> str | None:
+    """The text of a double-quoted string whose content, between its quotes, is `inner` (a
+    pasted `.tfvars` value), as Terraform reads it: a `$${` or `%%{` is a literal `${` or `%{`,
+    the escapes are python-hcl2's (`process_escape_sequences`), the text in NFC form (`_text`).
+    None when it holds a live `${` or `%{`, which Terraform would work out."""
+    if _LIVE_SEQUENCE.search(inner):
+        return None
+    written = inner.replace("$${", "${").replace("%%{", "%{")
+    return unicodedata.normalize("NFC", process_escape_sequences(written))
+
+
 def unclosed_escape(number: int) -> CodeRefused:
     return CodeRefused(
         f"Line {number} has a $${{ or %%{{ with no }} after it in its string, which the "

@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from portal.logs import holds_harness_key, redact
+from workspaces.wizard.code_body import unstorable
+from workspaces.wizard.hcl_literals import EXPRESSION_REASON, quoted_text
 from workspaces.wizard.steps import (
     MAX_LENGTH,
     MAX_VARIABLES,
@@ -23,10 +25,13 @@ from workspaces.wizard.steps import (
 
 _VARIABLE_KEY_RE = re.compile(VARIABLE_KEY_PATTERN)
 MAX_PASTE_CHARS = 20_000
-KEY_ERROR = (
-    "This line holds a Harness API key (shown as [redacted]), which the portal never keeps in a "
-    "request: keep it in a Harness secret and add a secret reference variable instead."
+_NEVER_KEPT = (
+    "which the portal never keeps in a request: keep it in a Harness secret and add a secret "
+    "reference variable instead."
 )
+KEY_ERROR = f"This line holds a Harness API key (shown as [redacted]), {_NEVER_KEPT}"
+# A key written with escapes (`\u002e`): the line does not show it, its value would.
+VALUE_KEY_ERROR = f"The value holds a Harness API key, {_NEVER_KEPT}"
 # Save and continue or Back with a paste still in the box: the step stays, the paste previewed.
 LEFT_IN_BOX = (
     "Add the pasted lines or clear the box first: they are not among the variables yet (the "
@@ -53,32 +58,23 @@ _ENV_LINE = re.compile(r"^\s*(?:export\s+)?([^=\s]+)\s*=\s*(.*?)\s*$")
 _BRACKET = re.compile(r'"(?:[^"\\]|\\.)*"?|#.*|//.*|(?P<open>[\[{])|(?P<close>[\]}])')
 
 
-# Escapes of a double-quoted value (HCL's simple ones); any other backslash is kept as typed.
-_ESCAPES = {"n": "\n", "r": "\r", "t": "\t", '"': '"', "\\": "\\"}
-
-
 def _quoted(value: str) -> tuple[str, str] | None:
-    """(text, what follows the closing quote) of a value that opens with a quote, read left to
-    right so each escape is read once (`\\\\n` is a backslash and an n); None when the quote is
-    not closed. Single quotes (.env) have no escapes."""
-    quote, out, index = value[0], [], 1
+    """(what is between the quotes, what follows the closing quote) of a value that opens with
+    a quote, read left to right so that an escaped quote (`\\"`) does not close it; None when
+    the quote is not closed. Single quotes (.env) have no escapes."""
+    quote, index = value[0], 1
     while index < len(value):
         char = value[index]
         if char == quote:
-            return "".join(out), value[index + 1 :].strip()
-        if char == "\\" and quote == '"' and index + 1 < len(value):
-            following = value[index + 1]
-            out.append(_ESCAPES.get(following, char + following))
-            index += 2
-            continue
-        out.append(char)
-        index += 1
+            return value[1:index], value[index + 1 :].strip()
+        index += 2 if char == "\\" and quote == '"' else 1
     return None
 
 
 def _unquote(value: str) -> tuple[str, str]:
-    """(value, error) for a pasted value: quotes removed, simple escapes resolved, a comment
-    after the closing quote dropped."""
+    """(value, error) for a pasted value: quotes removed, a double-quoted text read as
+    Terraform reads it (`hcl_literals.quoted_text`: its escapes, `$${`), a comment after the
+    closing quote dropped."""
     if value[:1] in {'"', "'"}:
         read = _quoted(value)
         if read is None:
@@ -86,7 +82,10 @@ def _unquote(value: str) -> tuple[str, str]:
         text, after = read
         if after and not after.startswith(("#", "//")):
             return value, "Only a # comment may follow the closing quote."
-        return text, ""
+        if value[0] == "'":
+            return text, ""
+        literal = quoted_text(text)
+        return (value, EXPRESSION_REASON) if literal is None else (literal, "")
     if value[:1] in {"[", "{"}:
         return value, "Lists and maps are not supported here; add this variable by hand."
     if _HEREDOC.match(value):
@@ -191,6 +190,10 @@ def parse_pasted_variables(text: str) -> list[PastedLine]:
             )
             continue
         value, error = _unquote(value)
+        if not error and holds_harness_key(value):  # never added, nor shown
+            value, error = "", VALUE_KEY_ERROR
+        elif not error and (problem := unstorable(value)):  # an escaped NUL (`\\u0000`)
+            value, error = "", f"The value {problem}"
         lines.append(PastedLine(number, raw, key=key, value=value, error=error))
     if depth:
         lines[spanning] = _spanning(lines[spanning], None)
