@@ -378,6 +378,22 @@ def test_the_lines_of_a_pasted_list_or_map_are_its_variables_not_variables_of_th
     ]
 
 
+def test_adding_a_paste_says_of_each_line_it_leaves_out_why():
+    lines = paste.parse_pasted_variables("a = 1\nb = 2\na = 3\nc = 4\nd = 5\n")
+
+    added = paste.add_pasted([{"key": "b", "value": "0", "value_type": "string"}], lines, limit=3)
+
+    assert [row["key"] for row in added.rows] == ["b", "a", "c"]
+    assert [(line.key, line.error) for line in added.lines] == [
+        ("a", ""),
+        ("b", paste.ALREADY_THERE),
+        ("a", "Line 1 has this key: its value is the one added."),
+        ("c", ""),
+        ("d", "Not added: a group holds at most 3 variables."),
+    ]
+    assert (added.added, added.already_there, added.repeated, added.over_limit) == (2, 1, 1, 1)
+
+
 def test_identifier_is_derived_from_the_name():
     assert steps.identifier_from_name("Payments VPC (dev)") == "payments_vpc_dev"
     assert steps.identifier_from_name("42 things") == "_42_things"

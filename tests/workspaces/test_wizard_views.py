@@ -1646,6 +1646,40 @@ def test_a_tfvars_value_terraform_would_work_out_or_a_draft_cannot_hold_is_not_a
     assertContains(preview, says)
 
 
+def test_the_paste_preview_counts_what_add_adds(signed_in_with_key, draft, fake):
+    """A key given twice, or already among the variables, was counted in "2 of 2 lines can be
+    added" / "Add 2 variables"; Add kept one and said "1 key already there was kept"."""
+    zone = formset_rows("terraform", {"key": "zone", "value": "a", "value_type": "string"})
+    text = 'region = "eu-west-1"\nregion = "us-east-1"\nzone = "b"\n'
+    pasted = {"paste_text": text, "paste_group": "terraform"}
+    preview = post_step(
+        signed_in_with_key,
+        draft,
+        "variables",
+        zone | pasted | {"action": "paste-preview", "partial": "variable-paste"},
+        headers=HTMX,
+    )
+
+    added = post_step(
+        signed_in_with_key,
+        draft,
+        "variables",
+        zone | pasted | {"action": "paste-add", "partial": "variable-editor"},
+        headers=HTMX,
+    )
+
+    assert terraform_rows(draft) == {"zone": "a", "region": "eu-west-1"}
+    assertContains(preview, "1 of 3 lines can be added")
+    assertContains(preview, "Add 1 variable<")
+    assertContains(preview, "Line 1 has this key: its value is the one added.")
+    assertContains(preview, "This key is among the variables already: it is kept as it is.")
+    assertContains(
+        added,
+        "Added 1 variable. 1 key already there was kept as before. 1 line repeating a key above "
+        "it was not added.",
+    )
+
+
 def shown_paste_box(page: str) -> dict[str, str]:
     """The paste box's text and group as a page shows them (what its Add button posts)."""
     textarea = re.search(r'<textarea[^>]*name="paste_text"[^>]*>(.*?)</textarea>', page, re.S)

@@ -244,14 +244,22 @@ def read_pasted_block(text: str) -> PastedBlock:
     )
 
 
+# Why Add leaves out a pasted line it could read (`add_pasted`), as the preview says it.
+ALREADY_THERE = "This key is among the variables already: it is kept as it is."
+
+
 @dataclass(frozen=True)
 class PasteAdded:
-    """The group's rows after adding a paste, and what was added, kept or left out."""
+    """The group's rows after adding a paste, what was added, kept or left out, and the pasted
+    lines as Add takes them: each one it leaves out has its error, so a preview that shows
+    them promises what Add adds."""
 
     rows: list[dict[str, str]]
     added: int
     already_there: int = 0
+    repeated: int = 0
     over_limit: int = 0
+    lines: tuple[PastedLine, ...] = ()
 
     @property
     def note(self) -> str:
@@ -260,6 +268,12 @@ class PasteAdded:
             parts.append(
                 f"{_plural(self.already_there, 'key')} already there {_was(self.already_there)} "
                 "kept as before."
+            )
+        if self.repeated:
+            above = "it" if self.repeated == 1 else "them"
+            parts.append(
+                f"{_plural(self.repeated, 'line')} repeating a key above {above} "
+                f"{_was(self.repeated)} not added."
             )
         if self.over_limit:
             parts.append(
@@ -273,22 +287,32 @@ def add_pasted(
     rows: list[dict[str, str]], lines: list[PastedLine], *, limit: int = MAX_VARIABLES
 ) -> PasteAdded:
     """`rows` with the error-free pasted lines added as text values, up to `limit` rows; empty
-    rows are dropped and a key already there is kept as it is."""
+    rows are dropped, a key already there is kept as it is, and a key pasted again keeps the
+    value of its first line."""
     rows = [row for row in rows if row.get("key") or row.get("value")]
     keys = {row.get("key") for row in rows}
-    added = already_there = over_limit = 0
+    added_at: dict[str, int] = {}  # a key added -> its pasted line
+    taken = []
+    added = already_there = repeated = over_limit = 0
     for line in lines:
-        if line.error:
-            continue
-        if line.key in keys:
+        error = line.error
+        if error:
+            pass
+        elif line.key in added_at:
+            error = f"Line {added_at[line.key]} has this key: its value is the one added."
+            repeated += 1
+        elif line.key in keys:
+            error = ALREADY_THERE
             already_there += 1
         elif len(rows) >= limit:
+            error = f"Not added: a group holds at most {limit} variables."
             over_limit += 1
         else:
             rows.append({"key": line.key, "value": line.value, "value_type": "string"})
-            keys.add(line.key)
+            added_at[line.key] = line.number
             added += 1
-    return PasteAdded(rows, added, already_there, over_limit)
+        taken.append(dataclasses.replace(line, error=error))
+    return PasteAdded(rows, added, already_there, repeated, over_limit, tuple(taken))
 
 
 @dataclass(frozen=True)
@@ -309,11 +333,12 @@ def paste_box(action: str, text: str, group: str, values: dict) -> PasteBox:
     """What Preview (`paste-preview`), Add (`paste-add`), Save and continue (`next`) or Back
     (`back`) makes of a paste (`BOX_ACTIONS`).
 
-    A preview keeps the pasted text and group in the box, so its Add button posts them again;
-    Add puts the error-free lines into `values[group]` (the step's values, changed in place)
-    and empties the box, with a note of what was added. Save and continue or Back with lines
-    still in the box is a preview that holds the step (`LEFT_IN_BOX`): they are never dropped
-    without a word. A box of blank lines and comments holds nothing.
+    A preview keeps the pasted text and group in the box, so its Add button posts them again,
+    and shows each line as Add would take it (`PasteAdded.lines`); Add puts the error-free
+    lines into `values[group]` (the step's values, changed in place) and empties the box, with
+    a note of what was added. Save and continue or Back with lines still in the box is a
+    preview that holds the step (`LEFT_IN_BOX`): they are never dropped without a word. A box
+    of blank lines and comments holds nothing.
     """
     block = read_pasted_block(text)
     if action == "paste-add" and group in VARIABLE_GROUPS:
@@ -324,8 +349,11 @@ def paste_box(action: str, text: str, group: str, values: dict) -> PasteBox:
     held = action in {"next", "back"}
     if held and not block.lines:
         return PasteBox()
+    lines = block.lines
+    if group in VARIABLE_GROUPS:  # each line as Add would take it
+        lines = list(add_pasted(values[group], lines).lines)
     note = " ".join(filter(None, [LEFT_IN_BOX if held else "", block.cut_note]))
-    return PasteBox(block.lines, note, text.replace("\x00", ""), group, held=held)
+    return PasteBox(lines, note, text.replace("\x00", ""), group, held=held)
 
 
 def posted_box(action: str, posted: Mapping[str, str], values: dict) -> PasteBox:
