@@ -3,6 +3,7 @@ list, filtered by the status."""
 
 import re
 
+import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import settled, sign_in
@@ -199,3 +200,26 @@ def test_all_workspaces_a_search_typed_while_the_strip_loads_survives_its_window
     expect(page).to_have_url(re.compile(r"q=vpc"))
     expect(strip.get_by_role("heading", level=2)).to_contain_text("last 7 days")
     expect(search).to_have_value("vpc")
+
+
+@pytest.mark.console_errors("Response Status Error Code 504")
+def test_all_workspaces_loads_that_failed_offer_to_try_again_instead_of_loading_for_ever(
+    page, live_server, fake, browser_user
+):
+    from workspaces.services import credential_save
+
+    credential_save(user=browser_user, account_id=ACCOUNT, api_key=FULL_KEY, account_name="Acme")
+    sign_in(page, live_server)
+    # The ingress timed out on the strip's own request.
+    failing = re.compile(r"/workspaces/status/")
+    page.route(failing, lambda route: route.fulfill(status=504, body="Gateway Timeout"))
+    page.goto(live_server.url + "/workspaces/")
+    expect(page.locator("#global-alert")).to_contain_text("error 504")
+
+    strip = page.locator("#status-across")
+    expect(strip).to_contain_text("The status of every project did not load.")
+    expect(strip).not_to_contain_text("Loading the status of every project")
+    page.unroute(failing)
+    strip.get_by_role("link", name="Try again").click()
+    expect(strip.locator(".status-across__totals")).to_be_visible()
+    expect(page.locator("#global-alert")).not_to_contain_text("error 504")

@@ -224,6 +224,22 @@ def test_the_loader_include_loads_the_strip(rf):
     assert f'<noscript><p><a href="{STRIP}">See the status of every project</a>' in html
 
 
+def test_the_loader_offers_to_try_again_when_its_own_load_fails(rf):
+    html = render_to_string("includes/status_across_loader.html", {"window": "7d"})
+
+    # Hidden until the strip's request fails before reaching the view (a proxy's 502/504, a
+    # dropped connection: portal.js shows it in place of the loading line).
+    failed = r'<div class="notice notice--error" data-load-failed hidden>.*?</div>'
+    notice = re.search(failed, html, re.S)
+    assert notice, html
+    assert "The status of every project did not load." in notice[0]
+    retry = re.search(r'<a id="status-across-load-retry"[^>]*>Try again</a>', notice[0])[0]
+    # It asks as the loader does, for the strip in its place.
+    assert f'href="{STRIP}?window=7d"' in retry
+    assert f'hx-get="{STRIP}?window=7d"' in retry
+    assert 'hx-target="#status-across" hx-swap="outerHTML"' in retry
+
+
 def test_all_workspaces_shows_its_window_links_before_the_strip_has_loaded(
     signed_in_with_key, fake
 ):
