@@ -107,6 +107,27 @@ def test_the_first_response_shows_progress_and_asks_for_more(signed_in_with_key,
     assertContains(done, "/orgs/payments/projects/core/workspaces/")
 
 
+def test_a_poll_that_fails_has_a_hidden_try_again_of_the_same_poll(signed_in_with_key, fake):
+    fake.inject(LIST, delay_ms=400, path="/projects/core/")
+
+    first = signed_in_with_key.get(URL).content.decode()
+
+    live = first[first.index('<div id="across-live"') :]
+    poll = re.search(r'hx-get="([^"]+)"', live[: live.index(">")])[1]
+    # Shown by portal.js when the poll's own request fails (a proxy's 502, a dropped
+    # connection), in place of the lines saying the list is loading ([data-loading]).
+    failed = r'<div class="notice notice--error" data-load-failed hidden>.*?</div>'
+    notice = re.search(failed, live, re.S)[0]
+    assert "The rest of the list did not load." in notice
+    retry = re.search(r'<a id="across-live-retry"[^>]*>Try again</a>', notice)[0]
+    assert f'href="{poll}" hx-get="{poll}"' in retry
+    assert 'hx-target="#across-live" hx-swap="outerHTML"' in retry
+    assert re.search(r'<p id="across-progress" [^>]*data-loading', live)
+    assert duplicate_ids(first) == []
+    done = follow(signed_in_with_key, signed_in_with_key.get(URL)).content.decode()
+    assert "data-load-failed" not in done  # a complete list loads nothing more
+
+
 def test_the_partial_renders_the_results_region_only(signed_in_with_key, fake):
     response = signed_in_with_key.get(URL, {"q": "vpc"}, headers=REGION)
 

@@ -204,22 +204,41 @@ def test_all_workspaces_a_search_typed_while_the_strip_loads_survives_its_window
 
 @pytest.mark.console_errors("Response Status Error Code 504")
 def test_all_workspaces_loads_that_failed_offer_to_try_again_instead_of_loading_for_ever(
-    page, live_server, fake, browser_user
+    page, live_server, fake, browser_user, settings
 ):
     from workspaces.services import credential_save
 
     credential_save(user=browser_user, account_id=ACCOUNT, api_key=FULL_KEY, account_name="Acme")
+    settings.HARNESS_READ_TIMEOUT = 6.0
+    fake.inject("iacm.workspaces.list", delay_ms=1500, times=1, path="/projects/data/")
     sign_in(page, live_server)
-    # The ingress timed out on the strip's own request.
-    failing = re.compile(r"/workspaces/status/")
-    page.route(failing, lambda route: route.fulfill(status=504, body="Gateway Timeout"))
+    # The ingress timed out on the strip's own request, and on the list's first long poll.
+    strip_url, list_url = re.compile(r"/workspaces/status/"), re.compile(r"/workspaces/\?")
+    page.route(strip_url, lambda route: route.fulfill(status=504, body="Gateway Timeout"))
+    page.route(
+        list_url,
+        lambda route: (
+            route.fulfill(status=504, body="Gateway Timeout")
+            if route.request.headers.get("hx-target") == "across-live"
+            else route.continue_()
+        ),
+    )
     page.goto(live_server.url + "/workspaces/")
     expect(page.locator("#global-alert")).to_contain_text("error 504")
 
-    strip = page.locator("#status-across")
+    strip, live = page.locator("#status-across"), page.locator("#across-live")
     expect(strip).to_contain_text("The status of every project did not load.")
     expect(strip).not_to_contain_text("Loading the status of every project")
-    page.unroute(failing)
+    # The list is no longer being loaded: it no longer says (nor announces) it is.
+    expect(live).to_contain_text("The rest of the list did not load.")
+    expect(live).to_have_attribute("aria-busy", "false")
+    expect(live.locator(".spinner")).to_have_count(0)
+    expect(live).not_to_contain_text("projects listed")
+    page.unroute(strip_url)
+    page.unroute(list_url)
     strip.get_by_role("link", name="Try again").click()
     expect(strip.locator(".status-across__totals")).to_be_visible()
+    live.get_by_role("link", name="Try again").click()
+    expect(page.locator("#across-results .summary")).to_contain_text("from 6 projects")
+    expect(live).to_have_attribute("aria-busy", "false")
     expect(page.locator("#global-alert")).not_to_contain_text("error 504")
