@@ -194,6 +194,9 @@ def test_all_workspaces_a_search_typed_while_the_strip_loads_survives_its_window
     strip = page.locator("#status-across")
     expect(strip.locator(".status-across__totals")).to_be_visible(timeout=15_000)
     settled(page)
+    # The strip answered for the address it was asked with (before the search): it was asked
+    # again, so its links' hrefs (a new tab, a copied link) keep the search too.
+    expect(page.locator("#across-window-7d")).to_have_attribute("href", re.compile(r"q=vpc"))
     strip.get_by_role("link", name="7 days", exact=True).click()
 
     expect(page).to_have_url(re.compile(r"window=7d"))
