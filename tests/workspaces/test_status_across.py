@@ -448,6 +448,49 @@ def test_try_again_after_a_failure_updates_the_row_and_the_totals(
     assert fake.counters() == {"iacm.metrics": 1}
 
 
+def row_alerts(response) -> list[str]:
+    """Each role=alert inside the strip's rows (read out as it is swapped in)."""
+    text = response.content.decode()
+    rows_part = text[text.find('<ul class="status-across__rows">') :]
+    return re.findall(r'<[^>]* role="alert"[^>]*>', rows_part)
+
+
+def test_a_rows_try_again_that_fails_again_is_announced_and_only_then(signed_in_with_key, fake):
+    fake.inject("iacm.metrics", status=500, times=50, path="/projects/data/")
+    fake.inject("iacm.metrics", status=500, times=50, path="/projects/core/")
+
+    loaded = signed_in_with_key.get(STRIP, headers=HTMX)
+    refreshed = signed_in_with_key.get(STRIP, {"refresh": "1"}, headers=HTMX)
+    retried = signed_in_with_key.get(
+        STRIP, {"project": "platform/data", "refresh": "1"}, headers=HTMX
+    )
+
+    assert row_of(loaded, "platform/data").metrics.error
+    # A load or Refresh does not read every row's error out again...
+    assert row_alerts(loaded) == row_alerts(refreshed) == []
+    # ...the row's own Try again that failed again says so, for that row only.
+    text = retried.content.decode()
+    row = text[text.index(">Data</a>") : text.index("</li>", text.index(">Data</a>"))]
+    assert len(row_alerts(retried)) == 1
+    assert re.search(
+        r'<p role="alert"><span class="visually-hidden">Still failing for Platform / Data: </span>'
+        r"Harness answered with an error \(HTTP 500\)",
+        row,
+    )
+
+
+def test_an_orgs_try_again_that_fails_again_is_announced_and_only_then(signed_in_with_key, fake):
+    fake.inject("v1.projects.list", status=500, times=1, path="/orgs/payments/")
+    loaded = signed_in_with_key.get(STRIP, headers=HTMX)
+    fake.inject("v1.projects.list", status=500, times=1, path="/orgs/payments/")
+
+    retried = signed_in_with_key.get(STRIP, {"directory": "refresh"}, headers=HTMX)
+
+    notice = '<p class="notice notice--warning"{}>The projects of org <strong>payments</strong>'
+    assertContains(loaded, notice.format(""))
+    assertContains(retried, notice.format(' role="alert"'))
+
+
 def test_try_again_for_a_project_out_of_reach_shows_the_strip_as_it_is(signed_in_with_key, fake):
     signed_in_with_key.get(STRIP)
     fake.reset()

@@ -92,19 +92,24 @@ def status_across(request: HtmxHttpRequest) -> HttpResponse:
     # `directory=refresh` (an org's "Try again", as on All workspaces) lists the orgs that
     # failed again, and reads only the numbers not cached.
     refresh, project = form.value("refresh", False), form.value("project", "")
+    retried, retry_orgs = project if refresh else "", OrgRetryForm(request.GET).wanted
     strip = status_across_read(
         client=harness_client_for(request.user),
         fingerprint=request.user.harness_credential.key_fingerprint,
         window=window,
         force=refresh and not project,
-        refresh=project if refresh else "",
-        retry_orgs=OrgRetryForm(request.GET).wanted,
+        refresh=retried,
+        retry_orgs=retry_orgs,
     )
     context = {
         "strip": strip,
         "window": window,
         "window_phrase": WINDOW_PHRASES[window],
         "window_links": _window_links(request),
+        # What a Try again asked for: its error, failing again, is an alert (read out as the
+        # strip is swapped in); a load or a Refresh does not read every error out again.
+        "retried_project": retried,
+        "retried_orgs": retry_orgs,
         # The strip's own links name its path: it is loaded into other pages.
         "strip_url": reverse("status_across"),
         "window_params": window_params,
