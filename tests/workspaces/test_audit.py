@@ -527,16 +527,7 @@ def _recorded_for_a_request_deleted_meanwhile(user) -> AuditEntry | None:
     draft = make_draft(user)
     WorkspaceDraft.objects.filter(pk=draft.pk).delete()
 
-    return audit_record(
-        actor=user,
-        action=AuditEntry.Action.CREATE,
-        draft=draft,
-        org="default",
-        project="infra",
-        identifier="pay_vpc_dev",
-        status=200,
-        answer={"outcome": "created"},
-    )
+    return entry_for(user, draft=draft)
 
 
 @pytest.mark.django_db(transaction=True)
@@ -545,7 +536,11 @@ def test_a_write_is_recorded_though_its_request_was_deleted_meanwhile(user):
 
     assert entry is not None
     stored = AuditEntry.objects.get()
-    assert (stored.draft_id, stored.identifier, stored.outcome) == (None, "pay_vpc_dev", "created")
+    assert (stored.draft_id, stored.identifier, stored.outcome) == (
+        None,
+        "redis_prod_0004",
+        "deleted",
+    )
 
 
 @pytest.mark.django_db(transaction=True)
@@ -559,7 +554,7 @@ def test_a_request_deleted_just_after_the_look_is_left_out_on_a_second_insert(
     entry = _recorded_for_a_request_deleted_meanwhile(user)
 
     assert entry is not None
-    assert list(AuditEntry.objects.values_list("draft_id", "outcome")) == [(None, "created")]
+    assert list(AuditEntry.objects.values_list("draft_id", "outcome")) == [(None, "deleted")]
     assert "deleted meanwhile" in caplog.text
 
 
@@ -584,16 +579,7 @@ def test_an_approvers_write_is_recorded_though_its_requester_was_deleted_meanwhi
     draft = make_draft(user)
     user.delete()
 
-    entry = audit_record(
-        actor=other_user,
-        action=AuditEntry.Action.CREATE,
-        draft=draft,
-        org="default",
-        project="infra",
-        identifier="pay_vpc_dev",
-        status=200,
-        answer={"outcome": "created"},
-    )
+    entry = entry_for(other_user, draft=draft)
 
     assert entry is not None
     stored = AuditEntry.objects.get()
