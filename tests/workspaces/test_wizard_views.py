@@ -1555,6 +1555,12 @@ def test_paste_preview_and_add(signed_in_with_key, draft, fake):
     assert [row["key"] for row in draft.data["variables"]["terraform"]] == ["region", "count"]
 
 
+def preview_tfvars(client, draft, text):
+    """Preview `text` pasted as Terraform variables, as the page's Preview button posts it."""
+    pasted = {"paste_text": text, "paste_group": "terraform", "action": "paste-preview"}
+    return post_step(client, draft, "variables", pasted)
+
+
 def add_tfvars(client, draft, text):
     """Add `text` pasted as Terraform variables, as the preview's Add button posts it."""
     pasted = {"paste_text": text, "paste_group": "terraform", "action": "paste-add"}
@@ -1587,12 +1593,7 @@ def test_the_entries_of_a_multi_line_tfvars_map_are_one_refused_variable(
     """The `tags = {` line was refused, but the map's entries became variables of their own and
     its closing } a line "Expected key = value."."""
     text = 'region = "eu-west-1"\ntags = {\n  team = "payments"\n  env  = "dev"\n}\nzone = "a"\n'
-    preview = post_step(
-        signed_in_with_key,
-        draft,
-        "variables",
-        {"paste_text": text, "paste_group": "terraform", "action": "paste-preview"},
-    )
+    preview = preview_tfvars(signed_in_with_key, draft, text)
 
     add_tfvars(signed_in_with_key, draft, text)
 
@@ -1632,12 +1633,7 @@ def test_a_tfvars_value_is_added_as_terraform_reads_it(
 def test_a_tfvars_value_terraform_would_work_out_or_a_draft_cannot_hold_is_not_added(
     signed_in_with_key, draft, fake, line, says
 ):
-    preview = post_step(
-        signed_in_with_key,
-        draft,
-        "variables",
-        {"paste_text": line, "paste_group": "terraform", "action": "paste-preview"},
-    )
+    preview = preview_tfvars(signed_in_with_key, draft, line)
 
     add_tfvars(signed_in_with_key, draft, line + "\n")
 
