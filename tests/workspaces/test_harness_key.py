@@ -435,32 +435,25 @@ def v1_page_of(kind: str, count: int, total: int | None) -> dict:
     return {"body": json.dumps(items), "headers": headers if total is not None else None}
 
 
-@pytest.mark.parametrize(("total", "said"), [(25, "25 organisations"), (None, "at least 20")])
-def test_a_key_reaching_more_organisations_than_one_page_is_not_said_to_reach_twenty(
-    signed_in, fake, total, said
+@pytest.mark.parametrize(
+    ("kind", "total", "not_said", "said"),
+    [
+        ("org", 25, "20 organisations:", "25 organisations"),
+        ("org", None, "20 organisations:", "at least 20 organisations"),
+        ("project", 31, "(20 projects)", "the organisation default (31 projects)"),
+        ("project", None, "(20 projects)", "the organisation default (at least 20 projects)"),
+    ],
+)
+def test_a_key_reaching_more_organisations_or_projects_than_one_page_is_not_said_to_reach_twenty(
+    signed_in, fake, kind, total, not_said, said
 ):
     # Without a total (Harness sends one: the branch for a reply that has none), a full page
     # may have a next one.
-    fake.inject("v1.orgs.list", status=200, **v1_page_of("org", 20, total))
+    fake.inject(f"v1.{kind}s.list", status=200, **v1_page_of(kind, 20, total))
 
     response = signed_in.post(reverse("harness_key"), {"api_key": PROJECT_KEY}, follow=True)
 
     text = " ".join(response.content.decode().split())
-    assert "20 organisations:" not in text
+    assert not_said not in text
     assert said in text
     assert HarnessCredential.objects.filter(account_id=ACCOUNT).exists()
-
-
-@pytest.mark.parametrize(
-    ("total", "said"), [(31, "(31 projects)"), (None, "(at least 20 projects)")]
-)
-def test_a_key_reaching_more_projects_than_one_page_is_not_said_to_reach_twenty(
-    signed_in, fake, total, said
-):
-    fake.inject("v1.projects.list", status=200, **v1_page_of("project", 20, total))
-
-    response = signed_in.post(reverse("harness_key"), {"api_key": PROJECT_KEY}, follow=True)
-
-    text = " ".join(response.content.decode().split())
-    assert "(20 projects)" not in text
-    assert f"the organisation default {said}" in text
