@@ -277,3 +277,25 @@ def test_each_request_link_in_my_requests_names_its_request(signed_in_with_key, 
         "Continue for the new workspace vpc-a (vpc_a)",
         reverse("draft_step", args=[WorkspaceDraft.objects.get(identifier="vpc_a").pk, "basics"]),
     ) in links, links
+
+
+def test_deleting_a_deletion_waiting_again_after_an_unclear_attempt_says_approvers_lose_it(
+    user, other_user, fake
+):
+    """Sent for approval again after a DELETE that got no answer, its record was deleted with
+    "Deleted the record of the deletion", never saying it left the approvers' queue too."""
+    request = held_deletion(user, other_user)
+    WorkspaceDraft.objects.filter(pk=request.pk).update(
+        harness_response={"outcome": "unknown", "message": "Harness did not answer."}
+    )
+    author = Client()
+    author.force_login(user)
+
+    page = author.get(reverse("draft_delete", args=[request.pk]))
+    done = author.post(reverse("draft_delete", args=[request.pk]), {"confirm": "1"}, follow=True)
+
+    assertContains(page, "record of the deletion")
+    assertContains(page, "approvers will no longer see it")
+    assertContains(done, "Deleted the record of the deletion of")
+    assertContains(done, "approvers no longer see it")
+    assert not WorkspaceDraft.objects.filter(pk=request.pk).exists()

@@ -137,11 +137,12 @@ def _deleted_message(draft: WorkspaceDraft, *, sent: bool) -> str:
     sent, `deletion_sent`); one that was waiting for approval is gone from approvers' queue."""
     name = draft.name or draft.identifier
     waiting = draft.status == Status.AWAITING_APPROVAL
-    if draft.kind == WorkspaceDraft.Kind.DELETE:
-        if sent:
-            return f"Deleted the record of the deletion of {name}."
-        if waiting:
-            return f"Cancelled the request to delete {name}: approvers no longer see it."
+    if draft.kind != WorkspaceDraft.Kind.DELETE:
+        what = f"Deleted the request {draft.name or 'without a name'}"
+    elif sent:  # waiting again after an attempt that may still land: approvers see it too
+        what = f"Deleted the record of the deletion of {name}"
+    elif waiting:
+        return f"Cancelled the request to delete {name}: approvers no longer see it."
+    else:
         return f"Deleted the request to delete {name}; nothing was sent to Harness."
-    what = f"Deleted the request {draft.name or 'without a name'}"
     return f"{what}: approvers no longer see it." if waiting else f"{what}."
