@@ -46,11 +46,11 @@
   //   region or more (a sort, a page, a Try again pressed in the rows): the later answer
   //   redraws it; should the later request end without redrawing it (an error, a dropped
   //   connection), the region's GET is sent again, so the poll goes on;
-  // - a region's own GET that sends the page's state (hx-include: a project's status overview
-  //   loading itself) or that loads itself (hx-trigger="load": All workspaces' strip, whose
-  //   window links are built from the address it was asked from, HX-Current-URL) answered
-  //   after the address changed (a search typed meanwhile, its answer in first) is dropped and
-  //   sent again: it describes the state it was sent with.
+  // - a GET for a region still loading itself (hx-trigger="load": a project's status overview,
+  //   which sends the list's state, hx-include; All workspaces' strip, whose window links are
+  //   built from the address it was asked from, HX-Current-URL), its own load or the Try again
+  //   shown when that failed, answered after the address changed (a search typed meanwhile,
+  //   its answer in first) is dropped and sent again: it describes the state it was sent with.
   // A press (a link, a form) is never dropped for a later request, nor is a write's answer.
   // htmx's own hx-sync abort would do part of it, but logs every abort as an error. Where
   // the later request targets outside the region (a chip, chart bar or window link in a
@@ -80,12 +80,11 @@
         }
         return;
       }
-      var readsTheAddress = elt.hasAttribute("hx-include") || elt.getAttribute("hx-trigger") === "load";
-      if (get && elt === target && readsTheAddress && request.address !== window.location.href) {
+      if (get && target.getAttribute("hx-trigger") === "load" && request.address !== window.location.href) {
         answer.preventDefault();
         // Queued by htmx behind this request; its state (hx-include, the address) is read when
         // it is sent.
-        htmx.ajax("GET", elt.getAttribute("hx-get"), { source: elt, target: elt });
+        htmx.ajax("GET", elt.getAttribute("hx-get"), { source: elt, target: target });
         return;
       }
       var startedLater = onTheirWay.slice(onTheirWay.indexOf(request) + 1);

@@ -245,3 +245,39 @@ def test_all_workspaces_loads_that_failed_offer_to_try_again_instead_of_loading_
     expect(page.locator("#across-results .summary")).to_contain_text("from 6 projects")
     expect(live).to_have_attribute("aria-busy", "false")
     expect(page.locator("#global-alert")).not_to_contain_text("error 504")
+
+
+@pytest.mark.console_errors("Response Status Error Code 504")
+def test_all_workspaces_strips_try_again_answered_after_a_search_keeps_the_search(
+    page, live_server, fake, browser_user
+):
+    from workspaces.services import credential_save
+
+    credential_save(user=browser_user, account_id=ACCOUNT, api_key=FULL_KEY, account_name="Acme")
+    sign_in(page, live_server)
+    strip_url, held = re.compile(r"/workspaces/status/"), []
+
+    def ingress(route):  # times out on the strip's load, then holds its Try again
+        if not held:
+            held.append(None)
+            route.fulfill(status=504, body="Gateway Timeout")
+        elif len(held) == 1:
+            held.append(route)
+        else:
+            route.continue_()
+
+    page.route(strip_url, ingress)
+    page.goto(live_server.url + "/workspaces/")
+    strip = page.locator("#status-across")
+    expect(strip).to_contain_text("The status of every project did not load.")
+    settled(page)
+    strip.get_by_role("link", name="Try again").click()
+    while len(held) < 2:  # the Try again reached the ingress
+        page.wait_for_timeout(50)
+    page.get_by_label("Search by name").fill("vpc")
+    expect(page).to_have_url(re.compile(r"q=vpc"))
+
+    held[1].continue_()  # asked with the address before the search (HX-Current-URL)
+
+    expect(strip.locator(".status-across__totals")).to_be_visible()
+    expect(page.locator("#across-window-7d")).to_have_attribute("href", re.compile(r"q=vpc"))
