@@ -197,12 +197,13 @@ def mailer(app_configs, **kwargs):
     service for them; `manage.py check` (and so the migrate job) fails instead."""
     try:
         mailers.default  # noqa: B018 (made to see that it can be; opens no connection)
-    except ImproperlyConfigured as err:  # InvalidMailer: an unknown BACKEND, TLS and SSL at once
+    # InvalidMailer: an unknown BACKEND (TLS and SSL at once never get here: the settings
+    # refuse them, naming both).
+    except ImproperlyConfigured as err:
         return [
             Error(
                 f"EMAIL_BACKEND and the EMAIL_* settings make no mailer: {err}",
-                hint="Check EMAIL_BACKEND's spelling (.env.example), and set EMAIL_USE_TLS or "
-                "EMAIL_USE_SSL, not both.",
+                hint="Check EMAIL_BACKEND's spelling (.env.example).",
                 id="portal.E006",
             )
         ]
