@@ -181,15 +181,15 @@
   });
 
   // A region loading itself (hx-trigger="load") whose request failed swaps nothing: it would
-  // say it is loading for ever. Its loading lines (.loading, or [data-loading]: All
-  // workspaces' progress) give way to its [data-load-failed] part ("could not be loaded", and a
-  // Try again: a project's status overview, All workspaces' strip and long poll), and it is no
-  // longer aria-busy; #global-alert says it.
+  // say it is loading for ever. Its loading lines ([data-loading]) give way to its
+  // [data-load-failed] part ("could not be loaded", and a Try again: a project's status
+  // overview, All workspaces' strip and long poll), and it is no longer aria-busy;
+  // #global-alert says it.
   function loadFailed(event) {
     var elt = event.detail.elt;
     var failed = elt && elt === event.detail.target && elt.querySelector("[data-load-failed]");
     if (!failed) { return; }
-    elt.querySelectorAll(".loading, [data-loading]").forEach(function (line) { line.remove(); });
+    elt.querySelectorAll("[data-loading]").forEach(function (line) { line.remove(); });
     if (elt.hasAttribute("aria-busy")) { elt.setAttribute("aria-busy", "false"); }
     failed.hidden = false;
   }
