@@ -182,7 +182,7 @@
 
   // A region loading itself (hx-trigger="load") whose request failed swaps nothing: it would
   // say it is loading for ever. Its loading lines ([data-loading]) give way to its
-  // [data-load-failed] part ("could not be loaded", and a Try again: a project's status
+  // [data-load-failed] part ("did not load", and a Try again: a project's status
   // overview, All workspaces' strip and long poll), and it is no longer aria-busy;
   // #global-alert says it.
   function loadFailed(event) {

@@ -404,7 +404,7 @@ def test_a_strip_whose_load_failed_offers_to_try_again(page, live_server, fake, 
     expect(page.locator("#global-alert")).to_contain_text("error 504")
     overview = page.locator("#status-overview")
 
-    expect(overview).to_contain_text("Status counts could not be loaded")
+    expect(overview).to_contain_text("The status counts did not load.")
     expect(overview).not_to_contain_text("Loading status counts")
     page.unroute("**/workspaces/**")
     overview.get_by_role("link", name="Try again").click()

@@ -735,6 +735,20 @@ def test_the_strip_loads_with_the_lists_state_as_it_is_then(signed_in_with_key, 
     assert 'hx-trigger="load"' in strip
 
 
+def test_the_strip_offers_to_try_again_in_the_words_of_the_other_loads(signed_in_with_key, fake):
+    response = signed_in_with_key.get(LIST, {"q": "vpc"})
+
+    content = response.content.decode()
+    # Shown by portal.js when the strip's own load fails (a proxy's 502, a dropped connection),
+    # worded as All workspaces' strip and list say it.
+    start = content.index('<div class="notice notice--error" data-load-failed hidden>')
+    notice = content[start : content.index("</div>", start)]
+    assert "<p>The status counts did not load. " in notice
+    assert 'href="?q=vpc"' in notice
+    assert f'hx-get="{LIST}" hx-include="#workspace-filters, #workspace-page"' in notice
+    assert 'hx-target="#status-overview" hx-swap="outerHTML"' in notice
+
+
 @pytest.mark.postgres  # the metrics cache and its cache.add lock
 def test_second_metrics_load_makes_no_harness_call(signed_in_with_key, fake):
     metrics(signed_in_with_key)
