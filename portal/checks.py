@@ -13,6 +13,7 @@ from django.core.checks import Error, Tags, Warning, register
 from django.core.exceptions import ImproperlyConfigured
 from django.core.mail import mailers
 
+from portal.envparse import host_bits_set
 from portal.metrics import _allowed_networks
 from portal.proxies import forwarding_networks
 from portal.public_secrets import PUBLIC_METRICS_TOKENS, PUBLIC_SECRET_KEYS
@@ -28,6 +29,22 @@ def metrics_networks(app_configs, **kwargs):
     except ImproperlyConfigured as err:
         return [Error(str(err), id="portal.E001")]
     return []
+
+
+@register(deploy=True)
+def metrics_networks_host_bits(app_configs, **kwargs):
+    """Not an error (SSO_TRUSTED_PROXIES and FORWARDED_ALLOW_IPS refuse host bits): refused, the
+    value would make every replica unready, where it has long opened its whole network."""
+    return [
+        Warning(
+            f"METRICS_ALLOWED_NETWORKS holds {value}, a CIDR with host bits set: /metrics is open "
+            f"to its whole network, {network}.",
+            hint=f"Write {network} if the whole network is meant, or {value.partition('/')[0]} "
+            "for that one address.",
+            id="portal.W005",
+        )
+        for value, network in host_bits_set(settings.METRICS_ALLOWED_NETWORKS)
+    ]
 
 
 @register(CONFIGURATION)

@@ -132,23 +132,39 @@ def env_url_config(name: str, url: str, parse: Callable[[str], dict]) -> dict:
         ) from None
 
 
-def networks(name: str, values: Iterable[str]) -> tuple[Network, ...]:
+def networks(name: str, values: Iterable[str], *, strict: bool = True) -> tuple[Network, ...]:
     """The addresses or CIDRs `values` lists (blank ones skipped); ImproperlyConfigured naming
     `name` for one that is not, and for a CIDR with host bits set (`10.0.0.5/24`), as gunicorn
     refuses it: an address copied with its prefix length, which read as its network would trust
-    every other address in it."""
+    every other address in it. With `strict=False` such a CIDR is read as its network
+    (`METRICS_ALLOWED_NETWORKS`, whose deploy check names it instead: `host_bits_set`)."""
     parsed = []
     for value in (value.strip() for value in values):
         if not value:
             continue
         try:
-            parsed.append(ipaddress.ip_network(value))
+            parsed.append(ipaddress.ip_network(value, strict=strict))
         except ValueError as err:
             raise ImproperlyConfigured(
                 f"{name} holds an invalid network: {err} (an address, or a network's own "
                 "address and prefix such as 10.0.0.0/24)."
             ) from None
     return tuple(parsed)
+
+
+def host_bits_set(values: Iterable[str]) -> list[tuple[str, Network]]:
+    """Each CIDR among `values` with host bits set (`10.0.0.5/24`), with the network
+    `networks(..., strict=False)` reads it as (10.0.0.0/24). What is no network at all is left
+    to `networks` to refuse."""
+    found = []
+    for value in (value.strip() for value in values):
+        try:
+            interface = ipaddress.ip_interface(value)
+        except ValueError:
+            continue
+        if interface.ip != interface.network.network_address:
+            found.append((value, interface.network))
+    return found
 
 
 def env_networks(name: str, default: Sequence[str], *, any_peer: bool = False) -> list[str]:

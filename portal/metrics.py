@@ -22,7 +22,6 @@ from functools import cache
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
-from django.core.exceptions import ImproperlyConfigured
 from django.http import Http404, HttpRequest, HttpResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
@@ -37,6 +36,7 @@ from prometheus_client import (
 )
 
 from portal import metrics_archive
+from portal.envparse import Network, networks
 from portal.public_secrets import PUBLIC_METRICS_TOKENS
 from workspaces.harness.breaker import CallsHeld
 
@@ -119,15 +119,11 @@ def count_status_metrics_lookup(sender, *, result: str, **kwargs) -> None:
 
 
 @cache
-def _allowed_networks(
-    networks: tuple[str, ...],
-) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
-    try:
-        return tuple(ipaddress.ip_network(n.strip(), strict=False) for n in networks if n.strip())
-    except ValueError as err:
-        raise ImproperlyConfigured(
-            f"METRICS_ALLOWED_NETWORKS holds an invalid network: {err}"
-        ) from err
+def _allowed_networks(values: tuple[str, ...]) -> tuple[Network, ...]:
+    """ImproperlyConfigured naming METRICS_ALLOWED_NETWORKS for a value that is no network. A
+    CIDR with host bits set (`10.0.0.5/24`) is read as its network, as it always was (refused,
+    it would make every replica unready); `check --deploy` names it (`portal.W005`)."""
+    return networks("METRICS_ALLOWED_NETWORKS", values, strict=False)
 
 
 def metrics_access_allowed(request: HttpRequest) -> bool:

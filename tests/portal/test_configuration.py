@@ -283,6 +283,29 @@ def test_a_metrics_token_shorter_than_16_characters_is_warned_about(settings, to
     assert ("portal.W004" in _ids(include_deployment_checks=True)) is warned
 
 
+@pytest.mark.parametrize(
+    ("networks", "warned"),
+    [(["10.0.0.0/24", "192.0.2.7", "::1/128"], False), (["127.0.0.0/8", "10.0.0.5/24"], True)],
+)
+def test_a_metrics_network_with_host_bits_set_is_warned_about(client, settings, networks, warned):
+    """SSO_TRUSTED_PROXIES and FORWARDED_ALLOW_IPS refuse `10.0.0.5/24`; METRICS_ALLOWED_NETWORKS
+    read it silently as the whole 10.0.0.0/24. Refusing it would make every replica unready, so
+    `check --deploy` names it and the network it opens /metrics to (readiness is unchanged)."""
+    from django.core.checks import run_checks
+
+    settings.METRICS_ALLOWED_NETWORKS = networks
+
+    messages = [m for m in run_checks(include_deployment_checks=True) if m.id == "portal.W005"]
+    scraped = client.get("/metrics", REMOTE_ADDR="10.0.0.200")
+
+    assert bool(messages) is warned
+    assert client.get("/readyz").json()["checks"]["configuration"]["status"] == "ok"
+    if warned:
+        assert "METRICS_ALLOWED_NETWORKS" in messages[0].msg
+        assert "10.0.0.5/24" in messages[0].msg and "10.0.0.0/24" in messages[0].msg
+    assert scraped.status_code == 200
+
+
 ROOT = Path(__file__).resolve().parents[2]
 # envparse's env_*() (however imported), django-environ's env.str()..., gunicorn.conf.py's _env(),
 # and the os module's own readers.
