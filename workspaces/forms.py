@@ -153,6 +153,7 @@ class SearchField(forms.CharField):
 
 #: Said in place of a picker's results when its search is too long (from an address: the box
 #: takes no more).
+SEARCH_MAX_LENGTH = 128
 SEARCH_TOO_LONG = "A search has at most 128 characters, so this one was not made: shorten it."
 
 
@@ -161,7 +162,7 @@ class PickerSearchForm(forms.Form):
 
     q = SearchField(
         required=False,
-        max_length=128,
+        max_length=SEARCH_MAX_LENGTH,
         strip=True,
         label="Search",
         error_messages={"max_length": SEARCH_TOO_LONG},

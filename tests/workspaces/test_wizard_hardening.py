@@ -17,6 +17,7 @@ from pytest_django.asserts import assertContains
 from tests.concurrency import meanwhile, run_together
 from tests.samples import formset_rows, template_answer, yaml_alias_bomb
 from tests.workspaces.test_drafts import make_draft, valid_data
+from workspaces import forms as forms_module
 from workspaces.clients import harness_client_for
 from workspaces.models import WorkspaceDraft
 from workspaces.wizard import (
@@ -431,7 +432,7 @@ def test_an_action_a_step_does_not_know_is_a_400(signed_in_with_key, draft, fake
 # --- 9. picker searches ----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("query", ["a\x00b", "\x00", "x" * 129])
+@pytest.mark.parametrize("query", ["a\x00b", "\x00"])
 def test_a_wizard_picker_search_follows_the_list_search_rule(
     signed_in_with_key, draft, fake, query
 ):
@@ -447,6 +448,53 @@ def test_a_wizard_picker_search_follows_the_list_search_rule(
     assert "x" * 129 not in seen
     for route in ("ng.connectors.list", "ng.secrets.list", "v1.templates.list"):
         assert fake.log(route=route), route  # each picker still listed, without the search
+
+
+WIZARD_PICKERS = {"template": "template", "repository": "git-connector", "variables": "secret"}
+PICKER_ROUTES = {
+    "template": "v1.templates.list",
+    "git-connector": "ng.connectors.list",
+    "secret": "ng.secrets.list",
+}
+
+
+@pytest.mark.parametrize(("step", "name"), WIZARD_PICKERS.items())
+def test_a_wizard_picker_search_over_128_characters_is_refused_in_place_of_its_options(
+    signed_in_with_key, draft, fake, step, name
+):
+    """A search over 128 characters (a crafted address) listed everything, as if nothing had
+    been typed; the org and project pickers say it is too long. The wizard's pickers do too, on
+    their own request and on the step's page, and list nothing from Harness."""
+    typed = "no-such-thing-" * 10
+
+    options = signed_in_with_key.get(
+        reverse("draft_picker", args=[draft.pk, step, name]), {f"{name}-q": typed}, headers=HTMX
+    )
+    page = signed_in_with_key.get(step_url(draft, step), {f"{name}-q": typed})
+
+    for response in (options, page):
+        assertContains(response, forms_module.SEARCH_TOO_LONG)
+        assert typed not in response.content.decode()
+        # Nothing listed is not the whole list: no reference is flagged as missing from it.
+        assert 'data-complete="true"' not in response.content.decode()
+    assert fake.log(route=PICKER_ROUTES[name]) == []
+    assertContains(page, f'id="{name}-q" name="{name}-q" value="" maxlength="128"')
+
+
+def test_a_wizard_picker_search_over_128_characters_posted_without_javascript_is_refused(
+    signed_in_with_key, draft, fake
+):
+    """Without JavaScript the Search button posts the step; a longer search (the box takes
+    128) was dropped and the step shown listing everything."""
+    posted = {"git-connector-q": "x" * 5000, "action": "search:git-connector"}
+
+    searched = signed_in_with_key.post(step_url(draft, "repository"), posted)
+    page = signed_in_with_key.get(searched["Location"])
+
+    assert searched.status_code == 302 and len(searched["Location"]) < 300
+    assertContains(page, forms_module.SEARCH_TOO_LONG)
+    assert fake.log(route="ng.connectors.list") == []
+    assert "account.github_acme" not in page.content.decode()
 
 
 # --- drafts per user and expiry --------------------------------------------------------------

@@ -22,7 +22,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from portal.logs import holds_harness_key
-from workspaces.forms import PickerSearchForm
+from workspaces.forms import SEARCH_MAX_LENGTH, PickerSearchForm
 from workspaces.wizard import steps
 from workspaces.wizard.pickers import PickerRequest
 
@@ -37,9 +37,14 @@ SEARCHABLE: dict[str, tuple[str, ...]] = {
 
 
 def search_text(text: str) -> str:
-    """A picker's search as typed: the same rule as every other search box (a Harness key, a
-    NUL or too long a text is no search)."""
-    return PickerSearchForm({"q": text}).value("q", "")
+    """A picker's search as typed: the same rule as every other search box (a Harness key or a
+    NUL is no search). One too long is kept, cut to a character over the limit (still too long,
+    and an address that holds it stays short): `pickers.wizard_pickers` refuses it in place of
+    the picker's options, as the org and project pickers do, rather than list everything."""
+    form = PickerSearchForm({"q": text})
+    if [error.code for error in form.errors.as_data().get("q", [])] == ["max_length"]:
+        return text.strip()[: SEARCH_MAX_LENGTH + 1]
+    return form.value("q", "")
 
 
 def picker_request(name: str, query: Mapping[str, str], values: dict[str, Any]) -> PickerRequest:

@@ -19,6 +19,7 @@ from typing import Any
 from django.conf import settings
 
 from workspaces.feedback import harness_error_message
+from workspaces.forms import PickerSearchForm
 from workspaces.harness import HarnessClient, errors
 from workspaces.harness_threads import submit_harness_call
 from workspaces.selectors import status_label
@@ -52,6 +53,8 @@ class Picker:
     #: How many there are; None when Harness sent no total and the page was full (maybe more).
     total: int | None = 0
     extra: dict[str, Any] = field(default_factory=dict)
+    #: Why its search was not made (too long), said in place of its options.
+    refused: str = ""
 
     @property
     def values(self) -> set[str]:
@@ -227,8 +230,11 @@ def wizard_pickers(
     Each picker calls one Harness list endpoint (NG connectors listV2, NG secrets, v1 templates,
     IaCM workspaces or provisioner versions), in a copy of this request's context so its call
     is logged with the request id. A failure or a timeout becomes that picker's `error`;
-    HarnessUnauthorized propagates.
+    HarnessUnauthorized propagates. A picker whose search cannot be made (too long) calls
+    nothing: it says why in place of its options (`PickerSearchForm.refused_search`), with its
+    box emptied as the org and project pickers' are.
     """
+    refused = {r.name: PickerSearchForm({"q": r.query}).refused_search() for r in requests}
     futures = {
         request.name: submit_harness_call(
             PICKERS[request.name],
@@ -238,6 +244,7 @@ def wizard_pickers(
             request=request,
         )
         for request in requests
+        if not refused[request.name]
     }
     deadline = time.monotonic() + picker_timeout()
     loaded = {}
@@ -246,6 +253,9 @@ def wizard_pickers(
             meanwhile()
         concurrent.futures.wait(futures.values(), timeout=max(deadline - time.monotonic(), 0))
         for request in requests:
+            if refused[request.name]:
+                loaded[request.name] = Picker(request.name, refused=refused[request.name])
+                continue
             future = futures[request.name]
             if not future.done():
                 future.cancel()  # still queued: dropped; running: finishes unawaited
