@@ -18,7 +18,7 @@ from tests.workspaces.test_change import ORG, PROJECT, UPDATE, direct_put, edit,
 from tests.workspaces.test_change import start as start_change
 from workspaces.clients import harness_client_for
 from workspaces.models import WorkspaceDraft
-from workspaces.wizard import change, validation
+from workspaces.wizard import change, steps, validation, versions
 
 pytestmark = pytest.mark.django_db
 
@@ -134,6 +134,45 @@ def test_after_send_anyway_a_value_harness_never_held_is_still_refused(
     refused = validation.draft_problems(typed.data, snapshot=typed.workspace_snapshot)
 
     assert list(refused["basics"]) == ["name"]
+
+
+def test_after_send_anyway_a_change_that_still_holds_latest_is_shown_latest(
+    signed_in_with_key, user_with_key, fake
+):
+    """The step's rule lets "latest" pass when any earlier base held it (`clean_version`), but
+    the version list offered it only when Harness holds it now: after Send anyway moved the base
+    to a pinned 1.9.1, a change still holding "latest" was shown a list without it, and the
+    version picker's own list silently showed another version chosen."""
+    workspace = seeded_workspace(harness_client_for(user_with_key))
+    direct_put(workspace.identifier, provisioner_version="latest")
+    draft = edit(start_change(user_with_key, workspace), basics={"description": "Only this"})
+    direct_put(workspace.identifier, provisioner_version="1.9.1")
+    signed_in_with_key.post(reverse("draft_submit", args=[draft.pk]))
+    panel = _panel(signed_in_with_key.get(reverse("draft_review", args=[draft.pk])))
+    draft.refresh_from_db()
+    change.draft_rebase(draft=draft, shown_updated=int(_shown_updated(panel)))
+    draft.refresh_from_db()
+    provisioner = draft.data["provisioner"]["provisioner"]
+
+    page = signed_in_with_key.get(reverse("draft_step", args=[draft.pk, "provisioner"]))
+    options = signed_in_with_key.get(
+        reverse("draft_picker", args=[draft.pk, "provisioner", "version"]),
+        {"provisioner": provisioner},
+        headers={"HX-Request": "true"},
+    )
+
+    assert draft.workspace_snapshot["provisioner_version"] == "1.9.1"
+    assert draft.data["provisioner"]["version"] == "latest"
+    assert validation.draft_problems(draft.data, snapshot=draft.workspace_snapshot) == {}
+    held = '<option value="latest" selected>latest (as Harness holds it)</option>'
+    for response in (page, options):
+        assert held in response.content.decode()
+        assert "(not supported)" not in response.content.decode()
+    # Another tool chosen: the change keeps following the latest, as when Harness holds it now.
+    other = next(tool for tool in steps.PROVISIONERS if tool != provisioner)
+    client = harness_client_for(user_with_key)
+    values = {"provisioner": other, "version": "latest"}
+    assert "version" not in versions.versions_to_choose(client=client, draft=draft, values=values)
 
 
 # --- a template link changed in Harness meanwhile -------------------------------------------

@@ -29,7 +29,12 @@ from workspaces.wizard.form_base import (
     refuse,
     text_field,
 )
-from workspaces.wizard.held import held_map, held_variable_keys, held_variable_values
+from workspaces.wizard.held import (
+    held_map,
+    held_variable_keys,
+    held_variable_values,
+    holds_latest,
+)
 from workspaces.wizard.rows import LinesField, TagFormSet, VariableFormSet
 from workspaces.wizard.start_form import TemplateForm
 
@@ -235,7 +240,7 @@ class ProvisionerForm(StepForm):
         return budget
 
     def clean_version(self) -> str:
-        held = any(steps.follows_latest(base) for base in self.bases)
+        held = holds_latest(self.bases)
         if self.cleaned_data["version"] == steps.LATEST and held:
             return steps.LATEST  # a change keeps following the latest, as Harness holds it
         return chosen(

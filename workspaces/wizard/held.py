@@ -38,6 +38,14 @@ def held_bases(data: Mapping[str, Any], snapshot: Mapping[str, Any] | None) -> l
     return [dict(snapshot or {}), *(base for base in earlier if isinstance(base, dict))]
 
 
+def holds_latest(bases: list[dict]) -> bool:
+    """Whether a change may keep following the latest provisioner version (`steps.LATEST`): the
+    workspace follows it now or did at an earlier base (`bases` as `held_bases` returns them).
+    The step's rule (`forms.ProvisionerForm.clean_version`), its version list
+    (`pages.step_context`'s `version_held`) and its default versions all ask this."""
+    return any(steps.follows_latest(base) for base in bases)
+
+
 def held_before(template: Mapping[str, Any], start: Mapping[str, Any]) -> list[dict]:
     """The template step's `held_before` once the change's base moves on from `start` (the
     `workspace_snapshot` it had): the earlier bases, and `start`'s `RULED_FIELDS`."""

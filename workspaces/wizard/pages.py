@@ -11,6 +11,7 @@ from django.urls import reverse
 from workspaces.models import WorkspaceDraft
 from workspaces.wizard import forms, prefill, sources, start_form, steps, validation
 from workspaces.wizard.from_code import CodeForm
+from workspaces.wizard.held import held_bases, holds_latest
 from workspaces.wizard.outcomes import of_another_account, outcome_said
 from workspaces.wizard.paste import PasteBox
 from workspaces.wizard.pickers import IdentifierCheck, Picker, PickerRequest
@@ -308,10 +309,10 @@ def step_context(
             {"slot": slot, "label": label, "picker": f"{slot}_connector"}
             for slot, (_kind, label) in steps.PROVIDER_TYPES.items()
         ]
-        # The version a change of a workspace that follows the latest keeps (`forms.clean_version`)
-        context["version_held"] = (
-            steps.LATEST if steps.follows_latest(draft.workspace_snapshot) else ""
-        )
+        # The version a change of a workspace that follows the latest keeps, now or as an earlier
+        # base held it (`held.holds_latest`, the rule of `forms.clean_version`).
+        bases = held_bases(draft.data, draft.workspace_snapshot)
+        context["version_held"] = steps.LATEST if holds_latest(bases) else ""
         # A change's main connector that no slot below holds (`change.draft_start_change`).
         context["main_connector_kept"] = steps.step_values(draft.data, "template").get(
             "main_connector_kept"

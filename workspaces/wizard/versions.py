@@ -11,6 +11,7 @@ from django.db import transaction
 from workspaces.harness import HarnessClient, errors
 from workspaces.models import WorkspaceDraft
 from workspaces.wizard import pickers, steps
+from workspaces.wizard.held import held_bases, holds_latest
 
 
 def versions_to_choose(
@@ -25,8 +26,10 @@ def versions_to_choose(
     merged = {**stored, **values}
     locks = steps.step_locks(draft.data, "provisioner")
     wanted = {}
-    # A change of a workspace that follows the latest version keeps following it, whichever tool.
-    held = merged["version"] == steps.LATEST and steps.follows_latest(draft.workspace_snapshot)
+    # A change of a workspace that follows the latest version (now or at an earlier base) keeps
+    # following it, whichever tool.
+    bases = held_bases(draft.data, draft.workspace_snapshot)
+    held = merged["version"] == steps.LATEST and holds_latest(bases)
     if (
         "version" not in locks
         and not held
