@@ -445,7 +445,6 @@ def test_a_wizard_picker_search_follows_the_list_search_rule(
 
     seen = json.dumps(fake.log())
     assert "\\u0000" not in seen
-    assert "x" * 129 not in seen
     for route in ("ng.connectors.list", "ng.secrets.list", "v1.templates.list"):
         assert fake.log(route=route), route  # each picker still listed, without the search
 
