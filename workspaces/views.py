@@ -11,7 +11,8 @@ from django.views.decorators.vary import vary_on_headers
 from workspaces import export, selectors, services, status_metrics
 from workspaces.audit import WORKSPACE_TRAIL_LIMIT, workspace_trail
 from workspaces.clients import harness_client, harness_client_for
-from workspaces.decommission.views import delete_blocker, delete_forbidden
+from workspaces.decommission.selectors import deletion_blocker
+from workspaces.decommission.views import delete_forbidden
 from workspaces.favourites.selectors import favourite_of
 from workspaces.favourites.services import favourite_seen
 from workspaces.feedback import harness_error_message
@@ -282,8 +283,11 @@ def workspace_detail(
     context["harness_url"] = selectors.workspace_harness_url(
         account_id=client.account_id, org=org, project=project, identifier=identifier
     )
-    context["delete_blocker"] = delete_blocker(request, workspace)
+    # Why the person cannot delete it now ("" when they can try), and whether a 403 is why.
     context["delete_forbidden"] = delete_forbidden(request, workspace)
+    context["delete_blocker"] = deletion_blocker(
+        workspace=workspace, forbidden=context["delete_forbidden"]
+    )
     favourite = favourite_of(
         user=request.user,
         account_id=client.account_id,

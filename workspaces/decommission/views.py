@@ -35,11 +35,6 @@ def delete_forbidden(request: HtmxHttpRequest, workspace) -> bool:
     )
 
 
-def delete_blocker(request: HtmxHttpRequest, workspace) -> str:
-    """Why the signed-in person cannot delete `workspace` now ("" when they can try)."""
-    return deletion_blocker(workspace=workspace, forbidden=delete_forbidden(request, workspace))
-
-
 def _confirm_page(
     request: HtmxHttpRequest, draft: WorkspaceDraft, form: DeletionConfirmForm, *, account_id: str
 ) -> HttpResponse:
@@ -85,12 +80,13 @@ def workspace_delete(
         return redirect(reverse("draft_result", args=[settled[-1].pk]))
     if workspace is None:
         return TemplateResponse(request, "workspaces/workspace_not_found.html", context, status=404)
-    blocker = delete_blocker(request, workspace)
+    forbidden = delete_forbidden(request, workspace)
+    blocker = deletion_blocker(workspace=workspace, forbidden=forbidden)
     if blocker:
         context.update(
             workspace=workspace,
             blocker=blocker,
-            forbidden=delete_forbidden(request, workspace),  # "Try again" once granted the right
+            forbidden=forbidden,  # "Try again" once granted the right
             harness_url=selectors.workspace_harness_url(
                 account_id=client.account_id, org=org, project=project, identifier=identifier
             ),
